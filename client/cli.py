@@ -1,0 +1,227 @@
+"""``medcoder``: serve, code notes in-process, check claims, evaluate on CodiEsp.
+
+The subcommands that run in-process (serve, code, claim check, eval) import the gateway lazily,
+so the SDK and ``--server`` mode need only the client. Bad input -> one line on stderr, exit 2.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+EXIT_BAD_INPUT = 2
+_EXTENSIONS = {".txt": "text", ".json": "fhir", ".hl7": "hl7"}
+
+
+class UsageError(Exception):
+    """A bad path, option or document: printed as one line, exit 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="medcoder", description="AI medical coding: notes in, evidenced codes out.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("serve", help="start the gRPC gateway")
+    s.add_argument("--backend", choices=("embedded", "triton"), default=None)
+    s.add_argument("--host", default=None)
+    s.add_argument("--port", type=int, default=None)
+    _table_args(s)
+
+    c = sub.add_parser("code", help="code notes in-process (no server needed) or via --server")
+    c.add_argument("paths", nargs="+", type=Path, help=".txt, FHIR .json or HL7 .hl7 files, or folders of them")
+    c.add_argument("--setting", choices=("inpatient", "outpatient"), default=None)
+    c.add_argument("--format", dest="out_format", choices=("json", "tsv"), default="json")
+    c.add_argument("--min-score", type=float, default=0.0)
+    c.add_argument("--server", default=None, help="host:port of a running gateway instead of in-process")
+    _table_args(c)
+
+    cl = sub.add_parser("claim", help="claim compliance")
+    clsub = cl.add_subparsers(dest="claim_command", required=True)
+    ck = clsub.add_parser("check", help="check a claim (JSON or X12 837) against edit tables")
+    ck.add_argument("file", type=Path)
+    _table_args(ck)
+
+    e = sub.add_parser("eval", help="evaluate on a labelled corpus")
+    esub = e.add_subparsers(dest="eval_command", required=True)
+    ec = esub.add_parser("codiesp", help="CodiEsp layout: text_files_en/, *D.tsv, *P.tsv")
+    ec.add_argument("folder", type=Path)
+    ec.add_argument("--setting", choices=("inpatient", "outpatient"), default="inpatient")
+    ec.add_argument("--limit", type=int, default=None, help="first N documents only")
+    return p
+
+
+def _table_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--ptp", action="append", type=Path, default=None, help="NCCI PTP table (repeatable)")
+    p.add_argument("--mue", action="append", type=Path, default=None, help="MUE table (repeatable)")
+    p.add_argument("--hcpcs", type=Path, default=None, help="CMS HCPCS release file")
+    p.add_argument("--cpt", type=Path, default=None, help="licensed CPT file (code, descriptor)")
+
+
+def _config(args, **extra):
+    from server.config import load_config
+
+    explicit = dict(extra)
+    explicit.update(hcpcs_path=getattr(args, "hcpcs", None), cpt_path=getattr(args, "cpt", None),
+                    ptp_paths=tuple(args.ptp) if getattr(args, "ptp", None) else None,
+                    mue_paths=tuple(args.mue) if getattr(args, "mue", None) else None)
+    for p in (explicit.get("hcpcs_path"), explicit.get("cpt_path"), *(explicit.get("ptp_paths") or ()),
+              *(explicit.get("mue_paths") or ())):
+        if p is not None and not Path(p).is_file():
+            raise UsageError(f"no such file: {p}")
+    return load_config(explicit)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    try:
+        if args.command == "serve":
+            return _serve(args)
+        if args.command == "code":
+            return _code(args)
+        if args.command == "claim":
+            return _claim(args)
+        return _eval(args)
+    except UsageError as e:
+        print(f"medcoder: error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as e:  # typed errors from the gateway and the client carry a public message
+        message = getattr(e, "message", None)
+        if message is None:
+            raise
+        print(f"medcoder: error: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _serve(args) -> int:
+    import asyncio
+    from server.app import serve
+
+    cfg = _config(args, backend=args.backend, host=args.host, port=args.port)
+    logging.getLogger().setLevel(cfg.log_level.upper())
+    if cfg.backend == "triton":
+        raise UsageError("the Triton backend needs served models in model_repository/, which this "
+                         "version does not ship yet; use --backend embedded")
+    asyncio.run(serve(cfg))
+    return 0
+
+
+def collect_files(paths: list[Path]) -> list[tuple[Path, str]]:
+    """Files to code with their formats; folders are walked (sorted) for .txt/.json/.hl7."""
+    out = []
+    for path in paths:
+        if path.is_dir():
+            files = sorted(f for f in path.rglob("*") if f.is_file() and f.suffix.lower() in _EXTENSIONS)
+            if not files:
+                raise UsageError(f"no .txt, .json or .hl7 files in {path}")
+            out.extend((f, _EXTENSIONS[f.suffix.lower()]) for f in files)
+        elif path.is_file():
+            if path.suffix.lower() not in _EXTENSIONS:
+                raise UsageError(f"{path}: unsupported file type (use .txt, .json or .hl7)")
+            out.append((path, _EXTENSIONS[path.suffix.lower()]))
+        else:
+            raise UsageError(f"no such file or folder: {path}")
+    return out
+
+
+def _code(args) -> int:
+    from google.protobuf import json_format
+
+    files = collect_files(args.paths)
+    encounters = _code_remote(args, files) if args.server else _code_local(args, files)
+    if args.out_format == "json":
+        docs = [json_format.MessageToDict(e, preserving_proto_field_name=True) for e in encounters]
+        json.dump(docs if len(docs) != 1 else docs[0], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        _write_tsv(encounters)
+    return 0
+
+
+def _code_local(args, files):
+    from server import convert
+    from server.domain import Setting, SourceFormat
+    from server.engine import Engine
+
+    cfg = _config(args)
+    engine = Engine(cfg, with_review_log=False)
+    fmts = {"text": SourceFormat.TEXT, "fhir": SourceFormat.FHIR, "hl7": SourceFormat.HL7V2}
+    setting = Setting(args.setting) if args.setting else None
+    out = []
+    for path, fmt in files:
+        try:
+            enc, eid = engine.code(path.read_bytes(), fmt=fmts[fmt], doc_id=path.stem, setting=setting,
+                                   min_score=args.min_score)
+        except Exception as e:
+            if getattr(e, "message", None) is None:
+                raise
+            raise UsageError(f"{path}: {e.message}") from None
+        enc.doc_id = path.stem
+        out.append(convert.encounter_pb(enc, eid))
+    return out
+
+
+def _code_remote(args, files):
+    from client.errors import MedcoderClientError
+    from client.sdk import MedcoderClient
+
+    out = []
+    with MedcoderClient(args.server) as mc:
+        for path, fmt in files:
+            try:
+                enc = mc.code(path.read_bytes(), fmt=fmt, doc_id=path.stem, setting=args.setting,
+                              min_score=args.min_score)
+            except MedcoderClientError as e:
+                raise UsageError(f"{path}: {e.message}") from None
+            enc.document_id = path.stem
+            out.append(enc)
+    return out
+
+
+def _write_tsv(encounters) -> None:
+    from client.contract import pb
+
+    status = {v: k.lower() for k, v in pb.Assertion.items()}
+    system = {v: k for k, v in pb.CodeSystem.items()}
+    sys.stdout.write("doc_id\tcode\tsystem\tscore\tstart\tend\tstatus\n")
+    for enc in encounters:
+        for c in sorted(enc.codes, key=lambda c: -c.confidence):
+            span = c.evidence[0] if c.evidence else None
+            sys.stdout.write(f"{enc.document_id}\t{c.code}\t{system[c.system]}\t{c.confidence:.4f}\t"
+                             f"{span.start if span else ''}\t{span.end if span else ''}\t{status[c.assertion]}\n")
+
+
+def _claim(args) -> int:
+    from server.claims import check_claim_files
+
+    if not args.file.is_file():
+        raise UsageError(f"no such file: {args.file}")
+    cfg = _config(args)
+    result = check_claim_files(args.file, ptp_paths=cfg.ptp_paths, mue_paths=cfg.mue_paths,
+                               cache_dir=cfg.cache_dir)
+    json.dump(result, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+def _eval(args) -> int:
+    from rules_native.codesets import load_icd10cm, load_icd10pcs
+    from server.config import load_config
+    from server.pipeline import Pipeline
+    from server.pipeline.evaluate import evaluate_codiesp, format_report
+
+    if not (args.folder / "text_files_en").is_dir():
+        raise UsageError(f"{args.folder} is not a CodiEsp-layout folder (no text_files_en/)")
+    cfg = load_config()
+    cache = cfg.cache_dir / "codesets"
+    pipeline = Pipeline(load_icd10cm(cache_dir=cache), load_icd10pcs(cache_dir=cache))
+    report = evaluate_codiesp(args.folder, pipeline, setting=args.setting, limit=args.limit)
+    print(format_report(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

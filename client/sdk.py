@@ -1,0 +1,103 @@
+"""Python SDK for the medcoder gateway. Imports nothing of the server.
+
+>>> with MedcoderClient("127.0.0.1:50051") as mc:           # doctest: +SKIP
+...     enc = mc.code("Assessment: NSTEMI. No evidence of pneumonia.", setting="inpatient")
+...     [(c.code, round(c.confidence, 2)) for c in enc.codes]
+"""
+from __future__ import annotations
+
+import uuid
+from typing import Iterable, Iterator
+
+import grpc
+
+from client.contract import pb, pb_grpc
+from client.errors import from_rpc_error
+
+_FORMATS = {"auto": pb.FORMAT_AUTO, "text": pb.TEXT, "fhir": pb.FHIR_R4_JSON, "hl7": pb.HL7V2, "hl7v2": pb.HL7V2}
+_SETTINGS = {None: pb.SETTING_UNSPECIFIED, "outpatient": pb.OUTPATIENT, "inpatient": pb.INPATIENT}
+MAX_MESSAGE_BYTES = 32 * 1024 * 1024
+
+
+def document(content: str | bytes, *, doc_id: str = "", fmt: str = "auto", setting: str | None = None,
+             age_years: int | None = None, sex: str | None = None, date_of_service: str = "") -> "pb.Document":
+    raw = content.encode("utf-8") if isinstance(content, str) else bytes(content)
+    doc = pb.Document(id=doc_id, format=_FORMATS[fmt], content=raw, setting=_SETTINGS[setting],
+                      date_of_service=date_of_service)
+    if age_years is not None or sex:
+        doc.patient.CopyFrom(pb.Patient(age_years=age_years, sex={"F": pb.FEMALE, "M": pb.MALE}.get(sex or "", 0)))
+    return doc
+
+
+class MedcoderClient:
+    def __init__(self, target: str = "127.0.0.1:50051", *, timeout_s: float = 30.0,
+                 channel: grpc.Channel | None = None):
+        self.timeout_s = timeout_s
+        self._channel = channel or grpc.insecure_channel(target, options=[
+            ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES)])
+        self._stub = pb_grpc.CodingServiceStub(self._channel)
+        self.last_trailers: dict[str, str] = {}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self) -> None:
+        self._channel.close()
+
+    def _call(self, method, request, request_id: str):
+        try:
+            response, call = method.with_call(request, timeout=self.timeout_s,
+                                              metadata=(("x-request-id", request_id),))
+        except grpc.RpcError as e:
+            raise from_rpc_error(e) from e
+        self.last_trailers = dict(call.trailing_metadata() or ())
+        return response
+
+    def code(self, content: str | bytes, *, min_score: float = 0.0, request_id: str = "",
+             **doc_kwargs) -> "pb.CodedEncounter":
+        rid = request_id or uuid.uuid4().hex
+        req = pb.CodeEncounterRequest(request_id=rid, document=document(content, **doc_kwargs), min_score=min_score)
+        return self._call(self._stub.CodeEncounter, req, rid).encounter
+
+    def stage_ms(self) -> dict[str, float]:
+        """Per-stage server timings of the last unary call (from trailing metadata)."""
+        p = "x-stage-ms-"
+        return {k[len(p):]: float(v) for k, v in self.last_trailers.items() if k.startswith(p)}
+
+    def code_many(self, requests: Iterable["pb.CodeEncounterRequest"]) -> Iterator["pb.CodeEncountersItem"]:
+        """Bidirectional stream; items come back in request order, errors per item."""
+        try:
+            yield from self._stub.CodeEncounters(iter(requests), timeout=self.timeout_s * 10)
+        except grpc.RpcError as e:
+            raise from_rpc_error(e) from e
+
+    def score_claim(self, claim: "pb.Claim | dict", *, request_id: str = "") -> "pb.ScoreClaimResponse":
+        rid = request_id or uuid.uuid4().hex
+        msg = claim if isinstance(claim, pb.Claim) else claim_from_dict(claim)
+        return self._call(self._stub.ScoreClaim, pb.ScoreClaimRequest(request_id=rid, claim=msg), rid)
+
+    def submit_review(self, request: "pb.SubmitReviewRequest") -> "pb.SubmitReviewResponse":
+        rid = request.request_id or uuid.uuid4().hex
+        request.request_id = rid
+        return self._call(self._stub.SubmitReview, request, rid)
+
+
+def claim_from_dict(d: dict) -> "pb.Claim":
+    """The JSON claim shape (see docs/compliance.md) as a protobuf Claim."""
+    patient = d.get("patient") or {}
+    claim = pb.Claim(claim_id=str(d.get("claim_id", "")), setting=_SETTINGS.get(d.get("setting"), 0),
+                     diagnoses=[str(x) for x in d.get("diagnoses", [])], payer=str(d.get("payer", "")))
+    if "age" in patient or "sex" in patient:
+        claim.patient.CopyFrom(pb.Patient(age_years=patient.get("age"),
+                                          sex={"F": pb.FEMALE, "M": pb.MALE}.get(patient.get("sex"), 0)))
+    for line in d.get("lines", []):
+        claim.lines.append(pb.ClaimLine(
+            code=str(line.get("code", "")), modifiers=[str(m) for m in line.get("modifiers", [])],
+            units=int(line.get("units", 1)), date_of_service=str(line.get("date_of_service", "")),
+            place_of_service=str(line.get("place_of_service", "")),
+            diagnosis_pointers=[int(p) for p in line.get("diagnosis_pointers", [])]))
+    return claim

@@ -1,0 +1,1 @@
+"""Offline: training, ONNX export, parity checks, quantisation. Never imported at serve time."""

@@ -1,0 +1,1 @@
+"""Locust users and the load-test report."""

@@ -1,0 +1,1 @@
+"""Code sets, edit tables and Numba kernels. Imports nothing else of medcoder."""

@@ -1,0 +1,1 @@
+"""medcoder gateway: ingest -> sections -> context -> code mapping -> guidelines -> rules -> response."""

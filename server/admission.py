@@ -1,0 +1,35 @@
+"""Admission control: a fixed number of calls in flight; the next one is refused at once with
+RESOURCE_EXHAUSTED rather than queued without bound (TEI's ``Overloaded``)."""
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+
+from server.errors import Overloaded
+
+
+class Admission:
+    def __init__(self, max_inflight: int):
+        if max_inflight < 1:
+            raise ValueError("max_inflight must be >= 1")
+        self.max_inflight = max_inflight
+        self._inflight = 0
+        self._lock = threading.Lock()
+        self.rejected = 0
+
+    @property
+    def inflight(self) -> int:
+        return self._inflight
+
+    @contextmanager
+    def admit(self):
+        with self._lock:
+            if self._inflight >= self.max_inflight:
+                self.rejected += 1
+                raise Overloaded(f"server is at capacity ({self.max_inflight} calls in flight); retry with backoff")
+            self._inflight += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._inflight -= 1

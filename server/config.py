@@ -1,0 +1,104 @@
+"""The one configuration object. Built once in ``main`` and passed down.
+
+Precedence: explicit arguments > ``MEDCODER_*`` environment variables > defaults. Nothing else in
+medcoder reads ``os.environ``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from server.domain import Setting
+from server.errors import InvalidInput
+
+BACKENDS = ("embedded", "triton")
+
+
+def _default_home() -> Path:
+    return Path.home() / ".local" / "share" / "medcoder"
+
+
+@dataclass(frozen=True)
+class Config:
+    host: str = "127.0.0.1"
+    port: int = 50051
+    backend: str = "embedded"
+    default_setting: Setting = Setting.OUTPATIENT
+    # 2 MB of text is far beyond any real note (a long discharge summary is ~100 KB) but lets a
+    # 1 MB stress note through; larger documents are refused with INVALID_ARGUMENT.
+    max_document_bytes: int = 2_000_000
+    # gRPC's own limit sits above ours so that oversize documents reach our clear error.
+    max_message_bytes: int = 32 * 1024 * 1024
+    max_inflight: int = 64            # admission control: more concurrent calls get RESOURCE_EXHAUSTED
+    worker_threads: int = 4
+    grace_s: float = 5.0
+    cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "medcoder")
+    data_dir: Path = field(default_factory=_default_home)   # decision log lives here
+    review_db: Path | None = None     # default: data_dir / "decisions.sqlite3"
+    hcpcs_path: Path | None = None    # CMS HCPCS release (xlsx) the user supplies
+    cpt_path: Path | None = None      # licensed CPT file the user supplies
+    ptp_paths: tuple[Path, ...] = ()  # NCCI PTP tables
+    mue_paths: tuple[Path, ...] = ()  # MUE tables
+    log_level: str = "INFO"
+    # -- human review (server/review): web page port, coder tokens, PostgreSQL instead of SQLite --
+    review_host: str = "127.0.0.1"
+    review_port: int = 8080           # 0 picks a free port; the bound URL is logged at start
+    review_tokens: Path | None = None  # 'token coder_id tenant_id' per line; none -> nobody can log in
+    database_url: str | None = None   # postgresql://... for the review log; default SQLite review_db_path
+    review_max_body_bytes: int = 64 * 1024
+
+    @property
+    def review_db_path(self) -> Path:
+        return self.review_db or self.data_dir / "decisions.sqlite3"
+
+    def redacted(self) -> dict[str, Any]:
+        """What ``main`` logs at start: a database URL's password is masked."""
+        out = {f.name: str(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        if self.database_url:
+            out["database_url"] = re.sub(r"(//[^:/@]*:)[^@]*@", r"\1***@", self.database_url)
+        return out
+
+
+_CONVERTERS = {
+    "port": int, "max_document_bytes": int, "max_message_bytes": int, "max_inflight": int,
+    "worker_threads": int, "grace_s": float, "cache_dir": Path, "data_dir": Path,
+    "review_db": Path, "hcpcs_path": Path, "cpt_path": Path, "default_setting": Setting,
+    "ptp_paths": lambda v: tuple(Path(p) for p in v.split(os.pathsep) if p),
+    "mue_paths": lambda v: tuple(Path(p) for p in v.split(os.pathsep) if p),
+    "review_port": int, "review_tokens": Path, "review_max_body_bytes": int,
+}
+
+
+def load_config(explicit: Mapping[str, Any] | None = None,
+                environ: Mapping[str, str] | None = None) -> Config:
+    """Build the Config: ``explicit`` (CLI flags; None values ignored) over ``MEDCODER_<FIELD>``
+    environment variables over defaults. A bad value raises InvalidInput naming the setting."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(Config):
+        raw = environ.get(f"MEDCODER_{f.name.upper()}")
+        if raw is not None and raw != "":
+            values[f.name] = _convert(f.name, raw)
+    for name, value in (explicit or {}).items():
+        if value is not None:
+            values[name] = _convert(name, value) if isinstance(value, str) else value
+    cfg = Config(**values)
+    if cfg.backend not in BACKENDS:
+        raise InvalidInput(f"backend must be one of {', '.join(BACKENDS)}")
+    if not 0 <= cfg.port <= 65535:
+        raise InvalidInput("port must be 0..65535")
+    if not 0 <= cfg.review_port <= 65535:
+        raise InvalidInput("review_port must be 0..65535")
+    return cfg
+
+
+def _convert(name: str, raw: str) -> Any:
+    conv = _CONVERTERS.get(name, str)
+    try:
+        return conv(raw)
+    except ValueError as e:
+        raise InvalidInput(f"bad value for setting {name}") from e

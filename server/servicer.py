@@ -1,0 +1,145 @@
+"""The thin CodingService: protobuf -> domain -> engine -> protobuf.
+
+CPU work runs on a thread pool so the event loop keeps answering health checks and refusing
+overload while documents are being coded.
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+from concurrent.futures import ThreadPoolExecutor
+
+import grpc
+
+from client.contract import pb, pb_grpc
+from server import convert
+from server.admission import Admission
+from server.errors import MedcoderError, Unavailable
+from server.interceptors import log_unexpected, request_id_of, INTERNAL_MESSAGE
+from server.review_log import Decision
+
+
+class ServerState:
+    """Holds the engine once it is warm; calls before that get UNAVAILABLE."""
+
+    def __init__(self):
+        self.engine = None
+
+    def ready_engine(self):
+        if self.engine is None:
+            raise Unavailable("server is warming up; retry shortly")
+        return self.engine
+
+
+def _trailers(rid: str, stage_ms: dict[str, float] | None = None) -> tuple[tuple[str, str], ...]:
+    md = [("x-request-id", rid)]
+    for stage, ms in (stage_ms or {}).items():
+        md.append((f"x-stage-ms-{stage}", f"{ms:.3f}"))
+    return tuple(md)
+
+
+def _metadata(context) -> dict[str, str]:
+    return {k: v for k, v in (context.invocation_metadata() or ()) if isinstance(v, str)}
+
+
+class CodingServicer(pb_grpc.CodingServiceServicer):
+    def __init__(self, state: ServerState, admission: Admission, pool: ThreadPoolExecutor):
+        self.state = state
+        self.admission = admission
+        self.pool = pool
+
+    async def _run(self, fn, *args, **kwargs):
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.pool, functools.partial(fn, *args, **kwargs))
+
+    async def _code(self, engine, request):
+        args = convert.document_args(request.document)
+        systems = convert.systems_of(request.systems)
+        return await self._run(engine.code, min_score=request.min_score, systems=systems, **args)
+
+    async def _keep(self, engine, context, enc, eid) -> None:
+        """-- review wiring: keep the coded encounter in its tenant's review queue --"""
+        if engine.review is not None:
+            md = _metadata(context)
+            await self._run(engine.keep_for_review, enc, eid, engine.review.coding_tenant(md),
+                            md.get("x-specialty", "")[:100])
+
+    async def CodeEncounter(self, request, context):
+        rid = request_id_of(context, request)
+        context.set_trailing_metadata(_trailers(rid))
+        engine = self.state.ready_engine()
+        if engine.review is not None:
+            engine.review.coding_tenant(_metadata(context))   # a bad token is refused before coding
+        with self.admission.admit():
+            enc, eid = await self._code(engine, request)
+            await self._keep(engine, context, enc, eid)
+        context.set_trailing_metadata(_trailers(rid, enc.stage_ms))
+        return pb.CodeEncounterResponse(request_id=rid, encounter=convert.encounter_pb(enc, eid))
+
+    async def CodeEncounters(self, request_iterator, context):
+        """Bounded window of documents in flight; answers leave in request order."""
+        engine = self.state.ready_engine()
+        window = max(1, self.pool._max_workers)
+        pending: list[tuple[str, asyncio.Task]] = []
+        if engine.review is not None:
+            engine.review.coding_tenant(_metadata(context))
+        async for request in request_iterator:
+            rid = request.request_id
+            pending.append((rid, asyncio.ensure_future(self._one(engine, request, context))))
+            while len(pending) >= window:
+                yield await self._item(*pending.pop(0))
+        while pending:
+            yield await self._item(*pending.pop(0))
+
+    async def _one(self, engine, request, context):
+        with self.admission.admit():
+            enc, eid = await self._code(engine, request)
+            await self._keep(engine, context, enc, eid)
+            return enc, eid
+
+    async def _item(self, rid: str, task: asyncio.Task):
+        try:
+            enc, eid = await task
+            return pb.CodeEncountersItem(request_id=rid, encounter=convert.encounter_pb(enc, eid))
+        except MedcoderError as e:
+            return pb.CodeEncountersItem(request_id=rid, error=pb.Error(code=e.code.value[0], message=e.message))
+        except Exception as e:  # noqa: BLE001 - one bad document must not end the stream
+            log_unexpected("CodeEncounters", e)
+            return pb.CodeEncountersItem(request_id=rid, error=pb.Error(
+                code=grpc.StatusCode.INTERNAL.value[0], message=INTERNAL_MESSAGE))
+
+    async def ScoreClaim(self, request, context):
+        rid = request_id_of(context, request)
+        context.set_trailing_metadata(_trailers(rid))
+        engine = self.state.ready_engine()
+        from server.claims import parse_claim_dict, parse_x12_837
+
+        with self.admission.admit():
+            if request.WhichOneof("payload") == "x12_837":
+                claim = await self._run(parse_x12_837, bytes(request.x12_837))
+            else:
+                claim = parse_claim_dict(convert.claim_dict(request.claim))
+            result = await self._run(engine.claims.score, claim)
+        return pb.ScoreClaimResponse(request_id=rid, claim_id=result.claim_id,
+                                     edits=[convert.edit_pb(e) for e in result.edits],
+                                     denial_risk=float(result.denial_risk), drg=result.drg or "")
+
+    async def SubmitReview(self, request, context):
+        rid = request_id_of(context, request)
+        context.set_trailing_metadata(_trailers(rid))
+        engine = self.state.ready_engine()
+        system = convert.systems_of([request.system])
+        decision = Decision(
+            encounter_id=request.encounter_id, suggestion_id=request.suggestion_id,
+            action=convert.action_of(request.action),
+            system=next(iter(system)).value if system else "",
+            coder_id=request.coder_id, suggested_code=request.suggested_code,
+            final_code=request.final_code, reason=request.reason,
+            evidence=(request.evidence.start, request.evidence.end) if request.HasField("evidence") else None,
+            model_versions=dict(request.model_versions))
+        if not decision.system:
+            from server.errors import InvalidInput
+            raise InvalidInput("system is required (ICD10CM, ICD10PCS, HCPCS or CPT)")
+        who = engine.review.grpc_coder(_metadata(context), request.coder_id)
+        decision_id, at = await self._run(engine.submit_review, decision, who, "grpc")
+        return pb.SubmitReviewResponse(request_id=rid, decision_id=decision_id, recorded_at=at)

@@ -1,0 +1,39 @@
+"""The decision log keeps every acknowledged decision, refuses edits, and refuses ambiguous input."""
+import sqlite3
+
+import pytest
+
+from server.errors import InvalidInput
+from server.review_log import Decision, ReviewLog
+
+
+def test_decisions_survive_reopen_and_are_append_only(tmp_path):
+    path = tmp_path / "log.db"
+    log = ReviewLog(path)
+    ids = [log.record(Decision("enc1", "accept", "ICD10CM", "coder7", suggestion_id="enc1:1", suggested_code="I50.23")),
+           log.record(Decision("enc1", "modify", "ICD10CM", "coder7", suggestion_id="enc1:2", suggested_code="E11.9",
+                               final_code="E11.22", reason="CKD documented"))]
+    log.close()
+    again = ReviewLog(path)   # migrations are not re-applied
+    rows = again.decisions("enc1")
+    assert [r["decision_id"] for r in rows] == [i for i, _ in ids]
+    assert rows[1]["final_code"] == "E11.22" and rows[1]["reason"] == "CKD documented"
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        again._db.execute("UPDATE decisions SET final_code = 'X'")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        again._db.execute("DELETE FROM decisions")
+
+
+@pytest.mark.parametrize("decision, fragment", [
+    (Decision("e", "reject", "ICD10CM", "c", suggested_code="R07.9"), "reason"),
+    (Decision("e", "modify", "ICD10CM", "c", suggested_code="R07.9", reason="x"), "final_code"),
+    (Decision("e", "add", "ICD10CM", "c", final_code="I10"), "evidence"),
+    (Decision("", "accept", "ICD10CM", "c", suggested_code="I10"), "encounter_id"),
+    (Decision("e", "accept", "ICD10CM", "", suggested_code="I10"), "coder_id"),
+    (Decision("e", "approve", "ICD10CM", "c"), "action"),
+])
+def test_ambiguous_decisions_are_refused_and_nothing_is_written(tmp_path, decision, fragment):
+    log = ReviewLog(tmp_path / "log.db")
+    with pytest.raises(InvalidInput, match=fragment):
+        log.record(decision)
+    assert log.decisions() == []
