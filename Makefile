@@ -9,13 +9,18 @@ HOST   ?= 127.0.0.1
 PORT   ?= 50051
 PYTEST_ARGS ?=
 
-.PHONY: serve test test-fast bench stubs clean-cache help
+DURATION ?= 30s
+USERS  ?= 32
+SPAWN_RATE ?= 8
+
+.PHONY: serve test test-fast bench stubs clean-cache help loadtest loadtest-ceiling
 
 help:
 	@echo "make serve   start the gateway on $(HOST):$(PORT) (embedded ONNX Runtime backend)"
 	@echo "make test    run the test suite (installs the test extra)"
 	@echo "make bench   run the benchmarks (print figures and ratios)"
 	@echo "make stubs   regenerate the gRPC stubs from client/proto"
+	@echo "make loadtest DURATION=30s USERS=32   locust over gRPC; report in loadtest/results/latest"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +45,14 @@ test-fast: $(VENV)/.stamp-test
 
 bench: $(VENV)/.stamp-test
 	$(PY) -m benchmarks
+
+# Steady load against a gateway it starts itself; report under loadtest/results/latest/.
+loadtest: $(VENV)/.stamp-test
+	$(PY) -m loadtest.run --duration $(DURATION) --users $(USERS) --spawn-rate $(SPAWN_RATE)
+
+# Raise the offered load stepwise until p99 passes 1 s or errors appear; prints the ceiling.
+loadtest-ceiling: $(VENV)/.stamp-test
+	$(PY) -m loadtest.run --ceiling
 
 stubs: $(VENV)/.stamp-test
 	$(PY) -m client.gen_stubs

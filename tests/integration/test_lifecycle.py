@@ -1,0 +1,66 @@
+"""Start-up and shutdown as an orchestrator sees them: NOT_SERVING (and UNAVAILABLE calls) until
+warm, SERVING after, a clean exit on SIGTERM."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from client.contract import pb, pb_grpc
+from tests.integration.conftest import REPO
+
+pytestmark = pytest.mark.integration
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_not_serving_until_warm_then_clean_sigterm(tmp_path, cache_dir):
+    port = _free_port()
+    env = {**os.environ, "MEDCODER_CACHE_DIR": str(cache_dir), "MEDCODER_DATA_DIR": str(tmp_path)}
+    log = open(tmp_path / "log", "wb")
+    proc = subprocess.Popen([sys.executable, "-m", "client.cli", "serve", "--port", str(port)], cwd=REPO,
+                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    seen, early_call = [], None
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
+            health = health_pb2_grpc.HealthStub(ch)
+            deadline = time.monotonic() + 240
+            while time.monotonic() < deadline:
+                try:
+                    status = health.Check(health_pb2.HealthCheckRequest(), timeout=2).status
+                except grpc.RpcError:
+                    time.sleep(0.05)
+                    continue
+                if not seen or seen[-1] != status:
+                    seen.append(status)
+                if status == health_pb2.HealthCheckResponse.NOT_SERVING and early_call is None:
+                    try:
+                        pb_grpc.CodingServiceStub(ch).CodeEncounter(
+                            pb.CodeEncounterRequest(document=pb.Document(content=b"Hypertension.")), timeout=5)
+                        early_call = grpc.StatusCode.OK
+                    except grpc.RpcError as e:
+                        early_call = e.code()
+                if status == health_pb2.HealthCheckResponse.SERVING:
+                    break
+                time.sleep(0.02)
+        assert seen[0] == health_pb2.HealthCheckResponse.NOT_SERVING
+        assert seen[-1] == health_pb2.HealthCheckResponse.SERVING
+        assert early_call in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.OK)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        rc = proc.wait(60)
+        log.close()
+    assert rc == 0
+    text = (tmp_path / "log").read_text()
+    assert "SERVING on 127.0.0.1" in text and "stopped" in text
