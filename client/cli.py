@@ -49,7 +49,25 @@ def _parser() -> argparse.ArgumentParser:
     ec.add_argument("folder", type=Path)
     ec.add_argument("--setting", choices=("inpatient", "outpatient"), default="inpatient")
     ec.add_argument("--limit", type=int, default=None, help="first N documents only")
+    _review_args(sub)
     return p
+
+
+def _review_args(sub) -> None:
+    """-- review wiring: `feedback export` and `report shadow` read the review database --"""
+    f = sub.add_parser("feedback", help="coders' decisions for training")
+    fsub = f.add_subparsers(dest="feedback_command", required=True)
+    fe = fsub.add_parser("export", help="write decisions as Parquet (layout in docs/review.md)")
+    fe.add_argument("out", type=Path, help="OUT.parquet")
+    fe.add_argument("--no-text", action="store_true", help="leave note and evidence text out")
+    r = sub.add_parser("report", help="reports over the review log")
+    rsub = r.add_subparsers(dest="report_command", required=True)
+    rs = rsub.add_parser("shadow", help="suggestions vs coders' final codes: table and PNG charts")
+    rs.add_argument("--out", type=Path, default=Path("shadow-report"), help="folder for the PNG charts")
+    for q in (fe, rs):
+        q.add_argument("--db", type=Path, default=None, help="SQLite review database (default: MEDCODER_DATA_DIR's)")
+        q.add_argument("--database-url", default=None, help="postgresql://... instead of SQLite")
+        q.add_argument("--tenant", default=None, help="one tenant only")
 
 
 def _table_args(p: argparse.ArgumentParser) -> None:
@@ -84,6 +102,9 @@ def main(argv: list[str] | None = None) -> int:
             return _code(args)
         if args.command == "claim":
             return _claim(args)
+        if args.command in ("feedback", "report"):
+            from server.review.commands import run_review_command
+            return run_review_command(args, _config(args, review_db=args.db, database_url=args.database_url))
         return _eval(args)
     except UsageError as e:
         print(f"medcoder: error: {e}", file=sys.stderr)

@@ -59,7 +59,7 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
 
     async def _keep(self, engine, context, enc, eid) -> None:
         """-- review wiring: keep the coded encounter in its tenant's review queue --"""
-        if engine.review is not None:
+        if getattr(engine, "review", None) is not None:
             md = _metadata(context)
             await self._run(engine.keep_for_review, enc, eid, engine.review.coding_tenant(md),
                             md.get("x-specialty", "")[:100])
@@ -68,7 +68,7 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         rid = request_id_of(context, request)
         context.set_trailing_metadata(_trailers(rid))
         engine = self.state.ready_engine()
-        if engine.review is not None:
+        if getattr(engine, "review", None) is not None:
             engine.review.coding_tenant(_metadata(context))   # a bad token is refused before coding
         with self.admission.admit():
             enc, eid = await self._code(engine, request)
@@ -81,7 +81,7 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         engine = self.state.ready_engine()
         window = max(1, self.pool._max_workers)
         pending: list[tuple[str, asyncio.Task]] = []
-        if engine.review is not None:
+        if getattr(engine, "review", None) is not None:
             engine.review.coding_tenant(_metadata(context))
         async for request in request_iterator:
             rid = request.request_id
@@ -140,6 +140,8 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         if not decision.system:
             from server.errors import InvalidInput
             raise InvalidInput("system is required (ICD10CM, ICD10PCS, HCPCS or CPT)")
+        if getattr(engine, "review", None) is None:
+            raise Unavailable("this gateway has no review log")
         who = engine.review.grpc_coder(_metadata(context), request.coder_id)
         decision_id, at = await self._run(engine.submit_review, decision, who, "grpc")
         return pb.SubmitReviewResponse(request_id=rid, decision_id=decision_id, recorded_at=at)

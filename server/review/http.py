@@ -1,0 +1,267 @@
+"""The review page's HTTP server: standard library only, one thread per connection, in the
+gateway's process on its own port.
+
+Routes (all but /login and /static need a session cookie from a token login, or
+``Authorization: Bearer <token>``):
+  GET  /queue                          the tenant's coded encounters
+  GET  /encounters/<id>                one encounter: note with evidence, ranked codes, CDI, edits
+  POST /encounters/<id>/decisions      accept / modify / reject / add (form fields as in the page)
+  GET  /api/codes?system=&q=           code-set search by code or words, with hierarchy (JSON)
+  GET  /api/codes/<code>?system=       one code, its ancestors and children (JSON)
+Bad input gets 400 with a message that names the field; a body over the limit gets 413 unread.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from http import HTTPStatus
+from http.cookies import SimpleCookie
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from urllib.parse import parse_qs, urlsplit
+
+from server.errors import MedcoderError, NotFound, Unauthenticated
+from server.review import pages
+from server.review.auth import Coder, Sessions
+from server.review.log import Decision
+from server.review.service import ReviewService
+
+log = logging.getLogger("medcoder.review.http")
+COOKIE = "medcoder_review"
+_ENCOUNTER = re.compile(r"^/encounters/([0-9A-Za-z_-]{1,128})(/decisions)?$")
+_STATUS = {"InvalidInput": 400, "NotFound": 404, "PermissionDenied": 403, "Unauthenticated": 401}
+_HEADERS = (("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'"),
+            ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"),
+            ("Cache-Control", "no-store"))
+_STATIC = {"/static/review.js": "application/javascript", "/static/review.css": "text/css"}
+
+
+class ReviewHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address, service: ReviewService, max_body_bytes: int):
+        self.service, self.max_body_bytes, self.sessions = service, max_body_bytes, Sessions()
+        super().__init__(address, Handler)
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: ReviewHTTPServer
+    protocol_version = "HTTP/1.1"
+    server_version = "medcoder-review"
+    sys_version = ""
+
+    def log_message(self, fmt, *args):
+        """Method, path (ids only) and status; never bodies, query strings or raw request lines."""
+        status = next((str(a) for a in args if str(a).isdigit() and len(str(a)) == 3), "-")
+        path = urlsplit(getattr(self, "path", "") or "").path[:200]
+        log.debug("%s %s -> %s", getattr(self, "command", None) or "?", path, status)
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def _send(self, status: int, body: str | bytes, ctype: str = "text/html; charset=utf-8",
+              headers: tuple[tuple[str, str], ...] = ()) -> None:
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        self.send_response(status)
+        for k, v in (*_HEADERS, *headers, ("Content-Type", ctype), ("Content-Length", str(len(data)))):
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def _redirect(self, location: str, headers: tuple[tuple[str, str], ...] = ()) -> None:
+        self._send(303, b"", "text/plain", (("Location", location), *headers))
+
+    def _json(self, status: int, obj) -> None:
+        self._send(status, json.dumps(obj), "application/json")
+
+    def _error(self, status: int, message: str, api: bool) -> None:
+        if api:
+            self._json(status, {"error": message})
+        else:
+            self._send(status, pages.message_page(HTTPStatus(status).phrase, message))
+
+    def _form(self) -> dict[str, str] | None:
+        """The urlencoded body, or None after answering 411/413/415 (nothing is read past the limit)."""
+        length = self.headers.get("Content-Length")
+        if length is None or not length.isdigit():
+            self._error(411, "a Content-Length header is required", api=False)
+            return None
+        if int(length) > self.server.max_body_bytes:
+            self.close_connection = True
+            _discard(self.rfile, int(length))   # so the client reads our answer, not a reset
+            self._error(413, f"form is larger than {self.server.max_body_bytes} bytes", api=False)
+            return None
+        raw = self.rfile.read(int(length))
+        if not self.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
+            self._error(415, "send the form as application/x-www-form-urlencoded", api=False)
+            return None
+        try:
+            fields = parse_qs(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=32)
+        except (UnicodeDecodeError, ValueError):
+            self._error(400, "the form is not valid UTF-8 url-encoded data", api=False)
+            return None
+        return {k: v[0] for k, v in fields.items()}
+
+    def _session(self):
+        cookie = SimpleCookie(self.headers.get("Cookie", ""))
+        sid = cookie[COOKIE].value if COOKIE in cookie else None
+        return sid, self.server.sessions.get(sid)
+
+    def _who(self) -> tuple[Coder, str] | None:
+        """The coder of this request (session cookie, else bearer token) and the session's CSRF token."""
+        _, session = self._session()
+        if session is not None:
+            return session.coder, session.csrf
+        auth = self.headers.get("Authorization", "")
+        if auth[:7].lower() == "bearer ":
+            try:
+                return self.server.service.coder_for_token(auth[7:].strip(), "http"), ""
+            except Unauthenticated:
+                return None
+        return None
+
+    # -- dispatch ---------------------------------------------------------------------------
+    def do_GET(self):
+        self._guard(self._get)
+
+    def do_HEAD(self):
+        self._guard(self._get)
+
+    def do_POST(self):
+        self._guard(self._post)
+
+    def _guard(self, fn) -> None:
+        url = urlsplit(self.path)
+        api = url.path.startswith("/api/")
+        try:
+            fn(url.path, parse_qs(url.query, max_num_fields=16))
+        except MedcoderError as e:
+            self._error(_STATUS.get(type(e).__name__, 500), e.message, api)
+        except Exception as e:  # noqa: BLE001 - the boundary: fixed message, type only in the log
+            log.error("unexpected %s in review %s %s", type(e).__name__, self.command, url.path)
+            self._error(500, "internal error", api)
+
+    def _get(self, path: str, query: dict[str, list[str]]) -> None:
+        if path in _STATIC:
+            body = resources.files("server.review").joinpath("static", path.rsplit("/", 1)[1]).read_bytes()
+            return self._send(200, body, _STATIC[path] + "; charset=utf-8")
+        if path == "/login":
+            return self._send(200, pages.login_page())
+        who = self._who()
+        if who is None:
+            if path.startswith("/api/"):
+                return self._error(401, "log in with a coder token first", api=True)
+            return self._redirect("/login")
+        coder, csrf = who
+        service = self.server.service
+        if path in ("/", "/queue"):
+            return self._send(200, pages.queue_page(coder, csrf, service.queue(coder, "http")))
+        m = _ENCOUNTER.match(path)
+        if m and not m.group(2):
+            saved = query.get("saved", [""])[0][:20]
+            view = service.open_encounter(coder, m.group(1), "http")
+            return self._send(200, pages.encounter_page(coder, csrf, view, saved=saved))
+        if path == "/api/codes":
+            system = query.get("system", ["ICD10CM"])[0]
+            return self._json(200, {"results": service.search.search(system, query.get("q", [""])[0])})
+        if path.startswith("/api/codes/"):
+            system = query.get("system", ["ICD10CM"])[0]
+            found = service.search.lookup(system, path[len("/api/codes/"):])
+            if found is None:
+                raise NotFound("no such code in the code set")
+            return self._json(200, found)
+        raise NotFound("no such page")
+
+    def _post(self, path: str, query) -> None:
+        form = self._form()
+        if form is None:
+            return
+        if path == "/login":
+            return self._login(form)
+        sid, session = self._session()
+        if session is None:
+            return self._error(401, "log in with a coder token first", api=False)
+        if form.get("csrf") != session.csrf:
+            return self._error(403, "the form is stale; reload the page", api=False)
+        if path == "/logout":
+            self.server.sessions.drop(sid)
+            return self._redirect("/login", ((("Set-Cookie", f"{COOKIE}=; Max-Age=0; Path=/"),)))
+        m = _ENCOUNTER.match(path)
+        if m and m.group(2):
+            return self._decide(session, m.group(1), form)
+        raise NotFound("no such page")
+
+    def _login(self, form: dict[str, str]) -> None:
+        try:
+            coder = self.server.service.coder_for_token(form.get("token", "").strip(), "http")
+        except Unauthenticated as e:
+            return self._send(401, pages.login_page(e.message))
+        sid, _ = self.server.sessions.create(coder)
+        self.server.service.log.audit("http", coder.coder_id, coder.tenant_id, "login", "", "ok")
+        cookie = f"{COOKIE}={sid}; HttpOnly; SameSite=Strict; Path=/"
+        self._redirect("/queue", (("Set-Cookie", cookie),))
+
+    def _decide(self, session, encounter_id: str, form: dict[str, str]) -> None:
+        service, coder = self.server.service, session.coder
+        try:
+            decision = _decision_of(encounter_id, coder, form)
+            service.decide(coder, decision, "http")
+        except MedcoderError as e:
+            if isinstance(e, NotFound):
+                raise
+            view = service.open_encounter(coder, encounter_id, "http")
+            status = _STATUS.get(type(e).__name__, 400)
+            return self._send(status, pages.encounter_page(coder, session.csrf, view, error=e.message))
+        self._redirect(f"/encounters/{encounter_id}?saved={decision.action}")
+
+
+def _discard(stream, length: int, cap: int = 32 << 20) -> None:
+    left = min(length, cap)
+    while left > 0:
+        chunk = stream.read(min(left, 1 << 16))
+        if not chunk:
+            return
+        left -= len(chunk)
+
+
+def _decision_of(encounter_id: str, coder: Coder, form: dict[str, str]) -> Decision:
+    from server.errors import InvalidInput
+
+    evidence = None
+    start, end = form.get("evidence_start", ""), form.get("evidence_end", "")
+    if start or end:
+        if not (start.isdigit() and end.isdigit()):
+            raise InvalidInput("evidence_start and evidence_end must be character offsets")
+        evidence = (int(start), int(end))
+    elif form.get("action") == "add":
+        raise InvalidInput("select the text in the note that supports the added code")
+    return Decision(encounter_id=encounter_id, action=form.get("action", ""), system=form.get("system", ""),
+                    coder_id=coder.coder_id, suggestion_id=form.get("suggestion_id", ""),
+                    suggested_code=form.get("suggested_code", ""), final_code=form.get("final_code", "").strip(),
+                    reason=form.get("reason", "").strip(), evidence=evidence)
+
+
+class ReviewServer:
+    """The HTTP server on its own thread; ``url`` once started, ``stop()`` from the gateway's shutdown."""
+
+    def __init__(self, service: ReviewService, host: str, port: int, max_body_bytes: int = 64 * 1024):
+        self.httpd = ReviewHTTPServer((host, port), service, max_body_bytes)
+        self.host, self.port = host, self.httpd.server_address[1]
+        self._thread = threading.Thread(target=self.httpd.serve_forever, name="medcoder-review-http",
+                                        kwargs={"poll_interval": 0.2}, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def start(self) -> "ReviewServer":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self._thread.join(timeout=5)

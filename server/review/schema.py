@@ -1,0 +1,98 @@
+"""The review database's one schema, as numbered migrations for SQLite and PostgreSQL.
+
+Migration N is applied once and recorded in ``schema_migrations``; both dialects get the same
+tables and columns. Every table is append-only: triggers refuse UPDATE and DELETE, so corrections
+are new rows and the log is the training signal and the audit trail at once.
+
+Tables:
+  decisions   who, when, the suggestion as shown (``shown``: JSON), final code, reason, model versions
+  encounters  coded encounters kept for review: tenant, note text, the coding result (JSON)
+  audit       every read and write of the review surfaces (HTTP, gRPC, CLI), including refusals
+"""
+from __future__ import annotations
+
+_DECISIONS_COLUMNS = """
+        decision_id     TEXT PRIMARY KEY,
+        recorded_at     TEXT NOT NULL,
+        coder_id        TEXT NOT NULL,
+        tenant_id       TEXT NOT NULL DEFAULT '',
+        encounter_id    TEXT NOT NULL,
+        suggestion_id   TEXT NOT NULL DEFAULT '',
+        action          TEXT NOT NULL CHECK (action IN ('accept','modify','reject','add')),
+        system          TEXT NOT NULL,
+        suggested_code  TEXT NOT NULL DEFAULT '',
+        final_code      TEXT NOT NULL DEFAULT '',
+        reason          TEXT NOT NULL DEFAULT '',
+        evidence_start  INTEGER,
+        evidence_end    INTEGER,
+        model_versions  TEXT NOT NULL DEFAULT '{}'
+"""
+
+_ENCOUNTERS = """
+    CREATE TABLE encounters (
+        encounter_id    TEXT PRIMARY KEY,
+        tenant_id       TEXT NOT NULL,
+        coded_at        TEXT NOT NULL,
+        doc_id          TEXT NOT NULL DEFAULT '',
+        setting         TEXT NOT NULL DEFAULT '',
+        specialty       TEXT NOT NULL DEFAULT '',
+        n_suggestions   INTEGER NOT NULL DEFAULT 0,
+        text            TEXT NOT NULL,
+        result          TEXT NOT NULL
+    );
+    CREATE INDEX encounters_tenant ON encounters (tenant_id, coded_at);
+    CREATE TABLE audit (
+        audit_id        TEXT PRIMARY KEY,
+        at              TEXT NOT NULL,
+        channel         TEXT NOT NULL,
+        actor           TEXT NOT NULL,
+        tenant_id       TEXT NOT NULL DEFAULT '',
+        action          TEXT NOT NULL,
+        object          TEXT NOT NULL DEFAULT '',
+        outcome         TEXT NOT NULL
+    );
+    CREATE INDEX audit_at ON audit (at);
+    ALTER TABLE decisions ADD COLUMN shown TEXT NOT NULL DEFAULT '{}';
+"""
+
+
+def _sqlite_append_only(table: str) -> str:
+    return "".join(f"""
+    CREATE TRIGGER {table}_no_{verb} BEFORE {verb.upper()} ON {table}
+        BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;""" for verb in ("update", "delete"))
+
+
+def _pg_append_only(table: str) -> str:
+    return f"""
+    CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}
+        FOR EACH ROW EXECUTE FUNCTION medcoder_append_only();"""
+
+
+SQLITE: tuple[str, ...] = (
+    # 1: the lead's original decision log (kept byte-for-byte so existing files need no rewrite)
+    f"""
+    CREATE TABLE decisions ({_DECISIONS_COLUMNS});
+    CREATE INDEX decisions_encounter ON decisions (encounter_id);
+    CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions
+        BEGIN SELECT RAISE(ABORT, 'decision log is append-only'); END;
+    CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions
+        BEGIN SELECT RAISE(ABORT, 'decision log is append-only'); END;
+    """,
+    # 2: stored encounters, the audit trail, the suggestion as shown
+    _ENCOUNTERS + _sqlite_append_only("encounters") + _sqlite_append_only("audit"),
+)
+
+POSTGRES: tuple[str, ...] = (
+    f"""
+    CREATE OR REPLACE FUNCTION medcoder_append_only() RETURNS trigger AS $$
+        BEGIN RAISE EXCEPTION 'decision log is append-only (% on %)', TG_OP, TG_TABLE_NAME; END;
+    $$ LANGUAGE plpgsql;
+    CREATE TABLE decisions ({_DECISIONS_COLUMNS});
+    CREATE INDEX decisions_encounter ON decisions (encounter_id);
+    """ + _pg_append_only("decisions"),
+    _ENCOUNTERS + _pg_append_only("encounters") + _pg_append_only("audit"),
+)
+
+
+def migrations(dialect: str) -> tuple[str, ...]:
+    return {"sqlite": SQLITE, "postgres": POSTGRES}[dialect]

@@ -1,0 +1,147 @@
+"""The same review schema on a real PostgreSQL (a throwaway cluster on a free port of 127.0.0.1):
+migrations once, append-only triggers, tenants, and the Parquet export read from it."""
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from server.errors import InvalidInput, NotFound
+from server.review.auth import TokenBook
+from server.review.feedback import export_feedback
+from server.review.log import Decision, ReviewLog
+from server.review.service import ReviewService
+from tests.unit.test_review_service import ALICE, BOB, coded, codesets  # noqa: F401 - fixtures
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+def _pg_bin(name: str) -> str | None:
+    found = shutil.which(name) or sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return found if isinstance(found, str) else (found[-1] if found else None)
+
+
+def _as_postgres(cmd: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root; CI runs as root, so run the server as the postgres user."""
+    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
+
+
+@pytest.fixture(scope="module")
+def pg_url():
+    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
+    if not initdb or not pg_ctl:
+        pytest.skip("PostgreSQL server binaries not found (install with: apt-get install -y postgresql)")
+    psycopg = pytest.importorskip("psycopg", reason="psycopg not installed (pip install 'psycopg[binary]')")
+    root = Path(tempfile.mkdtemp(prefix="medcoder-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres", "postgres")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    data = root / "data"
+    subprocess.run(_as_postgres([initdb, "-D", str(data), "-A", "trust", "-U", "medcoder", "--no-sync"]),
+                   check=True, capture_output=True, timeout=120)
+    subprocess.run(_as_postgres([pg_ctl, "-D", str(data), "-l", str(root / "log"), "-w", "-t", "60", "-o",
+                                 f"-p {port} -k {root} -c listen_addresses=127.0.0.1", "start"]),
+                   check=True, capture_output=True, timeout=90)
+    url = f"postgresql://medcoder@127.0.0.1:{port}/postgres"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                psycopg.connect(url).close()
+                break
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        yield url
+    finally:
+        subprocess.run(_as_postgres([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]), capture_output=True, timeout=60)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_postgres_holds_the_same_log_append_only(pg_url, tmp_path):
+    import psycopg
+
+    log = ReviewLog(url=pg_url)
+    log.store_encounter("e1", "clinic-a", "Assessment: hypertension.", {"codes": [], "model_versions": {"m": "1"}},
+                        doc_id="d1", setting="outpatient")
+    first, _ = log.record(Decision("e1", "add", "ICD10CM", "alice", final_code="I10", evidence=(12, 24),
+                                   tenant_id="clinic-a", model_versions={"m": "1"}))
+    log.record(Decision("e1", "add", "ICD10CM", "alice", final_code="I10", evidence=(12, 24), reason="again",
+                        tenant_id="clinic-a"))
+    log.audit("http", "alice", "clinic-a", "read", "encounter:e1", "ok")
+    log.close()
+
+    again = ReviewLog(url=pg_url)          # migrations are recorded and not re-applied
+    assert again.schema_version == 2
+    rows = again.decisions("e1")
+    assert [r["decision_id"] for r in rows][0] == first and [r["reason"] for r in rows] == ["", "again"]
+    assert [q["encounter_id"] for q in again.queue("clinic-a")] == ["e1"] and again.queue("clinic-b") == []
+    for sql in ("UPDATE decisions SET final_code = 'X'", "DELETE FROM decisions", "DELETE FROM audit",
+                "UPDATE encounters SET tenant_id = 'clinic-b'"):
+        with pytest.raises(psycopg.Error, match="append-only"):
+            again.db.execute(sql)
+    assert len(again.decisions()) == 2 and again.encounter("e1")["tenant_id"] == "clinic-a"
+
+    out = tmp_path / "fb.parquet"
+    assert export_feedback(again, out) == 2
+    table = pq.read_table(out).to_pylist()
+    assert table[0]["evidence_text"] == "hypertension" and table[1]["is_latest"] is True
+    assert table[0]["is_latest"] is False
+    again.close()
+
+
+def test_the_review_service_runs_on_postgres(pg_url, codesets):  # noqa: F811
+    log = ReviewLog(url=pg_url)
+    svc = ReviewService(log, codesets, TokenBook({}))
+    svc.keep(coded("pgA"), "pgA", "clinic-a")
+    svc.decide(ALICE, Decision("pgA", "modify", "", "alice", suggestion_id="pgA:2", final_code="E11.22",
+                               reason="CKD documented"), "http")
+    with pytest.raises(InvalidInput, match="reason"):
+        svc.decide(ALICE, Decision("pgA", "reject", "", "alice", suggestion_id="pgA:3"), "http")
+    with pytest.raises(NotFound):
+        svc.open_encounter(BOB, "pgA", "http")
+    view = svc.open_encounter(ALICE, "pgA", "http")
+    assert view["latest"]["pgA:2"]["final_code"] == "E11.22" and len(view["decisions"]) == 1
+    assert [r["outcome"] for r in log.audit_rows() if r["object"].endswith("pgA")][-2:] == [
+        "denied: not found in tenant", "ok"]
+    log.close()
+
+
+def test_the_gateway_keeps_encounters_and_decisions_in_postgres(pg_url, tmp_path, cache_dir):
+    import psycopg
+
+    from client.contract import pb, pb_grpc
+    from tests.browser.support import NOTE, TOKENS, review_url_of, write_tokens
+    from tests.integration.conftest import start_gateway
+
+    gw = start_gateway(tmp_path, cache_dir, {"MEDCODER_REVIEW_PORT": "0", "MEDCODER_DATABASE_URL": pg_url,
+                                             "MEDCODER_REVIEW_TOKENS": str(write_tokens(tmp_path / "tokens"))})
+    try:
+        review_url_of(gw)
+        md = (("authorization", f"Bearer {TOKENS['bob'][0]}"),)
+        with gw.channel() as ch:
+            stub = pb_grpc.CodingServiceStub(ch)
+            enc = stub.CodeEncounter(pb.CodeEncounterRequest(document=pb.Document(content=NOTE.encode())),
+                                     metadata=md).encounter
+            s = enc.codes[0]
+            ok = stub.SubmitReview(pb.SubmitReviewRequest(
+                encounter_id=enc.encounter_id, suggestion_id=s.suggestion_id, action=pb.ACCEPT, system=s.system,
+                suggested_code=s.code), metadata=md)
+    finally:
+        assert gw.stop() == 0
+    with psycopg.connect(pg_url) as conn:
+        tenant = conn.execute("SELECT tenant_id FROM encounters WHERE encounter_id = %s", (enc.encounter_id,)).fetchone()
+        row = conn.execute("SELECT coder_id, final_code FROM decisions WHERE decision_id = %s", (ok.decision_id,)).fetchone()
+    assert tenant == ("clinic-b",) and row == ("bob", s.code)
+    assert not (tmp_path / "data" / "decisions.sqlite3").exists()
