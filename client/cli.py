@@ -27,6 +27,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--backend", choices=("embedded", "triton"), default=None)
     s.add_argument("--host", default=None)
     s.add_argument("--port", type=int, default=None)
+    s.add_argument("--workers", type=int, default=None, help="gateway processes sharing the port (SO_REUSEPORT)")
     _table_args(s)
 
     c = sub.add_parser("code", help="code notes in-process (no server needed) or via --server")
@@ -48,8 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     ec = esub.add_parser("codiesp", help="CodiEsp layout: text_files_en/, *D.tsv, *P.tsv")
     ec.add_argument("folder", type=Path)
     ec.add_argument("--setting", choices=("inpatient", "outpatient"), default="inpatient")
-    ec.add_argument("--limit", type=int, default=None, help="first N documents only")
-    _review_args(sub)
+    ec.add_argument("--threshold", type=float, default=None, help="operating threshold for P/R/F1")
     return p
 
 
@@ -121,11 +121,14 @@ def _serve(args) -> int:
     import asyncio
     from server.app import serve
 
-    cfg = _config(args, backend=args.backend, host=args.host, port=args.port)
+    cfg = _config(args, backend=args.backend, host=args.host, port=args.port, workers=args.workers)
     logging.getLogger().setLevel(cfg.log_level.upper())
     if cfg.backend == "triton":
         raise UsageError("the Triton backend needs served models in model_repository/, which this "
                          "version does not ship yet; use --backend embedded")
+    if cfg.workers > 1:
+        from server.workers import serve_workers
+        return serve_workers(cfg)
     asyncio.run(serve(cfg))
     return 0
 
@@ -236,10 +239,14 @@ def _eval(args) -> int:
 
     if not (args.folder / "text_files_en").is_dir():
         raise UsageError(f"{args.folder} is not a CodiEsp-layout folder (no text_files_en/)")
+    from server.domain import Setting
+
     cfg = load_config()
     cache = cfg.cache_dir / "codesets"
     pipeline = Pipeline(load_icd10cm(cache_dir=cache), load_icd10pcs(cache_dir=cache))
-    report = evaluate_codiesp(args.folder, pipeline, setting=args.setting, limit=args.limit)
+    kwargs = {"threshold": args.threshold} if args.threshold is not None else {}
+    report = evaluate_codiesp(args.folder, pipeline, split_name=args.folder.name,
+                              setting=Setting(args.setting), **kwargs)
     print(format_report(report))
     return 0
 

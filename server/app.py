@@ -101,8 +101,10 @@ async def create_server(config: Config) -> Running:
     return Running(server, port, health_servicer, state, pool, config)
 
 
-async def serve(config: Config) -> None:
-    log.info("config %s", json.dumps(config.redacted(), sort_keys=True))
+async def serve(config: Config, *, worker: int = 0) -> None:
+    """Run one gateway process until SIGTERM/SIGINT. Worker 0 also serves the review page."""
+    if worker == 0:
+        log.info("config %s", json.dumps(config.redacted(), sort_keys=True))
     t0 = time.perf_counter()
     running = await create_server(config)
     stop = asyncio.Event()
@@ -110,9 +112,9 @@ async def serve(config: Config) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await running.warm()
-    review_url = running.start_review()
-    log.info("medcoder SERVING on %s:%d (backend=%s, cold start %.1f s)",
-             config.host, running.port, config.backend, time.perf_counter() - t0)
+    review_url = running.start_review() if worker == 0 else None
+    log.info("medcoder SERVING on %s:%d (backend=%s, worker %d, cold start %.1f s)",
+             config.host, running.port, config.backend, worker, time.perf_counter() - t0)
     if review_url:
         log.info("medcoder review page on %s", review_url)
     await stop.wait()

@@ -35,6 +35,7 @@ class Config:
     max_message_bytes: int = 32 * 1024 * 1024
     max_inflight: int = 64            # admission control: more concurrent calls get RESOURCE_EXHAUSTED
     worker_threads: int = 4
+    workers: int = 1                  # gateway processes sharing the port (SO_REUSEPORT); needs a fixed port
     grace_s: float = 5.0
     cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "medcoder")
     data_dir: Path = field(default_factory=_default_home)   # decision log lives here
@@ -64,7 +65,7 @@ class Config:
 
 
 _CONVERTERS = {
-    "port": int, "max_document_bytes": int, "max_message_bytes": int, "max_inflight": int,
+    "port": int, "max_document_bytes": int, "max_message_bytes": int, "max_inflight": int, "workers": int,
     "worker_threads": int, "grace_s": float, "cache_dir": Path, "data_dir": Path,
     "review_db": Path, "hcpcs_path": Path, "cpt_path": Path, "default_setting": Setting,
     "ptp_paths": lambda v: tuple(Path(p) for p in v.split(os.pathsep) if p),
@@ -91,6 +92,8 @@ def load_config(explicit: Mapping[str, Any] | None = None,
         raise InvalidInput(f"backend must be one of {', '.join(BACKENDS)}")
     if not 0 <= cfg.port <= 65535:
         raise InvalidInput("port must be 0..65535")
+    if cfg.workers < 1 or (cfg.workers > 1 and cfg.port == 0):
+        raise InvalidInput("workers must be >= 1, and several workers need a fixed port to share")
     if not 0 <= cfg.review_port <= 65535:
         raise InvalidInput("review_port must be 0..65535")
     return cfg

@@ -64,3 +64,31 @@ def test_not_serving_until_warm_then_clean_sigterm(tmp_path, cache_dir):
     assert rc == 0
     text = (tmp_path / "log").read_text()
     assert "SERVING on 127.0.0.1" in text and "stopped" in text
+
+
+@pytest.mark.slow
+def test_two_workers_share_one_port_and_stop_together(tmp_path, cache_dir):
+    port = _free_port()
+    env = {**os.environ, "MEDCODER_CACHE_DIR": str(cache_dir), "MEDCODER_DATA_DIR": str(tmp_path),
+           "MEDCODER_REVIEW_PORT": "0"}
+    log_path = tmp_path / "log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "client.cli", "serve", "--port", str(port), "--workers", "2"],
+                                cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 300
+        while log_path.read_text().count("SERVING on") < 2 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.2)
+        text = log_path.read_text()
+        assert "worker 0" in text and "worker 1" in text, text[-2000:]
+        for _ in range(6):   # separate channels: the kernel may route each to either worker
+            with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
+                resp = pb_grpc.CodingServiceStub(ch).CodeEncounter(
+                    pb.CodeEncounterRequest(document=pb.Document(content=b"Assessment: essential hypertension.")),
+                    timeout=30)
+                assert resp.encounter.codes
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        rc = proc.wait(60)
+    assert rc == 0
+    assert log_path.read_text().count("stopped") == 2

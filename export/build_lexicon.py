@@ -1,0 +1,143 @@
+"""Build the alphabetic-index lexicon the pipeline loads when present
+(``server/pipeline/data/index_lexicon.tsv.gz``).
+
+Input: the ICD-10-CM Alphabetic Index flattened to CSV (Level, Term, See, SeeAlso, NonEssModif,
+Code) and its neoplasm table (CDC/NCHS FY2025, public domain). Term paths are rebuilt from Level:
+"Pneumonia" > "bacterial" -> "bacterial pneumonia" and "pneumonia bacterial" -> J15.9. The neoplasm
+table gives "<site> cancer/carcinoma/adenocarcinoma" -> the malignant primary code and
+"<site> metastasis" -> the secondary one.
+
+    python -m export.build_lexicon --index-dir ../shared/data/icd10cm-index-fy2025
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+import gzip
+from pathlib import Path
+
+from server.pipeline.lexicon import GENERIC, STOPWORDS
+from server.pipeline.text import normalize_phrase
+
+OUT = Path(__file__).resolve().parents[1] / "server" / "pipeline" / "data" / "index_lexicon.tsv.gz"
+# One-word index entries that are not diagnoses in a note ("examination", "follow up"...).
+_SKIP_WORDS = GENERIC | frozenset("examination symptoms symptom follow observation admission care "
+                                  "problem problems test tests counseling screening encounter "
+                                  "procedure long late old new h see".split())
+_MAX_CODES_PER_TERM = 2
+_MEDICAL_WORD = re.compile(r"(itis|osis|emia|aemia|oma|algia|pathy|plasia|trophy|uria|rrhea|rrhoea|megaly|penia|"
+                           r"cytosis|plegia|paresis|ectasis|iasis|spasm|cele|lithiasis|stenosis|sclerosis|"
+                           r"ism|oses|ocele|rrhage|ptysis|emesis|pnea|noea|cardia|phobia|mania|lepsy)$")
+# Index main terms that are everyday English in a note ("activity", "gas", "cold"): never a term
+# on their own. Found by reading the false positives of single-word index terms on CodiEsp train.
+_EVERYDAY = frozenset("""
+nerve nervous activity activities wound exposure accident scale gas may cold toxic diuresis fistula
+tac arrest donor deformity pregnancy surgical newborn lesion mass growth change changes loss
+contact effect effects reaction drug drugs operation complication complications failure disease
+injury trauma bleeding pressure rest sleep work stress weight fall shock tension wear position
+pain dependence abuse use user excess deficiency defect block foreign body state stage grade
+level low high poor absence absent presence present anomaly malformation disorder fever
+""".split())
+SINGLE_WORDS = "all"
+_CANCER_WORDS = ("cancer", "carcinoma", "adenocarcinoma", "malignant neoplasm", "malignancy", "tumor")
+
+
+def _toks(text: str) -> tuple[str, ...]:
+    return tuple(t for t in normalize_phrase(text) if t not in STOPWORDS and t not in ("nos", "nec"))
+
+
+def _keep(toks: tuple[str, ...]) -> bool:
+    """Multi-word terms, and single words that look like diagnoses ("cholangitis", "anemia"):
+    single index words such as "nerve", "activity" or "gas" are everyday English in a note."""
+    if not toks or len(toks) > 10:
+        return False
+    if len(toks) == 1:
+        w = toks[0]
+        if w in _SKIP_WORDS:
+            return False
+        return bool(_MEDICAL_WORD.search(w)) or (SINGLE_WORDS == "all" and w not in _EVERYDAY)
+    return True
+
+
+def _code(raw: str) -> str | None:
+    c = raw.strip().rstrip("-").rstrip(".").upper()
+    return c if len(c) >= 3 and c[0].isalpha() and c[1].isdigit() else None
+
+
+def index_terms(path: Path):
+    """(term tokens, code) pairs from the flattened main index."""
+    stack: list[str] = []
+    with open(path, encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            level = int(row["Level"])
+            stack[level:] = [row["Term"].strip()]
+            code = _code(row.get("Code", "") or "")
+            if code is None or row.get("See"):
+                continue
+            main, _, inv = stack[0].partition(",")
+            subs = [s for s in stack[1:] if s]
+            before = " ".join(reversed(subs)) + " " + inv + " " + main
+            after = main + " " + inv + " " + " ".join(subs)
+            for form in {before, after}:
+                toks = _toks(form)
+                if _keep(toks):
+                    yield toks, code
+
+
+def neoplasm_terms(path: Path):
+    """(term tokens, code) pairs for cancers and metastases by site from the neoplasm table."""
+    stack: list[str] = []
+    with open(path, encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            level = int(row["Level"])
+            stack[level:] = [row["Term"].strip()]
+            if level == 0:
+                continue
+            site = " ".join(s.split(",")[0] for s in reversed(stack[1:]))
+            primary, secondary = _code(row["MalignantPrimary"]), _code(row["MalignantSecondary"])
+            for word in _CANCER_WORDS:
+                if primary:
+                    yield _toks(f"{site} {word}"), primary
+                    yield _toks(f"{word} {site}"), primary
+            if secondary:
+                for word in ("metastasis", "metastases", "metastatic disease"):
+                    yield _toks(f"{site} {word}"), secondary
+                yield _toks(f"metastasis {site}"), secondary
+
+
+def build(index_dir: Path, out: Path = OUT) -> int:
+    """Write the lexicon; returns the number of (term, code) rows."""
+    by_term: dict[tuple[str, ...], list[str]] = {}
+    sources = [index_terms(index_dir / "ICD10CM_2025_Index.csv"),
+               neoplasm_terms(index_dir / "ICD10CM_2025_neoplasms.csv")]
+    for src in sources:
+        for toks, code in src:
+            if not _keep(toks):
+                continue
+            codes = by_term.setdefault(toks, [])
+            if code not in codes and len(codes) < _MAX_CODES_PER_TERM:
+                codes.append(code)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    with gzip.open(out, "wt", encoding="utf-8", compresslevel=9) as f:
+        f.write("system\tcode\tterm\n")
+        for toks in sorted(by_term):
+            for code in by_term[toks]:
+                code = code if len(code) <= 3 or "." in code else code[:3] + "." + code[3:]
+                f.write(f"ICD10CM\t{code}\t{' '.join(toks)}\n")
+                n += 1
+    return n
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--index-dir", type=Path, required=True)
+    ap.add_argument("--out", type=Path, default=OUT)
+    args = ap.parse_args(argv)
+    n = build(args.index_dir, args.out)
+    print(f"wrote {n} terms to {args.out} ({args.out.stat().st_size / 1e6:.2f} MB)")
+
+
+if __name__ == "__main__":
+    main()

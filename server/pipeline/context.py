@@ -1,0 +1,133 @@
+"""ConText: is a mentioned condition present, absent, possible, historical, a relative's, or
+hypothetical? (Chapman et al., J Biomed Inform 2011; trigger lexicon in ``data/context_rules.json``.)
+
+A trigger's scope runs forward and/or backward from it within the sentence, up to ``max_scope``
+tokens, and stops at a terminator ("but", "however"), at a trigger of another category, or at a
+semicolon: in "no evidence of CHF but there is pneumonia", "but" ends the negation, so pneumonia
+is present.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Sequence
+
+from server.domain import Assertion
+from server.errors import InvalidInput
+from server.pipeline.text import normalize_phrase
+from server.pipeline.trie import TokenTrie
+
+CATEGORIES = {
+    "NEGATED_EXISTENCE": Assertion.ABSENT,
+    "POSSIBLE_EXISTENCE": Assertion.POSSIBLE,
+    "HISTORICAL": Assertion.HISTORICAL,
+    "FAMILY": Assertion.FAMILY,
+    "HYPOTHETICAL": Assertion.HYPOTHETICAL,
+    "TERMINATE": None,
+    "PSEUDO": None,
+}
+DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL", "NONE")
+# When two triggers reach one mention, the stronger wins: "no family history of diabetes" is absent.
+_PRECEDENCE = (Assertion.ABSENT, Assertion.HYPOTHETICAL, Assertion.FAMILY, Assertion.POSSIBLE,
+               Assertion.HISTORICAL)
+
+
+@dataclass(frozen=True)
+class ContextRule:
+    literal: str
+    category: str
+    direction: str
+    max_scope: int
+
+
+@dataclass(frozen=True)
+class Trigger:
+    rule: ContextRule
+    start: int  # token index
+    end: int
+
+
+class ContextRules:
+    """Validated trigger rules, compiled into one token trie."""
+
+    def __init__(self, rules: list[ContextRule]):
+        self.rules = rules
+        self._trie: TokenTrie[ContextRule] = TokenTrie()
+        for r in rules:
+            self._trie.add(normalize_phrase(r.literal), r)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "ContextRules":
+        """Build from the layout of ``data/context_rules.json``; fails loudly on a bad rule."""
+        if data.get("version") != 1 or not isinstance(data.get("rules"), list):
+            raise InvalidInput("context rules: expected version 1 with a 'rules' list")
+        default = int(data.get("default_max_scope", 12))
+        rules = []
+        for i, r in enumerate(data["rules"]):
+            cat, direction = r.get("category"), r.get("direction")
+            if cat not in CATEGORIES or direction not in DIRECTIONS or not r.get("literal"):
+                raise InvalidInput(f"context rules: rule {i} has a bad category, direction or literal")
+            scope = r.get("max_scope")
+            rules.append(ContextRule(str(r["literal"]).lower(), cat, direction,
+                                     default if scope is None else int(scope)))
+        return cls(rules)
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> "ContextRules":
+        """The packaged rules, or the JSON file at ``path``."""
+        if path is None:
+            raw = resources.files("server.pipeline").joinpath("data/context_rules.json").read_text("utf-8")
+        else:
+            raw = Path(path).read_text("utf-8")
+        return cls.from_json(json.loads(raw))
+
+    def to_json(self) -> dict:
+        """The rules in the layout ``from_json`` reads (round-trips)."""
+        return {"version": 1, "rules": [
+            {"literal": r.literal, "category": r.category, "direction": r.direction,
+             "max_scope": r.max_scope} for r in self.rules]}
+
+    def triggers(self, words: Sequence[str]) -> list[Trigger]:
+        """Triggers in one sentence's normalised words (pseudo-triggers included, so that
+        "gram negative" is not read as a negation)."""
+        return [Trigger(payloads[0], s, e) for s, e, payloads in self._trie.find(words)]
+
+
+def assert_span(triggers: list[Trigger], start: int, end: int, gaps: Sequence[bool] = ()) -> Assertion:
+    """The assertion of the mention at token indices [start, end) of a sentence.
+
+    ``gaps[i]`` is True where a semicolon lies just before token i; scopes stop there.
+    """
+    found: set[Assertion] = set()
+    for t in triggers:
+        a = CATEGORIES[t.rule.category]
+        if a is None or (t.start < end and start < t.end):
+            continue
+        r = t.rule
+        if t.end <= start and r.direction in ("FORWARD", "BIDIRECTIONAL"):
+            if start - t.end <= r.max_scope and _open(triggers, t, t.end, start, gaps):
+                found.add(a)
+        elif t.start >= end and r.direction in ("BACKWARD", "BIDIRECTIONAL"):
+            if t.start - end <= r.max_scope and _open(triggers, t, end, t.start, gaps):
+                found.add(a)
+    for a in _PRECEDENCE:
+        if a in found:
+            return a
+    return Assertion.PRESENT
+
+
+def _open(triggers: list[Trigger], own: Trigger, a: int, b: int, gaps: Sequence[bool]) -> bool:
+    """True when nothing between token a and token b ends ``own``'s scope."""
+    for t in triggers:
+        if t is own or t.start < a or t.end > b:
+            continue
+        if t.rule.category == "TERMINATE" or (
+                t.rule.category not in ("PSEUDO", own.rule.category)):
+            return False
+    if gaps:
+        for i in range(a, min(b, len(gaps) - 1) + 1):
+            if gaps[i]:
+                return False
+    return True

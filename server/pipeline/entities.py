@@ -1,0 +1,102 @@
+"""Entity mentions and the sources that find them.
+
+A source looks at one analysed sentence and returns mentions, each with candidate codes. The
+lexicon is one source; a NER model (another issue) plugs in beside it through ``EntitySource``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, Sequence
+
+from server.domain import Assertion, CodeSystem
+from server.pipeline.lexicon import STOPWORDS, LexEntry, Lexicon
+from server.pipeline.text import Token
+
+# Side words may sit inside a term ("fracture of left wrist" ~ "fracture of wrist"); the mapper
+# reads them back from the words around the mention to pick the lateral code.
+SIDE_WORDS = frozenset(("left", "right", "bilateral"))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    code: str
+    system: CodeSystem
+    score: float          # how well the words support this code, 0..1
+    source: str           # curated | description | inclusion | index | model...
+
+
+@dataclass
+class Mention:
+    """A phrase in the note that names a condition or procedure."""
+
+    start: int            # character offsets into Document.text
+    end: int
+    sentence: int         # index into the analysed sentences
+    tok_start: int        # token indices within the sentence
+    tok_end: int
+    candidates: list[Candidate]
+    source: str
+    assertion: Assertion = Assertion.PRESENT
+    section: str = ""
+    section_weight: float = 1.0
+    codable: bool = True
+    words: tuple[str, ...] = field(default=(), repr=False)
+
+
+@dataclass
+class Sentence:
+    """One sentence: offsets, tokens, and the section it sits in."""
+
+    start: int
+    end: int
+    tokens: list[Token]
+    section: str
+    gaps: list[bool]      # gaps[i]: a semicolon lies just before token i
+
+    @property
+    def words(self) -> list[str]:
+        return [t.norm for t in self.tokens]
+
+
+class EntitySource(Protocol):
+    """Anything that finds mentions in analysed sentences (the lexicon, a NER model...)."""
+
+    name: str
+
+    def find(self, text: str, sentences: Sequence[Sentence]) -> list[Mention]: ...
+
+
+class LexiconSource:
+    """Mentions found by the term lexicon (leftmost-longest, stopwords skipped)."""
+
+    name = "lexicon"
+
+    def __init__(self, lexicon: Lexicon, systems: frozenset[CodeSystem] = frozenset({CodeSystem.ICD10CM})):
+        self.lexicon = lexicon
+        self.systems = systems
+
+    def find(self, text: str, sentences: Sequence[Sentence]) -> list[Mention]:
+        """Every lexicon term in every sentence: "Hx of CHF and DM2" -> CHF, DM2."""
+        out: list[Mention] = []
+        for si, s in enumerate(sentences):
+            keep = [i for i, t in enumerate(s.tokens) if t.norm not in STOPWORDS]
+            words = [s.tokens[i].norm for i in keep]
+            for a, b, entries in self.lexicon.match(words, skip=SIDE_WORDS):
+                cands = _candidates(entries, self.systems)
+                if not cands:
+                    continue
+                ta, tb = keep[a], keep[b - 1] + 1
+                out.append(Mention(s.tokens[ta].start, s.tokens[tb - 1].end, si, ta, tb, cands,
+                                   self.name, words=tuple(words[a:b])))
+        return out
+
+
+def _candidates(entries: list[LexEntry], systems: frozenset[CodeSystem]) -> list[Candidate]:
+    best: dict[str, Candidate] = {}
+    for e in entries:
+        if e.system not in systems:
+            continue
+        c = best.get(e.code)
+        if c is None or e.quality > c.score:
+            best[e.code] = Candidate(e.code, e.system, e.quality, e.source)
+    return sorted(best.values(), key=lambda c: (-c.score, len(c.code), c.code))

@@ -1,0 +1,250 @@
+"""ICD-10-CM guidelines applied to the codes of one encounter: assertion policy by setting,
+history and family-history codes, combination codes, Excludes1, integral symptoms, and the
+sequence (principal / first-listed first; etiology before manifestation).
+
+Tables are data (``data/guidelines.json``), validated on load.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from server.domain import Assertion, CodeSystem, RuleNote, Setting, Span
+from server.errors import InvalidInput
+
+_SECTION_PRIORITY = {"discharge_diagnoses": 0.3, "assessment": 0.2, "chief_complaint": 0.1}
+
+
+@dataclass
+class Finding:
+    """One code for the encounter, with everything that supports it."""
+
+    code: str
+    system: CodeSystem
+    confidence: float
+    evidence: list[Span] = field(default_factory=list)
+    assertion: Assertion = Assertion.PRESENT
+    notes: list[RuleNote] = field(default_factory=list)
+    sections: set[str] = field(default_factory=set)
+    defaults: list[str] = field(default_factory=list)
+    source: str = ""
+    scores: dict[str, float] = field(default_factory=dict)   # best support per evidence source
+
+    def __post_init__(self) -> None:
+        if not self.scores and self.source:
+            self.scores[self.source] = self.confidence
+
+    @property
+    def textual(self) -> bool:
+        """Supported by words in the note (not only by the document classifier)."""
+        return "lexicon" in self.scores or "mined" in self.scores or not self.scores
+
+    def merge(self, other: "Finding") -> None:
+        """Another mention of the same code: more evidence; each source keeps its best support."""
+        for k, v in other.scores.items():
+            self.scores[k] = max(v, self.scores.get(k, 0.0))
+        self.confidence = max(self.confidence, other.confidence)
+        add_evidence(self.evidence, other.evidence)
+        self.notes.extend(n for n in other.notes if n not in self.notes)
+        self.sections |= other.sections
+        if other.assertion is Assertion.PRESENT:
+            self.assertion = Assertion.PRESENT
+        if not other.defaults:
+            self.defaults = []
+
+
+MAX_EVIDENCE = 10   # spans kept per code: enough for a coder to check, bounded for huge notes
+
+
+def add_evidence(into: list[Span], more) -> None:
+    """Append new spans to ``into`` up to ``MAX_EVIDENCE``."""
+    for e in more:
+        if len(into) >= MAX_EVIDENCE:
+            return
+        if e not in into:
+            into.append(e)
+
+
+# How much each kind of evidence counts in the combined confidence (noisy-OR); tuned on a
+# held-out fifth of CodiEsp train, never on dev or test.
+SOURCE_WEIGHTS = {"lexicon": 1.0, "mined": 0.5, "scorer": 0.5}
+
+
+def combine(f: Finding) -> float:
+    """Noisy-OR of the sources that support a finding: lexicon 0.6 and classifier 0.5 -> 0.76
+    (weights aside). Findings built without per-source scores keep their confidence."""
+    if not f.scores:
+        return f.confidence
+    miss = 1.0
+    for k, v in f.scores.items():
+        miss *= 1.0 - SOURCE_WEIGHTS.get(k, 1.0) * min(max(v, 0.0), 1.0)
+    return round(1.0 - miss, 4)
+
+
+@dataclass(frozen=True)
+class Combination:
+    name: str
+    requires: tuple[tuple[str, ...], ...]
+    emit: str
+    drop: tuple[str, ...]
+    guideline: str
+
+
+class GuidelineRules:
+    """The guideline tables, checked against the code set when loaded."""
+
+    def __init__(self, data: dict, icd10cm):
+        if data.get("version") != 1:
+            raise InvalidInput("guideline rules: expected version 1")
+        try:
+            self.combinations = [Combination(c["name"], tuple(tuple(g) for g in c["requires"]), c["emit"],
+                                             tuple(c["drop"]), c["guideline"]) for c in data["combinations"]]
+            self.integral = [(tuple(r["symptom"]), tuple(r["diagnoses"])) for r in data["integral"]]
+            self.personal = [(p, z) for p, z in data["personal"]]
+            self.family = [(p, z) for p, z in data["family"]]
+            self.chronic = tuple(data["chronic"])
+        except (KeyError, TypeError, ValueError) as e:
+            raise InvalidInput(f"guideline rules: malformed table ({type(e).__name__})") from e
+        emitted = [c.emit for c in self.combinations] + [z for _, z in self.personal + self.family]
+        for code in emitted:
+            if icd10cm.id_of(code) < 0 or not icd10cm.is_billable(code):
+                raise InvalidInput(f"guideline rules: {code} is not a billable ICD-10-CM code")
+        self.cm = icd10cm
+
+    @classmethod
+    def load(cls, icd10cm, path: Path | None = None) -> "GuidelineRules":
+        """The packaged tables, or the JSON file at ``path``."""
+        if path is None:
+            raw = resources.files("server.pipeline").joinpath("data/guidelines.json").read_text("utf-8")
+        else:
+            raw = Path(path).read_text("utf-8")
+        return cls(json.loads(raw), icd10cm)
+
+    def history_code(self, code: str, kind: Assertion) -> str | None:
+        """Z80-Z87 (or I25.2) code for a past or relative's condition, longest prefix first:
+        past breast cancer C50.911 -> Z85.3; mother's diabetes E11.9 -> Z83.3."""
+        table = self.personal if kind is Assertion.HISTORICAL else self.family
+        best = None
+        for prefix, z in table:
+            if code.startswith(prefix) and (best is None or len(prefix) > len(best[0])):
+                best = (prefix, z)
+        return best[1] if best else None
+
+    def is_chronic(self, code: str) -> bool:
+        return code.startswith(self.chronic)
+
+
+def apply_assertion(f: Finding, rules: GuidelineRules, setting: Setting) -> Finding | None:
+    """What a finding's assertion means for coding, in this setting.
+
+    - absent / hypothetical: not coded ("no evidence of CHF").
+    - family: the family-history code ("mother had breast cancer" -> Z80.3).
+    - historical: chronic conditions stay coded ("history of hypertension" on treatment -> I10);
+      others yield the personal-history code (past DVT -> Z86.718) or nothing.
+    - possible: inpatient, coded as if established (II.H, III.C); outpatient, only signs and
+      symptoms are coded (IV.H), so "suspected pneumonia" is dropped while its cough stays.
+    """
+    a = f.assertion
+    if f.system is not CodeSystem.ICD10CM:
+        return f if a in (Assertion.PRESENT, Assertion.HISTORICAL, Assertion.POSSIBLE) else None
+    if a in (Assertion.ABSENT, Assertion.HYPOTHETICAL):
+        return None
+    if a in (Assertion.FAMILY, Assertion.HISTORICAL):
+        if a is Assertion.HISTORICAL and rules.is_chronic(f.code):
+            f.notes.append(RuleNote("chronic_history", "chronic condition documented as history: coded as current"))
+            return f
+        z = rules.history_code(f.code, a)
+        if z is None:
+            return None
+        what = "family history" if a is Assertion.FAMILY else "personal history"
+        f.notes.append(RuleNote("history_code", f"{what} of {f.code} coded as {z}", f.code))
+        f.code = z
+        f.defaults = []
+        return f
+    if a is Assertion.POSSIBLE:
+        if setting is Setting.INPATIENT:
+            f.notes.append(RuleNote("uncertain_dx", "uncertain diagnosis coded as if established (inpatient, II.H/III.C)"))
+            f.confidence *= 0.9
+            f.scores = {k: v * 0.9 for k, v in f.scores.items()}
+            return f
+        if f.code.startswith("R"):
+            f.assertion = Assertion.PRESENT
+            return f
+        return None
+    return f
+
+
+def apply_combinations(found: dict[str, Finding], rules: GuidelineRules) -> None:
+    """Replace parts by combination codes: E11.9 + N18.31 -> E11.22 + N18.31; I10 + I50.9 -> I11.0 + I50.9."""
+    for rule in rules.combinations:
+        present = [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and f.textual]
+        groups = [[c for c in present if c.startswith(g)] for g in rule.requires]
+        if not all(groups):
+            continue
+        parts = [found[c] for grp in groups for c in grp]
+        target = found.get(rule.emit)
+        if target is None:
+            target = Finding(rule.emit, CodeSystem.ICD10CM, min(p.confidence for p in parts),
+                             sections=set().union(*(p.sections for p in parts)))
+            found[rule.emit] = target
+        for p in parts:
+            add_evidence(target.evidence, p.evidence)
+        msg = f"combination code ({rule.name}, guideline {rule.guideline})"
+        target.notes.append(RuleNote("combination", msg, ",".join(sorted({p.code for p in parts}))))
+        for c in present:
+            if c != rule.emit and c.startswith(rule.drop) and c in found:
+                del found[c]
+
+
+def drop_integral(found: dict[str, Finding], rules: GuidelineRules) -> None:
+    """Signs and symptoms routinely part of a confirmed diagnosis are not coded (I.B.5):
+    chest pain with an NSTEMI, dyspnea with heart failure."""
+    # Uncertain diagnoses survive only where they are coded as established (inpatient).
+    confirmed = [c for c, f in found.items() if not c.startswith("R") and f.textual
+                 and f.assertion in (Assertion.PRESENT, Assertion.POSSIBLE, Assertion.HISTORICAL)
+                 and f.system is CodeSystem.ICD10CM and c[0] not in "VWXYZ"]
+    for symptoms, diagnoses in rules.integral:
+        for s in [c for c in found if c.startswith(symptoms)]:
+            cause = next((d for d in confirmed if d.startswith(diagnoses) and d != s), None)
+            if cause is not None:
+                if found[s].textual:
+                    found[cause].notes.append(RuleNote("integral_symptom", f"{s} is integral to {cause}: not coded", s))
+                del found[s]
+
+
+_REFS: dict[tuple[int, str, str], tuple[str, ...]] = {}
+
+
+def referenced(icd10cm, code: str, kind: str) -> tuple[str, ...]:
+    """Codes a note of ``kind`` (excludes1, code_first, use_additional) names for ``code``,
+    inherited notes included, cleaned of "-" / "." endings; memoised per code set."""
+    key = (id(icd10cm), code, kind)
+    hit = _REFS.get(key)
+    if hit is None:
+        raw = icd10cm.referenced_codes(code, kind, True) if icd10cm.id_of(code) >= 0 else ()
+        hit = _REFS[key] = tuple(r.rstrip("-").rstrip(".") for r in raw)
+    return hit
+
+
+def resolve_excludes1(found: dict[str, Finding], icd10cm) -> None:
+    """Two codes in an Excludes1 relation are never reported together: keep the stronger
+    (I50.9 heart failure excludes1 ... ; the better-supported one stays)."""
+    codes = sorted(found, key=lambda c: -found[c].confidence)
+    for a in codes:
+        if a not in found or found[a].system is not CodeSystem.ICD10CM:
+            continue
+        excluded = referenced(icd10cm, a, "excludes1")
+        if not excluded:
+            continue
+        for b in codes:
+            if b == a or b not in found or found[b].system is not CodeSystem.ICD10CM:
+                continue
+            if any(_covers(x, b) for x in excluded) and not any(_covers(x, a) for x in excluded):
+                found[a].notes.append(RuleNote("excludes1", f"{b} dropped: Excludes1 of {a}", b))
+                del found[b]
+
+
+def _covers(ref: str, code: str) -> bool:
+    return code == ref or code.startswith(ref + ".") or (len(ref) > 3 and code.startswith(ref))

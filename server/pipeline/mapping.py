@@ -1,0 +1,179 @@
+"""From a mention's candidate codes to the most specific billable code the words support.
+
+"right femoral neck fracture" names S72.00 (fracture of neck of femur, not billable); the words
+around it ("right") pick S72.001 and the 7th character (A, initial encounter, placeholder X where
+the code is short) makes it billable: S72.001A. What the text does not say is left unspecified
+and reported (``defaults``) so that a CDI query can ask for it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from server.domain import CodeSystem, RuleNote
+from server.pipeline.entities import Candidate
+from server.pipeline.lexicon import _PAREN_RE
+from server.pipeline.text import normalize_phrase
+
+# Words that do not distinguish one code from its sibling for this purpose.
+_NOISE = frozenset("unspecified specified other nos nec of the a an with without and or in on to "
+                   "for by as not elsewhere classified part".split())
+_MAX_DESCENDANTS = 400
+# 7th character chosen from the words near the mention; A (initial, active treatment) otherwise.
+_SEVENTH_WORDS = (
+    (("sequela", "sequelae", "late", "residual"), "S"),
+    (("subsequent", "follow", "followup", "healing", "routine", "aftercare", "healed"), "D"),
+    (("open",), "B"),
+)
+
+
+@dataclass
+class MappedCode:
+    code: str
+    system: CodeSystem
+    description: str
+    score: float
+    source: str
+    notes: list[RuleNote] = field(default_factory=list)
+    defaults: list[str] = field(default_factory=list)   # what was assumed: "laterality", "encounter"
+
+
+class CodeMapper:
+    """Picks and refines a code for a mention using the code set's hierarchy."""
+
+    def __init__(self, icd10cm, icd10pcs=None):
+        self.cm = icd10cm
+        self.pcs = icd10pcs
+        self._desc_toks: dict[str, frozenset[str]] = {}
+        self._pools: dict[str, list[str]] = {}
+
+    def map(self, candidates: Sequence[Candidate], window: Sequence[str]) -> MappedCode | None:
+        """The best code for a mention. ``window`` holds the normalised words around it.
+
+        "acute on chronic systolic CHF" with candidates I50.9 (CHF) refines to I50.23 when the
+        window says "acute on chronic systolic".
+        """
+        if not candidates:
+            return None
+        top = candidates[0]
+        if top.system is not CodeSystem.ICD10CM:
+            desc = self.pcs.description(top.code) if self.pcs is not None else top.code
+            return MappedCode(top.code, top.system, desc, top.score, top.source)
+        ranked = sorted(candidates, key=lambda c: (-c.score, not self._billable(c.code), len(c.code)))
+        best = ranked[0]
+        if self.cm.id_of(best.code) < 0:
+            return None
+        words = frozenset(window)
+        code, defaults = self._refine(best.code, words)
+        if code is None:
+            return None
+        notes: list[RuleNote] = []
+        if code != best.code:
+            notes.append(RuleNote("specificity", f"refined from {best.code} using the words around the mention",
+                                  best.code))
+        seventh = self._seventh(code, words)
+        if seventh is not None:
+            code, char, assumed = seventh
+            notes.append(RuleNote("seventh_character", f"7th character {char}"
+                                  + (" (initial encounter assumed)" if assumed else ""), ""))
+            if assumed:
+                defaults.append("encounter")
+        if not self.cm.is_billable(code):
+            return None
+        return MappedCode(code, CodeSystem.ICD10CM, self.cm.description(code), best.score,
+                          best.source, notes, defaults)
+
+    def _billable(self, code: str) -> bool:
+        return self.cm.id_of(code) >= 0 and bool(self.cm.is_billable(code))
+
+    def tokens_of(self, code: str) -> frozenset[str]:
+        toks = self._desc_toks.get(code)
+        if toks is None:
+            desc = _PAREN_RE.sub("", self.cm.description(code).lower()).replace("without complications", "")
+            toks = frozenset(t for t in normalize_phrase(desc) if t not in _NOISE)
+            self._desc_toks[code] = toks
+        return toks
+
+    def _refine(self, code: str, words: frozenset[str]) -> tuple[str | None, list[str]]:
+        """The most specific descendant (or sibling, for an unspecified code) whose
+        distinguishing words all appear near the mention."""
+        base = code
+        if "unspecified" in self.cm.description(code).lower():
+            # Look across the whole category: "fracture of right femur" + "neck" -> S72.001.
+            base = self.parent_of(code) or code
+            category = code.split(".")[0]
+            if base != category and len(self._pool(category)) <= _MAX_DESCENDANTS:
+                base = category
+        elif self._billable(code):
+            return code, []
+        pool = self._pool(base)
+        if not pool or len(pool) > _MAX_DESCENDANTS:
+            pool = [c for c in self.cm.children(base)] or [code]
+        base_toks = self.tokens_of(base)
+        best, best_key = None, None
+        for d in pool:
+            extra = self.tokens_of(d) - base_toks
+            if not extra <= words:
+                continue
+            desc = self.cm.description(d).lower()
+            unspec = "unspecified" in desc or "without complications" in desc
+            key = (len(extra), len(self.tokens_of(d) & words), unspec, not desc.startswith("other"),
+                   -len(self.tokens_of(d)), -len(d))
+            if best_key is None or key > best_key:
+                best, best_key = d, key
+        if best is None:
+            return (code if self._billable(code) or self.cm.seventh_characters(code) else None), []
+        defaults = []
+        desc = self.cm.description(best).lower()
+        sided = any(f" {w} " in f" {desc} " for w in ("right", "left", "bilateral"))
+        if not sided and _has_laterality(self.cm, pool):
+            defaults.append("laterality")
+        return best, defaults
+
+    def _pool(self, base: str) -> list[str]:
+        """Billable descendants of ``base``, 7th characters stripped (one entry per code stem)."""
+        pool = self._pools.get(base)
+        if pool is None:
+            pool = self._pools[base] = list(dict.fromkeys(_stem(d) for d in self.cm.billable_descendants(base)))
+        return pool
+
+    def parent_of(self, code: str) -> str | None:
+        i = self.cm.id_of(code)
+        p = int(self.cm.parent[i]) if i >= 0 else -1
+        return self.cm.code(p) if p >= 0 else None
+
+    def _seventh(self, code: str, words: frozenset[str]) -> tuple[str, str, bool] | None:
+        if self.cm.is_billable(code):
+            return None
+        chars = self.cm.seventh_characters(code)
+        if not chars:
+            return None
+        char, assumed = "A", True
+        for triggers, c in _SEVENTH_WORDS:
+            if c in chars and any(t in words for t in triggers):
+                char, assumed = c, False
+                break
+        if char not in chars:
+            char = sorted(chars)[0]
+        full = _with_seventh(code, char)
+        return (full, char, assumed) if self.cm.id_of(full) >= 0 else None
+
+
+def _has_laterality(cm, pool: Sequence[str]) -> bool:
+    """True when two codes in ``pool`` differ only by side (right/left)."""
+    descs = {f" {cm.description(c).lower()} " for c in pool[:120]}
+    return any(d.replace(" right ", " left ") in descs for d in descs if " right " in d)
+
+
+def _stem(code: str) -> str:
+    """The code without its 7th character and placeholders: S72.001A -> S72.001, W19.XXXA -> W19."""
+    if len(code) == 8 and code[3] == ".":
+        code = code[:7].rstrip("X").rstrip(".")
+    return code
+
+
+def _with_seventh(code: str, char: str) -> str:
+    """S72.001 + A -> S72.001A; W19 + A -> W19.XXXA; T14.8 + A -> T14.8XXA (placeholder X)."""
+    cat, _, rest = code.partition(".")
+    rest = (rest + "XXX")[:3]
+    return f"{cat}.{rest}{char}"

@@ -1,0 +1,219 @@
+"""The coding pipeline: Document -> sections and sentences -> entities -> ConText -> codes ->
+guidelines -> CodedEncounter (ranked codes with evidence, CDI queries, per-stage timings)."""
+from __future__ import annotations
+
+import json
+import time
+from importlib import resources
+from pathlib import Path
+from typing import Sequence
+
+from server.domain import (Assertion, CodedEncounter, CodeSuggestion, CodeSystem, Document, RuleNote,
+                           Setting, Span)
+from server.pipeline import guidelines as gl
+from server.pipeline.calibration import Calibration
+from server.pipeline.cdi import CdiRules
+from server.pipeline.context import ContextRules, assert_span
+from server.pipeline.entities import EntitySource, LexiconSource, Mention, Sentence
+from server.pipeline.guidelines import Finding, GuidelineRules
+from server.pipeline.lexicon import Lexicon
+from server.pipeline.mapping import CodeMapper
+from server.pipeline.scorer import DocumentScorer, merge_scores
+from server.pipeline.sections import SectionRules
+from server.pipeline.sequencing import sequence
+from server.pipeline.text import split_sentences, tokenize
+
+DATA = resources.files("server.pipeline").joinpath("data")
+DEFAULT_LEXICON = "index_lexicon.tsv.gz"
+DEFAULT_SCORER = "codiesp_scorer.npz"
+DEFAULT_MINED = "codiesp_terms.tsv.gz"
+DEFAULT_CALIBRATION = "codiesp_calibration.tsv.gz"
+_WINDOW = 6
+_SOURCE_NOTES = {
+    "curated": "matched a curated abbreviation or synonym",
+    "description": "matched the code's tabular description",
+    "inclusion": "matched an inclusion term of the code",
+    "index": "matched an ICD-10-CM alphabetic index term",
+    "mined": "matched a term learned from CodiEsp train",
+}
+_ASSERTION_FACTOR = {Assertion.PRESENT: 1.0, Assertion.POSSIBLE: 0.85, Assertion.HISTORICAL: 0.8,
+                     Assertion.FAMILY: 0.8}
+
+
+class Pipeline:
+    """Built once at startup; ``code`` is then safe to call from many threads (no shared state
+    is written after construction, except the mapper's description-token cache, a dict whose
+    concurrent fills are idempotent)."""
+
+    def __init__(self, icd10cm, icd10pcs=None, *, lexicon_path: Path | None = None,
+                 scorer_path: Path | None = None, mined_path: Path | None = None,
+                 calibration_path: Path | None = None, use_built_lexicon: bool = True,
+                 use_scorer: bool = True, use_calibration: bool = True,
+                 extra_sources: Sequence[EntitySource] = ()):
+        self.cm = icd10cm
+        self.pcs = icd10pcs
+        self.sections = SectionRules.load()
+        self.context = ContextRules.load()
+        self.guidelines = GuidelineRules.load(icd10cm)
+        self.cdi = CdiRules.load()
+        self.mapper = CodeMapper(icd10cm, icd10pcs)
+        self.lexicon = Lexicon()
+        self.lexicon.load_curated()
+        self.lexicon.add_codeset(icd10cm, CodeSystem.ICD10CM)
+        self.versions = {"lexicon": "icd10cm-tabular+curated-v1"}
+        built = _resolve(lexicon_path, DEFAULT_LEXICON) if use_built_lexicon else None
+        if built is not None:
+            n = self.lexicon.load_built(built, lambda c: icd10cm.id_of(c) >= 0 or _pcs_known(icd10pcs, c))
+            self.versions["lexicon"] += f"+index({n})"
+        systems = {CodeSystem.ICD10CM}
+        if icd10pcs is not None:
+            self._load_pcs_terms(icd10pcs)
+            systems.add(CodeSystem.ICD10PCS)
+        self.sources: list[EntitySource] = [LexiconSource(self.lexicon, frozenset(systems)), *extra_sources]
+        cal = _resolve(calibration_path, DEFAULT_CALIBRATION) if use_calibration else None
+        self.calibration = Calibration.load(cal) if cal is not None else None
+        mined = _resolve(mined_path, DEFAULT_MINED) if use_scorer else None
+        if mined is not None:
+            table = Lexicon()
+            n = table.load_mined(mined, lambda c: icd10cm.id_of(c) >= 0 or _pcs_known(icd10pcs, c))
+            mined_source = LexiconSource(table, frozenset(systems))
+            mined_source.name = "mined"
+            self.sources.append(mined_source)
+            self.versions["mined_terms"] = f"codiesp-train({n})"
+        path = _resolve(scorer_path, DEFAULT_SCORER) if use_scorer else None
+        self.scorer = DocumentScorer.load(path, icd10cm, icd10pcs) if path is not None else None
+        self.versions["scorer"] = self.scorer.version if self.scorer else "none"
+
+    def _load_pcs_terms(self, icd10pcs) -> None:
+        data = json.loads(DATA.joinpath("pcs_terms.json").read_text("utf-8"))
+        pairs = [(t, c) for t, c in data["terms"] if icd10pcs.id_of(c) >= 0]
+        self.lexicon.add_terms(pairs, CodeSystem.ICD10PCS, "curated")
+
+    def code(self, doc: Document, *, min_score: float = 0.0) -> CodedEncounter:
+        """Code one document.
+
+        "Assessment: NSTEMI. Hx of DM2 with CKD 3a." (inpatient) -> I21.4 principal, then
+        E11.22 and N18.31, each with its evidence spans and the rules that shaped it.
+        """
+        enc = CodedEncounter(doc_id=doc.doc_id, text=doc.text, setting=doc.setting)
+        ms = enc.stage_ms
+        t = time.perf_counter()
+        sentences = self._sentences(doc)
+        t = _lap(ms, "sections", t)
+        mentions: list[Mention] = []
+        for src in self.sources:
+            mentions.extend(src.find(doc.text, sentences))
+        scored = self.scorer.score(doc.text, sentences) if self.scorer is not None else None
+        t = _lap(ms, "entities", t)
+        self._assert(mentions, sentences)
+        t = _lap(ms, "context", t)
+        findings = self._map(mentions, sentences, doc.setting)
+        if scored is not None:
+            merge_scores(findings, scored, mentions, doc.setting)
+        else:
+            for f in findings.values():
+                f.confidence = gl.combine(f)
+        t = _lap(ms, "mapping", t)
+        gl.apply_combinations(findings, self.guidelines)
+        gl.drop_integral(findings, self.guidelines)
+        gl.resolve_excludes1(findings, self.cm)
+        ordered = [f for f in sequence(findings, self.cm, self.guidelines.chronic) if f.confidence >= min_score]
+        enc.codes = [self._suggestion(i, f) for i, f in enumerate(ordered)]
+        enc.cdi_queries = self.cdi.queries_for(ordered)
+        _lap(ms, "guidelines", t)
+        enc.model_versions = dict(self.versions)
+        return enc
+
+    def _sentences(self, doc: Document) -> list[Sentence]:
+        return analyse_sentences(doc.text, doc.segments, self.sections)
+
+    def _assert(self, mentions: list[Mention], sentences: list[Sentence]) -> None:
+        triggers: dict[int, list] = {}
+        for m in mentions:
+            s = sentences[m.sentence]
+            if m.sentence not in triggers:
+                triggers[m.sentence] = self.context.triggers(s.words)
+            a = assert_span(triggers[m.sentence], m.tok_start, m.tok_end, s.gaps)
+            rule = self.sections.rules.get(s.section)
+            m.section = s.section
+            if rule is not None:
+                m.section_weight, m.codable = rule.weight, rule.codable
+                if a is Assertion.PRESENT and rule.assertion is not None:
+                    a = rule.assertion
+            m.assertion = a
+
+    def _map(self, mentions: list[Mention], sentences: list[Sentence], setting: Setting) -> dict[str, Finding]:
+        found: dict[str, Finding] = {}
+        memo: dict[tuple, object] = {}  # repeated phrases in long notes map once
+        for m in mentions:
+            if not m.codable:
+                continue
+            s = sentences[m.sentence]
+            if any(c.system is CodeSystem.ICD10PCS for c in m.candidates) and setting is not Setting.INPATIENT:
+                continue
+            lo, hi = max(0, m.tok_start - _WINDOW), min(len(s.tokens), m.tok_end + _WINDOW)
+            window = s.words[lo:hi]
+            key = (tuple(c.code for c in m.candidates), tuple(window))
+            if key not in memo:
+                memo[key] = self.mapper.map(m.candidates, window)
+            mapped = memo[key]
+            if mapped is None:
+                continue
+            conf = mapped.score * min(1.0, 0.75 + 0.25 * m.section_weight) * _ASSERTION_FACTOR.get(m.assertion, 1.0)
+            if self.calibration is not None and m.source != "mined":
+                conf *= self.calibration.rate(mapped.system, mapped.code)
+            notes = [RuleNote("match", _SOURCE_NOTES.get(mapped.source, "matched a lexicon term")), *mapped.notes]
+            f = Finding(mapped.code, mapped.system, round(conf, 4), [Span(m.start, m.end, m.section)],
+                        m.assertion, notes, {m.section}, list(mapped.defaults),
+                        "mined" if m.source == "mined" else "lexicon")
+            f = gl.apply_assertion(f, self.guidelines, setting)
+            if f is None:
+                continue
+            if f.code in found:
+                found[f.code].merge(f)
+            else:
+                found[f.code] = f
+        return found
+
+    def _suggestion(self, i: int, f: Finding) -> CodeSuggestion:
+        desc = self.cm.description(f.code) if f.system is CodeSystem.ICD10CM else (
+            self.pcs.description(f.code) if self.pcs is not None else f.code)
+        notes = tuple(dict.fromkeys(f.notes))
+        return CodeSuggestion(system=f.system, code=f.code, description=desc,
+                              confidence=round(min(f.confidence, 0.99), 4), evidence=tuple(f.evidence),
+                              assertion=f.assertion, notes=notes, sequence=i + 1,
+                              principal=(i == 0 and f.system is CodeSystem.ICD10CM),
+                              suggestion_id=f"{f.system.value}:{f.code}")
+
+
+def analyse_sentences(text: str, segments, section_rules: SectionRules) -> list[Sentence]:
+    """Sentences of a note with their tokens and section ("PMH: HTN. DM2." -> two sentences in
+    past_medical_history). Section headers themselves are not part of any sentence."""
+    out: list[Sentence] = []
+    for sec in section_rules.split(text, segments):
+        for a, b in split_sentences(text, sec.body_start, sec.end):
+            toks = tokenize(text, a, b)
+            if not toks:
+                continue
+            gaps = [False] * (len(toks) + 1)
+            for i in range(1, len(toks)):
+                gaps[i] = ";" in text[toks[i - 1].end:toks[i].start]
+            out.append(Sentence(a, b, toks, sec.name, gaps))
+    return out
+
+
+def _resolve(path: Path | None, default: str) -> Path | None:
+    if path is not None:
+        return Path(path) if Path(path).is_file() else None
+    p = DATA.joinpath(default)
+    return Path(str(p)) if p.is_file() else None
+
+
+def _pcs_known(icd10pcs, code: str) -> bool:
+    return icd10pcs is not None and icd10pcs.id_of(code) >= 0
+
+
+def _lap(ms: dict[str, float], key: str, t: float) -> float:
+    now = time.perf_counter()
+    ms[key] = round(ms.get(key, 0.0) + (now - t) * 1000.0, 3)
+    return now

@@ -1,0 +1,180 @@
+"""A light document classifier learned on CodiEsp train (``export/build_scorer.py``): one
+logistic model per code over TF-IDF word uni/bigrams, pruned to its strongest features.
+
+It ranks codes the lexicon misses ("osteoarticular pain" -> R52 in translated case reports) and
+re-weights those it finds. Codes it adds carry as evidence the note words that drove them.
+The file is optional: without it the pipeline is lexicon and rules only.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from server.domain import Assertion, CodeSystem, RuleNote, Setting, Span
+from server.errors import InvalidInput
+from server.pipeline.entities import Mention, Sentence
+from server.pipeline.guidelines import Finding, combine
+from server.pipeline.lexicon import STOPWORDS
+
+_TOP_EVIDENCE = 3
+KNN_NEIGHBOURS = 50
+KNN_WEIGHT = 0.7   # share of the nearest-neighbour vote in a code's probability (rest: logistic)
+ADD_MIN = 0.1      # a code only the classifier supports is listed from this probability (ranked low)
+
+
+def doc_features(sentences: Sequence[Sentence]) -> dict[str, tuple[int, int, int]]:
+    """Feature -> (count, first start, first end): word unigrams and bigrams, stopwords out."""
+    feats: dict[str, tuple[int, int, int]] = {}
+    for s in sentences:
+        toks = [t for t in s.tokens if t.norm not in STOPWORDS and not t.norm.isdigit()]
+        prev = None
+        for t in toks:
+            for f, a in ((t.norm, t.start), (f"{prev.norm} {t.norm}" if prev else None, prev.start if prev else 0)):
+                if f is None:
+                    continue
+                c = feats.get(f)
+                feats[f] = (1, a, t.end) if c is None else (c[0] + 1, c[1], c[2])
+            prev = t
+    return feats
+
+
+@dataclass
+class Scored:
+    code: str
+    system: CodeSystem
+    prob: float
+    evidence: tuple[Span, ...]
+
+
+class DocumentScorer:
+    """The pruned per-code logistic models, indexed by feature for sparse scoring."""
+
+    def __init__(self, vocab: list[str], idf: np.ndarray, codes: list[str], systems: list[str],
+                 bias: np.ndarray, feat_ptr: np.ndarray, code_idx: np.ndarray, weight: np.ndarray, version: str,
+                 knn: dict[str, np.ndarray] | None = None):
+        if not (len(vocab) == len(idf) == len(feat_ptr) - 1 and len(codes) == len(systems) == len(bias)):
+            raise InvalidInput("scorer file: inconsistent array lengths")
+        if knn is not None and len(knn["post_ptr"]) != len(vocab) + 1:
+            raise InvalidInput("scorer file: neighbour index does not match the vocabulary")
+        self.allowed = np.ones(len(codes), dtype=bool)
+        self.knn = knn
+        self.n_docs = len(knn["label_ptr"]) - 1 if knn is not None else 0
+        self.vocab = {w: i for i, w in enumerate(vocab)}
+        self.idf, self.codes, self.bias = idf, codes, bias
+        self.systems = [CodeSystem(s) for s in systems]
+        self.feat_ptr, self.code_idx, self.weight = feat_ptr, code_idx, weight
+        self.version = version
+
+    @classmethod
+    def load(cls, path: Path, icd10cm, icd10pcs=None) -> "DocumentScorer":
+        """Load a scorer file; fails loudly when its codes are not in the code sets."""
+        try:
+            z = np.load(path, allow_pickle=False)
+            knn = ({k: z[k] for k in ("post_ptr", "post_doc", "post_val", "label_ptr", "label_idx")}
+                   if "post_ptr" in z.files else None)
+            if knn is not None:
+                knn["post_val"] = knn["post_val"].astype(np.float32)
+            obj = cls([str(v) for v in z["vocab"]], z["idf"].astype(np.float32), [str(c) for c in z["codes"]],
+                      [str(s) for s in z["systems"]], z["bias"].astype(np.float32), z["feat_ptr"],
+                      z["code_idx"], z["weight"].astype(np.float32), str(z["version"]), knn)
+        except (KeyError, ValueError, OSError) as e:
+            raise InvalidInput(f"scorer file unreadable ({type(e).__name__})") from e
+        for c, s in zip(obj.codes, obj.systems):
+            cs = icd10cm if s is CodeSystem.ICD10CM else icd10pcs
+            if cs is not None and cs.id_of(c) < 0:
+                raise InvalidInput(f"scorer file: unknown {s.value} code {c}")
+        if icd10pcs is None:  # no procedure code set: never suggest a procedure
+            obj.allowed &= np.array([s is not CodeSystem.ICD10PCS for s in obj.systems])
+        return obj
+
+    def score(self, text: str, sentences: Sequence[Sentence], min_prob: float = 0.05) -> list[Scored]:
+        """Codes with probability >= ``min_prob``, best first, each with the spans of the words
+        that raised it most."""
+        feats = doc_features(sentences)
+        ids, vals, spans = [], [], []
+        for f, (n, a, b) in feats.items():
+            i = self.vocab.get(f)
+            if i is not None:
+                ids.append(i)
+                vals.append((1.0 + math.log(n)) * self.idf[i])
+                spans.append((a, b))
+        if not ids:
+            return []
+        x = np.asarray(vals, dtype=np.float32)
+        x /= max(float(np.linalg.norm(x)), 1e-6)
+        ids_arr = np.asarray(ids, dtype=np.int64)
+        lo, hi = self.feat_ptr[ids_arr], self.feat_ptr[ids_arr + 1]
+        lengths = (hi - lo).astype(np.int64)
+        if lengths.sum() == 0:
+            return []
+        rows = np.repeat(np.arange(len(ids)), lengths)
+        flat = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)])
+        ci = self.code_idx[flat]
+        w = self.weight[flat] * x[rows]
+        logits = self.bias + np.bincount(ci, weights=w, minlength=len(self.codes)).astype(np.float32)
+        prob = 1.0 / (1.0 + np.exp(-logits))
+        if self.knn is not None:
+            prob = (1.0 - KNN_WEIGHT) * prob + KNN_WEIGHT * self._neighbour_vote(ids_arr, x)
+        keep = np.flatnonzero((prob >= min_prob) & self.allowed)
+        if keep.size == 0:
+            return []
+        # Evidence: per kept code, the features that pushed it up most.
+        pos = (w > 0) & np.isin(ci, keep)
+        order = np.lexsort((-w[pos], ci[pos]))
+        ev_codes, ev_rows = ci[pos][order], rows[pos][order]
+        evidence: dict[int, list[Span]] = {}
+        for c, r in zip(ev_codes.tolist(), ev_rows.tolist()):
+            lst = evidence.setdefault(c, [])
+            if len(lst) < _TOP_EVIDENCE:
+                lst.append(Span(*spans[r]))
+        return [Scored(self.codes[c], self.systems[c], float(prob[c]), tuple(evidence.get(c, ())))
+                for c in keep[np.argsort(-prob[keep])].tolist()]
+
+    def _neighbour_vote(self, ids: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """Per code, the similarity-weighted share of the nearest train documents that carry it."""
+        k = self.knn
+        lo, hi = k["post_ptr"][ids], k["post_ptr"][ids + 1]
+        lengths = (hi - lo).astype(np.int64)
+        vote = np.zeros(len(self.codes), np.float64)
+        if lengths.sum() == 0:
+            return vote
+        flat = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)])
+        sims = np.bincount(k["post_doc"][flat], weights=k["post_val"][flat] * np.repeat(x, lengths),
+                           minlength=self.n_docs)
+        top = np.argsort(-sims)[:KNN_NEIGHBOURS]
+        w = np.clip(sims[top], 0.0, None) ** 3
+        if w.sum() <= 0:
+            return vote
+        for d, wd in zip(top.tolist(), (w / w.sum()).tolist()):
+            vote[k["label_idx"][k["label_ptr"][d]:k["label_ptr"][d + 1]]] += wd
+        return vote
+
+
+def merge_scores(found: dict[str, Finding], scored: list[Scored], mentions: list[Mention], setting: Setting) -> None:
+    """Blend classifier probabilities into the findings.
+
+    A code found by the lexicon keeps its evidence and gains confidence when the classifier
+    agrees; a code only the classifier supports is added from ``ADD_MIN``, unless the note
+    negated it ("no fever" stops R50.9 from coming back through the classifier) or no word of the
+    note speaks for it (a code prior alone is not a suggestion).
+    """
+    denied = {c.code for m in mentions if m.assertion in (Assertion.ABSENT, Assertion.HYPOTHETICAL)
+              for c in m.candidates[:1]}
+    for s in scored:
+        f = found.get(s.code)
+        if f is not None:
+            f.scores["scorer"] = s.prob
+    for s in scored:
+        if s.code in found or s.prob < ADD_MIN or s.code in denied or not s.evidence:
+            continue
+        if s.system is CodeSystem.ICD10PCS and setting is not Setting.INPATIENT:
+            continue
+        found[s.code] = Finding(s.code, s.system, round(s.prob, 4), list(s.evidence), Assertion.PRESENT,
+                                [RuleNote("statistical", "suggested by the document classifier (CodiEsp train)")],
+                                set(), [], "scorer")
+    for f in found.values():
+        f.confidence = combine(f)

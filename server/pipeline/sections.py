@@ -1,0 +1,133 @@
+"""Section detection: which part of the note (HPI, past medical history, family history...) a
+mention sits in. The section changes what a mention means: "Family history: diabetes" is the
+mother's diabetes, "PMH: MI" is an old infarction.
+
+Rules are data (``data/sections.json``), validated when loaded.
+"""
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from server.domain import Assertion
+from server.errors import InvalidInput
+
+DEFAULT_SECTION = "body"
+
+
+@dataclass(frozen=True)
+class SectionRule:
+    name: str
+    titles: tuple[str, ...]
+    assertion: Assertion | None
+    codable: bool
+    weight: float
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    start: int          # where the header starts (or the document does)
+    body_start: int     # first character after the header
+    end: int
+    rule: SectionRule | None = None
+
+
+class SectionRules:
+    """Validated section rules and the one compiled header pattern built from them."""
+
+    def __init__(self, rules: list[SectionRule]):
+        if not rules:
+            raise InvalidInput("section rules: no sections defined")
+        self.rules = {r.name: r for r in rules}
+        self._by_title = {}
+        for r in rules:
+            for t in r.titles:
+                self._by_title[_norm_title(t)] = r
+        titles = sorted(self._by_title, key=len, reverse=True)
+        alts = "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in titles)
+        # A header is a known title at the start of a line, then ':' (or the end of the line
+        # when the title is written alone in capitals, as dictated notes do).
+        self._header = re.compile(rf"^[ \t]*(?P<t>{alts})[ \t]*(?::|(?=[ \t]*\r?\n))", re.I | re.M)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "SectionRules":
+        """Build from the JSON layout of ``data/sections.json``; fails loudly on a bad entry."""
+        if data.get("version") != 1 or not isinstance(data.get("sections"), list):
+            raise InvalidInput("section rules: expected version 1 with a 'sections' list")
+        rules = []
+        for i, s in enumerate(data["sections"]):
+            try:
+                a = s.get("assertion")
+                rules.append(SectionRule(
+                    name=str(s["name"]), titles=tuple(str(t).lower() for t in s["titles"]),
+                    assertion=Assertion(a) if a else None, codable=bool(s["codable"]),
+                    weight=float(s["weight"])))
+            except (KeyError, TypeError, ValueError) as e:
+                raise InvalidInput(f"section rules: entry {i} is malformed ({type(e).__name__})") from e
+            if not rules[-1].titles:
+                raise InvalidInput(f"section rules: entry {i} has no titles")
+        return cls(rules)
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> "SectionRules":
+        """Load the packaged rules, or the JSON file at ``path``."""
+        if path is None:
+            raw = resources.files("server.pipeline").joinpath("data/sections.json").read_text("utf-8")
+        else:
+            raw = Path(path).read_text("utf-8")
+        return cls.from_json(json.loads(raw))
+
+    def rule_for_title(self, title: str) -> SectionRule | None:
+        return self._by_title.get(_norm_title(title))
+
+    def split(self, text: str, segments: tuple[tuple[int, int, str], ...] = ()) -> "SectionMap":
+        """Sections of ``text``: headers found in the text, refined by ingest's segment titles.
+
+        "PMH: hypertension\\nFamily history: breast cancer in mother" -> past_medical_history,
+        then family_history.
+        """
+        marks: list[tuple[int, int, SectionRule]] = []
+        for s, _e, title in segments:
+            r = self.rule_for_title(title)
+            if r is not None:
+                marks.append((s, s, r))
+        for m in self._header.finditer(text):
+            r = self._by_title.get(_norm_title(m.group("t")))
+            if r is not None:
+                marks.append((m.start("t"), m.end(), r))
+        marks.sort(key=lambda x: x[0])
+        sections: list[Section] = []
+        if not marks or marks[0][0] > 0:
+            sections.append(Section(DEFAULT_SECTION, 0, 0, marks[0][0] if marks else len(text), None))
+        for i, (start, body, rule) in enumerate(marks):
+            stop = marks[i + 1][0] if i + 1 < len(marks) else len(text)
+            sections.append(Section(rule.name, start, max(body, start), max(stop, start), rule))
+        return SectionMap([s for s in sections if s.end > s.start])
+
+
+class SectionMap:
+    """Sections in text order, with a fast lookup from a character offset."""
+
+    def __init__(self, sections: list[Section]):
+        self.sections = sections
+        self._starts = [s.start for s in sections]
+
+    def at(self, offset: int) -> Section:
+        """The section containing ``offset``."""
+        i = bisect.bisect_right(self._starts, offset) - 1
+        return self.sections[max(i, 0)]
+
+    def __iter__(self):
+        return iter(self.sections)
+
+    def __len__(self) -> int:
+        return len(self.sections)
+
+
+def _norm_title(t: str) -> str:
+    return " ".join(t.lower().split())

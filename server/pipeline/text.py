@@ -1,0 +1,120 @@
+"""Tokens and sentences with character offsets into ``Document.text``.
+
+Everything downstream (sections, ConText, the lexicon) works on the same normalised tokens, so a
+term written "Heart-failure," in a note and "heart failure" in a code description meet.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+_TOKEN_RE = re.compile(r"[A-Za-z0-9]+(?:'s)?|[<>+]")
+# A sentence may end at . ! ? followed by space, or at a line break. Abbreviations are checked after.
+_BOUNDARY_RE = re.compile(r"[.!?]+[\"')\]]*(?=\s)|\n")
+_NO_SPLIT_BEFORE = frozenset(
+    "dr mr mrs ms prof st no vs e g i eg ie bid tid qid qd qhs prn po iv im sc approx fig ca "
+    "dx hx tx sx rx pt pts min max mg ml mm cm kg resp temp".split())
+_NO_STEM = frozenset("sepsis diabetes mellitus herpes status abscess bronchus pubis tuberculosis "
+                     "fungus virus uterus stenosis thrombosis sclerosis fibrosis psoriasis arthritis "
+                     "nephritis hepatitis meningitis analysis syphilis lupus pancreas ascites biceps "
+                     "triceps series species mumps measles rickets as is was has this its less "
+                     "tuberosis calculus plus humerus radius femoris ductus anus pelvis".split())
+
+
+
+
+def _load_token_synonyms() -> dict[str, str]:
+    """Spelling variants and adjective forms folded to one word on both sides of every match
+    ("femoral" -> "femur", "haemorrhage" -> "hemorrhage"); from ``data/abbreviations.json``."""
+    raw = resources.files("server.pipeline").joinpath("data/abbreviations.json").read_text("utf-8")
+    table = json.loads(raw).get("token_synonyms", {})
+    if not all(isinstance(k, str) and isinstance(v, str) and k and v for k, v in table.items()):
+        raise ValueError("abbreviations.json: token_synonyms must map words to words")
+    return {k.lower(): v.lower() for k, v in table.items()}
+
+
+_SYNONYMS = _load_token_synonyms()
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    norm: str
+    start: int
+    end: int
+
+
+@lru_cache(maxsize=1 << 18)
+def normalize_word(word: str) -> str:
+    """Lower-case and fold simple English plurals: "fractures" -> "fracture", "ribs" -> "rib"."""
+    w = word.lower()
+    if w.endswith("'s"):
+        w = w[:-2]
+    syn = _SYNONYMS.get(w)
+    if syn is not None:
+        return syn
+    if len(w) > 4 and w not in _NO_STEM and not w.endswith(("ss", "us", "is", "ous")):
+        if w.endswith("ies"):
+            w = w[:-3] + "y"
+        elif w.endswith("s"):
+            w = w[:-1]
+    return _SYNONYMS.get(w, w)
+
+
+def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
+    """Word tokens of ``text[start:end]`` with offsets into ``text``."""
+    end = len(text) if end is None else end
+    norm = normalize_word
+    return [Token(norm(m.group()), m.start(), m.end()) for m in _TOKEN_RE.finditer(text, start, end)]
+
+
+def normalize_phrase(phrase: str) -> tuple[str, ...]:
+    """The token sequence a phrase matches on: "Heart failure, unspecified" -> ("heart", "failure", "unspecified")."""
+    return tuple([normalize_word(w) for w in _TOKEN_RE.findall(phrase)])
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentence spans (start, end) in ``text[start:end]``, stripped of surrounding whitespace.
+
+    Splits at line breaks and at . ! ? followed by white space, but not after abbreviations:
+    "Seen by Dr. Smith. Metformin 500 mg b.i.d. was started." is two sentences, not four.
+    """
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    cur = start
+    for m in _BOUNDARY_RE.finditer(text, start, end):
+        if m.group() != "\n" and not _ends_sentence(text, m.start(), cur):
+            continue
+        _push(text, cur, m.end(), spans)
+        cur = m.end()
+    _push(text, cur, end, spans)
+    return spans
+
+
+def _ends_sentence(text: str, dot: int, floor: int) -> bool:
+    j = dot
+    while j > floor and (text[j - 1].isalnum() or text[j - 1] == "."):
+        j -= 1
+    word = text[j:dot].replace(".", "").lower()
+    if not word:
+        return True
+    if word in _NO_SPLIT_BEFORE or (len(word) == 1 and word.isalpha()):
+        return False
+    if "." in text[j:dot]:  # b.i.d, e.g, a.m
+        return False
+    nxt = dot + 1
+    while nxt < len(text) and text[nxt] in " \t\"')]":
+        nxt += 1
+    # "2.5 mg" never reaches here; "… 3 cm. mass" (lower case next) is still one sentence
+    return nxt >= len(text) or not text[nxt].islower()
+
+
+def _push(text: str, a: int, b: int, out: list[tuple[int, int]]) -> None:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    if b > a:
+        out.append((a, b))

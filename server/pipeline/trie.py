@@ -1,0 +1,73 @@
+"""A token trie: leftmost-longest matching of many phrases in one pass over a token list.
+
+Matching cost grows with the note's length, not with the number of phrases, so ten thousand
+lexicon terms cost the same per token as ten.
+"""
+from __future__ import annotations
+
+from typing import Generic, Iterable, Sequence, TypeVar
+
+T = TypeVar("T")
+_END = "\x00"
+
+
+class TokenTrie(Generic[T]):
+    """Phrases (token tuples) mapped to payload lists."""
+
+    def __init__(self) -> None:
+        self._root: dict = {}
+        self.size = 0
+
+    def add(self, phrase: Sequence[str], payload: T) -> None:
+        """Add one phrase; a phrase added twice keeps both payloads."""
+        if not phrase:
+            return
+        node = self._root
+        for tok in phrase:
+            node = node.setdefault(tok, {})
+        bucket = node.get(_END)
+        if bucket is None:
+            node[_END] = [payload]
+            self.size += 1
+        elif payload not in bucket:
+            bucket.append(payload)
+
+    def get(self, phrase: Sequence[str]) -> list[T]:
+        node = self._root
+        for tok in phrase:
+            node = node.get(tok)
+            if node is None:
+                return []
+        return list(node.get(_END, ()))
+
+    def longest_at(self, words: Sequence[str], i: int, skip: frozenset[str] = frozenset()) -> tuple[int, list[T]]:
+        """(end index, payloads) of the longest phrase starting at ``words[i]``; (i, []) if none.
+        Words in ``skip`` may also be jumped inside a phrase ("fracture left wrist" ~ "fracture wrist")."""
+        best: list = [i, []]
+        self._walk(self._root, words, i, i, skip, best)
+        return best[0], best[1]
+
+    def _walk(self, node: dict, words: Sequence[str], i: int, j: int, skip: frozenset[str], best: list) -> None:
+        n = len(words)
+        while j < n:
+            w = words[j]
+            if w in skip and j > i:
+                self._walk(node, words, i, j + 1, skip, best)
+            node = node.get(w)
+            if node is None:
+                return
+            j += 1
+            if _END in node and j > best[0]:
+                best[0], best[1] = j, node[_END]
+
+    def find(self, words: Sequence[str], skip: frozenset[str] = frozenset()) -> Iterable[tuple[int, int, list[T]]]:
+        """Leftmost-longest, non-overlapping matches as (start, end, payloads) token indices."""
+        i, n = 0, len(words)
+        while i < n:
+            if words[i] in self._root:
+                end, payloads = self.longest_at(words, i, skip)
+                if payloads:
+                    yield i, end, payloads
+                    i = end
+                    continue
+            i += 1

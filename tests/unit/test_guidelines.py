@@ -1,0 +1,216 @@
+"""Guideline behaviour a coder would check, each on a short realistic note.
+
+The rules-only pipeline (no statistics learned from CodiEsp) is used so that each test shows one
+rule; ``test_pipeline.py`` checks the shipped configuration keeps the same invariants.
+"""
+from __future__ import annotations
+
+import pytest
+
+from server.domain import Assertion, CodeSystem, Document, Setting
+from server.pipeline import Pipeline
+from tests.unit.test_pipeline_support import shared_pipeline
+
+
+@pytest.fixture(scope="module")
+def rules_pipe(icd10cm, icd10pcs) -> Pipeline:
+    return shared_pipeline(icd10cm, icd10pcs, "rules")
+
+
+def code(pipe, text, setting=Setting.OUTPATIENT):
+    return pipe.code(Document(doc_id="t", text=text, setting=setting))
+
+
+def codes(pipe, text, setting=Setting.OUTPATIENT) -> list[str]:
+    return [c.code for c in code(pipe, text, setting).codes]
+
+
+def by_code(enc, c):
+    return next(s for s in enc.codes if s.code == c)
+
+
+def test_negation_with_but_terminator(rules_pipe):
+    got = codes(rules_pipe, "No evidence of CHF but there is pneumonia.")
+    assert "J18.9" in got
+    assert not any(c.startswith("I50") for c in got)
+
+
+def test_denied_symptoms_are_not_coded(rules_pipe):
+    got = codes(rules_pipe, "Patient denies fever, chest pain or dyspnea. Complains of headache.")
+    assert "R51.9" in got
+    assert not any(c.startswith(("R50", "R07", "R06")) for c in got)
+
+
+def test_family_history_yields_family_history_code(rules_pipe):
+    enc = code(rules_pipe, "Family history: mother with breast cancer.")
+    got = [c.code for c in enc.codes]
+    assert got == ["Z80.3"]
+    assert by_code(enc, "Z80.3").assertion is Assertion.FAMILY
+
+
+def test_relative_mentioned_in_sentence_is_family(rules_pipe):
+    got = codes(rules_pipe, "His father had type 2 diabetes.")
+    assert "Z83.3" in got and not any(c.startswith("E11") for c in got)
+
+
+def test_past_condition_yields_personal_history_code(rules_pipe):
+    got = codes(rules_pipe, "History of DVT five years ago, treated with warfarin for six months.")
+    assert "Z86.718" in got
+    assert not any(c.startswith("I82") for c in got)
+
+
+def test_chronic_condition_written_as_history_is_coded(rules_pipe):
+    enc = code(rules_pipe, "History of hypertension, on lisinopril.")
+    assert "I10" in [c.code for c in enc.codes]
+    assert any(n.kind == "chronic_history" for n in by_code(enc, "I10").notes)
+
+
+def test_outpatient_uncertain_diagnosis_codes_the_symptom(rules_pipe):
+    got = codes(rules_pipe, "Assessment: suspected pneumonia. Cough for three days.", Setting.OUTPATIENT)
+    assert "R05.9" in got
+    assert "J18.9" not in got
+
+
+def test_inpatient_uncertain_diagnosis_is_coded_as_established(rules_pipe):
+    enc = code(rules_pipe, "Discharge diagnosis: probable pneumonia. Cough for three days.", Setting.INPATIENT)
+    j = by_code(enc, "J18.9")
+    assert j.assertion is Assertion.POSSIBLE
+    assert any(n.kind == "uncertain_dx" for n in j.notes)
+    assert "R05.9" not in [c.code for c in enc.codes]  # cough is integral to pneumonia
+
+
+def test_hypothetical_condition_is_not_coded(rules_pipe):
+    got = codes(rules_pipe, "Return to the emergency department if chest pain develops. Hypertension.")
+    assert "I10" in got and "R07.9" not in got
+
+
+def test_integral_symptom_dropped_with_confirmed_diagnosis(rules_pipe):
+    enc = code(rules_pipe, "Chest pain since this morning. Diagnosis: NSTEMI.", Setting.INPATIENT)
+    assert [c.code for c in enc.codes] == ["I21.4"]
+    assert any(n.kind == "integral_symptom" and n.related_code == "R07.9" for n in enc.codes[0].notes)
+
+
+def test_diabetes_with_ckd_uses_combination_code_and_stage(rules_pipe):
+    enc = code(rules_pipe, "DM2 with CKD 3a.")
+    got = [c.code for c in enc.codes]
+    assert got == ["E11.22", "N18.31"]  # etiology before manifestation
+    assert "E11.9" not in got and "N18.9" not in got
+    assert any(n.kind == "combination" for n in enc.codes[0].notes)
+    assert any(n.kind == "use_additional" and n.related_code == "N18.31" for n in enc.codes[0].notes)
+
+
+def test_hypertension_with_ckd_is_i12(rules_pipe):
+    got = codes(rules_pipe, "Hypertension and chronic kidney disease stage 4.")
+    assert got == ["I12.9", "N18.4"]
+
+
+def test_hypertension_with_esrd_is_i12_0(rules_pipe):
+    got = codes(rules_pipe, "Hypertension. ESRD on hemodialysis three times a week.")
+    assert "I12.0" in got and "N18.6" in got and "I10" not in got
+
+
+def test_hypertension_with_heart_failure_is_i11_0(rules_pipe):
+    got = codes(rules_pipe, "HTN with CHF.")
+    assert got == ["I11.0", "I50.9"]
+
+
+def test_hypertension_heart_failure_and_esrd_is_one_i13_code(rules_pipe):
+    got = codes(rules_pipe, "HTN, CHF and ESRD on dialysis.", Setting.INPATIENT)
+    assert [c for c in got if c.startswith(("I10", "I11", "I12", "I13"))] == ["I13.2"]
+    assert "I50.9" in got and "N18.6" in got
+
+
+def test_laterality_and_seventh_character(rules_pipe):
+    enc = code(rules_pipe, "Fracture of the right femoral neck after a fall.", Setting.INPATIENT)
+    frac = next(c for c in enc.codes if c.code.startswith("S72"))
+    assert frac.code == "S72.001A"
+    assert "right" in frac.description.lower()
+    assert "W19.XXXA" in [c.code for c in enc.codes]  # placeholder X before the 7th character
+    assert enc.codes[0].code == frac.code  # the external cause never leads
+
+
+def test_subsequent_encounter_seventh_character(rules_pipe):
+    got = codes(rules_pipe, "Follow-up visit for fracture of the left wrist, healing well.")
+    frac = [c for c in got if c.startswith("S62")]
+    assert frac and frac[0].endswith("D")
+
+
+def test_excludes1_pair_never_emitted_together(rules_pipe):
+    got = codes(rules_pipe, "Type 1 diabetes mellitus. Type 2 diabetes mellitus.")
+    assert not (any(c.startswith("E10") for c in got) and any(c.startswith("E11") for c in got))
+
+
+def test_code_first_manifestation_follows_etiology(rules_pipe):
+    got = codes(rules_pipe, "CKD stage 3b due to type 2 diabetes.")
+    assert got.index("E11.22") < got.index("N18.32")
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Admitted with NSTEMI.", "I21.4"),
+    ("Known CHF.", "I50.9"),
+    ("AFib on apixaban.", "I48.91"),
+    ("T2DM, diet controlled.", "E11.9"),
+    ("COPD on inhalers.", "J44.9"),
+    ("UTI treated with nitrofurantoin.", "N39.0"),
+])
+def test_abbreviations(rules_pipe, text, expected):
+    assert expected in codes(rules_pipe, text, Setting.INPATIENT)
+
+
+def test_ckd_3a_abbreviation_alone(rules_pipe):
+    assert codes(rules_pipe, "CKD 3a, stable creatinine.") == ["N18.31"]
+
+
+def test_cdi_query_for_unspecified_heart_failure(rules_pipe):
+    enc = code(rules_pipe, "Patient with CHF, on furosemide.")
+    q = next(q for q in enc.cdi_queries if q.code == "I50.9")
+    assert any("type" in m for m in q.missing) and any("acuity" in m for m in q.missing)
+    assert q.evidence and enc.text[q.evidence[0].start:q.evidence[0].end] == "CHF"
+
+
+def test_no_cdi_query_when_heart_failure_is_specific(rules_pipe):
+    enc = code(rules_pipe, "Acute on chronic diastolic heart failure.")
+    assert [c.code for c in enc.codes] == ["I50.33"]
+    assert enc.cdi_queries == []
+
+
+def test_cdi_queries_for_diabetes_and_fracture_without_side(rules_pipe):
+    enc = code(rules_pipe, "Type 2 diabetes. Forearm fracture.")
+    missing = {q.code: q.missing for q in enc.cdi_queries}
+    assert any("complication" in m for m in missing["E11.9"])
+    frac = next(c for c in missing if c.startswith("S52"))
+    assert "laterality" in missing[frac]
+
+
+def test_every_code_has_evidence_in_the_text(rules_pipe):
+    text = "Assessment: NSTEMI. History of DM2 with CKD 3a. HTN."
+    enc = code(rules_pipe, text, Setting.INPATIENT)
+    assert enc.codes
+    for c in enc.codes:
+        assert c.evidence, c.code
+        for s in c.evidence:
+            assert 0 <= s.start < s.end <= len(text)
+    nstemi = by_code(enc, "I21.4")
+    assert text[nstemi.evidence[0].start:nstemi.evidence[0].end] == "NSTEMI"
+    assert nstemi.evidence[0].section == "assessment"
+
+
+def test_principal_diagnosis_is_first_and_unique(rules_pipe):
+    enc = code(rules_pipe, "Chief complaint: shortness of breath.\nDischarge diagnosis: acute pulmonary embolism.\n"
+                           "Hypertension.", Setting.INPATIENT)
+    assert enc.codes[0].code.startswith("I26")
+    assert [c.principal for c in enc.codes].count(True) == 1
+    assert [c.sequence for c in enc.codes] == list(range(1, len(enc.codes) + 1))
+
+
+def test_procedures_coded_for_inpatients_only(rules_pipe):
+    text = "Chest x-ray showed a right lower lobe infiltrate."
+    inpatient = code(rules_pipe, text, Setting.INPATIENT)
+    assert "BW03ZZZ" in [c.code for c in inpatient.codes if c.system is CodeSystem.ICD10PCS]
+    assert not [c for c in code(rules_pipe, text).codes if c.system is CodeSystem.ICD10PCS]
+
+
+def test_allergy_list_is_not_coded_as_diagnoses(rules_pipe):
+    got = codes(rules_pipe, "Allergies: penicillin causes urticaria.\nAssessment: cellulitis of the leg.")
+    assert "L03.90" in got or any(c.startswith("L03") for c in got)
+    assert not any(c.startswith("L50") for c in got)

@@ -1,0 +1,113 @@
+"""The shipped pipeline configuration: encounter shape, bad input, artefact loading, invariants."""
+from __future__ import annotations
+
+import gzip
+
+import pytest
+
+from server.domain import CodeSystem, Document, Setting
+from server.errors import InvalidInput
+from server.pipeline import Pipeline
+from server.pipeline.calibration import Calibration
+from tests.unit.test_pipeline_support import shared_pipeline
+
+STAGES = {"sections", "context", "entities", "mapping", "guidelines"}
+
+
+@pytest.fixture(scope="module")
+def pipe(icd10cm, icd10pcs) -> Pipeline:
+    return shared_pipeline(icd10cm, icd10pcs)
+
+
+def code(pipe, text, setting=Setting.INPATIENT, **kw):
+    return pipe.code(Document(doc_id="d1", text=text, setting=setting), **kw)
+
+
+def test_encounter_shape_and_stage_timings(pipe):
+    enc = code(pipe, "Assessment: NSTEMI. DM2 with CKD 3a.")
+    assert enc.doc_id == "d1" and enc.setting is Setting.INPATIENT
+    assert STAGES <= set(enc.stage_ms) and all(v >= 0 for v in enc.stage_ms.values())
+    assert enc.model_versions["lexicon"].startswith("icd10cm")
+    assert enc.codes[0].principal and enc.codes[0].sequence == 1
+    assert all(c.suggestion_id for c in enc.codes)
+
+
+def test_shipped_pipeline_keeps_guideline_invariants(pipe):
+    got = [c.code for c in code(pipe, "No evidence of CHF but there is pneumonia. DM2 with CKD 3a.").codes]
+    assert "J18.9" in got and "E11.22" in got and "N18.31" in got
+    assert "E11.9" not in got and "N18.9" not in got
+    assert not any(c.startswith("I50") for c in got)
+
+
+def test_confidences_rank_the_codes_the_note_names_first(pipe):
+    enc = code(pipe, "Patient with hypertension and atrial fibrillation.")
+    named = {"I10", "I48.91"}
+    top = {c.code for c in sorted(enc.codes, key=lambda c: -c.confidence)[:2]}
+    assert top == named
+
+
+def test_classifier_suggestions_are_marked_and_have_evidence(pipe):
+    enc = code(pipe, "A 40-year-old man with osteoarticular pain and fever after drinking unpasteurised goat milk; "
+                     "blood cultures grew Brucella. Right orchiepididymitis.")
+    for c in enc.codes:
+        assert c.evidence, c.code
+        assert 0.0 <= c.confidence <= 0.99
+
+
+def test_min_score_filters(pipe):
+    text = "Fever and cough. Chest x-ray: right lower lobe pneumonia."
+    everything = code(pipe, text).codes
+    strong = code(pipe, text, min_score=0.5).codes
+    assert {c.code for c in strong} <= {c.code for c in everything}
+    assert all(c.confidence >= 0.5 for c in strong)
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t  ", ".,;:!?", "12345 678"])
+def test_empty_or_content_free_note_gives_no_codes(pipe, text):
+    enc = code(pipe, text)
+    assert enc.codes == [] and enc.cdi_queries == []
+
+
+@pytest.mark.slow
+def test_one_megabyte_note_finishes(pipe):
+    unit = ("HPI: 67-year-old with CHF and AFib, denies chest pain. Hx of DM2 with CKD 3a. "
+            "Plan: continue metoprolol b.i.d., follow up with Dr. Smith.\n")
+    text = unit * (1_000_000 // len(unit) + 1)
+    enc = code(pipe, text)
+    assert len(text) >= 1_000_000
+    assert {"I50.9", "I48.91", "E11.22", "N18.31"} <= {c.code for c in enc.codes}
+    assert all(len(c.evidence) >= 1 for c in enc.codes)
+
+
+def test_pipeline_without_built_files_still_codes(icd10cm):
+    bare = Pipeline(icd10cm, use_built_lexicon=False, use_scorer=False, use_calibration=False)
+    assert bare.versions == {"lexicon": "icd10cm-tabular+curated-v1", "scorer": "none"}
+    got = [c.code for c in bare.code(Document("d", "NSTEMI with acute systolic heart failure.")).codes]
+    assert "I21.4" in got and "I50.21" in got
+    # without a PCS code set no procedure is suggested
+    assert not [c for c in bare.code(Document("d", "Chest x-ray.", setting=Setting.INPATIENT)).codes
+                if c.system is CodeSystem.ICD10PCS]
+
+
+def test_bad_calibration_file_fails_loudly(tmp_path):
+    p = tmp_path / "cal.tsv.gz"
+    with gzip.open(p, "wt") as f:
+        f.write("system\tcode\tsuggested\tcorrect\nICD10CM\tI10\t2\t5\n")
+    with pytest.raises(InvalidInput):
+        Calibration.load(p)
+
+
+def test_bad_built_lexicon_fails_loudly(icd10cm, tmp_path):
+    p = tmp_path / "lex.tsv.gz"
+    with gzip.open(p, "wt") as f:
+        f.write("code\tterm\nI10\thigh blood pressure\n")
+    with pytest.raises(InvalidInput):
+        Pipeline(icd10cm, lexicon_path=p, use_scorer=False)
+
+
+def test_errors_do_not_echo_note_text(pipe):
+    # Bad input never raises with the note in the message; here it does not raise at all.
+    secret = "Zebulon-Canary-7781"
+    enc = code(pipe, f"{secret} has pneumonia.")
+    assert all(secret not in n.message for c in enc.codes for n in c.notes)
+    assert all(secret not in q.question for q in enc.cdi_queries)
