@@ -75,6 +75,8 @@ def _table_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mue", action="append", type=Path, default=None, help="MUE table (repeatable)")
     p.add_argument("--hcpcs", type=Path, default=None, help="CMS HCPCS release file")
     p.add_argument("--cpt", type=Path, default=None, help="licensed CPT file (code, descriptor)")
+    p.add_argument("--coverage", action="append", type=Path, default=None, help="LCD/NCD coverage CSV (repeatable)")
+    p.add_argument("--payer-rules", action="append", type=Path, default=None, help="payer rule pack YAML (repeatable)")
 
 
 def _config(args, **extra):
@@ -83,9 +85,12 @@ def _config(args, **extra):
     explicit = dict(extra)
     explicit.update(hcpcs_path=getattr(args, "hcpcs", None), cpt_path=getattr(args, "cpt", None),
                     ptp_paths=tuple(args.ptp) if getattr(args, "ptp", None) else None,
-                    mue_paths=tuple(args.mue) if getattr(args, "mue", None) else None)
+                    mue_paths=tuple(args.mue) if getattr(args, "mue", None) else None,
+                    coverage_paths=tuple(args.coverage) if getattr(args, "coverage", None) else None,
+                    rule_pack_paths=tuple(args.payer_rules) if getattr(args, "payer_rules", None) else None)
     for p in (explicit.get("hcpcs_path"), explicit.get("cpt_path"), *(explicit.get("ptp_paths") or ()),
-              *(explicit.get("mue_paths") or ())):
+              *(explicit.get("mue_paths") or ()), *(explicit.get("coverage_paths") or ()),
+              *(explicit.get("rule_pack_paths") or ())):
         if p is not None and not Path(p).is_file():
             raise UsageError(f"no such file: {p}")
     return load_config(explicit)
@@ -225,6 +230,7 @@ def _claim(args) -> int:
         raise UsageError(f"no such file: {args.file}")
     cfg = _config(args)
     result = check_claim_files(args.file, ptp_paths=cfg.ptp_paths, mue_paths=cfg.mue_paths,
+                               coverage_paths=cfg.coverage_paths, rule_pack_paths=cfg.rule_pack_paths,
                                cache_dir=cfg.cache_dir)
     json.dump(result, sys.stdout, indent=2)
     sys.stdout.write("\n")

@@ -44,6 +44,8 @@ class Config:
     cpt_path: Path | None = None      # licensed CPT file the user supplies
     ptp_paths: tuple[Path, ...] = ()  # NCCI PTP tables
     mue_paths: tuple[Path, ...] = ()  # MUE tables
+    coverage_paths: tuple[Path, ...] = ()   # LCD/NCD coverage CSVs (docs/compliance.md)
+    rule_pack_paths: tuple[Path, ...] = ()  # payer rule packs (YAML)
     log_level: str = "INFO"
     # -- human review (server/review): web page port, coder tokens, PostgreSQL instead of SQLite --
     review_host: str = "127.0.0.1"
@@ -70,6 +72,8 @@ _CONVERTERS = {
     "review_db": Path, "hcpcs_path": Path, "cpt_path": Path, "default_setting": Setting,
     "ptp_paths": lambda v: tuple(Path(p) for p in v.split(os.pathsep) if p),
     "mue_paths": lambda v: tuple(Path(p) for p in v.split(os.pathsep) if p),
+    "coverage_paths": lambda v: tuple(Path(p) for p in v.split(os.pathsep) if p),
+    "rule_pack_paths": lambda v: tuple(Path(p) for p in v.split(os.pathsep) if p),
     "review_port": int, "review_tokens": Path, "review_max_body_bytes": int,
 }
 

@@ -89,4 +89,5 @@ def _claim_engine(config: Config, codesets):
     from server.claims import ClaimEngine
 
     return ClaimEngine.build(codesets=codesets, ptp_paths=config.ptp_paths, mue_paths=config.mue_paths,
+                             coverage_paths=config.coverage_paths, rule_pack_paths=config.rule_pack_paths,
                              cache_dir=config.cache_dir / "edits")
