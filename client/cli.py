@@ -50,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     ec.add_argument("folder", type=Path)
     ec.add_argument("--setting", choices=("inpatient", "outpatient"), default="inpatient")
     ec.add_argument("--threshold", type=float, default=None, help="operating threshold for P/R/F1")
+    _review_args(sub)
     return p
 
 
