@@ -34,7 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("paths", nargs="+", type=Path, help=".txt, FHIR .json or HL7 .hl7 files, or folders of them")
     c.add_argument("--setting", choices=("inpatient", "outpatient"), default=None)
     c.add_argument("--format", dest="out_format", choices=("json", "tsv"), default="json")
-    c.add_argument("--min-score", type=float, default=0.0)
+    c.add_argument("--min-score", type=float, default=0.0,
+                   help="lowest confidence to show (default: the server's operating threshold, 0.35)")
     c.add_argument("--server", default=None, help="host:port of a running gateway instead of in-process")
     _table_args(c)
 

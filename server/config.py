@@ -33,6 +33,9 @@ class Config:
     max_document_bytes: int = 2_000_000
     # gRPC's own limit sits above ours so that oversize documents reach our clear error.
     max_message_bytes: int = 32 * 1024 * 1024
+    # Suggestions below this confidence are not returned unless the caller asks for a lower bar
+    # (min_score > 0). 0.35 is the operating point calibrated on CodiEsp train (docs/accuracy.md).
+    default_min_score: float = 0.35
     max_inflight: int = 64            # admission control: more concurrent calls get RESOURCE_EXHAUSTED
     worker_threads: int = 4
     workers: int = 1                  # gateway processes sharing the port (SO_REUSEPORT); needs a fixed port
@@ -67,7 +70,7 @@ class Config:
 
 
 _CONVERTERS = {
-    "port": int, "max_document_bytes": int, "max_message_bytes": int, "max_inflight": int, "workers": int,
+    "port": int, "max_document_bytes": int, "max_message_bytes": int, "max_inflight": int, "workers": int, "default_min_score": float,
     "worker_threads": int, "grace_s": float, "cache_dir": Path, "data_dir": Path,
     "review_db": Path, "hcpcs_path": Path, "cpt_path": Path, "default_setting": Setting,
     "ptp_paths": lambda v: tuple(Path(p) for p in v.split(os.pathsep) if p),

@@ -49,7 +49,10 @@ class Engine:
                      date_of_service=date_of_service, default_setting=self.config.default_setting,
                      limits=self.limits)
         t1 = time.perf_counter()
-        enc = self.pipeline.code(doc, min_score=min_score)
+        if min_score < 0 or min_score > 1:
+            from server.errors import InvalidInput
+            raise InvalidInput("min_score must be within 0..1")
+        enc = self.pipeline.code(doc, min_score=min_score or self.config.default_min_score)
         if systems:
             enc.codes = [c for c in enc.codes if c.system in systems]
         t2 = time.perf_counter()

@@ -175,3 +175,14 @@ def test_note_text_never_reaches_the_logs(gateway, stub, client):
                                                      reason=""))
     assert _healthy(gateway)
     assert SENTINEL not in gateway.log()
+
+
+def test_operating_threshold_by_default_and_lower_on_request(client, stub):
+    note = (EXAMPLES / "notes" / "discharge_chf.txt").read_text()
+    default = client.code(note, setting="inpatient")
+    assert all(c.confidence >= 0.35 for c in default.codes)
+    wide = client.code(note, setting="inpatient", min_score=0.01)
+    assert len(wide.codes) >= len(default.codes)
+    with pytest.raises(grpc.RpcError) as err:
+        stub.CodeEncounter(pb.CodeEncounterRequest(document=pb.Document(content=b"Hypertension."), min_score=1.5))
+    assert err.value.code() is grpc.StatusCode.INVALID_ARGUMENT
