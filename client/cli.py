@@ -251,7 +251,8 @@ def _eval(args) -> int:
 
     cfg = load_config()
     cache = cfg.cache_dir / "codesets"
-    pipeline = Pipeline(load_icd10cm(cache_dir=cache), load_icd10pcs(cache_dir=cache))
+    pipeline = Pipeline(load_icd10cm(cache_dir=cache), load_icd10pcs(cache_dir=cache),
+                        cache_dir=cfg.cache_dir / "pipeline")
     kwargs = {"threshold": args.threshold} if args.threshold is not None else {}
     report = evaluate_codiesp(args.folder, pipeline, split_name=args.folder.name,
                               setting=Setting(args.setting), **kwargs)

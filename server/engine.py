@@ -26,7 +26,8 @@ class Engine:
         self.config = config
         self.codesets = CodeSets.load(cache_dir=config.cache_dir / "codesets",
                                       hcpcs_path=config.hcpcs_path, cpt_path=config.cpt_path)
-        self.pipeline = Pipeline(self.codesets.icd10cm, self.codesets.icd10pcs)
+        self.pipeline = Pipeline(self.codesets.icd10cm, self.codesets.icd10pcs,
+                                 cache_dir=config.cache_dir / "pipeline")
         self.claims = _claim_engine(config, self.codesets)
         self.review_log, self.review = None, None
         if with_review_log:   # -- review wiring (server/review) --

@@ -23,6 +23,7 @@ class Candidate:
     system: CodeSystem
     score: float          # how well the words support this code, 0..1
     source: str           # curated | description | inclusion | index | model...
+    exact: bool = False   # the mention says the code's whole title or inclusion term
 
 
 @dataclass
@@ -97,6 +98,6 @@ def _candidates(entries: list[LexEntry], systems: frozenset[CodeSystem]) -> list
         if e.system not in systems:
             continue
         c = best.get(e.code)
-        if c is None or e.quality > c.score:
-            best[e.code] = Candidate(e.code, e.system, e.quality, e.source)
+        if c is None or e.quality > c.score or (e.quality == c.score and e.exact and not c.exact):
+            best[e.code] = Candidate(e.code, e.system, e.quality, e.source, e.exact)
     return sorted(best.values(), key=lambda c: (-c.score, len(c.code), c.code))

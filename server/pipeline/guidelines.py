@@ -69,7 +69,7 @@ def add_evidence(into: list[Span], more) -> None:
 
 # How much each kind of evidence counts in the combined confidence (noisy-OR); tuned on a
 # held-out fifth of CodiEsp train, never on dev or test.
-SOURCE_WEIGHTS = {"lexicon": 1.0, "mined": 0.5, "scorer": 0.5}
+SOURCE_WEIGHTS = {"lexicon": 1.0, "mined": 0.7, "scorer": 0.7}
 
 
 def combine(f: Finding) -> float:
@@ -105,6 +105,7 @@ class GuidelineRules:
             self.personal = [(p, z) for p, z in data["personal"]]
             self.family = [(p, z) for p, z in data["family"]]
             self.chronic = tuple(data["chronic"])
+            self.exclusive = tuple(str(c) for c in data.get("exclusive", ()))
         except (KeyError, TypeError, ValueError) as e:
             raise InvalidInput(f"guideline rules: malformed table ({type(e).__name__})") from e
         emitted = [c.emit for c in self.combinations] + [z for _, z in self.personal + self.family]
@@ -207,11 +208,27 @@ def drop_integral(found: dict[str, Finding], rules: GuidelineRules) -> None:
                  and f.system is CodeSystem.ICD10CM and c[0] not in "VWXYZ"]
     for symptoms, diagnoses in rules.integral:
         for s in [c for c in found if c.startswith(symptoms)]:
-            cause = next((d for d in confirmed if d.startswith(diagnoses) and d != s), None)
+            # a code may be both a symptom and a cause (knee pain: of osteoarthritis, and of R52)
+            cause = next((d for d in confirmed if d in found and d.startswith(diagnoses) and d != s), None)
             if cause is not None:
                 if found[s].textual:
                     found[cause].notes.append(RuleNote("integral_symptom", f"{s} is integral to {cause}: not coded", s))
                 del found[s]
+
+
+def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules) -> None:
+    """One code per exclusive category: CKD stage 3a (N18.31) and stage 2 (N18.2) are never
+    reported together; the most specific, best supported code stays."""
+    for prefix in rules.exclusive:
+        group = [c for c, f in found.items() if c.startswith(prefix) and f.system is CodeSystem.ICD10CM]
+        if len(group) < 2:
+            continue
+        keep = max(group, key=lambda c: (found[c].textual, "unspecified" not in rules.cm.description(c).lower(),
+                                         found[c].confidence, c))
+        for c in group:
+            if c != keep:
+                found[keep].notes.append(RuleNote("exclusive", f"{c} dropped: one code per condition ({prefix})", c))
+                del found[c]
 
 
 _REFS: dict[tuple[int, str, str], tuple[str, ...]] = {}

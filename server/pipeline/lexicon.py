@@ -40,6 +40,7 @@ class LexEntry:
     system: CodeSystem
     source: str           # curated | description | inclusion | index | variant
     quality: float
+    exact: bool = False   # the whole tabular title or inclusion term, not a shortened form
 
 
 def term_variants(text: str) -> list[tuple[str, ...]]:
@@ -72,6 +73,14 @@ def term_variants(text: str) -> list[tuple[str, ...]]:
     return list(dict.fromkeys(t for t in out if _informative(t)))
 
 
+def full_forms(text: str) -> set[frozenset[str]]:
+    """Word sets of a title said in full (the nonessential parenthesis kept or left out, any
+    order): "Type 2 diabetes mellitus with diabetic chronic kidney disease" -> one set; the
+    shortened "pneumonia" of "Pneumonia, unspecified organism" is not among them."""
+    forms = (text.replace("(", " ").replace(")", " "), _PAREN_RE.sub("", text))
+    return {frozenset(_clean(normalize_phrase(f))) for f in forms}
+
+
 def _clean(toks: Sequence[str]) -> tuple[str, ...]:
     return tuple(t for t in toks if t not in STOPWORDS and t not in _DROP_WORDS)
 
@@ -86,8 +95,16 @@ class Lexicon:
     def __init__(self) -> None:
         self.trie: TokenTrie[LexEntry] = TokenTrie()
         self.counts: dict[str, int] = {}
+        self._interned: dict[LexEntry, LexEntry] = {}   # one object per distinct entry: smaller cache
+
+    def __getstate__(self) -> dict:
+        return {"trie": self.trie, "counts": self.counts}
+
+    def __setstate__(self, state: dict) -> None:
+        self.trie, self.counts, self._interned = state["trie"], state["counts"], {}
 
     def add(self, toks: tuple[str, ...], entry: LexEntry) -> None:
+        entry = self._interned.setdefault(entry, entry)
         self.trie.add(toks, entry)
         self.counts[entry.source] = self.counts.get(entry.source, 0) + 1
 
@@ -102,13 +119,16 @@ class Lexicon:
     def add_codeset(self, codeset, system: CodeSystem, *, inclusion: bool = True) -> None:
         """Descriptions (and inclusion terms) of every code in a code set."""
         for i, code in enumerate(codeset.codes):
-            desc = codeset.description(i)
-            for toks in term_variants(desc):
-                self.add(toks, LexEntry(code, system, "description", QUALITY["description"]))
+            self._add_title(codeset.description(i), code, system, "description")
             if inclusion and system is CodeSystem.ICD10CM:
                 for note in codeset.notes(code, "inclusion"):
-                    for toks in term_variants(note):
-                        self.add(toks, LexEntry(code, system, "inclusion", QUALITY["inclusion"]))
+                    self._add_title(note, code, system, "inclusion")
+
+    def _add_title(self, title: str, code: str, system: CodeSystem, source: str) -> None:
+        full = full_forms(title)
+        for toks in term_variants(title):
+            exact = frozenset(toks) in full
+            self.add(toks, LexEntry(code, system, source, QUALITY[source], exact))
 
     def load_curated(self, path: Path | None = None) -> None:
         """The curated abbreviations and synonyms (``data/abbreviations.json``)."""

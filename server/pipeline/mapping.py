@@ -36,6 +36,7 @@ class MappedCode:
     source: str
     notes: list[RuleNote] = field(default_factory=list)
     defaults: list[str] = field(default_factory=list)   # what was assumed: "laterality", "encounter"
+    exact: bool = False   # the mention said this code's whole title (no refinement needed)
 
 
 class CodeMapper:
@@ -47,11 +48,15 @@ class CodeMapper:
         self._desc_toks: dict[str, frozenset[str]] = {}
         self._pools: dict[str, list[str]] = {}
 
-    def map(self, candidates: Sequence[Candidate], window: Sequence[str]) -> MappedCode | None:
-        """The best code for a mention. ``window`` holds the normalised words around it.
+    def map(self, candidates: Sequence[Candidate], window: Sequence[str],
+            near: Sequence[str] | None = None) -> MappedCode | None:
+        """The best code for a mention. ``window`` holds the normalised words around it;
+        ``near`` the mention's own words and its immediate neighbours, the only place a number
+        (a CKD stage, a fracture type) may come from.
 
         "acute on chronic systolic CHF" with candidates I50.9 (CHF) refines to I50.23 when the
-        window says "acute on chronic systolic".
+        window says "acute on chronic systolic"; "type 2 diabetes with chronic kidney disease"
+        never reads the "2" of "type 2" as CKD stage 2.
         """
         if not candidates:
             return None
@@ -64,7 +69,8 @@ class CodeMapper:
         if self.cm.id_of(best.code) < 0:
             return None
         words = frozenset(window)
-        code, defaults = self._refine(best.code, words)
+        numbers = frozenset(w for w in (window if near is None else near) if _numeric(w))
+        code, defaults = self._refine(best.code, words, numbers)
         if code is None:
             return None
         notes: list[RuleNote] = []
@@ -81,7 +87,7 @@ class CodeMapper:
         if not self.cm.is_billable(code):
             return None
         return MappedCode(code, CodeSystem.ICD10CM, self.cm.description(code), best.score,
-                          best.source, notes, defaults)
+                          best.source, notes, defaults, best.exact and code == best.code)
 
     def _billable(self, code: str) -> bool:
         return self.cm.id_of(code) >= 0 and bool(self.cm.is_billable(code))
@@ -94,9 +100,9 @@ class CodeMapper:
             self._desc_toks[code] = toks
         return toks
 
-    def _refine(self, code: str, words: frozenset[str]) -> tuple[str | None, list[str]]:
+    def _refine(self, code: str, words: frozenset[str], numbers: frozenset[str]) -> tuple[str | None, list[str]]:
         """The most specific descendant (or sibling, for an unspecified code) whose
-        distinguishing words all appear near the mention."""
+        distinguishing words all appear near the mention (numbers: right beside it)."""
         base = code
         if "unspecified" in self.cm.description(code).lower():
             # Look across the whole category: "fracture of right femur" + "neck" -> S72.001.
@@ -113,7 +119,7 @@ class CodeMapper:
         best, best_key = None, None
         for d in pool:
             extra = self.tokens_of(d) - base_toks
-            if not extra <= words:
+            if not extra <= words or any(_numeric(t) and t not in numbers for t in extra):
                 continue
             desc = self.cm.description(d).lower()
             unspec = "unspecified" in desc or "without complications" in desc
@@ -157,6 +163,11 @@ class CodeMapper:
             char = sorted(chars)[0]
         full = _with_seventh(code, char)
         return (full, char, assumed) if self.cm.id_of(full) >= 0 else None
+
+
+def _numeric(word: str) -> bool:
+    """Stage, type and grade numbers: "2", "3a", "iv" is not one (roman numerals stay words)."""
+    return any(ch.isdigit() for ch in word)
 
 
 def _has_laterality(cm, pool: Sequence[str]) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Sequence
@@ -11,6 +12,7 @@ from typing import Sequence
 from server.domain import (Assertion, CodedEncounter, CodeSuggestion, CodeSystem, Document, RuleNote,
                            Setting, Span)
 from server.pipeline import guidelines as gl
+from server.pipeline import lexicon_cache
 from server.pipeline.calibration import Calibration
 from server.pipeline.cdi import CdiRules
 from server.pipeline.context import ContextRules, assert_span
@@ -29,6 +31,13 @@ DEFAULT_SCORER = "codiesp_scorer.npz"
 DEFAULT_MINED = "codiesp_terms.tsv.gz"
 DEFAULT_CALIBRATION = "codiesp_calibration.tsv.gz"
 _WINDOW = 6
+# A number refines a code only from the mention itself or right beside it: "stage 3a CKD",
+# "CKD, stage 3a"; never the "2" of "type 2 diabetes ... chronic kidney disease".
+_NEAR_LEFT, _NEAR_RIGHT = 1, 2
+# A mention that says a code's whole tabular title (or inclusion term), asserted present, is
+# reported at least this confident whatever the code's precision on train; one-word titles
+# ("pain", "fever") are as vague as the note and keep their calibrated confidence.
+EXACT_FLOOR = 0.8
 _SOURCE_NOTES = {
     "curated": "matched a curated abbreviation or synonym",
     "description": "matched the code's tabular description",
@@ -49,7 +58,9 @@ class Pipeline:
                  scorer_path: Path | None = None, mined_path: Path | None = None,
                  calibration_path: Path | None = None, use_built_lexicon: bool = True,
                  use_scorer: bool = True, use_calibration: bool = True,
-                 extra_sources: Sequence[EntitySource] = ()):
+                 extra_sources: Sequence[EntitySource] = (), cache_dir: Path | None = None):
+        """``cache_dir``: where the compiled lexicons are kept between starts (the server passes
+        ``config.cache_dir / "pipeline"``); None builds them in memory every time."""
         self.cm = icd10cm
         self.pcs = icd10pcs
         self.sections = SectionRules.load()
@@ -57,37 +68,61 @@ class Pipeline:
         self.guidelines = GuidelineRules.load(icd10cm)
         self.cdi = CdiRules.load()
         self.mapper = CodeMapper(icd10cm, icd10pcs)
-        self.lexicon = Lexicon()
-        self.lexicon.load_curated()
-        self.lexicon.add_codeset(icd10cm, CodeSystem.ICD10CM)
-        self.versions = {"lexicon": "icd10cm-tabular+curated-v1"}
         built = _resolve(lexicon_path, DEFAULT_LEXICON) if use_built_lexicon else None
+        mined = _resolve(mined_path, DEFAULT_MINED) if use_scorer else None
+        self.lexicon_from_cache = False
+        self.lexicon, table, n_index, n_mined = self._lexicons(built, mined, cache_dir)
+        self.versions = {"lexicon": "icd10cm-tabular+curated-v1"}
         if built is not None:
-            n = self.lexicon.load_built(built, lambda c: icd10cm.id_of(c) >= 0 or _pcs_known(icd10pcs, c))
-            self.versions["lexicon"] += f"+index({n})"
-        systems = {CodeSystem.ICD10CM}
-        if icd10pcs is not None:
-            self._load_pcs_terms(icd10pcs)
-            systems.add(CodeSystem.ICD10PCS)
-        self.sources: list[EntitySource] = [LexiconSource(self.lexicon, frozenset(systems)), *extra_sources]
+            self.versions["lexicon"] += f"+index({n_index})"
+        systems = frozenset({CodeSystem.ICD10CM} | ({CodeSystem.ICD10PCS} if icd10pcs is not None else set()))
+        self.sources: list[EntitySource] = [LexiconSource(self.lexicon, systems), *extra_sources]
         cal = _resolve(calibration_path, DEFAULT_CALIBRATION) if use_calibration else None
         self.calibration = Calibration.load(cal) if cal is not None else None
-        mined = _resolve(mined_path, DEFAULT_MINED) if use_scorer else None
-        if mined is not None:
-            table = Lexicon()
-            n = table.load_mined(mined, lambda c: icd10cm.id_of(c) >= 0 or _pcs_known(icd10pcs, c))
-            mined_source = LexiconSource(table, frozenset(systems))
+        if table is not None:
+            mined_source = LexiconSource(table, systems)
             mined_source.name = "mined"
             self.sources.append(mined_source)
-            self.versions["mined_terms"] = f"codiesp-train({n})"
+            self.versions["mined_terms"] = f"codiesp-train({n_mined})"
         path = _resolve(scorer_path, DEFAULT_SCORER) if use_scorer else None
         self.scorer = DocumentScorer.load(path, icd10cm, icd10pcs) if path is not None else None
         self.versions["scorer"] = self.scorer.version if self.scorer else "none"
 
-    def _load_pcs_terms(self, icd10pcs) -> None:
-        data = json.loads(DATA.joinpath("pcs_terms.json").read_text("utf-8"))
-        pairs = [(t, c) for t, c in data["terms"] if icd10pcs.id_of(c) >= 0]
-        self.lexicon.add_terms(pairs, CodeSystem.ICD10PCS, "curated")
+    def _lexicons(self, built: Path | None, mined: Path | None, cache_dir: Path | None):
+        """(lexicon, mined table or None, index terms, mined terms): from ``cache_dir`` when an
+        entry for exactly these code sets, files and code is there, else built (and stored)."""
+        key = None
+        if cache_dir is not None:
+            pcs_terms = _resolve(None, "pcs_terms.json") if self.pcs is not None else None
+            files = (_resolve(None, "abbreviations.json"), built, mined, pcs_terms)
+            key = lexicon_cache.cache_key((self.cm, self.pcs), files)
+            hit = lexicon_cache.load(cache_dir, key) if key is not None else None
+            if hit is not None:
+                self.lexicon_from_cache = True
+                return hit
+        result = self._build_lexicons(built, mined)
+        if key is not None:
+            try:
+                lexicon_cache.store(cache_dir, key, result)
+            except OSError:
+                pass  # a read-only or full cache dir costs the next start time, never this one
+        return result
+
+    def _build_lexicons(self, built: Path | None, mined: Path | None):
+        cm, pcs = self.cm, self.pcs
+        known = (lambda c: cm.id_of(c) >= 0 or _pcs_known(pcs, c))
+        lexicon = Lexicon()
+        lexicon.load_curated()
+        lexicon.add_codeset(cm, CodeSystem.ICD10CM)
+        n_index = lexicon.load_built(built, known) if built is not None else 0
+        if pcs is not None:
+            data = json.loads(DATA.joinpath("pcs_terms.json").read_text("utf-8"))
+            lexicon.add_terms([(t, c) for t, c in data["terms"] if pcs.id_of(c) >= 0], CodeSystem.ICD10PCS, "curated")
+        table, n_mined = None, 0
+        if mined is not None:
+            table = Lexicon()
+            n_mined = table.load_mined(mined, known)
+        return lexicon, table, n_index, n_mined
 
     def code(self, doc: Document, *, min_score: float = 0.0) -> CodedEncounter:
         """Code one document.
@@ -103,6 +138,7 @@ class Pipeline:
         mentions: list[Mention] = []
         for src in self.sources:
             mentions.extend(src.find(doc.text, sentences))
+        mentions = drop_nested_mined(mentions)
         scored = self.scorer.score(doc.text, sentences) if self.scorer is not None else None
         t = _lap(ms, "entities", t)
         self._assert(mentions, sentences)
@@ -117,6 +153,7 @@ class Pipeline:
         gl.apply_combinations(findings, self.guidelines)
         gl.drop_integral(findings, self.guidelines)
         gl.resolve_excludes1(findings, self.cm)
+        gl.keep_one_per_group(findings, self.guidelines)
         ordered = [f for f in sequence(findings, self.cm, self.guidelines.chronic) if f.confidence >= min_score]
         enc.codes = [self._suggestion(i, f) for i, f in enumerate(ordered)]
         enc.cdi_queries = self.cdi.queries_for(ordered)
@@ -151,17 +188,21 @@ class Pipeline:
             s = sentences[m.sentence]
             if any(c.system is CodeSystem.ICD10PCS for c in m.candidates) and setting is not Setting.INPATIENT:
                 continue
-            lo, hi = max(0, m.tok_start - _WINDOW), min(len(s.tokens), m.tok_end + _WINDOW)
-            window = s.words[lo:hi]
-            key = (tuple(c.code for c in m.candidates), tuple(window))
+            words = s.words
+            lo, hi = max(0, m.tok_start - _WINDOW), min(len(words), m.tok_end + _WINDOW)
+            window = tuple(words[lo:hi])
+            near = tuple(words[max(0, m.tok_start - _NEAR_LEFT):m.tok_end + _NEAR_RIGHT])
+            key = (tuple(c.code for c in m.candidates), window, near)
             if key not in memo:
-                memo[key] = self.mapper.map(m.candidates, window)
+                memo[key] = self.mapper.map(m.candidates, window, near)
             mapped = memo[key]
             if mapped is None:
                 continue
             conf = mapped.score * min(1.0, 0.75 + 0.25 * m.section_weight) * _ASSERTION_FACTOR.get(m.assertion, 1.0)
             if self.calibration is not None and m.source != "mined":
                 conf *= self.calibration.rate(mapped.system, mapped.code)
+            if mapped.exact and m.assertion is Assertion.PRESENT and len(m.words) >= 2:
+                conf = max(conf, EXACT_FLOOR)
             notes = [RuleNote("match", _SOURCE_NOTES.get(mapped.source, "matched a lexicon term")), *mapped.notes]
             f = Finding(mapped.code, mapped.system, round(conf, 4), [Span(m.start, m.end, m.section)],
                         m.assertion, notes, {m.section}, list(mapped.defaults),
@@ -199,6 +240,30 @@ def analyse_sentences(text: str, segments, section_rules: SectionRules) -> list[
             for i in range(1, len(toks)):
                 gaps[i] = ";" in text[toks[i - 1].end:toks[i].start]
             out.append(Sentence(a, b, toks, sec.name, gaps))
+    return out
+
+
+def drop_nested_mined(mentions: list[Mention]) -> list[Mention]:
+    """Mined terms that lie inside a longer lexicon term are not mentions of their own: the
+    "kidney disease" (N28.9) or "systolic" (R01.1) of "chronic kidney disease" or "systolic heart
+    failure" are read as the lexicon term says. One that names the same category ("atrial
+    fibrillation" in "paroxysmal atrial fibrillation") still counts, as agreement with the
+    lexicon term: it takes that term's span and candidates."""
+    outer: dict[int, list[Mention]] = {}
+    for m in mentions:
+        if m.source != "mined":
+            outer.setdefault(m.sentence, []).append(m)
+    out: list[Mention] = []
+    for m in mentions:
+        host = None if m.source != "mined" else next(
+            (o for o in outer.get(m.sentence, ()) if o.start <= m.start and m.end <= o.end
+             and (o.start, o.end) != (m.start, m.end)), None)
+        if host is None:
+            out.append(m)
+        elif {c.code[:3] for c in m.candidates} & {c.code[:3] for c in host.candidates}:
+            score = m.candidates[0].score
+            out.append(replace(host, candidates=[replace(c, score=score, source="mined", exact=False)
+                                                 for c in host.candidates], source="mined"))
     return out
 
 

@@ -1,8 +1,9 @@
 """A light document classifier learned on CodiEsp train (``export/build_scorer.py``): one
 logistic model per code over TF-IDF word uni/bigrams, pruned to its strongest features.
 
-It ranks codes the lexicon misses ("osteoarticular pain" -> R52 in translated case reports) and
-re-weights those it finds. Codes it adds carry as evidence the note words that drove them.
+It re-weights the codes the lexicon finds and ranks the other candidate codes of the same
+mentions; it never adds a code no mention in the note names, and a code it adds has that mention
+as its evidence.
 The file is optional: without it the pipeline is lexicon and rules only.
 """
 from __future__ import annotations
@@ -17,13 +18,13 @@ import numpy as np
 from server.domain import Assertion, CodeSystem, RuleNote, Setting, Span
 from server.errors import InvalidInput
 from server.pipeline.entities import Mention, Sentence
-from server.pipeline.guidelines import Finding, combine
+from server.pipeline.guidelines import MAX_EVIDENCE, Finding, combine
 from server.pipeline.lexicon import STOPWORDS
 
 _TOP_EVIDENCE = 3
 KNN_NEIGHBOURS = 50
 KNN_WEIGHT = 0.7   # share of the nearest-neighbour vote in a code's probability (rest: logistic)
-ADD_MIN = 0.1      # a code only the classifier supports is listed from this probability (ranked low)
+ADD_MIN = 0.05     # a supported code the lexicon mapped elsewhere is listed from this probability (ranked low)
 
 
 def doc_features(sentences: Sequence[Sentence]) -> dict[str, tuple[int, int, int]]:
@@ -157,24 +158,45 @@ class DocumentScorer:
 def merge_scores(found: dict[str, Finding], scored: list[Scored], mentions: list[Mention], setting: Setting) -> None:
     """Blend classifier probabilities into the findings.
 
-    A code found by the lexicon keeps its evidence and gains confidence when the classifier
-    agrees; a code only the classifier supports is added from ``ADD_MIN``, unless the note
-    negated it ("no fever" stops R50.9 from coming back through the classifier) or no word of the
-    note speaks for it (a code prior alone is not a suggestion).
+    The classifier re-ranks; it never invents. A code found by the lexicon gains confidence
+    when the classifier agrees. A code the classifier ranks from ``ADD_MIN`` that the lexicon
+    mapped elsewhere is added only when a mention asserted present (or possible) in a codable
+    section names it among its candidates, and that mention is its evidence: "erythematous
+    plaque" may support L53.9; "SUMMARY" or a negated "no fever" never supports anything.
     """
     denied = {c.code for m in mentions if m.assertion in (Assertion.ABSENT, Assertion.HYPOTHETICAL)
               for c in m.candidates[:1]}
+    support = _supporting_spans(mentions, setting)
     for s in scored:
         f = found.get(s.code)
         if f is not None:
             f.scores["scorer"] = s.prob
     for s in scored:
-        if s.code in found or s.prob < ADD_MIN or s.code in denied or not s.evidence:
+        spans, assertion = support.get(s.code, ([], Assertion.PRESENT))
+        if s.code in found or s.prob < ADD_MIN or s.code in denied or not spans:
             continue
         if s.system is CodeSystem.ICD10PCS and setting is not Setting.INPATIENT:
             continue
-        found[s.code] = Finding(s.code, s.system, round(s.prob, 4), list(s.evidence), Assertion.PRESENT,
-                                [RuleNote("statistical", "suggested by the document classifier (CodiEsp train)")],
+        found[s.code] = Finding(s.code, s.system, round(s.prob, 4), list(spans), assertion,
+                                [RuleNote("statistical", "ranked by the document classifier (CodiEsp train) "
+                                          "among the candidates of this mention")],
                                 set(), [], "scorer")
     for f in found.values():
         f.confidence = combine(f)
+
+
+def _supporting_spans(mentions: list[Mention], setting: Setting) -> dict[str, tuple[list[Span], Assertion]]:
+    """Code -> (spans, assertion) of the codable mentions that name it, asserted present, or
+    possible where uncertain diagnoses are coded (inpatient, II.H); present wins."""
+    allowed = {Assertion.PRESENT} | ({Assertion.POSSIBLE} if setting is Setting.INPATIENT else set())
+    out: dict[str, tuple[list[Span], Assertion]] = {}
+    for m in mentions:
+        if not m.codable or m.assertion not in allowed:
+            continue
+        span = Span(m.start, m.end, m.section)
+        for c in m.candidates:
+            spans, a = out.get(c.code, ([], m.assertion))
+            if len(spans) < MAX_EVIDENCE and span not in spans:  # bounded: a 1 MB note repeats terms
+                spans.append(span)
+            out[c.code] = (spans, Assertion.PRESENT if Assertion.PRESENT in (a, m.assertion) else a)
+    return out

@@ -40,6 +40,17 @@ class TokenTrie(Generic[T]):
                 return []
         return list(node.get(_END, ()))
 
+    def items(self) -> Iterable[tuple[tuple[str, ...], list[T]]]:
+        """Every (phrase, payloads), depth first."""
+        stack: list[tuple[dict, tuple[str, ...]]] = [(self._root, ())]
+        while stack:
+            node, path = stack.pop()
+            for tok, child in node.items():
+                if tok == _END:
+                    yield path, child
+                else:
+                    stack.append((child, path + (tok,)))
+
     def longest_at(self, words: Sequence[str], i: int, skip: frozenset[str] = frozenset()) -> tuple[int, list[T]]:
         """(end index, payloads) of the longest phrase starting at ``words[i]``; (i, []) if none.
         Words in ``skip`` may also be jumped inside a phrase ("fracture left wrist" ~ "fracture wrist")."""
@@ -61,13 +72,29 @@ class TokenTrie(Generic[T]):
                 best[0], best[1] = j, node[_END]
 
     def find(self, words: Sequence[str], skip: frozenset[str] = frozenset()) -> Iterable[tuple[int, int, list[T]]]:
-        """Leftmost-longest, non-overlapping matches as (start, end, payloads) token indices."""
+        """Leftmost-longest matches as (start, end, payloads) token indices. Matches do not
+        overlap, except that a phrase starting inside a match and running past its end is also
+        found: "diabetes with chronic kidney disease, stage 3a" yields the diabetes phrase and
+        "chronic kidney disease stage 3a"."""
         i, n = 0, len(words)
         while i < n:
             if words[i] in self._root:
                 end, payloads = self.longest_at(words, i, skip)
                 if payloads:
                     yield i, end, payloads
+                    tail = self._overrun(words, i, end, skip)
+                    if tail is not None:
+                        yield tail
+                        end = tail[1]
                     i = end
                     continue
             i += 1
+
+    def _overrun(self, words: Sequence[str], start: int, end: int, skip: frozenset[str]):
+        """The first phrase that starts inside ``words[start:end]`` and ends after it, if any."""
+        for k in range(start + 1, end):
+            if words[k] in self._root:
+                e, payloads = self.longest_at(words, k, skip)
+                if e > end and payloads:
+                    return k, e, payloads
+        return None

@@ -214,3 +214,86 @@ def test_allergy_list_is_not_coded_as_diagnoses(rules_pipe):
     got = codes(rules_pipe, "Allergies: penicillin causes urticaria.\nAssessment: cellulitis of the leg.")
     assert "L03.90" in got or any(c.startswith("L03") for c in got)
     assert not any(c.startswith("L50") for c in got)
+
+
+# --- CKD stage, exact titles, evidence (bugs seen on examples/notes/discharge_chf.txt) ---
+
+@pytest.fixture(scope="module")
+def shipped_pipe(icd10cm, icd10pcs) -> Pipeline:
+    return shared_pipeline(icd10cm, icd10pcs)
+
+
+def test_type_2_of_diabetes_is_never_read_as_ckd_stage(rules_pipe):
+    got = codes(rules_pipe, "She has type 2 diabetes mellitus with diabetic chronic kidney disease, CKD stage 3a.",
+                Setting.INPATIENT)
+    assert "N18.2" not in got
+    assert [c for c in got if c.startswith("N18")] == ["N18.31"]
+
+
+@pytest.mark.parametrize("text,stage", [
+    ("Stage 3b chronic kidney disease.", "N18.32"),
+    ("Chronic kidney disease, stage 4.", "N18.4"),
+    ("Type 2 diabetes with chronic kidney disease.", "N18.9"),
+])
+def test_ckd_stage_comes_from_the_ckd_mention_own_words(rules_pipe, text, stage):
+    got = codes(rules_pipe, text, Setting.INPATIENT)
+    assert [c for c in got if c.startswith("N18")] == [stage]
+
+
+def test_two_ckd_stages_are_never_reported_together(shipped_pipe):
+    enc = code(shipped_pipe, "Chronic kidney disease. CKD stage 2 last year. Now chronic kidney disease stage 3a.",
+               Setting.INPATIENT)
+    ckd = [c.code for c in enc.codes if c.code.startswith("N18")]
+    assert len(ckd) == 1
+
+
+def test_exact_tabular_title_is_confident(shipped_pipe):
+    enc = code(shipped_pipe, "Discharge diagnoses: type 2 diabetes mellitus with diabetic chronic kidney disease, "
+                             "stage 3a.", Setting.INPATIENT)
+    assert by_code(enc, "E11.22").confidence >= 0.8
+    assert by_code(enc, "N18.31").confidence >= 0.35
+
+
+_NOTE = ("DISCHARGE SUMMARY\n\nHISTORY OF PRESENT ILLNESS:\n72-year-old woman admitted with worsening dyspnea. "
+         "Denies fever or trauma.\n\nHOSPITAL COURSE:\nEchocardiogram showed an ejection fraction of 30%.\n\n"
+         "DISCHARGE DIAGNOSES:\n1. Acute on chronic systolic congestive heart failure.\n")
+
+
+def _mention_spans(pipe, text):
+    """(start, end) -> assertion of every mention the pipeline's sources find."""
+    doc = Document(doc_id="t", text=text, setting=Setting.INPATIENT)
+    sentences = pipe._sentences(doc)
+    mentions = [m for src in pipe.sources for m in src.find(text, sentences)]
+    pipe._assert(mentions, sentences)
+    return {(m.start, m.end): m.assertion for m in mentions}
+
+
+def test_evidence_is_a_mention_never_a_negated_or_unrelated_word(shipped_pipe):
+    enc = code(shipped_pipe, _NOTE, Setting.INPATIENT)
+    spans = _mention_spans(shipped_pipe, _NOTE)
+    for c in enc.codes:
+        for e in c.evidence:
+            said = _NOTE[e.start:e.end].lower()
+            assert (e.start, e.end) in spans, (c.code, said)
+            assert spans[(e.start, e.end)] not in (Assertion.ABSENT, Assertion.HYPOTHETICAL), (c.code, said)
+            assert said not in ("summary", "denies", "admitted with", "echocardiogram showed"), c.code
+
+
+def test_denied_fever_brings_no_fever_like_code(shipped_pipe):
+    got = codes(shipped_pipe, "Chief complaint: right knee pain. Denies fever or trauma.", Setting.INPATIENT)
+    assert not any(c.startswith(("R50", "R59", "R11")) for c in got)
+
+
+def test_words_inside_a_longer_term_are_not_a_mention_of_their_own(shipped_pipe):
+    got = codes(shipped_pipe, "Type 2 diabetes mellitus with diabetic chronic kidney disease, stage 3a. "
+                              "Acute on chronic systolic congestive heart failure.", Setting.INPATIENT)
+    assert "N28.9" not in got          # "kidney disease" inside "chronic kidney disease"
+    assert "I50.9" not in got and "I50.23" in got
+    assert not any(c.startswith("R01") for c in got)   # "systolic" inside the heart failure term
+
+
+def test_joint_pain_is_integral_to_osteoarthritis_of_that_joint(rules_pipe):
+    enc = code(rules_pipe, "Chronic pain in the right knee. Assessment: primary osteoarthritis of the right knee.")
+    got = [c.code for c in enc.codes]
+    assert got == ["M17.11"]
+    assert {n.related_code for n in enc.codes[0].notes if n.kind == "integral_symptom"} >= {"M25.561"}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 
 import pytest
 
@@ -111,3 +112,46 @@ def test_errors_do_not_echo_note_text(pipe):
     enc = code(pipe, f"{secret} has pneumonia.")
     assert all(secret not in n.message for c in enc.codes for n in c.notes)
     assert all(secret not in q.question for q in enc.cdi_queries)
+
+
+def test_lexicon_cache_is_reused_and_rebuilt_when_a_file_changes(icd10cm, tmp_path):
+    lex = tmp_path / "index.tsv.gz"
+    with gzip.open(lex, "wt") as f:
+        f.write("system\tcode\tterm\nICD10CM\tI10\tzebulon pressure\n")
+    kw = dict(lexicon_path=lex, use_scorer=False, use_calibration=False, cache_dir=tmp_path / "cache")
+    note = Document("d", "Zebulon pressure and quintrel syndrome.")
+    first = Pipeline(icd10cm, **kw)
+    warm = Pipeline(icd10cm, **kw)
+    assert not first.lexicon_from_cache and warm.lexicon_from_cache
+    assert [c.code for c in warm.code(note).codes] == [c.code for c in first.code(note).codes] == ["I10"]
+    with gzip.open(lex, "wt") as f:
+        f.write("system\tcode\tterm\nICD10CM\tI10\tzebulon pressure\nICD10CM\tE11.9\tquintrel syndrome\n")
+    changed = Pipeline(icd10cm, **kw)
+    assert not changed.lexicon_from_cache
+    assert "E11.9" in [c.code for c in changed.code(note).codes]
+    for p in (tmp_path / "cache").glob("*.pickle"):
+        p.write_bytes(b"not a pickle")
+    assert not Pipeline(icd10cm, **kw).lexicon_from_cache  # an unreadable entry is rebuilt, never fatal
+
+
+def test_a_term_starting_inside_a_match_and_running_past_it_is_found():
+    from server.pipeline.trie import TokenTrie
+
+    trie: TokenTrie[str] = TokenTrie()
+    trie.add(("diabetes", "with", "chronic", "kidney", "disease"), "E11.22")
+    trie.add(("chronic", "kidney", "disease", "stage", "3a"), "N18.31")
+    trie.add(("chronic", "kidney", "disease"), "N18.9")
+    words = "type 2 diabetes with chronic kidney disease stage 3a".split()
+    assert [(a, b, p) for a, b, p in trie.find(words)] == [(2, 7, ["E11.22"]), (4, 9, ["N18.31"])]
+    # a term wholly inside a match is not a mention of its own
+    assert [p for _, _, p in trie.find(words[:7])] == [["E11.22"]]
+
+
+def test_lexicon_cache_keeps_only_the_newest_entries(tmp_path):
+    from server.pipeline import lexicon_cache
+
+    keys = [hashlib.sha256(str(i).encode()).hexdigest() for i in range(lexicon_cache.KEEP_ENTRIES + 3)]
+    for i, key in enumerate(keys):
+        lexicon_cache.store(tmp_path, key, {"n": i})
+    assert len(list(tmp_path.glob("lexicon-*.pickle"))) == lexicon_cache.KEEP_ENTRIES
+    assert lexicon_cache.load(tmp_path, keys[-1]) == {"n": len(keys) - 1}
