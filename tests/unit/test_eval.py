@@ -62,3 +62,27 @@ def test_codiesp_dev_accuracy_floor(shared_data, icd10cm, icd10pcs):
     assert r["documents"] == 250
     assert r["diagnoses"]["map"] >= 0.25
     assert r["diagnoses"]["micro"]["f1"] >= 0.30
+
+
+def test_mined_terms_must_name_their_code():
+    from export.mine_terms import names_code
+
+    vocab = {"ICD10CM:L53": {"erythe", "plaque"}, "ICD10CM:R11": {"vomiti", "nausea"}}
+    assert names_code("erythematous plaque", "ICD10CM", "L53.9", vocab)
+    assert not names_code("summary", "ICD10CM", "L53.9", vocab)
+    assert not names_code("denies", "ICD10CM", "R11.10", vocab)
+    assert not names_code("congestive heart", "ICD10CM", "R11.10", vocab)
+
+
+def test_shipped_mined_terms_all_name_their_code(icd10cm, icd10pcs):
+    import gzip
+    from importlib import resources
+
+    from export.mine_terms import category_vocabulary, names_code
+
+    vocab = category_vocabulary(shared_pipeline(icd10cm, icd10pcs, "rules").lexicon, icd10pcs)
+    path = resources.files("server.pipeline").joinpath("data/codiesp_terms.tsv.gz")
+    with gzip.open(str(path), "rt", encoding="utf-8") as f:
+        rows = [line.rstrip("\n").split("\t") for line in f][1:]
+    assert rows
+    assert all(names_code(term, system, code, vocab) for system, code, term, _, _ in rows)
