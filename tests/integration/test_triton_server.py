@@ -97,3 +97,29 @@ def test_startup_failure_is_reported_not_hung(tmp_path, cache_dir):
     from server.errors import Unavailable
     with pytest.raises(Unavailable, match="exited"):
         TritonServer(TritonOptions(repository=repo, cache_dir=cache_dir / "triton", startup_timeout_s=120)).start()
+
+
+def test_code_linker_through_triton_matches_the_embedded_runtime(cache_dir):
+    """The served model and the in-process one give the same mention embeddings."""
+    from server.models import CodeLinker
+
+    repo = Path(__file__).resolve().parents[2] / "model_repository"
+    linker = CodeLinker.load()
+    mentions = ["acute on chronic systolic heart failure", "NSTEMI", "type 2 diabetes with diabetic CKD",
+                "closed fracture of the left femoral neck, initial encounter"]
+    ids, mask = linker.encoder.tokenize(mentions)
+    local = linker.encoder.run(ids, mask)
+    with TritonServer(TritonOptions(repository=repo, cache_dir=cache_dir / "triton",
+                                    models=("code_linker_python",))) as server:
+        client = tc.InferenceServerClient(server.grpc_url)
+        try:
+            inputs = []
+            for name, arr in (("input_ids", ids), ("attention_mask", mask)):
+                inp = tc.InferInput(name, list(arr.shape), "INT64")
+                inp.set_data_from_numpy(arr.astype(np.int64))
+                inputs.append(inp)
+            served = client.infer("code_linker_python", inputs).as_numpy("mention_embedding")
+        finally:
+            client.close()
+    assert served.shape == local.shape
+    assert float(np.max(np.abs(served - local))) < 1e-4

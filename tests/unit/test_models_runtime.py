@@ -1,0 +1,90 @@
+"""The in-process code linker on the committed artifacts (model_repository/code_linker)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from server.models import CodeIndex, CodeLinker, EncoderOptions, ModelArtifactError, default_model_dir
+
+
+@pytest.fixture(scope="module")
+def linker():
+    return CodeLinker.load(options=EncoderOptions(batch_size=8))
+
+
+def test_link_ranks_heart_failure_codes_for_chf(linker):
+    (row,) = linker.link(["congestive heart failure"], k=5)
+    assert len(row) == 5
+    assert [s for _, s in row] == sorted((s for _, s in row), reverse=True)
+    assert row[0][0].startswith("I50")
+    assert -1.0 <= row[-1][1] <= row[0][1] <= 1.0
+
+
+def test_every_shipped_row_is_a_code_without_its_seventh_character(linker, icd10cm):
+    codes = [str(c) for c in linker.index.codes]
+    ids = icd10cm.ids_of(codes)
+    assert (ids >= 0).all()
+    assert not icd10cm.extension[ids].any()
+    assert "I50.23" in codes and "S72.001" in codes and "S72.001A" not in codes
+
+
+def test_order_is_kept_across_length_sorted_batches(linker):
+    texts = ["acute on chronic systolic heart failure with pulmonary edema", "CHF", "DM2 w/ CKD",
+             "type 2 diabetes", "fracture of neck of right femur", "htn"]
+    batched = linker.embed_mentions(texts)
+    alone = np.concatenate([linker.embed_mentions([t]) for t in texts])
+    # int8 activations are quantised per batch, so vectors move slightly with the batch's company;
+    # each row must still be nearest to its own text embedded alone
+    sims = batched @ alone.T
+    assert (sims.argmax(axis=1) == np.arange(len(texts))).all()
+    assert (np.diag(sims) > 0.97).all()
+    assert np.allclose(np.linalg.norm(batched, axis=1), 1.0, atol=1e-3)
+
+
+def test_empty_input_gives_an_empty_matrix(linker):
+    assert linker.embed_mentions([]).shape == (0, linker.index.dim)
+    assert linker.link([]) == []
+
+
+def test_code_index_int8_round_trip_keeps_neighbours(tmp_path):
+    rng = np.random.default_rng(0)
+    m = rng.normal(size=(500, 32)).astype(np.float32)
+    m /= np.linalg.norm(m, axis=1, keepdims=True)
+    CodeIndex(np.array([f"C{i:03d}" for i in range(500)]), m, "abc").save(tmp_path / "ix.npz")
+    ix = CodeIndex.load(tmp_path / "ix.npz")
+    assert ix.model_sha256 == "abc" and np.abs(ix.matrix - m).max() < 0.01
+    ids, scores = ix.nearest_codes(m[:50], k=3)
+    assert (ids[:, 0] == np.arange(50)).all() and (scores[:, 0] > 0.99).all()
+    assert (np.diff(scores, axis=1) <= 0).all()
+
+
+def _copy_dir(tmp_path, skip: str):
+    src = default_model_dir()
+    (tmp_path / "1").mkdir()
+    for rel in ("1/model.onnx", "tokenizer.json", "code_index.npz"):
+        if rel != skip:
+            os.symlink(src / rel, tmp_path / rel)
+    return tmp_path
+
+
+def test_a_missing_artifact_is_refused_at_load(tmp_path):
+    with pytest.raises(ModelArtifactError, match="tokenizer.json"):
+        CodeLinker.load(_copy_dir(tmp_path, "tokenizer.json"))
+
+
+def test_a_matrix_from_another_encoder_is_refused(tmp_path, linker):
+    d = _copy_dir(tmp_path, "code_index.npz")
+    CodeIndex(linker.index.codes, linker.index.matrix, "0" * 64).save(d / "code_index.npz")
+    with pytest.raises(ModelArtifactError, match="different model.onnx"):
+        CodeLinker.load(d)
+
+
+def test_the_runtime_never_imports_torch():
+    code = ("import sys; from server.models import CodeLinker; CodeLinker.load().link(['chf']); "
+            "print(any(m == 'torch' or m.startswith('torch.') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
