@@ -31,7 +31,7 @@ def _f(value, default=0.0) -> float:
 
 
 def summarize(prefix: Path, *, backend: str, device: str, baseline: dict | None = None,
-              p99_bound_ms: float = 1000.0) -> dict:
+              p99_bound_ms: float = 1000.0, ceiling: bool = False) -> dict:
     """The numbers SREs quote, from ``<prefix>_stats.csv`` / ``_stats_history.csv`` / ``_failures.csv``."""
     stats = {r["Name"]: r for r in _rows(Path(f"{prefix}_stats.csv"))}
     history = _rows(Path(f"{prefix}_stats_history.csv"))
@@ -57,8 +57,11 @@ def summarize(prefix: Path, *, backend: str, device: str, baseline: dict | None 
         "duration_s": duration_s, "backend": backend, "device": device, "per_rpc": per_rpc,
         "steps": _steps(history, p99_bound_ms),
     }
-    ok_steps = [s for s in out["steps"] if s["ok"]]
-    out["ceiling_encounters_per_min"] = max((s["encounters_per_min"] for s in ok_steps), default=None)
+    if ceiling:   # steady runs also pass through user counts while spawning: no ceiling from those
+        ok_steps = [s for s in out["steps"] if s["ok"]]
+        out["ceiling_encounters_per_min"] = max((s["encounters_per_min"] for s in ok_steps), default=None)
+    else:
+        out["steps"] = []
     if baseline:
         out["baseline"] = baseline
         if baseline.get("encounters_per_min"):
@@ -198,7 +201,7 @@ ceiling {summary.get('ceiling_encounters_per_min')} encounters/minute; efficienc
 def summary_line(s: dict) -> str:
     line = (f"encounters/min {s['encounters_per_min']:.0f}  p50 {s['p50_ms']:.0f} ms  p99 {s['p99_ms']:.0f} ms  "
             f"errors {sum(s['errors_by_status'].values())} {dict(s['errors_by_status'])}")
-    if s.get("ceiling_encounters_per_min") is not None and len(s["steps"]) > 1:
+    if s.get("ceiling_encounters_per_min") is not None:
         line += f"  ceiling {s['ceiling_encounters_per_min']:.0f}/min"
     if s.get("efficiency") is not None:
         line += f"  end-to-end/in-process {s['efficiency']:.2f}"

@@ -43,6 +43,7 @@ def _args(argv):
     p.add_argument("--weights", default="", help='e.g. "text=6,fhir=2,hl7=1,stream=1,claim=2"')
     p.add_argument("--baseline-s", type=float, default=10, help="seconds of in-process baseline (0 = skip)")
     p.add_argument("--max-inflight", type=int, default=None, help="gateway admission limit (when we start it)")
+    p.add_argument("--workers", type=int, default=1, help="gateway processes (when we start it)")
     p.add_argument("--out", type=Path, default=None)
     p.add_argument("--web", action="store_true", help="open locust's web UI instead of running headless")
     return p.parse_args(argv)
@@ -72,18 +73,27 @@ def device_name() -> str:
     return f"cpu: {model} x{os.cpu_count()} ({platform.machine()})"
 
 
-def start_gateway(log_path: Path, max_inflight: int | None):
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gateway(log_path: Path, max_inflight: int | None, workers: int = 1):
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "MEDCODER_REVIEW_PORT": "0"}
     if max_inflight:
         env["MEDCODER_MAX_INFLIGHT"] = str(max_inflight)
     log = open(log_path, "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "client.cli", "serve", "--port", "0"], cwd=REPO, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+    port = str(_free_port()) if workers > 1 else "0"
+    proc = subprocess.Popen([sys.executable, "-m", "client.cli", "serve", "--port", port, "--workers", str(workers)],
+                            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
-        m = _SERVING.search(log_path.read_text(errors="replace"))
-        if m:
-            return proc, f"{m.group(1)}:{m.group(2)}"
+        found = _SERVING.findall(log_path.read_text(errors="replace"))
+        if len(found) >= workers:
+            return proc, f"{found[0][0]}:{found[0][1]}"
         if proc.poll() is not None:
             raise SystemExit(f"loadtest: gateway exited ({proc.returncode}); see {log_path}")
         time.sleep(0.2)
@@ -135,7 +145,7 @@ def main(argv=None) -> int:
         _check_loopback(args.target)
         target = args.target
     else:
-        proc, target = start_gateway(out / "gateway.log", args.max_inflight)
+        proc, target = start_gateway(out / "gateway.log", args.max_inflight, args.workers)
     try:
         notes = load_notes(args.notes)
         baseline = in_process_baseline(notes, args.baseline_s) if args.baseline_s > 0 else None
@@ -145,7 +155,8 @@ def main(argv=None) -> int:
             proc.terminate()
             proc.wait(30)
     summary = report.summarize(out / "locust", backend="embedded", device=device_name(), baseline=baseline,
-                               p99_bound_ms=args.p99_bound_ms)
+                               p99_bound_ms=args.p99_bound_ms, ceiling=args.ceiling)
+    summary["workers"] = args.workers
     summary["users"] = args.users if not args.ceiling else args.step_users
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     pngs = report.charts(out / "locust", out)
