@@ -86,7 +86,7 @@ async def create_server(config: Config) -> Running:
     pool = ThreadPoolExecutor(max_workers=config.worker_threads, thread_name_prefix="medcoder-work")
     state = ServerState()
     pb_grpc.add_CodingServiceServicer_to_server(
-        CodingServicer(state, Admission(config.max_inflight), pool), server)
+        CodingServicer(state, Admission(config.max_inflight), pool, config.worker_threads), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     for name in ("", SERVICE_NAME):

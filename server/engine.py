@@ -11,6 +11,7 @@ import uuid
 
 from server.config import Config
 from server.domain import CodedEncounter, CodeSystem, Patient, Setting, SourceFormat
+from server.errors import InvalidInput
 from server.ingest import IngestLimits, ingest
 from server.review_log import Decision, ReviewLog
 
@@ -51,7 +52,6 @@ class Engine:
                      limits=self.limits)
         t1 = time.perf_counter()
         if min_score < 0 or min_score > 1:
-            from server.errors import InvalidInput
             raise InvalidInput("min_score must be within 0..1")
         enc = self.pipeline.code(doc, min_score=min_score or self.config.default_min_score)
         if systems:

@@ -14,7 +14,7 @@ import grpc
 from client.contract import pb, pb_grpc
 from server import convert
 from server.admission import Admission
-from server.errors import MedcoderError, Unavailable
+from server.errors import InvalidInput, MedcoderError, Unavailable
 from server.interceptors import log_unexpected, request_id_of, INTERNAL_MESSAGE
 from server.review_log import Decision
 
@@ -43,10 +43,11 @@ def _metadata(context) -> dict[str, str]:
 
 
 class CodingServicer(pb_grpc.CodingServiceServicer):
-    def __init__(self, state: ServerState, admission: Admission, pool: ThreadPoolExecutor):
+    def __init__(self, state: ServerState, admission: Admission, pool: ThreadPoolExecutor, stream_window: int):
         self.state = state
         self.admission = admission
         self.pool = pool
+        self.stream_window = max(1, stream_window)   # documents of one stream in flight at once
 
     async def _run(self, fn, *args, **kwargs):
         loop = asyncio.get_running_loop()
@@ -79,7 +80,7 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
     async def CodeEncounters(self, request_iterator, context):
         """Bounded window of documents in flight; answers leave in request order."""
         engine = self.state.ready_engine()
-        window = max(1, self.pool._max_workers)
+        window = self.stream_window
         pending: list[tuple[str, asyncio.Task]] = []
         if getattr(engine, "review", None) is not None:
             engine.review.coding_tenant(_metadata(context))
@@ -138,7 +139,6 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
             evidence=(request.evidence.start, request.evidence.end) if request.HasField("evidence") else None,
             model_versions=dict(request.model_versions))
         if not decision.system:
-            from server.errors import InvalidInput
             raise InvalidInput("system is required (ICD10CM, ICD10PCS, HCPCS or CPT)")
         if getattr(engine, "review", None) is None:
             raise Unavailable("this gateway has no review log")
