@@ -46,13 +46,13 @@ class Engine:
              date_of_service: str | None = None, min_score: float = 0.0,
              systems: frozenset[CodeSystem] | None = None) -> tuple[CodedEncounter, str]:
         """Code one payload; returns the encounter and its server-assigned encounter id."""
+        if not 0 <= min_score <= 1:
+            raise InvalidInput("min_score must be within 0..1")
         t0 = time.perf_counter()
         doc = ingest(content, fmt=fmt, doc_id=doc_id, setting=setting, patient=patient,
                      date_of_service=date_of_service, default_setting=self.config.default_setting,
                      limits=self.limits)
         t1 = time.perf_counter()
-        if min_score < 0 or min_score > 1:
-            raise InvalidInput("min_score must be within 0..1")
         enc = self.pipeline.code(doc, min_score=min_score or self.config.default_min_score)
         if systems:
             enc.codes = [c for c in enc.codes if c.system in systems]
