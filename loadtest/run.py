@@ -85,10 +85,10 @@ def start_gateway(log_path: Path, max_inflight: int | None, workers: int = 1):
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "MEDCODER_REVIEW_PORT": "0"}
     if max_inflight:
         env["MEDCODER_MAX_INFLIGHT"] = str(max_inflight)
-    log = open(log_path, "wb")
     port = str(_free_port()) if workers > 1 else "0"
-    proc = subprocess.Popen([sys.executable, "-m", "client.cli", "serve", "--port", port, "--workers", str(workers)],
-                            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with open(log_path, "wb") as log:   # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen([sys.executable, "-m", "client.cli", "serve", "--port", port, "--workers", str(workers)],
+                                cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         found = _SERVING.findall(log_path.read_text(errors="replace"))

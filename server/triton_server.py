@@ -83,11 +83,11 @@ class TritonServer:
     def grpc_url(self) -> str:
         return f"{self.options.host}:{self.grpc_port}"
 
-    def _env(self, home: Path) -> dict[str, str]:
+    def _env(self) -> dict[str, str]:
         env = dict(os.environ)
-        libs = [sysconfig.get_config_var("LIBDIR") or "", str(home.parent.parent / "nvidia_pytriton.libs")]
+        # This interpreter's libpython, then the shared libraries the wheel ships beside pytriton.
         spec = importlib.util.find_spec("pytriton")
-        libs.append(str(Path(spec.origin).parent.parent / "nvidia_pytriton.libs"))
+        libs = [sysconfig.get_config_var("LIBDIR") or "", str(Path(spec.origin).parent.parent / "nvidia_pytriton.libs")]
         env["LD_LIBRARY_PATH"] = os.pathsep.join([p for p in libs if p] + [env.get("LD_LIBRARY_PATH", "")]).strip(os.pathsep)
         # The stub starts Python isolated from PYTHONPATH; our model.py files prepend this instead,
         # so they import this environment's numpy (<2) and onnxruntime, not the base interpreter's.
@@ -111,7 +111,7 @@ class TritonServer:
             cmd += ["--model-control-mode=explicit", *(f"--load-model={m}" for m in o.models)]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "wb") as out:
-            self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=self._env(home),
+            self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=self._env(),
                                          start_new_session=True)
         t0 = time.perf_counter()
         try:
