@@ -15,23 +15,32 @@ from pathlib import Path
 from export import build_scorer, calibrate, mine_terms
 
 
-def is_held_out(doc_id: str) -> bool:
-    return int(hashlib.md5(doc_id.encode()).hexdigest(), 16) % 5 == 0
+FOLDS = 5
 
 
-def split(train: Path, work: Path) -> tuple[Path, Path]:
-    """``work/fit`` and ``work/held`` CodiEsp-layout folders (notes linked, gold filtered)."""
+def fold_of(doc_id: str) -> int:
+    """The fold (0..4) a train document belongs to: md5 of its id mod 5."""
+    return int(hashlib.md5(doc_id.encode()).hexdigest(), 16) % FOLDS
+
+
+def is_held_out(doc_id: str, fold: int = 0) -> bool:
+    return fold_of(doc_id) == fold
+
+
+def split(train: Path, work: Path, fold: int = 0) -> tuple[Path, Path]:
+    """``work/fit`` and ``work/held`` CodiEsp-layout folders (notes linked, gold filtered);
+    ``fold`` 0 is the held-out fifth the free parameters were chosen on."""
     parts = {name: work / name for name in ("fit", "held")}
     for folder in parts.values():
         (folder / "text_files_en").mkdir(parents=True, exist_ok=True)
     for p in sorted((train / "text_files_en").glob("*.txt")):
-        dst = parts["held" if is_held_out(p.stem) else "fit"] / "text_files_en" / p.name
+        dst = parts["held" if is_held_out(p.stem, fold) else "fit"] / "text_files_en" / p.name
         if not dst.exists():
             os.symlink(p.resolve(), dst)
     for suffix in ("D", "P"):
         lines = [ln for f in sorted(train.glob(f"*{suffix}.tsv")) for ln in f.read_text("utf-8").splitlines() if ln]
         for name, folder in parts.items():
-            keep = [ln for ln in lines if is_held_out(ln.split("\t")[0]) == (name == "held")]
+            keep = [ln for ln in lines if is_held_out(ln.split("\t")[0], fold) == (name == "held")]
             (folder / f"split{suffix}.tsv").write_text("\n".join(keep) + "\n", encoding="utf-8")
     return parts["fit"], parts["held"]
 
@@ -50,7 +59,8 @@ def main(argv: list[str] | None = None) -> None:
     mine_terms.main(["--train", str(fit), "--out", str(terms)])
     calibrate.main(["--train", str(fit), "--out", str(cal)])
     build_scorer.main(["--train", str(fit), "--out", str(scorer)])
-    pipe = Pipeline(load_icd10cm(), load_icd10pcs(), mined_path=terms, calibration_path=cal, scorer_path=scorer)
+    pipe = Pipeline(load_icd10cm(), load_icd10pcs(), mined_path=terms, calibration_path=cal, scorer_path=scorer,
+                    use_fusion=False)   # the fusion is measured out of fold by export.build_fusion
     print(format_report(evaluate_codiesp(held, pipe, split_name="train held-out fifth")))
 
 

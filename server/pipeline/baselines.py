@@ -40,9 +40,13 @@ class ExactLexiconBaseline:
         return enc
 
 
-def configurations(icd10cm, icd10pcs) -> Iterator[tuple[str, object]]:
+def configurations(icd10cm, icd10pcs, *, linker=None) -> Iterator[tuple[str, object]]:
     """(name, pipeline) for the accuracy table: exact lexicon, rules without the learned
-    classifier, and the full pipeline."""
+    classifier, the learned files without the fusion model, the full pipeline, and (given the
+    code-embedding model) the full pipeline with its model stage."""
     yield "exact-match lexicon", ExactLexiconBaseline(icd10cm)
     yield "pipeline without classifier", Pipeline(icd10cm, icd10pcs, use_scorer=False)
+    yield "classifier without fusion", Pipeline(icd10cm, icd10pcs, use_fusion=False)
     yield "full pipeline", Pipeline(icd10cm, icd10pcs)
+    if linker is not None:
+        yield "full pipeline + code linker", Pipeline(icd10cm, icd10pcs, linker=linker)

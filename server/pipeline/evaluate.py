@@ -83,12 +83,15 @@ def score_system(preds: dict[str, list[tuple[str, float]]], gold: dict[str, set[
 
 
 def evaluate_codiesp(folder: Path, pipeline, *, split_name: str | None = None,
-                     threshold: float = DEFAULT_THRESHOLD, setting: Setting = Setting.INPATIENT) -> dict:
+                     threshold: float | None = None, setting: Setting = Setting.INPATIENT) -> dict:
     """Code every English note of a CodiEsp folder and score it against ``*D.tsv`` / ``*P.tsv``.
 
     CodiEsp notes are hospital case reports, so they are coded as inpatient by default.
+    ``threshold``: default the pipeline's operating threshold (the one the server applies).
     """
     folder = Path(folder)
+    if threshold is None:
+        threshold = getattr(pipeline, "operating_threshold", DEFAULT_THRESHOLD)
     texts = read_texts(folder)
     if not texts:
         raise InvalidInput("CodiEsp folder has no notes in text_files_en/")
@@ -132,10 +135,18 @@ def main(argv: list[str] | None = None) -> None:
 
     ap = argparse.ArgumentParser(description="CodiEsp evaluation of the medcoder pipeline")
     ap.add_argument("folders", type=Path, nargs="+")
-    ap.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
+    ap.add_argument("--threshold", type=float, default=None,
+                    help="operating threshold (default: each configuration's own)")
+    ap.add_argument("--with-linker", action="store_true",
+                    help="also the full pipeline with the code-embedding model stage (slow on CPU)")
     args = ap.parse_args(argv)
     cm, pcs = load_icd10cm(), load_icd10pcs()
-    for name, pipe in configurations(cm, pcs):
+    linker = None
+    if args.with_linker:
+        from server.models import CodeLinker, EncoderOptions
+
+        linker = CodeLinker.load(options=EncoderOptions(batch_size=64, intra_op_threads=2))
+    for name, pipe in configurations(cm, pcs, linker=linker):
         for folder in args.folders:
             print(f"== {name}")
             print(format_report(evaluate_codiesp(folder, pipe, threshold=args.threshold)))

@@ -249,18 +249,28 @@ def resolve_excludes1(found: dict[str, Finding], icd10cm) -> None:
     """Two codes in an Excludes1 relation are never reported together: keep the stronger
     (I50.9 heart failure excludes1 ... ; the better-supported one stays)."""
     codes = sorted(found, key=lambda c: -found[c].confidence)
+    by_prefix: dict[str, list[str]] = {}   # every prefix of every code -> the codes (refs are prefixes)
+    for c in codes:
+        if found[c].system is CodeSystem.ICD10CM:
+            for k in range(3, len(c) + 1):
+                by_prefix.setdefault(c[:k], []).append(c)
     for a in codes:
         if a not in found or found[a].system is not CodeSystem.ICD10CM:
             continue
         excluded = referenced(icd10cm, a, "excludes1")
         if not excluded:
             continue
-        for b in codes:
-            if b == a or b not in found or found[b].system is not CodeSystem.ICD10CM:
+        hits = dict.fromkeys(b for x in excluded for b in by_prefix.get(x, ()) if _covers(x, b))
+        for b in sorted(hits, key=codes.index):
+            if b == a or b not in found:
                 continue
-            if any(_covers(x, b) for x in excluded) and not any(_covers(x, a) for x in excluded):
-                found[a].notes.append(RuleNote("excludes1", f"{b} dropped: Excludes1 of {a}", b))
-                del found[b]
+            if not any(_covers(x, a) for x in excluded):
+                # the note sits on one side only; whichever side, the better-supported code stays
+                keep, drop = (a, b) if found[a].confidence >= found[b].confidence else (b, a)
+                found[keep].notes.append(RuleNote("excludes1", f"{drop} dropped: Excludes1 of {a}", drop))
+                del found[drop]
+                if drop == a:
+                    break
 
 
 def _covers(ref: str, code: str) -> bool:

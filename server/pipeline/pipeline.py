@@ -19,8 +19,10 @@ from server.pipeline.context import ContextRules, assert_span
 from server.pipeline.entities import EntitySource, LexiconSource, Mention, Sentence
 from server.pipeline.guidelines import Finding, GuidelineRules
 from server.pipeline.lexicon import Lexicon
+from server.pipeline.linking import LINK_WEIGHT, LinkerStage
 from server.pipeline.mapping import CodeMapper
-from server.pipeline.scorer import DocumentScorer, merge_scores
+from server.pipeline.fusion import Fusion, FusionContext
+from server.pipeline.scorer import TAIL_MIN, DocumentScorer, merge_scores
 from server.pipeline.sections import SectionRules
 from server.pipeline.sequencing import sequence
 from server.pipeline.text import split_sentences, tokenize
@@ -30,6 +32,8 @@ DEFAULT_LEXICON = "index_lexicon.tsv.gz"
 DEFAULT_SCORER = "codiesp_scorer.npz"
 DEFAULT_MINED = "codiesp_terms.tsv.gz"
 DEFAULT_CALIBRATION = "codiesp_calibration.tsv.gz"
+DEFAULT_FUSION = "fusion.json"
+DEFAULT_THRESHOLD = 0.35
 _WINDOW = 6
 # A number refines a code only from the mention itself or right beside it: "stage 3a CKD",
 # "CKD, stage 3a"; never the "2" of "type 2 diabetes ... chronic kidney disease".
@@ -44,6 +48,7 @@ _SOURCE_NOTES = {
     "inclusion": "matched an inclusion term of the code",
     "index": "matched an ICD-10-CM alphabetic index term",
     "mined": "matched a term learned from CodiEsp train",
+    "model": "linked by the code-embedding model (low confidence: no lexicon term names it)",
 }
 _ASSERTION_FACTOR = {Assertion.PRESENT: 1.0, Assertion.POSSIBLE: 0.85, Assertion.HISTORICAL: 0.8,
                      Assertion.FAMILY: 0.8}
@@ -56,11 +61,16 @@ class Pipeline:
 
     def __init__(self, icd10cm, icd10pcs=None, *, lexicon_path: Path | None = None,
                  scorer_path: Path | None = None, mined_path: Path | None = None,
-                 calibration_path: Path | None = None, use_built_lexicon: bool = True,
-                 use_scorer: bool = True, use_calibration: bool = True,
-                 extra_sources: Sequence[EntitySource] = (), cache_dir: Path | None = None):
+                 calibration_path: Path | None = None, fusion_path: Path | None = None,
+                 use_built_lexicon: bool = True, use_scorer: bool = True, use_calibration: bool = True,
+                 use_fusion: bool = True,
+                 extra_sources: Sequence[EntitySource] = (), cache_dir: Path | None = None,
+                 linker=None):
         """``cache_dir``: where the compiled lexicons are kept between starts (the server passes
-        ``config.cache_dir / "pipeline"``); None builds them in memory every time."""
+        ``config.cache_dir / "pipeline"``); None builds them in memory every time.
+        ``linker``: the code-embedding model (``server.models.CodeLinker`` or anything with its
+        ``link(phrases, k)``); given, phrases no lexicon term covers are linked to codes and
+        suggested with low confidence (``server.pipeline.linking``)."""
         self.cm = icd10cm
         self.pcs = icd10pcs
         self.sections = SectionRules.load()
@@ -87,6 +97,17 @@ class Pipeline:
         path = _resolve(scorer_path, DEFAULT_SCORER) if use_scorer else None
         self.scorer = DocumentScorer.load(path, icd10cm, icd10pcs) if path is not None else None
         self.versions["scorer"] = self.scorer.version if self.scorer else "none"
+        self.linking = LinkerStage(linker) if linker is not None else None
+        fusion = _resolve(fusion_path, DEFAULT_FUSION) if use_fusion and self.scorer is not None else None
+        self.fusion = Fusion.load(fusion) if fusion is not None else None
+        self.fusion_context = FusionContext(self.calibration, self.scorer.train_counts if self.scorer else None)
+        self.versions["fusion"] = self.fusion.name if self.fusion else "none"
+        # The confidence from which a code is reported: learned with the fusion (the F1-best
+        # threshold out of fold), else the hand-set noisy-OR's 0.35.
+        self.operating_threshold = (self.fusion.threshold if self.fusion is not None and self.fusion.threshold
+                                    else DEFAULT_THRESHOLD)
+        if self.linking is not None:
+            self.versions["linker"] = getattr(linker, "version", "code_linker")
 
     def _lexicons(self, built: Path | None, mined: Path | None, cache_dir: Path | None):
         """(lexicon, mined table or None, index terms, mined terms): from ``cache_dir`` when an
@@ -132,6 +153,30 @@ class Pipeline:
         """
         enc = CodedEncounter(doc_id=doc.doc_id, text=doc.text, setting=doc.setting)
         ms = enc.stage_ms
+        findings = self.candidates(doc, ms)
+        t = time.perf_counter()
+        if self.fusion is not None:
+            self.fusion.apply(findings, self.fusion_context)
+            t = _lap(ms, "fusion", t)
+        gl.apply_combinations(findings, self.guidelines)
+        gl.drop_integral(findings, self.guidelines)
+        gl.resolve_excludes1(findings, self.cm)
+        gl.keep_one_per_group(findings, self.guidelines)
+        # Guideline order for what is reported; below the operating threshold, by confidence.
+        cut = self.operating_threshold
+        reported = {c: f for c, f in findings.items() if f.confidence >= cut}
+        rest = sorted((f for f in findings.values() if f.confidence < cut), key=lambda f: (-f.confidence, f.code))
+        ordered = [f for f in sequence(reported, self.cm, self.guidelines.chronic) + rest if f.confidence >= min_score]
+        enc.codes = [self._suggestion(i, f) for i, f in enumerate(ordered)]
+        enc.cdi_queries = self.cdi.queries_for(ordered)
+        _lap(ms, "guidelines", t)
+        enc.model_versions = dict(self.versions)
+        return enc
+
+    def candidates(self, doc: Document, ms: dict[str, float] | None = None) -> dict[str, Finding]:
+        """Every candidate code of a document with its evidence and per-source support, before
+        fusion and the guidelines (what ``export.build_fusion`` learns from)."""
+        ms = {} if ms is None else ms
         t = time.perf_counter()
         sentences = self._sentences(doc)
         t = _lap(ms, "sections", t)
@@ -139,8 +184,12 @@ class Pipeline:
         for src in self.sources:
             mentions.extend(src.find(doc.text, sentences))
         mentions = drop_nested_mined(mentions)
-        scored = self.scorer.score(doc.text, sentences) if self.scorer is not None else None
         t = _lap(ms, "entities", t)
+        if self.linking is not None:
+            mentions.extend(self.linking.find(doc.text, sentences, mentions))
+            t = _lap(ms, "model", t)
+        scored = self.scorer.score(doc.text, sentences, min_prob=TAIL_MIN) if self.scorer is not None else None
+        t = _lap(ms, "classifier", t)
         self._assert(mentions, sentences)
         t = _lap(ms, "context", t)
         findings = self._map(mentions, sentences, doc.setting)
@@ -149,17 +198,8 @@ class Pipeline:
         else:
             for f in findings.values():
                 f.confidence = gl.combine(f)
-        t = _lap(ms, "mapping", t)
-        gl.apply_combinations(findings, self.guidelines)
-        gl.drop_integral(findings, self.guidelines)
-        gl.resolve_excludes1(findings, self.cm)
-        gl.keep_one_per_group(findings, self.guidelines)
-        ordered = [f for f in sequence(findings, self.cm, self.guidelines.chronic) if f.confidence >= min_score]
-        enc.codes = [self._suggestion(i, f) for i, f in enumerate(ordered)]
-        enc.cdi_queries = self.cdi.queries_for(ordered)
-        _lap(ms, "guidelines", t)
-        enc.model_versions = dict(self.versions)
-        return enc
+        _lap(ms, "mapping", t)
+        return findings
 
     def _sentences(self, doc: Document) -> list[Sentence]:
         return analyse_sentences(doc.text, doc.segments, self.sections)
@@ -199,14 +239,16 @@ class Pipeline:
             if mapped is None:
                 continue
             conf = mapped.score * min(1.0, 0.75 + 0.25 * m.section_weight) * _ASSERTION_FACTOR.get(m.assertion, 1.0)
-            if self.calibration is not None and m.source != "mined":
+            if m.source == "model":
+                conf *= LINK_WEIGHT
+            elif self.calibration is not None and m.source != "mined":
                 conf *= self.calibration.rate(mapped.system, mapped.code)
             if mapped.exact and m.assertion is Assertion.PRESENT and len(m.words) >= 2:
                 conf = max(conf, EXACT_FLOOR)
             notes = [RuleNote("match", _SOURCE_NOTES.get(mapped.source, "matched a lexicon term")), *mapped.notes]
             f = Finding(mapped.code, mapped.system, round(conf, 4), [Span(m.start, m.end, m.section)],
                         m.assertion, notes, {m.section}, list(mapped.defaults),
-                        "mined" if m.source == "mined" else "lexicon")
+                        m.source if m.source in ("mined", "model") else "lexicon")
             f = gl.apply_assertion(f, self.guidelines, setting)
             if f is None:
                 continue

@@ -25,6 +25,10 @@ _TOP_EVIDENCE = 3
 KNN_NEIGHBOURS = 50
 KNN_WEIGHT = 0.7   # share of the nearest-neighbour vote in a code's probability (rest: logistic)
 ADD_MIN = 0.05     # a supported code the lexicon mapped elsewhere is listed from this probability (ranked low)
+TAIL_MIN = 0.01    # a code no phrase names is listed from this probability, at the end of the ranked list
+TAIL_CAP = 0.3     # ... and never above this confidence (below the operating threshold) without fusion
+TAIL_MAX = 40      # ... at most this many per note, the most probable first
+TAIL_NOTE = "statistical_only"
 
 
 def doc_features(sentences: Sequence[Sentence]) -> dict[str, tuple[int, int, int]]:
@@ -69,6 +73,8 @@ class DocumentScorer:
         self.systems = [CodeSystem(s) for s in systems]
         self.feat_ptr, self.code_idx, self.weight = feat_ptr, code_idx, weight
         self.version = version
+        counts = np.bincount(knn["label_idx"], minlength=len(codes)) if knn is not None else np.zeros(len(codes))
+        self.train_counts = {c: int(n) for c, n in zip(codes, counts.tolist()) if n}
 
     @classmethod
     def load(cls, path: Path, icd10cm, icd10pcs=None) -> "DocumentScorer":
@@ -158,31 +164,50 @@ class DocumentScorer:
 def merge_scores(found: dict[str, Finding], scored: list[Scored], mentions: list[Mention], setting: Setting) -> None:
     """Blend classifier probabilities into the findings.
 
-    The classifier re-ranks; it never invents. A code found by the lexicon gains confidence
-    when the classifier agrees. A code the classifier ranks from ``ADD_MIN`` that the lexicon
-    mapped elsewhere is added only when a mention asserted present (or possible) in a codable
-    section names it among its candidates, and that mention is its evidence: "erythematous
-    plaque" may support L53.9; "SUMMARY" or a negated "no fever" never supports anything.
+    A code found by the lexicon gains confidence when the classifier agrees. A code the
+    classifier ranks from ``ADD_MIN`` that the lexicon mapped elsewhere is added when a mention
+    asserted present (or possible) in a codable section names it among its candidates, and that
+    mention is its evidence: "erythematous plaque" may support L53.9. Any other code from
+    ``TAIL_MIN`` is added at the end of the ranked list (confidence at most ``TAIL_CAP``, below
+    the operating threshold) with the words that raised it as evidence. A code whose mention
+    is negated or hypothetical ("no fever") is never added.
     """
-    denied = {c.code for m in mentions if m.assertion in (Assertion.ABSENT, Assertion.HYPOTHETICAL)
-              for c in m.candidates[:1]}
+    negated = [m for m in mentions if m.assertion in (Assertion.ABSENT, Assertion.HYPOTHETICAL)]
+    denied = {c.code for m in negated for c in m.candidates[:1]}
+    negated_spans = [(m.start, m.end) for m in negated]
     support = _supporting_spans(mentions, setting)
     for s in scored:
         f = found.get(s.code)
         if f is not None:
             f.scores["scorer"] = s.prob
+    tail: list[str] = []
     for s in scored:
         spans, assertion = support.get(s.code, ([], Assertion.PRESENT))
-        if s.code in found or s.prob < ADD_MIN or s.code in denied or not spans:
+        if s.code in found or s.code in denied:
             continue
         if s.system is CodeSystem.ICD10PCS and setting is not Setting.INPATIENT:
             continue
-        found[s.code] = Finding(s.code, s.system, round(s.prob, 4), list(spans), assertion,
-                                [RuleNote("statistical", "ranked by the document classifier (CodiEsp train) "
-                                          "among the candidates of this mention")],
-                                set(), [], "scorer")
+        if spans and s.prob >= ADD_MIN:
+            found[s.code] = Finding(s.code, s.system, round(s.prob, 4), list(spans), assertion,
+                                    [RuleNote("statistical", "ranked by the document classifier (CodiEsp train) "
+                                              "among the candidates of this mention")],
+                                    set(), [], "scorer")
+        elif s.prob >= TAIL_MIN and len(tail) < TAIL_MAX:
+            # No phrase names it, yet notes worded like this one carry it: a low-ranked
+            # suggestion for the coder, its evidence the words that raised it, never words
+            # of a negated phrase ("denies fever" raises no fever-like code).
+            evidence = [e for e in s.evidence if not any(a <= e.start and e.end <= b for a, b in negated_spans)]
+            if not evidence:
+                continue
+            found[s.code] = Finding(s.code, s.system, round(s.prob, 4), evidence, Assertion.PRESENT,
+                                    [RuleNote(TAIL_NOTE, "suggested by the document classifier (CodiEsp train) "
+                                              "from the note's wording; no phrase names it")],
+                                    set(), [], "scorer")
+            tail.append(s.code)
     for f in found.values():
         f.confidence = combine(f)
+    for c in tail:
+        found[c].confidence = min(found[c].confidence, TAIL_CAP)
 
 
 def _supporting_spans(mentions: list[Mention], setting: Setting) -> dict[str, tuple[list[Span], Assertion]]:

@@ -17,8 +17,8 @@ def rules_pipe(icd10cm, icd10pcs) -> Pipeline:
     return shared_pipeline(icd10cm, icd10pcs, "rules")
 
 
-def code(pipe, text, setting=Setting.OUTPATIENT):
-    return pipe.code(Document(doc_id="t", text=text, setting=setting))
+def code(pipe, text, setting=Setting.OUTPATIENT, min_score=0.0):
+    return pipe.code(Document(doc_id="t", text=text, setting=setting), min_score=min_score)
 
 
 def codes(pipe, text, setting=Setting.OUTPATIENT) -> list[str]:
@@ -247,9 +247,16 @@ def test_two_ckd_stages_are_never_reported_together(shipped_pipe):
     assert len(ckd) == 1
 
 
-def test_exact_tabular_title_is_confident(shipped_pipe):
+def test_exact_tabular_title_is_reported_first(shipped_pipe):
     enc = code(shipped_pipe, "Discharge diagnoses: type 2 diabetes mellitus with diabetic chronic kidney disease, "
-                             "stage 3a.", Setting.INPATIENT)
+                             "stage 3a.", Setting.INPATIENT, min_score=shipped_pipe.operating_threshold)
+    assert [c.code for c in enc.codes[:2]] == ["E11.22", "N18.31"]
+    assert enc.codes[0].principal
+
+
+def test_exact_tabular_title_is_confident_without_fusion(icd10cm, icd10pcs):
+    enc = code(shared_pipeline(icd10cm, icd10pcs, "unfused"), "Discharge diagnoses: type 2 diabetes mellitus with "
+               "diabetic chronic kidney disease, stage 3a.", Setting.INPATIENT)
     assert by_code(enc, "E11.22").confidence >= 0.8
     assert by_code(enc, "N18.31").confidence >= 0.35
 
@@ -271,9 +278,14 @@ def _mention_spans(pipe, text):
 def test_evidence_is_a_mention_never_a_negated_or_unrelated_word(shipped_pipe):
     enc = code(shipped_pipe, _NOTE, Setting.INPATIENT)
     spans = _mention_spans(shipped_pipe, _NOTE)
+    negated = [s for s, a in spans.items() if a in (Assertion.ABSENT, Assertion.HYPOTHETICAL)]
     for c in enc.codes:
+        statistical_only = any(n.kind == "statistical_only" for n in c.notes)
         for e in c.evidence:
             said = _NOTE[e.start:e.end].lower()
+            if statistical_only:   # the words that raised it: never inside a negated phrase
+                assert not any(a <= e.start and e.end <= b for a, b in negated), (c.code, said)
+                continue
             assert (e.start, e.end) in spans, (c.code, said)
             assert spans[(e.start, e.end)] not in (Assertion.ABSENT, Assertion.HYPOTHETICAL), (c.code, said)
             assert said not in ("summary", "denies", "admitted with", "echocardiogram showed"), c.code
@@ -284,9 +296,15 @@ def test_denied_fever_brings_no_fever_like_code(shipped_pipe):
     assert not any(c.startswith(("R50", "R59", "R11")) for c in got)
 
 
+def _named(pipe, text, setting=Setting.INPATIENT) -> list[str]:
+    """Codes some phrase of the note names (the classifier's own suggestions left out)."""
+    return [c.code for c in code(pipe, text, setting).codes
+            if not any(n.kind == "statistical_only" for n in c.notes)]
+
+
 def test_words_inside_a_longer_term_are_not_a_mention_of_their_own(shipped_pipe):
-    got = codes(shipped_pipe, "Type 2 diabetes mellitus with diabetic chronic kidney disease, stage 3a. "
-                              "Acute on chronic systolic congestive heart failure.", Setting.INPATIENT)
+    got = _named(shipped_pipe, "Type 2 diabetes mellitus with diabetic chronic kidney disease, stage 3a. "
+                               "Acute on chronic systolic congestive heart failure.")
     assert "N28.9" not in got          # "kidney disease" inside "chronic kidney disease"
     assert "I50.9" not in got and "I50.23" in got
     assert not any(c.startswith("R01") for c in got)   # "systolic" inside the heart failure term
@@ -297,3 +315,21 @@ def test_joint_pain_is_integral_to_osteoarthritis_of_that_joint(rules_pipe):
     got = [c.code for c in enc.codes]
     assert got == ["M17.11"]
     assert {n.related_code for n in enc.codes[0].notes if n.kind == "integral_symptom"} >= {"M25.561"}
+
+
+def test_classifier_suggestions_rank_below_what_the_note_names(icd10cm, icd10pcs):
+    """Codes no phrase names come last, below the operating threshold, with the words that
+    raised them as evidence (the hand-set confidence, without the learned fusion)."""
+    text = ("Acute on chronic systolic congestive heart failure. Chest X-ray showed bilateral "
+            "pleural effusion. Denies fever.")
+    pipe = shared_pipeline(icd10cm, icd10pcs, "unfused")
+    enc = code(pipe, text, Setting.INPATIENT)
+    named = [c for c in enc.codes if not any(n.kind == "statistical_only" for n in c.notes)]
+    tail = [c for c in enc.codes if any(n.kind == "statistical_only" for n in c.notes)]
+    assert "I50.23" in [c.code for c in named] and tail
+    assert max(c.confidence for c in tail) < 0.35 <= min(c.confidence for c in named if c.code == "I50.23")
+    assert not any(c.code.startswith("R50") for c in tail)
+    for c in tail:
+        assert c.evidence and all(text[e.start:e.end].strip() for e in c.evidence)
+    shown = [c.code for c in code(pipe, text, Setting.INPATIENT, min_score=0.35).codes]
+    assert not set(shown) & {c.code for c in tail}

@@ -82,7 +82,7 @@ def test_one_megabyte_note_finishes(pipe):
 
 def test_pipeline_without_built_files_still_codes(icd10cm):
     bare = Pipeline(icd10cm, use_built_lexicon=False, use_scorer=False, use_calibration=False)
-    assert bare.versions == {"lexicon": "icd10cm-tabular+curated-v1", "scorer": "none"}
+    assert bare.versions == {"lexicon": "icd10cm-tabular+curated-v1", "scorer": "none", "fusion": "none"}
     got = [c.code for c in bare.code(Document("d", "NSTEMI with acute systolic heart failure.")).codes]
     assert "I21.4" in got and "I50.21" in got
     # without a PCS code set no procedure is suggested

@@ -1,0 +1,136 @@
+"""Learn the fusion model (``server/pipeline/data/fusion.json``) from **out-of-fold** candidates of
+CodiEsp train (never dev or test).
+
+Train is cut into five folds (md5 of the document id). For each fold the learned files (mined
+terms, lexicon calibration, document classifier) are rebuilt on the other four, and the pipeline
+codes the fold's notes with them: each candidate code, with its per-source support, is a row,
+labelled 1 when the note's gold holds the code. A logistic model on all rows is the fusion.
+Its honest quality is measured the same way one level up: for each fold, a fusion fitted on the
+other folds' rows codes the fold (guidelines included) and MAP / micro-F1 are pooled over the five
+folds. The operating threshold is the one that maximises that pooled micro-F1 of diagnoses.
+
+    python -m export.build_fusion --train ../shared/data/codiesp/train --work build/fusion
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from export import build_scorer, calibrate, mine_terms
+from export.heldout_pipeline import FOLDS, split
+from rules_native.codesets import load_icd10cm, load_icd10pcs
+from server.domain import CodeSystem, Document, Setting
+from server.pipeline.codiesp import canonical_cm, canonical_pcs, pcs_matches, read_gold, read_texts
+from server.pipeline.evaluate import score_system
+from server.pipeline.fusion import COLUMNS, Fusion, fit_logistic
+
+OUT = Path(__file__).resolve().parents[1] / "server" / "pipeline" / "data" / "fusion.json"
+NAME = "codiesp-train-oof-logistic-v1"
+THRESHOLDS = tuple(round(0.1 + 0.025 * i, 3) for i in range(17))   # 0.1 .. 0.5
+
+
+def fold_pipeline(train: Path, work: Path, fold: int, cm, pcs):
+    """The pipeline whose learned files never saw ``fold``, and the fold's folder."""
+    from server.pipeline import Pipeline
+
+    d = work / f"fold{fold}"
+    fit, held = split(train, d, fold)
+    files = {"terms": d / "terms.tsv.gz", "cal": d / "calibration.tsv.gz", "scorer": d / "scorer.npz"}
+    if not all(p.is_file() for p in files.values()):
+        mine_terms.main(["--train", str(fit), "--out", str(files["terms"])])
+        calibrate.main(["--train", str(fit), "--out", str(files["cal"])])
+        build_scorer.main(["--train", str(fit), "--out", str(files["scorer"])])
+    pipe = Pipeline(cm, pcs, mined_path=files["terms"], calibration_path=files["cal"],
+                    scorer_path=files["scorer"], use_fusion=False, cache_dir=work / "lexicon-cache")
+    return pipe, held
+
+
+def _gold(folder: Path, cm) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    gd = {d: {c for c in (canonical_cm(x, cm) for x in v) if c} for d, v in read_gold(folder, "D").items()}
+    gp = {d: {canonical_pcs(x) for x in v} for d, v in read_gold(folder, "P").items()}
+    return gd, gp
+
+
+def rows(pipe, folder: Path, cm) -> tuple[np.ndarray, np.ndarray]:
+    """Feature rows and labels of every candidate code of every note in ``folder``."""
+    gd, gp = _gold(folder, cm)
+    X, y, docs = [], [], []
+    for doc_id, text in read_texts(folder).items():
+        found = list(pipe.candidates(Document(doc_id=doc_id, text=text, setting=Setting.INPATIENT)).values())
+        if found:
+            X.extend(pipe.fusion_context.matrix(found))
+            docs.extend([doc_id] * len(found))
+        for f in found:
+            if f.system is CodeSystem.ICD10CM:
+                y.append(float(f.code in gd.get(doc_id, ())))
+            else:
+                y.append(float(any(pcs_matches(f.code, g) for g in gp.get(doc_id, ()))))
+    return np.asarray(X), np.asarray(y), np.asarray(docs)
+
+
+def predictions(pipe, folder: Path) -> tuple[dict, dict]:
+    pd_, pp = {}, {}
+    for doc_id, text in read_texts(folder).items():
+        enc = pipe.code(Document(doc_id=doc_id, text=text, setting=Setting.INPATIENT))
+        pd_[doc_id] = [(c.code, c.confidence) for c in enc.codes if c.system is CodeSystem.ICD10CM]
+        pp[doc_id] = [(c.code, c.confidence) for c in enc.codes if c.system is CodeSystem.ICD10PCS]
+    return pd_, pp
+
+
+def build(train: Path, work: Path, out: Path = OUT, l2: float = 1e-3) -> dict:
+    cm, pcs = load_icd10cm(), load_icd10pcs()
+    t0 = time.perf_counter()
+    folds = [fold_pipeline(train, work, k, cm, pcs) for k in range(FOLDS)]
+    data = [rows(pipe, held, cm) for pipe, held in folds]
+    np.savez_compressed(work / "rows.npz", **{f"{n}{k}": a for k, d in enumerate(data) for n, a in zip("Xyd", d)})
+    data = [(x, y) for x, y, _ in data]
+    # Cross-validated quality of the fusion itself: fit on four folds' rows, code the fifth.
+    pooled = {"D": ({}, {}), "P": ({}, {}), "base_D": ({}, {})}
+    for k, (pipe, held) in enumerate(folds):
+        base_d, _ = predictions(pipe, held)
+        X = np.vstack([data[j][0] for j in range(FOLDS) if j != k])
+        y = np.concatenate([data[j][1] for j in range(FOLDS) if j != k])
+        w, b = fit_logistic(X, y, l2)
+        pipe.fusion = Fusion(w, b, NAME)
+        pd_, pp = predictions(pipe, held)
+        pipe.fusion = None
+        gd, gp = _gold(held, cm)
+        pooled["D"][0].update(pd_); pooled["D"][1].update(gd)
+        pooled["P"][0].update(pp); pooled["P"][1].update(gp)
+        pooled["base_D"][0].update(base_d); pooled["base_D"][1].update(gd)
+    by_t = {t: score_system(*pooled["D"], CodeSystem.ICD10CM, t) for t in THRESHOLDS}
+    threshold = max(THRESHOLDS, key=lambda t: (by_t[t]["micro"]["f1"], -abs(t - 0.35)))
+    metrics = {
+        "protocol": "5-fold out-of-fold on CodiEsp train (learned files and fusion refit without each fold)",
+        "documents": len(pooled["D"][1]),
+        "diagnoses": by_t[threshold],
+        "procedures": score_system(*pooled["P"], CodeSystem.ICD10PCS, threshold),
+        "diagnoses_without_fusion": score_system(*pooled["base_D"], CodeSystem.ICD10CM, 0.35),
+        "rows": int(sum(len(y) for _, y in data)), "positives": int(sum(y.sum() for _, y in data)),
+    }
+    X = np.vstack([x for x, _ in data])
+    y = np.concatenate([y for _, y in data])
+    w, b = fit_logistic(X, y, l2)
+    Fusion(w, b, NAME, threshold).save(out, metrics)
+    metrics["seconds"] = round(time.perf_counter() - t0, 1)
+    metrics["threshold"] = threshold
+    metrics["weights"] = dict(zip(COLUMNS, np.round(w, 3).tolist()))
+    return metrics
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--train", type=Path, required=True, help="CodiEsp train folder (never dev or test)")
+    ap.add_argument("--work", type=Path, required=True, help="scratch folder for the folds and their models")
+    ap.add_argument("--out", type=Path, default=OUT)
+    args = ap.parse_args(argv)
+    m = build(args.train, args.work, args.out)
+    print(json.dumps(m, indent=1))
+
+
+if __name__ == "__main__":
+    main()

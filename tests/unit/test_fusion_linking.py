@@ -1,0 +1,87 @@
+"""The fusion model (learned confidences) and the model stage (code linker on uncovered phrases)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from server.domain import CodeSystem, Document, Setting
+from server.errors import InvalidInput
+from server.pipeline.fusion import COLUMNS, Fusion, fit_logistic
+from server.pipeline.linking import LINK_WEIGHT
+from server.pipeline.pipeline import DATA
+from tests.unit.test_pipeline_support import shared_pipeline
+
+
+def test_fit_logistic_recovers_a_separating_direction():
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(4000, 3))
+    y = (X[:, 0] - 2 * X[:, 1] + rng.normal(scale=0.5, size=4000) > 0).astype(float)
+    w, b = fit_logistic(X, y, l2=1e-4)
+    p = 1 / (1 + np.exp(-(X @ w + b)))
+    assert ((p > 0.5) == (y > 0.5)).mean() > 0.9
+    assert w[0] > 0 > w[1] and abs(w[2]) < 0.3 * abs(w[1])
+
+
+def test_shipped_fusion_loads_and_says_how_it_was_measured():
+    path = Path(str(DATA.joinpath("fusion.json")))
+    data = json.loads(path.read_text())
+    fusion = Fusion.load(path)
+    assert data["features"] == list(COLUMNS)
+    assert 0.05 < fusion.threshold < 0.6
+    assert "out-of-fold" in data["metrics"]["protocol"]
+    assert data["metrics"]["diagnoses"]["map"] > data["metrics"]["diagnoses_without_fusion"]["map"]
+
+
+def test_fusion_file_from_other_code_is_refused(tmp_path: Path):
+    bad = tmp_path / "fusion.json"
+    bad.write_text(json.dumps({"version": 1, "features": ["lexicon"], "weights": [1.0], "bias": 0.0}))
+    with pytest.raises(InvalidInput, match="feature list"):
+        Fusion.load(bad)
+    bad.write_text("{not json")
+    with pytest.raises(InvalidInput, match="unreadable"):
+        Fusion.load(bad)
+
+
+def test_fused_confidence_orders_named_codes_above_classifier_guesses(icd10cm, icd10pcs):
+    pipe = shared_pipeline(icd10cm, icd10pcs)
+    text = ("A 67-year-old man with type 2 diabetes mellitus and hypertension was admitted with acute "
+            "appendicitis. Appendectomy was performed.")
+    enc = pipe.code(Document(doc_id="t", text=text, setting=Setting.INPATIENT))
+    conf = {c.code: c.confidence for c in enc.codes if c.system is CodeSystem.ICD10CM}
+    tail = [c.confidence for c in enc.codes if any(n.kind == "statistical_only" for n in c.notes)]
+    assert conf["K35.80"] >= pipe.operating_threshold and conf.get("I10", 0) >= pipe.operating_threshold
+    assert tail and max(tail) < conf["K35.80"]
+    assert all(0 < c.confidence < 1 for c in enc.codes)
+
+
+@pytest.fixture(scope="module")
+def linked(icd10cm, icd10pcs):
+    from server.models import CodeLinker
+    from server.pipeline import Pipeline
+
+    return Pipeline(icd10cm, icd10pcs, linker=CodeLinker.load(), use_scorer=False)
+
+
+def _model_codes(enc):
+    return {c.code: c for c in enc.codes if any(n.message.startswith("linked by the code-embedding model")
+                                                 for n in c.notes)}
+
+
+def test_linker_suggests_codes_for_phrases_no_lexicon_term_names(linked):
+    text = "The patient reported tumefaction of the left testicle for two weeks."
+    enc = linked.code(Document(doc_id="t", text=text, setting=Setting.INPATIENT))
+    got = _model_codes(enc)
+    assert any(c.startswith("N50") or c.startswith("N44") or c.startswith("N45") for c in got), sorted(got)
+    for c in got.values():
+        assert c.confidence <= LINK_WEIGHT
+        assert all("testicle" in text[e.start:e.end] for e in c.evidence)
+    assert enc.stage_ms.get("model", 0) > 0 and "linker" in enc.model_versions
+
+
+def test_linker_respects_negation(linked):
+    text = "There was no tumefaction of the left testicle."
+    enc = linked.code(Document(doc_id="t", text=text, setting=Setting.INPATIENT))
+    assert not _model_codes(enc)
