@@ -9,6 +9,7 @@ import argparse
 import json
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 EXIT_BAD_INPUT = 2
@@ -24,10 +25,18 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("serve", help="start the gRPC gateway")
-    s.add_argument("--backend", choices=("embedded", "triton"), default=None)
+    s.add_argument("--backend", choices=("embedded", "triton", "none"), default=None,
+                   help="where the code linker runs (docs/serving.md); default embedded")
     s.add_argument("--host", default=None)
     s.add_argument("--port", type=int, default=None)
     s.add_argument("--workers", type=int, default=None, help="gateway processes sharing the port (SO_REUSEPORT)")
+    s.add_argument("--linker", action=argparse.BooleanOptionalAction, default=None,
+                   help="run the pipeline's model stage (code linker) on the backend")
+    s.add_argument("--triton-url", default=None, help="host:port of a running Triton (default: start one)")
+    s.add_argument("--fallback", action=argparse.BooleanOptionalAction, default=None,
+                   help="code on the embedded backend while Triton is unreachable (default on)")
+    s.add_argument("--metrics-port", type=int, default=None,
+                   help="Prometheus /metrics port (worker i: +i); 0 picks a free one, -1 turns it off")
     _table_args(s)
 
     c = sub.add_parser("code", help="code notes in-process (no server needed) or via --server")
@@ -35,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--setting", choices=("inpatient", "outpatient"), default=None)
     c.add_argument("--format", dest="out_format", choices=("json", "tsv"), default="json")
     c.add_argument("--min-score", type=float, default=0.0,
-                   help="lowest confidence to show (default: the server's operating threshold, 0.35)")
+                   help="lowest confidence to show (default: the server's operating threshold)")
     c.add_argument("--server", default=None, help="host:port of a running gateway instead of in-process")
     _table_args(c)
 
@@ -128,16 +137,29 @@ def _serve(args) -> int:
     import asyncio
     from server.app import serve
 
-    cfg = _config(args, backend=args.backend, host=args.host, port=args.port, workers=args.workers)
+    cfg = _config(args, backend=args.backend, host=args.host, port=args.port, workers=args.workers,
+                  linker=args.linker, triton_url=args.triton_url, fallback=args.fallback,
+                  metrics_port=args.metrics_port)
     logging.getLogger().setLevel(cfg.log_level.upper())
-    if cfg.backend == "triton":
-        raise UsageError("the Triton backend needs served models in model_repository/, which this "
-                         "version does not ship yet; use --backend embedded")
     if cfg.workers > 1:
         from server.workers import serve_workers
-        return serve_workers(cfg)
+        triton = _shared_triton(cfg)
+        try:
+            return serve_workers(replace(cfg, triton_url=triton.grpc_url) if triton else cfg)
+        finally:
+            if triton is not None:
+                triton.stop()
     asyncio.run(serve(cfg))
     return 0
+
+
+def _shared_triton(cfg):
+    """Several workers share one Triton: started here, once, unless the config names one."""
+    if cfg.backend != "triton" or not cfg.linker or cfg.triton_url:
+        return None
+    from server.backends.stack import start_triton
+
+    return start_triton(cfg)
 
 
 def collect_files(paths: list[Path]) -> list[tuple[Path, str]]:

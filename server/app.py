@@ -1,7 +1,11 @@
 """Server assembly: ``create_server`` (tests bind port 0) and ``serve`` (the `medcoder serve` loop).
 
-Health reports NOT_SERVING until the engine is built and has coded a warm-up note, and again
-during graceful shutdown (SIGTERM/SIGINT), before ``stop(grace)``.
+Health reports NOT_SERVING until the engine is built (its model backend warm) and has coded a
+warm-up note, and again during graceful shutdown (SIGTERM/SIGINT), before ``stop(grace)``. The
+model backend in use is a health service of its own: ``medcoder.backend.<name>`` is SERVING for
+the backend answering calls and NOT_SERVING for the others (``medcoder.backend.triton``
+NOT_SERVING and ``medcoder.backend.embedded`` SERVING: the fallback is in use). Prometheus
+metrics: ``server.metrics``, on ``config.metrics_port`` (+ worker index).
 """
 from __future__ import annotations
 
@@ -20,19 +24,45 @@ from client.contract import SERVICE_NAME, pb, pb_grpc
 from server.admission import Admission
 from server.config import Config
 from server.interceptors import ErrorInterceptor
+from server.metrics import Metrics
 from server.servicer import CodingServicer, ServerState
 
 log = logging.getLogger("medcoder.server")
+BACKEND_HEALTH = "medcoder.backend."
 WARMUP_NOTE = b"Assessment: type 2 diabetes mellitus with diabetic chronic kidney disease stage 3a."
 
 
 class Running:
     """A started server and what it needs to stop cleanly."""
 
-    def __init__(self, server, port, health_servicer, state, pool, config):
+    def __init__(self, server, port, health_servicer, state, pool, config, metrics=None, admission=None):
         self.server, self.port, self.health, self.state, self.pool, self.config = (
             server, port, health_servicer, state, pool, config)
+        self.metrics, self.admission = metrics, admission
         self.review_http = None
+        self.metrics_url: str | None = None
+        self.serving = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._draining = False
+
+    def start_metrics(self, worker: int = 0) -> str | None:
+        """The /metrics endpoint on 127.0.0.1 (config.host): ``metrics_port + worker``, a free port
+        for 0, none for -1. A taken port leaves coding up and says so (returns None)."""
+        port = self.config.metrics_port
+        if self.metrics is None or port < 0:
+            return None
+        try:
+            self.metrics_url = self.metrics.serve(self.config.host, port + worker if port else 0)
+        except OSError as e:
+            log.error("metrics endpoint NOT started: cannot bind %s:%d (%s); set MEDCODER_METRICS_PORT",
+                      self.config.host, port + worker, e.strerror or type(e).__name__)
+            return None
+        return self.metrics_url
+
+    @property
+    def backend_name(self) -> str:
+        engine = self.state.engine
+        return engine.backend_name if engine is not None else "none"
 
     def start_review(self) -> str | None:
         """-- review wiring: the review page on its own port, once the engine is warm. A taken port
@@ -56,25 +86,53 @@ class Running:
         from server.engine import Engine
 
         t0 = time.perf_counter()
-        loop = asyncio.get_running_loop()
-        factory = engine_factory or (lambda: Engine(self.config))
+        loop = self._loop = asyncio.get_running_loop()
+        factory = engine_factory or (lambda: Engine(self.config, metrics=self.metrics))
         engine = await loop.run_in_executor(self.pool, factory)
         await loop.run_in_executor(self.pool, engine.code, WARMUP_NOTE)
         if getattr(engine, "review", None) is not None:   # review wiring: code-search index
             await loop.run_in_executor(self.pool, engine.review.search.warm)
         self.state.engine = engine
-        for name in ("", SERVICE_NAME):
-            await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        backend = getattr(engine, "backend", None)
+        if self.metrics is not None:
+            self.metrics.watch(admission=self.admission, serving=lambda: self.serving,
+                               backend_names=lambda: getattr(backend, "names", (self.backend_name,)),
+                               active_backend=lambda: self.backend_name)
+        if hasattr(backend, "add_listener"):
+            backend.add_listener(self._backend_switched)
+        await self._set_health(self.backend_name)
         return time.perf_counter() - t0
 
+    async def _set_health(self, active: str | None) -> None:
+        """SERVING while some backend answers (or none is needed); per-backend entries as above."""
+        backend = getattr(self.state.engine, "backend", None)
+        serving = self.state.engine is not None and (backend is None or active not in (None, "none"))
+        status = health_pb2.HealthCheckResponse
+        if self._draining:
+            return
+        for name in getattr(backend, "names", (backend.name,) if backend is not None else ()):
+            await self.health.set(BACKEND_HEALTH + name, status.SERVING if name == active else status.NOT_SERVING)
+        for name in ("", SERVICE_NAME):
+            await self.health.set(name, status.SERVING if serving else status.NOT_SERVING)
+        self.serving = serving
+
+    def _backend_switched(self, active: str | None) -> None:
+        """Called from the backend's thread on failover and recovery."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed() and not self._draining:
+            asyncio.run_coroutine_threadsafe(self._set_health(active), loop)
+
     async def stop(self) -> None:
+        self.serving, self._draining = False, True
         await self.health.enter_graceful_shutdown()
         await self.server.stop(self.config.grace_s)
         if self.review_http is not None:
             await asyncio.get_running_loop().run_in_executor(None, self.review_http.stop)
         self.pool.shutdown(wait=False, cancel_futures=True)
         if self.state.engine is not None:
-            self.state.engine.close()
+            await asyncio.get_running_loop().run_in_executor(None, self.state.engine.close)
+        if self.metrics is not None:
+            self.metrics.stop()
 
 
 async def create_server(config: Config) -> Running:
@@ -82,11 +140,14 @@ async def create_server(config: Config) -> Running:
     options = [("grpc.max_receive_message_length", config.max_message_bytes),
                ("grpc.max_send_message_length", config.max_message_bytes),
                ("grpc.so_reuseport", 1)]
-    server = grpc.aio.server(interceptors=[ErrorInterceptor()], options=options)
+    metrics = Metrics()
+    server = grpc.aio.server(interceptors=[ErrorInterceptor(metrics)], options=options)
     pool = ThreadPoolExecutor(max_workers=config.worker_threads, thread_name_prefix="medcoder-work")
     state = ServerState()
+    admission = Admission(config.max_inflight)
+    metrics.watch(admission=admission)
     pb_grpc.add_CodingServiceServicer_to_server(
-        CodingServicer(state, Admission(config.max_inflight), pool, config.worker_threads), server)
+        CodingServicer(state, admission, pool, config.worker_threads, metrics), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     for name in ("", SERVICE_NAME):
@@ -98,7 +159,7 @@ async def create_server(config: Config) -> Running:
     if port == 0:
         raise OSError(f"could not bind {config.host}:{config.port}")
     await server.start()
-    return Running(server, port, health_servicer, state, pool, config)
+    return Running(server, port, health_servicer, state, pool, config, metrics, admission)
 
 
 async def serve(config: Config, *, worker: int = 0) -> None:
@@ -111,13 +172,27 @@ async def serve(config: Config, *, worker: int = 0) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    metrics_url = running.start_metrics(worker)
     await running.warm()
     review_url = running.start_review() if worker == 0 else None
     log.info("medcoder SERVING on %s:%d (backend=%s, worker %d, cold start %.1f s)",
-             config.host, running.port, config.backend, worker, time.perf_counter() - t0)
+             config.host, running.port, _backend_label(config, running.backend_name), worker,
+             time.perf_counter() - t0)
+    if metrics_url:
+        log.info("medcoder metrics on %s", metrics_url)
     if review_url:
         log.info("medcoder review page on %s", review_url)
     await stop.wait()
     log.info("draining (grace %.1f s)", config.grace_s)
     await running.stop()
     log.info("stopped")
+
+
+def _backend_label(config: Config, active: str) -> str:
+    """"embedded" / "triton" as configured; "embedded (fallback from triton)" when falling back;
+    "embedded, linker off" when no model stage runs."""
+    if not config.linker:
+        return f"{config.backend}, linker off"
+    if active != config.backend:
+        return f"{active} (fallback from {config.backend})"
+    return active

@@ -15,7 +15,8 @@ from typing import Any, Mapping
 from server.domain import Setting
 from server.errors import InvalidInput
 
-BACKENDS = ("embedded", "triton")
+BACKENDS = ("embedded", "triton", "none")
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
 def _default_home() -> Path:
@@ -26,7 +27,18 @@ def _default_home() -> Path:
 class Config:
     host: str = "127.0.0.1"
     port: int = 50051
-    backend: str = "embedded"
+    backend: str = "embedded"         # where the code linker runs: embedded | triton | none
+    # -- model serving (docs/serving.md) --
+    linker: bool = False              # run the pipeline's model stage (code linker) at all
+    triton_url: str = ""              # host:port of an external Triton; "" starts one from the wheel
+    triton_model: str = "code_linker_python"
+    fallback: bool = True             # Triton unreachable -> code on the embedded backend meanwhile
+    fallback_retry_s: float = 2.0     # how often the primary is probed while on the fallback
+    backend_timeout_s: float = 10.0   # one model call at most (a caller's earlier deadline wins)
+    embedded_max_batch: int = 64      # rows per session run (= the Triton configs' max_batch_size)
+    embedded_max_delay_ms: float = 2.0   # the embedded queue's max_queue_delay
+    metrics_port: int = 9464          # Prometheus /metrics on 127.0.0.1; 0 = free port, -1 = off;
+                                      # worker i of --workers N uses metrics_port + i
     default_setting: Setting = Setting.OUTPATIENT
     # 2 MB of text is far beyond any real note (a long discharge summary is ~100 KB) but lets a
     # 1 MB stress note through; larger documents are refused with INVALID_ARGUMENT.
@@ -34,8 +46,9 @@ class Config:
     # gRPC's own limit sits above ours so that oversize documents reach our clear error.
     max_message_bytes: int = 32 * 1024 * 1024
     # Suggestions below this confidence are not returned unless the caller asks for a lower bar
-    # (min_score > 0). 0.35 is the operating point calibrated on CodiEsp train (docs/accuracy.md).
-    default_min_score: float = 0.35
+    # (min_score > 0). None: the pipeline's operating threshold, learned with the fusion model
+    # out of fold on CodiEsp train (0.225 today; docs/accuracy.md).
+    default_min_score: float | None = None
     max_inflight: int = 64            # admission control: more concurrent calls get RESOURCE_EXHAUSTED
     worker_threads: int = 4
     workers: int = 1                  # gateway processes sharing the port (SO_REUSEPORT); needs a fixed port
@@ -69,6 +82,13 @@ class Config:
         return out
 
 
+def _bool(raw: str) -> bool:
+    v = raw.strip().lower()
+    if v not in _TRUE + _FALSE:
+        raise ValueError(raw)
+    return v in _TRUE
+
+
 _CONVERTERS = {
     "port": int, "max_document_bytes": int, "max_message_bytes": int, "max_inflight": int, "workers": int, "default_min_score": float,
     "worker_threads": int, "grace_s": float, "cache_dir": Path, "data_dir": Path,
@@ -78,6 +98,8 @@ _CONVERTERS = {
     "coverage_paths": lambda v: tuple(Path(p) for p in v.split(os.pathsep) if p),
     "rule_pack_paths": lambda v: tuple(Path(p) for p in v.split(os.pathsep) if p),
     "review_port": int, "review_tokens": Path, "review_max_body_bytes": int,
+    "linker": _bool, "fallback": _bool, "fallback_retry_s": float,
+    "backend_timeout_s": float, "embedded_max_batch": int, "embedded_max_delay_ms": float, "metrics_port": int,
 }
 
 
@@ -103,6 +125,14 @@ def load_config(explicit: Mapping[str, Any] | None = None,
         raise InvalidInput("workers must be >= 1, and several workers need a fixed port to share")
     if not 0 <= cfg.review_port <= 65535:
         raise InvalidInput("review_port must be 0..65535")
+    if cfg.linker and cfg.backend == "none":
+        raise InvalidInput("linker needs a model backend: backend=embedded or backend=triton")
+    if not -1 <= cfg.metrics_port <= 65535 or (cfg.metrics_port > 0 and cfg.metrics_port + cfg.workers - 1 > 65535):
+        raise InvalidInput("metrics_port must be -1 (off), 0 (free port) or a port (worker i uses port + i)")
+    if cfg.embedded_max_batch < 1 or cfg.embedded_max_delay_ms < 0 or cfg.backend_timeout_s <= 0 \
+            or cfg.fallback_retry_s <= 0:
+        raise InvalidInput("embedded_max_batch, backend_timeout_s and fallback_retry_s must be > 0, "
+                           "embedded_max_delay_ms >= 0")
     return cfg
 
 

@@ -1,7 +1,10 @@
 """The composition root: everything a request needs, built once from the Config.
 
 Used by the gRPC servicer and, in-process, by the CLI (``medcoder code``), so both give the same
-answers. Each call returns per-stage timings in ``CodedEncounter.stage_ms``.
+answers. Each call returns per-stage timings in ``CodedEncounter.stage_ms``. With
+``config.linker``, the pipeline's model stage links phrases through the configured model backend
+(``server.backends``: embedded ONNX Runtime or Triton, with fallback), warmed here before the
+gateway reports SERVING.
 """
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ log = logging.getLogger("medcoder.engine")
 
 
 class Engine:
-    def __init__(self, config: Config, *, with_review_log: bool = True):
+    def __init__(self, config: Config, *, with_review_log: bool = True, metrics=None):
         from rules_native.codesets import CodeSets
         from server.pipeline import Pipeline
 
@@ -27,8 +30,13 @@ class Engine:
         self.config = config
         self.codesets = CodeSets.load(cache_dir=config.cache_dir / "codesets",
                                       hcpcs_path=config.hcpcs_path, cpt_path=config.cpt_path)
-        self.pipeline = Pipeline(self.codesets.icd10cm, self.codesets.icd10pcs,
-                                 cache_dir=config.cache_dir / "pipeline")
+        self.backend, self.linker = _model_stage(config, metrics)
+        try:
+            self.pipeline = Pipeline(self.codesets.icd10cm, self.codesets.icd10pcs,
+                                     cache_dir=config.cache_dir / "pipeline", linker=self.linker)
+        except BaseException:
+            self.close()
+            raise
         self.claims = _claim_engine(config, self.codesets)
         self.review_log, self.review = None, None
         if with_review_log:   # -- review wiring (server/review) --
@@ -53,7 +61,8 @@ class Engine:
                      date_of_service=date_of_service, default_setting=self.config.default_setting,
                      limits=self.limits)
         t1 = time.perf_counter()
-        enc = self.pipeline.code(doc, min_score=min_score or self.config.default_min_score)
+        floor = self.config.default_min_score
+        enc = self.pipeline.code(doc, min_score=min_score or (self.pipeline.operating_threshold if floor is None else floor))
         if systems:
             enc.codes = [c for c in enc.codes if c.system in systems]
         t2 = time.perf_counter()
@@ -84,9 +93,36 @@ class Engine:
         who = coder or Coder(decision.coder_id, decision.tenant_id or DEFAULT_TENANT)
         return self.review.decide(who, decision, channel)
 
+    @property
+    def backend_name(self) -> str:
+        """The model backend answering now ("embedded", "triton"), "none" without a model stage."""
+        return self.backend.name if self.backend is not None else "none"
+
     def close(self) -> None:
-        if self.review_log is not None:
+        if getattr(self, "review_log", None) is not None:
             self.review_log.close()
+        if self.backend is not None:
+            self.backend.close()
+            self.backend = None
+
+
+def _model_stage(config: Config, metrics):
+    """(backend, code linker) for the pipeline's model stage, warm; (None, None) when it is off."""
+    if not config.linker:
+        return None, None
+    from server.backends.stack import open_backend, open_linker
+
+    t0 = time.perf_counter()
+    backend = open_backend(config, metrics)
+    try:
+        linker = open_linker(config, backend, metrics)
+        linker.link(["heart failure"], 1)   # first run: session arenas, Triton's model instances
+    except BaseException:
+        backend.close()
+        raise
+    log.info("model stage on backend %s (%s configured), warm in %.1f s",
+             backend.name, config.backend, time.perf_counter() - t0)
+    return backend, linker
 
 
 def _claim_engine(config: Config, codesets):

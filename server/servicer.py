@@ -14,6 +14,7 @@ import grpc
 from client.contract import pb, pb_grpc
 from server import convert
 from server.admission import Admission
+from server.backends.base import deadline_in
 from server.errors import InvalidInput, MedcoderError, Unavailable
 from server.interceptors import log_unexpected, request_id_of, INTERNAL_MESSAGE
 from server.review_log import Decision
@@ -38,13 +39,26 @@ def _trailers(rid: str, stage_ms: dict[str, float] | None = None) -> tuple[tuple
     return tuple(md)
 
 
+def _within(seconds: float | None, fn, /, *args, **kwargs):
+    """Run ``fn`` with the gRPC caller's remaining time as the deadline of its model calls."""
+    with deadline_in(seconds):
+        return fn(*args, **kwargs)
+
+
+def _time_remaining(context) -> float | None:
+    left = context.time_remaining() if hasattr(context, "time_remaining") else None
+    return left if left is not None and left < 1e6 else None
+
+
 def _metadata(context) -> dict[str, str]:
     return {k: v for k, v in (context.invocation_metadata() or ()) if isinstance(v, str)}
 
 
 class CodingServicer(pb_grpc.CodingServiceServicer):
-    def __init__(self, state: ServerState, admission: Admission, pool: ThreadPoolExecutor, stream_window: int):
+    def __init__(self, state: ServerState, admission: Admission, pool: ThreadPoolExecutor, stream_window: int,
+                 metrics=None):
         self.state = state
+        self.metrics = metrics
         self.admission = admission
         self.pool = pool
         self.stream_window = max(1, stream_window)   # documents of one stream in flight at once
@@ -53,10 +67,14 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.pool, functools.partial(fn, *args, **kwargs))
 
-    async def _code(self, engine, request):
+    async def _code(self, engine, request, context):
         args = convert.document_args(request.document)
         systems = convert.systems_of(request.systems)
-        return await self._run(engine.code, min_score=request.min_score, systems=systems, **args)
+        enc, eid = await self._run(_within, _time_remaining(context), engine.code,
+                                   min_score=request.min_score, systems=systems, **args)
+        if self.metrics is not None:
+            self.metrics.stages(enc.stage_ms)
+        return enc, eid
 
     async def _keep(self, engine, context, enc, eid) -> None:
         """-- review wiring: keep the coded encounter in its tenant's review queue --"""
@@ -72,7 +90,7 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         if getattr(engine, "review", None) is not None:
             engine.review.coding_tenant(_metadata(context))   # a bad token is refused before coding
         with self.admission.admit():
-            enc, eid = await self._code(engine, request)
+            enc, eid = await self._code(engine, request, context)
             await self._keep(engine, context, enc, eid)
         context.set_trailing_metadata(_trailers(rid, enc.stage_ms))
         return pb.CodeEncounterResponse(request_id=rid, encounter=convert.encounter_pb(enc, eid))
@@ -94,7 +112,7 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
 
     async def _one(self, engine, request, context):
         with self.admission.admit():
-            enc, eid = await self._code(engine, request)
+            enc, eid = await self._code(engine, request, context)
             await self._keep(engine, context, enc, eid)
             return enc, eid
 

@@ -42,7 +42,8 @@ def start_gateway(tmp: Path, cache_dir: Path, extra_env: dict[str, str] | None =
                   timeout_s: float = 240.0) -> Gateway:
     log_path = tmp / "gateway.log"
     env = {**os.environ, "MEDCODER_CACHE_DIR": str(cache_dir), "MEDCODER_DATA_DIR": str(tmp / "data"),
-           "MEDCODER_LOG_LEVEL": "DEBUG", "PYTHONUNBUFFERED": "1", **(extra_env or {})}
+           "MEDCODER_LOG_LEVEL": "DEBUG", "PYTHONUNBUFFERED": "1", "MEDCODER_METRICS_PORT": "0",
+           **(extra_env or {})}
     with open(log_path, "wb") as log:
         proc = subprocess.Popen([sys.executable, "-m", "client.cli", "serve", "--port", "0"],
                                 cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)

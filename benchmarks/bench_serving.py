@@ -1,0 +1,259 @@
+"""Serving the code linker, on CodiEsp background notes of about 400 words, in one run:
+
+  model-only     ONNX Runtime session run directly on the phrases the pipeline sends for the notes
+  embedded       the gateway over gRPC, linker on, embedded backend (one batching queue)
+  triton         the gateway over gRPC, linker on, Triton from the pip wheel (Python backend)
+
+each as encounters/minute with p50/p99 latency from ``--clients`` concurrent gRPC clients, then the
+ratios (embedded/model-only, triton/embedded), cold start to SERVING, and an overload run (far more
+concurrent calls than ``max_inflight``): refusals must be fast and admitted calls' p99 bounded.
+
+    python -m benchmarks.bench_serving [--notes 40] [--clients 8] [--seconds 8]
+
+Clients, gateway and Triton share this machine's cores; figures are for comparison within a run.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+_SERVING = re.compile(r"SERVING on ([\d.]+):(\d+)")
+
+
+def _background_dir() -> Path:
+    shared = Path(os.environ.get("MEDCODER_SHARED_DATA", REPO.parent / "shared" / "data"))
+    return shared / "codiesp" / "background" / "text_files_en"
+
+
+def _notes(n: int) -> list[str]:
+    """The first ``n`` background notes (sorted names) of 300-500 words."""
+    out = []
+    for p in sorted(_background_dir().glob("*.txt")):
+        text = p.read_text(encoding="utf-8")
+        if 300 <= len(text.split()) <= 500:
+            out.append(text)
+        if len(out) == n:
+            break
+    return out
+
+
+def _pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(q * len(xs)))] if xs else float("nan")
+
+
+# -- model only --------------------------------------------------------------------------------
+
+def phrase_batches(notes: list[str]):
+    """What the gateway's model stage sends per note: the phrase lists ``linker.link`` receives,
+    tokenised into the PhraseEmbedder's buckets."""
+    from rules_native.codesets import load_icd10cm, load_icd10pcs
+    from server.backends import EmbeddedBackend, PhraseEmbedder
+    from server.domain import Document, Setting
+    from server.models import CodeIndex, CodeLinker, default_model_dir
+    from server.pipeline import Pipeline
+
+    d = default_model_dir()
+    backend = EmbeddedBackend(d / "1" / "model.onnx")
+    embedder = PhraseEmbedder(d / "tokenizer.json", backend)
+    linker, sent = CodeLinker(embedder, CodeIndex.load(d / "code_index.npz")), []
+
+    class Spy:
+        def link(self, phrases, k=10):
+            sent[-1].append(list(phrases))
+            return linker.link(phrases, k)
+
+    pipe = Pipeline(load_icd10cm(), load_icd10pcs(), linker=Spy())
+    for i, text in enumerate(notes):
+        sent.append([])
+        pipe.code(Document(f"b{i}", text, setting=Setting.OUTPATIENT))
+    backend.close()
+    batches = [[(ids, mask) for _, ids, mask in embedder.tokenize(p).values()] for calls in sent for p in calls]
+    return batches, sum(len(p) for calls in sent for p in calls)
+
+
+def model_only(notes: list[str], seconds: float) -> tuple[float, int]:
+    """Encounters/minute of the bare ONNX Runtime session (one session, threads = cores)."""
+    import onnxruntime as ort
+
+    from server.models import default_model_dir
+
+    per_note, n_phrases = phrase_batches(notes)
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = os.cpu_count() or 1
+    session = ort.InferenceSession(str(default_model_dir() / "1" / "model.onnx"), so,
+                                   providers=["CPUExecutionProvider"])
+    done, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds or done < len(notes):
+        for ids, mask in per_note[done % len(per_note)] if per_note else ():
+            session.run(["mention_embedding"], {"input_ids": ids, "attention_mask": mask})
+        done += 1
+    return done / (time.perf_counter() - t0) * 60, n_phrases
+
+
+# -- gateways ----------------------------------------------------------------------------------
+
+class Gateway:
+    def __init__(self, name: str, env: dict[str, str], tmp: Path):
+        import grpc
+        from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+        self.name, self.log_path = name, tmp / f"{name}.log"
+        env = {**os.environ, "MEDCODER_DATA_DIR": str(tmp / name), "MEDCODER_METRICS_PORT": "-1",
+               "MEDCODER_REVIEW_PORT": "0", "PYTHONUNBUFFERED": "1", **env}
+        t0 = time.perf_counter()
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen([sys.executable, "-m", "client.cli", "serve", "--port", "0"],
+                                         cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        while not (m := _SERVING.search(self.log_path.read_text(errors="replace"))):
+            if self.proc.poll() is not None or time.perf_counter() - t0 > 300:
+                raise RuntimeError(f"{name} gateway did not start; see {self.log_path}")
+            time.sleep(0.05)
+        self.target = f"{m.group(1)}:{m.group(2)}"
+        with grpc.insecure_channel(self.target) as ch:
+            status = health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(), timeout=10).status
+        assert status == health_pb2.HealthCheckResponse.SERVING
+        self.cold_start_s = time.perf_counter() - t0
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def _request(text: str):
+    from client.contract import pb
+
+    return pb.CodeEncounterRequest(document=pb.Document(content=text.encode()))
+
+
+def load(target: str, notes: list[str], clients: int, seconds: float) -> tuple[float, float, float, int]:
+    """(encounters/minute, p50 ms, p99 ms, errors): ``clients`` threads, each its own channel,
+    coding the notes round-robin for ``seconds``."""
+    import grpc
+
+    from client.contract import pb_grpc
+
+    lat, errors, lock = [], [0], threading.Lock()
+    requests = [_request(t) for t in notes]
+    deadline = time.perf_counter() + seconds
+
+    def client(k: int) -> None:
+        with grpc.insecure_channel(target) as ch:
+            stub, i = pb_grpc.CodingServiceStub(ch), k
+            while time.perf_counter() < deadline:
+                t = time.perf_counter()
+                try:
+                    stub.CodeEncounter(requests[i % len(requests)], timeout=60)
+                    with lock:
+                        lat.append((time.perf_counter() - t) * 1e3)
+                except grpc.RpcError:
+                    errors[0] += 1
+                i += clients
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(client, range(clients)))
+    wall = time.perf_counter() - t0
+    return len(lat) / wall * 60, _pct(lat, 0.5), _pct(lat, 0.99), errors[0]
+
+
+def overload(target: str, notes: list[str], calls: int) -> dict[str, float]:
+    """``calls`` concurrent CodeEncounter calls at once (async futures on one channel)."""
+    import grpc
+
+    from client.contract import pb_grpc
+
+    with grpc.insecure_channel(target) as ch:
+        stub = pb_grpc.CodingServiceStub(ch)
+        stub.CodeEncounter(_request(notes[0]), timeout=60)
+        starts, futures = [], []
+        for i in range(calls):
+            starts.append(time.perf_counter())
+            futures.append(stub.CodeEncounter.future(_request(notes[i % len(notes)]), timeout=60))
+        ok, refused = [], []
+        done_at = {}
+        for i, f in enumerate(futures):
+            f.add_done_callback(lambda _f, i=i: done_at.setdefault(i, time.perf_counter()))
+        for i, f in enumerate(futures):
+            try:
+                f.result()
+                code = grpc.StatusCode.OK
+            except grpc.RpcError as e:
+                code = e.code()
+            ms = (done_at.get(i, time.perf_counter()) - starts[i]) * 1e3
+            (ok if code is grpc.StatusCode.OK else refused if code is grpc.StatusCode.RESOURCE_EXHAUSTED
+             else []).append(ms)
+    return {"admitted": len(ok), "refused": len(refused), "refused_p50_ms": _pct(refused, 0.5),
+            "refused_p99_ms": _pct(refused, 0.99), "admitted_p99_ms": _pct(ok, 0.99)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--notes", type=int, default=40)
+    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--seconds", type=float, default=8.0)
+    ap.add_argument("--overload-calls", type=int, default=256)
+    ap.add_argument("--max-inflight", type=int, default=8, help="admission limit for the overload run")
+    args = ap.parse_args(argv if argv is not None else [])
+    if not _background_dir().is_dir():
+        print(f"skipped: CodiEsp background notes not found at {_background_dir()}")
+        return
+    notes = _notes(args.notes)
+    try:
+        import pytriton  # noqa: F401
+        import tritonclient.grpc  # noqa: F401
+        with_triton = True
+    except ImportError:
+        with_triton = False
+    words = statistics.mean(len(t.split()) for t in notes)
+    model_epm, n_phrases = model_only(notes, args.seconds)
+    print(f"{len(notes)} CodiEsp background notes, {words:.0f} words on average, "
+          f"{n_phrases / len(notes):.1f} phrases/note to the model; {args.clients} gRPC clients, "
+          f"{args.seconds:.0f} s per run, {os.cpu_count()} cores shared by clients, gateway and Triton")
+    print(f"{'run':<12} {'enc/min':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} {'cold start s':>12}")
+    print(f"{'model-only':<12} {model_epm:>9.0f} {'':>8} {'':>8} {'':>6} {'':>12}")
+    rows = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        variants = [("embedded", {"MEDCODER_BACKEND": "embedded"})]
+        if with_triton:
+            variants.append(("triton", {"MEDCODER_BACKEND": "triton"}))
+        for name, env in variants:
+            gw = Gateway(name, {"MEDCODER_LINKER": "1", **env}, Path(tmp))
+            try:
+                load(gw.target, notes, args.clients, 1.0)   # warm the channels and caches
+                rows[name] = load(gw.target, notes, args.clients, args.seconds)
+            finally:
+                gw.stop()
+            epm, p50, p99, errors = rows[name]
+            print(f"{name:<12} {epm:>9.0f} {p50:>8.1f} {p99:>8.1f} {errors:>6} {gw.cold_start_s:>12.1f}")
+        print(f"ratio embedded/model-only: {rows['embedded'][0] / model_epm:.2f}")
+        if "triton" in rows:
+            print(f"ratio triton/embedded:     {rows['triton'][0] / rows['embedded'][0]:.2f}")
+        else:
+            print("triton: skipped (install the 'triton' extra)")
+        gw = Gateway("overload", {"MEDCODER_LINKER": "1", "MEDCODER_MAX_INFLIGHT": str(args.max_inflight)}, Path(tmp))
+        try:
+            o = overload(gw.target, notes, args.overload_calls)
+        finally:
+            gw.stop()
+    print(f"overload: {args.overload_calls} concurrent calls, max_inflight {args.max_inflight} (embedded): "
+          f"{o['admitted']} admitted (p99 {o['admitted_p99_ms']:.0f} ms), {o['refused']} RESOURCE_EXHAUSTED "
+          f"(p50 {o['refused_p50_ms']:.1f} ms, p99 {o['refused_p99_ms']:.1f} ms)")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,184 @@
+"""Model backends on the committed graph: the embedded batching queue gives each caller its own
+rows, the phrase embedder agrees with the in-process MentionEncoder, the fallback moves calls to
+the embedded runtime when Triton cannot be reached, and the metrics say so."""
+from __future__ import annotations
+
+import socket
+import threading
+
+import numpy as np
+import pytest
+
+from server.backends import (BackendTimeout, BatchOptions, EmbeddedBackend, FallbackBackend, PhraseEmbedder,
+                             TritonBackend)
+from server.errors import Unavailable
+from server.metrics import Metrics
+from server.models import CodeIndex, CodeLinker, MentionEncoder, default_model_dir
+from server.models.triton_config import parse_pbtxt, read_model_config
+
+MODEL_DIR = default_model_dir()
+ONNX, TOKENIZER = MODEL_DIR / "1" / "model.onnx", MODEL_DIR / "tokenizer.json"
+PHRASES = ["chf", "acute on chronic systolic heart failure", "type 2 diabetes with diabetic ckd stage 3a",
+           "htn", "closed fracture of the left femoral neck", "NSTEMI", "tumefaction of the left testicle",
+           "community acquired pneumonia of the right lower lobe"]
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return MentionEncoder.load(ONNX, TOKENIZER)
+
+
+@pytest.fixture()
+def backend():
+    b = EmbeddedBackend(ONNX, BatchOptions(max_batch_rows=64, max_delay_ms=50))
+    yield b
+    b.close()
+
+
+def _padded(encoder, texts, width):
+    ids, mask = encoder.tokenize(texts)
+    out_ids, out_mask = np.zeros((len(texts), width), np.int64), np.zeros((len(texts), width), np.int64)
+    out_ids[:, :ids.shape[1]], out_mask[:, :mask.shape[1]] = ids, mask
+    return out_ids, out_mask
+
+
+def _concurrently(fns):
+    results, barrier = [None] * len(fns), threading.Barrier(len(fns))
+
+    def run(i):
+        barrier.wait()
+        results[i] = fns[i]()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(fns))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results
+
+
+def test_concurrent_callers_each_get_their_own_rows(encoder, backend):
+    """Twelve callers, each sending the same phrases in its own order, at two widths: each gets
+    exactly what a direct session run of its rows returns. (Every caller holds the same set of
+    rows, so the int8 graph's per-tensor activation scale is that of a direct run.)"""
+    metrics = Metrics()
+    backend.metrics = metrics
+    rng = np.random.default_rng(7)
+    calls = []
+    for width in (16, 32):
+        ids, mask = _padded(encoder, PHRASES, width)
+        direct = backend.session.run(["mention_embedding"], {"input_ids": ids, "attention_mask": mask})[0]
+        for _ in range(6):
+            order = np.concatenate([rng.permutation(len(PHRASES)), rng.integers(0, len(PHRASES), 3)])
+            calls.append((ids[order], mask[order], direct[order]))
+    got = _concurrently([lambda c=c: backend.infer(c[0], c[1]) for c in calls])
+    for (_, _, want), out in zip(calls, got):
+        assert out.shape == want.shape and out.dtype == np.float32
+        assert float(np.abs(out - want).max()) < 1e-5
+    runs = metrics.registry.get_sample_value("medcoder_backend_batch_rows_count", {"backend": "embedded"})
+    assert runs < len(calls)   # callers were merged into shared session runs
+
+
+def test_a_call_that_outlives_its_timeout_is_refused_and_a_closed_backend_is_unavailable(encoder):
+    b = EmbeddedBackend(ONNX, BatchOptions(max_delay_ms=0))
+    ids, mask = _padded(encoder, PHRASES, 64)
+    with pytest.raises(BackendTimeout):
+        b.infer(np.repeat(ids, 8, axis=0), np.repeat(mask, 8, axis=0), timeout_s=1e-6)
+    assert b.infer(ids[:1], mask[:1]).shape == (1, 128)   # the worker lives on
+    b.close()
+    assert not b.ready()
+    with pytest.raises(Unavailable):
+        b.infer(ids, mask)
+
+
+def test_phrase_embedder_matches_the_mention_encoder(encoder, backend):
+    """Where both pad to the same width (the longest phrase fills the 16-token bucket) the rows are
+    the MentionEncoder's; across buckets they agree to int8 rounding and keep the caller's order."""
+    embedder = PhraseEmbedder(TOKENIZER, backend)
+    short = [p for p in PHRASES if len(encoder.tokenize([p])[0][0]) <= 16]
+    filler = "acute on chronic systolic and diastolic congestive heart failure with reduced ejection"
+    widest = next(filler[:n] for n in range(len(filler), 0, -1) if len(encoder.tokenize([filler[:n]])[0][0]) == 16)
+    same_width = short + [widest]
+    assert set(embedder.tokenize(same_width)) == {16}
+    assert float(np.abs(embedder.embed_mentions(same_width) - encoder.embed_mentions(same_width)).max()) < 1e-4
+
+    mixed = PHRASES + ["pain in the left iliac fossa radiating to the groin with nausea vomiting and fever "
+                       "for three days despite oral antibiotics"]
+    ours, theirs = embedder.embed_mentions(mixed), encoder.embed_mentions(mixed)
+    assert set(embedder.tokenize(mixed)) == {16, 32}
+    assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+    sims = ours @ theirs.T
+    assert (sims.argmax(axis=1) == np.arange(len(mixed))).all() and (np.diag(sims) > 0.97).all()
+    assert embedder.embed_mentions([]).shape == (0, 128)
+
+
+def test_code_linker_runs_on_the_phrase_embedder(backend):
+    index = CodeIndex.load(MODEL_DIR / "code_index.npz")
+    linker = CodeLinker(PhraseEmbedder(TOKENIZER, backend), index)
+    reference = CodeLinker.load()
+    ours, theirs = linker.link(PHRASES, k=1), reference.link(PHRASES, k=1)
+    assert [r[0][0] for r in ours] == [r[0][0] for r in theirs]
+    assert ours[1][0][0].startswith("I50")   # acute on chronic systolic heart failure
+
+
+def _closed_port() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"127.0.0.1:{s.getsockname()[1]}"   # nothing listens once the socket is closed
+
+
+def test_unreachable_triton_falls_back_to_embedded_and_reports_it(encoder, backend):
+    metrics = Metrics()
+    fb = FallbackBackend(TritonBackend(_closed_port()), backend, retry_s=0.2, metrics=metrics)
+    metrics.watch(backend_names=lambda: fb.names, active_backend=lambda: fb.active)
+    ids, mask = _padded(encoder, PHRASES, 16)
+    try:
+        assert fb.active == "embedded" and fb.ready()
+        out = fb.infer(ids, mask)
+        assert float(np.abs(out - backend.infer(ids, mask)).max()) < 1e-5
+        text = metrics.exposition().decode()
+        assert 'medcoder_backend_active{backend="embedded"} 1.0' in text
+        assert 'medcoder_backend_active{backend="triton"} 0.0' in text
+        assert 'medcoder_backend_fallbacks_total{primary="triton"} 1.0' in text
+    finally:
+        fb.close()
+
+
+def test_without_fallback_an_unreachable_triton_is_unavailable(encoder):
+    fb = FallbackBackend(TritonBackend(_closed_port()), None, retry_s=0.2)
+    try:
+        assert fb.active is None and not fb.ready()
+        with pytest.raises(Unavailable):
+            fb.infer(*_padded(encoder, ["chf"], 16))
+    finally:
+        fb.close()
+
+
+def test_metrics_count_backend_calls_rows_and_errors(encoder, backend):
+    metrics = Metrics()
+    backend.metrics = metrics
+    embedder = PhraseEmbedder(TOKENIZER, backend, metrics=metrics)
+    embedder.embed_mentions(PHRASES)
+    embedder.embed_mentions(PHRASES[:2])
+    text = metrics.exposition().decode()
+    calls = metrics.registry.get_sample_value("medcoder_backend_calls_total", {"backend": "embedded", "outcome": "ok"})
+    assert calls == len(embedder.tokenize(PHRASES)) + len(embedder.tokenize(PHRASES[:2]))
+    rows = metrics.registry.get_sample_value("medcoder_backend_request_rows_sum", {"backend": "embedded"})
+    assert rows == len(PHRASES) + 2
+    assert "# TYPE medcoder_backend_seconds histogram" in text
+    backend.close()
+    with pytest.raises(Unavailable):
+        embedder.embed_mentions(["chf"])
+    assert metrics.registry.get_sample_value("medcoder_backend_errors_total",
+                                             {"backend": "embedded", "error": "Unavailable"}) == 1
+
+
+@pytest.mark.parametrize("path", sorted(MODEL_DIR.parent.glob("*/config.pbtxt")) + sorted(MODEL_DIR.parent.glob("*/configs/*.pbtxt")),
+                         ids=lambda p: str(p.relative_to(MODEL_DIR.parent)))
+def test_triton_queues_are_bounded_and_reject_late_requests(path):
+    """Every Triton config refuses instead of queuing without bound: max_queue_size, a default
+    timeout the gateway may shorten per request, and REJECT when it passes."""
+    (policy,) = parse_pbtxt(path.read_text())["dynamic_batching"][0]["default_queue_policy"]
+    assert policy["timeout_action"] == ["REJECT"] and policy["allow_timeout_override"] == [True]
+    assert 0 < policy["default_timeout_microseconds"][0] <= 10_000_000
+    assert policy["max_queue_size"][0] >= read_model_config(path).max_batch_size
