@@ -15,7 +15,7 @@ SPAWN_RATE ?= 8
 
 SHARED_DATA ?= ../shared/data
 
-.PHONY: serve test test-fast bench stubs clean-cache help loadtest loadtest-ceiling models
+.PHONY: serve test test-fast bench stubs clean-cache help loadtest loadtest-ceiling loadtest-gpu-pack models
 
 help:
 	@echo "make serve   start the gateway on $(HOST):$(PORT) (embedded ONNX Runtime backend)"
@@ -39,6 +39,16 @@ $(VENV)/.stamp-test: pyproject.toml | $(PY)
 serve: $(VENV)/.stamp-server
 	$(VENV)/bin/medcoder serve --backend embedded --host $(HOST) --port $(PORT)
 
+# The gateway with the code linker on Triton 2.51 from the pytriton wheel (started and stopped by
+# the gateway; the embedded backend answers while Triton is unreachable). docs/serving.md
+.PHONY: serve-triton
+$(VENV)/.stamp-triton: pyproject.toml | $(PY)
+	$(PIP) install -e ".[triton]"
+	@touch $@ $(VENV)/.stamp-server
+
+serve-triton: $(VENV)/.stamp-triton
+	$(VENV)/bin/medcoder serve --backend triton --linker --host $(HOST) --port $(PORT)
+
 test: $(VENV)/.stamp-test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -49,12 +59,22 @@ bench: $(VENV)/.stamp-test
 	$(PY) -m benchmarks
 
 # Steady load against a gateway it starts itself; report under loadtest/results/latest/.
+# The gateway and the model-only baseline share GATEWAY_CPUS; locust runs on LOCUST_CPUS
+# (empty: first half / second half of the usable CPUs; on 2 cores, 0 | 1). See docs/loadtest.md.
+GATEWAY_CPUS ?=
+LOCUST_CPUS ?=
+LT_CPUS = $(if $(GATEWAY_CPUS),--gateway-cpus $(GATEWAY_CPUS)) $(if $(LOCUST_CPUS),--locust-cpus $(LOCUST_CPUS))
 loadtest: $(VENV)/.stamp-test
-	$(PY) -m loadtest.run --duration $(DURATION) --users $(USERS) --spawn-rate $(SPAWN_RATE)
+	$(PY) -m loadtest.run --duration $(DURATION) --users $(USERS) --spawn-rate $(SPAWN_RATE) $(LT_CPUS)
 
 # Raise the offered load stepwise until p99 passes 1 s or errors appear; prints the ceiling.
 loadtest-ceiling: $(VENV)/.stamp-test
-	$(PY) -m loadtest.run --ceiling
+	$(PY) -m loadtest.run --ceiling $(LT_CPUS)
+
+# What the GPU machine's load test carries (build/gpu_carry, within the 64 MiB a call takes);
+# then run loadtest/gpu/run_gpu.sh there (docs/loadtest.md).
+loadtest-gpu-pack: $(VENV)/.stamp-test
+	$(PY) -m loadtest.gpu.pack --out build/gpu_carry
 
 $(VENV)/.stamp-export: pyproject.toml | $(PY)
 	$(PIP) install -e ".[export]" "numpy<2"
@@ -68,6 +88,7 @@ models: $(VENV)/.stamp-export
 	$(PY) -m export.mine_terms --train $(SHARED_DATA)/codiesp/train
 	$(PY) -m export.build_scorer --train $(SHARED_DATA)/codiesp/train
 	$(PY) -m export.calibrate --train $(SHARED_DATA)/codiesp/train
+	$(PY) -m export.build_fusion --train $(SHARED_DATA)/codiesp/train --work build/fusion
 	$(PY) -m export.train_linker --data $(SHARED_DATA) --out build/linker --steps 600 --seed 13
 	$(PY) -m export.export_onnx --weights build/linker/linker.pt --out build/linker
 	$(PY) -m export.build_code_index --build build/linker --out model_repository/code_linker

@@ -3,7 +3,10 @@
 Weights and inputs come from environment variables so `make loadtest` and the web UI share one file:
 MEDCODER_LT_NOTES (folder of .txt notes), MEDCODER_LT_WEIGHTS ("text=6,fhir=2,hl7=1,stream=1,claim=2"),
 MEDCODER_LT_STREAM_BATCH (documents per CodeEncounters stream), MEDCODER_LT_SHAPE ("ceiling" for the
-stepwise ceiling finder, with MEDCODER_LT_STEP_USERS="4,8,16,32,64" and MEDCODER_LT_STEP_S=20).
+stepwise ceiling finder, with MEDCODER_LT_STEP_USERS="4,8,16,32,64" and MEDCODER_LT_STEP_S=20),
+MEDCODER_LT_NOTE_WORDS ("300-500": notes of that many words; "all"), MEDCODER_LT_EVENTS_DIR (where
+each locust process writes its per-second call records, loadtest/events.py), MEDCODER_LT_BACKOFF_S
+(pause after RESOURCE_EXHAUSTED, as the status message asks: "retry with backoff").
 """
 from __future__ import annotations
 
@@ -12,23 +15,40 @@ import random
 import time
 
 import grpc
-from locust import LoadTestShape, constant, task
+from locust import LoadTestShape, constant, events, task
 
 from client.contract import pb
 from client.sdk import claim_from_dict
+from loadtest.events import Recorder
 from loadtest.grpc_user import GrpcStatus, GrpcUser
-from loadtest.workload import as_fhir, as_hl7, load_notes, random_claim
+from loadtest.workload import STREAM_BATCH, as_fhir, as_hl7, load_notes, parse_weights, parse_words, random_claim
 
-_NOTES = load_notes(os.environ.get("MEDCODER_LT_NOTES") or None,
-                    limit=int(os.environ.get("MEDCODER_LT_NOTE_LIMIT", "400")))
-_WEIGHTS = dict(text=6, fhir=2, hl7=1, stream=1, claim=2)
-for part in filter(None, os.environ.get("MEDCODER_LT_WEIGHTS", "").split(",")):
-    key, _, value = part.partition("=")
-    if key.strip() not in _WEIGHTS:
-        raise SystemExit(f"MEDCODER_LT_WEIGHTS: unknown task {key.strip()!r}; known: {', '.join(_WEIGHTS)}")
-    _WEIGHTS[key.strip()] = int(value)
+try:
+    _NOTES = load_notes(os.environ.get("MEDCODER_LT_NOTES") or None,
+                        limit=int(os.environ.get("MEDCODER_LT_NOTE_LIMIT", "400")),
+                        words=parse_words(os.environ.get("MEDCODER_LT_NOTE_WORDS", "all")))
+    _WEIGHTS = parse_weights(os.environ.get("MEDCODER_LT_WEIGHTS", ""))
+except (ValueError, FileNotFoundError) as e:
+    raise SystemExit(f"loadtest: {e}") from e
 _STATUS_NAMES = {c.value[0]: c.name for c in grpc.StatusCode}
-_STREAM_BATCH = int(os.environ.get("MEDCODER_LT_STREAM_BATCH", "8"))
+_STREAM_BATCH = int(os.environ.get("MEDCODER_LT_STREAM_BATCH", str(STREAM_BATCH)))
+_BACKOFF_S = float(os.environ.get("MEDCODER_LT_BACKOFF_S", "0.05"))
+_EVENTS_DIR = os.environ.get("MEDCODER_LT_EVENTS_DIR", "")
+_RECORDER = Recorder()
+
+
+@events.request.add_listener
+def _record(name, response_time, exception=None, **_kw):
+    status = None if exception is None else (exception.args[0] if isinstance(exception, GrpcStatus) else "OTHER")
+    _RECORDER.record(name, time.time(), response_time, status)
+
+
+@events.test_stop.add_listener
+def _dump(**_kw):
+    if _EVENTS_DIR:
+        from pathlib import Path
+
+        _RECORDER.dump(Path(_EVENTS_DIR))
 
 
 class CodingUser(GrpcUser):
@@ -54,8 +74,9 @@ class CodingUser(GrpcUser):
     def _unary(self, method, request):
         try:
             method(request, timeout=30)
-        except grpc.RpcError:
-            pass   # already reported to locust by the interceptor
+        except grpc.RpcError as e:   # already reported to locust by the interceptor
+            if e.code() is grpc.StatusCode.RESOURCE_EXHAUSTED:
+                time.sleep(_BACKOFF_S)   # gevent-patched: yields to the other users
 
     @task(_WEIGHTS["text"])
     def code_text(self):
@@ -81,6 +102,8 @@ class CodingUser(GrpcUser):
                 start = time.perf_counter()
         except grpc.RpcError as e:
             self.fire("CodeEncounters", start, 0, GrpcStatus(e.code().name))
+            if e.code() is grpc.StatusCode.RESOURCE_EXHAUSTED:
+                time.sleep(_BACKOFF_S)
 
     @task(_WEIGHTS["claim"])
     def score_claim(self):

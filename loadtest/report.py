@@ -12,7 +12,8 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-ENCOUNTER_NAMES = ("CodeEncounter", "CodeEncounters.item")
+from loadtest import events
+from loadtest.events import ENCOUNTER_NAMES
 _STATUS = re.compile(r"GrpcStatus\('?([A-Z_]+)'?\)")
 
 
@@ -31,8 +32,9 @@ def _f(value, default=0.0) -> float:
 
 
 def summarize(prefix: Path, *, backend: str, device: str, baseline: dict | None = None,
-              p99_bound_ms: float = 1000.0, ceiling: bool = False) -> dict:
-    """The numbers SREs quote, from ``<prefix>_stats.csv`` / ``_stats_history.csv`` / ``_failures.csv``."""
+              p99_bound_ms: float = 1000.0, ceiling: bool = False, events_dir: Path | None = None) -> dict:
+    """The numbers SREs quote, from ``<prefix>_stats.csv`` / ``_stats_history.csv`` / ``_failures.csv``
+    and, for the per-step table, the users' per-second call records in ``events_dir``."""
     stats = {r["Name"]: r for r in _rows(Path(f"{prefix}_stats.csv"))}
     history = _rows(Path(f"{prefix}_stats_history.csv"))
     times = sorted({int(_f(r["Timestamp"])) for r in history}) or [0, 1]
@@ -55,17 +57,23 @@ def summarize(prefix: Path, *, backend: str, device: str, baseline: dict | None 
         "errors_by_status": dict(errors),
         "requests": int(_f(agg.get("Request Count"))), "failures": int(_f(agg.get("Failure Count"))),
         "duration_s": duration_s, "backend": backend, "device": device, "per_rpc": per_rpc,
-        "steps": _steps(history, p99_bound_ms),
+        "steps": _steps(history, p99_bound_ms, events_dir),
     }
     if ceiling:   # steady runs also pass through user counts while spawning: no ceiling from those
-        ok_steps = [s for s in out["steps"] if s["ok"]]
+        ok_steps = [s for s in out["steps"] if s["within_bound"]]
         out["ceiling_encounters_per_min"] = max((s["encounters_per_min"] for s in ok_steps), default=None)
+        shed = [s["users"] for s in out["steps"] if s["resource_exhausted"]]
+        out["first_shedding_users"] = min(shed) if shed else None
     else:
         out["steps"] = []
+    out["model_only_per_min"] = baseline.get("encounters_per_min") if baseline else None
+    out["efficiency"] = None
     if baseline:
         out["baseline"] = baseline
-        if baseline.get("encounters_per_min"):
-            out["efficiency"] = round(out["encounters_per_min"] / baseline["encounters_per_min"], 3)
+        # end-to-end over model-only; a ceiling run compares its best sustained step
+        e2e = out.get("ceiling_encounters_per_min") if ceiling else out["encounters_per_min"]
+        if baseline.get("encounters_per_min") and e2e:
+            out["efficiency"] = round(e2e / baseline["encounters_per_min"], 3)
     return out
 
 
@@ -78,8 +86,18 @@ def _encounter_percentiles(stats) -> tuple[float, float, float]:
     return tuple(round(sum(_f(r[k]) * _f(r["Request Count"]) for r in rows) / total, 1) for k in ("50%", "95%", "99%"))
 
 
-def _steps(history: list[dict], p99_bound_ms: float) -> list[dict]:
-    """Per user-count step: sustained encounters/minute, p99 and failures (ceiling finder)."""
+def _steps(history: list[dict], p99_bound_ms: float, events_dir: Path | None) -> list[dict]:
+    """Per user-count step: admitted encounters/minute, p50/p99 of admitted calls and calls shed
+    with RESOURCE_EXHAUSTED, from the users' own records; locust's history alone (no p50, failures
+    not split by status) when those are missing."""
+    seconds = events.load_seconds(events_dir) if events_dir and Path(events_dir).is_dir() else {}
+    users_at = {int(_f(r["Timestamp"])): int(_f(r["User Count"])) for r in history if r["Name"] == "Aggregated"}
+    if seconds and users_at:
+        return events.step_table(seconds, users_at, p99_bound_ms)
+    return _history_steps(history, p99_bound_ms)
+
+
+def _history_steps(history: list[dict], p99_bound_ms: float) -> list[dict]:
     by_step: dict[int, list[dict]] = defaultdict(list)
     for r in history:
         if r["Name"] == "Aggregated":
@@ -96,8 +114,9 @@ def _steps(history: list[dict], p99_bound_ms: float) -> list[dict]:
         p99 = max((_f(r["99%"]) for r in rows), default=0.0)
         fails = sum(_f(r["Failures/s"]) for r in rows)
         epm = round(sum(rates) / max(1, len(rates)) * 60, 1)
-        out.append({"users": users, "encounters_per_min": epm, "p99_ms": p99, "failures_per_s": round(fails, 3),
-                    "ok": p99 <= p99_bound_ms and fails == 0 and users > 0})
+        out.append({"users": users, "encounters_per_min": epm, "p50_ms": None, "p99_ms": p99,
+                    "resource_exhausted": None, "other_errors": None, "failures_per_s": round(fails, 3),
+                    "within_bound": p99 <= p99_bound_ms and fails == 0 and users > 0})
     return out
 
 
@@ -180,22 +199,45 @@ def write_html(summary: dict, pngs: list[Path], path: Path) -> None:
     rpc_rows = "".join(
         f"<tr><td>{html.escape(n)}</td><td>{v['requests']}</td><td>{v['failures']}</td><td>{v['p50_ms']:.0f}</td>"
         f"<td>{v['p95_ms']:.0f}</td><td>{v['p99_ms']:.0f}</td></tr>" for n, v in summary["per_rpc"].items())
-    step_rows = "".join(f"<tr><td>{s['users']}</td><td>{s['encounters_per_min']:.0f}</td><td>{s['p99_ms']:.0f}</td>"
-                        f"<td>{s['failures_per_s']}</td><td>{'yes' if s['ok'] else 'no'}</td></tr>" for s in summary["steps"])
+    step_rows = "".join(f"<tr><td>{s['users']}</td><td>{s['encounters_per_min']:.0f}</td><td>{_ms(s['p50_ms'])}</td>"
+                        f"<td>{_ms(s['p99_ms'])}</td><td>{_n(s['resource_exhausted'])}</td><td>{_n(s['other_errors'])}</td>"
+                        f"<td>{'yes' if s['within_bound'] else 'no'}</td></tr>" for s in summary["steps"])
     errors = "".join(f"<tr><td>{html.escape(k)}</td><td>{v}</td></tr>" for k, v in summary["errors_by_status"].items())
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>medcoder load test</title>
 <style>body{{font-family:sans-serif;max-width:980px;margin:2em auto}}td,th{{padding:2px 10px;text-align:right}}
 table{{border-collapse:collapse}}tr:nth-child(even){{background:#f3f3f3}}</style></head><body>
 <h1>medcoder load test</h1>
 <p><b>{summary['encounters_per_min']:.0f} encounters/minute</b>, p50 {summary['p50_ms']:.0f} ms, p99 {summary['p99_ms']:.0f} ms
-over {summary['duration_s']} s; backend {html.escape(summary['backend'])}, device {html.escape(summary['device'])};
-ceiling {summary.get('ceiling_encounters_per_min')} encounters/minute; efficiency vs in-process {summary.get('efficiency')}</p>
+over {summary['duration_s']} s; ceiling {summary.get('ceiling_encounters_per_min')} encounters/minute.</p>
+<table>{_facts(summary)}</table>
 <h2>Per RPC</h2><table><tr><th>RPC</th><th>requests</th><th>failures</th><th>p50</th><th>p95</th><th>p99</th></tr>{rpc_rows}</table>
 <h2>Errors by status</h2><table>{errors or '<tr><td>none</td></tr>'}</table>
-<h2>Steps</h2><table><tr><th>users</th><th>enc/min</th><th>p99 ms</th><th>fail/s</th><th>within bound</th></tr>{step_rows}</table>
+<h2>Offered load steps</h2><p>Latency of admitted calls only; calls refused by admission control are counted as
+RESOURCE_EXHAUSTED (each user pauses {html.escape(str(summary.get('backoff_s', '')))} s after one, as the status asks).</p>
+<table><tr><th>users</th><th>admitted enc/min</th><th>p50 ms</th><th>p99 ms</th><th>RESOURCE_EXHAUSTED</th>
+<th>other errors</th><th>within bound</th></tr>{step_rows}</table>
 {imgs}
 <h2>summary.json</h2><pre>{html.escape(json.dumps(summary, indent=2))}</pre></body></html>"""
     path.write_text(page)
+
+
+def _ms(v) -> str:
+    return "-" if v is None else f"{v:.0f}"
+
+
+def _n(v) -> str:
+    return "-" if v is None else str(v)
+
+
+_FACTS = (("model-only encounters/minute (same notes, no gRPC)", "model_only_per_min"),
+          ("efficiency (end-to-end / model-only)", "efficiency"), ("backend", "backend"), ("device", "device"),
+          ("gateway CPUs (also the baseline's)", "gateway_cpus"), ("load generator CPUs", "loadgen_cpus"),
+          ("gateway processes", "workers"), ("notes, mean words", "note_words_mean"), ("what limits it", "limits"))
+
+
+def _facts(summary: dict) -> str:
+    return "".join(f"<tr><th style='text-align:left'>{html.escape(label)}</th><td style='text-align:left'>"
+                   f"{html.escape(str(summary.get(key)))}</td></tr>" for label, key in _FACTS if key in summary)
 
 
 def summary_line(s: dict) -> str:
@@ -203,6 +245,10 @@ def summary_line(s: dict) -> str:
             f"errors {sum(s['errors_by_status'].values())} {dict(s['errors_by_status'])}")
     if s.get("ceiling_encounters_per_min") is not None:
         line += f"  ceiling {s['ceiling_encounters_per_min']:.0f}/min"
+    if s.get("model_only_per_min") is not None:
+        line += f"  model-only {s['model_only_per_min']:.0f}/min"
     if s.get("efficiency") is not None:
-        line += f"  end-to-end/in-process {s['efficiency']:.2f}"
+        line += f"  efficiency {s['efficiency']:.2f}"
+    line += (f"  gateway_cpus {s.get('gateway_cpus')}  loadgen_cpus {s.get('loadgen_cpus')}"
+             f"  backend {s.get('backend')}  device {s.get('device')}")
     return line

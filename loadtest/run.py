@@ -1,8 +1,10 @@
-"""`make loadtest`: start (or target) a gateway, measure the in-process baseline on the same notes,
-run locust headless, and write the report (CSV, summary.json, PNG charts, self-contained HTML).
+"""`make loadtest`: start (or target) a gateway pinned to its own CPUs, measure the model-only
+ceiling on those same CPUs (same notes, same task mix, same worker threads, no gRPC), run locust
+headless on the other CPUs, and write the report (CSV, summary.json, PNG charts, one HTML page).
 
     python -m loadtest.run --duration 30s --users 32            # steady load
     python -m loadtest.run --ceiling --step-users 2,4,8,16,32   # ceiling finder
+    python -m loadtest.run --gateway-cpus 0 --locust-cpus 1     # the 2-core default, spelled out
     python -m loadtest.run --target 127.0.0.1:50051 --web       # locust web UI against a running gateway
 
 Only loopback targets are accepted: load is never sent anywhere else.
@@ -21,12 +23,14 @@ import sys
 import time
 from pathlib import Path
 
+from loadtest import cpus as cpu_sets
 from loadtest import report
-from loadtest.workload import load_notes
+from loadtest.workload import DEFAULT_WORDS, load_notes, parse_weights, parse_words
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "loadtest" / "results"
 _SERVING = re.compile(r"SERVING on ([\d.]+):(\d+)")
+_BACKEND = re.compile(r"SERVING on \S+ \(backend=([\w-]+)")
 
 
 def _args(argv):
@@ -40,10 +44,20 @@ def _args(argv):
     p.add_argument("--step-s", type=float, default=20)
     p.add_argument("--p99-bound-ms", type=float, default=1000)
     p.add_argument("--notes", type=Path, default=None, help="folder of .txt notes (default: CodiEsp background)")
+    p.add_argument("--note-words", default="%d-%d" % DEFAULT_WORDS,
+                   help="keep notes of this many words (LO-HI, or 'all'); default %(default)s")
     p.add_argument("--weights", default="", help='e.g. "text=6,fhir=2,hl7=1,stream=1,claim=2"')
-    p.add_argument("--baseline-s", type=float, default=10, help="seconds of in-process baseline (0 = skip)")
+    p.add_argument("--baseline-s", type=float, default=10, help="seconds of model-only baseline (0 = skip)")
     p.add_argument("--max-inflight", type=int, default=None, help="gateway admission limit (when we start it)")
     p.add_argument("--workers", type=int, default=1, help="gateway processes (when we start it)")
+    p.add_argument("--backend", default=None, help="gateway backend (when we start it); default: its config")
+    p.add_argument("--gateway-cpus", default="", help="CPUs of the gateway and of the model-only baseline "
+                                                      "(taskset syntax); default: the first half")
+    p.add_argument("--locust-cpus", "--loadgen-cpus", dest="locust_cpus", default="",
+                   help="CPUs of the load generator; default: the other half")
+    p.add_argument("--locust-processes", type=int, default=0,
+                   help="locust processes (0: one per load-generator CPU)")
+    p.add_argument("--backoff-s", type=float, default=0.05, help="a user's pause after RESOURCE_EXHAUSTED")
     p.add_argument("--out", type=Path, default=None)
     p.add_argument("--web", action="store_true", help="open locust's web UI instead of running headless")
     return p.parse_args(argv)
@@ -62,6 +76,7 @@ def _check_loopback(target: str) -> None:
 
 
 def device_name() -> str:
+    """CPU model and count, and the GPU's name when nvidia-smi answers."""
     model = "unknown CPU"
     try:
         for line in open("/proc/cpuinfo"):
@@ -70,7 +85,16 @@ def device_name() -> str:
                 break
     except OSError:
         pass
-    return f"cpu: {model} x{os.cpu_count()} ({platform.machine()})"
+    out = f"cpu: {model} x{os.cpu_count()} ({platform.machine()})"
+    if shutil.which("nvidia-smi"):
+        try:
+            gpu = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"], capture_output=True,
+                                 text=True, timeout=20).stdout.strip().replace("\n", ", ")
+        except (OSError, subprocess.TimeoutExpired):
+            gpu = ""
+        if gpu:
+            out += f"; gpu: {gpu}"
+    return out
 
 
 def _free_port() -> int:
@@ -81,19 +105,32 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gateway(log_path: Path, max_inflight: int | None, workers: int = 1):
+def gateway_env(max_inflight: int | None) -> dict[str, str]:
+    """The gateway's environment; the model-only baseline is built from the same one."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "MEDCODER_REVIEW_PORT": "0"}
     if max_inflight:
         env["MEDCODER_MAX_INFLIGHT"] = str(max_inflight)
+    return env
+
+
+def start_gateway(log_path: Path, env: dict[str, str], workers: int = 1, cpus: set[int] | None = None,
+                  backend: str | None = None):
+    """Start ``medcoder serve`` (pinned to ``cpus``: its worker processes inherit the set) and wait
+    for SERVING; returns (process, target, backend it reports)."""
     port = str(_free_port()) if workers > 1 else "0"
+    cmd = [sys.executable, "-m", "client.cli", "serve", "--port", port, "--workers", str(workers)]
+    if backend:
+        cmd += ["--backend", backend]
     with open(log_path, "wb") as log:   # the child keeps its own copy of the descriptor
-        proc = subprocess.Popen([sys.executable, "-m", "client.cli", "serve", "--port", port, "--workers", str(workers)],
-                                cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                preexec_fn=cpu_sets.pinner(cpus) if cpus else None)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
-        found = _SERVING.findall(log_path.read_text(errors="replace"))
+        text = log_path.read_text(errors="replace")
+        found = _SERVING.findall(text)
         if len(found) >= workers:
-            return proc, f"{found[0][0]}:{found[0][1]}"
+            reported = _BACKEND.search(text)
+            return proc, f"{found[0][0]}:{found[0][1]}", reported.group(1) if reported else (backend or "unknown")
         if proc.poll() is not None:
             raise SystemExit(f"loadtest: gateway exited ({proc.returncode}); see {log_path}")
         time.sleep(0.2)
@@ -101,30 +138,111 @@ def start_gateway(log_path: Path, max_inflight: int | None, workers: int = 1):
     raise SystemExit("loadtest: gateway did not become SERVING")
 
 
-def in_process_baseline(notes: list[str], seconds: float) -> dict:
-    """The same notes coded in this process with no gRPC: the ceiling the gateway is measured against."""
-    from server.config import load_config
-    from server.domain import Setting
-    from server.engine import Engine
-
-    engine = Engine(load_config(), with_review_log=False)
-    engine.code(notes[0].encode())
-    n, t0 = 0, time.perf_counter()
-    while time.perf_counter() - t0 < seconds:
-        engine.code(notes[n % len(notes)].encode(), setting=Setting.INPATIENT)
-        n += 1
-    elapsed = time.perf_counter() - t0
-    return {"what": "in-process pipeline, same notes, no gRPC, 1 thread",
-            "encounters_per_min": round(n / elapsed * 60, 1), "documents": n, "seconds": round(elapsed, 2)}
+def model_only_baseline(args, env: dict[str, str], cpus: set[int], threads: int | None) -> dict:
+    """``loadtest.baseline`` in its own process on the gateway's CPUs (the gateway idle meanwhile):
+    the same notes, task mix and worker threads, without gRPC."""
+    cmd = [sys.executable, "-m", "loadtest.baseline", "--cpus", cpu_sets.describe(cpus), "--seconds",
+           str(args.baseline_s), "--words", args.note_words, "--weights", args.weights]
+    if args.notes:
+        cmd += ["--notes", str(args.notes)]
+    if threads:
+        cmd += ["--threads", str(threads)]
+    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=args.baseline_s + 600)
+    if proc.returncode != 0:
+        raise SystemExit(f"loadtest: model-only baseline failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def run_locust(args, target: str, prefix: Path) -> int:
-    env = {**os.environ, "MEDCODER_LT_WEIGHTS": args.weights, "PYTHONPATH": str(REPO)}
+class CpuUsage:
+    """CPU seconds of the gateway's process tree and of the load generator over the locust phase:
+    which side was saturated is what limits the figure."""
+
+    def __init__(self, gateway_pid: int | None):
+        import resource
+
+        self._resource = resource
+        self._gw = psutil_process(gateway_pid)
+        self._t0 = time.monotonic()
+        self._gw0 = _tree_cpu_s(self._gw)
+        self._lg0 = self._children_cpu_s()
+        self.wall_s = self.gateway_s = self.loadgen_s = 0.0
+
+    def _children_cpu_s(self) -> float:
+        ru = self._resource.getrusage(self._resource.RUSAGE_CHILDREN)   # locust, once waited for
+        return ru.ru_utime + ru.ru_stime
+
+    def stop(self) -> None:
+        self.wall_s = time.monotonic() - self._t0
+        self.gateway_s = _tree_cpu_s(self._gw) - self._gw0 if self._gw is not None else 0.0
+        self.loadgen_s = self._children_cpu_s() - self._lg0
+
+    def figures(self, gw_cpus: set[int], lg_cpus: set[int]) -> dict:
+        wall = max(self.wall_s, 1e-9)
+        return {"wall_s": round(self.wall_s, 1),
+                "gateway_cores_busy": round(self.gateway_s / wall, 2) if self._gw is not None else None,
+                "gateway_cores": len(gw_cpus), "loadgen_cores_busy": round(self.loadgen_s / wall, 2),
+                "loadgen_cores": len(lg_cpus)}
+
+
+def psutil_process(pid: int | None):
+    if pid is None:
+        return None
+    import psutil
+
+    try:
+        return psutil.Process(pid)
+    except psutil.Error:
+        return None
+
+
+def _tree_cpu_s(proc) -> float:
+    if proc is None:
+        return 0.0
+    import psutil
+
+    total = 0.0
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system
+        except psutil.Error:
+            pass
+    return total
+
+
+def what_limits(s: dict) -> str:
+    """One sentence from the measured figures: which CPU set was saturated, and the serving cost."""
+    use = s.get("cpu_used") or {}
+    parts = []
+    gw_busy, lg_busy = use.get("gateway_cores_busy"), use.get("loadgen_cores_busy")
+    if gw_busy is not None:
+        full = gw_busy >= 0.9 * use["gateway_cores"]
+        parts.append(f"gateway process(es) used {gw_busy:.2f} of {use['gateway_cores']} pinned core(s)"
+                     + (" (saturated: the gateway's CPU is the limit)" if full else ""))
+        if not full and s.get("workers", 1) < use["gateway_cores"] and gw_busy >= 0.85 * s.get("workers", 1):
+            parts.append("one Python process per worker: the GIL caps each near one core (raise --workers)")
+    if lg_busy is not None:
+        full = lg_busy >= 0.9 * use["loadgen_cores"]
+        parts.append(f"load generator used {lg_busy:.2f} of {use['loadgen_cores']} core(s)"
+                     + (" (saturated: the load generator is the limit)" if full else ""))
+    if s.get("efficiency") is not None:
+        parts.append(f"serving (gRPC, protobuf, admission, review queue, thread hand-offs) costs "
+                     f"{(1 - s['efficiency']) * 100:.0f}% of the model-only rate")
+    return "; ".join(parts)
+
+
+def run_locust(args, target: str, prefix: Path, cpus: set[int]) -> int:
+    env = {**os.environ, "MEDCODER_LT_WEIGHTS": args.weights, "PYTHONPATH": str(REPO),
+           "MEDCODER_LT_NOTE_WORDS": args.note_words, "MEDCODER_LT_EVENTS_DIR": str(prefix.parent / "events"),
+           "MEDCODER_LT_BACKOFF_S": str(args.backoff_s)}
     if args.notes:
         env["MEDCODER_LT_NOTES"] = str(args.notes)
     cmd = [sys.executable, "-m", "locust", "-f", str(REPO / "loadtest" / "locustfile.py"), "--host", target,
            "--csv", str(prefix), "--csv-full-history", "--html", str(prefix.parent / "locust.html"),
            "--stop-timeout", "10"]
+    processes = args.locust_processes or len(cpus)
+    if processes > 1 and not args.web:
+        cmd += ["--processes", str(processes)]
     if args.ceiling:
         steps = [int(x) for x in args.step_users.split(",")]
         env.update(MEDCODER_LT_SHAPE="ceiling", MEDCODER_LT_STEP_USERS=args.step_users, MEDCODER_LT_STEP_S=str(args.step_s))
@@ -133,31 +251,42 @@ def run_locust(args, target: str, prefix: Path) -> int:
         cmd += ["--web-host", "127.0.0.1", "-u", str(args.users), "-r", str(args.spawn_rate)]
     else:
         cmd += ["--headless", "--only-summary", "-u", str(args.users), "-r", str(args.spawn_rate), "-t", args.duration]
-    return subprocess.run(cmd, cwd=REPO, env=env).returncode
+    return subprocess.run(cmd, cwd=REPO, env=env, preexec_fn=cpu_sets.pinner(cpus)).returncode
 
 
 def main(argv=None) -> int:
     args = _args(argv)
+    try:
+        gw_cpus, lg_cpus = cpu_sets.plan_cpus(args.gateway_cpus, args.locust_cpus)
+        notes = load_notes(args.notes, words=parse_words(args.note_words))
+        parse_weights(args.weights)
+    except (ValueError, FileNotFoundError) as e:
+        raise SystemExit(f"loadtest: {e}") from e
     out = args.out or RESULTS / time.strftime("%Y%m%d-%H%M%S")
     out.mkdir(parents=True, exist_ok=True)
-    proc = None
+    proc, env = None, gateway_env(args.max_inflight)
     if args.target:
         _check_loopback(args.target)
-        target = args.target
+        target, backend = args.target, args.backend or "unknown (external gateway)"
     else:
-        proc, target = start_gateway(out / "gateway.log", args.max_inflight, args.workers)
+        proc, target, backend = start_gateway(out / "gateway.log", env, args.workers, gw_cpus, args.backend)
     try:
-        notes = load_notes(args.notes)
-        baseline = in_process_baseline(notes, args.baseline_s) if args.baseline_s > 0 else None
-        rc = run_locust(args, target, out / "locust")
+        baseline = model_only_baseline(args, env, gw_cpus, None) if args.baseline_s > 0 else None
+        usage = CpuUsage(proc.pid if proc else None)
+        rc = run_locust(args, target, out / "locust", lg_cpus)
+        usage.stop()
     finally:
         if proc is not None:
             proc.terminate()
             proc.wait(30)
-    summary = report.summarize(out / "locust", backend="embedded", device=device_name(), baseline=baseline,
-                               p99_bound_ms=args.p99_bound_ms, ceiling=args.ceiling)
-    summary["workers"] = args.workers
-    summary["users"] = args.users if not args.ceiling else args.step_users
+    summary = report.summarize(out / "locust", backend=backend, device=device_name(), baseline=baseline,
+                               p99_bound_ms=args.p99_bound_ms, ceiling=args.ceiling, events_dir=out / "events")
+    summary.update(gateway_cpus=cpu_sets.describe(gw_cpus) + ("" if proc else " (baseline only; external gateway)"),
+                   loadgen_cpus=cpu_sets.describe(lg_cpus), shared_cpus=bool(gw_cpus & lg_cpus),
+                   workers=args.workers, users=args.users if not args.ceiling else args.step_users,
+                   note_words_mean=round(sum(len(n.split()) for n in notes) / len(notes), 1), notes=len(notes),
+                   backoff_s=args.backoff_s, cpu_used=usage.figures(gw_cpus, lg_cpus))
+    summary["limits"] = what_limits(summary)
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     pngs = report.charts(out / "locust", out)
     report.write_html(summary, pngs, out / "report.html")
