@@ -29,11 +29,12 @@ from server.pipeline.evaluate import score_system
 from server.pipeline.fusion import COLUMNS, Fusion, fit_logistic
 
 OUT = Path(__file__).resolve().parents[1] / "server" / "pipeline" / "data" / "fusion.json"
-NAME = "codiesp-train-oof-logistic-v1"
+OUT_LINKER = OUT.with_name("fusion_linker.json")
+NAME = "codiesp-train-oof-logistic-v2"
 THRESHOLDS = tuple(round(0.1 + 0.025 * i, 3) for i in range(17))   # 0.1 .. 0.5
 
 
-def fold_pipeline(train: Path, work: Path, fold: int, cm, pcs):
+def fold_pipeline(train: Path, work: Path, fold: int, cm, pcs, linker=None):
     """The pipeline whose learned files never saw ``fold``, and the fold's folder."""
     from server.pipeline import Pipeline
 
@@ -45,7 +46,7 @@ def fold_pipeline(train: Path, work: Path, fold: int, cm, pcs):
         calibrate.main(["--train", str(fit), "--out", str(files["cal"])])
         build_scorer.main(["--train", str(fit), "--out", str(files["scorer"])])
     pipe = Pipeline(cm, pcs, mined_path=files["terms"], calibration_path=files["cal"],
-                    scorer_path=files["scorer"], use_fusion=False, cache_dir=work / "lexicon-cache")
+                    scorer_path=files["scorer"], use_fusion=False, cache_dir=work / "lexicon-cache", linker=linker)
     return pipe, held
 
 
@@ -81,12 +82,12 @@ def predictions(pipe, folder: Path) -> tuple[dict, dict]:
     return pd_, pp
 
 
-def build(train: Path, work: Path, out: Path = OUT, l2: float = 1e-3) -> dict:
+def build(train: Path, work: Path, out: Path = OUT, l2: float = 1e-3, linker=None) -> dict:
     cm, pcs = load_icd10cm(), load_icd10pcs()
     t0 = time.perf_counter()
-    folds = [fold_pipeline(train, work, k, cm, pcs) for k in range(FOLDS)]
+    folds = [fold_pipeline(train, work, k, cm, pcs, linker) for k in range(FOLDS)]
     data = [rows(pipe, held, cm) for pipe, held in folds]
-    np.savez_compressed(work / "rows.npz", **{f"{n}{k}": a for k, d in enumerate(data) for n, a in zip("Xyd", d)})
+    np.savez_compressed(work / ("rows_linker.npz" if linker is not None else "rows.npz"), **{f"{n}{k}": a for k, d in enumerate(data) for n, a in zip("Xyd", d)})
     data = [(x, y) for x, y, _ in data]
     # Cross-validated quality of the fusion itself: fit on four folds' rows, code the fifth.
     pooled = {"D": ({}, {}), "P": ({}, {}), "base_D": ({}, {})}
@@ -115,7 +116,7 @@ def build(train: Path, work: Path, out: Path = OUT, l2: float = 1e-3) -> dict:
     X = np.vstack([x for x, _ in data])
     y = np.concatenate([y for _, y in data])
     w, b = fit_logistic(X, y, l2)
-    Fusion(w, b, NAME, threshold).save(out, metrics)
+    Fusion(w, b, NAME + ("+linker" if linker is not None else ""), threshold).save(out, metrics)
     metrics["seconds"] = round(time.perf_counter() - t0, 1)
     metrics["threshold"] = threshold
     metrics["weights"] = dict(zip(COLUMNS, np.round(w, 3).tolist()))
@@ -126,9 +127,18 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--train", type=Path, required=True, help="CodiEsp train folder (never dev or test)")
     ap.add_argument("--work", type=Path, required=True, help="scratch folder for the folds and their models")
-    ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--out", type=Path, default=None,
+                    help=f"default {OUT.name}, or {OUT_LINKER.name} with --with-linker")
+    ap.add_argument("--with-linker", action="store_true",
+                    help="learn with the code-embedding model stage on (its similarity and link features)")
     args = ap.parse_args(argv)
-    m = build(args.train, args.work, args.out)
+    linker = None
+    if args.with_linker:
+        from server.models import CodeLinker, EncoderOptions
+
+        linker = CodeLinker.load(options=EncoderOptions(batch_size=64, intra_op_threads=2))
+    out = args.out or (OUT_LINKER if linker is not None else OUT)
+    m = build(args.train, args.work, out, linker=linker)
     print(json.dumps(m, indent=1))
 
 

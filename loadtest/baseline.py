@@ -45,15 +45,19 @@ class _TimedLinker:
         self.seconds = 0.0
         self.backend: _TimedBackend | None = None
 
-    def link(self, phrases, k=10):
+    def embed_mentions(self, phrases):
+        """The one model call per note the pipeline's model stage makes."""
         t0 = time.perf_counter()
-        out = self.inner.link(phrases, k)
+        out = self.inner.embed_mentions(phrases)
         dt = time.perf_counter() - t0
         with self._lock:
             self.calls += 1
             self.phrases += len(phrases)
             self.seconds += dt
         return out
+
+    def __getattr__(self, name):   # index, nearest_codes, dim: the linker's own
+        return getattr(self.inner, name)
 
 
 class _TimedBackend:
@@ -78,7 +82,7 @@ class _TimedBackend:
 
 def model_stage_hook(engine) -> _TimedLinker | None:
     """MODEL-STAGE HOOK. When the pipeline's model stage (code linker, ``MEDCODER_LINKER``) is on,
-    ``engine.pipeline.linking.linker`` answers ``link(phrases, k)`` and ``engine.backend`` is the
+    ``engine.pipeline.linking.linker`` embeds each note's phrases (``embed_mentions``) and ``engine.backend`` is the
     ``server.backends.ModelBackend`` (embedded ONNX Runtime, or Triton) that runs the encoder.
     Wrapping both measures the linker's and the session's share of the model-only figure without
     reaching into either; without a model stage this returns None and the figure is the pipeline's."""

@@ -49,7 +49,7 @@ class Config:
     # (min_score > 0). None: the pipeline's operating threshold, learned with the fusion model
     # out of fold on CodiEsp train (0.225 today; docs/accuracy.md).
     default_min_score: float | None = None
-    max_inflight: int = 64            # admission control: more concurrent calls get RESOURCE_EXHAUSTED
+    max_inflight: int = 32            # admission control: more concurrent calls get RESOURCE_EXHAUSTED (~8 per pool thread)
     worker_threads: int = 4
     workers: int = 1                  # gateway processes sharing the port (SO_REUSEPORT); needs a fixed port
     grace_s: float = 5.0

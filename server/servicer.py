@@ -39,6 +39,13 @@ def _trailers(rid: str, stage_ms: dict[str, float] | None = None) -> tuple[tuple
     return tuple(md)
 
 
+def _code_and_keep(seconds: float | None, engine, keep: tuple[str, str] | None, /, **kwargs):
+    enc, eid = _within(seconds, engine.code, **kwargs)
+    if keep is not None:
+        engine.keep_for_review(enc, eid, *keep)
+    return enc, eid
+
+
 def _within(seconds: float | None, fn, /, *args, **kwargs):
     """Run ``fn`` with the gRPC caller's remaining time as the deadline of its model calls."""
     with deadline_in(seconds):
@@ -68,20 +75,19 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         return await loop.run_in_executor(self.pool, functools.partial(fn, *args, **kwargs))
 
     async def _code(self, engine, request, context):
+        """Code one document and keep it in its tenant's review queue: one hand-off to the
+        worker pool for both (each hand-off costs a thread switch and the GIL)."""
         args = convert.document_args(request.document)
         systems = convert.systems_of(request.systems)
-        enc, eid = await self._run(_within, _time_remaining(context), engine.code,
+        keep = None
+        if getattr(engine, "review", None) is not None:   # -- review wiring --
+            md = _metadata(context)
+            keep = (engine.review.coding_tenant(md), md.get("x-specialty", "")[:100])
+        enc, eid = await self._run(_code_and_keep, _time_remaining(context), engine, keep,
                                    min_score=request.min_score, systems=systems, **args)
         if self.metrics is not None:
             self.metrics.stages(enc.stage_ms)
         return enc, eid
-
-    async def _keep(self, engine, context, enc, eid) -> None:
-        """-- review wiring: keep the coded encounter in its tenant's review queue --"""
-        if getattr(engine, "review", None) is not None:
-            md = _metadata(context)
-            await self._run(engine.keep_for_review, enc, eid, engine.review.coding_tenant(md),
-                            md.get("x-specialty", "")[:100])
 
     async def CodeEncounter(self, request, context):
         rid = request_id_of(context, request)
@@ -91,7 +97,6 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
             engine.review.coding_tenant(_metadata(context))   # a bad token is refused before coding
         with self.admission.admit():
             enc, eid = await self._code(engine, request, context)
-            await self._keep(engine, context, enc, eid)
         context.set_trailing_metadata(_trailers(rid, enc.stage_ms))
         return pb.CodeEncounterResponse(request_id=rid, encounter=convert.encounter_pb(enc, eid))
 
@@ -113,7 +118,6 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
     async def _one(self, engine, request, context):
         with self.admission.admit():
             enc, eid = await self._code(engine, request, context)
-            await self._keep(engine, context, enc, eid)
             return enc, eid
 
     async def _item(self, rid: str, task: asyncio.Task):

@@ -43,11 +43,14 @@ FEATURES = (
     "procedure",                                         # an ICD-10-PCS code
     "scorer_rel",                                        # classifier score / the note's best one
     "lexicon_rel",                                       # noisy-OR / the note's best one
+    "sibling",                                           # listed as an alternative to a named code
+    "model_sim",                                         # code-embedding cosine, best phrase of the note
+    "has_model_sim",
 )
 # Pairwise products of these go in too: the model learns, say, that a classifier score counts for
 # more when no phrase names the code than when the lexicon already does.
 INTERACT = ("lexicon", "mined", "scorer", "noisy_or", "tail", "scorer_rel", "lexicon_rel", "log_evidence",
-            "calibration")
+            "calibration", "sibling", "model_sim")
 _PAIRS = tuple((a, b) for i, a in enumerate(INTERACT) for b in INTERACT[i:])
 COLUMNS = FEATURES + tuple(f"{a}*{b}" for a, b in _PAIRS)
 _PAIR_IDX = tuple((FEATURES.index(a), FEATURES.index(b)) for a, b in _PAIRS)
@@ -101,8 +104,8 @@ class FusionContext:
         """One feature row per finding of one note (some features are relative to the note)."""
         X = np.stack([self.features(f) for f in findings])
         i, j = FEATURES.index("scorer"), FEATURES.index("noisy_or")
-        X[:, -2] = X[:, i] / max(float(X[:, i].max()), 1e-6)
-        X[:, -1] = X[:, j] / max(float(X[:, j].max()), 1e-6)
+        X[:, 19] = X[:, i] / max(float(X[:, i].max()), 1e-6)
+        X[:, 20] = X[:, j] / max(float(X[:, j].max()), 1e-6)
         return np.hstack([X, np.stack([X[:, a] * X[:, b] for a, b in _PAIR_IDX], axis=1)])
 
     def features(self, f: Finding) -> np.ndarray:
@@ -125,6 +128,9 @@ class FusionContext:
         x[16] = 1.0 if f.code[:1] in "VWXYZ" else 0.0
         x[17] = 1.0 if any(n.kind == TAIL_NOTE for n in f.notes) else 0.0
         x[18] = 1.0 if f.system is CodeSystem.ICD10PCS else 0.0
+        x[21] = 1.0 if "sibling" in s else 0.0
+        if f.similarity is not None:
+            x[22], x[23] = f.similarity, 1.0
         return x
 
 

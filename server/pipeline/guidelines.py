@@ -31,6 +31,8 @@ class Finding:
     defaults: list[str] = field(default_factory=list)
     source: str = ""
     scores: dict[str, float] = field(default_factory=dict)   # best support per evidence source
+    # the code-embedding model's best cosine between a phrase of the note and this code (None: no model)
+    similarity: float | None = None
 
     def __post_init__(self) -> None:
         if not self.scores and self.source:

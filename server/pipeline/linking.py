@@ -15,8 +15,11 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import numpy as np
+
 from server.domain import CodeSystem
 from server.pipeline.entities import Candidate, Mention, Sentence
+from server.pipeline.guidelines import Finding
 from server.pipeline.lexicon import STOPWORDS
 
 # Words that end a phrase: a phrase is what lies between them ("pain in the left iliac fossa
@@ -31,13 +34,15 @@ LINK_WEIGHT = 0.2       # a linked code's confidence is LINK_WEIGHT x cosine: al
 MIN_COSINE = 0.7        # nearer than this or not at all
 MAX_PHRASES = 64        # per note: the longest uncovered phrases first (bounded model work)
 MAX_WORDS = 8
+MAX_COVERED = 32        # lexicon mentions embedded too (for ``similarity``), per note
 
 
 class LinkerStage:
     name = "model"
 
     def __init__(self, linker, *, k: int = 3, min_cosine: float = MIN_COSINE, max_phrases: int = MAX_PHRASES):
-        """``linker``: anything with ``link(phrases, k) -> [[(code, cosine), ...], ...]``."""
+        """``linker``: ``server.models.CodeLinker`` (``embed_mentions``, ``nearest_codes``, ``index``),
+        whatever backend its encoder runs on."""
         self.linker = linker
         self.k = k
         self.min_cosine = min_cosine
@@ -64,19 +69,41 @@ class LinkerStage:
         ranked = sorted(out.values(), key=lambda p: (-(p[2] - p[1]), p[0], p[1]))
         return ranked[:self.max_phrases]
 
-    def find(self, text: str, sentences: Sequence[Sentence], covered: Sequence[Mention]) -> list[Mention]:
-        """Mentions whose candidates are the linked codes (nearest first, cosine as score)."""
+    def find(self, text: str, sentences: Sequence[Sentence], covered: Sequence[Mention]) -> tuple[list[Mention], np.ndarray]:
+        """Mentions whose candidates are the linked codes (nearest first, cosine as score), and
+        the unit vectors of every phrase embedded (uncovered phrases and the lexicon mentions,
+        at most ``MAX_COVERED`` of those), for ``similarity``. One model call per note."""
         spans = self.phrases(sentences, covered)
-        if not spans:
-            return []
         texts = [text[sentences[si].tokens[a].start:sentences[si].tokens[b - 1].end] for si, a, b in spans]
+        named = list(dict.fromkeys(text[m.start:m.end] for m in covered))[:MAX_COVERED]
+        if not texts and not named:
+            return [], np.zeros((0, 0), np.float32)
+        vectors = self.linker.embed_mentions(texts + named)
         out: list[Mention] = []
-        for (si, a, b), row in zip(spans, self.linker.link(texts, self.k)):
-            cands = [Candidate(code, CodeSystem.ICD10CM, float(cos), "model") for code, cos in row
-                     if cos >= self.min_cosine]
-            if not cands:
-                continue
-            s = sentences[si]
-            out.append(Mention(s.tokens[a].start, s.tokens[b - 1].end, si, a, b, cands, self.name,
-                               words=tuple(t.norm for t in s.tokens[a:b])))
-        return out
+        if texts:
+            ids, scores = self.linker.nearest_codes(vectors[:len(texts)], self.k)
+            codes = self.linker.index.codes
+            for (si, a, b), row_ids, row_scores in zip(spans, ids, scores):
+                cands = [Candidate(str(codes[i]), CodeSystem.ICD10CM, float(cos), "model")
+                         for i, cos in zip(row_ids.tolist(), row_scores.tolist()) if cos >= self.min_cosine]
+                if not cands:
+                    continue
+                s = sentences[si]
+                out.append(Mention(s.tokens[a].start, s.tokens[b - 1].end, si, a, b, cands, self.name,
+                                   words=tuple(t.norm for t in s.tokens[a:b])))
+        return out, vectors
+
+    def similarity(self, found: dict[str, Finding], vectors: np.ndarray) -> None:
+        """Each ICD-10-CM finding's best cosine to any embedded phrase of the note (a feature of
+        the fusion model: how well the note's wording fits the code, whoever proposed it)."""
+        index = self.linker.index
+        cm = [f for f in found.values() if f.system is CodeSystem.ICD10CM]
+        if not cm or vectors.size == 0:
+            return
+        rows = [index.row_of(f.code) if index.row_of(f.code) is not None else index.row_of(f.code[:-1]) for f in cm]
+        have = [i for i, r in enumerate(rows) if r is not None]
+        if not have:
+            return
+        sims = vectors @ index.matrix[[rows[i] for i in have]].T
+        for i, v in zip(have, sims.max(axis=0).tolist()):
+            cm[i].similarity = round(float(v), 4)

@@ -22,7 +22,7 @@ from server.pipeline.lexicon import Lexicon
 from server.pipeline.linking import LINK_WEIGHT, LinkerStage
 from server.pipeline.mapping import CodeMapper
 from server.pipeline.fusion import Fusion, FusionContext
-from server.pipeline.scorer import TAIL_MIN, DocumentScorer, merge_scores
+from server.pipeline.scorer import TAIL_MIN, DocumentScorer, add_siblings, merge_scores
 from server.pipeline.sections import SectionRules
 from server.pipeline.sequencing import sequence
 from server.pipeline.text import split_sentences, tokenize
@@ -33,6 +33,7 @@ DEFAULT_SCORER = "codiesp_scorer.npz"
 DEFAULT_MINED = "codiesp_terms.tsv.gz"
 DEFAULT_CALIBRATION = "codiesp_calibration.tsv.gz"
 DEFAULT_FUSION = "fusion.json"
+DEFAULT_FUSION_LINKER = "fusion_linker.json"   # learned with the model stage's features
 DEFAULT_THRESHOLD = 0.35
 _WINDOW = 6
 # A number refines a code only from the mention itself or right beside it: "stage 3a CKD",
@@ -98,7 +99,11 @@ class Pipeline:
         self.scorer = DocumentScorer.load(path, icd10cm, icd10pcs) if path is not None else None
         self.versions["scorer"] = self.scorer.version if self.scorer else "none"
         self.linking = LinkerStage(linker) if linker is not None else None
-        fusion = _resolve(fusion_path, DEFAULT_FUSION) if use_fusion and self.scorer is not None else None
+        fusion = None
+        if use_fusion and self.scorer is not None:
+            fusion = _resolve(fusion_path, DEFAULT_FUSION_LINKER if self.linking is not None else DEFAULT_FUSION)
+            if fusion is None and fusion_path is None and self.linking is not None:
+                fusion = _resolve(None, DEFAULT_FUSION)   # learned without the model's features: they weigh 0
         self.fusion = Fusion.load(fusion) if fusion is not None else None
         self.fusion_context = FusionContext(self.calibration, self.scorer.train_counts if self.scorer else None)
         self.versions["fusion"] = self.fusion.name if self.fusion else "none"
@@ -185,8 +190,10 @@ class Pipeline:
             mentions.extend(src.find(doc.text, sentences))
         mentions = drop_nested_mined(mentions)
         t = _lap(ms, "entities", t)
+        vectors = None
         if self.linking is not None:
-            mentions.extend(self.linking.find(doc.text, sentences, mentions))
+            linked, vectors = self.linking.find(doc.text, sentences, mentions)
+            mentions.extend(linked)
             t = _lap(ms, "model", t)
         scored = self.scorer.score(doc.text, sentences, min_prob=TAIL_MIN) if self.scorer is not None else None
         t = _lap(ms, "classifier", t)
@@ -195,9 +202,12 @@ class Pipeline:
         findings = self._map(mentions, sentences, doc.setting)
         if scored is not None:
             merge_scores(findings, scored, mentions, doc.setting)
+            add_siblings(findings, self.scorer.by_category)
         else:
             for f in findings.values():
                 f.confidence = gl.combine(f)
+        if vectors is not None:
+            self.linking.similarity(findings, vectors)
         _lap(ms, "mapping", t)
         return findings
 

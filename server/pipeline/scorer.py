@@ -75,6 +75,11 @@ class DocumentScorer:
         self.version = version
         counts = np.bincount(knn["label_idx"], minlength=len(codes)) if knn is not None else np.zeros(len(codes))
         self.train_counts = {c: int(n) for c, n in zip(codes, counts.tolist()) if n}
+        # ICD-10-CM category -> the codes train uses in it, most used first (sibling alternatives)
+        self.by_category: dict[str, list[str]] = {}
+        for c, sys_ in sorted(zip(codes, systems), key=lambda t: -self.train_counts.get(t[0], 0)):
+            if sys_ == CodeSystem.ICD10CM.value:
+                self.by_category.setdefault(c[:3], []).append(c)
 
     @classmethod
     def load(cls, path: Path, icd10cm, icd10pcs=None) -> "DocumentScorer":
@@ -225,3 +230,22 @@ def _supporting_spans(mentions: list[Mention], setting: Setting) -> dict[str, tu
                 spans.append(span)
             out[c.code] = (spans, Assertion.PRESENT if Assertion.PRESENT in (a, m.assertion) else a)
     return out
+
+
+SIBLINGS_MAX = 3    # alternatives listed per named code
+SIBLING_NOTE = "sibling"
+
+
+def add_siblings(found: dict[str, Finding], by_category: dict[str, list[str]]) -> None:
+    """For each code the note's words name, the codes of the same category that train notes
+    used most are listed as low-ranked alternatives with the same evidence: "heart failure"
+    mapped to I50.23 also offers I50.9 and I50.22, for the coder to pick if the mapping read
+    too much (or too little) into the words."""
+    named = [f for f in found.values() if f.textual and f.system is CodeSystem.ICD10CM and f.scores]
+    for f in sorted(named, key=lambda f: -f.confidence):
+        for c in by_category.get(f.code[:3], ())[:SIBLINGS_MAX]:
+            if c in found:
+                continue
+            found[c] = Finding(c, f.system, round(min(f.confidence, TAIL_CAP) * 0.5, 4), list(f.evidence[:3]),
+                               f.assertion, [RuleNote(SIBLING_NOTE, f"alternative to {f.code} for the same words", f.code)],
+                               set(f.sections), [], SIBLING_NOTE)

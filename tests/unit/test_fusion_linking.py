@@ -85,3 +85,34 @@ def test_linker_respects_negation(linked):
     text = "There was no tumefaction of the left testicle."
     enc = linked.code(Document(doc_id="t", text=text, setting=Setting.INPATIENT))
     assert not _model_codes(enc)
+
+
+def test_named_code_brings_its_category_siblings_as_alternatives():
+    from server.domain import Span
+    from server.pipeline.guidelines import Finding
+    from server.pipeline.scorer import add_siblings
+
+    hf = Finding("I50.23", CodeSystem.ICD10CM, 0.7, [Span(21, 70)], source="lexicon")
+    found = {"I50.23": hf, "I50.9": Finding("I50.9", CodeSystem.ICD10CM, 0.2, [Span(0, 5)], source="scorer")}
+    add_siblings(found, {"I50": ["I50.9", "I50.22", "I50.23", "I50.32", "I50.1"], "J18": ["J18.9"]})
+    siblings = {c: f for c, f in found.items() if any(n.kind == "sibling" for n in f.notes)}
+    assert sorted(siblings) == ["I50.22"]       # of the 3 most used in train, those not already there
+    for f in siblings.values():
+        assert f.evidence == hf.evidence and f.confidence < hf.confidence and not f.textual
+        assert f.notes[0].related_code == "I50.23"
+    assert found["I50.9"].source == "scorer"                  # an existing candidate keeps its own support
+
+
+def test_model_stage_uses_the_fusion_learned_with_its_features(linked, icd10cm, icd10pcs):
+    from server.models import CodeLinker
+    from server.pipeline import Pipeline
+
+    full = Pipeline(icd10cm, icd10pcs, linker=linked.linking.linker)
+    assert full.versions["fusion"].endswith("+linker")
+    doc = Document(doc_id="t", text="Assessment: community-acquired pneumonia of the right lower lobe.",
+                   setting=Setting.INPATIENT)
+    found = full.candidates(doc)
+    assert found and all(f.similarity is not None for f in found.values() if f.system is CodeSystem.ICD10CM)
+    best = max((f for f in found.values() if f.system is CodeSystem.ICD10CM), key=lambda f: f.similarity)
+    assert best.code.startswith("J18") or best.code.startswith("J15") or best.code.startswith("J13")
+    assert isinstance(CodeLinker, type)
