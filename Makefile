@@ -10,7 +10,7 @@ PORT   ?= 50051
 PYTEST_ARGS ?=
 
 DURATION ?= 30s
-USERS  ?= 32
+USERS  ?= 16
 SPAWN_RATE ?= 8
 
 SHARED_DATA ?= ../shared/data
@@ -92,6 +92,10 @@ models: $(VENV)/.stamp-export
 	$(PY) -m export.train_linker --data $(SHARED_DATA) --out build/linker --steps 600 --seed 13
 	$(PY) -m export.export_onnx --weights build/linker/linker.pt --out build/linker
 	$(PY) -m export.build_code_index --build build/linker --out model_repository/code_linker
+	$(PY) -m export.train_heads --data $(SHARED_DATA) --out model_repository/code_linker/heads
+	$(PY) -m export.build_fusion --train $(SHARED_DATA)/codiesp/train --work build/fusion --with-linker
+	$(PY) -m export.build_fusion --train $(SHARED_DATA)/codiesp/train --work build/fusion --with-heads build/heads/oof_lat.npz
+	$(PY) -m export.build_fusion --train $(SHARED_DATA)/codiesp/train --work build/fusion --with-linker --with-heads build/heads/oof_lat.npz
 	$(PY) -m export.eval_linker --data $(SHARED_DATA)
 
 stubs: $(VENV)/.stamp-test

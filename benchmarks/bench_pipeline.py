@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-STAGES = ("sections", "entities", "context", "mapping", "guidelines")
+STAGES = ("sections", "entities", "model", "classifier", "context", "mapping", "fusion", "guidelines")
 
 
 def _background_dir() -> Path:

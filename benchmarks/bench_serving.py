@@ -70,9 +70,14 @@ def phrase_batches(notes: list[str]):
     linker, sent = CodeLinker(embedder, CodeIndex.load(d / "code_index.npz")), []
 
     class Spy:
-        def link(self, phrases, k=10):
+        """The pipeline's one model call per note (``embed_mentions``), recorded."""
+
+        def embed_mentions(self, phrases):
             sent[-1].append(list(phrases))
-            return linker.link(phrases, k)
+            return linker.embed_mentions(phrases)
+
+        def __getattr__(self, name):   # index, nearest_codes: the linker's own
+            return getattr(linker, name)
 
     pipe = Pipeline(load_icd10cm(), load_icd10pcs(), linker=Spy())
     for i, text in enumerate(notes):

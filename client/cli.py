@@ -32,6 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, default=None, help="gateway processes sharing the port (SO_REUSEPORT)")
     s.add_argument("--linker", action=argparse.BooleanOptionalAction, default=None,
                    help="run the pipeline's model stage (code linker) on the backend")
+    s.add_argument("--note-model", action=argparse.BooleanOptionalAction, default=None,
+                   help="also the label-attention classifier on the same encoder (in-process ONNX Runtime)")
     s.add_argument("--triton-url", default=None, help="host:port of a running Triton (default: start one)")
     s.add_argument("--fallback", action=argparse.BooleanOptionalAction, default=None,
                    help="code on the embedded backend while Triton is unreachable (default on)")
@@ -138,7 +140,7 @@ def _serve(args) -> int:
     from server.app import serve
 
     cfg = _config(args, backend=args.backend, host=args.host, port=args.port, workers=args.workers,
-                  linker=args.linker, triton_url=args.triton_url, fallback=args.fallback,
+                  linker=args.linker, note_model=args.note_model, triton_url=args.triton_url, fallback=args.fallback,
                   metrics_port=args.metrics_port)
     logging.getLogger().setLevel(cfg.log_level.upper())
     if cfg.workers > 1:

@@ -10,6 +10,8 @@ other folds' rows codes the fold (guidelines included) and MAP / micro-F1 are po
 folds. The operating threshold is the one that maximises that pooled micro-F1 of diagnoses.
 
     python -m export.build_fusion --train ../shared/data/codiesp/train --work build/fusion
+    ... --with-linker                                  # fusion_linker.json (model stage on)
+    ... --with-linker --with-heads build/heads/oof_lat.npz   # fusion_models.json (both models)
 """
 from __future__ import annotations
 
@@ -27,14 +29,35 @@ from server.domain import CodeSystem, Document, Setting
 from server.pipeline.codiesp import canonical_cm, canonical_pcs, pcs_matches, read_gold, read_texts
 from server.pipeline.evaluate import score_system
 from server.pipeline.fusion import COLUMNS, Fusion, fit_logistic
+from server.pipeline.pipeline import fusion_files
 
 OUT = Path(__file__).resolve().parents[1] / "server" / "pipeline" / "data" / "fusion.json"
-OUT_LINKER = OUT.with_name("fusion_linker.json")
 NAME = "codiesp-train-oof-logistic-v2"
 THRESHOLDS = tuple(round(0.1 + 0.025 * i, 3) for i in range(17))   # 0.1 .. 0.5
 
 
-def fold_pipeline(train: Path, work: Path, fold: int, cm, pcs, linker=None):
+class OutOfFoldNoteModel:
+    """The label-attention classifier's out-of-fold probabilities (``export.train_heads`` writes
+    ``build/heads/oof_lat.npz``: each train note scored by heads trained without its fold), served
+    like ``NoteModel.code_probs`` so the fusion learns from what an unseen note would get."""
+
+    def __init__(self, path: Path, train: Path, min_prob: float = 0.01):
+        z = np.load(path, allow_pickle=False)
+        codes = [str(c) for c in z["codes"]]
+        self.labels = frozenset(codes)
+        by_doc = {str(d): row for d, row in zip(z["doc_ids"], z["probs"].astype(np.float32))}
+        self._by_text = {}
+        for doc_id, text in read_texts(train).items():
+            row = by_doc.get(doc_id)
+            if row is not None:
+                self._by_text[text] = {c: round(float(p), 6) for c, p in zip(codes, row) if p >= min_prob}
+        self.version = f"oof:{path.name}"
+
+    def code_probs(self, text: str) -> dict[str, float]:
+        return self._by_text.get(text, {})
+
+
+def fold_pipeline(train: Path, work: Path, fold: int, cm, pcs, linker=None, note_model=None):
     """The pipeline whose learned files never saw ``fold``, and the fold's folder."""
     from server.pipeline import Pipeline
 
@@ -46,7 +69,8 @@ def fold_pipeline(train: Path, work: Path, fold: int, cm, pcs, linker=None):
         calibrate.main(["--train", str(fit), "--out", str(files["cal"])])
         build_scorer.main(["--train", str(fit), "--out", str(files["scorer"])])
     pipe = Pipeline(cm, pcs, mined_path=files["terms"], calibration_path=files["cal"],
-                    scorer_path=files["scorer"], use_fusion=False, cache_dir=work / "lexicon-cache", linker=linker)
+                    scorer_path=files["scorer"], use_fusion=False, cache_dir=work / "lexicon-cache", linker=linker,
+                    note_model=note_model)
     return pipe, held
 
 
@@ -59,18 +83,19 @@ def _gold(folder: Path, cm) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
 def rows(pipe, folder: Path, cm) -> tuple[np.ndarray, np.ndarray]:
     """Feature rows and labels of every candidate code of every note in ``folder``."""
     gd, gp = _gold(folder, cm)
-    X, y, docs = [], [], []
+    X, y, docs, codes = [], [], [], []
     for doc_id, text in read_texts(folder).items():
         found = list(pipe.candidates(Document(doc_id=doc_id, text=text, setting=Setting.INPATIENT)).values())
         if found:
             X.extend(pipe.fusion_context.matrix(found))
             docs.extend([doc_id] * len(found))
+            codes.extend(f.code for f in found)
         for f in found:
             if f.system is CodeSystem.ICD10CM:
                 y.append(float(f.code in gd.get(doc_id, ())))
             else:
                 y.append(float(any(pcs_matches(f.code, g) for g in gp.get(doc_id, ()))))
-    return np.asarray(X), np.asarray(y), np.asarray(docs)
+    return np.asarray(X), np.asarray(y), np.asarray(docs), np.asarray(codes)
 
 
 def predictions(pipe, folder: Path) -> tuple[dict, dict]:
@@ -82,13 +107,13 @@ def predictions(pipe, folder: Path) -> tuple[dict, dict]:
     return pd_, pp
 
 
-def build(train: Path, work: Path, out: Path = OUT, l2: float = 1e-3, linker=None) -> dict:
+def build(train: Path, work: Path, out: Path = OUT, l2: float = 1e-3, linker=None, note_model=None) -> dict:
     cm, pcs = load_icd10cm(), load_icd10pcs()
     t0 = time.perf_counter()
-    folds = [fold_pipeline(train, work, k, cm, pcs, linker) for k in range(FOLDS)]
+    folds = [fold_pipeline(train, work, k, cm, pcs, linker, note_model) for k in range(FOLDS)]
     data = [rows(pipe, held, cm) for pipe, held in folds]
-    np.savez_compressed(work / ("rows_linker.npz" if linker is not None else "rows.npz"), **{f"{n}{k}": a for k, d in enumerate(data) for n, a in zip("Xyd", d)})
-    data = [(x, y) for x, y, _ in data]
+    np.savez_compressed(work / f"rows-{out.stem}.npz", **{f"{n}{k}": a for k, d in enumerate(data) for n, a in zip("Xydc", d)})
+    data = [(x, y) for x, y, _, _ in data]
     # Cross-validated quality of the fusion itself: fit on four folds' rows, code the fifth.
     pooled = {"D": ({}, {}), "P": ({}, {}), "base_D": ({}, {})}
     for k, (pipe, held) in enumerate(folds):
@@ -116,7 +141,8 @@ def build(train: Path, work: Path, out: Path = OUT, l2: float = 1e-3, linker=Non
     X = np.vstack([x for x, _ in data])
     y = np.concatenate([y for _, y in data])
     w, b = fit_logistic(X, y, l2)
-    Fusion(w, b, NAME + ("+linker" if linker is not None else ""), threshold).save(out, metrics)
+    Fusion(w, b, NAME + ("+linker" if linker is not None else "") + ("+heads" if note_model is not None else ""),
+           threshold).save(out, metrics)
     metrics["seconds"] = round(time.perf_counter() - t0, 1)
     metrics["threshold"] = threshold
     metrics["weights"] = dict(zip(COLUMNS, np.round(w, 3).tolist()))
@@ -128,17 +154,22 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--train", type=Path, required=True, help="CodiEsp train folder (never dev or test)")
     ap.add_argument("--work", type=Path, required=True, help="scratch folder for the folds and their models")
     ap.add_argument("--out", type=Path, default=None,
-                    help=f"default {OUT.name}, or {OUT_LINKER.name} with --with-linker")
+                    help="default: server/pipeline/data/ with the name the pipeline looks for")
     ap.add_argument("--with-linker", action="store_true",
                     help="learn with the code-embedding model stage on (its similarity and link features)")
+    ap.add_argument("--with-heads", type=Path, default=None, metavar="OOF_NPZ",
+                    help="learn with the label-attention classifier's out-of-fold probabilities "
+                         "(build/heads/oof_lat.npz from export.train_heads)")
     args = ap.parse_args(argv)
     linker = None
     if args.with_linker:
         from server.models import CodeLinker, EncoderOptions
 
         linker = CodeLinker.load(options=EncoderOptions(batch_size=64, intra_op_threads=2))
-    out = args.out or (OUT_LINKER if linker is not None else OUT)
-    m = build(args.train, args.work, out, linker=linker)
+    note_model = OutOfFoldNoteModel(args.with_heads, args.train) if args.with_heads else None
+    name = fusion_files(linker is not None, note_model is not None)[0]
+    out = args.out or OUT.with_name(name)
+    m = build(args.train, args.work, out, linker=linker, note_model=note_model)
     print(json.dumps(m, indent=1))
 
 

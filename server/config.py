@@ -30,6 +30,7 @@ class Config:
     backend: str = "embedded"         # where the code linker runs: embedded | triton | none
     # -- model serving (docs/serving.md) --
     linker: bool = False              # run the pipeline's model stage (code linker) at all
+    note_model: bool = False          # the label-attention classifier on the same encoder (in-process)
     triton_url: str = ""              # host:port of an external Triton; "" starts one from the wheel
     triton_model: str = "code_linker_python"
     fallback: bool = True             # Triton unreachable -> code on the embedded backend meanwhile
@@ -47,7 +48,7 @@ class Config:
     max_message_bytes: int = 32 * 1024 * 1024
     # Suggestions below this confidence are not returned unless the caller asks for a lower bar
     # (min_score > 0). None: the pipeline's operating threshold, learned with the fusion model
-    # out of fold on CodiEsp train (0.225 today; docs/accuracy.md).
+    # out of fold on CodiEsp train (0.2 for the CPU default today; docs/accuracy.md).
     default_min_score: float | None = None
     max_inflight: int = 32            # admission control: more concurrent calls get RESOURCE_EXHAUSTED (~8 per pool thread)
     worker_threads: int = 4
@@ -98,7 +99,7 @@ _CONVERTERS = {
     "coverage_paths": lambda v: tuple(Path(p) for p in v.split(os.pathsep) if p),
     "rule_pack_paths": lambda v: tuple(Path(p) for p in v.split(os.pathsep) if p),
     "review_port": int, "review_tokens": Path, "review_max_body_bytes": int,
-    "linker": _bool, "fallback": _bool, "fallback_retry_s": float,
+    "linker": _bool, "note_model": _bool, "fallback": _bool, "fallback_retry_s": float,
     "backend_timeout_s": float, "embedded_max_batch": int, "embedded_max_delay_ms": float, "metrics_port": int,
 }
 

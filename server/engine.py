@@ -32,8 +32,10 @@ class Engine:
                                       hcpcs_path=config.hcpcs_path, cpt_path=config.cpt_path)
         self.backend, self.linker = _model_stage(config, metrics)
         try:
+            self.note_model = _note_model(config)
             self.pipeline = Pipeline(self.codesets.icd10cm, self.codesets.icd10pcs,
-                                     cache_dir=config.cache_dir / "pipeline", linker=self.linker)
+                                     cache_dir=config.cache_dir / "pipeline", linker=self.linker,
+                                     note_model=self.note_model)
         except BaseException:
             self.close()
             raise
@@ -123,6 +125,19 @@ def _model_stage(config: Config, metrics):
     log.info("model stage on backend %s (%s configured), warm in %.1f s",
              backend.name, config.backend, time.perf_counter() - t0)
     return backend, linker
+
+
+def _note_model(config: Config):
+    """The label-attention classifier (server.models.NoteModel), warm; None when it is off."""
+    if not config.note_model:
+        return None
+    from server.models.heads import NoteModel
+
+    t0 = time.perf_counter()
+    model = NoteModel.load()
+    model.code_probs("Acute on chronic systolic heart failure.")   # first run: session arenas
+    log.info("note model (label attention) warm in %.1f s", time.perf_counter() - t0)
+    return model
 
 
 def _claim_engine(config: Config, codesets):

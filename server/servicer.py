@@ -39,6 +39,9 @@ def _trailers(rid: str, stage_ms: dict[str, float] | None = None) -> tuple[tuple
     return tuple(md)
 
 
+STREAM_ADMISSION_WAIT_S = 1.0   # a stream's document waits this long for a slot before its item fails
+
+
 def _code_and_keep(seconds: float | None, engine, keep: tuple[str, str] | None, /, **kwargs):
     enc, eid = _within(seconds, engine.code, **kwargs)
     if keep is not None:
@@ -116,7 +119,7 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
             yield await self._item(*pending.pop(0))
 
     async def _one(self, engine, request, context):
-        with self.admission.admit():
+        async with self.admission.admit_waiting(STREAM_ADMISSION_WAIT_S):
             enc, eid = await self._code(engine, request, context)
             return enc, eid
 

@@ -1,13 +1,17 @@
 """In-process model runtime: ONNX Runtime + the `tokenizers` fast tokenizer, never torch.
 
-The one model so far is the code linker (``model_repository/code_linker``): a fine-tuned
-MiniLM encoder whose 128-d mention embedding is matched against a shipped ICD-10-CM
-code-description matrix. See docs/models.md.
+One shared encoder (``model_repository/code_linker``, a fine-tuned int8 MiniLM): its 128-d
+mention embedding is matched against a shipped ICD-10-CM code-description matrix (``CodeLinker``),
+and its token states feed two small numpy heads, NER tags and label-attention code probabilities
+(``NoteModel``). See docs/models.md.
 """
 from server.models.code_index import CodeIndex, quantize_rows
 from server.models.encoder import INPUT_NAMES, OUTPUT_NAME, EncoderOptions, MentionEncoder
 from server.models.errors import ModelArtifactError
+from server.models.heads import (CodeProb, Entity, HeadsOptions, HeadWeights, NoteModel, NoteOutput,
+                                 heads_from_states)
 from server.models.linker import CodeLinker, default_model_dir
 
-__all__ = ["CodeIndex", "CodeLinker", "EncoderOptions", "INPUT_NAMES", "MentionEncoder",
-           "ModelArtifactError", "OUTPUT_NAME", "default_model_dir", "quantize_rows"]
+__all__ = ["CodeIndex", "CodeLinker", "CodeProb", "EncoderOptions", "Entity", "HeadWeights", "HeadsOptions",
+           "INPUT_NAMES", "MentionEncoder", "ModelArtifactError", "NoteModel", "NoteOutput", "OUTPUT_NAME",
+           "default_model_dir", "heads_from_states", "quantize_rows"]

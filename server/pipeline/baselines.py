@@ -40,13 +40,17 @@ class ExactLexiconBaseline:
         return enc
 
 
-def configurations(icd10cm, icd10pcs, *, linker=None) -> Iterator[tuple[str, object]]:
+def configurations(icd10cm, icd10pcs, *, linker=None, note_model=None) -> Iterator[tuple[str, object]]:
     """(name, pipeline) for the accuracy table: exact lexicon, rules without the learned
-    classifier, the learned files without the fusion model, the full pipeline, and (given the
-    code-embedding model) the full pipeline with its model stage."""
+    classifier, the learned files without the fusion model, the full pipeline, and the full
+    pipeline with the models given (code linker, label-attention note model, both)."""
     yield "exact-match lexicon", ExactLexiconBaseline(icd10cm)
     yield "pipeline without classifier", Pipeline(icd10cm, icd10pcs, use_scorer=False)
     yield "classifier without fusion", Pipeline(icd10cm, icd10pcs, use_fusion=False)
     yield "full pipeline", Pipeline(icd10cm, icd10pcs)
     if linker is not None:
         yield "full pipeline + code linker", Pipeline(icd10cm, icd10pcs, linker=linker)
+    if note_model is not None:
+        yield "full pipeline + note model", Pipeline(icd10cm, icd10pcs, note_model=note_model)
+    if linker is not None and note_model is not None:
+        yield "full pipeline + both models", Pipeline(icd10cm, icd10pcs, linker=linker, note_model=note_model)

@@ -139,14 +139,24 @@ def main(argv: list[str] | None = None) -> None:
                     help="operating threshold (default: each configuration's own)")
     ap.add_argument("--with-linker", action="store_true",
                     help="also the full pipeline with the code-embedding model stage (slow on CPU)")
+    ap.add_argument("--with-note-model", action="store_true",
+                    help="also with the label-attention note model (and with both models when --with-linker)")
+    ap.add_argument("--only-models", action="store_true", help="skip the configurations without models")
     args = ap.parse_args(argv)
     cm, pcs = load_icd10cm(), load_icd10pcs()
+    note_model = None
+    if args.with_note_model:
+        from server.models.heads import NoteModel
+
+        note_model = NoteModel.load()
     linker = None
     if args.with_linker:
         from server.models import CodeLinker, EncoderOptions
 
         linker = CodeLinker.load(options=EncoderOptions(batch_size=64, intra_op_threads=2))
-    for name, pipe in configurations(cm, pcs, linker=linker):
+    for name, pipe in configurations(cm, pcs, linker=linker, note_model=note_model):
+        if args.only_models and "+" not in name:
+            continue
         for folder in args.folders:
             print(f"== {name}")
             print(format_report(evaluate_codiesp(folder, pipe, threshold=args.threshold)))

@@ -46,11 +46,14 @@ FEATURES = (
     "sibling",                                           # listed as an alternative to a named code
     "model_sim",                                         # code-embedding cosine, best phrase of the note
     "has_model_sim",
+    "attention",                                         # label-attention classifier probability
+    "attention_rel",                                     # ... / the note's best one
+    "has_attention",                                     # a note model ran and the code is one of its labels
 )
 # Pairwise products of these go in too: the model learns, say, that a classifier score counts for
 # more when no phrase names the code than when the lexicon already does.
 INTERACT = ("lexicon", "mined", "scorer", "noisy_or", "tail", "scorer_rel", "lexicon_rel", "log_evidence",
-            "calibration", "sibling", "model_sim")
+            "calibration", "sibling", "model_sim", "attention", "attention_rel")
 _PAIRS = tuple((a, b) for i, a in enumerate(INTERACT) for b in INTERACT[i:])
 COLUMNS = FEATURES + tuple(f"{a}*{b}" for a, b in _PAIRS)
 _PAIR_IDX = tuple((FEATURES.index(a), FEATURES.index(b)) for a, b in _PAIRS)
@@ -106,6 +109,7 @@ class FusionContext:
         i, j = FEATURES.index("scorer"), FEATURES.index("noisy_or")
         X[:, 19] = X[:, i] / max(float(X[:, i].max()), 1e-6)
         X[:, 20] = X[:, j] / max(float(X[:, j].max()), 1e-6)
+        X[:, 25] = X[:, 24] / max(float(X[:, 24].max()), 1e-6)
         return np.hstack([X, np.stack([X[:, a] * X[:, b] for a, b in _PAIR_IDX], axis=1)])
 
     def features(self, f: Finding) -> np.ndarray:
@@ -131,6 +135,8 @@ class FusionContext:
         x[21] = 1.0 if "sibling" in s else 0.0
         if f.similarity is not None:
             x[22], x[23] = f.similarity, 1.0
+        if f.attention is not None:
+            x[24], x[26] = f.attention, 1.0
         return x
 
 

@@ -33,6 +33,8 @@ class Finding:
     scores: dict[str, float] = field(default_factory=dict)   # best support per evidence source
     # the code-embedding model's best cosine between a phrase of the note and this code (None: no model)
     similarity: float | None = None
+    # the label-attention classifier's probability (None: no note model; 0: not among its labels)
+    attention: float | None = None
 
     def __post_init__(self) -> None:
         if not self.scores and self.source:

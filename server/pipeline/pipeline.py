@@ -34,6 +34,15 @@ DEFAULT_MINED = "codiesp_terms.tsv.gz"
 DEFAULT_CALIBRATION = "codiesp_calibration.tsv.gz"
 DEFAULT_FUSION = "fusion.json"
 DEFAULT_FUSION_LINKER = "fusion_linker.json"   # learned with the model stage's features
+
+
+def fusion_files(linker: bool, note_model: bool) -> tuple[str, ...]:
+    """Fusion files to try, best match first, for the models the pipeline runs."""
+    if linker and note_model:
+        return ("fusion_models.json", DEFAULT_FUSION_LINKER, DEFAULT_FUSION)
+    if note_model:
+        return ("fusion_heads.json", DEFAULT_FUSION)
+    return (DEFAULT_FUSION_LINKER, DEFAULT_FUSION) if linker else (DEFAULT_FUSION,)
 DEFAULT_THRESHOLD = 0.35
 _WINDOW = 6
 # A number refines a code only from the mention itself or right beside it: "stage 3a CKD",
@@ -66,12 +75,15 @@ class Pipeline:
                  use_built_lexicon: bool = True, use_scorer: bool = True, use_calibration: bool = True,
                  use_fusion: bool = True,
                  extra_sources: Sequence[EntitySource] = (), cache_dir: Path | None = None,
-                 linker=None):
+                 linker=None, note_model=None):
         """``cache_dir``: where the compiled lexicons are kept between starts (the server passes
         ``config.cache_dir / "pipeline"``); None builds them in memory every time.
         ``linker``: the code-embedding model (``server.models.CodeLinker`` or anything with its
         ``link(phrases, k)``); given, phrases no lexicon term covers are linked to codes and
-        suggested with low confidence (``server.pipeline.linking``)."""
+        suggested with low confidence (``server.pipeline.linking``).
+        ``note_model``: the label-attention classifier on the same encoder
+        (``server.models.NoteModel``: ``code_probs(text)``, ``labels``); its probabilities are a
+        fusion feature."""
         self.cm = icd10cm
         self.pcs = icd10pcs
         self.sections = SectionRules.load()
@@ -99,11 +111,16 @@ class Pipeline:
         self.scorer = DocumentScorer.load(path, icd10cm, icd10pcs) if path is not None else None
         self.versions["scorer"] = self.scorer.version if self.scorer else "none"
         self.linking = LinkerStage(linker) if linker is not None else None
+        self.note_model = note_model
+        if note_model is not None:
+            self.versions["note_model"] = getattr(note_model, "version", "code_linker heads")
         fusion = None
         if use_fusion and self.scorer is not None:
-            fusion = _resolve(fusion_path, DEFAULT_FUSION_LINKER if self.linking is not None else DEFAULT_FUSION)
-            if fusion is None and fusion_path is None and self.linking is not None:
-                fusion = _resolve(None, DEFAULT_FUSION)   # learned without the model's features: they weigh 0
+            # the fusion learned with the same models' features; one learned without them weighs them 0
+            for name in fusion_files(linker is not None, note_model is not None) if fusion_path is None else (None,):
+                fusion = _resolve(fusion_path, name)
+                if fusion is not None:
+                    break
         self.fusion = Fusion.load(fusion) if fusion is not None else None
         self.fusion_context = FusionContext(self.calibration, self.scorer.train_counts if self.scorer else None)
         self.versions["fusion"] = self.fusion.name if self.fusion else "none"
@@ -208,6 +225,12 @@ class Pipeline:
                 f.confidence = gl.combine(f)
         if vectors is not None:
             self.linking.similarity(findings, vectors)
+        if self.note_model is not None:
+            t = time.perf_counter()
+            probs, labels = self.note_model.code_probs(doc.text), self.note_model.labels
+            for f in findings.values():
+                f.attention = probs.get(f.code, 0.0) if f.code in labels else None
+            ms["model"] = round(ms.get("model", 0.0) + (time.perf_counter() - t) * 1000.0, 3)
         _lap(ms, "mapping", t)
         return findings
 

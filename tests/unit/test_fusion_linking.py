@@ -116,3 +116,20 @@ def test_model_stage_uses_the_fusion_learned_with_its_features(linked, icd10cm, 
     best = max((f for f in found.values() if f.system is CodeSystem.ICD10CM), key=lambda f: f.similarity)
     assert best.code.startswith("J18") or best.code.startswith("J15") or best.code.startswith("J13")
     assert isinstance(CodeLinker, type)
+
+
+def test_note_model_probabilities_reach_the_fusion(icd10cm, icd10pcs):
+    from server.models.heads import NoteModel
+    from server.pipeline import Pipeline
+
+    model = NoteModel.load()
+    pipe = Pipeline(icd10cm, icd10pcs, note_model=model)
+    assert pipe.versions["fusion"].endswith("+heads")
+    doc = Document(doc_id="t", text="Assessment: acute on chronic systolic heart failure and atrial fibrillation.",
+                   setting=Setting.INPATIENT)
+    found = pipe.candidates(doc)
+    scored = {c: f.attention for c, f in found.items() if f.attention is not None}
+    assert scored and all(c in model.labels for c in scored) and max(scored.values()) > 0
+    assert all(f.attention is None for c, f in found.items() if c not in model.labels)
+    enc = pipe.code(doc)
+    assert enc.stage_ms["model"] > 0 and "note_model" in enc.model_versions
