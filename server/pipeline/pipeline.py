@@ -34,15 +34,6 @@ DEFAULT_MINED = "codiesp_terms.tsv.gz"
 DEFAULT_CALIBRATION = "codiesp_calibration.tsv.gz"
 DEFAULT_FUSION = "fusion.json"
 DEFAULT_FUSION_LINKER = "fusion_linker.json"   # learned with the model stage's features
-
-
-def fusion_files(linker: bool, note_model: bool) -> tuple[str, ...]:
-    """Fusion files to try, best match first, for the models the pipeline runs."""
-    if linker and note_model:
-        return ("fusion_models.json", DEFAULT_FUSION_LINKER, DEFAULT_FUSION)
-    if note_model:
-        return ("fusion_heads.json", DEFAULT_FUSION)
-    return (DEFAULT_FUSION_LINKER, DEFAULT_FUSION) if linker else (DEFAULT_FUSION,)
 DEFAULT_THRESHOLD = 0.35
 _WINDOW = 6
 # A number refines a code only from the mention itself or right beside it: "stage 3a CKD",
@@ -62,6 +53,15 @@ _SOURCE_NOTES = {
 }
 _ASSERTION_FACTOR = {Assertion.PRESENT: 1.0, Assertion.POSSIBLE: 0.85, Assertion.HISTORICAL: 0.8,
                      Assertion.FAMILY: 0.8}
+
+
+def fusion_files(linker: bool, note_model: bool) -> tuple[str, ...]:
+    """Fusion files to try, best match first, for the models the pipeline runs."""
+    if linker and note_model:
+        return ("fusion_models.json", DEFAULT_FUSION_LINKER, DEFAULT_FUSION)
+    if note_model:
+        return ("fusion_heads.json", DEFAULT_FUSION)
+    return (DEFAULT_FUSION_LINKER, DEFAULT_FUSION) if linker else (DEFAULT_FUSION,)
 
 
 class Pipeline:
