@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import csv
 import html
-import io
 import json
 import re
 from collections import defaultdict
