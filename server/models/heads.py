@@ -308,6 +308,7 @@ class NoteModel:
         self._tokenizer = tokenizer
         self.weights = weights
         self.options = options
+        self.labels = frozenset(str(c) for c in weights.codes)   # the codes the classifier head scores
         names = {o.name for o in session.get_outputs()}
         if TOKEN_STATES not in names:
             raise ModelArtifactError("encoder session does not output token_states")
@@ -329,11 +330,6 @@ class NoteModel:
         if hidden != weights.hidden:
             raise ModelArtifactError("heads.npz hidden size differs from the encoder's")
         return cls(session, load_tokenizer(tok_path), weights, options)
-
-    @property
-    def labels(self) -> frozenset[str]:
-        """The codes the classifier head scores."""
-        return frozenset(str(c) for c in self.weights.codes)
 
     def code_probs(self, text: str) -> dict[str, float]:
         """Code -> the label-attention classifier's probability (codes from ``min_code_prob``)."""

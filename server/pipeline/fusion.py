@@ -26,7 +26,7 @@ import numpy as np
 from server.domain import Assertion, CodeSystem
 from server.errors import InvalidInput
 from server.pipeline.guidelines import Finding, combine
-from server.pipeline.scorer import TAIL_NOTE
+from server.pipeline.scorer import SIBLING_NOTE, TAIL_NOTE
 
 FEATURES = (
     "lexicon", "mined", "scorer", "model",              # best support per source, 0 when absent
@@ -57,6 +57,10 @@ INTERACT = ("lexicon", "mined", "scorer", "noisy_or", "tail", "scorer_rel", "lex
 _PAIRS = tuple((a, b) for i, a in enumerate(INTERACT) for b in INTERACT[i:])
 COLUMNS = FEATURES + tuple(f"{a}*{b}" for a, b in _PAIRS)
 _PAIR_IDX = tuple((FEATURES.index(a), FEATURES.index(b)) for a, b in _PAIRS)
+_AT = {name: i for i, name in enumerate(FEATURES)}
+# note-relative columns: (column, the column it is the note-relative form of)
+_RELATIVE = ((_AT["scorer_rel"], _AT["scorer"]), (_AT["lexicon_rel"], _AT["noisy_or"]),
+             (_AT["attention_rel"], _AT["attention"]))
 
 
 class Fusion:
@@ -106,37 +110,34 @@ class FusionContext:
     def matrix(self, findings: list[Finding]) -> np.ndarray:
         """One feature row per finding of one note (some features are relative to the note)."""
         X = np.stack([self.features(f) for f in findings])
-        i, j = FEATURES.index("scorer"), FEATURES.index("noisy_or")
-        X[:, 19] = X[:, i] / max(float(X[:, i].max()), 1e-6)
-        X[:, 20] = X[:, j] / max(float(X[:, j].max()), 1e-6)
-        X[:, 25] = X[:, 24] / max(float(X[:, 24].max()), 1e-6)
+        for rel, col in _RELATIVE:
+            X[:, rel] = X[:, col] / max(float(X[:, col].max()), 1e-6)
         return np.hstack([X, np.stack([X[:, a] * X[:, b] for a, b in _PAIR_IDX], axis=1)])
 
     def features(self, f: Finding) -> np.ndarray:
         """The row of one finding; the note-relative columns are left 0 (see ``matrix``)."""
         s = f.scores
         x = np.zeros(len(FEATURES), dtype=np.float64)
-        for i, k in enumerate(("lexicon", "mined", "scorer", "model")):
-            v = min(max(float(s.get(k, 0.0)), 0.0), 1.0)
-            x[i] = v
-            x[4 + i] = 1.0 if k in s else 0.0
-        x[8] = combine(f)
-        x[9] = math.log1p(len(f.evidence))
-        x[10] = 1.0 if f.assertion is Assertion.POSSIBLE else 0.0
-        x[11] = 1.0 if f.assertion is Assertion.HISTORICAL else 0.0
-        x[12] = self.calibration.rate(f.system, f.code) if self.calibration is not None else 0.5
+        for k in ("lexicon", "mined", "scorer", "model"):
+            x[_AT[k]] = min(max(float(s.get(k, 0.0)), 0.0), 1.0)
+            x[_AT["has_" + k]] = 1.0 if k in s else 0.0
+        x[_AT["noisy_or"]] = combine(f)
+        x[_AT["log_evidence"]] = math.log1p(len(f.evidence))
+        x[_AT["possible"]] = 1.0 if f.assertion is Assertion.POSSIBLE else 0.0
+        x[_AT["historical"]] = 1.0 if f.assertion is Assertion.HISTORICAL else 0.0
+        x[_AT["calibration"]] = self.calibration.rate(f.system, f.code) if self.calibration is not None else 0.5
         n = self.train_counts.get(f.code, 0)
-        x[13] = math.log1p(n)
-        x[14] = 1.0 if n == 0 else 0.0
-        x[15] = 1.0 if f.code[:1] == "R" else 0.0
-        x[16] = 1.0 if f.code[:1] in "VWXYZ" else 0.0
-        x[17] = 1.0 if any(n.kind == TAIL_NOTE for n in f.notes) else 0.0
-        x[18] = 1.0 if f.system is CodeSystem.ICD10PCS else 0.0
-        x[21] = 1.0 if "sibling" in s else 0.0
+        x[_AT["log_prior"]] = math.log1p(n)
+        x[_AT["unseen"]] = 1.0 if n == 0 else 0.0
+        x[_AT["symptom"]] = 1.0 if f.code[:1] == "R" else 0.0
+        x[_AT["external"]] = 1.0 if f.code[:1] in "VWXYZ" else 0.0
+        x[_AT["tail"]] = 1.0 if any(n.kind == TAIL_NOTE for n in f.notes) else 0.0
+        x[_AT["procedure"]] = 1.0 if f.system is CodeSystem.ICD10PCS else 0.0
+        x[_AT["sibling"]] = 1.0 if SIBLING_NOTE in s else 0.0
         if f.similarity is not None:
-            x[22], x[23] = f.similarity, 1.0
+            x[_AT["model_sim"]], x[_AT["has_model_sim"]] = f.similarity, 1.0
         if f.attention is not None:
-            x[24], x[26] = f.attention, 1.0
+            x[_AT["attention"]], x[_AT["has_attention"]] = f.attention, 1.0
         return x
 
 

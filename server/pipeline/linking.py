@@ -100,7 +100,8 @@ class LinkerStage:
         cm = [f for f in found.values() if f.system is CodeSystem.ICD10CM]
         if not cm or vectors.size == 0:
             return
-        rows = [index.row_of(f.code) if index.row_of(f.code) is not None else index.row_of(f.code[:-1]) for f in cm]
+        # a 7-character code is linked through its base row (S72.001A -> S72.001)
+        rows = [r if (r := index.row_of(f.code)) is not None else index.row_of(f.code[:-1]) for f in cm]
         have = [i for i, r in enumerate(rows) if r is not None]
         if not have:
             return
