@@ -78,9 +78,10 @@ class Pipeline:
                  linker=None, note_model=None):
         """``cache_dir``: where the compiled lexicons are kept between starts (the server passes
         ``config.cache_dir / "pipeline"``); None builds them in memory every time.
-        ``linker``: the code-embedding model (``server.models.CodeLinker`` or anything with its
-        ``link(phrases, k)``); given, phrases no lexicon term covers are linked to codes and
-        suggested with low confidence (``server.pipeline.linking``).
+        ``linker``: the code-embedding model (``server.models.CodeLinker``: ``embed_mentions``,
+        ``nearest_codes``, ``index``); given, phrases no lexicon term covers are linked to codes and
+        suggested with low confidence, and every candidate gets its phrase similarity as a fusion
+        feature (``server.pipeline.linking``).
         ``note_model``: the label-attention classifier on the same encoder
         (``server.models.NoteModel``: ``code_probs(text)``, ``labels``); its probabilities are a
         fusion feature."""
@@ -225,13 +226,12 @@ class Pipeline:
                 f.confidence = gl.combine(f)
         if vectors is not None:
             self.linking.similarity(findings, vectors)
+        t = _lap(ms, "mapping", t)
         if self.note_model is not None:
-            t = time.perf_counter()
             probs, labels = self.note_model.code_probs(doc.text), self.note_model.labels
             for f in findings.values():
                 f.attention = probs.get(f.code, 0.0) if f.code in labels else None
-            ms["model"] = round(ms.get("model", 0.0) + (time.perf_counter() - t) * 1000.0, 3)
-        _lap(ms, "mapping", t)
+            _lap(ms, "model", t)
         return findings
 
     def _sentences(self, doc: Document) -> list[Sentence]:
