@@ -26,8 +26,9 @@ from export import build_scorer, calibrate, mine_terms
 from export.heldout_pipeline import FOLDS, split
 from rules_native.codesets import load_icd10cm, load_icd10pcs
 from server.domain import CodeSystem, Document, Setting
-from server.pipeline.codiesp import canonical_cm, canonical_pcs, pcs_matches, read_gold, read_texts
-from server.pipeline.evaluate import score_system
+from server.pipeline.codiesp import pcs_matches, read_texts
+from server.pipeline.evaluate import code_folder, gold_sets, score_system
+from server.models.heads import HeadsOptions
 from server.pipeline.fusion import COLUMNS, Fusion, fit_logistic
 from server.pipeline.pipeline import fusion_files
 
@@ -41,7 +42,7 @@ class OutOfFoldNoteModel:
     ``build/heads/oof_lat.npz``: each train note scored by heads trained without its fold), served
     like ``NoteModel.code_probs`` so the fusion learns from what an unseen note would get."""
 
-    def __init__(self, path: Path, train: Path, min_prob: float = 0.01):
+    def __init__(self, path: Path, train: Path, min_prob: float = HeadsOptions().min_code_prob):
         z = np.load(path, allow_pickle=False)
         codes = [str(c) for c in z["codes"]]
         self.labels = frozenset(codes)
@@ -74,15 +75,9 @@ def fold_pipeline(train: Path, work: Path, fold: int, cm, pcs, linker=None, note
     return pipe, held
 
 
-def _gold(folder: Path, cm) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
-    gd = {d: {c for c in (canonical_cm(x, cm) for x in v) if c} for d, v in read_gold(folder, "D").items()}
-    gp = {d: {canonical_pcs(x) for x in v} for d, v in read_gold(folder, "P").items()}
-    return gd, gp
-
-
 def rows(pipe, folder: Path, cm) -> tuple[np.ndarray, np.ndarray]:
     """Feature rows and labels of every candidate code of every note in ``folder``."""
-    gd, gp = _gold(folder, cm)
+    gd, gp = gold_sets(folder, cm)
     X, y, docs, codes = [], [], [], []
     for doc_id, text in read_texts(folder).items():
         found = list(pipe.candidates(Document(doc_id=doc_id, text=text, setting=Setting.INPATIENT)).values())
@@ -99,12 +94,7 @@ def rows(pipe, folder: Path, cm) -> tuple[np.ndarray, np.ndarray]:
 
 
 def predictions(pipe, folder: Path) -> tuple[dict, dict]:
-    pd_, pp = {}, {}
-    for doc_id, text in read_texts(folder).items():
-        enc = pipe.code(Document(doc_id=doc_id, text=text, setting=Setting.INPATIENT))
-        pd_[doc_id] = [(c.code, c.confidence) for c in enc.codes if c.system is CodeSystem.ICD10CM]
-        pp[doc_id] = [(c.code, c.confidence) for c in enc.codes if c.system is CodeSystem.ICD10PCS]
-    return pd_, pp
+    return code_folder(read_texts(folder), pipe)
 
 
 def build(train: Path, work: Path, out: Path = OUT, l2: float = 1e-3, linker=None, note_model=None) -> dict:
@@ -124,7 +114,7 @@ def build(train: Path, work: Path, out: Path = OUT, l2: float = 1e-3, linker=Non
         pipe.fusion = Fusion(w, b, NAME)
         pd_, pp = predictions(pipe, held)
         pipe.fusion = None
-        gd, gp = _gold(held, cm)
+        gd, gp = gold_sets(held, cm)
         pooled["D"][0].update(pd_); pooled["D"][1].update(gd)
         pooled["P"][0].update(pp); pooled["P"][1].update(gp)
         pooled["base_D"][0].update(base_d); pooled["base_D"][1].update(gd)

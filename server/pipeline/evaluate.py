@@ -82,6 +82,29 @@ def score_system(preds: dict[str, list[tuple[str, float]]], gold: dict[str, set[
             "micro": _prf(tp, npred, ngold), "category": _prf(ctp, cpred, cgold)}
 
 
+def gold_sets(folder: Path, cm) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Per document, the gold diagnosis codes in FY2026 form and the gold procedure codes."""
+    gold_d = {d: {c for c in (canonical_cm(x, cm) for x in v) if c} for d, v in read_gold(folder, "D").items()}
+    gold_p = {d: {canonical_pcs(x) for x in v} for d, v in read_gold(folder, "P").items()}
+    return gold_d, gold_p
+
+
+def code_folder(texts: dict[str, str], pipeline, setting: Setting = Setting.INPATIENT,
+                stage: dict[str, float] | None = None) -> tuple[dict, dict]:
+    """(diagnosis, procedure) predictions per document: [(code, confidence), ...]; per-stage
+    milliseconds are summed into ``stage`` when given."""
+    preds_d: dict[str, list[tuple[str, float]]] = {}
+    preds_p: dict[str, list[tuple[str, float]]] = {}
+    for doc_id, text in texts.items():
+        enc = pipeline.code(Document(doc_id=doc_id, text=text, setting=setting))
+        preds_d[doc_id] = [(c.code, c.confidence) for c in enc.codes if c.system is CodeSystem.ICD10CM]
+        preds_p[doc_id] = [(c.code, c.confidence) for c in enc.codes if c.system is CodeSystem.ICD10PCS]
+        if stage is not None:
+            for k, v in enc.stage_ms.items():
+                stage[k] = stage.get(k, 0.0) + v
+    return preds_d, preds_p
+
+
 def evaluate_codiesp(folder: Path, pipeline, *, split_name: str | None = None,
                      threshold: float | None = None, setting: Setting = Setting.INPATIENT) -> dict:
     """Code every English note of a CodiEsp folder and score it against ``*D.tsv`` / ``*P.tsv``.
@@ -95,19 +118,10 @@ def evaluate_codiesp(folder: Path, pipeline, *, split_name: str | None = None,
     texts = read_texts(folder)
     if not texts:
         raise InvalidInput("CodiEsp folder has no notes in text_files_en/")
-    cm = pipeline.cm
-    gold_d = {d: {c for c in (canonical_cm(x, cm) for x in v) if c} for d, v in read_gold(folder, "D").items()}
-    gold_p = {d: {canonical_pcs(x) for x in v} for d, v in read_gold(folder, "P").items()}
-    preds_d: dict[str, list[tuple[str, float]]] = {}
-    preds_p: dict[str, list[tuple[str, float]]] = {}
+    gold_d, gold_p = gold_sets(folder, pipeline.cm)
     stage: dict[str, float] = {}
     t0 = time.perf_counter()
-    for doc_id, text in texts.items():
-        enc = pipeline.code(Document(doc_id=doc_id, text=text, setting=setting))
-        preds_d[doc_id] = [(c.code, c.confidence) for c in enc.codes if c.system is CodeSystem.ICD10CM]
-        preds_p[doc_id] = [(c.code, c.confidence) for c in enc.codes if c.system is CodeSystem.ICD10PCS]
-        for k, v in enc.stage_ms.items():
-            stage[k] = stage.get(k, 0.0) + v
+    preds_d, preds_p = code_folder(texts, pipeline, setting, stage)
     elapsed = time.perf_counter() - t0
     return {"split": split_name or folder.name, "documents": len(texts), "threshold": threshold,
             "seconds": round(elapsed, 2), "stage_ms": {k: round(v, 1) for k, v in stage.items()},
