@@ -19,6 +19,7 @@ from typing import Sequence
 import numpy as np
 
 from server.backends.base import ModelBackend, remaining_s
+from server.models.encoder import pad_rows
 from server.models.errors import ModelArtifactError
 
 DEFAULT_BUCKETS = (16, 32, 64)
@@ -55,11 +56,7 @@ class PhraseEmbedder:
             groups.setdefault(self.bucket_of(len(enc.ids)), []).append((row, enc.ids))
         out = {}
         for width, members in sorted(groups.items()):
-            ids = np.zeros((len(members), width), np.int64)
-            mask = np.zeros((len(members), width), np.int64)
-            for r, (_, tok) in enumerate(members):
-                ids[r, :len(tok)] = tok
-                mask[r, :len(tok)] = 1
+            ids, mask = pad_rows([tok for _, tok in members], width)
             out[width] = ([row for row, _ in members], ids, mask)
         return out
 

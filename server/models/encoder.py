@@ -27,6 +27,16 @@ class EncoderOptions:
     intra_op_threads: int = 1
 
 
+def pad_rows(rows: list[list[int]], width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Token id lists -> int64 ``input_ids`` and ``attention_mask`` [len(rows), width], zero-padded."""
+    ids = np.zeros((len(rows), width), dtype=np.int64)
+    mask = np.zeros((len(rows), width), dtype=np.int64)
+    for r, tok in enumerate(rows):
+        ids[r, :len(tok)] = tok
+        mask[r, :len(tok)] = 1
+    return ids, mask
+
+
 class MentionEncoder:
     def __init__(self, session, tokenizer, options: EncoderOptions):
         self._session = session
@@ -57,14 +67,8 @@ class MentionEncoder:
 
     def tokenize(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """int64 ``input_ids`` and ``attention_mask``, padded to the longest text in ``texts``."""
-        enc = self._tokenizer.encode_batch(list(texts))
-        width = max((len(e.ids) for e in enc), default=0)
-        ids = np.zeros((len(enc), width), dtype=np.int64)
-        mask = np.zeros((len(enc), width), dtype=np.int64)
-        for r, e in enumerate(enc):
-            ids[r, :len(e.ids)] = e.ids
-            mask[r, :len(e.ids)] = 1
-        return ids, mask
+        rows = [e.ids for e in self._tokenizer.encode_batch(list(texts))]
+        return pad_rows(rows, max((len(r) for r in rows), default=0))
 
     def run(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
         """One session call on an already tokenised batch (what Triton's backends receive)."""

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from server.models.encoder import pad_rows
 from server.models.errors import ModelArtifactError
 from server.models.linker import default_model_dir, file_sha256
 
@@ -158,11 +159,7 @@ def encode_chunks(session, chunks: list[Chunk], hidden: int, batch_size: int = 8
     """Token states [n_chunks, T, H] (float32, padded to the longest chunk) and the int64 mask;
     one encoder call per ``batch_size`` chunks, each padded only to its batch's longest."""
     width = max(len(c.ids) for c in chunks)
-    ids = np.zeros((len(chunks), width), np.int64)
-    mask = np.zeros((len(chunks), width), np.int64)
-    for r, c in enumerate(chunks):
-        ids[r, :len(c.ids)] = c.ids
-        mask[r, :len(c.ids)] = 1
+    ids, mask = pad_rows([c.ids for c in chunks], width)
     states = np.zeros((len(chunks), width, hidden), np.float32)
     for s in range(0, len(chunks), batch_size):
         w = int(mask[s:s + batch_size].sum(axis=1).max())
