@@ -8,7 +8,12 @@ each as encounters/minute with p50/p99 latency from ``--clients`` concurrent gRP
 ratios (embedded/model-only, triton/embedded), cold start to SERVING, and an overload run (far more
 concurrent calls than ``max_inflight``): refusals must be fast and admitted calls' p99 bounded.
 
-    python -m benchmarks.bench_serving [--notes 40] [--clients 8] [--seconds 8]
+Every request of a gateway run is a note that run has not sent before (the gateway keeps recent
+phrase embeddings, so a note sent twice would cost it almost no model work); the share of phrases
+answered from that cache is printed. Model-only embeds every phrase of ``--model-notes`` notes,
+no cache: it is the model's cost of a note never seen.
+
+    python -m benchmarks.bench_serving [--notes 400] [--clients 8] [--seconds 8]
 
 Clients, gateway and Triton share this machine's cores; figures are for comparison within a run.
 """
@@ -29,6 +34,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 _SERVING = re.compile(r"SERVING on ([\d.]+):(\d+)")
+_METRICS = re.compile(r"metrics on (http://\S+)")
 
 
 def _background_dir() -> Path:
@@ -115,7 +121,7 @@ class Gateway:
         from grpc_health.v1 import health_pb2, health_pb2_grpc
 
         self.name, self.log_path = name, tmp / f"{name}.log"
-        env = {**os.environ, "MEDCODER_DATA_DIR": str(tmp / name), "MEDCODER_METRICS_PORT": "-1",
+        env = {**os.environ, "MEDCODER_DATA_DIR": str(tmp / name), "MEDCODER_METRICS_PORT": "0",
                "MEDCODER_REVIEW_PORT": "0", "PYTHONUNBUFFERED": "1", **env}
         t0 = time.perf_counter()
         with open(self.log_path, "wb") as log:
@@ -126,10 +132,23 @@ class Gateway:
                 raise RuntimeError(f"{name} gateway did not start; see {self.log_path}")
             time.sleep(0.05)
         self.target = f"{m.group(1)}:{m.group(2)}"
+        self.metrics_url = (u.group(1) if (u := _METRICS.search(self.log_path.read_text(errors="replace")))
+                            else None)
         with grpc.insecure_channel(self.target) as ch:
             status = health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(), timeout=10).status
         assert status == health_pb2.HealthCheckResponse.SERVING
         self.cold_start_s = time.perf_counter() - t0
+
+    def metric(self, name: str) -> float:
+        """A counter's value from the gateway's /metrics (0 when absent)."""
+        import urllib.request
+
+        if not self.metrics_url:
+            return 0.0
+        with urllib.request.urlopen(self.metrics_url, timeout=10) as r:
+            text = r.read().decode()
+        m = re.search(rf"^{re.escape(name)} ([\d.e+-]+)$", text, re.M)
+        return float(m.group(1)) if m else 0.0
 
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGTERM)
@@ -145,29 +164,43 @@ def _request(text: str):
     return pb.CodeEncounterRequest(document=pb.Document(content=text.encode()))
 
 
-def load(target: str, notes: list[str], clients: int, seconds: float) -> tuple[float, float, float, int]:
+class Feed:
+    """Requests in order, each once (a shared cursor over the notes for all client threads)."""
+
+    def __init__(self, notes: list[str]):
+        self.requests, self._next, self._lock = [_request(t) for t in notes], 0, threading.Lock()
+
+    @property
+    def sent(self) -> int:
+        return self._next
+
+    def take(self):
+        with self._lock:
+            i, self._next = self._next, self._next + 1
+        return self.requests[i % len(self.requests)]
+
+
+def load(target: str, feed: Feed, clients: int, seconds: float) -> tuple[float, float, float, int]:
     """(encounters/minute, p50 ms, p99 ms, errors): ``clients`` threads, each its own channel,
-    coding the notes round-robin for ``seconds``."""
+    coding the feed's next note for ``seconds``."""
     import grpc
 
     from client.contract import pb_grpc
 
     lat, errors, lock = [], [0], threading.Lock()
-    requests = [_request(t) for t in notes]
     deadline = time.perf_counter() + seconds
 
     def client(k: int) -> None:
         with grpc.insecure_channel(target) as ch:
-            stub, i = pb_grpc.CodingServiceStub(ch), k
+            stub = pb_grpc.CodingServiceStub(ch)
             while time.perf_counter() < deadline:
                 t = time.perf_counter()
                 try:
-                    stub.CodeEncounter(requests[i % len(requests)], timeout=60)
+                    stub.CodeEncounter(feed.take(), timeout=60)
                     with lock:
                         lat.append((time.perf_counter() - t) * 1e3)
                 except grpc.RpcError:
                     errors[0] += 1
-                i += clients
 
     t0 = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
@@ -208,7 +241,8 @@ def overload(target: str, notes: list[str], calls: int) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--notes", type=int, default=40)
+    ap.add_argument("--notes", type=int, default=400, help="distinct notes; each gateway run sends each once at most")
+    ap.add_argument("--model-notes", type=int, default=40, help="notes whose phrases the model-only run embeds")
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--seconds", type=float, default=8.0)
     ap.add_argument("--overload-calls", type=int, default=256)
@@ -225,26 +259,32 @@ def main(argv: list[str] | None = None) -> None:
     except ImportError:
         with_triton = False
     words = statistics.mean(len(t.split()) for t in notes)
-    model_epm, n_phrases = model_only(notes, args.seconds)
+    model_epm, n_phrases = model_only(notes[:args.model_notes], args.seconds)
     print(f"{len(notes)} CodiEsp background notes, {words:.0f} words on average, "
-          f"{n_phrases / len(notes):.1f} phrases/note to the model; {args.clients} gRPC clients, "
+          f"{n_phrases / min(len(notes), args.model_notes):.1f} phrases/note to the model; {args.clients} gRPC clients, "
           f"{args.seconds:.0f} s per run, {os.cpu_count()} cores shared by clients, gateway and Triton")
-    print(f"{'run':<12} {'enc/min':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} {'cold start s':>12}")
-    print(f"{'model-only':<12} {model_epm:>9.0f} {'':>8} {'':>8} {'':>6} {'':>12}")
+    print(f"{'run':<12} {'enc/min':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} {'cold start s':>12} "
+          f"{'phrase cache hits':>17}")
+    print(f"{'model-only':<12} {model_epm:>9.0f} {'':>8} {'':>8} {'':>6} {'':>12} {'(no cache)':>17}")
     rows = {}
     with tempfile.TemporaryDirectory() as tmp:
         variants = [("embedded", {"MEDCODER_BACKEND": "embedded"})]
         if with_triton:
             variants.append(("triton", {"MEDCODER_BACKEND": "triton"}))
         for name, env in variants:
-            gw = Gateway(name, {"MEDCODER_LINKER": "1", **env}, Path(tmp))
+            gw, feed = Gateway(name, {"MEDCODER_LINKER": "1", **env}, Path(tmp)), Feed(notes)
             try:
-                load(gw.target, notes, args.clients, 1.0)   # warm the channels and caches
-                rows[name] = load(gw.target, notes, args.clients, args.seconds)
+                load(gw.target, feed, args.clients, 1.0)   # warm the channels (and the cache, as in service)
+                lookups, hits = gw.metric("medcoder_phrase_cache_lookups_total"), gw.metric("medcoder_phrase_cache_hits_total")
+                rows[name] = load(gw.target, feed, args.clients, args.seconds)
+                lookups = gw.metric("medcoder_phrase_cache_lookups_total") - lookups
+                hit_rate = (gw.metric("medcoder_phrase_cache_hits_total") - hits) / lookups if lookups else 0.0
             finally:
                 gw.stop()
             epm, p50, p99, errors = rows[name]
-            print(f"{name:<12} {epm:>9.0f} {p50:>8.1f} {p99:>8.1f} {errors:>6} {gw.cold_start_s:>12.1f}")
+            repeats = " (notes repeated: raise --notes)" if feed.sent > len(notes) else ""
+            print(f"{name:<12} {epm:>9.0f} {p50:>8.1f} {p99:>8.1f} {errors:>6} {gw.cold_start_s:>12.1f} "
+                  f"{hit_rate:>17.0%}{repeats}")
         print(f"ratio embedded/model-only: {rows['embedded'][0] / model_epm:.2f}")
         if "triton" in rows:
             print(f"ratio triton/embedded:     {rows['triton'][0] / rows['embedded'][0]:.2f}")

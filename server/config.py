@@ -38,6 +38,8 @@ class Config:
     backend_timeout_s: float = 10.0   # one model call at most (a caller's earlier deadline wins)
     embedded_max_batch: int = 64      # rows per session run (= the Triton configs' max_batch_size)
     embedded_max_delay_ms: float = 2.0   # the embedded queue's max_queue_delay
+    embedded_threads: int = 0         # ONNX Runtime threads of the embedded session; 0 = this process's CPUs / workers
+    phrase_cache_rows: int = 50_000   # phrase embeddings kept in memory (~26 MB); 0 = off
     metrics_port: int = 9464          # Prometheus /metrics on 127.0.0.1; 0 = free port, -1 = off;
                                       # worker i of --workers N uses metrics_port + i
     default_setting: Setting = Setting.OUTPATIENT
@@ -101,6 +103,7 @@ _CONVERTERS = {
     "review_port": int, "review_tokens": Path, "review_max_body_bytes": int,
     "linker": _bool, "note_model": _bool, "fallback": _bool, "fallback_retry_s": float,
     "backend_timeout_s": float, "embedded_max_batch": int, "embedded_max_delay_ms": float, "metrics_port": int,
+    "embedded_threads": int, "phrase_cache_rows": int,
 }
 
 
@@ -134,6 +137,8 @@ def load_config(explicit: Mapping[str, Any] | None = None,
             or cfg.fallback_retry_s <= 0:
         raise InvalidInput("embedded_max_batch, backend_timeout_s and fallback_retry_s must be > 0, "
                            "embedded_max_delay_ms >= 0")
+    if cfg.embedded_threads < 0 or cfg.phrase_cache_rows < 0:
+        raise InvalidInput("embedded_threads and phrase_cache_rows must be >= 0")
     return cfg
 
 

@@ -45,6 +45,10 @@ class Metrics:
                                       ["backend", "error"], registry=r)
         self.fallbacks = Counter("medcoder_backend_fallbacks", "times calls moved from a primary backend "
                                  "to the fallback (or to nothing)", ["primary"], registry=r)
+        self.phrase_lookups = Counter("medcoder_phrase_cache_lookups", "phrases the model stage asked to embed",
+                                      registry=r)
+        self.phrase_hits = Counter("medcoder_phrase_cache_hits", "phrases answered from the embedding cache "
+                                   "without a model call", registry=r)
         self._live = _Live()
         r.register(self._live)
         self._http = None
@@ -71,6 +75,10 @@ class Metrics:
 
     def backend_batch(self, backend: str, rows: int) -> None:
         self.backend_batch_rows.labels(backend).observe(rows)
+
+    def phrase_cache(self, lookups: int, hits: int) -> None:
+        self.phrase_lookups.inc(lookups)
+        self.phrase_hits.inc(hits)
 
     def backend_fallback(self, primary: str) -> None:
         self.fallbacks.labels(primary).inc()

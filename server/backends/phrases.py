@@ -6,13 +6,22 @@ to the smallest length bucket that holds it, so two notes' 9-token and 12-token 
 bucket (sliced at ``max_batch_rows``, the model's ``max_batch_size``); rows come back in the
 caller's order.
 
+Phrases repeat across notes ("abdominal pain", "left kidney"); ``cache_rows`` keeps the vectors of
+the most recently used phrases (least recently used dropped first; 128 floats each, so 50,000
+rows are ~26 MB), and only the phrases not in it go to the backend. The cache lives in this
+process's memory only; it is never written out or logged. A cached vector is the one the phrase
+got the first time, in that call's company (the int8 graph moves rows slightly with their batch:
+docs/serving.md), so a repeated phrase now always gets the same vector.
+
     embedder = PhraseEmbedder(model_dir / "tokenizer.json", EmbeddedBackend(model_dir / "1/model.onnx"))
     linker = CodeLinker(embedder, CodeIndex.load(model_dir / "code_index.npz"))
     linker.link(["tumefaction of the left testicle"], k=3)
 """
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 from typing import Sequence
 
@@ -27,7 +36,8 @@ DEFAULT_BUCKETS = (16, 32, 64)
 
 class PhraseEmbedder:
     def __init__(self, tokenizer_path: Path, backend: ModelBackend, buckets: Sequence[int] = DEFAULT_BUCKETS,
-                 *, max_batch_rows: int = 64, timeout_s: float | None = 10.0, metrics=None):
+                 *, max_batch_rows: int = 64, timeout_s: float | None = 10.0, cache_rows: int = 0,
+                 metrics=None):
         """``timeout_s``: the most one backend call may take; a gRPC caller's earlier deadline
         (``server.backends.base.deadline_in``) shortens it."""
         from tokenizers import Tokenizer
@@ -45,6 +55,10 @@ class PhraseEmbedder:
         self.timeout_s = timeout_s
         self.metrics = metrics
         self.dim = backend.dim
+        self.cache_rows = max(0, int(cache_rows))
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self.cache_hits = self.cache_lookups = 0
 
     def bucket_of(self, n_tokens: int) -> int:
         return next(b for b in self.buckets if n_tokens <= b)
@@ -65,12 +79,50 @@ class PhraseEmbedder:
         out = np.zeros((len(texts), self.dim), np.float32)
         if not len(texts):
             return out
-        for rows, ids, mask in self.tokenize(texts).values():
-            for s in range(0, len(rows), self.max_batch_rows):
-                out[rows[s:s + self.max_batch_rows]] = self._infer(ids[s:s + self.max_batch_rows],
-                                                                   mask[s:s + self.max_batch_rows])
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.where(norms > 0, norms, 1.0)
+        todo = self._from_cache(texts, out)
+        if todo:
+            for rows, ids, mask in self.tokenize([texts[i] for i in todo]).values():
+                for s in range(0, len(rows), self.max_batch_rows):
+                    part = [todo[r] for r in rows[s:s + self.max_batch_rows]]
+                    v = self._infer(ids[s:s + self.max_batch_rows], mask[s:s + self.max_batch_rows])
+                    norms = np.linalg.norm(v, axis=1, keepdims=True)
+                    out[part] = v / np.where(norms > 0, norms, 1.0)
+            self._to_cache(texts, todo, out)
+        return out
+
+    def _from_cache(self, texts: Sequence[str], out: np.ndarray) -> list[int]:
+        """Fill ``out`` with the cached rows; the positions still to embed (each wording once:
+        a later duplicate in the same call is copied by ``_to_cache``)."""
+        if not self.cache_rows:
+            return list(range(len(texts)))
+        todo, first = [], {}
+        with self._cache_lock:
+            for i, t in enumerate(texts):
+                v = self._cache.get(t)
+                if v is not None:
+                    self._cache.move_to_end(t)
+                    out[i] = v
+                elif first.setdefault(t, i) == i:
+                    todo.append(i)
+            hits = len(texts) - len(first)
+            self.cache_lookups += len(texts)
+            self.cache_hits += hits
+        if self.metrics is not None:
+            self.metrics.phrase_cache(len(texts), hits)
+        return todo
+
+    def _to_cache(self, texts: Sequence[str], todo: list[int], out: np.ndarray) -> None:
+        if not self.cache_rows:
+            return
+        done = {texts[i]: i for i in todo}
+        with self._cache_lock:
+            for t, i in done.items():
+                self._cache[t] = out[i].copy()
+            while len(self._cache) > self.cache_rows:
+                self._cache.popitem(last=False)
+        for i, t in enumerate(texts):          # repeats within the call
+            if done.get(t, i) != i:
+                out[i] = out[done[t]]
 
     def _infer(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         backend = self.backend

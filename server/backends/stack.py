@@ -7,6 +7,7 @@ or without the embedded fallback; and the code linker on top of it.
 from __future__ import annotations
 
 import logging
+import os
 
 from server.backends.base import ModelBackend
 from server.backends.embedded import BatchOptions, EmbeddedBackend
@@ -20,7 +21,9 @@ log = logging.getLogger("medcoder.backend")
 
 
 def embedded_backend(config: Config, metrics=None) -> EmbeddedBackend:
-    opts = BatchOptions(max_batch_rows=config.embedded_max_batch, max_delay_ms=config.embedded_max_delay_ms)
+    threads = config.embedded_threads or max(1, len(os.sched_getaffinity(0)) // config.workers)
+    opts = BatchOptions(max_batch_rows=config.embedded_max_batch, max_delay_ms=config.embedded_max_delay_ms,
+                        intra_op_threads=threads)
     return EmbeddedBackend(default_model_dir() / "1" / "model.onnx", opts, metrics=metrics)
 
 
@@ -67,7 +70,7 @@ def open_linker(config: Config, backend: ModelBackend, metrics=None):
     d = default_model_dir()
     embedder = PhraseEmbedder(d / "tokenizer.json", backend, DEFAULT_BUCKETS,
                               max_batch_rows=config.embedded_max_batch, timeout_s=config.backend_timeout_s,
-                              metrics=metrics)
+                              cache_rows=config.phrase_cache_rows, metrics=metrics)
     index = CodeIndex.load(d / "code_index.npz")
     if index.model_sha256 and index.model_sha256 != file_sha256(d / "1" / "model.onnx"):
         raise ModelArtifactError("code_index.npz was built with a different model.onnx")

@@ -62,15 +62,38 @@ class CodeIndex:
     def row_of(self, code: str) -> int | None:
         return self._row.get(code)
 
-    def nearest_codes(self, mention_vectors: np.ndarray, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
-        """Top-``k`` rows per mention, best first: (ids int64 [n, k], cosine scores float32 [n, k])."""
+    def nearest_codes(self, mention_vectors: np.ndarray, k: int = 10,
+                      min_score: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top-``k`` rows per mention, best first: (ids int64 [n, k], cosine scores float32 [n, k]).
+
+        With ``min_score`` only rows scoring at least that are returned; a mention with fewer
+        than ``k`` such rows is padded with id -1 and score -inf. Much faster when few rows pass:
+        a full top-k over the ~47,000 codes costs about five times the matrix product itself."""
         if mention_vectors.ndim != 2 or mention_vectors.shape[1] != self.dim:
             raise ValueError(f"mention vectors must be [n, {self.dim}]")
         k = max(0, min(k, len(self)))
         scores = mention_vectors.astype(np.float32, copy=False) @ self.matrix.T
         if k == 0 or len(scores) == 0:
             return np.zeros((len(scores), k), np.int64), np.zeros((len(scores), k), np.float32)
+        if min_score is not None:
+            return _top_above(scores, k, min_score)
         top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
         top_scores = np.take_along_axis(scores, top, axis=1)
         order = np.argsort(-top_scores, axis=1, kind="stable")
         return np.take_along_axis(top, order, axis=1), np.take_along_axis(top_scores, order, axis=1)
+
+
+def _top_above(scores: np.ndarray, k: int, min_score: float) -> tuple[np.ndarray, np.ndarray]:
+    """``nearest_codes``'s answer restricted to scores >= ``min_score`` (padding -1 / -inf)."""
+    ids = np.full((len(scores), k), -1, np.int64)
+    out = np.full((len(scores), k), -np.inf, np.float32)
+    rows, cols = np.nonzero(scores >= min_score)
+    if len(rows):
+        vals = scores[rows, cols]
+        order = np.lexsort((-vals, rows))            # by mention, then best first (stable on ties)
+        rows, cols, vals = rows[order], cols[order], vals[order]
+        rank = np.arange(len(rows)) - np.searchsorted(rows, rows)   # place within its mention
+        keep = rank < k
+        ids[rows[keep], rank[keep]] = cols[keep]
+        out[rows[keep], rank[keep]] = vals[keep]
+    return ids, out

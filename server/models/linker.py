@@ -58,8 +58,9 @@ class CodeLinker:
     def embed_mentions(self, mentions: list[str]) -> np.ndarray:
         return self.encoder.embed_mentions(mentions)
 
-    def nearest_codes(self, mention_vectors: np.ndarray, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
-        return self.index.nearest_codes(mention_vectors, k)
+    def nearest_codes(self, mention_vectors: np.ndarray, k: int = 10,
+                      min_score: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        return self.index.nearest_codes(mention_vectors, k, min_score)
 
     def link(self, mentions: list[str], k: int = 10) -> list[list[tuple[str, float]]]:
         """Top-``k`` (code, cosine score) per mention, best first."""

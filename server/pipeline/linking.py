@@ -81,7 +81,7 @@ class LinkerStage:
         vectors = self.linker.embed_mentions(texts + named)
         out: list[Mention] = []
         if texts:
-            ids, scores = self.linker.nearest_codes(vectors[:len(texts)], self.k)
+            ids, scores = self.linker.nearest_codes(vectors[:len(texts)], self.k, self.min_cosine)
             codes = self.linker.index.codes
             for (si, a, b), row_ids, row_scores in zip(spans, ids, scores):
                 cands = [Candidate(str(codes[i]), CodeSystem.ICD10CM, float(cos), "model")

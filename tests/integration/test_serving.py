@@ -3,6 +3,7 @@ codes notes exactly as the embedded backend does; killing Triton mid-run moves c
 embedded fallback without failing them, and health, metrics and the log say so (without PHI)."""
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import signal
@@ -118,15 +119,15 @@ def test_killing_triton_mid_run_falls_back_without_failing_calls(triton_gw, trit
     succeed (the embedded fallback answers); health, metrics and the log report the fallback."""
     notes = [n.read_bytes() for n in NOTES] + [f"Assessment: {SENTINEL} tumefaction of the left testicle.".encode()]
     outcomes: list[tuple[float, float, bool]] = []
-    stop = threading.Event()
+    stop, fresh = threading.Event(), itertools.count()
 
     def client():
         with triton_gw.channel() as ch:
             stub, i = pb_grpc.CodingServiceStub(ch), 0
             while not stop.is_set():
                 t0 = time.monotonic()
-                try:
-                    _codes(stub, notes[i % len(notes)])
+                try:   # a phrase no earlier call sent, so the model is called (not the phrase cache)
+                    _codes(stub, notes[i % len(notes)] + f"\nPlan: control in {next(fresh)} weeks.".encode())
                     ok = True
                 except grpc.RpcError:
                     ok = False

@@ -121,6 +121,32 @@ def test_code_linker_runs_on_the_phrase_embedder(backend):
     assert ours[1][0][0].startswith("I50")   # acute on chronic systolic heart failure
 
 
+
+def test_repeated_phrases_come_from_the_cache_without_a_model_call(backend):
+    """A phrase embedded once is answered from memory afterwards (and within one call, once);
+    the rows are those it got the first time, in the caller's order; the oldest phrases leave
+    the cache first; the metrics count lookups and hits."""
+    metrics = Metrics()
+    cached = PhraseEmbedder(TOKENIZER, backend, cache_rows=len(PHRASES), metrics=metrics)
+    plain = PhraseEmbedder(TOKENIZER, backend)
+    first = cached.embed_mentions(PHRASES)
+    calls = lambda: metrics.registry.get_sample_value("medcoder_backend_calls_total",  # noqa: E731
+                                                      {"backend": "embedded", "outcome": "ok"}) or 0
+    before = calls()
+    again = cached.embed_mentions(PHRASES[::-1] + [PHRASES[0]])
+    assert calls() == before                                   # no model call at all
+    assert np.array_equal(again, np.concatenate([first[::-1], first[:1]]))
+    sims = (again[:len(PHRASES)] @ plain.embed_mentions(PHRASES[::-1]).T).diagonal()
+    assert (sims > 0.97).all()
+    assert (cached.cache_lookups, cached.cache_hits) == (2 * len(PHRASES) + 1, len(PHRASES) + 1)
+    assert metrics.registry.get_sample_value("medcoder_phrase_cache_hits_total") == len(PHRASES) + 1
+
+    novel = cached.embed_mentions(["left ventricular hypertrophy", "left ventricular hypertrophy"])
+    assert np.array_equal(novel[0], novel[1]) and calls() == before + 1
+    # the cache holds len(PHRASES) rows: the new phrase pushed out the least recently used one
+    cached.embed_mentions([PHRASES[-1]])
+    assert calls() == before + 2
+
 def _closed_port() -> str:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -62,6 +62,23 @@ def test_code_index_int8_round_trip_keeps_neighbours(tmp_path):
     assert (np.diff(scores, axis=1) <= 0).all()
 
 
+
+def test_nearest_codes_above_a_score_matches_the_full_search():
+    """The thresholded search the linker stage uses returns the same neighbours as the full top-k,
+    minus those under the bar, and pads the rest (id -1, score -inf)."""
+    rng = np.random.default_rng(1)
+    m = rng.normal(size=(2000, 16)).astype(np.float32)
+    m /= np.linalg.norm(m, axis=1, keepdims=True)
+    ix = CodeIndex(np.array([f"C{i:04d}" for i in range(2000)]), m)
+    q = m[:40] + rng.normal(scale=0.4, size=(40, 16)).astype(np.float32)
+    q /= np.linalg.norm(q, axis=1, keepdims=True)
+    full_ids, full_scores = ix.nearest_codes(q, k=4)
+    ids, scores = ix.nearest_codes(q, k=4, min_score=0.8)
+    passed = full_scores >= 0.8
+    assert 0 < passed.sum() < passed.size          # some rows pass, some do not
+    assert (ids[passed] == full_ids[passed]).all() and np.allclose(scores[passed], full_scores[passed])
+    assert (ids[~passed] == -1).all() and np.isneginf(scores[~passed]).all()
+
 def _copy_dir(tmp_path, skip: str):
     src = default_model_dir()
     (tmp_path / "1").mkdir()
