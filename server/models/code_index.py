@@ -12,6 +12,7 @@ well under 0.01).
 """
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +36,8 @@ class CodeIndex:
         self.matrix = np.ascontiguousarray(matrix, dtype=np.float32)
         self.model_sha256 = model_sha256
         self._row = {str(c): i for i, c in enumerate(codes)}
+        self._session = None
+        self._search_lock = threading.Lock()
 
     @classmethod
     def load(cls, path: Path) -> "CodeIndex":
@@ -66,34 +69,47 @@ class CodeIndex:
                       min_score: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top-``k`` rows per mention, best first: (ids int64 [n, k], cosine scores float32 [n, k]).
 
-        With ``min_score`` only rows scoring at least that are returned; a mention with fewer
-        than ``k`` such rows is padded with id -1 and score -inf. Much faster when few rows pass:
-        a full top-k over the ~47,000 codes costs about five times the matrix product itself."""
+        With ``min_score`` the neighbours scoring below it are blanked: id -1, score -inf.
+
+        The product with the matrix and the top-k run in a small ONNX Runtime graph (MatMul +
+        TopK, one thread, built on first use): for a note's ~55 phrases against ~47,000 codes,
+        ~6 ms of CPU where numpy's product plus a top-k took ~20 ms, same neighbours."""
         if mention_vectors.ndim != 2 or mention_vectors.shape[1] != self.dim:
             raise ValueError(f"mention vectors must be [n, {self.dim}]")
         k = max(0, min(k, len(self)))
-        scores = mention_vectors.astype(np.float32, copy=False) @ self.matrix.T
-        if k == 0 or len(scores) == 0:
-            return np.zeros((len(scores), k), np.int64), np.zeros((len(scores), k), np.float32)
+        if k == 0 or len(mention_vectors) == 0:
+            return np.zeros((len(mention_vectors), k), np.int64), np.zeros((len(mention_vectors), k), np.float32)
+        scores, ids = self._search().run(None, {"q": np.ascontiguousarray(mention_vectors, np.float32),
+                                                "k": np.array([k], np.int64)})
         if min_score is not None:
-            return _top_above(scores, k, min_score)
-        top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-        top_scores = np.take_along_axis(scores, top, axis=1)
-        order = np.argsort(-top_scores, axis=1, kind="stable")
-        return np.take_along_axis(top, order, axis=1), np.take_along_axis(top_scores, order, axis=1)
+            low = scores < min_score
+            ids[low], scores[low] = -1, -np.inf
+        return ids, scores
+
+    def _search(self):
+        with self._search_lock:
+            if self._session is None:
+                self._session = _search_session(self.matrix)
+            return self._session
 
 
-def _top_above(scores: np.ndarray, k: int, min_score: float) -> tuple[np.ndarray, np.ndarray]:
-    """``nearest_codes``'s answer restricted to scores >= ``min_score`` (padding -1 / -inf)."""
-    ids = np.full((len(scores), k), -1, np.int64)
-    out = np.full((len(scores), k), -np.inf, np.float32)
-    rows, cols = np.nonzero(scores >= min_score)
-    if len(rows):
-        vals = scores[rows, cols]
-        order = np.lexsort((-vals, rows))            # by mention, then best first (stable on ties)
-        rows, cols, vals = rows[order], cols[order], vals[order]
-        rank = np.arange(len(rows)) - np.searchsorted(rows, rows)   # place within its mention
-        keep = rank < k
-        ids[rows[keep], rank[keep]] = cols[keep]
-        out[rows[keep], rank[keep]] = vals[keep]
-    return ids, out
+def _search_session(matrix: np.ndarray):
+    """ONNX Runtime session: q [n, dim], k [1] -> (top-k cosines [n, k], their rows [n, k])."""
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+
+    dim = matrix.shape[1]
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["q", "codes_t"], ["scores"]),
+         helper.make_node("TopK", ["scores", "k"], ["top", "rows"], axis=1, largest=1, sorted=1)],
+        "nearest_codes",
+        [helper.make_tensor_value_info("q", TensorProto.FLOAT, ["n", dim]),
+         helper.make_tensor_value_info("k", TensorProto.INT64, [1])],
+        [helper.make_tensor_value_info("top", TensorProto.FLOAT, ["n", "k"]),
+         helper.make_tensor_value_info("rows", TensorProto.INT64, ["n", "k"])],
+        [numpy_helper.from_array(np.ascontiguousarray(matrix.T), "codes_t")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1   # callers run in parallel; one search needs no more
+    so.inter_op_num_threads = 1
+    return ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"])

@@ -63,21 +63,25 @@ def test_code_index_int8_round_trip_keeps_neighbours(tmp_path):
 
 
 
-def test_nearest_codes_above_a_score_matches_the_full_search():
-    """The thresholded search the linker stage uses returns the same neighbours as the full top-k,
-    minus those under the bar, and pads the rest (id -1, score -inf)."""
+def test_nearest_codes_are_the_exact_neighbours_and_blank_those_under_a_score():
+    """The search (an ONNX Runtime MatMul + TopK) returns exactly numpy's best rows, best first;
+    with ``min_score`` those under the bar are blanked (id -1, score -inf)."""
     rng = np.random.default_rng(1)
     m = rng.normal(size=(2000, 16)).astype(np.float32)
     m /= np.linalg.norm(m, axis=1, keepdims=True)
     ix = CodeIndex(np.array([f"C{i:04d}" for i in range(2000)]), m)
     q = m[:40] + rng.normal(scale=0.4, size=(40, 16)).astype(np.float32)
     q /= np.linalg.norm(q, axis=1, keepdims=True)
-    full_ids, full_scores = ix.nearest_codes(q, k=4)
-    ids, scores = ix.nearest_codes(q, k=4, min_score=0.8)
-    passed = full_scores >= 0.8
+    exact = q @ m.T
+    ids, scores = ix.nearest_codes(q, k=4)
+    assert (ids == np.argsort(-exact, axis=1)[:, :4]).all()
+    assert np.allclose(scores, np.sort(exact, axis=1)[:, ::-1][:, :4], atol=1e-5)
+    above, above_scores = ix.nearest_codes(q, k=4, min_score=0.8)
+    passed = scores >= 0.8
     assert 0 < passed.sum() < passed.size          # some rows pass, some do not
-    assert (ids[passed] == full_ids[passed]).all() and np.allclose(scores[passed], full_scores[passed])
-    assert (ids[~passed] == -1).all() and np.isneginf(scores[~passed]).all()
+    assert (above[passed] == ids[passed]).all() and (above_scores[passed] == scores[passed]).all()
+    assert (above[~passed] == -1).all() and np.isneginf(above_scores[~passed]).all()
+    assert ix.nearest_codes(q[:0], k=4)[0].shape == (0, 4)
 
 def _copy_dir(tmp_path, skip: str):
     src = default_model_dir()
