@@ -155,6 +155,10 @@ class TritonServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        try:   # a Triton that was killed leaves its Python-backend stubs running in its session
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
         return self.proc.returncode
 
     def __enter__(self):

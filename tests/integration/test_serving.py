@@ -41,6 +41,18 @@ def _notes(shared: Path | None) -> list[bytes]:
     return notes
 
 
+def _group_gone(pgid: int, within_s: float) -> bool:
+    """No process is left in the process group (killed processes may take a moment to be reaped)."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def _metrics_text(gw) -> str:
     for _ in range(50):
         m = _METRICS.search(gw.log())
@@ -163,3 +175,5 @@ def test_killing_triton_mid_run_falls_back_without_failing_calls(triton_gw, trit
     log = triton_gw.log()
     assert "model backend triton unreachable; calls go to embedded" in log
     assert SENTINEL not in log
+    triton.stop()   # the killed server's model stubs go too (they outlive it otherwise)
+    assert _group_gone(triton.proc.pid, within_s=10)
