@@ -68,8 +68,11 @@ class Engine:
         if systems:
             enc.codes = [c for c in enc.codes if c.system in systems]
         t2 = time.perf_counter()
+        # the edits judge the claim the coder would submit: the codes at or above the operating
+        # threshold (a lower min_score lists more, and what the guidelines took out sits below it)
+        report_at = self.pipeline.operating_threshold
         dx = [c.code for c in sorted(enc.codes, key=lambda c: c.sequence or 10**6)
-              if c.system is CodeSystem.ICD10CM]
+              if c.system is CodeSystem.ICD10CM and c.confidence >= report_at]
         if self.claims is not None and dx:
             enc.edits = list(self.claims.check_diagnoses(dx, doc.patient, doc.setting, doc.date_of_service))
         t3 = time.perf_counter()

@@ -110,8 +110,11 @@ class FusionContext:
     def matrix(self, findings: list[Finding]) -> np.ndarray:
         """One feature row per finding of one note (some features are relative to the note)."""
         X = np.stack([self.features(f) for f in findings])
+        # relative to what the note may report: a past condition listed below the threshold sets no scale
+        mask = [f.reportable for f in findings]
+        ref = X[mask] if any(mask) else X
         for rel, col in _RELATIVE:
-            X[:, rel] = X[:, col] / max(float(X[:, col].max()), 1e-6)
+            X[:, rel] = X[:, col] / max(float(ref[:, col].max()), 1e-6)
         return np.hstack([X, np.stack([X[:, a] * X[:, b] for a, b in _PAIR_IDX], axis=1)])
 
     def features(self, f: Finding) -> np.ndarray:

@@ -35,6 +35,8 @@ class Finding:
     similarity: float | None = None
     # the label-attention classifier's probability (None: no note model; 0: not among its labels)
     attention: float | None = None
+    # False: listed for the coder below the operating threshold, never reported (a past condition)
+    reportable: bool = True
 
     def __post_init__(self) -> None:
         if not self.scores and self.source:
@@ -181,7 +183,18 @@ def apply_assertion(f: Finding, rules: GuidelineRules, setting: Setting) -> Find
     return f
 
 
-def apply_combinations(found: dict[str, Finding], rules: GuidelineRules) -> None:
+def suppress(found: dict[str, Finding], code: str, note: RuleNote, dropped: dict[str, Finding] | None) -> None:
+    """Take ``code`` out of what is reported; with ``dropped``, keep it in ``dropped`` with the note
+    that says why (the pipeline lists it below the operating threshold: CodiEsp's annotators often
+    code it)."""
+    f = found.pop(code)
+    if dropped is not None and code not in dropped:
+        f.notes.append(note)
+        dropped[code] = f
+
+
+def apply_combinations(found: dict[str, Finding], rules: GuidelineRules,
+                       dropped: dict[str, Finding] | None = None) -> None:
     """Replace parts by combination codes: E11.9 + N18.31 -> E11.22 + N18.31; I10 + I50.9 -> I11.0 + I50.9."""
     for rule in rules.combinations:
         present = [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and f.textual]
@@ -200,10 +213,11 @@ def apply_combinations(found: dict[str, Finding], rules: GuidelineRules) -> None
         target.notes.append(RuleNote("combination", msg, ",".join(sorted({p.code for p in parts}))))
         for c in present:
             if c != rule.emit and c.startswith(rule.drop) and c in found:
-                del found[c]
+                suppress(found, c, RuleNote("not_reported", f"part of combination code {rule.emit}: not reported",
+                                            rule.emit), dropped)
 
 
-def drop_integral(found: dict[str, Finding], rules: GuidelineRules) -> None:
+def drop_integral(found: dict[str, Finding], rules: GuidelineRules, dropped: dict[str, Finding] | None = None) -> None:
     """Signs and symptoms routinely part of a confirmed diagnosis are not coded (I.B.5):
     chest pain with an NSTEMI, dyspnea with heart failure."""
     # Uncertain diagnoses survive only where they are coded as established (inpatient).
@@ -217,10 +231,11 @@ def drop_integral(found: dict[str, Finding], rules: GuidelineRules) -> None:
             if cause is not None:
                 if found[s].textual:
                     found[cause].notes.append(RuleNote("integral_symptom", f"{s} is integral to {cause}: not coded", s))
-                del found[s]
+                suppress(found, s, RuleNote("not_reported", f"integral to {cause}: not reported", cause), dropped)
 
 
-def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules) -> None:
+def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
+                       dropped: dict[str, Finding] | None = None) -> None:
     """One code per exclusive category: CKD stage 3a (N18.31) and stage 2 (N18.2) are never
     reported together; the most specific, best supported code stays."""
     for prefix in rules.exclusive:
@@ -232,7 +247,8 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules) -> None
         for c in group:
             if c != keep:
                 found[keep].notes.append(RuleNote("exclusive", f"{c} dropped: one code per condition ({prefix})", c))
-                del found[c]
+                suppress(found, c, RuleNote("not_reported", f"one code per condition, {keep} kept: not reported", keep),
+                         dropped)
 
 
 _REFS: dict[tuple[int, str, str], tuple[str, ...]] = {}
@@ -249,7 +265,7 @@ def referenced(icd10cm, code: str, kind: str) -> tuple[str, ...]:
     return hit
 
 
-def resolve_excludes1(found: dict[str, Finding], icd10cm) -> None:
+def resolve_excludes1(found: dict[str, Finding], icd10cm, dropped: dict[str, Finding] | None = None) -> None:
     """Two codes in an Excludes1 relation are never reported together: keep the stronger
     (I50.9 heart failure excludes1 ... ; the better-supported one stays)."""
     codes = sorted(found, key=lambda c: -found[c].confidence)
@@ -272,7 +288,7 @@ def resolve_excludes1(found: dict[str, Finding], icd10cm) -> None:
                 # the note sits on one side only; whichever side, the better-supported code stays
                 keep, drop = (a, b) if found[a].confidence >= found[b].confidence else (b, a)
                 found[keep].notes.append(RuleNote("excludes1", f"{drop} dropped: Excludes1 of {a}", drop))
-                del found[drop]
+                suppress(found, drop, RuleNote("not_reported", f"Excludes1 with {keep}: not reported", keep), dropped)
                 if drop == a:
                     break
 

@@ -43,6 +43,12 @@ _NEAR_LEFT, _NEAR_RIGHT = 1, 2
 # reported at least this confident whatever the code's precision on train; one-word titles
 # ("pain", "fever") are as vague as the note and keep their calibrated confidence.
 EXACT_FLOOR = 0.8
+# A code the guidelines take out of what is reported (integral symptom, Excludes1 loser, part of a
+# combination, second code of an exclusive category) is still listed, never reported: its confidence
+# is capped at SUPPRESSED_CAP x the operating threshold. CodiEsp's annotators often code it (fever
+# with pneumonia: 1 in 4 integral symptoms out of fold), so it heads what is below the threshold,
+# with the note that says why it is out.
+SUPPRESSED_CAP = 0.99
 _SOURCE_NOTES = {
     "curated": "matched a curated abbreviation or synonym",
     "description": "matched the code's tabular description",
@@ -181,17 +187,24 @@ class Pipeline:
         if self.fusion is not None:
             self.fusion.apply(findings, self.fusion_context)
             t = _lap(ms, "fusion", t)
-        gl.apply_combinations(findings, self.guidelines)
-        gl.drop_integral(findings, self.guidelines)
-        gl.resolve_excludes1(findings, self.cm)
-        gl.keep_one_per_group(findings, self.guidelines)
-        # Guideline order for what is reported; below the operating threshold, by confidence.
+        # past conditions are listed, never reported, and take no part in the guidelines
+        suppressed = {c: findings.pop(c) for c in [c for c, f in findings.items() if not f.reportable]}
+        gl.apply_combinations(findings, self.guidelines, suppressed)
+        gl.drop_integral(findings, self.guidelines, suppressed)
+        gl.resolve_excludes1(findings, self.cm, suppressed)
+        gl.keep_one_per_group(findings, self.guidelines, suppressed)
         cut = self.operating_threshold
+        # What the guidelines do not report stays in the ranked list, below the threshold.
+        suppressed = {c: f for c, f in suppressed.items() if c not in findings}
+        for c, f in suppressed.items():
+            f.confidence = round(min(f.confidence, SUPPRESSED_CAP * cut), 4)
+            findings[c] = f
+        # Guideline order for what is reported; below the operating threshold, by confidence.
         reported = {c: f for c, f in findings.items() if f.confidence >= cut}
         rest = sorted((f for f in findings.values() if f.confidence < cut), key=lambda f: (-f.confidence, f.code))
         ordered = [f for f in sequence(reported, self.cm, self.guidelines.chronic) + rest if f.confidence >= min_score]
         enc.codes = [self._suggestion(i, f) for i, f in enumerate(ordered)]
-        enc.cdi_queries = self.cdi.queries_for(ordered)
+        enc.cdi_queries = self.cdi.queries_for([f for f in ordered if f.code not in suppressed])
         _lap(ms, "guidelines", t)
         enc.model_versions = dict(self.versions)
         return enc
@@ -254,6 +267,7 @@ class Pipeline:
 
     def _map(self, mentions: list[Mention], sentences: list[Sentence], setting: Setting) -> dict[str, Finding]:
         found: dict[str, Finding] = {}
+        past: dict[str, Finding] = {}   # past conditions the guidelines code as history (or not at all)
         memo: dict[tuple, object] = {}  # repeated phrases in long notes map once
         for m in mentions:
             if not m.codable:
@@ -282,13 +296,25 @@ class Pipeline:
             f = Finding(mapped.code, mapped.system, round(conf, 4), [Span(m.start, m.end, m.section)],
                         m.assertion, notes, {m.section}, list(mapped.defaults),
                         m.source if m.source in ("mined", "model") else "lexicon")
+            before = _copy(f) if f.assertion is Assertion.HISTORICAL and f.system is CodeSystem.ICD10CM else None
             f = gl.apply_assertion(f, self.guidelines, setting)
+            if before is not None and (f is None or f.code != before.code):
+                # CodiEsp's annotators often code a past condition as current: listed, never reported
+                instead = f"{f.code} reported instead" if f is not None else "no history code"
+                before.notes.append(RuleNote("not_reported", f"past condition: {instead}", f.code if f else ""))
+                before.reportable = False
+                if before.code in past:
+                    past[before.code].merge(before)
+                else:
+                    past[before.code] = before
             if f is None:
                 continue
             if f.code in found:
                 found[f.code].merge(f)
             else:
                 found[f.code] = f
+        for c, f in past.items():
+            found.setdefault(c, f)
         return found
 
     def _suggestion(self, i: int, f: Finding) -> CodeSuggestion:
@@ -340,6 +366,11 @@ def drop_nested_mined(mentions: list[Mention]) -> list[Mention]:
             out.append(replace(host, candidates=[replace(c, score=score, source="mined", exact=False)
                                                  for c in host.candidates], source="mined"))
     return out
+
+
+def _copy(f: Finding) -> Finding:
+    return replace(f, evidence=list(f.evidence), notes=list(f.notes), sections=set(f.sections),
+                   defaults=list(f.defaults), scores=dict(f.scores))
 
 
 def _resolve(path: Path | None, default: str) -> Path | None:

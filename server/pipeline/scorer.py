@@ -25,9 +25,9 @@ _TOP_EVIDENCE = 3
 KNN_NEIGHBOURS = 50
 KNN_WEIGHT = 0.7   # share of the nearest-neighbour vote in a code's probability (rest: logistic)
 ADD_MIN = 0.05     # a supported code the lexicon mapped elsewhere is listed from this probability (ranked low)
-TAIL_MIN = 0.01    # a code no phrase names is listed from this probability, at the end of the ranked list
+TAIL_MIN = 0.005   # a code no phrase names is listed from this probability, at the end of the ranked list
 TAIL_CAP = 0.3     # ... and never above this confidence (below the operating threshold) without fusion
-TAIL_MAX = 40      # ... at most this many per note, the most probable first
+TAIL_MAX = 60      # ... at most this many per note, the most probable first
 TAIL_NOTE = "statistical_only"
 
 
@@ -241,7 +241,7 @@ def add_siblings(found: dict[str, Finding], by_category: dict[str, list[str]]) -
     used most are listed as low-ranked alternatives with the same evidence: "heart failure"
     mapped to I50.23 also offers I50.9 and I50.22, for the coder to pick if the mapping read
     too much (or too little) into the words."""
-    named = [f for f in found.values() if f.textual and f.system is CodeSystem.ICD10CM and f.scores]
+    named = [f for f in found.values() if f.textual and f.system is CodeSystem.ICD10CM and f.scores and f.reportable]
     for f in sorted(named, key=lambda f: -f.confidence):
         for c in by_category.get(f.code[:3], ())[:SIBLINGS_MAX]:
             if c in found:

@@ -189,3 +189,19 @@ def test_operating_threshold_by_default_and_lower_on_request(client, stub):
     with pytest.raises(grpc.RpcError) as err:
         stub.CodeEncounter(pb.CodeEncounterRequest(document=pb.Document(content=b"Hypertension."), min_score=1.5))
     assert err.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_a_wider_list_shows_what_the_guidelines_took_out_but_edits_judge_only_reported_codes(client):
+    """Type 1 and type 2 diabetes in one note: Excludes1 keeps one. With a low min_score the other
+    is listed too, below the threshold, with the reason; the encounter's edits are those of the
+    reported codes, so the caller's wider list raises no Excludes1 edit."""
+    from server.pipeline.pipeline import DATA
+
+    threshold = json.loads(DATA.joinpath("fusion.json").read_text())["threshold"]
+    wide = client.code("Type 1 diabetes mellitus. Type 2 diabetes mellitus.", min_score=0.01)
+    dm = {c.code: c for c in wide.codes if c.code in ("E10.9", "E11.9")}
+    assert len(dm) == 2
+    kept, out = sorted(dm.values(), key=lambda c: -c.confidence)
+    assert kept.confidence >= threshold > out.confidence
+    assert any(n.kind == "not_reported" and n.related_code == kept.code for n in out.notes)
+    assert not [e for e in wide.edits if e.kind == "excludes1"]

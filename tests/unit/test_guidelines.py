@@ -22,7 +22,12 @@ def code(pipe, text, setting=Setting.OUTPATIENT, min_score=0.0):
 
 
 def codes(pipe, text, setting=Setting.OUTPATIENT) -> list[str]:
-    return [c.code for c in code(pipe, text, setting).codes]
+    """The codes the guidelines report (what they suppress is listed too, below the threshold)."""
+    return reported(code(pipe, text, setting))
+
+
+def reported(enc) -> list[str]:
+    return [c.code for c in enc.codes if not any(n.kind == "not_reported" for n in c.notes)]
 
 
 def by_code(enc, c):
@@ -59,6 +64,13 @@ def test_past_condition_yields_personal_history_code(rules_pipe):
     assert not any(c.startswith("I82") for c in got)
 
 
+def test_past_condition_is_listed_below_the_threshold_never_reported(rules_pipe):
+    enc = code(rules_pipe, "History of DVT five years ago, treated with warfarin for six months.")
+    past = [c for c in enc.codes if c.code.startswith("I82")]
+    assert past and all(c.confidence < rules_pipe.operating_threshold for c in past)
+    assert all(any(n.kind == "not_reported" and n.related_code == "Z86.718" for n in c.notes) for c in past)
+
+
 def test_chronic_condition_written_as_history_is_coded(rules_pipe):
     enc = code(rules_pipe, "History of hypertension, on lisinopril.")
     assert "I10" in [c.code for c in enc.codes]
@@ -76,7 +88,7 @@ def test_inpatient_uncertain_diagnosis_is_coded_as_established(rules_pipe):
     j = by_code(enc, "J18.9")
     assert j.assertion is Assertion.POSSIBLE
     assert any(n.kind == "uncertain_dx" for n in j.notes)
-    assert "R05.9" not in [c.code for c in enc.codes]  # cough is integral to pneumonia
+    assert "R05.9" not in reported(enc)  # cough is integral to pneumonia
 
 
 def test_hypothetical_condition_is_not_coded(rules_pipe):
@@ -86,13 +98,30 @@ def test_hypothetical_condition_is_not_coded(rules_pipe):
 
 def test_integral_symptom_dropped_with_confirmed_diagnosis(rules_pipe):
     enc = code(rules_pipe, "Chest pain since this morning. Diagnosis: NSTEMI.", Setting.INPATIENT)
-    assert [c.code for c in enc.codes] == ["I21.4"]
+    assert reported(enc) == ["I21.4"]
     assert any(n.kind == "integral_symptom" and n.related_code == "R07.9" for n in enc.codes[0].notes)
+
+
+def test_suppressed_code_is_listed_below_the_threshold_with_the_reason(rules_pipe):
+    """CodiEsp-style annotators often code the integral symptom: it stays in the ranked list, never
+    reported, with the note that says why."""
+    enc = code(rules_pipe, "Chest pain since this morning. Diagnosis: NSTEMI.", Setting.INPATIENT)
+    r = by_code(enc, "R07.9")
+    assert r.confidence < rules_pipe.operating_threshold <= by_code(enc, "I21.4").confidence
+    assert any(n.kind == "not_reported" and n.related_code == "I21.4" and "integral" in n.message for n in r.notes)
+    shown = code(rules_pipe, "Chest pain since this morning. Diagnosis: NSTEMI.", Setting.INPATIENT,
+                 min_score=rules_pipe.operating_threshold)
+    assert [c.code for c in shown.codes] == ["I21.4"]
+
+
+def test_negated_symptom_is_never_listed_even_below_the_threshold(rules_pipe):
+    enc = code(rules_pipe, "No chest pain. Diagnosis: NSTEMI.", Setting.INPATIENT)
+    assert not any(c.code.startswith("R07") for c in enc.codes)
 
 
 def test_diabetes_with_ckd_uses_combination_code_and_stage(rules_pipe):
     enc = code(rules_pipe, "DM2 with CKD 3a.")
-    got = [c.code for c in enc.codes]
+    got = reported(enc)
     assert got == ["E11.22", "N18.31"]  # etiology before manifestation
     assert "E11.9" not in got and "N18.9" not in got
     assert any(n.kind == "combination" for n in enc.codes[0].notes)
@@ -243,7 +272,7 @@ def test_ckd_stage_comes_from_the_ckd_mention_own_words(rules_pipe, text, stage)
 def test_two_ckd_stages_are_never_reported_together(shipped_pipe):
     enc = code(shipped_pipe, "Chronic kidney disease. CKD stage 2 last year. Now chronic kidney disease stage 3a.",
                Setting.INPATIENT)
-    ckd = [c.code for c in enc.codes if c.code.startswith("N18")]
+    ckd = [c for c in reported(enc) if c.startswith("N18")]
     assert len(ckd) == 1
 
 
@@ -312,7 +341,7 @@ def test_words_inside_a_longer_term_are_not_a_mention_of_their_own(shipped_pipe)
 
 def test_joint_pain_is_integral_to_osteoarthritis_of_that_joint(rules_pipe):
     enc = code(rules_pipe, "Chronic pain in the right knee. Assessment: primary osteoarthritis of the right knee.")
-    got = [c.code for c in enc.codes]
+    got = reported(enc)
     assert got == ["M17.11"]
     assert {n.related_code for n in enc.codes[0].notes if n.kind == "integral_symptom"} >= {"M25.561"}
 
