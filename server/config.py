@@ -38,7 +38,9 @@ class Config:
     backend_timeout_s: float = 10.0   # one model call at most (a caller's earlier deadline wins)
     embedded_max_batch: int = 64      # rows per session run (= the Triton configs' max_batch_size)
     embedded_max_delay_ms: float = 2.0   # the embedded queue's max_queue_delay
-    embedded_threads: int = 0         # ONNX Runtime threads of the embedded session; 0 = this process's CPUs / workers
+    embedded_instances: int = 0       # embedded ONNX Runtime sessions, each with its own batching worker;
+                                      # 0 = the CPUs this process may use / workers
+    embedded_threads: int = 1         # intra-op threads per embedded session
     phrase_cache_rows: int = 50_000   # phrase embeddings kept in memory (~26 MB); 0 = off
     metrics_port: int = 9464          # Prometheus /metrics on 127.0.0.1; 0 = free port, -1 = off;
                                       # worker i of --workers N uses metrics_port + i
@@ -103,7 +105,7 @@ _CONVERTERS = {
     "review_port": int, "review_tokens": Path, "review_max_body_bytes": int,
     "linker": _bool, "note_model": _bool, "fallback": _bool, "fallback_retry_s": float,
     "backend_timeout_s": float, "embedded_max_batch": int, "embedded_max_delay_ms": float, "metrics_port": int,
-    "embedded_threads": int, "phrase_cache_rows": int,
+    "embedded_threads": int, "embedded_instances": int, "phrase_cache_rows": int,
 }
 
 
@@ -137,8 +139,8 @@ def load_config(explicit: Mapping[str, Any] | None = None,
             or cfg.fallback_retry_s <= 0:
         raise InvalidInput("embedded_max_batch, backend_timeout_s and fallback_retry_s must be > 0, "
                            "embedded_max_delay_ms >= 0")
-    if cfg.embedded_threads < 0 or cfg.phrase_cache_rows < 0:
-        raise InvalidInput("embedded_threads and phrase_cache_rows must be >= 0")
+    if cfg.embedded_threads < 1 or cfg.embedded_instances < 0 or cfg.phrase_cache_rows < 0:
+        raise InvalidInput("embedded_threads must be >= 1, embedded_instances and phrase_cache_rows >= 0")
     return cfg
 
 

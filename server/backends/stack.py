@@ -21,9 +21,9 @@ log = logging.getLogger("medcoder.backend")
 
 
 def embedded_backend(config: Config, metrics=None) -> EmbeddedBackend:
-    threads = config.embedded_threads or max(1, len(os.sched_getaffinity(0)) // config.workers)
+    instances = config.embedded_instances or max(1, len(os.sched_getaffinity(0)) // config.workers)
     opts = BatchOptions(max_batch_rows=config.embedded_max_batch, max_delay_ms=config.embedded_max_delay_ms,
-                        intra_op_threads=threads)
+                        intra_op_threads=config.embedded_threads, instances=instances)
     return EmbeddedBackend(default_model_dir() / "1" / "model.onnx", opts, metrics=metrics)
 
 

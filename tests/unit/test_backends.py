@@ -28,9 +28,10 @@ def encoder():
     return MentionEncoder.load(ONNX, TOKENIZER)
 
 
-@pytest.fixture()
-def backend():
-    b = EmbeddedBackend(ONNX, BatchOptions(max_batch_rows=64, max_delay_ms=50))
+@pytest.fixture(params=[1, 2], ids=["1-session", "2-sessions"])
+def backend(request):
+    """One session behind the queue, or two (each with its own worker, as on a 2-core gateway)."""
+    b = EmbeddedBackend(ONNX, BatchOptions(max_batch_rows=64, max_delay_ms=50, instances=request.param))
     yield b
     b.close()
 
@@ -67,7 +68,7 @@ def test_concurrent_callers_each_get_their_own_rows(encoder, backend):
     calls = []
     for width in (16, 32):
         ids, mask = _padded(encoder, PHRASES, width)
-        direct = backend.session.run(["mention_embedding"], {"input_ids": ids, "attention_mask": mask})[0]
+        direct = backend.sessions[0].run(["mention_embedding"], {"input_ids": ids, "attention_mask": mask})[0]
         for _ in range(6):
             order = np.concatenate([rng.permutation(len(PHRASES)), rng.integers(0, len(PHRASES), 3)])
             calls.append((ids[order], mask[order], direct[order]))
