@@ -7,7 +7,7 @@ Tables are data (``data/guidelines.json``), validated on load.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
@@ -46,6 +46,11 @@ class Finding:
     def textual(self) -> bool:
         """Supported by words in the note (not only by the document classifier)."""
         return "lexicon" in self.scores or "mined" in self.scores or not self.scores
+
+    def copy(self) -> "Finding":
+        """A finding the guideline steps may change without touching this one (they edit in place)."""
+        return replace(self, evidence=list(self.evidence), notes=list(self.notes), sections=set(self.sections),
+                       defaults=list(self.defaults), scores=dict(self.scores))
 
     def merge(self, other: "Finding") -> None:
         """Another mention of the same code: more evidence; each source keeps its best support."""

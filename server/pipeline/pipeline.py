@@ -296,7 +296,7 @@ class Pipeline:
             f = Finding(mapped.code, mapped.system, round(conf, 4), [Span(m.start, m.end, m.section)],
                         m.assertion, notes, {m.section}, list(mapped.defaults),
                         m.source if m.source in ("mined", "model") else "lexicon")
-            before = _copy(f) if f.assertion is Assertion.HISTORICAL and f.system is CodeSystem.ICD10CM else None
+            before = f.copy() if f.assertion is Assertion.HISTORICAL and f.system is CodeSystem.ICD10CM else None
             f = gl.apply_assertion(f, self.guidelines, setting)
             if before is not None and (f is None or f.code != before.code):
                 # CodiEsp's annotators often code a past condition as current: listed, never reported
@@ -366,11 +366,6 @@ def drop_nested_mined(mentions: list[Mention]) -> list[Mention]:
             out.append(replace(host, candidates=[replace(c, score=score, source="mined", exact=False)
                                                  for c in host.candidates], source="mined"))
     return out
-
-
-def _copy(f: Finding) -> Finding:
-    return replace(f, evidence=list(f.evidence), notes=list(f.notes), sections=set(f.sections),
-                   defaults=list(f.defaults), scores=dict(f.scores))
 
 
 def _resolve(path: Path | None, default: str) -> Path | None:
