@@ -44,6 +44,7 @@ class Running:
         self.serving = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._draining = False
+        self._retention: asyncio.Task | None = None   # the review retention purge loop
 
     def start_metrics(self, worker: int = 0) -> str | None:
         """The /metrics endpoint on 127.0.0.1 (config.host): ``metrics_port + worker``, a free port
@@ -101,7 +102,22 @@ class Running:
         if hasattr(backend, "add_listener"):
             backend.add_listener(self._backend_switched)
         await self._set_health(self.backend_name)
+        if getattr(engine, "review", None) is not None and self.config.review_retention_days > 0:
+            self._retention = asyncio.create_task(self._retention_loop(engine.review))
         return time.perf_counter() - t0
+
+    async def _retention_loop(self, review) -> None:
+        """Purge expired stored encounters now, then four times per retention period (at most
+        hourly, at least every second). A failed purge is logged and tried again next round."""
+        days = self.config.review_retention_days
+        every_s = max(1.0, min(3600.0, days * 86400 / 4))
+        loop = asyncio.get_running_loop()
+        while not self._draining:
+            try:
+                await loop.run_in_executor(None, review.purge_expired, days)
+            except Exception as e:  # noqa: BLE001 - the gateway keeps coding; the next round retries
+                log.error("retention purge failed: %s", type(e).__name__)
+            await asyncio.sleep(every_s)
 
     async def _set_health(self, active: str | None) -> None:
         """SERVING while some backend answers (or none is needed); per-backend entries as above."""
@@ -124,6 +140,8 @@ class Running:
 
     async def stop(self) -> None:
         self.serving, self._draining = False, True
+        if self._retention is not None:
+            self._retention.cancel()
         await self.health.enter_graceful_shutdown()
         await self.server.stop(self.config.grace_s)
         if self.review_http is not None:

@@ -74,6 +74,9 @@ class Config:
     review_tokens: Path | None = None  # 'token coder_id tenant_id' per line; none -> nobody can log in
     database_url: str | None = None   # postgresql://... for the review log; default SQLite review_db_path
     review_max_body_bytes: int = 64 * 1024
+    # Stored encounters (note text included) coded longer ago than this are deleted, checked at start
+    # and then a few times per period (at most hourly); decisions stay. 0 = kept until deleted by hand.
+    review_retention_days: float = 0.0
 
     @property
     def review_db_path(self) -> Path:
@@ -102,7 +105,7 @@ _CONVERTERS = {
     "mue_paths": lambda v: tuple(Path(p) for p in v.split(os.pathsep) if p),
     "coverage_paths": lambda v: tuple(Path(p) for p in v.split(os.pathsep) if p),
     "rule_pack_paths": lambda v: tuple(Path(p) for p in v.split(os.pathsep) if p),
-    "review_port": int, "review_tokens": Path, "review_max_body_bytes": int,
+    "review_port": int, "review_tokens": Path, "review_max_body_bytes": int, "review_retention_days": float,
     "linker": _bool, "note_model": _bool, "fallback": _bool, "fallback_retry_s": float,
     "backend_timeout_s": float, "embedded_max_batch": int, "embedded_max_delay_ms": float, "metrics_port": int,
     "embedded_threads": int, "embedded_instances": int, "phrase_cache_rows": int,
@@ -139,6 +142,8 @@ def load_config(explicit: Mapping[str, Any] | None = None,
             or cfg.fallback_retry_s <= 0:
         raise InvalidInput("embedded_max_batch, backend_timeout_s and fallback_retry_s must be > 0, "
                            "embedded_max_delay_ms >= 0")
+    if cfg.review_retention_days < 0:
+        raise InvalidInput("review_retention_days must be >= 0 (0 keeps stored encounters)")
     if cfg.embedded_threads < 1 or cfg.embedded_instances < 0 or cfg.phrase_cache_rows < 0:
         raise InvalidInput("embedded_threads must be >= 1, embedded_instances and phrase_cache_rows >= 0")
     return cfg

@@ -158,6 +158,21 @@ class ReviewLog:
             "FROM encounters e WHERE e.tenant_id = ? ORDER BY e.coded_at DESC, e.encounter_id LIMIT ?",
             (tenant_id, int(limit)))
 
+    def purge_encounters(self, cutoff: str, actor: str) -> int:
+        """Delete the stored encounters (note text and result) coded before ``cutoff`` (an ISO
+        UTC time as ``now()`` writes it); the purge is recorded first, in the same transaction,
+        and the schema refuses any other delete. Decisions stay. Returns how many went."""
+        with self.db.transaction():
+            n = int(self.db.query("SELECT COUNT(*) AS n FROM encounters WHERE coded_at < ?", (cutoff,))[0]["n"])
+            if n:
+                self.db.execute("INSERT INTO purges (purge_id, at, actor, cutoff, encounters) VALUES (?,?,?,?,?)",
+                                (uuid.uuid4().hex, now(), actor[:200], cutoff, n))
+                self.db.execute("DELETE FROM encounters WHERE coded_at < ?", (cutoff,))
+        return n
+
+    def purges(self) -> list[dict[str, Any]]:
+        return self.db.query("SELECT * FROM purges ORDER BY at, purge_id")
+
     # -- audit -------------------------------------------------------------------------------
     def audit(self, channel: str, actor: str, tenant_id: str, action: str, obj: str, outcome: str) -> None:
         """One audit row per read or write of review data, refusals included."""

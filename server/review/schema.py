@@ -8,6 +8,11 @@ Tables:
   decisions   who, when, the suggestion as shown (``shown``: JSON), final code, reason, model versions
   encounters  coded encounters kept for review: tenant, note text, the coding result (JSON)
   audit       every read and write of the review surfaces (HTTP, gRPC, CLI), including refusals
+  purges      each retention purge: when, by whom, the cutoff, how many encounters it removed
+
+The one exception to append-only: a stored encounter (it holds the note text) may be deleted once
+a purge recorded in ``purges`` has a cutoff after the time it was coded (the retention policy,
+``MEDCODER_REVIEW_RETENTION_DAYS``). Decisions and audit rows stay; they hold no note text.
 """
 from __future__ import annotations
 
@@ -91,6 +96,44 @@ POSTGRES: tuple[str, ...] = (
     CREATE INDEX decisions_encounter ON decisions (encounter_id);
     """ + _pg_append_only("decisions"),
     _ENCOUNTERS + _pg_append_only("encounters") + _pg_append_only("audit"),
+)
+
+
+_PURGES = """
+    CREATE TABLE purges (
+        purge_id        TEXT PRIMARY KEY,
+        at              TEXT NOT NULL,
+        actor           TEXT NOT NULL,
+        cutoff          TEXT NOT NULL,
+        encounters      INTEGER NOT NULL
+    );
+"""
+_PURGE_REFUSED = "encounters is append-only: only a recorded purge removes encounters coded before its cutoff"
+
+SQLITE += (
+    # 3: retention; an encounter coded before the latest recorded purge cutoff may be deleted
+    _PURGES + _sqlite_append_only("purges") + f"""
+    DROP TRIGGER encounters_no_delete;
+    CREATE TRIGGER encounters_no_delete BEFORE DELETE ON encounters
+        WHEN OLD.coded_at >= COALESCE((SELECT MAX(cutoff) FROM purges), '')
+        BEGIN SELECT RAISE(ABORT, '{_PURGE_REFUSED}'); END;
+    """,
+)
+
+POSTGRES += (
+    _PURGES + _pg_append_only("purges") + f"""
+    CREATE OR REPLACE FUNCTION medcoder_encounters_guard() RETURNS trigger AS $$
+        BEGIN
+            IF TG_OP = 'DELETE' AND OLD.coded_at < (SELECT MAX(cutoff) FROM purges) THEN
+                RETURN OLD;
+            END IF;
+            RAISE EXCEPTION '{_PURGE_REFUSED} (% on %)', TG_OP, TG_TABLE_NAME;
+        END;
+    $$ LANGUAGE plpgsql;
+    DROP TRIGGER encounters_append_only ON encounters;
+    CREATE TRIGGER encounters_append_only BEFORE UPDATE OR DELETE ON encounters
+        FOR EACH ROW EXECUTE FUNCTION medcoder_encounters_guard();
+    """,
 )
 
 

@@ -130,3 +130,35 @@ def test_sigkill_while_submitting_loses_no_acknowledged_decision(tmp_path, cache
             assert pb_grpc.CodingServiceStub(ch).SubmitReview(_review(enc), metadata=_md("alice")).decision_id
     finally:
         again.stop()
+
+
+def test_the_gateway_purges_stored_encounters_past_their_retention(tmp_path, cache_dir):
+    """MEDCODER_REVIEW_RETENTION_DAYS: an encounter coded through the gateway is kept for review,
+    then deleted (note text included) once older than the retention; the purge is recorded and
+    audited, and the log says how many without quoting the note."""
+    sentinel = "Zebrafinch"
+    gw = start_gateway(tmp_path, cache_dir, {"MEDCODER_REVIEW_PORT": "0",
+                                              "MEDCODER_REVIEW_RETENTION_DAYS": str(3 / 86400)})   # 3 s
+    try:
+        with gw.channel() as ch:
+            pb_grpc.CodingServiceStub(ch).CodeEncounter(pb.CodeEncounterRequest(
+                document=pb.Document(content=f"{sentinel} reports chest pain. Assessment: NSTEMI.".encode())),
+                timeout=60)
+        db = gw.data_dir / "decisions.sqlite3"
+
+        def stored() -> int:
+            with sqlite3.connect(db) as conn:
+                return conn.execute("SELECT COUNT(*) FROM encounters").fetchone()[0]
+
+        assert stored() == 1
+        deadline = time.monotonic() + 30
+        while stored() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert stored() == 0
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("SELECT encounters FROM purges").fetchall() == [(1,)]
+            assert conn.execute("SELECT COUNT(*) FROM audit WHERE action = 'purge'").fetchone()[0] == 1
+        log = gw.log()
+        assert "retention: removed 1 stored encounters" in log and sentinel not in log
+    finally:
+        gw.stop()

@@ -83,7 +83,7 @@ def test_postgres_holds_the_same_log_append_only(pg_url, tmp_path):
     log.close()
 
     again = ReviewLog(url=pg_url)          # migrations are recorded and not re-applied
-    assert again.schema_version == 2
+    assert again.schema_version == 3
     rows = again.decisions("e1")
     assert [r["decision_id"] for r in rows][0] == first and [r["reason"] for r in rows] == ["", "again"]
     assert [q["encounter_id"] for q in again.queue("clinic-a")] == ["e1"] and again.queue("clinic-b") == []
@@ -98,7 +98,28 @@ def test_postgres_holds_the_same_log_append_only(pg_url, tmp_path):
     table = pq.read_table(out).to_pylist()
     assert table[0]["evidence_text"] == "hypertension" and table[1]["is_latest"] is True
     assert table[0]["is_latest"] is False
+    with pytest.raises(psycopg.Error, match="append-only"):
+        again.db.execute("DELETE FROM encounters")        # no purge recorded
     again.close()
+
+
+def test_postgres_purges_only_what_a_recorded_purge_covers(pg_url):
+    import psycopg
+
+    from server.review.log import now
+
+    log = ReviewLog(url=pg_url)
+    log.store_encounter("p-old", "clinic-p", "Assessment: asthma.", {"codes": []})
+    cutoff = now()
+    log.store_encounter("p-new", "clinic-p", "Assessment: gout.", {"codes": []})
+    assert log.purge_encounters(cutoff, "retention") >= 1
+    assert log.encounter("p-old") is None and log.encounter("p-new") is not None
+    assert any(p["cutoff"] == cutoff for p in log.purges())
+    for sql in ("DELETE FROM encounters WHERE encounter_id = 'p-new'", "DELETE FROM purges",
+                "UPDATE purges SET cutoff = '9'", "UPDATE encounters SET text = ''"):
+        with pytest.raises(psycopg.Error, match="append-only"):
+            log.db.execute(sql)
+    log.close()
 
 
 def test_the_review_service_runs_on_postgres(pg_url, codesets):  # noqa: F811

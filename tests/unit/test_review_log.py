@@ -37,3 +37,30 @@ def test_ambiguous_decisions_are_refused_and_nothing_is_written(tmp_path, decisi
     with pytest.raises(InvalidInput, match=fragment):
         log.record(decision)
     assert log.decisions() == []
+
+
+def test_only_a_recorded_purge_deletes_stored_encounters_and_decisions_stay(tmp_path):
+    """The retention exception to append-only: an encounter coded before a recorded purge cutoff
+    may go (with its note text); any other delete or edit is refused, and so is touching the
+    purge record."""
+    from server.review.log import now
+
+    log = ReviewLog(tmp_path / "log.db")
+    log.store_encounter("old", "t1", "Patient with CHF.", {"codes": []})
+    cutoff = now()
+    log.store_encounter("new", "t1", "Patient with DM2.", {"codes": []})
+    log.record(Decision("old", "accept", "ICD10CM", "coder7", suggestion_id="old:1", suggested_code="I50.9"))
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        log._db.execute("DELETE FROM encounters WHERE encounter_id = 'old'")   # no purge recorded yet
+    assert log.purge_encounters(cutoff, "retention") == 1
+    assert log.encounter("old") is None and log.encounter("new")["text"] == "Patient with DM2."
+    assert [d["encounter_id"] for d in log.decisions()] == ["old"]
+    (purge,) = log.purges()
+    assert (purge["cutoff"], purge["encounters"], purge["actor"]) == (cutoff, 1, "retention")
+    for sql in ("DELETE FROM encounters WHERE encounter_id = 'new'",   # coded after the cutoff
+                "UPDATE encounters SET text = ''", "DELETE FROM purges", "UPDATE purges SET cutoff = '9'"):
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            log._db.execute(sql)
+    assert log.purge_encounters(cutoff, "retention") == 0 and len(log.purges()) == 1   # nothing left: no record
+    log.close()
+    assert ReviewLog(tmp_path / "log.db").schema_version == 3
