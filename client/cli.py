@@ -67,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _review_args(sub) -> None:
-    """-- review wiring: `feedback export` and `report shadow` read the review database --"""
+    """-- review wiring: `feedback export`, `report shadow` and `encounters purge` use the review database --"""
     f = sub.add_parser("feedback", help="coders' decisions for training")
     fsub = f.add_subparsers(dest="feedback_command", required=True)
     fe = fsub.add_parser("export", help="write decisions as Parquet (layout in docs/review.md)")
@@ -77,9 +77,14 @@ def _review_args(sub) -> None:
     rsub = r.add_subparsers(dest="report_command", required=True)
     rs = rsub.add_parser("shadow", help="suggestions vs coders' final codes: table and PNG charts")
     rs.add_argument("--out", type=Path, default=Path("shadow-report"), help="folder for the PNG charts")
-    for q in (fe, rs):
+    e = sub.add_parser("encounters", help="the coded encounters kept for review")
+    esub = e.add_subparsers(dest="encounters_command", required=True)
+    ep = esub.add_parser("purge", help="delete stored encounters (note text included) older than N days")
+    ep.add_argument("--older-than-days", type=float, required=True, metavar="N")
+    for q in (fe, rs, ep):
         q.add_argument("--db", type=Path, default=None, help="SQLite review database (default: MEDCODER_DATA_DIR's)")
         q.add_argument("--database-url", default=None, help="postgresql://... instead of SQLite")
+    for q in (fe, rs):
         q.add_argument("--tenant", default=None, help="one tenant only")
 
 
@@ -120,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
             return _code(args)
         if args.command == "claim":
             return _claim(args)
-        if args.command in ("feedback", "report"):
+        if args.command in ("feedback", "report", "encounters"):
             from server.review.commands import run_review_command
             return run_review_command(args, _config(args, review_db=args.db, database_url=args.database_url))
         return _eval(args)

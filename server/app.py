@@ -114,7 +114,7 @@ class Running:
         loop = asyncio.get_running_loop()
         while not self._draining:
             try:
-                await loop.run_in_executor(None, review.purge_expired, days)
+                await loop.run_in_executor(None, review.log.purge_older_than, days)
             except Exception as e:  # noqa: BLE001 - the gateway keeps coding; the next round retries
                 log.error("retention purge failed: %s", type(e).__name__)
             await asyncio.sleep(every_s)

@@ -1,4 +1,5 @@
-"""The review subcommands of the ``medcoder`` CLI: ``feedback export`` and ``report shadow``."""
+"""The review subcommands of the ``medcoder`` CLI: ``feedback export``, ``report shadow`` and
+``encounters purge``."""
 from __future__ import annotations
 
 import getpass
@@ -25,6 +26,10 @@ def run_review_command(args, cfg: Config) -> int:
             n = export_feedback(log, args.out, tenant_id=args.tenant, with_text=not args.no_text,
                                 actor=f"cli:{_user()}")
             print(f"wrote {n} decisions to {args.out}", file=sys.stderr)
+            return 0
+        if args.command == "encounters":
+            n = log.purge_older_than(args.older_than_days, actor=f"cli:{_user()}", channel="cli")
+            print(f"removed {n} stored encounters coded more than {args.older_than_days:g} days ago", file=sys.stderr)
             return 0
         from rules_native.codesets import CodeSets
         from server.review.shadow import format_report, shadow_report, write_charts

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,8 @@ from typing import Any
 from server.errors import InvalidInput
 from server.review.db import Database, open_database
 from server.review.schema import migrations
+
+log = logging.getLogger("medcoder.review")
 
 ACTIONS = ("accept", "modify", "reject", "add")
 MAX_FIELD_CHARS = 2000
@@ -170,6 +173,19 @@ class ReviewLog:
                 self.db.execute("DELETE FROM encounters WHERE coded_at < ?", (cutoff,))
         return n
 
+    def purge_older_than(self, days: float, actor: str = "retention", channel: str = "retention") -> int:
+        """Remove the stored encounters coded more than ``days`` ago (their note text goes with
+        them; coders' decisions stay), recorded in ``purges`` and, when any went, in the audit
+        trail and one log line with the count."""
+        if days <= 0:
+            raise InvalidInput("the retention must be more than 0 days")
+        cutoff_s = _iso(dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days))
+        n = self.purge_encounters(cutoff_s, actor)
+        if n:
+            self.audit(channel, actor, "*", "purge", "encounters", f"ok: {n} coded before {cutoff_s}")
+            log.info("retention: removed %d stored encounters coded before %s", n, cutoff_s)
+        return n
+
     def purges(self) -> list[dict[str, Any]]:
         return self.db.query("SELECT * FROM purges ORDER BY at, purge_id")
 
@@ -191,4 +207,9 @@ class ReviewLog:
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return _iso(dt.datetime.now(dt.timezone.utc))
+
+
+def _iso(t: dt.datetime) -> str:
+    """UTC time as every table stores it (text that sorts in time order)."""
+    return t.isoformat(timespec="microseconds").replace("+00:00", "Z")

@@ -7,7 +7,6 @@ a known, billable code), then appended to the log.
 """
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from dataclasses import asdict, replace
 from typing import Any, Mapping
@@ -85,19 +84,6 @@ class ReviewService:
         """Store a coded encounter for review under its tenant."""
         self.log.store_encounter(encounter_id, tenant_id, enc.text, encounter_result(enc), doc_id=enc.doc_id,
                                  setting=enc.setting.value, specialty=specialty)
-
-    def purge_expired(self, retention_days: float, actor: str = "retention") -> int:
-        """Remove the stored encounters coded more than ``retention_days`` ago (their note text
-        goes with them; coders' decisions stay), recorded in the purge table and the audit trail."""
-        if retention_days <= 0:
-            raise InvalidInput("retention_days must be > 0")
-        cutoff = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=retention_days))
-        cutoff_s = cutoff.isoformat(timespec="microseconds").replace("+00:00", "Z")
-        n = self.log.purge_encounters(cutoff_s, actor)
-        if n:
-            self.log.audit("retention", actor, "*", "purge", "encounters", f"ok: {n} coded before {cutoff_s}")
-            log.info("retention: removed %d stored encounters coded before %s", n, cutoff_s)
-        return n
 
     def queue(self, who: Coder, channel: str) -> list[dict[str, Any]]:
         rows = self.log.queue(who.tenant_id)

@@ -64,3 +64,21 @@ def test_only_a_recorded_purge_deletes_stored_encounters_and_decisions_stay(tmp_
     assert log.purge_encounters(cutoff, "retention") == 0 and len(log.purges()) == 1   # nothing left: no record
     log.close()
     assert ReviewLog(tmp_path / "log.db").schema_version == 3
+
+
+def test_the_cli_purges_only_encounters_older_than_asked(tmp_path, capsys):
+    import time
+
+    from client.cli import main
+
+    db = tmp_path / "log.db"
+    log = ReviewLog(db)
+    log.store_encounter("old", "t1", "Patient with CHF.", {"codes": []})
+    time.sleep(0.4)
+    log.store_encounter("new", "t1", "Patient with DM2.", {"codes": []})
+    assert main(["encounters", "purge", "--older-than-days", str(0.2 / 86400), "--db", str(db)]) == 0
+    assert "removed 1 stored encounters" in capsys.readouterr().err
+    assert log.encounter("old") is None and log.encounter("new") is not None
+    (row,) = [a for a in log.audit_rows() if a["action"] == "purge"]
+    assert row["channel"] == "cli" and row["outcome"].startswith("ok: 1 coded before")
+    assert main(["encounters", "purge", "--older-than-days", "0", "--db", str(db)]) != 0   # clear error
