@@ -21,7 +21,8 @@ log = logging.getLogger("medcoder.backend")
 
 
 def embedded_backend(config: Config, metrics=None) -> EmbeddedBackend:
-    instances = config.embedded_instances or max(1, len(os.sched_getaffinity(0)) // config.workers)
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    instances = config.embedded_instances or max(1, cpus // config.workers)
     opts = BatchOptions(max_batch_rows=config.embedded_max_batch, max_delay_ms=config.embedded_max_delay_ms,
                         intra_op_threads=config.embedded_threads, instances=instances)
     return EmbeddedBackend(default_model_dir() / "1" / "model.onnx", opts, metrics=metrics)
