@@ -12,7 +12,8 @@ Tables:
 
 The one exception to append-only: a stored encounter (it holds the note text) may be deleted once
 a purge recorded in ``purges`` has a cutoff after the time it was coded (the retention policy,
-``MEDCODER_REVIEW_RETENTION_DAYS``). Decisions and audit rows stay; they hold no note text.
+``MEDCODER_REVIEW_RETENTION_DAYS``). Decisions and audit rows stay: they hold codes, offsets and
+coders' reasons, not the note text.
 """
 from __future__ import annotations
 
