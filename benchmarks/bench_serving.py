@@ -98,19 +98,10 @@ def phrase_batches(notes: list[str]):
 
 
 def _cpu_s(pid: int) -> float:
-    """User + system CPU seconds of a process and all its descendants (Triton and its stubs)."""
-    import psutil
+    """User + system CPU seconds of a process and everything it started (Triton and its stubs)."""
+    from loadtest.cpus import process, tree_cpu_s
 
-    total = 0.0
-    procs = [psutil.Process(pid)]
-    procs += procs[0].children(recursive=True)
-    for proc in procs:
-        try:
-            t = proc.cpu_times()
-            total += t.user + t.system
-        except psutil.Error:   # exited meanwhile
-            pass
-    return total
+    return tree_cpu_s(process(pid))
 
 
 def model_only(notes: list[str], seconds: float) -> tuple[float, int, float]:

@@ -77,3 +77,32 @@ def pinner(cpus: set[int]):
     """A ``preexec_fn`` for subprocess.Popen: the child is pinned before it executes anything."""
     frozen = frozenset(cpus)
     return lambda: os.sched_setaffinity(0, frozen)
+
+
+def process(pid: int | None):
+    """The psutil.Process of ``pid``; None when there is none (or it has exited)."""
+    if pid is None:
+        return None
+    import psutil
+
+    try:
+        return psutil.Process(pid)
+    except psutil.Error:
+        return None
+
+
+def tree_cpu_s(proc) -> float:
+    """User + system CPU seconds of a process and all its descendants (a gateway and the Triton it
+    started); 0 for None, and a child that exited meanwhile counts nothing."""
+    if proc is None:
+        return 0.0
+    import psutil
+
+    total = 0.0
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system
+        except psutil.Error:
+            pass
+    return total

@@ -161,9 +161,9 @@ class CpuUsage:
         import resource
 
         self._resource = resource
-        self._gw = psutil_process(gateway_pid)
+        self._gw = cpu_sets.process(gateway_pid)
         self._t0 = time.monotonic()
-        self._gw0 = _tree_cpu_s(self._gw)
+        self._gw0 = cpu_sets.tree_cpu_s(self._gw)
         self._lg0 = self._children_cpu_s()
         self.wall_s = self.gateway_s = self.loadgen_s = 0.0
 
@@ -173,7 +173,7 @@ class CpuUsage:
 
     def stop(self) -> None:
         self.wall_s = time.monotonic() - self._t0
-        self.gateway_s = _tree_cpu_s(self._gw) - self._gw0 if self._gw is not None else 0.0
+        self.gateway_s = cpu_sets.tree_cpu_s(self._gw) - self._gw0 if self._gw is not None else 0.0
         self.loadgen_s = self._children_cpu_s() - self._lg0
 
     def figures(self, gw_cpus: set[int], lg_cpus: set[int]) -> dict:
@@ -182,32 +182,6 @@ class CpuUsage:
                 "gateway_cores_busy": round(self.gateway_s / wall, 2) if self._gw is not None else None,
                 "gateway_cores": len(gw_cpus), "loadgen_cores_busy": round(self.loadgen_s / wall, 2),
                 "loadgen_cores": len(lg_cpus)}
-
-
-def psutil_process(pid: int | None):
-    if pid is None:
-        return None
-    import psutil
-
-    try:
-        return psutil.Process(pid)
-    except psutil.Error:
-        return None
-
-
-def _tree_cpu_s(proc) -> float:
-    if proc is None:
-        return 0.0
-    import psutil
-
-    total = 0.0
-    for p in [proc, *proc.children(recursive=True)]:
-        try:
-            t = p.cpu_times()
-            total += t.user + t.system
-        except psutil.Error:
-            pass
-    return total
 
 
 def what_limits(s: dict) -> str:
