@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import re
 import gzip
 from pathlib import Path
@@ -26,6 +27,7 @@ _SKIP_WORDS = GENERIC | frozenset("examination symptoms symptom follow observati
                                   "problem problems test tests counseling screening encounter "
                                   "procedure long late old new h see".split())
 _MAX_CODES_PER_TERM = 2
+_MAX_SPELLINGS = 8   # spelling combinations one index entry may yield
 _MEDICAL_WORD = re.compile(r"(itis|osis|emia|aemia|oma|algia|pathy|plasia|trophy|uria|rrhea|rrhoea|megaly|penia|"
                            r"cytosis|plegia|paresis|ectasis|iasis|spasm|cele|lithiasis|stenosis|sclerosis|"
                            r"ism|oses|ocele|rrhage|ptysis|emesis|pnea|noea|cardia|phobia|mania|lepsy)$")
@@ -75,14 +77,45 @@ def index_terms(path: Path):
             code = _code(row.get("Code", "") or "")
             if code is None or row.get("See"):
                 continue
-            main, _, inv = stack[0].partition(",")
-            subs = [s for s in stack[1:] if s]
-            before = " ".join(reversed(subs)) + " " + inv + " " + main
-            after = main + " " + inv + " " + " ".join(subs)
-            for form in {before, after}:
-                toks = _toks(form)
-                if _keep(toks):
-                    yield toks, code
+            # a subterm's spellings ("glottis, glottic, glottidis") are alternatives too
+            levels = [_spellings(s) or [s] for s in stack[1:] if s]
+            for subs in itertools.islice(itertools.product(*levels), _MAX_SPELLINGS):
+                for main, inv in main_term_forms(stack[0]):
+                    before = " ".join(reversed(subs)) + " " + inv + " " + main
+                    after = main + " " + inv + " " + " ".join(subs)
+                    for form in {before, after}:
+                        toks = _toks(form)
+                        if _keep(toks):
+                            yield toks, code
+
+
+def main_term_forms(term: str) -> list[tuple[str, str]]:
+    """(main word(s), inverted modifier) pairs an index main term stands for. A comma either lists
+    spellings of one word ("Hernia, hernial", "Allergy, allergic", "Aorta, aortic": each is a
+    main term of its own, so "Hernia, hernial" > "hiatal" is "hiatal hernia", never "hiatal hernial
+    hernia") or inverts a modifier ("Abruption, placenta" is "placenta abruption")."""
+    spellings = _spellings(term)
+    if spellings:
+        return [(w, "") for w in spellings]
+    first, _, rest = term.partition(",")
+    return [(first, rest)]
+
+
+def _spellings(term: str) -> list[str]:
+    """["Hernia", "hernial"] for "Hernia, hernial"; [] when the comma does not list spellings."""
+    words = [p.strip() for p in term.split(",") if p.strip()]
+    if len(words) > 1 and all(_same_stem(words[0].lower(), w.lower()) for w in words[1:]):
+        return words
+    return []
+
+
+def _same_stem(a: str, b: str) -> bool:
+    """Two spellings of one word: one token each, sharing their first 4 letters (or all of the
+    shorter): hernia / hernial, aorta / aortic, alcohol / alcohol-induced."""
+    if " " in b or " " in a:
+        return False
+    n = min(4, len(a), len(b))
+    return n >= 3 and a[:n] == b[:n]
 
 
 def neoplasm_terms(path: Path):

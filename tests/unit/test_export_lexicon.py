@@ -1,0 +1,38 @@
+"""The alphabetic-index lexicon builder (``export.build_lexicon``): index entries become the
+phrases a note says."""
+from __future__ import annotations
+
+import pytest
+
+from export.build_lexicon import index_terms, main_term_forms
+
+
+def test_comma_listing_spellings_makes_each_a_main_term():
+    assert main_term_forms("Hernia, hernial") == [("Hernia", ""), ("hernial", "")]
+    assert main_term_forms("Alcohol, alcoholic, alcohol-induced") == [
+        ("Alcohol", ""), ("alcoholic", ""), ("alcohol-induced", "")]
+
+
+def test_comma_inverting_a_modifier_keeps_the_modifier():
+    assert main_term_forms("Abruption, placenta") == [("Abruption", " placenta")]
+    assert main_term_forms("Pneumonia") == [("Pneumonia", "")]
+
+
+def test_subterms_under_a_spelling_list_read_as_a_note_says_them(tmp_path):
+    csv = tmp_path / "index.csv"
+    csv.write_text("RowID,Letter,Level,Term,See,SeeAlso,NonEssModif,Code\n"
+                   "1,H,0,\"Hernia, hernial\",,,(acquired),K46.9\n"
+                   "2,H,1,hiatal,,,(esophageal),K44.9\n"
+                   "3,E,0,Edema,,,,R60.9\n"
+                   "4,E,1,\"glottis, glottic\",,,,J38.4\n", encoding="utf-8")
+    terms = {(" ".join(t), c) for t, c in index_terms(csv)}
+    assert ("hiatal hernia", "K44.9") in terms and ("hernia hiatal", "K44.9") in terms
+    assert not any("hernial hernia" in t for t, _ in terms)
+    assert {("glottis edema", "J38.4"), ("glottic edema", "J38.4")} <= terms
+
+
+@pytest.mark.data
+def test_real_index_yields_everyday_phrases(shared_data):
+    terms = {" ".join(t): c for t, c in index_terms(shared_data / "icd10cm-index-fy2025" / "ICD10CM_2025_Index.csv")}
+    assert terms["hiatal hernia"] == "K44.9"
+    assert terms["alcohol dependence"] == "F10.20"
