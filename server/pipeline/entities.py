@@ -6,7 +6,7 @@ lexicon is one source; a NER model (another issue) plugs in beside it through ``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol, Sequence
+from typing import Callable, Protocol, Sequence
 
 from server.domain import Assertion, CodeSystem
 from server.pipeline.lexicon import STOPWORDS, LexEntry, Lexicon
@@ -72,12 +72,17 @@ class LexiconSource:
 
     name = "lexicon"
 
-    def __init__(self, lexicon: Lexicon, systems: frozenset[CodeSystem] = frozenset({CodeSystem.ICD10CM})):
+    def __init__(self, lexicon: Lexicon, systems: frozenset[CodeSystem] = frozenset({CodeSystem.ICD10CM}),
+                 additional: Callable[[str], Sequence[str]] | None = None):
         self.lexicon = lexicon
         self.systems = systems
+        # code -> the codes its "use additional code" note asks for (None: inner terms never read)
+        self.additional = additional
 
     def find(self, text: str, sentences: Sequence[Sentence]) -> list[Mention]:
-        """Every lexicon term in every sentence: "Hx of CHF and DM2" -> CHF, DM2."""
+        """Every lexicon term in every sentence: "Hx of CHF and DM2" -> CHF, DM2. Inside a
+        combination term, the terms its code's "use additional code" note asks for are mentions
+        too: "diabetes with chronic kidney disease" (E11.22) also names the CKD (N18)."""
         out: list[Mention] = []
         for si, s in enumerate(sentences):
             keep = [i for i, t in enumerate(s.tokens) if t.norm not in STOPWORDS]
@@ -86,10 +91,28 @@ class LexiconSource:
                 cands = _candidates(entries, self.systems)
                 if not cands:
                     continue
-                ta, tb = keep[a], keep[b - 1] + 1
-                out.append(Mention(s.tokens[ta].start, s.tokens[tb - 1].end, si, ta, tb, cands,
-                                   self.name, words=tuple(words[a:b])))
+                spans = [(a, b, cands)]
+                if self.additional is not None and b - a > 1:
+                    spans += self._inner(words, a, b, cands)
+                for a_, b_, c_ in spans:
+                    ta, tb = keep[a_], keep[b_ - 1] + 1
+                    out.append(Mention(s.tokens[ta].start, s.tokens[tb - 1].end, si, ta, tb, c_,
+                                       self.name, words=tuple(words[a_:b_])))
         return out
+
+    def _inner(self, words: list[str], a: int, b: int, cands: list[Candidate]) -> list[tuple[int, int, list[Candidate]]]:
+        """Terms inside words[a:b] whose codes are in a category the outer codes' "use additional
+        code" notes name (N18 for E11.22's "N18.1-N18.6": an unstaged CKD is N18.9)."""
+        wanted = {r[:3] for c in cands for r in self.additional(c.code)}
+        if not wanted:
+            return []
+        found: dict[tuple[int, int], list[Candidate]] = {}
+        for lo, hi in ((a + 1, b), (a, b - 1)):
+            for x, y, entries in self.lexicon.match(words[lo:hi], skip=SIDE_WORDS):
+                inner = [c for c in _candidates(entries, self.systems) if c.code[:3] in wanted]
+                if inner:
+                    found.setdefault((lo + x, lo + y), inner)
+        return [(x, y, c) for (x, y), c in sorted(found.items())]
 
 
 def _candidates(entries: list[LexEntry], systems: frozenset[CodeSystem]) -> list[Candidate]:

@@ -37,6 +37,8 @@ class Finding:
     attention: float | None = None
     # False: listed for the coder below the operating threshold, never reported (a past condition)
     reportable: bool = True
+    # a present mention says the code's whole tabular title or inclusion term (two words or more)
+    exact: bool = False
 
     def __post_init__(self) -> None:
         if not self.scores and self.source:
@@ -57,6 +59,7 @@ class Finding:
         for k, v in other.scores.items():
             self.scores[k] = max(v, self.scores.get(k, 0.0))
         self.confidence = max(self.confidence, other.confidence)
+        self.exact = self.exact or other.exact
         add_evidence(self.evidence, other.evidence)
         self.notes.extend(n for n in other.notes if n not in self.notes)
         self.sections |= other.sections
@@ -117,6 +120,7 @@ class GuidelineRules:
             self.family = [(p, z) for p, z in data["family"]]
             self.chronic = tuple(data["chronic"])
             self.exclusive = tuple(str(c) for c in data.get("exclusive", ()))
+            self.uncomplicated = tuple(str(c) for c in data.get("uncomplicated", ()))
         except (KeyError, TypeError, ValueError) as e:
             raise InvalidInput(f"guideline rules: malformed table ({type(e).__name__})") from e
         emitted = [c.emit for c in self.combinations] + [z for _, z in self.personal + self.family]
@@ -222,13 +226,16 @@ def apply_combinations(found: dict[str, Finding], rules: GuidelineRules,
                                             rule.emit), dropped)
 
 
-def drop_integral(found: dict[str, Finding], rules: GuidelineRules, dropped: dict[str, Finding] | None = None) -> None:
+def drop_integral(found: dict[str, Finding], rules: GuidelineRules, dropped: dict[str, Finding] | None = None,
+                  reported_from: float = 0.0) -> None:
     """Signs and symptoms routinely part of a confirmed diagnosis are not coded (I.B.5):
-    chest pain with an NSTEMI, dyspnea with heart failure."""
+    chest pain with an NSTEMI, dyspnea with heart failure. The diagnosis must itself be reported
+    (confidence >= ``reported_from``, the operating threshold): a symptom is never dropped for a
+    diagnosis the encounter does not carry."""
     # Uncertain diagnoses survive only where they are coded as established (inpatient).
     confirmed = [c for c, f in found.items() if not c.startswith("R") and f.textual
                  and f.assertion in (Assertion.PRESENT, Assertion.POSSIBLE, Assertion.HISTORICAL)
-                 and f.system is CodeSystem.ICD10CM and c[0] not in "VWXYZ"]
+                 and f.system is CodeSystem.ICD10CM and c[0] not in "VWXYZ" and f.confidence >= reported_from]
     for symptoms, diagnoses in rules.integral:
         for s in [c for c in found if c.startswith(symptoms)]:
             # a code may be both a symptom and a cause (knee pain: of osteoarthritis, and of R52)
@@ -240,9 +247,19 @@ def drop_integral(found: dict[str, Finding], rules: GuidelineRules, dropped: dic
 
 
 def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
-                       dropped: dict[str, Finding] | None = None) -> None:
+                       dropped: dict[str, Finding] | None = None, reported_from: float = 0.0) -> None:
     """One code per exclusive category: CKD stage 3a (N18.31) and stage 2 (N18.2) are never
-    reported together; the most specific, best supported code stays."""
+    reported together; the most specific, best supported code stays. A "without complications"
+    code (E11.9) is not reported beside a reported code of its category (E11.22 says the diabetes)."""
+    for plain in rules.uncomplicated:
+        if plain not in found:
+            continue
+        other = next((c for c, f in sorted(found.items()) if c != plain and c[:3] == plain[:3]
+                      and f.system is CodeSystem.ICD10CM and f.confidence >= reported_from), None)
+        if other is not None:
+            found[other].notes.append(RuleNote("exclusive", f"{plain} dropped: {other} codes the condition", plain))
+            suppress(found, plain, RuleNote("not_reported", f"{other} codes the condition: not reported", other),
+                     dropped)
     for prefix in rules.exclusive:
         group = [c for c, f in found.items() if c.startswith(prefix) and f.system is CodeSystem.ICD10CM]
         if len(group) < 2:

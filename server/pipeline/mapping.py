@@ -16,8 +16,10 @@ from server.pipeline.lexicon import _PAREN_RE
 from server.pipeline.text import normalize_phrase
 
 # Words that do not distinguish one code from its sibling for this purpose.
+# "uncomplicated" marks the default code of a category ("Alcohol dependence, uncomplicated" is what
+# "alcohol dependence" means), like "unspecified": never a word a note must say
 _NOISE = frozenset("unspecified specified other nos nec of the a an with without and or in on to "
-                   "for by as not elsewhere classified part".split())
+                   "for by as not elsewhere classified part uncomplicated".split())
 _MAX_DESCENDANTS = 400
 # 7th character chosen from the words near the mention; A (initial, active treatment) otherwise.
 _SEVENTH_WORDS = (
@@ -122,7 +124,7 @@ class CodeMapper:
             if not extra <= words or any(_numeric(t) and t not in numbers for t in extra):
                 continue
             desc = self.cm.description(d).lower()
-            unspec = "unspecified" in desc or "without complications" in desc
+            unspec = "unspecified" in desc or "without complications" in desc or "uncomplicated" in desc
             key = (len(extra), len(self.tokens_of(d) & words), unspec, not desc.startswith("other"),
                    -len(self.tokens_of(d)), -len(d))
             if best_key is None or key > best_key:

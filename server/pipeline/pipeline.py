@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import replace
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Sequence
@@ -106,7 +107,8 @@ class Pipeline:
         if built is not None:
             self.versions["lexicon"] += f"+index({n_index})"
         systems = frozenset({CodeSystem.ICD10CM} | ({CodeSystem.ICD10PCS} if icd10pcs is not None else set()))
-        self.sources: list[EntitySource] = [LexiconSource(self.lexicon, systems), *extra_sources]
+        additional = partial(gl.referenced, icd10cm, kind="use_additional")
+        self.sources: list[EntitySource] = [LexiconSource(self.lexicon, systems, additional), *extra_sources]
         cal = _resolve(calibration_path, DEFAULT_CALIBRATION) if use_calibration else None
         self.calibration = Calibration.load(cal) if cal is not None else None
         if table is not None:
@@ -185,17 +187,11 @@ class Pipeline:
         findings = self.candidates(doc, ms)
         t = time.perf_counter()
         if self.fusion is not None:
-            self.fusion.apply(findings, self.fusion_context)
+            self.fuse(findings)
             t = _lap(ms, "fusion", t)
-        # past conditions are listed, never reported, and take no part in the guidelines
-        suppressed = {c: findings.pop(c) for c in [c for c, f in findings.items() if not f.reportable]}
-        gl.apply_combinations(findings, self.guidelines, suppressed)
-        gl.drop_integral(findings, self.guidelines, suppressed)
-        gl.resolve_excludes1(findings, self.cm, suppressed)
-        gl.keep_one_per_group(findings, self.guidelines, suppressed)
+        suppressed = self.apply_guidelines(findings)
         cut = self.operating_threshold
         # What the guidelines do not report stays in the ranked list, below the threshold.
-        suppressed = {c: f for c, f in suppressed.items() if c not in findings}
         for c, f in suppressed.items():
             f.confidence = round(min(f.confidence, SUPPRESSED_CAP * cut), 4)
             findings[c] = f
@@ -208,6 +204,39 @@ class Pipeline:
         _lap(ms, "guidelines", t)
         enc.model_versions = dict(self.versions)
         return enc
+
+    def fuse(self, findings: dict[str, Finding]) -> None:
+        """Each finding's confidence from the fusion model."""
+        self.fusion.apply(findings, self.fusion_context)
+        # The note says the code's whole title: as confident as without the fusion, however
+        # rarely CodiEsp's annotators chose that code (it learned their habits: E11.22 is almost
+        # never in their gold).
+        for f in findings.values():
+            if f.exact:
+                f.confidence = max(f.confidence, EXACT_FLOOR)
+
+    def apply_guidelines(self, findings: dict[str, Finding], trace=None) -> dict[str, Finding]:
+        """Take out of ``findings`` (fused) what the guidelines do not report; returns it, each
+        with its ``not_reported`` note. ``trace(step, before, findings)``, when given, sees the
+        findings before and after each step (``export.guideline_cost`` counts what each removes)."""
+        cut = self.operating_threshold
+        suppressed: dict[str, Finding] = {}
+
+        def past() -> None:   # past conditions are listed, never reported, and take no part below
+            for c in [c for c, f in findings.items() if not f.reportable]:
+                suppressed[c] = findings.pop(c)
+
+        steps = (("past condition", past),
+                 ("combination", lambda: gl.apply_combinations(findings, self.guidelines, suppressed)),
+                 ("integral symptom", lambda: gl.drop_integral(findings, self.guidelines, suppressed, cut)),
+                 ("Excludes1", lambda: gl.resolve_excludes1(findings, self.cm, suppressed)),
+                 ("one per condition", lambda: gl.keep_one_per_group(findings, self.guidelines, suppressed, cut)))
+        for name, step in steps:
+            before = dict(findings) if trace is not None else None
+            step()
+            if trace is not None:
+                trace(name, before, findings)
+        return {c: f for c, f in suppressed.items() if c not in findings}
 
     def candidates(self, doc: Document, ms: dict[str, float] | None = None) -> dict[str, Finding]:
         """Every candidate code of a document with its evidence and per-source support, before
@@ -290,12 +319,13 @@ class Pipeline:
                 conf *= LINK_WEIGHT
             elif self.calibration is not None and m.source != "mined":
                 conf *= self.calibration.rate(mapped.system, mapped.code)
-            if mapped.exact and m.assertion is Assertion.PRESENT and len(m.words) >= 2:
+            exact = mapped.exact and m.assertion is Assertion.PRESENT and len(m.words) >= 2
+            if exact:
                 conf = max(conf, EXACT_FLOOR)
             notes = [RuleNote("match", _SOURCE_NOTES.get(mapped.source, "matched a lexicon term")), *mapped.notes]
             f = Finding(mapped.code, mapped.system, round(conf, 4), [Span(m.start, m.end, m.section)],
                         m.assertion, notes, {m.section}, list(mapped.defaults),
-                        m.source if m.source in ("mined", "model") else "lexicon")
+                        m.source if m.source in ("mined", "model") else "lexicon", exact=exact)
             before = f.copy() if f.assertion is Assertion.HISTORICAL and f.system is CodeSystem.ICD10CM else None
             f = gl.apply_assertion(f, self.guidelines, setting)
             if before is not None and (f is None or f.code != before.code):

@@ -34,6 +34,10 @@ def assertion_of(rules: ContextRules, sentence: str, target: str) -> Assertion:
     ("Rule out myocardial infarction", "myocardial infarction", Assertion.POSSIBLE),
     ("Findings consistent with appendicitis", "appendicitis", Assertion.POSSIBLE),
     ("History of DVT", "dvt", Assertion.HISTORICAL),
+    # the illness that brings the patient in, however long it has lasted, is current
+    ("Admitted with a 2-month history of progressive dyspnea", "dyspnea", Assertion.PRESENT),
+    ("A seven-day history of fever and cough", "fever", Assertion.PRESENT),
+    ("She has a long history of asthma", "asthma", Assertion.HISTORICAL),
     ("Her mother had breast cancer", "breast cancer", Assertion.FAMILY),
     ("No family history of diabetes", "diabetes", Assertion.ABSENT),
     ("Return if fever develops", "fever", Assertion.HYPOTHETICAL),

@@ -77,6 +77,63 @@ def test_chronic_condition_written_as_history_is_coded(rules_pipe):
     assert any(n.kind == "chronic_history" for n in by_code(enc, "I10").notes)
 
 
+def test_chronic_conditions_in_past_history_stay_coded(rules_pipe):
+    """Lifelong or chronic conditions in a past history (gout, hiatal hernia, alcohol dependence)
+    still coexist with the encounter: coded as current, not as a personal-history code."""
+    enc = code(rules_pipe, "Past medical history: gout, hiatal hernia and alcohol dependence.", Setting.INPATIENT)
+    got = reported(enc)
+    assert {"M10.9", "K44.9", "F10.20"} <= set(got)
+    assert all(any(n.kind == "chronic_history" for n in by_code(enc, c).notes) for c in ("M10.9", "K44.9", "F10.20"))
+
+
+def test_without_complications_code_gives_way_to_the_complication_code(rules_pipe):
+    enc = code(rules_pipe, "Type 2 diabetes. Diabetic nephropathy.", Setting.INPATIENT)
+    assert reported(enc) == ["E11.21"]
+    assert any(n.kind == "not_reported" and n.related_code == "E11.21" for n in by_code(enc, "E11.9").notes)
+
+
+def test_combination_term_still_names_the_code_its_use_additional_note_asks_for(rules_pipe):
+    """One index term can name a combination code ("hypertensive heart disease with heart
+    failure" -> I11.0); the heart failure inside it is still coded, as I11.0's "use additional
+    code" note asks (I.C.9.a.1)."""
+    got = codes(rules_pipe, "Hypertensive heart disease with heart failure.", Setting.INPATIENT)
+    assert got[:1] == ["I11.0"] and "I50.9" in got
+
+
+def test_guideline_steps_can_be_traced_one_by_one(rules_pipe):
+    """``export.guideline_cost`` counts what each step takes out of the report; the trace names
+    the step that dropped the chest pain of an NSTEMI."""
+    doc = Document(doc_id="t", text="Chest pain since this morning. Diagnosis: NSTEMI.", setting=Setting.INPATIENT)
+    findings = rules_pipe.candidates(doc)
+    removed = {}
+
+    def trace(step, before, after):
+        removed.update({c: step for c in before if c not in after})
+
+    suppressed = rules_pipe.apply_guidelines(findings, trace)
+    assert removed == {"R07.9": "integral symptom"} and set(suppressed) == {"R07.9"}
+    assert "I21.4" in findings
+
+
+def test_symptom_of_an_unreported_diagnosis_is_kept(rules_pipe):
+    """A symptom is integral only to a diagnosis the encounter reports: below the operating
+    threshold the pneumonia is not coded, so its fever is."""
+    from server.pipeline import guidelines as gl
+    from server.pipeline.guidelines import Finding
+
+    def found(pneumonia):
+        return {"R50.9": Finding("R50.9", CodeSystem.ICD10CM, 0.6, source="lexicon"),
+                "J18.9": Finding("J18.9", CodeSystem.ICD10CM, pneumonia, source="lexicon")}
+
+    cut = rules_pipe.operating_threshold
+    weak, dropped = found(cut * 0.5), {}
+    gl.drop_integral(weak, rules_pipe.guidelines, dropped, reported_from=cut)
+    assert set(weak) == {"R50.9", "J18.9"} and not dropped
+    strong, dropped = found(0.9), {}
+    gl.drop_integral(strong, rules_pipe.guidelines, dropped, reported_from=cut)
+    assert set(strong) == {"J18.9"} and set(dropped) == {"R50.9"}
+
+
 def test_outpatient_uncertain_diagnosis_codes_the_symptom(rules_pipe):
     got = codes(rules_pipe, "Assessment: suspected pneumonia. Cough for three days.", Setting.OUTPATIENT)
     assert "R05.9" in got
