@@ -7,7 +7,8 @@ codes the fold's notes with them: each candidate code, with its per-source suppo
 labelled 1 when the note's gold holds the code. A logistic model on all rows is the fusion.
 Its honest quality is measured the same way one level up: for each fold, a fusion fitted on the
 other folds' rows codes the fold (guidelines included) and MAP / micro-F1 are pooled over the five
-folds. The operating threshold is the one that maximises that pooled micro-F1 of diagnoses.
+folds. The candidate-rate features (how often a code was right as a candidate) of a row always
+come from folds other than its own. The operating threshold is the one that maximises that pooled micro-F1 of diagnoses.
 
     python -m export.build_fusion --train ../shared/data/codiesp/train --work build/fusion
     ... --with-linker                                  # fusion_linker.json (model stage on)
@@ -29,7 +30,7 @@ from server.domain import CodeSystem, Document, Setting
 from server.pipeline.codiesp import pcs_matches, read_texts
 from server.pipeline.evaluate import code_folder, gold_sets, score_system
 from server.models.heads import HeadsOptions
-from server.pipeline.fusion import COLUMNS, Fusion, fit_logistic
+from server.pipeline.fusion import COLUMNS, CandidateRates, Fusion, fit_logistic
 from server.pipeline.pipeline import fusion_files
 
 OUT = Path(__file__).resolve().parents[1] / "server" / "pipeline" / "data" / "fusion.json"
@@ -101,13 +102,28 @@ def predictions(pipe, folder: Path) -> tuple[dict, dict]:
     return code_folder(read_texts(folder), pipe)
 
 
+def fold_rates(data, without: set[int]) -> CandidateRates:
+    """Candidate rates from the folds of ``data`` ((X, y, codes) per fold) not in ``without``."""
+    keep = [j for j in range(len(data)) if j not in without]
+    return CandidateRates.from_rows(np.concatenate([data[j][2] for j in keep]),
+                                    np.concatenate([data[j][1] for j in keep]))
+
+
+def training_rows(data, without: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """The fusion's rows and labels from every fold but ``without``; a row's candidate rates come
+    from folds other than its own (and ``without``), as an unseen note's would."""
+    keep = [j for j in range(len(data)) if j != without]
+    X = np.vstack([np.hstack([data[j][0], fold_rates(data, {j, without}).columns(data[j][2])]) for j in keep])
+    return X, np.concatenate([data[j][1] for j in keep])
+
+
 def build(train: Path, work: Path, out: Path = OUT, l2: float = 1e-3, linker=None, note_model=None) -> dict:
     cm, pcs = load_icd10cm(), load_icd10pcs()
     t0 = time.perf_counter()
     folds = [fold_pipeline(train, work, k, cm, pcs, linker, note_model) for k in range(FOLDS)]
     data = [rows(pipe, held, cm) for pipe, held in folds]
     np.savez_compressed(work / f"rows-{out.stem}.npz", **{f"{n}{k}": a for k, d in enumerate(data) for n, a in zip("Xydc", d)})
-    data = [(x, y) for x, y, _, _ in data]
+    data = [(x, y, c) for x, y, _, c in data]
     # Cross-validated quality of the fusion itself: fit on four folds' rows, code the fifth.
     # The threshold first, with what the guidelines suppress listed at confidence 0 (it never
     # counts as reported); then each fold is coded as served, suppressed codes just below it.
@@ -115,10 +131,8 @@ def build(train: Path, work: Path, out: Path = OUT, l2: float = 1e-3, linker=Non
     fusions = []
     for k, (pipe, held) in enumerate(folds):
         base_d, _ = predictions(pipe, held)
-        X = np.vstack([data[j][0] for j in range(FOLDS) if j != k])
-        y = np.concatenate([data[j][1] for j in range(FOLDS) if j != k])
-        w, b = fit_logistic(X, y, l2)
-        fusions.append(Fusion(w, b, NAME))
+        w, b = fit_logistic(*training_rows(data, k), l2)
+        fusions.append(Fusion(w, b, NAME, rates=fold_rates(data, {k})))
         pipe.fusion, pipe.operating_threshold = fusions[k], 0.0
         pd_, _ = predictions(pipe, held)
         pipe.fusion = None
@@ -141,13 +155,11 @@ def build(train: Path, work: Path, out: Path = OUT, l2: float = 1e-3, linker=Non
         "diagnoses": by_t[threshold],
         "procedures": score_system(*pooled["P"], CodeSystem.ICD10PCS, threshold),
         "diagnoses_without_fusion": score_system(*pooled["base_D"], CodeSystem.ICD10CM, 0.35),
-        "rows": int(sum(len(y) for _, y in data)), "positives": int(sum(y.sum() for _, y in data)),
+        "rows": int(sum(len(y) for _, y, _ in data)), "positives": int(sum(y.sum() for _, y, _ in data)),
     }
-    X = np.vstack([x for x, _ in data])
-    y = np.concatenate([y for _, y in data])
-    w, b = fit_logistic(X, y, l2)
+    w, b = fit_logistic(*training_rows(data, None), l2)
     Fusion(w, b, NAME + ("+linker" if linker is not None else "") + ("+heads" if note_model is not None else ""),
-           threshold).save(out, metrics)
+           threshold, fold_rates(data, set())).save(out, metrics)
     metrics["seconds"] = round(time.perf_counter() - t0, 1)
     metrics["threshold"] = threshold
     metrics["weights"] = dict(zip(COLUMNS, np.round(w, 3).tolist()))

@@ -11,7 +11,11 @@ and that the operating threshold applies to.
 File (``server/pipeline/data/fusion.json``)::
 
     {"version": 1, "name": "...", "features": ["lexicon", ...], "weights": [...], "bias": -2.1,
-     "threshold": 0.35, "metrics": {...}}
+     "threshold": 0.35, "rates": {"prior": 0.2, "counts": {"R52": "41/160", "R52*": "..."}},
+     "metrics": {...}}
+
+``rates`` holds how often each candidate code, and each 3-character category (``R52*``), was in
+the gold out of fold: "pain" -> R52 is a candidate in many notes and right in a quarter of them.
 
 Without the file the pipeline keeps its hand-set noisy-OR (``guidelines.combine``).
 """
@@ -55,22 +59,75 @@ FEATURES = (
 INTERACT = ("lexicon", "mined", "scorer", "noisy_or", "tail", "scorer_rel", "lexicon_rel", "log_evidence",
             "calibration", "sibling", "model_sim", "attention", "attention_rel")
 _PAIRS = tuple((a, b) for i, a in enumerate(INTERACT) for b in INTERACT[i:])
-COLUMNS = FEATURES + tuple(f"{a}*{b}" for a, b in _PAIRS)
+MATRIX_COLUMNS = FEATURES + tuple(f"{a}*{b}" for a, b in _PAIRS)   # what FusionContext.matrix gives
 _PAIR_IDX = tuple((FEATURES.index(a), FEATURES.index(b)) for a, b in _PAIRS)
+# How often the code / its category was right as a candidate out of fold (smoothed rate, log rows);
+# from ``CandidateRates``, the last columns.
+RATE_FEATURES = ("code_rate", "code_rows", "category_rate", "category_rows")
+COLUMNS = MATRIX_COLUMNS + RATE_FEATURES
 _AT = {name: i for i, name in enumerate(FEATURES)}
 # note-relative columns: (column, the column it is the note-relative form of)
 _RELATIVE = ((_AT["scorer_rel"], _AT["scorer"]), (_AT["lexicon_rel"], _AT["noisy_or"]),
              (_AT["attention_rel"], _AT["attention"]))
 
 
+class CandidateRates:
+    """How often each candidate code and each category held a gold code out of fold, smoothed
+    toward the overall rate (``SMOOTHING`` pseudo-rows): rare codes say little either way."""
+
+    SMOOTHING = 5.0
+    MIN_ROWS = 2   # codes seen once are left to the prior (and out of the file)
+
+    def __init__(self, counts: dict[str, tuple[int, int]] | None = None, prior: float = 0.0):
+        self.counts = counts or {}
+        self.prior = prior
+
+    @classmethod
+    def from_rows(cls, codes, labels) -> "CandidateRates":
+        pos: dict[str, int] = {}
+        rows: dict[str, int] = {}
+        for c, y in zip(codes, labels):
+            for key in (str(c), str(c)[:3] + "*"):
+                rows[key] = rows.get(key, 0) + 1
+                pos[key] = pos.get(key, 0) + int(y)
+        total = len(labels)
+        prior = float(np.sum(labels)) / total if total else 0.0
+        return cls({k: (pos[k], n) for k, n in rows.items() if n >= cls.MIN_ROWS}, prior)
+
+    def columns(self, codes) -> np.ndarray:
+        """(len(codes), 4): code rate, log(1 + code rows), category rate, log(1 + category rows)."""
+        out = np.empty((len(codes), len(RATE_FEATURES)), dtype=np.float64)
+        for i, c in enumerate(codes):
+            for j, key in enumerate((str(c), str(c)[:3] + "*")):
+                p, n = self.counts.get(key, (0, 0))
+                out[i, 2 * j] = (p + self.SMOOTHING * self.prior) / (n + self.SMOOTHING)
+                out[i, 2 * j + 1] = math.log1p(n)
+        return out
+
+    def to_json(self) -> dict:
+        return {"prior": round(self.prior, 6), "counts": {k: f"{p}/{n}" for k, (p, n) in sorted(self.counts.items())}}
+
+    @classmethod
+    def from_json(cls, data: dict | None) -> "CandidateRates":
+        if not data:
+            return cls()
+        counts = {}
+        for k, v in data["counts"].items():
+            p, n = str(v).split("/")
+            counts[str(k)] = (int(p), int(n))
+        return cls(counts, float(data["prior"]))
+
+
 class Fusion:
-    def __init__(self, weights: np.ndarray, bias: float, name: str = "", threshold: float | None = None):
+    def __init__(self, weights: np.ndarray, bias: float, name: str = "", threshold: float | None = None,
+                 rates: CandidateRates | None = None):
         if weights.shape != (len(COLUMNS),):
             raise InvalidInput(f"fusion file: expected {len(COLUMNS)} weights")
         self.weights = weights.astype(np.float64)
         self.bias = float(bias)
         self.name = name
         self.threshold = threshold
+        self.rates = rates or CandidateRates()
 
     @classmethod
     def load(cls, path: Path) -> "Fusion":
@@ -79,7 +136,7 @@ class Fusion:
             if data.get("version") != 1 or list(data["features"]) != list(COLUMNS):
                 raise InvalidInput("fusion file: version or feature list does not match this code")
             return cls(np.asarray(data["weights"], dtype=np.float64), float(data["bias"]), str(data.get("name", "")),
-                       data.get("threshold"))
+                       data.get("threshold"), CandidateRates.from_json(data.get("rates")))
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise InvalidInput(f"fusion file unreadable ({type(e).__name__})") from e
 
@@ -87,14 +144,15 @@ class Fusion:
         Path(path).write_text(json.dumps({
             "version": 1, "name": self.name, "features": list(COLUMNS),
             "weights": [round(float(w), 6) for w in self.weights], "bias": round(self.bias, 6),
-            "threshold": self.threshold, "metrics": metrics or {}}, indent=1) + "\n", encoding="utf-8")
+            "threshold": self.threshold, "rates": self.rates.to_json(), "metrics": metrics or {}},
+            indent=1) + "\n", encoding="utf-8")
 
     def apply(self, found: dict[str, Finding], context: "FusionContext") -> None:
         """Set each finding's confidence to the fused probability."""
         if not found:
             return
         codes = list(found)
-        X = context.matrix([found[c] for c in codes])
+        X = np.hstack([context.matrix([found[c] for c in codes]), self.rates.columns(codes)])
         p = 1.0 / (1.0 + np.exp(-(X @ self.weights + self.bias)))
         for c, v in zip(codes, p.tolist()):
             found[c].confidence = round(v, 4)

@@ -9,7 +9,7 @@ import pytest
 
 from server.domain import CodeSystem, Document, Setting
 from server.errors import InvalidInput
-from server.pipeline.fusion import COLUMNS, Fusion, fit_logistic
+from server.pipeline.fusion import COLUMNS, CandidateRates, Fusion, fit_logistic
 from server.pipeline.linking import LINK_WEIGHT
 from server.pipeline.pipeline import DATA
 from tests.unit.test_pipeline_support import shared_pipeline
@@ -33,6 +33,21 @@ def test_shipped_fusion_loads_and_says_how_it_was_measured():
     assert 0.05 < fusion.threshold < 0.6
     assert "out-of-fold" in data["metrics"]["protocol"]
     assert data["metrics"]["diagnoses"]["map"] > data["metrics"]["diagnoses_without_fusion"]["map"]
+
+
+def test_candidate_rates_say_how_often_a_code_was_right_and_survive_the_file(tmp_path: Path):
+    # out of fold, "pain" -> R52 was right 5 times in 20; E11.9 18 in 20; Q99.9 was a candidate once
+    codes = ["R52"] * 20 + ["E11.9"] * 20 + ["Q99.9"]
+    labels = [1] * 5 + [0] * 15 + [1] * 18 + [0] * 2 + [1]
+    rates = CandidateRates.from_rows(codes, labels)
+    cols = rates.columns(["R52", "E11.9", "Q99.9", "E11.65"])
+    assert cols[1, 0] > rates.prior > cols[0, 0]
+    assert cols[2, 0] == pytest.approx(rates.prior) and cols[2, 1] == 0   # one row says nothing
+    assert cols[3, 0] == pytest.approx(rates.prior) and cols[3, 2] == pytest.approx(cols[1, 2])  # its category does
+    path = tmp_path / "fusion.json"
+    Fusion(np.zeros(len(COLUMNS)), 0.0, "t", 0.3, rates).save(path)
+    again = Fusion.load(path).rates
+    assert again.counts == rates.counts and again.prior == pytest.approx(rates.prior, abs=1e-6)
 
 
 def test_fusion_file_from_other_code_is_refused(tmp_path: Path):
