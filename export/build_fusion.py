@@ -8,7 +8,8 @@ labelled 1 when the note's gold holds the code. A logistic model on all rows is 
 Its honest quality is measured the same way one level up: for each fold, a fusion fitted on the
 other folds' rows codes the fold (guidelines included) and MAP / micro-F1 are pooled over the five
 folds. The candidate-rate features (how often a code was right as a candidate) of a row always
-come from folds other than its own. The operating threshold is the one that maximises that pooled micro-F1 of diagnoses.
+come from folds other than its own. The operating threshold is the one that maximises that
+pooled micro-F1 of diagnoses.
 
     python -m export.build_fusion --train ../shared/data/codiesp/train --work build/fusion
     ... --with-linker                                  # fusion_linker.json (model stage on)
