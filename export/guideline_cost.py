@@ -29,7 +29,7 @@ from server.domain import Assertion, CodeSystem, Document, Setting
 from server.pipeline.codiesp import read_texts
 from server.pipeline.evaluate import gold_sets
 from server.pipeline.fusion import Fusion, fit_logistic
-from server.pipeline.pipeline import drop_nested_mined, fusion_files
+from server.pipeline.pipeline import DATA, drop_nested_mined, fusion_files
 
 _UNCODABLE = {Assertion.ABSENT: "negated", Assertion.FAMILY: "relative's", Assertion.HYPOTHETICAL: "hypothetical"}
 
@@ -38,8 +38,7 @@ def cost(train: Path, work: Path, linker=None) -> dict:
     cm, pcs = load_icd10cm(), load_icd10pcs()
     name = fusion_files(linker is not None, False)[0]
     z = np.load(work / f"rows-{Path(name).stem}.npz")
-    threshold = json.loads((Path(__file__).resolve().parents[1] / "server" / "pipeline" / "data" / name)
-                           .read_text("utf-8"))["threshold"]
+    threshold = Fusion.load(Path(str(DATA.joinpath(name)))).threshold   # the shipped file's
     gold, _ = gold_sets(train, cm)
     removed: Counter = Counter()
     reported: Counter = Counter()
