@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 EXIT_BAD_INPUT = 2
+_PROFILES = ("us-claims", "codiesp")
 _EXTENSIONS = {".txt": "text", ".json": "fhir", ".hl7": "hl7"}
 
 
@@ -34,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="run the pipeline's model stage (code linker) on the backend")
     s.add_argument("--note-model", action=argparse.BooleanOptionalAction, default=None,
                    help="also the label-attention classifier on the same encoder (in-process ONNX Runtime)")
+    s.add_argument("--profile", choices=_PROFILES, default=None,
+                   help="coding profile: us-claims (ICD-10-CM guidelines, default) or codiesp")
     s.add_argument("--triton-url", default=None, help="host:port of a running Triton (default: start one)")
     s.add_argument("--fallback", action=argparse.BooleanOptionalAction, default=None,
                    help="code on the embedded backend while Triton is unreachable (default on)")
@@ -45,9 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("paths", nargs="+", type=Path, help=".txt, FHIR .json or HL7 .hl7 files, or folders of them")
     c.add_argument("--setting", choices=("inpatient", "outpatient"), default=None)
     c.add_argument("--format", dest="out_format", choices=("json", "tsv"), default="json")
-    c.add_argument("--min-score", type=float, default=0.0,
-                   help="lowest confidence to show (default: the server's operating threshold)")
+    c.add_argument("--min-score", type=float, default=None,
+                   help="lowest confidence to show (default: the operating threshold, i.e. the codes a coder "
+                        "would report; 0 shows every candidate)")
     c.add_argument("--server", default=None, help="host:port of a running gateway instead of in-process")
+    c.add_argument("--profile", choices=_PROFILES, default=None,
+                   help="coding profile: us-claims (ICD-10-CM guidelines, default) or codiesp (the benchmark's habits)")
     _table_args(c)
 
     cl = sub.add_parser("claim", help="claim compliance")
@@ -62,6 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     ec.add_argument("folder", type=Path)
     ec.add_argument("--setting", choices=("inpatient", "outpatient"), default="inpatient")
     ec.add_argument("--threshold", type=float, default=None, help="operating threshold for P/R/F1")
+    ec.add_argument("--profile", choices=_PROFILES, default="codiesp",
+                    help="coding profile (default codiesp: the benchmark's annotation)")
     _review_args(sub)
     return p
 
@@ -101,6 +109,7 @@ def _config(args, **extra):
     from server.config import load_config
 
     explicit = dict(extra)
+    explicit.setdefault("profile", getattr(args, "profile", None))
     explicit.update(hcpcs_path=getattr(args, "hcpcs", None), cpt_path=getattr(args, "cpt", None),
                     ptp_paths=tuple(args.ptp) if getattr(args, "ptp", None) else None,
                     mue_paths=tuple(args.mue) if getattr(args, "mue", None) else None,
@@ -233,7 +242,7 @@ def _code_remote(args, files):
         for path, fmt in files:
             try:
                 enc = mc.code(path.read_bytes(), fmt=fmt, doc_id=path.stem, setting=args.setting,
-                              min_score=args.min_score)
+                              min_score=args.min_score, profile=args.profile or "")
             except MedcoderClientError as e:
                 raise UsageError(f"{path}: {e.message}") from None
             enc.document_id = path.stem
@@ -272,6 +281,7 @@ def _eval(args) -> int:
     from rules_native.codesets import load_icd10cm, load_icd10pcs
     from server.config import load_config
     from server.pipeline import Pipeline
+    from server.pipeline.artifacts import PipelineArtifacts
     from server.pipeline.evaluate import evaluate_codiesp, format_report
 
     if not (args.folder / "text_files_en").is_dir():
@@ -281,7 +291,7 @@ def _eval(args) -> int:
     cfg = load_config()
     cache = cfg.cache_dir / "codesets"
     pipeline = Pipeline(load_icd10cm(cache_dir=cache), load_icd10pcs(cache_dir=cache),
-                        cache_dir=cfg.cache_dir / "pipeline")
+                        artifacts=PipelineArtifacts.packaged(args.profile), cache_dir=cfg.cache_dir / "pipeline")
     kwargs = {"threshold": args.threshold} if args.threshold is not None else {}
     report = evaluate_codiesp(args.folder, pipeline, split_name=args.folder.name,
                               setting=Setting(args.setting), **kwargs)

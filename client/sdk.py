@@ -57,10 +57,14 @@ class MedcoderClient:
         self.last_trailers = dict(call.trailing_metadata() or ())
         return response
 
-    def code(self, content: str | bytes, *, min_score: float = 0.0, request_id: str = "",
-             **doc_kwargs) -> "pb.CodedEncounter":
+    def code(self, content: str | bytes, *, min_score: float | None = None, profile: str = "",
+             request_id: str = "", **doc_kwargs) -> "pb.CodedEncounter":
+        """Code one document. ``min_score`` None: the server's operating threshold (the codes a
+        coder would report); 0: every candidate. ``profile``: "us-claims", "codiesp" or "" (the
+        server's default)."""
         rid = request_id or uuid.uuid4().hex
-        req = pb.CodeEncounterRequest(request_id=rid, document=document(content, **doc_kwargs), min_score=min_score)
+        req = pb.CodeEncounterRequest(request_id=rid, document=document(content, **doc_kwargs), min_score=min_score,
+                                      profile=profile)
         return self._call(self._stub.CodeEncounter, req, rid).encounter
 
     def stage_ms(self) -> dict[str, float]:

@@ -63,6 +63,7 @@ class OutOfFoldNoteModel:
 def fold_pipeline(train: Path, work: Path, fold: int, cm, pcs, linker=None, note_model=None):
     """The pipeline whose learned files never saw ``fold``, and the fold's folder."""
     from server.pipeline import Pipeline
+    from server.pipeline.artifacts import PipelineArtifacts
 
     d = work / f"fold{fold}"
     fit, held = split(train, d, fold)
@@ -71,9 +72,9 @@ def fold_pipeline(train: Path, work: Path, fold: int, cm, pcs, linker=None, note
         mine_terms.main(["--train", str(fit), "--out", str(files["terms"])])
         calibrate.main(["--train", str(fit), "--out", str(files["cal"])])
         build_scorer.main(["--train", str(fit), "--out", str(files["scorer"])])
-    pipe = Pipeline(cm, pcs, mined_path=files["terms"], calibration_path=files["cal"],
-                    scorer_path=files["scorer"], use_fusion=False, cache_dir=work / "lexicon-cache", linker=linker,
-                    note_model=note_model)
+    art = PipelineArtifacts.packaged("codiesp").without("fusion").with_files(
+        mined=files["terms"], calibration=files["cal"], scorer=files["scorer"])
+    pipe = Pipeline(cm, pcs, artifacts=art, cache_dir=work / "lexicon-cache", linker=linker, note_model=note_model)
     return pipe, held
 
 

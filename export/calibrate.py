@@ -22,9 +22,10 @@ OUT = Path(__file__).resolve().parents[1] / "server" / "pipeline" / "data" / "co
 def calibrate(train: Path) -> list[tuple[str, str, int, int]]:
     """(system, code, times suggested, times in gold) over the train documents."""
     from server.pipeline import Pipeline
+    from server.pipeline.artifacts import PipelineArtifacts
 
     cm, pcs = load_icd10cm(), load_icd10pcs()
-    pipe = Pipeline(cm, pcs, use_scorer=False, calibration_path=None, use_calibration=False)
+    pipe = Pipeline(cm, pcs, artifacts=PipelineArtifacts.packaged("codiesp").without("scorer", "mined", "calibration", "fusion"))
     texts = read_texts(train)
     gold_d = {d: {canonical_cm(x, cm) for x in v} for d, v in read_gold(train, "D").items()}
     gold_p = {d: {canonical_pcs(x) for x in v} for d, v in read_gold(train, "P").items()}

@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     from rules_native.codesets import load_icd10cm, load_icd10pcs
     from server.pipeline import Pipeline
+    from server.pipeline.artifacts import PipelineArtifacts
     from server.pipeline.evaluate import evaluate_codiesp, format_report
 
     fit, held = split(args.train, args.work)
@@ -59,8 +60,9 @@ def main(argv: list[str] | None = None) -> None:
     mine_terms.main(["--train", str(fit), "--out", str(terms)])
     calibrate.main(["--train", str(fit), "--out", str(cal)])
     build_scorer.main(["--train", str(fit), "--out", str(scorer)])
-    pipe = Pipeline(load_icd10cm(), load_icd10pcs(), mined_path=terms, calibration_path=cal, scorer_path=scorer,
-                    use_fusion=False)   # the fusion is measured out of fold by export.build_fusion
+    art = PipelineArtifacts.packaged("codiesp").without("fusion").with_files(mined=terms, calibration=cal,
+                                                                              scorer=scorer)
+    pipe = Pipeline(load_icd10cm(), load_icd10pcs(), artifacts=art)   # the fusion is measured out of fold by export.build_fusion
     print(format_report(evaluate_codiesp(held, pipe, split_name="train held-out fifth")))
 
 

@@ -61,9 +61,10 @@ def mine(train: Path, *, min_support: int = 2, min_precision: float = 0.3, per_t
     twice with its code scores 0.67, never 1.0.
     """
     from server.pipeline import Pipeline
+    from server.pipeline.artifacts import PipelineArtifacts
 
     cm, pcs = load_icd10cm(), load_icd10pcs()
-    vocab = category_vocabulary(Pipeline(cm, pcs, use_scorer=False, use_calibration=False).lexicon, pcs)
+    vocab = category_vocabulary(Pipeline(cm, pcs, artifacts=PipelineArtifacts.packaged("codiesp").without("scorer", "mined", "calibration", "fusion")).lexicon, pcs)
     doc_ids, gold = labels(train, cm, pcs)
     feats = featurize(train, doc_ids)
     df = Counter(f for d in feats for f in d)

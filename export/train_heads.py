@@ -404,10 +404,11 @@ def run_ner(args, st_train: dict, model_dir: Path) -> tuple[dict[str, np.ndarray
     from export.heldout_pipeline import fold_of
     from rules_native.codesets import load_icd10cm, load_icd10pcs
     from server.pipeline import Pipeline
+    from server.pipeline.artifacts import PipelineArtifacts
     from server.pipeline.codiesp import read_texts
 
     t = time.perf_counter()
-    pipe = Pipeline(load_icd10cm(), load_icd10pcs(), use_fusion=False)
+    pipe = Pipeline(load_icd10cm(), load_icd10pcs(), artifacts=PipelineArtifacts.packaged("codiesp").without("fusion"))
     drugs = drug_names(args.data / "icd10cm-index-fy2026" / "icd10cm-drug-April-1-2026-XML.xml")
     tagger = SilverTagger(pipe, drugs)
     texts = read_texts(args.data / "codiesp" / "train")

@@ -14,6 +14,7 @@ from typing import Any, Mapping
 
 from server.domain import Setting
 from server.errors import InvalidInput
+from server.pipeline.artifacts import PROFILES
 
 BACKENDS = ("embedded", "triton", "none")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
@@ -45,6 +46,9 @@ class Config:
     metrics_port: int = 9464          # Prometheus /metrics on 127.0.0.1; 0 = free port, -1 = off;
                                       # worker i of --workers N uses metrics_port + i
     default_setting: Setting = Setting.OUTPATIENT
+    # us-claims: ICD-10-CM Official Guidelines (the default); codiesp: the CodiEsp benchmark's
+    # annotation habits, for comparison with published systems (server/pipeline/artifacts.py)
+    profile: str = "us-claims"
     # 2 MB of text is far beyond any real note (a long discharge summary is ~100 KB) but lets a
     # 1 MB stress note through; larger documents are refused with INVALID_ARGUMENT.
     max_document_bytes: int = 2_000_000
@@ -126,6 +130,8 @@ def load_config(explicit: Mapping[str, Any] | None = None,
         if value is not None:
             values[name] = _convert(name, value) if isinstance(value, str) else value
     cfg = Config(**values)
+    if cfg.profile not in PROFILES:
+        raise InvalidInput(f"profile must be one of {', '.join(PROFILES)}")
     if cfg.backend not in BACKENDS:
         raise InvalidInput(f"backend must be one of {', '.join(BACKENDS)}")
     if not 0 <= cfg.port <= 65535:

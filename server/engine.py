@@ -9,12 +9,14 @@ gateway reports SERVING.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 
 from server.config import Config
 from server.domain import CodedEncounter, CodeSystem, Patient, Setting, SourceFormat
 from server.errors import InvalidInput
+from server.pipeline.artifacts import PROFILES
 from server.ingest import IngestLimits, ingest
 from server.review_log import Decision, ReviewLog
 
@@ -24,7 +26,6 @@ log = logging.getLogger("medcoder.engine")
 class Engine:
     def __init__(self, config: Config, *, with_review_log: bool = True, metrics=None):
         from rules_native.codesets import CodeSets
-        from server.pipeline import Pipeline
 
         t0 = time.perf_counter()
         self.config = config
@@ -33,9 +34,9 @@ class Engine:
         self.backend, self.linker = _model_stage(config, metrics)
         try:
             self.note_model = _note_model(config)
-            self.pipeline = Pipeline(self.codesets.icd10cm, self.codesets.icd10pcs,
-                                     cache_dir=config.cache_dir / "pipeline", linker=self.linker,
-                                     note_model=self.note_model)
+            self.pipeline = self._build_pipeline(config.profile)
+            self._pipelines = {config.profile: self.pipeline}
+            self._pipelines_lock = threading.Lock()
         except BaseException:
             self.close()
             raise
@@ -51,26 +52,49 @@ class Engine:
         self.limits = IngestLimits(config.max_document_bytes)
         self.load_s = time.perf_counter() - t0
 
+    def _build_pipeline(self, profile: str):
+        from server.pipeline import Pipeline
+        from server.pipeline.artifacts import PipelineArtifacts
+
+        return Pipeline(self.codesets.icd10cm, self.codesets.icd10pcs, artifacts=PipelineArtifacts.packaged(profile),
+                        cache_dir=self.config.cache_dir / "pipeline", linker=self.linker, note_model=self.note_model)
+
+    def pipeline_for(self, profile: str | None):
+        """The pipeline of a coding profile ("" / None: the configured one); another profile's is
+        built on its first request (seconds, once) and kept."""
+        if not profile or profile == self.config.profile:
+            return self.pipeline
+        if profile not in PROFILES:
+            raise InvalidInput(f"profile must be one of {', '.join(PROFILES)}")
+        with self._pipelines_lock:
+            if profile not in self._pipelines:
+                t0 = time.perf_counter()
+                self._pipelines[profile] = self._build_pipeline(profile)
+                log.info("pipeline for profile %s built in %.1f s", profile, time.perf_counter() - t0)
+            return self._pipelines[profile]
+
     def code(self, content: bytes, *, fmt: SourceFormat | None = None, doc_id: str = "",
              setting: Setting | None = None, patient: Patient | None = None,
-             date_of_service: str | None = None, min_score: float = 0.0,
+             date_of_service: str | None = None, min_score: float | None = None, profile: str | None = None,
              systems: frozenset[CodeSystem] | None = None) -> tuple[CodedEncounter, str]:
-        """Code one payload; returns the encounter and its server-assigned encounter id."""
-        if not 0 <= min_score <= 1:
+        """Code one payload; returns the encounter and its server-assigned encounter id.
+        ``min_score``: the lowest confidence returned; None is the configured default (the
+        operating threshold: what a coder would report), 0 is every candidate."""
+        if min_score is not None and not 0 <= min_score <= 1:
             raise InvalidInput("min_score must be within 0..1")
+        pipeline = self.pipeline_for(profile)
         t0 = time.perf_counter()
         doc = ingest(content, fmt=fmt, doc_id=doc_id, setting=setting, patient=patient,
                      date_of_service=date_of_service, default_setting=self.config.default_setting,
                      limits=self.limits)
         t1 = time.perf_counter()
-        floor = self.config.default_min_score
-        enc = self.pipeline.code(doc, min_score=min_score or (self.pipeline.operating_threshold if floor is None else floor))
+        enc = pipeline.code(doc, min_score=min_score if min_score is not None else self.floor(pipeline))
         if systems:
             enc.codes = [c for c in enc.codes if c.system in systems]
         t2 = time.perf_counter()
         # the edits judge the claim the coder would submit: the codes at or above the operating
         # threshold (a lower min_score lists more, and what the guidelines took out sits below it)
-        report_at = self.pipeline.operating_threshold
+        report_at = pipeline.operating_threshold
         dx = [c.code for c in sorted(enc.codes, key=lambda c: c.sequence or 10**6)
               if c.system is CodeSystem.ICD10CM and c.confidence >= report_at]
         if self.claims is not None and dx:
@@ -97,6 +121,12 @@ class Engine:
 
         who = coder or Coder(decision.coder_id, decision.tenant_id or DEFAULT_TENANT)
         return self.review.decide(who, decision, channel)
+
+    def floor(self, pipeline=None) -> float:
+        """The lowest confidence returned when a call names none: the configured
+        ``default_min_score``, else the pipeline's operating threshold."""
+        floor = self.config.default_min_score
+        return (pipeline or self.pipeline).operating_threshold if floor is None else floor
 
     @property
     def backend_name(self) -> str:

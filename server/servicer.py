@@ -87,7 +87,8 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
             md = _metadata(context)
             keep = (engine.review.coding_tenant(md), md.get("x-specialty", "")[:100])
         enc, eid = await self._run(_code_and_keep, _time_remaining(context), engine, keep,
-                                   min_score=request.min_score, systems=systems, **args)
+                                   min_score=request.min_score if request.HasField("min_score") else None,
+                                   profile=request.profile or None, systems=systems, **args)
         if self.metrics is not None:
             self.metrics.stages(enc.stage_ms)
         return enc, eid

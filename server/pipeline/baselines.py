@@ -8,6 +8,7 @@ from server.domain import CodedEncounter, CodeSuggestion, CodeSystem, Document, 
 from server.pipeline.entities import LexiconSource
 from server.pipeline.lexicon import Lexicon
 from server.pipeline.pipeline import Pipeline, analyse_sentences
+from server.pipeline.artifacts import PipelineArtifacts
 from server.pipeline.sections import SectionRules
 
 
@@ -45,12 +46,13 @@ def configurations(icd10cm, icd10pcs, *, linker=None, note_model=None) -> Iterat
     classifier, the learned files without the fusion model, the full pipeline, and the full
     pipeline with the models given (code linker, label-attention note model, both)."""
     yield "exact-match lexicon", ExactLexiconBaseline(icd10cm)
-    yield "pipeline without classifier", Pipeline(icd10cm, icd10pcs, use_scorer=False)
-    yield "classifier without fusion", Pipeline(icd10cm, icd10pcs, use_fusion=False)
-    yield "full pipeline", Pipeline(icd10cm, icd10pcs)
+    codiesp = PipelineArtifacts.packaged("codiesp")
+    yield "pipeline without classifier", Pipeline(icd10cm, icd10pcs, artifacts=codiesp.without("scorer", "mined"))
+    yield "classifier without fusion", Pipeline(icd10cm, icd10pcs, artifacts=codiesp.without("fusion"))
+    yield "full pipeline", Pipeline(icd10cm, icd10pcs, artifacts=codiesp)
     if linker is not None:
-        yield "full pipeline + code linker", Pipeline(icd10cm, icd10pcs, linker=linker)
+        yield "full pipeline + code linker", Pipeline(icd10cm, icd10pcs, artifacts=codiesp, linker=linker)
     if note_model is not None:
-        yield "full pipeline + note model", Pipeline(icd10cm, icd10pcs, note_model=note_model)
+        yield "full pipeline + note model", Pipeline(icd10cm, icd10pcs, artifacts=codiesp, note_model=note_model)
     if linker is not None and note_model is not None:
-        yield "full pipeline + both models", Pipeline(icd10cm, icd10pcs, linker=linker, note_model=note_model)
+        yield "full pipeline + both models", Pipeline(icd10cm, icd10pcs, artifacts=codiesp, linker=linker, note_model=note_model)

@@ -152,13 +152,15 @@ class GuidelineRules:
         return code.startswith(self.chronic)
 
 
-def apply_assertion(f: Finding, rules: GuidelineRules, setting: Setting) -> Finding | None:
+def apply_assertion(f: Finding, rules: GuidelineRules, setting: Setting,
+                    history: str | None = None) -> Finding | None:
     """What a finding's assertion means for coding, in this setting.
 
     - absent / hypothetical: not coded ("no evidence of CHF").
     - family: the family-history code ("mother had breast cancer" -> Z80.3).
     - historical: chronic conditions stay coded ("history of hypertension" on treatment -> I10);
-      others yield the personal-history code (past DVT -> Z86.718) or nothing.
+      others yield the personal-history code (past DVT -> Z86.718) or nothing; ``history``, when
+      given, is the code the Alphabetic Index gives (History > personal / family) and wins.
     - possible: inpatient, coded as if established (II.H, III.C); outpatient, only signs and
       symptoms are coded (IV.H), so "suspected pneumonia" is dropped while its cough stays.
     """
@@ -171,7 +173,7 @@ def apply_assertion(f: Finding, rules: GuidelineRules, setting: Setting) -> Find
         if a is Assertion.HISTORICAL and rules.is_chronic(f.code):
             f.notes.append(RuleNote("chronic_history", "chronic condition documented as history: coded as current"))
             return f
-        z = rules.history_code(f.code, a)
+        z = history or rules.history_code(f.code, a)
         if z is None:
             return None
         what = "family history" if a is Assertion.FAMILY else "personal history"

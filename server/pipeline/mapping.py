@@ -24,9 +24,18 @@ _MAX_DESCENDANTS = 400
 # 7th character chosen from the words near the mention; A (initial, active treatment) otherwise.
 _SEVENTH_WORDS = (
     (("sequela", "sequelae", "late", "residual"), "S"),
+    (("nonunion",), "K"),
+    (("malunion",), "P"),
+    (("delayed",), "G"),
     (("subsequent", "follow", "followup", "healing", "routine", "aftercare", "healed"), "D"),
     (("open",), "B"),
 )
+
+
+# Words anywhere in a note that say which encounter of an injury it is (I.C.19.a): a follow-up
+# for a healing fracture is "D" wherever the note says so; "follow up in 1 week" is not such a
+# word (an initial visit says it too).
+ENCOUNTER_CUES = frozenset("sequela sequelae nonunion malunion healing healed aftercare subsequent".split())
 
 
 @dataclass

@@ -14,14 +14,17 @@ from server.domain import (Assertion, CodedEncounter, CodeSuggestion, CodeSystem
                            Setting, Span)
 from server.pipeline import guidelines as gl
 from server.pipeline import lexicon_cache
+from server.pipeline.artifacts import PACKAGED_FUSION, PipelineArtifacts, packaged_file
 from server.pipeline.calibration import Calibration
 from server.pipeline.cdi import CdiRules
 from server.pipeline.context import ContextRules, assert_span
 from server.pipeline.entities import EntitySource, LexiconSource, Mention, Sentence
 from server.pipeline.guidelines import Finding, GuidelineRules
+from server.pipeline.index_coding import IndexCoder
+from server.pipeline.index_tree import IndexTree, walk_words
 from server.pipeline.lexicon import Lexicon
 from server.pipeline.linking import LINK_WEIGHT, LinkerStage
-from server.pipeline.mapping import CodeMapper
+from server.pipeline.mapping import ENCOUNTER_CUES, CodeMapper
 from server.pipeline.fusion import Fusion, FusionContext
 from server.pipeline.scorer import TAIL_MIN, DocumentScorer, add_siblings, merge_scores
 from server.pipeline.sections import SectionRules
@@ -29,10 +32,6 @@ from server.pipeline.sequencing import sequence
 from server.pipeline.text import split_sentences, tokenize
 
 DATA = resources.files("server.pipeline").joinpath("data")
-DEFAULT_LEXICON = "index_lexicon.tsv.gz"
-DEFAULT_SCORER = "codiesp_scorer.npz"
-DEFAULT_MINED = "codiesp_terms.tsv.gz"
-DEFAULT_CALIBRATION = "codiesp_calibration.tsv.gz"
 DEFAULT_FUSION = "fusion.json"
 DEFAULT_FUSION_LINKER = "fusion_linker.json"   # learned with the model stage's features
 DEFAULT_THRESHOLD = 0.35
@@ -76,14 +75,12 @@ class Pipeline:
     is written after construction, except the mapper's description-token cache, a dict whose
     concurrent fills are idempotent)."""
 
-    def __init__(self, icd10cm, icd10pcs=None, *, lexicon_path: Path | None = None,
-                 scorer_path: Path | None = None, mined_path: Path | None = None,
-                 calibration_path: Path | None = None, fusion_path: Path | None = None,
-                 use_built_lexicon: bool = True, use_scorer: bool = True, use_calibration: bool = True,
-                 use_fusion: bool = True,
+    def __init__(self, icd10cm, icd10pcs=None, *, artifacts: PipelineArtifacts | None = None,
                  extra_sources: Sequence[EntitySource] = (), cache_dir: Path | None = None,
                  linker=None, note_model=None):
-        """``cache_dir``: where the compiled lexicons are kept between starts (the server passes
+        """``artifacts``: the files and switches of a coding profile (default: the packaged
+        ``us-claims`` profile; ``server.pipeline.artifacts``).
+        ``cache_dir``: where the compiled lexicons are kept between starts (the server passes
         ``config.cache_dir / "pipeline"``); None builds them in memory every time.
         ``linker``: the code-embedding model (``server.models.CodeLinker``: ``embed_mentions``,
         ``nearest_codes``, ``index``); given, phrases no lexicon term covers are linked to codes and
@@ -91,7 +88,10 @@ class Pipeline:
         feature (``server.pipeline.linking``).
         ``note_model``: the label-attention classifier on the same encoder
         (``server.models.NoteModel``: ``code_probs(text)``, ``labels``); its probabilities are a
-        fusion feature."""
+        fusion feature. In ``us-claims`` it only ranks codes a span supports."""
+        art = artifacts if artifacts is not None else PipelineArtifacts.packaged()
+        self.artifacts = art
+        self.profile = art.profile
         self.cm = icd10cm
         self.pcs = icd10pcs
         self.sections = SectionRules.load()
@@ -99,38 +99,30 @@ class Pipeline:
         self.guidelines = GuidelineRules.load(icd10cm)
         self.cdi = CdiRules.load()
         self.mapper = CodeMapper(icd10cm, icd10pcs)
-        built = _resolve(lexicon_path, DEFAULT_LEXICON) if use_built_lexicon else None
-        mined = _resolve(mined_path, DEFAULT_MINED) if use_scorer else None
+        self.index = IndexCoder(IndexTree.load(), self.mapper, icd10cm) if art.index_coding else None
         self.lexicon_from_cache = False
-        self.lexicon, table, n_index, n_mined = self._lexicons(built, mined, cache_dir)
-        self.versions = {"lexicon": "icd10cm-tabular+curated-v1"}
-        if built is not None:
+        self.lexicon, table, n_index, n_mined = self._lexicons(art.lexicon, art.mined, cache_dir)
+        self.versions = {"profile": art.profile, "lexicon": "icd10cm-tabular+curated-v1"}
+        if art.lexicon is not None:
             self.versions["lexicon"] += f"+index({n_index})"
+        if self.index is not None:
+            self.versions["index"] = f"icd10cm-index-tree({len(self.index.tree.nodes)})"
         systems = frozenset({CodeSystem.ICD10CM} | ({CodeSystem.ICD10PCS} if icd10pcs is not None else set()))
         additional = partial(gl.referenced, icd10cm, kind="use_additional")
         self.sources: list[EntitySource] = [LexiconSource(self.lexicon, systems, additional), *extra_sources]
-        cal = _resolve(calibration_path, DEFAULT_CALIBRATION) if use_calibration else None
-        self.calibration = Calibration.load(cal) if cal is not None else None
+        self.calibration = Calibration.load(art.calibration) if art.calibration is not None else None
         if table is not None:
             mined_source = LexiconSource(table, systems)
             mined_source.name = "mined"
             self.sources.append(mined_source)
             self.versions["mined_terms"] = f"codiesp-train({n_mined})"
-        path = _resolve(scorer_path, DEFAULT_SCORER) if use_scorer else None
-        self.scorer = DocumentScorer.load(path, icd10cm, icd10pcs) if path is not None else None
+        self.scorer = DocumentScorer.load(art.scorer, icd10cm, icd10pcs) if art.scorer is not None else None
         self.versions["scorer"] = self.scorer.version if self.scorer else "none"
         self.linking = LinkerStage(linker) if linker is not None else None
         self.note_model = note_model
         if note_model is not None:
             self.versions["note_model"] = getattr(note_model, "version", "code_linker heads")
-        fusion = None
-        if use_fusion and self.scorer is not None:
-            # the fusion learned with the same models' features; one learned without them weighs them 0
-            for name in fusion_files(linker is not None, note_model is not None) if fusion_path is None else (None,):
-                fusion = _resolve(fusion_path, name)
-                if fusion is not None:
-                    break
-        self.fusion = Fusion.load(fusion) if fusion is not None else None
+        self.fusion = self._fusion(art.fusion, linker is not None, note_model is not None)
         self.fusion_context = FusionContext(self.calibration, self.scorer.train_counts if self.scorer else None)
         self.versions["fusion"] = self.fusion.name if self.fusion else "none"
         # The confidence from which a code is reported: learned with the fusion (the F1-best
@@ -140,13 +132,26 @@ class Pipeline:
         if self.linking is not None:
             self.versions["linker"] = getattr(linker, "version", "code_linker")
 
+    def _fusion(self, spec, linker: bool, note_model: bool) -> Fusion | None:
+        """The fusion model: a given file, or the packaged one learned with the same models'
+        features (one learned without them weighs them 0); never without the scorer it fuses."""
+        if spec is None or self.scorer is None:
+            return None
+        if spec != PACKAGED_FUSION:
+            return Fusion.load(Path(spec))
+        for name in fusion_files(linker, note_model):
+            path = packaged_file(name)
+            if path is not None:
+                return Fusion.load(path)
+        return None
+
     def _lexicons(self, built: Path | None, mined: Path | None, cache_dir: Path | None):
         """(lexicon, mined table or None, index terms, mined terms): from ``cache_dir`` when an
         entry for exactly these code sets, files and code is there, else built (and stored)."""
         key = None
         if cache_dir is not None:
-            pcs_terms = _resolve(None, "pcs_terms.json") if self.pcs is not None else None
-            files = (_resolve(None, "abbreviations.json"), built, mined, pcs_terms)
+            pcs_terms = packaged_file("pcs_terms.json") if self.pcs is not None else None
+            files = (packaged_file("abbreviations.json"), built, mined, pcs_terms)
             key = lexicon_cache.cache_key((self.cm, self.pcs), files)
             hit = lexicon_cache.load(cache_dir, key) if key is not None else None
             if hit is not None:
@@ -260,6 +265,8 @@ class Pipeline:
         self._assert(mentions, sentences)
         t = _lap(ms, "context", t)
         findings = self._map(mentions, sentences, doc.setting)
+        if self.index is not None:
+            self._status(sentences, findings)
         if scored is not None:
             merge_scores(findings, scored, mentions, doc.setting)
             add_siblings(findings, self.scorer.by_category)
@@ -298,6 +305,9 @@ class Pipeline:
         found: dict[str, Finding] = {}
         past: dict[str, Finding] = {}   # past conditions the guidelines code as history (or not at all)
         memo: dict[tuple, object] = {}  # repeated phrases in long notes map once
+        cues = ()
+        if self.index is not None:
+            cues = tuple(sorted({w for s in sentences for w in s.words if w in ENCOUNTER_CUES}))
         for m in mentions:
             if not m.codable:
                 continue
@@ -306,11 +316,11 @@ class Pipeline:
                 continue
             words = s.words
             lo, hi = max(0, m.tok_start - _WINDOW), min(len(words), m.tok_end + _WINDOW)
-            window = tuple(words[lo:hi])
+            window = tuple(words[lo:hi]) + cues
             near = tuple(words[max(0, m.tok_start - _NEAR_LEFT):m.tok_end + _NEAR_RIGHT])
             key = (tuple(c.code for c in m.candidates), window, near)
             if key not in memo:
-                memo[key] = self.mapper.map(m.candidates, window, near)
+                memo[key] = self._map_mention(m, window, near)
             mapped = memo[key]
             if mapped is None:
                 continue
@@ -327,7 +337,10 @@ class Pipeline:
                         m.assertion, notes, {m.section}, list(mapped.defaults),
                         m.source if m.source in ("mined", "model") else "lexicon", exact=exact)
             before = f.copy() if f.assertion is Assertion.HISTORICAL and f.system is CodeSystem.ICD10CM else None
-            f = gl.apply_assertion(f, self.guidelines, setting)
+            history = None
+            if self.index is not None and f.assertion in (Assertion.HISTORICAL, Assertion.FAMILY):
+                history = self.index.history_code(f.assertion, window)
+            f = gl.apply_assertion(f, self.guidelines, setting, history)
             if before is not None and (f is None or f.code != before.code):
                 # CodiEsp's annotators often code a past condition as current: listed, never reported
                 instead = f"{f.code} reported instead" if f is not None else "no history code"
@@ -346,6 +359,30 @@ class Pipeline:
         for c, f in past.items():
             found.setdefault(c, f)
         return found
+
+    def _map_mention(self, m: Mention, window: tuple[str, ...], near: tuple[str, ...]):
+        """The mention's code; with index coding, the note's side abbreviations are read and the
+        main term's subterms walked ("primary OA of both knees": M19.90 -> M17.0)."""
+        if self.index is None:
+            return self.mapper.map(m.candidates, window, near)
+        words = tuple(walk_words(window))
+        mapped = self.mapper.map(m.candidates, words, near)
+        if mapped is None:
+            return None
+        return self.index.refine(m.words, mapped, window, near) or mapped
+
+    def _status(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """Status Z-codes from "s/p" phrases (Status / Presence in the index)."""
+        for hit in self.index.status_codes(sentences):
+            s = sentences[hit.sentence]
+            a, b = s.tokens[hit.tok_start].start, s.tokens[hit.tok_end - 1].end
+            f = Finding(hit.code, CodeSystem.ICD10CM, 0.9, [Span(a, b, s.section)], Assertion.PRESENT,
+                        [RuleNote("index", "Alphabetic Index: Status > " + " > ".join(hit.path))], {s.section},
+                        source="lexicon")
+            if hit.code in found:
+                found[hit.code].merge(f)
+            else:
+                found[hit.code] = f
 
     def _suggestion(self, i: int, f: Finding) -> CodeSuggestion:
         desc = self.cm.description(f.code) if f.system is CodeSystem.ICD10CM else (
@@ -396,13 +433,6 @@ def drop_nested_mined(mentions: list[Mention]) -> list[Mention]:
             out.append(replace(host, candidates=[replace(c, score=score, source="mined", exact=False)
                                                  for c in host.candidates], source="mined"))
     return out
-
-
-def _resolve(path: Path | None, default: str) -> Path | None:
-    if path is not None:
-        return Path(path) if Path(path).is_file() else None
-    p = DATA.joinpath(default)
-    return Path(str(p)) if p.is_file() else None
 
 
 def _pcs_known(icd10pcs, code: str) -> bool:

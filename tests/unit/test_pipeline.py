@@ -9,6 +9,7 @@ import pytest
 from server.domain import CodeSystem, Document, Setting
 from server.errors import InvalidInput
 from server.pipeline import Pipeline
+from server.pipeline.artifacts import PipelineArtifacts
 from server.pipeline.calibration import Calibration
 from tests.unit.test_pipeline_support import shared_pipeline
 
@@ -82,8 +83,9 @@ def test_one_megabyte_note_finishes(pipe):
 
 
 def test_pipeline_without_built_files_still_codes(icd10cm):
-    bare = Pipeline(icd10cm, use_built_lexicon=False, use_scorer=False, use_calibration=False)
-    assert bare.versions == {"lexicon": "icd10cm-tabular+curated-v1", "scorer": "none", "fusion": "none"}
+    bare = Pipeline(icd10cm, artifacts=PipelineArtifacts.bare("codiesp"))
+    assert bare.versions == {"profile": "codiesp", "lexicon": "icd10cm-tabular+curated-v1", "scorer": "none",
+                             "fusion": "none"}
     got = [c.code for c in bare.code(Document("d", "NSTEMI with acute systolic heart failure.")).codes]
     assert "I21.4" in got and "I50.21" in got
     # without a PCS code set no procedure is suggested
@@ -104,7 +106,7 @@ def test_bad_built_lexicon_fails_loudly(icd10cm, tmp_path):
     with gzip.open(p, "wt") as f:
         f.write("code\tterm\nI10\thigh blood pressure\n")
     with pytest.raises(InvalidInput):
-        Pipeline(icd10cm, lexicon_path=p, use_scorer=False)
+        Pipeline(icd10cm, artifacts=PipelineArtifacts("codiesp", lexicon=p))
 
 
 def test_errors_do_not_echo_note_text(pipe):
@@ -119,7 +121,7 @@ def test_lexicon_cache_is_reused_and_rebuilt_when_a_file_changes(icd10cm, tmp_pa
     lex = tmp_path / "index.tsv.gz"
     with gzip.open(lex, "wt") as f:
         f.write("system\tcode\tterm\nICD10CM\tI10\tzebulon pressure\n")
-    kw = dict(lexicon_path=lex, use_scorer=False, use_calibration=False, cache_dir=tmp_path / "cache")
+    kw = dict(artifacts=PipelineArtifacts("codiesp", lexicon=lex), cache_dir=tmp_path / "cache")
     note = Document("d", "Zebulon pressure and quintrel syndrome.")
     first = Pipeline(icd10cm, **kw)
     warm = Pipeline(icd10cm, **kw)

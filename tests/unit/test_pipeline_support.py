@@ -5,18 +5,19 @@ from __future__ import annotations
 _BUILT: dict[tuple[int, int, str], object] = {}
 
 
-def shared_pipeline(icd10cm, icd10pcs, kind: str = "shipped"):
-    """``shipped``: Pipeline(icd10cm, icd10pcs) as the server builds it; ``rules``: no statistics
-    learned from CodiEsp (lexicon, ConText and guidelines only), so each rule shows on its own;
-    ``unfused``: shipped without the fusion model."""
+def shared_pipeline(icd10cm, icd10pcs, kind: str = "codiesp"):
+    """``codiesp``: the CodiEsp profile with every learned file; ``us-claims``: the default
+    profile, as the server builds it; ``rules``: the CodiEsp profile with no statistics learned
+    from CodiEsp (lexicon, ConText and guidelines only), so each rule shows on its own;
+    ``unfused``: the CodiEsp profile without the fusion model."""
     from server.pipeline import Pipeline
+    from server.pipeline.artifacts import PipelineArtifacts
 
     key = (id(icd10cm), id(icd10pcs), kind)
     if key not in _BUILT:
-        if kind == "rules":
-            _BUILT[key] = Pipeline(icd10cm, icd10pcs, use_scorer=False, use_calibration=False)
-        elif kind == "unfused":   # the learned files without the fusion: hand-set noisy-OR confidences
-            _BUILT[key] = Pipeline(icd10cm, icd10pcs, use_fusion=False)
-        else:
-            _BUILT[key] = Pipeline(icd10cm, icd10pcs)
+        codiesp = PipelineArtifacts.packaged("codiesp")
+        art = {"rules": codiesp.without("scorer", "mined", "calibration", "fusion"),
+               "unfused": codiesp.without("fusion"),   # hand-set noisy-OR confidences
+               "us-claims": PipelineArtifacts.packaged("us-claims")}.get(kind, codiesp)
+        _BUILT[key] = Pipeline(icd10cm, icd10pcs, artifacts=art)
     return _BUILT[key]

@@ -115,16 +115,18 @@ class Document(_message.Message):
     def __init__(self, id: _Optional[str] = ..., format: _Optional[_Union[DocumentFormat, str]] = ..., content: _Optional[bytes] = ..., setting: _Optional[_Union[Setting, str]] = ..., patient: _Optional[_Union[Patient, _Mapping]] = ..., date_of_service: _Optional[str] = ...) -> None: ...
 
 class CodeEncounterRequest(_message.Message):
-    __slots__ = ("request_id", "document", "min_score", "systems")
+    __slots__ = ("request_id", "document", "min_score", "systems", "profile")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     DOCUMENT_FIELD_NUMBER: _ClassVar[int]
     MIN_SCORE_FIELD_NUMBER: _ClassVar[int]
     SYSTEMS_FIELD_NUMBER: _ClassVar[int]
+    PROFILE_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     document: Document
     min_score: float
     systems: _containers.RepeatedScalarFieldContainer[CodeSystem]
-    def __init__(self, request_id: _Optional[str] = ..., document: _Optional[_Union[Document, _Mapping]] = ..., min_score: _Optional[float] = ..., systems: _Optional[_Iterable[_Union[CodeSystem, str]]] = ...) -> None: ...
+    profile: str
+    def __init__(self, request_id: _Optional[str] = ..., document: _Optional[_Union[Document, _Mapping]] = ..., min_score: _Optional[float] = ..., systems: _Optional[_Iterable[_Union[CodeSystem, str]]] = ..., profile: _Optional[str] = ...) -> None: ...
 
 class Span(_message.Message):
     __slots__ = ("start", "end", "section")

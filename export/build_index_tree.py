@@ -1,0 +1,68 @@
+"""Build the ICD-10-CM Alphabetic Index tree the pipeline walks (``server/pipeline/data/index_tree.tsv.gz``).
+
+Input: the FY2025 index flattened to CSV (RowID, Letter, Level, Term, See, SeeAlso, NonEssModif,
+Code; CDC/NCHS, public domain). The file keeps the rows in index order with their level, so the
+tree ("Osteoarthritis" > "knee" > "primary" -> M17.1-) is rebuilt at load time from the levels.
+Rows are written as they are (term, see, see also, nonessential modifiers, code), tab-separated:
+normalisation happens at load with the same tokenizer the notes go through.
+
+    python -m export.build_index_tree --index-dir ../shared/data/icd10cm-index-fy2025
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import io
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parents[1] / "server" / "pipeline" / "data" / "index_tree.tsv.gz"
+HEADER = ("level", "term", "see", "see_also", "modifiers", "code")
+_COLUMNS = ("Level", "Term", "See", "SeeAlso", "NonEssModif", "Code")
+
+
+def read_rows(csv_path: Path) -> list[tuple[str, ...]]:
+    """The index rows in order, as (level, term, see, see_also, modifiers, code)."""
+    with open(csv_path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in _COLUMNS if c not in (reader.fieldnames or ())]
+        if missing:
+            raise SystemExit(f"{csv_path}: missing columns {missing}")
+        rows = []
+        for r in reader:
+            level = (r["Level"] or "").strip()
+            term = _clean(r["Term"])
+            if not level.isdigit() or not term:
+                continue
+            rows.append((level, term, *(_clean(r[c]) for c in _COLUMNS[2:])))
+    return rows
+
+
+def _clean(value: str | None) -> str:
+    return " ".join((value or "").replace("\t", " ").split())
+
+
+def write(rows: list[tuple[str, ...]], out: Path) -> None:
+    """Deterministic gzip (no name, fixed mtime) so a rebuild from the same input is byte-identical."""
+    buf = io.StringIO()
+    buf.write("\t".join(HEADER) + "\n")
+    for r in rows:
+        buf.write("\t".join(r) + "\n")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz:
+        gz.write(buf.getvalue().encode("utf-8"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--index-dir", type=Path, required=True, help="folder with ICD10CM_2025_Index.csv")
+    ap.add_argument("--out", type=Path, default=OUT)
+    args = ap.parse_args(argv)
+    rows = read_rows(args.index_dir / "ICD10CM_2025_Index.csv")
+    write(rows, args.out)
+    print(f"{len(rows)} index rows -> {args.out} ({args.out.stat().st_size / 1e6:.2f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

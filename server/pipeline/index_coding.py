@@ -1,0 +1,113 @@
+"""Index-driven coding steps, as a coder reads the Alphabetic Index (``index_tree.IndexTree``).
+
+- ``refine``: a mention that lands on a main term's own code (Osteoarthritis -> M19.90) walks
+  that main term's subterms with the words around it ("primary OA of both knees" -> M17.0).
+- ``history_code``: a past or relative's condition is looked up under History > personal (of) /
+  family (of) ("hx of MRSA skin infection" -> Z86.14).
+- ``status_codes``: "s/p" / "status post" phrases are looked up under Status and Presence
+  ("s/p CABG x3" -> Z95.1; "s/p R TKA" -> Z96.651).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from server.domain import Assertion, CodeSystem, RuleNote
+from server.pipeline.entities import Candidate, Sentence
+from server.pipeline.index_tree import IndexTree, walk_words
+from server.pipeline.mapping import CodeMapper, MappedCode
+
+# What a "status post" phrase says in abbreviations, in the index's words. Data, not answers:
+# each expansion is the procedure's name, which the index then codes.
+STATUS_ABBREVIATIONS = {
+    "cabg": "coronary artery bypass graft",
+    "tka": "knee joint implant", "tkr": "knee joint implant",
+    "tha": "hip joint implant", "thr": "hip joint implant",
+    "des": "coronary angioplasty with implant", "pci": "coronary angioplasty with implant",
+    "stent": "coronary angioplasty with implant",
+    "avr": "heart valve", "mvr": "heart valve", "tavr": "heart valve", "ppm": "cardiac pacemaker",
+    "aicd": "automatic cardiac defibrillator", "icd": "automatic cardiac defibrillator",
+    "cea": "carotid endarterectomy",
+}
+_STATUS_TRIGGERS = (("s", "p"), ("status", "post"), ("sp",))
+_STATUS_SCOPE = 6          # words read after "s/p"
+_STATUS_STOP = frozenset("for due because after and but with".split())
+_MAIN_STATUS = ("Status", "Presence")
+
+
+@dataclass(frozen=True)
+class StatusHit:
+    code: str
+    sentence: int
+    tok_start: int
+    tok_end: int
+    path: tuple[str, ...]
+
+
+class IndexCoder:
+    def __init__(self, tree: IndexTree, mapper: CodeMapper, icd10cm):
+        self.tree, self.mapper, self.cm = tree, mapper, icd10cm
+        history = tree.main_terms("History")
+        self._personal = self._sub(history, "personal")
+        self._family = self._sub(history, "family")
+        self._status = [i for t in _MAIN_STATUS for i in tree.main_terms(t)]
+
+    def _sub(self, ids: list[int], word: str) -> list[int]:
+        return [c for i in ids for c in self.tree.nodes[i].children if self.tree.nodes[c].words[:1] == (word,)]
+
+    def refine(self, mention_words: Sequence[str], mapped: MappedCode, window: Sequence[str],
+               near: Sequence[str]) -> MappedCode | None:
+        """A more specific code from the index subterms the window supports, or None."""
+        if mapped.system is not CodeSystem.ICD10CM:
+            return None
+        starts = list(self.tree.by_code.get(mapped.code, ()))
+        if not starts:
+            starts = self.tree.main_terms(" ".join(mention_words))
+        if not starts:
+            return None
+        hit = self.tree.walk(starts, walk_words(window))
+        if hit is None or hit.code == mapped.code or self.cm.id_of(hit.code) < 0:
+            return None
+        out = self.mapper.map([Candidate(hit.code, CodeSystem.ICD10CM, mapped.score, "index")],
+                              walk_words(window), near)
+        if out is None:
+            return None
+        out.notes.insert(0, RuleNote("index", "Alphabetic Index: " + " > ".join(hit.path), mapped.code))
+        out.source = mapped.source
+        return out
+
+    def history_code(self, kind: Assertion, words: Sequence[str]) -> str | None:
+        """Z80-Z87 code the index gives for a past (``HISTORICAL``) or relative's (``FAMILY``)
+        condition named by ``words``; None when no subterm matches."""
+        starts = self._family if kind is Assertion.FAMILY else self._personal
+        hit = self.tree.walk(starts, walk_words(words)) if starts else None
+        if hit is None or not self.cm.is_billable(hit.code):
+            return None
+        return hit.code
+
+    def status_codes(self, sentences: Sequence[Sentence]) -> list[StatusHit]:
+        """Status codes for "s/p X" phrases: Status > X or Presence > X, finished in the Tabular."""
+        out: list[StatusHit] = []
+        for si, s in enumerate(sentences):
+            words = s.words
+            for i in range(len(words)):
+                trig = next((t for t in _STATUS_TRIGGERS if tuple(words[i:i + len(t)]) == t), None)
+                if trig is None:
+                    continue
+                a = i + len(trig)
+                b = a
+                while b < len(words) and b - a < _STATUS_SCOPE and words[b] not in _STATUS_STOP \
+                        and not (b > a and s.gaps[b]):
+                    b += 1
+                phrase = []
+                for w in words[a:b]:
+                    phrase.extend(STATUS_ABBREVIATIONS.get(w, w).split())
+                hit = self.tree.walk(self._status, walk_words(phrase))
+                if hit is None:
+                    continue
+                mapped = self.mapper.map([Candidate(hit.code, CodeSystem.ICD10CM, 0.9, "index")],
+                                         walk_words(phrase), phrase)
+                if mapped is not None and mapped.code.startswith("Z"):
+                    out.append(StatusHit(mapped.code, si, i, b, hit.path))
+        return out
+

@@ -1,0 +1,210 @@
+"""The ICD-10-CM Alphabetic Index as a tree the pipeline walks, as a coder does: main term, then
+the subterms the note's words support, then the Tabular to finish the code.
+
+"primary OA of both knees": main term Osteoarthritis (M19.90) > knee (M17.1-) > primary; the
+mapper then reads "bilateral" and lands on M17.0. "s/p CABG": Status > coronary artery bypass
+graft -> Z95.1. "hx of MRSA skin infection": History > personal > methicillin resistant
+Staphylococcus aureus (MRSA) -> Z86.14.
+
+Built by ``export/build_index_tree.py`` from the CDC/NCHS index; rows keep their level, so the
+tree is rebuilt here. "See" references are followed ("Cellulitis, ankle" -> "Cellulitis, lower
+limb"); "with" subterms are read as the classification's "with" convention (the words under them
+must be in the note; "with" itself need not be).
+"""
+from __future__ import annotations
+
+import gzip
+import io
+from dataclasses import dataclass
+from importlib import resources
+from typing import Iterable
+
+from server.errors import InvalidInput
+from server.pipeline.lexicon import STOPWORDS
+from server.pipeline.text import normalize_phrase
+
+DEFAULT_FILE = "index_tree.tsv.gz"
+_HEADER = "level\tterm\tsee\tsee_also\tmodifiers\tcode"
+# Words an index subterm may carry that a note never says ("specified NEC", "(of)").
+_SILENT = STOPWORDS | frozenset("nec nos specified unspecified other than type due with".split())
+_TRANSPARENT = frozenset({("with",)})          # "with" subterms: their children are read directly
+_NEVER = frozenset({("without",), ("not",)})  # never walked into from words alone
+_MAX_DEPTH = 5
+
+
+@dataclass(slots=True)
+class Node:
+    words: tuple[str, ...]                 # essential words, normalised, silent words dropped
+    modifiers: tuple[tuple[str, ...], ...]  # each parenthesised nonessential group, normalised
+    code: str                              # "" where the entry names no code; may end with "-"
+    see: str
+    children: list[int]
+
+
+@dataclass(frozen=True)
+class IndexHit:
+    code: str                 # as the index gives it, "-" stripped: M17.1 means "drill down in the Tabular"
+    path: tuple[str, ...]     # the subterms walked, for the coder: ("knee", "primary")
+    complete: bool            # the index code needed no further characters
+
+
+class IndexTree:
+    """Main terms and their subterms; ``walk`` descends as far as a set of words supports."""
+
+    def __init__(self, rows: Iterable[tuple[int, str, str, str, str]]):
+        self.nodes: list[Node] = []
+        self.main: dict[tuple[str, ...], list[int]] = {}
+        self.by_code: dict[str, list[int]] = {}
+        stack: list[int] = []
+        for level, term, see, modifiers, code in rows:
+            node = Node(_words(term), _groups(modifiers), code, see, [])
+            i = len(self.nodes)
+            self.nodes.append(node)
+            del stack[level:]
+            if level == 0:
+                self.main.setdefault(_key(term), []).append(i)
+                if code:
+                    self.by_code.setdefault(code.rstrip("-").rstrip("."), []).append(i)
+            elif stack:
+                self.nodes[stack[-1]].children.append(i)
+            stack.append(i)
+
+    @classmethod
+    def load(cls, path=None) -> "IndexTree":
+        """The packaged tree (``data/index_tree.tsv.gz``) or the file at ``path``."""
+        src = resources.files("server.pipeline").joinpath("data", DEFAULT_FILE) if path is None else path
+        with src.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as fh:
+            return cls(_parse(fh))
+
+    def main_terms(self, term: str) -> list[int]:
+        """Ids of the main terms spelled ``term`` ("Status", "History", "Osteoarthritis")."""
+        return self.main.get(_key(term), [])
+
+    def walk(self, start: int | Iterable[int], words: frozenset[str]) -> IndexHit | None:
+        """The deepest code under the main term(s) ``start`` whose subterm words all appear in
+        ``words``; None when no subterm matches (the main term's own code is the caller's)."""
+        starts = [start] if isinstance(start, int) else list(start)
+        best: tuple[int, IndexHit] | None = None
+        for s in starts:
+            hit = self._descend(s, words, (), 0)
+            if hit is not None and (best is None or hit[0] > best[0]):
+                best = hit
+        return best[1] if best is not None else None
+
+    def _descend(self, i: int, words: frozenset[str], path: tuple[str, ...], depth: int):
+        """(matched words, hit) for the best path below node i."""
+        if depth >= _MAX_DEPTH:
+            return None
+        best = None
+        for c, target in self._children(i):
+            child = self.nodes[c]
+            if child.words in _NEVER:
+                continue
+            n = 0 if child.words in _TRANSPARENT else _matches(child, words)
+            if n is None:
+                continue
+            label = " ".join(child.words)
+            below = self._descend(target, words, path + (label,), depth + 1)
+            code = self.nodes[target].code
+            here = (n, IndexHit(code.rstrip("-").rstrip("."), path + (label,), not code.endswith("-"))) \
+                if code and n > 0 else None
+            for cand in (below and (below[0] + n, below[1]), here):
+                if cand and cand[0] > 0 and (best is None or cand[0] > best[0]):
+                    best = cand
+        return best
+
+    def _children(self, i: int) -> list[tuple[int, int]]:
+        """(subterm, node to read its code and subterms from): a subterm that only says
+        "See Cellulitis, lower limb" reads that entry's."""
+        out = []
+        for c in self.nodes[i].children:
+            child = self.nodes[c]
+            target = c
+            if child.see and not child.code and not child.children:
+                t = self.resolve(child.see)
+                if t is not None and t != i:
+                    target = t
+            out.append((c, target))
+        return out
+
+    def resolve(self, ref: str) -> int | None:
+        """The node a "See" reference names: "Cellulitis, lower limb" -> Cellulitis > lower limb."""
+        parts = [p.strip() for p in ref.split(",") if p.strip()]
+        if not parts:
+            return None
+        cur = self.main_terms(parts[0])
+        if not cur:
+            return None
+        node = cur[0]
+        for p in parts[1:]:
+            want = _words(p)
+            nxt = next((c for c in self.nodes[node].children if self.nodes[c].words == want), None)
+            if nxt is None:
+                return node if self.nodes[node].code else None
+            node = nxt
+        return node
+
+
+def _matches(node: Node, words: frozenset[str]) -> int | None:
+    """How many of ``words`` a subterm uses: its essential words all present, or, for a subterm
+    that is only an abbreviation's expansion, one of its parenthesised groups ("(MRSA)")."""
+    if node.words and all(w in words for w in node.words):
+        return len(node.words)
+    for g in node.modifiers:
+        if all(w in words for w in g):
+            return len(g)
+    return None
+
+
+def _words(term: str) -> tuple[str, ...]:
+    bare = term.replace("(", " ").replace(")", " ")
+    return tuple(w for w in normalize_phrase(bare) if w not in _SILENT)
+
+
+def _key(term: str) -> tuple[str, ...]:
+    return tuple(normalize_phrase(term))
+
+
+def _groups(modifiers: str) -> tuple[tuple[str, ...], ...]:
+    """The abbreviations among a term's nonessential modifiers ("(MRSA)", "(HIV)", "(DNR)"):
+    the only modifiers a subterm is matched by on their own; "(acute)" never is."""
+    groups = []
+    for part in modifiers.split("("):
+        raw = part.replace(")", " ").strip()
+        if not (raw.isupper() and raw.replace("-", "").isalnum() and len(raw) >= 2):
+            continue
+        g = tuple(w for w in normalize_phrase(raw) if w not in _SILENT)
+        if g:
+            groups.append(g)
+    return tuple(groups)
+
+
+def _parse(fh: io.TextIOBase):
+    header = fh.readline().rstrip("\n")
+    if header != _HEADER:
+        raise InvalidInput("index tree: unexpected header")
+    for n, line in enumerate(fh, start=2):
+        parts = line.rstrip("\n").split("\t")
+        if len(parts) != 6 or not parts[0].isdigit():
+            raise InvalidInput(f"index tree: malformed row {n}")
+        level, term, see, _see_also, modifiers, code = parts
+        yield int(level), term, see, modifiers, code
+
+
+# Words a note uses for what the index spells otherwise; read beside the note's own words when
+# walking the index ("R knee" is the right knee, "OU" both eyes, "cancer" a malignant neoplasm).
+_SIDES = {"r": "right", "rt": "right", "l": "left", "lt": "left", "od": "right", "os": "left",
+          "ou": "bilateral", "both": "bilateral", "bilat": "bilateral", "b/l": "bilateral"}
+_EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neoplasm"),
+           "adenocarcinoma": ("malignant", "neoplasm"), "malignancy": ("malignant", "neoplasm"),
+           "ca": ("malignant", "neoplasm"), "metastatic": ("secondary",), "metastasis": ("secondary",)}
+
+
+def walk_words(words: Iterable[str]) -> frozenset[str]:
+    """A note's words as the index reads them: sides spelled out, cancer as malignant neoplasm.
+    ("primary OA of both knees, R worse" -> ... "bilateral", "right")."""
+    out = set()
+    for w in words:
+        out.add(_SIDES.get(w, w))
+        out.update(_EXPAND.get(w, ()))
+    return frozenset(out)
