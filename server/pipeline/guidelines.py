@@ -248,6 +248,28 @@ def drop_integral(found: dict[str, Finding], rules: GuidelineRules, dropped: dic
                 suppress(found, s, RuleNote("not_reported", f"integral to {cause}: not reported", cause), dropped)
 
 
+DIAGNOSIS_SECTIONS = frozenset(("assessment", "discharge_diagnoses"))
+
+
+def drop_diagnosed_symptoms(found: dict[str, Finding], dropped: dict[str, Finding] | None = None,
+                            reported_from: float = 0.0) -> None:
+    """Signs and symptoms are reported when no related definitive diagnosis is established (IV.D,
+    I.B.5): once the assessment or final diagnosis states a definitive diagnosis, a symptom the
+    note mentions only elsewhere (HPI, exam) is not reported; one the diagnosis statement itself
+    names is ("Dx: musculoskeletal chest wall pain" -> R07.89).
+
+    "29F with sudden severe headache, photophobia and vomiting ... Final dx: intractable migraine
+    without aura" -> G43.019 alone."""
+    stated = [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and c[0] not in "RZVWXY"
+              and f.sections & DIAGNOSIS_SECTIONS and f.textual and f.confidence >= reported_from
+              and f.assertion in (Assertion.PRESENT, Assertion.POSSIBLE)]
+    if not stated:
+        return
+    for c in [c for c, f in found.items() if c.startswith("R") and not f.sections & DIAGNOSIS_SECTIONS]:
+        suppress(found, c, RuleNote("not_reported", f"sign or symptom of the stated diagnosis {stated[0]}: "
+                                                    "not reported (IV.D, I.B.5)", stated[0]), dropped)
+
+
 def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
                        dropped: dict[str, Finding] | None = None, reported_from: float = 0.0) -> None:
     """One code per exclusive category: CKD stage 3a (N18.31) and stage 2 (N18.2) are never

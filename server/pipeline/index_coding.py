@@ -83,6 +83,8 @@ class IndexCoder:
         hit = self.tree.walk(starts, walk_words(words)) if starts else None
         if hit is None or not self.cm.is_billable(hit.code):
             return None
+        if "unspecified" in self.cm.description(hit.code).lower():
+            return None   # "History > family > malignant neoplasm" alone: the site table says more
         return hit.code
 
     def status_codes(self, sentences: Sequence[Sentence]) -> list[StatusHit]:

@@ -197,7 +197,8 @@ _SIDES = {"r": "right", "rt": "right", "l": "left", "lt": "left", "od": "right",
           "ou": "bilateral", "both": "bilateral", "bilat": "bilateral", "b/l": "bilateral"}
 _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neoplasm"),
            "adenocarcinoma": ("malignant", "neoplasm"), "malignancy": ("malignant", "neoplasm"),
-           "ca": ("malignant", "neoplasm"), "metastatic": ("secondary",), "metastasis": ("secondary",)}
+           "ca": ("malignant", "neoplasm"), "metastatic": ("secondary",), "metastasis": ("secondary",),
+           "hfref": ("systolic", "heart", "failure"), "hfpef": ("diastolic", "heart", "failure")}
 
 
 def walk_words(words: Iterable[str]) -> frozenset[str]:

@@ -92,6 +92,8 @@ class Pipeline:
         art = artifacts if artifacts is not None else PipelineArtifacts.packaged()
         self.artifacts = art
         self.profile = art.profile
+        # the Official Guidelines' reporting rules that CodiEsp's annotation does not follow
+        self.claims_rules = art.profile == "us-claims"
         self.cm = icd10cm
         self.pcs = icd10pcs
         self.sections = SectionRules.load()
@@ -236,6 +238,8 @@ class Pipeline:
                  ("integral symptom", lambda: gl.drop_integral(findings, self.guidelines, suppressed, cut)),
                  ("Excludes1", lambda: gl.resolve_excludes1(findings, self.cm, suppressed)),
                  ("one per condition", lambda: gl.keep_one_per_group(findings, self.guidelines, suppressed, cut)))
+        if self.claims_rules:
+            steps += (("symptom of a stated diagnosis", lambda: gl.drop_diagnosed_symptoms(findings, suppressed, cut)),)
         for name, step in steps:
             before = dict(findings) if trace is not None else None
             step()
@@ -305,6 +309,7 @@ class Pipeline:
         found: dict[str, Finding] = {}
         past: dict[str, Finding] = {}   # past conditions the guidelines code as history (or not at all)
         memo: dict[tuple, object] = {}  # repeated phrases in long notes map once
+        denied: set[str] = set()        # codes a mention rules out ("r/o sepsis ... sepsis ruled out")
         cues = ()
         if self.index is not None:
             cues = tuple(sorted({w for s in sentences for w in s.words if w in ENCOUNTER_CUES}))
@@ -337,6 +342,8 @@ class Pipeline:
                         m.assertion, notes, {m.section}, list(mapped.defaults),
                         m.source if m.source in ("mined", "model") else "lexicon", exact=exact)
             before = f.copy() if f.assertion is Assertion.HISTORICAL and f.system is CodeSystem.ICD10CM else None
+            if f.assertion is Assertion.ABSENT:
+                denied.add(f.code)
             history = None
             if self.index is not None and f.assertion in (Assertion.HISTORICAL, Assertion.FAMILY):
                 history = self.index.history_code(f.assertion, window)
@@ -358,6 +365,10 @@ class Pipeline:
                 found[f.code] = f
         for c, f in past.items():
             found.setdefault(c, f)
+        if self.claims_rules:
+            # a diagnosis only ever qualified ("to r/o ACS") and then ruled out is not coded (II.H)
+            for c in [c for c, f in found.items() if c in denied and f.assertion is Assertion.POSSIBLE]:
+                del found[c]
         return found
 
     def _map_mention(self, m: Mention, window: tuple[str, ...], near: tuple[str, ...]):

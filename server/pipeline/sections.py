@@ -53,6 +53,9 @@ class SectionRules:
         # A header is a known title at the start of a line, then ':' (or the end of the line
         # when the title is written alone in capitals, as dictated notes do).
         self._header = re.compile(rf"^[ \t]*(?P<t>{alts})[ \t]*(?::|(?=[ \t]*\r?\n))", re.I | re.M)
+        # Short notes run their sections together: "... CT head negative. Dx: concussion." A
+        # title right after a sentence's end and followed by ':' starts a section there too.
+        self._inline = re.compile(rf"(?<=[.;!?] )(?P<t>{alts})[ \t]*:", re.I)
 
     @classmethod
     def from_json(cls, data: dict) -> "SectionRules":
@@ -96,10 +99,13 @@ class SectionRules:
             r = self.rule_for_title(title)
             if r is not None:
                 marks.append((s, s, r))
-        for m in self._header.finditer(text):
-            r = self._by_title.get(_norm_title(m.group("t")))
-            if r is not None:
-                marks.append((m.start("t"), m.end(), r))
+        seen = set()
+        for pattern in (self._header, self._inline):
+            for m in pattern.finditer(text):
+                r = self._by_title.get(_norm_title(m.group("t")))
+                if r is not None and m.start("t") not in seen:
+                    seen.add(m.start("t"))
+                    marks.append((m.start("t"), m.end(), r))
         marks.sort(key=lambda x: x[0])
         sections: list[Section] = []
         if not marks or marks[0][0] > 0:
