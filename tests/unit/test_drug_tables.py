@@ -50,6 +50,22 @@ def test_drug_lookup_finds_the_row_a_note_names(drugs, name, path):
     assert drugs.lookup(name).name == path
 
 
+def test_every_table_code_completes_to_a_billable_fy2026_code(drugs, neoplasms, icd10cm):
+    """All 40,000 drug-table codes take placeholder X and the 7th character correctly, and every
+    neoplasm-table code exists and refines to a billable one."""
+    from server.pipeline.drug_tables import DRUG_COLUMNS, NEOPLASM_COLUMNS
+    bad = [(r.name, i) for r in drugs.rows for i in DRUG_COLUMNS
+           if r.code(i) and r.code(i, "S", icd10cm) is None]
+    bad += [(r.name, b) for r in neoplasms.rows for b in NEOPLASM_COLUMNS
+            if r.code(b) and r.code(b, [], icd10cm) is None]
+    assert bad == []
+
+
+def test_every_alias_reaches_a_row_with_a_billable_adverse_effect_code(drugs, icd10cm):
+    assert all(drugs.lookup(alias).code("adverse_effect", "A", icd10cm) for alias in drugs.aliases)
+    assert drugs.lookup("sertraline").code("adverse_effect", "A", icd10cm) == "T43.225A"
+
+
 def test_unknown_drug_and_missing_column_give_none(drugs):
     assert drugs.lookup("qqqzz") is None
     assert drugs.lookup("1-propanol").code("adverse_effect") is None   # "--" in the table
@@ -97,6 +113,8 @@ def test_neoplasm_codes_refine_to_billable_laterality(neoplasms, icd10cm):
     ("levothyroxine", "Z79.899"), ("anastrozole", "Z79.811"), ("tamoxifen", "Z79.810"),
     ("methotrexate", "Z79.631"), ("ibuprofen", "Z79.1"), ("amoxicillin", "Z79.2"),
     ("Jardiance", "Z79.84"), ("Plavix", "Z79.02"), ("lisinopril", "Z79.899"),
+    ("Norco", "Z79.891"), ("tacrolimus", "Z79.621"), ("amlodipine", "Z79.899"), ("Bactrim", "Z79.2"),
+    ("sulfasalazine", "Z79.899"), ("budesonide inhaler", "Z79.51"), ("estradiol", "Z79.890"),
 ])
 def test_long_term_code_follows_the_drug_class(icd10cm, drug, want):
     assert long_term_code(drug, icd10cm) == want
