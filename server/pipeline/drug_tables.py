@@ -40,6 +40,7 @@ _SEE_DEPTH = 3
 # "carcinoma" stays: the table's skin rows name "basal cell carcinoma"
 _NOT_SITE = frozenset("neoplasm neoplastic neoplasms cancer malignant malignancy tumor tumour tumors "
                       "metastasis metastases metastatic mets".split())
+_SITE_WORDS = {"node": "gland", "nodes": "gland", "nodal": "gland"}   # the table says "lymph gland"
 
 
 def normalize_name(text: str) -> str:
@@ -302,7 +303,7 @@ class NeoplasmTable(_Table):
     def lookup(self, site: str) -> NeoplasmRow | None:
         """The row for an anatomical site: "lung", "upper lobe of right lung" (Lung > upper lobe),
         "prostate", "brain"; laterality words are left for ``NeoplasmRow.code``/``refine``."""
-        words = normalize_name(site).split()
+        words = [_SITE_WORDS.get(w, w) for w in normalize_name(site).split()]
         kept = [w for w in words if w not in _NOT_SITE]
         hit = self.match(" ".join(kept or words))
         return hit[0] if hit else None
@@ -427,6 +428,20 @@ def long_term_code(drug_name: str, icd10cm=None, *, table: DrugTable | None = No
     if icd10cm is not None and id(icd10cm) not in _checked:
         rules.check(icd10cm)
         _checked.add(id(icd10cm))
+    code = _long_term_one(drug_name, table, rules)
+    parts = [p for p in _COMBINATION.split(drug_name) if p.strip()]
+    if code in (None, rules.default) and len(parts) > 1:
+        # a combination product ("hydrocodone-acetaminophen", "Percocet" spelled out): the
+        # component with a specific class decides
+        found = [c for c in (_long_term_one(p, table, rules) for p in parts) if c]
+        code = next((c for c in found if c != rules.default), found[0] if found else code)
+    return code
+
+
+_COMBINATION = re.compile(r"\s*(?:/|\+|-|\band\b|\bwith\b)\s*", re.IGNORECASE)
+
+
+def _long_term_one(drug_name: str, table: DrugTable, rules: Z79Rules) -> str | None:
     hit = table.match(drug_name)
     names = [drug_name]
     category = None

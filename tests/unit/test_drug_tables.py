@@ -86,6 +86,7 @@ def test_code_refuses_unknown_intent_and_drops_codes_the_tabular_lacks(icd10cm):
     ("lung", "lung"), ("upper lobe of right lung", "lung > upper lobe"), ("bone", "bone"),
     ("liver", "liver"), ("breast", "breast"), ("colon", "colon"), ("prostate", "prostate"),
     ("brain", "brain NEC"), ("metastatic neoplasm of lung", "lung"), ("accessory sinus", "sinus"),
+    ("axillary lymph nodes", "lymph, lymphatic channel NEC > gland > axilla, axillary"),
 ])
 def test_neoplasm_sites_are_found(neoplasms, site, path):
     assert neoplasms.lookup(site).name == path
@@ -115,6 +116,7 @@ def test_neoplasm_codes_refine_to_billable_laterality(neoplasms, icd10cm):
     ("Jardiance", "Z79.84"), ("Plavix", "Z79.02"), ("lisinopril", "Z79.899"),
     ("Norco", "Z79.891"), ("tacrolimus", "Z79.621"), ("amlodipine", "Z79.899"), ("Bactrim", "Z79.2"),
     ("sulfasalazine", "Z79.899"), ("budesonide inhaler", "Z79.51"), ("estradiol", "Z79.890"),
+    ("hydrocodone-acetaminophen", "Z79.891"), ("5-fluorouracil", "Z79.631"),   # combination; hyphenated name
 ])
 def test_long_term_code_follows_the_drug_class(icd10cm, drug, want):
     assert long_term_code(drug, icd10cm) == want
