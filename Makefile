@@ -85,6 +85,7 @@ $(VENV)/.stamp-export: pyproject.toml | $(PY)
 # the pipeline's learned tables, then the code linker (train, ONNX export, int8, code index).
 models: $(VENV)/.stamp-export
 	$(PY) -m export.build_lexicon --index-dir $(SHARED_DATA)/icd10cm-index-fy2025
+	$(PY) -m export.build_tables --index-dir $(SHARED_DATA)/icd10cm-index-fy2026
 	$(PY) -m export.mine_terms --train $(SHARED_DATA)/codiesp/train
 	$(PY) -m export.build_scorer --train $(SHARED_DATA)/codiesp/train
 	$(PY) -m export.calibrate --train $(SHARED_DATA)/codiesp/train
