@@ -249,6 +249,9 @@ def drop_integral(found: dict[str, Finding], rules: GuidelineRules, dropped: dic
 
 
 DIAGNOSIS_SECTIONS = frozenset(("assessment", "discharge_diagnoses"))
+# Chapter 18 signs, symptoms and abnormal findings, and the abnormal-finding codes outside it
+# ("leukocytosis" D72.829) that a definitive diagnosis explains.
+FINDING_CODES = ("R", "D72.82")
 
 
 def drop_diagnosed_symptoms(found: dict[str, Finding], dropped: dict[str, Finding] | None = None,
@@ -261,11 +264,12 @@ def drop_diagnosed_symptoms(found: dict[str, Finding], dropped: dict[str, Findin
     "29F with sudden severe headache, photophobia and vomiting ... Final dx: intractable migraine
     without aura" -> G43.019 alone."""
     stated = [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and c[0] not in "RZVWXY"
+              and not c.startswith(FINDING_CODES)
               and f.sections & DIAGNOSIS_SECTIONS and f.textual and f.confidence >= reported_from
               and f.assertion in (Assertion.PRESENT, Assertion.POSSIBLE)]
     if not stated:
         return
-    for c in [c for c, f in found.items() if c.startswith("R") and not f.sections & DIAGNOSIS_SECTIONS]:
+    for c in [c for c, f in found.items() if c.startswith(FINDING_CODES) and not f.sections & DIAGNOSIS_SECTIONS]:
         suppress(found, c, RuleNote("not_reported", f"sign or symptom of the stated diagnosis {stated[0]}: "
                                                     "not reported (IV.D, I.B.5)", stated[0]), dropped)
 

@@ -138,6 +138,8 @@ class CodeMapper:
                    -len(self.tokens_of(d)), -len(d))
             if best_key is None or key > best_key:
                 best, best_key = d, key
+        if best is not None and best_key[0] == 0 and self._billable(code):
+            best = None   # no word of the note picks a sibling: the billable code it named stays (HLD -> E78.5)
         if best is None:
             return (code if self._billable(code) or self.cm.seventh_characters(code) else None), []
         defaults = []

@@ -102,6 +102,7 @@ class Pipeline:
         self.cdi = CdiRules.load()
         self.mapper = CodeMapper(icd10cm, icd10pcs)
         self.index = IndexCoder(IndexTree.load(), self.mapper, icd10cm) if art.index_coding else None
+        self.medications = _medication_reader(icd10cm) if art.index_coding else None
         self.lexicon_from_cache = False
         self.lexicon, table, n_index, n_mined = self._lexicons(art.lexicon, art.mined, cache_dir)
         self.versions = {"profile": art.profile, "lexicon": "icd10cm-tabular+curated-v1"}
@@ -271,6 +272,8 @@ class Pipeline:
         findings = self._map(mentions, sentences, doc.setting)
         if self.index is not None:
             self._status(sentences, findings)
+        if self.medications is not None:
+            self._long_term_drugs(doc.text, sentences, findings)
         if scored is not None:
             merge_scores(findings, scored, mentions, doc.setting)
             add_siblings(findings, self.scorer.by_category)
@@ -395,6 +398,28 @@ class Pipeline:
             else:
                 found[hit.code] = f
 
+    def _long_term_drugs(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """Z79 codes for the drugs the patient takes long term (I.C.21.c.3)."""
+        triggers: dict[int, list] = {}
+
+        def assertion(si: int, a: int, b: int) -> Assertion:
+            s = sentences[si]
+            if si not in triggers:
+                triggers[si] = self.context.triggers(s.words)
+            return assert_span(triggers[si], a, b, s.gaps)
+
+        for d in self.medications.find(text, sentences, assertion):
+            s = sentences[d.sentence]
+            span = Span(s.tokens[d.tok_start].start, s.tokens[d.tok_end - 1].end, s.section)
+            note = RuleNote("long_term_drug", f"long-term (current) drug therapy: {d.name} (Table of Drugs class, "
+                                              "I.C.21.c.3)")
+            f = Finding(d.code, CodeSystem.ICD10CM, 0.9, [span], Assertion.PRESENT, [note], {s.section},
+                        source="lexicon")
+            if d.code in found:
+                found[d.code].merge(f)
+            else:
+                found[d.code] = f
+
     def _suggestion(self, i: int, f: Finding) -> CodeSuggestion:
         desc = self.cm.description(f.code) if f.system is CodeSystem.ICD10CM else (
             self.pcs.description(f.code) if self.pcs is not None else f.code)
@@ -444,6 +469,13 @@ def drop_nested_mined(mentions: list[Mention]) -> list[Mention]:
             out.append(replace(host, candidates=[replace(c, score=score, source="mined", exact=False)
                                                  for c in host.candidates], source="mined"))
     return out
+
+
+def _medication_reader(icd10cm):
+    from server.pipeline.drug_tables import load_drug_table, long_term_code
+    from server.pipeline.medications import MedicationReader
+
+    return MedicationReader(load_drug_table(), long_term_code, icd10cm)
 
 
 def _pcs_known(icd10pcs, code: str) -> bool:

@@ -15,8 +15,7 @@ _TOKEN_RE = re.compile(r"[A-Za-z0-9]+(?:'s)?|[<>+]")
 # A sentence may end at . ! ? followed by space, or at a line break. Abbreviations are checked after.
 _BOUNDARY_RE = re.compile(r"[.!?]+[\"')\]]*(?=\s)|\n")
 _NO_SPLIT_BEFORE = frozenset(
-    "dr mr mrs ms prof st no vs e g i eg ie bid tid qid qd qhs prn po iv im sc approx fig ca "
-    "dx hx tx sx rx pt pts min max mg ml mm cm kg resp temp".split())
+    "dr mr mrs ms prof st no vs e g i eg ie approx fig ca dx hx pt pts resp temp".split())
 _NO_STEM = frozenset("sepsis diabetes mellitus herpes status abscess bronchus pubis tuberculosis "
                      "fungus virus uterus stenosis thrombosis sclerosis fibrosis psoriasis arthritis "
                      "nephritis hepatitis meningitis analysis syphilis lupus pancreas ascites biceps "

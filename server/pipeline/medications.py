@@ -1,0 +1,116 @@
+"""Medications a note documents as current long-term therapy -> Z79 codes (I.C.21.c.3).
+
+A medication list is read for what it is: its drugs are never diagnoses (the section is not
+codable), but each drug the patient takes long term yields its long-term drug therapy code:
+"Meds: apixaban 5 mg BID, metoprolol succinate 50 mg daily" -> Z79.01, Z79.899. Outside a
+medication list a drug counts when the note says the patient is on it ("on warfarin",
+"prednisone 7.5 mg daily for 9 months").
+
+Not coded: a drug just started, tried, given for a short course or stopped ("nitrofurantoin x5
+days", "prednisone burst", "no longer on anticoagulants", "metformin was discontinued"), a drug
+taken as needed (PRN), and anything negated or planned. The class comes from the Table of Drugs
+(``drug_tables.long_term_code``).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from server.domain import Assertion
+from server.pipeline.entities import Sentence
+
+_MED_SECTIONS = frozenset(("medications",))
+# Words that say a drug is taken on a schedule.
+_SCHEDULE = re.compile(r"^(daily|bid|tid|qid|qhs|qd|qam|qpm|weekly|monthly|nightly|q\d+h|qod|inhaler|patch)$")
+_BREAK = re.compile(r"[,;]")
+_FORMS = frozenset("inhaler inhaled inhalation nebulizer nebulized hfa diskus patch injection sc sq".split())
+_ON = frozenset(("on", "taking", "takes", "continue", "continued", "resumed", "maintained", "uses", "long", "chronic"))
+# A drug in the same clause as one of these is not current long-term therapy.
+_SHORT_TERM = frozenset("start started starting initiate initiated new newly trial burst course x1 x2 x3 x4 x5 x7 "
+                        "x10 x14 prn empiric empirically stopped stop discontinued discontinue held hold completed "
+                        "off switch switched changed plan planned will consider".split())
+_NOT_DRUGS = frozenset("on the a an and or of to for with in at by as daily dose oxygen o2 air water food "
+                       "diet meds medication medications regimen therapy home current insulin-controlled".split())
+_MAX_WORDS = 3
+
+
+@dataclass(frozen=True)
+class DrugMention:
+    code: str          # the Z79 code
+    name: str          # the drug as the note spells it (normalised)
+    sentence: int
+    tok_start: int
+    tok_end: int
+
+
+class MedicationReader:
+    """Finds long-term drugs in analysed sentences."""
+
+    def __init__(self, table, long_term_code, icd10cm=None):
+        self.table = table
+        self._code = long_term_code
+        self.cm = icd10cm
+
+    def find(self, text: str, sentences: Sequence[Sentence], assertions) -> list[DrugMention]:
+        """Long-term drugs; ``assertions(sentence_index, tok_start, tok_end)`` gives ConText's
+        reading of a span (a negated or hypothetical drug is not current therapy)."""
+        out: list[DrugMention] = []
+        for si, s in enumerate(sentences):
+            words = s.words
+            breaks = [False] + [bool(_BREAK.search(text[s.tokens[k - 1].end:s.tokens[k].start]))
+                                for k in range(1, len(words))] + [True]
+            listed = s.section in _MED_SECTIONS
+            i = 0
+            while i < len(words):
+                hit = self._drug_at(words, i)
+                if hit is None:
+                    i += 1
+                    continue
+                j, name, code = hit
+                if _current(words, i, j, listed, breaks) and \
+                        assertions(si, i, j) in (Assertion.PRESENT, Assertion.HISTORICAL):
+                    out.append(DrugMention(code, name, si, i, j))
+                i = j
+        return out
+
+    def _drug_at(self, words: Sequence[str], i: int):
+        """(end, name, Z79 code) of the longest drug name starting at word i, or None."""
+        if words[i] in _NOT_DRUGS or len(words[i]) < 4 or words[i].isdigit():
+            return None
+        for n in range(min(_MAX_WORDS, len(words) - i), 0, -1):
+            toks = words[i:i + n]
+            if any(t in _NOT_DRUGS or t.isdigit() for t in toks[1:]):
+                continue
+            name = " ".join(toks)
+            if self.table._exact(name) is None:
+                continue
+            # the route decides some classes: "budesonide inhaler" is inhaled, budesonide alone systemic
+            form = [w for w in words[i + n:i + n + 2] if w in _FORMS]
+            code = self._code(" ".join([name, *form]), self.cm, table=self.table)
+            if code is not None:
+                return i + n, name, code
+        return None
+
+
+def _current(words: Sequence[str], i: int, j: int, listed: bool, breaks: Sequence[bool]) -> bool:
+    """A regimen the patient is on now: in a medication list, said to be taken ("on X",
+    "X continued"), or written with a schedule ("metformin 1000 mg BID"); and nothing in its
+    clause says it is new, short or stopped."""
+    lo, hi = _clause(i, j, breaks)
+    clause = words[lo:hi]
+    if any(w in _SHORT_TERM for w in clause):
+        return False
+    scheduled = any(_SCHEDULE.match(w) for w in words[j:min(hi, j + 5)])
+    return listed or scheduled or any(w in _ON for w in clause)
+
+
+def _clause(i: int, j: int, breaks: Sequence[bool]) -> tuple[int, int]:
+    """Word indices of the comma- or semicolon-bounded clause around words [i, j)."""
+    lo = i
+    while lo > 0 and not breaks[lo]:
+        lo -= 1
+    hi = j
+    while hi < len(breaks) - 1 and not breaks[hi]:
+        hi += 1
+    return lo, hi
