@@ -121,6 +121,7 @@ class GuidelineRules:
             self.chronic = tuple(data["chronic"])
             self.exclusive = tuple(str(c) for c in data.get("exclusive", ()))
             self.uncomplicated = tuple(str(c) for c in data.get("uncomplicated", ()))
+            self.manifestations = tuple((str(a), str(b)) for a, b in data.get("manifestations", ()))
         except (KeyError, TypeError, ValueError) as e:
             raise InvalidInput(f"guideline rules: malformed table ({type(e).__name__})") from e
         emitted = [c.emit for c in self.combinations] + [z for _, z in self.personal + self.family]
@@ -246,6 +247,43 @@ def drop_integral(found: dict[str, Finding], rules: GuidelineRules, dropped: dic
                 if found[s].textual:
                     found[cause].notes.append(RuleNote("integral_symptom", f"{s} is integral to {cause}: not coded", s))
                 suppress(found, s, RuleNote("not_reported", f"integral to {cause}: not reported", cause), dropped)
+
+
+def use_manifestation_codes(found: dict[str, Finding], rules: GuidelineRules,
+                            dropped: dict[str, Finding] | None = None) -> None:
+    """A condition with its own "in diseases classified elsewhere" code is coded so once its
+    etiology is coded ("code first" of the manifestation code, I.A.13): Alzheimer's disease G30.1
+    with dementia F03.911 -> G30.1 + F02.811 (same severity and behaviour characters)."""
+    for plain, manifestation in rules.manifestations:
+        for c in [c for c in found if c.startswith(plain)]:
+            target = manifestation + c[len(plain):]
+            if rules.cm.id_of(target) < 0 or not rules.cm.is_billable(target):
+                continue
+            etiology = referenced(rules.cm, target, "code_first")
+            cause = next((e for e in found if e != c and any(e.startswith(r) for r in etiology)), None)
+            if cause is None:
+                continue
+            f = found[c].copy()
+            f.code = target
+            f.notes.append(RuleNote("code_first", f"{c} is coded {target}, manifestation of {cause} (I.A.13)", cause))
+            suppress(found, c, RuleNote("not_reported", f"coded as {target}, a manifestation of {cause}", target),
+                     dropped)
+            found.setdefault(target, f)
+
+
+def keep_organisms_asked_for(found: dict[str, Finding], icd10cm, dropped: dict[str, Finding] | None = None) -> None:
+    """B95-B97 name the agent of a disease classified elsewhere: reported only beside a code whose
+    "use additional code" note asks for it ("UTI due to E. coli": N39.0 + B96.20; "E. coli" alone
+    in a culture report is not a diagnosis)."""
+    organisms = [c for c in found if c.startswith(("B95", "B96", "B97"))]
+    if not organisms:
+        return
+    asks = any(r.startswith(("B95", "B96", "B97")) for c in found if c not in organisms
+               for r in referenced(icd10cm, c, "use_additional"))
+    if not asks:
+        for c in organisms:
+            suppress(found, c, RuleNote("not_reported", "infectious agent with no infection that asks for it"),
+                     dropped)
 
 
 DIAGNOSIS_SECTIONS = frozenset(("assessment", "discharge_diagnoses"))

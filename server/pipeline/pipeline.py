@@ -18,7 +18,7 @@ from server.pipeline.artifacts import PACKAGED_FUSION, PipelineArtifacts, packag
 from server.pipeline.calibration import Calibration
 from server.pipeline.cdi import CdiRules
 from server.pipeline.context import ContextRules, assert_span
-from server.pipeline.entities import EntitySource, LexiconSource, Mention, Sentence
+from server.pipeline.entities import Candidate, EntitySource, LexiconSource, Mention, Sentence
 from server.pipeline.guidelines import Finding, GuidelineRules
 from server.pipeline.index_coding import IndexCoder
 from server.pipeline.index_tree import IndexTree, walk_words
@@ -28,6 +28,7 @@ from server.pipeline.mapping import ENCOUNTER_CUES, CodeMapper
 from server.pipeline.fusion import Fusion, FusionContext
 from server.pipeline.scorer import TAIL_MIN, DocumentScorer, add_siblings, merge_scores
 from server.pipeline.sections import SectionRules
+from server.pipeline.senses import AbbreviationSenses, organism_terms
 from server.pipeline.sequencing import sequence
 from server.pipeline.text import split_sentences, tokenize
 
@@ -113,6 +114,13 @@ class Pipeline:
         systems = frozenset({CodeSystem.ICD10CM} | ({CodeSystem.ICD10PCS} if icd10pcs is not None else set()))
         additional = partial(gl.referenced, icd10cm, kind="use_additional")
         self.sources: list[EntitySource] = [LexiconSource(self.lexicon, systems, additional), *extra_sources]
+        self.senses = AbbreviationSenses.load(icd10cm) if self.claims_rules else None
+        if self.senses is not None:   # B95-B97 organisms, reported where a code asks for its agent
+            organisms = Lexicon()
+            organisms.add_terms(organism_terms(icd10cm, self.senses.organisms), CodeSystem.ICD10CM, "curated")
+            source = LexiconSource(organisms, frozenset({CodeSystem.ICD10CM}))
+            source.name = "organism"
+            self.sources.append(source)
         self.calibration = Calibration.load(art.calibration) if art.calibration is not None else None
         if table is not None:
             mined_source = LexiconSource(table, systems)
@@ -240,7 +248,9 @@ class Pipeline:
                  ("Excludes1", lambda: gl.resolve_excludes1(findings, self.cm, suppressed)),
                  ("one per condition", lambda: gl.keep_one_per_group(findings, self.guidelines, suppressed, cut)))
         if self.claims_rules:
-            steps += (("symptom of a stated diagnosis", lambda: gl.drop_diagnosed_symptoms(findings, suppressed, cut)),)
+            steps += (("symptom of a stated diagnosis", lambda: gl.drop_diagnosed_symptoms(findings, suppressed, cut)),
+                      ("manifestation", lambda: gl.use_manifestation_codes(findings, self.guidelines, suppressed)),
+                      ("organism", lambda: gl.keep_organisms_asked_for(findings, self.cm, suppressed)))
         for name, step in steps:
             before = dict(findings) if trace is not None else None
             step()
@@ -313,12 +323,18 @@ class Pipeline:
         past: dict[str, Finding] = {}   # past conditions the guidelines code as history (or not at all)
         memo: dict[tuple, object] = {}  # repeated phrases in long notes map once
         denied: set[str] = set()        # codes a mention rules out ("r/o sepsis ... sepsis ruled out")
+        note_words = frozenset(w for s in sentences for w in s.words) if self.senses is not None else frozenset()
         cues = ()
         if self.index is not None:
             cues = tuple(sorted({w for s in sentences for w in s.words if w in ENCOUNTER_CUES}))
         for m in mentions:
             if not m.codable:
                 continue
+            if self.senses is not None and len(m.words) == 1 and m.words[0] in self.senses:
+                sense = self.senses.pick(m.words[0], note_words)   # "PE:" is the exam; "on RA", room air
+                if sense is None:
+                    continue
+                m = replace(m, candidates=[Candidate(sense, CodeSystem.ICD10CM, 1.0, "curated")])
             s = sentences[m.sentence]
             if any(c.system is CodeSystem.ICD10PCS for c in m.candidates) and setting is not Setting.INPATIENT:
                 continue
