@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import re
 from dataclasses import dataclass
 from importlib import resources
 from typing import Iterable
@@ -30,6 +31,7 @@ _SILENT = STOPWORDS | frozenset("nec nos specified unspecified other than type d
 _TRANSPARENT = frozenset({("with",)})          # "with" subterms: their children are read directly
 _NEVER = frozenset({("without",), ("not",)})  # never walked into from words alone
 _MAX_DEPTH = 5
+_PARENS = re.compile(r"\([^)]*\)")
 
 
 @dataclass(slots=True)
@@ -39,6 +41,10 @@ class Node:
     code: str                              # "" where the entry names no code; may end with "-"
     see: str
     children: list[int]
+    # "complicating pregnancy, childbirth or puerperium": the shared head ("complicating") and
+    # the alternatives, any one of which the note may say
+    head: tuple[str, ...] = ()
+    options: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -57,12 +63,13 @@ class IndexTree:
         self.by_code: dict[str, list[int]] = {}
         stack: list[int] = []
         for level, term, see, modifiers, code in rows:
-            node = Node(_words(term), _groups(modifiers), code, see, [])
+            node = Node(_words(term), _groups(modifiers), code, see, [], *_alternatives(term))
             i = len(self.nodes)
             self.nodes.append(node)
             del stack[level:]
             if level == 0:
-                self.main.setdefault(_key(term), []).append(i)
+                for key in _spellings(term):   # "Hypertension, hypertensive": either spelling
+                    self.main.setdefault(key, []).append(i)
                 if code:
                     self.by_code.setdefault(code.rstrip("-").rstrip("."), []).append(i)
             elif stack:
@@ -129,20 +136,15 @@ class IndexTree:
 
     def resolve(self, ref: str) -> int | None:
         """The node a "See" reference names: "Cellulitis, lower limb" -> Cellulitis > lower limb."""
-        parts = [p.strip() for p in ref.split(",") if p.strip()]
+        parts = [_PARENS.sub(" ", p).strip() for p in ref.split(",")]
+        parts = [p for p in parts if p]
         if not parts:
             return None
-        cur = self.main_terms(parts[0])
-        if not cur:
-            return None
-        node = cur[0]
+        nodes = self.main_terms(parts[0])
         for p in parts[1:]:
             want = _words(p)
-            nxt = next((c for c in self.nodes[node].children if self.nodes[c].words == want), None)
-            if nxt is None:
-                return node if self.nodes[node].code else None
-            node = nxt
-        return node
+            nodes = [c for n in nodes for c in self.nodes[n].children if self.nodes[c].words == want]
+        return nodes[0] if nodes else None
 
 
 def _matches(node: Node, words: frozenset[str]) -> int | None:
@@ -150,6 +152,8 @@ def _matches(node: Node, words: frozenset[str]) -> int | None:
     that is only an abbreviation's expansion, one of its parenthesised groups ("(MRSA)")."""
     if node.words and all(w in words for w in node.words):
         return len(node.words)
+    if node.options and all(w in words for w in node.head) and node.options & words:
+        return len(node.head) + 1
     for g in node.modifiers:
         if all(w in words for w in g):
             return len(g)
@@ -159,6 +163,26 @@ def _matches(node: Node, words: frozenset[str]) -> int | None:
 def _words(term: str) -> tuple[str, ...]:
     bare = term.replace("(", " ").replace(")", " ")
     return tuple(w for w in normalize_phrase(bare) if w not in _SILENT)
+
+
+def _alternatives(term: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """("complicating",), {"pregnancy", "childbirth", "puerperium"} for "complicating pregnancy,
+    childbirth or puerperium"; nothing for a term without an "or" list."""
+    if " or " not in term:
+        return (), frozenset()
+    segments = [_words(s) for s in re.split(r",| or ", _PARENS.sub(" ", term))]
+    segments = [s for s in segments if s]
+    if len(segments) < 2 or len(segments[0]) < 2 or any(len(s) != 1 for s in segments[1:]):
+        return (), frozenset()
+    return segments[0][:-1], frozenset([segments[0][-1]] + [s[0] for s in segments[1:]])
+
+
+def _spellings(term: str) -> list[tuple[str, ...]]:
+    parts = [p.strip() for p in term.split(",")]
+    keys = [_key(term)]
+    if len(parts) > 1 and all(len(p.split()) == 1 for p in parts):
+        keys += [_key(p) for p in parts]
+    return list(dict.fromkeys(keys))
 
 
 def _key(term: str) -> tuple[str, ...]:
