@@ -33,7 +33,7 @@ PATH_SEP = " > "
 ENCOUNTERS = frozenset("ADS")   # initial, subsequent, sequela: the 7th characters of T36-T65
 _DROP = frozenset({"nec", "nos"})
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
-_TABLE_CODE = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{0,4})?-?$|^[A-Z][0-9][0-9A-Z]\.-$")
+_TABLE_CODE = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{0,4})?-?$")   # T39.1X2, C34.9-, D05.-, C61
 _Z79 = re.compile(r"^Z79(\.[0-9A-Z]{1,4})?$")
 _SEE_DEPTH = 3
 # what a note says about the tumour rather than the site ("metastatic lung neoplasm" -> "lung");
