@@ -286,6 +286,18 @@ def keep_organisms_asked_for(found: dict[str, Finding], icd10cm, dropped: dict[s
                      dropped)
 
 
+def pregnancy_rules(found: dict[str, Finding], dropped: dict[str, Finding] | None = None) -> None:
+    """O80 is for a delivery with no other chapter 15 condition (I.C.15.b.4); insulin in
+    gestational diabetes (O24.4-) or type 1 diabetes takes no Z79.4 (I.C.15.g, I.C.4.a.3)."""
+    others = [c for c in found if c.startswith("O") and c != "O80"]
+    if "O80" in found and others:
+        suppress(found, "O80", RuleNote("not_reported", f"a delivery with {others[0]} is not O80", others[0]), dropped)
+    if "Z79.4" in found:
+        owner = next((c for c in found if c.startswith(("O24.4", "E10"))), None)
+        if owner is not None:
+            suppress(found, "Z79.4", RuleNote("not_reported", f"insulin is part of {owner}: no Z79.4", owner), dropped)
+
+
 DIAGNOSIS_SECTIONS = frozenset(("assessment", "discharge_diagnoses"))
 # Chapter 18 signs, symptoms and abnormal findings, and the abnormal-finding codes outside it
 # ("leukocytosis" D72.829) that a definitive diagnosis explains.
@@ -326,6 +338,12 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
             found[other].notes.append(RuleNote("exclusive", f"{plain} dropped: {other} codes the condition", plain))
             suppress(found, plain, RuleNote("not_reported", f"{other} codes the condition: not reported", other),
                      dropped)
+    for c in [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and len(c) >= 6
+              and rules.cm.id_of(c) >= 0 and rules.cm.description(c).lower().endswith("uncomplicated")]:
+        other = next((o for o in found if o != c and o[:5] == c[:5] and found[o].confidence >= reported_from), None)
+        if other is not None and c in found:
+            found[other].notes.append(RuleNote("exclusive", f"{c} dropped: {other} codes the condition", c))
+            suppress(found, c, RuleNote("not_reported", f"{other} codes the condition: not reported", other), dropped)
     for prefix in rules.exclusive:
         group = [c for c, f in found.items() if c.startswith(prefix) and f.system is CodeSystem.ICD10CM]
         if len(group) < 2:

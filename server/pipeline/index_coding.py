@@ -14,7 +14,7 @@ from typing import Sequence
 
 from server.domain import Assertion, CodeSystem, RuleNote
 from server.pipeline.entities import Candidate, Sentence
-from server.pipeline.index_tree import IndexTree, walk_words
+from server.pipeline.index_tree import IndexTree, side_words, walk_words
 from server.pipeline.mapping import CodeMapper, MappedCode
 
 # What a "status post" phrase says in abbreviations, in the index's words. Data, not answers:
@@ -56,20 +56,26 @@ class IndexCoder:
         return [c for i in ids for c in self.tree.nodes[i].children if self.tree.nodes[c].words[:1] == (word,)]
 
     def refine(self, mention_words: Sequence[str], mapped: MappedCode, window: Sequence[str],
-               near: Sequence[str]) -> MappedCode | None:
-        """A more specific code from the index subterms the window supports, or None."""
+               near: Sequence[str], prefer: frozenset[str] = frozenset()) -> MappedCode | None:
+        """A more specific code from the index subterms the window supports, or None. The main
+        term: the one whose own code the mention landed on, else the mention's words, its head
+        noun (last word: "iron deficiency anemia" -> Anemia) or its first word."""
         if mapped.system is not CodeSystem.ICD10CM:
             return None
-        starts = list(self.tree.by_code.get(mapped.code, ()))
-        if not starts:
-            starts = self.tree.main_terms(" ".join(mention_words))
-        if not starts:
-            return None
-        hit = self.tree.walk(starts, walk_words(window))
+        words = walk_words(window)
+        hit = self.tree.walk(self.tree.by_code.get(mapped.code, ()), words, prefer)
+        if hit is None and mention_words:
+            # the mention's own main term; a subterm there may only refine the code, or move it
+            # to chapter 15 in a pregnancy ("iron deficiency anemia" at 22 weeks -> O99.012)
+            heads = (" ".join(mention_words), mention_words[-1], mention_words[0])
+            starts = [i for k in dict.fromkeys(heads) for i in self.tree.main_terms(k)]
+            hit = self.tree.walk(starts, words, prefer) if starts else None
+            if hit is not None and hit.code[:3] != mapped.code[:3] and not (prefer & set(" ".join(hit.path).split())):
+                hit = None
         if hit is None or hit.code == mapped.code or self.cm.id_of(hit.code) < 0:
             return None
         out = self.mapper.map([Candidate(hit.code, CodeSystem.ICD10CM, mapped.score, "index")],
-                              walk_words(window), near)
+                              side_words(window), near)
         if out is None:
             return None
         out.notes.insert(0, RuleNote("index", "Alphabetic Index: " + " > ".join(hit.path), mapped.code))

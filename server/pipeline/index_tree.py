@@ -87,18 +87,22 @@ class IndexTree:
         """Ids of the main terms spelled ``term`` ("Status", "History", "Osteoarthritis")."""
         return self.main.get(_key(term), [])
 
-    def walk(self, start: int | Iterable[int], words: frozenset[str]) -> IndexHit | None:
+    def walk(self, start: int | Iterable[int], words: frozenset[str],
+             prefer: frozenset[str] = frozenset()) -> IndexHit | None:
         """The deepest code under the main term(s) ``start`` whose subterm words all appear in
-        ``words``; None when no subterm matches (the main term's own code is the caller's)."""
+        ``words``; None when no subterm matches (the main term's own code is the caller's).
+        Subterms that use ``prefer`` words win ties ("complicating pregnancy" over "deficiency,
+        iron" for an anemia in an OB note: chapter 15 first, I.C.15.a.1)."""
         starts = [start] if isinstance(start, int) else list(start)
-        best: tuple[int, IndexHit] | None = None
+        best: tuple[float, IndexHit] | None = None
         for s in starts:
-            hit = self._descend(s, words, (), 0)
+            hit = self._descend(s, words, (), 0, prefer)
             if hit is not None and (best is None or hit[0] > best[0]):
                 best = hit
         return best[1] if best is not None else None
 
-    def _descend(self, i: int, words: frozenset[str], path: tuple[str, ...], depth: int):
+    def _descend(self, i: int, words: frozenset[str], path: tuple[str, ...], depth: int,
+                 prefer: frozenset[str] = frozenset()):
         """(matched words, hit) for the best path below node i."""
         if depth >= _MAX_DEPTH:
             return None
@@ -110,8 +114,10 @@ class IndexTree:
             n = 0 if child.words in _TRANSPARENT else _matches(child, words)
             if n is None:
                 continue
+            if prefer and n:
+                n += 0.5 * len(prefer & (set(child.words) | child.options))
             label = " ".join(child.words)
-            below = self._descend(target, words, path + (label,), depth + 1)
+            below = self._descend(target, words, path + (label,), depth + 1, prefer)
             code = self.nodes[target].code
             here = (n, IndexHit(code.rstrip("-").rstrip("."), path + (label,), not code.endswith("-"))) \
                 if code and n > 0 else None
@@ -225,11 +231,37 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "hfref": ("systolic", "heart", "failure"), "hfpef": ("diastolic", "heart", "failure")}
 
 
-def walk_words(words: Iterable[str]) -> frozenset[str]:
-    """A note's words as the index reads them: sides spelled out, cancer as malignant neoplasm.
-    ("primary OA of both knees, R worse" -> ... "bilateral", "right")."""
-    out = set()
+def side_words(words: Iterable[str]) -> tuple[str, ...]:
+    """The words with sides spelled out and expansions added, for the Tabular ("R knee" ->
+    "right knee"; "HFrEF" -> systolic heart failure); nothing left out."""
+    out: list[str] = []
     for w in words:
+        out.append(_SIDES.get(w, w))
+        out.extend(_EXPAND.get(w, ()))
+    return tuple(out)
+
+
+_NEGATORS = frozenset(("without", "no", "non", "not"))
+_NEGATED_SPAN = 2   # words after "without" / "w/o" / "no" that a subterm may not use
+
+
+def walk_words(words: Iterable[str]) -> frozenset[str]:
+    """A note's words as the index reads them: sides spelled out, cancer as malignant neoplasm;
+    what "without" / "w/o" / "no" denies is left out ("cystitis w/o hematuria" never walks to
+    "with hematuria"). ("primary OA of both knees, R worse" -> ... "bilateral", "right")."""
+    words = list(words)
+    out = set()
+    skip = 0
+    for i, w in enumerate(words):
+        if w == "w" and i + 1 < len(words) and words[i + 1] == "o":
+            w = "without"
+        if w in _NEGATORS:
+            skip = _NEGATED_SPAN + (1 if w == "without" and i + 1 < len(words) and words[i + 1] == "o" else 0)
+            out.add(w)
+            continue
+        if skip:
+            skip -= 1
+            continue
         out.add(_SIDES.get(w, w))
         out.update(_EXPAND.get(w, ()))
     return frozenset(out)

@@ -7,6 +7,7 @@ and reported (``defaults``) so that a CDI query can ask for it.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -21,6 +22,9 @@ from server.pipeline.text import normalize_phrase
 _NOISE = frozenset("unspecified specified other nos nec of the a an with without and or in on to "
                    "for by as not elsewhere classified part uncomplicated".split())
 _MAX_DESCENDANTS = 400
+# Words of an unspecified title that a more specific code may drop ("unspecified site").
+_VAGUE = frozenset("site sites control organism type part region encounter initial".split())
+_UNSPEC_PART = re.compile(r"unspecified\s+[\w-]+")
 # 7th character chosen from the words near the mention; A (initial, active treatment) otherwise.
 _SEVENTH_WORDS = (
     (("sequela", "sequelae", "late", "residual"), "S"),
@@ -103,6 +107,12 @@ class CodeMapper:
     def _billable(self, code: str) -> bool:
         return self.cm.id_of(code) >= 0 and bool(self.cm.is_billable(code))
 
+    def _kept(self, code: str) -> frozenset[str]:
+        """The words of a code's title that say what it is, its "unspecified X" left out:
+        "Impacted cerumen, unspecified ear" -> {impacted, cerumen}."""
+        desc = _UNSPEC_PART.sub(" ", _PAREN_RE.sub("", self.cm.description(code).lower()))
+        return frozenset(t for t in normalize_phrase(desc) if t not in _NOISE) - _VAGUE
+
     def tokens_of(self, code: str) -> frozenset[str]:
         toks = self._desc_toks.get(code)
         if toks is None:
@@ -127,10 +137,15 @@ class CodeMapper:
         if not pool or len(pool) > _MAX_DESCENDANTS:
             pool = [c for c in self.cm.children(base)] or [code]
         base_toks = self.tokens_of(base)
+        # across the category, a code must keep what the named code says ("gestational" diabetes
+        # never becomes "unspecified diabetes ..., third trimester")
+        keep = self._kept(code) if base != code else frozenset()
         best, best_key = None, None
         for d in pool:
             extra = self.tokens_of(d) - base_toks
             if not extra <= words or any(_numeric(t) and t not in numbers for t in extra):
+                continue
+            if keep and not keep <= self.tokens_of(d):
                 continue
             desc = self.cm.description(d).lower()
             unspec = "unspecified" in desc or "without complications" in desc or "uncomplicated" in desc

@@ -31,7 +31,9 @@ _SHORT_TERM = frozenset("start started starting initiate initiated new newly tri
                         "x10 x14 prn empiric empirically stopped stop discontinued discontinue held hold completed "
                         "off switch switched changed plan planned will consider".split())
 _NOT_DRUGS = frozenset("on the a an and or of to for with in at by as daily dose oxygen o2 air water food "
-                       "diet meds medication medications regimen therapy home current insulin-controlled".split())
+                       "diet meds medication medications regimen therapy home current glucose sugar sodium "
+                       "potassium calcium chloride bicarbonate alcohol caffeine contrast saline fluid blood "
+                       "platelet plasma vitamin level levels lab labs".split())
 _MAX_WORDS = 3
 
 

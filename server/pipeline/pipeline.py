@@ -13,7 +13,7 @@ from typing import Sequence
 from server.domain import (Assertion, CodedEncounter, CodeSuggestion, CodeSystem, Document, RuleNote,
                            Setting, Span)
 from server.pipeline import guidelines as gl
-from server.pipeline import lexicon_cache
+from server.pipeline import lexicon_cache, pregnancy
 from server.pipeline.artifacts import PACKAGED_FUSION, PipelineArtifacts, packaged_file
 from server.pipeline.calibration import Calibration
 from server.pipeline.cdi import CdiRules
@@ -21,7 +21,7 @@ from server.pipeline.context import ContextRules, assert_span
 from server.pipeline.entities import Candidate, EntitySource, LexiconSource, Mention, Sentence
 from server.pipeline.guidelines import Finding, GuidelineRules
 from server.pipeline.index_coding import IndexCoder
-from server.pipeline.index_tree import IndexTree, walk_words
+from server.pipeline.index_tree import IndexTree, side_words
 from server.pipeline.lexicon import Lexicon
 from server.pipeline.linking import LINK_WEIGHT, LinkerStage
 from server.pipeline.mapping import ENCOUNTER_CUES, CodeMapper
@@ -250,7 +250,8 @@ class Pipeline:
         if self.claims_rules:
             steps += (("symptom of a stated diagnosis", lambda: gl.drop_diagnosed_symptoms(findings, suppressed, cut)),
                       ("manifestation", lambda: gl.use_manifestation_codes(findings, self.guidelines, suppressed)),
-                      ("organism", lambda: gl.keep_organisms_asked_for(findings, self.cm, suppressed)))
+                      ("organism", lambda: gl.keep_organisms_asked_for(findings, self.cm, suppressed)),
+                      ("pregnancy", lambda: gl.pregnancy_rules(findings, suppressed)))
         for name, step in steps:
             before = dict(findings) if trace is not None else None
             step()
@@ -279,7 +280,10 @@ class Pipeline:
         t = _lap(ms, "classifier", t)
         self._assert(mentions, sentences)
         t = _lap(ms, "context", t)
-        findings = self._map(mentions, sentences, doc.setting)
+        preg = pregnancy.read(doc.text) if self.claims_rules else None
+        findings = self._map(mentions, sentences, doc.setting, preg.walk_words() if preg else ())
+        if preg is not None:
+            self._pregnancy(preg, findings)
         if self.index is not None:
             self._status(sentences, findings)
         if self.medications is not None:
@@ -318,7 +322,10 @@ class Pipeline:
                     a = rule.assertion
             m.assertion = a
 
-    def _map(self, mentions: list[Mention], sentences: list[Sentence], setting: Setting) -> dict[str, Finding]:
+    def _map(self, mentions: list[Mention], sentences: list[Sentence], setting: Setting,
+             context_words: tuple[str, ...] = ()) -> dict[str, Finding]:
+        """Findings from mentions. ``context_words``: what the whole note says about every
+        condition in it ("complicating pregnancy, third trimester" in an OB note)."""
         found: dict[str, Finding] = {}
         past: dict[str, Finding] = {}   # past conditions the guidelines code as history (or not at all)
         memo: dict[tuple, object] = {}  # repeated phrases in long notes map once
@@ -326,7 +333,7 @@ class Pipeline:
         note_words = frozenset(w for s in sentences for w in s.words) if self.senses is not None else frozenset()
         cues = ()
         if self.index is not None:
-            cues = tuple(sorted({w for s in sentences for w in s.words if w in ENCOUNTER_CUES}))
+            cues = tuple(sorted({w for s in sentences for w in s.words if w in ENCOUNTER_CUES})) + context_words
         for m in mentions:
             if not m.codable:
                 continue
@@ -344,7 +351,7 @@ class Pipeline:
             near = tuple(words[max(0, m.tok_start - _NEAR_LEFT):m.tok_end + _NEAR_RIGHT])
             key = (tuple(c.code for c in m.candidates), window, near)
             if key not in memo:
-                memo[key] = self._map_mention(m, window, near)
+                memo[key] = self._map_mention(m, window, near, frozenset(context_words))
             mapped = memo[key]
             if mapped is None:
                 continue
@@ -390,16 +397,16 @@ class Pipeline:
                 del found[c]
         return found
 
-    def _map_mention(self, m: Mention, window: tuple[str, ...], near: tuple[str, ...]):
+    def _map_mention(self, m: Mention, window: tuple[str, ...], near: tuple[str, ...],
+                     prefer: frozenset[str] = frozenset()):
         """The mention's code; with index coding, the note's side abbreviations are read and the
         main term's subterms walked ("primary OA of both knees": M19.90 -> M17.0)."""
         if self.index is None:
             return self.mapper.map(m.candidates, window, near)
-        words = tuple(walk_words(window))
-        mapped = self.mapper.map(m.candidates, words, near)
+        mapped = self.mapper.map(m.candidates, side_words(window), near)
         if mapped is None:
             return None
-        return self.index.refine(m.words, mapped, window, near) or mapped
+        return self.index.refine(m.words, mapped, window, near, prefer) or mapped
 
     def _status(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Status Z-codes from "s/p" phrases (Status / Presence in the index)."""
@@ -413,6 +420,38 @@ class Pipeline:
                 found[hit.code].merge(f)
             else:
                 found[hit.code] = f
+
+    def _pregnancy(self, preg: "pregnancy.PregnancyContext", found: dict[str, Finding]) -> None:
+        """Weeks of gestation (Z3A), advanced maternal age (O09.5-), outcome of delivery (Z37)
+        and a normal delivery (O80) from what the note documents (I.C.15)."""
+        adds: list[tuple[str | None, tuple[int, int] | None, str]] = [
+            (preg.z3a(self.cm), preg.weeks_span, "weeks of gestation (Z3A, I.C.15)")]
+        if preg.elderly_span is not None:
+            adds.append((self._index_code("Pregnancy", preg.elderly_words() + preg.walk_words()), preg.elderly_span,
+                         "advanced maternal age: Pregnancy > complicated by > elderly (I.C.15.b)"))
+        if preg.liveborn_span is not None and preg.delivered:
+            adds.append((self._index_code("Outcome of delivery", ("single", "liveborn")), preg.liveborn_span,
+                         "outcome of delivery (Z37, I.C.15.b.5)"))
+        if preg.vaginal_span is not None:
+            adds.append((self._index_code("Delivery", ("normal",)), preg.vaginal_span,
+                         "delivery without complications (O80, I.C.15.b.4)"))
+        for code, span, why in adds:
+            if code is None or span is None:
+                continue
+            f = Finding(code, CodeSystem.ICD10CM, 0.9, [Span(*span)], Assertion.PRESENT, [RuleNote("pregnancy", why)],
+                        set(), source="lexicon")
+            if code in found:
+                found[code].merge(f)
+            else:
+                found[code] = f
+
+    def _index_code(self, main: str, words: tuple[str, ...]) -> str | None:
+        """The billable code the index and the tabular give for ``words`` under ``main``."""
+        hit = self.index.tree.walk(self.index.tree.main_terms(main), frozenset(words))
+        if hit is None:
+            return None
+        mapped = self.mapper.map([Candidate(hit.code, CodeSystem.ICD10CM, 0.9, "index")], words, words)
+        return mapped.code if mapped is not None else None
 
     def _long_term_drugs(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Z79 codes for the drugs the patient takes long term (I.C.21.c.3)."""

@@ -16,7 +16,11 @@ def principal_score(f: Finding, icd10cm, rank: int = 0, chronic: tuple[str, ...]
     c = f.code
     if f.system is not CodeSystem.ICD10CM:
         return s - 5.0
-    if c[0] in "VWXY":
+    if c[0] == "O":
+        s += 1.0    # chapter 15 codes have sequencing priority (I.C.15.a.1)
+    elif c.startswith("Z3A"):
+        s -= 2.5
+    elif c[0] in "VWXY":
         s -= 3.0
     elif c[0] == "Z":
         s -= 1.5

@@ -1,0 +1,97 @@
+"""Chapter 15 (pregnancy, childbirth and the puerperium) as the Official Guidelines read it.
+
+A note that documents a pregnancy ("G2P1 at 30w2d", "OB visit", "antepartum") changes how its
+conditions are coded (I.C.15.a): a condition in pregnancy is coded to chapter 15 with the
+trimester, found in the index under "complicating pregnancy" ("pre-existing essential HTN" at
+33 weeks -> O10.013), the weeks of gestation get their Z3A code (I.C.15.a / Z3A note), and a
+delivery gets its outcome (Z37). ``read`` finds what the note says; the pipeline passes the
+words to the index walk and adds the Z3A / Z37 / O80 findings.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_WEEKS = re.compile(r"\b(\d{1,2})\s*(?:w(?:\d{1,2}d)?|\+\d|(?:weeks?|wks?)(?:\s*(?:and\s*)?\d\s*days?)?"
+                    r"(?:\s*(?:of\s*)?(?:gestation|pregnant|ga)))\b", re.I)
+_WEEKS_LOOSE = re.compile(r"\bat\s+(\d{1,2})\s*(?:weeks?|wks?)\b", re.I)
+_GRAVIDA = re.compile(r"\bG(\d{1,2})\s*P\d|\bG(\d{1,2})\b")
+_PREGNANT = re.compile(r"\b(pregnan\w*|prenatal|antepartum|antenatal|obstetric\w*|OB visit|intrauterine pregnancy|"
+                       r"IUP|gestation\w*|G\d{1,2}\s*P\d|\d{1,2}w\d{1,2}d)", re.I)
+_VAGINAL = re.compile(r"\b(N?SVD|spontaneous vaginal delivery|normal vaginal delivery|vaginal delivery)\b", re.I)
+_DELIVERED = re.compile(r"\b(delivered|delivery|NSVD|SVD|cesarean|c-section|liveborn|live-born|live born)\b", re.I)
+_ELDERLY = re.compile(r"\b(advanced maternal age|AMA)\b")
+_CONTROL = re.compile(r"\b(diet|insulin|oral hypoglycemic|oral medication)[- ]controlled\b"
+                      r"|\bcontrolled (?:with|by|on) (diet|insulin|oral hypoglycemic)", re.I)
+_AGE = re.compile(r"\b(\d{2})\s*(?:yo|y/o|y\.o\.|-?year-old|year old)\b", re.I)
+_LIVEBORN = re.compile(r"\b(single|singleton)\b[^.;]{0,40}\b(liveborn|live-born|live born|live birth)\b"
+                       r"|\b(liveborn|live-born|live born)\b", re.I)
+
+
+@dataclass(frozen=True)
+class PregnancyContext:
+    weeks: int | None
+    weeks_span: tuple[int, int] | None
+    gravida: int | None
+    delivered: bool
+    elderly_span: tuple[int, int] | None
+    liveborn_span: tuple[int, int] | None
+    vaginal_span: tuple[int, int] | None = None
+    control: tuple[str, ...] = ()   # "diet controlled" / "insulin controlled" diabetes in pregnancy
+
+    @property
+    def trimester(self) -> str | None:
+        """first (< 14 weeks), second (14-27) or third (28 on), as the tabular words it."""
+        if self.weeks is None:
+            return None
+        return "first" if self.weeks < 14 else "second" if self.weeks < 28 else "third"
+
+    def walk_words(self) -> tuple[str, ...]:
+        """Words the index walk and the tabular read beside the note's: a condition "complicating
+        pregnancy" in the documented trimester (or childbirth, at a delivery)."""
+        if self.delivered:
+            return ("complicating", "childbirth") + self.control
+        words = ("complicating", "pregnancy") + self.control
+        if self.trimester:
+            words += (self.trimester, "trimester")
+        return words
+
+    def z3a(self, icd10cm) -> str | None:
+        """Weeks of gestation (Z3A): Z3A.08-Z3A.42 by week, Z3A.01 under 8, Z3A.49 over 42."""
+        if self.weeks is None:
+            return None
+        w = self.weeks
+        code = "Z3A.01" if w < 8 else "Z3A.49" if w > 42 else f"Z3A.{w:02d}"
+        return code if icd10cm.id_of(code) >= 0 and icd10cm.is_billable(code) else None
+
+    def elderly_words(self) -> tuple[str, ...]:
+        """Index words for advanced maternal age (Pregnancy > complicated by > elderly > ...)."""
+        return ("complicated", "elderly", "multigravida" if (self.gravida or 1) > 1 else "primigravida")
+
+
+def read(text: str) -> PregnancyContext | None:
+    """What a note documents about a pregnancy; None when it documents none.
+
+    "OB visit: 31 yo G2P1 at 30w2d with gestational diabetes" -> 30 weeks (third trimester),
+    gravida 2."""
+    if not _PREGNANT.search(text):
+        return None
+    m = _WEEKS.search(text) or _WEEKS_LOOSE.search(text)
+    weeks = int(m.group(1)) if m else None
+    if weeks is not None and not 1 <= weeks <= 45:
+        weeks, m = None, None
+    g = _GRAVIDA.search(text)
+    gravida = int(g.group(1) or g.group(2)) if g else None
+    e = _ELDERLY.search(text)
+    age = _AGE.search(text)
+    if e is None and age is not None and int(age.group(1)) >= 35:
+        e = age   # 35 or older at delivery is the classification's "elderly" (O09.5-)
+    if _DELIVERED.search(text):
+        e = None  # supervision codes (O09) are for prenatal visits, not the delivery
+    live = _LIVEBORN.search(text)
+    c = _CONTROL.search(text)
+    control = ((c.group(1) or c.group(2)).lower().split()[-1], "controlled") if c else ()
+    v = _VAGINAL.search(text)
+    return PregnancyContext(weeks, m.span() if m else None, gravida, bool(_DELIVERED.search(text)),
+                            e.span() if e else None, live.span() if live else None, v.span() if v else None,
+                            control)
