@@ -261,7 +261,7 @@ class ReviewServer:
         self._thread.start()
         return self
 
-    def stop(self) -> None:
+    def stop(self, grace_s: float = 5.0) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
-        self._thread.join(timeout=5)
+        self._thread.join(timeout=grace_s)
