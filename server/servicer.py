@@ -9,14 +9,12 @@ import asyncio
 import functools
 from concurrent.futures import ThreadPoolExecutor
 
-import grpc
-
 from client.contract import pb, pb_grpc
 from server import convert
 from server.admission import Admission
 from server.backends.base import deadline_in
-from server.errors import InvalidInput, MedcoderError, Unavailable
-from server.interceptors import log_unexpected, request_id_of, INTERNAL_MESSAGE
+from server.errors import InvalidInput, Unavailable, classify
+from server.interceptors import request_id_of
 from server.review.log import Decision
 
 
@@ -127,12 +125,9 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         try:
             enc, eid = await task
             return pb.CodeEncountersItem(request_id=rid, encounter=convert.encounter_pb(enc, eid))
-        except MedcoderError as e:
-            return pb.CodeEncountersItem(request_id=rid, error=pb.Error(code=e.code.value[0], message=e.message))
         except Exception as e:  # noqa: BLE001 - one bad document must not end the stream
-            log_unexpected("CodeEncounters", e)
-            return pb.CodeEncountersItem(request_id=rid, error=pb.Error(
-                code=grpc.StatusCode.INTERNAL.value[0], message=INTERNAL_MESSAGE))
+            code, _, message = classify(e, "CodeEncounters")
+            return pb.CodeEncountersItem(request_id=rid, error=pb.Error(code=code.value[0], message=message))
 
     async def ScoreClaim(self, request, context):
         rid = request_id_of(context, request)
