@@ -10,6 +10,7 @@ metrics: ``server.metrics``, on ``config.metrics_port`` (+ worker index).
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import signal
@@ -39,12 +40,10 @@ class Running:
         self.server, self.port, self.health, self.state, self.pool, self.config = (
             server, port, health_servicer, state, pool, config)
         self.metrics, self.admission = metrics, admission
-        self.review_http = None
         self.metrics_url: str | None = None
         self.serving = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._draining = False
-        self._retention: asyncio.Task | None = None   # the review retention purge loop
 
     def start_metrics(self, worker: int = 0) -> str | None:
         """The /metrics endpoint on 127.0.0.1 (config.host): ``metrics_port + worker``, a free port
@@ -65,25 +64,15 @@ class Running:
         engine = self.state.engine
         return engine.backend_name if engine is not None else "none"
 
-    def start_review(self) -> str | None:
-        """-- review wiring: the review page on its own port, once the engine is warm. A taken port
-        leaves coding up and says so loudly (returns None); the bound URL is returned. --"""
-        from server.review.http import ReviewServer
-
+    @property
+    def review_url(self) -> str | None:
+        """The review page's URL, once ``warm(review_page=True)`` has started it."""
         engine = self.state.engine
-        if engine is None or engine.review is None:
-            return None
-        try:
-            self.review_http = ReviewServer(engine.review, self.config.review_host, self.config.review_port,
-                                            self.config.review_max_body_bytes).start()
-        except OSError as e:
-            log.error("review page NOT started: cannot bind %s:%d (%s); set MEDCODER_REVIEW_PORT",
-                      self.config.review_host, self.config.review_port, e.strerror or type(e).__name__)
-            return None
-        return self.review_http.url
+        return engine.review.http_url if engine is not None else None
 
-    async def warm(self, engine_factory=None) -> float:
-        """Build the engine off the event loop, code one note, then report SERVING."""
+    async def warm(self, engine_factory=None, *, review_page: bool = False) -> float:
+        """Build the engine off the event loop, code one note, start its review component (code
+        search warm, retention, and with ``review_page`` the review page), then report SERVING."""
         from server.engine import Engine
 
         t0 = time.perf_counter()
@@ -91,8 +80,7 @@ class Running:
         factory = engine_factory or (lambda: Engine(self.config, metrics=self.metrics))
         engine = await loop.run_in_executor(self.pool, factory)
         await loop.run_in_executor(self.pool, engine.code, WARMUP_NOTE)
-        if getattr(engine, "review", None) is not None:   # review wiring: code-search index
-            await loop.run_in_executor(self.pool, engine.review.search.warm)
+        await loop.run_in_executor(self.pool, functools.partial(engine.review.start, page=review_page))
         self.state.engine = engine
         backend = getattr(engine, "backend", None)
         if self.metrics is not None:
@@ -102,22 +90,7 @@ class Running:
         if hasattr(backend, "add_listener"):
             backend.add_listener(self._backend_switched)
         await self._set_health(self.backend_name)
-        if getattr(engine, "review", None) is not None and self.config.review_retention_days > 0:
-            self._retention = asyncio.create_task(self._retention_loop(engine.review))
         return time.perf_counter() - t0
-
-    async def _retention_loop(self, review) -> None:
-        """Purge expired stored encounters now, then four times per retention period (at most
-        hourly, at least every second). A failed purge is logged and tried again next round."""
-        days = self.config.review_retention_days
-        every_s = max(1.0, min(3600.0, days * 86400 / 4))
-        loop = asyncio.get_running_loop()
-        while not self._draining:
-            try:
-                await loop.run_in_executor(None, review.log.purge_older_than, days)
-            except Exception as e:  # noqa: BLE001 - the gateway keeps coding; the next round retries
-                log.error("retention purge failed: %s", type(e).__name__)
-            await asyncio.sleep(every_s)
 
     async def _set_health(self, active: str | None) -> None:
         """SERVING while some backend answers (or none is needed); per-backend entries as above."""
@@ -140,12 +113,10 @@ class Running:
 
     async def stop(self) -> None:
         self.serving, self._draining = False, True
-        if self._retention is not None:
-            self._retention.cancel()
         await self.health.enter_graceful_shutdown()
         await self.server.stop(self.config.grace_s)
-        if self.review_http is not None:
-            await asyncio.get_running_loop().run_in_executor(None, self.review_http.stop)
+        if self.state.engine is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.state.engine.review.stop, self.config.grace_s)
         self.pool.shutdown(wait=False, cancel_futures=True)
         if self.state.engine is not None:
             await asyncio.get_running_loop().run_in_executor(None, self.state.engine.close)
@@ -191,8 +162,8 @@ async def serve(config: Config, *, worker: int = 0) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     metrics_url = running.start_metrics(worker)
-    await running.warm()
-    review_url = running.start_review() if worker == 0 else None
+    await running.warm(review_page=worker == 0)
+    review_url = running.review_url
     log.info("medcoder SERVING on %s:%d (backend=%s, worker %d, cold start %.1f s)",
              config.host, running.port, _backend_label(config, running.backend_name), worker,
              time.perf_counter() - t0)

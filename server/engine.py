@@ -18,7 +18,7 @@ from server.domain import CodedEncounter, CodeSystem, Patient, Setting, SourceFo
 from server.errors import InvalidInput
 from server.pipeline.artifacts import PROFILES
 from server.ingest import IngestLimits, ingest
-from server.review_log import Decision, ReviewLog
+from server.review.component import NoReview, Review
 
 log = logging.getLogger("medcoder.engine")
 
@@ -29,6 +29,7 @@ class Engine:
 
         t0 = time.perf_counter()
         self.config = config
+        self.review: Review | NoReview = NoReview()   # -- review wiring: the component (server/review) --
         self.codesets = CodeSets.load(cache_dir=config.cache_dir / "codesets",
                                       hcpcs_path=config.hcpcs_path, cpt_path=config.cpt_path)
         self.backend, self.linker = _model_stage(config, metrics)
@@ -41,14 +42,8 @@ class Engine:
             self.close()
             raise
         self.claims = _claim_engine(config, self.codesets)
-        self.review_log, self.review = None, None
-        if with_review_log:   # -- review wiring (server/review) --
-            from server.review.auth import TokenBook
-            from server.review.service import ReviewService
-
-            tokens = TokenBook.load(config.review_tokens) if config.review_tokens else None
-            self.review_log = ReviewLog(config.review_db_path, url=config.database_url)
-            self.review = ReviewService(self.review_log, self.codesets, tokens)
+        if with_review_log:
+            self.review = Review.open(config, self.codesets)
         self.limits = IngestLimits(config.max_document_bytes)
         self.load_s = time.perf_counter() - t0
 
@@ -107,21 +102,6 @@ class Engine:
                         "total": (t3 - t0) * 1e3}
         return enc, encounter_id
 
-    def keep_for_review(self, enc: CodedEncounter, encounter_id: str, tenant_id: str, specialty: str = "") -> None:
-        """Store a coded encounter in the review queue of ``tenant_id``."""
-        if self.review is not None:
-            self.review.keep(enc, encounter_id, tenant_id, specialty)
-
-    def submit_review(self, decision: Decision, coder=None, channel: str = "inproc") -> tuple[str, str]:
-        """Check the decision against the stored encounter and the code set, then append it to the
-        log. ``coder`` (server.review.auth.Coder) defaults to the decision's coder in its tenant."""
-        if self.review is None:
-            raise RuntimeError("engine was built without a review log")
-        from server.review.auth import DEFAULT_TENANT, Coder
-
-        who = coder or Coder(decision.coder_id, decision.tenant_id or DEFAULT_TENANT)
-        return self.review.decide(who, decision, channel)
-
     def floor(self, pipeline=None) -> float:
         """The lowest confidence returned when a call names none: the configured
         ``default_min_score``, else the pipeline's operating threshold."""
@@ -134,8 +114,7 @@ class Engine:
         return self.backend.name if self.backend is not None else "none"
 
     def close(self) -> None:
-        if getattr(self, "review_log", None) is not None:
-            self.review_log.close()
+        self.review.stop()
         if self.backend is not None:
             self.backend.close()
             self.backend = None

@@ -1,24 +1,18 @@
-"""The one place typed errors become gRPC status codes.
-
-``MedcoderError`` -> its own code and public message. Anything else -> INTERNAL with a fixed
-message; the log gets the exception type and stack frames but not the exception's message, which
-could quote note text. With ``metrics``, every unary and bidirectional call is counted by method
-and final status code, and timed.
+"""Where errors raised by a gRPC handler become status codes: ``server.errors.classify`` (the one
+error table, shared with stream items and the review page) picks the code and public message;
+unknown errors get INTERNAL with a fixed message, and the log gets their type and stack frames but
+not their message, which could quote note text. With ``metrics``, every unary and bidirectional
+call is counted by method and final status code, and timed.
 """
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
-import traceback
 import uuid
 
 import grpc
 
-from server.errors import MedcoderError
-
-log = logging.getLogger("medcoder.rpc")
-INTERNAL_MESSAGE = "internal error; the request id is in the trailing metadata"
+from server.errors import classify
 
 
 def request_id_of(context, request=None) -> str:
@@ -30,11 +24,6 @@ def request_id_of(context, request=None) -> str:
                 rid = value
                 break
     return rid[:128] or uuid.uuid4().hex
-
-
-def log_unexpected(method: str, exc: BaseException) -> None:
-    frames = "".join(traceback.format_tb(exc.__traceback__)[-6:])
-    log.error("unexpected %s in %s\n%s", type(exc).__name__, method, frames)
 
 
 class ErrorInterceptor(grpc.aio.ServerInterceptor):
@@ -83,16 +72,12 @@ def _wrap_unary(fn, method, record):
         except asyncio.CancelledError:
             code = grpc.StatusCode.CANCELLED
             raise
-        except MedcoderError as e:
-            code = e.code
-            await context.abort(e.code, e.message)
         except (grpc.aio.AbortError, grpc.RpcError):
             code = _aborted_code(context)
             raise
         except Exception as e:  # noqa: BLE001 - the boundary: nothing unknown leaks to callers
-            code = grpc.StatusCode.INTERNAL
-            log_unexpected(method, e)
-            await context.abort(grpc.StatusCode.INTERNAL, INTERNAL_MESSAGE)
+            code, _, message = classify(e, method)
+            await context.abort(code, message)
         finally:
             record(code, t0)
     return wrapped
@@ -108,16 +93,12 @@ def _wrap_stream(fn, method, record):
         except asyncio.CancelledError:
             code = grpc.StatusCode.CANCELLED
             raise
-        except MedcoderError as e:
-            code = e.code
-            await context.abort(e.code, e.message)
         except (grpc.aio.AbortError, grpc.RpcError):
             code = _aborted_code(context)
             raise
-        except Exception as e:  # noqa: BLE001
-            code = grpc.StatusCode.INTERNAL
-            log_unexpected(method, e)
-            await context.abort(grpc.StatusCode.INTERNAL, INTERNAL_MESSAGE)
+        except Exception as e:  # noqa: BLE001 - as above
+            code, _, message = classify(e, method)
+            await context.abort(code, message)
         finally:
             record(code, t0)
     return wrapped

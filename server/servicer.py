@@ -9,15 +9,13 @@ import asyncio
 import functools
 from concurrent.futures import ThreadPoolExecutor
 
-import grpc
-
 from client.contract import pb, pb_grpc
 from server import convert
 from server.admission import Admission
 from server.backends.base import deadline_in
-from server.errors import InvalidInput, MedcoderError, Unavailable
-from server.interceptors import log_unexpected, request_id_of, INTERNAL_MESSAGE
-from server.review_log import Decision
+from server.errors import InvalidInput, Unavailable, classify
+from server.interceptors import request_id_of
+from server.review.log import Decision
 
 
 class ServerState:
@@ -42,10 +40,9 @@ def _trailers(rid: str, stage_ms: dict[str, float] | None = None) -> tuple[tuple
 STREAM_ADMISSION_WAIT_S = 1.0   # a stream's document waits this long for a slot before its item fails
 
 
-def _code_and_keep(seconds: float | None, engine, keep: tuple[str, str] | None, /, **kwargs):
+def _code_and_keep(seconds: float | None, engine, keep: tuple[str, str], /, **kwargs):
     enc, eid = _within(seconds, engine.code, **kwargs)
-    if keep is not None:
-        engine.keep_for_review(enc, eid, *keep)
+    engine.review.keep(enc, eid, *keep)
     return enc, eid
 
 
@@ -64,6 +61,13 @@ def _metadata(context) -> dict[str, str]:
     return {k: v for k, v in (context.invocation_metadata() or ()) if isinstance(v, str)}
 
 
+def _review_queue(engine, context) -> tuple[str, str]:
+    """(tenant, specialty) of the review queue the call's encounters are kept in; a bad coder
+    token is refused here, before anything is coded."""
+    md = _metadata(context)
+    return engine.review.coding_tenant(md), md.get("x-specialty", "")[:100]
+
+
 class CodingServicer(pb_grpc.CodingServiceServicer):
     def __init__(self, state: ServerState, admission: Admission, pool: ThreadPoolExecutor, stream_window: int,
                  metrics=None):
@@ -77,15 +81,11 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.pool, functools.partial(fn, *args, **kwargs))
 
-    async def _code(self, engine, request, context):
-        """Code one document and keep it in its tenant's review queue: one hand-off to the
-        worker pool for both (each hand-off costs a thread switch and the GIL)."""
+    async def _code(self, engine, request, keep: tuple[str, str], context):
+        """Code one document and keep it in the review queue ``keep`` (tenant, specialty) names:
+        one hand-off to the worker pool for both (each costs a thread switch and the GIL)."""
         args = convert.document_args(request.document)
         systems = convert.systems_of(request.systems)
-        keep = None
-        if getattr(engine, "review", None) is not None:   # -- review wiring --
-            md = _metadata(context)
-            keep = (engine.review.coding_tenant(md), md.get("x-specialty", "")[:100])
         enc, eid = await self._run(_code_and_keep, _time_remaining(context), engine, keep,
                                    min_score=request.min_score if request.HasField("min_score") else None,
                                    profile=request.profile or None, systems=systems, **args)
@@ -97,10 +97,9 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         rid = request_id_of(context, request)
         context.set_trailing_metadata(_trailers(rid))
         engine = self.state.ready_engine()
-        if getattr(engine, "review", None) is not None:
-            engine.review.coding_tenant(_metadata(context))   # a bad token is refused before coding
+        keep = _review_queue(engine, context)
         with self.admission.admit():
-            enc, eid = await self._code(engine, request, context)
+            enc, eid = await self._code(engine, request, keep, context)
         context.set_trailing_metadata(_trailers(rid, enc.stage_ms))
         return pb.CodeEncounterResponse(request_id=rid, encounter=convert.encounter_pb(enc, eid))
 
@@ -109,31 +108,27 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         engine = self.state.ready_engine()
         window = self.stream_window
         pending: list[tuple[str, asyncio.Task]] = []
-        if getattr(engine, "review", None) is not None:
-            engine.review.coding_tenant(_metadata(context))
+        keep = _review_queue(engine, context)
         async for request in request_iterator:
             rid = request.request_id
-            pending.append((rid, asyncio.ensure_future(self._one(engine, request, context))))
+            pending.append((rid, asyncio.ensure_future(self._one(engine, request, keep, context))))
             while len(pending) >= window:
                 yield await self._item(*pending.pop(0))
         while pending:
             yield await self._item(*pending.pop(0))
 
-    async def _one(self, engine, request, context):
+    async def _one(self, engine, request, keep, context):
         async with self.admission.admit_waiting(STREAM_ADMISSION_WAIT_S):
-            enc, eid = await self._code(engine, request, context)
+            enc, eid = await self._code(engine, request, keep, context)
             return enc, eid
 
     async def _item(self, rid: str, task: asyncio.Task):
         try:
             enc, eid = await task
             return pb.CodeEncountersItem(request_id=rid, encounter=convert.encounter_pb(enc, eid))
-        except MedcoderError as e:
-            return pb.CodeEncountersItem(request_id=rid, error=pb.Error(code=e.code.value[0], message=e.message))
         except Exception as e:  # noqa: BLE001 - one bad document must not end the stream
-            log_unexpected("CodeEncounters", e)
-            return pb.CodeEncountersItem(request_id=rid, error=pb.Error(
-                code=grpc.StatusCode.INTERNAL.value[0], message=INTERNAL_MESSAGE))
+            code, _, message = classify(e, "CodeEncounters")
+            return pb.CodeEncountersItem(request_id=rid, error=pb.Error(code=code.value[0], message=message))
 
     async def ScoreClaim(self, request, context):
         rid = request_id_of(context, request)
@@ -166,8 +161,6 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
             model_versions=dict(request.model_versions))
         if not decision.system:
             raise InvalidInput("system is required (ICD10CM, ICD10PCS, HCPCS or CPT)")
-        if getattr(engine, "review", None) is None:
-            raise Unavailable("this gateway has no review log")
         who = engine.review.grpc_coder(_metadata(context), request.coder_id)
-        decision_id, at = await self._run(engine.submit_review, decision, who, "grpc")
+        decision_id, at = await self._run(engine.review.submit, decision, who, "grpc")
         return pb.SubmitReviewResponse(request_id=rid, decision_id=decision_id, recorded_at=at)

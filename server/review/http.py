@@ -9,6 +9,9 @@ Routes (all but /login and /static need a session cookie from a token login, or
   GET  /api/codes?system=&q=           code-set search by code or words, with hierarchy (JSON)
   GET  /api/codes/<code>?system=       one code, its ancestors and children (JSON)
 Bad input gets 400 with a message that names the field; a body over the limit gets 413 unread.
+Errors get the HTTP status of ``server.errors.classify`` (the gateway's one error table: overload
+429, an unreachable database 503, anything unexpected 500 with a fixed message); 429 and 503 say
+``Retry-After``.
 """
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from urllib.parse import parse_qs, urlsplit
 
-from server.errors import MedcoderError, NotFound, Unauthenticated
+from server.errors import MedcoderError, NotFound, Unauthenticated, classify
 from server.review import pages
 from server.review.auth import Coder, Sessions
 from server.review.log import Decision
@@ -31,7 +34,6 @@ from server.review.service import ReviewService
 log = logging.getLogger("medcoder.review.http")
 COOKIE = "medcoder_review"
 _ENCOUNTER = re.compile(r"^/encounters/([0-9A-Za-z_-]{1,128})(/decisions)?$")
-_STATUS = {"InvalidInput": 400, "NotFound": 404, "PermissionDenied": 403, "Unauthenticated": 401}
 _HEADERS = (("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'"),
             ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"),
             ("Cache-Control", "no-store"))
@@ -78,9 +80,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def _error(self, status: int, message: str, api: bool) -> None:
         if api:
-            self._json(status, {"error": message})
+            self._send(status, json.dumps({"error": message}), "application/json", _retry_after(status))
         else:
-            self._send(status, pages.message_page(HTTPStatus(status).phrase, message))
+            self._send(status, pages.message_page(HTTPStatus(status).phrase, message), headers=_retry_after(status))
 
     def _form(self) -> dict[str, str] | None:
         """The urlencoded body, or None after answering 411/413/415 (nothing is read past the limit)."""
@@ -137,11 +139,9 @@ class Handler(BaseHTTPRequestHandler):
         api = url.path.startswith("/api/")
         try:
             fn(url.path, parse_qs(url.query, max_num_fields=16))
-        except MedcoderError as e:
-            self._error(_STATUS.get(type(e).__name__, 500), e.message, api)
-        except Exception as e:  # noqa: BLE001 - the boundary: fixed message, type only in the log
-            log.error("unexpected %s in review %s %s", type(e).__name__, self.command, url.path)
-            self._error(500, "internal error", api)
+        except Exception as e:  # noqa: BLE001 - the boundary: unknown errors get a fixed message
+            _, status, message = classify(e, f"review {self.command} {url.path[:200]}")
+            self._error(status, message, api)
 
     def _get(self, path: str, query: dict[str, list[str]]) -> None:
         if path in _STATIC:
@@ -208,13 +208,19 @@ class Handler(BaseHTTPRequestHandler):
         try:
             decision = _decision_of(encounter_id, coder, form)
             service.decide(coder, decision, "http")
-        except MedcoderError as e:
-            if isinstance(e, NotFound):
-                raise
+        except NotFound:
+            raise
+        except MedcoderError as e:   # the page again, with the refusal above the form
+            _, status, message = classify(e)
             view = service.open_encounter(coder, encounter_id, "http")
-            status = _STATUS.get(type(e).__name__, 400)
-            return self._send(status, pages.encounter_page(coder, session.csrf, view, error=e.message))
+            return self._send(status, pages.encounter_page(coder, session.csrf, view, error=message),
+                              headers=_retry_after(status))
         self._redirect(f"/encounters/{encounter_id}?saved={decision.action}")
+
+
+def _retry_after(status: int) -> tuple[tuple[str, str], ...]:
+    """429 (overloaded) and 503 (database unreachable) are worth retrying shortly."""
+    return (("Retry-After", "1"),) if status in (429, 503) else ()
 
 
 def _discard(stream, length: int, cap: int = 32 << 20) -> None:
@@ -261,7 +267,7 @@ class ReviewServer:
         self._thread.start()
         return self
 
-    def stop(self) -> None:
+    def stop(self, grace_s: float = 5.0) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
-        self._thread.join(timeout=5)
+        self._thread.join(timeout=grace_s)

@@ -1,14 +1,17 @@
 """The review page's HTTP server on 127.0.0.1 (in process, real SQLite, real code sets): no token
-gets nothing, tenants are kept apart, and bad forms get a clear message and write nothing."""
+gets nothing, tenants are kept apart, bad forms get a clear message and write nothing, and errors
+get the gateway's one error table (overload 429, an unreachable database 503, the unexpected 500)."""
 from __future__ import annotations
 
 import http.client
 import json
+import logging
 import re
 import urllib.parse
 
 import pytest
 
+from server.errors import Overloaded, Unavailable
 from server.review.auth import TokenBook, token_hash
 from server.review.http import ReviewServer
 from server.review.log import ReviewLog
@@ -157,3 +160,40 @@ def test_bad_api_and_login_input_gets_a_clear_message(site):
     status, _, body = alice.request("POST", "/encounters/encA/decisions", b"{}", {"Content-Type": "application/json"})
     assert status == 415 and "x-www-form-urlencoded" in body
     assert service.log.decisions() == []
+
+
+@pytest.mark.parametrize("error, status", [(Overloaded("server is at capacity; retry with backoff"), 429),
+                                           (Unavailable("cannot connect to the PostgreSQL review database"), 503)],
+                         ids=["overloaded", "database-unreachable"])
+def test_overload_and_an_unreachable_database_say_retry_later_not_500(site, monkeypatch, error, status):
+    """The review page answers with the gateway's one error table: overload was a 500 before."""
+    server, service = site
+    alice = Browser(server.port)
+    alice.login("alice-token-0001")
+
+    def refuse(*_, **__):
+        raise error
+
+    monkeypatch.setattr(service, "queue", refuse)
+    monkeypatch.setattr(service.search, "search", refuse)
+    got, resp, body = alice.request("GET", "/queue")
+    assert got == status and resp.getheader("Retry-After") == "1" and error.message in body
+    got, resp, body = alice.request("GET", "/api/codes?q=I50")
+    assert got == status and resp.getheader("Retry-After") == "1"
+    assert json.loads(body) == {"error": error.message}
+
+
+def test_an_unexpected_error_is_500_with_a_fixed_message_and_no_note_text(site, monkeypatch, caplog):
+    caplog.set_level(logging.DEBUG)
+    server, service = site
+    alice = Browser(server.port)
+    alice.login("alice-token-0001")
+
+    def crash(system: str, query: str):
+        raise RuntimeError(f"index broke on {query!r}")   # an exception text that quotes the input
+
+    monkeypatch.setattr(service.search, "search", crash)
+    got, _, body = alice.request("GET", "/api/codes?q=QUOKKA-CANARY")
+    assert got == 500 and json.loads(body) == {"error": "internal error"}
+    assert "unexpected RuntimeError in review GET /api/codes" in caplog.text
+    assert "QUOKKA" not in caplog.text

@@ -4,7 +4,7 @@ import sqlite3
 import pytest
 
 from server.errors import InvalidInput
-from server.review_log import Decision, ReviewLog
+from server.review.log import Decision, ReviewLog
 
 
 def test_decisions_survive_reopen_and_are_append_only(tmp_path):

@@ -1,0 +1,151 @@
+"""Human review as one component of the gateway: the decision log, the review service, the
+code-search index, the review page (HTTP) and the retention purge, started and stopped together.
+
+The engine holds a ``Review`` (or ``NoReview`` when it is built without a review log), so the
+servicer and the server assembly never ask whether review is on: a gateway without a review log
+keeps nothing, checks no coder token when coding, and answers ``SubmitReview`` with UNAVAILABLE
+("this gateway has no review log"), as it always has.
+
+    review = Review.open(config, codesets)
+    review.start(page=True)      # warm code search, start retention and the page; returns its URL
+    review.keep(enc, encounter_id, "clinic-a")
+    review.stop(grace_s=5)
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Mapping
+
+from server.domain import CodedEncounter
+from server.errors import Unavailable
+from server.review.auth import DEFAULT_TENANT, Coder, TokenBook
+from server.review.http import ReviewServer
+from server.review.log import Decision, ReviewLog
+from server.review.service import ReviewService
+
+log = logging.getLogger("medcoder.review")
+
+
+class ReviewDisabled(Unavailable):
+    """A review call on a gateway built without a review log (UNAVAILABLE, as before)."""
+
+
+class Review:
+    """The review concern of one gateway process. Thread-safe once started."""
+
+    def __init__(self, service: ReviewService, *, host: str = "127.0.0.1", port: int = 0,
+                 max_body_bytes: int = 64 * 1024, retention_days: float = 0.0):
+        self.service = service
+        self.host, self.port, self.max_body_bytes = host, port, max_body_bytes
+        self.retention_days = retention_days
+        self._http: ReviewServer | None = None
+        self._retention: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._stopped = False
+
+    @classmethod
+    def open(cls, config, codesets) -> "Review":
+        """The review log named by ``config`` (SQLite ``review_db_path`` or ``database_url``), its
+        coder tokens, and the page and retention settings."""
+        tokens = TokenBook.load(config.review_tokens) if config.review_tokens else None
+        log_ = ReviewLog(config.review_db_path, url=config.database_url)
+        return cls(ReviewService(log_, codesets, tokens), host=config.review_host, port=config.review_port,
+                   max_body_bytes=config.review_max_body_bytes, retention_days=config.review_retention_days)
+
+    @property
+    def log(self) -> ReviewLog:
+        return self.service.log
+
+    @property
+    def http_url(self) -> str | None:
+        """The review page's URL once started; None when not started or its port was taken."""
+        return self._http.url if self._http is not None else None
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def start(self, *, page: bool = True) -> str | None:
+        """Warm the code-search index, start the retention purge (when a retention is set) and,
+        with ``page``, the review page. Blocking: run it off the event loop, before SERVING. A
+        taken page port leaves coding up and says so loudly; the page's URL is returned."""
+        self.service.search.warm()
+        if self.retention_days > 0 and self._retention is None:
+            self._retention = threading.Thread(target=self._retain, name="medcoder-review-retention",
+                                               daemon=True)
+            self._retention.start()
+        if page and self._http is None:
+            try:
+                self._http = ReviewServer(self.service, self.host, self.port, self.max_body_bytes).start()
+            except OSError as e:
+                log.error("review page NOT started: cannot bind %s:%d (%s); set MEDCODER_REVIEW_PORT",
+                          self.host, self.port, e.strerror or type(e).__name__)
+        return self.http_url
+
+    def _retain(self) -> None:
+        """Purge expired stored encounters now, then four times per retention period (at most
+        hourly, at least every second). A failed purge is logged and tried again next round."""
+        every_s = max(1.0, min(3600.0, self.retention_days * 86400 / 4))
+        while not self._stopping.is_set():
+            try:
+                self.log.purge_older_than(self.retention_days)
+            except Exception as e:  # noqa: BLE001 - the gateway keeps coding; the next round retries
+                log.error("retention purge failed: %s", type(e).__name__)
+            self._stopping.wait(every_s)
+
+    def stop(self, grace_s: float = 5.0) -> None:
+        """Stop the page and the retention purge (waiting up to ``grace_s`` for each), then close
+        the log. Safe to call twice."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self._stopping.set()
+        if self._http is not None:
+            self._http.stop(grace_s)
+        if self._retention is not None:
+            self._retention.join(grace_s)
+        self.log.close()
+
+    # -- what coding and SubmitReview need --------------------------------------------------
+    def coding_tenant(self, metadata: Mapping[str, str]) -> str:
+        """The tenant a gRPC-coded encounter is kept under; an unknown bearer token is refused
+        (UNAUTHENTICATED) before anything is coded."""
+        return self.service.coding_tenant(metadata)
+
+    def grpc_coder(self, metadata: Mapping[str, str], coder_id: str) -> Coder:
+        return self.service.grpc_coder(metadata, coder_id)
+
+    def keep(self, enc: CodedEncounter, encounter_id: str, tenant_id: str, specialty: str = "") -> None:
+        """Store a coded encounter in the review queue of ``tenant_id``."""
+        self.service.keep(enc, encounter_id, tenant_id, specialty)
+
+    def submit(self, decision: Decision, coder: Coder | None = None, channel: str = "inproc") -> tuple[str, str]:
+        """Check the decision against the stored encounter and the code set, then append it to the
+        log. ``coder`` defaults to the decision's coder in its tenant."""
+        who = coder or Coder(decision.coder_id, decision.tenant_id or DEFAULT_TENANT)
+        return self.service.decide(who, decision, channel)
+
+
+class NoReview:
+    """``Review``'s interface for a gateway built without a review log: nothing is kept, coding
+    checks no token, and a decision is refused with ``ReviewDisabled`` (UNAVAILABLE)."""
+
+    service = None
+    log = None
+    http_url = None
+
+    def start(self, *, page: bool = True) -> None:
+        return None
+
+    def stop(self, grace_s: float = 5.0) -> None:
+        return None
+
+    def coding_tenant(self, metadata: Mapping[str, str]) -> str:
+        return DEFAULT_TENANT
+
+    def grpc_coder(self, metadata: Mapping[str, str], coder_id: str) -> Coder:
+        raise ReviewDisabled("this gateway has no review log")
+
+    def keep(self, enc: CodedEncounter, encounter_id: str, tenant_id: str, specialty: str = "") -> None:
+        return None
+
+    def submit(self, decision: Decision, coder: Coder | None = None, channel: str = "inproc") -> tuple[str, str]:
+        raise ReviewDisabled("this gateway has no review log")
