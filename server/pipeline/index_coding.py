@@ -56,14 +56,17 @@ class IndexCoder:
         return [c for i in ids for c in self.tree.nodes[i].children if self.tree.nodes[c].words[:1] == (word,)]
 
     def refine(self, mention_words: Sequence[str], mapped: MappedCode, window: Sequence[str],
-               near: Sequence[str], prefer: frozenset[str] = frozenset()) -> MappedCode | None:
+               near: Sequence[str], prefer: frozenset[str] = frozenset(), named: str = "") -> MappedCode | None:
         """A more specific code from the index subterms the window supports, or None. The main
         term: the one whose own code the mention landed on, else the mention's words, its head
         noun (last word: "iron deficiency anemia" -> Anemia) or its first word."""
         if mapped.system is not CodeSystem.ICD10CM:
             return None
         words = walk_words(window)
-        hit = self.tree.walk(self.tree.by_code.get(mapped.code, ()), words, prefer)
+        # from the main term whose own code the mention named (OA -> M19.90 -> Osteoarthritis),
+        # before the Tabular moved it to a sibling
+        starts = list(self.tree.by_code.get(named, ())) + list(self.tree.by_code.get(mapped.code, ()))
+        hit = self.tree.walk(starts, words, prefer)
         if hit is None and mention_words:
             # the mention's own main term; a subterm there may only refine the code, or move it
             # to chapter 15 in a pregnancy ("iron deficiency anemia" at 22 weeks -> O99.012)

@@ -28,7 +28,6 @@ DEFAULT_FILE = "index_tree.tsv.gz"
 _HEADER = "level\tterm\tsee\tsee_also\tmodifiers\tcode"
 # Words an index subterm may carry that a note never says ("specified NEC", "(of)").
 _SILENT = STOPWORDS | frozenset("nec nos specified unspecified other than type due with".split())
-_TRANSPARENT = frozenset({("with",)})          # "with" subterms: their children are read directly
 _NEVER = frozenset({("without",), ("not",)})  # never walked into from words alone
 _MAX_DEPTH = 5
 _PARENS = re.compile(r"\([^)]*\)")
@@ -45,6 +44,7 @@ class Node:
     # the alternatives, any one of which the note may say
     head: tuple[str, ...] = ()
     options: frozenset[str] = frozenset()
+    transparent: bool = False   # the "with" subterm: its subterms are read as if they were its parent's
 
 
 @dataclass(frozen=True)
@@ -59,17 +59,21 @@ class IndexTree:
 
     def __init__(self, rows: Iterable[tuple[int, str, str, str, str]]):
         self.nodes: list[Node] = []
+        self._by_head: dict[tuple[str, ...], list[int]] = {}   # "fracture" -> "Fracture, traumatic", ...
         self.main: dict[tuple[str, ...], list[int]] = {}
         self.by_code: dict[str, list[int]] = {}
         stack: list[int] = []
         for level, term, see, modifiers, code in rows:
-            node = Node(_words(term), _groups(modifiers), code, see, [], *_alternatives(term))
+            node = Node(_words(term), _groups(modifiers), code, see, [], *_alternatives(term),
+                        transparent=term.strip().lower() == "with")
             i = len(self.nodes)
             self.nodes.append(node)
             del stack[level:]
             if level == 0:
                 for key in _spellings(term):   # "Hypertension, hypertensive": either spelling
                     self.main.setdefault(key, []).append(i)
+                if "," in term:
+                    self._by_head.setdefault(_key(term.split(",")[0]), []).append(i)
                 if code:
                     self.by_code.setdefault(code.rstrip("-").rstrip("."), []).append(i)
             elif stack:
@@ -111,7 +115,7 @@ class IndexTree:
             child = self.nodes[c]
             if child.words in _NEVER:
                 continue
-            n = 0 if child.words in _TRANSPARENT else _matches(child, words)
+            n = 0 if child.transparent else _matches(child, words)
             if n is None:
                 continue
             if prefer and n:
@@ -146,10 +150,11 @@ class IndexTree:
         parts = [p for p in parts if p]
         if not parts:
             return None
-        nodes = self.main_terms(parts[0])
+        # "See Fracture, femur, upper end" means the main term "Fracture, traumatic"
+        nodes = self.main_terms(parts[0]) or self._by_head.get(_key(parts[0]), [])
         for p in parts[1:]:
-            want = _words(p)
-            nodes = [c for n in nodes for c in self.nodes[n].children if self.nodes[c].words == want]
+            want = set(_words(p))
+            nodes = [c for n in nodes for c in self.nodes[n].children if set(self.nodes[c].words) == want]
         return nodes[0] if nodes else None
 
 
@@ -186,7 +191,8 @@ def _alternatives(term: str) -> tuple[tuple[str, ...], frozenset[str]]:
 def _spellings(term: str) -> list[tuple[str, ...]]:
     parts = [p.strip() for p in term.split(",")]
     keys = [_key(term)]
-    if len(parts) > 1 and all(len(p.split()) == 1 for p in parts):
+    # spellings of one word ("Hypertension, hypertensive"), not a qualifier ("Fracture, traumatic")
+    if len(parts) > 1 and all(len(p.split()) == 1 and p[:5].lower() == parts[0][:5].lower() for p in parts):
         keys += [_key(p) for p in parts]
     return list(dict.fromkeys(keys))
 

@@ -107,6 +107,13 @@ class CodeMapper:
     def _billable(self, code: str) -> bool:
         return self.cm.id_of(code) >= 0 and bool(self.cm.is_billable(code))
 
+    def _vague_of(self, code: str) -> frozenset[str]:
+        """The words an "unspecified X" part of a title names: {"ear"} for H61.20."""
+        desc = self.cm.description(code).lower()
+        if "unspecified " not in desc:
+            return frozenset()
+        return frozenset(t for m in _UNSPEC_PART.findall(desc) for t in normalize_phrase(m)) - {"unspecified"}
+
     def _kept(self, code: str) -> frozenset[str]:
         """The words of a code's title that say what it is, its "unspecified X" left out:
         "Impacted cerumen, unspecified ear" -> {impacted, cerumen}."""
@@ -142,7 +149,8 @@ class CodeMapper:
         keep = self._kept(code) if base != code else frozenset()
         best, best_key = None, None
         for d in pool:
-            extra = self.tokens_of(d) - base_toks
+            # "unspecified ear" says nothing about the ear: its "ear" never supports H61.20
+            extra = self.tokens_of(d) - base_toks - self._vague_of(d)
             if not extra <= words or any(_numeric(t) and t not in numbers for t in extra):
                 continue
             if keep and not keep <= self.tokens_of(d):

@@ -406,7 +406,8 @@ class Pipeline:
         mapped = self.mapper.map(m.candidates, side_words(window), near)
         if mapped is None:
             return None
-        return self.index.refine(m.words, mapped, window, near, prefer) or mapped
+        named = m.candidates[0].code if m.candidates else ""
+        return self.index.refine(m.words, mapped, window, near, prefer, named) or mapped
 
     def _status(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Status Z-codes from "s/p" phrases (Status / Presence in the index)."""
