@@ -1,7 +1,9 @@
 """``medcoder``: serve, code notes in-process, check claims, evaluate on CodiEsp.
 
-The subcommands that run in-process (serve, code, claim check, eval) import the gateway lazily,
-so the SDK and ``--server`` mode need only the client. Bad input -> one line on stderr, exit 2.
+The command belongs to the gateway's package; ``client`` stays the contract and the SDK, installable
+alone. ``code --server`` is a thin layer over ``client.sdk``. The offline evaluation (``eval``)
+imports ``export`` inside the command, so serving never loads it. Bad input -> one line on stderr,
+exit 2.
 """
 from __future__ import annotations
 
@@ -269,15 +271,14 @@ def _claim(args) -> int:
 
 
 def _eval(args) -> int:
+    from export.evaluate import evaluate_codiesp, format_report
     from rules_native.codesets import load_icd10cm, load_icd10pcs
     from server.config import load_config
+    from server.domain import Setting
     from server.pipeline import Pipeline
-    from server.pipeline.evaluate import evaluate_codiesp, format_report
 
     if not (args.folder / "text_files_en").is_dir():
         raise UsageError(f"{args.folder} is not a CodiEsp-layout folder (no text_files_en/)")
-    from server.domain import Setting
-
     cfg = load_config()
     cache = cfg.cache_dir / "codesets"
     pipeline = Pipeline(load_icd10cm(cache_dir=cache), load_icd10pcs(cache_dir=cache),
