@@ -56,7 +56,8 @@ def _imported_names(tree: ast.AST) -> set[str]:
             names.add(node.module)
         elif (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
               and isinstance(node.args[0].value, str)
-              and (getattr(node.func, "attr", None) == "import_module" or getattr(node.func, "id", None) == "__import__")):
+              and (getattr(node.func, "attr", None) == "import_module"
+                   or getattr(node.func, "id", None) == "__import__")):
             names.add(node.args[0].value)
     return names
 
@@ -67,7 +68,8 @@ def test_client_sources_name_no_module_of_ours_but_client():
     assert files
     bad = {}
     for f in files:
-        ours = {n for n in _imported_names(ast.parse(f.read_text(encoding="utf-8"))) if n.split(".")[0] in OURS - {"client"}}
+        names = _imported_names(ast.parse(f.read_text(encoding="utf-8")))
+        ours = {n for n in names if n.split(".")[0] in OURS - {"client"}}
         if ours:
             bad[str(f.relative_to(REPO))] = sorted(ours)
     assert not bad, f"client/ must not import these (the SDK installs alone): {bad}"
