@@ -141,7 +141,7 @@ class Gateway:
                "MEDCODER_REVIEW_PORT": "0", "PYTHONUNBUFFERED": "1", **env}
         t0 = time.perf_counter()
         with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen([sys.executable, "-m", "client.cli", "serve", "--port", "0"],
+            self.proc = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--port", "0"],
                                          cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
         while not (m := _SERVING.search(self.log_path.read_text(errors="replace"))):
             if self.proc.poll() is not None or time.perf_counter() - t0 > 300:

@@ -28,8 +28,8 @@ from export import build_scorer, calibrate, mine_terms
 from export.heldout_pipeline import FOLDS, split
 from rules_native.codesets import load_icd10cm, load_icd10pcs
 from server.domain import CodeSystem, Document, Setting
-from server.pipeline.codiesp import pcs_matches, read_texts
-from server.pipeline.evaluate import code_folder, gold_sets, score_system
+from export.codiesp import pcs_matches, read_texts
+from export.evaluate import code_folder, gold_sets, score_system
 from server.models.heads import HeadsOptions
 from server.pipeline.fusion import COLUMNS, CandidateRates, Fusion, fit_logistic
 from server.pipeline.pipeline import fusion_files

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from rules_native.codesets import load_icd10cm, load_icd10pcs
-from server.pipeline.codiesp import canonical_cm, canonical_pcs, read_gold, read_texts
+from export.codiesp import canonical_cm, canonical_pcs, read_gold, read_texts
 from server.pipeline.pipeline import analyse_sentences
 from server.pipeline.scorer import doc_features
 from server.pipeline.sections import SectionRules

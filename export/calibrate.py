@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rules_native.codesets import load_icd10cm, load_icd10pcs
 from server.domain import CodeSystem, Document, Setting
-from server.pipeline.codiesp import canonical_cm, canonical_pcs, pcs_matches, read_gold, read_texts
+from export.codiesp import canonical_cm, canonical_pcs, pcs_matches, read_gold, read_texts
 
 OUT = Path(__file__).resolve().parents[1] / "server" / "pipeline" / "data" / "codiesp_calibration.tsv.gz"
 

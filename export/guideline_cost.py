@@ -26,8 +26,8 @@ from export.build_fusion import fold_pipeline, fold_rates, training_rows
 from export.heldout_pipeline import FOLDS
 from rules_native.codesets import load_icd10cm, load_icd10pcs
 from server.domain import Assertion, CodeSystem, Document, Setting
-from server.pipeline.codiesp import read_texts
-from server.pipeline.evaluate import gold_sets
+from export.codiesp import read_texts
+from export.evaluate import gold_sets
 from server.pipeline.fusion import Fusion, fit_logistic
 from server.pipeline.pipeline import DATA, drop_nested_mined, fusion_files
 

@@ -52,8 +52,8 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     from rules_native.codesets import load_icd10cm, load_icd10pcs
     from server.pipeline import Pipeline
+    from export.evaluate import evaluate_codiesp, format_report
     from server.pipeline.artifacts import PipelineArtifacts
-    from server.pipeline.evaluate import evaluate_codiesp, format_report
 
     fit, held = split(args.train, args.work)
     terms, cal, scorer = args.work / "terms.tsv.gz", args.work / "calibration.tsv.gz", args.work / "scorer.npz"

@@ -224,10 +224,10 @@ def predict_lat(model: LabelAttention, st: dict, rows: list[int]) -> np.ndarray:
 
 def lat_map(folder: Path, doc_ids: list[str], probs: np.ndarray, codes: list[tuple[str, str]], cm) -> dict:
     """MAP of the ranked label set per system, with the pipeline's definition
-    (``server.pipeline.evaluate``): gold codes outside the label set count as misses."""
+    (``export.evaluate``): gold codes outside the label set count as misses."""
     from server.domain import CodeSystem
-    from server.pipeline.codiesp import canonical_cm, canonical_pcs, read_gold
-    from server.pipeline.evaluate import score_system
+    from export.codiesp import canonical_cm, canonical_pcs, read_gold
+    from export.evaluate import score_system
 
     out = {}
     for system, suffix in ((CodeSystem.ICD10CM, "D"), (CodeSystem.ICD10PCS, "P")):
@@ -404,8 +404,8 @@ def run_ner(args, st_train: dict, model_dir: Path) -> tuple[dict[str, np.ndarray
     from export.heldout_pipeline import fold_of
     from rules_native.codesets import load_icd10cm, load_icd10pcs
     from server.pipeline import Pipeline
+    from export.codiesp import read_texts
     from server.pipeline.artifacts import PipelineArtifacts
-    from server.pipeline.codiesp import read_texts
 
     t = time.perf_counter()
     pipe = Pipeline(load_icd10cm(), load_icd10pcs(), artifacts=PipelineArtifacts.packaged("codiesp").without("fusion"))
@@ -451,7 +451,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--states-only", action="store_true", help="compute the token-state caches and stop")
     args = ap.parse_args(argv)
-    from server.pipeline.codiesp import read_texts
+    from export.codiesp import read_texts
 
     model_dir = default_model_dir()
     t0 = time.perf_counter()

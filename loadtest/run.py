@@ -118,7 +118,7 @@ def start_gateway(log_path: Path, env: dict[str, str], workers: int = 1, cpus: s
     """Start ``medcoder serve`` (pinned to ``cpus``: its worker processes inherit the set) and wait
     for SERVING; returns (process, target, backend it reports)."""
     port = str(_free_port()) if workers > 1 else "0"
-    cmd = [sys.executable, "-m", "client.cli", "serve", "--port", port, "--workers", str(workers)]
+    cmd = [sys.executable, "-m", "server.cli", "serve", "--port", port, "--workers", str(workers)]
     if backend:
         cmd += ["--backend", backend]
     with open(log_path, "wb") as log:   # the child keeps its own copy of the descriptor

@@ -49,13 +49,6 @@ def systems_of(values) -> frozenset[CodeSystem] | None:
     return frozenset(out) or None
 
 
-def system_from_name(name: str) -> CodeSystem:
-    try:
-        return CodeSystem(name.upper())
-    except ValueError:
-        raise InvalidInput(f"unknown code system {name[:20]!r}; use ICD10CM, ICD10PCS, HCPCS or CPT") from None
-
-
 def span_pb(s: Span) -> "pb.Span":
     return pb.Span(start=s.start, end=s.end, section=s.section)
 

@@ -141,9 +141,6 @@ class TritonServer:
             client.close()
         raise Unavailable(f"Triton was not ready within {self.options.startup_timeout_s:.0f} s; see {self.log_path}")
 
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
     def stop(self) -> int | None:
         """SIGTERM (Triton ignores SIGINT for a clean stop), then SIGKILL after the timeout."""
         if self.proc is None:

@@ -118,8 +118,6 @@ class TritonBackend(ModelBackend):
                 raise BackendTimeout(f"Triton model {self.model} did not answer in time") from e
             if status == "StatusCode.UNAVAILABLE" and "queue" in said:
                 raise Overloaded(f"Triton model {self.model}'s queue is full; retry with backoff") from e
-            if status in _TIMEOUT:
-                raise BackendTimeout(f"Triton model {self.model} did not answer in time") from e
             if status in _UNREACHABLE or not status:
                 raise Unavailable(f"Triton at {self.url} is unreachable ({status or 'no status'})") from e
             # Triton's own message may describe the tensors; the log gets only the status.

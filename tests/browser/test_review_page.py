@@ -121,7 +121,7 @@ def _add(page) -> None:
 
 
 def _exported(db, out) -> list[dict]:
-    subprocess.run([sys.executable, "-m", "client.cli", "feedback", "export", str(out), "--db", str(db)],
+    subprocess.run([sys.executable, "-m", "server.cli", "feedback", "export", str(out), "--db", str(db)],
                    cwd=REPO, check=True, capture_output=True, timeout=120)
     return pq.read_table(out).to_pylist()
 

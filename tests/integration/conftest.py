@@ -45,7 +45,7 @@ def start_gateway(tmp: Path, cache_dir: Path, extra_env: dict[str, str] | None =
            "MEDCODER_LOG_LEVEL": "DEBUG", "PYTHONUNBUFFERED": "1", "MEDCODER_METRICS_PORT": "0",
            **(extra_env or {})}
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "client.cli", "serve", "--port", "0"],
+        proc = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--port", "0"],
                                 cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

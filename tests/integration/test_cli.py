@@ -16,7 +16,7 @@ EXAMPLES = REPO / "examples"
 
 def medcoder(*args, cache_dir: Path, check=False, timeout=300):
     env = {**os.environ, "MEDCODER_CACHE_DIR": str(cache_dir)}
-    return subprocess.run([sys.executable, "-m", "client.cli", *map(str, args)], cwd=REPO, env=env,
+    return subprocess.run([sys.executable, "-m", "server.cli", *map(str, args)], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=timeout, check=check)
 
 

@@ -29,7 +29,7 @@ def test_not_serving_until_warm_then_clean_sigterm(tmp_path, cache_dir):
     port = _free_port()
     env = {**os.environ, "MEDCODER_CACHE_DIR": str(cache_dir), "MEDCODER_DATA_DIR": str(tmp_path)}
     log = open(tmp_path / "log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "client.cli", "serve", "--port", str(port)], cwd=REPO,
+    proc = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--port", str(port)], cwd=REPO,
                             env=env, stdout=log, stderr=subprocess.STDOUT)
     seen, early_call = [], None
     try:
@@ -73,7 +73,7 @@ def test_two_workers_share_one_port_and_stop_together(tmp_path, cache_dir):
            "MEDCODER_REVIEW_PORT": "0"}
     log_path = tmp_path / "log"
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "client.cli", "serve", "--port", str(port), "--workers", "2"],
+        proc = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--port", str(port), "--workers", "2"],
                                 cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 300

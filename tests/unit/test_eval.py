@@ -7,8 +7,8 @@ import pytest
 
 from server.domain import CodeSystem
 from tests.unit.test_pipeline_support import shared_pipeline
-from server.pipeline.codiesp import canonical_cm, pcs_matches
-from server.pipeline.evaluate import average_precision, evaluate_codiesp, format_report, score_system
+from export.codiesp import canonical_cm, pcs_matches
+from export.evaluate import average_precision, evaluate_codiesp, format_report, score_system
 
 
 def test_average_precision_follows_trec_definition():

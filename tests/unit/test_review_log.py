@@ -69,7 +69,7 @@ def test_only_a_recorded_purge_deletes_stored_encounters_and_decisions_stay(tmp_
 def test_the_cli_purges_only_encounters_older_than_asked(tmp_path, capsys):
     import time
 
-    from client.cli import main
+    from server.cli import main
 
     db = tmp_path / "log.db"
     log = ReviewLog(db)

@@ -1,7 +1,9 @@
-"""``medcoder``: serve, code notes in-process, check claims, evaluate on CodiEsp.
+"""``medcoder``: serve, code notes in-process, check claims, evaluate on CodiEsp and guideline cases.
 
-The subcommands that run in-process (serve, code, claim check, eval) import the gateway lazily,
-so the SDK and ``--server`` mode need only the client. Bad input -> one line on stderr, exit 2.
+The command belongs to the gateway's package; ``client`` stays the contract and the SDK, installable
+alone. ``code --server`` is a thin layer over ``client.sdk``. The offline evaluations (``eval``)
+import ``export`` inside the command, so serving never loads it. Bad input -> one line on stderr,
+exit 2.
 """
 from __future__ import annotations
 
@@ -62,6 +64,13 @@ def _parser() -> argparse.ArgumentParser:
     ck.add_argument("file", type=Path)
     _table_args(ck)
 
+    _eval_args(sub)
+    _review_args(sub)
+    return p
+
+
+def _eval_args(sub) -> None:
+    """-- offline evaluation: `eval codiesp` and `eval guidelines` import export/ when they run --"""
     e = sub.add_parser("eval", help="evaluate on a labelled corpus")
     esub = e.add_subparsers(dest="eval_command", required=True)
     ec = esub.add_parser("codiesp", help="CodiEsp layout: text_files_en/, *D.tsv, *P.tsv")
@@ -70,8 +79,18 @@ def _parser() -> argparse.ArgumentParser:
     ec.add_argument("--threshold", type=float, default=None, help="operating threshold for P/R/F1")
     ec.add_argument("--profile", choices=_PROFILES, default="codiesp",
                     help="coding profile (default codiesp: the benchmark's annotation)")
-    _review_args(sub)
-    return p
+    eg = esub.add_parser("guidelines",
+                         help="ICD-10-CM guideline cases (JSONL: id, setting, note, must, must_not, rule)")
+    eg.add_argument("file", type=Path, help="cases.jsonl, e.g. ../shared/data/guidelines-dev/cases.jsonl")
+    eg.add_argument("--setting-from-case", action=argparse.BooleanOptionalAction, default=True,
+                    help="code each note with its case's setting (default); --no-setting-from-case "
+                         "leaves it to the server's default setting")
+    eg.add_argument("--verbose", action="store_true",
+                    help="also list the passing cases, and under each failing case its `why`")
+    eg.add_argument("--json", dest="json_out", type=Path, default=None, metavar="OUT",
+                    help="write the per-case results to OUT as JSON")
+    eg.add_argument("--profile", choices=_PROFILES, default=None,
+                    help="coding profile (default: the configured one, us-claims)")
 
 
 def _review_args(sub) -> None:
@@ -210,26 +229,41 @@ def _code(args) -> int:
     return 0
 
 
-def _code_local(args, files):
-    from server import convert
-    from server.domain import Setting, SourceFormat
+def local_engine(config):
+    """The in-process engine of ``medcoder code`` and ``medcoder eval guidelines`` (no review log).
+    Both commands take their config, coding profile included, from ``_config(args)``."""
     from server.engine import Engine
 
-    cfg = _config(args)
-    engine = Engine(cfg, with_review_log=False)
+    return Engine(config, with_review_log=False)
+
+
+def code_in_process(engine, content: bytes, *, fmt: str, doc_id: str, setting: str | None,
+                    min_score: float | None = None):
+    """One document through the in-process engine, as ``medcoder code`` prints it (a protobuf
+    CodedEncounter). ``min_score`` None lists the codes at or above the operating threshold (what
+    a coder would report), 0 every candidate; the TSV output has one row per code listed here. ``fmt``: "text", "fhir" or "hl7"; ``setting``:
+    "inpatient", "outpatient" or None for the configured default."""
+    from server import convert
+    from server.domain import Setting, SourceFormat
+
     fmts = {"text": SourceFormat.TEXT, "fhir": SourceFormat.FHIR, "hl7": SourceFormat.HL7V2}
-    setting = Setting(args.setting) if args.setting else None
+    enc, eid = engine.code(content, fmt=fmts[fmt], doc_id=doc_id, setting=Setting(setting) if setting else None,
+                           min_score=min_score)
+    enc.doc_id = doc_id
+    return convert.encounter_pb(enc, eid)
+
+
+def _code_local(args, files):
+    engine = local_engine(_config(args))
     out = []
     for path, fmt in files:
         try:
-            enc, eid = engine.code(path.read_bytes(), fmt=fmts[fmt], doc_id=path.stem, setting=setting,
-                                   min_score=args.min_score)
+            out.append(code_in_process(engine, path.read_bytes(), fmt=fmt, doc_id=path.stem,
+                                       setting=args.setting, min_score=args.min_score))
         except Exception as e:
             if getattr(e, "message", None) is None:
                 raise
             raise UsageError(f"{path}: {e.message}") from None
-        enc.doc_id = path.stem
-        out.append(convert.encounter_pb(enc, eid))
     return out
 
 
@@ -278,16 +312,32 @@ def _claim(args) -> int:
 
 
 def _eval(args) -> int:
+    if args.eval_command == "guidelines":
+        return _eval_guidelines(args)
+    return _eval_codiesp(args)
+
+
+def _eval_guidelines(args) -> int:
+    from export.eval_guidelines import CaseError, run_guidelines
+
+    try:
+        run_guidelines(args.file, _config(args), setting_from_case=args.setting_from_case,
+                       verbose=args.verbose, json_out=args.json_out)
+    except CaseError as e:
+        raise UsageError(str(e)) from None
+    return 0
+
+
+def _eval_codiesp(args) -> int:
+    from export.evaluate import evaluate_codiesp, format_report
     from rules_native.codesets import load_icd10cm, load_icd10pcs
     from server.config import load_config
+    from server.domain import Setting
     from server.pipeline import Pipeline
     from server.pipeline.artifacts import PipelineArtifacts
-    from server.pipeline.evaluate import evaluate_codiesp, format_report
 
     if not (args.folder / "text_files_en").is_dir():
         raise UsageError(f"{args.folder} is not a CodiEsp-layout folder (no text_files_en/)")
-    from server.domain import Setting
-
     cfg = load_config()
     cache = cfg.cache_dir / "codesets"
     pipeline = Pipeline(load_icd10cm(cache_dir=cache), load_icd10pcs(cache_dir=cache),

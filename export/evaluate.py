@@ -8,7 +8,7 @@ Micro precision/recall/F1 use the predictions at or above the operating threshol
 reported on 3-character categories. Gold is brought to FY2026 forms (``codiesp.canonical_cm``);
 CodiEsp's 4-character procedure prefixes match any full code that starts with them.
 
-    python -m server.pipeline.evaluate ../shared/data/codiesp/dev
+    python -m export.evaluate ../shared/data/codiesp/dev
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from typing import Callable
 
 from server.domain import CodeSystem, Document, Setting
 from server.errors import InvalidInput
-from server.pipeline.codiesp import canonical_cm, canonical_pcs, pcs_matches, read_gold, read_texts
+from export.codiesp import canonical_cm, canonical_pcs, pcs_matches, read_gold, read_texts
 
 DEFAULT_THRESHOLD = 0.35
 
@@ -145,7 +145,7 @@ def format_report(r: dict) -> str:
 def main(argv: list[str] | None = None) -> None:
     """Evaluate the three configurations side by side on each folder given."""
     from rules_native.codesets import load_icd10cm, load_icd10pcs
-    from server.pipeline.baselines import configurations
+    from export.baselines import configurations
 
     ap = argparse.ArgumentParser(description="CodiEsp evaluation of the medcoder pipeline")
     ap.add_argument("folders", type=Path, nargs="+")
