@@ -104,6 +104,7 @@ class Pipeline:
         self.mapper = CodeMapper(icd10cm, icd10pcs)
         self.index = IndexCoder(IndexTree.load(), self.mapper, icd10cm) if art.index_coding else None
         self.medications = _medication_reader(icd10cm) if art.index_coding else None
+        self.neoplasms = _neoplasm_reader(icd10cm, self.mapper) if art.index_coding else None
         self.lexicon_from_cache = False
         self.lexicon, table, n_index, n_mined = self._lexicons(art.lexicon, art.mined, cache_dir)
         self.versions = {"profile": art.profile, "lexicon": "icd10cm-tabular+curated-v1"}
@@ -281,13 +282,15 @@ class Pipeline:
         self._assert(mentions, sentences)
         t = _lap(ms, "context", t)
         preg = pregnancy.read(doc.text) if self.claims_rules else None
-        findings = self._map(mentions, sentences, doc.setting, preg.walk_words() if preg else ())
+        context = (preg.walk_words() if preg else ()) + (pregnancy.sex_words(doc.text) if self.claims_rules else ())
+        findings = self._map(mentions, sentences, doc.setting, context)
         if preg is not None:
             self._pregnancy(preg, findings)
         if self.index is not None:
             self._status(sentences, findings)
         if self.medications is not None:
             self._long_term_drugs(doc.text, sentences, findings)
+            self._neoplasms(doc.text, sentences, findings)
         if scored is not None:
             merge_scores(findings, scored, mentions, doc.setting)
             add_siblings(findings, self.scorer.by_category)
@@ -454,17 +457,46 @@ class Pipeline:
         mapped = self.mapper.map([Candidate(hit.code, CodeSystem.ICD10CM, 0.9, "index")], words, words)
         return mapped.code if mapped is not None else None
 
-    def _long_term_drugs(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
-        """Z79 codes for the drugs the patient takes long term (I.C.21.c.3)."""
+    def _assertions(self, sentences: list[Sentence]):
+        """``assertion(sentence, tok_start, tok_end)``: ConText's reading of a span, triggers
+        computed once per sentence."""
         triggers: dict[int, list] = {}
 
         def assertion(si: int, a: int, b: int) -> Assertion:
             s = sentences[si]
             if si not in triggers:
                 triggers[si] = self.context.triggers(s.words)
-            return assert_span(triggers[si], a, b, s.gaps)
+            a_ = assert_span(triggers[si], a, b, s.gaps)
+            rule = self.sections.rules.get(s.section)
+            return rule.assertion if a_ is Assertion.PRESENT and rule is not None and rule.assertion else a_
 
-        for d in self.medications.find(text, sentences, assertion):
+        return assertion
+
+    def _neoplasms(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """Neoplasm Table codes (site, behaviour) replace the lexicon's vaguer ones of the same
+        category ("breast cancer" C50.919 -> C50.412 when the note says left, upper-outer)."""
+        for h in self.neoplasms.find(text, sentences, self._assertions(sentences)):
+            s = sentences[h.sentence]
+            span = Span(s.tokens[h.tok_start].start, s.tokens[h.tok_end - 1].end, s.section)
+            note = RuleNote("index", f"Neoplasm Table: {h.site}, {h.behavior.replace('_', ' ')}")
+            f = Finding(h.code, CodeSystem.ICD10CM, 0.9, [span], Assertion.PRESENT, [note], {s.section},
+                        source="lexicon")
+            same = [c for c in found if c != h.code and c[:3] == h.code[:3] and found[c].reportable]
+            better = next((c for c in same if "unspecified" not in self.cm.description(c).lower()), None)
+            if better is not None and "unspecified" in self.cm.description(h.code).lower():
+                found[better].merge(f)   # "NSCLC of the RUL" (C34.11) says more than "lung tumor"
+                continue
+            for c in same:
+                f.merge(found.pop(c))
+                f.code = h.code
+            if h.code in found:
+                found[h.code].merge(f)
+            else:
+                found[h.code] = f
+
+    def _long_term_drugs(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """Z79 codes for the drugs the patient takes long term (I.C.21.c.3)."""
+        for d in self.medications.find(text, sentences, self._assertions(sentences)):
             s = sentences[d.sentence]
             span = Span(s.tokens[d.tok_start].start, s.tokens[d.tok_end - 1].end, s.section)
             note = RuleNote("long_term_drug", f"long-term (current) drug therapy: {d.name} (Table of Drugs class, "
@@ -525,6 +557,17 @@ def drop_nested_mined(mentions: list[Mention]) -> list[Mention]:
             out.append(replace(host, candidates=[replace(c, score=score, source="mined", exact=False)
                                                  for c in host.candidates], source="mined"))
     return out
+
+
+def _neoplasm_reader(icd10cm, mapper: CodeMapper):
+    from server.pipeline.drug_tables import load_neoplasm_table
+    from server.pipeline.neoplasms import NeoplasmReader
+
+    def finish(code: str, words) -> str | None:
+        mapped = mapper.map([Candidate(code[:5], CodeSystem.ICD10CM, 0.9, "index")], tuple(words), ())
+        return mapped.code if mapped is not None and mapped.code.startswith(code[:5]) else None
+
+    return NeoplasmReader(load_neoplasm_table(), icd10cm, finish)
 
 
 def _medication_reader(icd10cm):

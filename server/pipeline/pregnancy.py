@@ -69,6 +69,19 @@ class PregnancyContext:
         return ("complicated", "elderly", "multigravida" if (self.gravida or 1) > 1 else "primigravida")
 
 
+_SEX = re.compile(r"\b\d{1,3}\s*(?:yo|y/o|-year-old|year old)?\s*([FM])\b|\b(woman|female|man|male)\b")
+
+
+def sex_words(text: str) -> tuple[str, ...]:
+    """("female",) for "52F" / "a 49-year-old woman", ("male",) for "66M"; () when the note
+    does not say. The Tabular's titles use these words (C50.911 "... right female breast")."""
+    m = _SEX.search(text)
+    if m is None:
+        return ()
+    v = (m.group(1) or m.group(2) or "").lower()
+    return ("female",) if v in ("f", "woman", "female") else ("male",) if v in ("m", "man", "male") else ()
+
+
 def read(text: str) -> PregnancyContext | None:
     """What a note documents about a pregnancy; None when it documents none.
 

@@ -1,0 +1,129 @@
+"""Neoplasms coded as the Neoplasm Table and the Tabular say (I.C.2): site by the words the note
+uses, behaviour by what it says of the tumour.
+
+"invasive ductal carcinoma of the L breast, upper-outer quadrant" (52F) -> Neoplasm Table,
+breast > upper-outer quadrant, malignant primary C50.4- -> left, female: C50.412.
+"prostate adenocarcinoma metastatic to bone" -> C61 primary, C79.51 secondary.
+"metastatic adenocarcinoma in the liver; primary site unknown" -> C78.7 + C80.1.
+
+A tumour word ("carcinoma", "cancer", "NSCLC", "malignancy") with a site in the same clause
+(before it, "lung cancer", or after "of", "carcinoma of the sigmoid colon") is looked up in the
+Neoplasm Table; "metastatic to X" / "X metastases" is X's secondary column; "in situ" its in-situ
+column. Mentions ConText reads as historical, negated or hypothetical are left to the history
+rules (Z85) or not coded.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from server.domain import Assertion
+from server.pipeline.entities import Sentence
+from server.pipeline.pregnancy import sex_words
+
+_TUMOUR = frozenset("carcinoma cancer adenocarcinoma malignancy malignant nsclc sclc sarcoma carcinoid "
+                    "ca neoplasm tumor tumour".split())
+_SECONDARY = frozenset("metastatic metastasis metastases met mets secondary".split())
+# Abbreviations that name a site (and sometimes the histology) in the Neoplasm Table's words.
+_SITE_WORDS = {"nsclc": ("lung",), "sclc": ("lung",), "rul": ("right", "lung", "upper", "lobe"),
+               "rml": ("right", "lung", "middle", "lobe"), "rll": ("right", "lung", "lower", "lobe"),
+               "lul": ("left", "lung", "upper", "lobe"), "lll": ("left", "lung", "lower", "lobe"),
+               "crc": ("colon",), "hcc": ("liver",), "rcc": ("kidney",), "uoq": ("upper", "outer", "quadrant"),
+               "uiq": ("upper", "inner", "quadrant"), "loq": ("lower", "outer", "quadrant"),
+               "liq": ("lower", "inner", "quadrant"), "ala": ("nose",), "nasal": ("nose",)}
+_STOP = frozenset("the of a an in with and to on at from for".split())
+_SCOPE = 7                 # words read on either side of the tumour word for its site
+_UNKNOWN_PRIMARY = re.compile(r"\b(primary (site )?(unknown|not (identified|found))|unknown primary)\b", re.I)
+
+
+@dataclass(frozen=True)
+class NeoplasmHit:
+    code: str
+    behavior: str        # primary | secondary | in_situ
+    sentence: int
+    tok_start: int
+    tok_end: int
+    site: str            # the table row's path, for the coder
+
+
+class NeoplasmReader:
+    def __init__(self, table, icd10cm, finish: Callable[[str, Sequence[str]], str | None] | None = None):
+        """``finish(code, words)``: the Tabular's last step for a table code that leaves the side
+        or the histology open (C50.419 + "left", "female" -> C50.412; C44.301 + "basal cell")."""
+        self.table, self.cm = table, icd10cm
+        self.finish = finish
+
+    def find(self, text: str, sentences: Sequence[Sentence],
+             assertion: Callable[[int, int, int], Assertion]) -> list[NeoplasmHit]:
+        sex = sex_words(text)
+        out: list[NeoplasmHit] = []
+        for si, s in enumerate(sentences):
+            words = s.words
+            for i, w in enumerate(words):
+                if w not in _TUMOUR and w not in _SECONDARY and w not in ("nsclc", "sclc"):
+                    continue
+                if assertion(si, i, i + 1) not in (Assertion.PRESENT, Assertion.POSSIBLE):
+                    continue
+                out.extend(self._at(words, i, si, sex))
+        if _UNKNOWN_PRIMARY.search(text) and any(h.behavior == "secondary" for h in out):
+            code = "C80.1"
+            if self.cm.id_of(code) >= 0:
+                first = next(h for h in out if h.behavior == "secondary")
+                out.append(NeoplasmHit(code, "primary", first.sentence, first.tok_start, first.tok_end, "unknown"))
+        return out
+
+    def _at(self, words: Sequence[str], i: int, si: int, sex: tuple[str, ...]) -> list[NeoplasmHit]:
+        lo, hi = max(0, i - _SCOPE), min(len(words), i + _SCOPE + 1)
+        secondary = bool(_SECONDARY & set(words[lo:hi]))
+        in_situ = "situ" in words[lo:hi]
+        hits = []
+        # "metastatic to bone" / "bone metastases": the site after "to" or before the word
+        before = words[max(lo, i - 3):i]
+        # "carcinoma of the sigmoid colon", "metastatic to bone": a site after "of" / "in" / "to"
+        after = words[i + 1:hi] if i + 1 < len(words) and words[i + 1] in ("of", "in", "to") else ()
+        if words[i] in _SECONDARY:
+            site = (self._site(after) if after and words[i + 1] == "to" else None) or self._site(before)
+            if site is not None:
+                hits.append(self._hit(site, "secondary", words, lo, hi, si, i, sex))
+            return [h for h in hits if h]
+        site = self._site(after) or self._site(before) or self._site((words[i],))
+        if site is None:
+            return []
+        behavior = "in_situ" if in_situ else "primary"
+        if i > 0 and words[i - 1] in _SECONDARY and words[i] != "nsclc":
+            behavior = "secondary"   # "metastatic adenocarcinoma" in the liver: the liver's secondary
+        hits.append(self._hit(site, behavior, words, lo, hi, si, i, sex))
+        return [h for h in hits if h]
+
+    def _site(self, words: Sequence[str]):
+        """The table row for the longest run of site words (abbreviations spelled out)."""
+        expanded: list[str] = []
+        for w in words:
+            if w in _TUMOUR or w in _SECONDARY or w in _STOP:
+                continue
+            expanded.extend(_SITE_WORDS.get(w, (w,)))
+        for n in range(min(4, len(expanded)), 0, -1):
+            for a in range(0, len(expanded) - n + 1):
+                phrase = " ".join(expanded[a:a + n])
+                row = self.table._exact(phrase)
+                if row is not None and any(self.table.rows[row[0]].codes):
+                    return self.table.rows[row[0]], expanded
+        return None
+
+    def _hit(self, site, behavior, words, lo, hi, si, i, sex) -> NeoplasmHit | None:
+        row, site_words = site
+        refine_words = _sided(list(site_words) + list(words[lo:hi]) + list(sex))
+        code = row.code(behavior, refine_words, self.cm)
+        if code is None:
+            return None
+        if self.finish is not None and "unspecified" in self.cm.description(code).lower():
+            code = self.finish(code, refine_words) or code
+        return NeoplasmHit(code, behavior, si, i, i + 1, " > ".join(row.path))
+
+
+_SIDES = {"r": "right", "l": "left", "rt": "right", "lt": "left", "both": "bilateral"}
+
+
+def _sided(words: Sequence[str]) -> list[str]:
+    return [_SIDES.get(w, w) for w in words]
