@@ -1,7 +1,8 @@
 """Code sets (ICD-10-CM, ICD-10-PCS, HCPCS Level II, CPT) compiled to arrays for the rules engine.
 
-Each loader compiles its source once into a cache folder of .npy columns (keyed by the sha256 of
-the source and a schema version) and loads that in tens of milliseconds afterwards. Codes are
+Each loader compiles its source once into a folder of .npy columns in the one compiled cache
+(``rules_native.cache``: keyed by the sha256 of the source and of the compiling code) and loads
+that in tens of milliseconds afterwards. Codes are
 integer ids (row numbers) so Numba kernels work on ``parent``/``billable``/pair arrays.
 
     cs = load_icd10cm()

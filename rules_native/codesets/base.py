@@ -6,16 +6,22 @@ on ``cs.parent`` / ``cs.billable`` without touching strings.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
-from .cache import read_json, write_json
+from .. import cache
 from .errors import CodeFormatError, CodeSetError, quote_token
 from .normalize import normalize_code
-from .store import Strings, load_array, save_array
+from .store import Strings, load_array, read_json, save_array, write_json
+
+# Every module of this package takes part in compiling some code set (parsers, column layout,
+# normalisation), so all of them make up the compiler version in the cache key.
+_COMPILER = cache.package_code(Path(__file__).parent)
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -192,6 +198,21 @@ class CodeSet:
 
     def _not_billable_reason(self, i: int) -> str:
         return "not billable: has children"
+
+
+def load_compiled(cache_dir: Path | None, kind: str, sources: Sequence[Path],
+                  build: Callable[[Path], None], open_folder: Callable[[Path, bool], _T], *,
+                  label: str | None = None, options: str = "") -> _T:
+    """A code set compiled from ``sources`` by ``build(folder)``, via the one compiled cache
+    (``rules_native.cache``; default ``~/.cache/medcoder/codesets``); ``open_folder(folder,
+    built_now)`` reads it. Editing a source or this package's code compiles it afresh."""
+    try:
+        key = cache.entry_key(kind, sources=sources, code=_COMPILER, options=options)
+    except OSError as e:
+        name = Path(e.filename).name if e.filename else "?"
+        raise CodeSetError(f"{kind}: cannot read source file {name}: {e.strerror}") from e
+    root = cache.cache_root(cache_dir, "codesets")
+    return cache.load_or_build(root, label or kind, key, build, open_folder)
 
 
 def malformed(code: object, error: CodeFormatError) -> Validation:

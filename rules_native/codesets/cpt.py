@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import CodeSet, Edition, Validation, malformed, save_columns
-from .cache import cache_label, compiled, source_key
+from .. import cache
+from .base import CodeSet, Edition, Validation, load_compiled, malformed, save_columns
 from .errors import CodeFormatError, CodeSetError
 from .normalize import normalize_code
 
@@ -35,9 +35,8 @@ def load_cpt(path: Path | None = None, cache_dir: Path | None = None, *,
         return CPTCodeSet("CPT", UNLICENSED, [], [], np.zeros(0, np.int32), np.zeros(0, np.bool_))
     src = Path(path)
     name = edition or f"CPT (licensed file {src.name})"
-    folder, built = compiled(cache_dir, cache_label("cpt", src), source_key("cpt", [src], extra=name),
-                             lambda out: _build(out, src, name))
-    return CPTCodeSet.from_folder(folder, built)
+    return load_compiled(cache_dir, "cpt", [src], lambda out: _build(out, src, name), CPTCodeSet.from_folder,
+                         label=cache.label_for("cpt", src), options=name)
 
 
 class CPTCodeSet(CodeSet):

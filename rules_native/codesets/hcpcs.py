@@ -20,11 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import CodeSet, Edition, save_columns
-from .cache import cache_label, compiled, read_json, source_key
+from .. import cache
+from .base import CodeSet, Edition, load_compiled, save_columns
 from .errors import CodeSetError
 from .normalize import _HCPCS
-from .store import Strings, load_array, save_array
+from .store import Strings, load_array, read_json, save_array
 
 REQUIRED = ("HCPC", "RECID", "LONG DESCRIPTION", "SHORT DESCRIPTION")
 DATES = ("ADD DT", "ACT EFF DT", "TERM DT")
@@ -36,9 +36,8 @@ _QUARTER = {"JAN": (1, "January"), "APR": (4, "April"), "JUL": (7, "July"), "OCT
 def load_hcpcs(path: Path, cache_dir: Path | None = None) -> "HCPCSCodeSet":
     """Load a CMS HCPCS release (HCPC2025_OCT_ANWEB.xlsx): 8,463 codes and 383 modifiers."""
     src = Path(path)
-    folder, built = compiled(cache_dir, cache_label("hcpcs", src), source_key("hcpcs", [src]),
-                             lambda out: _build(out, src))
-    return HCPCSCodeSet.from_folder(folder, built)
+    return load_compiled(cache_dir, "hcpcs", [src], lambda out: _build(out, src), HCPCSCodeSet.from_folder,
+                         label=cache.label_for("hcpcs", src))
 
 
 def release_edition(src: Path) -> Edition:

@@ -8,13 +8,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import CodeSet, Edition, edition_from_meta
-from .cache import compiled, read_json, source_key
+from .base import CodeSet, Edition, edition_from_meta, load_compiled
 from .errors import CodeSetError
 from .icd10cm_build import build_icd10cm
 from .icd10cm_xml import NOTE_KINDS
 from .normalize import undotted
-from .store import Lists, Strings, load_array
+from .store import Lists, Strings, load_array, read_json
 
 XML_NAME = "icd10c-tabular-April-1-2026.xml"
 CODE_LIST_NAME = "code-list-April-2026.txt"
@@ -53,10 +52,9 @@ def load_icd10cm(cache_dir: Path | None = None, *, source: Path | None = None,
     if source is None:
         source, code_list = packaged_sources()
     sources = [Path(source)] + ([Path(code_list)] if code_list is not None else [])
-    key = source_key("icd10cm", sources)
-    folder, built = compiled(cache_dir, "icd10cm", key,
-                             lambda out: build_icd10cm(out, Path(source), code_list, EDITION))
-    return ICD10CMCodeSet.from_folder(folder, built)
+    return load_compiled(cache_dir, "icd10cm", sources,
+                         lambda out: build_icd10cm(out, Path(source), code_list, EDITION),
+                         ICD10CMCodeSet.from_folder)
 
 
 class ICD10CMCodeSet(CodeSet):

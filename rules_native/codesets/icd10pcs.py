@@ -11,8 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import CodeSet, Edition, save_columns
-from .cache import compiled, source_key
+from .base import CodeSet, Edition, load_compiled, save_columns
 from .errors import CodeSetError
 from .normalize import _ICD10PCS
 
@@ -35,9 +34,7 @@ def packaged_source() -> Path:
 def load_icd10pcs(cache_dir: Path | None = None, *, source: Path | None = None) -> CodeSet:
     """Load ICD-10-PCS (every code is a billable 7-character leaf; there is no hierarchy)."""
     src = Path(source) if source is not None else packaged_source()
-    folder, built = compiled(cache_dir, "icd10pcs", source_key("icd10pcs", [src]),
-                             lambda out: _build(out, src))
-    return CodeSet.from_folder(folder, built)
+    return load_compiled(cache_dir, "icd10pcs", [src], lambda out: _build(out, src), CodeSet.from_folder)
 
 
 def _build(out: Path, src: Path) -> None:

@@ -6,6 +6,7 @@ strings are decoded one at a time on demand and the blob is memory-mapped, not r
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,6 +15,17 @@ import numpy as np
 from .errors import CodeSetError
 
 _SEP = "\x1f"  # ASCII unit separator: never part of a code or a tabular note
+
+
+def write_json(path: Path, obj: object) -> None:
+    path.write_text(json.dumps(obj, ensure_ascii=False, sort_keys=True))
+
+
+def read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        raise CodeSetError(f"compiled code-set cache {path.name} is unreadable: {e}") from e
 
 
 def save_array(folder: Path, name: str, values: Sequence | np.ndarray, dtype) -> None:

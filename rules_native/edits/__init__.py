@@ -1,8 +1,9 @@
 """Payer edit tables as arrays and the Numba kernels that apply them.
 
 Loaders (``load_ptp``, ``load_mue``, ``load_coverage``, ``load_rule_pack``) read the user's files,
-check their layout and fail with typed errors; PTP/MUE compile into a content-hashed ``.npy``
-cache. ``index`` merges loaded tables into kernel layouts; ``kernels`` find conflicts.
+check their layout and fail with typed errors; PTP/MUE compile into ``.npy`` entries of the one
+compiled cache (``rules_native.cache``). ``index`` merges loaded tables into kernel layouts;
+``kernels`` find conflicts.
 """
 from .coverage import CoverageTable, DxMatcher, load_coverage
 from .dates import Quarter

@@ -21,12 +21,15 @@ from pathlib import Path
 
 import numpy as np
 
-from . import cache
+from .. import cache
 from .dates import Quarter, quarter_from_name
 from .errors import TableFormatError
 from .rowsource import CODE_RE, RawTable, codes_column, digits_column, read_raw, text_column
 
 MAI_LINE, MAI_POLICY, MAI_CLINICAL = 1, 2, 3
+_ARRAYS = ("codes", "value", "mai", "rationale")
+# The compiler of the cached table: a change to any of these compiles the file afresh.
+_COMPILER = tuple(Path(__file__).with_name(m) for m in ("mue.py", "rowsource.py", "dates.py"))
 MAI_NAMES = {MAI_LINE: "line edit", MAI_POLICY: "date of service edit: policy",
              MAI_CLINICAL: "date of service edit: clinical"}
 
@@ -66,21 +69,29 @@ def load_mue(path: str | Path, *, provider_type: str | None = None, quarter: str
     q = Quarter.parse(quarter) if isinstance(quarter, str) else quarter or quarter_from_name(path.name)
     if not path.is_file():
         raise TableFormatError(path.name, "file not found")
-    key = cache.content_key("mue", path, f"{provider_type}|{q}|{default_mai}")
-    hit = cache.load(cache_dir, "mue", key)
-    if hit is not None:
-        a, m = hit
-        return MueTable(m["source"], m["provider_type"], Quarter.parse(m["quarter"]) if m["quarter"] else None,
-                        a["codes"], a["value"], a["mai"], a["rationale"], tuple(m["rationales"]),
-                        m["mai_assumed"], from_cache=True)
-    raw = read_raw(path, _is_mue_row, 2)
-    t = _compile(raw, provider_type or _provider_from(raw, path.name), q, default_mai)
-    cache.store(cache_dir, "mue", key, {"codes": t.codes, "value": t.value, "mai": t.mai,
-                                        "rationale": t.rationale},
-                {"source": t.source, "provider_type": t.provider_type,
-                 "quarter": str(t.quarter) if t.quarter else None,
-                 "rationales": list(t.rationales), "mai_assumed": t.mai_assumed})
-    return t
+    options = f"{provider_type}|{q}|{default_mai}"
+    key = cache.entry_key("mue", sources=[path], code=_COMPILER, options=options)
+
+    def make() -> MueTable:
+        raw = read_raw(path, _is_mue_row, 2)
+        return _compile(raw, provider_type or _provider_from(raw, path.name), q, default_mai)
+
+    table, _ = cache.load_or_make(cache.cache_root(cache_dir, "edits"), cache.label_for("mue", path), key,
+                                  make, _save, _load)
+    return table
+
+
+def _save(t: MueTable, folder: Path) -> None:
+    cache.save_arrays(folder, {n: getattr(t, n) for n in _ARRAYS}, {
+        "source": t.source, "provider_type": t.provider_type,
+        "quarter": str(t.quarter) if t.quarter else None, "rationales": list(t.rationales),
+        "mai_assumed": t.mai_assumed})
+
+
+def _load(folder: Path) -> MueTable:
+    a, m = cache.load_arrays(folder)
+    return MueTable(m["source"], m["provider_type"], Quarter.parse(m["quarter"]) if m["quarter"] else None,
+                    *(a[n] for n in _ARRAYS), tuple(m["rationales"]), m["mai_assumed"], from_cache=True)
 
 
 def _is_mue_row(fields: list[str]) -> bool:

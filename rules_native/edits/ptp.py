@@ -17,12 +17,15 @@ from pathlib import Path
 
 import numpy as np
 
-from . import cache
+from .. import cache
 from .dates import NEVER, Quarter, from_day_number, quarter_from_name, yyyymmdd_to_days
 from .errors import TableFormatError
 from .rowsource import CODE_RE, RawTable, codes_column, digits_column, read_raw, text_column
 
 PROVIDER_TYPES = ("practitioner", "hospital", "any")
+_ARRAYS = ("codes", "col1", "col2", "effective", "deletion", "modifier", "rationale")
+# The compiler of the cached table: a change to any of these compiles the file afresh.
+_COMPILER = tuple(Path(__file__).with_name(m) for m in ("ptp.py", "rowsource.py", "dates.py"))
 _HEADER_WORDS = (("column 1", "column1"), ("column 2", "column2"), ("effective",), ("deletion",),
                  ("modifier",))
 
@@ -67,20 +70,23 @@ def load_ptp(path: str | Path, *, provider_type: str | None = None, quarter: str
     q = Quarter.parse(quarter) if isinstance(quarter, str) else quarter or quarter_from_name(path.name)
     if not path.is_file():
         raise TableFormatError(path.name, "file not found")
-    key = cache.content_key("ptp", path, f"{ptype}|{q}")
-    hit = cache.load(cache_dir, "ptp", key)
-    if hit is not None:
-        a, meta = hit
-        return PtpTable(meta["source"], meta["provider_type"], Quarter.parse(meta["quarter"]), a["codes"],
-                        a["col1"], a["col2"], a["effective"], a["deletion"], a["modifier"],
-                        a["rationale"], tuple(meta["rationales"]), from_cache=True)
-    table = _compile(read_raw(path, _is_ptp_row, 6), ptype, q)
-    arrays = {n: getattr(table, n) for n in ("codes", "col1", "col2", "effective", "deletion",
-                                             "modifier", "rationale")}
-    cache.store(cache_dir, "ptp", key, arrays, {
-        "source": table.source, "provider_type": ptype, "quarter": str(table.quarter),
-        "rationales": list(table.rationales), "rows": len(table)})
+    key = cache.entry_key("ptp", sources=[path], code=_COMPILER, options=f"{ptype}|{q}")
+    table, _ = cache.load_or_make(cache.cache_root(cache_dir, "edits"), cache.label_for("ptp", path), key,
+                                  lambda: _compile(read_raw(path, _is_ptp_row, 6), ptype, q),
+                                  _save, _load)
     return table
+
+
+def _save(table: PtpTable, folder: Path) -> None:
+    cache.save_arrays(folder, {n: getattr(table, n) for n in _ARRAYS}, {
+        "source": table.source, "provider_type": table.provider_type, "quarter": str(table.quarter),
+        "rationales": list(table.rationales), "rows": len(table)})
+
+
+def _load(folder: Path) -> PtpTable:
+    a, meta = cache.load_arrays(folder)
+    return PtpTable(meta["source"], meta["provider_type"], Quarter.parse(meta["quarter"]),
+                    *(a[n] for n in _ARRAYS), tuple(meta["rationales"]), from_cache=True)
 
 
 def _provider_from_name(name: str) -> str:

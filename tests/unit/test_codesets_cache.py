@@ -4,6 +4,12 @@ Uses a tiny tabular XML in the CDC layout so each build takes milliseconds.
 """
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from rules_native.codesets import CodeSetError, load_icd10cm
@@ -104,3 +110,92 @@ def test_wrong_or_broken_source_fails_loudly(tmp_path, text, match):
 def test_missing_source_fails_loudly(tmp_path):
     with pytest.raises(CodeSetError, match="cannot read"):
         load_icd10cm(tmp_path / "cache", source=tmp_path / "absent.xml")
+
+
+# -- the compiled cache (rules_native.cache) as the code-set loaders use it ---------------------
+REPO = Path(__file__).resolve().parents[2]
+LOADER = """
+import sys
+from pathlib import Path
+from rules_native.codesets import load_icd10cm
+cs = load_icd10cm(Path(sys.argv[1]), source=Path(sys.argv[2]))
+print(cs.from_cache, cs.cache_path.name, cs.description("S00.01XD"))
+"""
+
+
+def _run_loader(tmp_path, cache, src, pythonpath=REPO, wrap=()):
+    script = tmp_path / "loader.py"
+    script.write_text(LOADER)
+    out = subprocess.run([*wrap, sys.executable, str(script), str(cache), str(src)], capture_output=True,
+                         text=True, env={**os.environ, "PYTHONPATH": str(pythonpath)}, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    from_cache, name, desc = out.stdout.strip().split(" ", 2)
+    assert desc == "Abrasion of scalp, subsequent encounter"
+    return from_cache == "True", name
+
+
+def test_a_change_to_the_compiler_recompiles(tmp_path):
+    copy = tmp_path / "code"
+    shutil.copytree(REPO / "rules_native", copy / "rules_native",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    cache, src = tmp_path / "cache", _write(tmp_path)
+    first = _run_loader(tmp_path, cache, src, copy)
+    assert not first[0] and _run_loader(tmp_path, cache, src, copy) == (True, first[1])
+    with open(copy / "rules_native" / "codesets" / "icd10cm_build.py", "a") as f:
+        f.write("\n# a fixed column\n")
+    changed = _run_loader(tmp_path, cache, src, copy)
+    assert not changed[0] and changed[1] != first[1]
+    assert [p.name for p in cache.iterdir()] == [changed[1]]
+
+
+@pytest.mark.parametrize("column", ["code.blob.npy", "description.off.npy", "meta.json"])
+def test_a_truncated_column_is_recompiled_not_served(tmp_path, column):
+    cache, src = tmp_path / "cache", _write(tmp_path)
+    first = load_icd10cm(cache, source=src)
+    path = first.cache_path / column
+    path.write_bytes(path.read_bytes()[:-7])
+    again = load_icd10cm(cache, source=src)
+    assert not again.from_cache and again.codes == first.codes
+    assert again.description("S00.01XD") == "Abrasion of scalp, subsequent encounter"
+    assert load_icd10cm(cache, source=src).from_cache
+
+
+def _read_only_wrapper(folder: Path) -> tuple[str, ...]:
+    """A command prefix under which ``folder`` cannot be written, even by root (permissions do not
+    stop root: a read-only bind mount in a private mount namespace does)."""
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        return ()
+    mount = f'mount --bind "{folder}" "{folder}" && mount -o remount,ro,bind "{folder}"'
+    probe = subprocess.run(["unshare", "-m", "sh", "-c", f'{mount} && ! touch "{folder}/probe"'],
+                           capture_output=True) if shutil.which("unshare") else None
+    if probe is None or probe.returncode != 0:
+        pytest.skip("cannot make a directory read-only for root here")
+    return ("unshare", "-m", "sh", "-c", f'{mount} && exec "$0" "$@"')
+
+
+def test_a_read_only_cache_dir_serves_its_entry_and_compiles_the_rest(tmp_path):
+    cache, src = tmp_path / "cache", _write(tmp_path)
+    load_icd10cm(cache, source=src)
+    other = _write(tmp_path, "<inclusionTerm><note>Blood blister</note></inclusionTerm>", name="other.xml")
+    try:
+        wrap = _read_only_wrapper(cache)
+        assert _run_loader(tmp_path, cache, src, wrap=wrap)[0]
+        assert not _run_loader(tmp_path, cache, other, wrap=wrap)[0]
+    finally:
+        cache.chmod(0o755)
+    assert len(list(cache.iterdir())) == 1
+
+
+def test_processes_compiling_at_once_leave_one_entry(tmp_path):
+    cache, src = tmp_path / "cache", _write(tmp_path)
+    script = tmp_path / "loader.py"
+    script.write_text(LOADER)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    procs = [subprocess.Popen([sys.executable, str(script), str(cache), str(src)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], [err[-2000:] for _, err in outs]
+    names = {out.split()[1] for out, _ in outs}
+    assert [p.name for p in cache.iterdir()] == list(names)
+    assert load_icd10cm(cache, source=src).from_cache

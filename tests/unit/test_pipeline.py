@@ -132,7 +132,7 @@ def test_lexicon_cache_is_reused_and_rebuilt_when_a_file_changes(icd10cm, tmp_pa
     changed = Pipeline(icd10cm, **kw)
     assert not changed.lexicon_from_cache
     assert "E11.9" in [c.code for c in changed.code(note).codes]
-    for p in (tmp_path / "cache").glob("*.pickle"):
+    for p in (tmp_path / "cache").glob("lexicon-*/*.pickle"):
         p.write_bytes(b"not a pickle")
     assert not Pipeline(icd10cm, **kw).lexicon_from_cache  # an unreadable entry is rebuilt, never fatal
 
@@ -156,5 +156,5 @@ def test_lexicon_cache_keeps_only_the_newest_entries(tmp_path):
     keys = [hashlib.sha256(str(i).encode()).hexdigest() for i in range(lexicon_cache.KEEP_ENTRIES + 3)]
     for i, key in enumerate(keys):
         lexicon_cache.store(tmp_path, key, {"n": i})
-    assert len(list(tmp_path.glob("lexicon-*.pickle"))) == lexicon_cache.KEEP_ENTRIES
+    assert len(list(tmp_path.glob("lexicon-*"))) == lexicon_cache.KEEP_ENTRIES
     assert lexicon_cache.load(tmp_path, keys[-1]) == {"n": len(keys) - 1}
