@@ -23,7 +23,7 @@ _NOISE = frozenset("unspecified specified other nos nec of the a an with without
                    "for by as not elsewhere classified part uncomplicated".split())
 _MAX_DESCENDANTS = 400
 # Words of an unspecified title that a more specific code may drop ("unspecified site").
-_VAGUE = frozenset("site sites control organism type part region encounter initial".split())
+_VAGUE = frozenset("site sites control organism type part region encounter initial malignant neoplasm".split())
 _UNSPEC_PART = re.compile(r"unspecified\s+[\w-]+")
 # 7th character chosen from the words near the mention; A (initial, active treatment) otherwise.
 _SEVENTH_WORDS = (

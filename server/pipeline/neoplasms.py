@@ -21,6 +21,7 @@ from typing import Callable, Sequence
 from server.domain import Assertion
 from server.pipeline.entities import Sentence
 from server.pipeline.pregnancy import sex_words
+from server.pipeline.text import normalize_phrase
 
 _TUMOUR = frozenset("carcinoma cancer adenocarcinoma malignancy malignant nsclc sclc sarcoma carcinoid "
                     "ca neoplasm tumor tumour".split())
@@ -33,6 +34,7 @@ _SITE_WORDS = {"nsclc": ("lung",), "sclc": ("lung",), "rul": ("right", "lung", "
                "uiq": ("upper", "inner", "quadrant"), "loq": ("lower", "outer", "quadrant"),
                "liq": ("lower", "inner", "quadrant"), "ala": ("nose",), "nasal": ("nose",)}
 _STOP = frozenset("the of a an in with and to on at from for".split())
+_PAREN = re.compile(r"\([^)]*\)")
 _SCOPE = 7                 # words read on either side of the tumour word for its site
 _UNKNOWN_PRIMARY = re.compile(r"\b(primary (site )?(unknown|not (identified|found))|unknown primary)\b", re.I)
 
@@ -53,6 +55,15 @@ class NeoplasmReader:
         or the histology open (C50.419 + "left", "female" -> C50.412; C44.301 + "basal cell")."""
         self.table, self.cm = table, icd10cm
         self.finish = finish
+        # "sigmoid colon" is the table's "intestine > large > colon > sigmoid": rows by the words
+        # of their last one or two subterms, the shortest path first
+        self._tail: dict[frozenset[str], object] = {}
+        for row in sorted((r for r in table.rows if any(r.codes)), key=lambda r: len(r.path)):
+            for k in (1, 2):
+                if len(row.path) >= k:
+                    key = frozenset(w for p in row.path[-k:] for w in normalize_phrase(_PAREN.sub(" ", p))
+                                    if w not in _STOP)
+                    self._tail.setdefault(key, row)
 
     def find(self, text: str, sentences: Sequence[Sentence],
              assertion: Callable[[int, int, int], Assertion]) -> list[NeoplasmHit]:
@@ -109,6 +120,9 @@ class NeoplasmReader:
                 row = self.table._exact(phrase)
                 if row is not None and any(self.table.rows[row[0]].codes):
                     return self.table.rows[row[0]], expanded
+                tail = self._tail.get(frozenset(expanded[a:a + n]))
+                if tail is not None and n > 1:
+                    return tail, expanded
         return None
 
     def _hit(self, site, behavior, words, lo, hi, si, i, sex) -> NeoplasmHit | None:

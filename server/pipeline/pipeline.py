@@ -13,7 +13,7 @@ from typing import Sequence
 from server.domain import (Assertion, CodedEncounter, CodeSuggestion, CodeSystem, Document, RuleNote,
                            Setting, Span)
 from server.pipeline import guidelines as gl
-from server.pipeline import lexicon_cache, pregnancy
+from server.pipeline import encounter_codes, lexicon_cache, pregnancy
 from server.pipeline.artifacts import PACKAGED_FUSION, PipelineArtifacts, packaged_file
 from server.pipeline.calibration import Calibration
 from server.pipeline.cdi import CdiRules
@@ -291,6 +291,7 @@ class Pipeline:
         if self.medications is not None:
             self._long_term_drugs(doc.text, sentences, findings)
             self._neoplasms(doc.text, sentences, findings)
+            self._circumstances(doc.text, findings)
         if scored is not None:
             merge_scores(findings, scored, mentions, doc.setting)
             add_siblings(findings, self.scorer.by_category)
@@ -494,6 +495,22 @@ class Pipeline:
             else:
                 found[h.code] = f
 
+    def _circumstances(self, text: str, found: dict[str, Finding]) -> None:
+        """BMI beside a weight diagnosis, neoplasm pain, chemotherapy and cancer follow-up
+        encounters (``encounter_codes``)."""
+        codes = {c for c, f in found.items() if f.reportable}
+        adds = encounter_codes.circumstance_codes(text, codes)
+        bmi = encounter_codes.bmi_code(text, self.cm)
+        if bmi is not None and encounter_codes.keeps_bmi(codes):
+            adds.append(bmi)
+        for e in adds:
+            f = Finding(e.code, CodeSystem.ICD10CM, 0.9, [Span(*e.span)], Assertion.PRESENT,
+                        [RuleNote("encounter", e.why)], set(), source="lexicon")
+            if e.code in found:
+                found[e.code].merge(f)
+            else:
+                found[e.code] = f
+
     def _long_term_drugs(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Z79 codes for the drugs the patient takes long term (I.C.21.c.3)."""
         for d in self.medications.find(text, sentences, self._assertions(sentences)):
@@ -564,8 +581,8 @@ def _neoplasm_reader(icd10cm, mapper: CodeMapper):
     from server.pipeline.neoplasms import NeoplasmReader
 
     def finish(code: str, words) -> str | None:
-        mapped = mapper.map([Candidate(code[:5], CodeSystem.ICD10CM, 0.9, "index")], tuple(words), ())
-        return mapped.code if mapped is not None and mapped.code.startswith(code[:5]) else None
+        mapped = mapper.map([Candidate(code, CodeSystem.ICD10CM, 0.9, "index")], tuple(words), ())
+        return mapped.code if mapped is not None and mapped.code[:3] == code[:3] else None
 
     return NeoplasmReader(load_neoplasm_table(), icd10cm, finish)
 

@@ -8,6 +8,10 @@ from server.pipeline.guidelines import _SECTION_PRIORITY, Finding
 from server.pipeline.guidelines import referenced as _refs
 
 
+# Z codes that say why the encounter happened and are listed first when it happened for that.
+ENCOUNTER_FIRST = ("Z51.0", "Z51.1", "Z08", "Z09")
+
+
 def principal_score(f: Finding, icd10cm, rank: int = 0, chronic: tuple[str, ...] = ()) -> float:
     """How likely a code is the reason for the encounter. Symptoms yield to a confirmed diagnosis,
     history/status (Z) codes and external causes (V-Y) come last, and a manifestation code
@@ -18,6 +22,8 @@ def principal_score(f: Finding, icd10cm, rank: int = 0, chronic: tuple[str, ...]
         return s - 5.0
     if c[0] == "O":
         s += 1.0    # chapter 15 codes have sequencing priority (I.C.15.a.1)
+    elif c.startswith(ENCOUNTER_FIRST):
+        s += 0.5    # the encounter's reason: chemotherapy (I.C.2.e.2), follow-up (I.C.21.c.8)
     elif c.startswith("Z3A"):
         s -= 2.5
     elif c[0] in "VWXY":

@@ -1,0 +1,90 @@
+"""Codes a note's circumstances call for, beside its conditions (us-claims):
+
+- BMI (Z68) from the measured value, reported only with a documented weight diagnosis
+  (I.B.14, I.C.21.c.3): "Obesity, BMI 33.2" -> E66.9 + Z68.33 (adult); "BMI 24" alone, nothing.
+- Neoplasm related pain (G89.3, I.C.6.b.5): pain the note says is due to / from a cancer or its
+  metastases.
+- Encounter for antineoplastic chemotherapy (Z51.11, I.C.2.e): "here for cycle 4 of FOLFOX".
+- Follow-up after completed treatment of a malignancy (Z08 with the Z85 history, I.C.2.d,
+  I.C.21.c.8): "hx of melanoma, excised 2019, no further treatment ... no recurrence".
+Each is read from the words of the note, never from a note's phrase mapped to an answer.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_BMI = re.compile(r"\bBMI\s*(?:of|is|was|=|:)?\s*(\d{2}(?:\.\d)?)\b", re.I)
+_ADULT_AGE = re.compile(r"\b(\d{1,3})\s*(?:yo|y/o|-year-old|year old|[FM])\b", re.I)
+_WEIGHT_DX = ("E66", "E44", "E43", "E41", "E40", "E45", "E46", "R63.4", "R63.5", "R63.6")
+_CANCER_PAIN = re.compile(r"\bpain\b[^.;]{0,80}\b(due to|from|secondary to|related to|caused by)\b[^.;]{0,40}"
+                          r"\b(cancer|carcinoma|malignan\w*|tumou?r|metastas[ie]s|metastatic|mets|neoplasm)\b"
+                          r"|\b(cancer|tumou?r|neoplasm)[- ]related pain\b|\bneoplasm related pain\b", re.I)
+_CHEMO = re.compile(r"\b(cycle|c)\s*#?\d+\b[^.]{0,40}\b(chemo\w*|FOLFOX|FOLFIRI|FOLFIRINOX|CAPOX|XELOX|AC|TC|"
+                    r"CHOP|R-CHOP|ABVD|carboplatin|cisplatin|paclitaxel|docetaxel|gemcitabine)\b"
+                    r"|\b(here|admitted|presents?|seen) for (?:\w+ ){0,2}(chemo\w*)\b", re.I)
+_FOLLOW_UP = re.compile(r"\b(no (evidence of )?(recurrence|recurrent disease|disease)|NED|surveillance)\b", re.I)
+_COMPLETED = re.compile(r"\b(completed|no further treatment|no current (therapy|treatment)|finished|"
+                        r"on no current therapy|treatment completed|excised|excision|resected)\b", re.I)
+
+
+@dataclass(frozen=True)
+class EncounterCode:
+    code: str
+    span: tuple[int, int]
+    why: str
+
+
+def bmi_code(text: str, icd10cm) -> EncounterCode | None:
+    """Z68 for an adult's documented BMI (the caller keeps it only beside a weight diagnosis)."""
+    m = _BMI.search(text)
+    if m is None:
+        return None
+    age = _ADULT_AGE.search(text)
+    if age is not None and int(age.group(1)) < 20:
+        return None   # pediatric BMI is a percentile (Z68.5-)
+    value = float(m.group(1))
+    code = _bmi_adult(value)
+    if code is None or icd10cm.id_of(code) < 0 or not icd10cm.is_billable(code):
+        return None
+    return EncounterCode(code, m.span(), f"body mass index {value:g}, adult (Z68, I.B.14)")
+
+
+def _bmi_adult(v: float) -> str | None:
+    if v < 20:
+        return "Z68.1"
+    if v < 40:
+        return f"Z68.{int(v)}"
+    if v < 45:
+        return "Z68.41"
+    if v < 50:
+        return "Z68.42"
+    if v < 60:
+        return "Z68.43"
+    if v < 70:
+        return "Z68.44"
+    return "Z68.45"
+
+
+def circumstance_codes(text: str, codes: set[str]) -> list[EncounterCode]:
+    """G89.3, Z51.11 and Z08 where the note documents their circumstances; ``codes`` are the
+    codes found so far (a malignancy, its history)."""
+    out: list[EncounterCode] = []
+    malignant = any(c.startswith(("C", "D0")) for c in codes)
+    m = _CANCER_PAIN.search(text)
+    if m is not None and (malignant or "metasta" in m.group(0).lower()):
+        out.append(EncounterCode("G89.3", m.span(), "pain due to a neoplasm: G89.3 (I.C.6.b.5)"))
+    m = _CHEMO.search(text)
+    if m is not None and malignant:
+        out.append(EncounterCode("Z51.11", m.span(), "encounter for antineoplastic chemotherapy (I.C.2.e.2)"))
+    history = any(c.startswith("Z85") for c in codes)
+    f, done = _FOLLOW_UP.search(text), _COMPLETED.search(text)
+    if history and f is not None and done is not None and not malignant:
+        out.append(EncounterCode("Z08", f.span(), "follow-up after completed treatment of a malignancy "
+                                                  "(Z08 with the Z85 history, I.C.21.c.8)"))
+    return out
+
+
+def keeps_bmi(codes: set[str]) -> bool:
+    """A BMI is reported only with a weight diagnosis it is associated with (I.B.14)."""
+    return any(c.startswith(_WEIGHT_DX) for c in codes)
