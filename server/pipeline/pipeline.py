@@ -13,7 +13,7 @@ from typing import Sequence
 from server.domain import (Assertion, CodedEncounter, CodeSuggestion, CodeSystem, Document, RuleNote,
                            Setting, Span)
 from server.pipeline import guidelines as gl
-from server.pipeline import encounter_codes, lexicon_cache, pregnancy
+from server.pipeline import encounter_codes, lexicon_cache, pregnancy, sequelae
 from server.pipeline.artifacts import PACKAGED_FUSION, PipelineArtifacts, packaged_file
 from server.pipeline.calibration import Calibration
 from server.pipeline.cdi import CdiRules
@@ -37,6 +37,9 @@ DEFAULT_FUSION = "fusion.json"
 DEFAULT_FUSION_LINKER = "fusion_linker.json"   # learned with the model stage's features
 DEFAULT_THRESHOLD = 0.35
 _WINDOW = 6
+# us-claims reads a little further for the side and site words a coder would ("scar of the R
+# forearm, sequela of a second-degree burn")
+_CLAIMS_WINDOW = 8
 # A number refines a code only from the mention itself or right beside it: "stage 3a CKD",
 # "CKD, stage 3a"; never the "2" of "type 2 diabetes ... chronic kidney disease".
 _NEAR_LEFT, _NEAR_RIGHT = 1, 2
@@ -287,6 +290,8 @@ class Pipeline:
         if preg is not None:
             self._pregnancy(preg, findings)
         if self.index is not None:
+            sequelae.stroke_sequelae(findings, sentences, doc.text, self.index, self.mapper, self.cm, _made)
+        if self.index is not None:
             self._status(sentences, findings)
         if self.medications is not None:
             self._long_term_drugs(doc.text, sentences, findings)
@@ -334,6 +339,7 @@ class Pipeline:
         past: dict[str, Finding] = {}   # past conditions the guidelines code as history (or not at all)
         memo: dict[tuple, object] = {}  # repeated phrases in long notes map once
         denied: set[str] = set()        # codes a mention rules out ("r/o sepsis ... sepsis ruled out")
+        residual_sentences: set[int] = set()   # sentences where an old injury's residual is described
         note_words = frozenset(w for s in sentences for w in s.words) if self.senses is not None else frozenset()
         cues = ()
         if self.index is not None:
@@ -350,7 +356,8 @@ class Pipeline:
             if any(c.system is CodeSystem.ICD10PCS for c in m.candidates) and setting is not Setting.INPATIENT:
                 continue
             words = s.words
-            lo, hi = max(0, m.tok_start - _WINDOW), min(len(words), m.tok_end + _WINDOW)
+            span = _CLAIMS_WINDOW if self.claims_rules else _WINDOW
+            lo, hi = max(0, m.tok_start - span), min(len(words), m.tok_end + span)
             window = tuple(words[lo:hi]) + cues
             near = tuple(words[max(0, m.tok_start - _NEAR_LEFT):m.tok_end + _NEAR_RIGHT])
             key = (tuple(c.code for c in m.candidates), window, near)
@@ -374,6 +381,15 @@ class Pipeline:
             before = f.copy() if f.assertion is Assertion.HISTORICAL and f.system is CodeSystem.ICD10CM else None
             if f.assertion is Assertion.ABSENT:
                 denied.add(f.code)
+            if self.claims_rules:
+                late = sequelae.injury_sequela(f, s.words)
+                if late is not None and self.cm.id_of(late) >= 0 and self.cm.is_billable(late):
+                    f.notes.append(RuleNote("sequela", f"old injury a residual follows: {late} (7th character S, "
+                                                       "I.C.19.a)", f.code))
+                    f.code, f.assertion = late, Assertion.PRESENT
+                    residual_sentences.add(m.sentence)
+                elif f.assertion is Assertion.HISTORICAL and f.code.startswith("I69"):
+                    f.assertion = Assertion.PRESENT   # a sequela code names a present residual (I.C.9.d)
             history = None
             if self.index is not None and f.assertion in (Assertion.HISTORICAL, Assertion.FAMILY):
                 history = self.index.history_code(f.assertion, window)
@@ -394,6 +410,14 @@ class Pipeline:
             else:
                 found[f.code] = f
         for c, f in past.items():
+            if residual_sentences and not c.startswith(("S", "T")) and \
+                    any(_sentence_at(sentences, e.start) in residual_sentences for e in f.evidence):
+                # "hypertrophic scar ... from a laceration 14 months ago": the scar is present
+                f.reportable, f.assertion = True, Assertion.PRESENT
+                f.notes = [n for n in f.notes if n.kind != "not_reported"]
+                f.notes.append(RuleNote("sequela", "residual of an old injury: coded as present (I.B.10)"))
+                found[c] = f
+                continue
             found.setdefault(c, f)
         if self.claims_rules:
             # a diagnosis only ever qualified ("to r/o ACS") and then ruled out is not coded (II.H)
@@ -574,6 +598,16 @@ def drop_nested_mined(mentions: list[Mention]) -> list[Mention]:
             out.append(replace(host, candidates=[replace(c, score=score, source="mined", exact=False)
                                                  for c in host.candidates], source="mined"))
     return out
+
+
+def _sentence_at(sentences: list[Sentence], offset: int) -> int:
+    return next((i for i, s in enumerate(sentences) if s.start <= offset < s.end), -1)
+
+
+def _made(code: str, evidence: list[Span], note: RuleNote) -> Finding:
+    """A finding a coding step derives from others' evidence (a sequela code from its deficit)."""
+    return Finding(code, CodeSystem.ICD10CM, 0.9, evidence, Assertion.PRESENT, [note],
+                   {e.section for e in evidence}, source="lexicon")
 
 
 def _neoplasm_reader(icd10cm, mapper: CodeMapper):

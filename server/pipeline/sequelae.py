@@ -1,0 +1,119 @@
+"""Sequelae (I.B.10): a residual condition and the cause it follows.
+
+- Stroke (I.C.9.d): a deficit the note ties to a past or completed stroke ("expressive aphasia
+  since a L MCA cerebral infarction 2 years ago", "R hemiparesis following L MCA stroke") is
+  coded to I69 through the index (Sequelae > infarction > cerebral > aphasia -> I69.320), with
+  the side and dominance (right side affected: dominant unless the patient is left-handed,
+  I.C.9.d.1). The deficit's own code stays only where the I69 code asks for it (I69.391
+  "use additional code" for the dysphagia type); Z86.73 (history without residuals) goes.
+- Injury (I.C.19.a): an old injury that a present condition is a residual of ("hypertrophic scar
+  of the L forearm from a laceration 14 months ago") is coded with the 7th character S.
+"""
+from __future__ import annotations
+
+import bisect
+from typing import Sequence
+
+from server.domain import Assertion, CodeSystem, RuleNote
+from server.pipeline.entities import Sentence
+
+STROKE_CODES = ("I60", "I61", "I62", "I63")
+STROKE_WORDS = frozenset("stroke cva infarct infarction".split())
+# Words that tie a deficit to an earlier stroke, or an old injury to a residual.
+SEQUELA_CUES = frozenset("following since after residual residuals sequela sequelae old prior previous remote "
+                         "ago history hx from due late".split())
+_DEFICIT_ALIASES = {"hemiparesis": "hemiplegia", "hemiparetic": "hemiplegia", "droop": "droop", "weakness": "weakness"}
+_LEFT_HANDED = frozenset(("left-handed", "l-handed"))
+
+
+def sentence_of(sentences: Sequence[Sentence], starts: list[int], offset: int) -> int:
+    return max(0, bisect.bisect_right(starts, offset) - 1)
+
+
+def stroke_sequelae(found: dict, sentences: Sequence[Sentence], text: str, index, mapper, icd10cm, make) -> None:
+    """Replace deficits tied to an earlier stroke by their I69 codes (see the module docstring).
+    ``make(code, evidence, note)`` builds a finding; ``index`` is the IndexCoder."""
+    starts = [s.start for s in sentences]
+    root = index.tree.resolve("Sequelae, infarction, cerebral")
+    if root is None:
+        return
+    left_handed = any(w in text.lower() for w in ("left-handed", "l-handed", "left handed"))
+    added = False
+    for code in [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and not c.startswith(("I6", "Z"))]:
+        f = found[code]
+        if not f.evidence:
+            continue
+        si = sentence_of(sentences, starts, f.evidence[0].start)
+        words = set(sentences[si].words)
+        if not (words & STROKE_WORDS and words & SEQUELA_CUES):
+            continue
+        ev = text[f.evidence[0].start:f.evidence[0].end].lower()
+        deficit = [_DEFICIT_ALIASES.get(w, w) for w in ev.replace("-", " ").split()]
+        hit = index.tree.walk(root, frozenset(deficit + ["facial"] if "facial" in words else deficit))
+        if hit is None:
+            continue
+        side = _side(sentences[si].words, ev)
+        extra = []
+        if side:
+            dominant = (side == "right") != left_handed
+            extra = ([side, "dominant"] if dominant else [side, "non", "dominant"]) + ["affecting", "side"]
+        mapped = mapper.map([_candidate(hit.code)], tuple(deficit + extra + ["following", "cerebral", "infarction"]), ())
+        if mapped is None or not mapped.code.startswith("I69"):
+            continue
+        keep_own = any(code.startswith(r) for r in _refs(icd10cm, mapped.code))
+        new = make(mapped.code, list(f.evidence), RuleNote(
+            "sequela", f"residual of an earlier stroke: Sequelae > infarction, cerebral > {' > '.join(hit.path)} "
+                       f"(I.C.9.d.1)", code))
+        found[mapped.code] = new if mapped.code not in found else found[mapped.code]
+        if not keep_own:
+            del found[code]
+        _drop_stroke_of_sentence(found, sentences, starts, si)
+        added = True
+    if added:
+        found.pop("Z86.73", None)
+
+
+def _drop_stroke_of_sentence(found: dict, sentences, starts, si: int) -> None:
+    """The stroke a residual follows is not coded as current unless the note also documents a new
+    one elsewhere (I.C.9.d.2)."""
+    for c in [c for c in found if c.startswith(STROKE_CODES)]:
+        f = found[c]
+        if all(sentence_of(sentences, starts, e.start) == si for e in f.evidence):
+            del found[c]
+
+
+def _side(words: Sequence[str], evidence: str) -> str | None:
+    sides = {"r": "right", "right": "right", "l": "left", "left": "left"}
+    ev = evidence.replace("-", " ").split()
+    for w in ev:
+        if w in sides:
+            return sides[w]
+    # "R hemiparesis": the side word right before the deficit in the sentence
+    for i, w in enumerate(words):
+        if w in sides and i + 1 < len(words) and any(words[i + 1].startswith(x[:5]) for x in ev if len(x) > 4):
+            return sides[w]
+    return None
+
+
+def injury_sequela(f, words: Sequence[str]) -> str | None:
+    """The 7th-character-S code for an old injury a residual follows, or None: S51.812A + "scar of
+    the L forearm from a laceration 14 months ago" -> S51.812S."""
+    if f.system is not CodeSystem.ICD10CM or f.assertion is not Assertion.HISTORICAL:
+        return None
+    if len(f.code) != 8 or f.code[0] not in "ST" or f.code[-1] not in "ADS":
+        return None
+    if not set(words) & SEQUELA_CUES:
+        return None
+    return f.code[:-1] + "S"
+
+
+def _candidate(code: str):
+    from server.pipeline.entities import Candidate
+
+    return Candidate(code, CodeSystem.ICD10CM, 0.9, "index")
+
+
+def _refs(icd10cm, code: str):
+    from server.pipeline.guidelines import referenced
+
+    return referenced(icd10cm, code, "use_additional")
