@@ -179,25 +179,41 @@ def test_note_text_never_reaches_the_logs(gateway, stub, client):
 
 def test_operating_threshold_by_default_and_lower_on_request(client, stub):
     note = (EXAMPLES / "notes" / "discharge_chf.txt").read_text()
-    from server.pipeline.pipeline import DATA
+    from server.pipeline.pipeline import DEFAULT_THRESHOLD
 
-    threshold = json.loads(DATA.joinpath("fusion.json").read_text())["threshold"]
+    threshold = DEFAULT_THRESHOLD   # the us-claims profile (the gateway's default) runs no fusion
     default = client.code(note, setting="inpatient")
     assert default.codes and all(c.confidence >= threshold for c in default.codes)
     wide = client.code(note, setting="inpatient", min_score=0.01)
     assert len(wide.codes) >= len(default.codes)
+    # 0 means 0: every candidate, those the guidelines took out included
+    everything = client.code(note, setting="inpatient", min_score=0.0)
+    assert len(everything.codes) > len(default.codes)
+    assert min(c.confidence for c in everything.codes) < threshold
     with pytest.raises(grpc.RpcError) as err:
         stub.CodeEncounter(pb.CodeEncounterRequest(document=pb.Document(content=b"Hypertension."), min_score=1.5))
     assert err.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_a_request_may_ask_for_the_codiesp_profile(client):
+    """The profile is per request: CodiEsp's annotation habits for benchmark comparisons, the
+    guidelines by default (the model versions say which answered)."""
+    note = "Discharge diagnoses: NSTEMI. Type 2 diabetes mellitus with diabetic chronic kidney disease."
+    us = client.code(note, setting="inpatient")
+    benchmark = client.code(note, setting="inpatient", profile="codiesp")
+    assert us.model_versions["profile"] == "us-claims" and benchmark.model_versions["profile"] == "codiesp"
+    assert "I21.4" in {c.code for c in us.codes} and "I21.4" in {c.code for c in benchmark.codes}
+    with pytest.raises(InvalidArgument):
+        client.code(note, profile="spanish")
 
 
 def test_a_wider_list_shows_what_the_guidelines_took_out_but_edits_judge_only_reported_codes(client):
     """Type 1 and type 2 diabetes in one note: Excludes1 keeps one. With a low min_score the other
     is listed too, below the threshold, with the reason; the encounter's edits are those of the
     reported codes, so the caller's wider list raises no Excludes1 edit."""
-    from server.pipeline.pipeline import DATA
+    from server.pipeline.pipeline import DEFAULT_THRESHOLD
 
-    threshold = json.loads(DATA.joinpath("fusion.json").read_text())["threshold"]
+    threshold = DEFAULT_THRESHOLD   # the us-claims profile (the gateway's default) runs no fusion
     wide = client.code("Type 1 diabetes mellitus. Type 2 diabetes mellitus.", min_score=0.01)
     dm = {c.code: c for c in wide.codes if c.code in ("E10.9", "E11.9")}
     assert len(dm) == 2

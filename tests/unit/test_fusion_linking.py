@@ -9,6 +9,7 @@ import pytest
 
 from server.domain import CodeSystem, Document, Setting
 from server.errors import InvalidInput
+from server.pipeline.artifacts import PipelineArtifacts
 from server.pipeline.fusion import COLUMNS, CandidateRates, Fusion, fit_logistic
 from server.pipeline.linking import LINK_WEIGHT
 from server.pipeline.pipeline import DATA
@@ -77,7 +78,8 @@ def linked(icd10cm, icd10pcs):
     from server.models import CodeLinker
     from server.pipeline import Pipeline
 
-    return Pipeline(icd10cm, icd10pcs, linker=CodeLinker.load(), use_scorer=False)
+    return Pipeline(icd10cm, icd10pcs, linker=CodeLinker.load(),
+                    artifacts=PipelineArtifacts.packaged("codiesp").without("scorer", "mined", "fusion"))
 
 
 def _model_codes(enc):
@@ -122,7 +124,7 @@ def test_model_stage_uses_the_fusion_learned_with_its_features(linked, icd10cm, 
     from server.models import CodeLinker
     from server.pipeline import Pipeline
 
-    full = Pipeline(icd10cm, icd10pcs, linker=linked.linking.linker)
+    full = Pipeline(icd10cm, icd10pcs, linker=linked.linking.linker, artifacts=PipelineArtifacts.packaged("codiesp"))
     assert full.versions["fusion"].endswith("+linker")
     doc = Document(doc_id="t", text="Assessment: community-acquired pneumonia of the right lower lobe.",
                    setting=Setting.INPATIENT)
@@ -138,7 +140,7 @@ def test_note_model_probabilities_reach_the_fusion(icd10cm, icd10pcs):
     from server.pipeline import Pipeline
 
     model = NoteModel.load()
-    pipe = Pipeline(icd10cm, icd10pcs, note_model=model)
+    pipe = Pipeline(icd10cm, icd10pcs, note_model=model, artifacts=PipelineArtifacts.packaged("codiesp"))
     assert pipe.versions["fusion"].endswith("+heads")
     doc = Document(doc_id="t", text="Assessment: acute on chronic systolic heart failure and atrial fibrillation.",
                    setting=Setting.INPATIENT)

@@ -1,0 +1,176 @@
+"""The us-claims profile (the default): what a certified coder would put on the claim under the
+ICD-10-CM Official Guidelines FY2026. Notes here are written for these tests; each test checks one
+general rule (the index, the tabular, a guideline section), not a phrase and its answer."""
+from __future__ import annotations
+
+import pytest
+
+from server.domain import Document, Setting
+from tests.unit.test_pipeline_support import shared_pipeline
+
+OUT, IN = Setting.OUTPATIENT, Setting.INPATIENT
+
+
+@pytest.fixture(scope="module")
+def pipe(icd10cm, icd10pcs):
+    return shared_pipeline(icd10cm, icd10pcs, "us-claims")
+
+
+def reported(pipe, text: str, setting: Setting = OUT) -> list[str]:
+    """The ICD-10-CM codes reported (at or above the operating threshold), in claim order."""
+    enc = pipe.code(Document("t", text, setting=setting), min_score=pipe.operating_threshold)
+    return [c.code for c in enc.codes if c.system.value == "ICD10CM"]
+
+
+def test_the_default_profile_is_us_claims_and_learned_nothing_from_codiesp(pipe):
+    assert pipe.versions["profile"] == "us-claims"
+    assert pipe.scorer is None and pipe.fusion is None and pipe.calibration is None
+    assert "mined_terms" not in pipe.versions
+
+
+@pytest.mark.parametrize("text, code", [
+    ("Ortho: 70F. Dx: primary osteoarthritis of the left knee. Injection today.", "M17.12"),
+    ("Ortho: 70F with primary OA of both knees; PT.", "M17.0"),
+    ("Discharge summary: admitted with cellulitis of the R lower leg, IV cefazolin.", "L03.115"),
+])
+def test_index_subterms_and_side_abbreviations_reach_the_specific_code(pipe, text, code):
+    got = reported(pipe, text)
+    assert code in got
+    assert not {"M19.90", "L03.90"} & set(got)   # the unspecified site is not reported beside it
+
+
+@pytest.mark.parametrize("text, code", [
+    ("Cardiology: 70M s/p CABG x2 in 2015, no angina.", "Z95.1"),
+    ("Ortho: 66F s/p R TKA 2020, doing well.", "Z96.651"),
+    ("Clinic: 40F seen for a rash. Hx of MRSA skin infection in 2021, treated with doxycycline.", "Z86.14"),
+    ("Clinic: 45M for a physical. Father had colon cancer at 60.", "Z80.0"),
+    ("Clinic: 70F with COPD, former smoker, quit 2010.", "Z87.891"),
+])
+def test_status_and_history_z_codes_come_from_the_index(pipe, text, code):
+    assert code in reported(pipe, text)
+
+
+def test_former_smoking_is_history_not_current_dependence(pipe):
+    assert "F17.210" not in reported(pipe, "Clinic: 70F with COPD, former smoker, quit 2010.")
+
+
+def test_medication_lists_give_long_term_drug_codes_never_diagnoses(pipe):
+    text = ("Clinic f/u: 68M with AFib and DM2. Meds: warfarin 5 mg daily, metformin 500 mg BID, "
+            "atorvastatin 40 mg nightly. Allergies: penicillin (hives). Stable.")
+    got = reported(pipe, text)
+    assert {"Z79.01", "Z79.84", "Z79.899"} <= set(got)
+    assert not [c for c in got if c.startswith("T")]        # no drug coded as poisoning or adverse effect
+
+
+def test_short_courses_stopped_and_prn_drugs_are_not_long_term(pipe):
+    text = ("Clinic: 30F with cystitis; nitrofurantoin x5 days. Ibuprofen PRN pain. "
+            "Prior DVT 2019, no longer on apixaban.")
+    got = reported(pipe, text)
+    assert not {"Z79.2", "Z79.01", "Z79.1"} & set(got)
+
+
+@pytest.mark.parametrize("text, wrong", [
+    ("Clinic: 50M for a physical. No known history of alcohol abuse. Exam normal.", "F10.10"),
+    ("Cardiology: 60M with CAD; has never had an MI.", "I21.9"),
+    ("Clinic: 40F. No personal or family hx of breast cancer. Screening mammogram ordered.", "Z80.3"),
+])
+def test_dictation_negations_are_not_coded(pipe, text, wrong):
+    assert wrong not in reported(pipe, text)
+
+
+def test_ambiguous_abbreviations_are_read_from_the_note(pipe):
+    got = reported(pipe, "Clinic: 30F with sore throat. PE: afebrile, lungs clear. SpO2 99% on RA. Dx: viral pharyngitis.")
+    assert not {"I26.99", "M06.9"} & set(got)
+    got = reported(pipe, "Clinic: 60F with RA on methotrexate, joints stable.")
+    assert any(c.startswith("M06") for c in got)
+
+
+def test_symptoms_of_a_stated_diagnosis_are_not_reported(pipe):
+    got = reported(pipe, "ED: 40M with fever, cough and pleuritic chest pain x3 days. CXR RLL infiltrate. "
+                         "Dx: community-acquired pneumonia.")
+    assert "J18.9" in got and not {"R50.9", "R05.9", "R07.81"} & set(got)
+
+
+def test_a_qualified_diagnosis_ruled_out_at_discharge_is_not_coded(pipe):
+    got = reported(pipe, "Discharge summary: 70M admitted with fever to r/o sepsis. Cultures negative; "
+                         "sepsis ruled out. Final dx: influenza A.", IN)
+    assert not [c for c in got if c.startswith("A41")]
+
+
+def test_pregnancy_conditions_go_to_chapter_15_with_weeks_and_trimester(pipe):
+    got = reported(pipe, "OB visit: 30 yo G2P1 at 26w0d with gestational diabetes, diet controlled. Continue diet.")
+    assert "O24.410" in got and "Z3A.26" in got
+    assert got[0].startswith("O")
+
+
+def test_neoplasms_by_site_behaviour_and_side(pipe):
+    got = reported(pipe, "Oncology: 60F with invasive ductal carcinoma of the R breast, upper-outer quadrant, "
+                         "ER-positive, metastatic to the liver.")
+    assert {"C50.411", "C78.7", "Z17.0"} <= set(got)
+
+
+def test_an_organism_is_reported_only_where_the_infection_asks_for_it(pipe):
+    assert {"N39.0", "B96.20"} <= set(reported(pipe, "Clinic: 60F. Dx: UTI due to E. coli. Nitrofurantoin."))
+    assert "B96.20" not in reported(pipe, "Clinic: 60F for a physical. Remote E. coli colitis. Exam normal.")
+
+
+def test_stroke_residuals_are_coded_to_i69_with_side_and_dominance(pipe):
+    got = reported(pipe, "Neuro f/u: 70M, right-handed, with residual L hemiparesis following a R MCA stroke "
+                         "in 2019. Stable.")
+    assert "I69.354" in got and not [c for c in got if c.startswith(("I63", "Z86.73"))]
+
+
+def test_bmi_is_reported_only_beside_a_weight_diagnosis(pipe):
+    assert {"E66.9", "Z68.31"} <= set(reported(pipe, "Clinic: 50M. Obesity, BMI 31.5; diet counseling."))
+    assert not [c for c in reported(pipe, "Clinic: 50M for a physical; BMI 31.5. Exam normal.")
+                if c.startswith("Z68")]
+
+
+def test_the_minimum_score_0_lists_candidates_below_the_threshold(pipe):
+    doc = Document("t", "ED: fever and cough. Dx: community-acquired pneumonia.", setting=OUT)
+    everything = pipe.code(doc, min_score=0.0).codes
+    claim = pipe.code(doc, min_score=pipe.operating_threshold).codes
+    assert len(everything) > len(claim)
+    assert {c.code for c in claim} <= {c.code for c in everything}
+
+
+LONG_NOTE = """DISCHARGE SUMMARY
+
+CHIEF COMPLAINT: Shortness of breath.
+
+HISTORY OF PRESENT ILLNESS: 74-year-old man with chronic systolic heart failure (EF 30%) and
+type 2 diabetes who presents with 4 days of worsening dyspnea on exertion, orthopnea and leg
+swelling after running out of his furosemide. He denies chest pain, fever or cough.
+
+PAST MEDICAL HISTORY: Hypertension. Type 2 diabetes mellitus. CAD s/p CABG in 2016.
+History of prostate cancer, s/p prostatectomy 2012, no recurrence.
+
+MEDICATIONS: Furosemide 40 mg daily, lisinopril 10 mg daily, metoprolol succinate 50 mg daily,
+insulin glargine 20 units at bedtime, aspirin 81 mg daily. Ondansetron PRN nausea.
+
+ALLERGIES: Sulfa (rash).
+
+FAMILY HISTORY: Mother with breast cancer. Brother with diabetes.
+
+SOCIAL HISTORY: Former smoker, quit 1999. No alcohol.
+
+REVIEW OF SYSTEMS: Negative for fever, chills, chest pain, hematuria or melena.
+
+HOSPITAL COURSE: Treated with IV furosemide with good diuresis, weight down 4 kg. Troponins
+negative. Glucose controlled on basal insulin.
+
+DISCHARGE DIAGNOSES:
+1. Acute on chronic systolic heart failure.
+2. Hypertension.
+3. Type 2 diabetes mellitus.
+"""
+
+
+def test_a_long_discharge_summary_reads_like_a_coders_claim(pipe):
+    got = reported(pipe, LONG_NOTE, IN)
+    assert {"I50.23", "Z95.1", "Z85.46", "Z79.4", "Z79.82", "Z87.891"} <= set(got)
+    assert any(c.startswith("I11") or c.startswith("I13") for c in got)   # hypertension with heart failure
+    assert got[0].startswith(("I11", "I50"))                                # the reason for the admission first
+    # review-of-systems negatives, PRN indications, allergies and relatives' conditions are not the patient's
+    assert not {"R50.9", "R07.9", "R31.9", "K92.1", "R11.0", "R11.2", "C50.919", "C61"} & set(got)
+    assert not [c for c in got if c.startswith(("T37", "Z88", "R06"))]
