@@ -21,7 +21,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from client.contract import SERVICE_NAME, pb, pb_grpc
+from client.contract import SERVICE_NAME, pb_grpc
 from server.admission import Admission
 from server.config import Config
 from server.interceptors import ErrorInterceptor

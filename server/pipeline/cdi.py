@@ -8,7 +8,7 @@ from pathlib import Path
 
 from server.domain import Assertion, CdiQuery
 from server.errors import InvalidInput
-from server.pipeline.guidelines import Finding
+from server.pipeline.findings import Finding
 
 
 class CdiRules:

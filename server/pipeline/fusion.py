@@ -29,7 +29,7 @@ import numpy as np
 
 from server.domain import Assertion, CodeSystem
 from server.errors import InvalidInput
-from server.pipeline.guidelines import Finding, combine
+from server.pipeline.findings import Finding, combine
 from server.pipeline.scorer import SIBLING_NOTE, TAIL_NOTE
 
 FEATURES = (

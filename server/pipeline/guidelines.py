@@ -7,95 +7,13 @@ Tables are data (``data/guidelines.json``), validated on load.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from server.domain import Assertion, CodeSystem, RuleNote, Setting, Span
+from server.domain import Assertion, CodeSystem, RuleNote, Setting
 from server.errors import InvalidInput
-
-_SECTION_PRIORITY = {"discharge_diagnoses": 0.3, "assessment": 0.2, "chief_complaint": 0.1}
-
-
-@dataclass
-class Finding:
-    """One code for the encounter, with everything that supports it."""
-
-    code: str
-    system: CodeSystem
-    confidence: float
-    evidence: list[Span] = field(default_factory=list)
-    assertion: Assertion = Assertion.PRESENT
-    notes: list[RuleNote] = field(default_factory=list)
-    sections: set[str] = field(default_factory=set)
-    defaults: list[str] = field(default_factory=list)
-    source: str = ""
-    scores: dict[str, float] = field(default_factory=dict)   # best support per evidence source
-    # the code-embedding model's best cosine between a phrase of the note and this code (None: no model)
-    similarity: float | None = None
-    # the label-attention classifier's probability (None: no note model; 0: not among its labels)
-    attention: float | None = None
-    # False: listed for the coder below the operating threshold, never reported (a past condition)
-    reportable: bool = True
-    # a present mention says the code's whole tabular title or inclusion term (two words or more)
-    exact: bool = False
-
-    def __post_init__(self) -> None:
-        if not self.scores and self.source:
-            self.scores[self.source] = self.confidence
-
-    @property
-    def textual(self) -> bool:
-        """Supported by words in the note (not only by the document classifier)."""
-        return "lexicon" in self.scores or "mined" in self.scores or not self.scores
-
-    def copy(self) -> "Finding":
-        """A finding the guideline steps may change without touching this one (they edit in place)."""
-        return replace(self, evidence=list(self.evidence), notes=list(self.notes), sections=set(self.sections),
-                       defaults=list(self.defaults), scores=dict(self.scores))
-
-    def merge(self, other: "Finding") -> None:
-        """Another mention of the same code: more evidence; each source keeps its best support."""
-        for k, v in other.scores.items():
-            self.scores[k] = max(v, self.scores.get(k, 0.0))
-        self.confidence = max(self.confidence, other.confidence)
-        self.exact = self.exact or other.exact
-        add_evidence(self.evidence, other.evidence)
-        self.notes.extend(n for n in other.notes if n not in self.notes)
-        self.sections |= other.sections
-        if other.assertion is Assertion.PRESENT:
-            self.assertion = Assertion.PRESENT
-        if not other.defaults:
-            self.defaults = []
-
-
-MAX_EVIDENCE = 10   # spans kept per code: enough for a coder to check, bounded for huge notes
-
-
-def add_evidence(into: list[Span], more) -> None:
-    """Append new spans to ``into`` up to ``MAX_EVIDENCE``."""
-    for e in more:
-        if len(into) >= MAX_EVIDENCE:
-            return
-        if e not in into:
-            into.append(e)
-
-
-# How much each kind of evidence counts in the combined confidence (noisy-OR); tuned on a
-# held-out fifth of CodiEsp train, never on dev or test.
-SOURCE_WEIGHTS = {"lexicon": 1.0, "mined": 0.7, "scorer": 0.7}
-
-
-def combine(f: Finding) -> float:
-    """Noisy-OR of the sources that support a finding: lexicon 0.6 and classifier 0.5 -> 0.76
-    (weights aside). Findings built without per-source scores keep their confidence."""
-    if not f.scores:
-        return f.confidence
-    miss = 1.0
-    for k, v in f.scores.items():
-        miss *= 1.0 - SOURCE_WEIGHTS.get(k, 1.0) * min(max(v, 0.0), 1.0)
-    return round(1.0 - miss, 4)
-
+from server.pipeline.findings import Finding, add_evidence
 
 @dataclass(frozen=True)
 class Combination:
@@ -129,6 +47,18 @@ class GuidelineRules:
             if icd10cm.id_of(code) < 0 or not icd10cm.is_billable(code):
                 raise InvalidInput(f"guideline rules: {code} is not a billable ICD-10-CM code")
         self.cm = icd10cm
+        self._refs: dict[tuple[str, str], tuple[str, ...]] = {}
+
+    def referenced(self, code: str, kind: str) -> tuple[str, ...]:
+        """Codes a note of ``kind`` (excludes1, code_first, use_additional) names for ``code``,
+        inherited notes included, cleaned of "-" / "." endings; memoised (filled concurrently,
+        idempotently)."""
+        key = (code, kind)
+        hit = self._refs.get(key)
+        if hit is None:
+            raw = self.cm.referenced_codes(code, kind, True) if self.cm.id_of(code) >= 0 else ()
+            hit = self._refs[key] = tuple(r.rstrip("-").rstrip(".") for r in raw)
+        return hit
 
     @classmethod
     def load(cls, icd10cm, path: Path | None = None) -> "GuidelineRules":
@@ -259,7 +189,7 @@ def use_manifestation_codes(found: dict[str, Finding], rules: GuidelineRules,
             target = manifestation + c[len(plain):]
             if rules.cm.id_of(target) < 0 or not rules.cm.is_billable(target):
                 continue
-            etiology = referenced(rules.cm, target, "code_first")
+            etiology = rules.referenced(target, "code_first")
             cause = next((e for e in found if e != c and any(e.startswith(r) for r in etiology)), None)
             if cause is None:
                 continue
@@ -271,7 +201,8 @@ def use_manifestation_codes(found: dict[str, Finding], rules: GuidelineRules,
             found.setdefault(target, f)
 
 
-def keep_organisms_asked_for(found: dict[str, Finding], icd10cm, dropped: dict[str, Finding] | None = None) -> None:
+def keep_organisms_asked_for(found: dict[str, Finding], rules: GuidelineRules,
+                             dropped: dict[str, Finding] | None = None) -> None:
     """B95-B97 name the agent of a disease classified elsewhere: reported only beside a code whose
     "use additional code" note asks for it ("UTI due to E. coli": N39.0 + B96.20; "E. coli" alone
     in a culture report is not a diagnosis)."""
@@ -279,7 +210,7 @@ def keep_organisms_asked_for(found: dict[str, Finding], icd10cm, dropped: dict[s
     if not organisms:
         return
     asks = any(r.startswith(("B95", "B96", "B97")) for c in found if c not in organisms
-               for r in referenced(icd10cm, c, "use_additional"))
+               for r in rules.referenced(c, "use_additional"))
     if not asks:
         for c in organisms:
             suppress(found, c, RuleNote("not_reported", "infectious agent with no infection that asks for it"),
@@ -357,21 +288,8 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
                          dropped)
 
 
-_REFS: dict[tuple[int, str, str], tuple[str, ...]] = {}
-
-
-def referenced(icd10cm, code: str, kind: str) -> tuple[str, ...]:
-    """Codes a note of ``kind`` (excludes1, code_first, use_additional) names for ``code``,
-    inherited notes included, cleaned of "-" / "." endings; memoised per code set."""
-    key = (id(icd10cm), code, kind)
-    hit = _REFS.get(key)
-    if hit is None:
-        raw = icd10cm.referenced_codes(code, kind, True) if icd10cm.id_of(code) >= 0 else ()
-        hit = _REFS[key] = tuple(r.rstrip("-").rstrip(".") for r in raw)
-    return hit
-
-
-def resolve_excludes1(found: dict[str, Finding], icd10cm, dropped: dict[str, Finding] | None = None) -> None:
+def resolve_excludes1(found: dict[str, Finding], rules: GuidelineRules,
+                      dropped: dict[str, Finding] | None = None) -> None:
     """Two codes in an Excludes1 relation are never reported together: keep the stronger
     (I50.9 heart failure excludes1 ... ; the better-supported one stays)."""
     codes = sorted(found, key=lambda c: -found[c].confidence)
@@ -383,7 +301,7 @@ def resolve_excludes1(found: dict[str, Finding], icd10cm, dropped: dict[str, Fin
     for a in codes:
         if a not in found or found[a].system is not CodeSystem.ICD10CM:
             continue
-        excluded = referenced(icd10cm, a, "excludes1")
+        excluded = rules.referenced(a, "excludes1")
         if not excluded:
             continue
         hits = dict.fromkeys(b for x in excluded for b in by_prefix.get(x, ()) if _covers(x, b))

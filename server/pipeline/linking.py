@@ -19,7 +19,7 @@ import numpy as np
 
 from server.domain import CodeSystem
 from server.pipeline.entities import Candidate, Mention, Sentence
-from server.pipeline.guidelines import Finding
+from server.pipeline.findings import Finding
 from server.pipeline.lexicon import STOPWORDS
 
 # Words that end a phrase: a phrase is what lies between them ("pain in the left iliac fossa

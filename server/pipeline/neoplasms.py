@@ -86,7 +86,6 @@ class NeoplasmReader:
 
     def _at(self, words: Sequence[str], i: int, si: int, sex: tuple[str, ...]) -> list[NeoplasmHit]:
         lo, hi = max(0, i - _SCOPE), min(len(words), i + _SCOPE + 1)
-        secondary = bool(_SECONDARY & set(words[lo:hi]))
         in_situ = "situ" in words[lo:hi]
         hits = []
         # "metastatic to bone" / "bone metastases": the site after "to" or before the word

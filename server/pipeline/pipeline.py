@@ -19,7 +19,8 @@ from server.pipeline.calibration import Calibration
 from server.pipeline.cdi import CdiRules
 from server.pipeline.context import ContextRules, assert_span
 from server.pipeline.entities import Candidate, EntitySource, LexiconSource, Mention, Sentence
-from server.pipeline.guidelines import Finding, GuidelineRules
+from server.pipeline.findings import Finding, combine
+from server.pipeline.guidelines import GuidelineRules
 from server.pipeline.index_coding import IndexCoder
 from server.pipeline.index_tree import IndexTree, side_words
 from server.pipeline.lexicon import Lexicon
@@ -116,7 +117,7 @@ class Pipeline:
         if self.index is not None:
             self.versions["index"] = f"icd10cm-index-tree({len(self.index.tree.nodes)})"
         systems = frozenset({CodeSystem.ICD10CM} | ({CodeSystem.ICD10PCS} if icd10pcs is not None else set()))
-        additional = partial(gl.referenced, icd10cm, kind="use_additional")
+        additional = partial(self.guidelines.referenced, kind="use_additional")
         self.sources: list[EntitySource] = [LexiconSource(self.lexicon, systems, additional), *extra_sources]
         self.senses = AbbreviationSenses.load(icd10cm) if self.claims_rules else None
         if self.senses is not None:   # B95-B97 organisms, reported where a code asks for its agent
@@ -218,7 +219,7 @@ class Pipeline:
         # Guideline order for what is reported; below the operating threshold, by confidence.
         reported = {c: f for c, f in findings.items() if f.confidence >= cut}
         rest = sorted((f for f in findings.values() if f.confidence < cut), key=lambda f: (-f.confidence, f.code))
-        ordered = [f for f in sequence(reported, self.cm, self.guidelines.chronic) + rest if f.confidence >= min_score]
+        ordered = [f for f in sequence(reported, self.guidelines) + rest if f.confidence >= min_score]
         enc.codes = [self._suggestion(i, f) for i, f in enumerate(ordered)]
         enc.cdi_queries = self.cdi.queries_for([f for f in ordered if f.code not in suppressed])
         _lap(ms, "guidelines", t)
@@ -249,12 +250,12 @@ class Pipeline:
         steps = (("past condition", past),
                  ("combination", lambda: gl.apply_combinations(findings, self.guidelines, suppressed)),
                  ("integral symptom", lambda: gl.drop_integral(findings, self.guidelines, suppressed, cut)),
-                 ("Excludes1", lambda: gl.resolve_excludes1(findings, self.cm, suppressed)),
+                 ("Excludes1", lambda: gl.resolve_excludes1(findings, self.guidelines, suppressed)),
                  ("one per condition", lambda: gl.keep_one_per_group(findings, self.guidelines, suppressed, cut)))
         if self.claims_rules:
             steps += (("symptom of a stated diagnosis", lambda: gl.drop_diagnosed_symptoms(findings, suppressed, cut)),
                       ("manifestation", lambda: gl.use_manifestation_codes(findings, self.guidelines, suppressed)),
-                      ("organism", lambda: gl.keep_organisms_asked_for(findings, self.cm, suppressed)),
+                      ("organism", lambda: gl.keep_organisms_asked_for(findings, self.guidelines, suppressed)),
                       ("pregnancy", lambda: gl.pregnancy_rules(findings, suppressed)))
         for name, step in steps:
             before = dict(findings) if trace is not None else None
@@ -290,7 +291,7 @@ class Pipeline:
         if preg is not None:
             self._pregnancy(preg, findings)
         if self.index is not None:
-            sequelae.stroke_sequelae(findings, sentences, doc.text, self.index, self.mapper, self.cm, _made)
+            sequelae.stroke_sequelae(findings, sentences, doc.text, self.index, self.mapper, self.guidelines, _made)
         if self.index is not None:
             self._status(sentences, findings)
         if self.medications is not None:
@@ -302,7 +303,7 @@ class Pipeline:
             add_siblings(findings, self.scorer.by_category)
         else:
             for f in findings.values():
-                f.confidence = gl.combine(f)
+                f.confidence = combine(f)
         if vectors is not None:
             self.linking.similarity(findings, vectors)
         t = _lap(ms, "mapping", t)

@@ -18,7 +18,7 @@ import numpy as np
 from server.domain import Assertion, CodeSystem, RuleNote, Setting, Span
 from server.errors import InvalidInput
 from server.pipeline.entities import Mention, Sentence
-from server.pipeline.guidelines import MAX_EVIDENCE, Finding, combine
+from server.pipeline.findings import MAX_EVIDENCE, Finding, combine
 from server.pipeline.lexicon import STOPWORDS
 
 _TOP_EVIDENCE = 3

@@ -14,7 +14,6 @@ import json
 import re
 from dataclasses import dataclass
 from importlib import resources
-from typing import Iterable
 
 from server.errors import InvalidInput
 
@@ -23,13 +22,11 @@ _CAUSE = re.compile(r"\s+(?:infection\s+)?as (?:the )?cause of.*$", re.I)
 _BRACKET = re.compile(r"\[([^\]]+)\]")
 _PAREN = re.compile(r"\([^)]*\)")
 
-
 @dataclass(frozen=True)
 class Sense:
     meaning: str
     code: str
     cues: frozenset[str]
-
 
 class AbbreviationSenses:
     """Validated sense table; ``pick`` chooses a code for an abbreviation from the note's words."""
@@ -75,7 +72,6 @@ class AbbreviationSenses:
             if s.cues & note_words:
                 return s.code
         return default
-
 
 def organism_terms(icd10cm, synonyms: dict[str, str] | None = None) -> list[tuple[str, str]]:
     """(term, code) for the billable B95-B97 codes: the organism's name and its bracketed short

@@ -30,9 +30,10 @@ def sentence_of(sentences: Sequence[Sentence], starts: list[int], offset: int) -
     return max(0, bisect.bisect_right(starts, offset) - 1)
 
 
-def stroke_sequelae(found: dict, sentences: Sequence[Sentence], text: str, index, mapper, icd10cm, make) -> None:
+def stroke_sequelae(found: dict, sentences: Sequence[Sentence], text: str, index, mapper, rules, make) -> None:
     """Replace deficits tied to an earlier stroke by their I69 codes (see the module docstring).
-    ``make(code, evidence, note)`` builds a finding; ``index`` is the IndexCoder."""
+    ``make(code, evidence, note)`` builds a finding; ``index`` is the IndexCoder; ``rules`` the
+    GuidelineRules (whose "use additional code" notes say which deficit codes stay)."""
     starts = [s.start for s in sentences]
     root = index.tree.resolve("Sequelae, infarction, cerebral")
     if root is None:
@@ -60,7 +61,7 @@ def stroke_sequelae(found: dict, sentences: Sequence[Sentence], text: str, index
         mapped = mapper.map([_candidate(hit.code)], tuple(deficit + extra + ["following", "cerebral", "infarction"]), ())
         if mapped is None or not mapped.code.startswith("I69"):
             continue
-        keep_own = any(code.startswith(r) for r in _refs(icd10cm, mapped.code))
+        keep_own = any(code.startswith(r) for r in rules.referenced(mapped.code, "use_additional"))
         new = make(mapped.code, list(f.evidence), RuleNote(
             "sequela", f"residual of an earlier stroke: Sequelae > infarction, cerebral > {' > '.join(hit.path)} "
                        f"(I.C.9.d.1)", code))
@@ -111,9 +112,3 @@ def _candidate(code: str):
     from server.pipeline.entities import Candidate
 
     return Candidate(code, CodeSystem.ICD10CM, 0.9, "index")
-
-
-def _refs(icd10cm, code: str):
-    from server.pipeline.guidelines import referenced
-
-    return referenced(icd10cm, code, "use_additional")

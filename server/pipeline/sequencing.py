@@ -4,8 +4,7 @@ honoured (etiology before manifestation: E11.22 before N18.31)."""
 from __future__ import annotations
 
 from server.domain import Assertion, CodeSystem, RuleNote
-from server.pipeline.guidelines import _SECTION_PRIORITY, Finding
-from server.pipeline.guidelines import referenced as _refs
+from server.pipeline.findings import SECTION_PRIORITY, Finding
 
 
 # Z codes that say why the encounter happened and are listed first when it happened for that.
@@ -16,7 +15,7 @@ def principal_score(f: Finding, icd10cm, rank: int = 0, chronic: tuple[str, ...]
     """How likely a code is the reason for the encounter. Symptoms yield to a confirmed diagnosis,
     history/status (Z) codes and external causes (V-Y) come last, and a manifestation code
     (code-first) never leads."""
-    s = f.confidence + max((_SECTION_PRIORITY.get(x, 0.0) for x in f.sections), default=0.0)
+    s = f.confidence + max((SECTION_PRIORITY.get(x, 0.0) for x in f.sections), default=0.0)
     c = f.code
     if f.system is not CodeSystem.ICD10CM:
         return s - 5.0
@@ -44,27 +43,28 @@ def principal_score(f: Finding, icd10cm, rank: int = 0, chronic: tuple[str, ...]
     return s - 0.05 * min(rank, 10)
 
 
-def sequence(found: dict[str, Finding], icd10cm, chronic: tuple[str, ...] = ()) -> list[Finding]:
+def sequence(found: dict[str, Finding], rules) -> list[Finding]:
     """Findings in reporting order: principal first, then pairs fixed so that a code whose
     "code first" note names another present code follows it."""
     by_pos = sorted(found.values(), key=lambda f: min((e.start for e in f.evidence), default=10**9))
     rank = {id(f): i for i, f in enumerate(by_pos)}
+    icd10cm, chronic = rules.cm, rules.chronic
     order = sorted(found.values(), key=lambda f: (-principal_score(f, icd10cm, rank[id(f)], chronic), f.code))
     dx = [f for f in order if f.system is CodeSystem.ICD10CM]
     px = [f for f in order if f.system is not CodeSystem.ICD10CM]
-    dx = _etiology_first(dx, icd10cm)
+    dx = _etiology_first(dx, rules)
     return dx + px
 
 
-def _etiology_first(dx: list[Finding], icd10cm) -> list[Finding]:
+def _etiology_first(dx: list[Finding], rules) -> list[Finding]:
     codes = [f.code for f in dx]
     for _ in range(len(dx)):
         moved = False
         for i, f in enumerate(dx):
-            firsts = _refs(icd10cm, f.code, "code_first")
+            firsts = rules.referenced(f.code, "code_first")
             for j in range(i + 1, len(dx)):
                 g = dx[j]
-                after = _refs(icd10cm, g.code, "use_additional")
+                after = rules.referenced(g.code, "use_additional")
                 if _hits(firsts, g.code) or _hits(after, f.code):
                     kind = "code_first" if _hits(firsts, g.code) else "use_additional"
                     g.notes.append(RuleNote(kind, f"sequenced before {f.code} (etiology before manifestation)", f.code))
@@ -76,21 +76,21 @@ def _etiology_first(dx: list[Finding], icd10cm) -> list[Finding]:
         if not moved:
             break
     for f in dx:
-        _note_pairs(f, codes, icd10cm)
+        _note_pairs(f, codes, rules)
     return dx
 
 
-def _note_pairs(f: Finding, codes: list[str], icd10cm) -> None:
+def _note_pairs(f: Finding, codes: list[str], rules) -> None:
     """Say which present codes satisfy this code's "use additional code" note, or that one is missing."""
     for kind in ("use_additional", "code_first"):
-        refs = _refs(icd10cm, f.code, kind)
+        refs = rules.referenced(f.code, kind)
         if not refs:
             continue
         met = [c for c in codes if c != f.code and _hits(refs, c)]
         if met:
             msg = ("additional code present: " if kind == "use_additional" else "underlying condition coded first: ")
             note = RuleNote(kind, msg + ", ".join(met), met[0])
-        elif kind == "code_first" and bool(icd10cm.manifestation[icd10cm.id_of(f.code)]):
+        elif kind == "code_first" and bool(rules.cm.manifestation[rules.cm.id_of(f.code)]):
             note = RuleNote(kind, "manifestation code: code the underlying condition first", "")
         else:
             continue

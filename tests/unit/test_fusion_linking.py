@@ -106,7 +106,7 @@ def test_linker_respects_negation(linked):
 
 def test_named_code_brings_its_category_siblings_as_alternatives():
     from server.domain import Span
-    from server.pipeline.guidelines import Finding
+    from server.pipeline.findings import Finding
     from server.pipeline.scorer import add_siblings
 
     hf = Finding("I50.23", CodeSystem.ICD10CM, 0.7, [Span(21, 70)], source="lexicon")

@@ -119,7 +119,7 @@ def test_symptom_of_an_unreported_diagnosis_is_kept(rules_pipe):
     """A symptom is integral only to a diagnosis the encounter reports: below the operating
     threshold the pneumonia is not coded, so its fever is."""
     from server.pipeline import guidelines as gl
-    from server.pipeline.guidelines import Finding
+    from server.pipeline.findings import Finding
 
     def found(pneumonia):
         return {"R50.9": Finding("R50.9", CodeSystem.ICD10CM, 0.6, source="lexicon"),
