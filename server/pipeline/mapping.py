@@ -163,6 +163,8 @@ class CodeMapper:
                 best, best_key = d, key
         if best is not None and best_key[0] == 0 and self._billable(code):
             best = None   # no word of the note picks a sibling: the billable code it named stays (HLD -> E78.5)
+        if best is None and not self._billable(code) and not self.cm.seventh_characters(code):
+            best = self._without_default(pool, base_toks, words)
         if best is None:
             return (code if self._billable(code) or self.cm.seventh_characters(code) else None), []
         defaults = []
@@ -171,6 +173,20 @@ class CodeMapper:
         if not sided and _has_laterality(self.cm, pool):
             defaults.append("laterality")
         return best, defaults
+
+    def _without_default(self, pool: Sequence[str], base_toks: frozenset[str], words: frozenset[str]) -> str | None:
+        """The child that says "without X" when the note does not document X, the
+        classification's default ("intractable migraine without aura" -> G43.019, "... without
+        status migrainosus"); None when the note's words leave more than that open."""
+        for d in pool:
+            desc = self.cm.description(d).lower()
+            if " without " not in f" {desc} ":
+                continue
+            absent = frozenset(normalize_phrase(desc.rsplit("without", 1)[1]))
+            extra = self.tokens_of(d) - base_toks - self._vague_of(d)
+            if (extra - absent) <= words and not (absent - _NOISE) & words:
+                return d
+        return None
 
     def _pool(self, base: str) -> list[str]:
         """Billable descendants of ``base``, 7th characters stripped (one entry per code stem)."""
