@@ -572,7 +572,8 @@ def analyse_sentences(text: str, segments, section_rules: SectionRules) -> list[
                 continue
             gaps = [False] * (len(toks) + 1)
             for i in range(1, len(toks)):
-                gaps[i] = ";" in text[toks[i - 1].end:toks[i].start]
+                # a semicolon or a parenthesis ends a ConText scope: "CAD (no angina), HLD, HTN"
+                gaps[i] = any(ch in text[toks[i - 1].end:toks[i].start] for ch in ";()")
             out.append(Sentence(a, b, toks, sec.name, gaps))
     return out
 
