@@ -217,6 +217,16 @@ def keep_organisms_asked_for(found: dict[str, Finding], rules: GuidelineRules,
                      dropped)
 
 
+def poisoning_rules(found: dict[str, Finding], dropped: dict[str, Finding] | None = None) -> None:
+    """A suicide attempt by poisoning is the poisoning's self-harm code, not T14.91 (T14.91
+    Excludes1: suicide attempt by poisoning, T36-T65 with 6th character 2)."""
+    self_harm = next((c for c in found if c[:1] == "T" and "36" <= c[1:3] <= "65" and len(c) >= 7 and c[6] == "2"),
+                     None)
+    if self_harm is not None and "T14.91XA" in found:
+        suppress(found, "T14.91XA", RuleNote("not_reported", f"suicide attempt by poisoning is {self_harm}",
+                                             self_harm), dropped)
+
+
 def pregnancy_rules(found: dict[str, Finding], dropped: dict[str, Finding] | None = None) -> None:
     """O80 is for a delivery with no other chapter 15 condition (I.C.15.b.4); insulin in
     gestational diabetes (O24.4-) or type 1 diabetes takes no Z79.4 (I.C.15.g, I.C.4.a.3)."""
@@ -289,7 +299,7 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
 
 
 def resolve_excludes1(found: dict[str, Finding], rules: GuidelineRules,
-                      dropped: dict[str, Finding] | None = None) -> None:
+                      dropped: dict[str, Finding] | None = None, definitive_first: bool = False) -> None:
     """Two codes in an Excludes1 relation are never reported together: keep the stronger
     (I50.9 heart failure excludes1 ... ; the better-supported one stays)."""
     codes = sorted(found, key=lambda c: -found[c].confidence)
@@ -311,6 +321,8 @@ def resolve_excludes1(found: dict[str, Finding], rules: GuidelineRules,
             if not any(_covers(x, a) for x in excluded):
                 # the note sits on one side only; whichever side, the better-supported code stays
                 keep, drop = (a, b) if found[a].confidence >= found[b].confidence else (b, a)
+                if definitive_first and (keep[0] == "R") != (drop[0] == "R"):
+                    keep, drop = (a, b) if b[0] == "R" else (b, a)   # the diagnosis, not its symptom (I.A.12.a)
                 found[keep].notes.append(RuleNote("excludes1", f"{drop} dropped: Excludes1 of {a}", drop))
                 suppress(found, drop, RuleNote("not_reported", f"Excludes1 with {keep}: not reported", keep), dropped)
                 if drop == a:

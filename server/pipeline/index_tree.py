@@ -234,7 +234,8 @@ _SIDES = {"r": "right", "rt": "right", "l": "left", "lt": "left", "od": "right",
 _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neoplasm"),
            "adenocarcinoma": ("malignant", "neoplasm"), "malignancy": ("malignant", "neoplasm"),
            "ca": ("malignant", "neoplasm"), "metastatic": ("secondary",), "metastasis": ("secondary",),
-           "hfref": ("systolic", "heart", "failure"), "hfpef": ("diastolic", "heart", "failure")}
+           "hfref": ("systolic", "heart", "failure"), "hfpef": ("diastolic", "heart", "failure"),
+           "chemotherapy": ("antineoplastic",), "chemo": ("chemotherapy", "antineoplastic")}
 
 
 def side_words(words: Iterable[str]) -> tuple[str, ...]:

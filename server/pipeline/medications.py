@@ -30,10 +30,11 @@ _ON = frozenset(("on", "taking", "takes", "continue", "continued", "resumed", "m
 _SHORT_TERM = frozenset("start started starting initiate initiated new newly trial burst course x1 x2 x3 x4 x5 x7 "
                         "x10 x14 prn empiric empirically stopped stop discontinued discontinue held hold completed "
                         "off switch switched changed plan planned will consider".split())
-_NOT_DRUGS = frozenset("on the a an and or of to for with in at by as daily dose oxygen o2 air water food "
+NOT_DRUGS = frozenset("on the a an and or of to for with in at by as daily dose oxygen o2 air water food "
                        "diet meds medication medications regimen therapy home current glucose sugar sodium "
                        "potassium calcium chloride bicarbonate alcohol caffeine contrast saline fluid blood "
-                       "platelet plasma vitamin level levels lab labs".split())
+                       "platelet plasma vitamin level levels lab labs tablet pill drug medicine substance agent "
+                       "product".split())
 _MAX_WORDS = 3
 
 
@@ -78,11 +79,11 @@ class MedicationReader:
 
     def _drug_at(self, words: Sequence[str], i: int):
         """(end, name, Z79 code) of the longest drug name starting at word i, or None."""
-        if words[i] in _NOT_DRUGS or len(words[i]) < 4 or words[i].isdigit():
+        if words[i] in NOT_DRUGS or len(words[i]) < 4 or words[i].isdigit():
             return None
         for n in range(min(_MAX_WORDS, len(words) - i), 0, -1):
             toks = words[i:i + n]
-            if any(t in _NOT_DRUGS or t.isdigit() for t in toks[1:]):
+            if any(t in NOT_DRUGS or t.isdigit() for t in toks[1:]):
                 continue
             name = " ".join(toks)
             if self.table._exact(name) is None:

@@ -109,6 +109,7 @@ class Pipeline:
         self.index = IndexCoder(IndexTree.load(), self.mapper, icd10cm) if art.index_coding else None
         self.medications = _medication_reader(icd10cm) if art.index_coding else None
         self.neoplasms = _neoplasm_reader(icd10cm, self.mapper) if art.index_coding else None
+        self.drug_effects = _drug_effect_reader(icd10cm) if art.index_coding else None
         self.lexicon_from_cache = False
         self.lexicon, table, n_index, n_mined = self._lexicons(art.lexicon, art.mined, cache_dir)
         self.versions = {"profile": art.profile, "lexicon": "icd10cm-tabular+curated-v1"}
@@ -249,14 +250,17 @@ class Pipeline:
 
         steps = (("past condition", past),
                  ("combination", lambda: gl.apply_combinations(findings, self.guidelines, suppressed)),
-                 ("integral symptom", lambda: gl.drop_integral(findings, self.guidelines, suppressed, cut)),
-                 ("Excludes1", lambda: gl.resolve_excludes1(findings, self.guidelines, suppressed)),
-                 ("one per condition", lambda: gl.keep_one_per_group(findings, self.guidelines, suppressed, cut)))
+                 ("integral symptom", lambda: gl.drop_integral(findings, self.guidelines, suppressed, cut)))
+        if self.claims_rules:   # before Excludes1: a stated diagnosis never loses to its own symptom
+            steps += (("symptom of a stated diagnosis", lambda: gl.drop_diagnosed_symptoms(findings, suppressed, cut)),)
+        steps += (("Excludes1", lambda: gl.resolve_excludes1(findings, self.guidelines, suppressed,
+                                                             definitive_first=self.claims_rules)),
+                  ("one per condition", lambda: gl.keep_one_per_group(findings, self.guidelines, suppressed, cut)))
         if self.claims_rules:
-            steps += (("symptom of a stated diagnosis", lambda: gl.drop_diagnosed_symptoms(findings, suppressed, cut)),
-                      ("manifestation", lambda: gl.use_manifestation_codes(findings, self.guidelines, suppressed)),
+            steps += (("manifestation", lambda: gl.use_manifestation_codes(findings, self.guidelines, suppressed)),
                       ("organism", lambda: gl.keep_organisms_asked_for(findings, self.guidelines, suppressed)),
-                      ("pregnancy", lambda: gl.pregnancy_rules(findings, suppressed)))
+                      ("pregnancy", lambda: gl.pregnancy_rules(findings, suppressed)),
+                      ("poisoning", lambda: gl.poisoning_rules(findings, suppressed)))
         for name, step in steps:
             before = dict(findings) if trace is not None else None
             step()
@@ -297,6 +301,7 @@ class Pipeline:
         if self.medications is not None:
             self._long_term_drugs(doc.text, sentences, findings)
             self._neoplasms(doc.text, sentences, findings)
+            self._drug_effects(doc.text, sentences, findings)
             self._circumstances(doc.text, findings)
         if scored is not None:
             merge_scores(findings, scored, mentions, doc.setting)
@@ -520,6 +525,20 @@ class Pipeline:
             else:
                 found[h.code] = f
 
+    def _drug_effects(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """Poisoning by intent, adverse effect and underdosing codes (Table of Drugs, I.C.19.e)."""
+        encounter = "S" if {"sequela", "sequelae"} & {w for s in sentences for w in s.words} else "A"
+        for e in self.drug_effects.find(text, sentences, encounter):
+            s = sentences[e.sentence]
+            span = Span(s.tokens[e.tok_start].start, s.tokens[e.tok_end - 1].end, s.section)
+            note = RuleNote("drug_table", f"Table of Drugs: {e.drug}, {e.intent.replace('_', ' ')} (I.C.19.e)")
+            f = Finding(e.code, CodeSystem.ICD10CM, 0.9, [span], Assertion.PRESENT, [note], {s.section},
+                        source="lexicon")
+            if e.code in found:
+                found[e.code].merge(f)
+            else:
+                found[e.code] = f
+
     def _circumstances(self, text: str, found: dict[str, Finding]) -> None:
         """BMI beside a weight diagnosis, neoplasm pain, chemotherapy and cancer follow-up
         encounters (``encounter_codes``)."""
@@ -621,6 +640,13 @@ def _neoplasm_reader(icd10cm, mapper: CodeMapper):
         return mapped.code if mapped is not None and mapped.code[:3] == code[:3] else None
 
     return NeoplasmReader(load_neoplasm_table(), icd10cm, finish)
+
+
+def _drug_effect_reader(icd10cm):
+    from server.pipeline.drug_effects import DrugEffectReader
+    from server.pipeline.drug_tables import load_drug_table
+
+    return DrugEffectReader(load_drug_table(), icd10cm)
 
 
 def _medication_reader(icd10cm):

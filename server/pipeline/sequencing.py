@@ -11,6 +11,18 @@ from server.pipeline.findings import SECTION_PRIORITY, Finding
 ENCOUNTER_FIRST = ("Z51.0", "Z51.1", "Z08", "Z09")
 
 
+def _drug_code(c: str) -> bool:
+    return len(c) >= 7 and c[0] == "T" and "36" <= c[1:3] <= "50"
+
+
+def _poisoning(c: str) -> bool:
+    return _drug_code(c) and c[6] in "1234"
+
+
+def _adverse_effect(c: str) -> bool:
+    return _drug_code(c) and c[6] in "56"
+
+
 def principal_score(f: Finding, icd10cm, rank: int = 0, chronic: tuple[str, ...] = ()) -> float:
     """How likely a code is the reason for the encounter. Symptoms yield to a confirmed diagnosis,
     history/status (Z) codes and external causes (V-Y) come last, and a manifestation code
@@ -21,6 +33,10 @@ def principal_score(f: Finding, icd10cm, rank: int = 0, chronic: tuple[str, ...]
         return s - 5.0
     if c[0] == "O":
         s += 1.0    # chapter 15 codes have sequencing priority (I.C.15.a.1)
+    elif _poisoning(c):
+        s += 0.6    # a poisoning code comes before its manifestations (I.C.19.e.5.b)
+    elif _adverse_effect(c):
+        s -= 0.8    # the nature of an adverse effect comes first, the drug after (I.C.19.e.5.a)
     elif c.startswith(ENCOUNTER_FIRST):
         s += 0.5    # the encounter's reason: chemotherapy (I.C.2.e.2), follow-up (I.C.21.c.8)
     elif c.startswith("Z3A"):

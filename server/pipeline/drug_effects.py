@@ -1,0 +1,103 @@
+"""Poisoning, adverse effect and underdosing by the Table of Drugs and Chemicals (I.C.19.e).
+
+- Poisoning: an overdose, an ingestion or a drug taken in error ("intentional ingestion of
+  ~40 tabs of acetaminophen in a suicide attempt" -> T39.1X2A). The intent is the note's:
+  self-harm, assault, accidental ("by mistake", "accidentally"), or undetermined only when the
+  note says it cannot tell; a poisoning of unstated intent is accidental (I.C.19.e.5.b).
+- Adverse effect: a drug correctly prescribed and taken that caused a condition ("melena
+  attributed to warfarin at a therapeutic INR", "ACE-inhibitor angioedema, taken as prescribed")
+  -> the condition, then T45.515A (I.C.19.e.5.a).
+- Underdosing: less taken than prescribed ("ran out of his furosemide") -> T50.1X6A.
+The 7th character is A unless the note says it is a later encounter (D) or a sequela (S).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from server.pipeline.entities import Sentence
+from server.pipeline.medications import NOT_DRUGS
+
+_SELF_HARM = re.compile(r"\b(suicid\w*|self[- ]harm|intentional(ly)?|deliberate(ly)?)\b", re.I)
+_ASSAULT = re.compile(r"\b(assault\w*|poisoned by (another|someone|his|her))\b", re.I)
+_ACCIDENT = re.compile(r"\b(accidental(ly)?|by mistake|mistak(en|ing)|unintentional(ly)?|in error)\b", re.I)
+_UNDETERMINED = re.compile(r"\b(intent (unknown|undetermined|unclear)|undetermined intent)\b", re.I)
+_POISONING = re.compile(r"\b(overdose\w*|OD|ingest\w*|poison\w*|toxic(ity)?|took (several|\d+|~\d+|many|a handful)"
+                        r"|accidental(ly)? took|intoxicat\w*)\b")
+_ADVERSE = re.compile(r"\b(adverse (effect|reaction|drug)|side effect|as prescribed|therapeutic (INR|level|dose)|"
+                      r"correctly prescribed)\b", re.I)
+# words right before a drug that make it the cause of a condition ("melena attributed to warfarin")
+_CAUSE_WORDS = frozenset("due attributed secondary caused induced related".split())
+_UNDERDOSING = re.compile(r"\b(ran out of|running out of|missed (\w+ )?dose\w*|underdos\w*|not taking|stopped taking|"
+                          r"skipp\w+ (\w+ )?dose\w*|could not afford|couldn't afford|unable to afford)\b", re.I)
+_NAMES_DRUG = 3     # words a drug name may have
+_CLASS_WORDS = {"ace": "angiotensin converting enzyme", "arb": "angiotensin receptor blocker",
+                "nsaid": "nonsteroidal anti-inflammatory drug", "ssri": "selective serotonin reuptake inhibitor",
+                "chemotherapy": "antineoplastic", "chemo": "antineoplastic"}
+
+
+@dataclass(frozen=True)
+class DrugEffect:
+    code: str
+    intent: str          # accidental | self_harm | assault | undetermined | adverse_effect | underdosing
+    sentence: int
+    tok_start: int
+    tok_end: int
+    drug: str
+
+
+class DrugEffectReader:
+    def __init__(self, table, icd10cm):
+        self.table, self.cm = table, icd10cm
+
+    def find(self, text: str, sentences: Sequence[Sentence], encounter: str = "A") -> list[DrugEffect]:
+        """Drug effects the note documents. A poisoning's intent comes from the whole note; an
+        adverse effect or underdosing needs its words in the drug's own sentence."""
+        poisoning = bool(_POISONING.search(text))
+        intent = ("self_harm" if _SELF_HARM.search(text) else "assault" if _ASSAULT.search(text)
+                  else "undetermined" if _UNDETERMINED.search(text) else "accidental")
+        out: list[DrugEffect] = []
+        seen: set[str] = set()
+        for si, s in enumerate(sentences):
+            sentence = text[s.start:s.end]
+            kind = ("underdosing" if _UNDERDOSING.search(sentence) else
+                    intent if poisoning and _POISONING.search(sentence) or _ACCIDENT.search(sentence) and poisoning
+                    else "adverse_effect" if _ADVERSE.search(sentence) else None)
+            for a, b, name, row in self._drugs(s.words):
+                effect = kind or ("adverse_effect" if _caused(s.words, a, b) else None)
+                if effect is None:
+                    continue
+                code = row.code(effect, encounter, self.cm)
+                if code is None or code in seen:
+                    continue
+                seen.add(code)
+                out.append(DrugEffect(code, effect, si, a, b, name))
+        return out
+
+    def _drugs(self, words: Sequence[str]):
+        """(start, end, name, row) of each drug the sentence names, longest names first."""
+        i = 0
+        while i < len(words):
+            if words[i] in NOT_DRUGS:
+                i += 1
+                continue
+            for n in range(min(_NAMES_DRUG, len(words) - i), 0, -1):
+                toks = [_CLASS_WORDS.get(w, w) for w in words[i:i + n]]
+                if len(toks[0]) < 4 and toks[0] not in _CLASS_WORDS.values():
+                    continue
+                name = " ".join(toks)
+                hit = self.table._exact(name)
+                if hit is None and n == 1 and words[i] in _CLASS_WORDS:
+                    hit = self.table._exact(_CLASS_WORDS[words[i]] + " inhibitor") or self.table._exact(name)
+                if hit is not None and any(self.table.rows[hit[0]].codes):
+                    yield i, i + n, name, self.table.rows[hit[0]]
+                    i += n - 1
+                    break
+            i += 1
+
+
+def _caused(words: Sequence[str], a: int, b: int) -> bool:
+    """"attributed to warfarin", "warfarin-induced", "ACE-inhibitor angioedema" read as a cause."""
+    before = set(words[max(0, a - 3):a])
+    return bool(before & _CAUSE_WORDS) or (b < len(words) and words[b] in ("induced", "associated", "related"))
