@@ -121,7 +121,7 @@ def _model_stage(config: Config, metrics):
     backend = open_backend(config, metrics)
     try:
         linker = open_linker(config, backend, metrics)
-        linker.link(["heart failure"], 1)   # first run: session arenas, Triton's model instances
+        linker.warm()   # first runs: session arenas, Triton's model instances (nothing cached)
     except BaseException:
         backend.close()
         raise
