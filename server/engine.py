@@ -77,8 +77,7 @@ class Engine:
             enc.edits = list(self.claims.check_diagnoses(dx, doc.patient, doc.setting, doc.date_of_service))
         t3 = time.perf_counter()
         encounter_id = uuid.uuid4().hex
-        for n, c in enumerate(enc.codes, start=1):
-            c.suggestion_id = f"{encounter_id}:{n}"
+        assign_suggestion_ids(enc, encounter_id)
         enc.stage_ms = {"ingest": (t1 - t0) * 1e3, **enc.stage_ms, "rules": (t3 - t2) * 1e3,
                         "total": (t3 - t0) * 1e3}
         return enc, encounter_id
@@ -109,6 +108,13 @@ class Engine:
         if self.backend is not None:
             self.backend.close()
             self.backend = None
+
+
+def assign_suggestion_ids(enc: CodedEncounter, encounter_id: str) -> None:
+    """The one place suggestion ids are made: ``<encounter id>:<n>``, n from 1 in the order the
+    codes are returned (what a review decision names; the pipeline leaves them empty)."""
+    for n, c in enumerate(enc.codes, start=1):
+        c.suggestion_id = f"{encounter_id}:{n}"
 
 
 def _model_stage(config: Config, metrics):

@@ -14,7 +14,7 @@ from server.backends import (BackendTimeout, BatchOptions, EmbeddedBackend, Fall
 from server.errors import Unavailable
 from server.metrics import Metrics
 from server.models import CodeIndex, CodeLinker, default_model_dir
-from server.models.encoder import pad_rows
+from server.models.encoder import MAX_BATCH_ROWS, pad_rows
 from server.models.triton_config import parse_pbtxt, read_model_config
 
 MODEL_DIR = default_model_dir()
@@ -37,7 +37,7 @@ def tokens():
 @pytest.fixture(params=[1, 2], ids=["1-session", "2-sessions"])
 def backend(request):
     """One session behind the queue, or two (each with its own worker, as on a 2-core gateway)."""
-    b = EmbeddedBackend(ONNX, BatchOptions(max_batch_rows=64, max_delay_ms=50, instances=request.param))
+    b = EmbeddedBackend(ONNX, BatchOptions(max_batch_rows=MAX_BATCH_ROWS, max_delay_ms=50, instances=request.param))
     yield b
     b.close()
 
