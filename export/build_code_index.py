@@ -4,8 +4,11 @@
 
 The matrix is embedded with the int8 graph that serves mentions, through the path that serves
 them (``server.models.linker.open_embedder``: the phrase embedder's length buckets), so both sides
-of every cosine come from the same quantised encoder, padded the same way. Targets are every ICD-10-CM row that is not a 7th-character
-extension (``export.linker_data.target_codes``), each embedded from its tabular description.
+of every cosine come from the same quantised encoder, padded the same way. (The committed
+code_index.npz predates this: its rows were padded to the longest description of each 64-row
+length-sorted batch; rebuilding it, then the fusion, is a `make models` run.) Targets are every
+ICD-10-CM row that is not a 7th-character extension (``export.linker_data.target_codes``), each
+embedded from its tabular description.
 """
 from __future__ import annotations
 

@@ -90,7 +90,7 @@ class Running:
         loop = self._loop = asyncio.get_running_loop()
         factory = engine_factory or (lambda: Engine(self.config, metrics=self.metrics))
         engine = await loop.run_in_executor(self.pool, factory)
-        await loop.run_in_executor(self.pool, engine.code, WARMUP_NOTE)
+        await loop.run_in_executor(self.pool, engine.warm, WARMUP_NOTE)
         if getattr(engine, "review", None) is not None:   # review wiring: code-search index
             await loop.run_in_executor(self.pool, engine.review.search.warm)
         self.state.engine = engine

@@ -82,6 +82,14 @@ class Engine:
                         "total": (t3 - t0) * 1e3}
         return enc, encounter_id
 
+    def warm(self, note: bytes) -> None:
+        """Code ``note`` once (each stage's first run happens here, not in a request), then forget
+        its phrases: a served phrase's vector never comes from the warm-up note's company, which
+        the offline tools (evaluation, fusion training) never see."""
+        self.code(note)
+        if self.linker is not None:
+            self.linker.encoder.clear_cache()
+
     def keep_for_review(self, enc: CodedEncounter, encounter_id: str, tenant_id: str, specialty: str = "") -> None:
         """Store a coded encounter in the review queue of ``tenant_id``."""
         if self.review is not None:

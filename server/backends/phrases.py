@@ -102,6 +102,12 @@ class PhraseEmbedder:
             ids, mask = pad_rows([tokens], width)
             self.backend.infer(ids, mask, timeout_s=self.timeout_s)
 
+    def clear_cache(self) -> None:
+        """Forget every cached vector (after the gateway's warm-up note: no served phrase keeps
+        the vector it got in the warm-up's company)."""
+        with self._cache_lock:
+            self._cache.clear()
+
     def close(self) -> None:
         if self.owns_backend:
             self.backend.close()
