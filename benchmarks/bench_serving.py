@@ -68,15 +68,14 @@ def phrase_batches(notes: list[str]):
     """What the gateway's model stage sends per note: the phrase lists ``linker.link`` receives,
     tokenised into the PhraseEmbedder's buckets."""
     from rules_native.codesets import load_icd10cm, load_icd10pcs
-    from server.backends import EmbeddedBackend, PhraseEmbedder
+    from server.backends import EmbeddedBackend
     from server.domain import Document, Setting
-    from server.models import CodeIndex, CodeLinker, default_model_dir
+    from server.models import CodeLinker, default_model_dir
     from server.pipeline import Pipeline
 
     d = default_model_dir()
     backend = EmbeddedBackend(d / "1" / "model.onnx")
-    embedder = PhraseEmbedder(d / "tokenizer.json", backend)
-    linker, sent = CodeLinker(embedder, CodeIndex.load(d / "code_index.npz")), []
+    linker, sent = CodeLinker.load(d, backend=backend), []
 
     class Spy:
         """The pipeline's one model call per note (``embed_mentions``), recorded."""
@@ -93,7 +92,7 @@ def phrase_batches(notes: list[str]):
         sent.append([])
         pipe.code(Document(f"b{i}", text, setting=Setting.OUTPATIENT))
     backend.close()
-    batches = [[(ids, mask) for _, ids, mask in embedder.tokenize(p).values()] for calls in sent for p in calls]
+    batches = [[(ids, mask) for _, ids, mask in linker.encoder.tokenize(p).values()] for calls in sent for p in calls]
     return batches, sum(len(p) for calls in sent for p in calls)
 
 

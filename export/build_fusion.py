@@ -182,9 +182,9 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     linker = None
     if args.with_linker:
-        from server.models import CodeLinker, EncoderOptions
+        from server.models import CodeLinker, LinkerOptions
 
-        linker = CodeLinker.load(options=EncoderOptions(batch_size=64, intra_op_threads=2))
+        linker = CodeLinker.load(options=LinkerOptions(intra_op_threads=2))
     note_model = OutOfFoldNoteModel(args.with_heads, args.train) if args.with_heads else None
     name = fusion_files(linker is not None, note_model is not None)[0]
     out = args.out or OUT.with_name(name)

@@ -9,7 +9,7 @@ quantisation nodes are a CPU format and do not belong in an engine.
     python -m export.build_tensorrt --onnx build/linker/model.fp32.onnx \
         --out model_repository/code_linker_trt/1/model.plan --fp16
 
-One optimisation profile covers batch 1..64 and sequence 1..512 (opt 8 x 64, the shape of a
+One optimisation profile covers batch 1..MAX_BATCH_ROWS (64) and sequence 1..512 (opt 8 x 64, the shape of a
 note's mentions); the Triton config for such an engine is platform "tensorrt_plan" with the same
 tensor names as model_repository/code_linker/config.pbtxt.
 """
@@ -18,10 +18,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from server.models.encoder import MAX_BATCH_ROWS
+
 INPUTS = ("input_ids", "attention_mask")
 
 
-def build_engine(onnx_path: Path, out: Path, fp16: bool, max_batch: int = 64, max_seq: int = 512,
+def build_engine(onnx_path: Path, out: Path, fp16: bool, max_batch: int = MAX_BATCH_ROWS, max_seq: int = 512,
                  opt: tuple[int, int] = (8, 64), workspace_gib: int = 2) -> Path:
     import tensorrt as trt
 

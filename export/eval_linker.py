@@ -113,12 +113,12 @@ def baseline_linker(build: Path) -> CodeLinker:
     from export.build_code_index import build_index
     from export.export_onnx import export
     from export.linker_model import LinkerEncoder, base_model_dir, load_base
-    from server.models import EncoderOptions, MentionEncoder
+    from server.models import LinkerOptions, open_embedder
 
     model = LinkerEncoder(load_base(), 384)
     model.proj.weight.data = torch.eye(384)
     path = export(model, build / "baseline" / "model.onnx")
-    enc = MentionEncoder.load(path, base_model_dir() / "tokenizer.json", EncoderOptions(batch_size=64, intra_op_threads=2))
+    enc = open_embedder(path, base_model_dir() / "tokenizer.json", options=LinkerOptions(intra_op_threads=2))
     return CodeLinker(enc, build_index(load_icd10cm(), enc, ""))
 
 
@@ -129,10 +129,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--baseline", action="store_true")
     ap.add_argument("--build", type=Path, default=Path("build/linker"))
     a = ap.parse_args(argv)
-    from server.models import EncoderOptions
+    from server.models import LinkerOptions
 
     results = {"code_linker_int8": evaluate(
-        CodeLinker.load(a.model_dir, EncoderOptions(batch_size=64, intra_op_threads=2)), a.data)}
+        CodeLinker.load(a.model_dir, LinkerOptions(intra_op_threads=2)), a.data)}
     if a.baseline:
         results["base_minilm_fp32"] = evaluate(baseline_linker(a.build), a.data)
     print(json.dumps(results, indent=1))

@@ -165,9 +165,9 @@ def main(argv: list[str] | None = None) -> None:
         note_model = NoteModel.load()
     linker = None
     if args.with_linker:
-        from server.models import CodeLinker, EncoderOptions
+        from server.models import CodeLinker, LinkerOptions
 
-        linker = CodeLinker.load(options=EncoderOptions(batch_size=64, intra_op_threads=2))
+        linker = CodeLinker.load(options=LinkerOptions(intra_op_threads=2))
     for name, pipe in configurations(cm, pcs, linker=linker, note_model=note_model):
         if args.only_models and "+" not in name:
             continue

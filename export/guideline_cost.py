@@ -106,9 +106,9 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     linker = None
     if args.with_linker:
-        from server.models import CodeLinker, EncoderOptions
+        from server.models import CodeLinker, LinkerOptions
 
-        linker = CodeLinker.load(options=EncoderOptions(batch_size=64, intra_op_threads=2))
+        linker = CodeLinker.load(options=LinkerOptions(intra_op_threads=2))
     print(json.dumps(cost(args.train, args.work, linker), indent=1))
 
 

@@ -79,7 +79,7 @@ class Running:
         loop = self._loop = asyncio.get_running_loop()
         factory = engine_factory or (lambda: Engine(self.config, metrics=self.metrics))
         engine = await loop.run_in_executor(self.pool, factory)
-        await loop.run_in_executor(self.pool, engine.code, WARMUP_NOTE)
+        await loop.run_in_executor(self.pool, engine.warm, WARMUP_NOTE)
         await loop.run_in_executor(self.pool, functools.partial(engine.review.start, page=review_page))
         self.state.engine = engine
         backend = getattr(engine, "backend", None)

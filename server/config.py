@@ -1,23 +1,67 @@
 """The one configuration object. Built once in ``main`` and passed down.
 
-Precedence: explicit arguments > ``MEDCODER_*`` environment variables > defaults. Nothing else in
-medcoder reads ``os.environ``.
+Precedence: explicit arguments > ``MEDCODER_<FIELD>`` environment variables > defaults. Nothing
+else in medcoder reads ``os.environ``.
+
+Each setting is one line: its type, its default and its section (``SECTIONS``), with the rule its
+value must meet. The environment's text is converted from the type (``bool``: 1/true/yes/on or
+0/false/no/off; a ``tuple[Path, ...]``: paths joined with ``os.pathsep``; an enum or ``Literal``:
+one of its values), and ``__post_init__`` checks every value, so ``dataclasses.replace`` refuses
+what ``load_config`` refuses. A new setting, for example
+
+    profile: Literal["us-claims", "codiesp"] = setting("us-claims", "coding")
+
+is then read from ``MEDCODER_PROFILE``, checked and logged without another line.
 """
 from __future__ import annotations
 
 import dataclasses
+import enum
 import os
 import re
+import types
+import typing
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Literal, Mapping, NamedTuple, Union
 
 from server.domain import Setting
 from server.errors import InvalidInput
+from server.models.encoder import MAX_BATCH_ROWS
 from server.pipeline.artifacts import PROFILES
 
-BACKENDS = ("embedded", "triton", "none")
+Backend = Literal["embedded", "triton", "none"]
+BACKENDS = typing.get_args(Backend)
+SECTIONS = ("serving", "coding", "model", "limits", "tables", "storage", "review")
+Profile = Literal[PROFILES]   # coding profiles (server/pipeline/artifacts.py)
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+class Rule(NamedTuple):
+    """What a value must meet, and the words that say so in the error."""
+    ok: Callable[[Any], bool]
+    says: str
+
+
+PORT = Rule(lambda v: 0 <= v <= 65535, "a port 0..65535 (0: a free one)")
+POSITIVE = Rule(lambda v: v > 0, "> 0")
+AT_LEAST_1 = Rule(lambda v: v >= 1, ">= 1")
+NON_NEGATIVE = Rule(lambda v: v >= 0, ">= 0")
+FRACTION = Rule(lambda v: 0 <= v <= 1, "within 0..1")
+
+
+def setting(default: Any = dataclasses.MISSING, section: str = "", *, rule: Rule | None = None,
+            secret: bool = False, factory: Callable[[], Any] | None = None):
+    """A Config field in ``section``; ``rule`` is checked on every non-None value; a ``secret``
+    URL's password is masked in the start-up log."""
+    if section not in SECTIONS:
+        raise ValueError(f"unknown config section {section!r}")
+    meta = {"section": section, "rule": rule, "secret": secret}
+    if factory is not None:
+        return field(default_factory=factory, metadata=meta)
+    return field(default=default, metadata=meta)
 
 
 def _default_home() -> Path:
@@ -26,94 +70,104 @@ def _default_home() -> Path:
 
 @dataclass(frozen=True)
 class Config:
-    host: str = "127.0.0.1"
-    port: int = 50051
-    backend: str = "embedded"         # where the code linker runs: embedded | triton | none
-    # -- model serving (docs/serving.md) --
-    linker: bool = False              # run the pipeline's model stage (code linker) at all
-    note_model: bool = False          # the label-attention classifier on the same encoder (in-process)
-    triton_url: str = ""              # host:port of an external Triton; "" starts one from the wheel
-    triton_model: str = "code_linker_python"
-    fallback: bool = True             # Triton unreachable -> code on the embedded backend meanwhile
-    fallback_retry_s: float = 2.0     # how often the primary is probed while on the fallback
-    backend_timeout_s: float = 10.0   # one model call at most (a caller's earlier deadline wins)
-    embedded_max_batch: int = 64      # rows per session run (= the Triton configs' max_batch_size)
-    embedded_max_delay_ms: float = 2.0   # the embedded queue's max_queue_delay
-    embedded_instances: int = 0       # embedded ONNX Runtime sessions, each with its own batching worker;
-                                      # 0 = the CPUs this process may use / workers
-    embedded_threads: int = 1         # intra-op threads per embedded session
-    phrase_cache_rows: int = 50_000   # phrase embeddings kept in memory (~26 MB); 0 = off
-    metrics_port: int = 9464          # Prometheus /metrics on 127.0.0.1; 0 = free port, -1 = off;
-                                      # worker i of --workers N uses metrics_port + i
-    default_setting: Setting = Setting.OUTPATIENT
+    # -- serving: the gRPC gateway's process, threads and endpoints --
+    host: str = setting("127.0.0.1", "serving")
+    port: int = setting(50051, "serving", rule=PORT)
+    workers: int = setting(1, "serving", rule=AT_LEAST_1)   # gateway processes sharing the port (SO_REUSEPORT)
+    worker_threads: int = setting(4, "serving", rule=AT_LEAST_1)
+    grace_s: float = setting(5.0, "serving", rule=NON_NEGATIVE)
+    # Prometheus /metrics on 127.0.0.1; 0 = free port, -1 = off; worker i of --workers N uses metrics_port + i
+    metrics_port: int = setting(9464, "serving", rule=Rule(lambda v: -1 <= v <= 65535, "-1 (off), 0 or a port"))
+    log_level: str = setting("INFO", "serving", rule=Rule(lambda v: v.upper() in LOG_LEVELS, "a logging level"))
+
+    # -- coding: what a request gets when it does not say --
+    default_setting: Setting = setting(Setting.OUTPATIENT, "coding")
     # us-claims: ICD-10-CM Official Guidelines (the default); codiesp: the CodiEsp benchmark's
     # annotation habits, for comparison with published systems (server/pipeline/artifacts.py)
-    profile: str = "us-claims"
-    # 2 MB of text is far beyond any real note (a long discharge summary is ~100 KB) but lets a
-    # 1 MB stress note through; larger documents are refused with INVALID_ARGUMENT.
-    max_document_bytes: int = 2_000_000
-    # gRPC's own limit sits above ours so that oversize documents reach our clear error.
-    max_message_bytes: int = 32 * 1024 * 1024
+    profile: Profile = setting("us-claims", "coding")
     # Suggestions below this confidence are not returned unless the caller asks for a lower bar
     # (min_score > 0). None: the pipeline's operating threshold, learned with the fusion model
     # out of fold on CodiEsp train (0.2 for the CPU default today; docs/accuracy.md).
-    default_min_score: float | None = None
-    max_inflight: int = 32            # admission control: more concurrent calls get RESOURCE_EXHAUSTED (~8 per pool thread)
-    worker_threads: int = 4
-    workers: int = 1                  # gateway processes sharing the port (SO_REUSEPORT); needs a fixed port
-    grace_s: float = 5.0
-    cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "medcoder")
-    data_dir: Path = field(default_factory=_default_home)   # decision log lives here
-    review_db: Path | None = None     # default: data_dir / "decisions.sqlite3"
-    hcpcs_path: Path | None = None    # CMS HCPCS release (xlsx) the user supplies
-    cpt_path: Path | None = None      # licensed CPT file the user supplies
-    ptp_paths: tuple[Path, ...] = ()  # NCCI PTP tables
-    mue_paths: tuple[Path, ...] = ()  # MUE tables
-    coverage_paths: tuple[Path, ...] = ()   # LCD/NCD coverage CSVs (docs/compliance.md)
-    rule_pack_paths: tuple[Path, ...] = ()  # payer rule packs (YAML)
-    log_level: str = "INFO"
-    # -- human review (server/review): web page port, coder tokens, PostgreSQL instead of SQLite --
-    review_host: str = "127.0.0.1"
-    review_port: int = 8080           # 0 picks a free port; the bound URL is logged at start
-    review_tokens: Path | None = None  # 'token coder_id tenant_id' per line; none -> nobody can log in
-    database_url: str | None = None   # postgresql://... for the review log; default SQLite review_db_path
-    review_max_body_bytes: int = 64 * 1024
+    default_min_score: float | None = setting(None, "coding", rule=FRACTION)
+
+    # -- model stage (docs/serving.md) --
+    backend: Backend = setting("embedded", "model")   # where the code linker runs
+    linker: bool = setting(False, "model")             # run the pipeline's model stage (code linker) at all
+    note_model: bool = setting(False, "model")         # the label-attention classifier on the same encoder
+    triton_url: str = setting("", "model")             # host:port of an external Triton; "" starts one
+    triton_model: str = setting("code_linker_python", "model", rule=Rule(bool, "a model name"))
+    fallback: bool = setting(True, "model")            # Triton unreachable -> code on the embedded backend
+    fallback_retry_s: float = setting(2.0, "model", rule=POSITIVE)   # how often the primary is probed
+    backend_timeout_s: float = setting(10.0, "model", rule=POSITIVE)  # one model call at most
+    embedded_max_batch: int = setting(MAX_BATCH_ROWS, "model", rule=AT_LEAST_1)   # rows per session run
+    embedded_max_delay_ms: float = setting(2.0, "model", rule=NON_NEGATIVE)     # the embedded queue's delay
+    # embedded ONNX Runtime sessions, each with its own batching worker; 0 = the CPUs this process may use / workers
+    embedded_instances: int = setting(0, "model", rule=NON_NEGATIVE)
+    embedded_threads: int = setting(1, "model", rule=AT_LEAST_1)     # intra-op threads per embedded session
+    phrase_cache_rows: int = setting(50_000, "model", rule=NON_NEGATIVE)   # ~26 MB; 0 = off
+
+    # -- limits: what one caller may ask of the gateway --
+    # 2 MB of text is far beyond any real note (a long discharge summary is ~100 KB) but lets a
+    # 1 MB stress note through; larger documents are refused with INVALID_ARGUMENT.
+    max_document_bytes: int = setting(2_000_000, "limits", rule=POSITIVE)
+    # gRPC's own limit sits above ours so that oversize documents reach our clear error.
+    max_message_bytes: int = setting(32 * 1024 * 1024, "limits", rule=POSITIVE)
+    # admission control: more concurrent calls get RESOURCE_EXHAUSTED (~8 per pool thread)
+    max_inflight: int = setting(32, "limits", rule=AT_LEAST_1)
+
+    # -- tables: code sets and edit tables the user supplies --
+    hcpcs_path: Path | None = setting(None, "tables")       # CMS HCPCS release (xlsx)
+    cpt_path: Path | None = setting(None, "tables")         # licensed CPT file
+    ptp_paths: tuple[Path, ...] = setting((), "tables")     # NCCI PTP tables
+    mue_paths: tuple[Path, ...] = setting((), "tables")     # MUE tables
+    coverage_paths: tuple[Path, ...] = setting((), "tables")   # LCD/NCD coverage CSVs (docs/compliance.md)
+    rule_pack_paths: tuple[Path, ...] = setting((), "tables")  # payer rule packs (YAML)
+
+    # -- storage --
+    cache_dir: Path = setting(section="storage", factory=lambda: Path.home() / ".cache" / "medcoder")
+    data_dir: Path = setting(section="storage", factory=_default_home)   # decision log lives here
+
+    # -- review (server/review): web page, coder tokens, the decision log --
+    review_host: str = setting("127.0.0.1", "review")
+    review_port: int = setting(8080, "review", rule=PORT)   # 0: a free port; the bound URL is logged
+    review_tokens: Path | None = setting(None, "review")    # 'token coder_id tenant_id' per line; none: no login
+    review_db: Path | None = setting(None, "review")        # default: data_dir / "decisions.sqlite3"
+    database_url: str | None = setting(None, "review", secret=True)   # postgresql://... instead of SQLite
+    review_max_body_bytes: int = setting(64 * 1024, "review", rule=POSITIVE)
     # Stored encounters (note text included) coded longer ago than this are deleted, checked at start
     # and then a few times per period (at most hourly); decisions stay. 0 = kept until deleted by hand.
-    review_retention_days: float = 0.0
+    review_retention_days: float = setting(0.0, "review", rule=NON_NEGATIVE)
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            _check(f, getattr(self, f.name))
+        if self.workers > 1 and self.port == 0:
+            raise InvalidInput("workers: several workers need a fixed port to share")
+        if self.linker and self.backend == "none":
+            raise InvalidInput("linker needs a model backend: backend=embedded or backend=triton")
+        if self.metrics_port > 0 and self.metrics_port + self.workers - 1 > 65535:
+            raise InvalidInput("metrics_port: worker i uses metrics_port + i, which must be a port")
 
     @property
     def review_db_path(self) -> Path:
         return self.review_db or self.data_dir / "decisions.sqlite3"
 
+    def section(self, name: str) -> dict[str, Any]:
+        """The settings of one section (``SECTIONS``), by name."""
+        if name not in SECTIONS:
+            raise KeyError(name)
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.metadata["section"] == name}
+
     def redacted(self) -> dict[str, Any]:
-        """What ``main`` logs at start: a database URL's password is masked."""
-        out = {f.name: str(getattr(self, f.name)) for f in dataclasses.fields(self)}
-        if self.database_url:
-            out["database_url"] = re.sub(r"(//[^:/@]*:)[^@]*@", r"\1***@", self.database_url)
+        """What ``main`` logs at start: every setting as text, a secret URL's password masked."""
+        out = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            text = str(value)
+            if f.metadata["secret"] and value:
+                text = re.sub(r"(//[^:/@]*:)[^@]*@", r"\1***@", text)
+            out[f.name] = text
         return out
-
-
-def _bool(raw: str) -> bool:
-    v = raw.strip().lower()
-    if v not in _TRUE + _FALSE:
-        raise ValueError(raw)
-    return v in _TRUE
-
-
-_CONVERTERS = {
-    "port": int, "max_document_bytes": int, "max_message_bytes": int, "max_inflight": int, "workers": int, "default_min_score": float,
-    "worker_threads": int, "grace_s": float, "cache_dir": Path, "data_dir": Path,
-    "review_db": Path, "hcpcs_path": Path, "cpt_path": Path, "default_setting": Setting,
-    "ptp_paths": lambda v: tuple(Path(p) for p in v.split(os.pathsep) if p),
-    "mue_paths": lambda v: tuple(Path(p) for p in v.split(os.pathsep) if p),
-    "coverage_paths": lambda v: tuple(Path(p) for p in v.split(os.pathsep) if p),
-    "rule_pack_paths": lambda v: tuple(Path(p) for p in v.split(os.pathsep) if p),
-    "review_port": int, "review_tokens": Path, "review_max_body_bytes": int, "review_retention_days": float,
-    "linker": _bool, "note_model": _bool, "fallback": _bool, "fallback_retry_s": float,
-    "backend_timeout_s": float, "embedded_max_batch": int, "embedded_max_delay_ms": float, "metrics_port": int,
-    "embedded_threads": int, "embedded_instances": int, "phrase_cache_rows": int,
-}
 
 
 def load_config(explicit: Mapping[str, Any] | None = None,
@@ -123,41 +177,114 @@ def load_config(explicit: Mapping[str, Any] | None = None,
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {}
     for f in dataclasses.fields(Config):
-        raw = environ.get(f"MEDCODER_{f.name.upper()}")
+        raw = environ.get(env_name(f.name))
         if raw is not None and raw != "":
-            values[f.name] = _convert(f.name, raw)
+            values[f.name] = convert(f.name, raw)
     for name, value in (explicit or {}).items():
         if value is not None:
-            values[name] = _convert(name, value) if isinstance(value, str) else value
-    cfg = Config(**values)
-    if cfg.profile not in PROFILES:
-        raise InvalidInput(f"profile must be one of {', '.join(PROFILES)}")
-    if cfg.backend not in BACKENDS:
-        raise InvalidInput(f"backend must be one of {', '.join(BACKENDS)}")
-    if not 0 <= cfg.port <= 65535:
-        raise InvalidInput("port must be 0..65535")
-    if cfg.workers < 1 or (cfg.workers > 1 and cfg.port == 0):
-        raise InvalidInput("workers must be >= 1, and several workers need a fixed port to share")
-    if not 0 <= cfg.review_port <= 65535:
-        raise InvalidInput("review_port must be 0..65535")
-    if cfg.linker and cfg.backend == "none":
-        raise InvalidInput("linker needs a model backend: backend=embedded or backend=triton")
-    if not -1 <= cfg.metrics_port <= 65535 or (cfg.metrics_port > 0 and cfg.metrics_port + cfg.workers - 1 > 65535):
-        raise InvalidInput("metrics_port must be -1 (off), 0 (free port) or a port (worker i uses port + i)")
-    if cfg.embedded_max_batch < 1 or cfg.embedded_max_delay_ms < 0 or cfg.backend_timeout_s <= 0 \
-            or cfg.fallback_retry_s <= 0:
-        raise InvalidInput("embedded_max_batch, backend_timeout_s and fallback_retry_s must be > 0, "
-                           "embedded_max_delay_ms >= 0")
-    if cfg.review_retention_days < 0:
-        raise InvalidInput("review_retention_days must be >= 0 (0 keeps stored encounters)")
-    if cfg.embedded_threads < 1 or cfg.embedded_instances < 0 or cfg.phrase_cache_rows < 0:
-        raise InvalidInput("embedded_threads must be >= 1, embedded_instances and phrase_cache_rows >= 0")
-    return cfg
+            values[name] = convert(name, value) if isinstance(value, str) else value
+    unknown = set(values) - set(_hints())
+    if unknown:
+        raise InvalidInput(f"unknown setting {sorted(unknown)[0]}")
+    return Config(**values)
 
 
-def _convert(name: str, raw: str) -> Any:
-    conv = _CONVERTERS.get(name, str)
+def env_name(name: str) -> str:
+    return f"MEDCODER_{name.upper()}"
+
+
+def convert(name: str, raw: str) -> Any:
+    """The text of setting ``name`` (an environment variable, a CLI value) as its field's type."""
+    tp = _hints().get(name)
+    if tp is None:
+        raise InvalidInput(f"unknown setting {name}")
     try:
-        return conv(raw)
+        return _converter(tp)(raw)
     except ValueError as e:
-        raise InvalidInput(f"bad value for setting {name}") from e
+        raise InvalidInput(f"bad value for setting {name}: {_describe(tp)} expected") from e
+
+
+# -- types: conversion from text and the check of a value --
+
+@cache
+def _hints() -> dict[str, Any]:
+    return typing.get_type_hints(Config)
+
+
+def _optional(tp) -> Any | None:
+    """``X`` for ``X | None``, else None."""
+    if typing.get_origin(tp) in (Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) == 1 and len(typing.get_args(tp)) == 2:
+            return args[0]
+    return None
+
+
+def _bool(raw: str) -> bool:
+    v = raw.strip().lower()
+    if v not in _TRUE + _FALSE:
+        raise ValueError(raw)
+    return v in _TRUE
+
+
+def _converter(tp) -> Callable[[str], Any]:
+    inner = _optional(tp)
+    if inner is not None:
+        return _converter(inner)
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is Literal:
+        return lambda raw: _literal(raw.strip(), args)
+    if origin is tuple:
+        item = _converter(args[0])
+        return lambda raw: tuple(item(p) for p in raw.split(os.pathsep) if p)
+    if tp is bool:
+        return _bool
+    if tp in (int, float, str, Path) or isinstance(tp, type):
+        return tp
+    raise TypeError(f"no text conversion for {tp}")
+
+
+def _literal(raw: str, choices: tuple) -> str:
+    if raw not in choices:
+        raise ValueError(raw)
+    return raw
+
+
+def _conforms(value: Any, tp) -> bool:
+    inner = _optional(tp)
+    if inner is not None:
+        return value is None or _conforms(value, inner)
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is Literal:
+        return value in args
+    if origin is tuple:
+        return isinstance(value, tuple) and all(_conforms(v, args[0]) for v in value)
+    if tp is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if tp is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, tp)
+
+
+def _describe(tp) -> str:
+    inner = _optional(tp)
+    if inner is not None:
+        return _describe(inner)
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is Literal:
+        return "one of " + ", ".join(map(str, args))
+    if origin is tuple:
+        return f"{_describe(args[0])} values joined with {os.pathsep!r}"
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return "one of " + ", ".join(str(m.value) for m in tp)
+    return {bool: "on/off", int: "an integer", float: "a number", str: "text", Path: "a path"}.get(tp, str(tp))
+
+
+def _check(f: dataclasses.Field, value: Any) -> None:
+    tp = _hints()[f.name]
+    if not _conforms(value, tp):
+        raise InvalidInput(f"bad value for setting {f.name}: {_describe(tp)} expected")
+    rule: Rule | None = f.metadata["rule"]
+    if rule is not None and value is not None and not rule.ok(value):
+        raise InvalidInput(f"bad value for setting {f.name}: {rule.says} expected")
+

@@ -96,8 +96,7 @@ class Engine:
             enc.edits = list(self.claims.check_diagnoses(dx, doc.patient, doc.setting, doc.date_of_service))
         t3 = time.perf_counter()
         encounter_id = uuid.uuid4().hex
-        for n, c in enumerate(enc.codes, start=1):
-            c.suggestion_id = f"{encounter_id}:{n}"
+        assign_suggestion_ids(enc, encounter_id)
         enc.stage_ms = {"ingest": (t1 - t0) * 1e3, **enc.stage_ms, "rules": (t3 - t2) * 1e3,
                         "total": (t3 - t0) * 1e3}
         return enc, encounter_id
@@ -107,6 +106,14 @@ class Engine:
         ``default_min_score``, else the pipeline's operating threshold."""
         floor = self.config.default_min_score
         return (pipeline or self.pipeline).operating_threshold if floor is None else floor
+
+    def warm(self, note: bytes) -> None:
+        """Code ``note`` once (each stage's first run happens here, not in a request), then forget
+        its phrases: a served phrase's vector never comes from the warm-up note's company, which
+        the offline tools (evaluation, fusion training) never see."""
+        self.code(note)
+        if self.linker is not None:
+            self.linker.encoder.clear_cache()
 
     @property
     def backend_name(self) -> str:
@@ -120,6 +127,13 @@ class Engine:
             self.backend = None
 
 
+def assign_suggestion_ids(enc: CodedEncounter, encounter_id: str) -> None:
+    """The one place suggestion ids are made: ``<encounter id>:<n>``, n from 1 in the order the
+    codes are returned (what a review decision names; the pipeline leaves them empty)."""
+    for n, c in enumerate(enc.codes, start=1):
+        c.suggestion_id = f"{encounter_id}:{n}"
+
+
 def _model_stage(config: Config, metrics):
     """(backend, code linker) for the pipeline's model stage, warm; (None, None) when it is off."""
     if not config.linker:
@@ -130,7 +144,7 @@ def _model_stage(config: Config, metrics):
     backend = open_backend(config, metrics)
     try:
         linker = open_linker(config, backend, metrics)
-        linker.link(["heart failure"], 1)   # first run: session arenas, Triton's model instances
+        linker.warm()   # first runs: session arenas, Triton's model instances (nothing cached)
     except BaseException:
         backend.close()
         raise

@@ -31,7 +31,7 @@ import numpy as np
 from server.backends.base import ModelBackend
 from server.backends.errors import BackendError, BackendTimeout
 from server.errors import Unavailable
-from server.models.encoder import INPUT_NAMES, OUTPUT_NAME
+from server.models.encoder import INPUT_NAMES, MAX_BATCH_ROWS, OUTPUT_NAME
 from server.models.errors import ModelArtifactError
 
 log = logging.getLogger("medcoder.backend.embedded")
@@ -41,7 +41,7 @@ log = logging.getLogger("medcoder.backend.embedded")
 class BatchOptions:
     """``max_delay_ms``: how long the worker holds a first request open for company (Triton's
     ``max_queue_delay_microseconds``); ``max_batch_rows``: rows in one session run at most."""
-    max_batch_rows: int = 64
+    max_batch_rows: int = MAX_BATCH_ROWS
     max_delay_ms: float = 2.0
     intra_op_threads: int = 1
     instances: int = 1

@@ -14,8 +14,10 @@ got the first time, in that call's company (the int8 graph moves rows slightly w
 docs/serving.md), so a repeated phrase now always gets the same vector.
 
     embedder = PhraseEmbedder(model_dir / "tokenizer.json", EmbeddedBackend(model_dir / "1/model.onnx"))
-    linker = CodeLinker(embedder, CodeIndex.load(model_dir / "code_index.npz"))
-    linker.link(["tumefaction of the left testicle"], k=3)
+    embedder.embed_mentions(["tumefaction of the left testicle"])    # float32 [1, 128], unit rows
+
+It is the one embedding path: the gateway and the offline tools (evaluation, fusion training, the
+code index) get it from ``server.models.CodeLinker.load`` / ``server.models.linker.open_embedder``.
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ from typing import Sequence
 import numpy as np
 
 from server.backends.base import ModelBackend, remaining_s
-from server.models.encoder import pad_rows
+from server.models.encoder import MAX_BATCH_ROWS, pad_rows
 from server.models.errors import ModelArtifactError
 
 DEFAULT_BUCKETS = (16, 32, 64)
@@ -36,10 +38,10 @@ DEFAULT_BUCKETS = (16, 32, 64)
 
 class PhraseEmbedder:
     def __init__(self, tokenizer_path: Path, backend: ModelBackend, buckets: Sequence[int] = DEFAULT_BUCKETS,
-                 *, max_batch_rows: int = 64, timeout_s: float | None = 10.0, cache_rows: int = 0,
-                 metrics=None):
+                 *, max_batch_rows: int = MAX_BATCH_ROWS, timeout_s: float | None = 10.0, cache_rows: int = 0,
+                 metrics=None, owns_backend: bool = False):
         """``timeout_s``: the most one backend call may take; a gRPC caller's earlier deadline
-        (``server.backends.base.deadline_in``) shortens it."""
+        (``server.backends.base.deadline_in``) shortens it. ``owns_backend``: ``close`` closes it."""
         from tokenizers import Tokenizer
 
         if not Path(tokenizer_path).is_file():
@@ -51,6 +53,7 @@ class PhraseEmbedder:
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(self.buckets[-1])   # keeps [CLS] ... [SEP]
         self.backend = backend
+        self.owns_backend = owns_backend
         self.max_batch_rows = max_batch_rows
         self.timeout_s = timeout_s
         self.metrics = metrics
@@ -89,6 +92,25 @@ class PhraseEmbedder:
                     out[part] = v / np.where(norms > 0, norms, 1.0)
             self._to_cache(texts, todo, out)
         return out
+
+    def warm(self) -> None:
+        """One backend run at each bucket width, outside the cache and the metrics: the first
+        call's session arenas (or Triton's instances) are made here, not in a request, and no
+        phrase's vector depends on the warm-up."""
+        tokens = self._tokenizer.encode("heart failure").ids
+        for width in self.buckets:
+            ids, mask = pad_rows([tokens], width)
+            self.backend.infer(ids, mask, timeout_s=self.timeout_s)
+
+    def clear_cache(self) -> None:
+        """Forget every cached vector (after the gateway's warm-up note: no served phrase keeps
+        the vector it got in the warm-up's company)."""
+        with self._cache_lock:
+            self._cache.clear()
+
+    def close(self) -> None:
+        if self.owns_backend:
+            self.backend.close()
 
     def _from_cache(self, texts: Sequence[str], out: np.ndarray) -> list[int]:
         """Fill ``out`` with the cached rows; the positions still to embed (each wording once:

@@ -12,7 +12,6 @@ import os
 from server.backends.base import ModelBackend
 from server.backends.embedded import BatchOptions, EmbeddedBackend
 from server.backends.fallback import FallbackBackend
-from server.backends.phrases import DEFAULT_BUCKETS, PhraseEmbedder
 from server.config import Config
 from server.errors import Unavailable
 from server.models.linker import REPOSITORY, default_model_dir
@@ -62,17 +61,9 @@ def open_backend(config: Config, metrics=None) -> ModelBackend:
 
 
 def open_linker(config: Config, backend: ModelBackend, metrics=None):
-    """``server.models.CodeLinker`` over a PhraseEmbedder on ``backend``; refuses a code index
-    written by a different encoder, as ``CodeLinker.load`` does."""
-    from server.models import CodeIndex, CodeLinker
-    from server.models.errors import ModelArtifactError
-    from server.models.linker import file_sha256
+    """``CodeLinker.load`` on ``backend``: the one embedding path, which the offline tools take too."""
+    from server.models import CodeLinker, LinkerOptions
 
-    d = default_model_dir()
-    embedder = PhraseEmbedder(d / "tokenizer.json", backend, DEFAULT_BUCKETS,
-                              max_batch_rows=config.embedded_max_batch, timeout_s=config.backend_timeout_s,
-                              cache_rows=config.phrase_cache_rows, metrics=metrics)
-    index = CodeIndex.load(d / "code_index.npz")
-    if index.model_sha256 and index.model_sha256 != file_sha256(d / "1" / "model.onnx"):
-        raise ModelArtifactError("code_index.npz was built with a different model.onnx")
-    return CodeLinker(embedder, index)
+    options = LinkerOptions(max_batch_rows=config.embedded_max_batch, timeout_s=config.backend_timeout_s,
+                            cache_rows=config.phrase_cache_rows)
+    return CodeLinker.load(default_model_dir(), options, backend=backend, metrics=metrics)

@@ -6,12 +6,12 @@ and its token states feed two small numpy heads, NER tags and label-attention co
 (``NoteModel``). See docs/models.md.
 """
 from server.models.code_index import CodeIndex, quantize_rows
-from server.models.encoder import INPUT_NAMES, OUTPUT_NAME, EncoderOptions, MentionEncoder
+from server.models.encoder import INPUT_NAMES, MAX_BATCH_ROWS, OUTPUT_NAME
 from server.models.errors import ModelArtifactError
 from server.models.heads import (CodeProb, Entity, HeadsOptions, HeadWeights, NoteModel, NoteOutput,
                                  heads_from_states)
-from server.models.linker import CodeLinker, default_model_dir
+from server.models.linker import CodeLinker, LinkerOptions, default_model_dir, open_embedder
 
-__all__ = ["CodeIndex", "CodeLinker", "CodeProb", "EncoderOptions", "Entity", "HeadWeights", "HeadsOptions",
-           "INPUT_NAMES", "MentionEncoder", "ModelArtifactError", "NoteModel", "NoteOutput", "OUTPUT_NAME",
-           "default_model_dir", "heads_from_states", "quantize_rows"]
+__all__ = ["CodeIndex", "CodeLinker", "CodeProb", "Entity", "HeadWeights", "HeadsOptions", "INPUT_NAMES",
+           "LinkerOptions", "MAX_BATCH_ROWS", "ModelArtifactError", "NoteModel", "NoteOutput", "OUTPUT_NAME",
+           "default_model_dir", "heads_from_states", "open_embedder", "quantize_rows"]

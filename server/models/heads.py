@@ -20,7 +20,7 @@ import numpy as np
 
 from server.models.encoder import pad_rows
 from server.models.errors import ModelArtifactError
-from server.models.linker import default_model_dir, file_sha256
+from server.models.linker import check_same_model, default_model_dir
 
 TOKEN_STATES = "token_states"
 HEADS_FILE = Path("heads") / "heads.npz"
@@ -321,8 +321,7 @@ class NoteModel:
             if not p.is_file():
                 raise ModelArtifactError(f"model artifact missing: {p.name}")
         weights = HeadWeights.load(heads_path if heads_path is not None else d / HEADS_FILE)
-        if weights.model_sha256 and weights.model_sha256 != file_sha256(onnx_path):
-            raise ModelArtifactError("heads.npz was trained on a different model.onnx")
+        check_same_model(weights.model_sha256, onnx_path, HEADS_FILE.name)
         session, hidden = token_state_session(onnx_path, options.intra_op_threads)
         if hidden != weights.hidden:
             raise ModelArtifactError("heads.npz hidden size differs from the encoder's")

@@ -577,7 +577,7 @@ class Pipeline:
                               confidence=round(min(f.confidence, 0.99), 4), evidence=tuple(f.evidence),
                               assertion=f.assertion, notes=notes, sequence=i + 1,
                               principal=(i == 0 and f.system is CodeSystem.ICD10CM),
-                              suggestion_id=f"{f.system.value}:{f.code}")
+                              suggestion_id="")   # the engine assigns it, with the encounter id
 
 
 def analyse_sentences(text: str, segments, section_rules: SectionRules) -> list[Sentence]:

@@ -133,6 +133,12 @@ def test_score_claim_flags_invalid_codes_per_line(client):
     assert any(1 in e.lines for e in resp.edits if e.kind == "invalid_line")
 
 
+def test_suggestion_ids_are_the_encounter_id_and_the_position(client):
+    enc = client.code("Assessment: NSTEMI. DM2 with CKD 3a.", setting="inpatient")
+    assert len(enc.codes) > 1
+    assert [s.suggestion_id for s in enc.codes] == [f"{enc.encounter_id}:{n}" for n in range(1, len(enc.codes) + 1)]
+
+
 def test_submit_review_records_and_refuses_ambiguous_decisions(gateway, client):
     enc = client.code("Assessment: acute on chronic systolic heart failure.", setting="inpatient")
     s = enc.codes[0]

@@ -107,8 +107,9 @@ def test_code_linker_through_triton_matches_the_embedded_runtime(cache_dir):
     linker = CodeLinker.load()
     mentions = ["acute on chronic systolic heart failure", "NSTEMI", "type 2 diabetes with diabetic CKD",
                 "closed fracture of the left femoral neck, initial encounter"]
-    ids, mask = linker.encoder.tokenize(mentions)
-    local = linker.encoder.run(ids, mask)
+    ((_, ids, mask),) = linker.encoder.tokenize(mentions).values()   # one 16-token bucket
+    local = linker.encoder.backend.infer(ids, mask)
+    linker.close()
     with TritonServer(TritonOptions(repository=repo, cache_dir=cache_dir / "triton",
                                     models=("code_linker_python",))) as server:
         client = tc.InferenceServerClient(server.grpc_url)

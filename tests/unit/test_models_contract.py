@@ -8,7 +8,7 @@ import types
 import numpy as np
 import pytest
 
-from server.models import INPUT_NAMES, OUTPUT_NAME, CodeLinker, default_model_dir
+from server.models import INPUT_NAMES, MAX_BATCH_ROWS, OUTPUT_NAME, CodeLinker, default_model_dir
 from server.models.triton_config import parse_pbtxt, read_model_config
 
 REPOSITORY = default_model_dir().parent
@@ -31,10 +31,10 @@ def test_both_variants_exist_for_cpu_and_gpu():
 def test_config_matches_the_runtime_tensors(path, linker):
     cfg = read_model_config(path)
     assert cfg.name == path.parent.name if path.name == "config.pbtxt" else cfg.name == path.parents[1].name
-    session = linker.encoder._session
+    session = linker.encoder.backend.sessions[0]
     graph_in = {i.name: i for i in session.get_inputs()}
     assert tuple(t.name for t in cfg.inputs) == INPUT_NAMES
-    ids, mask = linker.encoder.tokenize(["chf", "acute on chronic systolic heart failure"])
+    ((_, ids, mask),) = linker.encoder.tokenize(["chf", "acute on chronic systolic heart failure"]).values()
     for spec, sent in zip(cfg.inputs, (ids, mask)):
         assert sent.dtype == spec.numpy_dtype
         assert _ORT_TYPES[graph_in[spec.name].type] == spec.data_type
@@ -43,9 +43,10 @@ def test_config_matches_the_runtime_tensors(path, linker):
         assert spec.dims == (-1,)
     (out,) = cfg.outputs
     assert out.name == OUTPUT_NAME and out.dims == (linker.index.dim,)
-    got = linker.encoder.run(ids, mask)
+    got = linker.encoder.backend.infer(ids, mask)
     assert got.dtype == out.numpy_dtype and got.shape == (2, *out.dims)
     assert cfg.max_batch_size >= max(cfg.preferred_batch_sizes) > 0
+    assert cfg.max_batch_size >= MAX_BATCH_ROWS   # the gateway sends up to MAX_BATCH_ROWS rows a call
     assert 0 < cfg.max_queue_delay_us <= 10_000
 
 
@@ -77,10 +78,15 @@ def _python_model():
 def test_python_backend_batches_requests_like_the_runtime(linker):
     mod = _python_model()
     texts = [["chf"], ["type 2 diabetes with chronic kidney disease", "htn"]]
-    requests = [linker.encoder.tokenize(t) for t in texts]
+    requests = []
+    for t in texts:   # each request padded to its own longest row: two widths to merge
+        ((_, ids, mask),) = linker.encoder.tokenize(t).values()
+        width = int(mask.sum(axis=1).max())
+        requests.append((ids[:, :width], mask[:, :width]))
+    assert requests[0][0].shape[1] != requests[1][0].shape[1]
     ids, mask, rows = mod.pad_concat(requests)
     assert rows == [1, 2] and ids.dtype == mask.dtype == np.int64
-    out = linker.encoder.run(ids, mask)
-    direct = np.concatenate([linker.encoder.run(*r) for r in requests])
+    out = linker.encoder.backend.infer(ids, mask)
+    direct = np.concatenate([linker.encoder.backend.infer(*r) for r in requests])
     sims = out @ direct.T
     assert (sims.argmax(axis=1) == np.arange(3)).all() and (np.diag(sims) > 0.97).all()

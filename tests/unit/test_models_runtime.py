@@ -8,12 +8,14 @@ import sys
 import numpy as np
 import pytest
 
-from server.models import CodeIndex, CodeLinker, EncoderOptions, ModelArtifactError, default_model_dir
+from server.models import CodeIndex, CodeLinker, LinkerOptions, ModelArtifactError, default_model_dir
 
 
 @pytest.fixture(scope="module")
 def linker():
-    return CodeLinker.load(options=EncoderOptions(batch_size=8))
+    linker = CodeLinker.load(options=LinkerOptions(max_batch_rows=4))
+    yield linker
+    linker.close()
 
 
 def test_link_ranks_heart_failure_codes_for_chf(linker):
@@ -32,7 +34,7 @@ def test_every_shipped_row_is_a_code_without_its_seventh_character(linker, icd10
     assert "I50.23" in codes and "S72.001" in codes and "S72.001A" not in codes
 
 
-def test_order_is_kept_across_length_sorted_batches(linker):
+def test_order_is_kept_across_buckets_and_row_slices(linker):
     texts = ["acute on chronic systolic heart failure with pulmonary edema", "CHF", "DM2 w/ CKD",
              "type 2 diabetes", "fracture of neck of right femur", "htn"]
     batched = linker.embed_mentions(texts)
@@ -100,7 +102,7 @@ def test_a_missing_artifact_is_refused_at_load(tmp_path):
 def test_a_matrix_from_another_encoder_is_refused(tmp_path, linker):
     d = _copy_dir(tmp_path, "code_index.npz")
     CodeIndex(linker.index.codes, linker.index.matrix, "0" * 64).save(d / "code_index.npz")
-    with pytest.raises(ModelArtifactError, match="different model.onnx"):
+    with pytest.raises(ModelArtifactError, match="code_index.npz was built with a different model.onnx"):
         CodeLinker.load(d)
 
 

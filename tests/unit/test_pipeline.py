@@ -31,7 +31,15 @@ def test_encounter_shape_and_stage_timings(pipe):
     assert STAGES <= set(enc.stage_ms) and all(v >= 0 for v in enc.stage_ms.values())
     assert enc.model_versions["lexicon"].startswith("icd10cm")
     assert enc.codes[0].principal and enc.codes[0].sequence == 1
-    assert all(c.suggestion_id for c in enc.codes)
+    assert not any(c.suggestion_id for c in enc.codes)   # the engine's to assign, once
+
+
+def test_the_engine_numbers_suggestions_within_the_encounter(pipe):
+    from server.engine import assign_suggestion_ids
+
+    enc = code(pipe, "Assessment: NSTEMI. DM2 with CKD 3a.")
+    assign_suggestion_ids(enc, "enc7")
+    assert [c.suggestion_id for c in enc.codes] == [f"enc7:{n}" for n in range(1, len(enc.codes) + 1)]
 
 
 def test_shipped_pipeline_keeps_guideline_invariants(pipe):

@@ -34,14 +34,36 @@ def _minilm_torch():
     return module
 
 
+class _OrtGraph:
+    """The shipped graph under ONNX Runtime on rows padded to the longest (what Triton's batcher
+    makes of one request)."""
+
+    def __init__(self):
+        from tokenizers import Tokenizer
+
+        from server.backends import EmbeddedBackend
+
+        self.backend = EmbeddedBackend(MODEL_DIR / "1" / "model.onnx")
+        self._tok = Tokenizer.from_file(str(MODEL_DIR / "tokenizer.json"))
+        self._tok.no_padding()
+
+    def tokenize(self, texts):
+        from server.models.encoder import pad_rows
+
+        rows = [e.ids for e in self._tok.encode_batch(list(texts))]
+        return pad_rows(rows, max(len(r) for r in rows))
+
+    def run(self, ids, mask):
+        return self.backend.infer(ids, mask)
+
+
 @pytest.fixture(scope="module")
 def parts():
-    from server.models import MentionEncoder
-
     mt = _minilm_torch()
-    ort_encoder = MentionEncoder.load(MODEL_DIR / "1" / "model.onnx", MODEL_DIR / "tokenizer.json")
+    ort_encoder = _OrtGraph()
     weights = mt.read_onnx_weights(MODEL_DIR / "1" / "model.onnx")
-    return mt, ort_encoder, weights
+    yield mt, ort_encoder, weights
+    ort_encoder.backend.close()
 
 
 def test_weights_are_read_under_every_parameter_name_with_their_shapes(parts):
