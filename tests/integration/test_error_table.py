@@ -48,6 +48,9 @@ class CodeCheckingEngine:
             normalize_code("ICD10CM", text[5:].strip())
         return CodedEncounter(doc_id=doc_id, text=text, setting=Setting.OUTPATIENT), "enc-1"
 
+    def warm(self, note: bytes) -> None:
+        self.code(note)
+
     def close(self) -> None:
         pass
 

@@ -1,0 +1,60 @@
+"""Screening encounters (I.C.21.c.5): a note that documents a screening test done at this
+encounter gets its Z12 / Z13 code from the index (Screening (for) > ...), finished in the Tabular.
+
+"bilateral screening mammogram" -> Screening > neoplasm > breast > routine mammogram -> Z12.31;
+"PSA drawn today for screening" -> Screening > neoplasm > prostate -> Z12.5; "low-dose CT for lung
+cancer screening" -> Z12.2. A screening the note says is up to date, due or declined is not this
+encounter's, and a cancer named only as what is screened for is not coded (ConText: hypothetical).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from server.pipeline.entities import Sentence
+from server.pipeline.index_tree import walk_words
+
+_NOT_THIS_VISIT = re.compile(r"\b(up to date|up-to-date|is due|due (in|next|for)|declined|refused|overdue|"
+                             r"last (done|one)|previous|prior)\b", re.I)
+# What a screening test is for, in the index's words (each a test's own name: PSA tests the
+# prostate, an A1c diabetes). Read beside the note's words when walking Screening (for).
+_TESTS = {
+    "mammogram": ("neoplasm", "breast", "routine", "mammogram"),
+    "mammography": ("neoplasm", "breast", "routine", "mammogram"),
+    "psa": ("neoplasm", "prostate"),
+    "a1c": ("diabetes", "mellitus"), "hba1c": ("diabetes", "mellitus"),
+    "lipid": ("disease", "disorder", "nutritional", "metabolic", "lipoid", "disorders"),
+    "cholesterol": ("disease", "disorder", "nutritional", "metabolic", "lipoid", "disorders"),
+    "ldct": ("neoplasm", "lung"), "pap": ("neoplasm", "cervix"),
+    "fit": ("neoplasm", "colon"), "cologuard": ("neoplasm", "colon"),
+}
+
+
+@dataclass(frozen=True)
+class ScreeningHit:
+    code: str
+    sentence: int
+    path: tuple[str, ...]
+
+
+def screening_codes(text: str, sentences: Sequence[Sentence], tree, finish) -> list[ScreeningHit]:
+    """Z12 / Z13 codes for the screenings done at this encounter. ``finish(code, words)`` is the
+    Tabular's last step (the billable code)."""
+    starts = tree.main_terms("Screening")
+    if not starts:
+        return []
+    out: list[ScreeningHit] = []
+    for si, s in enumerate(sentences):
+        if "screening" not in s.words or _NOT_THIS_VISIT.search(text[s.start:s.end]):
+            continue
+        words = list(s.words)
+        for w in s.words:
+            words.extend(_TESTS.get(w, ()))
+        hit = tree.walk(starts, walk_words(words))
+        if hit is None:
+            continue
+        code = finish(hit.code, tuple(walk_words(words)))
+        if code is not None and code.startswith(("Z11", "Z12", "Z13")):
+            out.append(ScreeningHit(code, si, hit.path))
+    return out
