@@ -13,7 +13,7 @@ from typing import Sequence
 from server.domain import (Assertion, CodedEncounter, CodeSuggestion, CodeSystem, Document, RuleNote,
                            Setting, Span)
 from server.pipeline import guidelines as gl
-from server.pipeline import encounter_codes, lexicon_cache, pregnancy, sequelae
+from server.pipeline import encounter_codes, lexicon_cache, pregnancy, screening, sequelae
 from server.pipeline.artifacts import PACKAGED_FUSION, PipelineArtifacts, packaged_file
 from server.pipeline.calibration import Calibration
 from server.pipeline.cdi import CdiRules
@@ -298,6 +298,7 @@ class Pipeline:
             sequelae.stroke_sequelae(findings, sentences, doc.text, self.index, self.mapper, self.guidelines, _made)
         if self.index is not None:
             self._status(sentences, findings)
+            self._screening(doc.text, sentences, findings)
         if self.medications is not None:
             self._long_term_drugs(doc.text, sentences, findings)
             self._neoplasms(doc.text, sentences, findings)
@@ -520,6 +521,22 @@ class Pipeline:
             for c in same:
                 f.merge(found.pop(c))
                 f.code = h.code
+            if h.code in found:
+                found[h.code].merge(f)
+            else:
+                found[h.code] = f
+
+    def _screening(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """Z12 / Z13 for the screenings done at this encounter (I.C.21.c.5)."""
+        def finish(code: str, words) -> str | None:
+            mapped = self.mapper.map([Candidate(code, CodeSystem.ICD10CM, 0.9, "index")], tuple(words), ())
+            return mapped.code if mapped is not None else None
+
+        for h in screening.screening_codes(text, sentences, self.index.tree, finish):
+            s = sentences[h.sentence]
+            f = Finding(h.code, CodeSystem.ICD10CM, 0.9, [Span(s.start, s.end, s.section)], Assertion.PRESENT,
+                        [RuleNote("index", "Alphabetic Index: Screening > " + " > ".join(h.path) + " (I.C.21.c.5)")],
+                        {s.section}, source="lexicon")
             if h.code in found:
                 found[h.code].merge(f)
             else:

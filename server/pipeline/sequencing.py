@@ -8,7 +8,7 @@ from server.pipeline.findings import SECTION_PRIORITY, Finding
 
 
 # Z codes that say why the encounter happened and are listed first when it happened for that.
-ENCOUNTER_FIRST = ("Z51.0", "Z51.1", "Z08", "Z09")
+ENCOUNTER_FIRST = ("Z51.0", "Z51.1", "Z08", "Z09", "Z12", "Z13")
 
 
 def _drug_code(c: str) -> bool:
