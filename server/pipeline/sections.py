@@ -17,6 +17,11 @@ from server.domain import Assertion
 from server.errors import InvalidInput
 
 DEFAULT_SECTION = "body"
+_HEADER_WORDS = frozenset("""HISTORY EXAM EXAMINATION PLAN ASSESSMENT CONSULT CONSULTATION NOTE SUMMARY REPORT
+IMPRESSION FINDINGS PROCEDURE PROCEDURES MEDICATIONS ALLERGIES REVIEW SYSTEMS DIAGNOSIS DIAGNOSES COURSE
+INSTRUCTIONS DISPOSITION LABS LABORATORY DATA RESULTS SIGNS VITALS COMPLAINT REASON INDICATION INDICATIONS
+TECHNIQUE COMPARISON ADMISSION DISCHARGE OPERATIVE OPERATION ANESTHESIA SPECIMENS RECOMMENDATIONS
+SUBJECTIVE OBJECTIVE IMAGING RADIOLOGY CONDITION""".split())
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,9 @@ class SectionRules:
         # Short notes run their sections together: "... CT head negative. Dx: concussion." A
         # title right after a sentence's end and followed by ':' starts a section there too.
         self._inline = re.compile(rf"(?<=[.;!?] )(?P<t>{alts})[ \t]*:", re.I)
+        # Any other title a dictation writes in capitals on a line of its own ("INFECTIOUS DISEASE
+        # CONSULT", "HISTORY OF PRESENT ILLNESS:") is a header too: never a mention of a condition.
+        self._caps = re.compile(r"^[ \t]*(?P<t>[A-Z][A-Z0-9/&,'()\- ]{2,60}?)[ \t]*(?::|(?=[ \t]*\r?\n))", re.M)
 
     @classmethod
     def from_json(cls, data: dict) -> "SectionRules":
@@ -106,13 +114,21 @@ class SectionRules:
                 if r is not None and m.start("t") not in seen:
                     seen.add(m.start("t"))
                     marks.append((m.start("t"), m.end(), r))
+        for m in self._caps.finditer(text):
+            words = set(re.findall(r"[A-Z]+", m.group("t")))
+            # a header says what the section is ("... CONSULT", "... EXAMINATION"); "COPD:" starts a
+            # problem of the plan and stays a mention
+            if m.start("t") not in seen and len(m.group("t").split()) <= 6 and words & _HEADER_WORDS:
+                seen.add(m.start("t"))
+                marks.append((m.start("t"), m.end(), None))
         marks.sort(key=lambda x: x[0])
         sections: list[Section] = []
         if not marks or marks[0][0] > 0:
             sections.append(Section(DEFAULT_SECTION, 0, 0, marks[0][0] if marks else len(text), None))
         for i, (start, body, rule) in enumerate(marks):
             stop = marks[i + 1][0] if i + 1 < len(marks) else len(text)
-            sections.append(Section(rule.name, start, max(body, start), max(stop, start), rule))
+            name = rule.name if rule is not None else DEFAULT_SECTION
+            sections.append(Section(name, start, max(body, start), max(stop, start), rule))
         return SectionMap([s for s in sections if s.end > s.start])
 
 
