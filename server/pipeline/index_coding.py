@@ -26,10 +26,14 @@ STATUS_ABBREVIATIONS = {
     "des": "coronary artery angioplasty with implant", "pci": "coronary artery angioplasty with implant",
     "stent": "coronary artery angioplasty with implant",
     "avr": "heart valve", "mvr": "heart valve", "tavr": "heart valve", "ppm": "cardiac pacemaker",
+    "valve": "heart valve",
     "aicd": "automatic cardiac defibrillator", "icd": "automatic cardiac defibrillator",
     "cea": "carotid endarterectomy",
 }
 _STATUS_TRIGGERS = (("s", "p"), ("status", "post"), ("sp",))
+# Devices a note names without "s/p" ("NSTEMI treated with DES to LAD", "mechanical mitral valve"):
+# the phrase from the device word on is looked up under Status and Presence.
+_DEVICES = frozenset("des stent stents pacemaker ppm aicd mechanical prosthetic bioprosthetic".split())
 _STATUS_SCOPE = 6          # words read after "s/p"
 _STATUS_STOP = frozenset("for due because after and but with".split())
 _MAIN_STATUS = ("Status", "Presence")
@@ -96,13 +100,17 @@ class IndexCoder:
             return None   # "History > family > malignant neoplasm" alone: the site table says more
         return hit.code
 
-    def status_codes(self, sentences: Sequence[Sentence]) -> list[StatusHit]:
-        """Status codes for "s/p X" phrases: Status > X or Presence > X, finished in the Tabular."""
+    def status_codes(self, sentences: Sequence[Sentence], present=None) -> list[StatusHit]:
+        """Status codes for "s/p X" phrases and named devices: Status > X or Presence > X,
+        finished in the Tabular. ``present(sentence, start, end)``: whether ConText reads a
+        device as there ("no pacemaker" is not)."""
         out: list[StatusHit] = []
         for si, s in enumerate(sentences):
             words = s.words
             for i in range(len(words)):
                 trig = next((t for t in _STATUS_TRIGGERS if tuple(words[i:i + len(t)]) == t), None)
+                if trig is None and words[i] in _DEVICES and (present is None or present(si, i, i + 1)):
+                    trig = ()   # the device word is part of the phrase
                 if trig is None:
                     continue
                 a = i + len(trig)

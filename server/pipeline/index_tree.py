@@ -235,7 +235,10 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "adenocarcinoma": ("malignant", "neoplasm"), "malignancy": ("malignant", "neoplasm"),
            "ca": ("malignant", "neoplasm"), "metastatic": ("secondary",), "metastasis": ("secondary",),
            "hfref": ("systolic", "heart", "failure"), "hfpef": ("diastolic", "heart", "failure"),
-           "chemotherapy": ("antineoplastic",), "chemo": ("chemotherapy", "antineoplastic")}
+           "chemotherapy": ("antineoplastic",), "chemo": ("chemotherapy", "antineoplastic"),
+           "luts": ("lower", "urinary", "tract", "symptom"), "hd": ("hemodialysis", "dialysis"),
+           "hemodialysis": ("dialysis",), "o2": ("oxygen",), "pd": ("peritoneal", "dialysis"),
+           "od": ("eye",), "os": ("eye",), "ou": ("eye",)}
 
 
 def side_words(words: Iterable[str]) -> tuple[str, ...]:

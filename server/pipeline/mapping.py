@@ -212,7 +212,12 @@ class CodeMapper:
                 char, assumed = c, False
                 break
         if char not in chars:
-            char = sorted(chars)[0]
+            # a 7th character that is not an encounter (a glaucoma's stage): the one whose
+            # description the note's words say ("mild stage" -> 1), else the first (unspecified)
+            said = [c for c, d in sorted(chars.items())
+                    if (set(normalize_phrase(d)) - _NOISE - {"stage"}) and (set(normalize_phrase(d)) - _NOISE - {"stage"}) <= words]
+            char = said[0] if said else sorted(chars)[0]
+            assumed = not said
         full = _with_seventh(code, char)
         return (full, char, assumed) if self.cm.id_of(full) >= 0 else None
 

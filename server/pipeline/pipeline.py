@@ -2,7 +2,9 @@
 guidelines -> CodedEncounter (ranked codes with evidence, CDI queries, per-stage timings)."""
 from __future__ import annotations
 
+import datetime
 import json
+import re
 import time
 from dataclasses import replace
 from functools import partial
@@ -287,7 +289,7 @@ class Pipeline:
             t = _lap(ms, "model", t)
         scored = self.scorer.score(doc.text, sentences, min_prob=TAIL_MIN) if self.scorer is not None else None
         t = _lap(ms, "classifier", t)
-        self._assert(mentions, sentences)
+        self._assert(mentions, sentences, _year_of(doc.date_of_service))
         t = _lap(ms, "context", t)
         preg = pregnancy.read(doc.text) if self.claims_rules else None
         context = (preg.walk_words() if preg else ()) + (pregnancy.sex_words(doc.text) if self.claims_rules else ())
@@ -323,7 +325,10 @@ class Pipeline:
     def _sentences(self, doc: Document) -> list[Sentence]:
         return analyse_sentences(doc.text, doc.segments, self.sections)
 
-    def _assert(self, mentions: list[Mention], sentences: list[Sentence]) -> None:
+    def _assert(self, mentions: list[Mention], sentences: list[Sentence], year: int | None = None) -> None:
+        """Each mention's assertion: ConText in its sentence, then its section's default; in
+        us-claims a mention dated in an earlier year than the encounter's is historical."""
+        year = year or datetime.date.today().year
         triggers: dict[int, list] = {}
         for m in mentions:
             s = sentences[m.sentence]
@@ -336,6 +341,8 @@ class Pipeline:
                 m.section_weight, m.codable = rule.weight, rule.codable
                 if a is Assertion.PRESENT and rule.assertion is not None:
                     a = rule.assertion
+            if a is Assertion.PRESENT and self.claims_rules and _dated_before(s.words, m.tok_start, m.tok_end, year):
+                a = Assertion.HISTORICAL   # "NSTEMI in 2019", "TIA (2022)": a past episode
             m.assertion = a
 
     def _map(self, mentions: list[Mention], sentences: list[Sentence], setting: Setting,
@@ -365,7 +372,10 @@ class Pipeline:
             words = s.words
             span = _CLAIMS_WINDOW if self.claims_rules else _WINDOW
             lo, hi = max(0, m.tok_start - span), min(len(words), m.tok_end + span)
-            window = tuple(words[lo:hi]) + cues
+            window = tuple(words[lo:hi])
+            if self.claims_rules:
+                window = _nearest_side(window, words, m.tok_start, m.tok_end)
+            window += cues
             near = tuple(words[max(0, m.tok_start - _NEAR_LEFT):m.tok_end + _NEAR_RIGHT])
             key = (tuple(c.code for c in m.candidates), window, near)
             if key not in memo:
@@ -446,7 +456,9 @@ class Pipeline:
 
     def _status(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Status Z-codes from "s/p" phrases (Status / Presence in the index)."""
-        for hit in self.index.status_codes(sentences):
+        assertion = self._assertions(sentences)
+        present = lambda si, a, b: assertion(si, a, b) in (Assertion.PRESENT, Assertion.HISTORICAL)  # noqa: E731
+        for hit in self.index.status_codes(sentences, present):
             s = sentences[hit.sentence]
             a, b = s.tokens[hit.tok_start].start, s.tokens[hit.tok_end - 1].end
             f = Finding(hit.code, CodeSystem.ICD10CM, 0.9, [Span(a, b, s.section)], Assertion.PRESENT,
@@ -636,6 +648,41 @@ def drop_nested_mined(mentions: list[Mention]) -> list[Mention]:
             out.append(replace(host, candidates=[replace(c, score=score, source="mined", exact=False)
                                                  for c in host.candidates], source="mined"))
     return out
+
+
+_SIDE_OF = {"r": "right", "rt": "right", "right": "right", "od": "right", "l": "left", "lt": "left", "left": "left",
+            "os": "left", "both": "bilateral", "bilateral": "bilateral", "ou": "bilateral", "bilat": "bilateral"}
+
+
+def _year_of(date_of_service: str | None) -> int | None:
+    """The encounter's year from its YYYY-MM-DD date of service; None when it has none."""
+    return int(date_of_service[:4]) if date_of_service and date_of_service[:4].isdigit() else None
+
+
+_YEAR = re.compile(r"^(19|20)\d\d$")
+
+
+def _dated_before(words: list[str], a: int, b: int, year: int) -> bool:
+    """A year before ``year`` right after the mention ("NSTEMI in 2019", "TIA 2022") dates it."""
+    for w in words[b:b + 3]:
+        if _YEAR.match(w):
+            return int(w) < year
+        if w not in ("in", "of", "on", "since", "x"):
+            return False
+    return False
+
+
+def _nearest_side(window: tuple[str, ...], words: list[str], a: int, b: int) -> tuple[str, ...]:
+    """The window without the other side's words when the mention's own side is plain: in
+    "L total hip arthroplasty for primary OA of L hip; R hip asymptomatic" the OA is the left's."""
+    for k in range(1, 4):
+        near = [_SIDE_OF[w] for w in words[max(0, a - k):a] + words[b:b + k] if w in _SIDE_OF]
+        if near:
+            side = near[0]
+            if len(set(near)) > 1:
+                return window
+            return tuple(w for w in window if _SIDE_OF.get(w, side) == side)
+    return window
 
 
 def _sentence_at(sentences: list[Sentence], offset: int) -> int:
