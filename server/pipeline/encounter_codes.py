@@ -7,6 +7,10 @@
 - Encounter for antineoplastic chemotherapy (Z51.11, I.C.2.e): "here for cycle 4 of FOLFOX".
 - Follow-up after completed treatment of a malignancy (Z08 with the Z85 history, I.C.2.d,
   I.C.21.c.8): "hx of melanoma, excised 2019, no further treatment ... no recurrence".
+- Encounter for immunization (Z23, I.C.21.c.2): a vaccine given at this encounter.
+- Therapeutic drug level monitoring (Z51.81 with the Z79 code, I.C.21.c.3): "here for a scheduled
+  digoxin level", an anticoagulation clinic's INR check.
+- Travel counseling (Z71.84) and a feared complaint with no diagnosis made (Z71.1, I.C.21.c.10).
 Each is read from the words of the note, never from a note's phrase mapped to an answer.
 """
 from __future__ import annotations
@@ -24,6 +28,16 @@ _CHEMO = re.compile(r"\b(cycle|c)\s*#?\d+\b[^.]{0,40}\b(chemo\w*|FOLFOX|FOLFIRI|
                     r"CHOP|R-CHOP|ABVD|carboplatin|cisplatin|paclitaxel|docetaxel|gemcitabine)\b"
                     r"|\b(here|admitted|presents?|seen) for (?:\w+ ){0,2}(chemo\w*)\b", re.I)
 _FOLLOW_UP = re.compile(r"\b(no (evidence of )?(recurrence|recurrent disease|disease)|NED|surveillance)\b", re.I)
+_VACCINE = re.compile(r"\b(vaccines?|vaccinations?|immuni[sz]ations?|boosters?|Td|Tdap|DTaP|flu shot|PPSV23|PCV\d+|"
+                      r"Shingrix|MMR)\b[^.;]{0,40}\b(given|administered|received today|provided)\b"
+                      r"|\b(given|administered)\b[^.;]{0,25}\b(vaccine|booster)\b", re.I)
+_DECLINED = re.compile(r"\b(declin\w*|defer\w*|refus\w*|due|overdue|up to date)\b", re.I)
+_LEVEL = re.compile(r"\b(INR|PT/INR|\w+ (level|trough))\b", re.I)
+_MONITORING = re.compile(r"\b(monitor\w*|anticoag\w* clinic|scheduled|here for|recheck)\b", re.I)
+_TRAVEL = re.compile(r"\btravel\w*\b", re.I)
+_COUNSEL = re.compile(r"\bcounsel\w*\b", re.I)
+_FEARED = re.compile(r"\b(worried|concerned|anxious|afraid|fear\w*)\b[^.;]{0,40}\b(may|might|could)? ?have\b", re.I)
+_REASSURED = re.compile(r"\breassur\w*\b", re.I)
 _COMPLETED = re.compile(r"\b(completed|no further treatment|no current (therapy|treatment)|finished|"
                         r"on no current therapy|treatment completed|excised|excision|resected)\b", re.I)
 
@@ -77,6 +91,19 @@ def circumstance_codes(text: str, codes: set[str]) -> list[EncounterCode]:
     m = _CHEMO.search(text)
     if m is not None and malignant:
         out.append(EncounterCode("Z51.11", m.span(), "encounter for antineoplastic chemotherapy (I.C.2.e.2)"))
+    m = _VACCINE.search(text)
+    if m is not None and not _DECLINED.search(m.group(0)):
+        out.append(EncounterCode("Z23", m.span(), "encounter for immunization (Z23, I.C.21.c.2)"))
+    m = _LEVEL.search(text)
+    if m is not None and _MONITORING.search(text) and any(c.startswith("Z79") for c in codes):
+        out.append(EncounterCode("Z51.81", m.span(), "therapeutic drug level monitoring (Z51.81 with the "
+                                                     "long-term drug's Z79, I.C.21.c.3)"))
+    m = _TRAVEL.search(text)
+    if m is not None and _COUNSEL.search(text):
+        out.append(EncounterCode("Z71.84", m.span(), "health counseling related to travel (Z71.84)"))
+    m = _FEARED.search(text)
+    if m is not None and _REASSURED.search(text) and not any(c[0] not in "RZ" for c in codes):
+        out.append(EncounterCode("Z71.1", m.span(), "feared complaint, no diagnosis made (Z71.1, I.C.21.c.10)"))
     history = any(c.startswith("Z85") for c in codes)
     f, done = _FOLLOW_UP.search(text), _COMPLETED.search(text)
     if history and f is not None and done is not None and not malignant:

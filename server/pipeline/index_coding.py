@@ -26,7 +26,8 @@ STATUS_ABBREVIATIONS = {
     "des": "coronary artery angioplasty with implant", "pci": "coronary artery angioplasty with implant",
     "stent": "coronary artery angioplasty with implant",
     "avr": "heart valve", "mvr": "heart valve", "tavr": "heart valve", "ppm": "cardiac pacemaker",
-    "valve": "heart valve",
+    "valve": "heart valve implant", "mechanical": "prosthetic",
+    "hd": "renal dialysis", "hemodialysis": "renal dialysis", "pd": "renal dialysis", "o2": "oxygen",
     "aicd": "automatic cardiac defibrillator", "icd": "automatic cardiac defibrillator",
     "cea": "carotid endarterectomy",
 }
@@ -36,7 +37,9 @@ _STATUS_TRIGGERS = (("s", "p"), ("status", "post"), ("sp",))
 _DEVICES = frozenset("des stent stents pacemaker ppm aicd mechanical prosthetic bioprosthetic".split())
 _STATUS_SCOPE = 6          # words read after "s/p"
 _STATUS_STOP = frozenset("for due because after and but with".split())
-_MAIN_STATUS = ("Status", "Presence")
+_MAIN_STATUS = ("Status", "Presence", "Dependence")
+# "on HD MWF", "on home O2": what a patient depends on (Dependence (on) > renal dialysis -> Z99.2)
+_DEPENDENCE = frozenset("hd hemodialysis dialysis pd o2 oxygen ventilator vent bipap cpap wheelchair".split())
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,9 @@ class IndexCoder:
                 trig = next((t for t in _STATUS_TRIGGERS if tuple(words[i:i + len(t)]) == t), None)
                 if trig is None and words[i] in _DEVICES and (present is None or present(si, i, i + 1)):
                     trig = ()   # the device word is part of the phrase
+                if trig is None and words[i] == "on" and _DEPENDENCE & set(words[i + 1:i + 4]) and \
+                        (present is None or present(si, i + 1, i + 2)):
+                    trig = ("on",)
                 if trig is None:
                     continue
                 a = i + len(trig)
@@ -126,7 +132,8 @@ class IndexCoder:
                     continue
                 mapped = self.mapper.map([Candidate(hit.code, CodeSystem.ICD10CM, 0.9, "index")],
                                          walk_words(phrase), phrase)
-                if mapped is not None and mapped.code.startswith("Z"):
+                if mapped is not None and mapped.code.startswith(("Z9", "Z8", "Z7")) and \
+                        (trig != ("on",) or mapped.code.startswith("Z99")):
                     out.append(StatusHit(mapped.code, si, i, b, hit.path))
         return out
 
