@@ -1,9 +1,10 @@
-"""Pipeline throughput (lexicon, ConText, guidelines, CodiEsp statistics; no NER model) on
-CodiEsp background notes: documents/second, characters/second, and the share of time per stage.
-Startup is reported separately: cold (lexicons built from the code set and data files, then
-stored in a fresh cache dir) and warm (loaded from that cache), measured in the same run.
+"""Pipeline throughput on CodiEsp background notes, per coding profile, in the same run:
+documents/second on one thread (one core), characters/second, and CPU milliseconds per note by
+stage. The `codiesp` profile (the pipeline as it was before `us-claims` became the default) is the
+baseline; the ratio is us-claims / codiesp. Startup is reported too: cold (lexicons built, then
+stored in a fresh cache dir) and warm (loaded from that cache).
 
-    python -m benchmarks.bench_pipeline [--docs 300]
+    python -m benchmarks.bench_pipeline [--docs 300] [--profiles us-claims codiesp]
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-STAGES = ("sections", "entities", "model", "classifier", "context", "mapping", "fusion", "guidelines")
+STAGES = ("sections", "entities", "model", "classifier", "context", "mapping", "claims", "fusion", "guidelines")
 
 
 def _background_dir() -> Path:
@@ -24,49 +25,70 @@ def _background_dir() -> Path:
     return shared / "codiesp" / "background" / "text_files_en"
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Print throughput figures; skip with a message when the shared data is absent."""
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--docs", type=int, default=300)
-    args = ap.parse_args(argv)
-    folder = _background_dir()
-    if not folder.is_dir():
-        print(f"skipped: CodiEsp background notes not found at {folder}")
-        return
-    from rules_native.codesets import load_icd10cm, load_icd10pcs
+def run_profile(profile: str, notes: list[str], cm, pcs) -> dict:
+    """Startup and coding figures of one profile's pipeline over ``notes``."""
     from server.domain import Document, Setting
     from server.pipeline import Pipeline
+    from server.pipeline.artifacts import PipelineArtifacts
 
-    files = sorted(folder.glob("*.txt"))
-    notes = [p.read_text(encoding="utf-8") for p in random.Random(7).sample(files, min(args.docs, len(files)))]
-    cm, pcs = load_icd10cm(), load_icd10pcs()
+    art = PipelineArtifacts.packaged(profile)
     with tempfile.TemporaryDirectory() as cache:
         t0 = time.perf_counter()
-        Pipeline(cm, pcs, cache_dir=Path(cache))
+        Pipeline(cm, pcs, artifacts=art, cache_dir=Path(cache))
         cold_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        pipe = Pipeline(cm, pcs, cache_dir=Path(cache))
-        startup_s = time.perf_counter() - t0
+        pipe = Pipeline(cm, pcs, artifacts=art, cache_dir=Path(cache))
+        warm_s = time.perf_counter() - t0
     pipe.code(Document("warm", notes[0], setting=Setting.INPATIENT))
     stage = dict.fromkeys(STAGES, 0.0)
     per_doc = []
-    t0 = time.perf_counter()
+    cpu0, t0 = time.process_time(), time.perf_counter()
     for i, text in enumerate(notes):
         t = time.perf_counter()
         enc = pipe.code(Document(f"b{i}", text, setting=Setting.INPATIENT))
         per_doc.append((time.perf_counter() - t) * 1000)
         for k in STAGES:
             stage[k] += enc.stage_ms.get(k, 0.0)
-    wall = time.perf_counter() - t0
-    chars = sum(len(t) for t in notes)
-    total = sum(stage.values()) or 1.0
-    print(f"pipeline startup: cold {cold_s:.2f} s, warm (lexicon cache) {startup_s:.2f} s, "
-          f"{cold_s / max(startup_s, 1e-9):.1f}x ({pipe.versions})")
-    print(f"{len(notes)} CodiEsp background notes, {chars / len(notes):.0f} chars on average, 1 thread")
-    print(f"throughput: {len(notes) / wall:.1f} docs/s, {chars / wall / 1e3:.0f} k chars/s")
-    print(f"latency per doc: median {statistics.median(per_doc):.2f} ms, "
-          f"p95 {sorted(per_doc)[int(0.95 * (len(per_doc) - 1))]:.2f} ms")
-    print("share of time per stage: " + ", ".join(f"{k} {100 * stage[k] / total:.0f}%" for k in STAGES))
+    return {"profile": profile, "cold_s": cold_s, "warm_s": warm_s, "wall_s": time.perf_counter() - t0,
+            "cpu_s": time.process_time() - cpu0, "per_doc": per_doc, "stage": stage, "n": len(notes),
+            "chars": sum(len(t) for t in notes)}
+
+
+def report(r: dict) -> None:
+    n = r["n"]
+    print(f"[{r['profile']}] startup cold {r['cold_s']:.2f} s, warm {r['warm_s']:.2f} s")
+    print(f"[{r['profile']}] throughput {n / r['wall_s']:.1f} docs/s on one thread, "
+          f"{r['chars'] / r['wall_s'] / 1e3:.0f} k chars/s; CPU {1000 * r['cpu_s'] / n:.2f} ms/note")
+    print(f"[{r['profile']}] latency per doc: median {statistics.median(r['per_doc']):.2f} ms, "
+          f"p95 {sorted(r['per_doc'])[int(0.95 * (n - 1))]:.2f} ms")
+    print(f"[{r['profile']}] ms per note by stage: "
+          + ", ".join(f"{k} {r['stage'][k] / n:.2f}" for k in STAGES if r["stage"][k] > 0))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print throughput figures; skip with a message when the shared data is absent."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--docs", type=int, default=300)
+    ap.add_argument("--profiles", nargs="+", default=["us-claims", "codiesp"])
+    args = ap.parse_args(argv)
+    folder = _background_dir()
+    if not folder.is_dir():
+        print(f"skipped: CodiEsp background notes not found at {folder}")
+        return
+    from rules_native.codesets import load_icd10cm, load_icd10pcs
+
+    files = sorted(folder.glob("*.txt"))
+    notes = [p.read_text(encoding="utf-8") for p in random.Random(7).sample(files, min(args.docs, len(files)))]
+    cm, pcs = load_icd10cm(), load_icd10pcs()
+    print(f"{len(notes)} CodiEsp background notes, {sum(map(len, notes)) / len(notes):.0f} chars on average")
+    results = [run_profile(p, notes, cm, pcs) for p in args.profiles]
+    for r in results:
+        report(r)
+    if len(results) > 1:
+        base = results[-1]
+        for r in results[:-1]:
+            print(f"{r['profile']} / {base['profile']}: {base['wall_s'] / r['wall_s']:.2f}x the documents/s, "
+                  f"{r['cpu_s'] / base['cpu_s']:.2f}x the CPU per note")
 
 
 if __name__ == "__main__":

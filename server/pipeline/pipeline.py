@@ -15,7 +15,8 @@ from typing import Sequence
 from server.domain import (Assertion, CodedEncounter, CodeSuggestion, CodeSystem, Document, RuleNote,
                            Setting, Span)
 from server.pipeline import guidelines as gl
-from server.pipeline import encounter_codes, lexicon_cache, pregnancy, screening, sequelae
+from server.pipeline import lexicon_cache, pregnancy, sequelae
+from server.pipeline.claims_readers import ClaimsReaders
 from server.pipeline.artifacts import PACKAGED_FUSION, PipelineArtifacts, packaged_file
 from server.pipeline.calibration import Calibration
 from server.pipeline.cdi import CdiRules
@@ -109,9 +110,6 @@ class Pipeline:
         self.cdi = CdiRules.load()
         self.mapper = CodeMapper(icd10cm, icd10pcs)
         self.index = IndexCoder(IndexTree.load(), self.mapper, icd10cm) if art.index_coding else None
-        self.medications = _medication_reader(icd10cm) if art.index_coding else None
-        self.neoplasms = _neoplasm_reader(icd10cm, self.mapper) if art.index_coding else None
-        self.drug_effects = _drug_effect_reader(icd10cm) if art.index_coding else None
         self.lexicon_from_cache = False
         self.lexicon, table, n_index, n_mined = self._lexicons(art.lexicon, art.mined, cache_dir)
         self.versions = {"profile": art.profile, "lexicon": "icd10cm-tabular+curated-v1"}
@@ -123,6 +121,8 @@ class Pipeline:
         additional = partial(self.guidelines.referenced, kind="use_additional")
         self.sources: list[EntitySource] = [LexiconSource(self.lexicon, systems, additional), *extra_sources]
         self.senses = AbbreviationSenses.load(icd10cm) if self.claims_rules else None
+        self.readers = (ClaimsReaders(icd10cm, self.mapper, self.index, self.guidelines, self.context, self.sections)
+                        if self.index is not None else None)
         if self.senses is not None:   # B95-B97 organisms, reported where a code asks for its agent
             organisms = Lexicon()
             organisms.add_terms(organism_terms(icd10cm, self.senses.organisms), CodeSystem.ICD10CM, "curated")
@@ -294,18 +294,10 @@ class Pipeline:
         preg = pregnancy.read(doc.text) if self.claims_rules else None
         context = (preg.walk_words() if preg else ()) + (pregnancy.sex_words(doc.text) if self.claims_rules else ())
         findings = self._map(mentions, sentences, doc.setting, context)
-        if preg is not None:
-            self._pregnancy(preg, findings)
-        if self.index is not None:
-            sequelae.stroke_sequelae(findings, sentences, doc.text, self.index, self.mapper, self.guidelines, _made)
-        if self.index is not None:
-            self._status(sentences, findings)
-            self._screening(doc.text, sentences, findings)
-        if self.medications is not None:
-            self._long_term_drugs(doc.text, sentences, findings)
-            self._neoplasms(doc.text, sentences, findings)
-            self._drug_effects(doc.text, sentences, findings)
-            self._circumstances(doc.text, findings)
+        t = _lap(ms, "mapping", t)
+        if self.readers is not None:
+            self.readers.read(doc, sentences, findings, preg)
+            t = _lap(ms, "claims", t)
         if scored is not None:
             merge_scores(findings, scored, mentions, doc.setting)
             add_siblings(findings, self.scorer.by_category)
@@ -454,150 +446,6 @@ class Pipeline:
         named = m.candidates[0].code if m.candidates else ""
         return self.index.refine(m.words, mapped, window, near, prefer, named) or mapped
 
-    def _status(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
-        """Status Z-codes from "s/p" phrases (Status / Presence in the index)."""
-        assertion = self._assertions(sentences)
-        present = lambda si, a, b: assertion(si, a, b) in (Assertion.PRESENT, Assertion.HISTORICAL)  # noqa: E731
-        for hit in self.index.status_codes(sentences, present):
-            s = sentences[hit.sentence]
-            a, b = s.tokens[hit.tok_start].start, s.tokens[hit.tok_end - 1].end
-            f = Finding(hit.code, CodeSystem.ICD10CM, 0.9, [Span(a, b, s.section)], Assertion.PRESENT,
-                        [RuleNote("index", "Alphabetic Index: Status > " + " > ".join(hit.path))], {s.section},
-                        source="lexicon")
-            if hit.code in found:
-                found[hit.code].merge(f)
-            else:
-                found[hit.code] = f
-
-    def _pregnancy(self, preg: "pregnancy.PregnancyContext", found: dict[str, Finding]) -> None:
-        """Weeks of gestation (Z3A), advanced maternal age (O09.5-), outcome of delivery (Z37)
-        and a normal delivery (O80) from what the note documents (I.C.15)."""
-        adds: list[tuple[str | None, tuple[int, int] | None, str]] = [
-            (preg.z3a(self.cm), preg.weeks_span, "weeks of gestation (Z3A, I.C.15)")]
-        if preg.elderly_span is not None:
-            adds.append((self._index_code("Pregnancy", preg.elderly_words() + preg.walk_words()), preg.elderly_span,
-                         "advanced maternal age: Pregnancy > complicated by > elderly (I.C.15.b)"))
-        if preg.liveborn_span is not None and preg.delivered:
-            adds.append((self._index_code("Outcome of delivery", ("single", "liveborn")), preg.liveborn_span,
-                         "outcome of delivery (Z37, I.C.15.b.5)"))
-        if preg.vaginal_span is not None:
-            adds.append((self._index_code("Delivery", ("normal",)), preg.vaginal_span,
-                         "delivery without complications (O80, I.C.15.b.4)"))
-        for code, span, why in adds:
-            if code is None or span is None:
-                continue
-            f = Finding(code, CodeSystem.ICD10CM, 0.9, [Span(*span)], Assertion.PRESENT, [RuleNote("pregnancy", why)],
-                        set(), source="lexicon")
-            if code in found:
-                found[code].merge(f)
-            else:
-                found[code] = f
-
-    def _index_code(self, main: str, words: tuple[str, ...]) -> str | None:
-        """The billable code the index and the tabular give for ``words`` under ``main``."""
-        hit = self.index.tree.walk(self.index.tree.main_terms(main), frozenset(words))
-        if hit is None:
-            return None
-        mapped = self.mapper.map([Candidate(hit.code, CodeSystem.ICD10CM, 0.9, "index")], words, words)
-        return mapped.code if mapped is not None else None
-
-    def _assertions(self, sentences: list[Sentence]):
-        """``assertion(sentence, tok_start, tok_end)``: ConText's reading of a span, triggers
-        computed once per sentence."""
-        triggers: dict[int, list] = {}
-
-        def assertion(si: int, a: int, b: int) -> Assertion:
-            s = sentences[si]
-            if si not in triggers:
-                triggers[si] = self.context.triggers(s.words)
-            a_ = assert_span(triggers[si], a, b, s.gaps)
-            rule = self.sections.rules.get(s.section)
-            return rule.assertion if a_ is Assertion.PRESENT and rule is not None and rule.assertion else a_
-
-        return assertion
-
-    def _neoplasms(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
-        """Neoplasm Table codes (site, behaviour) replace the lexicon's vaguer ones of the same
-        category ("breast cancer" C50.919 -> C50.412 when the note says left, upper-outer)."""
-        for h in self.neoplasms.find(text, sentences, self._assertions(sentences)):
-            s = sentences[h.sentence]
-            span = Span(s.tokens[h.tok_start].start, s.tokens[h.tok_end - 1].end, s.section)
-            note = RuleNote("index", f"Neoplasm Table: {h.site}, {h.behavior.replace('_', ' ')}")
-            f = Finding(h.code, CodeSystem.ICD10CM, 0.9, [span], Assertion.PRESENT, [note], {s.section},
-                        source="lexicon")
-            same = [c for c in found if c != h.code and c[:3] == h.code[:3] and found[c].reportable]
-            better = next((c for c in same if "unspecified" not in self.cm.description(c).lower()), None)
-            if better is not None and "unspecified" in self.cm.description(h.code).lower():
-                found[better].merge(f)   # "NSCLC of the RUL" (C34.11) says more than "lung tumor"
-                continue
-            for c in same:
-                f.merge(found.pop(c))
-                f.code = h.code
-            if h.code in found:
-                found[h.code].merge(f)
-            else:
-                found[h.code] = f
-
-    def _screening(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
-        """Z12 / Z13 for the screenings done at this encounter (I.C.21.c.5)."""
-        def finish(code: str, words) -> str | None:
-            mapped = self.mapper.map([Candidate(code, CodeSystem.ICD10CM, 0.9, "index")], tuple(words), ())
-            return mapped.code if mapped is not None else None
-
-        for h in screening.screening_codes(text, sentences, self.index.tree, finish):
-            s = sentences[h.sentence]
-            f = Finding(h.code, CodeSystem.ICD10CM, 0.9, [Span(s.start, s.end, s.section)], Assertion.PRESENT,
-                        [RuleNote("index", "Alphabetic Index: Screening > " + " > ".join(h.path) + " (I.C.21.c.5)")],
-                        {s.section}, source="lexicon")
-            if h.code in found:
-                found[h.code].merge(f)
-            else:
-                found[h.code] = f
-
-    def _drug_effects(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
-        """Poisoning by intent, adverse effect and underdosing codes (Table of Drugs, I.C.19.e)."""
-        encounter = "S" if {"sequela", "sequelae"} & {w for s in sentences for w in s.words} else "A"
-        for e in self.drug_effects.find(text, sentences, encounter):
-            s = sentences[e.sentence]
-            span = Span(s.tokens[e.tok_start].start, s.tokens[e.tok_end - 1].end, s.section)
-            note = RuleNote("drug_table", f"Table of Drugs: {e.drug}, {e.intent.replace('_', ' ')} (I.C.19.e)")
-            f = Finding(e.code, CodeSystem.ICD10CM, 0.9, [span], Assertion.PRESENT, [note], {s.section},
-                        source="lexicon")
-            if e.code in found:
-                found[e.code].merge(f)
-            else:
-                found[e.code] = f
-
-    def _circumstances(self, text: str, found: dict[str, Finding]) -> None:
-        """BMI beside a weight diagnosis, neoplasm pain, chemotherapy and cancer follow-up
-        encounters (``encounter_codes``)."""
-        codes = {c for c, f in found.items() if f.reportable}
-        adds = encounter_codes.circumstance_codes(text, codes)
-        bmi = encounter_codes.bmi_code(text, self.cm)
-        if bmi is not None and encounter_codes.keeps_bmi(codes):
-            adds.append(bmi)
-        for e in adds:
-            f = Finding(e.code, CodeSystem.ICD10CM, 0.9, [Span(*e.span)], Assertion.PRESENT,
-                        [RuleNote("encounter", e.why)], set(), source="lexicon")
-            if e.code in found:
-                found[e.code].merge(f)
-            else:
-                found[e.code] = f
-
-    def _long_term_drugs(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
-        """Z79 codes for the drugs the patient takes long term (I.C.21.c.3)."""
-        for d in self.medications.find(text, sentences, self._assertions(sentences)):
-            s = sentences[d.sentence]
-            span = Span(s.tokens[d.tok_start].start, s.tokens[d.tok_end - 1].end, s.section)
-            note = RuleNote("long_term_drug", f"long-term (current) drug therapy: {d.name} (Table of Drugs class, "
-                                              "I.C.21.c.3)")
-            f = Finding(d.code, CodeSystem.ICD10CM, 0.9, [span], Assertion.PRESENT, [note], {s.section},
-                        source="lexicon")
-            if d.code in found:
-                found[d.code].merge(f)
-            else:
-                found[d.code] = f
-
     def _suggestion(self, i: int, f: Finding) -> CodeSuggestion:
         desc = self.cm.description(f.code) if f.system is CodeSystem.ICD10CM else (
             self.pcs.description(f.code) if self.pcs is not None else f.code)
@@ -687,37 +535,6 @@ def _nearest_side(window: tuple[str, ...], words: list[str], a: int, b: int) -> 
 
 def _sentence_at(sentences: list[Sentence], offset: int) -> int:
     return next((i for i, s in enumerate(sentences) if s.start <= offset < s.end), -1)
-
-
-def _made(code: str, evidence: list[Span], note: RuleNote) -> Finding:
-    """A finding a coding step derives from others' evidence (a sequela code from its deficit)."""
-    return Finding(code, CodeSystem.ICD10CM, 0.9, evidence, Assertion.PRESENT, [note],
-                   {e.section for e in evidence}, source="lexicon")
-
-
-def _neoplasm_reader(icd10cm, mapper: CodeMapper):
-    from server.pipeline.drug_tables import load_neoplasm_table
-    from server.pipeline.neoplasms import NeoplasmReader
-
-    def finish(code: str, words) -> str | None:
-        mapped = mapper.map([Candidate(code, CodeSystem.ICD10CM, 0.9, "index")], tuple(words), ())
-        return mapped.code if mapped is not None and mapped.code[:3] == code[:3] else None
-
-    return NeoplasmReader(load_neoplasm_table(), icd10cm, finish)
-
-
-def _drug_effect_reader(icd10cm):
-    from server.pipeline.drug_effects import DrugEffectReader
-    from server.pipeline.drug_tables import load_drug_table
-
-    return DrugEffectReader(load_drug_table(), icd10cm)
-
-
-def _medication_reader(icd10cm):
-    from server.pipeline.drug_tables import load_drug_table, long_term_code
-    from server.pipeline.medications import MedicationReader
-
-    return MedicationReader(load_drug_table(), long_term_code, icd10cm)
 
 
 def _pcs_known(icd10pcs, code: str) -> bool:

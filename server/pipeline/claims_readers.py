@@ -1,0 +1,219 @@
+"""The us-claims readers: what a coder reads from a note beyond its conditions' own words, each
+through the classification's tables (I.C.21 Z-codes, I.C.15 pregnancy, I.C.2 neoplasms, I.C.19
+drugs, I.B.10 sequelae). ``ClaimsReaders.read`` adds their findings to the pipeline's:
+
+- status and dependence (Status / Presence / Dependence in the index): "s/p CABG" -> Z95.1;
+- screenings done at this encounter (Screening (for)): Z12 / Z13;
+- pregnancy: weeks (Z3A), advanced maternal age, outcome of delivery (``pregnancy.py``);
+- stroke residuals (I69, ``sequelae.py``);
+- long-term drug therapy (Z79, ``medications.py``), drug effects (``drug_effects.py``);
+- neoplasms by the Neoplasm Table (``neoplasms.py``);
+- BMI, neoplasm pain, chemotherapy, follow-up, immunization... (``encounter_codes.py``).
+"""
+from __future__ import annotations
+
+from server.domain import Assertion, CodeSystem, Document, RuleNote, Span
+from server.pipeline import encounter_codes, pregnancy, screening, sequelae
+from server.pipeline.context import assert_span
+from server.pipeline.entities import Candidate, Sentence
+from server.pipeline.findings import Finding
+from server.pipeline.mapping import CodeMapper
+
+
+class ClaimsReaders:
+    """Built once per pipeline (us-claims); ``read`` is safe to call from many threads."""
+
+    def __init__(self, icd10cm, mapper: CodeMapper, index, guidelines, context, sections):
+        self.cm, self.mapper, self.index = icd10cm, mapper, index
+        self.guidelines, self.context, self.sections = guidelines, context, sections
+        self.medications = _medication_reader(icd10cm)
+        self.neoplasms = _neoplasm_reader(icd10cm, mapper)
+        self.drug_effects = _drug_effect_reader(icd10cm)
+
+    def read(self, doc: Document, sentences: list[Sentence], found: dict[str, Finding],
+             preg: "pregnancy.PregnancyContext | None") -> None:
+        """Add what the readers find to ``found`` (findings keyed by code)."""
+        if preg is not None:
+            self._pregnancy(preg, found)
+        sequelae.stroke_sequelae(found, sentences, doc.text, self.index, self.mapper, self.guidelines, _made)
+        self._status(sentences, found)
+        self._screening(doc.text, sentences, found)
+        self._long_term_drugs(doc.text, sentences, found)
+        self._neoplasms(doc.text, sentences, found)
+        self._drug_effects(doc.text, sentences, found)
+        self._circumstances(doc.text, found)
+
+    def _status(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """Status Z-codes from "s/p" phrases (Status / Presence in the index)."""
+        assertion = self._assertions(sentences)
+        present = lambda si, a, b: assertion(si, a, b) in (Assertion.PRESENT, Assertion.HISTORICAL)  # noqa: E731
+        for hit in self.index.status_codes(sentences, present):
+            s = sentences[hit.sentence]
+            a, b = s.tokens[hit.tok_start].start, s.tokens[hit.tok_end - 1].end
+            f = Finding(hit.code, CodeSystem.ICD10CM, 0.9, [Span(a, b, s.section)], Assertion.PRESENT,
+                        [RuleNote("index", "Alphabetic Index: Status > " + " > ".join(hit.path))], {s.section},
+                        source="lexicon")
+            if hit.code in found:
+                found[hit.code].merge(f)
+            else:
+                found[hit.code] = f
+
+    def _pregnancy(self, preg: "pregnancy.PregnancyContext", found: dict[str, Finding]) -> None:
+        """Weeks of gestation (Z3A), advanced maternal age (O09.5-), outcome of delivery (Z37)
+        and a normal delivery (O80) from what the note documents (I.C.15)."""
+        adds: list[tuple[str | None, tuple[int, int] | None, str]] = [
+            (preg.z3a(self.cm), preg.weeks_span, "weeks of gestation (Z3A, I.C.15)")]
+        if preg.elderly_span is not None:
+            adds.append((self._index_code("Pregnancy", preg.elderly_words() + preg.walk_words()), preg.elderly_span,
+                         "advanced maternal age: Pregnancy > complicated by > elderly (I.C.15.b)"))
+        if preg.liveborn_span is not None and preg.delivered:
+            adds.append((self._index_code("Outcome of delivery", ("single", "liveborn")), preg.liveborn_span,
+                         "outcome of delivery (Z37, I.C.15.b.5)"))
+        if preg.vaginal_span is not None:
+            adds.append((self._index_code("Delivery", ("normal",)), preg.vaginal_span,
+                         "delivery without complications (O80, I.C.15.b.4)"))
+        for code, span, why in adds:
+            if code is None or span is None:
+                continue
+            f = Finding(code, CodeSystem.ICD10CM, 0.9, [Span(*span)], Assertion.PRESENT, [RuleNote("pregnancy", why)],
+                        set(), source="lexicon")
+            if code in found:
+                found[code].merge(f)
+            else:
+                found[code] = f
+
+    def _index_code(self, main: str, words: tuple[str, ...]) -> str | None:
+        """The billable code the index and the tabular give for ``words`` under ``main``."""
+        hit = self.index.tree.walk(self.index.tree.main_terms(main), frozenset(words))
+        if hit is None:
+            return None
+        mapped = self.mapper.map([Candidate(hit.code, CodeSystem.ICD10CM, 0.9, "index")], words, words)
+        return mapped.code if mapped is not None else None
+
+    def _assertions(self, sentences: list[Sentence]):
+        """``assertion(sentence, tok_start, tok_end)``: ConText's reading of a span, triggers
+        computed once per sentence."""
+        triggers: dict[int, list] = {}
+
+        def assertion(si: int, a: int, b: int) -> Assertion:
+            s = sentences[si]
+            if si not in triggers:
+                triggers[si] = self.context.triggers(s.words)
+            a_ = assert_span(triggers[si], a, b, s.gaps)
+            rule = self.sections.rules.get(s.section)
+            return rule.assertion if a_ is Assertion.PRESENT and rule is not None and rule.assertion else a_
+
+        return assertion
+
+    def _neoplasms(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """Neoplasm Table codes (site, behaviour) replace the lexicon's vaguer ones of the same
+        category ("breast cancer" C50.919 -> C50.412 when the note says left, upper-outer)."""
+        for h in self.neoplasms.find(text, sentences, self._assertions(sentences)):
+            s = sentences[h.sentence]
+            span = Span(s.tokens[h.tok_start].start, s.tokens[h.tok_end - 1].end, s.section)
+            note = RuleNote("index", f"Neoplasm Table: {h.site}, {h.behavior.replace('_', ' ')}")
+            f = Finding(h.code, CodeSystem.ICD10CM, 0.9, [span], Assertion.PRESENT, [note], {s.section},
+                        source="lexicon")
+            same = [c for c in found if c != h.code and c[:3] == h.code[:3] and found[c].reportable]
+            better = next((c for c in same if "unspecified" not in self.cm.description(c).lower()), None)
+            if better is not None and "unspecified" in self.cm.description(h.code).lower():
+                found[better].merge(f)   # "NSCLC of the RUL" (C34.11) says more than "lung tumor"
+                continue
+            for c in same:
+                f.merge(found.pop(c))
+                f.code = h.code
+            if h.code in found:
+                found[h.code].merge(f)
+            else:
+                found[h.code] = f
+
+    def _screening(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """Z12 / Z13 for the screenings done at this encounter (I.C.21.c.5)."""
+        def finish(code: str, words) -> str | None:
+            mapped = self.mapper.map([Candidate(code, CodeSystem.ICD10CM, 0.9, "index")], tuple(words), ())
+            return mapped.code if mapped is not None else None
+
+        for h in screening.screening_codes(text, sentences, self.index.tree, finish):
+            s = sentences[h.sentence]
+            f = Finding(h.code, CodeSystem.ICD10CM, 0.9, [Span(s.start, s.end, s.section)], Assertion.PRESENT,
+                        [RuleNote("index", "Alphabetic Index: Screening > " + " > ".join(h.path) + " (I.C.21.c.5)")],
+                        {s.section}, source="lexicon")
+            if h.code in found:
+                found[h.code].merge(f)
+            else:
+                found[h.code] = f
+
+    def _drug_effects(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """Poisoning by intent, adverse effect and underdosing codes (Table of Drugs, I.C.19.e)."""
+        encounter = "S" if {"sequela", "sequelae"} & {w for s in sentences for w in s.words} else "A"
+        for e in self.drug_effects.find(text, sentences, encounter):
+            s = sentences[e.sentence]
+            span = Span(s.tokens[e.tok_start].start, s.tokens[e.tok_end - 1].end, s.section)
+            note = RuleNote("drug_table", f"Table of Drugs: {e.drug}, {e.intent.replace('_', ' ')} (I.C.19.e)")
+            f = Finding(e.code, CodeSystem.ICD10CM, 0.9, [span], Assertion.PRESENT, [note], {s.section},
+                        source="lexicon")
+            if e.code in found:
+                found[e.code].merge(f)
+            else:
+                found[e.code] = f
+
+    def _circumstances(self, text: str, found: dict[str, Finding]) -> None:
+        """BMI beside a weight diagnosis, neoplasm pain, chemotherapy and cancer follow-up
+        encounters (``encounter_codes``)."""
+        codes = {c for c, f in found.items() if f.reportable}
+        adds = encounter_codes.circumstance_codes(text, codes)
+        bmi = encounter_codes.bmi_code(text, self.cm)
+        if bmi is not None and encounter_codes.keeps_bmi(codes):
+            adds.append(bmi)
+        for e in adds:
+            f = Finding(e.code, CodeSystem.ICD10CM, 0.9, [Span(*e.span)], Assertion.PRESENT,
+                        [RuleNote("encounter", e.why)], set(), source="lexicon")
+            if e.code in found:
+                found[e.code].merge(f)
+            else:
+                found[e.code] = f
+
+    def _long_term_drugs(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """Z79 codes for the drugs the patient takes long term (I.C.21.c.3)."""
+        for d in self.medications.find(text, sentences, self._assertions(sentences)):
+            s = sentences[d.sentence]
+            span = Span(s.tokens[d.tok_start].start, s.tokens[d.tok_end - 1].end, s.section)
+            note = RuleNote("long_term_drug", f"long-term (current) drug therapy: {d.name} (Table of Drugs class, "
+                                              "I.C.21.c.3)")
+            f = Finding(d.code, CodeSystem.ICD10CM, 0.9, [span], Assertion.PRESENT, [note], {s.section},
+                        source="lexicon")
+            if d.code in found:
+                found[d.code].merge(f)
+            else:
+                found[d.code] = f
+
+
+def _made(code: str, evidence: list[Span], note: RuleNote) -> Finding:
+    """A finding a coding step derives from others' evidence (a sequela code from its deficit)."""
+    return Finding(code, CodeSystem.ICD10CM, 0.9, evidence, Assertion.PRESENT, [note],
+                   {e.section for e in evidence}, source="lexicon")
+
+
+def _neoplasm_reader(icd10cm, mapper: CodeMapper):
+    from server.pipeline.drug_tables import load_neoplasm_table
+    from server.pipeline.neoplasms import NeoplasmReader
+
+    def finish(code: str, words) -> str | None:
+        mapped = mapper.map([Candidate(code, CodeSystem.ICD10CM, 0.9, "index")], tuple(words), ())
+        return mapped.code if mapped is not None and mapped.code[:3] == code[:3] else None
+
+    return NeoplasmReader(load_neoplasm_table(), icd10cm, finish)
+
+
+def _drug_effect_reader(icd10cm):
+    from server.pipeline.drug_effects import DrugEffectReader
+    from server.pipeline.drug_tables import load_drug_table
+
+    return DrugEffectReader(load_drug_table(), icd10cm)
+
+
+def _medication_reader(icd10cm):
+    from server.pipeline.drug_tables import load_drug_table, long_term_code
+    from server.pipeline.medications import MedicationReader
+
+    return MedicationReader(load_drug_table(), long_term_code, icd10cm)
