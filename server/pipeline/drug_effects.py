@@ -87,9 +87,9 @@ class DrugEffectReader:
                 if len(toks[0]) < 4 and toks[0] not in _CLASS_WORDS.values():
                     continue
                 name = " ".join(toks)
-                hit = self.table._exact(name)
+                hit = self.table.exact(name)
                 if hit is None and n == 1 and words[i] in _CLASS_WORDS:
-                    hit = self.table._exact(_CLASS_WORDS[words[i]] + " inhibitor") or self.table._exact(name)
+                    hit = self.table.exact(_CLASS_WORDS[words[i]] + " inhibitor") or self.table.exact(name)
                 if hit is not None and any(self.table.rows[hit[0]].codes):
                     yield i, i + n, name, self.table.rows[hit[0]]
                     i += n - 1

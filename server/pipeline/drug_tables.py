@@ -208,6 +208,16 @@ class _Table:
         hit = self._exact(target) or self._fuzzy(target)
         return hit[0] if hit else None
 
+    def exact(self, name: str) -> tuple[int, str] | None:
+        """(row index, the synonym matched) for a name the table spells (no closest-word guess),
+        memoised: a note's readers ask for every word and pair of words."""
+        memo = self.__dict__.setdefault("_exact_memo", {})
+        if name not in memo:
+            if len(memo) > 200_000:
+                memo.clear()
+            memo[name] = self._exact(name)
+        return memo[name]
+
     def _exact(self, name: str) -> tuple[int, str] | None:
         toks = _stems(name)
         if not toks:

@@ -60,6 +60,7 @@ class IndexTree:
     def __init__(self, rows: Iterable[tuple[int, str, str, str, str]]):
         self.nodes: list[Node] = []
         self._by_head: dict[tuple[str, ...], list[int]] = {}   # "fracture" -> "Fracture, traumatic", ...
+        self._kids: dict[int, list[tuple[int, int]]] = {}
         self.main: dict[tuple[str, ...], list[int]] = {}
         self.by_code: dict[str, list[int]] = {}
         stack: list[int] = []
@@ -132,7 +133,14 @@ class IndexTree:
 
     def _children(self, i: int) -> list[tuple[int, int]]:
         """(subterm, node to read its code and subterms from): a subterm that only says
-        "See Cellulitis, lower limb" reads that entry's."""
+        "See Cellulitis, lower limb" reads that entry's. Resolved once per node (the memo's
+        concurrent fills are idempotent)."""
+        hit = self._kids.get(i)
+        if hit is None:
+            hit = self._kids[i] = self._resolve_children(i)
+        return hit
+
+    def _resolve_children(self, i: int) -> list[tuple[int, int]]:
         out = []
         for c in self.nodes[i].children:
             child = self.nodes[c]

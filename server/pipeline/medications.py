@@ -86,7 +86,7 @@ class MedicationReader:
             if any(t in NOT_DRUGS or t.isdigit() for t in toks[1:]):
                 continue
             name = " ".join(toks)
-            if self.table._exact(name) is None:
+            if self.table.exact(name) is None:
                 continue
             # the route decides some classes: "budesonide inhaler" is inhaled, budesonide alone systemic
             form = [w for w in words[i + n:i + n + 2] if w in _FORMS]

@@ -116,7 +116,7 @@ class NeoplasmReader:
         for n in range(min(4, len(expanded)), 0, -1):
             for a in range(0, len(expanded) - n + 1):
                 phrase = " ".join(expanded[a:a + n])
-                row = self.table._exact(phrase)
+                row = self.table.exact(phrase)
                 if row is not None and any(self.table.rows[row[0]].codes):
                     return self.table.rows[row[0]], expanded
                 tail = self._tail.get(frozenset(expanded[a:a + n]))
