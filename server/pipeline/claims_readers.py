@@ -20,6 +20,12 @@ from server.pipeline.findings import Finding
 from server.pipeline.mapping import CodeMapper
 
 
+# How sure a reader is of a code it derives from the classification's own tables (the index, the
+# Table of Drugs, the Neoplasm Table) and a span of the note: above the operating threshold, below
+# an exact tabular title (EXACT_FLOOR 0.8 is a floor; these are what a title match gets).
+READ_CONFIDENCE = 0.9
+
+
 class ClaimsReaders:
     """Built once per pipeline (us-claims); ``read`` is safe to call from many threads."""
 
@@ -50,13 +56,10 @@ class ClaimsReaders:
         for hit in self.index.status_codes(sentences, present):
             s = sentences[hit.sentence]
             a, b = s.tokens[hit.tok_start].start, s.tokens[hit.tok_end - 1].end
-            f = Finding(hit.code, CodeSystem.ICD10CM, 0.9, [Span(a, b, s.section)], Assertion.PRESENT,
+            f = Finding(hit.code, CodeSystem.ICD10CM, READ_CONFIDENCE, [Span(a, b, s.section)], Assertion.PRESENT,
                         [RuleNote("index", "Alphabetic Index: Status > " + " > ".join(hit.path))], {s.section},
                         source="lexicon")
-            if hit.code in found:
-                found[hit.code].merge(f)
-            else:
-                found[hit.code] = f
+            _add(found, f)
 
     def _pregnancy(self, preg: "pregnancy.PregnancyContext", found: dict[str, Finding]) -> None:
         """Weeks of gestation (Z3A), advanced maternal age (O09.5-), outcome of delivery (Z37)
@@ -75,19 +78,16 @@ class ClaimsReaders:
         for code, span, why in adds:
             if code is None or span is None:
                 continue
-            f = Finding(code, CodeSystem.ICD10CM, 0.9, [Span(*span)], Assertion.PRESENT, [RuleNote("pregnancy", why)],
+            f = Finding(code, CodeSystem.ICD10CM, READ_CONFIDENCE, [Span(*span)], Assertion.PRESENT, [RuleNote("pregnancy", why)],
                         set(), source="lexicon")
-            if code in found:
-                found[code].merge(f)
-            else:
-                found[code] = f
+            _add(found, f)
 
     def _index_code(self, main: str, words: tuple[str, ...]) -> str | None:
         """The billable code the index and the tabular give for ``words`` under ``main``."""
         hit = self.index.tree.walk(self.index.tree.main_terms(main), frozenset(words))
         if hit is None:
             return None
-        mapped = self.mapper.map([Candidate(hit.code, CodeSystem.ICD10CM, 0.9, "index")], words, words)
+        mapped = self.mapper.map([Candidate(hit.code, CodeSystem.ICD10CM, READ_CONFIDENCE, "index")], words, words)
         return mapped.code if mapped is not None else None
 
     def _assertions(self, sentences: list[Sentence]):
@@ -112,7 +112,7 @@ class ClaimsReaders:
             s = sentences[h.sentence]
             span = Span(s.tokens[h.tok_start].start, s.tokens[h.tok_end - 1].end, s.section)
             note = RuleNote("index", f"Neoplasm Table: {h.site}, {h.behavior.replace('_', ' ')}")
-            f = Finding(h.code, CodeSystem.ICD10CM, 0.9, [span], Assertion.PRESENT, [note], {s.section},
+            f = Finding(h.code, CodeSystem.ICD10CM, READ_CONFIDENCE, [span], Assertion.PRESENT, [note], {s.section},
                         source="lexicon")
             same = [c for c in found if c != h.code and c[:3] == h.code[:3] and found[c].reportable]
             better = next((c for c in same if "unspecified" not in self.cm.description(c).lower()), None)
@@ -122,26 +122,20 @@ class ClaimsReaders:
             for c in same:
                 f.merge(found.pop(c))
                 f.code = h.code
-            if h.code in found:
-                found[h.code].merge(f)
-            else:
-                found[h.code] = f
+            _add(found, f)
 
     def _screening(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Z12 / Z13 for the screenings done at this encounter (I.C.21.c.5)."""
         def finish(code: str, words) -> str | None:
-            mapped = self.mapper.map([Candidate(code, CodeSystem.ICD10CM, 0.9, "index")], tuple(words), ())
+            mapped = self.mapper.map([Candidate(code, CodeSystem.ICD10CM, READ_CONFIDENCE, "index")], tuple(words), ())
             return mapped.code if mapped is not None else None
 
         for h in screening.screening_codes(text, sentences, self.index.tree, finish):
             s = sentences[h.sentence]
-            f = Finding(h.code, CodeSystem.ICD10CM, 0.9, [Span(s.start, s.end, s.section)], Assertion.PRESENT,
+            f = Finding(h.code, CodeSystem.ICD10CM, READ_CONFIDENCE, [Span(s.start, s.end, s.section)], Assertion.PRESENT,
                         [RuleNote("index", "Alphabetic Index: Screening > " + " > ".join(h.path) + " (I.C.21.c.5)")],
                         {s.section}, source="lexicon")
-            if h.code in found:
-                found[h.code].merge(f)
-            else:
-                found[h.code] = f
+            _add(found, f)
 
     def _drug_effects(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Poisoning by intent, adverse effect and underdosing codes (Table of Drugs, I.C.19.e)."""
@@ -150,12 +144,9 @@ class ClaimsReaders:
             s = sentences[e.sentence]
             span = Span(s.tokens[e.tok_start].start, s.tokens[e.tok_end - 1].end, s.section)
             note = RuleNote("drug_table", f"Table of Drugs: {e.drug}, {e.intent.replace('_', ' ')} (I.C.19.e)")
-            f = Finding(e.code, CodeSystem.ICD10CM, 0.9, [span], Assertion.PRESENT, [note], {s.section},
+            f = Finding(e.code, CodeSystem.ICD10CM, READ_CONFIDENCE, [span], Assertion.PRESENT, [note], {s.section},
                         source="lexicon")
-            if e.code in found:
-                found[e.code].merge(f)
-            else:
-                found[e.code] = f
+            _add(found, f)
 
     def _circumstances(self, text: str, found: dict[str, Finding]) -> None:
         """BMI beside a weight diagnosis, neoplasm pain, chemotherapy and cancer follow-up
@@ -166,12 +157,9 @@ class ClaimsReaders:
         if bmi is not None and encounter_codes.keeps_bmi(codes):
             adds.append(bmi)
         for e in adds:
-            f = Finding(e.code, CodeSystem.ICD10CM, 0.9, [Span(*e.span)], Assertion.PRESENT,
+            f = Finding(e.code, CodeSystem.ICD10CM, READ_CONFIDENCE, [Span(*e.span)], Assertion.PRESENT,
                         [RuleNote("encounter", e.why)], set(), source="lexicon")
-            if e.code in found:
-                found[e.code].merge(f)
-            else:
-                found[e.code] = f
+            _add(found, f)
 
     def _long_term_drugs(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Z79 codes for the drugs the patient takes long term (I.C.21.c.3)."""
@@ -180,17 +168,14 @@ class ClaimsReaders:
             span = Span(s.tokens[d.tok_start].start, s.tokens[d.tok_end - 1].end, s.section)
             note = RuleNote("long_term_drug", f"long-term (current) drug therapy: {d.name} (Table of Drugs class, "
                                               "I.C.21.c.3)")
-            f = Finding(d.code, CodeSystem.ICD10CM, 0.9, [span], Assertion.PRESENT, [note], {s.section},
+            f = Finding(d.code, CodeSystem.ICD10CM, READ_CONFIDENCE, [span], Assertion.PRESENT, [note], {s.section},
                         source="lexicon")
-            if d.code in found:
-                found[d.code].merge(f)
-            else:
-                found[d.code] = f
+            _add(found, f)
 
 
 def _made(code: str, evidence: list[Span], note: RuleNote) -> Finding:
     """A finding a coding step derives from others' evidence (a sequela code from its deficit)."""
-    return Finding(code, CodeSystem.ICD10CM, 0.9, evidence, Assertion.PRESENT, [note],
+    return Finding(code, CodeSystem.ICD10CM, READ_CONFIDENCE, evidence, Assertion.PRESENT, [note],
                    {e.section for e in evidence}, source="lexicon")
 
 
@@ -199,7 +184,7 @@ def _neoplasm_reader(icd10cm, mapper: CodeMapper):
     from server.pipeline.neoplasms import NeoplasmReader
 
     def finish(code: str, words) -> str | None:
-        mapped = mapper.map([Candidate(code, CodeSystem.ICD10CM, 0.9, "index")], tuple(words), ())
+        mapped = mapper.map([Candidate(code, CodeSystem.ICD10CM, READ_CONFIDENCE, "index")], tuple(words), ())
         return mapped.code if mapped is not None and mapped.code[:3] == code[:3] else None
 
     return NeoplasmReader(load_neoplasm_table(), icd10cm, finish)
@@ -217,3 +202,11 @@ def _medication_reader(icd10cm):
     from server.pipeline.medications import MedicationReader
 
     return MedicationReader(load_drug_table(), long_term_code, icd10cm)
+
+
+def _add(found: dict[str, Finding], f: Finding) -> None:
+    """Another finding of a code: merged into the one there, or added."""
+    if f.code in found:
+        found[f.code].merge(f)
+    else:
+        found[f.code] = f

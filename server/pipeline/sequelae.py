@@ -111,4 +111,6 @@ def injury_sequela(f, words: Sequence[str]) -> str | None:
 def _candidate(code: str):
     from server.pipeline.entities import Candidate
 
-    return Candidate(code, CodeSystem.ICD10CM, 0.9, "index")
+    from server.pipeline.claims_readers import READ_CONFIDENCE
+
+    return Candidate(code, CodeSystem.ICD10CM, READ_CONFIDENCE, "index")

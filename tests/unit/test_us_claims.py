@@ -134,6 +134,47 @@ def test_the_minimum_score_0_lists_candidates_below_the_threshold(pipe):
     assert {c.code for c in claim} <= {c.code for c in everything}
 
 
+@pytest.mark.parametrize("text, code", [
+    ("Urgent care: 30M with a laceration of the L palm, repaired. Td booster given today.", "Z23"),
+    ("Nephrology: 61F with ESRD on HD MWF via L arm fistula, dry weight stable.", "Z99.2"),
+    ("Pulm: 70M with COPD on home O2 2 L continuously.", "Z99.81"),
+    ("Anticoag clinic: 60M with AFib on warfarin, here for INR monitoring; INR 2.5.", "Z51.81"),
+    ("Radiology: 60M former smoker, low-dose CT for lung cancer screening. Negative.", "Z12.2"),
+    ("Procedure note: 50F for screening colonoscopy, average risk. Normal exam.", "Z12.11"),
+])
+def test_encounter_and_status_z_codes(pipe, text, code):
+    assert code in reported(pipe, text)
+
+
+def test_a_screened_for_cancer_is_not_coded(pipe):
+    got = reported(pipe, "Radiology: 60M former smoker, low-dose CT for lung cancer screening. Negative.")
+    assert not [c for c in got if c.startswith("C34")]
+
+
+def test_a_condition_dated_in_an_earlier_year_is_history(pipe):
+    got = reported(pipe, "Cardiology f/u: 70M; NSTEMI in 2018, stable since. No angina.")
+    assert "I25.2" in got and not [c for c in got if c.startswith("I21")]
+
+
+@pytest.mark.parametrize("text, code, wrong", [
+    ("ED: 25F after intentional overdose of ibuprofen tablets in a suicide attempt; nausea.", "T39.312A", "T14.91XA"),
+    ("ED: 80F accidentally took her husband's metoprolol by mistake; bradycardia.", "T44.7X1A", None),
+    ("Discharge summary: 75M with GI bleeding attributed to warfarin at a therapeutic INR.", "T45.515A", None),
+])
+def test_drug_effects_by_intent_from_the_table_of_drugs(pipe, text, code, wrong):
+    got = reported(pipe, text)
+    assert code in got
+    assert wrong is None or wrong not in got
+
+
+def test_capital_headers_and_consult_titles_are_not_conditions(pipe):
+    text = ("INFECTIOUS DISEASE CONSULT\n\nHISTORY OF PRESENT ILLNESS: 50M with fever and a red, warm R leg.\n"
+            "ASSESSMENT AND PLAN:\nCellulitis of the R lower leg. Zofran PRN nausea.\n")
+    got = reported(pipe, text)
+    assert "L03.115" in got
+    assert not {"B99.9", "R69", "R11.0", "R11.2"} & set(got)
+
+
 LONG_NOTE = """DISCHARGE SUMMARY
 
 CHIEF COMPLAINT: Shortness of breath.
