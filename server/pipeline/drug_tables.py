@@ -63,9 +63,9 @@ def _stems(text: str) -> tuple[str, ...]:
 
 # -- rows ---------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class DrugRow:
-    """One Table of Drugs row: ``path`` ("Insulin", "human"), the six codes as the table gives them
-    (None where the table says "--"), and its "see" reference, if any."""
+class _Row:
+    """A table row: its ``path`` of terms, the six codes as the table gives them (None where the
+    table says "--"), and its "see" reference, if any."""
 
     path: tuple[str, ...]
     codes: tuple[str | None, ...]
@@ -74,6 +74,11 @@ class DrugRow:
     @property
     def name(self) -> str:
         return PATH_SEP.join(self.path)
+
+
+@dataclass(frozen=True)
+class DrugRow(_Row):
+    """One Table of Drugs row: ``path`` ("Insulin", "human") and the six intent columns."""
 
     def category(self) -> str | None:
         """The T-code category the row's drug belongs to, without the intent digit: warfarin
@@ -101,16 +106,8 @@ class DrugRow:
 
 
 @dataclass(frozen=True)
-class NeoplasmRow:
+class NeoplasmRow(_Row):
     """One Neoplasm Table row: ``path`` ("Lung", "upper lobe") and the six behaviour codes."""
-
-    path: tuple[str, ...]
-    codes: tuple[str | None, ...]
-    see: str | None = None
-
-    @property
-    def name(self) -> str:
-        return PATH_SEP.join(self.path)
 
     def code(self, behavior: str, words: Iterable[str] = (), icd10cm=None) -> str | None:
         """The code for ``behavior`` (one of NEOPLASM_COLUMNS) without the table's trailing "-";
