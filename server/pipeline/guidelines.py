@@ -323,10 +323,16 @@ def resolve_excludes1(found: dict[str, Finding], rules: GuidelineRules,
                 keep, drop = (a, b) if found[a].confidence >= found[b].confidence else (b, a)
                 if definitive_first and (keep[0] == "R") != (drop[0] == "R"):
                     keep, drop = (a, b) if b[0] == "R" else (b, a)   # the diagnosis, not its symptom (I.A.12.a)
+                elif definitive_first and _stated(found[drop]) and not _stated(found[keep]):
+                    keep, drop = drop, keep   # the one the assessment states ("Dx: type 2 DM in remission")
                 found[keep].notes.append(RuleNote("excludes1", f"{drop} dropped: Excludes1 of {a}", drop))
                 suppress(found, drop, RuleNote("not_reported", f"Excludes1 with {keep}: not reported", keep), dropped)
                 if drop == a:
                     break
+
+
+def _stated(f: Finding) -> bool:
+    return bool(f.sections & DIAGNOSIS_SECTIONS)
 
 
 def _covers(ref: str, code: str) -> bool:

@@ -66,7 +66,7 @@ class IndexTree:
         stack: list[int] = []
         for level, term, see, modifiers, code in rows:
             node = Node(_words(term), _groups(modifiers), code, see, [], *_alternatives(term),
-                        transparent=term.strip().lower() == "with")
+                        transparent=_connective(term))
             i = len(self.nodes)
             self.nodes.append(node)
             del stack[level:]
@@ -196,6 +196,13 @@ def _alternatives(term: str) -> tuple[tuple[str, ...], frozenset[str]]:
     return segments[0][:-1], frozenset([segments[0][-1]] + [s[0] for s in segments[1:]])
 
 
+def _connective(term: str) -> bool:
+    """"with", "in (due to) (with)": a subterm that only connects; its subterms are read as its
+    parent's (the "with" convention, I.A.15). "due to" is not one: under Hypertension it says
+    secondary hypertension, which the note must say."""
+    return _PARENS.sub(" ", term).strip().lower() in ("with", "in")
+
+
 def _spellings(term: str) -> list[tuple[str, ...]]:
     parts = [p.strip() for p in term.split(",")]
     keys = [_key(term)]
@@ -246,7 +253,7 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "chemotherapy": ("antineoplastic",), "chemo": ("chemotherapy", "antineoplastic"),
            "luts": ("lower", "urinary", "tract", "symptom"), "hd": ("hemodialysis", "dialysis"),
            "hemodialysis": ("dialysis",), "o2": ("oxygen",), "pd": ("peritoneal", "dialysis"),
-           "od": ("eye",), "os": ("eye",), "ou": ("eye",)}
+           "od": ("eye",), "os": ("eye",), "ou": ("eye",), "ckd": ("chronic", "kidney", "disease")}
 
 
 def side_words(words: Iterable[str]) -> tuple[str, ...]:
