@@ -139,7 +139,7 @@ class CodeMapper:
             if base != category and len(self._pool(category)) <= _MAX_DESCENDANTS:
                 base = category
         elif self._billable(code):
-            return code, []
+            return self._with_sibling(code, words), []
         pool = self._pool(base)
         if not pool or len(pool) > _MAX_DESCENDANTS:
             pool = [c for c in self.cm.children(base)] or [code]
@@ -173,6 +173,22 @@ class CodeMapper:
         if not sided and _has_laterality(self.cm, pool):
             defaults.append("laterality")
         return best, defaults
+
+    def _with_sibling(self, code: str, words: frozenset[str]) -> str:
+        """A "without X" code whose X the note documents becomes its "with X" sibling: BPH
+        (N40.0, "without lower urinary tract symptoms") "w/ LUTS" -> N40.1."""
+        desc = self.cm.description(code).lower()
+        if " without " not in desc:
+            return code
+        absent = frozenset(normalize_phrase(desc.rsplit("without", 1)[1])) - _NOISE
+        if not absent or not absent <= words or "without" in words or {"w", "o"} <= words:
+            return code   # the note may say "without X" itself
+        want = desc.replace(" without ", " with ")
+        parent = self.parent_of(code)
+        for sib in (self.cm.children(parent) if parent else ()):
+            if sib != code and self.cm.description(sib).lower() == want and self._billable(sib):
+                return sib
+        return code
 
     def _without_default(self, pool: Sequence[str], base_toks: frozenset[str], words: frozenset[str]) -> str | None:
         """The child that says "without X" when the note does not document X, the
