@@ -253,7 +253,9 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "chemotherapy": ("antineoplastic",), "chemo": ("chemotherapy", "antineoplastic"),
            "luts": ("lower", "urinary", "tract", "symptom"), "hd": ("hemodialysis", "dialysis"),
            "hemodialysis": ("dialysis",), "o2": ("oxygen",), "pd": ("peritoneal", "dialysis"),
-           "od": ("eye",), "os": ("eye",), "ou": ("eye",), "ckd": ("chronic", "kidney", "disease")}
+           "od": ("eye",), "os": ("eye",), "ou": ("eye",), "ckd": ("chronic", "kidney", "disease"),
+           "hypoxic": ("hypoxia",), "hypoxemic": ("hypoxia",), "hypercapnic": ("hypercapnia",),
+           "hypercarbic": ("hypercapnia",), "forearm": ("arm", "upper", "limb"), "calf": ("lower", "leg")}
 
 
 def side_words(words: Iterable[str]) -> tuple[str, ...]:

@@ -24,7 +24,7 @@ _NOISE = frozenset("unspecified specified other nos nec of the a an with without
 _MAX_DESCENDANTS = 400
 # Words of an unspecified title that a more specific code may drop ("unspecified site").
 _VAGUE = frozenset("site sites control organism type part region encounter initial malignant neoplasm".split())
-_UNSPEC_PART = re.compile(r"unspecified\s+[\w-]+")
+_UNSPEC_PART = re.compile(r"unspecified whether[^,]*|unspecified\s+[\w-]+")
 # 7th character chosen from the words near the mention; A (initial, active treatment) otherwise.
 _SEVENTH_WORDS = (
     (("sequela", "sequelae", "late", "residual"), "S"),
