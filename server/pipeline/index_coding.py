@@ -52,8 +52,10 @@ class StatusHit:
 
 
 class IndexCoder:
-    def __init__(self, tree: IndexTree, mapper: CodeMapper, icd10cm):
+    def __init__(self, tree: IndexTree, mapper: CodeMapper, icd10cm, referenced=None):
+        """``referenced(code, kind)``: the codes a code's notes name (``GuidelineRules.referenced``)."""
         self.tree, self.mapper, self.cm = tree, mapper, icd10cm
+        self.referenced = referenced
         history = tree.main_terms("History")
         self._personal = self._sub(history, "personal")
         self._family = self._sub(history, "family")
@@ -90,7 +92,22 @@ class IndexCoder:
             return None
         out.notes.insert(0, RuleNote("index", "Alphabetic Index: " + " > ".join(hit.path), mapped.code))
         out.source = mapped.source
+        if self._asks_for(out.code, mapped.code):
+            out.also = mapped.code
         return out
+
+    def _asks_for(self, new: str, old: str) -> bool:
+        """Whether ``new``'s notes ask for ``old`` beside it: its "code first" / "use additional
+        code" names it, or it is a chapter 15 "other conditions complicating pregnancy" code
+        (O98, O99, O9A: use an additional code for the condition, I.C.15.a.1)."""
+        if old[:3] == new[:3]:
+            return False
+        if new.startswith(("O98", "O99", "O9A")) and not old.startswith("O"):
+            return True
+        if self.referenced is None:
+            return False
+        refs = self.referenced(new, "code_first") + self.referenced(new, "use_additional")
+        return any(old.startswith(r) for r in refs)
 
     def history_code(self, kind: Assertion, words: Sequence[str]) -> str | None:
         """Z80-Z87 code the index gives for a past (``HISTORICAL``) or relative's (``FAMILY``)

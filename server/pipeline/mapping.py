@@ -52,6 +52,9 @@ class MappedCode:
     notes: list[RuleNote] = field(default_factory=list)
     defaults: list[str] = field(default_factory=list)   # what was assumed: "laterality", "encounter"
     exact: bool = False   # the mention said this code's whole title (no refinement needed)
+    # the code the mention named before the index moved it, reported too where the new code's
+    # notes ask for it (COVID-19 U07.1 beside J12.82; the anemia beside O99.012)
+    also: str = ""
 
 
 class CodeMapper:

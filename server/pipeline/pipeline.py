@@ -109,7 +109,8 @@ class Pipeline:
         self.guidelines = GuidelineRules.load(icd10cm)
         self.cdi = CdiRules.load()
         self.mapper = CodeMapper(icd10cm, icd10pcs)
-        self.index = IndexCoder(IndexTree.load(), self.mapper, icd10cm) if art.index_coding else None
+        self.index = (IndexCoder(IndexTree.load(), self.mapper, icd10cm, self.guidelines.referenced)
+                      if art.index_coding else None)
         self.lexicon_from_cache = False
         self.lexicon, table, n_index, n_mined = self._lexicons(art.lexicon, art.mined, cache_dir)
         self.versions = {"profile": art.profile, "lexicon": "icd10cm-tabular+curated-v1"}
@@ -414,10 +415,17 @@ class Pipeline:
                     past[before.code] = before
             if f is None:
                 continue
-            if f.code in found:
-                found[f.code].merge(f)
-            else:
-                found[f.code] = f
+            extra = None
+            if mapped.also and f.code == mapped.code:
+                extra = f.copy()
+                extra.code, extra.defaults = mapped.also, []
+                extra.notes.append(RuleNote("use_additional", f"{mapped.code} asks for {mapped.also} beside it",
+                                            mapped.code))
+            for g in (f, extra) if extra is not None else (f,):
+                if g.code in found:
+                    found[g.code].merge(g)
+                else:
+                    found[g.code] = g
         for c, f in past.items():
             if residual_sentences and not c.startswith(("S", "T")) and \
                     any(_sentence_at(sentences, e.start) in residual_sentences for e in f.evidence):
