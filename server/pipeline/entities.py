@@ -14,7 +14,7 @@ from server.pipeline.text import Token
 
 # Side words may sit inside a term ("fracture of left wrist" ~ "fracture of wrist"); the mapper
 # reads them back from the words around the mention to pick the lateral code.
-SIDE_WORDS = frozenset(("left", "right", "bilateral"))
+SIDE_WORDS = frozenset(("left", "right", "bilateral", "r", "l", "rt", "lt"))
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,11 @@ class LexiconSource:
         for si, s in enumerate(sentences):
             keep = [i for i, t in enumerate(s.tokens) if t.norm not in STOPWORDS]
             words = [s.tokens[i].norm for i in keep]
+            # "secondary to" / "due to" link a condition to its cause: never part of a term
+            # ("ESRD secondary to hypertensive nephrosclerosis" is not secondary hypertension)
+            for k, i in enumerate(keep):
+                if words[k] == "secondary" and i + 1 < len(s.tokens) and s.tokens[i + 1].norm == "to":
+                    words[k] = "secondary-to"   # a word no term has
             for a, b, entries in self.lexicon.match(words, skip=SIDE_WORDS):
                 cands = _candidates(entries, self.systems)
                 if not cands:

@@ -255,7 +255,13 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "hemodialysis": ("dialysis",), "o2": ("oxygen",), "pd": ("peritoneal", "dialysis"),
            "od": ("eye",), "os": ("eye",), "ou": ("eye",), "ckd": ("chronic", "kidney", "disease"),
            "hypoxic": ("hypoxia",), "hypoxemic": ("hypoxia",), "hypercapnic": ("hypercapnia",),
-           "hypercarbic": ("hypercapnia",), "forearm": ("arm", "upper", "limb"), "calf": ("lower", "leg")}
+           "hypercarbic": ("hypercapnia",), "forearm": ("arm", "upper", "limb"), "calf": ("lower", "leg"),
+           "rul": ("right", "upper", "lobe", "lung"), "rml": ("right", "middle", "lobe", "lung"),
+           "rll": ("right", "lower", "lobe", "lung"), "lul": ("left", "upper", "lobe", "lung"),
+           "lll": ("left", "lower", "lobe", "lung"), "llq": ("left", "lower", "quadrant"),
+           "rlq": ("right", "lower", "quadrant"), "ruq": ("right", "upper", "quadrant"),
+           "luq": ("left", "upper", "quadrant"), "loc": ("loss", "consciousness"),
+           "difficile": ("clostridium",), "diff": ("clostridium", "difficile")}
 
 
 def side_words(words: Iterable[str]) -> tuple[str, ...]:
