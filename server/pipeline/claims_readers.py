@@ -17,6 +17,7 @@ from server.pipeline import encounter_codes, pregnancy, screening, sequelae
 from server.pipeline.context import assert_span
 from server.pipeline.entities import Candidate, Sentence
 from server.pipeline.findings import Finding
+from server.pipeline.index_tree import walk_words
 from server.pipeline.mapping import CodeMapper
 
 
@@ -24,6 +25,7 @@ from server.pipeline.mapping import CodeMapper
 # Table of Drugs, the Neoplasm Table) and a span of the note: above the operating threshold, below
 # an exact tabular title (EXACT_FLOOR 0.8 is a floor; these are what a title match gets).
 READ_CONFIDENCE = 0.9
+_EXPOSURE_WORDS = frozenset("exposed exposure contact husband wife spouse partner roommate coworker household".split())
 
 
 class ClaimsReaders:
@@ -48,6 +50,7 @@ class ClaimsReaders:
         self._neoplasms(doc.text, sentences, found)
         self._drug_effects(doc.text, sentences, found)
         self._circumstances(doc.text, found)
+        self._exposures(sentences, found)
 
     def _status(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Status Z-codes from "s/p" phrases (Status / Presence in the index)."""
@@ -136,6 +139,30 @@ class ClaimsReaders:
                         [RuleNote("index", "Alphabetic Index: Screening > " + " > ".join(h.path) + " (I.C.21.c.5)")],
                         {s.section}, source="lexicon")
             _add(found, f)
+
+    def _exposures(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """Contact with or exposure to a communicable disease the patient is not found to have
+        (Exposure (to) > ... -> Z20.x, I.C.21.c.1): "husband tested positive for COVID-19; she is
+        asymptomatic" -> Z20.822."""
+        starts = self.index.tree.main_terms("Exposure")
+        for si, s in enumerate(sentences):
+            if not starts or not _EXPOSURE_WORDS & set(s.words):
+                continue
+            hit = self.index.tree.walk(starts, walk_words(s.words))
+            if hit is None or not hit.code.startswith("Z20") or not self.cm.is_billable(hit.code):
+                continue
+            contact = min(s.tokens[i].start for i, w in enumerate(s.words) if w in _EXPOSURE_WORDS)
+            theirs = [c for c, f in found.items() if (c[:1] in "AB" or c.startswith("U07"))
+                      and all(s.start <= e.start < s.end and e.start > contact for e in f.evidence)]
+            named = {c for c in found if found[c].reportable and found[c].assertion is Assertion.PRESENT}
+            if any((c[:1] in "AB" or c.startswith("U07")) and c not in theirs for c in named):
+                continue   # the patient has it: the disease is coded, not the exposure
+            for c in theirs:   # "husband tested positive for COVID-19": the husband's, not hers
+                del found[c]
+            _add(found, Finding(hit.code, CodeSystem.ICD10CM, READ_CONFIDENCE, [Span(s.start, s.end, s.section)],
+                                Assertion.PRESENT, [RuleNote("index", "Alphabetic Index: Exposure > "
+                                                             + " > ".join(hit.path) + " (I.C.21.c.1)")],
+                                {s.section}, source="lexicon"))
 
     def _drug_effects(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Poisoning by intent, adverse effect and underdosing codes (Table of Drugs, I.C.19.e)."""

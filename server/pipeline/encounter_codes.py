@@ -38,6 +38,8 @@ _TRAVEL = re.compile(r"\btravel\w*\b", re.I)
 _COUNSEL = re.compile(r"\bcounsel\w*\b", re.I)
 _FEARED = re.compile(r"\b(worried|concerned|anxious|afraid|fear\w*)\b[^.;]{0,40}\b(may|might|could)? ?have\b", re.I)
 _REASSURED = re.compile(r"\breassur\w*\b", re.I)
+_PAIN_VISIT = re.compile(r"\bpain (mgmt|management|clinic|control)\b", re.I)
+_CHRONIC_PAIN = re.compile(r"\bchronic\b[^.;]{0,30}\bpain\b", re.I)
 _COMPLETED = re.compile(r"\b(completed|no further treatment|no current (therapy|treatment)|finished|"
                         r"on no current therapy|treatment completed|excised|excision|resected)\b", re.I)
 
@@ -104,6 +106,10 @@ def circumstance_codes(text: str, codes: set[str]) -> list[EncounterCode]:
     m = _FEARED.search(text)
     if m is not None and _REASSURED.search(text) and not any(c[0] not in "RZ" for c in codes):
         out.append(EncounterCode("Z71.1", m.span(), "feared complaint, no diagnosis made (Z71.1, I.C.21.c.10)"))
+    m = _CHRONIC_PAIN.search(text)
+    if m is not None and _PAIN_VISIT.search(text) and not any(c.startswith("G89") for c in codes):
+        out.append(EncounterCode("G89.29", m.span(), "chronic pain, encounter for its management: G89.29 with "
+                                                     "the site code (I.C.6.b.1.a)"))
     history = any(c.startswith("Z85") for c in codes)
     f, done = _FOLLOW_UP.search(text), _COMPLETED.search(text)
     if history and f is not None and done is not None and not malignant:

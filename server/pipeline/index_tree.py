@@ -288,6 +288,8 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
     for i, w in enumerate(words):
         if w == "w" and i + 1 < len(words) and words[i + 1] == "o":
             w = "without"
+        if w == "secondary" and i + 1 < len(words) and words[i + 1] == "to":
+            continue   # "ESRD secondary to hypertensive nephrosclerosis" is not secondary hypertension
         if w in _NEGATORS:
             skip = _NEGATED_SPAN + (1 if w == "without" and i + 1 < len(words) and words[i + 1] == "o" else 0)
             out.add(w)

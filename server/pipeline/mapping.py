@@ -60,9 +60,12 @@ class MappedCode:
 class CodeMapper:
     """Picks and refines a code for a mention using the code set's hierarchy."""
 
-    def __init__(self, icd10cm, icd10pcs=None):
+    def __init__(self, icd10cm, icd10pcs=None, *, named_words: bool = False):
+        """``named_words``: a mention's named code lends its title's words to the refinement (the
+        us-claims profile; CodiEsp's annotators code the abbreviation's unspecified code)."""
         self.cm = icd10cm
         self.pcs = icd10pcs
+        self.named_words = named_words
         self._desc_toks: dict[str, frozenset[str]] = {}
         self._pools: dict[str, list[str]] = {}
 
@@ -132,6 +135,10 @@ class CodeMapper:
         return toks
 
     def _refine(self, code: str, words: frozenset[str], numbers: frozenset[str]) -> tuple[str | None, list[str]]:
+        if self.named_words:
+            # the mention named this code: its own words are said even when the note abbreviates
+            # them ("BPPV, R ear" says benign paroxysmal vertigo: H81.10 -> H81.11)
+            words = words | self._kept(code)
         """The most specific descendant (or sibling, for an unspecified code) whose
         distinguishing words all appear near the mention (numbers: right beside it)."""
         base = code

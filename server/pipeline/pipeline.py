@@ -108,7 +108,7 @@ class Pipeline:
         self.context = ContextRules.load()
         self.guidelines = GuidelineRules.load(icd10cm)
         self.cdi = CdiRules.load()
-        self.mapper = CodeMapper(icd10cm, icd10pcs)
+        self.mapper = CodeMapper(icd10cm, icd10pcs, named_words=art.index_coding)
         self.index = (IndexCoder(IndexTree.load(), self.mapper, icd10cm, self.guidelines.referenced)
                       if art.index_coding else None)
         self.lexicon_from_cache = False
@@ -400,6 +400,7 @@ class Pipeline:
                     residual_sentences.add(m.sentence)
                 elif f.assertion is Assertion.HISTORICAL and f.code.startswith("I69"):
                     f.assertion = Assertion.PRESENT   # a sequela code names a present residual (I.C.9.d)
+                    residual_sentences.add(m.sentence)
             history = None
             if self.index is not None and f.assertion in (Assertion.HISTORICAL, Assertion.FAMILY):
                 history = self.index.history_code(f.assertion, window)
