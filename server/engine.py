@@ -12,15 +12,37 @@ import logging
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 
 from server.config import Config
 from server.domain import CodedEncounter, CodeSystem, Patient, Setting, SourceFormat
 from server.errors import InvalidInput
-from server.pipeline.artifacts import PROFILES
 from server.ingest import IngestLimits, ingest
+from server.pipeline.artifacts import PROFILES
 from server.review.component import NoReview, Review
 
 log = logging.getLogger("medcoder.engine")
+
+
+@dataclass(frozen=True)
+class ScorePolicy:
+    """Which codes a call lists and which the claim reports, in one place.
+
+    ``operating_threshold``: codes at or above it are the ones a coder would report (the claim the
+    edits judge); ``default_floor``: the configured ``default_min_score`` (None: the threshold).
+    A call's ``min_score`` None lists from the default floor; 0 lists every candidate, those the
+    guidelines took out included (each with its reason)."""
+
+    operating_threshold: float
+    default_floor: float | None = None
+
+    def listed_from(self, min_score: float | None) -> float:
+        if min_score is not None:
+            return min_score
+        return self.operating_threshold if self.default_floor is None else self.default_floor
+
+    def reported(self, confidence: float) -> bool:
+        return confidence >= self.operating_threshold
 
 
 class Engine:
@@ -83,15 +105,15 @@ class Engine:
                      date_of_service=date_of_service, default_setting=self.config.default_setting,
                      limits=self.limits)
         t1 = time.perf_counter()
-        enc = pipeline.code(doc, min_score=min_score if min_score is not None else self.floor(pipeline))
+        policy = ScorePolicy(pipeline.operating_threshold, self.config.default_min_score)
+        enc = pipeline.code(doc, min_score=policy.listed_from(min_score))
         if systems:
             enc.codes = [c for c in enc.codes if c.system in systems]
         t2 = time.perf_counter()
         # the edits judge the claim the coder would submit: the codes at or above the operating
         # threshold (a lower min_score lists more, and what the guidelines took out sits below it)
-        report_at = pipeline.operating_threshold
         dx = [c.code for c in sorted(enc.codes, key=lambda c: c.sequence or 10**6)
-              if c.system is CodeSystem.ICD10CM and c.confidence >= report_at]
+              if c.system is CodeSystem.ICD10CM and policy.reported(c.confidence)]
         if self.claims is not None and dx:
             enc.edits = list(self.claims.check_diagnoses(dx, doc.patient, doc.setting, doc.date_of_service))
         t3 = time.perf_counter()
@@ -100,12 +122,6 @@ class Engine:
         enc.stage_ms = {"ingest": (t1 - t0) * 1e3, **enc.stage_ms, "rules": (t3 - t2) * 1e3,
                         "total": (t3 - t0) * 1e3}
         return enc, encounter_id
-
-    def floor(self, pipeline=None) -> float:
-        """The lowest confidence returned when a call names none: the configured
-        ``default_min_score``, else the pipeline's operating threshold."""
-        floor = self.config.default_min_score
-        return (pipeline or self.pipeline).operating_threshold if floor is None else floor
 
     def warm(self, note: bytes) -> None:
         """Code ``note`` once (each stage's first run happens here, not in a request), then forget

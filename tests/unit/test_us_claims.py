@@ -215,3 +215,12 @@ def test_a_long_discharge_summary_reads_like_a_coders_claim(pipe):
     # review-of-systems negatives, PRN indications, allergies and relatives' conditions are not the patient's
     assert not {"R50.9", "R07.9", "R31.9", "K92.1", "R11.0", "R11.2", "C50.919", "C61"} & set(got)
     assert not [c for c in got if c.startswith(("T37", "Z88", "R06"))]
+
+
+def test_the_score_policy_says_what_is_listed_and_what_is_reported():
+    from server.engine import ScorePolicy
+
+    policy = ScorePolicy(0.35)
+    assert policy.listed_from(None) == 0.35 and policy.listed_from(0.0) == 0.0   # 0 means 0
+    assert ScorePolicy(0.35, default_floor=0.2).listed_from(None) == 0.2
+    assert policy.reported(0.35) and not policy.reported(0.3465)
