@@ -75,7 +75,9 @@ class IndexCoder:
         # from the main term whose own code the mention named (OA -> M19.90 -> Osteoarthritis),
         # before the Tabular moved it to a sibling
         starts = list(self.tree.by_code.get(named, ())) + list(self.tree.by_code.get(mapped.code, ()))
-        hit = self.tree.walk(starts, words, prefer)
+        # of the main terms that code names, the one the note's own word is ("edema", not "swelling")
+        said = [i for i in starts if set(self.tree.nodes[i].words) & set(mention_words)]
+        hit = (self.tree.walk(said, words, prefer) if said else None) or self.tree.walk(starts, words, prefer)
         if hit is None and mention_words:
             # the mention's own main term; a subterm there may only refine the code, or move it
             # to chapter 15 in a pregnancy ("iron deficiency anemia" at 22 weeks -> O99.012)

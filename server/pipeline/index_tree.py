@@ -181,7 +181,12 @@ def _matches(node: Node, words: frozenset[str]) -> int | None:
 
 def _words(term: str) -> tuple[str, ...]:
     bare = term.replace("(", " ").replace(")", " ")
-    return tuple(w for w in normalize_phrase(bare) if w not in _SILENT)
+    return tuple(fold(w) for w in normalize_phrase(bare) if w not in _SILENT)
+
+
+def fold(word: str) -> str:
+    """Short plurals the tokenizer keeps ("legs", "arms", "eyes") read as their singular."""
+    return word[:-1] if len(word) == 4 and word.endswith("s") and not word.endswith("ss") else word
 
 
 def _alternatives(term: str) -> tuple[tuple[str, ...], frozenset[str]]:
@@ -297,6 +302,6 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
         if skip:
             skip -= 1
             continue
-        out.add(_SIDES.get(w, w))
+        out.add(fold(_SIDES.get(w, w)))
         out.update(_EXPAND.get(w, ()))
     return frozenset(out)

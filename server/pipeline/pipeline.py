@@ -223,7 +223,8 @@ class Pipeline:
         # Guideline order for what is reported; below the operating threshold, by confidence.
         reported = {c: f for c, f in findings.items() if f.confidence >= cut}
         rest = sorted((f for f in findings.values() if f.confidence < cut), key=lambda f: (-f.confidence, f.code))
-        ordered = [f for f in sequence(reported, self.guidelines) + rest if f.confidence >= min_score]
+        ordered = [f for f in sequence(reported, self.guidelines, self.claims_rules) + rest
+                   if f.confidence >= min_score]
         enc.codes = [self._suggestion(i, f) for i, f in enumerate(ordered)]
         enc.cdi_queries = self.cdi.queries_for([f for f in ordered if f.code not in suppressed])
         _lap(ms, "guidelines", t)
@@ -360,7 +361,8 @@ class Pipeline:
                     continue
                 m = replace(m, candidates=[Candidate(sense, CodeSystem.ICD10CM, 1.0, "curated")])
             s = sentences[m.sentence]
-            if any(c.system is CodeSystem.ICD10PCS for c in m.candidates) and setting is not Setting.INPATIENT:
+            if any(c.system is CodeSystem.ICD10PCS for c in m.candidates) and (
+                    setting is not Setting.INPATIENT or (self.claims_rules and not _or_procedure(m))):
                 continue
             words = s.words
             span = _CLAIMS_WINDOW if self.claims_rules else _WINDOW
@@ -509,6 +511,14 @@ def drop_nested_mined(mentions: list[Mention]) -> list[Mention]:
 
 _SIDE_OF = {"r": "right", "rt": "right", "right": "right", "od": "right", "l": "left", "lt": "left", "left": "left",
             "os": "left", "both": "bilateral", "bilateral": "bilateral", "ou": "bilateral", "bilat": "bilateral"}
+
+
+def _or_procedure(m: Mention) -> bool:
+    """us-claims codes the operating-room procedures of the stay (Medical and Surgical, Obstetrics:
+    PCS sections 0 and 1) done now; imaging, measurement and a procedure from the history are not
+    coded ("s/p resection in 2015", "chest x-ray")."""
+    return m.assertion is Assertion.PRESENT and any(
+        c.system is CodeSystem.ICD10PCS and c.code[:1] in "01" for c in m.candidates)
 
 
 def _year_of(date_of_service: str | None) -> int | None:

@@ -23,7 +23,21 @@ def _adverse_effect(c: str) -> bool:
     return _drug_code(c) and c[6] in "56"
 
 
-def principal_score(f: Finding, icd10cm, rank: int = 0, chronic: tuple[str, ...] = ()) -> float:
+_RANK_WEIGHT = 0.05          # each earlier first mention counts this much toward leading
+_LISTED_RANK_WEIGHT = 0.15   # us-claims: the physician's order of the final diagnoses counts more
+_DIAGNOSIS_SECTIONS = frozenset(("discharge_diagnoses", "assessment"))
+
+
+def _position(f: Finding, diagnosis_order: bool) -> tuple[int, int]:
+    """Where a finding is first said; with ``diagnosis_order``, its place in the diagnosis list."""
+    listed = [e.start for e in f.evidence if e.section in _DIAGNOSIS_SECTIONS]
+    if diagnosis_order and listed:
+        return 0, min(listed)
+    return 1, min((e.start for e in f.evidence), default=10**9)
+
+
+def principal_score(f: Finding, icd10cm, rank: int = 0, chronic: tuple[str, ...] = (),
+                    rank_weight: float = _RANK_WEIGHT) -> float:
     """How likely a code is the reason for the encounter. Symptoms yield to a confirmed diagnosis,
     history/status (Z) codes and external causes (V-Y) come last, and a manifestation code
     (code-first) never leads."""
@@ -56,16 +70,19 @@ def principal_score(f: Finding, icd10cm, rank: int = 0, chronic: tuple[str, ...]
     if chronic and c.startswith(chronic):
         s -= 0.2
     # The first diagnosis written (``rank`` in text order) tends to be the reason for the encounter.
-    return s - 0.05 * min(rank, 10)
+    return s - rank_weight * min(rank, 10)
 
 
-def sequence(found: dict[str, Finding], rules) -> list[Finding]:
+def sequence(found: dict[str, Finding], rules, diagnosis_order: bool = False) -> list[Finding]:
     """Findings in reporting order: principal first, then pairs fixed so that a code whose
-    "code first" note names another present code follows it."""
-    by_pos = sorted(found.values(), key=lambda f: min((e.start for e in f.evidence), default=10**9))
+    "code first" note names another present code follows it. ``diagnosis_order`` (us-claims):
+    the order of the final diagnoses / assessment leads, as the physician listed them (the first
+    listed is the reason for the stay, II / IV), before the order of the note's first mentions."""
+    by_pos = sorted(found.values(), key=lambda f: _position(f, diagnosis_order))
     rank = {id(f): i for i, f in enumerate(by_pos)}
     icd10cm, chronic = rules.cm, rules.chronic
-    order = sorted(found.values(), key=lambda f: (-principal_score(f, icd10cm, rank[id(f)], chronic), f.code))
+    weight = _LISTED_RANK_WEIGHT if diagnosis_order else _RANK_WEIGHT
+    order = sorted(found.values(), key=lambda f: (-principal_score(f, icd10cm, rank[id(f)], chronic, weight), f.code))
     dx = [f for f in order if f.system is CodeSystem.ICD10CM]
     px = [f for f in order if f.system is not CodeSystem.ICD10CM]
     dx = _etiology_first(dx, rules)

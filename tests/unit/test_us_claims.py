@@ -217,6 +217,19 @@ def test_a_long_discharge_summary_reads_like_a_coders_claim(pipe):
     assert not [c for c in got if c.startswith(("T37", "Z88", "R06"))]
 
 
+def test_the_first_listed_final_diagnosis_leads_and_imaging_is_no_procedure(pipe):
+    text = ("DISCHARGE SUMMARY\nHISTORY OF PRESENT ILLNESS:\n70F with type 2 diabetes with diabetic CKD stage 3a "
+            "admitted with dyspnea. Chest x-ray: congestion. History of colon cancer, s/p resection in 2015.\n"
+            "PAST MEDICAL HISTORY:\nHypertension.\n"
+            "DISCHARGE DIAGNOSES:\n1. Acute on chronic systolic congestive heart failure.\n"
+            "2. Hypertensive heart and chronic kidney disease.\n3. Type 2 diabetes mellitus with diabetic chronic "
+            "kidney disease, stage 3a.\n")
+    enc = pipe.code(Document("t", text, setting=IN), min_score=pipe.operating_threshold)
+    codes = [c.code for c in enc.codes]
+    assert codes[:2] == ["I13.0", "I50.23"]                  # I13.0 before its heart failure (I.C.9.a.3)
+    assert not [c for c in enc.codes if c.system.value == "ICD10PCS"]   # no imaging, no past resection
+
+
 def test_the_score_policy_says_what_is_listed_and_what_is_reported():
     from server.engine import ScorePolicy
 
