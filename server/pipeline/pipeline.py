@@ -65,6 +65,9 @@ _SOURCE_NOTES = {
     "mined": "matched a term learned from CodiEsp train",
     "model": "linked by the code-embedding model (low confidence: no lexicon term names it)",
 }
+# A section's weight scales a mention's confidence between this floor (weight 0) and 1 (weight 1
+# or more): a medication list's mention is never worth less than three quarters of an HPI's.
+_SECTION_FLOOR = 0.75
 _ASSERTION_FACTOR = {Assertion.PRESENT: 1.0, Assertion.POSSIBLE: 0.85, Assertion.HISTORICAL: 0.8,
                      Assertion.FAMILY: 0.8}
 
@@ -378,7 +381,8 @@ class Pipeline:
             mapped = memo[key]
             if mapped is None:
                 continue
-            conf = mapped.score * min(1.0, 0.75 + 0.25 * m.section_weight) * _ASSERTION_FACTOR.get(m.assertion, 1.0)
+            section = min(1.0, _SECTION_FLOOR + (1.0 - _SECTION_FLOOR) * m.section_weight)
+            conf = mapped.score * section * _ASSERTION_FACTOR.get(m.assertion, 1.0)
             if m.source == "model":
                 conf *= LINK_WEIGHT
             elif self.calibration is not None and m.source != "mined":
