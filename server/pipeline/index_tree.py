@@ -249,8 +249,9 @@ def _parse(fh: io.TextIOBase):
 
 # Words a note uses for what the index spells otherwise; read beside the note's own words when
 # walking the index ("R knee" is the right knee, "OU" both eyes, "cancer" a malignant neoplasm).
-_SIDES = {"r": "right", "rt": "right", "l": "left", "lt": "left", "od": "right", "os": "left",
-          "ou": "bilateral", "both": "bilateral", "bilat": "bilateral", "b/l": "bilateral"}
+SIDES = {"r": "right", "rt": "right", "right": "right", "l": "left", "lt": "left", "left": "left",
+         "od": "right", "os": "left", "ou": "bilateral", "both": "bilateral", "bilat": "bilateral",
+         "b/l": "bilateral", "bilateral": "bilateral"}   # the one table of side words
 _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neoplasm"),
            "adenocarcinoma": ("malignant", "neoplasm"), "malignancy": ("malignant", "neoplasm"),
            "ca": ("malignant", "neoplasm"), "metastatic": ("secondary",), "metastasis": ("secondary",),
@@ -274,7 +275,7 @@ def side_words(words: Iterable[str]) -> tuple[str, ...]:
     "right knee"; "HFrEF" -> systolic heart failure); nothing left out."""
     out: list[str] = []
     for w in words:
-        out.append(_SIDES.get(w, w))
+        out.append(SIDES.get(w, w))
         out.extend(_EXPAND.get(w, ()))
     return tuple(out)
 
@@ -302,6 +303,6 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
         if skip:
             skip -= 1
             continue
-        out.add(fold(_SIDES.get(w, w)))
+        out.add(fold(SIDES.get(w, w)))
         out.update(_EXPAND.get(w, ()))
     return frozenset(out)

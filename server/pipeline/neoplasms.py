@@ -21,6 +21,7 @@ from typing import Callable, Sequence
 from server.domain import Assertion
 from server.pipeline.entities import Sentence
 from server.pipeline.pregnancy import sex_words
+from server.pipeline.index_tree import SIDES
 from server.pipeline.text import normalize_phrase
 
 _TUMOUR = frozenset("carcinoma cancer adenocarcinoma malignancy malignant nsclc sclc sarcoma carcinoid "
@@ -135,8 +136,5 @@ class NeoplasmReader:
         return NeoplasmHit(code, behavior, si, i, i + 1, " > ".join(row.path))
 
 
-_SIDES = {"r": "right", "l": "left", "rt": "right", "lt": "left", "both": "bilateral"}
-
-
 def _sided(words: Sequence[str]) -> list[str]:
-    return [_SIDES.get(w, w) for w in words]
+    return [SIDES.get(w, w) for w in words]

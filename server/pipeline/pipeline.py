@@ -25,7 +25,7 @@ from server.pipeline.entities import Candidate, EntitySource, LexiconSource, Men
 from server.pipeline.findings import Finding, combine
 from server.pipeline.guidelines import GuidelineRules
 from server.pipeline.index_coding import IndexCoder
-from server.pipeline.index_tree import IndexTree, side_words
+from server.pipeline.index_tree import SIDES, IndexTree, side_words
 from server.pipeline.lexicon import Lexicon
 from server.pipeline.linking import LINK_WEIGHT, LinkerStage
 from server.pipeline.mapping import ENCOUNTER_CUES, CodeMapper
@@ -433,9 +433,10 @@ class Pipeline:
                     found[g.code].merge(g)
                 else:
                     found[g.code] = g
+        starts = [s.start for s in sentences]
         for c, f in past.items():
             if residual_sentences and not c.startswith(("S", "T")) and \
-                    any(_sentence_at(sentences, e.start) in residual_sentences for e in f.evidence):
+                    any(sequelae.sentence_of(sentences, starts, e.start) in residual_sentences for e in f.evidence):
                 # "hypertrophic scar ... from a laceration 14 months ago": the scar is present
                 f.reportable, f.assertion = True, Assertion.PRESENT
                 f.notes = [n for n in f.notes if n.kind != "not_reported"]
@@ -513,10 +514,6 @@ def drop_nested_mined(mentions: list[Mention]) -> list[Mention]:
     return out
 
 
-_SIDE_OF = {"r": "right", "rt": "right", "right": "right", "od": "right", "l": "left", "lt": "left", "left": "left",
-            "os": "left", "both": "bilateral", "bilateral": "bilateral", "ou": "bilateral", "bilat": "bilateral"}
-
-
 def _or_procedure(m: Mention) -> bool:
     """us-claims codes the operating-room procedures of the stay (Medical and Surgical, Obstetrics:
     PCS sections 0 and 1) done now; imaging, measurement and a procedure from the history are not
@@ -547,17 +544,13 @@ def _nearest_side(window: tuple[str, ...], words: list[str], a: int, b: int) -> 
     """The window without the other side's words when the mention's own side is plain: in
     "L total hip arthroplasty for primary OA of L hip; R hip asymptomatic" the OA is the left's."""
     for k in range(1, 4):
-        near = [_SIDE_OF[w] for w in words[max(0, a - k):a] + words[b:b + k] if w in _SIDE_OF]
+        near = [SIDES[w] for w in words[max(0, a - k):a] + words[b:b + k] if w in SIDES]
         if near:
             side = near[0]
             if len(set(near)) > 1:
                 return window
-            return tuple(w for w in window if _SIDE_OF.get(w, side) == side)
+            return tuple(w for w in window if SIDES.get(w, side) == side)
     return window
-
-
-def _sentence_at(sentences: list[Sentence], offset: int) -> int:
-    return next((i for i, s in enumerate(sentences) if s.start <= offset < s.end), -1)
 
 
 def _pcs_known(icd10pcs, code: str) -> bool:

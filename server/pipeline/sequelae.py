@@ -16,6 +16,7 @@ from typing import Sequence
 
 from server.domain import Assertion, CodeSystem, RuleNote
 from server.pipeline.entities import Sentence
+from server.pipeline.index_tree import SIDES
 
 STROKE_CODES = ("I60", "I61", "I62", "I63")
 STROKE_WORDS = frozenset("stroke cva infarct infarction".split())
@@ -84,7 +85,7 @@ def _drop_stroke_of_sentence(found: dict, sentences, starts, si: int) -> None:
 
 
 def _side(words: Sequence[str], evidence: str) -> str | None:
-    sides = {"r": "right", "right": "right", "l": "left", "left": "left"}
+    sides = {w: s for w, s in SIDES.items() if s != "bilateral" and w not in ("od", "os")}
     ev = evidence.replace("-", " ").split()
     for w in ev:
         if w in sides:
