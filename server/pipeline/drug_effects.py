@@ -23,7 +23,8 @@ _SELF_HARM = re.compile(r"\b(suicid\w*|self[- ]harm|intentional(ly)?|deliberate(
 _ASSAULT = re.compile(r"\b(assault\w*|poisoned by (another|someone|his|her))\b", re.I)
 _ACCIDENT = re.compile(r"\b(accidental(ly)?|by mistake|mistak(en|ing)|unintentional(ly)?|in error)\b", re.I)
 _UNDETERMINED = re.compile(r"\b(intent (unknown|undetermined|unclear)|undetermined intent)\b", re.I)
-_POISONING = re.compile(r"\b(overdose\w*|OD|ingest\w*|poison\w*|toxic(ity)?|took (several|\d+|~\d+|many|a handful)"
+# "cyclosporine toxicity" at a prescribed dose is an adverse effect, not a poisoning (I.C.19.e.5.a)
+_POISONING = re.compile(r"\b(overdose\w*|OD|ingest\w*|poison\w*|took (several|\d+|~\d+|many|a handful)"
                         r"|accidental(ly)? took|intoxicat\w*)\b")
 _ADVERSE = re.compile(r"\b(adverse (effect|reaction|drug)|side effect|as prescribed|therapeutic (INR|level|dose)|"
                       r"correctly prescribed)\b", re.I)

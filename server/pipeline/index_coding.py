@@ -111,13 +111,17 @@ class IndexCoder:
         refs = self.referenced(new, "code_first") + self.referenced(new, "use_additional")
         return any(old.startswith(r) for r in refs)
 
-    def history_code(self, kind: Assertion, words: Sequence[str]) -> str | None:
+    def history_code(self, kind: Assertion, words: Sequence[str], core: Sequence[str] = ()) -> str | None:
         """Z80-Z87 code the index gives for a past (``HISTORICAL``) or relative's (``FAMILY``)
-        condition named by ``words``; None when no subterm matches."""
+        condition named by ``words``; None when no subterm matches, or (given ``core``, the
+        condition's own words, two or more) when the subterms walked use none of them (a one-word
+        abbreviation such as "MRSA" may match a subterm's bracketed form instead)."""
         starts = self._family if kind is Assertion.FAMILY else self._personal
         hit = self.tree.walk(starts, walk_words(words)) if starts else None
         if hit is None or not self.cm.is_billable(hit.code):
             return None
+        if len(core) > 1 and not walk_words(core) & {w for p in hit.path[1:] for w in p.split()}:
+            return None   # "urinary incontinence" never walks to "urinary infection" on "urinary" alone
         if "unspecified" in self.cm.description(hit.code).lower():
             return None   # "History > family > malignant neoplasm" alone: the site table says more
         return hit.code

@@ -409,7 +409,9 @@ class Pipeline:
                     residual_sentences.add(m.sentence)
             history = None
             if self.index is not None and f.assertion in (Assertion.HISTORICAL, Assertion.FAMILY):
-                history = self.index.history_code(f.assertion, window)
+                # the condition's own words (and their neighbours), never the rest of the window:
+                # "hearing loss" in a history list is not the urinary infection two words on
+                history = self.index.history_code(f.assertion, near + tuple(m.words), m.words)
             f = gl.apply_assertion(f, self.guidelines, setting, history)
             if before is not None and (f is None or f.code != before.code):
                 # CodiEsp's annotators often code a past condition as current: listed, never reported

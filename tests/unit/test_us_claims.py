@@ -237,3 +237,14 @@ def test_the_score_policy_says_what_is_listed_and_what_is_reported():
     assert policy.listed_from(None) == 0.35 and policy.listed_from(0.0) == 0.0   # 0 means 0
     assert ScorePolicy(0.35, default_floor=0.2).listed_from(None) == 0.2
     assert policy.reported(0.35) and not policy.reported(0.3465)
+
+
+def test_toxicity_at_a_prescribed_dose_is_an_adverse_effect_not_a_poisoning(pipe):
+    got = reported(pipe, "Transplant clinic: 50F on cyclosporine; tremor attributed to cyclosporine toxicity. "
+                         "Dose reduced.")
+    assert "T45.1X5A" in got and "T45.1X1A" not in got
+
+
+def test_a_past_condition_takes_its_own_history_code_not_a_neighbours(pipe):
+    got = reported(pipe, "Clinic: 70F. PMH: nocturnal urinary incontinence, improved. Exam normal.")
+    assert "Z87.440" not in got   # history of urinary tract infection: not what the note says
