@@ -12,6 +12,8 @@ drugs, I.B.10 sequelae). ``ClaimsReaders.read`` adds their findings to the pipel
 """
 from __future__ import annotations
 
+from functools import partial
+
 from server.domain import Assertion, CodeSystem, Document, RuleNote, Span
 from server.pipeline import encounter_codes, pregnancy, screening, sequelae
 from server.pipeline.context import assert_span
@@ -88,10 +90,7 @@ class ClaimsReaders:
     def _index_code(self, main: str, words: tuple[str, ...]) -> str | None:
         """The billable code the index and the tabular give for ``words`` under ``main``."""
         hit = self.index.tree.walk(self.index.tree.main_terms(main), frozenset(words))
-        if hit is None:
-            return None
-        mapped = self.mapper.map([Candidate(hit.code, CodeSystem.ICD10CM, READ_CONFIDENCE, "index")], words, words)
-        return mapped.code if mapped is not None else None
+        return _finish(self.mapper, hit.code, words, words) if hit is not None else None
 
     def _assertions(self, sentences: list[Sentence]):
         """``assertion(sentence, tok_start, tok_end)``: ConText's reading of a span, triggers
@@ -129,10 +128,7 @@ class ClaimsReaders:
 
     def _screening(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Z12 / Z13 for the screenings done at this encounter (I.C.21.c.5)."""
-        def finish(code: str, words) -> str | None:
-            mapped = self.mapper.map([Candidate(code, CodeSystem.ICD10CM, READ_CONFIDENCE, "index")], tuple(words), ())
-            return mapped.code if mapped is not None else None
-
+        finish = partial(_finish, self.mapper)
         for h in screening.screening_codes(text, sentences, self.index.tree, finish):
             s = sentences[h.sentence]
             f = Finding(h.code, CodeSystem.ICD10CM, READ_CONFIDENCE, [Span(s.start, s.end, s.section)], Assertion.PRESENT,
@@ -211,8 +207,8 @@ def _neoplasm_reader(icd10cm, mapper: CodeMapper):
     from server.pipeline.neoplasms import NeoplasmReader
 
     def finish(code: str, words) -> str | None:
-        mapped = mapper.map([Candidate(code, CodeSystem.ICD10CM, READ_CONFIDENCE, "index")], tuple(words), ())
-        return mapped.code if mapped is not None and mapped.code[:3] == code[:3] else None
+        done = _finish(mapper, code, words)
+        return done if done is not None and done[:3] == code[:3] else None
 
     return NeoplasmReader(load_neoplasm_table(), icd10cm, finish)
 
@@ -229,6 +225,13 @@ def _medication_reader(icd10cm):
     from server.pipeline.medications import MedicationReader
 
     return MedicationReader(load_drug_table(), long_term_code, icd10cm)
+
+
+def _finish(mapper: CodeMapper, code: str, words, near=()) -> str | None:
+    """The Tabular's last step for a code a table or the index gave: the billable code the words
+    support (side, 7th character, the "without X" default)."""
+    mapped = mapper.map([Candidate(code, CodeSystem.ICD10CM, READ_CONFIDENCE, "index")], tuple(words), tuple(near))
+    return mapped.code if mapped is not None else None
 
 
 def _add(found: dict[str, Finding], f: Finding) -> None:
