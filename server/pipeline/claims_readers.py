@@ -19,7 +19,7 @@ from server.pipeline import encounter_codes, pregnancy, screening, sequelae
 from server.pipeline.context import assert_span
 from server.pipeline.entities import Candidate, Sentence
 from server.pipeline.findings import Finding
-from server.pipeline.index_tree import walk_words
+from server.pipeline.index_tree import side_words, walk_words
 from server.pipeline.mapping import CodeMapper
 
 
@@ -27,6 +27,11 @@ from server.pipeline.mapping import CodeMapper
 # Table of Drugs, the Neoplasm Table) and a span of the note: above the operating threshold, below
 # an exact tabular title (EXACT_FLOOR 0.8 is a floor; these are what a title match gets).
 READ_CONFIDENCE = 0.9
+# Codes of a systemic infection that severe sepsis (R65.2-) follows (its "code first" note and
+# the sepsis codes of chapter 1).
+_SEPSIS_CODES = ("A40", "A41", "A02.1", "A20.7", "A21.7", "A22.7", "A24.1", "A26.7", "A32.7", "A39.2", "A39.3",
+                 "A39.4", "A42.7", "A54.86", "B37.7", "O85", "O86.04", "T81.44", "T80.2", "P36", "A39.1")
+_SEVERITY_WORDS = frozenset("severe septic shock organ dysfunction failure acute".split())
 _EXPOSURE_WORDS = frozenset("exposed exposure contact husband wife spouse partner roommate coworker household".split())
 
 
@@ -53,6 +58,7 @@ class ClaimsReaders:
         self._drug_effects(doc.text, sentences, found)
         self._circumstances(doc.text, found)
         self._exposures(sentences, found)
+        self._severe_sepsis(sentences, found)
 
     def _status(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Status Z-codes from "s/p" phrases (Status / Presence in the index)."""
@@ -160,6 +166,27 @@ class ClaimsReaders:
                                                              + " > ".join(hit.path) + " (I.C.21.c.1)")],
                                 {s.section}, source="lexicon"))
 
+    def _severe_sepsis(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """Severe sepsis (R65.2-) is never the only sepsis code: the systemic infection is coded
+        first (I.C.1.d.1.a.ii, I.C.1.d.4), from Sepsis > the organism the sentence names, else
+        A41.9 ("severe sepsis with septic shock due to pneumococcal pneumonia": A40.3 + R65.21)."""
+        severe = [c for c, f in found.items() if c.startswith("R65.2") and f.reportable
+                  and f.assertion is Assertion.PRESENT]
+        if not severe or any(c.startswith(_SEPSIS_CODES) and found[c].reportable for c in found):
+            return
+        starts = self.index.tree.main_terms("Sepsis")
+        evidence = found[severe[0]].evidence
+        first = sequelae.sentence_of(sentences, [s.start for s in sentences], evidence[0].start)
+        words = tuple(w for w in sentences[first].words if w not in _SEVERITY_WORDS)   # the organism's, not R65.2's
+        hit = self.index.tree.walk(starts, walk_words(words)) if starts else None
+        code = _finish(self.mapper, hit.code, side_words(words)) if hit is not None else None
+        path = " > ".join(hit.path) if hit is not None else ""
+        if code is None or not code.startswith(_SEPSIS_CODES):
+            code, path = "A41.9", "unspecified organism"
+        note = RuleNote("code_first", f"severe sepsis: the systemic infection first, Sepsis > {path} "
+                                      "(I.C.1.d.1.a.ii)", severe[0])
+        _add(found, _made(code, list(evidence), note))
+
     def _drug_effects(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Poisoning by intent, adverse effect and underdosing codes (Table of Drugs, I.C.19.e)."""
         encounter = "S" if {"sequela", "sequelae"} & {w for s in sentences for w in s.words} else "A"
@@ -179,6 +206,10 @@ class ClaimsReaders:
         bmi = encounter_codes.bmi_code(text, self.cm)
         if bmi is not None and encounter_codes.keeps_bmi(codes):
             adds.append(bmi)
+        exam = encounter_codes.routine_exam_code(text, {c for c, f in found.items() if f.reportable
+                                                        and f.assertion is Assertion.PRESENT})
+        if exam is not None:
+            adds.append(exam)
         for e in adds:
             f = Finding(e.code, CodeSystem.ICD10CM, READ_CONFIDENCE, [Span(*e.span)], Assertion.PRESENT,
                         [RuleNote("encounter", e.why)], set(), source="lexicon")

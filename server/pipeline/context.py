@@ -30,6 +30,8 @@ CATEGORIES = {
 }
 DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL", "NONE")
 # When two triggers reach one mention, the stronger wins: "no family history of diabetes" is absent.
+# Tokens between a relative and the verb of which the relative is the subject ("father, who").
+_SUBJECT_GAP = 1
 _PRECEDENCE = (Assertion.ABSENT, Assertion.HYPOTHETICAL, Assertion.FAMILY, Assertion.POSSIBLE,
                Assertion.HISTORICAL)
 
@@ -123,6 +125,9 @@ def _open(triggers: list[Trigger], own: Trigger, a: int, b: int, gaps: Sequence[
     for t in triggers:
         if t is own or t.start < a or t.end > b:
             continue
+        if own.rule.category == "FAMILY" and t.rule.category == "TERMINATE" and a == own.end \
+                and t.start - own.end <= _SUBJECT_GAP:
+            continue   # the relative is the clause's subject: "mother diagnosed with", "brother who had"
         if t.rule.category == "TERMINATE" or (
                 t.rule.category not in ("PSEUDO", own.rule.category)):
             return False

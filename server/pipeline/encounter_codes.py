@@ -44,6 +44,16 @@ _COMPLETED = re.compile(r"\b(completed|no further treatment|no current (therapy|
                         r"on no current therapy|treatment completed|excised|excision|resected)\b", re.I)
 
 
+# A routine examination as the reason for the visit (I.C.21.c.13): Examination (for) > annual /
+# periodic / routine (adult) Z00.0-, > gynecological Z01.41-, > child (over 28 days) Z00.12-.
+_ROUTINE_EXAM = re.compile(r"\b(annual|routine|yearly|periodic|preventive|preventative|wellness|well[- ](?:adult|man|"
+                           r"visit)|complete|comprehensive)\b[^.;:]{0,20}\b(visit|exam\w*|physical|check[- ]?up|"
+                           r"wellness)\b|\bhealth maintenance (visit|exam\w*)\b|\bwell[- ](child|baby)\b|"
+                           r"\b(gyn\w*|well[- ]woman)\b[^.;:]{0,15}\b(exam\w*|visit)\b", re.I)
+_REASON_REACH = 240   # characters from the start of a note where its reason for the visit is stated
+_CHILD_AGE = re.compile(r"\b(\d{1,2})\s*(?:yo|y/o|-year-old|year old|[FM])\b|\b(\d{1,2})\s*(?:mo|month)s?[- ]old\b", re.I)
+
+
 @dataclass(frozen=True)
 class EncounterCode:
     code: str
@@ -116,6 +126,28 @@ def circumstance_codes(text: str, codes: set[str]) -> list[EncounterCode]:
         out.append(EncounterCode("Z08", f.span(), "follow-up after completed treatment of a malignancy "
                                                   "(Z08 with the Z85 history, I.C.21.c.8)"))
     return out
+
+
+def routine_exam_code(text: str, codes: set[str]) -> EncounterCode | None:
+    """Z00.00 / Z00.01, Z01.419 / Z01.411, Z00.129 / Z00.121 for a visit that is a routine
+    examination, first-listed (I.C.21.c.13); "with abnormal findings" when the encounter also
+    reports a condition (chronic or new) beside the Z-codes. A diagnostic exam is never one."""
+    m = _ROUTINE_EXAM.search(text[:_REASON_REACH])
+    if m is None:
+        return None
+    abnormal = any(c[:1] not in "Z" for c in codes)
+    said = m.group(0).lower()
+    if "gyn" in said or "woman" in said:
+        code = "Z01.411" if abnormal else "Z01.419"
+        return EncounterCode(code, m.span(), "routine gynecological examination (Z01.41-, I.C.21.c.13)")
+    age = _CHILD_AGE.search(text[:_REASON_REACH])
+    child = "child" in said or "baby" in said or (age is not None and (
+        age.group(2) is not None or int(age.group(1)) < 18))
+    if child:
+        code = "Z00.121" if abnormal else "Z00.129"
+        return EncounterCode(code, m.span(), "routine child health examination (Z00.12-, I.C.21.c.13)")
+    code = "Z00.01" if abnormal else "Z00.00"
+    return EncounterCode(code, m.span(), "general adult medical examination (Z00.0-, I.C.21.c.13)")
 
 
 def keeps_bmi(codes: set[str]) -> bool:

@@ -14,7 +14,7 @@ from typing import Sequence
 
 from server.domain import Assertion, CodeSystem, RuleNote
 from server.pipeline.entities import Candidate, Sentence
-from server.pipeline.index_tree import IndexTree, side_words, walk_words
+from server.pipeline.index_tree import WITH_MARK, IndexTree, side_words, undenied, walk_words
 from server.pipeline.mapping import CodeMapper, MappedCode
 
 # What a "status post" phrase says in abbreviations, in the index's words. Data, not answers:
@@ -29,7 +29,10 @@ STATUS_ABBREVIATIONS = {
     "valve": "heart valve implant", "mechanical": "prosthetic",
     "hd": "renal dialysis", "hemodialysis": "renal dialysis", "pd": "renal dialysis", "o2": "oxygen",
     "aicd": "automatic cardiac defibrillator", "icd": "automatic cardiac defibrillator",
-    "cea": "carotid endarterectomy",
+    "cea": "carotid endarterectomy", "pacemaker": "cardiac pacemaker",
+    # an amputation level names the limb ("below-knee": Absence > leg > below knee)
+    "knee": "knee leg", "bka": "leg below knee amputation", "aka": "leg above knee amputation",
+    "elbow": "elbow arm",
 }
 _STATUS_TRIGGERS = (("s", "p"), ("status", "post"), ("sp",))
 # Devices a note names without "s/p" ("NSTEMI treated with DES to LAD", "mechanical mitral valve"):
@@ -72,28 +75,49 @@ class IndexCoder:
         if mapped.system is not CodeSystem.ICD10CM:
             return None
         words = walk_words(window)
+        tree, own = self.tree, set(mention_words)
         # from the main term whose own code the mention named (OA -> M19.90 -> Osteoarthritis),
         # before the Tabular moved it to a sibling
-        starts = list(self.tree.by_code.get(named, ())) + list(self.tree.by_code.get(mapped.code, ()))
+        starts = list(tree.by_code.get(named, ())) + list(tree.by_code.get(mapped.code, ()))
+        # a term's "See also" entry is read too ("STEMI" -> Infarct > myocardium > ST elevation)
+        starts += [t for i in starts for t, extra in tree.references(i) if not extra]
+        # a subterm that gives the code and says the mention's words ("ST elevation" under
+        # Infarct, myocardium -> I21.3): its own subterms refine it ("inferior" -> I21.19)
+        starts += [i for c in dict.fromkeys((named, mapped.code)) for i in tree.subterms_by_code.get(c, ())
+                   if own & tree.spellings(i)]
         # of the main terms that code names, the one the note's own word is ("edema", not "swelling")
-        said = [i for i in starts if set(self.tree.nodes[i].words) & set(mention_words)]
-        hit = (self.tree.walk(said, words, prefer) if said else None) or self.tree.walk(starts, words, prefer)
+        said = [i for i in starts if own & tree.spellings(i)]
+        hit = (tree.walk(said, words, prefer) if said else None) or tree.walk(starts, words, prefer)
         if hit is None and mention_words:
-            # the mention's own main term; a subterm there may only refine the code, or move it
-            # to chapter 15 in a pregnancy ("iron deficiency anemia" at 22 weeks -> O99.012)
-            heads = (" ".join(mention_words), mention_words[-1], mention_words[0])
-            starts = [i for k in dict.fromkeys(heads) for i in self.tree.main_terms(k)]
-            hit = self.tree.walk(starts, words, prefer) if starts else None
-            if hit is not None and hit.code[:3] != mapped.code[:3] and not (prefer & set(" ".join(hit.path).split())):
+            # the mention's own main term; a subterm there may only refine the code, move it to
+            # chapter 15 in a pregnancy ("iron deficiency anemia" at 22 weeks -> O99.012), or
+            # place the mention's own word where the index puts it ("femoral neck fracture":
+            # Fracture, traumatic > femur > neck, not the neck's S12.9)
+            heads = tuple(dict.fromkeys((" ".join(mention_words), mention_words[-1], mention_words[0])))
+            starts = [i for k in heads for i in tree.main_terms(k)]
+            hit = tree.walk(starts, words, prefer) if starts else None
+            walked = set(" ".join(hit.path).split()) if hit is not None else set()
+            if hit is not None and hit.code[:3] != mapped.code[:3] and not (prefer & walked):
                 hit = None
+            if hit is None and "unspecified" in self.cm.description(mapped.code).lower():
+                # no main term of its own ("fracture"): the entries it heads, where the index
+                # codes the mention's own words ("femoral neck fracture": Fracture, traumatic >
+                # femur > neck, not the neck's S12.9), for a code the lexicon left unspecified
+                starts = [i for k in heads for i in tree.head_terms(k)]
+                hit = tree.walk(starts, words, prefer) if starts else None
+                walked = set(" ".join(hit.path).split()) if hit is not None else set()
+                if hit is not None and not (hit.code[:1] == mapped.code[:1] and own & walked):
+                    hit = None
         if hit is None or hit.code == mapped.code or self.cm.id_of(hit.code) < 0:
             return None
         out = self.mapper.map([Candidate(hit.code, CodeSystem.ICD10CM, mapped.score, "index")],
-                              side_words(window), near)
+                              side_words(undenied(window)) + tuple(w for w in hit.said if w != WITH_MARK), near)
         if out is None:
             return None
         out.notes.insert(0, RuleNote("index", "Alphabetic Index: " + " > ".join(hit.path), mapped.code))
         out.source = mapped.source
+        if WITH_MARK in hit.said:   # what the walk read under "with" (Diabetes > type 2 > with > neuropathy)
+            out.walked = tuple(w for w in hit.said[hit.said.index(WITH_MARK) + 1:] if w not in own)
         if self._asks_for(out.code, mapped.code):
             out.also = mapped.code
         return out
@@ -126,6 +150,19 @@ class IndexCoder:
             return None   # "History > family > malignant neoplasm" alone: the site table says more
         return hit.code
 
+    def _referenced_status(self, phrase: Sequence[str]):
+        """A status the index files elsewhere: "s/p L BKA" -> Amputation, "See also Absence, by
+        site, acquired" -> Absence > leg > below knee (Z89.51-)."""
+        for w in phrase:
+            for main in self.tree.main_terms(w):
+                for target, extra in self.tree.references(main):
+                    if not extra:
+                        continue
+                    hit = self.tree.walk([target], walk_words(list(phrase) + list(extra)))
+                    if hit is not None:
+                        return hit
+        return None
+
     def status_codes(self, sentences: Sequence[Sentence], present=None) -> list[StatusHit]:
         """Status codes for "s/p X" phrases and named devices: Status > X or Presence > X,
         finished in the Tabular. ``present(sentence, start, end)``: whether ConText reads a
@@ -147,10 +184,17 @@ class IndexCoder:
                 while b < len(words) and b - a < _STATUS_SCOPE and words[b] not in _STATUS_STOP \
                         and not (b > a and s.gaps[b]):
                     b += 1
+                lead = ()
+                if trig == ():
+                    # the device's own qualifiers before it ("a cardiac pacemaker", "dual-chamber ICD")
+                    k = i
+                    while k > 0 and i - k < 2 and words[k - 1] not in _STATUS_STOP and not s.gaps[k]:
+                        k -= 1
+                    lead = tuple(words[k:i])
                 phrase = []
-                for w in words[a:b]:
+                for w in lead + tuple(words[a:b]):
                     phrase.extend(STATUS_ABBREVIATIONS.get(w, w).split())
-                hit = self.tree.walk(self._status, walk_words(phrase))
+                hit = self.tree.walk(self._status, walk_words(phrase)) or self._referenced_status(phrase)
                 if hit is None:
                     continue
                 mapped = self.mapper.map([Candidate(hit.code, CodeSystem.ICD10CM, 0.9, "index")],

@@ -45,6 +45,10 @@ class Node:
     head: tuple[str, ...] = ()
     options: frozenset[str] = frozenset()
     transparent: bool = False   # the "with" subterm: its subterms are read as if they were its parent's
+    see_also: str = ""
+
+
+WITH_MARK = "\x00with"   # in ``IndexHit.said``: the walk went through a "with" subterm here
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,9 @@ class IndexHit:
     code: str                 # as the index gives it, "-" stripped: M17.1 means "drill down in the Tabular"
     path: tuple[str, ...]     # the subterms walked, for the coder: ("knee", "primary")
     complete: bool            # the index code needed no further characters
+    # the words of the entries walked, "See" targets included ("leg" -> Cellulitis, lower limb):
+    # what the index says the note said, for the Tabular's last step
+    said: tuple[str, ...] = ()
 
 
 class IndexTree:
@@ -63,10 +70,11 @@ class IndexTree:
         self._kids: dict[int, list[tuple[int, int]]] = {}
         self.main: dict[tuple[str, ...], list[int]] = {}
         self.by_code: dict[str, list[int]] = {}
+        self.subterms_by_code: dict[str, list[int]] = {}   # subterms (level >= 1) that give a code
         stack: list[int] = []
-        for level, term, see, modifiers, code in rows:
+        for level, term, see, see_also, modifiers, code in rows:
             node = Node(_words(term), _groups(modifiers), code, see, [], *_alternatives(term),
-                        transparent=_connective(term))
+                        transparent=_connective(term), see_also=see_also)
             i = len(self.nodes)
             self.nodes.append(node)
             del stack[level:]
@@ -79,6 +87,8 @@ class IndexTree:
                     self.by_code.setdefault(code.rstrip("-").rstrip("."), []).append(i)
             elif stack:
                 self.nodes[stack[-1]].children.append(i)
+                if code:
+                    self.subterms_by_code.setdefault(code.rstrip("-").rstrip("."), []).append(i)
             stack.append(i)
 
     @classmethod
@@ -91,6 +101,43 @@ class IndexTree:
     def main_terms(self, term: str) -> list[int]:
         """Ids of the main terms spelled ``term`` ("Status", "History", "Osteoarthritis")."""
         return self.main.get(_key(term), [])
+
+    def spellings(self, i: int) -> set[str]:
+        """The words an entry goes by: its own, its alternative spellings, its abbreviations
+        ("Disease, gastroesophageal reflux (GERD)": gastroesophageal, reflux, gerd)."""
+        node = self.nodes[i]
+        return set(node.words) | node.options | {w for g in node.modifiers for w in g}
+
+    def head_terms(self, term: str) -> list[int]:
+        """The main terms ``term`` heads when it is no main term of its own: "fracture" ->
+        "Fracture, traumatic" (the entry with the most subterms, where the index codes a
+        fracture the note does not qualify), then "Fracture, pathological", ..."""
+        own = self.main_terms(term)
+        if own:
+            return own
+        heads = self._by_head.get(_key(term), [])
+        return sorted(heads, key=lambda i: -len(self.nodes[i].children))
+
+    def references(self, i: int) -> list[tuple[int, tuple[str, ...]]]:
+        """The entries a term's "See also" names, with the words the reference adds beyond a
+        site ("STEMI" -> Infarct > myocardium > ST elevation; "Amputation" -> Absence, with
+        "acquired": "See also Absence, by site, acquired")."""
+        node = self.nodes[i]
+        out = []
+        for ref in (node.see_also, node.see):
+            if not ref:
+                continue
+            ref = ref.lstrip("- ").strip()
+            parts = [p.strip() for p in ref.split(",")]
+            if "by site" in parts:
+                k = parts.index("by site")
+                extra = tuple(w for p in parts[k + 1:] for w in _words(p))
+                target = self.resolve(", ".join(parts[:k]))
+            else:
+                extra, target = (), self.resolve(ref)
+            if target is not None and target != i:
+                out.append((target, extra))
+        return out
 
     def walk(self, start: int | Iterable[int], words: frozenset[str],
              prefer: frozenset[str] = frozenset()) -> IndexHit | None:
@@ -107,7 +154,7 @@ class IndexTree:
         return best[1] if best is not None else None
 
     def _descend(self, i: int, words: frozenset[str], path: tuple[str, ...], depth: int,
-                 prefer: frozenset[str] = frozenset()):
+                 prefer: frozenset[str] = frozenset(), said_before: tuple[str, ...] = ()):
         """(matched words, hit) for the best path below node i."""
         if depth >= _MAX_DEPTH:
             return None
@@ -121,10 +168,12 @@ class IndexTree:
                 continue
             if prefer and n:
                 n += 0.5 * len(prefer & (set(child.words) | child.options))
-            label = " ".join(child.words)
-            below = self._descend(target, words, path + (label,), depth + 1, prefer)
+            label = " ".join(child.words) or ("with" if child.transparent else "")
+            said = said_before + (WITH_MARK,) * child.transparent + child.words + (
+                self.nodes[target].words if target != c else ())
+            below = self._descend(target, words, path + (label,), depth + 1, prefer, said)
             code = self.nodes[target].code
-            here = (n, IndexHit(code.rstrip("-").rstrip("."), path + (label,), not code.endswith("-"))) \
+            here = (n, IndexHit(code.rstrip("-").rstrip("."), path + (label,), not code.endswith("-"), said)) \
                 if code and n > 0 else None
             for cand in (below and (below[0] + n, below[1]), here):
                 if cand and cand[0] > 0 and (best is None or cand[0] > best[0]):
@@ -162,7 +211,9 @@ class IndexTree:
         nodes = self.main_terms(parts[0]) or self._by_head.get(_key(parts[0]), [])
         for p in parts[1:]:
             want = set(_words(p))
-            nodes = [c for n in nodes for c in self.nodes[n].children if set(self.nodes[c].words) == want]
+            nodes = [c for n in nodes for c in self.nodes[n].children
+                     if set(self.nodes[c].words) == want or (len(want) == 1 and want <= self.nodes[c].options
+                                                             and not self.nodes[c].head)]
         return nodes[0] if nodes else None
 
 
@@ -170,7 +221,7 @@ def _matches(node: Node, words: frozenset[str]) -> int | None:
     """How many of ``words`` a subterm uses: its essential words all present, or, for a subterm
     that is only an abbreviation's expansion, one of its parenthesised groups ("(MRSA)")."""
     if node.words and all(w in words for w in node.words):
-        return len(node.words)
+        return sum(_IMPLIED_WEIGHT if w in _IMPLIED else 1 for w in node.words)
     if node.options and all(w in words for w in node.head) and node.options & words:
         return len(node.head) + 1
     for g in node.modifiers:
@@ -191,7 +242,13 @@ def fold(word: str) -> str:
 
 def _alternatives(term: str) -> tuple[tuple[str, ...], frozenset[str]]:
     """("complicating",), {"pregnancy", "childbirth", "puerperium"} for "complicating pregnancy,
-    childbirth or puerperium"; nothing for a term without an "or" list."""
+    childbirth or puerperium"; (), {"femur", "femoral"} for the spellings of one word "femur,
+    femoral" (either one is the subterm); nothing for a term without such a list ("chemistry,
+    blood" names both)."""
+    spellings = [_words(p) for p in _PARENS.sub(" ", term).split(",")]
+    if len(spellings) > 1 and all(len(w) == 1 for w in spellings) and \
+            len({w[0][:3] for w in spellings}) == 1:
+        return (), frozenset(w[0] for w in spellings)
     if " or " not in term:
         return (), frozenset()
     segments = [_words(s) for s in re.split(r",| or ", _PARENS.sub(" ", term))]
@@ -243,8 +300,8 @@ def _parse(fh: io.TextIOBase):
         parts = line.rstrip("\n").split("\t")
         if len(parts) != 6 or not parts[0].isdigit():
             raise InvalidInput(f"index tree: malformed row {n}")
-        level, term, see, _see_also, modifiers, code = parts
-        yield int(level), term, see, modifiers, code
+        level, term, see, see_also, modifiers, code = parts
+        yield int(level), term, see, see_also, modifiers, code
 
 
 # Words a note uses for what the index spells otherwise; read beside the note's own words when
@@ -267,7 +324,11 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "lll": ("left", "lower", "lobe", "lung"), "llq": ("left", "lower", "quadrant"),
            "rlq": ("right", "lower", "quadrant"), "ruq": ("right", "upper", "quadrant"),
            "luq": ("left", "upper", "quadrant"), "loc": ("loss", "consciousness"),
-           "difficile": ("clostridium",), "diff": ("clostridium", "difficile")}
+           "difficile": ("clostridium",), "diff": ("clostridium", "difficile"),
+           # the joints a note names by site ("R knee pain": Pain > joint > knee)
+           "knee": ("joint",), "hip": ("joint",), "shoulder": ("joint",), "elbow": ("joint",),
+           "wrist": ("joint",), "ankle": ("joint",),
+           "coli": ("escherichia",)}   # "E. coli": Escherichia coli
 
 
 def side_words(words: Iterable[str]) -> tuple[str, ...]:
@@ -280,8 +341,33 @@ def side_words(words: Iterable[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+# Words a note implies more often than it says ("knee" is a joint): a subterm that needs one
+# counts it for less than a word the note says ("s/p BKA": Absence > leg > below knee, not
+# Absence > joint > knee).
+_IMPLIED = frozenset({"joint"})
+_IMPLIED_WEIGHT = 0.5
 _NEGATORS = frozenset(("without", "no", "non", "not"))
 _NEGATED_SPAN = 2   # words after "without" / "w/o" / "no" that a subterm may not use
+
+
+def undenied(words: Iterable[str]) -> tuple[str, ...]:
+    """The words without what "no" / "without" / "w/o" / "not" denies (the negator kept): "GERD
+    with esophagitis, no bleeding" never reads "bleeding" as the code's "with bleeding"."""
+    out: list[str] = []
+    skip = 0
+    words = list(words)
+    for i, w in enumerate(words):
+        if w in _NEGATORS:
+            skip = _NEGATED_SPAN
+            out.append(w)
+        elif w == "w" and i + 1 < len(words) and words[i + 1] == "o":
+            skip = _NEGATED_SPAN + 1
+            out.extend(("w", "without"))
+        elif skip:
+            skip -= 1
+        else:
+            out.append(w)
+    return tuple(out)
 
 
 def walk_words(words: Iterable[str]) -> frozenset[str]:

@@ -22,6 +22,8 @@ from server.pipeline.text import normalize_phrase
 _NOISE = frozenset("unspecified specified other nos nec of the a an with without and or in on to "
                    "for by as not elsewhere classified part uncomplicated".split())
 _MAX_DESCENDANTS = 400
+# Words by which a note names an "other (specified)" code of a category it otherwise leaves unspecified.
+_OTHER_WORDS = frozenset("other specified".split())
 # Words of an unspecified title that a more specific code may drop ("unspecified site").
 _VAGUE = frozenset("site sites control organism type part region encounter initial malignant neoplasm".split())
 _UNSPEC_PART = re.compile(r"unspecified whether[^,]*|unspecified\s+[\w-]+")
@@ -55,6 +57,9 @@ class MappedCode:
     # the code the mention named before the index moved it, reported too where the new code's
     # notes ask for it (COVID-19 U07.1 beside J12.82; the anemia beside O99.012)
     also: str = ""
+    # the index entries' words an index walk went through ("diabetic neuropathy": Diabetes >
+    # type 2 > with > neuropathy): a condition they name is part of the code (the "with" convention)
+    walked: tuple[str, ...] = ()
 
 
 class CodeMapper:
@@ -124,6 +129,7 @@ class CodeMapper:
         """The words of a code's title that say what it is, its "unspecified X" left out:
         "Impacted cerumen, unspecified ear" -> {impacted, cerumen}."""
         desc = _UNSPEC_PART.sub(" ", _PAREN_RE.sub("", self.cm.description(code).lower()))
+        desc = desc.split(" without ")[0]   # what a title denies is not said ("..., without bleeding")
         return frozenset(t for t in normalize_phrase(desc) if t not in _NOISE) - _VAGUE
 
     def tokens_of(self, code: str) -> frozenset[str]:
@@ -166,6 +172,12 @@ class CodeMapper:
             if keep and not keep <= self.tokens_of(d):
                 continue
             desc = self.cm.description(d).lower()
+            if desc.startswith("other") and not words & _OTHER_WORDS and (
+                    (keep and desc.startswith("other specified"))
+                    or self._unspecified_twin(d, desc)):
+                # "RA of multiple sites" is RA, unspecified (M06.9), not "other specified RA"
+                # (M06.89); "E. coli" is "Unspecified E. coli" (B96.20), not "Other E. coli"
+                continue
             unspec = "unspecified" in desc or "without complications" in desc or "uncomplicated" in desc
             key = (len(extra), len(self.tokens_of(d) & words), unspec, not desc.startswith("other"),
                    -len(self.tokens_of(d)), -len(d))
@@ -174,7 +186,7 @@ class CodeMapper:
         if best is not None and best_key[0] == 0 and self._billable(code):
             best = None   # no word of the note picks a sibling: the billable code it named stays (HLD -> E78.5)
         if best is None and not self._billable(code) and not self.cm.seventh_characters(code):
-            best = self._without_default(pool, base_toks, words)
+            best = self._without_default(pool, base_toks, words) or self._nec_default(pool)
         if best is None:
             return (code if self._billable(code) or self.cm.seventh_characters(code) else None), []
         defaults = []
@@ -183,6 +195,12 @@ class CodeMapper:
         if not sided and _has_laterality(self.cm, pool):
             defaults.append("laterality")
         return best, defaults
+
+    def _unspecified_twin(self, code: str, desc: str) -> bool:
+        """Whether "Other X" (B96.29) has an "Unspecified X" sibling (B96.20)."""
+        twin = code[:-1] + "0"
+        return twin != code and self.cm.id_of(twin) >= 0 and \
+            self.cm.description(twin).lower() == "unspecified" + desc[len("other"):]
 
     def _with_sibling(self, code: str, words: frozenset[str]) -> str:
         """A "without X" code whose X the note documents becomes its "with X" sibling: BPH
@@ -208,11 +226,20 @@ class CodeMapper:
             desc = self.cm.description(d).lower()
             if " without " not in f" {desc} ":
                 continue
-            absent = frozenset(normalize_phrase(desc.rsplit("without", 1)[1]))
+            # what each "without X" / "not X" clause of the title denies
+            absent = frozenset(w for clause in desc.split(",") for part in re.split(r"\b(?:without|not)\b", clause)[1:]
+                               for w in normalize_phrase(part))
             extra = self.tokens_of(d) - base_toks - self._vague_of(d)
             if (extra - absent) <= words and not (absent - _NOISE) & words:
                 return d
         return None
+
+    def _nec_default(self, pool: Sequence[str]) -> str | None:
+        """A subcategory with no unspecified code, whose note says nothing its codes name, is
+        coded to its one "other" code, as the index's NEC entry does ("STEMI of the inferior
+        wall", no artery named: I21.1 -> I21.19, Infarct > ST elevation > inferior (wall) NEC)."""
+        others = [d for d in pool if "other" in normalize_phrase(self.cm.description(d).lower())]
+        return others[0] if len(others) == 1 and len(pool) <= 4 else None
 
     def _pool(self, base: str) -> list[str]:
         """Billable descendants of ``base``, 7th characters stripped (one entry per code stem)."""

@@ -25,7 +25,7 @@ from server.pipeline.entities import Candidate, EntitySource, LexiconSource, Men
 from server.pipeline.findings import Finding, combine
 from server.pipeline.guidelines import GuidelineRules
 from server.pipeline.index_coding import IndexCoder
-from server.pipeline.index_tree import SIDES, IndexTree, side_words
+from server.pipeline.index_tree import SIDES, IndexTree, side_words, undenied
 from server.pipeline.lexicon import Lexicon
 from server.pipeline.linking import LINK_WEIGHT, LinkerStage
 from server.pipeline.mapping import ENCOUNTER_CUES, CodeMapper
@@ -351,6 +351,8 @@ class Pipeline:
         memo: dict[tuple, object] = {}  # repeated phrases in long notes map once
         denied: set[str] = set()        # codes a mention rules out ("r/o sepsis ... sepsis ruled out")
         residual_sentences: set[int] = set()   # sentences where an old injury's residual is described
+        said: dict[str, list[tuple]] = {}      # code -> (sentence, tokens, head word) of each present mention
+        walks: list[tuple] = []                # index walks that went through another condition's words
         note_words = frozenset(w for s in sentences for w in s.words) if self.senses is not None else frozenset()
         cues = ()
         if self.index is not None:
@@ -435,6 +437,10 @@ class Pipeline:
                     found[g.code].merge(g)
                 else:
                     found[g.code] = g
+            if self.claims_rules and f.assertion is Assertion.PRESENT:
+                said.setdefault(f.code, []).append((m.sentence, m.tok_start, m.tok_end, m.words[-1] if m.words else ""))
+                if mapped.walked and f.code == mapped.code:
+                    walks.append((m.sentence, m.tok_start, m.tok_end, f.code, frozenset(mapped.walked)))
         starts = [s.start for s in sentences]
         for c, f in past.items():
             if residual_sentences and not c.startswith(("S", "T")) and \
@@ -447,10 +453,38 @@ class Pipeline:
                 continue
             found.setdefault(c, f)
         if self.claims_rules:
+            self._absorb_parts(found, said, walks)
             # a diagnosis only ever qualified ("to r/o ACS") and then ruled out is not coded (II.H)
             for c in [c for c, f in found.items() if c in denied and f.assertion is Assertion.POSSIBLE]:
                 del found[c]
         return found
+
+    def _absorb_parts(self, found: dict[str, Finding], said: dict[str, list[tuple]], walks: list[tuple]) -> None:
+        """A condition an index walk used as a subterm is part of the code it gave (the "with"
+        convention, I.A.15): "type 2 DM with diabetic peripheral neuropathy" is E11.40 (Diabetes
+        > with > neuropathy) and no G62.9 beside it, unless the code's notes ask for it ("use
+        additional code" for the CKD stage beside E11.22) or the note names it elsewhere too."""
+        for code, places in said.items():
+            if code not in found or code[:1] in "RZ" or not places:
+                continue
+            owners = set()
+            for si, a, b, head in places:
+                owner = next((c for wsi, wa, wb, c, words in walks if wsi == si and c != code and c[:3] != code[:3]
+                              and head in words and (b <= wa or wb <= a)), None)
+                if owner is None:
+                    owners = set()
+                    break
+                owners.add(owner)
+            if not owners:
+                continue
+            owner = min(owners)
+            asked = self.guidelines.referenced(owner, "use_additional") + self.guidelines.referenced(owner, "code_first")
+            if any(code.startswith(r) for r in asked):
+                continue
+            found[code].reportable = False
+            found[code].notes.append(RuleNote("not_reported", f"part of {owner} (the index's \"with\" subterm, "
+                                                              "I.A.15): not reported", owner))
+            found[owner].notes.append(RuleNote("combination", f"{code} is part of this code (I.A.15)", code))
 
     def _map_mention(self, m: Mention, window: tuple[str, ...], near: tuple[str, ...],
                      prefer: frozenset[str] = frozenset()):
@@ -458,7 +492,7 @@ class Pipeline:
         main term's subterms walked ("primary OA of both knees": M19.90 -> M17.0)."""
         if self.index is None:
             return self.mapper.map(m.candidates, window, near)
-        mapped = self.mapper.map(m.candidates, side_words(window), near)
+        mapped = self.mapper.map(m.candidates, side_words(undenied(window)), near)
         if mapped is None:
             return None
         named = m.candidates[0].code if m.candidates else ""

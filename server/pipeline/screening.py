@@ -16,7 +16,7 @@ from server.pipeline.entities import Sentence
 from server.pipeline.index_tree import walk_words
 
 _NOT_THIS_VISIT = re.compile(r"\b(up to date|up-to-date|is due|due (in|next|for)|declined|refused|overdue|"
-                             r"last (done|one)|previous|prior)\b", re.I)
+                             r"last (done|one)|previous|prior|recommended)\b", re.I)
 # What a screening test is for, in the index's words (each a test's own name: PSA tests the
 # prostate, an A1c diabetes). Read beside the note's words when walking Screening (for).
 _TESTS = {

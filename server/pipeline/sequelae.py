@@ -24,6 +24,7 @@ STROKE_WORDS = frozenset("stroke cva infarct infarction".split())
 SEQUELA_CUES = frozenset("following since after residual residuals sequela sequelae old prior previous remote "
                          "ago history hx from due late".split())
 _DEFICIT_ALIASES = {"hemiparesis": "hemiplegia", "hemiparetic": "hemiplegia", "droop": "droop", "weakness": "weakness"}
+_SIDE_REACH = 3   # words between a side and its deficit ("right dominant side hemiplegia")
 _LEFT_HANDED = frozenset(("left-handed", "l-handed"))
 
 
@@ -55,7 +56,7 @@ def stroke_sequelae(found: dict, sentences: Sequence[Sentence], text: str, index
         if hit is None:
             continue
         side = _side(sentences[si].words, ev)
-        extra = []
+        extra = ["affecting", "side"]   # "affecting unspecified side" where the note names none
         if side:
             dominant = (side == "right") != left_handed
             extra = ([side, "dominant"] if dominant else [side, "non", "dominant"]) + ["affecting", "side"]
@@ -90,9 +91,10 @@ def _side(words: Sequence[str], evidence: str) -> str | None:
     for w in ev:
         if w in sides:
             return sides[w]
-    # "R hemiparesis": the side word right before the deficit in the sentence
+    # "R hemiparesis", "right dominant side hemiplegia": a side word just before the deficit
     for i, w in enumerate(words):
-        if w in sides and i + 1 < len(words) and any(words[i + 1].startswith(x[:5]) for x in ev if len(x) > 4):
+        if w in sides and any(words[j].startswith(x[:5]) for j in range(i + 1, min(len(words), i + 1 + _SIDE_REACH))
+                              for x in ev if len(x) > 4):
             return sides[w]
     return None
 

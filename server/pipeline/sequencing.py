@@ -9,6 +9,8 @@ from server.pipeline.findings import SECTION_PRIORITY, Finding
 
 # Z codes that say why the encounter happened and are listed first when it happened for that.
 ENCOUNTER_FIRST = ("Z51.0", "Z51.1", "Z08", "Z09", "Z12", "Z13")
+# Routine examinations, read only from a visit's stated reason (``encounter_codes``): always first.
+ROUTINE_EXAMS = ("Z00.0", "Z00.12", "Z01.41")
 
 
 def _drug_code(c: str) -> bool:
@@ -51,6 +53,8 @@ def principal_score(f: Finding, icd10cm, rank: int = 0, chronic: tuple[str, ...]
         s += 0.6    # a poisoning code comes before its manifestations (I.C.19.e.5.b)
     elif _adverse_effect(c):
         s -= 0.8    # the nature of an adverse effect comes first, the drug after (I.C.19.e.5.a)
+    elif c.startswith(ROUTINE_EXAMS):
+        s += 2.0    # a routine examination visit lists its Z00 / Z01 code first (I.C.21.c.13)
     elif c.startswith(ENCOUNTER_FIRST):
         s += 0.5    # the encounter's reason: chemotherapy (I.C.2.e.2), follow-up (I.C.21.c.8)
     elif c.startswith("Z3A"):

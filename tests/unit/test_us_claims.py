@@ -248,3 +248,73 @@ def test_toxicity_at_a_prescribed_dose_is_an_adverse_effect_not_a_poisoning(pipe
 def test_a_past_condition_takes_its_own_history_code_not_a_neighbours(pipe):
     got = reported(pipe, "Clinic: 70F. PMH: nocturnal urinary incontinence, improved. Exam normal.")
     assert "Z87.440" not in got   # history of urinary tract infection: not what the note says
+
+
+@pytest.mark.parametrize("text, setting, code, wrong", [
+    # a joint named by site: Pain > joint > knee, finished with the side
+    ("Sports medicine: 34M with right knee pain after running, no injury.", OUT, "M25.561", {"R52"}),
+    # "femur, femoral" is one subterm; "neck" is the femur's, not the cervical neck
+    ("Ortho follow-up: 78F 6 weeks after ORIF of a right femoral neck fracture, healing as expected.", OUT,
+     "S72.001D", {"S12.9XXA", "S72.001A"}),
+    # a "See also" term's entry refines the code (STEMI -> Infarct > myocardium > ST elevation > inferior)
+    ("Discharge summary: admitted with STEMI of the inferior wall, treated medically.", IN, "I21.19", {"I21.3"}),
+    # a subcategory with no unspecified code and no artery named: its NEC ("other") code
+    ("Discharge summary: acute ST elevation myocardial infarction of the inferior wall.", IN, "I21.19", {"I21.3"}),
+    # what the note denies is not the code's "with" ("no bleeding")
+    ("GI clinic: 51M with GERD with esophagitis on EGD, no bleeding. PPI continued.", OUT, "K21.00", {"K21.01"}),
+    # "RA of multiple sites" is RA unspecified, not "other specified RA"
+    ("Rheumatology: 55F with rheumatoid arthritis of multiple sites, stable.", OUT, "M06.9", {"M06.89"}),
+])
+def test_the_index_and_tabular_read_as_a_coder_reads_them(pipe, text, setting, code, wrong):
+    got = reported(pipe, text, setting)
+    assert code in got
+    assert not wrong & set(got)
+
+
+def test_a_relative_who_was_diagnosed_is_family_history(pipe):
+    got = reported(pipe, "Clinic: 40F, mother diagnosed with breast cancer at 45. Exam normal.")
+    assert "Z80.3" in got and not any(c.startswith("C50") for c in got)
+
+
+@pytest.mark.parametrize("text, code", [
+    ("PCP: 71M with type 2 diabetes, status post left below-knee amputation, uses prosthesis.", "Z89.512"),
+    ("Cardiology: 70M with CAD without angina, has a cardiac pacemaker for sick sinus syndrome.", "Z95.0"),
+])
+def test_status_the_index_files_elsewhere_or_a_device_with_its_qualifier(pipe, text, code):
+    assert code in reported(pipe, text)
+
+
+def test_severe_sepsis_gets_its_systemic_infection_first(pipe):
+    got = reported(pipe, "Discharge summary: 69M with severe sepsis with septic shock due to pneumococcal "
+                         "pneumonia. Required pressors in ICU; shock resolved.", IN)
+    assert {"A40.3", "J13", "R65.21"} <= set(got)
+    assert got.index("A40.3") < got.index("R65.21")
+    got = reported(pipe, "Discharge summary: admitted with severe sepsis due to acute pyelonephritis.", IN)
+    assert "A41.9" in got and got.index("A41.9") < got.index("R65.20")
+
+
+def test_a_condition_the_combination_code_names_is_not_coded_beside_it(pipe):
+    got = reported(pipe, "Follow-up: 58F type 2 DM with diabetic peripheral neuropathy of both feet.")
+    assert any(c.startswith("E11.4") for c in got) and "G62.9" not in got
+    # a code the combination asks for stays ("use additional code" for the CKD stage)
+    assert {"E11.22", "N18.31"} <= set(reported(pipe, "Clinic: type 2 DM with diabetic CKD stage 3a."))
+
+
+def test_a_stroke_residual_with_the_side_a_few_words_before_it(pipe):
+    got = reported(pipe, "Neurology: 67M with right dominant side hemiplegia following cerebral infarction "
+                         "8 months ago. Continues PT.")
+    assert "I69.351" in got and "Z86.73" not in got
+
+
+def test_a_routine_examination_is_first_listed_with_or_without_findings(pipe):
+    assert reported(pipe, "Annual visit: 52M former smoker, quit 10 years ago. No complaints. Exam normal.")[0] \
+        == "Z00.00"
+    got = reported(pipe, "Annual physical: 60M with hypertension, stable on lisinopril.")
+    assert got[0] == "Z00.01" and "I10" in got
+    assert reported(pipe, "Annual gynecological exam: 40F, no complaints. Exam normal.")[0] == "Z01.419"
+    assert not any(c.startswith(("Z00", "Z01")) for c in reported(pipe, "ED: 40M with chest pain, r/o MI."))
+
+
+def test_an_unspecified_organism_is_not_the_other_one(pipe):
+    got = reported(pipe, "Clinic: 70F with dysuria; culture grew E. coli. Dx: UTI due to E. coli.")
+    assert {"N39.0", "B96.20"} <= set(got) and "B96.29" not in got
