@@ -42,6 +42,9 @@ pain dependence abuse use user excess deficiency defect block foreign body state
 level low high poor absence absent presence present anomaly malformation disorder fever
 """.split())
 SINGLE_WORDS = "all"
+# Main terms that list an irregular form of one word ("Tear, torn": a rotator cuff tear is "torn"),
+# which the shared-stem rule cannot see.
+_IRREGULAR = frozenset({("tear", "torn")})
 _CANCER_WORDS = ("cancer", "carcinoma", "adenocarcinoma", "malignant neoplasm", "malignancy", "tumor")
 
 
@@ -114,6 +117,8 @@ def _same_stem(a: str, b: str) -> bool:
     shorter): hernia / hernial, aorta / aortic, alcohol / alcohol-induced."""
     if " " in b or " " in a:
         return False
+    if (a, b) in _IRREGULAR:
+        return True
     n = min(4, len(a), len(b))
     return n >= 3 and a[:n] == b[:n]
 
@@ -139,6 +144,22 @@ def neoplasm_terms(path: Path):
                 yield _toks(f"metastasis {site}"), secondary
 
 
+# Regions a note names by their adjective where the index names them by words ("lumbar strain"
+# is the index's "strain, low back"): anatomy's names, each region both ways.
+_REGIONS = ((("low", "back"), ("lumbar",)), (("lower", "back"), ("lumbar",)))
+
+
+def _regional(toks: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The term with a region spelled the other way ("strain low back" -> "strain lumbar")."""
+    out = []
+    for words, adjective in _REGIONS:
+        n = len(words)
+        for i in range(len(toks) - n + 1):
+            if toks[i:i + n] == words:
+                out.append(toks[:i] + adjective + toks[i + n:])
+    return out
+
+
 def build(index_dir: Path, out: Path = OUT) -> int:
     """Write the lexicon; returns the number of (term, code) rows."""
     by_term: dict[tuple[str, ...], list[str]] = {}
@@ -148,9 +169,10 @@ def build(index_dir: Path, out: Path = OUT) -> int:
         for toks, code in src:
             if not _keep(toks):
                 continue
-            codes = by_term.setdefault(toks, [])
-            if code not in codes and len(codes) < _MAX_CODES_PER_TERM:
-                codes.append(code)
+            for form in (toks, *_regional(toks)):
+                codes = by_term.setdefault(form, [])
+                if code not in codes and len(codes) < _MAX_CODES_PER_TERM:
+                    codes.append(code)
     out.parent.mkdir(parents=True, exist_ok=True)
     n = 0
     with gzip.open(out, "wt", encoding="utf-8", compresslevel=9) as f:

@@ -19,8 +19,9 @@ from server.pipeline import encounter_codes, pregnancy, screening, sequelae
 from server.pipeline.context import assert_span
 from server.pipeline.entities import Candidate, Sentence
 from server.pipeline.findings import Finding
-from server.pipeline.index_tree import side_words, walk_words
+from server.pipeline.index_tree import side_words, undenied, walk_words
 from server.pipeline.mapping import CodeMapper
+from server.pipeline.text import normalize_phrase
 
 
 # How sure a reader is of a code it derives from the classification's own tables (the index, the
@@ -59,6 +60,7 @@ class ClaimsReaders:
         self._circumstances(doc.text, found)
         self._exposures(sentences, found)
         self._severe_sepsis(sentences, found)
+        self._ulcer_sites(sentences, found)
 
     def _status(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Status Z-codes from "s/p" phrases (Status / Presence in the index)."""
@@ -103,11 +105,12 @@ class ClaimsReaders:
         computed once per sentence."""
         triggers: dict[int, list] = {}
 
-        def assertion(si: int, a: int, b: int) -> Assertion:
+        def assertion(si: int, a: int, b: int, lo: int = 0) -> Assertion:
+            """``lo``: the clause's first word; triggers before it do not reach the span."""
             s = sentences[si]
             if si not in triggers:
                 triggers[si] = self.context.triggers(s.words)
-            a_ = assert_span(triggers[si], a, b, s.gaps)
+            a_ = assert_span([t for t in triggers[si] if t.start >= lo] if lo else triggers[si], a, b, s.gaps)
             rule = self.sections.rules.get(s.section)
             return rule.assertion if a_ is Assertion.PRESENT and rule is not None and rule.assertion else a_
 
@@ -186,6 +189,37 @@ class ClaimsReaders:
         note = RuleNote("code_first", f"severe sepsis: the systemic infection first, Sepsis > {path} "
                                       "(I.C.1.d.1.a.ii)", severe[0])
         _add(found, _made(code, list(evidence), note))
+
+    def _ulcer_sites(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """The ulcer a combination code asks for beside it ("use additional code to identify site
+        of ulcer": E11.621 + L97.421 for "diabetic foot ulcer of the L heel limited to breakdown
+        of skin"), from Ulcer > lower limb > the site, depth and side in the Tabular (I.C.4.a)."""
+        limb = self.index.tree.resolve("Ulcer, lower limb")
+        if limb is None or any(c.startswith(("L97", "L98.4")) for c in found):
+            return
+        sentence_starts = [s.start for s in sentences]
+        for code, f in list(found.items()):
+            asks = [r for r in self.guidelines.referenced(code, "use_additional") if r.startswith(("L97", "L98.4"))]
+            if not asks or not f.reportable or f.assertion is not Assertion.PRESENT:
+                continue
+            for e in f.evidence:
+                words = sentences[sequelae.sentence_of(sentences, sentence_starts, e.start)].words
+                if "ulcer" not in words and "ulceration" not in words:
+                    continue
+                # the combination's own words ("with foot ulcer") are not the ulcer's site
+                # ("foot ulcer of the L heel": heel), unless the note names no other
+                title = set(normalize_phrase(self.cm.description(code).lower()))
+                hit = self.index.tree.walk(limb, walk_words(w for w in words if w not in title))
+                if hit is None or hit.path[0] in ("with", "right", "left", "bilateral"):
+                    # no other site: the title's is the ulcer's ("diabetic foot ulcer, right")
+                    hit = self.index.tree.walk(limb, walk_words(words))
+                site = _finish(self.mapper, hit.code, side_words(undenied(words))) if hit is not None else None
+                if site is None or not any(site.startswith(r) for r in asks):
+                    continue
+                note = RuleNote("use_additional", f"{code} asks for the ulcer's site and depth: Ulcer > "
+                                                  f"{' > '.join(hit.path)}", code)
+                _add(found, _made(site, [e], note))
+                return
 
     def _drug_effects(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Poisoning by intent, adverse effect and underdosing codes (Table of Drugs, I.C.19.e)."""

@@ -177,6 +177,9 @@ class _Table:
         for i, (row, syns) in enumerate(zip(self.rows, synonyms)):
             for j, syn in enumerate(syns):
                 self._add(syn, i, (min(j, 1), len(row.path), i))
+                base = self._base_form(syn)
+                if base:   # "fluticasone propionate" is what a note calls "fluticasone"
+                    self._add(base, i, (2, len(row.path), i))
         self.aliases = {normalize_name(k): normalize_name(v) for k, v in (aliases or {}).items()}
         for alias, target in self.aliases.items():
             i = self._resolve_alias(target, depth=0)
@@ -185,6 +188,11 @@ class _Table:
             self._add(alias, i, (2, 0, i))
         n = max(len(self.rows), 1)
         self._idf = {t: math.log(1 + n / len(ids)) for t, ids in self._by_token.items()}
+
+    def _base_form(self, synonym: str) -> str | None:
+        """The drug without its salt ("fluticasone propionate" -> "fluticasone"); tables of
+        sites have none."""
+        return None
 
     def _add(self, synonym: str, row: int, rank: tuple) -> None:
         toks = _stems(synonym)
@@ -284,6 +292,13 @@ class _Table:
         return cls(rows, synonyms, aliases)
 
 
+# The salt or ester a drug's row names beside its base ("... propionate", "... sodium"):
+# chemistry's names, so a note's base name finds the row.
+_SALTS = frozenset("propionate furoate dipropionate acetonide sodium potassium calcium hydrochloride hcl "
+                   "maleate succinate tartrate sulfate besylate mesylate acetate citrate fumarate bromide "
+                   "phosphate valerate xinafoate magnesium".split())
+
+
 class DrugTable(_Table):
     """The Table of Drugs and Chemicals, with brand and class aliases ("Eliquis" -> "apixaban" ->
     "Anticoagulant NEC") from ``data/z79_classes.json``."""
@@ -291,6 +306,10 @@ class DrugTable(_Table):
     columns = DRUG_COLUMNS
     kind = "drug table"
     row_type = DrugRow
+
+    def _base_form(self, synonym: str) -> str | None:
+        words = synonym.lower().split()
+        return words[0] if len(words) == 2 and words[1] in _SALTS and len(words[0]) > 4 else None
 
     def lookup(self, name: str) -> DrugRow | None:
         """The row for a drug name: ``lookup("Warfarin")``, ``lookup("insulin, human")``,

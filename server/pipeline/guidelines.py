@@ -298,6 +298,25 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
                          dropped)
 
 
+def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
+                        dropped: dict[str, Finding] | None = None) -> None:
+    """Two codes of one category read from overlapping words are one condition: the specific
+    code stays, the unspecified one goes ("alcohol-induced liver cirrhosis": K70.30, not K70.9
+    beside it)."""
+    codes = [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and rules.cm.id_of(c) >= 0]
+    for c in codes:
+        if c not in found or "unspecified" not in rules.cm.description(c).lower():
+            continue
+        spans = found[c].evidence
+        other = next((o for o in codes if o != c and o in found and o[:3] == c[:3]
+                      and "unspecified" not in rules.cm.description(o).lower()
+                      and any(a.start < b.end and b.start < a.end for a in spans for b in found[o].evidence)), None)
+        if other is not None:
+            found[other].notes.append(RuleNote("exclusive", f"{c} dropped: {other} codes the same words", c))
+            suppress(found, c, RuleNote("not_reported", f"the same words are coded {other}: not reported", other),
+                     dropped)
+
+
 def resolve_excludes1(found: dict[str, Finding], rules: GuidelineRules,
                       dropped: dict[str, Finding] | None = None, definitive_first: bool = False) -> None:
     """Two codes in an Excludes1 relation are never reported together: keep the stronger

@@ -33,16 +33,34 @@ STATUS_ABBREVIATIONS = {
     # an amputation level names the limb ("below-knee": Absence > leg > below knee)
     "knee": "knee leg", "bka": "leg below knee amputation", "aka": "leg above knee amputation",
     "elbow": "elbow arm",
+    # an organ's removal is its acquired absence (Absence > prostate, acquired -> Z90.79)
+    "prostatectomy": "prostate acquired", "nephrectomy": "kidney acquired", "splenectomy": "spleen acquired",
+    "mastectomy": "breast acquired", "pneumonectomy": "lung acquired", "gastrectomy": "stomach acquired",
+    "colectomy": "large intestine acquired", "orchiectomy": "testes acquired", "oophorectomy": "ovary acquired",
+    "thyroidectomy": "thyroid gland acquired", "cholecystectomy": "gallbladder acquired",
 }
 _STATUS_TRIGGERS = (("s", "p"), ("status", "post"), ("sp",))
+# Softer ones: "history of hysterectomy", "prior nephrectomy" say a status only for a procedure
+# (Z9x); "history of MI" is History's (``history_code``).
+_PAST_TRIGGERS = (("history", "of"), ("hx", "of"), ("h", "o"), ("prior",), ("previous",), ("remote",))
 # Devices a note names without "s/p" ("NSTEMI treated with DES to LAD", "mechanical mitral valve"):
 # the phrase from the device word on is looked up under Status and Presence.
 _DEVICES = frozenset("des stent stents pacemaker ppm aicd mechanical prosthetic bioprosthetic".split())
 _STATUS_SCOPE = 6          # words read after "s/p"
 _STATUS_STOP = frozenset("for due because after and but with".split())
-_MAIN_STATUS = ("Status", "Presence", "Dependence")
+_MAIN_STATUS = ("Status", "Presence", "Dependence", "Absence")
+_MAX_WITH_CODES = 3   # codes one mention may yield through the "with" subterms of its entry
 # "on HD MWF", "on home O2": what a patient depends on (Dependence (on) > renal dialysis -> Z99.2)
 _DEPENDENCE = frozenset("hd hemodialysis dialysis pd o2 oxygen ventilator vent bipap cpap wheelchair".split())
+
+
+_PROCEDURE_WORDS = frozenset("transplant transplantation replacement bypass graft amputation implant stent "
+                             "pacemaker cabg tka tha tkr thr bka aka pci".split())
+
+
+def _procedure(word: str) -> bool:
+    """A procedure's name: "-ectomy", "-ostomy", "-plasty" or a device or transplant word."""
+    return word in _PROCEDURE_WORDS or word.endswith(("ectomy", "ostomy", "otomy", "plasty"))
 
 
 @dataclass(frozen=True)
@@ -68,7 +86,8 @@ class IndexCoder:
         return [c for i in ids for c in self.tree.nodes[i].children if self.tree.nodes[c].words[:1] == (word,)]
 
     def refine(self, mention_words: Sequence[str], mapped: MappedCode, window: Sequence[str],
-               near: Sequence[str], prefer: frozenset[str] = frozenset(), named: str = "") -> MappedCode | None:
+               near: Sequence[str], prefer: frozenset[str] = frozenset(), named: str = "",
+               sentence: Sequence[str] = ()) -> MappedCode | None:
         """A more specific code from the index subterms the window supports, or None. The main
         term: the one whose own code the mention landed on, else the mention's words, its head
         noun (last word: "iron deficiency anemia" -> Anemia) or its first word."""
@@ -87,7 +106,11 @@ class IndexCoder:
                    if own & tree.spellings(i)]
         # of the main terms that code names, the one the note's own word is ("edema", not "swelling")
         said = [i for i in starts if own & tree.spellings(i)]
-        hit = (tree.walk(said, words, prefer) if said else None) or tree.walk(starts, words, prefer)
+        linked = walk_words(sentence)   # what "with" may link in the mention's sentence
+        hit = (tree.walk(said, words, prefer, linked) if said else None)
+        walked_from = said
+        if hit is None:
+            hit, walked_from = tree.walk(starts, words, prefer, linked), starts
         if hit is None and mention_words:
             # the mention's own main term; a subterm there may only refine the code, move it to
             # chapter 15 in a pregnancy ("iron deficiency anemia" at 22 weeks -> O99.012), or
@@ -95,7 +118,8 @@ class IndexCoder:
             # Fracture, traumatic > femur > neck, not the neck's S12.9)
             heads = tuple(dict.fromkeys((" ".join(mention_words), mention_words[-1], mention_words[0])))
             starts = [i for k in heads for i in tree.main_terms(k)]
-            hit = tree.walk(starts, words, prefer) if starts else None
+            starts += [t for i in starts for t, extra in tree.references(i) if not extra]   # "See Arteriosclerosis"
+            hit = tree.walk(starts, words, prefer, linked) if starts else None
             walked = set(" ".join(hit.path).split()) if hit is not None else set()
             if hit is not None and hit.code[:3] != mapped.code[:3] and not (prefer & walked):
                 hit = None
@@ -118,9 +142,32 @@ class IndexCoder:
         out.source = mapped.source
         if WITH_MARK in hit.said:   # what the walk read under "with" (Diabetes > type 2 > with > neuropathy)
             out.walked = tuple(w for w in hit.said[hit.said.index(WITH_MARK) + 1:] if w not in own)
+            if walked_from:
+                out.more, also_walked = self._more_with(walked_from, hit, words, prefer, linked, window, near)
+                out.walked += tuple(w for w in also_walked if w not in own)
         if self._asks_for(out.code, mapped.code):
             out.also = mapped.code
         return out
+
+    def _more_with(self, starts: list[int], hit, words: frozenset[str], prefer: frozenset[str],
+                   linked: frozenset[str], window: Sequence[str],
+                   near: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The other "with" subterms of the same entry the sentence supports: each is a code of
+        its own ("type 2 DM with CKD 3b ... with hyperglycemia": E11.22 and E11.65, I.A.15)."""
+        more: list[str] = []
+        walked: list[str] = []
+        for _ in range(_MAX_WITH_CODES - 1):
+            used = set(hit.said[hit.said.index(WITH_MARK) + 1:])
+            words, linked = words - used, linked - used
+            hit = self.tree.walk(starts, words, prefer, linked)
+            if hit is None or WITH_MARK not in hit.said:
+                break
+            out = self.mapper.map([Candidate(hit.code, CodeSystem.ICD10CM, 1.0, "index")],
+                                  side_words(undenied(window)) + tuple(w for w in hit.said if w != WITH_MARK), near)
+            if out is not None and out.code not in more:
+                more.append(out.code)
+                walked.extend(hit.said[hit.said.index(WITH_MARK) + 1:])
+        return tuple(more), tuple(walked)
 
     def _asks_for(self, new: str, old: str) -> bool:
         """Whether ``new``'s notes ask for ``old`` beside it: its "code first" / "use additional
@@ -172,6 +219,9 @@ class IndexCoder:
             words = s.words
             for i in range(len(words)):
                 trig = next((t for t in _STATUS_TRIGGERS if tuple(words[i:i + len(t)]) == t), None)
+                soft = trig is None and any(tuple(words[i:i + len(t)]) == t for t in _PAST_TRIGGERS)
+                if soft:
+                    trig = next(t for t in _PAST_TRIGGERS if tuple(words[i:i + len(t)]) == t)
                 if trig is None and words[i] in _DEVICES and (present is None or present(si, i, i + 1)):
                     trig = ()   # the device word is part of the phrase
                 if trig is None and words[i] == "on" and _DEPENDENCE & set(words[i + 1:i + 4]) and \
@@ -182,7 +232,8 @@ class IndexCoder:
                 a = i + len(trig)
                 b = a
                 while b < len(words) and b - a < _STATUS_SCOPE and words[b] not in _STATUS_STOP \
-                        and not (b > a and s.gaps[b]):
+                        and not (b > a and s.gaps[b]) \
+                        and not any(tuple(words[b:b + len(t)]) == t for t in _STATUS_TRIGGERS):
                     b += 1
                 lead = ()
                 if trig == ():
@@ -191,6 +242,8 @@ class IndexCoder:
                     while k > 0 and i - k < 2 and words[k - 1] not in _STATUS_STOP and not s.gaps[k]:
                         k -= 1
                     lead = tuple(words[k:i])
+                if soft and not any(_procedure(w) for w in words[a:b]):
+                    continue   # "history of prostate cancer" is History's, not a status
                 phrase = []
                 for w in lead + tuple(words[a:b]):
                     phrase.extend(STATUS_ABBREVIATIONS.get(w, w).split())
@@ -199,7 +252,7 @@ class IndexCoder:
                     continue
                 mapped = self.mapper.map([Candidate(hit.code, CodeSystem.ICD10CM, 0.9, "index")],
                                          walk_words(phrase), phrase)
-                if mapped is not None and mapped.code.startswith(("Z9", "Z8", "Z7")) and \
+                if mapped is not None and mapped.code.startswith("Z9" if soft else ("Z9", "Z8", "Z7")) and \
                         (trig != ("on",) or mapped.code.startswith("Z99")):
                     out.append(StatusHit(mapped.code, si, i, b, hit.path))
         return out

@@ -73,8 +73,8 @@ class IndexTree:
         self.subterms_by_code: dict[str, list[int]] = {}   # subterms (level >= 1) that give a code
         stack: list[int] = []
         for level, term, see, see_also, modifiers, code in rows:
-            node = Node(_words(term), _groups(modifiers), code, see, [], *_alternatives(term),
-                        transparent=_connective(term), see_also=see_also)
+            node = Node(_words(term) or _lost_words(term, modifiers), _groups(modifiers), code, see, [],
+                        *_alternatives(term), transparent=_connective(term), see_also=see_also)
             i = len(self.nodes)
             self.nodes.append(node)
             del stack[level:]
@@ -140,21 +140,24 @@ class IndexTree:
         return out
 
     def walk(self, start: int | Iterable[int], words: frozenset[str],
-             prefer: frozenset[str] = frozenset()) -> IndexHit | None:
+             prefer: frozenset[str] = frozenset(), linked: frozenset[str] = frozenset()) -> IndexHit | None:
         """The deepest code under the main term(s) ``start`` whose subterm words all appear in
         ``words``; None when no subterm matches (the main term's own code is the caller's).
         Subterms that use ``prefer`` words win ties ("complicating pregnancy" over "deficiency,
-        iron" for an anemia in an OB note: chapter 15 first, I.C.15.a.1)."""
+        iron" for an anemia in an OB note: chapter 15 first, I.C.15.a.1). Below a "with" subterm
+        ``linked`` words count too: a condition the sentence names elsewhere is linked by the
+        "with" convention (I.A.15: "atherosclerosis of the R leg ... with intermittent claudication")."""
         starts = [start] if isinstance(start, int) else list(start)
         best: tuple[float, IndexHit] | None = None
         for s in starts:
-            hit = self._descend(s, words, (), 0, prefer)
+            hit = self._descend(s, words, (), 0, prefer, (), linked)
             if hit is not None and (best is None or hit[0] > best[0]):
                 best = hit
         return best[1] if best is not None else None
 
     def _descend(self, i: int, words: frozenset[str], path: tuple[str, ...], depth: int,
-                 prefer: frozenset[str] = frozenset(), said_before: tuple[str, ...] = ()):
+                 prefer: frozenset[str] = frozenset(), said_before: tuple[str, ...] = (),
+                 linked: frozenset[str] = frozenset()):
         """(matched words, hit) for the best path below node i."""
         if depth >= _MAX_DEPTH:
             return None
@@ -171,7 +174,8 @@ class IndexTree:
             label = " ".join(child.words) or ("with" if child.transparent else "")
             said = said_before + (WITH_MARK,) * child.transparent + child.words + (
                 self.nodes[target].words if target != c else ())
-            below = self._descend(target, words, path + (label,), depth + 1, prefer, said)
+            below = self._descend(target, words | linked if child.transparent else words, path + (label,),
+                                  depth + 1, prefer, said, linked)
             code = self.nodes[target].code
             here = (n, IndexHit(code.rstrip("-").rstrip("."), path + (label,), not code.endswith("-"), said)) \
                 if code and n > 0 else None
@@ -221,7 +225,8 @@ def _matches(node: Node, words: frozenset[str]) -> int | None:
     """How many of ``words`` a subterm uses: its essential words all present, or, for a subterm
     that is only an abbreviation's expansion, one of its parenthesised groups ("(MRSA)")."""
     if node.words and all(w in words for w in node.words):
-        return sum(_IMPLIED_WEIGHT if w in _IMPLIED else 1 for w in node.words)
+        implied = getattr(words, "implied", _IMPLIED)
+        return sum(_IMPLIED_WEIGHT if w in implied else 1 for w in node.words)
     if node.options and all(w in words for w in node.head) and node.options & words:
         return len(node.head) + 1
     for g in node.modifiers:
@@ -256,6 +261,21 @@ def _alternatives(term: str) -> tuple[tuple[str, ...], frozenset[str]]:
     if len(segments) < 2 or len(segments[0]) < 2 or any(len(s) != 1 for s in segments[1:]):
         return (), frozenset()
     return segments[0][:-1], frozenset([segments[0][-1]] + [s[0] for s in segments[1:]])
+
+
+def _lost_words(term: str, modifiers: str) -> tuple[str, ...]:
+    """The essential words of a subterm the CSV flattening moved into its modifiers: the index
+    prints "and (on) chronic (congestive)", the CSV has term "and", modifiers "(on) chronic
+    (congestive)"; "chronic", outside the parentheses, is the subterm."""
+    if term.strip().lower() not in ("and", "or"):
+        return ()
+    depth, kept = 0, []
+    for ch in modifiers:
+        depth += ch == "("
+        if depth == 0:
+            kept.append(ch)
+        depth -= ch == ")" and depth > 0
+    return _words("".join(kept))
 
 
 def _connective(term: str) -> bool:
@@ -328,7 +348,16 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            # the joints a note names by site ("R knee pain": Pain > joint > knee)
            "knee": ("joint",), "hip": ("joint",), "shoulder": ("joint",), "elbow": ("joint",),
            "wrist": ("joint",), "ankle": ("joint",),
-           "coli": ("escherichia",)}   # "E. coli": Escherichia coli
+           "coli": ("escherichia",),   # "E. coli": Escherichia coli
+           # an exacerbation of a chronic condition is its acute phase ("acute on chronic", "with
+           # (acute) exacerbation")
+           "exacerbation": ("acute",), "exacerbated": ("acute",),
+           # a limb named by its part: Arteriosclerosis > extremities > leg
+           "leg": ("extremity",), "arm": ("extremity",),
+           # essential hypertension is pre-existing in a pregnancy (Hypertension > complicating >
+           # pregnancy > pre-existing > essential, I.C.15.d)
+           "essential": ("pre", "existing"),
+           "alcohol": ("alcoholic",)}   # "alcohol-induced cirrhosis": Cirrhosis > alcoholic
 
 
 def side_words(words: Iterable[str]) -> tuple[str, ...]:
@@ -336,7 +365,10 @@ def side_words(words: Iterable[str]) -> tuple[str, ...]:
     "right knee"; "HFrEF" -> systolic heart failure); nothing left out."""
     out: list[str] = []
     for w in words:
-        out.append(SIDES.get(w, w))
+        side = SIDES.get(w, w)
+        out.append(side)
+        if side in ("right", "left"):
+            out.append("unilateral")   # one side named: "L inguinal hernia" is unilateral (K40.90)
         out.extend(_EXPAND.get(w, ()))
     return tuple(out)
 
@@ -344,9 +376,19 @@ def side_words(words: Iterable[str]) -> tuple[str, ...]:
 # Words a note implies more often than it says ("knee" is a joint): a subterm that needs one
 # counts it for less than a word the note says ("s/p BKA": Absence > leg > below knee, not
 # Absence > joint > knee).
-_IMPLIED = frozenset({"joint"})
-_IMPLIED_WEIGHT = 0.5
+_IMPLIED = frozenset({"joint", "extremity"})
+_IMPLIED_WEIGHT = 0.4
+
+
+class WalkWords(frozenset):
+    """A note's words as the index reads them; ``implied``: those only an expansion added
+    ("calf" says "lower leg"), which count for less than the note's own ("Ulcer > lower limb >
+    calf", not "> lower leg")."""
+    implied: frozenset[str] = frozenset()
+# Tests a note gives with their value ("LDL 96", "A1c 7.2"): read as results, never as subterms.
+_LABS = frozenset("ldl hdl a1c hba1c inr tsh psa bnp egfr gfr crp esr wbc hgb".split())
 _NEGATORS = frozenset(("without", "no", "non", "not"))
+_LIST_JOINS = frozenset(("or", "and", "nor"))
 _NEGATED_SPAN = 2   # words after "without" / "w/o" / "no" that a subterm may not use
 
 
@@ -364,7 +406,7 @@ def undenied(words: Iterable[str]) -> tuple[str, ...]:
             skip = _NEGATED_SPAN + 1
             out.extend(("w", "without"))
         elif skip:
-            skip -= 1
+            skip -= w not in _LIST_JOINS   # "without obstruction or gangrene": both denied
         else:
             out.append(w)
     return tuple(out)
@@ -376,19 +418,24 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
     "with hematuria"). ("primary OA of both knees, R worse" -> ... "bilateral", "right")."""
     words = list(words)
     out = set()
+    expanded: set[str] = set()
     skip = 0
     for i, w in enumerate(words):
         if w == "w" and i + 1 < len(words) and words[i + 1] == "o":
             w = "without"
         if w == "secondary" and i + 1 < len(words) and words[i + 1] == "to":
             continue   # "ESRD secondary to hypertensive nephrosclerosis" is not secondary hypertension
+        if w in _LABS and i + 1 < len(words) and any(ch.isdigit() for ch in words[i + 1]):
+            continue   # "LDL 96" is a result, not "LDL-type" hyperlipidemia
         if w in _NEGATORS:
             skip = _NEGATED_SPAN + (1 if w == "without" and i + 1 < len(words) and words[i + 1] == "o" else 0)
             out.add(w)
             continue
         if skip:
-            skip -= 1
+            skip -= w not in _LIST_JOINS
             continue
         out.add(fold(SIDES.get(w, w)))
-        out.update(_EXPAND.get(w, ()))
-    return frozenset(out)
+        expanded.update(_EXPAND.get(w, ()))
+    result = WalkWords(out | expanded)
+    result.implied = frozenset(expanded - out) | _IMPLIED
+    return result

@@ -60,6 +60,7 @@ class MappedCode:
     # the index entries' words an index walk went through ("diabetic neuropathy": Diabetes >
     # type 2 > with > neuropathy): a condition they name is part of the code (the "with" convention)
     walked: tuple[str, ...] = ()
+    more: tuple[str, ...] = ()   # further "with" codes of the same entry (E11.22 and E11.65)
 
 
 class CodeMapper:
@@ -73,6 +74,7 @@ class CodeMapper:
         self.named_words = named_words
         self._desc_toks: dict[str, frozenset[str]] = {}
         self._pools: dict[str, list[str]] = {}
+        self._pool_words: dict[str, frozenset[str]] = {}
 
     def map(self, candidates: Sequence[Candidate], window: Sequence[str],
             near: Sequence[str] | None = None) -> MappedCode | None:
@@ -129,7 +131,8 @@ class CodeMapper:
         """The words of a code's title that say what it is, its "unspecified X" left out:
         "Impacted cerumen, unspecified ear" -> {impacted, cerumen}."""
         desc = _UNSPEC_PART.sub(" ", _PAREN_RE.sub("", self.cm.description(code).lower()))
-        desc = desc.split(" without ")[0]   # what a title denies is not said ("..., without bleeding")
+        # what a title denies is not said ("..., without bleeding", "..., not intractable")
+        desc = ",".join(re.split(r"\b(?:without|not)\b", clause)[0] for clause in desc.split(","))
         return frozenset(t for t in normalize_phrase(desc) if t not in _NOISE) - _VAGUE
 
     def tokens_of(self, code: str) -> frozenset[str]:
@@ -160,6 +163,9 @@ class CodeMapper:
         if not pool or len(pool) > _MAX_DESCENDANTS:
             pool = [c for c in self.cm.children(base)] or [code]
         base_toks = self.tokens_of(base)
+        # a word every code of the pool says is what the pool is about, said or not ("lateral
+        # malleolus" is the fibula's: S82.6 -> S82.61 "... of right fibula")
+        words = words | self._shared(base, pool)
         # across the category, a code must keep what the named code says ("gestational" diabetes
         # never becomes "unspecified diabetes ..., third trimester")
         keep = self._kept(code) if base != code else frozenset()
@@ -233,6 +239,20 @@ class CodeMapper:
             if (extra - absent) <= words and not (absent - _NOISE) & words:
                 return d
         return None
+
+    def _shared(self, base: str, pool: Sequence[str]) -> frozenset[str]:
+        if len(pool) < 2:
+            return frozenset()
+        shared = self._pool_words.get(base)
+        if shared is None:
+            shared = self._pool_words[base] = frozenset.intersection(*(self._positive(d) for d in pool))
+        return shared
+
+    def _positive(self, code: str) -> frozenset[str]:
+        """A title's words, less what its "without X" / "not X" clauses deny."""
+        desc = _PAREN_RE.sub("", self.cm.description(code).lower())
+        desc = ",".join(re.split(r"\b(?:without|not)\b", clause)[0] for clause in desc.split(","))
+        return frozenset(t for t in normalize_phrase(desc) if t not in _NOISE)
 
     def _nec_default(self, pool: Sequence[str]) -> str | None:
         """A subcategory with no unspecified code, whose note says nothing its codes name, is

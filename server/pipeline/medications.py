@@ -71,8 +71,11 @@ class MedicationReader:
                     i += 1
                     continue
                 j, name, code = hit
+                # a drug's own clause is read ("no history of fracture, on alendronate weekly":
+                # the negation is the fracture's, not the drug's)
+                lo = _clause(i, j, breaks)[0] if not listed else 0
                 if _current(words, i, j, listed, breaks) and \
-                        assertions(si, i, j) in (Assertion.PRESENT, Assertion.HISTORICAL):
+                        assertions(si, i, j, lo) in (Assertion.PRESENT, Assertion.HISTORICAL):
                     out.append(DrugMention(code, name, si, i, j))
                 i = j
         return out
@@ -86,10 +89,10 @@ class MedicationReader:
             if any(t in NOT_DRUGS or t.isdigit() for t in toks[1:]):
                 continue
             name = " ".join(toks)
-            if self.table.exact(name) is None:
-                continue
+            if self.table.exact(name) is None and (n > 1 or self._code(name, self.cm, table=self.table) is None):
+                continue   # neither the Table of Drugs nor a long-term class names it
             # the route decides some classes: "budesonide inhaler" is inhaled, budesonide alone systemic
-            form = [w for w in words[i + n:i + n + 2] if w in _FORMS]
+            form = [w for w in (*words[max(0, i - 1):i], *words[i + n:i + n + 2]) if w in _FORMS]   # "inhaled X"
             code = self._code(" ".join([name, *form]), self.cm, table=self.table)
             if code is not None:
                 return i + n, name, code

@@ -44,6 +44,8 @@ _WINDOW = 6
 # us-claims reads a little further for the side and site words a coder would ("scar of the R
 # forearm, sequela of a second-degree burn")
 _CLAIMS_WINDOW = 8
+# Words after a one-word injury mention that make it a service ("wound care", "fracture clinic").
+_SERVICE_WORDS = frozenset("care check clinic vac dressing dressings consult".split())
 # A number refines a code only from the mention itself or right beside it: "stage 3a CKD",
 # "CKD, stage 3a"; never the "2" of "type 2 diabetes ... chronic kidney disease".
 _NEAR_LEFT, _NEAR_RIGHT = 1, 2
@@ -264,7 +266,8 @@ class Pipeline:
                                                              definitive_first=self.claims_rules)),
                   ("one per condition", lambda: gl.keep_one_per_group(findings, self.guidelines, suppressed, cut)))
         if self.claims_rules:
-            steps += (("manifestation", lambda: gl.use_manifestation_codes(findings, self.guidelines, suppressed)),
+            steps += (("same words, one code", lambda: gl.one_code_per_phrase(findings, self.guidelines, suppressed)),
+                      ("manifestation", lambda: gl.use_manifestation_codes(findings, self.guidelines, suppressed)),
                       ("organism", lambda: gl.keep_organisms_asked_for(findings, self.guidelines, suppressed)),
                       ("pregnancy", lambda: gl.pregnancy_rules(findings, suppressed)),
                       ("poisoning", lambda: gl.poisoning_rules(findings, suppressed)))
@@ -366,6 +369,9 @@ class Pipeline:
                     continue
                 m = replace(m, candidates=[Candidate(sense, CodeSystem.ICD10CM, 1.0, "curated")])
             s = sentences[m.sentence]
+            if self.claims_rules and len(m.words) == 1 and m.tok_end < len(s.words) and \
+                    s.words[m.tok_end] in _SERVICE_WORDS and all(c.code[:1] in "ST" for c in m.candidates):
+                continue   # "wound care", "wound check": a service, not an injury
             if any(c.system is CodeSystem.ICD10PCS for c in m.candidates) and (
                     setting is not Setting.INPATIENT or (self.claims_rules and not _or_procedure(m))):
                 continue
@@ -377,9 +383,9 @@ class Pipeline:
                 window = _nearest_side(window, words, m.tok_start, m.tok_end)
             window += cues
             near = tuple(words[max(0, m.tok_start - _NEAR_LEFT):m.tok_end + _NEAR_RIGHT])
-            key = (tuple(c.code for c in m.candidates), window, near)
+            key = (tuple(c.code for c in m.candidates), window, near, m.sentence)
             if key not in memo:
-                memo[key] = self._map_mention(m, window, near, frozenset(context_words))
+                memo[key] = self._map_mention(m, window, near, frozenset(context_words), tuple(s.words))
             mapped = memo[key]
             if mapped is None:
                 continue
@@ -426,13 +432,21 @@ class Pipeline:
                     past[before.code] = before
             if f is None:
                 continue
-            extra = None
+            extras = []
             if mapped.also and f.code == mapped.code:
                 extra = f.copy()
                 extra.code, extra.defaults = mapped.also, []
                 extra.notes.append(RuleNote("use_additional", f"{mapped.code} asks for {mapped.also} beside it",
                                             mapped.code))
-            for g in (f, extra) if extra is not None else (f,):
+                extras.append(extra)
+            if mapped.more and f.code == mapped.code:
+                for code in mapped.more:
+                    extra = f.copy()
+                    extra.code, extra.defaults = code, []
+                    extra.notes.append(RuleNote("combination", f"another \"with\" subterm of the entry that gave "
+                                                               f"{mapped.code} (I.A.15)", mapped.code))
+                    extras.append(extra)
+            for g in (f, *extras):
                 if g.code in found:
                     found[g.code].merge(g)
                 else:
@@ -440,7 +454,8 @@ class Pipeline:
             if self.claims_rules and f.assertion is Assertion.PRESENT:
                 said.setdefault(f.code, []).append((m.sentence, m.tok_start, m.tok_end, m.words[-1] if m.words else ""))
                 if mapped.walked and f.code == mapped.code:
-                    walks.append((m.sentence, m.tok_start, m.tok_end, f.code, frozenset(mapped.walked)))
+                    for code in (f.code, *mapped.more):
+                        walks.append((m.sentence, m.tok_start, m.tok_end, code, frozenset(mapped.walked)))
         starts = [s.start for s in sentences]
         for c, f in past.items():
             if residual_sentences and not c.startswith(("S", "T")) and \
@@ -487,7 +502,7 @@ class Pipeline:
             found[owner].notes.append(RuleNote("combination", f"{code} is part of this code (I.A.15)", code))
 
     def _map_mention(self, m: Mention, window: tuple[str, ...], near: tuple[str, ...],
-                     prefer: frozenset[str] = frozenset()):
+                     prefer: frozenset[str] = frozenset(), sentence: tuple[str, ...] = ()):
         """The mention's code; with index coding, the note's side abbreviations are read and the
         main term's subterms walked ("primary OA of both knees": M19.90 -> M17.0)."""
         if self.index is None:
@@ -496,7 +511,7 @@ class Pipeline:
         if mapped is None:
             return None
         named = m.candidates[0].code if m.candidates else ""
-        return self.index.refine(m.words, mapped, window, near, prefer, named) or mapped
+        return self.index.refine(m.words, mapped, window, near, prefer, named, sentence) or mapped
 
     def _suggestion(self, i: int, f: Finding) -> CodeSuggestion:
         desc = self.cm.description(f.code) if f.system is CodeSystem.ICD10CM else (

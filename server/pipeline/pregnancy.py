@@ -23,7 +23,7 @@ _DELIVERED = re.compile(r"\b(delivered|delivery|NSVD|SVD|cesarean|c-section|live
 _ELDERLY = re.compile(r"\b(advanced maternal age|AMA)\b")
 _CONTROL = re.compile(r"\b(diet|insulin|oral hypoglycemic|oral medication)[- ]controlled\b"
                       r"|\bcontrolled (?:with|by|on) (diet|insulin|oral hypoglycemic)", re.I)
-_AGE = re.compile(r"\b(\d{2})\s*(?:yo|y/o|y\.o\.|-?year-old|year old)\b", re.I)
+_AGE = re.compile(r"\b(\d{2})\s*(?:yo|y/o|y\.o\.|-?year-old|year old)\b|\b(\d{2})F\b", re.I)
 _LIVEBORN = re.compile(r"\b(single|singleton)\b[^.;]{0,40}\b(liveborn|live-born|live born|live birth)\b"
                        r"|\b(liveborn|live-born|live born)\b", re.I)
 
@@ -97,7 +97,7 @@ def read(text: str) -> PregnancyContext | None:
     gravida = int(g.group(1) or g.group(2)) if g else None
     e = _ELDERLY.search(text)
     age = _AGE.search(text)
-    if e is None and age is not None and int(age.group(1)) >= 35:
+    if e is None and age is not None and int(age.group(1) or age.group(2)) >= 35:
         e = age   # 35 or older at delivery is the classification's "elderly" (O09.5-)
     if _DELIVERED.search(text):
         e = None  # supervision codes (O09) are for prenatal visits, not the delivery

@@ -19,7 +19,11 @@ from server.pipeline.entities import Sentence
 from server.pipeline.index_tree import SIDES
 
 STROKE_CODES = ("I60", "I61", "I62", "I63")
-STROKE_WORDS = frozenset("stroke cva infarct infarction".split())
+STROKE_WORDS = frozenset("stroke cva infarct infarction ich sah intracerebral subarachnoid hemorrhagic".split())
+# The kinds of stroke the index files sequelae under, and the Tabular's words for each.
+_STROKE_KINDS = {"infarction": ("infarction, cerebral", ["cerebral", "infarction"]),
+                 "intracerebral": ("hemorrhage, intracerebral", ["nontraumatic", "intracerebral", "hemorrhage"]),
+                 "subarachnoid": ("hemorrhage, subarachnoid", ["nontraumatic", "subarachnoid", "hemorrhage"])}
 # Words that tie a deficit to an earlier stroke, or an old injury to a residual.
 SEQUELA_CUES = frozenset("following since after residual residuals sequela sequelae old prior previous remote "
                          "ago history hx from due late".split())
@@ -37,9 +41,7 @@ def stroke_sequelae(found: dict, sentences: Sequence[Sentence], text: str, index
     ``make(code, evidence, note)`` builds a finding; ``index`` is the IndexCoder; ``rules`` the
     GuidelineRules (whose "use additional code" notes say which deficit codes stay)."""
     starts = [s.start for s in sentences]
-    root = index.tree.resolve("Sequelae, infarction, cerebral")
-    if root is None:
-        return
+    roots = {kind: index.tree.resolve(f"Sequelae, {path}") for kind, (path, _) in _STROKE_KINDS.items()}
     left_handed = any(w in text.lower() for w in ("left-handed", "l-handed", "left handed"))
     added = False
     for code in [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and not c.startswith(("I6", "Z"))]:
@@ -49,6 +51,11 @@ def stroke_sequelae(found: dict, sentences: Sequence[Sentence], text: str, index
         si = sentence_of(sentences, starts, f.evidence[0].start)
         words = set(sentences[si].words)
         if not (words & STROKE_WORDS and words & SEQUELA_CUES):
+            continue
+        kind = "subarachnoid" if words & {"subarachnoid", "sah"} else \
+            "intracerebral" if words & {"hemorrhage", "hemorrhagic", "ich", "intracerebral", "bleed"} else "infarction"
+        root = roots[kind]
+        if root is None:
             continue
         ev = text[f.evidence[0].start:f.evidence[0].end].lower()
         deficit = [_DEFICIT_ALIASES.get(w, w) for w in ev.replace("-", " ").split()]
@@ -60,12 +67,12 @@ def stroke_sequelae(found: dict, sentences: Sequence[Sentence], text: str, index
         if side:
             dominant = (side == "right") != left_handed
             extra = ([side, "dominant"] if dominant else [side, "non", "dominant"]) + ["affecting", "side"]
-        mapped = mapper.map([_candidate(hit.code)], tuple(deficit + extra + ["following", "cerebral", "infarction"]), ())
+        mapped = mapper.map([_candidate(hit.code)], tuple(deficit + extra + ["following"] + _STROKE_KINDS[kind][1]), ())
         if mapped is None or not mapped.code.startswith("I69"):
             continue
         keep_own = any(code.startswith(r) for r in rules.referenced(mapped.code, "use_additional"))
         new = make(mapped.code, list(f.evidence), RuleNote(
-            "sequela", f"residual of an earlier stroke: Sequelae > infarction, cerebral > {' > '.join(hit.path)} "
+            "sequela", f"residual of an earlier stroke: Sequelae > {_STROKE_KINDS[kind][0]} > {' > '.join(hit.path)} "
                        f"(I.C.9.d.1)", code))
         found[mapped.code] = new if mapped.code not in found else found[mapped.code]
         if not keep_own:

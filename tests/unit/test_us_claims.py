@@ -318,3 +318,47 @@ def test_a_routine_examination_is_first_listed_with_or_without_findings(pipe):
 def test_an_unspecified_organism_is_not_the_other_one(pipe):
     got = reported(pipe, "Clinic: 70F with dysuria; culture grew E. coli. Dx: UTI due to E. coli.")
     assert {"N39.0", "B96.20"} <= set(got) and "B96.29" not in got
+
+
+@pytest.mark.parametrize("text, setting, codes, wrong", [
+    # "with" links conditions the sentence names: every "with" subterm of the entry is a code
+    ("Discharge summary: 78M with hypertension, CKD stage 3b and type 2 diabetes with hyperglycemia on insulin.",
+     IN, {"E11.22", "E11.65", "N18.32", "Z79.4"}, {"E11.9"}),
+    ("Clinic: 60M with atherosclerosis of native arteries of the right leg with intermittent claudication.",
+     OUT, {"I70.211"}, {"I73.9", "I70.201"}),
+    # an acute exacerbation of a chronic failure is acute on chronic; the CSV's "and (on) acute"
+    ("Discharge summary: admitted for acute exacerbation of chronic systolic heart failure.", IN, {"I50.23"},
+     {"I50.22"}),
+    # a diabetic foot ulcer takes its site and depth (use additional code)
+    ("Clinic: 52M with type 2 diabetes with a foot ulcer of the left heel limited to breakdown of skin.", OUT,
+     {"E11.621", "L97.421"}, set()),
+    # a stroke residual after a hemorrhage is I69.1-, the side non-dominant for a right-handed man
+    ("Rehab: 60M with left hemiparesis following an intracerebral hemorrhage 2 years ago; right-handed.", OUT,
+     {"I69.154"}, {"I69.354", "I61.9"}),
+    # essential hypertension in pregnancy is pre-existing; 35 or older is elderly (O09.5-)
+    ("OB: 36F G3P2 at 20 weeks with chronic essential hypertension, on labetalol.", OUT,
+     {"O10.012", "O09.522", "Z3A.20"}, {"O16.2", "I10"}),
+    # two codes of one category for the same words: the specific one
+    ("Clinic: 55M with alcohol dependence with alcohol-induced liver cirrhosis.", OUT, {"K70.30", "F10.20"},
+     {"K70.9", "K74.60"}),
+    # a lab value is not a subterm ("LDL 96"), a region named by its adjective ("lumbar strain")
+    ("Clinic: 60F with hyperlipidemia; LDL 96 on simvastatin.", OUT, {"E78.5"}, {"E78.00"}),
+    ("ED: 45M with acute low back pain after lifting boxes. Dx: lumbar strain.", OUT, {"S39.012A"}, {"M54.50"}),
+    # a denied list ("without obstruction or gangrene") and one side named: unilateral
+    ("Clinic: 35M with left inguinal hernia without obstruction or gangrene.", OUT, {"K40.90"}, {"K40.91"}),
+    # the Table of Drugs by a drug's base name, the route before it, a clause's own negation
+    ("Pulm: 70F with severe persistent asthma, on long-term prednisone 10 mg daily and inhaled fluticasone.",
+     OUT, {"J45.50", "Z79.52", "Z79.51"}, set()),
+    ("Clinic: 65F with osteoporosis, no history of fracture, on alendronate weekly.", OUT, {"M81.0", "Z79.83"},
+     set()),
+    # a past procedure is a status; a past cancer is history, not an absence
+    ("Clinic: 50F, history of hysterectomy for fibroids, no current complaints.", OUT, {"Z90.710"}, set()),
+    ("Clinic: 55M with a history of prostate cancer, no treatment, PSA stable.", OUT, {"Z85.46"}, {"Z90.79", "C61"}),
+    # an injury word before a service is the service ("wound care")
+    ("Clinic: 52M with type 2 diabetes with a foot ulcer of the left heel. Wound care.", OUT, {"E11.621"},
+     {"T14.90XA"}),
+])
+def test_fresh_cases_read_through_the_index_tabular_and_guidelines(pipe, text, setting, codes, wrong):
+    got = set(reported(pipe, text, setting))
+    assert codes <= got
+    assert not wrong & got
