@@ -133,6 +133,11 @@ class ClaimsReaders:
             for c in same:
                 f.merge(found.pop(c))
                 f.code = h.code
+            if h.behavior == "secondary":
+                # "breast cancer to the bone": no primary bone code for the words of the spread
+                for c in [c for c, g in found.items() if "C00" <= c[:3] <= "C76" and g.evidence
+                          and all(e.start <= span.start < e.end for e in g.evidence)]:
+                    del found[c]
             _add(found, f)
 
     def _screening(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
@@ -300,8 +305,14 @@ def _finish(mapper: CodeMapper, code: str, words, near=()) -> str | None:
 
 
 def _add(found: dict[str, Finding], f: Finding) -> None:
-    """Another finding of a code: merged into the one there, or added."""
-    if f.code in found:
-        found[f.code].merge(f)
+    """Another finding of a code: merged into the one there, or added. A reader's finding
+    replaces one an earlier step set aside (the sepsis a reader derives for septic shock is
+    reported even where a "with" walk had taken the organism's mention)."""
+    old = found.get(f.code)
+    if old is not None and not old.reportable and f.reportable:
+        f.evidence.extend(e for e in old.evidence if e not in f.evidence)
+        found[f.code] = f
+    elif old is not None:
+        old.merge(f)
     else:
         found[f.code] = f

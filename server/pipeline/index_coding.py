@@ -16,6 +16,7 @@ from server.domain import Assertion, CodeSystem, RuleNote
 from server.pipeline.entities import Candidate, Sentence
 from server.pipeline.index_tree import WITH_MARK, IndexTree, side_words, undenied, walk_words
 from server.pipeline.mapping import CodeMapper, MappedCode
+from server.pipeline.text import normalize_phrase
 
 # What a "status post" phrase says in abbreviations, in the index's words. Data, not answers:
 # each expansion is the procedure's name, which the index then codes.
@@ -45,10 +46,10 @@ _STATUS_TRIGGERS = (("s", "p"), ("status", "post"), ("sp",))
 _PAST_TRIGGERS = (("history", "of"), ("hx", "of"), ("h", "o"), ("prior",), ("previous",), ("remote",))
 # Devices a note names without "s/p" ("NSTEMI treated with DES to LAD", "mechanical mitral valve"):
 # the phrase from the device word on is looked up under Status and Presence.
-_DEVICES = frozenset("des stent stents pacemaker ppm aicd mechanical prosthetic bioprosthetic".split())
+_DEVICES = frozenset("des stent stents pacemaker ppm aicd mechanical prosthetic bioprosthetic pump".split())
 _STATUS_SCOPE = 6          # words read after "s/p"
 _STATUS_STOP = frozenset("for due because after and but with".split())
-_MAIN_STATUS = ("Status", "Presence", "Dependence", "Absence")
+_MAIN_STATUS = ("Status", "Presence", "Dependence")
 _MAX_WITH_CODES = 3   # codes one mention may yield through the "with" subterms of its entry
 # "on HD MWF", "on home O2": what a patient depends on (Dependence (on) > renal dialysis -> Z99.2)
 _DEPENDENCE = frozenset("hd hemodialysis dialysis pd o2 oxygen ventilator vent bipap cpap wheelchair".split())
@@ -81,6 +82,7 @@ class IndexCoder:
         self._personal = self._sub(history, "personal")
         self._family = self._sub(history, "family")
         self._status = [i for t in _MAIN_STATUS for i in tree.main_terms(t)]
+        self._absence = tree.main_terms("Absence")   # an organ removed: read when no status says it
 
     def _sub(self, ids: list[int], word: str) -> list[int]:
         return [c for i in ids for c in self.tree.nodes[i].children if self.tree.nodes[c].words[:1] == (word,)]
@@ -134,8 +136,16 @@ class IndexCoder:
                     hit = None
         if hit is None or hit.code == mapped.code or self.cm.id_of(hit.code) < 0:
             return None
+        walked = {w for p in hit.path for w in p.split()}
+        if hit.code[:1] != mapped.code[:1] and WITH_MARK not in hit.said and not (walked & prefer) \
+                and not walked & set(walk_words(near)):
+            # another chapter only for a subterm said beside the mention ("R knee pain": Pain >
+            # joint > knee); "sore throat, fever" is no "fever sore" (B00.1)
+            return None
+        # the Tabular reads the words the walk read: the sentence's, for a "with" subterm
+        read = sentence if WITH_MARK in hit.said and sentence else window
         out = self.mapper.map([Candidate(hit.code, CodeSystem.ICD10CM, mapped.score, "index")],
-                              side_words(undenied(window)) + tuple(w for w in hit.said if w != WITH_MARK), near)
+                              side_words(undenied(read)) + tuple(w for w in hit.said if w != WITH_MARK), near)
         if out is None:
             return None
         out.notes.insert(0, RuleNote("index", "Alphabetic Index: " + " > ".join(hit.path), mapped.code))
@@ -246,8 +256,10 @@ class IndexCoder:
                     continue   # "history of prostate cancer" is History's, not a status
                 phrase = []
                 for w in lead + tuple(words[a:b]):
-                    phrase.extend(STATUS_ABBREVIATIONS.get(w, w).split())
+                    phrase.extend(normalize_phrase(STATUS_ABBREVIATIONS[w]) if w in STATUS_ABBREVIATIONS else (w,))
                 hit = self.tree.walk(self._status, walk_words(phrase)) or self._referenced_status(phrase)
+                if hit is None or not hit.code.startswith("Z"):
+                    hit = self.tree.walk(self._absence, walk_words(phrase)) or hit
                 if hit is None:
                     continue
                 mapped = self.mapper.map([Candidate(hit.code, CodeSystem.ICD10CM, 0.9, "index")],

@@ -27,7 +27,8 @@ from server.pipeline.text import normalize_phrase
 DEFAULT_FILE = "index_tree.tsv.gz"
 _HEADER = "level\tterm\tsee\tsee_also\tmodifiers\tcode"
 # Words an index subterm may carry that a note never says ("specified NEC", "(of)").
-_SILENT = STOPWORDS | frozenset("nec nos specified unspecified other than type due with".split())
+# ("status" as in "asymptomatic status": the note says "asymptomatic HIV")
+_SILENT = STOPWORDS | frozenset("nec nos specified unspecified other than type due with status".split())
 _NEVER = frozenset({("without",), ("not",)})  # never walked into from words alone
 _MAX_DEPTH = 5
 _PARENS = re.compile(r"\([^)]*\)")
@@ -46,6 +47,7 @@ class Node:
     options: frozenset[str] = frozenset()
     transparent: bool = False   # the "with" subterm: its subterms are read as if they were its parent's
     see_also: str = ""
+    linking: bool = False   # "with current pathological fracture": a "with" subterm of its own words
 
 
 WITH_MARK = "\x00with"   # in ``IndexHit.said``: the walk went through a "with" subterm here
@@ -74,7 +76,8 @@ class IndexTree:
         stack: list[int] = []
         for level, term, see, see_also, modifiers, code in rows:
             node = Node(_words(term) or _lost_words(term, modifiers), _groups(modifiers), code, see, [],
-                        *_alternatives(term), transparent=_connective(term), see_also=see_also)
+                        *_alternatives(term), transparent=_connective(term), see_also=see_also,
+                        linking=term.lower().startswith("with "))
             i = len(self.nodes)
             self.nodes.append(node)
             del stack[level:]
@@ -166,13 +169,13 @@ class IndexTree:
             child = self.nodes[c]
             if child.words in _NEVER:
                 continue
-            n = 0 if child.transparent else _matches(child, words)
+            n = 0 if child.transparent else _matches(child, words | linked if child.linking and linked else words)
             if n is None:
                 continue
             if prefer and n:
                 n += 0.5 * len(prefer & (set(child.words) | child.options))
             label = " ".join(child.words) or ("with" if child.transparent else "")
-            said = said_before + (WITH_MARK,) * child.transparent + child.words + (
+            said = said_before + (WITH_MARK,) * (child.transparent or child.linking) + child.words + (
                 self.nodes[target].words if target != c else ())
             below = self._descend(target, words | linked if child.transparent else words, path + (label,),
                                   depth + 1, prefer, said, linked)
@@ -331,7 +334,7 @@ SIDES = {"r": "right", "rt": "right", "right": "right", "l": "left", "lt": "left
          "b/l": "bilateral", "bilateral": "bilateral"}   # the one table of side words
 _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neoplasm"),
            "adenocarcinoma": ("malignant", "neoplasm"), "malignancy": ("malignant", "neoplasm"),
-           "ca": ("malignant", "neoplasm"), "metastatic": ("secondary",), "metastasis": ("secondary",),
+           "ca": ("malignant", "neoplasm"), "metastatic": ("secondary",), "metastasis": ("secondary",), "metastase": ("secondary",),
            "hfref": ("systolic", "heart", "failure"), "hfpef": ("diastolic", "heart", "failure"),
            "chemotherapy": ("antineoplastic",), "chemo": ("chemotherapy", "antineoplastic"),
            "luts": ("lower", "urinary", "tract", "symptom"), "hd": ("hemodialysis", "dialysis"),
@@ -357,7 +360,8 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            # essential hypertension is pre-existing in a pregnancy (Hypertension > complicating >
            # pregnancy > pre-existing > essential, I.C.15.d)
            "essential": ("pre", "existing"),
-           "alcohol": ("alcoholic",)}   # "alcohol-induced cirrhosis": Cirrhosis > alcoholic
+           "alcohol": ("alcoholic",),
+           "strep": ("streptococcal", "streptococcus"), "staph": ("staphylococcal", "staphylococcus")}   # "alcohol-induced cirrhosis": Cirrhosis > alcoholic
 
 
 def side_words(words: Iterable[str]) -> tuple[str, ...]:
@@ -427,6 +431,8 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
             continue   # "ESRD secondary to hypertensive nephrosclerosis" is not secondary hypertension
         if w in _LABS and i + 1 < len(words) and any(ch.isdigit() for ch in words[i + 1]):
             continue   # "LDL 96" is a result, not "LDL-type" hyperlipidemia
+        if i + 1 < len(words) and words[i + 1] in ("negative", "neg"):
+            continue   # "strep negative": a test that found nothing
         if w in _NEGATORS:
             skip = _NEGATED_SPAN + (1 if w == "without" and i + 1 < len(words) and words[i + 1] == "o" else 0)
             out.add(w)

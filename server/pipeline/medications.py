@@ -27,8 +27,9 @@ _BREAK = re.compile(r"[,;]")
 _FORMS = frozenset("inhaler inhaled inhalation nebulizer nebulized hfa diskus patch injection sc sq".split())
 _ON = frozenset(("on", "taking", "takes", "continue", "continued", "resumed", "maintained", "uses", "long", "chronic"))
 # A drug in the same clause as one of these is not current long-term therapy.
+_OTHER_DRUG = "Z79.899"   # the class a name gets when only a close spelling in the table matched
 _SHORT_TERM = frozenset("start started starting initiate initiated new newly trial burst course x1 x2 x3 x4 x5 x7 "
-                        "x10 x14 prn empiric empirically stopped stop discontinued discontinue held hold completed "
+                        "x10 x14 empiric empirically stopped stop discontinued discontinue held hold completed "
                         "off switch switched changed plan planned will consider".split())
 NOT_DRUGS = frozenset("on the a an and or of to for with in at by as daily dose oxygen o2 air water food "
                        "diet meds medication medications regimen therapy home current glucose sugar sodium "
@@ -36,6 +37,7 @@ NOT_DRUGS = frozenset("on the a an and or of to for with in at by as daily dose 
                        "platelet plasma vitamin level levels lab labs tablet pill drug medicine substance agent "
                        "product".split())
 _MAX_WORDS = 3
+_PRN_REACH = 4   # words after a drug its "PRN" may follow ("albuterol 2 puffs q4h PRN")
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,9 @@ class MedicationReader:
                 # a drug's own clause is read ("no history of fracture, on alendronate weekly":
                 # the negation is the fracture's, not the drug's)
                 lo = _clause(i, j, breaks)[0] if not listed else 0
+                # ... and from the list word before it ("nitroglycerin PRN and aspirin": the
+                # PRN's reach ends at "and")
+                lo = max([lo] + [k + 1 for k in range(lo, i) if words[k] in ("and", "or")])
                 if _current(words, i, j, listed, breaks) and \
                         assertions(si, i, j, lo) in (Assertion.PRESENT, Assertion.HISTORICAL):
                     out.append(DrugMention(code, name, si, i, j))
@@ -89,8 +94,9 @@ class MedicationReader:
             if any(t in NOT_DRUGS or t.isdigit() for t in toks[1:]):
                 continue
             name = " ".join(toks)
-            if self.table.exact(name) is None and (n > 1 or self._code(name, self.cm, table=self.table) is None):
-                continue   # neither the Table of Drugs nor a long-term class names it
+            if self.table.exact(name) is None and (n > 1 or self._code(name, self.cm, table=self.table)
+                                                   in (None, _OTHER_DRUG)):
+                continue   # neither the Table of Drugs nor a long-term class names it ("pump" is no drug)
             # the route decides some classes: "budesonide inhaler" is inhaled, budesonide alone systemic
             form = [w for w in (*words[max(0, i - 1):i], *words[i + n:i + n + 2]) if w in _FORMS]   # "inhaled X"
             code = self._code(" ".join([name, *form]), self.cm, table=self.table)
@@ -105,8 +111,13 @@ def _current(words: Sequence[str], i: int, j: int, listed: bool, breaks: Sequenc
     clause says it is new, short or stopped."""
     lo, hi = _clause(i, j, breaks)
     clause = words[lo:hi]
-    if any(w in _SHORT_TERM for w in clause):
-        return False
+    after = []
+    for w in words[j:min(hi, j + _PRN_REACH)]:
+        if w in ("and", "or", "with"):
+            break
+        after.append(w)
+    if any(w in _SHORT_TERM for w in clause) or "prn" in after:
+        return False   # "nitroglycerin PRN and aspirin": the PRN is the nitroglycerin's
     scheduled = any(_SCHEDULE.match(w) for w in words[j:min(hi, j + 5)])
     return listed or scheduled or any(w in _ON for w in clause)
 

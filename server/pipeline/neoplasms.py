@@ -26,7 +26,7 @@ from server.pipeline.text import normalize_phrase
 
 _TUMOUR = frozenset("carcinoma cancer adenocarcinoma malignancy malignant nsclc sclc sarcoma carcinoid "
                     "ca neoplasm tumor tumour".split())
-_SECONDARY = frozenset("metastatic metastasis metastases met mets secondary".split())
+_SECONDARY = frozenset("metastatic metastasis metastases metastase met mets secondary".split())
 # Abbreviations that name a site (and sometimes the histology) in the Neoplasm Table's words.
 _SITE_WORDS = {"nsclc": ("lung",), "sclc": ("lung",), "rul": ("right", "lung", "upper", "lobe"),
                "rml": ("right", "lung", "middle", "lobe"), "rll": ("right", "lung", "lower", "lobe"),
@@ -97,6 +97,13 @@ class NeoplasmReader:
             site = (self._site(after) if after and words[i + 1] == "to" else None) or self._site(before)
             if site is not None:
                 hits.append(self._hit(site, "secondary", words, lo, hi, si, i, sex))
+            return [h for h in hits if h]
+        if after and words[i + 1] == "to" and _SECONDARY & set(words[max(lo, i - 3):i]):
+            # "metastatic breast cancer to the bone": the bone's secondary, the breast's primary
+            spread, origin = self._site(after), self._site([w for w in before if w not in _SECONDARY])
+            for site, behavior in ((spread, "secondary"), (origin, "primary")):
+                if site is not None:
+                    hits.append(self._hit(site, behavior, words, lo, hi, si, i, sex))
             return [h for h in hits if h]
         site = self._site(after) or self._site(before) or self._site((words[i],))
         if site is None:

@@ -45,6 +45,12 @@ _WINDOW = 6
 # forearm, sequela of a second-degree burn")
 _CLAIMS_WINDOW = 8
 # Words after a one-word injury mention that make it a service ("wound care", "fracture clinic").
+# Words that qualify a condition without naming it: a "with" subterm that shares only these with
+# another mention ("chronic" kidney disease, "chronic" pain) has not named that mention.
+_QUALIFIERS = frozenset("chronic acute subacute right left bilateral unspecified mild moderate severe stage type "
+                        "recurrent current other primary secondary".split())
+# Generic head nouns that, right after another condition's name, are part of it.
+_HEAD_NOUNS = frozenset("infection disease disorder syndrome illness".split())
 _SERVICE_WORDS = frozenset("care check clinic vac dressing dressings consult".split())
 # A number refines a code only from the mention itself or right beside it: "stage 3a CKD",
 # "CKD, stage 3a"; never the "2" of "type 2 diabetes ... chronic kidney disease".
@@ -360,9 +366,13 @@ class Pipeline:
         cues = ()
         if self.index is not None:
             cues = tuple(sorted({w for s in sentences for w in s.words if w in ENCOUNTER_CUES})) + context_words
+        ends = {(m.sentence, m.tok_end) for m in mentions if m.codable and len(m.words) > 0}
         for m in mentions:
             if not m.codable:
                 continue
+            if self.claims_rules and len(m.words) == 1 and m.words[0] in _HEAD_NOUNS and \
+                    (m.sentence, m.tok_start) in ends:
+                continue   # "HIV infection": the infection is the HIV's, not B99.9 beside it
             if self.senses is not None and len(m.words) == 1 and m.words[0] in self.senses:
                 sense = self.senses.pick(m.words[0], note_words)   # "PE:" is the exam; "on RA", room air
                 if sense is None:
@@ -452,7 +462,8 @@ class Pipeline:
                 else:
                     found[g.code] = g
             if self.claims_rules and f.assertion is Assertion.PRESENT:
-                said.setdefault(f.code, []).append((m.sentence, m.tok_start, m.tok_end, m.words[-1] if m.words else ""))
+                said.setdefault(f.code, []).append((m.sentence, m.tok_start, m.tok_end,
+                                                    frozenset(m.words) - _QUALIFIERS))
                 if mapped.walked and f.code == mapped.code:
                     for code in (f.code, *mapped.more):
                         walks.append((m.sentence, m.tok_start, m.tok_end, code, frozenset(mapped.walked)))
@@ -480,12 +491,12 @@ class Pipeline:
         > with > neuropathy) and no G62.9 beside it, unless the code's notes ask for it ("use
         additional code" for the CKD stage beside E11.22) or the note names it elsewhere too."""
         for code, places in said.items():
-            if code not in found or code[:1] in "RZ" or not places:
-                continue
+            if code not in found or code[:1] in "RZ" or code.startswith(("A40", "A41")) or not places:
+                continue   # a sepsis is never a subterm of its local infection's code
             owners = set()
-            for si, a, b, head in places:
+            for si, a, b, own in places:
                 owner = next((c for wsi, wa, wb, c, words in walks if wsi == si and c != code and c[:3] != code[:3]
-                              and head in words and (b <= wa or wb <= a)), None)
+                              and own & words and (b <= wa or wb <= a)), None)
                 if owner is None:
                     owners = set()
                     break
@@ -499,6 +510,7 @@ class Pipeline:
             found[code].reportable = False
             found[code].notes.append(RuleNote("not_reported", f"part of {owner} (the index's \"with\" subterm, "
                                                               "I.A.15): not reported", owner))
+            found[owner].evidence.extend(e for e in found[code].evidence if e not in found[owner].evidence)
             found[owner].notes.append(RuleNote("combination", f"{code} is part of this code (I.A.15)", code))
 
     def _map_mention(self, m: Mention, window: tuple[str, ...], near: tuple[str, ...],

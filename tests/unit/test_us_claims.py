@@ -362,3 +362,35 @@ def test_fresh_cases_read_through_the_index_tabular_and_guidelines(pipe, text, s
     got = set(reported(pipe, text, setting))
     assert codes <= got
     assert not wrong & got
+
+
+@pytest.mark.parametrize("text, setting, codes, wrong", [
+    # a subterm in another chapter must be said beside the mention: "sore throat, fever" is no
+    # "fever sore" (herpes, B00.1)
+    ("Urgent care: 28M with sore throat, fever and exudate; rapid strep positive. Dx: strep pharyngitis.", OUT,
+     {"J02.0"}, {"B00.1", "J02.9"}),
+    # osteoporosis "with current pathological fracture" takes the fracture's site and the fracture in
+    ("Ortho: 70F with age-related osteoporosis and a current pathological fracture of the right hip "
+     "(femoral neck), initial encounter.", OUT, {"M80.051A"}, {"M84.459A", "M81.0"}),
+    # the spread's secondary and the origin's primary; an unknown primary
+    ("Oncology: 61F with metastatic breast cancer to the bone, on letrozole.", OUT, {"C79.51", "Z79.811"},
+     {"C41.9"}),
+    ("Oncology: 70M with liver metastases from an unknown primary.", OUT, {"C78.7", "C80.1"}, set()),
+    # asymptomatic HIV is a status; "infection" after it is its own head noun
+    ("Clinic: 48M with newly diagnosed HIV infection, asymptomatic, no AIDS-defining illness.", OUT, {"Z21"},
+     {"B20", "B99.9"}),
+    # PRN is its own drug's; a device named after s/p; an insulin pump is a device, not a drug
+    ("Clinic: known CAD, on nitroglycerin PRN and aspirin.", OUT, {"Z79.82"}, set()),
+    ("Clinic: 67F with sick sinus syndrome s/p dual chamber pacemaker 2020, doing well.", OUT,
+     {"I49.5", "Z95.0"}, set()),
+    ("Clinic: 45M with type 1 diabetes on insulin pump, A1c 7.0, no complications.", OUT, {"E10.9", "Z96.41"},
+     {"Z79.4", "Z79.899"}),
+    # septic shock's organism-specific sepsis stays beside the organism's pneumonia
+    ("Discharge summary: 67M admitted to ICU with septic shock due to Pseudomonas aeruginosa pneumonia, "
+     "acute hypoxic respiratory failure requiring intubation.", IN, {"A41.52", "R65.21", "J15.1", "J96.01"},
+     {"A41.9", "J18.9"}),
+])
+def test_more_fresh_cases(pipe, text, setting, codes, wrong):
+    got = set(reported(pipe, text, setting))
+    assert codes <= got
+    assert not wrong & got
