@@ -35,7 +35,23 @@ def read_rows(csv_path: Path) -> list[tuple[str, ...]]:
             if not level.isdigit() or not term:
                 continue
             rows.append((level, term, *(_clean(r[c]) for c in _COLUMNS[2:])))
-    return rows
+    return _repair(rows)
+
+
+def _repair(rows: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """Terms the flattening cut after a mid-term modifier and left with a dangling "and" / "or"
+    ("acute and (on) chronic" under Failure, respiratory became "acute and", modifiers "(on)"):
+    the printed index pairs such a term with the sibling that follows it, so that sibling's
+    word completes it ("acute and chronic")."""
+    out = list(rows)
+    for k, row in enumerate(rows):
+        level, term = row[0], row[1]
+        if not term.endswith((" and", " or")):
+            continue
+        nxt = next((r for r in rows[k + 1:] if int(r[0]) <= int(level)), None)
+        if nxt is not None and nxt[0] == level and " " not in nxt[1]:
+            out[k] = (level, f"{term} {nxt[1]}", *row[2:])
+    return out
 
 
 def _clean(value: str | None) -> str:

@@ -73,13 +73,19 @@ def _code(raw: str) -> str | None:
 def index_terms(path: Path):
     """(term tokens, code) pairs from the flattened main index."""
     stack: list[str] = []
+    main_modifiers: set[str] = set()
     with open(path, encoding="utf-8") as f:
         for row in csv.DictReader(f):
             level = int(row["Level"])
             stack[level:] = [row["Term"].strip()]
+            if level == 0:
+                main_modifiers = set(_toks((row.get("NonEssModif") or "").replace("(", " ").replace(")", " ")))
             code = _code(row.get("Code", "") or "")
             if code is None or row.get("See"):
                 continue
+            term = row["Term"].strip()
+            if level == 1 and term.endswith(" NEC") and set(_toks(term[:-4])) <= main_modifiers:
+                continue   # "Pharyngitis (viral)" is J02.9: its "viral NEC" (J02.8) is for a named virus
             # a subterm's spellings ("glottis, glottic, glottidis") are alternatives too
             levels = [_spellings(s) or [s] for s in stack[1:] if s]
             for subs in itertools.islice(itertools.product(*levels), _MAX_SPELLINGS):

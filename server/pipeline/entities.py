@@ -53,6 +53,7 @@ class Sentence:
     tokens: list[Token]
     section: str
     gaps: list[bool]      # gaps[i]: a semicolon lies just before token i
+    commas: list[bool] = field(default_factory=list)   # commas[i]: a comma lies just before token i
 
     @property
     def words(self) -> list[str]:

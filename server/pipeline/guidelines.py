@@ -300,21 +300,29 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
 
 def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
                         dropped: dict[str, Finding] | None = None) -> None:
-    """Two codes of one category read from overlapping words are one condition: the specific
-    code stays, the unspecified one goes ("alcohol-induced liver cirrhosis": K70.30, not K70.9
-    beside it)."""
+    """An unspecified code beside a specific code of its category is the same condition said
+    less precisely ("CHF" in the HPI, "chronic diastolic heart failure" in the assessment:
+    I50.32, not I50.9 beside it; "alcohol-induced liver cirrhosis": K70.30, not K70.9), and an
+    injury of unspecified body region (T14) is not reported beside a specific injury (S00-S99)."""
     codes = [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and rules.cm.id_of(c) >= 0]
+    injuries = [c for c in codes if c[:1] == "S"]
     for c in codes:
-        if c not in found or "unspecified" not in rules.cm.description(c).lower():
+        if c not in found:
             continue
-        spans = found[c].evidence
-        other = next((o for o in codes if o != c and o in found and o[:3] == c[:3]
-                      and "unspecified" not in rules.cm.description(o).lower()
-                      and any(a.start < b.end and b.start < a.end for a in spans for b in found[o].evidence)), None)
+        if c.startswith("T14") and injuries:
+            other = injuries[0]
+        elif "unspecified" in rules.cm.description(c).lower():
+            other = next((o for o in codes if o != c and o in found and o[:3] == c[:3]
+                          and "unspecified" not in rules.cm.description(o).lower()
+                          and (_stated(found[o]) or not _stated(found[c]))), None)
+            # (the final diagnosis's own code stays: "CT: acute interstitial pancreatitis ...
+            # Final dx: acute pancreatitis" is K85.90)
+        else:
+            continue
         if other is not None:
-            found[other].notes.append(RuleNote("exclusive", f"{c} dropped: {other} codes the same words", c))
-            suppress(found, c, RuleNote("not_reported", f"the same words are coded {other}: not reported", other),
-                     dropped)
+            found[other].notes.append(RuleNote("exclusive", f"{c} dropped: {other} codes the condition", c))
+            suppress(found, c, RuleNote("not_reported", f"{other} codes the condition more precisely: not reported",
+                                        other), dropped)
 
 
 def resolve_excludes1(found: dict[str, Finding], rules: GuidelineRules,

@@ -52,6 +52,7 @@ _STATUS_STOP = frozenset("for due because after and but with".split())
 _MAIN_STATUS = ("Status", "Presence", "Dependence")
 _MAX_WITH_CODES = 3   # codes one mention may yield through the "with" subterms of its entry
 # "on HD MWF", "on home O2": what a patient depends on (Dependence (on) > renal dialysis -> Z99.2)
+_DEPENDS_ON = frozenset("on uses using requires wears".split())   # "uses home oxygen 2 L at night"
 _DEPENDENCE = frozenset("hd hemodialysis dialysis pd o2 oxygen ventilator vent bipap cpap wheelchair".split())
 
 
@@ -234,7 +235,7 @@ class IndexCoder:
                     trig = next(t for t in _PAST_TRIGGERS if tuple(words[i:i + len(t)]) == t)
                 if trig is None and words[i] in _DEVICES and (present is None or present(si, i, i + 1)):
                     trig = ()   # the device word is part of the phrase
-                if trig is None and words[i] == "on" and _DEPENDENCE & set(words[i + 1:i + 4]) and \
+                if trig is None and words[i] in _DEPENDS_ON and _DEPENDENCE & set(words[i + 1:i + 4]) and \
                         (present is None or present(si, i + 1, i + 2)):
                     trig = ("on",)
                 if trig is None:

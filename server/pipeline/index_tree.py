@@ -48,6 +48,8 @@ class Node:
     transparent: bool = False   # the "with" subterm: its subterms are read as if they were its parent's
     see_also: str = ""
     linking: bool = False   # "with current pathological fracture": a "with" subterm of its own words
+    nec: bool = False       # "viral NEC": not elsewhere classified
+    nonessential: frozenset[str] = frozenset()   # every word of the term's nonessential modifiers
 
 
 WITH_MARK = "\x00with"   # in ``IndexHit.said``: the walk went through a "with" subterm here
@@ -77,7 +79,9 @@ class IndexTree:
         for level, term, see, see_also, modifiers, code in rows:
             node = Node(_words(term) or _lost_words(term, modifiers), _groups(modifiers), code, see, [],
                         *_alternatives(term), transparent=_connective(term), see_also=see_also,
-                        linking=term.lower().startswith("with "))
+                        linking=term.lower().startswith("with "), nec=" NEC" in f" {term}",
+                        nonessential=frozenset(normalize_phrase(modifiers.replace("(", " ").replace(")", " ")))
+                        if modifiers and level <= 1 else frozenset())
             i = len(self.nodes)
             self.nodes.append(node)
             del stack[level:]
@@ -165,10 +169,13 @@ class IndexTree:
         if depth >= _MAX_DEPTH:
             return None
         best = None
+        parent = self.nodes[i]
         for c, target in self._children(i):
             child = self.nodes[c]
             if child.words in _NEVER:
                 continue
+            if child.nec and child.words and set(child.words) <= parent.nonessential:
+                continue   # "Pharyngitis (viral)" is J02.9; its "viral NEC" is for a virus named elsewhere
             n = 0 if child.transparent else _matches(child, words | linked if child.linking and linked else words)
             if n is None:
                 continue

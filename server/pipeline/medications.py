@@ -27,9 +27,10 @@ _BREAK = re.compile(r"[,;]")
 _FORMS = frozenset("inhaler inhaled inhalation nebulizer nebulized hfa diskus patch injection sc sq".split())
 _ON = frozenset(("on", "taking", "takes", "continue", "continued", "resumed", "maintained", "uses", "long", "chronic"))
 # A drug in the same clause as one of these is not current long-term therapy.
+_COURSE = frozenset("x1 x2 x3 x4 x5 x7 x10 x14 burst course taper sliding".split())
 _OTHER_DRUG = "Z79.899"   # the class a name gets when only a close spelling in the table matched
 _SHORT_TERM = frozenset("start started starting initiate initiated new newly trial burst course x1 x2 x3 x4 x5 x7 "
-                        "x10 x14 empiric empirically stopped stop discontinued discontinue held hold completed "
+                        "x10 x14 sliding empiric empirically stopped stop discontinued discontinue held hold completed "
                         "off switch switched changed plan planned will consider".split())
 NOT_DRUGS = frozenset("on the a an and or of to for with in at by as daily dose oxygen o2 air water food "
                        "diet meds medication medications regimen therapy home current glucose sugar sodium "
@@ -37,7 +38,7 @@ NOT_DRUGS = frozenset("on the a an and or of to for with in at by as daily dose 
                        "platelet plasma vitamin level levels lab labs tablet pill drug medicine substance agent "
                        "product".split())
 _MAX_WORDS = 3
-_PRN_REACH = 4   # words after a drug its "PRN" may follow ("albuterol 2 puffs q4h PRN")
+_PRN_REACH = 8   # words after a drug its "PRN" may follow ("albuterol inhaler 2 puffs q4h PRN")
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class MedicationReader:
         """Long-term drugs; ``assertions(sentence_index, tok_start, tok_end)`` gives ConText's
         reading of a span (a negated or hypothetical drug is not current therapy)."""
         out: list[DrugMention] = []
+        short: set[str] = set()   # drugs the note gives as a short course anywhere ("prednisone ... x5 days")
         for si, s in enumerate(sentences):
             words = s.words
             breaks = [False] + [bool(_BREAK.search(text[s.tokens[k - 1].end:s.tokens[k].start]))
@@ -79,11 +81,15 @@ class MedicationReader:
                 # ... and from the list word before it ("nitroglycerin PRN and aspirin": the
                 # PRN's reach ends at "and")
                 lo = max([lo] + [k + 1 for k in range(lo, i) if words[k] in ("and", "or")])
-                if _current(words, i, j, listed, breaks) and \
-                        assertions(si, i, j, lo) in (Assertion.PRESENT, Assertion.HISTORICAL):
-                    out.append(DrugMention(code, name, si, i, j))
+                if _current(words, i, j, listed, breaks):
+                    if assertions(si, i, j, lo) in (Assertion.PRESENT, Assertion.HISTORICAL):
+                        out.append(DrugMention(code, name, si, i, j))
+                elif _COURSE & set(words[slice(*_clause(i, j, breaks))]):
+                    short.add(name)   # a short course ("x5 days", "burst", "sliding scale"), not a hold
                 i = j
-        return out
+        # a drug started for a short course is not long-term where the note mentions it again
+        # ("Start prednisone 40 mg x5 days ... insulin while on prednisone")
+        return [d for d in out if d.name not in short]
 
     def _drug_at(self, words: Sequence[str], i: int):
         """(end, name, Z79 code) of the longest drug name starting at word i, or None."""

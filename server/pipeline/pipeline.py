@@ -51,6 +51,13 @@ _QUALIFIERS = frozenset("chronic acute subacute right left bilateral unspecified
                         "recurrent current other primary secondary".split())
 # Generic head nouns that, right after another condition's name, are part of it.
 _HEAD_NOUNS = frozenset("infection disease disorder syndrome illness".split())
+# Words that say a condition's course or type; they qualify the noun of their own clause.
+_ACUITY = frozenset("chronic acute subacute persistent paroxysmal permanent longstanding recurrent intractable "
+                    "intermittent episodic".split())
+_UNCERTAIN = frozenset("likely probable probably possible possibly suspected suspect presumed presumably "
+                       "questionable".split())
+_TYPE_WORDS = frozenset("systolic diastolic combined congestive exacerbation controlled uncontrolled stable "
+                        "unstable compensated decompensated severe mild moderate".split())
 _SERVICE_WORDS = frozenset("care check clinic vac dressing dressings consult".split())
 # A number refines a code only from the mention itself or right beside it: "stage 3a CKD",
 # "CKD, stage 3a"; never the "2" of "type 2 diabetes ... chronic kidney disease".
@@ -388,9 +395,12 @@ class Pipeline:
             words = s.words
             span = _CLAIMS_WINDOW if self.claims_rules else _WINDOW
             lo, hi = max(0, m.tok_start - span), min(len(words), m.tok_end + span)
-            window = tuple(words[lo:hi])
             if self.claims_rules:
+                window = _own_acuity(words, s.commas, lo, hi, m.tok_start, m.tok_end,
+                                     uncertain=setting is not Setting.INPATIENT)
                 window = _nearest_side(window, words, m.tok_start, m.tok_end)
+            else:
+                window = tuple(words[lo:hi])
             window += cues
             near = tuple(words[max(0, m.tok_start - _NEAR_LEFT):m.tok_end + _NEAR_RIGHT])
             key = (tuple(c.code for c in m.candidates), window, near, m.sentence)
@@ -546,10 +556,13 @@ def analyse_sentences(text: str, segments, section_rules: SectionRules) -> list[
             if not toks:
                 continue
             gaps = [False] * (len(toks) + 1)
+            commas = [False] * (len(toks) + 1)
             for i in range(1, len(toks)):
+                between = text[toks[i - 1].end:toks[i].start]
                 # a semicolon or a parenthesis ends a ConText scope: "CAD (no angina), HLD, HTN"
-                gaps[i] = any(ch in text[toks[i - 1].end:toks[i].start] for ch in ";()")
-            out.append(Sentence(a, b, toks, sec.name, gaps))
+                gaps[i] = any(ch in between for ch in ";()")
+                commas[i] = "," in between
+            out.append(Sentence(a, b, toks, sec.name, gaps, commas))
     return out
 
 
@@ -601,6 +614,41 @@ def _dated_before(words: list[str], a: int, b: int, year: int) -> bool:
         if w not in ("in", "of", "on", "since", "x"):
             return False
     return False
+
+
+def _own_acuity(words: list[str], commas: list[bool], lo: int, hi: int, a: int, b: int,
+                uncertain: bool = False) -> tuple[str, ...]:
+    """The window's words, less acuity and type words across a comma from the mention: they
+    qualify their own clause's noun ("Atrial fibrillation, rate controlled, on chronic
+    anticoagulation": the AF is not chronic). Sides and sites still reach across ("Cellulitis,
+    R lower leg"). With ``uncertain`` (outpatient, IV.H), what a "likely" / "possible" qualifies
+    does not refine the code ("acute pharyngitis, likely viral": J02.9, not J02.8)."""
+    out = []
+    for k in range(lo, hi):
+        if uncertain and not (a <= k < b) and any(words[j] in _UNCERTAIN for j in range(max(lo, k - 2), k)):
+            continue
+        if not commas:
+            out.append(words[k])
+            continue
+        if words[k] in _ACUITY and not (a <= k < b):
+            span = range(k + 1, a + 1) if k < a else range(b, k + 1)
+            if any(commas[i] for i in span if i < len(commas)) and _has_own_noun(words, commas, k):
+                continue
+        out.append(words[k])
+    return tuple(out)
+
+
+def _has_own_noun(words: list[str], commas: list[bool], k: int) -> bool:
+    """Whether the comma-clause of word k names something of its own ("on chronic
+    anticoagulation"), not only qualifiers ("Heart failure, chronic, diastolic")."""
+    a = k
+    while a > 0 and not commas[a]:
+        a -= 1
+    b = k + 1
+    while b < len(words) and not (b < len(commas) and commas[b]):
+        b += 1
+    return any(len(w) > 3 and w not in _ACUITY and w not in _QUALIFIERS and w not in _TYPE_WORDS
+               and not any(ch.isdigit() for ch in w) for w in words[a:b])
 
 
 def _nearest_side(window: tuple[str, ...], words: list[str], a: int, b: int) -> tuple[str, ...]:

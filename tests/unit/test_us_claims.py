@@ -394,3 +394,28 @@ def test_more_fresh_cases(pipe, text, setting, codes, wrong):
     got = set(reported(pipe, text, setting))
     assert codes <= got
     assert not wrong & got
+
+
+@pytest.mark.parametrize("text, setting, codes, wrong", [
+    # an acuity word across a comma qualifies its own clause's noun, unless it stands alone
+    ("Assessment: Atrial fibrillation, rate controlled, on chronic anticoagulation.", OUT, {"I48.91"}, {"I48.20"}),
+    ("Assessment: Heart failure, chronic, diastolic.", OUT, {"I50.32"}, {"I50.30"}),
+    # the same condition said vaguely elsewhere is not coded beside its specific code; no T14
+    ("ED: 81M, CHF in the HPI. Assessment: chronic diastolic heart failure; closed displaced Colles fracture "
+     "of the right distal radius after a fracture on a fall.", OUT, {"I50.32", "S52.531A"},
+     {"I50.9", "T14.90XA", "T14.8XXA"}),
+    # outpatient: what "likely" qualifies does not refine (IV.H); "Pharyngitis (viral)" is J02.9
+    ("Clinic: sore throat. Dx: acute pharyngitis, likely viral.", OUT, {"J02.9"}, {"J02.8"}),
+    ("ED: sore throat x3 days. Dx: acute viral pharyngitis.", OUT, {"J02.9"}, {"J02.8"}),
+    # acute and (on) chronic, the CSV's cut term repaired
+    ("Discharge summary: COPD exacerbation with acute on chronic hypoxic respiratory failure.", IN,
+     {"J96.21", "J44.1"}, {"J96.01"}),
+    # a short course anywhere, and sliding-scale insulin, are not long-term therapy
+    ("Discharge summary: Start prednisone 40 mg daily x5 days. Sliding scale insulin while on prednisone.", IN,
+     set(), {"Z79.52", "Z79.4"}),
+    ("Clinic: COPD, uses home oxygen 2 liters at night.", OUT, {"J44.9", "Z99.81"}, set()),
+])
+def test_long_note_precision(pipe, text, setting, codes, wrong):
+    got = set(reported(pipe, text, setting))
+    assert codes <= got
+    assert not wrong & got
