@@ -13,6 +13,7 @@ import uuid
 import grpc
 
 from server.errors import classify
+from server.request_decoding import checked, guard_unary_stream, lenient, refuse_undecodable
 
 
 def request_id_of(context, request=None) -> str:
@@ -36,16 +37,19 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):
             return None
         method = handler_call_details.method
         record = _recorder(self.metrics, method)
+        decode = lenient(handler.request_deserializer)   # undecodable bytes: INVALID_ARGUMENT, not UNKNOWN
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(
                 _wrap_unary(handler.unary_unary, method, record),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer)
+                request_deserializer=decode, response_serializer=handler.response_serializer)
         if handler.stream_stream:
             return grpc.stream_stream_rpc_method_handler(
                 _wrap_stream(handler.stream_stream, method, record),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer)
+                request_deserializer=decode, response_serializer=handler.response_serializer)
+        if handler.unary_stream:
+            return grpc.unary_stream_rpc_method_handler(
+                guard_unary_stream(handler.unary_stream),
+                request_deserializer=decode, response_serializer=handler.response_serializer)
         return handler
 
 
@@ -68,6 +72,7 @@ def _wrap_unary(fn, method, record):
         t0 = time.perf_counter()
         code = grpc.StatusCode.OK
         try:
+            refuse_undecodable(request)
             return await fn(request, context)
         except asyncio.CancelledError:
             code = grpc.StatusCode.CANCELLED
@@ -88,7 +93,7 @@ def _wrap_stream(fn, method, record):
         t0 = time.perf_counter()
         code = grpc.StatusCode.OK
         try:
-            async for item in fn(request_iterator, context):
+            async for item in fn(checked(request_iterator), context):
                 yield item
         except asyncio.CancelledError:
             code = grpc.StatusCode.CANCELLED

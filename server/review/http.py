@@ -138,7 +138,11 @@ class Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         api = url.path.startswith("/api/")
         try:
-            fn(url.path, parse_qs(url.query, max_num_fields=16))
+            query = parse_qs(url.query, max_num_fields=16)
+        except ValueError:   # more than 16 fields: the caller's error, not ours
+            return self._error(400, "too many query fields (at most 16)", api)
+        try:
+            fn(url.path, query)
         except Exception as e:  # noqa: BLE001 - the boundary: unknown errors get a fixed message
             _, status, message = classify(e, f"review {self.command} {url.path[:200]}")
             self._error(status, message, api)
