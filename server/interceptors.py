@@ -7,13 +7,17 @@ call is counted by method and final status code, and timed.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 import uuid
 
 import grpc
 
-from server.errors import classify
+from server.errors import InvalidInput, classify
 from server.request_decoding import checked, guard_unary_stream, lenient, refuse_undecodable
+
+
+_PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]+")
 
 
 def request_id_of(context, request=None) -> str:
@@ -24,7 +28,10 @@ def request_id_of(context, request=None) -> str:
             if key == "x-request-id":
                 rid = value
                 break
-    return rid[:128] or uuid.uuid4().hex
+    rid = rid[:128]
+    if rid and not _PRINTABLE_ASCII.fullmatch(rid):   # it goes back as the x-request-id header
+        raise InvalidInput("request_id must be printable ASCII")
+    return rid or uuid.uuid4().hex
 
 
 class ErrorInterceptor(grpc.aio.ServerInterceptor):

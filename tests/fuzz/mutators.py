@@ -73,7 +73,8 @@ def text_note(rnd: random.Random) -> bytes:
     if rnd.random() < 0.3 and seeds("text"):
         base = rnd.choice(seeds("text"))
         return mutate_bytes(rnd, base) if rnd.random() < 0.7 else base
-    words = [rnd.choice(NOTE_WORDS) if rnd.random() < 0.85 else odd_unicode(rnd) for _ in range(rnd.randint(0, 60))]
+    odd = rnd.choice((0.0, 0.02, 0.15))
+    words = [odd_unicode(rnd) if rnd.random() < odd else rnd.choice(NOTE_WORDS) for _ in range(rnd.randint(0, 60))]
     text = " ".join(words)
     if rnd.random() < 0.1:
         text = rnd.choice(("Assessment", "heart failure. ", " ", "(", "no ")) * rnd.randint(100, 3000)
@@ -83,7 +84,7 @@ def text_note(rnd: random.Random) -> bytes:
 # -- JSON (FHIR, claims) -------------------------------------------------------------------------
 def _swap_value(rnd: random.Random, value: Any) -> Any:
     return rnd.choice((None, True, 0, -1, "", [], {}, odd_unicode(rnd), rnd.choice(BAD_DATES),
-                       rnd.choice(HUGE_NUMBERS), [value], {"value": value}, str(value) * 2,
+                       rnd.choice(HUGE_NUMBERS), [value], {"value": value}, value * 2 if isinstance(value, str) else "22",
                        "9" * rnd.choice((20, 400, 5000))))
 
 

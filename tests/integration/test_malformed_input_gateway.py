@@ -129,3 +129,14 @@ def test_the_cli_prints_one_line_and_exits_2_on_malformed_files(tmp_path, cache_
     assert "Traceback" not in out.stderr
     errors = [ln for ln in out.stderr.splitlines() if ln.startswith("medcoder: error:")]
     assert len(errors) == 1
+
+
+@pytest.mark.parametrize("rid", ["caf\u00e9", "line\nbreak", "\x00"])
+def test_a_request_id_that_cannot_be_a_header_is_invalid_argument_not_internal(gateway, rid):
+    """The request id goes back as the ``x-request-id`` trailer; gRPC refused the header and the
+    call ended INTERNAL (found by ``make fuzz``)."""
+    req = pb.CodeEncounterRequest(request_id=rid, document=pb.Document(content=NOTE))
+    with gateway.channel() as ch, pytest.raises(grpc.RpcError) as err:
+        _raw_call(ch, CODE, req.SerializeToString())
+    assert err.value.code() is grpc.StatusCode.INVALID_ARGUMENT and "request_id" in err.value.details()
+
