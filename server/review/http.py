@@ -87,7 +87,7 @@ class Handler(BaseHTTPRequestHandler):
     def _form(self) -> dict[str, str] | None:
         """The urlencoded body, or None after answering 411/413/415 (nothing is read past the limit)."""
         length = self.headers.get("Content-Length")
-        if length is None or not length.isdigit():
+        if length is None or not (length.isascii() and length.isdigit() and len(length) <= 12):
             self._error(411, "a Content-Length header is required", api=False)
             return None
         if int(length) > self.server.max_body_bytes:
@@ -242,7 +242,7 @@ def _decision_of(encounter_id: str, coder: Coder, form: dict[str, str]) -> Decis
     evidence = None
     start, end = form.get("evidence_start", ""), form.get("evidence_end", "")
     if start or end:
-        if not (start.isdigit() and end.isdigit()):
+        if not all(v.isascii() and v.isdigit() and len(v) <= 9 for v in (start, end)):
             raise InvalidInput("evidence_start and evidence_end must be character offsets")
         evidence = (int(start), int(end))
     elif form.get("action") == "add":

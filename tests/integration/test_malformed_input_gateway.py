@@ -140,3 +140,25 @@ def test_a_request_id_that_cannot_be_a_header_is_invalid_argument_not_internal(g
         _raw_call(ch, CODE, req.SerializeToString())
     assert err.value.code() is grpc.StatusCode.INVALID_ARGUMENT and "request_id" in err.value.details()
 
+
+
+@pytest.mark.parametrize("start, end", [("\u00b2", "5"), ("1", "9" * 5000), ("\u0661", "\u0662")],
+                         ids=["superscript", "5000-digits", "arabic-indic"])
+def test_evidence_offsets_in_odd_digits_are_400_not_500(site, start, end):  # noqa: F811
+    server, service = site
+    alice = Browser(server.port)
+    alice.login("alice-token-0001")
+    status, _, body = alice.post("/encounters/encA/decisions", {
+        "csrf": alice.csrf("/encounters/encA"), "action": "add", "system": "ICD10CM", "final_code": "I10",
+        "evidence_start": start, "evidence_end": end})
+    assert status == 400 and "character offsets" in body
+    assert service.log.decisions() == []
+
+
+def test_a_content_length_in_odd_digits_is_refused_not_500(site):  # noqa: F811
+    server, _ = site
+    alice = Browser(server.port)
+    alice.login("alice-token-0001")
+    status, _, _ = alice.request("POST", "/login", b"token=x", {"Content-Length": "\u00b2",   # sent as latin-1 0xB2
+                                                              "Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 411
