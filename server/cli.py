@@ -162,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"medcoder: error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as e:   # an unreadable file or folder: its name and the reason, not a traceback
-        print(f"medcoder: error: {e.filename or ''}: {e.strerror or type(e).__name__}", file=sys.stderr)
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"medcoder: error: {where}{e.strerror or e}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except Exception as e:  # typed errors from the gateway and the client carry a public message
         message = getattr(e, "message", None)

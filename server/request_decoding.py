@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import inspect
 
-import grpc
-
-from server.errors import InvalidInput
+from server.errors import InvalidInput, classify
 
 NOT_A_MESSAGE = "request is not a valid protobuf message for this method"
 
@@ -49,18 +47,23 @@ async def checked(request_iterator):
         yield request
 
 
+async def _abort_undecodable(context) -> None:
+    code, _, message = classify(InvalidInput(NOT_A_MESSAGE))
+    await context.abort(code, message)
+
+
 def guard_unary_stream(fn):
     """A server-streaming handler (health's Watch) that refuses an undecodable request itself."""
     if inspect.isasyncgenfunction(fn):
         async def stream(request, context):
             if request is UNDECODABLE:
-                await context.abort(grpc.StatusCode.INVALID_ARGUMENT, NOT_A_MESSAGE)
+                await _abort_undecodable(context)
             async for item in fn(request, context):
                 yield item
         return stream
 
     async def call(request, context):
         if request is UNDECODABLE:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, NOT_A_MESSAGE)
+            await _abort_undecodable(context)
         return await fn(request, context)
     return call
