@@ -39,6 +39,13 @@ def test_undecodable_protobuf_is_invalid_argument_not_unknown(gateway, method):
     assert err.value.details() == "request is not a valid protobuf message for this method"
 
 
+def test_an_undecodable_health_watch_is_invalid_argument(gateway):
+    with gateway.channel() as ch, pytest.raises(grpc.RpcError) as err:
+        next(iter(ch.unary_stream("/grpc.health.v1.Health/Watch", request_serializer=None,
+                                  response_deserializer=None)(b"\xff\xff\xff", timeout=10)))
+    assert err.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+
+
 def test_an_undecodable_stream_item_ends_the_stream_invalid_argument(gateway):
     with gateway.channel() as ch:
         call = ch.stream_stream("/medcoder.v1.CodingService/CodeEncounters", request_serializer=None,
