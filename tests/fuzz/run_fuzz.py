@@ -53,6 +53,7 @@ METHODS = {  # path -> (request type, response type, streaming)
 BAD_STATUS = {"INTERNAL", "UNKNOWN"}
 _SERVING = re.compile(r"SERVING on ([\d.]+):(\d+)")
 _INT32 = (-(2 ** 31), 2 ** 31 - 1)
+_SUFFIX = {"text": "txt", "fhir": "json", "hl7": "hl7", "claim": "json", "x12": "x12"}
 
 
 # -- request generators ---------------------------------------------------------------------------
@@ -239,12 +240,12 @@ class Fuzzer:
         if rnd.random() < self.args.claim_check_share:
             kind = rnd.choice(("claim", "x12"))
             data = m.GENERATORS[kind](rnd)
-            path = self.tmp / f"cli-{i}.{'json' if kind == 'claim' else 'x12'}"
+            path = self.tmp / f"cli-{i}.{_SUFFIX[kind]}"
             argv = ["claim", "check", str(path)]
         else:
             kind = rnd.choice(("text", "fhir", "hl7"))
             data = m.GENERATORS[kind](rnd)
-            path = self.tmp / f"cli-{i}.{ {'text': 'txt', 'fhir': 'json', 'hl7': 'hl7'}[kind] }"
+            path = self.tmp / f"cli-{i}.{_SUFFIX[kind]}"
             argv = ["code", "--server", self.target, str(path), "--format", rnd.choice(("json", "tsv"))]
         path.write_bytes(data)
         try:
@@ -256,8 +257,8 @@ class Fuzzer:
             with self.lock:
                 self.cli_tracebacks += 1
         status = {0: "OK", 2: "EXIT_2 (bad input)"}.get(rc, f"EXIT_{rc}")
-        return "CLI " + argv[0] + (" (process)" if real else ""), status, err.strip().splitlines()[-1:] and \
-            err.strip().splitlines()[-1] or "", kind, data
+        last_line = (err.strip().splitlines() or [""])[-1]
+        return "CLI " + argv[0] + (" (process)" if real else ""), status, last_line, kind, data
 
     def _cli_in_process(self, argv: list[str]) -> tuple[int, str]:
         from server import cli
