@@ -23,6 +23,7 @@ help:
 	@echo "make bench   run the benchmarks (print figures and ratios)"
 	@echo "make stubs   regenerate the gRPC stubs from client/proto"
 	@echo "make loadtest DURATION=30s USERS=32   locust over gRPC; report in loadtest/results/latest"
+	@echo "make fuzz FUZZ_INPUTS=100000   generated inputs against every RPC and the CLI (FUZZ_HOURS=8 for a long run)"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -98,6 +99,16 @@ models: $(VENV)/.stamp-export
 	$(PY) -m export.build_fusion --train $(SHARED_DATA)/codiesp/train --work build/fusion --with-heads build/heads/oof_lat.npz
 	$(PY) -m export.build_fusion --train $(SHARED_DATA)/codiesp/train --work build/fusion --with-linker --with-heads build/heads/oof_lat.npz
 	$(PY) -m export.eval_linker --data $(SHARED_DATA)
+
+# Generated inputs against every RPC of a gateway it starts and against the CLI; prints the counts
+# by status and exits 1 on any INTERNAL/UNKNOWN, traceback or hang (tests/fuzz/run_fuzz.py).
+# Not in CI: `make test` replays the corpus (tests/fuzz/corpus) and runs a 300-input smoke.
+FUZZ_INPUTS ?= 100000
+FUZZ_HOURS ?=
+FUZZ_ARGS ?=
+.PHONY: fuzz
+fuzz: $(VENV)/.stamp-test
+	$(PY) -m tests.fuzz.run_fuzz --inputs $(FUZZ_INPUTS) $(if $(FUZZ_HOURS),--hours $(FUZZ_HOURS)) $(FUZZ_ARGS)
 
 stubs: $(VENV)/.stamp-test
 	$(PY) -m client.gen_stubs

@@ -30,6 +30,7 @@ from server.servicer import CodingServicer, ServerState
 
 log = logging.getLogger("medcoder.server")
 BACKEND_HEALTH = "medcoder.backend."
+MAX_RESPONSE_BYTES = 32 * 1024 * 1024   # a coded 2 MB note echoes its text and its codes' evidence
 WARMUP_NOTE = b"Assessment: type 2 diabetes mellitus with diabetic chronic kidney disease stage 3a."
 
 
@@ -126,8 +127,8 @@ class Running:
 
 async def create_server(config: Config) -> Running:
     """Bind and start the gRPC server (NOT_SERVING until ``warm``). ``config.port`` 0 picks a free port."""
-    options = [("grpc.max_receive_message_length", config.max_message_bytes),
-               ("grpc.max_send_message_length", config.max_message_bytes),
+    options = [("grpc.max_receive_message_length", config.receive_message_bytes),
+               ("grpc.max_send_message_length", MAX_RESPONSE_BYTES),
                ("grpc.so_reuseport", 1)]
     metrics = Metrics()
     server = grpc.aio.server(interceptors=[ErrorInterceptor(metrics)], options=options)

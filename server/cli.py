@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 3
 _PROFILES = ("us-claims", "codiesp")
 _EXTENSIONS = {".txt": "text", ".json": "fhir", ".hl7": "hl7"}
 
@@ -160,12 +161,27 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as e:
         print(f"medcoder: error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OSError as e:   # an unreadable file or folder: its name and the reason, not a traceback
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"medcoder: error: {where}{e.strerror or e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except Exception as e:  # typed errors from the gateway and the client carry a public message
         message = getattr(e, "message", None)
         if message is None:
-            raise
+            return _internal_error(args.command, e)
         print(f"medcoder: error: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
+
+
+def _internal_error(command: str, exc: Exception) -> int:
+    """A bug of ours: one line naming the error's type (its text could quote a note), exit 3;
+    the stack frames go to the debug log."""
+    import traceback
+
+    logging.getLogger("medcoder.cli").debug("unexpected %s in %s\n%s", type(exc).__name__, command,
+                                            "".join(traceback.format_tb(exc.__traceback__)[-6:]))
+    print(f"medcoder: internal error ({type(exc).__name__}) in '{command}'; please report it", file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 def _serve(args) -> int:

@@ -37,6 +37,7 @@ SECTIONS = ("serving", "coding", "model", "limits", "tables", "storage", "review
 Profile = Literal[PROFILES]   # coding profiles (server/pipeline/artifacts.py)
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+MESSAGE_ENVELOPE_BYTES = 64 * 1024   # a request's fields around its document (ids, patient, claim lines)
 
 
 class Rule(NamedTuple):
@@ -110,8 +111,10 @@ class Config:
     # 2 MB of text is far beyond any real note (a long discharge summary is ~100 KB) but lets a
     # 1 MB stress note through; larger documents are refused with INVALID_ARGUMENT.
     max_document_bytes: int = setting(2_000_000, "limits", rule=POSITIVE)
-    # gRPC's own limit sits above ours so that oversize documents reach our clear error.
-    max_message_bytes: int = setting(32 * 1024 * 1024, "limits", rule=POSITIVE)
+    # gRPC's own limit on one request message; 0: max_document_bytes + MESSAGE_ENVELOPE_BYTES, so a
+    # document a little over our limit reaches our clear error and a far larger message is refused
+    # (RESOURCE_EXHAUSTED) before it is read into memory. Every request holds at most one document.
+    max_message_bytes: int = setting(0, "limits", rule=NON_NEGATIVE)
     # admission control: more concurrent calls get RESOURCE_EXHAUSTED (~8 per pool thread)
     max_inflight: int = setting(32, "limits", rule=AT_LEAST_1)
 
@@ -147,6 +150,11 @@ class Config:
             raise InvalidInput("linker needs a model backend: backend=embedded or backend=triton")
         if self.metrics_port > 0 and self.metrics_port + self.workers - 1 > 65535:
             raise InvalidInput("metrics_port: worker i uses metrics_port + i, which must be a port")
+
+    @property
+    def receive_message_bytes(self) -> int:
+        """The largest request message the gateway reads (see ``max_message_bytes``)."""
+        return self.max_message_bytes or self.max_document_bytes + MESSAGE_ENVELOPE_BYTES
 
     @property
     def review_db_path(self) -> Path:

@@ -7,12 +7,17 @@ call is counted by method and final status code, and timed.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 import uuid
 
 import grpc
 
-from server.errors import classify
+from server.errors import InvalidInput, classify
+from server.request_decoding import checked, guard_unary_stream, lenient, refuse_undecodable
+
+
+_PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]+")
 
 
 def request_id_of(context, request=None) -> str:
@@ -23,7 +28,10 @@ def request_id_of(context, request=None) -> str:
             if key == "x-request-id":
                 rid = value
                 break
-    return rid[:128] or uuid.uuid4().hex
+    rid = rid[:128]
+    if rid and not _PRINTABLE_ASCII.fullmatch(rid):   # it goes back as the x-request-id header
+        raise InvalidInput("request_id must be printable ASCII")
+    return rid or uuid.uuid4().hex
 
 
 class ErrorInterceptor(grpc.aio.ServerInterceptor):
@@ -36,16 +44,19 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):
             return None
         method = handler_call_details.method
         record = _recorder(self.metrics, method)
+        decode = lenient(handler.request_deserializer)   # undecodable bytes: INVALID_ARGUMENT, not UNKNOWN
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(
                 _wrap_unary(handler.unary_unary, method, record),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer)
+                request_deserializer=decode, response_serializer=handler.response_serializer)
         if handler.stream_stream:
             return grpc.stream_stream_rpc_method_handler(
                 _wrap_stream(handler.stream_stream, method, record),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer)
+                request_deserializer=decode, response_serializer=handler.response_serializer)
+        if handler.unary_stream:
+            return grpc.unary_stream_rpc_method_handler(
+                guard_unary_stream(handler.unary_stream),
+                request_deserializer=decode, response_serializer=handler.response_serializer)
         return handler
 
 
@@ -68,6 +79,7 @@ def _wrap_unary(fn, method, record):
         t0 = time.perf_counter()
         code = grpc.StatusCode.OK
         try:
+            refuse_undecodable(request)
             return await fn(request, context)
         except asyncio.CancelledError:
             code = grpc.StatusCode.CANCELLED
@@ -88,7 +100,7 @@ def _wrap_stream(fn, method, record):
         t0 = time.perf_counter()
         code = grpc.StatusCode.OK
         try:
-            async for item in fn(request_iterator, context):
+            async for item in fn(checked(request_iterator), context):
                 yield item
         except asyncio.CancelledError:
             code = grpc.StatusCode.CANCELLED

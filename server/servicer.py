@@ -68,6 +68,11 @@ def _review_queue(engine, context) -> tuple[str, str]:
     return engine.review.coding_tenant(md), md.get("x-specialty", "")[:100]
 
 
+def _consume(task: asyncio.Task) -> None:
+    if not task.cancelled():
+        task.exception()
+
+
 class CodingServicer(pb_grpc.CodingServiceServicer):
     def __init__(self, state: ServerState, admission: Admission, pool: ThreadPoolExecutor, stream_window: int,
                  metrics=None):
@@ -109,13 +114,17 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         window = self.stream_window
         pending: list[tuple[str, asyncio.Task]] = []
         keep = _review_queue(engine, context)
-        async for request in request_iterator:
-            rid = request.request_id
-            pending.append((rid, asyncio.ensure_future(self._one(engine, request, keep, context))))
-            while len(pending) >= window:
+        try:
+            async for request in request_iterator:
+                rid = request.request_id
+                pending.append((rid, asyncio.ensure_future(self._one(engine, request, keep, context))))
+                while len(pending) >= window:
+                    yield await self._item(*pending.pop(0))
+            while pending:
                 yield await self._item(*pending.pop(0))
-        while pending:
-            yield await self._item(*pending.pop(0))
+        finally:   # a stream that ended early (bad item, cancelled): its documents' errors are not news
+            for _, task in pending:
+                task.add_done_callback(_consume)
 
     async def _one(self, engine, request, keep, context):
         async with self.admission.admit_waiting(STREAM_ADMISSION_WAIT_S):

@@ -41,3 +41,18 @@ def icd10pcs(cache_dir):
     from rules_native.codesets import load_icd10pcs
 
     return load_icd10pcs(cache_dir=cache_dir)
+
+
+def _hypothesis_profiles() -> None:
+    """``ci`` (the default) keeps the parser property tests to a few seconds each; ``fuzz`` is for
+    a long local run: ``MEDCODER_HYPOTHESIS_PROFILE=fuzz pytest tests/unit/test_parser_properties.py``."""
+    from hypothesis import HealthCheck, settings
+
+    quiet = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+    settings.register_profile("ci", max_examples=100, deadline=None, suppress_health_check=quiet,
+                              database=None, derandomize=True)
+    settings.register_profile("fuzz", max_examples=20_000, deadline=None, suppress_health_check=quiet)
+    settings.load_profile(os.environ.get("MEDCODER_HYPOTHESIS_PROFILE", "ci"))
+
+
+_hypothesis_profiles()

@@ -72,6 +72,21 @@ def _diagnoses(codes: Sequence[str], issues: list[Edit]) -> list[str]:
     return dx
 
 
+def _day_of(date: dt.date | str | None) -> dt.date:
+    """The date edits are judged on: ``date`` (a date or "YYYY-MM-DD"), else today. A string that
+    is no calendar date ("2026-1-1", "2026-02-30") is the caller's error, not ours."""
+    if not isinstance(date, str):
+        return date or dt.date.today()
+    if not date:
+        return dt.date.today()
+    from server.ingest.text import iso_date
+
+    day = iso_date(date)
+    if day is None:
+        raise InvalidInput("date_of_service must be a calendar date written YYYY-MM-DD")
+    return dt.date.fromisoformat(day)
+
+
 class ClaimEngine:
     """Compliance checks for claims. Thread-safe for scoring once built."""
 
@@ -149,7 +164,7 @@ class ClaimEngine:
 
         "Type 2 diabetes with CKD" coded E11.22 + N18.31 passes; E10.9 with E11.9 gets an Excludes1
         warning; O80 for an 80-year-old gets an MCE age conflict."""
-        day = dt.date.fromisoformat(date[:10]) if isinstance(date, str) and date else date or dt.date.today()
+        day = _day_of(date)
         out: list[Edit] = []
         dx = _diagnoses(codes, out)
         claim = Claim("encounter", (), tuple(dx), Setting(setting) if isinstance(setting, str) else setting,

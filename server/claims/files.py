@@ -26,7 +26,7 @@ def read_claim_file(path: str | Path) -> tuple[list[Any], bool]:
         return claims, len(claims) == 1
     try:
         doc = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+    except (ValueError, RecursionError) as e:   # bad JSON or UTF-8, a 5,000-digit number, nesting past the parser
         raise InvalidInput(f"claim file {path.name} is neither JSON nor an X12 837") from e
     if isinstance(doc, dict) and isinstance(doc.get("claims"), list):
         return doc["claims"], False

@@ -11,6 +11,7 @@ comes out, and ``parse_claim`` turns the bad lines into ``invalid_line`` edits.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from server.errors import InvalidInput
@@ -22,6 +23,7 @@ _VERSIONS = {"005010X222A1": PROFESSIONAL, "005010X223A2": INSTITUTIONAL,
              "005010X223A3": INSTITUTIONAL}
 _PRINCIPAL_DX, _OTHER_DX = {"ABK", "BK"}, {"ABF", "BF"}
 _PROCS = {"BBR", "BBQ", "BR", "BQ"}
+_DECIMAL = re.compile(r"[0-9]{1,9}(\.[0-9]{1,6})?")
 
 
 def _segments(data: bytes | str) -> tuple[list[list[str]], str]:
@@ -56,7 +58,7 @@ def read_837(data: bytes | str) -> list[dict[str, Any]]:
                 raise InvalidInput("X12 transaction set is not an 837")
             st_at, state = n, {}
         elif tag == "SE":
-            if st_at is None or not _get(seg, 1).isdigit() or int(_get(seg, 1)) != n - st_at + 1:
+            if st_at is None or _count(_get(seg, 1)) != n - st_at + 1:
                 raise InvalidInput("X12 SE segment count does not match the transaction")
             st_at = None
         elif st_at is not None:
@@ -142,14 +144,12 @@ def _service(seg: list[str], comp: str, line: dict[str, Any], claim: dict[str, A
         line["code"] = proc[1]
         line["modifiers"] = [m for m in proc[2:6] if m]
     units = _get(seg, 4 if professional else 5)
-    try:
-        line["units"] = float(units) if units else 1
-    except ValueError:
-        line["units"] = -1   # reported as an invalid_line by parse_claim
+    # X12 R (decimal) in ASCII digits only: float() would also take "1e400", "nan" and other scripts' digits
+    line["units"] = float(units) if _DECIMAL.fullmatch(units) else (-1 if units else 1)   # -1: an invalid_line
     if professional:
         line["place_of_service"] = _get(seg, 5) or claim.get("_pos", "")
         ptrs = [p for p in _get(seg, 7).split(comp) if p]
-        line["diagnosis_pointers"] = [int(p) if p.isdigit() else -1 for p in ptrs]
+        line["diagnosis_pointers"] = [_count(p) for p in ptrs]
 
 
 def _dates(seg: list[str], state: dict[str, Any]) -> None:
@@ -169,7 +169,14 @@ def _dates(seg: list[str], state: dict[str, Any]) -> None:
         state["claim"]["patient"]["age"] = day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
+def _count(v: str) -> int:
+    """An X12 whole number in ASCII digits ("12"), else -1: ``int()`` takes "١٢" and chokes on "²"."""
+    return int(v) if 0 < len(v) <= 9 and v.isascii() and v.isdigit() else -1
+
+
 def _d8(v: str) -> dt.date | None:
+    if not (len(v) == 8 and v.isascii() and v.isdigit()):
+        return None
     try:
         return dt.datetime.strptime(v, "%Y%m%d").date()
     except ValueError:

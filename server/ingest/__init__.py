@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from server.domain import Document, Patient, Setting, SourceFormat
 from server.errors import InvalidInput
-from server.ingest.text import decode_text, detect_format
+from server.ingest.text import decode_text, detect_format, iso_date
 
 __all__ = ["ingest", "IngestLimits", "detect_format"]
 
@@ -46,7 +46,7 @@ def ingest(content: bytes, *, fmt: SourceFormat | None = None, doc_id: str = "",
         parsed = parse_text(text)
     if not parsed.text.strip():
         raise InvalidInput("document has no text to code (empty or whitespace only)")
-    dos = date_of_service or parsed.date_of_service
+    dos = _date_of_service(date_of_service) or iso_date(parsed.date_of_service)
     merged = Patient(
         age_years=(patient.age_years if patient and patient.age_years is not None
                    else parsed.age_years(dos)),
@@ -61,3 +61,14 @@ def ingest(content: bytes, *, fmt: SourceFormat | None = None, doc_id: str = "",
         date_of_service=dos,
         segments=tuple(parsed.segments),
     )
+
+
+def _date_of_service(value: str | None) -> str | None:
+    """The caller's date of service: a real YYYY-MM-DD date or a refusal (a date the payload
+    carries is only dropped when it is not one: HL7 writes "00000000" for "unknown")."""
+    if not value:
+        return None
+    day = iso_date(value)
+    if day is None or len(value.strip()) != 10:
+        raise InvalidInput("date_of_service must be a calendar date written YYYY-MM-DD")
+    return day

@@ -16,6 +16,10 @@ from server.errors import InvalidInput
 from server.ingest.text import Parsed, decode_text
 
 _SUPPORTED = ("DocumentReference", "Composition", "Bundle")
+# A Bundle -> Composition -> section -> section -> narrative is ~15 levels of JSON; validating
+# hundreds of levels recurses past Python's stack (121 nested sections did), so deeper is refused.
+MAX_JSON_DEPTH = 64
+_TOO_DEEP = f"FHIR payload nests deeper than {MAX_JSON_DEPTH} levels"
 _INPATIENT_CLASSES = {"IMP", "ACUTE", "NONAC", "inpatient"}
 _OUTPATIENT_CLASSES = {"AMB", "EMER", "OBSENC", "SS", "VR", "HH", "PRENC", "outpatient"}
 
@@ -25,6 +29,12 @@ def parse_fhir(text: str) -> Parsed:
         obj = json.loads(text)
     except json.JSONDecodeError as e:
         raise InvalidInput(f"FHIR payload is not valid JSON (line {e.lineno}, column {e.colno})") from None
+    except RecursionError:   # nested past the JSON parser's own limit
+        raise InvalidInput(_TOO_DEEP) from None
+    except ValueError:   # a number past Python's 4,300-digit int limit
+        raise InvalidInput("FHIR payload holds a number too long to read") from None
+    if _too_deep(obj):
+        raise InvalidInput(_TOO_DEEP)
     if not isinstance(obj, dict) or "resourceType" not in obj:
         raise InvalidInput("FHIR payload has no resourceType")
     rtype = obj["resourceType"]
@@ -41,6 +51,18 @@ def parse_fhir(text: str) -> Parsed:
     if not builder.parts:
         raise InvalidInput(f"FHIR {rtype} carries no text (no text/* attachment data or section narrative)")
     return builder.result()
+
+
+def _too_deep(obj) -> bool:
+    """True when ``obj`` nests more than MAX_JSON_DEPTH arrays/objects (walked without recursion)."""
+    stack = [(obj, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return True
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+    return False
 
 
 def _validate(obj: dict):

@@ -10,7 +10,7 @@ import re
 
 from server.domain import Setting
 from server.errors import InvalidInput
-from server.ingest.text import Parsed
+from server.ingest.text import Parsed, iso_date
 
 _SEGMENT_ID = re.compile(r"^[A-Z][A-Z0-9]{2}$")
 _TEXT_TYPES = {"TX", "FT", "ST", "CF"}
@@ -85,10 +85,9 @@ def _pid(seg: list[str], comp: str, out: Parsed) -> None:
 
 
 def _hl7_date(value: str) -> str | None:
+    """HL7 DTM "YYYYMMDD[hhmm...]" as YYYY-MM-DD; None for "00000000", "20260230" and the like."""
     digits = value[:8]
-    if len(digits) == 8 and digits.isdigit():
-        return f"{digits[:4]}-{digits[4:6]}-{digits[6:8]}"
-    return None
+    return iso_date(f"{digits[:4]}-{digits[4:6]}-{digits[6:8]}") if len(digits) == 8 else None
 
 
 class _Unescaper:

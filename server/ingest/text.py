@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from server.domain import Setting, SourceFormat
@@ -9,6 +10,7 @@ from server.errors import InvalidInput
 
 # Control characters other than tab/newline/carriage return/form feed mark binary input.
 _ALLOWED_CONTROL = {"\t", "\n", "\r", "\f", "\x0b"}
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass
@@ -32,6 +34,20 @@ class Parsed:
             return None
         years = ref.year - born.year - ((ref.month, ref.day) < (born.month, born.day))
         return years if 0 <= years < 150 else None
+
+
+def iso_date(value: str | None) -> str | None:
+    """``value`` as a real calendar date "YYYY-MM-DD" (ASCII digits only), else None.
+
+    ``iso_date("2026-05-01T10:00:00Z")`` is "2026-05-01"; "2026-1-1", "2026-02-30", "0000-00-00"
+    and dates written in other scripts' digits are None."""
+    head = (value or "").strip()[:10]
+    if not _ISO_DATE.fullmatch(head):
+        return None
+    try:
+        return dt.date.fromisoformat(head).isoformat()
+    except ValueError:
+        return None
 
 
 def decode_text(content: bytes) -> str:

@@ -50,7 +50,11 @@ class TokenBook:
         if not path.is_file():
             raise InvalidInput(f"review tokens file not found: {path}")
         book: dict[str, Coder] = {}
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as e:
+            raise InvalidInput(f"{path}: not UTF-8 text (bad byte at offset {e.start})") from None
+        for n, line in enumerate(text.splitlines(), start=1):
             line = line.split("#", 1)[0].strip()
             if not line:
                 continue

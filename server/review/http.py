@@ -87,7 +87,7 @@ class Handler(BaseHTTPRequestHandler):
     def _form(self) -> dict[str, str] | None:
         """The urlencoded body, or None after answering 411/413/415 (nothing is read past the limit)."""
         length = self.headers.get("Content-Length")
-        if length is None or not length.isdigit():
+        if length is None or not (length.isascii() and length.isdigit() and len(length) <= 12):
             self._error(411, "a Content-Length header is required", api=False)
             return None
         if int(length) > self.server.max_body_bytes:
@@ -138,7 +138,11 @@ class Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         api = url.path.startswith("/api/")
         try:
-            fn(url.path, parse_qs(url.query, max_num_fields=16))
+            query = parse_qs(url.query, max_num_fields=16)
+        except ValueError:   # more than 16 fields: the caller's error, not ours
+            return self._error(400, "too many query fields (at most 16)", api)
+        try:
+            fn(url.path, query)
         except Exception as e:  # noqa: BLE001 - the boundary: unknown errors get a fixed message
             _, status, message = classify(e, f"review {self.command} {url.path[:200]}")
             self._error(status, message, api)
@@ -238,7 +242,7 @@ def _decision_of(encounter_id: str, coder: Coder, form: dict[str, str]) -> Decis
     evidence = None
     start, end = form.get("evidence_start", ""), form.get("evidence_end", "")
     if start or end:
-        if not (start.isdigit() and end.isdigit()):
+        if not all(v.isascii() and v.isdigit() and len(v) <= 9 for v in (start, end)):
             raise InvalidInput("evidence_start and evidence_end must be character offsets")
         evidence = (int(start), int(end))
     elif form.get("action") == "add":

@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import sqlite3
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from server.errors import InvalidInput
+from server.errors import InvalidInput, Unavailable
 from server.review.db import Database, open_database
 from server.review.schema import migrations
 
@@ -73,9 +74,14 @@ class ReviewLog:
     """Decisions, stored encounters and audit rows in SQLite (``path``) or PostgreSQL (``url``)."""
 
     def __init__(self, path: Path | None = None, *, url: str | None = None):
-        self.db: Database = open_database(path, url)
-        self.path = getattr(self.db, "path", None)
-        self._migrate()
+        try:
+            self.db: Database = open_database(path, url)
+            self.path = getattr(self.db, "path", None)
+            self._migrate()
+        except (OSError, sqlite3.Error) as e:   # a read-only or missing data dir: say which path, and why
+            reason = getattr(e, "strerror", None) or str(e)
+            where = url if url and url.startswith("sqlite:") else path
+            raise Unavailable(f"cannot open the review database {where}: {reason}") from None
 
     @property
     def _db(self):

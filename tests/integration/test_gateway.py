@@ -83,7 +83,7 @@ def test_fhir_and_hl7_payloads_are_coded_against_their_text(client, path, fmt):
 
 def _bad_requests():
     yield "empty", pb.CodeEncounterRequest(document=pb.Document(content=b""))
-    yield "ten megabytes", pb.CodeEncounterRequest(document=pb.Document(content=b"chest pain " * 1_000_000))
+    yield "over the document limit", pb.CodeEncounterRequest(document=pb.Document(content=b"chest pain " * 185_000))
     yield "binary", pb.CodeEncounterRequest(document=pb.Document(content=bytes(range(256)) * 64))
     yield "malformed FHIR", pb.CodeEncounterRequest(document=pb.Document(
         format=pb.FHIR_R4_JSON, content=b'{"resourceType": "DocumentReference", "content": [{'))
