@@ -12,9 +12,9 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from server.errors import InvalidInput
+from server.errors import InvalidInput, QuotaExceeded, StorageFull
 from server.review.db import Database, open_database
 from server.review.schema import migrations
 
@@ -72,9 +72,14 @@ _DECISION_COLS = ("decision_id", "recorded_at", "coder_id", "tenant_id", "encoun
 class ReviewLog:
     """Decisions, stored encounters and audit rows in SQLite (``path``) or PostgreSQL (``url``)."""
 
-    def __init__(self, path: Path | None = None, *, url: str | None = None):
-        self.db: Database = open_database(path, url)
+    def __init__(self, path: Path | None = None, *, url: str | None = None, max_bytes: int = 0,
+                 tenant_quota_bytes: int = 0):
+        """``max_bytes``: cap of the SQLite file (0: the disk's size); ``tenant_quota_bytes``: most
+        bytes of stored encounters (note text and result) one tenant may keep (0: no quota)."""
+        self.db: Database = open_database(path, url, max_bytes=max_bytes)
         self.path = getattr(self.db, "path", None)
+        self.tenant_quota_bytes = tenant_quota_bytes
+        self.on_full: "Callable[[int], None] | None" = None   # told the size of a write that did not fit
         self._migrate()
 
     @property
@@ -128,13 +133,45 @@ class ReviewLog:
     # -- encounters --------------------------------------------------------------------------
     def store_encounter(self, encounter_id: str, tenant_id: str, text: str, result: dict[str, Any], *,
                         doc_id: str = "", setting: str = "", specialty: str = "") -> None:
-        """Keep a coded encounter for review (``result``: codes, CDI queries, edits, model versions)."""
+        """Keep a coded encounter for review (``result``: codes, CDI queries, edits, model versions).
+        Past the tenant's storage quota: ``QuotaExceeded`` and nothing is stored."""
+        result_json = json.dumps(result, sort_keys=True)
+        nbytes = len(text.encode("utf-8", "surrogatepass")) + len(result_json.encode("utf-8"))
+        try:
+            with self.db.transaction():
+                if self.tenant_quota_bytes:
+                    self._check_quota(tenant_id, nbytes)
+                self.db.execute(
+                    "INSERT INTO encounters (encounter_id, tenant_id, coded_at, doc_id, setting, specialty, "
+                    "n_suggestions, text, result, stored_bytes) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (encounter_id, tenant_id, now(), doc_id[:200], setting, specialty[:100],
+                     len(result.get("codes", ())), text, result_json, nbytes))
+        except StorageFull:
+            if self.on_full is not None:
+                self.on_full(nbytes)
+            raise
+
+    def _check_quota(self, tenant_id: str, nbytes: int) -> None:
+        used = self.stored_bytes(tenant_id)
+        if used + nbytes > self.tenant_quota_bytes:
+            raise QuotaExceeded(f"this tenant's stored encounters would pass its storage quota "
+                                f"({self.tenant_quota_bytes} bytes, {used} used): wait for the retention "
+                                f"purge or raise review_tenant_quota_bytes")
+
+    def stored_bytes(self, tenant_id: str) -> int:
+        """Bytes of note text and results a tenant keeps (what its quota counts)."""
+        rows = self.db.query("SELECT COALESCE(SUM(stored_bytes), 0) AS n FROM encounters WHERE tenant_id = ?",
+                             (tenant_id,))
+        return int(rows[0]["n"])
+
+    def probe(self, nbytes: int) -> None:
+        """Write ``nbytes`` to the database and take them out again, each step committed: a full
+        disk or a read-only file raises the same typed error a real write would."""
         with self.db.transaction():
-            self.db.execute(
-                "INSERT INTO encounters (encounter_id, tenant_id, coded_at, doc_id, setting, specialty, "
-                "n_suggestions, text, result) VALUES (?,?,?,?,?,?,?,?,?)",
-                (encounter_id, tenant_id, now(), doc_id[:200], setting, specialty[:100],
-                 len(result.get("codes", ())), text, json.dumps(result, sort_keys=True)))
+            self.db.execute("DELETE FROM storage_probe")
+            self.db.execute("INSERT INTO storage_probe (at, filler) VALUES (?, ?)", (now(), bytes(int(nbytes))))
+        with self.db.transaction():
+            self.db.execute("DELETE FROM storage_probe")
 
     def encounter(self, encounter_id: str) -> dict[str, Any] | None:
         rows = self.db.query("SELECT * FROM encounters WHERE encounter_id = ?", (encounter_id,))

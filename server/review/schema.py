@@ -9,6 +9,10 @@ Tables:
   encounters  coded encounters kept for review: tenant, note text, the coding result (JSON)
   audit       every read and write of the review surfaces (HTTP, gRPC, CLI), including refusals
   purges      each retention purge: when, by whom, the cutoff, how many encounters it removed
+  storage_probe  scratch rows the storage probe writes and removes to learn that writes work again
+
+``encounters.stored_bytes`` (note text plus result, in bytes) is what a tenant's storage quota
+counts, read from the (tenant_id, stored_bytes) index without touching the note text.
 
 The one exception to append-only: a stored encounter (it holds the note text) may be deleted once
 a purge recorded in ``purges`` has a cutoff after the time it was coded (the retention policy,
@@ -134,6 +138,35 @@ POSTGRES += (
     DROP TRIGGER encounters_append_only ON encounters;
     CREATE TRIGGER encounters_append_only BEFORE UPDATE OR DELETE ON encounters
         FOR EACH ROW EXECUTE FUNCTION medcoder_encounters_guard();
+    """,
+)
+
+
+_PROBE_AND_SIZES = """
+    ALTER TABLE encounters ADD COLUMN stored_bytes {bigint} NOT NULL DEFAULT 0;
+    CREATE INDEX encounters_tenant_bytes ON encounters (tenant_id, stored_bytes);
+    CREATE TABLE storage_probe (
+        at              TEXT NOT NULL,
+        filler          {blob} NOT NULL
+    );
+"""
+
+SQLITE += (
+    # 4: per-tenant storage quota (sizes of stored encounters) and the storage probe's table;
+    # existing rows get their sizes once, with the no-update trigger lifted for that statement
+    _PROBE_AND_SIZES.format(bigint="INTEGER", blob="BLOB") + """
+    DROP TRIGGER encounters_no_update;
+    UPDATE encounters SET stored_bytes = length(CAST(text AS BLOB)) + length(CAST(result AS BLOB));
+    CREATE TRIGGER encounters_no_update BEFORE UPDATE ON encounters
+        BEGIN SELECT RAISE(ABORT, 'encounters is append-only'); END;
+    """,
+)
+
+POSTGRES += (
+    _PROBE_AND_SIZES.format(bigint="BIGINT", blob="BYTEA") + """
+    ALTER TABLE encounters DISABLE TRIGGER encounters_append_only;
+    UPDATE encounters SET stored_bytes = octet_length(text) + octet_length(result);
+    ALTER TABLE encounters ENABLE TRIGGER encounters_append_only;
     """,
 )
 
