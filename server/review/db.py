@@ -90,9 +90,9 @@ class SQLiteDatabase(Database):
             try:
                 _private_file(path)
             except OSError as e:
-                raise self._fault(StorageUnavailable(
-                    f"the review database {path} cannot be opened for writing ({e.strerror or type(e).__name__})",
-                    path=str(path), cause=e.strerror or type(e).__name__)) from None
+                cause = (e.strerror or type(e).__name__).lower()
+                raise self._fault(StorageUnavailable(f"the review database {path} cannot be used ({cause})",
+                                                     path=str(path), cause=cause)) from None
             self.conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=FULL")   # fsync at every commit: acknowledged = durable
@@ -269,9 +269,9 @@ def _private_file(path: Path) -> None:
     """Create ``path`` 0600 (and its directory 0700) before SQLite opens it; narrow an existing
     wider file and its -wal/-shm; report a directory others can read (it may be shared)."""
     parent = path.parent
-    if not parent.is_dir():
+    if not parent.exists():
         parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-    elif stat.S_IMODE(parent.stat().st_mode) & 0o077:
+    elif parent.is_dir() and stat.S_IMODE(parent.stat().st_mode) & 0o077:
         log.warning("review database directory %s is readable by other users; "
                     "chmod 700 it (the database holds note text)", parent)
     os.close(os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE))

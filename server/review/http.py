@@ -302,7 +302,10 @@ class Handler(BaseHTTPRequestHandler):
         source = self.headers.get("Origin") or self.headers.get("Referer")
         if not source:
             return False
-        return source == "null" or urlsplit(source).netloc.lower() != self.headers.get("Host", "").lower()
+        # behind a proxy that rewrites Host, the host the browser saw comes as X-Forwarded-Host (a
+        # cross-site form cannot set that header: a script that tries needs a CORS preflight first)
+        hosts = {h.strip().lower() for h in (self.headers.get("Host", ""), self.headers.get("X-Forwarded-Host", ""))}
+        return source == "null" or urlsplit(source).netloc.lower() not in hosts - {""}
 
     def _post(self, path: str, query) -> None:
         if self._cross_site():

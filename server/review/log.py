@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from server.errors import InvalidInput, QuotaExceeded, StorageFull
+from server.errors import InvalidInput, QuotaExceeded, StorageError, StorageFull
 from server.review.db import Database, open_database
 from server.review.schema import migrations
 
@@ -76,11 +76,20 @@ class ReviewLog:
                  tenant_quota_bytes: int = 0):
         """``max_bytes``: cap of the SQLite file (0: the disk's size); ``tenant_quota_bytes``: most
         bytes of stored encounters (note text and result) one tenant may keep (0: no quota)."""
-        self.db: Database = open_database(path, url, max_bytes=max_bytes)
-        self.path = getattr(self.db, "path", None)
         self.tenant_quota_bytes = tenant_quota_bytes
-        self.on_full: "Callable[[int], None] | None" = None   # told the size of a write that did not fit
-        self._migrate()
+        self.on_full: Callable[[int], None] | None = None   # told the size of a write that did not fit
+        try:
+            self.db: Database = open_database(path, url, max_bytes=max_bytes)
+        except StorageError as e:    # at start, say which database: `medcoder serve` prints this line
+            raise type(e)(f"the review database {e.path} cannot be used ({e.cause})", path=e.path,
+                          cause=e.cause) from e
+        self.path = getattr(self.db, "path", None)
+        try:
+            self._migrate()
+        except StorageError as e:
+            self.db.close()
+            raise type(e)(f"the review database {e.path} cannot be used ({e.cause})", path=e.path,
+                          cause=e.cause) from e
 
     @property
     def _db(self):

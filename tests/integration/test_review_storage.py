@@ -26,6 +26,7 @@ from client.contract import pb, pb_grpc
 from server.app import REVIEW_HEALTH, create_server
 from server.config import Config
 from tests.browser.support import NOTE
+from tests.unit.test_review_service import coded, codesets  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.integration
 SENTINEL = "QUOKKA-CANARY-4242"
@@ -163,3 +164,23 @@ def test_a_tenant_past_its_storage_quota_is_refused_and_others_are_not(gw):
         assert _health(ch, REVIEW_HEALTH) == _S.SERVING                  # a policy, not a fault
         assert "x-review-kept" not in _code(stub, "alice")[1]              # another tenant keeps coding
     assert gw.state.engine.review.log.stored_bytes("clinic-q") <= QUOTA_BYTES
+
+
+@pytest.mark.parametrize("required", [False, True])
+def test_a_capped_database_fills_and_keep_required_decides_whether_coding_fails(tmp_path, codesets, required):  # noqa: F811
+    from server.errors import StorageFull
+    from server.review.component import Review
+
+    review = Review.open(Config(data_dir=tmp_path, review_db_max_bytes=96 * 1024, review_keep_required=required,
+                                review_retention_days=0), codesets)
+    try:
+        n = 0
+        while n < 500 and review.keep(coded(f"e{n}"), f"e{n}", "clinic-a"):
+            n += 1
+    except StorageFull:
+        assert required
+    else:
+        assert not required
+    finally:
+        review.stop(grace_s=1)
+    assert 0 < n < 500 and not review.storage_ok

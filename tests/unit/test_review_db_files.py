@@ -41,12 +41,16 @@ def test_an_existing_wider_database_is_narrowed_and_a_shared_directory_reported(
     assert f"review database directory {tmp_path} is readable by other users" in caplog.text
 
 
-def test_a_path_that_cannot_be_opened_is_one_typed_error_naming_it(tmp_path):
-    (tmp_path / "not-a-dir").write_text("")
-    path = tmp_path / "not-a-dir" / "decisions.sqlite3"
+@pytest.mark.parametrize("blocker, name, cause", [
+    ("not-a-dir", "not-a-dir/decisions.sqlite3", "not a directory"),   # the data dir is a file
+    ("junk.sqlite3", "junk.sqlite3", "not a database"),                 # the file is not SQLite
+])
+def test_a_database_that_cannot_be_used_at_start_is_one_typed_error_naming_it(tmp_path, blocker, name, cause):
+    (tmp_path / blocker).write_bytes(b"not sqlite at all" * 512)
+    path = tmp_path / name
     with pytest.raises(StorageUnavailable) as e:
         ReviewLog(path)
-    assert str(path) in e.value.message and e.value.path == str(path)
+    assert e.value.message.startswith(f"the review database {path} cannot be used ({cause}")
 
 
 def test_migration_4_sizes_encounters_stored_before_it(tmp_path):
