@@ -155,6 +155,10 @@ class ReviewLog:
                     "n_suggestions, text, result, stored_bytes) VALUES (?,?,?,?,?,?,?,?,?,?)",
                     (encounter_id, tenant_id, now(), doc_id[:200], setting, specialty[:100],
                      len(result.get("codes", ())), text, result_json, nbytes))
+                self.db.execute("INSERT INTO tenant_usage (tenant_id, stored_bytes) VALUES (?, ?) "
+                                "ON CONFLICT (tenant_id) DO UPDATE "
+                                "SET stored_bytes = tenant_usage.stored_bytes + excluded.stored_bytes",
+                                (tenant_id, nbytes))
         except StorageFull:
             if self.on_full is not None:
                 self.on_full(nbytes)
@@ -169,9 +173,8 @@ class ReviewLog:
 
     def stored_bytes(self, tenant_id: str) -> int:
         """Bytes of note text and results a tenant keeps (what its quota counts)."""
-        rows = self.db.query("SELECT COALESCE(SUM(stored_bytes), 0) AS n FROM encounters WHERE tenant_id = ?",
-                             (tenant_id,))
-        return int(rows[0]["n"])
+        rows = self.db.query("SELECT stored_bytes FROM tenant_usage WHERE tenant_id = ?", (tenant_id,))
+        return int(rows[0]["stored_bytes"]) if rows else 0
 
     def probe(self, nbytes: int) -> None:
         """Write ``nbytes`` to the database and take them out again, each step committed: a full
@@ -216,6 +219,11 @@ class ReviewLog:
             if n:
                 self.db.execute("INSERT INTO purges (purge_id, at, actor, cutoff, encounters) VALUES (?,?,?,?,?)",
                                 (uuid.uuid4().hex, now(), actor[:200], cutoff, n))
+                freed = self.db.query("SELECT tenant_id, SUM(stored_bytes) AS n FROM encounters "
+                                      "WHERE coded_at < ? GROUP BY tenant_id", (cutoff,))
+                for row in freed:
+                    self.db.execute("UPDATE tenant_usage SET stored_bytes = stored_bytes - ? WHERE tenant_id = ?",
+                                    (int(row["n"]), row["tenant_id"]))
                 self.db.execute("DELETE FROM encounters WHERE coded_at < ?", (cutoff,))
         return n
 

@@ -1,6 +1,7 @@
 """The review database's files: 0600 in a 0700 directory (they hold note text), an old file that
 was wider narrowed, a path that cannot be opened named in one typed error, and migration 4 giving
-encounters stored before it their sizes (what the storage quota counts)."""
+encounters stored before it their sizes (what the storage quota counts), and a purge giving the
+room back."""
 from __future__ import annotations
 
 import os
@@ -73,4 +74,7 @@ def test_migration_4_sizes_encounters_stored_before_it(tmp_path):
     assert log.encounter("new") is None and log.encounter("other") is not None
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         log._db.execute("UPDATE encounters SET text = ''")                     # the trigger is back
+    assert log.purge_encounters("9999", "retention") == 2                    # a purge gives the room back
+    assert log.stored_bytes("clinic-a") == 0 and log.stored_bytes("clinic-b") == 0
+    log.store_encounter("new", "clinic-a", "Hypertension.", {"codes": []})
     log.close()
