@@ -191,7 +191,8 @@ class PostgresDatabase(Database):
             if state.startswith("53"):
                 err: StorageError = StorageFull("the review database is full: nothing more can be stored "
                                                 "until space is freed", path=self.where, cause="disk full")
-            elif state == "25006" or state.startswith("08") or isinstance(e, self._psycopg.OperationalError):
+            elif state == "25006" or state.startswith("08") or (
+                    not state and isinstance(e, self._psycopg.OperationalError)):   # the connection went
                 cause = "read-only" if state == "25006" else "connection lost"
                 err = StorageUnavailable(f"the review database cannot be written now ({cause}); retry later",
                                          path=self.where, cause=cause)

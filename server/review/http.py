@@ -53,6 +53,7 @@ _ENCOUNTER = re.compile(r"^/encounters/([0-9A-Za-z_-]{1,128})(/decisions)?$")
 _HEADERS = (("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'"),
             ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"),
             ("X-Frame-Options", "DENY"), ("Cache-Control", "no-store"))
+_STATIC = {"/static/review.js": "application/javascript", "/static/review.css": "text/css"}
 _HSTS = ("Strict-Transport-Security", "max-age=31536000")
 _BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: text/plain\r\n"
          b"Content-Length: 30\r\nConnection: close\r\n\r\nthe review page is busy; retry")
@@ -115,7 +116,6 @@ class _LoginLimiter:
         with self._lock:
             now = time.monotonic()
             self._recent(client, now).append(now)
-_STATIC = {"/static/review.js": "application/javascript", "/static/review.css": "text/css"}
 
 
 class ReviewHTTPServer(ThreadingHTTPServer):

@@ -167,7 +167,8 @@ def test_a_tenant_past_its_storage_quota_is_refused_and_others_are_not(gw):
 
 
 @pytest.mark.parametrize("required", [False, True])
-def test_a_capped_database_fills_and_keep_required_decides_whether_coding_fails(tmp_path, codesets, required):  # noqa: F811
+def test_a_capped_database_fills_and_keep_required_decides_whether_coding_fails(
+        tmp_path, codesets, required):  # noqa: F811
     from server.errors import StorageFull
     from server.review.component import Review
 
