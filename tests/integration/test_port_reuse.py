@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import subprocess
 import sys
 
@@ -16,6 +17,13 @@ from tests.integration.conftest import REPO
 pytestmark = pytest.mark.integration
 
 
+def _run(coro):
+    """Run ``coro`` on a loop of its own thread (the browser tests leave Playwright's loop running
+    in this one, where ``asyncio.run`` refuses)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result(timeout=120)
+
+
 def test_a_second_server_on_a_taken_port_fails_naming_it():
     async def scenario():
         first = await create_server(Config(port=0, metrics_port=-1, worker_threads=1))
@@ -26,7 +34,7 @@ def test_a_second_server_on_a_taken_port_fails_naming_it():
         finally:
             await first.stop()
 
-    asyncio.run(scenario())
+    _run(scenario())
 
 
 def test_servers_that_both_ask_to_reuse_the_port_share_it():
@@ -39,21 +47,22 @@ def test_servers_that_both_ask_to_reuse_the_port_share_it():
         finally:
             await first.stop()
 
-    asyncio.run(scenario())
+    _run(scenario())
 
 
 def test_medcoder_serve_on_a_taken_port_says_so_in_one_line(tmp_path):
-    async def hold():
-        return await create_server(Config(port=0, metrics_port=-1, worker_threads=1))
+    async def scenario():
+        first = await create_server(Config(port=0, metrics_port=-1, worker_threads=1))
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "server.cli", "serve", "--port", str(first.port), "--metrics-port", "-1",
+                cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "HOME": str(tmp_path)})
+            _, err = await asyncio.wait_for(proc.communicate(), 120)
+            return first.port, proc.returncode, err.decode()
+        finally:
+            await first.stop()
 
-    loop = asyncio.new_event_loop()
-    first = loop.run_until_complete(hold())
-    try:
-        out = subprocess.run([sys.executable, "-m", "server.cli", "serve", "--port", str(first.port),
-                              "--metrics-port", "-1"], cwd=REPO, capture_output=True, text=True, timeout=120,
-                             env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "HOME": str(tmp_path)})
-    finally:
-        loop.run_until_complete(first.stop())
-        loop.close()
-    assert out.returncode == 2 and "Traceback" not in out.stderr
-    assert f"medcoder: error: cannot bind 127.0.0.1:{first.port}" in out.stderr
+    port, returncode, stderr = _run(scenario())
+    assert returncode == 2 and "Traceback" not in stderr
+    assert f"medcoder: error: cannot bind 127.0.0.1:{port}" in stderr
