@@ -6,6 +6,16 @@ model backend in use is a health service of its own: ``medcoder.backend.<name>``
 the backend answering calls and NOT_SERVING for the others (``medcoder.backend.triton``
 NOT_SERVING and ``medcoder.backend.embedded`` SERVING: the fallback is in use). Prometheus
 metrics: ``server.metrics``, on ``config.metrics_port`` (+ worker index).
+
+Review writes are a health service of their own, ``medcoder.review``: NOT_SERVING while the review
+database refuses writes (disk full, read-only: ``server.review.storage``) and SERVING again once a
+probe write succeeds. The overall status stays SERVING meanwhile, because coding still answers
+(encounters go unkept unless ``review_keep_required``): a load balancer keeps sending coding
+calls, while a monitor or a client that submits reviews watches ``medcoder.review``. A gateway
+without a review log does not register it (a check of it answers NOT_FOUND).
+
+The port is bound exclusively unless ``reuse_port`` (or ``workers`` > 1) asks for SO_REUSEPORT, so
+a second server on a taken port fails at start naming it instead of silently sharing it.
 """
 from __future__ import annotations
 
@@ -24,6 +34,7 @@ from grpc_reflection.v1alpha import reflection
 from client.contract import SERVICE_NAME, pb_grpc
 from server.admission import Admission
 from server.config import Config
+from server.errors import Unavailable
 from server.interceptors import ErrorInterceptor
 from server.metrics import Metrics
 from server.servicer import CodingServicer, ServerState
@@ -31,6 +42,7 @@ from server.servicer import CodingServicer, ServerState
 log = logging.getLogger("medcoder.server")
 BACKEND_HEALTH = "medcoder.backend."
 MAX_RESPONSE_BYTES = 32 * 1024 * 1024   # a coded 2 MB note echoes its text and its codes' evidence
+REVIEW_HEALTH = "medcoder.review"
 WARMUP_NOTE = b"Assessment: type 2 diabetes mellitus with diabetic chronic kidney disease stage 3a."
 
 
@@ -90,8 +102,22 @@ class Running:
                                active_backend=lambda: self.backend_name)
         if hasattr(backend, "add_listener"):
             backend.add_listener(self._backend_switched)
+        if engine.review.log is not None:
+            engine.review.add_storage_listener(self._review_storage_changed)
+            await self._set_review_health(engine.review.storage_ok)
         await self._set_health(self.backend_name)
         return time.perf_counter() - t0
+
+    async def _set_review_health(self, ok: bool) -> None:
+        if not self._draining:
+            status = health_pb2.HealthCheckResponse
+            await self.health.set(REVIEW_HEALTH, status.SERVING if ok else status.NOT_SERVING)
+
+    def _review_storage_changed(self, ok: bool) -> None:
+        """Called from a review thread when the review database starts or stops refusing writes."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed() and not self._draining:
+            asyncio.run_coroutine_threadsafe(self._set_review_health(ok), loop)
 
     async def _set_health(self, active: str | None) -> None:
         """SERVING while some backend answers (or none is needed); per-backend entries as above."""
@@ -125,11 +151,15 @@ class Running:
             self.metrics.stop()
 
 
+class PortTaken(Unavailable):
+    """The gRPC port cannot be bound (another process holds it, without SO_REUSEPORT sharing)."""
+
+
 async def create_server(config: Config) -> Running:
     """Bind and start the gRPC server (NOT_SERVING until ``warm``). ``config.port`` 0 picks a free port."""
     options = [("grpc.max_receive_message_length", config.receive_message_bytes),
                ("grpc.max_send_message_length", MAX_RESPONSE_BYTES),
-               ("grpc.so_reuseport", 1)]
+               ("grpc.so_reuseport", int(config.reuse_port or config.workers > 1))]
     metrics = Metrics()
     server = grpc.aio.server(interceptors=[ErrorInterceptor(metrics)], options=options)
     pool = ThreadPoolExecutor(max_workers=config.worker_threads, thread_name_prefix="medcoder-work")
@@ -145,9 +175,13 @@ async def create_server(config: Config) -> Running:
     reflection.enable_server_reflection(
         (SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME),
         server)
-    port = server.add_insecure_port(f"{config.host}:{config.port}")
+    try:
+        port = server.add_insecure_port(f"{config.host}:{config.port}")
+    except RuntimeError:   # grpc raises RuntimeError for a port it cannot bind
+        port = 0
     if port == 0:
-        raise OSError(f"could not bind {config.host}:{config.port}")
+        raise PortTaken(f"cannot bind {config.host}:{config.port}: the port is taken by another process "
+                        f"(choose another --port, or --reuse-port on every server of a replica group)")
     await server.start()
     return Running(server, port, health_servicer, state, pool, config, metrics, admission)
 

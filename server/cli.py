@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default=None)
     s.add_argument("--port", type=int, default=None)
     s.add_argument("--workers", type=int, default=None, help="gateway processes sharing the port (SO_REUSEPORT)")
+    s.add_argument("--reuse-port", action=argparse.BooleanOptionalAction, default=None,
+                   help="share the port with other servers started the same way (SO_REUSEPORT, a replica "
+                        "group); default off: a taken port is an error")
     s.add_argument("--linker", action=argparse.BooleanOptionalAction, default=None,
                    help="run the pipeline's model stage (code linker) on the backend")
     s.add_argument("--note-model", action=argparse.BooleanOptionalAction, default=None,
@@ -190,7 +193,7 @@ def _serve(args) -> int:
 
     cfg = _config(args, backend=args.backend, host=args.host, port=args.port, workers=args.workers,
                   linker=args.linker, note_model=args.note_model, triton_url=args.triton_url, fallback=args.fallback,
-                  metrics_port=args.metrics_port)
+                  metrics_port=args.metrics_port, reuse_port=args.reuse_port)
     logging.getLogger().setLevel(cfg.log_level.upper())
     if cfg.workers > 1:
         from server.workers import serve_workers

@@ -75,6 +75,9 @@ class Config:
     host: str = setting("127.0.0.1", "serving")
     port: int = setting(50051, "serving", rule=PORT)
     workers: int = setting(1, "serving", rule=AT_LEAST_1)   # gateway processes sharing the port (SO_REUSEPORT)
+    # let other processes bind the same port (SO_REUSEPORT) as one replica group; off, a second
+    # server on a taken port fails at start naming it. --workers N > 1 turns it on for its workers.
+    reuse_port: bool = setting(False, "serving")
     worker_threads: int = setting(4, "serving", rule=AT_LEAST_1)
     grace_s: float = setting(5.0, "serving", rule=NON_NEGATIVE)
     # Prometheus /metrics on 127.0.0.1; 0 = free port, -1 = off; worker i of --workers N uses metrics_port + i
@@ -139,7 +142,23 @@ class Config:
     review_max_body_bytes: int = setting(64 * 1024, "review", rule=POSITIVE)
     # Stored encounters (note text included) coded longer ago than this are deleted, checked at start
     # and then a few times per period (at most hourly); decisions stay. 0 = kept until deleted by hand.
-    review_retention_days: float = setting(0.0, "review", rule=NON_NEGATIVE)
+    review_retention_days: float = setting(30.0, "review", rule=NON_NEGATIVE)
+    # most bytes of stored encounters (note text + result) one tenant keeps; past it coding that would
+    # keep more gets RESOURCE_EXHAUSTED. 0 = no quota.
+    review_tenant_quota_bytes: int = setting(0, "review", rule=NON_NEGATIVE)
+    review_db_max_bytes: int = setting(0, "review", rule=NON_NEGATIVE)   # SQLite file cap; 0 = the disk's size
+    review_storage_probe_s: float = setting(1.0, "review", rule=POSITIVE)   # retry of a faulted store
+    # a coded encounter that cannot be kept (disk full, read-only) fails the call instead of being
+    # answered unkept (trailer x-review-kept: no)
+    review_keep_required: bool = setting(False, "review")
+    # the review page: open connections at most (more wait in the listen backlog), seconds to send
+    # a request's headers and each read of its body, login attempts per client address per minute
+    review_max_connections: int = setting(64, "review", rule=AT_LEAST_1)
+    review_read_timeout_s: float = setting(10.0, "review", rule=POSITIVE)
+    review_login_per_minute: int = setting(10, "review", rule=AT_LEAST_1)
+    # cookies marked Secure and HSTS sent although the page itself is plain HTTP (behind a TLS
+    # proxy); a page served over TLS does both anyway
+    review_cookie_secure: bool = setting(False, "review")
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

@@ -15,7 +15,10 @@ Unauthenticated        UNAUTHENTICATED      401
 PermissionDenied       PERMISSION_DENIED    403
 NotFound               NOT_FOUND            404
 Overloaded             RESOURCE_EXHAUSTED   429
+StorageFull            RESOURCE_EXHAUSTED   507
+QuotaExceeded          RESOURCE_EXHAUSTED   507
 Unavailable            UNAVAILABLE          503
+StorageUnavailable     UNAVAILABLE          503
 BackendTimeout         DEADLINE_EXCEEDED    504
 MedcoderError          INTERNAL             500
 anything else          INTERNAL             500, fixed message
@@ -27,7 +30,8 @@ anything else          INTERNAL             500, fixed message
 
 Overload is 429 Too Many Requests, the HTTP twin of RESOURCE_EXHAUSTED (as in Google's API status
 mapping and TEI's ``Overloaded``): the caller should back off and retry. 503 stays for "a backend
-cannot be reached". A subclass that names only its gRPC ``code`` gets the HTTP status of that
+cannot be reached". A full disk or a tenant over its storage quota is 507 Insufficient Storage:
+RESOURCE_EXHAUSTED too, but retrying soon will not help until space is freed. A subclass that names only its gRPC ``code`` gets the HTTP status of that
 code from ``HTTP_STATUS_OF``.
 
 Messages are shown to callers and written to logs, so they never contain note text (PHI):
@@ -90,6 +94,35 @@ class Unavailable(MedcoderError):
     """A backend (Triton, the database) cannot be reached right now."""
 
     code, http_status = grpc.StatusCode.UNAVAILABLE, 503
+
+
+class StorageError(MedcoderError):
+    """The review database refused a write (or a read) for a reason of its own, not the caller's:
+    ``path`` names the file or database and ``cause`` says why in a few words ("disk full",
+    "read-only", "I/O error"). The public message says what the caller can do; neither ever
+    holds note text."""
+
+    def __init__(self, message: str, *, path: str = "", cause: str = ""):
+        super().__init__(message)
+        self.path, self.cause = path, cause
+
+
+class StorageFull(StorageError):
+    """The disk (or the database's size cap) is full: nothing more can be stored until space is freed."""
+
+    code, http_status = grpc.StatusCode.RESOURCE_EXHAUSTED, 507
+
+
+class StorageUnavailable(StorageError, Unavailable):
+    """The database cannot be written now: read-only, an I/O error, a file that cannot be opened."""
+
+    code, http_status = grpc.StatusCode.UNAVAILABLE, 503
+
+
+class QuotaExceeded(MedcoderError):
+    """A tenant's stored encounters would pass its storage quota (``review_tenant_quota_bytes``)."""
+
+    code, http_status = grpc.StatusCode.RESOURCE_EXHAUSTED, 507
 
 
 class PermissionDenied(MedcoderError):

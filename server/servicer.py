@@ -30,10 +30,12 @@ class ServerState:
         return self.engine
 
 
-def _trailers(rid: str, stage_ms: dict[str, float] | None = None) -> tuple[tuple[str, str], ...]:
+def _trailers(rid: str, stage_ms: dict[str, float] | None = None, kept: bool = True) -> tuple[tuple[str, str], ...]:
     md = [("x-request-id", rid)]
     for stage, ms in (stage_ms or {}).items():
         md.append((f"x-stage-ms-{stage}", f"{ms:.3f}"))
+    if not kept:   # coded and answered, but the review store (disk full, read-only) could not keep it
+        md.append(("x-review-kept", "no"))
     return tuple(md)
 
 
@@ -42,8 +44,8 @@ STREAM_ADMISSION_WAIT_S = 1.0   # a stream's document waits this long for a slot
 
 def _code_and_keep(seconds: float | None, engine, keep: tuple[str, str], /, **kwargs):
     enc, eid = _within(seconds, engine.code, **kwargs)
-    engine.review.keep(enc, eid, *keep)
-    return enc, eid
+    kept = engine.review.keep(enc, eid, *keep)
+    return enc, eid, kept
 
 
 def _within(seconds: float | None, fn, /, *args, **kwargs):
@@ -91,12 +93,12 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         one hand-off to the worker pool for both (each costs a thread switch and the GIL)."""
         args = convert.document_args(request.document)
         systems = convert.systems_of(request.systems)
-        enc, eid = await self._run(_code_and_keep, _time_remaining(context), engine, keep,
-                                   min_score=request.min_score if request.HasField("min_score") else None,
-                                   profile=request.profile or None, systems=systems, **args)
+        enc, eid, kept = await self._run(_code_and_keep, _time_remaining(context), engine, keep,
+                                         min_score=request.min_score if request.HasField("min_score") else None,
+                                         profile=request.profile or None, systems=systems, **args)
         if self.metrics is not None:
             self.metrics.stages(enc.stage_ms)
-        return enc, eid
+        return enc, eid, kept
 
     async def CodeEncounter(self, request, context):
         rid = request_id_of(context, request)
@@ -104,8 +106,8 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         engine = self.state.ready_engine()
         keep = _review_queue(engine, context)
         with self.admission.admit():
-            enc, eid = await self._code(engine, request, keep, context)
-        context.set_trailing_metadata(_trailers(rid, enc.stage_ms))
+            enc, eid, kept = await self._code(engine, request, keep, context)
+        context.set_trailing_metadata(_trailers(rid, enc.stage_ms, kept))
         return pb.CodeEncounterResponse(request_id=rid, encounter=convert.encounter_pb(enc, eid))
 
     async def CodeEncounters(self, request_iterator, context):
@@ -128,7 +130,7 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
 
     async def _one(self, engine, request, keep, context):
         async with self.admission.admit_waiting(STREAM_ADMISSION_WAIT_S):
-            enc, eid = await self._code(engine, request, keep, context)
+            enc, eid, _kept = await self._code(engine, request, keep, context)   # health tells a stream
             return enc, eid
 
     async def _item(self, rid: str, task: asyncio.Task):

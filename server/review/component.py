@@ -10,6 +10,13 @@ keeps nothing, checks no coder token when coding, and answers ``SubmitReview`` w
     review.start(page=True)      # warm code search, start retention and the page; returns its URL
     review.keep(enc, encounter_id, "clinic-a")
     review.stop(grace_s=5)
+
+Storage faults (``server.review.storage``): a full disk or a read-only database fails
+``SubmitReview`` with RESOURCE_EXHAUSTED / UNAVAILABLE (never acknowledged, so never lost) and
+turns ``storage_ok`` false until a probe write succeeds; listeners (the gateway's health) hear each
+flip. Coding goes on meanwhile: ``keep`` answers False and the encounter is not kept for review,
+unless ``review_keep_required`` makes it fail the call. A tenant past its storage quota is refused
+(``QuotaExceeded``) either way: that is a policy, not a fault.
 """
 from __future__ import annotations
 
@@ -18,11 +25,12 @@ import threading
 from typing import Mapping
 
 from server.domain import CodedEncounter
-from server.errors import Unavailable
+from server.errors import StorageError, Unavailable
 from server.review.auth import DEFAULT_TENANT, Coder, TokenBook
-from server.review.http import ReviewServer
+from server.review.http import PageLimits, ReviewServer
 from server.review.log import Decision, ReviewLog
 from server.review.service import ReviewService
+from server.review.storage import StorageWatch
 
 log = logging.getLogger("medcoder.review")
 
@@ -35,10 +43,15 @@ class Review:
     """The review concern of one gateway process. Thread-safe once started."""
 
     def __init__(self, service: ReviewService, *, host: str = "127.0.0.1", port: int = 0,
-                 max_body_bytes: int = 64 * 1024, retention_days: float = 0.0):
+                 max_body_bytes: int = 64 * 1024, retention_days: float = 0.0, probe_every_s: float = 1.0,
+                 keep_required: bool = False, page_limits: PageLimits = PageLimits()):
         self.service = service
         self.host, self.port, self.max_body_bytes = host, port, max_body_bytes
-        self.retention_days = retention_days
+        self.retention_days, self.keep_required, self.page_limits = retention_days, keep_required, page_limits
+        where = str(service.log.path) if service.log.path is not None else service.log.db.where
+        self.storage = StorageWatch(service.log.probe, where, probe_every_s=probe_every_s)
+        service.log.db.on_fault = self.storage.fault
+        service.log.on_full = self.storage.needs
         self._http: ReviewServer | None = None
         self._retention: threading.Thread | None = None
         self._stopping = threading.Event()
@@ -49,9 +62,23 @@ class Review:
         """The review log named by ``config`` (SQLite ``review_db_path`` or ``database_url``), its
         coder tokens, and the page and retention settings."""
         tokens = TokenBook.load(config.review_tokens) if config.review_tokens else None
-        log_ = ReviewLog(config.review_db_path, url=config.database_url)
+        log_ = ReviewLog(config.review_db_path, url=config.database_url, max_bytes=config.review_db_max_bytes,
+                         tenant_quota_bytes=config.review_tenant_quota_bytes)
+        limits = PageLimits(max_connections=config.review_max_connections, read_timeout_s=config.review_read_timeout_s,
+                            login_per_minute=config.review_login_per_minute, cookie_secure=config.review_cookie_secure)
         return cls(ReviewService(log_, codesets, tokens), host=config.review_host, port=config.review_port,
-                   max_body_bytes=config.review_max_body_bytes, retention_days=config.review_retention_days)
+                   max_body_bytes=config.review_max_body_bytes, retention_days=config.review_retention_days,
+                   probe_every_s=config.review_storage_probe_s, keep_required=config.review_keep_required,
+                   page_limits=limits)
+
+    @property
+    def storage_ok(self) -> bool:
+        """False from a storage fault (disk full, read-only) until a probe write succeeds."""
+        return self.storage.ok
+
+    def add_storage_listener(self, fn) -> None:
+        """``fn(ok: bool)`` on each storage flip, from the thread that saw it."""
+        self.storage.add_listener(fn)
 
     @property
     def log(self) -> ReviewLog:
@@ -74,7 +101,8 @@ class Review:
             self._retention.start()
         if page and self._http is None:
             try:
-                self._http = ReviewServer(self.service, self.host, self.port, self.max_body_bytes).start()
+                self._http = ReviewServer(self.service, self.host, self.port, self.max_body_bytes,
+                                          self.page_limits).start()
             except OSError as e:
                 log.error("review page NOT started: cannot bind %s:%d (%s); set MEDCODER_REVIEW_PORT",
                           self.host, self.port, e.strerror or type(e).__name__)
@@ -102,6 +130,7 @@ class Review:
             self._http.stop(grace_s)
         if self._retention is not None:
             self._retention.join(grace_s)
+        self.storage.stop(grace_s)
         self.log.close()
 
     # -- what coding and SubmitReview need --------------------------------------------------
@@ -113,9 +142,16 @@ class Review:
     def grpc_coder(self, metadata: Mapping[str, str], coder_id: str) -> Coder:
         return self.service.grpc_coder(metadata, coder_id)
 
-    def keep(self, enc: CodedEncounter, encounter_id: str, tenant_id: str, specialty: str = "") -> None:
-        """Store a coded encounter in the review queue of ``tenant_id``."""
-        self.service.keep(enc, encounter_id, tenant_id, specialty)
+    def keep(self, enc: CodedEncounter, encounter_id: str, tenant_id: str, specialty: str = "") -> bool:
+        """Store a coded encounter in the review queue of ``tenant_id``; False when a storage fault
+        (already logged once, health flipped) left it unkept and ``keep_required`` is off."""
+        try:
+            self.service.keep(enc, encounter_id, tenant_id, specialty)
+        except StorageError:
+            if self.keep_required:
+                raise
+            return False
+        return True
 
     def submit(self, decision: Decision, coder: Coder | None = None, channel: str = "inproc") -> tuple[str, str]:
         """Check the decision against the stored encounter and the code set, then append it to the
@@ -131,6 +167,10 @@ class NoReview:
     service = None
     log = None
     http_url = None
+    storage_ok = True
+
+    def add_storage_listener(self, fn) -> None:
+        return None
 
     def start(self, *, page: bool = True) -> None:
         return None
@@ -144,8 +184,8 @@ class NoReview:
     def grpc_coder(self, metadata: Mapping[str, str], coder_id: str) -> Coder:
         raise ReviewDisabled("this gateway has no review log")
 
-    def keep(self, enc: CodedEncounter, encounter_id: str, tenant_id: str, specialty: str = "") -> None:
-        return None
+    def keep(self, enc: CodedEncounter, encounter_id: str, tenant_id: str, specialty: str = "") -> bool:
+        return True
 
     def submit(self, decision: Decision, coder: Coder | None = None, channel: str = "inproc") -> tuple[str, str]:
         raise ReviewDisabled("this gateway has no review log")

@@ -13,9 +13,9 @@ import sqlite3
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from server.errors import InvalidInput, Unavailable
+from server.errors import InvalidInput, QuotaExceeded, StorageError, StorageFull, Unavailable
 from server.review.db import Database, open_database
 from server.review.schema import migrations
 
@@ -73,15 +73,28 @@ _DECISION_COLS = ("decision_id", "recorded_at", "coder_id", "tenant_id", "encoun
 class ReviewLog:
     """Decisions, stored encounters and audit rows in SQLite (``path``) or PostgreSQL (``url``)."""
 
-    def __init__(self, path: Path | None = None, *, url: str | None = None):
+    def __init__(self, path: Path | None = None, *, url: str | None = None, max_bytes: int = 0,
+                 tenant_quota_bytes: int = 0):
+        """``max_bytes``: cap of the SQLite file (0: the disk's size); ``tenant_quota_bytes``: most
+        bytes of stored encounters (note text and result) one tenant may keep (0: no quota)."""
+        self.tenant_quota_bytes = tenant_quota_bytes
+        self.on_full: Callable[[int], None] | None = None   # told the size of a write that did not fit
         try:
-            self.db: Database = open_database(path, url)
-            self.path = getattr(self.db, "path", None)
-            self._migrate()
+            self.db: Database = open_database(path, url, max_bytes=max_bytes)
+        except StorageError as e:    # at start, say which database: `medcoder serve` prints this line
+            raise type(e)(f"the review database {e.path} cannot be used ({e.cause})", path=e.path,
+                          cause=e.cause) from e
         except (OSError, sqlite3.Error) as e:   # a read-only or missing data dir: say which path, and why
             reason = getattr(e, "strerror", None) or str(e)
             where = url if url and url.startswith("sqlite:") else path
             raise Unavailable(f"cannot open the review database {where}: {reason}") from None
+        self.path = getattr(self.db, "path", None)
+        try:
+            self._migrate()
+        except StorageError as e:
+            self.db.close()
+            raise type(e)(f"the review database {e.path} cannot be used ({e.cause})", path=e.path,
+                          cause=e.cause) from e
 
     @property
     def _db(self):
@@ -134,13 +147,48 @@ class ReviewLog:
     # -- encounters --------------------------------------------------------------------------
     def store_encounter(self, encounter_id: str, tenant_id: str, text: str, result: dict[str, Any], *,
                         doc_id: str = "", setting: str = "", specialty: str = "") -> None:
-        """Keep a coded encounter for review (``result``: codes, CDI queries, edits, model versions)."""
+        """Keep a coded encounter for review (``result``: codes, CDI queries, edits, model versions).
+        Past the tenant's storage quota: ``QuotaExceeded`` and nothing is stored."""
+        result_json = json.dumps(result, sort_keys=True)
+        nbytes = len(text.encode("utf-8", "surrogatepass")) + len(result_json.encode("utf-8"))
+        try:
+            with self.db.transaction():
+                if self.tenant_quota_bytes:
+                    self._check_quota(tenant_id, nbytes)
+                self.db.execute(
+                    "INSERT INTO encounters (encounter_id, tenant_id, coded_at, doc_id, setting, specialty, "
+                    "n_suggestions, text, result, stored_bytes) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (encounter_id, tenant_id, now(), doc_id[:200], setting, specialty[:100],
+                     len(result.get("codes", ())), text, result_json, nbytes))
+                self.db.execute("INSERT INTO tenant_usage (tenant_id, stored_bytes) VALUES (?, ?) "
+                                "ON CONFLICT (tenant_id) DO UPDATE "
+                                "SET stored_bytes = tenant_usage.stored_bytes + excluded.stored_bytes",
+                                (tenant_id, nbytes))
+        except StorageFull:
+            if self.on_full is not None:
+                self.on_full(nbytes)
+            raise
+
+    def _check_quota(self, tenant_id: str, nbytes: int) -> None:
+        used = self.stored_bytes(tenant_id)
+        if used + nbytes > self.tenant_quota_bytes:
+            raise QuotaExceeded(f"this tenant's stored encounters would pass its storage quota "
+                                f"({self.tenant_quota_bytes} bytes, {used} used): wait for the retention "
+                                f"purge or raise review_tenant_quota_bytes")
+
+    def stored_bytes(self, tenant_id: str) -> int:
+        """Bytes of note text and results a tenant keeps (what its quota counts)."""
+        rows = self.db.query("SELECT stored_bytes FROM tenant_usage WHERE tenant_id = ?", (tenant_id,))
+        return int(rows[0]["stored_bytes"]) if rows else 0
+
+    def probe(self, nbytes: int) -> None:
+        """Write ``nbytes`` to the database and take them out again, each step committed: a full
+        disk or a read-only file raises the same typed error a real write would."""
         with self.db.transaction():
-            self.db.execute(
-                "INSERT INTO encounters (encounter_id, tenant_id, coded_at, doc_id, setting, specialty, "
-                "n_suggestions, text, result) VALUES (?,?,?,?,?,?,?,?,?)",
-                (encounter_id, tenant_id, now(), doc_id[:200], setting, specialty[:100],
-                 len(result.get("codes", ())), text, json.dumps(result, sort_keys=True)))
+            self.db.execute("DELETE FROM storage_probe")
+            self.db.execute("INSERT INTO storage_probe (at, filler) VALUES (?, ?)", (now(), bytes(int(nbytes))))
+        with self.db.transaction():
+            self.db.execute("DELETE FROM storage_probe")
 
     def encounter(self, encounter_id: str) -> dict[str, Any] | None:
         rows = self.db.query("SELECT * FROM encounters WHERE encounter_id = ?", (encounter_id,))
@@ -176,6 +224,11 @@ class ReviewLog:
             if n:
                 self.db.execute("INSERT INTO purges (purge_id, at, actor, cutoff, encounters) VALUES (?,?,?,?,?)",
                                 (uuid.uuid4().hex, now(), actor[:200], cutoff, n))
+                freed = self.db.query("SELECT tenant_id, SUM(stored_bytes) AS n FROM encounters "
+                                      "WHERE coded_at < ? GROUP BY tenant_id", (cutoff,))
+                for row in freed:
+                    self.db.execute("UPDATE tenant_usage SET stored_bytes = stored_bytes - ? WHERE tenant_id = ?",
+                                    (int(row["n"]), row["tenant_id"]))
                 self.db.execute("DELETE FROM encounters WHERE coded_at < ?", (cutoff,))
         return n
 

@@ -9,6 +9,12 @@ Tables:
   encounters  coded encounters kept for review: tenant, note text, the coding result (JSON)
   audit       every read and write of the review surfaces (HTTP, gRPC, CLI), including refusals
   purges      each retention purge: when, by whom, the cutoff, how many encounters it removed
+  storage_probe  scratch rows the storage probe writes and removes to learn that writes work again
+
+  tenant_usage   bytes of stored encounters per tenant (note text plus result): what the storage
+                 quota counts, kept in the transaction that stores or purges (one row read per
+                 call, not a sum over the tenant's encounters); ``encounters.stored_bytes`` is
+                 each row's share
 
 The one exception to append-only: a stored encounter (it holds the note text) may be deleted once
 a purge recorded in ``purges`` has a cutoff after the time it was coded (the retention policy,
@@ -135,6 +141,42 @@ POSTGRES += (
     CREATE TRIGGER encounters_append_only BEFORE UPDATE OR DELETE ON encounters
         FOR EACH ROW EXECUTE FUNCTION medcoder_encounters_guard();
     """,
+)
+
+
+_PROBE_AND_SIZES = """
+    ALTER TABLE encounters ADD COLUMN stored_bytes {bigint} NOT NULL DEFAULT 0;
+    CREATE TABLE tenant_usage (
+        tenant_id       TEXT PRIMARY KEY,
+        stored_bytes    {bigint} NOT NULL DEFAULT 0
+    );
+    CREATE TABLE storage_probe (
+        at              TEXT NOT NULL,
+        filler          {blob} NOT NULL
+    );
+"""
+_USAGE_OF_EXISTING = """
+    INSERT INTO tenant_usage (tenant_id, stored_bytes)
+        SELECT tenant_id, SUM(stored_bytes) FROM encounters GROUP BY tenant_id;
+"""
+
+SQLITE += (
+    # 4: per-tenant storage quota (sizes of stored encounters, usage per tenant) and the storage probe's table;
+    # existing rows get their sizes once, with the no-update trigger lifted for that statement
+    _PROBE_AND_SIZES.format(bigint="INTEGER", blob="BLOB") + """
+    DROP TRIGGER encounters_no_update;
+    UPDATE encounters SET stored_bytes = length(CAST(text AS BLOB)) + length(CAST(result AS BLOB));
+    CREATE TRIGGER encounters_no_update BEFORE UPDATE ON encounters
+        BEGIN SELECT RAISE(ABORT, 'encounters is append-only'); END;
+    """ + _USAGE_OF_EXISTING,
+)
+
+POSTGRES += (
+    _PROBE_AND_SIZES.format(bigint="BIGINT", blob="BYTEA") + """
+    ALTER TABLE encounters DISABLE TRIGGER encounters_append_only;
+    UPDATE encounters SET stored_bytes = octet_length(text) + octet_length(result);
+    ALTER TABLE encounters ENABLE TRIGGER encounters_append_only;
+    """ + _USAGE_OF_EXISTING,
 )
 
 

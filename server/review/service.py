@@ -12,7 +12,7 @@ from dataclasses import asdict, replace
 from typing import Any, Mapping
 
 from server.domain import CodedEncounter, CodeSystem
-from server.errors import InvalidInput, MedcoderError, NotFound, PermissionDenied, Unauthenticated
+from server.errors import InvalidInput, MedcoderError, NotFound, PermissionDenied, StorageError, Unauthenticated
 from server.review.auth import DEFAULT_TENANT, Coder, TokenBook
 from server.review.codesearch import CodeSearch
 from server.review.log import Decision, ReviewLog
@@ -115,12 +115,15 @@ class ReviewService:
         enc = self._owned(who, decision.encounter_id, channel, "write")
         try:
             d = self._checked(enc, replace(decision, coder_id=who.coder_id, tenant_id=who.tenant_id))
-            decision_id, at = self.log.record(d)
+            with self.log.db.transaction():   # the decision and its audit row commit together, or neither
+                decision_id, at = self.log.record(d)
+                self.log.audit(channel, who.coder_id, who.tenant_id, "write", f"decision:{decision_id}",
+                               f"ok: {d.action}")
+        except StorageError:
+            raise                             # the store refused: an audit row would not be written either
         except MedcoderError as e:
             self.log.audit(channel, who.coder_id, who.tenant_id, "write", obj, f"refused: {type(e).__name__}")
             raise
-        self.log.audit(channel, who.coder_id, who.tenant_id, "write", f"decision:{decision_id}",
-                       f"ok: {d.action}")
         return decision_id, at
 
     def _checked(self, enc: dict[str, Any], d: Decision) -> Decision:

@@ -22,3 +22,11 @@ def test_database_password_is_masked_in_the_start_up_log():
 def test_a_bad_review_port_is_refused_by_name(env):
     with pytest.raises(InvalidInput, match="review_port"):
         load_config(environ=env)
+
+
+def test_note_text_retention_is_on_by_default_and_port_sharing_off():
+    cfg = load_config(environ={})
+    assert cfg.review_retention_days == 30 and cfg.reuse_port is False and cfg.review_tenant_quota_bytes == 0
+    assert load_config(environ={"MEDCODER_REVIEW_RETENTION_DAYS": "0"}).review_retention_days == 0
+    with pytest.raises(InvalidInput, match="review_tenant_quota_bytes"):
+        load_config(environ={"MEDCODER_REVIEW_TENANT_QUOTA_BYTES": "-1"})

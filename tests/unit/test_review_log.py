@@ -63,20 +63,22 @@ def test_only_a_recorded_purge_deletes_stored_encounters_and_decisions_stay(tmp_
             log._db.execute(sql)
     assert log.purge_encounters(cutoff, "retention") == 0 and len(log.purges()) == 1   # nothing left: no record
     log.close()
-    assert ReviewLog(tmp_path / "log.db").schema_version == 3
+    assert ReviewLog(tmp_path / "log.db").schema_version == 4
 
 
 def test_the_cli_purges_only_encounters_older_than_asked(tmp_path, capsys):
     import time
 
+    import server.config  # noqa: F401 - imported before the clock starts: `main` imports it lazily
+    import server.review.commands  # noqa: F401
     from server.cli import main
 
     db = tmp_path / "log.db"
     log = ReviewLog(db)
     log.store_encounter("old", "t1", "Patient with CHF.", {"codes": []})
-    time.sleep(0.4)
+    time.sleep(1.0)
     log.store_encounter("new", "t1", "Patient with DM2.", {"codes": []})
-    assert main(["encounters", "purge", "--older-than-days", str(0.2 / 86400), "--db", str(db)]) == 0
+    assert main(["encounters", "purge", "--older-than-days", str(0.5 / 86400), "--db", str(db)]) == 0
     assert "removed 1 stored encounters" in capsys.readouterr().err
     assert log.encounter("old") is None and log.encounter("new") is not None
     (row,) = [a for a in log.audit_rows() if a["action"] == "purge"]
