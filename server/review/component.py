@@ -35,8 +35,9 @@ class Review:
     """The review concern of one gateway process. Thread-safe once started."""
 
     def __init__(self, service: ReviewService, *, host: str = "127.0.0.1", port: int = 0,
-                 max_body_bytes: int = 64 * 1024, retention_days: float = 0.0):
+                 max_body_bytes: int = 64 * 1024, retention_days: float = 0.0, ssl_context=None):
         self.service = service
+        self.ssl_context = ssl_context   # the page on HTTPS (server.tls), with the gateway's certificate
         self.host, self.port, self.max_body_bytes = host, port, max_body_bytes
         self.retention_days = retention_days
         self._http: ReviewServer | None = None
@@ -48,10 +49,14 @@ class Review:
     def open(cls, config, codesets) -> "Review":
         """The review log named by ``config`` (SQLite ``review_db_path`` or ``database_url``), its
         coder tokens, and the page and retention settings."""
+        from server.tls import http_ssl_context
+
         tokens = TokenBook.load(config.review_tokens) if config.review_tokens else None
+        ssl_context = http_ssl_context(config)
         log_ = ReviewLog(config.review_db_path, url=config.database_url)
         return cls(ReviewService(log_, codesets, tokens), host=config.review_host, port=config.review_port,
-                   max_body_bytes=config.review_max_body_bytes, retention_days=config.review_retention_days)
+                   max_body_bytes=config.review_max_body_bytes, retention_days=config.review_retention_days,
+                   ssl_context=ssl_context)
 
     @property
     def log(self) -> ReviewLog:
@@ -74,7 +79,8 @@ class Review:
             self._retention.start()
         if page and self._http is None:
             try:
-                self._http = ReviewServer(self.service, self.host, self.port, self.max_body_bytes).start()
+                self._http = ReviewServer(self.service, self.host, self.port, self.max_body_bytes,
+                                          ssl_context=self.ssl_context).start()
             except OSError as e:
                 log.error("review page NOT started: cannot bind %s:%d (%s); set MEDCODER_REVIEW_PORT",
                           self.host, self.port, e.strerror or type(e).__name__)
