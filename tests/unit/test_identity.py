@@ -113,3 +113,11 @@ def test_the_newcomers_loopback_gateway_is_a_development_server_and_says_so():
 def test_half_a_tls_setting_is_refused(given, fragment):
     with pytest.raises(InvalidInput, match=fragment):
         load_config(given, environ={})
+
+
+def test_serve_on_a_public_address_without_identity_exits_2_with_one_line(capsys):
+    from server.cli import main
+
+    assert main(["serve", "--host", "0.0.0.0", "--port", "0"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "refusing to serve on 0.0.0.0 without caller identity" in err[0] and "--dev" in err[0]
