@@ -197,3 +197,21 @@ def test_the_cli_codes_over_mtls_and_exports_the_audit_trail(gw, pki, tmp_path, 
     assert all(r["tenant_id"] == "clinic-a" for r in rows)
     assert SENTINEL not in text and SENTINEL not in gw.log()
     assert ALICE not in text and ALICE not in gw.log()
+
+
+def test_the_load_test_reaches_an_mtls_gateway(gw, pki, tmp_path):
+    import subprocess
+    import sys
+
+    from tests.integration.conftest import REPO
+
+    out = tmp_path / "lt"
+    proc = subprocess.run([sys.executable, "-m", "loadtest.run", "--target", gw.target, "--duration", "4s",
+                           "--users", "2", "--spawn-rate", "2", "--baseline-s", "0", "--notes",
+                           str(REPO / "examples" / "notes"), "--note-words", "all", "--out", str(out),
+                           "--tls-ca", str(pki.ca), "--tls-cert", str(pki.client.cert), "--tls-key", str(pki.client.key)],
+                          cwd=REPO, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    summary = json.loads((out / "summary.json").read_text())
+    calls = summary["per_rpc"]["CodeEncounter"]
+    assert calls["requests"] > 0 and calls["failures"] == 0, summary["errors_by_status"]
