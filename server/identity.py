@@ -102,7 +102,7 @@ class Identities:
 
     def startup_line(self, config) -> str:
         """The one line the start-up log says about authentication."""
-        tls = ("mTLS" if config.tls_client_ca else "TLS") if config.tls_cert else "plaintext (no TLS)"
+        tls = ("mTLS" if config.tls_client_ca else "TLS") if config.tls_cert else "no TLS"
         if self.dev and config.dev:
             return (f"medcoder runs WITHOUT authentication (--dev) on {config.host}, {tls}: every caller "
                     f"without credentials is admin of tenant '{DEFAULT_TENANT}'")

@@ -94,7 +94,7 @@ def test_a_public_address_without_identity_refuses_to_start_unless_dev(tmp_path)
     cfg = load_config({"host": "0.0.0.0", "review_tokens": tokens}, environ={})
     assert not Identities.from_config(cfg).dev
     assert Identities.from_config(cfg).startup_line(cfg) == \
-        "medcoder requires caller identity (API keys), plaintext (no TLS)"
+        "medcoder requires caller identity (API keys), no TLS"
 
 
 def test_the_newcomers_loopback_gateway_is_a_development_server_and_says_so():
