@@ -16,12 +16,12 @@ import grpc
 
 from server.errors import MedcoderError, Overloaded, classify
 from server.identity import Identities, Principal, allow, is_open, is_reflection
-from server.interceptors import request_id_of
 from server.review.audit import AccessAudit, audit_row
 
 _CALLER: contextvars.ContextVar[Principal | None] = contextvars.ContextVar("medcoder_caller", default=None)
 ACTIONS = {"CodeEncounter": "code", "CodeEncounters": "code", "ScoreClaim": "score-claim", "SubmitReview": "decide"}
 RETRY_TRAILER = "grpc-retry-pushback-ms"
+_DENIALS = ("UNAUTHENTICATED", "PERMISSION_DENIED")
 
 
 def caller() -> Principal | None:
@@ -188,7 +188,7 @@ class AccessInterceptor(grpc.aio.ServerInterceptor):
             channel="grpc", actor=who.subject if who else "anonymous", auth=who.auth if who else "none",
             role=who.role if who else "", tenant_id=who.tenant_id if who else "",
             action=ACTIONS.get(rpc, rpc), obj=_object(rpc, request, response),
-            outcome="ok" if status == "OK" else f"{'denied' if refused else 'failed'}: {status}",
+            outcome="ok" if status == "OK" else f"{'denied' if refused or status in _DENIALS else 'failed'}: {status}",
             peer=_peer(context), request_id=_rid(context, request)), refused=refused)
 
     def _record_item(self, context, who: Principal, item) -> None:
@@ -242,7 +242,9 @@ def _peer(context) -> str:
 
 
 def _rid(context, request) -> str:
-    try:
-        return request_id_of(context, request)
-    except Exception:  # noqa: BLE001
-        return ""
+    """The caller's request id (the request field, else ``x-request-id`` metadata); "" when it sent
+    none (the id the servicer makes up then is in the call's trailers, not here)."""
+    rid = getattr(request, "request_id", "") if request is not None else ""
+    if not rid:
+        rid = next((v for k, v in (context.invocation_metadata() or ()) if k == "x-request-id"), "")
+    return rid[:128] if isinstance(rid, str) else ""

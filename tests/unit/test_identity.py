@@ -10,6 +10,7 @@ from server.config import load_config
 from server.errors import InvalidInput, PermissionDenied, Unauthenticated
 from server.identity import DEV_PRINCIPAL, Identities, Principal, allow, is_loopback
 from server.review.auth import Coder, TokenBook, token_hash
+from tests.unit.test_review_service import codesets  # noqa: F401 - fixture
 
 SVC = "/medcoder.v1.CodingService/"
 
@@ -121,3 +122,18 @@ def test_serve_on_a_public_address_without_identity_exits_2_with_one_line(capsys
     assert main(["serve", "--host", "0.0.0.0", "--port", "0"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "refusing to serve on 0.0.0.0 without caller identity" in err[0] and "--dev" in err[0]
+
+
+def test_a_service_identity_cannot_log_in_to_the_review_page(tmp_path, codesets):  # noqa: F811
+    from server.review.log import ReviewLog
+    from server.review.service import ReviewService
+
+    book = TokenBook({token_hash("ehr-token-00001"): Coder("ehr", "clinic-a", "service"),
+                      token_hash("alice-token-0001"): Coder("alice", "clinic-a")})
+    svc = ReviewService(ReviewLog(tmp_path / "review.db"), codesets, book)
+    with pytest.raises(PermissionDenied, match="service identity cannot use the review page"):
+        svc.coder_for_token("ehr-token-00001", "http")
+    assert svc.coder_for_token("alice-token-0001", "http").coder_id == "alice"
+    assert svc.coder_for_token("ehr-token-00001", "grpc").role == "service"     # gRPC roles are checked per RPC
+    assert svc.log.audit_rows()[-1]["outcome"] == "denied: service identity"
+    svc.log.close()
