@@ -111,7 +111,10 @@ class Identities:
                     f"({tls}): set MEDCODER_REVIEW_TOKENS or --tls-client-ca before exposing it (docs/security.md)")
         ways = [w for w, on in (("API keys", self.tokens is not None and len(self.tokens) > 0),
                                 ("client certificates", config.tls_client_ca is not None)) if on]
-        return f"medcoder requires caller identity ({' or '.join(ways) or 'none configured: every call refused'}), {tls}"
+        line = f"medcoder requires caller identity ({' or '.join(ways) or 'none configured: every call refused'}), {tls}"
+        if config.tls_cert is None and not is_loopback(config.host):
+            line += f": API keys and notes cross the network to {config.host} in clear; set --tls-cert/--tls-key"
+        return line
 
     def resolve(self, metadata: Mapping[str, str], auth_context: Mapping[str, Sequence[bytes]] | None) -> Principal:
         """The caller: a bearer token first (a person on a trusted service's channel), else the

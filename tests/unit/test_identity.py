@@ -94,8 +94,9 @@ def test_a_public_address_without_identity_refuses_to_start_unless_dev(tmp_path)
     tokens = _tokens(tmp_path, "alice-token-0001 alice clinic-a\n")
     cfg = load_config({"host": "0.0.0.0", "review_tokens": tokens}, environ={})
     assert not Identities.from_config(cfg).dev
-    assert Identities.from_config(cfg).startup_line(cfg) == \
-        "medcoder requires caller identity (API keys), no TLS"
+    assert Identities.from_config(cfg).startup_line(cfg) == (
+        "medcoder requires caller identity (API keys), no TLS: API keys and notes cross the network to "
+        "0.0.0.0 in clear; set --tls-cert/--tls-key")
 
 
 def test_the_newcomers_loopback_gateway_is_a_development_server_and_says_so():
