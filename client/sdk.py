@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Iterable, Iterator
 
 import grpc
@@ -29,13 +30,42 @@ def document(content: str | bytes, *, doc_id: str = "", fmt: str = "auto", setti
     return doc
 
 
+def _pem(value: str | bytes | Path | None) -> bytes | None:
+    """PEM bytes as given, or read from a path."""
+    if value is None or isinstance(value, bytes):
+        return value
+    return Path(value).read_bytes()
+
+
+def channel_credentials(*, root_ca=None, client_cert=None, client_key=None) -> grpc.ChannelCredentials:
+    """TLS credentials: ``root_ca`` (PEM bytes or a path; None: the system's roots) verifies the
+    gateway; ``client_cert``/``client_key`` are this client's certificate for mTLS."""
+    if (client_cert is None) != (client_key is None):
+        raise ValueError("client_cert and client_key go together")
+    return grpc.ssl_channel_credentials(_pem(root_ca), _pem(client_key), _pem(client_cert))
+
+
 class MedcoderClient:
+    """A gateway connection. Plaintext by default (a development gateway on 127.0.0.1); with
+    ``tls=True`` or any of ``root_ca``, ``client_cert``/``client_key`` it speaks TLS (mTLS with
+    a client certificate). ``token`` is an API key sent as ``authorization: Bearer`` on every call.
+
+    >>> MedcoderClient("coder.example.org:443", root_ca="ca.crt", token=api_key)   # doctest: +SKIP
+    """
+
     def __init__(self, target: str = "127.0.0.1:50051", *, timeout_s: float = 30.0,
-                 channel: grpc.Channel | None = None):
+                 channel: grpc.Channel | None = None, tls: bool = False, root_ca=None, client_cert=None,
+                 client_key=None, token: str | None = None, server_name: str | None = None):
         self.timeout_s = timeout_s
-        self._channel = channel or grpc.insecure_channel(target, options=[
-            ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES)])
+        options = [("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+                   ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES)]
+        if server_name:
+            options.append(("grpc.ssl_target_name_override", server_name))
+        if channel is None and (tls or root_ca is not None or client_cert is not None):
+            creds = channel_credentials(root_ca=root_ca, client_cert=client_cert, client_key=client_key)
+            channel = grpc.secure_channel(target, creds, options=options)
+        self._channel = channel or grpc.insecure_channel(target, options=options)
+        self._auth = (("authorization", f"Bearer {token}"),) if token else ()
         self._stub = pb_grpc.CodingServiceStub(self._channel)
         self.last_trailers: dict[str, str] = {}
 
@@ -51,7 +81,7 @@ class MedcoderClient:
     def _call(self, method, request, request_id: str):
         try:
             response, call = method.with_call(request, timeout=self.timeout_s,
-                                              metadata=(("x-request-id", request_id),))
+                                              metadata=(("x-request-id", request_id), *self._auth))
         except grpc.RpcError as e:
             raise from_rpc_error(e) from e
         self.last_trailers = dict(call.trailing_metadata() or ())
@@ -75,7 +105,7 @@ class MedcoderClient:
     def code_many(self, requests: Iterable["pb.CodeEncounterRequest"]) -> Iterator["pb.CodeEncountersItem"]:
         """Bidirectional stream; items come back in request order, errors per item."""
         try:
-            yield from self._stub.CodeEncounters(iter(requests), timeout=self.timeout_s * 10)
+            yield from self._stub.CodeEncounters(iter(requests), timeout=self.timeout_s * 10, metadata=self._auth)
         except grpc.RpcError as e:
             raise from_rpc_error(e) from e
 

@@ -60,6 +60,10 @@ def _args(argv):
     p.add_argument("--backoff-s", type=float, default=0.05, help="a user's pause after RESOURCE_EXHAUSTED")
     p.add_argument("--out", type=Path, default=None)
     p.add_argument("--web", action="store_true", help="open locust's web UI instead of running headless")
+    p.add_argument("--tls-ca", type=Path, default=None, help="--target speaks TLS: the CA of its certificate (PEM)")
+    p.add_argument("--tls-cert", type=Path, default=None, help="client certificate for an mTLS --target (PEM)")
+    p.add_argument("--tls-key", type=Path, default=None, help="its private key (PEM)")
+    p.add_argument("--token-file", type=Path, default=None, help="file holding an API key for --target")
     return p.parse_args(argv)
 
 
@@ -211,6 +215,10 @@ def run_locust(args, target: str, prefix: Path, cpus: set[int]) -> int:
            "MEDCODER_LT_BACKOFF_S": str(args.backoff_s)}
     if args.notes:
         env["MEDCODER_LT_NOTES"] = str(args.notes)
+    for name, path in (("TLS_CA", args.tls_ca), ("TLS_CERT", args.tls_cert), ("TLS_KEY", args.tls_key),
+                       ("TOKEN_FILE", args.token_file)):
+        if path is not None:
+            env[f"MEDCODER_LT_{name}"] = str(path.resolve())
     cmd = [sys.executable, "-m", "locust", "-f", str(REPO / "loadtest" / "locustfile.py"), "--host", target,
            "--csv", str(prefix), "--csv-full-history", "--html", str(prefix.parent / "locust.html"),
            "--stop-timeout", "10"]

@@ -32,12 +32,16 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from client.contract import SERVICE_NAME, pb_grpc
+from server.access import AccessInterceptor, TenantLimits
 from server.admission import Admission
 from server.config import Config
 from server.errors import Unavailable
+from server.identity import Identities, reflection_on
 from server.interceptors import ErrorInterceptor
 from server.metrics import Metrics
+from server.review.audit import AccessAudit
 from server.servicer import CodingServicer, ServerState
+from server.tls import grpc_server_credentials
 
 log = logging.getLogger("medcoder.server")
 BACKEND_HEALTH = "medcoder.backend."
@@ -54,21 +58,24 @@ class Running:
             server, port, health_servicer, state, pool, config)
         self.metrics, self.admission = metrics, admission
         self.metrics_url: str | None = None
+        self.identities: Identities | None = None   # -- caller identity and the access audit (server/access.py) --
+        self.audit: AccessAudit | None = None
         self.serving = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._draining = False
 
     def start_metrics(self, worker: int = 0) -> str | None:
-        """The /metrics endpoint on 127.0.0.1 (config.host): ``metrics_port + worker``, a free port
-        for 0, none for -1. A taken port leaves coding up and says so (returns None)."""
+        """The /metrics endpoint on ``config.metrics_host`` (127.0.0.1 unless set; it has no
+        authentication): ``metrics_port + worker``, a free port for 0, none for -1. A taken port
+        leaves coding up and says so (returns None)."""
         port = self.config.metrics_port
         if self.metrics is None or port < 0:
             return None
         try:
-            self.metrics_url = self.metrics.serve(self.config.host, port + worker if port else 0)
+            self.metrics_url = self.metrics.serve(self.config.metrics_host, port + worker if port else 0)
         except OSError as e:
             log.error("metrics endpoint NOT started: cannot bind %s:%d (%s); set MEDCODER_METRICS_PORT",
-                      self.config.host, port + worker, e.strerror or type(e).__name__)
+                      self.config.metrics_host, port + worker, e.strerror or type(e).__name__)
             return None
         return self.metrics_url
 
@@ -94,6 +101,8 @@ class Running:
         engine = await loop.run_in_executor(self.pool, factory)
         await loop.run_in_executor(self.pool, engine.warm, WARMUP_NOTE)
         await loop.run_in_executor(self.pool, functools.partial(engine.review.start, page=review_page))
+        if self.audit is not None:
+            self.audit.attach(engine.review.log)
         self.state.engine = engine
         backend = getattr(engine, "backend", None)
         if self.metrics is not None:
@@ -142,6 +151,8 @@ class Running:
         self.serving, self._draining = False, True
         await self.health.enter_graceful_shutdown()
         await self.server.stop(self.config.grace_s)
+        if self.audit is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.audit.close)
         if self.state.engine is not None:
             await asyncio.get_running_loop().run_in_executor(None, self.state.engine.review.stop, self.config.grace_s)
         self.pool.shutdown(wait=False, cancel_futures=True)
@@ -161,7 +172,11 @@ async def create_server(config: Config) -> Running:
                ("grpc.max_send_message_length", MAX_RESPONSE_BYTES),
                ("grpc.so_reuseport", int(config.reuse_port or config.workers > 1))]
     metrics = Metrics()
-    server = grpc.aio.server(interceptors=[ErrorInterceptor(metrics)], options=options)
+    identities, audit = Identities.from_config(config), AccessAudit()
+    reflect = reflection_on(config, identities)
+    access = AccessInterceptor(identities, TenantLimits(config.tenant_rate_per_s, config.tenant_max_inflight),
+                               audit, reflection=reflect)
+    server = grpc.aio.server(interceptors=[ErrorInterceptor(metrics), access], options=options)
     pool = ThreadPoolExecutor(max_workers=config.worker_threads, thread_name_prefix="medcoder-work")
     state = ServerState()
     admission = Admission(config.max_inflight)
@@ -172,18 +187,23 @@ async def create_server(config: Config) -> Running:
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     for name in ("", SERVICE_NAME):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
-    reflection.enable_server_reflection(
-        (SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME),
-        server)
+    if reflect:
+        reflection.enable_server_reflection(
+            (SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME),
+            server)
+    credentials = grpc_server_credentials(config)
+    address = f"{config.host}:{config.port}"
     try:
-        port = server.add_insecure_port(f"{config.host}:{config.port}")
+        port = server.add_secure_port(address, credentials) if credentials else server.add_insecure_port(address)
     except RuntimeError:   # grpc raises RuntimeError for a port it cannot bind
         port = 0
     if port == 0:
         raise PortTaken(f"cannot bind {config.host}:{config.port}: the port is taken by another process "
                         f"(choose another --port, or --reuse-port on every server of a replica group)")
     await server.start()
-    return Running(server, port, health_servicer, state, pool, config, metrics, admission)
+    running = Running(server, port, health_servicer, state, pool, config, metrics, admission)
+    running.identities, running.audit = identities, audit
+    return running
 
 
 async def serve(config: Config, *, worker: int = 0) -> None:
@@ -192,6 +212,8 @@ async def serve(config: Config, *, worker: int = 0) -> None:
         log.info("config %s", json.dumps(config.redacted(), sort_keys=True))
     t0 = time.perf_counter()
     running = await create_server(config)
+    if worker == 0:
+        (log.warning if running.identities.dev else log.info)(running.identities.startup_line(config))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -48,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="code on the embedded backend while Triton is unreachable (default on)")
     s.add_argument("--metrics-port", type=int, default=None,
                    help="Prometheus /metrics port (worker i: +i); 0 picks a free one, -1 turns it off")
+    _security_args(s)
     _table_args(s)
 
     c = sub.add_parser("code", help="code notes in-process (no server needed) or via --server")
@@ -58,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="lowest confidence to show (default: the operating threshold, i.e. the codes a coder "
                         "would report; 0 shows every candidate)")
     c.add_argument("--server", default=None, help="host:port of a running gateway instead of in-process")
+    _client_tls_args(c)
     c.add_argument("--profile", choices=_PROFILES, default=None,
                    help="coding profile: us-claims (ICD-10-CM guidelines, default) or codiesp (the benchmark's habits)")
     _table_args(c)
@@ -112,11 +114,54 @@ def _review_args(sub) -> None:
     esub = e.add_subparsers(dest="encounters_command", required=True)
     ep = esub.add_parser("purge", help="delete stored encounters (note text included) older than N days")
     ep.add_argument("--older-than-days", type=float, required=True, metavar="N")
-    for q in (fe, rs, ep):
+    a = sub.add_parser("audit", help="the access audit trail (who coded, viewed, exported or decided what)")
+    asub = a.add_subparsers(dest="audit_command", required=True)
+    ae = asub.add_parser("export", help="write audit rows as JSON lines or CSV (docs/security.md)")
+    ae.add_argument("--out", type=Path, default=None, help="file to write (default: stdout)")
+    ae.add_argument("--format", dest="audit_format", choices=("jsonl", "csv"), default="jsonl")
+    ae.add_argument("--since", default=None, help="from this ISO date or time (UTC unless it says)")
+    ae.add_argument("--until", default=None, help="before this ISO date or time")
+    for q in (fe, rs, ep, ae):
         q.add_argument("--db", type=Path, default=None, help="SQLite review database (default: MEDCODER_DATA_DIR's)")
         q.add_argument("--database-url", default=None, help="postgresql://... instead of SQLite")
-    for q in (fe, rs):
+    for q in (fe, rs, ae):
         q.add_argument("--tenant", default=None, help="one tenant only")
+
+
+def _security_args(s) -> None:
+    """-- transport security and caller identity of `serve` (docs/security.md) --"""
+    s.add_argument("--dev", action="store_true", default=None,
+                   help="serve without caller identity, on any address (a loopback address without a tokens "
+                        "file or client CA is a development server anyway)")
+    s.add_argument("--tls-cert", type=Path, default=None, help="PEM certificate (chain): gRPC and review page on TLS")
+    s.add_argument("--tls-key", type=Path, default=None, help="PEM private key of --tls-cert")
+    s.add_argument("--tls-client-ca", type=Path, default=None,
+                   help="PEM CA bundle: require client certificates it signed (mTLS); their SAN maps to a "
+                        "tenant and role through 'mtls:' lines of the tokens file")
+    s.add_argument("--reflection", action=argparse.BooleanOptionalAction, default=None,
+                   help="gRPC reflection (default: on for a development server only)")
+
+
+def _client_tls_args(c) -> None:
+    """-- how `code --server` reaches a gateway that needs TLS and identity --"""
+    c.add_argument("--tls", action="store_true", help="TLS with the system's root certificates")
+    c.add_argument("--tls-ca", type=Path, default=None, help="PEM CA that signed the gateway's certificate (TLS)")
+    c.add_argument("--tls-cert", type=Path, default=None, help="client certificate for mTLS (PEM)")
+    c.add_argument("--tls-key", type=Path, default=None, help="its private key (PEM)")
+    c.add_argument("--token-file", type=Path, default=None,
+                   help="file holding the API key (sent as 'authorization: Bearer'; kept off the command line)")
+
+
+def client_options(args) -> dict:
+    """MedcoderClient keyword arguments from the `--tls*` and `--token-file` flags."""
+    for p in (args.tls_ca, args.tls_cert, args.tls_key, args.token_file):
+        if p is not None and not p.is_file():
+            raise UsageError(f"no such file: {p}")
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise UsageError("--tls-cert and --tls-key go together")
+    token = args.token_file.read_text(encoding="utf-8").strip() if args.token_file else None
+    return {"tls": bool(args.tls), "root_ca": args.tls_ca, "client_cert": args.tls_cert,
+            "client_key": args.tls_key, "token": token or None}
 
 
 def _table_args(p: argparse.ArgumentParser) -> None:
@@ -157,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
             return _code(args)
         if args.command == "claim":
             return _claim(args)
-        if args.command in ("feedback", "report", "encounters"):
+        if args.command in ("feedback", "report", "encounters", "audit"):
             from server.review.commands import run_review_command
             return run_review_command(args, _config(args, review_db=args.db, database_url=args.database_url))
         return _eval(args)
@@ -191,10 +236,16 @@ def _serve(args) -> int:
     import asyncio
     from server.app import serve
 
+    from server.identity import Identities
+    from server.tls import grpc_server_credentials
+
     cfg = _config(args, backend=args.backend, host=args.host, port=args.port, workers=args.workers,
                   linker=args.linker, note_model=args.note_model, triton_url=args.triton_url, fallback=args.fallback,
-                  metrics_port=args.metrics_port, reuse_port=args.reuse_port)
+                  metrics_port=args.metrics_port, reuse_port=args.reuse_port, dev=args.dev, tls_cert=args.tls_cert,
+                  tls_key=args.tls_key, tls_client_ca=args.tls_client_ca, reflection=args.reflection)
     logging.getLogger().setLevel(cfg.log_level.upper())
+    Identities.from_config(cfg)        # no identity on a public address, an unreadable tokens file or
+    grpc_server_credentials(cfg)       # certificate: one line and exit 2, before anything starts
     if cfg.workers > 1:
         from server.workers import serve_workers
         triton = _shared_triton(cfg)
@@ -291,7 +342,7 @@ def _code_remote(args, files):
     from client.sdk import MedcoderClient
 
     out = []
-    with MedcoderClient(args.server) as mc:
+    with MedcoderClient(args.server, **client_options(args)) as mc:
         for path, fmt in files:
             try:
                 enc = mc.code(path.read_bytes(), fmt=fmt, doc_id=path.stem, setting=args.setting,

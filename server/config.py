@@ -83,6 +83,15 @@ class Config:
     # Prometheus /metrics on 127.0.0.1; 0 = free port, -1 = off; worker i of --workers N uses metrics_port + i
     metrics_port: int = setting(9464, "serving", rule=Rule(lambda v: -1 <= v <= 65535, "-1 (off), 0 or a port"))
     log_level: str = setting("INFO", "serving", rule=Rule(lambda v: v.upper() in LOG_LEVELS, "a logging level"))
+    # -- serving: transport security and caller identity (docs/security.md) --
+    # dev: serve without caller identity on any address (explicit only). Without it, a gateway with
+    # no identity configured (no review_tokens, no tls_client_ca) serves only on a loopback address.
+    dev: bool = setting(False, "serving")
+    tls_cert: Path | None = setting(None, "serving")        # PEM certificate (chain): gRPC and the review page on TLS
+    tls_key: Path | None = setting(None, "serving")         # its PEM private key
+    tls_client_ca: Path | None = setting(None, "serving")   # PEM CA bundle: clients must present a certificate it signed (mTLS)
+    reflection: bool | None = setting(None, "serving")      # gRPC reflection; None: on in dev mode only
+    metrics_host: str = setting("127.0.0.1", "serving")     # where /metrics listens (it has no authentication)
 
     # -- coding: what a request gets when it does not say --
     default_setting: Setting = setting(Setting.OUTPATIENT, "coding")
@@ -120,6 +129,10 @@ class Config:
     max_message_bytes: int = setting(0, "limits", rule=NON_NEGATIVE)
     # admission control: more concurrent calls get RESOURCE_EXHAUSTED (~8 per pool thread)
     max_inflight: int = setting(32, "limits", rule=AT_LEAST_1)
+    # per tenant (the caller identity's): calls per second (a bucket of one second's worth; 0 = no
+    # limit) and calls in flight at once (0 = only max_inflight); over either -> RESOURCE_EXHAUSTED
+    tenant_rate_per_s: float = setting(0.0, "limits", rule=NON_NEGATIVE)
+    tenant_max_inflight: int = setting(0, "limits", rule=NON_NEGATIVE)
 
     # -- tables: code sets and edit tables the user supplies --
     hcpcs_path: Path | None = setting(None, "tables")       # CMS HCPCS release (xlsx)
@@ -169,6 +182,10 @@ class Config:
             raise InvalidInput("linker needs a model backend: backend=embedded or backend=triton")
         if self.metrics_port > 0 and self.metrics_port + self.workers - 1 > 65535:
             raise InvalidInput("metrics_port: worker i uses metrics_port + i, which must be a port")
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise InvalidInput("tls_cert and tls_key: give both (a certificate and its private key) or neither")
+        if self.tls_client_ca is not None and self.tls_cert is None:
+            raise InvalidInput("tls_client_ca (mTLS) needs tls_cert and tls_key: the server's own certificate")
 
     @property
     def receive_message_bytes(self) -> int:

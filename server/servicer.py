@@ -11,10 +11,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 from client.contract import pb, pb_grpc
 from server import convert
+from server.access import caller
 from server.admission import Admission
 from server.backends.base import deadline_in
-from server.errors import InvalidInput, Unavailable, classify
+from server.errors import InvalidInput, PermissionDenied, Unavailable, classify
 from server.interceptors import request_id_of
+from server.review.auth import Coder
 from server.review.log import Decision
 
 
@@ -64,10 +66,24 @@ def _metadata(context) -> dict[str, str]:
 
 
 def _review_queue(engine, context) -> tuple[str, str]:
-    """(tenant, specialty) of the review queue the call's encounters are kept in; a bad coder
-    token is refused here, before anything is coded."""
+    """(tenant, specialty) of the review queue the call's encounters are kept in: the identified
+    caller's tenant (``server.access``); without one, a bad coder token is refused here, before
+    anything is coded."""
     md = _metadata(context)
-    return engine.review.coding_tenant(md), md.get("x-specialty", "")[:100]
+    who = caller()
+    tenant = who.tenant_id if who is not None else engine.review.coding_tenant(md)
+    return tenant, md.get("x-specialty", "")[:100]
+
+
+def _decider(engine, context, coder_id: str) -> Coder:
+    """Who records a review decision: the identified caller (a coder id in the request must be
+    theirs); a dev gateway's anonymous caller is the request's coder_id in the default tenant."""
+    who = caller()
+    if who is None or who.auth == "dev":
+        return engine.review.grpc_coder(_metadata(context), coder_id)
+    if coder_id and coder_id != who.subject:
+        raise PermissionDenied("coder_id does not match the caller's identity")
+    return Coder(who.subject, who.tenant_id, who.role)
 
 
 def _consume(task: asyncio.Task) -> None:
@@ -172,6 +188,6 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
             model_versions=dict(request.model_versions))
         if not decision.system:
             raise InvalidInput("system is required (ICD10CM, ICD10PCS, HCPCS or CPT)")
-        who = engine.review.grpc_coder(_metadata(context), request.coder_id)
+        who = _decider(engine, context, request.coder_id)
         decision_id, at = await self._run(engine.review.submit, decision, who, "grpc")
         return pb.SubmitReviewResponse(request_id=rid, decision_id=decision_id, recorded_at=at)

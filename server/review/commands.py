@@ -1,5 +1,5 @@
-"""The review subcommands of the ``medcoder`` CLI: ``feedback export``, ``report shadow`` and
-``encounters purge``."""
+"""The review subcommands of the ``medcoder`` CLI: ``feedback export``, ``report shadow``,
+``encounters purge`` and ``audit export``."""
 from __future__ import annotations
 
 import getpass
@@ -27,6 +27,8 @@ def run_review_command(args, cfg: Config) -> int:
                                 actor=f"cli:{_user()}")
             print(f"wrote {n} decisions to {args.out}", file=sys.stderr)
             return 0
+        if args.command == "audit":
+            return _audit_export(args, log)
         if args.command == "encounters":
             n = log.purge_older_than(args.older_than_days, actor=f"cli:{_user()}", channel="cli")
             print(f"removed {n} stored encounters coded more than {args.older_than_days:g} days ago", file=sys.stderr)
@@ -44,6 +46,20 @@ def run_review_command(args, cfg: Config) -> int:
         return 0
     finally:
         log.close()
+
+
+def _audit_export(args, log) -> int:
+    from server.review.audit import export_audit
+
+    kwargs = dict(fmt=args.audit_format, since=args.since, until=args.until, tenant_id=args.tenant,
+                  actor=f"cli:{_user()}")
+    if args.out is None:
+        n = export_audit(log, sys.stdout, **kwargs)
+    else:
+        with open(args.out, "w", encoding="utf-8", newline="") as out:
+            n = export_audit(log, out, **kwargs)
+    print(f"wrote {n} audit rows" + (f" to {args.out}" if args.out else ""), file=sys.stderr)
+    return 0
 
 
 def _user() -> str:

@@ -44,8 +44,9 @@ class Review:
 
     def __init__(self, service: ReviewService, *, host: str = "127.0.0.1", port: int = 0,
                  max_body_bytes: int = 64 * 1024, retention_days: float = 0.0, probe_every_s: float = 1.0,
-                 keep_required: bool = False, page_limits: PageLimits = PageLimits()):
+                 keep_required: bool = False, page_limits: PageLimits = PageLimits(), ssl_context=None):
         self.service = service
+        self.ssl_context = ssl_context   # the page on HTTPS (server.tls), with the gateway's certificate
         self.host, self.port, self.max_body_bytes = host, port, max_body_bytes
         self.retention_days, self.keep_required, self.page_limits = retention_days, keep_required, page_limits
         where = str(service.log.path) if service.log.path is not None else service.log.db.where
@@ -61,7 +62,10 @@ class Review:
     def open(cls, config, codesets) -> "Review":
         """The review log named by ``config`` (SQLite ``review_db_path`` or ``database_url``), its
         coder tokens, and the page and retention settings."""
+        from server.tls import http_ssl_context
+
         tokens = TokenBook.load(config.review_tokens) if config.review_tokens else None
+        ssl_context = http_ssl_context(config)
         log_ = ReviewLog(config.review_db_path, url=config.database_url, max_bytes=config.review_db_max_bytes,
                          tenant_quota_bytes=config.review_tenant_quota_bytes)
         limits = PageLimits(max_connections=config.review_max_connections, read_timeout_s=config.review_read_timeout_s,
@@ -69,7 +73,7 @@ class Review:
         return cls(ReviewService(log_, codesets, tokens), host=config.review_host, port=config.review_port,
                    max_body_bytes=config.review_max_body_bytes, retention_days=config.review_retention_days,
                    probe_every_s=config.review_storage_probe_s, keep_required=config.review_keep_required,
-                   page_limits=limits)
+                   page_limits=limits, ssl_context=ssl_context)
 
     @property
     def storage_ok(self) -> bool:
@@ -102,7 +106,7 @@ class Review:
         if page and self._http is None:
             try:
                 self._http = ReviewServer(self.service, self.host, self.port, self.max_body_bytes,
-                                          self.page_limits).start()
+                                          self.page_limits, ssl_context=self.ssl_context).start()
             except OSError as e:
                 log.error("review page NOT started: cannot bind %s:%d (%s); set MEDCODER_REVIEW_PORT",
                           self.host, self.port, e.strerror or type(e).__name__)

@@ -150,6 +150,17 @@ class ReviewHTTPServer(ThreadingHTTPServer):
         finally:
             self._slots.release()
 
+    def handle_error(self, request, client_address):
+        """A failed TLS handshake (expired or foreign client certificate, plain HTTP on the HTTPS
+        port) or a dropped connection is the client's business: one debug line, no traceback."""
+        import sys
+
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (OSError, EOFError)):
+            log.debug("review connection from %s ended: %s", client_address[0], type(exc).__name__)
+            return
+        super().handle_error(request, client_address)
+
 
 class Handler(BaseHTTPRequestHandler):
     server: ReviewHTTPServer
@@ -400,11 +411,17 @@ def _decision_of(encounter_id: str, coder: Coder, form: dict[str, str]) -> Decis
 
 
 class ReviewServer:
-    """The HTTP server on its own thread; ``url`` once started, ``stop()`` from the gateway's shutdown."""
+    """The HTTP server on its own thread; ``url`` once started, ``stop()`` from the gateway's shutdown.
+    With ``ssl_context`` (server.tls) it speaks HTTPS only; the TLS handshake runs on the
+    connection's own thread, so a client that stalls it holds no one else up."""
 
     def __init__(self, service: ReviewService, host: str, port: int, max_body_bytes: int = 64 * 1024,
-                 limits: PageLimits = PageLimits()):
+                 limits: PageLimits = PageLimits(), ssl_context=None):
         self.httpd = ReviewHTTPServer((host, port), service, max_body_bytes, limits)
+        if ssl_context is not None:
+            self.httpd.socket = ssl_context.wrap_socket(self.httpd.socket, server_side=True,
+                                                        do_handshake_on_connect=False)
+        self.scheme = "https" if ssl_context is not None else "http"
         self.host, self.port = host, self.httpd.server_address[1]
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="medcoder-review-http",
                                         kwargs={"poll_interval": 0.2}, daemon=True)
@@ -412,7 +429,7 @@ class ReviewServer:
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"{self.scheme}://{host}:{self.port}"
 
     def start(self) -> "ReviewServer":
         self._thread.start()

@@ -7,7 +7,8 @@ are new rows and the log is the training signal and the audit trail at once.
 Tables:
   decisions   who, when, the suggestion as shown (``shown``: JSON), final code, reason, model versions
   encounters  coded encounters kept for review: tenant, note text, the coding result (JSON)
-  audit       every read and write of the review surfaces (HTTP, gRPC, CLI), including refusals
+  audit       every access: coding calls, reads and writes of the review surfaces (HTTP, gRPC, CLI),
+              exports, refusals included, with the identity that made it (server/review/audit.py)
   purges      each retention purge: when, by whom, the cutoff, how many encounters it removed
   storage_probe  scratch rows the storage probe writes and removes to learn that writes work again
 
@@ -182,3 +183,16 @@ POSTGRES += (
 
 def migrations(dialect: str) -> tuple[str, ...]:
     return {"sqlite": SQLITE, "postgres": POSTGRES}[dialect]
+
+
+# 5: the access audit trail (server/review/audit.py): how the caller was identified (token, mtls,
+# dev, session, cli), its role, its network peer and the call's request id, on the same audit table
+_AUDIT_IDENTITY = """
+    ALTER TABLE audit ADD COLUMN auth TEXT NOT NULL DEFAULT '';
+    ALTER TABLE audit ADD COLUMN role TEXT NOT NULL DEFAULT '';
+    ALTER TABLE audit ADD COLUMN peer TEXT NOT NULL DEFAULT '';
+    ALTER TABLE audit ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
+    CREATE INDEX audit_tenant_at ON audit (tenant_id, at);
+"""
+SQLITE += (_AUDIT_IDENTITY,)
+POSTGRES += (_AUDIT_IDENTITY,)

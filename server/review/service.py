@@ -58,6 +58,10 @@ class ReviewService:
         if coder is None:
             self.log.audit(channel, "anonymous", "", "login", "", "denied: unknown token")
             raise Unauthenticated("unknown or missing coder token")
+        if channel == "http" and coder.role == "service":
+            # the review page is for people: a decision must name the coder who made it
+            self.log.audit(channel, coder.coder_id, coder.tenant_id, "login", "", "denied: service identity")
+            raise PermissionDenied("a service identity cannot use the review page")
         return coder
 
     def grpc_coder(self, metadata: Mapping[str, str], coder_id: str) -> Coder:

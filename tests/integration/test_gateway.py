@@ -227,3 +227,9 @@ def test_a_wider_list_shows_what_the_guidelines_took_out_but_edits_judge_only_re
     assert kept.confidence >= threshold > out.confidence
     assert any(n.kind == "not_reported" and n.related_code == kept.code for n in out.notes)
     assert not [e for e in wide.edits if e.kind == "excludes1"]
+
+
+def test_the_newcomers_gateway_says_once_it_is_a_development_server_without_authentication(gateway):
+    """`make serve` (no tokens file, no certificates, 127.0.0.1) works and says what it is."""
+    lines = [ln for ln in gateway.log().splitlines() if "without authentication" in ln]
+    assert len(lines) == 1 and "development server bound to 127.0.0.1 without authentication" in lines[0]

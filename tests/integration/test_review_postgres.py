@@ -18,6 +18,7 @@ from server.errors import InvalidInput, NotFound
 from server.review.auth import TokenBook
 from server.review.feedback import export_feedback
 from server.review.log import Decision, ReviewLog
+from server.review.schema import migrations
 from server.review.service import ReviewService
 from tests.unit.test_review_service import ALICE, BOB, coded, codesets  # noqa: F401 - fixtures
 
@@ -83,7 +84,7 @@ def test_postgres_holds_the_same_log_append_only(pg_url, tmp_path):
     log.close()
 
     again = ReviewLog(url=pg_url)          # migrations are recorded and not re-applied
-    assert again.schema_version == 4
+    assert again.schema_version == len(migrations("postgres"))
     rows = again.decisions("e1")
     assert [r["decision_id"] for r in rows][0] == first and [r["reason"] for r in rows] == ["", "again"]
     assert [q["encounter_id"] for q in again.queue("clinic-a")] == ["e1"] and again.queue("clinic-b") == []
@@ -166,3 +167,29 @@ def test_the_gateway_keeps_encounters_and_decisions_in_postgres(pg_url, tmp_path
         row = conn.execute("SELECT coder_id, final_code FROM decisions WHERE decision_id = %s", (ok.decision_id,)).fetchone()
     assert tenant == ("clinic-b",) and row == ("bob", s.code)
     assert not (tmp_path / "data" / "decisions.sqlite3").exists()
+
+
+def test_the_access_audit_trail_on_postgres_is_append_only_and_exports(pg_url):
+    import io
+    import json
+
+    import psycopg
+
+    from server.review.audit import AccessAudit, audit_row, export_audit
+
+    log = ReviewLog(url=pg_url)
+    audit = AccessAudit()
+    audit.attach(log)
+    for actor, tenant, outcome in (("ehr-bridge", "clinic-pg", "ok"), ("anonymous", "", "denied: UNAUTHENTICATED")):
+        audit.record(audit_row(channel="grpc", actor=actor, auth="mtls", role="service", tenant_id=tenant,
+                               action="code", obj="encounter:pg1", outcome=outcome, peer="ipv4:127.0.0.1:1",
+                               request_id="r-pg"), refused=outcome != "ok")
+    audit.close()
+    for sql in ("UPDATE audit SET auth = 'token'", "DELETE FROM audit WHERE request_id = 'r-pg'"):
+        with pytest.raises(psycopg.Error, match="append-only"):
+            log.db.execute(sql)
+    out = io.StringIO()
+    assert export_audit(log, out, tenant_id="clinic-pg", since="2020-01-01") == 1
+    row = json.loads(out.getvalue())
+    assert (row["actor"], row["auth"], row["role"], row["request_id"]) == ("ehr-bridge", "mtls", "service", "r-pg")
+    log.close()

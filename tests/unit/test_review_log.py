@@ -5,6 +5,7 @@ import pytest
 
 from server.errors import InvalidInput
 from server.review.log import Decision, ReviewLog
+from server.review.schema import migrations
 
 
 def test_decisions_survive_reopen_and_are_append_only(tmp_path):
@@ -63,7 +64,7 @@ def test_only_a_recorded_purge_deletes_stored_encounters_and_decisions_stay(tmp_
             log._db.execute(sql)
     assert log.purge_encounters(cutoff, "retention") == 0 and len(log.purges()) == 1   # nothing left: no record
     log.close()
-    assert ReviewLog(tmp_path / "log.db").schema_version == 4
+    assert ReviewLog(tmp_path / "log.db").schema_version == len(migrations("sqlite"))
 
 
 def test_the_cli_purges_only_encounters_older_than_asked(tmp_path, capsys):
