@@ -12,7 +12,7 @@ import pytest
 
 from server.errors import QuotaExceeded, StorageUnavailable
 from server.review.log import ReviewLog
-from server.review.schema import SQLITE
+from server.review.schema import SQLITE, migrations
 
 
 def _mode(p) -> int:
@@ -67,7 +67,7 @@ def test_migration_4_sizes_encounters_stored_before_it(tmp_path):
                  "VALUES ('old', 'clinic-a', '2026-01-01', 'Patient with CHF.', '{}')")
     conn.close()
     log = ReviewLog(path, tenant_quota_bytes=len("Patient with CHF.{}") + 10)
-    assert log.schema_version == 4 and log.stored_bytes("clinic-a") == len("Patient with CHF.{}")
+    assert log.schema_version == len(migrations("sqlite")) and log.stored_bytes("clinic-a") == len("Patient with CHF.{}")
     with pytest.raises(QuotaExceeded):
         log.store_encounter("new", "clinic-a", "Hypertension.", {"codes": []})
     log.store_encounter("other", "clinic-b", "Hypertension.", {"codes": []})   # each tenant its own quota
