@@ -6,6 +6,7 @@ lexicon is one source; a NER model (another issue) plugs in beside it through ``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable, Protocol, Sequence
 
 from server.domain import Assertion, CodeSystem
@@ -54,8 +55,10 @@ class Sentence:
     section: str
     gaps: list[bool]      # gaps[i]: a semicolon lies just before token i
 
-    @property
+    @cached_property
     def words(self) -> list[str]:
+        # built once: every mention of the sentence reads it, so rebuilding it per mention made a
+        # long run-on sentence cost the square of its length (read it, never change it)
         return [t.norm for t in self.tokens]
 
 
