@@ -114,6 +114,9 @@ class Config:
     max_message_bytes: int = setting(32 * 1024 * 1024, "limits", rule=POSITIVE)
     # admission control: more concurrent calls get RESOURCE_EXHAUSTED (~8 per pool thread)
     max_inflight: int = setting(32, "limits", rule=AT_LEAST_1)
+    # CPU seconds one call may use before it is stopped with RESOURCE_EXHAUSTED (server/budget.py);
+    # coding costs ~3-4 ms per KB, so the largest document allowed needs well under this. 0 = no limit.
+    call_cpu_budget_s: float = setting(30.0, "limits", rule=NON_NEGATIVE)
 
     # -- tables: code sets and edit tables the user supplies --
     hcpcs_path: Path | None = setting(None, "tables")       # CMS HCPCS release (xlsx)

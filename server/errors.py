@@ -15,8 +15,11 @@ Unauthenticated        UNAUTHENTICATED      401
 PermissionDenied       PERMISSION_DENIED    403
 NotFound               NOT_FOUND            404
 Overloaded             RESOURCE_EXHAUSTED   429
+BudgetExceeded         RESOURCE_EXHAUSTED   429
 Unavailable            UNAVAILABLE          503
+Cancelled              UNAVAILABLE          503
 BackendTimeout         DEADLINE_EXCEEDED    504
+DeadlineExceeded       DEADLINE_EXCEEDED    504
 MedcoderError          INTERNAL             500
 anything else          INTERNAL             500, fixed message
 =====================  ===================  ====
@@ -90,6 +93,24 @@ class Unavailable(MedcoderError):
     """A backend (Triton, the database) cannot be reached right now."""
 
     code, http_status = grpc.StatusCode.UNAVAILABLE, 503
+
+
+class BudgetExceeded(MedcoderError):
+    """One call used up its CPU budget (``Config.call_cpu_budget_s``): its work stopped, nothing
+    of it was stored. Retrying the same document will not help; sending it in parts will."""
+
+    code, http_status = grpc.StatusCode.RESOURCE_EXHAUSTED, 429
+
+
+class DeadlineExceeded(MedcoderError):
+    """The caller's deadline passed while its document was being coded: the work stopped and
+    nothing of it was stored."""
+
+    code, http_status = grpc.StatusCode.DEADLINE_EXCEEDED, 504
+
+
+class Cancelled(Unavailable):
+    """The call's work was stopped because the caller went away or the server is draining."""
 
 
 class PermissionDenied(MedcoderError):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable, Protocol, Sequence
 
+from server.budget import checkpoint
 from server.domain import Assertion, CodeSystem
 from server.pipeline.lexicon import STOPWORDS, LexEntry, Lexicon
 from server.pipeline.text import Token
@@ -88,6 +89,7 @@ class LexiconSource:
         too: "diabetes with chronic kidney disease" (E11.22) also names the CKD (N18)."""
         out: list[Mention] = []
         for si, s in enumerate(sentences):
+            checkpoint()
             keep = [i for i, t in enumerate(s.tokens) if t.norm not in STOPWORDS]
             words = [s.tokens[i].norm for i in keep]
             # "secondary to" / "due to" link a condition to its cause: never part of a term
