@@ -207,3 +207,48 @@ def test_a_budget_that_holds_lets_the_work_through_and_leaves_the_context_as_it_
         for _ in range(1000):
             budget.checkpoint()
     assert budget.current() is None
+
+
+def test_an_abandoned_calls_slot_stays_taken_until_its_work_has_stopped():
+    """The handler is cancelled (the caller's deadline passed); its work stops at its next
+    checkpoint, and only then is its admission slot free again (before: at once, work running on)."""
+    import asyncio
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from server.admission import Admission
+    from server.servicer import CodingServicer, ServerState
+
+    started, release = threading.Event(), threading.Event()
+    stopped_by: list[str] = []
+
+    def work(b: budget.CallBudget):
+        with b.running():
+            started.set()
+            release.wait(10)   # the work is busy (no checkpoint) until the test lets it go on
+            try:
+                budget.checkpoint()
+            except Cancelled as e:
+                stopped_by.append(type(e).__name__)
+                raise
+
+    async def scenario():
+        admission, pool = Admission(1), ThreadPoolExecutor(1)
+        servicer = CodingServicer(ServerState(), admission, pool, 1)
+        task = asyncio.ensure_future(servicer._held(admission.take(), budget.CallBudget(), work))
+        await asyncio.get_running_loop().run_in_executor(None, started.wait, 10)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        held_after_cancel = admission.inflight
+        release.set()
+        for _ in range(500):
+            if admission.inflight == 0:
+                break
+            await asyncio.sleep(0.01)
+        pool.shutdown()
+        return held_after_cancel, admission.inflight
+
+    held, after = asyncio.run(scenario())
+    assert (held, after) == (1, 0)
+    assert stopped_by == ["Cancelled"]
