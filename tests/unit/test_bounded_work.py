@@ -252,3 +252,50 @@ def test_an_abandoned_calls_slot_stays_taken_until_its_work_has_stopped():
     held, after = asyncio.run(scenario())
     assert (held, after) == (1, 0)
     assert stopped_by == ["Cancelled"]
+
+
+def _reference_etiology_first(dx, rules):
+    """The all-pairs, restart-from-the-top sequencing the pipeline had (without the notes pass)."""
+    from server.domain import RuleNote
+
+    def hits(refs, code):
+        return any(code == r or code.startswith(r) for r in refs)
+
+    for _ in range(len(dx)):
+        moved = False
+        for i, f in enumerate(dx):
+            firsts = rules.referenced(f.code, "code_first")
+            for j in range(i + 1, len(dx)):
+                g = dx[j]
+                if hits(firsts, g.code) or hits(rules.referenced(g.code, "use_additional"), f.code):
+                    kind = "code_first" if hits(firsts, g.code) else "use_additional"
+                    g.notes.append(RuleNote(kind, f"sequenced before {f.code} (etiology before manifestation)", f.code))
+                    dx.insert(i, dx.pop(j))
+                    moved = True
+                    break
+            if moved:
+                break
+        if not moved:
+            break
+    return dx
+
+
+POOL = ["E11.22", "N18.31", "I12.9", "N18.4", "F02.80", "G30.9", "E10.21", "N08", "B96.20", "N39.0", "I10",
+        "J18.9", "E11.9", "G63", "E11.40", "D63.1", "N18.6", "Z99.2", "I50.22", "I11.0"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(POOL), min_size=1, max_size=20, unique=True))
+def test_sequencing_etiology_first_orders_as_the_all_pairs_walk_did(pipe, codes):
+    from server.domain import CodeSystem
+    from server.pipeline.findings import Finding
+    from server.pipeline.sequencing import _etiology_first
+
+    def findings():
+        return [Finding(c, CodeSystem.ICD10CM, 0.5) for c in codes]
+
+    got = _etiology_first(findings(), pipe.guidelines)
+    want = _reference_etiology_first(findings(), pipe.guidelines)
+    assert [f.code for f in got] == [f.code for f in want]
+    assert [[n for n in f.notes if "sequenced before" in n.message] for f in got] == \
+           [[n for n in f.notes] for f in want]
