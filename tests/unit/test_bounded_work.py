@@ -249,7 +249,8 @@ def test_an_abandoned_calls_slot_stays_taken_until_its_work_has_stopped():
         pool.shutdown()
         return held_after_cancel, admission.inflight
 
-    held, after = asyncio.run(scenario())
+    with ThreadPoolExecutor(1) as runner:   # its own event loop, whatever loop this thread has
+        held, after = runner.submit(asyncio.run, scenario()).result(timeout=60)
     assert (held, after) == (1, 0)
     assert stopped_by == ["Cancelled"]
 
