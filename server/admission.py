@@ -14,6 +14,24 @@ from contextlib import asynccontextmanager, contextmanager
 from server.errors import Overloaded
 
 
+class Slot:
+    """One admitted call's place; ``release`` is idempotent. The servicer releases it when the
+    call's work has stopped, not when the caller stopped waiting (a worker thread cannot be
+    killed: a slot given back early let abandoned work pile up unseen)."""
+
+    def __init__(self, admission: "Admission"):
+        self._admission = admission
+        self._held = True
+        self._lock = threading.Lock()
+
+    def release(self) -> None:
+        with self._lock:
+            if not self._held:
+                return
+            self._held = False
+        self._admission._release()
+
+
 class Admission:
     def __init__(self, max_inflight: int):
         if max_inflight < 1:
@@ -27,34 +45,47 @@ class Admission:
     def inflight(self) -> int:
         return self._inflight
 
-    @contextmanager
-    def admit(self):
+    def _refuse(self) -> Overloaded:
+        self.rejected += 1
+        return Overloaded(f"server is at capacity ({self.max_inflight} calls in flight); retry with backoff")
+
+    def _release(self) -> None:
+        with self._lock:
+            self._inflight -= 1
+
+    def take(self) -> Slot:
+        """A slot now, or ``Overloaded``; the caller releases it."""
         with self._lock:
             if self._inflight >= self.max_inflight:
-                self.rejected += 1
-                raise Overloaded(f"server is at capacity ({self.max_inflight} calls in flight); retry with backoff")
+                raise self._refuse()
             self._inflight += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._inflight -= 1
+        return Slot(self)
 
-    @asynccontextmanager
-    async def admit_waiting(self, timeout_s: float):
-        """Like ``admit`` but waits up to ``timeout_s`` for a slot before refusing."""
+    async def take_waiting(self, timeout_s: float) -> Slot:
+        """Like ``take`` but waits up to ``timeout_s`` for a slot before refusing."""
         deadline = time.monotonic() + timeout_s
         while True:
             with self._lock:
                 if self._inflight < self.max_inflight:
                     self._inflight += 1
-                    break
+                    return Slot(self)
                 if time.monotonic() >= deadline:
-                    self.rejected += 1
-                    raise Overloaded(f"server is at capacity ({self.max_inflight} calls in flight); retry with backoff")
+                    raise self._refuse()
             await asyncio.sleep(0.005)
+
+    @contextmanager
+    def admit(self):
+        slot = self.take()
         try:
             yield
         finally:
-            with self._lock:
-                self._inflight -= 1
+            slot.release()
+
+    @asynccontextmanager
+    async def admit_waiting(self, timeout_s: float):
+        """Like ``admit`` but waits up to ``timeout_s`` for a slot before refusing."""
+        slot = await self.take_waiting(timeout_s)
+        try:
+            yield
+        finally:
+            slot.release()

@@ -57,6 +57,7 @@ class Running:
         self.server, self.port, self.health, self.state, self.pool, self.config = (
             server, port, health_servicer, state, pool, config)
         self.metrics, self.admission = metrics, admission
+        self.servicer: CodingServicer | None = None
         self.metrics_url: str | None = None
         self.identities: Identities | None = None   # -- caller identity and the access audit (server/access.py) --
         self.audit: AccessAudit | None = None
@@ -141,6 +142,18 @@ class Running:
             await self.health.set(name, status.SERVING if serving else status.NOT_SERVING)
         self.serving = serving
 
+    async def _stop_work(self, wait_s: float = 2.0) -> None:
+        if self.servicer is not None:
+            n = self.servicer.cancel_all("the server is shutting down")
+            if n:
+                log.info("stopping %d call(s) still at work after the grace period", n)
+        loop = asyncio.get_running_loop()
+        done = loop.run_in_executor(None, functools.partial(self.pool.shutdown, wait=True, cancel_futures=True))
+        try:
+            await asyncio.wait_for(asyncio.shield(done), wait_s)
+        except asyncio.TimeoutError:
+            log.warning("worker threads still busy %.1f s after being told to stop", wait_s)
+
     def _backend_switched(self, active: str | None) -> None:
         """Called from the backend's thread on failover and recovery."""
         loop = self._loop
@@ -148,9 +161,13 @@ class Running:
             asyncio.run_coroutine_threadsafe(self._set_health(active), loop)
 
     async def stop(self) -> None:
+        """Drain: NOT_SERVING, calls in flight get ``grace_s`` to finish, then the work still
+        running is told to stop (it does at its next checkpoint, milliseconds) and is waited for,
+        so the process exits within its grace period instead of coding on unseen."""
         self.serving, self._draining = False, True
         await self.health.enter_graceful_shutdown()
         await self.server.stop(self.config.grace_s)
+        await self._stop_work()
         if self.audit is not None:
             await asyncio.get_running_loop().run_in_executor(None, self.audit.close)
         if self.state.engine is not None:
@@ -181,8 +198,10 @@ async def create_server(config: Config) -> Running:
     state = ServerState()
     admission = Admission(config.max_inflight)
     metrics.watch(admission=admission)
+    servicer = CodingServicer(state, admission, pool, config.worker_threads, metrics,
+                              call_cpu_budget_s=config.call_cpu_budget_s)
     pb_grpc.add_CodingServiceServicer_to_server(
-        CodingServicer(state, admission, pool, config.worker_threads, metrics), server)
+        servicer, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     for name in ("", SERVICE_NAME):
@@ -203,6 +222,7 @@ async def create_server(config: Config) -> Running:
     await server.start()
     running = Running(server, port, health_servicer, state, pool, config, metrics, admission)
     running.identities, running.audit = identities, audit
+    running.servicer = servicer
     return running
 
 

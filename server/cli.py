@@ -46,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--triton-url", default=None, help="host:port of a running Triton (default: start one)")
     s.add_argument("--fallback", action=argparse.BooleanOptionalAction, default=None,
                    help="code on the embedded backend while Triton is unreachable (default on)")
+    s.add_argument("--call-cpu-budget-s", type=float, default=None, metavar="S",
+                   help="CPU seconds one call may use before it is stopped (RESOURCE_EXHAUSTED); 0: no limit")
     s.add_argument("--metrics-port", type=int, default=None,
                    help="Prometheus /metrics port (worker i: +i); 0 picks a free one, -1 turns it off")
     _security_args(s)
@@ -242,7 +244,8 @@ def _serve(args) -> int:
     cfg = _config(args, backend=args.backend, host=args.host, port=args.port, workers=args.workers,
                   linker=args.linker, note_model=args.note_model, triton_url=args.triton_url, fallback=args.fallback,
                   metrics_port=args.metrics_port, reuse_port=args.reuse_port, dev=args.dev, tls_cert=args.tls_cert,
-                  tls_key=args.tls_key, tls_client_ca=args.tls_client_ca, reflection=args.reflection)
+                  tls_key=args.tls_key, tls_client_ca=args.tls_client_ca, reflection=args.reflection,
+                  call_cpu_budget_s=args.call_cpu_budget_s)
     logging.getLogger().setLevel(cfg.log_level.upper())
     Identities.from_config(cfg)        # no identity on a public address, an unreadable tokens file or
     grpc_server_credentials(cfg)       # certificate: one line and exit 2, before anything starts

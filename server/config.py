@@ -133,6 +133,9 @@ class Config:
     # limit) and calls in flight at once (0 = only max_inflight); over either -> RESOURCE_EXHAUSTED
     tenant_rate_per_s: float = setting(0.0, "limits", rule=NON_NEGATIVE)
     tenant_max_inflight: int = setting(0, "limits", rule=NON_NEGATIVE)
+    # CPU seconds one call may use before it is stopped with RESOURCE_EXHAUSTED (server/budget.py);
+    # coding costs ~3-4 ms per KB, so the largest document allowed needs well under this. 0 = no limit.
+    call_cpu_budget_s: float = setting(30.0, "limits", rule=NON_NEGATIVE)
 
     # -- tables: code sets and edit tables the user supplies --
     hcpcs_path: Path | None = setting(None, "tables")       # CMS HCPCS release (xlsx)

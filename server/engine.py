@@ -14,6 +14,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from server import budget
 from server.config import Config
 from server.domain import CodedEncounter, CodeSystem, Patient, Setting, SourceFormat
 from server.errors import InvalidInput
@@ -96,20 +97,30 @@ class Engine:
              systems: frozenset[CodeSystem] | None = None) -> tuple[CodedEncounter, str]:
         """Code one payload; returns the encounter and its server-assigned encounter id.
         ``min_score``: the lowest confidence returned; None is the configured default (the
-        operating threshold: what a coder would report), 0 is every candidate."""
+        operating threshold: what a coder would report), 0 is every candidate. The work stops at
+        the call's deadline or CPU budget (``server.budget``)."""
         if min_score is not None and not 0 <= min_score <= 1:
             raise InvalidInput("min_score must be within 0..1")
+        with budget.at_most(self.config.call_cpu_budget_s):
+            return self._code(content, fmt=fmt, doc_id=doc_id, setting=setting, patient=patient,
+                              date_of_service=date_of_service, min_score=min_score, profile=profile,
+                              systems=systems)
+
+    def _code(self, content: bytes, *, fmt, doc_id, setting, patient, date_of_service, min_score, profile,
+              systems) -> tuple[CodedEncounter, str]:
         pipeline = self.pipeline_for(profile)
         t0 = time.perf_counter()
         doc = ingest(content, fmt=fmt, doc_id=doc_id, setting=setting, patient=patient,
                      date_of_service=date_of_service, default_setting=self.config.default_setting,
                      limits=self.limits)
         t1 = time.perf_counter()
+        budget.checkpoint()
         policy = ScorePolicy(pipeline.operating_threshold, self.config.default_min_score)
         enc = pipeline.code(doc, min_score=policy.listed_from(min_score))
         if systems:
             enc.codes = [c for c in enc.codes if c.system in systems]
         t2 = time.perf_counter()
+        budget.checkpoint()
         # the edits judge the claim the coder would submit: the codes at or above the operating
         # threshold (a lower min_score lists more, and what the guidelines took out sits below it)
         dx = [c.code for c in sorted(enc.codes, key=lambda c: c.sequence or 10**6)
@@ -126,8 +137,10 @@ class Engine:
     def warm(self, note: bytes) -> None:
         """Code ``note`` once (each stage's first run happens here, not in a request), then forget
         its phrases: a served phrase's vector never comes from the warm-up note's company, which
-        the offline tools (evaluation, fusion training) never see."""
-        self.code(note)
+        the offline tools (evaluation, fusion training) never see. First runs may load and compile
+        more than a call's CPU budget allows: no budget here."""
+        with budget.CallBudget().running():
+            self.code(note)
         if self.linker is not None:
             self.linker.encoder.clear_cache()
 

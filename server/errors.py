@@ -17,9 +17,12 @@ NotFound               NOT_FOUND            404
 Overloaded             RESOURCE_EXHAUSTED   429
 StorageFull            RESOURCE_EXHAUSTED   507
 QuotaExceeded          RESOURCE_EXHAUSTED   507
+BudgetExceeded         RESOURCE_EXHAUSTED   429
 Unavailable            UNAVAILABLE          503
 StorageUnavailable     UNAVAILABLE          503
+Cancelled              UNAVAILABLE          503
 BackendTimeout         DEADLINE_EXCEEDED    504
+DeadlineExceeded       DEADLINE_EXCEEDED    504
 MedcoderError          INTERNAL             500
 anything else          INTERNAL             500, fixed message
 =====================  ===================  ====
@@ -123,6 +126,24 @@ class QuotaExceeded(MedcoderError):
     """A tenant's stored encounters would pass its storage quota (``review_tenant_quota_bytes``)."""
 
     code, http_status = grpc.StatusCode.RESOURCE_EXHAUSTED, 507
+
+
+class BudgetExceeded(MedcoderError):
+    """One call used up its CPU budget (``Config.call_cpu_budget_s``): its work stopped, nothing
+    of it was stored. Retrying the same document will not help; sending it in parts will."""
+
+    code, http_status = grpc.StatusCode.RESOURCE_EXHAUSTED, 429
+
+
+class DeadlineExceeded(MedcoderError):
+    """The caller's deadline passed while its document was being coded: the work stopped and
+    nothing of it was stored."""
+
+    code, http_status = grpc.StatusCode.DEADLINE_EXCEEDED, 504
+
+
+class Cancelled(Unavailable):
+    """The call's work was stopped because the caller went away or the server is draining."""
 
 
 class PermissionDenied(MedcoderError):

@@ -1,19 +1,23 @@
 """The thin CodingService: protobuf -> domain -> engine -> protobuf.
 
 CPU work runs on a thread pool so the event loop keeps answering health checks and refusing
-overload while documents are being coded.
+overload while documents are being coded. A coding call's work runs under a ``CallBudget``
+(``server.budget``): it stops at the caller's deadline, at its CPU budget, or when the caller
+goes away, and its admission slot is given back only once that work has stopped.
 """
 from __future__ import annotations
 
 import asyncio
 import functools
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from client.contract import pb, pb_grpc
 from server import convert
 from server.access import caller
-from server.admission import Admission
+from server.admission import Admission, Slot
 from server.backends.base import deadline_in
+from server.budget import CallBudget
 from server.errors import InvalidInput, PermissionDenied, Unavailable, classify
 from server.interceptors import request_id_of
 from server.review.auth import Coder
@@ -44,16 +48,16 @@ def _trailers(rid: str, stage_ms: dict[str, float] | None = None, kept: bool = T
 STREAM_ADMISSION_WAIT_S = 1.0   # a stream's document waits this long for a slot before its item fails
 
 
-def _code_and_keep(seconds: float | None, engine, keep: tuple[str, str], /, **kwargs):
-    enc, eid = _within(seconds, engine.code, **kwargs)
-    kept = engine.review.keep(enc, eid, *keep)
+def _code_and_keep(budget: CallBudget, engine, keep: tuple[str, str], /, **kwargs):
+    """Code under ``budget`` (the caller's remaining time is also the deadline of its model
+    calls), then keep the encounter, unless the call ran out of time or was cancelled meanwhile:
+    its caller gets no answer, so nothing of it is stored. Returns whether it was kept (a storage
+    fault codes without keeping, unless keeping is required)."""
+    with budget.running(), deadline_in(budget.left_s()):
+        enc, eid = engine.code(**kwargs)
+        budget.check()
+        kept = engine.review.keep(enc, eid, *keep)
     return enc, eid, kept
-
-
-def _within(seconds: float | None, fn, /, *args, **kwargs):
-    """Run ``fn`` with the gRPC caller's remaining time as the deadline of its model calls."""
-    with deadline_in(seconds):
-        return fn(*args, **kwargs)
 
 
 def _time_remaining(context) -> float | None:
@@ -93,25 +97,68 @@ def _consume(task: asyncio.Task) -> None:
 
 class CodingServicer(pb_grpc.CodingServiceServicer):
     def __init__(self, state: ServerState, admission: Admission, pool: ThreadPoolExecutor, stream_window: int,
-                 metrics=None):
+                 metrics=None, call_cpu_budget_s: float | None = None):
         self.state = state
         self.metrics = metrics
         self.admission = admission
         self.pool = pool
         self.stream_window = max(1, stream_window)   # documents of one stream in flight at once
+        self.call_cpu_budget_s = call_cpu_budget_s
+        self._working: set[CallBudget] = set()      # budgets of the work now in the pool
+        self._working_lock = threading.Lock()
 
     async def _run(self, fn, *args, **kwargs):
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.pool, functools.partial(fn, *args, **kwargs))
 
-    async def _code(self, engine, request, keep: tuple[str, str], context):
+    async def _held(self, slot: Slot, budget: CallBudget, fn, /, *args, **kwargs):
+        """``fn(budget, *args, **kwargs)`` in the pool; ``slot`` is released when that work has
+        stopped (done, failed, or stopped at a checkpoint after ``budget.cancel``), not when this
+        coroutine is cancelled: the caller's deadline passing cancels it, the work goes on until
+        its next checkpoint, and until then it holds its place in admission."""
+        try:
+            work = self.pool.submit(fn, budget, *args, **kwargs)
+        except RuntimeError:   # the pool is shut down: the server is draining
+            slot.release()
+            raise Unavailable("server is shutting down; retry on another instance") from None
+        with self._working_lock:
+            self._working.add(budget)
+
+        def stopped(_future) -> None:
+            with self._working_lock:
+                self._working.discard(budget)
+            slot.release()
+
+        work.add_done_callback(stopped)
+        try:
+            return await asyncio.wrap_future(work)
+        except asyncio.CancelledError:
+            budget.cancel("the caller went away or its deadline passed")
+            raise
+
+    def cancel_all(self, why: str) -> int:
+        """Stop all work in the pool at its next checkpoint (the server is draining); returns how
+        many calls were told to stop."""
+        with self._working_lock:
+            working = list(self._working)
+        for b in working:
+            b.cancel(why)
+        return len(working)
+
+    async def _code(self, engine, request, keep: tuple[str, str], context, slot: Slot):
         """Code one document and keep it in the review queue ``keep`` (tenant, specialty) names:
-        one hand-off to the worker pool for both (each costs a thread switch and the GIL)."""
-        args = convert.document_args(request.document)
-        systems = convert.systems_of(request.systems)
-        enc, eid, kept = await self._run(_code_and_keep, _time_remaining(context), engine, keep,
-                                         min_score=request.min_score if request.HasField("min_score") else None,
-                                         profile=request.profile or None, systems=systems, **args)
+        one hand-off to the worker pool for both (each costs a thread switch and the GIL).
+        ``slot`` is this call's admission; it is released here when nothing is started."""
+        try:
+            args = convert.document_args(request.document)
+            systems = convert.systems_of(request.systems)
+            budget = CallBudget(_time_remaining(context), self.call_cpu_budget_s)
+        except BaseException:
+            slot.release()
+            raise
+        enc, eid, kept = await self._held(slot, budget, _code_and_keep, engine, keep,
+                                          min_score=request.min_score if request.HasField("min_score") else None,
+                                          profile=request.profile or None, systems=systems, **args)
         if self.metrics is not None:
             self.metrics.stages(enc.stage_ms)
         return enc, eid, kept
@@ -121,8 +168,7 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         context.set_trailing_metadata(_trailers(rid))
         engine = self.state.ready_engine()
         keep = _review_queue(engine, context)
-        with self.admission.admit():
-            enc, eid, kept = await self._code(engine, request, keep, context)
+        enc, eid, kept = await self._code(engine, request, keep, context, self.admission.take())
         context.set_trailing_metadata(_trailers(rid, enc.stage_ms, kept))
         return pb.CodeEncounterResponse(request_id=rid, encounter=convert.encounter_pb(enc, eid))
 
@@ -145,9 +191,9 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
                 task.add_done_callback(_consume)
 
     async def _one(self, engine, request, keep, context):
-        async with self.admission.admit_waiting(STREAM_ADMISSION_WAIT_S):
-            enc, eid, _kept = await self._code(engine, request, keep, context)   # health tells a stream
-            return enc, eid
+        slot = await self.admission.take_waiting(STREAM_ADMISSION_WAIT_S)
+        enc, eid, _kept = await self._code(engine, request, keep, context, slot)   # health tells a stream
+        return enc, eid
 
     async def _item(self, rid: str, task: asyncio.Task):
         try:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from server.budget import checkpoint
 from server.domain import Assertion, CodeSystem, Document, RuleNote, Span
 from server.pipeline import encounter_codes, pregnancy, screening, sequelae
 from server.pipeline.context import assert_span
@@ -52,11 +53,17 @@ class ClaimsReaders:
         if preg is not None:
             self._pregnancy(preg, found)
         sequelae.stroke_sequelae(found, sentences, doc.text, self.index, self.mapper, self.guidelines, _made)
+        checkpoint()   # each reader reads the whole note: the call's deadline is checked between them
         self._status(sentences, found)
+        checkpoint()
         self._screening(doc.text, sentences, found)
+        checkpoint()
         self._long_term_drugs(doc.text, sentences, found)
+        checkpoint()
         self._neoplasms(doc.text, sentences, found)
+        checkpoint()
         self._drug_effects(doc.text, sentences, found)
+        checkpoint()
         self._circumstances(doc.text, found)
         self._exposures(sentences, found)
         self._severe_sepsis(sentences, found)

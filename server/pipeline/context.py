@@ -8,6 +8,7 @@ is present.
 """
 from __future__ import annotations
 
+import bisect
 import json
 from dataclasses import dataclass
 from importlib import resources
@@ -49,6 +50,21 @@ class Trigger:
     rule: ContextRule
     start: int  # token index
     end: int
+
+
+class Triggers(list):
+    """A sentence's triggers in token order, with their starts for a bisect: a mention reads only
+    the triggers whose scope can reach it, so a long run-on sentence full of triggers ("no X, no
+    Y, ...") costs the number of its mentions, not that times the number of its triggers."""
+
+    def __init__(self, triggers: Sequence[Trigger]):
+        super().__init__(sorted(triggers, key=lambda t: t.start))
+        self.starts = [t.start for t in self]
+        self.reach = max((t.rule.max_scope + t.end - t.start for t in self), default=0)
+
+    def between(self, lo: int, hi: int) -> list[Trigger]:
+        """The triggers that start within token indices [lo, hi]."""
+        return self[bisect.bisect_left(self.starts, lo):bisect.bisect_right(self.starts, hi)]
 
 
 class ContextRules:
@@ -94,7 +110,7 @@ class ContextRules:
     def triggers(self, words: Sequence[str]) -> list[Trigger]:
         """Triggers in one sentence's normalised words (pseudo-triggers included, so that
         "gram negative" is not read as a negation)."""
-        return [Trigger(payloads[0], s, e) for s, e, payloads in self._trie.find(words)]
+        return Triggers([Trigger(payloads[0], s, e) for s, e, payloads in self._trie.find(words)])
 
 
 def assert_span(triggers: list[Trigger], start: int, end: int, gaps: Sequence[bool] = ()) -> Assertion:
@@ -103,7 +119,10 @@ def assert_span(triggers: list[Trigger], start: int, end: int, gaps: Sequence[bo
     ``gaps[i]`` is True where a semicolon lies just before token i; scopes stop there.
     """
     found: set[Assertion] = set()
-    for t in triggers:
+    near = triggers
+    if isinstance(triggers, Triggers):   # only those whose scope can reach [start, end)
+        near = triggers.between(start - triggers.reach, end + triggers.reach)
+    for t in near:
         a = CATEGORIES[t.rule.category]
         if a is None or (t.start < end and start < t.end):
             continue
@@ -122,7 +141,7 @@ def assert_span(triggers: list[Trigger], start: int, end: int, gaps: Sequence[bo
 
 def _open(triggers: list[Trigger], own: Trigger, a: int, b: int, gaps: Sequence[bool]) -> bool:
     """True when nothing between token a and token b ends ``own``'s scope."""
-    for t in triggers:
+    for t in (triggers.between(a, b) if isinstance(triggers, Triggers) else triggers):
         if t is own or t.start < a or t.end > b:
             continue
         if own.rule.category == "FAMILY" and t.rule.category == "TERMINATE" and a == own.end \

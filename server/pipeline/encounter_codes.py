@@ -18,7 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_BMI = re.compile(r"\bBMI\s*(?:of|is|was|=|:)?\s*(\d{2}(?:\.\d)?)\b", re.I)
+# blanks possessive (``\s*+``): two optional runs side by side split "BMI" + 30,000 spaces every way
+_BMI = re.compile(r"\bBMI\s*+(?:(?:of|is|was|=|:)\s*+)?(\d{2}(?:\.\d)?)\b", re.I)
 _ADULT_AGE = re.compile(r"\b(\d{1,3})\s*(?:yo|y/o|-year-old|year old|[FM])\b", re.I)
 _WEIGHT_DX = ("E66", "E44", "E43", "E41", "E40", "E45", "E46", "R63.4", "R63.5", "R63.6")
 _CANCER_PAIN = re.compile(r"\bpain\b[^.;]{0,80}\b(due to|from|secondary to|related to|caused by)\b[^.;]{0,40}"

@@ -6,8 +6,10 @@ lexicon is one source; a NER model (another issue) plugs in beside it through ``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable, Protocol, Sequence
 
+from server.budget import checkpoint
 from server.domain import Assertion, CodeSystem
 from server.pipeline.lexicon import STOPWORDS, LexEntry, Lexicon
 from server.pipeline.text import Token
@@ -55,8 +57,10 @@ class Sentence:
     gaps: list[bool]      # gaps[i]: a semicolon lies just before token i
     commas: list[bool] = field(default_factory=list)   # commas[i]: a comma lies just before token i
 
-    @property
+    @cached_property
     def words(self) -> list[str]:
+        # built once: every mention of the sentence reads it, so rebuilding it per mention made a
+        # long run-on sentence cost the square of its length (read it, never change it)
         return [t.norm for t in self.tokens]
 
 
@@ -86,6 +90,7 @@ class LexiconSource:
         too: "diabetes with chronic kidney disease" (E11.22) also names the CKD (N18)."""
         out: list[Mention] = []
         for si, s in enumerate(sentences):
+            checkpoint()
             keep = [i for i, t in enumerate(s.tokens) if t.norm not in STOPWORDS]
             words = [s.tokens[i].norm for i in keep]
             # "secondary to" / "due to" link a condition to its cause: never part of a term

@@ -67,6 +67,7 @@ class MedicationReader:
             words = s.words
             breaks = [False] + [bool(_BREAK.search(text[s.tokens[k - 1].end:s.tokens[k].start]))
                                 for k in range(1, len(words))] + [True]
+            clauses = _Clauses(words, breaks)
             listed = s.section in _MED_SECTIONS
             i = 0
             while i < len(words):
@@ -77,14 +78,14 @@ class MedicationReader:
                 j, name, code = hit
                 # a drug's own clause is read ("no history of fracture, on alendronate weekly":
                 # the negation is the fracture's, not the drug's)
-                lo = _clause(i, j, breaks)[0] if not listed else 0
+                lo = clauses.around(i, j)[0] if not listed else 0
                 # ... and from the list word before it ("nitroglycerin PRN and aspirin": the
                 # PRN's reach ends at "and")
                 lo = max([lo] + [k + 1 for k in range(lo, i) if words[k] in ("and", "or")])
-                if _current(words, i, j, listed, breaks):
+                if _current(words, i, j, listed, clauses):
                     if assertions(si, i, j, lo) in (Assertion.PRESENT, Assertion.HISTORICAL):
                         out.append(DrugMention(code, name, si, i, j))
-                elif _COURSE & set(words[slice(*_clause(i, j, breaks))]):
+                elif _COURSE & set(words[slice(*clauses.around(i, j))]):
                     short.add(name)   # a short course ("x5 days", "burst", "sliding scale"), not a hold
                 i = j
         # a drug started for a short course is not long-term where the note mentions it again
@@ -111,29 +112,47 @@ class MedicationReader:
         return None
 
 
-def _current(words: Sequence[str], i: int, j: int, listed: bool, breaks: Sequence[bool]) -> bool:
+def _current(words: Sequence[str], i: int, j: int, listed: bool, clauses: "_Clauses") -> bool:
     """A regimen the patient is on now: in a medication list, said to be taken ("on X",
     "X continued"), or written with a schedule ("metformin 1000 mg BID"); and nothing in its
     clause says it is new, short or stopped."""
-    lo, hi = _clause(i, j, breaks)
-    clause = words[lo:hi]
+    lo, hi = clauses.around(i, j)
     after = []
     for w in words[j:min(hi, j + _PRN_REACH)]:
         if w in ("and", "or", "with"):
             break
         after.append(w)
-    if any(w in _SHORT_TERM for w in clause) or "prn" in after:
+    if clauses.count(clauses.short_term, lo, hi) or "prn" in after:
         return False   # "nitroglycerin PRN and aspirin": the PRN is the nitroglycerin's
     scheduled = any(_SCHEDULE.match(w) for w in words[j:min(hi, j + 5)])
-    return listed or scheduled or any(w in _ON for w in clause)
+    return listed or scheduled or clauses.count(clauses.taken, lo, hi) > 0
 
 
-def _clause(i: int, j: int, breaks: Sequence[bool]) -> tuple[int, int]:
-    """Word indices of the comma- or semicolon-bounded clause around words [i, j)."""
-    lo = i
-    while lo > 0 and not breaks[lo]:
-        lo -= 1
-    hi = j
-    while hi < len(breaks) - 1 and not breaks[hi]:
-        hi += 1
-    return lo, hi
+class _Clauses:
+    """The comma- or semicolon-bounded clauses of one sentence, read once: each drug's clause is
+    then looked up, never walked, so a long sentence naming many drugs costs its length."""
+
+    def __init__(self, words: Sequence[str], breaks: Sequence[bool]):
+        n = len(words)
+        self._lo, self._hi = [0] * (n + 1), [n] * (n + 1)
+        lo = 0
+        for k in range(n + 1):
+            lo = k if breaks[k] else lo
+            self._lo[k] = lo
+        hi = n
+        for k in range(n, -1, -1):
+            hi = k if breaks[k] else hi
+            self._hi[k] = hi
+        # running counts of the words that say short-term and taken-now: a clause's is a difference
+        self.short_term, self.taken = [0], [0]
+        for w in words:
+            self.short_term.append(self.short_term[-1] + (w in _SHORT_TERM))
+            self.taken.append(self.taken[-1] + (w in _ON))
+
+    def around(self, i: int, j: int) -> tuple[int, int]:
+        """Word indices of the clause around words [i, j)."""
+        return self._lo[i], self._hi[j]
+
+    @staticmethod
+    def count(running: list[int], lo: int, hi: int) -> int:
+        return running[hi] - running[lo]

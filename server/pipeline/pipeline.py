@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Sequence
 
+from server.budget import checkpoint
 from server.domain import (Assertion, CodedEncounter, CodeSuggestion, CodeSystem, Document, RuleNote,
                            Setting, Span)
 from server.pipeline import guidelines as gl
@@ -228,6 +229,7 @@ class Pipeline:
         enc = CodedEncounter(doc_id=doc.doc_id, text=doc.text, setting=doc.setting)
         ms = enc.stage_ms
         findings = self.candidates(doc, ms)
+        checkpoint()
         t = time.perf_counter()
         if self.fusion is not None:
             self.fuse(findings)
@@ -300,6 +302,7 @@ class Pipeline:
         t = _lap(ms, "sections", t)
         mentions: list[Mention] = []
         for src in self.sources:
+            checkpoint()
             mentions.extend(src.find(doc.text, sentences))
         mentions = drop_nested_mined(mentions)
         t = _lap(ms, "entities", t)
@@ -308,6 +311,7 @@ class Pipeline:
             linked, vectors = self.linking.find(doc.text, sentences, mentions)
             mentions.extend(linked)
             t = _lap(ms, "model", t)
+        checkpoint()
         scored = self.scorer.score(doc.text, sentences, min_prob=TAIL_MIN) if self.scorer is not None else None
         t = _lap(ms, "classifier", t)
         self._assert(mentions, sentences, _year_of(doc.date_of_service))
@@ -317,6 +321,7 @@ class Pipeline:
         findings = self._map(mentions, sentences, doc.setting, context)
         t = _lap(ms, "mapping", t)
         if self.readers is not None:
+            checkpoint()
             self.readers.read(doc, sentences, findings, preg)
             t = _lap(ms, "claims", t)
         if scored is not None:
@@ -344,6 +349,7 @@ class Pipeline:
         year = year or datetime.date.today().year
         triggers: dict[int, list] = {}
         for m in mentions:
+            checkpoint()
             s = sentences[m.sentence]
             if m.sentence not in triggers:
                 triggers[m.sentence] = self.context.triggers(s.words)
@@ -375,6 +381,7 @@ class Pipeline:
             cues = tuple(sorted({w for s in sentences for w in s.words if w in ENCOUNTER_CUES})) + context_words
         ends = {(m.sentence, m.tok_end) for m in mentions if m.codable and len(m.words) > 0}
         for m in mentions:
+            checkpoint()
             if not m.codable:
                 continue
             if self.claims_rules and len(m.words) == 1 and m.words[0] in _HEAD_NOUNS and \
@@ -552,6 +559,7 @@ def analyse_sentences(text: str, segments, section_rules: SectionRules) -> list[
     out: list[Sentence] = []
     for sec in section_rules.split(text, segments):
         for a, b in split_sentences(text, sec.body_start, sec.end):
+            checkpoint()
             toks = tokenize(text, a, b)
             if not toks:
                 continue

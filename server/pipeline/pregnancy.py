@@ -69,7 +69,8 @@ class PregnancyContext:
         return ("complicated", "elderly", "multigravida" if (self.gravida or 1) > 1 else "primigravida")
 
 
-_SEX = re.compile(r"\b\d{1,3}\s*(?:yo|y/o|-year-old|year old)?\s*([FM])\b|\b(woman|female|man|male)\b")
+# blanks possessive (``\s*+``): two optional runs side by side split "1" + 30,000 spaces every way
+_SEX = re.compile(r"\b\d{1,3}\s*+(?:(?:yo|y/o|-year-old|year old)\s*+)?([FM])\b|\b(woman|female|man|male)\b")
 
 
 def sex_words(text: str) -> tuple[str, ...]:

@@ -3,6 +3,8 @@ diagnosis first, then the rest by support, with "code first" / "use additional c
 honoured (etiology before manifestation: E11.22 before N18.31)."""
 from __future__ import annotations
 
+import bisect
+
 from server.domain import Assertion, CodeSystem, RuleNote
 from server.pipeline.findings import SECTION_PRIORITY, Finding
 
@@ -95,18 +97,28 @@ def sequence(found: dict[str, Finding], rules, diagnosis_order: bool = False) ->
 
 def _etiology_first(dx: list[Finding], rules) -> list[Finding]:
     codes = [f.code for f in dx]
+    # Only a code with a "code first" note can move a later one before it, and only a code with a
+    # "use additional" note can be moved before an earlier one: every other pair is skipped. A
+    # move to position i changes no pair before i, so the next pass starts there. A long note's
+    # hundreds of codes cost their number times the few with notes, not its cube.
+    firsts_of = {c: rules.referenced(c, "code_first") for c in codes}
+    after_of = {c: rules.referenced(c, "use_additional") for c in codes}
+    start = 0
     for _ in range(len(dx)):
         moved = False
-        for i, f in enumerate(dx):
-            firsts = rules.referenced(f.code, "code_first")
-            for j in range(i + 1, len(dx)):
+        noted = [j for j, g in enumerate(dx) if after_of[g.code]]
+        for i in range(start, len(dx)):
+            f = dx[i]
+            firsts = firsts_of[f.code]
+            later = range(i + 1, len(dx)) if firsts else noted[bisect.bisect_right(noted, i):]
+            for j in later:
                 g = dx[j]
-                after = rules.referenced(g.code, "use_additional")
+                after = after_of[g.code]
                 if _hits(firsts, g.code) or _hits(after, f.code):
                     kind = "code_first" if _hits(firsts, g.code) else "use_additional"
                     g.notes.append(RuleNote(kind, f"sequenced before {f.code} (etiology before manifestation)", f.code))
                     dx.insert(i, dx.pop(j))
-                    moved = True
+                    moved, start = True, i
                     break
             if moved:
                 break
@@ -136,4 +148,4 @@ def _note_pairs(f: Finding, codes: list[str], rules) -> None:
 
 
 def _hits(refs: tuple[str, ...], code: str) -> bool:
-    return any(code == r or code.startswith(r) for r in refs)
+    return bool(refs) and code.startswith(tuple(refs))   # a code starts with itself: equal is a hit

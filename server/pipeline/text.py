@@ -13,7 +13,9 @@ from importlib import resources
 
 _TOKEN_RE = re.compile(r"[A-Za-z0-9]+(?:'s)?|[<>+]")
 # A sentence may end at . ! ? followed by space, or at a line break. Abbreviations are checked after.
-_BOUNDARY_RE = re.compile(r"[.!?]+[\"')\]]*(?=\s)|\n")
+# A boundary starts at a run's first mark only: tried from each mark of "....." (no space after)
+# the run was read to its end again and again, the square of its length.
+_BOUNDARY_RE = re.compile(r"(?<![.!?])[.!?]+[\"')\]]*+(?=\s)|\n")
 _NO_SPLIT_BEFORE = frozenset(
     "dr mr mrs ms prof st no vs e g i eg ie approx fig ca dx hx pt pts resp temp".split())
 _NO_STEM = frozenset("sepsis diabetes mellitus herpes status abscess bronchus pubis tuberculosis "

@@ -9,6 +9,9 @@ from typing import Generic, Iterable, Sequence, TypeVar
 
 T = TypeVar("T")
 _END = "\x00"
+# Skip words jumped in a row inside one phrase ("fracture of left wrist": one); more than any
+# phrase needs, and few enough that a run of them costs a bounded walk from each word.
+MAX_SKIPPED = 4
 
 
 class TokenTrie(Generic[T]):
@@ -53,23 +56,38 @@ class TokenTrie(Generic[T]):
 
     def longest_at(self, words: Sequence[str], i: int, skip: frozenset[str] = frozenset()) -> tuple[int, list[T]]:
         """(end index, payloads) of the longest phrase starting at ``words[i]``; (i, []) if none.
-        Words in ``skip`` may also be jumped inside a phrase ("fracture left wrist" ~ "fracture wrist")."""
+        Words in ``skip`` may also be jumped inside a phrase ("fracture left wrist" ~ "fracture wrist"),
+        at most ``MAX_SKIPPED`` of them in a row: a run of side words longer than any phrase has
+        ("left right left right ...") is not searched through from each of its words."""
         best: list = [i, []]
-        self._walk(self._root, words, i, i, skip, best)
-        return best[0], best[1]
-
-    def _walk(self, node: dict, words: Sequence[str], i: int, j: int, skip: frozenset[str], best: list) -> None:
         n = len(words)
-        while j < n:
-            w = words[j]
-            if w in skip and j > i:
-                self._walk(node, words, i, j + 1, skip, best)
-            node = node.get(w)
-            if node is None:
-                return
-            j += 1
-            if _END in node and j > best[0]:
-                best[0], best[1] = j, node[_END]
+        # depth first, the jump over a skip word before reading it as part of the phrase (the
+        # order decides between equally long phrases); (node, j, jumped, read_j) states, each once
+        stack: list[tuple[dict, int, int, bool]] = [(self._root, i, 0, False)]
+        seen: set[tuple[int, int, int, bool]] = set()
+        while stack:
+            node, j, jumped, read_j = stack.pop()
+            while j < n:
+                w = words[j]
+                if not read_j and w in skip and j > i and jumped < MAX_SKIPPED:
+                    state = (id(node), j, jumped, True)
+                    if state not in seen:
+                        seen.add(state)
+                        stack.append((node, j, jumped, True))   # then: w read as part of the phrase
+                    state = (id(node), j + 1, jumped + 1, False)
+                    if state not in seen:
+                        seen.add(state)
+                        stack.append((node, j + 1, jumped + 1, False))   # first: w jumped
+                    break
+                read_j = False
+                node = node.get(w)
+                if node is None:
+                    break
+                j += 1
+                jumped = 0
+                if _END in node and j > best[0]:
+                    best[0], best[1] = j, node[_END]
+        return best[0], best[1]
 
     def find(self, words: Sequence[str], skip: frozenset[str] = frozenset()) -> Iterable[tuple[int, int, list[T]]]:
         """Leftmost-longest matches as (start, end, payloads) token indices. Matches do not
