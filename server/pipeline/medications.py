@@ -92,6 +92,17 @@ class MedicationReader:
         # ("Start prednisone 40 mg x5 days ... insulin while on prednisone")
         return [d for d in out if d.name not in short]
 
+    def _class_named(self, word: str) -> str | None:
+        """The Z79 code a long-term class names ``word`` by (alendronate: Z79.83), or None; each
+        word is asked once (a long note repeats its words)."""
+        memo = self.__dict__.setdefault("_named_memo", {})
+        if word not in memo:
+            if len(memo) > 100_000:
+                memo.clear()
+            code = self._code(word, self.cm, table=self.table)
+            memo[word] = None if code in (None, _OTHER_DRUG) else code
+        return memo[word]
+
     def _drug_at(self, words: Sequence[str], i: int):
         """(end, name, Z79 code) of the longest drug name starting at word i, or None."""
         if words[i] in NOT_DRUGS or len(words[i]) < 4 or words[i].isdigit():
@@ -101,8 +112,7 @@ class MedicationReader:
             if any(t in NOT_DRUGS or t.isdigit() for t in toks[1:]):
                 continue
             name = " ".join(toks)
-            if self.table.exact(name) is None and (n > 1 or self._code(name, self.cm, table=self.table)
-                                                   in (None, _OTHER_DRUG)):
+            if self.table.exact(name) is None and (n > 1 or self._class_named(name) is None):
                 continue   # neither the Table of Drugs nor a long-term class names it ("pump" is no drug)
             # the route decides some classes: "budesonide inhaler" is inhaled, budesonide alone systemic
             form = [w for w in (*words[max(0, i - 1):i], *words[i + n:i + n + 2]) if w in _FORMS]   # "inhaled X"

@@ -50,6 +50,9 @@ _CLAIMS_WINDOW = 8
 # another mention ("chronic" kidney disease, "chronic" pain) has not named that mention.
 _QUALIFIERS = frozenset("chronic acute subacute right left bilateral unspecified mild moderate severe stage type "
                         "recurrent current other primary secondary".split())
+# Words either side of a mention its "with" subterms may link (the sentence, bounded: a run-on
+# note's one "sentence" costs its length once, not once per mention).
+_LINK_REACH = 30
 # Generic head nouns that, right after another condition's name, are part of it.
 _HEAD_NOUNS = frozenset("infection disease disorder syndrome illness".split())
 # Words that say a condition's course or type; they qualify the noun of their own clause.
@@ -412,7 +415,8 @@ class Pipeline:
             near = tuple(words[max(0, m.tok_start - _NEAR_LEFT):m.tok_end + _NEAR_RIGHT])
             key = (tuple(c.code for c in m.candidates), window, near, m.sentence)
             if key not in memo:
-                memo[key] = self._map_mention(m, window, near, frozenset(context_words), tuple(s.words))
+                memo[key] = self._map_mention(m, window, near, frozenset(context_words),
+                                              tuple(words[max(0, m.tok_start - _LINK_REACH):m.tok_end + _LINK_REACH]))
             mapped = memo[key]
             if mapped is None:
                 continue

@@ -148,7 +148,7 @@ def test_a_far_trigger_is_out_of_reach_and_a_near_one_is_not():
 
 
 def _reference_current(words, i, j, listed, breaks):
-    from server.pipeline.medications import _ON, _SCHEDULE, _SHORT_TERM
+    from server.pipeline.medications import _ON, _PRN_REACH, _SCHEDULE, _SHORT_TERM
 
     lo = i
     while lo > 0 and not breaks[lo]:
@@ -157,7 +157,12 @@ def _reference_current(words, i, j, listed, breaks):
     while hi < len(breaks) - 1 and not breaks[hi]:
         hi += 1
     clause = words[lo:hi]
-    if any(w in _SHORT_TERM for w in clause):
+    after = []
+    for w in words[j:min(hi, j + _PRN_REACH)]:   # a PRN after the drug, before the next list word
+        if w in ("and", "or", "with"):
+            break
+        after.append(w)
+    if any(w in _SHORT_TERM for w in clause) or "prn" in after:
         return False
     return listed or any(_SCHEDULE.match(w) for w in words[j:min(hi, j + 5)]) or any(w in _ON for w in clause)
 
