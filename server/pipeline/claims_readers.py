@@ -15,7 +15,7 @@ from __future__ import annotations
 from functools import partial
 
 from server.budget import checkpoint
-from server.domain import Assertion, CodeSystem, Document, RuleNote, Span
+from server.domain import Assertion, CodeSystem, Document, RuleNote, Setting, Span
 from server.pipeline import encounter_codes, pregnancy, screening, sequelae
 from server.pipeline.context import assert_span
 from server.pipeline.entities import Candidate, Sentence
@@ -60,7 +60,7 @@ class ClaimsReaders:
         checkpoint()
         self._long_term_drugs(doc.text, sentences, found)
         checkpoint()
-        self._neoplasms(doc.text, sentences, found)
+        self._neoplasms(doc.text, sentences, found, inpatient=doc.setting is Setting.INPATIENT)
         checkpoint()
         self._drug_effects(doc.text, sentences, found)
         checkpoint()
@@ -123,10 +123,17 @@ class ClaimsReaders:
 
         return assertion
 
-    def _neoplasms(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+    def _neoplasms(self, text: str, sentences: list[Sentence], found: dict[str, Finding],
+                   inpatient: bool = True) -> None:
         """Neoplasm Table codes (site, behaviour) replace the lexicon's vaguer ones of the same
-        category ("breast cancer" C50.919 -> C50.412 when the note says left, upper-outer)."""
-        for h in self.neoplasms.find(text, sentences, self._assertions(sentences)):
+        category ("breast cancer" C50.919 -> C50.412 when the note says left, upper-outer). An
+        uncertain cancer ("rule out lung cancer") is coded only inpatient (II.H vs IV.H)."""
+        assertion = self._assertions(sentences)
+        if not inpatient:
+            plain = assertion
+            assertion = lambda si, a, b: (Assertion.HYPOTHETICAL if plain(si, a, b) is Assertion.POSSIBLE  # noqa: E731
+                                          else plain(si, a, b))
+        for h in self.neoplasms.find(text, sentences, assertion):
             s = sentences[h.sentence]
             span = Span(s.tokens[h.tok_start].start, s.tokens[h.tok_end - 1].end, s.section)
             note = RuleNote("index", f"Neoplasm Table: {h.site}, {h.behavior.replace('_', ' ')}")

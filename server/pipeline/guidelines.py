@@ -7,6 +7,7 @@ Tables are data (``data/guidelines.json``), validated on load.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -186,7 +187,7 @@ def use_manifestation_codes(found: dict[str, Finding], rules: GuidelineRules,
     with dementia F03.911 -> G30.1 + F02.811 (same severity and behaviour characters)."""
     for plain, manifestation in rules.manifestations:
         for c in [c for c in found if c.startswith(plain)]:
-            target = manifestation + c[len(plain):]
+            target = _same_qualifiers(rules.cm, c, manifestation) or manifestation + c[len(plain):]
             if rules.cm.id_of(target) < 0 or not rules.cm.is_billable(target):
                 continue
             etiology = rules.referenced(target, "code_first")
@@ -199,6 +200,17 @@ def use_manifestation_codes(found: dict[str, Finding], rules: GuidelineRules,
             suppress(found, c, RuleNote("not_reported", f"coded as {target}, a manifestation of {cause}", target),
                      dropped)
             found.setdefault(target, f)
+
+
+def _same_qualifiers(cm, code: str, category: str) -> str | None:
+    """The code of ``category`` whose title says what ``code``'s says after its first comma:
+    F03.911 "Unspecified dementia, unspecified severity, with agitation" -> F02.811 "Dementia in
+    other diseases classified elsewhere, unspecified severity, with agitation"."""
+    tail = cm.description(code).lower().partition(",")[2].strip()
+    if not tail:
+        return None
+    return next((d for d in cm.billable_descendants(category)
+                 if cm.description(d).lower().partition(",")[2].strip() == tail), None)
 
 
 def keep_organisms_asked_for(found: dict[str, Finding], rules: GuidelineRules,
@@ -313,7 +325,7 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
             other = injuries[0]
         elif "unspecified" in rules.cm.description(c).lower():
             other = next((o for o in codes if o != c and o in found and o[:3] == c[:3]
-                          and "unspecified" not in rules.cm.description(o).lower()
+                          and _more_specific(rules, o, c)
                           and (_stated(found[o]) or not _stated(found[c]))), None)
             # (the final diagnosis's own code stays: "CT: acute interstitial pancreatitis ...
             # Final dx: acute pancreatitis" is K85.90)
@@ -323,6 +335,18 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
             found[other].notes.append(RuleNote("exclusive", f"{c} dropped: {other} codes the condition", c))
             suppress(found, c, RuleNote("not_reported", f"{other} codes the condition more precisely: not reported",
                                         other), dropped)
+
+
+def _more_specific(rules: GuidelineRules, o: str, c: str) -> bool:
+    """Whether ``o`` says more than the unspecified ``c`` of its category: it is not itself
+    unspecified, or its title holds all of ``c``'s words and more (I50.20 "unspecified systolic
+    heart failure" says more than I50.9 "heart failure, unspecified")."""
+    do, dc = rules.cm.description(o).lower(), rules.cm.description(c).lower()
+    if "unspecified" not in do:
+        return True
+    wo = set(re.findall(r"[a-z0-9]+", do)) - {"unspecified"}
+    wc = set(re.findall(r"[a-z0-9]+", dc)) - {"unspecified"}
+    return wc < wo
 
 
 def resolve_excludes1(found: dict[str, Finding], rules: GuidelineRules,

@@ -75,10 +75,13 @@ class StatusHit:
 
 
 class IndexCoder:
-    def __init__(self, tree: IndexTree, mapper: CodeMapper, icd10cm, referenced=None):
-        """``referenced(code, kind)``: the codes a code's notes name (``GuidelineRules.referenced``)."""
+    def __init__(self, tree: IndexTree, mapper: CodeMapper, icd10cm, referenced=None,
+                 manifestations: dict[str, str] | None = None):
+        """``referenced(code, kind)``: the codes a code's notes name (``GuidelineRules.referenced``);
+        ``manifestations``: a category -> its "in diseases classified elsewhere" twin (F03 -> F02)."""
         self.tree, self.mapper, self.cm = tree, mapper, icd10cm
         self.referenced = referenced
+        self.manifestations = manifestations or {}
         history = tree.main_terms("History")
         self._personal = self._sub(history, "personal")
         self._family = self._sub(history, "family")
@@ -191,7 +194,11 @@ class IndexCoder:
         if self.referenced is None:
             return False
         refs = self.referenced(new, "code_first") + self.referenced(new, "use_additional")
-        return any(old.startswith(r) for r in refs)
+        # "Alzheimer's dementia": Dementia > Alzheimer's gives G30.9, whose note asks for the
+        # dementia's F02 code (the bracketed manifestation the index flattening lost); F03 is
+        # its twin, made F02 once G30 is coded (``use_manifestation_codes``)
+        twin = self.manifestations.get(old[:3])
+        return any(old.startswith(r) or (twin and r.startswith(twin)) for r in refs)
 
     def history_code(self, kind: Assertion, words: Sequence[str], core: Sequence[str] = ()) -> str | None:
         """Z80-Z87 code the index gives for a past (``HISTORICAL``) or relative's (``FAMILY``)

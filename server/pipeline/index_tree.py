@@ -351,9 +351,9 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "hypercarbic": ("hypercapnia",), "forearm": ("arm", "upper", "limb"), "calf": ("lower", "leg"),
            "rul": ("right", "upper", "lobe", "lung"), "rml": ("right", "middle", "lobe", "lung"),
            "rll": ("right", "lower", "lobe", "lung"), "lul": ("left", "upper", "lobe", "lung"),
-           "lll": ("left", "lower", "lobe", "lung"), "llq": ("left", "lower", "quadrant"),
-           "rlq": ("right", "lower", "quadrant"), "ruq": ("right", "upper", "quadrant"),
-           "luq": ("left", "upper", "quadrant"), "loc": ("loss", "consciousness"),
+           "lll": ("left", "lower", "lobe", "lung"), "llq": ("left", "lower", "quadrant", "abdominal"),
+           "rlq": ("right", "lower", "quadrant", "abdominal"), "ruq": ("right", "upper", "quadrant", "abdominal"),
+           "luq": ("left", "upper", "quadrant", "abdominal"), "loc": ("loss", "consciousness"),
            "difficile": ("clostridium",), "diff": ("clostridium", "difficile"),
            # the joints a note names by site ("R knee pain": Pain > joint > knee)
            "knee": ("joint",), "hip": ("joint",), "shoulder": ("joint",), "elbow": ("joint",),

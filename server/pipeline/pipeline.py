@@ -131,7 +131,8 @@ class Pipeline:
         self.guidelines = GuidelineRules.load(icd10cm)
         self.cdi = CdiRules.load()
         self.mapper = CodeMapper(icd10cm, icd10pcs, named_words=art.index_coding)
-        self.index = (IndexCoder(IndexTree.load(), self.mapper, icd10cm, self.guidelines.referenced)
+        self.index = (IndexCoder(IndexTree.load(), self.mapper, icd10cm, self.guidelines.referenced,
+                                 dict(self.guidelines.manifestations))
                       if art.index_coding else None)
         self.lexicon_from_cache = False
         self.lexicon, table, n_index, n_mined = self._lexicons(art.lexicon, art.mined, cache_dir)
@@ -278,14 +279,16 @@ class Pipeline:
         steps = (("past condition", past),
                  ("combination", lambda: gl.apply_combinations(findings, self.guidelines, suppressed)),
                  ("integral symptom", lambda: gl.drop_integral(findings, self.guidelines, suppressed, cut)))
-        if self.claims_rules:   # before Excludes1: a stated diagnosis never loses to its own symptom
-            steps += (("symptom of a stated diagnosis", lambda: gl.drop_diagnosed_symptoms(findings, suppressed, cut)),)
+        if self.claims_rules:   # before Excludes1: a stated diagnosis never loses to its own symptom,
+            # and a condition with its own manifestation code takes it before Excludes1 sees the
+            # unspecified one ("Alzheimer's ... dementia with agitation": F02.811, not F03.911)
+            steps += (("symptom of a stated diagnosis", lambda: gl.drop_diagnosed_symptoms(findings, suppressed, cut)),
+                      ("manifestation", lambda: gl.use_manifestation_codes(findings, self.guidelines, suppressed)))
         steps += (("Excludes1", lambda: gl.resolve_excludes1(findings, self.guidelines, suppressed,
                                                              definitive_first=self.claims_rules)),
                   ("one per condition", lambda: gl.keep_one_per_group(findings, self.guidelines, suppressed, cut)))
         if self.claims_rules:
             steps += (("same words, one code", lambda: gl.one_code_per_phrase(findings, self.guidelines, suppressed)),
-                      ("manifestation", lambda: gl.use_manifestation_codes(findings, self.guidelines, suppressed)),
                       ("organism", lambda: gl.keep_organisms_asked_for(findings, self.guidelines, suppressed)),
                       ("pregnancy", lambda: gl.pregnancy_rules(findings, suppressed)),
                       ("poisoning", lambda: gl.poisoning_rules(findings, suppressed)))

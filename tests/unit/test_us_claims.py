@@ -419,3 +419,23 @@ def test_long_note_precision(pipe, text, setting, codes, wrong):
     got = set(reported(pipe, text, setting))
     assert codes <= got
     assert not wrong & got
+
+
+@pytest.mark.parametrize("text, setting, codes, wrong", [
+    # a dementia with its own manifestation code: F02 beside its etiology, before Excludes1
+    ("Discharge summary: 77M with Alzheimer's disease with late onset and dementia with agitation.", IN,
+     {"G30.1", "F02.811"}, {"F03.911"}),
+    ("Discharge summary: 80F with Alzheimer's dementia.", IN, {"G30.9", "F02.80"}, {"F03.90"}),
+    # a title that holds another's words and more is the more specific (I50.20 over I50.9)
+    ("Cardiology: 66M with hypertensive heart disease with heart failure, NYHA II, HFrEF.", OUT,
+     {"I11.0", "I50.20"}, {"I50.9", "I10"}),
+    # RLQ is the abdomen's; GAD is generalized anxiety disorder
+    ("ED: 30F with RLQ pain and nausea; possible appendicitis.", OUT, {"R10.31", "R11.0"}, {"R52", "K37"}),
+    ("Clinic: 45F with GAD, on escitalopram.", OUT, {"F41.1"}, set()),
+    # outpatient, a cancer to rule out is not coded (IV.H)
+    ("Clinic: 70M with a cough for 3 weeks; rule out lung cancer; CT chest ordered.", OUT, set(), {"C34.90"}),
+])
+def test_fifth_batch(pipe, text, setting, codes, wrong):
+    got = set(reported(pipe, text, setting))
+    assert codes <= got
+    assert not wrong & got
