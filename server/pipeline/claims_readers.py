@@ -134,11 +134,9 @@ class ClaimsReaders:
             assertion = lambda si, a, b: (Assertion.HYPOTHETICAL if plain(si, a, b) is Assertion.POSSIBLE  # noqa: E731
                                           else plain(si, a, b))
         for h in self.neoplasms.find(text, sentences, assertion):
-            s = sentences[h.sentence]
-            span = Span(s.tokens[h.tok_start].start, s.tokens[h.tok_end - 1].end, s.section)
             note = RuleNote("index", f"Neoplasm Table: {h.site}, {h.behavior.replace('_', ' ')}")
-            f = Finding(h.code, CodeSystem.ICD10CM, READ_CONFIDENCE, [span], Assertion.PRESENT, [note], {s.section},
-                        source="lexicon")
+            f = _read(h.code, sentences[h.sentence], h.tok_start, h.tok_end, note)
+            span = f.evidence[0]
             same = [c for c in found if c != h.code and c[:3] == h.code[:3] and found[c].reportable]
             better = next((c for c in same if "unspecified" not in self.cm.description(c).lower()), None)
             if better is not None and "unspecified" in self.cm.description(h.code).lower():
@@ -244,12 +242,8 @@ class ClaimsReaders:
         """Poisoning by intent, adverse effect and underdosing codes (Table of Drugs, I.C.19.e)."""
         encounter = "S" if {"sequela", "sequelae"} & {w for s in sentences for w in s.words} else "A"
         for e in self.drug_effects.find(text, sentences, encounter):
-            s = sentences[e.sentence]
-            span = Span(s.tokens[e.tok_start].start, s.tokens[e.tok_end - 1].end, s.section)
             note = RuleNote("drug_table", f"Table of Drugs: {e.drug}, {e.intent.replace('_', ' ')} (I.C.19.e)")
-            f = Finding(e.code, CodeSystem.ICD10CM, READ_CONFIDENCE, [span], Assertion.PRESENT, [note], {s.section},
-                        source="lexicon")
-            _add(found, f)
+            _add(found, _read(e.code, sentences[e.sentence], e.tok_start, e.tok_end, note))
 
     def _circumstances(self, text: str, found: dict[str, Finding]) -> None:
         """BMI beside a weight diagnosis, neoplasm pain, chemotherapy and cancer follow-up
@@ -271,13 +265,16 @@ class ClaimsReaders:
     def _long_term_drugs(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Z79 codes for the drugs the patient takes long term (I.C.21.c.3)."""
         for d in self.medications.find(text, sentences, self._assertions(sentences)):
-            s = sentences[d.sentence]
-            span = Span(s.tokens[d.tok_start].start, s.tokens[d.tok_end - 1].end, s.section)
             note = RuleNote("long_term_drug", f"long-term (current) drug therapy: {d.name} (Table of Drugs class, "
                                               "I.C.21.c.3)")
-            f = Finding(d.code, CodeSystem.ICD10CM, READ_CONFIDENCE, [span], Assertion.PRESENT, [note], {s.section},
-                        source="lexicon")
-            _add(found, f)
+            _add(found, _read(d.code, sentences[d.sentence], d.tok_start, d.tok_end, note))
+
+
+def _read(code: str, s: Sentence, tok_start: int, tok_end: int, note: RuleNote) -> Finding:
+    """A finding a reader read from tokens [tok_start, tok_end) of sentence ``s``."""
+    span = Span(s.tokens[tok_start].start, s.tokens[tok_end - 1].end, s.section)
+    return Finding(code, CodeSystem.ICD10CM, READ_CONFIDENCE, [span], Assertion.PRESENT, [note], {s.section},
+                   source="lexicon")
 
 
 def _made(code: str, evidence: list[Span], note: RuleNote) -> Finding:

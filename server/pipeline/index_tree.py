@@ -129,6 +129,9 @@ class IndexTree:
         """The entries a term's "See also" names, with the words the reference adds beyond a
         site ("STEMI" -> Infarct > myocardium > ST elevation; "Amputation" -> Absence, with
         "acquired": "See also Absence, by site, acquired")."""
+        memo = self.__dict__.setdefault("_refs", {})
+        if i in memo:
+            return memo[i]
         node = self.nodes[i]
         out = []
         for ref in (node.see_also, node.see):
@@ -144,6 +147,7 @@ class IndexTree:
                 extra, target = (), self.resolve(ref)
             if target is not None and target != i:
                 out.append((target, extra))
+        memo[i] = out   # resolved once per entry (concurrent fills are idempotent)
         return out
 
     def walk(self, start: int | Iterable[int], words: frozenset[str],

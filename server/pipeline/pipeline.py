@@ -514,13 +514,17 @@ class Pipeline:
         convention, I.A.15): "type 2 DM with diabetic peripheral neuropathy" is E11.40 (Diabetes
         > with > neuropathy) and no G62.9 beside it, unless the code's notes ask for it ("use
         additional code" for the CKD stage beside E11.22) or the note names it elsewhere too."""
+        by_word: dict[tuple[int, str], list[tuple]] = {}   # (sentence, walked word) -> the walks: no pair scan
+        for walk in walks:
+            for w in walk[4]:
+                by_word.setdefault((walk[0], w), []).append(walk)
         for code, places in said.items():
             if code not in found or code[:1] in "RZ" or code.startswith(("A40", "A41")) or not places:
                 continue   # a sepsis is never a subterm of its local infection's code
             owners = set()
             for si, a, b, own in places:
-                owner = next((c for wsi, wa, wb, c, words in walks if wsi == si and c != code and c[:3] != code[:3]
-                              and own & words and (b <= wa or wb <= a)), None)
+                owner = next((c for w in own for _, wa, wb, c, _ in by_word.get((si, w), ())
+                              if c != code and c[:3] != code[:3] and (b <= wa or wb <= a)), None)
                 if owner is None:
                     owners = set()
                     break
