@@ -131,11 +131,7 @@ class AccessInterceptor(grpc.aio.ServerInterceptor):
             token = _CALLER.set(who)
             status, response, refused = "UNKNOWN", None, False
             try:
-                try:
-                    self._acquire(who, context)
-                except TenantOverloaded:
-                    refused = True
-                    raise
+                self._acquire(who, context)
                 try:
                     response = await fn(request, context)
                 finally:
@@ -143,7 +139,7 @@ class AccessInterceptor(grpc.aio.ServerInterceptor):
                 status = "OK"
                 return response
             except BaseException as e:
-                status = _status_of(e, context)
+                status, refused = _status_of(e, context), isinstance(e, TenantOverloaded)
                 raise
             finally:
                 _reset(token)
@@ -158,11 +154,7 @@ class AccessInterceptor(grpc.aio.ServerInterceptor):
             token = _CALLER.set(who)
             status, refused = "UNKNOWN", False
             try:
-                try:
-                    self._acquire(who, context)
-                except TenantOverloaded:
-                    refused = True
-                    raise
+                self._acquire(who, context)
                 try:
                     async for item in fn(request_iterator, context):
                         if per_item:
@@ -172,7 +164,7 @@ class AccessInterceptor(grpc.aio.ServerInterceptor):
                     self.limits.release(who.tenant_id)
                 status = "OK"
             except BaseException as e:
-                status = _status_of(e, context)
+                status, refused = _status_of(e, context), isinstance(e, TenantOverloaded)
                 raise
             finally:
                 _reset(token)
