@@ -132,8 +132,7 @@ class CodeMapper:
         "Impacted cerumen, unspecified ear" -> {impacted, cerumen}."""
         desc = _UNSPEC_PART.sub(" ", _PAREN_RE.sub("", self.cm.description(code).lower()))
         # what a title denies is not said ("..., without bleeding", "..., not intractable")
-        desc = ",".join(re.split(r"\b(?:without|not)\b", clause)[0] for clause in desc.split(","))
-        return frozenset(t for t in normalize_phrase(desc) if t not in _NOISE) - _VAGUE
+        return frozenset(t for t in normalize_phrase(_affirmed(desc)[0]) if t not in _NOISE) - _VAGUE
 
     def tokens_of(self, code: str) -> frozenset[str]:
         toks = self._desc_toks.get(code)
@@ -232,9 +231,7 @@ class CodeMapper:
             desc = self.cm.description(d).lower()
             if " without " not in f" {desc} ":
                 continue
-            # what each "without X" / "not X" clause of the title denies
-            absent = frozenset(w for clause in desc.split(",") for part in re.split(r"\b(?:without|not)\b", clause)[1:]
-                               for w in normalize_phrase(part))
+            absent = frozenset(normalize_phrase(_affirmed(desc)[1]))   # what the title's clauses deny
             extra = self.tokens_of(d) - base_toks - self._vague_of(d)
             if (extra - absent) <= words and not (absent - _NOISE) & words:
                 return d
@@ -250,8 +247,7 @@ class CodeMapper:
 
     def _positive(self, code: str) -> frozenset[str]:
         """A title's words, less what its "without X" / "not X" clauses deny."""
-        desc = _PAREN_RE.sub("", self.cm.description(code).lower())
-        desc = ",".join(re.split(r"\b(?:without|not)\b", clause)[0] for clause in desc.split(","))
+        desc = _affirmed(_PAREN_RE.sub("", self.cm.description(code).lower()))[0]
         return frozenset(t for t in normalize_phrase(desc) if t not in _NOISE)
 
     def _nec_default(self, pool: Sequence[str]) -> str | None:
@@ -293,6 +289,21 @@ class CodeMapper:
             assumed = not said
         full = _with_seventh(code, char)
         return (full, char, assumed) if self.cm.id_of(full) >= 0 else None
+
+
+_DENIAL = re.compile(r"\b(?:without|not)\b")
+
+
+def _affirmed(desc: str) -> tuple[str, str]:
+    """A title split into what its comma clauses affirm and what their "without X" / "not X"
+    parts deny: "migraine without aura, not intractable, with status migrainosus" ->
+    ("migraine , , with status migrainosus", " aura  intractable")."""
+    said, denied = [], []
+    for clause in desc.split(","):
+        parts = _DENIAL.split(clause)
+        said.append(parts[0])
+        denied.extend(parts[1:])
+    return ",".join(said), " ".join(denied)
 
 
 def _numeric(word: str) -> bool:
