@@ -22,6 +22,13 @@ def reported(pipe, text: str, setting: Setting = OUT) -> list[str]:
     return [c.code for c in enc.codes if c.system.value == "ICD10CM"]
 
 
+def assert_reported(pipe, text: str, setting: Setting, codes: set[str], wrong: set[str]) -> None:
+    """Every code of ``codes`` is reported for the note, none of ``wrong``."""
+    got = set(reported(pipe, text, setting))
+    assert codes <= got, f"missing {sorted(codes - got)}; got {sorted(got)}"
+    assert not wrong & got, f"wrongly {sorted(wrong & got)}"
+
+
 def test_the_default_profile_is_us_claims_and_learned_nothing_from_codiesp(pipe):
     assert pipe.versions["profile"] == "us-claims"
     assert pipe.scorer is None and pipe.fusion is None and pipe.calibration is None
@@ -359,9 +366,7 @@ def test_an_unspecified_organism_is_not_the_other_one(pipe):
      {"T14.90XA"}),
 ])
 def test_fresh_cases_read_through_the_index_tabular_and_guidelines(pipe, text, setting, codes, wrong):
-    got = set(reported(pipe, text, setting))
-    assert codes <= got
-    assert not wrong & got
+    assert_reported(pipe, text, setting, codes, wrong)
 
 
 @pytest.mark.parametrize("text, setting, codes, wrong", [
@@ -391,9 +396,7 @@ def test_fresh_cases_read_through_the_index_tabular_and_guidelines(pipe, text, s
      {"A41.9", "J18.9"}),
 ])
 def test_more_fresh_cases(pipe, text, setting, codes, wrong):
-    got = set(reported(pipe, text, setting))
-    assert codes <= got
-    assert not wrong & got
+    assert_reported(pipe, text, setting, codes, wrong)
 
 
 @pytest.mark.parametrize("text, setting, codes, wrong", [
@@ -416,9 +419,7 @@ def test_more_fresh_cases(pipe, text, setting, codes, wrong):
     ("Clinic: COPD, uses home oxygen 2 liters at night.", OUT, {"J44.9", "Z99.81"}, set()),
 ])
 def test_long_note_precision(pipe, text, setting, codes, wrong):
-    got = set(reported(pipe, text, setting))
-    assert codes <= got
-    assert not wrong & got
+    assert_reported(pipe, text, setting, codes, wrong)
 
 
 @pytest.mark.parametrize("text, setting, codes, wrong", [
@@ -436,6 +437,4 @@ def test_long_note_precision(pipe, text, setting, codes, wrong):
     ("Clinic: 70M with a cough for 3 weeks; rule out lung cancer; CT chest ordered.", OUT, set(), {"C34.90"}),
 ])
 def test_fifth_batch(pipe, text, setting, codes, wrong):
-    got = set(reported(pipe, text, setting))
-    assert codes <= got
-    assert not wrong & got
+    assert_reported(pipe, text, setting, codes, wrong)
