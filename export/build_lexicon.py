@@ -38,10 +38,13 @@ nerve nervous activity activities wound exposure accident scale gas may cold tox
 tac arrest donor deformity pregnancy surgical newborn lesion mass growth change changes loss
 contact effect effects reaction drug drugs operation complication complications failure disease
 injury trauma bleeding pressure rest sleep work stress weight fall shock tension wear position
-pain dependence abuse use user excess deficiency defect block foreign body state stage grade
+pain dependence abuse use user excess dysplasia necrosis hematoma deficiency defect block foreign body state stage grade
 level low high poor absence absent presence present anomaly malformation disorder fever
 """.split())
 SINGLE_WORDS = "all"
+# A main term read through its "See also" only when it names a condition by its form (-itis,
+# -osis, -edema...): one word, and a medical one.
+_SEE_ALSO_WORD = re.compile(r"^[a-z]+(" + _MEDICAL_WORD.pattern[1:-2] + r"|edema)$")
 # Main terms that list an irregular form of one word ("Tear, torn": a rotator cuff tear is "torn"),
 # which the shared-stem rule cannot see.
 _IRREGULAR = frozenset({("tear", "torn")})
@@ -70,8 +73,10 @@ def _code(raw: str) -> str | None:
     return c if len(c) >= 3 and c[0].isalpha() and c[1].isdigit() else None
 
 
-def index_terms(path: Path):
-    """(term tokens, code) pairs from the flattened main index."""
+def index_terms(path: Path, tree=None):
+    """(term tokens, code) pairs from the flattened main index. A subterm that only says "See"
+    ("Dysfunction > erectile - see Dysfunction, sexual, male, erectile") is a term of its own
+    with the code its target gives (``tree`` resolves the target; without it such rows are left out)."""
     stack: list[str] = []
     main_modifiers: set[str] = set()
     with open(path, encoding="utf-8") as f:
@@ -81,7 +86,20 @@ def index_terms(path: Path):
             if level == 0:
                 main_modifiers = set(_toks((row.get("NonEssModif") or "").replace("(", " ").replace(")", " ")))
             code = _code(row.get("Code", "") or "")
-            if code is None or row.get("See"):
+            if code is None and row.get("See") and level >= 1 and tree is not None \
+                    and set(_toks(row["Term"])) <= set(_toks(row["See"])):
+                # only a reference that names the same thing by its full path: "Ulcer > foot - see
+                # Ulcer, lower limb" sends the reader on to walk "foot" below lower limb
+                code = _see_code(tree, row["See"])
+            elif row.get("See"):
+                continue
+            elif code is None and level == 0 and row.get("SeeAlso") and tree is not None \
+                    and _SEE_ALSO_WORD.search(row["Term"].split(",")[0].strip().lower()) \
+                    and row["Term"].split(",")[0].strip().lower() not in _EVERYDAY:
+                # a condition's main term coded only by its "See also" ("Lymphedema - see also
+                # Elephantiasis": I89.0); everyday words so referred ("sinus", "clot", "flu") are not
+                code = _see_code(tree, row["SeeAlso"])
+            if code is None:
                 continue
             term = row["Term"].strip()
             if level == 1 and term.endswith(" NEC") and set(_toks(term[:-4])) <= main_modifiers:
@@ -96,6 +114,12 @@ def index_terms(path: Path):
                         toks = _toks(form)
                         if _keep(toks):
                             yield toks, code
+
+
+def _see_code(tree, ref: str) -> str | None:
+    """The code of the entry a "See" reference names, when that entry is itself coded."""
+    target = tree.resolve(ref)
+    return _code(tree.nodes[target].code) if target is not None and tree.nodes[target].code else None
 
 
 def main_term_forms(term: str) -> list[tuple[str, str]]:
@@ -169,7 +193,9 @@ def _regional(toks: tuple[str, ...]) -> list[tuple[str, ...]]:
 def build(index_dir: Path, out: Path = OUT) -> int:
     """Write the lexicon; returns the number of (term, code) rows."""
     by_term: dict[tuple[str, ...], list[str]] = {}
-    sources = [index_terms(index_dir / "ICD10CM_2025_Index.csv"),
+    from server.pipeline.index_tree import IndexTree
+
+    sources = [index_terms(index_dir / "ICD10CM_2025_Index.csv", IndexTree.load()),
                neoplasm_terms(index_dir / "ICD10CM_2025_neoplasms.csv")]
     for src in sources:
         for toks, code in src:

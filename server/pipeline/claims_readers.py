@@ -68,6 +68,7 @@ class ClaimsReaders:
         self._exposures(sentences, found)
         self._severe_sepsis(sentences, found)
         self._ulcer_sites(sentences, found)
+        self._linked_complications(sentences, found)
 
     def _status(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Status Z-codes from "s/p" phrases (Status / Presence in the index)."""
@@ -238,6 +239,64 @@ class ClaimsReaders:
                 _add(found, _made(site, [e], note))
                 return
 
+    def _linked_complications(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """A condition the note says diabetes caused that no "with" subterm of Diabetes names is
+        the diabetes' other specified complication (Diabetes > type 2 > with > specified
+        complication NEC: E11.69), coded beside it in its "due to disease classified elsewhere"
+        form where its own index entry has one ("erectile dysfunction due to type 2 diabetes":
+        E11.69 + N52.1; I.A.15: a link the provider states)."""
+        diabetes = [(c, f) for c, f in found.items() if c[:3] in _DIABETES and f.reportable
+                    and f.assertion is Assertion.PRESENT]
+        if not diabetes:
+            return
+        starts = [s.start for s in sentences]
+        for code, f in list(found.items()):
+            if code[:3] in _DIABETES or code[:1] in "ZRSTVWXY" or not f.reportable or f.assertion is not Assertion.PRESENT:
+                continue
+            for e in f.evidence:
+                s = sentences[sequelae.sentence_of(sentences, starts, e.start)]
+                cause = next((c for c, d in diabetes for de in d.evidence
+                              if s.start <= de.start < s.end and (_caused_by(s, e.end, de.start)
+                                                                      or _diabetic(s, de, e))), None)
+                if cause is None:
+                    continue
+                other = cause[:3] + ".69"
+                if self.cm.id_of(other) < 0:
+                    break
+                note = RuleNote("combination", f"{code} is stated as due to diabetes and no \"with\" subterm of "
+                                               f"Diabetes names it: {other} beside it (I.A.15)", code)
+                d = found[cause]
+                if cause.endswith(".9"):   # "without complications" no longer holds
+                    del found[cause]
+                    d.code = other
+                    d.notes.append(note)
+                    _add(found, d)
+                else:
+                    _add(found, _made(other, [e], note))
+                elsewhere = self._classified_elsewhere(code)
+                if elsewhere is not None and elsewhere not in found:
+                    del found[code]
+                    f.code = elsewhere
+                    f.notes.append(RuleNote("index", f"Alphabetic Index: due to disease classified elsewhere "
+                                                     f"({cause[:3]})", code))
+                    found[elsewhere] = f
+                break
+
+    def _classified_elsewhere(self, code: str) -> str | None:
+        """The "due to (disease) classified elsewhere" subterm of the entry that gives ``code``
+        (Dysfunction > sexual > male > erectile > due to > disease classified elsewhere: N52.1)."""
+        tree = self.index.tree
+        entries = [*tree.by_code.get(code, ()), *tree.subterms_by_code.get(code, ())]
+        todo = [(c, 0) for i in entries for c in tree.nodes[i].children]
+        while todo:
+            i, depth = todo.pop(0)
+            node = tree.nodes[i]
+            if {"classified", "elsewhere"} <= set(node.words) and node.code and not node.code.endswith("-"):
+                return node.code if self.cm.id_of(node.code) >= 0 else None
+            if depth < 1 and not node.words:   # the connective "due to" holds it
+                todo.extend((c, depth + 1) for c in node.children)
+        return None
+
     def _drug_effects(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Poisoning by intent, adverse effect and underdosing codes (Table of Drugs, I.C.19.e)."""
         encounter = "S" if {"sequela", "sequelae"} & {w for s in sentences for w in s.words} else "A"
@@ -268,6 +327,28 @@ class ClaimsReaders:
             note = RuleNote("long_term_drug", f"long-term (current) drug therapy: {d.name} (Table of Drugs class, "
                                               "I.C.21.c.3)")
             _add(found, _read(d.code, sentences[d.sentence], d.tok_start, d.tok_end, note))
+
+
+_DIABETES = frozenset(("E08", "E09", "E10", "E11", "E13"))
+# What says a condition was caused by the one named next ("ED due to type 2 DM"): a link the
+# provider states (I.A.15), at most this many words between the two.
+_CAUSES = (("due", "to"), ("secondary", "to"), ("caused", "by"), ("from",), ("related", "to"), ("attributed", "to"))
+_CAUSE_GAP = 5
+
+
+def _caused_by(s: Sentence, end: int, start: int) -> bool:
+    """Whether the words between offsets ``end`` and ``start`` of sentence ``s`` say "due to"."""
+    between = [t.norm for t in s.tokens if end <= t.start and t.end <= start]
+    if not between or len(between) > _CAUSE_GAP:
+        return False
+    return any(tuple(between[k:k + len(c)]) == c for c in _CAUSES for k in range(min(2, len(between))))
+
+
+def _diabetic(s: Sentence, d: Span, e: Span) -> bool:
+    """Whether span ``d`` is the adjective "diabetic" right before span ``e`` ("diabetic erectile
+    dysfunction"): the adjective links the two (I.A.15)."""
+    own = [t.norm for t in s.tokens if d.start <= t.start and t.end <= d.end]
+    return own == ["diabetic"] and not any(d.end <= t.start and t.end <= e.start for t in s.tokens)
 
 
 def _read(code: str, s: Sentence, tok_start: int, tok_end: int, note: RuleNote) -> Finding:

@@ -50,6 +50,7 @@ _DEVICES = frozenset("des stent stents pacemaker ppm aicd mechanical prosthetic 
 _STATUS_SCOPE = 6          # words read after "s/p"
 _STATUS_STOP = frozenset("for due because after and but with".split())
 _MAIN_STATUS = ("Status", "Presence", "Dependence")
+_FEW_ENTRIES = 6      # entries that give a code an abbreviation names, walked all (more: none)
 _MAX_WITH_CODES = 3   # codes one mention may yield through the "with" subterms of its entry
 # "on HD MWF", "on home O2": what a patient depends on (Dependence (on) > renal dialysis -> Z99.2)
 _DEPENDS_ON = frozenset("on uses using requires wears".split())   # "uses home oxygen 2 L at night"
@@ -108,8 +109,17 @@ class IndexCoder:
         starts += [t for i in starts for t, extra in tree.references(i) if not extra]
         # a subterm that gives the code and says the mention's words ("ST elevation" under
         # Infarct, myocardium -> I21.3): its own subterms refine it ("inferior" -> I21.19)
-        starts += [i for c in dict.fromkeys((named, mapped.code)) for i in tree.subterms_by_code.get(c, ())
-                   if own & tree.spellings(i)]
+        giving = [i for c in dict.fromkeys((named, mapped.code)) for i in tree.subterms_by_code.get(c, ())]
+        subterms = [i for i in giving if own & tree.spellings(i)]
+        if not subterms and not starts and len(giving) <= _FEW_ENTRIES:
+            # an abbreviation says none of its entries' words ("COPD": Disease, lung, obstructive)
+            subterms = giving
+        starts += subterms
+        # a "with" subterm the mention named ("COPD exacerbation": Disease, lung, obstructive >
+        # with > exacerbation) is one of its entry's: the entry is walked too, for the others
+        # the sentence says ("... due to acute bronchitis": with > acute bronchitis, J44.0)
+        starts += [tree.parent[p] for i in subterms for p in (tree.parent[i],)
+                   if p >= 0 and tree.nodes[p].transparent and tree.parent[p] >= 0]
         # of the main terms that code names, the one the note's own word is ("edema", not "swelling")
         said = [i for i in starts if own & tree.spellings(i)]
         linked = walk_words(sentence)   # what "with" may link in the mention's sentence

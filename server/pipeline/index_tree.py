@@ -75,6 +75,7 @@ class IndexTree:
         self.main: dict[tuple[str, ...], list[int]] = {}
         self.by_code: dict[str, list[int]] = {}
         self.subterms_by_code: dict[str, list[int]] = {}   # subterms (level >= 1) that give a code
+        self.parent: list[int] = []   # -1 for a main term
         stack: list[int] = []
         for level, term, see, see_also, modifiers, code in rows:
             node = Node(_words(term) or _lost_words(term, modifiers), _groups(modifiers), code, see, [],
@@ -85,9 +86,12 @@ class IndexTree:
             i = len(self.nodes)
             self.nodes.append(node)
             del stack[level:]
+            self.parent.append(stack[-1] if level and stack else -1)
             if level == 0:
                 for key in _spellings(term):   # "Hypertension, hypertensive": either spelling
                     self.main.setdefault(key, []).append(i)
+                    if "-" in term.split(",")[0]:   # "Pre-eclampsia" is "preeclampsia" in a note
+                        self.main.setdefault(_key(term.split(",")[0].replace("-", "")), []).append(i)
                 if "," in term:
                     self._by_head.setdefault(_key(term.split(",")[0]), []).append(i)
                 if code:
@@ -401,6 +405,18 @@ class WalkWords(frozenset):
     calf", not "> lower leg")."""
     implied: frozenset[str] = frozenset()
 # Tests a note gives with their value ("LDL 96", "A1c 7.2"): read as results, never as subterms.
+# "after" / "following" an operation named within this many words: the condition is
+# postprocedural, as the index subterms say ("Hypothyroidism > postsurgical", "Pain > postoperative")
+_AFTER = frozenset(("after", "following"))
+_AFTER_REACH = 3
+_POSTPROCEDURAL = ("postprocedural", "postsurgical", "postoperative")
+_OPERATIONS = frozenset("surgery operation procedure resection repair".split())
+
+
+def _operation(word: str) -> bool:
+    return word in _OPERATIONS or word.endswith(("ectomy", "otomy", "ostomy", "plasty"))
+
+
 _LABS = frozenset("ldl hdl a1c hba1c inr tsh psa bnp egfr gfr crp esr wbc hgb".split())
 _NEGATORS = frozenset(("without", "no", "non", "not"))
 _LIST_JOINS = frozenset(("or", "and", "nor"))
@@ -453,6 +469,9 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
             continue
         out.add(fold(SIDES.get(w, w)))
         expanded.update(_EXPAND.get(w, ()))
+        if w in _AFTER and any(_operation(x) for x in words[i + 1:i + 1 + _AFTER_REACH]):
+            # "hypothyroidism after total thyroidectomy": Hypothyroidism > postsurgical
+            expanded.update(_POSTPROCEDURAL)
     result = WalkWords(out | expanded)
     result.implied = frozenset(expanded - out) | _IMPLIED
     return result

@@ -20,7 +20,7 @@ from server.pipeline.text import normalize_phrase
 # "uncomplicated" marks the default code of a category ("Alcohol dependence, uncomplicated" is what
 # "alcohol dependence" means), like "unspecified": never a word a note must say
 _NOISE = frozenset("unspecified specified other nos nec of the a an with without and or in on to "
-                   "for by as not elsewhere classified part uncomplicated".split())
+                   "for by as not elsewhere classified part uncomplicated side".split())
 _MAX_DESCENDANTS = 400
 # Words by which a note names an "other (specified)" code of a category it otherwise leaves unspecified.
 _OTHER_WORDS = frozenset("other specified".split())
@@ -229,9 +229,11 @@ class CodeMapper:
         status migrainosus"); None when the note's words leave more than that open."""
         for d in pool:
             desc = self.cm.description(d).lower()
-            if " without " not in f" {desc} ":
+            if " without " not in f" {desc} " and " not " not in f" {desc} ":
                 continue
             absent = frozenset(normalize_phrase(_affirmed(desc)[1]))   # what the title's clauses deny
+            if not absent - _NOISE - _NOT_DENIALS:
+                continue   # "not elsewhere classified" denies nothing ("not having achieved remission" does)
             extra = self.tokens_of(d) - base_toks - self._vague_of(d)
             if (extra - absent) <= words and not (absent - _NOISE) & words:
                 return d
@@ -292,6 +294,7 @@ class CodeMapper:
 
 
 _DENIAL = re.compile(r"\b(?:without|not)\b")
+_NOT_DENIALS = frozenset(("elsewhere", "classified"))
 
 
 def _affirmed(desc: str) -> tuple[str, str]:

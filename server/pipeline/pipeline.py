@@ -532,14 +532,24 @@ class Pipeline:
             if not owners:
                 continue
             owner = min(owners)
-            asked = self.guidelines.referenced(owner, "use_additional") + self.guidelines.referenced(owner, "code_first")
-            if any(code.startswith(r) for r in asked):
+            asked = sum((self.guidelines.referenced(owner, k) for k in ("use_additional", "code_first", "code_also")), ())
+            if any(code.startswith(r) for r in asked) or self._asks_for_infection(owner, code):
                 continue
             found[code].reportable = False
             found[code].notes.append(RuleNote("not_reported", f"part of {owner} (the index's \"with\" subterm, "
                                                               "I.A.15): not reported", owner))
             found[owner].evidence.extend(e for e in found[code].evidence if e not in found[owner].evidence)
             found[owner].notes.append(RuleNote("combination", f"{code} is part of this code (I.A.15)", code))
+
+    def _asks_for_infection(self, owner: str, code: str) -> bool:
+        """Whether ``owner``'s "code also" / "use additional code" note asks "to identify the
+        infection" and ``code`` is one ("COPD ... due to acute bronchitis": J44.0 and J20.9)."""
+        notes = [n for c in (owner, owner[:3]) for kind in ("code_also", "use_additional")
+                 for n in (self.cm.notes(c, kind) if self.cm.id_of(c) >= 0 else ())]
+        if not any("identify the infection" in n.lower() for n in notes):
+            return False
+        title = self.cm.description(code).lower()
+        return code[:1] in "AB" or "J00" <= code[:3] <= "J22" or any(w in title for w in _INFECTION_WORDS)
 
     def _map_mention(self, m: Mention, window: tuple[str, ...], near: tuple[str, ...],
                      prefer: frozenset[str] = frozenset(), sentence: tuple[str, ...] = ()):
@@ -562,6 +572,10 @@ class Pipeline:
                               assertion=f.assertion, notes=notes, sequence=i + 1,
                               principal=(i == 0 and f.system is CodeSystem.ICD10CM),
                               suggestion_id="")   # the engine assigns it, with the encounter id
+
+
+# Titles that name an infection outside chapter 1 and the acute respiratory infections (J00-J22).
+_INFECTION_WORDS = ("infection", "pneumonia", "abscess", "cellulitis", "sepsis")
 
 
 def analyse_sentences(text: str, segments, section_rules: SectionRules) -> list[Sentence]:

@@ -66,7 +66,7 @@ def stroke_sequelae(found: dict, sentences: Sequence[Sentence], text: str, index
         extra = ["affecting", "side"]   # "affecting unspecified side" where the note names none
         if side:
             dominant = (side == "right") != left_handed
-            extra = ([side, "dominant"] if dominant else [side, "non", "dominant"]) + ["affecting", "side"]
+            extra = ([side, "dominant"] if dominant else [side, "nondominant"]) + ["affecting", "side"]
         mapped = mapper.map([_candidate(hit.code)], tuple(deficit + extra + ["following"] + _STROKE_KINDS[kind][1]), ())
         if mapped is None or not mapped.code.startswith("I69"):
             continue

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-_TOKEN_RE = re.compile(r"[A-Za-z0-9]+(?:'s)?|[<>+]")
+# "non-cardiac" is one word, as the index writes most of them ("nondisplaced", "nonalcoholic"):
+# read as "noncardiac" on both sides of every match
+_TOKEN_RE = re.compile(r"(?:[Nn][Oo][Nn]-(?=[A-Za-z]))?[A-Za-z0-9]+(?:'s)?|[<>+]")
 # A sentence may end at . ! ? followed by space, or at a line break. Abbreviations are checked after.
 # A boundary starts at a run's first mark only: tried from each mark of "....." (no space after)
 # the run was read to its end again and again, the square of its length.
@@ -51,6 +53,8 @@ class Token:
 def normalize_word(word: str) -> str:
     """Lower-case and fold simple English plurals: "fractures" -> "fracture", "ribs" -> "rib"."""
     w = word.lower()
+    if w.startswith("non-"):
+        w = "non" + w[4:]
     if w.endswith("'s"):
         w = w[:-2]
     syn = _SYNONYMS.get(w)
