@@ -50,6 +50,7 @@ _DEVICES = frozenset("des stent stents pacemaker ppm aicd mechanical prosthetic 
 _STATUS_SCOPE = 6          # words read after "s/p"
 _STATUS_STOP = frozenset("for due because after and but with".split())
 _MAIN_STATUS = ("Status", "Presence", "Dependence")
+_BITE = frozenset(("bite", "bitten"))
 _FEW_ENTRIES = 6      # entries that give a code an abbreviation names, walked all (more: none)
 _MAX_WITH_CODES = 3   # codes one mention may yield through the "with" subterms of its entry
 # "on HD MWF", "on home O2": what a patient depends on (Dependence (on) > renal dialysis -> Z99.2)
@@ -100,8 +101,8 @@ class IndexCoder:
         noun (last word: "iron deficiency anemia" -> Anemia) or its first word."""
         if mapped.system is not CodeSystem.ICD10CM:
             return None
-        words = walk_words(window)
         tree, own = self.tree, set(mention_words)
+        words = tree.renamed(walk_words(window))
         # from the main term whose own code the mention named (OA -> M19.90 -> Osteoarthritis),
         # before the Tabular moved it to a sibling
         starts = list(tree.by_code.get(named, ())) + list(tree.by_code.get(mapped.code, ()))
@@ -122,7 +123,7 @@ class IndexCoder:
                    if p >= 0 and tree.nodes[p].transparent and tree.parent[p] >= 0]
         # of the main terms that code names, the one the note's own word is ("edema", not "swelling")
         said = [i for i in starts if own & tree.spellings(i)]
-        linked = walk_words(sentence)   # what "with" may link in the mention's sentence
+        linked = tree.renamed(walk_words(sentence))   # what "with" may link in the mention's sentence
         hit = (tree.walk(said, words, prefer, linked) if said else None)
         walked_from = said
         if hit is None:
@@ -148,6 +149,12 @@ class IndexCoder:
                 walked = set(" ".join(hit.path).split()) if hit is not None else set()
                 if hit is not None and not (hit.code[:1] == mapped.code[:1] and own & walked):
                     hit = None
+        if mapped.code[:1] == "S" and _BITE & words:
+            # an open wound a bite made is an open bite, whatever its shape (Bite > hand: S61.45-,
+            # not the puncture wound's S61.43-): the index's Bite entry, at the same site
+            bite = tree.walk(tree.main_terms("Bite"), words)
+            if bite is not None and bite.code[:4] == mapped.code[:4]:
+                hit = bite
         if hit is None or hit.code == mapped.code or self.cm.id_of(hit.code) < 0:
             return None
         walked = {w for p in hit.path for w in p.split()}
@@ -169,6 +176,8 @@ class IndexCoder:
             if walked_from:
                 out.more, also_walked = self._more_with(walked_from, hit, words, prefer, linked, window, near)
                 out.walked += tuple(w for w in also_walked if w not in own)
+            # the note's own words for what the walk read renamed ("peripheral neuropathy")
+            out.walked += tuple(w for x in out.walked for w in tree.renamed_from(x) if w not in own)
         if self._asks_for(out.code, mapped.code):
             out.also = mapped.code
         return out

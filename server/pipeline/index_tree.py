@@ -102,6 +102,44 @@ class IndexTree:
                     self.subterms_by_code.setdefault(code.rstrip("-").rstrip("."), []).append(i)
             stack.append(i)
 
+    def renamed(self, words: frozenset[str]) -> frozenset[str]:
+        """The words with a condition the index renames by its subterm read as the new name:
+        "peripheral neuropathy" is Polyneuropathy ("Neuropathy > peripheral - see also
+        Polyneuropathy": Diabetes > with > polyneuropathy, E11.42), "bone necrosis" Osteonecrosis."""
+        table = self.__dict__.get("_renames")
+        if table is None:
+            table = self.__dict__["_renames"] = self._renames()
+        out = words
+        for (sub, main), new in table.items():
+            if main in out and all(w in out for w in sub):
+                kept = WalkWords((out - {main}) | {new})
+                kept.implied = getattr(out, "implied", frozenset())
+                out = kept
+        return out
+
+    def renamed_from(self, word: str) -> tuple[str, ...]:
+        """The words ``renamed`` read as ``word`` ("polyneuropathy" <- "peripheral neuropathy")."""
+        self.renamed(frozenset())
+        return tuple(w for (sub, main), new in self.__dict__["_renames"].items() if new == word for w in (*sub, main))
+
+    def _renames(self) -> dict[tuple[tuple[str, ...], str], str]:
+        """(subterm words, main term word) -> the main term a "See also" names that spells the
+        same word longer (Neuropathy > peripheral -> Polyneuropathy; Necrosis > bone -> Osteonecrosis)."""
+        out = {}
+        for key, ids in self.main.items():
+            if len(key) != 1:
+                continue
+            for m in ids:
+                for c in self.nodes[m].children:
+                    child = self.nodes[c]
+                    ref = child.see_also.strip()
+                    if not (ref and child.words and "," not in ref and self.main_terms(ref)):
+                        continue
+                    new = _key(ref)
+                    if len(new) == 1 and key[0][:5] in new[0][1:]:
+                        out[(child.words, key[0])] = new[0]
+        return out
+
     @classmethod
     def load(cls, path=None) -> "IndexTree":
         """The packaged tree (``data/index_tree.tsv.gz``) or the file at ``path``."""

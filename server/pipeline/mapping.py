@@ -285,8 +285,10 @@ class CodeMapper:
         if char not in chars:
             # a 7th character that is not an encounter (a glaucoma's stage): the one whose
             # description the note's words say ("mild stage" -> 1), else the first (unspecified)
-            said = [c for c, d in sorted(chars.items())
-                    if (set(normalize_phrase(d)) - _NOISE - {"stage"}) and (set(normalize_phrase(d)) - _NOISE - {"stage"}) <= words]
+            # the description that says the most of the note's words ("advanced atrophic with
+            # subfoveal involvement" over "advanced dry stage")
+            scored = sorted((-max(_says(alt, words) for alt in d.lower().split("/")), c) for c, d in chars.items())
+            said = [c for n, c in scored if n < 0][:1]
             char = said[0] if said else sorted(chars)[0]
             assumed = not said
         full = _with_seventh(code, char)
@@ -307,6 +309,20 @@ def _affirmed(desc: str) -> tuple[str, str]:
         said.append(parts[0])
         denied.extend(parts[1:])
     return ",".join(said), " ".join(denied)
+
+
+def _says(desc: str, words: frozenset[str]) -> int:
+    """How many words of a 7th character's description the note says (0: it does not say it): all it affirms, and
+    for what it denies ("advanced atrophic without subfoveal involvement") a denial and none of
+    the denied words (the note's "without" kept, what it denies left out: ``undenied``)."""
+    affirmed, denied = _affirmed(desc)
+    said = set(normalize_phrase(affirmed)) - _NOISE - {"stage"}
+    if not said or not said <= words:
+        return 0
+    gone = set(normalize_phrase(denied)) - _NOISE
+    if gone and (gone & words or not words & {"without", "no", "not"}):
+        return 0
+    return len(said) + len(gone)
 
 
 def _numeric(word: str) -> bool:

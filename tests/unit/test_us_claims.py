@@ -438,3 +438,38 @@ def test_long_note_precision(pipe, text, setting, codes, wrong):
 ])
 def test_fifth_batch(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text, setting, codes, wrong", [
+    # a "See" subterm is read through its target (Dysfunction > erectile - see ... male, erectile),
+    # and a condition stated as due to diabetes that no "with" subterm names is E1x.69 beside the
+    # condition's "due to disease classified elsewhere" form
+    ("Urology: 59M with erectile dysfunction due to type 2 diabetes; tadalafil.", OUT, {"E11.69", "N52.1"},
+     {"E11.9", "N52.9"}),
+    ("Urology: 59M with type 2 diabetes and erectile dysfunction.", OUT, {"E11.9", "N52.9"}, {"E11.69"}),
+    # a main term coded only by its "See also" (Lymphedema - see also Elephantiasis)
+    ("Clinic: 60F with lymphedema of both legs, compression stockings.", OUT, {"I89.0"}, set()),
+    # "peripheral neuropathy" is Polyneuropathy in the index (Neuropathy > peripheral, see also)
+    ("Clinic: 58F type 2 DM with diabetic peripheral neuropathy of both feet.", OUT, {"E11.42"}, {"E11.40", "G62.9"}),
+    # "non-cardiac" is one word as the index writes it; a hyphenated main term found unhyphenated
+    ("ED: chest pain, troponin negative x2. Dx: noncardiac chest pain.", OUT, {"R07.89"}, {"R07.9"}),
+    ("OB: 28F G1P0 at 34 weeks with mild preeclampsia.", OUT, {"O14.03", "Z3A.34"}, {"O14.93"}),
+    # after an operation: the postsurgical subterm (Hypothyroidism > postsurgical)
+    ("Endocrine: 45F with hypothyroidism after total thyroidectomy; levothyroxine.", OUT, {"E89.0"}, {"E03.9"}),
+    # a "with" subterm's entry is walked for its siblings; "code also ... to identify the infection"
+    ("Discharge summary: 71M admitted with COPD exacerbation due to acute bronchitis.", IN,
+     {"J44.0", "J20.9"}, {"J44.9"}),
+    ("Pulm: 62M with COPD with emphysema, on tiotropium.", OUT, {"J43.9"}, {"J44.9"}),
+    # "not having achieved remission" is the default, like "without X"
+    ("Heme: 70M with CLL on ibrutinib.", OUT, {"C91.10"}, set()),
+    ("Heme: 70M with chronic lymphocytic leukemia, in remission.", OUT, {"C91.11"}, {"C91.10"}),
+    # a 7th character that is a stage: the description the note says, denials included
+    ("Retina: 72F with dry age-related macular degeneration of the left eye, advanced atrophic without "
+     "subfoveal involvement.", OUT, {"H35.3123"}, {"H35.3120"}),
+    # sides spelled "right-sided"; an open wound a bite made is an open bite (Bite > hand)
+    ("Clinic: 48F with right-sided sciatica.", OUT, {"M54.31"}, {"M54.30"}),
+    ("ED: 41F bitten by a dog on the left hand; puncture wound without foreign body.", OUT, {"S61.452A"},
+     {"S61.432A"}),
+])
+def test_sixth_batch(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
