@@ -277,6 +277,30 @@ def drop_diagnosed_symptoms(found: dict[str, Finding], dropped: dict[str, Findin
                                                     "not reported (IV.D, I.B.5)", stated[0]), dropped)
 
 
+# Sections that record findings, not diagnoses: what the exam, the results and the review of
+# systems find is coded only where the provider's assessment makes it a diagnosis (III.B, IV.K).
+_FINDING_SECTIONS = frozenset(("physical_exam", "results", "review_of_systems"))
+_DIAGNOSIS_SECTIONS = frozenset(("assessment", "discharge_diagnoses"))
+
+
+def drop_unassessed_findings(found: dict[str, Finding], dropped: dict[str, Finding] | None = None,
+                             threshold: float = 0.0) -> None:
+    """A condition the note names only in its exam, results or review of systems, when the note
+    has an assessment that states its diagnoses, is a finding the provider did not assess: not
+    coded ("Right knee: mild effusion" beside "Impression: primary osteoarthritis of the right
+    knee"; abnormal findings are not coded unless the provider says they matter, III.B / IV.K)."""
+    stated = any(f.system is CodeSystem.ICD10CM and f.confidence >= threshold and f.code[:1] != "Z"
+                 and any(e.section in _DIAGNOSIS_SECTIONS for e in f.evidence) for f in found.values())
+    if not stated:
+        return
+    for c, f in list(found.items()):
+        if f.system is CodeSystem.ICD10CM and c[:1] not in "ZVWXY" and f.evidence and \
+                all(e.section in _FINDING_SECTIONS for e in f.evidence):
+            suppress(found, c, RuleNote("not_reported", "named only among the exam, results or review of systems "
+                                                        "findings, not in the assessment: not coded (III.B, IV.K)"),
+                     dropped)
+
+
 def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
                        dropped: dict[str, Finding] | None = None, reported_from: float = 0.0) -> None:
     """One code per exclusive category: CKD stage 3a (N18.31) and stage 2 (N18.2) are never

@@ -105,12 +105,17 @@ class IndexCoder:
         words = tree.renamed(walk_words(window))
         # from the main term whose own code the mention named (OA -> M19.90 -> Osteoarthritis),
         # before the Tabular moved it to a sibling
-        starts = list(tree.by_code.get(named, ())) + list(tree.by_code.get(mapped.code, ()))
+        codes = dict.fromkeys((named, mapped.code))
+        # an unspecified code the index names by its subcategory ("Otitis, media, suppurative
+        # H66.4-" for H66.40)
+        codes.update(dict.fromkeys(p for c in list(codes) if c and "unspecified" in self.cm.description(c).lower()
+                                   for p in (self.mapper.parent_of(c),) if p and "." in p))
+        starts = [i for c in codes for i in tree.by_code.get(c, ())]
         # a term's "See also" entry is read too ("STEMI" -> Infarct > myocardium > ST elevation)
         starts += [t for i in starts for t, extra in tree.references(i) if not extra]
         # a subterm that gives the code and says the mention's words ("ST elevation" under
         # Infarct, myocardium -> I21.3): its own subterms refine it ("inferior" -> I21.19)
-        giving = [i for c in dict.fromkeys((named, mapped.code)) for i in tree.subterms_by_code.get(c, ())]
+        giving = [i for c in codes for i in tree.subterms_by_code.get(c, ())]
         subterms = [i for i in giving if own & tree.spellings(i)]
         if not subterms and not starts and len(giving) <= _FEW_ENTRIES:
             # an abbreviation says none of its entries' words ("COPD": Disease, lung, obstructive)
