@@ -46,8 +46,9 @@ def bearer(metadata: Mapping[str, str] | None) -> str | None:
 
 
 class ReviewService:
-    def __init__(self, log_: ReviewLog, codesets, tokens: TokenBook | None):
+    def __init__(self, log_: ReviewLog, codesets, tokens: TokenBook | None, *, denial_threshold: float = 0.5):
         self.log = log_
+        self.denial_threshold = denial_threshold   # a claim scored at or above it was flagged (denials page)
         self.codesets = codesets
         self.tokens = tokens
         self.search = CodeSearch(codesets)

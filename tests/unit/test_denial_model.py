@@ -1,0 +1,84 @@
+"""The per-payer denial-risk model, fitted from a simulated history with a known denial mechanism
+per payer (``tests.unit.denial_history``), through the real store: claims scored, the payers' 835s
+imported, ``Denials.fit``, then fresh claims scored with the fitted models."""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from server.claims.learned_risk import PayerModel, auc
+from server.review.denials import Denials
+from server.review.log import ReviewLog
+from tests.unit.denial_history import PAYERS, answer, payer_denies, simulated_claim
+
+
+def _history(denials: Denials, rng: random.Random, per_payer: int, prefix: str):
+    scored = []
+    for payer in PAYERS:
+        for i in range(per_payer):
+            claim, result = simulated_claim(rng, payer, f"{prefix}{payer}-{i}")
+            denials.score("clinic-a", claim, result)
+            scored.append((claim, result))
+    denials.flush()
+    return scored
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory):
+    log = ReviewLog(tmp_path_factory.mktemp("denials") / "log.db")
+    denials = Denials(log, min_claims=200, min_denied=20)
+    rng = random.Random(7)
+    _, data = answer(rng, _history(denials, rng, 600, "H"))
+    assert denials.import_835(data, tenant_id="clinic-a", actor="test").joined == 3 * 600
+    reports = denials.fit()
+    yield denials, reports, rng
+    log.close()
+
+
+def test_the_fitted_score_ranks_denials_above_payments_better_than_the_hand_set_weights(fitted):
+    denials, reports, rng = fitted
+    assert [(r.payer, r.fitted) for r in reports] == [("BUNDLER", True), ("EDITS", True), ("NECESSITY", True)]
+    fresh = []
+    for payer in PAYERS:
+        for i in range(400):
+            claim, result = simulated_claim(rng, payer, f"T{payer}-{i}")
+            fresh.append((claim, result, denials.score("clinic-a", claim, result).denial_risk))
+    denied = [payer_denies(rng, c, r) is not None for c, r, _ in fresh]
+    model_auc = auc([m for *_, m in fresh], denied)
+    weights_auc = auc([r.denial_risk for _, r, _ in fresh], denied)
+    print(f"\nfresh claims: AUC fitted per payer {model_auc:.3f}, hand-set weights {weights_auc:.3f}")
+    for r in reports:
+        print(f"  {r.payer:<10} held-out quarter: AUC fitted {r.auc_model:.3f}, hand-set {r.auc_weights:.3f}")
+    assert model_auc >= 0.8 and model_auc > weights_auc + 0.1
+    for r in reports:   # the held-out quarter of each payer's own history says the same
+        assert r.auc_model >= 0.8 and r.auc_model >= r.auc_weights
+
+
+def test_a_payer_below_the_minimum_keeps_the_hand_set_weights(tmp_path):
+    log = ReviewLog(tmp_path / "log.db")
+    denials = Denials(log, min_claims=200, min_denied=20)
+    rng = random.Random(3)
+    _, data = answer(rng, _history(denials, rng, 60, "S"))
+    denials.import_835(data, tenant_id="clinic-a", actor="test")
+    assert all(not r.fitted for r in denials.fit())
+    claim, result = simulated_claim(rng, "BUNDLER", "new")
+    assert denials.score("clinic-a", claim, result).denial_risk == result.denial_risk
+
+
+def test_a_stored_model_is_what_a_restarted_gateway_scores_with(fitted, tmp_path):
+    denials, _, rng = fitted
+    again = Denials(denials.log)
+    assert again.load() == 3
+    claim, result = simulated_claim(rng, "NECESSITY", "again")
+    assert again.score("clinic-a", claim, result).denial_risk == denials.score("clinic-a", claim, result).denial_risk
+    # another tenant's history teaches nothing about this tenant's claims
+    assert again.score("clinic-b", claim, result).denial_risk == result.denial_risk
+    model = again.model("clinic-a", "necessity")
+    assert PayerModel.from_json(model.to_json()).coef == model.coef
+
+
+def test_auc_counts_ties_as_half():
+    assert auc([0.1, 0.9], [False, True]) == 1.0
+    assert auc([0.5, 0.5], [False, True]) == 0.5
+    assert auc([0.2, 0.3], [True, True]) is None
