@@ -95,6 +95,14 @@ class ReviewService:
         self.log.audit(channel, who.coder_id, who.tenant_id, "read", "queue", f"ok: {len(rows)} encounters")
         return rows
 
+    def denials(self, who: Coder, channel: str):
+        """The denial report of the caller's tenant (``server.review.denial_report``)."""
+        from server.review.denial_report import denial_report
+
+        report = denial_report(self.log, tenant_id=who.tenant_id, threshold=self.denial_threshold)
+        self.log.audit(channel, who.coder_id, who.tenant_id, "read", "denial-report", f"ok: {len(report)} payers")
+        return report
+
     def _owned(self, who: Coder, encounter_id: str, channel: str, action: str) -> dict[str, Any]:
         enc = self.log.encounter(encounter_id[:200]) if encounter_id else None
         if enc is None or enc.get("tenant_id") != who.tenant_id:
