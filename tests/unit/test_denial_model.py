@@ -82,3 +82,24 @@ def test_auc_counts_ties_as_half():
     assert auc([0.1, 0.9], [False, True]) == 1.0
     assert auc([0.5, 0.5], [False, True]) == 0.5
     assert auc([0.2, 0.3], [True, True]) is None
+
+
+def test_the_shadow_report_sets_each_payers_flags_against_its_denials(fitted):
+    from server.review.auth import Coder
+    from server.review.pages import denials_page
+    from server.review.shadow import format_report, shadow_report
+
+    denials, _, _ = fitted
+    report = shadow_report(denials.log, None, tenant_id="clinic-a", denial_threshold=0.3)
+    by_payer = {p.payer: p for p in report.claims}
+    assert set(by_payer) == set(PAYERS)
+    for (tenant, payer), rows in denials.history("clinic-a").items():
+        flagged = [r for r in rows if r["denial_risk"] >= 0.3]
+        hits = sum(r["denied"] for r in flagged)
+        p = by_payer[payer]
+        assert (p.scored, p.flagged, p.flagged_denied) == (len(rows), len(flagged), hits)
+        assert p.precision == hits / len(flagged) and p.recall == hits / sum(r["denied"] for r in rows)
+    text = format_report(report)
+    assert "claims: risk >= 0.3 flagged vs denied by the payer" in text and "NECESSITY" in text
+    page = denials_page(Coder("alice", "clinic-a"), "csrf", report.claims, 0.3)
+    assert "CO-50" in page and "<td>NECESSITY</td>" in page
