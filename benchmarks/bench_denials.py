@@ -5,8 +5,9 @@ own, one finds two codes not medically necessary, one denies what the edits say)
 
     python -m benchmarks.bench_denials [--claims-per-payer N] [--fresh N]
 
-Prints, per payer and pooled, the AUC (a denied claim scored above a paid one) of the fitted
-model and of the hand-set weights on fresh claims the fit never saw, then 835 import rate, fit
+Prints, per payer and pooled, the AUC (a denied claim scored above a paid one) of the risk served
+after ``fit`` (the payer's fitted model, or the hand-set weights where those ranked its held-out
+claims better) and of the hand-set weights on fresh claims the fit never saw, then 835 import rate, fit
 time, and the cost of ``Denials.score`` per claim with and without a fitted model (the part of
 ``ScoreClaim`` this adds; ``benchmarks.bench_ncci`` measures the edits themselves).
 """
@@ -56,12 +57,15 @@ def main(argv: list[str] | None = None) -> None:
 
     print(f"simulated history: {len(scored):,} claims scored, {imported.claims:,} answered by 835 "
           f"({sum(r.denied for r in reports):,} denied); fresh claims: {len(fresh):,}")
-    print(f"{'payer':<10} {'AUC fitted':>10} {'AUC hand-set':>12} {'ratio':>6}   (held-out quarter of history: fitted / hand-set)")
+    print(f"{'payer':<10} {'AUC served':>10} {'AUC hand-set':>12} {'ratio':>6}   served   "
+          "(held-out quarter of history: fitted / hand-set)")
     for payer, rep in zip(PAYERS, sorted(reports, key=lambda r: PAYERS.index(r.payer))):
         idx = [i for i, (c, _) in enumerate(fresh) if c.payer == payer]
         a_fit = auc([fitted[i] for i in idx], [denied[i] for i in idx])
         a_w = auc([fresh[i][1].denial_risk for i in idx], [denied[i] for i in idx])
-        print(f"{payer:<10} {a_fit:>10.3f} {a_w:>12.3f} {a_fit / a_w:>6.2f}   ({rep.auc_model:.3f} / {rep.auc_weights:.3f})")
+        served = "fitted " if rep.fitted else "weights"
+        print(f"{payer:<10} {a_fit:>10.3f} {a_w:>12.3f} {a_fit / a_w:>6.2f}   {served}  "
+              f"({rep.auc_model:.3f} / {rep.auc_weights:.3f})")
     a_fit, a_w = auc(fitted, denied), auc([r.denial_risk for _, r in fresh], denied)
     print(f"{'pooled':<10} {a_fit:>10.3f} {a_w:>12.3f} {a_fit / a_w:>6.2f}")
     print(f"835 import: {imported.claims / import_s:,.0f} claims/s ({imported.adjustments:,} CAS rows, one transaction, "

@@ -136,7 +136,7 @@ class PayerModel:
                 if not denied:
                     continue
                 base = counts.base[g]
-                best = 0.0
+                best = base   # the logit is monotone: find the highest rate, take one logit of it
                 for it in items:
                     d = denied.get(it, 0)
                     if not d:
@@ -146,9 +146,10 @@ class PayerModel:
                         n -= 1
                         d -= g in leave_out
                     rate = (d + SMOOTHING * base) / (n + SMOOTHING)
-                    best = max(best, _logit(rate) - _logit(base))
-                if best:
-                    x[f"{g}:{kind}"] = best
+                    if rate > best:
+                        best = rate
+                if best > base:
+                    x[f"{g}:{kind}"] = _logit(best) - _logit(base)
         return x
 
     def score(self, x: dict[str, float]) -> float:

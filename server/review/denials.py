@@ -57,14 +57,15 @@ class FitReport:
     payer: str
     claims: int
     denied: int
-    fitted: bool           # False: below the minimum, the hand-set weights stay
+    fitted: bool           # False: the hand-set weights stay (too little history, or they rank better)
     auc_model: float | None = None
     auc_weights: float | None = None
+    why: str = ""
 
     def line(self) -> str:
         def f(x):
             return "   -  " if x is None else f"{x:6.3f}"
-        what = "fitted" if self.fitted else "hand-set weights (too little history)"
+        what = "fitted" if self.fitted else f"hand-set weights ({self.why})"
         return (f"{self.tenant_id:<16} {self.payer[:24]:<24} {self.claims:>7} {self.denied:>7} "
                 f"{f(self.auc_model)} {f(self.auc_weights)}  {what}")
 
@@ -253,32 +254,45 @@ class Denials:
 
     def fit(self, tenant_id: str | None = None, *, store: bool = True) -> list[FitReport]:
         """Fit every payer with at least ``min_claims`` answered claims and ``min_denied`` denials
-        (stored, and used from now on); the others keep the hand-set weights."""
+        (and as many paid); a model that ranks the held-out quarter of the history at least as
+        well as the hand-set weights is stored and used from now on. The others keep the weights."""
         reports = []
         for (tenant, payer), rows in sorted(self.history(tenant_id).items()):
             hist = [_history_row(r) for r in rows]
             denied = sum(h.denied for h in hist)
             if len(hist) < self.min_claims or denied < self.min_denied or len(hist) - denied < self.min_denied:
-                reports.append(FitReport(tenant, payer, len(hist), denied, False))
+                reports.append(FitReport(tenant, payer, len(hist), denied, False, why="too little history"))
                 continue
             model = fit_payer(payer, hist)
+            if model.auc_model is not None and model.auc_weights is not None and model.auc_model < model.auc_weights:
+                # the payer denies what the edits say: the documented weights already rank its claims better
+                self._models.pop((tenant, payer), None)
+                if store:   # an empty model row: a restart must not bring back an older fitted model
+                    self._store_model(tenant, payer, "", model, "{}")
+                reports.append(FitReport(tenant, payer, len(hist), denied, False, model.auc_model, model.auc_weights,
+                                         why="they rank the held-out claims better"))
+                continue
             model.model_id = uuid.uuid4().hex
             if store:
-                with self.db.transaction():
-                    self.db.execute("INSERT INTO risk_models (model_id, tenant_id, payer, fitted_at, claims, denied, "
-                                    "auc_model, auc_weights, model) VALUES (?,?,?,?,?,?,?,?,?)",
-                                    (model.model_id, tenant, payer, now(), model.claims, model.denied,
-                                     model.auc_model, model.auc_weights, json.dumps(model.to_json())))
+                self._store_model(tenant, payer, model.model_id, model, json.dumps(model.to_json()))
             self._models[(tenant, payer)] = model
             reports.append(FitReport(tenant, payer, len(hist), denied, True, model.auc_model, model.auc_weights))
         return reports
+
+    def _store_model(self, tenant: str, payer: str, model_id: str, model: PayerModel, doc: str) -> None:
+        with self.db.transaction():
+            self.db.execute("INSERT INTO risk_models (model_id, tenant_id, payer, fitted_at, claims, denied, "
+                            "auc_model, auc_weights, model) VALUES (?,?,?,?,?,?,?,?,?)",
+                            (model_id or uuid.uuid4().hex, tenant, payer, now(), model.claims, model.denied,
+                             model.auc_model, model.auc_weights, doc))
 
     def load(self) -> int:
         """The latest stored model of every (tenant, payer); returns how many."""
         rows = self.db.query("SELECT model_id, tenant_id, payer, fitted_at, model FROM risk_models "
                              "ORDER BY fitted_at, model_id")
-        models = {(r["tenant_id"], r["payer"]): PayerModel.from_json(json.loads(r["model"]), r["model_id"])
-                  for r in rows}
+        latest = {(r["tenant_id"], r["payer"]): r for r in rows}
+        models = {key: PayerModel.from_json(doc, r["model_id"]) for key, r in latest.items()
+                  if (doc := json.loads(r["model"]))}   # "{}": the hand-set weights ranked better
         self._models = models
         return len(models)
 

@@ -103,3 +103,17 @@ def test_the_shadow_report_sets_each_payers_flags_against_its_denials(fitted):
     assert "claims: risk >= 0.3 flagged vs denied by the payer" in text and "NECESSITY" in text
     page = denials_page(Coder("alice", "clinic-a"), "csrf", report.claims, 0.3)
     assert "CO-50" in page and "<td>NECESSITY</td>" in page
+
+
+
+def test_a_withdrawn_model_stays_withdrawn_after_a_restart(fitted, tmp_path):
+    """When a refit finds the hand-set weights rank a payer's held-out claims better, ``fit`` stores
+    an empty model row for it: a restarted gateway must not bring back the older fitted model."""
+    denials, _, rng = fitted
+    model = denials.model("clinic-a", "EDITS")
+    denials._store_model("clinic-a", "EDITS", "", model, "{}")
+    restarted = Denials(denials.log)
+    assert restarted.load() == 2 and restarted.model("clinic-a", "EDITS") is None
+    claim, result = simulated_claim(rng, "EDITS", "w1")
+    assert restarted.score("clinic-a", claim, result).denial_risk == result.denial_risk
+    assert restarted.model("clinic-a", "BUNDLER") is not None
