@@ -66,7 +66,8 @@ def edit_keys(edits: Iterable[Edit]) -> list[str]:
     for e in edits:
         if e.severity is Severity.INFO:
             continue
-        key = e.kind + ("/bypassable" if e.bypass_modifier_allowed else "") + ("/warn" if e.severity is Severity.WARN else "")
+        key = (e.kind + ("/bypassable" if e.bypass_modifier_allowed else "")
+               + ("/warn" if e.severity is Severity.WARN else ""))
         if key not in out:
             out.append(key)
     return out

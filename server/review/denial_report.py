@@ -57,7 +57,7 @@ def denial_report(log: ReviewLog, *, tenant_id: str | None = None, threshold: fl
     rows = log.db.query(
         "SELECT rc.remit_claim_id, rc.tenant_id, rc.payer, rc.claim_id, rc.denied, rc.score_id, "
         "sc.denial_risk, sc.edits FROM remit_claims rc LEFT JOIN scored_claims sc ON sc.score_id = rc.score_id "
-        f"{where} ORDER BY rc.paid_date, rc.remit_claim_id", args)
+        f"JOIN remittances rm ON rm.remit_id = rc.remit_id {where} ORDER BY rc.paid_date, rm.imported_at", args)
     latest = {(r["tenant_id"], r["payer"], r["claim_id"]): r for r in rows}
     carcs, codes = _details(log, tenant_id)
     out: dict[tuple[str, str], PayerDenials] = {}

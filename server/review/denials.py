@@ -227,8 +227,8 @@ class Denials:
         rows = self.db.query(
             "SELECT rc.remit_claim_id, rc.tenant_id, rc.payer, rc.claim_id, rc.denied, rc.paid_date, "
             "sc.denial_risk, sc.weights_risk, sc.edits, sc.codes FROM remit_claims rc "
-            "JOIN scored_claims sc ON sc.score_id = rc.score_id "
-            f"WHERE rc.status <> ? AND rc.score_id <> ''{where} ORDER BY rc.paid_date, rc.remit_claim_id",
+            "JOIN scored_claims sc ON sc.score_id = rc.score_id JOIN remittances rm ON rm.remit_id = rc.remit_id "
+            f"WHERE rc.status <> ? AND rc.score_id <> ''{where} ORDER BY rc.paid_date, rm.imported_at",
             (REVERSAL, tenant_id) if tenant_id is not None else (REVERSAL,))
         adj = self._denying_adjustments(tenant_id)
         latest: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -301,6 +301,7 @@ class Denials:
 
 
 def _history_row(r: dict[str, Any]) -> HistoryRow:
+    """A denied claim with no CO / OA / PI adjustment still counts, as a denial of group ``other``."""
+    groups = tuple(sorted({carc_group(c.split("-", 1)[1]) for c in r["carcs"]}))
     return HistoryRow(r["claim_id"], tuple(json.loads(r["edits"])), tuple(json.loads(r["codes"])),
-                      float(r["weights_risk"]), bool(r["denied"]),
-                      tuple(sorted({carc_group(c.split("-", 1)[1]) for c in r["carcs"]})) or (("other",) if r["denied"] else ()))
+                      float(r["weights_risk"]), bool(r["denied"]), groups or (("other",) if r["denied"] else ()))
