@@ -75,7 +75,10 @@ def test_remittances_teach_the_payers_risk_model(gw):
         assert (done.claims, done.joined, done.already_on_file) == (120, 120, 0) and done.remittance_id
         again = stub.ReportRemittance(pb.ReportRemittanceRequest(x12_835=data), metadata=_md("billing"))
         assert (again.claims, again.remittance_id) == (0, "")
-        other = stub.ReportRemittance(pb.ReportRemittanceRequest(x12_835=data), metadata=_md("billing-b"))
+        from client.sdk import MedcoderClient
+
+        with MedcoderClient(gw.target, token=TOKENS["billing-b"][0]) as sdk:
+            other = sdk.report_remittance(data)
         assert (other.claims, other.joined) == (120, 0)   # clinic-b scored none of these claims
 
         deadline = time.monotonic() + 30

@@ -113,3 +113,16 @@ def test_a_failure_midway_rolls_back_the_whole_file(tmp_path):
     with pytest.raises(sqlite3.DatabaseError, match="simulated"):
         Denials(log).import_835(remittance(CLAIMS), tenant_id="clinic-a", actor="alice")
     assert counts(log) == {"remittances": 0, "remit_claims": 0, "remit_adjustments": 0, "remit_lines": 0}
+
+
+def test_an_837_names_its_payer_for_the_join():
+    """The 837's payer (loop 2010BB NM1*PR: its id, else its name) is what a later 835 matches."""
+    from server.claims.x12 import read_837
+    from tests.fuzz.mutators import PROFESSIONAL_BODY, x12_interchange
+
+    at = PROFESSIONAL_BODY.index("DMG*D8*19590115*F")
+    with_id = PROFESSIONAL_BODY[:at] + ["NM1*PR*2*BLUE CROSS*****PI*BCBS-TX"] + PROFESSIONAL_BODY[at:]
+    name_only = PROFESSIONAL_BODY[:at] + ["NM1*PR*2*BLUE CROSS"] + PROFESSIONAL_BODY[at:]
+    assert read_837(x12_interchange(with_id))[0]["payer"] == "BCBS-TX"
+    assert read_837(x12_interchange(name_only))[0]["payer"] == "BLUE CROSS"
+    assert read_837(x12_interchange(PROFESSIONAL_BODY))[0]["payer"] == ""
