@@ -11,7 +11,7 @@ from server.review.log import ReviewLog
 from tests.integration.test_cli import medcoder
 from tests.unit.denial_history import PAYERS, answer, simulated_claim
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
