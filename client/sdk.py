@@ -119,6 +119,12 @@ class MedcoderClient:
         request.request_id = rid
         return self._call(self._stub.SubmitReview, request, rid)
 
+    def report_remittance(self, x12_835: bytes, *, request_id: str = "") -> "pb.ReportRemittanceResponse":
+        """Send a payer's X12 835 (005010X221A1); stored all or nothing, never twice (a billing
+        system's key: role ``service``)."""
+        rid = request_id or uuid.uuid4().hex
+        return self._call(self._stub.ReportRemittance, pb.ReportRemittanceRequest(request_id=rid, x12_835=x12_835), rid)
+
 
 def claim_from_dict(d: dict) -> "pb.Claim":
     """The JSON claim shape (see docs/compliance.md) as a protobuf Claim."""

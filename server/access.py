@@ -19,7 +19,8 @@ from server.identity import Identities, Principal, allow, is_open, is_reflection
 from server.review.audit import AccessAudit, audit_row
 
 _CALLER: contextvars.ContextVar[Principal | None] = contextvars.ContextVar("medcoder_caller", default=None)
-ACTIONS = {"CodeEncounter": "code", "CodeEncounters": "code", "ScoreClaim": "score-claim", "SubmitReview": "decide"}
+ACTIONS = {"CodeEncounter": "code", "CodeEncounters": "code", "ScoreClaim": "score-claim", "SubmitReview": "decide",
+           "ReportRemittance": "import-remittance"}
 RETRY_TRAILER = "grpc-retry-pushback-ms"
 _DENIALS = ("UNAUTHENTICATED", "PERMISSION_DENIED")
 
@@ -220,6 +221,8 @@ def _object(rpc: str, request, response) -> str:
         return f"encounter:{response.encounter.encounter_id}"
     if rpc == "ScoreClaim" and request is not None and request.WhichOneof("payload") == "claim":
         return f"claim:{request.claim.claim_id[:64]}"
+    if rpc == "ReportRemittance" and response is not None and response.remittance_id:
+        return f"remittance:{response.remittance_id}"
     if rpc == "SubmitReview" and request is not None:
         did = f" decision:{response.decision_id}" if response is not None else ""
         return f"encounter:{request.encounter_id[:64]}{did}"

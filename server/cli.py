@@ -112,6 +112,15 @@ def _review_args(sub) -> None:
     rsub = r.add_subparsers(dest="report_command", required=True)
     rs = rsub.add_parser("shadow", help="suggestions vs coders' final codes: table and PNG charts")
     rs.add_argument("--out", type=Path, default=Path("shadow-report"), help="folder for the PNG charts")
+    rd = rsub.add_parser("denials", help="what each payer denied (top CARCs, codes, edits) and what was predicted")
+    rd.add_argument("--parquet", type=Path, default=None, help="also write the report as OUT.parquet")
+    d = sub.add_parser("denials", help="payers' 835 remittances and the denial-risk models fitted from them")
+    dsub = d.add_subparsers(dest="denials_command", required=True)
+    di = dsub.add_parser("import", help="store an X12 835 remittance (all of it or none) and join it to scored claims")
+    di.add_argument("file", type=Path, help="an X12 835 (005010X221A1) file")
+    df = dsub.add_parser("fit", help="refit each payer's risk model; prints its AUC and the hand-set weights' AUC")
+    for q in (di, df):
+        q.add_argument("--tenant", default=None, help="tenant (import: default 'default'; fit: all tenants)")
     e = sub.add_parser("encounters", help="the coded encounters kept for review")
     esub = e.add_subparsers(dest="encounters_command", required=True)
     ep = esub.add_parser("purge", help="delete stored encounters (note text included) older than N days")
@@ -123,10 +132,10 @@ def _review_args(sub) -> None:
     ae.add_argument("--format", dest="audit_format", choices=("jsonl", "csv"), default="jsonl")
     ae.add_argument("--since", default=None, help="from this ISO date or time (UTC unless it says)")
     ae.add_argument("--until", default=None, help="before this ISO date or time")
-    for q in (fe, rs, ep, ae):
+    for q in (fe, rs, ep, ae, rd, di, df):
         q.add_argument("--db", type=Path, default=None, help="SQLite review database (default: MEDCODER_DATA_DIR's)")
         q.add_argument("--database-url", default=None, help="postgresql://... instead of SQLite")
-    for q in (fe, rs, ae):
+    for q in (fe, rs, ae, rd):
         q.add_argument("--tenant", default=None, help="one tenant only")
 
 
@@ -204,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
             return _code(args)
         if args.command == "claim":
             return _claim(args)
-        if args.command in ("feedback", "report", "encounters", "audit"):
+        if args.command in ("feedback", "report", "encounters", "audit", "denials"):
             from server.review.commands import run_review_command
             return run_review_command(args, _config(args, review_db=args.db, database_url=args.database_url))
         return _eval(args)

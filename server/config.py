@@ -176,6 +176,14 @@ class Config:
     # proxy); a page served over TLS does both anyway
     review_cookie_secure: bool = setting(False, "review")
 
+    # -- denials (server/review/denials.py): per-payer denial-risk models fitted from 835 remittances --
+    # a payer needs this many answered claims scored here, and this many denials (and as many paid),
+    # before its fitted model replaces the hand-set weights
+    denials_min_claims: int = setting(200, "review", rule=AT_LEAST_1)
+    denials_min_denied: int = setting(20, "review", rule=AT_LEAST_1)
+    denials_refit_s: float = setting(86400.0, "review", rule=NON_NEGATIVE)   # gateway refit period; 0 = never
+    denial_threshold: float = setting(0.5, "review", rule=FRACTION)   # a risk at or above it is a flag
+
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             _check(f, getattr(self, f.name))

@@ -8,7 +8,8 @@ whether this gateway may run without identity at all (docs/security.md).
 
 Roles: a ``coder`` (a person) codes notes, checks claims and records review decisions; a
 ``service`` (an EHR bridge, a billing system) codes notes and checks claims but cannot record a
-decision, which must name the person who made it; an ``admin`` may call everything, reflection
+decision, which must name the person who made it, and sends the payer's 835 remittances
+(``ReportRemittance``: a billing system's job, not a coder's); an ``admin`` may call everything, reflection
 included. Health is open to everyone, so load balancers need no credentials.
 """
 from __future__ import annotations
@@ -32,6 +33,7 @@ RPC_ROLES: dict[str, frozenset[str]] = {
     "CodeEncounters": frozenset({"coder", "service", "admin"}),
     "ScoreClaim": frozenset({"coder", "service", "admin"}),
     "SubmitReview": frozenset({"coder", "admin"}),
+    "ReportRemittance": frozenset({"service", "admin"}),
 }
 
 

@@ -20,7 +20,7 @@ from server.backends.base import deadline_in
 from server.budget import CallBudget
 from server.errors import InvalidInput, PermissionDenied, Unavailable, classify
 from server.interceptors import request_id_of
-from server.review.auth import Coder
+from server.review.auth import DEFAULT_TENANT, Coder
 from server.review.log import Decision
 
 
@@ -215,6 +215,8 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
             else:
                 claim = parse_claim_dict(convert.claim_dict(request.claim))
             result = await self._run(engine.claims.score, claim)
+        who = caller()
+        result = engine.review.score_claim(who.tenant_id if who is not None else DEFAULT_TENANT, claim, result)
         return pb.ScoreClaimResponse(request_id=rid, claim_id=result.claim_id,
                                      edits=[convert.edit_pb(e) for e in result.edits],
                                      denial_risk=float(result.denial_risk), drg=result.drg or "")
@@ -237,3 +239,18 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         who = _decider(engine, context, request.coder_id)
         decision_id, at = await self._run(engine.review.submit, decision, who, "grpc")
         return pb.SubmitReviewResponse(request_id=rid, decision_id=decision_id, recorded_at=at)
+
+    async def ReportRemittance(self, request, context):
+        """An 835 into the caller's tenant: all of it stored, or (InvalidInput) none of it."""
+        rid = request_id_of(context, request)
+        context.set_trailing_metadata(_trailers(rid))
+        engine = self.state.ready_engine()
+        if not request.x12_835:
+            raise InvalidInput("x12_835 is required: an X12 835 (005010X221A1) interchange")
+        who = caller()
+        tenant, actor = (who.tenant_id, who.subject) if who is not None else (DEFAULT_TENANT, "anonymous")
+        with self.admission.admit():
+            done = await self._run(engine.review.import_remittance, bytes(request.x12_835), tenant, actor, "grpc")
+        return pb.ReportRemittanceResponse(request_id=rid, remittance_id=done.remit_id, claims=done.claims,
+                                           adjustments=done.adjustments, joined=done.joined,
+                                           already_on_file=done.skipped)

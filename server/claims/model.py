@@ -67,3 +67,67 @@ class ClaimResult:
 
     def kinds(self) -> set[str]:
         return {e.kind for e in self.edits}
+
+
+# -- remittance (X12 835): what the payer did with a claim -----------------------------------------
+PAID_STATUSES = {"1", "2", "3", "19", "20", "21", "23", "25"}   # CLP02: processed (primary, secondary, ...)
+DENIED, REVERSAL = "4", "22"
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """One CAS triplet: group (CO contractual, PR patient, OA other, PI payer-initiated, CR
+    correction), the CARC and its amount; ``line`` is the 0-based SVC line, -1 for the claim."""
+
+    group: str
+    carc: str
+    amount: float
+    line: int = -1
+
+
+@dataclass(frozen=True)
+class RemitLine:
+    """One SVC service line as paid: the billed procedure code and what the payer did."""
+
+    code: str
+    modifiers: tuple[str, ...]
+    charge: float
+    paid: float
+    units: float
+    rarcs: tuple[str, ...] = ()   # LQ*HE remark codes of this line
+
+
+@dataclass(frozen=True)
+class RemitClaim:
+    """One CLP: ``claim_id`` is CLP01, the submitter's claim id (the 837's CLM01), which joins the
+    remittance to the claim scored here."""
+
+    claim_id: str
+    status: str                  # CLP02
+    charge: float                # CLP03
+    paid: float                  # CLP04
+    patient_resp: float          # CLP05
+    payer_claim_id: str          # CLP07
+    adjustments: tuple[Adjustment, ...] = ()
+    lines: tuple[RemitLine, ...] = ()
+    rarcs: tuple[str, ...] = ()  # claim-level remarks (MOA / MIA)
+
+    @property
+    def denied(self) -> bool:
+        """Denied outright (CLP02 4), or processed with nothing paid on a positive charge."""
+        if self.status == DENIED:
+            return True
+        return self.status in PAID_STATUSES and self.paid == 0 and self.charge > 0
+
+
+@dataclass(frozen=True)
+class Remittance:
+    """One 835 transaction set (ST..SE): one payer's payment (``check`` is TRN02, the check or EFT
+    trace number) and the claims it answers."""
+
+    payer: str                   # the payer's id (N1*PR N104, or REF*2U), else its name, as written
+    payer_name: str
+    check: str
+    paid_date: str               # ISO (BPR16), "" when absent
+    total_paid: float            # BPR02
+    claims: tuple[RemitClaim, ...]

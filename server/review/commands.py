@@ -1,5 +1,5 @@
 """The review subcommands of the ``medcoder`` CLI: ``feedback export``, ``report shadow``,
-``encounters purge`` and ``audit export``."""
+``report denials``, ``denials import`` / ``denials fit``, ``encounters purge`` and ``audit export``."""
 from __future__ import annotations
 
 import getpass
@@ -9,17 +9,21 @@ from server.config import Config
 from server.errors import InvalidInput
 
 
-def _open_log(cfg: Config):
+def _open_log(cfg: Config, *, create: bool = False):
     from server.review.log import ReviewLog
 
-    if not cfg.database_url and not cfg.review_db_path.is_file():
+    if not create and not cfg.database_url and not cfg.review_db_path.is_file():
         raise InvalidInput(f"no review database at {cfg.review_db_path} (use --db or MEDCODER_DATA_DIR)")
     return ReviewLog(cfg.review_db_path, url=cfg.database_url)
 
 
 def run_review_command(args, cfg: Config) -> int:
-    log = _open_log(cfg)
+    log = _open_log(cfg, create=args.command == "denials" and args.denials_command == "import")
     try:
+        if args.command == "denials":
+            return _denials(args, cfg, log)
+        if args.command == "report" and args.report_command == "denials":
+            return _report_denials(args, cfg, log)
         if args.command == "feedback":
             from server.review.feedback import export_feedback
 
@@ -37,7 +41,7 @@ def run_review_command(args, cfg: Config) -> int:
         from server.review.shadow import format_report, shadow_report, write_charts
 
         codesets = CodeSets.load(cache_dir=cfg.cache_dir / "codesets")
-        report = shadow_report(log, codesets, tenant_id=args.tenant)
+        report = shadow_report(log, codesets, tenant_id=args.tenant, denial_threshold=cfg.denial_threshold)
         log.audit("cli", f"cli:{_user()}", args.tenant or "*", "read", "shadow-report",
                   f"ok: {report.encounters} encounters")
         print(format_report(report))
@@ -46,6 +50,47 @@ def run_review_command(args, cfg: Config) -> int:
         return 0
     finally:
         log.close()
+
+
+def _denials(args, cfg: Config, log) -> int:
+    from server.review.auth import DEFAULT_TENANT
+    from server.review.denials import FIT_HEADER, Denials
+
+    denials = Denials(log, min_claims=cfg.denials_min_claims, min_denied=cfg.denials_min_denied)
+    if args.denials_command == "import":
+        if not args.file.is_file():
+            raise InvalidInput(f"no such file: {args.file}")
+        r = denials.import_835(args.file.read_bytes(), tenant_id=args.tenant or DEFAULT_TENANT,
+                               actor=f"cli:{_user()}", channel="cli")
+        if r.already_imported:
+            print(f"{args.file.name} was imported before: nothing stored", file=sys.stderr)
+        else:
+            print(f"imported {r.claims} claims, {r.adjustments} adjustments, {r.lines} service lines "
+                  f"({r.joined} joined to claims scored here, {r.skipped} already on file)", file=sys.stderr)
+        return 0
+    reports = denials.fit(args.tenant)
+    print(FIT_HEADER)
+    for rep in reports:
+        print(rep.line())
+    log.audit("cli", f"cli:{_user()}", args.tenant or "*", "fit", "risk-models",
+              f"ok: {sum(r.fitted for r in reports)} of {len(reports)} payers fitted")
+    print(f"AUC: the fitted model on the held-out quarter of each payer's history; AUC-w: the hand-set "
+          f"weights on the same claims. Below {cfg.denials_min_claims} claims or {cfg.denials_min_denied} "
+          "denials a payer keeps the hand-set weights.", file=sys.stderr)
+    return 0
+
+
+def _report_denials(args, cfg: Config, log) -> int:
+    from server.review.denial_report import denial_report, format_denials, write_parquet
+
+    report = denial_report(log, tenant_id=args.tenant, threshold=cfg.denial_threshold)
+    log.audit("cli", f"cli:{_user()}", args.tenant or "*", "read", "denial-report", f"ok: {len(report)} payers")
+    print(format_denials(report, cfg.denial_threshold))
+    if args.parquet is not None:
+        n = write_parquet(report, args.parquet)
+        log.audit("cli", f"cli:{_user()}", args.tenant or "*", "export", "denial-report", f"ok: {n} rows")
+        print(f"wrote {n} rows to {args.parquet}", file=sys.stderr)
+    return 0
 
 
 def _audit_export(args, log) -> int:

@@ -27,6 +27,7 @@ from typing import Mapping
 from server.domain import CodedEncounter
 from server.errors import StorageError, Unavailable
 from server.review.auth import DEFAULT_TENANT, Coder, TokenBook
+from server.review.denials import Denials
 from server.review.http import PageLimits, ReviewServer
 from server.review.log import Decision, ReviewLog
 from server.review.service import ReviewService
@@ -44,8 +45,12 @@ class Review:
 
     def __init__(self, service: ReviewService, *, host: str = "127.0.0.1", port: int = 0,
                  max_body_bytes: int = 64 * 1024, retention_days: float = 0.0, probe_every_s: float = 1.0,
-                 keep_required: bool = False, page_limits: PageLimits = PageLimits(), ssl_context=None):
+                 keep_required: bool = False, page_limits: PageLimits = PageLimits(), ssl_context=None,
+                 denials: Denials | None = None, denials_refit_s: float = 0.0):
         self.service = service
+        # remittances, scored claims and per-payer risk models (server/review/denials.py)
+        self.denials = denials if denials is not None else Denials(service.log)
+        self.denials_refit_s = denials_refit_s
         self.ssl_context = ssl_context   # the page on HTTPS (server.tls), with the gateway's certificate
         self.host, self.port, self.max_body_bytes = host, port, max_body_bytes
         self.retention_days, self.keep_required, self.page_limits = retention_days, keep_required, page_limits
@@ -70,10 +75,13 @@ class Review:
                          tenant_quota_bytes=config.review_tenant_quota_bytes)
         limits = PageLimits(max_connections=config.review_max_connections, read_timeout_s=config.review_read_timeout_s,
                             login_per_minute=config.review_login_per_minute, cookie_secure=config.review_cookie_secure)
-        return cls(ReviewService(log_, codesets, tokens), host=config.review_host, port=config.review_port,
+        denials = Denials(log_, min_claims=config.denials_min_claims, min_denied=config.denials_min_denied)
+        return cls(ReviewService(log_, codesets, tokens, denial_threshold=config.denial_threshold),
+                   host=config.review_host, port=config.review_port,
                    max_body_bytes=config.review_max_body_bytes, retention_days=config.review_retention_days,
                    probe_every_s=config.review_storage_probe_s, keep_required=config.review_keep_required,
-                   page_limits=limits, ssl_context=ssl_context)
+                   page_limits=limits, ssl_context=ssl_context, denials=denials,
+                   denials_refit_s=config.denials_refit_s)
 
     @property
     def storage_ok(self) -> bool:
@@ -99,6 +107,7 @@ class Review:
         with ``page``, the review page. Blocking: run it off the event loop, before SERVING. A
         taken page port leaves coding up and says so loudly; the page's URL is returned."""
         self.service.search.warm()
+        self.denials.start(refit_every_s=self.denials_refit_s, leader=page)   # one process refits and stores
         if self.retention_days > 0 and self._retention is None:
             self._retention = threading.Thread(target=self._retain, name="medcoder-review-retention",
                                                daemon=True)
@@ -135,6 +144,7 @@ class Review:
         if self._retention is not None:
             self._retention.join(grace_s)
         self.storage.stop(grace_s)
+        self.denials.stop(grace_s)
         self.log.close()
 
     # -- what coding and SubmitReview need --------------------------------------------------
@@ -162,6 +172,15 @@ class Review:
         log. ``coder`` defaults to the decision's coder in its tenant."""
         who = coder or Coder(decision.coder_id, decision.tenant_id or DEFAULT_TENANT)
         return self.service.decide(who, decision, channel)
+
+
+    def score_claim(self, tenant_id: str, claim, result):
+        """The claim's result with its payer's fitted risk (when it has one); the claim is kept as
+        scored, for the payer's 835 to join to later."""
+        return self.denials.score(tenant_id, claim, result)
+
+    def import_remittance(self, data: bytes, tenant_id: str, actor: str, channel: str = "grpc"):
+        return self.denials.import_835(data, tenant_id=tenant_id, actor=actor, channel=channel)
 
 
 class NoReview:
@@ -193,3 +212,9 @@ class NoReview:
 
     def submit(self, decision: Decision, coder: Coder | None = None, channel: str = "inproc") -> tuple[str, str]:
         raise ReviewDisabled("this gateway has no review log")
+
+    def score_claim(self, tenant_id: str, claim, result):
+        return result
+
+    def import_remittance(self, data: bytes, tenant_id: str, actor: str, channel: str = "grpc"):
+        raise ReviewDisabled("this gateway has no review log to import remittances into")

@@ -298,6 +298,9 @@ class Handler(BaseHTTPRequestHandler):
             saved = query.get("saved", [""])[0][:20]
             view = service.open_encounter(coder, m.group(1), "http")
             return self._send(200, pages.encounter_page(coder, csrf, view, saved=saved))
+        if path == "/denials":
+            return self._send(200, pages.denials_page(coder, csrf, service.denials(coder, "http"),
+                                                      service.denial_threshold))
         if path == "/api/codes":
             system = query.get("system", ["ICD10CM"])[0]
             return self._json(200, {"results": service.search.search(system, query.get("q", [""])[0])})

@@ -28,7 +28,8 @@ def layout(title: str, body: str, who: Coder | None = None, csrf: str = "") -> s
     return ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{_e(title)} · medcoder review</title>"
             '<link rel="stylesheet" href="/static/review.css"><script src="/static/review.js" defer></script>'
-            f'</head><body><nav><a href="/queue" class="brand">medcoder review</a>{user}</nav>'
+            f'</head><body><nav><a href="/queue" class="brand">medcoder review</a>'
+            f'<a href="/denials">Denials</a>{user}</nav>'
             f"<main>{body}</main></body></html>")
 
 
@@ -182,3 +183,29 @@ def _edits(edits: list[dict[str, Any]]) -> str:
 def _help() -> str:
     rows = "".join(f"<tr><td><kbd>{_e(k)}</kbd></td><td>{_e(v)}</td></tr>" for k, v in SHORTCUTS)
     return f'<aside id="help" hidden><h2>Keyboard</h2><table>{rows}</table></aside>'
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{x * 100:.1f}%"
+
+
+def denials_page(who: Coder, csrf: str, report, threshold: float) -> str:
+    """What each payer denied (top CARCs, codes, edits) and how much of it was predicted."""
+    if not report:
+        body = '<p class="empty">No remittances imported for your tenant yet (medcoder denials import FILE).</p>'
+    else:
+        rows = "".join(
+            f"<tr><td>{_e(p.payer)}</td><td>{p.claims}</td><td>{p.denied}</td><td>{p.scored_denied}</td>"
+            f"<td>{p.edits_predicted}</td><td>{p.flagged_denied}</td><td>{_pct(p.precision)}</td>"
+            f"<td>{_pct(p.recall)}</td><td>{_top(p.carcs)}</td><td>{_top(p.codes)}</td><td>{_top(p.edits)}</td></tr>"
+            for p in report)
+        body = ('<table class="denials"><thead><tr><th>Payer</th><th>Claims</th><th>Denied</th>'
+                '<th>Denied, scored here</th><th>Edits predicted</th><th>Score flagged</th><th>Precision</th>'
+                '<th>Recall</th><th>Top CARCs</th><th>Top codes</th><th>Top edits</th></tr></thead>'
+                f'<tbody>{rows}</tbody></table>')
+    return layout("Denials", f'<h1>Denials by payer</h1><p class="hint">A claim is flagged when its denial risk '
+                             f'was at least {threshold:g} when scored here.</p>{body}', who, csrf)
+
+
+def _top(counts, n: int = 5) -> str:
+    return _e(", ".join(f"{k} ({v})" for k, v in counts.most_common(n))) or "–"

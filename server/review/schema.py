@@ -196,3 +196,89 @@ _AUDIT_IDENTITY = """
 """
 SQLITE += (_AUDIT_IDENTITY,)
 POSTGRES += (_AUDIT_IDENTITY,)
+
+
+# 6: denials that teach (server/review/denials.py). Claims scored here (ids, payer, the edit kinds and
+# codes the risk model reads: no patient data), imported 835 remittances (one row per file and tenant,
+# so a file imported twice is refused, and each CLP once per payer, check and status), their CAS
+# adjustments and SVC lines, and the per-payer risk models fitted from them. All append-only.
+_DENIALS = """
+    CREATE TABLE scored_claims (
+        score_id        TEXT PRIMARY KEY,
+        tenant_id       TEXT NOT NULL,
+        claim_id        TEXT NOT NULL,
+        payer           TEXT NOT NULL DEFAULT '',
+        scored_at       TEXT NOT NULL,
+        denial_risk     DOUBLE PRECISION NOT NULL,
+        weights_risk    DOUBLE PRECISION NOT NULL,
+        risk_model      TEXT NOT NULL DEFAULT '',
+        edits           TEXT NOT NULL DEFAULT '[]',
+        codes           TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE INDEX scored_claims_claim ON scored_claims (tenant_id, claim_id, scored_at);
+    CREATE TABLE remittances (
+        remit_id        TEXT PRIMARY KEY,
+        tenant_id       TEXT NOT NULL,
+        imported_at     TEXT NOT NULL,
+        actor           TEXT NOT NULL DEFAULT '',
+        digest          TEXT NOT NULL,
+        payers          TEXT NOT NULL DEFAULT '',
+        claims          INTEGER NOT NULL,
+        adjustments     INTEGER NOT NULL,
+        UNIQUE (tenant_id, digest)
+    );
+    CREATE TABLE remit_claims (
+        remit_claim_id  TEXT PRIMARY KEY,
+        remit_id        TEXT NOT NULL,
+        tenant_id       TEXT NOT NULL,
+        payer           TEXT NOT NULL,
+        check_number    TEXT NOT NULL DEFAULT '',
+        paid_date       TEXT NOT NULL DEFAULT '',
+        claim_id        TEXT NOT NULL,
+        payer_claim_id  TEXT NOT NULL DEFAULT '',
+        status          TEXT NOT NULL,
+        charge          DOUBLE PRECISION NOT NULL,
+        paid            DOUBLE PRECISION NOT NULL,
+        patient_resp    DOUBLE PRECISION NOT NULL DEFAULT 0,
+        denied          INTEGER NOT NULL,
+        rarcs           TEXT NOT NULL DEFAULT '',
+        score_id        TEXT NOT NULL DEFAULT '',
+        UNIQUE (tenant_id, payer, check_number, claim_id, payer_claim_id, status)
+    );
+    CREATE INDEX remit_claims_claim ON remit_claims (tenant_id, claim_id);
+    CREATE TABLE remit_adjustments (
+        remit_claim_id  TEXT NOT NULL,
+        seq             INTEGER NOT NULL,
+        line            INTEGER NOT NULL,
+        group_code      TEXT NOT NULL,
+        carc            TEXT NOT NULL,
+        amount          DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (remit_claim_id, seq)
+    );
+    CREATE TABLE remit_lines (
+        remit_claim_id  TEXT NOT NULL,
+        line            INTEGER NOT NULL,
+        code            TEXT NOT NULL,
+        modifiers       TEXT NOT NULL DEFAULT '',
+        charge          DOUBLE PRECISION NOT NULL,
+        paid            DOUBLE PRECISION NOT NULL,
+        units           DOUBLE PRECISION NOT NULL,
+        rarcs           TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (remit_claim_id, line)
+    );
+    CREATE TABLE risk_models (
+        model_id        TEXT PRIMARY KEY,
+        tenant_id       TEXT NOT NULL,
+        payer           TEXT NOT NULL,
+        fitted_at       TEXT NOT NULL,
+        claims          INTEGER NOT NULL,
+        denied          INTEGER NOT NULL,
+        auc_model       DOUBLE PRECISION,
+        auc_weights     DOUBLE PRECISION,
+        model           TEXT NOT NULL
+    );
+    CREATE INDEX risk_models_payer ON risk_models (tenant_id, payer, fitted_at);
+"""
+_DENIAL_TABLES = ("scored_claims", "remittances", "remit_claims", "remit_adjustments", "remit_lines", "risk_models")
+SQLITE += (_DENIALS + "".join(_sqlite_append_only(t) for t in _DENIAL_TABLES),)
+POSTGRES += (_DENIALS + "".join(_pg_append_only(t) for t in _DENIAL_TABLES),)

@@ -46,8 +46,9 @@ def bearer(metadata: Mapping[str, str] | None) -> str | None:
 
 
 class ReviewService:
-    def __init__(self, log_: ReviewLog, codesets, tokens: TokenBook | None):
+    def __init__(self, log_: ReviewLog, codesets, tokens: TokenBook | None, *, denial_threshold: float = 0.5):
         self.log = log_
+        self.denial_threshold = denial_threshold   # a claim scored at or above it was flagged (denials page)
         self.codesets = codesets
         self.tokens = tokens
         self.search = CodeSearch(codesets)
@@ -93,6 +94,14 @@ class ReviewService:
         rows = self.log.queue(who.tenant_id)
         self.log.audit(channel, who.coder_id, who.tenant_id, "read", "queue", f"ok: {len(rows)} encounters")
         return rows
+
+    def denials(self, who: Coder, channel: str):
+        """The denial report of the caller's tenant (``server.review.denial_report``)."""
+        from server.review.denial_report import denial_report
+
+        report = denial_report(self.log, tenant_id=who.tenant_id, threshold=self.denial_threshold)
+        self.log.audit(channel, who.coder_id, who.tenant_id, "read", "denial-report", f"ok: {len(report)} payers")
+        return report
 
     def _owned(self, who: Coder, encounter_id: str, channel: str, action: str) -> dict[str, Any]:
         enc = self.log.encounter(encounter_id[:200]) if encounter_id else None

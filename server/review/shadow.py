@@ -8,6 +8,10 @@ Per reviewed encounter, with the latest decision per suggestion (corrections win
   agreement  accepted unchanged / reviewed suggestions
 Micro-averaged over encounters; grouped overall, per ICD-10-CM chapter (of the suggested code for
 precision, of the final code for recall; ICD-10-PCS by section) and per specialty when known.
+
+Claims (shadow mode for payers): per payer, the denial-risk flags raised when claims were scored
+here (risk >= ``denial_threshold``) against what the payer's 835 later denied: precision and recall
+of the flag (``server.review.denial_report``).
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from server.review.denial_report import PayerDenials, claim_flags_table, denial_report
 from server.review.log import ReviewLog
 
 
@@ -47,6 +52,8 @@ class ShadowReport:
     overall: Tally = field(default_factory=Tally)
     by_chapter: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     by_specialty: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    claims: list[PayerDenials] = field(default_factory=list)   # per payer: risk flags vs denials
+    denial_threshold: float = 0.5
 
 
 def _chapter(codesets, system: str, code: str) -> str:
@@ -61,8 +68,10 @@ def _chapter(codesets, system: str, code: str) -> str:
     return system
 
 
-def shadow_report(log: ReviewLog, codesets, tenant_id: str | None = None) -> ShadowReport:
-    report = ShadowReport()
+def shadow_report(log: ReviewLog, codesets, tenant_id: str | None = None,
+                  denial_threshold: float = 0.5) -> ShadowReport:
+    report = ShadowReport(denial_threshold=denial_threshold)
+    report.claims = [p for p in denial_report(log, tenant_id=tenant_id, threshold=denial_threshold) if p.scored]
     by_encounter: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for d in log.decisions(tenant_id=tenant_id):
         by_encounter[d["encounter_id"]].append(d)
@@ -117,6 +126,8 @@ def format_report(r: ShadowReport) -> str:
     if r.by_specialty:
         lines += ["", "by specialty"] + [row(k, v) for k, v in sorted(r.by_specialty.items())]
     lines += ["", "by ICD-10-CM chapter"] + [row(k, v) for k, v in sorted(r.by_chapter.items())]
+    if r.claims:
+        lines += [""] + claim_flags_table(r.claims, r.denial_threshold)
     return "\n".join(lines)
 
 

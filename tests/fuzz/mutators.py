@@ -1,5 +1,5 @@
 """Structured mutations of valid inputs for every parser medcoder has: plain text, FHIR R4 JSON,
-HL7 v2, X12 837, the claim JSON and the review tokens file.
+HL7 v2, X12 837 and 835, the claim JSON and the review tokens file.
 
 Each generator takes a ``random.Random`` and returns bytes. The property tests get theirs from
 hypothesis (``st.randoms()``), so a failure shrinks to a seed and replays; the long fuzz target
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
-KINDS = ("text", "fhir", "hl7", "x12", "claim", "tokens")
+KINDS = ("text", "fhir", "hl7", "x12", "x835", "claim", "tokens")
 
 # Digits that str.isdigit() accepts but int() or the ASCII parsers do not (or do, and should not).
 ODD_DIGITS = ("\u00b2", "\u00b9", "\u0661", "\u0662", "\u06f3", "\u0967", "\uff11", "\U0001d7ce", "\u2460")
@@ -250,6 +250,44 @@ def x12_document(rnd: random.Random) -> bytes:
     return mutate_bytes(rnd, raw, 2) if rnd.random() < 0.2 else raw
 
 
+# -- X12 835 -------------------------------------------------------------------------------------
+REMIT_BODY = [
+    "BPR*I*180*C*ACH*CCP*01*999999999*DA*123456*1512345678**01*999988880*DA*98765*20260601",
+    "TRN*1*EFT0001*1512345678", "N1*PR*BCBS*XV*BCBS-TX", "REF*2U*99999", "LX*1",
+    "CLP*C1*1*250*180*20*12*PCN1*11*1", "CAS*PR*2*20", "NM1*QC*1*DOE*JANE****MI*123456789A", "MOA***MA01",
+    "SVC*HC:99213:25*100*80**1", "DTM*472*20260501", "CAS*CO*45*20", "LQ*HE*N130",
+    "SVC*HC:20610*150*100**2", "CAS*CO*45*30*1*253*5",
+    "CLP*C2*4*200*0**12*PCN2", "CAS*CO*97*200", "SVC*HC:97140*200*0**1", "LQ*HE*M15",
+]
+
+
+def x835_document(rnd: random.Random) -> bytes:
+    """An 835 with elements swapped for odd digits, signed or huge amounts, bad codes, cut off."""
+    body = list(REMIT_BODY)
+    for _ in range(rnd.randint(0, 4)):
+        i = rnd.randrange(len(body))
+        parts = body[i].split("*")
+        j = rnd.randrange(1, len(parts)) if len(parts) > 1 else 0
+        if j:
+            parts[j] = rnd.choice((_odd_element(rnd, parts[j]), "-" + parts[j], "." + parts[j], parts[j] + ".",
+                                   "ZZ", "1" * 40))
+        body[i] = "*".join(parts)
+    if rnd.random() < 0.15:
+        del body[rnd.randrange(len(body))]
+    if rnd.random() < 0.1:
+        body += body[-4:] * rnd.randint(1, 200)
+    version = "005010X221A1" if rnd.random() > 0.05 else rnd.choice(("004010X091A1", "005010X222A1"))
+    st = [f"ST*835*0001*{version}"]
+    n = len(st) + len(body) + 1
+    se = rnd.choice((n, n, n, "1\u00b2", "", -3, 10 ** 12))
+    isa = ("ISA*00*          *00*          *ZZ*PAYER          *ZZ*PROVIDER       *260601*1200*^*00501*"
+           "000000007*0*P*:~")
+    text = "\n".join([isa, f"GS*HP*P*R*20260601*1200*7*X*{version}~"] + [s + "~" for s in st + body]
+                     + [f"SE*{se}*0001~", "GE*1*7~", "IEA*1*000000007~"])
+    raw = text.encode("latin-1", "replace") if rnd.random() < 0.5 else text.encode("utf-8", "surrogatepass")
+    return mutate_bytes(rnd, raw, 2) if rnd.random() < 0.2 else raw
+
+
 # -- claim JSON ----------------------------------------------------------------------------------
 def claim_object(rnd: random.Random) -> dict[str, Any]:
     lines = [{"code": rnd.choice(("80053", "99213", "20610", "J3490", "9921", "ABCDE", "")),
@@ -292,6 +330,6 @@ def tokens_file(rnd: random.Random) -> bytes:
 
 
 GENERATORS: dict[str, Callable[[random.Random], bytes]] = {
-    "text": text_note, "fhir": fhir_document, "hl7": hl7_message, "x12": x12_document,
+    "text": text_note, "fhir": fhir_document, "hl7": hl7_message, "x12": x12_document, "x835": x835_document,
     "claim": claim_json, "tokens": tokens_file,
 }

@@ -48,6 +48,7 @@ METHODS = {  # path -> (request type, response type, streaming)
     SERVICE + "CodeEncounters": (pb.CodeEncounterRequest, pb.CodeEncountersItem, True),
     SERVICE + "ScoreClaim": (pb.ScoreClaimRequest, pb.ScoreClaimResponse, False),
     SERVICE + "SubmitReview": (pb.SubmitReviewRequest, pb.SubmitReviewResponse, False),
+    SERVICE + "ReportRemittance": (pb.ReportRemittanceRequest, pb.ReportRemittanceResponse, False),
     "/grpc.health.v1.Health/Check": (health_pb2.HealthCheckRequest, health_pb2.HealthCheckResponse, False),
 }
 BAD_STATUS = {"INTERNAL", "UNKNOWN"}
@@ -124,6 +125,11 @@ def claim_request(rnd: random.Random) -> tuple[str, bytes, "pb.ScoreClaimRequest
     return "claim", claim.SerializeToString(), pb.ScoreClaimRequest(request_id=_string(rnd, 8), claim=claim)
 
 
+def remittance_request(rnd: random.Random) -> tuple[str, bytes, "pb.ReportRemittanceRequest"]:
+    data = m.x835_document(rnd)
+    return "x835", data, pb.ReportRemittanceRequest(request_id=_string(rnd, 8), x12_835=data)
+
+
 def review_request(rnd: random.Random, seen: list[tuple[str, str, str]]) -> "pb.SubmitReviewRequest":
     enc, sid, code = rnd.choice(seen) if seen and rnd.random() < 0.7 else (_string(rnd, 32), _string(rnd, 36), "")
     req = pb.SubmitReviewRequest(
@@ -164,9 +170,11 @@ class Fuzzer:
             return self._stream(rnd)
         if r < 0.68:
             return self._unary(rnd, "ScoreClaim", *claim_request(rnd))
-        if r < 0.78:
+        if r < 0.74:
             req = review_request(rnd, self.seen)
             return self._unary(rnd, "SubmitReview", "review", req.SerializeToString(), req)
+        if r < 0.78:
+            return self._unary(rnd, "ReportRemittance", *remittance_request(rnd))
         if r < 0.90:
             return self._raw(rnd)
         if r < 0.92:
@@ -230,6 +238,7 @@ class Fuzzer:
         req_type, _, stream = METHODS.get(path, (pb.CodeEncounterRequest, None, False))
         base = {pb.CodeEncounterRequest: lambda: code_request(rnd)[2], pb.ScoreClaimRequest: lambda: claim_request(rnd)[2],
                 pb.SubmitReviewRequest: lambda: review_request(rnd, self.seen),
+                pb.ReportRemittanceRequest: lambda: remittance_request(rnd)[2],
                 health_pb2.HealthCheckRequest: lambda: health_pb2.HealthCheckRequest(service="")}[req_type]()
         data = m.mutate_bytes(rnd, base.SerializeToString()) if rnd.random() < 0.8 else bytes(
             rnd.randrange(256) for _ in range(rnd.randint(0, 64)))

@@ -23,6 +23,10 @@ def parse(kind: str, data: bytes, tmp: Path) -> Any:
         from server.claims.x12 import parse_837
 
         return parse_837(data)
+    if kind == "x835":
+        from server.claims.x12 import read_835
+
+        return read_835(data)
     path = tmp / f"fuzz-{kind}.input"
     path.write_bytes(data)
     if kind == "claim":

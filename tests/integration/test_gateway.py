@@ -174,6 +174,13 @@ def test_note_text_never_reaches_the_logs(gateway, stub, client):
         stub.ScoreClaim(pb.ScoreClaimRequest(claim=claim))
     except grpc.RpcError:
         pass
+    from tests.unit.remit_fixtures import Paid, remittance
+
+    era = remittance([Paid(SENTINEL[:30], cas=[("CO", "45", 20)])])
+    stub.ReportRemittance(pb.ReportRemittanceRequest(x12_835=era))
+    with pytest.raises(grpc.RpcError):   # the sentinel where a CARC should be
+        stub.ReportRemittance(pb.ReportRemittanceRequest(x12_835=era.replace(b"CAS*CO*45", SENTINEL.encode().join(
+            (b"CAS*CO*", b"")))))
     for action in (pb.REJECT, pb.ADD):
         with pytest.raises(grpc.RpcError):
             stub.SubmitReview(pb.SubmitReviewRequest(encounter_id="e", action=action, system=pb.ICD10CM,

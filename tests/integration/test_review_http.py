@@ -197,3 +197,22 @@ def test_an_unexpected_error_is_500_with_a_fixed_message_and_no_note_text(site, 
     assert got == 500 and json.loads(body) == {"error": "internal error"}
     assert "unexpected RuntimeError in review GET /api/codes" in caplog.text
     assert "QUOKKA" not in caplog.text
+
+
+def test_the_denials_page_shows_the_coders_tenant_only(site):
+    from server.review.denials import Denials
+    from tests.unit.remit_fixtures import Paid, remittance
+
+    server, service = site
+    denials = Denials(service.log)
+    denials.import_835(remittance([Paid("A1", "4", 100, 0, [("CO", "50", 100)], [("93000", 100, 0, [], [])])],
+                                  payer="AETNA"), tenant_id="clinic-a", actor="billing")
+    denials.import_835(remittance([Paid("B1", "4", 100, 0, [("CO", "97", 100)], [("97140", 100, 0, [], [])])],
+                                  payer="CIGNA"), tenant_id="clinic-b", actor="billing")
+    alice = Browser(server.port)
+    alice.login("alice-token-0001")
+    status, _, page = alice.request("GET", "/denials")
+    assert status == 200 and "<td>AETNA</td>" in page and "CO-50 (1)" in page and "93000 (1)" in page
+    assert "CIGNA" not in page and "CO-97" not in page
+    assert any(r["action"] == "read" and r["object"] == "denial-report" and r["tenant_id"] == "clinic-a"
+               for r in service.log.audit_rows())

@@ -193,3 +193,24 @@ def test_the_access_audit_trail_on_postgres_is_append_only_and_exports(pg_url):
     row = json.loads(out.getvalue())
     assert (row["actor"], row["auth"], row["role"], row["request_id"]) == ("ehr-bridge", "mtls", "service", "r-pg")
     log.close()
+
+
+def test_postgres_imports_a_remittance_once_and_all_or_nothing(pg_url):
+    """The 835 import of tests/unit/test_remittance.py on PostgreSQL, in a database of its own."""
+    import psycopg
+
+    from server.errors import InvalidInput as Invalid
+    from server.review.denials import Denials
+    from tests.unit.remit_fixtures import remittance
+    from tests.unit.test_remittance import CLAIMS, check_import, counts
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("CREATE DATABASE denials")
+    log = ReviewLog(url=pg_url.rsplit("/", 1)[0] + "/denials")
+    with pytest.raises(Invalid, match="truncated"):
+        Denials(log).import_835(remittance(CLAIMS)[:700], tenant_id="clinic-a", actor="alice")
+    assert counts(log) == {"remittances": 0, "remit_claims": 0, "remit_adjustments": 0, "remit_lines": 0}
+    check_import(log)
+    with pytest.raises(psycopg.Error, match="append-only"):
+        log.db.execute("DELETE FROM remit_claims")
+    log.close()

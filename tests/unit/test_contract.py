@@ -22,7 +22,8 @@ def test_service_and_rpcs():
     service = pb.DESCRIPTOR.services_by_name["CodingService"]
     methods = {m.name: (m.client_streaming, m.server_streaming) for m in service.methods}
     assert methods == {"CodeEncounter": (False, False), "CodeEncounters": (True, True),
-                       "ScoreClaim": (False, False), "SubmitReview": (False, False)}
+                       "ScoreClaim": (False, False), "SubmitReview": (False, False),
+                       "ReportRemittance": (False, False)}
 
 
 def test_every_code_carries_what_a_coder_needs():

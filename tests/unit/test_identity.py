@@ -74,7 +74,8 @@ def test_a_dev_gateway_lets_anonymous_callers_in_but_still_checks_given_keys(boo
     ("coder", "SubmitReview", True), ("coder", "CodeEncounter", True), ("coder", "ScoreClaim", True),
     ("service", "CodeEncounter", True), ("service", "CodeEncounters", True), ("service", "ScoreClaim", True),
     ("service", "SubmitReview", False), ("admin", "SubmitReview", True), ("coder", "SomethingNew", False),
-    ("admin", "SomethingNew", True),
+    ("admin", "SomethingNew", True), ("service", "ReportRemittance", True), ("admin", "ReportRemittance", True),
+    ("coder", "ReportRemittance", False),
 ])
 def test_roles_gate_rpcs(role, rpc, ok):
     who = Principal("x", "t", role, "token")

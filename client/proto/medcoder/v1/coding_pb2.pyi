@@ -355,3 +355,27 @@ class SubmitReviewResponse(_message.Message):
     decision_id: str
     recorded_at: str
     def __init__(self, request_id: _Optional[str] = ..., decision_id: _Optional[str] = ..., recorded_at: _Optional[str] = ...) -> None: ...
+
+class ReportRemittanceRequest(_message.Message):
+    __slots__ = ("request_id", "x12_835")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    X12_835_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    x12_835: bytes
+    def __init__(self, request_id: _Optional[str] = ..., x12_835: _Optional[bytes] = ...) -> None: ...
+
+class ReportRemittanceResponse(_message.Message):
+    __slots__ = ("request_id", "remittance_id", "claims", "adjustments", "joined", "already_on_file")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    REMITTANCE_ID_FIELD_NUMBER: _ClassVar[int]
+    CLAIMS_FIELD_NUMBER: _ClassVar[int]
+    ADJUSTMENTS_FIELD_NUMBER: _ClassVar[int]
+    JOINED_FIELD_NUMBER: _ClassVar[int]
+    ALREADY_ON_FILE_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    remittance_id: str
+    claims: int
+    adjustments: int
+    joined: int
+    already_on_file: int
+    def __init__(self, request_id: _Optional[str] = ..., remittance_id: _Optional[str] = ..., claims: _Optional[int] = ..., adjustments: _Optional[int] = ..., joined: _Optional[int] = ..., already_on_file: _Optional[int] = ...) -> None: ...

@@ -54,6 +54,11 @@ class CodingServiceStub:
                 request_serializer=medcoder_dot_v1_dot_coding__pb2.SubmitReviewRequest.SerializeToString,
                 response_deserializer=medcoder_dot_v1_dot_coding__pb2.SubmitReviewResponse.FromString,
                 _registered_method=True)
+        self.ReportRemittance = channel.unary_unary(
+                '/medcoder.v1.CodingService/ReportRemittance',
+                request_serializer=medcoder_dot_v1_dot_coding__pb2.ReportRemittanceRequest.SerializeToString,
+                response_deserializer=medcoder_dot_v1_dot_coding__pb2.ReportRemittanceResponse.FromString,
+                _registered_method=True)
 
 
 class CodingServiceServicer:
@@ -88,6 +93,14 @@ class CodingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReportRemittance(self, request, context):
+        """A payer's X12 835 remittance advice, stored in the decision store (all of it, or none of it on
+        an error) and joined to the claims scored here; the payer's denials teach its risk model.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CodingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -110,6 +123,11 @@ def add_CodingServiceServicer_to_server(servicer, server):
                     servicer.SubmitReview,
                     request_deserializer=medcoder_dot_v1_dot_coding__pb2.SubmitReviewRequest.FromString,
                     response_serializer=medcoder_dot_v1_dot_coding__pb2.SubmitReviewResponse.SerializeToString,
+            ),
+            'ReportRemittance': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReportRemittance,
+                    request_deserializer=medcoder_dot_v1_dot_coding__pb2.ReportRemittanceRequest.FromString,
+                    response_serializer=medcoder_dot_v1_dot_coding__pb2.ReportRemittanceResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -220,6 +238,33 @@ class CodingService:
             '/medcoder.v1.CodingService/SubmitReview',
             medcoder_dot_v1_dot_coding__pb2.SubmitReviewRequest.SerializeToString,
             medcoder_dot_v1_dot_coding__pb2.SubmitReviewResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReportRemittance(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/medcoder.v1.CodingService/ReportRemittance',
+            medcoder_dot_v1_dot_coding__pb2.ReportRemittanceRequest.SerializeToString,
+            medcoder_dot_v1_dot_coding__pb2.ReportRemittanceResponse.FromString,
             options,
             channel_credentials,
             insecure,
