@@ -38,7 +38,10 @@ nerve nervous activity activities wound exposure accident scale gas may cold tox
 tac arrest donor deformity pregnancy surgical newborn lesion mass growth change changes loss
 contact effect effects reaction drug drugs operation complication complications failure disease
 injury trauma bleeding pressure rest sleep work stress weight fall shock tension wear position
-pain dependence abuse use user excess dysplasia necrosis hematoma deficiency defect block foreign body state stage grade
+pain dependence abuse use user excess dysplasia necrosis hematoma
+minus plus dish pin age decline swollen pitted ache placenta placental advice consumption fear pest clap
+intoxicated embolus thrombus thromboembolism delusion decubitus unconscious comatose scratch gravel
+backflow vain ain cin vin smoker sterilization cerclage prematurity overheated suffocation deficiency defect block foreign body state stage grade
 level low high poor absence absent presence present anomaly malformation disorder fever
 """.split())
 SINGLE_WORDS = "all"
@@ -86,7 +89,12 @@ def index_terms(path: Path, tree=None):
             if level == 0:
                 main_modifiers = set(_toks((row.get("NonEssModif") or "").replace("(", " ").replace(")", " ")))
             code = _code(row.get("Code", "") or "")
-            if code is None and row.get("See") and level >= 1 and tree is not None \
+            if code is None and row.get("See") and level == 0 and tree is not None \
+                    and not _SKIP_WORDS & set(_toks(row["Term"])) and not _EVERYDAY & set(_toks(row["Term"])):
+                # a main term the index sends elsewhere names the same condition ("Vaginosis - see
+                # Vaginitis": N76.0; "Anaphylaxis - see Shock, anaphylactic": T78.2)
+                code = _see_code(tree, row["See"])
+            elif code is None and row.get("See") and level >= 1 and tree is not None \
                     and set(_toks(row["Term"])) <= set(_toks(row["See"])):
                 # only a reference that names the same thing by its full path: "Ulcer > foot - see
                 # Ulcer, lower limb" sends the reader on to walk "foot" below lower limb

@@ -396,7 +396,12 @@ def resolve_excludes1(found: dict[str, Finding], rules: GuidelineRules,
             if not any(_covers(x, a) for x in excluded):
                 # the note sits on one side only; whichever side, the better-supported code stays
                 keep, drop = (a, b) if found[a].confidence >= found[b].confidence else (b, a)
-                if definitive_first and (keep[0] == "R") != (drop[0] == "R"):
+                if definitive_first and a[0] != "R" and b[0] != "R" and not _vague(rules, b) and (
+                        _vague(rules, a) or found[b].confidence >= found[a].confidence - _EXCLUDED_MARGIN):
+                    # the code the note sends the condition to, over the unspecified one that
+                    # excludes it ("atherosclerotic PAD with claudication": I70.213, not I73.9)
+                    keep, drop = b, a
+                elif definitive_first and (keep[0] == "R") != (drop[0] == "R"):
                     keep, drop = (a, b) if b[0] == "R" else (b, a)   # the diagnosis, not its symptom (I.A.12.a)
                 elif definitive_first and _stated(found[drop]) and not _stated(found[keep]):
                     keep, drop = drop, keep   # the one the assessment states ("Dx: type 2 DM in remission")
@@ -404,6 +409,15 @@ def resolve_excludes1(found: dict[str, Finding], rules: GuidelineRules,
                 suppress(found, drop, RuleNote("not_reported", f"Excludes1 with {keep}: not reported", keep), dropped)
                 if drop == a:
                     break
+
+
+_EXCLUDED_MARGIN = 0.1   # how much less support the code an Excludes1 note sends the condition to may have
+
+
+def _vague(rules: GuidelineRules, code: str) -> bool:
+    """An unspecified or NOS code ("Peripheral vascular disease, unspecified")."""
+    d = rules.cm.description(code).lower()
+    return "unspecified" in d or "not specified" in d or " nos" in f"{d} "
 
 
 def _stated(f: Finding) -> bool:

@@ -28,6 +28,8 @@ STATUS_ABBREVIATIONS = {
     "stent": "coronary artery angioplasty with implant",
     "avr": "heart valve", "mvr": "heart valve", "tavr": "heart valve", "ppm": "cardiac pacemaker",
     "valve": "heart valve implant", "mechanical": "prosthetic",
+    # a joint replaced is a joint implant (Presence > knee-joint implant: Z96.65-)
+    "replacement": "joint implant", "arthroplasty": "joint implant",
     "hd": "renal dialysis", "hemodialysis": "renal dialysis", "pd": "renal dialysis", "o2": "oxygen",
     "aicd": "automatic cardiac defibrillator", "icd": "automatic cardiac defibrillator",
     "cea": "carotid endarterectomy", "pacemaker": "cardiac pacemaker",
@@ -133,6 +135,14 @@ class IndexCoder:
         walked_from = said
         if hit is None:
             hit, walked_from = tree.walk(starts, words, prefer, linked), starts
+        if hit is None and near and near[0] not in own:
+            # the adjective of another main term before the mention ("atherosclerotic PAD":
+            # Arteriosclerosis, arteriosclerotic > extremities > leg > with intermittent
+            # claudication): its entry, for a code of the same chapter
+            adjective = [i for i in tree.main_terms(near[0]) if near[0] in tree.nodes[i].words[1:]]
+            kind = tree.walk(adjective, words, prefer, linked) if adjective else None
+            if kind is not None and kind.code[:1] == mapped.code[:1]:
+                hit, walked_from = kind, adjective
         if hit is None and mention_words:
             # the mention's own main term; a subterm there may only refine the code, move it to
             # chapter 15 in a pregnancy ("iron deficiency anemia" at 22 weeks -> O99.012), or

@@ -414,6 +414,8 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            # pregnancy > pre-existing > essential, I.C.15.d)
            "essential": ("pre", "existing"),
            "alcohol": ("alcoholic",),
+           "colon": ("large", "intestine"), "colonic": ("large", "intestine"),   # Diverticulosis > large intestine
+           "pad": ("peripheral",),   # peripheral arterial disease: Arteriosclerosis > extremities > peripheral
            "strep": ("streptococcal", "streptococcus"), "staph": ("staphylococcal", "staphylococcus")}   # "alcohol-induced cirrhosis": Cirrhosis > alcoholic
 
 

@@ -659,7 +659,7 @@ def _own_acuity(words: list[str], commas: list[bool], lo: int, hi: int, a: int, 
     does not refine the code ("acute pharyngitis, likely viral": J02.9, not J02.8)."""
     out = []
     for k in range(lo, hi):
-        if uncertain and not (a <= k < b) and any(words[j] in _UNCERTAIN for j in range(max(lo, k - 2), k)):
+        if uncertain and not (a <= k < b) and _qualified(words, commas, b if k >= b else lo, k):
             continue
         if not commas:
             out.append(words[k])
@@ -670,6 +670,17 @@ def _own_acuity(words: list[str], commas: list[bool], lo: int, hi: int, a: int, 
                 continue
         out.append(words[k])
     return tuple(out)
+
+
+def _qualified(words: list[str], commas: list[bool], floor: int, k: int) -> bool:
+    """Whether an uncertainty word ("likely", "possible") qualifies word k: one of its clause
+    before it ("..., likely from occult gastrointestinal blood loss")."""
+    for j in range(k - 1, floor - 1, -1):
+        if words[j] in _UNCERTAIN:
+            return True
+        if commas and j < len(commas) and commas[j]:
+            return False   # a comma before word j: the clause starts there
+    return False
 
 
 def _has_own_noun(words: list[str], commas: list[bool], k: int) -> bool:
@@ -688,6 +699,10 @@ def _has_own_noun(words: list[str], commas: list[bool], k: int) -> bool:
 def _nearest_side(window: tuple[str, ...], words: list[str], a: int, b: int) -> tuple[str, ...]:
     """The window without the other side's words when the mention's own side is plain: in
     "L total hip arthroplasty for primary OA of L hip; R hip asymptomatic" the OA is the left's."""
+    own = {SIDES[w] for w in words[a:b] if w in SIDES}
+    if len(own) == 1:   # "osteoarthritis of the right knee, s/p left TKA": the mention's own side
+        side = own.pop()
+        return tuple(w for w in window if SIDES.get(w, side) == side)
     for k in range(1, 4):
         near = [SIDES[w] for w in words[max(0, a - k):a] + words[b:b + k] if w in SIDES]
         if near:
