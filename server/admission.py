@@ -1,15 +1,14 @@
 """Admission control: a fixed number of calls in flight; the next one is refused at once with
 RESOURCE_EXHAUSTED rather than queued without bound (TEI's ``Overloaded``).
 
-A stream's documents wait briefly for a slot instead (``admit_waiting``): the stream already
-bounds what it has in flight by its window, so the wait is bounded too, and a stream that sends
-8 documents at once is not refused for sharing the gateway with itself."""
+A stream's documents are not refused: the stream reads its next document only once ``try_take``
+gives it a slot (``server.servicer``), so the documents it has not read wait at the client under
+HTTP/2 flow control instead of queueing in the gateway past their deadline, and a stream that
+sends 8 documents at once is not refused for sharing the gateway with itself."""
 from __future__ import annotations
 
-import asyncio
 import threading
-import time
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import contextmanager
 
 from server.errors import Overloaded
 
@@ -55,36 +54,25 @@ class Admission:
 
     def take(self) -> Slot:
         """A slot now, or ``Overloaded``; the caller releases it."""
+        slot = self.try_take()
+        if slot is None:
+            raise self._refuse()
+        return slot
+
+    def has_room(self) -> bool:
+        return self._inflight < self.max_inflight
+
+    def try_take(self) -> Slot | None:
+        """A slot now, or None (not counted as a refusal: the caller waits and asks again)."""
         with self._lock:
             if self._inflight >= self.max_inflight:
-                raise self._refuse()
+                return None
             self._inflight += 1
         return Slot(self)
-
-    async def take_waiting(self, timeout_s: float) -> Slot:
-        """Like ``take`` but waits up to ``timeout_s`` for a slot before refusing."""
-        deadline = time.monotonic() + timeout_s
-        while True:
-            with self._lock:
-                if self._inflight < self.max_inflight:
-                    self._inflight += 1
-                    return Slot(self)
-                if time.monotonic() >= deadline:
-                    raise self._refuse()
-            await asyncio.sleep(0.005)
 
     @contextmanager
     def admit(self):
         slot = self.take()
-        try:
-            yield
-        finally:
-            slot.release()
-
-    @asynccontextmanager
-    async def admit_waiting(self, timeout_s: float):
-        """Like ``admit`` but waits up to ``timeout_s`` for a slot before refusing."""
-        slot = await self.take_waiting(timeout_s)
         try:
             yield
         finally:
