@@ -132,6 +132,11 @@ class Config:
     max_message_bytes: int = setting(0, "limits", rule=NON_NEGATIVE)
     # admission control: more concurrent calls get RESOURCE_EXHAUSTED (~8 per pool thread)
     max_inflight: int = setting(32, "limits", rule=AT_LEAST_1)
+    # ... and while the oldest admitted call still waiting for a worker thread has waited this long
+    # (the machine is slower than max_inflight assumes: shared cores, long notes); 0 = no bound.
+    # Admitted calls then start within about this long; the excess is retried by the client, on
+    # another replica when there are several (docs/serving.md "Replicated serving").
+    max_queue_wait_ms: int = setting(0, "limits", rule=NON_NEGATIVE)
     # per tenant (the caller identity's): calls per second (a bucket of one second's worth; 0 = no
     # limit) and calls in flight at once (0 = only max_inflight); over either -> RESOURCE_EXHAUSTED
     tenant_rate_per_s: float = setting(0.0, "limits", rule=NON_NEGATIVE)

@@ -117,8 +117,13 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         stopped (done, failed, or stopped at a checkpoint after ``budget.cancel``), not when this
         coroutine is cancelled: the caller's deadline passing cancels it, the work goes on until
         its next checkpoint, and until then it holds its place in admission."""
+        def started(*a, **kw):
+            slot.started()
+            return fn(*a, **kw)
+
+        slot.queued()
         try:
-            work = self.pool.submit(fn, budget, *args, **kwargs)
+            work = self.pool.submit(started, budget, *args, **kwargs)
         except RuntimeError:   # the pool is shut down: the server is draining
             slot.release()
             raise Unavailable("server is shutting down; retry on another instance") from None

@@ -232,3 +232,26 @@ def test_a_unary_call_is_refused_at_once_and_a_waiting_stream_is_not_counted_as_
     slot.release()
     slot.release()                               # idempotent: the slot is given back once
     assert adm.inflight == 0 and adm.rejected == 1
+
+
+def test_calls_are_refused_while_the_oldest_admitted_call_has_waited_too_long_for_a_thread():
+    import time
+
+    from server.admission import Admission
+    from server.errors import Overloaded
+
+    adm = Admission(8, max_queue_wait_s=0.05)
+    waiting = adm.take()
+    waiting.queued()                       # its work waits for a worker thread
+    assert adm.has_room()                  # not for long yet
+    time.sleep(0.08)
+    assert not adm.has_room() and adm.try_take() is None
+    with pytest.raises(Overloaded, match="50 ms"):
+        adm.take()
+    waiting.started()                      # a thread took it: the queue is young again
+    adm.take().release()
+    gone = adm.take()
+    gone.queued()
+    time.sleep(0.08)
+    gone.release()                         # cancelled before it started: no longer waiting
+    assert adm.has_room() and adm.inflight == 1
