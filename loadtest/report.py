@@ -285,7 +285,7 @@ def summary_line(s: dict) -> str:
                  f"failed past the retry budget {sum(s['failed_past_retry_budget'].values())} "
                  f"{s['failed_past_retry_budget']}  other failures {s['failed_other']}")
         line += "".join(f"\n  admitted {name}: {a['calls']} calls  p50 {a['p50_ms']:.0f} ms  p95 {a['p95_ms']:.0f} ms  "
-                        f"p99 {a['p99_ms']:.0f} ms" for name, a in s.get("admitted", {}).items())
+                        f"p99 {a['p99_ms']:.0f} ms" for name, a in s.get("admitted", {}).items() if a["calls"])
     if s.get("replica_kill"):
         k = s["replica_kill"]
         line += (f"\nreplica kill at {k['at_s']:.0f} s: in flight on it {k['inflight_at_kill']}, calls failed in "
