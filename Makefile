@@ -23,6 +23,7 @@ help:
 	@echo "make bench   run the benchmarks (print figures and ratios)"
 	@echo "make stubs   regenerate the gRPC stubs from client/proto"
 	@echo "make loadtest DURATION=30s USERS=32   locust over gRPC; report in loadtest/results/latest"
+	@echo "make loadtest REPLICAS=2 GATEWAY_CPUS=0,1 KILL_AT=30   two replicas, one SIGKILLed 30 s in"
 	@echo "make fuzz FUZZ_INPUTS=100000   generated inputs against every RPC and the CLI (FUZZ_HOURS=8 for a long run)"
 
 $(PY):
@@ -65,8 +66,13 @@ bench: $(VENV)/.stamp-test
 GATEWAY_CPUS ?=
 LOCUST_CPUS ?=
 LT_CPUS = $(if $(GATEWAY_CPUS),--gateway-cpus $(GATEWAY_CPUS)) $(if $(LOCUST_CPUS),--locust-cpus $(LOCUST_CPUS))
+# REPLICAS=N: N gateway processes, a port each, balanced by the client (docs/serving.md); KILL_AT=S
+# SIGKILLs the last one S seconds in and reports the calls it held and the calls that failed
+REPLICAS ?= 1
+KILL_AT ?=
+LT_REPLICAS = --replicas $(REPLICAS) $(if $(KILL_AT),--kill-replica-at $(KILL_AT))
 loadtest: $(VENV)/.stamp-test
-	$(PY) -m loadtest.run --duration $(DURATION) --users $(USERS) --spawn-rate $(SPAWN_RATE) $(LT_CPUS)
+	$(PY) -m loadtest.run --duration $(DURATION) --users $(USERS) --spawn-rate $(SPAWN_RATE) $(LT_CPUS) $(LT_REPLICAS)
 
 # Raise the offered load stepwise until p99 passes 1 s or errors appear; prints the ceiling.
 loadtest-ceiling: $(VENV)/.stamp-test

@@ -3,17 +3,24 @@
 >>> with MedcoderClient("127.0.0.1:50051") as mc:           # doctest: +SKIP
 ...     enc = mc.code("Assessment: NSTEMI. No evidence of pneumonia.", setting="inpatient")
 ...     [(c.code, round(c.confidence, 2)) for c in enc.codes]
+
+Several replicas: a list of addresses, or one DNS name that resolves to all of them; calls are
+spread round-robin over the healthy ones and retried with backoff (``client.routing``):
+
+>>> MedcoderClient(["10.0.0.5:50051", "10.0.0.6:50051"])     # doctest: +SKIP
+>>> MedcoderClient("gateway.medcoder.svc:50051")            # doctest: +SKIP
 """
 from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 import grpc
 
 from client.contract import pb, pb_grpc
 from client.errors import from_rpc_error
+from client.routing import RetryPolicy, channel_options, target_of
 
 _FORMATS = {"auto": pb.FORMAT_AUTO, "text": pb.TEXT, "fhir": pb.FHIR_R4_JSON, "hl7": pb.HL7V2, "hl7v2": pb.HL7V2}
 _SETTINGS = {None: pb.SETTING_UNSPECIFIED, "outpatient": pb.OUTPATIENT, "inpatient": pb.INPATIENT}
@@ -49,16 +56,20 @@ class MedcoderClient:
     """A gateway connection. Plaintext by default (a development gateway on 127.0.0.1); with
     ``tls=True`` or any of ``root_ca``, ``client_cert``/``client_key`` it speaks TLS (mTLS with
     a client certificate). ``token`` is an API key sent as ``authorization: Bearer`` on every call.
+    ``target``: one address, a list of replica addresses, or a DNS name (``client.routing.target_of``);
+    ``retry``: the backoff and retry budget for RESOURCE_EXHAUSTED and UNAVAILABLE (None: no retries).
 
     >>> MedcoderClient("coder.example.org:443", root_ca="ca.crt", token=api_key)   # doctest: +SKIP
     """
 
-    def __init__(self, target: str = "127.0.0.1:50051", *, timeout_s: float = 30.0,
+    def __init__(self, target: str | Sequence[str] = "127.0.0.1:50051", *, timeout_s: float = 30.0,
                  channel: grpc.Channel | None = None, tls: bool = False, root_ca=None, client_cert=None,
-                 client_key=None, token: str | None = None, server_name: str | None = None):
+                 client_key=None, token: str | None = None, server_name: str | None = None,
+                 retry: RetryPolicy | None = RetryPolicy()):
         self.timeout_s = timeout_s
+        target = target_of(target)
         options = [("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-                   ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES)]
+                   ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES), *channel_options(retry)]
         if server_name:
             options.append(("grpc.ssl_target_name_override", server_name))
         if channel is None and (tls or root_ca is not None or client_cert is not None):

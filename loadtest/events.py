@@ -3,8 +3,12 @@ encounters were admitted, how fast (p50/p99 of admitted calls only) and how many
 RESOURCE_EXHAUSTED. locust's own history keeps neither failures by status per step nor latency of
 successful calls apart from refused ones, and a refused call answered in 1 ms would flatter p99.
 
+Each RPC (stream items apart) also gets one histogram of its admitted calls and its failures by
+status over the whole run (``load_rpcs``): the latency of calls that were served, retries
+included, kept apart from the calls that failed past the retry budget.
+
 Each locust process (one, or several with ``--processes``) keeps a ``Recorder`` and writes
-``events-<pid>.json`` when the test stops; ``load_seconds`` merges those files.
+``events-<pid>.json`` when the test stops; ``load_seconds`` and ``load_rpcs`` merge those files.
 Names and status codes only: no request content is ever recorded.
 """
 from __future__ import annotations
@@ -23,12 +27,22 @@ class Recorder:
         self._lock = threading.Lock()
         # second -> {"ok": n, "lat": {ms: n}, "status": {CODE: n}}
         self._s: dict[int, dict] = defaultdict(lambda: {"ok": 0, "lat": defaultdict(int), "status": defaultdict(int)})
+        # rpc -> {"ok": n, "lat": {ms: n}, "status": {CODE: n}, "failed_at": {second: n}}
+        self._rpc: dict[str, dict] = defaultdict(lambda: {"ok": 0, "lat": defaultdict(int), "status": defaultdict(int),
+                                                          "failed_at": defaultdict(int)})
 
     def record(self, name: str, at_s: float, response_time_ms: float, status: str | None) -> None:
-        """One encounter call ending at ``at_s`` (unix seconds); ``status`` None when it succeeded."""
-        if name not in ENCOUNTER_NAMES:
-            return
+        """One call ending at ``at_s`` (unix seconds); ``status`` None when it succeeded."""
         with self._lock:
+            rpc = self._rpc[name]
+            if status is None:
+                rpc["ok"] += 1
+                rpc["lat"][int(round(response_time_ms))] += 1
+            else:
+                rpc["status"][status] += 1
+                rpc["failed_at"][int(at_s)] += 1
+            if name not in ENCOUNTER_NAMES:
+                return
             bucket = self._s[int(at_s)]
             if status is None:
                 bucket["ok"] += 1
@@ -42,6 +56,10 @@ class Recorder:
         with self._lock:
             data = {str(t): {"ok": b["ok"], "lat": {str(k): v for k, v in b["lat"].items()},
                              "status": dict(b["status"])} for t, b in self._s.items()}
+            data["rpcs"] = {name: {"ok": r["ok"], "lat": {str(k): v for k, v in r["lat"].items()},
+                                   "status": dict(r["status"]),
+                                   "failed_at": {str(k): v for k, v in r["failed_at"].items()}}
+                            for name, r in self._rpc.items()}
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data))
         tmp.replace(path)
@@ -53,12 +71,29 @@ def load_seconds(folder: Path) -> dict[int, dict]:
     merged: dict[int, dict] = defaultdict(lambda: {"ok": 0, "lat": defaultdict(int), "status": defaultdict(int)})
     for path in sorted(Path(folder).glob("events-*.json")):
         for t, b in json.loads(path.read_text()).items():
+            if t == "rpcs":
+                continue
             m = merged[int(t)]
             m["ok"] += b["ok"]
             for ms, n in b["lat"].items():
                 m["lat"][int(ms)] += n
             for code, n in b["status"].items():
                 m["status"][code] += n
+    return dict(merged)
+
+
+def load_rpcs(folder: Path) -> dict[str, dict]:
+    """All processes' per-RPC records merged: name -> {"ok", "lat": {ms: n}, "status": {CODE: n},
+    "failed_at": {second: n}}."""
+    merged: dict[str, dict] = defaultdict(lambda: {"ok": 0, "lat": defaultdict(int), "status": defaultdict(int),
+                                                   "failed_at": defaultdict(int)})
+    for path in sorted(Path(folder).glob("events-*.json")):
+        for name, r in json.loads(path.read_text()).get("rpcs", {}).items():
+            m = merged[name]
+            m["ok"] += r["ok"]
+            for key in ("lat", "status", "failed_at"):
+                for k, n in r[key].items():
+                    m[key][int(k) if key != "status" else k] += n
     return dict(merged)
 
 

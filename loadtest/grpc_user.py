@@ -5,6 +5,11 @@ MEDCODER_LT_TLS_CA (its CA, PEM), MEDCODER_LT_TLS_CERT/MEDCODER_LT_TLS_KEY (a cl
 for mTLS) and MEDCODER_LT_TOKEN_FILE (an API key, sent as ``authorization: Bearer``), which
 ``loadtest.run`` sets from its ``--tls-ca``, ``--tls-cert``, ``--tls-key`` and ``--token-file``.
 
+The channel is the SDK's (``client.routing``): round_robin over every replica of the target (a
+list ``127.0.0.1:p1,127.0.0.1:p2`` or a name), health-checked, and retrying RESOURCE_EXHAUSTED and
+UNAVAILABLE with backoff inside gRPC, as a real client built on the SDK would; a call reported to
+locust is the whole call, retries included. MEDCODER_LT_RETRIES=0 turns retries off.
+
 gRPC needs gevent-aware polling under locust (``init_gevent``) before any channel exists. Failures
 are reported as ``GrpcStatus('<CODE>')`` so locust groups errors by status code, which the report
 turns into ``errors_by_status``.
@@ -23,6 +28,7 @@ from locust import User
 grpc_gevent.init_gevent()
 
 from client.contract import pb_grpc  # noqa: E402  (after init_gevent)
+from client.routing import RetryPolicy, channel_options, target_of  # noqa: E402
 
 
 class GrpcStatus(Exception):
@@ -76,7 +82,10 @@ class _ApiKey(grpc.UnaryUnaryClientInterceptor, grpc.StreamStreamClientIntercept
 
 def _channel(target: str, environ=os.environ) -> grpc.Channel:
     """Plaintext, or TLS (and mTLS) from the MEDCODER_LT_TLS_* files; an API key when one is given."""
-    options = [("grpc.max_send_message_length", 32 << 20), ("grpc.max_receive_message_length", 32 << 20)]
+    retry = RetryPolicy() if environ.get("MEDCODER_LT_RETRIES", "1") != "0" else None
+    options = [("grpc.max_send_message_length", 32 << 20), ("grpc.max_receive_message_length", 32 << 20),
+               *channel_options(retry)]
+    target = target_of(target)
     ca, cert, key = (environ.get(f"MEDCODER_LT_TLS_{n}") for n in ("CA", "CERT", "KEY"))
     if ca or cert:
         creds = grpc.ssl_channel_credentials(Path(ca).read_bytes() if ca else None,

@@ -6,7 +6,9 @@ MEDCODER_LT_STREAM_BATCH (documents per CodeEncounters stream), MEDCODER_LT_SHAP
 stepwise ceiling finder, with MEDCODER_LT_STEP_USERS="4,8,16,32,64" and MEDCODER_LT_STEP_S=20),
 MEDCODER_LT_NOTE_WORDS ("300-500": notes of that many words; "all"), MEDCODER_LT_EVENTS_DIR (where
 each locust process writes its per-second call records, loadtest/events.py), MEDCODER_LT_BACKOFF_S
-(pause after RESOURCE_EXHAUSTED, as the status message asks: "retry with backoff").
+(pause after a call that failed past the SDK's retry budget), MEDCODER_LT_PACING_S (each user
+starts a task at most once per this many seconds, as a vendor's connection sends encounters as
+they arrive; 0: back to back, offered load = users), MEDCODER_LT_RETRIES (0: no retries).
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import random
 import time
 
 import grpc
-from locust import LoadTestShape, constant, events, task
+from locust import LoadTestShape, constant, constant_pacing, events, task
 
 from client.contract import pb
 from client.sdk import claim_from_dict
@@ -33,6 +35,7 @@ except (ValueError, FileNotFoundError) as e:
 _STATUS_NAMES = {c.value[0]: c.name for c in grpc.StatusCode}
 _STREAM_BATCH = int(os.environ.get("MEDCODER_LT_STREAM_BATCH", str(STREAM_BATCH)))
 _BACKOFF_S = float(os.environ.get("MEDCODER_LT_BACKOFF_S", "0.05"))
+_PACING_S = float(os.environ.get("MEDCODER_LT_PACING_S", "0"))
 _EVENTS_DIR = os.environ.get("MEDCODER_LT_EVENTS_DIR", "")
 _RECORDER = Recorder()
 
@@ -52,9 +55,10 @@ def _dump(**_kw):
 
 
 class CodingUser(GrpcUser):
-    """One vendor connection: codes notes back to back (no think time: offered load = users)."""
+    """One vendor connection: a task every MEDCODER_LT_PACING_S seconds (0: back to back, so the
+    offered load is the user count whatever the gateway's speed)."""
 
-    wait_time = constant(0)
+    wait_time = constant_pacing(_PACING_S) if _PACING_S > 0 else constant(0)
 
     def on_start(self):
         super().on_start()
@@ -74,8 +78,8 @@ class CodingUser(GrpcUser):
     def _unary(self, method, request):
         try:
             method(request, timeout=30)
-        except grpc.RpcError as e:   # already reported to locust by the interceptor
-            if e.code() is grpc.StatusCode.RESOURCE_EXHAUSTED:
+        except grpc.RpcError as e:   # already reported to locust by the interceptor (past the retry budget)
+            if e.code() in (grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.UNAVAILABLE):
                 time.sleep(_BACKOFF_S)   # gevent-patched: yields to the other users
 
     @task(_WEIGHTS["text"])
@@ -102,7 +106,7 @@ class CodingUser(GrpcUser):
                 start = time.perf_counter()
         except grpc.RpcError as e:
             self.fire("CodeEncounters", start, 0, GrpcStatus(e.code().name))
-            if e.code() is grpc.StatusCode.RESOURCE_EXHAUSTED:
+            if e.code() in (grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.UNAVAILABLE):
                 time.sleep(_BACKOFF_S)
 
     @task(_WEIGHTS["claim"])

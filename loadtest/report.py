@@ -65,6 +65,7 @@ def summarize(prefix: Path, *, backend: str, device: str, baseline: dict | None 
         out["first_shedding_users"] = min(shed) if shed else None
     else:
         out["steps"] = []
+    out.update(offered_and_admitted(stats, duration_s, events_dir))
     out["model_only_per_min"] = baseline.get("encounters_per_min") if baseline else None
     out["efficiency"] = None
     if baseline:
@@ -74,6 +75,42 @@ def summarize(prefix: Path, *, backend: str, device: str, baseline: dict | None 
         if baseline.get("encounters_per_min") and e2e:
             out["efficiency"] = round(e2e / baseline["encounters_per_min"], 3)
     return out
+
+
+RETRYABLE = ("RESOURCE_EXHAUSTED", "UNAVAILABLE")
+
+
+def offered_and_admitted(stats: dict, duration_s: int, events_dir: Path | None) -> dict:
+    """What users asked for, what was served, and how fast the served calls were, kept apart.
+
+    ``offered``: calls the users started per minute (a call retried inside gRPC counts once, a
+    stream's items one by one) and the encounters in them; ``goodput_encounters_per_min``: encounters coded; ``admitted``: p50/p95/p99
+    of the calls that succeeded, per RPC (a stream's items one by one), retries' backoff included;
+    ``failed_past_retry_budget``: calls that still failed with a retryable status after the SDK's
+    retries (attempts spent, budget exhausted, or the deadline); ``failed_other``: the rest."""
+    calls = {n: int(_f(r["Request Count"])) for n, r in stats.items() if n != "Aggregated"}
+    per_min = 60 / max(1, duration_s)
+    out = {"offered": {"calls_per_min": round(sum(calls.values()) * per_min, 1),
+                       "encounters_per_min": round(sum(calls.get(n, 0) for n in ENCOUNTER_NAMES) * per_min, 1)},
+           "admitted": {}, "failed_past_retry_budget": {}, "failed_other": {}}
+    rpcs = events.load_rpcs(events_dir) if events_dir and Path(events_dir).is_dir() else {}
+    past, other = defaultdict(int), defaultdict(int)
+    for name, r in sorted(rpcs.items()):
+        out["admitted"][name] = {"calls": r["ok"], "p50_ms": events.percentile(r["lat"], 0.5),
+                                 "p95_ms": events.percentile(r["lat"], 0.95),
+                                 "p99_ms": events.percentile(r["lat"], 0.99)}
+        for code, n in r["status"].items():
+            (past if code in RETRYABLE else other)[code] += n
+    out["failed_past_retry_budget"], out["failed_other"] = dict(past), dict(other)
+    out["goodput_encounters_per_min"] = round(sum(rpcs[n]["ok"] for n in ENCOUNTER_NAMES if n in rpcs) * per_min, 1)
+    return out
+
+
+def failures_after(events_dir: Path, t0_s: float, window_s: float) -> dict[str, int]:
+    """Failed calls by RPC that ended within ``window_s`` seconds from unix time ``t0_s``."""
+    rpcs = events.load_rpcs(events_dir) if Path(events_dir).is_dir() else {}
+    return {name: n for name, r in rpcs.items()
+            if (n := sum(c for t, c in r["failed_at"].items() if int(t0_s) <= t < t0_s + window_s))}
 
 
 def _encounter_percentiles(stats) -> tuple[float, float, float]:
@@ -242,6 +279,18 @@ def _facts(summary: dict) -> str:
 def summary_line(s: dict) -> str:
     line = (f"encounters/min {s['encounters_per_min']:.0f}  p50 {s['p50_ms']:.0f} ms  p99 {s['p99_ms']:.0f} ms  "
             f"errors {sum(s['errors_by_status'].values())} {dict(s['errors_by_status'])}")
+    if s.get("offered"):
+        line += (f"\noffered {s['offered']['calls_per_min']:.0f} calls/min ({s['offered']['encounters_per_min']:.0f} "
+                 f"encounters/min)  goodput {s.get('goodput_encounters_per_min', 0):.0f} encounters/min  "
+                 f"failed past the retry budget {sum(s['failed_past_retry_budget'].values())} "
+                 f"{s['failed_past_retry_budget']}  other failures {s['failed_other']}")
+        line += "".join(f"\n  admitted {name}: {a['calls']} calls  p50 {a['p50_ms']:.0f} ms  p95 {a['p95_ms']:.0f} ms  "
+                        f"p99 {a['p99_ms']:.0f} ms" for name, a in s.get("admitted", {}).items() if a["calls"])
+    if s.get("replica_kill"):
+        k = s["replica_kill"]
+        line += (f"\nreplica kill at {k['at_s']:.0f} s: in flight on it {k['inflight_at_kill']}, calls failed in "
+                 f"the {k['window_s']:.0f} s after {k['failed_after_kill']} {k['failed_by_rpc']}; "
+                 f"goodput before {k['goodput_before_per_min']:.0f}/min, after {k['goodput_after_per_min']:.0f}/min")
     if s.get("ceiling_encounters_per_min") is not None:
         line += f"  ceiling {s['ceiling_encounters_per_min']:.0f}/min"
     if s.get("model_only_per_min") is not None:

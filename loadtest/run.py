@@ -6,6 +6,7 @@ headless on the other CPUs, and write the report (CSV, summary.json, PNG charts,
     python -m loadtest.run --ceiling --step-users 2,4,8,16,32   # ceiling finder
     python -m loadtest.run --gateway-cpus 0 --locust-cpus 1     # the 2-core default, spelled out
     python -m loadtest.run --target 127.0.0.1:50051 --web       # locust web UI against a running gateway
+    python -m loadtest.run --replicas 2 --kill-replica-at 30 --duration 60s   # SIGKILL one replica mid-run
 
 Only loopback targets are accepted: load is never sent anywhere else.
 """
@@ -20,11 +21,15 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
+import urllib.request
 from pathlib import Path
 
 from loadtest import cpus as cpu_sets
 from loadtest import report
+from loadtest.events import load_seconds
+from loadtest.replicas import ReplicaGroup
 from loadtest.workload import DEFAULT_WORDS, load_notes, parse_weights, parse_words
 
 REPO = Path(__file__).resolve().parents[1]
@@ -49,7 +54,15 @@ def _args(argv):
     p.add_argument("--weights", default="", help='e.g. "text=6,fhir=2,hl7=1,stream=1,claim=2"')
     p.add_argument("--baseline-s", type=float, default=10, help="seconds of model-only baseline (0 = skip)")
     p.add_argument("--max-inflight", type=int, default=None, help="gateway admission limit (when we start it)")
-    p.add_argument("--workers", type=int, default=1, help="gateway processes (when we start it)")
+    p.add_argument("--workers", type=int, default=1, help="gateway processes sharing one port (when we start it)")
+    p.add_argument("--replicas", type=int, default=1,
+                   help="gateway processes each on its own port, balanced round_robin by the client (when we start them)")
+    p.add_argument("--kill-replica-at", type=float, default=None, metavar="S",
+                   help="SIGKILL the last replica S seconds into the locust run (needs --replicas >= 2)")
+    p.add_argument("--pacing-s", type=float, default=1.0,
+                   help="each user starts a task at most once per this many seconds (0: back to back)")
+    p.add_argument("--retries", action=argparse.BooleanOptionalAction, default=True,
+                   help="the SDK's retry policy for RESOURCE_EXHAUSTED and UNAVAILABLE (client.routing)")
     p.add_argument("--backend", default=None, help="gateway backend (when we start it); default: its config")
     p.add_argument("--gateway-cpus", default="", help="CPUs of the gateway and of the model-only baseline "
                                                       "(taskset syntax); default: the first half")
@@ -57,7 +70,8 @@ def _args(argv):
                    help="CPUs of the load generator; default: the other half")
     p.add_argument("--locust-processes", type=int, default=0,
                    help="locust processes (0: one per load-generator CPU)")
-    p.add_argument("--backoff-s", type=float, default=0.05, help="a user's pause after RESOURCE_EXHAUSTED")
+    p.add_argument("--backoff-s", type=float, default=0.05,
+                   help="a user's pause after a call that failed past the retry budget")
     p.add_argument("--out", type=Path, default=None)
     p.add_argument("--web", action="store_true", help="open locust's web UI instead of running headless")
     p.add_argument("--tls-ca", type=Path, default=None, help="--target speaks TLS: the CA of its certificate (PEM)")
@@ -68,15 +82,17 @@ def _args(argv):
 
 
 def _check_loopback(target: str) -> None:
-    host = target.rsplit(":", 1)[0].strip("[]")
-    if host == "localhost":
-        return
-    try:
-        if ipaddress.ip_address(host).is_loopback:
-            return
-    except ValueError:
-        pass
-    raise SystemExit(f"loadtest: refusing non-loopback target {host}: load tests run against 127.0.0.1 only")
+    """Every address of ``target`` (one, or a comma-separated replica list) must be loopback."""
+    for address in target.split("://", 1)[-1].removeprefix("ipv4:").removeprefix("ipv6:").split(","):
+        host = address.strip().rsplit(":", 1)[0].strip("[]")
+        if host == "localhost":
+            continue
+        try:
+            if ipaddress.ip_address(host).is_loopback:
+                continue
+        except ValueError:
+            pass
+        raise SystemExit(f"loadtest: refusing non-loopback target {host}: load tests run against 127.0.0.1 only")
 
 
 def device_name() -> str:
@@ -111,7 +127,7 @@ def _free_port() -> int:
 
 def gateway_env(max_inflight: int | None) -> dict[str, str]:
     """The gateway's environment; the model-only baseline is built from the same one."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "MEDCODER_REVIEW_PORT": "0"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "MEDCODER_REVIEW_PORT": "0", "MEDCODER_METRICS_PORT": "0"}
     if max_inflight:
         env["MEDCODER_MAX_INFLIGHT"] = str(max_inflight)
     return env
@@ -212,7 +228,8 @@ def what_limits(s: dict) -> str:
 def run_locust(args, target: str, prefix: Path, cpus: set[int]) -> int:
     env = {**os.environ, "MEDCODER_LT_WEIGHTS": args.weights, "PYTHONPATH": str(REPO),
            "MEDCODER_LT_NOTE_WORDS": args.note_words, "MEDCODER_LT_EVENTS_DIR": str(prefix.parent / "events"),
-           "MEDCODER_LT_BACKOFF_S": str(args.backoff_s)}
+           "MEDCODER_LT_BACKOFF_S": str(args.backoff_s), "MEDCODER_LT_PACING_S": str(_pacing(args)),
+           "MEDCODER_LT_RETRIES": "1" if args.retries else "0"}
     if args.notes:
         env["MEDCODER_LT_NOTES"] = str(args.notes)
     for name, path in (("TLS_CA", args.tls_ca), ("TLS_CERT", args.tls_cert), ("TLS_KEY", args.tls_key),
@@ -236,6 +253,61 @@ def run_locust(args, target: str, prefix: Path, cpus: set[int]) -> int:
     return subprocess.run(cmd, cwd=REPO, env=env, preexec_fn=cpu_sets.pinner(cpus)).returncode
 
 
+def _pacing(args) -> float:
+    """A ceiling run offers its step's users back to back (the load is the user count)."""
+    return 0.0 if args.ceiling else args.pacing_s
+
+
+class ReplicaKiller:
+    """SIGKILLs replica ``index`` of ``group`` ``at_s`` seconds from now (the locust run's start)
+    and keeps what the report needs: when, and how many calls it held in flight."""
+
+    WINDOW_S = 10.0   # failures within this long after the kill are the kill's
+
+    def __init__(self, group: ReplicaGroup, index: int, at_s: float):
+        self.group, self.index = group, index
+        self.killed_at: float | None = None
+        self.inflight = 0
+        self._t0 = time.time()
+        self._timer = threading.Timer(at_s, self._kill)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _kill(self) -> None:
+        self.inflight = self.group.kill(self.index)
+        self.killed_at = time.time()
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+    def figures(self, events_dir: Path) -> dict:
+        failed = report.failures_after(events_dir, self.killed_at - 1, self.WINDOW_S + 1)
+        seconds = load_seconds(events_dir) if events_dir.is_dir() else {}
+        k = int(self.killed_at)
+
+        def rate(t0: int, t1: int) -> float:
+            return round(sum(seconds.get(t, {}).get("ok", 0) for t in range(t0, t1)) / max(1, t1 - t0) * 60, 1)
+
+        return {"at_s": round(self.killed_at - self._t0, 1), "replica": self.index, "inflight_at_kill": self.inflight,
+                "window_s": self.WINDOW_S, "failed_after_kill": sum(failed.values()), "failed_by_rpc": failed,
+                "goodput_before_per_min": rate(k - 10, k), "goodput_after_per_min": rate(k + 2, k + 12)}
+
+
+def admission_refusals(log_path: Path) -> int | None:
+    """Attempts the gateway(s) refused with RESOURCE_EXHAUSTED (retried by the client or not), from
+    each live process's /metrics named in the log; None when none answered."""
+    total, answered = 0, False
+    for url in set(re.findall(r"medcoder metrics on (\S+)", log_path.read_text(errors="replace"))):
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                m = re.search(r"^medcoder_admission_rejected(?:_total)? (\S+)$", r.read().decode(), re.M)
+        except OSError:   # a killed replica's endpoint is gone with it
+            continue
+        if m:
+            total, answered = total + int(float(m.group(1))), True
+    return total if answered else None
+
+
 def main(argv=None) -> int:
     args = _args(argv)
     try:
@@ -246,18 +318,33 @@ def main(argv=None) -> int:
         raise SystemExit(f"loadtest: {e}") from e
     out = args.out or RESULTS / time.strftime("%Y%m%d-%H%M%S")
     out.mkdir(parents=True, exist_ok=True)
-    proc, env = None, gateway_env(args.max_inflight)
+    proc, group, env = None, None, gateway_env(args.max_inflight)
+    if args.kill_replica_at is not None and (args.target or args.replicas < 2):
+        raise SystemExit("loadtest: --kill-replica-at needs --replicas 2 or more (started here)")
     if args.target:
         _check_loopback(args.target)
         target, backend = args.target, args.backend or "unknown (external gateway)"
+    elif args.replicas > 1:
+        group = ReplicaGroup.start(args.replicas, out / "gateway.log", env, cwd=REPO,
+                                   preexec_fn=cpu_sets.pinner(gw_cpus) if gw_cpus else None,
+                                   extra_args=("--backend", args.backend) if args.backend else ())
+        proc, target = group.proc, group.target
+        reported = _BACKEND.search(group.log())
+        backend = reported.group(1) if reported else (args.backend or "unknown")
     else:
         proc, target, backend = start_gateway(out / "gateway.log", env, args.workers, gw_cpus, args.backend)
+    killer = None
     try:
         baseline = model_only_baseline(args, env, gw_cpus, None) if args.baseline_s > 0 else None
         usage = CpuUsage(proc.pid if proc else None)
+        if args.kill_replica_at is not None:
+            killer = ReplicaKiller(group, args.replicas - 1, args.kill_replica_at)
         rc = run_locust(args, target, out / "locust", lg_cpus)
         usage.stop()
+        refused = admission_refusals(out / "gateway.log") if proc else None
     finally:
+        if killer is not None:
+            killer.cancel()
         if proc is not None:
             proc.terminate()
             proc.wait(30)
@@ -265,9 +352,12 @@ def main(argv=None) -> int:
                                p99_bound_ms=args.p99_bound_ms, ceiling=args.ceiling, events_dir=out / "events")
     summary.update(gateway_cpus=cpu_sets.describe(gw_cpus) + ("" if proc else " (baseline only; external gateway)"),
                    loadgen_cpus=cpu_sets.describe(lg_cpus), shared_cpus=bool(gw_cpus & lg_cpus),
-                   workers=args.workers, users=args.users if not args.ceiling else args.step_users,
+                   workers=args.workers, replicas=args.replicas, users=args.users if not args.ceiling else args.step_users,
                    note_words_mean=round(sum(len(n.split()) for n in notes) / len(notes), 1), notes=len(notes),
-                   backoff_s=args.backoff_s, cpu_used=usage.figures(gw_cpus, lg_cpus))
+                   backoff_s=args.backoff_s, pacing_s=_pacing(args), retries=args.retries,
+                   attempts_refused_by_admission=refused, cpu_used=usage.figures(gw_cpus, lg_cpus))
+    if killer is not None and killer.killed_at is not None:
+        summary["replica_kill"] = killer.figures(out / "events")
     summary["limits"] = what_limits(summary)
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     pngs = report.charts(out / "locust", out)

@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default=None)
     s.add_argument("--port", type=int, default=None)
     s.add_argument("--workers", type=int, default=None, help="gateway processes sharing the port (SO_REUSEPORT)")
+    s.add_argument("--replicas", type=int, default=None,
+                   help="gateway processes each on its own port (port, port+1, ...; --port 0: free ones), "
+                        "restarted when one dies; clients balance over them (docs/serving.md)")
     s.add_argument("--reuse-port", action=argparse.BooleanOptionalAction, default=None,
                    help="share the port with other servers started the same way (SO_REUSEPORT, a replica "
                         "group); default off: a taken port is an error")
@@ -251,6 +254,7 @@ def _serve(args) -> int:
     from server.tls import grpc_server_credentials
 
     cfg = _config(args, backend=args.backend, host=args.host, port=args.port, workers=args.workers,
+                  replicas=args.replicas,
                   linker=args.linker, note_model=args.note_model, triton_url=args.triton_url, fallback=args.fallback,
                   metrics_port=args.metrics_port, reuse_port=args.reuse_port, dev=args.dev, tls_cert=args.tls_cert,
                   tls_key=args.tls_key, tls_client_ca=args.tls_client_ca, reflection=args.reflection,
@@ -258,11 +262,12 @@ def _serve(args) -> int:
     logging.getLogger().setLevel(cfg.log_level.upper())
     Identities.from_config(cfg)        # no identity on a public address, an unreadable tokens file or
     grpc_server_credentials(cfg)       # certificate: one line and exit 2, before anything starts
-    if cfg.workers > 1:
-        from server.workers import serve_workers
+    if cfg.workers > 1 or cfg.replicas > 1:
+        from server.workers import serve_replicas, serve_workers
         triton = _shared_triton(cfg)
+        run = serve_workers if cfg.workers > 1 else serve_replicas
         try:
-            return serve_workers(replace(cfg, triton_url=triton.grpc_url) if triton else cfg)
+            return run(replace(cfg, triton_url=triton.grpc_url) if triton else cfg)
         finally:
             if triton is not None:
                 triton.stop()

@@ -75,6 +75,9 @@ class Config:
     host: str = setting("127.0.0.1", "serving")
     port: int = setting(50051, "serving", rule=PORT)
     workers: int = setting(1, "serving", rule=AT_LEAST_1)   # gateway processes sharing the port (SO_REUSEPORT)
+    # gateway processes each on its own port (port, port+1, ...; port 0: free ones), restarted when
+    # one dies; clients balance over them with gRPC round_robin and health checks (client.routing)
+    replicas: int = setting(1, "serving", rule=AT_LEAST_1)
     # let other processes bind the same port (SO_REUSEPORT) as one replica group; off, a second
     # server on a taken port fails at start naming it. --workers N > 1 turns it on for its workers.
     reuse_port: bool = setting(False, "serving")
@@ -129,6 +132,11 @@ class Config:
     max_message_bytes: int = setting(0, "limits", rule=NON_NEGATIVE)
     # admission control: more concurrent calls get RESOURCE_EXHAUSTED (~8 per pool thread)
     max_inflight: int = setting(32, "limits", rule=AT_LEAST_1)
+    # ... and while the oldest admitted call still waiting for a worker thread has waited this long
+    # (the machine is slower than max_inflight assumes: shared cores, long notes); 0 = no bound.
+    # Admitted calls then start within about this long; the excess is retried by the client, on
+    # another replica when there are several (docs/serving.md "Replicated serving").
+    max_queue_wait_ms: int = setting(0, "limits", rule=NON_NEGATIVE)
     # per tenant (the caller identity's): calls per second (a bucket of one second's worth; 0 = no
     # limit) and calls in flight at once (0 = only max_inflight); over either -> RESOURCE_EXHAUSTED
     tenant_rate_per_s: float = setting(0.0, "limits", rule=NON_NEGATIVE)
@@ -191,7 +199,11 @@ class Config:
             raise InvalidInput("workers: several workers need a fixed port to share")
         if self.linker and self.backend == "none":
             raise InvalidInput("linker needs a model backend: backend=embedded or backend=triton")
-        if self.metrics_port > 0 and self.metrics_port + self.workers - 1 > 65535:
+        if self.replicas > 1 and self.workers > 1:
+            raise InvalidInput("replicas and workers: choose one (replicas: a port each; workers: one shared port)")
+        if self.port and self.port + self.replicas - 1 > 65535:
+            raise InvalidInput("replicas: replica i listens on port + i, which must be a port")
+        if self.metrics_port > 0 and self.metrics_port + max(self.workers, self.replicas) - 1 > 65535:
             raise InvalidInput("metrics_port: worker i uses metrics_port + i, which must be a port")
         if (self.tls_cert is None) != (self.tls_key is None):
             raise InvalidInput("tls_cert and tls_key: give both (a certificate and its private key) or neither")

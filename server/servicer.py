@@ -8,6 +8,7 @@ goes away, and its admission slot is given back only once that work has stopped.
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -45,7 +46,7 @@ def _trailers(rid: str, stage_ms: dict[str, float] | None = None, kept: bool = T
     return tuple(md)
 
 
-STREAM_ADMISSION_WAIT_S = 1.0   # a stream's document waits this long for a slot before its item fails
+STREAM_SLOT_POLL_S = 0.005   # how often a stream waiting for admission asks again
 
 
 def _code_and_keep(budget: CallBudget, engine, keep: tuple[str, str], /, **kwargs):
@@ -116,8 +117,13 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         stopped (done, failed, or stopped at a checkpoint after ``budget.cancel``), not when this
         coroutine is cancelled: the caller's deadline passing cancels it, the work goes on until
         its next checkpoint, and until then it holds its place in admission."""
+        def started(*a, **kw):
+            slot.started()
+            return fn(*a, **kw)
+
+        slot.queued()
         try:
-            work = self.pool.submit(fn, budget, *args, **kwargs)
+            work = self.pool.submit(started, budget, *args, **kwargs)
         except RuntimeError:   # the pool is shut down: the server is draining
             slot.release()
             raise Unavailable("server is shutting down; retry on another instance") from None
@@ -173,31 +179,48 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         return pb.CodeEncounterResponse(request_id=rid, encounter=convert.encounter_pb(enc, eid))
 
     async def CodeEncounters(self, request_iterator, context):
-        """Bounded window of documents in flight; answers leave in request order."""
+        """Flow-controlled: the next document is read only once admission has a slot for it, so
+        documents the gateway cannot start yet stay at the client (HTTP/2 flow control holds the
+        sender) rather than waiting inside the gateway past their deadline; at most
+        ``stream_window`` in flight; answers leave in request order, each as soon as it and the
+        ones before it are done. The call's deadline bounds the whole wait."""
         engine = self.state.ready_engine()
-        window = self.stream_window
-        pending: list[tuple[str, asyncio.Task]] = []
         keep = _review_queue(engine, context)
+        pending: collections.deque[tuple[str, asyncio.Task]] = collections.deque()
+        requests = request_iterator.__aiter__()
         try:
-            async for request in request_iterator:
-                rid = request.request_id
-                pending.append((rid, asyncio.ensure_future(self._one(engine, request, keep, context))))
-                while len(pending) >= window:
-                    yield await self._item(*pending.pop(0))
+            while True:
+                while pending and (len(pending) >= self.stream_window or pending[0][1].done()):
+                    yield await self._item(*pending.popleft())
+                if not self.admission.has_room():   # full: wait for room, or for the oldest answer
+                    if pending:
+                        await asyncio.wait([pending[0][1]], timeout=STREAM_SLOT_POLL_S)
+                    else:
+                        await asyncio.sleep(STREAM_SLOT_POLL_S)
+                    continue
+                try:   # no slot is held while waiting for the client's next document
+                    request = await requests.__anext__()
+                except StopAsyncIteration:
+                    break
+                slot = await self._stream_slot()
+                pending.append((request.request_id,
+                                asyncio.ensure_future(self._code(engine, request, keep, context, slot))))
             while pending:
-                yield await self._item(*pending.pop(0))
+                yield await self._item(*pending.popleft())
         finally:   # a stream that ended early (bad item, cancelled): its documents' errors are not news
             for _, task in pending:
                 task.add_done_callback(_consume)
 
-    async def _one(self, engine, request, keep, context):
-        slot = await self.admission.take_waiting(STREAM_ADMISSION_WAIT_S)
-        enc, eid, _kept = await self._code(engine, request, keep, context, slot)   # health tells a stream
-        return enc, eid
+    async def _stream_slot(self) -> Slot:
+        """A slot for a document just read: there was room a moment ago, so this waits only when
+        a unary call took it meanwhile."""
+        while (slot := self.admission.try_take()) is None:
+            await asyncio.sleep(STREAM_SLOT_POLL_S)
+        return slot
 
     async def _item(self, rid: str, task: asyncio.Task):
         try:
-            enc, eid = await task
+            enc, eid, _kept = await task   # health tells a stream client that keeping fails
             return pb.CodeEncountersItem(request_id=rid, encounter=convert.encounter_pb(enc, eid))
         except Exception as e:  # noqa: BLE001 - one bad document must not end the stream
             code, _, message = classify(e, "CodeEncounters")

@@ -1,15 +1,31 @@
-"""Several gateway processes on one port: each binds with SO_REUSEPORT and the kernel spreads new
-connections across them, so throughput scales with cores despite the GIL. Worker 0 also serves the
-review page. The parent forwards SIGTERM/SIGINT and exits with the worst child status."""
+"""Several gateway processes, two ways.
+
+``serve_workers`` (``--workers N``): one port; each process binds it with SO_REUSEPORT and the
+kernel spreads new connections across them, so throughput scales with cores despite the GIL.
+
+``serve_replicas`` (``--replicas N``): a port each (``port + i``, or free ports for port 0), so a
+client balances calls, not connections: gRPC ``round_robin`` over the list, with health checks and
+retries (``client.routing``), the way it would over replicas on several machines. A replica that
+dies (a crash, an OOM kill, SIGKILL) is started again on its port after ``RESTART_PAUSE_S``; until it
+reports SERVING, health-checking clients send its share to the others.
+
+Index 0 also serves the review page. The parent forwards SIGTERM/SIGINT (each child drains
+gracefully) and exits with the worst child status."""
 from __future__ import annotations
 
 import asyncio
 import logging
 import multiprocessing
 import signal
+import socket
 import sys
+import time
+from dataclasses import replace
 
 from server.config import Config
+
+log = logging.getLogger("medcoder.server")
+RESTART_PAUSE_S = 1.0
 
 
 def _worker(config: Config, index: int) -> None:
@@ -20,19 +36,78 @@ def _worker(config: Config, index: int) -> None:
     asyncio.run(serve(config, worker=index))
 
 
+def _stopping(procs) -> list[bool]:
+    """Installs SIGTERM/SIGINT forwarding to the live children; the flag says a stop was asked."""
+    asked = [False]
+
+    def forward(_signum, _frame):
+        asked[0] = True
+        for p in procs:
+            if p is not None and p.is_alive():
+                p.terminate()   # SIGTERM: each one drains gracefully
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    return asked
+
+
 def serve_workers(config: Config) -> int:
     ctx = multiprocessing.get_context("spawn")
     procs = [ctx.Process(target=_worker, args=(config, i), name=f"medcoder-w{i}") for i in range(config.workers)]
     for p in procs:
         p.start()
-
-    def forward(_signum, _frame):
-        for p in procs:
-            if p.is_alive():
-                p.terminate()   # SIGTERM: each worker drains gracefully
-
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGINT, forward)
+    _stopping(procs)
     for p in procs:
         p.join()
     return max((p.exitcode or 0) for p in procs)
+
+
+def replica_ports(config: Config) -> list[int]:
+    """``port + i``; for port 0, free ports of ``host`` chosen now and kept across restarts."""
+    if config.port:
+        return [config.port + i for i in range(config.replicas)]
+    ports = []
+    for _ in range(config.replicas):
+        with socket.socket(socket.AF_INET6 if ":" in config.host else socket.AF_INET) as s:
+            s.bind((config.host, 0))
+            ports.append(s.getsockname()[1])
+    return ports
+
+
+def serve_replicas(config: Config) -> int:
+    ctx = multiprocessing.get_context("spawn")
+    ports = replica_ports(config)
+    configs = [replace(config, port=port, replicas=1) for port in ports]
+    procs: list = [None] * len(configs)
+
+    def start(i: int) -> None:
+        procs[i] = ctx.Process(target=_worker, args=(configs[i], i), name=f"medcoder-r{i}")
+        procs[i].start()
+        log.info("replica %d pid %d on %s:%d", i, procs[i].pid, config.host, ports[i])
+
+    for i in range(len(configs)):
+        start(i)
+    host = f"[{config.host}]" if ":" in config.host else config.host
+    log.info("replicas target %s%s", "ipv6:" if ":" in config.host else "ipv4:",
+             ",".join(f"{host}:{p}" for p in ports))
+    stopping = _stopping(procs)
+    while not stopping[0]:
+        time.sleep(0.2)
+        for i, p in enumerate(procs):
+            if p.exitcode is not None and not stopping[0]:
+                log.error("replica %d pid %d exited (%s); starting it again", i, p.pid, _exit_text(p.exitcode))
+                time.sleep(RESTART_PAUSE_S)
+                if not stopping[0]:
+                    start(i)
+    for p in procs:
+        p.join()
+    return max((abs(p.exitcode or 0) for p in procs), default=0)
+
+
+def _exit_text(code: int) -> str:
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"signal {-code}"
+    return f"status {code}"

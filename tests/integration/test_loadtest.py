@@ -57,7 +57,7 @@ def test_ceiling_run_reports_each_step_and_sheds_past_the_limit(tmp_path, cache_
     assert proc.returncode == 0, proc.stderr[-2000:]
     summary = json.loads((out / "summary.json").read_text())
     steps = {s["users"]: s for s in summary["steps"]}
-    assert set(steps) == {2, 24}
+    assert {2, 24} <= set(steps)   # a row of the ramp between them may appear too
     assert steps[24]["resource_exhausted"] > 0 and steps[24]["encounters_per_min"] > 0
     assert steps[2]["p50_ms"] is not None and "RESOURCE_EXHAUSTED" in (out / "report.html").read_text()
     assert "stopped" in (out / "gateway.log").read_text()

@@ -214,3 +214,53 @@ def test_postgres_imports_a_remittance_once_and_all_or_nothing(pg_url):
     with pytest.raises(psycopg.Error, match="append-only"):
         log.db.execute("DELETE FROM remit_claims")
     log.close()
+
+
+def test_replicas_on_one_postgres_lose_and_duplicate_no_decision(pg_url, tmp_path, cache_dir):
+    """Two gateway replicas share one PostgreSQL; the SDK spreads coding and concurrent decisions
+    over both. Every decision a coder was told is recorded is there exactly once, and replica 0's
+    review page counts the decisions replica 1 recorded."""
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    import psycopg
+
+    from client.contract import pb
+    from client.sdk import MedcoderClient
+    from loadtest.replicas import ReplicaGroup
+    from tests.browser.support import NOTE, TOKENS, write_tokens
+    from tests.integration.conftest import REPO
+
+    env = {**os.environ, "MEDCODER_CACHE_DIR": str(cache_dir), "MEDCODER_DATA_DIR": str(tmp_path / "data"),
+           "MEDCODER_REVIEW_PORT": "0", "MEDCODER_DATABASE_URL": pg_url,
+           "MEDCODER_REVIEW_TOKENS": str(write_tokens(tmp_path / "tokens"))}
+    group = ReplicaGroup.start(2, tmp_path / "replicas.log", env, cwd=REPO)
+    token = TOKENS["bob"][0]
+    try:
+        with MedcoderClient(group.target, token=token, timeout_s=60) as mc:
+            encounters = [mc.code(NOTE, doc_id=f"pg-replica-{i}") for i in range(6)]
+            todo = [(e.encounter_id, c) for e in encounters for c in e.codes]
+
+            def decide(item):
+                eid, c = item
+                return mc.submit_review(pb.SubmitReviewRequest(
+                    encounter_id=eid, suggestion_id=c.suggestion_id, action=pb.ACCEPT, system=c.system,
+                    suggested_code=c.code)).decision_id
+
+            with ThreadPoolExecutor(8) as pool:
+                decision_ids = list(pool.map(decide, todo))
+        assert group.requests_served(0, "SubmitReview") > 0 and group.requests_served(1, "SubmitReview") > 0
+        req = urllib.request.Request(group.review_url + "/queue", headers={"Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            page = r.read().decode()
+    finally:
+        assert group.stop() == 0
+    with psycopg.connect(pg_url) as conn:
+        rows = [r[0] for r in conn.execute("SELECT decision_id FROM decisions WHERE encounter_id = ANY(%s)",
+                                           ([e.encounter_id for e in encounters],))]
+    assert len(decision_ids) == len(todo) > 6
+    assert sorted(rows) == sorted(decision_ids) and len(set(rows)) == len(rows)
+    for i, e in enumerate(encounters):
+        n = len(e.codes)
+        row = page[page.index(f">pg-replica-{i}</a>"):]
+        assert f"<td>{n} / {n}</td>" in row[:row.index("</tr>")], f"pg-replica-{i} not shown done on the page"

@@ -217,37 +217,41 @@ def test_triton_queues_are_bounded_and_reject_late_requests(path):
     assert policy["max_queue_size"][0] >= read_model_config(path).max_batch_size
 
 
-def test_stream_items_wait_for_a_slot_and_unary_calls_do_not():
-    import asyncio
-
+def test_a_unary_call_is_refused_at_once_and_a_waiting_stream_is_not_counted_as_refused():
     from server.admission import Admission
     from server.errors import Overloaded
 
     adm = Admission(1)
-
-    async def scenario():
-        with adm.admit():
-            with pytest.raises(Overloaded):        # a unary call is refused at once
-                with adm.admit():
-                    pass
-            with pytest.raises(Overloaded):        # a stream item gives up after its wait
-                async with adm.admit_waiting(0.05):
-                    pass
-        got = []
-
-        async def holder():
+    with adm.admit():
+        with pytest.raises(Overloaded):        # a unary call is refused at once
             with adm.admit():
-                await asyncio.sleep(0.05)
+                pass
+        assert not adm.has_room() and adm.try_take() is None   # a stream asks, and waits unread
+    assert adm.has_room()
+    slot = adm.try_take()
+    slot.release()
+    slot.release()                               # idempotent: the slot is given back once
+    assert adm.inflight == 0 and adm.rejected == 1
 
-        async def waiter():
-            async with adm.admit_waiting(2.0):
-                got.append(adm.inflight)
 
-        await asyncio.gather(holder(), waiter())
-        return got
+def test_calls_are_refused_while_the_oldest_admitted_call_has_waited_too_long_for_a_thread():
+    import time
 
-    from concurrent.futures import ThreadPoolExecutor
+    from server.admission import Admission
+    from server.errors import Overloaded
 
-    with ThreadPoolExecutor(1) as ex:   # its own thread: another test may have left a loop running here
-        assert ex.submit(asyncio.run, scenario()).result(timeout=10) == [1]
-    assert adm.inflight == 0 and adm.rejected == 2
+    adm = Admission(8, max_queue_wait_s=0.05)
+    waiting = adm.take()
+    waiting.queued()                       # its work waits for a worker thread
+    assert adm.has_room()                  # not for long yet
+    time.sleep(0.08)
+    assert not adm.has_room() and adm.try_take() is None
+    with pytest.raises(Overloaded, match="50 ms"):
+        adm.take()
+    waiting.started()                      # a thread took it: the queue is young again
+    adm.take().release()
+    gone = adm.take()
+    gone.queued()
+    time.sleep(0.08)
+    gone.release()                         # cancelled before it started: no longer waiting
+    assert adm.has_room() and adm.inflight == 1

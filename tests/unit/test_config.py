@@ -94,6 +94,9 @@ def test_every_setting_is_read_from_its_environment_variable_by_its_type(tmp_pat
     ({"log_level": "loud"}, "log_level: a logging level"),
     ({"linker": True, "backend": "none"}, "linker needs a model backend"),
     ({"workers": 2, "port": 0}, "several workers need a fixed port"),
+    ({"replicas": 2, "workers": 2, "port": 7000}, "replicas and workers: choose one"),
+    ({"replicas": 3, "port": 65534}, "replica i listens on port + i"),
+    ({"replicas": 0}, "bad value for setting replicas: >= 1 expected"),
 ])
 def test_replace_validates_like_load_config(change, words):
     """A Config changed with dataclasses.replace (as the CLI does for a shared Triton) is checked

@@ -61,3 +61,27 @@ def test_percentile_of_histogram():
     assert percentile({10: 98, 900: 2}, 0.99) == 900
     assert percentile({10: 98, 900: 2}, 0.5) == 10
     assert percentile({}, 0.99) == 0.0
+
+
+def test_report_keeps_offered_load_goodput_and_admitted_latency_apart(tmp_path):
+    from loadtest.report import failures_after, offered_and_admitted
+
+    rec = Recorder()
+    for t in range(100, 160):
+        rec.record("CodeEncounter", t + 0.5, 200, None)
+        rec.record("CodeEncounters.item", t + 0.5, 300, None)
+        rec.record("ScoreClaim", t + 0.5, 20, None)
+    rec.record("CodeEncounter", 130.2, 2500, "RESOURCE_EXHAUSTED")   # failed past the retry budget
+    rec.record("ScoreClaim", 131.0, 3, "UNAVAILABLE")
+    rec.record("CodeEncounter", 150.0, 5, "INVALID_ARGUMENT")
+    rec.dump(tmp_path)
+    stats = {"CodeEncounter": {"Request Count": "62"}, "CodeEncounters.item": {"Request Count": "60"},
+             "ScoreClaim": {"Request Count": "61"}, "Aggregated": {"Request Count": "183"}}
+    out = offered_and_admitted(stats, 60, tmp_path)
+    assert out["offered"] == {"calls_per_min": 183.0, "encounters_per_min": 122.0}
+    assert out["goodput_encounters_per_min"] == 120.0
+    assert out["admitted"]["CodeEncounter"] == {"calls": 60, "p50_ms": 200, "p95_ms": 200, "p99_ms": 200}
+    assert out["admitted"]["CodeEncounters.item"]["p99_ms"] == 300   # the slow failure is not in it
+    assert out["failed_past_retry_budget"] == {"RESOURCE_EXHAUSTED": 1, "UNAVAILABLE": 1}
+    assert out["failed_other"] == {"INVALID_ARGUMENT": 1}
+    assert failures_after(tmp_path, 130, 5) == {"CodeEncounter": 1, "ScoreClaim": 1}

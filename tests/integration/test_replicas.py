@@ -1,0 +1,79 @@
+"""Replicated serving: ``medcoder serve --replicas 2`` behind the SDK's round_robin with health
+checks and retries (client.routing). One replica is SIGKILLed under steady load: only calls it held
+in flight may fail, the other replica carries the load at once, and the launcher starts the dead
+one again, which gets calls again once it reports SERVING."""
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import pytest
+
+from client.errors import MedcoderClientError
+from client.sdk import MedcoderClient
+from loadtest.replicas import ReplicaGroup
+from tests.integration.conftest import REPO
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+NOTE = "Assessment: type 2 diabetes mellitus with hyperglycemia. Essential hypertension. No pneumonia."
+
+
+class SteadyLoad:
+    """``threads`` callers coding back to back; every outcome recorded with its end time."""
+
+    def __init__(self, client: MedcoderClient, threads: int):
+        self.client, self.stop = client, threading.Event()
+        self.ok: list[float] = []
+        self.failed: list[tuple[float, str]] = []
+        self._threads = [threading.Thread(target=self._run, daemon=True) for _ in range(threads)]
+
+    def _run(self):
+        while not self.stop.is_set():
+            try:
+                self.client.code(NOTE, setting="outpatient")
+                self.ok.append(time.monotonic())
+            except MedcoderClientError as e:
+                self.failed.append((time.monotonic(), e.code.name))
+
+    def __enter__(self):
+        for t in self._threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        for t in self._threads:
+            t.join(60)
+
+    def ok_between(self, t0: float, t1: float) -> int:
+        return sum(t0 <= t < t1 for t in self.ok)
+
+
+@pytest.fixture
+def replicas(tmp_path, cache_dir):
+    env = {**os.environ, "MEDCODER_CACHE_DIR": str(cache_dir), "MEDCODER_DATA_DIR": str(tmp_path / "data"),
+           "MEDCODER_REVIEW_PORT": "0"}
+    group = ReplicaGroup.start(2, tmp_path / "replicas.log", env, cwd=REPO)
+    yield group
+    assert group.stop() == 0, group.log()[-3000:]
+
+
+def test_a_replica_killed_under_load_fails_only_its_calls_in_flight_and_comes_back(replicas):
+    with MedcoderClient(replicas.target, timeout_s=20) as client, SteadyLoad(client, threads=4) as load:
+        time.sleep(3)
+        assert replicas.requests_served(0) > 0 and replicas.requests_served(1) > 0   # round_robin spreads
+        t_kill = time.monotonic()
+        inflight = replicas.kill(1)
+        time.sleep(4)
+        failed = [code for t, code in load.failed if t >= t_kill]
+        print(f"in flight on the killed replica: {inflight}; calls failed after the kill: {len(failed)} {failed}")
+        assert len(failed) <= inflight
+        assert load.ok_between(t_kill + 2, t_kill + 4) > 0      # the survivor carries the load
+        replicas.wait_serving(3, timeout_s=120)                 # the launcher started replica 1 again
+        before = replicas.requests_served(1)
+        time.sleep(3)
+        assert replicas.requests_served(1) > before             # health checks let it back in
+    assert not [f for f in load.failed if f[0] < t_kill]
+    assert "replica 1 pid" in replicas.log() and "(killed by SIGKILL); starting it again" in replicas.log()
