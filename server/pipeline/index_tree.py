@@ -28,7 +28,7 @@ DEFAULT_FILE = "index_tree.tsv.gz"
 _HEADER = "level\tterm\tsee\tsee_also\tmodifiers\tcode"
 # Words an index subterm may carry that a note never says ("specified NEC", "(of)").
 # ("status" as in "asymptomatic status": the note says "asymptomatic HIV")
-_SILENT = STOPWORDS | frozenset("nec nos specified unspecified other than type due with status".split())
+_SILENT = STOPWORDS | frozenset("nec nos specified unspecified other than type due with status region".split())
 _NEVER = frozenset({("without",), ("not",)})  # never walked into from words alone
 _MAX_DEPTH = 5
 _PARENS = re.compile(r"\([^)]*\)")
@@ -314,6 +314,10 @@ def _alternatives(term: str) -> tuple[tuple[str, ...], frozenset[str]]:
         return (), frozenset()
     segments = [_words(s) for s in re.split(r",| or ", _PARENS.sub(" ", term))]
     segments = [s for s in segments if s]
+    if len(segments) >= 2 and all(len(s) == 1 for s in segments):
+        # a plain list, any one of which the note may say ("with neuritis, radiculitis,
+        # radiculopathy or sciatica": M51.16)
+        return (), frozenset(s[0] for s in segments)
     if len(segments) < 2 or len(segments[0]) < 2 or any(len(s) != 1 for s in segments[1:]):
         return (), frozenset()
     return segments[0][:-1], frozenset([segments[0][-1]] + [s[0] for s in segments[1:]])
@@ -415,7 +419,10 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "essential": ("pre", "existing"),
            "alcohol": ("alcoholic",),
            "colon": ("large", "intestine"), "colonic": ("large", "intestine"),   # Diverticulosis > large intestine
-           "pad": ("peripheral",),   # peripheral arterial disease: Arteriosclerosis > extremities > peripheral
+           "pad": ("peripheral",),
+           # a spinal level names its region ("L4-L5 disc herniation": lumbar region)
+           **{f"l{n}": ("lumbar",) for n in range(1, 6)}, **{f"c{n}": ("cervical",) for n in range(1, 8)},
+           **{f"t{n}": ("thoracic",) for n in range(1, 13)},   # peripheral arterial disease: Arteriosclerosis > extremities > peripheral
            "strep": ("streptococcal", "streptococcus"), "staph": ("staphylococcal", "staphylococcus")}   # "alcohol-induced cirrhosis": Cirrhosis > alcoholic
 
 

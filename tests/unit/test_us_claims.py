@@ -473,3 +473,31 @@ def test_fifth_batch(pipe, text, setting, codes, wrong):
 ])
 def test_sixth_batch(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text, setting, codes, wrong", [
+    # an Excludes1 note's target, when no vaguer, over the unspecified code that excludes it; the
+    # adjective of another main term before the mention walked (Arteriosclerosis > extremities)
+    ("Vascular: 70M with atherosclerotic PAD with intermittent claudication of both calves.", OUT,
+     {"I70.213"}, {"I73.9"}),
+    ("Discharge summary: 70M with hyponatremia due to SIADH.", IN, {"E22.2"}, {"E87.1"}),
+    # a plain "or" list is one subterm any of whose words the note may say (with radiculopathy);
+    # a spinal level names its region
+    ("Clinic: 54M with lumbar radiculopathy; MRI shows L4-L5 disc herniation.", OUT, {"M51.16"},
+     {"M54.16", "M51.26"}),
+    # an exam finding beside an assessment that states the diagnosis is not coded (III.B, IV.K)
+    ("HPI: right knee pain for years.\nPHYSICAL EXAMINATION: Right knee: mild effusion, crepitus.\n"
+     "IMPRESSION: Primary osteoarthritis of the right knee.", OUT, {"M17.11"}, {"M25.461", "M25.561"}),
+    # outpatient, "likely" qualifies its whole clause (IV.H)
+    ("ASSESSMENT: Iron deficiency anemia, likely from occult gastrointestinal blood loss.", OUT,
+     {"D50.9"}, {"D50.0"}),
+    # the mention's own side over a nearer other side; a replaced joint is a joint implant status
+    ("Clinic: 58M with primary osteoarthritis of the right knee, status post left total knee replacement.",
+     OUT, {"M17.11", "Z96.652"}, {"M17.12", "Z89.522"}),
+    # a main term the index sends elsewhere ("Vaginosis - see Vaginitis")
+    ("Clinic: 27F with bacterial vaginosis; metronidazole.", OUT, {"N76.0"}, set()),
+    # the subcategory's index entry refines an unspecified code (Otitis, media, suppurative > acute)
+    ("ASSESSMENT: Acute suppurative otitis media of the left ear.", OUT, {"H66.002"}, {"H66.42"}),
+])
+def test_seventh_batch(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
