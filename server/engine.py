@@ -149,7 +149,10 @@ class Engine:
             for n, doc in enumerate(documents, start=1):
                 args = {**doc, "setting": claim.setting, "patient": _claim_patient(claim, doc.get("patient")),
                         "doc_id": doc.get("doc_id") or f"document-{n}"}
-                enc, _ = self._code(min_score=0.0, profile="us-claims", systems=None, **_with_defaults(args))
+                try:
+                    enc, _ = self._code(min_score=0.0, profile="us-claims", systems=None, **_with_defaults(args))
+                except InvalidInput as e:   # which of the documents: the caller's id, never its text
+                    raise InvalidInput(f"document {args['doc_id']}: {e.message}") from None
                 encounters.append(enc)
                 budget.checkpoint()
             policy = ScorePolicy(self.pipeline_for("us-claims").operating_threshold, self.config.default_min_score)

