@@ -78,7 +78,8 @@ def _gather(encounters: Sequence[CodedEncounter], reported) -> tuple[dict, dict,
     listed: dict[str, _Found] = {}
     absent: dict[str, _Found] = {}
     for enc in encounters:
-        groups = [(c, rep if reported(c) else listed) for c in enc.codes]
+        # below the threshold, only what words of the note say counts as a mention
+        groups = [(c, rep if reported(c) else listed) for c in enc.codes if c.evidence or reported(c)]
         groups += [(c, absent) for c in enc.not_present]
         for c, into in groups:
             ev = [Evidence(enc.doc_id, s, enc.text[s.start:s.end]) for s in c.evidence]
