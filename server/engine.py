@@ -147,8 +147,9 @@ class Engine:
         with budget.at_most(self.config.call_cpu_budget_s):
             encounters = []
             for n, doc in enumerate(documents, start=1):
+                day = doc.get("date_of_service") or (claim.service_date.isoformat() if claim.service_date else None)
                 args = {**doc, "setting": claim.setting, "patient": _claim_patient(claim, doc.get("patient")),
-                        "doc_id": doc.get("doc_id") or f"document-{n}"}
+                        "doc_id": doc.get("doc_id") or f"document-{n}", "date_of_service": day}
                 try:
                     enc, _ = self._code(min_score=0.0, profile="us-claims", systems=None, **_with_defaults(args))
                 except InvalidInput as e:   # which of the documents: the caller's id, never its text

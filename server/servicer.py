@@ -60,8 +60,14 @@ def _code_and_keep(budget: CallBudget, engine, keep: tuple[str, str], /, **kwarg
     return enc, eid, kept
 
 
-def _score_with_documents(budget: CallBudget, engine, claim, docs: list[dict]):
+def _score_with_documents(budget: CallBudget, engine, request, docs: list[dict]):
+    from server.claims import parse_claim_dict, parse_x12_837
+
     with budget.running(), deadline_in(budget.left_s()):
+        if request.WhichOneof("payload") == "x12_837":
+            claim = parse_x12_837(bytes(request.x12_837))
+        else:
+            claim = parse_claim_dict(convert.claim_dict(request.claim))
         result = engine.claims.score(claim)
         return result, engine.document_claim(claim, docs)
 
@@ -235,20 +241,14 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         """ScoreClaim with the encounter's documents: they are coded like CodeEncounter's, under
         the call's budget (deadline, CPU, cancellation) and holding its admission slot until the
         work stops; nothing is kept in the review queue."""
-        from server.claims import parse_claim_dict, parse_x12_837
-
         slot = self.admission.take()
         try:
             docs = [convert.document_args(d) for d in request.documents]
-            if request.WhichOneof("payload") == "x12_837":
-                claim = parse_x12_837(bytes(request.x12_837))
-            else:
-                claim = parse_claim_dict(convert.claim_dict(request.claim))
             budget = CallBudget(_time_remaining(context), self.call_cpu_budget_s)
         except BaseException:
             slot.release()
             raise
-        result, doc = await self._held(slot, budget, _score_with_documents, engine, claim, docs)
+        result, doc = await self._held(slot, budget, _score_with_documents, engine, request, docs)
         context.set_trailing_metadata(_trailers(rid, {"documents": sum(doc.coding_ms.values())}))
         resp = _claim_response(rid, result)
         convert.documentation_pb(resp, doc)

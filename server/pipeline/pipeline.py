@@ -251,7 +251,8 @@ class Pipeline:
         ordered = [f for f in sequence(reported, self.guidelines, self.claims_rules) + rest
                    if f.confidence >= min_score]
         enc.codes = [self._suggestion(i, f) for i, f in enumerate(ordered)]
-        enc.not_present = [self._suggestion(0, f) for c, f in sorted(unasserted.items()) if c not in findings]
+        enc.not_present = [replace(self._suggestion(0, f), sequence=0, principal=False)
+                           for c, f in sorted(unasserted.items()) if c not in findings]
         enc.cdi_queries = self.cdi.queries_for([f for f in ordered if f.code not in suppressed])
         _lap(ms, "guidelines", t)
         enc.model_versions = dict(self.versions)
