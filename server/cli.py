@@ -437,7 +437,9 @@ def _claim_with_notes(args, cfg) -> dict:
     claim = claims[0] if not isinstance(claims[0], dict) else parse_claim(claims[0])
     engine = local_engine(cfg)
     try:
-        docs = [{"content": n.read_bytes(), "fmt": _note_format(n), "doc_id": n.name} for n in args.note]
+        # a note named for an 837's attachment control number (PWK06: ATT01.txt) is that attachment
+        docs = [{"content": n.read_bytes(), "fmt": _note_format(n),
+                 "doc_id": n.stem if n.stem in claim.attachments else n.name} for n in args.note]
         out = result_to_json(engine.claims.score(claim))
         doc = engine.document_claim(claim, docs)
     finally:

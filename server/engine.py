@@ -144,6 +144,11 @@ class Engine:
         CPU budget), so a large chart stops at the caller's deadline like ``CodeEncounter``."""
         from server.claims.documentation import compare, suggestion_reported
 
+        sent = {d.get("doc_id") for d in documents}
+        unsent = [a for a in claim.attachments if a not in sent]
+        if unsent:   # control numbers, not note text
+            raise InvalidInput(f"the claim's PWK segment names attachment {', '.join(unsent[:5])}, which the request "
+                               "does not carry: send it as a document whose id is the control number")
         with budget.at_most(self.config.call_cpu_budget_s):
             encounters = []
             for n, doc in enumerate(documents, start=1):

@@ -49,6 +49,15 @@ def test_an_837_is_checked_against_the_documents_sent_with_it(client):
     assert not resp.HasField("first_listed")
 
 
+def test_an_837_attachment_reference_must_name_a_document_sent_with_it(client):
+    body = PROFESSIONAL[:8] + ["PWK*09*EL***AC*ATT0042"] + PROFESSIONAL[8:]
+    x12 = _x12(body).encode()
+    resp = client.score_837(x12, documents=[document(DM_CKD, doc_id="ATT0042")])
+    assert resp.documentation[0].evidence[0].document_id == "ATT0042"
+    with pytest.raises(InvalidArgument, match="ATT0042"):
+        client.score_837(x12, documents=[document(DM_CKD, doc_id="something-else")])
+
+
 def test_inpatient_claim_gets_both_drgs_and_the_cc_that_differs(client):
     claim = {"claim_id": "ip1", "setting": "inpatient", "patient": {"age": 72, "sex": "F"}, "diagnoses": ["I50.9"],
              "lines": LINE}

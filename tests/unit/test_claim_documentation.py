@@ -3,6 +3,7 @@ note format (text, FHIR, HL7 v2), the payment impact with CMS-layout tables writ
 the call budget over the documents' coding. The real in-process engine codes the notes."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -240,3 +241,22 @@ def test_a_mapping_file_without_a_v28_column_is_refused(tmp_path):
     with pytest.raises(TableFormatError, match="line 2: V28 category"):
         load_hcc_map(tmp_path / "m.csv")
 
+
+
+def test_an_837_pwk_segment_names_the_attachments_sent_with_the_claim():
+    from server.claims import parse_837
+    from tests.unit.test_claims_parse import PROFESSIONAL, _x12
+
+    body = PROFESSIONAL[:8] + ["PWK*09*EL***AC*ATT0042", "PWK*OZ*BM"] + PROFESSIONAL[8:]   # mailed: no control number
+    (claim,) = parse_837(_x12(body), today=dt.date(2026, 5, 2))
+    assert claim.attachments == ("ATT0042",)
+
+
+@pytest.mark.slow
+def test_an_attachment_the_request_does_not_carry_is_refused_before_coding(engine):
+    from server.errors import InvalidInput
+
+    c = parse_claim({"claim_id": "c1", "diagnoses": ["E11.9"], "lines": LINE, "attachments": ["ATT7"]})
+    with pytest.raises(InvalidInput, match="ATT7"):
+        engine.document_claim(c, [{"content": DM_CKD.encode(), "doc_id": "other"}])
+    assert engine.document_claim(c, [{"content": DM_CKD.encode(), "doc_id": "ATT7"}]).flags
