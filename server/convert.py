@@ -138,6 +138,7 @@ def documentation_pb(resp: "pb.ScoreClaimResponse", doc) -> None:
 
 
 def flag_pb(f) -> "pb.DocumentationFlag":
+    """A ``server.claims.documentation.DocFlag`` on the wire (evidence as document id + offsets)."""
     return pb.DocumentationFlag(kind=f.kind, system=_SYSTEMS_PB[f.system], code=f.code, why=f.why,
                                 documented_code=f.documented_code,
                                 evidence=[pb.DocumentationEvidence(document_id=e.document_id, span=span_pb(e.span))

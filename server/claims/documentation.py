@@ -221,7 +221,8 @@ def _first_listed(billed_dx: Sequence[str], flags: list[DocFlag], rep: dict, icd
         return None
     reason = reasons[0]
     if flag.kind == UNSUPPORTED:
-        why = f"the first-listed diagnosis {first} is not documented; the documentation's reason for the encounter is {reason}"
+        why = (f"the first-listed diagnosis {first} is not documented; the documentation's reason for the "
+               f"encounter is {reason}")
     else:
         why = (f"the documentation supports {first} but not as the reason for the encounter: that is {reason} "
                f"({rep[reason].description}); list {reason} first")
@@ -229,6 +230,7 @@ def _first_listed(billed_dx: Sequence[str], flags: list[DocFlag], rep: dict, icd
 
 
 def flag_to_json(f: DocFlag) -> dict:
+    """A flag as ``medcoder claim check --format json`` prints it under ``documentation``."""
     out = {"kind": f.kind, "code": f.code, "why": f.why,
            "evidence": [{"document_id": e.document_id, "start": e.span.start, "end": e.span.end,
                          "section": e.span.section, "text": e.text} for e in f.evidence]}

@@ -112,6 +112,7 @@ class PaymentTables:
 
 
 def impact_to_json(p: PaymentImpact) -> dict:
+    """``payment_impact`` as the CLI prints it (``drg_*`` only for inpatient claims)."""
     def grouping(g: Grouping | None):
         if g is None:
             return None

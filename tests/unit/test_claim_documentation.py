@@ -159,6 +159,9 @@ INPATIENT_NOTE = ("Discharge diagnoses: Acute on chronic systolic congestive hea
 @pytest.mark.slow
 def test_inpatient_drg_of_billed_vs_documented_codes_names_the_cc_and_the_weight_difference(engine):
     doc = _check(engine, ["I50.9", "E11.9"], [INPATIENT_NOTE], setting="inpatient", form="institutional")
+    assert {f.code: (f.kind, f.documented_code) for f in doc.flags if f.code in ("I50.9", "E11.9", "N18.4")} == {
+        "I50.9": ("less_specific_than_documented", "I50.23"), "E11.9": ("less_specific_than_documented", "E11.22"),
+        "N18.4": ("documented_not_billed", "")}
     p = doc.impact
     assert (p.billed.drg, p.documented.drg) == ("293", "292")
     assert ("N18.4", "CC", "documented") in p.difference
