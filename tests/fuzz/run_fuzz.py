@@ -5,8 +5,8 @@
 
 Each input is one call: CodeEncounter (text, FHIR, HL7 v2 with odd formats, settings, patients,
 dates, min_score, systems, profiles), CodeEncounters (a stream of such documents), ScoreClaim
-(claim messages and X12 837 bytes, some with the encounter's documents), SubmitReview (real and made-up encounters), Health, raw bytes
-(damaged serialized requests, to any method) or the ``medcoder`` CLI (``code --server`` and
+(claim messages and X12 837 bytes, some with the encounter's documents), SubmitReview (real and
+made-up encounters), Health, raw bytes (damaged serialized requests, to any method) or the ``medcoder`` CLI (``code --server`` and
 ``claim check`` on generated files, in process; one in ``--subprocess-every`` as a real process).
 At the end it prints the counts by RPC and status and the numbers the acceptance asks for:
 INTERNAL/UNKNOWN answers, tracebacks (in the CLI's stderr and the gateway's log) and hangs (a call
