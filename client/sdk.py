@@ -120,10 +120,21 @@ class MedcoderClient:
         except grpc.RpcError as e:
             raise from_rpc_error(e) from e
 
-    def score_claim(self, claim: "pb.Claim | dict", *, request_id: str = "") -> "pb.ScoreClaimResponse":
+    def score_claim(self, claim: "pb.Claim | dict", *, request_id: str = "",
+                    documents: "list[pb.Document]" = ()) -> "pb.ScoreClaimResponse":
+        """Edits and denial risk; with ``documents`` (``document(...)``: the encounter's notes in any
+        format), also each billed code against the documentation and the payment impact."""
         rid = request_id or uuid.uuid4().hex
         msg = claim if isinstance(claim, pb.Claim) else claim_from_dict(claim)
-        return self._call(self._stub.ScoreClaim, pb.ScoreClaimRequest(request_id=rid, claim=msg), rid)
+        return self._call(self._stub.ScoreClaim, pb.ScoreClaimRequest(request_id=rid, claim=msg,
+                                                                      documents=list(documents)), rid)
+
+    def score_837(self, x12: bytes, *, request_id: str = "",
+                  documents: "list[pb.Document]" = ()) -> "pb.ScoreClaimResponse":
+        """An X12 837 holding one claim, with the encounter's documents sent beside it."""
+        rid = request_id or uuid.uuid4().hex
+        return self._call(self._stub.ScoreClaim, pb.ScoreClaimRequest(request_id=rid, x12_837=bytes(x12),
+                                                                      documents=list(documents)), rid)
 
     def submit_review(self, request: "pb.SubmitReviewRequest") -> "pb.SubmitReviewResponse":
         rid = request.request_id or uuid.uuid4().hex
@@ -141,7 +152,8 @@ def claim_from_dict(d: dict) -> "pb.Claim":
     """The JSON claim shape (see docs/compliance.md) as a protobuf Claim."""
     patient = d.get("patient") or {}
     claim = pb.Claim(claim_id=str(d.get("claim_id", "")), setting=_SETTINGS.get(d.get("setting"), 0),
-                     diagnoses=[str(x) for x in d.get("diagnoses", [])], payer=str(d.get("payer", "")))
+                     diagnoses=[str(x) for x in d.get("diagnoses", [])], payer=str(d.get("payer", "")),
+                     procedures=[str(x) for x in d.get("procedures", [])])
     if "age" in patient or "sex" in patient:
         claim.patient.CopyFrom(pb.Patient(age_years=patient.get("age"),
                                           sex={"F": pb.FEMALE, "M": pb.MALE}.get(patient.get("sex"), 0)))

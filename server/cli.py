@@ -71,8 +71,13 @@ def _parser() -> argparse.ArgumentParser:
 
     cl = sub.add_parser("claim", help="claim compliance")
     clsub = cl.add_subparsers(dest="claim_command", required=True)
-    ck = clsub.add_parser("check", help="check a claim (JSON or X12 837) against edit tables")
+    ck = clsub.add_parser("check", help="check a claim (JSON or X12 837) against edit tables and, with "
+                                         "--note, against the encounter's documentation")
     ck.add_argument("file", type=Path)
+    ck.add_argument("--note", action="append", type=Path, default=None, metavar="FILE",
+                    help="the encounter's documentation (.txt, FHIR .json or HL7 .hl7; repeatable): each "
+                         "billed code is checked against it (docs/compliance.md)")
+    ck.add_argument("--format", dest="out_format", choices=("json", "text"), default="json")
     _table_args(ck)
 
     _eval_args(sub)
@@ -185,6 +190,8 @@ def _table_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cpt", type=Path, default=None, help="licensed CPT file (code, descriptor)")
     p.add_argument("--coverage", action="append", type=Path, default=None, help="LCD/NCD coverage CSV (repeatable)")
     p.add_argument("--payer-rules", action="append", type=Path, default=None, help="payer rule pack YAML (repeatable)")
+    p.add_argument("--drg-weights", type=Path, default=None, help="CMS MS-DRG relative weights (IPPS Table 5)")
+    p.add_argument("--hcc-map", type=Path, default=None, help="CMS ICD-10 to CMS-HCC mapping (V28 column)")
 
 
 def _config(args, **extra):
@@ -196,8 +203,10 @@ def _config(args, **extra):
                     ptp_paths=tuple(args.ptp) if getattr(args, "ptp", None) else None,
                     mue_paths=tuple(args.mue) if getattr(args, "mue", None) else None,
                     coverage_paths=tuple(args.coverage) if getattr(args, "coverage", None) else None,
-                    rule_pack_paths=tuple(args.payer_rules) if getattr(args, "payer_rules", None) else None)
+                    rule_pack_paths=tuple(args.payer_rules) if getattr(args, "payer_rules", None) else None,
+                    drg_weights_path=getattr(args, "drg_weights", None), hcc_map_path=getattr(args, "hcc_map", None))
     for p in (explicit.get("hcpcs_path"), explicit.get("cpt_path"), *(explicit.get("ptp_paths") or ()),
+              explicit.get("drg_weights_path"), explicit.get("hcc_map_path"),
               *(explicit.get("mue_paths") or ()), *(explicit.get("coverage_paths") or ()),
               *(explicit.get("rule_pack_paths") or ())):
         if p is not None and not Path(p).is_file():
@@ -390,12 +399,77 @@ def _claim(args) -> int:
     if not args.file.is_file():
         raise UsageError(f"no such file: {args.file}")
     cfg = _config(args)
-    result = check_claim_files(args.file, ptp_paths=cfg.ptp_paths, mue_paths=cfg.mue_paths,
-                               coverage_paths=cfg.coverage_paths, rule_pack_paths=cfg.rule_pack_paths,
-                               cache_dir=cfg.cache_dir)
+    if args.note:
+        result = _claim_with_notes(args, cfg)
+    else:
+        result = check_claim_files(args.file, ptp_paths=cfg.ptp_paths, mue_paths=cfg.mue_paths,
+                                   coverage_paths=cfg.coverage_paths, rule_pack_paths=cfg.rule_pack_paths,
+                                   cache_dir=cfg.cache_dir)
+    if args.out_format == "text":
+        for r in result.get("results", [result]):
+            sys.stdout.write(_claim_text(r))
+        return 0
     json.dump(result, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0
+
+
+def _claim_text(r: dict) -> str:
+    """A claim's result for a coder: edits, then the documentation flags with their why."""
+    lines = [f"claim {r.get('claim_id', '')}: denial risk {r.get('denial_risk', 0):.2f}"]
+    lines += [f"  edit {e['kind']} ({e['severity']}): {e['rationale']}" for e in r.get("edits", [])]
+    if r.get("error"):
+        lines.append(f"  error: {r['error']}")
+    for f in r.get("documentation", []) + ([r["first_listed"]] if "first_listed" in r else []):
+        lines.append(f"  {f['kind']} {f['code']}: {f['why']}")
+    impact = r.get("payment_impact") or {}
+    for side in ("drg_billed", "drg_documented"):
+        g = impact.get(side)
+        if g:
+            lines.append(f"  {side.replace('_', ' ')}: {g['drg']} {g['description']}")
+    if "relative_weight_difference" in impact:
+        lines.append(f"  relative weight difference (documented - billed): {impact['relative_weight_difference']:+.4f}")
+    lines += [f"  {h['code']}: {h['hcc']}{'' if h['billed'] else ' (not billed)'}" for h in impact.get("hcc", [])]
+    lines += [f"  not available: {m}" for m in impact.get("missing", [])]
+    return "\n".join(lines) + "\n"
+
+
+def _claim_with_notes(args, cfg) -> dict:
+    """One claim and its encounter's notes through the in-process engine (``ScoreClaim`` with
+    documents gives the same flags)."""
+    from server.claims import parse_claim, result_to_json
+    from server.claims.documentation import flag_to_json
+    from server.claims.files import read_claim_file
+    from server.claims.impact import impact_to_json
+
+    for note in args.note:
+        if not note.is_file():
+            raise UsageError(f"no such file: {note}")
+    claims, single = read_claim_file(args.file)
+    if not single:
+        raise UsageError("--note checks one claim against its encounter's notes; the file holds several claims")
+    claim = claims[0] if not isinstance(claims[0], dict) else parse_claim(claims[0])
+    engine = local_engine(cfg)
+    try:
+        # a note named for an 837's attachment control number (PWK06: ATT01.txt) is that attachment
+        docs = [{"content": n.read_bytes(), "fmt": _note_format(n),
+                 "doc_id": n.stem if n.stem in claim.attachments else n.name} for n in args.note]
+        out = result_to_json(engine.claims.score(claim))
+        doc = engine.document_claim(claim, docs)
+    finally:
+        engine.close()
+    out["documentation"] = [flag_to_json(f) for f in doc.flags]
+    if doc.first_listed is not None:
+        out["first_listed"] = flag_to_json(doc.first_listed)
+    out["payment_impact"] = impact_to_json(doc.impact)
+    return out
+
+
+def _note_format(path: Path):
+    from server.domain import SourceFormat
+
+    kind = _EXTENSIONS.get(path.suffix.lower())
+    return {"text": SourceFormat.TEXT, "fhir": SourceFormat.FHIR, "hl7": SourceFormat.HL7V2}.get(kind)
 
 
 def _eval(args) -> int:

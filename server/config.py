@@ -152,6 +152,8 @@ class Config:
     mue_paths: tuple[Path, ...] = setting((), "tables")     # MUE tables
     coverage_paths: tuple[Path, ...] = setting((), "tables")   # LCD/NCD coverage CSVs (docs/compliance.md)
     rule_pack_paths: tuple[Path, ...] = setting((), "tables")  # payer rule packs (YAML)
+    drg_weights_path: Path | None = setting(None, "tables")   # CMS MS-DRG Table 5 (relative weights)
+    hcc_map_path: Path | None = setting(None, "tables")       # CMS ICD-10 to CMS-HCC (V28) mapping
 
     # -- storage --
     cache_dir: Path = setting(section="storage", factory=lambda: Path.home() / ".cache" / "medcoder")

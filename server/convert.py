@@ -96,6 +96,8 @@ def claim_dict(claim: "pb.Claim") -> dict[str, Any]:
     }
     if claim.payer:
         out["payer"] = claim.payer
+    if claim.procedures:
+        out["procedures"] = list(claim.procedures)
     for line in claim.lines:
         item: dict[str, Any] = {"code": line.code, "modifiers": list(line.modifiers), "units": line.units,
                                 "date_of_service": line.date_of_service}
@@ -113,3 +115,31 @@ def action_of(value: int) -> str:
     if value not in _ACTIONS:
         raise InvalidInput("review action must be ACCEPT, MODIFY, REJECT or ADD")
     return _ACTIONS[value]
+
+
+def documentation_pb(resp: "pb.ScoreClaimResponse", doc) -> None:
+    """Fill a ScoreClaimResponse's documentation fields from ``Engine.document_claim``'s answer."""
+    resp.documentation.extend(flag_pb(f) for f in doc.flags)
+    if doc.first_listed is not None:
+        resp.first_listed.CopyFrom(flag_pb(doc.first_listed))
+    p = doc.impact
+    out = resp.payment_impact
+    for g, into in ((p.billed, out.drg_billed), (p.documented, out.drg_documented)):
+        if g is not None:
+            into.drg, into.description, into.severity = g.drg, g.description, g.severity
+            into.cc_mcc.extend(pb.CcMcc(code=c, level=lvl) for c, lvl in g.cc_mcc)
+            if g.relative_weight is not None:
+                into.relative_weight = g.relative_weight
+    out.cc_mcc_difference.extend(pb.CcMcc(code=c, level=lvl, only_in=side) for c, lvl, side in p.difference)
+    if p.weight_difference is not None:
+        out.relative_weight_difference = p.weight_difference
+    out.hcc.extend(pb.HccCategory(code=c, hcc=h, billed=b) for c, h, b in p.hcc)
+    out.missing.extend(p.missing)
+
+
+def flag_pb(f) -> "pb.DocumentationFlag":
+    """A ``server.claims.documentation.DocFlag`` on the wire (evidence as document id + offsets)."""
+    return pb.DocumentationFlag(kind=f.kind, system=_SYSTEMS_PB[f.system], code=f.code, why=f.why,
+                                documented_code=f.documented_code,
+                                evidence=[pb.DocumentationEvidence(document_id=e.document_id, span=span_pb(e.span))
+                                          for e in f.evidence])

@@ -128,3 +128,6 @@ class CodedEncounter:
     edits: list[Edit] = field(default_factory=list)
     model_versions: dict[str, str] = field(default_factory=dict)
     stage_ms: dict[str, float] = field(default_factory=dict)
+    # codes the note names only as absent, hypothetical, family, past or (outpatient) uncertain, not
+    # coded as the condition (its assertion says which): what a claim billing one is checked against
+    not_present: list[CodeSuggestion] = field(default_factory=list)

@@ -65,6 +65,8 @@ class Engine:
             self.close()
             raise
         self.claims = _claim_engine(config, self.codesets)
+        from server.claims.impact import PaymentTables
+        self.payment = PaymentTables.load(config.drg_weights_path, config.hcc_map_path)
         if with_review_log:
             self.review = Review.open(config, self.codesets)
         self.limits = IngestLimits(config.max_document_bytes)
@@ -134,6 +136,39 @@ class Engine:
                         "total": (t3 - t0) * 1e3}
         return enc, encounter_id
 
+    def document_claim(self, claim, documents: list[dict]) -> "ClaimDocumentation":
+        """The claim against its encounter's documents (each the keyword arguments of ``code``:
+        content, fmt, doc_id, ...), coded by the us-claims pipeline in the claim's setting for its
+        patient: per billed code a flag (``server.claims.documentation``) and the payment impact.
+        Runs under the calling thread's budget (the servicer's ``CallBudget``; else the configured
+        CPU budget), so a large chart stops at the caller's deadline like ``CodeEncounter``."""
+        from server.claims.documentation import compare, suggestion_reported
+
+        sent = {d.get("doc_id") for d in documents}
+        unsent = [a for a in claim.attachments if a not in sent]
+        if unsent:   # control numbers, not note text
+            raise InvalidInput(f"the claim's PWK segment names attachment {', '.join(unsent[:5])}, which the request "
+                               "does not carry: send it as a document whose id is the control number")
+        with budget.at_most(self.config.call_cpu_budget_s):
+            encounters = []
+            for n, doc in enumerate(documents, start=1):
+                day = doc.get("date_of_service") or (claim.service_date.isoformat() if claim.service_date else None)
+                args = {**doc, "setting": claim.setting, "patient": _claim_patient(claim, doc.get("patient")),
+                        "doc_id": doc.get("doc_id") or f"document-{n}", "date_of_service": day}
+                try:
+                    enc, _ = self._code(min_score=0.0, profile="us-claims", systems=None, **_with_defaults(args))
+                except InvalidInput as e:   # which of the documents: the caller's id, never its text
+                    raise InvalidInput(f"document {args['doc_id']}: {e.message}") from None
+                encounters.append(enc)
+                budget.checkpoint()
+            policy = ScorePolicy(self.pipeline_for("us-claims").operating_threshold, self.config.default_min_score)
+            reported = suggestion_reported(policy)
+            flags, first = compare(claim.diagnoses, claim.procedures, encounters, self.codesets.icd10cm, reported)
+            dx, pcs = _documented(encounters, reported)
+            impact = self.payment.impact(claim, flags, dx, pcs)
+        return ClaimDocumentation(tuple(flags), first, impact, {e.doc_id: e.stage_ms.get("total", 0.0)
+                                                                for e in encounters})
+
     def warm(self, note: bytes) -> None:
         """Code ``note`` once (each stage's first run happens here, not in a request), then forget
         its phrases: a served phrase's vector never comes from the warm-up note's company, which
@@ -154,6 +189,39 @@ class Engine:
         if self.backend is not None:
             self.backend.close()
             self.backend = None
+
+
+@dataclass(frozen=True)
+class ClaimDocumentation:
+    flags: tuple
+    first_listed: object | None      # a DocFlag when the first-listed diagnosis is not the reason
+    impact: object                   # server.claims.impact.PaymentImpact
+    coding_ms: dict[str, float]      # per document id: its coding time
+
+
+def _with_defaults(args: dict) -> dict:
+    return {"fmt": None, "doc_id": "", "date_of_service": None, **args}
+
+
+def _claim_patient(claim, given: Patient | None) -> Patient:
+    """The claim's patient, what a document says filling what the claim leaves out."""
+    given = given or Patient()
+    return Patient(claim.patient.age_years if claim.patient.age_years is not None else given.age_years,
+                   claim.patient.sex or given.sex)
+
+
+def _documented(encounters, reported) -> tuple[list[str], list[str]]:
+    """The documentation's reported ICD-10-CM codes (reason for the encounter first) and PCS codes."""
+    dx: list[str] = []
+    pcs: list[str] = []
+    for enc in encounters:
+        for c in sorted(enc.codes, key=lambda c: (not c.principal, c.sequence or 10**6)):
+            if not reported(c):
+                continue
+            into = dx if c.system is CodeSystem.ICD10CM else pcs if c.system is CodeSystem.ICD10PCS else None
+            if into is not None and c.code not in into:
+                into.append(c.code)
+    return dx, pcs
 
 
 def assign_suggestion_ids(enc: CodedEncounter, encounter_id: str) -> None:

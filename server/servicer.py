@@ -61,6 +61,24 @@ def _code_and_keep(budget: CallBudget, engine, keep: tuple[str, str], /, **kwarg
     return enc, eid, kept
 
 
+def _score_with_documents(budget: CallBudget, engine, request, docs: list[dict]):
+    from server.claims import parse_claim_dict, parse_x12_837
+
+    with budget.running(), deadline_in(budget.left_s()):
+        if request.WhichOneof("payload") == "x12_837":
+            claim = parse_x12_837(bytes(request.x12_837))
+        else:
+            claim = parse_claim_dict(convert.claim_dict(request.claim))
+        result = engine.claims.score(claim)
+        return claim, result, engine.document_claim(claim, docs)
+
+
+def _claim_response(rid: str, result) -> "pb.ScoreClaimResponse":
+    return pb.ScoreClaimResponse(request_id=rid, claim_id=result.claim_id,
+                                 edits=[convert.edit_pb(e) for e in result.edits],
+                                 denial_risk=float(result.denial_risk), drg=result.drg or "")
+
+
 def _time_remaining(context) -> float | None:
     left = context.time_remaining() if hasattr(context, "time_remaining") else None
     return left if left is not None and left < 1e6 else None
@@ -232,6 +250,8 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         engine = self.state.ready_engine()
         from server.claims import parse_claim_dict, parse_x12_837
 
+        if request.documents:
+            return await self._score_documented(engine, request, rid, context)
         with self.admission.admit():
             if request.WhichOneof("payload") == "x12_837":
                 claim = await self._run(parse_x12_837, bytes(request.x12_837))
@@ -240,9 +260,26 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
             result = await self._run(engine.claims.score, claim)
         who = caller()
         result = engine.review.score_claim(who.tenant_id if who is not None else DEFAULT_TENANT, claim, result)
-        return pb.ScoreClaimResponse(request_id=rid, claim_id=result.claim_id,
-                                     edits=[convert.edit_pb(e) for e in result.edits],
-                                     denial_risk=float(result.denial_risk), drg=result.drg or "")
+        return _claim_response(rid, result)
+
+    async def _score_documented(self, engine, request, rid: str, context):
+        """ScoreClaim with the encounter's documents: they are coded like CodeEncounter's, under
+        the call's budget (deadline, CPU, cancellation) and holding its admission slot until the
+        work stops; nothing is kept in the review queue."""
+        slot = self.admission.take()
+        try:
+            docs = [convert.document_args(d) for d in request.documents]
+            budget = CallBudget(_time_remaining(context), self.call_cpu_budget_s)
+        except BaseException:
+            slot.release()
+            raise
+        claim, result, doc = await self._held(slot, budget, _score_with_documents, engine, request, docs)
+        who = caller()
+        result = engine.review.score_claim(who.tenant_id if who is not None else DEFAULT_TENANT, claim, result)
+        context.set_trailing_metadata(_trailers(rid, {"documents": sum(doc.coding_ms.values())}))
+        resp = _claim_response(rid, result)
+        convert.documentation_pb(resp, doc)
+        return resp
 
     async def SubmitReview(self, request, context):
         rid = request_id_of(context, request)

@@ -21,6 +21,8 @@ class DrgAssignment:
     description: str
     version: int
     return_code: str
+    severity: str = ""                          # NONE, CC or MCC: what the final DRG was grouped with
+    cc_mcc: tuple[tuple[str, str], ...] = ()    # (secondary dx, "CC"/"MCC") the final DRG used
 
 
 def grouper_version(day: dt.date, available: list[int]) -> int | None:
@@ -54,6 +56,8 @@ class DrgGrouper:
                 r = self._g.group(claim)
         except (RuntimeError, ValueError, TypeError):
             return None
+        used = tuple((d["code"], d["severity"]) for d in r.get("sdx_output") or ()
+                     if d.get("severity") in ("CC", "MCC") and "MARKED_FOR_FINAL" in (d.get("flags") or ()))
         return DrgAssignment(f"{int(r['final_drg']):03d}" if r.get("final_drg") is not None else "",
                              r.get("final_mdc"), r.get("final_drg_description") or "", version,
-                             str(r.get("return_code", "")))
+                             str(r.get("return_code", "")), str(r.get("final_severity") or ""), used)

@@ -39,6 +39,8 @@ class Claim:
     form: str = PROFESSIONAL           # professional (837P / CMS-1500) or institutional (837I / UB-04)
     procedures: tuple[str, ...] = ()   # ICD-10-PCS, inpatient only (for MS-DRG grouping)
     issues: tuple[Edit, ...] = ()
+    # attachment control numbers (837 PWK06): the documents sent with the claim, by Document.id
+    attachments: tuple[str, ...] = ()
 
     @property
     def service_date(self) -> dt.date | None:

@@ -57,9 +57,12 @@ def parse_claim(obj: Any, *, today: dt.date | None = None) -> Claim:
     if not isinstance(procs, list) or not all(isinstance(p, str) for p in procs):
         raise InvalidInput("procedures must be a list of ICD-10-PCS codes")
     payer = obj.get("payer", "")
+    attachments = obj.get("attachments", [])
+    if not isinstance(attachments, list) or not all(isinstance(a, str) for a in attachments):
+        raise InvalidInput("attachments must be a list of attachment control numbers")
     return Claim(str(claim_id).strip(), parsed, diagnoses, setting, _patient(obj.get("patient")),
                  payer.strip() if isinstance(payer, str) else "", form,
-                 tuple(p.strip().upper() for p in procs), tuple(issues))
+                 tuple(p.strip().upper() for p in procs), tuple(issues), tuple(a.strip() for a in attachments))
 
 
 def _setting(v: Any) -> Setting:

@@ -4,7 +4,8 @@ No PyPI package reads 837s soundly today for this use (pyx12 validates against i
 has no claim model; the others are unmaintained), so this reads the envelope and the claim
 loops itself: ISA/IEA, GS/GE, ST/SE (segment count checked), HL (subscriber / patient),
 DMG (birth date, sex), CLM (claim id, place of service / type of bill), HI (diagnoses,
-ICD-10-PCS procedures), DTP (dates), LX + SV1 (837P) or SV2 (837I) lines. Everything else is
+ICD-10-PCS procedures), DTP (dates), PWK (attachment control numbers: the documents sent with the claim), LX + SV1
+(837P) or SV2 (837I) lines. Everything else is
 skipped. An envelope that is broken raises InvalidInput; a claim whose lines are bad still
 comes out, and ``parse_claim`` turns the bad lines into ``invalid_line`` edits.
 
@@ -119,6 +120,8 @@ def _claim_segment(seg: list[str], comp: str, form: str | None, state: dict[str,
         _service(seg, comp, state["line"], state["claim"])
     elif tag == "DTP":
         _dates(seg, state)
+    elif tag == "PWK" and _get(seg, 5) == "AC" and _get(seg, 6):   # an attachment sent with the claim
+        state["claim"].setdefault("attachments", []).append(_get(seg, 6))
 
 
 def _new_claim(seg: list[str], comp: str, form: str | None, state: dict[str, Any]) -> dict[str, Any]:

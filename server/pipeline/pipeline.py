@@ -23,7 +23,7 @@ from server.pipeline.calibration import Calibration
 from server.pipeline.cdi import CdiRules
 from server.pipeline.context import ContextRules, assert_span
 from server.pipeline.entities import Candidate, EntitySource, LexiconSource, Mention, Sentence
-from server.pipeline.findings import Finding, combine
+from server.pipeline.findings import Finding, add_evidence, combine
 from server.pipeline.guidelines import GuidelineRules
 from server.pipeline.index_coding import IndexCoder
 from server.pipeline.index_tree import SIDES, IndexTree, side_words, undenied
@@ -232,7 +232,8 @@ class Pipeline:
         """
         enc = CodedEncounter(doc_id=doc.doc_id, text=doc.text, setting=doc.setting)
         ms = enc.stage_ms
-        findings = self.candidates(doc, ms)
+        unasserted: dict[str, Finding] = {}
+        findings = self.candidates(doc, ms, unasserted)
         checkpoint()
         t = time.perf_counter()
         if self.fusion is not None:
@@ -250,6 +251,8 @@ class Pipeline:
         ordered = [f for f in sequence(reported, self.guidelines, self.claims_rules) + rest
                    if f.confidence >= min_score]
         enc.codes = [self._suggestion(i, f) for i, f in enumerate(ordered)]
+        enc.not_present = [replace(self._suggestion(0, f), sequence=0, principal=False)
+                           for c, f in sorted(unasserted.items()) if c not in findings]
         enc.cdi_queries = self.cdi.queries_for([f for f in ordered if f.code not in suppressed])
         _lap(ms, "guidelines", t)
         enc.model_versions = dict(self.versions)
@@ -300,9 +303,12 @@ class Pipeline:
                 trace(name, before, findings)
         return {c: f for c, f in suppressed.items() if c not in findings}
 
-    def candidates(self, doc: Document, ms: dict[str, float] | None = None) -> dict[str, Finding]:
+    def candidates(self, doc: Document, ms: dict[str, float] | None = None,
+                   unasserted: dict[str, Finding] | None = None) -> dict[str, Finding]:
         """Every candidate code of a document with its evidence and per-source support, before
-        fusion and the guidelines (what ``export.build_fusion`` learns from)."""
+        fusion and the guidelines (what ``export.build_fusion`` learns from). ``unasserted``, when
+        given, receives the ICD-10-CM codes the note names only as absent, hypothetical, family,
+        past or (outpatient) uncertain, which the assertion policy did not code as the condition."""
         ms = {} if ms is None else ms
         t = time.perf_counter()
         sentences = self._sentences(doc)
@@ -325,7 +331,7 @@ class Pipeline:
         t = _lap(ms, "context", t)
         preg = pregnancy.read(doc.text) if self.claims_rules else None
         context = (preg.walk_words() if preg else ()) + (pregnancy.sex_words(doc.text) if self.claims_rules else ())
-        findings = self._map(mentions, sentences, doc.setting, context)
+        findings = self._map(mentions, sentences, doc.setting, context, unasserted)
         t = _lap(ms, "mapping", t)
         if self.readers is not None:
             checkpoint()
@@ -372,7 +378,7 @@ class Pipeline:
             m.assertion = a
 
     def _map(self, mentions: list[Mention], sentences: list[Sentence], setting: Setting,
-             context_words: tuple[str, ...] = ()) -> dict[str, Finding]:
+             context_words: tuple[str, ...] = (), unasserted: dict[str, Finding] | None = None) -> dict[str, Finding]:
         """Findings from mentions. ``context_words``: what the whole note says about every
         condition in it ("complicating pregnancy, third trimester" in an OB note)."""
         found: dict[str, Finding] = {}
@@ -455,7 +461,10 @@ class Pipeline:
                 # the condition's own words (and their neighbours), never the rest of the window:
                 # "hearing loss" in a history list is not the urinary infection two words on
                 history = self.index.history_code(f.assertion, near + tuple(m.words), m.words)
+            said_as = f.copy() if unasserted is not None and f.assertion is not Assertion.PRESENT else None
             f = gl.apply_assertion(f, self.guidelines, setting, history)
+            if said_as is not None and said_as.system is CodeSystem.ICD10CM and (f is None or f.code != said_as.code):
+                _keep_first(unasserted, said_as)   # what a claim billing it is checked against
             if before is not None and (f is None or f.code != before.code):
                 # CodiEsp's annotators often code a past condition as current: listed, never reported
                 instead = f"{f.code} reported instead" if f is not None else "no history code"
@@ -577,6 +586,13 @@ class Pipeline:
 
 # Titles that name an infection outside chapter 1 and the acute respiratory infections (J00-J22).
 _INFECTION_WORDS = ("infection", "pneumonia", "abscess", "cellulitis", "sepsis")
+
+
+def _keep_first(into: dict[str, Finding], f: Finding) -> None:
+    if f.code in into:
+        add_evidence(into[f.code].evidence, f.evidence)
+    else:
+        into[f.code] = f
 
 
 def analyse_sentences(text: str, segments, section_rules: SectionRules) -> list[Sentence]:

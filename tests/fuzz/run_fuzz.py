@@ -5,8 +5,8 @@
 
 Each input is one call: CodeEncounter (text, FHIR, HL7 v2 with odd formats, settings, patients,
 dates, min_score, systems, profiles), CodeEncounters (a stream of such documents), ScoreClaim
-(claim messages and X12 837 bytes), SubmitReview (real and made-up encounters), Health, raw bytes
-(damaged serialized requests, to any method) or the ``medcoder`` CLI (``code --server`` and
+(claim messages and X12 837 bytes, some with the encounter's documents), SubmitReview (real and
+made-up encounters), Health, raw bytes (damaged serialized requests, to any method) or the ``medcoder`` CLI (``code --server`` and
 ``claim check`` on generated files, in process; one in ``--subprocess-every`` as a real process).
 At the end it prints the counts by RPC and status and the numbers the acceptance asks for:
 INTERNAL/UNKNOWN answers, tracebacks (in the CLI's stderr and the gateway's log) and hangs (a call
@@ -120,9 +120,16 @@ def claim_message(rnd: random.Random) -> "pb.Claim":
 def claim_request(rnd: random.Random) -> tuple[str, bytes, "pb.ScoreClaimRequest"]:
     if rnd.random() < 0.45:
         data = m.x12_document(rnd)
-        return "x12", data, pb.ScoreClaimRequest(request_id=_string(rnd, 8), x12_837=data)
-    claim = claim_message(rnd)
-    return "claim", claim.SerializeToString(), pb.ScoreClaimRequest(request_id=_string(rnd, 8), claim=claim)
+        req = pb.ScoreClaimRequest(request_id=_string(rnd, 8), x12_837=data)
+        kind = "x12"
+    else:
+        claim = claim_message(rnd)
+        data, kind = claim.SerializeToString(), "claim"
+        req = pb.ScoreClaimRequest(request_id=_string(rnd, 8), claim=claim)
+    if rnd.random() < 0.15:   # the encounter's documents beside the claim (docs/compliance.md)
+        req.documents.extend(code_request(rnd)[2].document for _ in range(rnd.randint(1, 2)))
+        kind, data = kind + "+documents", req.SerializeToString()   # the whole request, to replay
+    return kind, data, req
 
 
 def remittance_request(rnd: random.Random) -> tuple[str, bytes, "pb.ReportRemittanceRequest"]:

@@ -121,6 +121,26 @@ def test_a_note_over_the_cpu_budget_is_refused_and_nothing_is_kept(gateway, clie
     assert _stored(gateway) == before + 1
 
 
+def test_score_claim_documents_are_coded_under_the_same_budget(gateway, client):
+    """ScoreClaim with the encounter's documents (#16) codes them like CodeEncounter: over the CPU
+    budget it is refused, past its deadline its work stops, and it keeps nothing."""
+    before = _stored(gateway)
+    line = pb.ClaimLine(code="99213", units=1, date_of_service="2026-05-01")
+    req = pb.ScoreClaimRequest(claim=pb.Claim(claim_id="b1", diagnoses=["I50.9"], lines=[line]),
+                               documents=[document(SMALL), document(_note(HEAVY_UNIT, 1_900_000))])
+    with pytest.raises(grpc.RpcError) as refused:
+        client.stub.ScoreClaim(req, timeout=120)
+    assert refused.value.code() is grpc.StatusCode.RESOURCE_EXHAUSTED and "CPU budget" in refused.value.details()
+    req.documents[1].content = _note(HEAVY_UNIT, 120_000).encode()
+    with pytest.raises(grpc.RpcError) as late:
+        client.stub.ScoreClaim(req, timeout=0.3)
+    assert late.value.code() is grpc.StatusCode.DEADLINE_EXCEEDED
+    settled = _settle(gateway)
+    print(f"ScoreClaim's documents stopped {settled:.2f} s after its deadline")
+    assert settled < 10 and _stored(gateway) == before
+    assert "warfarin" not in gateway.log()
+
+
 @pytest.mark.slow
 def test_sigterm_stops_the_work_in_flight_and_exits_within_the_grace_period(tmp_path, cache_dir):
     """Before: the process coded on for 30 s after SIGTERM. Two ~15 s notes (no deadline, no

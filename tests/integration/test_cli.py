@@ -68,3 +68,38 @@ def test_claim_check_prints_edits_json(cache_dir):
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
     assert result["claim_id"] == "c1" and "edits" in result and 0 <= result["denial_risk"] <= 1
+
+
+def _hl7_note(text: str) -> bytes:
+    return "\r".join(["MSH|^~\\&|EHR|HOSP|MEDCODER|RCM|202605011015||MDM^T02^MDM_T02|MSG1|P|2.5.1",
+                      "PID|1||MRN1^^^HOSP^MR||SAMPLE^PAT||19480911|F", "TXA|1|PN|TX|20260501",
+                      f"OBX|1|TX|11506-3^Progress note^LN||{text}"]).encode()
+
+
+def test_claim_check_with_notes_flags_each_billed_code(cache_dir, tmp_path):
+    claim = tmp_path / "claim.json"
+    claim.write_text(json.dumps({"claim_id": "n1", "diagnoses": ["E11.9", "J18.9"],
+                                 "lines": [{"code": "99214", "units": 1, "date_of_service": "2026-05-01"}]}))
+    (tmp_path / "visit.hl7").write_bytes(_hl7_note("Assessment: type 2 diabetes with diabetic CKD stage 3a."))
+    (tmp_path / "cxr.txt").write_text("Chest x-ray: no evidence of pneumonia.")
+    out = medcoder("claim", "check", claim, "--note", tmp_path / "visit.hl7", "--note", tmp_path / "cxr.txt",
+                   "--format", "json", cache_dir=cache_dir)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    flags = {f["code"]: f for f in result["documentation"]}
+    assert set(flags["E11.9"]) >= {"kind", "code", "why", "evidence"}
+    assert flags["E11.9"]["kind"] == "less_specific_than_documented"
+    assert flags["E11.9"]["evidence"][0]["document_id"] == "visit.hl7"
+    assert flags["J18.9"]["kind"] == "unsupported" and flags["J18.9"]["evidence"][0]["document_id"] == "cxr.txt"
+    assert "first_listed" not in result   # E11.9 names the documented reason, only less specifically
+    text = medcoder("claim", "check", claim, "--note", tmp_path / "cxr.txt", "--format", "text", cache_dir=cache_dir)
+    assert text.returncode == 0, text.stderr
+    assert "unsupported J18.9: the only mention" in text.stdout and "not available: CMS-HCC" in text.stdout
+
+
+def test_claim_check_names_the_note_it_cannot_read(cache_dir, tmp_path):
+    (tmp_path / "bad.json").write_text('{"resourceType": "Composition"}')
+    out = medcoder("claim", "check", EXAMPLES / "claims" / "claim_outpatient.json", "--note", tmp_path / "bad.json",
+                   cache_dir=cache_dir)
+    assert out.returncode == 2 and "document bad.json:" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1

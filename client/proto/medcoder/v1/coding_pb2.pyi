@@ -274,44 +274,128 @@ class ClaimLine(_message.Message):
     def __init__(self, code: _Optional[str] = ..., modifiers: _Optional[_Iterable[str]] = ..., units: _Optional[int] = ..., date_of_service: _Optional[str] = ..., place_of_service: _Optional[str] = ..., diagnosis_pointers: _Optional[_Iterable[int]] = ..., system: _Optional[_Union[CodeSystem, str]] = ...) -> None: ...
 
 class Claim(_message.Message):
-    __slots__ = ("claim_id", "setting", "patient", "diagnoses", "lines", "payer")
+    __slots__ = ("claim_id", "setting", "patient", "diagnoses", "lines", "payer", "procedures")
     CLAIM_ID_FIELD_NUMBER: _ClassVar[int]
     SETTING_FIELD_NUMBER: _ClassVar[int]
     PATIENT_FIELD_NUMBER: _ClassVar[int]
     DIAGNOSES_FIELD_NUMBER: _ClassVar[int]
     LINES_FIELD_NUMBER: _ClassVar[int]
     PAYER_FIELD_NUMBER: _ClassVar[int]
+    PROCEDURES_FIELD_NUMBER: _ClassVar[int]
     claim_id: str
     setting: Setting
     patient: Patient
     diagnoses: _containers.RepeatedScalarFieldContainer[str]
     lines: _containers.RepeatedCompositeFieldContainer[ClaimLine]
     payer: str
-    def __init__(self, claim_id: _Optional[str] = ..., setting: _Optional[_Union[Setting, str]] = ..., patient: _Optional[_Union[Patient, _Mapping]] = ..., diagnoses: _Optional[_Iterable[str]] = ..., lines: _Optional[_Iterable[_Union[ClaimLine, _Mapping]]] = ..., payer: _Optional[str] = ...) -> None: ...
+    procedures: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, claim_id: _Optional[str] = ..., setting: _Optional[_Union[Setting, str]] = ..., patient: _Optional[_Union[Patient, _Mapping]] = ..., diagnoses: _Optional[_Iterable[str]] = ..., lines: _Optional[_Iterable[_Union[ClaimLine, _Mapping]]] = ..., payer: _Optional[str] = ..., procedures: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ScoreClaimRequest(_message.Message):
-    __slots__ = ("request_id", "claim", "x12_837")
+    __slots__ = ("request_id", "claim", "x12_837", "documents")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     CLAIM_FIELD_NUMBER: _ClassVar[int]
     X12_837_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENTS_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     claim: Claim
     x12_837: bytes
-    def __init__(self, request_id: _Optional[str] = ..., claim: _Optional[_Union[Claim, _Mapping]] = ..., x12_837: _Optional[bytes] = ...) -> None: ...
+    documents: _containers.RepeatedCompositeFieldContainer[Document]
+    def __init__(self, request_id: _Optional[str] = ..., claim: _Optional[_Union[Claim, _Mapping]] = ..., x12_837: _Optional[bytes] = ..., documents: _Optional[_Iterable[_Union[Document, _Mapping]]] = ...) -> None: ...
+
+class DocumentationEvidence(_message.Message):
+    __slots__ = ("document_id", "span")
+    DOCUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    SPAN_FIELD_NUMBER: _ClassVar[int]
+    document_id: str
+    span: Span
+    def __init__(self, document_id: _Optional[str] = ..., span: _Optional[_Union[Span, _Mapping]] = ...) -> None: ...
+
+class DocumentationFlag(_message.Message):
+    __slots__ = ("kind", "system", "code", "why", "evidence", "documented_code")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    SYSTEM_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    WHY_FIELD_NUMBER: _ClassVar[int]
+    EVIDENCE_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENTED_CODE_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    system: CodeSystem
+    code: str
+    why: str
+    evidence: _containers.RepeatedCompositeFieldContainer[DocumentationEvidence]
+    documented_code: str
+    def __init__(self, kind: _Optional[str] = ..., system: _Optional[_Union[CodeSystem, str]] = ..., code: _Optional[str] = ..., why: _Optional[str] = ..., evidence: _Optional[_Iterable[_Union[DocumentationEvidence, _Mapping]]] = ..., documented_code: _Optional[str] = ...) -> None: ...
+
+class CcMcc(_message.Message):
+    __slots__ = ("code", "level", "only_in")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    ONLY_IN_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    level: str
+    only_in: str
+    def __init__(self, code: _Optional[str] = ..., level: _Optional[str] = ..., only_in: _Optional[str] = ...) -> None: ...
+
+class DrgGrouping(_message.Message):
+    __slots__ = ("drg", "description", "severity", "cc_mcc", "relative_weight")
+    DRG_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    SEVERITY_FIELD_NUMBER: _ClassVar[int]
+    CC_MCC_FIELD_NUMBER: _ClassVar[int]
+    RELATIVE_WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    drg: str
+    description: str
+    severity: str
+    cc_mcc: _containers.RepeatedCompositeFieldContainer[CcMcc]
+    relative_weight: float
+    def __init__(self, drg: _Optional[str] = ..., description: _Optional[str] = ..., severity: _Optional[str] = ..., cc_mcc: _Optional[_Iterable[_Union[CcMcc, _Mapping]]] = ..., relative_weight: _Optional[float] = ...) -> None: ...
+
+class HccCategory(_message.Message):
+    __slots__ = ("code", "hcc", "billed")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    HCC_FIELD_NUMBER: _ClassVar[int]
+    BILLED_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    hcc: str
+    billed: bool
+    def __init__(self, code: _Optional[str] = ..., hcc: _Optional[str] = ..., billed: _Optional[bool] = ...) -> None: ...
+
+class PaymentImpact(_message.Message):
+    __slots__ = ("drg_billed", "drg_documented", "cc_mcc_difference", "relative_weight_difference", "hcc", "missing")
+    DRG_BILLED_FIELD_NUMBER: _ClassVar[int]
+    DRG_DOCUMENTED_FIELD_NUMBER: _ClassVar[int]
+    CC_MCC_DIFFERENCE_FIELD_NUMBER: _ClassVar[int]
+    RELATIVE_WEIGHT_DIFFERENCE_FIELD_NUMBER: _ClassVar[int]
+    HCC_FIELD_NUMBER: _ClassVar[int]
+    MISSING_FIELD_NUMBER: _ClassVar[int]
+    drg_billed: DrgGrouping
+    drg_documented: DrgGrouping
+    cc_mcc_difference: _containers.RepeatedCompositeFieldContainer[CcMcc]
+    relative_weight_difference: float
+    hcc: _containers.RepeatedCompositeFieldContainer[HccCategory]
+    missing: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, drg_billed: _Optional[_Union[DrgGrouping, _Mapping]] = ..., drg_documented: _Optional[_Union[DrgGrouping, _Mapping]] = ..., cc_mcc_difference: _Optional[_Iterable[_Union[CcMcc, _Mapping]]] = ..., relative_weight_difference: _Optional[float] = ..., hcc: _Optional[_Iterable[_Union[HccCategory, _Mapping]]] = ..., missing: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ScoreClaimResponse(_message.Message):
-    __slots__ = ("request_id", "claim_id", "edits", "denial_risk", "drg")
+    __slots__ = ("request_id", "claim_id", "edits", "denial_risk", "drg", "documentation", "first_listed", "payment_impact")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     CLAIM_ID_FIELD_NUMBER: _ClassVar[int]
     EDITS_FIELD_NUMBER: _ClassVar[int]
     DENIAL_RISK_FIELD_NUMBER: _ClassVar[int]
     DRG_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENTATION_FIELD_NUMBER: _ClassVar[int]
+    FIRST_LISTED_FIELD_NUMBER: _ClassVar[int]
+    PAYMENT_IMPACT_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     claim_id: str
     edits: _containers.RepeatedCompositeFieldContainer[Edit]
     denial_risk: float
     drg: str
-    def __init__(self, request_id: _Optional[str] = ..., claim_id: _Optional[str] = ..., edits: _Optional[_Iterable[_Union[Edit, _Mapping]]] = ..., denial_risk: _Optional[float] = ..., drg: _Optional[str] = ...) -> None: ...
+    documentation: _containers.RepeatedCompositeFieldContainer[DocumentationFlag]
+    first_listed: DocumentationFlag
+    payment_impact: PaymentImpact
+    def __init__(self, request_id: _Optional[str] = ..., claim_id: _Optional[str] = ..., edits: _Optional[_Iterable[_Union[Edit, _Mapping]]] = ..., denial_risk: _Optional[float] = ..., drg: _Optional[str] = ..., documentation: _Optional[_Iterable[_Union[DocumentationFlag, _Mapping]]] = ..., first_listed: _Optional[_Union[DocumentationFlag, _Mapping]] = ..., payment_impact: _Optional[_Union[PaymentImpact, _Mapping]] = ...) -> None: ...
 
 class SubmitReviewRequest(_message.Message):
     __slots__ = ("request_id", "encounter_id", "suggestion_id", "action", "system", "suggested_code", "final_code", "reason", "coder_id", "evidence", "model_versions")
