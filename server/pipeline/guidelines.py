@@ -252,9 +252,10 @@ def pregnancy_rules(found: dict[str, Finding], dropped: dict[str, Finding] | Non
 
 
 DIAGNOSIS_SECTIONS = frozenset(("assessment", "discharge_diagnoses"))
-# Chapter 18 signs, symptoms and abnormal findings, and the abnormal-finding codes outside it
-# ("leukocytosis" D72.829) that a definitive diagnosis explains.
-FINDING_CODES = ("R", "D72.82")
+# Chapter 18 signs, symptoms and abnormal findings, and the codes outside it that name a symptom
+# a definitive diagnosis explains ("leukocytosis" D72.829; pain by site: "hip pain" M25.551 beside
+# the hip fracture, "low back pain" M54.50).
+FINDING_CODES = ("R", "D72.82", "M25.5", "M79.6", "M79.1", "M54.2", "M54.5", "M54.6", "M54.9")
 
 
 def drop_diagnosed_symptoms(found: dict[str, Finding], dropped: dict[str, Finding] | None = None,

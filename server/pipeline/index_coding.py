@@ -64,6 +64,11 @@ _PROCEDURE_WORDS = frozenset("transplant transplantation replacement bypass graf
                              "pacemaker cabg tka tha tkr thr bka aka pci".split())
 
 
+def _vague(cm, code: str) -> bool:
+    """An unspecified code ("Alcoholic liver disease, unspecified")."""
+    return "unspecified" in cm.description(code).lower()
+
+
 def _procedure(word: str) -> bool:
     """A procedure's name: "-ectomy", "-ostomy", "-plasty" or a device or transplant word."""
     return word in _PROCEDURE_WORDS or word.endswith(("ectomy", "ostomy", "otomy", "plasty"))
@@ -172,6 +177,9 @@ class IndexCoder:
                 hit = bite
         if hit is None or hit.code == mapped.code or self.cm.id_of(hit.code) < 0:
             return None
+        if self.cm.is_billable(mapped.code) and hit.code[:3] == mapped.code[:3] and \
+                _vague(self.cm, hit.code) and not _vague(self.cm, mapped.code):
+            return None   # never less specific than the title the note said ("... cirrhosis ... with ascites")
         walked = {w for p in hit.path for w in p.split()}
         if hit.code[:1] != mapped.code[:1] and WITH_MARK not in hit.said and not (walked & prefer) \
                 and not walked & set(walk_words(near)):

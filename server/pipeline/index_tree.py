@@ -420,6 +420,8 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "alcohol": ("alcoholic",),
            "colon": ("large", "intestine"), "colonic": ("large", "intestine"),   # Diverticulosis > large intestine
            "pad": ("peripheral",),
+           "fragility": ("pathological", "pathologic"),   # a fragility fracture is pathological (M80)
+           "distal": ("lower", "end"), "proximal": ("upper", "end"),   # Fracture > radius > lower end
            # a spinal level names its region ("L4-L5 disc herniation": lumbar region)
            **{f"l{n}": ("lumbar",) for n in range(1, 6)}, **{f"c{n}": ("cervical",) for n in range(1, 8)},
            **{f"t{n}": ("thoracic",) for n in range(1, 13)},   # peripheral arterial disease: Arteriosclerosis > extremities > peripheral

@@ -25,7 +25,8 @@ _MED_SECTIONS = frozenset(("medications",))
 _SCHEDULE = re.compile(r"^(daily|bid|tid|qid|qhs|qd|qam|qpm|weekly|monthly|nightly|q\d+h|qod|inhaler|patch)$")
 _BREAK = re.compile(r"[,;]")
 _FORMS = frozenset("inhaler inhaled inhalation nebulizer nebulized hfa diskus patch injection sc sq".split())
-_ON = frozenset(("on", "taking", "takes", "continue", "continued", "resumed", "maintained", "uses", "long", "chronic"))
+_COURSE_DAYS = 30   # "for 7 days": a course, not long-term therapy
+_ON = frozenset(("on", "taking", "takes", "take", "continue", "continued", "resumed", "maintained", "uses", "long", "chronic"))
 # A drug in the same clause as one of these is not current long-term therapy.
 _COURSE = frozenset("x1 x2 x3 x4 x5 x7 x10 x14 burst course taper sliding".split())
 _OTHER_DRUG = "Z79.899"   # the class a name gets when only a close spelling in the table matched
@@ -155,8 +156,10 @@ class _Clauses:
             self._hi[k] = hi
         # running counts of the words that say short-term and taken-now: a clause's is a difference
         self.short_term, self.taken = [0], [0]
-        for w in words:
-            self.short_term.append(self.short_term[-1] + (w in _SHORT_TERM))
+        for k, w in enumerate(words):
+            # "for 7 days", "x 10 days": a course of days
+            course = w in ("day", "days") and k > 0 and words[k - 1].isdigit() and int(words[k - 1]) <= _COURSE_DAYS
+            self.short_term.append(self.short_term[-1] + (w in _SHORT_TERM or course))
             self.taken.append(self.taken[-1] + (w in _ON))
 
     def around(self, i: int, j: int) -> tuple[int, int]:

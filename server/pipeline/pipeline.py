@@ -21,7 +21,7 @@ from server.pipeline.claims_readers import ClaimsReaders
 from server.pipeline.artifacts import PACKAGED_FUSION, PipelineArtifacts, packaged_file
 from server.pipeline.calibration import Calibration
 from server.pipeline.cdi import CdiRules
-from server.pipeline.context import ContextRules, assert_span
+from server.pipeline.context import ContextRules, Triggers, assert_span
 from server.pipeline.entities import Candidate, EntitySource, LexiconSource, Mention, Sentence
 from server.pipeline.findings import Finding, add_evidence, combine
 from server.pipeline.guidelines import GuidelineRules
@@ -327,7 +327,8 @@ class Pipeline:
         checkpoint()
         scored = self.scorer.score(doc.text, sentences, min_prob=TAIL_MIN) if self.scorer is not None else None
         t = _lap(ms, "classifier", t)
-        self._assert(mentions, sentences, _year_of(doc.date_of_service))
+        self._assert(mentions, sentences, _year_of(doc.date_of_service),
+                     inpatient=doc.setting is Setting.INPATIENT)
         t = _lap(ms, "context", t)
         preg = pregnancy.read(doc.text) if self.claims_rules else None
         context = (preg.walk_words() if preg else ()) + (pregnancy.sex_words(doc.text) if self.claims_rules else ())
@@ -356,17 +357,24 @@ class Pipeline:
     def _sentences(self, doc: Document) -> list[Sentence]:
         return analyse_sentences(doc.text, doc.segments, self.sections)
 
-    def _assert(self, mentions: list[Mention], sentences: list[Sentence], year: int | None = None) -> None:
+    def _assert(self, mentions: list[Mention], sentences: list[Sentence], year: int | None = None,
+                inpatient: bool = False) -> None:
         """Each mention's assertion: ConText in its sentence, then its section's default; in
-        us-claims a mention dated in an earlier year than the encounter's is historical."""
+        us-claims a mention dated in an earlier year than the encounter's is historical, and in
+        an inpatient note a condition that "resolved" was present during the stay (treated)."""
         year = year or datetime.date.today().year
         triggers: dict[int, list] = {}
+        resolving: dict[int, list] = {}
         for m in mentions:
             checkpoint()
             s = sentences[m.sentence]
             if m.sentence not in triggers:
                 triggers[m.sentence] = self.context.triggers(s.words)
             a = assert_span(triggers[m.sentence], m.tok_start, m.tok_end, s.gaps)
+            if a is Assertion.ABSENT and inpatient and self.claims_rules:
+                if m.sentence not in resolving:
+                    resolving[m.sentence] = Triggers([t for t in triggers[m.sentence] if t.rule.literal not in _RESOLVED])
+                a = assert_span(resolving[m.sentence], m.tok_start, m.tok_end, s.gaps)
             rule = self.sections.rules.get(s.section)
             m.section = s.section
             if rule is not None:
@@ -584,6 +592,9 @@ class Pipeline:
                               suggestion_id="")   # the engine assigns it, with the encounter id
 
 
+# What says a condition went away: during a stay, it was present and treated (an inpatient
+# "acute metabolic encephalopathy, resolved" is coded).
+_RESOLVED = frozenset(("resolved",))
 # Titles that name an infection outside chapter 1 and the acute respiratory infections (J00-J22).
 _INFECTION_WORDS = ("infection", "pneumonia", "abscess", "cellulitis", "sepsis")
 

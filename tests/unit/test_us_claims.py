@@ -501,3 +501,27 @@ def test_sixth_batch(pipe, text, setting, codes, wrong):
 ])
 def test_seventh_batch(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text, setting, codes, wrong", [
+    # inpatient, a condition that resolved during the stay was present and treated
+    ("DISCHARGE DIAGNOSES:\n1. Sepsis due to E. coli urinary tract infection.\n2. Acute metabolic "
+     "encephalopathy, resolved.", IN, {"A41.51", "N39.0", "G93.41"}, set()),
+    ("ASSESSMENT: Metabolic encephalopathy, resolved.", OUT, set(), {"G93.41"}),
+    # "for 7 days" is a course; "she takes apixaban" is current therapy
+    ("DISCHARGE MEDICATIONS: Cephalexin 500 mg four times daily for 7 days, metformin 500 mg twice daily.",
+     IN, {"Z79.84"}, {"Z79.2"}),
+    ("HPI: 84F fell at home. She takes apixaban for atrial fibrillation.", OUT, {"I48.91", "Z79.01"}, set()),
+    # pain at the site of a stated injury is its symptom (IV.D)
+    ("HPI: tripped at home, right hip pain, unable to bear weight.\nDIAGNOSES: Closed displaced "
+     "intertrochanteric fracture of the right femur.", OUT, {"S72.141A"}, {"M25.551"}),
+    # a walk never ends less specific than the title the note said
+    ("Clinic: 55M with alcoholic cirrhosis of the liver with ascites.", OUT, {"K70.31"}, {"K70.9"}),
+    # a fragility fracture is pathological; "distal" is the lower end
+    ("Clinic: 67F with osteoporosis with current fragility fracture of the L1 vertebra.", OUT, {"M80.08XA"},
+     {"M81.0", "T14.90XA"}),
+    ("Ortho: 6 weeks after ORIF. IMPRESSION: Routine healing of closed left distal radius fracture.", OUT,
+     {"S52.502D"}, {"S52.92XD"}),
+])
+def test_eighth_batch(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
