@@ -12,6 +12,7 @@ drugs, I.B.10 sequelae). ``ClaimsReaders.read`` adds their findings to the pipel
 """
 from __future__ import annotations
 
+import re
 from functools import partial
 
 from server.budget import checkpoint
@@ -69,6 +70,8 @@ class ClaimsReaders:
         self._severe_sepsis(sentences, found)
         self._ulcer_sites(sentences, found)
         self._linked_complications(sentences, found)
+        self._named_etiology(sentences, found)
+        self._site_named(found)
 
     def _status(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Status Z-codes from "s/p" phrases (Status / Presence in the index)."""
@@ -282,6 +285,63 @@ class ClaimsReaders:
                     found[elsewhere] = f
                 break
 
+    def _named_etiology(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """The one code a code's own "code first" note names, where the sentence of its mention
+        says that condition's title ("COVID-19 pneumonia": J12.82, whose note says "Code first
+        COVID-19 (U07.1)", and U07.1 before it)."""
+        starts = [s.start for s in sentences]
+        for code, f in list(found.items()):
+            if not f.reportable or f.assertion is not Assertion.PRESENT or self.cm.id_of(code) < 0:
+                continue
+            notes = self.cm.notes(code, "code_first")
+            named = [m for n in notes for m in _CODE_IN_NOTE.findall(n)]
+            if len(notes) != 1 or len(named) != 1 or named[0] in found:
+                continue
+            first = named[0]
+            if self.cm.id_of(first) < 0 or not self.cm.is_billable(first):
+                continue
+            title = set(normalize_phrase(self.cm.description(first).lower())) - _TITLE_FILLER
+            for e in f.evidence:
+                s = sentences[sequelae.sentence_of(sentences, starts, e.start)]
+                if title and title <= set(s.words):
+                    note = RuleNote("code_first", f"{code}'s note: code first {first} (I.A.13)", code)
+                    _add(found, _made(first, [e], note))
+                    break
+
+    def _site_named(self, found: dict[str, Finding]) -> None:
+        """A site-unspecified code whose index entry sends each site elsewhere yields to the
+        site's code the note gives ("UTI ... acute pyelonephritis": Infection > urinary > kidney
+        - see Infection, kidney: N10, not N39.0 beside it)."""
+        tree = self.index.tree
+        for code, f in list(found.items()):
+            if not f.reportable or self.cm.id_of(code) < 0 or \
+                    "site not specified" not in self.cm.description(code).lower():
+                continue
+            sites = set()
+            for i in (*tree.subterms_by_code.get(code, ()), *tree.by_code.get(code, ())):
+                for c in tree.nodes[i].children:
+                    target = tree.resolve(tree.nodes[c].see) if tree.nodes[c].see else None
+                    if target is not None:
+                        sites |= self._codes_under(target)
+            other = next((o for o, g in found.items() if o != code and g.reportable and o[:3] in sites), None)
+            if other is not None:
+                f.reportable = False
+                f.notes.append(RuleNote("not_reported", f"{other} names the site: {code} (site not specified) "
+                                                        "not reported", other))
+
+    def _codes_under(self, i: int, depth: int = 3) -> set[str]:
+        """The categories (first three characters) of the codes an index entry and its subterms give."""
+        tree = self.index.tree
+        out, todo = set(), [(i, 0)]
+        while todo:
+            n, d = todo.pop()
+            if tree.nodes[n].code:
+                out.add(tree.nodes[n].code[:3])
+            if d < depth:
+                todo.extend((c, d + 1) for c in tree.nodes[n].children)
+                todo.extend((t, depth) for t, _ in tree.references(n) if d == 0)   # "see also Pyelonephritis"
+        return out
+
     def _classified_elsewhere(self, code: str) -> str | None:
         """The "due to (disease) classified elsewhere" subterm of the entry that gives ``code``
         (Dysfunction > sexual > male > erectile > due to > disease classified elsewhere: N52.1)."""
@@ -329,6 +389,8 @@ class ClaimsReaders:
             _add(found, _read(d.code, sentences[d.sentence], d.tok_start, d.tok_end, note))
 
 
+_CODE_IN_NOTE = re.compile(r"\(([A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?)\)")
+_TITLE_FILLER = frozenset("unspecified other of the and or with without in due to".split())
 _DIABETES = frozenset(("E08", "E09", "E10", "E11", "E13"))
 # What says a condition was caused by the one named next ("ED due to type 2 DM"): a link the
 # provider states (I.A.15), at most this many words between the two.
