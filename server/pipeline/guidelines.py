@@ -346,8 +346,15 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
     for c in codes:
         if c not in found:
             continue
+        gone = _denies(rules, c)
+        # "without cholecystitis" (K80.20, from "gallstones") beside "with acute cholecystitis"
+        # (K80.00): the title that affirms what the other denies says the condition
+        denied_by = next((o for o in codes if o != c and o in found and o[:3] == c[:3]
+                          and gone & _affirms(rules, o)), None) if gone else None
         if c.startswith("T14") and injuries:
             other = injuries[0]
+        elif denied_by is not None:
+            other = denied_by
         elif "unspecified" in rules.cm.description(c).lower():
             other = next((o for o in codes if o != c and o in found and o[:3] == c[:3]
                           and _more_specific(rules, o, c)
@@ -360,6 +367,25 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
             found[other].notes.append(RuleNote("exclusive", f"{c} dropped: {other} codes the condition", c))
             suppress(found, c, RuleNote("not_reported", f"{other} codes the condition more precisely: not reported",
                                         other), dropped)
+
+
+_DENIAL = re.compile(r"\bwithout\b")
+_CLAUSE_FILLER = frozenset("with without of the and or in to by acute chronic obstruction complication complications "
+                           "bleeding perforation abscess".split())
+
+
+def _denies(rules: GuidelineRules, code: str) -> frozenset[str]:
+    """The condition words a title's "without X" clauses deny ("... without cholecystitis without
+    obstruction" -> {cholecystitis}); the classification's usual qualifiers are left out."""
+    d = rules.cm.description(code).lower()
+    return frozenset(w for part in _DENIAL.split(d)[1:] for w in re.findall(r"[a-z]+", part.split(",")[0])
+                     if w not in _CLAUSE_FILLER)
+
+
+def _affirms(rules: GuidelineRules, code: str) -> frozenset[str]:
+    """The words a title says outside its "without X" clauses."""
+    d = rules.cm.description(code).lower()
+    return frozenset(w for part in d.split(",") for w in re.findall(r"[a-z]+", _DENIAL.split(part)[0]))
 
 
 def _more_specific(rules: GuidelineRules, o: str, c: str) -> bool:

@@ -49,6 +49,13 @@ _PAST_TRIGGERS = (("history", "of"), ("hx", "of"), ("h", "o"), ("prior",), ("pre
 # Devices a note names without "s/p" ("NSTEMI treated with DES to LAD", "mechanical mitral valve"):
 # the phrase from the device word on is looked up under Status and Presence.
 _DEVICES = frozenset("des stent stents pacemaker ppm aicd mechanical prosthetic bioprosthetic pump".split())
+# A device placed at this encounter is a procedure, not a status ("cystoscopy with left ureteral
+# stent placement").
+_PLACED_NOW = frozenset("placement placed inserted insertion implanted implantation".split())
+# "stent" is read as a coronary stent (Z95.5) unless the phrase names another vessel or duct.
+_CORONARY_DEVICES = frozenset(("stent", "stents"))
+_OTHER_VESSELS = frozenset("ureteral ureter ureteric biliary bile duct esophageal esophagus carotid renal iliac "
+                           "femoral tracheal airway pancreatic".split())
 _STATUS_SCOPE = 6          # words read after "s/p"
 _STATUS_STOP = frozenset("for due because after and but with".split())
 _MAIN_STATUS = ("Status", "Presence", "Dependence")
@@ -282,8 +289,9 @@ class IndexCoder:
                 soft = trig is None and any(tuple(words[i:i + len(t)]) == t for t in _PAST_TRIGGERS)
                 if soft:
                     trig = next(t for t in _PAST_TRIGGERS if tuple(words[i:i + len(t)]) == t)
-                if trig is None and words[i] in _DEVICES and (present is None or present(si, i, i + 1)):
-                    trig = ()   # the device word is part of the phrase
+                if trig is None and words[i] in _DEVICES and (present is None or present(si, i, i + 1)) \
+                        and not _PLACED_NOW & set(words):
+                    trig = ()   # the device word is part of the phrase ("ureteral stent placement": a procedure now)
                 if trig is None and words[i] in _DEPENDS_ON and _DEPENDENCE & set(words[i + 1:i + 4]) and \
                         (present is None or present(si, i + 1, i + 2)):
                     trig = ("on",)
@@ -305,8 +313,12 @@ class IndexCoder:
                 if soft and not any(_procedure(w) for w in words[a:b]):
                     continue   # "history of prostate cancer" is History's, not a status
                 phrase = []
+                said = set(lead) | set(words[a:b])
                 for w in lead + tuple(words[a:b]):
-                    phrase.extend(normalize_phrase(STATUS_ABBREVIATIONS[w]) if w in STATUS_ABBREVIATIONS else (w,))
+                    if w in STATUS_ABBREVIATIONS and not (w in _CORONARY_DEVICES and said & _OTHER_VESSELS):
+                        phrase.extend(normalize_phrase(STATUS_ABBREVIATIONS[w]))
+                    else:
+                        phrase.append(w)   # "s/p ureteral stent" is no coronary stent
                 hit = self.tree.walk(self._status, walk_words(phrase)) or self._referenced_status(phrase)
                 if hit is None or not hit.code.startswith("Z"):
                     hit = self.tree.walk(self._absence, walk_words(phrase)) or hit
