@@ -302,6 +302,19 @@ def drop_unassessed_findings(found: dict[str, Finding], dropped: dict[str, Findi
                      dropped)
 
 
+# Z codes that give an encounter's reason (aftercare, examinations, screening, follow-up): said only
+# in the plan, they are a later encounter's ("Suture removal in 10 days").
+_ENCOUNTER_REASONS = ("Z01", "Z02", "Z04", "Z08", "Z09", "Z12", "Z13", "Z40", "Z41", "Z42", "Z43", "Z44",
+                      "Z45", "Z46", "Z47", "Z48", "Z49", "Z51", "Z52", "Z53")
+
+
+def drop_planned_encounters(found: dict[str, Finding], dropped: dict[str, Finding] | None = None) -> None:
+    """An encounter reason the note names only in its plan is a later visit's, not this one's."""
+    for c, f in list(found.items()):
+        if c.startswith(_ENCOUNTER_REASONS) and f.evidence and all(e.section == "plan" for e in f.evidence):
+            suppress(found, c, RuleNote("not_reported", "an encounter the plan schedules, not this one"), dropped)
+
+
 def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
                        dropped: dict[str, Finding] | None = None, reported_from: float = 0.0) -> None:
     """One code per exclusive category: CKD stage 3a (N18.31) and stage 2 (N18.2) are never

@@ -133,7 +133,8 @@ def _current(words: Sequence[str], i: int, j: int, listed: bool, clauses: "_Clau
         if w in ("and", "or", "with"):
             break
         after.append(w)
-    if clauses.count(clauses.short_term, lo, hi) or "prn" in after:
+    as_needed = any(after[k:k + 2] == ["as", "needed"] for k in range(len(after) - 1))   # PRN in words
+    if clauses.count(clauses.short_term, lo, hi) or "prn" in after or as_needed:
         return False   # "nitroglycerin PRN and aspirin": the PRN is the nitroglycerin's
     scheduled = any(_SCHEDULE.match(w) for w in words[j:min(hi, j + 5)])
     return listed or scheduled or clauses.count(clauses.taken, lo, hi) > 0

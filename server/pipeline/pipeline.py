@@ -287,6 +287,7 @@ class Pipeline:
             # unspecified one ("Alzheimer's ... dementia with agitation": F02.811, not F03.911)
             steps += (("symptom of a stated diagnosis", lambda: gl.drop_diagnosed_symptoms(findings, suppressed, cut)),
                       ("finding not assessed", lambda: gl.drop_unassessed_findings(findings, suppressed, cut)),
+                      ("planned encounter", lambda: gl.drop_planned_encounters(findings, suppressed)),
                       ("manifestation", lambda: gl.use_manifestation_codes(findings, self.guidelines, suppressed)))
         steps += (("Excludes1", lambda: gl.resolve_excludes1(findings, self.guidelines, suppressed,
                                                              definitive_first=self.claims_rules)),

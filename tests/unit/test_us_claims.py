@@ -1050,6 +1050,19 @@ def test_seventh_batch(pipe, text, setting, codes, wrong):
      {"J18.9"}),
     # a site-unspecified code yields to the site's code its index entry sends the site to
     ("Clinic: 33F with UTI; acute cystitis without hematuria.", OUT, {"N30.00"}, {"N39.0"}),
+    # gallstones (K80.20, "without cholecystitis") beside acute cholecystitis with cholelithiasis
+    ("PRINCIPAL DIAGNOSIS: Acute cholecystitis with cholelithiasis.\nHOSPITAL COURSE: Ultrasound showed "
+     "gallstones.", IN, {"K80.00"}, {"K80.20", "K81.0"}),
+    # a stent placed now is a procedure, not a status; a ureteral stent is no coronary stent
+    ("HOSPITAL COURSE: Cystoscopy with left ureteral stent placement.", IN, set(), {"Z95.5", "Z96.0"}),
+    ("Clinic: 50F s/p ureteral stent.", OUT, {"Z96.0"}, {"Z95.5"}),
+    # an encounter the plan schedules is a later one's; an "objective" finding is the exam's
+    ("DIAGNOSIS: Laceration of the left palm.\nDISPOSITION: Suture removal in 10 days.", OUT, set(), {"Z48.02"}),
+    ("OBJECTIVE: Left tympanic membrane is erythematous and bulging.\nASSESSMENT: Acute suppurative otitis "
+     "media of the left ear.", OUT, {"H66.002"}, {"L53.9"}),
+    # immunization status is no disease; "as needed" is PRN
+    ("HPI: Tetanus is not up to date; last booster 12 years ago. Tdap given.", OUT, {"Z23"}, {"A35"}),
+    ("MEDICATIONS: Lisinopril daily, ibuprofen as needed.", OUT, {"Z79.899"}, {"Z79.1"}),
 ])
 def test_eighth_batch(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
