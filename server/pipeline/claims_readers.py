@@ -253,9 +253,13 @@ class ClaimsReaders:
         if not diabetes:
             return
         starts = [s.start for s in sentences]
+        asked = tuple(r for c, _ in diabetes for k in ("use_additional", "code_also")
+                      for r in self.guidelines.referenced(c, k))
         for code, f in list(found.items()):
             if code[:3] in _DIABETES or code[:1] in "ZRSTVWXY" or not f.reportable or f.assertion is not Assertion.PRESENT:
                 continue
+            if asked and code.startswith(asked):
+                continue   # the site of a diabetic foot ulcer (L97) the combination code asks for
             for e in f.evidence:
                 s = sentences[sequelae.sentence_of(sentences, starts, e.start)]
                 cause = next((c for c, d in diabetes for de in d.evidence

@@ -34,6 +34,7 @@ _SHORT_TERM = frozenset("start started starting initiate initiated new newly tri
                         "x10 x14 sliding empiric empirically stopped stop discontinued discontinue held hold completed "
                         "off switch switched changed plan planned will consider".split())
 NOT_DRUGS = frozenset("on the a an and or of to for with in at by as daily dose oxygen o2 air water food "
+                      "female male woman man patient "
                        "diet meds medication medications regimen therapy home current glucose sugar sodium "
                        "potassium calcium chloride bicarbonate alcohol caffeine contrast saline fluid blood "
                        "platelet plasma vitamin level levels lab labs tablet pill drug medicine substance agent "
@@ -86,7 +87,7 @@ class MedicationReader:
                 if _current(words, i, j, listed, clauses):
                     if assertions(si, i, j, lo) in (Assertion.PRESENT, Assertion.HISTORICAL):
                         out.append(DrugMention(code, name, si, i, j))
-                elif _COURSE & set(words[slice(*clauses.around(i, j))]):
+                elif clauses.count(clauses.course, *clauses.around(i, j)):
                     short.add(name)   # a short course ("x5 days", "burst", "sliding scale"), not a hold
                 i = j
         # a drug started for a short course is not long-term where the note mentions it again
@@ -156,12 +157,13 @@ class _Clauses:
             hi = k if breaks[k] else hi
             self._hi[k] = hi
         # running counts of the words that say short-term and taken-now: a clause's is a difference
-        self.short_term, self.taken = [0], [0]
+        self.short_term, self.taken, self.course = [0], [0], [0]
         for k, w in enumerate(words):
             # "for 7 days", "x 10 days": a course of days
-            course = w in ("day", "days") and k > 0 and words[k - 1].isdigit() and int(words[k - 1]) <= _COURSE_DAYS
-            self.short_term.append(self.short_term[-1] + (w in _SHORT_TERM or course))
+            days = w in ("day", "days") and k > 0 and words[k - 1].isdigit() and int(words[k - 1]) <= _COURSE_DAYS
+            self.short_term.append(self.short_term[-1] + (w in _SHORT_TERM or days))
             self.taken.append(self.taken[-1] + (w in _ON))
+            self.course.append(self.course[-1] + (w in _COURSE or days))
 
     def around(self, i: int, j: int) -> tuple[int, int]:
         """Word indices of the clause around words [i, j)."""
