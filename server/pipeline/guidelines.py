@@ -364,8 +364,9 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
         # (K80.00): the title that affirms what the other denies says the condition
         denied_by = next((o for o in codes if o != c and o in found and o[:3] == c[:3]
                           and gone & _affirms(rules, o)), None) if gone else None
-        if c.startswith("T14") and injuries:
-            other = injuries[0]
+        injury = next((o for o in injuries if o in found), None) if c.startswith("T14") else None
+        if injury is not None:
+            other = injury   # (one suppressed by an earlier pair is no longer there to point to)
         elif denied_by is not None:
             other = denied_by
         elif "unspecified" in rules.cm.description(c).lower():
