@@ -57,7 +57,7 @@ def parse_claim(obj: Any, *, today: dt.date | None = None) -> Claim:
     if not isinstance(procs, list) or not all(isinstance(p, str) for p in procs):
         raise InvalidInput("procedures must be a list of ICD-10-PCS codes")
     payer = obj.get("payer", "")
-    return Claim(str(claim_id).strip(), parsed, diagnoses, setting, _patient(obj.get("patient")),
+    return Claim(str(claim_id).strip(), parsed, diagnoses, setting, parse_patient(obj.get("patient")),
                  payer.strip() if isinstance(payer, str) else "", form,
                  tuple(p.strip().upper() for p in procs), tuple(issues))
 
@@ -71,7 +71,8 @@ def _setting(v: Any) -> Setting:
         raise InvalidInput("setting must be outpatient or inpatient") from None
 
 
-def _patient(v: Any) -> Patient:
+def parse_patient(v: Any) -> Patient:
+    """A patient object ({"age": 67, "sex": "F"}) as claims and batch records carry it."""
     if v is None:
         return Patient()
     if not isinstance(v, Mapping):
