@@ -132,15 +132,37 @@ def _init_ray(ray, options: BatchOptions) -> None:
 
 
 def _read(ray, inputs: dict[str, list[str]]):
-    """One dataset of raw records. Reading takes no CPU slot: the coder actors hold them all."""
+    """One dataset of records as JSON text (``text``, ``path``): JSON Lines as read, Parquet row
+    groups turned into the same lines, so one actor pool codes both. Reading holds no CPU slot (the
+    coder actors hold them all; a reader waiting for one would wait for ever)."""
     free = {"num_cpus": 0}
     parts = []
-    if inputs["parquet"]:
-        parts.append(ray.data.read_parquet(inputs["parquet"], include_paths=True, ray_remote_args=free))
     if inputs["jsonl"]:
         parts.append(ray.data.read_text(inputs["jsonl"], include_paths=True, drop_empty_lines=True,
                                         ray_remote_args=free))
-    return parts   # Parquet and JSON Lines have different columns: each is coded on its own
+    if inputs["parquet"]:
+        import pyarrow.parquet as pq
+
+        groups = [{"path": f, "row_group": g} for f in inputs["parquet"]
+                  for g in range(pq.ParquetFile(f).num_row_groups)]
+        parts.append(ray.data.from_items(groups).map_batches(parquet_lines, batch_format="pyarrow", batch_size=1,
+                                                             **free))
+    return parts[0] if len(parts) == 1 else parts[0].union(*parts[1:])
+
+
+def parquet_lines(batch):
+    """Rows of the Parquet row groups named in ``batch`` as JSON text lines (dates as ISO text)."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    texts, paths = [], []
+    for item in batch.to_pylist():
+        rows = pq.ParquetFile(item["path"]).read_row_group(item["row_group"]).to_pylist()
+        texts += [json.dumps(r, default=str) for r in rows]
+        paths += [item["path"]] * len(rows)
+    return pa.table({"text": pa.array(texts, pa.string()), "path": pa.array(paths, pa.string())})
 
 
 def _coded(ray, inputs, config, options: BatchOptions):
@@ -156,23 +178,22 @@ def _coded(ray, inputs, config, options: BatchOptions):
     if not pools:
         raise BatchInputError("no actors: give --cpu-actors or --gpu-actors at least 1")
     total = sum(n for _, n in pools)
-    outs = []
-    for ds in _read(ray, inputs):
-        share = 0
-        for resources, n in pools:
-            part = ds if len(pools) == 1 else ds.filter(_Share(share, share + n, total))
-            share += n
-            outs.append(part.map_batches(Coder, fn_constructor_kwargs={"config": config}, batch_format="pyarrow",
-                                         batch_size=options.batch_size, concurrency=n, **resources))
+    ds = _read(ray, inputs)
+    outs, share = [], 0
+    for resources, n in pools:
+        part = ds if len(pools) == 1 else ds.filter(_Share(share, share + n, total))
+        share += n
+        outs.append(part.map_batches(Coder, fn_constructor_kwargs={"config": config}, batch_format="pyarrow",
+                                     batch_size=options.batch_size, concurrency=n, **resources))
     return outs[0] if len(outs) == 1 else outs[0].union(*outs[1:])
 
 
 class _Share:
-    """Routes a record to a pool by a stable hash of its id (the GPU pool takes its share)."""
+    """Routes a record to a pool by a stable hash of its line (the GPU pool takes its share)."""
 
     def __init__(self, lo: int, hi: int, total: int):
         self.lo, self.hi, self.total = lo, hi, total
 
     def __call__(self, row) -> bool:
-        key = str(row.get("id", row.get("text", ""))).encode("utf-8", "replace")
+        key = row["text"].encode("utf-8", "replace")
         return self.lo <= zlib.crc32(key) % self.total < self.hi

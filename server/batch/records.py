@@ -1,6 +1,6 @@
 """One input record -> one result row: the coding half of ``medcoder batch``, without Ray.
 
-A record is what a line of JSON Lines or a row of Parquet holds: ``id``, ``content`` (the note as
+A record is what a line of JSON Lines or a row of Parquet holds (both reach the coder as JSON text): ``id``, ``content`` (the note as
 text), optional ``setting`` (inpatient / outpatient), ``format`` (text, fhir, hl7; default text),
 ``patient`` ({"age": 67, "sex": "F"}, or the same as a JSON string), ``date_of_service`` and
 ``claim_lines`` (a claim's lines as ``ScoreClaim`` takes them). Its result row carries the
@@ -137,13 +137,8 @@ def _ray_node() -> str | None:
 
 
 def records_of(batch: pa.Table) -> list[dict]:
-    """Rows of a batch as dicts; a JSON Lines batch (``text``/``path`` columns from
-    ``ray.data.read_text``) is decoded line by line, a line that is not JSON kept as a bad record."""
-    if "text" not in batch.column_names or "content" in batch.column_names:
-        rows = batch.to_pylist()
-        for r in rows:
-            r["_source"] = r.pop("path", "")
-        return rows
+    """A batch of JSON text lines (``text``, ``path``) as record dicts; a line that is not a JSON
+    object is kept as a bad record (its file named, its text not)."""
     out = []
     for r in batch.to_pylist():
         try:
@@ -151,9 +146,8 @@ def records_of(batch: pa.Table) -> list[dict]:
         except ValueError:
             rec = None
         if not isinstance(rec, dict):
-            out.append({"_bad_json": True, "_source": r.get("path", "")})
-            continue
-        rec["_source"] = r.get("path", "")
+            rec = {"_bad_json": True}
+        rec["_source"] = r.get("path") or ""
         out.append(rec)
     return out
 

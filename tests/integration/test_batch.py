@@ -29,6 +29,16 @@ NOTES = ["Assessment: acute on chronic systolic heart failure. Type 2 diabetes w
          "Acute appendicitis; laparoscopic appendectomy performed."]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _warm_cache(cache_dir):
+    """Code sets and pipeline tables built once here, so the coder actors load them warm instead of
+    each building them at once on two cores."""
+    from server.config import load_config
+    from server.engine import Engine
+
+    Engine(load_config({"cache_dir": cache_dir}), with_review_log=False).close()
+
+
 def _batch(args, *, cache_dir: Path, env: dict | None = None, **popen) -> subprocess.Popen:
     env = {**os.environ, **(env or {}), "MEDCODER_CACHE_DIR": str(cache_dir), "PYTHONPATH": str(REPO)}
     return subprocess.Popen([sys.executable, "-m", "server.cli", "batch", *map(str, args)], cwd=REPO, env=env,
