@@ -33,7 +33,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-_LINE = re.compile(r"encounters (\d+) .* ([\d.]+) encounters/s in ([\d.]+) s")
+_LINE = re.compile(r"encounters (\d+) .* errors (\d+) .* ([\d.]+) encounters/s in ([\d.]+) s")
 
 
 def _background_dir() -> Path:
@@ -49,25 +49,31 @@ def _write_input(folder: Path, limit: int) -> list[str]:
     return [p.stem for p in files]
 
 
-def _code_share(paths: list[str]) -> int:
+def _code_share(paths: list[str]) -> tuple[int, int]:
+    """(coded, failed): a note the engine fails on counts as the batch's error row does."""
     from server.config import load_config
     from server.domain import Setting, SourceFormat
     from server.engine import Engine
 
     engine = Engine(load_config(), with_review_log=False)
+    failed = 0
     for p in paths:
-        engine.code(Path(p).read_bytes(), fmt=SourceFormat.TEXT, doc_id=Path(p).stem, setting=Setting.INPATIENT)
-    return len(paths)
+        try:
+            engine.code(Path(p).read_bytes(), fmt=SourceFormat.TEXT, doc_id=Path(p).stem, setting=Setting.INPATIENT)
+        except Exception:
+            failed += 1
+    return len(paths) - failed, failed
 
 
 def in_process(limit: int, workers: int) -> dict:
     paths = [str(p) for p in sorted(_background_dir().glob("*.txt"))[:limit]]
     t0 = time.perf_counter()
     with ProcessPoolExecutor(workers) as pool:
-        n = sum(pool.map(_code_share, [paths[i::workers] for i in range(workers)]))
+        shares = list(pool.map(_code_share, [paths[i::workers] for i in range(workers)]))
     wall = time.perf_counter() - t0
-    return {"mode": f"in-process, {workers} processes", "encounters": n, "wall_s": wall, "per_s": n / wall,
-            "lost": 0, "duplicated": 0}
+    n, failed = sum(s[0] for s in shares), sum(s[1] for s in shares)
+    return {"mode": f"in-process, {workers} processes", "encounters": n, "errors": failed, "wall_s": wall,
+            "per_s": (n + failed) / wall, "lost": 0, "duplicated": 0}
 
 
 def _job(folder: Path, out: Path, cluster, actors: int, kill_at: int | None = None) -> dict:
@@ -86,8 +92,8 @@ def _job(folder: Path, out: Path, cluster, actors: int, kill_at: int | None = No
     m = _LINE.search(stdout)
     if proc.returncode != 0 or not m:
         raise RuntimeError(f"medcoder batch exited {proc.returncode}: {stdout[-500:]}")
-    return {"encounters": int(m.group(1)), "per_s": float(m.group(2)), "wall_s": float(m.group(3)),
-            "killed": killed}
+    return {"encounters": int(m.group(1)), "errors": int(m.group(2)), "per_s": float(m.group(3)),
+            "wall_s": float(m.group(4)), "killed": killed}
 
 
 def _rows_written(out: Path) -> int:
@@ -147,7 +153,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _fmt(r: dict, base: float) -> str:
-    return (f"{r['mode']:<38} {r['encounters']:>5} encounters  {r['wall_s']:6.1f} s  {r['per_s']:6.1f}/s  "
+    return (f"{r['mode']:<38} {r['encounters']:>5} encounters {r['errors']:>3} errors  {r['wall_s']:6.1f} s  "
+            f"{r['per_s']:6.1f}/s  "
             f"ratio {r['per_s'] / base:.2f}  lost {r['lost']}  duplicated {r['duplicated']}")
 
 

@@ -409,7 +409,10 @@ def _batch(args) -> int:
     cfg = _config(args, linker=args.linker)
     options = BatchOptions(address=args.address, cpu_actors=args.cpu_actors, gpu_actors=args.gpu_actors,
                            batch_size=args.batch_size, local_cpus=args.num_cpus)
-    summary = run_batch(inputs, args.out, cfg, options)
+    try:
+        summary = run_batch(inputs, args.out, cfg, options)
+    except ConnectionError:
+        raise UsageError(f"cannot join the Ray cluster at {args.address} (is it up, and RAY_AUTH_TOKEN set?)") from None
     print(summary.line())
     return 0
 
