@@ -87,7 +87,8 @@ def _batch_args(sub) -> None:
                    help="folder for the encounters/, codes/, edits/ and errors/ Parquet datasets (replaced whole)")
     b.add_argument("--address", default=None,
                    help="join a running Ray cluster ('auto' or ray://host:10001); default: start a local one")
-    b.add_argument("--cpu-actors", type=int, default=None, help="coder actors on one CPU each (default: the cluster's CPUs)")
+    b.add_argument("--cpu-actors", type=int, default=None,
+                   help="coder actors on one CPU each (default: the cluster's CPUs)")
     b.add_argument("--gpu-actors", type=int, default=0, help="coder actors on one GPU each (default 0)")
     b.add_argument("--batch-size", type=int, default=32, help="records per actor call (default 32)")
     b.add_argument("--num-cpus", type=int, default=None, help="CPUs of the local Ray started without --address")

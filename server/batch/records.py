@@ -1,9 +1,9 @@
 """One input record -> one result row: the coding half of ``medcoder batch``, without Ray.
 
-A record is what a line of JSON Lines or a row of Parquet holds (both reach the coder as JSON text): ``id``, ``content`` (the note as
-text), optional ``setting`` (inpatient / outpatient), ``format`` (text, fhir, hl7; default text),
-``patient`` ({"age": 67, "sex": "F"}, or the same as a JSON string), ``date_of_service`` and
-``claim_lines`` (a claim's lines as ``ScoreClaim`` takes them). Its result row carries the
+A record is what a line of JSON Lines or a row of Parquet holds (both reach the coder as JSON
+text): ``id``, ``content`` (the note as text), optional ``setting`` (inpatient / outpatient),
+``format`` (text, fhir, hl7; default text), ``patient`` ({"age": 67, "sex": "F"}, or the same as a
+JSON string), ``date_of_service`` and ``claim_lines`` (a claim's lines as ``ScoreClaim`` takes them). Its result row carries the
 encounter's codes and edits as nested lists, or an error kind and reason; ``server.batch.sink``
 splits rows into the ``encounters``, ``codes``, ``edits`` and ``errors`` datasets.
 
