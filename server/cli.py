@@ -408,6 +408,9 @@ def _batch(args) -> int:
     except BatchInputError as e:
         raise UsageError(str(e)) from None
     cfg = _config(args, linker=args.linker)
+    if args.gpu_actors and not (cfg.linker and cfg.backend == "triton"):
+        # the embedded ONNX Runtime backend runs on CPU only: a GPU actor would hold an idle GPU
+        raise UsageError("--gpu-actors needs the encoder on a GPU backend: --linker with MEDCODER_BACKEND=triton")
     options = BatchOptions(address=args.address, cpu_actors=args.cpu_actors, gpu_actors=args.gpu_actors,
                            batch_size=args.batch_size, local_cpus=args.num_cpus)
     try:

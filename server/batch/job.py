@@ -29,8 +29,8 @@ class BatchInputError(Exception):
 @dataclass(frozen=True)
 class BatchOptions:
     """How the job runs. ``cpu_actors`` None: one per CPU of the cluster; ``gpu_actors``: actors
-    holding one GPU each (the encoder on the device; the config's backend decides how it runs)
-    beside the CPU pool; ``address`` None starts a local Ray, "auto" or "ray://host:10001" joins one."""
+    holding one GPU each beside the CPU pool, for the encoder on Triton (``backend="triton"``: each
+    actor's own Triton on its GPU, or the one ``triton_url`` names); ``address`` None starts a local Ray, "auto" or "ray://host:10001" joins one."""
 
     address: str | None = None
     cpu_actors: int | None = None
