@@ -60,10 +60,11 @@ def _read(out: Path, name: str) -> pa.Table:
     return pads.dataset(out / name, format="parquet", partitioning="hive").to_table()
 
 
-def _inputs(folder: Path, n: int) -> list[str]:
-    """n good records over a JSON Lines file and a Parquet file, and four bad ones."""
+def _inputs(folder: Path, n: int, repeat: int = 1) -> list[str]:
+    """n good records over a JSON Lines file and a Parquet file, and four bad ones; ``repeat``
+    makes each note that many paragraphs long (more coding per record)."""
     folder.mkdir()
-    good = [{"id": f"enc-{i}", "content": NOTES[i % len(NOTES)] + f" Visit {i}.",
+    good = [{"id": f"enc-{i}", "content": " ".join([NOTES[i % len(NOTES)]] * repeat) + f" Visit {i}.",
              "setting": ("inpatient", "outpatient")[i % 2], "format": "text"} for i in range(n)]
     good[1]["patient"] = {"age": 71, "sex": "M"}
     good[2]["claim_lines"] = [{"code": "99213", "units": 1, "date_of_service": "2026-01-05"}]
@@ -159,12 +160,14 @@ def test_second_node_killed_mid_job_loses_and_duplicates_nothing(cache_dir, tmp_
     node's whole process group gets SIGKILL once the first results are written. Ray recreates its
     actor on the head and reruns the unfinished batches; the written files of a retried write task
     replace, never add to, what it wrote before."""
-    ids = _inputs(tmp_path / "in", 240)
+    # enough coding (~10 s per actor) that both actors are busy when the second node dies, even
+    # when one of them took longer to start
+    ids = _inputs(tmp_path / "in", 1200, repeat=8)
     out = tmp_path / "out"
     with LocalCluster(head_cpus=2) as cluster:
         cluster.add_node(cpus=1)
         proc = _batch([tmp_path / "in", "--out", out, "--address", cluster.address, "--cpu-actors", "2",
-                       "--batch-size", "4"], cache_dir=cache_dir, env=cluster.env)
+                       "--batch-size", "8"], cache_dir=cache_dir, env=cluster.env)
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline and proc.poll() is None and len(_nodes_so_far(out)) < 2:
             time.sleep(0.05)
@@ -175,4 +178,4 @@ def test_second_node_killed_mid_job_loses_and_duplicates_nothing(cache_dir, tmp_
     assert code == 0, err[-3000:]
     assert _ids_once(out) == Counter(ids)            # 0 lost, 0 duplicated
     assert len(set(_read(out, "encounters")["node"].to_pylist())) == 2   # the killed node's rows kept
-    assert stdout.strip().splitlines()[-1].startswith("encounters 240 ")
+    assert stdout.strip().splitlines()[-1].startswith("encounters 1200 ")
