@@ -74,8 +74,9 @@ class LocalCluster:
         """Until `ray start` says the node is up (it has registered with the head by then)."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f"ray start exited; see {log}")
+            if proc.poll() is not None:   # the log goes with the temp dir: its tail goes in the error
+                tail = log.read_bytes()[-2000:].decode("utf-8", "replace")
+                raise RuntimeError(f"ray start exited with {proc.returncode}:\n{tail}")
             if b"Ray runtime started" in log.read_bytes():
                 return
             time.sleep(0.5)
