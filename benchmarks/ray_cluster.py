@@ -28,6 +28,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class NodeStartError(RuntimeError):
+    """`ray start` exited before the node was up."""
+
+
 class LocalCluster:
     """``with LocalCluster(head_cpus=1) as c: c.add_node(cpus=1); ... c.address``"""
 
@@ -39,21 +43,37 @@ class LocalCluster:
                     "RAY_AUTH_TOKEN": secrets.token_hex(32)}
         self.object_store_mb = object_store_mb
         self.nodes: list[subprocess.Popen] = []
+        self.port = 0
+        self.address = ""
+        self._start_node(lambda: self._head_args(), head_cpus)
+
+    def _head_args(self) -> list[str]:
         self.port = free_port()
         self.address = f"127.0.0.1:{self.port}"
-        try:
-            self._start(["--head", f"--port={self.port}", f"--temp-dir={self.temp}", "--include-dashboard=false",
-                         f"--ray-client-server-port={free_port()}"], head_cpus)
-        except BaseException:
-            self.stop()
-            raise
+        return ["--head", f"--port={self.port}", f"--temp-dir={self.temp}", "--include-dashboard=false",
+                f"--ray-client-server-port={free_port()}"]
 
     def add_node(self, cpus: int = 1) -> subprocess.Popen:
-        return self._start([f"--address={self.address}"], cpus)
+        return self._start_node(lambda: [f"--address={self.address}"], cpus)
 
-    def _start(self, args: list[str], cpus: int) -> subprocess.Popen:
+    def _start_node(self, args, cpus: int) -> subprocess.Popen:
+        """Start a node; once more on new ports when `ray start` exits (a port we probed free was
+        taken before Ray bound it: other engineers' servers share this machine)."""
+        for attempt in (1, 2):
+            try:
+                return self._start(args(), cpus, attempt)
+            except NodeStartError:
+                if attempt == 2:
+                    self.stop()
+                    raise
+            except BaseException:
+                self.stop()
+                raise
+        raise AssertionError("unreachable")
+
+    def _start(self, args: list[str], cpus: int, attempt: int) -> subprocess.Popen:
         lo = random.randrange(30000, 59000, 200)
-        log = self.temp / f"node{len(self.nodes)}.log"
+        log = self.temp / f"node{len(self.nodes)}-{attempt}.log"
         cmd = [RAY, "start", "--block", *args, f"--num-cpus={cpus}", "--num-gpus=0",
                f"--object-store-memory={self.object_store_mb << 20}", "--node-ip-address=127.0.0.1",
                f"--node-manager-port={free_port()}", f"--object-manager-port={free_port()}",
@@ -62,12 +82,12 @@ class LocalCluster:
                f"--min-worker-port={lo}", f"--max-worker-port={lo + 199}", "--disable-usage-stats"]
         proc = subprocess.Popen(cmd, env=self.env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
                                 start_new_session=True)
-        self.nodes.append(proc)
         try:
             self._wait_started(proc, log)
         except BaseException:
-            self.stop()
+            _killpg(proc)
             raise
+        self.nodes.append(proc)
         return proc
 
     def _wait_started(self, proc: subprocess.Popen, log: Path, timeout_s: float = 180.0) -> None:
@@ -76,7 +96,7 @@ class LocalCluster:
         while time.monotonic() < deadline:
             if proc.poll() is not None:   # the log goes with the temp dir: its tail goes in the error
                 tail = log.read_bytes()[-2000:].decode("utf-8", "replace")
-                raise RuntimeError(f"ray start exited with {proc.returncode}:\n{tail}")
+                raise NodeStartError(f"ray start exited with {proc.returncode}:\n{tail}")
             if b"Ray runtime started" in log.read_bytes():
                 return
             time.sleep(0.5)
