@@ -80,9 +80,30 @@ def _parser() -> argparse.ArgumentParser:
     ck.add_argument("--format", dest="out_format", choices=("json", "text"), default="json")
     _table_args(ck)
 
+    _batch_args(sub)
     _eval_args(sub)
     _review_args(sub)
     return p
+
+
+def _batch_args(sub) -> None:
+    """-- `batch`: Ray Data over Parquet / JSON Lines (server/batch, docs/deploy.md) --"""
+    b = sub.add_parser("batch", help="code a Parquet / JSON Lines dataset of encounters on Ray (needs the batch extra)")
+    b.add_argument("input", type=Path, help=".parquet or .jsonl file, or a folder of them "
+                                            "(fields id, content; optional setting, format, patient, claim_lines)")
+    b.add_argument("--out", type=Path, required=True,
+                   help="folder for the encounters/, codes/, edits/ and errors/ Parquet datasets (replaced whole)")
+    b.add_argument("--address", default=None,
+                   help="join a running Ray cluster ('auto' or ray://host:10001); default: start a local one")
+    b.add_argument("--cpu-actors", type=int, default=None,
+                   help="coder actors on one CPU each (default: the cluster's CPUs)")
+    b.add_argument("--gpu-actors", type=int, default=0, help="coder actors on one GPU each (default 0)")
+    b.add_argument("--batch-size", type=int, default=32, help="records per actor call (default 32)")
+    b.add_argument("--num-cpus", type=int, default=None, help="CPUs of the local Ray started without --address")
+    b.add_argument("--profile", choices=_PROFILES, default=None, help="coding profile (default: the configured one)")
+    b.add_argument("--linker", action=argparse.BooleanOptionalAction, default=None,
+                   help="run the code linker (the encoder) in each actor")
+    _table_args(b)
 
 
 def _eval_args(sub) -> None:
@@ -225,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
             return _code(args)
         if args.command == "claim":
             return _claim(args)
+        if args.command == "batch":
+            return _batch(args)
         if args.command in ("feedback", "report", "encounters", "audit", "denials"):
             from server.review.commands import run_review_command
             return run_review_command(args, _config(args, review_db=args.db, database_url=args.database_url))
@@ -391,6 +414,34 @@ def _write_tsv(encounters) -> None:
             span = c.evidence[0] if c.evidence else None
             sys.stdout.write(f"{enc.document_id}\t{c.code}\t{system[c.system]}\t{c.confidence:.4f}\t"
                              f"{span.start if span else ''}\t{span.end if span else ''}\t{status[c.assertion]}\n")
+
+
+def _batch(args) -> int:
+    try:
+        import ray.data  # noqa: F401  (the extra's one requirement)
+        from server.batch.job import BatchInputError, BatchOptions, find_inputs, run_batch
+    except ImportError as e:
+        raise UsageError(f"medcoder batch needs Ray Data: pip install 'medcoder[batch]' ({e.name} is missing)") from None
+    for flag in ("cpu_actors", "gpu_actors", "batch_size", "num_cpus"):
+        v = getattr(args, flag)
+        if v is not None and (v < 0 or (v == 0 and flag == "batch_size")):
+            raise UsageError(f"--{flag.replace('_', '-')} must be a positive number")
+    try:
+        inputs = find_inputs(args.input)
+    except BatchInputError as e:
+        raise UsageError(str(e)) from None
+    cfg = _config(args, linker=args.linker)
+    if args.gpu_actors and not (cfg.linker and cfg.backend == "triton"):
+        # the embedded ONNX Runtime backend runs on CPU only: a GPU actor would hold an idle GPU
+        raise UsageError("--gpu-actors needs the encoder on a GPU backend: --linker with MEDCODER_BACKEND=triton")
+    options = BatchOptions(address=args.address, cpu_actors=args.cpu_actors, gpu_actors=args.gpu_actors,
+                           batch_size=args.batch_size, local_cpus=args.num_cpus)
+    try:
+        summary = run_batch(inputs, args.out, cfg, options)
+    except ConnectionError:
+        raise UsageError(f"cannot join the Ray cluster at {args.address} (is it up, and RAY_AUTH_TOKEN set?)") from None
+    print(summary.line())
+    return 0
 
 
 def _claim(args) -> int:

@@ -60,7 +60,7 @@ def parse_claim(obj: Any, *, today: dt.date | None = None) -> Claim:
     attachments = obj.get("attachments", [])
     if not isinstance(attachments, list) or not all(isinstance(a, str) for a in attachments):
         raise InvalidInput("attachments must be a list of attachment control numbers")
-    return Claim(str(claim_id).strip(), parsed, diagnoses, setting, _patient(obj.get("patient")),
+    return Claim(str(claim_id).strip(), parsed, diagnoses, setting, parse_patient(obj.get("patient")),
                  payer.strip() if isinstance(payer, str) else "", form,
                  tuple(p.strip().upper() for p in procs), tuple(issues), tuple(a.strip() for a in attachments))
 
@@ -74,7 +74,8 @@ def _setting(v: Any) -> Setting:
         raise InvalidInput("setting must be outpatient or inpatient") from None
 
 
-def _patient(v: Any) -> Patient:
+def parse_patient(v: Any) -> Patient:
+    """A patient object ({"age": 67, "sex": "F"}) as claims and batch records carry it."""
     if v is None:
         return Patient()
     if not isinstance(v, Mapping):
