@@ -3,7 +3,8 @@
 CPU work runs on a thread pool so the event loop keeps answering health checks and refusing
 overload while documents are being coded. A coding call's work runs under a ``CallBudget``
 (``server.budget``): it stops at the caller's deadline, at its CPU budget, or when the caller
-goes away, and its admission slot is given back only once that work has stopped.
+goes away, and its admission slot is given back only once that work has stopped. A claim
+(``ScoreClaim``) is read and scored under the same admission and budget.
 """
 from __future__ import annotations
 
@@ -58,6 +59,19 @@ def _code_and_keep(budget: CallBudget, engine, keep: tuple[str, str], /, **kwarg
         budget.check()
         kept = engine.review.keep(enc, eid, *keep)
     return enc, eid, kept
+
+
+def _score(budget: CallBudget, engine, request):
+    """Read (JSON fields or an X12 837) and score one claim under ``budget``."""
+    from server.claims import parse_claim_dict, parse_x12_837
+
+    with budget.running():
+        if request.WhichOneof("payload") == "x12_837":
+            claim = parse_x12_837(bytes(request.x12_837))
+        else:
+            claim = parse_claim_dict(convert.claim_dict(request.claim))
+        budget.check()
+        return engine.claims.score(claim)
 
 
 def _time_remaining(context) -> float | None:
@@ -204,17 +218,13 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
             return pb.CodeEncountersItem(request_id=rid, error=pb.Error(code=code.value[0], message=message))
 
     async def ScoreClaim(self, request, context):
+        """Under the same admission and budget as a coding call: a 2 MB 837 is a lot of segments."""
         rid = request_id_of(context, request)
         context.set_trailing_metadata(_trailers(rid))
         engine = self.state.ready_engine()
-        from server.claims import parse_claim_dict, parse_x12_837
-
-        with self.admission.admit():
-            if request.WhichOneof("payload") == "x12_837":
-                claim = await self._run(parse_x12_837, bytes(request.x12_837))
-            else:
-                claim = parse_claim_dict(convert.claim_dict(request.claim))
-            result = await self._run(engine.claims.score, claim)
+        slot = self.admission.take()
+        budget = CallBudget(_time_remaining(context), self.call_cpu_budget_s)
+        result = await self._held(slot, budget, _score, engine, request)
         return pb.ScoreClaimResponse(request_id=rid, claim_id=result.claim_id,
                                      edits=[convert.edit_pb(e) for e in result.edits],
                                      denial_risk=float(result.denial_risk), drg=result.drg or "")
