@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from server.budget import checkpoint
+
 _TOKEN_RE = re.compile(r"[A-Za-z0-9]+(?:'s)?|[<>+]")
 # A sentence may end at . ! ? followed by space, or at a line break. Abbreviations are checked after.
 # A boundary starts at a run's first mark only: tried from each mark of "....." (no space after)
@@ -86,6 +88,7 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     spans: list[tuple[int, int]] = []
     cur = start
     for m in _BOUNDARY_RE.finditer(text, start, end):
+        checkpoint()
         if m.group() != "\n" and not _ends_sentence(text, m.start(), cur):
             continue
         _push(text, cur, m.end(), spans)
