@@ -155,7 +155,7 @@ def test_sigterm_stops_the_work_in_flight_and_exits_within_the_grace_period(tmp_
 
 def _x12(n_lines: int) -> bytes:
     """An 837P with one claim of ``n_lines`` service lines, each with its own DTP*434 (every one
-    of which walks the lines read so far: a 1.5 MB interchange is minutes of work unbounded)."""
+    of which walks the lines read so far: 30,000 lines are ~15 s of CPU unbounded)."""
     body = ["GS*HC*S*R*20260501*1200*1*X*005010X222A1", "ST*837*0001*005010X222A1", "HL*1**20*1",
             "HL*2*1*22*0", "DMG*D8*19600101*F", "CLM*C1*100***11:B:1*Y*A*Y*Y", "HI*ABK:I10"]
     for i in range(n_lines):
@@ -166,8 +166,8 @@ def _x12(n_lines: int) -> bytes:
 
 
 def test_a_huge_claim_past_its_deadline_stops_and_the_server_keeps_serving(gateway):
-    """Before: ScoreClaim ran outside the call budget; a 1.5 MB 837 ran on for minutes after its
-    caller's deadline, its admission slot given back at once (the in-flight gauge read 0)."""
+    """Before: ScoreClaim ran outside the call budget; a 1.5 MB 837 ran on for ~15 s of CPU after
+    its caller's deadline, its admission slot given back at once (the in-flight gauge read 0)."""
     channel = gateway.channel()
     stub = pb_grpc.CodingServiceStub(channel)
     small = stub.ScoreClaim(pb.ScoreClaimRequest(x12_837=_x12(3)), timeout=10)
@@ -182,5 +182,5 @@ def test_a_huge_claim_past_its_deadline_stops_and_the_server_keeps_serving(gatew
     again = stub.ScoreClaim(pb.ScoreClaimRequest(x12_837=_x12(3)), timeout=10)
     print(f"1.5 MB 837 with a 1 s deadline: refused after {refused_s:.2f} s, work stopped {settle_s:.2f} s "
           f"later; next claim {1e3 * (time.perf_counter() - t0):.0f} ms")
-    assert again.claim_id == "C1" and settle_s < 30   # unbounded, it ran on for minutes
+    assert again.claim_id == "C1" and settle_s < 30   # work stopped (the gauge counts it until then)
     channel.close()
