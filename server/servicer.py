@@ -3,7 +3,8 @@
 CPU work runs on a thread pool so the event loop keeps answering health checks and refusing
 overload while documents are being coded. A coding call's work runs under a ``CallBudget``
 (``server.budget``): it stops at the caller's deadline, at its CPU budget, or when the caller
-goes away, and its admission slot is given back only once that work has stopped.
+goes away, and its admission slot is given back only once that work has stopped. A claim
+(``ScoreClaim``) is read and scored under the same admission and budget.
 """
 from __future__ import annotations
 
@@ -61,15 +62,28 @@ def _code_and_keep(budget: CallBudget, engine, keep: tuple[str, str], /, **kwarg
     return enc, eid, kept
 
 
-def _score_with_documents(budget: CallBudget, engine, request, docs: list[dict]):
+def _read_and_score(budget: CallBudget, engine, request):
+    """Read (JSON fields or an X12 837) and score one claim: (claim, result)."""
     from server.claims import parse_claim_dict, parse_x12_837
 
+    if request.WhichOneof("payload") == "x12_837":
+        claim = parse_x12_837(bytes(request.x12_837))
+    else:
+        claim = parse_claim_dict(convert.claim_dict(request.claim))
+    budget.check()
+    return claim, engine.claims.score(claim)
+
+
+def _score(budget: CallBudget, engine, request):
+    """One claim read and scored under ``budget``."""
+    with budget.running():
+        return _read_and_score(budget, engine, request)
+
+
+def _score_with_documents(budget: CallBudget, engine, request, docs: list[dict]):
+    """The claim scored, and checked against the documents coded under the same ``budget``."""
     with budget.running(), deadline_in(budget.left_s()):
-        if request.WhichOneof("payload") == "x12_837":
-            claim = parse_x12_837(bytes(request.x12_837))
-        else:
-            claim = parse_claim_dict(convert.claim_dict(request.claim))
-        result = engine.claims.score(claim)
+        claim, result = _read_and_score(budget, engine, request)
         return claim, result, engine.document_claim(claim, docs)
 
 
@@ -245,19 +259,15 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
             return pb.CodeEncountersItem(request_id=rid, error=pb.Error(code=code.value[0], message=message))
 
     async def ScoreClaim(self, request, context):
+        """Under the same admission and budget as a coding call: a 2 MB 837 is a lot of segments."""
         rid = request_id_of(context, request)
         context.set_trailing_metadata(_trailers(rid))
         engine = self.state.ready_engine()
-        from server.claims import parse_claim_dict, parse_x12_837
-
         if request.documents:
             return await self._score_documented(engine, request, rid, context)
-        with self.admission.admit():
-            if request.WhichOneof("payload") == "x12_837":
-                claim = await self._run(parse_x12_837, bytes(request.x12_837))
-            else:
-                claim = parse_claim_dict(convert.claim_dict(request.claim))
-            result = await self._run(engine.claims.score, claim)
+        slot = self.admission.take()
+        budget = CallBudget(_time_remaining(context), self.call_cpu_budget_s)
+        claim, result = await self._held(slot, budget, _score, engine, request)
         who = caller()
         result = engine.review.score_claim(who.tenant_id if who is not None else DEFAULT_TENANT, claim, result)
         return _claim_response(rid, result)

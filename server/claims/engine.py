@@ -23,6 +23,7 @@ from rules_native.edits.index import Excludes1Index, MueIndex, PtpIndex, Vocab, 
 from rules_native.edits.mue import MueTable, load_mue
 from rules_native.edits.payer_rules import RulePack, load_rule_pack
 from rules_native.edits.ptp import PtpTable, load_ptp
+from server.budget import checkpoint
 from server.domain import Edit, Patient, Setting, Severity
 from server.errors import InvalidInput
 
@@ -152,6 +153,7 @@ class ClaimEngine:
         self._run_ncci(parsed, edits)
         self._run_excludes1(parsed, edits)
         for i, c in parsed:
+            checkpoint()
             edits[i] += self._claim_checks(c)
             drg = self._group(c)
             results[i] = ClaimResult(c.claim_id, tuple(edits[i]), denial_risk(edits[i]),

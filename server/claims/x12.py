@@ -20,6 +20,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from server.budget import checkpoint
 from server.errors import InvalidInput
 
 from .model import INSTITUTIONAL, PROFESSIONAL, Adjustment, Claim, RemitClaim, RemitLine, Remittance
@@ -54,6 +55,7 @@ def read_837(data: bytes | str) -> list[dict[str, Any]]:
     st_at = None
     state: dict[str, Any] = {}
     for n, seg in enumerate(segs):
+        checkpoint()   # a 2 MB interchange is ~50,000 segments: the call's deadline is checked on each
         tag = seg[0]
         if tag == "GS":
             form = _VERSIONS.get(_get(seg, 8))

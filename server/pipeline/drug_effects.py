@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
+from server.budget import checkpoint
 from server.pipeline.entities import Sentence
 from server.pipeline.medications import NOT_DRUGS
 
@@ -80,6 +81,7 @@ class DrugEffectReader:
         """(start, end, name, row) of each drug the sentence names, longest names first."""
         i = 0
         while i < len(words):
+            checkpoint()   # a run-on note is one sentence of thousands of words
             if words[i] in NOT_DRUGS:
                 i += 1
                 continue

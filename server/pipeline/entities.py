@@ -99,6 +99,7 @@ class LexiconSource:
                 if words[k] == "secondary" and i + 1 < len(s.tokens) and s.tokens[i + 1].norm == "to":
                     words[k] = "secondary-to"   # a word no term has
             for a, b, entries in self.lexicon.match(words, skip=SIDE_WORDS):
+                checkpoint()   # a run-on note is one sentence of thousands of words
                 cands = _candidates(entries, self.systems)
                 if not cands:
                     continue

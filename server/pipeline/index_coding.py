@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
+from server.budget import checkpoint
 from server.domain import Assertion, CodeSystem, RuleNote
 from server.pipeline.entities import Candidate, Sentence
 from server.pipeline.index_tree import WITH_MARK, IndexTree, side_words, undenied, walk_words
@@ -285,6 +286,7 @@ class IndexCoder:
         for si, s in enumerate(sentences):
             words = s.words
             for i in range(len(words)):
+                checkpoint()   # a run-on note is one sentence of thousands of words
                 trig = next((t for t in _STATUS_TRIGGERS if tuple(words[i:i + len(t)]) == t), None)
                 soft = trig is None and any(tuple(words[i:i + len(t)]) == t for t in _PAST_TRIGGERS)
                 if soft:

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
+from server.budget import checkpoint
 from server.domain import Assertion
 from server.pipeline.entities import Sentence
 
@@ -73,6 +74,7 @@ class MedicationReader:
             listed = s.section in _MED_SECTIONS
             i = 0
             while i < len(words):
+                checkpoint()   # a run-on note is one sentence of thousands of words
                 hit = self._drug_at(words, i)
                 if hit is None:
                     i += 1

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from server.budget import checkpoint
 from server.domain import Assertion
 from server.pipeline.entities import Sentence
 from server.pipeline.pregnancy import sex_words
@@ -75,6 +76,7 @@ class NeoplasmReader:
             for i, w in enumerate(words):
                 if w not in _TUMOUR and w not in _SECONDARY and w not in ("nsclc", "sclc"):
                     continue
+                checkpoint()
                 if assertion(si, i, i + 1) not in (Assertion.PRESENT, Assertion.POSSIBLE):
                     continue
                 out.extend(self._at(words, i, si, sex))

@@ -620,6 +620,8 @@ def analyse_sentences(text: str, segments, section_rules: SectionRules) -> list[
             gaps = [False] * (len(toks) + 1)
             commas = [False] * (len(toks) + 1)
             for i in range(1, len(toks)):
+                if not i % 2048:
+                    checkpoint()   # a run-on note is one sentence of thousands of words
                 between = text[toks[i - 1].end:toks[i].start]
                 # a semicolon or a parenthesis ends a ConText scope: "CAD (no angina), HLD, HTN"
                 gaps[i] = any(ch in between for ch in ";()")

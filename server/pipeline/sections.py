@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from server.budget import checkpoint
 from server.domain import Assertion
 from server.errors import InvalidInput
 
@@ -112,6 +113,7 @@ class SectionRules:
                 marks.append((s, s, r))
         seen = set()
         for pattern in (self._header, self._inline):
+            checkpoint()
             for m in pattern.finditer(text):
                 r = self._by_title.get(_norm_title(m.group("t")))
                 if r is not None and m.start("t") not in seen:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from server.budget import checkpoint
+
 # "non-cardiac" is one word, as the index writes most of them ("nondisplaced", "nonalcoholic"):
 # read as "noncardiac" on both sides of every match
 _TOKEN_RE = re.compile(r"(?:[Nn][Oo][Nn]-(?=[A-Za-z]))?[A-Za-z0-9]+(?:'s)?|[<>+]")
@@ -90,6 +92,7 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     spans: list[tuple[int, int]] = []
     cur = start
     for m in _BOUNDARY_RE.finditer(text, start, end):
+        checkpoint()
         if m.group() != "\n" and not _ends_sentence(text, m.start(), cur):
             continue
         _push(text, cur, m.end(), spans)

@@ -25,6 +25,11 @@ SMALL = "Acute on chronic systolic heart failure."
 # 120 KB attack note (under a second in-process) stays well inside it on a loaded 2-core runner
 HEAVY_UNIT = ("s/p CABG, on warfarin for atrial fibrillation, stage 3 CKD due to type 2 diabetes, carcinoma "
               "of the left lung, pregnant 30 weeks, screening colonoscopy, no chest pain, ")
+# sentences of a long admission note: neoplasms, drug effects, long-term drugs, injuries, negations
+CLINICAL_UNIT = ("Pt with CHF exacerbation and COPD; hx of breast cancer s/p mastectomy, on tamoxifen. "
+                 "Hypoglycemia due to insulin, type 1 diabetes with neuropathy. Denies chest pain. Fall from "
+                 "ladder with fracture of left femur. Adverse effect of lisinopril: angioedema. Metastatic "
+                 "adenocarcinoma to liver. On long term aspirin and metformin. ")
 
 
 def _note(unit: str, n_bytes: int) -> str:
@@ -94,11 +99,13 @@ def test_attack_notes_are_coded_within_their_deadline(client):
         assert any(c.code.startswith("I50") for c in enc.codes)
 
 
-def test_abandoned_calls_stop_store_nothing_and_the_next_small_call_is_served(gateway, client):
+@pytest.mark.parametrize("unit", [HEAVY_UNIT, CLINICAL_UNIT], ids=["run-on", "clinical"])
+def test_abandoned_calls_stop_store_nothing_and_the_next_small_call_is_served(gateway, client, unit):
     """Before: eight 120 KB notes past their 0.3 s deadline ran on (in-flight gauge 0) and a
-    25-byte note then took 21.7 s; a note with a 50 ms deadline was coded and stored."""
+    25-byte note then took 21.7 s; a note with a 50 ms deadline was coded and stored. Then the
+    work went on to the next checkpoint of a long per-word loop (1.5 s): the next call waited."""
     before = _stored(gateway)
-    attack = _note(HEAVY_UNIT, 120_000)
+    attack = _note(unit, 120_000)
     deadlines = [0.3] * 8 + [0.05]
     with ThreadPoolExecutor(len(deadlines)) as pool:
         results = list(pool.map(lambda d: client.code(attack, timeout_s=d), deadlines))
@@ -106,7 +113,7 @@ def test_abandoned_calls_stop_store_nothing_and_the_next_small_call_is_served(ga
         assert status is grpc.StatusCode.DEADLINE_EXCEEDED and s < 2 * d + 1.0, (status, s)
     enc, small_s, _ = client.code(SMALL, timeout_s=5)
     print(f"next small call: {small_s * 1e3:.0f} ms; work stopped {_settle(gateway):.2f} s after it")
-    assert not isinstance(enc, grpc.StatusCode), enc
+    assert not isinstance(enc, grpc.StatusCode), enc   # admitted and coded, not refused or timed out
     assert _stored(gateway) == before + 1   # the small call's encounter only
 
 
@@ -164,3 +171,36 @@ def test_sigterm_stops_the_work_in_flight_and_exits_within_the_grace_period(tmp_
         client.channel.close()
     finally:
         gw.stop()
+
+
+def _x12(n_lines: int) -> bytes:
+    """An 837P with one claim of ``n_lines`` service lines, each with its own DTP*434 (every one
+    of which walks the lines read so far: 30,000 lines are ~15 s of CPU unbounded)."""
+    body = ["GS*HC*S*R*20260501*1200*1*X*005010X222A1", "ST*837*0001*005010X222A1", "HL*1**20*1",
+            "HL*2*1*22*0", "DMG*D8*19600101*F", "CLM*C1*100***11:B:1*Y*A*Y*Y", "HI*ABK:I10"]
+    for i in range(n_lines):
+        body += [f"LX*{i + 1}", "SV1*HC:99213*100*UN*1***1", "DTP*434*D8*20260501"]
+    body += [f"SE*{len(body)}*0001", "GE*1*1"]
+    isa = "ISA*00*          *00*          *ZZ*SUBMITTER      *ZZ*RECEIVER       *260501*1200*^*00501*000000001*0*P*:~"
+    return (isa + "~".join(body) + "~IEA*1*000000001~").encode()
+
+
+def test_a_huge_claim_past_its_deadline_stops_and_the_server_keeps_serving(gateway):
+    """Before: ScoreClaim ran outside the call budget; a 1.5 MB 837 ran on for ~15 s of CPU after
+    its caller's deadline, its admission slot given back at once (the in-flight gauge read 0)."""
+    channel = gateway.channel()
+    stub = pb_grpc.CodingServiceStub(channel)
+    small = stub.ScoreClaim(pb.ScoreClaimRequest(x12_837=_x12(3)), timeout=10)
+    assert small.claim_id == "C1"
+    t0 = time.perf_counter()
+    with pytest.raises(grpc.RpcError) as e:
+        stub.ScoreClaim(pb.ScoreClaimRequest(x12_837=_x12(30_000)), timeout=1.0)
+    refused_s = time.perf_counter() - t0
+    assert e.value.code() is grpc.StatusCode.DEADLINE_EXCEEDED
+    settle_s = _settle(gateway)
+    t0 = time.perf_counter()
+    again = stub.ScoreClaim(pb.ScoreClaimRequest(x12_837=_x12(3)), timeout=10)
+    print(f"1.5 MB 837 with a 1 s deadline: refused after {refused_s:.2f} s, work stopped {settle_s:.2f} s "
+          f"later; next claim {1e3 * (time.perf_counter() - t0):.0f} ms")
+    assert again.claim_id == "C1" and settle_s < 30   # work stopped (the gauge counts it until then)
+    channel.close()
