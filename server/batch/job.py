@@ -121,10 +121,12 @@ def run_batch(inputs: dict[str, list[str]], out: Path, config, options: BatchOpt
 
 
 def _init_ray(ray, options: BatchOptions) -> None:
-    import os
+    from pathlib import Path
 
-    # the workers import this package as the driver does (a source checkout on PYTHONPATH)
-    env = {"env_vars": {"PYTHONPATH": os.environ["PYTHONPATH"]}} if os.environ.get("PYTHONPATH") else None
+    # the workers import this package as the driver does: from the folder that holds it (a source
+    # checkout or site-packages), whatever the worker's own PYTHONPATH
+    root = Path(__file__).resolve().parents[2]
+    env = {"env_vars": {"PYTHONPATH": str(root)}}
     if options.address:
         ray.init(address=options.address, runtime_env=env, log_to_driver=False)
     else:

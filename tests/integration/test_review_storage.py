@@ -172,7 +172,7 @@ def test_a_capped_database_fills_and_keep_required_decides_whether_coding_fails(
     from server.errors import StorageFull
     from server.review.component import Review
 
-    review = Review.open(Config(data_dir=tmp_path, review_db_max_bytes=96 * 1024, review_keep_required=required,
+    review = Review.open(Config(data_dir=tmp_path, review_db_max_bytes=192 * 1024, review_keep_required=required,
                                 review_retention_days=0), codesets)
     try:
         n = 0
