@@ -29,7 +29,9 @@ SMALL = "Acute on chronic systolic CHF."   # 30 bytes
 DEADLINES = [0.3] * 8 + [0.05]
 
 
-def _x12(n_lines: int) -> bytes:
+def long_837(n_lines: int) -> bytes:
+    """An 837P with one claim of ``n_lines`` service lines, each with its own DTP*434 (every one
+    of which walks the lines read so far: 30,000 lines are ~15 s of CPU unbounded)."""
     body = ["GS*HC*S*R*20260501*1200*1*X*005010X222A1", "ST*837*0001*005010X222A1", "HL*1**20*1",
             "HL*2*1*22*0", "DMG*D8*19600101*F", "CLM*C1*100***11:B:1*Y*A*Y*Y", "HI*ABK:I10"]
     for i in range(n_lines):
@@ -77,9 +79,9 @@ def notes_round(gw: Gateway, stub, unit: str) -> tuple[float, float, float]:
 def claim_round(gw: Gateway, stub) -> tuple[float, float, float]:
     from client.contract import pb
 
-    code, s = _call(stub.ScoreClaim, pb.ScoreClaimRequest(x12_837=_x12(30_000)), 1.0)
+    code, s = _call(stub.ScoreClaim, pb.ScoreClaimRequest(x12_837=long_837(30_000)), 1.0)
     assert code == "DEADLINE_EXCEEDED", code
-    code, small_s = _call(stub.ScoreClaim, pb.ScoreClaimRequest(x12_837=_x12(3)), 10)
+    code, small_s = _call(stub.ScoreClaim, pb.ScoreClaimRequest(x12_837=long_837(3)), 10)
     assert code == "OK", code
     return s / 1.0, _settle_s(gw), small_s
 

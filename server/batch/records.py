@@ -96,7 +96,7 @@ class Coder:
             raise BadRecord("setting must be inpatient or outpatient")
         patient = rec.get("patient")
         if isinstance(patient, str):
-            patient = _json_object(patient, "patient")
+            patient = _json_field(patient, "patient", dict)
         t0 = time.perf_counter()
         enc, eid = self.engine.code(content.encode("utf-8"), fmt=FORMATS[fmt], doc_id=rid,
                                     setting=Setting(setting) if setting else None,
@@ -104,7 +104,7 @@ class Coder:
                                     date_of_service=rec.get("date_of_service") or None)
         lines = rec.get("claim_lines")
         if isinstance(lines, str):
-            lines = _json_list(lines, "claim_lines")
+            lines = _json_field(lines, "claim_lines", list)
         # a claim's check includes the diagnosis edits the encounter got: one list, not both
         edits = (self._claim_edits(rid, enc, lines, patient, setting) if lines
                  else [_edit(e, "encounter") for e in enc.edits])
@@ -152,23 +152,14 @@ def records_of(batch: pa.Table) -> list[dict]:
     return out
 
 
-def _json_object(text: str, field: str) -> dict:
+def _json_field(text: str, field: str, kind: type):
+    """A record's JSON-text field parsed, of the JSON type ``kind`` (dict or list), or BadRecord."""
     try:
         v = json.loads(text)
     except ValueError:
         raise BadRecord(f"{field} is not JSON") from None
-    if not isinstance(v, dict):
-        raise BadRecord(f"{field} must be a JSON object")
-    return v
-
-
-def _json_list(text: str, field: str) -> list:
-    try:
-        v = json.loads(text)
-    except ValueError:
-        raise BadRecord(f"{field} is not JSON") from None
-    if not isinstance(v, list):
-        raise BadRecord(f"{field} must be a JSON list")
+    if not isinstance(v, kind):
+        raise BadRecord(f"{field} must be a JSON {'object' if kind is dict else 'list'}")
     return v
 
 

@@ -15,6 +15,7 @@ import grpc
 import pytest
 
 from client.contract import pb, pb_grpc
+from benchmarks.bench_abandoned import long_837
 from client.sdk import document
 from tests.integration.conftest import start_gateway
 
@@ -173,33 +174,21 @@ def test_sigterm_stops_the_work_in_flight_and_exits_within_the_grace_period(tmp_
         gw.stop()
 
 
-def _x12(n_lines: int) -> bytes:
-    """An 837P with one claim of ``n_lines`` service lines, each with its own DTP*434 (every one
-    of which walks the lines read so far: 30,000 lines are ~15 s of CPU unbounded)."""
-    body = ["GS*HC*S*R*20260501*1200*1*X*005010X222A1", "ST*837*0001*005010X222A1", "HL*1**20*1",
-            "HL*2*1*22*0", "DMG*D8*19600101*F", "CLM*C1*100***11:B:1*Y*A*Y*Y", "HI*ABK:I10"]
-    for i in range(n_lines):
-        body += [f"LX*{i + 1}", "SV1*HC:99213*100*UN*1***1", "DTP*434*D8*20260501"]
-    body += [f"SE*{len(body)}*0001", "GE*1*1"]
-    isa = "ISA*00*          *00*          *ZZ*SUBMITTER      *ZZ*RECEIVER       *260501*1200*^*00501*000000001*0*P*:~"
-    return (isa + "~".join(body) + "~IEA*1*000000001~").encode()
-
-
 def test_a_huge_claim_past_its_deadline_stops_and_the_server_keeps_serving(gateway):
     """Before: ScoreClaim ran outside the call budget; a 1.5 MB 837 ran on for ~15 s of CPU after
     its caller's deadline, its admission slot given back at once (the in-flight gauge read 0)."""
     channel = gateway.channel()
     stub = pb_grpc.CodingServiceStub(channel)
-    small = stub.ScoreClaim(pb.ScoreClaimRequest(x12_837=_x12(3)), timeout=10)
+    small = stub.ScoreClaim(pb.ScoreClaimRequest(x12_837=long_837(3)), timeout=10)
     assert small.claim_id == "C1"
     t0 = time.perf_counter()
     with pytest.raises(grpc.RpcError) as e:
-        stub.ScoreClaim(pb.ScoreClaimRequest(x12_837=_x12(30_000)), timeout=1.0)
+        stub.ScoreClaim(pb.ScoreClaimRequest(x12_837=long_837(30_000)), timeout=1.0)
     refused_s = time.perf_counter() - t0
     assert e.value.code() is grpc.StatusCode.DEADLINE_EXCEEDED
     settle_s = _settle(gateway)
     t0 = time.perf_counter()
-    again = stub.ScoreClaim(pb.ScoreClaimRequest(x12_837=_x12(3)), timeout=10)
+    again = stub.ScoreClaim(pb.ScoreClaimRequest(x12_837=long_837(3)), timeout=10)
     print(f"1.5 MB 837 with a 1 s deadline: refused after {refused_s:.2f} s, work stopped {settle_s:.2f} s "
           f"later; next claim {1e3 * (time.perf_counter() - t0):.0f} ms")
     assert again.claim_id == "C1" and settle_s < 30   # work stopped (the gauge counts it until then)
