@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -11,6 +10,8 @@ from pathlib import Path
 
 import grpc
 import pytest
+
+from loadtest.replicas import stop_process
 
 REPO = Path(__file__).resolve().parents[2]
 _SERVING = re.compile(r"SERVING on ([\d.]+):(\d+)")
@@ -28,14 +29,7 @@ class Gateway:
                                                            ("grpc.max_receive_message_length", 64 << 20)])
 
     def stop(self, timeout_s: float = 20.0) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                return self.proc.wait(timeout_s)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                return self.proc.wait()
-        return self.proc.returncode
+        return stop_process(self.proc, timeout_s)
 
 
 def start_gateway(tmp: Path, cache_dir: Path, extra_env: dict[str, str] | None = None,
