@@ -334,6 +334,10 @@ class NeoplasmTable(_Table):
         hit = self.match(" ".join(kept or words))
         return hit[0] if hit else None
 
+    def site_words(self) -> frozenset[str]:
+        """Every word the table's site names use ("colon", "sigmoid", "knee", "joint")."""
+        return frozenset(self._by_token)
+
     def _see_target(self, see: str) -> str | None:
         # "see Neoplasm, skin" stays in the table; "see Mesothelioma" leaves it (main index)
         head, _, rest = see.partition(",")

@@ -14,7 +14,7 @@ from typing import Sequence
 
 from server.budget import checkpoint
 from server.domain import Assertion, CodeSystem, RuleNote
-from server.pipeline.entities import Candidate, Sentence
+from server.pipeline.entities import SIDE_WORDS, Candidate, Mention, Sentence
 from server.pipeline.index_tree import WITH_MARK, IndexTree, side_words, undenied, walk_words
 from server.pipeline.mapping import CodeMapper, MappedCode
 from server.pipeline.text import normalize_phrase
@@ -68,6 +68,11 @@ _DEPENDS_ON = frozenset("on uses using requires wears".split())   # "uses home o
 _DEPENDENCE = frozenset("hd hemodialysis dialysis pd o2 oxygen ventilator vent bipap cpap wheelchair".split())
 
 
+# A main term with no code of its own ("Polyp", "Effusion") read in a phrase no lexicon term
+# covered ("6 mm polyp in sigmoid colon"): its subterms coded from the words beside it, for a
+# condition chapter's code; never status, encounter or external-cause codes.
+_HEAD_CHAPTERS = frozenset("ABCDEFGHIJKLMNOQRS")
+_HEAD_LEFT = 2
 _PROCEDURE_WORDS = frozenset("transplant transplantation replacement bypass graft amputation implant stent "
                              "pacemaker cabg tka tha tkr thr bka aka pci".split())
 
@@ -75,6 +80,21 @@ _PROCEDURE_WORDS = frozenset("transplant transplantation replacement bypass graf
 def _vague(cm, code: str) -> bool:
     """An unspecified code ("Alcoholic liver disease, unspecified")."""
     return "unspecified" in cm.description(code).lower()
+
+
+_OF = frozenset("of to in on at".split())
+
+
+def _of_phrase(window: Sequence[str], mention: Sequence[str]) -> tuple[str, ...]:
+    """The words of the phrase a preposition attaches to the mention ("fracture of the left
+    distal radius"): up to four words after it."""
+    if not mention:
+        return ()
+    n = len(mention)
+    for i in range(len(window) - n):
+        if tuple(window[i:i + n]) == tuple(mention) and window[i + n] in _OF:
+            return tuple(window[i + n + 1:i + n + 5])
+    return ()
 
 
 def _procedure(word: str) -> bool:
@@ -107,6 +127,58 @@ class IndexCoder:
 
     def _sub(self, ids: list[int], word: str) -> list[int]:
         return [c for i in ids for c in self.tree.nodes[i].children if self.tree.nodes[c].words[:1] == (word,)]
+
+    def head_mentions(self, sentences: Sequence[Sentence], mentions: Sequence[Mention]) -> list[Mention]:
+        """Mentions of codeless main terms no other mention covers, coded by the subterm the
+        words beside them name: the words just before it and the phrase a preposition attaches
+        ("sessile polyp in sigmoid colon": Polyp > colon, K63.5). Nothing when no subterm matches."""
+        covered: dict[int, set[int]] = {}
+        for m in mentions:
+            covered.setdefault(m.sentence, set()).update(range(m.tok_start, m.tok_end))
+        out: list[Mention] = []
+        for si, s in enumerate(sentences):
+            words = s.words
+            for i, w in enumerate(words):
+                heads = self._codeless.get(w)
+                if not heads or i in covered.get(si, ()):
+                    continue
+                checkpoint()
+                beside = tuple(words[max(0, i - _HEAD_LEFT):i]) + _of_phrase(words[i:i + 6], (w,))
+                hit = self.tree.walk(heads, walk_words(beside))
+                if hit is None or hit.code[:1] not in _HEAD_CHAPTERS or \
+                        WITH_MARK in hit.said or not set(hit.said) <= self._sites:
+                    continue
+                tok = s.tokens[i]
+                out.append(Mention(tok.start, tok.end, si, i, i + 1,
+                                   [Candidate(hit.code.rstrip("-").rstrip("."), CodeSystem.ICD10CM, 0.9, "index")],
+                                   "index", words=(w,)))
+        return out
+
+    @property
+    def _sites(self) -> frozenset[str]:
+        """The anatomical words of the Neoplasm Table's site names: a codeless main term is coded
+        here only by the site it is at ("polyp in sigmoid colon"), never by another word."""
+        table = self.__dict__.get("_site_table")
+        if table is None:
+            from server.pipeline.drug_tables import load_neoplasm_table
+            table = self.__dict__["_site_table"] = load_neoplasm_table().site_words() | set(SIDE_WORDS)
+        return table
+
+    @property
+    def _codeless(self) -> dict[str, list[int]]:
+        """One-word main terms without a code or a "See" (Polyp, Effusion), by their word."""
+        table = self.__dict__.get("_codeless_table")
+        if table is None:
+            table = {}
+            tree = self.tree
+            for i, p in enumerate(tree.parent):
+                n = tree.nodes[i]
+                if p < 0 and not n.code and not n.see and n.children:
+                    for w in n.options or n.words[:1]:
+                        if len(n.words) == 1 or w in n.options:
+                            table.setdefault(w, []).append(i)
+            self.__dict__["_codeless_table"] = table
+        return table
 
     def refine(self, mention_words: Sequence[str], mapped: MappedCode, window: Sequence[str],
                near: Sequence[str], prefer: frozenset[str] = frozenset(), named: str = "",
@@ -190,9 +262,10 @@ class IndexCoder:
             return None   # never less specific than the title the note said ("... cirrhosis ... with ascites")
         walked = {w for p in hit.path for w in p.split()}
         if hit.code[:1] != mapped.code[:1] and WITH_MARK not in hit.said and not (walked & prefer) \
-                and not walked & set(walk_words(near)):
+                and not walked & set(walk_words(tuple(near) + _of_phrase(window, mention_words))):
             # another chapter only for a subterm said beside the mention ("R knee pain": Pain >
-            # joint > knee); "sore throat, fever" is no "fever sore" (B00.1)
+            # joint > knee; "fracture of the left distal radius"); "sore throat, fever" is no
+            # "fever sore" (B00.1)
             return None
         # the Tabular reads the words the walk read: the sentence's, for a "with" subterm
         read = sentence if WITH_MARK in hit.said and sentence else window

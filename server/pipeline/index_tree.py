@@ -232,13 +232,21 @@ class IndexTree:
                 self.nodes[target].words if target != c else ())
             below = self._descend(target, words | linked if child.transparent else words, path + (label,),
                                   depth + 1, prefer, said, linked)
-            code = self.nodes[target].code
+            code = self.nodes[target].code or (self._specified_nec(target) if n > 0 and below is None else "")
             here = (n, IndexHit(code.rstrip("-").rstrip("."), path + (label,), not code.endswith("-"), said)) \
                 if code and n > 0 else None
             for cand in (below and (below[0] + n, below[1]), here):
                 if cand and cand[0] > 0 and (best is None or cand[0] > best[0]):
                     best = cand
         return best
+
+    def _specified_nec(self, i: int) -> str:
+        """A codeless subterm the note names with nothing further: its "specified NEC" subterm's
+        code, the form the index has no separate entry for (Epilepsy > generalized, no type ->
+        "specified NEC" G40.409); empty when it has none."""
+        nec = [self.nodes[c].code for c in self.nodes[i].children
+               if self.nodes[c].nec and not self.nodes[c].words and self.nodes[c].code]
+        return nec[0] if len(nec) == 1 else ""
 
     def _children(self, i: int) -> list[tuple[int, int]]:
         """(subterm, node to read its code and subterms from): a subterm that only says

@@ -319,6 +319,8 @@ class Pipeline:
             checkpoint()
             mentions.extend(src.find(doc.text, sentences))
         mentions = drop_nested_mined(mentions)
+        if self.claims_rules and self.index is not None:
+            mentions.extend(self.index.head_mentions(sentences, mentions))
         t = _lap(ms, "entities", t)
         vectors = None
         if self.linking is not None:

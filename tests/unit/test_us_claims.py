@@ -548,3 +548,21 @@ def test_seventh_batch(pipe, text, setting, codes, wrong):
 ])
 def test_eighth_batch(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text, setting, codes, wrong", [
+    # a subterm the note names with nothing further: its "specified NEC" entry (Epilepsy >
+    # generalized > specified NEC), not the main term's unspecified code
+    ("Neuro clinic: 24F with generalized epilepsy, seizure-free on levetiracetam.", OUT, {"G40.409"},
+     {"G40.909"}),
+    # the site a preposition attaches to the mention places it in its chapter
+    ("ED: 30M fell. Dx: nondisplaced fracture of the left distal radius.", OUT, {"S52.502A"}, {"T14.90XA"}),
+    # a codeless main term read with the site beside it (Polyp > colon; Effusion > joint > knee)
+    ("Procedure note: screening colonoscopy. 6 mm sessile polyp in sigmoid colon removed by cold snare.",
+     OUT, {"Z12.11", "K63.5"}, set()),
+    ("Ortho: 44M with effusion of the right knee.", OUT, {"M25.461"}, set()),
+    # ... never by a word that is not a site ("blood and urine cultures" is no hematuria)
+    ("HOSPITAL COURSE: Blood and urine cultures no growth.", IN, set(), {"R31.9"}),
+])
+def test_ninth_batch(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
