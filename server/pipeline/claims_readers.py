@@ -357,7 +357,7 @@ class ClaimsReaders:
             node = tree.nodes[i]
             if {"classified", "elsewhere"} <= set(node.words) and node.code and not node.code.endswith("-"):
                 return node.code if self.cm.id_of(node.code) >= 0 else None
-            if depth < 1 and not node.words:   # the connective "due to" holds it
+            if depth < 1 and node.words in ((), ("due",)):   # the connective "due to" holds it
                 todo.extend((c, depth + 1) for c in node.children)
         return None
 

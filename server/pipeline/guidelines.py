@@ -278,9 +278,14 @@ def drop_diagnosed_symptoms(found: dict[str, Finding], dropped: dict[str, Findin
                                                     "not reported (IV.D, I.B.5)", stated[0]), dropped)
 
 
-# Sections that record findings, not diagnoses: what the exam, the results and the review of
-# systems find is coded only where the provider's assessment makes it a diagnosis (III.B, IV.K).
-_FINDING_SECTIONS = frozenset(("physical_exam", "results", "review_of_systems"))
+# Sections that record findings, not diagnoses: what the exam, the results, the review of
+# systems and an operation's description find is coded only where the provider's assessment (or
+# the postoperative diagnosis) makes it a diagnosis (III.B, IV.K).
+_FINDING_SECTIONS = frozenset(("physical_exam", "results", "review_of_systems", "operative_details"))
+# A drug's adverse effect, poisoning or underdosing is the statement of how it was taken ("INR
+# 2.7, therapeutic, warfarin taken as prescribed"), never an exam or test finding.
+_DRUG_EFFECTS = ("T36", "T37", "T38", "T39", "T40", "T41", "T42", "T43", "T44", "T45", "T46", "T47", "T48",
+                 "T49", "T50")
 _DIAGNOSIS_SECTIONS = frozenset(("assessment", "discharge_diagnoses"))
 
 
@@ -295,8 +300,8 @@ def drop_unassessed_findings(found: dict[str, Finding], dropped: dict[str, Findi
     if not stated:
         return
     for c, f in list(found.items()):
-        if f.system is CodeSystem.ICD10CM and c[:1] not in "ZVWXY" and f.evidence and \
-                all(e.section in _FINDING_SECTIONS for e in f.evidence):
+        if f.system is CodeSystem.ICD10CM and c[:1] not in "ZVWXY" and not c.startswith(_DRUG_EFFECTS) \
+                and f.evidence and all(e.section in _FINDING_SECTIONS for e in f.evidence):
             suppress(found, c, RuleNote("not_reported", "named only among the exam, results or review of systems "
                                                         "findings, not in the assessment: not coded (III.B, IV.K)"),
                      dropped)
@@ -306,6 +311,23 @@ def drop_unassessed_findings(found: dict[str, Finding], dropped: dict[str, Findi
 # in the plan, they are a later encounter's ("Suture removal in 10 days").
 _ENCOUNTER_REASONS = ("Z01", "Z02", "Z04", "Z08", "Z09", "Z12", "Z13", "Z40", "Z41", "Z42", "Z43", "Z44",
                       "Z45", "Z46", "Z47", "Z48", "Z49", "Z51", "Z52", "Z53")
+
+
+# "Not stated" external causes are never assigned (I.C.20.c, I.C.20.d, I.C.20.k).
+_UNSTATED_CAUSES = ("Y92.9", "Y93.9", "Y99.9")
+
+
+def drop_unattached_external_causes(found: dict[str, Finding], dropped: dict[str, Finding] | None = None) -> None:
+    """External cause codes (V00-Y99) describe how an injury or other health condition due to an
+    external cause happened (I.C.20): none is reported without an injury, poisoning or other
+    chapter 19 code to go with it ("exposure" in "TB exposure" is no X58), and the place,
+    activity and status codes are never assigned when the note does not state them (Y92.9,
+    Y93.9, Y99.9)."""
+    injured = any(c[:1] in "ST" and f.system is CodeSystem.ICD10CM for c, f in found.items())
+    for c, f in list(found.items()):
+        if f.system is CodeSystem.ICD10CM and c[:1] in "VWXY" and (not injured or c in _UNSTATED_CAUSES):
+            suppress(found, c, RuleNote("not_reported", "external cause without a stated injury, or not stated: "
+                                                        "not reported (I.C.20)"), dropped)
 
 
 def drop_planned_encounters(found: dict[str, Finding], dropped: dict[str, Finding] | None = None) -> None:

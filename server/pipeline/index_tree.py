@@ -78,7 +78,7 @@ class IndexTree:
         self.parent: list[int] = []   # -1 for a main term
         stack: list[int] = []
         for level, term, see, see_also, modifiers, code in rows:
-            node = Node(_words(term) or _lost_words(term, modifiers), _groups(modifiers), code, see, [],
+            node = Node(_words(term) or _cause(term) or _lost_words(term, modifiers), _groups(modifiers), code, see, [],
                         *_alternatives(term), transparent=_connective(term), see_also=see_also,
                         linking=term.lower().startswith("with "), nec=" NEC" in f" {term}",
                         nonessential=frozenset(normalize_phrase(modifiers.replace("(", " ").replace(")", " ")))
@@ -346,6 +346,12 @@ def _lost_words(term: str, modifiers: str) -> tuple[str, ...]:
     return _words("".join(kept))
 
 
+def _cause(term: str) -> tuple[str, ...]:
+    """"due to" is reached when the note says the cause ("due to", or an adjective that names
+    it: "embolic" stroke, Infarct > brain > due to > embolism)."""
+    return ("due",) if _PARENS.sub(" ", term).strip().lower() == "due to" else ()
+
+
 def _connective(term: str) -> bool:
     """"with", "in (due to) (with)": a subterm that only connects; its subterms are read as its
     parent's (the "with" convention, I.A.15). "due to" is not one: under Hypertension it says
@@ -417,6 +423,12 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "knee": ("joint",), "hip": ("joint",), "shoulder": ("joint",), "elbow": ("joint",),
            "wrist": ("joint",), "ankle": ("joint",),
            "coli": ("escherichia",),   # "E. coli": Escherichia coli
+           # the brain's arteries by their abbreviations, and an infarct's cause as its adjective
+           # ("cardioembolic stroke, left MCA": Infarct > brain > due to > embolism > brain artery)
+           "mca": ("middle", "brain", "artery"), "aca": ("anterior", "brain", "artery"),
+           "pca": ("posterior", "brain", "artery"), "embolic": ("embolism", "due"),
+           "cardioembolic": ("embolism", "due"), "thrombotic": ("thrombosis", "due"),
+           "thromboembolic": ("embolism", "thrombosis", "due"),
            # an exacerbation of a chronic condition is its acute phase ("acute on chronic", "with
            # (acute) exacerbation")
            "exacerbation": ("acute",), "exacerbated": ("acute",),

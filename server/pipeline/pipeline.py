@@ -32,10 +32,10 @@ from server.pipeline.linking import LINK_WEIGHT, LinkerStage
 from server.pipeline.mapping import ENCOUNTER_CUES, CodeMapper
 from server.pipeline.fusion import Fusion, FusionContext
 from server.pipeline.scorer import TAIL_MIN, DocumentScorer, add_siblings, merge_scores
-from server.pipeline.sections import SectionRules
+from server.pipeline.sections import DEFAULT_SECTION, SectionRules
 from server.pipeline.senses import AbbreviationSenses, organism_terms
 from server.pipeline.sequencing import sequence
-from server.pipeline.text import split_sentences, tokenize
+from server.pipeline.text import normalize_phrase, split_sentences, tokenize
 
 DATA = resources.files("server.pipeline").joinpath("data")
 DEFAULT_FUSION = "fusion.json"
@@ -66,6 +66,9 @@ _SERVICE_WORDS = frozenset("care check clinic vac dressing dressings consult".sp
 # A number refines a code only from the mention itself or right beside it: "stage 3a CKD",
 # "CKD, stage 3a"; never the "2" of "type 2 diabetes ... chronic kidney disease".
 _NEAR_LEFT, _NEAR_RIGHT = 1, 2
+# An exposure said before a condition makes the condition another's (Exposure (to) > ...).
+_EXPOSURE = frozenset(("exposure", "exposed", "contact"))
+_EXPOSURE_REACH = 14
 # A mention that says a code's whole tabular title (or inclusion term), asserted present, is
 # reported at least this confident whatever the code's precision on train; one-word titles
 # ("pain", "fever") are as vague as the note and keep their calibrated confidence.
@@ -288,6 +291,7 @@ class Pipeline:
             steps += (("symptom of a stated diagnosis", lambda: gl.drop_diagnosed_symptoms(findings, suppressed, cut)),
                       ("finding not assessed", lambda: gl.drop_unassessed_findings(findings, suppressed, cut)),
                       ("planned encounter", lambda: gl.drop_planned_encounters(findings, suppressed)),
+                      ("external cause", lambda: gl.drop_unattached_external_causes(findings, suppressed)),
                       ("manifestation", lambda: gl.use_manifestation_codes(findings, self.guidelines, suppressed)))
         steps += (("Excludes1", lambda: gl.resolve_excludes1(findings, self.guidelines, suppressed,
                                                              definitive_first=self.claims_rules)),
@@ -472,8 +476,19 @@ class Pipeline:
                 # the condition's own words (and their neighbours), never the rest of the window:
                 # "hearing loss" in a history list is not the urinary infection two words on
                 history = self.index.history_code(f.assertion, near + tuple(m.words), m.words)
+            exposed = None
+            if self.claims_rules and self.index is not None and f.system is CodeSystem.ICD10CM and \
+                    _EXPOSURE & set(words[max(0, m.tok_start - _EXPOSURE_REACH):m.tok_start]):
+                # "unprotected exposure to a patient with active TB": the disease is another's,
+                # the patient's is the exposure (Exposure (to) > tuberculosis, Z20.1; I.C.21.c.1)
+                exposed = self.index.exposure_code(m.words) or \
+                    self.index.exposure_code(normalize_phrase(self.cm.description(f.code)))
             said_as = f.copy() if unasserted is not None and f.assertion is not Assertion.PRESENT else None
-            f = gl.apply_assertion(f, self.guidelines, setting, history)
+            if exposed is not None:
+                f.notes.append(RuleNote("exposure", f"exposure to {f.code}: coded as {exposed} (I.C.21.c.1)", f.code))
+                f.code, f.assertion, f.defaults = exposed, Assertion.PRESENT, []
+            else:
+                f = gl.apply_assertion(f, self.guidelines, setting, history)
             if said_as is not None and said_as.system is CodeSystem.ICD10CM and (f is None or f.code != said_as.code):
                 _keep_first(unasserted, said_as)   # what a claim billing it is checked against
             if before is not None and (f is None or f.code != before.code):
@@ -628,8 +643,30 @@ def analyse_sentences(text: str, segments, section_rules: SectionRules) -> list[
                 # a semicolon or a parenthesis ends a ConText scope: "CAD (no angina), HLD, HTN"
                 gaps[i] = any(ch in between for ch in ";()")
                 commas[i] = "," in between
-            out.append(Sentence(a, b, toks, sec.name, gaps, commas))
+            name = sec.name
+            if name in _NARRATIVE and _reports_result(toks, section_rules.result_leads):
+                name = "results"
+            out.append(Sentence(a, b, toks, name, gaps, commas))
     return out
+
+
+# Sections that tell the story; a sentence in one that opens with a test's name reports a result.
+_NARRATIVE = frozenset(("history_present_illness", "hospital_course", DEFAULT_SECTION, "chief_complaint"))
+# Words a test's name may follow at the start of such a sentence ("Repeat echo:", "Chest x-ray
+# showed", "Noncontrast CT head").
+_TEST_MODIFIERS = frozenset("repeat initial follow up bedside portable admission serial outside the her his a an "
+                            "chest head abdominal abdomen pelvic pelvis renal brain spine lumbar cervical "
+                            "noncontrast contrast today".split())
+
+
+def _reports_result(toks, leads: frozenset[str]) -> bool:
+    for i, t in enumerate(toks[:4]):
+        word = t.norm
+        if word in leads or (i + 1 < len(toks) and f"{word}-{toks[i + 1].norm}" in leads):
+            return True
+        if word not in _TEST_MODIFIERS:
+            return False
+    return False
 
 
 def drop_nested_mined(mentions: list[Mention]) -> list[Mention]:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Iterable
 
 from server.budget import checkpoint
 from server.domain import Assertion
@@ -46,10 +47,13 @@ class Section:
 class SectionRules:
     """Validated section rules and the one compiled header pattern built from them."""
 
-    def __init__(self, rules: list[SectionRule]):
+    def __init__(self, rules: list[SectionRule], result_leads: Iterable[str] = ()):
         if not rules:
             raise InvalidInput("section rules: no sections defined")
         self.rules = {r.name: r for r in rules}
+        # a sentence of a narrative section that opens with a test's name reports its result
+        # ("CXR with small bilateral effusions."): read as the results section reads it
+        self.result_leads = frozenset(result_leads)
         self._by_title = {}
         for r in rules:
             for t in r.titles:
@@ -86,7 +90,10 @@ class SectionRules:
                 raise InvalidInput(f"section rules: entry {i} is malformed ({type(e).__name__})") from e
             if not rules[-1].titles:
                 raise InvalidInput(f"section rules: entry {i} has no titles")
-        return cls(rules)
+        leads = data.get("result_leads", [])
+        if not isinstance(leads, list) or not all(isinstance(w, str) and w for w in leads):
+            raise InvalidInput("section rules: 'result_leads' must be a list of words")
+        return cls(rules, (w.lower() for w in leads))
 
     @classmethod
     def load(cls, path: Path | None = None) -> "SectionRules":

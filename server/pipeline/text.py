@@ -110,7 +110,7 @@ def _ends_sentence(text: str, dot: int, floor: int) -> bool:
         return True
     if word in _NO_SPLIT_BEFORE or (len(word) == 1 and word.isalpha()):
         return False
-    if "." in text[j:dot]:  # b.i.d, e.g, a.m
+    if "." in text[j:dot] and not word.isdigit():  # b.i.d, e.g, a.m; a decimal ("bilirubin 0.8.") ends one
         return False
     nxt = dot + 1
     while nxt < len(text) and text[nxt] in " \t\"')]":
