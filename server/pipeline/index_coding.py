@@ -15,7 +15,7 @@ from typing import Sequence
 from server.budget import checkpoint
 from server.domain import Assertion, CodeSystem, RuleNote
 from server.pipeline.entities import SIDE_WORDS, Candidate, Mention, Sentence
-from server.pipeline.index_tree import WITH_MARK, IndexTree, side_words, undenied, walk_words
+from server.pipeline.index_tree import WITH_MARK, IndexTree, WalkWords, side_words, undenied, walk_words
 from server.pipeline.mapping import CodeMapper, MappedCode
 from server.pipeline.text import normalize_phrase
 
@@ -250,6 +250,17 @@ class IndexCoder:
                 walked = set(" ".join(hit.path).split()) if hit is not None else set()
                 if hit is not None and not (hit.code[:1] == mapped.code[:1] and own & walked):
                     hit = None
+        if hit is not None and walked_from and _vague(self.cm, hit.code):
+            # two subterms the note names give one subcategory ("polyneuropathy with loss of
+            # protective sensation": with > LOPS, E11.40, and with > polyneuropathy, E11.42): the
+            # specific one, not the one its longer wording won
+            used = {w for p in hit.path for w in p.split()}
+            rest = WalkWords(words - used)
+            rest.implied = getattr(words, "implied", frozenset())
+            other = tree.walk(walked_from, rest, prefer, frozenset(linked - used))
+            if other is not None and other.code[:4] == hit.code[:4] and self.cm.id_of(other.code) >= 0 \
+                    and not _vague(self.cm, other.code):
+                hit = other
         if mapped.code[:1] == "S" and _BITE & words:
             # an open wound a bite made is an open bite, whatever its shape (Bite > hand: S61.45-,
             # not the puncture wound's S61.43-): the index's Bite entry, at the same site
@@ -370,7 +381,8 @@ class IndexCoder:
             for i in range(len(words)):
                 checkpoint()   # a run-on note is one sentence of thousands of words
                 trig = next((t for t in _STATUS_TRIGGERS if tuple(words[i:i + len(t)]) == t), None)
-                soft = trig is None and any(tuple(words[i:i + len(t)]) == t for t in _PAST_TRIGGERS)
+                soft = trig is None and any(tuple(words[i:i + len(t)]) == t for t in _PAST_TRIGGERS) and \
+                    tuple(words[i + 1:i + 2]) != ("to",)   # "prior to right TKA scheduled" is before it, not after
                 if soft:
                     trig = next(t for t in _PAST_TRIGGERS if tuple(words[i:i + len(t)]) == t)
                 if trig is None and words[i] in _DEVICES and (present is None or present(si, i, i + 1)) \

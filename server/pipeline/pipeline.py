@@ -710,11 +710,12 @@ _YEAR = re.compile(r"^(19|20)\d\d$")
 
 
 def _dated_before(words: list[str], a: int, b: int, year: int) -> bool:
-    """A year before ``year`` right after the mention ("NSTEMI in 2019", "TIA 2022") dates it."""
-    for w in words[b:b + 3]:
+    """A year before ``year`` right after the mention ("NSTEMI in 2019", "TIA 2022", "NSTEMI in
+    03/2019") dates it."""
+    for w in words[b:b + 4]:
         if _YEAR.match(w):
             return int(w) < year
-        if w not in ("in", "of", "on", "since", "x"):
+        if w not in ("in", "of", "on", "since", "x") and not (w.isdigit() and len(w) <= 2):
             return False
     return False
 

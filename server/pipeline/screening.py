@@ -3,8 +3,8 @@ encounter gets its Z12 / Z13 code from the index (Screening (for) > ...), finish
 
 "bilateral screening mammogram" -> Screening > neoplasm > breast > routine mammogram -> Z12.31;
 "PSA drawn today for screening" -> Screening > neoplasm > prostate -> Z12.5; "low-dose CT for lung
-cancer screening" -> Z12.2. A screening the note says is up to date, due or declined is not this
-encounter's, and a cancer named only as what is screened for is not coded (ConText: hypothetical).
+cancer screening" -> Z12.2. A screening the note says is up to date, due, declined, ordered or
+scheduled is not this encounter's, and a cancer named only as what is screened for is not coded (ConText: hypothetical).
 """
 from __future__ import annotations
 
@@ -17,6 +17,10 @@ from server.pipeline.index_tree import walk_words
 
 _NOT_THIS_VISIT = re.compile(r"\b(up to date|up-to-date|is due|due (in|next|for)|declined|refused|overdue|"
                              r"last (done|one)|previous|prior|recommended)\b", re.I)
+# ... nor one the note orders for later ("Screening mammogram ordered"), unless it is done today
+# ("Screening A1c ordered today")
+_LATER = re.compile(r"\b(ordered|scheduled|to schedule|referral|referred|planned)\b", re.I)
+_TODAY = re.compile(r"\b(today|this visit|now)\b", re.I)
 # What a screening test is for, in the index's words (each a test's own name: PSA tests the
 # prostate, an A1c diabetes). Read beside the note's words when walking Screening (for).
 _TESTS = {
@@ -46,7 +50,9 @@ def screening_codes(text: str, sentences: Sequence[Sentence], tree, finish) -> l
         return []
     out: list[ScreeningHit] = []
     for si, s in enumerate(sentences):
-        if "screening" not in s.words or _NOT_THIS_VISIT.search(text[s.start:s.end]):
+        said = text[s.start:s.end]
+        if "screening" not in s.words or _NOT_THIS_VISIT.search(said) or (_LATER.search(said) and
+                                                                           not _TODAY.search(said)):
             continue
         words = list(s.words)
         for w in s.words:

@@ -12,7 +12,7 @@ from server.pipeline.findings import SECTION_PRIORITY, Finding
 # Z codes that say why the encounter happened and are listed first when it happened for that.
 ENCOUNTER_FIRST = ("Z51.0", "Z51.1", "Z08", "Z09", "Z12", "Z13")
 # Routine examinations, read only from a visit's stated reason (``encounter_codes``): always first.
-ROUTINE_EXAMS = ("Z00.0", "Z00.12", "Z01.41")
+ROUTINE_EXAMS = ("Z00.0", "Z00.12", "Z01.41", "Z01.81")   # Z01.81-: pre-procedural (IV.M)
 
 
 def _drug_code(c: str) -> bool:
