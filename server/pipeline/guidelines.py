@@ -258,12 +258,17 @@ DIAGNOSIS_SECTIONS = frozenset(("assessment", "discharge_diagnoses"))
 FINDING_CODES = ("R", "D72.82", "M25.5", "M79.6", "M79.1", "M54.2", "M54.5", "M54.6", "M54.9")
 
 
+# The NIH stroke scale score is reported beside an acute stroke code, never alone (I.C.18.i).
+_NIHSS = "R29.7"
+
+
 def drop_diagnosed_symptoms(found: dict[str, Finding], dropped: dict[str, Finding] | None = None,
-                            reported_from: float = 0.0) -> None:
+                            reported_from: float = 0.0, rules: "GuidelineRules | None" = None) -> None:
     """Signs and symptoms are reported when no related definitive diagnosis is established (IV.D,
     I.B.5): once the assessment or final diagnosis states a definitive diagnosis, a symptom the
     note mentions only elsewhere (HPI, exam) is not reported; one the diagnosis statement itself
-    names is ("Dx: musculoskeletal chest wall pain" -> R07.89).
+    names is ("Dx: musculoskeletal chest wall pain" -> R07.89). A symptom code a reported code's
+    "use additional code" note asks for stays (I69.391 with the dysphagia's R13.12).
 
     "29F with sudden severe headache, photophobia and vomiting ... Final dx: intractable migraine
     without aura" -> G43.019 alone."""
@@ -271,9 +276,15 @@ def drop_diagnosed_symptoms(found: dict[str, Finding], dropped: dict[str, Findin
               and not c.startswith(FINDING_CODES)
               and f.sections & DIAGNOSIS_SECTIONS and f.textual and f.confidence >= reported_from
               and f.assertion in (Assertion.PRESENT, Assertion.POSSIBLE)]
+    stroke = any(c.startswith("I63") for c in found)
+    for c in [c for c in found if c.startswith(_NIHSS) and not stroke]:
+        suppress(found, c, RuleNote("not_reported", "NIHSS score without an acute stroke code: not reported "
+                                                    "(I.C.18.i)"), dropped)
     if not stated:
         return
-    for c in [c for c, f in found.items() if c.startswith(FINDING_CODES) and not f.sections & DIAGNOSIS_SECTIONS]:
+    asked = {r for o in found for r in _asks_for(rules, o)} if rules is not None else set()
+    for c in [c for c, f in found.items() if c.startswith(FINDING_CODES) and not f.sections & DIAGNOSIS_SECTIONS
+              and not c.startswith(_NIHSS) and not any(_covers(r, c) for r in asked)]:
         suppress(found, c, RuleNote("not_reported", f"sign or symptom of the stated diagnosis {stated[0]}: "
                                                     "not reported (IV.D, I.B.5)", stated[0]), dropped)
 
@@ -300,7 +311,7 @@ def drop_unassessed_findings(found: dict[str, Finding], dropped: dict[str, Findi
     if not stated:
         return
     for c, f in list(found.items()):
-        if f.system is CodeSystem.ICD10CM and c[:1] not in "ZVWXY" and not c.startswith(_DRUG_EFFECTS) \
+        if f.system is CodeSystem.ICD10CM and c[:1] not in "ZVWXY" and not c.startswith(_DRUG_EFFECTS + (_NIHSS,)) \
                 and f.evidence and all(e.section in _FINDING_SECTIONS for e in f.evidence):
             suppress(found, c, RuleNote("not_reported", "named only among the exam, results or review of systems "
                                                         "findings, not in the assessment: not coded (III.B, IV.K)"),
@@ -392,11 +403,14 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
         elif denied_by is not None:
             other = denied_by
         elif "unspecified" in rules.cm.description(c).lower():
-            other = next((o for o in codes if o != c and o in found and o[:3] == c[:3]
+            head = _head_noun(rules, c)
+            other = next((o for o in codes if o != c and o in found
+                          and (o[:3] == c[:3] or (o[:2] == c[:2] and head and head in _title_words(rules, o)))
                           and _more_specific(rules, o, c)
                           and (_stated(found[o]) or not _stated(found[c]))), None)
             # (the final diagnosis's own code stays: "CT: acute interstitial pancreatitis ...
-            # Final dx: acute pancreatitis" is K85.90)
+            # Final dx: acute pancreatitis" is K85.90; a neighbouring category names the same
+            # condition: "Pneumonia" J18.9 beside "pneumococcal pneumonia" J13)
         else:
             continue
         if other is not None:
@@ -483,8 +497,23 @@ def _vague(rules: GuidelineRules, code: str) -> bool:
     return "unspecified" in d or "not specified" in d or " nos" in f"{d} "
 
 
+def _asks_for(rules: GuidelineRules, code: str) -> tuple[str, ...]:
+    """The codes ``code``'s "use additional code" note names."""
+    return tuple(rules.referenced(code, "use_additional")) if rules.cm.id_of(code) >= 0 else ()
+
+
 def _stated(f: Finding) -> bool:
     return bool(f.sections & DIAGNOSIS_SECTIONS)
+
+
+def _title_words(rules: GuidelineRules, code: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+", rules.cm.description(code).lower()))
+
+
+def _head_noun(rules: GuidelineRules, code: str) -> str:
+    """The condition an unspecified title names ("Pneumonia, unspecified organism": pneumonia)."""
+    first = rules.cm.description(code).split(",")[0].lower().split()
+    return first[-1] if len(first) == 1 else ""
 
 
 def _covers(ref: str, code: str) -> bool:

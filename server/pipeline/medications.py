@@ -25,7 +25,8 @@ _MED_SECTIONS = frozenset(("medications",))
 # Words that say a drug is taken on a schedule.
 _SCHEDULE = re.compile(r"^(daily|bid|tid|qid|qhs|qd|qam|qpm|weekly|monthly|nightly|q\d+h|qod|inhaler|patch)$")
 _BREAK = re.compile(r"[,;]")
-_FORMS = frozenset("inhaler inhaled inhalation nebulizer nebulized hfa diskus patch injection sc sq".split())
+_FORMS = frozenset("inhaler inhaled inhalation nebulizer nebulized hfa diskus patch injection sc sq puff puffs mdi "
+                   "ellipta respimat".split())
 _COURSE_DAYS = 30   # "for 7 days": a course, not long-term therapy
 _ON = frozenset(("on", "taking", "takes", "take", "continue", "continued", "resumed", "maintained", "uses", "long", "chronic"))
 # A drug in the same clause as one of these is not current long-term therapy.
@@ -33,14 +34,15 @@ _COURSE = frozenset("x1 x2 x3 x4 x5 x7 x10 x14 burst course taper sliding".split
 _OTHER_DRUG = "Z79.899"   # the class a name gets when only a close spelling in the table matched
 _SHORT_TERM = frozenset("start started starting initiate initiated new newly trial burst course x1 x2 x3 x4 x5 x7 "
                         "x10 x14 sliding empiric empirically stopped stop discontinued discontinue held hold completed "
-                        "off switch switched changed plan planned will consider".split())
+                        "off switch switched changed plan planned will consider offered declined refused".split())
 NOT_DRUGS = frozenset("on the a an and or of to for with in at by as daily dose oxygen o2 air water food "
                       "female male woman man patient "
                        "diet meds medication medications regimen therapy home current glucose sugar sodium "
                        "potassium calcium chloride bicarbonate alcohol caffeine contrast saline fluid blood "
                        "platelet plasma vitamin level levels lab labs tablet pill drug medicine substance agent "
-                       "product".split())
+                       "product smoke smoking smoker tobacco cigarette cigarettes cigar barium gadolinium".split())
 _MAX_WORDS = 3
+_FORM_REACH = 7   # words after a drug its form may follow ("budesonide-formoterol 160/4.5 2 puffs")
 _PRN_REACH = 8   # words after a drug its "PRN" may follow ("albuterol inhaler 2 puffs q4h PRN")
 
 
@@ -119,7 +121,9 @@ class MedicationReader:
             if self.table.exact(name) is None and (n > 1 or self._class_named(name) is None):
                 continue   # neither the Table of Drugs nor a long-term class names it ("pump" is no drug)
             # the route decides some classes: "budesonide inhaler" is inhaled, budesonide alone systemic
-            form = [w for w in (*words[max(0, i - 1):i], *words[i + n:i + n + 2]) if w in _FORMS]   # "inhaled X"
+            after = list(words[i + n:i + n + _FORM_REACH])
+            after = after[:next((k for k, w in enumerate(after) if w in ("and", "or", "plus")), len(after))]
+            form = [w for w in (*words[max(0, i - 1):i], *after) if w in _FORMS]   # "inhaled X", "X 2 puffs"
             code = self._code(" ".join([name, *form]), self.cm, table=self.table)
             if code is not None:
                 return i + n, name, code

@@ -288,7 +288,8 @@ class Pipeline:
         if self.claims_rules:   # before Excludes1: a stated diagnosis never loses to its own symptom,
             # and a condition with its own manifestation code takes it before Excludes1 sees the
             # unspecified one ("Alzheimer's ... dementia with agitation": F02.811, not F03.911)
-            steps += (("symptom of a stated diagnosis", lambda: gl.drop_diagnosed_symptoms(findings, suppressed, cut)),
+            steps += (("symptom of a stated diagnosis",
+                       lambda: gl.drop_diagnosed_symptoms(findings, suppressed, cut, self.guidelines)),
                       ("finding not assessed", lambda: gl.drop_unassessed_findings(findings, suppressed, cut)),
                       ("planned encounter", lambda: gl.drop_planned_encounters(findings, suppressed)),
                       ("external cause", lambda: gl.drop_unattached_external_causes(findings, suppressed)),
@@ -408,6 +409,7 @@ class Pipeline:
         if self.index is not None:
             cues = tuple(sorted({w for s in sentences for w in s.words if w in ENCOUNTER_CUES})) + context_words
         ends = {(m.sentence, m.tok_end) for m in mentions if m.codable and len(m.words) > 0}
+        left_handed = any(("left", "handed") == tuple(s.words[i:i + 2]) for s in sentences for i in range(len(s.words)))
         for m in mentions:
             checkpoint()
             if not m.codable:
@@ -437,6 +439,8 @@ class Pipeline:
             else:
                 window = tuple(words[lo:hi])
             window += cues
+            if self.claims_rules and any(c.code.startswith(_PLEGIA) for c in m.candidates):
+                window += _dominance(window, left_handed)
             near = tuple(words[max(0, m.tok_start - _NEAR_LEFT):m.tok_end + _NEAR_RIGHT])
             key = (tuple(c.code for c in m.candidates), window, near, m.sentence)
             if key not in memo:
@@ -707,6 +711,21 @@ def _year_of(date_of_service: str | None) -> int | None:
 
 
 _YEAR = re.compile(r"^(19|20)\d\d$")
+
+
+# Paralysis codes whose side is dominant or not (hemiplegia, monoplegia and their sequelae).
+_PLEGIA = ("G81", "G83", "I69")
+
+
+def _dominance(window: tuple[str, ...], left_handed: bool) -> tuple[str, ...]:
+    """The dominance a side of paralysis defaults to when the note does not state it (I.C.6.a):
+    the right side is dominant, the left non-dominant; a left-handed patient's the other way."""
+    if "dominant" in window or "nondominant" in window:
+        return ()
+    side = next((w for w in window if w in ("right", "left")), None)
+    if side is None:
+        return ()
+    return ("dominant",) if (side == "right") != left_handed else ("nondominant",)
 
 
 def _dated_before(words: list[str], a: int, b: int, year: int) -> bool:

@@ -48,16 +48,20 @@ def stroke_sequelae(found: dict, sentences: Sequence[Sentence], text: str, index
         f = found[code]
         if not f.evidence:
             continue
-        si = sentence_of(sentences, starts, f.evidence[0].start)
-        words = set(sentences[si].words)
-        if not (words & STROKE_WORDS and words & SEQUELA_CUES):
+        # the first of its mentions whose sentence ties it to a stroke ("Residual left
+        # hemiparesis." in the HPI, "Sequelae of right MCA infarct: left-sided hemiparesis" later)
+        tied = [(si, e) for e in f.evidence for si in (sentence_of(sentences, starts, e.start),)
+                if set(sentences[si].words) & STROKE_WORDS and set(sentences[si].words) & SEQUELA_CUES]
+        if not tied:
             continue
+        si, first = tied[0]
+        words = set(sentences[si].words)
         kind = "subarachnoid" if words & {"subarachnoid", "sah"} else \
             "intracerebral" if words & {"hemorrhage", "hemorrhagic", "ich", "intracerebral", "bleed"} else "infarction"
         root = roots[kind]
         if root is None:
             continue
-        ev = text[f.evidence[0].start:f.evidence[0].end].lower()
+        ev = text[first.start:first.end].lower()
         deficit = [_DEFICIT_ALIASES.get(w, w) for w in ev.replace("-", " ").split()]
         hit = index.tree.walk(root, frozenset(deficit + ["facial"] if "facial" in words else deficit))
         if hit is None:
@@ -83,12 +87,20 @@ def stroke_sequelae(found: dict, sentences: Sequence[Sentence], text: str, index
         found.pop("Z86.73", None)
 
 
+_CURRENT = frozenset(("acute", "new", "evolving", "current"))
+
+
 def _drop_stroke_of_sentence(found: dict, sentences, starts, si: int) -> None:
     """The stroke a residual follows is not coded as current unless the note also documents a new
-    one elsewhere (I.C.9.d.2)."""
+    one elsewhere (I.C.9.d.2): said only in the residual's sentence, or only where a sentence
+    dates it or ties it to its residuals ("seen 4 months after a right MCA stroke", "MRI ...
+    showed a right MCA territory infarct"), and nowhere as acute or new."""
     for c in [c for c in found if c.startswith(STROKE_CODES)]:
         f = found[c]
-        if all(sentence_of(sentences, starts, e.start) == si for e in f.evidence):
+        current = [e for e in f.evidence if sentence_of(sentences, starts, e.start) != si
+                   and _CURRENT & set(sentences[sentence_of(sentences, starts, e.start)].words)
+                   and not SEQUELA_CUES & set(sentences[sentence_of(sentences, starts, e.start)].words)]
+        if not current:
             del found[c]
 
 
