@@ -30,6 +30,16 @@ from server.pipeline.text import normalize_phrase
 # Table of Drugs, the Neoplasm Table) and a span of the note: above the operating threshold, below
 # an exact tabular title (EXACT_FLOOR 0.8 is a floor; these are what a title match gets).
 READ_CONFIDENCE = 0.9
+# Trauma that would not break a healthy bone (I.C.13.d.2): the note's own words for it.
+_LOW_ENERGY = frozenset("fragility osteoporotic pathologic pathological insufficiency tripped stumbled".split())
+_LOW_ENERGY_PAIRS = (("standing", "height"), ("ground", "level"), ("low", "energy"), ("minor", "fall"),
+                     ("mechanical", "fall"))
+# M80.0- site characters by the fracture's category (5th character of M80.0).
+_M80_SITES = (("S42.0", "1"), ("S42.1", "1"), ("S42", "2"), ("S52", "3"), ("S62", "4"), ("S72", "5"),
+              ("S82.5", "7"), ("S82.6", "7"), ("S82.8", "7"), ("S82", "6"), ("S92", "7"), ("S12", "8"),
+              ("S22.0", "8"), ("S32.0", "8"), ("S32.1", "8"), ("S32.2", "8"), ("S32", "B"), ("S22", "A"))
+# M80 has no open / closed 7th characters: an open fracture's is its closed one's.
+_M80_EPISODE = {"B": "A", "C": "A", "E": "D", "F": "D", "H": "G", "J": "G", "M": "K", "N": "K", "Q": "P", "R": "P"}
 # Codes of a systemic infection that severe sepsis (R65.2-) follows (its "code first" note and
 # the sepsis codes of chapter 1).
 _SEPSIS_CODES = ("A40", "A41", "A02.1", "A20.7", "A21.7", "A22.7", "A24.1", "A26.7", "A32.7", "A39.2", "A39.3",
@@ -69,6 +79,7 @@ class ClaimsReaders:
         self._exposures(sentences, found)
         self._severe_sepsis(sentences, found)
         self._ulcer_sites(sentences, found)
+        self._osteoporotic_fractures(sentences, found)
         self._linked_complications(sentences, found)
         self._named_etiology(sentences, found)
         self._site_named(found)
@@ -174,12 +185,17 @@ class ClaimsReaders:
         for si, s in enumerate(sentences):
             if not starts or not _EXPOSURE_WORDS & set(s.words):
                 continue
-            hit = self.index.tree.walk(starts, walk_words(s.words))
-            if hit is None or not hit.code.startswith("Z20") or not self.cm.is_billable(hit.code):
-                continue
             contact = min(s.tokens[i].start for i, w in enumerate(s.words) if w in _EXPOSURE_WORDS)
             theirs = [c for c, f in found.items() if (c[:1] in "AB" or c.startswith("U07"))
                       and all(s.start <= e.start < s.end and e.start > contact for e in f.evidence)]
+            # the disease by the note's words, else by its code's title ("exposure ... to a patient
+            # with active TB": Tuberculosis of lung -> Exposure > tuberculosis)
+            hit = self.index.tree.walk(starts, walk_words(s.words))
+            for c in theirs:
+                if hit is None or not hit.code.startswith("Z20"):
+                    hit = self.index.tree.walk(starts, walk_words(normalize_phrase(self.cm.description(c))))
+            if hit is None or not hit.code.startswith("Z20") or not self.cm.is_billable(hit.code):
+                continue
             named = {c for c in found if found[c].reportable and found[c].assertion is Assertion.PRESENT}
             if any((c[:1] in "AB" or c.startswith("U07")) and c not in theirs for c in named):
                 continue   # the patient has it: the disease is coded, not the exposure
@@ -210,6 +226,33 @@ class ClaimsReaders:
         note = RuleNote("code_first", f"severe sepsis: the systemic infection first, Sepsis > {path} "
                                       "(I.C.1.d.1.a.ii)", severe[0])
         _add(found, _made(code, list(evidence), note))
+
+    def _osteoporotic_fractures(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """A fracture from trauma that would not break a healthy bone (a fall from standing
+        height, a "fragility" fracture) in a patient with known age-related osteoporosis is coded
+        M80.0- at the fracture's site and side, not as a traumatic fracture (I.C.13.d.2); M81.0
+        (Excludes1 with M80) goes."""
+        if "M81.0" not in found or not found["M81.0"].reportable:
+            return
+        words = {w for s in sentences for w in s.words}
+        if not (_LOW_ENERGY & words or any(a in words and b in words for a, b in _LOW_ENERGY_PAIRS)):
+            return
+        for code in [c for c, f in found.items() if c[:1] == "S" and len(c) == 8 and f.reportable
+                     and "fracture" in self.cm.description(c).lower()]:
+            site = next((d for p, d in _M80_SITES if code.startswith(p)), None)
+            if site is None:
+                continue
+            title = self.cm.description(code).lower()
+            side = "X" if site in "8A" else "1" if "right" in title else "2" if "left" in title else "9"
+            new = f"M80.0{site}{side}{_M80_EPISODE.get(code[7], code[7])}"
+            if self.cm.id_of(new) < 0 or not self.cm.is_billable(new):
+                continue
+            f = found.pop(code)
+            f.notes.append(RuleNote("osteoporosis", f"fracture with minimal trauma in known osteoporosis: {new}, not "
+                                                    f"{code} (I.C.13.d.2)", code))
+            f.code, f.defaults = new, []
+            _add(found, f)
+            found.pop("M81.0", None)
 
     def _ulcer_sites(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """The ulcer a combination code asks for beside it ("use additional code to identify site

@@ -231,12 +231,21 @@ def keep_organisms_asked_for(found: dict[str, Finding], rules: GuidelineRules,
 
 def poisoning_rules(found: dict[str, Finding], dropped: dict[str, Finding] | None = None) -> None:
     """A suicide attempt by poisoning is the poisoning's self-harm code, not T14.91 (T14.91
-    Excludes1: suicide attempt by poisoning, T36-T65 with 6th character 2)."""
+    Excludes1: suicide attempt by poisoning, T36-T65 with 6th character 2); a drug the note names
+    and then by its class is coded once, by its own name (T39.315A, not T39.395A beside it)."""
     self_harm = next((c for c in found if c[:1] == "T" and "36" <= c[1:3] <= "65" and len(c) >= 7 and c[6] == "2"),
                      None)
     if self_harm is not None and "T14.91XA" in found:
         suppress(found, "T14.91XA", RuleNote("not_reported", f"suicide attempt by poisoning is {self_harm}",
                                              self_harm), dropped)
+    # one drug named twice ("ibuprofen ... NSAID-induced"): its own code, not its class's "other"
+    drugs = [c for c in found if c[:1] == "T" and "36" <= c[1:3] <= "50" and len(c) >= 7]
+    for c in drugs:
+        named = next((o for o in drugs if o != c and o in found and o[:5] == c[:5] and o[6:] == c[6:]
+                      and o[5] != "9" and c[5] == "9"), None)
+        if named is not None and c in found:
+            suppress(found, c, RuleNote("not_reported", f"the same drug as {named}, named by its class", named),
+                     dropped)
 
 
 def pregnancy_rules(found: dict[str, Finding], dropped: dict[str, Finding] | None = None) -> None:
@@ -386,9 +395,10 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
     """An unspecified code beside a specific code of its category is the same condition said
     less precisely ("CHF" in the HPI, "chronic diastolic heart failure" in the assessment:
     I50.32, not I50.9 beside it; "alcohol-induced liver cirrhosis": K70.30, not K70.9), and an
-    injury of unspecified body region (T14) is not reported beside a specific injury (S00-S99)."""
+    injury of unspecified body region (T14) is not reported beside a specific injury (S00-S99) or a
+    pathological fracture (M80, M84)."""
     codes = [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and rules.cm.id_of(c) >= 0]
-    injuries = [c for c in codes if c[:1] == "S"]
+    injuries = [c for c in codes if c[:1] == "S" or c.startswith(("M80", "M84.3", "M84.4", "M84.5", "M84.6"))]
     for c in codes:
         if c not in found:
             continue
@@ -405,12 +415,14 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
         elif "unspecified" in rules.cm.description(c).lower():
             head = _head_noun(rules, c)
             other = next((o for o in codes if o != c and o in found
-                          and (o[:3] == c[:3] or (o[:2] == c[:2] and head and head in _title_words(rules, o)))
+                          and (o[:3] == c[:3] or ((o[:2] == c[:2] or (o[0] == c[0] == "C" and o[:3] < "C77"))
+                                                  and head and head in _title_words(rules, o)))
                           and _more_specific(rules, o, c)
                           and (_stated(found[o]) or not _stated(found[c]))), None)
             # (the final diagnosis's own code stays: "CT: acute interstitial pancreatitis ...
             # Final dx: acute pancreatitis" is K85.90; a neighbouring category names the same
-            # condition: "Pneumonia" J18.9 beside "pneumococcal pneumonia" J13)
+            # condition: "Pneumonia" J18.9 beside "pneumococcal pneumonia" J13; a primary site's
+            # code says more than C80.1, a secondary site's does not: the primary is still unknown)
         else:
             continue
         if other is not None:
@@ -510,10 +522,16 @@ def _title_words(rules: GuidelineRules, code: str) -> set[str]:
     return set(re.findall(r"[a-z0-9]+", rules.cm.description(code).lower()))
 
 
+_GENERIC_HEADS = frozenset("disease diseases disorder disorders condition conditions pain failure injury "
+                           "unspecified other".split())
+
+
 def _head_noun(rules: GuidelineRules, code: str) -> str:
-    """The condition an unspecified title names ("Pneumonia, unspecified organism": pneumonia)."""
+    """The condition an unspecified title names ("Pneumonia, unspecified organism": pneumonia;
+    "Unspecified osteoarthritis, unspecified site": osteoarthritis); empty for a generic one."""
     first = rules.cm.description(code).split(",")[0].lower().split()
-    return first[-1] if len(first) == 1 else ""
+    head = first[-1] if first else ""
+    return "" if head in _GENERIC_HEADS or len(head) < 5 else head
 
 
 def _covers(ref: str, code: str) -> bool:

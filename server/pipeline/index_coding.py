@@ -123,7 +123,6 @@ class IndexCoder:
         self._personal = self._sub(history, "personal")
         self._family = self._sub(history, "family")
         self._status = [i for t in _MAIN_STATUS for i in tree.main_terms(t)]
-        self._exposure = tree.main_terms("Exposure")
         self._absence = tree.main_terms("Absence")   # an organ removed: read when no status says it
 
     def _sub(self, ids: list[int], word: str) -> list[int]:
@@ -348,14 +347,6 @@ class IndexCoder:
             return None   # "urinary incontinence" never walks to "urinary infection" on "urinary" alone
         if "unspecified" in self.cm.description(hit.code).lower():
             return None   # "History > family > malignant neoplasm" alone: the site table says more
-        return hit.code
-
-    def exposure_code(self, words: Sequence[str]) -> str | None:
-        """The Z20 / Z77 code the index gives for exposure to the condition ``words`` name
-        (Exposure (to) > tuberculosis: Z20.1); None when no subterm matches."""
-        hit = self.tree.walk(self._exposure, walk_words(words)) if self._exposure else None
-        if hit is None or hit.code[:3] not in ("Z20", "Z77") or not self.cm.is_billable(hit.code):
-            return None
         return hit.code
 
     def _referenced_status(self, phrase: Sequence[str]):

@@ -429,6 +429,8 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "pca": ("posterior", "brain", "artery"), "embolic": ("embolism", "due"),
            "cardioembolic": ("embolism", "due"), "thrombotic": ("thrombosis", "due"),
            "thromboembolic": ("embolism", "thrombosis", "due"),
+           # a bleed is a hemorrhage in the index's words (Ulcer > duodenum > acute > with hemorrhage)
+           "bleed": ("hemorrhage",), "bleeding": ("hemorrhage",),
            # an exacerbation of a chronic condition is its acute phase ("acute on chronic", "with
            # (acute) exacerbation")
            "exacerbation": ("acute",), "exacerbated": ("acute",),

@@ -40,7 +40,8 @@ NOT_DRUGS = frozenset("on the a an and or of to for with in at by as daily dose 
                        "diet meds medication medications regimen therapy home current glucose sugar sodium "
                        "potassium calcium chloride bicarbonate alcohol caffeine contrast saline fluid blood "
                        "platelet plasma vitamin level levels lab labs tablet pill drug medicine substance agent "
-                       "product smoke smoking smoker tobacco cigarette cigarettes cigar barium gadolinium".split())
+                       "product smoke smoking smoker tobacco cigarette cigarettes cigar barium gadolinium acting long short "
+                      "release extended intermediate rapid".split())
 _MAX_WORDS = 3
 _FORM_REACH = 7   # words after a drug its form may follow ("budesonide-formoterol 160/4.5 2 puffs")
 _PRN_REACH = 8   # words after a drug its "PRN" may follow ("albuterol inhaler 2 puffs q4h PRN")

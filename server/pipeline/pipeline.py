@@ -35,7 +35,7 @@ from server.pipeline.scorer import TAIL_MIN, DocumentScorer, add_siblings, merge
 from server.pipeline.sections import DEFAULT_SECTION, SectionRules
 from server.pipeline.senses import AbbreviationSenses, organism_terms
 from server.pipeline.sequencing import sequence
-from server.pipeline.text import normalize_phrase, split_sentences, tokenize
+from server.pipeline.text import split_sentences, tokenize
 
 DATA = resources.files("server.pipeline").joinpath("data")
 DEFAULT_FUSION = "fusion.json"
@@ -66,9 +66,6 @@ _SERVICE_WORDS = frozenset("care check clinic vac dressing dressings consult".sp
 # A number refines a code only from the mention itself or right beside it: "stage 3a CKD",
 # "CKD, stage 3a"; never the "2" of "type 2 diabetes ... chronic kidney disease".
 _NEAR_LEFT, _NEAR_RIGHT = 1, 2
-# An exposure said before a condition makes the condition another's (Exposure (to) > ...).
-_EXPOSURE = frozenset(("exposure", "exposed", "contact"))
-_EXPOSURE_REACH = 14
 # A mention that says a code's whole tabular title (or inclusion term), asserted present, is
 # reported at least this confident whatever the code's precision on train; one-word titles
 # ("pain", "fever") are as vague as the note and keep their calibrated confidence.
@@ -480,19 +477,8 @@ class Pipeline:
                 # the condition's own words (and their neighbours), never the rest of the window:
                 # "hearing loss" in a history list is not the urinary infection two words on
                 history = self.index.history_code(f.assertion, near + tuple(m.words), m.words)
-            exposed = None
-            if self.claims_rules and self.index is not None and f.system is CodeSystem.ICD10CM and \
-                    _EXPOSURE & set(words[max(0, m.tok_start - _EXPOSURE_REACH):m.tok_start]):
-                # "unprotected exposure to a patient with active TB": the disease is another's,
-                # the patient's is the exposure (Exposure (to) > tuberculosis, Z20.1; I.C.21.c.1)
-                exposed = self.index.exposure_code(m.words) or \
-                    self.index.exposure_code(normalize_phrase(self.cm.description(f.code)))
             said_as = f.copy() if unasserted is not None and f.assertion is not Assertion.PRESENT else None
-            if exposed is not None:
-                f.notes.append(RuleNote("exposure", f"exposure to {f.code}: coded as {exposed} (I.C.21.c.1)", f.code))
-                f.code, f.assertion, f.defaults = exposed, Assertion.PRESENT, []
-            else:
-                f = gl.apply_assertion(f, self.guidelines, setting, history)
+            f = gl.apply_assertion(f, self.guidelines, setting, history)
             if said_as is not None and said_as.system is CodeSystem.ICD10CM and (f is None or f.code != said_as.code):
                 _keep_first(unasserted, said_as)   # what a claim billing it is checked against
             if before is not None and (f is None or f.code != before.code):
