@@ -30,6 +30,12 @@ from server.pipeline.text import normalize_phrase
 # Table of Drugs, the Neoplasm Table) and a span of the note: above the operating threshold, below
 # an exact tabular title (EXACT_FLOOR 0.8 is a floor; these are what a title match gets).
 READ_CONFIDENCE = 0.9
+# A malignancy's treatment completed and no disease left (I.C.2.d) ...
+_TREATED = re.compile(r"\b(NED|no evidence of (disease|recurrence|malignancy)|no (signs? of )?recurrence|"
+                      r"without recurrence|(cancer|disease)[- ]free|completed (his |her |all )?(treatment|therapy|"
+                      r"chemo\w*|radiation|adjuvant \w+)|finished (treatment|chemo\w*|radiation))\b", re.I)
+# ... unless something is still directed at it or it has spread.
+_ACTIVE_CANCER = ("C77", "C78", "C79", "Z51.0", "Z51.1", "Z79.63", "Z79.81")
 # Trauma that would not break a healthy bone (I.C.13.d.2): the note's own words for it.
 _LOW_ENERGY = frozenset("fragility osteoporotic pathologic pathological insufficiency tripped stumbled".split())
 _LOW_ENERGY_PAIRS = (("standing", "height"), ("ground", "level"), ("low", "energy"), ("minor", "fall"),
@@ -72,6 +78,7 @@ class ClaimsReaders:
         self._long_term_drugs(doc.text, sentences, found)
         checkpoint()
         self._neoplasms(doc.text, sentences, found, inpatient=doc.setting is Setting.INPATIENT)
+        self._treated_cancers(doc.text, found)
         checkpoint()
         self._drug_effects(doc.text, sentences, found)
         checkpoint()
@@ -165,6 +172,25 @@ class ClaimsReaders:
                 for c in [c for c, g in found.items() if "C00" <= c[:3] <= "C76" and g.evidence
                           and all(e.start <= span.start < e.end for e in g.evidence)]:
                     del found[c]
+            _add(found, f)
+
+    def _treated_cancers(self, text: str, found: dict[str, Finding]) -> None:
+        """A primary malignancy treated and gone (excised or eradicated, treatment completed, no
+        evidence of disease, nothing directed at it now and no spread) is its history code, Z85
+        (I.C.2.d): "breast IDC, treated 2019 with mastectomy and tamoxifen, completed 2024 ... NED"."""
+        if not _TREATED.search(text):
+            return
+        if any(c.startswith(_ACTIVE_CANCER) for c, f in found.items() if f.reportable):
+            return
+        for c in [c for c, f in found.items() if "C00" <= c[:3] <= "C76" and f.reportable
+                  and f.assertion is Assertion.PRESENT]:
+            z = self.guidelines.history_code(c, Assertion.HISTORICAL)
+            if z is None or self.cm.id_of(z) < 0:
+                continue
+            f = found.pop(c)
+            f.notes.append(RuleNote("history_code", f"treated malignancy with no evidence of disease: {z}, not {c} "
+                                                    "(I.C.2.d)", c))
+            f.code, f.assertion, f.defaults = z, Assertion.HISTORICAL, []
             _add(found, f)
 
     def _screening(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:

@@ -55,6 +55,7 @@ _QUALIFIERS = frozenset("chronic acute subacute right left bilateral unspecified
 _LINK_REACH = 30
 # Generic head nouns that, right after another condition's name, are part of it.
 _HEAD_NOUNS = frozenset("infection disease disorder syndrome illness".split())
+_SITE_PREPOSITIONS = frozenset(("of", "in", "on", "at", "to"))   # "effusion of the right knee" names its own site
 # Words that say a condition's course or type; they qualify the noun of their own clause.
 _ACUITY = frozenset("chronic acute subacute persistent paroxysmal permanent longstanding recurrent intractable "
                     "intermittent episodic".split())
@@ -406,6 +407,10 @@ class Pipeline:
         if self.index is not None:
             cues = tuple(sorted({w for s in sentences for w in s.words if w in ENCOUNTER_CUES})) + context_words
         ends = {(m.sentence, m.tok_end) for m in mentions if m.codable and len(m.words) > 0}
+        # the conditions the note names in full: a lone head noun elsewhere refers back to one
+        named_heads = {m.words[-1] for m in mentions if m.codable and len(m.words) > 1
+                       and any(c.system is CodeSystem.ICD10CM for c in m.candidates)}
+        anaphors: list[Mention] = []
         left_handed = any(("left", "handed") == tuple(s.words[i:i + 2]) for s in sentences for i in range(len(s.words)))
         for m in mentions:
             checkpoint()
@@ -445,6 +450,11 @@ class Pipeline:
                                               tuple(words[max(0, m.tok_start - _LINK_REACH):m.tok_end + _LINK_REACH]))
             mapped = memo[key]
             if mapped is None:
+                continue
+            if self.claims_rules and len(m.words) == 1 and m.words[0] in named_heads and \
+                    mapped.system is CodeSystem.ICD10CM and "unspecified" in self.cm.description(mapped.code).lower() \
+                    and (m.tok_end >= len(words) or words[m.tok_end] not in _SITE_PREPOSITIONS):
+                anaphors.append(m)   # "the effusion reaccumulated": the "malignant pleural effusion", not M25.40
                 continue
             section = min(1.0, _SECTION_FLOOR + (1.0 - _SECTION_FLOOR) * m.section_weight)
             conf = mapped.score * section * _ASSERTION_FACTOR.get(m.assertion, 1.0)
@@ -529,6 +539,7 @@ class Pipeline:
                 continue
             found.setdefault(c, f)
         if self.claims_rules:
+            _refer_back(anaphors, found, sentences)
             self._absorb_parts(found, said, walks)
             # a diagnosis only ever qualified ("to r/o ACS") and then ruled out is not coded (II.H)
             for c in [c for c, f in found.items() if c in denied and f.assertion is Assertion.POSSIBLE]:
@@ -612,6 +623,35 @@ def _keep_first(into: dict[str, Finding], f: Finding) -> None:
         add_evidence(into[f.code].evidence, f.evidence)
     else:
         into[f.code] = f
+
+
+def _refer_back(anaphors: list[Mention], found: dict[str, Finding], sentences: list[Sentence]) -> None:
+    """A lone head noun ("the effusion") is evidence for the condition the note named in full with
+    it ("malignant pleural effusion"), the nearest one said before it, else the first after: the
+    readers that follow see it there (a residual's stroke sentence, a diagnosis section)."""
+    if not anaphors:
+        return
+    starts = [s.start for s in sentences]
+    last = {}   # evidence span -> its last word, read once
+    for f in found.values():
+        for e in f.evidence:
+            if e not in last:
+                s = sentences[sequelae.sentence_of(sentences, starts, e.start)]
+                words = [t.norm for t in s.tokens if e.start <= t.start and t.end <= e.end]
+                last[e] = words[-1] if words else ""
+    for m in anaphors:
+        checkpoint()
+        word = m.words[0]
+        named = [(e.start, f) for f in found.values() if f.system is CodeSystem.ICD10CM and f.assertion is m.assertion
+                 for e in f.evidence if last.get(e) == word]
+        if not named:
+            continue
+        before = [x for x in named if x[0] < m.start]
+        f = max(before, key=lambda x: x[0])[1] if before else min(named, key=lambda x: x[0])[1]
+        span = Span(m.start, m.end, m.section)
+        if span not in f.evidence:
+            f.evidence.append(span)
+            f.sections.add(m.section)
 
 
 def analyse_sentences(text: str, segments, section_rules: SectionRules) -> list[Sentence]:
