@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-STAGES = ("sections", "entities", "model", "classifier", "context", "mapping", "claims", "fusion", "guidelines")
+STAGES = ("sections", "entities", "model", "classifier", "context", "mapping", "claims", "procedures", "fusion",
+          "guidelines")
 
 
 def _background_dir() -> Path:

@@ -32,7 +32,8 @@ from server.pipeline.text import normalize_word
 _SIDE_NAMES = {"right": "Right", "left": "Left", "bilateral": "Bilateral"}
 # words of an axis value that say nothing a note would ("Drug-eluting Intraluminal Device")
 _GENERIC = frozenset("device with and or on of the to from".split())
-_NUMBERS = frozenset(("One", "Two", "Three", "Four"))
+# every axis of a built code is read from the note or is the only value its table allows
+BUILT_CONFIDENCE = 0.9
 
 
 @dataclass(frozen=True)
@@ -60,13 +61,16 @@ class Cue:
 
 @dataclass
 class BuiltProcedure:
-    """A procedure of the stay: its code, or (``code`` empty) what the note leaves out."""
+    """A procedure the note names: its code, or (``code`` empty) the axes the note leaves out or
+    (``performed`` False) why it is no procedure of this stay."""
 
     code: str
     start: int              # character offsets of the words that name it
     end: int
     notes: list[str] = field(default_factory=list)
+    section: str = ""
     undetermined: tuple[str, ...] = ()   # the axes the note does not document
+    performed: bool = True               # False: from the history, planned or denied
 
 
 class PcsRules:
@@ -137,39 +141,44 @@ class PcsBuilder:
         self._keys: dict[str, frozenset[str]] = {}
 
     def build(self, text: str, sentences: list[Sentence]) -> list[BuiltProcedure]:
-        """The procedures of the stay the note documents, in note order.
+        """Every procedure the note names, in note order: those of the stay coded (or undetermined),
+        the others marked not performed.
 
         "PROCEDURE: Right total hip arthroplasty, uncemented." -> 0SR90JA (Replacement of Right Hip
         Joint with Synthetic Substitute, Uncemented, Open: the only approach its table has).
         """
         out: list[BuiltProcedure] = []
         for s in sentences:
-            if s.section not in self.rules.sections:
-                continue
             checkpoint()
             words = s.words
-            hits = []
-            i = 0
-            while i < len(words):
-                cue = self.rules.cues_at(words, i)
-                if cue is not None:
-                    hits.append((i, i + len(cue.words), cue))
-                    i += len(cue.words)
-                else:
-                    i += 1
+            hits = self._hits(words)
             if not hits:
                 continue
             triggers = self.context.triggers(words)
             for k, (a, b, cue) in enumerate(hits):
                 lo = hits[k - 1][1] if k else _clause_start(s, a)
                 hi = hits[k + 1][0] if k + 1 < len(hits) else _clause_end(s, b)
-                if assert_span(triggers, a, b, s.gaps) is not Assertion.PRESENT or self._planned(words, s, a):
-                    continue
-                built = self._one(cue, words, a, b, lo, hi, s)
+                if s.section not in self.rules.sections or self._planned(words, s, a) or \
+                        assert_span(triggers, a, b, s.gaps) is not Assertion.PRESENT:
+                    built = BuiltProcedure("", 0, 0, performed=False)   # history, planned, denied
+                else:
+                    built = self._one(cue, words, a, b, lo, hi, s)
                 if built is not None:
-                    built.start, built.end = s.tokens[a].start, s.tokens[b - 1].end
+                    built.start, built.end, built.section = s.tokens[a].start, s.tokens[b - 1].end, s.section
                     out.append(built)
         return _dedupe(out)
+
+    def _hits(self, words: list[str]) -> list[tuple[int, int, Cue]]:
+        hits = []
+        i = 0
+        while i < len(words):
+            cue = self.rules.cues_at(words, i)
+            if cue is not None:
+                hits.append((i, i + len(cue.words), cue))
+                i += len(cue.words)
+            else:
+                i += 1
+        return hits
 
     def _planned(self, words: list[str], s: Sentence, a: int) -> bool:
         """A planning word earlier in the cue's clause ("plan: laparoscopic cholecystectomy")."""
@@ -180,8 +189,8 @@ class PcsBuilder:
         clause = words[_clause_start(s, a):_clause_end(s, b)]
         root = cue.root
         for word, other in cue.roots_with:
-            if word in window:
-                root = other
+            if any(w == word and not {"without", "no"} & set(window[max(0, k - 2):k]) for k, w in enumerate(window)):
+                root = other   # "hernia repair with mesh": Supplement (B3.5); "without mesh": Repair
         notes: list[str] = []
         if root == "Resection" and any(w in self.rules.partial for w in window):
             root = "Excision"   # a portion of the body part (B3.8)
@@ -189,7 +198,7 @@ class PcsBuilder:
         body = cue.body or next((self.rules.body_words[w] for w in window if w in self.rules.body_words), "")
         if not body:
             return None if not cue.body and cue.root in ("Resection", "Excision", "Repair", "Drainage") else \
-                BuiltProcedure("", 0, 0, notes, ("body part",))
+                BuiltProcedure("", 0, 0, notes, undetermined=("body part",))
         section = cue.section
         rc = self.root_char.get((section, root))
         if rc is None:
@@ -199,17 +208,17 @@ class PcsBuilder:
                   if sys + rc in self.tables.codes]
         places = [p for p in places if any(c[3] == p[1] for c in self.tables.codes[p[0] + rc])]
         if not places or len({(p[0], p[1]) for p in places}) > 1:
-            return BuiltProcedure("", 0, 0, notes, ("body part",))
+            return BuiltProcedure("", 0, 0, notes, undetermined=("body part",))
         system, ch, name = places[0]
         codes = [c for c in self.tables.codes[system + rc] if c[3] == ch]
         approach = self._approach(cue, window, clause, section, {c[4] for c in codes}, notes)
         if approach is None:
-            return BuiltProcedure("", 0, 0, notes, ("approach",))
+            return BuiltProcedure("", 0, 0, notes, undetermined=("approach",))
         codes = [c for c in codes if c[4] == approach]
         said = self._said(cue, window)
         code = self._device_and_qualifier(codes, said, notes)
         if code is None:
-            return BuiltProcedure("", 0, 0, notes, ("device or qualifier",))
+            return BuiltProcedure("", 0, 0, notes, undetermined=("device or qualifier",))
         r, bp, ap, dev, qual = self.tables.axes(code)
         notes.insert(0, f"{r} of {bp}, {ap}" + (f", with {dev}" if dev else "") + (f", {qual}" if qual else ""))
         return BuiltProcedure(code, 0, 0, notes)
@@ -321,3 +330,26 @@ def _dedupe(found: list[BuiltProcedure]) -> list[BuiltProcedure]:
         seen.add(p.code)
         out.append(p)
     return out
+
+
+def built_findings(built: list[BuiltProcedure], findings: dict) -> None:
+    """Put the built codes into ``findings`` (code -> Finding). A curated-list procedure of
+    sections 0 and 1 whose words the builder read gives way to it: to the code the builder built,
+    or to nothing where the note leaves an axis out ("appendectomy" with no approach is no open
+    appendectomy)."""
+    from server.domain import CodeSystem, RuleNote, Span
+    from server.pipeline.findings import Finding
+
+    for f in [f for f in findings.values() if f.system is CodeSystem.ICD10PCS and f.code[:1] in "01"]:
+        if any(p.code != f.code and any(e.start < p.end and p.start < e.end for e in f.evidence) for p in built):
+            del findings[f.code]
+    for p in built:
+        if not p.code:
+            continue
+        notes = [RuleNote("pcs_axes", n) for n in p.notes]
+        f = Finding(p.code, CodeSystem.ICD10PCS, BUILT_CONFIDENCE, [Span(p.start, p.end, p.section)],
+                    Assertion.PRESENT, notes, {p.section}, source="lexicon")
+        if p.code in findings:
+            findings[p.code].merge(f)
+        else:
+            findings[p.code] = f

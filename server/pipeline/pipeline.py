@@ -30,6 +30,8 @@ from server.pipeline.index_tree import SIDES, IndexTree, side_words, undenied
 from server.pipeline.lexicon import Lexicon
 from server.pipeline.linking import LINK_WEIGHT, LinkerStage
 from server.pipeline.mapping import ENCOUNTER_CUES, CodeMapper
+from server.pipeline.pcs_builder import PcsBuilder, built_findings
+from server.pipeline.pcs_tables import load_tables
 from server.pipeline.fusion import Fusion, FusionContext
 from server.pipeline.scorer import TAIL_MIN, DocumentScorer, add_siblings, merge_scores
 from server.pipeline.sections import SectionRules
@@ -162,6 +164,10 @@ class Pipeline:
         self.scorer = DocumentScorer.load(art.scorer, icd10cm, icd10pcs) if art.scorer is not None else None
         self.versions["scorer"] = self.scorer.version if self.scorer else "none"
         self.linking = LinkerStage(linker) if linker is not None else None
+        # us-claims codes an inpatient stay's operations axis by axis (the curated list's
+        # procedures of sections 0 and 1 stand only where the builder reads nothing)
+        self.pcs_builder = (PcsBuilder(load_tables(icd10pcs, cache_dir), context=self.context)
+                            if icd10pcs is not None and self.claims_rules else None)
         self.note_model = note_model
         if note_model is not None:
             self.versions["note_model"] = getattr(note_model, "version", "code_linker heads")
@@ -339,6 +345,9 @@ class Pipeline:
             checkpoint()
             self.readers.read(doc, sentences, findings, preg)
             t = _lap(ms, "claims", t)
+        if self.pcs_builder is not None and doc.setting is Setting.INPATIENT:
+            built_findings(self.pcs_builder.build(doc.text, sentences), findings)
+            t = _lap(ms, "procedures", t)
         if scored is not None:
             merge_scores(findings, scored, mentions, doc.setting)
             add_siblings(findings, self.scorer.by_category)
