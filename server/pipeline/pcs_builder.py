@@ -71,6 +71,7 @@ class BuiltProcedure:
     section: str = ""
     undetermined: tuple[str, ...] = ()   # the axes the note does not document
     performed: bool = True               # False: from the history, planned or denied
+    sentence: tuple[int, int] = (0, 0)   # the sentence it is named in
 
 
 class PcsRules:
@@ -165,6 +166,7 @@ class PcsBuilder:
                     built = self._one(cue, words, a, b, lo, hi, s)
                 if built is not None:
                     built.start, built.end, built.section = s.tokens[a].start, s.tokens[b - 1].end, s.section
+                    built.sentence = (s.start, s.end)
                     out.append(built)
         return _dedupe(out)
 
@@ -303,6 +305,10 @@ class PcsBuilder:
         return got
 
 
+def _overlaps(span, other: tuple[int, int]) -> bool:
+    return span.start < other[1] and other[0] < span.end
+
+
 def _contains(words: list[str], seq: tuple[str, ...]) -> bool:
     n = len(seq)
     return any(tuple(words[i:i + n]) == seq for i in range(len(words) - n + 1))
@@ -341,8 +347,9 @@ def built_findings(built: list[BuiltProcedure], findings: dict) -> None:
     from server.pipeline.findings import Finding
 
     for f in [f for f in findings.values() if f.system is CodeSystem.ICD10PCS and f.code[:1] in "01"]:
-        if any(p.code != f.code and any(e.start < p.end and p.start < e.end for e in f.evidence) for p in built):
-            del findings[f.code]
+        if any(p.code != f.code and any(_overlaps(e, (p.start, p.end)) or (
+                p.code and f.code[2] == "J" and _overlaps(e, p.sentence)) for e in f.evidence) for p in built):
+            del findings[f.code]   # an inspection is part of the procedure it is done for (B3.11a)
     for p in built:
         if not p.code:
             continue

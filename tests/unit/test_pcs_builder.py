@@ -64,6 +64,8 @@ OPERATIVE = [
      "Reposition Left Ulna with Internal Fixation Device, Open Approach"),
     ("PROCEDURE: Laparoscopic bilateral salpingectomy.", "0UT74ZZ",
      "Resection of Bilateral Fallopian Tubes, Percutaneous Endoscopic Approach"),
+    ("PROCEDURE: Bronchoscopy with biopsy of right upper lobe.", "0BBC8ZX",
+     "Excision of Right Upper Lung Lobe, Via Natural or Artificial Opening Endoscopic, Diagnostic"),
     ("PROCEDURE: Left reverse total shoulder arthroplasty.", "0RRK00Z",
      "Replacement of Left Shoulder Joint with Reverse Ball and Socket Synthetic Substitute, Open Approach"),
 ]
@@ -164,6 +166,15 @@ def test_the_curated_list_no_longer_guesses_an_approach(icd10cm, icd10pcs):
     pipe = shared_pipeline(icd10cm, icd10pcs, "us-claims")
     enc = pipe.code(Document("p", "PROCEDURE: Appendectomy.", setting=IN), min_score=0.0)
     assert not [c for c in enc.codes if c.system is CodeSystem.ICD10PCS]   # was 0DTJ0ZZ, open assumed
+
+
+def test_the_inspection_of_a_biopsy_is_not_coded_beside_it(icd10cm, icd10pcs):
+    pipe = shared_pipeline(icd10cm, icd10pcs, "us-claims")
+    enc = pipe.code(Document("p", "PROCEDURE: Colonoscopy with biopsy of the sigmoid colon.", setting=IN), min_score=0.0)
+    # Excision, Diagnostic; the colonoscopy's inspection (0DJD8ZZ) is part of it (B3.11a)
+    assert [c.code for c in enc.codes if c.system is CodeSystem.ICD10PCS] == ["0DBN8ZX"]
+    enc = pipe.code(Document("p", "PROCEDURE: Colonoscopy, normal.", setting=IN), min_score=0.0)
+    assert [c.code for c in enc.codes if c.system is CodeSystem.ICD10PCS] == ["0DJD8ZZ"]
 
 
 def test_bad_rules_fail_loudly(tmp_path):
