@@ -10,7 +10,8 @@ parts to body parts as the Body Part Key does, approach words, device words).
 Only a procedure done this stay is built: one in a procedure or hospital-course section, asserted
 present by ConText and not planned ("schedule laparoscopic cholecystectomy"). When an axis is not
 documented (an appendectomy with no approach, a cesarean with no incision type) no code is guessed:
-the procedure comes back ``undetermined`` with the axis it lacks.
+the procedure comes back ``undetermined`` with the axis it lacks, and the pipeline raises a CDI
+query naming the settled characters and the values the table offers (``procedure_queries``).
 """
 from __future__ import annotations
 
@@ -72,6 +73,8 @@ class BuiltProcedure:
     undetermined: tuple[str, ...] = ()   # the axes the note does not document
     performed: bool = True               # False: from the history, planned or denied
     sentence: tuple[int, int] = (0, 0)   # the sentence it is named in
+    prefix: str = ""                     # undetermined: the characters the note does settle ("0DTJ")
+    options: tuple[str, ...] = ()        # undetermined: the values the table offers for what is missing
 
 
 class PcsRules:
@@ -206,21 +209,43 @@ class PcsBuilder:
         if rc is None:
             return None
         names = self._body_names(body, window, clause)
-        places = [(sys, ch, name) for name in names for sys, ch in self.body_index.get((section, name), ())
-                  if sys + rc in self.tables.codes]
-        places = [p for p in places if any(c[3] == p[1] for c in self.tables.codes[p[0] + rc])]
-        if not places or len({(p[0], p[1]) for p in places}) > 1:
-            return BuiltProcedure("", 0, 0, notes, undetermined=("body part",))
-        system, ch, name = places[0]
-        codes = [c for c in self.tables.codes[system + rc] if c[3] == ch]
+        places = self._places(section, rc, names)
+        if len(places) != 1:
+            sides = [p for side in ("Right", "Left") for p in self._places(section, rc, [f"{side} {body}"])
+                     ] if not places else []
+            return BuiltProcedure("", 0, 0, notes, undetermined=("side" if len(sides) == 2 else "body part",),
+                                  prefix=sides[0][0] + rc if sides else "",
+                                  options=tuple(self.tables.body_parts[sys][ch] for sys, ch in sides))
+        system, ch = places[0]
+        return self._code_for(cue, [c for c in self.tables.codes[system + rc] if c[3] == ch], window, clause, notes)
+
+    def _places(self, section: str, rc: str, names: list[str]) -> list[tuple[str, str]]:
+        """(body system, body-part value) of the first of ``names`` that is a body part in a table of
+        root operation ``rc``; two places for one name (the same words in two systems) are returned
+        both, so that nothing is guessed."""
+        for name in names:
+            found = [(sys, ch) for sys, ch in self.body_index.get((section, name), ())
+                     if any(c[3] == ch for c in self.tables.codes.get(sys + rc, ()))]
+            if found:
+                return found
+        return []
+
+    def _code_for(self, cue: Cue, codes: list[str], window: list[str], clause: list[str],
+                  notes: list[str]) -> BuiltProcedure:
+        """The approach, then the device and qualifier, among one body part's codes of a table."""
+        section = codes[0][0]
         approach = self._approach(cue, window, clause, section, {c[4] for c in codes}, notes)
         if approach is None:
-            return BuiltProcedure("", 0, 0, notes, undetermined=("approach",))
+            return BuiltProcedure("", 0, 0, notes, undetermined=("approach",), prefix=codes[0][:4],
+                                  options=tuple(sorted({self.tables.approaches[section + c[4]] for c in codes})))
         codes = [c for c in codes if c[4] == approach]
-        said = self._said(cue, window)
-        code = self._device_and_qualifier(codes, said, notes)
+        code = self._device_and_qualifier(codes, self._said(cue, window), notes)
         if code is None:
-            return BuiltProcedure("", 0, 0, notes, undetermined=("device or qualifier",))
+            options = {", ".join(a for a in self.tables.axes(c)[3:] if a) or "none" for c in codes}
+            axis = "qualifier" if len({c[5] for c in codes}) == 1 else "device" if len({c[6] for c in codes}) == 1 \
+                else "device or qualifier"
+            return BuiltProcedure("", 0, 0, notes, undetermined=(axis,), prefix=codes[0][:5],
+                                  options=tuple(sorted(options)))
         r, bp, ap, dev, qual = self.tables.axes(code)
         notes.insert(0, f"{r} of {bp}, {ap}" + (f", with {dev}" if dev else "") + (f", {qual}" if qual else ""))
         return BuiltProcedure(code, 0, 0, notes)
@@ -336,6 +361,18 @@ def _dedupe(found: list[BuiltProcedure]) -> list[BuiltProcedure]:
         seen.add(p.code)
         out.append(p)
     return out
+
+
+def procedure_queries(built: list[BuiltProcedure]) -> list:
+    """A CDI query for each procedure of the stay an axis of which the note leaves out, naming the
+    characters that are settled and the values the table offers: "Appendectomy." -> 0DTJ, approach
+    (Open, Percutaneous Endoscopic, Via Natural or Artificial Opening, ...)."""
+    from server.domain import CdiQuery, Span
+
+    return [CdiQuery(p.prefix, f"ICD-10-PCS {p.prefix}: the operative note does not say the procedure's "
+                               f"{p.undetermined[0]}; the table offers: {'; '.join(p.options)}",
+                     p.undetermined, (Span(p.start, p.end, p.section),))
+            for p in built if p.performed and not p.code and p.prefix and p.options]
 
 
 def built_findings(built: list[BuiltProcedure], findings: dict) -> None:

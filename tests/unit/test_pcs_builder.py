@@ -129,10 +129,11 @@ def test_history_planned_declined_and_imaging_are_not_built(builder, sections, t
 def test_an_axis_the_note_leaves_out_is_not_guessed(builder, sections):
     (p,) = build(builder, sections, "PROCEDURE: Appendectomy.")     # open or laparoscopic?
     assert p.code == "" and p.undetermined == ("approach",) and p.performed
+    assert p.prefix == "0DTJ" and "Percutaneous Endoscopic" in p.options
     (p,) = build(builder, sections, "PROCEDURE: Cesarean section.")  # low, classical, extraperitoneal?
-    assert p.code == "" and p.undetermined == ("device or qualifier",)
+    assert p.code == "" and p.undetermined == ("qualifier",) and p.options == ("Extraperitoneal", "High", "Low")
     (p,) = build(builder, sections, "PROCEDURE: Nephrectomy, open.")   # which kidney?
-    assert p.code == "" and p.undetermined == ("body part",)
+    assert p.code == "" and p.undetermined == ("side",) and p.options == ("Right Kidney", "Left Kidney")
 
 
 def test_the_default_qualifier_is_said(builder, sections):
@@ -162,10 +163,15 @@ def test_the_pipeline_codes_an_inpatient_stays_operations_only(icd10cm, icd10pcs
     assert pcs(OUT) == []   # outpatient procedures are CPT/HCPCS
 
 
-def test_the_curated_list_no_longer_guesses_an_approach(icd10cm, icd10pcs):
+def test_the_curated_list_no_longer_guesses_an_approach_and_the_coder_is_asked(icd10cm, icd10pcs):
     pipe = shared_pipeline(icd10cm, icd10pcs, "us-claims")
-    enc = pipe.code(Document("p", "PROCEDURE: Appendectomy.", setting=IN), min_score=0.0)
+    note = "PROCEDURE: Appendectomy."
+    enc = pipe.code(Document("p", note, setting=IN), min_score=0.0)
     assert not [c for c in enc.codes if c.system is CodeSystem.ICD10PCS]   # was 0DTJ0ZZ, open assumed
+    (q,) = enc.cdi_queries
+    assert q.code == "0DTJ" and q.missing == ("approach",) and "Percutaneous Endoscopic" in q.question
+    assert note[q.evidence[0].start:q.evidence[0].end] == "Appendectomy"
+    assert "Appendectomy" not in q.question   # the query names the table's values, never the note's words
 
 
 def test_the_inspection_of_a_biopsy_is_not_coded_beside_it(icd10cm, icd10pcs):
