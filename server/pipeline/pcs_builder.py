@@ -33,6 +33,7 @@ from server.pipeline.text import normalize_word
 _SIDE_NAMES = {"right": "Right", "left": "Left", "bilateral": "Bilateral"}
 # words of an axis value that say nothing a note would ("Drug-eluting Intraluminal Device")
 _GENERIC = frozenset("device with and or on of the to from".split())
+_REACH = 30   # words either side of a procedure word that may state its side, approach or device
 # every axis of a built code is read from the note or is the only value its table allows
 BUILT_CONFIDENCE = 0.9
 
@@ -142,7 +143,10 @@ class PcsBuilder:
         for system, values in tables.body_parts.items():
             for ch, name in values.items():
                 self.body_index.setdefault((system[0], name), []).append((system, ch))
-        self._keys: dict[str, frozenset[str]] = {}
+        # the words each device and qualifier value needs said, read once (build only reads them)
+        self._keys = {name: _key_words(name) for values in (*tables.devices.values(), *tables.qualifiers.values())
+                      for name in values.values()}
+        self._keys[""] = frozenset()
 
     def build(self, text: str, sentences: list[Sentence]) -> list[BuiltProcedure]:
         """Every procedure the note names, in note order: those of the stay coded (or undetermined),
@@ -160,8 +164,8 @@ class PcsBuilder:
                 continue
             triggers = self.context.triggers(words)
             for k, (a, b, cue) in enumerate(hits):
-                lo = hits[k - 1][1] if k else _clause_start(s, a)
-                hi = hits[k + 1][0] if k + 1 < len(hits) else _clause_end(s, b)
+                lo = max(hits[k - 1][1] if k else 0, _clause_start(s, a))
+                hi = min(hits[k + 1][0] if k + 1 < len(hits) else len(words), _clause_end(s, b))
                 if s.section not in self.rules.sections or self._planned(words, s, a) or \
                         assert_span(triggers, a, b, s.gaps) is not Assertion.PRESENT:
                     built = BuiltProcedure("", 0, 0, performed=False)   # history, planned, denied
@@ -322,12 +326,12 @@ class PcsBuilder:
         return best
 
     def _words(self, name: str) -> frozenset[str]:
-        got = self._keys.get(name)
-        if got is None:
-            words = [normalize_word(w) for w in re.findall(r"[A-Za-z0-9]+", name)]
-            got = frozenset(w for w in words if w not in _GENERIC)
-            self._keys[name] = got
-        return got
+        return self._keys[name]
+
+
+def _key_words(name: str) -> frozenset[str]:
+    """"Two Drug-eluting Intraluminal Devices" -> {two, drug, eluting, intraluminal}."""
+    return frozenset(w for w in (normalize_word(w) for w in re.findall(r"[A-Za-z0-9]+", name)) if w not in _GENERIC)
 
 
 def _overlaps(span, other: tuple[int, int]) -> bool:
@@ -340,13 +344,17 @@ def _contains(words: list[str], seq: tuple[str, ...]) -> bool:
 
 
 def _clause_start(s: Sentence, a: int) -> int:
-    while a > 0 and not s.gaps[a]:
+    """Where the cue's clause starts: a semicolon or parenthesis, at most _REACH words back (a
+    run-on note's one "sentence" costs each cue _REACH words, never the sentence's length)."""
+    floor = max(0, a - _REACH)
+    while a > floor and not s.gaps[a]:
         a -= 1
     return a
 
 
 def _clause_end(s: Sentence, b: int) -> int:
-    while b < len(s.words) and not s.gaps[b]:
+    ceiling = min(len(s.tokens), b + _REACH)
+    while b < ceiling and not s.gaps[b]:
         b += 1
     return b
 

@@ -168,6 +168,8 @@ class Pipeline:
         # procedures of sections 0 and 1 stand only where the builder reads nothing)
         self.pcs_builder = (PcsBuilder(load_tables(icd10pcs, cache_dir), context=self.context)
                             if icd10pcs is not None and self.claims_rules else None)
+        if self.pcs_builder is not None:
+            self.versions["pcs_builder"] = f"pcs-tables({len(self.pcs_builder.tables.codes)})"
         self.note_model = note_model
         if note_model is not None:
             self.versions["note_model"] = getattr(note_model, "version", "code_linker heads")
