@@ -315,7 +315,8 @@ class Pipeline:
         return {c: f for c, f in suppressed.items() if c not in findings}
 
     def candidates(self, doc: Document, ms: dict[str, float] | None = None,
-                   unasserted: dict[str, Finding] | None = None, procedures: list | None = None) -> dict[str, Finding]:
+                   unasserted: dict[str, Finding] | None = None,
+                   procedures: list | None = None) -> dict[str, Finding]:
         """Every candidate code of a document with its evidence and per-source support, before
         fusion and the guidelines (what ``export.build_fusion`` learns from). ``unasserted``, when
         given, receives the ICD-10-CM codes the note names only as absent, hypothetical, family,

@@ -183,7 +183,8 @@ def test_the_curated_list_no_longer_guesses_an_approach_and_the_coder_is_asked(i
 
 def test_the_inspection_of_a_biopsy_is_not_coded_beside_it(icd10cm, icd10pcs):
     pipe = shared_pipeline(icd10cm, icd10pcs, "us-claims")
-    enc = pipe.code(Document("p", "PROCEDURE: Colonoscopy with biopsy of the sigmoid colon.", setting=IN), min_score=0.0)
+    note = "PROCEDURE: Colonoscopy with biopsy of the sigmoid colon."
+    enc = pipe.code(Document("p", note, setting=IN), min_score=0.0)
     # Excision, Diagnostic; the colonoscopy's inspection (0DJD8ZZ) is part of it (B3.11a)
     assert [c.code for c in enc.codes if c.system is CodeSystem.ICD10PCS] == ["0DBN8ZX"]
     enc = pipe.code(Document("p", "PROCEDURE: Colonoscopy, normal.", setting=IN), min_score=0.0)
