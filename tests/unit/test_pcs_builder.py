@@ -79,6 +79,7 @@ NOT_CODED = [
     "HOSPITAL COURSE: Orthopedics consulted; plan right total knee arthroplasty as an outpatient.",
     "HOSPITAL COURSE: The patient declined laparoscopic cholecystectomy.",
     "HOSPITAL COURSE: Scheduled for open appendectomy tomorrow.",
+    "HOSPITAL COURSE: Referred to surgery for laparoscopic cholecystectomy after discharge.",
     "PROCEDURE: Chest x-ray and CT of the abdomen.",
 ]
 
