@@ -5,6 +5,10 @@ baseline; the ratio is us-claims / codiesp. Startup is reported too: cold (lexic
 stored in a fresh cache dir) and warm (loaded from that cache).
 
     python -m benchmarks.bench_pipeline [--docs 300] [--profiles us-claims codiesp]
+
+A profile may name a variant after a colon: ``us-claims:no-pcs-builder`` is us-claims with the
+ICD-10-PCS builder off, the baseline for what the builder costs
+(``--profiles us-claims us-claims:no-pcs-builder``).
 """
 from __future__ import annotations
 
@@ -17,7 +21,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-STAGES = ("sections", "entities", "model", "classifier", "context", "mapping", "claims", "fusion", "guidelines")
+STAGES = ("sections", "entities", "model", "classifier", "context", "mapping", "claims", "procedures", "fusion",
+          "guidelines")
 
 
 def _background_dir() -> Path:
@@ -31,7 +36,8 @@ def run_profile(profile: str, notes: list[str], cm, pcs) -> dict:
     from server.pipeline import Pipeline
     from server.pipeline.artifacts import PipelineArtifacts
 
-    art = PipelineArtifacts.packaged(profile)
+    name, _, variant = profile.partition(":")
+    art = PipelineArtifacts.packaged(name)
     with tempfile.TemporaryDirectory() as cache:
         t0 = time.perf_counter()
         Pipeline(cm, pcs, artifacts=art, cache_dir=Path(cache))
@@ -39,6 +45,10 @@ def run_profile(profile: str, notes: list[str], cm, pcs) -> dict:
         t0 = time.perf_counter()
         pipe = Pipeline(cm, pcs, artifacts=art, cache_dir=Path(cache))
         warm_s = time.perf_counter() - t0
+    if variant == "no-pcs-builder":
+        pipe.pcs_builder = None
+    elif variant:
+        raise SystemExit(f"unknown profile variant {variant!r} (known: no-pcs-builder)")
     pipe.code(Document("warm", notes[0], setting=Setting.INPATIENT))
     stage = dict.fromkeys(STAGES, 0.0)
     per_doc = []

@@ -30,6 +30,8 @@ from server.pipeline.index_tree import SIDES, IndexTree, side_words, undenied
 from server.pipeline.lexicon import Lexicon
 from server.pipeline.linking import LINK_WEIGHT, LinkerStage
 from server.pipeline.mapping import ENCOUNTER_CUES, CodeMapper
+from server.pipeline.pcs_builder import PcsBuilder, built_findings, procedure_queries
+from server.pipeline.pcs_tables import load_tables
 from server.pipeline.fusion import Fusion, FusionContext
 from server.pipeline.scorer import TAIL_MIN, DocumentScorer, add_siblings, merge_scores
 from server.pipeline.sections import DEFAULT_SECTION, SectionRules
@@ -163,6 +165,12 @@ class Pipeline:
         self.scorer = DocumentScorer.load(art.scorer, icd10cm, icd10pcs) if art.scorer is not None else None
         self.versions["scorer"] = self.scorer.version if self.scorer else "none"
         self.linking = LinkerStage(linker) if linker is not None else None
+        # us-claims codes an inpatient stay's operations axis by axis (the curated list's
+        # procedures of sections 0 and 1 stand only where the builder reads nothing)
+        self.pcs_builder = (PcsBuilder(load_tables(icd10pcs, cache_dir), context=self.context)
+                            if icd10pcs is not None and self.claims_rules else None)
+        if self.pcs_builder is not None:
+            self.versions["pcs_builder"] = f"pcs-tables({len(self.pcs_builder.tables.codes)})"
         self.note_model = note_model
         if note_model is not None:
             self.versions["note_model"] = getattr(note_model, "version", "code_linker heads")
@@ -234,7 +242,8 @@ class Pipeline:
         enc = CodedEncounter(doc_id=doc.doc_id, text=doc.text, setting=doc.setting)
         ms = enc.stage_ms
         unasserted: dict[str, Finding] = {}
-        findings = self.candidates(doc, ms, unasserted)
+        procedures: list = []
+        findings = self.candidates(doc, ms, unasserted, procedures)
         checkpoint()
         t = time.perf_counter()
         if self.fusion is not None:
@@ -254,7 +263,8 @@ class Pipeline:
         enc.codes = [self._suggestion(i, f) for i, f in enumerate(ordered)]
         enc.not_present = [replace(self._suggestion(0, f), sequence=0, principal=False)
                            for c, f in sorted(unasserted.items()) if c not in findings]
-        enc.cdi_queries = self.cdi.queries_for([f for f in ordered if f.code not in suppressed])
+        enc.cdi_queries = self.cdi.queries_for([f for f in ordered if f.code not in suppressed]) + \
+            procedure_queries(procedures)
         _lap(ms, "guidelines", t)
         enc.model_versions = dict(self.versions)
         return enc
@@ -308,11 +318,13 @@ class Pipeline:
         return {c: f for c, f in suppressed.items() if c not in findings}
 
     def candidates(self, doc: Document, ms: dict[str, float] | None = None,
-                   unasserted: dict[str, Finding] | None = None) -> dict[str, Finding]:
+                   unasserted: dict[str, Finding] | None = None,
+                   procedures: list | None = None) -> dict[str, Finding]:
         """Every candidate code of a document with its evidence and per-source support, before
         fusion and the guidelines (what ``export.build_fusion`` learns from). ``unasserted``, when
         given, receives the ICD-10-CM codes the note names only as absent, hypothetical, family,
-        past or (outpatient) uncertain, which the assertion policy did not code as the condition."""
+        past or (outpatient) uncertain, which the assertion policy did not code as the condition;
+        ``procedures``, the PCS builder's reading of an inpatient note (``pcs_builder``)."""
         ms = {} if ms is None else ms
         t = time.perf_counter()
         sentences = self._sentences(doc)
@@ -344,6 +356,12 @@ class Pipeline:
             checkpoint()
             self.readers.read(doc, sentences, findings, preg)
             t = _lap(ms, "claims", t)
+        if self.pcs_builder is not None and doc.setting is Setting.INPATIENT:
+            built = self.pcs_builder.build(doc.text, sentences)
+            built_findings(built, findings)
+            if procedures is not None:
+                procedures.extend(built)
+            t = _lap(ms, "procedures", t)
         if scored is not None:
             merge_scores(findings, scored, mentions, doc.setting)
             add_siblings(findings, self.scorer.by_category)

@@ -67,10 +67,12 @@ def test_bmi_and_sex_are_read_across_any_blank_run(icd10cm):
 
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("unit", ["left right bilateral ", "no heart failure, ", "warfarin toxicity ",
-                                  "ASSESSMENT AND PLAN" + " " * 4000 + "\n", "." * 50])
+                                  "ASSESSMENT AND PLAN" + " " * 4000 + "\n", "." * 50,
+                                  "right lap appendectomy, open cholecystectomy with two stents to LAD "])
 def test_adversarial_notes_are_coded(pipe, unit):
     """Each ~100 KB: a run of side words (RecursionError before), a sentence full of negations or
-    drugs (each mention rescanned them all), a capitals header with a blank run, a dot run."""
+    drugs (each mention rescanned them all), a capitals header with a blank run, a dot run, a
+    sentence of procedures (each read within its clause, never the whole sentence)."""
     text = (unit * (N // len(unit) + 1))[:N]
     enc = pipe.code(Document("adv", text, setting=Setting.INPATIENT))
     assert enc.stage_ms["sections"] >= 0
