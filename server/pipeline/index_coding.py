@@ -58,6 +58,8 @@ _CORONARY_DEVICES = frozenset(("stent", "stents"))
 _OTHER_VESSELS = frozenset("ureteral ureter ureteric biliary bile duct esophageal esophagus carotid renal iliac "
                            "femoral tracheal airway pancreatic".split())
 _STATUS_SCOPE = 6          # words read after "s/p"
+_REMOVALS = frozenset(w for w in STATUS_ABBREVIATIONS if w.endswith("ectomy"))
+_OPERATING = frozenset(("procedures", "operative_details"))   # where a removal is the one done now
 _STATUS_STOP = frozenset("for due because after and but with".split())
 _MAIN_STATUS = ("Status", "Presence", "Dependence")
 _BITE = frozenset(("bite", "bitten"))
@@ -376,9 +378,12 @@ class IndexCoder:
                     tuple(words[i + 1:i + 2]) != ("to",)   # "prior to right TKA scheduled" is before it, not after
                 if soft:
                     trig = next(t for t in _PAST_TRIGGERS if tuple(words[i:i + len(t)]) == t)
-                if trig is None and words[i] in _DEVICES and (present is None or present(si, i, i + 1)) \
-                        and not _PLACED_NOW & set(words):
-                    trig = ()   # the device word is part of the phrase ("ureteral stent placement": a procedure now)
+                if trig is None and (words[i] in _DEVICES or (words[i] in _REMOVALS and s.section not in _OPERATING)) \
+                        and (present is None or present(si, i, i + 1)) and not _PLACED_NOW & set(words):
+                    # the device word is part of the phrase ("ureteral stent placement": a procedure
+                    # now); an organ's removal said outside the operation's own report is its absence
+                    # ("treated 2019 with right mastectomy", "mastectomy scar": Z90.11)
+                    trig = ()
                 if trig is None and words[i] in _DEPENDS_ON and _DEPENDENCE & set(words[i + 1:i + 4]) and \
                         (present is None or present(si, i + 1, i + 2)):
                     trig = ("on",)
