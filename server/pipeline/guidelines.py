@@ -248,12 +248,23 @@ def poisoning_rules(found: dict[str, Finding], dropped: dict[str, Finding] | Non
                      dropped)
 
 
-def pregnancy_rules(found: dict[str, Finding], dropped: dict[str, Finding] | None = None) -> None:
-    """O80 is for a delivery with no other chapter 15 condition (I.C.15.b.4); insulin in
-    gestational diabetes (O24.4-) or type 1 diabetes takes no Z79.4 (I.C.15.g, I.C.4.a.3)."""
+def pregnancy_rules(found: dict[str, Finding], dropped: dict[str, Finding] | None = None, cm=None) -> None:
+    """O80 is for a delivery with no other chapter 15 condition (I.C.15.b.4); gestational
+    diabetes is coded by its control, insulin (O24.414) or oral drugs (O24.415), and then takes
+    no Z79.4, nor does type 1 diabetes (I.C.15.g, I.C.4.a.3)."""
     others = [c for c in found if c.startswith("O") and c != "O80"]
     if "O80" in found and others:
         suppress(found, "O80", RuleNote("not_reported", f"a delivery with {others[0]} is not O80", others[0]), dropped)
+    # diabetes in pregnancy by its control (O24.41-: diet 0, insulin 4, oral drugs 5, unspecified 9)
+    for c in [c for c in found if c.startswith(("O24.41", "O24.42", "O24.43")) and c.endswith("9")]:
+        control = "4" if "Z79.4" in found else "5" if "Z79.84" in found else None
+        new = c[:-1] + control if control else None
+        if new is not None and cm is not None and cm.id_of(new) >= 0 and new not in found:
+            f = found.pop(c)
+            f.notes.append(RuleNote("pregnancy", f"controlled by {'insulin' if control == '4' else 'oral drugs'}: "
+                                                 f"{new} (I.C.15.g)", c))
+            f.code = new
+            found[new] = f
     if "Z79.4" in found:
         owner = next((c for c in found if c.startswith(("O24.4", "E10"))), None)
         if owner is not None:

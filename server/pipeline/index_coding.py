@@ -249,7 +249,7 @@ class IndexCoder:
                 starts = [i for k in heads for i in tree.head_terms(k)]
                 hit = tree.walk(starts, words, prefer) if starts else None
                 walked = set(" ".join(hit.path).split()) if hit is not None else set()
-                if hit is not None and not (hit.code[:1] == mapped.code[:1] and own & walked):
+                if hit is not None and not (hit.code[:1] == mapped.code[:1] and walk_words(own) & walked):
                     hit = None
         if hit is not None and walked_from and _vague(self.cm, hit.code):
             # two subterms the note names give one subcategory ("polyneuropathy with loss of
@@ -385,7 +385,9 @@ class IndexCoder:
                     # ("treated 2019 with right mastectomy", "mastectomy scar": Z90.11)
                     trig = ()
                 if trig is None and words[i] in _DEPENDS_ON and _DEPENDENCE & set(words[i + 1:i + 4]) and \
+                        not (i + 2 < len(words) and words[i + 1] == "hd" and words[i + 2].isdigit()) and \
                         (present is None or present(si, i + 1, i + 2)):
+                    # ("on HD#1" is the first hospital day, not hemodialysis)
                     trig = ("on",)
                 if trig is None:
                     continue

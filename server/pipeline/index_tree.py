@@ -420,7 +420,7 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "luq": ("left", "upper", "quadrant", "abdominal"), "loc": ("loss", "consciousness"),
            "difficile": ("clostridium",), "diff": ("clostridium", "difficile"),
            # the joints a note names by site ("R knee pain": Pain > joint > knee)
-           "knee": ("joint",), "hip": ("joint",), "shoulder": ("joint",), "elbow": ("joint",),
+           "knee": ("joint",), "hip": ("joint", "femur"), "shoulder": ("joint",), "elbow": ("joint",),
            "wrist": ("joint",), "ankle": ("joint",),
            "coli": ("escherichia",),   # "E. coli": Escherichia coli
            # the brain's arteries by their abbreviations, and an infarct's cause as its adjective
@@ -466,7 +466,7 @@ def side_words(words: Iterable[str]) -> tuple[str, ...]:
 # Words a note implies more often than it says ("knee" is a joint): a subterm that needs one
 # counts it for less than a word the note says ("s/p BKA": Absence > leg > below knee, not
 # Absence > joint > knee).
-_IMPLIED = frozenset({"joint", "extremity"})
+_IMPLIED = frozenset({"joint", "extremity", "femur"})
 _IMPLIED_WEIGHT = 0.4
 
 

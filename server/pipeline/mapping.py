@@ -162,6 +162,11 @@ class CodeMapper:
         if not pool or len(pool) > _MAX_DESCENDANTS:
             pool = [c for c in self.cm.children(base)] or [code]
         base_toks = self.tokens_of(base)
+        displaced = False
+        if "fracture" in base_toks and not words & {"displaced", "nondisplaced"} and \
+                any("displaced" in self.tokens_of(d) for d in pool):
+            # a fracture not said to be displaced or not is coded displaced (I.C.19.c.1)
+            words, displaced = words | {"displaced"}, True
         # a word every code of the pool says is what the pool is about, said or not ("lateral
         # malleolus" is the fibula's: S82.6 -> S82.61 "... of right fibula")
         words = words | self._shared(base, pool)
@@ -194,7 +199,7 @@ class CodeMapper:
             best = self._without_default(pool, base_toks, words) or self._nec_default(pool)
         if best is None:
             return (code if self._billable(code) or self.cm.seventh_characters(code) else None), []
-        defaults = []
+        defaults = ["displacement"] if displaced and "displaced" in self.tokens_of(best) else []
         desc = self.cm.description(best).lower()
         sided = any(f" {w} " in f" {desc} " for w in ("right", "left", "bilateral"))
         if not sided and _has_laterality(self.cm, pool):

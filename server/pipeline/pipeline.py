@@ -308,7 +308,7 @@ class Pipeline:
         if self.claims_rules:
             steps += (("same words, one code", lambda: gl.one_code_per_phrase(findings, self.guidelines, suppressed)),
                       ("organism", lambda: gl.keep_organisms_asked_for(findings, self.guidelines, suppressed)),
-                      ("pregnancy", lambda: gl.pregnancy_rules(findings, suppressed)),
+                      ("pregnancy", lambda: gl.pregnancy_rules(findings, suppressed, self.cm)),
                       ("poisoning", lambda: gl.poisoning_rules(findings, suppressed)))
         for name, step in steps:
             before = dict(findings) if trace is not None else None
