@@ -539,7 +539,8 @@ _GENERIC_HEADS = frozenset("disease diseases disorder disorders condition condit
 
 def _head_noun(rules: GuidelineRules, code: str) -> str:
     """The condition an unspecified title names ("Pneumonia, unspecified organism": pneumonia;
-    "Unspecified osteoarthritis, unspecified site": osteoarthritis); empty for a generic one."""
+    "Unspecified osteoarthritis, unspecified site": osteoarthritis); empty for a generic one
+    ("Acute kidney failure, unspecified" is no CKD's)."""
     first = rules.cm.description(code).split(",")[0].lower().split()
     head = first[-1] if first else ""
     return "" if head in _GENERIC_HEADS or len(head) < 5 else head

@@ -64,7 +64,7 @@ _STATUS_STOP = frozenset("for due because after and but with".split())
 _MAIN_STATUS = ("Status", "Presence", "Dependence")
 _BITE = frozenset(("bite", "bitten"))
 _FEW_ENTRIES = 6      # entries that give a code an abbreviation names, walked all (more: none)
-_MAX_WITH_CODES = 3   # codes one mention may yield through the "with" subterms of its entry
+_MAX_WITH_CODES = 4   # codes one mention may yield through the "with" subterms of its entry
 # "on HD MWF", "on home O2": what a patient depends on (Dependence (on) > renal dialysis -> Z99.2)
 _DEPENDS_ON = frozenset("on uses using requires wears".split())   # "uses home oxygen 2 L at night"
 _DEPENDENCE = frozenset("hd hemodialysis dialysis pd o2 oxygen ventilator vent bipap cpap wheelchair".split())

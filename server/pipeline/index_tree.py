@@ -429,6 +429,9 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "pca": ("posterior", "brain", "artery"), "embolic": ("embolism", "due"),
            "cardioembolic": ("embolism", "due"), "thrombotic": ("thrombosis", "due"),
            "thromboembolic": ("embolism", "thrombosis", "due"),
+           # peripheral arterial / vascular disease is the tabular's "peripheral angiopathy" (I73.9
+           # inclusion term): Diabetes > with > peripheral angiopathy, E11.51
+           "pad": ("peripheral", "angiopathy"), "pvd": ("peripheral", "angiopathy"),
            # a bleed is a hemorrhage in the index's words (Ulcer > duodenum > acute > with hemorrhage)
            "bleed": ("hemorrhage",), "bleeding": ("hemorrhage",),
            # an exacerbation of a chronic condition is its acute phase ("acute on chronic", "with
@@ -441,7 +444,6 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "essential": ("pre", "existing"),
            "alcohol": ("alcoholic",),
            "colon": ("large", "intestine"), "colonic": ("large", "intestine"),   # Diverticulosis > large intestine
-           "pad": ("peripheral",),
            "fragility": ("pathological", "pathologic"),   # a fragility fracture is pathological (M80)
            "distal": ("lower", "end"), "proximal": ("upper", "end"),   # Fracture > radius > lower end
            # a spinal level names its region ("L4-L5 disc herniation": lumbar region)

@@ -26,7 +26,7 @@ from server.pipeline.entities import Candidate, EntitySource, LexiconSource, Men
 from server.pipeline.findings import Finding, add_evidence, combine
 from server.pipeline.guidelines import GuidelineRules
 from server.pipeline.index_coding import IndexCoder
-from server.pipeline.index_tree import SIDES, IndexTree, side_words, undenied
+from server.pipeline.index_tree import SIDES, IndexTree, side_words, undenied, walk_words
 from server.pipeline.lexicon import Lexicon
 from server.pipeline.linking import LINK_WEIGHT, LinkerStage
 from server.pipeline.mapping import ENCOUNTER_CUES, CodeMapper
@@ -57,6 +57,7 @@ _QUALIFIERS = frozenset("chronic acute subacute right left bilateral unspecified
 _LINK_REACH = 30
 # Generic head nouns that, right after another condition's name, are part of it.
 _HEAD_NOUNS = frozenset("infection disease disorder syndrome illness".split())
+_CURRENT_CUES = frozenset(("current", "currently", "active", "ongoing", "still"))
 _SITE_PREPOSITIONS = frozenset(("of", "in", "on", "at", "to"))   # "effusion of the right knee" names its own site
 # Words that say a condition's course or type; they qualify the noun of their own clause.
 _ACUITY = frozenset("chronic acute subacute persistent paroxysmal permanent longstanding recurrent intractable "
@@ -403,8 +404,10 @@ class Pipeline:
             m.section = s.section
             if rule is not None:
                 m.section_weight, m.codable = rule.weight, rule.codable
-                if a is Assertion.PRESENT and rule.assertion is not None:
-                    a = rule.assertion
+                if a is Assertion.PRESENT and rule.assertion is not None and not (
+                        rule.assertion is Assertion.HISTORICAL and
+                        _CURRENT_CUES & set(s.words[max(0, m.tok_start - 3):m.tok_start])):
+                    a = rule.assertion   # ("PMH: ... Current smoker 1/2 ppd": current, not past)
             if a is Assertion.PRESENT and self.claims_rules and _dated_before(s.words, m.tok_start, m.tok_end, year):
                 a = Assertion.HISTORICAL   # "NSTEMI in 2019", "TIA (2022)": a past episode
             m.assertion = a
@@ -578,7 +581,7 @@ class Pipeline:
                 continue   # a sepsis is never a subterm of its local infection's code
             owners = set()
             for si, a, b, own in places:
-                owner = next((c for w in own for _, wa, wb, c, _ in by_word.get((si, w), ())
+                owner = next((c for w in (*own, *walk_words(own)) for _, wa, wb, c, _ in by_word.get((si, w), ())
                               if c != code and c[:3] != code[:3] and (b <= wa or wb <= a)), None)
                 if owner is None:
                     owners = set()
