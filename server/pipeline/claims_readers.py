@@ -322,8 +322,9 @@ class ClaimsReaders:
         if not diabetes:
             return
         starts = [s.start for s in sentences]
-        asked = tuple(r for c, _ in diabetes for k in ("use_additional", "code_also")
-                      for r in self.guidelines.referenced(c, k))
+        # (a chronic diabetes code the history lists is reported too: what its notes ask for is asked)
+        asked = tuple(r for c, f in found.items() if c[:3] in _DIABETES and f.reportable
+                      for k in ("use_additional", "code_also") for r in self.guidelines.referenced(c, k))
         for code, f in list(found.items()):
             if code[:3] in _DIABETES or code[:1] in "ZRSTVWXY" or not f.reportable or f.assertion is not Assertion.PRESENT:
                 continue

@@ -301,7 +301,11 @@ def _matches(node: Node, words: frozenset[str]) -> int | None:
 
 def _words(term: str) -> tuple[str, ...]:
     bare = term.replace("(", " ").replace(")", " ")
-    return tuple(fold(w) for w in normalize_phrase(bare) if w not in _SILENT)
+    words = normalize_phrase(bare)
+    # "type 1" / "type 2" keep their "type": a bare number is a list's ("1. Severe sepsis"), a
+    # stage's or a dose's, never the diabetes type
+    return tuple(fold(w) for i, w in enumerate(words)
+                 if w not in _SILENT or (w == "type" and i + 1 < len(words) and words[i + 1].isdigit()))
 
 
 def fold(word: str) -> str:
