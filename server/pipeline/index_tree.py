@@ -302,10 +302,18 @@ def _matches(node: Node, words: frozenset[str]) -> int | None:
 def _words(term: str) -> tuple[str, ...]:
     bare = term.replace("(", " ").replace(")", " ")
     words = normalize_phrase(bare)
-    # "type 1" / "type 2" keep their "type": a bare number is a list's ("1. Severe sepsis"), a
-    # stage's or a dose's, never the diabetes type
-    return tuple(fold(w) for i, w in enumerate(words)
-                 if w not in _SILENT or (w == "type" and i + 1 < len(words) and words[i + 1].isdigit()))
+    # "type 1" / "type 2" are one word ("type1"): a bare number is a list's ("1. Severe sepsis"),
+    # a stage's or a lab value's ("Cr 1.3"), never the diabetes type
+    out: list[str] = []
+    for i, w in enumerate(words):
+        if w.isdigit() and i and words[i - 1] == "type":
+            out[-1:] = [] if out and out[-1] == "type" else out[-1:]
+            out.append("type" + w)
+        elif w == "type" and i + 1 < len(words) and words[i + 1].isdigit():
+            out.append("type")
+        elif w not in _SILENT:
+            out.append(fold(w))
+    return tuple(out)
 
 
 def fold(word: str) -> str:
@@ -545,6 +553,8 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
             skip -= w not in _LIST_JOINS
             continue
         out.add(fold(SIDES.get(w, w)))
+        if w == "type" and i + 1 < len(words) and words[i + 1].isdigit():
+            out.add("type" + words[i + 1])   # Diabetes > type 2 (one word: see ``_words``)
         expanded.update(_EXPAND.get(w, ()))
         if w in _AFTER and any(_operation(x) for x in words[i + 1:i + 1 + _AFTER_REACH]):
             # "hypothyroidism after total thyroidectomy": Hypothyroidism > postsurgical
