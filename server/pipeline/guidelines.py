@@ -361,6 +361,26 @@ def drop_unattached_external_causes(found: dict[str, Finding], dropped: dict[str
                                                         "not reported (I.C.20)"), dropped)
 
 
+_INFECTION_WORDS = re.compile(r"infection|infectious|sepsis|pneumonia|cellulitis|abscess|pyelonephritis|cystitis|"
+                              r"osteomyelitis|meningitis|endocarditis|cholangitis|colitis due")
+
+
+def drop_vague_companions(found: dict[str, Finding], rules: GuidelineRules,
+                          dropped: dict[str, Finding] | None = None) -> None:
+    """Codes that say nothing beside what the encounter already codes: an unspecified
+    infectious disease (B99.9, "during infection") beside the named infection, and unspecified
+    counseling (Z71.9) beside any diagnosis (a counseling code names its subject, Z71.6 for
+    tobacco)."""
+    icd = [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and c[:1] not in "VWXY"]
+    if "B99.9" in found:
+        named = next((c for c in icd if c != "B99.9" and rules.cm.id_of(c) >= 0 and (
+            ("A00" <= c[:3] <= "B97") or _INFECTION_WORDS.search(rules.cm.description(c).lower()))), None)
+        if named is not None:
+            suppress(found, "B99.9", RuleNote("not_reported", f"the infection is {named}: not reported", named), dropped)
+    if "Z71.9" in found and any(c != "Z71.9" for c in icd):
+        suppress(found, "Z71.9", RuleNote("not_reported", "counseling of unspecified subject: not reported"), dropped)
+
+
 def drop_planned_encounters(found: dict[str, Finding], dropped: dict[str, Finding] | None = None) -> None:
     """An encounter reason the note names only in its plan is a later visit's, not this one's."""
     for c, f in list(found.items()):

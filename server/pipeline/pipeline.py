@@ -302,6 +302,7 @@ class Pipeline:
                       ("finding not assessed", lambda: gl.drop_unassessed_findings(findings, suppressed, cut)),
                       ("planned encounter", lambda: gl.drop_planned_encounters(findings, suppressed)),
                       ("external cause", lambda: gl.drop_unattached_external_causes(findings, suppressed)),
+                      ("vague companion", lambda: gl.drop_vague_companions(findings, self.guidelines, suppressed)),
                       ("manifestation", lambda: gl.use_manifestation_codes(findings, self.guidelines, suppressed)))
         steps += (("Excludes1", lambda: gl.resolve_excludes1(findings, self.guidelines, suppressed,
                                                              definitive_first=self.claims_rules)),
