@@ -238,7 +238,10 @@ class ClaimsReaders:
         A41.9 ("severe sepsis with septic shock due to pneumococcal pneumonia": A40.3 + R65.21)."""
         severe = [c for c, f in found.items() if c.startswith("R65.2") and f.reportable
                   and f.assertion is Assertion.PRESENT]
-        if not severe or any(c.startswith(_SEPSIS_CODES) and found[c].reportable for c in found):
+        if not severe:
+            self._organ_dysfunction(sentences, found)
+            return
+        if any(c.startswith(_SEPSIS_CODES) and found[c].reportable for c in found):
             return
         starts = self.index.tree.main_terms("Sepsis")
         evidence = found[severe[0]].evidence
@@ -252,6 +255,35 @@ class ClaimsReaders:
         note = RuleNote("code_first", f"severe sepsis: the systemic infection first, Sepsis > {path} "
                                       "(I.C.1.d.1.a.ii)", severe[0])
         _add(found, _made(code, list(evidence), note))
+
+    def _organ_dysfunction(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """Sepsis with an acute organ dysfunction the sentence links to it ("sepsis due to E. coli
+        with acute kidney injury", "septic encephalopathy") is severe sepsis, R65.20 beside the
+        sepsis and the dysfunction (Sepsis > with > organ dysfunction, I.C.1.d.1.a); an organ
+        dysfunction R65.2's own note names (N17, J96.0, G93.41, K72.0, D65, ...)."""
+        sepsis = [f for c, f in found.items() if c.startswith(_SEPSIS_CODES) and f.reportable
+                  and f.assertion is Assertion.PRESENT]
+        if not sepsis:
+            return
+        organs = self.guidelines.referenced("R65.2", "use_additional")
+        starts = [s.start for s in sentences]
+        for c, f in found.items():
+            if not (f.reportable and f.assertion is Assertion.PRESENT and organs and c.startswith(organs)):
+                continue
+            for e in f.evidence:
+                si = sequelae.sentence_of(sentences, starts, e.start)
+                s = sentences[si]
+                said = [d for g in sepsis for d in g.evidence if s.start <= d.start < s.end and d.end <= e.start]
+                between = [t.norm for t in s.tokens if said and said[0].end <= t.start < e.start]
+                septic = "septic" in s.words or any(a == "sepsis" and b in ("associated", "induced", "related")
+                                                    for a, b in zip(s.words, s.words[1:]))
+                if said and ("with" in between or septic):
+                    shock = "shock" in s.words and not {"no", "without"} & set(s.words)
+                    code = "R65.21" if shock else "R65.20"
+                    _add(found, _made(code, [said[0], e], RuleNote(
+                        "combination", f"sepsis with acute organ dysfunction ({c}): severe sepsis {code} "
+                                       "(I.C.1.d.1.a)", c)))
+                    return
 
     def _osteoporotic_fractures(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """A fracture from trauma that would not break a healthy bone (a fall from standing

@@ -95,6 +95,9 @@ class NeoplasmReader:
         before = words[max(lo, i - 3):i]
         # "carcinoma of the sigmoid colon", "metastatic to bone": a site after "of" / "in" / "to"
         after = words[i + 1:hi] if i + 1 < len(words) and words[i + 1] in ("of", "in", "to") else ()
+        if words[i] == "secondary" and (tuple(words[i + 1:i + 2]) == ("to",)
+                                        or not _TUMOUR & set(words[lo:hi])):
+            return []   # "AKI secondary to pyelonephritis", "secondary hyperparathyroidism": no spread
         if words[i] in _SECONDARY:
             site = (self._site(after) if after and words[i + 1] == "to" else None) or self._site(before)
             if site is not None:
