@@ -368,15 +368,20 @@ _INFECTION_WORDS = re.compile(r"infection|infectious|sepsis|pneumonia|cellulitis
 def drop_vague_companions(found: dict[str, Finding], rules: GuidelineRules,
                           dropped: dict[str, Finding] | None = None) -> None:
     """Codes that say nothing beside what the encounter already codes: an unspecified
-    infectious disease (B99.9, "during infection") beside the named infection, and unspecified
-    counseling (Z71.9) beside any diagnosis (a counseling code names its subject, Z71.6 for
-    tobacco)."""
+    infectious disease (B99.9, "during infection") beside the named infection, tobacco use (Z72.0)
+    beside the current smoker's nicotine dependence, and unspecified counseling (Z71.9) beside any
+    diagnosis (a counseling code names its subject, Z71.6 for tobacco)."""
     icd = [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and c[:1] not in "VWXY"]
     if "B99.9" in found:
         named = next((c for c in icd if c != "B99.9" and rules.cm.id_of(c) >= 0 and (
             ("A00" <= c[:3] <= "B97") or _INFECTION_WORDS.search(rules.cm.description(c).lower()))), None)
         if named is not None:
             suppress(found, "B99.9", RuleNote("not_reported", f"the infection is {named}: not reported", named), dropped)
+    smoker = next((c for c in icd if c.startswith("F17.2") and found[c].assertion is Assertion.PRESENT), None)
+    if "Z72.0" in found and smoker is not None:
+        # "Still smoking ~1 ppd ... Impression: tobacco use": a smoker is nicotine dependent
+        # (Index: Smoker - see Dependence, drug, nicotine), Z72.0 is Excludes1 with F17.2-
+        suppress(found, "Z72.0", RuleNote("not_reported", f"the smoking is {smoker}: not reported", smoker), dropped)
     if "Z71.9" in found and any(c != "Z71.9" for c in icd):
         suppress(found, "Z71.9", RuleNote("not_reported", "counseling of unspecified subject: not reported"), dropped)
 
