@@ -279,7 +279,11 @@ class IndexTree:
         nodes = self.main_terms(parts[0]) or self._by_head.get(_key(parts[0]), [])
         for p in parts[1:]:
             want = set(_words(p))
-            nodes = [c for n in nodes for c in self.nodes[n].children
+            # "..., with cholecystitis": the subterm sits under the entry's "with"
+            kids = [c for n in nodes for k in self.nodes[n].children
+                    for c in ((k,) if not (self.nodes[k].transparent and p.lower().startswith("with "))
+                              else (k, *self.nodes[k].children))]
+            nodes = [c for c in kids
                      if set(self.nodes[c].words) == want or (len(want) == 1 and want <= self.nodes[c].options
                                                              and not self.nodes[c].head)]
         return nodes[0] if nodes else None
@@ -444,6 +448,8 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            # peripheral arterial / vascular disease is the tabular's "peripheral angiopathy" (I73.9
            # inclusion term): Diabetes > with > peripheral angiopathy, E11.51
            "pad": ("peripheral", "angiopathy"), "pvd": ("peripheral", "angiopathy"),
+           # a calculous inflammation is one with calculus (Cholecystitis > acute > with > calculus)
+           "calculous": ("calculus", "cholelithiasis"),
            # a bleed is a hemorrhage in the index's words (Ulcer > duodenum > acute > with hemorrhage)
            "bleed": ("hemorrhage",), "bleeding": ("hemorrhage",),
            # an exacerbation of a chronic condition is its acute phase ("acute on chronic", "with
