@@ -14,6 +14,12 @@ from tests.unit.test_pipeline_support import shared_pipeline
 
 CASES = Path(__file__).resolve().parents[1] / "data" / "us_cases.jsonl"
 PASS_RATE = 0.9   # what the set scored when it was frozen: 140 of 150
+# Session 8's fresh cases (``us_fresh_cases.jsonl``): 88 cases, 58 of them long dictation-style
+# notes, written blind by reviewers who never saw the code, with ``may`` codes (supportable,
+# optional) beside the required ones. First contact 27/27/40/21% per batch; the floor is what
+# the set scored when it was frozen (39 of 88), so a change that loses ground on real notes fails.
+FRESH = Path(__file__).resolve().parents[1] / "data" / "us_fresh_cases.jsonl"
+FRESH_PASS_RATE = 0.43
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +27,8 @@ def pipe(icd10cm, icd10pcs):
     return shared_pipeline(icd10cm, icd10pcs, "us-claims")
 
 
-def test_the_written_us_cases_pass_at_the_frozen_rate(pipe):
-    cases = [json.loads(line) for line in CASES.read_text("utf-8").splitlines() if line.strip()]
+def _failures(pipe, path: Path) -> tuple[list[str], int]:
+    cases = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
     failures = []
     for c in cases:
         enc = pipe.code(Document(c["id"], c["note"], setting=Setting(c["setting"])), min_score=pipe.operating_threshold)
@@ -30,5 +36,15 @@ def test_the_written_us_cases_pass_at_the_frozen_rate(pipe):
         missing, wrong = set(c["must"]) - got, set(c["must_not"]) & got
         if missing or wrong:
             failures.append(f"{c['id']}: missing {sorted(missing)} wrong {sorted(wrong)}")
-    rate = 1 - len(failures) / len(cases)
-    assert rate >= PASS_RATE, "\n".join(failures)
+    return failures, len(cases)
+
+
+def test_the_written_us_cases_pass_at_the_frozen_rate(pipe):
+    failures, n = _failures(pipe, CASES)
+    assert 1 - len(failures) / n >= PASS_RATE, "\n".join(failures)
+
+
+@pytest.mark.slow
+def test_the_fresh_real_note_cases_hold_their_frozen_rate(pipe):
+    failures, n = _failures(pipe, FRESH)
+    assert 1 - len(failures) / n >= FRESH_PASS_RATE, "\n".join(failures)
