@@ -126,3 +126,24 @@ def test_the_dev_set_runs_end_to_end(shared_data, capsys):
     assert main(["eval", "guidelines", str(cases)]) == 0
     out = capsys.readouterr().out
     assert re.search(r"^guideline cases passed: \d+/160 = \d+%$", out, re.M)
+
+
+def test_code_level_precision_counts_may_codes_as_supportable():
+    from export.eval_guidelines import Case, code_metrics, metrics_line
+
+    case = Case(id="x", setting="inpatient", note="n", must=("I10", "E11.9"), must_not=(), rule="r", why="",
+                line=1, may=("Z79.84",))
+    # reported in order: the first-listed is the case's first must code; W19 is an external cause
+    # (unscored) and 0FT44ZZ a procedure; R69 is neither required nor allowed
+    r = score_case(case, ["I10", "Z79.84", "R69", "W19.XXXA", "0FT44ZZ"])
+    assert r.extra == ("R69",) and r.first == "I10" and (r.must_found, r.must_total) == (1, 2)
+    m = code_metrics([r], [case])
+    assert (m["reported"], m["must"], m["first_listed"]) == (3, 2, 1)
+    assert metrics_line(m) == "codes: precision 0.67 (2/3), recall 0.50 (1/2), first-listed 1/1"
+
+
+def test_the_report_prints_the_code_level_figures(tmp_path, capsys):
+    path = _write(tmp_path, _case("gd-a-01", DM_HTN, ["E11.9"], may=["I10"]))
+    assert main(["eval", "guidelines", str(path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-2] == "codes: precision 1.00 (2/2), recall 1.00 (1/1), first-listed 1/1", out
