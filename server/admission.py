@@ -1,9 +1,18 @@
-"""Admission control: a fixed number of calls in flight; the next one is refused at once with
-RESOURCE_EXHAUSTED rather than queued without bound (TEI's ``Overloaded``). Also refused: any call
-while the oldest admitted call that has not started yet (it waits for a worker thread) has waited
-longer than ``max_queue_wait_s``: on a machine slower than ``max_inflight`` assumes, the calls let
-in would otherwise wait seconds for a thread, and a refused caller retries with backoff (the SDK
-does) or goes to another replica.
+"""Admission control: a call is let in only when the gateway can finish it within its latency
+target; the rest are refused at once with RESOURCE_EXHAUSTED and a retry hint (the
+``grpc-retry-pushback-ms`` trailer, which gRPC's own retries obey), never queued without bound
+(TEI's ``Overloaded``).
+
+The estimate is Little's law done per call: the work ahead of a new call is the sum of the
+expected CPU seconds of every call in flight (per RPC kind, learned from the calls that finished:
+the CPU their worker thread used), and it drains at the rate the process has been finishing work
+(CPU seconds of call work per wall second while busy: below 1 when the event loop's gRPC and
+protobuf work, or another process on the same core, takes its share). A call whose estimated
+finish, its own work included, is past ``latency_target_s`` is refused, so the calls let in are
+answered within about the target and the gateway keeps a short queue rather than none.
+
+Also refused: any call past ``max_inflight``, and (``max_queue_wait_s``) any call while the oldest
+admitted call that has not started yet has waited longer than that for a worker thread.
 
 A stream's documents are not refused: the stream reads its next document only once ``try_take``
 gives it a slot (``server.servicer``), so the documents it has not read wait at the client under
@@ -11,11 +20,19 @@ HTTP/2 flow control instead of queueing in the gateway past their deadline, and 
 sends 8 documents at once is not refused for sharing the gateway with itself."""
 from __future__ import annotations
 
+import os
+import random
 import threading
 import time
 from contextlib import contextmanager
 
 from server.errors import Overloaded
+
+DEFAULT_COST_S = 0.03   # expected CPU seconds of a call of a kind not seen yet (a ~400-word note)
+_COST_WEIGHT = 0.1      # EWMA weight of one finished call in its kind's expected cost
+_DRAIN_WINDOW_S = 0.5   # busy wall seconds per drain-rate sample
+_DRAIN_WEIGHT = 0.3     # EWMA weight of one sample
+MIN_RETRY_AFTER_S = 0.02
 
 
 class Slot:
@@ -23,10 +40,13 @@ class Slot:
     call's work has stopped, not when the caller stopped waiting (a worker thread cannot be
     killed: a slot given back early let abandoned work pile up unseen)."""
 
-    def __init__(self, admission: "Admission"):
+    __slots__ = ("_admission", "_held", "_lock", "kind", "cost_s")
+
+    def __init__(self, admission: "Admission", kind: str, cost_s: float):
         self._admission = admission
         self._held = True
         self._lock = threading.Lock()
+        self.kind, self.cost_s = kind, cost_s
 
     def queued(self) -> None:
         """Its work waits for a worker thread from now."""
@@ -36,77 +56,134 @@ class Slot:
         """Its work has a thread."""
         self._admission._started(self)
 
-    def release(self) -> None:
+    def release(self, cpu_s: float | None = None) -> None:
+        """Give the place back; ``cpu_s``: CPU seconds its work used (None: it did no work, or
+        the work was cut short, so it teaches the estimate nothing)."""
         with self._lock:
             if not self._held:
                 return
             self._held = False
         self._admission._started(self)
-        self._admission._release()
+        self._admission._release(self, cpu_s)
 
 
 class Admission:
-    def __init__(self, max_inflight: int, max_queue_wait_s: float = 0.0):
+    """``max_inflight`` calls at most; with ``latency_target_s`` > 0, only calls the gateway is
+    expected to finish within it (see the module docstring)."""
+
+    def __init__(self, max_inflight: int, max_queue_wait_s: float = 0.0, latency_target_s: float = 0.0,
+                 clock=time.monotonic):
         if max_inflight < 1:
             raise ValueError("max_inflight must be >= 1")
+        if latency_target_s < 0:
+            raise ValueError("latency_target_s must be >= 0")
         self.max_inflight = max_inflight
         self.max_queue_wait_s = max_queue_wait_s
+        self.latency_target_s = latency_target_s
+        self._clock = clock
         self._inflight = 0
         self._waiting: dict[int, float] = {}   # id(slot) -> when its work was queued (insertion order)
         self._lock = threading.Lock()
         self.rejected = 0
+        self._cost: dict[str, float] = {}      # RPC kind -> expected CPU seconds of one call
+        self._ahead_s = 0.0                    # expected CPU seconds of the calls in flight
+        self._drain = 1.0                      # CPU seconds of call work finished per busy wall second
+        self._max_drain = float(len(os.sched_getaffinity(0))) if hasattr(os, "sched_getaffinity") else 1.0
+        self._busy_at: float | None = None     # when the current busy stretch was last sampled
+        self._window_wall = self._window_cpu = 0.0
 
     @property
     def inflight(self) -> int:
         return self._inflight
 
-    def _refuse(self) -> Overloaded:
+    def expected_cost_s(self, kind: str) -> float:
+        return self._cost.get(kind, DEFAULT_COST_S)
+
+    @property
+    def drain_rate(self) -> float:
+        """CPU seconds of call work the process finishes per wall second while it has work."""
+        return self._drain
+
+    def estimated_latency_s(self, kind: str = "call") -> float:
+        """Seconds a call of ``kind`` let in now is expected to take: the work ahead and its own."""
+        with self._lock:
+            return (self._ahead_s + self.expected_cost_s(kind)) / self._drain
+
+    def _refuse(self, kind: str) -> Overloaded:
         self.rejected += 1
-        return Overloaded(f"server is at capacity ({self.max_inflight} calls in flight, or calls waiting over "
-                          f"{self.max_queue_wait_s * 1000:.0f} ms for a thread); retry with backoff")
+        with self._lock:
+            own = self.expected_cost_s(kind) / self._drain
+            excess = (self._ahead_s / self._drain + own) - self.latency_target_s if self.latency_target_s else 0.0
+        # come back when the excess has drained, at least one call's time later; the jitter keeps
+        # the refused callers from all coming back at once
+        retry_after_s = max(MIN_RETRY_AFTER_S, excess, own) * random.uniform(0.75, 1.5)
+        return Overloaded(f"server is at capacity ({self.max_inflight} calls in flight, calls waiting over "
+                          f"{self.max_queue_wait_s * 1000:.0f} ms for a thread, or more work in flight than it "
+                          f"finishes in {self.latency_target_s * 1000:.0f} ms); retry with backoff",
+                          retry_after_s=retry_after_s)
 
     def _queued(self, slot: Slot) -> None:
         with self._lock:
-            self._waiting[id(slot)] = time.monotonic()
+            self._waiting[id(slot)] = self._clock()
 
     def _started(self, slot: Slot) -> None:
         with self._lock:
             self._waiting.pop(id(slot), None)
 
-    def _full(self) -> bool:   # under self._lock
+    def _full(self, kind: str) -> bool:   # under self._lock
         if self._inflight >= self.max_inflight:
             return True
         if self.max_queue_wait_s and self._waiting:
             oldest = next(iter(self._waiting.values()))   # dicts keep insertion order: the first queued
-            return time.monotonic() - oldest > self.max_queue_wait_s
+            if self._clock() - oldest > self.max_queue_wait_s:
+                return True
+        if self.latency_target_s and self._inflight:   # an idle gateway takes any call
+            return (self._ahead_s + self.expected_cost_s(kind)) / self._drain > self.latency_target_s
         return False
 
-    def _release(self) -> None:
+    def _release(self, slot: Slot, cpu_s: float | None) -> None:
         with self._lock:
             self._inflight -= 1
+            self._ahead_s = max(0.0, self._ahead_s - slot.cost_s) if self._inflight else 0.0
+            if cpu_s is not None:
+                old = self._cost.get(slot.kind)
+                self._cost[slot.kind] = cpu_s if old is None else old + _COST_WEIGHT * (cpu_s - old)
+                self._window_cpu += cpu_s
+            now = self._clock()
+            if self._busy_at is not None:   # the drain rate counts busy time only: an idle gateway finishes nothing
+                self._window_wall += now - self._busy_at
+            self._busy_at = now if self._inflight else None
+            if self._window_wall >= _DRAIN_WINDOW_S:
+                rate = min(self._max_drain, max(0.05, self._window_cpu / self._window_wall))
+                self._drain += _DRAIN_WEIGHT * (rate - self._drain)
+                self._window_wall = self._window_cpu = 0.0
 
-    def take(self) -> Slot:
-        """A slot now, or ``Overloaded``; the caller releases it."""
-        slot = self.try_take()
+    def take(self, kind: str = "call") -> Slot:
+        """A slot now, or ``Overloaded`` (with its retry hint); the caller releases it."""
+        slot = self.try_take(kind)
         if slot is None:
-            raise self._refuse()
+            raise self._refuse(kind)
         return slot
 
-    def has_room(self) -> bool:
+    def has_room(self, kind: str = "call") -> bool:
         with self._lock:
-            return not self._full()
+            return not self._full(kind)
 
-    def try_take(self) -> Slot | None:
+    def try_take(self, kind: str = "call") -> Slot | None:
         """A slot now, or None (not counted as a refusal: the caller waits and asks again)."""
         with self._lock:
-            if self._full():
+            if self._full(kind):
                 return None
+            cost = self.expected_cost_s(kind)
             self._inflight += 1
-        return Slot(self)
+            self._ahead_s += cost
+            if self._busy_at is None:
+                self._busy_at = self._clock()
+        return Slot(self, kind, cost)
 
     @contextmanager
-    def admit(self):
-        slot = self.take()
+    def admit(self, kind: str = "call"):
+        slot = self.take(kind)
         try:
             yield
         finally:

@@ -12,6 +12,7 @@ import asyncio
 import collections
 import functools
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from client.contract import pb, pb_grpc
@@ -48,6 +49,7 @@ def _trailers(rid: str, stage_ms: dict[str, float] | None = None, kept: bool = T
 
 
 STREAM_SLOT_POLL_S = 0.005   # how often a stream waiting for admission asks again
+_CODE = "CodeEncounter"      # admission's kind for one document coded, alone or in a stream
 
 
 def _code_and_keep(budget: CallBudget, engine, keep: tuple[str, str], /, **kwargs):
@@ -149,9 +151,14 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         stopped (done, failed, or stopped at a checkpoint after ``budget.cancel``), not when this
         coroutine is cancelled: the caller's deadline passing cancels it, the work goes on until
         its next checkpoint, and until then it holds its place in admission."""
+        used_s: list[float] = []   # CPU seconds of the work, once it finished: admission learns the kind's cost
+
         def started(*a, **kw):
             slot.started()
-            return fn(*a, **kw)
+            t0 = time.thread_time()
+            out = fn(*a, **kw)
+            used_s.append(time.thread_time() - t0)
+            return out
 
         slot.queued()
         try:
@@ -165,7 +172,7 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         def stopped(_future) -> None:
             with self._working_lock:
                 self._working.discard(budget)
-            slot.release()
+            slot.release(used_s[0] if used_s else None)
 
         work.add_done_callback(stopped)
         try:
@@ -206,7 +213,7 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         context.set_trailing_metadata(_trailers(rid))
         engine = self.state.ready_engine()
         keep = _review_queue(engine, context)
-        enc, eid, kept = await self._code(engine, request, keep, context, self.admission.take())
+        enc, eid, kept = await self._code(engine, request, keep, context, self.admission.take(_CODE))
         context.set_trailing_metadata(_trailers(rid, enc.stage_ms, kept))
         return pb.CodeEncounterResponse(request_id=rid, encounter=convert.encounter_pb(enc, eid))
 
@@ -224,7 +231,7 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
             while True:
                 while pending and (len(pending) >= self.stream_window or pending[0][1].done()):
                     yield await self._item(*pending.popleft())
-                if not self.admission.has_room():   # full: wait for room, or for the oldest answer
+                if not self.admission.has_room(_CODE):   # full: wait for room, or for the oldest answer
                     if pending:
                         await asyncio.wait([pending[0][1]], timeout=STREAM_SLOT_POLL_S)
                     else:
@@ -246,7 +253,7 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
     async def _stream_slot(self) -> Slot:
         """A slot for a document just read: there was room a moment ago, so this waits only when
         a unary call took it meanwhile."""
-        while (slot := self.admission.try_take()) is None:
+        while (slot := self.admission.try_take(_CODE)) is None:
             await asyncio.sleep(STREAM_SLOT_POLL_S)
         return slot
 
@@ -265,7 +272,7 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         engine = self.state.ready_engine()
         if request.documents:
             return await self._score_documented(engine, request, rid, context)
-        slot = self.admission.take()
+        slot = self.admission.take("ScoreClaim")
         budget = CallBudget(_time_remaining(context), self.call_cpu_budget_s)
         claim, result = await self._held(slot, budget, _score, engine, request)
         who = caller()
@@ -276,7 +283,7 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         """ScoreClaim with the encounter's documents: they are coded like CodeEncounter's, under
         the call's budget (deadline, CPU, cancellation) and holding its admission slot until the
         work stops; nothing is kept in the review queue."""
-        slot = self.admission.take()
+        slot = self.admission.take("ScoreClaim+documents")
         try:
             docs = [convert.document_args(d) for d in request.documents]
             budget = CallBudget(_time_remaining(context), self.call_cpu_budget_s)
@@ -319,7 +326,7 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
             raise InvalidInput("x12_835 is required: an X12 835 (005010X221A1) interchange")
         who = caller()
         tenant, actor = (who.tenant_id, who.subject) if who is not None else (DEFAULT_TENANT, "anonymous")
-        with self.admission.admit():
+        with self.admission.admit("ReportRemittance"):
             done = await self._run(engine.review.import_remittance, bytes(request.x12_835), tenant, actor, "grpc")
         return pb.ReportRemittanceResponse(request_id=rid, remittance_id=done.remit_id, claims=done.claims,
                                            adjustments=done.adjustments, joined=done.joined,

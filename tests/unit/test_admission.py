@@ -1,0 +1,91 @@
+"""Admission by estimated finish time (server/admission.py): calls are let in while the work in
+flight, at the rate the gateway finishes work, leaves room for them within the latency target;
+the refused are told when to come back. A fake clock drives the drain rate."""
+from __future__ import annotations
+
+import pytest
+
+from server.admission import Admission
+from server.errors import Overloaded
+
+
+class Clock:
+    def __init__(self):
+        self.t = 100.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def _learn(adm: Admission, clock: Clock, kind: str, cpu_s: float, wall_s: float, times: int = 20) -> None:
+    """``times`` calls of ``kind`` that each used ``cpu_s`` of CPU over ``wall_s`` of busy time."""
+    for _ in range(times):
+        slot = adm.take(kind)
+        clock.t += wall_s
+        slot.release(cpu_s)
+
+
+def test_calls_are_let_in_while_the_work_ahead_finishes_within_the_target():
+    clock = Clock()
+    adm = Admission(100, latency_target_s=0.1, clock=clock)
+    _learn(adm, clock, "CodeEncounter", cpu_s=0.02, wall_s=0.02)   # one core, all of it ours
+    held = []
+    while (slot := adm.try_take("CodeEncounter")) is not None:
+        held.append(slot)
+    assert len(held) == 5                       # 5 x 20 ms of work = 100 ms: the sixth would finish late
+    with pytest.raises(Overloaded) as refused:
+        adm.take("CodeEncounter")
+    assert 0.015 <= refused.value.retry_after_s <= 0.05   # about one call's time, jittered
+    held.pop().release(0.02)                    # one finished: room for one more
+    assert adm.try_take("CodeEncounter") is not None
+    assert adm.rejected == 1
+
+
+def test_a_gateway_that_gets_half_a_core_lets_in_half_as_many_calls():
+    clock = Clock()
+    full, half = (Admission(100, latency_target_s=0.5, clock=clock) for _ in range(2))
+    _learn(full, clock, "CodeEncounter", cpu_s=0.05, wall_s=0.05)
+    _learn(half, clock, "CodeEncounter", cpu_s=0.05, wall_s=0.10, times=60)   # another process had half the core
+    assert half.drain_rate == pytest.approx(0.5, abs=0.05)
+    assert full.estimated_latency_s("CodeEncounter") == pytest.approx(0.05, rel=0.1)
+    assert half.estimated_latency_s("CodeEncounter") == pytest.approx(0.10, rel=0.1)
+
+    def admitted(adm):
+        n = 0
+        while adm.try_take("CodeEncounter") is not None:
+            n += 1
+        return n
+
+    assert (admitted(full), admitted(half)) == (10, 5)
+
+
+def test_each_rpc_kind_costs_what_its_calls_used():
+    clock = Clock()
+    adm = Admission(100, latency_target_s=0.25, clock=clock)
+    _learn(adm, clock, "ScoreClaim", cpu_s=0.005, wall_s=0.005)
+    _learn(adm, clock, "ScoreClaim+documents", cpu_s=0.2, wall_s=0.2)
+    first = adm.take("ScoreClaim+documents")     # 200 ms of work in flight
+    assert not adm.has_room("ScoreClaim+documents")   # 400 ms: past the target
+    assert adm.has_room("ScoreClaim")                 # 205 ms: within it
+    first.release(0.2)
+
+
+def test_an_idle_gateway_takes_any_call_and_a_call_cut_short_teaches_nothing():
+    clock = Clock()
+    adm = Admission(100, latency_target_s=0.01, clock=clock)
+    _learn(adm, clock, "CodeEncounter", cpu_s=0.5, wall_s=0.5, times=3)
+    slot = adm.take("CodeEncounter")            # alone it is over the target, but refusing it helps no one
+    slot.release(None)                           # stopped at its deadline: its CPU is not its cost
+    assert adm.expected_cost_s("CodeEncounter") == pytest.approx(0.5)
+    assert adm.inflight == 0
+
+
+def test_without_a_target_only_max_inflight_refuses():
+    adm = Admission(2)
+    a, b = adm.take("CodeEncounter"), adm.take("CodeEncounter")
+    with pytest.raises(Overloaded) as refused:
+        adm.take("CodeEncounter")
+    assert refused.value.retry_after_s > 0
+    a.release(5.0)
+    b.release(5.0)
+    assert adm.has_room("CodeEncounter")
