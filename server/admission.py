@@ -17,7 +17,10 @@ admitted call that has not started yet has waited longer than that for a worker 
 A stream's documents are not refused: the stream reads its next document only once ``try_take``
 gives it a slot (``server.servicer``), so the documents it has not read wait at the client under
 HTTP/2 flow control instead of queueing in the gateway past their deadline, and a stream that
-sends 8 documents at once is not refused for sharing the gateway with itself."""
+sends 8 documents at once is not refused for sharing the gateway with itself. A stream waiting for
+room says so (``waiting``): the room it waits for is kept from new unary calls, which are refused
+with a retry hint, so a refused caller's retry does not take the place of a document that has
+waited longer (before: stream documents waited seconds between answers under overload)."""
 from __future__ import annotations
 
 import os
@@ -67,6 +70,20 @@ class Slot:
         self._admission._release(self, cpu_s)
 
 
+class Waiting:
+    """A stream document's claim on the next room (``Admission.waiting``); ``release`` is idempotent."""
+
+    __slots__ = ("_admission", "_cost_s")
+
+    def __init__(self, admission: "Admission", cost_s: float):
+        self._admission, self._cost_s = admission, cost_s
+
+    def release(self) -> None:
+        if self._admission is not None:
+            self._admission._unreserve(self._cost_s)
+            self._admission = None
+
+
 class Admission:
     """``max_inflight`` calls at most; with ``latency_target_s`` > 0, only calls the gateway is
     expected to finish within it (see the module docstring)."""
@@ -91,6 +108,8 @@ class Admission:
         self._max_drain = float(len(os.sched_getaffinity(0))) if hasattr(os, "sched_getaffinity") else 1.0
         self._busy_at: float | None = None     # when the current busy stretch was last sampled
         self._window_wall = self._window_cpu = 0.0
+        self._reserved_s = 0.0                 # expected CPU seconds of the stream documents waiting for room
+        self._next_turn = 0.0                  # when the next refused caller is told to come back
 
     @property
     def inflight(self) -> int:
@@ -109,14 +128,36 @@ class Admission:
         with self._lock:
             return (self._ahead_s + self.expected_cost_s(kind)) / self._drain
 
+    def waiting(self, kind: str = "call") -> "Waiting":
+        """A stream document of ``kind`` waits for room until the returned ``Waiting`` is released:
+        meanwhile unary calls leave that room to it."""
+        cost = self.expected_cost_s(kind)
+        with self._lock:
+            self._reserved_s += cost
+        return Waiting(self, cost)
+
+    def _unreserve(self, cost_s: float) -> None:
+        with self._lock:
+            self._reserved_s = max(0.0, self._reserved_s - cost_s)
+
     def _refuse(self, kind: str) -> Overloaded:
+        """The refusal, with when to come back: refused callers are given successive turns after
+        the work ahead has drained (a calendar, so they do not all come back at once and be
+        refused again); when that turn is further off than the latency target, the hint is
+        "do not retry" (-1): the call could not be answered in time anyway, and failing it now
+        leaves the gateway to the calls it can answer in time."""
         self.rejected += 1
         with self._lock:
+            now = self._clock()
             own = self.expected_cost_s(kind) / self._drain
-            excess = (self._ahead_s / self._drain + own) - self.latency_target_s if self.latency_target_s else 0.0
-        # come back when the excess has drained, at least one call's time later; the jitter keeps
-        # the refused callers from all coming back at once
-        retry_after_s = max(MIN_RETRY_AFTER_S, excess, own) * random.uniform(0.75, 1.5)
+            ahead = (self._ahead_s + self._reserved_s) / self._drain
+            excess = ahead + own - self.latency_target_s if self.latency_target_s else 0.0
+            turn = max(now + max(excess, MIN_RETRY_AFTER_S), self._next_turn)
+            if self.latency_target_s and turn - now > self.latency_target_s:
+                retry_after_s = -1.0
+            else:
+                self._next_turn = turn + own
+                retry_after_s = turn - now + own * random.uniform(0.0, 0.2)
         return Overloaded(f"server is at capacity ({self.max_inflight} calls in flight, calls waiting over "
                           f"{self.max_queue_wait_s * 1000:.0f} ms for a thread, or more work in flight than it "
                           f"finishes in {self.latency_target_s * 1000:.0f} ms); retry with backoff",
@@ -130,15 +171,17 @@ class Admission:
         with self._lock:
             self._waiting.pop(id(slot), None)
 
-    def _full(self, kind: str) -> bool:   # under self._lock
+    def _full(self, kind: str, waited: bool = False) -> bool:   # under self._lock
         if self._inflight >= self.max_inflight:
             return True
         if self.max_queue_wait_s and self._waiting:
             oldest = next(iter(self._waiting.values()))   # dicts keep insertion order: the first queued
             if self._clock() - oldest > self.max_queue_wait_s:
                 return True
-        if self.latency_target_s and self._inflight:   # an idle gateway takes any call
-            return (self._ahead_s + self.expected_cost_s(kind)) / self._drain > self.latency_target_s
+        if self.latency_target_s:
+            ahead = self._ahead_s + (0.0 if waited else self._reserved_s)
+            if ahead > 0 or self._inflight:   # an idle gateway takes any call
+                return (ahead + self.expected_cost_s(kind)) / self._drain > self.latency_target_s
         return False
 
     def _release(self, slot: Slot, cpu_s: float | None) -> None:
@@ -165,14 +208,15 @@ class Admission:
             raise self._refuse(kind)
         return slot
 
-    def has_room(self, kind: str = "call") -> bool:
+    def has_room(self, kind: str = "call", waited: bool = False) -> bool:
+        """``waited``: the caller is a stream document that has been ``waiting``."""
         with self._lock:
-            return not self._full(kind)
+            return not self._full(kind, waited)
 
-    def try_take(self, kind: str = "call") -> Slot | None:
+    def try_take(self, kind: str = "call", waited: bool = False) -> Slot | None:
         """A slot now, or None (not counted as a refusal: the caller waits and asks again)."""
         with self._lock:
-            if self._full(kind):
+            if self._full(kind, waited):
                 return None
             cost = self.expected_cost_s(kind)
             self._inflight += 1

@@ -89,7 +89,8 @@ class NotFound(MedcoderError):
 
 class Overloaded(MedcoderError):
     """Admission control refused the call instead of queuing it without bound; ``retry_after_s``
-    (when known) goes back as the ``grpc-retry-pushback-ms`` trailer, which gRPC's retries obey."""
+    (when known) goes back as the ``grpc-retry-pushback-ms`` trailer, which gRPC's retries obey
+    (negative: do not retry)."""
 
     code, http_status = grpc.StatusCode.RESOURCE_EXHAUSTED, 429
 

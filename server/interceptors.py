@@ -15,12 +15,12 @@ import uuid
 
 import grpc
 
+from client.routing import RETRY_TRAILER
 from server.errors import InvalidInput, Overloaded, classify
 from server.request_decoding import checked, guard_unary_stream, lenient, refuse_undecodable
 
 
 _PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]+")
-RETRY_TRAILER = "grpc-retry-pushback-ms"   # gRFC A6: the client's next attempt waits this long
 
 
 def request_id_of(context, request=None) -> str:
@@ -78,11 +78,13 @@ def _aborted_code(context) -> grpc.StatusCode:
 
 
 def _retry_hint(exc: Exception, context) -> None:
-    """Add the pushback trailer to what the handler already set (x-request-id)."""
+    """Add the pushback trailer to what the handler already set (x-request-id); a negative hint
+    is "-1", which gRPC clients read as "do not retry" (gRFC A6)."""
     after_s = getattr(exc, "retry_after_s", None) if isinstance(exc, Overloaded) else None
     if after_s is not None:
         kept = tuple((k, v) for k, v in (context.trailing_metadata() or ()) if k != RETRY_TRAILER)
-        context.set_trailing_metadata((*kept, (RETRY_TRAILER, str(max(1, round(after_s * 1000))))))
+        ms = "-1" if after_s < 0 else str(max(1, round(after_s * 1000)))
+        context.set_trailing_metadata((*kept, (RETRY_TRAILER, ms)))
 
 
 def _wrap_unary(fn, method, record):

@@ -227,11 +227,13 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         keep = _review_queue(engine, context)
         pending: collections.deque[tuple[str, asyncio.Task]] = collections.deque()
         requests = request_iterator.__aiter__()
+        waiting = None   # while the next document waits for room, unary calls leave it that room
         try:
             while True:
                 while pending and (len(pending) >= self.stream_window or pending[0][1].done()):
                     yield await self._item(*pending.popleft())
-                if not self.admission.has_room(_CODE):   # full: wait for room, or for the oldest answer
+                if not self.admission.has_room(_CODE, waited=waiting is not None):   # wait for room, or the oldest answer
+                    waiting = waiting or self.admission.waiting(_CODE)
                     if pending:
                         await asyncio.wait([pending[0][1]], timeout=STREAM_SLOT_POLL_S)
                     else:
@@ -241,19 +243,24 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
                     request = await requests.__anext__()
                 except StopAsyncIteration:
                     break
-                slot = await self._stream_slot()
+                slot = await self._stream_slot(waited=waiting is not None)
+                if waiting is not None:
+                    waiting.release()
+                    waiting = None
                 pending.append((request.request_id,
                                 asyncio.ensure_future(self._code(engine, request, keep, context, slot))))
             while pending:
                 yield await self._item(*pending.popleft())
         finally:   # a stream that ended early (bad item, cancelled): its documents' errors are not news
+            if waiting is not None:
+                waiting.release()
             for _, task in pending:
                 task.add_done_callback(_consume)
 
-    async def _stream_slot(self) -> Slot:
+    async def _stream_slot(self, waited: bool) -> Slot:
         """A slot for a document just read: there was room a moment ago, so this waits only when
-        a unary call took it meanwhile."""
-        while (slot := self.admission.try_take(_CODE)) is None:
+        another call took it meanwhile."""
+        while (slot := self.admission.try_take(_CODE, waited)) is None:
             await asyncio.sleep(STREAM_SLOT_POLL_S)
         return slot
 

@@ -89,3 +89,39 @@ def test_without_a_target_only_max_inflight_refuses():
     a.release(5.0)
     b.release(5.0)
     assert adm.has_room("CodeEncounter")
+
+
+def test_a_waiting_stream_document_gets_the_next_room_before_a_new_unary_call():
+    clock = Clock()
+    adm = Admission(100, latency_target_s=0.1, clock=clock)
+    _learn(adm, clock, "CodeEncounter", cpu_s=0.05, wall_s=0.05)
+    first, second = adm.take("CodeEncounter"), adm.take("CodeEncounter")   # 100 ms ahead: full
+    assert not adm.has_room("CodeEncounter", waited=True)
+    stream_doc = adm.waiting("CodeEncounter")      # a stream's next document waits for room
+    first.release(0.05)
+    with pytest.raises(Overloaded):                # the room that freed is the stream's
+        adm.take("CodeEncounter")
+    slot = adm.try_take("CodeEncounter", waited=True)
+    assert slot is not None
+    stream_doc.release()
+    stream_doc.release()                           # idempotent
+    second.release(0.05)
+    assert adm.try_take("CodeEncounter") is not None   # nothing reserved any more
+
+
+def test_refused_callers_get_successive_turns_and_past_the_target_are_told_not_to_retry():
+    clock = Clock()
+    adm = Admission(100, latency_target_s=0.2, clock=clock)
+    _learn(adm, clock, "CodeEncounter", cpu_s=0.05, wall_s=0.05)
+    held = [adm.take("CodeEncounter") for _ in range(4)]     # 200 ms ahead: full
+    hints = []
+    for _ in range(6):
+        with pytest.raises(Overloaded) as refused:
+            adm.take("CodeEncounter")
+        hints.append(refused.value.retry_after_s)
+    turns = [h for h in hints if h > 0]
+    assert len(turns) == 4 and turns == sorted(turns)          # one call's time apart (50 ms), jittered up
+    assert all(0.04 <= b - a <= 0.06 for a, b in zip(turns, turns[1:]))
+    assert hints[4:] == [-1.0, -1.0]                            # a turn past 200 ms: fail now instead
+    for slot in held:
+        slot.release(0.05)
