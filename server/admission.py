@@ -140,12 +140,13 @@ class Admission:
         with self._lock:
             self._reserved_s = max(0.0, self._reserved_s - cost_s)
 
-    def _refuse(self, kind: str) -> Overloaded:
+    def _refuse(self, kind: str, retried: bool = False) -> Overloaded:
         """The refusal, with when to come back: refused callers are given successive turns after
         the work ahead has drained (a calendar, so they do not all come back at once and be
-        refused again); when that turn is further off than the latency target, the hint is
-        "do not retry" (-1): the call could not be answered in time anyway, and failing it now
-        leaves the gateway to the calls it can answer in time."""
+        refused again); when that turn is further off than the latency target, or the call was
+        already refused once (``retried``: it has waited its turn), the hint is "do not retry"
+        (-1): the call could not be answered in time anyway, and failing it now leaves the
+        gateway to the calls it can answer in time."""
         self.rejected += 1
         with self._lock:
             now = self._clock()
@@ -153,7 +154,7 @@ class Admission:
             ahead = (self._ahead_s + self._reserved_s) / self._drain
             excess = ahead + own - self.latency_target_s if self.latency_target_s else 0.0
             turn = max(now + max(excess, MIN_RETRY_AFTER_S), self._next_turn)
-            if self.latency_target_s and turn - now > self.latency_target_s:
+            if self.latency_target_s and (retried or turn - now > self.latency_target_s):
                 retry_after_s = -1.0
             else:
                 self._next_turn = turn + own
@@ -172,6 +173,8 @@ class Admission:
             self._waiting.pop(id(slot), None)
 
     def _full(self, kind: str, waited: bool = False) -> bool:   # under self._lock
+        """``waited``: a stream document that has waited for room, or a call back at its turn:
+        the room kept for waiting stream documents is not kept from it."""
         if self._inflight >= self.max_inflight:
             return True
         if self.max_queue_wait_s and self._waiting:
@@ -201,11 +204,12 @@ class Admission:
                 self._drain += _DRAIN_WEIGHT * (rate - self._drain)
                 self._window_wall = self._window_cpu = 0.0
 
-    def take(self, kind: str = "call") -> Slot:
-        """A slot now, or ``Overloaded`` (with its retry hint); the caller releases it."""
-        slot = self.try_take(kind)
+    def take(self, kind: str = "call", retried: bool = False) -> Slot:
+        """A slot now, or ``Overloaded`` (with its retry hint); the caller releases it.
+        ``retried``: the call comes back after a refusal (gRPC's ``grpc-previous-rpc-attempts``)."""
+        slot = self.try_take(kind, waited=retried)
         if slot is None:
-            raise self._refuse(kind)
+            raise self._refuse(kind, retried)
         return slot
 
     def has_room(self, kind: str = "call", waited: bool = False) -> bool:

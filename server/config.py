@@ -141,7 +141,7 @@ class Config:
     # in flight (per RPC kind, learned) over the rate it finishes work (server/admission.py). The
     # refused get RESOURCE_EXHAUSTED with grpc-retry-pushback-ms, which the SDK's retries obey; the
     # ones let in answer within about this, so keep it under the latency callers need. 0 = off.
-    admission_latency_ms: int = setting(500, "limits", rule=NON_NEGATIVE)
+    admission_latency_ms: int = setting(300, "limits", rule=NON_NEGATIVE)
     # per tenant (the caller identity's): calls per second (a bucket of one second's worth; 0 = no
     # limit) and calls in flight at once (0 = only max_inflight); over either -> RESOURCE_EXHAUSTED
     tenant_rate_per_s: float = setting(0.0, "limits", rule=NON_NEGATIVE)

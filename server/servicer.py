@@ -104,6 +104,11 @@ def _metadata(context) -> dict[str, str]:
     return {k: v for k, v in (context.invocation_metadata() or ()) if isinstance(v, str)}
 
 
+def _retried(context) -> bool:
+    """The call is gRPC's retry of an attempt refused before (it has waited its turn)."""
+    return any(k == "grpc-previous-rpc-attempts" for k, _ in (context.invocation_metadata() or ()))
+
+
 def _review_queue(engine, context) -> tuple[str, str]:
     """(tenant, specialty) of the review queue the call's encounters are kept in: the identified
     caller's tenant (``server.access``); without one, a bad coder token is refused here, before
@@ -213,7 +218,7 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         context.set_trailing_metadata(_trailers(rid))
         engine = self.state.ready_engine()
         keep = _review_queue(engine, context)
-        enc, eid, kept = await self._code(engine, request, keep, context, self.admission.take(_CODE))
+        enc, eid, kept = await self._code(engine, request, keep, context, self.admission.take(_CODE, _retried(context)))
         context.set_trailing_metadata(_trailers(rid, enc.stage_ms, kept))
         return pb.CodeEncounterResponse(request_id=rid, encounter=convert.encounter_pb(enc, eid))
 
@@ -279,7 +284,7 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         engine = self.state.ready_engine()
         if request.documents:
             return await self._score_documented(engine, request, rid, context)
-        slot = self.admission.take("ScoreClaim")
+        slot = self.admission.take("ScoreClaim", _retried(context))
         budget = CallBudget(_time_remaining(context), self.call_cpu_budget_s)
         claim, result = await self._held(slot, budget, _score, engine, request)
         who = caller()
@@ -290,7 +295,7 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         """ScoreClaim with the encounter's documents: they are coded like CodeEncounter's, under
         the call's budget (deadline, CPU, cancellation) and holding its admission slot until the
         work stops; nothing is kept in the review queue."""
-        slot = self.admission.take("ScoreClaim+documents")
+        slot = self.admission.take("ScoreClaim+documents", _retried(context))
         try:
             docs = [convert.document_args(d) for d in request.documents]
             budget = CallBudget(_time_remaining(context), self.call_cpu_budget_s)

@@ -125,3 +125,21 @@ def test_refused_callers_get_successive_turns_and_past_the_target_are_told_not_t
     assert hints[4:] == [-1.0, -1.0]                            # a turn past 200 ms: fail now instead
     for slot in held:
         slot.release(0.05)
+
+
+def test_a_call_back_at_its_turn_is_not_kept_waiting_behind_streams_nor_sent_back_twice():
+    clock = Clock()
+    adm = Admission(100, latency_target_s=0.1, clock=clock)
+    _learn(adm, clock, "CodeEncounter", cpu_s=0.05, wall_s=0.05)
+    held = adm.take("CodeEncounter")
+    stream_doc = adm.waiting("CodeEncounter")       # 50 ms in flight + 50 ms waiting
+    with pytest.raises(Overloaded) as first:
+        adm.take("CodeEncounter")
+    assert first.value.retry_after_s > 0            # come back at your turn
+    back = adm.take("CodeEncounter", retried=True)  # at its turn: the stream's room is not kept from it
+    with pytest.raises(Overloaded) as again:
+        adm.take("CodeEncounter", retried=True)     # refused after its turn: not in time, do not retry
+    assert again.value.retry_after_s == -1.0
+    for slot in (held, back):
+        slot.release(0.05)
+    stream_doc.release()
