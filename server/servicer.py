@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import functools
+import hashlib
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -109,6 +110,20 @@ def _retried(context) -> bool:
     return any(k == "grpc-previous-rpc-attempts" for k, _ in (context.invocation_metadata() or ()))
 
 
+def _encounter_id(context, request, tenant: str) -> str:
+    """The idempotent encounter id of a unary call whose caller named it (``request_id``, or the
+    ``x-request-id`` header): the same request sent again with the same id in the same tenant (a
+    retry after its replica died, possibly after that replica kept it) is the same encounter,
+    kept once, with the same suggestion ids. The request's bytes are part of the key, so an id
+    reused for another document is another encounter. "" when the caller named none."""
+    rid = request.request_id or next((v for k, v in (context.invocation_metadata() or ()) if k == "x-request-id"), "")
+    if not rid:
+        return ""
+    digest = hashlib.sha256(f"{tenant}\0{rid}\0".encode("utf-8", "surrogatepass"))
+    digest.update(request.SerializeToString(deterministic=True))
+    return digest.hexdigest()[:32]
+
+
 def _review_queue(engine, context) -> tuple[str, str]:
     """(tenant, specialty) of the review queue the call's encounters are kept in: the identified
     caller's tenant (``server.access``); without one, a bad coder token is refused here, before
@@ -195,7 +210,7 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
             b.cancel(why)
         return len(working)
 
-    async def _code(self, engine, request, keep: tuple[str, str], context, slot: Slot):
+    async def _code(self, engine, request, keep: tuple[str, str], context, slot: Slot, encounter_id: str = ""):
         """Code one document and keep it in the review queue ``keep`` (tenant, specialty) names:
         one hand-off to the worker pool for both (each costs a thread switch and the GIL).
         ``slot`` is this call's admission; it is released here when nothing is started."""
@@ -208,7 +223,8 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
             raise
         enc, eid, kept = await self._held(slot, budget, _code_and_keep, engine, keep,
                                           min_score=request.min_score if request.HasField("min_score") else None,
-                                          profile=request.profile or None, systems=systems, **args)
+                                          profile=request.profile or None, systems=systems,
+                                          encounter_id=encounter_id, **args)
         if self.metrics is not None:
             self.metrics.stages(enc.stage_ms)
         return enc, eid, kept
@@ -218,7 +234,8 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         context.set_trailing_metadata(_trailers(rid))
         engine = self.state.ready_engine()
         keep = _review_queue(engine, context)
-        enc, eid, kept = await self._code(engine, request, keep, context, self.admission.take(_CODE, _retried(context)))
+        enc, eid, kept = await self._code(engine, request, keep, context, self.admission.take(_CODE, _retried(context)),
+                                          _encounter_id(context, request, keep[0]))
         context.set_trailing_metadata(_trailers(rid, enc.stage_ms, kept))
         return pb.CodeEncounterResponse(request_id=rid, encounter=convert.encounter_pb(enc, eid))
 
