@@ -32,6 +32,11 @@ from contextlib import contextmanager
 from server.errors import Overloaded
 
 DEFAULT_COST_S = 0.03   # expected CPU seconds of a call of a kind not seen yet (a ~400-word note)
+# A kind with fewer finished calls than this is let in only while fewer than PROBE_INFLIGHT calls
+# are in flight: a replica just (re)started guesses its costs, and its first calls are its slowest
+# (lazy tables); measured on a replica restarted under load, letting ~10 in on the guess gave
+# answers seconds late while the client could have gone to the warm replica
+LEARN_CALLS, PROBE_INFLIGHT = 3, 2
 _COST_WEIGHT = 0.1      # EWMA weight of one finished call in its kind's expected cost
 _DRAIN_WINDOW_S = 0.5   # busy wall seconds per drain-rate sample
 _DRAIN_WEIGHT = 0.3     # EWMA weight of one sample
@@ -103,6 +108,7 @@ class Admission:
         self._lock = threading.Lock()
         self.rejected = 0
         self._cost: dict[str, float] = {}      # RPC kind -> expected CPU seconds of one call
+        self._finished: dict[str, int] = {}    # RPC kind -> calls that taught the estimate (up to LEARN_CALLS)
         self._ahead_s = 0.0                    # expected CPU seconds of the calls in flight
         self._drain = 1.0                      # CPU seconds of call work finished per busy wall second
         self._max_drain = float(len(os.sched_getaffinity(0))) if hasattr(os, "sched_getaffinity") else 1.0
@@ -182,6 +188,8 @@ class Admission:
             if self._clock() - oldest > self.max_queue_wait_s:
                 return True
         if self.latency_target_s:
+            if self._finished.get(kind, 0) < LEARN_CALLS and self._inflight >= PROBE_INFLIGHT:
+                return True
             ahead = self._ahead_s + (0.0 if waited else self._reserved_s)
             if ahead > 0 or self._inflight:   # an idle gateway takes any call
                 return (ahead + self.expected_cost_s(kind)) / self._drain > self.latency_target_s
@@ -194,6 +202,7 @@ class Admission:
             if cpu_s is not None:
                 old = self._cost.get(slot.kind)
                 self._cost[slot.kind] = cpu_s if old is None else old + _COST_WEIGHT * (cpu_s - old)
+                self._finished[slot.kind] = min(LEARN_CALLS, self._finished.get(slot.kind, 0) + 1)
                 self._window_cpu += cpu_s
             now = self._clock()
             if self._busy_at is not None:   # the drain rate counts busy time only: an idle gateway finishes nothing

@@ -143,3 +143,16 @@ def test_a_call_back_at_its_turn_is_not_kept_waiting_behind_streams_nor_sent_bac
     for slot in (held, back):
         slot.release(0.05)
     stream_doc.release()
+
+
+def test_a_kind_not_yet_measured_is_let_in_two_at_a_time():
+    clock = Clock()
+    adm = Admission(100, latency_target_s=1.0, clock=clock)
+    first, second = adm.take("ScoreClaim"), adm.take("ScoreClaim")   # a fresh replica guesses 30 ms each
+    assert not adm.has_room("ScoreClaim")                              # a third waits for a measurement
+    for slot in (first, second):
+        clock.t += 0.01
+        slot.release(0.01)
+    _learn(adm, clock, "ScoreClaim", cpu_s=0.01, wall_s=0.01, times=1)  # three finished: measured
+    held = [adm.take("ScoreClaim") for _ in range(10)]
+    assert len(held) == 10
