@@ -33,9 +33,9 @@ from server.errors import Overloaded
 
 DEFAULT_COST_S = 0.03   # expected CPU seconds of a call of a kind not seen yet (a ~400-word note)
 # A kind with fewer finished calls than this is let in only while fewer than PROBE_INFLIGHT calls
-# are in flight: a replica just (re)started guesses its costs, and its first calls are its slowest
-# (lazy tables); measured on a replica restarted under load, letting ~10 in on the guess gave
-# answers seconds late while the client could have gone to the warm replica
+# of it are in flight: a replica just (re)started guesses its costs, and its first calls are its
+# slowest (lazy tables); measured on a replica restarted under load, letting ~10 in on the guess
+# gave answers seconds late while the client could have gone to the warm replica
 LEARN_CALLS, PROBE_INFLIGHT = 3, 2
 _COST_WEIGHT = 0.1      # EWMA weight of one finished call in its kind's expected cost
 _DRAIN_WINDOW_S = 0.5   # busy wall seconds per drain-rate sample
@@ -48,13 +48,13 @@ class Slot:
     call's work has stopped, not when the caller stopped waiting (a worker thread cannot be
     killed: a slot given back early let abandoned work pile up unseen)."""
 
-    __slots__ = ("_admission", "_held", "_lock", "kind", "cost_s")
+    __slots__ = ("_admission", "_held", "_lock", "kind", "cost_s", "probe")
 
-    def __init__(self, admission: "Admission", kind: str, cost_s: float):
+    def __init__(self, admission: "Admission", kind: str, cost_s: float, probe: bool = False):
         self._admission = admission
         self._held = True
         self._lock = threading.Lock()
-        self.kind, self.cost_s = kind, cost_s
+        self.kind, self.cost_s, self.probe = kind, cost_s, probe   # probe: let in while its kind is learned
 
     def queued(self) -> None:
         """Its work waits for a worker thread from now."""
@@ -109,6 +109,7 @@ class Admission:
         self.rejected = 0
         self._cost: dict[str, float] = {}      # RPC kind -> expected CPU seconds of one call
         self._finished: dict[str, int] = {}    # RPC kind -> calls that taught the estimate (up to LEARN_CALLS)
+        self._probing: dict[str, int] = {}     # RPC kind not yet learned -> its calls in flight
         self._ahead_s = 0.0                    # expected CPU seconds of the calls in flight
         self._drain = 1.0                      # CPU seconds of call work finished per busy wall second
         self._max_drain = float(len(os.sched_getaffinity(0))) if hasattr(os, "sched_getaffinity") else 1.0
@@ -188,7 +189,7 @@ class Admission:
             if self._clock() - oldest > self.max_queue_wait_s:
                 return True
         if self.latency_target_s:
-            if self._finished.get(kind, 0) < LEARN_CALLS and self._inflight >= PROBE_INFLIGHT:
+            if self._finished.get(kind, 0) < LEARN_CALLS and self._probing.get(kind, 0) >= PROBE_INFLIGHT:
                 return True
             ahead = self._ahead_s + (0.0 if waited else self._reserved_s)
             if ahead > 0 or self._inflight:   # an idle gateway takes any call
@@ -199,6 +200,8 @@ class Admission:
         with self._lock:
             self._inflight -= 1
             self._ahead_s = max(0.0, self._ahead_s - slot.cost_s) if self._inflight else 0.0
+            if slot.probe:
+                self._probing[slot.kind] -= 1
             if cpu_s is not None:
                 old = self._cost.get(slot.kind)
                 self._cost[slot.kind] = cpu_s if old is None else old + _COST_WEIGHT * (cpu_s - old)
@@ -236,7 +239,10 @@ class Admission:
             self._ahead_s += cost
             if self._busy_at is None:
                 self._busy_at = self._clock()
-        return Slot(self, kind, cost)
+            probe = self._finished.get(kind, 0) < LEARN_CALLS
+            if probe:
+                self._probing[kind] = self._probing.get(kind, 0) + 1
+        return Slot(self, kind, cost, probe)
 
     @contextmanager
     def admit(self, kind: str = "call"):

@@ -156,3 +156,5 @@ def test_a_kind_not_yet_measured_is_let_in_two_at_a_time():
     _learn(adm, clock, "ScoreClaim", cpu_s=0.01, wall_s=0.01, times=1)  # three finished: measured
     held = [adm.take("ScoreClaim") for _ in range(10)]
     assert len(held) == 10
+    probes = [adm.take("CodeEncounter"), adm.take("CodeEncounter")]   # another kind is probed on its own:
+    assert not adm.has_room("CodeEncounter")                            # not starved by ScoreClaim's 10
