@@ -30,6 +30,8 @@ from typing import Sequence
 from client.contract import SERVICE_NAME
 
 _CODING_METHODS = ("CodeEncounter", "CodeEncounters", "ScoreClaim")
+# the server's "retry after" (gRFC A6): gRPC's retries wait this many ms instead of their backoff
+RETRY_TRAILER = "grpc-retry-pushback-ms"
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ MEDCODER_LT_STREAM_BATCH (documents per CodeEncounters stream), MEDCODER_LT_SHAP
 stepwise ceiling finder, with MEDCODER_LT_STEP_USERS="4,8,16,32,64" and MEDCODER_LT_STEP_S=20),
 MEDCODER_LT_NOTE_WORDS ("300-500": notes of that many words; "all"), MEDCODER_LT_EVENTS_DIR (where
 each locust process writes its per-second call records, loadtest/events.py), MEDCODER_LT_BACKOFF_S
-(pause after a call that failed past the SDK's retry budget), MEDCODER_LT_PACING_S (each user
+(pause after a call that failed past the SDK's retry budget when the gateway gave no
+``grpc-retry-pushback-ms`` hint; either is jittered by 0.5-1.5x), MEDCODER_LT_PACING_S (each user
 starts a task at most once per this many seconds, as a vendor's connection sends encounters as
 they arrive; 0: back to back, offered load = users), MEDCODER_LT_RETRIES (0: no retries).
 """
@@ -20,6 +21,7 @@ import grpc
 from locust import LoadTestShape, constant, constant_pacing, events, task
 
 from client.contract import pb
+from client.routing import RETRY_TRAILER
 from client.sdk import claim_from_dict
 from loadtest.events import Recorder
 from loadtest.grpc_user import GrpcStatus, GrpcUser
@@ -38,6 +40,14 @@ _BACKOFF_S = float(os.environ.get("MEDCODER_LT_BACKOFF_S", "0.05"))
 _PACING_S = float(os.environ.get("MEDCODER_LT_PACING_S", "0"))
 _EVENTS_DIR = os.environ.get("MEDCODER_LT_EVENTS_DIR", "")
 _RECORDER = Recorder()
+
+
+def _pause_s(error: grpc.RpcError) -> float:
+    """How long a user waits after a call refused past the retry budget: the gateway's hint when
+    it gave one, else MEDCODER_LT_BACKOFF_S, jittered so refused users do not come back together."""
+    hint = dict(error.trailing_metadata() or ()).get(RETRY_TRAILER)
+    base = int(hint) / 1000 if hint and str(hint).isdigit() else _BACKOFF_S
+    return base * random.uniform(0.5, 1.5)
 
 
 @events.request.add_listener
@@ -80,7 +90,7 @@ class CodingUser(GrpcUser):
             method(request, timeout=30)
         except grpc.RpcError as e:   # already reported to locust by the interceptor (past the retry budget)
             if e.code() in (grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.UNAVAILABLE):
-                time.sleep(_BACKOFF_S)   # gevent-patched: yields to the other users
+                time.sleep(_pause_s(e))   # gevent-patched: yields to the other users
 
     @task(_WEIGHTS["text"])
     def code_text(self):
@@ -107,7 +117,7 @@ class CodingUser(GrpcUser):
         except grpc.RpcError as e:
             self.fire("CodeEncounters", start, 0, GrpcStatus(e.code().name))
             if e.code() in (grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.UNAVAILABLE):
-                time.sleep(_BACKOFF_S)
+                time.sleep(_pause_s(e))
 
     @task(_WEIGHTS["claim"])
     def score_claim(self):

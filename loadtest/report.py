@@ -289,7 +289,8 @@ def summary_line(s: dict) -> str:
     if s.get("replica_kill"):
         k = s["replica_kill"]
         line += (f"\nreplica kill at {k['at_s']:.0f} s: in flight on it {k['inflight_at_kill']}, calls failed in "
-                 f"the {k['window_s']:.0f} s after {k['failed_after_kill']} {k['failed_by_rpc']}; "
+                 f"the {k['window_s']:.0f} s after {k['failed_after_kill']} {k['failed_by_rpc']} "
+                 f"{k.get('failed_by_status', {})}; "
                  f"goodput before {k['goodput_before_per_min']:.0f}/min, after {k['goodput_after_per_min']:.0f}/min")
     if s.get("ceiling_encounters_per_min") is not None:
         line += f"  ceiling {s['ceiling_encounters_per_min']:.0f}/min"

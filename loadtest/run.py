@@ -288,8 +288,13 @@ class ReplicaKiller:
         def rate(t0: int, t1: int) -> float:
             return round(sum(seconds.get(t, {}).get("ok", 0) for t in range(t0, t1)) / max(1, t1 - t0) * 60, 1)
 
+        by_status: dict[str, int] = {}   # UNAVAILABLE: the dead replica's calls; RESOURCE_EXHAUSTED: the survivors' shedding
+        for t in range(k - 1, k + int(self.WINDOW_S) + 1):
+            for code, n in seconds.get(t, {}).get("status", {}).items():
+                by_status[code] = by_status.get(code, 0) + n
         return {"at_s": round(self.killed_at - self._t0, 1), "replica": self.index, "inflight_at_kill": self.inflight,
                 "window_s": self.WINDOW_S, "failed_after_kill": sum(failed.values()), "failed_by_rpc": failed,
+                "failed_by_status": by_status,
                 "goodput_before_per_min": rate(k - 10, k), "goodput_after_per_min": rate(k + 2, k + 12)}
 
 

@@ -21,7 +21,6 @@ from server.review.audit import AccessAudit, audit_row
 _CALLER: contextvars.ContextVar[Principal | None] = contextvars.ContextVar("medcoder_caller", default=None)
 ACTIONS = {"CodeEncounter": "code", "CodeEncounters": "code", "ScoreClaim": "score-claim", "SubmitReview": "decide",
            "ReportRemittance": "import-remittance"}
-RETRY_TRAILER = "grpc-retry-pushback-ms"
 _DENIALS = ("UNAUTHENTICATED", "PERMISSION_DENIED")
 
 
@@ -34,8 +33,7 @@ class TenantOverloaded(Overloaded):
     """A tenant over its rate or in-flight quota; ``retry_after_s`` is the hint callers get."""
 
     def __init__(self, message: str, retry_after_s: float):
-        super().__init__(message)
-        self.retry_after_s = retry_after_s
+        super().__init__(message, retry_after_s)
 
 
 class TenantLimits:
@@ -119,12 +117,9 @@ class AccessInterceptor(grpc.aio.ServerInterceptor):
         return who
 
     def _acquire(self, who: Principal, context) -> None:
-        """The tenant's rate and quota; a refusal carries the retry hint as a trailer."""
-        try:
-            self.limits.acquire(who.tenant_id)
-        except TenantOverloaded as e:
-            context.set_trailing_metadata(((RETRY_TRAILER, str(max(1, int(e.retry_after_s * 1000)))),))
-            raise
+        """The tenant's rate and quota; a refusal's retry hint goes back as a trailer
+        (``server.interceptors``, for every ``Overloaded``)."""
+        self.limits.acquire(who.tenant_id)
 
     def _unary(self, fn, method):
         async def wrapped(request, context):

@@ -196,7 +196,7 @@ async def create_server(config: Config) -> Running:
     server = grpc.aio.server(interceptors=[ErrorInterceptor(metrics), access], options=options)
     pool = ThreadPoolExecutor(max_workers=config.worker_threads, thread_name_prefix="medcoder-work")
     state = ServerState()
-    admission = Admission(config.max_inflight, config.max_queue_wait_ms / 1000)
+    admission = Admission(config.max_inflight, config.max_queue_wait_ms / 1000, config.admission_latency_ms / 1000)
     metrics.watch(admission=admission)
     servicer = CodingServicer(state, admission, pool, config.worker_threads, metrics,
                               call_cpu_budget_s=config.call_cpu_budget_s)

@@ -6,7 +6,9 @@ engine and the pipeline call ``checkpoint()`` between stages and inside their lo
 first checkpoint after the caller's deadline raises ``DeadlineExceeded``; after the call has used
 its CPU budget (``Config.call_cpu_budget_s``, CPU seconds of the coding thread) ``BudgetExceeded``;
 after ``cancel()`` (the caller went away, the server is draining) ``Cancelled``. Outside a budget
-``checkpoint()`` costs one context-variable read.
+``checkpoint()`` costs one context-variable read; inside one, a cancellation is seen at the next
+checkpoint and the clocks are read at every ``CLOCK_EVERY``-th (a note passes ~1,400 checkpoints
+in ~30 ms, and two clock reads at each were ~5% of its CPU).
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from contextlib import contextmanager
 
 from server.errors import BudgetExceeded, Cancelled, DeadlineExceeded
 
+CLOCK_EVERY = 8   # checkpoints between clock reads: microseconds apart, far below any deadline
 _CURRENT: contextvars.ContextVar["CallBudget | None"] = contextvars.ContextVar("medcoder_budget", default=None)
 
 
@@ -30,10 +33,11 @@ class CallBudget:
         self._cpu0: float | None = None
         self._cancelled = threading.Event()
         self._why = ""
+        self._ticks = 0
 
     def cancel(self, why: str = "the call was cancelled") -> None:
         """Stop the call at its next checkpoint (from any thread)."""
-        self._why = why
+        self._why = why or "the call was cancelled"   # a set reason is what checkpoint() looks at
         self._cancelled.set()
 
     @property
@@ -67,10 +71,13 @@ class CallBudget:
 
 
 def checkpoint() -> None:
-    """Stop here if the current call's deadline passed, its CPU budget is spent or it was cancelled."""
+    """Stop here if the current call was cancelled, or (read every ``CLOCK_EVERY`` checkpoints)
+    its deadline passed or its CPU budget is spent."""
     budget = _CURRENT.get()
     if budget is not None:
-        budget.check()
+        budget._ticks += 1
+        if not budget._ticks % CLOCK_EVERY or budget._why:
+            budget.check()
 
 
 def current() -> CallBudget | None:

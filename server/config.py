@@ -137,6 +137,11 @@ class Config:
     # Admitted calls then start within about this long; the excess is retried by the client, on
     # another replica when there are several (docs/serving.md "Replicated serving").
     max_queue_wait_ms: int = setting(0, "limits", rule=NON_NEGATIVE)
+    # ... and any call the gateway would not finish within this long: the expected CPU of the calls
+    # in flight (per RPC kind, learned) over the rate it finishes work (server/admission.py). The
+    # refused get RESOURCE_EXHAUSTED with grpc-retry-pushback-ms, which the SDK's retries obey; the
+    # ones let in answer within about this, so keep it under the latency callers need. 0 = off.
+    admission_latency_ms: int = setting(300, "limits", rule=NON_NEGATIVE)
     # per tenant (the caller identity's): calls per second (a bucket of one second's worth; 0 = no
     # limit) and calls in flight at once (0 = only max_inflight); over either -> RESOURCE_EXHAUSTED
     tenant_rate_per_s: float = setting(0.0, "limits", rule=NON_NEGATIVE)

@@ -96,8 +96,10 @@ class Engine:
     def code(self, content: bytes, *, fmt: SourceFormat | None = None, doc_id: str = "",
              setting: Setting | None = None, patient: Patient | None = None,
              date_of_service: str | None = None, min_score: float | None = None, profile: str | None = None,
-             systems: frozenset[CodeSystem] | None = None) -> tuple[CodedEncounter, str]:
-        """Code one payload; returns the encounter and its server-assigned encounter id.
+             systems: frozenset[CodeSystem] | None = None, encounter_id: str = "") -> tuple[CodedEncounter, str]:
+        """Code one payload; returns the encounter and its server-assigned encounter id (or
+        ``encounter_id``: the servicer derives it from the caller's request id, so a retried call
+        gets the same id and suggestion ids, and is kept once).
         ``min_score``: the lowest confidence returned; None is the configured default (the
         operating threshold: what a coder would report), 0 is every candidate. The work stops at
         the call's deadline or CPU budget (``server.budget``)."""
@@ -106,10 +108,10 @@ class Engine:
         with budget.at_most(self.config.call_cpu_budget_s):
             return self._code(content, fmt=fmt, doc_id=doc_id, setting=setting, patient=patient,
                               date_of_service=date_of_service, min_score=min_score, profile=profile,
-                              systems=systems)
+                              systems=systems, encounter_id=encounter_id)
 
     def _code(self, content: bytes, *, fmt, doc_id, setting, patient, date_of_service, min_score, profile,
-              systems) -> tuple[CodedEncounter, str]:
+              systems, encounter_id="") -> tuple[CodedEncounter, str]:
         pipeline = self.pipeline_for(profile)
         t0 = time.perf_counter()
         doc = ingest(content, fmt=fmt, doc_id=doc_id, setting=setting, patient=patient,
@@ -130,7 +132,7 @@ class Engine:
         if self.claims is not None and dx:
             enc.edits = list(self.claims.check_diagnoses(dx, doc.patient, doc.setting, doc.date_of_service))
         t3 = time.perf_counter()
-        encounter_id = uuid.uuid4().hex
+        encounter_id = encounter_id or uuid.uuid4().hex
         assign_suggestion_ids(enc, encounter_id)
         enc.stage_ms = {"ingest": (t1 - t0) * 1e3, **enc.stage_ms, "rules": (t3 - t2) * 1e3,
                         "total": (t3 - t0) * 1e3}

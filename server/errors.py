@@ -88,9 +88,15 @@ class NotFound(MedcoderError):
 
 
 class Overloaded(MedcoderError):
-    """Admission control refused the call instead of queuing it without bound."""
+    """Admission control refused the call instead of queuing it without bound; ``retry_after_s``
+    (when known) goes back as the ``grpc-retry-pushback-ms`` trailer, which gRPC's retries obey
+    (negative: do not retry)."""
 
     code, http_status = grpc.StatusCode.RESOURCE_EXHAUSTED, 429
+
+    def __init__(self, message: str, retry_after_s: float | None = None):
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
 
 
 class Unavailable(MedcoderError):

@@ -2,7 +2,9 @@
 error table, shared with stream items and the review page) picks the code and public message;
 unknown errors get INTERNAL with a fixed message, and the log gets their type and stack frames but
 not their message, which could quote note text. With ``metrics``, every unary and bidirectional
-call is counted by method and final status code, and timed.
+call is counted by method and final status code, and timed. A refusal that knows when to come
+back (``Overloaded.retry_after_s``: admission, tenant limits) says so in the
+``grpc-retry-pushback-ms`` trailer, which gRPC's client retries obey instead of their own backoff.
 """
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ import uuid
 
 import grpc
 
-from server.errors import InvalidInput, classify
+from client.routing import RETRY_TRAILER
+from server.errors import InvalidInput, Overloaded, classify
 from server.request_decoding import checked, guard_unary_stream, lenient, refuse_undecodable
 
 
@@ -74,6 +77,16 @@ def _aborted_code(context) -> grpc.StatusCode:
     return code if isinstance(code, grpc.StatusCode) else grpc.StatusCode.UNKNOWN
 
 
+def _retry_hint(exc: Exception, context) -> None:
+    """Add the pushback trailer to what the handler already set (x-request-id); a negative hint
+    is "-1", which gRPC clients read as "do not retry" (gRFC A6)."""
+    after_s = getattr(exc, "retry_after_s", None) if isinstance(exc, Overloaded) else None
+    if after_s is not None:
+        kept = tuple((k, v) for k, v in (context.trailing_metadata() or ()) if k != RETRY_TRAILER)
+        ms = "-1" if after_s < 0 else str(max(1, round(after_s * 1000)))
+        context.set_trailing_metadata((*kept, (RETRY_TRAILER, ms)))
+
+
 def _wrap_unary(fn, method, record):
     async def wrapped(request, context):
         t0 = time.perf_counter()
@@ -89,6 +102,7 @@ def _wrap_unary(fn, method, record):
             raise
         except Exception as e:  # noqa: BLE001 - the boundary: nothing unknown leaks to callers
             code, _, message = classify(e, method)
+            _retry_hint(e, context)
             await context.abort(code, message)
         finally:
             record(code, t0)
@@ -110,6 +124,7 @@ def _wrap_stream(fn, method, record):
             raise
         except Exception as e:  # noqa: BLE001 - as above
             code, _, message = classify(e, method)
+            _retry_hint(e, context)
             await context.abort(code, message)
         finally:
             record(code, t0)

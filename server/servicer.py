@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import collections
 import functools
+import hashlib
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from client.contract import pb, pb_grpc
@@ -48,6 +50,7 @@ def _trailers(rid: str, stage_ms: dict[str, float] | None = None, kept: bool = T
 
 
 STREAM_SLOT_POLL_S = 0.005   # how often a stream waiting for admission asks again
+_CODE = "CodeEncounter"      # admission's kind for one document coded, alone or in a stream
 
 
 def _code_and_keep(budget: CallBudget, engine, keep: tuple[str, str], /, **kwargs):
@@ -102,6 +105,25 @@ def _metadata(context) -> dict[str, str]:
     return {k: v for k, v in (context.invocation_metadata() or ()) if isinstance(v, str)}
 
 
+def _retried(context) -> bool:
+    """The call is gRPC's retry of an attempt refused before (it has waited its turn)."""
+    return any(k == "grpc-previous-rpc-attempts" for k, _ in (context.invocation_metadata() or ()))
+
+
+def _encounter_id(context, request, tenant: str) -> str:
+    """The idempotent encounter id of a unary call whose caller named it (``request_id``, or the
+    ``x-request-id`` header): the same request sent again with the same id in the same tenant (a
+    retry after its replica died, possibly after that replica kept it) is the same encounter,
+    kept once, with the same suggestion ids. The request's bytes are part of the key, so an id
+    reused for another document is another encounter. "" when the caller named none."""
+    rid = request.request_id or next((v for k, v in (context.invocation_metadata() or ()) if k == "x-request-id"), "")
+    if not rid:
+        return ""
+    digest = hashlib.sha256(f"{tenant}\0{rid}\0".encode("utf-8", "surrogatepass"))
+    digest.update(request.SerializeToString(deterministic=True))
+    return digest.hexdigest()[:32]
+
+
 def _review_queue(engine, context) -> tuple[str, str]:
     """(tenant, specialty) of the review queue the call's encounters are kept in: the identified
     caller's tenant (``server.access``); without one, a bad coder token is refused here, before
@@ -149,9 +171,14 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         stopped (done, failed, or stopped at a checkpoint after ``budget.cancel``), not when this
         coroutine is cancelled: the caller's deadline passing cancels it, the work goes on until
         its next checkpoint, and until then it holds its place in admission."""
+        used_s: list[float] = []   # CPU seconds of the work, once it finished: admission learns the kind's cost
+
         def started(*a, **kw):
             slot.started()
-            return fn(*a, **kw)
+            t0 = time.thread_time()
+            out = fn(*a, **kw)
+            used_s.append(time.thread_time() - t0)
+            return out
 
         slot.queued()
         try:
@@ -165,7 +192,7 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         def stopped(_future) -> None:
             with self._working_lock:
                 self._working.discard(budget)
-            slot.release()
+            slot.release(used_s[0] if used_s else None)
 
         work.add_done_callback(stopped)
         try:
@@ -183,7 +210,7 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
             b.cancel(why)
         return len(working)
 
-    async def _code(self, engine, request, keep: tuple[str, str], context, slot: Slot):
+    async def _code(self, engine, request, keep: tuple[str, str], context, slot: Slot, encounter_id: str = ""):
         """Code one document and keep it in the review queue ``keep`` (tenant, specialty) names:
         one hand-off to the worker pool for both (each costs a thread switch and the GIL).
         ``slot`` is this call's admission; it is released here when nothing is started."""
@@ -196,7 +223,8 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
             raise
         enc, eid, kept = await self._held(slot, budget, _code_and_keep, engine, keep,
                                           min_score=request.min_score if request.HasField("min_score") else None,
-                                          profile=request.profile or None, systems=systems, **args)
+                                          profile=request.profile or None, systems=systems,
+                                          encounter_id=encounter_id, **args)
         if self.metrics is not None:
             self.metrics.stages(enc.stage_ms)
         return enc, eid, kept
@@ -206,7 +234,8 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         context.set_trailing_metadata(_trailers(rid))
         engine = self.state.ready_engine()
         keep = _review_queue(engine, context)
-        enc, eid, kept = await self._code(engine, request, keep, context, self.admission.take())
+        enc, eid, kept = await self._code(engine, request, keep, context, self.admission.take(_CODE, _retried(context)),
+                                          _encounter_id(context, request, keep[0]))
         context.set_trailing_metadata(_trailers(rid, enc.stage_ms, kept))
         return pb.CodeEncounterResponse(request_id=rid, encounter=convert.encounter_pb(enc, eid))
 
@@ -220,11 +249,13 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         keep = _review_queue(engine, context)
         pending: collections.deque[tuple[str, asyncio.Task]] = collections.deque()
         requests = request_iterator.__aiter__()
+        waiting = None   # while the next document waits for room, unary calls leave it that room
         try:
             while True:
                 while pending and (len(pending) >= self.stream_window or pending[0][1].done()):
                     yield await self._item(*pending.popleft())
-                if not self.admission.has_room():   # full: wait for room, or for the oldest answer
+                if not self.admission.has_room(_CODE, waited=waiting is not None):   # wait for room, or the oldest answer
+                    waiting = waiting or self.admission.waiting(_CODE)
                     if pending:
                         await asyncio.wait([pending[0][1]], timeout=STREAM_SLOT_POLL_S)
                     else:
@@ -234,19 +265,24 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
                     request = await requests.__anext__()
                 except StopAsyncIteration:
                     break
-                slot = await self._stream_slot()
+                slot = await self._stream_slot(waited=waiting is not None)
+                if waiting is not None:
+                    waiting.release()
+                    waiting = None
                 pending.append((request.request_id,
                                 asyncio.ensure_future(self._code(engine, request, keep, context, slot))))
             while pending:
                 yield await self._item(*pending.popleft())
         finally:   # a stream that ended early (bad item, cancelled): its documents' errors are not news
+            if waiting is not None:
+                waiting.release()
             for _, task in pending:
                 task.add_done_callback(_consume)
 
-    async def _stream_slot(self) -> Slot:
+    async def _stream_slot(self, waited: bool) -> Slot:
         """A slot for a document just read: there was room a moment ago, so this waits only when
-        a unary call took it meanwhile."""
-        while (slot := self.admission.try_take()) is None:
+        another call took it meanwhile."""
+        while (slot := self.admission.try_take(_CODE, waited)) is None:
             await asyncio.sleep(STREAM_SLOT_POLL_S)
         return slot
 
@@ -265,7 +301,7 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         engine = self.state.ready_engine()
         if request.documents:
             return await self._score_documented(engine, request, rid, context)
-        slot = self.admission.take()
+        slot = self.admission.take("ScoreClaim", _retried(context))
         budget = CallBudget(_time_remaining(context), self.call_cpu_budget_s)
         claim, result = await self._held(slot, budget, _score, engine, request)
         who = caller()
@@ -276,7 +312,7 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
         """ScoreClaim with the encounter's documents: they are coded like CodeEncounter's, under
         the call's budget (deadline, CPU, cancellation) and holding its admission slot until the
         work stops; nothing is kept in the review queue."""
-        slot = self.admission.take()
+        slot = self.admission.take("ScoreClaim+documents", _retried(context))
         try:
             docs = [convert.document_args(d) for d in request.documents]
             budget = CallBudget(_time_remaining(context), self.call_cpu_budget_s)
@@ -319,7 +355,7 @@ class CodingServicer(pb_grpc.CodingServiceServicer):
             raise InvalidInput("x12_835 is required: an X12 835 (005010X221A1) interchange")
         who = caller()
         tenant, actor = (who.tenant_id, who.subject) if who is not None else (DEFAULT_TENANT, "anonymous")
-        with self.admission.admit():
+        with self.admission.admit("ReportRemittance"):
             done = await self._run(engine.review.import_remittance, bytes(request.x12_835), tenant, actor, "grpc")
         return pb.ReportRemittanceResponse(request_id=rid, remittance_id=done.remit_id, claims=done.claims,
                                            adjustments=done.adjustments, joined=done.joined,

@@ -45,6 +45,10 @@ class Strings:
     def __init__(self, blob: np.ndarray, offsets: np.ndarray):
         self._blob = blob
         self._offsets = offsets
+        # item reads slice a memoryview (no copy, the mapping stays shared): a slice of the memmap
+        # itself builds a numpy.memmap object each time, ~4 us of a ~5 us read, and a note reads
+        # hundreds of descriptions
+        self._bytes = memoryview(np.ascontiguousarray(blob).view(np.ndarray)).cast("B") if len(blob) else memoryview(b"")
 
     @staticmethod
     def save(folder: Path, name: str, items: Sequence[str]) -> None:
@@ -67,7 +71,7 @@ class Strings:
 
     def __getitem__(self, i: int) -> str:
         lo, hi = self._offsets[i], self._offsets[i + 1] - 1
-        return self._blob[lo:hi].tobytes().decode("utf-8")
+        return str(self._bytes[lo:hi], "utf-8")
 
     def to_list(self) -> list[str]:
         """All items at once: one decode and one split, far cheaper than n slices."""

@@ -148,16 +148,21 @@ class ReviewLog:
     def store_encounter(self, encounter_id: str, tenant_id: str, text: str, result: dict[str, Any], *,
                         doc_id: str = "", setting: str = "", specialty: str = "") -> None:
         """Keep a coded encounter for review (``result``: codes, CDI queries, edits, model versions).
-        Past the tenant's storage quota: ``QuotaExceeded`` and nothing is stored."""
+        Past the tenant's storage quota: ``QuotaExceeded`` and nothing is stored. An encounter id
+        already kept (a retried call: the id comes from the caller's request id) is kept once:
+        two replicas racing on it insert one row (the second does nothing)."""
         result_json = json.dumps(result, sort_keys=True)
         nbytes = len(text.encode("utf-8", "surrogatepass")) + len(result_json.encode("utf-8"))
         try:
             with self.db.transaction():
+                if self.db.query("SELECT 1 AS kept FROM encounters WHERE encounter_id = ?", (encounter_id,)):
+                    return
                 if self.tenant_quota_bytes:
                     self._check_quota(tenant_id, nbytes)
                 self.db.execute(
                     "INSERT INTO encounters (encounter_id, tenant_id, coded_at, doc_id, setting, specialty, "
-                    "n_suggestions, text, result, stored_bytes) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    "n_suggestions, text, result, stored_bytes) VALUES (?,?,?,?,?,?,?,?,?,?) "
+                    "ON CONFLICT (encounter_id) DO NOTHING",
                     (encounter_id, tenant_id, now(), doc_id[:200], setting, specialty[:100],
                      len(result.get("codes", ())), text, result_json, nbytes))
                 self.db.execute("INSERT INTO tenant_usage (tenant_id, stored_bytes) VALUES (?, ?) "

@@ -77,3 +77,31 @@ def test_a_replica_killed_under_load_fails_only_its_calls_in_flight_and_comes_ba
         assert replicas.requests_served(1) > before             # health checks let it back in
     assert not [f for f in load.failed if f[0] < t_kill]
     assert "replica 1 pid" in replicas.log() and "(killed by SIGKILL); starting it again" in replicas.log()
+
+
+def test_a_call_sent_again_to_another_replica_with_its_request_id_is_kept_once(replicas, tmp_path):
+    """What gRPC's retry does when a replica died after it kept the encounter and before it
+    answered: the same request, same request_id, reaches the other replica. Both replicas log to
+    one database; the encounter (and its suggestion ids) is the same, and it is kept once. The
+    same request_id with another document, or no request_id, is another encounter."""
+    import sqlite3
+
+    import grpc
+
+    from client.contract import pb, pb_grpc
+
+    addresses = replicas.target.removeprefix("ipv4:").split(",")
+    stubs = [pb_grpc.CodingServiceStub(grpc.insecure_channel(a)) for a in addresses]
+    request = pb.CodeEncounterRequest(request_id="vendor-batch-7-0001", document=pb.Document(content=NOTE.encode()))
+    first, again = (stub.CodeEncounter(request, timeout=60).encounter for stub in stubs)
+    assert first.encounter_id == again.encounter_id and first.codes
+    assert [c.suggestion_id for c in first.codes] == [c.suggestion_id for c in again.codes]
+    other = stubs[0].CodeEncounter(pb.CodeEncounterRequest(
+        request_id="vendor-batch-7-0001", document=pb.Document(content=(NOTE + " Obesity.").encode())), timeout=60)
+    anonymous = [stubs[1].CodeEncounter(pb.CodeEncounterRequest(document=request.document), timeout=60)
+                 for _ in range(2)]
+    ids = {first.encounter_id, other.encounter.encounter_id, *(a.encounter.encounter_id for a in anonymous)}
+    assert len(ids) == 4
+    with sqlite3.connect(tmp_path / "data" / "decisions.sqlite3") as conn:
+        kept = dict(conn.execute("SELECT encounter_id, COUNT(*) FROM encounters GROUP BY encounter_id").fetchall())
+    assert kept == {i: 1 for i in ids}
