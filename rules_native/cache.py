@@ -37,6 +37,9 @@ import numpy as np
 MANIFEST = "MANIFEST.json"
 KEY_CHARS = 24           # of the key's 64 hex digits in a folder name; the manifest holds all 64
 STALE_BUILD_S = 3600.0   # a hidden build folder this old was left by a killed process
+# An older entry opened this recently may still be in use (a gateway of the previous release on
+# the same host, which opens some tables lazily): it is pruned only once nobody opened it for this long.
+PRUNE_GRACE_S = 86400.0
 _CHUNK = 1 << 20
 _META = "meta.json"
 
@@ -127,6 +130,10 @@ def lookup(root: Path, label: str, key: str) -> Entry | None:
                 return None
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None
+    try:
+        os.utime(folder)   # opened now: in use, not to be pruned (``PRUNE_GRACE_S``)
+    except OSError:
+        pass               # a read-only cache dir is still served
     return Entry(folder, inode)
 
 
@@ -250,7 +257,8 @@ def _move_aside(path: Path, inode: int) -> None:
 
 def _prune(root: Path, label: str, keep_path: Path, keep: int) -> None:
     """Entries of ``label`` beyond the ``keep`` newest are dead weight after each source or code
-    change; so are build folders a killed process left."""
+    change, once no process has opened them for ``PRUNE_GRACE_S``; build folders a killed process
+    left are too."""
     try:
         paths = list(root.iterdir())
     except OSError:
@@ -264,7 +272,8 @@ def _prune(root: Path, label: str, keep_path: Path, keep: int) -> None:
             older.append(path)
     older.sort(key=_mtime, reverse=True)
     for path in older[max(keep - 1, 0):]:
-        _remove(path)
+        if now - _mtime(path) > PRUNE_GRACE_S:
+            _remove(path)
 
 
 def _mtime(path: Path) -> float:

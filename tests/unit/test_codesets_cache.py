@@ -8,10 +8,12 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from rules_native.cache import PRUNE_GRACE_S
 from rules_native.codesets import CodeSetError, load_icd10cm
 
 TABULAR = """<?xml version="1.0" encoding="utf-8"?>
@@ -72,6 +74,8 @@ def test_cache_is_reused_then_rebuilt_when_the_source_changes(tmp_path):
     first = load_icd10cm(cache, source=src)
     again = load_icd10cm(cache, source=src)
     assert not first.from_cache and again.from_cache and again.cache_path == first.cache_path
+    old = time.time() - PRUNE_GRACE_S - 60
+    os.utime(first.cache_path, (old, old))   # no process has opened the old compilation for a day
     src = _write(tmp_path, "<inclusionTerm><note>Blood blister</note></inclusionTerm>")
     changed = load_icd10cm(cache, source=src)
     assert not changed.from_cache and changed.cache_path != first.cache_path
@@ -116,6 +120,7 @@ def test_missing_source_fails_loudly(tmp_path):
 REPO = Path(__file__).resolve().parents[2]
 LOADER = """
 import sys
+import time
 from pathlib import Path
 from rules_native.codesets import load_icd10cm
 cs = load_icd10cm(Path(sys.argv[1]), source=Path(sys.argv[2]))
@@ -143,6 +148,8 @@ def test_a_change_to_the_compiler_recompiles(tmp_path):
     assert not first[0] and _run_loader(tmp_path, cache, src, copy) == (True, first[1])
     with open(copy / "rules_native" / "codesets" / "icd10cm_build.py", "a") as f:
         f.write("\n# a fixed column\n")
+    old = time.time() - PRUNE_GRACE_S - 60
+    os.utime(cache / first[1], (old, old))   # the old release's gateways are gone
     changed = _run_loader(tmp_path, cache, src, copy)
     assert not changed[0] and changed[1] != first[1]
     assert [p.name for p in cache.iterdir()] == [changed[1]]
