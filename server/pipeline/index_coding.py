@@ -15,7 +15,8 @@ from typing import Sequence
 from server.budget import checkpoint
 from server.domain import Assertion, CodeSystem, RuleNote
 from server.pipeline.entities import SIDE_WORDS, Candidate, Mention, Sentence
-from server.pipeline.index_tree import WITH_MARK, IndexTree, WalkWords, side_words, undenied, walk_words
+from server.pipeline.index_tree import (WITH_MARK, IndexTree, WalkWords, aliases_of, side_words, undenied,
+                                         walk_words)
 from server.pipeline.mapping import CodeMapper, MappedCode
 from server.pipeline.text import normalize_phrase
 
@@ -163,7 +164,8 @@ class IndexCoder:
         table = self.__dict__.get("_site_table")
         if table is None:
             from server.pipeline.drug_tables import load_neoplasm_table
-            table = self.__dict__["_site_table"] = load_neoplasm_table().site_words() | set(SIDE_WORDS)
+            sites = load_neoplasm_table().site_words() | set(SIDE_WORDS)
+            table = self.__dict__["_site_table"] = sites | aliases_of(sites)
         return table
 
     @property

@@ -436,7 +436,8 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "luq": ("left", "upper", "quadrant", "abdominal"), "loc": ("loss", "consciousness"),
            "difficile": ("clostridium",), "diff": ("clostridium", "difficile"),
            # the joints a note names by site ("R knee pain": Pain > joint > knee)
-           "knee": ("joint",), "hip": ("joint", "femur"), "shoulder": ("joint",), "elbow": ("joint",),
+           "knee": ("joint",), "hip": ("joint", "femur"), "shoulder": ("joint", "humerus"),
+           "glenohumeral": ("shoulder", "humerus", "joint"), "elbow": ("joint",),
            "wrist": ("joint",), "ankle": ("joint",),
            "coli": ("escherichia",),   # "E. coli": Escherichia coli
            # the brain's arteries by their abbreviations, and an infarct's cause as its adjective
@@ -486,7 +487,7 @@ def side_words(words: Iterable[str]) -> tuple[str, ...]:
 # Words a note implies more often than it says ("knee" is a joint): a subterm that needs one
 # counts it for less than a word the note says ("s/p BKA": Absence > leg > below knee, not
 # Absence > joint > knee).
-_IMPLIED = frozenset({"joint", "extremity", "femur"})
+_IMPLIED = frozenset({"joint", "extremity", "femur", "humerus"})
 _IMPLIED_WEIGHT = 0.4
 
 
@@ -532,6 +533,11 @@ def undenied(words: Iterable[str]) -> tuple[str, ...]:
         else:
             out.append(w)
     return tuple(out)
+
+
+def aliases_of(words: frozenset[str]) -> frozenset[str]:
+    """The note's words the index reads as one of ``words`` ("glenohumeral" is the shoulder's)."""
+    return frozenset(k for k, v in _EXPAND.items() if words & set(v))
 
 
 def walk_words(words: Iterable[str]) -> frozenset[str]:

@@ -143,6 +143,7 @@ class CodeMapper:
         return toks
 
     def _refine(self, code: str, words: frozenset[str], numbers: frozenset[str]) -> tuple[str | None, list[str]]:
+        said = words
         if self.named_words:
             # the mention named this code: its own words are said even when the note abbreviates
             # them ("BPPV, R ear" says benign paroxysmal vertigo: H81.10 -> H81.11)
@@ -189,8 +190,10 @@ class CodeMapper:
                 # (M06.89); "E. coli" is "Unspecified E. coli" (B96.20), not "Other E. coli"
                 continue
             unspec = "unspecified" in desc or "without complications" in desc or "uncomplicated" in desc
-            key = (len(extra), len(self.tokens_of(d) & words), unspec, not desc.startswith("other"),
-                   -len(self.tokens_of(d)), -len(d))
+            # (a tie on the named code's words goes to the child the note's own words say: "anterior
+            # dislocation" of S43.01 "Anterior subluxation and dislocation" is the dislocation)
+            key = (len(extra), len(self.tokens_of(d) & words), len(self.tokens_of(d) & said), unspec,
+                   not desc.startswith("other"), -len(self.tokens_of(d)), -len(d))
             if best_key is None or key > best_key:
                 best, best_key = d, key
         if best is not None and best_key[0] == 0 and self._billable(code):
