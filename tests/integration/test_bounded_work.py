@@ -39,9 +39,11 @@ def _note(unit: str, n_bytes: int) -> str:
 
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory, cache_dir):
+    # latency admission off: this module is about work that was admitted and then abandoned or
+    # over budget; refusing a burst at the door is test_admission_latency's
     gw = start_gateway(tmp_path_factory.mktemp("bounded"), cache_dir,
                        {"MEDCODER_CALL_CPU_BUDGET_S": "5", "MEDCODER_MAX_INFLIGHT": "16",
-                        "MEDCODER_WORKER_THREADS": "4"})
+                        "MEDCODER_WORKER_THREADS": "4", "MEDCODER_ADMISSION_LATENCY_MS": "0"})
     yield gw
     gw.stop()
 
