@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 
 import pytest
 
@@ -161,8 +162,13 @@ def test_a_term_starting_inside_a_match_and_running_past_it_is_found():
 def test_lexicon_cache_keeps_only_the_newest_entries(tmp_path):
     from server.pipeline import lexicon_cache
 
+    from rules_native.cache import PRUNE_GRACE_S
+
     keys = [hashlib.sha256(str(i).encode()).hexdigest() for i in range(lexicon_cache.KEEP_ENTRIES + 3)]
     for i, key in enumerate(keys):
         lexicon_cache.store(tmp_path, key, {"n": i})
+        for entry in tmp_path.glob("lexicon-*"):   # nobody has opened the earlier ones for a day
+            aged = entry.stat().st_mtime - PRUNE_GRACE_S - 60
+            os.utime(entry, (aged, aged))
     assert len(list(tmp_path.glob("lexicon-*"))) == lexicon_cache.KEEP_ENTRIES
     assert lexicon_cache.load(tmp_path, keys[-1]) == {"n": len(keys) - 1}
