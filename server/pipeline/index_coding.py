@@ -147,6 +147,8 @@ class IndexCoder:
                     continue
                 checkpoint()
                 beside = tuple(words[max(0, i - _HEAD_LEFT):i]) + _of_phrase(words[i:i + 6], (w,))
+                if not self._sites.intersection(beside):
+                    continue   # no site beside it: nothing to walk to
                 hit = self.tree.walk(heads, walk_words(beside))
                 if hit is None or hit.code[:1] not in _HEAD_CHAPTERS or \
                         WITH_MARK in hit.said or not set(hit.said) <= self._sites:
@@ -170,14 +172,18 @@ class IndexCoder:
 
     @property
     def _codeless(self) -> dict[str, list[int]]:
-        """One-word main terms without a code or a "See" (Polyp, Effusion), by their word."""
+        """One-word main terms without a code or a "See" (Polyp, Effusion) that have a site
+        subterm, by their word."""
         table = self.__dict__.get("_codeless_table")
         if table is None:
             table = {}
             tree = self.tree
+            sites = self._sites
             for i, p in enumerate(tree.parent):
                 n = tree.nodes[i]
-                if p < 0 and not n.code and not n.see and n.children:
+                # (only main terms with a subterm that is a site: "History" is read elsewhere)
+                if p < 0 and not n.code and not n.see and n.children and any(
+                        tree.nodes[c].words and set(tree.nodes[c].words) <= sites for c in n.children):
                     for w in n.options or n.words[:1]:
                         if len(n.words) == 1 or w in n.options:
                             table.setdefault(w, []).append(i)
