@@ -43,6 +43,11 @@ NOT_DRUGS = frozenset("on the a an and or of to for with in at by as daily dose 
                        "product smoke smoking smoker tobacco cigarette cigarettes cigar barium gadolinium acting long short "
                       "release extended intermediate rapid".split())
 _MAX_WORDS = 3
+# Z79.2 is long-term antibiotic use (suppression, prophylaxis), never the course that treats an
+# infection of this encounter: the note must say it is long.
+_ANTIBIOTICS = "Z79.2"
+_LONG_COURSE = frozenset("prophylaxis prophylactic suppressive suppression long chronic chronically lifelong "
+                         "indefinitely indefinite months years maintenance".split())
 _FORM_REACH = 7   # words after a drug its form may follow ("budesonide-formoterol 160/4.5 2 puffs")
 _PRN_REACH = 8   # words after a drug its "PRN" may follow ("albuterol inhaler 2 puffs q4h PRN")
 
@@ -89,7 +94,9 @@ class MedicationReader:
                 # ... and from the list word before it ("nitroglycerin PRN and aspirin": the
                 # PRN's reach ends at "and")
                 lo = max([lo] + [k + 1 for k in range(lo, i) if words[k] in ("and", "or")])
-                if _current(words, i, j, listed, clauses):
+                if code == _ANTIBIOTICS and not _LONG_COURSE & set(words[max(0, i - _PRN_REACH):j + _PRN_REACH]):
+                    pass   # an antibiotic treats the infection at hand: long-term only when said (prophylaxis)
+                elif _current(words, i, j, listed, clauses):
                     if assertions(si, i, j, lo) in (Assertion.PRESENT, Assertion.HISTORICAL):
                         out.append(DrugMention(code, name, si, i, j))
                 elif clauses.count(clauses.course, *clauses.around(i, j)):

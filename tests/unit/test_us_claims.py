@@ -625,6 +625,9 @@ def test_eighth_batch(pipe, text, setting, codes, wrong):
      {"E11.51", "E11.65", "E11.42"}, {"I73.9"}),
     ("Addiction medicine f/u: 50M. A: Alcohol use disorder, mild, in sustained remission.", OUT, {"F10.11"},
      {"F10.20", "F19.20"}),
+    # an antibiotic is long-term only when the note says so (prophylaxis), never the course at hand
+    ("DISPOSITION: Admitted on IV piperacillin-tazobactam for perforated appendicitis.", IN, set(), {"Z79.2"}),
+    ("MEDS: amoxicillin 500 mg daily for SBE prophylaxis.", OUT, {"Z79.2"}, set()),
 ])
 def test_ninth_batch(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
