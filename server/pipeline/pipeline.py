@@ -58,7 +58,8 @@ _LINK_REACH = 30
 # Generic head nouns that, right after another condition's name, are part of it.
 _HEAD_NOUNS = frozenset("infection disease disorder syndrome illness".split())
 _CURRENT_CUES = frozenset(("current", "currently", "active", "ongoing", "still"))
-_SITE_PREPOSITIONS = frozenset(("of", "in", "on", "at", "to"))   # "effusion of the right knee" names its own site
+_SITE_PREPOSITIONS = frozenset(("of", "in", "on", "at", "to"))
+_GENERIC_INJURY = frozenset(("wound", "wounds", "injury", "injuries", "trauma"))   # "effusion of the right knee" names its own site
 # Words that say a condition's course or type; they qualify the noun of their own clause.
 _ACUITY = frozenset("chronic acute subacute persistent paroxysmal permanent longstanding recurrent intractable "
                     "intermittent episodic".split())
@@ -473,6 +474,9 @@ class Pipeline:
             mapped = memo[key]
             if mapped is None:
                 continue
+            if self.claims_rules and len(m.words) == 1 and m.words[0] in _GENERIC_INJURY and \
+                    mapped.code.startswith("T14.9"):
+                continue   # "wound culture grew MRSA", "injury" with no site: no injury of unspecified region
             if self.claims_rules and len(m.words) == 1 and m.words[0] in named_heads and \
                     mapped.system is CodeSystem.ICD10CM and "unspecified" in self.cm.description(mapped.code).lower() \
                     and (m.tok_end >= len(words) or words[m.tok_end] not in _SITE_PREPOSITIONS):

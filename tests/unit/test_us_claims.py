@@ -628,6 +628,9 @@ def test_eighth_batch(pipe, text, setting, codes, wrong):
     # an antibiotic is long-term only when the note says so (prophylaxis), never the course at hand
     ("DISPOSITION: Admitted on IV piperacillin-tazobactam for perforated appendicitis.", IN, set(), {"Z79.2"}),
     ("MEDS: amoxicillin 500 mg daily for SBE prophylaxis.", OUT, {"Z79.2"}, set()),
+    # "wound" alone is no injury of unspecified region
+    ("HOSPITAL COURSE: Cellulitis of the left foot; wound culture grew MRSA.", IN, {"L03.116", "B95.62"},
+     {"T14.90XA"}),
 ])
 def test_ninth_batch(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
