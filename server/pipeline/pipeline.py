@@ -2,6 +2,7 @@
 guidelines -> CodedEncounter (ranked codes with evidence, CDI queries, per-stage timings)."""
 from __future__ import annotations
 
+import bisect
 import datetime
 import json
 import re
@@ -58,8 +59,8 @@ _LINK_REACH = 30
 # Generic head nouns that, right after another condition's name, are part of it.
 _HEAD_NOUNS = frozenset("infection disease disorder syndrome illness".split())
 _CURRENT_CUES = frozenset(("current", "currently", "active", "ongoing", "still"))
-_SITE_PREPOSITIONS = frozenset(("of", "in", "on", "at", "to"))
-_GENERIC_INJURY = frozenset(("wound", "wounds", "injury", "injuries", "trauma"))   # "effusion of the right knee" names its own site
+_SITE_PREPOSITIONS = frozenset(("of", "in", "on", "at", "to"))   # "effusion of the right knee" names its own site
+_GENERIC_INJURY = frozenset(("wound", "wounds", "injury", "injuries", "trauma"))
 # Words that say a condition's course or type; they qualify the noun of their own clause.
 _ACUITY = frozenset("chronic acute subacute persistent paroxysmal permanent longstanding recurrent intractable "
                     "intermittent episodic".split())
@@ -658,13 +659,18 @@ def _refer_back(anaphors: list[Mention], found: dict[str, Finding], sentences: l
     if not anaphors:
         return
     starts = [s.start for s in sentences]
-    last = {}   # evidence span -> its last word, read once
+    ends: dict[int, list[int]] = {}   # sentence -> its tokens' end offsets, built once
+    last = {}   # evidence span -> its last word, read once (a bisection: run-on notes stay linear)
     for f in found.values():
+        checkpoint()
         for e in f.evidence:
             if e not in last:
-                s = sentences[sequelae.sentence_of(sentences, starts, e.start)]
-                words = [t.norm for t in s.tokens if e.start <= t.start and t.end <= e.end]
-                last[e] = words[-1] if words else ""
+                si = sequelae.sentence_of(sentences, starts, e.start)
+                toks = sentences[si].tokens
+                if si not in ends:
+                    ends[si] = [t.end for t in toks]
+                k = bisect.bisect_right(ends[si], e.end) - 1
+                last[e] = toks[k].norm if k >= 0 and toks[k].start >= e.start else ""
     for m in anaphors:
         checkpoint()
         word = m.words[0]
