@@ -43,7 +43,10 @@ minus plus dish pin age decline swollen pitted ache placenta placental advice co
 intoxicated embolus thrombus thromboembolism delusion decubitus unconscious comatose scratch gravel
 backflow vain ain cin vin smoker sterilization cerclage prematurity overheated suffocation deficiency defect block foreign body state stage grade
 level low high poor absence absent presence present anomaly malformation disorder fever
+thrombotic concern
 """.split())
+# ("concern": the flattened "Concern (normal)" row carries its subterm's code, Z63.6 "about sick
+# family member"; "thrombotic" is the adjective of a stenosis or an occlusion in a report)
 SINGLE_WORDS = "all"
 # A main term read through its "See also" only when it names a condition by its form (-itis,
 # -osis, -edema...): one word, and a medical one.
@@ -109,6 +112,8 @@ def index_terms(path: Path, tree=None):
                 code = _see_code(tree, row["SeeAlso"])
             if code is None:
                 continue
+            if level == 0 and "meaning" in main_modifiers:
+                continue   # "Transient (meaning homeless)": the word alone means something else
             term = row["Term"].strip()
             if level == 1 and term.endswith(" NEC") and set(_toks(term[:-4])) <= main_modifiers:
                 continue   # "Pharyngitis (viral)" is J02.9: its "viral NEC" (J02.8) is for a named virus

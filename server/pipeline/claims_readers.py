@@ -13,11 +13,12 @@ drugs, I.B.10 sequelae). ``ClaimsReaders.read`` adds their findings to the pipel
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from functools import partial
 
 from server.budget import checkpoint
 from server.domain import Assertion, CodeSystem, Document, RuleNote, Setting, Span
-from server.pipeline import encounter_codes, pregnancy, screening, sequelae
+from server.pipeline import encounter_codes, noncompliance, pregnancy, screening, sequelae
 from server.pipeline.context import assert_span
 from server.pipeline.entities import Candidate, Sentence
 from server.pipeline.findings import Finding
@@ -81,8 +82,10 @@ class ClaimsReaders:
         self._treated_cancers(doc.text, found)
         checkpoint()
         self._drug_effects(doc.text, sentences, found)
+        self._noncompliance(doc.text, sentences, found)
         checkpoint()
         self._circumstances(doc.text, found)
+        self._receptor_status(doc.text, sentences, found)
         self._exposures(sentences, found)
         self._severe_sepsis(sentences, found)
         self._ulcer_sites(sentences, found)
@@ -470,6 +473,57 @@ class ClaimsReaders:
             note = RuleNote("drug_table", f"Table of Drugs: {e.drug}, {e.intent.replace('_', ' ')} (I.C.19.e)")
             _add(found, _read(e.code, sentences[e.sentence], e.tok_start, e.tok_end, note))
 
+    def _noncompliance(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """Noncompliance with a medication, dialysis or diet regimen (Z91.1-) by the index's
+        Noncompliance entry; beside an underdosing it says the intent (I.C.19.e.5.c)."""
+        starts = [s.start for s in sentences]
+        underdosed = [(bisect_right(starts, e.start) - 1, e.start, e.end) for c, f in found.items()
+                      if f.reportable and _UNDERDOSING.match(c) for e in f.evidence]
+        entry = self.index.tree.main_terms("Noncompliance")
+        for n in noncompliance.find(text, sentences, underdosed, self._assertions(sentences)):
+            hit = self.index.tree.walk(entry, frozenset(n.words))
+            if hit is None or self.cm.id_of(hit.code) < 0 or not self.cm.is_billable(hit.code):
+                continue
+            s = sentences[n.sentence]
+            note = RuleNote("index", "Alphabetic Index: Noncompliance > " + " > ".join(hit.path) + " (I.C.19.e.5.c)")
+            _add(found, Finding(hit.code, CodeSystem.ICD10CM, READ_CONFIDENCE, [Span(n.start, n.end, s.section)],
+                                Assertion.PRESENT, [note], {s.section}, source="lexicon"))
+
+    def _receptor_status(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """A malignancy's receptor status, one code per receptor the note states ("ER+/PR-/HER2-",
+        "ER/PR positive, HER2 negative": Z17.0, Z17.22, Z17.32), each by its Tabular title; the
+        tabular's combined codes (Z17.4-) only from what the lexicon reads ("triple negative")."""
+        if not any(c[:1] == "C" and f.reportable for c, f in found.items()):
+            return   # the status of a malignancy the encounter codes (C50 "use additional code")
+        titles = self.__dict__.get("_receptor_titles")
+        if titles is None:
+            titles = self.__dict__["_receptor_titles"] = {
+                (r, sign): c for c in self.cm.billable_descendants("Z17") for r in _RECEPTORS.values()
+                for sign in ("positive", "negative") if f"{r} receptor {sign}" in self.cm.description(c).lower()}
+        combined = any(c.startswith("Z17.4") for c in found)
+        starts = [s.start for s in sentences]
+        read: dict[str, set[str]] = {}   # receptor -> the codes its stated status gave
+        for m in _RECEPTOR_STATUS.finditer(text):
+            sign = "positive" if m.group("sign").lower().lstrip("(")[:1] in ("+", "p") else "negative"
+            for r in re.split(r"\s*/\s*|\s+and\s+", m.group("receptors")):
+                receptor = _RECEPTORS.get(re.sub(r"[^a-z0-9]", "", r.lower()), "")
+                code = titles.get((receptor, sign))
+                if code is None or combined:
+                    continue
+                read.setdefault(receptor, set()).add(code)
+                si = max(0, bisect_right(starts, m.start()) - 1)
+                note = RuleNote("neoplasm", f"receptor status: {self.cm.description(code)} (C50 use additional code)")
+                _add(found, Finding(code, CodeSystem.ICD10CM, READ_CONFIDENCE,
+                                    [Span(m.start(), m.end(), sentences[si].section if sentences else "")],
+                                    Assertion.PRESENT, [note], {sentences[si].section} if sentences else set(),
+                                    source="lexicon"))
+        for receptor, codes in read.items():
+            # the abbreviation alone ("PR", the inclusion term "PR-" without its sign) gave the
+            # other status: the stated one stands
+            for (r, _), c in titles.items():
+                if r == receptor and c not in codes and c in found:
+                    found.pop(c)
+
     def _circumstances(self, text: str, found: dict[str, Finding]) -> None:
         """BMI beside a weight diagnosis, neoplasm pain, chemotherapy and cancer follow-up
         encounters (``encounter_codes``)."""
@@ -495,6 +549,15 @@ class ClaimsReaders:
             _add(found, _read(d.code, sentences[d.sentence], d.tok_start, d.tok_end, note))
 
 
+# receptor abbreviations and names -> the word the Tabular's titles use
+_RECEPTORS = {"er": "estrogen", "estrogen": "estrogen", "estrogenreceptor": "estrogen", "pr": "progesterone",
+              "pgr": "progesterone", "progesterone": "progesterone", "progesteronereceptor": "progesterone",
+              "her2": "epidermal growth factor 2", "her2neu": "epidermal growth factor 2"}
+_RECEPTOR_NAME = r"(?:ER|PR|PgR|HER-?2(?:/neu)?|estrogen(?: receptor)?|progesterone(?: receptor)?)"
+_RECEPTOR_STATUS = re.compile(r"\b(?P<receptors>%s(?:\s*(?:/|and)\s*%s)*)\s*(?:status\s*)?(?:is\s*|were\s*|:\s*)?"
+                              r"(?P<sign>\(?[+-](?![\w+-])\)?|positive\b|negative\b|pos\b|neg\b)"
+                              % (_RECEPTOR_NAME, _RECEPTOR_NAME), re.I)
+_UNDERDOSING = re.compile(r"T(3[6-9]|4[0-9]|50)\.\w\w6")   # T36-T50 with 6th character 6
 _CODE_IN_NOTE = re.compile(r"\(([A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?)\)")
 _TITLE_FILLER = frozenset("unspecified other of the and or with without in due to".split())
 _DIABETES = frozenset(("E08", "E09", "E10", "E11", "E13"))

@@ -32,7 +32,8 @@ _ADVERSE = re.compile(r"\b(adverse (effect|reaction|drug)|side effect|as prescri
 # words right before a drug that make it the cause of a condition ("melena attributed to warfarin")
 _CAUSE_WORDS = frozenset("due attributed secondary caused induced related".split())
 _UNDERDOSING = re.compile(r"\b(ran out of|running out of|missed (\w+ )?dose\w*|underdos\w*|not taking|stopped taking|"
-                          r"skipp\w+ (\w+ )?dose\w*|could not afford|couldn't afford|unable to afford)\b", re.I)
+                          r"skipp\w+ (\w+ )?dose\w*|could not afford|couldn't afford|unable to afford|"
+                          r"forg[eo]t(ten|ting)? to take|forg[eo]t\w* (his |her |their )?(\w+ )?dose\w*)\b", re.I)
 _NAMES_DRUG = 3     # words a drug name may have
 _CLASS_WORDS = {"ace": "angiotensin converting enzyme", "arb": "angiotensin receptor blocker",
                 "nsaid": "nonsteroidal anti-inflammatory drug", "ssri": "selective serotonin reuptake inhibitor",
@@ -63,7 +64,7 @@ class DrugEffectReader:
         seen: set[str] = set()
         for si, s in enumerate(sentences):
             sentence = text[s.start:s.end]
-            kind = ("underdosing" if _UNDERDOSING.search(sentence) else
+            kind = ("underdosing" if _underdosed(sentence) else
                     intent if poisoning and _POISONING.search(sentence) or _ACCIDENT.search(sentence) and poisoning
                     else "adverse_effect" if _ADVERSE.search(sentence) else None)
             for a, b, name, row in self._drugs(s.words):
@@ -98,6 +99,18 @@ class DrugEffectReader:
                     i += n - 1
                     break
             i += 1
+
+
+def _underdosed(sentence: str) -> bool:
+    """Whether the sentence says less was taken than prescribed, not that it was not ("denies
+    missed doses", "counseled on the importance of not skipping doses")."""
+    return any(not _DENIED_BEFORE.search(sentence[max(0, m.start() - _DENIAL_REACH):m.start()])
+               for m in _UNDERDOSING.finditer(sentence))
+
+
+_DENIED_BEFORE = re.compile(r"\b(denies|denied|no|not|never|without|risks? of|importance of|avoid\w*|"
+                            r"don'?t|do not|if)\W+(\w+\W+){0,2}$", re.I)
+_DENIAL_REACH = 40   # characters before the cue a denial or an instruction may stand in
 
 
 def _caused(words: Sequence[str], a: int, b: int) -> bool:

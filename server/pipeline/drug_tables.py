@@ -421,6 +421,21 @@ def _package_bytes(name: str) -> bytes:
 
 
 @lru_cache(maxsize=1)
+def names_drug(table: "DrugTable", name: str) -> bool:
+    """Whether ``name`` is a drug as the Table of Drugs lists it: a row (after its "see") with an
+    adverse-effect column, or a long-term class's own word ("statin"). A venom, a chemical or a
+    longer name the word is only part of is none ("spider" angiomata; "alfa" of "epoetin alfa";
+    "oral" of "oral contraceptives")."""
+    hit = table.match(name)
+    if hit is not None:
+        row, key = hit
+        partial = set(_stems(key)) - set(_stems(name))
+        if not partial:
+            return row.codes[4] is not None or not any(row.codes)
+    stems = set(_stems(name))
+    return any(r.names and not r.prefix and r.applies(None, stems) for r in load_z79_rules().rules)
+
+
 def load_z79_rules() -> Z79Rules:
     """The packaged ``data/z79_classes.json``; fails with InvalidInput when malformed."""
     try:

@@ -370,7 +370,8 @@ def drop_vague_companions(found: dict[str, Finding], rules: GuidelineRules,
     """Codes that say nothing beside what the encounter already codes: an unspecified
     infectious disease (B99.9, "during infection") beside the named infection, tobacco use (Z72.0)
     beside the current smoker's nicotine dependence, and unspecified counseling (Z71.9) beside any
-    diagnosis (a counseling code names its subject, Z71.6 for tobacco)."""
+    diagnosis (a counseling code names its subject, Z71.6 for tobacco); a retained fragment (Z18)
+    beside the injury "with foreign body" it is in."""
     icd = [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and c[:1] not in "VWXY"]
     if "B99.9" in found:
         named = next((c for c in icd if c != "B99.9" and rules.cm.id_of(c) >= 0 and (
@@ -382,8 +383,28 @@ def drop_vague_companions(found: dict[str, Finding], rules: GuidelineRules,
         # "Still smoking ~1 ppd ... Impression: tobacco use": a smoker is nicotine dependent
         # (Index: Smoker - see Dependence, drug, nicotine), Z72.0 is Excludes1 with F17.2-
         suppress(found, "Z72.0", RuleNote("not_reported", f"the smoking is {smoker}: not reported", smoker), dropped)
+    injury = next((c for c in icd if c[:1] in "ST" and rules.cm.id_of(c) >= 0
+                   and "foreign body" in rules.cm.description(c).lower()), None)
+    for c in [c for c in icd if c.startswith("Z18")] if injury is not None else ():
+        # a fragment in the wound the encounter treats is the injury's "with foreign body", not a
+        # retained-fragment status (a status the diagnosis code includes is not coded, I.C.21.c.3)
+        suppress(found, c, RuleNote("not_reported", f"the foreign body is {injury}'s: not reported", injury), dropped)
     if "Z71.9" in found and any(c != "Z71.9" for c in icd):
         suppress(found, "Z71.9", RuleNote("not_reported", "counseling of unspecified subject: not reported"), dropped)
+
+
+def drop_history_of_present(found: dict[str, Finding], dropped: dict[str, Finding] | None = None,
+                            reported_from: float = 0.0) -> None:
+    """A personal-history code for a condition the encounter codes as current is no history: "PMH:
+    anemia of CKD on ESA ... A/P: 3. Anemia of CKD, continue ESA" is D63.1 alone, not also Z87.898
+    (history codes are for conditions that no longer exist, I.C.21.c.4)."""
+    present = {c[:3] for c, f in found.items() if f.system is CodeSystem.ICD10CM and f.reportable
+               and f.assertion is Assertion.PRESENT and f.confidence >= reported_from and c[:1] != "Z"}
+    for c, f in list(found.items()):
+        was = [n.related_code for n in f.notes if n.kind == "history_code" and n.related_code]
+        if was and f.assertion is Assertion.HISTORICAL and all(w[:3] in present for w in was):
+            suppress(found, c, RuleNote("not_reported", f"{was[0]} is coded as current: no history code", was[0]),
+                     dropped)
 
 
 def drop_planned_encounters(found: dict[str, Finding], dropped: dict[str, Finding] | None = None) -> None:
@@ -448,14 +469,19 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
             other = injury   # (one suppressed by an earlier pair is no longer there to point to)
         elif denied_by is not None:
             other = denied_by
+        elif c[:1] == "S" and rules.cm.description(c).startswith("Displaced fracture") and \
+                (other := _nondisplaced(rules, c, codes, found)) is not None:
+            pass   # displaced by default (I.C.19.c.1) only when no mention says nondisplaced
         elif "unspecified" in rules.cm.description(c).lower():
             head = _head_noun(rules, c)
             other = next((o for o in codes if o != c and o in found
                           and (o[:3] == c[:3] or ((o[:2] == c[:2] or (o[0] == c[0] == "C" and o[:3] < "C77"))
                                                   and head and head in _title_words(rules, o)))
                           and _more_specific(rules, o, c)
-                          and (_stated(found[o]) or not _stated(found[c]))), None)
-            # (the final diagnosis's own code stays: "CT: acute interstitial pancreatitis ...
+                          and (_stated(found[o]) or not _stated(found[c]) or c[:1] == "S")), None)
+            # (an injury's site and kind come from any of the provider's mentions: "fracture at
+            # the base of the R fifth metatarsal ... Impression: fracture right foot" is S92.354-;
+            # otherwise the final diagnosis's own code stays: "CT: acute interstitial pancreatitis ...
             # Final dx: acute pancreatitis" is K85.90; a neighbouring category names the same
             # condition: "Pneumonia" J18.9 beside "pneumococcal pneumonia" J13; a primary site's
             # code says more than C80.1, a secondary site's does not: the primary is still unknown)
@@ -465,6 +491,15 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
             found[other].notes.append(RuleNote("exclusive", f"{c} dropped: {other} codes the condition", c))
             suppress(found, c, RuleNote("not_reported", f"{other} codes the condition more precisely: not reported",
                                         other), dropped)
+
+
+def _nondisplaced(rules: GuidelineRules, c: str, codes: list[str], found: dict[str, Finding]) -> str | None:
+    """The nondisplaced twin of the displaced fracture ``c`` that the encounter also codes (same
+    bone, side and episode: "nondisplaced fracture of the L 5th metatarsal base ... Impression:
+    nonunion of L 5th metatarsal fracture" is S92.355K alone)."""
+    twin = "Nondisplaced" + rules.cm.description(c)[len("Displaced"):]
+    return next((o for o in codes if o != c and o in found and o[:3] == c[:3] and o[7:] == c[7:]
+                 and rules.cm.description(o) == twin), None)
 
 
 _DENIAL = re.compile(r"\bwithout\b")

@@ -76,6 +76,8 @@ _DEPENDENCE = frozenset("hd hemodialysis dialysis pd o2 oxygen ventilator vent b
 # condition chapter's code; never status, encounter or external-cause codes.
 _HEAD_CHAPTERS = frozenset("ABCDEFGHIJKLMNOQRS")
 _HEAD_LEFT = 2
+_INJURY_CHAPTERS = frozenset("ST")   # a site from the sentence before: injuries only
+_FOREIGN_BODY = frozenset(("foreign", "body"))
 _PROCEDURE_WORDS = frozenset("transplant transplantation replacement bypass graft amputation implant stent "
                              "pacemaker cabg tka tha tkr thr bka aka pci".split())
 
@@ -147,11 +149,27 @@ class IndexCoder:
                     continue
                 checkpoint()
                 beside = tuple(words[max(0, i - _HEAD_LEFT):i]) + _of_phrase(words[i:i + 6], (w,))
+                chapters = _HEAD_CHAPTERS
                 if not self._sites.intersection(beside):
-                    continue   # no site beside it: nothing to walk to
-                hit = self.tree.walk(heads, walk_words(beside))
-                if hit is None or hit.code[:1] not in _HEAD_CHAPTERS or \
-                        WITH_MARK in hit.said or not set(hit.said) <= self._sites:
+                    # no site beside it: an injury takes the site the sentence before named ("cut
+                    # her R palm on a glass. 3 cm laceration": Laceration > palm > right)
+                    before = sentences[si - 1] if si and sentences[si - 1].section == s.section else None
+                    beside = tuple(x for x in before.words if x in self._sites) if before is not None else ()
+                    chapters = _INJURY_CHAPTERS
+                    if not beside:
+                        continue   # nothing to walk to
+                # an injury's "with foreign body" subterm reads its own sentence ("3 cm laceration;
+                # XR shows a retained glass fragment": Laceration > hand > right > with > foreign body)
+                linked = walk_words(words) & _FOREIGN_BODY
+                hit = self.tree.walk(heads, walk_words(beside), linked=linked)
+                if hit is not None and WITH_MARK in hit.said and hit.code[:1] in _INJURY_CHAPTERS and \
+                        set(hit.said[hit.said.index(WITH_MARK) + 1:]) <= _FOREIGN_BODY:
+                    said = hit.said[:hit.said.index(WITH_MARK)]
+                elif hit is None or WITH_MARK in hit.said:
+                    continue
+                else:
+                    said = hit.said
+                if hit.code[:1] not in chapters or not set(said) <= self._sites:
                     continue
                 tok = s.tokens[i]
                 out.append(Mention(tok.start, tok.end, si, i, i + 1,
@@ -290,6 +308,9 @@ class IndexCoder:
             return None
         # the Tabular reads the words the walk read: the sentence's, for a "with" subterm
         read = sentence if WITH_MARK in hit.said and sentence else window
+        # a number the walk read is the subterm's ("stage 3 sacral pressure ulcer": Ulcer >
+        # pressure > stage 3 > sacral region, L89.153), however far from the mention
+        near = tuple(near) + tuple(w for w in hit.said if w[:1].isdigit())
         out = self.mapper.map([Candidate(hit.code, CodeSystem.ICD10CM, mapped.score, "index")],
                               side_words(undenied(read)) + tuple(w for w in hit.said if w != WITH_MARK), near)
         if out is None:

@@ -272,7 +272,8 @@ class IndexTree:
     def resolve(self, ref: str) -> int | None:
         """The node a "See" reference names: "Cellulitis, lower limb" -> Cellulitis > lower limb."""
         parts = [_PARENS.sub(" ", p).strip() for p in ref.split(",")]
-        parts = [p for p in parts if p]
+        # "See Ulcer, pressure, by site": the entry, its subterms read by the note's site
+        parts = [p for p in parts if p and not p.lower().startswith("by ")]
         if not parts:
             return None
         # "See Fracture, femur, upper end" means the main term "Fracture, traumatic"
@@ -468,6 +469,14 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            # a spinal level names its region ("L4-L5 disc herniation": lumbar region)
            **{f"l{n}": ("lumbar",) for n in range(1, 6)}, **{f"c{n}": ("cervical",) for n in range(1, 8)},
            **{f"t{n}": ("thoracic",) for n in range(1, 13)},   # peripheral arterial disease: Arteriosclerosis > extremities > peripheral
+           # a bone the note names without the word ("fracture of the 5th metatarsal": Fracture >
+           # metatarsal bone > fifth)
+           **{w: ("bone",) for w in ("metatarsal", "metacarpal", "tarsal", "carpal", "sesamoid")},
+           **{f"{n}{s}": (w,) for n, s, w in ((1, "st", "first"), (2, "nd", "second"), (3, "rd", "third"),
+                                               (4, "th", "fourth"), (5, "th", "fifth"))},
+           # a fragment or splinter in a wound is a foreign body (Laceration > hand > with foreign body)
+           **{w: ("foreign", "body") for w in ("fragment", "fragments", "splinter", "splinters")},
+           "sacrum": ("sacral", "region"), "coccygeal": ("coccyx",),
            "strep": ("streptococcal", "streptococcus"), "staph": ("staphylococcal", "staphylococcus")}   # "alcohol-induced cirrhosis": Cirrhosis > alcoholic
 
 

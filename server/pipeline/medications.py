@@ -19,6 +19,7 @@ from typing import Sequence
 
 from server.budget import checkpoint
 from server.domain import Assertion
+from server.pipeline.drug_tables import names_drug
 from server.pipeline.entities import Sentence
 
 _MED_SECTIONS = frozenset(("medications",))
@@ -113,9 +114,17 @@ class MedicationReader:
         if word not in memo:
             if len(memo) > 100_000:
                 memo.clear()
-            code = self._code(word, self.cm, table=self.table)
+            code = self._code(word, self.cm, table=self.table) if names_drug(self.table, word) else None
             memo[word] = None if code in (None, _OTHER_DRUG) else code
         return memo[word]
+
+    def _is_drug(self, name: str) -> bool:
+        memo = self.__dict__.setdefault("_drug_memo", {})
+        if name not in memo:
+            if len(memo) > 100_000:
+                memo.clear()
+            memo[name] = names_drug(self.table, name)
+        return memo[name]
 
     def _drug_at(self, words: Sequence[str], i: int):
         """(end, name, Z79 code) of the longest drug name starting at word i, or None."""
@@ -128,6 +137,8 @@ class MedicationReader:
             name = " ".join(toks)
             if self.table.exact(name) is None and (n > 1 or self._class_named(name) is None):
                 continue   # neither the Table of Drugs nor a long-term class names it ("pump" is no drug)
+            if not self._is_drug(name):
+                continue   # a venom or a chemical ("spider angiomata")
             # the route decides some classes: "budesonide inhaler" is inhaled, budesonide alone systemic
             after = list(words[i + n:i + n + _FORM_REACH])
             after = after[:next((k for k, w in enumerate(after) if w in ("and", "or", "plus")), len(after))]

@@ -68,6 +68,8 @@ _UNCERTAIN = frozenset("likely probable probably possible possibly suspected sus
                        "questionable".split())
 _TYPE_WORDS = frozenset("systolic diastolic combined congestive exacerbation controlled uncontrolled stable "
                         "unstable compensated decompensated severe mild moderate".split())
+# Measurements a note writes as an abbreviation and a value ("HR 108", "PR 210", "EF 35").
+_MEASURES = frozenset("hr pr rr bp qt qtc qrs ef map cvp sat sats temp pulse".split())
 _SERVICE_WORDS = frozenset("care check clinic vac dressing dressings consult".split())
 # A number refines a code only from the mention itself or right beside it: "stage 3a CKD",
 # "CKD, stage 3a"; never the "2" of "type 2 diabetes ... chronic kidney disease".
@@ -303,6 +305,7 @@ class Pipeline:
                        lambda: gl.drop_diagnosed_symptoms(findings, suppressed, cut, self.guidelines)),
                       ("finding not assessed", lambda: gl.drop_unassessed_findings(findings, suppressed, cut)),
                       ("planned encounter", lambda: gl.drop_planned_encounters(findings, suppressed)),
+                      ("history of a current condition", lambda: gl.drop_history_of_present(findings, suppressed, cut)),
                       ("external cause", lambda: gl.drop_unattached_external_causes(findings, suppressed)),
                       ("vague companion", lambda: gl.drop_vague_companions(findings, self.guidelines, suppressed)),
                       ("manifestation", lambda: gl.use_manifestation_codes(findings, self.guidelines, suppressed)))
@@ -435,6 +438,12 @@ class Pipeline:
         named_heads = {m.words[-1] for m in mentions if m.codable and len(m.words) > 1
                        and any(c.system is CodeSystem.ICD10CM for c in m.candidates)}
         anaphors: list[Mention] = []
+        # mentions of one head noun in one sentence, each with its own qualifiers ("a stage 3 sacral
+        # pressure injury and an unstageable R heel pressure injury")
+        heads: dict[tuple[int, str], list[tuple[int, int]]] = {}
+        for m in mentions:
+            if m.codable and m.words:
+                heads.setdefault((m.sentence, m.words[-1]), []).append((m.tok_start, m.tok_end))
         left_handed = any(("left", "handed") == tuple(s.words[i:i + 2]) for s in sentences for i in range(len(s.words)))
         for m in mentions:
             checkpoint()
@@ -452,12 +461,18 @@ class Pipeline:
             if self.claims_rules and len(m.words) == 1 and m.tok_end < len(s.words) and \
                     s.words[m.tok_end] in _SERVICE_WORDS and all(c.code[:1] in "ST" for c in m.candidates):
                 continue   # "wound care", "wound check": a service, not an injury
+            if self.claims_rules and len(m.words) == 1 and m.words[0] in _MEASURES and m.tok_end < len(s.words) \
+                    and s.words[m.tok_end][:1].isdigit():
+                continue   # "HR 108", "PR 210": a vital sign or an interval, not hormone receptor status
             if any(c.system is CodeSystem.ICD10PCS for c in m.candidates) and (
                     setting is not Setting.INPATIENT or (self.claims_rules and not _or_procedure(m))):
                 continue
             words = s.words
             span = _CLAIMS_WINDOW if self.claims_rules else _WINDOW
             lo, hi = max(0, m.tok_start - span), min(len(words), m.tok_end + span)
+            if self.claims_rules and m.words and len(heads.get((m.sentence, m.words[-1]), ())) > 1:
+                lo, hi = _own_coordinate(words, s.commas, lo, hi, m.tok_start, m.tok_end,
+                                         heads[(m.sentence, m.words[-1])])
             if self.claims_rules:
                 window = _own_acuity(words, s.commas, lo, hi, m.tok_start, m.tok_end,
                                      uncertain=setting is not Setting.INPATIENT)
@@ -817,6 +832,26 @@ def _own_acuity(words: list[str], commas: list[bool], lo: int, hi: int, a: int, 
                 continue
         out.append(words[k])
     return tuple(out)
+
+
+def _own_coordinate(words: list[str], commas: list[bool], lo: int, hi: int, a: int, b: int,
+                    others: list[tuple[int, int]]) -> tuple[int, int]:
+    """The window bounded by the coordinated mentions of the same head noun: each takes the
+    words of its own conjunct ("a stage 3 sacral pressure injury and an unstageable R heel
+    pressure injury": the first is the sacrum's, stage 3)."""
+    for oa, ob in others:
+        if oa >= b:   # one to the right: up to the conjunction or comma before it
+            cut = next((k for k in range(b, oa) if words[k] in _CONJUNCTIONS or (k < len(commas) and commas[k])), hi)
+            hi = min(hi, cut)
+        elif ob <= a:   # one to the left: from the conjunction or comma after it
+            cut = next((k for k in range(a - 1, ob - 1, -1) if words[k] in _CONJUNCTIONS
+                        or (k < len(commas) and commas[k])), lo)
+            lo = max(lo, cut)
+        # (none between them: not coordinated, "hemorrhagic stroke (intracerebral hemorrhage)")
+    return lo, hi
+
+
+_CONJUNCTIONS = frozenset(("and", "or", "plus"))
 
 
 def _qualified(words: list[str], commas: list[bool], floor: int, k: int) -> bool:

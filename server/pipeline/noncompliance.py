@@ -1,0 +1,101 @@
+"""Noncompliance with a medication, dialysis or diet regimen (Z91.1-), read as a coder reads it.
+
+The note says what the patient did ("stopped taking his phenytoin because he could not afford the
+refill", "skipped Monday's dialysis", "dietary indiscretion"); the Alphabetic Index's entry
+Noncompliance > with > ... gives the code from the regimen, the intent and the reason:
+
+- medication: Noncompliance > with > medication regimen, and when the encounter codes an
+  underdosing (T36-T50, 6th character 6) its "underdosing" subterm, intentional or not, due to
+  financial hardship or not (Z91.120, Z91.128, Z91.138, Z91.148; I.C.19.e.5.c: the noncompliance
+  code says the intent of an underdosing);
+- dialysis: Noncompliance > with > dialysis (Z91.158, Z91.151 for financial hardship);
+- diet: Noncompliance > with > dietary regimen (Z91.119, Z91.110).
+
+Only what the note asserts of the patient counts: ConText's negation and hypothetical scopes
+apply ("denies missed doses", "counseled on the risks of skipping dialysis").
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from server.domain import Assertion
+from server.pipeline.entities import Sentence
+
+_NONADHERENT = r"non[- ]?complian\w*|non[- ]?adheren\w*|not adherent|not compliant|poor(ly)? (adheren\w*|complian\w*)"
+# (regimen, what the note says of it): each cue's match is the evidence
+_CUES: tuple[tuple[str, re.Pattern], ...] = (
+    ("dialysis", re.compile(r"\b(miss(ed|ing|es)?|skip(ped|ping|s)?|(%s)( with)?)\b( \w+){0,4}? "
+                            r"(dialysis|hemodialysis|hd|sessions?|treatments?|runs?)\b" % _NONADHERENT, re.I)),
+    ("diet", re.compile(r"\b(dietary indiscretion|(%s|not following|not adhering to)( with| to)?( \w+){0,3}? "
+                        r"(diet|fluid restriction|salt restriction|sodium restriction))\b" % _NONADHERENT, re.I)),
+    ("medication", re.compile(r"\b(%s)( with| to)?( \w+){0,3}? (medications?|meds|med|regimen|pills|insulin|"
+                              r"therapy|treatment)\b|\bmed(ication)? (non[- ]?adherence|non[- ]?compliance)\b"
+                              % _NONADHERENT, re.I)),
+)
+# the regimen each cue names, in the index's words
+_REGIMEN_WORDS = {"dialysis": ("dialysis",), "diet": ("dietary", "regimen"), "medication": ("medication", "regimen")}
+_FINANCIAL = re.compile(r"\b(afford\w*|financial\w*|cost of|too expensive|no insurance|uninsured|"
+                        r"insurance (lapsed|expired|ran out))\b", re.I)
+_INTENTIONAL = re.compile(r"\b(stopped taking|chose|decided|refus\w*|did ?n[o']t want|self[- ]discontinu\w*|"
+                          r"on (his|her|their) own|did ?n[o']t feel like|intentional\w*)\b", re.I)
+_UNINTENTIONAL = re.compile(r"\b(forg[eo]t\w*|confus\w*|misunderst\w*|unintentional\w*|by mistake)\b", re.I)
+_NEXT_REACH = 1   # the reason may follow in the next sentence ("He missed his doses. He could not afford ...")
+
+
+@dataclass(frozen=True)
+class Noncompliance:
+    words: tuple[str, ...]   # the index words: regimen, underdosing, intent, reason
+    sentence: int
+    start: int               # character offsets of the cue
+    end: int
+
+
+def find(text: str, sentences: Sequence[Sentence], underdosed: Sequence[tuple[int, int, int]],
+         assertion: Callable[[int, int, int], Assertion]) -> list[Noncompliance]:
+    """The noncompliance the note states of the patient. ``underdosed``: (sentence, start, end)
+    of the encounter's underdosing evidence (each says how less was taken than prescribed)."""
+    out: list[Noncompliance] = []
+    seen: set[str] = set()
+    hits: list[tuple[str, int, int, int]] = []
+    for si, s in enumerate(sentences):
+        sentence = text[s.start:s.end]
+        for regimen, cue in _CUES:
+            m = cue.search(sentence)
+            if m is not None and regimen not in {h[0] for h in hits if h[1] == si}:
+                hits.append((regimen, si, s.start + m.start(), s.start + m.end()))
+    if "dialysis" in {h[0] for h in hits} and not re.search(r"\b(dialysis|hemodialysis|HD|ESRD)\b", text):
+        hits = [h for h in hits if h[0] != "dialysis"]   # "missed sessions" of what is not said
+    said_noncompliant = any(h[0] == "medication" for h in hits)
+    for si, a, b in underdosed:
+        if not any(h[0] == "medication" and h[1] == si for h in hits):
+            hits.append(("medication", si, a, b))
+    for regimen, si, a, b in hits:
+        if regimen in seen:
+            continue
+        s = sentences[si]
+        toks = [k for k, t in enumerate(s.tokens) if t.end > a and t.start < b]
+        if not toks or assertion(si, toks[0], toks[-1] + 1) is not Assertion.PRESENT:
+            continue
+        near = list(range(si, min(len(sentences), si + 1 + _NEXT_REACH)))
+        if regimen == "medication":   # the underdosing's own sentence says why too
+            near += [k for k, _, _ in underdosed if k not in near]
+        reason = " ".join(text[sentences[k].start:sentences[k].end] for k in near)
+        words = list(_REGIMEN_WORDS[regimen])
+        financial = bool(_FINANCIAL.search(reason))
+        if regimen == "medication" and underdosed:
+            words.append("underdosing")
+            if _UNINTENTIONAL.search(reason):
+                words.append("unintentional")
+            elif financial or _INTENTIONAL.search(reason):
+                # not buying the drug is the patient's choice in the index's terms (Noncompliance >
+                # ... > underdosing > intentional > due to financial hardship of patient, Z91.120)
+                words.append("intentional")
+        if regimen == "medication" and not said_noncompliant and len(words) == 3 and not financial:
+            continue   # an underdosing of no stated intent (a pump's kinked cannula): intent "if known"
+        if financial:
+            words += ["due", "financial", "hardship", "patient"]
+        seen.add(regimen)
+        out.append(Noncompliance(tuple(words), si, a, b))
+    return out
