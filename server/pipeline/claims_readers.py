@@ -22,6 +22,7 @@ from server.pipeline import encounter_codes, noncompliance, pregnancy, screening
 from server.pipeline.context import assert_span
 from server.pipeline.entities import Candidate, Sentence
 from server.pipeline.findings import Finding
+from server.pipeline.guidelines import DIAGNOSIS_SECTIONS
 from server.pipeline.index_tree import side_words, undenied, walk_words
 from server.pipeline.mapping import CodeMapper
 from server.pipeline.text import normalize_phrase
@@ -52,6 +53,10 @@ _M80_EPISODE = {"B": "A", "C": "A", "E": "D", "F": "D", "H": "G", "J": "G", "M":
 _SEPSIS_CODES = ("A40", "A41", "A02.1", "A20.7", "A21.7", "A22.7", "A24.1", "A26.7", "A32.7", "A39.2", "A39.3",
                  "A39.4", "A42.7", "A54.86", "B37.7", "O85", "O86.04", "T81.44", "T80.2", "P36", "A39.1")
 _SEVERITY_WORDS = frozenset("severe septic shock organ dysfunction failure acute".split())
+_ALLERGY_WORDS = frozenset(("allergy", "allergic", "allergies"))
+_ALLERGY_OTHER_DRUG = "Z88.8"   # History > personal > allergy > drugs ... > specified NEC
+_ADVICE = frozenset("avoid avoiding avoidance counseled counseling counsel advised educated risk risks".split())
+_ENVIRONMENT = ("Z77.22",)   # exposures coded as the patient's environment, not as a contact with disease
 _EXPOSURE_WORDS = frozenset("exposed exposure contact husband wife spouse partner roommate coworker household".split())
 
 
@@ -86,6 +91,7 @@ class ClaimsReaders:
         checkpoint()
         self._circumstances(doc.text, found)
         self._receptor_status(doc.text, sentences, found)
+        self._allergy_status(doc.text, sentences, found)
         self._exposures(sentences, found)
         self._severe_sepsis(sentences, found)
         self._ulcer_sites(sentences, found)
@@ -211,6 +217,7 @@ class ClaimsReaders:
         (Exposure (to) > ... -> Z20.x, I.C.21.c.1): "husband tested positive for COVID-19; she is
         asymptomatic" -> Z20.822."""
         starts = self.index.tree.main_terms("Exposure")
+        assertion = self._assertions(sentences)
         for si, s in enumerate(sentences):
             if not starts or not _EXPOSURE_WORDS & set(s.words):
                 continue
@@ -223,6 +230,17 @@ class ClaimsReaders:
             for c in theirs:
                 if hit is None or not hit.code.startswith("Z20"):
                     hit = self.index.tree.walk(starts, walk_words(normalize_phrase(self.cm.description(c))))
+            if hit is not None and hit.code.startswith(_ENVIRONMENT):
+                k = next(i for i, w in enumerate(s.words) if w in _EXPOSURE_WORDS)
+                if assertion(si, k, k + 1) is not Assertion.PRESENT or s.section == "plan" or \
+                        _ADVICE & set(s.words):
+                    continue   # "counseled on avoiding secondhand smoke": advice, not the exposure
+                # an exposure the environment gives ("secondhand smoke exposure in the home": Z77.22)
+                _add(found, Finding(hit.code, CodeSystem.ICD10CM, READ_CONFIDENCE, [Span(s.start, s.end, s.section)],
+                                    Assertion.PRESENT, [RuleNote("index", "Alphabetic Index: Exposure > "
+                                                                 + " > ".join(hit.path) + " (I.C.21.c.3)")],
+                                    {s.section}, source="lexicon"))
+                continue
             if hit is None or not hit.code.startswith("Z20") or not self.cm.is_billable(hit.code):
                 continue
             named = {c for c in found if found[c].reportable and found[c].assertion is Assertion.PRESENT}
@@ -489,6 +507,56 @@ class ClaimsReaders:
             _add(found, Finding(hit.code, CodeSystem.ICD10CM, READ_CONFIDENCE, [Span(n.start, n.end, s.section)],
                                 Assertion.PRESENT, [note], {s.section}, source="lexicon"))
 
+    def _allergy_status(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """A drug allergy the assessment states ("Penicillin allergy (hives)", "allergic to sulfa")
+        is the patient's allergy status, History > personal > allergy > the drug's class (Z88.0
+        penicillin, Z88.2 sulfonamides, Z88.5 narcotic agent ...), by the Table of Drugs category
+        and its block; not an allergic reaction of unspecified cause (T78.40). An allergy list is
+        read for what it is: its drugs are not coded."""
+        tree = self.index.tree
+        node = tree.resolve("History, personal, allergy")
+        table = self.drug_effects.table
+        if node is None:
+            return
+        for si, s in enumerate(sentences):
+            if s.section not in DIAGNOSIS_SECTIONS or not _ALLERGY_WORDS & set(s.words):
+                continue
+            for k, w in enumerate(s.words):
+                if w not in _ALLERGY_WORDS:
+                    continue
+                # the drug right before ("penicillin allergy") or after "to" ("allergic to sulfa")
+                spans = [(k - 1, k)] + ([(k + 2, k + 3)] if k + 2 < len(s.words) and s.words[k + 1] == "to" else [])
+                for a, b in spans:
+                    if a < 0 or b > len(s.words):
+                        continue
+                    hit = table.match(s.words[a])
+                    effect = hit[0].codes[4] if hit is not None and set(hit[1].split()) <= {s.words[a]} else None
+                    if not effect:
+                        continue
+                    category = effect[:5].rstrip("X")
+                    code = None
+                    for title in (self.cm.description(category), self.cm.description(category[:3])):
+                        h = tree.walk(node, walk_words(normalize_phrase(title) + ("agent",)))
+                        if h is not None and h.code != tree.nodes[node].code:
+                            code = h.code
+                            break
+                    code = code or _ALLERGY_OTHER_DRUG
+                    if self.cm.id_of(code) < 0 or assertion_of(self, sentences, si, min(a, k), max(b, k + 1)) \
+                            is not Assertion.PRESENT:
+                        continue
+                    lo, hi = s.tokens[min(a, k)].start, s.tokens[max(b, k + 1) - 1].end
+                    # the reaction it gave, in parentheses after it ("(hives)"), is its history
+                    reaction = re.match(r"\s*\([^()]{1,60}\)", text[hi:s.end])
+                    end = hi + reaction.end() if reaction else hi
+                    for c in [c for c, f in found.items() if f.evidence and (c.startswith("T78.4") and any(
+                            lo <= e.start < hi for e in f.evidence) or all(lo <= e.start and e.end <= end
+                                                                           for e in f.evidence))]:
+                        del found[c]   # the status, not an allergic reaction of unspecified cause
+                    note = RuleNote("index", "Alphabetic Index: History > personal > allergy (I.C.21.c.3)")
+                    _add(found, Finding(code, CodeSystem.ICD10CM, READ_CONFIDENCE, [Span(lo, hi, s.section)],
+                                        Assertion.PRESENT, [note], {s.section}, source="lexicon"))
+                    break
+
     def _receptor_status(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """A malignancy's receptor status, one code per receptor the note states ("ER+/PR-/HER2-",
         "ER/PR positive, HER2 negative": Z17.0, Z17.22, Z17.32), each by its Tabular title; the
@@ -565,6 +633,11 @@ _DIABETES = frozenset(("E08", "E09", "E10", "E11", "E13"))
 # provider states (I.A.15), at most this many words between the two.
 _CAUSES = (("due", "to"), ("secondary", "to"), ("caused", "by"), ("from",), ("related", "to"), ("attributed", "to"))
 _CAUSE_GAP = 5
+
+
+def assertion_of(readers: "ClaimsReaders", sentences: list[Sentence], si: int, a: int, b: int) -> Assertion:
+    """ConText's reading of tokens [a, b) of sentence ``si``."""
+    return readers._assertions(sentences)(si, a, b)
 
 
 def _caused_by(s: Sentence, end: int, start: int) -> bool:

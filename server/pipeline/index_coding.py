@@ -15,8 +15,8 @@ from typing import Sequence
 from server.budget import checkpoint
 from server.domain import Assertion, CodeSystem, RuleNote
 from server.pipeline.entities import SIDE_WORDS, Candidate, Mention, Sentence
-from server.pipeline.index_tree import (WITH_MARK, IndexTree, WalkWords, aliases_of, side_words, undenied,
-                                         walk_words)
+from server.pipeline.index_tree import (WITH_MARK, IndexTree, WalkWords, aliases_of, expansions, side_words,
+                                        undenied, walk_words)
 from server.pipeline.mapping import CodeMapper, MappedCode
 from server.pipeline.text import normalize_phrase
 
@@ -78,6 +78,7 @@ _HEAD_CHAPTERS = frozenset("ABCDEFGHIJKLMNOQRS")
 _HEAD_LEFT = 2
 _INJURY_CHAPTERS = frozenset("ST")   # a site from the sentence before: injuries only
 _FOREIGN_BODY = frozenset(("foreign", "body"))
+_ABBREVIATION_LEN = 5   # a one-word mention this short that expands to several words is an abbreviation
 _PROCEDURE_WORDS = frozenset("transplant transplantation replacement bypass graft amputation implant stent "
                              "pacemaker cabg tka tha tkr thr bka aka pci".split())
 
@@ -218,6 +219,10 @@ class IndexCoder:
             return None
         tree, own = self.tree, set(mention_words)
         words = tree.renamed(walk_words(window))
+        # an abbreviation names its entry's words ("MDD": Disorder > depressive > major > recurrent)
+        if len(mention_words) == 1 and len(mention_words[0]) <= _ABBREVIATION_LEN and \
+                len(expansions(mention_words)) > 1:
+            own |= expansions(mention_words)
         # from the main term whose own code the mention named (OA -> M19.90 -> Osteoarthritis),
         # before the Tabular moved it to a sibling
         codes = dict.fromkeys((named, mapped.code))
@@ -277,6 +282,16 @@ class IndexCoder:
                 walked = set(" ".join(hit.path).split()) if hit is not None else set()
                 if hit is not None and not (hit.code[:1] == mapped.code[:1] and walk_words(own) & walked):
                     hit = None
+        if hit is not None and WITH_MARK in hit.said and walked_from and "with" not in own and \
+                set(hit.said[hit.said.index(WITH_MARK) + 1:]) <= own:
+            # a "with" subterm names another condition, never the mention's own words ("alcohol use
+            # disorder, moderate" is Dependence > alcohol, not its "with > disorder NEC", F10.288),
+            # unless the mention says "with" itself ("type 2 DM with hyperglycemia")
+            rest = WalkWords(words - own)
+            rest.implied = getattr(words, "implied", frozenset())
+            hit = tree.walk(walked_from, rest, prefer, frozenset(linked - own))
+            if hit is not None and WITH_MARK in hit.said and set(hit.said[hit.said.index(WITH_MARK) + 1:]) <= own:
+                hit = None
         if hit is not None and walked_from and _vague(self.cm, hit.code):
             # two subterms the note names give one subcategory ("polyneuropathy with loss of
             # protective sensation": with > LOPS, E11.40, and with > polyneuropathy, E11.42): the

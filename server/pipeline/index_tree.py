@@ -468,7 +468,7 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "distal": ("lower", "end"), "proximal": ("upper", "end"),   # Fracture > radius > lower end
            # a spinal level names its region ("L4-L5 disc herniation": lumbar region)
            **{f"l{n}": ("lumbar",) for n in range(1, 6)}, **{f"c{n}": ("cervical",) for n in range(1, 8)},
-           **{f"t{n}": ("thoracic",) for n in range(1, 13)},   # peripheral arterial disease: Arteriosclerosis > extremities > peripheral
+           **{f"t{n}": ("thoracic",) for n in range(1, 13)}, "s1": ("lumbosacral",),   # peripheral arterial disease: Arteriosclerosis > extremities > peripheral
            # a bone the note names without the word ("fracture of the 5th metatarsal": Fracture >
            # metatarsal bone > fifth)
            **{w: ("bone",) for w in ("metatarsal", "metacarpal", "tarsal", "carpal", "sesamoid")},
@@ -477,6 +477,10 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            # a fragment or splinter in a wound is a foreign body (Laceration > hand > with foreign body)
            **{w: ("foreign", "body") for w in ("fragment", "fragments", "splinter", "splinters")},
            "sacrum": ("sacral", "region"), "coccygeal": ("coccyx",),
+           "mdd": ("major", "depressive", "disorder"),
+           "secondhand": ("second", "hand", "tobacco"),   # Exposure > second hand tobacco smoke
+           "sbo": ("small", "intestine", "obstruction"), "psbo": ("partial", "small", "intestine", "obstruction"),
+           "bowel": ("intestine",), "aaa": ("abdominal", "aortic", "aneurysm"),
            "strep": ("streptococcal", "streptococcus"), "staph": ("staphylococcal", "staphylococcus")}   # "alcohol-induced cirrhosis": Cirrhosis > alcoholic
 
 
@@ -484,7 +488,11 @@ def side_words(words: Iterable[str]) -> tuple[str, ...]:
     """The words with sides spelled out and expansions added, for the Tabular ("R knee" ->
     "right knee"; "HFrEF" -> systolic heart failure); nothing left out."""
     out: list[str] = []
+    words = list(words)
+    lumbosacral = any(words[i] in ("l5", "l4") and words[i + 1] == "s1" for i in range(len(words) - 1))
     for w in words:
+        if lumbosacral and w in ("l4", "l5"):
+            continue   # "L5-S1": the lumbosacral level, not the lumbar region
         side = SIDES.get(w, w)
         out.append(side)
         if side in ("right", "left"):
@@ -544,6 +552,11 @@ def undenied(words: Iterable[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def expansions(words: Iterable[str]) -> frozenset[str]:
+    """The words an abbreviation stands for ("MDD": major depressive disorder)."""
+    return frozenset(x for w in words for x in _EXPAND.get(w, ()))
+
+
 def aliases_of(words: frozenset[str]) -> frozenset[str]:
     """The note's words the index reads as one of ``words`` ("glenohumeral" is the shoulder's)."""
     return frozenset(k for k, v in _EXPAND.items() if words & set(v))
@@ -580,6 +593,8 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
         if w in _AFTER and any(_operation(x) for x in words[i + 1:i + 1 + _AFTER_REACH]):
             # "hypothyroidism after total thyroidectomy": Hypothyroidism > postsurgical
             expanded.update(_POSTPROCEDURAL)
+    if any(words[i] in ("l5", "l4") and words[i + 1] == "s1" for i in range(len(words) - 1)):
+        expanded.discard("lumbar")   # "L5-S1": the lumbosacral level, not the lumbar region
     result = WalkWords(out | expanded)
     result.implied = frozenset(expanded - out) | _IMPLIED
     return result

@@ -42,8 +42,13 @@ NOT_DRUGS = frozenset("on the a an and or of to for with in at by as daily dose 
                        "potassium calcium chloride bicarbonate alcohol caffeine contrast saline fluid blood "
                        "platelet plasma vitamin level levels lab labs tablet pill drug medicine substance agent "
                        "product smoke smoking smoker tobacco cigarette cigarettes cigar barium gadolinium acting long short "
-                      "release extended intermediate rapid".split())
+                      "release extended intermediate rapid "
+                      # substances of use, not prescribed therapy (F12-F16, not Z79)
+                      "marijuana cannabis thc cocaine crack heroin methamphetamine meth".split())
 _MAX_WORDS = 3
+# Brands sold only as inhalers: their steroid is inhaled (Z79.51), never systemic (Z79.52).
+_INHALER_BRANDS = frozenset("symbicort advair breo dulera trelegy wixela pulmicort qvar arnuity asmanex flovent "
+                            "alvesco".split())
 # Z79.2 is long-term antibiotic use (suppression, prophylaxis), never the course that treats an
 # infection of this encounter: the note must say it is long.
 _ANTIBIOTICS = "Z79.2"
@@ -128,8 +133,8 @@ class MedicationReader:
 
     def _drug_at(self, words: Sequence[str], i: int):
         """(end, name, Z79 code) of the longest drug name starting at word i, or None."""
-        if words[i] in NOT_DRUGS or len(words[i]) < 4 or words[i].isdigit():
-            return None
+        if words[i] in NOT_DRUGS or (len(words[i]) < 4 and words[i] not in self.table.aliases) or words[i].isdigit():
+            return None   # (a short word only as a known abbreviation: "ASA 81 mg daily")
         for n in range(min(_MAX_WORDS, len(words) - i), 0, -1):
             toks = words[i:i + n]
             if any(t in NOT_DRUGS or t.isdigit() for t in toks[1:]):
@@ -143,6 +148,8 @@ class MedicationReader:
             after = list(words[i + n:i + n + _FORM_REACH])
             after = after[:next((k for k, w in enumerate(after) if w in ("and", "or", "plus")), len(after))]
             form = [w for w in (*words[max(0, i - 1):i], *after) if w in _FORMS]   # "inhaled X", "X 2 puffs"
+            if name in _INHALER_BRANDS:
+                form.append("inhaled")   # a brand sold only as an inhaler ("Symbicort" alone)
             code = self._code(" ".join([name, *form]), self.cm, table=self.table)
             if code is not None:
                 return i + n, name, code
@@ -159,7 +166,8 @@ def _current(words: Sequence[str], i: int, j: int, listed: bool, clauses: "_Clau
         if w in ("and", "or", "with"):
             break
         after.append(w)
-    as_needed = any(after[k:k + 2] == ["as", "needed"] for k in range(len(after) - 1))   # PRN in words
+    as_needed = any(after[k:k + 2] == ["as", "needed"] for k in range(len(after) - 1)) or \
+        any(after[k:k + 3] == ["p", "r", "n"] for k in range(len(after) - 2))   # PRN in words, "p.r.n."
     if clauses.count(clauses.short_term, lo, hi) or "prn" in after or as_needed:
         return False   # "nitroglycerin PRN and aspirin": the PRN is the nitroglycerin's
     scheduled = any(_SCHEDULE.match(w) for w in words[j:min(hi, j + 5)])

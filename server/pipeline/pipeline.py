@@ -64,10 +64,13 @@ _GENERIC_INJURY = frozenset(("wound", "wounds", "injury", "injuries", "trauma"))
 # Words that say a condition's course or type; they qualify the noun of their own clause.
 _ACUITY = frozenset("chronic acute subacute persistent paroxysmal permanent longstanding recurrent intractable "
                     "intermittent episodic".split())
+_ACUTE_WORDS = frozenset(("exacerbation", "exacerbated", "decompensated", "decompensation"))   # acuity by name
 _UNCERTAIN = frozenset("likely probable probably possible possibly suspected suspect presumed presumably "
                        "questionable".split())
 _TYPE_WORDS = frozenset("systolic diastolic combined congestive exacerbation controlled uncontrolled stable "
                         "unstable compensated decompensated severe mild moderate".split())
+# What a "smokes" / "smoking" that is no tobacco names (F12-F16, not F17)
+_NOT_TOBACCO = frozenset("marijuana cannabis pot weed thc crack cocaine meth methamphetamine heroin".split())
 # Measurements a note writes as an abbreviation and a value ("HR 108", "PR 210", "EF 35").
 _MEASURES = frozenset("hr pr rr bp qt qtc qrs ef map cvp sat sats temp pulse".split())
 _SERVICE_WORDS = frozenset("care check clinic vac dressing dressings consult".split())
@@ -464,6 +467,10 @@ class Pipeline:
             if self.claims_rules and len(m.words) == 1 and m.words[0] in _MEASURES and m.tok_end < len(s.words) \
                     and s.words[m.tok_end][:1].isdigit():
                 continue   # "HR 108", "PR 210": a vital sign or an interval, not hormone receptor status
+            if self.claims_rules and all(c.code.startswith("F17") for c in m.candidates) and (
+                    _NOT_TOBACCO & set(s.words[m.tok_end:m.tok_end + 2]) or
+                    (m.words == ("smoke",) and m.end - m.start == len("smoke"))):
+                continue   # "smokes marijuana": not tobacco; "smoke exposure": the noun, not "she smokes"
             if any(c.system is CodeSystem.ICD10PCS for c in m.candidates) and (
                     setting is not Setting.INPATIENT or (self.claims_rules and not _or_procedure(m))):
                 continue
@@ -474,7 +481,7 @@ class Pipeline:
                 lo, hi = _own_coordinate(words, s.commas, lo, hi, m.tok_start, m.tok_end,
                                          heads[(m.sentence, m.words[-1])])
             if self.claims_rules:
-                window = _own_acuity(words, s.commas, lo, hi, m.tok_start, m.tok_end,
+                window = _own_acuity(words, _clause_breaks(s), lo, hi, m.tok_start, m.tok_end,
                                      uncertain=setting is not Setting.INPATIENT)
                 window = _nearest_side(window, words, m.tok_start, m.tok_end)
             else:
@@ -826,12 +833,20 @@ def _own_acuity(words: list[str], commas: list[bool], lo: int, hi: int, a: int, 
         if not commas:
             out.append(words[k])
             continue
-        if words[k] in _ACUITY and not (a <= k < b):
+        if (words[k] in _ACUITY or words[k] in _ACUTE_WORDS) and not (a <= k < b):
             span = range(k + 1, a + 1) if k < a else range(b, k + 1)
             if any(commas[i] for i in span if i < len(commas)) and _has_own_noun(words, commas, k):
                 continue
         out.append(words[k])
     return tuple(out)
+
+
+def _clause_breaks(s: Sentence) -> list[bool]:
+    """Where a clause starts: after a comma or a semicolon ("COPD with acute exacerbation; chronic
+    hypoxic respiratory failure": the acuity is the COPD's)."""
+    if not s.gaps:
+        return s.commas
+    return [bool(c) or bool(g) for c, g in zip(s.commas or [False] * len(s.gaps), s.gaps)]
 
 
 def _own_coordinate(words: list[str], commas: list[bool], lo: int, hi: int, a: int, b: int,

@@ -692,3 +692,29 @@ def test_tenth_batch(pipe, text, setting, codes, wrong):
 ])
 def test_tenth_batch_reading(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # abbreviations that name their index entries
+    ("Vascular clinic: 72M with a 4.3 cm infrarenal AAA, annual surveillance.", OUT, {"I71.43"}, {"I71.40"}),
+    ("Final dx: pSBO due to adhesions, resolved.", IN, {"K56.51"}, {"K56.600", "K66.0"}),
+    ("A/P: MDD, recurrent, moderate - continue sertraline.", OUT, {"F33.1"}, {"F32.1"}),
+    ("A/P: L5-S1 HNP with L S1 radiculopathy.", OUT, {"M51.17"}, {"M51.16", "M54.17"}),
+    ("Smokes 1 ppd, counseled. Meds: ASA 81 mg daily.", OUT, {"F17.210", "Z79.82"}, set()),
+    # what is no tobacco use and no long-term drug
+    ("Smokes marijuana daily.", OUT, set(), {"F17.210", "Z79.899"}),
+    ("Counseled parents about smoke exposure.", OUT, set(), {"F17.210"}),
+    ("MEDS: albuterol MDI p.r.n. wheezing, tamsulosin 0.4 mg daily, Symbicort.", OUT, {"Z79.51", "Z79.899"},
+     {"Z79.52"}),
+    # exposure to secondhand smoke; an allergy the assessment states is a status
+    ("ASSESSMENT: Acute suppurative otitis media, right ear. Penicillin allergy (hives). Secondhand smoke "
+     "exposure in the home.", OUT, {"H66.001", "Z88.0", "Z77.22"}, {"T78.40XA", "L50.9"}),
+    ("ASSESSMENT: 1. UTI. 2. Allergic to sulfa. PLAN: counseled on avoiding secondhand smoke.", OUT,
+     {"N39.0", "Z88.2"}, {"Z77.22", "T78.40XA"}),
+    # acuity stays in its clause; a "with" subterm never names the mention's own words
+    ("SECONDARY DIAGNOSES: COPD with acute exacerbation; chronic hypoxic respiratory failure on home oxygen.", IN,
+     {"J44.1", "J96.11", "Z99.81"}, {"J96.21"}),
+    ("A/P: Alcohol use disorder, moderate.", OUT, {"F10.20"}, {"F10.288"}),
+])
+def test_tenth_batch_abbreviations(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
