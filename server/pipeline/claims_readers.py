@@ -67,7 +67,7 @@ class ClaimsReaders:
         self.cm, self.mapper, self.index = icd10cm, mapper, index
         self.guidelines, self.context, self.sections = guidelines, context, sections
         self.medications = _medication_reader(icd10cm)
-        self.neoplasms = _neoplasm_reader(icd10cm, mapper)
+        self.neoplasms = _neoplasm_reader(icd10cm, mapper, _benign_morphology(index.tree))
         self.drug_effects = _drug_effect_reader(icd10cm)
 
     def read(self, doc: Document, sentences: list[Sentence], found: dict[str, Finding],
@@ -668,7 +668,15 @@ def _made(code: str, evidence: list[Span], note: RuleNote) -> Finding:
                    {e.section for e in evidence}, source="lexicon")
 
 
-def _neoplasm_reader(icd10cm, mapper: CodeMapper):
+def _benign_morphology(tree) -> frozenset[str]:
+    """One-word main terms the index codes only through "see also Neoplasm, benign, by site"
+    (Adenoma, Papilloma ...): their site is the Neoplasm Table's benign column."""
+    words = {n.words[0] for i, n in enumerate(tree.nodes) if tree.parent[i] < 0 and len(n.words) == 1
+             and not n.code and "neoplasm benign" in " ".join(normalize_phrase(n.see_also))}
+    return frozenset(words | {w + "s" for w in words})   # "adenomas"
+
+
+def _neoplasm_reader(icd10cm, mapper: CodeMapper, benign: frozenset[str] = frozenset()):
     from server.pipeline.drug_tables import load_neoplasm_table
     from server.pipeline.neoplasms import NeoplasmReader
 
@@ -676,7 +684,7 @@ def _neoplasm_reader(icd10cm, mapper: CodeMapper):
         done = _finish(mapper, code, words)
         return done if done is not None and done[:3] == code[:3] else None
 
-    return NeoplasmReader(load_neoplasm_table(), icd10cm, finish)
+    return NeoplasmReader(load_neoplasm_table(), icd10cm, finish, benign)
 
 
 def _drug_effect_reader(icd10cm):

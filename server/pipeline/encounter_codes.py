@@ -33,10 +33,16 @@ _VACCINE = re.compile(r"\b(vaccines?|vaccinations?|immuni[sz]ations?|boosters?|T
                       r"Shingrix|MMR)\b[^.;]{0,40}\b(given|administered|received today|provided)\b"
                       r"|\b(given|administered)\b[^.;]{0,25}\b(vaccine|booster)\b", re.I)
 _DECLINED = re.compile(r"\b(declin\w*|defer\w*|refus\w*|due|overdue|up to date)\b", re.I)
-_LEVEL = re.compile(r"\b(INR|PT/INR|\w+ (level|trough))\b", re.I)
-_MONITORING = re.compile(r"\b(monitor\w*|anticoag\w* clinic|scheduled|here for|recheck)\b", re.I)
-_TRAVEL = re.compile(r"\btravel\w*\b", re.I)
-_COUNSEL = re.compile(r"\bcounsel\w*\b", re.I)
+# the level and the monitoring said together ("here for INR check", "digoxin level monitoring"):
+# an "INR 2.4" in an ED note's labs is no monitoring encounter
+_LEVEL_MONITORED = re.compile(r"\b(monitor\w*|anticoag\w* clinic|scheduled|here for)\b[^.;]{0,40}"
+                              r"\b(INR|PT/INR|\w+ (level|trough))\b|\b(INR|PT/INR|\w+ (level|trough))\b[^.;]{0,20}"
+                              r"\b(monitor\w*|recheck)\b", re.I)
+_LEVEL_CLINIC = re.compile(r"\b(anticoag\w*|coumadin|warfarin|INR) clinic\b", re.I)   # the visit is the monitoring
+_LEVEL_ANY = re.compile(r"\b(INR|PT/INR|\w+ (level|trough))\b", re.I)
+# counseling about travel, not a trip the history mentions ("returned from a 14-hour flight")
+_TRAVEL = re.compile(r"\b(pre-?travel|travel (clinic|medicine|consult\w*|counsel\w*|advice|vaccin\w*))\b"
+                     r"|\bcounsel\w*\b[^.;]{0,40}\btravel\w*", re.I)
 _FEARED = re.compile(r"\b(worried|concerned|anxious|afraid|fear\w*)\b[^.;]{0,40}\b(may|might|could)? ?have\b", re.I)
 _REASSURED = re.compile(r"\breassur\w*\b", re.I)
 _PAIN_VISIT = re.compile(r"\bpain (mgmt|management|clinic|control)\b", re.I)
@@ -107,12 +113,12 @@ def circumstance_codes(text: str, codes: set[str]) -> list[EncounterCode]:
     m = _VACCINE.search(text)
     if m is not None and not _DECLINED.search(m.group(0)):
         out.append(EncounterCode("Z23", m.span(), "encounter for immunization (Z23, I.C.21.c.2)"))
-    m = _LEVEL.search(text)
-    if m is not None and _MONITORING.search(text) and any(c.startswith("Z79") for c in codes):
+    m = _LEVEL_MONITORED.search(text) or (_LEVEL_CLINIC.search(text) and _LEVEL_ANY.search(text))
+    if m is not None and any(c.startswith("Z79") for c in codes):
         out.append(EncounterCode("Z51.81", m.span(), "therapeutic drug level monitoring (Z51.81 with the "
                                                      "long-term drug's Z79, I.C.21.c.3)"))
     m = _TRAVEL.search(text)
-    if m is not None and _COUNSEL.search(text):
+    if m is not None:
         out.append(EncounterCode("Z71.84", m.span(), "health counseling related to travel (Z71.84)"))
     m = _FEARED.search(text)
     if m is not None and _REASSURED.search(text) and not any(c[0] not in "RZ" for c in codes):

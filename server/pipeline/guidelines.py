@@ -478,7 +478,8 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
                           and (o[:3] == c[:3] or ((o[:2] == c[:2] or (o[0] == c[0] == "C" and o[:3] < "C77"))
                                                   and head and head in _title_words(rules, o)))
                           and _more_specific(rules, o, c)
-                          and (_stated(found[o]) or not _stated(found[c]) or c[:1] == "S")), None)
+                          and (_stated(found[o]) or not _stated(found[c]) or c[:1] == "S"
+                               or _narrated(found[o]))), None)
             # (an injury's site and kind come from any of the provider's mentions: "fracture at
             # the base of the R fifth metatarsal ... Impression: fracture right foot" is S92.354-;
             # otherwise the final diagnosis's own code stays: "CT: acute interstitial pancreatitis ...
@@ -587,6 +588,16 @@ def _asks_for(rules: GuidelineRules, code: str) -> tuple[str, ...]:
 
 def _stated(f: Finding) -> bool:
     return bool(f.sections & DIAGNOSIS_SECTIONS)
+
+
+_NARRATIVE_SECTIONS = frozenset(("history_present_illness", "hospital_course", "chief_complaint", "body"))
+
+
+def _narrated(f: Finding) -> bool:
+    """Whether the provider's own narrative says it ("72M with a 4.3 cm infrarenal AAA ... Impression:
+    AAA below repair threshold": the HPI's I71.43 is the impression's condition said in full), not
+    only a test result ("CT: acute interstitial pancreatitis ... Final dx: acute pancreatitis")."""
+    return bool(f.sections & _NARRATIVE_SECTIONS) and not f.sections & {"results"}
 
 
 def _title_words(rules: GuidelineRules, code: str) -> set[str]:

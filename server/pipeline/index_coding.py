@@ -283,14 +283,16 @@ class IndexCoder:
                 if hit is not None and not (hit.code[:1] == mapped.code[:1] and walk_words(own) & walked):
                     hit = None
         if hit is not None and WITH_MARK in hit.said and walked_from and "with" not in own and \
-                set(hit.said[hit.said.index(WITH_MARK) + 1:]) <= own:
+                set(hit.said[hit.said.index(WITH_MARK) + 1:]) - own <= self._sites:
             # a "with" subterm names another condition, never the mention's own words ("alcohol use
-            # disorder, moderate" is Dependence > alcohol, not its "with > disorder NEC", F10.288),
-            # unless the mention says "with" itself ("type 2 DM with hyperglycemia")
+            # disorder, moderate" is Dependence > alcohol, not its "with > disorder NEC", F10.288)
+            # nor them at another site ("ureteral calculus with renal colic" is no kidney
+            # calculus), unless the mention says "with" itself ("type 2 DM with hyperglycemia")
             rest = WalkWords(words - own)
             rest.implied = getattr(words, "implied", frozenset())
             hit = tree.walk(walked_from, rest, prefer, frozenset(linked - own))
-            if hit is not None and WITH_MARK in hit.said and set(hit.said[hit.said.index(WITH_MARK) + 1:]) <= own:
+            if hit is not None and WITH_MARK in hit.said and \
+                    set(hit.said[hit.said.index(WITH_MARK) + 1:]) - own <= self._sites:
                 hit = None
         if hit is not None and walked_from and _vague(self.cm, hit.code):
             # two subterms the note names give one subcategory ("polyneuropathy with loss of

@@ -46,6 +46,7 @@ NOT_DRUGS = frozenset("on the a an and or of to for with in at by as daily dose 
                       # substances of use, not prescribed therapy (F12-F16, not Z79)
                       "marijuana cannabis thc cocaine crack heroin methamphetamine meth".split())
 _MAX_WORDS = 3
+_ASA_CLASS = frozenset("class i ii iii iv v 1 2 3 4 5 ps physical".split())
 # Brands sold only as inhalers: their steroid is inhaled (Z79.51), never systemic (Z79.52).
 _INHALER_BRANDS = frozenset("symbicort advair breo dulera trelegy wixela pulmicort qvar arnuity asmanex flovent "
                             "alvesco".split())
@@ -123,6 +124,11 @@ class MedicationReader:
             memo[word] = None if code in (None, _OTHER_DRUG) else code
         return memo[word]
 
+    def _anesthetic(self, name: str) -> bool:
+        """Whether the Table of Drugs puts ``name`` among the general anesthetics (T41.0-T41.2)."""
+        hit = self.table.match(name)
+        return hit is not None and bool(hit[0].codes[4]) and hit[0].codes[4].startswith(("T41.0", "T41.1", "T41.2"))
+
     def _is_drug(self, name: str) -> bool:
         memo = self.__dict__.setdefault("_drug_memo", {})
         if name not in memo:
@@ -144,6 +150,10 @@ class MedicationReader:
                 continue   # neither the Table of Drugs nor a long-term class names it ("pump" is no drug)
             if not self._is_drug(name):
                 continue   # a venom or a chemical ("spider angiomata")
+            if name == "asa" and i + n < len(words) and words[i + n] in _ASA_CLASS:
+                return None   # "ASA class II": the anesthesia physical status, not aspirin
+            if self._anesthetic(name):
+                return None   # given for a procedure ("MAC with propofol"), never long-term therapy
             # the route decides some classes: "budesonide inhaler" is inhaled, budesonide alone systemic
             after = list(words[i + n:i + n + _FORM_REACH])
             after = after[:next((k for k, w in enumerate(after) if w in ("and", "or", "plus")), len(after))]

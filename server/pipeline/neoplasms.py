@@ -35,6 +35,7 @@ _SITE_WORDS = {"nsclc": ("lung",), "sclc": ("lung",), "rul": ("right", "lung", "
                "crc": ("colon",), "hcc": ("liver",), "rcc": ("kidney",), "uoq": ("upper", "outer", "quadrant"),
                "uiq": ("upper", "inner", "quadrant"), "loq": ("lower", "outer", "quadrant"),
                "liq": ("lower", "inner", "quadrant"), "ala": ("nose",), "nasal": ("nose",)}
+_MALIGNANT_WORDS = frozenset("carcinoma adenocarcinoma malignant malignancy cancer dysplasia".split())
 _STOP = frozenset("the of a an in with and to on at from for".split())
 _PAREN = re.compile(r"\([^)]*\)")
 _SCOPE = 7                 # words read on either side of the tumour word for its site
@@ -52,11 +53,15 @@ class NeoplasmHit:
 
 
 class NeoplasmReader:
-    def __init__(self, table, icd10cm, finish: Callable[[str, Sequence[str]], str | None] | None = None):
+    def __init__(self, table, icd10cm, finish: Callable[[str, Sequence[str]], str | None] | None = None,
+                 benign: frozenset[str] = frozenset()):
         """``finish(code, words)``: the Tabular's last step for a table code that leaves the side
-        or the histology open (C50.419 + "left", "female" -> C50.412; C44.301 + "basal cell")."""
+        or the histology open (C50.419 + "left", "female" -> C50.412; C44.301 + "basal cell").
+        ``benign``: morphology words the Alphabetic Index codes by the table's benign column
+        ("Adenoma - see also Neoplasm, benign, by site": tubular adenoma of the sigmoid -> D12.5)."""
         self.table, self.cm = table, icd10cm
         self.finish = finish
+        self.benign = benign
         # "sigmoid colon" is the table's "intestine > large > colon > sigmoid": rows by the words
         # of their last one or two subterms, the shortest path first
         self._tail: dict[frozenset[str], object] = {}
@@ -74,7 +79,7 @@ class NeoplasmReader:
         for si, s in enumerate(sentences):
             words = s.words
             for i, w in enumerate(words):
-                if w not in _TUMOUR and w not in _SECONDARY and w not in ("nsclc", "sclc"):
+                if w not in _TUMOUR and w not in _SECONDARY and w not in ("nsclc", "sclc") and w not in self.benign:
                     continue
                 checkpoint()
                 if assertion(si, i, i + 1) not in (Assertion.PRESENT, Assertion.POSSIBLE):
@@ -114,6 +119,10 @@ class NeoplasmReader:
         if site is None:
             return []
         behavior = "in_situ" if in_situ else "primary"
+        if words[i] in self.benign:
+            if _MALIGNANT_WORDS & set(words[lo:hi]):
+                return []   # "adenocarcinoma arising in an adenoma": the carcinoma's
+            behavior = "benign"
         if i > 0 and words[i - 1] in _SECONDARY and words[i] != "nsclc":
             behavior = "secondary"   # "metastatic adenocarcinoma" in the liver: the liver's secondary
         hits.append(self._hit(site, behavior, words, lo, hi, si, i, sex))

@@ -69,6 +69,8 @@ _UNCERTAIN = frozenset("likely probable probably possible possibly suspected sus
                        "questionable".split())
 _TYPE_WORDS = frozenset("systolic diastolic combined congestive exacerbation controlled uncontrolled stable "
                         "unstable compensated decompensated severe mild moderate".split())
+# Words of a sentence that gives advice or risks, not the encounter's facts
+_ADVICE_WORDS = frozenset("risk risks discussed counseled educated instructions precautions prevent promote".split())
 # What a "smokes" / "smoking" that is no tobacco names (F12-F16, not F17)
 _NOT_TOBACCO = frozenset("marijuana cannabis pot weed thc crack cocaine meth methamphetamine heroin".split())
 # Measurements a note writes as an abbreviation and a value ("HR 108", "PR 210", "EF 35").
@@ -411,6 +413,9 @@ class Pipeline:
                 a = assert_span(resolving[m.sentence], m.tok_start, m.tok_end, s.gaps)
             rule = self.sections.rules.get(s.section)
             m.section = s.section
+            if self.claims_rules and s.section in _NARRATIVE and _clause_reports_result(
+                    s, m.tok_start, self.sections.result_leads):
+                m.section = "results"   # "...; lipase 1,450, CT acute interstitial pancreatitis": a finding
             if rule is not None:
                 m.section_weight, m.codable = rule.weight, rule.codable
                 if a is Assertion.PRESENT and rule.assertion is not None and not (
@@ -435,7 +440,9 @@ class Pipeline:
         note_words = frozenset(w for s in sentences for w in s.words) if self.senses is not None else frozenset()
         cues = ()
         if self.index is not None:
-            cues = tuple(sorted({w for s in sentences for w in s.words if w in ENCOUNTER_CUES})) + context_words
+            # (not from advice: "discussed increased risk of delayed wound healing" is no healing injury)
+            cues = tuple(sorted({w for s in sentences if not _ADVICE_WORDS & set(s.words)
+                                 for w in s.words if w in ENCOUNTER_CUES})) + context_words
         ends = {(m.sentence, m.tok_end) for m in mentions if m.codable and len(m.words) > 0}
         # the conditions the note names in full: a lone head noun elsewhere refers back to one
         named_heads = {m.words[-1] for m in mentions if m.codable and len(m.words) > 1
@@ -741,6 +748,13 @@ _NARRATIVE = frozenset(("history_present_illness", "hospital_course", DEFAULT_SE
 _TEST_MODIFIERS = frozenset("repeat initial follow up bedside portable admission serial outside the her his a an "
                             "chest head abdominal abdomen pelvic pelvis renal brain spine lumbar cervical "
                             "noncontrast contrast today".split())
+
+
+def _clause_reports_result(s: Sentence, k: int, leads: frozenset[str]) -> bool:
+    """Whether the clause word k sits in (after the last semicolon or comma before it) opens with
+    a test's name ("vomiting; lipase 1,450 U/L, CT acute interstitial pancreatitis")."""
+    start = next((j for j in range(k, 0, -1) if s.gaps[j] or (j < len(s.commas) and s.commas[j])), 0)
+    return start > 0 and _reports_result(s.tokens[start:k + 1], leads)
 
 
 def _reports_result(toks, leads: frozenset[str]) -> bool:

@@ -94,6 +94,8 @@ def read(text: str) -> PregnancyContext | None:
     weeks = int(m.group(1)) if m else None
     if weeks is not None and not 1 <= weeks <= 45:
         weeks, m = None, None
+    if weeks is None and all(_GRAVIDA.fullmatch(x.group(0)) for x in _PREGNANT.finditer(text)):
+        return None   # "PMH: G2P2" alone is an obstetric history, not a pregnancy
     g = _GRAVIDA.search(text)
     gravida = int(g.group(1) or g.group(2)) if g else None
     e = _ELDERLY.search(text)

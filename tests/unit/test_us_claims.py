@@ -718,3 +718,31 @@ def test_tenth_batch_reading(pipe, text, setting, codes, wrong):
 ])
 def test_tenth_batch_abbreviations(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # a benign morphology the index sends to the Neoplasm Table's benign column
+    ("PATHOLOGY: Tubular adenoma of the sigmoid colon.", OUT, {"D12.5"}, {"K63.5", "D36.9"}),
+    # an obstetric history is no pregnancy
+    ("PMH: G2P2, s/p tubal ligation. 52-year-old female with hypothyroidism on levothyroxine.", OUT, {"E03.9"},
+     {"O09.529", "O99.282"}),
+    # procedure sedation and the ASA class are no long-term drugs
+    ("MEDICATIONS: Monitored anesthesia care with propofol per anesthesia. ASA class II.", OUT, set(),
+     {"Z79.899", "Z79.82"}),
+    # a laceration repaired today is active treatment; advice about healing is no healing injury
+    ("IMPRESSION: 1. Laceration, left forearm, 4 cm, repaired. 2. Type 2 diabetes - discussed increased risk of "
+     "delayed wound healing.", OUT, {"S51.812A", "E11.9"}, {"S51.812D"}),
+    # a trip in the history is no travel counseling; INR in an ED note is no monitoring encounter
+    ("HPI: returned 5 days ago from a 14-hour flight; travel history reviewed. Counseled on smoking cessation.",
+     OUT, set(), {"Z71.84"}),
+    ("ED: AF on warfarin. INR 4.2, supratherapeutic; will recheck INR tomorrow.", OUT, {"Z79.01"}, {"Z51.81"}),
+    ("Anticoag clinic: 60M with AFib on warfarin, here for INR monitoring; INR 2.5.", OUT, {"Z51.81"}, set()),
+    # the HPI's full name of the condition the impression names briefly
+    ("Vascular clinic f/u. 72M with a 4.3 cm infrarenal AAA. IMPRESSION/PLAN: AAA below repair threshold.", OUT,
+     {"I71.43"}, {"I71.40"}),
+    # a test's finding in a clause of the story is a result; renal colic is the stone's
+    ("Discharge summary: 44M with severe L flank pain; CT: 6 mm L proximal ureteral stone. Final dx: L ureteral "
+     "calculus with renal colic.", IN, {"N20.1"}, {"N20.2", "N23", "R10.A2"}),
+])
+def test_tenth_batch_encounters(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
