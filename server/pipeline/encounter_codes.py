@@ -48,7 +48,8 @@ _REASSURED = re.compile(r"\breassur\w*\b", re.I)
 _PAIN_VISIT = re.compile(r"\bpain (mgmt|management|clinic|control)\b", re.I)
 _CHRONIC_PAIN = re.compile(r"\bchronic\b[^.;]{0,30}\bpain\b", re.I)
 _COMPLETED = re.compile(r"\b(completed|no further treatment|no current (therapy|treatment)|finished|"
-                        r"on no current therapy|treatment completed|excised|excision|resected)\b", re.I)
+                        r"on no current therapy|treatment completed|excised|excision|resected|"
+                        r"\w+ectomy)\b", re.I)
 
 
 # A routine examination as the reason for the visit (I.C.21.c.13): Examination (for) > annual /
@@ -129,7 +130,11 @@ def circumstance_codes(text: str, codes: set[str]) -> list[EncounterCode]:
                                                      "the site code (I.C.6.b.1.a)"))
     history = any(c.startswith("Z85") for c in codes)
     f, done = _FOLLOW_UP.search(text), _COMPLETED.search(text)
-    if history and f is not None and done is not None and not malignant:
+    # the follow-up is the visit's reason: nothing but history and status is coded ("Hx breast ca
+    # ... NED" in a geriatric visit's problem list, a head CT for headaches, a hypertension
+    # follow-up: no Z08)
+    reason = f is not None and all(c[:1] == "Z" for c in codes)
+    if history and reason and done is not None and not malignant:
         out.append(EncounterCode("Z08", f.span(), "follow-up after completed treatment of a malignancy "
                                                   "(Z08 with the Z85 history, I.C.21.c.8)"))
     return out

@@ -407,6 +407,60 @@ def drop_history_of_present(found: dict[str, Finding], dropped: dict[str, Findin
                      dropped)
 
 
+def drop_unrelated_family_history(found: dict[str, Finding], rules: GuidelineRules,
+                                  dropped: dict[str, Finding] | None = None, reported_from: float = 0.0) -> None:
+    """A family history is reported where it bears on this encounter (I.C.21.c.4: it puts the
+    patient at higher risk of what is being evaluated, screened or treated): the relative's
+    condition shares its chapter with a condition coded today, or for a cancer its site with one
+    ("father with prostate ca" beside an elevated PSA, "mother with breast ca" beside a screening
+    mammogram); or the assessment itself names it; or the visit is a screening or preventive
+    examination; or nothing else is coded.
+    The family history section of an admission for heart failure is not coded line by line."""
+    codes = [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and f.reportable
+             and f.confidence >= reported_from and f.assertion in (Assertion.PRESENT, Assertion.HISTORICAL)]
+    if any(c.startswith(_PREVENTIVE) for c in codes):
+        return   # a screening or preventive visit: the family history is why the test is done
+    today = [c for c in codes if not c.startswith(_FAMILY_HISTORY) and c[:1] not in "VWXY"]
+    if not any(c[:1] != "Z" for c in today):
+        return   # nothing else brought the patient in ("family history of sudden cardiac death; ECG normal")
+    for c, f in list(found.items()):
+        if not c.startswith(_FAMILY_HISTORY) or f.assertion is not Assertion.FAMILY or f.sections & _ADDRESSED:
+            continue
+        theirs = [n.related_code for n in f.notes if n.kind == "history_code" and n.related_code]
+        if not theirs or any(_bears_on(rules, t, o) for t in theirs for o in today):
+            continue
+        suppress(found, c, RuleNote("not_reported", "family history with no bearing on this encounter's "
+                                                    "conditions (I.C.21.c.4)"), dropped)
+
+
+_FAMILY_HISTORY = ("Z80", "Z81", "Z82", "Z83", "Z84")
+# neoplasm blocks (last category) -> the chapters of their organ system's other conditions
+_NEOPLASM_SYSTEMS = (("C26", "K"), ("C39", "J"), ("C41", "M"), ("C44", "L"), ("C49", ""), ("C58", "N"),
+                     ("C63", "N"), ("C68", "N"), ("C72", "GH"), ("C75", "E"), ("C80", ""), ("C96", "D"))
+_PREVENTIVE = ("Z00.0", "Z00.12", "Z01.41", "Z12", "Z13", "Z15", "Z31")
+_ADDRESSED = frozenset(("assessment", "discharge_diagnoses", "plan", "chief_complaint"))
+_SITE_FILLER = frozenset("malignant neoplasm neoplasms of unspecified site other and the part female male benign "
+                         "encounter for screening personal history disease diseases disorder disorders".split())
+
+
+def _bears_on(rules: GuidelineRules, relative: str, today: str) -> bool:
+    """Whether a relative's condition bears on a code of this encounter: the same chapter, or for
+    a neoplasm a site word the two titles share (C61 prostate ~ R97.20 prostate specific antigen;
+    C18.9 colon ~ Z12.11 screening for malignant neoplasm of colon)."""
+    if rules.cm.id_of(relative) < 0 or rules.cm.id_of(today) < 0:
+        return False
+    neoplasm = relative[:1] == "C" or relative[:2] in ("D0", "D1", "D2", "D3", "D4")
+    if not neoplasm:
+        return relative[:1] == today[:1] and today[:1] not in "RZ"
+    site = _title_words(rules, relative) - _SITE_FILLER
+    other = _title_words(rules, today) - _SITE_FILLER
+    if {w[:6] for w in site} & {w[:6] for w in other}:
+        return True
+    # the organ system's own chapter (a colon cancer bears on a gastroenterology work-up, K)
+    system = next((letter for hi, letter in _NEOPLASM_SYSTEMS if relative[:3] <= hi), "")
+    return bool(system) and today[:1] in system
+
+
 def drop_planned_encounters(found: dict[str, Finding], dropped: dict[str, Finding] | None = None) -> None:
     """An encounter reason the note names only in its plan is a later visit's, not this one's."""
     for c, f in list(found.items()):
@@ -430,7 +484,8 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
                      dropped)
     for c in [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and len(c) >= 6
               and rules.cm.id_of(c) >= 0 and rules.cm.description(c).lower().endswith("uncomplicated")]:
-        other = next((o for o in found if o != c and o[:5] == c[:5] and found[o].confidence >= reported_from), None)
+        other = next((o for o in found if o != c and o[:len(c) - 1] == c[:-1] and found[o].confidence >= reported_from),
+                     None)   # (the same subcategory: F17.21-, never F17.200 beside F17.210)
         if other is not None and c in found:
             found[other].notes.append(RuleNote("exclusive", f"{c} dropped: {other} codes the condition", c))
             suppress(found, c, RuleNote("not_reported", f"{other} codes the condition: not reported", other), dropped)

@@ -73,6 +73,7 @@ class CodeMapper:
         self.pcs = icd10pcs
         self.named_words = named_words
         self._desc_toks: dict[str, frozenset[str]] = {}
+        self._denied: dict[str, frozenset[str]] = {}
         self._pools: dict[str, list[str]] = {}
         self._pool_words: dict[str, frozenset[str]] = {}
 
@@ -127,6 +128,18 @@ class CodeMapper:
             return frozenset()
         return frozenset(t for m in _UNSPEC_PART.findall(desc) for t in normalize_phrase(m)) - {"unspecified"}
 
+    def _denied_of(self, code: str) -> frozenset[str]:
+        """The words a title's "without X" clauses deny: the note need not say them (F03.A0
+        "..., mild, without behavioral disturbance, ..." is "mild dementia")."""
+        hit = self._denied.get(code)
+        if hit is None:
+            desc = self.cm.description(code).lower()
+            # only a denied list of disturbances, the default of its category; "without rheumatoid
+            # factor" (M06.0-) or "without ... rupture of ear drum" are properties the note must say
+            listed = re.search(r"\bwithout\b[^,]*((,[^,]*)*,\s*|\s)(and|or) ", desc) is not None
+            hit = self._denied[code] = frozenset(normalize_phrase(_affirmed(desc)[1])) if listed else frozenset()
+        return hit
+
     def _kept(self, code: str) -> frozenset[str]:
         """The words of a code's title that say what it is, its "unspecified X" left out:
         "Impacted cerumen, unspecified ear" -> {impacted, cerumen}."""
@@ -175,10 +188,14 @@ class CodeMapper:
         # never becomes "unspecified diabetes ..., third trimester")
         keep = self._kept(code) if base != code else frozenset()
         best, best_key = None, None
+        # what a "without" list of the pool denies by default is affirmed only by the note's own
+        # words, never by the words every title of the pool shares ("no thyroid storm": E05.90)
+        defaults = frozenset().union(*(self._denied_of(d) for d in pool))
         for d in pool:
             # "unspecified ear" says nothing about the ear: its "ear" never supports H61.20
-            extra = self.tokens_of(d) - base_toks - self._vague_of(d)
-            if not extra <= words or any(_numeric(t) and t not in numbers for t in extra):
+            extra = self.tokens_of(d) - base_toks - self._vague_of(d) - self._denied_of(d)
+            if not extra <= words or any(_numeric(t) and t not in numbers for t in extra) or \
+                    (extra & defaults) - said:
                 continue
             if keep and not keep <= self.tokens_of(d):
                 continue
@@ -242,7 +259,7 @@ class CodeMapper:
             absent = frozenset(normalize_phrase(_affirmed(desc)[1]))   # what the title's clauses deny
             if not absent - _NOISE - _NOT_DENIALS:
                 continue   # "not elsewhere classified" denies nothing ("not having achieved remission" does)
-            extra = self.tokens_of(d) - base_toks - self._vague_of(d)
+            extra = self.tokens_of(d) - base_toks - self._vague_of(d) - self._denied_of(d)
             if (extra - absent) <= words and not (absent - _NOISE) & words:
                 return d
         return None
@@ -312,10 +329,23 @@ def _affirmed(desc: str) -> tuple[str, str]:
     parts deny: "migraine without aura, not intractable, with status migrainosus" ->
     ("migraine , , with status migrainosus", " aura  intractable")."""
     said, denied = [], []
-    for clause in desc.split(","):
+    clauses = desc.split(",")
+    listed = 0   # clauses after a "without" that continue its list up to "and ..." ("without behavioral
+    # disturbance, psychotic disturbance, mood disturbance, and anxiety": all four denied)
+    for i, clause in enumerate(clauses):
+        if listed:
+            listed -= 1
+            denied.append(clause)
+            said.append("")
+            continue
         parts = _DENIAL.split(clause)
         said.append(parts[0])
         denied.extend(parts[1:])
+        if len(parts) > 1:
+            end = next((j for j in range(i + 1, len(clauses)) if clauses[j].strip().startswith(("and ", "or "))), None)
+            if end is not None and not any(_DENIAL.search(c) or c.strip().startswith("with ")
+                                           for c in clauses[i + 1:end + 1]):
+                listed = end - i
     return ",".join(said), " ".join(denied)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import datetime
+import functools
 import json
 import re
 import time
@@ -38,7 +39,7 @@ from server.pipeline.scorer import TAIL_MIN, DocumentScorer, add_siblings, merge
 from server.pipeline.sections import DEFAULT_SECTION, SectionRules
 from server.pipeline.senses import AbbreviationSenses, organism_terms
 from server.pipeline.sequencing import sequence
-from server.pipeline.text import split_sentences, tokenize
+from server.pipeline.text import Token, split_sentences, tokenize
 
 DATA = resources.files("server.pipeline").joinpath("data")
 DEFAULT_FUSION = "fusion.json"
@@ -69,6 +70,7 @@ _UNCERTAIN = frozenset("likely probable probably possible possibly suspected sus
                        "questionable".split())
 _TYPE_WORDS = frozenset("systolic diastolic combined congestive exacerbation controlled uncontrolled stable "
                         "unstable compensated decompensated severe mild moderate".split())
+_TRANSFER = frozenset("outside another different transferred transfer referring outlying osh".split())
 # Words of a sentence that gives advice or risks, not the encounter's facts
 _ADVICE_WORDS = frozenset("risk risks discussed counseled educated instructions precautions prevent promote".split())
 # What a "smokes" / "smoking" that is no tobacco names (F12-F16, not F17)
@@ -311,6 +313,8 @@ class Pipeline:
                       ("finding not assessed", lambda: gl.drop_unassessed_findings(findings, suppressed, cut)),
                       ("planned encounter", lambda: gl.drop_planned_encounters(findings, suppressed)),
                       ("history of a current condition", lambda: gl.drop_history_of_present(findings, suppressed, cut)),
+                      ("family history", lambda: gl.drop_unrelated_family_history(findings, self.guidelines,
+                                                                                  suppressed, cut)),
                       ("external cause", lambda: gl.drop_unattached_external_causes(findings, suppressed)),
                       ("vague companion", lambda: gl.drop_vague_companions(findings, self.guidelines, suppressed)),
                       ("manifestation", lambda: gl.use_manifestation_codes(findings, self.guidelines, suppressed)))
@@ -471,6 +475,9 @@ class Pipeline:
             if self.claims_rules and len(m.words) == 1 and m.tok_end < len(s.words) and \
                     s.words[m.tok_end] in _SERVICE_WORDS and all(c.code[:1] in "ST" for c in m.candidates):
                 continue   # "wound care", "wound check": a service, not an injury
+            if self.claims_rules and len(m.words) == 1 and m.words[0] in ("allergy", "allergies", "allergic") and \
+                    all(c.code.startswith("T78.4") for c in m.candidates):
+                continue   # "penicillin allergy", "seasonal allergies": a status or a sensitivity, not a reaction
             if self.claims_rules and len(m.words) == 1 and m.words[0] in _MEASURES and m.tok_end < len(s.words) \
                     and s.words[m.tok_end][:1].isdigit():
                 continue   # "HR 108", "PR 210": a vital sign or an interval, not hormone receptor status
@@ -504,6 +511,9 @@ class Pipeline:
             mapped = memo[key]
             if mapped is None:
                 continue
+            if self.claims_rules and mapped.system is CodeSystem.ICD10CM and \
+                    "different facility" in self.cm.description(mapped.code) and not _TRANSFER & set(words):
+                continue   # tPA status (Z92.82) is for a drug given at another facility before transfer
             if self.claims_rules and len(m.words) == 1 and m.words[0] in _GENERIC_INJURY and \
                     mapped.code.startswith("T14.9"):
                 continue   # "wound culture grew MRSA", "injury" with no site: no injury of unspecified region
@@ -715,6 +725,27 @@ def _refer_back(anaphors: list[Mention], found: dict[str, Finding], sentences: l
             f.sections.add(m.section)
 
 
+def _cancer_abbreviation(toks: list) -> list:
+    """"CA" after a site is cancer ("mother breast ca at 44", "Hx L breast ca s/p lumpectomy"), not
+    calcium ("Ca 9.8", "Mg, Ca") or a marker ("CA-125")."""
+    for i in range(1, len(toks)):
+        if toks[i].norm == "ca" and toks[i - 1].norm in _cancer_sites() and not (
+                i + 1 < len(toks) and toks[i + 1].norm[:1].isdigit()):
+            toks[i] = Token("cancer", toks[i].start, toks[i].end)
+    return toks
+
+
+@functools.lru_cache(maxsize=1)
+def _cancer_sites() -> frozenset[str]:
+    """The Neoplasm Table's site words and the adjectives notes use for them."""
+    from server.pipeline.drug_tables import load_neoplasm_table
+    return load_neoplasm_table().site_words() | _SITE_ADJECTIVES
+
+
+_SITE_ADJECTIVES = frozenset("ovarian pancreatic rectal gastric esophageal renal uterine endometrial cervical "
+                             "testicular colorectal hepatic prostatic pulmonary".split())
+
+
 def analyse_sentences(text: str, segments, section_rules: SectionRules) -> list[Sentence]:
     """Sentences of a note with their tokens and section ("PMH: HTN. DM2." -> two sentences in
     past_medical_history). Section headers themselves are not part of any sentence."""
@@ -722,7 +753,7 @@ def analyse_sentences(text: str, segments, section_rules: SectionRules) -> list[
     for sec in section_rules.split(text, segments):
         for a, b in split_sentences(text, sec.body_start, sec.end):
             checkpoint()
-            toks = tokenize(text, a, b)
+            toks = _cancer_abbreviation(tokenize(text, a, b))
             if not toks:
                 continue
             gaps = [False] * (len(toks) + 1)

@@ -746,3 +746,34 @@ def test_tenth_batch_abbreviations(pipe, text, setting, codes, wrong):
 ])
 def test_tenth_batch_encounters(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # dementia severity through the manifestation code; a denied list is the category's default
+    ("1. Alzheimer's dementia, late onset, mild; no behavioral sx.", OUT, {"G30.1", "F02.A0"}, {"F02.80"}),
+    ("Clinic: 35F with Graves disease with hyperthyroidism, no thyroid storm; methimazole.", OUT, {"E05.00"},
+     {"E05.91", "E05.01"}),
+    # "ca" after a site is cancer: family history, treated-cancer history
+    ("Screening mammogram today. FH: mother breast ca at 44, maternal aunt ovarian ca.", OUT,
+     {"Z80.3", "Z80.41"}, set()),
+    ("Labs: Na 138, K 4.1, Ca 9.8, Mg 2.0. CA-125 pending.", OUT, set(), {"C80.1", "C56.9"}),
+    # a family history that bears on nothing coded today is not reported
+    ("DISCHARGE DX: acute on chronic diastolic heart failure. FAMILY HISTORY: mother with breast cancer, "
+     "father with glaucoma.", IN, {"I50.33"}, {"Z80.3", "Z83.511"}),
+    ("UROLOGY: elevated PSA 6.8. FAMILY HISTORY: father with prostate cancer.", OUT, {"R97.20", "Z80.42"},
+     set()),
+    # former smoking read forward from "quit"; abstinence is no smoking
+    ("SOCIAL HISTORY: Quit smoking cigarettes in 1998 after 30 pack-years. PLAN: Continue smoking abstinence.",
+     OUT, {"Z87.891"}, {"F17.210"}),
+    ("A/P: Tobacco dependence, smokes 1 ppd cigarettes.", OUT, {"F17.210"}, {"F17.200"}),
+    # an allergy named is no allergic reaction; tPA here is no other facility's
+    ("HOSPITAL COURSE: Given penicillin allergy, aztreonam was used.", IN, set(), {"T78.40XA"}),
+    ("Acute left MCA stroke. tPA given in our ED at 10:40.", IN, set(), {"Z92.82"}),
+    # a follow-up for a treated cancer is the visit's reason only when nothing else is coded
+    ("Clinic: 60F for hypertension follow-up; history of breast cancer treated with lumpectomy, no recurrence.",
+     OUT, {"I10", "Z85.3"}, {"Z08"}),
+    ("Pulm clinic: 66M s/p RUL lobectomy 2019 for adenocarcinoma of the lung. Surveillance CT chest today: no "
+     "evidence of recurrence.", OUT, {"Z08", "Z85.118"}, {"C34.11"}),
+])
+def test_tenth_batch_history(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
