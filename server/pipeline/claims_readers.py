@@ -99,6 +99,7 @@ class ClaimsReaders:
         self._linked_complications(sentences, found)
         self._named_etiology(sentences, found)
         self._site_named(found)
+        self._with_symptoms(sentences, found)
 
     def _status(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Status Z-codes from "s/p" phrases (Status / Presence in the index)."""
@@ -506,6 +507,34 @@ class ClaimsReaders:
             note = RuleNote("index", "Alphabetic Index: Noncompliance > " + " > ".join(hit.path) + " (I.C.19.e.5.c)")
             _add(found, Finding(hit.code, CodeSystem.ICD10CM, READ_CONFIDENCE, [Span(n.start, n.end, s.section)],
                                 Assertion.PRESENT, [note], {s.section}, source="lexicon"))
+
+    def _with_symptoms(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """A "without X" code becomes its "with X" sibling when the same sentence documents a
+        symptom that sibling's "use additional code" note names as X ("BPH w/ nocturia": N40.0 ->
+        N40.1, whose note lists nocturia R35.1 among the lower urinary tract symptoms)."""
+        starts = [s.start for s in sentences]
+        sentence_of = lambda f: {bisect_right(starts, e.start) - 1 for e in f.evidence}  # noqa: E731
+        for c in [c for c, f in found.items() if f.reportable and f.assertion is Assertion.PRESENT
+                  and self.cm.id_of(c) >= 0 and " without " in self.cm.description(c).lower()]:
+            want = self.cm.description(c).lower().replace(" without ", " with ", 1)
+            parent = c[:-1].rstrip(".")
+            sibling = next((s for s in (self.cm.children(parent) if self.cm.id_of(parent) >= 0 else ())
+                            if s != c and self.cm.description(s).lower() == want and self.cm.is_billable(s)), None)
+            if sibling is None or sibling in found or "symptom" not in want.split(" with ", 1)[1]:
+                continue   # (the "with X" is symptoms its note lists, not an organism or organ failure it asks for)
+            notes = " ".join(self.cm.notes(sibling, "use_additional", True)).lower()
+            if "symptom" not in notes:
+                continue
+            asked = self.guidelines.referenced(sibling, "use_additional")
+            said = [o for o, g in found.items() if o != c and g.reportable and g.assertion is Assertion.PRESENT
+                    and any(o == r or o.startswith(r) for r in asked) and sentence_of(g) & sentence_of(found[c])]
+            if not said:
+                continue
+            f = found.pop(c)
+            f.code = sibling
+            f.notes.append(RuleNote("combination", f"{c} -> {sibling}: the note documents {', '.join(said)}, "
+                                                   f"which {sibling}'s note lists", c))
+            _add(found, f)
 
     def _allergy_status(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """A drug allergy the assessment states ("Penicillin allergy (hives)", "allergic to sulfa")

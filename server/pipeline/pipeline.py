@@ -575,6 +575,17 @@ class Pipeline:
                 extra.notes.append(RuleNote("use_additional", f"{mapped.code} asks for {mapped.also} beside it",
                                             mapped.code))
                 extras.append(extra)
+            if self.claims_rules and f.code == mapped.code and f.assertion is Assertion.PRESENT and \
+                    _BILATERAL & set(window):
+                sides = _sided_pair(self.cm, f.code)
+                if sides is not None:
+                    # no bilateral code: the right and the left are each coded (I.B.13)
+                    f.notes.append(RuleNote("laterality", f"bilateral, no bilateral code: {sides[0]} and {sides[1]} "
+                                                          "(I.B.13)", f.code))
+                    f.code = sides[0]
+                    extra = f.copy()
+                    extra.code, extra.defaults = sides[1], []
+                    extras.append(extra)
             if mapped.more and f.code == mapped.code:
                 for code in mapped.more:
                     extra = f.copy()
@@ -735,6 +746,17 @@ def _cancer_abbreviation(toks: list) -> list:
     return toks
 
 
+def _bilateral_abbreviation(text: str, toks: list) -> list:
+    """"b/l" is bilateral (one token), never "b" and the left side's "l"."""
+    out: list = []
+    for t in toks:
+        if t.norm == "l" and out and out[-1].norm == "b" and text[out[-1].end:t.start] == "/":
+            out[-1] = Token("bilateral", out[-1].start, t.end)
+            continue
+        out.append(t)
+    return out
+
+
 @functools.lru_cache(maxsize=1)
 def _cancer_sites() -> frozenset[str]:
     """The Neoplasm Table's site words and the adjectives notes use for them."""
@@ -753,7 +775,7 @@ def analyse_sentences(text: str, segments, section_rules: SectionRules) -> list[
     for sec in section_rules.split(text, segments):
         for a, b in split_sentences(text, sec.body_start, sec.end):
             checkpoint()
-            toks = _cancer_abbreviation(tokenize(text, a, b))
+            toks = _bilateral_abbreviation(text, _cancer_abbreviation(tokenize(text, a, b)))
             if not toks:
                 continue
             gaps = [False] * (len(toks) + 1)
@@ -884,6 +906,27 @@ def _own_acuity(words: list[str], commas: list[bool], lo: int, hi: int, a: int, 
                 continue
         out.append(words[k])
     return tuple(out)
+
+
+_BILATERAL = frozenset(("bilateral", "bilaterally", "both"))
+
+
+def _sided_pair(cm, code: str) -> tuple[str, str] | None:
+    """(right, left) siblings of an unspecified-side code whose category has no bilateral code
+    ("Hallux valgus (acquired), unspecified foot" -> M20.11, M20.12); None otherwise."""
+    desc = cm.description(code)
+    m = re.search(r"\bunspecified (\w+)", desc)
+    if m is None or "bilateral" in desc.lower():
+        return None
+    parent = code[:-1].rstrip(".")
+    if cm.id_of(parent) < 0:
+        return None
+    kids = {cm.description(k): k for k in cm.children(parent)}
+    if any("bilateral" in d.lower() for d in kids):
+        return None
+    right = kids.get(desc[:m.start()] + "right " + m.group(1) + desc[m.end():])
+    left = kids.get(desc[:m.start()] + "left " + m.group(1) + desc[m.end():])
+    return (right, left) if right and left and cm.is_billable(right) and cm.is_billable(left) else None
 
 
 def _clause_breaks(s: Sentence) -> list[bool]:

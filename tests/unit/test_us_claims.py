@@ -777,3 +777,18 @@ def test_tenth_batch_encounters(pipe, text, setting, codes, wrong):
 ])
 def test_tenth_batch_history(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # bilateral with no bilateral code: the right and the left (I.B.13); "b/l" is bilateral
+    ("IMPRESSION: 1. Bilateral hallux valgus. 2. Bilateral plantar fasciitis.", OUT,
+     {"M20.11", "M20.12", "M72.2"}, {"M20.10"}),
+    ("Bilateral knee osteoarthritis.", OUT, {"M17.0"}, {"M17.11", "M17.12"}),
+    ("Clinic: b/l ankle swelling x2 weeks.", OUT, {"M25.471", "M25.472"}, set()),
+    # a "without symptoms" code yields to its "with symptoms" sibling the sentence documents
+    ("3. BPH w/ nocturia 2-3x/night - tamsulosin 0.4 mg qHS.", OUT, {"N40.1", "R35.1"}, {"N40.0"}),
+    ("BPH, asymptomatic. Nocturia due to diuretics.", OUT, {"N40.0"}, {"N40.1"}),
+    ("Final dx: acute cystitis due to E. coli, no hematuria.", OUT, {"N30.00", "B96.20"}, {"N30.01"}),
+])
+def test_tenth_batch_sides(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
