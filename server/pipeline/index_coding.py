@@ -230,6 +230,13 @@ class IndexCoder:
         # H66.4-" for H66.40)
         codes.update(dict.fromkeys(p for c in list(codes) if c and "unspecified" in self.cm.description(c).lower()
                                    for p in (self.mapper.parent_of(c),) if p and "." in p))
+        # a sided code's unspecified-side sibling is the one the index names ("fracture of the
+        # left ankle" S82.892: Fracture > ankle S82.899, whose subterms say "trimalleolar")
+        if mapped.code[:1] in "ST" and len(mapped.code) >= 7:
+            base = mapped.code[:7]
+            parent = self.mapper.parent_of(base)
+            codes.update(dict.fromkeys(c for c in (base, parent + "9" if parent and len(parent) == 6 else "")
+                                       if c and c not in codes))
         starts = [i for c in codes for i in tree.by_code.get(c, ())]
         # a term's "See also" entry is read too ("STEMI" -> Infarct > myocardium > ST elevation)
         starts += [t for i in starts for t, extra in tree.references(i) if not extra]

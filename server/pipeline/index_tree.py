@@ -476,6 +476,7 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
                                                (4, "th", "fourth"), (5, "th", "fifth"))},
            # a fragment or splinter in a wound is a foreign body (Laceration > hand > with foreign body)
            **{w: ("foreign", "body") for w in ("fragment", "fragments", "splinter", "splinters")},
+           "mt": ("metatarsal", "bone"), "mc": ("metacarpal", "bone"),
            "sacrum": ("sacral", "region"), "coccygeal": ("coccyx",),
            "mdd": ("major", "depressive", "disorder"),
            "secondhand": ("second", "hand", "tobacco"),   # Exposure > second hand tobacco smoke

@@ -70,6 +70,7 @@ _UNCERTAIN = frozenset("likely probable probably possible possibly suspected sus
                        "questionable".split())
 _TYPE_WORDS = frozenset("systolic diastolic combined congestive exacerbation controlled uncontrolled stable "
                         "unstable compensated decompensated severe mild moderate".split())
+_FRACTURE_WORDS = frozenset(("fracture", "nonunion", "malunion", "union", "orif"))
 _TRANSFER = frozenset("outside another different transferred transfer referring outlying osh".split())
 # Words of a sentence that gives advice or risks, not the encounter's facts
 _ADVICE_WORDS = frozenset("risk risks discussed counseled educated instructions precautions prevent promote".split())
@@ -446,7 +447,11 @@ class Pipeline:
         if self.index is not None:
             # (not from advice: "discussed increased risk of delayed wound healing" is no healing injury)
             cues = tuple(sorted({w for s in sentences if not _ADVICE_WORDS & set(s.words)
-                                 for w in s.words if w in ENCOUNTER_CUES})) + context_words
+                                 for w in s.words if w in ENCOUNTER_CUES} |
+                                # "delayed union" / "delayed healing" anywhere: 7th character G
+                                {"delayed" for s in sentences if not _ADVICE_WORDS & set(s.words)
+                                 for i in range(len(s.words) - 1)
+                                 if s.words[i] == "delayed" and s.words[i + 1] in ("union", "healing")})) + context_words
         ends = {(m.sentence, m.tok_end) for m in mentions if m.codable and len(m.words) > 0}
         # the conditions the note names in full: a lone head noun elsewhere refers back to one
         named_heads = {m.words[-1] for m in mentions if m.codable and len(m.words) > 1
@@ -458,6 +463,7 @@ class Pipeline:
         for m in mentions:
             if m.codable and m.words:
                 heads.setdefault((m.sentence, m.words[-1]), []).append((m.tok_start, m.tok_end))
+        note_words_all = frozenset(w for s in sentences for w in s.words) if self.claims_rules else frozenset()
         left_handed = any(("left", "handed") == tuple(s.words[i:i + 2]) for s in sentences for i in range(len(s.words)))
         for m in mentions:
             checkpoint()
@@ -478,6 +484,8 @@ class Pipeline:
             if self.claims_rules and len(m.words) == 1 and m.words[0] in ("allergy", "allergies", "allergic") and \
                     all(c.code.startswith("T78.4") for c in m.candidates):
                 continue   # "penicillin allergy", "seasonal allergies": a status or a sensitivity, not a reaction
+            if self.claims_rules and m.words == ("callus",) and _FRACTURE_WORDS & note_words_all:
+                continue   # the bony callus of a healing fracture, not a callosity of the skin (L84)
             if self.claims_rules and len(m.words) == 1 and m.words[0] in _MEASURES and m.tok_end < len(s.words) \
                     and s.words[m.tok_end][:1].isdigit():
                 continue   # "HR 108", "PR 210": a vital sign or an interval, not hormone receptor status
