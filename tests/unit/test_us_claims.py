@@ -799,7 +799,8 @@ def test_tenth_batch_sides(pipe, text, setting, codes, wrong):
     ("Ortho f/u: 42M, 8 wks after closed R distal radius fx (Colles type), treated w/ closed reduction and cast. "
      "XR today: minimal callus, fracture line persists - delayed union.", OUT, {"S52.531G"}, {"L84", "T14.90XA"}),
     # "MT" is the metatarsal; a sided code's index entry is its unspecified-side sibling's
-    ("A/P: delayed healing of L 5th MT Jones fx.", OUT, {"S92.352G"}, {"T14.90XD"}),
+    ("Ortho f/u: 8 wk after a displaced fx of the L 5th metatarsal, CAM boot. XR: no bridging callus. A/P: "
+     "delayed healing of L 5th MT Jones fx.", OUT, {"S92.352G"}, {"T14.90XD", "L84"}),
     ("Trimalleolar fracture of the left ankle.", OUT, {"S82.852A"}, {"S82.892A"}),
 ])
 def test_tenth_batch_fractures(pipe, text, setting, codes, wrong):
