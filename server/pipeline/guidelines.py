@@ -461,6 +461,40 @@ def _bears_on(rules: GuidelineRules, relative: str, today: str) -> bool:
     return bool(system) and today[:1] in system
 
 
+def drop_unrelated_absence(found: dict[str, Finding], rules: GuidelineRules,
+                           dropped: dict[str, Finding] | None = None, reported_from: float = 0.0) -> None:
+    """An organ removed long ago (Z90) that only a surgical-history list names is reported where
+    it bears on the encounter: a condition of that organ system, a cancer of that organ, a
+    preventive visit, or nothing else coded ("PSH: cholecystectomy 2015" in an admission for heart
+    failure is not coded; "s/p left mastectomy for breast cancer" is)."""
+    codes = [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and f.reportable
+             and f.confidence >= reported_from and f.assertion in (Assertion.PRESENT, Assertion.HISTORICAL)]
+    if any(c.startswith(_PREVENTIVE) for c in codes):
+        return
+    today = [c for c in codes if not c.startswith(("Z90",) + _FAMILY_HISTORY) and c[:1] not in "VWXY"]
+    if not any(c[:1] != "Z" for c in today):
+        return
+    for c in [c for c in codes if c.startswith("Z90")]:
+        f = found[c]
+        if not f.evidence or not all(e.section in _HISTORY_LISTS for e in f.evidence):
+            continue
+        title = rules.cm.description(c).lower()
+        chapters = "".join(v for k, v in _ORGAN_CHAPTERS if k in title)
+        organ = _title_words(rules, c) - _SITE_FILLER - {"acquired", "absence", "specified", "parts", "tract"}
+        if any(o[:1] in chapters or (o[:1] in "CZ" and organ & _title_words(rules, o)) for o in today):
+            continue
+        suppress(found, c, RuleNote("not_reported", "organ removed in the past, no bearing on this encounter"),
+                 dropped)
+
+
+_HISTORY_LISTS = frozenset(("past_surgical_history", "past_medical_history"))
+# the chapters whose conditions an organ's absence bears on (its system's, and for a cancer organ C/Z85)
+_ORGAN_CHAPTERS = (("breast", "N"), ("lung", "J"), ("larynx", "J"), ("stomach", "K"), ("digestive", "K"),
+                   ("intestine", "K"), ("pancreas", "EK"), ("kidney", "N"), ("urinary", "N"), ("genital", "NO"),
+                   ("uterus", "NO"), ("cervix", "NO"), ("ovar", "NO"), ("prostate", "NR"), ("testes", "N"),
+                   ("spleen", "ABDJ"), ("eye", "H"), ("head", "HJ"))
+
+
 def drop_planned_encounters(found: dict[str, Finding], dropped: dict[str, Finding] | None = None) -> None:
     """An encounter reason the note names only in its plan is a later visit's, not this one's."""
     for c, f in list(found.items()):

@@ -108,6 +108,23 @@ def _procedure(word: str) -> bool:
     return word in _PROCEDURE_WORDS or word.endswith(("ectomy", "ostomy", "otomy", "plasty"))
 
 
+def _procedure_fits(code: str, words: set[str]) -> bool:
+    """An absence (Z89, Z90) needs a removal among the phrase's words, an implant (Z96) a
+    replacement or a device: the status a procedure leaves is the one it made."""
+    if code.startswith(("Z89", "Z90")):
+        return any(w.endswith("ectomy") or w in _REMOVAL_WORDS for w in words)
+    if code.startswith("Z96"):
+        return any(w.endswith("plasty") or w in _IMPLANT_WORDS for w in words)
+    return True
+
+
+_REMOVAL_WORDS = frozenset("amputation amputated amputee removal removed resection resected excision excised "
+                           "enucleation bka aka absent absence loss".split())
+_IMPLANT_WORDS = frozenset("replacement replaced arthroplasty prosthesis prosthetic implant implanted implants lens "
+                           "iol tka tha tkr thr pseudophakia pseudophakic shunt graft device pump stimulator cochlear "
+                           "stent".split())
+
+
 @dataclass(frozen=True)
 class StatusHit:
     code: str
@@ -473,6 +490,8 @@ class IndexCoder:
                     continue
                 mapped = self.mapper.map([Candidate(hit.code, CodeSystem.ICD10CM, 0.9, "index")],
                                          walk_words(phrase), phrase)
+                if mapped is not None and not _procedure_fits(mapped.code, set(phrase) | said):
+                    continue   # "s/p laser both eyes" removed no eye; a cholecystectomy implanted no joint
                 if mapped is not None and mapped.code.startswith("Z9" if soft else ("Z9", "Z8", "Z7")) and \
                         (trig != ("on",) or mapped.code.startswith("Z99")):
                     out.append(StatusHit(mapped.code, si, i, b, hit.path))

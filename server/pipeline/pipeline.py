@@ -316,6 +316,8 @@ class Pipeline:
                       ("history of a current condition", lambda: gl.drop_history_of_present(findings, suppressed, cut)),
                       ("family history", lambda: gl.drop_unrelated_family_history(findings, self.guidelines,
                                                                                   suppressed, cut)),
+                      ("organ removed long ago", lambda: gl.drop_unrelated_absence(findings, self.guidelines,
+                                                                                  suppressed, cut)),
                       ("external cause", lambda: gl.drop_unattached_external_causes(findings, suppressed)),
                       ("vague companion", lambda: gl.drop_vague_companions(findings, self.guidelines, suppressed)),
                       ("manifestation", lambda: gl.use_manifestation_codes(findings, self.guidelines, suppressed)))
