@@ -464,7 +464,8 @@ class IndexCoder:
                 a = i + len(trig)
                 b = a
                 while b < len(words) and b - a < _STATUS_SCOPE and words[b] not in _STATUS_STOP \
-                        and not (b > a and s.gaps[b]) \
+                        and not (b > a and (s.gaps[b] or (b < len(s.commas) and s.commas[b]
+                                                          and words[b] not in SIDE_WORDS))) \
                         and not any(tuple(words[b:b + len(t)]) == t for t in _STATUS_TRIGGERS):
                     b += 1
                 lead = ()

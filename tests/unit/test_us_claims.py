@@ -805,3 +805,16 @@ def test_tenth_batch_sides(pipe, text, setting, codes, wrong):
 ])
 def test_tenth_batch_fractures(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # a status is the one the procedure made; an old removal only where it bears on the visit
+    ("PSH: s/p laser both eyes, appendectomy.", OUT, set(), {"Z90.01", "Z96.698"}),
+    ("PSH: s/p L TKA 2019, s/p R BKA.", OUT, {"Z96.652", "Z89.511"}, set()),
+    ("DISCHARGE DX: acute on chronic diastolic heart failure.\nPAST SURGICAL HISTORY: Cholecystectomy 2015.", IN,
+     {"I50.33"}, {"Z90.49"}),
+    ("Clinic: 64F with history of breast cancer, s/p left mastectomy 2015, completed treatment, no recurrence.",
+     OUT, {"Z85.3", "Z90.12"}, set()),
+])
+def test_tenth_batch_status(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
