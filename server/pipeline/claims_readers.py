@@ -53,6 +53,7 @@ _M80_EPISODE = {"B": "A", "C": "A", "E": "D", "F": "D", "H": "G", "J": "G", "M":
 _SEPSIS_CODES = ("A40", "A41", "A02.1", "A20.7", "A21.7", "A22.7", "A24.1", "A26.7", "A32.7", "A39.2", "A39.3",
                  "A39.4", "A42.7", "A54.86", "B37.7", "O85", "O86.04", "T81.44", "T80.2", "P36", "A39.1")
 _SEVERITY_WORDS = frozenset("severe septic shock organ dysfunction failure acute".split())
+_BENIGN_FILLER = frozenset("benign neoplasm of the and other unspecified part parts".split())
 _ALLERGY_WORDS = frozenset(("allergy", "allergic", "allergies"))
 _ALLERGY_OTHER_DRUG = "Z88.8"   # History > personal > allergy > drugs ... > specified NEC
 _ADVICE = frozenset("avoid avoiding avoidance counseled counseling counsel advised educated risk risks".split())
@@ -183,6 +184,14 @@ class ClaimsReaders:
                           and all(e.start <= span.start < e.end for e in g.evidence)]:
                     del found[c]
             _add(found, f)
+            if h.behavior == "benign":
+                # the polyp the pathology names is that adenoma ("polyps in sigmoid colon ... Path:
+                # tubular adenomas": D12.5, not K63.5 beside it)
+                site = set(normalize_phrase(self.cm.description(h.code))) - _BENIGN_FILLER
+                for c in [c for c in found if self.cm.id_of(c) >= 0 and
+                          self.cm.description(c).lower().startswith("polyp") and
+                          site & set(normalize_phrase(self.cm.description(c)))]:
+                    del found[c]
 
     def _treated_cancers(self, text: str, found: dict[str, Finding]) -> None:
         """A primary malignancy treated and gone (excised or eradicated, treatment completed, no

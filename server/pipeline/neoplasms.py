@@ -35,7 +35,7 @@ _SITE_WORDS = {"nsclc": ("lung",), "sclc": ("lung",), "rul": ("right", "lung", "
                "crc": ("colon",), "hcc": ("liver",), "rcc": ("kidney",), "uoq": ("upper", "outer", "quadrant"),
                "uiq": ("upper", "inner", "quadrant"), "loq": ("lower", "outer", "quadrant"),
                "liq": ("lower", "inner", "quadrant"), "ala": ("nose",), "nasal": ("nose",)}
-_MALIGNANT_WORDS = frozenset("carcinoma adenocarcinoma malignant malignancy cancer dysplasia".split())
+_MALIGNANT_WORDS = frozenset("carcinoma adenocarcinoma malignant malignancy cancer".split())
 _STOP = frozenset("the of a an in with and to on at from for".split())
 _PAREN = re.compile(r"\([^)]*\)")
 _SCOPE = 7                 # words read on either side of the tumour word for its site
@@ -84,7 +84,16 @@ class NeoplasmReader:
                 checkpoint()
                 if assertion(si, i, i + 1) not in (Assertion.PRESENT, Assertion.POSSIBLE):
                     continue
-                out.extend(self._at(words, i, si, sex))
+                hits = self._at(words, i, si, sex)
+                if not hits and w in self.benign and si and sentences[si - 1].section == s.section:
+                    # a pathology line that names only the histology ("Path: tubular adenomas") is the
+                    # lesion the sentence before placed ("two polyps in sigmoid colon removed")
+                    site = self._site([x for x in sentences[si - 1].words if x not in _TUMOUR])
+                    if site is not None:
+                        hit = self._hit(site, "benign", words, max(0, i - _SCOPE), min(len(words), i + _SCOPE + 1),
+                                        si, i, sex)
+                        hits = [hit] if hit else []
+                out.extend(hits)
         if _UNKNOWN_PRIMARY.search(text) and any(h.behavior == "secondary" for h in out):
             code = "C80.1"
             if self.cm.id_of(code) >= 0:
