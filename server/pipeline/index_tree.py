@@ -587,7 +587,8 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
         if skip:
             skip -= w not in _LIST_JOINS
             continue
-        out.add(fold(SIDES.get(w, w)))
+        if not (w.isdigit() and i and words[i - 1] == "type"):
+            out.add(fold(SIDES.get(w, w)))   # ("type 2" is "type2": its 2 is no "class 2" or "stage 2")
         if w == "type" and i + 1 < len(words) and words[i + 1].isdigit():
             out.add("type" + words[i + 1])   # Diabetes > type 2 (one word: see ``_words``)
         expanded.update(_EXPAND.get(w, ()))

@@ -18,6 +18,8 @@ _WEEKS_LOOSE = re.compile(r"\bat\s+(\d{1,2})\s*(?:weeks?|wks?)\b", re.I)
 _GRAVIDA = re.compile(r"\bG(\d{1,2})\s*P\d|\bG(\d{1,2})\b")
 _PREGNANT = re.compile(r"\b(pregnan\w*|prenatal|antepartum|antenatal|obstetric\w*|OB visit|intrauterine pregnancy|"
                        r"IUP|gestation\w*|G\d{1,2}\s*P\d|\d{1,2}w\d{1,2}d)", re.I)
+_PAST = re.compile(r"\b(history of|hx of|h/o|prior|previous|past|PMH|past medical history)\b[^.;]*$", re.I)
+_PAST_REACH = 60
 _VAGINAL = re.compile(r"\b(N?SVD|spontaneous vaginal delivery|normal vaginal delivery|vaginal delivery)\b", re.I)
 _DELIVERED = re.compile(r"\b(delivered|delivery|NSVD|SVD|cesarean|c-section|liveborn|live-born|live born)\b", re.I)
 _ELDERLY = re.compile(r"\b(advanced maternal age|AMA)\b")
@@ -83,13 +85,24 @@ def sex_words(text: str) -> tuple[str, ...]:
     return ("female",) if v in ("f", "woman", "female") else ("male",) if v in ("m", "man", "male") else ()
 
 
+def _in_history(text: str, pos: int) -> bool:
+    """Whether ``pos`` lies in a past-history section (the last header before it says so)."""
+    headers = list(_HEADER.finditer(text, 0, pos))
+    return bool(headers) and bool(_HISTORY_HEADER.match(headers[-1].group(1)))
+
+
+_HEADER = re.compile(r"(?:^|\n|\.\s+|/\s+)([A-Z][A-Z /&]{2,40}):")
+_HISTORY_HEADER = re.compile(r"(PAST MEDICAL HISTORY|PMH|PAST HISTORY|MEDICAL HISTORY|PAST SURGICAL HISTORY|PSH)\b")
+
+
 def read(text: str) -> PregnancyContext | None:
     """What a note documents about a pregnancy; None when it documents none.
 
     "OB visit: 31 yo G2P1 at 30w2d with gestational diabetes" -> 30 weeks (third trimester),
     gravida 2."""
-    if not _PREGNANT.search(text):
-        return None
+    if not any(not _PAST.search(text[max(0, m.start() - _PAST_REACH):m.start()]) and not _in_history(text, m.start())
+               for m in _PREGNANT.finditer(text)):
+        return None   # "PMH: gestational diabetes (2015)": a past pregnancy's
     m = _WEEKS.search(text) or _WEEKS_LOOSE.search(text)
     weeks = int(m.group(1)) if m else None
     if weeks is not None and not 1 <= weeks <= 45:

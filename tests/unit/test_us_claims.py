@@ -818,3 +818,17 @@ def test_tenth_batch_fractures(pipe, text, setting, codes, wrong):
 ])
 def test_tenth_batch_status(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # the 2 of "type 2" is no obesity class
+    ("Morbid obesity, class 3, with type 2 diabetes.", IN, {"E66.813", "E11.9"}, {"E66.812"}),
+    # a past pregnancy in the history list is no pregnancy now
+    ("PAST MEDICAL HISTORY: Hypothyroidism. Gestational diabetes with her second pregnancy, resolved postpartum. "
+     "ASSESSMENT: Class 2 obesity, BMI 36.", IN, {"E66.812", "Z68.36"}, {"O99.214", "O24.419"}),
+    # the pathology names the polyp: the adenoma alone
+    ("Findings: two 5 mm sessile polyps in sigmoid colon removed with cold snare. Path: tubular adenomas, no "
+     "high-grade dysplasia.", OUT, {"D12.5"}, {"K63.5"}),
+])
+def test_tenth_batch_context(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
