@@ -53,6 +53,7 @@ _M80_EPISODE = {"B": "A", "C": "A", "E": "D", "F": "D", "H": "G", "J": "G", "M":
 _SEPSIS_CODES = ("A40", "A41", "A02.1", "A20.7", "A21.7", "A22.7", "A24.1", "A26.7", "A32.7", "A39.2", "A39.3",
                  "A39.4", "A42.7", "A54.86", "B37.7", "O85", "O86.04", "T81.44", "T80.2", "P36", "A39.1")
 _SEVERITY_WORDS = frozenset("severe septic shock organ dysfunction failure acute".split())
+_CHEMOTHERAPY = ("Z79.63",)   # long-term chemotherapeutic agents: for non-cancer use (methotrexate for RA)
 _BENIGN_FILLER = frozenset("benign neoplasm of the and other unspecified part parts".split())
 _ALLERGY_WORDS = frozenset(("allergy", "allergic", "allergies"))
 _ALLERGY_OTHER_DRUG = "Z88.8"   # History > personal > allergy > drugs ... > specified NEC
@@ -649,7 +650,10 @@ class ClaimsReaders:
 
     def _long_term_drugs(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Z79 codes for the drugs the patient takes long term (I.C.21.c.3)."""
+        cancer = any(c[:1] == "C" and f.reportable and f.assertion is Assertion.PRESENT for c, f in found.items())
         for d in self.medications.find(text, sentences, self._assertions(sentences)):
+            if cancer and d.code.startswith(_CHEMOTHERAPY):
+                continue   # chemotherapy cycles for the cancer at hand (Z51.11), not long-term therapy
             note = RuleNote("long_term_drug", f"long-term (current) drug therapy: {d.name} (Table of Drugs class, "
                                               "I.C.21.c.3)")
             _add(found, _read(d.code, sentences[d.sentence], d.tok_start, d.tok_end, note))

@@ -35,7 +35,8 @@ _COURSE = frozenset("x1 x2 x3 x4 x5 x7 x10 x14 burst course taper sliding".split
 _OTHER_DRUG = "Z79.899"   # the class a name gets when only a close spelling in the table matched
 _SHORT_TERM = frozenset("start started starting initiate initiated new newly trial burst course x1 x2 x3 x4 x5 x7 "
                         "x10 x14 sliding empiric empirically stopped stop discontinued discontinue held hold completed "
-                        "off switch switched changed plan planned will consider offered declined refused".split())
+                        "off switch switched changed plan planned will consider offered declined refused "
+                        "finished iv intravenous ivpb".split())
 NOT_DRUGS = frozenset("on the a an and or of to for with in at by as daily dose oxygen o2 air water food "
                       "female male woman man patient "
                        "diet meds medication medications regimen therapy home current glucose sugar sodium "
@@ -46,6 +47,7 @@ NOT_DRUGS = frozenset("on the a an and or of to for with in at by as daily dose 
                       # substances of use, not prescribed therapy (F12-F16, not Z79)
                       "marijuana cannabis thc cocaine crack heroin methamphetamine meth".split())
 _MAX_WORDS = 3
+_LABA = frozenset(("formoterol", "salmeterol", "vilanterol"))   # only ever inhaled, as its steroid partner
 _ASA_CLASS = frozenset("class i ii iii iv v 1 2 3 4 5 ps physical".split())
 # Brands sold only as inhalers: their steroid is inhaled (Z79.51), never systemic (Z79.52).
 _INHALER_BRANDS = frozenset("symbicort advair breo dulera trelegy wixela pulmicort qvar arnuity asmanex flovent "
@@ -158,8 +160,8 @@ class MedicationReader:
             after = list(words[i + n:i + n + _FORM_REACH])
             after = after[:next((k for k, w in enumerate(after) if w in ("and", "or", "plus")), len(after))]
             form = [w for w in (*words[max(0, i - 1):i], *after) if w in _FORMS]   # "inhaled X", "X 2 puffs"
-            if name in _INHALER_BRANDS:
-                form.append("inhaled")   # a brand sold only as an inhaler ("Symbicort" alone)
+            if name in _INHALER_BRANDS or _LABA & set(words[i:i + n + 2]):
+                form.append("inhaled")   # an inhaler brand or a steroid paired with a LABA ("budesonide-formoterol")
             code = self._code(" ".join([name, *form]), self.cm, table=self.table)
             if code is not None:
                 return i + n, name, code

@@ -832,3 +832,19 @@ def test_tenth_batch_status(pipe, text, setting, codes, wrong):
 ])
 def test_tenth_batch_context(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # a steroid paired with a LABA is inhaled; a finished taper, an IV course and chemotherapy
+    # cycles for the cancer at hand are no long-term therapy; a failed taper of a daily dose is
+    ("DISCHARGE MEDICATIONS: budesonide-formoterol 2 puffs BID, tiotropium.", IN, {"Z79.51"}, {"Z79.52"}),
+    ("Rheumatology f/u: RA on methotrexate 20 mg weekly. Prednisone 5 mg taper finished 6 wk ago.", OUT,
+     {"Z79.631"}, {"Z79.52"}),
+    ("HOSPITAL COURSE: Methylprednisolone 40 mg IV daily, transitioned to prednisone 40 mg daily for 5 days "
+     "total.", IN, set(), {"Z79.52"}),
+    ("Metastatic breast cancer on docetaxel and cyclophosphamide q3 weeks.", OUT, set(), {"Z79.633", "Z79.630"}),
+    ("MEDS: prednisone 5 mg daily (two taper attempts failed), alendronate 70 mg weekly.", OUT,
+     {"Z79.52", "Z79.83"}, set()),
+])
+def test_tenth_batch_drugs(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
