@@ -9,6 +9,8 @@
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -123,6 +125,15 @@ _REMOVAL_WORDS = frozenset("amputation amputated amputee removal removed resecti
 _IMPLANT_WORDS = frozenset("replacement replaced arthroplasty prosthesis prosthetic implant implanted implants lens "
                            "iol tka tha tkr thr pseudophakia pseudophakic shunt graft device pump stimulator cochlear "
                            "stent".split())
+
+
+_CONDITION_WORD = re.compile(r"(osis|itis|oma|emia|pathy|ism|iasis|ectasis)$")
+
+
+def _only_sites(words: set[str], sites: frozenset[str]) -> bool:
+    """Whether every word is a site's ("kidney"), none a condition's ("cirrhosis", which the
+    Neoplasm Table's site names also use)."""
+    return all(w in sites and not _CONDITION_WORD.search(w) for w in words)
 
 
 @dataclass(frozen=True)
@@ -307,7 +318,7 @@ class IndexCoder:
                 if hit is not None and not (hit.code[:1] == mapped.code[:1] and walk_words(own) & walked):
                     hit = None
         if hit is not None and WITH_MARK in hit.said and walked_from and "with" not in own and \
-                set(hit.said[hit.said.index(WITH_MARK) + 1:]) - own <= self._sites:
+                _only_sites(set(hit.said[hit.said.index(WITH_MARK) + 1:]) - own, self._sites):
             # a "with" subterm names another condition, never the mention's own words ("alcohol use
             # disorder, moderate" is Dependence > alcohol, not its "with > disorder NEC", F10.288)
             # nor them at another site ("ureteral calculus with renal colic" is no kidney
@@ -316,7 +327,7 @@ class IndexCoder:
             rest.implied = getattr(words, "implied", frozenset())
             hit = tree.walk(walked_from, rest, prefer, frozenset(linked - own))
             if hit is not None and WITH_MARK in hit.said and \
-                    set(hit.said[hit.said.index(WITH_MARK) + 1:]) - own <= self._sites:
+                    _only_sites(set(hit.said[hit.said.index(WITH_MARK) + 1:]) - own, self._sites):
                 hit = None
         if hit is not None and walked_from and _vague(self.cm, hit.code):
             # two subterms the note names give one subcategory ("polyneuropathy with loss of

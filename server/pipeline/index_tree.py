@@ -479,6 +479,8 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "mt": ("metatarsal", "bone"), "mc": ("metacarpal", "bone"),
            "sacrum": ("sacral", "region"), "coccygeal": ("coccyx",),
            "mdd": ("major", "depressive", "disorder"),
+           "cirrhosis": ("liver",), "cirrhotic": ("cirrhosis", "liver"),   # Cirrhosis (hepatic) (liver)
+           "polyarticular": ("multiple", "site"),
            "secondhand": ("second", "hand", "tobacco"),   # Exposure > second hand tobacco smoke
            "sbo": ("small", "intestine", "obstruction"), "psbo": ("partial", "small", "intestine", "obstruction"),
            "bowel": ("intestine",), "aaa": ("abdominal", "aortic", "aneurysm"),

@@ -659,6 +659,8 @@ class Pipeline:
             asked = sum((self.guidelines.referenced(owner, k) for k in ("use_additional", "code_first", "code_also")), ())
             if any(code.startswith(r) for r in asked) or self._asks_for_infection(owner, code):
                 continue
+            if any("underlying" in n.lower() for n in self.cm.notes(owner, "code_first", True)):
+                continue   # "code first underlying disease" (I85.1- secondary varices): the cirrhosis is coded first
             found[code].reportable = False
             found[code].notes.append(RuleNote("not_reported", f"part of {owner} (the index's \"with\" subterm, "
                                                               "I.A.15): not reported", owner))

@@ -848,3 +848,14 @@ def test_tenth_batch_context(pipe, text, setting, codes, wrong):
 ])
 def test_tenth_batch_drugs(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # varices in cirrhosis are secondary (Varix > esophagus > in > cirrhosis of liver), the
+    # cirrhosis coded too ("code first underlying disease")
+    ("A/P: Alcoholic cirrhosis with esophageal varices, no bleeding.", OUT, {"I85.10", "K70.30"}, {"I85.00"}),
+    # polyarticular is multiple sites
+    ("A/P: Seropositive RA, polyarticular.", OUT, {"M05.79"}, {"M05.9"}),
+])
+def test_tenth_batch_linked(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
