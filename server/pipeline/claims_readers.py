@@ -53,6 +53,7 @@ _M80_EPISODE = {"B": "A", "C": "A", "E": "D", "F": "D", "H": "G", "J": "G", "M":
 _SEPSIS_CODES = ("A40", "A41", "A02.1", "A20.7", "A21.7", "A22.7", "A24.1", "A26.7", "A32.7", "A39.2", "A39.3",
                  "A39.4", "A42.7", "A54.86", "B37.7", "O85", "O86.04", "T81.44", "T80.2", "P36", "A39.1")
 _SEVERITY_WORDS = frozenset("severe septic shock organ dysfunction failure acute".split())
+_SEPSIS_UNSPECIFIED = "A41.9"
 _CHEMOTHERAPY = ("Z79.63",)   # long-term chemotherapeutic agents: for non-cancer use (methotrexate for RA)
 _BENIGN_FILLER = frozenset("benign neoplasm of the and other unspecified part parts".split())
 _ALLERGY_WORDS = frozenset(("allergy", "allergic", "allergies"))
@@ -273,17 +274,27 @@ class ClaimsReaders:
         if not severe:
             self._organ_dysfunction(sentences, found)
             return
-        if any(c.startswith(_SEPSIS_CODES) and found[c].reportable for c in found):
+        coded = [c for c in found if c.startswith(_SEPSIS_CODES) and found[c].reportable]
+        if any(c != _SEPSIS_UNSPECIFIED for c in coded):
             return
         starts = self.index.tree.main_terms("Sepsis")
         evidence = found[severe[0]].evidence
-        first = sequelae.sentence_of(sentences, [s.start for s in sentences], evidence[0].start)
-        words = tuple(w for w in sentences[first].words if w not in _SEVERITY_WORDS)   # the organism's, not R65.2's
-        hit = self.index.tree.walk(starts, walk_words(words)) if starts else None
-        code = _finish(self.mapper, hit.code, side_words(words)) if hit is not None else None
-        path = " > ".join(hit.path) if hit is not None else ""
+        code, path = None, ""
+        # the organism any of its sentences names ("ADMISSION DX: Sepsis ... 1. Severe sepsis due to
+        # E. coli pyelonephritis": A41.51, the unspecified one then yields to it)
+        sentence_starts = [s.start for s in sentences]
+        for e in evidence:
+            si = sequelae.sentence_of(sentences, sentence_starts, e.start)
+            words = tuple(w for w in sentences[si].words if w not in _SEVERITY_WORDS)   # the organism's, not R65.2's
+            hit = self.index.tree.walk(starts, walk_words(words)) if starts else None
+            code = _finish(self.mapper, hit.code, side_words(words)) if hit is not None else None
+            path = " > ".join(hit.path) if hit is not None else ""
+            if code is not None and code.startswith(_SEPSIS_CODES) and code != _SEPSIS_UNSPECIFIED:
+                break
         if code is None or not code.startswith(_SEPSIS_CODES):
-            code, path = "A41.9", "unspecified organism"
+            if coded:
+                return
+            code, path = _SEPSIS_UNSPECIFIED, "unspecified organism"
         note = RuleNote("code_first", f"severe sepsis: the systemic infection first, Sepsis > {path} "
                                       "(I.C.1.d.1.a.ii)", severe[0])
         _add(found, _made(code, list(evidence), note))

@@ -859,3 +859,11 @@ def test_tenth_batch_drugs(pipe, text, setting, codes, wrong):
 ])
 def test_tenth_batch_linked(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+def test_severe_sepsis_takes_the_organism_another_sentence_names(pipe):
+    """"ADMISSION DIAGNOSIS: Sepsis ... 1. Severe sepsis due to E. coli pyelonephritis": the
+    systemic infection is the E. coli's (A41.51), the unspecified one yields to it."""
+    text = ("ADMISSION DIAGNOSIS: Sepsis.\nHOSPITAL COURSE: 1. Severe sepsis due to E. coli acute pyelonephritis: "
+            "blood and urine cultures grew E. coli. 2. AKI, sepsis-associated organ dysfunction.")
+    assert_reported(pipe, text, IN, {"A41.51", "R65.20", "N10", "N17.9"}, {"A41.9"})
