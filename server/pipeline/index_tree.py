@@ -543,7 +543,7 @@ def undenied(words: Iterable[str]) -> tuple[str, ...]:
     words = list(words)
     for i, w in enumerate(words):
         if w in _NEGATORS:
-            skip = _NEGATED_SPAN
+            skip = _NEGATED_SPAN + _evidence_of(words, i)
             out.append(w)
         elif w == "w" and i + 1 < len(words) and words[i + 1] == "o":
             skip = _NEGATED_SPAN + 1
@@ -558,6 +558,15 @@ def undenied(words: Iterable[str]) -> tuple[str, ...]:
 def expansions(words: Iterable[str]) -> frozenset[str]:
     """The words an abbreviation stands for ("MDD": major depressive disorder)."""
     return frozenset(x for w in words for x in _EXPAND.get(w, ()))
+
+
+def _evidence_of(words: list, i: int) -> int:
+    """Words of "(sonographic) evidence of" / "signs of" after the negator at i: what they
+    introduce is the denied condition ("without sonographic evidence of acute cholecystitis")."""
+    for k in range(i + 1, min(len(words) - 1, i + 4)):
+        if words[k] in ("evidence", "sign", "signs") and words[k + 1] == "of":
+            return k + 2 - (i + 1)
+    return 0
 
 
 def aliases_of(words: frozenset[str]) -> frozenset[str]:
@@ -583,7 +592,8 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
         if i + 1 < len(words) and words[i + 1] in ("negative", "neg"):
             continue   # "strep negative": a test that found nothing
         if w in _NEGATORS:
-            skip = _NEGATED_SPAN + (1 if w == "without" and i + 1 < len(words) and words[i + 1] == "o" else 0)
+            skip = _NEGATED_SPAN + (1 if w == "without" and i + 1 < len(words) and words[i + 1] == "o" else 0) + \
+                _evidence_of(words, i)
             out.add(w)
             continue
         if skip:

@@ -867,3 +867,10 @@ def test_severe_sepsis_takes_the_organism_another_sentence_names(pipe):
     text = ("ADMISSION DIAGNOSIS: Sepsis.\nHOSPITAL COURSE: 1. Severe sepsis due to E. coli acute pyelonephritis: "
             "blood and urine cultures grew E. coli. 2. AKI, sepsis-associated organ dysfunction.")
     assert_reported(pipe, text, IN, {"A41.51", "R65.20", "N10", "N17.9"}, {"A41.9"})
+
+
+def test_without_evidence_of_denies_what_follows(pipe):
+    """"Cholelithiasis without sonographic evidence of acute cholecystitis" is K80.20: what the
+    "evidence of" introduces is denied, however many words stand before it."""
+    assert_reported(pipe, "IMPRESSION: 1. Cholelithiasis without sonographic evidence of acute cholecystitis or "
+                          "biliary ductal dilatation.", OUT, {"K80.20"}, {"K80.00", "K81.0"})
