@@ -586,7 +586,7 @@ class Pipeline:
                                             mapped.code))
                 extras.append(extra)
             if self.claims_rules and f.code == mapped.code and f.assertion is Assertion.PRESENT and \
-                    _BILATERAL & set(window):
+                    f.system is CodeSystem.ICD10CM and _BILATERAL & set(window):
                 sides = _sided_pair(self.cm, f.code)
                 if sides is not None:
                     # no bilateral code: the right and the left are each coded (I.B.13)

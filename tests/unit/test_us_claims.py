@@ -874,3 +874,11 @@ def test_without_evidence_of_denies_what_follows(pipe):
     "evidence of" introduces is denied, however many words stand before it."""
     assert_reported(pipe, "IMPRESSION: 1. Cholelithiasis without sonographic evidence of acute cholecystitis or "
                           "biliary ductal dilatation.", OUT, {"K80.20"}, {"K80.00", "K81.0"})
+
+
+def test_a_bilateral_sentence_with_a_procedure_codes_both(pipe):
+    """"both" beside an inpatient procedure (an ICD-10-PCS code) never asks the diagnosis code set
+    for that procedure's sides (it answered INTERNAL on CodiEsp dev)."""
+    text = "Cystoscopy was performed: both ureteral orifices normal; bilateral hydronephrosis on CT."
+    got = {c.code for c in pipe.code(Document("b", text, setting=IN), min_score=0.0).codes}
+    assert {"0TJB8ZZ", "N13.30"} <= got
