@@ -15,6 +15,8 @@ tabular wants more characters. ``DrugRow.code`` completes the first; ``refine`` 
 """
 from __future__ import annotations
 
+import functools
+
 import gzip
 import json
 import math
@@ -433,7 +435,13 @@ def names_drug(table: "DrugTable", name: str) -> bool:
         if not partial:
             return row.codes[4] is not None or not any(row.codes)
     stems = set(_stems(name))
-    return any(r.names and not r.prefix and r.applies(None, stems) for r in load_z79_rules().rules)
+    return any(r.names and not r.prefix and r.applies(None, stems) for r in _packaged_z79_rules().rules)
+
+
+@functools.lru_cache(maxsize=1)
+def _packaged_z79_rules() -> "Z79Rules":
+    """The packaged rules, parsed once per process (``names_drug`` asks for every word it reads)."""
+    return load_z79_rules()
 
 
 def load_z79_rules() -> Z79Rules:
@@ -469,7 +477,7 @@ def long_term_code(drug_name: str, icd10cm=None, *, table: DrugTable | None = No
     "atorvastatin" -> Z79.899. None for a name neither the table nor a rule knows.
     With ``icd10cm``, the rules' codes are checked billable there once (InvalidInput if not)."""
     table = table or load_drug_table()
-    rules = rules or load_z79_rules()
+    rules = rules or _packaged_z79_rules()
     if icd10cm is not None and id(icd10cm) not in _checked:
         rules.check(icd10cm)
         _checked.add(id(icd10cm))
