@@ -80,6 +80,7 @@ _HEAD_CHAPTERS = frozenset("ABCDEFGHIJKLMNOQRS")
 _HEAD_LEFT = 2
 _INJURY_CHAPTERS = frozenset("ST")   # a site from the sentence before: injuries only
 _FOREIGN_BODY = frozenset(("foreign", "body"))
+_PRIOR_SITES = 6   # the sentence before's last site words an injury may take
 _ABBREVIATION_LEN = 5   # a one-word mention this short that expands to several words is an abbreviation
 _PROCEDURE_WORDS = frozenset("transplant transplantation replacement bypass graft amputation implant stent "
                              "pacemaker cabg tka tha tkr thr bka aka pci".split())
@@ -170,6 +171,7 @@ class IndexCoder:
         for m in mentions:
             covered.setdefault(m.sentence, set()).update(range(m.tok_start, m.tok_end))
         out: list[Mention] = []
+        prior_sites: dict[int, tuple[str, ...]] = {}
         for si, s in enumerate(sentences):
             words = s.words
             for i, w in enumerate(words):
@@ -183,7 +185,9 @@ class IndexCoder:
                     # no site beside it: an injury takes the site the sentence before named ("cut
                     # her R palm on a glass. 3 cm laceration": Laceration > palm > right)
                     before = sentences[si - 1] if si and sentences[si - 1].section == s.section else None
-                    beside = tuple(x for x in before.words if x in self._sites) if before is not None else ()
+                    if before is not None and si - 1 not in prior_sites:   # read once per sentence
+                        prior_sites[si - 1] = tuple(x for x in before.words if x in self._sites)[-_PRIOR_SITES:]
+                    beside = prior_sites[si - 1] if before is not None else ()
                     chapters = _INJURY_CHAPTERS
                     if not beside:
                         continue   # nothing to walk to

@@ -65,6 +65,7 @@ _GENERIC_INJURY = frozenset(("wound", "wounds", "injury", "injuries", "trauma"))
 # Words that say a condition's course or type; they qualify the noun of their own clause.
 _ACUITY = frozenset("chronic acute subacute persistent paroxysmal permanent longstanding recurrent intractable "
                     "intermittent episodic".split())
+_CLAUSE_REACH = 40   # words back a clause's opening test name is looked for
 _ACUTE_WORDS = frozenset(("exacerbation", "exacerbated", "decompensated", "decompensation"))   # acuity by name
 _UNCERTAIN = frozenset("likely probable probably possible possibly suspected suspect presumed presumably "
                        "questionable".split())
@@ -465,6 +466,7 @@ class Pipeline:
         for m in mentions:
             if m.codable and m.words:
                 heads.setdefault((m.sentence, m.words[-1]), []).append((m.tok_start, m.tok_end))
+        breaks: dict[int, list[bool]] = {}   # sentence -> where its clauses start (built once)
         note_words_all = frozenset(w for s in sentences for w in s.words) if self.claims_rules else frozenset()
         left_handed = any(("left", "handed") == tuple(s.words[i:i + 2]) for s in sentences for i in range(len(s.words)))
         for m in mentions:
@@ -505,7 +507,9 @@ class Pipeline:
                 lo, hi = _own_coordinate(words, s.commas, lo, hi, m.tok_start, m.tok_end,
                                          heads[(m.sentence, m.words[-1])])
             if self.claims_rules:
-                window = _own_acuity(words, _clause_breaks(s), lo, hi, m.tok_start, m.tok_end,
+                if m.sentence not in breaks:
+                    breaks[m.sentence] = _clause_breaks(s)
+                window = _own_acuity(words, breaks[m.sentence], lo, hi, m.tok_start, m.tok_end,
                                      uncertain=setting is not Setting.INPATIENT)
                 window = _nearest_side(window, words, m.tok_start, m.tok_end)
             else:
@@ -818,7 +822,8 @@ _TEST_MODIFIERS = frozenset("repeat initial follow up bedside portable admission
 def _clause_reports_result(s: Sentence, k: int, leads: frozenset[str]) -> bool:
     """Whether the clause word k sits in (after the last semicolon or comma before it) opens with
     a test's name ("vomiting; lipase 1,450 U/L, CT acute interstitial pancreatitis")."""
-    start = next((j for j in range(k, 0, -1) if s.gaps[j] or (j < len(s.commas) and s.commas[j])), 0)
+    start = next((j for j in range(k, max(0, k - _CLAUSE_REACH), -1)
+                  if s.gaps[j] or (j < len(s.commas) and s.commas[j])), 0)
     return start > 0 and _reports_result(s.tokens[start:k + 1], leads)
 
 
@@ -954,7 +959,10 @@ def _own_coordinate(words: list[str], commas: list[bool], lo: int, hi: int, a: i
     """The window bounded by the coordinated mentions of the same head noun: each takes the
     words of its own conjunct ("a stage 3 sacral pressure injury and an unstageable R heel
     pressure injury": the first is the sacrum's, stage 3)."""
-    for oa, ob in others:
+    # only the mentions inside the window bound it (a run-on note's thousand "heart failure"s are
+    # looked up, never scanned: the list is in text order)
+    k = bisect.bisect_left(others, (lo, -1))
+    for oa, ob in others[k:bisect.bisect_right(others, (hi, hi))]:
         if oa >= b:   # one to the right: up to the conjunction or comma before it
             cut = next((k for k in range(b, oa) if words[k] in _CONJUNCTIONS or (k < len(commas) and commas[k])), hi)
             hi = min(hi, cut)

@@ -9,6 +9,7 @@ words to the index walk and adds the Z3A / Z37 / O80 findings.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -85,10 +86,11 @@ def sex_words(text: str) -> tuple[str, ...]:
     return ("female",) if v in ("f", "woman", "female") else ("male",) if v in ("m", "man", "male") else ()
 
 
-def _in_history(text: str, pos: int) -> bool:
-    """Whether ``pos`` lies in a past-history section (the last header before it says so)."""
-    headers = list(_HEADER.finditer(text, 0, pos))
-    return bool(headers) and bool(_HISTORY_HEADER.match(headers[-1].group(1)))
+def _in_history(headers: list[tuple[int, bool]], starts: list[int], pos: int) -> bool:
+    """Whether ``pos`` lies in a past-history section: the last header before it (``headers``:
+    (offset, is a history header), in text order, found once per note) says so."""
+    k = bisect.bisect_right(starts, pos) - 1
+    return k >= 0 and headers[k][1]
 
 
 _HEADER = re.compile(r"(?:^|\n|\.\s+|/\s+)([A-Z][A-Z /&]{2,40}):")
@@ -100,8 +102,10 @@ def read(text: str) -> PregnancyContext | None:
 
     "OB visit: 31 yo G2P1 at 30w2d with gestational diabetes" -> 30 weeks (third trimester),
     gravida 2."""
-    if not any(not _PAST.search(text[max(0, m.start() - _PAST_REACH):m.start()]) and not _in_history(text, m.start())
-               for m in _PREGNANT.finditer(text)):
+    headers = [(h.start(1), bool(_HISTORY_HEADER.match(h.group(1)))) for h in _HEADER.finditer(text)]
+    starts = [h[0] for h in headers]
+    if not any(not _PAST.search(text[max(0, m.start() - _PAST_REACH):m.start()]) and
+               not _in_history(headers, starts, m.start()) for m in _PREGNANT.finditer(text)):
         return None   # "PMH: gestational diabetes (2015)": a past pregnancy's
     m = _WEEKS.search(text) or _WEEKS_LOOSE.search(text)
     weeks = int(m.group(1)) if m else None
