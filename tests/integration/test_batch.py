@@ -177,5 +177,10 @@ def test_second_node_killed_mid_job_loses_and_duplicates_nothing(cache_dir, tmp_
         code, stdout, err = _finish(proc, 300)
     assert code == 0, err[-3000:]
     assert _ids_once(out) == Counter(ids)            # 0 lost, 0 duplicated
-    assert len(set(_read(out, "encounters")["node"].to_pylist())) == 2   # the killed node's rows kept
+    # every row says which node coded it; whether the killed node's finished rows survive or are
+    # rewritten by the head depends on whether Ray had committed its write task before the kill
+    # (both happen: the clean-clone run of 2026-12-04 saw the head rewrite them all), so only
+    # exactly-once is required of the output
+    nodes = _read(out, "encounters")["node"].to_pylist()
+    assert all(nodes) and 1 <= len(set(nodes)) <= 2
     assert stdout.strip().splitlines()[-1].startswith("encounters 1200 ")
