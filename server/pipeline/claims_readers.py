@@ -568,6 +568,7 @@ class ClaimsReaders:
         table = self.drug_effects.table
         if node is None:
             return
+        assertion = self._assertions(sentences)
         for si, s in enumerate(sentences):
             if s.section not in DIAGNOSIS_SECTIONS or not _ALLERGY_WORDS & set(s.words):
                 continue
@@ -591,8 +592,7 @@ class ClaimsReaders:
                             code = h.code
                             break
                     code = code or _ALLERGY_OTHER_DRUG
-                    if self.cm.id_of(code) < 0 or assertion_of(self, sentences, si, min(a, k), max(b, k + 1)) \
-                            is not Assertion.PRESENT:
+                    if self.cm.id_of(code) < 0 or assertion(si, min(a, k), max(b, k + 1)) is not Assertion.PRESENT:
                         continue
                     lo, hi = s.tokens[min(a, k)].start, s.tokens[max(b, k + 1) - 1].end
                     # the reaction it gave, in parentheses after it ("(hives)"), is its history
@@ -686,11 +686,6 @@ _DIABETES = frozenset(("E08", "E09", "E10", "E11", "E13"))
 # provider states (I.A.15), at most this many words between the two.
 _CAUSES = (("due", "to"), ("secondary", "to"), ("caused", "by"), ("from",), ("related", "to"), ("attributed", "to"))
 _CAUSE_GAP = 5
-
-
-def assertion_of(readers: "ClaimsReaders", sentences: list[Sentence], si: int, a: int, b: int) -> Assertion:
-    """ConText's reading of tokens [a, b) of sentence ``si``."""
-    return readers._assertions(sentences)(si, a, b)
 
 
 def _caused_by(s: Sentence, end: int, start: int) -> bool:
