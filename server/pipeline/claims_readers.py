@@ -63,6 +63,44 @@ _ENVIRONMENT = ("Z77.22",)   # exposures coded as the patient's environment, not
 _EXPOSURE_WORDS = frozenset("exposed exposure contact husband wife spouse partner roommate coworker household".split())
 
 
+# I.C.15.a.1: chapters whose conditions a pregnancy's chapter 15 codes take (symptoms, injuries,
+# statuses and external causes keep their own codes here)
+_COMPLICATING_CHAPTERS = frozenset("ABCDEFGHIJKLMNQ")
+_ORGANISM_CATEGORIES = frozenset(("B95", "B96", "B97"))
+_CONDITION_ASKED = re.compile(r"\b(condition|disease|disorder|neoplasm)", re.I)
+# words a Pregnancy > complicated by subterm shares with any condition: never a match alone
+_GENERIC_SUBTERM = frozenset("disorder disorders disease diseases condition conditions specified other of nec "
+                             "body system problems problem".split())
+_INCIDENTAL = re.compile(r"\bincidental\s+(?:to\s+(?:the\s+)?)?pregnan|\bpregnan\w*\s+(?:is\s+|was\s+)?incidental",
+                         re.I)
+_PREVIOUS_CESAREAN = re.compile(
+    r"\b(?:prior|previous|hx of|history of|h/o|s/p)\s+(?:\w+\s+){0,2}?(?:LTCS|LTC/S|C/S|CS|C-section|cesarean|"
+    r"caesarean|cesarean section|section)\b|\b(?:TOLAC|VBAC|repeat (?:LTCS|C/S|C-section|cesarean))\b", re.I)
+_SCAR_TYPE = re.compile(r"\b(LTCS|LTC/S|low transverse|classical|vertical|T incision|mid-transverse)\b", re.I)
+_SCAR_WORDS = {"lt": ("low", "transverse", "scar"), "lo": ("low", "transverse", "scar"), "cl": ("classical",),
+               "ve": ("classical",), "t ": ("mid", "transverse", "t", "incision"),
+               "mi": ("mid", "transverse", "t", "incision")}
+_RANGE = re.compile(r"([A-Z]\d\d(?:\.[0-9A-Z]+)?)(?:\.-)?(?:\s*-\s*([A-Z]\d\d(?:\.[0-9A-Z]+)?))?")
+
+
+def _conditions_in_ranges(cm) -> list[tuple[str, str, str]]:
+    """(category, first, last) for each "Conditions in A15-A19" inclusion note in O98-O9A
+    (FY2026: O98.0-O98.6, O99.0-O99.8, O9A.1-O9A.5), read from the Tabular."""
+    out: list[tuple[str, str, str]] = []
+    stack = [c for c in ("O98", "O99", "O9A") if cm.id_of(c) >= 0]
+    while stack:
+        c = stack.pop()
+        stack.extend(cm.children(c))
+        for note in cm.notes(c, "inclusion"):
+            if not note.lower().startswith("conditions in"):
+                continue
+            for part in re.split(r",|\band\b|\bor\b", note.split("except")[0][len("conditions in"):]):
+                m = _RANGE.search(part)
+                if m:
+                    out.append((c, m.group(1), m.group(2) or m.group(1)))
+    return out
+
+
 class ClaimsReaders:
     """Built once per pipeline (us-claims); ``read`` is safe to call from many threads."""
 
@@ -78,6 +116,7 @@ class ClaimsReaders:
         """Add what the readers find to ``found`` (findings keyed by code)."""
         if preg is not None:
             self._pregnancy(preg, found)
+            self._previous_cesarean(doc.text, preg, found)
         sequelae.stroke_sequelae(found, sentences, doc.text, self.index, self.mapper, self.guidelines, _made)
         checkpoint()   # each reader reads the whole note: the call's deadline is checked between them
         self._status(sentences, found)
@@ -103,6 +142,8 @@ class ClaimsReaders:
         self._named_etiology(sentences, found)
         self._site_named(found)
         self._with_symptoms(sentences, found)
+        if preg is not None:
+            self._complicating(doc.text, preg, found)
 
     def _status(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Status Z-codes from "s/p" phrases (Status / Presence in the index)."""
@@ -136,6 +177,77 @@ class ClaimsReaders:
             f = Finding(code, CodeSystem.ICD10CM, READ_CONFIDENCE, [Span(*span)], Assertion.PRESENT, [RuleNote("pregnancy", why)],
                         set(), source="lexicon")
             _add(found, f)
+
+    def _previous_cesarean(self, text: str, preg: "pregnancy.PregnancyContext", found: dict[str, Finding]) -> None:
+        """A current pregnancy after a cesarean ("prior LTCS", "desires TOLAC", "repeat C/S"):
+        Cesarean delivery, previous, affecting management of pregnancy > the scar's type (O34.21-)."""
+        if not preg.current:
+            return
+        m = _PREVIOUS_CESAREAN.search(text)
+        if m is None:
+            return
+        scar = _SCAR_TYPE.search(text)
+        words = _SCAR_WORDS[scar.group(1).lower()[:2]] if scar else ()
+        code = self._index_code("Cesarean delivery, previous, affecting management of pregnancy", words)
+        if code is not None:
+            _add(found, Finding(code, CodeSystem.ICD10CM, READ_CONFIDENCE, [Span(*m.span())], Assertion.PRESENT,
+                                [RuleNote("pregnancy", "a pregnancy after a cesarean: the scar affects its management "
+                                          "(O34.21-, I.C.15)")], set(), source="lexicon"))
+
+    def _complicating(self, text: str, preg: "pregnancy.PregnancyContext", found: dict[str, Finding]) -> None:
+        """A condition in a pregnancy complicates it unless the provider says the pregnancy is
+        incidental (I.C.15.a.1): it is coded to chapter 15 first, under Pregnancy > complicated by
+        (hypothyroidism at 26 weeks -> O99.282), else to the O98-O9A category whose "Conditions
+        in" note covers its code; the condition's own code follows where that category asks for
+        it ("use additional code to identify condition"), and an organism code (B95-B97) that
+        named no infection gives way (GBS carrier at delivery -> O99.824 alone)."""
+        if not preg.current or _INCIDENTAL.search(text):
+            return
+        tail = preg.walk_words()
+        starts = self.index.tree.main_terms("Pregnancy")
+        for code, f in list(found.items()):
+            if f.system is not CodeSystem.ICD10CM or f.assertion is not Assertion.PRESENT or \
+                    not f.reportable or code[:1] not in _COMPLICATING_CHAPTERS:
+                continue
+            if any(o[:len(x)] == x for x in self.guidelines.referenced(code, "excludes1") if x[:1] == "O"
+                   for o in found):
+                continue   # the code's own note sends it to a chapter 15 code the note has (O21.1)
+            said = tuple(w for e in f.evidence[:3] for w in normalize_phrase(text[e.start:e.end]))
+            words = said + normalize_phrase(self.cm.description(code))
+            hit = self.index.tree.walk(starts, walk_words(("complicated",) + words))
+            o = None
+            if hit is not None and hit.code.startswith("O") and len(hit.path) > 1 and hit.path[0] == "complicated" \
+                    and {w for p in hit.path[1:] for w in p.split()} - _GENERIC_SUBTERM:
+                o = _finish(self.mapper, hit.code, tail + words, tail)
+            if o is None:
+                category = self._complicating_category(code)
+                o = _finish(self.mapper, category, tail, tail) if category else None
+            key = "childbirth" if preg.delivered else preg.trimester
+            if o is not None and key and key not in normalize_phrase(self.cm.description(o)):
+                # the index's "Pregnancy" entry gives the pregnancy's code (O99.820); the documented
+                # weeks or the delivery pick its sibling (O99.824 at a delivery)
+                o = _finish(self.mapper, o[:-1].rstrip("."), tail, tail) or o
+            if o is None or not o.startswith("O"):
+                continue
+            _add(found, Finding(o, CodeSystem.ICD10CM, READ_CONFIDENCE, list(f.evidence), Assertion.PRESENT,
+                                [RuleNote("pregnancy", f"{code} in a pregnancy is coded to chapter 15 first (I.C.15.a.1)",
+                                          code)], set(f.sections), source="lexicon"))
+            asks = " ".join(self.cm.notes(o, "use_additional", inherited=True))
+            if code[:3] in _ORGANISM_CATEGORIES or not _CONDITION_ASKED.search(asks):
+                f.reportable = False
+                f.notes.append(RuleNote("not_reported", f"coded in chapter 15 as {o} (I.C.15.a.1)", o))
+
+    def _complicating_category(self, code: str) -> str | None:
+        """The deepest O98-O9A category whose "Conditions in" note covers ``code`` (E03.9 ->
+        O99.2, F41.1 -> O99.34), None when none does."""
+        table = self.__dict__.get("_ch15_ranges")
+        if table is None:
+            table = self.__dict__["_ch15_ranges"] = _conditions_in_ranges(self.cm)
+        best = None
+        for category, lo, hi in table:
+            if lo <= code[:len(lo)] and code[:len(hi)] <= hi and (best is None or len(category) > len(best)):
+                best = category
+        return best
 
     def _index_code(self, main: str, words: tuple[str, ...]) -> str | None:
         """The billable code the index and the tabular give for ``words`` under ``main``."""

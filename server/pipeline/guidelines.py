@@ -649,7 +649,11 @@ def resolve_excludes1(found: dict[str, Finding], rules: GuidelineRules,
             if not any(_covers(x, a) for x in excluded):
                 # the note sits on one side only; whichever side, the better-supported code stays
                 keep, drop = (a, b) if found[a].confidence >= found[b].confidence else (b, a)
-                if definitive_first and a[0] != "R" and b[0] != "R" and not _vague(rules, b) and (
+                if definitive_first and b[0] == "O" and a[0] != "O":
+                    # the pregnancy's own code, which the other's note sends the condition to
+                    # (E87.6 excludes hyperemesis gravidarum: "... with hypokalemia" is O21.1, I.C.15.a.1)
+                    keep, drop = b, a
+                elif definitive_first and a[0] != "R" and b[0] != "R" and not _vague(rules, b) and (
                         _vague(rules, a) or found[b].confidence >= found[a].confidence - _EXCLUDED_MARGIN):
                     # the code the note sends the condition to, over the unspecified one that
                     # excludes it ("atherosclerotic PAD with claudication": I70.213, not I73.9)

@@ -163,15 +163,19 @@ class IndexCoder:
     def _sub(self, ids: list[int], word: str) -> list[int]:
         return [c for i in ids for c in self.tree.nodes[i].children if self.tree.nodes[c].words[:1] == (word,)]
 
-    def head_mentions(self, sentences: Sequence[Sentence], mentions: Sequence[Mention]) -> list[Mention]:
+    def head_mentions(self, sentences: Sequence[Sentence], mentions: Sequence[Mention],
+                      context: frozenset[str] = frozenset()) -> list[Mention]:
         """Mentions of codeless main terms no other mention covers, coded by the subterm the
         words beside them name: the words just before it and the phrase a preposition attaches
-        ("sessile polyp in sigmoid colon": Polyp > colon, K63.5). Nothing when no subterm matches."""
+        ("sessile polyp in sigmoid colon": Polyp > colon, K63.5). Nothing when no subterm matches.
+        ``context``: what the note says of the patient ("female", "during delivery" in a delivery
+        note: "2nd-degree perineal laceration" is Laceration > perineum > female > during delivery)."""
         covered: dict[int, set[int]] = {}
         for m in mentions:
             covered.setdefault(m.sentence, set()).update(range(m.tok_start, m.tok_end))
         out: list[Mention] = []
         prior_sites: dict[int, tuple[str, ...]] = {}
+        foreign: dict[int, frozenset[str]] = {}
         for si, s in enumerate(sentences):
             words = s.words
             for i, w in enumerate(words):
@@ -193,8 +197,11 @@ class IndexCoder:
                         continue   # nothing to walk to
                 # an injury's "with foreign body" subterm reads its own sentence ("3 cm laceration;
                 # XR shows a retained glass fragment": Laceration > hand > right > with > foreign body)
-                linked = walk_words(words) & _FOREIGN_BODY
-                hit = self.tree.walk(heads, walk_words(beside), linked=linked)
+                if si not in foreign:   # read once per sentence
+                    foreign[si] = walk_words(words) & _FOREIGN_BODY
+                linked = foreign[si]
+                hit = self.tree.walk(heads, walk_words(beside) | context if context else walk_words(beside),
+                                     linked=linked)
                 if hit is not None and WITH_MARK in hit.said and hit.code[:1] in _INJURY_CHAPTERS and \
                         set(hit.said[hit.said.index(WITH_MARK) + 1:]) <= _FOREIGN_BODY:
                     said = hit.said[:hit.said.index(WITH_MARK)]
@@ -202,7 +209,7 @@ class IndexCoder:
                     continue
                 else:
                     said = hit.said
-                if hit.code[:1] not in chapters or not set(said) <= self._sites:
+                if hit.code[:1] not in chapters or not set(said) <= self._sites | context:
                     continue
                 tok = s.tokens[i]
                 out.append(Mention(tok.start, tok.end, si, i, i + 1,

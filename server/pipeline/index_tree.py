@@ -326,6 +326,9 @@ def fold(word: str) -> str:
     return word[:-1] if len(word) == 4 and word.endswith("s") and not word.endswith("ss") else word
 
 
+_QUALIFYING = frozenset(("in", "during", "following", "complicating", "affecting", "due"))
+
+
 def _alternatives(term: str) -> tuple[tuple[str, ...], frozenset[str]]:
     """("complicating",), {"pregnancy", "childbirth", "puerperium"} for "complicating pregnancy,
     childbirth or puerperium"; (), {"femur", "femoral"} for the spellings of one word "femur,
@@ -337,7 +340,12 @@ def _alternatives(term: str) -> tuple[tuple[str, ...], frozenset[str]]:
         return (), frozenset(w[0] for w in spellings)
     if " or " not in term:
         return (), frozenset()
-    segments = [_words(s) for s in re.split(r",| or ", _PARENS.sub(" ", term))]
+    raw = [r.split() for r in re.split(r",| or ", _PARENS.sub(" ", term))]
+    segments = [_words(" ".join(s)) for s in raw]
+    if len(raw) >= 3 and raw[1] and raw[1][0].lower() in _QUALIFYING and all(segments[1:]):
+        # a word and the circumstances it is indexed under ("hymen, in pregnancy or childbirth"):
+        # the word, with any one of them
+        return segments[0], frozenset(s[-1] for s in segments[1:])
     segments = [s for s in segments if s]
     if len(segments) >= 2 and all(len(s) == 1 for s in segments):
         # a plain list, any one of which the note may say ("with neuritis, radiculitis,
@@ -462,7 +470,12 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            # essential hypertension is pre-existing in a pregnancy (Hypertension > complicating >
            # pregnancy > pre-existing > essential, I.C.15.d)
            "essential": ("pre", "existing"),
+           # chronic hypertension in a pregnancy is the pre-existing essential one (O10.01-); an
+           # unqualified hypertension is essential (the main term's nonessential "(essential)"),
+           # and only pregnancy's entries index "essential" and "pre-existing" as subterms
+           "chronic": ("pre", "existing"), "hypertension": ("essential",), "htn": ("essential",),
            "alcohol": ("alcoholic",),
+           "perineal": ("perineum",),
            "colon": ("large", "intestine"), "colonic": ("large", "intestine"),   # Diverticulosis > large intestine
            "fragility": ("pathological", "pathologic"),   # a fragility fracture is pathological (M80)
            "distal": ("lower", "end"), "proximal": ("upper", "end"),   # Fracture > radius > lower end
@@ -479,6 +492,8 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "mt": ("metatarsal", "bone"), "mc": ("metacarpal", "bone"),
            "sacrum": ("sacral", "region"), "coccygeal": ("coccyx",),
            "mdd": ("major", "depressive", "disorder"),
+           "gdm": ("gestational", "diabetes"), "a1gdm": ("gestational", "diabetes", "diet", "controlled"),
+           "ltcs": ("low", "transverse", "cesarean"),
            "cirrhosis": ("liver",), "cirrhotic": ("cirrhosis", "liver"),   # Cirrhosis (hepatic) (liver)
            "polyarticular": ("multiple", "site"),
            "secondhand": ("second", "hand", "tobacco"),   # Exposure > second hand tobacco smoke

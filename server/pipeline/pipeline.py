@@ -354,8 +354,10 @@ class Pipeline:
             checkpoint()
             mentions.extend(src.find(doc.text, sentences))
         mentions = drop_nested_mined(mentions)
+        preg = pregnancy.read(doc.text) if self.claims_rules else None
+        context = (preg.walk_words() if preg else ()) + (pregnancy.sex_words(doc.text) if self.claims_rules else ())
         if self.claims_rules and self.index is not None:
-            mentions.extend(self.index.head_mentions(sentences, mentions))
+            mentions.extend(self.index.head_mentions(sentences, mentions, frozenset(context)))
         t = _lap(ms, "entities", t)
         vectors = None
         if self.linking is not None:
@@ -368,8 +370,6 @@ class Pipeline:
         self._assert(mentions, sentences, _year_of(doc.date_of_service),
                      inpatient=doc.setting is Setting.INPATIENT)
         t = _lap(ms, "context", t)
-        preg = pregnancy.read(doc.text) if self.claims_rules else None
-        context = (preg.walk_words() if preg else ()) + (pregnancy.sex_words(doc.text) if self.claims_rules else ())
         findings = self._map(mentions, sentences, doc.setting, context, unasserted)
         t = _lap(ms, "mapping", t)
         if self.readers is not None:
@@ -894,11 +894,11 @@ def _dominance(window: tuple[str, ...], left_handed: bool) -> tuple[str, ...]:
 
 def _dated_before(words: list[str], a: int, b: int, year: int) -> bool:
     """A year before ``year`` right after the mention ("NSTEMI in 2019", "TIA 2022", "NSTEMI in
-    03/2019") dates it."""
+    03/2019") dates it; "since 2019" says it has lasted from then to now."""
     for w in words[b:b + 4]:
         if _YEAR.match(w):
             return int(w) < year
-        if w not in ("in", "of", "on", "since", "x") and not (w.isdigit() and len(w) <= 2):
+        if w not in ("in", "of", "on", "x") and not (w.isdigit() and len(w) <= 2):
             return False
     return False
 

@@ -43,6 +43,12 @@ class PregnancyContext:
     control: tuple[str, ...] = ()   # "diet controlled" / "insulin controlled" diabetes in pregnancy
 
     @property
+    def current(self) -> bool:
+        """The note documents this pregnancy's weeks or its delivery, not only a word for one
+        ("urine pregnancy test negative" is no pregnancy whose conditions chapter 15 takes)."""
+        return self.weeks is not None or self.vaginal_span is not None or self.liveborn_span is not None
+
+    @property
     def trimester(self) -> str | None:
         """first (< 14 weeks), second (14-27) or third (28 on), as the tabular words it."""
         if self.weeks is None:
@@ -53,8 +59,8 @@ class PregnancyContext:
         """Words the index walk and the tabular read beside the note's: a condition "complicating
         pregnancy" in the documented trimester (or childbirth, at a delivery)."""
         if self.delivered:
-            return ("complicating", "childbirth") + self.control
-        words = ("complicating", "pregnancy") + self.control
+            return ("complicating", "childbirth", "during", "delivery", "female") + self.control
+        words = ("complicating", "pregnancy", "female") + self.control
         if self.trimester:
             words += (self.trimester, "trimester")
         return words

@@ -882,3 +882,29 @@ def test_a_bilateral_sentence_with_a_procedure_codes_both(pipe):
     text = "Cystoscopy was performed: both ureteral orifices normal; bilateral hydronephrosis on CT."
     got = {c.code for c in pipe.code(Document("b", text, setting=IN), min_score=0.0).codes}
     assert {"0TJB8ZZ", "N13.30"} <= got
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # a condition in a pregnancy is coded to chapter 15 first, by Pregnancy > complicated by or the
+    # O98-O9A category whose "Conditions in" note covers it, with the condition where it asks for it
+    ("Prenatal visit, 33 y/o G3P2 at 21w0d. Graves disease on methimazole, stable. A/P: Graves disease in "
+     "pregnancy.", OUT, {"O99.282", "E05.00", "Z3A.21"}, {"O26.90"}),
+    ("L&D note: 24 yo G2P1 at 38w4d, group B strep carrier, penicillin given in labor. SVD of a single "
+     "liveborn girl.", IN, {"O99.824", "Z37.0", "Z3A.38"}, {"O80", "Z22.330", "O99.820"}),
+    ("Delivery note: 30 yo G1 at 40w0d. Vaginal delivery of a liveborn infant, third degree perineal tear "
+     "repaired in the delivery room. Perineal laceration, third degree.", IN, {"O70.20", "Z37.0"}, {"O80", "S31.41XA"}),
+    ("OB visit: 35 yo G3P2 at 16w2d. Two prior low transverse cesareans; plans repeat cesarean at 39 weeks.", OUT,
+     {"O34.211", "Z3A.16"}, {"O34.219"}),
+    ("OB visit: 28 yo G1 at 12w3d. Chronic hypertension since 2019 on nifedipine.", OUT, {"O10.011"},
+     {"O16.1", "I10"}),
+    ("Antepartum admission: 22 yo G1 at 9w5d with hyperemesis gravidarum with dehydration and hypokalemia.", IN,
+     {"O21.1", "Z3A.09"}, {"E87.6", "O99.281", "R11.15"}),
+    ("OB visit: 30 yo G2P1 at 28w0d. A1GDM, controlled with diet.", OUT, {"O24.410"}, {"O24.419", "E11.9"}),
+    # no current pregnancy: a negative test or an incidental pregnancy changes nothing
+    ("ED: 25 yo F with hypothyroidism and RLQ pain. Urine pregnancy test negative.", OUT, {"E03.9"},
+     {"O99.280", "O99.281"}),
+    ("Pregnant at 20 weeks, pregnancy incidental to this visit. Ankle sprain, left, initial.", OUT,
+     {"Z33.1"}, {"O9A.212"}),
+])
+def test_eleventh_batch_pregnancy(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
