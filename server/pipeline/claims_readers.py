@@ -311,12 +311,24 @@ class ClaimsReaders:
         """A primary malignancy treated and gone (excised or eradicated, treatment completed, no
         evidence of disease, nothing directed at it now and no spread) is its history code, Z85
         (I.C.2.d): "breast IDC, treated 2019 with mastectomy and tamoxifen, completed 2024 ... NED"."""
-        if not _TREATED.search(text):
+        cues = [m.start() for m in _TREATED.finditer(text)]
+        if not cues:
             return
         if any(c.startswith(_ACTIVE_CANCER) for c, f in found.items() if f.reportable):
             return
+        # each cue speaks of the cancer named last before it (the first after it, when none is):
+        # "Nodular BCC, L nasal ala, to Mohs. ... History of melanoma, no evidence of recurrence"
+        # leaves the BCC current
+        named = sorted((e.start, c) for c, f in found.items() if c[:1] == "C" or c.startswith("Z85")
+                       for e in f.evidence)
+        starts = [a for a, _ in named]
+        spoken = set()
+        for at in cues:
+            k = bisect_right(starts, at) - 1
+            if named:
+                spoken.add(named[k][1] if k >= 0 else named[0][1])
         for c in [c for c, f in found.items() if "C00" <= c[:3] <= "C76" and f.reportable
-                  and f.assertion is Assertion.PRESENT]:
+                  and f.assertion is Assertion.PRESENT and c in spoken]:
             z = self.guidelines.history_code(c, Assertion.HISTORICAL)
             if z is None or self.cm.id_of(z) < 0:
                 continue

@@ -654,7 +654,8 @@ def resolve_excludes1(found: dict[str, Finding], rules: GuidelineRules,
                     # (E87.6 excludes hyperemesis gravidarum: "... with hypokalemia" is O21.1, I.C.15.a.1)
                     keep, drop = b, a
                 elif definitive_first and a[0] != "R" and b[0] != "R" and not _vague(rules, b) and (
-                        _vague(rules, a) or found[b].confidence >= found[a].confidence - _EXCLUDED_MARGIN):
+                        _vague(rules, a) or found[b].confidence >= found[a].confidence - _EXCLUDED_MARGIN
+                        or _overlapping(found[a], found[b])):
                     # the code the note sends the condition to, over the unspecified one that
                     # excludes it ("atherosclerotic PAD with claudication": I70.213, not I73.9)
                     keep, drop = b, a
@@ -674,7 +675,7 @@ _EXCLUDED_MARGIN = 0.1   # how much less support the code an Excludes1 note send
 def _vague(rules: GuidelineRules, code: str) -> bool:
     """An unspecified or NOS code ("Peripheral vascular disease, unspecified")."""
     d = rules.cm.description(code).lower()
-    return "unspecified" in d or "not specified" in d or " nos" in f"{d} "
+    return "unspecified" in d or "not specified" in d or re.search(r"\bnos\b", d) is not None   # not "nose"
 
 
 def _asks_for(rules: GuidelineRules, code: str) -> tuple[str, ...]:
@@ -711,6 +712,12 @@ def _head_noun(rules: GuidelineRules, code: str) -> str:
     first = rules.cm.description(code).split(",")[0].lower().split()
     head = first[-1] if first else ""
     return "" if head in _GENERIC_HEADS or len(head) < 5 else head
+
+
+def _overlapping(a: Finding, b: Finding) -> bool:
+    """Whether two findings read the same words ("basal cell carcinoma of the nose": C76.0 from
+    "carcinoma of the nose", C44.311 from the morphology the whole phrase names)."""
+    return any(x.start < y.end and y.start < x.end for x in a.evidence for y in b.evidence)
 
 
 def _covers(ref: str, code: str) -> bool:

@@ -476,6 +476,7 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "chronic": ("pre", "existing"), "hypertension": ("essential",), "htn": ("essential",),
            "alcohol": ("alcoholic",),
            "perineal": ("perineum",),
+           "nasal": ("nose",), "helix": ("ear",), "helical": ("ear",), "antihelix": ("ear",), "tragus": ("ear",),   # the ear's parts
            "colon": ("large", "intestine"), "colonic": ("large", "intestine"),   # Diverticulosis > large intestine
            "fragility": ("pathological", "pathologic"),   # a fragility fracture is pathological (M80)
            "distal": ("lower", "end"), "proximal": ("upper", "end"),   # Fracture > radius > lower end

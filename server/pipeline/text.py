@@ -65,6 +65,8 @@ def normalize_word(word: str) -> str:
     if len(w) > 4 and w not in _NO_STEM and not w.endswith(("ss", "us", "is", "ous")):
         if w.endswith("ies"):
             w = w[:-3] + "y"
+        elif w.endswith("oses") and len(w) > 6:
+            w = w[:-4] + "osis"   # Greek plurals: "keratoses", "stenoses", "exostoses"
         elif w.endswith("s"):
             w = w[:-1]
     return _SYNONYMS.get(w, w)

@@ -908,3 +908,20 @@ def test_a_bilateral_sentence_with_a_procedure_codes_both(pipe):
 ])
 def test_eleventh_batch_pregnancy(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # Greek plurals read as their singular; skin abbreviations by the note's skin words
+    ("Derm: multiple seborrheic keratoses on the trunk, not irritated.", OUT, {"L82.1"}, {"L21.9"}),
+    ("Six AKs on the forehead treated with LN2 cryotherapy.", OUT, {"L57.0"}, set()),
+    ("S/p R AK amputation 2015, uses a prosthesis.", OUT, set(), {"L57.0"}),
+    ("Pathology: nodular BCC, right nasal ala. Referred for Mohs.", OUT, {"C44.311"}, {"C44.91", "Z85.828"}),
+    # a past skin cancer is its own history code; "no recurrence" speaks of the cancer it follows
+    ("PMH: BCC of the back excised 2017. Hypertension.", OUT, {"Z85.828"}, {"Z85.9", "C44.519"}),
+    ("A/P: 1. Basal cell carcinoma of the nose, shave biopsy proven; Mohs scheduled. 2. History of "
+     "melanoma of the back, excised 2015, no evidence of recurrence.", OUT, {"C44.311", "Z85.820"}, {"Z85.828"}),
+    # "since 2019" is a condition still there
+    ("A/P: Hypothyroidism since 2018 on levothyroxine.", OUT, {"E03.9"}, {"Z86.39"}),
+])
+def test_eleventh_batch_skin_and_history(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
