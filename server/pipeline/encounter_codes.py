@@ -30,7 +30,7 @@ _CHEMO = re.compile(r"\b(cycle|c)\s*#?\d+\b[^.]{0,40}\b(chemo\w*|FOLFOX|FOLFIRI|
                     r"|\b(here|admitted|presents?|seen) for (?:\w+ ){0,2}(chemo\w*)\b", re.I)
 _FOLLOW_UP = re.compile(r"\b(no (evidence of )?(recurrence|recurrent disease|disease)|NED|surveillance)\b", re.I)
 _VACCINE = re.compile(r"\b(vaccines?|vaccinations?|immuni[sz]ations?|boosters?|Td|Tdap|DTaP|flu shot|PPSV23|PCV\d+|"
-                      r"Shingrix|MMR)\b[^.;]{0,40}\b(given|administered|received today|provided)\b"
+                      r"Shingrix|MMR)\b[^.;]{0,40}\b(given|administered|received today|provided|today)\b"
                       r"|\b(given|administered)\b[^.;]{0,25}\b(vaccine|booster)\b", re.I)
 _DECLINED = re.compile(r"\b(declin\w*|defer\w*|refus\w*|due|overdue|up to date)\b", re.I)
 # the level and the monitoring said together ("here for INR check", "digoxin level monitoring"):
@@ -58,6 +58,7 @@ _ROUTINE_EXAM = re.compile(r"\b(annual|routine|yearly|periodic|preventive|preven
                            r"visit)|complete|comprehensive)\b[^.;:]{0,20}\b(visit|exam\w*|physical|check[- ]?up|"
                            r"wellness)\b|\bhealth maintenance (visit|exam\w*)\b|\bwell[- ](child|baby)\b|"
                            r"\b(gyn\w*|well[- ]woman)\b[^.;:]{0,15}\b(exam\w*|visit)\b", re.I)
+_PREGNANCY_VISIT = re.compile(r"prenatal|antenatal|antepartum|postpartum|post-partum|postnatal|\bob\b|obstetric")
 _REASON_REACH = 240   # characters from the start of a note where its reason for the visit is stated
 _CHILD_AGE = re.compile(r"\b(\d{1,2})\s*(?:yo|y/o|-year-old|year old|[FM])\b|\b(\d{1,2})\s*(?:mo|month)s?[- ]old\b", re.I)
 
@@ -149,6 +150,8 @@ def routine_exam_code(text: str, codes: set[str]) -> EncounterCode | None:
         return None
     abnormal = any(c[:1] not in "Z" for c in codes)
     said = m.group(0).lower()
+    if _PREGNANCY_VISIT.search(said):
+        return None   # a routine prenatal / postpartum visit has its own codes (Z34, O09, Z39.2; I.C.15)
     if "gyn" in said or "woman" in said:
         code = "Z01.411" if abnormal else "Z01.419"
         return EncounterCode(code, m.span(), "routine gynecological examination (Z01.41-, I.C.21.c.13)")

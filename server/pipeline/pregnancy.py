@@ -22,13 +22,26 @@ _PREGNANT = re.compile(r"\b(pregnan\w*|prenatal|antepartum|antenatal|obstetric\w
 _PAST = re.compile(r"\b(history of|hx of|h/o|prior|previous|past|PMH|past medical history)\b[^.;]*$", re.I)
 _PAST_REACH = 60
 _VAGINAL = re.compile(r"\b(N?SVD|spontaneous vaginal delivery|normal vaginal delivery|vaginal delivery)\b", re.I)
-_DELIVERED = re.compile(r"\b(delivered|delivery|NSVD|SVD|cesarean|c-section|liveborn|live-born|live born)\b", re.I)
+# a delivery the note reports, not one it plans or weighs ("repeat C-section remains an option",
+# "trial of labor after cesarean")
+_DELIVERED = re.compile(r"\b(delivered|delivery of|NSVD|SVD|(?:spontaneous |normal |operative |assisted )?vaginal delivery|"
+                        r"(?:underwent|had|by|via)\s+(?:an?\s+)?(?:urgent\s+|emergent\s+|stat\s+|primary\s+|repeat\s+)?"
+                        r"(?:low transverse\s+)?(?:cesarean|c-section|LTCS|C/S)|"
+                        r"(?:cesarean|c-section|LTCS|C/S)\s+(?:delivery\s+)?(?:was\s+)?(?:performed|done)|"
+                        r"liveborn|live-born|live born)\b", re.I)
 _ELDERLY = re.compile(r"\b(advanced maternal age|AMA)\b")
 _CONTROL = re.compile(r"\b(diet|insulin|oral hypoglycemic|oral medication)[- ]controlled\b"
                       r"|\bcontrolled (?:with|by|on) (diet|insulin|oral hypoglycemic)", re.I)
 _AGE = re.compile(r"\b(\d{2})\s*(?:yo|y/o|y\.o\.|-?year-old|year old)\b|\b(\d{2})F\b", re.I)
 _LIVEBORN = re.compile(r"\b(single|singleton)\b[^.;]{0,40}\b(liveborn|live-born|live born|live birth)\b"
-                       r"|\b(liveborn|live-born|live born)\b", re.I)
+                       r"|\b(liveborn|live-born|live born)\b"
+                       r"|\b(?:viable|healthy|vigorous)\s+(?:\w+\s+){0,2}?(?:infant|baby|newborn|neonate|boy|girl)\b", re.I)
+# a visit after the delivery ("6-week postpartum check", "postpartum visit"): the puerperium, not
+# the delivery (Z39.2, I.C.15.p)
+_POSTPARTUM_VISIT = re.compile(r"\b(?:postpartum|post-partum|PP)\s+(?:visit|check(?:up|-up)?|exam\w*|follow-?up)\b"
+                               r"|\b\d{1,2}\s*-?\s*(?:weeks?|wks?)\s+(?:postpartum|post-partum|PP)\b"
+                               r"|\b(?:six|two|four|eight)[- ]weeks?\s+(?:postpartum|post-partum)\b", re.I)
+_YEAR_AFTER = re.compile(r"^[^.;\n]{0,25}\b(?:19|20)\d\d\b")
 
 
 @dataclass(frozen=True)
@@ -41,6 +54,7 @@ class PregnancyContext:
     liveborn_span: tuple[int, int] | None
     vaginal_span: tuple[int, int] | None = None
     control: tuple[str, ...] = ()   # "diet controlled" / "insulin controlled" diabetes in pregnancy
+    postpartum_span: tuple[int, int] | None = None   # a visit in the puerperium, after the delivery
 
     @property
     def current(self) -> bool:
@@ -58,6 +72,8 @@ class PregnancyContext:
     def walk_words(self) -> tuple[str, ...]:
         """Words the index walk and the tabular read beside the note's: a condition "complicating
         pregnancy" in the documented trimester (or childbirth, at a delivery)."""
+        if self.postpartum_span is not None:
+            return ("complicating", "puerperium", "female") + self.control
         if self.delivered:
             return ("complicating", "childbirth", "during", "delivery", "female") + self.control
         words = ("complicating", "pregnancy", "female") + self.control
@@ -113,7 +129,8 @@ def read(text: str) -> PregnancyContext | None:
     if not any(not _PAST.search(text[max(0, m.start() - _PAST_REACH):m.start()]) and
                not _in_history(headers, starts, m.start()) for m in _PREGNANT.finditer(text)):
         return None   # "PMH: gestational diabetes (2015)": a past pregnancy's
-    m = _WEEKS.search(text) or _WEEKS_LOOSE.search(text)
+    pp = _POSTPARTUM_VISIT.search(text)
+    m = None if pp else _WEEKS.search(text) or _WEEKS_LOOSE.search(text)
     weeks = int(m.group(1)) if m else None
     if weeks is not None and not 1 <= weeks <= 45:
         weeks, m = None, None
@@ -125,12 +142,19 @@ def read(text: str) -> PregnancyContext | None:
     age = _AGE.search(text)
     if e is None and age is not None and int(age.group(1) or age.group(2)) >= 35:
         e = age   # 35 or older at delivery is the classification's "elderly" (O09.5-)
-    if _DELIVERED.search(text):
+    def now(x: re.Match) -> bool:
+        """A delivery at this encounter, not an earlier one ("PSH: C-section 2022", "prior
+        cesarean", a postpartum visit's "delivered six weeks ago")."""
+        return pp is None and not _PAST.search(text[max(0, x.start() - _PAST_REACH):x.start()]) and \
+            not _in_history(headers, starts, x.start()) and not _YEAR_AFTER.match(text, x.end())
+
+    delivered = any(now(x) for x in _DELIVERED.finditer(text))
+    if delivered:
         e = None  # supervision codes (O09) are for prenatal visits, not the delivery
-    live = _LIVEBORN.search(text)
+    live = next((x for x in _LIVEBORN.finditer(text) if now(x)), None)
     c = _CONTROL.search(text)
     control = ((c.group(1) or c.group(2)).lower().split()[-1], "controlled") if c else ()
-    v = _VAGINAL.search(text)
-    return PregnancyContext(weeks, m.span() if m else None, gravida, bool(_DELIVERED.search(text)),
+    v = next((x for x in _VAGINAL.finditer(text) if now(x)), None)
+    return PregnancyContext(weeks, m.span() if m else None, gravida, delivered,
                             e.span() if e else None, live.span() if live else None, v.span() if v else None,
-                            control)
+                            control, pp.span() if pp else None)

@@ -925,3 +925,20 @@ def test_eleventh_batch_pregnancy(pipe, text, setting, codes, wrong):
 ])
 def test_eleventh_batch_skin_and_history(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # a delivery is one the note reports now: a past or planned cesarean is none
+    ("Routine prenatal visit: 30 yo G2P1 at 24w0d. PSH: C-section 2021. A/P: Iron deficiency anemia, on iron.", OUT,
+     {"O99.012", "D50.9", "Z3A.24"}, {"O99.02", "Z00.00", "Z00.01"}),
+    ("Delivery note: 29 yo G2P1 at 39w2d. SVD of a viable female infant, Apgars 8/9. No complications.", IN,
+     {"Z37.0", "O80", "Z3A.39"}, set()),
+    # a visit after the delivery is the puerperium's (Z39.2), with no weeks of gestation
+    ("POSTPARTUM VISIT: 6-week postpartum check. 31 yo G2P2, delivered by SVD at 39w1d six weeks ago. Doing "
+     "well, breastfeeding.", OUT, {"Z39.2"}, {"Z3A.39", "O80", "Z37.0"}),
+    # a vaccine or an instrument named for a condition is not the condition
+    ("Flu shot given today. Tdap today.", OUT, {"Z23"}, {"J10.1", "J11.1"}),
+    ("Edinburgh Postnatal Depression Scale score 3, negative.", OUT, set(), {"F53.0"}),
+])
+def test_eleventh_batch_encounters(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
