@@ -942,3 +942,14 @@ def test_eleventh_batch_skin_and_history(pipe, text, setting, codes, wrong):
 ])
 def test_eleventh_batch_encounters(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # vaping nicotine is dependence on another tobacco product; an e-cigarette is no cigarette
+    ("SOCIAL HISTORY: Vapes nicotine daily, a pod a day.", OUT, {"F17.290"}, {"F17.210"}),
+    ("A/P: Nicotine dependence, e-cigarettes; cessation counseled.", OUT, {"F17.290"}, {"F17.210", "F17.200"}),
+    ("Former smoker, quit 2016, now vaping.", OUT, {"F17.290"}, {"F17.210"}),
+    ("Denies smoking or vaping.", OUT, set(), {"F17.290", "F17.210"}),
+])
+def test_eleventh_batch_tobacco(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
