@@ -71,6 +71,9 @@ _MAX_WITH_CODES = 4   # codes one mention may yield through the "with" subterms 
 # "on HD MWF", "on home O2": what a patient depends on (Dependence (on) > renal dialysis -> Z99.2)
 _DEPENDS_ON = frozenset("on uses using requires wears".split())   # "uses home oxygen 2 L at night"
 _DEPENDENCE = frozenset("hd hemodialysis dialysis pd o2 oxygen ventilator vent bipap cpap wheelchair".split())
+_OXYGEN = frozenset(("o2", "oxygen"))
+_LONG_TERM_OXYGEN = frozenset("home chronic chronically continuous continuously nocturnal night baseline long "
+                              "supplemental dependent".split())
 
 
 # A main term with no code of its own ("Polyp", "Effusion") read in a phrase no lexicon term
@@ -476,11 +479,20 @@ class IndexCoder:
                     # now); an organ's removal said outside the operation's own report is its absence
                     # ("treated 2019 with right mastectomy", "mastectomy scar": Z90.11)
                     trig = ()
-                if trig is None and words[i] in _DEPENDS_ON and _DEPENDENCE & set(words[i + 1:i + 4]) and \
+                if trig is None and words[i] in _DEPENDS_ON and (
+                        _DEPENDENCE & set(words[i + 1:i + 4]) or
+                        # "on 2 liters of home oxygen": the flow rate before it
+                        ("home" in words[i + 1:i + 6] and _OXYGEN & set(words[i + 1:i + 7]))) and \
                         not (i + 2 < len(words) and words[i + 1] == "hd" and words[i + 2].isdigit()) and \
+                        not (_OXYGEN & set(words[i + 1:i + 7]) and not _DEPENDENCE & set(words[i + 1:i + 4]) - _OXYGEN
+                             and not _LONG_TERM_OXYGEN & set(words)) and \
                         (present is None or present(si, i + 1, i + 2)):
-                    # ("on HD#1" is the first hospital day, not hemodialysis)
+                    # ("on HD#1" is the first hospital day, not hemodialysis; "SpO2 93% on 2 L O2" is
+                    # the oxygen given now, not a dependence on it)
                     trig = ("on",)
+                if trig is None and words[i] == "home" and i + 1 < len(words) and words[i + 1] in _OXYGEN and \
+                        (present is None or present(si, i, i + 2)):
+                    trig = ("on",)   # "home O2 2 L/min" in a medication list
                 if trig is None:
                     continue
                 a = i + len(trig)

@@ -953,3 +953,15 @@ def test_eleventh_batch_encounters(pipe, text, setting, codes, wrong):
 ])
 def test_eleventh_batch_tobacco(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # dependence on supplemental oxygen is the patient's own long-term oxygen, not the oxygen given now
+    ("Chronic hypoxic respiratory failure on 3 liters of home oxygen continuously.", OUT, {"J96.11", "Z99.81"},
+     set()),
+    ("MEDICATIONS: tiotropium daily, home O2 2 L/min at night.", OUT, {"Z99.81"}, set()),
+    ("ED: SpO2 89% on room air, 95% on 2 L O2 by nasal cannula. Community-acquired pneumonia.", IN, {"J18.9"},
+     {"Z99.81"}),
+])
+def test_eleventh_batch_oxygen(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
