@@ -220,8 +220,11 @@ class IndexTree:
             child = self.nodes[c]
             if child.words in _NEVER:
                 continue
-            if child.nec and child.words and set(child.words) <= parent.nonessential:
-                continue   # "Pharyngitis (viral)" is J02.9; its "viral NEC" is for a virus named elsewhere
+            if child.nec and child.words and (set(child.words) <= parent.nonessential or
+                                              set(child.words) <= _GENERIC_NEC):
+                # "Pharyngitis (viral)" is J02.9; its "viral NEC" is for a virus named elsewhere;
+                # "specified disorder NEC" is for a disorder the note names, not for the word
+                continue
             n = 0 if child.transparent else _matches(child, words | linked if child.linking and linked else words)
             if n is None:
                 continue
@@ -288,6 +291,10 @@ class IndexTree:
                      if set(self.nodes[c].words) == want or (len(want) == 1 and want <= self.nodes[c].options
                                                              and not self.nodes[c].head)]
         return nodes[0] if nodes else None
+
+
+_GENERIC_NEC = frozenset("disorder disorders disease diseases condition conditions complication complications "
+                          "type site sites".split())
 
 
 def _matches(node: Node, words: frozenset[str]) -> int | None:

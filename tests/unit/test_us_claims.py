@@ -965,3 +965,10 @@ def test_eleventh_batch_tobacco(pipe, text, setting, codes, wrong):
 ])
 def test_eleventh_batch_oxygen(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+def test_the_word_disorder_is_no_specified_disorder(pipe):
+    """"Alcohol use disorder (alcohol dependence)" names no alcohol-induced disorder: F10.20, never
+    Dependence > alcohol > with > specified disorder NEC (F10.288)."""
+    assert_reported(pipe, "A/P: Alcohol use disorder, moderate (alcohol dependence); start naltrexone.", OUT,
+                    {"F10.20"}, {"F10.288"})
