@@ -267,7 +267,7 @@ class ClaimsReaders:
             s = sentences[si]
             if si not in triggers:
                 triggers[si] = self.context.triggers(s.words)
-            a_ = assert_span([t for t in triggers[si] if t.start >= lo] if lo else triggers[si], a, b, s.gaps)
+            a_ = assert_span([t for t in triggers[si] if t.start >= lo] if lo else triggers[si], a, b, s.gaps, s.commas)
             rule = self.sections.rules.get(s.section)
             return rule.assertion if a_ is Assertion.PRESENT and rule is not None and rule.assertion else a_
 

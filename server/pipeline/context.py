@@ -43,6 +43,7 @@ class ContextRule:
     category: str
     direction: str
     max_scope: int
+    clause: bool = False   # the scope stops at a comma ("chest pain, unlikely PE": the PE only)
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ class ContextRules:
                 raise InvalidInput(f"context rules: rule {i} has a bad category, direction or literal")
             scope = r.get("max_scope")
             rules.append(ContextRule(str(r["literal"]).lower(), cat, direction,
-                                     default if scope is None else int(scope)))
+                                     default if scope is None else int(scope), bool(r.get("clause", False))))
         return cls(rules)
 
     @classmethod
@@ -105,7 +106,7 @@ class ContextRules:
         """The rules in the layout ``from_json`` reads (round-trips)."""
         return {"version": 1, "rules": [
             {"literal": r.literal, "category": r.category, "direction": r.direction,
-             "max_scope": r.max_scope} for r in self.rules]}
+             "max_scope": r.max_scope, **({"clause": True} if r.clause else {})} for r in self.rules]}
 
     def triggers(self, words: Sequence[str]) -> list[Trigger]:
         """Triggers in one sentence's normalised words (pseudo-triggers included, so that
@@ -113,10 +114,12 @@ class ContextRules:
         return Triggers([Trigger(payloads[0], s, e) for s, e, payloads in self._trie.find(words)])
 
 
-def assert_span(triggers: list[Trigger], start: int, end: int, gaps: Sequence[bool] = ()) -> Assertion:
+def assert_span(triggers: list[Trigger], start: int, end: int, gaps: Sequence[bool] = (),
+                commas: Sequence[bool] = ()) -> Assertion:
     """The assertion of the mention at token indices [start, end) of a sentence.
 
-    ``gaps[i]`` is True where a semicolon lies just before token i; scopes stop there.
+    ``gaps[i]`` is True where a semicolon lies just before token i; scopes stop there. ``commas[i]``
+    likewise for a comma: the scopes of clause rules stop there.
     """
     found: set[Assertion] = set()
     near = triggers
@@ -128,15 +131,22 @@ def assert_span(triggers: list[Trigger], start: int, end: int, gaps: Sequence[bo
             continue
         r = t.rule
         if t.end <= start and r.direction in ("FORWARD", "BIDIRECTIONAL"):
-            if start - t.end <= r.max_scope and _open(triggers, t, t.end, start, gaps):
+            if start - t.end <= r.max_scope and _open(triggers, t, t.end, start, _stops(r, gaps, commas)):
                 found.add(a)
         elif t.start >= end and r.direction in ("BACKWARD", "BIDIRECTIONAL"):
-            if t.start - end <= r.max_scope and _open(triggers, t, end, t.start, gaps):
+            if t.start - end <= r.max_scope and _open(triggers, t, end, t.start, _stops(r, gaps, commas)):
                 found.add(a)
     for a in _PRECEDENCE:
         if a in found:
             return a
     return Assertion.PRESENT
+
+
+def _stops(rule: ContextRule, gaps: Sequence[bool], commas: Sequence[bool]) -> Sequence[bool]:
+    """Where ``rule``'s scope stops: semicolons, and commas too for a clause rule."""
+    if not rule.clause or not commas:
+        return gaps
+    return [g or c for g, c in zip(gaps, commas)] if gaps else commas
 
 
 def _open(triggers: list[Trigger], own: Trigger, a: int, b: int, gaps: Sequence[bool]) -> bool:

@@ -167,7 +167,7 @@ class PcsBuilder:
                 lo = max(hits[k - 1][1] if k else 0, _clause_start(s, a))
                 hi = min(hits[k + 1][0] if k + 1 < len(hits) else len(words), _clause_end(s, b))
                 if s.section not in self.rules.sections or self._planned(words, s, a) or \
-                        assert_span(triggers, a, b, s.gaps) is not Assertion.PRESENT:
+                        assert_span(triggers, a, b, s.gaps, s.commas) is not Assertion.PRESENT:
                     built = BuiltProcedure("", 0, 0, performed=False)   # history, planned, denied
                 else:
                     built = self._one(cue, words, a, b, lo, hi, s)

@@ -417,11 +417,11 @@ class Pipeline:
             s = sentences[m.sentence]
             if m.sentence not in triggers:
                 triggers[m.sentence] = self.context.triggers(s.words)
-            a = assert_span(triggers[m.sentence], m.tok_start, m.tok_end, s.gaps)
+            a = assert_span(triggers[m.sentence], m.tok_start, m.tok_end, s.gaps, s.commas)
             if a is Assertion.ABSENT and inpatient and self.claims_rules:
                 if m.sentence not in resolving:
                     resolving[m.sentence] = Triggers([t for t in triggers[m.sentence] if t.rule.literal not in _RESOLVED])
-                a = assert_span(resolving[m.sentence], m.tok_start, m.tok_end, s.gaps)
+                a = assert_span(resolving[m.sentence], m.tok_start, m.tok_end, s.gaps, s.commas)
             rule = self.sections.rules.get(s.section)
             m.section = s.section
             if self.claims_rules and s.section in _NARRATIVE and _clause_reports_result(

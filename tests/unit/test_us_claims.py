@@ -972,3 +972,14 @@ def test_the_word_disorder_is_no_specified_disorder(pipe):
     Dependence > alcohol > with > specified disorder NEC (F10.288)."""
     assert_reported(pipe, "A/P: Alcohol use disorder, moderate (alcohol dependence); start naltrexone.", OUT,
                     {"F10.20"}, {"F10.288"})
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # "unlikely" rules out what it qualifies, and only that: a comma ends its reach
+    ("ED: Chest pain. PE and aortic dissection very unlikely clinically.", OUT, {"R07.9"}, {"I26.99", "I71.00"}),
+    ("IMPRESSION: Atypical chest pain, ACS unlikely.", OUT, {"R07.89"}, {"I24.9"}),
+    ("A/P: Chest pain, unlikely PE; likely musculoskeletal.", OUT, {"R07.9"}, {"I26.99"}),
+    ("Unlikely to be appendicitis given normal CT; RLQ pain.", OUT, {"R10.31"}, {"K37", "K35.80"}),
+])
+def test_eleventh_batch_unlikely(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
