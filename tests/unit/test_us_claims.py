@@ -983,3 +983,14 @@ def test_the_word_disorder_is_no_specified_disorder(pipe):
 ])
 def test_eleventh_batch_unlikely(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # what a test is ordered to look for is no diagnosis (outpatient radiology: the indication's
+    # signs and symptoms, IV.K)
+    ("XR CHEST. CLINICAL INDICATION: Acute cough and fever x3 days. Evaluate for pneumonia. IMPRESSION: "
+     "Patchy right basilar opacity, pneumonia versus atelectasis.", OUT, {"R05.1", "R50.9"}, {"J18.9"}),
+    ("Left calf swelling; duplex ordered to evaluate for DVT.", OUT, set(), {"I82.409", "I82.402"}),
+])
+def test_eleventh_batch_indications(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
