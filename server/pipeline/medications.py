@@ -29,6 +29,7 @@ _BREAK = re.compile(r"[,;]")
 _FORMS = frozenset("inhaler inhaled inhalation nebulizer nebulized hfa diskus patch injection sc sq puff puffs mdi "
                    "ellipta respimat".split())
 _COURSE_DAYS = 30   # "for 7 days": a course, not long-term therapy
+_LONG_SPANS = frozenset("yr yrs year years month months mo mos".split())
 _ON = frozenset(("on", "taking", "takes", "take", "continue", "continued", "resumed", "maintained", "uses", "long", "chronic"))
 # A drug in the same clause as one of these is not current long-term therapy.
 _COURSE = frozenset("x1 x2 x3 x4 x5 x7 x10 x14 burst course taper sliding".split())
@@ -206,9 +207,13 @@ class _Clauses:
         for k, w in enumerate(words):
             # "for 7 days", "x 10 days": a course of days
             days = w in ("day", "days") and k > 0 and words[k - 1].isdigit() and int(words[k - 1]) <= _COURSE_DAYS
-            self.short_term.append(self.short_term[-1] + (w in _SHORT_TERM or days))
+            # "x3 yrs", "x 6 months": how long it has been taken, not a course
+            years = w[:1] == "x" and k + 1 < len(words) and words[k + 1] in _LONG_SPANS
+            # "(not taking x2 months)": a drug the patient is off
+            off = w == "not" and k + 1 < len(words) and words[k + 1] in ("taking", "on", "using", "take", "taken")
+            self.short_term.append(self.short_term[-1] + ((w in _SHORT_TERM and not years) or days or off))
             self.taken.append(self.taken[-1] + (w in _ON))
-            self.course.append(self.course[-1] + (w in _COURSE or days))
+            self.course.append(self.course[-1] + ((w in _COURSE and not years) or days))
 
     def around(self, i: int, j: int) -> tuple[int, int]:
         """Word indices of the clause around words [i, j)."""

@@ -81,7 +81,7 @@ _NOT_TOBACCO = frozenset("marijuana cannabis pot weed thc crack cocaine meth met
 _MEASURES = frozenset("hr pr rr bp qt qtc qrs ef map cvp sat sats temp pulse".split())
 # the word after a condition's name that makes the phrase a thing named for it, not the condition
 _NAMED_THINGS = frozenset("shot shots vaccine vaccines vaccination vaccinations immunization booster scale "
-                          "questionnaire inventory".split())
+                          "questionnaire inventory work workup test testing panel".split())
 _SERVICE_WORDS = frozenset("care check clinic vac dressing dressings consult".split())
 # A number refines a code only from the mention itself or right beside it: "stage 3a CKD",
 # "CKD, stage 3a"; never the "2" of "type 2 diabetes ... chronic kidney disease".
@@ -489,7 +489,7 @@ class Pipeline:
                     s.words[m.tok_end] in _SERVICE_WORDS and all(c.code[:1] in "ST" for c in m.candidates):
                 continue   # "wound care", "wound check": a service, not an injury
             if self.claims_rules and m.tok_end < len(s.words) and s.words[m.tok_end] in _NAMED_THINGS:
-                continue   # "flu shot", "Edinburgh Postnatal Depression Scale": a vaccine or an instrument
+                continue   # "flu shot", "Depression Scale", "thrombophilia work-up": a vaccine, an instrument, a test
             if self.claims_rules and len(m.words) == 1 and m.words[0] in ("allergy", "allergies", "allergic") and \
                     all(c.code.startswith("T78.4") for c in m.candidates):
                 continue   # "penicillin allergy", "seasonal allergies": a status or a sensitivity, not a reaction
@@ -619,7 +619,7 @@ class Pipeline:
                     found[g.code] = g
             if self.claims_rules and f.assertion is Assertion.PRESENT:
                 said.setdefault(f.code, []).append((m.sentence, m.tok_start, m.tok_end,
-                                                    frozenset(m.words) - _QUALIFIERS))
+                                                    frozenset(m.words) - _QUALIFIERS, m.words[-1] if m.words else ""))
                 if mapped.walked and f.code == mapped.code:
                     for code in (f.code, *mapped.more):
                         walks.append((m.sentence, m.tok_start, m.tok_end, code, frozenset(mapped.walked)))
@@ -655,9 +655,13 @@ class Pipeline:
             if code not in found or code[:1] in "RZ" or code.startswith(("A40", "A41")) or not places:
                 continue   # a sepsis is never a subterm of its local infection's code
             owners = set()
-            for si, a, b, own in places:
-                owner = next((c for w in (*own, *walk_words(own)) for _, wa, wb, c, _ in by_word.get((si, w), ())
-                              if c != code and c[:3] != code[:3] and (b <= wa or wb <= a)), None)
+            for si, a, b, own, head in places:
+                # the walk named the condition itself, its head noun ("respiratory failure" is not
+                # walked by "with > respiratory syncytial virus" through "respiratory")
+                heads = {head, *walk_words((head,))} if head else set()
+                owner = next((c for w in (*own, *walk_words(own)) for _, wa, wb, c, walked in by_word.get((si, w), ())
+                              if c != code and c[:3] != code[:3] and (b <= wa or wb <= a)
+                              and (not heads or heads & walked)), None)
                 if owner is None:
                     owners = set()
                     break
@@ -805,8 +809,11 @@ def analyse_sentences(text: str, segments, section_rules: SectionRules) -> list[
                 if not i % 2048:
                     checkpoint()   # a run-on note is one sentence of thousands of words
                 between = text[toks[i - 1].end:toks[i].start]
-                # a semicolon or a parenthesis ends a ConText scope: "CAD (no angina), HLD, HTN"
-                gaps[i] = any(ch in between for ch in ";()")
+                # a semicolon, a parenthesis or a spaced dash ends a ConText scope: "CAD (no
+                # angina), HLD, HTN"; "Osteoporosis, no fractures - alendronate weekly"
+                gaps[i] = any(ch in between for ch in ";()") or (
+                    len(between) > 2 and between[0].isspace() and between[-1].isspace() and
+                    between.strip() in ("-", "--", "\u2013", "\u2014"))
                 commas[i] = "," in between
             name = sec.name
             if name in _NARRATIVE and _reports_result(toks, section_rules.result_leads):

@@ -994,3 +994,22 @@ def test_eleventh_batch_unlikely(pipe, text, setting, codes, wrong):
 ])
 def test_eleventh_batch_indications(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # a problem list's " - " starts the plan: a negation before it does not reach the drug after it
+    ("3. Osteoporosis, no fractures - alendronate 70 mg weekly.", OUT, {"M81.0", "Z79.83"}, set()),
+    ("4. BPH with nocturia, no retention - tamsulosin 0.4 mg qhs.", OUT, {"N40.1", "R35.1", "Z79.899"}, set()),
+    # "x3 yrs" is how long a drug has been taken; "not taking" is a drug stopped
+    ("MEDS: adalimumab 40 mg SC q2wk x3 yrs.", OUT, {"Z79.620"}, set()),
+    ("MEDICATIONS: Apixaban 5 mg b.i.d. (not taking x2 months).", OUT, set(), {"Z79.01"}),
+    # abbreviations by the note's own words
+    ("1. PD, dx 2020, no dyskinesia - carbidopa/levodopa 25/100 TID. 2. POAG OU, mild stage, latanoprost.", OUT,
+     {"G20.A1", "H40.1131"}, {"H40.1190"}),
+    ("ESRD on PD, nightly exchanges.", OUT, {"N18.6", "Z99.2"}, {"G20.A1"}),
+    ("Delivery summary: 30 yo G2P1 at 39w0d. SVD of viable male, Apgars 9/9.", IN, {"Z37.0"}, set()),
+    # a test named for a condition is not the condition
+    ("Family history of factor V Leiden - thrombophilia work-up as an outpatient.", OUT, set(), {"D68.59"}),
+])
+def test_eleventh_batch_lists(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
