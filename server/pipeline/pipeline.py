@@ -81,7 +81,8 @@ _NOT_TOBACCO = frozenset("marijuana cannabis pot weed thc crack cocaine meth met
 _MEASURES = frozenset("hr pr rr bp qt qtc qrs ef map cvp sat sats temp pulse".split())
 # the word after a condition's name that makes the phrase a thing named for it, not the condition
 _NAMED_THINGS = frozenset("shot shots vaccine vaccines vaccination vaccinations immunization booster scale "
-                          "questionnaire inventory work workup test testing panel".split())
+                          "questionnaire inventory work workup test testing panel lab labs immune nonimmune "
+                          "titer titers serology".split())
 _SERVICE_WORDS = frozenset("care check clinic vac dressing dressings consult".split())
 # A number refines a code only from the mention itself or right beside it: "stage 3a CKD",
 # "CKD, stage 3a"; never the "2" of "type 2 diabetes ... chronic kidney disease".
@@ -488,8 +489,10 @@ class Pipeline:
             if self.claims_rules and len(m.words) == 1 and m.tok_end < len(s.words) and \
                     s.words[m.tok_end] in _SERVICE_WORDS and all(c.code[:1] in "ST" for c in m.candidates):
                 continue   # "wound care", "wound check": a service, not an injury
-            if self.claims_rules and m.tok_end < len(s.words) and s.words[m.tok_end] in _NAMED_THINGS:
-                continue   # "flu shot", "Depression Scale", "thrombophilia work-up": a vaccine, an instrument, a test
+            if self.claims_rules and m.tok_end < len(s.words) and s.words[m.tok_end] in _NAMED_THINGS and \
+                    not s.gaps[m.tok_end] and not s.commas[m.tok_end]:
+                continue   # "flu shot", "Depression Scale", "thrombophilia work-up", "rubella immune": a
+                # vaccine, an instrument, a test or its result, not the condition
             if self.claims_rules and len(m.words) == 1 and m.words[0] in ("allergy", "allergies", "allergic") and \
                     all(c.code.startswith("T78.4") for c in m.candidates):
                 continue   # "penicillin allergy", "seasonal allergies": a status or a sensitivity, not a reaction

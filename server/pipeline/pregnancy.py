@@ -39,8 +39,10 @@ _LIVEBORN = re.compile(r"\b(single|singleton)\b[^.;]{0,40}\b(liveborn|live-born|
 # a visit after the delivery ("6-week postpartum check", "postpartum visit"): the puerperium, not
 # the delivery (Z39.2, I.C.15.p)
 _POSTPARTUM_VISIT = re.compile(r"\b(?:postpartum|post-partum|PP)\s+(?:visit|check(?:up|-up)?|exam\w*|follow-?up)\b"
+                               r"(?!\s+(?:in|at|scheduled|planned|due)\b)"
                                r"|\b\d{1,2}\s*-?\s*(?:weeks?|wks?)\s+(?:postpartum|post-partum|PP)\b"
                                r"|\b(?:six|two|four|eight)[- ]weeks?\s+(?:postpartum|post-partum)\b", re.I)
+_VISIT_REACH = 300   # characters from the top of a note where its reason for the visit is stated
 _YEAR_AFTER = re.compile(r"^[^.;\n]{0,25}\b(?:19|20)\d\d\b")
 
 
@@ -129,7 +131,9 @@ def read(text: str) -> PregnancyContext | None:
     if not any(not _PAST.search(text[max(0, m.start() - _PAST_REACH):m.start()]) and
                not _in_history(headers, starts, m.start()) for m in _PREGNANT.finditer(text)):
         return None   # "PMH: gestational diabetes (2015)": a past pregnancy's
-    pp = _POSTPARTUM_VISIT.search(text)
+    # the visit's own reason, said at the top ("Postpartum visit in 6 weeks" closing a delivery
+    # summary is its plan)
+    pp = _POSTPARTUM_VISIT.search(text, 0, _VISIT_REACH)
     m = None if pp else _WEEKS.search(text) or _WEEKS_LOOSE.search(text)
     weeks = int(m.group(1)) if m else None
     if weeks is not None and not 1 <= weeks <= 45:

@@ -1013,3 +1013,18 @@ def test_eleventh_batch_indications(pipe, text, setting, codes, wrong):
 ])
 def test_eleventh_batch_lists(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # a delivery summary's closing "postpartum visit in 6 weeks" is its plan, not the visit
+    ("DELIVERY SUMMARY: 26 yo G1 at 40w1d. Spontaneous vaginal delivery of a live-born female. Second-degree "
+     "perineal laceration, repaired. DISPOSITION: home PPD 2. Postpartum visit in 6 weeks.", IN,
+     {"O70.1", "Z37.0", "Z3A.40"}, {"Z39.2", "S31.41XA"}),
+    # a test or its result named for a condition
+    ("Prenatal labs: rubella immune, HIV negative. Preeclampsia labs normal. 30 yo G1 at 36w0d.", OUT,
+     {"Z3A.36"}, {"B06.9", "O98.53", "O14.93"}),
+    ("Clinic: 67M with hypertension and stage 3 chronic kidney disease; labs stable.", OUT, {"I12.9", "N18.30"},
+     set()),
+])
+def test_eleventh_batch_delivery_summary(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
