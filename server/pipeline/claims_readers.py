@@ -101,6 +101,12 @@ def _conditions_in_ranges(cm) -> list[tuple[str, str, str]]:
     return out
 
 
+# "kidney transplant (2019) for", "DDKT 2021 for": what follows is the transplant's reason
+_FOR_TRANSPLANT = re.compile(r"\b(?:transplant\w*|DDKT|LDKT|LURT|KTx)\b[^.;]{0,25}\b(?:for|due to|secondary to|2/2)\s*$",
+                             re.I)
+_REASON_REACH = 60
+
+
 class ClaimsReaders:
     """Built once per pipeline (us-claims); ``read`` is safe to call from many threads."""
 
@@ -144,6 +150,7 @@ class ClaimsReaders:
         self._with_symptoms(sentences, found)
         if preg is not None:
             self._complicating(doc.text, preg, found)
+        self._transplanted_kidney(doc.text, found)
 
     def _status(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Status Z-codes from "s/p" phrases (Status / Presence in the index)."""
@@ -583,6 +590,18 @@ class ClaimsReaders:
                     note = RuleNote("code_first", f"{code}'s note: code first {first} (I.A.13)", code)
                     _add(found, _made(first, [e], note))
                     break
+
+    def _transplanted_kidney(self, text: str, found: dict[str, Finding]) -> None:
+        """The end-stage renal disease a kidney transplant was done for is gone once the graft
+        works (I.C.14.a.2: Z94.0, with an N18 stage only where the note documents the graft's CKD):
+        "DDKT 2021 for ESRD 2/2 IgA nephropathy. Graft function stable" is Z94.0, not N18.6."""
+        esrd, status = found.get("N18.6"), found.get("Z94.0")
+        if esrd is None or status is None or not esrd.reportable or not status.reportable:
+            return
+        if all(_FOR_TRANSPLANT.search(text[max(0, e.start - _REASON_REACH):e.start]) for e in esrd.evidence):
+            esrd.reportable = False
+            esrd.notes.append(RuleNote("not_reported", "the ESRD the kidney transplant was done for: Z94.0 "
+                                       "(I.C.14.a.2)", "Z94.0"))
 
     def _site_named(self, found: dict[str, Finding]) -> None:
         """A site-unspecified code whose index entry sends each site elsewhere yields to the

@@ -84,6 +84,9 @@ class GuidelineRules:
         return code.startswith(self.chronic)
 
 
+_LASTING_STATUS = ("Z89", "Z90", "Z93", "Z94", "Z95", "Z96", "Z97", "Z98.0", "Z98.1", "Z98.2", "Z98.8", "Z99")
+
+
 def apply_assertion(f: Finding, rules: GuidelineRules, setting: Setting,
                     history: str | None = None) -> Finding | None:
     """What a finding's assertion means for coding, in this setting.
@@ -101,6 +104,10 @@ def apply_assertion(f: Finding, rules: GuidelineRules, setting: Setting,
         return f if a in (Assertion.PRESENT, Assertion.HISTORICAL, Assertion.POSSIBLE) else None
     if a in (Assertion.ABSENT, Assertion.HYPOTHETICAL):
         return None
+    if a is Assertion.HISTORICAL and f.code.startswith(_LASTING_STATUS):
+        # a transplant, a device or an organ removed years ago is the patient's status now
+        # ("s/p kidney transplant 2021": Z94.0)
+        return f
     if a in (Assertion.FAMILY, Assertion.HISTORICAL):
         if a is Assertion.HISTORICAL and rules.is_chronic(f.code):
             f.notes.append(RuleNote("chronic_history", "chronic condition documented as history: coded as current"))

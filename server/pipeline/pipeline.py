@@ -82,7 +82,7 @@ _MEASURES = frozenset("hr pr rr bp qt qtc qrs ef map cvp sat sats temp pulse".sp
 # the word after a condition's name that makes the phrase a thing named for it, not the condition
 _NAMED_THINGS = frozenset("shot shots vaccine vaccines vaccination vaccinations immunization booster scale "
                           "questionnaire inventory work workup test testing panel lab labs immune nonimmune "
-                          "titer titers serology".split())
+                          "titer titers serology clinic nephrology service team".split())
 _SERVICE_WORDS = frozenset("care check clinic vac dressing dressings consult".split())
 # A number refines a code only from the mention itself or right beside it: "stage 3a CKD",
 # "CKD, stage 3a"; never the "2" of "type 2 diabetes ... chronic kidney disease".

@@ -1028,3 +1028,16 @@ def test_eleventh_batch_lists(pipe, text, setting, codes, wrong):
 ])
 def test_eleventh_batch_delivery_summary(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # a transplant is a status however long ago it was done; the ESRD it was done for is gone
+    ("S/p kidney transplant 2021, graft function stable.", OUT, {"Z94.0"}, set()),
+    ("Transplant nephrology f/u: 56M, DDKT 2021 for ESRD 2/2 IgA nephropathy. Graft function stable. Meds: "
+     "tacrolimus 3 mg BID, mycophenolate 500 mg BID.", OUT, {"Z94.0", "Z79.621", "Z79.624"}, {"N18.6", "Z94.9"}),
+    ("Kidney transplant 2019 for ESRD; now CKD stage 3a in the graft.", OUT, {"Z94.0", "N18.31"}, {"N18.6"}),
+    # a heel is the foot's
+    ("IMPRESSION/PLAN: L heel pain, probable plantar fasciitis.", OUT, {"M79.672"}, {"R52", "M72.2"}),
+])
+def test_eleventh_batch_transplant(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
