@@ -46,6 +46,8 @@ _LOW_ENERGY_PAIRS = (("standing", "height"), ("ground", "level"), ("low", "energ
 _M80_SITES = (("S42.0", "1"), ("S42.1", "1"), ("S42", "2"), ("S52", "3"), ("S62", "4"), ("S72", "5"),
               ("S82.5", "7"), ("S82.6", "7"), ("S82.8", "7"), ("S82", "6"), ("S92", "7"), ("S12", "8"),
               ("S22.0", "8"), ("S32.0", "8"), ("S32.1", "8"), ("S32.2", "8"), ("S32", "B"), ("S22", "A"))
+_PATHOLOGIC = re.compile(r"\bpatholog(?:ic|ical)\s+(?:fx|fracture)", re.I)
+_NEOPLASTIC = re.compile(r"\b(lytic|blastic|metasta\w*|mets|myeloma|tumou?r|malignan\w*|neoplas\w*)\b", re.I)
 # M80 has no open / closed 7th characters: an open fracture's is its closed one's.
 _M80_EPISODE = {"B": "A", "C": "A", "E": "D", "F": "D", "H": "G", "J": "G", "M": "K", "N": "K", "Q": "P", "R": "P"}
 # Codes of a systemic infection that severe sepsis (R65.2-) follows (its "code first" note and
@@ -144,6 +146,7 @@ class ClaimsReaders:
         self._severe_sepsis(sentences, found)
         self._ulcer_sites(sentences, found)
         self._osteoporotic_fractures(sentences, found)
+        self._neoplastic_fractures(doc.text, found)
         self._linked_complications(sentences, found)
         self._named_etiology(sentences, found)
         self._site_named(found)
@@ -488,6 +491,35 @@ class ClaimsReaders:
             f.code, f.defaults = new, []
             _add(found, f)
             found.pop("M81.0", None)
+
+    def _neoplastic_fractures(self, text: str, found: dict[str, Finding]) -> None:
+        """A pathological fracture through a tumour ("pathologic fx L femoral shaft through a lytic
+        lesion" with bone metastases) is Fracture, pathological > due to > neoplastic disease at
+        the bone and side (M84.5-, I.C.13.c), not a traumatic fracture; the 7th character keeps
+        the episode of care."""
+        if not _PATHOLOGIC.search(text) or not (_NEOPLASTIC.search(text) or any(
+                c[:1] == "C" and f.reportable for c, f in found.items())):
+            return
+        starts = self.index.tree.main_terms("Fracture, pathological")
+        if not starts:
+            return
+        for code in [c for c, f in found.items() if c[:1] == "S" and len(c) == 8 and f.reportable
+                     and "fracture" in self.cm.description(c).lower()]:
+            title = normalize_phrase(self.cm.description(code))
+            hit = self.index.tree.walk(starts, walk_words(title + ("due", "neoplastic", "disease")))
+            if hit is None or "neoplastic disease" not in hit.path:
+                continue
+            base = _finish(self.mapper, hit.code, title, title)
+            if base is None:
+                continue
+            new = base[:7].ljust(7, "X") + _M80_EPISODE.get(code[7], code[7])   # the S code's episode of care
+            if self.cm.id_of(new) < 0 or not self.cm.is_billable(new):
+                continue
+            f = found.pop(code)
+            f.notes.append(RuleNote("pathological_fracture", f"pathological fracture through a neoplasm: {new}, not "
+                                                             f"{code} (I.C.13.c)", code))
+            f.code, f.defaults = new, []
+            _add(found, f)
 
     def _ulcer_sites(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """The ulcer a combination code asks for beside it ("use additional code to identify site

@@ -4,7 +4,8 @@
   (I.B.14, I.C.21.c.3): "Obesity, BMI 33.2" -> E66.9 + Z68.33 (adult); "BMI 24" alone, nothing.
 - Neoplasm related pain (G89.3, I.C.6.b.5): pain the note says is due to / from a cancer or its
   metastases.
-- Encounter for antineoplastic chemotherapy (Z51.11, I.C.2.e): "here for cycle 4 of FOLFOX".
+- Encounter for antineoplastic chemotherapy (Z51.11, I.C.2.e): "here for cycle 4 of FOLFOX"; for
+  radiation therapy (Z51.0): "here for fraction 3 of 5 of palliative EBRT".
 - Follow-up after completed treatment of a malignancy (Z08 with the Z85 history, I.C.2.d,
   I.C.21.c.8): "hx of melanoma, excised 2019, no further treatment ... no recurrence".
 - Encounter for immunization (Z23, I.C.21.c.2): a vaccine given at this encounter.
@@ -28,6 +29,11 @@ _CANCER_PAIN = re.compile(r"\bpain\b[^.;]{0,80}\b(due to|from|secondary to|relat
 _CHEMO = re.compile(r"\b(cycle|c)\s*#?\d+\b[^.]{0,40}\b(chemo\w*|FOLFOX|FOLFIRI|FOLFIRINOX|CAPOX|XELOX|AC|TC|"
                     r"CHOP|R-CHOP|ABVD|carboplatin|cisplatin|paclitaxel|docetaxel|gemcitabine)\b"
                     r"|\b(here|admitted|presents?|seen) for (?:\w+ ){0,2}(chemo\w*)\b", re.I)
+# a radiation treatment given at this encounter ("here for fraction 3 of 5 of palliative EBRT",
+# "on-treatment visit"), not one planned or finished
+_RADIATION = re.compile(r"\bfraction\s*#?\d+\s*(?:of|/)\s*\d+\b|\b(?:here|admitted|presents?|seen) for (?:\w+ ){0,3}"
+                        r"(?:radiation|radiotherapy|XRT|EBRT|SBRT|SRS|IMRT|brachytherapy)\b|\bon[- ]treatment visit\b",
+                        re.I)
 _FOLLOW_UP = re.compile(r"\b(no (evidence of )?(recurrence|recurrent disease|disease)|NED|surveillance)\b", re.I)
 _VACCINE = re.compile(r"\b(vaccines?|vaccinations?|immuni[sz]ations?|boosters?|Td|Tdap|DTaP|flu shot|PPSV23|PCV\d+|"
                       r"Shingrix|MMR)\b[^.;]{0,40}\b(given|administered|received today|provided|today)\b"
@@ -112,6 +118,9 @@ def circumstance_codes(text: str, codes: set[str]) -> list[EncounterCode]:
     m = _CHEMO.search(text)
     if m is not None and malignant:
         out.append(EncounterCode("Z51.11", m.span(), "encounter for antineoplastic chemotherapy (I.C.2.e.2)"))
+    m = _RADIATION.search(text)
+    if m is not None and malignant:
+        out.append(EncounterCode("Z51.0", m.span(), "encounter for antineoplastic radiation therapy (I.C.2.e.2)"))
     m = _VACCINE.search(text)
     if m is not None and not _DECLINED.search(m.group(0)):
         out.append(EncounterCode("Z23", m.span(), "encounter for immunization (Z23, I.C.21.c.2)"))

@@ -438,6 +438,7 @@ SIDES = {"r": "right", "rt": "right", "right": "right", "l": "left", "lt": "left
 _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neoplasm"),
            "adenocarcinoma": ("malignant", "neoplasm"), "malignancy": ("malignant", "neoplasm"),
            "ca": ("malignant", "neoplasm"), "metastatic": ("secondary",), "metastasis": ("secondary",), "metastase": ("secondary",),
+           "mets": ("secondary", "malignant", "neoplasm"),
            "hfref": ("systolic", "heart", "failure"), "hfpef": ("diastolic", "heart", "failure"),
            "chemotherapy": ("antineoplastic",), "chemo": ("chemotherapy", "antineoplastic"),
            "luts": ("lower", "urinary", "tract", "symptom"), "hd": ("hemodialysis", "dialysis"),

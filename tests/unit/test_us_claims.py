@@ -1041,3 +1041,17 @@ def test_eleventh_batch_delivery_summary(pipe, text, setting, codes, wrong):
 ])
 def test_eleventh_batch_transplant(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # a radiation fraction given today is the encounter's reason; "osseous mets" are bone metastases
+    ("Radiation oncology OTV: 71M with metastatic prostate adenocarcinoma with painful L3 osseous mets. Here for "
+     "fraction 2 of 5 of palliative EBRT.", OUT, {"Z51.0", "C61", "C79.51"}, set()),
+    # a pathological fracture through a tumour is M84.5- at its bone, side and episode
+    ("Discharge summary: 70F with lung cancer and bone mets, admitted with R thigh pain, no trauma. CT: displaced "
+     "fracture of R femoral shaft through a lytic lesion - pathologic fx. IM nail placed.", IN,
+     {"M84.551A", "C79.51"}, {"S72.301A", "S72.331A"}),
+    ("Fall on ice, displaced fracture of the left femoral shaft.", IN, {"S72.302A"}, {"M84.552A"}),
+])
+def test_eleventh_batch_oncology(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
