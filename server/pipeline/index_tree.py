@@ -16,7 +16,7 @@ from __future__ import annotations
 import gzip
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Iterable
 
@@ -83,6 +83,11 @@ class IndexTree:
                         linking=term.lower().startswith("with "), nec=" NEC" in f" {term}",
                         nonessential=frozenset(normalize_phrase(modifiers.replace("(", " ").replace(")", " ")))
                         if modifiers and level <= 1 else frozenset())
+            if level and stack[level - 1:level] and term.strip().isdigit() and \
+                    self.nodes[stack[level - 1]].words in _NUMBERED_PARENTS:
+                # Obesity > class > 2 is "class 2" in a note: the number said after the word, never a
+                # list's number elsewhere in the sentence ("2. HTN ... 4. Class 1 obesity")
+                node = replace(node, words=(self.nodes[stack[level - 1]].words[0] + term.strip(),))
             i = len(self.nodes)
             self.nodes.append(node)
             del stack[level:]
@@ -309,6 +314,10 @@ def _matches(node: Node, words: frozenset[str]) -> int | None:
         if all(w in words for w in g):
             return len(g)
     return None
+
+
+_NUMBERED = frozenset(("type", "class"))
+_NUMBERED_PARENTS = frozenset((("class",),))
 
 
 def _words(term: str) -> tuple[str, ...]:
@@ -625,8 +634,8 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
             continue
         if not (w.isdigit() and i and words[i - 1] == "type"):
             out.add(fold(SIDES.get(w, w)))   # ("type 2" is "type2": its 2 is no "class 2" or "stage 2")
-        if w == "type" and i + 1 < len(words) and words[i + 1].isdigit():
-            out.add("type" + words[i + 1])   # Diabetes > type 2 (one word: see ``_words``)
+        if w in _NUMBERED and i + 1 < len(words) and words[i + 1].isdigit():
+            out.add(w + words[i + 1])   # Diabetes > type 2, Obesity > class 2 (one word: see ``_words``)
         expanded.update(_EXPAND.get(w, ()))
         if w in _AFTER and any(_operation(x) for x in words[i + 1:i + 1 + _AFTER_REACH]):
             # "hypothyroidism after total thyroidectomy": Hypothyroidism > postsurgical

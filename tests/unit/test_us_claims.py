@@ -1055,3 +1055,18 @@ def test_eleventh_batch_transplant(pipe, text, setting, codes, wrong):
 ])
 def test_eleventh_batch_oncology(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # the obesity class is the number said after "class", never a problem list's number
+    ("2. HTN on lisinopril. 3. HLD. 4. Class 1 obesity, BMI 33.2, counseled on diet.", OUT, {"E66.811", "Z68.33"},
+     {"E66.812"}),
+    ("1. Class 2 obesity, BMI 37.", OUT, {"E66.812", "Z68.37"}, {"E66.811"}),
+    # what was considered and excluded is not coded
+    ("Pneumonia was considered on admission but excluded by imaging. Final dx: CHF exacerbation.", IN, set(),
+     {"J18.9"}),
+    ("Syncope. Orthostatic hypotension, arrhythmia and seizure considered and felt unlikely given negative "
+     "orthostatics.", OUT, {"R55"}, {"I95.1", "R56.9", "I49.9"}),
+])
+def test_eleventh_batch_classes_and_exclusions(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
