@@ -318,6 +318,9 @@ def _matches(node: Node, words: frozenset[str]) -> int | None:
 
 _NUMBERED = frozenset(("type", "class"))
 _NUMBERED_PARENTS = frozenset((("class",),))
+_GRADES = {g: (o, f, "degree") for gs, o, f in ((("i", "1"), "1st", "first"), (("ii", "2"), "2nd", "second"),
+                                                (("iii", "3"), "3rd", "third"), (("iv", "4"), "4th", "fourth"))
+           for g in gs}
 
 
 def _words(term: str) -> tuple[str, ...]:
@@ -494,7 +497,8 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "alcohol": ("alcoholic",),
            "perineal": ("perineum",), "heel": ("foot",),
            "nasal": ("nose",), "helix": ("ear",), "helical": ("ear",), "antihelix": ("ear",), "tragus": ("ear",),   # the ear's parts
-           "colon": ("large", "intestine"), "colonic": ("large", "intestine"),   # Diverticulosis > large intestine
+           "colon": ("large", "intestine"), "colonic": ("large", "intestine"),
+           "sigmoid": ("colon", "large", "intestine"), "rectosigmoid": ("colon", "large", "intestine"),   # Diverticulosis > large intestine
            "fragility": ("pathological", "pathologic"),   # a fragility fracture is pathological (M80)
            "distal": ("lower", "end"), "proximal": ("upper", "end"),   # Fracture > radius > lower end
            # a spinal level names its region ("L4-L5 disc herniation": lumbar region)
@@ -634,6 +638,8 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
             continue
         if not (w.isdigit() and i and words[i - 1] == "type"):
             out.add(fold(SIDES.get(w, w)))   # ("type 2" is "type2": its 2 is no "class 2" or "stage 2")
+        if w == "grade" and i + 1 < len(words) and words[i + 1] in _GRADES:
+            expanded.update(_GRADES[words[i + 1]])   # "grade I internal hemorrhoids": Hemorrhoids > 1st degree
         if w in _NUMBERED and i + 1 < len(words) and words[i + 1].isdigit():
             out.add(w + words[i + 1])   # Diabetes > type 2, Obesity > class 2 (one word: see ``_words``)
         expanded.update(_EXPAND.get(w, ()))

@@ -1070,3 +1070,14 @@ def test_eleventh_batch_oncology(pipe, text, setting, codes, wrong):
 ])
 def test_eleventh_batch_classes_and_exclusions(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # a PRN or an exclusion reaches no further than its comma
+    ("Home meds: albuterol PRN, metoprolol 25 mg daily, ASA 81 mg daily.", IN, {"Z79.899", "Z79.82"}, set()),
+    ("REASON FOR REFERRAL: Gross hematuria, bladder source excluded on cystoscopy.", OUT, {"R31.0"}, set()),
+    # the sigmoid is the large intestine's; a hemorrhoid's grade is its degree
+    ("Colonoscopy: sigmoid diverticulosis. Grade 1 hemorrhoids.", OUT, {"K57.30", "K64.0"}, {"K57.90", "K64.9"}),
+])
+def test_eleventh_batch_scopes_and_sites(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
