@@ -489,6 +489,9 @@ class Pipeline:
             if self.claims_rules and len(m.words) == 1 and m.tok_end < len(s.words) and \
                     s.words[m.tok_end] in _SERVICE_WORDS and all(c.code[:1] in "ST" for c in m.candidates):
                 continue   # "wound care", "wound check": a service, not an injury
+            if self.claims_rules and m.words == ("arrest",) and all(c.code.startswith("Z65") for c in m.candidates) \
+                    and m.tok_end < len(s.words) and s.words[m.tok_end] == "of":
+                continue   # "arrest of dilation", "arrest of descent": labor's, not a legal arrest (Z65.3)
             if self.claims_rules and m.tok_end < len(s.words) and s.words[m.tok_end] in _NAMED_THINGS and \
                     not s.gaps[m.tok_end] and not s.commas[m.tok_end]:
                 continue   # "flu shot", "Depression Scale", "thrombophilia work-up", "rubella immune": a

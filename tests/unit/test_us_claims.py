@@ -1081,3 +1081,14 @@ def test_eleventh_batch_classes_and_exclusions(pipe, text, setting, codes, wrong
 ])
 def test_eleventh_batch_scopes_and_sites(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # class A1 gestational diabetes is the diet-controlled one
+    ("OB visit: 28 yo G1 at 27w0d. Gestational diabetes mellitus, new diagnosis, A1 - start diet control.", OUT,
+     {"O24.410", "Z3A.27"}, {"O24.419"}),
+    # labor's arrest is no legal circumstance
+    ("OB visit: 30 yo G2P1 at 26w0d. Prior LTCS for arrest of dilation.", OUT, {"O34.211"}, {"Z65.3"}),
+])
+def test_eleventh_batch_obstetric_words(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
