@@ -103,6 +103,13 @@ def _conditions_in_ranges(cm) -> list[tuple[str, str, str]]:
     return out
 
 
+# HIV documented as a status, or with its related illnesses denied (I.C.1.a.2.d) ...
+_HIV_STATUS = re.compile(r"\b(?:asymptomatic HIV|HIV[- ](?:positive|seropositive)|HIV\s*\+|known HIV)|"
+                         r"\b(?:never had|no history of|no prior|without any|no)\s+(?:an?\s+)?"
+                         r"(?:OI|OIs|opportunistic infections?|AIDS[- ]defining)", re.I)
+# ... unless the note says AIDS or HIV disease
+_AIDS = re.compile(r"\b(?:has|with|dx of|diagnosis of|history of|hx of|known)\s+AIDS\b|\bAIDS\b(?![- ]defining)"
+                   r"(?<!or AIDS)|\bHIV disease\b")
 # "kidney transplant (2019) for", "DDKT 2021 for": what follows is the transplant's reason
 _FOR_TRANSPLANT = re.compile(r"\b(?:transplant\w*|DDKT|LDKT|LURT|KTx)\b[^.;]{0,25}\b(?:for|due to|secondary to|2/2)\s*$",
                              re.I)
@@ -154,6 +161,7 @@ class ClaimsReaders:
         if preg is not None:
             self._complicating(doc.text, preg, found)
         self._transplanted_kidney(doc.text, found)
+        self._asymptomatic_hiv(doc.text, found)
 
     def _status(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Status Z-codes from "s/p" phrases (Status / Presence in the index)."""
@@ -623,6 +631,19 @@ class ClaimsReaders:
                     _add(found, _made(first, [e], note))
                     break
 
+    def _asymptomatic_hiv(self, text: str, found: dict[str, Finding]) -> None:
+        """HIV without symptoms, AIDS or an HIV-related illness is the status Z21, not the disease
+        B20 (I.C.1.a.2.d): "HIV positive", "known HIV", or HIV "never had an OI or AIDS-defining
+        illness"; a note that says AIDS keeps B20."""
+        f = found.get("B20")
+        if f is None or not f.reportable or not _HIV_STATUS.search(text) or _AIDS.search(text):
+            return
+        found.pop("B20")
+        f.notes.append(RuleNote("hiv_status", "HIV with no symptom, AIDS or related illness: Z21, not B20 "
+                                              "(I.C.1.a.2.d)", "B20"))
+        f.code, f.defaults = "Z21", []
+        _add(found, f)
+
     def _transplanted_kidney(self, text: str, found: dict[str, Finding]) -> None:
         """The end-stage renal disease a kidney transplant was done for is gone once the graft
         works (I.C.14.a.2: Z94.0, with an N18 stage only where the note documents the graft's CKD):
@@ -840,14 +861,19 @@ class ClaimsReaders:
     def _long_term_drugs(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Z79 codes for the drugs the patient takes long term (I.C.21.c.3)."""
         cancer = any(c[:1] == "C" and f.reportable and f.assertion is Assertion.PRESENT for c, f in found.items())
+        opioid_disorder = any(c.startswith(("F11.1", "F11.2")) and f.reportable for c, f in found.items())
         for d in self.medications.find(text, sentences, self._assertions(sentences)):
             if cancer and d.code.startswith(_CHEMOTHERAPY):
                 continue   # chemotherapy cycles for the cancer at hand (Z51.11), not long-term therapy
+            if opioid_disorder and d.name.split()[0] in _OPIOID_TREATMENT:
+                continue   # buprenorphine, methadone, naloxone treat the opioid use disorder (F11.2-), no Z79
             note = RuleNote("long_term_drug", f"long-term (current) drug therapy: {d.name} (Table of Drugs class, "
                                               "I.C.21.c.3)")
             _add(found, _read(d.code, sentences[d.sentence], d.tok_start, d.tok_end, note))
 
 
+# medication for opioid use disorder: the disorder's code says it (F11.21 "on maintenance therapy")
+_OPIOID_TREATMENT = frozenset("buprenorphine methadone naloxone naltrexone suboxone subutex sublocade".split())
 # receptor abbreviations and names -> the word the Tabular's titles use
 _RECEPTORS = {"er": "estrogen", "estrogen": "estrogen", "estrogenreceptor": "estrogen", "pr": "progesterone",
               "pgr": "progesterone", "progesterone": "progesterone", "progesteronereceptor": "progesterone",

@@ -25,6 +25,10 @@ _ASSAULT = re.compile(r"\b(assault\w*|poisoned by (another|someone|his|her))\b",
 _ACCIDENT = re.compile(r"\b(accidental(ly)?|by mistake|mistak(en|ing)|unintentional(ly)?|in error)\b", re.I)
 _UNDETERMINED = re.compile(r"\b(intent (unknown|undetermined|unclear)|undetermined intent)\b", re.I)
 # "cyclosporine toxicity" at a prescribed dose is an adverse effect, not a poisoning (I.C.19.e.5.a)
+# an overdose the sentence dates in the past ("inducted on buprenorphine 7 months ago after a
+# nonfatal overdose"): history, not this encounter's poisoning
+_PAST_EVENT = re.compile(r"\b(?:\d+|a|one|two|three|several)\s+(?:days?|weeks?|months?|years?|yrs?)\s+ago\b|"
+                         r"\b(?:in|since)\s+(?:19|20)\d\d\b|\b(?:history of|hx of|h/o|prior|previous|remote)\b", re.I)
 _POISONING = re.compile(r"\b(overdose\w*|OD|ingest\w*|poison\w*|took (several|\d+|~\d+|many|a handful)"
                         r"|accidental(ly)? took|intoxicat\w*)\b")
 _ADVERSE = re.compile(r"\b(adverse (effect|reaction|drug)|side effect|as prescribed|therapeutic (INR|level|dose)|"
@@ -65,7 +69,8 @@ class DrugEffectReader:
         for si, s in enumerate(sentences):
             sentence = text[s.start:s.end]
             kind = ("underdosing" if _underdosed(sentence) else
-                    intent if poisoning and _POISONING.search(sentence) or _ACCIDENT.search(sentence) and poisoning
+                    intent if (poisoning and _POISONING.search(sentence) or _ACCIDENT.search(sentence) and poisoning)
+                    and not _PAST_EVENT.search(sentence)
                     else "adverse_effect" if _ADVERSE.search(sentence) else None)
             for a, b, name, row in self._drugs(s.words):
                 effect = kind or ("adverse_effect" if _caused(s.words, a, b) else None)

@@ -78,8 +78,10 @@ _ADVICE_WORDS = frozenset("risk risks discussed counseled educated instructions 
 # What a "smokes" / "smoking" that is no tobacco names (F12-F16, not F17)
 _NOT_TOBACCO = frozenset("marijuana cannabis pot weed thc crack cocaine meth methamphetamine heroin".split())
 # Measurements a note writes as an abbreviation and a value ("HR 108", "PR 210", "EF 35").
+_MEASURED = frozenset("nl normal wnl interval prolonged short segment".split())   # "PR nl": the ECG's interval
 _MEASURES = frozenset("hr pr rr bp qt qtc qrs ef map cvp sat sats temp pulse".split())
 # the word after a condition's name that makes the phrase a thing named for it, not the condition
+_ATTEMPT = frozenset("attempt attempts attempted gesture gestures overdose".split())
 _NAMED_THINGS = frozenset("shot shots vaccine vaccines vaccination vaccinations immunization booster scale "
                           "questionnaire inventory work workup test testing panel lab labs immune nonimmune "
                           "titer titers serology clinic nephrology service team".split())
@@ -489,6 +491,10 @@ class Pipeline:
             if self.claims_rules and len(m.words) == 1 and m.tok_end < len(s.words) and \
                     s.words[m.tok_end] in _SERVICE_WORDS and all(c.code[:1] in "ST" for c in m.candidates):
                 continue   # "wound care", "wound check": a service, not an injury
+            if self.claims_rules and m.words == ("suicidal",) and all(c.code.startswith("T14.91") for c in m.candidates) \
+                    and not _ATTEMPT & set(s.words[max(0, m.tok_start - 2):m.tok_end + 3]):
+                # "suicidal thoughts", "suicidal with a plan": the ideation (R45.851), not an attempt
+                m = replace(m, candidates=[Candidate("R45.851", CodeSystem.ICD10CM, m.candidates[0].score, "index")])
             if self.claims_rules and m.words == ("arrest",) and all(c.code.startswith("Z65") for c in m.candidates) \
                     and m.tok_end < len(s.words) and s.words[m.tok_end] == "of":
                 continue   # "arrest of dilation", "arrest of descent": labor's, not a legal arrest (Z65.3)
@@ -502,8 +508,11 @@ class Pipeline:
             if self.claims_rules and m.words == ("callus",) and _FRACTURE_WORDS & note_words_all:
                 continue   # the bony callus of a healing fracture, not a callosity of the skin (L84)
             if self.claims_rules and len(m.words) == 1 and m.words[0] in _MEASURES and m.tok_end < len(s.words) \
-                    and s.words[m.tok_end][:1].isdigit():
-                continue   # "HR 108", "PR 210": a vital sign or an interval, not hormone receptor status
+                    and (s.words[m.tok_end][:1].isdigit() or s.words[m.tok_end] in _MEASURED):
+                continue   # "HR 108", "PR 210", "PR nl": a vital sign or an interval, not hormone receptor status
+            if self.claims_rules and m.words == ("cva",) and m.tok_end < len(s.words) and \
+                    s.words[m.tok_end] in ("tenderness", "tender"):
+                continue   # costovertebral angle tenderness, not a stroke
             if self.claims_rules and all(c.code.startswith("F17") for c in m.candidates) and (
                     _NOT_TOBACCO & set(s.words[m.tok_end:m.tok_end + 2]) or
                     (m.words == ("smoke",) and m.end - m.start == len("smoke"))):
@@ -821,6 +830,9 @@ def analyse_sentences(text: str, segments, section_rules: SectionRules) -> list[
                     len(between) > 2 and between[0].isspace() and between[-1].isspace() and
                     between.strip() in ("-", "--", "\u2013", "\u2014"))
                 commas[i] = "," in between
+                # ", with X" opens a clause of its own: "MDD, severe, without psychotic features,
+                # with suicidal ideation" (the ideation is present)
+                gaps[i] = gaps[i] or (commas[i] and toks[i].norm == "with")
             name = sec.name
             if name in _NARRATIVE and _reports_result(toks, section_rules.result_leads):
                 name = "results"

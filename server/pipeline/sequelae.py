@@ -27,6 +27,7 @@ _STROKE_KINDS = {"infarction": ("infarction, cerebral", ["cerebral", "infarction
 # Words that tie a deficit to an earlier stroke, or an old injury to a residual.
 SEQUELA_CUES = frozenset("following since after residual residuals sequela sequelae old prior previous remote "
                          "ago history hx from due late".split())
+_STATED_SEQUELA = frozenset("sequela sequelae residual residuals late".split())
 _DEFICIT_ALIASES = {"hemiparesis": "hemiplegia", "hemiparetic": "hemiplegia", "droop": "droop", "weakness": "weakness"}
 _SIDE_REACH = 3   # words between a side and its deficit ("right dominant side hemiplegia")
 _LEFT_HANDED = frozenset(("left-handed", "l-handed"))
@@ -127,6 +128,8 @@ def injury_sequela(f, words: Sequence[str]) -> str | None:
         return None
     if not set(words) & SEQUELA_CUES:
         return None
+    if (f.code.startswith("T14.91") or "T36" <= f.code[:3] <= "T65") and not set(words) & _STATED_SEQUELA:
+        return None   # "history of suicide attempt", "prior overdose": a past event (Z91.51), not its sequela
     return f.code[:-1] + "S"
 
 

@@ -1092,3 +1092,28 @@ def test_eleventh_batch_scopes_and_sites(pipe, text, setting, codes, wrong):
 ])
 def test_eleventh_batch_obstetric_words(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # HIV documented without symptoms, AIDS or an HIV-related illness is the status Z21 (I.C.1.a.2.d)
+    ("1. HIV dx 2018 on Biktarvy, VL undetectable, CD4 640; never had an OI or AIDS-defining illness.", OUT,
+     {"Z21"}, {"B20"}),
+    ("AIDS with Pneumocystis pneumonia, CD4 40.", IN, {"B20"}, {"Z21"}),
+    ("2. Hashimoto's hypothyroidism on levothyroxine 100 mcg.", OUT, {"E06.3"}, {"E03.9"}),
+    # buprenorphine for an opioid use disorder is the disorder's maintenance, no Z79.891; an overdose
+    # the note dates months ago is no poisoning now
+    ("36 y/o M with severe opioid use disorder (previously IV heroin, then fentanyl), inducted on "
+     "buprenorphine-naloxone 7 months ago after a nonfatal overdose. A/P: Opioid use disorder, severe, in early "
+     "remission, on maintenance therapy with buprenorphine.", OUT, {"F11.21"},
+     {"Z79.891", "Z79.899", "T40.411A", "T40.2X1A", "T50.7X1A"}),
+    # suicidal thoughts are ideation; a past attempt is history; ", with" opens its own clause
+    ("He endorsed daily suicidal thoughts with a plan.", IN, {"R45.851"}, {"T14.91XA"}),
+    ("History of suicide attempt.", OUT, {"Z91.51"}, {"T14.91XS", "T14.91XA"}),
+    ("Major depressive disorder, recurrent, severe, without psychotic features, with suicidal ideation.", IN,
+     {"F33.2", "R45.851"}, set()),
+    # costovertebral angle tenderness and a normal PR interval are findings, not a stroke or a receptor
+    ("Admitted with fever, R CVA tenderness and dysuria. ECG: sinus bradycardia, PR nl.", IN, set(),
+     {"I63.9", "Z17.22", "Z17.21"}),
+])
+def test_eleventh_batch_mental_and_infectious(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
