@@ -189,7 +189,7 @@ class ClaimsReaders:
         if preg.vaginal_span is not None:
             adds.append((self._index_code("Delivery", ("normal",)), preg.vaginal_span,
                          "delivery without complications (O80, I.C.15.b.4)"))
-        if preg.postpartum_span is not None:
+        if preg.postpartum_span is not None and preg.routine_postpartum:
             adds.append((self._index_code("Examination", ("follow", "up", "postpartum")), preg.postpartum_span,
                          "postpartum follow-up: Examination > follow-up > postpartum (Z39.2, I.C.15.p)"))
         for code, span, why in adds:

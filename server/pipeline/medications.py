@@ -29,6 +29,8 @@ _BREAK = re.compile(r"[,;]")
 _FORMS = frozenset("inhaler inhaled inhalation nebulizer nebulized hfa diskus patch injection sc sq puff puffs mdi "
                    "ellipta respimat".split())
 _COURSE_DAYS = 30   # "for 7 days": a course, not long-term therapy
+_STOPPED = frozenset("stop stopped discontinue discontinued dc'd".split())
+_STOP_LATER = frozenset("plan planned will until after once if continue continued transition".split())
 _LONG_SPANS = frozenset("yr yrs year years month months mo mos".split())
 _ON = frozenset(("on", "taking", "takes", "take", "continue", "continued", "resumed", "maintained", "uses", "long", "chronic"))
 # A drug in the same clause as one of these is not current long-term therapy.
@@ -111,6 +113,11 @@ class MedicationReader:
                         out.append(DrugMention(code, name, si, i, j))
                 elif clauses.count(clauses.course, *clauses.around(i, j)):
                     short.add(name)   # a short course ("x5 days", "burst", "sliding scale"), not a hold
+                elif _STOPPED & set(words[slice(*clauses.around(i, j))]) and \
+                        not _STOP_LATER & set(words[slice(*clauses.around(i, j))]):
+                    # "stop atorvastatin": stopped at this encounter, not ongoing therapy ("plan to stop
+                    # adalimumab ...; continue adalimumab until then" is still taken)
+                    short.add(name)
                 i = j
         # a drug started for a short course is not long-term where the note mentions it again
         # ("Start prednisone 40 mg x5 days ... insulin while on prednisone")

@@ -43,7 +43,9 @@ _LIVEBORN = re.compile(r"\b(single|singleton)\b[^.;]{0,40}\b(liveborn|live-born|
 _POSTPARTUM_VISIT = re.compile(r"\b(?:postpartum|post-partum|PP)\s+(?:visit|check(?:up|-up)?|exam\w*|follow-?up)\b"
                                r"(?!\s+(?:in|at|scheduled|planned|due)\b)"
                                r"|\b\d{1,2}\s*-?\s*(?:weeks?|wks?)\s+(?:postpartum|post-partum|PP)\b"
-                               r"|\b(?:six|two|four|eight)[- ]weeks?\s+(?:postpartum|post-partum)\b", re.I)
+                               r"|\b(?:six|two|four|eight)[- ]weeks?\s+(?:postpartum|post-partum)\b"
+                               r"|\breadmi(?:tted|ssion)\b[^.;]{0,40}\b(?:PP|postpartum|post-partum)\b"
+                               r"|\b(?:postpartum|post-partum)\s+readmission\b", re.I)
 _VISIT_REACH = 300   # characters from the top of a note where its reason for the visit is stated
 _YEAR_AFTER = re.compile(r"^[^.;\n]{0,25}\b(?:19|20)\d\d\b")
 
@@ -59,6 +61,12 @@ class PregnancyContext:
     vaginal_span: tuple[int, int] | None = None
     control: tuple[str, ...] = ()   # "diet controlled" / "insulin controlled" diabetes in pregnancy
     postpartum_span: tuple[int, int] | None = None   # a visit in the puerperium, after the delivery
+    readmitted: bool = False   # ... a readmission for a complication of the puerperium, not a routine visit
+
+    @property
+    def routine_postpartum(self) -> bool:
+        """A postpartum visit (Z39.2), not a readmission in the puerperium for a complication."""
+        return self.postpartum_span is not None and not self.readmitted
 
     @property
     def current(self) -> bool:
@@ -164,4 +172,4 @@ def read(text: str) -> PregnancyContext | None:
     v = next((x for x in _VAGINAL.finditer(text) if now(x)), None)
     return PregnancyContext(weeks, m.span() if m else None, gravida, delivered,
                             e.span() if e else None, live.span() if live else None, v.span() if v else None,
-                            control, pp.span() if pp else None)
+                            control, pp.span() if pp else None, bool(pp) and "readmi" in pp.group(0).lower())

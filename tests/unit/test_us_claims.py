@@ -1117,3 +1117,18 @@ def test_eleventh_batch_obstetric_words(pipe, text, setting, codes, wrong):
 ])
 def test_eleventh_batch_mental_and_infectious(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # a readmission in the puerperium is coded to it, with no weeks of gestation and no routine visit
+    ("Discharge summary: 30F G1P1, readmitted PP day 6 after uncomplicated SVD at 39w1d, with severe headache "
+     "and BP 172/114. Dx: postpartum preeclampsia with severe features.", IN, {"O14.15"},
+     {"O14.14", "Z3A.39", "Z39.2", "Z37.0"}),
+    # a drug stopped at this encounter is no long-term therapy; one stopped later still is
+    ("66M with mixed HLD on atorvastatin 80 mg x4 mo. A/P: statin-associated myopathy - stop atorvastatin.", OUT,
+     {"T46.6X5A"}, {"Z79.899"}),
+    ("Crohn's disease on adalimumab 40 mg every 2 weeks. Plan to stop adalimumab and transition to ustekinumab "
+     "after authorization; continue adalimumab until then.", OUT, {"Z79.620"}, set()),
+])
+def test_eleventh_batch_stops_and_readmissions(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
