@@ -867,11 +867,20 @@ class ClaimsReaders:
                 continue   # chemotherapy cycles for the cancer at hand (Z51.11), not long-term therapy
             if opioid_disorder and d.name.split()[0] in _OPIOID_TREATMENT:
                 continue   # buprenorphine, methadone, naloxone treat the opioid use disorder (F11.2-), no Z79
+            code = d.code
+            if code == _HORMONE_REPLACEMENT and (_CONTRACEPTION & set(sentences[d.sentence].words) or
+                                                 _PROGESTINS & set(sentences[d.sentence].words)):
+                code = _HORMONAL_CONTRACEPTIVE   # "norgestimate-ethinyl estradiol ... for contraception": Z79.3
             note = RuleNote("long_term_drug", f"long-term (current) drug therapy: {d.name} (Table of Drugs class, "
                                               "I.C.21.c.3)")
-            _add(found, _read(d.code, sentences[d.sentence], d.tok_start, d.tok_end, note))
+            _add(found, _read(code, sentences[d.sentence], d.tok_start, d.tok_end, note))
 
 
+# an estrogen taken for contraception, or with a contraceptive progestin, is a hormonal contraceptive
+_HORMONE_REPLACEMENT, _HORMONAL_CONTRACEPTIVE = "Z79.890", "Z79.3"
+_CONTRACEPTION = frozenset("contraception contraceptive contraceptives ocp ocps".split())
+_PROGESTINS = frozenset("norgestimate levonorgestrel norethindrone drospirenone desogestrel norgestrel etonogestrel "
+                        "norelgestromin".split())
 # medication for opioid use disorder: the disorder's code says it (F11.21 "on maintenance therapy")
 _OPIOID_TREATMENT = frozenset("buprenorphine methadone naloxone naltrexone suboxone subutex sublocade".split())
 # receptor abbreviations and names -> the word the Tabular's titles use

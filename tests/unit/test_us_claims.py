@@ -1132,3 +1132,9 @@ def test_eleventh_batch_mental_and_infectious(pipe, text, setting, codes, wrong)
 ])
 def test_eleventh_batch_stops_and_readmissions(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+def test_an_estrogen_taken_for_contraception_is_a_hormonal_contraceptive(pipe):
+    assert_reported(pipe, "MEDS: Norgestimate-ethinyl estradiol daily for contraception x 6 years.", OUT,
+                    {"Z79.3"}, {"Z79.890"})
+    assert_reported(pipe, "MEDS: Estradiol 1 mg daily for menopausal hot flashes.", OUT, {"Z79.890"}, {"Z79.3"})
