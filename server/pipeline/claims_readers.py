@@ -48,6 +48,8 @@ _M80_SITES = (("S42.0", "1"), ("S42.1", "1"), ("S42", "2"), ("S52", "3"), ("S62"
               ("S22.0", "8"), ("S32.0", "8"), ("S32.1", "8"), ("S32.2", "8"), ("S32", "B"), ("S22", "A"))
 _PATHOLOGIC = re.compile(r"\bpatholog(?:ic|ical)\s+(?:fx|fracture)", re.I)
 _NEOPLASTIC = re.compile(r"\b(lytic|blastic|metasta\w*|mets|myeloma|tumou?r|malignan\w*|neoplas\w*)\b", re.I)
+_VERTEBRA_WORDS = frozenset(["vertebra", "vertebral", "compression", *(f"l{n}" for n in range(1, 6)),
+                            *(f"t{n}" for n in range(1, 13))])
 # M80 has no open / closed 7th characters: an open fracture's is its closed one's.
 _M80_EPISODE = {"B": "A", "C": "A", "E": "D", "F": "D", "H": "G", "J": "G", "M": "K", "N": "K", "Q": "P", "R": "P"}
 # Codes of a systemic infection that severe sepsis (R65.2-) follows (its "code first" note and
@@ -483,9 +485,15 @@ class ClaimsReaders:
         words = {w for s in sentences for w in s.words}
         if not (_LOW_ENERGY & words or any(a in words and b in words for a, b in _LOW_ENERGY_PAIRS)):
             return
-        for code in [c for c, f in found.items() if c[:1] == "S" and len(c) == 8 and f.reportable
-                     and "fracture" in self.cm.description(c).lower()]:
+        sentence_starts = [s.start for s in sentences]
+        for code in [c for c, f in found.items() if (c[:1] == "S" or c.startswith("T14.")) and len(c) == 8
+                     and f.reportable and ("fracture" in self.cm.description(c).lower() or c.startswith("T14."))]:
             site = next((d for p, d in _M80_SITES if code.startswith(p)), None)
+            if code.startswith("T14."):
+                # a fracture the note names only by its vertebra ("L1 compression fracture")
+                said = {w for e in found[code].evidence
+                        for w in sentences[sequelae.sentence_of(sentences, sentence_starts, e.start)].words}
+                site = "8" if said & _VERTEBRA_WORDS and said & {"fracture", "fx"} else None
             if site is None:
                 continue
             title = self.cm.description(code).lower()

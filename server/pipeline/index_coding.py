@@ -81,6 +81,7 @@ _LONG_TERM_OXYGEN = frozenset("home chronic chronically continuous continuously 
 # condition chapter's code; never status, encounter or external-cause codes.
 _HEAD_CHAPTERS = frozenset("ABCDEFGHIJKLMNOQRS")
 _HEAD_LEFT = 2
+_SAME_SENTENCE_REACH = 12   # words before an injury word where its site may be named in the same sentence
 _INJURY_CHAPTERS = frozenset("ST")   # a site from the sentence before: injuries only
 _FOREIGN_BODY = frozenset(("foreign", "body"))
 _PRIOR_SITES = 6   # the sentence before's last site words an injury may take
@@ -189,12 +190,14 @@ class IndexCoder:
                 beside = tuple(words[max(0, i - _HEAD_LEFT):i]) + _of_phrase(words[i:i + 6], (w,))
                 chapters = _HEAD_CHAPTERS
                 if not self._sites.intersection(beside):
-                    # no site beside it: an injury takes the site the sentence before named ("cut
-                    # her R palm on a glass. 3 cm laceration": Laceration > palm > right)
+                    # no site beside it: an injury takes the site named earlier in its sentence or in
+                    # the sentence before ("cut her R palm on a glass; 3 cm laceration": Laceration >
+                    # palm > right)
+                    earlier = tuple(x for x in words[max(0, i - _SAME_SENTENCE_REACH):i] if x in self._sites)
                     before = sentences[si - 1] if si and sentences[si - 1].section == s.section else None
-                    if before is not None and si - 1 not in prior_sites:   # read once per sentence
+                    if not earlier and before is not None and si - 1 not in prior_sites:   # read once per sentence
                         prior_sites[si - 1] = tuple(x for x in before.words if x in self._sites)[-_PRIOR_SITES:]
-                    beside = prior_sites[si - 1] if before is not None else ()
+                    beside = earlier[-_PRIOR_SITES:] if earlier else prior_sites[si - 1] if before is not None else ()
                     chapters = _INJURY_CHAPTERS
                     if not beside:
                         continue   # nothing to walk to

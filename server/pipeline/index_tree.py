@@ -447,6 +447,7 @@ def _parse(fh: io.TextIOBase):
 SIDES = {"r": "right", "rt": "right", "right": "right", "l": "left", "lt": "left", "left": "left",
          "od": "right", "os": "left", "ou": "bilateral", "both": "bilateral", "bilat": "bilateral",
          "b/l": "bilateral", "bilateral": "bilateral"}   # the one table of side words
+_ORDINALS = ("first", "second", "third", "fourth", "fifth")
 _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neoplasm"),
            "adenocarcinoma": ("malignant", "neoplasm"), "malignancy": ("malignant", "neoplasm"),
            "ca": ("malignant", "neoplasm"), "metastatic": ("secondary",), "metastasis": ("secondary",), "metastase": ("secondary",),
@@ -495,6 +496,7 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            # and only pregnancy's entries index "essential" and "pre-existing" as subterms
            "chronic": ("pre", "existing"), "hypertension": ("essential",), "htn": ("essential",),
            "alcohol": ("alcoholic",),
+           "<": ("less",), "min": ("minute", "minutes"), "mins": ("minute", "minutes"),   # "LOC <30 min"
            "perineal": ("perineum",), "heel": ("foot",),
            "nasal": ("nose",), "helix": ("ear",), "helical": ("ear",), "antihelix": ("ear",), "tragus": ("ear",),   # the ear's parts
            "colon": ("large", "intestine"), "colonic": ("large", "intestine"),
@@ -502,7 +504,9 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "fragility": ("pathological", "pathologic"),   # a fragility fracture is pathological (M80)
            "distal": ("lower", "end"), "proximal": ("upper", "end"),   # Fracture > radius > lower end
            # a spinal level names its region ("L4-L5 disc herniation": lumbar region)
-           **{f"l{n}": ("lumbar",) for n in range(1, 6)}, **{f"c{n}": ("cervical",) for n in range(1, 8)},
+           # ... and the vertebra by its number ("L1 compression fracture": Fracture > vertebra > lumbar > first)
+           **{f"l{n}": ("lumbar", "vertebra", o) for n, o in zip(range(1, 6), _ORDINALS)},
+           **{f"c{n}": ("cervical",) for n in range(1, 8)},
            **{f"t{n}": ("thoracic",) for n in range(1, 13)}, "s1": ("lumbosacral",),   # peripheral arterial disease: Arteriosclerosis > extremities > peripheral
            # a bone the note names without the word ("fracture of the 5th metatarsal": Fracture >
            # metatarsal bone > fifth)

@@ -82,6 +82,11 @@ _MEASURED = frozenset("nl normal wnl interval prolonged short segment".split()) 
 _MEASURES = frozenset("hr pr rr bp qt qtc qrs ef map cvp sat sats temp pulse".split())
 # the word after a condition's name that makes the phrase a thing named for it, not the condition
 _ATTEMPT = frozenset("attempt attempts attempted gesture gestures overdose".split())
+# words the Tabular's "without X" qualifiers name ("without behavioral disturbance", "without
+# psychotic features", "without complications", "without aura", "without hyperglycemia")
+_TITLE_QUALIFIERS = frozenset("behavioral disturbance psychotic feature features complication complications aura "
+                              "hyperglycemia coma mention obstruction perforation hemorrhage exacerbation status "
+                              "intractable dyskinesia fluctuations agitation anxiety mood".split())
 _NAMED_THINGS = frozenset("shot shots vaccine vaccines vaccination vaccinations immunization booster scale "
                           "questionnaire inventory work workup test testing panel lab labs immune nonimmune "
                           "titer titers serology clinic nephrology service team".split())
@@ -833,6 +838,13 @@ def analyse_sentences(text: str, segments, section_rules: SectionRules) -> list[
                 # ", with X" opens a clause of its own: "MDD, severe, without psychotic features,
                 # with suicidal ideation" (the ideation is present)
                 gaps[i] = gaps[i] or (commas[i] and toks[i].norm == "with")
+            for i in range(len(toks) - 1):
+                if toks[i].norm in ("without", "w/o") and _TITLE_QUALIFIERS & {t.norm for t in toks[i + 1:i + 3]}:
+                    # "Alzheimer's dementia without behavioral disturbance, osteoporosis, HTN": a
+                    # qualifier of the condition before it, whose reach ends at its comma
+                    k = next((k for k in range(i + 1, len(toks)) if commas[k] or gaps[k]), None)
+                    if k is not None:
+                        gaps[k] = True
             name = sec.name
             if name in _NARRATIVE and _reports_result(toks, section_rules.result_leads):
                 name = "results"

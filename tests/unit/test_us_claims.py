@@ -1138,3 +1138,18 @@ def test_an_estrogen_taken_for_contraception_is_a_hormonal_contraceptive(pipe):
     assert_reported(pipe, "MEDS: Norgestimate-ethinyl estradiol daily for contraception x 6 years.", OUT,
                     {"Z79.3"}, {"Z79.890"})
     assert_reported(pipe, "MEDS: Estradiol 1 mg daily for menopausal hot flashes.", OUT, {"Z79.890"}, {"Z79.3"})
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # a qualifier's "without" reaches no further than its comma
+    ("Geriatrics: 86F with Alzheimer's dementia without behavioral disturbance, osteoporosis, HTN, chronic "
+     "constipation.", OUT, {"G30.9", "F02.80", "M81.0", "I10", "K59.09"}, set()),
+    # an injury's site named earlier in its sentence; LOC "<30 min"; a fragility fracture named by its vertebra
+    ("Cut her R palm on a knife while cooking; 2 cm laceration, no foreign body, sutured.", OUT, {"S61.411A"},
+     {"T14.8XXA"}),
+    ("ED: concussion with LOC <30 min after a fall from a bike.", OUT, {"S06.0X1A"}, {"S06.0X9A"}),
+    ("79F with known age-related osteoporosis; bent to pick up a box; x-ray new L2 compression fracture, "
+     "osteoporotic.", IN, {"M80.08XA"}, {"M81.0", "T14.90XA"}),
+])
+def test_eleventh_batch_reaches(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
