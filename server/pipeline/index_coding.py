@@ -187,7 +187,8 @@ class IndexCoder:
                 if not heads or i in covered.get(si, ()):
                     continue
                 checkpoint()
-                beside = tuple(words[max(0, i - _HEAD_LEFT):i]) + _of_phrase(words[i:i + 6], (w,))
+                beside = tuple(words[max(0, i - _HEAD_LEFT):i]) + _of_phrase(words[i:i + 6], (w,)) + tuple(
+                    words[i + 1:i + 2] if i + 1 < len(words) and words[i + 1] in self._sites else ())   # "nodule RLL"
                 chapters = _HEAD_CHAPTERS
                 if not self._sites.intersection(beside):
                     # no site beside it: an injury takes the site named earlier in its sentence or in
@@ -206,8 +207,8 @@ class IndexCoder:
                 if si not in foreign:   # read once per sentence
                     foreign[si] = walk_words(words) & _FOREIGN_BODY
                 linked = foreign[si]
-                hit = self.tree.walk(heads, walk_words(beside) | context if context else walk_words(beside),
-                                     linked=linked)
+                own = walk_words((w,))   # what the head word itself says ("nodule": solitary)
+                hit = self.tree.walk(heads, walk_words(beside) | context | own, linked=linked)
                 if hit is not None and WITH_MARK in hit.said and hit.code[:1] in _INJURY_CHAPTERS and \
                         set(hit.said[hit.said.index(WITH_MARK) + 1:]) <= _FOREIGN_BODY:
                     said = hit.said[:hit.said.index(WITH_MARK)]
@@ -215,7 +216,7 @@ class IndexCoder:
                     continue
                 else:
                     said = hit.said
-                if hit.code[:1] not in chapters or not set(said) <= self._sites | context:
+                if hit.code[:1] not in chapters or not set(said) <= self._sites | context | own:
                     continue
                 tok = s.tokens[i]
                 out.append(Mention(tok.start, tok.end, si, i, i + 1,

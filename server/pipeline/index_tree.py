@@ -497,6 +497,7 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "chronic": ("pre", "existing"), "hypertension": ("essential",), "htn": ("essential",),
            "alcohol": ("alcoholic",),
            "<": ("less",), "min": ("minute", "minutes"), "mins": ("minute", "minutes"),   # "LOC <30 min"
+           "nodule": ("solitary",),   # "RUL nodule": Nodule > lung, solitary (R91.1)
            "perineal": ("perineum",), "heel": ("foot",),
            "nasal": ("nose",), "helix": ("ear",), "helical": ("ear",), "antihelix": ("ear",), "tragus": ("ear",),   # the ear's parts
            "colon": ("large", "intestine"), "colonic": ("large", "intestine"),

@@ -1153,3 +1153,13 @@ def test_an_estrogen_taken_for_contraception_is_a_hormonal_contraceptive(pipe):
 ])
 def test_eleventh_batch_reaches(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # a lung nodule by its lobe, before or after the word: Nodule > lung, solitary (R91.1)
+    ("Pulm clinic: 67M former smoker with a 1.4 cm spiculated RUL nodule on CT, suspicious for malignancy.", OUT,
+     {"R91.1", "Z87.891"}, {"C34.11"}),
+    ("LDCT: 4 mm solid nodule RLL, stable. Lung-RADS 2.", OUT, {"R91.1"}, set()),
+])
+def test_eleventh_batch_nodules(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
