@@ -838,13 +838,18 @@ def analyse_sentences(text: str, segments, section_rules: SectionRules) -> list[
                 # ", with X" opens a clause of its own: "MDD, severe, without psychotic features,
                 # with suicidal ideation" (the ideation is present)
                 gaps[i] = gaps[i] or (commas[i] and toks[i].norm == "with")
+            # "Alzheimer's dementia without behavioral disturbance, osteoporosis, HTN": a qualifier
+            # of the condition before it, whose reach ends at its comma (one backward pass finds
+            # each token's next comma: a run-on sentence stays linear)
+            following, nxt = [None] * len(toks), None
+            for i in range(len(toks) - 1, -1, -1):
+                following[i] = nxt
+                if commas[i] or gaps[i]:
+                    nxt = i
             for i in range(len(toks) - 1):
-                if toks[i].norm in ("without", "w/o") and _TITLE_QUALIFIERS & {t.norm for t in toks[i + 1:i + 3]}:
-                    # "Alzheimer's dementia without behavioral disturbance, osteoporosis, HTN": a
-                    # qualifier of the condition before it, whose reach ends at its comma
-                    k = next((k for k in range(i + 1, len(toks)) if commas[k] or gaps[k]), None)
-                    if k is not None:
-                        gaps[k] = True
+                if toks[i].norm in ("without", "w/o") and _TITLE_QUALIFIERS & {t.norm for t in toks[i + 1:i + 3]} \
+                        and following[i] is not None:
+                    gaps[following[i]] = True
             name = sec.name
             if name in _NARRATIVE and _reports_result(toks, section_rules.result_leads):
                 name = "results"
