@@ -164,6 +164,7 @@ class ClaimsReaders:
             self._complicating(doc.text, preg, found)
         self._transplanted_kidney(doc.text, found)
         self._asymptomatic_hiv(doc.text, found)
+        self._gallbladder_and_duct_stones(found)
 
     def _status(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Status Z-codes from "s/p" phrases (Status / Presence in the index)."""
@@ -638,6 +639,46 @@ class ClaimsReaders:
                     note = RuleNote("code_first", f"{code}'s note: code first {first} (I.A.13)", code)
                     _add(found, _made(first, [e], note))
                     break
+
+    def _gallbladder_and_duct_stones(self, found: dict[str, Finding]) -> None:
+        """Stones in the gallbladder (K80.0-K80.2) and in a bile duct (K80.4-K80.5) of one
+        encounter are one combination code (I.A.15): Calculus of gallbladder and bile duct with the
+        cholecystitis either names (K80.6-) or without one (K80.7-), with obstruction where either
+        says so. "Acute cholecystitis with cholelithiasis and choledocholithiasis" is K80.62."""
+        every = [c for c, f in found.items() if c.startswith("K80.") and f.reportable]
+        # what the note says (not a code the walk's entry gave as "another with subterm": K80.10
+        # beside K80.42 says no chronic cholecystitis)
+        present = [c for c in every if not any(n.message.startswith("another") for n in found[c].notes)]
+        gallbladder = [c for c in every if c[:5] in ("K80.0", "K80.1", "K80.2")]
+        duct = [c for c in every if c[:5] in ("K80.4", "K80.5")]
+        if not gallbladder or not duct or any(c[:5] in ("K80.3", "K80.6", "K80.7") for c in every):
+            return
+        titles = [self.cm.description(c).lower() for c in present if c[:5] in ("K80.0", "K80.1", "K80.2", "K80.4",
+                                                                                 "K80.5")]
+        acute = any("acute" in t for t in titles)
+        chronic = any("chronic" in t for t in titles)
+        inflamed = any("cholecystitis" in t and "without cholecystitis" not in t and "or cholecystitis" not in t
+                       for t in titles)
+        kind = ("acute and chronic" if acute and chronic else "acute" if acute else "chronic" if chronic
+                else "cholecystitis, unspecified" if inflamed else None)
+        obstruction = "with obstruction" if any(t.endswith("with obstruction") for t in titles) else "without obstruction"
+        parent = "K80.6" if kind else "K80.7"
+        want = f" {kind} cholecystitis" if kind and kind != "cholecystitis, unspecified" else (
+            " cholecystitis, unspecified" if kind else " without cholecystitis")
+        code = next((c for c in self.cm.children(parent) if want in self.cm.description(c).lower()
+                     and self.cm.description(c).lower().endswith(obstruction)), None)
+        if code is None:
+            return
+        parts = [c for c in every if c[:5] in ("K80.0", "K80.1", "K80.2", "K80.4", "K80.5")]
+        combined = Finding(code, CodeSystem.ICD10CM, max(found[c].confidence for c in parts),
+                           [e for c in parts for e in found[c].evidence], Assertion.PRESENT,
+                           [RuleNote("combination", f"stones of the gallbladder and a bile duct: {code} for "
+                                                    f"{', '.join(parts)} (I.A.15)")],
+                           set().union(*(found[c].sections for c in parts)), source="lexicon")
+        for c in parts:
+            found[c].reportable = False
+            found[c].notes.append(RuleNote("not_reported", f"part of combination code {code}: not reported", code))
+        _add(found, combined)
 
     def _asymptomatic_hiv(self, text: str, found: dict[str, Finding]) -> None:
         """HIV without symptoms, AIDS or an HIV-related illness is the status Z21, not the disease

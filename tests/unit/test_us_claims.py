@@ -1163,3 +1163,17 @@ def test_eleventh_batch_reaches(pipe, text, setting, codes, wrong):
 ])
 def test_eleventh_batch_nodules(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # stones of the gallbladder and a bile duct are one code with the cholecystitis either names
+    ("Final dx: acute cholecystitis with cholelithiasis and choledocholithiasis, no obstruction.", IN,
+     {"K80.62"}, {"K80.00", "K80.42"}),
+    ("Cholelithiasis and choledocholithiasis without cholecystitis.", OUT, {"K80.70"}, {"K80.20", "K80.50"}),
+    ("Acute on chronic calculous cholecystitis; CBD stone with obstruction.", IN, {"K80.67"}, {"K80.13"}),
+    # a differential considered and argued against is not coded
+    ("Pancreatitis and choledocholithiasis were considered; normal lipase and duct caliber argued against them. "
+     "Pathology: acute cholecystitis with cholelithiasis.", IN, {"K80.00"}, {"K85.90", "K80.62"}),
+])
+def test_eleventh_batch_biliary(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
