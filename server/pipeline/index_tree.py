@@ -497,6 +497,8 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "chronic": ("pre", "existing"), "hypertension": ("essential",), "htn": ("essential",),
            "alcohol": ("alcoholic",),
            "<": ("less",), "min": ("minute", "minutes"), "mins": ("minute", "minutes"),   # "LOC <30 min"
+           "supraspinatus": ("rotator", "cuff"), "infraspinatus": ("rotator", "cuff"),   # the cuff's tendons
+           "subacromial": ("shoulder",), "subdeltoid": ("shoulder",), "olecranon": ("elbow",),
            "nodule": ("solitary",),   # "RUL nodule": Nodule > lung, solitary (R91.1)
            "perineal": ("perineum",), "heel": ("foot",),
            "nasal": ("nose",), "helix": ("ear",), "helical": ("ear",), "antihelix": ("ear",), "tragus": ("ear",),   # the ear's parts
@@ -643,6 +645,9 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
             continue
         if not (w.isdigit() and i and words[i - 1] == "type"):
             out.add(fold(SIDES.get(w, w)))   # ("type 2" is "type2": its 2 is no "class 2" or "stage 2")
+        if w == "thickness" and i and words[i - 1] in ("full", "partial"):
+            # a full-thickness tear is complete, a partial-thickness one incomplete (Tear > rotator cuff)
+            expanded.add("complete" if words[i - 1] == "full" else "incomplete")
         if w == "grade" and i + 1 < len(words) and words[i + 1] in _GRADES:
             expanded.update(_GRADES[words[i + 1]])   # "grade I internal hemorrhoids": Hemorrhoids > 1st degree
         if w in _NUMBERED and i + 1 < len(words) and words[i + 1].isdigit():

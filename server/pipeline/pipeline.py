@@ -500,6 +500,9 @@ class Pipeline:
                     and not _ATTEMPT & set(s.words[max(0, m.tok_start - 2):m.tok_end + 3]):
                 # "suicidal thoughts", "suicidal with a plan": the ideation (R45.851), not an attempt
                 m = replace(m, candidates=[Candidate("R45.851", CodeSystem.ICD10CM, m.candidates[0].score, "index")])
+            if self.claims_rules and m.words == ("fistula",) and m.tok_start and \
+                    s.words[m.tok_start - 1] in ("av", "arteriovenous", "avf", "dialysis", "hemodialysis"):
+                continue   # a dialysis access fistula, not a fistula of a joint (M25.1-)
             if self.claims_rules and m.words == ("arrest",) and all(c.code.startswith("Z65") for c in m.candidates) \
                     and m.tok_end < len(s.words) and s.words[m.tok_end] == "of":
                 continue   # "arrest of dilation", "arrest of descent": labor's, not a legal arrest (Z65.3)

@@ -1177,3 +1177,16 @@ def test_eleventh_batch_nodules(pipe, text, setting, codes, wrong):
 ])
 def test_eleventh_batch_biliary(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # the shoulder's parts and tears as an orthopedist dictates them
+    ("A/P: Right shoulder impingement; home exercise program.", OUT, {"M75.41"}, {"M25.811"}),
+    ("MRI: chronic degenerative full-thickness supraspinatus tear of the left shoulder.", OUT, {"M75.122"},
+     {"M75.100", "S46.012A"}),
+    ("Partial-thickness tear of the right rotator cuff, nontraumatic.", OUT, {"M75.111"}, {"M75.101"}),
+    # a dialysis access fistula is no joint fistula
+    ("ESRD on HD via L arm AV fistula.", OUT, {"N18.6", "Z99.2"}, {"M25.10"}),
+])
+def test_eleventh_batch_shoulders(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
