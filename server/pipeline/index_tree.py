@@ -447,6 +447,7 @@ def _parse(fh: io.TextIOBase):
 SIDES = {"r": "right", "rt": "right", "right": "right", "l": "left", "lt": "left", "left": "left",
          "od": "right", "os": "left", "ou": "bilateral", "both": "bilateral", "bilat": "bilateral",
          "b/l": "bilateral", "bilateral": "bilateral"}   # the one table of side words
+_TESTS = frozenset("pcr swab test antigen panel screen culture cx ab antibody".split())
 _ORDINALS = ("first", "second", "third", "fourth", "fifth")
 _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neoplasm"),
            "adenocarcinoma": ("malignant", "neoplasm"), "malignancy": ("malignant", "neoplasm"),
@@ -499,6 +500,7 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "<": ("less",), "min": ("minute", "minutes"), "mins": ("minute", "minutes"),   # "LOC <30 min"
            "supraspinatus": ("rotator", "cuff"), "infraspinatus": ("rotator", "cuff"),   # the cuff's tendons
            "subacromial": ("shoulder",), "subdeltoid": ("shoulder",), "olecranon": ("elbow",),
+           "rsv": ("respiratory", "syncytial", "virus", "due"),   # "RSV bronchiolitis": due to RSV (J21.0)
            "nodule": ("solitary",),   # "RUL nodule": Nodule > lung, solitary (R91.1)
            "perineal": ("perineum",), "heel": ("foot",),
            "nasal": ("nose",), "helix": ("ear",), "helical": ("ear",), "antihelix": ("ear",), "tragus": ("ear",),   # the ear's parts
@@ -633,8 +635,9 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
             continue   # "ESRD secondary to hypertensive nephrosclerosis" is not secondary hypertension
         if w in _LABS and i + 1 < len(words) and any(ch.isdigit() for ch in words[i + 1]):
             continue   # "LDL 96" is a result, not "LDL-type" hyperlipidemia
-        if i + 1 < len(words) and words[i + 1] in ("negative", "neg"):
-            continue   # "strep negative": a test that found nothing
+        if {"negative", "neg"} & set(words[i + 1:i + 2]) or (
+                words[i + 1:i + 2] and words[i + 1] in _TESTS and {"negative", "neg"} & set(words[i + 2:i + 3])):
+            continue   # "strep negative", "RSV PCR negative": a test that found nothing
         if w in _NEGATORS:
             skip = _NEGATED_SPAN + (1 if w == "without" and i + 1 < len(words) and words[i + 1] == "o" else 0) + \
                 _evidence_of(words, i)

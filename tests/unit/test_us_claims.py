@@ -1190,3 +1190,8 @@ def test_eleventh_batch_biliary(pipe, text, setting, codes, wrong):
 ])
 def test_eleventh_batch_shoulders(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+def test_an_organism_abbreviation_before_a_condition_names_its_cause(pipe):
+    """"RSV bronchiolitis" is Bronchiolitis > due to > respiratory syncytial virus (J21.0)."""
+    assert_reported(pipe, "Final dx: RSV bronchiolitis with dehydration.", IN, {"J21.0", "E86.0"}, {"J21.9"})
