@@ -180,6 +180,7 @@ class IndexCoder:
         out: list[Mention] = []
         prior_sites: dict[int, tuple[str, ...]] = {}
         foreign: dict[int, frozenset[str]] = {}
+        own_words: dict[str, frozenset[str]] = {}
         for si, s in enumerate(sentences):
             words = s.words
             for i, w in enumerate(words):
@@ -207,7 +208,9 @@ class IndexCoder:
                 if si not in foreign:   # read once per sentence
                     foreign[si] = walk_words(words) & _FOREIGN_BODY
                 linked = foreign[si]
-                own = walk_words((w,))   # what the head word itself says ("nodule": solitary)
+                own = own_words.get(w)   # what the head word itself says ("nodule": solitary)
+                if own is None:
+                    own = own_words[w] = walk_words((w,))
                 hit = self.tree.walk(heads, walk_words(beside) | context | own, linked=linked)
                 if hit is not None and WITH_MARK in hit.said and hit.code[:1] in _INJURY_CHAPTERS and \
                         set(hit.said[hit.said.index(WITH_MARK) + 1:]) <= _FOREIGN_BODY:
