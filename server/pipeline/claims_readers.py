@@ -500,14 +500,9 @@ class ClaimsReaders:
             title = self.cm.description(code).lower()
             side = "X" if site in "8A" else "1" if "right" in title else "2" if "left" in title else "9"
             new = f"M80.0{site}{side}{_M80_EPISODE.get(code[7], code[7])}"
-            if self.cm.id_of(new) < 0 or not self.cm.is_billable(new):
-                continue
-            f = found.pop(code)
-            f.notes.append(RuleNote("osteoporosis", f"fracture with minimal trauma in known osteoporosis: {new}, not "
-                                                    f"{code} (I.C.13.d.2)", code))
-            f.code, f.defaults = new, []
-            _add(found, f)
-            found.pop("M81.0", None)
+            if self._recode(found, code, new, "osteoporosis", "fracture with minimal trauma in known osteoporosis",
+                            "I.C.13.d.2"):
+                found.pop("M81.0", None)
 
     def _neoplastic_fractures(self, text: str, found: dict[str, Finding]) -> None:
         """A pathological fracture through a tumour ("pathologic fx L femoral shaft through a lytic
@@ -530,13 +525,19 @@ class ClaimsReaders:
             if base is None:
                 continue
             new = base[:7].ljust(7, "X") + _M80_EPISODE.get(code[7], code[7])   # the S code's episode of care
-            if self.cm.id_of(new) < 0 or not self.cm.is_billable(new):
-                continue
-            f = found.pop(code)
-            f.notes.append(RuleNote("pathological_fracture", f"pathological fracture through a neoplasm: {new}, not "
-                                                             f"{code} (I.C.13.c)", code))
-            f.code, f.defaults = new, []
-            _add(found, f)
+            self._recode(found, code, new, "pathological_fracture", "pathological fracture through a neoplasm",
+                         "I.C.13.c")
+
+    def _recode(self, found: dict[str, Finding], code: str, new: str, kind: str, why: str, section: str) -> bool:
+        """Report the finding of ``code`` as the billable ``new`` (a traumatic fracture that is a
+        pathological one); False, and nothing changed, when ``new`` is no billable code."""
+        if self.cm.id_of(new) < 0 or not self.cm.is_billable(new):
+            return False
+        f = found.pop(code)
+        f.notes.append(RuleNote(kind, f"{why}: {new}, not {code} ({section})", code))
+        f.code, f.defaults = new, []
+        _add(found, f)
+        return True
 
     def _ulcer_sites(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """The ulcer a combination code asks for beside it ("use additional code to identify site
