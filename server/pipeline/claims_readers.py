@@ -146,6 +146,7 @@ class ClaimsReaders:
         self._treated_cancers(doc.text, found)
         checkpoint()
         self._drug_effects(doc.text, sentences, found)
+        self._drug_induced(doc.text, sentences, found)
         self._noncompliance(doc.text, sentences, found)
         checkpoint()
         self._circumstances(doc.text, found)
@@ -762,6 +763,44 @@ class ClaimsReaders:
             note = RuleNote("drug_table", f"Table of Drugs: {e.drug}, {e.intent.replace('_', ' ')} (I.C.19.e)")
             _add(found, _read(e.code, sentences[e.sentence], e.tok_start, e.tok_end, note))
 
+    def _drug_induced(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """A condition in the sentence of a drug's adverse effect is the drug's doing: its index
+        entry's "drug-induced" / "due to drug" subterm gives the code ("statin-associated myopathy
+        ... stop atorvastatin" with T46.6X5A: Myopathy > drug-induced, G72.0; "amiodarone-induced
+        hypothyroidism": Hypothyroidism > due to > medicament, E03.2; I.C.19.e.5.a)."""
+        starts = [s.start for s in sentences]
+        adverse: dict[int, set[str]] = {}   # sentence -> the adverse effects' codes
+        for c, f in found.items():
+            if _ADVERSE_EFFECT.match(c) and f.reportable:
+                for e in f.evidence:
+                    adverse.setdefault(bisect_right(starts, e.start) - 1, set()).add(c)
+        if not adverse:
+            return
+        for code, f in list(found.items()):
+            if f.system is not CodeSystem.ICD10CM or code[:1] in "RSTVWXYZ" or not f.reportable or \
+                    f.assertion is not Assertion.PRESENT or "unspecified" not in self.cm.description(code).lower():
+                continue   # (a code that already says its kind, type 2 diabetes, stays)
+            spans = [e for e in f.evidence if bisect_right(starts, e.start) - 1 in adverse]
+            if not spans:
+                continue
+            said = list(dict.fromkeys(w for e in spans for w in normalize_phrase(text[e.start:e.end])))
+            heads = list(dict.fromkeys(n for w in said for n in self.index.tree.main_terms(w)))
+            # an antineoplastic's effect is the cancer chemotherapy's (Neutropenia > due to cancer
+            # chemotherapy, D70.1)
+            chemo = any(c.startswith("T45.1") for e in spans for c in adverse[bisect_right(starts, e.start) - 1])
+            cause = ["due", *_DRUG_CAUSE] + (list(_CHEMOTHERAPY_CAUSE) if chemo else [])
+            hit = self.index.tree.walk(heads, walk_words(said + cause)) if heads else None
+            if hit is None or not _DRUG_CAUSE & {w for p in hit.path for w in p.split()}:
+                continue
+            new = _finish(self.mapper, hit.code, tuple(said), tuple(said))
+            if new is None or new == code or new in found:
+                continue
+            found.pop(code)
+            f.notes.append(RuleNote("index", f"a drug's adverse effect: Alphabetic Index > {' > '.join(hit.path)}: "
+                                             f"{new}, not {code} (I.C.19.e.5.a)", code))
+            f.code, f.defaults = new, []
+            _add(found, f)
+
     def _noncompliance(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Noncompliance with a medication, dialysis or diet regimen (Z91.1-) by the index's
         Noncompliance entry; beside an underdosing it says the intent (I.C.19.e.5.c)."""
@@ -931,6 +970,10 @@ _HORMONE_REPLACEMENT, _HORMONAL_CONTRACEPTIVE = "Z79.890", "Z79.3"
 _CONTRACEPTION = frozenset("contraception contraceptive contraceptives ocp ocps".split())
 _PROGESTINS = frozenset("norgestimate levonorgestrel norethindrone drospirenone desogestrel norgestrel etonogestrel "
                         "norelgestromin".split())
+# a drug's adverse effect (T36-T50, 6th character 5) and the words of its "drug-induced" subterms
+_ADVERSE_EFFECT = re.compile(r"T(3[6-9]|4[0-9]|50)\.\w\w5")
+_DRUG_CAUSE = frozenset("drug drugs induced medicament medicaments medication".split())
+_CHEMOTHERAPY_CAUSE = ("cytoreductive", "cancer", "chemotherapy", "antineoplastic")
 # medication for opioid use disorder: the disorder's code says it (F11.21 "on maintenance therapy")
 _OPIOID_TREATMENT = frozenset("buprenorphine methadone naloxone naltrexone suboxone subutex sublocade".split())
 # receptor abbreviations and names -> the word the Tabular's titles use

@@ -29,6 +29,8 @@ _UNDETERMINED = re.compile(r"\b(intent (unknown|undetermined|unclear)|undetermin
 # nonfatal overdose"): history, not this encounter's poisoning
 _PAST_EVENT = re.compile(r"\b(?:\d+|a|one|two|three|several)\s+(?:days?|weeks?|months?|years?|yrs?)\s+ago\b|"
                          r"\b(?:in|since)\s+(?:19|20)\d\d\b|\b(?:history of|hx of|h/o|prior|previous|remote)\b", re.I)
+# a drug the sentence starts or gives now treats its condition; it did not cause it
+_GIVEN_NOW = frozenset("start started starting begin began initiate initiated add added continue continued".split())
 _POISONING = re.compile(r"\b(overdose\w*|OD|ingest\w*|poison\w*|took (several|\d+|~\d+|many|a handful)"
                         r"|accidental(ly)? took|intoxicat\w*)\b")
 _ADVERSE = re.compile(r"\b(adverse (effect|reaction|drug)|side effect|as prescribed|therapeutic (INR|level|dose)|"
@@ -76,6 +78,8 @@ class DrugEffectReader:
                 effect = kind or ("adverse_effect" if _caused(s.words, a, b) else None)
                 if effect is None:
                     continue
+                if effect == "adverse_effect" and a and s.words[a - 1] in _GIVEN_NOW:
+                    continue   # "amiodarone-induced hypothyroidism; start levothyroxine": the treatment
                 code = row.code(effect, encounter, self.cm)
                 if code is None or code in seen:
                     continue

@@ -1195,3 +1195,17 @@ def test_eleventh_batch_shoulders(pipe, text, setting, codes, wrong):
 def test_an_organism_abbreviation_before_a_condition_names_its_cause(pipe):
     """"RSV bronchiolitis" is Bronchiolitis > due to > respiratory syncytial virus (J21.0)."""
     assert_reported(pipe, "Final dx: RSV bronchiolitis with dehydration.", IN, {"J21.0", "E86.0"}, {"J21.9"})
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # a condition beside a drug's adverse effect takes its index entry's drug-induced subterm
+    ("66M with mixed HLD on atorvastatin 80 mg x4 mo. A/P: statin-associated myopathy - stop atorvastatin.", OUT,
+     {"G72.0", "T46.6X5A"}, {"G72.9"}),
+    ("A/P: Amiodarone-induced hypothyroidism; start levothyroxine.", OUT, {"E03.2", "T46.2X5A"},
+     {"E03.9", "T38.1X5A"}),
+    ("ANC 300 after carboplatin; chemotherapy-induced neutropenia.", IN, {"D70.1", "T45.1X5A"}, {"D70.9", "D70.2"}),
+    # a code that already names its kind stays
+    ("Type 2 DM; steroid-induced hyperglycemia from prednisone.", IN, {"T38.0X5A"}, {"E09.9", "E09.65"}),
+])
+def test_eleventh_batch_drug_induced(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
