@@ -80,13 +80,14 @@ _NOT_TOBACCO = frozenset("marijuana cannabis pot weed thc crack cocaine meth met
 # Measurements a note writes as an abbreviation and a value ("HR 108", "PR 210", "EF 35").
 _MEASURED = frozenset("nl normal wnl interval prolonged short segment".split())   # "PR nl": the ECG's interval
 _MEASURES = frozenset("hr pr rr bp qt qtc qrs ef map cvp sat sats temp pulse".split())
-# the word after a condition's name that makes the phrase a thing named for it, not the condition
+# words beside "suicidal" that make it an attempt (T14.91), not ideation (R45.851)
 _ATTEMPT = frozenset("attempt attempts attempted gesture gestures overdose".split())
 # words the Tabular's "without X" qualifiers name ("without behavioral disturbance", "without
 # psychotic features", "without complications", "without aura", "without hyperglycemia")
 _TITLE_QUALIFIERS = frozenset("behavioral disturbance psychotic feature features complication complications aura "
                               "hyperglycemia coma mention obstruction perforation hemorrhage exacerbation status "
                               "intractable dyskinesia fluctuations agitation anxiety mood".split())
+# the word after a condition's name that makes the phrase a thing named for it, not the condition
 _NAMED_THINGS = frozenset("shot shots vaccine vaccines vaccination vaccinations immunization booster scale "
                           "questionnaire inventory work workup test testing panel lab labs immune nonimmune "
                           "titer titers serology clinic nephrology service team".split())
