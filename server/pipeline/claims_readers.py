@@ -531,7 +531,8 @@ class ClaimsReaders:
 
     def _recode(self, found: dict[str, Finding], code: str, new: str, kind: str, why: str, section: str) -> bool:
         """Report the finding of ``code`` as the billable ``new`` (a traumatic fracture that is a
-        pathological one); False, and nothing changed, when ``new`` is no billable code."""
+        pathological one, B20 that is the status Z21), with the note that says why; False, and
+        nothing changed, when ``new`` is no billable code."""
         if self.cm.id_of(new) < 0 or not self.cm.is_billable(new):
             return False
         f = found.pop(code)
@@ -689,11 +690,7 @@ class ClaimsReaders:
         f = found.get("B20")
         if f is None or not f.reportable or not _HIV_STATUS.search(text) or _AIDS.search(text):
             return
-        found.pop("B20")
-        f.notes.append(RuleNote("hiv_status", "HIV with no symptom, AIDS or related illness: Z21, not B20 "
-                                              "(I.C.1.a.2.d)", "B20"))
-        f.code, f.defaults = "Z21", []
-        _add(found, f)
+        self._recode(found, "B20", "Z21", "hiv_status", "HIV with no symptom, AIDS or related illness", "I.C.1.a.2.d")
 
     def _transplanted_kidney(self, text: str, found: dict[str, Finding]) -> None:
         """The end-stage renal disease a kidney transplant was done for is gone once the graft
@@ -795,11 +792,8 @@ class ClaimsReaders:
             new = _finish(self.mapper, hit.code, tuple(said), tuple(said))
             if new is None or new == code or new in found:
                 continue
-            found.pop(code)
-            f.notes.append(RuleNote("index", f"a drug's adverse effect: Alphabetic Index > {' > '.join(hit.path)}: "
-                                             f"{new}, not {code} (I.C.19.e.5.a)", code))
-            f.code, f.defaults = new, []
-            _add(found, f)
+            self._recode(found, code, new, "index", f"a drug's adverse effect: Alphabetic Index > {' > '.join(hit.path)}",
+                         "I.C.19.e.5.a")
 
     def _noncompliance(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Noncompliance with a medication, dialysis or diet regimen (Z91.1-) by the index's
