@@ -113,8 +113,7 @@ class MedicationReader:
                         out.append(DrugMention(code, name, si, i, j))
                 elif clauses.count(clauses.course, *clauses.around(i, j)):
                     short.add(name)   # a short course ("x5 days", "burst", "sliding scale"), not a hold
-                elif _STOPPED & set(words[slice(*clauses.around(i, j))]) and \
-                        not _STOP_LATER & set(words[slice(*clauses.around(i, j))]):
+                elif _STOPPED & (clause := set(words[slice(*clauses.around(i, j))])) and not _STOP_LATER & clause:
                     # "stop atorvastatin": stopped at this encounter, not ongoing therapy ("plan to stop
                     # adalimumab ...; continue adalimumab until then" is still taken)
                     short.add(name)
