@@ -129,6 +129,24 @@ def index_terms(path: Path, tree=None):
                             yield toks, code
 
 
+# An eponym the index files as "X's syndrome" is often a disease in a note ("Kawasaki's syndrome":
+# "Kawasaki disease"); where the index has both ("Cushing's disease" E24.0, "Cushing's syndrome"
+# E24.9) each keeps its own.
+# Only that way: "Barlow's disease" (scurvy) is no "Barlow syndrome" (a prolapsed mitral valve), and
+# a name of four letters or fewer may be an English word ("Down", "Best").
+_EPONYM = re.compile(r"^([A-Z][a-z]{4,}(?:-[A-Z][a-z]+)?)'s syndrome$")
+
+
+def eponym_terms(path: Path):
+    """(term tokens, code): "X disease" for each coded "X's syndrome" main term."""
+    with open(path, encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            m = _EPONYM.match(row["Term"].strip()) if row["Level"] == "0" else None
+            code = _code(row.get("Code", "") or "") if m else None
+            if code is not None:
+                yield _toks(f"{m.group(1)} disease"), code
+
+
 def _see_code(tree, ref: str) -> str | None:
     """The code of the entry a "See" reference names, when that entry is itself coded."""
     target = tree.resolve(ref)
@@ -218,6 +236,9 @@ def build(index_dir: Path, out: Path = OUT) -> int:
                 codes = by_term.setdefault(form, [])
                 if code not in codes and len(codes) < _MAX_CODES_PER_TERM:
                     codes.append(code)
+    for toks, code in eponym_terms(index_dir / "ICD10CM_2025_Index.csv"):
+        if _keep(toks) and toks not in by_term:
+            by_term[toks] = [code]
     out.parent.mkdir(parents=True, exist_ok=True)
     n = 0
     with gzip.open(out, "wt", encoding="utf-8", compresslevel=9) as f:

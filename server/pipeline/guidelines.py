@@ -88,7 +88,7 @@ _LASTING_STATUS = ("Z89", "Z90", "Z93", "Z94", "Z95", "Z96", "Z97", "Z98.0", "Z9
 
 
 def apply_assertion(f: Finding, rules: GuidelineRules, setting: Setting,
-                    history: str | None = None) -> Finding | None:
+                    history: str | None = None, inactive: bool = False) -> Finding | None:
     """What a finding's assertion means for coding, in this setting.
 
     - absent / hypothetical: not coded ("no evidence of CHF").
@@ -96,6 +96,9 @@ def apply_assertion(f: Finding, rules: GuidelineRules, setting: Setting,
     - historical: chronic conditions stay coded ("history of hypertension" on treatment -> I10);
       others yield the personal-history code (past DVT -> Z86.718) or nothing; ``history``, when
       given, is the code the Alphabetic Index gives (History > personal / family) and wins.
+      ``inactive``: the note says the chronic condition no longer exists or is not treated ("asthma
+      as a child", "migraines, none in 2 years", "GERD, resolved"): a history, not a current
+      condition (I.C.21.c.4).
     - possible: inpatient, coded as if established (II.H, III.C); outpatient, only signs and
       symptoms are coded (IV.H), so "suspected pneumonia" is dropped while its cough stays.
     """
@@ -109,7 +112,7 @@ def apply_assertion(f: Finding, rules: GuidelineRules, setting: Setting,
         # ("s/p kidney transplant 2021": Z94.0)
         return f
     if a in (Assertion.FAMILY, Assertion.HISTORICAL):
-        if a is Assertion.HISTORICAL and rules.is_chronic(f.code):
+        if a is Assertion.HISTORICAL and rules.is_chronic(f.code) and not inactive:
             f.notes.append(RuleNote("chronic_history", "chronic condition documented as history: coded as current"))
             return f
         z = history or rules.history_code(f.code, a)

@@ -39,7 +39,10 @@ _OTHER_DRUG = "Z79.899"   # the class a name gets when only a close spelling in 
 _SHORT_TERM = frozenset("start started starting initiate initiated new newly trial burst course x1 x2 x3 x4 x5 x7 "
                         "x10 x14 sliding empiric empirically stopped stop discontinued discontinue held hold completed "
                         "off switch switched changed plan planned will consider offered declined refused "
-                        "finished iv intravenous ivpb".split())
+                        "finished iv intravenous ivpb "
+                        # a drug taken in an overdose is the poisoning's, not a regimen ("took a whole
+                        # bottle of Tylenol")
+                        "overdose overdosed ingestion ingested ingesting bottle".split())
 NOT_DRUGS = frozenset("on the a an and or of to for with in at by as daily dose oxygen o2 air water food "
                       "female male woman man patient "
                        "diet meds medication medications regimen therapy home current glucose sugar sodium "
@@ -47,6 +50,7 @@ NOT_DRUGS = frozenset("on the a an and or of to for with in at by as daily dose 
                        "platelet plasma vitamin level levels lab labs tablet pill drug medicine substance agent "
                        "product smoke smoking smoker tobacco cigarette cigarettes cigar barium gadolinium acting long short "
                       "release extended intermediate rapid "
+                      "tonic "   # a seizure's ("tonic-clonic"), not the Table's "Tonic NEC"
                       # substances of use, not prescribed therapy (F12-F16, not Z79)
                       "marijuana cannabis thc cocaine crack heroin methamphetamine meth".split())
 _MAX_WORDS = 3

@@ -597,7 +597,9 @@ class Pipeline:
                 # "hearing loss" in a history list is not the urinary infection two words on
                 history = self.index.history_code(f.assertion, near + tuple(m.words), m.words)
             said_as = f.copy() if unasserted is not None and f.assertion is not Assertion.PRESENT else None
-            f = gl.apply_assertion(f, self.guidelines, setting, history)
+            inactive = self.claims_rules and f.assertion is Assertion.HISTORICAL and \
+                _inactive(words, breaks.get(m.sentence) or _clause_breaks(s), m.tok_start, m.tok_end, f.code)
+            f = gl.apply_assertion(f, self.guidelines, setting, history, inactive)
             if said_as is not None and said_as.system is CodeSystem.ICD10CM and (f is None or f.code != said_as.code):
                 _keep_first(unasserted, said_as)   # what a claim billing it is checked against
             if before is not None and (f is None or f.code != before.code):
@@ -742,6 +744,55 @@ class Pipeline:
 _RESOLVED = frozenset(("resolved",))
 # Titles that name an infection outside chapter 1 and the acute respiratory infections (J00-J22).
 _INFECTION_WORDS = ("infection", "pneumonia", "abscess", "cellulitis", "sepsis")
+
+
+# What says a past condition no longer exists or is not treated (I.C.21.c.4), in its own list
+# item: "asthma as a child", "migraines in college", "GERD in the past, resolved", "anxiety, no
+# current treatment", "atrial flutter s/p ablation, no recurrence". ("since adolescence, twice a
+# month" is a condition still there.)
+_GONE_WORDS = frozenset("resolved outgrew outgrown inactive".split())
+_GONE_RUNS = (("as", "a", "child"), ("as", "a", "teen"), ("as", "a", "teenager"), ("as", "a", "kid"),
+              ("as", "an", "infant"), ("as", "a", "toddler"), ("in", "childhood"), ("in", "high", "school"),
+              ("in", "college"), ("no", "recurrence"), ("no", "recurrences"), ("in", "the", "past"))
+# ... and what says only that it is quiet or untreated now: a condition kept up by its treatment
+# stays coded ("hypertension, no longer on medication", "epilepsy, no seizures since 2015").
+_QUIET_RUNS = (("none", "since"), ("none", "in"), ("no", "longer"), ("no", "current", "treatment"),
+               ("no", "current", "medication"), ("no", "current", "medications"), ("no", "treatment"),
+               ("off", "medication"), ("off", "medications"), ("off", "treatment"), ("off", "therapy"))
+_QUIET_THINGS = frozenset("inhaler use medication medications treatment episodes episode attacks attack "
+                          "flares flare recurrence one bout".split())   # "no inhaler use since", "last one"
+_MAINTAINED = ("I10", "I11", "I12", "I13", "I15", "I16", "E08", "E09", "E10", "E11", "E13", "E78", "N18",
+               "E66", "I25", "I50", "G40", "E03", "J44", "B20", "E05", "G20", "G35")
+_LEADS = frozenset("none no resolved last off not never outgrew".split())
+_ITEM_REACH = 12   # words of a list item read after its condition
+
+
+def _inactive(words: list[str], breaks: list[bool], a: int, b: int, code: str) -> bool:
+    """Whether the list item of the condition at words[a:b] says it is gone: its own clause, and
+    the clauses after it that open with "none", "no", "resolved", "last"..."""
+    end = min(len(words), b + _ITEM_REACH)
+    item: list[str] = []
+    for k in range(b, end):
+        if k > b and k < len(breaks) and breaks[k] and words[k] not in _LEADS:
+            break
+        item.append(words[k])
+    if a and words[a - 1] in ("remote", "resolved", "former", "past"):
+        return True
+    if _GONE_WORDS & set(item):
+        return True
+    quiet = not code.startswith(_MAINTAINED)
+    for i in range(len(item)):
+        if any(tuple(item[i:i + len(r)]) == r for r in _GONE_RUNS):
+            return True
+        if not quiet:
+            continue
+        if any(tuple(item[i:i + len(r)]) == r for r in _QUIET_RUNS):
+            return True
+        if item[i] == "last" and i + 1 < len(item) and item[i + 1] in _QUIET_THINGS and "ago" in item[i + 2:i + 7]:
+            return True   # "last one over a year ago"
+        if item[i] == "no" and "since" in item[i + 2:i + 5] and set(item[i + 1:item.index("since", i + 2)]) <= _QUIET_THINGS:
+            return True   # "no inhaler use since age 12" (not "CAD, no angina since")
+    return False
 
 
 def _keep_first(into: dict[str, Finding], f: Finding) -> None:

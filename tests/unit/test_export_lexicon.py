@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from export.build_lexicon import index_terms, main_term_forms
+from export.build_lexicon import eponym_terms, index_terms, main_term_forms
 
 
 def test_comma_listing_spellings_makes_each_a_main_term():
@@ -36,3 +36,17 @@ def test_real_index_yields_everyday_phrases(shared_data):
     terms = {" ".join(t): c for t, c in index_terms(shared_data / "icd10cm-index-fy2025" / "ICD10CM_2025_Index.csv")}
     assert terms["hiatal hernia"] == "K44.9"
     assert terms["alcohol dependence"] == "F10.20"
+
+
+def test_an_eponyms_syndrome_is_also_its_disease(tmp_path):
+    """"Kawasaki's syndrome" is what a note calls Kawasaki disease; "Barlow's disease" (scurvy) never
+    becomes a syndrome, and a short name that may be an English word is left alone."""
+    csv = tmp_path / "index.csv"
+    csv.write_text("RowID,Letter,Level,Term,See,SeeAlso,NonEssModif,Code\n"
+                   "1,K,0,Kawasaki's syndrome,,,,M30.3\n"
+                   "2,B,0,Barlow's disease,,,,E54\n"
+                   "3,D,0,Down's syndrome,,,,Q90.9\n"
+                   "4,F,0,Felty's syndrome,,,,M05.00\n"
+                   "5,F,1,with lung,,,,M05.10\n", encoding="utf-8")
+    assert {(" ".join(t), c) for t, c in eponym_terms(csv)} == {("kawasaki disease", "M30.3"),
+                                                               ("felty disease", "M05.00")}

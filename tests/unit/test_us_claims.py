@@ -1209,3 +1209,47 @@ def test_an_organism_abbreviation_before_a_condition_names_its_cause(pipe):
 ])
 def test_eleventh_batch_drug_induced(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,codes,wrong", [
+    # a past condition the note says is gone or untreated is history, not a current condition
+    # (I.C.21.c.4): "none in over 2 years", "as a child", "resolved", "no current treatment"
+    ("PMH: Hypothyroidism. Migraines, none in over 2 years. MEDS: Levothyroxine 112 mcg daily.",
+     {"E03.9", "Z79.899"}, {"G43.909"}),
+    ("PMH: Asthma as a child, no inhaler use since age 12. GERD in the past, resolved. Hypertension.",
+     {"I10"}, {"J45.909", "K21.9"}),
+    ("PMH: Anxiety, no current treatment. Atrial flutter s/p ablation 2022, no recurrence.", set(),
+     {"F41.9", "I48.92"}),
+    # ... while a condition kept up by its treatment, or quiet only in its episodes, stays
+    ("PMH: Hypertension, no longer on medication. CAD s/p CABG 2019, no angina since.", {"I10", "I25.10", "Z95.1"},
+     set()),
+    ("PMH: Mild intermittent asthma (albuterol PRN, last used months ago). Migraines without aura since "
+     "adolescence, about 2 per month.", {"J45.20", "G43.009"}, set()),
+    # a plain osteoarthritis or fatty liver in a history list the visit does not address (IV.J)
+    ("PMH: Hypertension. Osteoarthritis. Fatty liver. MEDS: lisinopril 10 mg daily.", {"I10", "Z79.899"},
+     {"M19.90", "K76.0"}),
+])
+def test_past_conditions_said_to_be_gone_are_not_current(pipe, text, codes, wrong):
+    assert_reported(pipe, text, OUT, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # an unspecified finding of an organ is integral to its definitive diagnosis
+    ("Discharge summary: liver lesions on CT. Liver biopsy: metastatic adenocarcinoma, primary unknown.", IN,
+     {"C78.7", "C80.1"}, {"K76.9", "K76.89"}),
+    # "X is not suspected" denies X
+    ("A/P: RUL pulmonary nodule, stable. Lung cancer is not suspected at this time.", OUT, {"R91.1"}, {"C34.90",
+                                                                                                      "C34.11"}),
+    # a drug taken in an overdose is no regimen; "tonic-clonic" is no tonic
+    ("ED: 29M took a whole bottle of Tylenol after an argument; acetaminophen overdose, intentional.", IN,
+     {"T39.1X2A"}, {"Z79.899"}),
+    ("Peds: 14-mo admitted after a generalized tonic-clonic seizure on day 3 of fever.", IN, set(), {"Z79.899"}),
+    # "neg for", "neg" and "less likely" deny what they name
+    ("Heme f/u: multiple myeloma. ROS neg for bone pain, fevers, neuropathy. LE duplex neg for DVT.", OUT, set(),
+     {"M89.8X9", "R50.9", "G62.9", "I82.409"}),
+    ("IMPRESSION: likely R ureteral stone; appendicitis felt less likely.", OUT, set(), {"K37", "N20.1"}),
+    # an eponym's syndrome said as a disease
+    ("Peds discharge summary. Dx: Kawasaki disease. Received IVIG and high-dose ASA.", IN, {"M30.3"}, set()),
+])
+def test_twelfth_batch_findings_and_denials(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
