@@ -46,7 +46,10 @@ _LOW_ENERGY_PAIRS = (("standing", "height"), ("ground", "level"), ("low", "energ
 _M80_SITES = (("S42.0", "1"), ("S42.1", "1"), ("S42", "2"), ("S52", "3"), ("S62", "4"), ("S72", "5"),
               ("S82.5", "7"), ("S82.6", "7"), ("S82.8", "7"), ("S82", "6"), ("S92", "7"), ("S12", "8"),
               ("S22.0", "8"), ("S32.0", "8"), ("S32.1", "8"), ("S32.2", "8"), ("S32", "B"), ("S22", "A"))
-_PATHOLOGIC = re.compile(r"\bpatholog(?:ic|ical)\s+(?:fx|fracture)", re.I)
+# "pathologic fx", "pathologic L femur fx", "fracture through a lytic lesion"
+_PATHOLOGIC = re.compile(r"\bpatholog(?:ic|ical)\s+(?:[\w/-]+\s+){0,3}?(?:fx|fracture)|"
+                         r"\b(?:fx|fracture)\s+through\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,2}?(?:lesion|mass|tumou?r|metasta\w*)",
+                         re.I)
 _NEOPLASTIC = re.compile(r"\b(lytic|blastic|metasta\w*|mets|myeloma|tumou?r|malignan\w*|neoplas\w*)\b", re.I)
 _VERTEBRA_WORDS = frozenset(["vertebra", "vertebral", "compression", *(f"l{n}" for n in range(1, 6)),
                             *(f"t{n}" for n in range(1, 13))])
@@ -64,7 +67,8 @@ _ALLERGY_WORDS = frozenset(("allergy", "allergic", "allergies"))
 _ALLERGY_OTHER_DRUG = "Z88.8"   # History > personal > allergy > drugs ... > specified NEC
 _ADVICE = frozenset("avoid avoiding avoidance counseled counseling counsel advised educated risk risks".split())
 _ENVIRONMENT = ("Z77.22",)   # exposures coded as the patient's environment, not as a contact with disease
-_EXPOSURE_WORDS = frozenset("exposed exposure contact husband wife spouse partner roommate coworker household".split())
+_EXPOSURE_WORDS = frozenset("exposed exposure contact husband wife spouse partner roommate coworker household "
+                            "pep".split())   # post-exposure prophylaxis ("rabies PEP started")
 
 
 # I.C.15.a.1: chapters whose conditions a pregnancy's chapter 15 codes take (symptoms, injuries,
@@ -166,6 +170,7 @@ class ClaimsReaders:
         self._transplanted_kidney(doc.text, found)
         self._asymptomatic_hiv(doc.text, found)
         self._gallbladder_and_duct_stones(found)
+        self._multiple_sites(sentences, found)
 
     def _status(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Status Z-codes from "s/p" phrases (Status / Presence in the index)."""
@@ -683,6 +688,27 @@ class ClaimsReaders:
             found[c].notes.append(RuleNote("not_reported", f"part of combination code {code}: not reported", code))
         _add(found, combined)
 
+    def _multiple_sites(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """Rheumatoid arthritis said of joints in two regions or more ("seropositive RA of the MCPs,
+        wrists and MTPs") is the subcategory's multiple-sites code (I.C.13.a): M05.79, M06.09;
+        seropositive RA with no organ named is "without organ involvement" (Arthritis,
+        rheumatoid > seropositive > without organ involvement > multiple sites)."""
+        starts = [s.start for s in sentences]
+        for code in [c for c, f in found.items() if c.startswith(_SITED_ARTHRITIS) and f.reportable
+                     and f.assertion in (Assertion.PRESENT, Assertion.HISTORICAL)]:
+            regions = set()
+            for e in found[code].evidence:
+                regions |= {_JOINT_REGIONS[w] for w in sentences[sequelae.sentence_of(sentences, starts, e.start)].words
+                            if w in _JOINT_REGIONS}
+            if len(regions) < 2:
+                continue
+            sub = _WITHOUT_ORGANS.get(code, code[:5])
+            new = next((d for d in self.cm.billable_descendants(sub)
+                        if "multiple sites" in self.cm.description(d).lower()), None)
+            if new is not None and new != code:
+                self._recode(found, code, new, "multiple_sites", f"arthritis of {len(regions)} joint regions",
+                             "I.C.13.a")
+
     def _asymptomatic_hiv(self, text: str, found: dict[str, Finding]) -> None:
         """HIV without symptoms, AIDS or an HIV-related illness is the status Z21, not the disease
         B20 (I.C.1.a.2.d): "HIV positive", "known HIV", or HIV "never had an OI or AIDS-defining
@@ -961,6 +987,16 @@ class ClaimsReaders:
 
 # an estrogen taken for contraception, or with a contraceptive progestin, is a hormonal contraceptive
 _HORMONE_REPLACEMENT, _HORMONAL_CONTRACEPTIVE = "Z79.890", "Z79.3"
+# Rheumatoid arthritis coded by site, and the regions of its joints a note names.
+_SITED_ARTHRITIS = ("M05.7", "M05.8", "M05.9", "M06.0", "M06.8", "M08.0")
+_WITHOUT_ORGANS = {"M05.9": "M05.7"}   # seropositive, no organ named: without organ involvement
+_JOINT_REGIONS = {**dict.fromkeys("hand hands mcp mcps mcpj pip pips dip dips finger fingers knuckle knuckles "
+                                  "metacarpophalangeal interphalangeal".split(), "hand"),
+                  **dict.fromkeys("foot feet mtp mtps toe toes metatarsophalangeal".split(), "foot"),
+                  **dict.fromkeys("wrist wrists".split(), "wrist"), **dict.fromkeys("ankle ankles".split(), "ankle"),
+                  **dict.fromkeys("knee knees".split(), "knee"), **dict.fromkeys("hip hips".split(), "hip"),
+                  **dict.fromkeys("shoulder shoulders".split(), "shoulder"),
+                  **dict.fromkeys("elbow elbows".split(), "elbow")}
 _CONTRACEPTION = frozenset("contraception contraceptive contraceptives ocp ocps".split())
 _PROGESTINS = frozenset("norgestimate levonorgestrel norethindrone drospirenone desogestrel norgestrel etonogestrel "
                         "norelgestromin".split())

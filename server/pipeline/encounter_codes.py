@@ -37,7 +37,9 @@ _RADIATION = re.compile(r"\bfraction\s*#?\d+\s*(?:of|/)\s*\d+\b|\b(?:here|admitt
 _FOLLOW_UP = re.compile(r"\b(no (evidence of )?(recurrence|recurrent disease|disease)|NED|surveillance)\b", re.I)
 _VACCINE = re.compile(r"\b(vaccines?|vaccinations?|immuni[sz]ations?|boosters?|Td|Tdap|DTaP|flu shot|PPSV23|PCV\d+|"
                       r"Shingrix|MMR)\b[^.;]{0,40}\b(given|administered|received today|provided|today)\b"
-                      r"|\b(given|administered)\b[^.;]{0,25}\b(vaccine|booster)\b", re.I)
+                      r"|\b(given|administered)\b[^.;]{0,25}\b(vaccine|booster)\b"
+                      # "rabies vaccine dose #1 (day 0) in L deltoid": a dose of a series, given now
+                      r"|\b(vaccines?|boosters?)\s+(?:dose|series)\s*#?\s*\d", re.I)
 _DECLINED = re.compile(r"\b(declin\w*|defer\w*|refus\w*|due|overdue|up to date)\b", re.I)
 # the level and the monitoring said together ("here for INR check", "digoxin level monitoring"):
 # an "INR 2.4" in an ED note's labs is no monitoring encounter

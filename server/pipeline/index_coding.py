@@ -78,8 +78,9 @@ _LONG_TERM_OXYGEN = frozenset("home chronic chronically continuous continuously 
 
 # A main term with no code of its own ("Polyp", "Effusion") read in a phrase no lexicon term
 # covered ("6 mm polyp in sigmoid colon"): its subterms coded from the words beside it, for a
-# condition chapter's code; never status, encounter or external-cause codes.
-_HEAD_CHAPTERS = frozenset("ABCDEFGHIJKLMNOQRS")
+# condition chapter's code; never status, encounter or external-cause codes, nor an infection a
+# site word names alone ("lesion ... breast primary" is no Lesion > primary, syphilis A51.0).
+_HEAD_CHAPTERS = frozenset("CDEFGHIJKLMNOQRS")
 _HEAD_LEFT = 2
 _SAME_SENTENCE_REACH = 12   # words before an injury word where its site may be named in the same sentence
 _INJURY_CHAPTERS = frozenset("ST")   # a site from the sentence before: injuries only

@@ -27,6 +27,9 @@ _OTHER_WORDS = frozenset("other specified".split())
 # Words of an unspecified title that a more specific code may drop ("unspecified site").
 _VAGUE = frozenset("site sites control organism type part region encounter initial malignant neoplasm".split())
 _UNSPEC_PART = re.compile(r"unspecified whether[^,]*|unspecified\s+[\w-]+")
+_DEFAULT_PART = re.compile(r"with unrestricted hearing on the contralateral side")
+_ORGAN_OF = {"hearing": "ear", "otitis": "ear", "otalgia": "ear", "tinnitus": "ear"}
+_UNSIDED_PART = re.compile(r"\bunspecified\s+(ear|eye|eyelid|kidney|ovary|breast|lung)\b")
 # 7th character chosen from the words near the mention; A (initial, active treatment) otherwise.
 _SEVENTH_WORDS = (
     (("sequela", "sequelae", "late", "residual"), "S"),
@@ -137,15 +140,26 @@ class CodeMapper:
             # only a denied list of disturbances, the default of its category; "without rheumatoid
             # factor" (M06.0-) or "without ... rupture of ear drum" are properties the note must say
             listed = re.search(r"\bwithout\b[^,]*((,[^,]*)*,\s*|\s)(and|or) ", desc) is not None
-            hit = self._denied[code] = frozenset(normalize_phrase(_affirmed(desc)[1])) if listed else frozenset()
+            hit = frozenset(normalize_phrase(_affirmed(desc)[1])) if listed else frozenset()
+            # the other ear's hearing is unrestricted unless the note says it is not (H90.41 vs H90.A1-)
+            hit = self._denied[code] = hit | frozenset(w for m in _DEFAULT_PART.finditer(desc)
+                                                       for w in normalize_phrase(m.group(0)))
         return hit
 
     def _kept(self, code: str) -> frozenset[str]:
         """The words of a code's title that say what it is, its "unspecified X" left out:
         "Impacted cerumen, unspecified ear" -> {impacted, cerumen}."""
-        desc = _UNSPEC_PART.sub(" ", _PAREN_RE.sub("", self.cm.description(code).lower()))
+        desc = _PAREN_RE.sub("", self.cm.description(code).lower())
+        # a title that opens with "Unspecified" still says its noun ("Unspecified sensorineural
+        # hearing loss" is sensorineural: its side is what is unspecified)
+        desc = _UNSPEC_PART.sub(" ", desc.removeprefix("unspecified "))
         # what a title denies is not said ("..., without bleeding", "..., not intractable")
         return frozenset(t for t in normalize_phrase(_affirmed(desc)[0]) if t not in _NOISE) - _VAGUE
+
+    def _unsided(self, code: str) -> frozenset[str]:
+        """The organ of a title's "unspecified ear" / "unspecified eye": the code names it, only
+        its side is left open ("AOM", H66.90, said of the right: H66.91 "..., right ear")."""
+        return frozenset(w for m in _UNSIDED_PART.finditer(self.cm.description(code).lower()) for w in m.groups())
 
     def tokens_of(self, code: str) -> frozenset[str]:
         toks = self._desc_toks.get(code)
@@ -160,7 +174,7 @@ class CodeMapper:
         if self.named_words:
             # the mention named this code: its own words are said even when the note abbreviates
             # them ("BPPV, R ear" says benign paroxysmal vertigo: H81.10 -> H81.11)
-            words = words | self._kept(code)
+            words = words | self._kept(code) | self._unsided(code)
         """The most specific descendant (or sibling, for an unspecified code) whose
         distinguishing words all appear near the mention (numbers: right beside it)."""
         base = code
@@ -184,6 +198,10 @@ class CodeMapper:
         # a word every code of the pool says is what the pool is about, said or not ("lateral
         # malleolus" is the fibula's: S82.6 -> S82.61 "... of right fibula")
         words = words | self._shared(base, pool)
+        # ... and the organ its "unspecified ear" code names, whose sides are the others' ("right
+        # ear", "left ear", "bilateral")
+        words = words | frozenset().union(*(self._unsided(d) for d in pool))
+        words = words | {_ORGAN_OF[w] for w in base_toks & _ORGAN_OF.keys()}   # hearing is the ear's
         # across the category, a code must keep what the named code says ("gestational" diabetes
         # never becomes "unspecified diabetes ..., third trimester")
         keep = self._kept(code) if base != code else frozenset()

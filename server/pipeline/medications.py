@@ -64,6 +64,9 @@ _INHALER_BRANDS = frozenset("symbicort advair breo dulera trelegy wixela pulmico
 _ANTIBIOTICS = "Z79.2"
 _LONG_COURSE = frozenset("prophylaxis prophylactic suppressive suppression long chronic chronically lifelong "
                          "indefinitely indefinite months years maintenance".split())
+_HELD = frozenset(("held", "hold", "holding"))
+_RESUMED = frozenset(("resumed", "restarted", "resume", "restart"))
+_RESUME_REACH = 8   # words after "held" its resumption may follow
 _FORM_REACH = 7   # words after a drug its form may follow ("budesonide-formoterol 160/4.5 2 puffs")
 _PRN_REACH = 8   # words after a drug its "PRN" may follow ("albuterol inhaler 2 puffs q4h PRN")
 
@@ -216,12 +219,16 @@ class _Clauses:
         self.short_term, self.taken, self.course = [0], [0], [0]
         for k, w in enumerate(words):
             # "for 7 days", "x 10 days": a course of days
-            days = w in ("day", "days") and k > 0 and words[k - 1].isdigit() and int(words[k - 1]) <= _COURSE_DAYS
+            days = w in ("day", "days") and k > 0 and words[k - 1].isdigit() and int(words[k - 1]) <= _COURSE_DAYS \
+                and not _HELD & set(words[max(0, k - 3):k])   # "held 2 days": how long it was paused
             # "x3 yrs", "x 6 months": how long it has been taken, not a course
             years = w[:1] == "x" and k + 1 < len(words) and words[k + 1] in _LONG_SPANS
             # "(not taking x2 months)": a drug the patient is off
             off = w == "not" and k + 1 < len(words) and words[k + 1] in ("taking", "on", "using", "take", "taken")
-            self.short_term.append(self.short_term[-1] + ((w in _SHORT_TERM and not years) or days or off))
+            # "(held 2 days, resumed)": a pause, and the drug is taken again
+            paused = w in _HELD and _RESUMED & set(words[k + 1:k + _RESUME_REACH])
+            self.short_term.append(self.short_term[-1] + ((w in _SHORT_TERM and not years and not paused) or days
+                                                          or off))
             self.taken.append(self.taken[-1] + (w in _ON))
             self.course.append(self.course[-1] + ((w in _COURSE and not years) or days))
 

@@ -90,7 +90,8 @@ _TITLE_QUALIFIERS = frozenset("behavioral disturbance psychotic feature features
 # the word after a condition's name that makes the phrase a thing named for it, not the condition
 _NAMED_THINGS = frozenset("shot shots vaccine vaccines vaccination vaccinations immunization booster scale "
                           "questionnaire inventory work workup test testing panel lab labs immune nonimmune "
-                          "titer titers serology clinic nephrology service team".split())
+                          "titer titers serology clinic nephrology service team pep prophylaxis "
+                          "prophylactic".split())
 _SERVICE_WORDS = frozenset("care check clinic vac dressing dressings consult".split())
 # A number refines a code only from the mention itself or right beside it: "stage 3a CKD",
 # "CKD, stage 3a"; never the "2" of "type 2 diabetes ... chronic kidney disease".
@@ -540,7 +541,7 @@ class Pipeline:
                     breaks[m.sentence] = _clause_breaks(s)
                 window = _own_acuity(words, breaks[m.sentence], lo, hi, m.tok_start, m.tok_end,
                                      uncertain=setting is not Setting.INPATIENT)
-                window = _nearest_side(window, words, m.tok_start, m.tok_end)
+                window = _nearest_side(window, words, m.tok_start, m.tok_end, breaks[m.sentence])
             else:
                 window = tuple(words[lo:hi])
             window += cues
@@ -1103,20 +1104,27 @@ def _has_own_noun(words: list[str], commas: list[bool], k: int) -> bool:
                and not any(ch.isdigit() for ch in w) for w in words[a:b])
 
 
-def _nearest_side(window: tuple[str, ...], words: list[str], a: int, b: int) -> tuple[str, ...]:
+def _nearest_side(window: tuple[str, ...], words: list[str], a: int, b: int,
+                  breaks: list[bool] = ()) -> tuple[str, ...]:
     """The window without the other side's words when the mention's own side is plain: in
-    "L total hip arthroplasty for primary OA of L hip; R hip asymptomatic" the OA is the left's."""
+    "L total hip arthroplasty for primary OA of L hip; R hip asymptomatic" the OA is the left's.
+    The nearest side is looked for in the mention's own clause ("L low-frequency SNHL, R
+    normal": the left's)."""
     own = {SIDES[w] for w in words[a:b] if w in SIDES}
     if len(own) == 1:   # "osteoarthritis of the right knee, s/p left TKA": the mention's own side
         side = own.pop()
         return tuple(w for w in window if SIDES.get(w, side) == side)
-    for k in range(1, 4):
-        near = [SIDES[w] for w in words[max(0, a - k):a] + words[b:b + k] if w in SIDES]
-        if near:
-            side = near[0]
-            if len(set(near)) > 1:
-                return window
-            return tuple(w for w in window if SIDES.get(w, side) == side)
+    lo = next((k for k in range(a, max(0, a - 3), -1) if k < len(breaks) and breaks[k]), max(0, a - 3))
+    hi = next((k for k in range(b, min(len(words), b + 3)) if k < len(breaks) and breaks[k]), b + 3)
+    # in its clause first; else beyond it ("acute ischemic stroke, left MCA territory")
+    for first, last in ((lo, hi), (0, len(words))):
+        for k in range(1, 4):
+            near = [SIDES[w] for w in words[max(first, a - k):a] + words[b:min(last, b + k)] if w in SIDES]
+            if near:
+                side = near[0]
+                if len(set(near)) > 1:
+                    return window
+                return tuple(w for w in window if SIDES.get(w, side) == side)
     return window
 
 

@@ -1253,3 +1253,37 @@ def test_past_conditions_said_to_be_gone_are_not_current(pipe, text, codes, wron
 ])
 def test_twelfth_batch_findings_and_denials(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # rheumatoid arthritis of joints in two regions or more: the multiple-sites code (I.C.13.a)
+    ("Rheum f/u: 61F with seropositive RA (RF+, anti-CCP+) involving MCPs, wrists and MTPs bilaterally. "
+     "Methotrexate 20 mg weekly.", OUT, {"M05.79", "Z79.631"}, {"M05.9", "M06.9"}),
+    ("Seronegative RA affecting both knees and ankles.", OUT, {"M06.09"}, {"M06.00", "M06.071"}),
+    # a pathological fracture dictated with its site between the words, or "through a lytic lesion"
+    ("Discharge summary: CT: displaced fracture through a lytic lesion of the L proximal femoral shaft. Bx: "
+     "metastatic carcinoma c/w breast primary. Dx: pathologic L femur fx due to breast ca metastatic to bone.", IN,
+     {"M84.552A", "C79.51"}, {"S72.92XA", "A51.0"}),
+    # a drug held for a while and resumed is still taken
+    ("Home immunosuppression: tacrolimus 3 mg BID, mycophenolate mofetil 500 mg BID (held 2 days, resumed), "
+     "prednisone 5 mg daily.", IN, {"Z79.621", "Z79.624", "Z79.52"}, set()),
+    # a dose of a vaccine series given now is an immunization encounter (Z23)
+    ("ED: bat in the bedroom, no bite. Given sleeping exposure, rabies PEP: HRIG and rabies vaccine dose #1 "
+     "(day 0) in L deltoid.", OUT,
+     {"Z20.3", "Z23"}, {"A82.9"}),
+    # ear abbreviations, and the ear an otitis names by its side
+    ("Peds: 3 y/o with right AOM, amoxicillin.", OUT, {"H66.91"}, {"H66.90"}),
+    ("Peds: 3 y/o with R acute otitis media.", OUT, {"H66.91"}, {"H66.90"}),
+    ("A/P: chronic R OME >3 mo; schedule R myringotomy.", OUT, {"H65.491"}, {"H65.499"}),
+    ("Audiogram: left moderate sensorineural hearing loss, 4-8 kHz notch.", OUT, {"H90.42"}, {"H90.5"}),
+])
+def test_twelfth_batch_sites_doses_and_ears(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
+
+
+def test_a_side_across_a_comma_is_the_next_findings(pipe):
+    """"L low-frequency SNHL, R normal": the hearing loss is the left ear's, with the right's hearing
+    unrestricted (H90.42); rabies post-exposure prophylaxis is an exposure (Z20.3), not rabies."""
+    assert_reported(pipe, "Audiogram: L low-frequency SNHL, R normal.", OUT, {"H90.42"}, {"H90.41", "H90.5"})
+    assert_reported(pipe, "Urgent care: bat in her bedroom overnight, no bite found. Rabies PEP started: HRIG "
+                          "and rabies vaccine #1 given today.", OUT, {"Z20.3", "Z23"}, {"A82.9"})
