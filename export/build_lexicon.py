@@ -117,6 +117,8 @@ def index_terms(path: Path, tree=None):
             term = row["Term"].strip()
             if level == 1 and term.endswith(" NEC") and set(_toks(term[:-4])) <= main_modifiers:
                 continue   # "Pharyngitis (viral)" is J02.9: its "viral NEC" (J02.8) is for a named virus
+            if any(len(s.strip()) == 1 and s.strip().isalpha() and not _toks(s) for s in stack[1:]):
+                continue   # a one-letter subterm the tokens lose ("Influenza > A", J10-): not the main term's
             # a subterm's spellings ("glottis, glottic, glottidis") are alternatives too
             levels = [_spellings(s) or [s] for s in stack[1:] if s]
             for subs in itertools.islice(itertools.product(*levels), _MAX_SPELLINGS):

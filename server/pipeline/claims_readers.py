@@ -171,6 +171,7 @@ class ClaimsReaders:
         self._asymptomatic_hiv(doc.text, found)
         self._gallbladder_and_duct_stones(found)
         self._multiple_sites(sentences, found)
+        self._influenza(doc.text, found)
 
     def _status(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Status Z-codes from "s/p" phrases (Status / Presence in the index)."""
@@ -709,6 +710,30 @@ class ClaimsReaders:
                 self._recode(found, code, new, "multiple_sites", f"arthritis of {len(regions)} joint regions",
                              "I.C.13.a")
 
+    def _influenza(self, text: str, found: dict[str, Finding]) -> None:
+        """Influenza whose virus the note identifies ("influenza A", "flu B", "PCR positive for
+        influenza") is J10, not the unidentified J11 (I.C.10.c); with a pneumonia it is the
+        "with pneumonia" code: J10.08 beside a pneumonia of specified type (its "code also"),
+        J10.00 for an unspecified one, which then goes (J18.9)."""
+        flu = [c for c, f in found.items() if c.startswith(("J10", "J11")) and f.reportable]
+        if not flu:
+            return
+        if _IDENTIFIED_FLU.search(text):
+            for c in [c for c in flu if c.startswith("J11")]:
+                if "J10" + c[3:] not in found:
+                    self._recode(found, c, "J10" + c[3:], "influenza", "an identified influenza virus", "I.C.10.c")
+            flu = [c for c, f in found.items() if c.startswith(("J10", "J11")) and f.reportable]
+        pneumonia = [c for c, f in found.items() if c[:3] in _PNEUMONIA_CATEGORIES and f.reportable
+                     and f.assertion in (Assertion.PRESENT, Assertion.POSSIBLE)]
+        if not pneumonia or len(flu) != 1 or flu[0][4:5] == "0":
+            return
+        code = flu[0]
+        specified = [c for c in pneumonia if c != "J18.9"]
+        new = code[:4] + ("08" if specified else "00")
+        if self._recode(found, code, new, "combination", "influenza with pneumonia (Influenza > with > pneumonia)",
+                        "I.C.10.c") and not specified:
+            found.pop("J18.9", None)
+
     def _asymptomatic_hiv(self, text: str, found: dict[str, Finding]) -> None:
         """HIV without symptoms, AIDS or an HIV-related illness is the status Z21, not the disease
         B20 (I.C.1.a.2.d): "HIV positive", "known HIV", or HIV "never had an OI or AIDS-defining
@@ -987,6 +1012,11 @@ class ClaimsReaders:
 
 # an estrogen taken for contraception, or with a contraceptive progestin, is a hormonal contraceptive
 _HORMONE_REPLACEMENT, _HORMONAL_CONTRACEPTIVE = "Z79.890", "Z79.3"
+# Influenza whose virus is identified (J10), and the pneumonias an influenza code may go with.
+_IDENTIFIED_FLU = re.compile(r"\b(?:influenza|flu)\s*(?:type\s*)?[AB]\b(?!\s*(?:vaccine|shot))|"
+                             r"\b(?:H1N1|H3N2|H3)\b|\b(?:influenza|flu)\b[^.;]{0,30}\b(?:PCR|test|swab|antigen)\b"
+                             r"[^.;]{0,15}\bpositive\b|\bpositive for influenza\b", re.I)
+_PNEUMONIA_CATEGORIES = frozenset(("J12", "J13", "J14", "J15", "J16", "J17", "J18"))
 # Rheumatoid arthritis coded by site, and the regions of its joints a note names.
 _SITED_ARTHRITIS = ("M05.7", "M05.8", "M05.9", "M06.0", "M06.8", "M08.0")
 _WITHOUT_ORGANS = {"M05.9": "M05.7"}   # seropositive, no organ named: without organ involvement

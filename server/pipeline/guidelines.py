@@ -576,7 +576,7 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
             pass   # displaced by default (I.C.19.c.1) only when no mention says nondisplaced
         elif "unspecified" in rules.cm.description(c).lower():
             head = _head_noun(rules, c)
-            other = next((o for o in codes if o != c and o in found
+            other = next((o for o in codes if o != c and o in found and not _coded_also(o, c)
                           and (o[:3] == c[:3] or ((o[:2] == c[:2] or (o[0] == c[0] == "C" and o[:3] < "C77"))
                                                   and head and head in _title_words(rules, o)))
                           and _more_specific(rules, o, c)
@@ -594,6 +594,12 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
             found[other].notes.append(RuleNote("exclusive", f"{c} dropped: {other} codes the condition", c))
             suppress(found, c, RuleNote("not_reported", f"{other} codes the condition more precisely: not reported",
                                         other), dropped)
+
+
+def _coded_also(o: str, c: str) -> bool:
+    """Whether the tabular asks for ``c`` beside ``o``: influenza with other specified pneumonia
+    (J10.08: "code also other specified type of pneumonia", J15.9 bacterial)."""
+    return o.startswith(("J09", "J10", "J11")) and c[:3] in ("J12", "J13", "J14", "J15", "J16", "J17", "J18")
 
 
 def _nondisplaced(rules: GuidelineRules, c: str, codes: list[str], found: dict[str, Finding]) -> str | None:

@@ -43,6 +43,9 @@ class LexEntry:
     exact: bool = False   # the whole tabular title or inclusion term, not a shortened form
 
 
+_TYPE_A = re.compile(r"(?<![\w-])A(?![\w-])")   # a capital "A" on its own: a type, not the article
+
+
 def term_variants(text: str) -> list[tuple[str, ...]]:
     """Normalised token sequences a code description or inclusion term can match.
 
@@ -53,6 +56,10 @@ def term_variants(text: str) -> list[tuple[str, ...]]:
     out: list[tuple[str, ...]] = []
     bare = _PAREN_RE.sub("", text)
     for form in {text.replace("(", " ").replace(")", " "), bare}:
+        if _TYPE_A.search(form):
+            continue   # "Hepatitis A", "Influenza A": the letter is a stopword in a note, and the
+            # term without it would be every hepatitis's
+
         head, _, tail = form.partition(",")
         parts = [form]
         if tail:

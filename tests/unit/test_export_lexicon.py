@@ -50,3 +50,17 @@ def test_an_eponyms_syndrome_is_also_its_disease(tmp_path):
                    "5,F,1,with lung,,,,M05.10\n", encoding="utf-8")
     assert {(" ".join(t), c) for t, c in eponym_terms(csv)} == {("kawasaki disease", "M30.3"),
                                                                ("felty disease", "M05.00")}
+
+
+def test_a_one_letter_subterm_the_tokens_lose_is_left_out(tmp_path):
+    """"Influenza > A" (J10-) would read as plain "influenza": it is not a term; "Hepatitis > B"
+    keeps its letter."""
+    csv = tmp_path / "index.csv"
+    csv.write_text("RowID,Letter,Level,Term,See,SeeAlso,NonEssModif,Code\n"
+                   "1,I,0,Influenza,,,,J11.1\n"
+                   "2,I,1,A,,,(non-novel),J10-\n"
+                   "3,H,0,Hepatitis,,,,K75.9\n"
+                   "4,H,1,B,,,,B19.10\n", encoding="utf-8")
+    terms = {(" ".join(t), c) for t, c in index_terms(csv)}
+    assert ("influenza", "J11.1") in terms and ("influenza", "J10") not in terms
+    assert ("hepatitis b", "B19.10") in terms or ("b hepatitis", "B19.10") in terms

@@ -1287,3 +1287,23 @@ def test_a_side_across_a_comma_is_the_next_findings(pipe):
     assert_reported(pipe, "Audiogram: L low-frequency SNHL, R normal.", OUT, {"H90.42"}, {"H90.41", "H90.5"})
     assert_reported(pipe, "Urgent care: bat in her bedroom overnight, no bite found. Rabies PEP started: HRIG "
                           "and rabies vaccine #1 given today.", OUT, {"Z20.3", "Z23"}, {"A82.9"})
+
+
+@pytest.mark.parametrize("text,codes,wrong", [
+    # influenza whose virus is identified is J10; with a pneumonia, the "with pneumonia" code and,
+    # for a pneumonia of specified type, that pneumonia's code too (J10.08 "code also")
+    ("Final dx: influenza A with secondary MSSA pneumonia, RLL.", {"J10.08", "J15.211"}, {"J10.1", "J11.00"}),
+    ("Final dx: influenza A with secondary bacterial pneumonia.", {"J10.08", "J15.9"}, {"J10.1"}),
+    ("Final dx: influenza A with pneumonia.", {"J10.00"}, {"J11.00", "J18.9"}),
+    ("Dx: influenza.", {"J11.1"}, {"J10.1"}),
+    ("Flu.", {"J11.1"}, {"J10.1"}),
+])
+def test_influenza_by_its_virus_and_its_pneumonia(pipe, text, codes, wrong):
+    assert_reported(pipe, text, IN, codes, wrong)
+
+
+def test_a_type_letter_the_note_loses_never_names_the_unlettered_condition(pipe):
+    """"Hepatitis A" and "vitamin A deficiency" are titles a note's tokens cannot tell from
+    "hepatitis" and "vitamin deficiency": those are never hepatitis A (B15.9) or vitamin A (E50.9)."""
+    assert_reported(pipe, "Dx: hepatitis, unspecified.", OUT, set(), {"B15.9"})
+    assert_reported(pipe, "Vitamin deficiency.", OUT, set(), {"E50.9"})
