@@ -284,8 +284,10 @@ def pregnancy_rules(found: dict[str, Finding], dropped: dict[str, Finding] | Non
 DIAGNOSIS_SECTIONS = frozenset(("assessment", "discharge_diagnoses"))
 # Chapter 18 signs, symptoms and abnormal findings, and the codes outside it that name a symptom
 # a definitive diagnosis explains ("leukocytosis" D72.829; pain by site: "hip pain" M25.551 beside
-# the hip fracture, "low back pain" M54.50; a swollen joint, M25.4-, beside its fracture).
-FINDING_CODES = ("R", "D72.82", "M25.4", "M25.5", "M79.6", "M79.1", "M54.2", "M54.5", "M54.6", "M54.9")
+# the hip fracture, "low back pain" M54.50; a swollen joint, M25.4-, beside its fracture; an
+# "erythematous, swollen" leg beside its cellulitis).
+FINDING_CODES = ("R", "D72.82", "M25.4", "M25.5", "M79.6", "M79.1", "M54.2", "M54.5", "M54.6", "M54.9",
+                 "L53.9", "M79.89")   # what the index gives a sign: Erythema, Swelling (limb)
 
 
 # The NIH stroke scale score is reported beside an acute stroke code, never alone (I.C.18.i).

@@ -446,7 +446,9 @@ def _parse(fh: io.TextIOBase):
 # walking the index ("R knee" is the right knee, "OU" both eyes, "cancer" a malignant neoplasm).
 SIDES = {"r": "right", "rt": "right", "right": "right", "l": "left", "lt": "left", "left": "left",
          "od": "right", "os": "left", "ou": "bilateral", "both": "bilateral", "bilat": "bilateral",
-         "b/l": "bilateral", "bilateral": "bilateral"}   # the one table of side words
+         "b/l": "bilateral", "bilateral": "bilateral",
+         # a limb by its side ("cellulitis LLE": the left lower limb)
+         "lle": "left", "rle": "right", "lue": "left", "rue": "right"}   # the one table of side words
 _TESTS = frozenset("pcr swab test antigen panel screen culture cx ab antibody".split())
 _ORDINALS = ("first", "second", "third", "fourth", "fifth")
 _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neoplasm"),
@@ -466,6 +468,12 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "rlq": ("right", "lower", "quadrant", "abdominal"), "ruq": ("right", "upper", "quadrant", "abdominal"),
            "luq": ("left", "upper", "quadrant", "abdominal"), "loc": ("loss", "consciousness"),
            "difficile": ("clostridium",), "diff": ("clostridium", "difficile"),
+           "lle": ("lower", "limb", "leg"), "rle": ("lower", "limb", "leg"), "lue": ("upper", "limb", "arm"),
+           "rue": ("upper", "limb", "arm"), "posttraumatic": ("post", "traumatic"),
+           "atfl": ("talofibular", "ligament"), "cfl": ("calcaneofibular", "ligament"),
+           # a breast's quadrant ("L breast ca, UOQ": upper-outer quadrant, C50.41-)
+           "uoq": ("upper", "outer", "quadrant"), "uiq": ("upper", "inner", "quadrant"),
+           "loq": ("lower", "outer", "quadrant"), "liq": ("lower", "inner", "quadrant"),
            # the joints a note names by site ("R knee pain": Pain > joint > knee)
            "knee": ("joint",), "hip": ("joint", "femur"), "shoulder": ("joint", "humerus"),
            "glenohumeral": ("shoulder", "humerus", "joint"), "elbow": ("joint",),

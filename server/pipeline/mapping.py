@@ -197,11 +197,13 @@ class CodeMapper:
             words, displaced = words | {"displaced"}, True
         # a word every code of the pool says is what the pool is about, said or not ("lateral
         # malleolus" is the fibula's: S82.6 -> S82.61 "... of right fibula")
-        words = words | self._shared(base, pool)
         # ... and the organ its "unspecified ear" code names, whose sides are the others' ("right
-        # ear", "left ear", "bilateral")
-        words = words | frozenset().union(*(self._unsided(d) for d in pool))
-        words = words | {_ORGAN_OF[w] for w in base_toks & _ORGAN_OF.keys()}   # hearing is the ear's
+        # ear", "left ear", "bilateral"); a word only the pool implies never makes one code say
+        # more than another ("ligament" of every ankle sprain: S93.402, not "other ligament")
+        implied = self._shared(base, pool) | frozenset().union(*(self._unsided(d) for d in pool)) | \
+            {_ORGAN_OF[w] for w in base_toks & _ORGAN_OF.keys()}   # hearing is the ear's
+        implied -= words
+        words = words | implied
         # across the category, a code must keep what the named code says ("gestational" diabetes
         # never becomes "unspecified diabetes ..., third trimester")
         keep = self._kept(code) if base != code else frozenset()
@@ -227,7 +229,7 @@ class CodeMapper:
             unspec = "unspecified" in desc or "without complications" in desc or "uncomplicated" in desc
             # (a tie on the named code's words goes to the child the note's own words say: "anterior
             # dislocation" of S43.01 "Anterior subluxation and dislocation" is the dislocation)
-            key = (len(extra), len(self.tokens_of(d) & words), len(self.tokens_of(d) & said), unspec,
+            key = (len(extra - implied), len(self.tokens_of(d) & words), len(self.tokens_of(d) & said), unspec,
                    not desc.startswith("other"), -len(self.tokens_of(d)), -len(d))
             if best_key is None or key > best_key:
                 best, best_key = d, key

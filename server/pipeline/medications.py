@@ -220,7 +220,9 @@ class _Clauses:
         for k, w in enumerate(words):
             # "for 7 days", "x 10 days": a course of days
             days = w in ("day", "days") and k > 0 and words[k - 1].isdigit() and int(words[k - 1]) <= _COURSE_DAYS \
-                and not _HELD & set(words[max(0, k - 3):k])   # "held 2 days": how long it was paused
+                and not _HELD & set(words[max(0, k - 3):k]) \
+                and not (k + 1 < len(words) and words[k + 1] in ("of", "ago"))
+            # ("held 2 days": how long it was paused; "3 days of painful swelling": the complaint's)
             # "x3 yrs", "x 6 months": how long it has been taken, not a course
             years = w[:1] == "x" and k + 1 < len(words) and words[k + 1] in _LONG_SPANS
             # "(not taking x2 months)": a drug the patient is off

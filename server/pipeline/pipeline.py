@@ -765,6 +765,7 @@ _QUIET_THINGS = frozenset("inhaler use medication medications treatment episodes
 _MAINTAINED = ("I10", "I11", "I12", "I13", "I15", "I16", "E08", "E09", "E10", "E11", "E13", "E78", "N18",
                "E66", "I25", "I50", "G40", "E03", "J44", "B20", "E05", "G20", "G35")
 _LEADS = frozenset("none no resolved last off not never outgrew".split())
+_REMOVED = frozenset("resection resected excision excised removal removed explant explanted".split())
 _ITEM_REACH = 12   # words of a list item read after its condition
 
 
@@ -778,6 +779,11 @@ def _inactive(words: list[str], breaks: list[bool], a: int, b: int, code: str) -
             break
         item.append(words[k])
     if a and words[a - 1] in ("remote", "resolved", "former", "past"):
+        return True
+    # the organ taken out for it ("s/p total thyroidectomy 03/2024 for multinodular goiter")
+    k = next((k for k in range(a - 1, max(-1, a - 5), -1) if words[k] == "for"), None)
+    if k is not None and not any(j < len(breaks) and breaks[j] for j in range(k - 6, a + 1) if j > 0) and \
+            any(w.endswith("ectomy") or w in _REMOVED for w in words[max(0, k - 6):k]):
         return True
     if _GONE_WORDS & set(item):
         return True

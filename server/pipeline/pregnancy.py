@@ -31,7 +31,9 @@ _DELIVERED = re.compile(r"\b(delivered|delivery of|NSVD|SVD|(?:spontaneous |norm
                         r"liveborn|live-born|live born)\b", re.I)
 _ELDERLY = re.compile(r"\b(advanced maternal age|AMA)\b")
 _CONTROL = re.compile(r"\b(diet|insulin|oral hypoglycemic|oral medication)[- ]control(?:led)?\b"
-                      r"|\bcontrolled (?:with|by|on) (diet|insulin|oral hypoglycemic)", re.I)
+                      r"|\bcontrolled (?:with|by|on) (diet|insulin|oral hypoglycemic)"
+                      # "start carbohydrate-controlled diet", "managed with diet" (diabetes by diet)
+                      r"|\b(?:carbohydrate|carb)[- ]controlled (diet)\b|\bmanaged (?:with|by) (diet)\b", re.I)
 # class A1 gestational diabetes is the diet-controlled one ("GDM, A1", "A1GDM")
 _A1 = re.compile(r"\b(?:GDM|gestational diabetes(?: mellitus)?)\W{0,3}(?:class\s+)?A1\b|\bA1\s*GDM\b", re.I)
 _AGE = re.compile(r"\b(\d{2})\s*(?:yo|y/o|y\.o\.|-?year-old|year old)\b|\b(\d{2})F\b", re.I)
@@ -167,7 +169,7 @@ def read(text: str) -> PregnancyContext | None:
         e = None  # supervision codes (O09) are for prenatal visits, not the delivery
     live = next((x for x in _LIVEBORN.finditer(text) if now(x)), None)
     c = _CONTROL.search(text)
-    control = ((c.group(1) or c.group(2)).lower().split()[-1], "controlled") if c else \
+    control = (next(g for g in c.groups() if g).lower().split()[-1], "controlled") if c else \
         ("diet", "controlled") if _A1.search(text) else ()
     v = next((x for x in _VAGINAL.finditer(text) if now(x)), None)
     return PregnancyContext(weeks, m.span() if m else None, gravida, delivered,

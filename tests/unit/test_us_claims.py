@@ -1307,3 +1307,27 @@ def test_a_type_letter_the_note_loses_never_names_the_unlettered_condition(pipe)
     "hepatitis" and "vitamin deficiency": those are never hepatitis A (B15.9) or vitamin A (E50.9)."""
     assert_reported(pipe, "Dx: hepatitis, unspecified.", OUT, set(), {"B15.9"})
     assert_reported(pipe, "Vitamin deficiency.", OUT, set(), {"E50.9"})
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # a limb, a breast quadrant, "posttraumatic" and "d/o" as notes write them
+    ("Discharge summary: 72F with T2DM on metformin admitted with 3 days of painful, warm, erythematous swelling "
+     "of the L lower leg. Final dx: cellulitis LLE.", IN, {"L03.116", "E11.9", "Z79.84"},
+     {"L03.90", "L53.9", "M79.89"}),
+    ("IMP: posttraumatic OA, R ankle.", OUT, {"M19.171"}, {"M19.071", "M12.571"}),
+    ("Discharge summary: 59F with L breast ca, UOQ, ER+/PR+/HER2-, dx 2023.", IN, {"C50.412"}, {"C50.912"}),
+    ("Integrated care visit: schizoaffective d/o, bipolar type. Chronic hep C, genotype 1a.", OUT,
+     {"F25.0", "B18.2"}, {"B19.20"}),
+    # an ankle sprain with no ligament named is the unspecified ligament's; the ATFL is "other"
+    ("ED: twisted her L ankle stepping off a curb. Dx: L ankle sprain.", OUT, {"S93.402A"}, {"S93.492A"}),
+    ("ASSESSMENT: Left lateral ankle sprain (ATFL), grade II.", OUT, {"S93.492A"}, {"S93.402A"}),
+    # gestational diabetes managed by a diet is the diet-controlled one
+    ("OB visit: G2P1 at 28w3d. GDM diagnosed today; start carbohydrate-controlled diet and QID fingersticks.", OUT,
+     {"O24.410", "Z3A.28"}, {"O24.419"}),
+    # the condition an organ was taken out for is gone
+    ("Endocrine f/u: s/p total thyroidectomy 03/2024 for large compressive multinodular goiter. IMP: "
+     "postsurgical hypothyroidism on levothyroxine 125 mcg daily.", OUT, {"E89.0", "Z79.899"}, {"E04.2", "E03.9"}),
+    ("PMH: cholecystectomy for cholecystitis; HTN.", OUT, {"I10"}, {"K81.9"}),
+])
+def test_twelfth_batch_words_as_notes_write_them(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
