@@ -21,7 +21,7 @@ from server.domain import Assertion, CodeSystem, Document, RuleNote, Setting, Sp
 from server.pipeline import encounter_codes, noncompliance, pregnancy, screening, sequelae
 from server.pipeline.context import assert_span
 from server.pipeline.entities import Candidate, Sentence
-from server.pipeline.findings import Finding
+from server.pipeline.findings import Finding, add_evidence
 from server.pipeline.guidelines import DIAGNOSIS_SECTIONS
 from server.pipeline.index_tree import side_words, undenied, walk_words
 from server.pipeline.mapping import CodeMapper
@@ -184,6 +184,14 @@ class ClaimsReaders:
                         [RuleNote("index", "Alphabetic Index: Status > " + " > ".join(hit.path))], {s.section},
                         source="lexicon")
             _add(found, f)
+        # both sides in one code ("b/l TKA": Z96.653) say what each side's code would
+        for code in [c for c in found if c.startswith(("Z96.6", "Z89")) and
+                     "bilateral" in self.cm.description(c).lower()]:
+            for side in ("right", "left"):
+                twin = next((c for c in found if c[:-1] == code[:-1] and c != code and
+                             side in self.cm.description(c).lower()), None)
+                if twin is not None:
+                    add_evidence(found[code].evidence, found.pop(twin).evidence)
 
     def _pregnancy(self, preg: "pregnancy.PregnancyContext", found: dict[str, Finding]) -> None:
         """Weeks of gestation (Z3A), advanced maternal age (O09.5-), outcome of delivery (Z37)
@@ -837,7 +845,13 @@ class ClaimsReaders:
             # chemotherapy, D70.1)
             chemo = any(c.startswith("T45.1") for e in spans for c in adverse[bisect_right(starts, e.start) - 1])
             cause = ["due", *_DRUG_CAUSE] + (list(_CHEMOTHERAPY_CAUSE) if chemo else [])
-            hit = self.index.tree.walk(heads, walk_words(said + cause)) if heads else None
+            # the drug's class, as its Table of Drugs code's title names it ("haloperidol":
+            # T43.4X5A "... butyrophenone and thiothixene neuroleptics": Parkinsonism > due to >
+            # drugs > neuroleptic, G21.11)
+            kinds = [w for e in spans for c in adverse[bisect_right(starts, e.start) - 1]
+                     for w in normalize_phrase(self.cm.description(c)) if w not in _TITLE_FILLER
+                     and w not in ("adverse", "effect", "initial", "encounter", "subsequent", "sequela")]
+            hit = self.index.tree.walk(heads, walk_words(said + cause + kinds)) if heads else None
             if hit is None or not _DRUG_CAUSE & {w for p in hit.path for w in p.split()}:
                 continue
             new = _finish(self.mapper, hit.code, tuple(said), tuple(said))

@@ -542,8 +542,10 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
         group = [c for c, f in found.items() if c.startswith(prefix) and f.system is CodeSystem.ICD10CM]
         if len(group) < 2:
             continue
+        # (the code whose whole title the note says wins: "acute on chronic diastolic congestive
+        # heart failure (HFpEF), exacerbation" is I50.33, not the abbreviation's I50.31)
         keep = max(group, key=lambda c: (found[c].textual, "unspecified" not in rules.cm.description(c).lower(),
-                                         found[c].confidence, c))
+                                         found[c].exact, found[c].confidence, c))
         for c in group:
             if c != keep:
                 found[keep].notes.append(RuleNote("exclusive", f"{c} dropped: one code per condition ({prefix})", c))

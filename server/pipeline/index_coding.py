@@ -47,6 +47,11 @@ STATUS_ABBREVIATIONS = {
     "thyroidectomy": "thyroid gland acquired", "cholecystectomy": "gallbladder acquired",
 }
 _STATUS_TRIGGERS = (("s", "p"), ("status", "post"), ("sp",))
+# Procedures whose result lasts, named without "s/p" in a history list; amputations anywhere.
+_SURGERY_NEC = "Z98.890"   # other specified postprocedural states
+_LASTING_PROCEDURES = frozenset("tka tkr tha thr cabg avr mvr tavr".split())
+_AMPUTATIONS = frozenset(("bka", "aka"))
+_HISTORY = frozenset(("past_medical_history", "past_surgical_history"))
 # Softer ones: "history of hysterectomy", "prior nephrectomy" say a status only for a procedure
 # (Z9x); "history of MI" is History's (``history_code``).
 _PAST_TRIGGERS = (("history", "of"), ("hx", "of"), ("h", "o"), ("prior",), ("previous",), ("remote",))
@@ -452,6 +457,8 @@ class IndexCoder:
             return None   # "urinary incontinence" never walks to "urinary infection" on "urinary" alone
         if "unspecified" in self.cm.description(hit.code).lower():
             return None   # "History > family > malignant neoplasm" alone: the site table says more
+        if hit.code == _SURGERY_NEC:
+            return None   # "cataracts, s/p extraction": History > personal > surgery NEC names no condition
         return hit.code
 
     def _referenced_status(self, phrase: Sequence[str]):
@@ -487,6 +494,11 @@ class IndexCoder:
                     # now); an organ's removal said outside the operation's own report is its absence
                     # ("treated 2019 with right mastectomy", "mastectomy scar": Z90.11)
                     trig = ()
+                if trig is None and s.section not in _OPERATING and (present is None or present(si, i, i + 1)) and (
+                        words[i] in _AMPUTATIONS or (words[i] in _LASTING_PROCEDURES and s.section in _HISTORY)):
+                    # a joint replaced or a bypass listed in the history ("PSH: R TKA 2020"), an amputation
+                    # anywhere ("traumatic R BKA, ambulates with prosthesis"): the status now
+                    trig = ()
                 if trig is None and words[i] in _DEPENDS_ON and (
                         _DEPENDENCE & set(words[i + 1:i + 4]) or
                         # "on 2 liters of home oxygen": the flow rate before it
@@ -507,7 +519,7 @@ class IndexCoder:
                 b = a
                 while b < len(words) and b - a < _STATUS_SCOPE and words[b] not in _STATUS_STOP \
                         and not (b > a and (s.gaps[b] or (b < len(s.commas) and s.commas[b]
-                                                          and words[b] not in SIDE_WORDS))) \
+                                                          and (words[b] not in SIDE_WORDS or trig == ())))) \
                         and not any(tuple(words[b:b + len(t)]) == t for t in _STATUS_TRIGGERS):
                     b += 1
                 lead = ()

@@ -83,6 +83,13 @@ class IndexTree:
                         linking=term.lower().startswith("with "), nec=" NEC" in f" {term}",
                         nonessential=frozenset(normalize_phrase(modifiers.replace("(", " ").replace(")", " ")))
                         if modifiers and level <= 1 else frozenset())
+            if level and stack[level - 1:level] and self.nodes[stack[level - 1]].transparent and not node.options \
+                    and "," in term and not see:
+                # under "with", a comma lists complications, any one of which the note may say
+                # ("Diverticulitis > large > with > abscess, perforation": K57.20 for the abscess)
+                parts = [_words(p) for p in _PARENS.sub(" ", term).split(",")]
+                if len(parts) > 1 and all(len(w) == 1 and _CONDITION_WORD.search(w[0]) for w in parts):
+                    node = replace(node, head=(), options=frozenset(w[0] for w in parts))
             if level and stack[level - 1:level] and term.strip().isdigit() and \
                     self.nodes[stack[level - 1]].words in _NUMBERED_PARENTS:
                 # Obesity > class > 2 is "class 2" in a note: the number said after the word, never a
@@ -316,6 +323,8 @@ def _matches(node: Node, words: frozenset[str]) -> int | None:
     return None
 
 
+# a word that names a condition or a complication (abscess, perforation, peritonitis, gangrene...)
+_CONDITION_WORD = re.compile(r"(?:itis|osis|oma|emia|ation|ure|ess|rene|cele|ysis|pathy|rrhage|ing)$")
 _NUMBERED = frozenset(("type", "class"))
 _NUMBERED_PARENTS = frozenset((("class",),))
 _GRADES = {g: (o, f, "degree") for gs, o, f in ((("i", "1"), "1st", "first"), (("ii", "2"), "2nd", "second"),

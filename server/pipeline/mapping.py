@@ -237,6 +237,10 @@ class CodeMapper:
             best = None   # no word of the note picks a sibling: the billable code it named stays (HLD -> E78.5)
         if best is None and not self._billable(code) and not self.cm.seventh_characters(code):
             best = self._without_default(pool, base_toks, words) or self._nec_default(pool)
+        elif best is None and base != code and "without" in said and not self.cm.seventh_characters(code):
+            # an unspecified code whose sibling the note names but for what it denies ("MDD,
+            # recurrent, severe without psychotic features": F33.2, not F33.9)
+            best = self._without_default(pool, base_toks, words)
         if best is None:
             return (code if self._billable(code) or self.cm.seventh_characters(code) else None), []
         defaults = ["displacement"] if displaced and "displaced" in self.tokens_of(best) else []
@@ -280,7 +284,9 @@ class CodeMapper:
             if not absent - _NOISE - _NOT_DENIALS:
                 continue   # "not elsewhere classified" denies nothing ("not having achieved remission" does)
             extra = self.tokens_of(d) - base_toks - self._vague_of(d) - self._denied_of(d)
-            if (extra - absent) <= words and not (absent - _NOISE) & words:
+            # (a denied word the pool's own title says is no sign of it: "hypertensive heart
+            # disease" does not say the "heart failure" I11.9 denies)
+            if (extra - absent) <= words and not (absent - _NOISE - base_toks) & words:
                 return d
         return None
 

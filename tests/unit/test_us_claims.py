@@ -1331,3 +1331,34 @@ def test_a_type_letter_the_note_loses_never_names_the_unlettered_condition(pipe)
 ])
 def test_twelfth_batch_words_as_notes_write_them(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # a complication listed with others under "with": any one of them ("with abscess, perforation")
+    ("Final dx: sigmoid diverticulitis with pericolic abscess.", IN, {"K57.20"}, {"K57.32", "L02.91"}),
+    # "w/o" is without; a title's own "without X" is what the note says
+    ("Dx: MDD, recurrent, severe w/o psychotic features; GAD.", OUT, {"F33.2", "F41.1"}, {"F33.9"}),
+    # a drug's class from its Table of Drugs code: a neuroleptic's parkinsonism
+    ("Dx: haloperidol-induced parkinsonism. PO haloperidol stopped.", IN, {"G21.11", "T43.4X5A"}, {"G21.19"}),
+    # an amputation, and a joint replaced listed in the history, are statuses without "s/p"
+    ("57M with traumatic R BKA (MVC 2010, ambulates with prosthesis) admitted with cellulitis of the L leg.", IN,
+     {"L03.116", "Z89.511"}, set()),
+    ("PMH: PE 2021, completed 6 mo apixaban; R TKA 2020; HTN.", OUT, {"Z96.651", "Z86.711", "I10"}, {"I26.99"}),
+    ("PSH: Left TKA 2019, right carpal tunnel release 2015.", OUT, {"Z96.652"}, {"Z96.651"}),
+    ("PMH: b/l TKA (L 2019, R 2021); provoked L leg DVT after L TKA, completed 3 mo apixaban in 2019.", OUT,
+     {"Z96.653"}, {"Z96.652", "Z96.651"}),
+    ("PLAN: R TKA next month.", OUT, set(), {"Z96.651"}),
+])
+def test_twelfth_batch_lists_and_statuses(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
+
+
+def test_a_listed_hypertensive_heart_disease_links_its_heart_failure_and_kidneys(pipe):
+    """"Hypertensive heart disease" alone is I11.9 (its own "heart" is no heart failure it denies);
+    beside heart failure and CKD it is I13.0; the heart failure said in full (I50.33) wins over its
+    abbreviation's reading; a cataract extraction is no "surgery NEC" history (Z98.890)."""
+    assert_reported(pipe, "Hypertensive heart disease.", OUT, {"I11.9"}, set())
+    assert_reported(pipe, "DISCHARGE DIAGNOSES: 1. Acute on chronic diastolic congestive heart failure (HFpEF), "
+                          "exacerbation. 2. Hypertensive heart disease. 3. Chronic kidney disease stage 3b.\n"
+                          "PAST MEDICAL HISTORY: Bilateral cataracts, status post extraction.", IN,
+                    {"I13.0", "I50.33", "N18.32"}, {"I50.31", "I11.9", "Z98.890"})
