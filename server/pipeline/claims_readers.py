@@ -172,6 +172,7 @@ class ClaimsReaders:
         self._gallbladder_and_duct_stones(found)
         self._multiple_sites(sentences, found)
         self._influenza(doc.text, found)
+        self._diabetes_type(doc.text, found)
 
     def _status(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Status Z-codes from "s/p" phrases (Status / Presence in the index)."""
@@ -731,6 +732,11 @@ class ClaimsReaders:
                 if "J10" + c[3:] not in found:
                     self._recode(found, c, "J10" + c[3:], "influenza", "an identified influenza virus", "I.C.10.c")
             flu = [c for c, f in found.items() if c.startswith(("J10", "J11")) and f.reportable]
+        with_pneumonia = next((c for c in flu if c[4:5] == "0"), None)
+        for c in [c for c in flu if c[4:] == "1" and with_pneumonia is not None and c[:3] == with_pneumonia[:3]]:
+            # "influenza A ... with RLL pneumonia": the pneumonia's influenza code says the respiratory part
+            add_evidence(found[with_pneumonia].evidence, found.pop(c).evidence)
+            flu.remove(c)
         pneumonia = [c for c, f in found.items() if c[:3] in _PNEUMONIA_CATEGORIES and f.reportable
                      and f.assertion in (Assertion.PRESENT, Assertion.POSSIBLE)]
         if not pneumonia or len(flu) != 1 or flu[0][4:5] == "0":
@@ -741,6 +747,22 @@ class ClaimsReaders:
         if self._recode(found, code, new, "combination", "influenza with pneumonia (Influenza > with > pneumonia)",
                         "I.C.10.c") and not specified:
             found.pop("J18.9", None)
+
+    def _diabetes_type(self, text: str, found: dict[str, Finding]) -> None:
+        """Diabetes is type 2 by default only when the record does not document its type
+        (I.C.4.a.2): "T1DM ... diabetic ketoacidosis" is E10.10, not the untyped mention's E11.10."""
+        if not any(c.startswith("E10") for c in found) or any(c.startswith("E10") and len(c) > 5 for c in found):
+            return   # (no type 1 said, or its combination codes already read)
+        typed = [c for c, f in found.items() if c.startswith("E11") and f.assertion is not Assertion.FAMILY
+                 and _TYPE_2.search(" ".join(text[e.start:e.end] for e in f.evidence))]
+        if typed:
+            return   # a type 2 the note also names for the patient: not this rule's to settle
+        for code in [c for c, f in found.items() if c.startswith("E11") and f.reportable and f.textual]:
+            new = "E10" + code[3:]
+            if self._recode(found, code, new, "diabetes_type", "the record documents type 1 diabetes",
+                            "I.C.4.a.2"):
+                for plain in [c for c in found if c.startswith("E10.9") and c != new]:
+                    add_evidence(found[new].evidence, found.pop(plain).evidence)
 
     def _asymptomatic_hiv(self, text: str, found: dict[str, Finding]) -> None:
         """HIV without symptoms, AIDS or an HIV-related illness is the status Z21, not the disease
@@ -1026,6 +1048,7 @@ class ClaimsReaders:
 
 # an estrogen taken for contraception, or with a contraceptive progestin, is a hormonal contraceptive
 _HORMONE_REPLACEMENT, _HORMONAL_CONTRACEPTIVE = "Z79.890", "Z79.3"
+_TYPE_2 = re.compile(r"\b(?:type\s*(?:2|II)|T2DM|DM\s*2|DM\s*II|NIDDM)\b", re.I)
 # Influenza whose virus is identified (J10), and the pneumonias an influenza code may go with.
 _IDENTIFIED_FLU = re.compile(r"\b(?:influenza|flu)\s*(?:type\s*)?[AB]\b(?!\s*(?:vaccine|shot))|"
                              r"\b(?:H1N1|H3N2|H3)\b|\b(?:influenza|flu)\b[^.;]{0,30}\b(?:PCR|test|swab|antigen)\b"

@@ -480,6 +480,12 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "lle": ("lower", "limb", "leg"), "rle": ("lower", "limb", "leg"), "lue": ("upper", "limb", "arm"),
            "rue": ("upper", "limb", "arm"), "posttraumatic": ("post", "traumatic"),
            "atfl": ("talofibular", "ligament"), "cfl": ("calcaneofibular", "ligament"),
+           "mca": ("middle", "cerebral", "artery"), "aca": ("anterior", "cerebral", "artery"),
+           "gangrenous": ("gangrene",),   # "gangrenous appendicitis": Appendicitis > with > gangrene
+           "perforated": ("perforation",), "ileal": ("ileum", "small", "intestine"),
+           # a joint by its abbreviation ("R 1st MTP": a joint of the foot, M25.57-)
+           "mtp": ("joint", "toe"), "mcp": ("joint", "finger"),
+           "ileum": ("small", "intestine"), "jejunal": ("jejunum", "small", "intestine"),
            # a breast's quadrant ("L breast ca, UOQ": upper-outer quadrant, C50.41-)
            "uoq": ("upper", "outer", "quadrant"), "uiq": ("upper", "inner", "quadrant"),
            "loq": ("lower", "outer", "quadrant"), "liq": ("lower", "inner", "quadrant"),

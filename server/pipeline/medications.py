@@ -24,7 +24,8 @@ from server.pipeline.entities import Sentence
 
 _MED_SECTIONS = frozenset(("medications",))
 # Words that say a drug is taken on a schedule.
-_SCHEDULE = re.compile(r"^(daily|bid|tid|qid|qhs|qd|qam|qpm|weekly|monthly|nightly|q\d+h|qod|inhaler|patch)$")
+_SCHEDULE = re.compile(r"^(daily|bid|tid|qid|qhs|qd|qam|qpm|weekly|monthly|nightly|q\d+h|qod|inhaler|patch|"
+                       r"q\d+(?:wk|wks|week|weeks|w|mo)|biweekly|quarterly)$")   # "q8wk"
 _BREAK = re.compile(r"[,;]")
 _FORMS = frozenset("inhaler inhaled inhalation nebulizer nebulized hfa diskus patch injection sc sq puff puffs mdi "
                    "ellipta respimat".split())
@@ -65,6 +66,10 @@ _ANTIBIOTICS = "Z79.2"
 _LONG_COURSE = frozenset("prophylaxis prophylactic suppressive suppression long chronic chronically lifelong "
                          "indefinitely indefinite months years maintenance".split())
 _HELD = frozenset(("held", "hold", "holding"))
+_EVERY = re.compile(r"^q\d+$")
+_INTERVALS = frozenset("wk wks week weeks mo month months".split())
+_ROUTE_IV = frozenset(("iv", "intravenous", "sc", "sq", "im"))
+_LONG_INTERVAL = re.compile(r"^(q\d+(wk|wks|week|weeks|w|mo|month|months)?|weekly|monthly|biweekly|quarterly)$")
 _RESUMED = frozenset(("resumed", "restarted", "resume", "restart"))
 _RESUME_REACH = 8   # words after "held" its resumption may follow
 _FORM_REACH = 7   # words after a drug its form may follow ("budesonide-formoterol 160/4.5 2 puffs")
@@ -196,7 +201,8 @@ def _current(words: Sequence[str], i: int, j: int, listed: bool, clauses: "_Clau
         any(after[k:k + 3] == ["p", "r", "n"] for k in range(len(after) - 2))   # PRN in words, "p.r.n."
     if clauses.count(clauses.short_term, lo, hi) or "prn" in after or as_needed:
         return False   # "nitroglycerin PRN and aspirin": the PRN is the nitroglycerin's
-    scheduled = any(_SCHEDULE.match(w) for w in words[j:min(hi, j + 5)])
+    scheduled = any(_SCHEDULE.match(w) for w in words[j:min(hi, j + 5)]) or \
+        any(_EVERY.match(words[k]) and words[k + 1] in _INTERVALS for k in range(j, min(hi, j + 5) - 1))   # "q2 wk"
     return listed or scheduled or clauses.count(clauses.taken, lo, hi) > 0
 
 
@@ -229,8 +235,10 @@ class _Clauses:
             off = w == "not" and k + 1 < len(words) and words[k + 1] in ("taking", "on", "using", "take", "taken")
             # "(held 2 days, resumed)": a pause, and the drug is taken again
             paused = w in _HELD and _RESUMED & set(words[k + 1:k + _RESUME_REACH])
-            self.short_term.append(self.short_term[-1] + ((w in _SHORT_TERM and not years and not paused) or days
-                                                          or off))
+            # "infliximab 5 mg/kg IV q8 wk": an infusion given on a maintenance schedule
+            infused = w in _ROUTE_IV and any(_LONG_INTERVAL.match(x) for x in words[k + 1:k + 4])
+            self.short_term.append(self.short_term[-1] + ((w in _SHORT_TERM and not years and not paused
+                                                           and not infused) or days or off))
             self.taken.append(self.taken[-1] + (w in _ON))
             self.course.append(self.course[-1] + ((w in _COURSE and not years) or days))
 

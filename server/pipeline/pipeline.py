@@ -96,6 +96,7 @@ _SERVICE_WORDS = frozenset("care check clinic vac dressing dressings consult".sp
 # A number refines a code only from the mention itself or right beside it: "stage 3a CKD",
 # "CKD, stage 3a"; never the "2" of "type 2 diabetes ... chronic kidney disease".
 _NEAR_LEFT, _NEAR_RIGHT = 1, 2
+_ORDINAL = re.compile(r"^\d+(st|nd|rd|th)$")
 # A mention that says a code's whole tabular title (or inclusion term), asserted present, is
 # reported at least this confident whatever the code's precision on train; one-word titles
 # ("pain", "fever") are as vague as the note and keep their calibrated confidence.
@@ -547,7 +548,10 @@ class Pipeline:
             window += cues
             if self.claims_rules and any(c.code.startswith(_PLEGIA) for c in m.candidates):
                 window += _dominance(window, left_handed)
-            near = tuple(words[max(0, m.tok_start - _NEAR_LEFT):m.tok_end + _NEAR_RIGHT])
+            # (a side or an ordinal between the mention and its site is read past: "pain R 1st MTP joint")
+            right = m.tok_end + _NEAR_RIGHT + sum(1 for w in words[m.tok_end:m.tok_end + _NEAR_RIGHT]
+                                                  if w in SIDES or _ORDINAL.match(w))
+            near = tuple(words[max(0, m.tok_start - _NEAR_LEFT):right])
             key = (tuple(c.code for c in m.candidates), window, near, m.sentence)
             if key not in memo:
                 memo[key] = self._map_mention(m, window, near, frozenset(context_words),

@@ -39,7 +39,7 @@ _A1 = re.compile(r"\b(?:GDM|gestational diabetes(?: mellitus)?)\W{0,3}(?:class\s
 _AGE = re.compile(r"\b(\d{2})\s*(?:yo|y/o|y\.o\.|-?year-old|year old)\b|\b(\d{2})F\b", re.I)
 _LIVEBORN = re.compile(r"\b(single|singleton)\b[^.;]{0,40}\b(liveborn|live-born|live born|live birth)\b"
                        r"|\b(liveborn|live-born|live born)\b"
-                       r"|\b(?:viable|healthy|vigorous)\s+(?:\w+\s+){0,2}?(?:infant|baby|newborn|neonate|boy|girl|male|female)\b", re.I)
+                       r"|\b(?:viable|healthy|vigorous|live)\s+(?:\w+\s+){0,2}?(?:infant|baby|newborn|neonate|boy|girl|male|female)\b", re.I)
 # a visit after the delivery ("6-week postpartum check", "postpartum visit"): the puerperium, not
 # the delivery (Z39.2, I.C.15.p)
 _POSTPARTUM_VISIT = re.compile(r"\b(?:postpartum|post-partum|PP)\s+(?:visit|check(?:up|-up)?|exam\w*|follow-?up)\b"

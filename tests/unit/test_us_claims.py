@@ -1362,3 +1362,39 @@ def test_a_listed_hypertensive_heart_disease_links_its_heart_failure_and_kidneys
                           "exacerbation. 2. Hypertensive heart disease. 3. Chronic kidney disease stage 3b.\n"
                           "PAST MEDICAL HISTORY: Bilateral cataracts, status post extraction.", IN,
                     {"I13.0", "I50.33", "N18.32"}, {"I50.31", "I11.9", "Z98.890"})
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # diabetes is type 2 by default only when the record does not say its type (I.C.4.a.2)
+    ("H&P: 24M with T1DM here with: 1. Diabetic ketoacidosis, severe, precipitated by insulin underdosing. "
+     "FH: paternal grandfather with type 2 diabetes.", IN, {"E10.10", "T38.3X6A"}, {"E11.10", "E10.9"}),
+    ("Diabetic ketoacidosis.", IN, {"E11.10"}, {"E10.10"}),
+    # appendicitis: "gangrenous" and "perforated" walk the index's gangrene and perforation; one code
+    ("POSTOPERATIVE DIAGNOSIS: Acute gangrenous appendicitis with localized peritonitis.", IN, {"K35.31"},
+     {"K35.30", "I96", "K65.0"}),
+    ("POSTOPERATIVE DIAGNOSIS: Perforated gangrenous appendicitis with localized purulent peritonitis and "
+     "periappendiceal abscess.", IN, {"K35.33"}, {"K35.31", "K35.32"}),
+])
+def test_twelfth_batch_types_and_complications(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # infusions and injections on a maintenance schedule are long-term drugs
+    ("GI f/u: 34M with ileal Crohn's dx 2019, in remission on infliximab 5 mg/kg IV q8 wk and azathioprine 100 mg "
+     "PO daily.", OUT, {"K50.00", "Z79.620", "Z79.624"}, {"K50.90"}),
+    ("RA on methotrexate 15 mg weekly, adalimumab 40 mg SC q2 wk and prednisone 5 mg daily.", OUT,
+     {"Z79.631", "Z79.620", "Z79.52"}, set()),
+    ("Vancomycin 1 g IV q12h. Plan: intralesional triamcinolone q4-6 wk.", IN, set(), {"Z79.2", "Z79.52"}),
+    # influenza with a pneumonia the index links: one influenza code, the pneumonia's
+    ("Urgent care: Rapid influenza A positive. CXR: patchy RLL consolidation. Impression: influenza A with RLL "
+     "pneumonia.", OUT, {"J10.00"}, {"J10.1", "J18.9"}),
+    ("Dx: 1. HHS, no coma. 2. AKI, prerenal.", IN, {"E11.00", "N17.9"}, {"E11.01"}),
+    # a joint named by its abbreviation, past a side and an ordinal
+    ("Sudden onset of severe pain R 1st MTP joint. Impression: likely acute gout flare.", OUT, {"M25.571"},
+     {"R52", "M10.9", "M79.674"}),
+    ("L&D discharge: G1P0 at 38w3d, IOL for gestational HTN. Uncomplicated SVD of a live male infant.", IN,
+     {"O13.4", "Z37.0", "Z3A.38"}, {"O80"}),
+])
+def test_twelfth_batch_schedules_and_sites(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
