@@ -173,6 +173,7 @@ class ClaimsReaders:
         self._multiple_sites(sentences, found)
         self._influenza(doc.text, found)
         self._diabetes_type(doc.text, found)
+        self._cough_duration(doc.text, found)
 
     def _status(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Status Z-codes from "s/p" phrases (Status / Presence in the index)."""
@@ -764,6 +765,28 @@ class ClaimsReaders:
                 for plain in [c for c in found if c.startswith("E10.9") and c != new]:
                     add_evidence(found[new].evidence, found.pop(plain).evidence)
 
+    def _cough_duration(self, text: str, found: dict[str, Finding]) -> None:
+        """A cough by how long it has lasted, as the note says it (R05.1 acute, under 3 weeks;
+        R05.2 subacute, 3 to 8; R05.3 chronic, over 8): "1 day of barky cough" is R05.1."""
+        if "R05.9" not in found or not found["R05.9"].reportable:
+            return
+        for e in found["R05.9"].evidence:
+            said = text[max(0, e.start - _DURATION_REACH):e.end + _DURATION_REACH]
+            m = _DURATION.search(said)
+            weeks = None
+            if m is not None:
+                n, unit = float(m.group(1)), m.group(2).lower()
+                weeks = n / 7 if unit.startswith("d") else n * 4.3 if unit.startswith("mo") else \
+                    n * 52 if unit.startswith("y") else n
+            elif _CHRONIC_COUGH.search(said):
+                weeks = 9
+            if weeks is None:
+                continue
+            new = "R05.1" if weeks < 3 else "R05.2" if weeks <= 8 else "R05.3"
+            how = m.group(0).removesuffix(" of") if m is not None else "long standing"
+            self._recode(found, "R05.9", new, "specificity", f"a cough {how}", "R05")
+            return
+
     def _asymptomatic_hiv(self, text: str, found: dict[str, Finding]) -> None:
         """HIV without symptoms, AIDS or an HIV-related illness is the status Z21, not the disease
         B20 (I.C.1.a.2.d): "HIV positive", "known HIV", or HIV "never had an OI or AIDS-defining
@@ -1049,6 +1072,10 @@ class ClaimsReaders:
 # an estrogen taken for contraception, or with a contraceptive progestin, is a hormonal contraceptive
 _HORMONE_REPLACEMENT, _HORMONAL_CONTRACEPTIVE = "Z79.890", "Z79.3"
 _TYPE_2 = re.compile(r"\b(?:type\s*(?:2|II)|T2DM|DM\s*2|DM\s*II|NIDDM)\b", re.I)
+# How long a cough has lasted, said beside it ("1 day of barky cough", "cough x 3 months").
+_DURATION = re.compile(r"\b(\d+(?:\.\d+)?)\s*-?\s*(days?|d|weeks?|wks?|months?|mos?|years?|yrs?)\b(?:\s+of)?", re.I)
+_CHRONIC_COUGH = re.compile(r"\b(chronic|persistent|longstanding)\s+(?:\w+\s+)?cough", re.I)
+_DURATION_REACH = 40
 # Influenza whose virus is identified (J10), and the pneumonias an influenza code may go with.
 _IDENTIFIED_FLU = re.compile(r"\b(?:influenza|flu)\s*(?:type\s*)?[AB]\b(?!\s*(?:vaccine|shot))|"
                              r"\b(?:H1N1|H3N2|H3)\b|\b(?:influenza|flu)\b[^.;]{0,30}\b(?:PCR|test|swab|antigen)\b"

@@ -5,6 +5,7 @@
 - Neoplasm related pain (G89.3, I.C.6.b.5): pain the note says is due to / from a cancer or its
   metastases.
 - Encounter for antineoplastic chemotherapy (Z51.11, I.C.2.e): "here for cycle 4 of FOLFOX"; for
+  immunotherapy (Z51.12): "here for C4D1 pembrolizumab"; for
   radiation therapy (Z51.0): "here for fraction 3 of 5 of palliative EBRT".
 - Follow-up after completed treatment of a malignancy (Z08 with the Z85 history, I.C.2.d,
   I.C.21.c.8): "hx of melanoma, excised 2019, no further treatment ... no recurrence".
@@ -26,9 +27,13 @@ _WEIGHT_DX = ("E66", "E44", "E43", "E41", "E40", "E45", "E46", "R63.4", "R63.5",
 _CANCER_PAIN = re.compile(r"\bpain\b[^.;]{0,80}\b(due to|from|secondary to|related to|caused by)\b[^.;]{0,40}"
                           r"\b(cancer|carcinoma|malignan\w*|tumou?r|metastas[ie]s|metastatic|mets|neoplasm)\b"
                           r"|\b(cancer|tumou?r|neoplasm)[- ]related pain\b|\bneoplasm related pain\b", re.I)
-_CHEMO = re.compile(r"\b(cycle|c)\s*#?\d+\b[^.]{0,40}\b(chemo\w*|FOLFOX|FOLFIRI|FOLFIRINOX|CAPOX|XELOX|AC|TC|"
+_CHEMO = re.compile(r"\b(cycle|c)\s*#?\d+(?:d\d+)?\b[^.]{0,40}\b(chemo\w*|FOLFOX|FOLFIRI|FOLFIRINOX|CAPOX|XELOX|AC|TC|"
                     r"CHOP|R-CHOP|ABVD|carboplatin|cisplatin|paclitaxel|docetaxel|gemcitabine)\b"
                     r"|\b(here|admitted|presents?|seen) for (?:\w+ ){0,2}(chemo\w*)\b", re.I)
+# a checkpoint inhibitor given at this encounter ("here for C4D1 pembrolizumab"): immunotherapy
+_IMMUNOTHERAPY = re.compile(r"\b(?:(?:cycle|c)\s*#?\d+(?:d\d+)?|here for|infusion of|presents? for|admitted for)\b"
+                            r"[^.]{0,30}\b(pembrolizumab|nivolumab|atezolizumab|durvalumab|ipilimumab|cemiplimab|"
+                            r"avelumab|dostarlimab|tremelimumab|Keytruda|Opdivo|Tecentriq|Imfinzi|Yervoy)\b", re.I)
 # a radiation treatment given at this encounter ("here for fraction 3 of 5 of palliative EBRT",
 # "on-treatment visit"), not one planned or finished
 _RADIATION = re.compile(r"\bfraction\s*#?\d+\s*(?:of|/)\s*\d+\b|\b(?:here|admitted|presents?|seen) for (?:\w+ ){0,3}"
@@ -117,6 +122,9 @@ def circumstance_codes(text: str, codes: set[str]) -> list[EncounterCode]:
     m = _CANCER_PAIN.search(text)
     if m is not None and (malignant or "metasta" in m.group(0).lower()):
         out.append(EncounterCode("G89.3", m.span(), "pain due to a neoplasm: G89.3 (I.C.6.b.5)"))
+    m = _IMMUNOTHERAPY.search(text)
+    if m is not None and malignant:
+        out.append(EncounterCode("Z51.12", m.span(), "encounter for antineoplastic immunotherapy (I.C.2.e.2)"))
     m = _CHEMO.search(text)
     if m is not None and malignant:
         out.append(EncounterCode("Z51.11", m.span(), "encounter for antineoplastic chemotherapy (I.C.2.e.2)"))

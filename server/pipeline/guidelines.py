@@ -84,6 +84,7 @@ class GuidelineRules:
         return code.startswith(self.chronic)
 
 
+_HEALED_INJURY = ("Z87.81", "Z87.82")   # personal history of a healed fracture or other injury
 _LASTING_STATUS = ("Z89", "Z90", "Z93", "Z94", "Z95", "Z96", "Z97", "Z98.0", "Z98.1", "Z98.2", "Z98.8", "Z99")
 
 
@@ -116,8 +117,8 @@ def apply_assertion(f: Finding, rules: GuidelineRules, setting: Setting,
             f.notes.append(RuleNote("chronic_history", "chronic condition documented as history: coded as current"))
             return f
         z = history or rules.history_code(f.code, a)
-        if z is None:
-            return None
+        if z is None or z.startswith(_HEALED_INJURY):
+            return None   # (a healed injury of long ago is no history a claim reports: "PMH: ankle fracture")
         what = "family history" if a is Assertion.FAMILY else "personal history"
         f.notes.append(RuleNote("history_code", f"{what} of {f.code} coded as {z}", f.code))
         f.code = z

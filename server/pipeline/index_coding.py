@@ -30,7 +30,8 @@ STATUS_ABBREVIATIONS = {
     "tha": "hip joint implant", "thr": "hip joint implant",
     "des": "coronary artery angioplasty with implant", "pci": "coronary artery angioplasty with implant",
     "stent": "coronary artery angioplasty with implant",
-    "avr": "heart valve", "mvr": "heart valve", "tavr": "heart valve", "ppm": "cardiac pacemaker",
+    "avr": "heart valve implant", "mvr": "heart valve implant", "tavr": "heart valve implant",
+    "tavi": "heart valve implant", "ppm": "cardiac pacemaker",
     "valve": "heart valve implant", "mechanical": "prosthetic",
     # a joint replaced is a joint implant (Presence > knee-joint implant: Z96.65-)
     "replacement": "joint implant", "arthroplasty": "joint implant",

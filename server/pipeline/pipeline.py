@@ -74,6 +74,7 @@ _TYPE_WORDS = frozenset("systolic diastolic combined congestive exacerbation con
 _FRACTURE_WORDS = frozenset(("fracture", "nonunion", "malunion", "union", "orif"))
 _TRANSFER = frozenset("outside another different transferred transfer referring outlying osh".split())
 # Words of a sentence that gives advice or risks, not the encounter's facts
+_SCAR_WORDS = frozenset("scar scars incision incisions sternotomy port ports".split())
 _ADVICE_WORDS = frozenset("risk risks discussed counseled educated instructions precautions prevent promote".split())
 # What a "smokes" / "smoking" that is no tobacco names (F12-F16, not F17)
 _NOT_TOBACCO = frozenset("marijuana cannabis pot weed thc crack cocaine meth methamphetamine heroin".split())
@@ -463,15 +464,18 @@ class Pipeline:
         cues = ()
         if self.index is not None:
             # (not from advice: "discussed increased risk of delayed wound healing" is no healing injury)
+            # (nor from a surgical scar: "left knee well-healed scar" says nothing of today's fracture)
             cues = tuple(sorted({w for s in sentences if not _ADVICE_WORDS & set(s.words)
-                                 for w in s.words if w in ENCOUNTER_CUES} |
+                                 for w in s.words if w in ENCOUNTER_CUES
+                                 and not (w in ("healed", "healing") and _SCAR_WORDS & set(s.words))} |
                                 # "delayed union" / "delayed healing" anywhere: 7th character G
                                 {"delayed" for s in sentences if not _ADVICE_WORDS & set(s.words)
                                  for i in range(len(s.words) - 1)
                                  if s.words[i] == "delayed" and s.words[i + 1] in ("union", "healing")})) + context_words
         ends = {(m.sentence, m.tok_end) for m in mentions if m.codable and len(m.words) > 0}
         # the conditions the note names in full: a lone head noun elsewhere refers back to one
-        named_heads = {m.words[-1] for m in mentions if m.codable and len(m.words) > 1
+        # (by its assertion: a child's "anemia" never refers back to the mother's "iron deficiency anemia")
+        named_heads = {(m.words[-1], _whose(m.assertion)) for m in mentions if m.codable and len(m.words) > 1
                        and any(c.system is CodeSystem.ICD10CM for c in m.candidates)}
         anaphors: list[Mention] = []
         # mentions of one head noun in one sentence, each with its own qualifiers ("a stage 3 sacral
@@ -565,9 +569,12 @@ class Pipeline:
             if self.claims_rules and len(m.words) == 1 and m.words[0] in _GENERIC_INJURY and \
                     mapped.code.startswith("T14.9"):
                 continue   # "wound culture grew MRSA", "injury" with no site: no injury of unspecified region
-            if self.claims_rules and len(m.words) == 1 and m.words[0] in named_heads and \
+            if self.claims_rules and len(m.words) == 1 and (m.words[0], _whose(m.assertion)) in named_heads and \
                     mapped.system is CodeSystem.ICD10CM and "unspecified" in self.cm.description(mapped.code).lower() \
+                    and not any(n.kind == "index" for n in mapped.notes) \
                     and (m.tok_end >= len(words) or words[m.tok_end] not in _SITE_PREPOSITIONS):
+                # (a head noun whose site the index walk read is its own condition: "distal radius
+                # fracture" beside a mother's "hip fracture")
                 anaphors.append(m)   # "the effusion reaccumulated": the "malignant pleural effusion", not M25.40
                 continue
             section = min(1.0, _SECTION_FLOOR + (1.0 - _SECTION_FLOOR) * m.section_weight)
@@ -782,8 +789,8 @@ def _inactive(words: list[str], breaks: list[bool], a: int, b: int, code: str) -
         if k > b and k < len(breaks) and breaks[k] and words[k] not in _LEADS:
             break
         item.append(words[k])
-    if a and words[a - 1] in ("remote", "resolved", "former", "past"):
-        return True
+    if (a and words[a - 1] in ("remote", "resolved", "former", "past", "childhood")) or "childhood" in words[a:b]:
+        return True   # ("PMH: childhood asthma" in an adult's history)
     # the organ taken out for it ("s/p total thyroidectomy 03/2024 for multinodular goiter")
     k = next((k for k in range(a - 1, max(-1, a - 5), -1) if words[k] == "for"), None)
     if k is not None and not any(j < len(breaks) and breaks[j] for j in range(k - 6, a + 1) if j > 0) and \
@@ -813,6 +820,15 @@ def _keep_first(into: dict[str, Finding], f: Finding) -> None:
         into[f.code] = f
 
 
+_PATIENTS = frozenset((Assertion.PRESENT, Assertion.HISTORICAL, Assertion.POSSIBLE))
+
+
+def _whose(a: Assertion):
+    """The patient's own conditions (now, past or uncertain) are one party; a relative's, a denied
+    or a hypothetical one each another: a lone head noun refers back within its party only."""
+    return "patient" if a in _PATIENTS else a
+
+
 def _refer_back(anaphors: list[Mention], found: dict[str, Finding], sentences: list[Sentence]) -> None:
     """A lone head noun ("the effusion") is evidence for the condition the note named in full with
     it ("malignant pleural effusion"), the nearest one said before it, else the first after: the
@@ -835,8 +851,8 @@ def _refer_back(anaphors: list[Mention], found: dict[str, Finding], sentences: l
     for m in anaphors:
         checkpoint()
         word = m.words[0]
-        named = [(e.start, f) for f in found.values() if f.system is CodeSystem.ICD10CM and f.assertion is m.assertion
-                 for e in f.evidence if last.get(e) == word]
+        named = [(e.start, f) for f in found.values() if f.system is CodeSystem.ICD10CM
+                 and _whose(f.assertion) is _whose(m.assertion) for e in f.evidence if last.get(e) == word]
         if not named:
             continue
         before = [x for x in named if x[0] < m.start]

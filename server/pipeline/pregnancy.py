@@ -21,6 +21,8 @@ _PREGNANT = re.compile(r"\b(pregnan\w*|prenatal|antepartum|antenatal|obstetric\w
                        r"IUP|gestation\w*|G\d{1,2}\s*P\d|\d{1,2}w\d{1,2}d)", re.I)
 _PAST = re.compile(r"\b(history of|hx of|h/o|prior|previous|past|PMH|past medical history)\b[^.;]*$", re.I)
 _PAST_REACH = 60
+# a relative's pregnancy, said in the same sentence ("Mother with iron deficiency anemia during pregnancy")
+_RELATIVE = re.compile(r"\b(mother|mom|sister|daughter|aunt|grandmother)\b[^.;\n]*$", re.I)
 _VAGINAL = re.compile(r"\b(N?SVD|spontaneous vaginal delivery|normal vaginal delivery|vaginal delivery)\b", re.I)
 # a delivery the note reports, not one it plans or weighs ("repeat C-section remains an option",
 # "trial of labor after cesarean")
@@ -141,8 +143,10 @@ def read(text: str) -> PregnancyContext | None:
     headers = [(h.start(1), bool(_HISTORY_HEADER.match(h.group(1)))) for h in _HEADER.finditer(text)]
     starts = [h[0] for h in headers]
     if not any(not _PAST.search(text[max(0, m.start() - _PAST_REACH):m.start()]) and
+               not _RELATIVE.search(text[max(0, m.start() - _PAST_REACH):m.start()]) and
                not _in_history(headers, starts, m.start()) for m in _PREGNANT.finditer(text)):
-        return None   # "PMH: gestational diabetes (2015)": a past pregnancy's
+        return None   # "PMH: gestational diabetes (2015)": a past pregnancy's; "Mother with anemia
+        # during pregnancy" in a child's note: the mother's
     # the visit's own reason, said at the top ("Postpartum visit in 6 weeks" closing a delivery
     # summary is its plan)
     pp = _POSTPARTUM_VISIT.search(text, 0, _VISIT_REACH)

@@ -1398,3 +1398,43 @@ def test_twelfth_batch_types_and_complications(pipe, text, setting, codes, wrong
 ])
 def test_twelfth_batch_schedules_and_sites(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # a relative's cancer by the family-history code of its organ system
+    ("Dermatology: 38F here for full-body skin cancer screening; mother dx with melanoma at 52.", OUT,
+     {"Z12.83", "Z80.8"}, {"Z80.9", "C43.9"}),
+    # a checkpoint inhibitor given now is immunotherapy (Z51.12), not chemotherapy
+    ("Infusion center: 69M with RUL lung adenocarcinoma with brain mets s/p SRS, here for C4D1 pembrolizumab "
+     "200 mg IV.", OUT, {"Z51.12", "C34.11", "C79.31"}, {"Z51.11"}),
+    # palpitations are the arrhythmia's
+    ("Cardiology clinic: s/p TAVR 2022, now with intermittent palpitations; Holter shows paroxysmal AF.", OUT,
+     {"I48.0", "Z95.2"}, {"R00.2"}),
+    ("Ortho f/u: 12 wks after a displaced midshaft L clavicle fx, managed in a sling; XR: delayed union.", OUT,
+     {"S42.022G"}, {"S42.002G"}),
+    # a cough by how long it has lasted
+    ("Peds ED: 2yo with 1 day of barky cough and inspiratory stridor. Impression: probable viral croup.", OUT,
+     {"R05.1", "R06.1"}, {"R05.9", "J05.0"}),
+    ("Cough x 3 months, no fever.", OUT, {"R05.3"}, {"R05.9"}),
+])
+def test_twelfth_batch_families_encounters_and_durations(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # a fracture whose site the index walk read is its own, never a relative's "hip fracture"
+    ("Left wrist: distal radius fracture. Mother with hip fracture at 79.", OUT, {"S52.502A"}, {"T14.90XA"}),
+    ("X-RAYS: Left wrist: extra-articular distal radius fracture with dorsal angulation, consistent with Colles "
+     "fracture; ulnar styloid intact.", OUT, {"S52.502A"}, set()),
+    # a surgical scar's "well-healed" says nothing of today's injury (initial encounter: A)
+    ("ED: fell today onto the R hand. Right wrist: distal radius fracture, closed reduction. Left knee "
+     "well-healed scar.", OUT, {"S52.501A"}, {"S52.501D"}),
+    # a healed injury of long ago is no history a claim reports; a childhood asthma is gone
+    ("PMH: ankle fracture 2010. Childhood asthma. HTN.", OUT, {"I10"}, {"Z87.828", "Z87.81", "J45.909"}),
+    # a relative's pregnancy is no pregnancy of the patient's
+    ("Well child: 15 mo. Mother with iron deficiency anemia during pregnancy. A/P: anemia, mild; recheck "
+     "hemoglobin in 4 weeks.", OUT, {"D64.9"}, {"O99.019"}),
+    ("Cardiology clinic: s/p TAVR 2022. PSH: mechanical AVR 2015.", OUT, {"Z95.2"}, set()),
+])
+def test_twelfth_batch_whose_and_when(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
