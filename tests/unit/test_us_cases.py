@@ -14,13 +14,13 @@ from tests.unit.test_pipeline_support import shared_pipeline
 
 CASES = Path(__file__).resolve().parents[1] / "data" / "us_cases.jsonl"
 PASS_RATE = 0.9   # what the set scored when it was frozen: 140 of 150
-# Fresh cases (``us_fresh_cases.jsonl``): 436 cases in eighteen batches (sessions 8-10), 209 of
+# Fresh cases (``us_fresh_cases.jsonl``): 606 cases in twenty-five batches (sessions 8-11), 289 of
 # them long dictation-style notes, written blind by reviewers who never saw the code, with ``may``
-# codes (supportable, optional) beside the required ones. First contact per batch 10-40%; the
-# floor is what the set scored when it was last extended (224 of 436, 51%), less a few cases of
+# codes (supportable, optional) beside the required ones. First contact per batch 13-60%; the
+# floor is what the set scored when it was last extended (343 of 606, 57%), less a few cases of
 # slack, so a change that loses ground on real notes fails.
 FRESH = Path(__file__).resolve().parents[1] / "data" / "us_fresh_cases.jsonl"
-FRESH_PASS_RATE = 0.50
+FRESH_PASS_RATE = 0.55
 
 
 @pytest.fixture(scope="module")
