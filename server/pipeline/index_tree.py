@@ -485,6 +485,8 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "perforated": ("perforation",), "ileal": ("ileum", "small", "intestine"),
            # a joint by its abbreviation ("R 1st MTP": a joint of the foot, M25.57-)
            "mtp": ("joint", "toe"), "mcp": ("joint", "finger"), "midshaft": ("shaft",),
+           # a dysphagia by its phase ("oropharyngeal dysphagia": R13.12 "..., oropharyngeal phase")
+           "oropharyngeal": ("phase",), "pharyngoesophageal": ("phase",),
            "ileum": ("small", "intestine"), "jejunal": ("jejunum", "small", "intestine"),
            # a breast's quadrant ("L breast ca, UOQ": upper-outer quadrant, C50.41-)
            "uoq": ("upper", "outer", "quadrant"), "uiq": ("upper", "inner", "quadrant"),

@@ -671,6 +671,11 @@ class Pipeline:
                 f.notes.append(RuleNote("sequela", "residual of an old injury: coded as present (I.B.10)"))
                 found[c] = f
                 continue
+            if c in found and f.code[:1] == "R":
+                # a symptom said as past and as present is one finding: the readers that follow see
+                # both sentences ("stroke 2023 with residual dysphagia ... dysphagia unchanged": I69.391)
+                add_evidence(found[c].evidence, f.evidence)
+                continue
             found.setdefault(c, f)
         if self.claims_rules:
             _refer_back(anaphors, found, sentences)

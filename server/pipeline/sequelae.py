@@ -82,6 +82,11 @@ def stroke_sequelae(found: dict, sentences: Sequence[Sentence], text: str, index
         found[mapped.code] = new if mapped.code not in found else found[mapped.code]
         if not keep_own:
             del found[code]
+        elif not f.reportable or f.assertion is not Assertion.PRESENT:
+            # the deficit the I69 code asks for beside it is a present residual, however dated its
+            # stroke ("L MCA stroke 2023 with residual oropharyngeal dysphagia": I69.391 + R13.12)
+            f.assertion, f.reportable = Assertion.PRESENT, True
+            f.notes = [n for n in f.notes if n.kind != "not_reported"]
         _drop_stroke_of_sentence(found, sentences, starts, si)
         added = True
     if added:

@@ -1438,3 +1438,15 @@ def test_twelfth_batch_families_encounters_and_durations(pipe, text, setting, co
 ])
 def test_twelfth_batch_whose_and_when(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # a stroke's residual dysphagia is I69.391 with its phase (R13.12) beside it, however dated the stroke
+    ("PMH: L MCA stroke 2023 with residual oropharyngeal dysphagia, on mechanical soft diet. Final dx: RLL "
+     "pneumonia, likely aspiration.", IN, {"J69.0", "I69.391", "R13.12"}, {"Z86.73", "R13.10"}),
+    ("Discharge summary: hx of L MCA stroke 2022 with residual oropharyngeal dysphagia, admitted with fever and "
+     "RLL infiltrate. SLP bedside eval: oropharyngeal phase dysphagia, unchanged from baseline. Final dx: RLL "
+     "pneumonia, likely aspiration.", IN, {"J69.0", "I69.391", "R13.12"}, {"Z86.73"}),
+])
+def test_a_strokes_residual_dysphagia_keeps_its_phase(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
