@@ -495,8 +495,9 @@ class IndexCoder:
                     # now); an organ's removal said outside the operation's own report is its absence
                     # ("treated 2019 with right mastectomy", "mastectomy scar": Z90.11)
                     trig = ()
-                if trig is None and s.section not in _OPERATING and (present is None or present(si, i, i + 1)) and (
-                        words[i] in _AMPUTATIONS or (words[i] in _LASTING_PROCEDURES and s.section in _HISTORY)):
+                if trig is None and (words[i] in _AMPUTATIONS or (words[i] in _LASTING_PROCEDURES and
+                                                                   s.section in _HISTORY)) \
+                        and s.section not in _OPERATING and (present is None or present(si, i, i + 1)):
                     # a joint replaced or a bypass listed in the history ("PSH: R TKA 2020"), an amputation
                     # anywhere ("traumatic R BKA, ambulates with prosthesis"): the status now
                     trig = ()

@@ -156,6 +156,15 @@ class CodeMapper:
         # what a title denies is not said ("..., without bleeding", "..., not intractable")
         return frozenset(t for t in normalize_phrase(_affirmed(desc)[0]) if t not in _NOISE) - _VAGUE
 
+    def _implied(self, base: str, pool: Sequence[str], base_toks: frozenset[str]) -> frozenset[str]:
+        """What a pool says of itself, said or not (memoised per base: a pool is read once)."""
+        memo = self.__dict__.setdefault("_implied_memo", {})
+        hit = memo.get(base)
+        if hit is None:
+            hit = memo[base] = self._shared(base, pool) | frozenset().union(*(self._unsided(d) for d in pool)) | \
+                frozenset(_ORGAN_OF[w] for w in base_toks & _ORGAN_OF.keys())   # hearing is the ear's
+        return hit
+
     def _unsided(self, code: str) -> frozenset[str]:
         """The organ of a title's "unspecified ear" / "unspecified eye": the code names it, only
         its side is left open ("AOM", H66.90, said of the right: H66.91 "..., right ear")."""
@@ -200,8 +209,7 @@ class CodeMapper:
         # ... and the organ its "unspecified ear" code names, whose sides are the others' ("right
         # ear", "left ear", "bilateral"); a word only the pool implies never makes one code say
         # more than another ("ligament" of every ankle sprain: S93.402, not "other ligament")
-        implied = self._shared(base, pool) | frozenset().union(*(self._unsided(d) for d in pool)) | \
-            {_ORGAN_OF[w] for w in base_toks & _ORGAN_OF.keys()}   # hearing is the ear's
+        implied = self._implied(base, pool, base_toks)
         implied -= words
         words = words | implied
         # across the category, a code must keep what the named code says ("gestational" diabetes
