@@ -33,11 +33,13 @@ from server.pipeline.text import normalize_phrase
 # an exact tabular title (EXACT_FLOOR 0.8 is a floor; these are what a title match gets).
 READ_CONFIDENCE = 0.9
 # A malignancy's treatment completed and no disease left (I.C.2.d) ...
-_TREATED = re.compile(r"\b(NED|no evidence of (disease|recurrence|malignancy)|no (signs? of )?recurrence|"
+_TREATED = re.compile(r"\b(NED|no evidence of (local )?(disease|recurrence|malignancy)|no (local )?(signs? of )?recurrence|"
                       r"without recurrence|(cancer|disease)[- ]free|completed (his |her |all )?(treatment|therapy|"
                       r"chemo\w*|radiation|adjuvant \w+)|finished (treatment|chemo\w*|radiation))\b", re.I)
 # ... unless something is still directed at it or it has spread.
 _ACTIVE_CANCER = ("C77", "C78", "C79", "Z51.0", "Z51.1", "Z79.63", "Z79.81")
+_TREATING = ("Z51.0", "Z51.1", "Z79.63", "Z79.81")   # treatment directed at a cancer now
+_SITE_CLEAR = re.compile(r"\bno (?:evidence of )?local recurrence\b|\bno (?:local )?(?:tx|treatment) since\b", re.I)
 # Trauma that would not break a healthy bone (I.C.13.d.2): the note's own words for it.
 _LOW_ENERGY = frozenset("fragility osteoporotic pathologic pathological insufficiency tripped stumbled".split())
 _LOW_ENERGY_PAIRS = (("standing", "height"), ("ground", "level"), ("low", "energy"), ("minor", "fall"),
@@ -46,9 +48,11 @@ _LOW_ENERGY_PAIRS = (("standing", "height"), ("ground", "level"), ("low", "energ
 _M80_SITES = (("S42.0", "1"), ("S42.1", "1"), ("S42", "2"), ("S52", "3"), ("S62", "4"), ("S72", "5"),
               ("S82.5", "7"), ("S82.6", "7"), ("S82.8", "7"), ("S82", "6"), ("S92", "7"), ("S12", "8"),
               ("S22.0", "8"), ("S32.0", "8"), ("S32.1", "8"), ("S32.2", "8"), ("S32", "B"), ("S22", "A"))
-# "pathologic fx", "pathologic L femur fx", "fracture through a lytic lesion"
+# "pathologic fx", "pathologic L femur fx", "fracture through a lytic lesion", "lytic lesion with
+# displaced fx"
 _PATHOLOGIC = re.compile(r"\bpatholog(?:ic|ical)\s+(?:[\w/-]+\s+){0,3}?(?:fx|fracture)|"
-                         r"\b(?:fx|fracture)\s+through\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,2}?(?:lesion|mass|tumou?r|metasta\w*)",
+                         r"\b(?:fx|fracture)\s+through\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,2}?(?:lesion|mass|tumou?r|metasta\w*)|"
+                         r"\b(?:lytic|blastic|destructive)\s+(?:lesion|mass|metasta\w*)\s+with\s+(?:[\w-]+\s+){0,2}?(?:fx|fracture)",
                          re.I)
 _NEOPLASTIC = re.compile(r"\b(lytic|blastic|metasta\w*|mets|myeloma|tumou?r|malignan\w*|neoplas\w*)\b", re.I)
 _VERTEBRA_WORDS = frozenset(["vertebra", "vertebral", "compression", *(f"l{n}" for n in range(1, 6)),
@@ -356,12 +360,18 @@ class ClaimsReaders:
         if not cues:
             return
         if any(c.startswith(_ACTIVE_CANCER) for c, f in found.items() if f.reportable):
-            return
+            # ... unless only its spread is current and the note clears the primary's own site
+            # ("R breast CA s/p mastectomy 2016, no tx since ... metastatic adenocarcinoma c/w breast
+            # primary; no local recurrence": Z85.3 with C79.51, I.C.2.d)
+            if any(c.startswith(_TREATING) for c, f in found.items() if f.reportable) or not _SITE_CLEAR.search(text):
+                return
         # each cue speaks of the cancer named last before it (the first after it, when none is):
         # "Nodular BCC, L nasal ala, to Mohs. ... History of melanoma, no evidence of recurrence"
         # leaves the BCC current
-        named = sorted((e.start, c) for c, f in found.items() if c[:1] == "C" or c.startswith("Z85")
-                       for e in f.evidence)
+        # (a secondary's evidence speaks for no primary: the cue after "metastatic ... c/w breast
+        # primary" is the primary's)
+        named = sorted((e.start, c) for c, f in found.items() if (c[:1] == "C" and not "C77" <= c[:3] <= "C79")
+                       or c.startswith("Z85") for e in f.evidence)
         starts = [a for a, _ in named]
         spoken = set()
         for at in cues:

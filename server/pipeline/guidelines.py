@@ -263,6 +263,11 @@ def pregnancy_rules(found: dict[str, Finding], dropped: dict[str, Finding] | Non
     """O80 is for a delivery with no other chapter 15 condition (I.C.15.b.4); gestational
     diabetes is coded by its control, insulin (O24.414) or oral drugs (O24.415), and then takes
     no Z79.4, nor does type 1 diabetes (I.C.15.g, I.C.4.a.3)."""
+    mother = next((c for c in found if c.startswith(("O", "Z37"))), None)
+    for c in [c for c in found if c.startswith("Z38") and mother is not None]:
+        # the newborn's birth code never goes on the mother's delivery record (I.C.15.b.5)
+        suppress(found, c, RuleNote("not_reported", f"a newborn's code on the mother's record ({mother})", mother),
+                 dropped)
     others = [c for c in found if c.startswith("O") and c != "O80"]
     if "O80" in found and others:
         suppress(found, "O80", RuleNote("not_reported", f"a delivery with {others[0]} is not O80", others[0]), dropped)

@@ -369,7 +369,9 @@ class Pipeline:
             checkpoint()
             mentions.extend(src.find(doc.text, sentences))
         mentions = drop_nested_mined(mentions)
-        preg = pregnancy.read(doc.text) if self.claims_rules else None
+        # a newborn's own birth record is no pregnancy: the infant's record (I.C.16.a.2)
+        born = pregnancy.newborn_code(doc.text) if self.claims_rules and doc.setting is Setting.INPATIENT else None
+        preg = pregnancy.read(doc.text) if self.claims_rules and born is None else None
         context = (preg.walk_words() if preg else ()) + (pregnancy.sex_words(doc.text) if self.claims_rules else ())
         if self.claims_rules and self.index is not None:
             mentions.extend(self.index.head_mentions(sentences, mentions, frozenset(context)))
@@ -390,6 +392,8 @@ class Pipeline:
         if self.readers is not None:
             checkpoint()
             self.readers.read(doc, sentences, findings, preg)
+            if born is not None:
+                _birth_episode(findings, born, doc)
             t = _lap(ms, "claims", t)
         if self.pcs_builder is not None and doc.setting is Setting.INPATIENT:
             built = self.pcs_builder.build(doc.text, sentences)
@@ -816,6 +820,21 @@ def _inactive(words: list[str], breaks: list[bool], a: int, b: int, code: str) -
         if item[i] == "no" and "since" in item[i + 2:i + 5] and set(item[i + 1:item.index("since", i + 2)]) <= _QUIET_THINGS:
             return True   # "no inhaler use since age 12" (not "CAD, no angina since")
     return False
+
+
+def _birth_episode(found: dict[str, Finding], born: tuple[str, tuple[int, int]], doc: Document) -> None:
+    """A newborn's birth record: its Z38 code, and none of the mother's delivery codes (chapter 15,
+    weeks of gestation, outcome of delivery), which go on her record (I.C.16.a.2, I.C.15.b.5)."""
+    code, (a, b) = born
+    for c in [c for c in found if c[:1] == "O" or c.startswith(("Z3A", "Z37"))]:
+        del found[c]
+    found[code] = Finding(code, CodeSystem.ICD10CM, 0.9, [Span(a, b, DEFAULT_SECTION)], Assertion.PRESENT,
+                          [RuleNote("newborn", "a newborn's birth episode: Z38 first (I.C.16.a.2)")],
+                          {DEFAULT_SECTION}, source="lexicon")
+    for z05, (a, b) in pregnancy.newborn_ruled_out(doc.text):
+        found.setdefault(z05, Finding(z05, CodeSystem.ICD10CM, 0.9, [Span(a, b, DEFAULT_SECTION)], Assertion.PRESENT,
+                                      [RuleNote("newborn", "a suspected condition ruled out after observation "
+                                                           "(Z05, I.C.16.a.6)")], {DEFAULT_SECTION}, source="lexicon"))
 
 
 def _keep_first(into: dict[str, Finding], f: Finding) -> None:

@@ -179,3 +179,56 @@ def read(text: str) -> PregnancyContext | None:
     return PregnancyContext(weeks, m.span() if m else None, gravida, delivered,
                             e.span() if e else None, live.span() if live else None, v.span() if v else None,
                             control, pp.span() if pp else None, bool(pp) and "readmi" in pp.group(0).lower())
+
+
+# A newborn's own birth record (I.C.16.a.2): the note is about the infant, said at its top.
+_NEWBORN_SUBJECT = re.compile(r"\b(?:newborn|neonat\w*|NICU|nursery|well[- ]baby|"
+                              r"(?:term|preterm|late[- ]preterm)\s+(?:male|female|infant|baby|boy|girl|neonate)|"
+                              r"baby\s+(?:boy|girl)|infant\s+(?:male|female|boy|girl))\b", re.I)
+_BORN = re.compile(r"\b(?:born|delivered|birth|apgars?)\b", re.I)
+_MATERNAL_SUBJECT = re.compile(r"\bG\d{1,2}\s*P\d|\b\d{2}\s*(?:yo|y/o|-year-old|year old|F)\b", re.I)
+_OUT_OF_HOSPITAL = re.compile(r"\bborn\s+(?:at home|en route|in the car|outside the hospital|at an outside)", re.I)
+_CESAREAN = re.compile(r"\b(?:cesarean|c-section|c/s|LTCS|CS delivery)\b", re.I)
+_TWIN = re.compile(r"\btwin\b", re.I)
+_NEWBORN_REACH = 200   # characters at the top where a birth record names its subject
+
+
+def newborn_code(text: str) -> tuple[str, tuple[int, int]] | None:
+    """The Z38 code of a newborn's birth record, with the span that says so, or None: "Newborn
+    discharge summary: term male born via SVD at this hospital" -> Z38.00 (single, born in
+    hospital, vaginally); by cesarean Z38.01; outside a hospital Z38.1; twins Z38.30/Z38.31. A
+    delivery summary about the mother (her age, G/P) is not one."""
+    top = text[:_NEWBORN_REACH]
+    m = _NEWBORN_SUBJECT.search(top)
+    if m is None or _MATERNAL_SUBJECT.search(top) or not _BORN.search(text):
+        return None
+    if _OUT_OF_HOSPITAL.search(text):
+        return ("Z38.4" if _TWIN.search(text) else "Z38.1"), m.span()
+    cesarean = bool(_CESAREAN.search(text))
+    if _TWIN.search(text):
+        return ("Z38.31" if cesarean else "Z38.30"), m.span()
+    return ("Z38.01" if cesarean else "Z38.00"), m.span()
+
+
+# A suspected condition of the newborn ruled out after observation (Z05.-, I.C.16.a.6), by system.
+_RULED_OUT = re.compile(r"\b(sepsis|infection|meningitis|cardiac|heart|murmur|seizures?|neurologic\w*|"
+                        r"respiratory|pneumonia|gastrointestinal|GI|urinary|UTI|skin|genetic|metabolic)\b"
+                        r"[^.;]{0,25}?\b(?:was |were |has been )?(?:ruled out|excluded)\b", re.I)
+_Z05_BY_SYSTEM = {"sepsis": "Z05.1", "infection": "Z05.1", "meningitis": "Z05.1", "cardiac": "Z05.0",
+                  "heart": "Z05.0", "murmur": "Z05.0", "seizure": "Z05.2", "seizures": "Z05.2",
+                  "neurologic": "Z05.2", "respiratory": "Z05.3", "pneumonia": "Z05.3", "gastrointestinal": "Z05.5",
+                  "gi": "Z05.5", "urinary": "Z05.6", "uti": "Z05.6", "skin": "Z05.71", "genetic": "Z05.41",
+                  "metabolic": "Z05.42"}
+
+
+def newborn_ruled_out(text: str) -> list[tuple[str, tuple[int, int]]]:
+    """Z05 codes for what a newborn was observed for and found not to have ("Sepsis ruled out; no
+    abx given" -> Z05.1), by the system the suspected condition belongs to."""
+    out = []
+    for m in _RULED_OUT.finditer(text):
+        word = m.group(1).lower()
+        code = _Z05_BY_SYSTEM.get(word) or _Z05_BY_SYSTEM.get(word.rstrip("s"))
+        if code is not None and code not in (c for c, _ in out):
+            out.append((code, m.span()))
+    return out
+

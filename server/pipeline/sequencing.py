@@ -12,7 +12,8 @@ from server.pipeline.findings import SECTION_PRIORITY, Finding
 # Z codes that say why the encounter happened and are listed first when it happened for that.
 ENCOUNTER_FIRST = ("Z51.0", "Z51.1", "Z08", "Z09", "Z12", "Z13")
 # Routine examinations, read only from a visit's stated reason (``encounter_codes``): always first.
-ROUTINE_EXAMS = ("Z00.0", "Z00.12", "Z01.41", "Z01.81")   # Z01.81-: pre-procedural (IV.M)
+ROUTINE_EXAMS = ("Z00.0", "Z00.12", "Z01.41", "Z01.81",   # Z01.81-: pre-procedural (IV.M)
+                 "Z38")   # a newborn's birth episode: the Z38 code is principal (I.C.16.a.2)
 
 
 def _drug_code(c: str) -> bool:

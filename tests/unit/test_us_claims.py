@@ -1450,3 +1450,30 @@ def test_twelfth_batch_whose_and_when(pipe, text, setting, codes, wrong):
 ])
 def test_a_strokes_residual_dysphagia_keeps_its_phase(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,codes,wrong", [
+    # a newborn's birth record: Z38 first, a suspected condition ruled out after observation (Z05),
+    # none of the mother's delivery codes (I.C.16.a.2, I.C.16.a.6)
+    ("Newborn DISCHARGE SUMMARY: Term male, 39w2d, born via SVD at this hospital, Apgars 8/9. Mother GBS+, one "
+     "dose of PCN before delivery. Infant observed 48 h with blood cx; no growth. Sepsis ruled out; no abx given.",
+     {"Z38.00", "Z05.1"}, {"O80", "Z3A.39", "Z37.0", "P36.9"}),
+    ("Newborn nursery summary: term female born by repeat C-section, Apgars 9/9, feeding well.", {"Z38.01"},
+     {"O34.211", "Z38.00"}),
+    # ... and the mother's delivery record never carries the newborn's code (I.C.15.b.5)
+    ("L&D: 29F G1P0 at 39 weeks delivered a single liveborn infant by spontaneous vaginal delivery, no "
+     "complications.", {"O80", "Z37.0", "Z3A.39"}, {"Z38.2", "Z38.00"}),
+])
+def test_a_newborns_birth_record_is_the_infants(pipe, text, codes, wrong):
+    assert_reported(pipe, text, IN, codes, wrong)
+
+
+def test_a_primary_excised_long_ago_beside_its_new_metastases_is_history(pipe):
+    """The primary's own site cleared ("no local recurrence"), nothing directed at it since: Z85.3
+    with the bone metastasis (I.C.2.d); a fracture "with" a lytic lesion is pathological (M84.5-)."""
+    assert_reported(pipe, "Discharge summary: 67F with R breast CA s/p R mastectomy + adjuvant chemo 2016, no tx "
+                          "since, admitted with L thigh pain; XR: lytic lesion with displaced fx of the L femoral "
+                          "shaft. Bone bx: metastatic adenocarcinoma c/w breast primary; no local recurrence on exam "
+                          "or imaging.", IN, {"M84.552A", "C79.51", "Z85.3"}, {"C50.911", "S72.302A"})
+    assert_reported(pipe, "59F with metastatic breast cancer to bone on letrozole.", OUT,
+                    {"C50.919", "C79.51", "Z79.811"}, {"Z85.3"})
