@@ -38,6 +38,7 @@ _TREATED = re.compile(r"\b(NED|no evidence of (local )?(disease|recurrence|malig
                       r"chemo\w*|radiation|adjuvant \w+)|finished (treatment|chemo\w*|radiation))\b", re.I)
 # ... unless something is still directed at it or it has spread.
 _ACTIVE_CANCER = ("C77", "C78", "C79", "Z51.0", "Z51.1", "Z79.63", "Z79.81")
+_OTHER_PREGNANCY_HISTORY = "Z87.59"   # personal history of other complications of pregnancy: says nothing
 _TREATING = ("Z51.0", "Z51.1", "Z79.63", "Z79.81")   # treatment directed at a cancer now
 _SITE_CLEAR = re.compile(r"\bno (?:evidence of )?local recurrence\b|\bno (?:local )?(?:tx|treatment) since\b", re.I)
 # Trauma that would not break a healthy bone (I.C.13.d.2): the note's own words for it.
@@ -142,6 +143,8 @@ class ClaimsReaders:
         if preg is not None:
             self._pregnancy(preg, found)
             self._previous_cesarean(doc.text, preg, found)
+        elif pregnancy.not_pregnant(doc.text):
+            self._past_pregnancies(found)
         sequelae.stroke_sequelae(found, sentences, doc.text, self.index, self.mapper, self.guidelines, _made)
         checkpoint()   # each reader reads the whole note: the call's deadline is checked between them
         self._status(sentences, found)
@@ -222,6 +225,18 @@ class ClaimsReaders:
             f = Finding(code, CodeSystem.ICD10CM, READ_CONFIDENCE, [Span(*span)], Assertion.PRESENT, [RuleNote("pregnancy", why)],
                         set(), source="lexicon")
             _add(found, f)
+
+    def _past_pregnancies(self, found: dict[str, Finding]) -> None:
+        """A note that says the patient is not pregnant speaks of past pregnancies: their conditions
+        are history ("GDM in her 2019 and 2022 pregnancies": Z86.32), the pregnant state none."""
+        for code in [c for c, f in found.items() if (c[:1] == "O" or c.startswith("Z33")) and f.reportable]:
+            z = self.guidelines.history_code(code, Assertion.HISTORICAL) if code[:1] == "O" else None
+            if z is None or z == _OTHER_PREGNANCY_HISTORY or self.cm.id_of(z) < 0 or not self.cm.is_billable(z):
+                found[code].reportable = False
+                found[code].notes.append(RuleNote("not_reported", "not currently pregnant: a past pregnancy's"))
+                continue
+            self._recode(found, code, z, "history_code", "a past pregnancy's condition (not currently pregnant)",
+                         "I.C.21.c.4")
 
     def _previous_cesarean(self, text: str, preg: "pregnancy.PregnancyContext", found: dict[str, Finding]) -> None:
         """A current pregnancy after a cesarean ("prior LTCS", "desires TOLAC", "repeat C/S"):

@@ -21,6 +21,8 @@ _PREGNANT = re.compile(r"\b(pregnan\w*|prenatal|antepartum|antenatal|obstetric\w
                        r"IUP|gestation\w*|G\d{1,2}\s*P\d|\d{1,2}w\d{1,2}d)", re.I)
 _PAST = re.compile(r"\b(history of|hx of|h/o|prior|previous|past|PMH|past medical history)\b[^.;]*$", re.I)
 _PAST_REACH = 60
+_NOT_PREGNANT = re.compile(r"\b(?:not (?:currently )?pregnant|(?:urine |serum )?(?:hcg|pregnancy test)\s*(?:is |was )?negative)\b",
+                           re.I)
 # a relative's pregnancy, said in the same sentence ("Mother with iron deficiency anemia during pregnancy")
 _RELATIVE = re.compile(r"\b(mother|mom|sister|daughter|aunt|grandmother)\b[^.;\n]*$", re.I)
 _VAGINAL = re.compile(r"\b(N?SVD|spontaneous vaginal delivery|normal vaginal delivery|vaginal delivery)\b", re.I)
@@ -135,11 +137,18 @@ _HEADER = re.compile(r"(?:^|\n|\.\s+|/\s+)([A-Z][A-Z /&]{2,40}):")
 _HISTORY_HEADER = re.compile(r"(PAST MEDICAL HISTORY|PMH|PAST HISTORY|MEDICAL HISTORY|PAST SURGICAL HISTORY|PSH)\b")
 
 
+def not_pregnant(text: str) -> bool:
+    """The note says the patient is not pregnant now ("not currently pregnant", "urine hCG negative")."""
+    return bool(_NOT_PREGNANT.search(text)) and not _WEEKS.search(text)
+
+
 def read(text: str) -> PregnancyContext | None:
     """What a note documents about a pregnancy; None when it documents none.
 
     "OB visit: 31 yo G2P1 at 30w2d with gestational diabetes" -> 30 weeks (third trimester),
     gravida 2."""
+    if not_pregnant(text):
+        return None   # "G3P3, not currently pregnant, GDM in her 2019 and 2022 pregnancies"
     headers = [(h.start(1), bool(_HISTORY_HEADER.match(h.group(1)))) for h in _HEADER.finditer(text)]
     starts = [h[0] for h in headers]
     if not any(not _PAST.search(text[max(0, m.start() - _PAST_REACH):m.start()]) and

@@ -1477,3 +1477,11 @@ def test_a_primary_excised_long_ago_beside_its_new_metastases_is_history(pipe):
                           "or imaging.", IN, {"M84.552A", "C79.51", "Z85.3"}, {"C50.911", "S72.302A"})
     assert_reported(pipe, "59F with metastatic breast cancer to bone on letrozole.", OUT,
                     {"C50.919", "C79.51", "Z79.811"}, {"Z85.3"})
+
+
+def test_a_patient_not_pregnant_now_has_past_pregnancies(pipe):
+    """"Not currently pregnant, GDM in her 2019 and 2022 pregnancies": a history (Z86.32) beside
+    today's prediabetes, no chapter 15 code and no pregnant state (I.C.21.c.4)."""
+    assert_reported(pipe, "PCP visit: 41F, G3P3, not currently pregnant, with GDM in her 2019 and 2022 pregnancies "
+                          "(diet-controlled). A1c 6.1%. A/P: 1. Prediabetes - DPP referral, recheck A1c 6 mo.", OUT,
+                    {"R73.03", "Z86.32"}, {"O24.410", "O09.529", "Z33.1"})
