@@ -7,6 +7,14 @@ import pytest
 from export.build_lexicon import eponym_terms, index_terms, main_term_forms
 
 
+def _index(tmp_path, *rows: str):
+    """A flattened index CSV (the CDC layout) of ``rows`` ("Level,Term,See,SeeAlso,NonEssModif,Code")."""
+    csv = tmp_path / "index.csv"
+    csv.write_text("RowID,Letter,Level,Term,See,SeeAlso,NonEssModif,Code\n"
+                   + "".join(f"{n},X,{row}\n" for n, row in enumerate(rows, 1)), encoding="utf-8")
+    return csv
+
+
 def test_comma_listing_spellings_makes_each_a_main_term():
     assert main_term_forms("Hernia, hernial") == [("Hernia", ""), ("hernial", "")]
     assert main_term_forms("Alcohol, alcoholic, alcohol-induced") == [
@@ -19,12 +27,8 @@ def test_comma_inverting_a_modifier_keeps_the_modifier():
 
 
 def test_subterms_under_a_spelling_list_read_as_a_note_says_them(tmp_path):
-    csv = tmp_path / "index.csv"
-    csv.write_text("RowID,Letter,Level,Term,See,SeeAlso,NonEssModif,Code\n"
-                   "1,H,0,\"Hernia, hernial\",,,(acquired),K46.9\n"
-                   "2,H,1,hiatal,,,(esophageal),K44.9\n"
-                   "3,E,0,Edema,,,,R60.9\n"
-                   "4,E,1,\"glottis, glottic\",,,,J38.4\n", encoding="utf-8")
+    csv = _index(tmp_path, '0,"Hernia, hernial",,,(acquired),K46.9', "1,hiatal,,,(esophageal),K44.9",
+                 "0,Edema,,,,R60.9", '1,"glottis, glottic",,,,J38.4')
     terms = {(" ".join(t), c) for t, c in index_terms(csv)}
     assert ("hiatal hernia", "K44.9") in terms and ("hernia hiatal", "K44.9") in terms
     assert not any("hernial hernia" in t for t, _ in terms)
@@ -41,13 +45,8 @@ def test_real_index_yields_everyday_phrases(shared_data):
 def test_an_eponyms_syndrome_is_also_its_disease(tmp_path):
     """"Kawasaki's syndrome" is what a note calls Kawasaki disease; "Barlow's disease" (scurvy) never
     becomes a syndrome, and a short name that may be an English word is left alone."""
-    csv = tmp_path / "index.csv"
-    csv.write_text("RowID,Letter,Level,Term,See,SeeAlso,NonEssModif,Code\n"
-                   "1,K,0,Kawasaki's syndrome,,,,M30.3\n"
-                   "2,B,0,Barlow's disease,,,,E54\n"
-                   "3,D,0,Down's syndrome,,,,Q90.9\n"
-                   "4,F,0,Felty's syndrome,,,,M05.00\n"
-                   "5,F,1,with lung,,,,M05.10\n", encoding="utf-8")
+    csv = _index(tmp_path, "0,Kawasaki's syndrome,,,,M30.3", "0,Barlow's disease,,,,E54", "0,Down's syndrome,,,,Q90.9",
+                 "0,Felty's syndrome,,,,M05.00", "1,with lung,,,,M05.10")
     assert {(" ".join(t), c) for t, c in eponym_terms(csv)} == {("kawasaki disease", "M30.3"),
                                                                ("felty disease", "M05.00")}
 
@@ -55,12 +54,8 @@ def test_an_eponyms_syndrome_is_also_its_disease(tmp_path):
 def test_a_one_letter_subterm_the_tokens_lose_is_left_out(tmp_path):
     """"Influenza > A" (J10-) would read as plain "influenza": it is not a term; "Hepatitis > B"
     keeps its letter."""
-    csv = tmp_path / "index.csv"
-    csv.write_text("RowID,Letter,Level,Term,See,SeeAlso,NonEssModif,Code\n"
-                   "1,I,0,Influenza,,,,J11.1\n"
-                   "2,I,1,A,,,(non-novel),J10-\n"
-                   "3,H,0,Hepatitis,,,,K75.9\n"
-                   "4,H,1,B,,,,B19.10\n", encoding="utf-8")
+    csv = _index(tmp_path, "0,Influenza,,,,J11.1", "1,A,,,(non-novel),J10-", "0,Hepatitis,,,,K75.9",
+                 "1,B,,,,B19.10")
     terms = {(" ".join(t), c) for t, c in index_terms(csv)}
     assert ("influenza", "J11.1") in terms and ("influenza", "J10") not in terms
     assert ("hepatitis b", "B19.10") in terms or ("b hepatitis", "B19.10") in terms

@@ -17,7 +17,7 @@ PASS_RATE = 0.9   # what the set scored when it was frozen: 140 of 150
 # Fresh cases (``us_fresh_cases.jsonl``): 656 cases in twenty-seven batches (sessions 8-11), 309 of
 # them long dictation-style notes, written blind by reviewers who never saw the code, with ``may``
 # codes (supportable, optional) beside the required ones. First contact per batch 13-60%; the
-# floor is what the set scored when it was last extended (374 of 656, 57%), less a few cases of
+# floor is what the set scored when it was last extended (377 of 656, 57%), less a few cases of
 # slack, so a change that loses ground on real notes fails.
 FRESH = Path(__file__).resolve().parents[1] / "data" / "us_fresh_cases.jsonl"
 FRESH_PASS_RATE = 0.55
