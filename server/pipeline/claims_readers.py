@@ -1098,7 +1098,9 @@ class ClaimsReaders:
 _HORMONE_REPLACEMENT, _HORMONAL_CONTRACEPTIVE = "Z79.890", "Z79.3"
 _TYPE_2 = re.compile(r"\b(?:type\s*(?:2|II)|T2DM|DM\s*2|DM\s*II|NIDDM)\b", re.I)
 # How long a cough has lasted, said beside it ("1 day of barky cough", "cough x 3 months").
-_DURATION = re.compile(r"\b(\d+(?:\.\d+)?)\s*-?\s*(days?|d|weeks?|wks?|months?|mos?|years?|yrs?)\b(?:\s+of)?", re.I)
+# (an age is no duration: "67-year-old with cough", "2-day-old")
+_DURATION = re.compile(r"\b(\d+(?:\.\d+)?)\s*-?\s*(days?|d|weeks?|wks?|months?|mos?|years?|yrs?)\b(?![- ]?old)"
+                       r"(?:\s+of)?", re.I)
 _CHRONIC_COUGH = re.compile(r"\b(chronic|persistent|longstanding)\s+(?:\w+\s+)?cough", re.I)
 _DURATION_REACH = 40
 # Influenza whose virus is identified (J10), and the pneumonias an influenza code may go with.

@@ -69,7 +69,7 @@ _HELD = frozenset(("held", "hold", "holding"))
 _EVERY = re.compile(r"^q\d+$")
 _INTERVALS = frozenset("wk wks week weeks mo month months".split())
 _ROUTE_IV = frozenset(("iv", "intravenous", "sc", "sq", "im"))
-_LONG_INTERVAL = re.compile(r"^(q\d+(wk|wks|week|weeks|w|mo|month|months)?|weekly|monthly|biweekly|quarterly)$")
+_LONG_INTERVAL = re.compile(r"^(q\d+(wk|wks|week|weeks|w|mo|month|months)|weekly|monthly|biweekly|quarterly)$")
 _RESUMED = frozenset(("resumed", "restarted", "resume", "restart"))
 _RESUME_REACH = 8   # words after "held" its resumption may follow
 _FORM_REACH = 7   # words after a drug its form may follow ("budesonide-formoterol 160/4.5 2 puffs")
@@ -236,7 +236,8 @@ class _Clauses:
             # "(held 2 days, resumed)": a pause, and the drug is taken again
             paused = w in _HELD and _RESUMED & set(words[k + 1:k + _RESUME_REACH])
             # "infliximab 5 mg/kg IV q8 wk": an infusion given on a maintenance schedule
-            infused = w in _ROUTE_IV and any(_LONG_INTERVAL.match(x) for x in words[k + 1:k + 4])
+            infused = w in _ROUTE_IV and (any(_LONG_INTERVAL.match(x) for x in words[k + 1:k + 4]) or any(
+                _EVERY.match(words[x]) and words[x + 1] in _INTERVALS for x in range(k + 1, min(len(words) - 1, k + 4))))
             self.short_term.append(self.short_term[-1] + ((w in _SHORT_TERM and not years and not paused
                                                            and not infused) or days or off))
             self.taken.append(self.taken[-1] + (w in _ON))

@@ -73,8 +73,9 @@ _TYPE_WORDS = frozenset("systolic diastolic combined congestive exacerbation con
                         "unstable compensated decompensated severe mild moderate".split())
 _FRACTURE_WORDS = frozenset(("fracture", "nonunion", "malunion", "union", "orif"))
 _TRANSFER = frozenset("outside another different transferred transfer referring outlying osh".split())
-# Words of a sentence that gives advice or risks, not the encounter's facts
+# A surgical scar's words: its "well-healed" says nothing of an injury's encounter
 _SCAR_WORDS = frozenset("scar scars incision incisions sternotomy port ports".split())
+# Words of a sentence that gives advice or risks, not the encounter's facts
 _ADVICE_WORDS = frozenset("risk risks discussed counseled educated instructions precautions prevent promote".split())
 # What a "smokes" / "smoking" that is no tobacco names (F12-F16, not F17)
 _NOT_TOBACCO = frozenset("marijuana cannabis pot weed thc crack cocaine meth methamphetamine heroin".split())
@@ -807,11 +808,11 @@ def _inactive(words: list[str], breaks: list[bool], a: int, b: int, code: str) -
         return True
     if _GONE_WORDS & set(item):
         return True
-    quiet = not code.startswith(_MAINTAINED)
+    quiet_counts = not code.startswith(_MAINTAINED)
     for i in range(len(item)):
         if any(tuple(item[i:i + len(r)]) == r for r in _GONE_RUNS):
             return True
-        if not quiet:
+        if not quiet_counts:
             continue
         if any(tuple(item[i:i + len(r)]) == r for r in _QUIET_RUNS):
             return True

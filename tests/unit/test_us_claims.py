@@ -1485,3 +1485,7 @@ def test_a_patient_not_pregnant_now_has_past_pregnancies(pipe):
     assert_reported(pipe, "PCP visit: 41F, G3P3, not currently pregnant, with GDM in her 2019 and 2022 pregnancies "
                           "(diet-controlled). A1c 6.1%. A/P: 1. Prediabetes - DPP referral, recheck A1c 6 mo.", OUT,
                     {"R73.03", "Z86.32"}, {"O24.410", "O09.529", "Z33.1"})
+
+
+def test_an_age_is_no_coughs_duration(pipe):
+    assert_reported(pipe, "67-year-old male with cough and fever.", OUT, {"R05.9"}, {"R05.3", "R05.1"})
