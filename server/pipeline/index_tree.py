@@ -616,9 +616,6 @@ def undenied(words: Iterable[str]) -> tuple[str, ...]:
         if w in _NEGATORS:
             skip = _NEGATED_SPAN + _evidence_of(words, i)
             out.append(w)
-        elif w == "w" and i + 1 < len(words) and words[i + 1] == "o":
-            skip = _NEGATED_SPAN + 1
-            out.extend(("w", "without"))
         elif skip:
             skip -= w not in _LIST_JOINS   # "without obstruction or gangrene": both denied
         else:
@@ -654,8 +651,6 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
     expanded: set[str] = set()
     skip = 0
     for i, w in enumerate(words):
-        if w == "w" and i + 1 < len(words) and words[i + 1] == "o":
-            w = "without"
         if w == "secondary" and i + 1 < len(words) and words[i + 1] == "to":
             continue   # "ESRD secondary to hypertensive nephrosclerosis" is not secondary hypertension
         if w in _LABS and i + 1 < len(words) and any(ch.isdigit() for ch in words[i + 1]):

@@ -271,7 +271,7 @@ class CodeMapper:
         if " without " not in desc:
             return code
         absent = frozenset(normalize_phrase(desc.rsplit("without", 1)[1])) - _NOISE
-        if not absent or not absent <= words or "without" in words or {"w", "o"} <= words:
+        if not absent or not absent <= words or "without" in words:
             return code   # the note may say "without X" itself
         want = desc.replace(" without ", " with ")
         parent = self.parent_of(code)
