@@ -88,7 +88,7 @@ class IndexTree:
                 # under "with", a comma lists complications, any one of which the note may say
                 # ("Diverticulitis > large > with > abscess, perforation": K57.20 for the abscess)
                 parts = [_words(p) for p in _PARENS.sub(" ", term).split(",")]
-                if len(parts) > 1 and all(len(w) == 1 and _CONDITION_WORD.search(w[0]) for w in parts):
+                if len(parts) > 1 and all(len(w) == 1 and _COMPLICATION_WORD.search(w[0]) for w in parts):
                     node = replace(node, head=(), options=frozenset(w[0] for w in parts))
             if level and stack[level - 1:level] and term.strip().isdigit() and \
                     self.nodes[stack[level - 1]].words in _NUMBERED_PARENTS:
@@ -323,8 +323,8 @@ def _matches(node: Node, words: frozenset[str]) -> int | None:
     return None
 
 
-# a word that names a condition or a complication (abscess, perforation, peritonitis, gangrene...)
-_CONDITION_WORD = re.compile(r"(?:itis|osis|oma|emia|ation|ure|ess|rene|cele|ysis|pathy|rrhage|ing)$")
+# a word that names a complication (abscess, perforation, peritonitis, gangrene, bleeding...)
+_COMPLICATION_WORD = re.compile(r"(?:itis|osis|oma|emia|ation|ure|ess|rene|cele|ysis|pathy|rrhage|ing)$")
 _NUMBERED = frozenset(("type", "class"))
 _NUMBERED_PARENTS = frozenset((("class",),))
 _GRADES = {g: (o, f, "degree") for gs, o, f in ((("i", "1"), "1st", "first"), (("ii", "2"), "2nd", "second"),

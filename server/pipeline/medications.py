@@ -201,9 +201,16 @@ def _current(words: Sequence[str], i: int, j: int, listed: bool, clauses: "_Clau
         any(after[k:k + 3] == ["p", "r", "n"] for k in range(len(after) - 2))   # PRN in words, "p.r.n."
     if clauses.count(clauses.short_term, lo, hi) or "prn" in after or as_needed:
         return False   # "nitroglycerin PRN and aspirin": the PRN is the nitroglycerin's
-    scheduled = any(_SCHEDULE.match(w) for w in words[j:min(hi, j + 5)]) or \
-        any(_EVERY.match(words[k]) and words[k + 1] in _INTERVALS for k in range(j, min(hi, j + 5) - 1))   # "q2 wk"
+    end = min(hi, j + 5)
+    scheduled = any(_SCHEDULE.match(w) for w in words[j:end]) or any(_interval(words, k, end) for k in range(j, end))
     return listed or scheduled or clauses.count(clauses.taken, lo, hi) > 0
+
+
+def _interval(words: Sequence[str], k: int, end: int) -> bool:
+    """A maintenance interval at words[k], in one word ("q8wk", "monthly") or two ("q2 wk"),
+    read no further than ``end``."""
+    return bool(_LONG_INTERVAL.match(words[k])) or (
+        bool(_EVERY.match(words[k])) and k + 1 < end and words[k + 1] in _INTERVALS)
 
 
 class _Clauses:
@@ -236,8 +243,7 @@ class _Clauses:
             # "(held 2 days, resumed)": a pause, and the drug is taken again
             paused = w in _HELD and _RESUMED & set(words[k + 1:k + _RESUME_REACH])
             # "infliximab 5 mg/kg IV q8 wk": an infusion given on a maintenance schedule
-            infused = w in _ROUTE_IV and (any(_LONG_INTERVAL.match(x) for x in words[k + 1:k + 4]) or any(
-                _EVERY.match(words[x]) and words[x + 1] in _INTERVALS for x in range(k + 1, min(len(words) - 1, k + 4))))
+            infused = w in _ROUTE_IV and any(_interval(words, x, len(words)) for x in range(k + 1, min(len(words), k + 4)))
             self.short_term.append(self.short_term[-1] + ((w in _SHORT_TERM and not years and not paused
                                                            and not infused) or days or off))
             self.taken.append(self.taken[-1] + (w in _ON))
