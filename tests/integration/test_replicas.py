@@ -60,7 +60,18 @@ def replicas(tmp_path, cache_dir):
     assert group.stop() == 0, group.log()[-3000:]
 
 
+def warm(replicas, calls: int = 4) -> None:
+    """A few calls to each replica on its own first: a fresh replica's first calls are its slowest
+    (lazy tables) and admission lets only probes in until it has learned its costs, so a steady
+    load started cold can be shed (RESOURCE_EXHAUSTED past the retry budget) before any kill."""
+    for address in replicas.target.removeprefix("ipv4:").split(","):
+        with MedcoderClient(address, timeout_s=60) as client:
+            for _ in range(calls):
+                client.code(NOTE, setting="outpatient")
+
+
 def test_a_replica_killed_under_load_fails_only_its_calls_in_flight_and_comes_back(replicas):
+    warm(replicas)
     with MedcoderClient(replicas.target, timeout_s=20) as client, SteadyLoad(client, threads=4) as load:
         time.sleep(3)
         assert replicas.requests_served(0) > 0 and replicas.requests_served(1) > 0   # round_robin spreads
