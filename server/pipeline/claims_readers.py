@@ -23,7 +23,7 @@ from server.pipeline.context import assert_span
 from server.pipeline.entities import Candidate, Sentence
 from server.pipeline.findings import Finding, add_evidence
 from server.pipeline.guidelines import DIAGNOSIS_SECTIONS
-from server.pipeline.index_tree import side_words, undenied, walk_words
+from server.pipeline.index_tree import fold, side_words, undenied, walk_words
 from server.pipeline.mapping import CodeMapper
 from server.pipeline.text import normalize_phrase
 
@@ -181,6 +181,7 @@ class ClaimsReaders:
         self._influenza(doc.text, found)
         self._diabetes_type(doc.text, found)
         self._cough_duration(doc.text, found)
+        self._stroke_artery(sentences, found)
 
     def _status(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Status Z-codes from "s/p" phrases (Status / Presence in the index)."""
@@ -777,8 +778,8 @@ class ClaimsReaders:
     def _diabetes_type(self, text: str, found: dict[str, Finding]) -> None:
         """Diabetes is type 2 by default only when the record does not document its type
         (I.C.4.a.2): "T1DM ... diabetic ketoacidosis" is E10.10, not the untyped mention's E11.10."""
-        if not any(c.startswith("E10") for c in found) or any(c.startswith("E10") and len(c) > 5 for c in found):
-            return   # (no type 1 said, or its combination codes already read)
+        if not any(c.startswith("E10") for c in found):
+            return   # (no type 1 said)
         typed = [c for c, f in found.items() if c.startswith("E11") and f.assertion is not Assertion.FAMILY
                  and _TYPE_2.search(" ".join(text[e.start:e.end] for e in f.evidence))]
         if typed:
@@ -789,6 +790,43 @@ class ClaimsReaders:
                             "I.C.4.a.2"):
                 for plain in [c for c in found if c.startswith("E10.9") and c != new]:
                     add_evidence(found[new].evidence, found.pop(plain).evidence)
+
+    def _stroke_artery(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """An acute ischemic stroke the note places in a cerebral artery's territory is that
+        artery's infarction (Infarct > cerebral > due to > occlusion, embolism or thrombosis >
+        cerebral arteries, by side): "acute ischemic stroke, left MCA" is I63.512, "cardioembolic
+        ... left MCA" I63.412; I63.9 only where no artery is named."""
+        f = found.get("I63.9")
+        if f is None or not f.reportable or f.assertion is not Assertion.PRESENT:
+            return
+        tree = self.index.tree
+        # ("Infarct > brain - see Infarct, cerebral" and "Infarct > cerebral" read alike: the one with subterms)
+        entry = next((c for i in tree.main_terms("Infarct") for c in tree.nodes[i].children
+                      if tree.nodes[c].code.startswith("I63") and tree.nodes[c].children), None)
+        if entry is None:
+            return
+        starts = [s.start for s in sentences]
+        for e in f.evidence:
+            words = sentences[sequelae.sentence_of(sentences, starts, e.start)].words
+            said = walk_words(words)
+            if not _CEREBRAL_ARTERIES & said:
+                continue
+            how = ("embolism",) if _EMBOLIC & set(words) else ("thrombosis",) if _THROMBOTIC & set(words) \
+                else ("occlusion",)
+            hit = tree.walk(entry, walk_words(tuple(words) + ("due", "to") + how))
+            if hit is None or not hit.code.startswith(("I63.3", "I63.4", "I63.5")):
+                continue
+            # the artery's own side ("left MCA territory ... with right hemiparesis": the left)
+            k = next((i for i, w in enumerate(words) if fold(w) in _CEREBRAL_ARTERIES), None)
+            if k is None:
+                continue
+            sides = [w for w in side_words(words[max(0, k - 2):k + 3]) if w in ("right", "left", "bilateral")]
+            rest = [w for w in side_words(undenied(words)) if w not in ("right", "left", "bilateral", "unilateral")]
+            new = _finish(self.mapper, hit.code, tuple(rest) + tuple(sides[:1]) + ("cerebral", "artery"))
+            if new is not None and new != "I63.9" and self._recode(
+                    found, "I63.9", new, "specificity", "the stroke is in a named cerebral artery's territory",
+                    "I63, Infarct > cerebral > due to"):
+                return
 
     def _cough_duration(self, text: str, found: dict[str, Finding]) -> None:
         """A cough by how long it has lasted, as the note says it (R05.1 acute, under 3 weeks;
@@ -1157,7 +1195,8 @@ def _diabetic(s: Sentence, d: Span, e: Span) -> bool:
     """Whether span ``d`` is the adjective "diabetic" right before span ``e`` ("diabetic erectile
     dysfunction"): the adjective links the two (I.A.15)."""
     own = [t.norm for t in s.tokens if d.start <= t.start and t.end <= d.end]
-    return own == ["diabetic"] and not any(d.end <= t.start and t.end <= e.start for t in s.tokens)
+    return own == ["diabetic"] and d.end <= e.start and not any(d.end <= t.start and t.end <= e.start
+                                                                for t in s.tokens)
 
 
 def _read(code: str, s: Sentence, tok_start: int, tok_end: int, note: RuleNote) -> Finding:
@@ -1204,6 +1243,11 @@ def _medication_reader(icd10cm):
     from server.pipeline.medications import MedicationReader
 
     return MedicationReader(load_drug_table(), long_term_code, icd10cm)
+
+
+_CEREBRAL_ARTERIES = frozenset(("mca", "aca", "pca", "pica", "cerebellar"))
+_EMBOLIC = frozenset(("embolic", "cardioembolic", "embolus", "embolism", "emboli"))
+_THROMBOTIC = frozenset(("thrombotic", "thrombosis", "thrombus"))
 
 
 def _finish(mapper: CodeMapper, code: str, words, near=()) -> str | None:

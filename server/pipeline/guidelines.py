@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Iterable
 
 from server.domain import Assertion, CodeSystem, RuleNote, Setting
 from server.errors import InvalidInput
@@ -224,6 +225,10 @@ def _same_qualifiers(cm, code: str, category: str) -> str | None:
                  if cm.description(d).lower().partition(",")[2].strip() == tail), None)
 
 
+# an agent whose diseases' codes carry no "use additional code" note for it, reported beside them
+_CAUSED_BY = {"B96.81": ("K25", "K26", "K27", "K28", "K29", "K31.A")}
+
+
 def keep_organisms_asked_for(found: dict[str, Finding], rules: GuidelineRules,
                              dropped: dict[str, Finding] | None = None) -> None:
     """B95-B97 name the agent of a disease classified elsewhere: reported only beside a code whose
@@ -236,6 +241,8 @@ def keep_organisms_asked_for(found: dict[str, Finding], rules: GuidelineRules,
                for r in rules.referenced(c, "use_additional"))
     if not asks:
         for c in organisms:
+            if any(o.startswith(_CAUSED_BY.get(c, ())) for o in found if o not in organisms):
+                continue   # H. pylori with a peptic ulcer or gastritis: the ulcer's cause (B96.81)
             suppress(found, c, RuleNote("not_reported", "infectious agent with no infection that asks for it"),
                      dropped)
 
@@ -298,10 +305,35 @@ FINDING_CODES = ("R", "D72.82", "M25.4", "M25.5", "M79.6", "M79.1", "M54.2", "M5
 
 # The NIH stroke scale score is reported beside an acute stroke code, never alone (I.C.18.i).
 _NIHSS = "R29.7"
+# The neurological deficits of an acute stroke, reported with it (I.C.9.d: the same deficits are
+# later coded as sequelae, I69.-): speech and language, swallowing, facial weakness, neglect,
+# cognition, sensation
+_STROKE_DEFICITS = ("R47", "R48", "R13.1", "R29.810", "R29.818", "R41.4", "R41.84", "R20", "R26", "R27")
+
+
+# The chapters a symptom block's definitive diagnoses come from (chapter 18's own grouping by body
+# system); a block not listed (general symptoms R50-R69, abnormal findings R70-R99) and the symptom
+# codes outside chapter 18 may belong to any diagnosis.
+_SYMPTOM_CHAPTERS = (("R00", "R09", "IJACDQ"), ("R10", "R19", "KACDNOQ"), ("R20", "R23", "LABDM"),
+                     ("R25", "R29", "GMIFACDS"), ("R30", "R39", "NACDO"), ("R40", "R46", "FGIACDSTE"),
+                     ("R47", "R49", "IGFCDJ"))
+
+
+def _related_symptom(symptom: str, diagnosis: str) -> bool:
+    """Whether a definitive diagnosis can explain the symptom: one of its body system's chapters
+    (neoplasms, infections, injuries and congenital conditions of any system: a missing letter
+    here is a system that never causes it). "Loose stools" is no sign of Hashimoto's thyroiditis."""
+    if symptom[:1] != "R":
+        return True
+    for lo, hi, chapters in _SYMPTOM_CHAPTERS:
+        if lo <= symptom[:3] <= hi:
+            return diagnosis[:1] in chapters
+    return True
 
 
 def drop_diagnosed_symptoms(found: dict[str, Finding], dropped: dict[str, Finding] | None = None,
-                            reported_from: float = 0.0, rules: "GuidelineRules | None" = None) -> None:
+                            reported_from: float = 0.0, rules: "GuidelineRules | None" = None,
+                            uncertain: Iterable[str] = ()) -> None:
     """Signs and symptoms are reported when no related definitive diagnosis is established (IV.D,
     I.B.5): once the assessment or final diagnosis states a definitive diagnosis, a symptom the
     note mentions only elsewhere (HPI, exam) is not reported; one the diagnosis statement itself
@@ -309,12 +341,13 @@ def drop_diagnosed_symptoms(found: dict[str, Finding], dropped: dict[str, Findin
     "use additional code" note asks for stays (I69.391 with the dysphagia's R13.12).
 
     "29F with sudden severe headache, photophobia and vomiting ... Final dx: intractable migraine
-    without aura" -> G43.019 alone."""
+    without aura" -> G43.019 alone. ``uncertain``: the codes of diagnoses the note only suspects,
+    not coded (IV.H): their symptoms stay unless a stated diagnosis of their body system explains them."""
     stated = [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and c[0] not in "RZVWXY"
               and not c.startswith(FINDING_CODES)
               and f.sections & DIAGNOSIS_SECTIONS and f.textual and f.confidence >= reported_from
               and f.assertion in (Assertion.PRESENT, Assertion.POSSIBLE)]
-    stroke = any(c.startswith("I63") for c in found)
+    stroke = any(c.startswith(("I60", "I61", "I62", "I63")) for c in found)
     for c in [c for c in found if c.startswith(_NIHSS) and not stroke]:
         suppress(found, c, RuleNote("not_reported", "NIHSS score without an acute stroke code: not reported "
                                                     "(I.C.18.i)"), dropped)
@@ -323,8 +356,15 @@ def drop_diagnosed_symptoms(found: dict[str, Finding], dropped: dict[str, Findin
     asked = {r for o in found for r in _asks_for(rules, o)} if rules is not None else set()
     for c in [c for c, f in found.items() if c.startswith(FINDING_CODES) and not f.sections & DIAGNOSIS_SECTIONS
               and not c.startswith(_NIHSS) and not any(_covers(r, c) for r in asked)]:
-        suppress(found, c, RuleNote("not_reported", f"sign or symptom of the stated diagnosis {stated[0]}: "
-                                                    "not reported (IV.D, I.B.5)", stated[0]), dropped)
+        if stroke and c.startswith(_STROKE_DEFICITS):
+            continue   # an acute stroke's deficits are coded beside it (aphasia R47.01 with I63.-)
+        related = [d for d in stated if _related_symptom(c, d)]
+        if not related and any(_related_symptom(c, d) for d in uncertain):
+            continue   # "bloating and loose stools ... r/o celiac" beside Hashimoto's: the symptoms of an
+            # uncertain diagnosis (IV.H), which no stated diagnosis explains
+        related = related or stated
+        suppress(found, c, RuleNote("not_reported", f"sign or symptom of the stated diagnosis {related[0]}: "
+                                                    "not reported (IV.D, I.B.5)", related[0]), dropped)
 
 
 # Sections that record findings, not diagnoses: what the exam, the results, the review of
@@ -538,9 +578,21 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
             suppress(found, plain, RuleNote("not_reported", f"{other} codes the condition: not reported", other),
                      dropped)
     for c in [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and len(c) >= 6
-              and rules.cm.id_of(c) >= 0 and rules.cm.description(c).lower().endswith("uncomplicated")]:
+              and rules.cm.id_of(c) >= 0 and rules.cm.description(c).lower().endswith(("uncomplicated", "without complications"))]:
         other = next((o for o in found if o != c and o[:len(c) - 1] == c[:-1] and found[o].confidence >= reported_from),
-                     None)   # (the same subcategory: F17.21-, never F17.200 beside F17.210)
+                     None)   # (the same subcategory: F17.21-, never F17.200 beside F17.210; K50.00 beside K50.012)
+        if other is not None and c in found:
+            found[other].notes.append(RuleNote("exclusive", f"{c} dropped: {other} codes the condition", c))
+            suppress(found, c, RuleNote("not_reported", f"{other} codes the condition: not reported", other), dropped)
+    for c in [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and len(c) >= 5 and rules.cm.id_of(c) >= 0]:
+        # "chronic hypoxic respiratory failure on home O2 ... admitted with acute on chronic hypoxic
+        # respiratory failure": one condition, J96.21, not J96.11 beside it (nor I50.42 beside I50.43)
+        title = rules.cm.description(c).lower()
+        if not _ACUITY.match(title):
+            continue
+        both = {_ACUITY.sub(f"{a} ", title, count=1) for a in ("acute and chronic", "acute on chronic")}
+        other = next((o for o in found if o != c and o[:3] == c[:3] and rules.cm.id_of(o) >= 0
+                      and found[o].confidence >= reported_from and rules.cm.description(o).lower() in both), None)
         if other is not None and c in found:
             found[other].notes.append(RuleNote("exclusive", f"{c} dropped: {other} codes the condition", c))
             suppress(found, c, RuleNote("not_reported", f"{other} codes the condition: not reported", other), dropped)
@@ -557,6 +609,9 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
                 found[keep].notes.append(RuleNote("exclusive", f"{c} dropped: one code per condition ({prefix})", c))
                 suppress(found, c, RuleNote("not_reported", f"one code per condition, {keep} kept: not reported", keep),
                          dropped)
+
+
+_ACUITY = re.compile(r"^(?:acute|chronic) ")
 
 
 def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 from server.budget import checkpoint
@@ -265,6 +265,21 @@ class IndexCoder:
             self.__dict__["_codeless_table"] = table
         return table
 
+    def _read_with(self, out: MappedCode, hit, own: set[str], walked_from, words, prefer, linked,
+                   window, near) -> None:
+        """What a walk through "with" read (Diabetes > type 2 > with > neuropathy), for the
+        mentions it makes part of ``out``; the site read before "with" too ("Crohn's ileitis with
+        SBO" is Enteritis > regional > small intestine > with > ...: the "ileitis" is that site's,
+        no K52.9 beside K50.012); and the entry's other "with" codes the note says."""
+        cut = hit.said.index(WITH_MARK)
+        out.walked = tuple(w for w in hit.said[cut + 1:] if w not in own)
+        out.site = tuple(w for w in hit.said[:cut] if w not in own)
+        if walked_from:
+            out.more, also_walked = self._more_with(walked_from, hit, words, prefer, linked, window, near)
+            out.walked += tuple(w for w in also_walked if w not in own)
+        # the note's own words for what the walk read renamed ("peripheral neuropathy")
+        out.walked += tuple(w for x in out.walked for w in self.tree.renamed_from(x) if w not in own)
+
     def refine(self, mention_words: Sequence[str], mapped: MappedCode, window: Sequence[str],
                near: Sequence[str], prefer: frozenset[str] = frozenset(), named: str = "",
                sentence: Sequence[str] = ()) -> MappedCode | None:
@@ -307,8 +322,11 @@ class IndexCoder:
         # a "with" subterm the mention named ("COPD exacerbation": Disease, lung, obstructive >
         # with > exacerbation) is one of its entry's: the entry is walked too, for the others
         # the sentence says ("... due to acute bronchitis": with > acute bronchitis, J44.0)
-        starts += [tree.parent[p] for i in subterms for p in (tree.parent[i],)
-                   if p >= 0 and tree.nodes[p].transparent and tree.parent[p] >= 0]
+        # (an entry of the subterm's own category: "Dementia > in > hypothyroidism E03.9 [F02.80]"
+        # names the dementia's cause, and a "hypothyroidism" is never walked into the dementia)
+        starts += [g for i in subterms for p in (tree.parent[i],)
+                   if p >= 0 and tree.nodes[p].transparent and (g := tree.parent[p]) >= 0
+                   and tree.nodes[g].code[:3] == tree.nodes[i].code[:3]]
         # of the main terms that code names, the one the note's own word is ("edema", not "swelling")
         said = [i for i in starts if own & tree.spellings(i)]
         linked = tree.renamed(walk_words(sentence))   # what "with" may link in the mention's sentence
@@ -374,6 +392,12 @@ class IndexCoder:
             bite = tree.walk(tree.main_terms("Bite"), words)
             if bite is not None and bite.code[:4] == mapped.code[:4]:
                 hit = bite
+        if hit is not None and hit.code == mapped.code and WITH_MARK in hit.said:
+            # the Tabular's title already said it ("Crohn's ileitis with SBO": K50.012): what the
+            # walk read under "with" is still part of the code
+            same = replace(mapped, notes=list(mapped.notes))
+            self._read_with(same, hit, own, walked_from, words, prefer, linked, window, near)
+            return same
         if hit is None or hit.code == mapped.code or self.cm.id_of(hit.code) < 0:
             return None
         if self.cm.is_billable(mapped.code) and hit.code[:3] == mapped.code[:3] and \
@@ -397,13 +421,8 @@ class IndexCoder:
             return None
         out.notes.insert(0, RuleNote("index", "Alphabetic Index: " + " > ".join(hit.path), mapped.code))
         out.source = mapped.source
-        if WITH_MARK in hit.said:   # what the walk read under "with" (Diabetes > type 2 > with > neuropathy)
-            out.walked = tuple(w for w in hit.said[hit.said.index(WITH_MARK) + 1:] if w not in own)
-            if walked_from:
-                out.more, also_walked = self._more_with(walked_from, hit, words, prefer, linked, window, near)
-                out.walked += tuple(w for w in also_walked if w not in own)
-            # the note's own words for what the walk read renamed ("peripheral neuropathy")
-            out.walked += tuple(w for x in out.walked for w in tree.renamed_from(x) if w not in own)
+        if WITH_MARK in hit.said:
+            self._read_with(out, hit, own, walked_from, words, prefer, linked, window, near)
         if self._asks_for(out.code, mapped.code):
             out.also = mapped.code
         return out

@@ -31,6 +31,10 @@ _HEADER = "level\tterm\tsee\tsee_also\tmodifiers\tcode"
 _SILENT = STOPWORDS | frozenset("nec nos specified unspecified other than type due with status region".split())
 _NEVER = frozenset({("without",), ("not",)})  # never walked into from words alone
 _MAX_DEPTH = 5
+# a subterm under "with" that only groups the complications listed under it: read past when the
+# note names one of them ("Crohn's ileitis complicated by SBO": ... > with > complication >
+# intestinal obstruction, K50.012); its own code still needs its word
+_GROUPING = frozenset({("complication",), ("complications",)})
 _PARENS = re.compile(r"\([^)]*\)")
 
 
@@ -238,6 +242,8 @@ class IndexTree:
                 # "specified disorder NEC" is for a disorder the note names, not for the word
                 continue
             n = 0 if child.transparent else _matches(child, words | linked if child.linking and linked else words)
+            if n is None and child.words in _GROUPING and child.children and parent.transparent:
+                n = 0   # "with > complication > intestinal obstruction": the note names the complication
             if n is None:
                 continue
             if prefer and n:
@@ -480,14 +486,13 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "lle": ("lower", "limb", "leg"), "rle": ("lower", "limb", "leg"), "lue": ("upper", "limb", "arm"),
            "rue": ("upper", "limb", "arm"), "posttraumatic": ("post", "traumatic"),
            "atfl": ("talofibular", "ligament"), "cfl": ("calcaneofibular", "ligament"),
-           "mca": ("middle", "cerebral", "artery"), "aca": ("anterior", "cerebral", "artery"),
            "gangrenous": ("gangrene",),   # "gangrenous appendicitis": Appendicitis > with > gangrene
            "perforated": ("perforation",), "ileal": ("ileum", "small", "intestine"),
            # a joint by its abbreviation ("R 1st MTP": a joint of the foot, M25.57-)
            "mtp": ("joint", "toe"), "mcp": ("joint", "finger"), "midshaft": ("shaft",),
            # a dysphagia by its phase ("oropharyngeal dysphagia": R13.12 "..., oropharyngeal phase")
            "oropharyngeal": ("phase",), "pharyngoesophageal": ("phase",),
-           "ileum": ("small", "intestine"), "jejunal": ("jejunum", "small", "intestine"),
+           "ileum": ("small", "intestine"), "ileitis": ("ileum", "small", "intestine"), "jejunal": ("jejunum", "small", "intestine"),
            # a breast's quadrant ("L breast ca, UOQ": upper-outer quadrant, C50.41-)
            "uoq": ("upper", "outer", "quadrant"), "uiq": ("upper", "inner", "quadrant"),
            "loq": ("lower", "outer", "quadrant"), "liq": ("lower", "inner", "quadrant"),
@@ -553,9 +558,14 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "cirrhosis": ("liver",), "cirrhotic": ("cirrhosis", "liver"),   # Cirrhosis (hepatic) (liver)
            "polyarticular": ("multiple", "site"),
            "secondhand": ("second", "hand", "tobacco"),   # Exposure > second hand tobacco smoke
-           "sbo": ("small", "intestine", "obstruction"), "psbo": ("partial", "small", "intestine", "obstruction"),
-           "bowel": ("intestine",), "aaa": ("abdominal", "aortic", "aneurysm"),
+           "sbo": ("small", "intestine", "intestinal", "obstruction"),
+           "psbo": ("partial", "small", "intestine", "intestinal", "obstruction"),
+           "bowel": ("intestine", "intestinal"),   # "small bowel obstruction": with intestinal obstruction "aaa": ("abdominal", "aortic", "aneurysm"),
            "strep": ("streptococcal", "streptococcus"), "staph": ("staphylococcal", "staphylococcus")}   # "alcohol-induced cirrhosis": Cirrhosis > alcoholic
+
+
+_CIGARETTES = frozenset(("cigarette", "cigarettes", "cig", "cigs"))
+_ELECTRONIC = frozenset(("electronic", "e"))
 
 
 def side_words(words: Iterable[str]) -> tuple[str, ...]:
@@ -564,9 +574,11 @@ def side_words(words: Iterable[str]) -> tuple[str, ...]:
     out: list[str] = []
     words = list(words)
     lumbosacral = any(words[i] in ("l5", "l4") and words[i + 1] == "s1" for i in range(len(words) - 1))
-    for w in words:
+    for i, w in enumerate(words):
         if lumbosacral and w in ("l4", "l5"):
             continue   # "L5-S1": the lumbosacral level, not the lumbar region
+        if w in _CIGARETTES and i and words[i - 1] in _ELECTRONIC:
+            continue   # "nicotine dependence - electronic cigarettes": another product (F17.29-)
         side = SIDES.get(w, w)
         out.append(side)
         if side in ("right", "left"):
@@ -610,14 +622,17 @@ def undenied(words: Iterable[str]) -> tuple[str, ...]:
     """The words without what "no" / "without" / "w/o" / "not" denies (the negator kept): "GERD
     with esophagitis, no bleeding" never reads "bleeding" as the code's "with bleeding"."""
     out: list[str] = []
-    skip = 0
+    skip, last = 0, -2   # last: the last word denied
     words = list(words)
     for i, w in enumerate(words):
         if w in _NEGATORS:
-            skip = _NEGATED_SPAN + _evidence_of(words, i)
+            skip = _NEGATED_SPAN + _evidence_of(words, i) + _denied_noun(words, i)
             out.append(w)
-        elif skip:
-            skip -= w not in _LIST_JOINS   # "without obstruction or gangrene": both denied
+        elif skip or (w in _LIST_JOINS and last == i - 1):
+            # "without obstruction or gangrene", "without dyskinesia or motor fluctuations",
+            # "without inflammation, stricture, or bleeding": each conjunct denied, with its modifiers
+            skip = _conjunct(words, i) if w in _LIST_JOINS else skip - 1
+            last = i
         else:
             out.append(w)
     return tuple(out)
@@ -626,6 +641,21 @@ def undenied(words: Iterable[str]) -> tuple[str, ...]:
 def expansions(words: Iterable[str]) -> frozenset[str]:
     """The words an abbreviation stands for ("MDD": major depressive disorder)."""
     return frozenset(x for w in words for x in _EXPAND.get(w, ()))
+
+
+def _conjunct(words: list, i: int) -> int:
+    """Words a list join at i denies after a denied word: the next conjunct's ("... or motor
+    fluctuations"), none before "with" ("without hematuria and with ...")."""
+    return 0 if words[i + 1:i + 2] == ["with"] else _NEGATED_SPAN + _denied_noun(words, i)
+
+
+def _denied_noun(words: list, i: int) -> int:
+    """1 when the third word after the negator at i is the condition its two modifiers qualify
+    ("without common duct obstruction"); a severity after a denied pair is not ("dementia without
+    behavioral disturbance, moderate")."""
+    k = i + 1 + _NEGATED_SPAN
+    return int(k < len(words) and words[k] not in _LIST_JOINS and
+               (words[k].endswith("tion") or bool(_COMPLICATION_WORD.search(words[k]))))
 
 
 def _evidence_of(words: list, i: int) -> int:
@@ -649,7 +679,7 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
     words = list(words)
     out = set()
     expanded: set[str] = set()
-    skip = 0
+    skip, last = 0, -2
     for i, w in enumerate(words):
         if w == "secondary" and i + 1 < len(words) and words[i + 1] == "to":
             continue   # "ESRD secondary to hypertensive nephrosclerosis" is not secondary hypertension
@@ -660,11 +690,14 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
             continue   # "strep negative", "RSV PCR negative": a test that found nothing
         if w in _NEGATORS:
             skip = _NEGATED_SPAN + (1 if w == "without" and i + 1 < len(words) and words[i + 1] == "o" else 0) + \
-                _evidence_of(words, i)
+                _evidence_of(words, i) + _denied_noun(words, i)
             out.add(w)
             continue
-        if skip:
-            skip -= w not in _LIST_JOINS
+        if skip or (w in _LIST_JOINS and last == i - 1):
+            skip = _conjunct(words, i) if w in _LIST_JOINS else skip - 1
+            last = i
+            continue
+        if w in _CIGARETTES and i and words[i - 1] in _ELECTRONIC:
             continue
         if not (w.isdigit() and i and words[i - 1] == "type"):
             out.add(fold(SIDES.get(w, w)))   # ("type 2" is "type2": its 2 is no "class 2" or "stage 2")

@@ -29,6 +29,7 @@ _VAGUE = frozenset("site sites control organism type part region encounter initi
 _UNSPEC_PART = re.compile(r"unspecified whether[^,]*|unspecified\s+[\w-]+")
 _DEFAULT_PART = re.compile(r"with unrestricted hearing on the contralateral side")
 _ORGAN_OF = {"hearing": "ear", "otitis": "ear", "otalgia": "ear", "tinnitus": "ear"}
+_ORGANISM_WORD = re.compile(r"(?:cocc\w*|bacter\w*|virus|bacill\w*|monas|ella|coli)$")
 _UNSIDED_PART = re.compile(r"\bunspecified\s+(ear|eye|eyelid|kidney|ovary|breast|lung)\b")
 # 7th character chosen from the words near the mention; A (initial, active treatment) otherwise.
 _SEVENTH_WORDS = (
@@ -63,6 +64,9 @@ class MappedCode:
     # the index entries' words an index walk went through ("diabetic neuropathy": Diabetes >
     # type 2 > with > neuropathy): a condition they name is part of the code (the "with" convention)
     walked: tuple[str, ...] = ()
+    # ... and the site it read before "with" ("Crohn's ileitis with SBO": Enteritis > regional >
+    # small intestine > with > ...): a condition named by that site alone is part of the code too
+    site: tuple[str, ...] = ()
     more: tuple[str, ...] = ()   # further "with" codes of the same entry (E11.22 and E11.65)
 
 
@@ -129,7 +133,10 @@ class CodeMapper:
         desc = self.cm.description(code).lower()
         if "unspecified " not in desc:
             return frozenset()
-        return frozenset(t for m in _UNSPEC_PART.findall(desc) for t in normalize_phrase(m)) - {"unspecified"}
+        # (an organism is said, only its kind is not: "Sepsis due to unspecified staphylococcus"
+        # needs a staphylococcus, never a "sepsis due to pneumonia")
+        return frozenset(t for m in _UNSPEC_PART.findall(desc) for t in normalize_phrase(m)
+                         if not _ORGANISM_WORD.search(t)) - {"unspecified"}
 
     def _denied_of(self, code: str) -> frozenset[str]:
         """The words a title's "without X" clauses deny: the note need not say them (F03.A0
@@ -268,13 +275,20 @@ class CodeMapper:
         """A "without X" code whose X the note documents becomes its "with X" sibling: BPH
         (N40.0, "without lower urinary tract symptoms") "w/ LUTS" -> N40.1."""
         desc = self.cm.description(code).lower()
+        parent = self.parent_of(code)
+        for sib in (self.cm.children(parent) if parent else ()):
+            # a sibling that is this title and more the note says: "T2DM in remission" is E11.A
+            # ("... without complications in remission"), not E11.9
+            more = self.cm.description(sib).lower()
+            if sib != code and more.startswith(desc + " ") and self._billable(sib) and \
+                    frozenset(normalize_phrase(more[len(desc):])) - _NOISE <= words:
+                return sib
         if " without " not in desc:
             return code
         absent = frozenset(normalize_phrase(desc.rsplit("without", 1)[1])) - _NOISE
         if not absent or not absent <= words or "without" in words:
             return code   # the note may say "without X" itself
         want = desc.replace(" without ", " with ")
-        parent = self.parent_of(code)
         for sib in (self.cm.children(parent) if parent else ()):
             if sib != code and self.cm.description(sib).lower() == want and self._billable(sib):
                 return sib

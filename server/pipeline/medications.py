@@ -98,6 +98,8 @@ class MedicationReader:
         reading of a span (a negated or hypothetical drug is not current therapy)."""
         out: list[DrugMention] = []
         short: set[str] = set()   # drugs the note gives as a short course anywhere ("prednisone ... x5 days")
+        stopped: dict[str, int] = {}   # drug -> the last sentence that stops it
+        listed_at: dict[str, int] = {}   # drug -> the last medication-list sentence that gives it as taken
         for si, s in enumerate(sentences):
             words = s.words
             breaks = [False] + [bool(_BREAK.search(text[s.tokens[k - 1].end:s.tokens[k].start]))
@@ -123,16 +125,21 @@ class MedicationReader:
                 elif _current(words, i, j, listed, clauses):
                     if assertions(si, i, j, lo) in (Assertion.PRESENT, Assertion.HISTORICAL):
                         out.append(DrugMention(code, name, si, i, j))
+                        if listed:
+                            listed_at[name] = si
                 elif clauses.count(clauses.course, *clauses.around(i, j)):
                     short.add(name)   # a short course ("x5 days", "burst", "sliding scale"), not a hold
                 elif _STOPPED & (clause := set(words[slice(*clauses.around(i, j))])) and not _STOP_LATER & clause:
                     # "stop atorvastatin": stopped at this encounter, not ongoing therapy ("plan to stop
                     # adalimumab ...; continue adalimumab until then" is still taken)
-                    short.add(name)
+                    stopped[name] = si
                 i = j
         # a drug started for a short course is not long-term where the note mentions it again
-        # ("Start prednisone 40 mg x5 days ... insulin while on prednisone")
-        return [d for d in out if d.name not in short]
+        # ("Start prednisone 40 mg x5 days ... insulin while on prednisone"); nor a stopped one,
+        # unless a medication list after the stop gives it ("had stopped her apixaban 2 months
+        # ago ... Discharge meds: apixaban 5 mg b.i.d.": taken again)
+        return [d for d in out if d.name not in short and listed_at.get(d.name, -1) > stopped.get(d.name, -1)
+                or d.name not in short and d.name not in stopped]
 
     def _class_named(self, word: str) -> str | None:
         """The Z79 code a long-term class names ``word`` by (alendronate: Z79.83), or None; each

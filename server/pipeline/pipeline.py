@@ -72,6 +72,8 @@ _UNCERTAIN = frozenset("likely probable probably possible possibly suspected sus
 _TYPE_WORDS = frozenset("systolic diastolic combined congestive exacerbation controlled uncontrolled stable "
                         "unstable compensated decompensated severe mild moderate".split())
 _FRACTURE_WORDS = frozenset(("fracture", "nonunion", "malunion", "union", "orif"))
+_INJURY_WORDS = _FRACTURE_WORDS | _GENERIC_INJURY | frozenset(
+    "fx fractures sprain strain laceration contusion dislocation concussion burn".split())
 _TRANSFER = frozenset("outside another different transferred transfer referring outlying osh".split())
 # A surgical scar's words: its "well-healed" says nothing of an injury's encounter
 _SCAR_WORDS = frozenset("scar scars incision incisions sternotomy port ports".split())
@@ -98,6 +100,8 @@ _SERVICE_WORDS = frozenset("care check clinic vac dressing dressings consult".sp
 # A number refines a code only from the mention itself or right beside it: "stage 3a CKD",
 # "CKD, stage 3a"; never the "2" of "type 2 diabetes ... chronic kidney disease".
 _NEAR_LEFT, _NEAR_RIGHT = 1, 2
+_SCORES = ("R29.7", "R40.2")   # NIHSS, Glasgow coma scale: coded by their value
+_SCORE_FILLER = frozenset("on at upon arrival admission presentation initial initially was is of score".split())
 _ORDINAL = re.compile(r"^\d+(st|nd|rd|th)$")
 # A mention that says a code's whole tabular title (or inclusion term), asserted present, is
 # reported at least this confident whatever the code's precision on train; one-word titles
@@ -279,7 +283,8 @@ class Pipeline:
         if self.fusion is not None:
             self.fuse(findings)
             t = _lap(ms, "fusion", t)
-        suppressed = self.apply_guidelines(findings)
+        suppressed = self.apply_guidelines(findings, uncertain=frozenset(
+            c for c, f in unasserted.items() if f.assertion is Assertion.POSSIBLE))
         cut = self.operating_threshold
         # What the guidelines do not report stays in the ranked list, below the threshold.
         for c, f in suppressed.items():
@@ -309,10 +314,12 @@ class Pipeline:
             if f.exact:
                 f.confidence = max(f.confidence, EXACT_FLOOR)
 
-    def apply_guidelines(self, findings: dict[str, Finding], trace=None) -> dict[str, Finding]:
+    def apply_guidelines(self, findings: dict[str, Finding], trace=None,
+                         uncertain: frozenset[str] = frozenset()) -> dict[str, Finding]:
         """Take out of ``findings`` (fused) what the guidelines do not report; returns it, each
         with its ``not_reported`` note. ``trace(step, before, findings)``, when given, sees the
-        findings before and after each step (``export.guideline_cost`` counts what each removes)."""
+        findings before and after each step (``export.guideline_cost`` counts what each removes).
+        ``uncertain``: the diagnoses the note only suspects and the policy left uncoded."""
         cut = self.operating_threshold
         suppressed: dict[str, Finding] = {}
 
@@ -327,7 +334,7 @@ class Pipeline:
             # and a condition with its own manifestation code takes it before Excludes1 sees the
             # unspecified one ("Alzheimer's ... dementia with agitation": F02.811, not F03.911)
             steps += (("symptom of a stated diagnosis",
-                       lambda: gl.drop_diagnosed_symptoms(findings, suppressed, cut, self.guidelines)),
+                       lambda: gl.drop_diagnosed_symptoms(findings, suppressed, cut, self.guidelines, uncertain)),
                       ("finding not assessed", lambda: gl.drop_unassessed_findings(findings, suppressed, cut)),
                       ("planned encounter", lambda: gl.drop_planned_encounters(findings, suppressed)),
                       ("history of a current condition", lambda: gl.drop_history_of_present(findings, suppressed, cut)),
@@ -560,6 +567,9 @@ class Pipeline:
             # (a side or an ordinal between the mention and its site is read past: "pain R 1st MTP joint")
             right = m.tok_end + _NEAR_RIGHT + sum(1 for w in words[m.tok_end:m.tok_end + _NEAR_RIGHT]
                                                   if w in SIDES or _ORDINAL.match(w))
+            if self.claims_rules and m.candidates and m.candidates[0].code.startswith(_SCORES):
+                # a score's value may follow when it was taken ("NIHSS on arrival 9": R29.709)
+                right += sum(1 for w in words[m.tok_end:m.tok_end + _NEAR_RIGHT + 2] if w in _SCORE_FILLER)
             near = tuple(words[max(0, m.tok_start - _NEAR_LEFT):right])
             key = (tuple(c.code for c in m.candidates), window, near, m.sentence)
             if key not in memo:
@@ -569,8 +579,10 @@ class Pipeline:
             if mapped is None:
                 continue
             if self.claims_rules and mapped.system is CodeSystem.ICD10CM and \
-                    "different facility" in self.cm.description(mapped.code) and not _TRANSFER & set(words):
+                    "different facility" in self.cm.description(mapped.code) and \
+                    not (_TRANSFER & set(words)) - ({"outside"} if "window" in words else set()):
                 continue   # tPA status (Z92.82) is for a drug given at another facility before transfer
+                # ("outside the tPA window" says none was given)
             if self.claims_rules and len(m.words) == 1 and m.words[0] in _GENERIC_INJURY and \
                     mapped.code.startswith("T14.9"):
                 continue   # "wound culture grew MRSA", "injury" with no site: no injury of unspecified region
@@ -609,6 +621,11 @@ class Pipeline:
                     f.assertion = Assertion.PRESENT   # a sequela code names a present residual (I.C.9.d)
                     residual_sentences.add(m.sentence)
             history = None
+            if self.claims_rules and f.assertion is Assertion.HISTORICAL and f.code[:1] in "VWXY" and \
+                    not (m.words == ("fall",) and m.end - m.start > len("fall")) and \
+                    _INJURY_WORDS & set(words):
+                continue   # "h/o R wrist fracture 2010 (bike fall), healed": how an old injury
+                # happened, no history of falling (Z91.81); "history of falls" ("falls", "falling") is
             if self.index is not None and f.assertion in (Assertion.HISTORICAL, Assertion.FAMILY):
                 # the condition's own words (and their neighbours), never the rest of the window:
                 # "hearing loss" in a history list is not the urinary infection two words on
@@ -665,7 +682,8 @@ class Pipeline:
                                                     frozenset(m.words) - _QUALIFIERS, m.words[-1] if m.words else ""))
                 if mapped.walked and f.code == mapped.code:
                     for code in (f.code, *mapped.more):
-                        walks.append((m.sentence, m.tok_start, m.tok_end, code, frozenset(mapped.walked)))
+                        walks.append((m.sentence, m.tok_start, m.tok_end, code, frozenset(mapped.walked),
+                                      frozenset(mapped.site)))
         starts = [s.start for s in sentences]
         for c, f in past.items():
             if residual_sentences and not c.startswith(("S", "T")) and \
@@ -674,6 +692,14 @@ class Pipeline:
                 f.reportable, f.assertion = True, Assertion.PRESENT
                 f.notes = [n for n in f.notes if n.kind != "not_reported"]
                 f.notes.append(RuleNote("sequela", "residual of an old injury: coded as present (I.B.10)"))
+                found[c] = f
+                continue
+            if self.claims_rules and c[:1] == "S" and c[-1:] not in "AS" and c not in found and \
+                    self._same_injury(c, found):
+                # "10 wks s/p R Colles fx ... A/P: delayed union R distal radius fx": the fracture
+                # under care, said specifically once (S52.531G), not a past one beside S52.501G
+                f.reportable, f.assertion = True, Assertion.PRESENT
+                f.notes = [n for n in f.notes if n.kind != "not_reported"]
                 found[c] = f
                 continue
             if c in found and f.code[:1] == "R":
@@ -695,9 +721,11 @@ class Pipeline:
         convention, I.A.15): "type 2 DM with diabetic peripheral neuropathy" is E11.40 (Diabetes
         > with > neuropathy) and no G62.9 beside it, unless the code's notes ask for it ("use
         additional code" for the CKD stage beside E11.22) or the note names it elsewhere too."""
+        sites = self.index._sites   # a site the mention names that the walk did not ("respiratory failure"
+        # is not the "heart failure" of "hypertensive heart disease with heart failure")
         by_word: dict[tuple[int, str], list[tuple]] = {}   # (sentence, walked word) -> the walks: no pair scan
         for walk in walks:
-            for w in walk[4]:
+            for w in walk[4] | walk[5]:
                 by_word.setdefault((walk[0], w), []).append(walk)
         for code, places in said.items():
             if code not in found or code[:1] in "RZ" or code.startswith(("A40", "A41")) or not places:
@@ -707,9 +735,14 @@ class Pipeline:
                 # the walk named the condition itself, its head noun ("respiratory failure" is not
                 # walked by "with > respiratory syncytial virus" through "respiratory")
                 heads = {head, *walk_words((head,))} if head else set()
-                owner = next((c for w in (*own, *walk_words(own)) for _, wa, wb, c, walked in by_word.get((si, w), ())
+                # (by the site alone only when the site says all of it: "ileitis" is the small
+                # intestine's; "respiratory failure" is not the heart's)
+                owner = next((c for w in (*own, *walk_words(own)) for _, wa, wb, c, walked, site in by_word.get((si, w), ())
                               if c != code and c[:3] != code[:3] and (b <= wa or wb <= a)
-                              and (not heads or heads & walked)), None)
+                              and ((not heads or heads & walked) and not any(
+                                  x in sites and not (x in walked or walk_words((x,)) & walked) for x in own)
+                                   if w in walked else
+                                   all(x in site or walk_words((x,)) & site for x in own))), None)
                 if owner is None:
                     owners = set()
                     break
@@ -727,6 +760,18 @@ class Pipeline:
                                                               "I.A.15): not reported", owner))
             found[owner].evidence.extend(e for e in found[code].evidence if e not in found[owner].evidence)
             found[owner].notes.append(RuleNote("combination", f"{code} is part of this code (I.A.15)", code))
+
+    def _same_injury(self, c: str, found: dict[str, Finding]) -> bool:
+        """Whether a present injury of ``c``'s category, side and episode is coded only as
+        unspecified: then ``c`` (said as "s/p" the injury) names the injury under care."""
+        title = self.cm.description(c).lower()
+        side = next((w for w in ("right", "left") if f" {w} " in title), "")
+        for o, g in found.items():
+            if o[:3] == c[:3] and o[-1] == c[-1] and g.assertion is Assertion.PRESENT and g.reportable:
+                other = self.cm.description(o).lower()
+                if "unspecified" in other and (not side or f" {side} " in other):
+                    return True
+        return False
 
     def _asks_for_infection(self, owner: str, code: str) -> bool:
         """Whether ``owner``'s "code also" / "use additional code" note asks "to identify the
