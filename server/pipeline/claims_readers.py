@@ -148,6 +148,8 @@ class ClaimsReaders:
         sequelae.stroke_sequelae(found, sentences, doc.text, self.index, self.mapper, self.guidelines, _made)
         checkpoint()   # each reader reads the whole note: the call's deadline is checked between them
         self._status(sentences, found)
+        if doc.setting is Setting.INPATIENT:
+            self._placed_this_stay(sentences, found)
         checkpoint()
         self._screening(doc.text, sentences, found)
         checkpoint()
@@ -182,6 +184,7 @@ class ClaimsReaders:
         self._diabetes_type(doc.text, found)
         self._cough_duration(doc.text, found)
         self._stroke_artery(sentences, found)
+        self._kind_named_elsewhere(found)
 
     def _status(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Status Z-codes from "s/p" phrases (Status / Presence in the index)."""
@@ -202,6 +205,22 @@ class ClaimsReaders:
                              side in self.cm.description(c).lower()), None)
                 if twin is not None:
                     add_evidence(found[code].evidence, found.pop(twin).evidence)
+
+    def _placed_this_stay(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """A device placed during this stay is no status of the stay's claim: the procedure codes
+        it ("LHC on HD2: LAD lesion treated with DES x1 ... Dx: NSTEMI s/p PCI" is no Z95.5)."""
+        starts = [s.start for s in sentences]
+        for code in [c for c, f in found.items() if c.startswith(_DEVICE_STATUS) and f.reportable]:
+            for e in found[code].evidence:
+                s = sentences[sequelae.sentence_of(sentences, starts, e.start)]
+                k = next((i for i, t in enumerate(s.tokens) if t.start >= e.start), len(s.tokens))
+                before = s.words[max(0, k - _PLACED_REACH):k]   # "lesion treated with DES x1"
+                if s.section in _STAY_SECTIONS and _PLACED & set(before) and not _BEFORE_STAY & set(s.words) \
+                        and not any(w.isdigit() and len(w) == 4 for w in s.words):
+                    found[code].reportable = False
+                    found[code].notes.append(RuleNote("not_reported", "placed during this stay: the procedure "
+                                                                      "codes it, no status code"))
+                    break
 
     def _pregnancy(self, preg: "pregnancy.PregnancyContext", found: dict[str, Finding]) -> None:
         """Weeks of gestation (Z3A), advanced maternal age (O09.5-), outcome of delivery (Z37)
@@ -791,6 +810,29 @@ class ClaimsReaders:
                 for plain in [c for c in found if c.startswith("E10.9") and c != new]:
                     add_evidence(found[new].evidence, found.pop(plain).evidence)
 
+    def _kind_named_elsewhere(self, found: dict[str, Finding]) -> None:
+        """A condition whose index entry sends one of its kinds to another entry the encounter
+        codes is that kind, said once: "Hypothyroidism (Hashimoto)" is E06.3 alone (Hypothyroidism >
+        autoimmune - see Thyroiditis, autoimmune), not E03.9 beside it."""
+        tree = self.index.tree
+        present = {c for c, f in found.items() if f.reportable and f.system is CodeSystem.ICD10CM
+                   and f.assertion in (Assertion.PRESENT, Assertion.HISTORICAL)}
+        for code in sorted(present):
+            for main in tree.by_code.get(code, ()):
+                other = next((o for c in tree.nodes[main].children
+                              if tree.nodes[c].see and not tree.nodes[c].code and not tree.nodes[c].children
+                              for t in (tree.resolve(tree.nodes[c].see),) if t is not None and tree.nodes[t].code
+                              for o in present if o != code and o[:2] == code[:2]
+                              and o.startswith(tree.nodes[t].code.rstrip("-"))), None)
+                # (of its own block: "Obesity > hypothyroid - see Hypothyroidism" is no obesity's kind
+                # unless the note says "hypothyroid obesity")
+                if other is not None and code in found:
+                    f = found.pop(code)
+                    add_evidence(found[other].evidence, f.evidence)
+                    found[other].notes.append(RuleNote("combination", f"{code} is the kind of {other} the index "
+                                                                      f"sends there (see reference)", code))
+                    break
+
     def _stroke_artery(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """An acute ischemic stroke the note places in a cerebral artery's territory is that
         artery's infarction (Infarct > cerebral > due to > occlusion, embolism or thrombosis >
@@ -1245,6 +1287,11 @@ def _medication_reader(icd10cm):
     return MedicationReader(load_drug_table(), long_term_code, icd10cm)
 
 
+_DEVICE_STATUS = ("Z95", "Z96", "Z97", "Z98.8")
+_STAY_SECTIONS = frozenset(("hospital_course", "procedures", "operative_details"))
+_PLACED = frozenset("placed placement deployed implanted inserted treated underwent received stented".split())
+_BEFORE_STAY = frozenset("prior previous previously history hx ago remote old known".split())
+_PLACED_REACH = 3
 _CEREBRAL_ARTERIES = frozenset(("mca", "aca", "pca", "pica", "cerebellar"))
 _EMBOLIC = frozenset(("embolic", "cardioembolic", "embolus", "embolism", "emboli"))
 _THROMBOTIC = frozenset(("thrombotic", "thrombosis", "thrombus"))

@@ -106,6 +106,9 @@ class LexiconSource:
                 spans = [(a, b, cands)]
                 if self.additional is not None and b - a > 1:
                     spans += self._inner(words, a, b, cands)
+                if b - a == 1 and words[a] in CASED_ABBREVIATIONS and \
+                        not text[s.tokens[keep[a]].start:s.tokens[keep[a]].end].isupper():
+                    continue   # "pad of the L index finger", "hearing aids", "QTc 450 ms": English words
                 for a_, b_, c_ in spans:
                     ta, tb = keep[a_], keep[b_ - 1] + 1
                     out.append(Mention(s.tokens[ta].start, s.tokens[tb - 1].end, si, ta, tb, c_,
@@ -125,6 +128,11 @@ class LexiconSource:
                 if inner:
                     found.setdefault((lo + x, lo + y), inner)
         return [(x, y, c) for (x, y), c in sorted(found.items())]
+
+
+# Abbreviations that are also English words or units: a condition only when written in capitals
+# (PAD, AIDS, CAP, MS).
+CASED_ABBREVIATIONS = frozenset(("pad", "aids", "cap", "ms"))
 
 
 def _candidates(entries: list[LexEntry], systems: frozenset[CodeSystem]) -> list[Candidate]:

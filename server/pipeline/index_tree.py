@@ -33,8 +33,9 @@ _NEVER = frozenset({("without",), ("not",)})  # never walked into from words alo
 _MAX_DEPTH = 5
 # a subterm under "with" that only groups the complications listed under it: read past when the
 # note names one of them ("Crohn's ileitis complicated by SBO": ... > with > complication >
-# intestinal obstruction, K50.012); its own code still needs its word
-_GROUPING = frozenset({("complication",), ("complications",)})
+# intestinal obstruction, K50.012; "UVJ stone with hydronephrosis": Hydronephrosis > with >
+# obstruction > ureteral > calculus, N13.2); its own code still needs its word
+_GROUPING = frozenset({("complication",), ("complications",), ("obstruction",)})
 _PARENS = re.compile(r"\([^)]*\)")
 
 
@@ -226,8 +227,10 @@ class IndexTree:
 
     def _descend(self, i: int, words: frozenset[str], path: tuple[str, ...], depth: int,
                  prefer: frozenset[str] = frozenset(), said_before: tuple[str, ...] = (),
-                 linked: frozenset[str] = frozenset()):
-        """(matched words, hit) for the best path below node i."""
+                 linked: frozenset[str] = frozenset(), grouped: bool = False):
+        """(matched words, hit) for the best path below node i. ``grouped``: node i is a grouping
+        subterm read past without its word; its "NEC" subterms then give no code (Hydronephrosis >
+        with > obstruction > ureteral NEC is for an obstruction the note names, not a ureter)."""
         if depth >= _MAX_DEPTH:
             return None
         best = None
@@ -242,7 +245,8 @@ class IndexTree:
                 # "specified disorder NEC" is for a disorder the note names, not for the word
                 continue
             n = 0 if child.transparent else _matches(child, words | linked if child.linking and linked else words)
-            if n is None and child.words in _GROUPING and child.children and parent.transparent:
+            passed = n is None and child.words in _GROUPING and bool(child.children) and parent.transparent
+            if passed:
                 n = 0   # "with > complication > intestinal obstruction": the note names the complication
             if n is None:
                 continue
@@ -252,10 +256,10 @@ class IndexTree:
             said = said_before + (WITH_MARK,) * (child.transparent or child.linking) + child.words + (
                 self.nodes[target].words if target != c else ())
             below = self._descend(target, words | linked if child.transparent else words, path + (label,),
-                                  depth + 1, prefer, said, linked)
+                                  depth + 1, prefer, said, linked, passed)
             code = self.nodes[target].code or (self._specified_nec(target) if n > 0 and below is None else "")
             here = (n, IndexHit(code.rstrip("-").rstrip("."), path + (label,), not code.endswith("-"), said)) \
-                if code and n > 0 else None
+                if code and n > 0 and not (grouped and child.nec) else None
             for cand in (below and (below[0] + n, below[1]), here):
                 if cand and cand[0] > 0 and (best is None or cand[0] > best[0]):
                     best = cand
@@ -466,6 +470,28 @@ SIDES = {"r": "right", "rt": "right", "right": "right", "l": "left", "lt": "left
          "lle": "left", "rle": "right", "lue": "left", "rue": "right"}   # the one table of side words
 _TESTS = frozenset("pcr swab test antigen panel screen culture cx ab antibody".split())
 _ORDINALS = ("first", "second", "third", "fourth", "fifth")
+_TEST_FILLER = _TESTS | frozenset("urine blood serum sputum stool nasal rapid and or antigens cultures titers "
+                                  "panels swabs tests".split())
+_NEGATIVE = frozenset(("negative", "neg"))
+_ORGANISMS = frozenset("strep streptococcal staph staphylococcal legionella pneumococcal influenza flu rsv covid "
+                       "mycoplasma chlamydia gonorrhea hiv hcv hbv mrsa pylori gbs ebv cmv hsv".split())
+_TEST_REACH = 4
+
+
+def _tested_negative(words: Sequence[str], i: int) -> bool:
+    """Whether words[i] is what a test looked for and did not find: "negative" follows it, with
+    only other tests' and specimens' words between ("strep/legionella urine antigens negative")."""
+    if words[i + 1:i + 2] and (words[i + 1] in _NEGATIVE or (
+            words[i + 1] in _TESTS and words[i + 2:i + 3] and words[i + 2] in _NEGATIVE)):
+        return True
+    if words[i] not in _ORGANISMS:
+        return False   # ("pneumonia, blood cultures negative": the pneumonia is no test's)
+    for k in range(i + 1, min(len(words), i + 1 + _TEST_REACH)):
+        if words[k] in _NEGATIVE:
+            return True
+        if words[k] not in _TEST_FILLER and words[k] not in _ORGANISMS:
+            return False
+    return False
 _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neoplasm"),
            "adenocarcinoma": ("malignant", "neoplasm"), "malignancy": ("malignant", "neoplasm"),
            "ca": ("malignant", "neoplasm"), "metastatic": ("secondary",), "metastasis": ("secondary",), "metastase": ("secondary",),
@@ -536,7 +562,7 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "nasal": ("nose",), "helix": ("ear",), "helical": ("ear",), "antihelix": ("ear",), "tragus": ("ear",),   # the ear's parts
            "colon": ("large", "intestine"), "colonic": ("large", "intestine"),
            "sigmoid": ("colon", "large", "intestine"), "rectosigmoid": ("colon", "large", "intestine"),   # Diverticulosis > large intestine
-           "fragility": ("pathological", "pathologic"),   # a fragility fracture is pathological (M80)
+           "fragility": ("pathological", "pathologic"), "osteoporotic": ("osteoporosis",),   # a fragility fracture is pathological (M80)
            "distal": ("lower", "end"), "proximal": ("upper", "end"),   # Fracture > radius > lower end
            # a spinal level names its region ("L4-L5 disc herniation": lumbar region)
            # ... and the vertebra by its number ("L1 compression fracture": Fracture > vertebra > lumbar > first)
@@ -560,7 +586,9 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "secondhand": ("second", "hand", "tobacco"),   # Exposure > second hand tobacco smoke
            "sbo": ("small", "intestine", "intestinal", "obstruction"),
            "psbo": ("partial", "small", "intestine", "intestinal", "obstruction"),
-           "bowel": ("intestine", "intestinal"),   # "small bowel obstruction": with intestinal obstruction "aaa": ("abdominal", "aortic", "aneurysm"),
+           "bowel": ("intestine", "intestinal"),
+           "uvj": ("ureterovesical", "ureter", "ureteral"), "upj": ("ureteropelvic", "ureter", "ureteral"),
+           "stone": ("calculus",),   # Stone(s) - see Calculus ("UVJ stone with hydronephrosis": N13.2)   # "small bowel obstruction": with intestinal obstruction "aaa": ("abdominal", "aortic", "aneurysm"),
            "strep": ("streptococcal", "streptococcus"), "staph": ("staphylococcal", "staphylococcus")}   # "alcohol-induced cirrhosis": Cirrhosis > alcoholic
 
 
@@ -685,9 +713,9 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
             continue   # "ESRD secondary to hypertensive nephrosclerosis" is not secondary hypertension
         if w in _LABS and i + 1 < len(words) and any(ch.isdigit() for ch in words[i + 1]):
             continue   # "LDL 96" is a result, not "LDL-type" hyperlipidemia
-        if {"negative", "neg"} & set(words[i + 1:i + 2]) or (
-                words[i + 1:i + 2] and words[i + 1] in _TESTS and {"negative", "neg"} & set(words[i + 2:i + 3])):
-            continue   # "strep negative", "RSV PCR negative": a test that found nothing
+        if _tested_negative(words, i):
+            continue   # "strep negative", "RSV PCR negative", "strep/legionella urine antigens negative":
+            # a test that found nothing
         if w in _NEGATORS:
             skip = _NEGATED_SPAN + (1 if w == "without" and i + 1 < len(words) and words[i + 1] == "o" else 0) + \
                 _evidence_of(words, i) + _denied_noun(words, i)

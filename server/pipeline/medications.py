@@ -241,14 +241,16 @@ class _Clauses:
             # "for 7 days", "x 10 days": a course of days
             days = w in ("day", "days") and k > 0 and words[k - 1].isdigit() and int(words[k - 1]) <= _COURSE_DAYS \
                 and not _HELD & set(words[max(0, k - 3):k]) \
-                and not (k + 1 < len(words) and words[k + 1] in ("of", "ago"))
+                and not (k + 1 < len(words) and words[k + 1] in ("of", "ago")) \
+                and not (k > 1 and words[k - 2] in ("in", "within", "after"))   # "resume in 7 days": a delay
             # ("held 2 days": how long it was paused; "3 days of painful swelling": the complaint's)
             # "x3 yrs", "x 6 months": how long it has been taken, not a course
             years = w[:1] == "x" and k + 1 < len(words) and words[k + 1] in _LONG_SPANS
             # "(not taking x2 months)": a drug the patient is off
             off = w == "not" and k + 1 < len(words) and words[k + 1] in ("taking", "on", "using", "take", "taken")
             # "(held 2 days, resumed)": a pause, and the drug is taken again
-            paused = w in _HELD and _RESUMED & set(words[k + 1:k + _RESUME_REACH])
+            # ("HOLD apixaban until 11/25": a pause with its end)
+            paused = w in _HELD and (_RESUMED | {"until"}) & set(words[k + 1:k + _RESUME_REACH])
             # "infliximab 5 mg/kg IV q8 wk": an infusion given on a maintenance schedule
             infused = w in _ROUTE_IV and any(_interval(words, x, len(words)) for x in range(k + 1, min(len(words), k + 4)))
             self.short_term.append(self.short_term[-1] + ((w in _SHORT_TERM and not years and not paused

@@ -72,6 +72,8 @@ _UNCERTAIN = frozenset("likely probable probably possible possibly suspected sus
 _TYPE_WORDS = frozenset("systolic diastolic combined congestive exacerbation controlled uncontrolled stable "
                         "unstable compensated decompensated severe mild moderate".split())
 _FRACTURE_WORDS = frozenset(("fracture", "nonunion", "malunion", "union", "orif"))
+_UNDER_CARE = frozenset("reduction casting cast splint splinting orif fixation immobilization boot sling".split())
+_FRACTURE_KINDS = frozenset(("osteoporotic", "fragility", "pathological", "pathologic", "stress", "traumatic"))
 _INJURY_WORDS = _FRACTURE_WORDS | _GENERIC_INJURY | frozenset(
     "fx fractures sprain strain laceration contusion dislocation concussion burn".split())
 _TRANSFER = frozenset("outside another different transferred transfer referring outlying osh".split())
@@ -83,7 +85,8 @@ _ADVICE_WORDS = frozenset("risk risks discussed counseled educated instructions 
 _NOT_TOBACCO = frozenset("marijuana cannabis pot weed thc crack cocaine meth methamphetamine heroin".split())
 # Measurements a note writes as an abbreviation and a value ("HR 108", "PR 210", "EF 35").
 _MEASURED = frozenset("nl normal wnl interval prolonged short segment".split())   # "PR nl": the ECG's interval
-_MEASURES = frozenset("hr pr rr bp qt qtc qrs ef map cvp sat sats temp pulse".split())
+_UNITS = frozenset(("hr", "hrs", "h"))
+_MEASURES = frozenset("hr pr rr bp qt qtc qrs ef map cvp sat sats temp pulse fib".split())   # (FIB-4 0.9)
 # words beside "suicidal" that make it an attempt (T14.91), not ideation (R45.851)
 _ATTEMPT = frozenset("attempt attempts attempted gesture gestures overdose".split())
 # words the Tabular's "without X" qualifiers name ("without behavioral disturbance", "without
@@ -95,7 +98,8 @@ _TITLE_QUALIFIERS = frozenset("behavioral disturbance psychotic feature features
 _NAMED_THINGS = frozenset("shot shots vaccine vaccines vaccination vaccinations immunization booster scale "
                           "questionnaire inventory work workup test testing panel lab labs immune nonimmune "
                           "titer titers serology clinic nephrology service team pep prophylaxis "
-                          "prophylactic".split())
+                          "prophylactic education teaching counseling candidacy candidate evaluation referral "
+                          "listing".split())
 _SERVICE_WORDS = frozenset("care check clinic vac dressing dressings consult".split())
 # A number refines a code only from the mention itself or right beside it: "stage 3a CKD",
 # "CKD, stage 3a"; never the "2" of "type 2 diabetes ... chronic kidney disease".
@@ -393,7 +397,7 @@ class Pipeline:
         scored = self.scorer.score(doc.text, sentences, min_prob=TAIL_MIN) if self.scorer is not None else None
         t = _lap(ms, "classifier", t)
         self._assert(mentions, sentences, _year_of(doc.date_of_service),
-                     inpatient=doc.setting is Setting.INPATIENT)
+                     inpatient=doc.setting is Setting.INPATIENT, text=doc.text)
         t = _lap(ms, "context", t)
         findings = self._map(mentions, sentences, doc.setting, context, unasserted)
         t = _lap(ms, "mapping", t)
@@ -429,7 +433,7 @@ class Pipeline:
         return analyse_sentences(doc.text, doc.segments, self.sections)
 
     def _assert(self, mentions: list[Mention], sentences: list[Sentence], year: int | None = None,
-                inpatient: bool = False) -> None:
+                inpatient: bool = False, text: str = "") -> None:
         """Each mention's assertion: ConText in its sentence, then its section's default; in
         us-claims a mention dated in an earlier year than the encounter's is historical, and in
         an inpatient note a condition that "resolved" was present during the stay (treated)."""
@@ -442,6 +446,11 @@ class Pipeline:
             if m.sentence not in triggers:
                 triggers[m.sentence] = self.context.triggers(s.words)
             a = assert_span(triggers[m.sentence], m.tok_start, m.tok_end, s.gaps, s.commas)
+            if a is Assertion.PRESENT and self.claims_rules and m.tok_start and \
+                    text[max(0, m.start - 2):m.start].strip() == "(" and \
+                    assert_span(triggers[m.sentence], m.tok_start - 1, m.tok_start, s.gaps, s.commas) \
+                    is Assertion.POSSIBLE:
+                a = Assertion.POSSIBLE   # "probably musculoskeletal (costochondritis)": the word it names
             if a is Assertion.ABSENT and inpatient and self.claims_rules:
                 if m.sentence not in resolving:
                     resolving[m.sentence] = Triggers([t for t in triggers[m.sentence] if t.rule.literal not in _RESOLVED])
@@ -537,6 +546,9 @@ class Pipeline:
             if self.claims_rules and len(m.words) == 1 and m.words[0] in _MEASURES and m.tok_end < len(s.words) \
                     and (s.words[m.tok_end][:1].isdigit() or s.words[m.tok_end] in _MEASURED):
                 continue   # "HR 108", "PR 210", "PR nl": a vital sign or an interval, not hormone receptor status
+            if self.claims_rules and len(m.words) == 1 and m.words[0] in _UNITS and m.tok_start and \
+                    s.words[m.tok_start - 1][:1].isdigit():
+                continue   # "troponin at 0 and 2 hr": hours
             if self.claims_rules and m.words == ("cva",) and m.tok_end < len(s.words) and \
                     s.words[m.tok_end] in ("tenderness", "tender"):
                 continue   # costovertebral angle tenderness, not a stroke
@@ -610,6 +622,14 @@ class Pipeline:
             before = f.copy() if f.assertion is Assertion.HISTORICAL and f.system is CodeSystem.ICD10CM else None
             if f.assertion is Assertion.ABSENT:
                 denied.add(f.code)
+            if self.claims_rules and f.assertion is Assertion.HISTORICAL and f.code[:1] == "S" and \
+                    len(f.code) == 8 and f.code[-1] in "DGKPMN" and _UNDER_CARE & set(words) and \
+                    not any(w.isdigit() and len(w) == 4 for w in words):
+                # "6 wk s/p closed reduction and casting of R Colles fx ... healing as expected": the
+                # fracture under care at a subsequent encounter, not a past one (I.C.19.a)
+                f.assertion = Assertion.PRESENT
+                f.notes.append(RuleNote("seventh_character", "an injury still under care after its treatment: "
+                                                             "subsequent encounter"))
             if self.claims_rules:
                 late = sequelae.injury_sequela(f, s.words)
                 if late is not None and self.cm.id_of(late) >= 0 and self.cm.is_billable(late):
@@ -629,7 +649,11 @@ class Pipeline:
             if self.index is not None and f.assertion in (Assertion.HISTORICAL, Assertion.FAMILY):
                 # the condition's own words (and their neighbours), never the rest of the window:
                 # "hearing loss" in a history list is not the urinary infection two words on
-                history = self.index.history_code(f.assertion, near + tuple(m.words), m.words)
+                # (a fracture's kind may sit two words before it: "osteoporotic T12 compression fx")
+                kind = tuple(w for w in words[max(0, m.tok_start - 3):m.tok_start] if w in _FRACTURE_KINDS) \
+                    if f.code[:1] in "ST" else ()
+                history = self.index.history_code(f.assertion, near + kind + tuple(m.words),
+                                                  tuple(m.words) + kind)
             said_as = f.copy() if unasserted is not None and f.assertion is not Assertion.PRESENT else None
             inactive = self.claims_rules and f.assertion is Assertion.HISTORICAL and \
                 _inactive(words, breaks.get(m.sentence) or _clause_breaks(s), m.tok_start, m.tok_end, f.code)

@@ -131,7 +131,10 @@ def injury_sequela(f, words: Sequence[str]) -> str | None:
         return None
     if len(f.code) != 8 or f.code[0] not in "ST" or f.code[-1] not in "ADS":
         return None
-    if not set(words) & SEQUELA_CUES:
+    cues = set(words) & SEQUELA_CUES
+    if "late" in cues and all(words[k + 1:k + 2] == ["onset"] for k, w in enumerate(words) if w == "late"):
+        cues.discard("late")   # "Alzheimer disease, late onset": no late effect
+    if not cues:
         return None
     if (f.code.startswith("T14.91") or "T36" <= f.code[:3] <= "T65") and not set(words) & _STATED_SEQUELA:
         return None   # "history of suicide attempt", "prior overdose": a past event (Z91.51), not its sequela

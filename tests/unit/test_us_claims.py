@@ -1566,3 +1566,52 @@ def test_thirteenth_batch_reading_real_notes(pipe, text, setting, codes, wrong):
 ])
 def test_thirteenth_batch_what_goes_with_what(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # a fracture still under care after its reduction and casting is at a subsequent encounter
+    ("Ortho f/u. 64F 6 wk s/p closed reduction and casting of R Colles fx from fall on outstretched hand. X-ray: "
+     "callus formation. Fx healing as expected.", OUT, {"S52.531D"}, {"S52.531S", "S52.531A"}),
+    # an old fracture by its kind is its history (Z87.310), however the kind is placed
+    ("PMH: h/o osteoporotic T12 compression fx 2020 (healed). COPD.", OUT, {"Z87.310", "J44.9"}, set()),
+    # a device placed during this stay is the procedure's, no status; one placed years ago is a status
+    ("HOSPITAL COURSE: LHC on HD2: 90% proximal LAD culprit lesion treated with DES x1. DISCHARGE DIAGNOSES: NSTEMI, "
+     "s/p PCI with DES x1 to proximal LAD.", IN, {"I21.4"}, {"Z95.5"}),
+    ("HOSPITAL COURSE: 70M with CAD s/p PCI to LAD in 2015 admitted with CHF exacerbation. Diuresed.", IN,
+     {"Z95.5"}, set()),
+    # Hypothyroidism > autoimmune - see Thyroiditis, autoimmune: Hashimoto's hypothyroidism is E06.3 alone
+    ("PMH: Hypothyroidism (Hashimoto). A/P: Hypothyroidism - continue levothyroxine.", OUT, {"E06.3"}, {"E03.9"}),
+    ("A/P: Obesity, BMI 33.4. Hypothyroidism on levothyroxine.", OUT, {"E66.9", "E03.9"}, set()),
+    # a stone with hydronephrosis: Hydronephrosis > with > obstruction > ureteral > calculus
+    ("ASSESSMENT: 5 mm left UVJ stone with mild left hydronephrosis. No evidence of infection.", OUT, {"N13.2"},
+     {"N13.30", "N13.6"}),
+])
+def test_thirteenth_batch_care_status_and_kinds(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # tests that found nothing, however they are listed
+    ("1. RLL community-acquired pneumonia: blood cultures x2 no growth; strep/legionella urine antigens negative.",
+     IN, {"J18.9"}, {"J15.4", "J13"}),
+    ("DATA: Rapid COVID-19 and influenza A/B PCR negative. A/P: acute viral URI.", OUT, {"J06.9"},
+     {"U07.1", "J11.1"}),
+    ("Final dx: pneumonia, blood cultures negative.", IN, {"J18.9"}, set()),
+    # a term in parentheses after an uncertain word is as uncertain (IV.H)
+    ("ED: atypical chest pain, probably musculoskeletal (costochondritis) vs GERD.", OUT, {"R07.89"},
+     {"M94.0", "K21.9"}),
+    ("HOSPITAL COURSE: pyelonephritis considered on admission but ruled out. Dx: UTI due to E. coli.", IN,
+     {"N39.0", "B96.20"}, {"N10"}),
+    # English words and units are no abbreviations: the pad of a finger, hours, FIB-4, transplant education
+    ("Needlestick to the pad of her L index finger.", OUT, set(), {"I73.9"}),
+    ("hs-troponin 4 and 5 ng/L (0 and 2 hr). FIB-4 0.9. Start dialysis/transplant education.", OUT, set(),
+     {"Z17.421", "Z17.42", "I48.91", "Z94.9"}),
+    ("A/P: elevated transaminases - probable MASLD, not yet confirmed.", OUT, {"R74.01"}, {"K76.0"}),
+    ("A/P: hyponatremia due to HCTZ, adverse effect. D/c HCTZ.", OUT, {"E87.1", "T50.2X5A"}, set()),
+    ("A/P: nonexudative (dry) ARMD OU, intermediate stage. Dx: bilateral CTS.", OUT, {"H35.3132", "G56.03"}, set()),
+    # a drug held until a date is still taken
+    ("HOSPITAL COURSE: apixaban to resume in 7 days per GI. Dx: paroxysmal AF. DISCHARGE MEDS: HOLD apixaban "
+     "until 11/25.", IN, {"I48.0", "Z79.01"}, set()),
+])
+def test_thirteenth_batch_tests_parentheses_and_words(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
