@@ -1227,7 +1227,7 @@ _CAUSE_GAP = 5
 
 def _caused_by(s: Sentence, end: int, start: int) -> bool:
     """Whether the words between offsets ``end`` and ``start`` of sentence ``s`` say "due to"."""
-    between = [t.norm for t in s.tokens if end <= t.start and t.end <= start]
+    between = s.tokens_within(end, start, _CAUSE_GAP)
     if not between or len(between) > _CAUSE_GAP:
         return False
     return any(tuple(between[k:k + len(c)]) == c for c in _CAUSES for k in range(min(2, len(between))))
@@ -1236,9 +1236,7 @@ def _caused_by(s: Sentence, end: int, start: int) -> bool:
 def _diabetic(s: Sentence, d: Span, e: Span) -> bool:
     """Whether span ``d`` is the adjective "diabetic" right before span ``e`` ("diabetic erectile
     dysfunction"): the adjective links the two (I.A.15)."""
-    own = [t.norm for t in s.tokens if d.start <= t.start and t.end <= d.end]
-    return own == ["diabetic"] and d.end <= e.start and not any(d.end <= t.start and t.end <= e.start
-                                                                for t in s.tokens)
+    return d.end <= e.start and s.tokens_within(d.start, d.end, 1) == ["diabetic"] and not s.tokens_within(d.end, e.start, 0)
 
 
 def _read(code: str, s: Sentence, tok_start: int, tok_end: int, note: RuleNote) -> Finding:

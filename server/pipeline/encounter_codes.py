@@ -72,6 +72,8 @@ _ROUTINE_EXAM = re.compile(r"\b(annual|routine|yearly|periodic|preventive|preven
                            r"wellness)\b|\bhealth maintenance (visit|exam\w*)\b|\bwell[- ](child|baby)\b|"
                            r"\b(gyn\w*|well[- ]woman)\b[^.;:]{0,15}\b(exam\w*|visit)\b", re.I)
 _PREGNANCY_VISIT = re.compile(r"prenatal|antenatal|antepartum|postpartum|post-partum|postnatal|\bob\b|obstetric")
+_ORGAN_EXAM = re.compile(r"\b(eye|eyes|vision|visual|dilated|retinal|ophthalm\w*|foot|feet|skin|dental|hearing|"
+                         r"diabetic|audiolog\w*|derm\w*)\b", re.I)
 _REASON_REACH = 240   # characters from the start of a note where its reason for the visit is stated
 _CHILD_AGE = re.compile(r"\b(\d{1,2})\s*(?:yo|y/o|-year-old|year old|[FM])\b|\b(\d{1,2})\s*(?:mo|month)s?[- ]old\b", re.I)
 
@@ -171,6 +173,8 @@ def routine_exam_code(text: str, codes: set[str]) -> EncounterCode | None:
     said = m.group(0).lower()
     if _PREGNANCY_VISIT.search(said):
         return None   # a routine prenatal / postpartum visit has its own codes (Z34, O09, Z39.2; I.C.15)
+    if _ORGAN_EXAM.search(said):
+        return None   # "annual diabetic eye exam", "annual foot exam": one organ's, no general examination
     if "gyn" in said or "woman" in said:
         code = "Z01.411" if abnormal else "Z01.419"
         return EncounterCode(code, m.span(), "routine gynecological examination (Z01.41-, I.C.21.c.13)")

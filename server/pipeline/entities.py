@@ -5,6 +5,8 @@ lexicon is one source; a NER model (another issue) plugs in beside it through ``
 """
 from __future__ import annotations
 
+import bisect
+
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable, Protocol, Sequence
@@ -56,6 +58,21 @@ class Sentence:
     section: str
     gaps: list[bool]      # gaps[i]: a semicolon lies just before token i
     commas: list[bool] = field(default_factory=list)   # commas[i]: a comma lies just before token i
+    semis: list[int] = field(default_factory=list)     # the tokens a semicolon lies just before, in order
+
+    @cached_property
+    def token_starts(self) -> list[int]:
+        """Each token's start offset, in order (built once: a span's tokens are then bisected)."""
+        return [t.start for t in self.tokens]
+
+    def tokens_within(self, a: int, b: int, limit: int = 1 << 30) -> list[str]:
+        """The words of the tokens lying wholly within offsets [a, b), at most ``limit`` + 1 of them."""
+        i = bisect.bisect_left(self.token_starts, a)
+        out = []
+        while i < len(self.tokens) and self.tokens[i].end <= b and len(out) <= limit:
+            out.append(self.tokens[i].norm)
+            i += 1
+        return out
 
     @cached_property
     def words(self) -> list[str]:

@@ -475,8 +475,9 @@ class IndexCoder:
             return None
         if len(core) > 1 and not walk_words(core) & {w for p in hit.path[1:] for w in p.split()}:
             return None   # "urinary incontinence" never walks to "urinary infection" on "urinary" alone
-        if "unspecified" in self.cm.description(hit.code).lower():
+        if "unspecified" in self.cm.description(hit.code).lower() and len(hit.path) < 2:
             return None   # "History > family > malignant neoplasm" alone: the site table says more
+            # (a site the walk read is said: "colon polyps" is Z86.0100, of unspecified type)
         if hit.code == _SURGERY_NEC:
             return None   # "cataracts, s/p extraction": History > personal > surgery NEC names no condition
         return hit.code

@@ -588,7 +588,9 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "psbo": ("partial", "small", "intestine", "intestinal", "obstruction"),
            "bowel": ("intestine", "intestinal"),
            "uvj": ("ureterovesical", "ureter", "ureteral"), "upj": ("ureteropelvic", "ureter", "ureteral"),
-           "stone": ("calculus",),   # Stone(s) - see Calculus ("UVJ stone with hydronephrosis": N13.2)   # "small bowel obstruction": with intestinal obstruction "aaa": ("abdominal", "aortic", "aneurysm"),
+           "stone": ("calculus",),
+           # a tubular or tubulovillous adenoma of the colon is an adenomatous polyp
+           "tubular": ("adenomatous", "polyp"), "tubulovillous": ("adenomatous", "polyp"),   # Stone(s) - see Calculus ("UVJ stone with hydronephrosis": N13.2)   # "small bowel obstruction": with intestinal obstruction "aaa": ("abdominal", "aortic", "aneurysm"),
            "strep": ("streptococcal", "streptococcus"), "staph": ("staphylococcal", "staphylococcus")}   # "alcohol-induced cirrhosis": Cirrhosis > alcoholic
 
 

@@ -562,6 +562,13 @@ class Pipeline:
             words = s.words
             span = _CLAIMS_WINDOW if self.claims_rules else _WINDOW
             lo, hi = max(0, m.tok_start - span), min(len(words), m.tok_end + span)
+            if self.claims_rules and s.semis:
+                # a semicolon-separated list item is read on its own ("Lung cancer as above; HTN;
+                # COPD": the HTN's walk never reads the lung of the item before it)
+                k = bisect.bisect_right(s.semis, m.tok_start)
+                lo = max(lo, s.semis[k - 1] if k else 0)
+                if k < len(s.semis) and s.semis[k] >= m.tok_end:
+                    hi = min(hi, s.semis[k])
             if self.claims_rules and m.words and len(heads.get((m.sentence, m.words[-1]), ())) > 1:
                 lo, hi = _own_coordinate(words, s.commas, lo, hi, m.tok_start, m.tok_end,
                                          heads[(m.sentence, m.words[-1])])
@@ -652,6 +659,9 @@ class Pipeline:
                 # (a fracture's kind may sit two words before it: "osteoporotic T12 compression fx")
                 kind = tuple(w for w in words[max(0, m.tok_start - 3):m.tok_start] if w in _FRACTURE_KINDS) \
                     if f.code[:1] in "ST" else ()
+                if "D10" <= f.code[:3] <= "D36" or f.code.startswith("K63.5"):   # a benign neoplasm's or a
+                    kind += ("benign", "neoplasm")   # colon polyp's history: History > personal > neoplasm >
+                    # benign > colon polyp (Z86.010-)
                 history = self.index.history_code(f.assertion, near + kind + tuple(m.words),
                                                   tuple(m.words) + kind)
             said_as = f.copy() if unasserted is not None and f.assertion is not Assertion.PRESENT else None
@@ -1001,6 +1011,7 @@ def analyse_sentences(text: str, segments, section_rules: SectionRules) -> list[
                 continue
             gaps = [False] * (len(toks) + 1)
             commas = [False] * (len(toks) + 1)
+            semis: list[int] = []
             for i in range(1, len(toks)):
                 if not i % 2048:
                     checkpoint()   # a run-on note is one sentence of thousands of words
@@ -1011,6 +1022,8 @@ def analyse_sentences(text: str, segments, section_rules: SectionRules) -> list[
                     len(between) > 2 and between[0].isspace() and between[-1].isspace() and
                     between.strip() in ("-", "--", "\u2013", "\u2014"))
                 commas[i] = "," in between
+                if ";" in between:
+                    semis.append(i)
                 # ", with X" opens a clause of its own: "MDD, severe, without psychotic features,
                 # with suicidal ideation" (the ideation is present)
                 gaps[i] = gaps[i] or (commas[i] and toks[i].norm == "with")
@@ -1029,7 +1042,7 @@ def analyse_sentences(text: str, segments, section_rules: SectionRules) -> list[
             name = sec.name
             if name in _NARRATIVE and _reports_result(toks, section_rules.result_leads):
                 name = "results"
-            out.append(Sentence(a, b, toks, name, gaps, commas))
+            out.append(Sentence(a, b, toks, name, gaps, commas, semis))
     return out
 
 

@@ -38,9 +38,9 @@ _DELIVERED = re.compile(r"\b(delivered|delivery of|NSVD|SVD|(?:spontaneous |norm
                         r"liveborn|live-born|live born)\b", re.I)
 _ELDERLY = re.compile(r"\b(advanced maternal age|AMA)\b")
 _CONTROL = re.compile(r"\b(diet|insulin|oral hypoglycemic|oral medication)[- ]control(?:led)?\b"
-                      r"|\bcontrolled (?:with|by|on) (diet|insulin|oral hypoglycemic)"
+                      r"|\bcontrolled (?:with|w/|by|on) (diet|insulin|oral hypoglycemic)"
                       # "start carbohydrate-controlled diet", "managed with diet" (diabetes by diet)
-                      r"|\b(?:carbohydrate|carb)[- ]controlled (diet)\b|\bmanaged (?:with|by) (diet)\b", re.I)
+                      r"|\b(?:carbohydrate|carb)[- ]controlled (diet)\b|\bmanaged (?:with|w/|by) (diet)\b", re.I)
 # class A1 gestational diabetes is the diet-controlled one ("GDM, A1", "A1GDM")
 _A1 = re.compile(r"\b(?:GDM|gestational diabetes(?: mellitus)?)\W{0,3}(?:class\s+)?A1\b|\bA1\s*GDM\b", re.I)
 _AGE = re.compile(r"\b(\d{2})\s*(?:yo|y/o|y\.o\.|-?year-old|year old)\b|\b(\d{2})F\b", re.I)

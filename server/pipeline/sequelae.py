@@ -51,8 +51,11 @@ def stroke_sequelae(found: dict, sentences: Sequence[Sentence], text: str, index
             continue
         # the first of its mentions whose sentence ties it to a stroke ("Residual left
         # hemiparesis." in the HPI, "Sequelae of right MCA infarct: left-sided hemiparesis" later)
+        # (or a "residual" right after a sentence that names the stroke: "L MCA ischemic stroke 8 mo
+        # ago. Residual R-sided hemiparesis.")
         tied = [(si, e) for e in f.evidence for si in (sentence_of(sentences, starts, e.start),)
-                if set(sentences[si].words) & STROKE_WORDS and set(sentences[si].words) & SEQUELA_CUES]
+                if (set(sentences[si].words) & STROKE_WORDS and set(sentences[si].words) & SEQUELA_CUES)
+                or (si and set(sentences[si].words) & _STATED_SEQUELA and set(sentences[si - 1].words) & STROKE_WORDS)]
         if not tied:
             continue
         si, first = tied[0]
@@ -121,6 +124,14 @@ def _side(words: Sequence[str], evidence: str) -> str | None:
         if w in sides and any(words[j].startswith(x[:5]) for j in range(i + 1, min(len(words), i + 1 + _SIDE_REACH))
                               for x in ev if len(x) > 4):
             return sides[w]
+    # "hemiparesis of R dominant side": one named right after it
+    for i, w in enumerate(words):
+        if any(w.startswith(x[:5]) for x in ev if len(x) > 4):
+            after = words[i + 1:i + 1 + _SIDE_REACH]
+            if after[:1] and after[0] in ("of", "affecting", "on", "involving"):
+                side = next((sides[x] for x in after[1:] if x in sides), None)
+                if side:
+                    return side
     return None
 
 

@@ -106,6 +106,9 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     return spans
 
 
+_OPENERS = frozenset(("h/o", "s/p", "c/o", "r/o", "hx "))
+
+
 def _ends_sentence(text: str, dot: int, floor: int) -> bool:
     j = dot
     while j > floor and (text[j - 1].isalnum() or text[j - 1] == "."):
@@ -120,8 +123,9 @@ def _ends_sentence(text: str, dot: int, floor: int) -> bool:
     nxt = dot + 1
     while nxt < len(text) and text[nxt] in " \t\"')]":
         nxt += 1
-    # "2.5 mg" never reaches here; "… 3 cm. mass" (lower case next) is still one sentence
-    return nxt >= len(text) or not text[nxt].islower()
+    # "2.5 mg" never reaches here; "… 3 cm. mass" (lower case next) is still one sentence, but a
+    # dictation's lower-case "h/o", "s/p" opens one ("BPH on tamsulosin. h/o gout 2017, none since")
+    return nxt >= len(text) or not text[nxt].islower() or text[nxt:nxt + 3].lower() in _OPENERS
 
 
 def _push(text: str, a: int, b: int, out: list[tuple[int, int]]) -> None:

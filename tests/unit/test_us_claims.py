@@ -1615,3 +1615,33 @@ def test_thirteenth_batch_care_status_and_kinds(pipe, text, setting, codes, wron
 ])
 def test_thirteenth_batch_tests_parentheses_and_words(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # a lower-case "h/o" after a period opens a sentence: the gout's "none since" is not the BPH's
+    ("PMH: HTN; BPH with LUTS on tamsulosin. h/o gout flare 2017, none since, no meds.", OUT,
+     {"N40.1", "I10"}, {"Z87.440", "N40.0"}),
+    # one organ's annual exam is no general examination
+    ("OPHTHALMOLOGY: CC: Annual diabetic eye exam. A/P: DM2 with mild NPDR without macular edema, both eyes.",
+     OUT, {"E11.3293"}, {"Z00.01", "Z00.00", "E11.9"}),
+    # gestational diabetes "controlled w/ diet" is diet-controlled (O24.410)
+    ("Prenatal visit: 31 y/o G2P1 at 28w0d w/ gestational DM. FSBG well controlled w/ diet and exercise, no meds.",
+     OUT, {"O24.410", "Z3A.28"}, {"O24.419"}),
+    # a residual right after the sentence that dates its stroke, and its side said after it
+    ("Neuro f/u: 69M, L MCA ischemic stroke 8 mo ago. Residual R-sided hemiparesis; pt is R-hand dominant.", OUT,
+     {"I69.351"}, {"I63.512", "G81.91"}),
+    ("Clinic f/u. 74 yo M with ischemic stroke 8 months ago. A/P: hemiparesis of R dominant side as late effect of "
+     "CVA.", OUT, {"I69.351"}, {"I69.359"}),
+    # colon polyps in the history: History > personal > neoplasm > benign > colon polyp
+    ("PMH: h/o adenomatous colon polyp removed on colonoscopy 2023. HTN.", OUT, {"Z86.0101", "I10"}, {"D12.6"}),
+    ("History of colon polyps. HTN.", OUT, {"Z86.0100"}, {"K63.5"}),
+    # a relative's cancer of no stated site is Z80.9, not the lymphoid Z80.7
+    ("FH: cancer in father. HTN.", OUT, {"Z80.9"}, {"Z80.7"}),
+    # a semicolon-separated history item is read on its own
+    ("PMH: Lung cancer as above; HTN; COPD, mild, on albuterol p.r.n. only.", OUT, {"I10", "J44.9"}, {"I27.20"}),
+    # a "without" title beside a "with" one of its subcategory is one condition
+    ("Known late-onset Alzheimer's disease with dementia; now with agitation, combative with staff. Dx: "
+     "Alzheimer's dementia, late onset, with agitation.", IN, {"G30.1", "F02.811"}, {"F02.80"}),
+])
+def test_thirteenth_batch_lists_and_histories(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
