@@ -92,12 +92,40 @@ def bmi_code(text: str, icd10cm) -> EncounterCode | None:
         return None
     age = _ADULT_AGE.search(text)
     if age is not None and int(age.group(1)) < 20:
-        return None   # pediatric BMI is a percentile (Z68.5-)
+        return _bmi_pediatric(text, m.start(), m.end(), icd10cm)   # a child's BMI is a percentile (Z68.5-)
     value = float(m.group(1))
     code = _bmi_adult(value)
     if code is None or icd10cm.id_of(code) < 0 or not icd10cm.is_billable(code):
         return None
     return EncounterCode(code, m.span(), f"body mass index {value:g}, adult (Z68, I.B.14)")
+
+
+_PERCENTILE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s*(?:percentile|%ile)", re.I)
+_OF_95TH = re.compile(r"\b(\d{2,3})\s*%\s*of\s*the\s*95th", re.I)
+_PERCENTILE_REACH = 80   # characters after the BMI where its percentile is said
+
+
+def _bmi_pediatric(text: str, start: int, at: int, icd10cm) -> EncounterCode | None:
+    """Z68.5- for a child's BMI by the percentile said with it ("BMI 30.1 (97th percentile; 104% of
+    the 95th percentile)": Z68.54); None when no percentile is said."""
+    said = text[at:at + _PERCENTILE_REACH]
+    p = _PERCENTILE.search(said)
+    if p is None:
+        return None
+    pct = int(p.group(1))
+    of95 = _OF_95TH.search(said)
+    if pct < 5:
+        code = "Z68.51"
+    elif pct < 85:
+        code = "Z68.52"
+    elif pct < 95:
+        code = "Z68.53"
+    else:
+        share = int(of95.group(1)) if of95 else 100
+        code = "Z68.54" if share < 120 else "Z68.55" if share < 140 else "Z68.56"
+    if icd10cm.id_of(code) < 0 or not icd10cm.is_billable(code):
+        return None
+    return EncounterCode(code, (start, at + p.end()), f"body mass index at the {pct}th percentile, pediatric (Z68.5-, I.B.14)")
 
 
 def _bmi_adult(v: float) -> str | None:

@@ -589,6 +589,9 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "bowel": ("intestine", "intestinal"),
            "uvj": ("ureterovesical", "ureter", "ureteral"), "upj": ("ureteropelvic", "ureter", "ureteral"),
            "stone": ("calculus",),
+           # an arthroplasty is a joint replacement, a surgery ("aftercare following right TKA":
+           # Aftercare > following surgery > joint replacement, Z47.1)
+           "arthroplasty": ("joint", "replacement", "surgery"),
            # a tubular or tubulovillous adenoma of the colon is an adenomatous polyp
            "tubular": ("adenomatous", "polyp"), "tubulovillous": ("adenomatous", "polyp"),   # Stone(s) - see Calculus ("UVJ stone with hydronephrosis": N13.2)   # "small bowel obstruction": with intestinal obstruction "aaa": ("abdominal", "aortic", "aneurysm"),
            "strep": ("streptococcal", "streptococcus"), "staph": ("staphylococcal", "staphylococcus")}   # "alcohol-induced cirrhosis": Cirrhosis > alcoholic

@@ -66,6 +66,9 @@ _ANTIBIOTICS = "Z79.2"
 _LONG_COURSE = frozenset("prophylaxis prophylactic suppressive suppression long chronic chronically lifelong "
                          "indefinitely indefinite months years maintenance".split())
 _HELD = frozenset(("held", "hold", "holding"))
+# words that name a drug class rather than a drug
+_LONG_SAID = frozenset(("long", "chronic", "longterm", "maintenance", "daily"))
+_CLASS_WORDS = frozenset("steroid steroids corticosteroid corticosteroids glucocorticoid glucocorticoids".split())
 _EVERY = re.compile(r"^q\d+$")
 _INTERVALS = frozenset("wk wks week weeks mo month months".split())
 _ROUTE_IV = frozenset(("iv", "intravenous", "sc", "sq", "im"))
@@ -98,6 +101,7 @@ class MedicationReader:
         reading of a span (a negated or hypothetical drug is not current therapy)."""
         out: list[DrugMention] = []
         short: set[str] = set()   # drugs the note gives as a short course anywhere ("prednisone ... x5 days")
+        short_codes: set[str] = set()   # the long-term classes of the short courses
         stopped: dict[str, int] = {}   # drug -> the last sentence that stops it
         listed_at: dict[str, int] = {}   # drug -> the last medication-list sentence that gives it as taken
         for si, s in enumerate(sentences):
@@ -129,6 +133,7 @@ class MedicationReader:
                             listed_at[name] = si
                 elif clauses.count(clauses.course, *clauses.around(i, j)):
                     short.add(name)   # a short course ("x5 days", "burst", "sliding scale"), not a hold
+                    short_codes.add(code)
                 elif _STOPPED & (clause := set(words[slice(*clauses.around(i, j))])) and not _STOP_LATER & clause:
                     # "stop atorvastatin": stopped at this encounter, not ongoing therapy ("plan to stop
                     # adalimumab ...; continue adalimumab until then" is still taken)
@@ -138,6 +143,11 @@ class MedicationReader:
         # ("Start prednisone 40 mg x5 days ... insulin while on prednisone"); nor a stopped one,
         # unless a medication list after the stop gives it ("had stopped her apixaban 2 months
         # ago ... Discharge meds: apixaban 5 mg b.i.d.": taken again)
+        # ... nor a class the note names only as the short course's ("prednisone 40 mg x5 days ...
+        # glucose rose on steroids": no Z79.52)
+        # (unless said to be long-term: "Long-term steroid use: DEXA ordered")
+        out = [d for d in out if not (d.code in short_codes and d.name in _CLASS_WORDS and not _LONG_SAID & set(
+            sentences[d.sentence].words[max(0, d.tok_start - 3):d.tok_end + 2]))]
         return [d for d in out if d.name not in short and listed_at.get(d.name, -1) > stopped.get(d.name, -1)
                 or d.name not in short and d.name not in stopped]
 

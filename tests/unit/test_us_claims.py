@@ -1645,3 +1645,24 @@ def test_thirteenth_batch_tests_parentheses_and_words(pipe, text, setting, codes
 ])
 def test_thirteenth_batch_lists_and_histories(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # a child's BMI is its percentile (Z68.5-), with the share of the 95th where said
+    ("Well adolescent visit, 15 y/o female. EXAM: BMI 30.1 kg/m2 (97th percentile for age and sex; 104% of the 95th "
+     "percentile). A/P: 1. Obesity in adolescent. 2. ADHD, combined type, well controlled.", OUT,
+     {"E66.9", "Z68.54", "F90.2"}, {"Z68.30", "F90.9"}),
+    ("9 y/o boy, BMI 25.1 kg/m2 (99th percentile, 125% of the 95th). A/P: obesity.", OUT, {"E66.9", "Z68.55"},
+     {"Z68.25"}),
+    # an arthroplasty is a joint replacement: Aftercare > following surgery > joint replacement
+    ("ASSESSMENT: 1. Aftercare following right total knee arthroplasty - excellent recovery, no complications.",
+     OUT, {"Z47.1"}, {"Z51.89"}),
+    # a steroid class said only of a short course is no long-term steroid; said long-term it is
+    ("HOSPITAL COURSE: Treated with prednisone 40 mg daily. Glucose rose to the 200s on steroids. DISCHARGE "
+     "MEDICATIONS: prednisone 40 mg daily x 2 more days (5-day course), lisinopril. Dx: COPD exacerbation.", IN,
+     {"J44.1"}, {"Z79.52"}),
+    ("A/P: RA on prednisone 5 mg daily; attempt prednisone taper to 4 mg. Long-term steroid use: DEXA ordered.",
+     OUT, {"Z79.52"}, set()),
+])
+def test_thirteenth_batch_children_and_aftercare(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
