@@ -814,24 +814,32 @@ class ClaimsReaders:
         """A condition whose index entry sends one of its kinds to another entry the encounter
         codes is that kind, said once: "Hypothyroidism (Hashimoto)" is E06.3 alone (Hypothyroidism >
         autoimmune - see Thyroiditis, autoimmune), not E03.9 beside it."""
-        tree = self.index.tree
         present = {c for c, f in found.items() if f.reportable and f.system is CodeSystem.ICD10CM
                    and f.assertion in (Assertion.PRESENT, Assertion.HISTORICAL)}
         for code in sorted(present):
-            for main in tree.by_code.get(code, ()):
-                other = next((o for c in tree.nodes[main].children
-                              if tree.nodes[c].see and not tree.nodes[c].code and not tree.nodes[c].children
-                              for t in (tree.resolve(tree.nodes[c].see),) if t is not None and tree.nodes[t].code
-                              for o in present if o != code and o[:2] == code[:2]
-                              and o.startswith(tree.nodes[t].code.rstrip("-"))), None)
-                # (of its own block: "Obesity > hypothyroid - see Hypothyroidism" is no obesity's kind
-                # unless the note says "hypothyroid obesity")
-                if other is not None and code in found:
-                    f = found.pop(code)
-                    add_evidence(found[other].evidence, f.evidence)
-                    found[other].notes.append(RuleNote("combination", f"{code} is the kind of {other} the index "
-                                                                      f"sends there (see reference)", code))
-                    break
+            # (of its own block: "Obesity > hypothyroid - see Hypothyroidism" is no obesity's kind
+            # unless the note says "hypothyroid obesity")
+            other = next((o for k in self._kinds_sent(code) for o in present
+                          if o != code and o[:2] == code[:2] and o.startswith(k)), None)
+            if other is not None and code in found:
+                f = found.pop(code)
+                add_evidence(found[other].evidence, f.evidence)
+                found[other].notes.append(RuleNote("combination", f"{code} is the kind of {other} the index "
+                                                                  f"sends there (see reference)", code))
+
+    def _kinds_sent(self, code: str) -> tuple[str, ...]:
+        """The codes the entries coding ``code`` send a kind of it to ("Hypothyroidism > autoimmune -
+        see Thyroiditis, autoimmune": E06.3), read once per code."""
+        memo = self.__dict__.setdefault("_kinds_memo", {})
+        hit = memo.get(code)
+        if hit is None:
+            tree = self.index.tree
+            hit = memo[code] = tuple(dict.fromkeys(
+                tree.nodes[t].code.rstrip("-") for main in tree.by_code.get(code, ())
+                for c in tree.nodes[main].children
+                if tree.nodes[c].see and not tree.nodes[c].code and not tree.nodes[c].children
+                for t in (tree.resolve(tree.nodes[c].see),) if t is not None and tree.nodes[t].code))
+        return hit
 
     def _stroke_artery(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """An acute ischemic stroke the note places in a cerebral artery's territory is that
