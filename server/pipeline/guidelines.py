@@ -580,11 +580,11 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
     for c in [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and len(c) >= 6
               and rules.cm.id_of(c) >= 0 and (rules.cm.description(c).lower().endswith(("uncomplicated", "without complications"))
                                              or " without " in rules.cm.description(c).lower())]:
-        plain = not rules.cm.description(c).lower().endswith(("uncomplicated", "without complications"))
+        denies = not rules.cm.description(c).lower().endswith(("uncomplicated", "without complications"))
         # (a "without X" title beside a "with Y" one of its subcategory is one condition: F02.80
         # beside F02.811 "... with agitation")
         other = next((o for o in found if o != c and o[:len(c) - 1] == c[:-1] and found[o].confidence >= reported_from
-                      and (not plain or (rules.cm.id_of(o) >= 0 and " with " in rules.cm.description(o).lower()
+                      and (not denies or (rules.cm.id_of(o) >= 0 and " with " in rules.cm.description(o).lower()
                                          and " without " not in rules.cm.description(o).lower()))),
                      None)   # (the same subcategory: F17.21-, never F17.200 beside F17.210; K50.00 beside K50.012)
         if other is not None and c in found:

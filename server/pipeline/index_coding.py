@@ -245,6 +245,8 @@ class IndexCoder:
             table = self.__dict__["_site_table"] = sites | aliases_of(sites)
         return table
 
+    sites = _sites   # (read by the pipeline's "with" absorption)
+
     @property
     def _codeless(self) -> dict[str, list[int]]:
         """One-word main terms without a code or a "See" (Polyp, Effusion) that have a site

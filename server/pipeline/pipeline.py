@@ -652,7 +652,7 @@ class Pipeline:
                     not (m.words == ("fall",) and m.end - m.start > len("fall")) and \
                     _INJURY_WORDS & set(words):
                 continue   # "h/o R wrist fracture 2010 (bike fall), healed": how an old injury
-                # happened, no history of falling (Z91.81); "history of falls" ("falls", "falling") is
+                # happened, no history of falling (Z91.81); "history of falls" still is one
             if self.index is not None and f.assertion in (Assertion.HISTORICAL, Assertion.FAMILY):
                 # the condition's own words (and their neighbours), never the rest of the window:
                 # "hearing loss" in a history list is not the urinary infection two words on
@@ -755,7 +755,7 @@ class Pipeline:
         convention, I.A.15): "type 2 DM with diabetic peripheral neuropathy" is E11.40 (Diabetes
         > with > neuropathy) and no G62.9 beside it, unless the code's notes ask for it ("use
         additional code" for the CKD stage beside E11.22) or the note names it elsewhere too."""
-        sites = self.index._sites   # a site the mention names that the walk did not ("respiratory failure"
+        sites = self.index.sites   # a site the mention names that the walk did not ("respiratory failure"
         # is not the "heart failure" of "hypertensive heart disease with heart failure")
         by_word: dict[tuple[int, str], list[tuple]] = {}   # (sentence, walked word) -> the walks: no pair scan
         for walk in walks:
