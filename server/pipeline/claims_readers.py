@@ -184,7 +184,7 @@ class ClaimsReaders:
         self._diabetes_type(doc.text, found)
         self._cough_duration(doc.text, found)
         self._stroke_artery(sentences, found)
-        self._kind_named_elsewhere(found)
+        self._kind_named_elsewhere(doc.text, found)
 
     def _status(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Status Z-codes from "s/p" phrases (Status / Presence in the index)."""
@@ -810,35 +810,44 @@ class ClaimsReaders:
                 for plain in [c for c in found if c.startswith("E10.9") and c != new]:
                     add_evidence(found[new].evidence, found.pop(plain).evidence)
 
-    def _kind_named_elsewhere(self, found: dict[str, Finding]) -> None:
-        """A condition whose index entry sends one of its kinds to another entry the encounter
-        codes is that kind, said once: "Hypothyroidism (Hashimoto)" is E06.3 alone (Hypothyroidism >
-        autoimmune - see Thyroiditis, autoimmune), not E03.9 beside it."""
+    def _kind_named_elsewhere(self, text: str, found: dict[str, Finding]) -> None:
+        """A condition named by its main term alone, whose index entry sends one of its kinds to
+        another entry the encounter codes, is that kind, said once: "Hypothyroidism (Hashimoto)" is
+        E06.3 alone (Hypothyroidism > autoimmune - see Thyroiditis, autoimmune), not E03.9 beside
+        it. A condition the note qualifies ("type 2 diabetes" beside "type 1 diabetes") is its own."""
         present = {c for c, f in found.items() if f.reportable and f.system is CodeSystem.ICD10CM
                    and f.assertion in (Assertion.PRESENT, Assertion.HISTORICAL)}
         for code in sorted(present):
+            kinds = self._kinds_sent(code)
             # (of its own block: "Obesity > hypothyroid - see Hypothyroidism" is no obesity's kind
             # unless the note says "hypothyroid obesity")
-            other = next((o for k in self._kinds_sent(code) for o in present
+            other = next((o for k in kinds[0] for o in present
                           if o != code and o[:2] == code[:2] and o.startswith(k)), None)
-            if other is not None and code in found:
-                f = found.pop(code)
-                add_evidence(found[other].evidence, f.evidence)
-                found[other].notes.append(RuleNote("combination", f"{code} is the kind of {other} the index "
-                                                                  f"sends there (see reference)", code))
+            f = found[code]
+            if other is None or not all(set(normalize_phrase(text[e.start:e.end])) <= kinds[1] for e in f.evidence):
+                continue
+            f.reportable = False
+            f.notes.append(RuleNote("not_reported", f"the kind of {other} the index sends there (see reference): "
+                                                    "not reported", other))
+            add_evidence(found[other].evidence, f.evidence)
+            found[other].notes.append(RuleNote("combination", f"{code} is the kind of {other} the index sends "
+                                                              f"there (see reference)", code))
 
-    def _kinds_sent(self, code: str) -> tuple[str, ...]:
+    def _kinds_sent(self, code: str) -> tuple[tuple[str, ...], frozenset[str]]:
         """The codes the entries coding ``code`` send a kind of it to ("Hypothyroidism > autoimmune -
-        see Thyroiditis, autoimmune": E06.3), read once per code."""
+        see Thyroiditis, autoimmune": E06.3), and those entries' own words (a mention of nothing
+        more is the bare main term), read once per code."""
         memo = self.__dict__.setdefault("_kinds_memo", {})
         hit = memo.get(code)
         if hit is None:
             tree = self.index.tree
-            hit = memo[code] = tuple(dict.fromkeys(
-                tree.nodes[t].code.rstrip("-") for main in tree.by_code.get(code, ())
+            mains = tree.by_code.get(code, ())
+            hit = memo[code] = (tuple(dict.fromkeys(
+                tree.nodes[t].code.rstrip("-") for main in mains
                 for c in tree.nodes[main].children
                 if tree.nodes[c].see and not tree.nodes[c].code and not tree.nodes[c].children
-                for t in (tree.resolve(tree.nodes[c].see),) if t is not None and tree.nodes[t].code))
+                for t in (tree.resolve(tree.nodes[c].see),) if t is not None and tree.nodes[t].code)),
+                frozenset(w for main in mains for w in tree.spellings(main)))
         return hit
 
     def _stroke_artery(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
