@@ -66,8 +66,9 @@ _ANTIBIOTICS = "Z79.2"
 _LONG_COURSE = frozenset("prophylaxis prophylactic suppressive suppression long chronic chronically lifelong "
                          "indefinitely indefinite months years maintenance".split())
 _HELD = frozenset(("held", "hold", "holding"))
-# words that name a drug class rather than a drug
+# words that say a drug class is taken long-term ("long-term steroid use")
 _LONG_SAID = frozenset(("long", "chronic", "longterm", "maintenance", "daily"))
+# words that name a drug class rather than a drug
 _CLASS_WORDS = frozenset("steroid steroids corticosteroid corticosteroids glucocorticoid glucocorticoids".split())
 _EVERY = re.compile(r"^q\d+$")
 _INTERVALS = frozenset("wk wks week weeks mo month months".split())
@@ -148,8 +149,8 @@ class MedicationReader:
         # (unless said to be long-term: "Long-term steroid use: DEXA ordered")
         out = [d for d in out if not (d.code in short_codes and d.name in _CLASS_WORDS and not _LONG_SAID & set(
             sentences[d.sentence].words[max(0, d.tok_start - 3):d.tok_end + 2]))]
-        return [d for d in out if d.name not in short and listed_at.get(d.name, -1) > stopped.get(d.name, -1)
-                or d.name not in short and d.name not in stopped]
+        return [d for d in out if d.name not in short and (
+            d.name not in stopped or listed_at.get(d.name, -1) > stopped[d.name])]
 
     def _class_named(self, word: str) -> str | None:
         """The Z79 code a long-term class names ``word`` by (alendronate: Z79.83), or None; each
