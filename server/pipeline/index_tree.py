@@ -586,14 +586,15 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "secondhand": ("second", "hand", "tobacco"),   # Exposure > second hand tobacco smoke
            "sbo": ("small", "intestine", "intestinal", "obstruction"),
            "psbo": ("partial", "small", "intestine", "intestinal", "obstruction"),
-           "bowel": ("intestine", "intestinal"),
+           "bowel": ("intestine", "intestinal"),   # "small bowel obstruction": with intestinal obstruction
+           "aaa": ("abdominal", "aortic", "aneurysm"),
            "uvj": ("ureterovesical", "ureter", "ureteral"), "upj": ("ureteropelvic", "ureter", "ureteral"),
-           "stone": ("calculus",),
+           "stone": ("calculus",),   # Stone(s) - see Calculus ("UVJ stone with hydronephrosis": N13.2)
            # an arthroplasty is a joint replacement, a surgery ("aftercare following right TKA":
            # Aftercare > following surgery > joint replacement, Z47.1)
            "arthroplasty": ("joint", "replacement", "surgery"),
            # a tubular or tubulovillous adenoma of the colon is an adenomatous polyp
-           "tubular": ("adenomatous", "polyp"), "tubulovillous": ("adenomatous", "polyp"),   # Stone(s) - see Calculus ("UVJ stone with hydronephrosis": N13.2)   # "small bowel obstruction": with intestinal obstruction "aaa": ("abdominal", "aortic", "aneurysm"),
+           "tubular": ("adenomatous", "polyp"), "tubulovillous": ("adenomatous", "polyp"),
            "strep": ("streptococcal", "streptococcus"), "staph": ("staphylococcal", "staphylococcus")}   # "alcohol-induced cirrhosis": Cirrhosis > alcoholic
 
 
