@@ -13,7 +13,7 @@ drugs, I.B.10 sequelae). ``ClaimsReaders.read`` adds their findings to the pipel
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from functools import partial
 
 from server.budget import checkpoint
@@ -213,7 +213,7 @@ class ClaimsReaders:
         for code in [c for c, f in found.items() if c.startswith(_DEVICE_STATUS) and f.reportable]:
             for e in found[code].evidence:
                 s = sentences[sequelae.sentence_of(sentences, starts, e.start)]
-                k = next((i for i, t in enumerate(s.tokens) if t.start >= e.start), len(s.tokens))
+                k = bisect_left(s.token_starts, e.start)
                 before = s.words[max(0, k - _PLACED_REACH):k]   # "lesion treated with DES x1"
                 if s.section in _STAY_SECTIONS and _PLACED & set(before) and not _BEFORE_STAY & set(s.words) \
                         and not any(w.isdigit() and len(w) == 4 for w in s.words):
