@@ -38,11 +38,20 @@ def read_rows(csv_path: Path) -> list[tuple[str, ...]]:
     return _repair(rows)
 
 
+# Codes the flattening lost, by the entry's full path (checked against the printed index and the
+# Tabular): Hypertension > complicating > pregnancy > pre-existing > with > pre-eclampsia is O11.-
+# ("Pre-existing hypertension with pre-eclampsia", by trimester), as its childbirth (O11.4) and
+# puerperium (O11.5) siblings are.
+_LOST_CODES = {("Hypertension, hypertensive", "complicating", "pregnancy", "pre-existing", "with", "pre-eclampsia"):
+               "O11.-"}
+
+
 def _repair(rows: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
     """Terms the flattening cut after a mid-term modifier and left with a dangling "and" / "or"
     ("acute and (on) chronic" under Failure, respiratory became "acute and", modifiers "(on)"):
     the printed index pairs such a term with the sibling that follows it, so that sibling's
-    word completes it ("acute and chronic")."""
+    word completes it ("acute and chronic"). Codes it lost (``_LOST_CODES``) are put back."""
+    rows = _restore_codes(rows)
     out = list(rows)
     for k, row in enumerate(rows):
         level, term = row[0], row[1]
@@ -51,6 +60,16 @@ def _repair(rows: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
         nxt = next((r for r in rows[k + 1:] if int(r[0]) <= int(level)), None)
         if nxt is not None and nxt[0] == level and " " not in nxt[1]:
             out[k] = (level, f"{term} {nxt[1]}", *row[2:])
+    return out
+
+
+def _restore_codes(rows: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    out, path = [], []
+    for row in rows:
+        level = int(row[0])
+        path[level:] = [row[1]]
+        code = _LOST_CODES.get(tuple(path))
+        out.append(row[:5] + (code,) if code and not row[5] else row)
     return out
 
 

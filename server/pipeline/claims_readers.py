@@ -207,8 +207,9 @@ class ClaimsReaders:
                     add_evidence(found[code].evidence, found.pop(twin).evidence)
 
     def _placed_this_stay(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
-        """A device placed during this stay is no status of the stay's claim: the procedure codes
-        it ("LHC on HD2: LAD lesion treated with DES x1 ... Dx: NSTEMI s/p PCI" is no Z95.5)."""
+        """A device placed or an organ removed during this stay is no status of the stay's claim:
+        the procedure codes it ("LHC on HD2: LAD lesion treated with DES x1 ... Dx: NSTEMI s/p PCI"
+        is no Z95.5; "underwent laparoscopic cholecystectomy day 4" no Z90.49)."""
         starts = [s.start for s in sentences]
         for code in [c for c, f in found.items() if c.startswith(_DEVICE_STATUS) and f.reportable]:
             for e in found[code].evidence:
@@ -455,8 +456,9 @@ class ClaimsReaders:
             if hit is not None and hit.code.startswith(_ENVIRONMENT):
                 k = next(i for i, w in enumerate(s.words) if w in _EXPOSURE_WORDS)
                 if assertion(si, k, k + 1) is not Assertion.PRESENT or s.section == "plan" or \
-                        _ADVICE & set(s.words):
-                    continue   # "counseled on avoiding secondhand smoke": advice, not the exposure
+                        _ADVICE & set(s.words[:k]):
+                    continue   # "counseled on avoiding secondhand smoke": advice, not the exposure (advice
+                    # after it is the exposure's care: "exposure to secondhand smoke - counseled father")
                 # an exposure the environment gives ("secondhand smoke exposure in the home": Z77.22)
                 _add(found, Finding(hit.code, CodeSystem.ICD10CM, READ_CONFIDENCE, [Span(s.start, s.end, s.section)],
                                     Assertion.PRESENT, [RuleNote("index", "Alphabetic Index: Exposure > "
@@ -982,9 +984,20 @@ class ClaimsReaders:
     def _drug_effects(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Poisoning by intent, adverse effect and underdosing codes (Table of Drugs, I.C.19.e)."""
         encounter = "S" if {"sequela", "sequelae"} & {w for s in sentences for w in s.words} else "A"
+        taken: list[Span] = []   # the drugs a poisoning names
         for e in self.drug_effects.find(text, sentences, encounter):
             note = RuleNote("drug_table", f"Table of Drugs: {e.drug}, {e.intent.replace('_', ' ')} (I.C.19.e)")
-            _add(found, _read(e.code, sentences[e.sentence], e.tok_start, e.tok_end, note))
+            f = _read(e.code, sentences[e.sentence], e.tok_start, e.tok_end, note)
+            _add(found, f)
+            if e.intent not in ("adverse_effect", "underdosing"):
+                taken.extend(f.evidence)
+        # a drug taken in an overdose is the poisoning's, not a regimen ("taking about 20 of her own
+        # zolpidem tabs in a suicide attempt": T42.6X2A, no Z79.899 from that mention)
+        for c in [c for c in found if c.startswith("Z79") and taken]:
+            f = found[c]
+            f.evidence = [e for e in f.evidence if not any(t.start <= e.start < t.end for t in taken)]
+            if not f.evidence:
+                del found[c]
 
     def _drug_induced(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """A condition in the sentence of a drug's adverse effect is the drug's doing: its index
@@ -1302,9 +1315,12 @@ def _medication_reader(icd10cm):
     return MedicationReader(load_drug_table(), long_term_code, icd10cm)
 
 
-_DEVICE_STATUS = ("Z95", "Z96", "Z97", "Z98.8")
+# statuses a procedure of the stay leaves: a device, and an organ it removed ("laparoscopic
+# cholecystectomy day 4": the procedure codes it, no Z90.49)
+_DEVICE_STATUS = ("Z95", "Z96", "Z97", "Z98.8", "Z90", "Z89")
 _STAY_SECTIONS = frozenset(("hospital_course", "procedures", "operative_details"))
-_PLACED = frozenset("placed placement deployed implanted inserted treated underwent received stented".split())
+_PLACED = frozenset("placed placement deployed implanted inserted treated underwent received stented "
+                    "performed".split())
 _BEFORE_STAY = frozenset("prior previous previously history hx ago remote old known".split())
 _PLACED_REACH = 3
 _CEREBRAL_ARTERIES = frozenset(("mca", "aca", "pca", "pica", "cerebellar"))

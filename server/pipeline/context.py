@@ -33,6 +33,19 @@ DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL", "NONE")
 # When two triggers reach one mention, the stronger wins: "no family history of diabetes" is absent.
 # Tokens between a relative and the verb of which the relative is the subject ("father, who").
 _SUBJECT_GAP = 1
+# A relative who brings, reports or is told is no experiencer: "brought by mother for 2 days of
+# fever", "mother reports cough x3 days", "counseled father on a smoke-free car" are the patient's.
+_RELATIVE_AS_OBJECT = frozenset("by per with from counseled counselled told educated informed reassured "
+                                "instructed advised asked called updated".split())
+# (the words as normalised: "reports" -> "report")
+_RELATIVE_REPORTS = frozenset("report reported state stated says said note noted noticed endorse endorses describe "
+                              "described brought bring concerned worried observed witnessed found find give gave "
+                              "feel think believe request requested called".split())
+# A cause this short right before a negation that follows it ("pharyngitis due to strep ruled out"):
+# the negation reaches back past "due to" to the condition ("chest pain due to GERD, MI ruled out"
+# does not: the comma ends it).
+_CAUSE_LINKS = frozenset(("due to", "secondary to"))
+_RULED_OUT_CAUSE = 3
 _PRECEDENCE = (Assertion.ABSENT, Assertion.HYPOTHETICAL, Assertion.FAMILY, Assertion.POSSIBLE,
                Assertion.HISTORICAL)
 
@@ -111,7 +124,15 @@ class ContextRules:
     def triggers(self, words: Sequence[str]) -> list[Trigger]:
         """Triggers in one sentence's normalised words (pseudo-triggers included, so that
         "gram negative" is not read as a negation)."""
-        return Triggers([Trigger(payloads[0], s, e) for s, e, payloads in self._trie.find(words)])
+        return Triggers([Trigger(payloads[0], s, e) for s, e, payloads in self._trie.find(words)
+                         if not (payloads[0].category == "FAMILY" and _relative_not_experiencer(words, s, e))])
+
+
+def _relative_not_experiencer(words: Sequence[str], start: int, end: int) -> bool:
+    """Whether the relative at [start, end) brings, reports or is told rather than has a
+    condition ("by mother", "mother reports", "counseled father")."""
+    return (start > 0 and words[start - 1] in _RELATIVE_AS_OBJECT) or (
+        end < len(words) and words[end] in _RELATIVE_REPORTS)
 
 
 def assert_span(triggers: list[Trigger], start: int, end: int, gaps: Sequence[bool] = (),
@@ -134,7 +155,7 @@ def assert_span(triggers: list[Trigger], start: int, end: int, gaps: Sequence[bo
             if start - t.end <= r.max_scope and _open(triggers, t, t.end, start, _stops(r, gaps, commas)):
                 found.add(a)
         elif t.start >= end and r.direction in ("BACKWARD", "BIDIRECTIONAL"):
-            if t.start - end <= r.max_scope and _open(triggers, t, end, t.start, _stops(r, gaps, commas)):
+            if t.start - end <= r.max_scope and _open(triggers, t, end, t.start, _stops(r, gaps, commas), commas):
                 found.add(a)
     for a in _PRECEDENCE:
         if a in found:
@@ -149,7 +170,8 @@ def _stops(rule: ContextRule, gaps: Sequence[bool], commas: Sequence[bool]) -> S
     return [g or c for g, c in zip(gaps, commas)] if gaps else commas
 
 
-def _open(triggers: list[Trigger], own: Trigger, a: int, b: int, gaps: Sequence[bool]) -> bool:
+def _open(triggers: list[Trigger], own: Trigger, a: int, b: int, gaps: Sequence[bool],
+          commas: Sequence[bool] = ()) -> bool:
     """True when nothing between token a and token b ends ``own``'s scope."""
     for t in (triggers.between(a, b) if isinstance(triggers, Triggers) else triggers):
         if t is own or t.start < a or t.end > b:
@@ -157,6 +179,9 @@ def _open(triggers: list[Trigger], own: Trigger, a: int, b: int, gaps: Sequence[
         if own.rule.category == "FAMILY" and t.rule.category == "TERMINATE" and a == own.end \
                 and t.start - own.end <= _SUBJECT_GAP:
             continue   # the relative is the clause's subject: "mother diagnosed with", "brother who had"
+        if own.rule.category == "NEGATED_EXISTENCE" and b == own.start and t.rule.literal in _CAUSE_LINKS \
+                and own.start - t.end <= _RULED_OUT_CAUSE and not any(commas[t.end:own.start + 1]):
+            continue   # "pharyngitis due to strep ruled out": the strep pharyngitis is what is ruled out
         if t.rule.category == "TERMINATE" or (
                 t.rule.category not in ("PSEUDO", own.rule.category)):
             return False

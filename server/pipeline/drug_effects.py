@@ -31,8 +31,14 @@ _PAST_EVENT = re.compile(r"\b(?:\d+|a|one|two|three|several)\s+(?:days?|weeks?|m
                          r"\b(?:in|since)\s+(?:19|20)\d\d\b|\b(?:history of|hx of|h/o|prior|previous|remote)\b", re.I)
 # a drug the sentence starts or gives now treats its condition; it did not cause it
 _GIVEN_NOW = frozenset("start started starting begin began initiate initiated add added continue continued".split())
-_POISONING = re.compile(r"\b(overdose\w*|OD|ingest\w*|poison\w*|took (several|\d+|~\d+|many|a handful)"
-                        r"|accidental(ly)? took|intoxicat\w*)\b")
+_POISONING = re.compile(r"\b(overdose\w*|OD|ingest\w*|poison\w*|intoxicat\w*|accidental(ly)? took"
+                        # "took 20 tablets", "taking about 20 of her own zolpidem tabs", "swallowed a bottle"
+                        r"|(took|taking|swallowed|swallowing) (about |approximately |around |~)?"
+                        r"(several|\d+|~\d+|many|a handful|a bottle|the bottle|a whole|an entire|all of))\b")
+# a drug taken with alcohol is a poisoning by both (I.C.19.e.5.b: "interaction of drug(s) and
+# alcohol"): "drowsiness due to interaction of alprazolam with alcohol" -> T42.4X1A, T51.0X1A
+_WITH_ALCOHOL = re.compile(r"\b(interaction|interacting|combined|combination|mixed|mixing)\b[^.;]{0,60}"
+                           r"\b(alcohol|etoh|ethanol)\b", re.I)
 _ADVERSE = re.compile(r"\b(adverse (effect|reaction|drug)|side effect|as prescribed|therapeutic (INR|level|dose)|"
                       r"correctly prescribed)\b", re.I)
 # words right before a drug that make it the cause of a condition ("melena attributed to warfarin")
@@ -40,6 +46,7 @@ _CAUSE_WORDS = frozenset("due attributed secondary caused induced related".split
 _UNDERDOSING = re.compile(r"\b(ran out of|running out of|missed (\w+ )?dose\w*|underdos\w*|not taking|stopped taking|"
                           r"skipp\w+ (\w+ )?dose\w*|could not afford|couldn't afford|unable to afford|"
                           r"forg[eo]t(ten|ting)? to take|forg[eo]t\w* (his |her |their )?(\w+ )?dose\w*)\b", re.I)
+_ALCOHOL_WORDS = frozenset(("alcohol", "etoh", "ethanol"))
 _NAMES_DRUG = 3     # words a drug name may have
 _CLASS_WORDS = {"ace": "angiotensin converting enzyme", "arb": "angiotensin receptor blocker",
                 "nsaid": "nonsteroidal anti-inflammatory drug", "ssri": "selective serotonin reuptake inhibitor",
@@ -70,11 +77,19 @@ class DrugEffectReader:
         seen: set[str] = set()
         for si, s in enumerate(sentences):
             sentence = text[s.start:s.end]
+            with_alcohol = bool(_WITH_ALCOHOL.search(sentence)) and not _PAST_EVENT.search(sentence)
             kind = ("underdosing" if _underdosed(sentence) else
-                    intent if (poisoning and _POISONING.search(sentence) or _ACCIDENT.search(sentence) and poisoning)
+                    intent if (poisoning and _POISONING.search(sentence) or _ACCIDENT.search(sentence) and poisoning
+                               or with_alcohol)
                     and not _PAST_EVENT.search(sentence)
                     else "adverse_effect" if _ADVERSE.search(sentence) else None)
-            for a, b, name, row in self._drugs(s.words):
+            drugs = list(self._drugs(s.words))
+            if with_alcohol and drugs:
+                at = next((k for k, w in enumerate(s.words) if w in _ALCOHOL_WORDS), None)
+                hit = self.table.exact("ethanol")
+                if at is not None and hit is not None:
+                    drugs.append((at, at + 1, "ethanol", self.table.rows[hit[0]]))
+            for a, b, name, row in drugs:
                 effect = kind or ("adverse_effect" if _caused(s.words, a, b) else None)
                 if effect is None:
                     continue

@@ -30,6 +30,9 @@ _CANCER_PAIN = re.compile(r"\bpain\b[^.;]{0,80}\b(due to|from|secondary to|relat
 _CHEMO = re.compile(r"\b(cycle|c)\s*#?\d+(?:d\d+)?\b[^.]{0,40}\b(chemo\w*|FOLFOX|FOLFIRI|FOLFIRINOX|CAPOX|XELOX|AC|TC|"
                     r"CHOP|R-CHOP|ABVD|carboplatin|cisplatin|paclitaxel|docetaxel|gemcitabine)\b"
                     r"|\b(here|admitted|presents?|seen) for (?:\w+ ){0,2}(chemo\w*)\b", re.I)
+# a cycle the note holds or puts off: this encounter gives no antineoplastic drug
+_HELD = re.compile(r"\b(cycle|c\d+(?:d\d+)?|chemo\w*|infusion|immunotherapy|treatment)\b[^.;]{0,30}"
+                   r"\b(held|holding|delayed|deferred|postponed|not given|cancell?ed)\b", re.I)
 # a checkpoint inhibitor given at this encounter ("here for C4D1 pembrolizumab"): immunotherapy
 _IMMUNOTHERAPY = re.compile(r"\b(?:(?:cycle|c)\s*#?\d+(?:d\d+)?|here for|infusion of|presents? for|admitted for)\b"
                             r"[^.]{0,30}\b(pembrolizumab|nivolumab|atezolizumab|durvalumab|ipilimumab|cemiplimab|"
@@ -152,11 +155,12 @@ def circumstance_codes(text: str, codes: set[str]) -> list[EncounterCode]:
     m = _CANCER_PAIN.search(text)
     if m is not None and (malignant or "metasta" in m.group(0).lower()):
         out.append(EncounterCode("G89.3", m.span(), "pain due to a neoplasm: G89.3 (I.C.6.b.5)"))
+    held = _HELD.search(text) is not None   # "Cycle 4 AC HELD today, delay 1 week": none given
     m = _IMMUNOTHERAPY.search(text)
-    if m is not None and malignant:
+    if m is not None and malignant and not held:
         out.append(EncounterCode("Z51.12", m.span(), "encounter for antineoplastic immunotherapy (I.C.2.e.2)"))
     m = _CHEMO.search(text)
-    if m is not None and malignant:
+    if m is not None and malignant and not held:
         out.append(EncounterCode("Z51.11", m.span(), "encounter for antineoplastic chemotherapy (I.C.2.e.2)"))
     m = _RADIATION.search(text)
     if m is not None and malignant:
@@ -190,6 +194,9 @@ def circumstance_codes(text: str, codes: set[str]) -> list[EncounterCode]:
     return out
 
 
+_NO_ABNORMAL = re.compile(r"\b(no|without) (new |significant |other )?abnormal (exam )?findings\b", re.I)
+
+
 def routine_exam_code(text: str, codes: set[str]) -> EncounterCode | None:
     """Z00.00 / Z00.01, Z01.419 / Z01.411, Z00.129 / Z00.121 for a visit that is a routine
     examination, first-listed (I.C.21.c.13); "with abnormal findings" when the encounter also
@@ -197,7 +204,9 @@ def routine_exam_code(text: str, codes: set[str]) -> EncounterCode | None:
     m = _ROUTINE_EXAM.search(text[:_REASON_REACH])
     if m is None:
         return None
-    abnormal = any(c[:1] not in "Z" for c in codes)
+    # the examiner's own word that the exam found nothing new outweighs the chronic conditions it
+    # managed ("Annual wellness exam - no new abnormal findings": Z00.00)
+    abnormal = any(c[:1] not in "Z" for c in codes) and not _NO_ABNORMAL.search(text)
     said = m.group(0).lower()
     if _PREGNANCY_VISIT.search(said):
         return None   # a routine prenatal / postpartum visit has its own codes (Z34, O09, Z39.2; I.C.15)

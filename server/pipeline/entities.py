@@ -126,6 +126,8 @@ class LexiconSource:
                 if b - a == 1 and words[a] in CASED_ABBREVIATIONS and \
                         not text[s.tokens[keep[a]].start:s.tokens[keep[a]].end].isupper():
                     continue   # "pad of the L index finger", "hearing aids", "QTc 450 ms": English words
+                if b - a == 1 and words[a] in _SCANNED_REGIONS and a and words[a - 1] in _IMAGING:
+                    continue   # "CT CAP": the chest, abdomen and pelvis scanned, not pneumonia
                 for a_, b_, c_ in spans:
                     ta, tb = keep[a_], keep[b_ - 1] + 1
                     out.append(Mention(s.tokens[ta].start, s.tokens[tb - 1].end, si, ta, tb, c_,
@@ -150,6 +152,10 @@ class LexiconSource:
 # Abbreviations that are also English words or units: a condition only when written in capitals
 # (PAD, AIDS, CAP, MS).
 CASED_ABBREVIATIONS = frozenset(("pad", "aids", "cap", "ms"))
+# Abbreviations that name the regions a scan covers after its modality ("CT CAP": chest, abdomen
+# and pelvis; "PET/CT CAP").
+_SCANNED_REGIONS = frozenset(("cap",))
+_IMAGING = frozenset(("ct", "cta", "pet", "mri", "mr", "scan", "imaging", "restaging", "staging"))
 
 
 def _candidates(entries: list[LexEntry], systems: frozenset[CodeSystem]) -> list[Candidate]:

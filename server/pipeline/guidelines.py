@@ -214,6 +214,27 @@ def use_manifestation_codes(found: dict[str, Finding], rules: GuidelineRules,
             found.setdefault(target, f)
 
 
+def use_asked_symptom_codes(found: dict[str, Finding], rules: GuidelineRules,
+                            dropped: dict[str, Finding] | None = None) -> None:
+    """A symptom another code's "use additional code" note names by its own code is coded so:
+    febrile neutropenia is D70.- with R50.81 (D70: "code for any associated fever (R50.81)"), not
+    the unspecified fever R50.9."""
+    for c in [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and c[:1] != "R"]:
+        for asked in _asks_for(rules, c):
+            if asked[:1] != "R" or asked in found or rules.cm.id_of(asked) < 0 or not rules.cm.is_billable(asked):
+                continue
+            plain = next((o for o in found if o[:3] == asked[:3] and o != asked and rules.cm.id_of(o) >= 0
+                          and "unspecified" in rules.cm.description(o).lower()), None)
+            if plain is None:
+                continue
+            f = found[plain].copy()
+            f.code = asked
+            f.notes.append(RuleNote("use_additional", f"{plain} is coded {asked}, the code {c}'s note asks for", c))
+            suppress(found, plain, RuleNote("not_reported", f"coded as {asked}, which {c}'s note asks for", asked),
+                     dropped)
+            found.setdefault(asked, f)
+
+
 def _same_qualifiers(cm, code: str, category: str) -> str | None:
     """The code of ``category`` whose title says what ``code``'s says after its first comma:
     F03.911 "Unspecified dementia, unspecified severity, with agitation" -> F02.811 "Dementia in
@@ -295,14 +316,18 @@ def pregnancy_rules(found: dict[str, Finding], dropped: dict[str, Finding] | Non
 
 
 DIAGNOSIS_SECTIONS = frozenset(("assessment", "discharge_diagnoses"))
+_COURSE_SECTIONS = frozenset(("hospital_course",))
 # Chapter 18 signs, symptoms and abnormal findings, and the codes outside it that name a symptom
 # a definitive diagnosis explains ("leukocytosis" D72.829; pain by site: "hip pain" M25.551 beside
 # the hip fracture, "low back pain" M54.50; a swollen joint, M25.4-, beside its fracture; an
 # "erythematous, swollen" leg beside its cellulitis).
 FINDING_CODES = ("R", "D72.82", "M25.4", "M25.5", "M79.6", "M79.1", "M54.2", "M54.5", "M54.6", "M54.9",
-                 "L53.9", "M79.89")   # what the index gives a sign: Erythema, Swelling (limb)
+                 "L53.9", "M79.89",   # what the index gives a sign: Erythema, Swelling (limb)
+                 "J34.89")   # Rhinorrhea
 
 
+# SIRS and severe sepsis are coded beside their cause, never its symptom (I.C.18.g, I.C.1.d)
+_SIRS = "R65"
 # The NIH stroke scale score is reported beside an acute stroke code, never alone (I.C.18.i).
 _NIHSS = "R29.7"
 # The neurological deficits of an acute stroke, reported with it (I.C.9.d: the same deficits are
@@ -343,9 +368,13 @@ def drop_diagnosed_symptoms(found: dict[str, Finding], dropped: dict[str, Findin
     "29F with sudden severe headache, photophobia and vomiting ... Final dx: intractable migraine
     without aura" -> G43.019 alone. ``uncertain``: the codes of diagnoses the note only suspects,
     not coded (IV.H): their symptoms stay unless a stated diagnosis of their body system explains them."""
+    # a discharge summary without an assessment states its diagnoses problem by problem in the
+    # hospital course ("1. Alcohol dependence with withdrawal, uncomplicated - CIWA-guided lorazepam")
+    dx_sections = DIAGNOSIS_SECTIONS if any(f.sections & DIAGNOSIS_SECTIONS for f in found.values()) \
+        else DIAGNOSIS_SECTIONS | _COURSE_SECTIONS
     stated = [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and c[0] not in "RZVWXY"
               and not c.startswith(FINDING_CODES)
-              and f.sections & DIAGNOSIS_SECTIONS and f.textual and f.confidence >= reported_from
+              and f.sections & dx_sections and f.textual and f.confidence >= reported_from
               and f.assertion in (Assertion.PRESENT, Assertion.POSSIBLE)]
     stroke = any(c.startswith(("I60", "I61", "I62", "I63")) for c in found)
     for c in [c for c in found if c.startswith(_NIHSS) and not stroke]:
@@ -354,8 +383,8 @@ def drop_diagnosed_symptoms(found: dict[str, Finding], dropped: dict[str, Findin
     if not stated:
         return
     asked = {r for o in found for r in _asks_for(rules, o)} if rules is not None else set()
-    for c in [c for c, f in found.items() if c.startswith(FINDING_CODES) and not f.sections & DIAGNOSIS_SECTIONS
-              and not c.startswith(_NIHSS) and not any(_covers(r, c) for r in asked)]:
+    for c in [c for c, f in found.items() if c.startswith(FINDING_CODES) and not f.sections & dx_sections
+              and not c.startswith((_NIHSS, _SIRS)) and not any(_covers(r, c) for r in asked)]:
         if stroke and c.startswith(_STROKE_DEFICITS):
             continue   # an acute stroke's deficits are coded beside it (aphasia R47.01 with I63.-)
         related = [d for d in stated if _related_symptom(c, d)]
@@ -423,6 +452,10 @@ _INFECTION_WORDS = re.compile(r"infection|infectious|sepsis|pneumonia|cellulitis
                               r"osteomyelitis|meningitis|endocarditis|cholangitis|colitis due")
 
 
+_REMISSION = re.compile(r"\bin (remission|relapse)\b")
+_SEPSIS_WORDS = re.compile(r"\b(sepsis|septic|septicemia)\b")
+
+
 def drop_vague_companions(found: dict[str, Finding], rules: GuidelineRules,
                           dropped: dict[str, Finding] | None = None) -> None:
     """Codes that say nothing beside what the encounter already codes: an unspecified
@@ -449,6 +482,25 @@ def drop_vague_companions(found: dict[str, Finding], rules: GuidelineRules,
         suppress(found, c, RuleNote("not_reported", f"the foreign body is {injury}'s: not reported", injury), dropped)
     if "Z71.9" in found and any(c != "Z71.9" for c in icd):
         suppress(found, "Z71.9", RuleNote("not_reported", "counseling of unspecified subject: not reported"), dropped)
+    septic = next((c for c in icd if not c.startswith("R65.1") and rules.cm.id_of(c) >= 0 and
+                   _SEPSIS_WORDS.search(rules.cm.description(c).lower())), None)
+    for c in [c for c in icd if c.startswith("R65.1")] if septic is not None else ():
+        # SIRS of an infection is sepsis (R65.1 Excludes1 "sepsis - code to infection"): "sepsis due
+        # to pneumonia, SIRS criteria met" is A41.9 alone
+        suppress(found, c, RuleNote("not_reported", f"the infection's SIRS is its sepsis, {septic}: not reported",
+                                    septic), dropped)
+    for c in icd:
+        # a code whose title says "without diagnosis of X" beside a code of X ("Elevated blood-pressure
+        # reading, without diagnosis of hypertension", R03.0, beside I10)
+        if c not in found or rules.cm.id_of(c) < 0:
+            continue
+        _, said, absent = rules.cm.description(c).lower().partition("without diagnosis of ")
+        stem = absent.strip()[:-3]
+        diagnosed = next((d for d in icd if said and stem and d != c and d in found and rules.cm.id_of(d) >= 0
+                          and stem in rules.cm.description(d).lower()), None)
+        if diagnosed is not None:
+            suppress(found, c, RuleNote("not_reported", f"{diagnosed} is the diagnosis its title excludes: not "
+                                                        "reported", diagnosed), dropped)
 
 
 def drop_history_of_present(found: dict[str, Finding], dropped: dict[str, Finding] | None = None,
@@ -588,6 +640,16 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
                                          and " without " not in rules.cm.description(o).lower()))),
                      None)   # (the same subcategory: F17.21-, never F17.200 beside F17.210; K50.00 beside K50.012)
         if other is not None and c in found:
+            found[other].notes.append(RuleNote("exclusive", f"{c} dropped: {other} codes the condition", c))
+            suppress(found, c, RuleNote("not_reported", f"{other} codes the condition: not reported", other), dropped)
+    for c in [c for c in found if rules.cm.id_of(c) >= 0 and
+              rules.cm.description(c).lower().endswith("not having achieved remission")]:
+        # the myeloma the HPI names and the assessment says is "in stringent complete remission":
+        # C90.01, not C90.00 beside it
+        other = next((o for o in found if o != c and o[:-1] == c[:-1] and found[o].confidence >= reported_from
+                      and rules.cm.id_of(o) >= 0 and _REMISSION.search(rules.cm.description(o).lower())),
+                     None) if c in found else None
+        if other is not None:
             found[other].notes.append(RuleNote("exclusive", f"{c} dropped: {other} codes the condition", c))
             suppress(found, c, RuleNote("not_reported", f"{other} codes the condition: not reported", other), dropped)
     for c in [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and len(c) >= 5 and rules.cm.id_of(c) >= 0]:

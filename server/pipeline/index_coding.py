@@ -413,7 +413,11 @@ class IndexCoder:
             # "fever sore" (B00.1)
             return None
         # the Tabular reads the words the walk read: the sentence's, for a "with" subterm
-        read = sentence if WITH_MARK in hit.said and sentence else window
+        # (with the note's context the window carries: "third trimester" for a pregnancy at 34 weeks)
+        read = window
+        if WITH_MARK in hit.said and sentence:
+            own_sentence = set(sentence)
+            read = tuple(sentence) + tuple(w for w in window if w not in own_sentence)
         # a number the walk read is the subterm's ("stage 3 sacral pressure ulcer": Ulcer >
         # pressure > stage 3 > sacral region, L89.153), however far from the mention
         near = tuple(near) + tuple(w for w in hit.said if w[:1].isdigit())
@@ -539,6 +543,8 @@ class IndexCoder:
                     trig = ("on",)   # "home O2 2 L/min" in a medication list
                 if trig is None:
                     continue
+                if trig and present is not None and not present(si, i, i + len(trig)):
+                    continue   # "husband s/p vasectomy": a relative's status, not the patient's
                 a = i + len(trig)
                 b = a
                 while b < len(words) and b - a < _STATUS_SCOPE and words[b] not in _STATUS_STOP \

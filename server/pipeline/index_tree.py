@@ -309,9 +309,14 @@ class IndexTree:
             kids = [c for n in nodes for k in self.nodes[n].children
                     for c in ((k,) if not (self.nodes[k].transparent and p.lower().startswith("with "))
                               else (k, *self.nodes[k].children))]
-            nodes = [c for c in kids
+            found = [c for c in kids
                      if set(self.nodes[c].words) == want or (len(want) == 1 and want <= self.nodes[c].options
                                                              and not self.nodes[c].head)]
+            # a reference may name two levels in one part ("Hypertension, complicating pregnancy,
+            # pre-existing": Hypertension > complicating > pregnancy > pre-existing)
+            nodes = found or [g for c in kids if self.nodes[c].words and set(self.nodes[c].words) < want
+                              for g in self.nodes[c].children
+                              if set(self.nodes[g].words) == want - set(self.nodes[c].words)]
         return nodes[0] if nodes else None
 
 
@@ -543,6 +548,7 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            # an exacerbation of a chronic condition is its acute phase ("acute on chronic", "with
            # (acute) exacerbation")
            "exacerbation": ("acute",), "exacerbated": ("acute",),
+           "aoc": ("acute", "on", "chronic"),   # "AoC HFrEF": acute on chronic systolic heart failure
            # a limb named by its part: Arteriosclerosis > extremities > leg
            "leg": ("extremity",), "arm": ("extremity",),
            # essential hypertension is pre-existing in a pregnancy (Hypertension > complicating >
@@ -552,6 +558,9 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            # unqualified hypertension is essential (the main term's nonessential "(essential)"),
            # and only pregnancy's entries index "essential" and "pre-existing" as subterms
            "chronic": ("pre", "existing"), "hypertension": ("essential",), "htn": ("essential",),
+           # superimposed pre-eclampsia is one on pre-existing hypertension (Pre-eclampsia > with
+           # pre-existing hypertension, O11.-)
+           "superimposed": ("pre", "existing", "hypertension"),
            "alcohol": ("alcoholic",),
            "<": ("less",), "min": ("minute", "minutes"), "mins": ("minute", "minutes"),   # "LOC <30 min"
            "supraspinatus": ("rotator", "cuff"), "infraspinatus": ("rotator", "cuff"),   # the cuff's tendons

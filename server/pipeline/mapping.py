@@ -283,6 +283,13 @@ class CodeMapper:
             if sib != code and more.startswith(desc + " ") and self._billable(sib) and \
                     frozenset(normalize_phrase(more[len(desc):])) - _NOISE <= words:
                 return sib
+        if _NOT_IN_REMISSION in desc and parent:
+            # a malignancy of the blood "in (stringent complete) remission" or "in relapse" (C90.01,
+            # C90.02), when the note does not deny it ("not in remission")
+            state = "in relapse" if words & _RELAPSE else "in remission" if "remission" in words else None
+            want = desc.replace(_NOT_IN_REMISSION, state) if state and not words & _NOT_WORDS else None
+            return next((sib for sib in self.cm.children(parent) if want and self._billable(sib)
+                         and self.cm.description(sib).lower() == want), code)
         if " without " not in desc:
             return code
         absent = frozenset(normalize_phrase(desc.rsplit("without", 1)[1])) - _NOISE
@@ -409,6 +416,11 @@ def _says(desc: str, words: frozenset[str]) -> int:
     if gone and (gone & words or not words & {"without", "no", "not"}):
         return 0
     return len(said) + len(gone)
+
+
+_NOT_IN_REMISSION = "not having achieved remission"
+_NOT_WORDS = frozenset(("not", "never", "without", "failed"))
+_RELAPSE = frozenset(("relapse", "relapsed", "relapsing"))
 
 
 def _numeric(word: str) -> bool:

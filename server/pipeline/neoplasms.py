@@ -35,6 +35,8 @@ _SITE_WORDS = {"nsclc": ("lung",), "sclc": ("lung",), "rul": ("right", "lung", "
                "crc": ("colon",), "hcc": ("liver",), "rcc": ("kidney",), "uoq": ("upper", "outer", "quadrant"),
                "uiq": ("upper", "inner", "quadrant"), "loq": ("lower", "outer", "quadrant"),
                "liq": ("lower", "inner", "quadrant"), "ala": ("nose",), "nasal": ("nose",)}
+# a tumour word that qualifies another condition ("cancer-related fatigue", "neoplasm-related pain")
+_QUALIFYING = frozenset(("related", "associated"))
 _MALIGNANT_WORDS = frozenset("carcinoma adenocarcinoma malignant malignancy cancer".split())
 _STOP = frozenset("the of a an in with and to on at from for".split())
 _PAREN = re.compile(r"\([^)]*\)")
@@ -84,6 +86,8 @@ class NeoplasmReader:
                 checkpoint()
                 if assertion(si, i, i + 1) not in (Assertion.PRESENT, Assertion.POSSIBLE):
                     continue
+                if i + 1 < len(words) and words[i + 1] in _QUALIFYING:
+                    continue   # "bone metastases with neoplasm-related pain": the pain's (G89.3), no tumour of bone
                 hits = self._at(words, i, si, sex)
                 if not hits and w in self.benign and si and sentences[si - 1].section == s.section:
                     # a pathology line that names only the histology ("Path: tubular adenomas") is the

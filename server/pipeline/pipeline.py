@@ -12,7 +12,7 @@ from dataclasses import replace
 from functools import partial
 from importlib import resources
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from server.budget import checkpoint
 from server.domain import (Assertion, CodedEncounter, CodeSuggestion, CodeSystem, Document, RuleNote,
@@ -66,12 +66,17 @@ _GENERIC_INJURY = frozenset(("wound", "wounds", "injury", "injuries", "trauma"))
 _ACUITY = frozenset("chronic acute subacute persistent paroxysmal permanent longstanding recurrent intractable "
                     "intermittent episodic".split())
 _CLAUSE_REACH = 40   # words back a clause's opening test name is looked for
+# acuity and severity words that qualify the mention right after them, not one further away
+_MODIFIES_NEXT = _ACUITY | frozenset(("severe", "mild", "moderate"))
+_MODIFIER_REACH = 2
+_LINK_WORDS = frozenset("with without w o wo no not and or of in to due for on".split())   # ("severe without psychotic features")
 _ACUTE_WORDS = frozenset(("exacerbation", "exacerbated", "decompensated", "decompensation"))   # acuity by name
 _UNCERTAIN = frozenset("likely probable probably possible possibly suspected suspect presumed presumably "
                        "questionable".split())
 _TYPE_WORDS = frozenset("systolic diastolic combined congestive exacerbation controlled uncontrolled stable "
                         "unstable compensated decompensated severe mild moderate".split())
 _FRACTURE_WORDS = frozenset(("fracture", "nonunion", "malunion", "union", "orif"))
+_SUBSEQUENT = {"A": "D", "B": "E", "C": "F"}   # initial -> subsequent encounter (routine healing)
 _UNDER_CARE = frozenset("reduction casting cast splint splinting orif fixation immobilization boot sling".split())
 _FRACTURE_KINDS = frozenset(("osteoporotic", "fragility", "pathological", "pathologic", "stress", "traumatic"))
 _INJURY_WORDS = _FRACTURE_WORDS | _GENERIC_INJURY | frozenset(
@@ -99,7 +104,7 @@ _NAMED_THINGS = frozenset("shot shots vaccine vaccines vaccination vaccinations 
                           "questionnaire inventory work workup test testing panel lab labs immune nonimmune "
                           "titer titers serology clinic nephrology service team pep prophylaxis "
                           "prophylactic education teaching counseling candidacy candidate evaluation referral "
-                          "listing".split())
+                          "listing updated utd toxoid".split())   # "tetanus updated": the vaccine given
 _SERVICE_WORDS = frozenset("care check clinic vac dressing dressings consult".split())
 # A number refines a code only from the mention itself or right beside it: "stage 3a CKD",
 # "CKD, stage 3a"; never the "2" of "type 2 diabetes ... chronic kidney disease".
@@ -337,7 +342,9 @@ class Pipeline:
         if self.claims_rules:   # before Excludes1: a stated diagnosis never loses to its own symptom,
             # and a condition with its own manifestation code takes it before Excludes1 sees the
             # unspecified one ("Alzheimer's ... dementia with agitation": F02.811, not F03.911)
-            steps += (("symptom of a stated diagnosis",
+            steps += (("symptom a note asks for", lambda: gl.use_asked_symptom_codes(findings, self.guidelines,
+                                                                                      suppressed)),
+                      ("symptom of a stated diagnosis",
                        lambda: gl.drop_diagnosed_symptoms(findings, suppressed, cut, self.guidelines, uncertain)),
                       ("finding not assessed", lambda: gl.drop_unassessed_findings(findings, suppressed, cut)),
                       ("planned encounter", lambda: gl.drop_planned_encounters(findings, suppressed)),
@@ -502,9 +509,15 @@ class Pipeline:
         # mentions of one head noun in one sentence, each with its own qualifiers ("a stage 3 sacral
         # pressure injury and an unstageable R heel pressure injury")
         heads: dict[tuple[int, str], list[tuple[int, int]]] = {}
+        starts_in: dict[int, set[int]] = {}   # sentence -> where its mentions start
+        firsts: dict[tuple[int, str], list[tuple[int, int]]] = {}
+        coordinated: dict[tuple[int, str, str], list[tuple[int, int]]] = {}
         for m in mentions:
             if m.codable and m.words:
                 heads.setdefault((m.sentence, m.words[-1]), []).append((m.tok_start, m.tok_end))
+                if len(m.words) > 1:   # "burn of R forearm and ... burn of R palm": the head noun first
+                    firsts.setdefault((m.sentence, m.words[0]), []).append((m.tok_start, m.tok_end))
+            starts_in.setdefault(m.sentence, set()).add(m.tok_start)
         breaks: dict[int, list[bool]] = {}   # sentence -> where its clauses start (built once)
         note_words_all = frozenset(w for s in sentences for w in s.words) if self.claims_rules else frozenset()
         left_handed = any(("left", "handed") == tuple(s.words[i:i + 2]) for s in sentences for i in range(len(s.words)))
@@ -541,6 +554,8 @@ class Pipeline:
             if self.claims_rules and len(m.words) == 1 and m.words[0] in ("allergy", "allergies", "allergic") and \
                     all(c.code.startswith("T78.4") for c in m.candidates):
                 continue   # "penicillin allergy", "seasonal allergies": a status or a sensitivity, not a reaction
+            if self.claims_rules and m.candidates and all(c.code.startswith(("Z12", "Z13")) for c in m.candidates):
+                continue   # a screening is the screening reader's: done at this visit, not ordered for later
             if self.claims_rules and m.words == ("callus",) and _FRACTURE_WORDS & note_words_all:
                 continue   # the bony callus of a healing fracture, not a callosity of the skin (L84)
             if self.claims_rules and len(m.words) == 1 and m.words[0] in _MEASURES and m.tok_end < len(s.words) \
@@ -569,14 +584,20 @@ class Pipeline:
                 lo = max(lo, s.semis[k - 1] if k else 0)
                 if k < len(s.semis) and s.semis[k] >= m.tok_end:
                     hi = min(hi, s.semis[k])
-            if self.claims_rules and m.words and len(heads.get((m.sentence, m.words[-1]), ())) > 1:
-                lo, hi = _own_coordinate(words, s.commas, lo, hi, m.tok_start, m.tok_end,
-                                         heads[(m.sentence, m.words[-1])])
+            if self.claims_rules and m.words:
+                key = (m.sentence, m.words[-1], m.words[0])
+                group = coordinated.get(key)
+                if group is None:   # (built once per head pair: a run-on note repeats its mentions)
+                    same_head, same_first = heads.get(key[:2], []), firsts.get((m.sentence, m.words[0]), [])
+                    group = coordinated[key] = same_head if len(same_first) < 2 else \
+                        same_first if len(same_head) < 2 else sorted(set(same_head) | set(same_first))
+                if len(group) > 1:
+                    lo, hi = _own_coordinate(words, s.commas, lo, hi, m.tok_start, m.tok_end, group)
             if self.claims_rules:
                 if m.sentence not in breaks:
                     breaks[m.sentence] = _clause_breaks(s)
                 window = _own_acuity(words, breaks[m.sentence], lo, hi, m.tok_start, m.tok_end,
-                                     uncertain=setting is not Setting.INPATIENT)
+                                     uncertain=setting is not Setting.INPATIENT, others=starts_in[m.sentence])
                 window = _nearest_side(window, words, m.tok_start, m.tok_end, breaks[m.sentence])
             else:
                 window = tuple(words[lo:hi])
@@ -630,10 +651,15 @@ class Pipeline:
             if f.assertion is Assertion.ABSENT:
                 denied.add(f.code)
             if self.claims_rules and f.assertion is Assertion.HISTORICAL and f.code[:1] == "S" and \
-                    len(f.code) == 8 and f.code[-1] in "DGKPMN" and _UNDER_CARE & set(words) and \
+                    len(f.code) == 8 and f.code[-1] in "DGKPMNABC" and _UNDER_CARE & set(words) and \
                     not any(w.isdigit() and len(w) == 4 for w in words):
                 # "6 wk s/p closed reduction and casting of R Colles fx ... healing as expected": the
-                # fracture under care at a subsequent encounter, not a past one (I.C.19.a)
+                # fracture under care at a subsequent encounter, not a past one (I.C.19.a); one the
+                # mention took as initial is the routine healing's ("4 wks s/p closed reduction of R
+                # Colles fx. Cast changed": S52.531D)
+                later = f.code[:-1] + _SUBSEQUENT.get(f.code[-1], f.code[-1])
+                if later != f.code and self.cm.id_of(later) >= 0 and self.cm.is_billable(later):
+                    f.code = later
                 f.assertion = Assertion.PRESENT
                 f.notes.append(RuleNote("seventh_character", "an injury still under care after its treatment: "
                                                              "subsequent encounter"))
@@ -1140,15 +1166,22 @@ def _dated_before(words: list[str], a: int, b: int, year: int) -> bool:
 
 
 def _own_acuity(words: list[str], commas: list[bool], lo: int, hi: int, a: int, b: int,
-                uncertain: bool = False) -> tuple[str, ...]:
+                uncertain: bool = False, others: Iterable[int] = ()) -> tuple[str, ...]:
     """The window's words, less acuity and type words across a comma from the mention: they
     qualify their own clause's noun ("Atrial fibrillation, rate controlled, on chronic
     anticoagulation": the AF is not chronic). Sides and sites still reach across ("Cellulitis,
     R lower leg"). With ``uncertain`` (outpatient, IV.H), what a "likely" / "possible" qualifies
-    does not refine the code ("acute pharyngitis, likely viral": J02.9, not J02.8)."""
+    does not refine the code ("acute pharyngitis, likely viral": J02.9, not J02.8). An acuity or
+    severity word right before another mention (``others``: the sentence's mention starts) is
+    that one's ("obesity presented with 12 hours of severe epigastric pain": the pain is severe)."""
     out = []
+    held = [s for s in others if not (a <= s < b)]
     for k in range(lo, hi):
         if uncertain and not (a <= k < b) and _qualified(words, commas, b if k >= b else lo, k):
+            continue
+        if words[k] in _MODIFIES_NEXT and not (a <= k < b) and not (k < a <= k + _MODIFIER_REACH) and \
+                any((s == k + 1 or (s == k + 2 and words[k + 1] not in _LINK_WORDS))
+                    and not any(commas[k + 1:s + 1]) for s in held):   # ("moderate; GAD")
             continue
         if not commas:
             out.append(words[k])

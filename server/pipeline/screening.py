@@ -16,10 +16,15 @@ from server.pipeline.entities import Sentence
 from server.pipeline.index_tree import walk_words
 
 _NOT_THIS_VISIT = re.compile(r"\b(up to date|up-to-date|is due|due (in|next|for)|declined|refused|overdue|"
-                             r"last (done|one)|previous|prior|recommended)\b", re.I)
+                             r"last (done|one)|previous|prior|recommended|(noted|found|seen|detected) on|"
+                             r"screening[^.;,]{0,30}\bago)\b", re.I)   # ("on LDCT screening 3 weeks ago")
 # ... nor one the note orders for later ("Screening mammogram ordered"), unless it is done today
 # ("Screening A1c ordered today")
 _LATER = re.compile(r"\b(ordered|scheduled|to schedule|referral|referred|planned)\b", re.I)
+# ... but the referral that brought the patient to this visit is its reason ("52M, asymptomatic,
+# referred for screening colonoscopy; ... Findings: ..."), said outside the plan
+_REFERRED_HERE = re.compile(r"\breferred (here |to us |to me |to this clinic )?for\b", re.I)
+_LATER_SECTIONS = frozenset(("plan", "assessment"))
 _TODAY = re.compile(r"\b(today|this visit|now)\b", re.I)
 # What a screening test is for, in the index's words (each a test's own name: PSA tests the
 # prostate, an A1c diabetes). Read beside the note's words when walking Screening (for).
@@ -51,8 +56,9 @@ def screening_codes(text: str, sentences: Sequence[Sentence], tree, finish) -> l
     out: list[ScreeningHit] = []
     for si, s in enumerate(sentences):
         said = text[s.start:s.end]
-        if "screening" not in s.words or _NOT_THIS_VISIT.search(said) or (_LATER.search(said) and
-                                                                           not _TODAY.search(said)):
+        if "screening" not in s.words or _NOT_THIS_VISIT.search(said) or (
+                _LATER.search(said) and not _TODAY.search(said) and
+                not (_REFERRED_HERE.search(said) and s.section not in _LATER_SECTIONS)):
             continue
         words = list(s.words)
         for w in s.words:

@@ -1666,3 +1666,104 @@ def test_thirteenth_batch_lists_and_histories(pipe, text, setting, codes, wrong)
 ])
 def test_thirteenth_batch_children_and_aftercare(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # a relative who brings, reports or is told is no experiencer; one who smokes is
+    ("HPI: 2 y/o F brought by mother for 2 days of fever. Mother reports cough x 3 days. Exam: lungs clear, TMs "
+     "normal. A/P: viral syndrome, fever.", OUT, {"R50.9"}, set()),
+    ("HPI: 9 y/o with asthma. Dad smokes outdoors but sometimes in the car. A/P: 1. Mild intermittent asthma. "
+     "2. Exposure to secondhand smoke - counseled father on a smoke-free car.", OUT, {"J45.20", "Z77.22"},
+     {"F17.210"}),
+    ("SOCIAL: Married, husband s/p vasectomy. A/P: HTN.", OUT, {"I10"}, {"Z98.52"}),
+    # "CT CAP" scans the chest, abdomen and pelvis: no pneumonia beside the COPD
+    ("IMAGING: CT CAP - RUL mass 3.1 cm, smaller. A/P: COPD stable.", OUT, {"J44.9"}, {"J44.0", "J18.9"}),
+    # "tetanus updated" is the vaccine, not the disease
+    ("ED: 2 cm laceration of the L palm from a kitchen knife, repaired; tetanus updated.", OUT, {"S61.412A"},
+     {"A35"}),
+    # the cause ruled out right after "due to" rules out the condition it causes
+    ("A/P: 1. Acute viral URI. 2. Pharyngitis due to strep ruled out, rapid test negative.", OUT, {"J06.9"},
+     {"J02.0"}),
+    # a symptom named only as a PRN indication is no diagnosis statement
+    ("CC: fever and ear pulling. A/P: Acute suppurative otitis media, right ear - amoxicillin x 10 days; "
+     "ibuprofen p.r.n. fever and pain.", OUT, {"H66.001"}, {"R50.9", "R52"}),
+])
+def test_fourteenth_batch_who_and_what(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # a discharge summary whose hospital course states the diagnoses problem by problem: the HPI's
+    # symptoms are theirs
+    ("DISCHARGE SUMMARY\nHPI: brought in for tremor, sweats and nausea.\nHOSPITAL COURSE:\n1. Alcohol dependence "
+     "with withdrawal, uncomplicated - CIWA-guided lorazepam.\n2. Hypokalemia - repleted.", IN,
+     {"F10.230", "E87.6"}, {"R25.1", "R61", "R11.0"}),
+    # "Elevated blood-pressure reading, without diagnosis of hypertension" never beside hypertension
+    ("A/P: 1. HTN, untreated, to be readdressed by PCP. 2. Elevated BP in setting of pain.", OUT, {"I10"},
+     {"R03.0"}),
+    # SIRS of a non-infectious process with its cause; an infection's SIRS is its sepsis
+    ("DISCHARGE SUMMARY: Attending documents SIRS due to acute pancreatitis, no acute organ dysfunction.", IN,
+     {"K85.90", "R65.10"}, set()),
+    ("Dx: sepsis due to pneumonia, SIRS criteria met.", IN, {"A41.9", "J18.9"}, {"R65.10"}),
+    # a severity word right before another condition is that one's
+    ("HPI: 61 y/o F with HTN and obesity presented with 12 hours of severe epigastric pain. A/P: acute "
+     "pancreatitis. Obesity, BMI 31.4.", IN, {"E66.9", "Z68.31"}, {"E66.01"}),
+    # an organ removed during the stay leaves no absence status on the stay's claim
+    ("COURSE: Surgery performed laparoscopic cholecystectomy day 4 (same admission).\nDISCHARGE DIAGNOSES: "
+     "1. Acute pancreatitis, biliary. 2. Cholelithiasis, s/p lap chole.", IN, {"K85.10", "K80.20"}, {"Z90.49"}),
+])
+def test_fourteenth_batch_stays_and_statements(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # "AoC HFrEF" is acute on chronic systolic heart failure
+    ("D/C summary: 71 y/o M w/ HTN admitted for AoC HFrEF (EF 25%) w/ volume overload.", IN, {"I11.0", "I50.23"},
+     {"I50.20"}),
+    # a blood malignancy in (stringent complete) remission or in relapse, by its own sibling code
+    ("A/P: 1. Multiple myeloma in stringent complete remission, on long-term lenalidomide maintenance.", OUT,
+     {"C90.01", "Z79.61"}, {"C90.00"}),
+    ("A/P: Multiple myeloma, relapsed.", OUT, {"C90.02"}, {"C90.00"}),
+    # an annual exam the examiner says found nothing new; a screening ordered for later is not coded
+    ("MEDICARE ANNUAL WELLNESS VISIT. A/P: 1. Annual wellness exam - no new abnormal findings. 2. Screening "
+     "mammogram ordered. 3. Hypothyroidism - continue levothyroxine.", OUT, {"Z00.00", "E03.9"},
+     {"Z00.01", "Z12.39", "Z12.31"}),
+    # a cycle held gives no chemotherapy encounter
+    ("Onc: L breast cancer, UOQ, on dose-dense AC. Here for labs prior to cycle 4. ANC 600. Cycle 4 AC HELD "
+     "today, delay 1 week.", OUT, {"C50.412"}, {"Z51.11"}),
+    # a checkpoint inhibitor's adverse effect and the hypothyroidism it caused
+    ("A/P: Hypothyroidism due to pembrolizumab - continue levothyroxine.", OUT, {"E03.2", "T45.AX5A"}, {"E03.9"}),
+    # "neoplasm-related pain" is the pain's, no tumour of the bone it sits beside
+    ("A/P: lung adenocarcinoma RUL. Bone metastases with neoplasm-related pain - palliative RT.", OUT,
+     {"C34.11", "C79.51", "G89.3"}, {"C41.9"}),
+])
+def test_fourteenth_batch_index_and_tabular(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # a poisoning in a suicide attempt without the word "overdose"; the drug is no regimen
+    ("ED NOTE: 34 yo F brought in ~1 hr after intentionally taking about 20 of her own zolpidem 10 mg tabs in a "
+     "suicide attempt. Somnolent but arousable.", OUT, {"T42.6X2A", "R40.0"}, {"T14.91XA", "Z79.899"}),
+    # a prescribed drug taken with alcohol is a poisoning by both (I.C.19.e.5.b)
+    ("ED NOTE: took his prescribed alprazolam at the usual dose but drank 6 beers with it. Somnolent. Dx: "
+     "drowsiness due to interaction of alprazolam with alcohol.", OUT, {"T42.4X1A", "T51.0X1A", "R40.0"},
+     {"T42.4X5A"}),
+    # each burn by its own degree; an old burn a keloid follows is its sequela
+    ("ED: splashed w/ hot fryer oil. Exam: full-thickness (3rd degree) burn of R forearm and blistering "
+     "partial-thickness (2nd degree) burn of R palm.", OUT, {"T22.311A", "T23.251A"}, {"T22.211A"}),
+    ("DERM: keloid scar of the L forearm, the result of a burn from a kitchen fire 3 yrs ago; burn fully healed, "
+     "degree not documented. Intralesional triamcinolone injected.", OUT, {"L91.0", "T22.012S"},
+     {"T22.012A", "T30.0"}),
+    # D70's "use additional code for any associated fever (R50.81)"
+    ("DISCHARGE SUMMARY: NSCLC of the LLL on carboplatin admitted w/ fever 38.7 C and ANC 300. Dx: febrile "
+     "neutropenia due to chemotherapy.", IN, {"D70.1", "R50.81", "T45.1X5A"}, {"R50.9"}),
+    # pre-eclampsia superimposed on chronic hypertension: O11 by trimester
+    ("DISCHARGE SUMMARY: G1P0 w/ chronic essential HTN on labetalol admitted at 34 wks. Dx: pre-eclampsia "
+     "superimposed on chronic HTN, w/o severe features.", IN, {"O11.3", "Z3A.34"}, {"O14.93"}),
+    # a fracture under care weeks after its reduction is a subsequent encounter
+    ("Ortho f/u: 63 yo F, 4 wks s/p closed reduction of R Colles fx sustained in fall on ice. Cast changed, "
+     "XR shows routine callus formation.", OUT, {"S52.531D"}, {"S52.531A"}),
+])
+def test_fourteenth_batch_injuries_drugs_and_pregnancy(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
