@@ -18,7 +18,7 @@ from functools import partial
 
 from server.budget import checkpoint
 from server.domain import Assertion, CodeSystem, Document, RuleNote, Setting, Span
-from server.pipeline import encounter_codes, noncompliance, pregnancy, screening, sequelae
+from server.pipeline import complications, encounter_codes, noncompliance, pregnancy, screening, sequelae
 from server.pipeline.context import assert_span
 from server.pipeline.entities import Candidate, Sentence
 from server.pipeline.findings import Finding, add_evidence
@@ -159,6 +159,7 @@ class ClaimsReaders:
         self._treated_cancers(doc.text, found)
         checkpoint()
         self._drug_effects(doc.text, sentences, found)
+        self._complications(sentences, found)
         self._drug_induced(doc.text, sentences, found)
         self._noncompliance(doc.text, sentences, found)
         checkpoint()
@@ -216,8 +217,9 @@ class ClaimsReaders:
                 s = sentences[sequelae.sentence_of(sentences, starts, e.start)]
                 k = bisect_left(s.token_starts, e.start)
                 before = s.words[max(0, k - _PLACED_REACH):k]   # "lesion treated with DES x1"
-                if s.section in _STAY_SECTIONS and _PLACED & set(before) and not _BEFORE_STAY & set(s.words) \
-                        and not any(w.isdigit() and len(w) == 4 for w in s.words):
+                said = set(s.words)
+                if (s.section in _STAY_SECTIONS and _PLACED & set(before) or _this_stay(s.words, k)) and \
+                        not _BEFORE_STAY & said and not any(w.isdigit() and len(w) == 4 for w in s.words):
                     found[code].reportable = False
                     found[code].notes.append(RuleNote("not_reported", "placed during this stay: the procedure "
                                                                       "codes it, no status code"))
@@ -453,8 +455,8 @@ class ClaimsReaders:
             for c in theirs:
                 if hit is None or not hit.code.startswith("Z20"):
                     hit = self.index.tree.walk(starts, walk_words(normalize_phrase(self.cm.description(c))))
+            k = next(i for i, w in enumerate(s.words) if w in _EXPOSURE_WORDS)
             if hit is not None and hit.code.startswith(_ENVIRONMENT):
-                k = next(i for i, w in enumerate(s.words) if w in _EXPOSURE_WORDS)
                 if assertion(si, k, k + 1) is not Assertion.PRESENT or s.section == "plan" or \
                         _ADVICE & set(s.words[:k]):
                     continue   # "counseled on avoiding secondhand smoke": advice, not the exposure (advice
@@ -465,8 +467,9 @@ class ClaimsReaders:
                                                                  + " > ".join(hit.path) + " (I.C.21.c.3)")],
                                     {s.section}, source="lexicon"))
                 continue
-            if hit is None or not hit.code.startswith("Z20") or not self.cm.is_billable(hit.code):
-                continue
+            if hit is None or not hit.code.startswith("Z20") or not self.cm.is_billable(hit.code) or \
+                    assertion(si, k, k + 1) in (Assertion.ABSENT, Assertion.HYPOTHETICAL):
+                continue   # ("rabies PEP not indicated": no exposure)
             named = {c for c in found if found[c].reportable and found[c].assertion is Assertion.PRESENT}
             if any((c[:1] in "AB" or c.startswith("U07")) and c not in theirs for c in named):
                 continue   # the patient has it: the disease is coded, not the exposure
@@ -999,6 +1002,29 @@ class ClaimsReaders:
             if not f.evidence:
                 del found[c]
 
+    def _complications(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """Complications of care (T81-T85, I.C.19.g) by the index's Complication and Infection
+        entries; the device's status code and the plain joint infection of its sentence say less
+        ("periprosthetic joint infection R TKA": T84.53XA, not M00.9 nor Z96.651)."""
+        hits = complications.find(self.index.tree, sentences, self._assertions(sentences))
+        starts = [s.start for s in sentences]
+        for h in hits:
+            code = _finish(self.mapper, h.code, side_words(h.words))
+            if code is None or self.cm.id_of(code) < 0 or not self.cm.is_billable(code):
+                continue
+            s = sentences[h.sentence]
+            note = RuleNote("index", "Alphabetic Index: " + " > ".join(h.path) + " (complication of care, I.C.19.g)")
+            _add(found, _read(code, s, h.tok_start, h.tok_end, note))
+            for c in [c for c, f in found.items() if c.startswith(_COMPLICATION_SAYS)
+                      and all(bisect_right(starts, e.start) - 1 == h.sentence for e in f.evidence)]:
+                found[c].reportable = False   # "joint infection" of the prosthesis's own sentence
+                found[c].notes.append(RuleNote("not_reported", f"the complication {code} says it", code))
+        for device, statuses in _DEVICE_COMPLICATIONS:
+            complication = next((c for c in found if c.startswith(device) and found[c].reportable), None)
+            for c in [c for c in found if c.startswith(statuses)] if complication else ():
+                found[c].reportable = False   # (a status the complication code includes, I.C.21.c.3)
+                found[c].notes.append(RuleNote("not_reported", f"{complication} names the device", complication))
+
     def _drug_induced(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """A condition in the sentence of a drug's adverse effect is the drug's doing: its index
         entry's "drug-induced" / "due to drug" subterm gives the code ("statin-associated myopathy
@@ -1317,12 +1343,26 @@ def _medication_reader(icd10cm):
 
 # statuses a procedure of the stay leaves: a device, and an organ it removed ("laparoscopic
 # cholecystectomy day 4": the procedure codes it, no Z90.49)
+# the codes a complication's own sentence names less precisely (infective arthropathy of the joint
+# whose prosthesis is infected)
+_COMPLICATION_SAYS = ("M00", "M01", "M02")
+# a complication of a device -> the status codes of that device it includes
+_DEVICE_COMPLICATIONS = (("T84", ("Z96.6",)), ("T82.1", ("Z95.0", "Z95.81")))
 _DEVICE_STATUS = ("Z95", "Z96", "Z97", "Z98.8", "Z90", "Z89")
 _STAY_SECTIONS = frozenset(("hospital_course", "procedures", "operative_details"))
 _PLACED = frozenset("placed placement deployed implanted inserted treated underwent received stented "
                     "performed".split())
 _BEFORE_STAY = frozenset("prior previous previously history hx ago remote old known".split())
 _PLACED_REACH = 3
+_STAY_WORDS = frozenset(("admission", "hospitalization", "stay"))
+_STAY_REACH = 6   # words after a device its "this admission" may follow ("s/p DES to LAD this admission")
+
+
+def _this_stay(words: list[str], k: int) -> bool:
+    """Whether "this admission" / "this hospitalization" / "this stay" follows word k closely."""
+    return any(words[j] == "this" and words[j + 1] in _STAY_WORDS
+               for j in range(k, min(len(words) - 1, k + _STAY_REACH)))
+
 _CEREBRAL_ARTERIES = frozenset(("mca", "aca", "pca", "pica", "cerebellar"))
 _EMBOLIC = frozenset(("embolic", "cardioembolic", "embolus", "embolism", "emboli"))
 _THROMBOTIC = frozenset(("thrombotic", "thrombosis", "thrombus"))

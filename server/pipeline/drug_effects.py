@@ -42,7 +42,8 @@ _WITH_ALCOHOL = re.compile(r"\b(interaction|interacting|combined|combination|mix
 _ADVERSE = re.compile(r"\b(adverse (effect|reaction|drug)|side effect|as prescribed|therapeutic (INR|level|dose)|"
                       r"correctly prescribed)\b", re.I)
 # words right before a drug that make it the cause of a condition ("melena attributed to warfarin")
-_CAUSE_WORDS = frozenset("due attributed secondary caused induced related".split())
+_CAUSE_BEFORE = frozenset("due attributed secondary caused".split())
+_CAUSE_AFTER = frozenset(("induced", "associated", "related"))
 _UNDERDOSING = re.compile(r"\b(ran out of|running out of|missed (\w+ )?dose\w*|underdos\w*|not taking|stopped taking|"
                           r"skipp\w+ (\w+ )?dose\w*|could not afford|couldn't afford|unable to afford|"
                           r"forg[eo]t(ten|ting)? to take|forg[eo]t\w* (his |her |their )?(\w+ )?dose\w*)\b", re.I)
@@ -140,4 +141,7 @@ _DENIAL_REACH = 40   # characters before the cue a denial or an instruction may 
 def _caused(words: Sequence[str], a: int, b: int) -> bool:
     """"attributed to warfarin", "warfarin-induced", "ACE-inhibitor angioedema" read as a cause."""
     before = set(words[max(0, a - 3):a])
-    return bool(before & _CAUSE_WORDS) or (b < len(words) and words[b] in ("induced", "associated", "related"))
+    # ("steroid-induced, sliding scale insulin": the induced word is the steroid's, after it)
+    return bool(before & _CAUSE_BEFORE) or (b < len(words) and words[b] in _CAUSE_AFTER) or \
+        (a >= 2 and words[a - 1] == "by" and words[a - 2] == "induced") or \
+        (a >= 1 and words[a - 1] in _CAUSE_AFTER)   # "induced by warfarin", "NSAID-induced (ibuprofen)"

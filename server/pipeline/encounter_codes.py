@@ -44,7 +44,7 @@ _RADIATION = re.compile(r"\bfraction\s*#?\d+\s*(?:of|/)\s*\d+\b|\b(?:here|admitt
                         re.I)
 _FOLLOW_UP = re.compile(r"\b(no (evidence of )?(recurrence|recurrent disease|disease)|NED|surveillance)\b", re.I)
 _VACCINE = re.compile(r"\b(vaccines?|vaccinations?|immuni[sz]ations?|boosters?|Td|Tdap|DTaP|flu shot|PPSV23|PCV\d+|"
-                      r"Shingrix|MMR)\b[^.;]{0,40}\b(given|administered|received today|provided|today)\b"
+                      r"Shingrix|MMR)\b(?:[^.;]|\.\d){0,40}\b(given|administered|received today|provided|today)\b"
                       r"|\b(given|administered)\b[^.;]{0,25}\b(vaccine|booster)\b"
                       # "rabies vaccine dose #1 (day 0) in L deltoid": a dose of a series, given now
                       r"|\b(vaccines?|boosters?)\s+(?:dose|series)\s*#?\s*\d", re.I)
@@ -77,6 +77,11 @@ _ROUTINE_EXAM = re.compile(r"\b(annual|routine|yearly|periodic|preventive|preven
 _PREGNANCY_VISIT = re.compile(r"prenatal|antenatal|antepartum|postpartum|post-partum|postnatal|\bob\b|obstetric")
 _ORGAN_EXAM = re.compile(r"\b(eye|eyes|vision|visual|dilated|retinal|ophthalm\w*|foot|feet|skin|dental|hearing|"
                          r"diabetic|audiolog\w*|derm\w*)\b", re.I)
+# an exam the note names as an earlier visit's ("labs from her annual physical", "at last year's
+# wellness visit")
+_EARLIER_VISIT = re.compile(r"\b(from|at|since|after|during)\s+(her|his|the|their|a|last|recent|prior)?\s*"
+                            r"(last|recent|prior|previous|most recent)?\s*$", re.I)
+_EARLIER_REACH = 30
 _REASON_REACH = 240   # characters from the start of a note where its reason for the visit is stated
 _CHILD_AGE = re.compile(r"\b(\d{1,2})\s*(?:yo|y/o|-year-old|year old|[FM])\b|\b(\d{1,2})\s*(?:mo|month)s?[- ]old\b", re.I)
 
@@ -202,8 +207,8 @@ def routine_exam_code(text: str, codes: set[str]) -> EncounterCode | None:
     examination, first-listed (I.C.21.c.13); "with abnormal findings" when the encounter also
     reports a condition (chronic or new) beside the Z-codes. A diagnostic exam is never one."""
     m = _ROUTINE_EXAM.search(text[:_REASON_REACH])
-    if m is None:
-        return None
+    if m is None or _EARLIER_VISIT.search(text[max(0, m.start() - _EARLIER_REACH):m.start()]):
+        return None   # ("returns to discuss labs from her annual physical": that visit was another's)
     # the examiner's own word that the exam found nothing new outweighs the chronic conditions it
     # managed ("Annual wellness exam - no new abnormal findings": Z00.00)
     abnormal = any(c[:1] not in "Z" for c in codes) and not _NO_ABNORMAL.search(text)

@@ -259,7 +259,12 @@ def keep_organisms_asked_for(found: dict[str, Finding], rules: GuidelineRules,
     if not organisms:
         return
     asks = any(r.startswith(("B95", "B96", "B97")) for c in found if c not in organisms
-               for r in rules.referenced(c, "use_additional"))
+               for r in rules.referenced(c, "use_additional")) or any(
+        # a complication of care "use additional code to identify infection" (T84.5-, T81.4-): the
+        # infection's agent ("periprosthetic joint infection ... Staph epidermidis": B95.7)
+        c[:1] == "T" and rules.cm.id_of(c) >= 0 and any("identify infection" in n.lower()
+                                                         for n in rules.cm.notes(c, "use_additional", True))
+        for c in found if c not in organisms)
     if not asks:
         for c in organisms:
             if any(o.startswith(_CAUSED_BY.get(c, ())) for o in found if o not in organisms):
@@ -427,7 +432,7 @@ def drop_unassessed_findings(found: dict[str, Finding], dropped: dict[str, Findi
 
 # Z codes that give an encounter's reason (aftercare, examinations, screening, follow-up): said only
 # in the plan, they are a later encounter's ("Suture removal in 10 days").
-_ENCOUNTER_REASONS = ("Z01", "Z02", "Z04", "Z08", "Z09", "Z12", "Z13", "Z40", "Z41", "Z42", "Z43", "Z44",
+ENCOUNTER_REASONS = ("Z01", "Z02", "Z04", "Z08", "Z09", "Z12", "Z13", "Z40", "Z41", "Z42", "Z43", "Z44",
                       "Z45", "Z46", "Z47", "Z48", "Z49", "Z51", "Z52", "Z53")
 
 
@@ -611,7 +616,7 @@ _ORGAN_CHAPTERS = (("breast", "N"), ("lung", "J"), ("larynx", "J"), ("stomach", 
 def drop_planned_encounters(found: dict[str, Finding], dropped: dict[str, Finding] | None = None) -> None:
     """An encounter reason the note names only in its plan is a later visit's, not this one's."""
     for c, f in list(found.items()):
-        if c.startswith(_ENCOUNTER_REASONS) and f.evidence and all(e.section == "plan" for e in f.evidence):
+        if c.startswith(ENCOUNTER_REASONS) and f.evidence and all(e.section == "plan" for e in f.evidence):
             suppress(found, c, RuleNote("not_reported", "an encounter the plan schedules, not this one"), dropped)
 
 
@@ -711,7 +716,10 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
             head = _head_noun(rules, c)
             other = next((o for o in codes if o != c and o in found and not _coded_also(o, c)
                           and (o[:3] == c[:3] or ((o[:2] == c[:2] or (o[0] == c[0] == "C" and o[:3] < "C77"))
-                                                  and head and head in _title_words(rules, o)))
+                                                  and head and head in _title_words(rules, o))
+                               # (another chapter's title that is the condition's own: "Insomnia due to
+                               # other mental disorder", F51.05, beside "insomnia" G47.00)
+                               or (head and rules.cm.description(o).lower().startswith(_first_part(rules, c) + " ")))
                           and _more_specific(rules, o, c)
                           and (_stated(found[o]) or not _stated(found[c]) or c[:1] == "S"
                                or _narrated(found[o]))), None)
@@ -852,6 +860,11 @@ def _title_words(rules: GuidelineRules, code: str) -> set[str]:
 
 _GENERIC_HEADS = frozenset("disease diseases disorder disorders condition conditions pain failure injury "
                            "unspecified other".split())
+
+
+def _first_part(rules: GuidelineRules, code: str) -> str:
+    """A title before its first comma ("Insomnia, unspecified": insomnia)."""
+    return rules.cm.description(code).split(",")[0].lower().strip()
 
 
 def _head_noun(rules: GuidelineRules, code: str) -> str:

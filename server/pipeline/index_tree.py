@@ -30,7 +30,7 @@ _HEADER = "level\tterm\tsee\tsee_also\tmodifiers\tcode"
 # ("status" as in "asymptomatic status": the note says "asymptomatic HIV")
 _SILENT = STOPWORDS | frozenset("nec nos specified unspecified other than type due with status region".split())
 _NEVER = frozenset({("without",), ("not",)})  # never walked into from words alone
-_MAX_DEPTH = 5
+_MAX_DEPTH = 8   # Enteritis > regional > large intestine > with > complication > small intestine > with > ... > rectal bleeding
 # a subterm under "with" that only groups the complications listed under it: read past when the
 # note names one of them ("Crohn's ileitis complicated by SBO": ... > with > complication >
 # intestinal obstruction, K50.012; "UVJ stone with hydronephrosis": Hydronephrosis > with >
@@ -548,7 +548,8 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            # an exacerbation of a chronic condition is its acute phase ("acute on chronic", "with
            # (acute) exacerbation")
            "exacerbation": ("acute",), "exacerbated": ("acute",),
-           "aoc": ("acute", "on", "chronic"),   # "AoC HFrEF": acute on chronic systolic heart failure
+           "aoc": ("acute", "on", "chronic"),
+           "ae": ("acute", "exacerbation"),   # "COPD in AE": in acute exacerbation (J44.1)   # "AoC HFrEF": acute on chronic systolic heart failure
            # a limb named by its part: Arteriosclerosis > extremities > leg
            "leg": ("extremity",), "arm": ("extremity",),
            # essential hypertension is pre-existing in a pregnancy (Hypertension > complicating >
@@ -588,6 +589,8 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "mt": ("metatarsal", "bone"), "mc": ("metacarpal", "bone"),
            "sacrum": ("sacral", "region"), "coccygeal": ("coccyx",),
            "mdd": ("major", "depressive", "disorder"),
+           "gad": ("generalized", "anxiety", "disorder"),   # "insomnia due to GAD": due to > anxiety disorder
+           "ptsd": ("post", "traumatic", "stress", "disorder"), "ocd": ("obsessive", "compulsive", "disorder"),
            "gdm": ("gestational", "diabetes"), "a1gdm": ("gestational", "diabetes", "diet", "controlled"),
            "ltcs": ("low", "transverse", "cesarean"),
            "cirrhosis": ("liver",), "cirrhotic": ("cirrhosis", "liver"),   # Cirrhosis (hepatic) (liver)
@@ -608,6 +611,13 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
 
 
 _CIGARETTES = frozenset(("cigarette", "cigarettes", "cig", "cigs"))
+# what "left" leaves when it is the verb ("wound left open", "sutures left in place")
+_LEFT_STATES = frozenset("open opened unclosed unsutured unrepaired alone untreated intact undisturbed".split())
+
+
+def _left_as_verb(words: Sequence[str], i: int) -> bool:
+    return words[i] == "left" and i + 1 < len(words) and (
+        words[i + 1] in _LEFT_STATES or (words[i + 1] == "in" and tuple(words[i + 2:i + 3]) == ("place",)))
 _ELECTRONIC = frozenset(("electronic", "e"))
 
 
@@ -622,6 +632,8 @@ def side_words(words: Iterable[str]) -> tuple[str, ...]:
             continue   # "L5-S1": the lumbosacral level, not the lumbar region
         if w in _CIGARETTES and i and words[i - 1] in _ELECTRONIC:
             continue   # "nicotine dependence - electronic cigarettes": another product (F17.29-)
+        if _left_as_verb(words, i):
+            continue   # "wound left open": no side
         side = SIDES.get(w, w)
         out.append(side)
         if side in ("right", "left"):
@@ -740,7 +752,7 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
             skip = _conjunct(words, i) if w in _LIST_JOINS else skip - 1
             last = i
             continue
-        if w in _CIGARETTES and i and words[i - 1] in _ELECTRONIC:
+        if w in _CIGARETTES and i and words[i - 1] in _ELECTRONIC or _left_as_verb(words, i):
             continue
         if not (w.isdigit() and i and words[i - 1] == "type"):
             out.add(fold(SIDES.get(w, w)))   # ("type 2" is "type2": its 2 is no "class 2" or "stage 2")

@@ -53,7 +53,9 @@ NOT_DRUGS = frozenset("on the a an and or of to for with in at by as daily dose 
                       "release extended intermediate rapid "
                       "tonic "   # a seizure's ("tonic-clonic"), not the Table's "Tonic NEC"
                       # substances of use, not prescribed therapy (F12-F16, not Z79)
-                      "marijuana cannabis thc cocaine crack heroin methamphetamine meth".split())
+                      "marijuana cannabis thc cocaine crack heroin methamphetamine meth "
+                      # a vaccine is given once, no regimen ("dog up to date on rabies vaccine")
+                      "vaccine vaccines vaccination vaccinations vaccinated immunization".split())
 _MAX_WORDS = 3
 _LABA = frozenset(("formoterol", "salmeterol", "vilanterol"))   # only ever inhaled, as its steroid partner
 _ASA_CLASS = frozenset("class i ii iii iv v 1 2 3 4 5 ps physical".split())
@@ -110,6 +112,7 @@ class MedicationReader:
             breaks = [False] + [bool(_BREAK.search(text[s.tokens[k - 1].end:s.tokens[k].start]))
                                 for k in range(1, len(words))] + [True]
             clauses = _Clauses(words, breaks)
+            following = sentences[si + 1].words[:_LONG_REACH] if si + 1 < len(sentences) else ()
             listed = s.section in _MED_SECTIONS
             i = 0
             while i < len(words):
@@ -127,7 +130,7 @@ class MedicationReader:
                 lo = max([lo] + [k + 1 for k in range(lo, i) if words[k] in ("and", "or")])
                 if code == _ANTIBIOTICS and not _LONG_COURSE & set(words[max(0, i - _PRN_REACH):j + _PRN_REACH]):
                     pass   # an antibiotic treats the infection at hand: long-term only when said (prophylaxis)
-                elif _current(words, i, j, listed, clauses):
+                elif _current(words, i, j, listed, clauses, following):
                     if assertions(si, i, j, lo) in (Assertion.PRESENT, Assertion.HISTORICAL):
                         out.append(DrugMention(code, name, si, i, j))
                         if listed:
@@ -205,7 +208,8 @@ class MedicationReader:
         return None
 
 
-def _current(words: Sequence[str], i: int, j: int, listed: bool, clauses: "_Clauses") -> bool:
+def _current(words: Sequence[str], i: int, j: int, listed: bool, clauses: "_Clauses",
+             following: Sequence[str] = ()) -> bool:
     """A regimen the patient is on now: in a medication list, said to be taken ("on X",
     "X continued"), or written with a schedule ("metformin 1000 mg BID"); and nothing in its
     clause says it is new, short or stopped."""
@@ -217,11 +221,26 @@ def _current(words: Sequence[str], i: int, j: int, listed: bool, clauses: "_Clau
         after.append(w)
     as_needed = any(after[k:k + 2] == ["as", "needed"] for k in range(len(after) - 1)) or \
         any(after[k:k + 3] == ["p", "r", "n"] for k in range(len(after) - 2))   # PRN in words, "p.r.n."
-    if clauses.count(clauses.short_term, lo, hi) or "prn" in after or as_needed:
+    if "prn" in after or as_needed:
         return False   # "nitroglycerin PRN and aspirin": the PRN is the nitroglycerin's
+    if clauses.count(clauses.short_term, lo, hi):
+        # a drug started now that the note says is for the long term is its regimen ("Start
+        # metformin ER 500 mg daily, titrate to 1000 mg b.i.d. (long-term)")
+        # (a parenthesis after "b.i.d." may open the next sentence: ``following``)
+        return set(words[lo:hi]) & _SHORT_TERM <= _STARTED and _said_long(tuple(words[j:]) + tuple(following), 0)
     end = min(hi, j + 5)
     scheduled = any(_SCHEDULE.match(w) for w in words[j:end]) or any(_interval(words, k, end) for k in range(j, end))
     return listed or scheduled or clauses.count(clauses.taken, lo, hi) > 0
+
+
+_STARTED = frozenset("start started starting initiate initiated new newly".split())
+_LONG_REACH = 16   # words after a drug its "(long-term)" may follow
+
+
+def _said_long(words: Sequence[str], j: int) -> bool:
+    after = words[j:j + _LONG_REACH]
+    return any(w == "long" and tuple(after[k + 1:k + 2]) == ("term",) or w in ("lifelong", "indefinitely")
+               for k, w in enumerate(after))
 
 
 def _interval(words: Sequence[str], k: int, end: int) -> bool:

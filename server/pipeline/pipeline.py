@@ -104,7 +104,7 @@ _NAMED_THINGS = frozenset("shot shots vaccine vaccines vaccination vaccinations 
                           "questionnaire inventory work workup test testing panel lab labs immune nonimmune "
                           "titer titers serology clinic nephrology service team pep prophylaxis "
                           "prophylactic education teaching counseling candidacy candidate evaluation referral "
-                          "listing updated utd toxoid".split())   # "tetanus updated": the vaccine given
+                          "listing updated utd toxoid tdap td dtap".split())   # "tetanus updated", "Tetanus: Tdap given"
 _SERVICE_WORDS = frozenset("care check clinic vac dressing dressings consult".split())
 # A number refines a code only from the mention itself or right beside it: "stage 3a CKD",
 # "CKD, stage 3a"; never the "2" of "type 2 diabetes ... chronic kidney disease".
@@ -554,6 +554,9 @@ class Pipeline:
             if self.claims_rules and len(m.words) == 1 and m.words[0] in ("allergy", "allergies", "allergic") and \
                     all(c.code.startswith("T78.4") for c in m.candidates):
                 continue   # "penicillin allergy", "seasonal allergies": a status or a sensitivity, not a reaction
+            if self.claims_rules and m.candidates and all(c.code.startswith(gl.ENCOUNTER_REASONS) for c in m.candidates) \
+                    and _scheduled(s.words, m.tok_end):
+                continue   # "wound check in 48 h with PCP", "suture removal in 10 days": a later visit's
             if self.claims_rules and m.candidates and all(c.code.startswith(("Z12", "Z13")) for c in m.candidates):
                 continue   # a screening is the screening reader's: done at this visit, not ordered for later
             if self.claims_rules and m.words == ("callus",) and _FRACTURE_WORDS & note_words_all:
@@ -577,13 +580,21 @@ class Pipeline:
             words = s.words
             span = _CLAIMS_WINDOW if self.claims_rules else _WINDOW
             lo, hi = max(0, m.tok_start - span), min(len(words), m.tok_end + span)
+            item_lo, item_hi = 0, len(words)
             if self.claims_rules and s.semis:
                 # a semicolon-separated list item is read on its own ("Lung cancer as above; HTN;
-                # COPD": the HTN's walk never reads the lung of the item before it)
+                # COPD": the HTN's walk never reads the lung of the item before it), and links
+                # nothing of another ("Crohn's disease of ileum and colon; h/o perianal abscess")
                 k = bisect.bisect_right(s.semis, m.tok_start)
-                lo = max(lo, s.semis[k - 1] if k else 0)
+                item_lo = s.semis[k - 1] if k else 0
+                lo = max(lo, item_lo)
                 if k < len(s.semis) and s.semis[k] >= m.tok_end:
-                    hi = min(hi, s.semis[k])
+                    item_hi = s.semis[k]
+                    hi = min(hi, item_hi)
+            # a history list's items link nothing of each other; elsewhere a semicolon may join what
+            # the "with" convention links ("T1DM on insulin found confused; FS glucose 48, level 2
+            # hypoglycemia": E10.649)
+            link_lo, link_hi = (item_lo, item_hi) if s.section in _LIST_SECTIONS else (0, len(words))
             if self.claims_rules and m.words:
                 key = (m.sentence, m.words[-1], m.words[0])
                 group = coordinated.get(key)
@@ -614,7 +625,8 @@ class Pipeline:
             key = (tuple(c.code for c in m.candidates), window, near, m.sentence)
             if key not in memo:
                 memo[key] = self._map_mention(m, window, near, frozenset(context_words),
-                                              tuple(words[max(0, m.tok_start - _LINK_REACH):m.tok_end + _LINK_REACH]))
+                                              tuple(words[max(link_lo, m.tok_start - _LINK_REACH):
+                                                          min(link_hi, m.tok_end + _LINK_REACH)]))
             mapped = memo[key]
             if mapped is None:
                 continue
@@ -1163,6 +1175,18 @@ def _dated_before(words: list[str], a: int, b: int, year: int) -> bool:
         if w not in ("in", "of", "on", "x") and not (w.isdigit() and len(w) <= 2):
             return False
     return False
+
+
+_LIST_SECTIONS = frozenset(("past_medical_history", "past_surgical_history", "family_history", "social_history",
+                            "medications", "allergies"))
+_LATER_UNITS = frozenset("h hr hrs hour hours d day days wk wks week weeks mo mos month months".split())
+
+
+def _scheduled(words: list[str], b: int) -> bool:
+    """Whether "in <number> <unit>" (or "next week") follows the mention ending at word b: a later date."""
+    after = words[b:b + 4]
+    return any(after[k] == "in" and k + 2 < len(after) and after[k + 1][:1].isdigit() and after[k + 2] in _LATER_UNITS
+               for k in range(len(after))) or ("next" in after[:2])
 
 
 def _own_acuity(words: list[str], commas: list[bool], lo: int, hi: int, a: int, b: int,

@@ -1767,3 +1767,60 @@ def test_fourteenth_batch_index_and_tabular(pipe, text, setting, codes, wrong):
 ])
 def test_fourteenth_batch_injuries_drugs_and_pregnancy(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # complications of care by the index's Complication and Infection entries, with the organism
+    # their "identify infection" note asks for; the device's status and the plain joint infection go
+    ("Admission H&P: 69 yo M, 14 mo s/p R total knee arthroplasty, w/ R knee pain and fever. Aspirate cultures "
+     "grew Staph epidermidis. Dx: periprosthetic joint infection R TKA.", IN, {"T84.53XA", "B95.7"},
+     {"M00.9", "Z96.651"}),
+    ("Discharge summary: POD 9 s/p lap cholecystectomy, admitted w/ purulent drainage at umbilical port site w/ "
+     "abdominal wall cellulitis. Wound cx: MSSA. Dx: superficial incisional SSI w/ cellulitis.", IN,
+     {"T81.41XA", "L03.311", "B95.61"}, set()),
+    ("EP clinic: 3 wks after dual-chamber pacemaker implant, intermittent loss of capture. Dx: displacement of "
+     "pacemaker RV lead.", OUT, {"T82.120A"}, {"Z95.0"}),
+    ("Ortho f/u: s/p R THA 2019, now with aseptic loosening of the femoral component of the R hip prosthesis.",
+     OUT, {"T84.030A"}, {"Z96.641"}),
+    # ... never a sliding scale, a risk discussed, or a prosthesis planned
+    ("MEDS: insulin lispro SSI with meals. A/P: T2DM with hyperglycemia.", OUT, {"E11.65"}, {"T81.49XA"}),
+    ("Ortho: displaced femoral neck fracture, plan hip arthroplasty; risks including infection and "
+     "periprosthetic fracture discussed.", OUT, set(), {"T84.019A", "T84.50XA", "T84.59XA"}),
+])
+def test_fourteenth_batch_complications_of_care(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # "no h/o DM" denies it; the "induced" word is the steroid's, not the insulin's after it
+    ("COURSE: glucose up to 260 on steroids, no h/o DM, A1c 5.5; hyperglycemia likely steroid-induced, sliding "
+     "scale insulin, resolved. Dx: Hyperglycemia, likely steroid-induced.", IN, {"R73.9", "T38.0X5A"},
+     {"E11.65", "T38.3X5A"}),
+    # a drug the class-word names: "NSAID-induced (ibuprofen)"
+    ("DISCHARGE DIAGNOSES: 1. Bleeding gastric ulcer, NSAID-induced (ibuprofen).", IN, {"K25.4", "T39.315A"},
+     {"T39.395A"}),
+    # an insomnia due to an anxiety disorder by its abbreviation
+    ("A/P: 1. Generalized anxiety disorder - start sertraline. 2. Insomnia due to GAD - sleep hygiene.", OUT,
+     {"F41.1", "F51.05"}, {"G47.00"}),
+    # Crohn's disease of both intestines with rectal bleeding, seven levels down the index
+    ("A/P: Crohn's disease of small and large intestine, moderately active, with rectal bleeding.", OUT,
+     {"K50.811"}, {"K50.80", "K62.5"}),
+    # "left open" is no side; "wound check in 48 h" a later visit; a vaccine no regimen; PEP not
+    # indicated no exposure
+    ("ED: bitten on R volar forearm by neighbor's dog, up to date on rabies vaccine; rabies PEP not indicated. "
+     "Procedure: irrigation. Wound left open (bite, delayed closure). A/P: 1. Dog bite with open wounds R "
+     "forearm. 2. Tetanus: Tdap 0.5 mL IM given today. 3. Wound check in 48 h with PCP.", OUT,
+     {"S51.851A", "Z23"}, {"S51.052A", "Z48.02", "Z20.3", "A35", "Z79.899"}),
+    # a drug started now that the note says is for the long term
+    ("A/P: Type 2 DM, newly diagnosed, with hyperglycemia. Start metformin ER 500 mg daily, titrate to 1000 mg "
+     "b.i.d. (long-term).", OUT, {"E11.65", "Z79.84"}, set()),
+    ("A/P: Type 2 DM with hyperglycemia. Start metformin 500 mg daily.", OUT, {"E11.65"}, {"Z79.84"}),
+    # a stent placed "this admission" is the procedure's, no status
+    ("DISCHARGE DIAGNOSES: 1. NSTEMI due to CAD of native vessels, s/p DES to LAD this admission.", IN,
+     {"I21.4", "I25.10"}, {"Z95.5"}),
+    # "history is notable for" dates what follows
+    ("HPI: thyroid nodule. History is notable for Hodgkin lymphoma at age 19 treated with ABVD and radiation, "
+     "in remission for 22 years.", OUT, {"Z85.71"}, {"C81.90"}),
+])
+def test_fourteenth_batch_second_reading(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)

@@ -1,0 +1,100 @@
+"""Complications of care (I.C.19.g): a device, implant or surgical wound the note says is
+infected, displaced or failing, coded through the Alphabetic Index's Complication(s) and
+Infection entries.
+
+"periprosthetic joint infection R TKA" -> Complication > joint prosthesis, internal > infection
+or inflammation > knee (T84.5-) -> right: T84.53XA. "displacement of pacemaker RV lead" ->
+Complication > cardiovascular device, graft or implant > electronic > electrode > displacement
+(T82.12-) -> T82.120A. "superficial incisional SSI" -> Infection > postoperative wound > surgical
+site > superficial incisional, T81.41XA.
+
+A sentence is read when it names both a device or operation (the table below, in the index's
+words) and a kind of complication; negated, hypothetical and historical sentences are left out.
+The walk chooses the code; the Tabular finishes it (side, 7th character A).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from server.budget import checkpoint
+from server.domain import Assertion
+from server.pipeline.entities import Sentence
+from server.pipeline.index_tree import walk_words
+
+# a device or operation in the note's words -> the index's words for it
+_DEVICES: dict[str, tuple[str, ...]] = {
+    **{w: ("joint", "prosthesis", "internal") for w in ("prosthesis", "prosthetic", "periprosthetic", "arthroplasty")},
+    **{w: ("joint", "prosthesis", "internal", "knee") for w in ("tka", "tkr")},
+    **{w: ("joint", "prosthesis", "internal", "hip") for w in ("tha", "thr")},
+    **{w: ("cardiovascular", "device", "implant", "electronic") for w in
+       ("pacemaker", "ppm", "icd", "aicd", "defibrillator", "crt", "crtd")},
+    "lead": ("electrode",), "leads": ("electrode",), "electrode": ("electrode",),
+    "ssi": ("postoperative", "wound", "surgical", "site"),
+    "pji": ("joint", "prosthesis", "internal"),   # prosthetic joint infection
+}
+# a kind of complication in the note's words -> the index's word
+_KINDS: dict[str, tuple[str, ...]] = {
+    **{w: ("infection",) for w in ("infection", "infected", "infectious", "ssi", "pji", "septic")},
+    **{w: ("mechanical", "displacement") for w in ("dislodged", "dislodgement", "dislodgment", "displacement", "displaced",
+                                      "migrated", "migration", "malposition", "malpositioned")},
+    **{w: ("mechanical", "loosening") for w in ("loosening", "loosened", "loose")},
+    **{w: ("dislocation",) for w in ("dislocation", "dislocated")},
+}
+# an electrode is a device's only beside the device ("pacemaker RV lead"; "lead" alone is a metal
+# or a verb)
+_PARTS = frozenset(("lead", "leads", "electrode"))
+_INSULIN = frozenset("insulin lispro aspart glulisine regular humalog novolog scale".split())
+_FRACTURES = frozenset(("fracture", "fractures", "fx", "fxs"))
+_PLANNED = frozenset("plan planned planning scheduled candidate consider considering offered discussed for "
+                     "awaiting pending".split())
+_REACH = 8   # words between the device and its complication ("infection of right knee prosthesis")
+# the only chapters a device complication's code may come from
+_CODES = ("T81", "T82", "T83", "T84", "T85")
+_MAIN_TERMS = ("Complication", "Infection")
+
+
+@dataclass(frozen=True)
+class ComplicationHit:
+    code: str          # the index's code, before the Tabular's side and 7th character
+    sentence: int
+    tok_start: int
+    tok_end: int
+    words: tuple[str, ...]   # the words the Tabular finishes it with
+    path: tuple[str, ...]
+
+
+def find(tree, sentences: Sequence[Sentence], assertion: Callable[[int, int, int], Assertion]) -> list[ComplicationHit]:
+    """The complications of care the note's sentences state."""
+    starts = [i for t in _MAIN_TERMS for i in tree.main_terms(t)]
+    if not starts:
+        return []
+    out: list[ComplicationHit] = []
+    for si, s in enumerate(sentences):
+        words = s.words
+        devices = [k for k, w in enumerate(words) if w in _DEVICES
+                   and not (w == "ssi" and _INSULIN & set(words[max(0, k - 4):k + 2]))]   # sliding scale insulin
+        if devices and all(words[k] in _PARTS for k in devices):
+            devices = []
+        kinds = [k for k, w in enumerate(words) if w in _KINDS and (w != "ssi" or k in devices)
+                 and any(abs(k - d) <= _REACH for d in devices)
+                 and not _FRACTURES & set(words[k + 1:k + 4])]   # ("displaced femoral neck fracture")
+        if not devices or not kinds:
+            continue
+        checkpoint()
+        k, d = kinds[0], min(devices, key=lambda d: abs(d - kinds[0]))
+        # (the device itself may be an old one: "s/p R THA 2019, now with loosening")
+        if assertion(si, k, k + 1) is not Assertion.PRESENT or \
+                assertion(si, d, d + 1) in (Assertion.ABSENT, Assertion.HYPOTHETICAL) or _PLANNED & set(words[max(0, d - 3):d]):
+            continue   # "no signs of prosthetic joint infection", "r/o lead dislodgement", "plan hip arthroplasty"
+        said = list(words)
+        for x in devices:
+            said.extend(_DEVICES[words[x]])
+        for x in kinds:
+            said.extend(_KINDS[words[x]])
+        hit = tree.walk(starts, walk_words(said))
+        if hit is None or not hit.code.startswith(_CODES):
+            continue
+        lo, hi = min(devices + kinds), max(devices + kinds) + 1
+        out.append(ComplicationHit(hit.code.rstrip("-").rstrip("."), si, lo, hi, tuple(said), hit.path))
+    return out
