@@ -148,8 +148,7 @@ class ClaimsReaders:
         sequelae.stroke_sequelae(found, sentences, doc.text, self.index, self.mapper, self.guidelines, _made)
         checkpoint()   # each reader reads the whole note: the call's deadline is checked between them
         self._status(sentences, found)
-        if doc.setting is Setting.INPATIENT:
-            self._placed_this_stay(sentences, found)
+        self._placed_this_stay(sentences, found)   # (an outpatient procedure's report too: a cath lab's DES)
         checkpoint()
         self._screening(doc.text, sentences, found)
         checkpoint()
@@ -213,17 +212,19 @@ class ClaimsReaders:
         is no Z95.5; "underwent laparoscopic cholecystectomy day 4" no Z90.49)."""
         starts = [s.start for s in sentences]
         for code in [c for c, f in found.items() if c.startswith(_DEVICE_STATUS) and f.reportable]:
+            placed = old = False
             for e in found[code].evidence:
                 s = sentences[sequelae.sentence_of(sentences, starts, e.start)]
                 k = bisect_left(s.token_starts, e.start)
                 before = s.words[max(0, k - _PLACED_REACH):k]   # "lesion treated with DES x1"
-                said = set(s.words)
-                if (s.section in _STAY_SECTIONS and _PLACED & set(before) or _this_stay(s.words, k)) and \
-                        not _BEFORE_STAY & said and not any(w.isdigit() and len(w) == 4 for w in s.words):
-                    found[code].reportable = False
-                    found[code].notes.append(RuleNote("not_reported", "placed during this stay: the procedure "
-                                                                      "codes it, no status code"))
-                    break
+                if _BEFORE_STAY & set(s.words) or any(w.isdigit() and len(w) == 4 for w in s.words):
+                    old = True   # "Patent prior RCA stent", "STEMI in 2018 treated with a DES": one from before
+                elif s.section in _STAY_SECTIONS and _PLACED & set(before) or _this_stay(s.words, k):
+                    placed = True
+            if placed and not old:
+                found[code].reportable = False
+                found[code].notes.append(RuleNote("not_reported", "placed during this stay: the procedure codes it, "
+                                                                  "no status code"))
 
     def _pregnancy(self, preg: "pregnancy.PregnancyContext", found: dict[str, Finding]) -> None:
         """Weeks of gestation (Z3A), advanced maternal age (O09.5-), outcome of delivery (Z37)
@@ -1353,7 +1354,7 @@ _STAY_SECTIONS = frozenset(("hospital_course", "procedures", "operative_details"
 _PLACED = frozenset("placed placement deployed implanted inserted treated underwent received stented "
                     "performed".split())
 _BEFORE_STAY = frozenset("prior previous previously history hx ago remote old known".split())
-_PLACED_REACH = 3
+_PLACED_REACH = 12   # ("Mid LAD treated with a 3.0 x 18 mm drug-eluting stent")
 _STAY_WORDS = frozenset(("admission", "hospitalization", "stay"))
 _STAY_REACH = 6   # words after a device its "this admission" may follow ("s/p DES to LAD this admission")
 

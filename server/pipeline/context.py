@@ -186,7 +186,11 @@ def _open(triggers: list[Trigger], own: Trigger, a: int, b: int, gaps: Sequence[
                 t.rule.category not in ("PSEUDO", own.rule.category)):
             return False
     if gaps:
-        for i in range(a, min(b, len(gaps) - 1) + 1):
+        # (a dash or parenthesis right before a trigger that reads back is the list's status mark:
+        # "Iron deficiency anemia - resolved", "CAD (ruled out)")
+        ends_item = own.end >= len(gaps) - 1 or gaps[own.end] or (own.end < len(commas) and commas[own.end])
+        last = b - 1 if own.start == b and own.rule.direction in ("BACKWARD", "BIDIRECTIONAL") and ends_item else b
+        for i in range(a, min(last, len(gaps) - 1) + 1):
             if gaps[i]:
                 return False
     return True

@@ -543,9 +543,9 @@ class IndexCoder:
                     trig = ("on",)   # "home O2 2 L/min" in a medication list
                 if trig is None:
                     continue
-                if trig and present is not None and not present(si, i, i + len(trig)):
-                    continue   # "husband s/p vasectomy": a relative's status, not the patient's
                 a = i + len(trig)
+                if trig and present is not None and (not present(si, i, a) or (a < len(words) and not present(si, a, a + 1))):
+                    continue   # "husband s/p vasectomy": a relative's; "No prior PCI or CABG": none
                 b = a
                 while b < len(words) and b - a < _STATUS_SCOPE and words[b] not in _STATUS_STOP \
                         and not (b > a and (s.gaps[b] or (b < len(s.commas) and s.commas[b]

@@ -342,6 +342,7 @@ def _matches(node: Node, words: frozenset[str]) -> int | None:
 _COMPLICATION_WORD = re.compile(r"(?:itis|osis|oma|emia|ation|ure|ess|rene|cele|ysis|pathy|rrhage|ing)$")
 _NUMBERED = frozenset(("type", "class"))
 _NUMBERED_PARENTS = frozenset((("class",),))
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
 _GRADES = {g: (o, f, "degree") for gs, o, f in ((("i", "1"), "1st", "first"), (("ii", "2"), "2nd", "second"),
                                                 (("iii", "3"), "3rd", "third"), (("iv", "4"), "4th", "fourth"))
            for g in gs}
@@ -549,6 +550,14 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            # (acute) exacerbation")
            "exacerbation": ("acute",), "exacerbated": ("acute",),
            "aoc": ("acute", "on", "chronic"),
+           # a disc is the index's intervertebral disc, at a spinal region ("lumbar DDD": Degeneration >
+           # intervertebral disc > lumbar region)
+           "ddd": ("degeneration", "degenerative", "intervertebral", "disc"), "disc": ("intervertebral",),
+           "lumbar": ("region",), "thoracic": ("region",), "cervical": ("region",),
+           # closing an ostomy is attention to it (Z43 "includes closure of artificial openings")
+           "takedown": ("attention", "to"),
+           # a decompensated heart failure is the index's "with decompensation": acute on chronic
+           "decompensated": ("decompensation", "acute", "on", "chronic"),
            "ae": ("acute", "exacerbation"),   # "COPD in AE": in acute exacerbation (J44.1)   # "AoC HFrEF": acute on chronic systolic heart failure
            # a limb named by its part: Arteriosclerosis > extremities > leg
            "leg": ("extremity",), "arm": ("extremity",),
@@ -760,7 +769,10 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
             # a full-thickness tear is complete, a partial-thickness one incomplete (Tear > rotator cuff)
             expanded.add("complete" if words[i - 1] == "full" else "incomplete")
         if w == "grade" and i + 1 < len(words) and words[i + 1] in _GRADES:
-            expanded.update(_GRADES[words[i + 1]])   # "grade I internal hemorrhoids": Hemorrhoids > 1st degree
+            # "grade I internal hemorrhoids": Hemorrhoids > 1st degree, as said as "internal"
+            out.update(_GRADES[words[i + 1]])
+        if w in _NUMBERED and i + 1 < len(words) and words[i + 1] in _ROMAN:
+            out.add(w + _ROMAN[words[i + 1]])   # "Class I obesity": Obesity > class 1
         if w in _NUMBERED and i + 1 < len(words) and words[i + 1].isdigit():
             out.add(w + words[i + 1])   # Diabetes > type 2, Obesity > class 2 (one word: see ``_words``)
         expanded.update(_EXPAND.get(w, ()))

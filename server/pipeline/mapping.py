@@ -20,7 +20,7 @@ from server.pipeline.text import normalize_phrase
 # "uncomplicated" marks the default code of a category ("Alcohol dependence, uncomplicated" is what
 # "alcohol dependence" means), like "unspecified": never a word a note must say
 _NOISE = frozenset("unspecified specified other nos nec of the a an with without and or in on to "
-                   "for by as not elsewhere classified part uncomplicated side region".split())
+                   "for by as not elsewhere classified part uncomplicated side region only".split())
 _MAX_DESCENDANTS = 400
 # Words by which a note names an "other (specified)" code of a category it otherwise leaves unspecified.
 _OTHER_WORDS = frozenset("other specified".split())

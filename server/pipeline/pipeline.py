@@ -98,7 +98,8 @@ _ATTEMPT = frozenset("attempt attempts attempted gesture gestures overdose".spli
 # psychotic features", "without complications", "without aura", "without hyperglycemia")
 _TITLE_QUALIFIERS = frozenset("behavioral disturbance psychotic feature features complication complications aura "
                               "hyperglycemia coma mention obstruction perforation hemorrhage exacerbation status "
-                              "intractable dyskinesia fluctuations agitation anxiety mood".split())
+                              "intractable dyskinesia fluctuations agitation anxiety mood esophagitis hematuria "
+                              "bleeding gangrene abscess necrosis rupture".split())
 # the word after a condition's name that makes the phrase a thing named for it, not the condition
 _NAMED_THINGS = frozenset("shot shots vaccine vaccines vaccination vaccinations immunization booster scale "
                           "questionnaire inventory work workup test testing panel lab labs immune nonimmune "
@@ -559,6 +560,9 @@ class Pipeline:
                 continue   # "wound check in 48 h with PCP", "suture removal in 10 days": a later visit's
             if self.claims_rules and m.candidates and all(c.code.startswith(("Z12", "Z13")) for c in m.candidates):
                 continue   # a screening is the screening reader's: done at this visit, not ordered for later
+            if self.claims_rules and m.words and m.words[-1] == "single" and m.tok_end < len(s.words) and \
+                    s.words[m.tok_end] in ("vessel", "vessels"):
+                continue   # "coronary arteries, single-vessel disease": no single coronary artery (Q24.5)
             if self.claims_rules and m.words == ("callus",) and _FRACTURE_WORDS & note_words_all:
                 continue   # the bony callus of a healing fracture, not a callosity of the skin (L84)
             if self.claims_rules and len(m.words) == 1 and m.words[0] in _MEASURES and m.tok_end < len(s.words) \
@@ -624,9 +628,9 @@ class Pipeline:
             near = tuple(words[max(0, m.tok_start - _NEAR_LEFT):right])
             key = (tuple(c.code for c in m.candidates), window, near, m.sentence)
             if key not in memo:
+                a_, b_ = max(link_lo, m.tok_start - _LINK_REACH), min(link_hi, m.tok_end + _LINK_REACH)
                 memo[key] = self._map_mention(m, window, near, frozenset(context_words),
-                                              tuple(words[max(link_lo, m.tok_start - _LINK_REACH):
-                                                          min(link_hi, m.tok_end + _LINK_REACH)]))
+                                              _present_words(words, s.commas, a_, b_, m.tok_start, m.tok_end))
             mapped = memo[key]
             if mapped is None:
                 continue
@@ -1179,6 +1183,26 @@ def _dated_before(words: list[str], a: int, b: int, year: int) -> bool:
 
 _LIST_SECTIONS = frozenset(("past_medical_history", "past_surgical_history", "family_history", "social_history",
                             "medications", "allergies"))
+# "s/p", "h/o", "history of", "hx of", "status post" as the tokenizer splits them
+_PAST_LEADS = frozenset((("s", "p"), ("h", "o"), ("history", "of"), ("hx", "of"), ("status", "post")))
+
+
+def _present_words(words: list[str], commas: list[bool], a: int, b: int, ma: int, mb: int) -> tuple[str, ...]:
+    """words[a:b] less what an "s/p" / "h/o" / "history of" before it dates, up to the clause's
+    comma (the mention's own words [ma, mb) kept): "T2DM complicated by PAD, s/p L BKA 2021 for
+    gangrene" links no gangrene to the diabetes."""
+    out, past = [], False
+    for k in range(a, b):
+        if k < len(commas) and commas[k]:
+            past = False
+        if not (ma <= k < mb) and tuple(words[k:k + 2]) in _PAST_LEADS:
+            past = True
+        if past and not (ma <= k < mb):
+            continue
+        out.append(words[k])
+    return tuple(out)
+
+
 _LATER_UNITS = frozenset("h hr hrs hour hours d day days wk wks week weeks mo mos month months".split())
 
 

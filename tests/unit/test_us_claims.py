@@ -1824,3 +1824,37 @@ def test_fourteenth_batch_complications_of_care(pipe, text, setting, codes, wron
 ])
 def test_fourteenth_batch_second_reading(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # a decompensated heart failure is acute on chronic (Failure, heart, decompensated)
+    ("Admitted with acute decompensated HFpEF (LVEF 60%), bilat LE edema and BNP 1,200.", IN, {"I50.33"},
+     {"I50.31"}),
+    # a maintenance list names long-term drugs
+    ("Transplant clinic: s/p kidney transplant 2020, here for tacrolimus trough monitoring. Maintenance "
+     "immunosuppression: tacrolimus, mycophenolate and prednisone 5 mg daily.", OUT,
+     {"Z51.81", "Z94.0", "Z79.621", "Z79.624", "Z79.52"}, set()),
+    # what an "s/p" dates links nothing to the diabetes; gangrene denied now
+    ("PCP f/u: T2DM complicated by PAD, s/p L BKA 2021 for gangrene, ambulates with prosthesis. On insulin "
+     "glargine. Stump well healed, no gangrene.", OUT, {"E11.51", "Z89.512", "Z79.4"}, {"E11.52"}),
+    # a problem list's "- resolved" and "w/o esophagitis" qualify their own item only
+    ("A/P: 4. Postop hypoparathyroidism - resolved. 5. Iron deficiency anemia - resolved. 6. GERD.", OUT,
+     {"K21.9"}, {"E20.9", "D50.9"}),
+    ("PCP: 72 yo M w/ COPD in AE x 3 days; HTN, GERD w/o esophagitis, BPH w/ LUTS.", OUT,
+     {"J44.1", "I10", "K21.9", "N40.1"}, {"J44.9"}),
+    # grades and classes in Roman numerals
+    ("Impression: Grade I internal hemorrhoids.", OUT, {"K64.0"}, {"K64.8"}),
+    ("PMH: Class I obesity (BMI 34.2), GERD. Plan: weight-loss counseling for obesity.", OUT,
+     {"E66.811", "Z68.34"}, {"E66.9"}),
+    # a stent placed at this cath-lab visit is the procedure's; an old one stays; none denied
+    ("Intervention: Mid LAD treated with a 3.0 x 18 mm drug-eluting stent. Impression: 1. Atherosclerotic CAD "
+     "of native coronary arteries, single-vessel disease; s/p PCI with DES to mid LAD. 2. Patent prior RCA "
+     "stent.", OUT, {"I25.10", "Z95.5"}, {"Q24.5"}),
+    ("Intervention: Mid LAD treated with a 3.0 x 18 mm drug-eluting stent. Impression: CAD, s/p PCI with DES to "
+     "mid LAD. PMH: No prior PCI or CABG.", OUT, {"I25.10"}, {"Z95.5", "Z95.1"}),
+    # disc degeneration by region and pain type (FY2025 M51.36-)
+    ("A/P: 1. Lumbar degenerative disc disease with chronic discogenic low back pain, no radiculopathy.", OUT,
+     {"M51.360"}, {"M54.50", "M51.369"}),
+])
+def test_fourteenth_batch_lists_grades_and_devices(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
