@@ -44,6 +44,8 @@ _ADVERSE = re.compile(r"\b(adverse (effect|reaction|drug)|side effect|as prescri
 # words right before a drug that make it the cause of a condition ("melena attributed to warfarin")
 _CAUSE_BEFORE = frozenset("due attributed secondary caused".split())
 _CAUSE_AFTER = frozenset(("induced", "associated", "related"))
+# what a drug-related word names that is no condition ("steroid-related risk": a risk)
+_NOT_EFFECTS = frozenset((("risk",), ("risks",), ("concern",), ("concerns",), ("counseling",), ("education",)))
 _UNDERDOSING = re.compile(r"\b(ran out of|running out of|missed (\w+ )?dose\w*|underdos\w*|not taking|stopped taking|"
                           r"skipp\w+ (\w+ )?dose\w*|could not afford|couldn't afford|unable to afford|"
                           r"forg[eo]t(ten|ting)? to take|forg[eo]t\w* (his |her |their )?(\w+ )?dose\w*)\b", re.I)
@@ -142,6 +144,7 @@ def _caused(words: Sequence[str], a: int, b: int) -> bool:
     """"attributed to warfarin", "warfarin-induced", "ACE-inhibitor angioedema" read as a cause."""
     before = set(words[max(0, a - 3):a])
     # ("steroid-induced, sliding scale insulin": the induced word is the steroid's, after it)
-    return bool(before & _CAUSE_BEFORE) or (b < len(words) and words[b] in _CAUSE_AFTER) or \
+    after = b < len(words) and words[b] in _CAUSE_AFTER and tuple(words[b + 1:b + 2]) not in _NOT_EFFECTS
+    return bool(before & _CAUSE_BEFORE) or after or \
         (a >= 2 and words[a - 1] == "by" and words[a - 2] == "induced") or \
         (a >= 1 and words[a - 1] in _CAUSE_AFTER)   # "induced by warfarin", "NSAID-induced (ibuprofen)"

@@ -50,7 +50,7 @@ STATUS_ABBREVIATIONS = {
 _STATUS_TRIGGERS = (("s", "p"), ("status", "post"), ("sp",))
 # Procedures whose result lasts, named without "s/p" in a history list; amputations anywhere.
 _SURGERY_NEC = "Z98.890"   # other specified postprocedural states
-_LASTING_PROCEDURES = frozenset("tka tkr tha thr cabg avr mvr tavr".split())
+_LASTING_PROCEDURES = frozenset("tka tkr tha thr cabg avr mvr tavr replacement".split())   # "PSH: R knee replacement 2020"
 _AMPUTATIONS = frozenset(("bka", "aka"))
 _HISTORY = frozenset(("past_medical_history", "past_surgical_history"))
 # Softer ones: "history of hysterectomy", "prior nephrectomy" say a status only for a procedure
@@ -58,7 +58,9 @@ _HISTORY = frozenset(("past_medical_history", "past_surgical_history"))
 _PAST_TRIGGERS = (("history", "of"), ("hx", "of"), ("h", "o"), ("prior",), ("previous",), ("remote",))
 # Devices a note names without "s/p" ("NSTEMI treated with DES to LAD", "mechanical mitral valve"):
 # the phrase from the device word on is looked up under Status and Presence.
-_DEVICES = frozenset("des stent stents pacemaker ppm aicd mechanical prosthetic bioprosthetic pump".split())
+_DEVICES = frozenset("des stent stents pacemaker ppm aicd icd defibrillator mechanical prosthetic bioprosthetic "
+                     "pump".split())
+_CODE_SETS = frozenset(("10", "9", "11", "code", "codes", "cm", "pcs"))   # "ICD-10": a code set, no defibrillator
 # A device placed at this encounter is a procedure, not a status ("cystoscopy with left ureteral
 # stent placement").
 _PLACED_NOW = frozenset("placement placed inserted insertion implanted implantation".split())
@@ -515,6 +517,8 @@ class IndexCoder:
                     tuple(words[i + 1:i + 2]) != ("to",)   # "prior to right TKA scheduled" is before it, not after
                 if soft:
                     trig = next(t for t in _PAST_TRIGGERS if tuple(words[i:i + len(t)]) == t)
+                if trig is None and words[i] == "icd" and tuple(words[i + 1:i + 2]) and words[i + 1] in _CODE_SETS:
+                    continue
                 if trig is None and (words[i] in _DEVICES or (words[i] in _REMOVALS and s.section not in _OPERATING)) \
                         and (present is None or present(si, i, i + 1)) and not _PLACED_NOW & set(words):
                     # the device word is part of the phrase ("ureteral stent placement": a procedure
@@ -556,7 +560,7 @@ class IndexCoder:
                 if trig == ():
                     # the device's own qualifiers before it ("a cardiac pacemaker", "dual-chamber ICD")
                     k = i
-                    while k > 0 and i - k < 2 and words[k - 1] not in _STATUS_STOP and not s.gaps[k]:
+                    while k > 0 and i - k < 3 and words[k - 1] not in _STATUS_STOP and not s.gaps[k] and not s.commas[k]:
                         k -= 1
                     lead = tuple(words[k:i])
                 if soft and not any(_procedure(w) for w in words[a:b]):

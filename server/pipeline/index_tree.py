@@ -550,6 +550,7 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            # (acute) exacerbation")
            "exacerbation": ("acute",), "exacerbated": ("acute",),
            "aoc": ("acute", "on", "chronic"),
+           "anterior": ("front",),   # "contusion L anterior chest wall": Contusion > thorax > front (S20.21-)
            # a disc is the index's intervertebral disc, at a spinal region ("lumbar DDD": Degeneration >
            # intervertebral disc > lumbar region)
            "ddd": ("degeneration", "degenerative", "intervertebral", "disc"), "disc": ("intervertebral",),

@@ -256,6 +256,10 @@ class CodeMapper:
             # an unspecified code whose sibling the note names but for what it denies ("MDD,
             # recurrent, severe without psychotic features": F33.2, not F33.9)
             best = self._without_default(pool, base_toks, words)
+        elif best is None and "without" in said and self.cm.seventh_characters(code):
+            # an injury the note says is without what its siblings have ("Concussion without LOC":
+            # S06.0X0-, its 7th character still to come)
+            best = self._without_default(pool, base_toks, words)
         if best is None:
             return (code if self._billable(code) or self.cm.seventh_characters(code) else None), []
         defaults = ["displacement"] if displaced and "displaced" in self.tokens_of(best) else []

@@ -224,6 +224,8 @@ def _current(words: Sequence[str], i: int, j: int, listed: bool, clauses: "_Clau
         any(after[k:k + 3] == ["p", "r", "n"] for k in range(len(after) - 2))   # PRN in words, "p.r.n."
     if "prn" in after or as_needed:
         return False   # "nitroglycerin PRN and aspirin": the PRN is the nitroglycerin's
+    if tuple(words[max(0, i - 2):i]) == ("long", "term"):
+        return True   # "Long-term prednisone - taper by 1 mg every 4 weeks": the note calls it long-term
     if clauses.count(clauses.short_term, lo, hi):
         # a drug started now that the note says is for the long term is its regimen ("Start
         # metformin ER 500 mg daily, titrate to 1000 mg b.i.d. (long-term)")

@@ -560,6 +560,8 @@ class Pipeline:
                 continue   # "wound check in 48 h with PCP", "suture removal in 10 days": a later visit's
             if self.claims_rules and m.candidates and all(c.code.startswith(("Z12", "Z13")) for c in m.candidates):
                 continue   # a screening is the screening reader's: done at this visit, not ordered for later
+            if self.claims_rules and m.words == ("duplex",) and _SCANNED & set(s.words[max(0, m.tok_start - 3):m.tok_end + 3]):
+                continue   # "renal artery duplex": an ultrasound, no duplex kidney (Q63.0)
             if self.claims_rules and m.words and m.words[-1] == "single" and m.tok_end < len(s.words) and \
                     s.words[m.tok_end] in ("vessel", "vessels"):
                 continue   # "coronary arteries, single-vessel disease": no single coronary artery (Q24.5)
@@ -1181,6 +1183,7 @@ def _dated_before(words: list[str], a: int, b: int, year: int) -> bool:
     return False
 
 
+_SCANNED = frozenset("artery arterial arteries venous vein veins doppler ultrasound us scan study carotid renal".split())
 _LIST_SECTIONS = frozenset(("past_medical_history", "past_surgical_history", "family_history", "social_history",
                             "medications", "allergies"))
 # "s/p", "h/o", "history of", "hx of", "status post" as the tokenizer splits them
@@ -1292,14 +1295,15 @@ def _own_coordinate(words: list[str], commas: list[bool], lo: int, hi: int, a: i
 
 
 _CONJUNCTIONS = frozenset(("and", "or", "plus"))
+_RULE_OUT = frozenset((("r", "o"), ("rule", "out"), ("to", "exclude")))
 
 
 def _qualified(words: list[str], commas: list[bool], floor: int, k: int) -> bool:
     """Whether an uncertainty word ("likely", "possible") qualifies word k: one of its clause
     before it ("..., likely from occult gastrointestinal blood loss")."""
     for j in range(k - 1, floor - 1, -1):
-        if words[j] in _UNCERTAIN:
-            return True
+        if words[j] in _UNCERTAIN or (j and (words[j - 1], words[j]) in _RULE_OUT):
+            return True   # ("... apneas - r/o obstructive sleep apnea": the OSA is the r/o's)
         if commas and j < len(commas) and commas[j]:
             return False   # a comma before word j: the clause starts there
     return False

@@ -1858,3 +1858,30 @@ def test_fourteenth_batch_second_reading(pipe, text, setting, codes, wrong):
 ])
 def test_fourteenth_batch_lists_grades_and_devices(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # a relative's history in an assessment item; histories of in-situ neoplasms by site, of cervical
+    # dysplasia and of latent TB
+    ("A/P: 5. Family hx ovarian cancer - genetics referral for BRCA testing.", OUT, {"Z80.41"}, {"Z85.43"}),
+    ("PMH: h/o L breast DCIS s/p lumpectomy and radiation 2011 (no current treatment). h/o CIN 2 s/p LEEP 2015. "
+     "h/o latent TB treated with rifampin 2021.", OUT, {"Z86.000", "Z87.410", "Z86.15"}, {"Z86.008", "D05.12"}),
+    # a joint replacement and an ICD named in the history or the assessment are statuses, with their side
+    ("PSH: Left total knee replacement 2016. A/P: ICD in situ, functioning.", OUT, {"Z96.652", "Z95.810"},
+     {"Z96.659"}),
+    ("Coding: ICD-10 I10 submitted. A/P: HTN.", OUT, {"I10"}, {"Z95.810"}),
+    # a renal artery duplex is an ultrasound
+    ("A/P: R/o renovascular hypertension - renal artery duplex only if BP refractory. HTN with CKD 3a.", OUT,
+     {"I12.9", "N18.31"}, {"Q63.0"}),
+    # a concussion without LOC; an anterior chest wall is the thorax's front wall
+    ("ASSESSMENT: 2. Concussion without LOC. 4. Contusion L anterior chest wall. No rib fracture.", OUT,
+     {"S06.0X0A", "S20.212A"}, {"S20.219A", "S22.32XA"}),
+    # a drug-related risk is no adverse effect; "long-term prednisone" is long-term however tapered
+    ("A/P: 3. Long-term prednisone - taper by 1 mg every 4 weeks. 4. Osteopenia - steroid-related risk.", OUT,
+     {"Z79.52", "M85.80"}, {"T38.0X5A"}),
+    # what an outpatient "r/o" names does not refine the symptom before it
+    ("A/P: 6. Snoring with witnessed apneas - r/o obstructive sleep apnea; home sleep study ordered.", OUT,
+     {"R06.83"}, {"G47.33"}),
+])
+def test_fourteenth_batch_histories_and_statuses(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
