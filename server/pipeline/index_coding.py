@@ -220,7 +220,10 @@ class IndexCoder:
                 own = own_words.get(w)   # what the head word itself says ("nodule": solitary)
                 if own is None:
                     own = own_words[w] = walk_words((w,))
-                hit = self.tree.walk(heads, walk_words(beside) | context | own, linked=linked)
+                near_words = walk_words(beside)
+                read = WalkWords(near_words | context | own)
+                read.implied = near_words.implied - context - own   # ("heel" says foot only by implication)
+                hit = self.tree.walk(heads, read, linked=linked)
                 if hit is not None and WITH_MARK in hit.said and hit.code[:1] in _INJURY_CHAPTERS and \
                         set(hit.said[hit.said.index(WITH_MARK) + 1:]) <= _FOREIGN_BODY:
                     said = hit.said[:hit.said.index(WITH_MARK)]

@@ -541,7 +541,9 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "thromboembolic": ("embolism", "thrombosis", "due"),
            # peripheral arterial / vascular disease is the tabular's "peripheral angiopathy" (I73.9
            # inclusion term): Diabetes > with > peripheral angiopathy, E11.51
-           "pad": ("peripheral", "angiopathy"), "pvd": ("peripheral", "angiopathy"),
+           "pad": ("peripheral", "angiopathy", "extremities", "leg"), "pvd": ("peripheral", "angiopathy", "extremities", "leg"),
+           # claudication is intermittent (Arteriosclerosis > extremities > leg > with > intermittent claudication)
+           "claudication": ("intermittent",),
            # a calculous inflammation is one with calculus (Cholecystitis > acute > with > calculus)
            "calculous": ("calculus", "cholelithiasis"),
            # a bleed is a hemorrhage in the index's words (Ulcer > duodenum > acute > with hemorrhage)
@@ -550,7 +552,8 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            # (acute) exacerbation")
            "exacerbation": ("acute",), "exacerbated": ("acute",),
            "aoc": ("acute", "on", "chronic"),
-           "anterior": ("front",),   # "contusion L anterior chest wall": Contusion > thorax > front (S20.21-)
+           "anterior": ("front",),
+           "fat": ("layer",),   # "subcutaneous fat exposed": an ulcer with fat layer exposed (L97.-2)   # "contusion L anterior chest wall": Contusion > thorax > front (S20.21-)
            # a disc is the index's intervertebral disc, at a spinal region ("lumbar DDD": Degeneration >
            # intervertebral disc > lumbar region)
            "ddd": ("degeneration", "degenerative", "intervertebral", "disc"), "disc": ("intervertebral",),

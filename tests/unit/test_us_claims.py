@@ -1885,3 +1885,17 @@ def test_fourteenth_batch_lists_grades_and_devices(pipe, text, setting, codes, w
 ])
 def test_fourteenth_batch_histories_and_statuses(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # atherosclerotic PAD of the legs with claudication: Arteriosclerosis > extremities > leg > bilateral
+    ("A/P: atherosclerotic PAD w/ bilateral lifestyle-limiting claudication - supervised exercise therapy.", OUT,
+     {"I70.213"}, {"I73.9", "I70.90"}),
+    # a heel ulcer is the heel and midfoot's, by what it exposes
+    ("Wound clinic: T2DM on metformin, diabetic ulcer of R heel, fat layer exposed.", OUT,
+     {"E11.621", "L97.412", "Z79.84"}, {"L97.512"}),
+    ("EXAM: 2.5 x 2 cm plantar left heel ulcer with subcutaneous fat exposed, no bone or tendon visible.", IN,
+     {"L97.422"}, {"L97.522", "L97.429"}),
+])
+def test_fourteenth_batch_arteries_and_ulcers(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
