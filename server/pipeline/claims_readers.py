@@ -989,7 +989,10 @@ class ClaimsReaders:
         """Poisoning by intent, adverse effect and underdosing codes (Table of Drugs, I.C.19.e)."""
         encounter = "S" if {"sequela", "sequelae"} & {w for s in sentences for w in s.words} else "A"
         taken: list[Span] = []   # the drugs a poisoning names
-        for e in self.drug_effects.find(text, sentences, encounter):
+        starts = [s.start for s in sentences]
+        conditions = {bisect_right(starts, e.start) - 1 for c, f in found.items()
+                      if f.system is CodeSystem.ICD10CM and c[:1] not in "ZVWXY" for e in f.evidence}
+        for e in self.drug_effects.find(text, sentences, encounter, conditions):
             note = RuleNote("drug_table", f"Table of Drugs: {e.drug}, {e.intent.replace('_', ' ')} (I.C.19.e)")
             f = _read(e.code, sentences[e.sentence], e.tok_start, e.tok_end, note)
             _add(found, f)

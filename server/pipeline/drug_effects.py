@@ -70,9 +70,12 @@ class DrugEffectReader:
     def __init__(self, table, icd10cm):
         self.table, self.cm = table, icd10cm
 
-    def find(self, text: str, sentences: Sequence[Sentence], encounter: str = "A") -> list[DrugEffect]:
+    def find(self, text: str, sentences: Sequence[Sentence], encounter: str = "A",
+             conditions: "set[int] | None" = None) -> list[DrugEffect]:
         """Drug effects the note documents. A poisoning's intent comes from the whole note; an
-        adverse effect or underdosing needs its words in the drug's own sentence."""
+        adverse effect or underdosing needs its words in the drug's own sentence. ``conditions``:
+        the sentences that name a condition; "as prescribed" says an adverse effect only there
+        ("he reports taking glargine every night as prescribed" is adherence)."""
         poisoning = bool(_POISONING.search(text))
         intent = ("self_harm" if _SELF_HARM.search(text) else "assault" if _ASSAULT.search(text)
                   else "undetermined" if _UNDETERMINED.search(text) else "accidental")
@@ -85,7 +88,8 @@ class DrugEffectReader:
                     intent if (poisoning and _POISONING.search(sentence) or _ACCIDENT.search(sentence) and poisoning
                                or with_alcohol)
                     and not _PAST_EVENT.search(sentence)
-                    else "adverse_effect" if _ADVERSE.search(sentence) else None)
+                    else "adverse_effect" if _ADVERSE.search(sentence) and (conditions is None or si in conditions)
+                    else None)
             drugs = list(self._drugs(s.words))
             if with_alcohol and drugs:
                 at = next((k for k, w in enumerate(s.words) if w in _ALCOHOL_WORDS), None)

@@ -27,6 +27,9 @@ _MED_SECTIONS = frozenset(("medications",))
 _SCHEDULE = re.compile(r"^(daily|bid|tid|qid|qhs|qd|qam|qpm|weekly|monthly|nightly|q\d+h|qod|inhaler|patch|"
                        r"q\d+(?:wk|wks|week|weeks|w|mo)|biweekly|quarterly)$")   # "q8wk"
 _BREAK = re.compile(r"[,;]")
+# words that open a clause of their own ("sliding scale while metformin was held", "lispro sliding
+# scale + glargine": the scale is the lispro's)
+_CLAUSE_WORDS = frozenset(("while", "+", "but", "then", "plus"))
 _FORMS = frozenset("inhaler inhaled inhalation nebulizer nebulized hfa diskus patch injection sc sq puff puffs mdi "
                    "ellipta respimat".split())
 _COURSE_DAYS = 30   # "for 7 days": a course, not long-term therapy
@@ -111,6 +114,7 @@ class MedicationReader:
         for si, s in enumerate(sentences):
             words = s.words
             breaks = [False] + [bool(_BREAK.search(text[s.tokens[k - 1].end:s.tokens[k].start]))
+                                or words[k] in _CLAUSE_WORDS or words[k - 1] == "+"
                                 for k in range(1, len(words))] + [True]
             clauses = _Clauses(words, breaks)
             following = sentences[si + 1].words[:_LONG_REACH] if si + 1 < len(sentences) else ()
@@ -233,7 +237,11 @@ def _current(words: Sequence[str], i: int, j: int, listed: bool, clauses: "_Clau
         return set(words[lo:hi]) & _SHORT_TERM <= _STARTED and _said_long(tuple(words[j:]) + tuple(following), 0)
     end = min(hi, j + 5)
     scheduled = any(_SCHEDULE.match(w) for w in words[j:end]) or any(_interval(words, k, end) for k in range(j, end))
-    return listed or scheduled or clauses.count(clauses.taken, lo, hi) > 0
+    taken = clauses.count(clauses.taken, lo, hi) > 0
+    if not taken and lo >= 2 and words[lo - 1] in ("+", "plus"):
+        # "on insulin lispro sliding scale + glargine": the "on" of the list's first drug
+        taken = clauses.count(clauses.taken, clauses.around(lo - 2, lo - 1)[0], lo - 1) > 0
+    return listed or scheduled or taken
 
 
 _STARTED = frozenset("start started starting initiate initiated new newly".split())

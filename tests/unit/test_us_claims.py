@@ -1899,3 +1899,18 @@ def test_fourteenth_batch_histories_and_statuses(pipe, text, setting, codes, wro
 ])
 def test_fourteenth_batch_arteries_and_ulcers(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # a sliding scale is its own drug's; "+ glargine" is on the list the "on" opened
+    ("HPI: 70 yo M with DM2 on insulin lispro sliding scale + glargine found diaphoretic and confused.", OUT,
+     {"E11.9", "Z79.4"}, set()),
+    # a drug held and resumed while a sliding scale covered is taken
+    ("COURSE: Blood sugars were managed with sliding scale while metformin was held and resumed at discharge. "
+     "Dx: DM2.", IN, {"E11.9", "Z79.84"}, set()),
+    # "as prescribed" says an adverse effect only beside a condition
+    ("HPI: T2DM. He reports taking glargine every night as prescribed.", OUT, {"E11.9", "Z79.4"}, {"T38.3X5A"}),
+    ("Dx: ACE-inhibitor angioedema, drug taken as prescribed.", OUT, {"T78.3XXA", "T46.4X5A"}, set()),
+])
+def test_fourteenth_batch_regimens(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
