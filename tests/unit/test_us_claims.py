@@ -1914,3 +1914,15 @@ def test_fourteenth_batch_arteries_and_ulcers(pipe, text, setting, codes, wrong)
 ])
 def test_fourteenth_batch_regimens(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # the lower urinary tract symptoms N40.1's "use additional code" note asks for, by their names
+    ("HPI: 69 y/o M with progressive weak stream, hesitancy, nocturia x4, incomplete emptying and urgency. "
+     "A/P: BPH with LUTS - add finasteride to tamsulosin.", OUT,
+     {"N40.1", "R39.12", "R39.11", "R35.1", "R39.14", "R39.15"}, {"R53.1", "N40.0"}),
+    # ... and no urinary urgency in the bowel's
+    ("HPI: fecal urgency and loose stools x 3 days. A/P: acute gastroenteritis.", OUT, {"K52.9"}, {"R39.15"}),
+])
+def test_fourteenth_batch_urinary_symptoms(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
