@@ -318,6 +318,12 @@ def pregnancy_rules(found: dict[str, Finding], dropped: dict[str, Finding] | Non
         owner = next((c for c in found if c.startswith(("O24.4", "E10"))), None)
         if owner is not None:
             suppress(found, "Z79.4", RuleNote("not_reported", f"insulin is part of {owner}: no Z79.4", owner), dropped)
+    if "Z33.1" in found and not any(c.startswith("O") for c in found):
+        for c in [c for c in found if c.startswith("Z3A")]:
+            # a pregnancy the provider calls incidental takes Z33.1 and no chapter 15 code; weeks of
+            # gestation go with the chapter 15 codes only (Z3A: "code first complications of pregnancy")
+            suppress(found, c, RuleNote("not_reported", "weeks of gestation beside an incidental pregnancy (Z33.1): "
+                                                        "not reported (I.C.15.a.1)", "Z33.1"), dropped)
 
 
 DIAGNOSIS_SECTIONS = frozenset(("assessment", "discharge_diagnoses"))
@@ -735,6 +741,29 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
             found[other].notes.append(RuleNote("exclusive", f"{c} dropped: {other} codes the condition", c))
             suppress(found, c, RuleNote("not_reported", f"{other} codes the condition more precisely: not reported",
                                         other), dropped)
+            both = _with_both(rules, other, c)
+            if both is not None and both not in found and other in found:
+                # "moderate persistent asthma" (J45.40) and, in the assessment, "asthma exacerbation"
+                # (J45.901): one condition, J45.41
+                f = found.pop(other)
+                f.notes.append(RuleNote("combination", f"{other} with what {c} says: {both}", c))
+                f.code = both
+                found[both] = f
+
+
+def _with_both(rules: GuidelineRules, plain: str, unspecified: str) -> str | None:
+    """The sibling of ``plain`` ("Moderate persistent asthma, uncomplicated") that says what the
+    unspecified code's "with" clause adds ("Unspecified asthma with (acute) exacerbation"):
+    "Moderate persistent asthma with (acute) exacerbation", J45.41; None when there is none."""
+    title, other = rules.cm.description(plain), rules.cm.description(unspecified)
+    if not title.lower().endswith(", uncomplicated") or " with " not in other:
+        return None
+    want = (title[:-len(", uncomplicated")] + " with " + other.split(" with ", 1)[1]).lower()
+    parent = plain[:-1].rstrip(".")
+    if rules.cm.id_of(parent) < 0:
+        return None
+    return next((s for s in rules.cm.children(parent) if rules.cm.description(s).lower() == want
+                 and rules.cm.is_billable(s)), None)
 
 
 def _coded_also(o: str, c: str) -> bool:

@@ -646,6 +646,7 @@ class Pipeline:
                 continue   # "wound culture grew MRSA", "injury" with no site: no injury of unspecified region
             if self.claims_rules and len(m.words) == 1 and (m.words[0], _whose(m.assertion)) in named_heads and \
                     mapped.system is CodeSystem.ICD10CM and "unspecified" in self.cm.description(mapped.code).lower() \
+                    and " with " not in self.cm.description(mapped.code).lower() \
                     and not any(n.kind == "index" for n in mapped.notes) \
                     and (m.tok_end >= len(words) or words[m.tok_end] not in _SITE_PREPOSITIONS):
                 # (a head noun whose site the index walk read is its own condition: "distal radius

@@ -1926,3 +1926,15 @@ def test_fourteenth_batch_regimens(pipe, text, setting, codes, wrong):
 ])
 def test_fourteenth_batch_urinary_symptoms(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # an asthma's severity in the HPI and its exacerbation in the diagnosis: one code
+    ("Peds UC: 9 y/o w/ moderate persistent asthma presents w/ wheezing after viral URI. Dx: acute asthma "
+     "exacerbation triggered by acute viral URI.", OUT, {"J45.41", "J06.9"}, {"J45.40", "J45.901"}),
+    # an incidental pregnancy takes Z33.1 and no weeks of gestation
+    ("UC: 27 y/o at 10 wks gestation, otherwise uncomplicated pregnancy, rolled R ankle. Dx: R ankle sprain. "
+     "Provider documents the pregnancy is incidental to this visit.", OUT, {"S93.401A", "Z33.1"}, {"Z3A.10"}),
+])
+def test_fourteenth_batch_one_condition_twice(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
