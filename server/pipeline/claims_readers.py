@@ -1345,13 +1345,13 @@ def _medication_reader(icd10cm):
     return MedicationReader(load_drug_table(), long_term_code, icd10cm)
 
 
-# statuses a procedure of the stay leaves: a device, and an organ it removed ("laparoscopic
-# cholecystectomy day 4": the procedure codes it, no Z90.49)
 # the codes a complication's own sentence names less precisely (infective arthropathy of the joint
 # whose prosthesis is infected)
 _COMPLICATION_SAYS = ("M00", "M01", "M02")
 # a complication of a device -> the status codes of that device it includes
 _DEVICE_COMPLICATIONS = (("T84", ("Z96.6",)), ("T82.1", ("Z95.0", "Z95.81")))
+# statuses a procedure of the stay leaves: a device, and an organ it removed ("laparoscopic
+# cholecystectomy day 4": the procedure codes it, no Z90.49)
 _DEVICE_STATUS = ("Z95", "Z96", "Z97", "Z98.8", "Z90", "Z89")
 _STAY_SECTIONS = frozenset(("hospital_course", "procedures", "operative_details"))
 _PLACED = frozenset("placed placement deployed implanted inserted treated underwent received stented "

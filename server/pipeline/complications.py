@@ -9,7 +9,9 @@ Complication > cardiovascular device, graft or implant > electronic > electrode 
 site > superficial incisional, T81.41XA.
 
 A sentence is read when it names both a device or operation (the table below, in the index's
-words) and a kind of complication; negated, hypothetical and historical sentences are left out.
+words) and a kind of complication near it; a complication negated, hypothetical or past, and a
+device planned, are left out (an old device's new complication is read: "s/p R THA 2019, now with
+aseptic loosening").
 The walk chooses the code; the Tabular finishes it (side, 7th character A).
 """
 from __future__ import annotations
@@ -36,8 +38,9 @@ _DEVICES: dict[str, tuple[str, ...]] = {
 # a kind of complication in the note's words -> the index's word
 _KINDS: dict[str, tuple[str, ...]] = {
     **{w: ("infection",) for w in ("infection", "infected", "infectious", "ssi", "pji", "septic")},
-    **{w: ("mechanical", "displacement") for w in ("dislodged", "dislodgement", "dislodgment", "displacement", "displaced",
-                                      "migrated", "migration", "malposition", "malpositioned")},
+    **{w: ("mechanical", "displacement") for w in ("dislodged", "dislodgement", "dislodgment", "displacement",
+                                                     "displaced", "migrated", "migration", "malposition",
+                                                     "malpositioned")},
     **{w: ("mechanical", "loosening") for w in ("loosening", "loosened", "loose")},
     **{w: ("dislocation",) for w in ("dislocation", "dislocated")},
 }
@@ -85,7 +88,8 @@ def find(tree, sentences: Sequence[Sentence], assertion: Callable[[int, int, int
         k, d = kinds[0], min(devices, key=lambda d: abs(d - kinds[0]))
         # (the device itself may be an old one: "s/p R THA 2019, now with loosening")
         if assertion(si, k, k + 1) is not Assertion.PRESENT or \
-                assertion(si, d, d + 1) in (Assertion.ABSENT, Assertion.HYPOTHETICAL) or _PLANNED & set(words[max(0, d - 3):d]):
+                assertion(si, d, d + 1) in (Assertion.ABSENT, Assertion.HYPOTHETICAL) or \
+                _PLANNED & set(words[max(0, d - 3):d]):
             continue   # "no signs of prosthetic joint infection", "r/o lead dislodgement", "plan hip arthroplasty"
         said = list(words)
         for x in devices:

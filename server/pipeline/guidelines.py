@@ -206,12 +206,9 @@ def use_manifestation_codes(found: dict[str, Finding], rules: GuidelineRules,
             cause = next((e for e in found if e != c and any(e.startswith(r) for r in etiology)), None)
             if cause is None:
                 continue
-            f = found[c].copy()
-            f.code = target
-            f.notes.append(RuleNote("code_first", f"{c} is coded {target}, manifestation of {cause} (I.A.13)", cause))
-            suppress(found, c, RuleNote("not_reported", f"coded as {target}, a manifestation of {cause}", target),
-                     dropped)
-            found.setdefault(target, f)
+            _recode(found, c, target, RuleNote("code_first", f"{c} is coded {target}, manifestation of {cause} "
+                                                             "(I.A.13)", cause),
+                    f"coded as {target}, a manifestation of {cause}", dropped)
 
 
 def use_asked_symptom_codes(found: dict[str, Finding], rules: GuidelineRules,
@@ -227,12 +224,19 @@ def use_asked_symptom_codes(found: dict[str, Finding], rules: GuidelineRules,
                           and "unspecified" in rules.cm.description(o).lower()), None)
             if plain is None:
                 continue
-            f = found[plain].copy()
-            f.code = asked
-            f.notes.append(RuleNote("use_additional", f"{plain} is coded {asked}, the code {c}'s note asks for", c))
-            suppress(found, plain, RuleNote("not_reported", f"coded as {asked}, which {c}'s note asks for", asked),
-                     dropped)
-            found.setdefault(asked, f)
+            _recode(found, plain, asked, RuleNote("use_additional", f"{plain} is coded {asked}, the code {c}'s note "
+                                                                    "asks for", c),
+                    f"coded as {asked}, which {c}'s note asks for", dropped)
+
+
+def _recode(found: dict[str, Finding], old: str, new: str, note: RuleNote, why: str,
+            dropped: dict[str, Finding] | None) -> None:
+    """``old``'s finding reported as ``new`` (with ``note``); ``old`` set aside, saying ``why``."""
+    f = found[old].copy()
+    f.code = new
+    f.notes.append(note)
+    suppress(found, old, RuleNote("not_reported", why, new), dropped)
+    found.setdefault(new, f)
 
 
 def _same_qualifiers(cm, code: str, category: str) -> str | None:

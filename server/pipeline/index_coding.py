@@ -50,7 +50,8 @@ STATUS_ABBREVIATIONS = {
 _STATUS_TRIGGERS = (("s", "p"), ("status", "post"), ("sp",))
 # Procedures whose result lasts, named without "s/p" in a history list; amputations anywhere.
 _SURGERY_NEC = "Z98.890"   # other specified postprocedural states
-_LASTING_PROCEDURES = frozenset("tka tkr tha thr cabg avr mvr tavr replacement".split())   # "PSH: R knee replacement 2020"
+# ("PSH: R knee replacement 2020")
+_LASTING_PROCEDURES = frozenset("tka tkr tha thr cabg avr mvr tavr replacement".split())
 _AMPUTATIONS = frozenset(("bka", "aka"))
 _HISTORY = frozenset(("past_medical_history", "past_surgical_history"))
 # Softer ones: "history of hysterectomy", "prior nephrectomy" say a status only for a procedure
@@ -551,7 +552,8 @@ class IndexCoder:
                 if trig is None:
                     continue
                 a = i + len(trig)
-                if trig and present is not None and (not present(si, i, a) or (a < len(words) and not present(si, a, a + 1))):
+                if trig and present is not None and (
+                        not present(si, i, a) or (a < len(words) and not present(si, a, a + 1))):
                     continue   # "husband s/p vasectomy": a relative's; "No prior PCI or CABG": none
                 b = a
                 while b < len(words) and b - a < _STATUS_SCOPE and words[b] not in _STATUS_STOP \
@@ -563,7 +565,8 @@ class IndexCoder:
                 if trig == ():
                     # the device's own qualifiers before it ("a cardiac pacemaker", "dual-chamber ICD")
                     k = i
-                    while k > 0 and i - k < 3 and words[k - 1] not in _STATUS_STOP and not s.gaps[k] and not s.commas[k]:
+                    while k > 0 and i - k < 3 and words[k - 1] not in _STATUS_STOP and not s.gaps[k] \
+                            and not s.commas[k]:
                         k -= 1
                     lead = tuple(words[k:i])
                 if soft and not any(_procedure(w) for w in words[a:b]):

@@ -30,7 +30,9 @@ _HEADER = "level\tterm\tsee\tsee_also\tmodifiers\tcode"
 # ("status" as in "asymptomatic status": the note says "asymptomatic HIV")
 _SILENT = STOPWORDS | frozenset("nec nos specified unspecified other than type due with status region".split())
 _NEVER = frozenset({("without",), ("not",)})  # never walked into from words alone
-_MAX_DEPTH = 8   # Enteritis > regional > large intestine > with > complication > small intestine > with > ... > rectal bleeding
+# (Enteritis > regional > large intestine > with > complication > small intestine > with > complication >
+# rectal bleeding: K50.811)
+_MAX_DEPTH = 8
 # a subterm under "with" that only groups the complications listed under it: read past when the
 # note names one of them ("Crohn's ileitis complicated by SBO": ... > with > complication >
 # intestinal obstruction, K50.012; "UVJ stone with hydronephrosis": Hydronephrosis > with >
@@ -541,7 +543,8 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "thromboembolic": ("embolism", "thrombosis", "due"),
            # peripheral arterial / vascular disease is the tabular's "peripheral angiopathy" (I73.9
            # inclusion term): Diabetes > with > peripheral angiopathy, E11.51
-           "pad": ("peripheral", "angiopathy", "extremities", "leg"), "pvd": ("peripheral", "angiopathy", "extremities", "leg"),
+           "pad": ("peripheral", "angiopathy", "extremities", "leg"),
+           "pvd": ("peripheral", "angiopathy", "extremities", "leg"),
            # claudication is intermittent (Arteriosclerosis > extremities > leg > with > intermittent claudication)
            "claudication": ("intermittent",),
            # a calculous inflammation is one with calculus (Cholecystitis > acute > with > calculus)
@@ -551,9 +554,10 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            # an exacerbation of a chronic condition is its acute phase ("acute on chronic", "with
            # (acute) exacerbation")
            "exacerbation": ("acute",), "exacerbated": ("acute",),
-           "aoc": ("acute", "on", "chronic"),
-           "anterior": ("front",),
-           "fat": ("layer",),   # "subcutaneous fat exposed": an ulcer with fat layer exposed (L97.-2)   # "contusion L anterior chest wall": Contusion > thorax > front (S20.21-)
+           "aoc": ("acute", "on", "chronic"),   # "AoC HFrEF": acute on chronic systolic heart failure
+           "ae": ("acute", "exacerbation"),   # "COPD in AE": in acute exacerbation (J44.1)
+           "anterior": ("front",),   # "contusion L anterior chest wall": Contusion > thorax > front (S20.21-)
+           "fat": ("layer",),   # "subcutaneous fat exposed": an ulcer with fat layer exposed (L97.-2)
            # a disc is the index's intervertebral disc, at a spinal region ("lumbar DDD": Degeneration >
            # intervertebral disc > lumbar region)
            "ddd": ("degeneration", "degenerative", "intervertebral", "disc"), "disc": ("intervertebral",),
@@ -562,7 +566,6 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "takedown": ("attention", "to"),
            # a decompensated heart failure is the index's "with decompensation": acute on chronic
            "decompensated": ("decompensation", "acute", "on", "chronic"),
-           "ae": ("acute", "exacerbation"),   # "COPD in AE": in acute exacerbation (J44.1)   # "AoC HFrEF": acute on chronic systolic heart failure
            # a limb named by its part: Arteriosclerosis > extremities > leg
            "leg": ("extremity",), "arm": ("extremity",),
            # essential hypertension is pre-existing in a pregnancy (Hypertension > complicating >

@@ -36,8 +36,9 @@ _COURSE_DAYS = 30   # "for 7 days": a course, not long-term therapy
 _STOPPED = frozenset("stop stopped discontinue discontinued dc'd".split())
 _STOP_LATER = frozenset("plan planned will until after once if continue continued transition".split())
 _LONG_SPANS = frozenset("yr yrs year years month months mo mos".split())
-_ON = frozenset(("on", "taking", "takes", "take", "continue", "continued", "resumed", "maintained", "uses", "long", "chronic",
-                 "maintenance"))   # "Maintenance immunosuppression: tacrolimus, ..."
+# ("Maintenance immunosuppression: tacrolimus, ...")
+_ON = frozenset(("on", "taking", "takes", "take", "continue", "continued", "resumed", "maintained", "uses", "long",
+                 "chronic", "maintenance"))
 # A drug in the same clause as one of these is not current long-term therapy.
 _COURSE = frozenset("x1 x2 x3 x4 x5 x7 x10 x14 burst course taper sliding".split())
 _OTHER_DRUG = "Z79.899"   # the class a name gets when only a close spelling in the table matched

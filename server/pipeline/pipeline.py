@@ -12,7 +12,7 @@ from dataclasses import replace
 from functools import partial
 from importlib import resources
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from server.budget import checkpoint
 from server.domain import (Assertion, CodedEncounter, CodeSuggestion, CodeSystem, Document, RuleNote,
@@ -69,7 +69,8 @@ _CLAUSE_REACH = 40   # words back a clause's opening test name is looked for
 # acuity and severity words that qualify the mention right after them, not one further away
 _MODIFIES_NEXT = _ACUITY | frozenset(("severe", "mild", "moderate"))
 _MODIFIER_REACH = 2
-_LINK_WORDS = frozenset("with without w o wo no not and or of in to due for on".split())   # ("severe without psychotic features")
+# ("severe without psychotic features")
+_LINK_WORDS = frozenset("with without w o wo no not and or of in to due for on".split())
 _ACUTE_WORDS = frozenset(("exacerbation", "exacerbated", "decompensated", "decompensation"))   # acuity by name
 _UNCERTAIN = frozenset("likely probable probably possible possibly suspected suspect presumed presumably "
                        "questionable".split())
@@ -105,7 +106,8 @@ _NAMED_THINGS = frozenset("shot shots vaccine vaccines vaccination vaccinations 
                           "questionnaire inventory work workup test testing panel lab labs immune nonimmune "
                           "titer titers serology clinic nephrology service team pep prophylaxis "
                           "prophylactic education teaching counseling candidacy candidate evaluation referral "
-                          "listing updated utd toxoid tdap td dtap".split())   # "tetanus updated", "Tetanus: Tdap given"
+                          # "tetanus updated", "Tetanus: Tdap given"
+                          "listing updated utd toxoid tdap td dtap".split())
 _SERVICE_WORDS = frozenset("care check clinic vac dressing dressings consult".split())
 # A number refines a code only from the mention itself or right beside it: "stage 3a CKD",
 # "CKD, stage 3a"; never the "2" of "type 2 diabetes ... chronic kidney disease".
@@ -555,12 +557,13 @@ class Pipeline:
             if self.claims_rules and len(m.words) == 1 and m.words[0] in ("allergy", "allergies", "allergic") and \
                     all(c.code.startswith("T78.4") for c in m.candidates):
                 continue   # "penicillin allergy", "seasonal allergies": a status or a sensitivity, not a reaction
-            if self.claims_rules and m.candidates and all(c.code.startswith(gl.ENCOUNTER_REASONS) for c in m.candidates) \
-                    and _scheduled(s.words, m.tok_end):
+            if self.claims_rules and m.candidates and _scheduled(s.words, m.tok_end) and \
+                    all(c.code.startswith(gl.ENCOUNTER_REASONS) for c in m.candidates):
                 continue   # "wound check in 48 h with PCP", "suture removal in 10 days": a later visit's
             if self.claims_rules and m.candidates and all(c.code.startswith(("Z12", "Z13")) for c in m.candidates):
                 continue   # a screening is the screening reader's: done at this visit, not ordered for later
-            if self.claims_rules and m.words == ("duplex",) and _SCANNED & set(s.words[max(0, m.tok_start - 3):m.tok_end + 3]):
+            if self.claims_rules and m.words == ("duplex",) and \
+                    _SCANNED & set(s.words[max(0, m.tok_start - 3):m.tok_end + 3]):
                 continue   # "renal artery duplex": an ultrasound, no duplex kidney (Q63.0)
             if self.claims_rules and m.words and m.words[-1] == "single" and m.tok_end < len(s.words) and \
                     s.words[m.tok_end] in ("vessel", "vessels"):
@@ -1184,7 +1187,8 @@ def _dated_before(words: list[str], a: int, b: int, year: int) -> bool:
     return False
 
 
-_SCANNED = frozenset("artery arterial arteries venous vein veins doppler ultrasound us scan study carotid renal".split())
+_SCANNED = frozenset("artery arterial arteries venous vein veins doppler ultrasound us scan study carotid "
+                     "renal".split())
 _LIST_SECTIONS = frozenset(("past_medical_history", "past_surgical_history", "family_history", "social_history",
                             "medications", "allergies"))
 # "s/p", "h/o", "history of", "hx of", "status post" as the tokenizer splits them
@@ -1218,7 +1222,7 @@ def _scheduled(words: list[str], b: int) -> bool:
 
 
 def _own_acuity(words: list[str], commas: list[bool], lo: int, hi: int, a: int, b: int,
-                uncertain: bool = False, others: Iterable[int] = ()) -> tuple[str, ...]:
+                uncertain: bool = False, others: "set[int] | frozenset[int]" = frozenset()) -> tuple[str, ...]:
     """The window's words, less acuity and type words across a comma from the mention: they
     qualify their own clause's noun ("Atrial fibrillation, rate controlled, on chronic
     anticoagulation": the AF is not chronic). Sides and sites still reach across ("Cellulitis,
@@ -1227,13 +1231,12 @@ def _own_acuity(words: list[str], commas: list[bool], lo: int, hi: int, a: int, 
     severity word right before another mention (``others``: the sentence's mention starts) is
     that one's ("obesity presented with 12 hours of severe epigastric pain": the pain is severe)."""
     out = []
-    held = [s for s in others if not (a <= s < b)]
     for k in range(lo, hi):
         if uncertain and not (a <= k < b) and _qualified(words, commas, b if k >= b else lo, k):
             continue
         if words[k] in _MODIFIES_NEXT and not (a <= k < b) and not (k < a <= k + _MODIFIER_REACH) and \
-                any((s == k + 1 or (s == k + 2 and words[k + 1] not in _LINK_WORDS))
-                    and not any(commas[k + 1:s + 1]) for s in held):   # ("moderate; GAD")
+                any(s in others and not (a <= s < b) and (s == k + 1 or words[k + 1] not in _LINK_WORDS)
+                    and not any(commas[k + 1:s + 1]) for s in (k + 1, k + 2)):   # ("moderate; GAD")
             continue
         if not commas:
             out.append(words[k])
