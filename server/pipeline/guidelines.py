@@ -229,6 +229,14 @@ def use_asked_symptom_codes(found: dict[str, Finding], rules: GuidelineRules,
                     f"coded as {asked}, which {c}'s note asks for", dropped)
 
 
+def _rename(found: dict[str, Finding], old: str, new: str, note: RuleNote) -> None:
+    """``old``'s finding is the finding of ``new`` (with ``note``): one condition, a better code."""
+    f = found.pop(old)
+    f.notes.append(note)
+    f.code = new
+    found[new] = f
+
+
 def _recode(found: dict[str, Finding], old: str, new: str, note: RuleNote, why: str,
             dropped: dict[str, Finding] | None) -> None:
     """``old``'s finding reported as ``new`` (with ``note``); ``old`` set aside, saying ``why``."""
@@ -313,11 +321,8 @@ def pregnancy_rules(found: dict[str, Finding], dropped: dict[str, Finding] | Non
         control = "4" if "Z79.4" in found else "5" if "Z79.84" in found else None
         new = c[:-1] + control if control else None
         if new is not None and cm is not None and cm.id_of(new) >= 0 and new not in found:
-            f = found.pop(c)
-            f.notes.append(RuleNote("pregnancy", f"controlled by {'insulin' if control == '4' else 'oral drugs'}: "
-                                                 f"{new} (I.C.15.g)", c))
-            f.code = new
-            found[new] = f
+            by = "insulin" if control == "4" else "oral drugs"
+            _rename(found, c, new, RuleNote("pregnancy", f"controlled by {by}: {new} (I.C.15.g)", c))
     if "Z79.4" in found:
         owner = next((c for c in found if c.startswith(("O24.4", "E10"))), None)
         if owner is not None:
@@ -749,10 +754,7 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
             if both is not None and both not in found and other in found:
                 # "moderate persistent asthma" (J45.40) and, in the assessment, "asthma exacerbation"
                 # (J45.901): one condition, J45.41
-                f = found.pop(other)
-                f.notes.append(RuleNote("combination", f"{other} with what {c} says: {both}", c))
-                f.code = both
-                found[both] = f
+                _rename(found, other, both, RuleNote("combination", f"{other} with what {c} says: {both}", c))
 
 
 def _with_both(rules: GuidelineRules, plain: str, unspecified: str) -> str | None:
