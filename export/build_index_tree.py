@@ -14,6 +14,7 @@ import argparse
 import csv
 import gzip
 import io
+import re
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parents[1] / "server" / "pipeline" / "data" / "index_tree.tsv.gz"
@@ -44,6 +45,8 @@ def read_rows(csv_path: Path) -> list[tuple[str, ...]]:
 # puerperium (O11.5) siblings are.
 _LOST_CODES = {("Hypertension, hypertensive", "complicating", "pregnancy", "pre-existing", "with", "pre-eclampsia"):
                "O11.-"}
+# A See also reference that ends in a code: the entry's own code, cut into the wrong column
+_SEE_ALSO_CODE = re.compile(r"^(.*\S)\s+([A-Z]\d[0-9A-Z](?:\.[0-9A-Z]*)?-?)$")
 
 
 def _repair(rows: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
@@ -69,6 +72,11 @@ def _restore_codes(rows: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
         level = int(row[0])
         path[level:] = [row[1]]
         code = _LOST_CODES.get(tuple(path))
+        moved = _SEE_ALSO_CODE.match(row[3])
+        if moved and not row[5]:
+            # "Fracture, pathological (see also Fracture, traumatic) M84.40": the flattening left
+            # the entry's code at the end of its See also reference
+            row = (row[0], row[1], row[2], moved.group(1), row[4], moved.group(2))
         out.append(row[:5] + (code,) if code and not row[5] else row)
     return out
 

@@ -368,6 +368,17 @@ class ClaimsReaders:
             note = RuleNote("index", f"Neoplasm Table: {h.site}, {h.behavior.replace('_', ' ')}")
             f = _read(h.code, sentences[h.sentence], h.tok_start, h.tok_end, note)
             span = f.evidence[0]
+            if h.historical:
+                # a past tumour the lexicon did not name ("s/p hemicolectomy for adenoCA of the
+                # ascending colon"): its personal history code, unless the note codes it otherwise
+                z = self.guidelines.history_code(h.code, Assertion.HISTORICAL)
+                if z is not None and self.cm.id_of(z) >= 0 and z not in found and \
+                        not any(c[:3] == h.code[:3] or any(e.start < span.end and span.start < e.end
+                                                           for e in g.evidence) for c, g in found.items()):
+                    f.notes.append(RuleNote("history_code", f"history of {h.code}: {z} (I.C.21.c.4)", h.code))
+                    f.code, f.assertion = z, Assertion.HISTORICAL
+                    _add(found, f)
+                continue
             same = [c for c in found if c != h.code and c[:3] == h.code[:3] and found[c].reportable]
             better = next((c for c in same if "unspecified" not in self.cm.description(c).lower()), None)
             if better is not None and "unspecified" in self.cm.description(h.code).lower():
@@ -378,9 +389,12 @@ class ClaimsReaders:
                 f.code = h.code
             if h.behavior == "secondary":
                 # "breast cancer to the bone": no primary bone code for the words of the spread
-                for c in [c for c, g in found.items() if "C00" <= c[:3] <= "C76" and g.evidence
-                          and all(e.start <= span.start < e.end for e in g.evidence)]:
-                    del found[c]
+                for c in [c for c, g in found.items() if ("C00" <= c[:3] <= "C76" or c == _SECONDARY_NOS)
+                          and g.evidence and all(e.start <= span.start < e.end for e in g.evidence)]:
+                    del found[c]   # ... nor a secondary of no site for the words that name its site
+                for c in [c for c, g in found.items() if c != h.code and g.evidence
+                          and all(span.start < e.start < span.end for e in g.evidence)]:
+                    del found[c]   # "metastatic lesions in the bone": the lesions are the spread
             _add(found, f)
             if h.behavior == "benign":
                 # the polyp the pathology names is that adenoma ("polyps in sigmoid colon ... Path:
@@ -1297,6 +1311,9 @@ def _diabetic(s: Sentence, d: Span, e: Span) -> bool:
     """Whether span ``d`` is the adjective "diabetic" right before span ``e`` ("diabetic erectile
     dysfunction"): the adjective links the two (I.A.15)."""
     return d.end <= e.start and s.tokens_within(d.start, d.end, 1) == ["diabetic"] and not s.tokens_within(d.end, e.start, 0)
+
+
+_SECONDARY_NOS = "C79.9"   # secondary malignant neoplasm of unspecified site
 
 
 def _read(code: str, s: Sentence, tok_start: int, tok_end: int, note: RuleNote) -> Finding:

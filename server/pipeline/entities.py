@@ -19,6 +19,9 @@ from server.pipeline.text import Token
 # Side words may sit inside a term ("fracture of left wrist" ~ "fracture of wrist"); the mapper
 # reads them back from the words around the mention to pick the lateral code.
 SIDE_WORDS = frozenset(("left", "right", "bilateral", "r", "l", "rt", "lt"))
+# Words jumped inside a term when the term has no form with them ("sprain of the anterior talofibular
+# ligament" ~ "sprain talofibular ligament"); a term that says them wins ("anterior cruciate ligament").
+_JUMPED = SIDE_WORDS | frozenset(("anterior", "posterior", "medial", "lateral", "superior", "inferior"))
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,7 @@ class LexiconSource:
             for k, i in enumerate(keep):
                 if words[k] == "secondary" and i + 1 < len(s.tokens) and s.tokens[i + 1].norm == "to":
                     words[k] = "secondary-to"   # a word no term has
-            for a, b, entries in self.lexicon.match(words, skip=SIDE_WORDS):
+            for a, b, entries in self.lexicon.match(words, skip=_JUMPED):
                 checkpoint()   # a run-on note is one sentence of thousands of words
                 cands = _candidates(entries, self.systems)
                 if not cands:
@@ -142,7 +145,7 @@ class LexiconSource:
             return []
         found: dict[tuple[int, int], list[Candidate]] = {}
         for lo, hi in ((a + 1, b), (a, b - 1)):
-            for x, y, entries in self.lexicon.match(words[lo:hi], skip=SIDE_WORDS):
+            for x, y, entries in self.lexicon.match(words[lo:hi], skip=_JUMPED):
                 inner = [c for c in _candidates(entries, self.systems) if c.code[:3] in wanted]
                 if inner:
                     found.setdefault((lo + x, lo + y), inner)

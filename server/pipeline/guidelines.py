@@ -528,13 +528,20 @@ def drop_history_of_present(found: dict[str, Finding], dropped: dict[str, Findin
     """A personal-history code for a condition the encounter codes as current is no history: "PMH:
     anemia of CKD on ESA ... A/P: 3. Anemia of CKD, continue ESA" is D63.1 alone, not also Z87.898
     (history codes are for conditions that no longer exist, I.C.21.c.4)."""
-    present = {c[:3] for c, f in found.items() if f.system is CodeSystem.ICD10CM and f.reportable
+    present = {_condition(c) for c, f in found.items() if f.system is CodeSystem.ICD10CM and f.reportable
                and f.assertion is Assertion.PRESENT and f.confidence >= reported_from and c[:1] != "Z"}
     for c, f in list(found.items()):
         was = [n.related_code for n in f.notes if n.kind == "history_code" and n.related_code]
-        if was and f.assertion is Assertion.HISTORICAL and all(w[:3] in present for w in was):
+        if was and f.assertion is Assertion.HISTORICAL and all(_condition(w) in present for w in was):
             suppress(found, c, RuleNote("not_reported", f"{was[0]} is coded as current: no history code", was[0]),
                      dropped)
+
+
+def _condition(code: str) -> str:
+    """What makes two codes one condition for a history: the category, and for an injury or
+    fracture coded by episode (7th character) its site too (a healed T12 fracture is history
+    beside a radius fracture treated now)."""
+    return code[:6] if len(code.replace(".", "")) == 7 else code[:3]
 
 
 def drop_unrelated_family_history(found: dict[str, Finding], rules: GuidelineRules,
@@ -845,6 +852,11 @@ def resolve_excludes1(found: dict[str, Finding], rules: GuidelineRules,
                     # the pregnancy's own code, which the other's note sends the condition to
                     # (E87.6 excludes hyperemesis gravidarum: "... with hypokalemia" is O21.1, I.C.15.a.1)
                     keep, drop = b, a
+                elif definitive_first and _nec(rules, b) and not _nec(rules, a):
+                    # the code of the classification's own place for the condition, over the "not
+                    # elsewhere classified" one ("osteoporotic fracture of the radius": M80.03-, not
+                    # the M84.43- its pathological fracture NEC would be)
+                    keep, drop = a, b
                 elif definitive_first and a[0] != "R" and b[0] != "R" and not _vague(rules, b) and (
                         _vague(rules, a) or found[b].confidence >= found[a].confidence - _EXCLUDED_MARGIN
                         or _overlapping(found[a], found[b])):
@@ -862,6 +874,15 @@ def resolve_excludes1(found: dict[str, Finding], rules: GuidelineRules,
 
 
 _EXCLUDED_MARGIN = 0.1   # how much less support the code an Excludes1 note sends the condition to may have
+
+
+def _nec(rules: GuidelineRules, code: str) -> bool:
+    """A code of a "not elsewhere classified" category or subcategory (M84.4 "Pathological
+    fracture, not elsewhere classified")."""
+    head = code.split(".")[0]
+    tail = code.split(".")[1] if "." in code else ""
+    return any("not elsewhere classified" in rules.cm.description(p).lower()
+               for p in [head] + [f"{head}.{tail[:k]}" for k in range(1, len(tail))] if rules.cm.id_of(p) >= 0)
 
 
 def _vague(rules: GuidelineRules, code: str) -> bool:

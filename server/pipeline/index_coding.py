@@ -17,7 +17,7 @@ from typing import Sequence
 from server.budget import checkpoint
 from server.domain import Assertion, CodeSystem, RuleNote
 from server.pipeline.entities import SIDE_WORDS, Candidate, Mention, Sentence
-from server.pipeline.index_tree import (WITH_MARK, IndexTree, WalkWords, aliases_of, expansions, side_words,
+from server.pipeline.index_tree import (WITH_MARK, IndexHit, IndexTree, WalkWords, aliases_of, expansions, side_words,
                                         undenied, walk_words)
 from server.pipeline.mapping import CodeMapper, MappedCode
 from server.pipeline.text import normalize_phrase
@@ -26,6 +26,7 @@ from server.pipeline.text import normalize_phrase
 # each expansion is the procedure's name, which the index then codes.
 STATUS_ABBREVIATIONS = {
     "cabg": "coronary artery bypass graft",
+    "tx": "transplant", "txp": "transplant",   # "s/p deceased donor kidney tx"
     "tka": "knee joint implant", "tkr": "knee joint implant",
     "tha": "hip joint implant", "thr": "hip joint implant",
     "des": "coronary artery angioplasty with implant", "pci": "coronary artery angioplasty with implant",
@@ -44,7 +45,8 @@ STATUS_ABBREVIATIONS = {
     # an organ's removal is its acquired absence (Absence > prostate, acquired -> Z90.79)
     "prostatectomy": "prostate acquired", "nephrectomy": "kidney acquired", "splenectomy": "spleen acquired",
     "mastectomy": "breast acquired", "pneumonectomy": "lung acquired", "gastrectomy": "stomach acquired",
-    "colectomy": "large intestine acquired", "orchiectomy": "testes acquired", "oophorectomy": "ovary acquired",
+    "colectomy": "large intestine acquired", "hemicolectomy": "large intestine acquired",
+    "sigmoidectomy": "large intestine acquired", "cystectomy": "bladder acquired", "orchiectomy": "testes acquired", "oophorectomy": "ovary acquired",
     "thyroidectomy": "thyroid gland acquired", "cholecystectomy": "gallbladder acquired",
 }
 _STATUS_TRIGGERS = (("s", "p"), ("status", "post"), ("sp",))
@@ -73,8 +75,10 @@ _STATUS_SCOPE = 6          # words read after "s/p"
 _REMOVALS = frozenset(w for w in STATUS_ABBREVIATIONS if w.endswith("ectomy"))
 _OPERATING = frozenset(("procedures", "operative_details"))   # where a removal is the one done now
 _STATUS_STOP = frozenset("for due because after and but with".split())
+_GRAFT_SOURCE = frozenset("donor deceased living cadaveric related unrelated".split())
 _MAIN_STATUS = ("Status", "Presence", "Dependence")
 _BITE = frozenset(("bite", "bitten"))
+_UNSPECIFIED_SITE = "unspecified site"
 _FEW_ENTRIES = 6      # entries that give a code an abbreviation names, walked all (more: none)
 _MAX_WITH_CODES = 4   # codes one mention may yield through the "with" subterms of its entry
 # "on HD MWF", "on home O2": what a patient depends on (Dependence (on) > renal dialysis -> Z99.2)
@@ -337,6 +341,11 @@ class IndexCoder:
                    and tree.nodes[g].code[:3] == tree.nodes[i].code[:3]]
         # of the main terms that code names, the one the note's own word is ("edema", not "swelling")
         said = [i for i in starts if own & tree.spellings(i)]
+        if said and len(mention_words) == 1:
+            # an entry the mention's word heads with a word the note says beside it ("osteoporotic
+            # fracture": Fracture, pathological, beside the Fracture, traumatic its code named)
+            said += [i for i in tree.head_terms(mention_words[0]) if i not in said and
+                     len(tree.nodes[i].words) > 1 and set(tree.nodes[i].words[1:]) <= words]
         linked = tree.renamed(walk_words(sentence))   # what "with" may link in the mention's sentence
         hit = (tree.walk(said, words, prefer, linked) if said else None)
         walked_from = said
@@ -394,6 +403,14 @@ class IndexCoder:
             if other is not None and other.code[:4] == hit.code[:4] and self.cm.id_of(other.code) >= 0 \
                     and not _vague(self.cm, other.code):
                 hit = other
+        if hit is not None and _UNSPECIFIED_SITE in self.cm.description(hit.code).lower():
+            # the entry that gave an unspecified site has no site subterms; another entry of the
+            # same code has ("Fracture, pathological > due to > osteoporosis M80.00"; "Osteoporosis >
+            # age-related > with current pathologic fracture M80.00" > radius M80.03-)
+            others = [i for i in tree.subterms_by_code.get(hit.code, ()) if tree.nodes[i].children]
+            site = tree.walk(others, words, prefer) if others else None
+            if site is not None and site.code[:3] == hit.code[:3] and site.code != hit.code:
+                hit = IndexHit(site.code, hit.path + site.path, site.complete, hit.said + site.said)
         if mapped.code[:1] == "S" and _BITE & words:
             # an open wound a bite made is an open bite, whatever its shape (Bite > hand: S61.45-,
             # not the puncture wound's S61.43-): the index's Bite entry, at the same site
@@ -523,8 +540,10 @@ class IndexCoder:
                     trig = next(t for t in _PAST_TRIGGERS if tuple(words[i:i + len(t)]) == t)
                 if trig is None and words[i] == "icd" and tuple(words[i + 1:i + 2]) and words[i + 1] in _CODE_SETS:
                     continue
-                if trig is None and (words[i] in _DEVICES or (words[i] in _REMOVALS and s.section not in _OPERATING)) \
+                if trig is None and (words[i] in _DEVICES or (words[i] in _REMOVALS and s.section not in _OPERATING
+                                                               and "for" not in words[max(0, i - 3):i])) \
                         and (present is None or present(si, i, i + 1)) and not _PLACED_NOW & set(words):
+                    # ("admitted for sigmoid colectomy": the operation of this stay, no absence yet)
                     # the device word is part of the phrase ("ureteral stent placement": a procedure
                     # now); an organ's removal said outside the operation's own report is its absence
                     # ("treated 2019 with right mastectomy", "mastectomy scar": Z90.11)
@@ -578,6 +597,9 @@ class IndexCoder:
                         phrase.extend(normalize_phrase(STATUS_ABBREVIATIONS[w]))
                     else:
                         phrase.append(w)   # "s/p ureteral stent" is no coronary stent
+                if "transplant" in phrase:
+                    # "deceased donor kidney tx": the donor is the graft's, the transplant the patient's
+                    phrase = [w for w in phrase if w not in _GRAFT_SOURCE]
                 hit = self.tree.walk(self._status, walk_words(phrase)) or self._referenced_status(phrase)
                 if hit is None or not hit.code.startswith("Z"):
                     hit = self.tree.walk(self._absence, walk_words(phrase)) or hit

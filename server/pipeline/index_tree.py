@@ -79,6 +79,7 @@ class IndexTree:
         self.nodes: list[Node] = []
         self._by_head: dict[tuple[str, ...], list[int]] = {}   # "fracture" -> "Fracture, traumatic", ...
         self._kids: dict[int, list[tuple[int, int]]] = {}
+        self._sees: dict[int, int | None] = {}
         self.main: dict[tuple[str, ...], list[int]] = {}
         self.by_code: dict[str, list[int]] = {}
         self.subterms_by_code: dict[str, list[int]] = {}   # subterms (level >= 1) that give a code
@@ -221,8 +222,13 @@ class IndexTree:
         "with" convention (I.A.15: "atherosclerosis of the R leg ... with intermittent claudication")."""
         starts = [start] if isinstance(start, int) else list(start)
         best: tuple[float, IndexHit] | None = None
-        for s in starts:
+        heads = [self.nodes[s].words[:1] for s in starts]
+        for s, head in zip(starts, heads):
             hit = self._descend(s, words, (), 0, prefer, (), linked)
+            if hit is not None and heads.count(head) > 1:
+                # of several entries of one main term, the one whose own words the note says
+                # ("osteoporotic compression fracture": Fracture, pathological, not Fracture, traumatic)
+                hit = (hit[0] + _ENTRY_WEIGHT * _weight(self.nodes[s].words[1:], words), hit[1])
             if hit is not None and (best is None or hit[0] > best[0]):
                 best = hit
         return best[1] if best is not None else None
@@ -259,6 +265,15 @@ class IndexTree:
                 self.nodes[target].words if target != c else ())
             below = self._descend(target, words | linked if child.transparent else words, path + (label,),
                                   depth + 1, prefer, said, linked, passed)
+            if target == c and child.see and not child.code and n:
+                # a subterm with subterms of its own and a "See" (Status > transplant, See Transplant;
+                # its own "organ removed"): the entry it sends to is read too ("s/p kidney tx": Z94.0)
+                # (only an entry the note names: "Injury > deep tissue, See Contusion" is no contusion)
+                seen = self._see_target(c)
+                other = self._descend(seen, words, path + (label,), depth + 1, prefer, said, linked) \
+                    if seen is not None and set(self.nodes[seen].words) <= words else None
+                if other is not None and (below is None or other[0] > below[0]):
+                    below = other
             code = self.nodes[target].code or (self._specified_nec(target) if n > 0 and below is None else "")
             here = (n, IndexHit(code.rstrip("-").rstrip("."), path + (label,), not code.endswith("-"), said)) \
                 if code and n > 0 and not (grouped and child.nec) else None
@@ -282,6 +297,14 @@ class IndexTree:
         hit = self._kids.get(i)
         if hit is None:
             hit = self._kids[i] = self._resolve_children(i)
+        return hit
+
+    def _see_target(self, i: int) -> int | None:
+        """The entry node i's "See" reference names, resolved once (None when it names none)."""
+        hit = self._sees.get(i, -2)
+        if hit == -2:
+            t = self.resolve(self.nodes[i].see)
+            hit = self._sees[i] = t if t is not None and t != i else None
         return hit
 
     def _resolve_children(self, i: int) -> list[tuple[int, int]]:
@@ -324,6 +347,12 @@ class IndexTree:
 
 _GENERIC_NEC = frozenset("disorder disorders disease diseases condition conditions complication complications "
                           "type site sites".split())
+
+
+def _weight(said: Sequence[str], words: frozenset[str]) -> float:
+    """How much of ``said`` the note's words name, an implied word ("calf" -> leg) counting less."""
+    implied = getattr(words, "implied", _IMPLIED)
+    return sum(_IMPLIED_WEIGHT if w in implied else 1 for w in said if w in words)
 
 
 def _matches(node: Node, words: frozenset[str]) -> int | None:
@@ -477,7 +506,8 @@ SIDES = {"r": "right", "rt": "right", "right": "right", "l": "left", "lt": "left
          # a limb by its side ("cellulitis LLE": the left lower limb)
          "lle": "left", "rle": "right", "lue": "left", "rue": "right"}   # the one table of side words
 _TESTS = frozenset("pcr swab test antigen panel screen culture cx ab antibody".split())
-_ORDINALS = ("first", "second", "third", "fourth", "fifth")
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+             "eleventh", "twelfth")
 _TEST_FILLER = _TESTS | frozenset("urine blood serum sputum stool nasal rapid and or antigens cultures titers "
                                   "panels swabs tests".split())
 _NEGATIVE = frozenset(("negative", "neg"))
@@ -588,13 +618,14 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "nasal": ("nose",), "helix": ("ear",), "helical": ("ear",), "antihelix": ("ear",), "tragus": ("ear",),   # the ear's parts
            "colon": ("large", "intestine"), "colonic": ("large", "intestine"),
            "sigmoid": ("colon", "large", "intestine"), "rectosigmoid": ("colon", "large", "intestine"),   # Diverticulosis > large intestine
-           "fragility": ("pathological", "pathologic"), "osteoporotic": ("osteoporosis",),   # a fragility fracture is pathological (M80)
+           "fragility": ("pathological", "pathologic", "osteoporosis", "due"),   # a fragility fracture is pathological (M80)
+           "osteoporotic": ("osteoporosis", "pathological", "pathologic", "due"),   # Fracture, pathological > due to > osteoporosis
            "distal": ("lower", "end"), "proximal": ("upper", "end"),   # Fracture > radius > lower end
            # a spinal level names its region ("L4-L5 disc herniation": lumbar region)
            # ... and the vertebra by its number ("L1 compression fracture": Fracture > vertebra > lumbar > first)
            **{f"l{n}": ("lumbar", "vertebra", o) for n, o in zip(range(1, 6), _ORDINALS)},
-           **{f"c{n}": ("cervical",) for n in range(1, 8)},
-           **{f"t{n}": ("thoracic",) for n in range(1, 13)}, "s1": ("lumbosacral",),   # peripheral arterial disease: Arteriosclerosis > extremities > peripheral
+           **{f"c{n}": ("cervical", "vertebra", o) for n, o in zip(range(1, 8), _ORDINALS)},
+           **{f"t{n}": ("thoracic", "vertebra", o) for n, o in zip(range(1, 13), _ORDINALS)}, "s1": ("lumbosacral",),   # peripheral arterial disease: Arteriosclerosis > extremities > peripheral
            # a bone the note names without the word ("fracture of the 5th metatarsal": Fracture >
            # metatarsal bone > fifth)
            **{w: ("bone",) for w in ("metatarsal", "metacarpal", "tarsal", "carpal", "sesamoid")},
@@ -663,6 +694,11 @@ def side_words(words: Iterable[str]) -> tuple[str, ...]:
 # Absence > joint > knee).
 _IMPLIED = frozenset({"joint", "extremity", "femur", "humerus"})
 _IMPLIED_WEIGHT = 0.4
+_ENTRY_WEIGHT = 10   # an entry's own qualifier the note says outweighs any subterm path
+# words whose expansion is what they mean, not an inference: "fragility fracture" is the index's
+# Fracture, pathological, due to osteoporosis, said
+_DEFINING = frozenset(("fragility",))
+_STEM = 6
 
 
 class WalkWords(frozenset):
@@ -707,6 +743,17 @@ def undenied(words: Iterable[str]) -> tuple[str, ...]:
         else:
             out.append(w)
     return tuple(out)
+
+
+def _same_stem(a: str, b: str) -> bool:
+    """Two forms of one word ("osteoporosis", "osteoporotic"): a shared stem of 6+ letters that
+    leaves at most 4 letters of either."""
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n >= _STEM and len(a) - n <= 4 and len(b) - n <= 4
 
 
 def expansions(words: Iterable[str]) -> frozenset[str]:
@@ -789,5 +836,8 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
     if any(words[i] in ("l5", "l4") and words[i + 1] == "s1" for i in range(len(words) - 1)):
         expanded.discard("lumbar")   # "L5-S1": the lumbosacral level, not the lumbar region
     result = WalkWords(out | expanded)
-    result.implied = frozenset(expanded - out) | _IMPLIED
+    # a note word's own noun ("osteoporotic" -> osteoporosis, "hypoxic" -> hypoxia) is said, not implied
+    defined = {x for w in _DEFINING & out for x in _EXPAND[w]}
+    result.implied = frozenset(x for x in expanded - out - defined
+                               if not any(_same_stem(x, w) for w in out)) | _IMPLIED
     return result

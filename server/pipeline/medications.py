@@ -237,9 +237,10 @@ def _current(words: Sequence[str], i: int, j: int, listed: bool, clauses: "_Clau
         # (a parenthesis after "b.i.d." may open the next sentence: ``following``)
         return set(words[lo:hi]) & _SHORT_TERM <= _STARTED and _said_long(tuple(words[j:]) + tuple(following), 0)
     end = min(hi, j + 5)
-    scheduled = any(_SCHEDULE.match(w) for w in words[j:end]) or any(_interval(words, k, end) for k in range(j, end))
+    scheduled = any(_SCHEDULE.match(w) for w in words[j:end]) or any(_interval(words, k, end) for k in range(j, end)) \
+        or any(_LONG_INTERVAL.match(w) for w in words[max(lo, i - 2):i])   # "weekly semaglutide"
     taken = clauses.count(clauses.taken, lo, hi) > 0
-    if not taken and lo >= 2 and words[lo - 1] in ("+", "plus"):
+    if not taken and lo >= 2 and (words[lo - 1] in ("+", "plus") or words[lo] in ("+", "plus")):
         # "on insulin lispro sliding scale + glargine": the "on" of the list's first drug
         taken = clauses.count(clauses.taken, clauses.around(lo - 2, lo - 1)[0], lo - 1) > 0
     return listed or scheduled or taken

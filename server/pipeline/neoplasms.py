@@ -9,13 +9,13 @@ breast > upper-outer quadrant, malignant primary C50.4- -> left, female: C50.412
 A tumour word ("carcinoma", "cancer", "NSCLC", "malignancy") with a site in the same clause
 (before it, "lung cancer", or after "of", "carcinoma of the sigmoid colon") is looked up in the
 Neoplasm Table; "metastatic to X" / "X metastases" is X's secondary column; "in situ" its in-situ
-column. Mentions ConText reads as historical, negated or hypothetical are left to the history
-rules (Z85) or not coded.
+column. Mentions ConText reads as negated or hypothetical are not coded; historical ones are
+returned marked, for their history code (Z85).
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 from server.budget import checkpoint
@@ -38,6 +38,7 @@ _SITE_WORDS = {"nsclc": ("lung",), "sclc": ("lung",), "rul": ("right", "lung", "
 # a tumour word that qualifies another condition ("cancer-related fatigue", "neoplasm-related pain")
 _QUALIFYING = frozenset(("related", "associated"))
 _MALIGNANT_WORDS = frozenset("carcinoma adenocarcinoma malignant malignancy cancer".split())
+_LESION_NOUNS = frozenset("disease lesion deposit focus foci".split())
 _STOP = frozenset("the of a an in with and to on at from for".split())
 _PAREN = re.compile(r"\([^)]*\)")
 _SCOPE = 7                 # words read on either side of the tumour word for its site
@@ -52,6 +53,7 @@ class NeoplasmHit:
     tok_start: int
     tok_end: int
     site: str            # the table row's path, for the coder
+    historical: bool = False   # "s/p hemicolectomy for adenoCA of the ascending colon": its history code's
 
 
 class NeoplasmReader:
@@ -84,7 +86,8 @@ class NeoplasmReader:
                 if w not in _TUMOUR and w not in _SECONDARY and w not in ("nsclc", "sclc") and w not in self.benign:
                     continue
                 checkpoint()
-                if assertion(si, i, i + 1) not in (Assertion.PRESENT, Assertion.POSSIBLE):
+                said = assertion(si, i, i + 1)
+                if said not in (Assertion.PRESENT, Assertion.POSSIBLE, Assertion.HISTORICAL):
                     continue
                 if i + 1 < len(words) and words[i + 1] in _QUALIFYING:
                     continue   # "bone metastases with neoplasm-related pain": the pain's (G89.3), no tumour of bone
@@ -97,11 +100,13 @@ class NeoplasmReader:
                         hit = self._hit(site, "benign", words, max(0, i - _SCOPE), min(len(words), i + _SCOPE + 1),
                                         si, i, sex)
                         hits = [hit] if hit else []
+                if said is Assertion.HISTORICAL:
+                    hits = [replace(h, historical=True) for h in hits if h.behavior in ("primary", "in_situ")]
                 out.extend(hits)
-        if _UNKNOWN_PRIMARY.search(text) and any(h.behavior == "secondary" for h in out):
+        if _UNKNOWN_PRIMARY.search(text) and any(h.behavior == "secondary" and not h.historical for h in out):
             code = "C80.1"
             if self.cm.id_of(code) >= 0:
-                first = next(h for h in out if h.behavior == "secondary")
+                first = next(h for h in out if h.behavior == "secondary" and not h.historical)
                 out.append(NeoplasmHit(code, "primary", first.sentence, first.tok_start, first.tok_end, "unknown"))
         return out
 
@@ -112,16 +117,19 @@ class NeoplasmReader:
         # "metastatic to bone" / "bone metastases": the site after "to" or before the word
         before = words[max(lo, i - 3):i]
         # "carcinoma of the sigmoid colon", "metastatic to bone": a site after "of" / "in" / "to"
-        after = words[i + 1:hi] if i + 1 < len(words) and words[i + 1] in ("of", "in", "to") else ()
+        k = i + 2 if i + 2 < len(words) and words[i + 1] in _LESION_NOUNS else i + 1   # "metastatic disease to"
+        after = words[k:hi] if k < len(words) and words[k] in ("of", "in", "to") else ()
         if words[i] == "secondary" and (tuple(words[i + 1:i + 2]) == ("to",)
                                         or not _TUMOUR & set(words[lo:hi])):
             return []   # "AKI secondary to pyelonephritis", "secondary hyperparathyroidism": no spread
         if words[i] in _SECONDARY:
-            site = (self._site(after) if after and words[i + 1] == "to" else None) or self._site(before)
+            spread = after and (words[k] == "to" or k > i + 1)   # "metastatic lesions in the bone"
+            site = (self._site(after) if spread else None) or self._site(before)
             if site is not None:
                 hits.append(self._hit(site, "secondary", words, lo, hi, si, i, sex))
-            return [h for h in hits if h]
-        if after and words[i + 1] == "to" and _SECONDARY & set(words[max(lo, i - 3):i]):
+            # "metastatic lesions in the bone": the lesions are the spread's (no M89.9 beside it)
+            return [replace(h, tok_end=k) if k > i + 1 else h for h in hits if h]
+        if after and words[k] == "to" and _SECONDARY & set(words[max(lo, i - 3):i]):
             # "metastatic breast cancer to the bone": the bone's secondary, the breast's primary
             spread, origin = self._site(after), self._site([w for w in before if w not in _SECONDARY])
             for site, behavior in ((spread, "secondary"), (origin, "primary")):

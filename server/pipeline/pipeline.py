@@ -84,6 +84,14 @@ _INJURY_WORDS = _FRACTURE_WORDS | _GENERIC_INJURY | frozenset(
     "fx fractures sprain strain laceration contusion dislocation concussion burn".split())
 _TRANSFER = frozenset("outside another different transferred transfer referring outlying osh".split())
 # A surgical scar's words: its "well-healed" says nothing of an injury's encounter
+def _old_injury(s: Sentence) -> bool:
+    """A sentence about a past injury: in the history sections, or saying "history of" / "remote"."""
+    return s.section in _PAST_SECTIONS or bool(_PAST_WORDS & set(s.words)) or any(
+        tuple(s.words[i:i + 2]) == ("h", "o") for i in range(len(s.words) - 1))
+
+
+_PAST_SECTIONS = frozenset(("past_medical_history", "past_surgical_history"))
+_PAST_WORDS = frozenset(("history", "hx", "remote", "prior", "previous"))
 _SCAR_WORDS = frozenset("scar scars incision incisions sternotomy port ports".split())
 # Words of a sentence that gives advice or risks, not the encounter's facts
 _ADVICE_WORDS = frozenset("risk risks discussed counseled educated instructions precautions prevent promote".split())
@@ -496,7 +504,8 @@ class Pipeline:
         if self.index is not None:
             # (not from advice: "discussed increased risk of delayed wound healing" is no healing injury)
             # (nor from a surgical scar: "left knee well-healed scar" says nothing of today's fracture)
-            cues = tuple(sorted({w for s in sentences if not _ADVICE_WORDS & set(s.words)
+            # (nor from an old injury's: "PMH: T12 compression fracture 2021, healed")
+            cues = tuple(sorted({w for s in sentences if not _ADVICE_WORDS & set(s.words) and not _old_injury(s)
                                  for w in s.words if w in ENCOUNTER_CUES
                                  and not (w in ("healed", "healing") and _SCAR_WORDS & set(s.words))} |
                                 # "delayed union" / "delayed healing" anywhere: 7th character G

@@ -37,7 +37,8 @@ _DELIVERED = re.compile(r"\b(delivered|delivery of|NSVD|SVD|(?:spontaneous |norm
                         r"(?:cesarean|c-section|LTCS|C/S)\s+(?:delivery\s+)?(?:was\s+)?(?:performed|done)|"
                         r"liveborn|live-born|live born)\b", re.I)
 _ELDERLY = re.compile(r"\b(advanced maternal age|AMA)\b")
-_CONTROL = re.compile(r"\b(diet|insulin|oral hypoglycemic|oral medication)[- ]control(?:led)?\b"
+_CONTROL = re.compile(r"(?<!failed )(?<!failing )(?<!inadequate )\b(diet|insulin|oral hypoglycemic|oral medication)"
+                      r"[- ]control(?:led)?\b"   # "failed diet control, now on insulin": not diet controlled
                       r"|\bcontrolled (?:with|w/|by|on) (diet|insulin|oral hypoglycemic)"
                       # "start carbohydrate-controlled diet", "managed with diet" (diabetes by diet)
                       r"|\b(?:carbohydrate|carb)[- ]controlled (diet)\b|\bmanaged (?:with|w/|by) (diet)\b", re.I)

@@ -59,25 +59,27 @@ class TokenTrie(Generic[T]):
         Words in ``skip`` may also be jumped inside a phrase ("fracture left wrist" ~ "fracture wrist"),
         at most ``MAX_SKIPPED`` of them in a row: a run of side words longer than any phrase has
         ("left right left right ...") is not searched through from each of its words."""
-        best: list = [i, []]
+        best: list = [i, [], 0]
         n = len(words)
-        # depth first, the jump over a skip word before reading it as part of the phrase (the
-        # order decides between equally long phrases); (node, j, jumped, read_j) states, each once
-        stack: list[tuple[dict, int, int, bool]] = [(self._root, i, 0, False)]
+        # depth first, the jump over a skip word before reading it as part of the phrase; of
+        # equally long phrases the one that reads more of the words wins ("sprain of anterior
+        # cruciate ligament" is the anterior one's, not the cruciate ligament's with "anterior"
+        # jumped); (node, j, jumped, read_j, total jumps) states, each once
+        stack: list[tuple[dict, int, int, bool, int]] = [(self._root, i, 0, False, 0)]
         seen: set[tuple[int, int, int, bool]] = set()
         while stack:
-            node, j, jumped, read_j = stack.pop()
+            node, j, jumped, read_j, total = stack.pop()
             while j < n:
                 w = words[j]
                 if not read_j and w in skip and j > i and jumped < MAX_SKIPPED:
                     state = (id(node), j, jumped, True)
                     if state not in seen:
                         seen.add(state)
-                        stack.append((node, j, jumped, True))   # then: w read as part of the phrase
+                        stack.append((node, j, jumped, True, total))   # then: w read as part of the phrase
                     state = (id(node), j + 1, jumped + 1, False)
                     if state not in seen:
                         seen.add(state)
-                        stack.append((node, j + 1, jumped + 1, False))   # first: w jumped
+                        stack.append((node, j + 1, jumped + 1, False, total + 1))   # first: w jumped
                     break
                 read_j = False
                 node = node.get(w)
@@ -85,8 +87,8 @@ class TokenTrie(Generic[T]):
                     break
                 j += 1
                 jumped = 0
-                if _END in node and j > best[0]:
-                    best[0], best[1] = j, node[_END]
+                if _END in node and (j > best[0] or j == best[0] and total < best[2]):
+                    best[0], best[1], best[2] = j, node[_END], total
         return best[0], best[1]
 
     def find(self, words: Sequence[str], skip: frozenset[str] = frozenset()) -> Iterable[tuple[int, int, list[T]]]:

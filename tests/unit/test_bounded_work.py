@@ -81,22 +81,23 @@ def test_adversarial_notes_are_coded(pipe, unit):
 # -- the faster steps answer as the plain ones did ------------------------------------------------
 
 def _reference_longest_at(trie: TokenTrie, words, i, skip):
-    """The recursive walk the trie had, skip words jumped without a limit."""
-    best = [i, []]
+    """The recursive walk the trie had, skip words jumped without a limit; of equally long
+    phrases, the one that jumped fewer words."""
+    best = [i, [], 0]
 
-    def walk(node, j):
+    def walk(node, j, jumped):
         while j < len(words):
             w = words[j]
             if w in skip and j > i:
-                walk(node, j + 1)
+                walk(node, j + 1, jumped + 1)
             node = node.get(w)
             if node is None:
                 return
             j += 1
-            if "\x00" in node and j > best[0]:
-                best[0], best[1] = j, node["\x00"]
+            if "\x00" in node and (j > best[0] or j == best[0] and jumped < best[2]):
+                best[0], best[1], best[2] = j, node["\x00"], jumped
 
-    walk(trie._root, i)
+    walk(trie._root, i, 0)
     return best[0], best[1]
 
 

@@ -1938,3 +1938,57 @@ def test_fourteenth_batch_urinary_symptoms(pipe, text, setting, codes, wrong):
 ])
 def test_fourteenth_batch_one_condition_twice(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # an osteoporotic / fragility fracture is Fracture, pathological > due to osteoporosis (M80), its
+    # site from the Osteoporosis entry, not the traumatic S-code nor the NEC pathological fracture
+    ("Clinic: 79 y/o F, osteoporotic compression fracture of T11 after lifting groceries, initial visit.", OUT,
+     {"M80.08XA"}, {"S22.089A", "M48.54XA"}),
+    ("Dx: fragility fracture of the left distal radius, fell from standing; initial encounter.", OUT,
+     {"M80.032A"}, {"S52.502A", "M84.432A"}),
+    ("A/P: osteoporotic pathological fx of L2, initial.", OUT, {"M80.08XA"}, {"M84.48XA"}),
+    # a healed fracture elsewhere is history beside the fracture treated now
+    ("PMH: remote T8 osteoporotic compression fracture, healed. A/P: osteoporotic fracture of the R distal radius "
+     "- cast today, initial encounter.", OUT, {"M80.031A", "Z87.310"}, set()),
+    # a spinal level names its vertebra ("T8 wedge compression fracture": S22.06-)
+    ("ED: T8 wedge compression fracture after a fall from a ladder, initial.", OUT, {"S22.060A"}, {"S22.9XXA"}),
+    # a position word the term has no form with is read past; one it has is read ("anterior cruciate")
+    ("UC: inversion injury at soccer. Dx: sprain of the anterior talofibular ligament, L ankle, initial.", OUT,
+     {"S93.492A"}, {"S99.912A", "S93.402A"}),
+    ("Ortho: sprain of the anterior cruciate ligament of the left knee, initial.", OUT, {"S83.512A"},
+     {"S83.502A"}),
+    # "c/b DPN": diabetic polyneuropathy of the type the note says
+    ("Clinic: T1DM c/b DPN, on insulin pump.", OUT, {"E10.42"}, {"E11.42", "G62.9"}),
+    # a hypoglycemia level (E16.A-) with type 2 diabetes: the combination and the level
+    ("D/C summary: T2DM on glyburide. Admitted with BG 38. Dx: level 2 hypoglycemia due to glyburide taken as "
+     "prescribed.", IN, {"E11.649", "E16.A2"}, {"E11.9"}),
+])
+def test_fifteenth_batch_fractures_and_diabetes(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # "adenoCA", "metastatic dz to", "metastatic lesions in": the Neoplasm Table's rows
+    ("Infusion: 61M w/ adenoCA of the rectosigmoid junction here for cycle 2 of FOLFOX.", OUT,
+     {"Z51.11", "C19"}, set()),
+    ("A/P: metastatic dz to liver from known gastric adenocarcinoma.", OUT, {"C78.7", "C16.9"}, {"C79.9"}),
+    ("A/P: prostate cancer with metastatic lesions in the bone of the pelvis.", OUT,
+     {"C79.51", "C61"}, {"M89.9", "C79.9"}),
+    # a past tumour the note names by its histology and site is its history code
+    ("Surveillance visit. s/p L hemicolectomy 2018 for adenocarcinoma of descending colon, no tx since, NED.",
+     OUT, {"Z85.038", "Z90.49"}, {"C18.6"}),
+    # "kidney tx" after s/p is a transplant, a deceased donor's; an operation this stay leaves no absence
+    ("Clinic: s/p living donor kidney tx 2021, stable graft function.", OUT, {"Z94.0"}, {"Z52.4"}),
+    ("Admitted for sigmoid colectomy; path: adenocarcinoma of sigmoid colon.", IN, {"C18.7"}, {"Z90.49"}),
+    # "weekly semaglutide" is its regimen
+    ("PCP: T2DM on metformin 500 mg BID plus weekly dulaglutide 1.5 mg.", OUT, {"Z79.84", "Z79.85"}, set()),
+    # gestational diabetes that failed diet control and is now on insulin
+    ("Prenatal visit at 30 wks: GDM, failed diet control, now on insulin detemir nightly.", OUT,
+     {"O24.414"}, {"O24.410", "Z79.4"}),
+    # chest pain beside coronary disease without angina is its own symptom
+    ("ED: atypical chest pain, reproducible, likely musculoskeletal. CAD s/p PCI, no angina.", OUT,
+     {"R07.89", "I25.10"}, set()),
+])
+def test_fifteenth_batch_neoplasms_statuses_and_regimens(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
