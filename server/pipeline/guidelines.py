@@ -877,12 +877,13 @@ _EXCLUDED_MARGIN = 0.1   # how much less support the code an Excludes1 note send
 
 
 def _nec(rules: GuidelineRules, code: str) -> bool:
-    """A code of a "not elsewhere classified" category or subcategory (M84.4 "Pathological
-    fracture, not elsewhere classified")."""
+    """A code of a "not elsewhere classified" subcategory (M84.4 "Pathological fracture, not
+    elsewhere classified"); a whole category so titled (E89, postprocedural disorders NEC) is the
+    classification's own place for what it holds."""
     head = code.split(".")[0]
     tail = code.split(".")[1] if "." in code else ""
     return any("not elsewhere classified" in rules.cm.description(p).lower()
-               for p in [head] + [f"{head}.{tail[:k]}" for k in range(1, len(tail))] if rules.cm.id_of(p) >= 0)
+               for p in [f"{head}.{tail[:k]}" for k in range(1, len(tail))] if rules.cm.id_of(p) >= 0)
 
 
 def _vague(rules: GuidelineRules, code: str) -> bool:

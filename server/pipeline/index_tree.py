@@ -619,7 +619,8 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "colon": ("large", "intestine"), "colonic": ("large", "intestine"),
            "sigmoid": ("colon", "large", "intestine"), "rectosigmoid": ("colon", "large", "intestine"),   # Diverticulosis > large intestine
            "fragility": ("pathological", "pathologic", "osteoporosis", "due"),   # a fragility fracture is pathological (M80)
-           "osteoporotic": ("osteoporosis", "pathological", "pathologic", "due"),   # Fracture, pathological > due to > osteoporosis
+           "osteoporotic": ("osteoporosis", "pathological", "pathologic", "due"),
+           "postablative": ("postprocedural", "postirradiation"),   # after radioiodine or surgical ablation   # Fracture, pathological > due to > osteoporosis
            "distal": ("lower", "end"), "proximal": ("upper", "end"),   # Fracture > radius > lower end
            # a spinal level names its region ("L4-L5 disc herniation": lumbar region)
            # ... and the vertebra by its number ("L1 compression fracture": Fracture > vertebra > lumbar > first)
@@ -709,10 +710,17 @@ class WalkWords(frozenset):
 # Tests a note gives with their value ("LDL 96", "A1c 7.2"): read as results, never as subterms.
 # "after" / "following" an operation named within this many words: the condition is
 # postprocedural, as the index subterms say ("Hypothyroidism > postsurgical", "Pain > postoperative")
+# a species after its genus's initial names the genus ("K. pneumoniae" is Klebsiella's, "S. pneumoniae"
+# Streptococcus's)
+_GENERA = {("h", "influenzae"): "hemophilus", ("e", "coli"): "escherichia", ("s", "aureus"): "staphylococcus",
+           ("s", "pneumoniae"): "streptococcus", ("k", "pneumoniae"): "klebsiella",
+           ("p", "aeruginosa"): "pseudomonas", ("s", "pyogenes"): "streptococcus",
+           ("m", "pneumoniae"): "mycoplasma", ("s", "epidermidis"): "staphylococcus",
+           ("e", "faecalis"): "enterococcus", ("e", "faecium"): "enterococcus"}
 _AFTER = frozenset(("after", "following"))
 _AFTER_REACH = 3
 _POSTPROCEDURAL = ("postprocedural", "postsurgical", "postoperative")
-_OPERATIONS = frozenset("surgery operation procedure resection repair".split())
+_OPERATIONS = frozenset("surgery operation procedure resection repair ablation".split())
 
 
 def _operation(word: str) -> bool:
@@ -830,8 +838,11 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
         if w in _NUMBERED and i + 1 < len(words) and words[i + 1].isdigit():
             out.add(w + words[i + 1])   # Diabetes > type 2, Obesity > class 2 (one word: see ``_words``)
         expanded.update(_EXPAND.get(w, ()))
-        if w in _AFTER and any(_operation(x) for x in words[i + 1:i + 1 + _AFTER_REACH]):
-            # "hypothyroidism after total thyroidectomy": Hypothyroidism > postsurgical
+        if i and (words[i - 1], w) in _GENERA:
+            out.add(_GENERA[words[i - 1], w])   # "H. influenzae": Pneumonia > Hemophilus influenzae
+        if (w in _AFTER or (w == "p" and i and words[i - 1] == "s")) and \
+                any(_operation(x) for x in words[i + 1:i + 1 + _AFTER_REACH]):
+            # "hypothyroidism after total thyroidectomy", "... s/p thyroidectomy": Hypothyroidism > postsurgical
             expanded.update(_POSTPROCEDURAL)
     if any(words[i] in ("l5", "l4") and words[i + 1] == "s1" for i in range(len(words) - 1)):
         expanded.discard("lumbar")   # "L5-S1": the lumbosacral level, not the lumbar region

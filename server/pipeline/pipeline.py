@@ -92,6 +92,8 @@ def _old_injury(s: Sentence) -> bool:
 
 _PAST_SECTIONS = frozenset(("past_medical_history", "past_surgical_history"))
 _PAST_WORDS = frozenset(("history", "hx", "remote", "prior", "previous"))
+_DONOR = "Z52"   # donors of organs and tissues
+_RECIPIENT = frozenset("transplant tx recipient graft allograft".split())
 _SCAR_WORDS = frozenset("scar scars incision incisions sternotomy port ports".split())
 # Words of a sentence that gives advice or risks, not the encounter's facts
 _ADVICE_WORDS = frozenset("risk risks discussed counseled educated instructions precautions prevent promote".split())
@@ -653,6 +655,9 @@ class Pipeline:
                     not (_TRANSFER & set(words)) - ({"outside"} if "window" in words else set()):
                 continue   # tPA status (Z92.82) is for a drug given at another facility before transfer
                 # ("outside the tPA window" says none was given)
+            if self.claims_rules and mapped.code.startswith(_DONOR) and \
+                    _RECIPIENT & set(words[m.tok_end:m.tok_end + 2]):
+                continue   # "deceased-donor kidney transplant recipient": the graft's donor, not the patient
             if self.claims_rules and len(m.words) == 1 and m.words[0] in _GENERIC_INJURY and \
                     mapped.code.startswith("T14.9"):
                 continue   # "wound culture grew MRSA", "injury" with no site: no injury of unspecified region

@@ -1992,3 +1992,21 @@ def test_fifteenth_batch_fractures_and_diabetes(pipe, text, setting, codes, wron
 ])
 def test_fifteenth_batch_neoplasms_statuses_and_regimens(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # the organism by its genus initial or British spelling, linked to the pneumonia (inpatient "likely")
+    ("D/C summary: 1. LLL pneumonia, likely H. influenzae per sputum Gram stain.", IN, {"J14"}, {"J18.9"}),
+    ("D/C summary: pneumonia due to Haemophilus influenzae.", IN, {"J14"}, {"J18.9", "B96.3"}),
+    ("D/C summary: RUL pneumonia, K. pneumoniae on sputum culture.", IN, {"J15.0"}, {"J18.9"}),
+    # a gland's hypofunction after its removal or ablation is postprocedural (E89.-)
+    ("Endo: 47F with hypothyroidism s/p total thyroidectomy for Graves, on levothyroxine.", OUT, {"E89.0"},
+     {"E03.9"}),
+    ("HPI: post-ablative hypothyroidism after RAI. A/P: postablative hypothyroidism, TSH at goal.", OUT,
+     {"E89.0"}, {"E03.9"}),
+    # a transplant recipient's donor is the graft's
+    ("Derm: 59M, deceased-donor kidney transplant recipient (2017) on tacrolimus.", OUT, {"Z94.0", "Z79.621"},
+     {"Z52.4"}),
+])
+def test_fifteenth_batch_organisms_glands_and_grafts(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
