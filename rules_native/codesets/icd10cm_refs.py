@@ -20,6 +20,7 @@ _CODE = r"(?<![0-9A-Z])[A-Z]\d[0-9A-Z](?:\.[0-9A-Z]{1,4})?(?![0-9A-Z])"
 # The range branch is tried before a bare trailing dash, so "N18.1-N18.6" is one range.
 _REF = re.compile(rf"({_CODE})(?:\s*-\s*({_CODE})(?:\.?-)?|\.?-)?")
 _PARENS = re.compile(r"\(([^()]*)\)")
+_CATEGORY = re.compile(rf"\bcategory\s+({_CODE})", re.I)
 
 
 class RefResolver:
@@ -40,6 +41,12 @@ class RefResolver:
                 for start, end in _REF.findall(group.upper()):
                     for i in self._expand(start, end):
                         seen.setdefault(i, None)
+            # a category cited in the text itself: "Use additional code from category E11 to further
+            # identify any manifestations" (O24.1)
+            for code in _CATEGORY.findall(note):
+                i = self._lookup(code.upper())
+                if i >= 0:
+                    seen.setdefault(i, None)
         return list(seen)
 
     def _expand(self, start: str, end: str) -> list[int]:

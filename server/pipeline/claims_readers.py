@@ -40,7 +40,9 @@ _TREATED = re.compile(r"\b(NED|no evidence of (local )?(disease|recurrence|malig
 _ACTIVE_CANCER = ("C77", "C78", "C79", "Z51.0", "Z51.1", "Z79.63", "Z79.81")
 _OTHER_PREGNANCY_HISTORY = "Z87.59"   # personal history of other complications of pregnancy: says nothing
 _TREATING = ("Z51.0", "Z51.1", "Z79.63", "Z79.81")   # treatment directed at a cancer now
-_SITE_CLEAR = re.compile(r"\bno (?:evidence of )?local recurrence\b|\bno (?:local )?(?:tx|treatment) since\b", re.I)
+_SITE_CLEAR = re.compile(r"\bno (?:evidence of )?local recurrence\b|\bno (?:local )?(?:tx|treatment) since\b|"
+                         r"\b(?:colonoscopy|endoscopy|mammogram|cystoscopy)\b[^.;]{0,30}\b(?:w/o|without|no) recurrence\b",
+                         re.I)   # "surveillance colonoscopy w/o recurrence": the primary's own site is clear
 # Trauma that would not break a healthy bone (I.C.13.d.2): the note's own words for it.
 _LOW_ENERGY = frozenset("fragility osteoporotic pathologic pathological insufficiency tripped stumbled".split())
 _LOW_ENERGY_PAIRS = (("standing", "height"), ("ground", "level"), ("low", "energy"), ("minor", "fall"),
@@ -296,6 +298,10 @@ class ClaimsReaders:
             if any(o[:len(x)] == x for x in self.guidelines.referenced(code, "excludes1") if x[:1] == "O"
                    for o in found):
                 continue   # the code's own note sends it to a chapter 15 code the note has (O21.1)
+            if any(o[:1] == "O" and g.reportable and any(code.startswith(r) for r in
+                                                          self.guidelines.referenced(o, "use_additional"))
+                   for o, g in found.items()):
+                continue   # the chapter 15 code the note has asks for it beside it (O24.112 + E11.9)
             said = tuple(w for e in f.evidence[:3] for w in normalize_phrase(text[e.start:e.end]))
             words = said + normalize_phrase(self.cm.description(code))
             hit = self.index.tree.walk(starts, walk_words(("complicated",) + words))
@@ -317,7 +323,9 @@ class ClaimsReaders:
                                 [RuleNote("pregnancy", f"{code} in a pregnancy is coded to chapter 15 first (I.C.15.a.1)",
                                           code)], set(f.sections), source="lexicon"))
             asks = " ".join(self.cm.notes(o, "use_additional", inherited=True))
-            if code[:3] in _ORGANISM_CATEGORIES or not _CONDITION_ASKED.search(asks):
+            if code[:3] in _ORGANISM_CATEGORIES or not (_CONDITION_ASKED.search(asks) or any(
+                    code.startswith(r) for r in self.guidelines.referenced(o, "use_additional"))):
+                # (kept where the chapter 15 code's note names its category: O24.013 asks for E10)
                 f.reportable = False
                 f.notes.append(RuleNote("not_reported", f"coded in chapter 15 as {o} (I.C.15.a.1)", o))
 

@@ -765,13 +765,21 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
 
 
 def _with_both(rules: GuidelineRules, plain: str, unspecified: str) -> str | None:
-    """The sibling of ``plain`` ("Moderate persistent asthma, uncomplicated") that says what the
-    unspecified code's "with" clause adds ("Unspecified asthma with (acute) exacerbation"):
-    "Moderate persistent asthma with (acute) exacerbation", J45.41; None when there is none."""
+    """The sibling of ``plain`` ("Moderate persistent asthma, uncomplicated"; "... without bleeding")
+    that says what the unspecified code's "with" clause adds ("Unspecified asthma with (acute)
+    exacerbation": "Moderate persistent asthma with (acute) exacerbation", J45.41); None when there
+    is none."""
     title, other = rules.cm.description(plain), rules.cm.description(unspecified)
-    if not title.lower().endswith(", uncomplicated") or " with " not in other:
+    low = title.lower()
+    head, _, denied = low.rpartition(" without ")
+    if head and other.lower().endswith(" with " + denied):
+        # "sigmoid diverticulosis" (K57.30, "... without bleeding") and "LGIB d/t diverticulosis"
+        # (K57.91, "... part unspecified ... with bleeding"): K57.31
+        want = head + " with " + denied
+    elif low.endswith(", uncomplicated") and " with " in other:
+        want = (title[:-len(", uncomplicated")] + " with " + other.split(" with ", 1)[1]).lower()
+    else:
         return None
-    want = (title[:-len(", uncomplicated")] + " with " + other.split(" with ", 1)[1]).lower()
     parent = plain[:-1].rstrip(".")
     if rules.cm.id_of(parent) < 0:
         return None

@@ -79,6 +79,7 @@ _GRAFT_SOURCE = frozenset("donor deceased living cadaveric related unrelated".sp
 _MAIN_STATUS = ("Status", "Presence", "Dependence")
 _BITE = frozenset(("bite", "bitten"))
 _UNSPECIFIED_SITE = "unspecified site"
+_UNCOMPLICATED = "without complications"
 _FEW_ENTRIES = 6      # entries that give a code an abbreviation names, walked all (more: none)
 _MAX_WITH_CODES = 4   # codes one mention may yield through the "with" subterms of its entry
 # "on HD MWF", "on home O2": what a patient depends on (Dependence (on) > renal dialysis -> Z99.2)
@@ -425,9 +426,12 @@ class IndexCoder:
             return same
         if hit is None or hit.code == mapped.code or self.cm.id_of(hit.code) < 0:
             return None
-        if self.cm.is_billable(mapped.code) and hit.code[:3] == mapped.code[:3] and \
-                _vague(self.cm, hit.code) and not _vague(self.cm, mapped.code):
-            return None   # never less specific than the title the note said ("... cirrhosis ... with ascites")
+        if self.cm.is_billable(mapped.code) and not _vague(self.cm, mapped.code) and (
+                hit.code[:3] == mapped.code[:3] and _vague(self.cm, hit.code)
+                or _UNCOMPLICATED in self.cm.description(hit.code).lower()
+                and _UNCOMPLICATED not in self.cm.description(mapped.code).lower()):
+            return None   # never less specific than the title the note said ("... cirrhosis ... with ascites";
+            # "DPN" is a diabetes with its polyneuropathy, never one "without complications")
         walked = {w for p in hit.path for w in p.split()}
         if hit.code[:1] != mapped.code[:1] and WITH_MARK not in hit.said and not (walked & prefer) \
                 and not walked & set(walk_words(tuple(near) + _of_phrase(window, mention_words))):

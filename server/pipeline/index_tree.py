@@ -620,7 +620,15 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "sigmoid": ("colon", "large", "intestine"), "rectosigmoid": ("colon", "large", "intestine"),   # Diverticulosis > large intestine
            "fragility": ("pathological", "pathologic", "osteoporosis", "due"),   # a fragility fracture is pathological (M80)
            "osteoporotic": ("osteoporosis", "pathological", "pathologic", "due"),
-           "postablative": ("postprocedural", "postirradiation"),   # after radioiodine or surgical ablation   # Fracture, pathological > due to > osteoporosis
+           "lgib": ("lower", "gastrointestinal", "bleeding", "hemorrhage"),   # "LGIB d/t diverticulosis"
+           "ugib": ("upper", "gastrointestinal", "bleeding", "hemorrhage"),
+           "gib": ("gastrointestinal", "bleeding", "hemorrhage"),
+           "postablative": ("postprocedural", "postirradiation"),   # after radioiodine or surgical ablation
+           # a diabetes abbreviation names its type (Pregnancy > complicated by > diabetes > pre-existing > type 2)
+           # (... and a typed diabetes is a pre-existing one in a pregnancy: Pregnancy > complicated by >
+           # diabetes > pre-existing > type 1, O24.01-)
+           **{w: ("type2", "pre", "existing") for w in ("t2dm", "dm2", "dmii", "niddm", "t2d")},
+           **{w: ("type1", "pre", "existing") for w in ("t1dm", "dm1", "dmi", "iddm", "t1d")},   # Fracture, pathological > due to > osteoporosis
            "distal": ("lower", "end"), "proximal": ("upper", "end"),   # Fracture > radius > lower end
            # a spinal level names its region ("L4-L5 disc herniation": lumbar region)
            # ... and the vertebra by its number ("L1 compression fracture": Fracture > vertebra > lumbar > first)
@@ -837,6 +845,8 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
             out.add(w + _ROMAN[words[i + 1]])   # "Class I obesity": Obesity > class 1
         if w in _NUMBERED and i + 1 < len(words) and words[i + 1].isdigit():
             out.add(w + words[i + 1])   # Diabetes > type 2, Obesity > class 2 (one word: see ``_words``)
+            if w == "type" and words[i + 1] in ("1", "2") and "diabetes" in words[i + 2:i + 3]:
+                expanded.update(("pre", "existing"))   # a typed diabetes in a pregnancy is pre-existing
         expanded.update(_EXPAND.get(w, ()))
         if i and (words[i - 1], w) in _GENERA:
             out.add(_GENERA[words[i - 1], w])   # "H. influenzae": Pneumonia > Hemophilus influenzae

@@ -26,7 +26,9 @@ _NOT_PREGNANT = re.compile(r"\b(?:not (?:currently )?pregnant|(?:urine |serum )?
 # a relative's pregnancy, said in the same sentence ("Mother with iron deficiency anemia during pregnancy")
 # "no current pregnancy plans", "pregnancy test negative", "pregnancy prevention": no pregnancy
 _NO_PREGNANCY_AFTER = re.compile(r"\s*(?:plans?|planning|prevention|intention|intentions|test|testing|screen)\b", re.I)
-_NO_BEFORE = re.compile(r"\b(?:no|not|nor|denies)\s+(?:current\s+|plans\s+for\s+)?$", re.I)
+_NO_BEFORE = re.compile(r"\b(?:no|not|nor|denies)\s+(?:current\s+|plans\s+for\s+|planning\s+(?:a\s+)?|"
+                        r"desiring\s+|wanting\s+)?$", re.I)   # "Not planning pregnancy, uses an IUD"
+_NO_REACH = 24   # characters before a pregnancy word its denial may take ("not planning a ")
 _RELATIVE = re.compile(r"\b(mother|mom|sister|daughter|aunt|grandmother)\b[^.;\n]*$", re.I)
 _VAGINAL = re.compile(r"\b(N?SVD|spontaneous vaginal delivery|normal vaginal delivery|vaginal delivery)\b", re.I)
 # a delivery the note reports, not one it plans or weighs ("repeat C-section remains an option",
@@ -158,7 +160,7 @@ def read(text: str) -> PregnancyContext | None:
     if not any(not _PAST.search(text[max(0, m.start() - _PAST_REACH):m.start()]) and
                not _RELATIVE.search(text[max(0, m.start() - _PAST_REACH):m.start()]) and
                not _in_history(headers, starts, m.start()) and not _NO_PREGNANCY_AFTER.match(text, m.end()) and
-               not _NO_BEFORE.search(text[max(0, m.start() - 12):m.start()]) for m in _PREGNANT.finditer(text)):
+               not _NO_BEFORE.search(text[max(0, m.start() - _NO_REACH):m.start()]) for m in _PREGNANT.finditer(text)):
         return None   # "PMH: gestational diabetes (2015)": a past pregnancy's; "Mother with anemia
         # during pregnancy" in a child's note: the mother's
     # the visit's own reason, said at the top ("Postpartum visit in 6 weeks" closing a delivery

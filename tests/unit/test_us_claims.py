@@ -2010,3 +2010,30 @@ def test_fifteenth_batch_neoplasms_statuses_and_regimens(pipe, text, setting, co
 ])
 def test_fifteenth_batch_organisms_glands_and_grafts(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # a typed diabetes in a pregnancy is pre-existing (O24.0-/O24.1-), with the E10/E11 code its note asks for
+    ("Prenatal: 30F G2P1 at 22 weeks with T2DM on metformin and insulin.", OUT, {"O24.112", "E11.9", "Z79.4"},
+     {"O24.812", "O24.912"}),
+    ("Prenatal: 26F G1P0 at 31 weeks with type 1 diabetes on an insulin pump.", OUT, {"O24.013", "E10.9"},
+     {"O24.913", "Z79.4"}),
+    # a pregnancy the patient is not planning is no pregnancy
+    ("Endo: 33F with type 1 diabetes with hypoglycemia. Social: not planning pregnancy, has an IUD.", OUT,
+     {"E10.649"}, {"O24.019"}),
+    # diabetic nephropathy beside CKD is diabetic CKD; "DPN" stays the polyneuropathy
+    ("D/C dx: 1. CKD stage 3a. 2. Type 2 DM with diabetic nephropathy.", IN, {"E11.22", "N18.31"}, {"E11.21"}),
+    # Alzheimer's named as the dementia's kind: the etiology first, the F02 manifestation with its
+    # severity and agitation (no R45.1 beside it)
+    ("D/C: 80F w/ late-onset Alzheimer's dementia, severe, with agitation at home.", IN, {"G30.1", "F02.C11"},
+     {"F03.C11", "R45.1"}),
+    # abbreviations: PAF, ABLA
+    ("Cards: PAF on apixaban, rate controlled.", OUT, {"I48.0", "Z79.01"}, {"I48.91"}),
+    ("D/C: GI bleed with ABLA, transfused 2 units.", IN, {"D62"}, set()),
+    # a primary removed and treated, its site cleared on surveillance: history beside the metastasis
+    ("D/C: s/p right hemicolectomy 2021 for adenoCA, completed adjuvant chemo 2021, surveillance colonoscopy "
+     "without recurrence. Admitted for hepatectomy. Path: metastatic colorectal adenocarcinoma to liver.", IN,
+     {"C78.7", "Z85.038"}, {"C18.9", "C18.2"}),
+])
+def test_fifteenth_batch_pregnancy_diabetes_and_abbreviations(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
