@@ -661,6 +661,7 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            # an arthroplasty is a joint replacement, a surgery ("aftercare following right TKA":
            # Aftercare > following surgery > joint replacement, Z47.1)
            "arthroplasty": ("joint", "replacement", "surgery"),
+           **{w: ("joint", "replacement", "surgery", "arthroplasty") for w in ("tka", "tkr", "tha", "thr", "tsa")},
            # a tubular or tubulovillous adenoma of the colon is an adenomatous polyp
            "tubular": ("adenomatous", "polyp"), "tubulovillous": ("adenomatous", "polyp"),
            "strep": ("streptococcal", "streptococcus"), "staph": ("staphylococcal", "staphylococcus")}   # "alcohol-induced cirrhosis": Cirrhosis > alcoholic
@@ -850,6 +851,8 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
         expanded.update(_EXPAND.get(w, ()))
         if i and (words[i - 1], w) in _GENERA:
             out.add(_GENERA[words[i - 1], w])   # "H. influenzae": Pneumonia > Hemophilus influenzae
+        if w == "p" and i and words[i - 1] == "s":
+            expanded.add("following")   # "aftercare s/p R TKA": Aftercare > following surgery
         if (w in _AFTER or (w == "p" and i and words[i - 1] == "s")) and \
                 any(_operation(x) for x in words[i + 1:i + 1 + _AFTER_REACH]):
             # "hypothyroidism after total thyroidectomy", "... s/p thyroidectomy": Hypothyroidism > postsurgical

@@ -315,7 +315,8 @@ class Pipeline:
         # Guideline order for what is reported; below the operating threshold, by confidence.
         reported = {c: f for c, f in findings.items() if f.confidence >= cut}
         rest = sorted((f for f in findings.values() if f.confidence < cut), key=lambda f: (-f.confidence, f.code))
-        ordered = [f for f in sequence(reported, self.guidelines, self.claims_rules) + rest
+        ordered = [f for f in sequence(reported, self.guidelines, self.claims_rules,
+                                       doc.text if self.claims_rules else "") + rest
                    if f.confidence >= min_score]
         enc.codes = [self._suggestion(i, f) for i, f in enumerate(ordered)]
         enc.not_present = [replace(self._suggestion(0, f), sequence=0, principal=False)
@@ -928,6 +929,7 @@ _MAINTAINED = ("I10", "I11", "I12", "I13", "I15", "I16", "E08", "E09", "E10", "E
                "E66", "I25", "I50", "G40", "E03", "J44", "B20", "E05", "G20", "G35")
 _LEADS = frozenset("none no resolved last off not never outgrew".split())
 _REMOVED = frozenset("resection resected excision excised removal removed explant explanted".split())
+_REPLACED = frozenset("arthroplasty replacement replaced tka tkr tha thr tsa".split())
 _ITEM_REACH = 12   # words of a list item read after its condition
 
 
@@ -945,8 +947,8 @@ def _inactive(words: list[str], breaks: list[bool], a: int, b: int, code: str) -
     # the organ taken out for it ("s/p total thyroidectomy 03/2024 for multinodular goiter")
     k = next((k for k in range(a - 1, max(-1, a - 5), -1) if words[k] == "for"), None)
     if k is not None and not any(j < len(breaks) and breaks[j] for j in range(k - 6, a + 1) if j > 0) and \
-            any(w.endswith("ectomy") or w in _REMOVED for w in words[max(0, k - 6):k]):
-        return True
+            any(w.endswith("ectomy") or w in _REMOVED or w in _REPLACED for w in words[max(0, k - 6):k]):
+        return True   # ... or the joint or valve replaced for it ("s/p R TKA for primary OA": Z96.651 alone)
     if _GONE_WORDS & set(item):
         return True
     quiet_counts = not code.startswith(_MAINTAINED)

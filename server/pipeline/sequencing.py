@@ -4,6 +4,7 @@ honoured (etiology before manifestation: E11.22 before N18.31)."""
 from __future__ import annotations
 
 import bisect
+import re
 
 from server.domain import Assertion, CodeSystem, RuleNote
 from server.pipeline.findings import SECTION_PRIORITY, Finding
@@ -80,20 +81,36 @@ def principal_score(f: Finding, icd10cm, rank: int = 0, chronic: tuple[str, ...]
     return s - rank_weight * min(rank, 10)
 
 
-def sequence(found: dict[str, Finding], rules, diagnosis_order: bool = False) -> list[Finding]:
+def sequence(found: dict[str, Finding], rules, diagnosis_order: bool = False, text: str = "") -> list[Finding]:
     """Findings in reporting order: principal first, then pairs fixed so that a code whose
     "code first" note names another present code follows it. ``diagnosis_order`` (us-claims):
     the order of the final diagnoses / assessment leads, as the physician listed them (the first
-    listed is the reason for the stay, II / IV), before the order of the note's first mentions."""
+    listed is the reason for the stay, II / IV), before the order of the note's first mentions.
+    ``text``: the note, where "admitted with X" / "presents for X" says the encounter's reason."""
     by_pos = sorted(found.values(), key=lambda f: _position(f, diagnosis_order))
     rank = {id(f): i for i, f in enumerate(by_pos)}
     icd10cm, chronic = rules.cm, rules.chronic
     weight = _LISTED_RANK_WEIGHT if diagnosis_order else _RANK_WEIGHT
-    order = sorted(found.values(), key=lambda f: (-principal_score(f, icd10cm, rank[id(f)], chronic, weight), f.code))
+    reason = {id(f) for f in found.values() if text and _said_as_reason(f, text)}
+    order = sorted(found.values(), key=lambda f: (-principal_score(f, icd10cm, rank[id(f)], chronic, weight)
+                                                  - _REASON_WEIGHT * (id(f) in reason), f.code))
     dx = [f for f in order if f.system is CodeSystem.ICD10CM]
     px = [f for f in order if f.system is not CodeSystem.ICD10CM]
     dx = _etiology_first(dx, rules)
     return dx + px
+
+
+def _said_as_reason(f: Finding, text: str) -> bool:
+    """A finding the note gives as the encounter's reason: "admitted with dehydration", "presents
+    for evaluation of chest pain" (Section II: the condition chiefly responsible for the stay)."""
+    return f.system is CodeSystem.ICD10CM and not f.code.startswith(ROUTINE_EXAMS) and any(
+        _REASON.search(text, max(0, e.start - _REASON_REACH), e.start) for e in f.evidence)
+
+
+_REASON = re.compile(r"\b(?:admitted|admission|presents?|presented|presenting|here)\s+(?:with|for|due to)\s+"
+                     r"(?:(?:an?|the|acute|new|worsening|evaluation of|management of)\s+){0,3}$", re.I)
+_REASON_REACH = 60   # characters before a finding its "admitted with" may stand
+_REASON_WEIGHT = 0.3
 
 
 def _etiology_first(dx: list[Finding], rules) -> list[Finding]:

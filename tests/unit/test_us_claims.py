@@ -2037,3 +2037,25 @@ def test_fifteenth_batch_organisms_glands_and_grafts(pipe, text, setting, codes,
 ])
 def test_fifteenth_batch_pregnancy_diabetes_and_abbreviations(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,first", [
+    # the condition the note says occasioned the stay leads, not a chronic one named before it (II)
+    ("Discharge summary: 81F with late-onset Alzheimer's dementia admitted with dehydration. IV fluids given; "
+     "back to her facility.", IN, "E86.0"),
+    ("Discharge summary: 70M with HTN and CKD stage 3a admitted with acute kidney injury after diarrhea. "
+     "Creatinine back to baseline.", IN, "N17.9"),
+    # an encounter for chemotherapy says so
+    ("Infusion: 55F with L breast cancer, UOQ, ER+, presents for cycle 4 of adjuvant docetaxel.", OUT, "Z51.11"),
+])
+def test_fifteenth_batch_the_stated_reason_leads(pipe, text, setting, first):
+    assert reported(pipe, text, setting)[0] == first
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # aftercare after a joint replacement, the joint replaced and the osteoarthritis it ended gone
+    ("PT eval: 71 yo M 4 wks s/p L total hip arthroplasty for primary OA. Dx: aftercare s/p L THA.", OUT,
+     {"Z47.1", "Z96.642"}, {"M16.12", "Z51.89"}),
+])
+def test_fifteenth_batch_aftercare(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
