@@ -860,6 +860,16 @@ def resolve_excludes1(found: dict[str, Finding], rules: GuidelineRules,
                     # the pregnancy's own code, which the other's note sends the condition to
                     # (E87.6 excludes hyperemesis gravidarum: "... with hypokalemia" is O21.1, I.C.15.a.1)
                     keep, drop = b, a
+                elif definitive_first and a[:3] == b[:3] and "F10" <= a[:3] <= "F19" and \
+                        _USE_RANK.get(a[4:5], 9) != _USE_RANK.get(b[4:5], 9):
+                    # one substance's dependence, abuse and use: only the highest is coded (I.C.5.b.2)
+                    keep, drop = (a, b) if _USE_RANK.get(a[4:5], 9) < _USE_RANK.get(b[4:5], 9) else (b, a)
+                elif definitive_first and a[:3] == b[:3] and \
+                        (_IN_REMISSION in rules.cm.description(a).lower()) != \
+                        (_IN_REMISSION in rules.cm.description(b).lower()):
+                    # one condition said in remission somewhere: the remission code ("DM2 in remission"
+                    # in the problem list beside a risk score's "DM": E11.A)
+                    keep, drop = (a, b) if _IN_REMISSION in rules.cm.description(a).lower() else (b, a)
                 elif definitive_first and _nec(rules, b) and not _nec(rules, a):
                     # the code of the classification's own place for the condition, over the "not
                     # elsewhere classified" one ("osteoporotic fracture of the radius": M80.03-, not
@@ -881,6 +891,8 @@ def resolve_excludes1(found: dict[str, Finding], rules: GuidelineRules,
                     break
 
 
+_IN_REMISSION = "in remission"
+_USE_RANK = {"2": 0, "1": 1, "9": 2}   # F1x.2 dependence, F1x.1 abuse, F1x.9 use
 _EXCLUDED_MARGIN = 0.1   # how much less support the code an Excludes1 note sends the condition to may have
 
 

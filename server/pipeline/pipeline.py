@@ -92,6 +92,7 @@ def _old_injury(s: Sentence) -> bool:
 
 _PAST_SECTIONS = frozenset(("past_medical_history", "past_surgical_history"))
 _PAST_WORDS = frozenset(("history", "hx", "remote", "prior", "previous"))
+_RECEPTOR = "Z17"   # estrogen / hormone receptor status
 _DONOR = "Z52"   # donors of organs and tissues
 _RECIPIENT = frozenset("transplant tx recipient graft allograft".split())
 _SCAR_WORDS = frozenset("scar scars incision incisions sternotomy port ports".split())
@@ -114,7 +115,7 @@ _TITLE_QUALIFIERS = frozenset("behavioral disturbance psychotic feature features
 # the word after a condition's name that makes the phrase a thing named for it, not the condition
 _NAMED_THINGS = frozenset("shot shots vaccine vaccines vaccination vaccinations immunization booster scale "
                           "questionnaire inventory work workup test testing panel lab labs immune nonimmune "
-                          "titer titers serology clinic nephrology service team pep prophylaxis "
+                          "titer titers serology clinic nephrology service team pep prophylaxis medicine "
                           "prophylactic education teaching counseling candidacy candidate evaluation referral "
                           # "tetanus updated", "Tetanus: Tdap given"
                           "listing updated utd toxoid tdap td dtap".split())
@@ -566,6 +567,11 @@ class Pipeline:
                     not s.gaps[m.tok_end] and not s.commas[m.tok_end]:
                 continue   # "flu shot", "Depression Scale", "thrombophilia work-up", "rubella immune": a
                 # vaccine, an instrument, a test or its result, not the condition
+            if self.claims_rules and len(m.words) == 1 and m.tok_end < len(s.words) and \
+                    s.words[m.tok_end].isdigit() and m.candidates and \
+                    all(c.code.startswith(_RECEPTOR) and "negative" in self.cm.description(c.code).lower()
+                        for c in m.candidates):
+                continue   # "HR 112" is a heart rate, not "HR-" (hormone receptor negative)
             if self.claims_rules and len(m.words) == 1 and m.words[0] in ("allergy", "allergies", "allergic") and \
                     all(c.code.startswith("T78.4") for c in m.candidates):
                 continue   # "penicillin allergy", "seasonal allergies": a status or a sensitivity, not a reaction

@@ -16,8 +16,8 @@ from server.budget import checkpoint
 # "non-cardiac" is one word, as the index writes most of them ("nondisplaced", "nonalcoholic"):
 # read as "noncardiac" on both sides of every match
 # "non-" and the "e-" of "e-cigarette" stay on their word ("e-cigarettes" are no cigarettes)
-# "d/o" is one word, a disorder ("schizoaffective d/o"); "w/o", without; "d/t", due to
-_TOKEN_RE = re.compile(r"(?:[DdWw]/[Oo]|[Dd]/[Tt])(?![A-Za-z0-9/])|"
+# "d/o" is one word, a disorder ("schizoaffective d/o"); "w/o", without; "d/t", due to; "w/d", withdrawal
+_TOKEN_RE = re.compile(r"(?:[DdWw]/[Oo]|[Dd]/[Tt]|[Ww]/[Dd])(?![A-Za-z0-9/])|"
                        r"(?:[Nn][Oo][Nn]-(?=[A-Za-z])|[Ee]-(?=[Cc][Ii][Gg]))?[A-Za-z0-9]+(?:'s)?|[<>+]")
 # A sentence may end at . ! ? followed by space, or at a line break. Abbreviations are checked after.
 # A boundary starts at a run's first mark only: tried from each mark of "....." (no space after)

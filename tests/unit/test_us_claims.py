@@ -2059,3 +2059,21 @@ def test_fifteenth_batch_the_stated_reason_leads(pipe, text, setting, first):
 ])
 def test_fifteenth_batch_aftercare(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # substance abbreviations: ETOH w/d, AUD with its severity; dependence over use (I.C.5.b.2)
+    ("Admitted for ETOH w/d: tremor, CIWA 16, no DTs. Meets criteria for alcohol dependence.", IN, {"F10.230"},
+     {"F10.20", "F10.10"}),
+    ("Psych f/u: AUD, moderate, in early remission. A/P: 1. AUD - continue naltrexone.", OUT, {"F10.21"},
+     {"F10.91", "F10.20"}),
+    # a vital sign is no receptor status
+    ("ED: HR 118, BP 150/92, afebrile. Dx: palpitations.", OUT, {"R00.2"}, {"Z17.42"}),
+    # "was not felt to be present" denies what it follows
+    ("D/C: COPD - stable. COPD exacerbation was not felt to be present.", IN, {"J44.9"}, {"J44.1"}),
+    # a condition said in remission in the problem list, beside a risk score's bare "DM"
+    ("PMH: DM2 in remission, diet only. A/P: AFib, CHA2DS2-VASc 3 (age, HTN, DM); start apixaban.", OUT,
+     {"E11.A"}, {"E11.9"}),
+])
+def test_fifteenth_batch_substances_vitals_and_remission(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
