@@ -34,10 +34,16 @@ _DEVICES: dict[str, tuple[str, ...]] = {
     "lead": ("electrode",), "leads": ("electrode",), "electrode": ("electrode",),
     "ssi": ("postoperative", "wound", "surgical", "site"),
     "pji": ("joint", "prosthesis", "internal"),   # prosthetic joint infection
+    # a catheter; a Foley is the urethral one left in place (Complication > catheter > urethral >
+    # indwelling, T83.-)
+    "catheter": ("catheter",), **{w: ("catheter", "urethral", "indwelling") for w in ("foley", "cauti")},
 }
 # a kind of complication in the note's words -> the index's word
 _KINDS: dict[str, tuple[str, ...]] = {
     **{w: ("infection",) for w in ("infection", "infected", "infectious", "ssi", "pji", "septic")},
+    # an infection of the urinary tract beside a catheter is the urinary catheter's
+    # ("catheter-associated UTI": Complication > catheter > urethral > indwelling > infection, T83.511)
+    **{w: ("infection", "inflammation", "urethral", "indwelling") for w in ("uti", "cauti")},
     **{w: ("mechanical", "displacement") for w in ("dislodged", "dislodgement", "dislodgment", "displacement",
                                                      "displaced", "migrated", "migration", "malposition",
                                                      "malpositioned")},

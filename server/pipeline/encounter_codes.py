@@ -30,6 +30,9 @@ _CANCER_PAIN = re.compile(r"\bpain\b[^.;]{0,80}\b(due to|from|secondary to|relat
 _CHEMO = re.compile(r"\b(cycle|c)\s*#?\d+(?:d\d+)?\b[^.]{0,40}\b(chemo\w*|FOLFOX|FOLFIRI|FOLFIRINOX|CAPOX|XELOX|AC|TC|"
                     r"CHOP|R-CHOP|ABVD|carboplatin|cisplatin|paclitaxel|docetaxel|gemcitabine)\b"
                     r"|\b(here|admitted|presents?|seen) for (?:\w+ ){0,2}(chemo\w*)\b", re.I)
+_EARLIER_CYCLE = re.compile(r"\b(?:after|following|since|s/p|post|completed|last|prior|previous)\s+(?:\w+\s+){0,2}$",
+                            re.I)
+_LATER_CYCLE = re.compile(r"[^.;]{0,20}\b(?:as scheduled|scheduled|planned|next week|due)\b", re.I)
 # a cycle the note holds or puts off: this encounter gives no antineoplastic drug
 _HELD = re.compile(r"\b(cycle|c\d+(?:d\d+)?|chemo\w*|infusion|immunotherapy|treatment)\b[^.;]{0,30}"
                    r"\b(held|holding|delayed|deferred|postponed|not given|cancell?ed)\b", re.I)
@@ -164,7 +167,10 @@ def circumstance_codes(text: str, codes: set[str]) -> list[EncounterCode]:
     m = _IMMUNOTHERAPY.search(text)
     if m is not None and malignant and not held:
         out.append(EncounterCode("Z51.12", m.span(), "encounter for antineoplastic immunotherapy (I.C.2.e.2)"))
-    m = _CHEMO.search(text)
+    # (a cycle the note dates before this encounter is an earlier one's: "admitted day 10 after C3
+    # R-CHOP with febrile neutropenia"; "C4 as scheduled" is a later one's)
+    m = next((x for x in _CHEMO.finditer(text) if not _EARLIER_CYCLE.search(text, max(0, x.start() - 24), x.start())
+              and not _LATER_CYCLE.match(text, x.end())), None)
     if m is not None and malignant and not held:
         out.append(EncounterCode("Z51.11", m.span(), "encounter for antineoplastic chemotherapy (I.C.2.e.2)"))
     m = _RADIATION.search(text)

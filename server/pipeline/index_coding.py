@@ -80,6 +80,7 @@ _MAIN_STATUS = ("Status", "Presence", "Dependence")
 _BITE = frozenset(("bite", "bitten"))
 _UNSPECIFIED_SITE = "unspecified site"
 _UNCOMPLICATED = "without complications"
+_STAGE = "stage"
 _FEW_ENTRIES = 6      # entries that give a code an abbreviation names, walked all (more: none)
 _MAX_WITH_CODES = 4   # codes one mention may yield through the "with" subterms of its entry
 # "on HD MWF", "on home O2": what a patient depends on (Dependence (on) > renal dialysis -> Z99.2)
@@ -447,7 +448,8 @@ class IndexCoder:
             read = tuple(sentence) + tuple(w for w in window if w not in own_sentence)
         # a number the walk read is the subterm's ("stage 3 sacral pressure ulcer": Ulcer >
         # pressure > stage 3 > sacral region, L89.153), however far from the mention
-        near = tuple(near) + tuple(w for w in hit.said if w[:1].isdigit())
+        near = tuple(near) + tuple(w for w in hit.said if w[:1].isdigit()) + tuple(
+            w[len(_STAGE):] for w in hit.said if w.startswith(_STAGE) and w[len(_STAGE):].isdigit())   # "stage2"
         out = self.mapper.map([Candidate(hit.code, CodeSystem.ICD10CM, mapped.score, "index")],
                               side_words(undenied(read)) + tuple(w for w in hit.said if w != WITH_MARK), near)
         if out is None:

@@ -360,7 +360,8 @@ def _matches(node: Node, words: frozenset[str]) -> int | None:
     that is only an abbreviation's expansion, one of its parenthesised groups ("(MRSA)")."""
     if node.words and all(w in words for w in node.words):
         implied = getattr(words, "implied", _IMPLIED)
-        return sum(_IMPLIED_WEIGHT if w in implied else 1 for w in node.words)
+        # (a joined "stage2" / "type2" is the two words the note said)
+        return sum(_IMPLIED_WEIGHT if w in implied else 2 if _joined(w) else 1 for w in node.words)
     if node.options and all(w in words for w in node.head) and node.options & words:
         return len(node.head) + 1
     for g in node.modifiers:
@@ -371,12 +372,20 @@ def _matches(node: Node, words: frozenset[str]) -> int | None:
 
 # a word that names a complication (abscess, perforation, peritonitis, gangrene, bleeding...)
 _COMPLICATION_WORD = re.compile(r"(?:itis|osis|oma|emia|ation|ure|ess|rene|cele|ysis|pathy|rrhage|ing)$")
-_NUMBERED = frozenset(("type", "class"))
+_NUMBERED = frozenset(("type", "class", "stage"))
+# a number said after these is one word with them ("type 2", "stage 3": a pressure ulcer's "3 x 2 cm"
+# says no stage 2)
+_JOINED = frozenset(("type", "stage"))
 _NUMBERED_PARENTS = frozenset((("class",),))
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
 _GRADES = {g: (o, f, "degree") for gs, o, f in ((("i", "1"), "1st", "first"), (("ii", "2"), "2nd", "second"),
                                                 (("iii", "3"), "3rd", "third"), (("iv", "4"), "4th", "fourth"))
            for g in gs}
+
+
+def _joined(word: str) -> bool:
+    """A word ``_words`` joined from two ("stage2", "type1")."""
+    return word[-1:].isdigit() and word.rstrip("0123456789") in _JOINED
 
 
 def _words(term: str) -> tuple[str, ...]:
@@ -386,11 +395,11 @@ def _words(term: str) -> tuple[str, ...]:
     # a stage's or a lab value's ("Cr 1.3"), never the diabetes type
     out: list[str] = []
     for i, w in enumerate(words):
-        if w.isdigit() and i and words[i - 1] == "type":
-            out[-1:] = [] if out and out[-1] == "type" else out[-1:]
-            out.append("type" + w)
-        elif w == "type" and i + 1 < len(words) and words[i + 1].isdigit():
-            out.append("type")
+        if w.isdigit() and i and words[i - 1] in _JOINED:
+            out[-1:] = [] if out and out[-1] == words[i - 1] else out[-1:]
+            out.append(words[i - 1] + w)
+        elif w in _JOINED and i + 1 < len(words) and words[i + 1].isdigit():
+            out.append(w)
         elif w not in _SILENT:
             out.append(fold(w))
     return tuple(out)
@@ -834,7 +843,7 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
             continue
         if w in _CIGARETTES and i and words[i - 1] in _ELECTRONIC or _left_as_verb(words, i):
             continue
-        if not (w.isdigit() and i and words[i - 1] == "type"):
+        if not (w.isdigit() and i and words[i - 1] in _JOINED):
             out.add(fold(SIDES.get(w, w)))   # ("type 2" is "type2": its 2 is no "class 2" or "stage 2")
         if w == "thickness" and i and words[i - 1] in ("full", "partial"):
             # a full-thickness tear is complete, a partial-thickness one incomplete (Tear > rotator cuff)

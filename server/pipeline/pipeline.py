@@ -517,6 +517,8 @@ class Pipeline:
                                  for i in range(len(s.words) - 1)
                                  if s.words[i] == "delayed" and s.words[i + 1] in ("union", "healing")})) + context_words
         ends = {(m.sentence, m.tok_end) for m in mentions if m.codable and len(m.words) > 0}
+        # a note about ulcers (pressure, diabetic, venous): its "wounds" are those ulcers, not injuries
+        ulcer_note = any("ulcer" in s.words or ("pressure" in s.words and "injury" in s.words) for s in sentences)
         # the conditions the note names in full: a lone head noun elsewhere refers back to one
         # (by its assertion: a child's "anemia" never refers back to the mother's "iron deficiency anemia")
         named_heads = {(m.words[-1], _whose(m.assertion)) for m in mentions if m.codable and len(m.words) > 1
@@ -668,6 +670,9 @@ class Pipeline:
             if self.claims_rules and len(m.words) == 1 and m.words[0] in _GENERIC_INJURY and \
                     mapped.code.startswith("T14.9"):
                 continue   # "wound culture grew MRSA", "injury" with no site: no injury of unspecified region
+            if self.claims_rules and len(m.words) == 1 and m.words[0] in ("wound", "wounds") and \
+                    mapped.code[:1] == "S" and ulcer_note:
+                continue   # "sacral wound" in a wound-care note on pressure or diabetic ulcers: the ulcer
             if self.claims_rules and len(m.words) == 1 and (m.words[0], _whose(m.assertion)) in named_heads and \
                     mapped.system is CodeSystem.ICD10CM and "unspecified" in self.cm.description(mapped.code).lower() \
                     and " with " not in self.cm.description(mapped.code).lower() \

@@ -2077,3 +2077,23 @@ def test_fifteenth_batch_aftercare(pipe, text, setting, codes, wrong):
 ])
 def test_fifteenth_batch_substances_vitals_and_remission(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    # an infection of the urinary tract beside its catheter is the catheter's complication (T83.511A),
+    # with the infection and the organism's resistance
+    ("D/C dx: catheter-associated UTI, ESBL E. coli; Foley exchanged.", IN, {"T83.511A", "N39.0", "B96.20", "Z16.12"},
+     set()),
+    ("Dx: UTI due to chronic indwelling Foley catheter.", IN, {"T83.511A", "N39.0"}, {"T83.9XXA"}),
+    ("Dx: central line catheter infection.", IN, set(), {"T83.511A", "T83.9XXA"}),
+    # a lymphoma by its abbreviation, in remission (FY2026 C8x.xA)
+    ("Heme f/u: DLBCL in complete remission after R-CHOP x6, no relapse.", OUT, {"C83.3A"}, {"C85.90", "Z85.72"}),
+    # a wound-care note's "wounds" are its ulcers
+    ("Wound clinic: sacral wound - stage 3 pressure ulcer, 3 x 2 cm; R heel wound - unstageable pressure ulcer.", OUT,
+     {"L89.153", "L89.610"}, {"S31.000A", "S91.301A"}),
+    # a chemotherapy cycle before this stay gives no encounter for chemotherapy
+    ("D/C: breast cancer, L, admitted 9 days after C2 AC with febrile neutropenia. Dx: neutropenic fever due to "
+     "chemotherapy. C3 as scheduled.", IN, {"D70.1", "R50.81", "T45.1X5A"}, {"Z51.11"}),
+])
+def test_fifteenth_batch_devices_lymphoma_wounds_and_cycles(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
