@@ -41,7 +41,8 @@ _ACTIVE_CANCER = ("C77", "C78", "C79", "Z51.0", "Z51.1", "Z79.63", "Z79.81")
 _OTHER_PREGNANCY_HISTORY = "Z87.59"   # personal history of other complications of pregnancy: says nothing
 _TREATING = ("Z51.0", "Z51.1", "Z79.63", "Z79.81")   # treatment directed at a cancer now
 _SITE_CLEAR = re.compile(r"\bno (?:evidence of )?local recurrence\b|\bno (?:local )?(?:tx|treatment) since\b|"
-                         r"\b(?:colonoscopy|endoscopy|mammogram|cystoscopy)\b[^.;]{0,30}\b(?:w/o|without|no) recurrence\b",
+                         r"\b(?:colonoscopy|endoscopy|mammogram|cystoscopy)\b[^.;]{0,30}"
+                         r"\b(?:w/o|without|no) recurrence\b",
                          re.I)   # "surveillance colonoscopy w/o recurrence": the primary's own site is clear
 # Trauma that would not break a healthy bone (I.C.13.d.2): the note's own words for it.
 _LOW_ENERGY = frozenset("fragility osteoporotic pathologic pathological insufficiency tripped stumbled".split())

@@ -46,7 +46,8 @@ STATUS_ABBREVIATIONS = {
     "prostatectomy": "prostate acquired", "nephrectomy": "kidney acquired", "splenectomy": "spleen acquired",
     "mastectomy": "breast acquired", "pneumonectomy": "lung acquired", "gastrectomy": "stomach acquired",
     "colectomy": "large intestine acquired", "hemicolectomy": "large intestine acquired",
-    "sigmoidectomy": "large intestine acquired", "cystectomy": "bladder acquired", "orchiectomy": "testes acquired", "oophorectomy": "ovary acquired",
+    "sigmoidectomy": "large intestine acquired", "cystectomy": "bladder acquired",
+    "orchiectomy": "testes acquired", "oophorectomy": "ovary acquired",
     "thyroidectomy": "thyroid gland acquired", "cholecystectomy": "gallbladder acquired",
 }
 _STATUS_TRIGGERS = (("s", "p"), ("status", "post"), ("sp",))

@@ -627,7 +627,9 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "nasal": ("nose",), "helix": ("ear",), "helical": ("ear",), "antihelix": ("ear",), "tragus": ("ear",),   # the ear's parts
            "colon": ("large", "intestine"), "colonic": ("large", "intestine"),
            "sigmoid": ("colon", "large", "intestine"), "rectosigmoid": ("colon", "large", "intestine"),   # Diverticulosis > large intestine
-           "fragility": ("pathological", "pathologic", "osteoporosis", "due"),   # a fragility fracture is pathological (M80)
+           # a fragility fracture is pathological, due to osteoporosis (M80)
+           "fragility": ("pathological", "pathologic", "osteoporosis", "due"),
+           # Fracture, pathological > due to > osteoporosis
            "osteoporotic": ("osteoporosis", "pathological", "pathologic", "due"),
            "lgib": ("lower", "gastrointestinal", "bleeding", "hemorrhage"),   # "LGIB d/t diverticulosis"
            "ugib": ("upper", "gastrointestinal", "bleeding", "hemorrhage"),
@@ -637,13 +639,14 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            # (... and a typed diabetes is a pre-existing one in a pregnancy: Pregnancy > complicated by >
            # diabetes > pre-existing > type 1, O24.01-)
            **{w: ("type2", "pre", "existing") for w in ("t2dm", "dm2", "dmii", "niddm", "t2d")},
-           **{w: ("type1", "pre", "existing") for w in ("t1dm", "dm1", "dmi", "iddm", "t1d")},   # Fracture, pathological > due to > osteoporosis
+           **{w: ("type1", "pre", "existing") for w in ("t1dm", "dm1", "dmi", "iddm", "t1d")},
            "distal": ("lower", "end"), "proximal": ("upper", "end"),   # Fracture > radius > lower end
            # a spinal level names its region ("L4-L5 disc herniation": lumbar region)
            # ... and the vertebra by its number ("L1 compression fracture": Fracture > vertebra > lumbar > first)
            **{f"l{n}": ("lumbar", "vertebra", o) for n, o in zip(range(1, 6), _ORDINALS)},
            **{f"c{n}": ("cervical", "vertebra", o) for n, o in zip(range(1, 8), _ORDINALS)},
-           **{f"t{n}": ("thoracic", "vertebra", o) for n, o in zip(range(1, 13), _ORDINALS)}, "s1": ("lumbosacral",),   # peripheral arterial disease: Arteriosclerosis > extremities > peripheral
+           **{f"t{n}": ("thoracic", "vertebra", o) for n, o in zip(range(1, 13), _ORDINALS)},
+           "s1": ("lumbosacral",),   # peripheral arterial disease: Arteriosclerosis > extremities > peripheral
            # a bone the note names without the word ("fracture of the 5th metatarsal": Fracture >
            # metatarsal bone > fifth)
            **{w: ("bone",) for w in ("metatarsal", "metacarpal", "tarsal", "carpal", "sesamoid")},

@@ -32,7 +32,8 @@ _SECONDARY = frozenset("metastatic metastasis metastases metastase met mets seco
 _SITE_WORDS = {"nsclc": ("lung",), "sclc": ("lung",), "rul": ("right", "lung", "upper", "lobe"),
                "rml": ("right", "lung", "middle", "lobe"), "rll": ("right", "lung", "lower", "lobe"),
                "lul": ("left", "lung", "upper", "lobe"), "lll": ("left", "lung", "lower", "lobe"),
-               "crc": ("colon",), "colorectal": ("colon",), "hcc": ("liver",), "rcc": ("kidney",), "uoq": ("upper", "outer", "quadrant"),
+               "crc": ("colon",), "colorectal": ("colon",), "hcc": ("liver",), "rcc": ("kidney",),
+               "uoq": ("upper", "outer", "quadrant"),
                "uiq": ("upper", "inner", "quadrant"), "loq": ("lower", "outer", "quadrant"),
                "liq": ("lower", "inner", "quadrant"), "ala": ("nose",), "nasal": ("nose",)}
 # a tumour word that qualifies another condition ("cancer-related fatigue", "neoplasm-related pain")

@@ -1940,7 +1940,7 @@ def test_fourteenth_batch_one_condition_twice(pipe, text, setting, codes, wrong)
     assert_reported(pipe, text, setting, codes, wrong)
 
 
-@pytest.mark.parametrize("text,setting,codes,wrong", [
+_FIFTEENTH_BATCH_FRACTURES_AND_DIABETES = [
     # an osteoporotic / fragility fracture is Fracture, pathological > due to osteoporosis (M80), its
     # site from the Osteoporosis entry, not the traumatic S-code nor the NEC pathological fracture
     ("Clinic: 79 y/o F, osteoporotic compression fracture of T11 after lifting groceries, initial visit.", OUT,
@@ -1963,12 +1963,10 @@ def test_fourteenth_batch_one_condition_twice(pipe, text, setting, codes, wrong)
     # a hypoglycemia level (E16.A-) with type 2 diabetes: the combination and the level
     ("D/C summary: T2DM on glyburide. Admitted with BG 38. Dx: level 2 hypoglycemia due to glyburide taken as "
      "prescribed.", IN, {"E11.649", "E16.A2"}, {"E11.9"}),
-])
-def test_fifteenth_batch_fractures_and_diabetes(pipe, text, setting, codes, wrong):
-    assert_reported(pipe, text, setting, codes, wrong)
+]
 
 
-@pytest.mark.parametrize("text,setting,codes,wrong", [
+_FIFTEENTH_BATCH_NEOPLASMS_STATUSES_AND_REGIMENS = [
     # "adenoCA", "metastatic dz to", "metastatic lesions in": the Neoplasm Table's rows
     ("Infusion: 61M w/ adenoCA of the rectosigmoid junction here for cycle 2 of FOLFOX.", OUT,
      {"Z51.11", "C19"}, set()),
@@ -1989,12 +1987,10 @@ def test_fifteenth_batch_fractures_and_diabetes(pipe, text, setting, codes, wron
     # chest pain beside coronary disease without angina is its own symptom
     ("ED: atypical chest pain, reproducible, likely musculoskeletal. CAD s/p PCI, no angina.", OUT,
      {"R07.89", "I25.10"}, set()),
-])
-def test_fifteenth_batch_neoplasms_statuses_and_regimens(pipe, text, setting, codes, wrong):
-    assert_reported(pipe, text, setting, codes, wrong)
+]
 
 
-@pytest.mark.parametrize("text,setting,codes,wrong", [
+_FIFTEENTH_BATCH_ORGANISMS_GLANDS_AND_GRAFTS = [
     # the organism by its genus initial or British spelling, linked to the pneumonia (inpatient "likely")
     ("D/C summary: 1. LLL pneumonia, likely H. influenzae per sputum Gram stain.", IN, {"J14"}, {"J18.9"}),
     ("D/C summary: pneumonia due to Haemophilus influenzae.", IN, {"J14"}, {"J18.9", "B96.3"}),
@@ -2007,12 +2003,10 @@ def test_fifteenth_batch_neoplasms_statuses_and_regimens(pipe, text, setting, co
     # a transplant recipient's donor is the graft's
     ("Derm: 59M, deceased-donor kidney transplant recipient (2017) on tacrolimus.", OUT, {"Z94.0", "Z79.621"},
      {"Z52.4"}),
-])
-def test_fifteenth_batch_organisms_glands_and_grafts(pipe, text, setting, codes, wrong):
-    assert_reported(pipe, text, setting, codes, wrong)
+]
 
 
-@pytest.mark.parametrize("text,setting,codes,wrong", [
+_FIFTEENTH_BATCH_PREGNANCY_DIABETES_AND_ABBREVIATIONS = [
     # a typed diabetes in a pregnancy is pre-existing (O24.0-/O24.1-), with the E10/E11 code its note asks for
     ("Prenatal: 30F G2P1 at 22 weeks with T2DM on metformin and insulin.", OUT, {"O24.112", "E11.9", "Z79.4"},
      {"O24.812", "O24.912"}),
@@ -2034,9 +2028,7 @@ def test_fifteenth_batch_organisms_glands_and_grafts(pipe, text, setting, codes,
     ("D/C: s/p right hemicolectomy 2021 for adenoCA, completed adjuvant chemo 2021, surveillance colonoscopy "
      "without recurrence. Admitted for hepatectomy. Path: metastatic colorectal adenocarcinoma to liver.", IN,
      {"C78.7", "Z85.038"}, {"C18.9", "C18.2"}),
-])
-def test_fifteenth_batch_pregnancy_diabetes_and_abbreviations(pipe, text, setting, codes, wrong):
-    assert_reported(pipe, text, setting, codes, wrong)
+]
 
 
 @pytest.mark.parametrize("text,setting,first", [
@@ -2052,16 +2044,14 @@ def test_fifteenth_batch_the_stated_reason_leads(pipe, text, setting, first):
     assert reported(pipe, text, setting)[0] == first
 
 
-@pytest.mark.parametrize("text,setting,codes,wrong", [
+_FIFTEENTH_BATCH_AFTERCARE = [
     # aftercare after a joint replacement, the joint replaced and the osteoarthritis it ended gone
     ("PT eval: 71 yo M 4 wks s/p L total hip arthroplasty for primary OA. Dx: aftercare s/p L THA.", OUT,
      {"Z47.1", "Z96.642"}, {"M16.12", "Z51.89"}),
-])
-def test_fifteenth_batch_aftercare(pipe, text, setting, codes, wrong):
-    assert_reported(pipe, text, setting, codes, wrong)
+]
 
 
-@pytest.mark.parametrize("text,setting,codes,wrong", [
+_FIFTEENTH_BATCH_SUBSTANCES_VITALS_AND_REMISSION = [
     # substance abbreviations: ETOH w/d, AUD with its severity; dependence over use (I.C.5.b.2)
     ("Admitted for ETOH w/d: tremor, CIWA 16, no DTs. Meets criteria for alcohol dependence.", IN, {"F10.230"},
      {"F10.20", "F10.10"}),
@@ -2074,12 +2064,10 @@ def test_fifteenth_batch_aftercare(pipe, text, setting, codes, wrong):
     # a condition said in remission in the problem list, beside a risk score's bare "DM"
     ("PMH: DM2 in remission, diet only. A/P: AFib, CHA2DS2-VASc 3 (age, HTN, DM); start apixaban.", OUT,
      {"E11.A"}, {"E11.9"}),
-])
-def test_fifteenth_batch_substances_vitals_and_remission(pipe, text, setting, codes, wrong):
-    assert_reported(pipe, text, setting, codes, wrong)
+]
 
 
-@pytest.mark.parametrize("text,setting,codes,wrong", [
+_FIFTEENTH_BATCH_DEVICES_LYMPHOMA_WOUNDS_AND_CYCLES = [
     # an infection of the urinary tract beside its catheter is the catheter's complication (T83.511A),
     # with the infection and the organism's resistance
     ("D/C dx: catheter-associated UTI, ESBL E. coli; Foley exchanged.", IN, {"T83.511A", "N39.0", "B96.20", "Z16.12"},
@@ -2094,6 +2082,17 @@ def test_fifteenth_batch_substances_vitals_and_remission(pipe, text, setting, co
     # a chemotherapy cycle before this stay gives no encounter for chemotherapy
     ("D/C: breast cancer, L, admitted 9 days after C2 AC with febrile neutropenia. Dx: neutropenic fever due to "
      "chemotherapy. C3 as scheduled.", IN, {"D70.1", "R50.81", "T45.1X5A"}, {"Z51.11"}),
+]
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    *_FIFTEENTH_BATCH_FRACTURES_AND_DIABETES,
+    *_FIFTEENTH_BATCH_NEOPLASMS_STATUSES_AND_REGIMENS,
+    *_FIFTEENTH_BATCH_ORGANISMS_GLANDS_AND_GRAFTS,
+    *_FIFTEENTH_BATCH_PREGNANCY_DIABETES_AND_ABBREVIATIONS,
+    *_FIFTEENTH_BATCH_AFTERCARE,
+    *_FIFTEENTH_BATCH_SUBSTANCES_VITALS_AND_REMISSION,
+    *_FIFTEENTH_BATCH_DEVICES_LYMPHOMA_WOUNDS_AND_CYCLES,
 ])
-def test_fifteenth_batch_devices_lymphoma_wounds_and_cycles(pipe, text, setting, codes, wrong):
+def test_fifteenth_batch(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
