@@ -17,8 +17,8 @@ from typing import Sequence
 from server.budget import checkpoint
 from server.domain import Assertion, CodeSystem, RuleNote
 from server.pipeline.entities import SIDE_WORDS, Candidate, Mention, Sentence
-from server.pipeline.index_tree import (WITH_MARK, IndexHit, IndexTree, WalkWords, aliases_of, expansions, side_words,
-                                        undenied, walk_words)
+from server.pipeline.index_tree import (WITH_MARK, IndexHit, IndexTree, WalkWords, aliases_of, expansions,
+                                        side_words, undenied, walk_words)
 from server.pipeline.mapping import CodeMapper, MappedCode
 from server.pipeline.text import normalize_phrase
 
@@ -550,10 +550,10 @@ class IndexCoder:
                 if trig is None and (words[i] in _DEVICES or (words[i] in _REMOVALS and s.section not in _OPERATING
                                                                and "for" not in words[max(0, i - 3):i])) \
                         and (present is None or present(si, i, i + 1)) and not _PLACED_NOW & set(words):
-                    # ("admitted for sigmoid colectomy": the operation of this stay, no absence yet)
                     # the device word is part of the phrase ("ureteral stent placement": a procedure
                     # now); an organ's removal said outside the operation's own report is its absence
-                    # ("treated 2019 with right mastectomy", "mastectomy scar": Z90.11)
+                    # ("treated 2019 with right mastectomy", "mastectomy scar": Z90.11), unless it is
+                    # what the stay is for ("admitted for sigmoid colectomy")
                     trig = ()
                 if trig is None and (words[i] in _AMPUTATIONS or (words[i] in _LASTING_PROCEDURES and
                                                                    s.section in _HISTORY)) \

@@ -731,6 +731,10 @@ class WalkWords(frozenset):
 # Tests a note gives with their value ("LDL 96", "A1c 7.2"): read as results, never as subterms.
 # "after" / "following" an operation named within this many words: the condition is
 # postprocedural, as the index subterms say ("Hypothyroidism > postsurgical", "Pain > postoperative")
+_AFTER = frozenset(("after", "following"))
+_AFTER_REACH = 3
+_POSTPROCEDURAL = ("postprocedural", "postsurgical", "postoperative")
+_OPERATIONS = frozenset("surgery operation procedure resection repair ablation".split())
 # a species after its genus's initial names the genus ("K. pneumoniae" is Klebsiella's, "S. pneumoniae"
 # Streptococcus's)
 _GENERA = {("h", "influenzae"): "hemophilus", ("e", "coli"): "escherichia", ("s", "aureus"): "staphylococcus",
@@ -738,10 +742,6 @@ _GENERA = {("h", "influenzae"): "hemophilus", ("e", "coli"): "escherichia", ("s"
            ("p", "aeruginosa"): "pseudomonas", ("s", "pyogenes"): "streptococcus",
            ("m", "pneumoniae"): "mycoplasma", ("s", "epidermidis"): "staphylococcus",
            ("e", "faecalis"): "enterococcus", ("e", "faecium"): "enterococcus"}
-_AFTER = frozenset(("after", "following"))
-_AFTER_REACH = 3
-_POSTPROCEDURAL = ("postprocedural", "postsurgical", "postoperative")
-_OPERATIONS = frozenset("surgery operation procedure resection repair ablation".split())
 
 
 def _operation(word: str) -> bool:

@@ -83,21 +83,22 @@ _FRACTURE_KINDS = frozenset(("osteoporotic", "fragility", "pathological", "patho
 _INJURY_WORDS = _FRACTURE_WORDS | _GENERIC_INJURY | frozenset(
     "fx fractures sprain strain laceration contusion dislocation concussion burn".split())
 _TRANSFER = frozenset("outside another different transferred transfer referring outlying osh".split())
+_PAST_SECTIONS = frozenset(("past_medical_history", "past_surgical_history"))
+_PAST_WORDS = frozenset(("history", "hx", "remote", "prior", "previous"))
+_DONOR = "Z52"   # donors of organs and tissues
+_RECIPIENT = frozenset("transplant tx recipient graft allograft".split())
 # A surgical scar's words: its "well-healed" says nothing of an injury's encounter
+_SCAR_WORDS = frozenset("scar scars incision incisions sternotomy port ports".split())
+# Words of a sentence that gives advice or risks, not the encounter's facts
+_ADVICE_WORDS = frozenset("risk risks discussed counseled educated instructions precautions prevent promote".split())
+
+
 def _old_injury(s: Sentence) -> bool:
     """A sentence about a past injury: in the history sections, or saying "history of" / "remote"."""
     return s.section in _PAST_SECTIONS or bool(_PAST_WORDS & set(s.words)) or any(
         tuple(s.words[i:i + 2]) == ("h", "o") for i in range(len(s.words) - 1))
 
 
-_PAST_SECTIONS = frozenset(("past_medical_history", "past_surgical_history"))
-_PAST_WORDS = frozenset(("history", "hx", "remote", "prior", "previous"))
-_RECEPTOR = "Z17"   # estrogen / hormone receptor status
-_DONOR = "Z52"   # donors of organs and tissues
-_RECIPIENT = frozenset("transplant tx recipient graft allograft".split())
-_SCAR_WORDS = frozenset("scar scars incision incisions sternotomy port ports".split())
-# Words of a sentence that gives advice or risks, not the encounter's facts
-_ADVICE_WORDS = frozenset("risk risks discussed counseled educated instructions precautions prevent promote".split())
 # What a "smokes" / "smoking" that is no tobacco names (F12-F16, not F17)
 _NOT_TOBACCO = frozenset("marijuana cannabis pot weed thc crack cocaine meth methamphetamine heroin".split())
 # Measurements a note writes as an abbreviation and a value ("HR 108", "PR 210", "EF 35").
@@ -569,11 +570,6 @@ class Pipeline:
                     not s.gaps[m.tok_end] and not s.commas[m.tok_end]:
                 continue   # "flu shot", "Depression Scale", "thrombophilia work-up", "rubella immune": a
                 # vaccine, an instrument, a test or its result, not the condition
-            if self.claims_rules and len(m.words) == 1 and m.tok_end < len(s.words) and \
-                    s.words[m.tok_end].isdigit() and m.candidates and \
-                    all(c.code.startswith(_RECEPTOR) and "negative" in self.cm.description(c.code).lower()
-                        for c in m.candidates):
-                continue   # "HR 112" is a heart rate, not "HR-" (hormone receptor negative)
             if self.claims_rules and len(m.words) == 1 and m.words[0] in ("allergy", "allergies", "allergic") and \
                     all(c.code.startswith("T78.4") for c in m.candidates):
                 continue   # "penicillin allergy", "seasonal allergies": a status or a sensitivity, not a reaction
