@@ -1668,7 +1668,7 @@ def test_thirteenth_batch_children_and_aftercare(pipe, text, setting, codes, wro
     assert_reported(pipe, text, setting, codes, wrong)
 
 
-@pytest.mark.parametrize("text,setting,codes,wrong", [
+_FOURTEENTH_BATCH_WHO_AND_WHAT = [
     # a relative who brings, reports or is told is no experiencer; one who smokes is
     ("HPI: 2 y/o F brought by mother for 2 days of fever. Mother reports cough x 3 days. Exam: lungs clear, TMs "
      "normal. A/P: viral syndrome, fever.", OUT, {"R50.9"}, set()),
@@ -1687,12 +1687,10 @@ def test_thirteenth_batch_children_and_aftercare(pipe, text, setting, codes, wro
     # a symptom named only as a PRN indication is no diagnosis statement
     ("CC: fever and ear pulling. A/P: Acute suppurative otitis media, right ear - amoxicillin x 10 days; "
      "ibuprofen p.r.n. fever and pain.", OUT, {"H66.001"}, {"R50.9", "R52"}),
-])
-def test_fourteenth_batch_who_and_what(pipe, text, setting, codes, wrong):
-    assert_reported(pipe, text, setting, codes, wrong)
+]
 
 
-@pytest.mark.parametrize("text,setting,codes,wrong", [
+_FOURTEENTH_BATCH_STAYS_AND_STATEMENTS = [
     # a discharge summary whose hospital course states the diagnoses problem by problem: the HPI's
     # symptoms are theirs
     ("DISCHARGE SUMMARY\nHPI: brought in for tremor, sweats and nausea.\nHOSPITAL COURSE:\n1. Alcohol dependence "
@@ -1711,12 +1709,10 @@ def test_fourteenth_batch_who_and_what(pipe, text, setting, codes, wrong):
     # an organ removed during the stay leaves no absence status on the stay's claim
     ("COURSE: Surgery performed laparoscopic cholecystectomy day 4 (same admission).\nDISCHARGE DIAGNOSES: "
      "1. Acute pancreatitis, biliary. 2. Cholelithiasis, s/p lap chole.", IN, {"K85.10", "K80.20"}, {"Z90.49"}),
-])
-def test_fourteenth_batch_stays_and_statements(pipe, text, setting, codes, wrong):
-    assert_reported(pipe, text, setting, codes, wrong)
+]
 
 
-@pytest.mark.parametrize("text,setting,codes,wrong", [
+_FOURTEENTH_BATCH_INDEX_AND_TABULAR = [
     # "AoC HFrEF" is acute on chronic systolic heart failure
     ("D/C summary: 71 y/o M w/ HTN admitted for AoC HFrEF (EF 25%) w/ volume overload.", IN, {"I11.0", "I50.23"},
      {"I50.20"}),
@@ -1736,12 +1732,10 @@ def test_fourteenth_batch_stays_and_statements(pipe, text, setting, codes, wrong
     # "neoplasm-related pain" is the pain's, no tumour of the bone it sits beside
     ("A/P: lung adenocarcinoma RUL. Bone metastases with neoplasm-related pain - palliative RT.", OUT,
      {"C34.11", "C79.51", "G89.3"}, {"C41.9"}),
-])
-def test_fourteenth_batch_index_and_tabular(pipe, text, setting, codes, wrong):
-    assert_reported(pipe, text, setting, codes, wrong)
+]
 
 
-@pytest.mark.parametrize("text,setting,codes,wrong", [
+_FOURTEENTH_BATCH_INJURIES_DRUGS_AND_PREGNANCY = [
     # a poisoning in a suicide attempt without the word "overdose"; the drug is no regimen
     ("ED NOTE: 34 yo F brought in ~1 hr after intentionally taking about 20 of her own zolpidem 10 mg tabs in a "
      "suicide attempt. Somnolent but arousable.", OUT, {"T42.6X2A", "R40.0"}, {"T14.91XA", "Z79.899"}),
@@ -1764,12 +1758,10 @@ def test_fourteenth_batch_index_and_tabular(pipe, text, setting, codes, wrong):
     # a fracture under care weeks after its reduction is a subsequent encounter
     ("Ortho f/u: 63 yo F, 4 wks s/p closed reduction of R Colles fx sustained in fall on ice. Cast changed, "
      "XR shows routine callus formation.", OUT, {"S52.531D"}, {"S52.531A"}),
-])
-def test_fourteenth_batch_injuries_drugs_and_pregnancy(pipe, text, setting, codes, wrong):
-    assert_reported(pipe, text, setting, codes, wrong)
+]
 
 
-@pytest.mark.parametrize("text,setting,codes,wrong", [
+_FOURTEENTH_BATCH_COMPLICATIONS_OF_CARE = [
     # complications of care by the index's Complication and Infection entries, with the organism
     # their "identify infection" note asks for; the device's status and the plain joint infection go
     ("Admission H&P: 69 yo M, 14 mo s/p R total knee arthroplasty, w/ R knee pain and fever. Aspirate cultures "
@@ -1786,12 +1778,10 @@ def test_fourteenth_batch_injuries_drugs_and_pregnancy(pipe, text, setting, code
     ("MEDS: insulin lispro SSI with meals. A/P: T2DM with hyperglycemia.", OUT, {"E11.65"}, {"T81.49XA"}),
     ("Ortho: displaced femoral neck fracture, plan hip arthroplasty; risks including infection and "
      "periprosthetic fracture discussed.", OUT, set(), {"T84.019A", "T84.50XA", "T84.59XA"}),
-])
-def test_fourteenth_batch_complications_of_care(pipe, text, setting, codes, wrong):
-    assert_reported(pipe, text, setting, codes, wrong)
+]
 
 
-@pytest.mark.parametrize("text,setting,codes,wrong", [
+_FOURTEENTH_BATCH_SECOND_READING = [
     # "no h/o DM" denies it; the "induced" word is the steroid's, not the insulin's after it
     ("COURSE: glucose up to 260 on steroids, no h/o DM, A1c 5.5; hyperglycemia likely steroid-induced, sliding "
      "scale insulin, resolved. Dx: Hyperglycemia, likely steroid-induced.", IN, {"R73.9", "T38.0X5A"},
@@ -1821,12 +1811,10 @@ def test_fourteenth_batch_complications_of_care(pipe, text, setting, codes, wron
     # "history is notable for" dates what follows
     ("HPI: thyroid nodule. History is notable for Hodgkin lymphoma at age 19 treated with ABVD and radiation, "
      "in remission for 22 years.", OUT, {"Z85.71"}, {"C81.90"}),
-])
-def test_fourteenth_batch_second_reading(pipe, text, setting, codes, wrong):
-    assert_reported(pipe, text, setting, codes, wrong)
+]
 
 
-@pytest.mark.parametrize("text,setting,codes,wrong", [
+_FOURTEENTH_BATCH_LISTS_GRADES_AND_DEVICES = [
     # a decompensated heart failure is acute on chronic (Failure, heart, decompensated)
     ("Admitted with acute decompensated HFpEF (LVEF 60%), bilat LE edema and BNP 1,200.", IN, {"I50.33"},
      {"I50.31"}),
@@ -1855,12 +1843,10 @@ def test_fourteenth_batch_second_reading(pipe, text, setting, codes, wrong):
     # disc degeneration by region and pain type (FY2025 M51.36-)
     ("A/P: 1. Lumbar degenerative disc disease with chronic discogenic low back pain, no radiculopathy.", OUT,
      {"M51.360"}, {"M54.50", "M51.369"}),
-])
-def test_fourteenth_batch_lists_grades_and_devices(pipe, text, setting, codes, wrong):
-    assert_reported(pipe, text, setting, codes, wrong)
+]
 
 
-@pytest.mark.parametrize("text,setting,codes,wrong", [
+_FOURTEENTH_BATCH_HISTORIES_AND_STATUSES = [
     # a relative's history in an assessment item; histories of in-situ neoplasms by site, of cervical
     # dysplasia and of latent TB
     ("A/P: 5. Family hx ovarian cancer - genetics referral for BRCA testing.", OUT, {"Z80.41"}, {"Z85.43"}),
@@ -1882,12 +1868,10 @@ def test_fourteenth_batch_lists_grades_and_devices(pipe, text, setting, codes, w
     # what an outpatient "r/o" names does not refine the symptom before it
     ("A/P: 6. Snoring with witnessed apneas - r/o obstructive sleep apnea; home sleep study ordered.", OUT,
      {"R06.83"}, {"G47.33"}),
-])
-def test_fourteenth_batch_histories_and_statuses(pipe, text, setting, codes, wrong):
-    assert_reported(pipe, text, setting, codes, wrong)
+]
 
 
-@pytest.mark.parametrize("text,setting,codes,wrong", [
+_FOURTEENTH_BATCH_ARTERIES_AND_ULCERS = [
     # atherosclerotic PAD of the legs with claudication: Arteriosclerosis > extremities > leg > bilateral
     ("A/P: atherosclerotic PAD w/ bilateral lifestyle-limiting claudication - supervised exercise therapy.", OUT,
      {"I70.213"}, {"I73.9", "I70.90"}),
@@ -1896,12 +1880,10 @@ def test_fourteenth_batch_histories_and_statuses(pipe, text, setting, codes, wro
      {"E11.621", "L97.412", "Z79.84"}, {"L97.512"}),
     ("EXAM: 2.5 x 2 cm plantar left heel ulcer with subcutaneous fat exposed, no bone or tendon visible.", IN,
      {"L97.422"}, {"L97.522", "L97.429"}),
-])
-def test_fourteenth_batch_arteries_and_ulcers(pipe, text, setting, codes, wrong):
-    assert_reported(pipe, text, setting, codes, wrong)
+]
 
 
-@pytest.mark.parametrize("text,setting,codes,wrong", [
+_FOURTEENTH_BATCH_REGIMENS = [
     # a sliding scale is its own drug's; "+ glargine" is on the list the "on" opened
     ("HPI: 70 yo M with DM2 on insulin lispro sliding scale + glargine found diaphoretic and confused.", OUT,
      {"E11.9", "Z79.4"}, set()),
@@ -1911,32 +1893,44 @@ def test_fourteenth_batch_arteries_and_ulcers(pipe, text, setting, codes, wrong)
     # "as prescribed" says an adverse effect only beside a condition
     ("HPI: T2DM. He reports taking glargine every night as prescribed.", OUT, {"E11.9", "Z79.4"}, {"T38.3X5A"}),
     ("Dx: ACE-inhibitor angioedema, drug taken as prescribed.", OUT, {"T78.3XXA", "T46.4X5A"}, set()),
-])
-def test_fourteenth_batch_regimens(pipe, text, setting, codes, wrong):
-    assert_reported(pipe, text, setting, codes, wrong)
+]
 
 
-@pytest.mark.parametrize("text,setting,codes,wrong", [
+_FOURTEENTH_BATCH_URINARY_SYMPTOMS = [
     # the lower urinary tract symptoms N40.1's "use additional code" note asks for, by their names
     ("HPI: 69 y/o M with progressive weak stream, hesitancy, nocturia x4, incomplete emptying and urgency. "
      "A/P: BPH with LUTS - add finasteride to tamsulosin.", OUT,
      {"N40.1", "R39.12", "R39.11", "R35.1", "R39.14", "R39.15"}, {"R53.1", "N40.0"}),
     # ... and no urinary urgency in the bowel's
     ("HPI: fecal urgency and loose stools x 3 days. A/P: acute gastroenteritis.", OUT, {"K52.9"}, {"R39.15"}),
-])
-def test_fourteenth_batch_urinary_symptoms(pipe, text, setting, codes, wrong):
-    assert_reported(pipe, text, setting, codes, wrong)
+]
 
 
-@pytest.mark.parametrize("text,setting,codes,wrong", [
+_FOURTEENTH_BATCH_ONE_CONDITION_TWICE = [
     # an asthma's severity in the HPI and its exacerbation in the diagnosis: one code
     ("Peds UC: 9 y/o w/ moderate persistent asthma presents w/ wheezing after viral URI. Dx: acute asthma "
      "exacerbation triggered by acute viral URI.", OUT, {"J45.41", "J06.9"}, {"J45.40", "J45.901"}),
     # an incidental pregnancy takes Z33.1 and no weeks of gestation
     ("UC: 27 y/o at 10 wks gestation, otherwise uncomplicated pregnancy, rolled R ankle. Dx: R ankle sprain. "
      "Provider documents the pregnancy is incidental to this visit.", OUT, {"S93.401A", "Z33.1"}, {"Z3A.10"}),
+]
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    *_FOURTEENTH_BATCH_WHO_AND_WHAT,
+    *_FOURTEENTH_BATCH_STAYS_AND_STATEMENTS,
+    *_FOURTEENTH_BATCH_INDEX_AND_TABULAR,
+    *_FOURTEENTH_BATCH_INJURIES_DRUGS_AND_PREGNANCY,
+    *_FOURTEENTH_BATCH_COMPLICATIONS_OF_CARE,
+    *_FOURTEENTH_BATCH_SECOND_READING,
+    *_FOURTEENTH_BATCH_LISTS_GRADES_AND_DEVICES,
+    *_FOURTEENTH_BATCH_HISTORIES_AND_STATUSES,
+    *_FOURTEENTH_BATCH_ARTERIES_AND_ULCERS,
+    *_FOURTEENTH_BATCH_REGIMENS,
+    *_FOURTEENTH_BATCH_URINARY_SYMPTOMS,
+    *_FOURTEENTH_BATCH_ONE_CONDITION_TWICE,
 ])
-def test_fourteenth_batch_one_condition_twice(pipe, text, setting, codes, wrong):
+def test_fourteenth_batch(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
 
 
