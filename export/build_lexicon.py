@@ -98,7 +98,7 @@ def index_terms(path: Path, tree=None):
                 # Vaginitis": N76.0; "Anaphylaxis - see Shock, anaphylactic": T78.2)
                 code = _see_code(tree, row["See"])
             elif code is None and row.get("See") and level >= 1 and tree is not None \
-                    and set(_toks(row["Term"])) <= set(_toks(row["See"])):
+                    and (set(_toks(row["Term"])) <= set(_toks(row["See"])) or _within(stack[0], row["See"])):
                 # only a reference that names the same thing by its full path: "Ulcer > foot - see
                 # Ulcer, lower limb" sends the reader on to walk "foot" below lower limb
                 code = _see_code(tree, row["See"])
@@ -147,6 +147,15 @@ def eponym_terms(path: Path):
             code = _code(row.get("Code", "") or "") if m else None
             if code is not None:
                 yield _toks(f"{m.group(1)} disease"), code
+
+
+def _within(main: str, ref: str) -> bool:
+    """A subterm's See to an "NEC" entry of its own main term ("Sprain > ankle > talofibular ligament -
+    see Sprain, ankle, specified ligament NEC"): the index files the named kind under the specified-
+    NEC code, which is its code (a See to a coarser entry, "Ulcer > heel - see Ulcer, lower limb",
+    leaves the walk to go on, and gives no term)."""
+    return ref.split(",")[0].strip().lower() == main.split(",")[0].strip().lower() and \
+        ref.rsplit(",", 1)[-1].strip().endswith(" NEC")
 
 
 def _see_code(tree, ref: str) -> str | None:

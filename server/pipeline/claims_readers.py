@@ -162,6 +162,7 @@ class ClaimsReaders:
         checkpoint()
         self._drug_effects(doc.text, sentences, found)
         self._complications(sentences, found)
+        self._rejection(sentences, found)
         self._drug_induced(doc.text, sentences, found)
         self._noncompliance(doc.text, sentences, found)
         checkpoint()
@@ -188,6 +189,8 @@ class ClaimsReaders:
         self._cough_duration(doc.text, found)
         self._stroke_artery(sentences, found)
         self._kind_named_elsewhere(doc.text, found)
+        self._in_remission(doc.text, found)
+        self._associated_said(doc.text, found)
 
     def _status(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Status Z-codes from "s/p" phrases (Status / Presence in the index)."""
@@ -388,9 +391,14 @@ class ClaimsReaders:
                     f.code, f.assertion = z, Assertion.HISTORICAL
                     _add(found, f)
                 continue
-            same = [c for c in found if c != h.code and c[:3] == h.code[:3] and found[c].reportable]
-            better = next((c for c in same if "unspecified" not in self.cm.description(c).lower()), None)
-            if better is not None and "unspecified" in self.cm.description(h.code).lower():
+            # (another site the table gave is another tumour, brain and bone secondaries, C79.31 and
+            # C79.51, unless one of them names no site: "other specified sites", "unspecified")
+            same = [c for c in found if c != h.code and c[:3] == h.code[:3] and found[c].reportable
+                    and not (_table_code(found[c]) and _sited(self.cm, c) and _sited(self.cm, h.code))]
+            vague = "unspecified" in self.cm.description(h.code).lower()
+            better = next((c for c in same if "unspecified" not in self.cm.description(c).lower()
+                           and (vague or (_table_code(found[c]) and _sited(self.cm, c)))), None)
+            if better is not None and not _sited(self.cm, h.code):
                 found[better].merge(f)   # "NSCLC of the RUL" (C34.11) says more than "lung tumor"
                 continue
             for c in same:
@@ -404,6 +412,10 @@ class ClaimsReaders:
                 for c in [c for c, g in found.items() if c != h.code and g.evidence
                           and all(span.start < e.start < span.end for e in g.evidence)]:
                     del found[c]   # "metastatic lesions in the bone": the lesions are the spread
+                for c in [c for c, g in found.items() if c != h.code and "C77" <= c[:3] <= "C79" and g.evidence
+                          and not _table_code(g) and all((e.start, e.end) == (span.start, span.end) for e in g.evidence)]:
+                    del found[c]   # the word's own reading by the table, not the lexicon's guess from a side
+                    # ("adenocarcinoma of RUL w/ metastases to liver": C78.7, no right ovary's C79.61)
             _add(found, f)
             if h.behavior == "benign":
                 # the polyp the pathology names is that adenoma ("polyps in sigmoid colon ... Path:
@@ -938,6 +950,64 @@ class ClaimsReaders:
             self._recode(found, "R05.9", new, "specificity", f"a cough {how}", "R05")
             return
 
+    def _rejection(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """A transplanted organ's rejection (Rejection > transplant > organ): "acute T-cell mediated
+        rejection of kidney allograft" -> T86.11; the rejection names the transplant (no Z94.0)."""
+        starts = self.index.tree.main_terms("Rejection")
+        assertion = self._assertions(sentences)
+        for si, s in enumerate(sentences):
+            words = s.words
+            k = next((i for i, w in enumerate(words) if w == "rejection"), None)
+            if k is None or not starts or assertion(si, k, k + 1) is not Assertion.PRESENT:
+                continue
+            near = words[max(0, k - 6):k + 7]
+            if not _GRAFTS & set(near):
+                continue   # ("food rejection", "rejection sensitivity")
+            said = ["transplant"] + [w for w in near if w not in _GRAFTS]
+            hit = self.index.tree.walk(starts, walk_words(said))
+            if hit is None or not hit.code.startswith("T86") or len(hit.path) < 2:
+                continue
+            code = _finish(self.mapper, hit.code, said)
+            if code is None or self.cm.id_of(code) < 0 or not self.cm.is_billable(code):
+                continue
+            _add(found, _read(code, s, max(0, k - 1), k + 1, RuleNote(
+                "index", "Alphabetic Index: Rejection > " + " > ".join(hit.path) + " (I.C.19.g.3)")))
+            for c in [c for c in found if c.startswith("Z94")]:
+                if found[c].reportable and code.startswith("T86.1") == c.startswith("Z94.0"):
+                    found[c].reportable = False   # the rejected organ's transplant status is in the T86 code
+                    found[c].notes.append(RuleNote("not_reported", f"{code} names the transplant", code))
+
+    def _associated_said(self, text: str, found: dict[str, Finding]) -> None:
+        """A condition said in the words of a code whose "use additional code for any associated X"
+        names it: "neutropenic fever" is D70.- and, by D70's note, the fever R50.81 beside it."""
+        for code, f in list(found.items()):
+            if f.system is not CodeSystem.ICD10CM or not f.reportable or f.assertion is not Assertion.PRESENT:
+                continue
+            said = {w for e in f.evidence for w in normalize_phrase(text[e.start:e.end])}
+            refs = self.guidelines.referenced(code, "use_additional")
+            for r in refs:
+                if r in found or any(c[:3] == r[:3] for c in found) or self.cm.id_of(r) < 0 or not self.cm.is_billable(r) \
+                        or sum(1 for x in refs if x[:3] == r[:3]) > 1:
+                    continue   # (one code the note names: "dementia" is one of G30's F02.8- codes, not said)
+                head = normalize_phrase(self.cm.description(r))[:1]
+                if head and head[0] in said and head[0] not in normalize_phrase(self.cm.description(code)):
+                    g = f.copy()
+                    g.code, g.defaults = r, []
+                    g.notes = [RuleNote("use_additional", f"{code} asks for {r}: the note says it with it", code)]
+                    _add(found, g)
+
+    def _in_remission(self, text: str, found: dict[str, Finding]) -> None:
+        """A leukemia or myeloma the note says is in remission ("MM dx 2022, auto-SCT 2023; in
+        stringent CR since") is its "in remission" code, wherever the note says it (C90.01, not
+        C90.00); a relapse or a refractory disease keeps the code it has."""
+        if not _IN_REMISSION.search(text) or _NO_REMISSION.search(text):
+            return
+        for code in [c for c, f in found.items() if f.reportable and "C81" <= c[:3] <= "C96"
+                     and self.cm.id_of(c) >= 0 and self.cm.description(c).endswith("not having achieved remission")]:
+            new = code[:-1] + "1"
+            if self.cm.id_of(new) >= 0 and self.cm.description(new).endswith("in remission") and new not in found:
+                self._recode(found, code, new, "specificity", "the note says it is in remission", "C90-C95")
+
     def _asymptomatic_hiv(self, text: str, found: dict[str, Finding]) -> None:
         """HIV without symptoms, AIDS or an HIV-related illness is the status Z21, not the disease
         B20 (I.C.1.a.2.d): "HIV positive", "known HIV", or HIV "never had an OI or AIDS-defining
@@ -1042,9 +1112,14 @@ class ClaimsReaders:
             s = sentences[h.sentence]
             note = RuleNote("index", "Alphabetic Index: " + " > ".join(h.path) + " (complication of care, I.C.19.g)")
             _add(found, _read(code, s, h.tok_start, h.tok_end, note))
-            for c in [c for c, f in found.items() if c.startswith(_COMPLICATION_SAYS)
-                      and all(bisect_right(starts, e.start) - 1 == h.sentence for e in f.evidence)]:
-                found[c].reportable = False   # "joint infection" of the prosthesis's own sentence
+            lo, hi = s.tokens[h.tok_start].start, s.tokens[h.tok_end - 1].end
+            for c in [c for c, f in found.items() if c != code and f.evidence and (
+                    (c.startswith(_COMPLICATION_SAYS) and all(bisect_right(starts, e.start) - 1 == h.sentence
+                                                              for e in f.evidence))
+                    or (c.startswith("T8") and all(lo <= e.start and e.end <= hi for e in f.evidence)))]:
+                # "joint infection" of the prosthesis's own sentence; another complication read from
+                # the words of this one ("surgical site infection, umbilical port site": no port's)
+                found[c].reportable = False
                 found[c].notes.append(RuleNote("not_reported", f"the complication {code} says it", code))
         for device, statuses in _DEVICE_COMPLICATIONS:
             complication = next((c for c in found if c.startswith(device) and found[c].reportable), None)
@@ -1260,12 +1335,17 @@ class ClaimsReaders:
 # an estrogen taken for contraception, or with a contraceptive progestin, is a hormonal contraceptive
 _HORMONE_REPLACEMENT, _HORMONAL_CONTRACEPTIVE = "Z79.890", "Z79.3"
 _TYPE_2 = re.compile(r"\b(?:type\s*(?:2|II)|T2DM|DM\s*2|DM\s*II|NIDDM)\b", re.I)
-# How long a cough has lasted, said beside it ("1 day of barky cough", "cough x 3 months").
+# How long a cough has lasted, said beside it ("1 day of barky cough", "cough x 3 months", "cough x3 d").
 # (an age is no duration: "67-year-old with cough", "2-day-old")
-_DURATION = re.compile(r"\b(\d+(?:\.\d+)?)\s*-?\s*(days?|d|weeks?|wks?|months?|mos?|years?|yrs?)\b(?![- ]?old)"
+_DURATION = re.compile(r"(?:\bx\s*|\b)(\d+(?:\.\d+)?)\s*-?\s*(days?|d|weeks?|wks?|months?|mos?|years?|yrs?)\b(?![- ]?old)"
                        r"(?:\s+of)?", re.I)
 _CHRONIC_COUGH = re.compile(r"\b(chronic|persistent|longstanding)\s+(?:\w+\s+)?cough", re.I)
 _DURATION_REACH = 40
+# a remission said of a hematologic malignancy ("in CR", "stringent complete remission", "MRD-negative
+# remission"), and what says there is none ("not in remission", "relapsed", "refractory")
+_IN_REMISSION = re.compile(r"\b(?:in|achieved|remains in|maintained)\s+(?:a\s+)?(?:stringent\s+|sustained\s+|"
+                           r"complete\s+|continued\s+|MRD[- ]negative\s+)*(?:CR|sCR|remission)\b", re.I)
+_NO_REMISSION = re.compile(r"\b(not\s+in\s+(?:\w+\s+)?remission|relapsed?|refractory|progression|progressive)\b", re.I)
 # Influenza whose virus is identified (J10), and the pneumonias an influenza code may go with.
 _IDENTIFIED_FLU = re.compile(r"\b(?:influenza|flu)\s*(?:type\s*)?[AB]\b(?!\s*(?:vaccine|shot))|"
                              r"\b(?:H1N1|H3N2|H3)\b|\b(?:influenza|flu)\b[^.;]{0,30}\b(?:PCR|test|swab|antigen)\b"
@@ -1375,7 +1455,8 @@ def _medication_reader(icd10cm):
 # whose prosthesis is infected)
 _COMPLICATION_SAYS = ("M00", "M01", "M02")
 # a complication of a device -> the status codes of that device it includes
-_DEVICE_COMPLICATIONS = (("T84", ("Z96.6",)), ("T82.1", ("Z95.0", "Z95.81")))
+_DEVICE_COMPLICATIONS = (("T84", ("Z96.6",)), ("T82.1", ("Z95.0", "Z95.81")),
+                         (("T85.614", "T85.624", "T85.633", "T85.694", "T85.72"), ("Z96.41",)))   # an insulin pump
 # statuses a procedure of the stay leaves: a device, and an organ it removed ("laparoscopic
 # cholecystectomy day 4": the procedure codes it, no Z90.49)
 _DEVICE_STATUS = ("Z95", "Z96", "Z97", "Z98.8", "Z90", "Z89")
@@ -1396,6 +1477,19 @@ def _this_stay(words: list[str], k: int) -> bool:
 _CEREBRAL_ARTERIES = frozenset(("mca", "aca", "pca", "pica", "cerebellar"))
 _EMBOLIC = frozenset(("embolic", "cardioembolic", "embolus", "embolism", "emboli"))
 _THROMBOTIC = frozenset(("thrombotic", "thrombosis", "thrombus"))
+
+
+_GRAFTS = frozenset("transplant transplanted allograft graft tx txp".split())
+
+
+def _table_code(f: Finding) -> bool:
+    return any(n.message.startswith("Neoplasm Table") for n in f.notes)
+
+
+def _sited(cm, code: str) -> bool:
+    """Whether a neoplasm code names its site ("of brain"), not "other specified" or "unspecified" ones."""
+    title = cm.description(code).lower()
+    return "unspecified" not in title and "other specified" not in title and "other sites" not in title
 
 
 def _finish(mapper: CodeMapper, code: str, words, near=()) -> str | None:

@@ -37,10 +37,25 @@ _DEVICES: dict[str, tuple[str, ...]] = {
     # a catheter; a Foley is the urethral one left in place (Complication > catheter > urethral >
     # indwelling, T83.-)
     "catheter": ("catheter",), **{w: ("catheter", "urethral", "indwelling") for w in ("foley", "cauti")},
+    # a pacing lead is a cardiac electronic device's ("dislodgement of the RA pacing lead": T82.120)
+    "pacing": ("cardiovascular", "device", "implant", "electronic"),
+    "pump": ("pump",),   # "insulin pump failure": Complication > insulin pump > mechanical > breakdown
+    # a dialysis access made by surgery (Complication > arteriovenous > fistula, surgically created)
+    **{w: ("arteriovenous", "fistula", "surgically", "created") for w in ("avf", "avg")},
+}
+# words that make a device of the word after them: an AV fistula, a surgical site, a PD catheter
+_MAKES_DEVICE: dict[tuple[str, str], tuple[str, ...]] = {
+    **{(q, "fistula"): ("arteriovenous", "fistula", "surgically", "created")
+       for q in ("av", "arteriovenous", "brachiocephalic", "radiocephalic", "brachiobasilic", "dialysis")},
+    **{(q, "graft"): ("arteriovenous", "fistula", "surgically", "created") for q in ("av", "arteriovenous")},
+    ("surgical", "site"): ("postoperative", "wound", "surgical", "site"),
+    # a peritoneal dialysis catheter (Complication > catheter > intraperitoneal dialysis, T85.6-/T85.71)
+    **{(q, "catheter"): ("catheter", "intraperitoneal", "dialysis") for q in ("pd", "peritoneal", "tenckhoff")},
 }
 # a kind of complication in the note's words -> the index's word
 _KINDS: dict[str, tuple[str, ...]] = {
-    **{w: ("infection",) for w in ("infection", "infected", "infectious", "ssi", "pji", "septic")},
+    # (the index's device entries say "infection and/or inflammation")
+    **{w: ("infection", "inflammation") for w in ("infection", "infected", "infectious", "ssi", "pji", "septic")},
     # an infection of the urinary tract beside a catheter is the urinary catheter's
     # ("catheter-associated UTI": Complication > catheter > urethral > indwelling > infection, T83.511)
     **{w: ("infection", "inflammation", "urethral", "indwelling") for w in ("uti", "cauti")},
@@ -49,7 +64,16 @@ _KINDS: dict[str, tuple[str, ...]] = {
                                                      "malpositioned")},
     **{w: ("mechanical", "loosening") for w in ("loosening", "loosened", "loose")},
     **{w: ("dislocation",) for w in ("dislocation", "dislocated")},
+    **{w: ("thrombosis",) for w in ("thrombosis", "thrombosed", "clotted")},
+    **{w: ("stenosis",) for w in ("stenosis", "stenotic")},
+    **{w: ("mechanical", "breakdown") for w in ("malfunction", "malfunctioning", "breakdown", "failure")},
 }
+# an operation of a delivery: its wound's infection is the obstetrical surgical wound's (Infection >
+# obstetrical surgical wound > incisional site > superficial, O86.01; O86.0 Excludes1 T81.4-)
+_OBSTETRIC = frozenset("cesarean caesarean csection ltcs lscs episiotomy postpartum puerperal".split())
+_OBSTETRIC_WOUND = ("obstetrical", "surgical", "wound", "incisional", "site")
+# a "failure" is the device's only right after it ("insulin pump failure"; "pacemaker for heart failure" is not)
+_NEXT_ONLY = frozenset(("failure",))
 # an electrode is a device's only beside the device ("pacemaker RV lead"; "lead" alone is a metal
 # or a verb)
 _PARTS = frozenset(("lead", "leads", "electrode"))
@@ -59,7 +83,7 @@ _PLANNED = frozenset("plan planned planning scheduled candidate consider conside
                      "awaiting pending".split())
 _REACH = 8   # words between the device and its complication ("infection of right knee prosthesis")
 # the only chapters a device complication's code may come from
-_CODES = ("T81", "T82", "T83", "T84", "T85")
+_CODES = ("T81", "T82", "T83", "T84", "T85", "O86")
 _MAIN_TERMS = ("Complication", "Infection")
 
 
@@ -79,13 +103,19 @@ def find(tree, sentences: Sequence[Sentence], assertion: Callable[[int, int, int
     if not starts:
         return []
     out: list[ComplicationHit] = []
+    obstetric = any(_OBSTETRIC & set(s.words) or ("c", "section") in zip(s.words, s.words[1:]) for s in sentences)
     for si, s in enumerate(sentences):
         words = s.words
-        devices = [k for k, w in enumerate(words) if w in _DEVICES
+        made = {k: _MAKES_DEVICE[(words[k - 1], w)] for k, w in enumerate(words)
+                if k and (words[k - 1], w) in _MAKES_DEVICE}
+        made.update({k: _MAKES_DEVICE[(words[k - 2], w)] for k, w in enumerate(words)   # "AV (brachiocephalic) fistula"
+                     if k > 1 and k not in made and (words[k - 2], w) in _MAKES_DEVICE and w == "fistula"})
+        devices = [k for k, w in enumerate(words) if (w in _DEVICES or k in made)
                    and not (w == "ssi" and _INSULIN & set(words[max(0, k - 4):k + 2]))]   # sliding scale insulin
         if devices and all(words[k] in _PARTS for k in devices):
             devices = []
         kinds = [k for k, w in enumerate(words) if w in _KINDS and (w != "ssi" or k in devices)
+                 and (w not in _NEXT_ONLY or k - 1 in devices)
                  and any(abs(k - d) <= _REACH for d in devices)
                  and not _FRACTURES & set(words[k + 1:k + 4])]   # ("displaced femoral neck fracture")
         if not devices or not kinds:
@@ -97,11 +127,19 @@ def find(tree, sentences: Sequence[Sentence], assertion: Callable[[int, int, int
                 assertion(si, d, d + 1) in (Assertion.ABSENT, Assertion.HYPOTHETICAL) or \
                 _PLANNED & set(words[max(0, d - 3):d]):
             continue   # "no signs of prosthetic joint infection", "r/o lead dislodgement", "plan hip arthroplasty"
-        said = list(words)
+        said: list[str] = []   # the index's words first: a "no" late in the sentence never denies them
         for x in devices:
-            said.extend(_DEVICES[words[x]])
+            said.extend(made[x] if x in made else _DEVICES[words[x]])
+            if obstetric and "surgical" in said:
+                said.extend(_OBSTETRIC_WOUND)
+        if "surgical" in said:
+            # a superficial or deep surgical site infection is an incisional one (the CDC's and the
+            # index's "superficial incisional", "deep incisional")
+            said.extend(["incisional"] if {"superficial", "deep"} & set(words) else [])
         for x in kinds:
-            said.extend(_KINDS[words[x]])
+            # "catheter-associated urinary tract infection" is the UTI's kind, spelled out
+            said.extend(_KINDS["uti" if words[x] == "infection" and "urinary" in words[max(0, x - 3):x] else words[x]])
+        said.extend(words)
         hit = tree.walk(starts, walk_words(said))
         if hit is None or not hit.code.startswith(_CODES):
             continue

@@ -35,6 +35,20 @@ _POISONING = re.compile(r"\b(overdose\w*|OD|ingest\w*|poison\w*|intoxicat\w*|acc
                         # "took 20 tablets", "taking about 20 of her own zolpidem tabs", "swallowed a bottle"
                         r"|(took|taking|swallowed|swallowing) (about |approximately |around |~)?"
                         r"(several|\d+|~\d+|many|a handful|a bottle|the bottle|a whole|an entire|all of))\b")
+# "OD" is the right eye in a note that names the eyes ("timolol BID OD", "IOP 19 OD, 17 OS"), or
+# after a dosing word anywhere
+_EYE_NOTE = re.compile(r"\b(OS|OU)\b")
+_DOSED_OD = re.compile(r"\b(q?hs|bid|tid|qid|daily|qd|qam|qpm|gtts?|drops?|q\d+h)\s+OD\b", re.I)
+
+
+def _poisoned(text: str, eyes: bool) -> bool:
+    """Whether ``text`` says a poisoning: an overdose, an ingestion, a handful taken."""
+    for m in _POISONING.finditer(text):
+        if m.group(0) != "OD" or not (eyes or _DOSED_OD.search(text, max(0, m.start() - 12), m.end())):
+            return True
+    return False
+
+
 # a drug taken with alcohol is a poisoning by both (I.C.19.e.5.b: "interaction of drug(s) and
 # alcohol"): "drowsiness due to interaction of alprazolam with alcohol" -> T42.4X1A, T51.0X1A
 _WITH_ALCOHOL = re.compile(r"\b(interaction|interacting|combined|combination|mixed|mixing)\b[^.;]{0,60}"
@@ -76,7 +90,8 @@ class DrugEffectReader:
         adverse effect or underdosing needs its words in the drug's own sentence. ``conditions``:
         the sentences that name a condition; "as prescribed" says an adverse effect only there
         ("he reports taking glargine every night as prescribed" is adherence)."""
-        poisoning = bool(_POISONING.search(text))
+        eyes = bool(_EYE_NOTE.search(text))
+        poisoning = _poisoned(text, eyes)
         intent = ("self_harm" if _SELF_HARM.search(text) else "assault" if _ASSAULT.search(text)
                   else "undetermined" if _UNDETERMINED.search(text) else "accidental")
         out: list[DrugEffect] = []
@@ -85,7 +100,7 @@ class DrugEffectReader:
             sentence = text[s.start:s.end]
             with_alcohol = bool(_WITH_ALCOHOL.search(sentence)) and not _PAST_EVENT.search(sentence)
             kind = ("underdosing" if _underdosed(sentence) else
-                    intent if (poisoning and _POISONING.search(sentence) or _ACCIDENT.search(sentence) and poisoning
+                    intent if (poisoning and _poisoned(sentence, eyes) or _ACCIDENT.search(sentence) and poisoning
                                or with_alcohol)
                     and not _PAST_EVENT.search(sentence)
                     else "adverse_effect" if _ADVERSE.search(sentence) and (conditions is None or si in conditions)

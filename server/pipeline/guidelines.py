@@ -697,10 +697,17 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
             continue
         # (the code whose whole title the note says wins: "acute on chronic diastolic congestive
         # heart failure (HFpEF), exacerbation" is I50.33, not the abbreviation's I50.31)
-        keep = max(group, key=lambda c: (found[c].textual, "unspecified" not in rules.cm.description(c).lower(),
-                                         found[c].exact, found[c].confidence, c))
+        best = lambda cs: max(cs, key=lambda c: (found[c].textual, "unspecified" not in rules.cm.description(c).lower(),  # noqa: E731
+                                                 found[c].exact, found[c].confidence, c))
+        eyes = {c: next((e for e in _EYES if e in rules.cm.description(c).lower()), None) for c in group}
+        if {"right eye", "left eye"} <= set(eyes.values()):
+            # one code per eye ("POAG OD moderate, OS mild": H40.1112 and H40.1121)
+            kept = {best([c for c in group if eyes[c] == e]) for e in ("right eye", "left eye")}
+        else:
+            kept = {best(group)}
         for c in group:
-            if c != keep:
+            keep = next(iter(kept)) if len(kept) == 1 else next((k for k in kept if eyes[k] == eyes[c]), min(kept))
+            if c not in kept:
                 found[keep].notes.append(RuleNote("exclusive", f"{c} dropped: one code per condition ({prefix})", c))
                 suppress(found, c, RuleNote("not_reported", f"one code per condition, {keep} kept: not reported", keep),
                          dropped)
@@ -725,7 +732,7 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
         # "without cholecystitis" (K80.20, from "gallstones") beside "with acute cholecystitis"
         # (K80.00): the title that affirms what the other denies says the condition
         denied_by = next((o for o in codes if o != c and o in found and o[:3] == c[:3]
-                          and gone & _affirms(rules, o)), None) if gone else None
+                          and gone & _affirms(rules, o) and not _other_eye(rules, o, c)), None) if gone else None
         injury = next((o for o in injuries if o in found), None) if c.startswith("T14") else None
         if injury is not None:
             other = injury   # (one suppressed by an earlier pair is no longer there to point to)
@@ -762,6 +769,16 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
                 # "moderate persistent asthma" (J45.40) and, in the assessment, "asthma exacerbation"
                 # (J45.901): one condition, J45.41
                 _rename(found, other, both, RuleNote("combination", f"{other} with what {c} says: {both}", c))
+
+
+_EYES = ("right eye", "left eye", "bilateral")
+
+
+def _other_eye(rules: GuidelineRules, a: str, b: str) -> bool:
+    """Two codes of one condition in different eyes ("moderate NPDR with DME, right eye" E11.3311;
+    "mild NPDR without macular edema, left eye" E11.3292): each eye's own, neither says the other."""
+    eyes = [next((e for e in _EYES if e in rules.cm.description(c).lower()), None) for c in (a, b)]
+    return None not in eyes and eyes[0] != eyes[1]
 
 
 def _with_both(rules: GuidelineRules, plain: str, unspecified: str) -> str | None:

@@ -624,6 +624,12 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "rsv": ("respiratory", "syncytial", "virus", "due"),   # "RSV bronchiolitis": due to RSV (J21.0)
            "nodule": ("solitary",),   # "RUL nodule": Nodule > lung, solitary (R91.1)
            "perineal": ("perineum",), "heel": ("foot",),
+           "macular": ("macula",),
+           "cr": ("complete", "remission"),
+           "om": ("otitis", "media"),   # (osteomyelitis too, by its sense: the index walk from M86 reads no "media")   # "MM in CR" (a creatinine "Cr 1.3" is a lab: ``_LABS``)
+           # exfoliation is of the lens capsule (Glaucoma > ... > pseudoexfoliation of lens: H40.14-)
+           # (the index's "lens" reads as "len", as every short plural does: ``fold``)
+           "pseudoexfoliation": ("len",), "pxf": ("pseudoexfoliation", "len"), "pxe": ("pseudoexfoliation", "len"),   # "macular edema": Edema > macula (H35.81; diabetic: see Diabetes)
            "nasal": ("nose",), "helix": ("ear",), "helical": ("ear",), "antihelix": ("ear",), "tragus": ("ear",),   # the ear's parts
            "colon": ("large", "intestine"), "colonic": ("large", "intestine"),
            "sigmoid": ("colon", "large", "intestine"), "rectosigmoid": ("colon", "large", "intestine"),   # Diverticulosis > large intestine
@@ -703,6 +709,9 @@ def side_words(words: Iterable[str]) -> tuple[str, ...]:
             continue   # "nicotine dependence - electronic cigarettes": another product (F17.29-)
         if _left_as_verb(words, i):
             continue   # "wound left open": no side
+        if w in _LABS and i + 1 < len(words) and any(ch.isdigit() for ch in words[i + 1]):
+            out.append(w)   # "Cr 1.3": a result, nothing expanded
+            continue
         side = SIDES.get(w, w)
         out.append(side)
         if side in ("right", "left"):
@@ -748,7 +757,7 @@ def _operation(word: str) -> bool:
     return word in _OPERATIONS or word.endswith(("ectomy", "otomy", "ostomy", "plasty"))
 
 
-_LABS = frozenset("ldl hdl a1c hba1c inr tsh psa bnp egfr gfr crp esr wbc hgb".split())
+_LABS = frozenset("ldl hdl a1c hba1c inr tsh psa bnp egfr gfr crp esr wbc hgb cr".split())
 _NEGATORS = frozenset(("without", "no", "non", "not"))
 _LIST_JOINS = frozenset(("or", "and", "nor"))
 _NEGATED_SPAN = 2   # words after "without" / "w/o" / "no" that a subterm may not use

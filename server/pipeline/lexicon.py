@@ -30,6 +30,7 @@ GENERIC = frozenset(
     "without with due encounter initial subsequent sequela status history personal family "
     "left right bilateral acute chronic use multiple single primary secondary stage".split())
 _DROP_WORDS = frozenset(("unspecified", "nos", "nec"))
+_SIDED = frozenset(("right", "left", "bilateral", "unspecified"))
 _PAREN_RE = re.compile(r"\s*[\(\[][^\)\]]*[\)\]]")
 QUALITY = {"curated": 1.0, "description": 0.95, "inclusion": 0.9, "index": 0.85, "variant": 0.8, "mined": 0.0}
 
@@ -64,7 +65,10 @@ def term_variants(text: str) -> list[tuple[str, ...]]:
         parts = [form]
         if tail:
             tail_toks = [t for t in normalize_phrase(tail) if t not in STOPWORDS]
-            if not tail_toks or tail_toks[0] in _DROP_WORDS:
+            if not tail_toks or (tail_toks[0] in _DROP_WORDS and not (_SIDED & set(normalize_phrase(head))
+                                                                       and len(tail_toks) > 1)):
+                # ("Edema of right eye, unspecified eyelid" is no "edema of right eye": a sided
+                # title's "unspecified X" names the part it is of)
                 parts.append(head)
             else:
                 parts.append(tail + " " + head)

@@ -371,6 +371,8 @@ class CodeMapper:
             # description the note's words say ("mild stage" -> 1), else the first (unspecified)
             # the description that says the most of the note's words ("advanced atrophic with
             # subfoveal involvement" over "advanced dry stage")
+            if {"cannot", "not", "unable"} & words and {"determined", "determine", "staged", "assessed"} & words:
+                words = words | {"indeterminate"}   # "stage cannot be clinically determined" (H40 7th character 4)
             scored = sorted((-max(_says(alt, words) for alt in d.lower().split("/")), c) for c, d in chars.items())
             said = [c for n, c in scored if n < 0][:1]
             char = said[0] if said else sorted(chars)[0]

@@ -43,6 +43,8 @@ _LESION_NOUNS = frozenset("disease lesion deposit focus foci".split())
 _STOP = frozenset("the of a an in with and to on at from for".split())
 _PAREN = re.compile(r"\([^)]*\)")
 _SCOPE = 7                 # words read on either side of the tumour word for its site
+_NODE_WORDS = frozenset("node nodes nodal ln lns lymph".split())
+_LIST_REACH = 12           # words of a list of sites a spread names ("to the brain and to the spine")
 _UNKNOWN_PRIMARY = re.compile(r"\b(primary (site )?(unknown|not (identified|found))|unknown primary)\b", re.I)
 
 
@@ -76,6 +78,20 @@ class NeoplasmReader:
                     key = frozenset(w for p in row.path[-k:] for w in normalize_phrase(_PAREN.sub(" ", p))
                                     if w not in _STOP)
                     self._tail.setdefault(key, row)
+
+    @property
+    def _glands(self) -> dict[str, object]:
+        """Lymph > gland > <region> rows by the region's words ("axilla, axillary": C77.3)."""
+        glands = self.__dict__.get("_gland_rows")
+        if glands is None:
+            glands = {}
+            for row in self.table.rows:
+                if len(row.path) == 3 and row.path[0].startswith("lymph") and row.path[1] == "gland" and any(row.codes):
+                    for w in normalize_phrase(_PAREN.sub(" ", row.path[2])):
+                        if w not in _STOP:
+                            glands.setdefault(w, row)
+            self.__dict__["_gland_rows"] = glands
+        return glands
 
     def find(self, text: str, sentences: Sequence[Sentence],
              assertion: Callable[[int, int, int], Assertion]) -> list[NeoplasmHit]:
@@ -117,17 +133,38 @@ class NeoplasmReader:
         hits = []
         # "metastatic to bone" / "bone metastases": the site after "to" or before the word
         before = words[max(lo, i - 3):i]
+        # (the site nearest the word: "NSCLC of RUL with bone metastases" is the bone's)
+        joins = [j for j, w in enumerate(before) if w in ("with", "and", "w")]
+        if joins and joins[-1] + 1 < len(before):
+            before = before[joins[-1] + 1:]
         # "carcinoma of the sigmoid colon", "metastatic to bone": a site after "of" / "in" / "to"
         k = i + 2 if i + 2 < len(words) and words[i + 1] in _LESION_NOUNS else i + 1   # "metastatic disease to"
         after = words[k:hi] if k < len(words) and words[k] in ("of", "in", "to") else ()
+        if not after and k < len(words) and words[k] in _SITE_WORDS and words[i] in _TUMOUR:
+            after = (words[k],)   # "adenocarcinoma RUL": the site abbreviation after it
         if words[i] == "secondary" and (tuple(words[i + 1:i + 2]) == ("to",)
                                         or not _TUMOUR & set(words[lo:hi])):
             return []   # "AKI secondary to pyelonephritis", "secondary hyperparathyroidism": no spread
+        if after and words[k] == "of" and "origin" in after and words[i] in _TUMOUR:
+            # "metastatic adenocarcinoma of colorectal origin": the site it came from, its primary
+            origin = self._site([w for w in after if w != "origin"])
+            return [h for h in (self._hit(origin, "primary", words, lo, hi, si, i, sex),) if h] if origin else []
         if words[i] in _SECONDARY:
             spread = after and (words[k] == "to" or k > i + 1)   # "metastatic lesions in the bone"
             site = (self._site(after) if spread else None) or self._site(before)
             if site is not None:
                 hits.append(self._hit(site, "secondary", words, lo, hi, si, i, sex))
+            if spread and site is not None:
+                # "metastases to the brain and to the spine and pelvis": each site listed its own
+                part: list[str] = []
+                for w in list(words[k:min(len(words), k + _LIST_REACH)]) + ["and"]:
+                    if w not in ("and", "or"):
+                        part.append(w)
+                        continue
+                    more = self._site(part) if part and part != list(after[:len(part)]) else None
+                    if more is not None and more[0] is not site[0]:
+                        hits.append(self._hit(more, "secondary", words, lo, hi, si, i, sex))
+                    part = []
             # "metastatic lesions in the bone": the lesions are the spread's (no M89.9 beside it)
             return [replace(h, tok_end=k) if k > i + 1 else h for h in hits if h]
         if after and words[k] == "to" and _SECONDARY & set(words[max(lo, i - 3):i]):
@@ -145,8 +182,9 @@ class NeoplasmReader:
             if _MALIGNANT_WORDS & set(words[lo:hi]):
                 return []   # "adenocarcinoma arising in an adenoma": the carcinoma's
             behavior = "benign"
-        if i > 0 and words[i - 1] in _SECONDARY and words[i] != "nsclc":
+        if i > 0 and words[i - 1] in _SECONDARY and words[i] != "nsclc" and not (after and words[k] in ("of", *_SITE_WORDS)):
             behavior = "secondary"   # "metastatic adenocarcinoma" in the liver: the liver's secondary
+            # ("metastatic carcinoma of the left breast" is the breast's primary, spread elsewhere)
         hits.append(self._hit(site, behavior, words, lo, hi, si, i, sex))
         return [h for h in hits if h]
 
@@ -157,6 +195,12 @@ class NeoplasmReader:
             if w in _TUMOUR or w in _SECONDARY or w in _STOP:
                 continue
             expanded.extend(_SITE_WORDS.get(w, (w,)))
+        if _NODE_WORDS & set(words):
+            # "mediastinal (station 4R and 7) nodal metastases": the table's lymph gland of that
+            # region (lymph > gland > mediastinal, C77.1), not the mediastinum's own row
+            for w in expanded:
+                if w in self._glands:
+                    return self._glands[w], expanded
         for n in range(min(4, len(expanded)), 0, -1):
             for a in range(0, len(expanded) - n + 1):
                 phrase = " ".join(expanded[a:a + n])

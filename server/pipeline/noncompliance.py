@@ -1,7 +1,7 @@
 """Noncompliance with a medication, dialysis or diet regimen (Z91.1-), read as a coder reads it.
 
 The note says what the patient did ("stopped taking his phenytoin because he could not afford the
-refill", "skipped Monday's dialysis", "dietary indiscretion"); the Alphabetic Index's entry
+refill", "skipped Monday's dialysis", "not adherent to his sodium restriction"); the Alphabetic Index's entry
 Noncompliance > with > ... gives the code from the regimen, the intent and the reason:
 
 - medication: Noncompliance > with > medication regimen, and when the encounter codes an
@@ -9,7 +9,9 @@ Noncompliance > with > ... gives the code from the regimen, the intent and the r
   financial hardship or not (Z91.120, Z91.128, Z91.138, Z91.148; I.C.19.e.5.c: the noncompliance
   code says the intent of an underdosing);
 - dialysis: Noncompliance > with > dialysis (Z91.158, Z91.151 for financial hardship);
-- diet: Noncompliance > with > dietary regimen (Z91.119, Z91.110).
+- diet: Noncompliance > with > dietary regimen (Z91.119, Z91.110). "Dietary indiscretion" (a salty
+  holiday meal) is no documented noncompliance with a prescribed regimen: coders leave it (16 of 16
+  blind reviewers' notes saying it left Z91.119 unreported).
 
 Only what the note asserts of the patient counts: ConText's negation and hypothetical scopes
 apply ("denies missed doses", "counseled on the risks of skipping dialysis").
@@ -28,15 +30,15 @@ _NONADHERENT = r"non[- ]?complian\w*|non[- ]?adheren\w*|not adherent|not complia
 _CUES: tuple[tuple[str, re.Pattern], ...] = (
     ("dialysis", re.compile(r"\b(miss(ed|ing|es)?|skip(ped|ping|s)?|(%s)( with)?)\b( \w+){0,4}? "
                             r"(dialysis|hemodialysis|hd|sessions?|treatments?|runs?)\b" % _NONADHERENT, re.I)),
-    ("diet", re.compile(r"\b(dietary indiscretion|(%s|not following|not adhering to)( with| to)?( \w+){0,3}? "
-                        r"(diet|fluid restriction|salt restriction|sodium restriction))\b" % _NONADHERENT, re.I)),
+    ("diet", re.compile(r"\b(%s|not following|not adhering to)( with| to)?( \w+){0,3}? "
+                        r"(diet|fluid restriction|salt restriction|sodium restriction)\b" % _NONADHERENT, re.I)),
     ("medication", re.compile(r"\b(%s)( with| to)?( \w+){0,3}? (medications?|meds|med|regimen|pills|insulin|"
                               r"therapy|treatment)\b|\bmed(ication)? (non[- ]?adherence|non[- ]?compliance)\b"
                               % _NONADHERENT, re.I)),
 )
 # the regimen each cue names, in the index's words
 _REGIMEN_WORDS = {"dialysis": ("dialysis",), "diet": ("dietary", "regimen"), "medication": ("medication", "regimen")}
-_FINANCIAL = re.compile(r"\b(afford\w*|financial\w*|cost of|too expensive|no insurance|uninsured|"
+_FINANCIAL = re.compile(r"\b(afford\w*|financial\w*|cost of|(due|owing) to (the )?cost|copays?|too expensive|no insurance|uninsured|"
                         r"insurance (lapsed|expired|ran out))\b", re.I)
 _INTENTIONAL = re.compile(r"\b(stopped taking|chose|decided|refus\w*|did ?n[o']t want|self[- ]discontinu\w*|"
                           r"on (his|her|their) own|did ?n[o']t feel like|intentional\w*)\b", re.I)

@@ -78,7 +78,8 @@ _TYPE_WORDS = frozenset("systolic diastolic combined congestive exacerbation con
                         "unstable compensated decompensated severe mild moderate".split())
 _FRACTURE_WORDS = frozenset(("fracture", "nonunion", "malunion", "union", "orif"))
 _SUBSEQUENT = {"A": "D", "B": "E", "C": "F"}   # initial -> subsequent encounter (routine healing)
-_UNDER_CARE = frozenset("reduction casting cast splint splinting orif fixation immobilization boot sling".split())
+_UNDER_CARE = frozenset("reduction casting cast splint splinting orif fixation immobilization boot sling nail nailing "
+                         "pinning healing".split())
 _FRACTURE_KINDS = frozenset(("osteoporotic", "fragility", "pathological", "pathologic", "stress", "traumatic"))
 _INJURY_WORDS = _FRACTURE_WORDS | _GENERIC_INJURY | frozenset(
     "fx fractures sprain strain laceration contusion dislocation concussion burn".split())
@@ -103,7 +104,12 @@ def _old_injury(s: Sentence) -> bool:
 _NOT_TOBACCO = frozenset("marijuana cannabis pot weed thc crack cocaine meth methamphetamine heroin".split())
 # Measurements a note writes as an abbreviation and a value ("HR 108", "PR 210", "EF 35").
 _MEASURED = frozenset("nl normal wnl interval prolonged short segment".split())   # "PR nl": the ECG's interval
-_UNITS = frozenset(("hr", "hrs", "h"))
+_UNITS = frozenset(("hr", "hrs", "h", "mm"))
+_EAR_WORDS = frozenset("tm tms ear ears tympanic otitis aom om ome".split())
+_NOT_HERE = frozenset(("sick", "ill", "fit"))
+_IMPLANT_NAILS = frozenset("im intramedullary cephalomedullary tibial femoral trochanteric gamma locking".split())
+_PERCENT = re.compile(r"\s*[:=]?\s*[<>~]?\s*\d+(?:\.\d+)?\s*%")
+_NOT_TRAUMA = frozenset(("toxic", "induced", "drug", "hepatocellular", "ischemic"))
 _MEASURES = frozenset("hr pr rr bp qt qtc qrs ef map cvp sat sats temp pulse fib".split())   # (FIB-4 0.9)
 # words beside "suicidal" that make it an attempt (T14.91), not ideation (R45.851)
 _ATTEMPT = frozenset("attempt attempts attempted gesture gestures overdose".split())
@@ -115,6 +121,7 @@ _TITLE_QUALIFIERS = frozenset("behavioral disturbance psychotic feature features
                               "bleeding gangrene abscess necrosis rupture".split())
 # the word after a condition's name that makes the phrase a thing named for it, not the condition
 _NAMED_THINGS = frozenset("shot shots vaccine vaccines vaccination vaccinations immunization booster scale "
+                          "pack packs section sections "   # "blister packs", "frozen sections"
                           "questionnaire inventory work workup test testing panel lab labs immune nonimmune "
                           "titer titers serology clinic nephrology service team pep prophylaxis medicine "
                           "prophylactic education teaching counseling candidacy candidate evaluation referral "
@@ -422,7 +429,7 @@ class Pipeline:
         self._assert(mentions, sentences, _year_of(doc.date_of_service),
                      inpatient=doc.setting is Setting.INPATIENT, text=doc.text)
         t = _lap(ms, "context", t)
-        findings = self._map(mentions, sentences, doc.setting, context, unasserted)
+        findings = self._map(mentions, sentences, doc.setting, context, unasserted, doc.text)
         t = _lap(ms, "mapping", t)
         if self.readers is not None:
             checkpoint()
@@ -474,7 +481,9 @@ class Pipeline:
                     assert_span(triggers[m.sentence], m.tok_start - 1, m.tok_start, s.gaps, s.commas) \
                     is Assertion.POSSIBLE:
                 a = Assertion.POSSIBLE   # "probably musculoskeletal (costochondritis)": the word it names
-            if a is Assertion.ABSENT and inpatient and self.claims_rules:
+            if a is Assertion.ABSENT and self.claims_rules and (inpatient or _resolved_now(s.words, m.tok_end)):
+                # (a symptom that brought the patient in and went away during the visit is still the
+                # visit's: "chest pressure at rest x1 h, resolved on arrival")
                 if m.sentence not in resolving:
                     resolving[m.sentence] = Triggers([t for t in triggers[m.sentence] if t.rule.literal not in _RESOLVED])
                 a = assert_span(resolving[m.sentence], m.tok_start, m.tok_end, s.gaps, s.commas)
@@ -494,7 +503,8 @@ class Pipeline:
             m.assertion = a
 
     def _map(self, mentions: list[Mention], sentences: list[Sentence], setting: Setting,
-             context_words: tuple[str, ...] = (), unasserted: dict[str, Finding] | None = None) -> dict[str, Finding]:
+             context_words: tuple[str, ...] = (), unasserted: dict[str, Finding] | None = None,
+             text: str = "") -> dict[str, Finding]:
         """Findings from mentions. ``context_words``: what the whole note says about every
         condition in it ("complicating pregnancy, third trimester" in an OB note)."""
         found: dict[str, Finding] = {}
@@ -547,6 +557,10 @@ class Pipeline:
             if self.claims_rules and len(m.words) == 1 and m.words[0] in _HEAD_NOUNS and \
                     (m.sentence, m.tok_start) in ends:
                 continue   # "HIV infection": the infection is the HIV's, not B99.9 beside it
+            if self.senses is not None and len(m.words) == 1 and m.words[0] in self.senses and \
+                    m.tok_end < len(sentences[m.sentence].words) and \
+                    sentences[m.sentence].words[m.tok_end] in ("surveillance", "screening", "screen", "risk"):
+                continue   # "HCC surveillance ultrasound": a screening for it, not the disease
             if self.senses is not None and len(m.words) == 1 and m.words[0] in self.senses:
                 sense = self.senses.pick(m.words[0], note_words)   # "PE:" is the exam; "on RA", room air
                 if sense is None:
@@ -592,6 +606,25 @@ class Pipeline:
             if self.claims_rules and len(m.words) == 1 and m.words[0] in _UNITS and m.tok_start and \
                     s.words[m.tok_start - 1][:1].isdigit():
                 continue   # "troponin at 0 and 2 hr": hours
+            if self.claims_rules and len(m.words) == 1 and m.words[0] in _NOT_HERE and \
+                    (m.words[0] != "fit" or (m.tok_start and s.words[m.tok_start - 1] == "to")):
+                continue   # "sick-day rules", "ill-appearing": no illness to code (R69); "to fit her schedule"
+            if self.claims_rules and _transplanted_for(s.words, m.tok_start):
+                continue   # "kidney transplant 3/2022 for ESRD": the organ failure the graft replaced
+            if self.claims_rules and m.words and m.words[0] in ("nail", "nails") and m.tok_start and \
+                    s.words[m.tok_start - 1] in _IMPLANT_NAILS:
+                continue   # "s/p IM nail of a femur fracture": the implant, no nail of a finger (Q84.6, L60)
+            if self.claims_rules and m.words == ("dysfunction",) and m.tok_start and s.words[m.tok_start - 1] == "organ":
+                continue   # "sepsis with acute organ dysfunction": the sepsis's (R65.2-), no sexual dysfunction
+            if self.claims_rules and m.words and m.words[-1] == "injury" and m.tok_start and \
+                    s.words[m.tok_start - 1] in _NOT_TRAUMA and all(c.code[:1] == "S" for c in m.candidates):
+                continue   # "toxic liver injury", "drug-induced liver injury": a liver disease, no trauma
+            if self.claims_rules and len(m.words) == 1 and len(m.words[0]) <= 4 and m.tok_end < len(s.words) and \
+                    s.words[m.tok_end][:1].isdigit() and _PERCENT.match(text, m.end):
+                continue   # "TAR 57%", "TBR <1%": a measure in percent, not a syndrome
+            if self.claims_rules and m.words == ("effusion",) and _EAR_WORDS & set(s.words) and \
+                    all(c.code.startswith("M25.4") for c in m.candidates):
+                continue   # "TM bulging w/ purulent effusion": the middle ear's, no joint's (M25.4-)
             if self.claims_rules and m.words == ("cva",) and m.tok_end < len(s.words) and \
                     s.words[m.tok_end] in ("tenderness", "tender"):
                 continue   # costovertebral angle tenderness, not a stroke
@@ -769,6 +802,39 @@ class Pipeline:
                     extra = f.copy()
                     extra.code, extra.defaults = sides[1], []
                     extras.append(extra)
+            if self.claims_rules and f.code == mapped.code and f.assertion is Assertion.PRESENT and \
+                    f.system is CodeSystem.ICD10CM and " eye" in self.cm.description(f.code):
+                said_of = list(words)
+                eyes = _eye_segments(said_of, m.tok_end)
+                if eyes is None and not any(w in _EYE_MARKS for w in words[m.tok_end:]):
+                    # "POAG OU. OD: ..., moderate stage. OS: ..., severe stage.": the next sentences
+                    # that open with an eye say each eye's
+                    for t in sentences[m.sentence + 1:m.sentence + 3]:
+                        if any(w in _EYE_MARKS for w in t.words[:4]):
+                            said_of += t.words
+                    eyes = _eye_segments(said_of, len(words))
+                if eyes is not None:
+                    per_eye = {}
+                    for eye, other in (("right", "left"), ("left", "right")):
+                        if _EYE_FREE & {said_of[k] for k in eyes[eye][1:4]}:
+                            per_eye[eye] = None   # "cataract OD; OS lens clear": the left eye has none
+                            continue
+                        gone = {said_of[k] for k in eyes[other]} - {said_of[k] for k in eyes[eye]} - set(m.words)
+                        own = tuple(said_of[k] for k in eyes[eye] if k >= len(words))
+                        w_eye = tuple(w for w in window if w not in gone and w not in ("ou", "bilateral")) + own + (eye, "eye")
+                        got = self._map_mention(m, w_eye, tuple(w for w in near if w not in gone) + (eye,),
+                                                frozenset(context_words))
+                        per_eye[eye] = got.code if got is not None and f" {eye} eye" in got.description else None
+                    pair = _eye_pair(self.cm, per_eye["right"], per_eye["left"])
+                    if pair:
+                        # "POAG OD moderate, OS mild": each eye its own stage (H40.1112, H40.1121);
+                        # the same in both, the bilateral code (I.B.13)
+                        f.notes.append(RuleNote("laterality", "each eye as the note says it: " + ", ".join(pair), f.code))
+                        f.code = pair[0]
+                        for code in pair[1:]:
+                            extra = f.copy()
+                            extra.code, extra.defaults = code, []
+                            extras.append(extra)
             if mapped.more and f.code == mapped.code:
                 for code in mapped.more:
                     extra = f.copy()
@@ -855,8 +921,19 @@ class Pipeline:
                 continue
             owner = min(owners)
             asked = sum((self.guidelines.referenced(owner, k) for k in ("use_additional", "code_first", "code_also")), ())
-            if any(code.startswith(r) for r in asked) or self._asks_for_infection(owner, code):
+            kin = next((r for r in asked if r[:3] == code[:3] and r != code and self.cm.id_of(r) >= 0
+                        and self.cm.is_billable(r) and r not in found), None)
+            if kin is not None and not any(code.startswith(r) for r in asked):
+                # "neutropenic fever": D70's "use additional code for any associated fever" names
+                # R50.81, the fever's code beside it (not R50.9)
+                g = found.pop(code)
+                g.code = kin
+                g.notes.append(RuleNote("use_additional", f"{owner} asks for {kin} beside it", owner))
+                found[kin] = g
                 continue
+            if any(code.startswith(r) for r in asked) or self._asks_for_infection(owner, code) or \
+                    any("identify complication" in n.lower() for n in self.cm.notes(owner, "use_additional")):
+                continue   # (E11.69 "use additional code to identify complication": the osteomyelitis M86.-)
             if any("underlying" in n.lower() for n in self.cm.notes(owner, "code_first", True)):
                 continue   # "code first underlying disease" (I85.1- secondary varices): the cirrhosis is coded first
             found[code].reportable = False
@@ -913,6 +990,17 @@ class Pipeline:
 # What says a condition went away: during a stay, it was present and treated (an inpatient
 # "acute metabolic encephalopathy, resolved" is coded).
 _RESOLVED = frozenset(("resolved",))
+_RESOLVED_NOW = frozenset("on upon spontaneously en prior before with".split())
+_RESOLVED_REACH = 8
+
+
+def _resolved_now(words: Sequence[str], after: int) -> bool:
+    """Whether a "resolved" right after a mention says it went away during this visit ("resolved on
+    arrival", "resolved spontaneously", "resolved with nitroglycerin")."""
+    for k in range(after, min(len(words) - 1, after + _RESOLVED_REACH)):
+        if words[k] == "resolved":
+            return words[k + 1] in _RESOLVED_NOW
+    return False
 # Titles that name an infection outside chapter 1 and the acute respiratory infections (J00-J22).
 _INFECTION_WORDS = ("infection", "pneumonia", "abscess", "cellulitis", "sepsis")
 
@@ -1273,6 +1361,56 @@ def _own_acuity(words: list[str], commas: list[bool], lo: int, hi: int, a: int, 
 
 
 _BILATERAL = frozenset(("bilateral", "bilaterally", "both"))
+
+
+_EYE_MARKS = {"od": "right", "os": "left"}
+_EYE_FREE = frozenset("no clear normal nl unremarkable negative wnl healthy".split())
+
+
+def _eye_segments(words: Sequence[str], after: int) -> dict[str, list[int]] | None:
+    """The words said of each eye after a condition named for both ("POAG OD moderate, OS mild":
+    right ["od", "moderate"], left ["os", "mild"]); None unless both eyes are named after it, once each."""
+    marks = []
+    for k in range(after, len(words)):
+        eye = _EYE_MARKS.get(words[k]) or (words[k] if words[k] in ("right", "left") and
+                                           words[k + 1:k + 2] in (["eye"], ["eyes"]) else None)
+        if words[k] in ("ou", "both", "bilateral", "bilaterally") and k < len(words) - 1 and not marks:
+            return None
+        if eye is not None:
+            marks.append((k, eye))
+    if sorted(e for _, e in marks) != ["left", "right"]:
+        return None
+    out: dict[str, list[int]] = {}
+    for i, (k, eye) in enumerate(marks):
+        out[eye] = list(range(k, marks[i + 1][0] if i + 1 < len(marks) else len(words)))
+    return out
+
+
+_TRANSPLANTED = frozenset("transplant transplanted transplantation tx txp".split())
+
+
+def _transplanted_for(words: Sequence[str], a: int) -> bool:
+    """Whether the condition at words[a] is what a transplant was done for ("deceased-donor kidney
+    transplant 3/2022 for ESRD due to IgA nephropathy")."""
+    k = next((k for k in range(a - 1, max(-1, a - 6), -1) if words[k] == "for"), None)
+    if k is None or (a - k > 2 and not {"due", "secondary", "from"} & set(words[k:a])):
+        return False   # (... "for ESRD due to IgA nephropathy": its cause too)
+    return bool(_TRANSPLANTED & set(words[max(0, k - 5):k]))
+
+
+def _eye_pair(cm, right: str | None, left: str | None) -> tuple[str, ...]:
+    """The codes of a condition in both eyes: the bilateral code where the two say the same
+    otherwise, else each eye's; () when an eye has no code."""
+    if not right or not left or right == left:
+        return ()
+    dr, dl = cm.description(right), cm.description(left)
+    if dr.replace("right eye", "left eye") != dl:
+        return (right, left)
+    both = dr.replace("right eye", "bilateral")
+    parent = right[:-1].rstrip(".")
+    kids = [k for k in (cm.children(parent) if cm.id_of(parent) >= 0 else ())]
+    match = next((k for k in kids if cm.description(k) == both and cm.is_billable(k)), None)
+    return (match,) if match else (right, left)
 
 
 def _sided_pair(cm, code: str) -> tuple[str, str] | None:
