@@ -191,6 +191,7 @@ class ClaimsReaders:
         self._kind_named_elsewhere(doc.text, found)
         self._in_remission(doc.text, found)
         self._associated_said(doc.text, found)
+        self._varices_in(found)
 
     def _status(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Status Z-codes from "s/p" phrases (Status / Presence in the index)."""
@@ -976,6 +977,24 @@ class ClaimsReaders:
                 if found[c].reportable and code.startswith("T86.1") == c.startswith("Z94.0"):
                     found[c].reportable = False   # the rejected organ's transplant status is in the T86 code
                     found[c].notes.append(RuleNote("not_reported", f"{code} names the transplant", code))
+
+    def _varices_in(self, found: dict[str, Finding]) -> None:
+        """Esophageal varices in a patient whose cirrhosis or portal hypertension the note codes are
+        the secondary ones (Varix > esophagus > in (due to) > cirrhosis of liver: I85.1-, the liver
+        disease coded first), wherever in the note each is said (the index's "in" presumes the link)."""
+        starts = self.index.tree.main_terms("Varix")
+        for code in [c for c, f in found.items() if c.startswith("I85.0") and f.reportable]:
+            liver = [c for c, f in found.items() if f.reportable and f.assertion is Assertion.PRESENT
+                     and c[:1] == "K" and c[:3] in ("K70", "K71", "K74", "K76") and self.cm.id_of(c) >= 0]
+            for c in liver:
+                words = ["esophagus", "in", *normalize_phrase(self.cm.description(c))]
+                if code.endswith("1"):
+                    words.append("bleeding")
+                hit = self.index.tree.walk(starts, walk_words(words)) if starts else None
+                if hit is not None and hit.code.startswith("I85.1") and self.cm.is_billable(hit.code):
+                    self._recode(found, code, hit.code, "combination",
+                                 f"varices in {c}: Alphabetic Index > Varix > " + " > ".join(hit.path), "I.A.15")
+                    break
 
     def _associated_said(self, text: str, found: dict[str, Finding]) -> None:
         """A condition said in the words of a code whose "use additional code for any associated X"

@@ -109,6 +109,7 @@ class CodeMapper:
         code, defaults = self._refine(best.code, words, numbers)
         if code is None:
             return None
+        code = self._mentioned(code, words)
         notes: list[RuleNote] = []
         if code != best.code:
             notes.append(RuleNote("specificity", f"refined from {best.code} using the words around the mention",
@@ -124,6 +125,22 @@ class CodeMapper:
             return None
         return MappedCode(code, CodeSystem.ICD10CM, self.cm.description(code), best.score,
                           best.source, notes, defaults, best.exact and code == best.code)
+
+    def _mentioned(self, code: str, words: frozenset[str]) -> str:
+        """A "without mention of X" code whose X the note says is its "with X" sibling ("Parkinson
+        disease with motor fluctuations": G20.A2, not G20.A1)."""
+        if self.cm.id_of(code) < 0:
+            return code
+        desc = self.cm.description(code)
+        m = _WITHOUT_MENTION.search(desc)
+        if m is None or not set(normalize_phrase(m.group(1))) <= words:
+            return code
+        want = desc[:m.start()] + "with " + m.group(1)
+        parent = self.parent_of(code)
+        for sib in (self.cm.children(parent) if parent else ()):
+            if self.cm.description(sib) == want and self.cm.is_billable(sib):
+                return sib
+        return code
 
     def _billable(self, code: str) -> bool:
         return self.cm.id_of(code) >= 0 and bool(self.cm.is_billable(code))
@@ -382,6 +399,7 @@ class CodeMapper:
 
 
 _DENIAL = re.compile(r"\b(?:without|not)\b")
+_WITHOUT_MENTION = re.compile(r"without mention of (\w+(?: \w+)?)$")
 _NOT_DENIALS = frozenset(("elsewhere", "classified"))
 
 

@@ -2225,6 +2225,16 @@ _SIXTEENTH_BATCH_WORDS_THAT_ARE_NO_CONDITION = [
     ("s/p liver transplant for HCV cirrhosis, now with HCC.", OUT, {"C22.0", "Z94.4"}, {"K74.60"}),
     ("Alcoholic cirrhosis with ascites. HCC surveillance ultrasound and AFP every 6 months.", OUT, {"K70.31"},
      {"C22.0"}),
+    # a "without mention of X" title yields to its "with X" sibling when the note says X
+    ("Neuro f/u: Parkinson disease with motor fluctuations, no dyskinesias. Continue carbidopa-levodopa.", OUT,
+     {"G20.A2"}, {"G20.A1"}),
+    ("Parkinson's disease, no fluctuations, stable.", OUT, {"G20.A1"}, {"G20.A2"}),
+    # varices in a cirrhotic liver are the secondary ones, wherever each is said (Varix > esophagus > in)
+    ("A/P: 1. Alcoholic cirrhosis with ascites. 2. Small esophageal varices on EGD, no bleeding; continue "
+     "nadolol.", OUT, {"K70.31", "I85.10"}, {"I85.00"}),
+    # a thrombolytic given at the outside hospital before the transfer (Z92.82), alteplase or tenecteplase
+    ("At the outside hospital she received IV tenecteplase and was transferred here. Dx: acute ischemic stroke.", IN,
+     {"Z92.82"}, set()),
     # an orbital cellulitis's lid swelling, pain on eye movement and double vision are its own (I.B.5)
     ("L upper eyelid swelling, pain on eye movement, double vision. ASSESSMENT: Left orbital cellulitis.", IN,
      {"H05.012"}, {"H02.844", "H57.12", "H53.2"}),
