@@ -192,6 +192,7 @@ class ClaimsReaders:
         self._in_remission(doc.text, found)
         self._associated_said(doc.text, found)
         self._varices_in(found)
+        self._old_infarct(doc.text, sentences, found)
 
     def _status(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Status Z-codes from "s/p" phrases (Status / Presence in the index)."""
@@ -978,6 +979,17 @@ class ClaimsReaders:
                     found[c].reportable = False   # the rejected organ's transplant status is in the T86 code
                     found[c].notes.append(RuleNote("not_reported", f"{code} names the transplant", code))
 
+    def _old_infarct(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """A myocardial infarction the note dates more than 4 weeks back is the old one, I25.2
+        (I.C.9.e.1: I21 for 4 weeks from onset): "NSTEMI 3/2 - >4 wks ago, recovered"."""
+        starts = [s.start for s in sentences]
+        for code in [c for c, f in found.items() if c[:3] in ("I21", "I22") and f.reportable]:
+            f = found[code]
+            spans = [sentences[sequelae.sentence_of(sentences, starts, e.start)] for e in f.evidence]
+            if spans and all(_OLDER_THAN_4_WEEKS.search(text[s.start:s.end]) for s in spans):
+                self._recode(found, code, "I25.2", "history_code", "an infarction more than 4 weeks old",
+                             "I.C.9.e.1")
+
     def _varices_in(self, found: dict[str, Finding]) -> None:
         """Esophageal varices in a patient whose cirrhosis or portal hypertension the note codes are
         the secondary ones (Varix > esophagus > in (due to) > cirrhosis of liver: I85.1-, the liver
@@ -1498,6 +1510,8 @@ _EMBOLIC = frozenset(("embolic", "cardioembolic", "embolus", "embolism", "emboli
 _THROMBOTIC = frozenset(("thrombotic", "thrombosis", "thrombus"))
 
 
+_OLDER_THAN_4_WEEKS = re.compile(r"(?:>|more than|over|greater than)\s*(?:4|four)\s*(?:wks?|weeks?)\b|"
+                                 r"\b(?:[5-9]|\d\d+)\s*(?:wks?|weeks?)\s+ago\b", re.I)
 _GRAFTS = frozenset("transplant transplanted allograft graft tx txp".split())
 
 

@@ -251,6 +251,8 @@ class CodeMapper:
                 continue
             if keep and not keep <= self.tokens_of(d):
                 continue
+            if self._denied_of(d) & said & _DENIABLE:
+                continue   # "hemorrhage from duodenal bulb ulcer": never "... without hemorrhage or perforation"
             desc = self.cm.description(d).lower()
             if desc.startswith("other") and not words & _OTHER_WORDS and (
                     (keep and desc.startswith("other specified"))
@@ -399,6 +401,8 @@ class CodeMapper:
 
 
 _DENIAL = re.compile(r"\b(?:without|not)\b")
+# complications a "without" title denies that a note's word says outright
+_DENIABLE = frozenset("hemorrhage bleeding perforation obstruction gangrene abscess".split())
 _WITHOUT_MENTION = re.compile(r"without mention of (\w+(?: \w+)?)$")
 _NOT_DENIALS = frozenset(("elsewhere", "classified"))
 

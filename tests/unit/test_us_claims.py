@@ -2229,6 +2229,13 @@ _SIXTEENTH_BATCH_WORDS_THAT_ARE_NO_CONDITION = [
     ("Neuro f/u: Parkinson disease with motor fluctuations, no dyskinesias. Continue carbidopa-levodopa.", OUT,
      {"G20.A2"}, {"G20.A1"}),
     ("Parkinson's disease, no fluctuations, stable.", OUT, {"G20.A1"}, {"G20.A2"}),
+    # a hemorrhage the note says is never refined into a title that denies it
+    ("DISCHARGE DIAGNOSES: 1. Acute upper GI hemorrhage from duodenal bulb ulcer - s/p endoscopic hemostasis.", IN,
+     {"K26.4"}, {"K26.9", "K92.2"}),
+    ("Colonoscopy: sigmoid diverticulosis without bleeding.", OUT, {"K57.30"}, {"K57.31"}),
+    # an infarction more than 4 weeks old is the old one (I.C.9.e.1); within 4 weeks, the acute
+    ("CT surgery f/u: 3. NSTEMI 3/2 - >4 wks ago, recovered.", OUT, {"I25.2"}, {"I21.4"}),
+    ("Cardiology f/u: NSTEMI 2 weeks ago, on DAPT.", OUT, {"I21.4"}, {"I25.2"}),
     # varices in a cirrhotic liver are the secondary ones, wherever each is said (Varix > esophagus > in)
     ("A/P: 1. Alcoholic cirrhosis with ascites. 2. Small esophageal varices on EGD, no bleeding; continue "
      "nadolol.", OUT, {"K70.31", "I85.10"}, {"I85.00"}),
