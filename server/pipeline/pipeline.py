@@ -107,6 +107,8 @@ _MEASURED = frozenset("nl normal wnl interval prolonged short segment".split()) 
 _UNITS = frozenset(("hr", "hrs", "h", "mm"))
 _EAR_WORDS = frozenset("tm tms ear ears tympanic otitis aom om ome".split())
 _NOT_HERE = frozenset(("sick", "ill", "fit"))
+# curated abbreviations whose meaning only their sense (``data/abbreviation_senses.json``) decides
+_SENSE_ONLY = frozenset(("mm", "om", "hcc"))
 _IMPLANT_NAILS = frozenset("im intramedullary cephalomedullary tibial femoral trochanteric gamma locking".split())
 _PERCENT = re.compile(r"\s*[:=]?\s*[<>~]?\s*\d+(?:\.\d+)?\s*%")
 _NOT_TRAUMA = frozenset(("toxic", "induced", "drug", "hepatocellular", "ischemic"))
@@ -213,6 +215,9 @@ class Pipeline:
         additional = partial(self.guidelines.referenced, kind="use_additional")
         self.sources: list[EntitySource] = [LexiconSource(self.lexicon, systems, additional), *extra_sources]
         self.senses = AbbreviationSenses.load(icd10cm) if self.claims_rules else None
+        # an abbreviation of several meanings is read only by its sense: a profile without senses
+        # leaves the ones added for them ("5 mm" is no myeloma in a CodiEsp case report)
+        self._sense_only = frozenset() if self.claims_rules else _SENSE_ONLY
         self.readers = (ClaimsReaders(icd10cm, self.mapper, self.index, self.guidelines, self.context, self.sections)
                         if self.index is not None else None)
         if self.senses is not None:   # B95-B97 organisms, reported where a code asks for its agent
@@ -557,6 +562,8 @@ class Pipeline:
             if self.claims_rules and len(m.words) == 1 and m.words[0] in _HEAD_NOUNS and \
                     (m.sentence, m.tok_start) in ends:
                 continue   # "HIV infection": the infection is the HIV's, not B99.9 beside it
+            if len(m.words) == 1 and m.words[0] in self._sense_only:
+                continue
             if self.senses is not None and len(m.words) == 1 and m.words[0] in self.senses and \
                     m.tok_end < len(sentences[m.sentence].words) and \
                     sentences[m.sentence].words[m.tok_end] in ("surveillance", "screening", "screen", "risk"):

@@ -2256,3 +2256,15 @@ _SIXTEENTH_BATCH_WORDS_THAT_ARE_NO_CONDITION = [
 ])
 def test_sixteenth_batch(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+def test_sense_governed_abbreviations_stay_out_of_a_profile_without_senses(icd10cm, icd10pcs, pipe):
+    """MM, OM and HCC are read only by their sense: the codiesp profile, which has none, codes no
+    myeloma for a "5 mm" nodule; us-claims reads MM beside its drugs."""
+    from tests.unit.test_pipeline_support import shared_pipeline
+
+    codiesp = shared_pipeline(icd10cm, icd10pcs, "codiesp")
+    text = "CT: 5 mm pulmonary nodule, MM in the report. Lenalidomide maintenance."
+    enc = codiesp.code(Document(doc_id="x", text=text, setting=OUT))
+    assert not [c.code for c in enc.codes if c.code.startswith("C90")]
+    assert "C90.00" in reported(pipe, "Heme f/u: MM (IgG kappa) on lenalidomide maintenance, SPEP stable.")
