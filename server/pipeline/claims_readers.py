@@ -415,7 +415,8 @@ class ClaimsReaders:
                           and all(span.start < e.start < span.end for e in g.evidence)]:
                     del found[c]   # "metastatic lesions in the bone": the lesions are the spread
                 for c in [c for c, g in found.items() if c != h.code and "C77" <= c[:3] <= "C79" and g.evidence
-                          and not _table_code(g) and all((e.start, e.end) == (span.start, span.end) for e in g.evidence)]:
+                          and not _table_code(g)
+                          and all((e.start, e.end) == (span.start, span.end) for e in g.evidence)]:
                     del found[c]   # the word's own reading by the table, not the lexicon's guess from a side
                     # ("adenocarcinoma of RUL w/ metastases to liver": C78.7, no right ovary's C79.61)
             _add(found, f)
@@ -1017,8 +1018,8 @@ class ClaimsReaders:
             said = {w for e in f.evidence for w in normalize_phrase(text[e.start:e.end])}
             refs = self.guidelines.referenced(code, "use_additional")
             for r in refs:
-                if r in found or any(c[:3] == r[:3] for c in found) or self.cm.id_of(r) < 0 or not self.cm.is_billable(r) \
-                        or sum(1 for x in refs if x[:3] == r[:3]) > 1:
+                if r in found or any(c[:3] == r[:3] for c in found) or self.cm.id_of(r) < 0 \
+                        or not self.cm.is_billable(r) or sum(1 for x in refs if x[:3] == r[:3]) > 1:
                     continue   # (one code the note names: "dementia" is one of G30's F02.8- codes, not said)
                 head = normalize_phrase(self.cm.description(r))[:1]
                 if head and head[0] in said and head[0] not in normalize_phrase(self.cm.description(code)):
@@ -1368,7 +1369,8 @@ _HORMONE_REPLACEMENT, _HORMONAL_CONTRACEPTIVE = "Z79.890", "Z79.3"
 _TYPE_2 = re.compile(r"\b(?:type\s*(?:2|II)|T2DM|DM\s*2|DM\s*II|NIDDM)\b", re.I)
 # How long a cough has lasted, said beside it ("1 day of barky cough", "cough x 3 months", "cough x3 d").
 # (an age is no duration: "67-year-old with cough", "2-day-old")
-_DURATION = re.compile(r"(?:\bx\s*|\b)(\d+(?:\.\d+)?)\s*-?\s*(days?|d|weeks?|wks?|months?|mos?|years?|yrs?)\b(?![- ]?old)"
+_DURATION = re.compile(r"(?:\bx\s*|\b)(\d+(?:\.\d+)?)\s*-?\s*(days?|d|weeks?|wks?|months?|mos?|years?|yrs?)\b"
+                       r"(?![- ]?old)"
                        r"(?:\s+of)?", re.I)
 _CHRONIC_COUGH = re.compile(r"\b(chronic|persistent|longstanding)\s+(?:\w+\s+)?cough", re.I)
 _DURATION_REACH = 40

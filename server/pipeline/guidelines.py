@@ -697,8 +697,9 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
             continue
         # (the code whose whole title the note says wins: "acute on chronic diastolic congestive
         # heart failure (HFpEF), exacerbation" is I50.33, not the abbreviation's I50.31)
-        best = lambda cs: max(cs, key=lambda c: (found[c].textual, "unspecified" not in rules.cm.description(c).lower(),  # noqa: E731
-                                                 found[c].exact, found[c].confidence, c))
+        def best(cs: list[str]) -> str:
+            return max(cs, key=lambda c: (found[c].textual, "unspecified" not in rules.cm.description(c).lower(),
+                                          found[c].exact, found[c].confidence, c))
         eyes = {c: next((e for e in _EYES if e in rules.cm.description(c).lower()), None) for c in group}
         if {"right eye", "left eye"} <= set(eyes.values()):
             # one code per eye ("POAG OD moderate, OS mild": H40.1112 and H40.1121)

@@ -624,12 +624,13 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "rsv": ("respiratory", "syncytial", "virus", "due"),   # "RSV bronchiolitis": due to RSV (J21.0)
            "nodule": ("solitary",),   # "RUL nodule": Nodule > lung, solitary (R91.1)
            "perineal": ("perineum",), "heel": ("foot",),
-           "macular": ("macula",),
-           "cr": ("complete", "remission"),
-           "om": ("otitis", "media"),   # (osteomyelitis too, by its sense: the index walk from M86 reads no "media")   # "MM in CR" (a creatinine "Cr 1.3" is a lab: ``_LABS``)
-           # exfoliation is of the lens capsule (Glaucoma > ... > pseudoexfoliation of lens: H40.14-)
-           # (the index's "lens" reads as "len", as every short plural does: ``fold``)
-           "pseudoexfoliation": ("len",), "pxf": ("pseudoexfoliation", "len"), "pxe": ("pseudoexfoliation", "len"),   # "macular edema": Edema > macula (H35.81; diabetic: see Diabetes)
+           "macular": ("macula",),   # "macular edema": Edema > macula (H35.81; diabetic: see Diabetes)
+           "cr": ("complete", "remission"),   # "MM in CR" (a creatinine "Cr 1.3" is a lab: ``_LABS``)
+           # (osteomyelitis too, by its sense: the index walk from M86 reads no "media")
+           "om": ("otitis", "media"),
+           # exfoliation is of the lens capsule (Glaucoma > ... > pseudoexfoliation of lens: H40.14-;
+           # the index's "lens" reads as "len", as every short plural does: ``fold``)
+           "pseudoexfoliation": ("len",), "pxf": ("pseudoexfoliation", "len"), "pxe": ("pseudoexfoliation", "len"),
            "nasal": ("nose",), "helix": ("ear",), "helical": ("ear",), "antihelix": ("ear",), "tragus": ("ear",),   # the ear's parts
            "colon": ("large", "intestine"), "colonic": ("large", "intestine"),
            "sigmoid": ("colon", "large", "intestine"), "rectosigmoid": ("colon", "large", "intestine"),   # Diverticulosis > large intestine

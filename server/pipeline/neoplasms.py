@@ -78,20 +78,13 @@ class NeoplasmReader:
                     key = frozenset(w for p in row.path[-k:] for w in normalize_phrase(_PAREN.sub(" ", p))
                                     if w not in _STOP)
                     self._tail.setdefault(key, row)
-
-    @property
-    def _glands(self) -> dict[str, object]:
-        """Lymph > gland > <region> rows by the region's words ("axilla, axillary": C77.3)."""
-        glands = self.__dict__.get("_gland_rows")
-        if glands is None:
-            glands = {}
-            for row in self.table.rows:
-                if len(row.path) == 3 and row.path[0].startswith("lymph") and row.path[1] == "gland" and any(row.codes):
-                    for w in normalize_phrase(_PAREN.sub(" ", row.path[2])):
-                        if w not in _STOP:
-                            glands.setdefault(w, row)
-            self.__dict__["_gland_rows"] = glands
-        return glands
+        # Lymph > gland > <region> rows by the region's words ("axilla, axillary": C77.3)
+        self._glands: dict[str, object] = {}
+        for row in table.rows:
+            if len(row.path) == 3 and row.path[0].startswith("lymph") and row.path[1] == "gland" and any(row.codes):
+                for w in normalize_phrase(_PAREN.sub(" ", row.path[2])):
+                    if w not in _STOP:
+                        self._glands.setdefault(w, row)
 
     def find(self, text: str, sentences: Sequence[Sentence],
              assertion: Callable[[int, int, int], Assertion]) -> list[NeoplasmHit]:
@@ -182,7 +175,8 @@ class NeoplasmReader:
             if _MALIGNANT_WORDS & set(words[lo:hi]):
                 return []   # "adenocarcinoma arising in an adenoma": the carcinoma's
             behavior = "benign"
-        if i > 0 and words[i - 1] in _SECONDARY and words[i] != "nsclc" and not (after and words[k] in ("of", *_SITE_WORDS)):
+        if i > 0 and words[i - 1] in _SECONDARY and words[i] != "nsclc" and \
+                not (after and words[k] in ("of", *_SITE_WORDS)):
             behavior = "secondary"   # "metastatic adenocarcinoma" in the liver: the liver's secondary
             # ("metastatic carcinoma of the left breast" is the breast's primary, spread elsewhere)
         hits.append(self._hit(site, behavior, words, lo, hi, si, i, sex))

@@ -38,7 +38,8 @@ _CUES: tuple[tuple[str, re.Pattern], ...] = (
 )
 # the regimen each cue names, in the index's words
 _REGIMEN_WORDS = {"dialysis": ("dialysis",), "diet": ("dietary", "regimen"), "medication": ("medication", "regimen")}
-_FINANCIAL = re.compile(r"\b(afford\w*|financial\w*|cost of|(due|owing) to (the )?cost|copays?|too expensive|no insurance|uninsured|"
+_FINANCIAL = re.compile(r"\b(afford\w*|financial\w*|cost of|(due|owing) to (the )?cost|copays?|too expensive|"
+                        r"no insurance|uninsured|"
                         r"insurance (lapsed|expired|ran out))\b", re.I)
 _INTENTIONAL = re.compile(r"\b(stopped taking|chose|decided|refus\w*|did ?n[o']t want|self[- ]discontinu\w*|"
                           r"on (his|her|their) own|did ?n[o']t feel like|intentional\w*)\b", re.I)

@@ -1008,6 +1008,8 @@ def _resolved_now(words: Sequence[str], after: int) -> bool:
         if words[k] == "resolved":
             return words[k + 1] in _RESOLVED_NOW
     return False
+
+
 # Titles that name an infection outside chapter 1 and the acute respiratory infections (J00-J22).
 _INFECTION_WORDS = ("infection", "pneumonia", "abscess", "cellulitis", "sepsis")
 
@@ -1381,8 +1383,8 @@ def _eye_segments(words: Sequence[str], after: int) -> dict[str, list[int]] | No
     for k in range(after, len(words)):
         eye = _EYE_MARKS.get(words[k]) or (words[k] if words[k] in ("right", "left") and
                                            words[k + 1:k + 2] in (["eye"], ["eyes"]) else None)
-        if words[k] in ("ou", "both", "bilateral", "bilaterally") and k < len(words) - 1 and not marks:
-            return None
+        if words[k] in ("ou", "both", "bilateral", "bilaterally") and not marks:
+            return None   # "POAG OU, OD worse": the bilateral condition, said as such
         if eye is not None:
             marks.append((k, eye))
     if sorted(e for _, e in marks) != ["left", "right"]:
@@ -1406,8 +1408,8 @@ def _transplanted_for(words: Sequence[str], a: int) -> bool:
 
 
 def _eye_pair(cm, right: str | None, left: str | None) -> tuple[str, ...]:
-    """The codes of a condition in both eyes: the bilateral code where the two say the same
-    otherwise, else each eye's; () when an eye has no code."""
+    """The codes of a condition in both eyes: the bilateral code where the two differ only by the
+    eye, else each eye's own; () when an eye has no code or both have the same one."""
     if not right or not left or right == left:
         return ()
     dr, dl = cm.description(right), cm.description(left)
@@ -1415,7 +1417,7 @@ def _eye_pair(cm, right: str | None, left: str | None) -> tuple[str, ...]:
         return (right, left)
     both = dr.replace("right eye", "bilateral")
     parent = right[:-1].rstrip(".")
-    kids = [k for k in (cm.children(parent) if cm.id_of(parent) >= 0 else ())]
+    kids = cm.children(parent) if cm.id_of(parent) >= 0 else ()
     match = next((k for k in kids if cm.description(k) == both and cm.is_billable(k)), None)
     return (match,) if match else (right, left)
 
