@@ -161,8 +161,8 @@ class ClaimsReaders:
         self._treated_cancers(doc.text, found)
         checkpoint()
         self._drug_effects(doc.text, sentences, found)
-        self._complications(sentences, found)
         self._rejection(sentences, found)
+        self._complications(sentences, found)
         self._drug_induced(doc.text, sentences, found)
         self._noncompliance(doc.text, sentences, found)
         checkpoint()
@@ -957,11 +957,13 @@ class ClaimsReaders:
         """A transplanted organ's rejection (Rejection > transplant > organ): "acute T-cell mediated
         rejection of kidney allograft" -> T86.11; the rejection names the transplant (no Z94.0)."""
         starts = self.index.tree.main_terms("Rejection")
+        if not starts:
+            return
         assertion = self._assertions(sentences)
         for si, s in enumerate(sentences):
             words = s.words
             k = next((i for i, w in enumerate(words) if w == "rejection"), None)
-            if k is None or not starts or assertion(si, k, k + 1) is not Assertion.PRESENT:
+            if k is None or assertion(si, k, k + 1) is not Assertion.PRESENT:
                 continue
             near = words[max(0, k - 6):k + 7]
             if not _GRAFTS & set(near):
@@ -975,10 +977,7 @@ class ClaimsReaders:
                 continue
             _add(found, _read(code, s, max(0, k - 1), k + 1, RuleNote(
                 "index", "Alphabetic Index: Rejection > " + " > ".join(hit.path) + " (I.C.19.g.3)")))
-            for c in [c for c in found if c.startswith("Z94")]:
-                if found[c].reportable and code.startswith("T86.1") == c.startswith("Z94.0"):
-                    found[c].reportable = False   # the rejected organ's transplant status is in the T86 code
-                    found[c].notes.append(RuleNote("not_reported", f"{code} names the transplant", code))
+            # (the organ's transplant status it includes: ``_DEVICE_COMPLICATIONS``, in ``_complications``)
 
     def _old_infarct(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """A myocardial infarction the note dates more than 4 weeks back is the old one, I25.2
@@ -996,14 +995,16 @@ class ClaimsReaders:
         the secondary ones (Varix > esophagus > in (due to) > cirrhosis of liver: I85.1-, the liver
         disease coded first), wherever in the note each is said (the index's "in" presumes the link)."""
         starts = self.index.tree.main_terms("Varix")
+        liver = [c for c, f in found.items() if f.reportable and f.assertion is Assertion.PRESENT
+                 and c[:3] in ("K70", "K71", "K74", "K76") and self.cm.id_of(c) >= 0]
+        if not starts or not liver:
+            return
         for code in [c for c, f in found.items() if c.startswith("I85.0") and f.reportable]:
-            liver = [c for c, f in found.items() if f.reportable and f.assertion is Assertion.PRESENT
-                     and c[:1] == "K" and c[:3] in ("K70", "K71", "K74", "K76") and self.cm.id_of(c) >= 0]
             for c in liver:
                 words = ["esophagus", "in", *normalize_phrase(self.cm.description(c))]
                 if code.endswith("1"):
                     words.append("bleeding")
-                hit = self.index.tree.walk(starts, walk_words(words)) if starts else None
+                hit = self.index.tree.walk(starts, walk_words(words))
                 if hit is not None and hit.code.startswith("I85.1") and self.cm.is_billable(hit.code):
                     self._recode(found, code, hit.code, "combination",
                                  f"varices in {c}: Alphabetic Index > Varix > " + " > ".join(hit.path), "I.A.15")
@@ -1018,7 +1019,7 @@ class ClaimsReaders:
             said = {w for e in f.evidence for w in normalize_phrase(text[e.start:e.end])}
             refs = self.guidelines.referenced(code, "use_additional")
             for r in refs:
-                if r in found or any(c[:3] == r[:3] for c in found) or self.cm.id_of(r) < 0 \
+                if any(c[:3] == r[:3] for c in found) or self.cm.id_of(r) < 0 \
                         or not self.cm.is_billable(r) or sum(1 for x in refs if x[:3] == r[:3]) > 1:
                     continue   # (one code the note names: "dementia" is one of G30's F02.8- codes, not said)
                 head = normalize_phrase(self.cm.description(r))[:1]
@@ -1489,7 +1490,12 @@ def _medication_reader(icd10cm):
 _COMPLICATION_SAYS = ("M00", "M01", "M02")
 # a complication of a device -> the status codes of that device it includes
 _DEVICE_COMPLICATIONS = (("T84", ("Z96.6",)), ("T82.1", ("Z95.0", "Z95.81")),
-                         (("T85.614", "T85.624", "T85.633", "T85.694", "T85.72"), ("Z96.41",)))   # an insulin pump
+                         (("T85.614", "T85.624", "T85.633", "T85.694", "T85.72"), ("Z96.41",)),   # an insulin pump
+                         # a transplanted organ's complication and that organ's transplant status
+                         ("T86.0", ("Z94.81",)), ("T86.1", ("Z94.0",)), ("T86.2", ("Z94.1",)),
+                         ("T86.3", ("Z94.3",)), ("T86.4", ("Z94.4",)), ("T86.81", ("Z94.2",)),
+                         ("T86.82", ("Z94.5",)), ("T86.83", ("Z94.6",)), ("T86.84", ("Z94.7",)),
+                         ("T86.85", ("Z94.82",)))
 # statuses a procedure of the stay leaves: a device, and an organ it removed ("laparoscopic
 # cholecystectomy day 4": the procedure codes it, no Z90.49)
 _DEVICE_STATUS = ("Z95", "Z96", "Z97", "Z98.8", "Z90", "Z89")

@@ -130,12 +130,13 @@ def find(tree, sentences: Sequence[Sentence], assertion: Callable[[int, int, int
         said: list[str] = []   # the index's words first: a "no" late in the sentence never denies them
         for x in devices:
             said.extend(made[x] if x in made else _DEVICES[words[x]])
-            if obstetric and "surgical" in said:
-                said.extend(_OBSTETRIC_WOUND)
         if "surgical" in said:
-            # a superficial or deep surgical site infection is an incisional one (the CDC's and the
-            # index's "superficial incisional", "deep incisional")
-            said.extend(["incisional"] if {"superficial", "deep"} & set(words) else [])
+            if obstetric:
+                said.extend(_OBSTETRIC_WOUND)
+            if {"superficial", "deep"} & set(words):
+                # a superficial or deep surgical site infection is an incisional one (the CDC's and
+                # the index's "superficial incisional", "deep incisional")
+                said.append("incisional")
         for x in kinds:
             # "catheter-associated urinary tract infection" is the UTI's kind, spelled out
             said.extend(_KINDS["uti" if words[x] == "infection" and "urinary" in words[max(0, x - 3):x] else words[x]])

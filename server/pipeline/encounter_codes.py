@@ -30,7 +30,8 @@ _CANCER_PAIN = re.compile(r"\bpain\b[^.;]{0,80}\b(due to|from|secondary to|relat
 _CHEMO = re.compile(r"\b(cycle|c)\s*#?\d+(?:d\d+)?\b[^.]{0,40}\b(chemo\w*|FOLFOX|FOLFIRI|FOLFIRINOX|CAPOX|XELOX|AC|TC|"
                     r"CHOP|R-CHOP|ABVD|carboplatin|cisplatin|paclitaxel|docetaxel|gemcitabine)\b"
                     # ("admitted electively for 7+3 induction chemotherapy")
-                    r"|\b(here|admitted|presents?|seen)(?: electively| today)? for (?:[\w+]+ ){0,3}(chemo\w*)\b", re.I)
+                    r"|\b(here|admitted|presents?|seen)(?: electively| today)? for (?:[\w+]+ ){0,3}(chemo\w*)\b",
+                    re.I)
 _EARLIER_CYCLE = re.compile(r"\b(?:after|following|since|s/p|post|completed|last|prior|previous)\s+(?:\w+\s+){0,2}$",
                             re.I)
 _LATER_CYCLE = re.compile(r"[^.;]{0,20}\b(?:as scheduled|scheduled|planned|next week|due)\b", re.I)

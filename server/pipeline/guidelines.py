@@ -700,7 +700,7 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
         def best(cs: list[str]) -> str:
             return max(cs, key=lambda c: (found[c].textual, "unspecified" not in rules.cm.description(c).lower(),
                                           found[c].exact, found[c].confidence, c))
-        eyes = {c: next((e for e in _EYES if e in rules.cm.description(c).lower()), None) for c in group}
+        eyes = {c: _eye_of(rules, c) for c in group}
         if {"right eye", "left eye"} <= set(eyes.values()):
             # one code per eye ("POAG OD moderate, OS mild": H40.1112 and H40.1121)
             kept = {best([c for c in group if eyes[c] == e]) for e in ("right eye", "left eye")}
@@ -778,8 +778,13 @@ _EYES = ("right eye", "left eye", "bilateral")
 def _other_eye(rules: GuidelineRules, a: str, b: str) -> bool:
     """Two codes of one condition in different eyes ("moderate NPDR with DME, right eye" E11.3311;
     "mild NPDR without macular edema, left eye" E11.3292): each eye's own, neither says the other."""
-    eyes = [next((e for e in _EYES if e in rules.cm.description(c).lower()), None) for c in (a, b)]
+    eyes = (_eye_of(rules, a), _eye_of(rules, b))
     return None not in eyes and eyes[0] != eyes[1]
+
+
+def _eye_of(rules: GuidelineRules, code: str) -> str | None:
+    """The eye a code's title names ("right eye", "left eye", "bilateral"), or None."""
+    return next((e for e in _EYES if e in rules.cm.description(code).lower()), None)
 
 
 def _with_both(rules: GuidelineRules, plain: str, unspecified: str) -> str | None:

@@ -2219,6 +2219,9 @@ _SIXTEENTH_BATCH_WORDS_THAT_ARE_NO_CONDITION = [
      "transplanted kidney. HPI: Deceased-donor kidney transplant 3/2022 for ESRD due to IgA nephropathy.", IN,
      {"T86.11", "N18.32"}, {"N18.6", "Z94.0", "N02.B9"}),
     ("No evidence of rejection of the liver graft.", IN, set(), {"T86.41"}),
+    # each rejected organ includes its own transplant status, never another organ's
+    ("Dx: acute cellular rejection of liver allograft. PMH: s/p liver transplant 2019, s/p kidney transplant 2021.",
+     IN, {"T86.41", "Z94.0"}, {"Z94.4"}),
     # a missed dose for its cost is an intentional underdosing due to financial hardship
     ("Subtherapeutic tacrolimus due to missed doses - pt skipping doses due to cost after insurance change.", IN,
      {"T45.1X6A", "Z91.120"}, {"Z91.128"}),
