@@ -121,11 +121,22 @@ def index_terms(path: Path, tree=None):
                 continue   # a one-letter subterm the tokens lose ("Influenza > A", J10-): not the main term's
             # a subterm's spellings ("glottis, glottic, glottidis") are alternatives too
             levels = [_spellings(s) or [s] for s in stack[1:] if s]
+            # the row's own nonessential modifiers, each said or not without changing the code
+            # ("Disorder > bipolar (I) (type 1)": "bipolar I disorder" is F31.9 too)
+            extras = [""] + [m for m in _MODIFIER.findall(row.get("NonEssModif") or "")
+                             if 0 < len(_toks(m)) <= _MODIFIER_WORDS]
             for subs in itertools.islice(itertools.product(*levels), _MAX_SPELLINGS):
                 for main, inv in main_term_forms(stack[0]):
                     before = " ".join(reversed(subs)) + " " + inv + " " + main
                     after = main + " " + inv + " " + " ".join(subs)
-                    for form in {before, after}:
+                    forms = {before, after}
+                    for extra in extras[1:]:
+                        # said before the entry's words, after them, or after its own word ("bipolar
+                        # I disorder": Disorder > bipolar (I))
+                        forms |= {extra + " " + before, after + " " + extra}
+                        if subs:
+                            forms.add(" ".join((subs[-1], extra, *reversed(subs[:-1]), inv, main)))
+                    for form in forms:
                         toks = _toks(form)
                         if _keep(toks):
                             yield toks, code
@@ -147,6 +158,10 @@ def eponym_terms(path: Path):
             code = _code(row.get("Code", "") or "") if m else None
             if code is not None:
                 yield _toks(f"{m.group(1)} disease"), code
+
+
+_MODIFIER = re.compile(r"\(([^()]*)\)")
+_MODIFIER_WORDS = 2
 
 
 def _within(main: str, ref: str) -> bool:

@@ -167,6 +167,7 @@ class ClaimsReaders:
         self._noncompliance(doc.text, sentences, found)
         checkpoint()
         self._circumstances(doc.text, found)
+        self._surgical_aftercare(doc, found)
         self._receptor_status(doc.text, sentences, found)
         self._allergy_status(doc.text, sentences, found)
         self._exposures(sentences, found)
@@ -193,6 +194,9 @@ class ClaimsReaders:
         self._associated_said(doc.text, found)
         self._varices_in(found)
         self._old_infarct(doc.text, sentences, found)
+        if doc.setting is Setting.INPATIENT and not encounter_codes.rehab_stay(doc.text):
+            self._replaced_this_stay(sentences, found)
+        self._replaced_joints(found)
 
     def _status(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Status Z-codes from "s/p" phrases (Status / Presence in the index)."""
@@ -634,6 +638,61 @@ class ClaimsReaders:
             self._recode(found, code, new, "pathological_fracture", "pathological fracture through a neoplasm",
                          "I.C.13.c")
 
+    def _replaced_this_stay(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """The joint the stay's own procedure replaced is no status of its claim ("PROCEDURE: Right
+        total knee arthroplasty ... Dx: primary OA right knee, s/p right TKA": the procedure codes
+        it, no Z96.651; I.C.21.c.3), and its arthritis is the stay's reason."""
+        done = [s.words for s in sentences if s.section in ("procedures", "operative_details")
+                and _JOINT_REPLACED & set(s.words) and not _BEFORE_STAY & set(s.words)
+                and not any(w.isdigit() and len(w) == 4 for w in s.words)]
+        for c in [c for c, f in found.items() if c.startswith("Z96.6") and f.reportable and self.cm.id_of(c) >= 0]:
+            m = _PROSTHESIS.search(self.cm.description(c).lower())
+            side = (m.group("s1") or m.group("s2")) if m is not None else None
+            if side is None:
+                continue
+            sides = {"right", "left"} if side == "bilateral" else {side}
+            if any(m.group("joint") in w and sides <= set(side_words(w)) for w in done):
+                found[c].reportable = False
+                found[c].notes.append(RuleNote("not_reported", "replaced during this stay: the procedure codes it, "
+                                                               "no status code"))
+
+    def _replaced_joints(self, found: dict[str, Finding]) -> None:
+        """A joint replaced by a prosthesis (Z96.6-) has no osteoarthritis left: the arthritis of
+        that joint and side is not coded, and a bilateral one is the other side's ("primary OA of
+        both knees, R now replaced" with Z96.651: M17.12, not M17.0)."""
+        replaced: dict[str, set[str]] = {}
+        for c, f in found.items():
+            if c.startswith("Z96.6") and f.reportable and self.cm.id_of(c) >= 0:
+                m = _PROSTHESIS.search(self.cm.description(c).lower())
+                side = (m.group("s1") or m.group("s2")) if m is not None else None
+                if side is not None:
+                    replaced.setdefault(m.group("joint"), set()).update(
+                        {"right", "left"} if side == "bilateral" else {side})
+        if not replaced:
+            return
+        for c in [c for c, f in found.items() if "M15" <= c[:3] <= "M19" and f.reportable and self.cm.id_of(c) >= 0]:
+            title = self.cm.description(c).lower()
+            joint = next((j for j in replaced if re.search(rf"\b{j}\b", title)), None)
+            side = next((x for x in ("right", "left", "bilateral") if x in title.split()), None)
+            if joint is None or side is None:
+                continue
+            sides = {"right", "left"} if side == "bilateral" else {side}
+            if sides <= replaced[joint]:
+                found[c].reportable = False
+                found[c].notes.append(RuleNote("not_reported", f"the {side} {joint} is replaced (Z96.6-): "
+                                                               "no arthritis of it is coded"))
+            elif side == "bilateral":
+                other = (sides - replaced[joint]).pop()
+                kind = title.split("bilateral ", 1)[1].split(" osteoarthritis", 1)[0]
+                want = f"unilateral {kind} osteoarthritis, {other} {joint}"
+                new = next((x for x in self.cm.billable_descendants(c[:3])
+                            if self.cm.description(x).lower() == want), None)
+                if new is not None and new in found:
+                    add_evidence(found[new].evidence, found.pop(c).evidence)   # the other side's, said again
+                elif new is not None:
+                    self._recode(found, c, new, "status", f"the {' and '.join(sorted(replaced[joint]))} {joint} "
+                                                          "is replaced: the arthritis is the other side's", "I.C.21.c.3")
+
     def _recode(self, found: dict[str, Finding], code: str, new: str, kind: str, why: str, section: str) -> bool:
         """Report the finding of ``code`` as the billable ``new`` (a traumatic fracture that is a
         pathological one, B20 that is the status Z21), with the note that says why; False, and
@@ -694,8 +753,8 @@ class ClaimsReaders:
         for code, f in list(found.items()):
             if code[:3] in _DIABETES or code[:1] in "ZRSTVWXY" or not f.reportable or f.assertion is not Assertion.PRESENT:
                 continue
-            if asked and code.startswith(asked):
-                continue   # the site of a diabetic foot ulcer (L97) the combination code asks for
+            if asked and (code.startswith(asked) or code[:3] in {r[:3] for r in asked}):
+                continue   # the site of a diabetic foot ulcer (L97), the CKD stage (N18.-) the combination asks for
             for e in f.evidence:
                 s = sentences[sequelae.sentence_of(sentences, starts, e.start)]
                 cause = next((c for c, d in diabetes for de in d.evidence
@@ -1347,6 +1406,37 @@ class ClaimsReaders:
                         [RuleNote("encounter", e.why)], set(), source="lexicon")
             _add(found, f)
 
+    def _surgical_aftercare(self, doc: Document, found: dict[str, Finding]) -> None:
+        """A visit for the healing after an operation: its aftercare code (Z47.1, Z48.3, Z48.81-;
+        ``encounter_codes.surgical_aftercare``), first-listed; the condition the operation treated
+        and removed is no longer coded, nor the suture removal or follow-up the aftercare includes
+        (I.C.21.c.7)."""
+        reportable = {c for c, f in found.items() if f.reportable and f.assertion is Assertion.PRESENT}
+        spans = {c: [(e.start, e.end) for e in f.evidence] for c, f in found.items()
+                 if f.system is CodeSystem.ICD10CM}
+        care = encounter_codes.surgical_aftercare(doc.text, spans, reportable,
+                                                  rehab=doc.setting is Setting.INPATIENT)
+        if care is None or (doc.setting is Setting.INPATIENT and not encounter_codes.rehab_stay(doc.text)):
+            return
+        e = care.code
+        if (e is None or e.code != "Z48.3") and care.reason is not None:
+            lo, hi = care.reason
+            treated = {c for c, sp in spans.items() if c[:1] not in "ZCT" and any(lo <= a and b <= hi for a, b in sp)}
+            # (and the organ's condition said elsewhere: "Path: acute and chronic cholecystitis with
+            # cholelithiasis" of the gallbladder removed for "biliary colic with acute cholecystitis")
+            treated |= {c for c in spans if c[:1] not in "ZCTM" and any(c[:3] == t[:3] for t in treated)}
+            for c in treated:
+                found[c].reportable = False   # "s/p lap chole for cholelithiasis": removed, not coded
+                found[c].notes.append(RuleNote("not_reported", "the condition the operation treated and removed "
+                                                               "(I.C.21.c.7)"))
+        if e is None:
+            return
+        for c in [c for c in found if c.startswith(_AFTERCARE_INCLUDES)]:
+            found[c].reportable = False
+            found[c].notes.append(RuleNote("not_reported", f"{e.code}, the aftercare, includes it", e.code))
+        _add(found, Finding(e.code, CodeSystem.ICD10CM, READ_CONFIDENCE, [Span(*e.span)], Assertion.PRESENT,
+                            [RuleNote("encounter", e.why)], set(), source="lexicon"))
+
     def _long_term_drugs(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Z79 codes for the drugs the patient takes long term (I.C.21.c.3)."""
         cancer = any(c[:1] == "C" and f.reportable and f.assertion is Assertion.PRESENT for c, f in found.items())
@@ -1365,6 +1455,11 @@ class ClaimsReaders:
             _add(found, _read(code, sentences[d.sentence], d.tok_start, d.tok_end, note))
 
 
+# a joint prosthesis's title ("Presence of right artificial knee joint")
+_PROSTHESIS = re.compile(r"(?:(?P<s1>right|left) )?artificial (?P<joint>\w+) joint(?:, (?P<s2>bilateral))?")
+_JOINT_REPLACED = frozenset("arthroplasty replacement tka tkr tha thr tsa".split())
+# what a surgical aftercare visit includes: its suture and dressing care, its follow-up
+_AFTERCARE_INCLUDES = ("Z48.0", "Z09", "Z48.89")
 # an estrogen taken for contraception, or with a contraceptive progestin, is a hormonal contraceptive
 _HORMONE_REPLACEMENT, _HORMONAL_CONTRACEPTIVE = "Z79.890", "Z79.3"
 _TYPE_2 = re.compile(r"\b(?:type\s*(?:2|II)|T2DM|DM\s*2|DM\s*II|NIDDM)\b", re.I)

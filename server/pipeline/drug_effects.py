@@ -95,7 +95,7 @@ class DrugEffectReader:
         intent = ("self_harm" if _SELF_HARM.search(text) else "assault" if _ASSAULT.search(text)
                   else "undetermined" if _UNDETERMINED.search(text) else "accidental")
         out: list[DrugEffect] = []
-        seen: set[str] = set()
+        seen: set[tuple[str, int]] = set()
         for si, s in enumerate(sentences):
             sentence = text[s.start:s.end]
             with_alcohol = bool(_WITH_ALCOHOL.search(sentence)) and not _PAST_EVENT.search(sentence)
@@ -118,9 +118,12 @@ class DrugEffectReader:
                 if effect == "adverse_effect" and a and s.words[a - 1] in _GIVEN_NOW:
                     continue   # "amiodarone-induced hypothyroidism; start levothyroxine": the treatment
                 code = row.code(effect, encounter, self.cm)
-                if code is None or code in seen:
+                if code is None or (code, si) in seen:
                     continue
-                seen.add(code)
+                # (each sentence's mention is evidence: the conditions of every sentence that names
+                # the drug's effect are the drug's, "chemotherapy-induced neutropenia" and
+                # "paclitaxel-induced polyneuropathy" both the antineoplastic's)
+                seen.add((code, si))
                 out.append(DrugEffect(code, effect, si, a, b, name))
         return out
 

@@ -241,3 +241,93 @@ def routine_exam_code(text: str, codes: set[str]) -> EncounterCode | None:
 def keeps_bmi(codes: set[str]) -> bool:
     """A BMI is reported only with a weight diagnosis it is associated with (I.B.14)."""
     return any(c.startswith(_WEIGHT_DX) for c in codes)
+
+
+# A visit for the healing after an operation (I.C.21.c.7): a post-operative visit or check, a
+# post-operative day, "2 wks s/p ...", or a rehabilitation stay after an operation; read from the
+# visit's stated reason near the note's start.
+_POSTOP_VISIT = re.compile(
+    r"\bpost[- ]?op(?:erative)?\b\.?\s*(?::|visit|check|follow[- ]?up|f/u|fu\b|appointment|appt|eval\w*|"
+    r"exam\w*|wound check|day)"
+    r"|\bPOD\s*#?\s*\d+\b"
+    r"|\b\d+\s*-?\s*(?:d|days?|wks?|weeks?)\s+(?:s/p|status post|post[- ]?op(?:erative)?|after|following|out from)\b",
+    re.I)
+_REHAB_STAY = re.compile(r"\brehabilitation\b|\brehab\b|\bIRF\b", re.I)
+_AFTERCARE_REACH = 400
+# the operation and the condition it treated: "s/p L carotid endarterectomy for high-grade L ICA
+# stenosis", "Procedure: Laparoscopic cholecystectomy, 13 days ago, for acute calculous cholecystitis"
+_OPERATED_FOR = re.compile(r"\b(?:s/p|status post|after|following|procedure:|surgery:|operation:)\s+(?P<op>[^.;]{3,90}?)\s+"
+                           r"(?:for|d/t|due to)\s+(?P<reason>[^.;]{3,100})", re.I)
+# the words that name an operation ("carpal tunnel release", "cholecystectomy", "ORIF", "CABG")
+_OPERATION = re.compile(r"\w+(?:ectomy|otomy|ostomy|plasty|pexy|rrhaphy|scopy)\b|\b(?:repair|release|replacement|"
+                        r"resection|reconstruction|fixation|fusion|excision|transplant\w*|graft\w*|bypass|"
+                        r"surgery|operation|ORIF|CABG|TKA|TKR|THA|THR|TSA|TURP|PCI|EVAR|TAVR|CEA|chole|appy|"
+                        r"lap\s+\w+|ablation|amputation|implant\w*|insertion|placement)\b", re.I)
+_REMOVES = re.compile(r"\w+(?:ectomy|plasty|rrhaphy|pexy)\b|\b(?:repair|release|resection|excision|replacement|"
+                      r"ORIF|TKA|TKR|THA|THR|TSA|TURP|CEA|chole|appy)\b", re.I)
+_JOINT_REPLACEMENT = re.compile(r"\b(?:arthroplast\w*|(?:joint|knee|hip|shoulder) replacement|TKA|TKR|THA|THR|TSA|"
+                                r"rTSA|UKA)\b", re.I)
+_JOINT_OPERATED = re.compile(r"\b(?:s/p|status post|after|following|procedure:)\s+[^.;]{0,40}?" + _JOINT_REPLACEMENT.pattern,
+                             re.I)
+# Z48.81-, "Encounter for surgical aftercare following surgery on the <system>", by the chapter of
+# the condition the operation treated (its body system; the Tabular's chapters are by system)
+_SYSTEM_AFTERCARE = (("H", "Z48.810"), ("G", "Z48.811"), ("I", "Z48.812"), ("J", "Z48.813"),
+                     (("K00", "K14"), "Z48.814"), ("K", "Z48.815"), ("N", "Z48.816"), ("L", "Z48.817"))
+# what a post-operative visit finds that is no healing course: a complication of the care
+_COMPLICATED = ("T80", "T81", "T82", "T83", "T84", "T85", "T86", "T87", "T88", "K91.8", "O86", "O90")
+
+
+@dataclass(frozen=True)
+class Aftercare:
+    code: EncounterCode | None       # None: the visit finds a complication of the care (its code says it)
+    reason: tuple[int, int] | None   # the characters that name the condition the operation treated
+
+
+def rehab_stay(text: str) -> bool:
+    """Whether an inpatient note is a rehabilitation stay's (its head says so)."""
+    return _REHAB_STAY.search(text[:_AFTERCARE_REACH]) is not None
+
+
+def surgical_aftercare(text: str, reason_codes: dict[str, list[tuple[int, int]]], codes: set[str],
+                       rehab: bool = False) -> Aftercare | None:
+    """Z47.1 (after a joint replacement), Z48.3 (after surgery for a neoplasm) or Z48.81- (by the
+    body system operated on) for a visit that is the aftercare of an operation (I.C.21.c.7), with
+    the words that name the condition the operation treated.
+    ``reason_codes``: every code the note's words gave, with its evidence spans (the treated
+    condition is found among them, whatever its assertion); ``codes``: the codes reported.
+    None when the visit is no post-operative one; no code when it finds a complication of the care."""
+    head = text[:_AFTERCARE_REACH]
+    visit = _POSTOP_VISIT.search(head)
+    if visit is None and not (rehab and _REHAB_STAY.search(head)):
+        return None
+    joint = _JOINT_OPERATED.search(text, 0, _AFTERCARE_REACH + 200)
+    m = _OPERATED_FOR.search(text, 0, _AFTERCARE_REACH + 200)
+    if visit is None and joint is None and m is None:
+        return None   # a rehabilitation stay that names no operation
+    if m is not None and not _OPERATION.search(m.group("op")):
+        m = None   # "after a recent course of cefdinir for sinusitis": no operation
+    # (what an operation takes out or mends is gone after it; an implant, a bypass, an ablation
+    # leave the condition they treat: "3 weeks after a pacemaker for sick sinus syndrome")
+    reason = m.span("reason") if m is not None and _REMOVES.search(m.group("op")) else None
+    if any(c.startswith(_COMPLICATED) for c in codes):
+        # a surgical site infection at the post-op check: the complication is coded, not the
+        # aftercare; the condition the operation removed is still gone
+        return Aftercare(None, reason) if reason is not None else None
+    treated = sorted((min(s for s, _ in spans), c) for c, spans in reason_codes.items()
+                     if reason is not None and any(reason[0] <= s and e <= reason[1] for s, e in spans))
+    first = treated[0][1] if treated else ""
+    if joint is not None and (not first or first[:1] == "M"):
+        return Aftercare(EncounterCode("Z47.1", joint.span(), "aftercare following joint replacement surgery "
+                                                              "(Z47.1 with the Z96.6- joint, I.C.21.c.7)"), reason)
+    if not first or m is None:
+        return None
+    if first[:1] == "C" or "D00" <= first[:3] <= "D09":
+        code = "Z48.3"
+        why = "aftercare following surgery for neoplasm (Z48.3, I.C.21.c.7)"
+    else:
+        code = next((z for ch, z in _SYSTEM_AFTERCARE if (first[:1] == ch if isinstance(ch, str)
+                                                         else ch[0] <= first[:3] <= ch[1])), None)
+        if code is None:
+            return None   # an injury's aftercare is its own code with 7th character D (I.C.21.c.7)
+        why = f"surgical aftercare following surgery on the body system of {first} (Z48.81-, I.C.21.c.7)"
+    return Aftercare(EncounterCode(code, m.span("op"), why), reason)

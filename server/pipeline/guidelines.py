@@ -669,6 +669,27 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
         if other is not None and c in found:
             found[other].notes.append(RuleNote("exclusive", f"{c} dropped: {other} codes the condition", c))
             suppress(found, c, RuleNote("not_reported", f"{other} codes the condition: not reported", other), dropped)
+    for c in [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and rules.cm.id_of(c) >= 0
+              and rules.cm.description(c).startswith("Other lesions of")]:
+        # the residual "other lesions" of a nerve beside the named one of its category and limb:
+        # "NCS: R median neuropathy at the wrist ... Dx: R carpal tunnel syndrome" is G56.01 alone
+        limb = _limb(rules, c)
+        other = next((o for o in found if o != c and o[:3] == c[:3] and found[o].confidence >= reported_from
+                      and rules.cm.id_of(o) >= 0 and not rules.cm.description(o).startswith("Other")
+                      and _limb(rules, o) == limb), None) if limb else None
+        if other is not None:
+            found[other].notes.append(RuleNote("exclusive", f"{c} dropped: {other} codes the condition", c))
+            suppress(found, c, RuleNote("not_reported", f"{other} codes the condition: not reported", other), dropped)
+    for c in [c for c, f in found.items() if c.startswith(("G56", "G57")) and rules.cm.id_of(c) >= 0]:
+        # a nerve's lesion on the side of an injury of a nerve is the injury's ("peroneal nerve
+        # injury in a crash ... EMG: chronic L peroneal neuropathy": S84.12XS, no G57.32 beside it)
+        side = _limb(rules, c).split(" ")[0]
+        other = next((o for o in found if o[:1] == "S" and rules.cm.id_of(o) >= 0 and
+                      " nerve " in (t := rules.cm.description(o).lower()) and t.startswith("injury of")
+                      and side in t), None) if side in ("right", "left") else None
+        if other is not None:
+            found[other].notes.append(RuleNote("exclusive", f"{c} dropped: {other} codes the condition", c))
+            suppress(found, c, RuleNote("not_reported", f"{other} codes the condition: not reported", other), dropped)
     for c in [c for c in found if rules.cm.id_of(c) >= 0 and
               rules.cm.description(c).lower().endswith("not having achieved remission")]:
         # the myeloma the HPI names and the assessment says is "in stringent complete remission":
@@ -715,6 +736,13 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
 
 
 _ACUITY = re.compile(r"^(?:acute|chronic) ")
+_LIMBS = re.compile(r"(?:right|left|bilateral|unspecified) (?:upper|lower) limbs?")
+
+
+def _limb(rules: GuidelineRules, code: str) -> str:
+    """The limb a title names ("..., right upper limb"), or ""."""
+    m = _LIMBS.search(rules.cm.description(code).lower())
+    return m.group(0).rstrip("s") if m else ""
 
 
 def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
@@ -752,13 +780,16 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
                                or (head and rules.cm.description(o).lower().startswith(_first_part(rules, c) + " ")))
                           and _more_specific(rules, o, c)
                           and (_stated(found[o]) or not _stated(found[c]) or c[:1] == "S"
-                               or _narrated(found[o]))), None)
+                               or _narrated(found[o]) or (c[:1] == "F" and "social_history" in found[o].sections))),
+                         None)
             # (an injury's site and kind come from any of the provider's mentions: "fracture at
             # the base of the R fifth metatarsal ... Impression: fracture right foot" is S92.354-;
             # otherwise the final diagnosis's own code stays: "CT: acute interstitial pancreatitis ...
             # Final dx: acute pancreatitis" is K85.90; a neighbouring category names the same
             # condition: "Pneumonia" J18.9 beside "pneumococcal pneumonia" J13; a primary site's
-            # code says more than C80.1, a secondary site's does not: the primary is still unknown)
+            # code says more than C80.1, a secondary site's does not: the primary is still unknown;
+            # a substance's product is the social history's to say: "Social: smokes 1 ppd
+            # cigarettes ... Assessment: tobacco dependence" is F17.210 alone)
         else:
             continue
         if other is not None:

@@ -107,6 +107,9 @@ _PROCEDURE_WORDS = frozenset("transplant transplantation replacement bypass graf
                              "pacemaker cabg tka tha tkr thr bka aka pci".split())
 
 
+_GENERIC_REFS = frozenset(("disease", "diseased", "syndrome", "disorder"))
+
+
 def _vague(cm, code: str) -> bool:
     """An unspecified code ("Alcoholic liver disease, unspecified")."""
     return "unspecified" in cm.description(code).lower()
@@ -231,7 +234,9 @@ class IndexCoder:
                 near_words = walk_words(beside)
                 read = WalkWords(near_words | context | own)
                 read.implied = near_words.implied - context - own   # ("heel" says foot only by implication)
-                hit = self.tree.walk(heads, read, linked=linked)
+                # (and the main terms its "See also" names: "carotid stenosis" is Stenosis, see also
+                # Stricture > artery > carotid, I65.2-)
+                hit = self.tree.walk(heads + self._see_also(w, heads), read, linked=linked)
                 if hit is not None and WITH_MARK in hit.said and hit.code[:1] in _INJURY_CHAPTERS and \
                         set(hit.said[hit.said.index(WITH_MARK) + 1:]) <= _FOREIGN_BODY:
                     said = hit.said[:hit.said.index(WITH_MARK)]
@@ -246,6 +251,19 @@ class IndexCoder:
                                    [Candidate(hit.code.rstrip("-").rstrip("."), CodeSystem.ICD10CM, 0.9, "index")],
                                    "index", words=(w,)))
         return out
+
+    def _see_also(self, word: str, heads: list[int]) -> list[int]:
+        """The main terms the "See also" of ``word``'s codeless entries names whole (memoized)."""
+        memo = self.__dict__.setdefault("_see_also_memo", {})
+        refs = memo.get(word)
+        if refs is None:
+            nodes = self.tree.nodes
+            # (a codeless main term of sites like its own: Stenosis -> Stricture; never the generic
+            # Disease a Syndrome or a Complaint names, nor a coded term: Hematoma -> Contusion)
+            refs = memo[word] = [t for h in heads for t, extra in self.tree.references(h)
+                                 if not extra and t not in heads and not nodes[t].code
+                                 and not set(nodes[t].words) & _GENERIC_REFS]
+        return refs
 
     @property
     def _sites(self) -> frozenset[str]:

@@ -675,6 +675,12 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "psbo": ("partial", "small", "intestine", "intestinal", "obstruction"),
            "bowel": ("intestine", "intestinal"),   # "small bowel obstruction": with intestinal obstruction
            "aaa": ("abdominal", "aortic", "aneurysm"),
+           "ica": ("internal", "carotid", "artery"),   # "L ICA stenosis": Stenosis > carotid (I65.2-)
+           "carotid": ("artery",),   # "R carotid stenosis": Stricture > artery > carotid
+           # a nerve by its name ("R ulnar neuropathy at the elbow": Neuropathy > ulnar nerve, G56.2-;
+           # the common peroneal nerve is the lateral popliteal: Lesion > nerve > popliteal, G57.3-)
+           "ulna": ("nerve",), "median": ("nerve",),   # (a note's "ulnar" reads as "ulna")
+           "peroneal": ("nerve", "popliteal", "lateral", "entrapment"),   # (the index names it only so)
            "uvj": ("ureterovesical", "ureter", "ureteral"), "upj": ("ureteropelvic", "ureter", "ureteral"),
            "stone": ("calculus",),   # Stone(s) - see Calculus ("UVJ stone with hydronephrosis": N13.2)
            # an arthroplasty is a joint replacement, a surgery ("aftercare following right TKA":

@@ -53,7 +53,7 @@ _CLAIMS_WINDOW = 8
 # Words that qualify a condition without naming it: a "with" subterm that shares only these with
 # another mention ("chronic" kidney disease, "chronic" pain) has not named that mention.
 _QUALIFIERS = frozenset("chronic acute subacute right left bilateral unspecified mild moderate severe stage type "
-                        "recurrent current other primary secondary".split())
+                        "recurrent current other primary secondary episode".split())
 # Words either side of a mention its "with" subterms may link (the sentence, bounded: a run-on
 # note's one "sentence" costs its length once, not once per mention).
 _LINK_REACH = 30
@@ -102,6 +102,28 @@ def _old_injury(s: Sentence) -> bool:
 
 # What a "smokes" / "smoking" that is no tobacco names (F12-F16, not F17)
 _NOT_TOBACCO = frozenset("marijuana cannabis pot weed thc crack cocaine meth methamphetamine heroin".split())
+# how often a nicotine user uses, when it is no dependence ("vapes occasionally, socially")
+_OCCASIONAL = frozenset("occasionally occasional socially rarely".split())
+# tobacco products other than cigarettes, by the index's subterms of Dependence, drug, nicotine
+# (the 5th character of F17.2-: "chewing tobacco" 2, "specified product NEC" 9)
+_TOBACCO_PRODUCTS = {**dict.fromkeys("cigar cigars cigarillo cigarillos pipe pipes hookah".split(), "9"),
+                     **dict.fromkeys("chew chews chewing dip dips snuff smokeless".split(), "2")}
+_NOT_NOW = frozenset("no denies quit never former formerly stopped".split())   # "quit cigars in 2010"
+_CIGARETTE_WORDS = frozenset("cigarette cigarettes cig cigs ppd pack packs".split())
+_PRODUCT_NEAR_ONLY = frozenset("pipe pipes dip dips chew".split())   # a product only beside the smoking ("pipe fitter")
+
+
+def _tobacco_product(sentences: Sequence[Sentence]) -> str | None:
+    """The one tobacco product other than cigarettes a note says its patient uses ("Social: smokes
+    cigars 3-4/day ... smoking impairs healing": every bare "smoking" is the cigars'), as the 5th
+    character of F17.2-; None when the note says cigarettes, or no product, or two."""
+    said: set[str] = set()
+    for s in sentences:
+        for j, w in enumerate(s.words):
+            if (w in _TOBACCO_PRODUCTS and w not in _PRODUCT_NEAR_ONLY or w in _CIGARETTE_WORDS) and \
+                    not _NOT_NOW & set(s.words[max(0, j - 2):j]):
+                said.add(_TOBACCO_PRODUCTS.get(w, "1"))
+    return next(iter(said)) if len(said) == 1 and "1" not in said else None
 # Measurements a note writes as an abbreviation and a value ("HR 108", "PR 210", "EF 35").
 _MEASURED = frozenset("nl normal wnl interval prolonged short segment".split())   # "PR nl": the ECG's interval
 _UNITS = frozenset(("hr", "hrs", "h", "mm"))
@@ -492,6 +514,11 @@ class Pipeline:
                 if m.sentence not in resolving:
                     resolving[m.sentence] = Triggers([t for t in triggers[m.sentence] if t.rule.literal not in _RESOLVED])
                 a = assert_span(resolving[m.sentence], m.tok_start, m.tok_end, s.gaps, s.commas)
+            if a in (Assertion.PRESENT, Assertion.POSSIBLE) and self.claims_rules and \
+                    (q := _QUERIED.match(text, m.end)) is not None:
+                # "OSA? - sleep study recommended, not done": a question, not a diagnosis; "Hypothyroidism?
+                # - no; TSH normal": the answer denies it
+                a = Assertion.ABSENT if q.group(1) else Assertion.POSSIBLE
             rule = self.sections.rules.get(s.section)
             m.section = s.section
             if self.claims_rules and s.section in _NARRATIVE and _clause_reports_result(
@@ -554,6 +581,7 @@ class Pipeline:
             starts_in.setdefault(m.sentence, set()).add(m.tok_start)
         breaks: dict[int, list[bool]] = {}   # sentence -> where its clauses start (built once)
         note_words_all = frozenset(w for s in sentences for w in s.words) if self.claims_rules else frozenset()
+        note_product = _tobacco_product(sentences) if self.claims_rules else None
         left_handed = any(("left", "handed") == tuple(s.words[i:i + 2]) for s in sentences for i in range(len(s.words)))
         for m in mentions:
             checkpoint()
@@ -594,7 +622,8 @@ class Pipeline:
             if self.claims_rules and len(m.words) == 1 and m.words[0] in ("allergy", "allergies", "allergic") and \
                     all(c.code.startswith("T78.4") for c in m.candidates):
                 continue   # "penicillin allergy", "seasonal allergies": a status or a sensitivity, not a reaction
-            if self.claims_rules and m.candidates and _scheduled(s.words, m.tok_end) and \
+            if self.claims_rules and m.candidates and (_scheduled(s.words, m.tok_end) or _RETURN_FOR & set(
+                    s.words[max(0, m.tok_start - _RETURN_REACH):m.tok_start])) and \
                     all(c.code.startswith(gl.ENCOUNTER_REASONS) for c in m.candidates):
                 continue   # "wound check in 48 h with PCP", "suture removal in 10 days": a later visit's
             if self.claims_rules and m.candidates and all(c.code.startswith(("Z12", "Z13")) for c in m.candidates):
@@ -637,8 +666,21 @@ class Pipeline:
                 continue   # costovertebral angle tenderness, not a stroke
             if self.claims_rules and all(c.code.startswith("F17") for c in m.candidates) and (
                     _NOT_TOBACCO & set(s.words[m.tok_end:m.tok_end + 2]) or
+                    (m.tok_start and s.words[m.tok_start - 1] in _NOT_TOBACCO) or   # "THC vape", "marijuana smoking"
                     (m.words == ("smoke",) and m.end - m.start == len("smoke"))):
                 continue   # "smokes marijuana": not tobacco; "smoke exposure": the noun, not "she smokes"
+            if self.claims_rules and m.candidates and all(c.code.startswith("F17.2") for c in m.candidates):
+                lo = max(0, m.tok_start - 2)
+                near = s.words[lo:m.tok_end + 4]
+                if _OCCASIONAL.intersection(near):
+                    continue   # "vapes nicotine occasionally, socially": a use, no dependence (F17)
+                product = next((_TOBACCO_PRODUCTS[w] for j, w in enumerate(near, lo) if w in _TOBACCO_PRODUCTS
+                                and not _NOT_NOW & set(s.words[max(0, j - 2):j])), None) or note_product
+                if product is not None:
+                    # the index's product subterms: "smokes cigars" is another product (F17.29-),
+                    # "chews tobacco" F17.22-, not the cigarettes a bare "smokes" defaults to
+                    m = replace(m, candidates=[replace(c, code=c.code[:5] + product + c.code[6:])
+                                               for c in m.candidates])
             if any(c.system is CodeSystem.ICD10PCS for c in m.candidates) and (
                     setting is not Setting.INPATIENT or (self.claims_rules and not _or_procedure(m))):
                 continue
@@ -928,8 +970,9 @@ class Pipeline:
                 continue
             owner = min(owners)
             asked = sum((self.guidelines.referenced(owner, k) for k in ("use_additional", "code_first", "code_also")), ())
-            kin = next((r for r in asked if r[:3] == code[:3] and r != code and self.cm.id_of(r) >= 0
-                        and self.cm.is_billable(r) and r not in found), None)
+            kins = [r for r in asked if r[:3] == code[:3] and r != code and self.cm.id_of(r) >= 0
+                    and self.cm.is_billable(r)]
+            kin = kins[0] if len(kins) == 1 and kins[0] not in found else None
             if kin is not None and not any(code.startswith(r) for r in asked):
                 # "neutropenic fever": D70's "use additional code for any associated fever" names
                 # R50.81, the fever's code beside it (not R50.9)
@@ -938,7 +981,8 @@ class Pipeline:
                 g.notes.append(RuleNote("use_additional", f"{owner} asks for {kin} beside it", owner))
                 found[kin] = g
                 continue
-            if any(code.startswith(r) for r in asked) or self._asks_for_infection(owner, code) or \
+            # (a range of its category, "N18.1-N18.6" for the CKD stage: an unstaged CKD is N18.9 beside it)
+            if any(code.startswith(r) for r in asked) or len(kins) > 1 or self._asks_for_infection(owner, code) or \
                     any("identify complication" in n.lower() for n in self.cm.notes(owner, "use_additional")):
                 continue   # (E11.69 "use additional code to identify complication": the osteomyelitis M86.-)
             if any("underlying" in n.lower() for n in self.cm.notes(owner, "code_first", True)):
@@ -1332,6 +1376,13 @@ def _present_words(words: list[str], commas: list[bool], a: int, b: int, ma: int
 
 
 _LATER_UNITS = frozenset("h hr hrs hour hours d day days wk wks week weeks mo mos month months".split())
+
+
+# a condition the note asks about ("OSA?"), and the "no" that answers it
+_QUERIED = re.compile(r"[ \t]*\?(?![\w?])(?:[ \t]*[-:,;]?[ \t]*(no|none|neg|negative|denies)\b)?", re.I)
+# a return visit named before an encounter reason ("RTC 1 week for wound check"): a later visit's
+_RETURN_FOR = frozenset(("rtc", "return", "f/u", "followup"))
+_RETURN_REACH = 5
 
 
 def _scheduled(words: list[str], b: int) -> bool:

@@ -2271,3 +2271,103 @@ def test_sense_governed_abbreviations_stay_out_of_a_profile_without_senses(icd10
     enc = codiesp.code(Document(doc_id="x", text=text, setting=OUT))
     assert not [c.code for c in enc.codes if c.code.startswith("C90")]
     assert "C90.00" in reported(pipe, "Heme f/u: MM (IgG kappa) on lenalidomide maintenance, SPEP stable.")
+
+
+# Session 16: surgical aftercare, joints replaced, named nerves, tobacco products, drug classes.
+_SEVENTEENTH_BATCH_AFTERCARE = [
+    # a post-operative visit is the operation's aftercare, first-listed (I.C.21.c.7): a joint
+    # replacement's (Z47.1 with the joint), else by the body system of the condition operated on;
+    # what the operation removed is no longer coded, nor the suture care the aftercare includes
+    ("Ortho post-op visit: 66M 2 wks s/p R total knee arthroplasty for primary OA R knee. Incision healing, "
+     "staples removed today. ROM 5-95.", OUT, {"Z47.1", "Z96.651"}, {"M17.11", "Z48.02"}),
+    ("General surgery post-op check: 12 days s/p laparoscopic cholecystectomy for acute calculous "
+     "cholecystitis. Port sites healing, tolerating diet.", OUT, {"Z48.815"}, {"K80.00", "K81.0"}),
+    ("Hand clinic post-op visit: POD 14 s/p L carpal tunnel release for carpal tunnel syndrome. Numbness resolved.",
+     OUT, {"Z48.811"}, {"G56.02"}),
+    ("Vascular clinic: POD 10 s/p R carotid endarterectomy for symptomatic R ICA stenosis. Incision clean.", OUT,
+     {"Z48.812"}, {"I65.21"}),
+    # a complication found at the check is coded instead of the aftercare; the removed organ's
+    # condition is still gone
+    ("Post-op visit. Surgery: laparoscopic appendectomy 9 days ago for acute appendicitis. A/P: superficial "
+     "incisional surgical site infection of the umbilical port site; start cephalexin.", OUT,
+     {"T81.41XA"}, {"K35.80", "Z48.815"}),
+    # an implant leaves the condition it treats
+    ("Device clinic: seen 3 weeks after dual-chamber pacemaker implant for sick sinus syndrome. Wound healed.", OUT,
+     {"I49.5"}, set()),
+    # a return visit the plan names is a later encounter's
+    ("A/P: cellulitis of the L forearm, cephalexin. RTC 1 week for wound check, sooner PRN fever, vomiting.", OUT,
+     {"L03.114"}, {"Z48.02", "R11.10", "R50.9"}),
+    # "after a course of an antibiotic" names no operation
+    ("Admitted from SNF with watery diarrhea after a recent course of cefdinir for sinusitis. C. diff PCR "
+     "positive. Dx: C. difficile colitis.", IN, {"A04.72"}, {"Z48.813"}),
+]
+
+_SEVENTEENTH_BATCH_JOINTS_AND_NERVES = [
+    # a replaced joint has no arthritis left; a bilateral one is the other side's
+    ("PMH: primary OA of both knees; s/p R TKA 2021. A/P: L knee OA, injection today.", OUT,
+     {"M17.12", "Z96.651"}, {"M17.0", "M17.11"}),
+    # the stay's own arthroplasty is coded by the procedure, no status; its arthritis is the reason
+    ("DISCHARGE SUMMARY. PROCEDURE: Right total knee arthroplasty, cemented. DISCHARGE DIAGNOSES: 1. Primary "
+     "osteoarthritis right knee, s/p right TKA. 2. Status post left TKA 2019.", IN,
+     {"M17.11", "Z96.652"}, {"Z96.651"}),
+    # a nerve by its name (Neuropathy > ulnar nerve; the peroneal nerve is the lateral popliteal)
+    ("EMG: focal slowing of the R ulnar nerve across the elbow. Impression: R ulnar neuropathy at the elbow.", OUT,
+     {"G56.21"}, {"G62.9"}),
+    ("EMG: chronic L peroneal neuropathy at the fibular head with foot drop.", OUT, {"G57.32"}, {"G62.9"}),
+    # the median nerve's "other lesions" yield to the carpal tunnel syndrome of the same limb
+    ("NCS: moderate R median neuropathy at the wrist. Dx: right carpal tunnel syndrome.", OUT,
+     {"G56.01"}, {"G56.11", "G62.9"}),
+    # a nerve lesion on the side of a nerve injury is the injury's
+    ("Remote L common peroneal nerve injury in a crash, fracture healed. EMG: chronic L peroneal neuropathy. "
+     "Dx: sequela of injury of L peroneal nerve.", OUT, set(), {"G57.32"}),
+    # carotid stenosis by the index (Stenosis, see also Stricture > artery > carotid)
+    ("Duplex: 70-80% right carotid stenosis, asymptomatic. Continue statin.", OUT, {"I65.21"}, {"I77.1"}),
+    ("Carotid duplex: 60% L ICA stenosis.", OUT, {"I65.22"}, {"I77.1"}),
+]
+
+_SEVENTEENTH_BATCH_DRUGS_AND_TOBACCO = [
+    # a chemotherapy drug the Table of Drugs lacks is its class's (Antineoplastic NEC), and each
+    # sentence naming the drug's effect is linked
+    ("A/P: oxaliplatin-induced peripheral neuropathy, grade 2 - reduce oxaliplatin 25%.", OUT,
+     {"G62.0", "T45.1X5A"}, {"G62.9"}),
+    ("HPI: on carboplatin/paclitaxel. ANC 0.6 - chemotherapy-induced neutropenia. A/P: 1. Chemotherapy-induced "
+     "neutropenia, afebrile. 2. Paclitaxel-induced peripheral polyneuropathy, grade 2.", OUT,
+     {"D70.1", "G62.0", "T45.1X5A"}, {"D70.9", "G62.9"}),
+    # the tobacco product from the social history: F17.210 alone beside "tobacco dependence"
+    ("SOCIAL: smokes 1 ppd cigarettes x 30 yrs. ASSESSMENT: 1. COPD. 2. Tobacco dependence - counseled.", OUT,
+     {"F17.210"}, {"F17.200"}),
+    ("SOCIAL: smokes 2-3 cigars/day x 25 yrs. ASSESSMENT: 1. COPD. 2. Tobacco dependence; smoking impairs "
+     "healing.", OUT, {"F17.290"}, {"F17.210", "F17.200"}),
+    # occasional use is no dependence; THC vaping is no tobacco
+    ("SOCIAL: college student, vapes nicotine occasionally, socially, no daily use.", OUT, set(),
+     {"F17.290", "F17.200"}),
+    ("Daily THC vape use. Dx: cannabis use.", OUT, set(), {"F17.290"}),
+    # a prophylaxis is no disease
+    ("Post-op day 14. Continue ASA for DVT ppx.", OUT, set(), {"I82.409"}),
+    # a CKD of no stated stage beside the diabetes that caused it: N18.9, the stage the combination
+    # code's "use additional code" range asks for, and no "other specified complication" beside it
+    ("A/P: DM2 with diabetic CKD - on insulin.", OUT, {"E11.22", "N18.9"}, {"N18.1", "E11.69"}),
+    # a question mark asks, it does not diagnose; the "no" after it answers
+    ("PMH: DM2, HLD, OSA? - sleep study recommended, not done. Hypothyroidism? - no; TSH normal.", OUT,
+     {"E11.9", "E78.5"}, {"G47.33", "E03.9"}),
+    # return precautions name what may happen
+    ("Follow up p.r.n.; she knows to call for fever, redness, drainage or jaundice. Dx: cellulitis of L leg.", OUT,
+     {"L03.116"}, {"R50.9", "R17"}),
+]
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    *_SEVENTEENTH_BATCH_AFTERCARE,
+    *_SEVENTEENTH_BATCH_JOINTS_AND_NERVES,
+    *_SEVENTEENTH_BATCH_DRUGS_AND_TOBACCO,
+])
+def test_seventeenth_batch(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text", [
+    "Ortho post-op visit: 2 wks s/p L total hip arthroplasty for primary OA L hip. Incision healing.",
+    "General surgery post-op check: POD 12 s/p open inguinal hernia repair for R inguinal hernia.",
+])
+def test_a_postoperative_visit_lists_its_aftercare_first(pipe, text):
+    assert reported(pipe, text)[0] in ("Z47.1", "Z48.815")
