@@ -40,7 +40,12 @@ _TREATED = re.compile(r"\b(NED|no evidence of (local )?(disease|recurrence|malig
 _ACTIVE_CANCER = ("C77", "C78", "C79", "Z51.0", "Z51.1", "Z79.63", "Z79.81")
 _OTHER_PREGNANCY_HISTORY = "Z87.59"   # personal history of other complications of pregnancy: says nothing
 _TREATING = ("Z51.0", "Z51.1", "Z79.63", "Z79.81")   # treatment directed at a cancer now
-_SITE_CLEAR = re.compile(r"\bno (?:evidence of )?local recurrence\b|\bno (?:local )?(?:tx|treatment) since\b|"
+# a cue said before the cancer it speaks of ("metastases from previously excised L breast cancer")
+_TREATED_BEFORE = re.compile(r"\bpreviously (?:excised|resected|treated)\b", re.I)
+_AHEAD_REACH = 30
+_SITE_CLEAR = re.compile(r"\bno (?:evidence of )?(?:local|chest wall|locoregional) recurrence\b|"
+                         r"\bno (?:local )?(?:tx|treatment) since\b|\bno current (?:\w+ ){0,3}(?:tx|treatment)\b|"
+                         r"\bpreviously (?:excised|resected)\b|"
                          r"\b(?:colonoscopy|endoscopy|mammogram|cystoscopy)\b[^.;]{0,30}"
                          r"\b(?:w/o|without|no) recurrence\b",
                          re.I)   # "surveillance colonoscopy w/o recurrence": the primary's own site is clear
@@ -171,6 +176,7 @@ class ClaimsReaders:
         self._receptor_status(doc.text, sentences, found)
         self._allergy_status(doc.text, sentences, found)
         self._exposures(sentences, found)
+        self._household_smoke(sentences, found)
         self._severe_sepsis(sentences, found)
         self._ulcer_sites(sentences, found)
         self._osteoporotic_fractures(sentences, found)
@@ -185,6 +191,7 @@ class ClaimsReaders:
         self._asymptomatic_hiv(doc.text, found)
         self._gallbladder_and_duct_stones(found)
         self._multiple_sites(sentences, found)
+        self._sinuses(sentences, found)
         self._influenza(doc.text, found)
         self._diabetes_type(doc.text, found)
         self._cough_duration(doc.text, found)
@@ -438,7 +445,8 @@ class ClaimsReaders:
         evidence of disease, nothing directed at it now and no spread) is its history code, Z85
         (I.C.2.d): "breast IDC, treated 2019 with mastectomy and tamoxifen, completed 2024 ... NED"."""
         cues = [m.start() for m in _TREATED.finditer(text)]
-        if not cues:
+        ahead = [m.end() for m in _TREATED_BEFORE.finditer(text)]   # "from previously excised L breast cancer"
+        if not cues and not ahead:
             return
         if any(c.startswith(_ACTIVE_CANCER) for c, f in found.items() if f.reportable):
             # ... unless only its spread is current and the note clears the primary's own site
@@ -459,6 +467,10 @@ class ClaimsReaders:
             k = bisect_right(starts, at) - 1
             if named:
                 spoken.add(named[k][1] if k >= 0 else named[0][1])
+        for at in ahead:
+            k = bisect_left(starts, at)
+            if k < len(named) and named[k][0] - at <= _AHEAD_REACH:
+                spoken.add(named[k][1])
         for c in [c for c, f in found.items() if "C00" <= c[:3] <= "C76" and f.reportable
                   and f.assertion is Assertion.PRESENT and c in spoken]:
             z = self.guidelines.history_code(c, Assertion.HISTORICAL)
@@ -479,6 +491,23 @@ class ClaimsReaders:
                         [RuleNote("index", "Alphabetic Index: Screening > " + " > ".join(h.path) + " (I.C.21.c.5)")],
                         {s.section}, source="lexicon")
             _add(found, f)
+
+    def _household_smoke(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """Exposure to environmental tobacco smoke (Z77.22) where a code the note reports asks for it
+        ("use additional code": J45 asthma, J44) and the note says the people the patient lives with
+        smoke ("both parents smoke inside the home")."""
+        if "Z77.22" in found or not any("Z77.22" in self.guidelines.referenced(c, "use_additional")
+                                        for c, f in found.items() if f.reportable and f.assertion is Assertion.PRESENT):
+            return
+        for s in sentences:
+            words = set(s.words)
+            if _HOUSEHOLD & words and _SMOKE_WORDS & words and not _NO_SMOKE & words and \
+                    s.section != "family_history":   # ("Father with lung cancer (smoker)": his history)
+                _add(found, Finding("Z77.22", CodeSystem.ICD10CM, READ_CONFIDENCE, [Span(s.start, s.end, s.section)],
+                                    Assertion.PRESENT, [RuleNote("use_additional", "exposure to environmental tobacco "
+                                                                 "smoke: the household smokes (Z77.22)")],
+                                    {s.section}, source="lexicon"))
+                return
 
     def _exposures(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Contact with or exposure to a communicable disease the patient is not found to have
@@ -867,6 +896,39 @@ class ClaimsReaders:
             if new is not None and new != code:
                 self._recode(found, code, new, "multiple_sites", f"arthritis of {len(regions)} joint regions",
                              "I.C.13.a")
+
+    def _sinuses(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """A sinusitis of several sinuses is one code: of all of them, pansinusitis (J01.4-, J32.4);
+        of more than one but not all, the "other" sinusitis the Tabular's inclusion term gives it
+        (J01.8- "acute sinusitis involving more than one sinus but not pansinusitis", J32.8), not a
+        code per sinus ("chronic rhinosinusitis, L maxillary and ethmoid": J32.8)."""
+        starts = [s.start for s in sentences]
+        for category in ("J01", "J32"):
+            group = [c for c, f in found.items() if c.startswith(category) and f.reportable
+                     and f.assertion is Assertion.PRESENT]
+            if not group:
+                continue
+            kinds: set[str] = set()
+            every = False
+            for c in group:
+                for e in found[c].evidence:
+                    words = sentences[sequelae.sentence_of(sentences, starts, e.start)].words
+                    kinds |= {_SINUSES[w] for w in words if w in _SINUSES}
+                    every = every or ("all" in words and bool(_SINUS_WORDS & set(words)))
+            recurrent = any(c[4:6] in ("01", "11", "21", "31", "41", "81", "91") for c in group if category == "J01")
+            if every or len(kinds) == 4:
+                new = ("J01.41" if recurrent else "J01.40") if category == "J01" else "J32.4"
+            elif len(kinds) >= 2:
+                new = ("J01.81" if recurrent else "J01.80") if category == "J01" else "J32.8"
+            else:
+                continue
+            keep = next((c for c in group if c == new), group[0])
+            for c in group:
+                if c != keep:
+                    add_evidence(found[keep].evidence, found.pop(c).evidence)
+            if keep != new:
+                self._recode(found, keep, new, "multiple_sites", "sinusitis of " + (
+                    "all sinuses" if every or len(kinds) == 4 else "more than one sinus"), "Tabular J01.8 / J32.8")
 
     def _influenza(self, text: str, found: dict[str, Finding]) -> None:
         """Influenza whose virus the note identifies ("influenza A", "flu B", "PCR positive for
@@ -1455,6 +1517,15 @@ class ClaimsReaders:
             _add(found, _read(code, sentences[d.sentence], d.tok_start, d.tok_end, note))
 
 
+# the people a patient lives with, their smoking, and what says they do not (or not near the patient)
+_HOUSEHOLD = frozenset("parent parents mother father mom dad household caregiver caregivers grandmother grandfather "
+                       "grandparents stepfather stepmother".split())
+_SMOKE_WORDS = frozenset(("smoke", "smokes", "smoking", "smoker", "smokers"))
+_NO_SMOKE = frozenset("no not denies never quit former outside nonsmoker nonsmokers".split())
+# the paranasal sinuses a sinusitis names, and the words that say "all" of them are sinuses
+_SINUSES = {"maxillary": "maxillary", "frontal": "frontal", "ethmoid": "ethmoid", "ethmoidal": "ethmoid",
+            "sphenoid": "sphenoid", "sphenoidal": "sphenoid"}
+_SINUS_WORDS = frozenset(("sinus", "sinuses", "paranasal"))
 # a joint prosthesis's title ("Presence of right artificial knee joint")
 _PROSTHESIS = re.compile(r"(?:(?P<s1>right|left) )?artificial (?P<joint>\w+) joint(?:, (?P<s2>bilateral))?")
 _JOINT_REPLACED = frozenset("arthroplasty replacement tka tkr tha thr tsa".split())

@@ -210,47 +210,55 @@ class IndexCoder:
                 checkpoint()
                 beside = tuple(words[max(0, i - _HEAD_LEFT):i]) + _of_phrase(words[i:i + 6], (w,)) + tuple(
                     words[i + 1:i + 2] if i + 1 < len(words) and words[i + 1] in self._sites else ())   # "nodule RLL"
-                chapters = _HEAD_CHAPTERS
-                if not self._sites.intersection(beside):
-                    # no site beside it: an injury takes the site named earlier in its sentence or in
-                    # the sentence before ("cut her R palm on a glass; 3 cm laceration": Laceration >
-                    # palm > right)
-                    earlier = tuple(x for x in words[max(0, i - _SAME_SENTENCE_REACH):i] if x in self._sites)
-                    before = sentences[si - 1] if si and sentences[si - 1].section == s.section else None
-                    if not earlier and before is not None and si - 1 not in prior_sites:   # read once per sentence
-                        prior_sites[si - 1] = tuple(x for x in before.words if x in self._sites)[-_PRIOR_SITES:]
-                    beside = earlier[-_PRIOR_SITES:] if earlier else prior_sites[si - 1] if before is not None else ()
-                    chapters = _INJURY_CHAPTERS
-                    if not beside:
-                        continue   # nothing to walk to
+                # an injury takes the site named earlier in its sentence or in the sentence before
+                # ("cut her R palm on a glass; 3 cm laceration": Laceration > palm > right), where
+                # nothing beside it is a site, or what is beside it is no site the index codes it at
+                # ("cut his L index finger on a knife. 1.5 cm laceration volar middle phalanx")
+                earlier = tuple(x for x in words[max(0, i - _SAME_SENTENCE_REACH):i] if x in self._sites)
+                before = sentences[si - 1] if si and sentences[si - 1].section == s.section else None
+                if not earlier and before is not None and si - 1 not in prior_sites:   # read once per sentence
+                    prior_sites[si - 1] = tuple(x for x in before.words if x in self._sites)[-_PRIOR_SITES:]
+                named = earlier[-_PRIOR_SITES:] if earlier else prior_sites[si - 1] if before is not None else ()
+                tries = [(beside, _HEAD_CHAPTERS)] + ([(named + beside, _INJURY_CHAPTERS)] if named else []) \
+                    if self._sites.intersection(beside) else [(named, _INJURY_CHAPTERS)]
                 # an injury's "with foreign body" subterm reads its own sentence ("3 cm laceration;
                 # XR shows a retained glass fragment": Laceration > hand > right > with > foreign body)
                 if si not in foreign:   # read once per sentence
                     foreign[si] = walk_words(words) & _FOREIGN_BODY
-                linked = foreign[si]
                 own = own_words.get(w)   # what the head word itself says ("nodule": solitary)
                 if own is None:
                     own = own_words[w] = walk_words((w,))
-                near_words = walk_words(beside)
-                read = WalkWords(near_words | context | own)
-                read.implied = near_words.implied - context - own   # ("heel" says foot only by implication)
-                # (and the main terms its "See also" names: "carotid stenosis" is Stenosis, see also
-                # Stricture > artery > carotid, I65.2-)
-                hit = self.tree.walk(heads + self._see_also(w, heads), read, linked=linked)
-                if hit is not None and WITH_MARK in hit.said and hit.code[:1] in _INJURY_CHAPTERS and \
-                        set(hit.said[hit.said.index(WITH_MARK) + 1:]) <= _FOREIGN_BODY:
-                    said = hit.said[:hit.said.index(WITH_MARK)]
-                elif hit is None or WITH_MARK in hit.said:
-                    continue
-                else:
-                    said = hit.said
-                if hit.code[:1] not in chapters or not set(said) <= self._sites | context | own:
+                hit = next((h for sites, chapters in tries if sites and
+                            (h := self._head_hit(w, heads, sites, context, own, foreign[si], chapters)) is not None),
+                           None)
+                if hit is None:
                     continue
                 tok = s.tokens[i]
                 out.append(Mention(tok.start, tok.end, si, i, i + 1,
                                    [Candidate(hit.code.rstrip("-").rstrip("."), CodeSystem.ICD10CM, 0.9, "index")],
                                    "index", words=(w,)))
         return out
+
+    def _head_hit(self, w: str, heads: list[int], beside: tuple[str, ...], context: frozenset[str],
+                  own: frozenset[str], linked: frozenset[str], chapters) -> IndexHit | None:
+        """The code a codeless main term's walk gives by the sites ``beside`` it, or None where the
+        walk reads anything but a site (or a "with foreign body" the sentence says)."""
+        near_words = walk_words(beside)
+        read = WalkWords(near_words | context | own)
+        read.implied = near_words.implied - context - own   # ("heel" says foot only by implication)
+        # (and the main terms its "See also" names: "carotid stenosis" is Stenosis, see also
+        # Stricture > artery > carotid, I65.2-)
+        hit = self.tree.walk(heads + self._see_also(w, heads), read, linked=linked)
+        if hit is not None and WITH_MARK in hit.said and hit.code[:1] in _INJURY_CHAPTERS and \
+                set(hit.said[hit.said.index(WITH_MARK) + 1:]) <= _FOREIGN_BODY:
+            said = hit.said[:hit.said.index(WITH_MARK)]
+        elif hit is None or WITH_MARK in hit.said:
+            return None
+        else:
+            said = hit.said
+        if hit.code[:1] not in chapters or not set(said) <= self._sites | context | own:
+            return None
+        return hit
 
     def _see_also(self, word: str, heads: list[int]) -> list[int]:
         """The main terms the "See also" of ``word``'s codeless entries names whole (memoized)."""

@@ -26,7 +26,7 @@ _MAX_DESCENDANTS = 400
 _OTHER_WORDS = frozenset("other specified".split())
 # Words of an unspecified title that a more specific code may drop ("unspecified site").
 _VAGUE = frozenset("site sites control organism type part region encounter initial malignant neoplasm".split())
-_UNSPEC_PART = re.compile(r"unspecified whether[^,]*|unspecified\s+[\w-]+")
+_UNSPEC_PART = re.compile(r"unspecified whether[^,]*|unspecified\s+(?!with\b|without\b)[\w-]+")
 _DEFAULT_PART = re.compile(r"with unrestricted hearing on the contralateral side")
 _ORGAN_OF = {"hearing": "ear", "otitis": "ear", "otalgia": "ear", "tinnitus": "ear"}
 _ORGANISM_WORD = re.compile(r"(?:cocc\w*|bacter\w*|virus|bacill\w*|monas|ella|coli)$")
@@ -239,6 +239,12 @@ class CodeMapper:
         # across the category, a code must keep what the named code says ("gestational" diabetes
         # never becomes "unspecified diabetes ..., third trimester")
         keep = self._kept(code) if base != code else frozenset()
+        # what the named code's title denies, its sibling may deny too without the note saying it
+        # ("seronegative RA": M06.00 "... without rheumatoid factor, unspecified site", of the right
+        # hand M06.041 "... without rheumatoid factor, right hand")
+        # (a denial no title of the pool affirms: "intractable", "hematuria" are axes of theirs)
+        own_denial = frozenset(normalize_phrase(_affirmed(self.cm.description(code).lower())[1])) - \
+            self._affirmed_in(base, pool) if base != code else frozenset()
         best, best_key = None, None
         # what a "without" list of the pool denies by default is affirmed only by the note's own
         # words, never by the words every title of the pool shares ("no thyroid storm": E05.90)
@@ -246,6 +252,9 @@ class CodeMapper:
         for d in pool:
             # "unspecified ear" says nothing about the ear: its "ear" never supports H61.20
             extra = self.tokens_of(d) - base_toks - self._vague_of(d) - self._denied_of(d)
+            if own_denial and own_denial <= (theirs := frozenset(normalize_phrase(
+                    _affirmed(self.cm.description(d).lower())[1]))):
+                extra -= theirs   # (only the same denial: "... with hematuria" stays the note's to say)
             if not extra <= words or any(_numeric(t) and t not in numbers for t in extra) or \
                     (extra & defaults) - said:
                 continue
@@ -287,6 +296,15 @@ class CodeMapper:
         if not sided and _has_laterality(self.cm, pool):
             defaults.append("laterality")
         return best, defaults
+
+    def _affirmed_in(self, base: str, pool: Sequence[str]) -> frozenset[str]:
+        """The words some title of the pool affirms (memoised per base)."""
+        memo = self.__dict__.setdefault("_affirmed_memo", {})
+        hit = memo.get(base)
+        if hit is None:
+            hit = memo[base] = frozenset(w for d in pool
+                                         for w in normalize_phrase(_affirmed(self.cm.description(d).lower())[0]))
+        return hit
 
     def _unspecified_twin(self, code: str, desc: str) -> bool:
         """Whether "Other X" (B96.29) has an "Unspecified X" sibling (B96.20)."""

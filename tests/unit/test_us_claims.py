@@ -2356,8 +2356,38 @@ _SEVENTEENTH_BATCH_DRUGS_AND_TOBACCO = [
 ]
 
 
+_SEVENTEENTH_BATCH_SITES_AND_KINDS = [
+    # several sinuses are one code: all of them pansinusitis, more than one the "other" sinusitis
+    ("Dx: acute bacterial sinusitis involving all paranasal sinuses. Augmentin x 10 d.", OUT, {"J01.40"},
+     {"J01.90", "J01.00"}),
+    ("Dx: chronic rhinosinusitis, L maxillary and ethmoid.", OUT, {"J32.8"}, {"J32.0", "J32.2"}),
+    ("Dx: acute maxillary sinusitis.", OUT, {"J01.00"}, {"J01.80"}),
+    # the household's smoke beside the asthma that asks for it (J45 "use additional code", Z77.22)
+    ("9 yo with asthma; both parents smoke inside the home. Dx: moderate persistent asthma with acute "
+     "exacerbation.", OUT, {"J45.41", "Z77.22"}, set()),
+    ("FAMILY HISTORY: Father with lung cancer (smoker). Dx: mild intermittent asthma.", OUT, {"J45.20"},
+     {"Z77.22"}),
+    # a metastasis from a primary excised before, nothing directed at it now: Z85 with the secondary
+    ("s/p L mastectomy 2019 for IDC, completed adjuvant chemo, no current breast cancer treatment. MRI: lytic "
+     "lesions T10 and L2. Dx: bone metastases from previously excised L breast cancer.", OUT,
+     {"C79.51", "Z85.3"}, {"C50.912"}),
+    # a seronegative RA of one hand (M06.0- by site: the named code's own denial carried to its sibling)
+    ("Rheum f/u: seronegative RA involving the R hand MCP and PIP joints only; on methotrexate.", OUT,
+     {"M06.041"}, {"M06.00"}),
+    # an injury's site said in the sentence before, where the words beside it name no site the index codes
+    ("Cut his R palm on a broken glass. 2 cm laceration, volar aspect, no foreign body.", OUT, {"S61.411A"},
+     set()),
+    # an index entry's nonessential modifier may be said: "bipolar I disorder" (Disorder > bipolar (I))
+    ("A/P: 1. Bipolar I disorder, current episode depressed, moderate. Continue lithium.", OUT, {"F31.32"},
+     {"F31.9"}),
+    ("DISCHARGE DIAGNOSES: 1. Bipolar I disorder, current episode manic, severe, with psychotic features.", IN,
+     {"F31.2"}, {"F30.13"}),
+]
+
+
 @pytest.mark.parametrize("text,setting,codes,wrong", [
     *_SEVENTEENTH_BATCH_AFTERCARE,
+    *_SEVENTEENTH_BATCH_SITES_AND_KINDS,
     *_SEVENTEENTH_BATCH_JOINTS_AND_NERVES,
     *_SEVENTEENTH_BATCH_DRUGS_AND_TOBACCO,
 ])
