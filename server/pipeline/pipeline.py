@@ -655,6 +655,12 @@ class Pipeline:
             if self.claims_rules and m.words and m.words[-1] == "injury" and m.tok_start and \
                     s.words[m.tok_start - 1] in _NOT_TRAUMA and all(c.code[:1] == "S" for c in m.candidates):
                 continue   # "toxic liver injury", "drug-induced liver injury": a liver disease, no trauma
+            if self.claims_rules and len(m.words) == 1 and m.tok_end < len(s.words) and not s.gaps[m.tok_end] and \
+                    not s.commas[m.tok_end] and m.candidates and \
+                    all(c.code in self._adjective(m.words[0]) and _residual(self.cm.description(c.code))
+                        for c in m.candidates) and not self._asked_by_next(m, mentions):
+                continue   # "ischemic burden", "neuropathic pain": the adjective of a main term ("Ischemia,
+                # ischemic") qualifying the noun after it, not the residual code of its own
             if self.claims_rules and len(m.words) == 1 and len(m.words[0]) <= 4 and m.tok_end < len(s.words) and \
                     s.words[m.tok_end][:1].isdigit() and _PERCENT.match(text, m.end):
                 continue   # "TAR 57%", "TBR <1%": a measure in percent, not a syndrome
@@ -1014,6 +1020,28 @@ class Pipeline:
             return False
         title = self.cm.description(code).lower()
         return code[:1] in "AB" or "J00" <= code[:3] <= "J22" or any(w in title for w in _INFECTION_WORDS)
+
+    def _asked_by_next(self, m: Mention, mentions: list[Mention]) -> bool:
+        """Whether the mention right after ``m`` codes a condition whose notes ask for ``m``'s
+        category beside it ("febrile neutropenia": D70's "use additional code for any associated
+        fever", R50.81)."""
+        cats = {c.code[:3] for c in m.candidates}
+        return any(n.sentence == m.sentence and n.tok_start == m.tok_end and
+                   any(r[:3] in cats for c in n.candidates if c.system is CodeSystem.ICD10CM
+                       for r in self.guidelines.referenced(c.code, "use_additional"))
+                   for n in mentions)
+
+    def _adjective(self, word: str) -> frozenset[str]:
+        """The main term's own codes where ``word`` is the adjective spelling of an index main term
+        ("Ischemia, ischemic" I99.8: ischemic), not its noun; empty otherwise (memoised)."""
+        memo = self.__dict__.setdefault("_adjective_memo", {})
+        hit = memo.get(word)
+        if hit is None:
+            tree = self.index.tree if self.index is not None else None
+            hit = memo[word] = frozenset() if tree is None else frozenset(
+                tree.nodes[i].code for i in tree.main_terms(word) if tree.nodes[i].code and word.endswith(_ADJECTIVE_ENDS)
+                and len(tree.nodes[i].words) > 1 and tree.nodes[i].words[0] != word and word in tree.nodes[i].words[1:])
+        return hit
 
     def _map_mention(self, m: Mention, window: tuple[str, ...], near: tuple[str, ...],
                      prefer: frozenset[str] = frozenset(), sentence: tuple[str, ...] = ()):
@@ -1383,6 +1411,16 @@ _QUERIED = re.compile(r"[ \t]*\?(?![\w?])(?:[ \t]*[-:,;]?[ \t]*(no|none|neg|nega
 # a return visit named before an encounter reason ("RTC 1 week for wound check"): a later visit's
 _RETURN_FOR = frozenset(("rtc", "return", "f/u", "followup"))
 _RETURN_REACH = 5
+
+
+_ADJECTIVE_ENDS = ("ic", "ous", "al", "ive")   # ("Hyperlipemia, hyperlipidemia": two nouns)
+
+
+def _residual(title: str) -> bool:
+    """A title of the classification's leftovers ("Other disorder of circulatory system",
+    "Polyneuropathy, unspecified")."""
+    low = title.lower()
+    return low.startswith("other ") or low.endswith("unspecified")
 
 
 def _scheduled(words: list[str], b: int) -> bool:

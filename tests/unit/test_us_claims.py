@@ -2382,6 +2382,12 @@ _SEVENTEENTH_BATCH_SITES_AND_KINDS = [
      {"F31.9"}),
     ("DISCHARGE DIAGNOSES: 1. Bipolar I disorder, current episode manic, severe, with psychotic features.", IN,
      {"F31.2"}, {"F30.13"}),
+    # a main term's adjective qualifying the noun after it is no residual code of its own ("Ischemia,
+    # ischemic"), unless that noun's condition asks for it (D70 "use additional code" for the fever)
+    ("Plan: exercise SPECT to assess ischemic burden. Dx: CAD of native coronary artery with stable angina.", OUT,
+     {"I25.118"}, {"I99.8"}),
+    ("Gabapentin for neuropathic pain. Dx: DM2 with diabetic polyneuropathy.", OUT, {"E11.42"}, {"G62.9"}),
+    ("Dx: febrile neutropenia after chemotherapy.", OUT, {"R50.81"}, set()),
 ]
 
 
