@@ -203,6 +203,15 @@ class ClaimsReaders:
         self._old_infarct(doc.text, sentences, found)
         if doc.setting is Setting.INPATIENT and not encounter_codes.rehab_stay(doc.text):
             self._replaced_this_stay(sentences, found)
+        elif encounter_codes.rehab_stay(doc.text) and any(c.startswith("I69") for c in found):
+            # a rehabilitation stay after a stroke treats its deficits, the sequelae (I69): the
+            # acute infarction was the acute care stay's (I.C.9.d)
+            # (and a thrombolytic of the acute care stay was given days before, not within the 24
+            # hours before this admission that Z92.82 says)
+            for c in [c for c in found if c[:3] in ("I60", "I61", "I62", "I63") or c == "Z92.82"]:
+                found[c].reportable = False
+                found[c].notes.append(RuleNote("not_reported", "the acute stroke was the acute care stay's: a "
+                                                               "rehabilitation stay codes its sequelae (I69)"))
         self._replaced_joints(found)
 
     def _status(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:

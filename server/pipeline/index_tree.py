@@ -675,6 +675,9 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "psbo": ("partial", "small", "intestine", "intestinal", "obstruction"),
            "bowel": ("intestine", "intestinal"),   # "small bowel obstruction": with intestinal obstruction
            "aaa": ("abdominal", "aortic", "aneurysm"),
+           # the index's own words for intractable (Epilepsy > intractable (pharmacoresistant)
+           # (refractory) (treatment resistant)): "drug-resistant focal epilepsy" is intractable
+           "refractory": ("intractable",), "pharmacoresistant": ("intractable",), "resistant": ("intractable",),
            "ica": ("internal", "carotid", "artery"),   # "L ICA stenosis": Stenosis > carotid (I65.2-)
            "carotid": ("artery",),   # "R carotid stenosis": Stricture > artery > carotid
            # a nerve by its name ("R ulnar neuropathy at the elbow": Neuropathy > ulnar nerve, G56.2-;
@@ -693,6 +696,7 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
 
 
 _CIGARETTES = frozenset(("cigarette", "cigarettes", "cig", "cigs"))
+_NICOTINE_WORDS = frozenset(("tobacco", "nicotine", "cigarette", "cigarettes", "smoking"))
 # what "left" leaves when it is the verb ("wound left open", "sutures left in place")
 _LEFT_STATES = frozenset("open opened unclosed unsutured unrepaired alone untreated intact undisturbed".split())
 
@@ -860,6 +864,8 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
             skip = _conjunct(words, i) if w in _LIST_JOINS else skip - 1
             last = i
             continue
+        if w == "disorder" and i and words[i - 1] == "use" and _NICOTINE_WORDS.intersection(words):
+            continue   # "tobacco use disorder": the dependence itself, no nicotine-induced disorder (F17.2x9)
         if w in _CIGARETTES and i and words[i - 1] in _ELECTRONIC or _left_as_verb(words, i):
             continue
         if not (w.isdigit() and i and words[i - 1] in _JOINED):

@@ -2388,6 +2388,17 @@ _SEVENTEENTH_BATCH_SITES_AND_KINDS = [
      {"I25.118"}, {"I99.8"}),
     ("Gabapentin for neuropathic pain. Dx: DM2 with diabetic polyneuropathy.", OUT, {"E11.42"}, {"G62.9"}),
     ("Dx: febrile neutropenia after chemotherapy.", OUT, {"R50.81"}, set()),
+    # the index's words for intractable: drug-resistant, refractory, pharmacoresistant
+    ("Dx: focal epilepsy with complex partial seizures - drug-resistant, failed 4 ASMs.", OUT, {"G40.219"},
+     {"G40.209"}),
+    # a rehabilitation stay after a stroke codes its sequelae, not the acute infarction, nor the
+    # thrombolytic the acute care stay gave days before
+    ("INPATIENT REHABILITATION FACILITY - ADMISSION H&P. Admitted from acute care (day 7) after L MCA "
+     "ischemic stroke; received IV tenecteplase at the outside hospital. ASSESSMENT: 1. R hemiparesis (dominant "
+     "side) - sequela of recent L MCA ischemic stroke.", IN, {"I69.351"}, {"I63.512", "Z92.82"}),
+    # "tobacco use disorder" is the dependence, no nicotine-induced disorder
+    ("Secondary: COPD, stable; tobacco use disorder / nicotine dependence, cigarettes.", IN, {"F17.210"},
+     {"F17.219"}),
 ]
 
 
