@@ -68,8 +68,10 @@ def principal_score(f: Finding, icd10cm, rank: int = 0, chronic: tuple[str, ...]
         s -= 3.0
     elif c[0] == "Z":
         s -= 1.5
-    elif c[0] == "R":
-        s -= 0.8
+    elif c[0] == "R" and ("chief_complaint" not in f.sections and not (rank == 0 and f.sections & _DIAGNOSIS_SECTIONS)
+                          or icd10cm.notes(c, "code_first", True)):   # (R65.2-: its infection comes first)
+        s -= 0.8    # (a symptom the visit came for, or the assessment lists first, and no stated
+        # diagnosis explains leads: "Impression: 1. Chest pain, noncardiac. 2. Hypertension", R07.89, IV.D)
     i = icd10cm.id_of(c)
     if i >= 0 and bool(icd10cm.manifestation[i]):
         s -= 2.0

@@ -2418,3 +2418,18 @@ def test_seventeenth_batch(pipe, text, setting, codes, wrong):
 ])
 def test_a_postoperative_visit_lists_its_aftercare_first(pipe, text):
     assert reported(pipe, text)[0] in ("Z47.1", "Z48.815")
+
+
+@pytest.mark.parametrize("text,setting,first", [
+    # a symptom the visit came for, listed first in the assessment and explained by no stated
+    # diagnosis, is the first-listed code (IV.D) ahead of the chronic conditions managed beside it
+    ("CHIEF COMPLAINT: Chest pain. HPI: substernal burning after a large dinner. IMPRESSION: 1. Chest pain, "
+     "noncardiac, likely GERD. 2. Hypertension. 3. Hyperlipidemia.", OUT, "R07.89"),
+    ("Discharge summary: admitted after witnessed syncope. HTN on lisinopril. Final dx: 1. Syncope, likely "
+     "vasovagal. 2. Essential hypertension.", IN, "R55"),
+    # ... but never a code whose note says to code its cause first (R65.2-)
+    ("DISCHARGE DIAGNOSES: 1. Severe sepsis without septic shock due to E. coli pyelonephritis. 2. AKI.", IN,
+     "A41.51"),
+])
+def test_the_visits_symptom_leads_when_no_diagnosis_explains_it(pipe, text, setting, first):
+    assert reported(pipe, text, setting)[0] == first
