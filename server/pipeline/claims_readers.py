@@ -676,6 +676,15 @@ class ClaimsReaders:
             self._recode(found, code, new, "pathological_fracture", "pathological fracture through a neoplasm",
                          "I.C.13.c")
 
+    def _prosthesis(self, code: str) -> tuple[str, frozenset[str]]:
+        """The joint and sides a Z96.6- title names ("Presence of artificial knee joint, bilateral":
+        knee, right and left); ("", ()) for an unspecified side or joint."""
+        m = _PROSTHESIS.search(self.cm.description(code).lower()) if self.cm.id_of(code) >= 0 else None
+        side = (m.group("s1") or m.group("s2")) if m is not None else None
+        if side is None:
+            return "", frozenset()
+        return m.group("joint"), frozenset(("right", "left") if side == "bilateral" else (side,))
+
     def _replaced_this_stay(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """The joint the stay's own procedure replaced is no status of its claim ("PROCEDURE: Right
         total knee arthroplasty ... Dx: primary OA right knee, s/p right TKA": the procedure codes
@@ -683,13 +692,9 @@ class ClaimsReaders:
         done = [s.words for s in sentences if s.section in ("procedures", "operative_details")
                 and _JOINT_REPLACED & set(s.words) and not _BEFORE_STAY & set(s.words)
                 and not any(w.isdigit() and len(w) == 4 for w in s.words)]
-        for c in [c for c, f in found.items() if c.startswith("Z96.6") and f.reportable and self.cm.id_of(c) >= 0]:
-            m = _PROSTHESIS.search(self.cm.description(c).lower())
-            side = (m.group("s1") or m.group("s2")) if m is not None else None
-            if side is None:
-                continue
-            sides = {"right", "left"} if side == "bilateral" else {side}
-            if any(m.group("joint") in w and sides <= set(side_words(w)) for w in done):
+        for c in [c for c, f in found.items() if c.startswith("Z96.6") and f.reportable]:
+            joint, sides = self._prosthesis(c)
+            if joint and any(joint in w and sides <= set(side_words(w)) for w in done):
                 found[c].reportable = False
                 found[c].notes.append(RuleNote("not_reported", "replaced during this stay: the procedure codes it, "
                                                                "no status code"))
@@ -699,13 +704,10 @@ class ClaimsReaders:
         that joint and side is not coded, and a bilateral one is the other side's ("primary OA of
         both knees, R now replaced" with Z96.651: M17.12, not M17.0)."""
         replaced: dict[str, set[str]] = {}
-        for c, f in found.items():
-            if c.startswith("Z96.6") and f.reportable and self.cm.id_of(c) >= 0:
-                m = _PROSTHESIS.search(self.cm.description(c).lower())
-                side = (m.group("s1") or m.group("s2")) if m is not None else None
-                if side is not None:
-                    replaced.setdefault(m.group("joint"), set()).update(
-                        {"right", "left"} if side == "bilateral" else {side})
+        for c in [c for c, f in found.items() if c.startswith("Z96.6") and f.reportable]:
+            joint, sides = self._prosthesis(c)
+            if joint:
+                replaced.setdefault(joint, set()).update(sides)
         if not replaced:
             return
         for c in [c for c, f in found.items() if "M15" <= c[:3] <= "M19" and f.reportable and self.cm.id_of(c) >= 0]:
@@ -729,7 +731,7 @@ class ClaimsReaders:
                     add_evidence(found[new].evidence, found.pop(c).evidence)   # the other side's, said again
                 elif new is not None:
                     self._recode(found, c, new, "status", f"the {' and '.join(sorted(replaced[joint]))} {joint} "
-                                                          "is replaced: the arthritis is the other side's", "I.C.21.c.3")
+                                 "is replaced: the arthritis is the other side's", "I.C.21.c.3")
 
     def _recode(self, found: dict[str, Finding], code: str, new: str, kind: str, why: str, section: str) -> bool:
         """Report the finding of ``code`` as the billable ``new`` (a traumatic fracture that is a

@@ -256,8 +256,8 @@ _REHAB_STAY = re.compile(r"\brehabilitation\b|\brehab\b|\bIRF\b", re.I)
 _AFTERCARE_REACH = 400
 # the operation and the condition it treated: "s/p L carotid endarterectomy for high-grade L ICA
 # stenosis", "Procedure: Laparoscopic cholecystectomy, 13 days ago, for acute calculous cholecystitis"
-_OPERATED_FOR = re.compile(r"\b(?:s/p|status post|after|following|procedure:|surgery:|operation:)\s+(?P<op>[^.;]{3,90}?)\s+"
-                           r"(?:for|d/t|due to)\s+(?P<reason>[^.;]{3,100})", re.I)
+_OPERATED_FOR = re.compile(r"\b(?:s/p|status post|after|following|procedure:|surgery:|operation:)\s+"
+                           r"(?P<op>[^.;]{3,90}?)\s+(?:for|d/t|due to)\s+(?P<reason>[^.;]{3,100})", re.I)
 # the words that name an operation ("carpal tunnel release", "cholecystectomy", "ORIF", "CABG")
 _OPERATION = re.compile(r"\w+(?:ectomy|otomy|ostomy|plasty|pexy|rrhaphy|scopy)\b|\b(?:repair|release|replacement|"
                         r"resection|reconstruction|fixation|fusion|excision|transplant\w*|graft\w*|bypass|"
@@ -267,8 +267,8 @@ _REMOVES = re.compile(r"\w+(?:ectomy|plasty|rrhaphy|pexy)\b|\b(?:repair|release|
                       r"ORIF|TKA|TKR|THA|THR|TSA|TURP|CEA|chole|appy)\b", re.I)
 _JOINT_REPLACEMENT = re.compile(r"\b(?:arthroplast\w*|(?:joint|knee|hip|shoulder) replacement|TKA|TKR|THA|THR|TSA|"
                                 r"rTSA|UKA)\b", re.I)
-_JOINT_OPERATED = re.compile(r"\b(?:s/p|status post|after|following|procedure:)\s+[^.;]{0,40}?" + _JOINT_REPLACEMENT.pattern,
-                             re.I)
+_JOINT_OPERATED = re.compile(r"\b(?:s/p|status post|after|following|procedure:)\s+[^.;]{0,40}?"
+                             + _JOINT_REPLACEMENT.pattern, re.I)
 # Z48.81-, "Encounter for surgical aftercare following surgery on the <system>", by the chapter of
 # the condition the operation treated (its body system; the Tabular's chapters are by system)
 _SYSTEM_AFTERCARE = (("H", "Z48.810"), ("G", "Z48.811"), ("I", "Z48.812"), ("J", "Z48.813"),

@@ -113,6 +113,22 @@ _CIGARETTE_WORDS = frozenset("cigarette cigarettes cig cigs ppd pack packs".spli
 _PRODUCT_NEAR_ONLY = frozenset("pipe pipes dip dips chew".split())   # a product only beside the smoking ("pipe fitter")
 
 
+def _nicotine(m: Mention, s: Sentence, note_product: str | None) -> Mention | None:
+    """A nicotine dependence mention with its product (the index's subterms of Dependence > drug >
+    nicotine: "smokes cigars" is another product, F17.29-, "chews tobacco" F17.22-, not the
+    cigarettes a bare "smokes" defaults to; the note's one product where the mention names none);
+    None for an occasional use, which is no dependence."""
+    lo = max(0, m.tok_start - 2)
+    near = s.words[lo:m.tok_end + 4]
+    if _OCCASIONAL.intersection(near):
+        return None
+    product = next((_TOBACCO_PRODUCTS[w] for j, w in enumerate(near, lo) if w in _TOBACCO_PRODUCTS
+                    and not _NOT_NOW & set(s.words[max(0, j - 2):j])), None) or note_product
+    if product is None:
+        return m
+    return replace(m, candidates=[replace(c, code=c.code[:5] + product + c.code[6:]) for c in m.candidates])
+
+
 def _tobacco_product(sentences: Sequence[Sentence]) -> str | None:
     """The one tobacco product other than cigarettes a note says its patient uses ("Social: smokes
     cigars 3-4/day ... smoking impairs healing": every bare "smoking" is the cigars'), as the 5th
@@ -124,6 +140,8 @@ def _tobacco_product(sentences: Sequence[Sentence]) -> str | None:
                     not _NOT_NOW & set(s.words[max(0, j - 2):j]):
                 said.add(_TOBACCO_PRODUCTS.get(w, "1"))
     return next(iter(said)) if len(said) == 1 and "1" not in said else None
+
+
 # Measurements a note writes as an abbreviation and a value ("HR 108", "PR 210", "EF 35").
 _MEASURED = frozenset("nl normal wnl interval prolonged short segment".split())   # "PR nl": the ECG's interval
 _UNITS = frozenset(("hr", "hrs", "h", "mm"))
@@ -676,17 +694,9 @@ class Pipeline:
                     (m.words == ("smoke",) and m.end - m.start == len("smoke"))):
                 continue   # "smokes marijuana": not tobacco; "smoke exposure": the noun, not "she smokes"
             if self.claims_rules and m.candidates and all(c.code.startswith("F17.2") for c in m.candidates):
-                lo = max(0, m.tok_start - 2)
-                near = s.words[lo:m.tok_end + 4]
-                if _OCCASIONAL.intersection(near):
+                m = _nicotine(m, s, note_product)
+                if m is None:
                     continue   # "vapes nicotine occasionally, socially": a use, no dependence (F17)
-                product = next((_TOBACCO_PRODUCTS[w] for j, w in enumerate(near, lo) if w in _TOBACCO_PRODUCTS
-                                and not _NOT_NOW & set(s.words[max(0, j - 2):j])), None) or note_product
-                if product is not None:
-                    # the index's product subterms: "smokes cigars" is another product (F17.29-),
-                    # "chews tobacco" F17.22-, not the cigarettes a bare "smokes" defaults to
-                    m = replace(m, candidates=[replace(c, code=c.code[:5] + product + c.code[6:])
-                                               for c in m.candidates])
             if any(c.system is CodeSystem.ICD10PCS for c in m.candidates) and (
                     setting is not Setting.INPATIENT or (self.claims_rules and not _or_procedure(m))):
                 continue
@@ -1039,8 +1049,9 @@ class Pipeline:
         if hit is None:
             tree = self.index.tree if self.index is not None else None
             hit = memo[word] = frozenset() if tree is None else frozenset(
-                tree.nodes[i].code for i in tree.main_terms(word) if tree.nodes[i].code and word.endswith(_ADJECTIVE_ENDS)
-                and len(tree.nodes[i].words) > 1 and tree.nodes[i].words[0] != word and word in tree.nodes[i].words[1:])
+                tree.nodes[i].code for i in tree.main_terms(word)
+                if tree.nodes[i].code and word.endswith(_ADJECTIVE_ENDS) and len(tree.nodes[i].words) > 1
+                and tree.nodes[i].words[0] != word and word in tree.nodes[i].words[1:])
         return hit
 
     def _map_mention(self, m: Mention, window: tuple[str, ...], near: tuple[str, ...],

@@ -12,7 +12,8 @@ from server.pipeline.findings import SECTION_PRIORITY, Finding
 
 # Z codes that say why the encounter happened and are listed first when it happened for that.
 ENCOUNTER_FIRST = ("Z51.0", "Z51.1", "Z08", "Z09", "Z12", "Z13")
-# Routine examinations, read only from a visit's stated reason (``encounter_codes``): always first.
+# Routine examinations and surgical aftercare, read only from a visit's stated reason
+# (``encounter_codes``): always first.
 ROUTINE_EXAMS = ("Z00.0", "Z00.12", "Z01.41", "Z01.81",   # Z01.81-: pre-procedural (IV.M)
                  "Z38",   # a newborn's birth episode: the Z38 code is principal (I.C.16.a.2)
                  "Z47.1", "Z48.3", "Z48.81")   # surgical aftercare, read from the visit's reason (I.C.21.c.7)
@@ -43,6 +44,14 @@ def _position(f: Finding, diagnosis_order: bool) -> tuple[int, int]:
     return 1, min((e.start for e in f.evidence), default=10**9)
 
 
+def _visit_symptom(f: Finding, rank: int) -> bool:
+    """A symptom the visit came for (the chief complaint) or the assessment lists first: one that
+    survived the symptom rules has no stated diagnosis explaining it, and leads the chronic
+    conditions managed beside it ("Impression: 1. Chest pain, noncardiac. 2. Hypertension": R07.89,
+    IV.D)."""
+    return "chief_complaint" in f.sections or (rank == 0 and bool(f.sections & _DIAGNOSIS_SECTIONS))
+
+
 def principal_score(f: Finding, icd10cm, rank: int = 0, chronic: tuple[str, ...] = (),
                     rank_weight: float = _RANK_WEIGHT) -> float:
     """How likely a code is the reason for the encounter. Symptoms yield to a confirmed diagnosis,
@@ -71,10 +80,8 @@ def principal_score(f: Finding, icd10cm, rank: int = 0, chronic: tuple[str, ...]
         s -= 3.0
     elif c[0] == "Z":
         s -= 1.5
-    elif c[0] == "R" and ("chief_complaint" not in f.sections and not (rank == 0 and f.sections & _DIAGNOSIS_SECTIONS)
-                          or icd10cm.notes(c, "code_first", True)):   # (R65.2-: its infection comes first)
-        s -= 0.8    # (a symptom the visit came for, or the assessment lists first, and no stated
-        # diagnosis explains leads: "Impression: 1. Chest pain, noncardiac. 2. Hypertension", R07.89, IV.D)
+    elif c[0] == "R" and not (_visit_symptom(f, rank) and not icd10cm.notes(c, "code_first", True)):
+        s -= 0.8    # (R65.2-: its infection comes first)
     i = icd10cm.id_of(c)
     if i >= 0 and bool(icd10cm.manifestation[i]):
         s -= 2.0
