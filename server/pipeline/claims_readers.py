@@ -172,7 +172,8 @@ class ClaimsReaders:
         self._noncompliance(doc.text, sentences, found)
         checkpoint()
         self._circumstances(doc.text, found)
-        self._surgical_aftercare(doc, found)
+        rehab = encounter_codes.rehab_stay(doc.text)   # (read once: three steps ask)
+        self._surgical_aftercare(doc, found, rehab)
         self._receptor_status(doc.text, sentences, found)
         self._allergy_status(doc.text, sentences, found)
         self._exposures(sentences, found)
@@ -201,9 +202,9 @@ class ClaimsReaders:
         self._associated_said(doc.text, found)
         self._varices_in(found)
         self._old_infarct(doc.text, sentences, found)
-        if doc.setting is Setting.INPATIENT and not encounter_codes.rehab_stay(doc.text):
+        if doc.setting is Setting.INPATIENT and not rehab:
             self._replaced_this_stay(sentences, found)
-        elif encounter_codes.rehab_stay(doc.text) and any(c.startswith("I69") for c in found):
+        elif rehab and any(c.startswith("I69") for c in found):
             # a rehabilitation stay after a stroke treats its deficits, the sequelae (I69): the
             # acute infarction was the acute care stay's (I.C.9.d)
             # (and a thrombolytic of the acute care stay was given days before, not within the 24
@@ -1479,17 +1480,19 @@ class ClaimsReaders:
                         [RuleNote("encounter", e.why)], set(), source="lexicon")
             _add(found, f)
 
-    def _surgical_aftercare(self, doc: Document, found: dict[str, Finding]) -> None:
+    def _surgical_aftercare(self, doc: Document, found: dict[str, Finding], rehab: bool) -> None:
         """A visit for the healing after an operation: its aftercare code (Z47.1, Z48.3, Z48.81-;
         ``encounter_codes.surgical_aftercare``), first-listed; the condition the operation treated
         and removed is no longer coded, nor the suture removal or follow-up the aftercare includes
-        (I.C.21.c.7)."""
+        (I.C.21.c.7). An inpatient stay has one only where it is a rehabilitation stay (``rehab``)."""
+        if doc.setting is Setting.INPATIENT and not rehab:
+            return
         reportable = {c for c, f in found.items() if f.reportable and f.assertion is Assertion.PRESENT}
         spans = {c: [(e.start, e.end) for e in f.evidence] for c, f in found.items()
                  if f.system is CodeSystem.ICD10CM}
         care = encounter_codes.surgical_aftercare(doc.text, spans, reportable,
                                                   rehab=doc.setting is Setting.INPATIENT)
-        if care is None or (doc.setting is Setting.INPATIENT and not encounter_codes.rehab_stay(doc.text)):
+        if care is None:
             return
         e = care.code
         if (e is None or e.code != "Z48.3") and care.reason is not None:
