@@ -38,6 +38,8 @@ _TREATED = re.compile(r"\b(NED|no evidence of (local )?(disease|recurrence|malig
                       r"chemo\w*|radiation|adjuvant \w+)|finished (treatment|chemo\w*|radiation))\b", re.I)
 # ... unless something is still directed at it or it has spread.
 _ACTIVE_CANCER = ("C77", "C78", "C79", "Z51.0", "Z51.1", "Z79.63", "Z79.81")
+# what says an organism was found carried, not infecting (as normalised: "nares" -> "nare")
+_CARRIAGE = frozenset("nare nares nasal colonization colonized carrier carriage screen screening swab".split())
 _OTHER_PREGNANCY_HISTORY = "Z87.59"   # personal history of other complications of pregnancy: says nothing
 _TREATING = ("Z51.0", "Z51.1", "Z79.63", "Z79.81")   # treatment directed at a cancer now
 # a cue said before the cancer it speaks of ("metastases from previously excised L breast cancer")
@@ -151,6 +153,12 @@ class ClaimsReaders:
         if preg is not None:
             self._pregnancy(preg, found)
             self._previous_cesarean(doc.text, preg, found)
+            if preg.current and _OTHER_PREGNANCY_HISTORY in found:
+                # a past pregnancy's loss or complication in a current pregnancy is that pregnancy's
+                # poor obstetric history (O09.-), not Z87.59 (I.C.15.b.2)
+                found[_OTHER_PREGNANCY_HISTORY].reportable = False
+                found[_OTHER_PREGNANCY_HISTORY].notes.append(
+                    RuleNote("not_reported", "a current pregnancy: its obstetric history is O09.-, not Z87.59"))
         elif pregnancy.not_pregnant(doc.text):
             self._past_pregnancies(found)
         sequelae.stroke_sequelae(found, sentences, doc.text, self.index, self.mapper, self.guidelines, _made)
@@ -177,6 +185,7 @@ class ClaimsReaders:
         self._receptor_status(doc.text, sentences, found)
         self._allergy_status(doc.text, sentences, found)
         self._exposures(sentences, found)
+        self._colonized(sentences, found)
         self._household_smoke(sentences, found)
         self._severe_sepsis(sentences, found)
         self._ulcer_sites(sentences, found)
@@ -518,6 +527,20 @@ class ClaimsReaders:
                                                                  "smoke: the household smokes (Z77.22)")],
                                     {s.section}, source="lexicon"))
                 return
+
+    def _colonized(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """An organism the note finds only as a colonization ("MRSA nares PCR: POSITIVE", "MRSA
+        colonization (nares); no MRSA infection identified") is the carrier state (Z22.3-), not the
+        cause of an infection (B95-B97 only name the agent of a disease, their chapter's note)."""
+        if not any(c.startswith("Z22.3") and f.reportable for c, f in found.items()):
+            return
+        starts = [s.start for s in sentences]
+        for c, f in found.items():
+            if c.startswith(("B95", "B96")) and f.reportable and f.evidence and all(
+                    _CARRIAGE & set(sentences[bisect_right(starts, e.start) - 1].words) for e in f.evidence):
+                f.reportable = False
+                f.notes.append(RuleNote("not_reported", "found only as a colonization: the carrier state "
+                                                        "(Z22.3-) says it"))
 
     def _exposures(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Contact with or exposure to a communicable disease the patient is not found to have

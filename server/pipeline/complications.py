@@ -72,12 +72,15 @@ _KINDS: dict[str, tuple[str, ...]] = {
 # obstetrical surgical wound > incisional site > superficial, O86.01; O86.0 Excludes1 T81.4-)
 _OBSTETRIC = frozenset("cesarean caesarean csection ltcs lscs episiotomy postpartum puerperal".split())
 _OBSTETRIC_WOUND = ("obstetrical", "surgical", "wound", "incisional", "site")
-# a "failure" is the device's only right after it ("insulin pump failure"; "pacemaker for heart failure" is not)
+# a "failure" is the device's only right after it ("insulin pump (mechanical) failure"; "pacemaker for
+# heart failure" is not)
 _NEXT_ONLY = frozenset(("failure",))
 # an electrode is a device's only beside the device ("pacemaker RV lead"; "lead" alone is a metal
 # or a verb)
 _PARTS = frozenset(("lead", "leads", "electrode"))
-_INSULIN = frozenset("insulin lispro aspart glulisine regular humalog novolog scale".split())
+# "SSI" is a sliding scale of insulin where a diabetes and its drugs are the sentence's
+_INSULIN = frozenset("insulin lispro aspart glulisine regular humalog novolog scale dm dm2 t2dm dm1 t1dm diabetes "
+                     "metformin sitagliptin glipizide glucose sugar sugars".split())
 _FRACTURES = frozenset(("fracture", "fractures", "fx", "fxs"))
 _PLANNED = frozenset("plan planned planning scheduled candidate consider considering offered discussed for "
                      "awaiting pending".split())
@@ -111,11 +114,11 @@ def find(tree, sentences: Sequence[Sentence], assertion: Callable[[int, int, int
         made.update({k: _MAKES_DEVICE[(words[k - 2], w)] for k, w in enumerate(words)   # "AV (brachiocephalic) fistula"
                      if k > 1 and k not in made and (words[k - 2], w) in _MAKES_DEVICE and w == "fistula"})
         devices = [k for k, w in enumerate(words) if (w in _DEVICES or k in made)
-                   and not (w == "ssi" and _INSULIN & set(words[max(0, k - 4):k + 2]))]   # sliding scale insulin
+                   and not (w == "ssi" and _INSULIN & set(words[max(0, k - 8):k + 2]))]   # sliding scale insulin
         if devices and all(words[k] in _PARTS for k in devices):
             devices = []
         kinds = [k for k, w in enumerate(words) if w in _KINDS and (w != "ssi" or k in devices)
-                 and (w not in _NEXT_ONLY or k - 1 in devices)
+                 and (w not in _NEXT_ONLY or k - 1 in devices or (words[k - 1] == "mechanical" and k - 2 in devices))
                  and any(abs(k - d) <= _REACH for d in devices)
                  and not _FRACTURES & set(words[k + 1:k + 4])]   # ("displaced femoral neck fracture")
         if not devices or not kinds:

@@ -58,6 +58,11 @@ _ADVERSE = re.compile(r"\b(adverse (effect|reaction|drug)|side effect|as prescri
 # words right before a drug that make it the cause of a condition ("melena attributed to warfarin")
 _CAUSE_BEFORE = frozenset("due attributed secondary caused".split())
 _CAUSE_AFTER = frozenset(("induced", "associated", "related"))
+# what says a drug was not taken: its want caused the condition, not the drug
+_NOT_TAKEN = frozenset("omission omitted nonadherence noncompliance nonadherent noncompliant cessation "
+                       "withdrawal discontinuation interruption".split())
+# "bleeding worsened by apixaban", "induced by warfarin"
+_CAUSED_BY = frozenset("induced caused worsened exacerbated aggravated precipitated provoked".split())
 # what a drug-related word names that is no condition ("steroid-related risk": a risk)
 _NOT_EFFECTS = frozenset((("risk",), ("risks",), ("concern",), ("concerns",), ("counseling",), ("education",)))
 _UNDERDOSING = re.compile(r"\b(ran out of|running out of|missed (\w+ )?dose\w*|underdos\w*|not taking|stopped taking|"
@@ -68,6 +73,10 @@ _NAMES_DRUG = 3     # words a drug name may have
 _CLASS_WORDS = {"ace": "angiotensin converting enzyme", "arb": "angiotensin receptor blocker",
                 "nsaid": "nonsteroidal anti-inflammatory drug", "ssri": "selective serotonin reuptake inhibitor",
                 "chemotherapy": "antineoplastic", "chemo": "antineoplastic"}
+
+_CLASS_NAMES = frozenset(_CLASS_WORDS.values())
+# the drug the note takes away is the one that caused the effect
+_STOPPED = re.compile(r"\b(discontinu\w*|stop(ped|ping)?|held|hold(ing)?|avoid\w*|d/c'?d?)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -125,7 +134,34 @@ class DrugEffectReader:
                 # "paclitaxel-induced polyneuropathy" both the antineoplastic's)
                 seen.add((code, si))
                 out.append(DrugEffect(code, effect, si, a, b, name))
-        return out
+        return self._members(out, sentences, text, encounter)
+
+    def _members(self, effects: list[DrugEffect], sentences: Sequence[Sentence], text: str,
+                 encounter: str) -> list[DrugEffect]:
+        """A class's effect is its member's where the note names which member was taken: "GI bleed,
+        NSAID-induced" with "ibuprofen 800 mg t.i.d. ... Ibuprofen discontinued" is ibuprofen's row
+        (T39.315A, propionic acid derivatives), not the class row (T39.395A, other NSAIDs). The
+        member's code must be of the class's own category; of several members, the one the note
+        stops is the one that did it ("stop ibuprofen", "topical diclofenac may be considered")."""
+        if not any(e.drug in _CLASS_NAMES for e in effects):
+            return effects
+        named: dict[str, set[str]] = {}   # member's code -> how the sentences that name it read
+        for s in sentences:
+            for _, _, name, row in self._drugs(s.words):
+                if name in _CLASS_NAMES:
+                    continue
+                for e in effects:
+                    code = row.code(e.intent, encounter, self.cm) if e.drug in _CLASS_NAMES else None
+                    if code and code[:5] == e.code[:5] and code != e.code:
+                        stopped = _STOPPED.search(text, s.start, s.end) is not None
+                        named.setdefault(code, set()).add("stopped" if stopped else "named")
+        if not named:
+            return effects
+        pick = list(named) if len(named) == 1 else [c for c, how in named.items() if "stopped" in how]
+        if len(pick) != 1:
+            return effects
+        return [DrugEffect(pick[0], e.intent, e.sentence, e.tok_start, e.tok_end, e.drug)
+                if e.drug in _CLASS_NAMES and pick[0][:5] == e.code[:5] else e for e in effects]
 
     def _drugs(self, words: Sequence[str]):
         """(start, end, name, row) of each drug the sentence names, longest names first."""
@@ -164,9 +200,11 @@ _DENIAL_REACH = 40   # characters before the cue a denial or an instruction may 
 
 def _caused(words: Sequence[str], a: int, b: int) -> bool:
     """"attributed to warfarin", "warfarin-induced", "ACE-inhibitor angioedema" read as a cause."""
+    if b < len(words) and words[b] in _NOT_TAKEN:
+        return False   # "precipitated by insulin omission": an underdosing, no adverse effect
     before = set(words[max(0, a - 3):a])
     # ("steroid-induced, sliding scale insulin": the induced word is the steroid's, after it)
     after = b < len(words) and words[b] in _CAUSE_AFTER and tuple(words[b + 1:b + 2]) not in _NOT_EFFECTS
     return bool(before & _CAUSE_BEFORE) or after or \
-        (a >= 2 and words[a - 1] == "by" and words[a - 2] == "induced") or \
+        (a >= 2 and words[a - 1] == "by" and words[a - 2] in _CAUSED_BY) or \
         (a >= 1 and words[a - 1] in _CAUSE_AFTER)   # "induced by warfarin", "NSAID-induced (ibuprofen)"

@@ -118,7 +118,7 @@ class LexiconSource:
             for k, i in enumerate(keep):
                 if words[k] == "secondary" and i + 1 < len(s.tokens) and s.tokens[i + 1].norm == "to":
                     words[k] = "secondary-to"   # a word no term has
-            for a, b, entries in self.lexicon.match(words, skip=_JUMPED):
+            for a, b, entries in self._match(text, s, keep, words):
                 checkpoint()   # a run-on note is one sentence of thousands of words
                 cands = _candidates(entries, self.systems)
                 if not cands:
@@ -136,6 +136,17 @@ class LexiconSource:
                     out.append(Mention(s.tokens[ta].start, s.tokens[tb - 1].end, si, ta, tb, c_,
                                        self.name, words=tuple(words[a_:b_])))
         return out
+
+    def _match(self, text: str, s: Sentence, keep: list[int], words: list[str]):
+        """The lexicon's terms in ``words``, none across a colon ("Secondary: - Hypertensive heart and
+        CKD" is a label, then the condition: no secondary hypertension)."""
+        lo = 0
+        for k in range(1, len(keep) + 1):
+            if k < len(keep) and ":" not in text[s.tokens[keep[k - 1]].end:s.tokens[keep[k]].start]:
+                continue
+            for a, b, entries in self.lexicon.match(words[lo:k], skip=_JUMPED):
+                yield lo + a, lo + b, entries
+            lo = k
 
     def _inner(self, words: list[str], a: int, b: int, cands: list[Candidate]) -> list[tuple[int, int, list[Candidate]]]:
         """Terms inside words[a:b] whose codes are in a category the outer codes' "use additional

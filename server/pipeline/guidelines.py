@@ -44,7 +44,7 @@ class GuidelineRules:
             self.manifestations = tuple((str(a), str(b)) for a, b in data.get("manifestations", ()))
         except (KeyError, TypeError, ValueError) as e:
             raise InvalidInput(f"guideline rules: malformed table ({type(e).__name__})") from e
-        emitted = [c.emit for c in self.combinations] + [z for _, z in self.personal + self.family]
+        emitted = [c.emit for c in self.combinations] + [z for _, z in self.personal + self.family if z]
         for code in emitted:
             if icd10cm.id_of(code) < 0 or not icd10cm.is_billable(code):
                 raise InvalidInput(f"guideline rules: {code} is not a billable ICD-10-CM code")
@@ -779,6 +779,8 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
                                # other mental disorder", F51.05, beside "insomnia" G47.00)
                                or (head and rules.cm.description(o).lower().startswith(_first_part(rules, c) + " ")))
                           and _more_specific(rules, o, c)
+                          and not (_denies(rules, o) & _affirms(rules, c)) - _affirms(rules, o)   # (never one denying what it
+                          # says: "cholangitis" K80.30 is no K80.50 "... without cholangitis ...")
                           and (_stated(found[o]) or not _stated(found[c]) or c[:1] == "S"
                                or _narrated(found[o]) or (c[:1] == "F" and "social_history" in found[o].sections))),
                          None)

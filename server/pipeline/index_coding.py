@@ -71,7 +71,7 @@ _PLACED_NOW = frozenset("placement placed inserted insertion implanted implantat
 # "stent" is read as a coronary stent (Z95.5) unless the phrase names another vessel or duct.
 _CORONARY_DEVICES = frozenset(("stent", "stents"))
 _OTHER_VESSELS = frozenset("ureteral ureter ureteric biliary bile duct esophageal esophagus carotid renal iliac "
-                           "femoral tracheal airway pancreatic".split())
+                           "femoral tracheal airway pancreatic ercp cbd plastic".split())   # ("ERCP ... 10 Fr plastic stent")
 _STATUS_SCOPE = 6          # words read after "s/p"
 _REMOVALS = frozenset(w for w in STATUS_ABBREVIATIONS if w.endswith("ectomy"))
 _OPERATING = frozenset(("procedures", "operative_details"))   # where a removal is the one done now
@@ -79,6 +79,11 @@ _STATUS_STOP = frozenset("for due because after and but with".split())
 _GRAFT_SOURCE = frozenset("donor deceased living cadaveric related unrelated".split())
 _MAIN_STATUS = ("Status", "Presence", "Dependence")
 _BITE = frozenset(("bite", "bitten"))
+_OTHER_PART = "other part of"
+_POSTPROCEDURAL = frozenset(("postprocedural", "postsurgical", "postoperative"))
+_AFTER_WORDS = frozenset(("after", "following", "post"))
+_NOT_SITES = frozenset(("with", "left", "right", "bilateral"))
+_OWN_REACH = 2   # words between a site and a condition word that make it that condition's own
 _UNSPECIFIED_SITE = "unspecified site"
 _UNCOMPLICATED = "without complications"
 _STAGE = "stage"
@@ -128,6 +133,27 @@ def _of_phrase(window: Sequence[str], mention: Sequence[str]) -> tuple[str, ...]
         if tuple(window[i:i + n]) == tuple(mention) and window[i + n] in _OF:
             return tuple(window[i + n + 1:i + n + 5])
     return ()
+
+
+def _own_mention(window: Sequence[str], site: Sequence[str], own: set[str]) -> bool:
+    """Whether the window names ``site`` as a mention of its own ("left ankle ulcer and left foot
+    ulcer": the ankle has its own ulcer, the foot's is no ankle's)."""
+    n = len(site)
+    return any(tuple(window[k:k + n]) == tuple(site) and own & set(window[k + n:k + n + 1 + _OWN_REACH])
+               for k in range(len(window) - n + 1))
+
+
+def _follows_operation(window: Sequence[str], mention: Sequence[str]) -> bool:
+    """Whether the window says the mention right before "after", "following", "s/p" or "status
+    post" ("hypothyroidism s/p thyroidectomy"; not the "HTN" of "HTN, hypothyroidism s/p ...")."""
+    n = len(mention)
+    for k in range(len(window) - n + 1):
+        if tuple(window[k:k + n]) != tuple(mention):
+            continue
+        j = k + n + (window[k + n:k + n + 1] == ["status"] or tuple(window[k + n:k + n + 1]) == ("status",))
+        if window[j:j + 1] and window[j] in _AFTER_WORDS or tuple(window[j:j + 2]) == ("s", "p"):
+            return True
+    return False
 
 
 def _procedure(word: str) -> bool:
@@ -432,6 +458,19 @@ class IndexCoder:
             if other is not None and other.code[:4] == hit.code[:4] and self.cm.id_of(other.code) >= 0 \
                     and not _vague(self.cm, other.code):
                 hit = other
+        if hit is not None and walked_from and _POSTPROCEDURAL & set(hit.said) and \
+                not _POSTPROCEDURAL & set(window) and not _follows_operation(window, mention_words):
+            # "after" / "s/p" an operation makes the condition right before it postprocedural
+            # ("hypothyroidism s/p thyroidectomy": E89.0), never another of the list ("HTN,
+            # hypothyroidism s/p thyroidectomy": no postprocedural hypertension)
+            rest = WalkWords(words - _POSTPROCEDURAL)
+            rest.implied = getattr(words, "implied", frozenset())
+            hit = tree.walk(walked_from, rest, prefer, frozenset(linked - _POSTPROCEDURAL))
+        if self._other_part(hit.code if hit is not None else mapped.code):
+            # a site the index files under "other part of" its region yields to a sibling site the
+            # note also names ("foot ulcer, left heel": Ulcer > lower limb > heel L97.4-, not > foot)
+            hit = self._named_site(hit.code if hit is not None else mapped.code, words, prefer, linked,
+                                   window, own) or hit
         if hit is not None and _UNSPECIFIED_SITE in self.cm.description(hit.code).lower():
             # the entry that gave an unspecified site has no site subterms; another entry of the
             # same code has ("Fracture, pathological > due to > osteoporosis M80.00"; "Osteoporosis >
@@ -489,6 +528,32 @@ class IndexCoder:
             out.also = mapped.code
         return out
 
+    def _other_part(self, code: str) -> bool:
+        code = code.rstrip("-").rstrip(".")
+        return bool(code) and self.cm.id_of(code) >= 0 and _OTHER_PART in self.cm.description(code).lower()
+
+    def _named_site(self, code: str, words, prefer, linked, window: Sequence[str],
+                    own: set[str]) -> IndexHit | None:
+        """The region's other site the note names, for a code of its "other part": the walk from
+        the region without the words of the residual site's subterm ("foot")."""
+        tree = self.tree
+        for i in tree.subterms_by_code.get(code, ()):
+            site, region = i, tree.parent[i]
+            while region >= 0 and (not tree.nodes[region].code or self._other_part(tree.nodes[region].code)):
+                site, region = region, tree.parent[region]
+            used = set(tree.nodes[site].words)
+            if region < 0 or not used:
+                continue
+            rest = WalkWords(words - used)
+            rest.implied = getattr(words, "implied", frozenset())
+            other = tree.walk([region], rest, prefer, frozenset(linked - used))
+            if other is not None and other.path[0] not in _NOT_SITES and other.code[:3] == code[:3] \
+                    and not _own_mention(window, other.path[0].split(), own) \
+                    and len(other.code) == len(code) \
+                    and self.cm.id_of(other.code) >= 0 and not self._other_part(other.code):
+                return other
+        return None
+
     def _more_with(self, starts: list[int], hit, words: frozenset[str], prefer: frozenset[str],
                    linked: frozenset[str], window: Sequence[str],
                    near: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -543,6 +608,14 @@ class IndexCoder:
         if hit.code == _SURGERY_NEC:
             return None   # "cataracts, s/p extraction": History > personal > surgery NEC names no condition
         return hit.code
+
+    @staticmethod
+    def _names_device(hit, named: Sequence[str]) -> bool:
+        """Whether a status walk from a named device (its word and the two after it) reached that
+        device's own entry ("insulin pump" for "pump"; "cardiac pacemaker" for "PPM"; "heart valve"
+        for "bioprosthetic aortic valve"), not another word's ("pump rep contacted: device log")."""
+        walked = {w for p in hit.path for w in p.split()}
+        return any(walked & set(normalize_phrase(STATUS_ABBREVIATIONS.get(w, w))) for w in named)
 
     def _referenced_status(self, phrase: Sequence[str]):
         """A status the index files elsewhere: "s/p L BKA" -> Amputation, "See also Absence, by
@@ -638,6 +711,8 @@ class IndexCoder:
                     hit = self.tree.walk(self._absence, walk_words(phrase)) or hit
                 if hit is None:
                     continue
+                if trig == () and words[i] in _DEVICES and not self._names_device(hit, words[i:i + 3]):
+                    continue   # "pump rep contacted: device log confirms": the walk read another word's entry
                 mapped = self.mapper.map([Candidate(hit.code, CodeSystem.ICD10CM, 0.9, "index")],
                                          walk_words(phrase), phrase)
                 if mapped is not None and not _procedure_fits(mapped.code, set(phrase) | said):

@@ -588,14 +588,17 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "claudication": ("intermittent",),
            # a calculous inflammation is one with calculus (Cholecystitis > acute > with > calculus)
            "calculous": ("calculus", "cholelithiasis"),
-           # a bleed is a hemorrhage in the index's words (Ulcer > duodenum > acute > with hemorrhage)
-           "bleed": ("hemorrhage",), "bleeding": ("hemorrhage",),
+           # a bleed is a hemorrhage in the index's words (Ulcer > duodenum > acute > with hemorrhage), a
+           # hemorrhage a bleeding (Diverticulosis > large intestine > with > bleeding)
+           "bleed": ("hemorrhage", "bleeding"), "bleeding": ("hemorrhage",), "hemorrhage": ("bleeding",),
            # an exacerbation of a chronic condition is its acute phase ("acute on chronic", "with
            # (acute) exacerbation")
            "exacerbation": ("acute",), "exacerbated": ("acute",),
            "aoc": ("acute", "on", "chronic"),   # "AoC HFrEF": acute on chronic systolic heart failure
            "ae": ("acute", "exacerbation"),   # "COPD in AE": in acute exacerbation (J44.1)
            "anterior": ("front",),   # "contusion L anterior chest wall": Contusion > thorax > front (S20.21-)
+           # radioactive iodine ablation irradiates the thyroid (Hypothyroidism > postirradiation, E89.0)
+           "rai": ("postirradiation",),
            "fat": ("layer",),   # "subcutaneous fat exposed": an ulcer with fat layer exposed (L97.-2)
            # a disc is the index's intervertebral disc, at a spinal region ("lumbar DDD": Degeneration >
            # intervertebral disc > lumbar region)
@@ -887,8 +890,8 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
             out.add(_GENERA[words[i - 1], w])   # "H. influenzae": Pneumonia > Hemophilus influenzae
         if w == "p" and i and words[i - 1] == "s":
             expanded.add("following")   # "aftercare s/p R TKA": Aftercare > following surgery
-        if (w in _AFTER or (w == "p" and i and words[i - 1] == "s")) and \
-                any(_operation(x) for x in words[i + 1:i + 1 + _AFTER_REACH]):
+        after = w in _AFTER or (i and (words[i - 1], w) in (("s", "p"), ("status", "post")))
+        if after and any(_operation(x) for x in words[i + 1:i + 1 + _AFTER_REACH]):
             # "hypothyroidism after total thyroidectomy", "... s/p thyroidectomy": Hypothyroidism > postsurgical
             expanded.update(_POSTPROCEDURAL)
     if any(words[i] in ("l5", "l4") and words[i + 1] == "s1" for i in range(len(words) - 1)):

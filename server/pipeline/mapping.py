@@ -101,13 +101,19 @@ class CodeMapper:
             desc = self.pcs.description(top.code) if self.pcs is not None else top.code
             return MappedCode(top.code, top.system, desc, top.score, top.source)
         ranked = sorted(candidates, key=lambda c: (-c.score, not self._billable(c.code), len(c.code)))
-        best = ranked[0]
-        if self.cm.id_of(best.code) < 0:
+        if self.cm.id_of(ranked[0].code) < 0:
             return None
         words = frozenset(window)
         numbers = frozenset(w for w in (window if near is None else near) if _numeric(w))
-        code, defaults = self._refine(best.code, words, numbers)
-        if code is None:
+        # a category no child of which the words choose yields to the term's billable code
+        # ("hypertensive CKD stage 3b": I12 has no child for "3b" alone; the term's I12.9 stays)
+        for best in ranked:
+            if self.cm.id_of(best.code) < 0:
+                continue
+            code, defaults = self._refine(best.code, words, numbers)
+            if code is not None:
+                break
+        else:
             return None
         code = self._mentioned(code, words)
         notes: list[RuleNote] = []
@@ -168,6 +174,17 @@ class CodeMapper:
             # the other ear's hearing is unrestricted unless the note says it is not (H90.41 vs H90.A1-)
             hit = self._denied[code] = hit | frozenset(w for m in _DEFAULT_PART.finditer(desc)
                                                        for w in normalize_phrase(m.group(0)))
+        return hit
+
+    def _title_denies(self, code: str) -> frozenset[str]:
+        """The words a title's "without" / "not" clauses deny and the rest of it does not say
+        (memoised): {cholangitis, cholecystitis, obstruction} for K80.50; not "rheumatoid" for
+        M06.041 "Rheumatoid arthritis without rheumatoid factor, right hand"."""
+        memo = self.__dict__.setdefault("_title_denies_memo", {})
+        hit = memo.get(code)
+        if hit is None:
+            said, denied = _affirmed(self.cm.description(code).lower())
+            hit = memo[code] = frozenset(normalize_phrase(denied)) - frozenset(normalize_phrase(said))
         return hit
 
     def _kept(self, code: str) -> frozenset[str]:
@@ -249,17 +266,21 @@ class CodeMapper:
         # what a "without" list of the pool denies by default is affirmed only by the note's own
         # words, never by the words every title of the pool shares ("no thyroid storm": E05.90)
         defaults = frozenset().union(*(self._denied_of(d) for d in pool))
+        desc_of = self.cm.description
         for d in pool:
             # "unspecified ear" says nothing about the ear: its "ear" never supports H61.20
             extra = self.tokens_of(d) - base_toks - self._vague_of(d) - self._denied_of(d)
             if own_denial and own_denial <= (theirs := frozenset(normalize_phrase(
                     _affirmed(self.cm.description(d).lower())[1]))):
                 extra -= theirs   # (only the same denial: "... with hematuria" stays the note's to say)
+            if extra & _RANGE_WORDS and (said_range := _in_range(desc_of(d), numbers)):
+                extra -= said_range | _RANGE_WORDS
             if not extra <= words or any(_numeric(t) and t not in numbers for t in extra) or \
                     (extra & defaults) - said:
                 continue
-            if keep and not keep <= self.tokens_of(d):
-                continue
+            if keep and (not keep <= self.tokens_of(d) or keep & self._title_denies(d)):
+                continue   # (nor a sibling that denies what the named code says: "cholangitis" is never
+                # K80.50 "... without cholangitis or cholecystitis ...")
             if self._denied_of(d) & said & _DENIABLE:
                 continue   # "hemorrhage from duodenal bulb ulcer": never "... without hemorrhage or perforation"
             desc = self.cm.description(d).lower()
@@ -467,6 +488,26 @@ def _says(desc: str, words: frozenset[str]) -> int:
 _NOT_IN_REMISSION = "not having achieved remission"
 _NOT_WORDS = frozenset(("not", "never", "without", "failed"))
 _RELAPSE = frozenset(("relapse", "relapsed", "relapsing"))
+
+
+_RANGE = re.compile(r"\bstage (\d+) through stage (\d+)\b", re.I)
+_LEADING = re.compile(r"\d+")
+_OR_UNSPECIFIED = ", or unspecified"
+_RANGE_WORDS = frozenset(("stage", "through"))
+
+
+def _in_range(desc: str, numbers: frozenset[str]) -> frozenset[str]:
+    """The ends of a title's stage range a number the note says falls in ("stage 1 through stage
+    4" for "CKD stage 3b"), which the note then says; with no number, a range the title also
+    gives as "or unspecified" ("... stage 1 through stage 4 chronic kidney disease, or unspecified
+    chronic kidney disease": I13.10 for a hypertensive heart and kidney disease of no stage)."""
+    out: set[str] = set()
+    for m in _RANGE.finditer(desc):
+        lo, hi = int(m.group(1)), int(m.group(2))
+        if any((n := _LEADING.match(w)) and lo <= int(n.group(0)) <= hi for w in numbers) or \
+                (not numbers and _OR_UNSPECIFIED in desc[m.end():]):
+            out.update((m.group(1), m.group(2)))
+    return frozenset(out)
 
 
 def _numeric(word: str) -> bool:

@@ -29,7 +29,7 @@ from server.pipeline.findings import Finding, add_evidence, combine
 from server.pipeline.guidelines import GuidelineRules
 from server.pipeline.index_coding import IndexCoder
 from server.pipeline.index_tree import SIDES, IndexTree, side_words, undenied, walk_words
-from server.pipeline.lexicon import Lexicon
+from server.pipeline.lexicon import STOPWORDS, Lexicon
 from server.pipeline.linking import LINK_WEIGHT, LinkerStage
 from server.pipeline.mapping import ENCOUNTER_CUES, CodeMapper
 from server.pipeline.pcs_builder import PcsBuilder, built_findings, procedure_queries
@@ -152,7 +152,8 @@ _SENSE_ONLY = frozenset(("mm", "om", "hcc"))
 _IMPLANT_NAILS = frozenset("im intramedullary cephalomedullary tibial femoral trochanteric gamma locking".split())
 _PERCENT = re.compile(r"\s*[:=]?\s*[<>~]?\s*\d+(?:\.\d+)?\s*%")
 _NOT_TRAUMA = frozenset(("toxic", "induced", "drug", "hepatocellular", "ischemic"))
-_MEASURES = frozenset("hr pr rr bp qt qtc qrs ef map cvp sat sats temp pulse fib".split())   # (FIB-4 0.9)
+_MEASURES = frozenset("hr pr rr bp qt qtc qrs ef map cvp sat sats temp pulse fib sirs".split())   # (FIB-4 0.9;
+# "SIRS 2/4": a count of criteria)
 # words beside "suicidal" that make it an attempt (T14.91), not ideation (R45.851)
 _ATTEMPT = frozenset("attempt attempts attempted gesture gestures overdose".split())
 # words the Tabular's "without X" qualifiers name ("without behavioral disturbance", "without
@@ -168,7 +169,8 @@ _NAMED_THINGS = frozenset("shot shots vaccine vaccines vaccination vaccinations 
                           "titer titers serology clinic nephrology service team pep prophylaxis medicine "
                           "prophylactic education teaching counseling candidacy candidate evaluation referral "
                           # "tetanus updated", "Tetanus: Tdap given"
-                          "listing updated utd toxoid tdap td dtap".split())
+                          "listing updated utd toxoid tdap td dtap "
+                          "criteria rna dna pcr".split())   # "SIRS criteria met": the criteria; "HCV RNA": a test
 _SERVICE_WORDS = frozenset("care check clinic vac dressing dressings consult".split())
 # A number refines a code only from the mention itself or right beside it: "stage 3a CKD",
 # "CKD, stage 3a"; never the "2" of "type 2 diabetes ... chronic kidney disease".
@@ -657,6 +659,11 @@ class Pipeline:
             if self.claims_rules and len(m.words) == 1 and m.words[0] in _MEASURES and m.tok_end < len(s.words) \
                     and (s.words[m.tok_end][:1].isdigit() or s.words[m.tok_end] in _MEASURED):
                 continue   # "HR 108", "PR 210", "PR nl": a vital sign or an interval, not hormone receptor status
+            if self.claims_rules and m.words == ("mi",) and m.tok_start and s.words[m.tok_start - 1][:1].isdigit() \
+                    and text[m.start:m.end] == "mi":
+                continue   # "walks 3 mi/day": miles, no myocardial infarction
+            if self.claims_rules and _score_component(text, m.start):
+                continue   # "CHA2DS2-VASc 5 (age, female, HTN, TIA x2)": a score's items, not the visit's diagnoses
             if self.claims_rules and len(m.words) == 1 and m.words[0] in _UNITS and m.tok_start and \
                     s.words[m.tok_start - 1][:1].isdigit():
                 continue   # "troponin at 0 and 2 hr": hours
@@ -673,18 +680,28 @@ class Pipeline:
             if self.claims_rules and m.words and m.words[-1] == "injury" and m.tok_start and \
                     s.words[m.tok_start - 1] in _NOT_TRAUMA and all(c.code[:1] == "S" for c in m.candidates):
                 continue   # "toxic liver injury", "drug-induced liver injury": a liver disease, no trauma
-            if self.claims_rules and len(m.words) == 1 and m.tok_end < len(s.words) and not s.gaps[m.tok_end] and \
-                    not s.commas[m.tok_end] and m.candidates and \
+            if self.claims_rules and len(m.words) == 1 and m.candidates and \
                     all(c.code in self._adjective(m.words[0]) and _residual(self.cm.description(c.code))
-                        for c in m.candidates) and not self._asked_by_next(m, mentions):
+                        for c in m.candidates) and (
+                    m.tok_end < len(s.words) and not s.gaps[m.tok_end] and not s.commas[m.tok_end]
+                    or all(self.cm.description(c.code).lower().startswith("other ") for c in m.candidates)) and \
+                    not self._asked_by_next(m, mentions):
                 continue   # "ischemic burden", "neuropathic pain": the adjective of a main term ("Ischemia,
-                # ischemic") qualifying the noun after it, not the residual code of its own
+                # ischemic") qualifying the noun after it, not the residual code of its own; nor an
+                # "Other ..." code for the adjective alone ("AKI - septic/ischemic": no I99.8)
             if self.claims_rules and len(m.words) == 1 and len(m.words[0]) <= 4 and m.tok_end < len(s.words) and \
                     s.words[m.tok_end][:1].isdigit() and _PERCENT.match(text, m.end):
                 continue   # "TAR 57%", "TBR <1%": a measure in percent, not a syndrome
             if self.claims_rules and m.words == ("effusion",) and _EAR_WORDS & set(s.words) and \
                     all(c.code.startswith("M25.4") for c in m.candidates):
                 continue   # "TM bulging w/ purulent effusion": the middle ear's, no joint's (M25.4-)
+            if self.claims_rules and _tested_list_negative(text, m.start, m.end):
+                continue   # "Resp viral PCR (flu A/B, RSV, SARS-CoV-2) neg": what a test found absent
+            if self.claims_rules and m.words == ("ca",):
+                continue   # "Ca" alone is calcium ("recheck 25-OH D and Ca in 8 wks"); a cancer has its site
+                # ("breast Ca") or its kind ("metastatic Ca")
+            if self.claims_rules and m.words == ("fell",) and _value_fell(s.words, m.tok_end):
+                continue   # "K fell to 3.1 on drip", "Hgb fell from 11 to 8": a value, no fall (W19)
             if self.claims_rules and m.words == ("cva",) and m.tok_end < len(s.words) and \
                     s.words[m.tok_end] in ("tenderness", "tender"):
                 continue   # costovertebral angle tenderness, not a stroke
@@ -815,6 +832,10 @@ class Pipeline:
                 elif f.assertion is Assertion.HISTORICAL and f.code.startswith("I69"):
                     f.assertion = Assertion.PRESENT   # a sequela code names a present residual (I.C.9.d)
                     residual_sentences.add(m.sentence)
+            if self.claims_rules and f.assertion is Assertion.PRESENT and not _neoplasm(f.code) and \
+                    _cured(words, breaks.get(m.sentence) or _clause_breaks(s), m.tok_end):
+                f.assertion = Assertion.HISTORICAL   # "Hep C, treated/cured": a past condition (I.C.21.c.4)
+                # (a malignancy's history is the neoplasm reader's: "BCC ... no recurrence" is Z85.828)
             history = None
             if self.claims_rules and f.assertion is Assertion.HISTORICAL and f.code[:1] in "VWXY" and \
                     not (m.words == ("fall",) and m.end - m.start > len("fall")) and \
@@ -1101,7 +1122,9 @@ _INFECTION_WORDS = ("infection", "pneumonia", "abscess", "cellulitis", "sepsis")
 # item: "asthma as a child", "migraines in college", "GERD in the past, resolved", "anxiety, no
 # current treatment", "atrial flutter s/p ablation, no recurrence". ("since adolescence, twice a
 # month" is a condition still there.)
-_GONE_WORDS = frozenset("resolved outgrew outgrown inactive".split())
+_CURED_WORDS = frozenset(("cured", "svr", "svr12", "svr24"))   # (SVR: a hepatitis C cured)
+_NO_RECURRENCE = (("no", "recurrence"), ("no", "recurrences"))
+_GONE_WORDS = frozenset("resolved outgrew outgrown inactive".split()) | _CURED_WORDS
 _GONE_RUNS = (("as", "a", "child"), ("as", "a", "teen"), ("as", "a", "teenager"), ("as", "a", "kid"),
               ("as", "an", "infant"), ("as", "a", "toddler"), ("in", "childhood"), ("in", "high", "school"),
               ("in", "college"), ("no", "recurrence"), ("no", "recurrences"), ("in", "the", "past"))
@@ -1114,10 +1137,30 @@ _QUIET_THINGS = frozenset("inhaler use medication medications treatment episodes
                           "flares flare recurrence one bout".split())   # "no inhaler use since", "last one"
 _MAINTAINED = ("I10", "I11", "I12", "I13", "I15", "I16", "E08", "E09", "E10", "E11", "E13", "E78", "N18",
                "E66", "I25", "I50", "G40", "E03", "J44", "B20", "E05", "G20", "G35")
-_LEADS = frozenset("none no resolved last off not never outgrew".split())
-_REMOVED = frozenset("resection resected excision excised removal removed explant explanted".split())
+_LEADS = frozenset("none no resolved last off not never outgrew treated".split()) | _CURED_WORDS
+_REMOVED = frozenset("resection resected excision excised removal removed explant explanted "
+                     "rai radioiodine".split())   # (a thyroid ablated with radioactive iodine: "RAI for Graves")
 _REPLACED = frozenset("arthroplasty replacement replaced tka tkr tha thr tsa".split())
 _ITEM_REACH = 12   # words of a list item read after its condition
+_TAKEN_REACH = 6   # ... of which these may say its organ was taken out
+_CURED_BY = {"E05": frozenset(("rai", "radioiodine", "thyroidectomy")),   # hyperthyroidism
+             "E21.0": frozenset(("parathyroidectomy",))}
+
+
+def _neoplasm(code: str) -> bool:
+    return code[:1] == "C" or "D00" <= code[:3] <= "D49"
+
+
+def _cured(words: list[str], breaks: list[bool], b: int) -> bool:
+    """Whether the list item of the condition ending at words[b] says it was cured ("Hep C,
+    treated/cured", "HCV treated 2019 - SVR12") or has not come back since its treatment
+    ("typical atrial flutter s/p CTI ablation - no recurrence")."""
+    for k in range(b, min(len(words), b + _ITEM_REACH)):
+        if k > b and k < len(breaks) and breaks[k] and words[k] not in _LEADS:
+            return False
+        if words[k] in _CURED_WORDS or tuple(words[k:k + 2]) in _NO_RECURRENCE:
+            return True
+    return False
 
 
 def _inactive(words: list[str], breaks: list[bool], a: int, b: int, code: str) -> bool:
@@ -1138,6 +1181,10 @@ def _inactive(words: list[str], breaks: list[bool], a: int, b: int, code: str) -
         return True   # ... or the joint or valve replaced for it ("s/p R TKA for primary OA": Z96.651 alone)
     if _GONE_WORDS & set(item):
         return True
+    cures = next((v for k, v in _CURED_BY.items() if code.startswith(k)), ())
+    if cures and cures & set(item[:_TAKEN_REACH]):
+        return True   # an overactive gland ablated or taken out since ("Graves disease 2006 treated w/
+        # RAI ablation"; never the hypothyroidism that follows, "hypothyroidism s/p thyroidectomy")
     quiet_counts = not code.startswith(_MAINTAINED)
     for i in range(len(item)):
         if any(tuple(item[i:i + len(r)]) == r for r in _GONE_RUNS):
@@ -1228,6 +1275,24 @@ def _cancer_abbreviation(toks: list) -> list:
     return toks
 
 
+_NEGATIVE_LABELS = frozenset(("neg", "negative", "negatives"))
+_MINUS_LABEL = "(-)"
+
+
+def _negative_labels(text: str, a: int, b: int, toks: list) -> list:
+    """A review of systems' label for what the patient denies ("Neg: CP, SOB, syncope", "Pertinent
+    negatives: chest pain", "(-) bone pain, polyuria") reads as "denies" (a forward negation; as
+    normalised, "deny"); a "neg" after a test ("UA neg") stays the test's."""
+    out = [Token("deny", t.start, t.end) if t.norm in _NEGATIVE_LABELS and text[t.end:t.end + 1] == ":" else t
+           for t in toks]
+    k = text.find(_MINUS_LABEL, a, b)
+    while k >= 0:
+        at = bisect.bisect_left([t.start for t in out], k)
+        out.insert(at, Token("deny", k, k + len(_MINUS_LABEL)))
+        k = text.find(_MINUS_LABEL, k + len(_MINUS_LABEL), b)
+    return out
+
+
 def _bilateral_abbreviation(text: str, toks: list) -> list:
     """"b/l" is bilateral (one token), never "b" and the left side's "l"."""
     out: list = []
@@ -1243,7 +1308,7 @@ def _bilateral_abbreviation(text: str, toks: list) -> list:
 def _cancer_sites() -> frozenset[str]:
     """The Neoplasm Table's site words and the adjectives notes use for them."""
     from server.pipeline.drug_tables import load_neoplasm_table
-    return load_neoplasm_table().site_words() | _SITE_ADJECTIVES
+    return (load_neoplasm_table().site_words() | _SITE_ADJECTIVES) - STOPWORDS   # ("D and Ca": no site)
 
 
 _SITE_ADJECTIVES = frozenset("ovarian pancreatic rectal gastric esophageal renal uterine endometrial cervical "
@@ -1257,7 +1322,7 @@ def analyse_sentences(text: str, segments, section_rules: SectionRules) -> list[
     for sec in section_rules.split(text, segments):
         for a, b in split_sentences(text, sec.body_start, sec.end):
             checkpoint()
-            toks = _bilateral_abbreviation(text, _cancer_abbreviation(tokenize(text, a, b)))
+            toks = _negative_labels(text, a, b, _bilateral_abbreviation(text, _cancer_abbreviation(tokenize(text, a, b))))
             if not toks:
                 continue
             gaps = [False] * (len(toks) + 1)
@@ -1496,6 +1561,47 @@ def _eye_segments(words: Sequence[str], after: int) -> dict[str, list[int]] | No
 
 
 _TRANSPLANTED = frozenset("transplant transplanted transplantation tx txp".split())
+
+
+# risk scores whose items a note lists in parentheses after them
+_SCORE_ITEMS = re.compile(r"\b(?:cha2ds2[- ]?vasc|chads2?|has[- ]?bled|heart score|timi|wells|curb[- ]?65|"
+                          r"meld(?:[- ]na)?|child[- ]pugh|caprini|padua|grace|perc)\b[^()]{0,12}\(", re.I)
+_SCORE_REACH = 40
+
+
+def _score_component(text: str, start: int) -> bool:
+    """Whether a mention stands inside the parenthesized items of a risk score ("CHA2DS2-VASc 5
+    (age, female, HTN, TIA x2)")."""
+    opened = text.rfind("(", max(0, start - _SCORE_REACH), start)
+    if opened < 0 or ")" in text[opened:start]:
+        return False
+    return any(m.end() == opened + 1 for m in _SCORE_ITEMS.finditer(text, max(0, opened - _SCORE_REACH), opened + 1))
+
+
+_LIST_REACH = 120   # characters a parenthesized list of tests may run
+_NEGATIVE_AFTER = re.compile(r"\)\s*(?:neg\b|negative\b|not detected\b|nondetected\b|non-detected\b)", re.I)
+
+
+def _tested_list_negative(text: str, start: int, end: int) -> bool:
+    """Whether a mention stands in a parenthesized list that the word after it says was negative
+    ("PCR (flu A/B, RSV, SARS-CoV-2) neg")."""
+    opened = text.rfind("(", max(0, start - _LIST_REACH), start)
+    if opened < 0 or ")" in text[opened:start]:
+        return False
+    closed = text.find(")", end, end + _LIST_REACH)
+    return closed >= 0 and "(" not in text[end:closed] and _NEGATIVE_AFTER.match(text, closed) is not None
+
+
+_FALL_REACH = 4   # words after "fell" where the value it fell to may stand
+_HEIGHTS = frozenset("feet ft foot meters m stairs steps stories story".split())
+
+
+def _value_fell(words: Sequence[str], end: int) -> bool:
+    """Whether "fell" at ``end`` is a value falling to a number ("fell to 3.1", "fell from 11 to
+    8"), not a person falling ("fell 10 feet to the ground")."""
+    after = words[end:end + _FALL_REACH]
+    return any(w == "to" and k + 1 < len(after) and after[k + 1][:1].isdigit() for k, w in enumerate(after)) \
+        and not _HEIGHTS & set(after)
 
 
 def _transplanted_for(words: Sequence[str], a: int) -> bool:

@@ -31,6 +31,10 @@ def _adverse_effect(c: str) -> bool:
     return _drug_code(c) and c[6] in "56"
 
 
+# B95-B97 are "supplementary or additional codes to identify the infectious agent(s) in diseases
+# classified elsewhere" (their chapter's note)
+_ORGANISM_CODES = ("B95", "B96", "B97")
+_ACUTE_TITLE = re.compile(r"\b(ketoacidosis|hyperosmolarity|hypoglycemia|exacerbation|acute)\b", re.I)
 _RANK_WEIGHT = 0.05          # each earlier first mention counts this much toward leading
 _LISTED_RANK_WEIGHT = 0.15   # us-claims: the physician's order of the final diagnoses counts more
 _DIAGNOSIS_SECTIONS = frozenset(("discharge_diagnoses", "assessment"))
@@ -80,6 +84,8 @@ def principal_score(f: Finding, icd10cm, rank: int = 0, chronic: tuple[str, ...]
         s -= 3.0
     elif c[0] == "Z":
         s -= 1.5
+    elif c.startswith(_ORGANISM_CODES):
+        s -= 2.0    # an organism's code says the agent of a condition coded elsewhere: never first
     elif c[0] == "R" and not (_visit_symptom(f, rank) and not icd10cm.notes(c, "code_first", True)):
         s -= 0.8    # (R65.2-: its infection comes first)
     i = icd10cm.id_of(c)
@@ -88,8 +94,8 @@ def principal_score(f: Finding, icd10cm, rank: int = 0, chronic: tuple[str, ...]
     if f.assertion is not Assertion.PRESENT:
         s -= 0.2
     # A chronic condition rarely occasions the stay when an acute one is documented.
-    if chronic and c.startswith(chronic):
-        s -= 0.2
+    if chronic and c.startswith(chronic) and not (i >= 0 and _ACUTE_TITLE.search(icd10cm.description(c))):
+        s -= 0.2   # (its acute complication is no chronic condition: "T1DM with ketoacidosis")
     # The first diagnosis written (``rank`` in text order) tends to be the reason for the encounter.
     return s - rank_weight * min(rank, 10)
 

@@ -2433,3 +2433,91 @@ def test_a_postoperative_visit_lists_its_aftercare_first(pipe, text):
 ])
 def test_the_visits_symptom_leads_when_no_diagnosis_explains_it(pipe, text, setting, first):
     assert reported(pipe, text, setting)[0] == first
+
+
+# Session 17: what a note's own words say about a condition's time, cause and site.
+_EIGHTEENTH_BATCH_TIME = [
+    # a history said after its noun ("BCC history") is a history; a past alcohol use is no disorder
+    ("PMH: Former alcohol use, none in 10 years. Assessment: 1. Psoriasis vulgaris. Plan: full skin exam "
+     "every 6 months given BCC history.", OUT, {"L40.0", "Z85.828"}, {"C44.91", "F10.21", "F10.91"}),
+    # a hepatitis C cured (SVR) is a history (Z86.19), in the history and in the assessment
+    ("PMH: chronic hepatitis C treated 2019 w/ ledipasvir/sofosbuvir - SVR12. A: 1. ESRD on HD. "
+     "2. Hep C, treated/cured - HCV RNA annually.", OUT, {"Z86.19"}, {"B18.2", "B19.20"}),
+    # a flutter ablated with no recurrence is no current flutter; a TIA in a risk score's items is none
+    ("A: 1. PAF on apixaban, CHA2DS2-VASc 5 (age, female, HTN, TIA x2). 2. Typical atrial flutter s/p "
+     "CTI ablation - no recurrence. Walks 3 mi/day.", OUT, {"I48.0"}, {"I48.3", "G45.9", "I21.9"}),
+    # Graves ablated with radioactive iodine is gone; the hypothyroidism after it is postprocedural
+    ("Graves disease 2006 treated w/ RAI ablation -> hypothyroid since. PMH: postablative hypothyroidism "
+     "(RAI for Graves). A: Hypothyroidism, post-RAI ablation - euthyroid on levothyroxine.", OUT,
+     {"E89.0"}, {"E05.00", "E03.9"}),
+    # "s/p" makes only the condition right before it postprocedural, never another of the list
+    ("PMH: HTN, hypothyroidism s/p thyroidectomy, on levothyroxine.", OUT, {"I10", "E89.0"}, {"I97.3"}),
+]
+_EIGHTEENTH_BATCH_CAUSES = [
+    # a class's adverse effect is the member's the note stops (ibuprofen: propionic acid derivative)
+    ("DISCHARGE DIAGNOSES: 1. Gastric ulcer with hemorrhage, NSAID-induced. 2. Acute blood loss anemia. "
+     "HPI: ibuprofen 800 mg t.i.d. for knee OA x 2 months. Ibuprofen discontinued; avoid all NSAIDs.", IN,
+     {"K25.4", "T39.315A"}, {"T39.395A"}),
+    # "bleeding worsened by apixaban" is the anticoagulant's adverse effect
+    ("Final diagnoses: 1. Bleeding duodenal ulcer. 2. Bleeding worsened by apixaban (therapeutic "
+     "anticoagulation) - adverse effect. 3. Paroxysmal atrial fibrillation on apixaban.", IN,
+     {"K26.4", "T45.515A", "I48.0"}, set()),
+    # ... but "precipitated by insulin omission" is an underdosing, no adverse effect
+    ("IMPRESSION: 1. Diabetic ketoacidosis, type 1 diabetes, without coma, precipitated by insulin "
+     "omission due to inability to afford insulin. He ran out of insulin 4 days ago.", OUT,
+     {"E10.10", "T38.3X6A"}, {"T38.3X5A"}),
+    # an insulin pump's mechanical failure is its breakdown (T85.614A), no other device status
+    ("DISCHARGE DIAGNOSES: 1. Insulin pump mechanical failure with interruption of insulin delivery. "
+     "2. DKA, T1DM. Pump rep contacted: device log confirms motor failure.", IN, {"T85.614A"}, {"Z97.8"}),
+    # an organism found only as a colonization is the carrier state, not an infection's agent
+    ("MRSA nares PCR: POSITIVE. A: 1. Nonpurulent cellulitis L lower leg. 2. MRSA colonization (nares) - "
+     "contact precautions; no MRSA infection identified.", IN, {"L03.116", "Z22.322"}, {"B95.62"}),
+    # COPD exacerbation with pneumonia is J44.0 and J44.1 together
+    ("FINAL DIAGNOSES: 1. RLL pneumonia due to Streptococcus pneumoniae. 2. COPD w/ acute exacerbation.", IN,
+     {"J13", "J44.0", "J44.1"}, set()),
+]
+_EIGHTEENTH_BATCH_READING = [
+    # no term across a colon; hypertensive heart and CKD with heart failure is I13.0
+    ("Secondary: - Hypertensive heart and chronic kidney disease - CKD stage 3b. Principal: acute on "
+     "chronic HFrEF.", IN, {"I13.0", "N18.32", "I50.23"}, {"I15.9"}),
+    ("Dx: hypertensive chronic kidney disease stage 3b.", OUT, {"I12.9", "N18.32"}, set()),
+    # values and tests: "K fell to 3.1", "Ca" alone, a negative panel, SIRS criteria
+    ("K fell to 3.1 on drip -> hypokalemia, repleted. Recheck 25-OH D and Ca in 8 wks. Resp viral PCR "
+     "(flu A/B, RSV, SARS-CoV-2) neg. SIRS criteria met on arrival, no organ dysfunction.", IN, {"E87.6"},
+     {"W19.XXXA", "C80.1", "J10.1", "R65.10"}),
+    # a foot ulcer the note places at the heel is the heel's
+    ("A: 1. Diabetic foot ulcer, left heel, fat layer exposed.", OUT, {"E11.621", "L97.422"}, {"L97.522"}),
+    # a bleed from diverticulosis is its "with bleeding" code
+    ("DISCHARGE DIAGNOSES 1. Acute lower GI hemorrhage from sigmoid diverticulosis (diverticular bleed), "
+     "no diverticulitis.", IN, {"K57.31"}, {"K57.30"}),
+    # sliding scale insulin is no surgical site infection; an ERCP's stent is no coronary stent
+    ("DM2 - metformin held, SSI; resumed at discharge. ERCP: stone removed, 10 Fr plastic stent.", IN,
+     {"E11.9"}, {"T81.49XA", "Z95.5"}),
+    # a review of systems' negative label denies its list; a test's "neg" stays the test's
+    ("ROS: +palpitations. Neg: CP, SOB, orthopnea, syncope. Pertinent negatives: melena. (-) polyuria. "
+     "UA neg. A: palpitations; community-acquired pneumonia.", OUT, {"R00.2", "J18.9"},
+     {"R07.9", "R06.02", "R06.01", "R55", "K92.1", "R35.89"}),
+    # a past pregnancy's loss in a current pregnancy is no Z87.59
+    ("Prenatal visit, G3P1 at 28 weeks. OB HISTORY: G1 - cesarean 2021. G2 - first-trimester spontaneous "
+     "abortion 2023. G3 - current. A: gestational diabetes, diet controlled.", OUT, {"O24.410"}, {"Z87.59"}),
+]
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [
+    *_EIGHTEENTH_BATCH_TIME,
+    *_EIGHTEENTH_BATCH_CAUSES,
+    *_EIGHTEENTH_BATCH_READING,
+])
+def test_eighteenth_batch(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,first", [
+    # an organism's code never leads the claim (B95-B97 are supplementary)
+    ("Final diagnoses: 1. Bleeding duodenal ulcer, H. pylori positive. 2. Acute blood loss anemia.", IN, "K26.4"),
+    # a diabetes's acute complication is no chronic condition for sequencing
+    ("IMPRESSION: 1. Diabetic ketoacidosis, type 1 diabetes, without coma. 2. Nicotine dependence, vaping.",
+     OUT, "E10.10"),
+])
+def test_the_first_listed_is_the_condition_not_its_organism(pipe, text, setting, first):
+    assert reported(pipe, text, setting)[0] == first
