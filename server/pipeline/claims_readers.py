@@ -38,6 +38,11 @@ _TREATED = re.compile(r"\b(NED|no evidence of (local )?(disease|recurrence|malig
                       r"chemo\w*|radiation|adjuvant \w+)|finished (treatment|chemo\w*|radiation))\b", re.I)
 # ... unless something is still directed at it or it has spread.
 _ACTIVE_CANCER = ("C77", "C78", "C79", "Z51.0", "Z51.1", "Z79.63", "Z79.81")
+# non-pressure ulcers whose 6th character is their depth (9: unspecified severity)
+_SEVERITY_ULCERS = ("L97", "L98.41", "L98.42", "L98.49")
+_ULCER_WORDS = frozenset(("ulcer", "ulceration", "ulcers", "wound"))
+_ULCER_TITLE_WORDS = frozenset(normalize_phrase("non-pressure chronic ulcer of other part and with unspecified "
+                                                "severity skin buttock back lower limb left right"))
 # what says an organism was found carried, not infecting (as normalised: "nares" -> "nare")
 _CARRIAGE = frozenset("nare nares nasal colonization colonized carrier carriage screen screening swab".split())
 _OTHER_PREGNANCY_HISTORY = "Z87.59"   # personal history of other complications of pregnancy: says nothing
@@ -189,6 +194,7 @@ class ClaimsReaders:
         self._household_smoke(sentences, found)
         self._severe_sepsis(sentences, found)
         self._ulcer_sites(sentences, found)
+        self._ulcer_depth(sentences, found)
         self._osteoporotic_fractures(sentences, found)
         self._neoplastic_fractures(doc.text, found)
         self._linked_complications(sentences, found)
@@ -799,6 +805,24 @@ class ClaimsReaders:
                                                   f"{' > '.join(hit.path)}", code)
                 _add(found, _made(site, [e], note))
                 return
+
+    def _ulcer_depth(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """An ulcer of unspecified severity whose sentence says how deep it goes further on than
+        the mention's own words ("Diabetic ulcer of L heel, 1.2 x 0.8 cm, limited to breakdown of
+        skin": L97.421, not L97.429): the Tabular reads the whole sentence."""
+        for code in [c for c, f in found.items() if c.startswith(_SEVERITY_ULCERS) and c.endswith("9") and f.reportable]:
+            # (any sentence of an ulcer at this site: "Exam: 1.2 x 1.0 cm ulcer R heel limited to
+            # breakdown of skin ... Dx: diabetic foot ulcer R heel")
+            site = set(normalize_phrase(self.cm.description(code).lower())) - _ULCER_TITLE_WORDS
+            for s in sentences:
+                words = s.words
+                if not _ULCER_WORDS.intersection(words) or not site.intersection(words):
+                    continue
+                deeper = _finish(self.mapper, code[:-1], side_words(undenied(words)))
+                if deeper is not None and deeper != code and deeper[:-1] == code[:-1]:
+                    self._recode(found, code, deeper, "specificity", "the sentence says the ulcer's depth",
+                                 "I.C.12.b")
+                    break
 
     def _linked_complications(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """A condition the note says diabetes caused that no "with" subterm of Diabetes names is

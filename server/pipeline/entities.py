@@ -139,14 +139,27 @@ class LexiconSource:
 
     def _match(self, text: str, s: Sentence, keep: list[int], words: list[str]):
         """The lexicon's terms in ``words``, none across a colon ("Secondary: - Hypertensive heart and
-        CKD" is a label, then the condition: no secondary hypertension)."""
+        CKD" is a label, then the condition: no secondary hypertension), nor across a comma into a
+        longer term the list's next item begins ("fever, sore throat": no "fever sore", B00.1)."""
         lo = 0
         for k in range(1, len(keep) + 1):
             if k < len(keep) and ":" not in text[s.tokens[keep[k - 1]].end:s.tokens[keep[k]].start]:
                 continue
-            for a, b, entries in self.lexicon.match(words[lo:k], skip=_JUMPED):
-                yield lo + a, lo + b, entries
+            yield from self._segment(text, s, keep, words, lo, k)
             lo = k
+
+    def _segment(self, text: str, s: Sentence, keep: list[int], words: list[str], lo: int, hi: int):
+        for a, b, entries in self.lexicon.match(words[lo:hi], skip=_JUMPED):
+            a, b = lo + a, lo + b
+            cut = next((j for j in range(a + 1, b) if "," in text[s.tokens[keep[j - 1]].end:s.tokens[keep[j]].start]
+                        and any(x == 0 and y > b - j for x, y, _ in self.lexicon.match(words[j:hi], skip=_JUMPED))),
+                       None)
+            if cut is None:
+                yield a, b, entries
+                continue
+            yield from self._segment(text, s, keep, words, a, cut)
+            yield from self._segment(text, s, keep, words, cut, hi)
+            return
 
     def _inner(self, words: list[str], a: int, b: int, cands: list[Candidate]) -> list[tuple[int, int, list[Candidate]]]:
         """Terms inside words[a:b] whose codes are in a category the outer codes' "use additional

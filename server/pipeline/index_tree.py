@@ -413,6 +413,9 @@ def fold(word: str) -> str:
 _QUALIFYING = frozenset(("in", "during", "following", "complicating", "affecting", "due"))
 
 
+_PUERPERAL = frozenset(("puerperal", "postpartum", "childbirth", "gestational", "pregnancy", "puerperium"))
+
+
 def _alternatives(term: str) -> tuple[tuple[str, ...], frozenset[str]]:
     """("complicating",), {"pregnancy", "childbirth", "puerperium"} for "complicating pregnancy,
     childbirth or puerperium"; (), {"femur", "femoral"} for the spellings of one word "femur,
@@ -421,6 +424,10 @@ def _alternatives(term: str) -> tuple[tuple[str, ...], frozenset[str]]:
     spellings = [_words(p) for p in _PARENS.sub(" ", term).split(",")]
     if len(spellings) > 1 and all(len(w) == 1 for w in spellings) and \
             len({w[0][:3] for w in spellings}) == 1:
+        return (), frozenset(w[0] for w in spellings)
+    if len(spellings) > 2 and all(len(w) == 1 and w[0] in _PUERPERAL for w in spellings):
+        # the index's list of the periods of a pregnancy, any one of which the note may say
+        # ("Endometritis > puerperal, postpartum, childbirth": a postpartum endometritis, O86.12)
         return (), frozenset(w[0] for w in spellings)
     if " or " not in term:
         return (), frozenset()
@@ -514,6 +521,10 @@ SIDES = {"r": "right", "rt": "right", "right": "right", "l": "left", "lt": "left
          "b/l": "bilateral", "bilateral": "bilateral",
          # a limb by its side ("cellulitis LLE": the left lower limb)
          "lle": "left", "rle": "right", "lue": "left", "rue": "right"}   # the one table of side words
+# an ear's side by its Latin abbreviation, beside an ear's words ("acute suppurative OM AD": the right
+# ear; "AD" is atopic dermatitis elsewhere, and "as" an English word)
+_EAR_SIDES = {"ad": "right", "au": "bilateral"}
+_EAR_CUES = frozenset("ear ears tm tms otitis om aom ome otoscopy tympanic".split())
 _TESTS = frozenset("pcr swab test antigen panel screen culture cx ab antibody".split())
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
              "eleventh", "twelfth")
@@ -599,6 +610,7 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "anterior": ("front",),   # "contusion L anterior chest wall": Contusion > thorax > front (S20.21-)
            # radioactive iodine ablation irradiates the thyroid (Hypothyroidism > postirradiation, E89.0)
            "rai": ("postirradiation",),
+           "lig": ("ligament",), "ligs": ("ligament",),   # "sprain L calcaneofibular lig"
            "fat": ("layer",),   # "subcutaneous fat exposed": an ulcer with fat layer exposed (L97.-2)
            # a disc is the index's intervertebral disc, at a spinal region ("lumbar DDD": Degeneration >
            # intervertebral disc > lumbar region)
@@ -716,6 +728,7 @@ def side_words(words: Iterable[str]) -> tuple[str, ...]:
     out: list[str] = []
     words = list(words)
     lumbosacral = any(words[i] in ("l5", "l4") and words[i + 1] == "s1" for i in range(len(words) - 1))
+    ears = bool(_EAR_CUES.intersection(words))
     for i, w in enumerate(words):
         if lumbosacral and w in ("l4", "l5"):
             continue   # "L5-S1": the lumbosacral level, not the lumbar region
@@ -726,7 +739,7 @@ def side_words(words: Iterable[str]) -> tuple[str, ...]:
         if w in _LABS and i + 1 < len(words) and any(ch.isdigit() for ch in words[i + 1]):
             out.append(w)   # "Cr 1.3": a result, nothing expanded
             continue
-        side = SIDES.get(w, w)
+        side = SIDES.get(w, w) if not (ears and w in _EAR_SIDES) else _EAR_SIDES[w]
         out.append(side)
         if side in ("right", "left"):
             out.append("unilateral")   # one side named: "L inguinal hernia" is unilateral (K40.90)
@@ -873,6 +886,9 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
             continue
         if not (w.isdigit() and i and words[i - 1] in _JOINED):
             out.add(fold(SIDES.get(w, w)))   # ("type 2" is "type2": its 2 is no "class 2" or "stage 2")
+        if w == "bed" and i and words[i - 1] == "nail" or w == "nailbed":
+            expanded.update(("damage", "nail"))   # a wound into the nail bed damages the nail (Laceration >
+            # finger > with > damage to nail, S61.3-)
         if w == "thickness" and i and words[i - 1] in ("full", "partial"):
             # a full-thickness tear is complete, a partial-thickness one incomplete (Tear > rotator cuff)
             expanded.add("complete" if words[i - 1] == "full" else "incomplete")

@@ -642,8 +642,8 @@ class Pipeline:
             if self.claims_rules and len(m.words) == 1 and m.words[0] in ("allergy", "allergies", "allergic") and \
                     all(c.code.startswith("T78.4") for c in m.candidates):
                 continue   # "penicillin allergy", "seasonal allergies": a status or a sensitivity, not a reaction
-            if self.claims_rules and m.candidates and (_scheduled(s.words, m.tok_end) or _RETURN_FOR & set(
-                    s.words[max(0, m.tok_start - _RETURN_REACH):m.tok_start])) and \
+            if self.claims_rules and m.candidates and \
+                    (_scheduled(s.words, m.tok_end) or _return_for(s.words, m.tok_start)) and \
                     all(c.code.startswith(gl.ENCOUNTER_REASONS) for c in m.candidates):
                 continue   # "wound check in 48 h with PCP", "suture removal in 10 days": a later visit's
             if self.claims_rules and m.candidates and all(c.code.startswith(("Z12", "Z13")) for c in m.candidates):
@@ -761,6 +761,9 @@ class Pipeline:
             if self.claims_rules and m.candidates and m.candidates[0].code.startswith(_SCORES):
                 # a score's value may follow when it was taken ("NIHSS on arrival 9": R29.709)
                 right += sum(1 for w in words[m.tok_end:m.tok_end + _NEAR_RIGHT + 2] if w in _SCORE_FILLER)
+            # (a list's next item is its own: "fever, cough, sore throat" is no "fever sore", B00.1)
+            right = next((k for k in range(m.tok_end, right) if k < len(s.commas) and s.commas[k]
+                          and k in starts_in.get(m.sentence, ())), right)
             near = tuple(words[max(0, m.tok_start - _NEAR_LEFT):right])
             key = (tuple(c.code for c in m.candidates), window, near, m.sentence)
             if key not in memo:
@@ -1499,11 +1502,20 @@ def _residual(title: str) -> bool:
     return low.startswith("other ") or low.endswith("unspecified")
 
 
+def _return_for(words: list[str], a: int) -> bool:
+    """Whether a return visit is named just before the mention at words[a] ("RTC for wound check",
+    "Ortho f/u 2 wks for staple removal"; "f/u" is two words as normalised)."""
+    before = words[max(0, a - _RETURN_REACH):a]
+    return bool(_RETURN_FOR.intersection(before)) or any(before[k:k + 2] == ["f", "u"] for k in range(len(before)))
+
+
 def _scheduled(words: list[str], b: int) -> bool:
-    """Whether "in <number> <unit>" (or "next week") follows the mention ending at word b: a later date."""
-    after = words[b:b + 4]
-    return any(after[k] == "in" and k + 2 < len(after) and after[k + 1][:1].isdigit() and after[k + 2] in _LATER_UNITS
-               for k in range(len(after))) or ("next" in after[:2])
+    """Whether "(in) <number> <unit>" (or "next week") follows the mention ending at word b: a later
+    date ("suture removal in 10-14 days", "staple removal 7-10 days", "wound check in clinic in 3 days")."""
+    after = words[b:b + 6]
+    return any(w[:1].isdigit() and (k + 1 < len(after) and after[k + 1] in _LATER_UNITS or
+                                    k + 2 < len(after) and after[k + 1][:1].isdigit() and after[k + 2] in _LATER_UNITS)
+               for k, w in enumerate(after)) or ("next" in after[:2])
 
 
 def _own_acuity(words: list[str], commas: list[bool], lo: int, hi: int, a: int, b: int,
@@ -1560,7 +1572,9 @@ def _eye_segments(words: Sequence[str], after: int) -> dict[str, list[int]] | No
     return out
 
 
-_TRANSPLANTED = frozenset("transplant transplanted transplantation tx txp".split())
+_TRANSPLANTED = frozenset("transplant transplanted transplantation tx txp ddkt lrkt ldkt dkt olt oht".split())
+# what may stand between a graft and the reason for it ("DDKT 2018 (ESRD from IgA nephropathy)")
+_REASON_CHAIN = frozenset("esrd eskd from due to secondary".split())
 
 
 # risk scores whose items a note lists in parentheses after them
@@ -1607,6 +1621,10 @@ def _value_fell(words: Sequence[str], end: int) -> bool:
 def _transplanted_for(words: Sequence[str], a: int) -> bool:
     """Whether the condition at words[a] is what a transplant was done for ("deceased-donor kidney
     transplant 3/2022 for ESRD due to IgA nephropathy")."""
+    j = next((j for j in range(a - 1, max(-1, a - 6), -1)
+              if not words[j][:1].isdigit() and words[j] not in _REASON_CHAIN), None)
+    if j is not None and words[j] in _TRANSPLANTED:
+        return True   # "s/p DDKT 2018 (ESRD from IgA nephropathy)": the reason right after the graft
     k = next((k for k in range(a - 1, max(-1, a - 6), -1) if words[k] == "for"), None)
     if k is None or (a - k > 2 and not {"due", "secondary", "from"} & set(words[k:a])):
         return False   # (... "for ESRD due to IgA nephropathy": its cause too)

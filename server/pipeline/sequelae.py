@@ -28,6 +28,7 @@ _STROKE_KINDS = {"infarction": ("infarction, cerebral", ["cerebral", "infarction
 SEQUELA_CUES = frozenset("following since after residual residuals sequela sequelae old prior previous remote "
                          "ago history hx from due late".split())
 _STATED_SEQUELA = frozenset("sequela sequelae residual residuals late".split())
+_RESIDUAL_WORDS = frozenset("scar scars scarring contracture contractures keloid".split())
 _DEFICIT_ALIASES = {"hemiparesis": "hemiplegia", "hemiparetic": "hemiplegia", "droop": "droop", "weakness": "weakness"}
 _SIDE_REACH = 3   # words between a side and its deficit ("right dominant side hemiplegia")
 _LEFT_HANDED = frozenset(("left-handed", "l-handed"))
@@ -138,8 +139,11 @@ def _side(words: Sequence[str], evidence: str) -> str | None:
 def injury_sequela(f, words: Sequence[str]) -> str | None:
     """The 7th-character-S code for an old injury a residual follows, or None: S51.812A + "scar of
     the L forearm from a laceration 14 months ago" -> S51.812S."""
-    if f.system is not CodeSystem.ICD10CM or f.assertion is not Assertion.HISTORICAL:
+    if f.system is not CodeSystem.ICD10CM or f.assertion not in (Assertion.HISTORICAL, Assertion.PRESENT):
         return None
+    if f.assertion is Assertion.PRESENT and not ("healed" in words and _RESIDUAL_WORDS & set(words)):
+        return None   # (an injury the sentence says healed, with its scar: "scar ... from 2nd-degree burn
+        # (hot cooking oil) 2 yrs ago; healed" is the burn's sequela, the aside no matter)
     if len(f.code) != 8 or f.code[0] not in "ST" or f.code[-1] not in "ADS":
         return None
     cues = set(words) & SEQUELA_CUES

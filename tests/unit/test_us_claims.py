@@ -2497,6 +2497,31 @@ _EIGHTEENTH_BATCH_READING = [
     ("ROS: +palpitations. Neg: CP, SOB, orthopnea, syncope. Pertinent negatives: melena. (-) polyuria. "
      "UA neg. A: palpitations; community-acquired pneumonia.", OUT, {"R00.2", "J18.9"},
      {"R07.9", "R06.02", "R06.01", "R55", "K92.1", "R35.89"}),
+    # a list's next item is its own term ("fever, sore throat": no fever sore, B00.1); an ulcer's
+    # depth said later in its sentence or another sentence of its site; a postpartum endometritis
+    ("HPI: fever, sore throat x2d. Dx: strep pharyngitis.", OUT, {"J02.0"}, {"B00.1"}),
+    ("Wound clinic. Diabetic ulcer of L heel, 1.2 x 0.8 cm, limited to breakdown of skin, no deeper tissue.",
+     OUT, {"E11.621", "L97.421"}, {"L97.429"}),
+    ("Postpartum clinic, PPD 8 after SVD. Endometrial culture grew group B strep. Dx: postpartum "
+     "endometritis due to GBS.", OUT, {"O86.12", "B95.1"}, {"N71.9"}),
+    # an ear's Latin side; a nail bed laceration damages the nail; a healed burn's scar is its sequela
+    ("Otoscopy: AD TM bulging w/ purulent effusion; AS TM pearly gray. Dx: acute suppurative OM AD.", OUT,
+     {"H66.001"}, {"H66.009", "H66.90"}),
+    ("1.5 cm laceration of distal L index finger extending into the nail bed; no FB.", OUT, {"S61.311A"},
+     {"S61.211A"}),
+    ("Plastics consult: hyperpigmented scar on dorsum of R hand from 2nd-degree burn (hot cooking oil) 2 yrs "
+     "ago; healed.", OUT, {"L90.5", "T23.261S"}, {"T23.261A"}),
+    # a kidney transplant's reason is no current ESRD; MMF is mycophenolate
+    ("Urgent care. s/p DDKT 2018 (ESRD from IgA nephropathy), on tacrolimus, MMF and prednisone 5 mg daily. "
+     "Dx: influenza A.", OUT, {"J10.1", "Z94.0", "Z79.621", "Z79.624"}, {"N18.6", "N02.B9"}),
+    # a suture or staple removal planned for later is no encounter for it today
+    ("A/P: 1. Forehead laceration, repaired; suture removal 5 days. 2. Ortho f/u 2 wks for staple removal.",
+     OUT, {"S01.81XA"}, {"Z48.02"}),
+    # photophobia is a migraine's; a bare "pain" is a symptom of what the note diagnoses
+    ("Neuro f/u: episodic unilateral throbbing headaches with nausea and photophobia. Dx: migraine without "
+     "aura, not intractable.", OUT, {"G43.009"}, {"H53.149", "H53.143", "R51.9"}),
+    ("CC: R forefoot pain at night relieved by dangling. IMPRESSION: atherosclerotic PAD of RLE with "
+     "ischemic rest pain.", OUT, {"I70.221"}, {"R52"}),
     # a past pregnancy's loss in a current pregnancy is no Z87.59
     ("Prenatal visit, G3P1 at 28 weeks. OB HISTORY: G1 - cesarean 2021. G2 - first-trimester spontaneous "
      "abortion 2023. G3 - current. A: gestational diabetes, diet controlled.", OUT, {"O24.410"}, {"Z87.59"}),
