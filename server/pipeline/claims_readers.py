@@ -38,6 +38,15 @@ _TREATED = re.compile(r"\b(NED|no evidence of (local )?(disease|recurrence|malig
                       r"chemo\w*|radiation|adjuvant \w+)|finished (treatment|chemo\w*|radiation))\b", re.I)
 # ... unless something is still directed at it or it has spread.
 _ACTIVE_CANCER = ("C77", "C78", "C79", "Z51.0", "Z51.1", "Z79.63", "Z79.81")
+# nontraumatic intracranial bleeds -> their injury's code to the 5th character (Hematoma > brain > subdural,
+# traumatic; Hemorrhage > subarachnoid > traumatic)
+_NONTRAUMATIC_BLEEDS = {"I62.0": "S06.5X", "I60": "S06.6X"}
+_SPONTANEOUS = re.compile(r"\b(non-?traumatic|spontaneous|aneurysm\w*|avm|arteriovenous malformation)\b", re.I)
+_TRAUMA = re.compile(r"\b(fall|fell|falls|trauma|traumatic|struck|hit (?:his|her|their) head|head strike|"
+                     r"mvc|mva|motor vehicle|assault\w*|blow to)\b", re.I)
+_NO_LOC = re.compile(r"\b(?:no|denies|without|w/o|-)\s*(?:\w+\s+){0,2}(?:LOC|loss of consciousness)\b", re.I)
+_LOC = re.compile(r"(?:\+\s*LOC|\bpositive LOC|\b(?<!no )loss of consciousness|\blost consciousness|\bbrief LOC)\b",
+                  re.I)
 # non-pressure ulcers whose 6th character is their depth (9: unspecified severity)
 _SEVERITY_ULCERS = ("L97", "L98.41", "L98.42", "L98.49")
 _ULCER_WORDS = frozenset(("ulcer", "ulceration", "ulcers", "wound"))
@@ -181,6 +190,7 @@ class ClaimsReaders:
         self._drug_effects(doc.text, sentences, found)
         self._rejection(sentences, found)
         self._complications(sentences, found)
+        self._traumatic_bleeds(doc.text, found)
         self._drug_induced(doc.text, sentences, found)
         self._noncompliance(doc.text, sentences, found)
         checkpoint()
@@ -805,6 +815,26 @@ class ClaimsReaders:
                                                   f"{' > '.join(hit.path)}", code)
                 _add(found, _made(site, [e], note))
                 return
+
+    def _traumatic_bleeds(self, text: str, found: dict[str, Finding]) -> None:
+        """A subdural or subarachnoid bleed in a note of a fall or a blow is traumatic (Hematoma >
+        brain > subdural, traumatic: Injury, intracranial, subdural hemorrhage, S06.5X-; I62/I60
+        are the nontraumatic ones), its 6th character the loss of consciousness the note states:
+        none (0), of unstated duration (9), or not said (A, "status unknown")."""
+        loc = "0" if _NO_LOC.search(text) else "9" if _LOC.search(text) else "A"
+        for code in [c for c, f in found.items() if c.startswith("S06") and c[6:7] == "A" and f.reportable
+                     and loc != "A"]:
+            # (an intracranial injury the Tabular left "LOC status unknown" where the note says it
+            # elsewhere: "Fell, denies LOC. Dx: concussion" is S06.0X0A)
+            self._recode(found, code, code[:6] + loc + code[7:], "specificity", "the note states the loss of "
+                         "consciousness", "I.C.19")
+        bleeds = [c for c, f in found.items() if c.startswith(tuple(_NONTRAUMATIC_BLEEDS)) and f.reportable]
+        if not bleeds or _SPONTANEOUS.search(text) or not _TRAUMA.search(text):
+            return
+        for code in bleeds:
+            injury = _NONTRAUMATIC_BLEEDS[next(p for p in _NONTRAUMATIC_BLEEDS if code.startswith(p))]
+            self._recode(found, code, f"{injury}{loc}A", "traumatic", "a bleed after a fall or a blow is an "
+                         "intracranial injury", "I.C.19")
 
     def _ulcer_depth(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """An ulcer of unspecified severity whose sentence says how deep it goes further on than

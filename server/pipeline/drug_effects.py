@@ -58,6 +58,11 @@ _ADVERSE = re.compile(r"\b(adverse (effect|reaction|drug)|side effect|as prescri
 # words right before a drug that make it the cause of a condition ("melena attributed to warfarin")
 _CAUSE_BEFORE = frozenset("due attributed secondary caused".split())
 _CAUSE_AFTER = frozenset(("induced", "associated", "related"))
+_CAUSE_REACH = 5   # words before a drug where its cause word may stand ("due to combination of prescribed X") ...
+_CAUSE_FILLER = frozenset("to by the his her their combination combined of prescribed concurrent chronic daily "
+                          "high dose use".split())   # ... with only these between
+_JOINED_DRUGS = frozenset(("and", "plus", "+"))
+_CONTRIBUTING = frozenset(("contributing", "contributed", "contributory"))
 # what says a drug was not taken: its want caused the condition, not the drug
 _NOT_TAKEN = frozenset("omission omitted nonadherence noncompliance nonadherent noncompliant cessation "
                        "withdrawal discontinuation interruption".split())
@@ -202,9 +207,15 @@ def _caused(words: Sequence[str], a: int, b: int) -> bool:
     """"attributed to warfarin", "warfarin-induced", "ACE-inhibitor angioedema" read as a cause."""
     if b < len(words) and words[b] in _NOT_TAKEN:
         return False   # "precipitated by insulin omission": an underdosing, no adverse effect
+    if a >= 2 and words[a - 1] in _JOINED_DRUGS and words[a - 2] not in _JOINED_DRUGS and _caused(words, a - 2, a - 1):
+        return True   # "due to combination of prescribed ibuprofen and aspirin": both
     before = set(words[max(0, a - 3):a])
+    k = next((k for k in range(a - 1, max(-1, a - _CAUSE_REACH - 1), -1) if words[k] in _CAUSE_BEFORE), None)
+    if k is not None and set(words[k + 1:a]) <= _CAUSE_FILLER:
+        return True   # "due to combination of prescribed ibuprofen" (not "due to a fall while on apixaban")
     # ("steroid-induced, sliding scale insulin": the induced word is the steroid's, after it)
-    after = b < len(words) and words[b] in _CAUSE_AFTER and tuple(words[b + 1:b + 2]) not in _NOT_EFFECTS
+    after = b < len(words) and words[b] in _CAUSE_AFTER and tuple(words[b + 1:b + 2]) not in _NOT_EFFECTS or \
+        bool(_CONTRIBUTING.intersection(words[b:b + 3]))   # "NSAID and aspirin use contributing to ulcer"
     return bool(before & _CAUSE_BEFORE) or after or \
         (a >= 2 and words[a - 1] == "by" and words[a - 2] in _CAUSED_BY) or \
         (a >= 1 and words[a - 1] in _CAUSE_AFTER)   # "induced by warfarin", "NSAID-induced (ibuprofen)"

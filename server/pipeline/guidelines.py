@@ -779,8 +779,10 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
                                # other mental disorder", F51.05, beside "insomnia" G47.00)
                                or (head and rules.cm.description(o).lower().startswith(_first_part(rules, c) + " ")))
                           and _more_specific(rules, o, c)
-                          and not (_denies(rules, o) & _affirms(rules, c)) - _affirms(rules, o)   # (never one denying what it
-                          # says: "cholangitis" K80.30 is no K80.50 "... without cholangitis ...")
+                          and (not (_denies(rules, o) & _affirms(rules, c)) - _affirms(rules, o)
+                               or _with_both(rules, o, c) is not None)   # (never one denying what it says:
+                          # "cholangitis" K80.30 is no K80.50 "... without cholangitis ...", unless a code
+                          # says both: acute ulcer + "with hemorrhage" is K26.0)
                           and (_stated(found[o]) or not _stated(found[c]) or c[:1] == "S"
                                or _narrated(found[o]) or (c[:1] == "F" and "social_history" in found[o].sections))),
                          None)
@@ -798,7 +800,9 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
             found[other].notes.append(RuleNote("exclusive", f"{c} dropped: {other} codes the condition", c))
             suppress(found, c, RuleNote("not_reported", f"{other} codes the condition more precisely: not reported",
                                         other), dropped)
-            both = _with_both(rules, other, c)
+            # (a "without X" title beside the "with X" one that denied it: "acute ulcer" K26.3 and
+            # "ulcer with hemorrhage" K26.4 are one acute ulcer with hemorrhage, K26.0)
+            both = _with_both(rules, other, c) or (_with_both(rules, c, other) if other is denied_by else None)
             if both is not None and both not in found and other in found:
                 # "moderate persistent asthma" (J45.40) and, in the assessment, "asthma exacerbation"
                 # (J45.901): one condition, J45.41

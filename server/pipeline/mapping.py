@@ -309,6 +309,11 @@ class CodeMapper:
             # an injury the note says is without what its siblings have ("Concussion without LOC":
             # S06.0X0-, its 7th character still to come)
             best = self._without_default(pool, base_toks, words)
+        if best is None and self.cm.seventh_characters(code) and not self._billable(code):
+            # an intracranial injury whose loss of consciousness the note does not state: "status
+            # unknown" (S06.5XA-, the code the classification gives it)
+            unknown = [d for d in pool if self.cm.description(d).lower().endswith(_STATUS_UNKNOWN)]
+            best = unknown[0] if len(unknown) == 1 else None
         if best is None:
             return (code if self._billable(code) or self.cm.seventh_characters(code) else None), []
         defaults = ["displacement"] if displaced and "displaced" in self.tokens_of(best) else []
@@ -490,6 +495,7 @@ _NOT_WORDS = frozenset(("not", "never", "without", "failed"))
 _RELAPSE = frozenset(("relapse", "relapsed", "relapsing"))
 
 
+_STATUS_UNKNOWN = "status unknown"
 _RANGE = re.compile(r"\bstage (\d+) through stage (\d+)\b", re.I)
 _LEADING = re.compile(r"\d+")
 _OR_UNSPECIFIED = ", or unspecified"

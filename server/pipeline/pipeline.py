@@ -1533,8 +1533,9 @@ def _own_acuity(words: list[str], commas: list[bool], lo: int, hi: int, a: int, 
             continue
         if words[k] in _MODIFIES_NEXT and not (a <= k < b) and not (k < a <= k + _MODIFIER_REACH) and \
                 any(s in others and not (a <= s < b) and (s == k + 1 or words[k + 1] not in _LINK_WORDS)
-                    and not any(commas[k + 1:s + 1]) for s in (k + 1, k + 2)):   # ("moderate; GAD")
-            continue
+                    and not any(commas[k + 1:s + 1]) for s in (k + 1, k + 2)) and \
+                not (k < a and _CAUSED_BY_WORDS.intersection(words[k + 1:a]) and not any(commas[k + 1:a + 1])):
+            continue   # (... but "acute upper GI bleed from a duodenal ulcer" is an acute ulcer's bleed)
         if not commas:
             out.append(words[k])
             continue
@@ -1546,6 +1547,7 @@ def _own_acuity(words: list[str], commas: list[bool], lo: int, hi: int, a: int, 
     return tuple(out)
 
 
+_CAUSED_BY_WORDS = frozenset(("from", "due", "secondary"))
 _BILATERAL = frozenset(("bilateral", "bilaterally", "both"))
 
 

@@ -28,6 +28,18 @@ _STROKE_KINDS = {"infarction": ("infarction, cerebral", ["cerebral", "infarction
 SEQUELA_CUES = frozenset("following since after residual residuals sequela sequelae old prior previous remote "
                          "ago history hx from due late".split())
 _STATED_SEQUELA = frozenset("sequela sequelae residual residuals late".split())
+# the cues that only date an injury; the others link it to what it left ("scar from a laceration")
+_WHEN_ONLY = frozenset("since old prior previous remote ago history hx".split())
+_BRAIN_INJURY = ("S06",)
+_NO_SEQUELA = frozenset(("no", "without", "w", "o"))   # ("w/o" is two words as normalised)
+
+
+def _denied_sequela(words: Sequence[str]) -> bool:
+    """Whether the sentence denies any residual ("no sequelae", "without residual deficits")."""
+    return any(w in _STATED_SEQUELA and _NO_SEQUELA.intersection(words[max(0, k - 2):k])
+               for k, w in enumerate(words))
+
+
 _RESIDUAL_WORDS = frozenset("scar scars scarring contracture contractures keloid".split())
 _DEFICIT_ALIASES = {"hemiparesis": "hemiplegia", "hemiparetic": "hemiplegia", "droop": "droop", "weakness": "weakness"}
 _SIDE_REACH = 3   # words between a side and its deficit ("right dominant side hemiplegia")
@@ -149,8 +161,10 @@ def injury_sequela(f, words: Sequence[str]) -> str | None:
     cues = set(words) & SEQUELA_CUES
     if "late" in cues and all(words[k + 1:k + 2] == ["onset"] for k, w in enumerate(words) if w == "late"):
         cues.discard("late")   # "Alzheimer disease, late onset": no late effect
-    if not cues:
-        return None
+    if not cues or _denied_sequela(words):
+        return None   # ("h/o concussion in high school, no sequelae")
+    if f.assertion is Assertion.HISTORICAL and cues <= _WHEN_ONLY and f.code.startswith(_BRAIN_INJURY):
+        return None   # "remote concussion", "h/o concussion": when it was, no residual it left (Z87.820)
     if (f.code.startswith("T14.91") or "T36" <= f.code[:3] <= "T65") and not set(words) & _STATED_SEQUELA:
         return None   # "history of suicide attempt", "prior overdose": a past event (Z91.51), not its sequela
     return f.code[:-1] + "S"

@@ -2522,6 +2522,22 @@ _EIGHTEENTH_BATCH_READING = [
      "aura, not intractable.", OUT, {"G43.009"}, {"H53.149", "H53.143", "R51.9"}),
     ("CC: R forefoot pain at night relieved by dangling. IMPRESSION: atherosclerotic PAD of RLE with "
      "ischemic rest pain.", OUT, {"I70.221"}, {"R52"}),
+    # a GI bleed with no source found is K92.2; an acute bleed from an ulcer is the acute ulcer's
+    ("Dx: GI bleed, source not identified on EGD.", IN, {"K92.2"}, set()),
+    ("DISCHARGE DIAGNOSES: 1. Acute upper GI bleed from a duodenal ulcer, NSAID associated. 2. Acute blood "
+     "loss anemia.", IN, {"K26.0", "D62"}, {"K92.2", "K26.4"}),
+    # a subdural bleed after a fall is an intracranial injury, its LOC as the note states; a concussion
+    # with no LOC said is "status unknown"; an old concussion with no residual is no sequela
+    ("84 yo fell at home, struck head, no LOC. CT: small acute subdural hematoma. Dx: acute subdural hematoma "
+     "after fall.", IN, {"S06.5X0A"}, {"I62.01", "I62.00"}),
+    ("Dx: chronic subdural hematoma, spontaneous, on apixaban.", IN, {"I62.03"}, {"S06.5X0A", "S06.5XAA"}),
+    ("Dx: concussion.", OUT, {"S06.0XAA"}, set()),
+    ("PMH: h/o concussion in high school, no sequelae. HTN.", OUT, {"I10"}, {"S06.0XAS", "S06.0X0S"}),
+    # "X considered; ... so no X diagnosed" is no X; two drugs "due to" one ulcer are both its cause
+    ("Concussion considered; no LOC, so no concussion diagnosed. Dx: Colles fracture L.", OUT, {"S52.532A"},
+     {"S06.0X0A", "S06.0XAA"}),
+    ("Dx: bleeding duodenal ulcer. Ulcer felt to be due to combination of prescribed ibuprofen and aspirin.",
+     IN, {"K26.4", "T39.315A", "T39.015A"}, set()),
     # a past pregnancy's loss in a current pregnancy is no Z87.59
     ("Prenatal visit, G3P1 at 28 weeks. OB HISTORY: G1 - cesarean 2021. G2 - first-trimester spontaneous "
      "abortion 2023. G3 - current. A: gestational diabetes, diet controlled.", OUT, {"O24.410"}, {"Z87.59"}),
