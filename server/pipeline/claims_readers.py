@@ -201,6 +201,7 @@ class ClaimsReaders:
         self._allergy_status(doc.text, sentences, found)
         self._exposures(sentences, found)
         self._colonized(sentences, found)
+        self._emphysema(found)
         self._household_smoke(sentences, found)
         self._severe_sepsis(sentences, found)
         self._ulcer_sites(sentences, found)
@@ -543,6 +544,17 @@ class ClaimsReaders:
                                                                  "smoke: the household smokes (Z77.22)")],
                                     {s.section}, source="lexicon"))
                 return
+
+    def _emphysema(self, found: dict[str, Finding]) -> None:
+        """COPD documented with emphysema is coded to the emphysema (J43.-): J44 "excludes1
+        emphysema without chronic bronchitis", and its unspecified and exacerbation codes say no more
+        than J43 does (I.A.12.a; the classification's COPD-with-emphysema convention)."""
+        if not any(c.startswith("J43") and f.reportable for c, f in found.items()):
+            return
+        for c in ("J44.9", "J44.1"):
+            if c in found and found[c].reportable:
+                found[c].reportable = False
+                found[c].notes.append(RuleNote("not_reported", "emphysema is coded (J43.-): the COPD is its"))
 
     def _colonized(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """An organism the note finds only as a colonization ("MRSA nares PCR: POSITIVE", "MRSA

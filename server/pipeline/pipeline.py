@@ -580,6 +580,10 @@ class Pipeline:
                                  for i in range(len(s.words) - 1)
                                  if s.words[i] == "delayed" and s.words[i + 1] in ("union", "healing")})) + context_words
         ends = {(m.sentence, m.tok_end) for m in mentions if m.codable and len(m.words) > 0}
+        ending: dict[tuple[int, int], list[tuple[int, str]]] = {}   # (sentence, end) -> (start, category)
+        for m in mentions:
+            if m.codable and m.candidates:
+                ending.setdefault((m.sentence, m.tok_end), []).append((m.tok_start, m.candidates[0].code[:3]))
         # a note about ulcers (pressure, diabetic, venous): its "wounds" are those ulcers, not injuries
         ulcer_note = any("ulcer" in s.words or ("pressure" in s.words and "injury" in s.words) for s in sentences)
         # the conditions the note names in full: a lone head noun elsewhere refers back to one
@@ -697,6 +701,13 @@ class Pipeline:
                 continue   # "TM bulging w/ purulent effusion": the middle ear's, no joint's (M25.4-)
             if self.claims_rules and _tested_list_negative(text, m.start, m.end):
                 continue   # "Resp viral PCR (flu A/B, RSV, SARS-CoV-2) neg": what a test found absent
+            if self.claims_rules and len(m.words) > 1 and m.candidates and any(
+                    s.commas[j] and s.words[j] not in _QUALIFIERS_AFTER and
+                    any(start <= m.tok_start and cat != m.candidates[0].code[:3]
+                        for start, cat in ending.get((m.sentence, j), ()))
+                    for j in range(m.tok_start + 1, min(m.tok_end, len(s.commas)))):
+                continue   # "atrial fibrillation, ventricular rate 88": no index inversion "fibrillation,
+                # ventricular" (I49.01) across the comma that ends another condition's term
             if self.claims_rules and m.words == ("ca",):
                 continue   # "Ca" alone is calcium ("recheck 25-OH D and Ca in 8 wks"); a cancer has its site
                 # ("breast Ca") or its kind ("metastatic Ca")
@@ -1548,6 +1559,11 @@ def _own_acuity(words: list[str], commas: list[bool], lo: int, hi: int, a: int, 
 
 
 _CAUSED_BY_WORDS = frozenset(("from", "due", "secondary"))
+# what a term's words after a comma may say of the condition before it ("Parkinson disease dementia,
+# mild": the dementia's severity), unlike a new noun ("atrial fibrillation, ventricular rate 88")
+_QUALIFIERS_AFTER = frozenset("mild moderate severe acute chronic subacute right left bilateral unspecified with "
+                              "without stage type early late recurrent single episode uncomplicated complicated "
+                              "controlled uncontrolled intractable not in".split())
 _BILATERAL = frozenset(("bilateral", "bilaterally", "both"))
 
 

@@ -2538,6 +2538,11 @@ _EIGHTEENTH_BATCH_READING = [
      {"S06.0X0A", "S06.0XAA"}),
     ("Dx: bleeding duodenal ulcer. Ulcer felt to be due to combination of prescribed ibuprofen and aspirin.",
      IN, {"K26.4", "T39.315A", "T39.015A"}, set()),
+    # no index inversion across the comma that ends another condition ("fibrillation, ventricular")
+    ("IN-OFFICE ECG (new finding): atrial fibrillation, ventricular rate 88. A: atrial fibrillation, newly "
+     "detected today, rate controlled.", OUT, {"I48.91"}, {"I49.01"}),
+    # COPD documented with emphysema is the emphysema's code
+    ("A: 1. Centrilobular emphysema / COPD, GOLD 3, on home O2.", OUT, {"J43.2"}, {"J44.9"}),
     # a past pregnancy's loss in a current pregnancy is no Z87.59
     ("Prenatal visit, G3P1 at 28 weeks. OB HISTORY: G1 - cesarean 2021. G2 - first-trimester spontaneous "
      "abortion 2023. G3 - current. A: gestational diabetes, diet controlled.", OUT, {"O24.410"}, {"Z87.59"}),
