@@ -115,8 +115,33 @@ def sequence(found: dict[str, Finding], rules, diagnosis_order: bool = False, te
                                                   - _REASON_WEIGHT * (id(f) in reason), f.code))
     dx = [f for f in order if f.system is CodeSystem.ICD10CM]
     px = [f for f in order if f.system is not CodeSystem.ICD10CM]
-    dx = _etiology_first(dx, rules)
+    dx = _cause_first(_etiology_first(dx, rules), icd10cm)
     return dx + px
+
+
+def _cause_first(dx: list[Finding], icd10cm) -> list[Finding]:
+    """A code that names a consequence never leads its cause: severe sepsis (R65.2-) follows the
+    systemic infection (I.C.1.d.4: "the underlying systemic infection first"), an acute blood loss
+    anemia (D62) the hemorrhage that caused it ("bleeding duodenal ulcer" K26.4 leads)."""
+    if not dx:
+        return dx
+    lead = dx[0].code
+    if lead.startswith("R65.2"):
+        cause = next((f for f in dx[1:] if f.code.startswith(_SEPSIS) or
+                      "sepsis" in icd10cm.description(f.code).lower()), None)
+    elif lead.startswith("D62"):
+        cause = next((f for f in dx[1:] if _BLEEDING.search(icd10cm.description(f.code).lower().split(" without ")[0])),
+                     None)   # (never a title that denies it: "... gastritis without bleeding")
+    else:
+        return dx
+    if cause is not None:
+        dx.remove(cause)
+        dx.insert(0, cause)
+    return dx
+
+
+_SEPSIS = ("A40", "A41")
+_BLEEDING = re.compile(r"\b(hemorrhage|bleeding)\b", re.I)
 
 
 def _said_as_reason(f: Finding, text: str) -> bool:

@@ -2561,6 +2561,10 @@ def test_eighteenth_batch(pipe, text, setting, codes, wrong):
 @pytest.mark.parametrize("text,setting,first", [
     # an organism's code never leads the claim (B95-B97 are supplementary)
     ("Final diagnoses: 1. Bleeding duodenal ulcer, H. pylori positive. 2. Acute blood loss anemia.", IN, "K26.4"),
+    # a consequence never leads its cause: severe sepsis follows the sepsis, blood loss anemia the bleed
+    ("DISCHARGE DIAGNOSES: 1. Severe sepsis without septic shock. 2. AKI. 3. Sepsis due to E. coli from acute "
+     "pyelonephritis.", IN, "A41.51"),
+    ("DISCHARGE DIAGNOSES: 1. Acute blood loss anemia, transfused 2 u. 2. Bleeding duodenal ulcer.", IN, "K26.4"),
     # a diabetes's acute complication is no chronic condition for sequencing
     ("IMPRESSION: 1. Diabetic ketoacidosis, type 1 diabetes, without coma. 2. Nicotine dependence, vaping.",
      OUT, "E10.10"),
