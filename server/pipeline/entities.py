@@ -152,7 +152,8 @@ class LexiconSource:
         for a, b, entries in self.lexicon.match(words[lo:hi], skip=_JUMPED):
             a, b = lo + a, lo + b
             cut = next((j for j in range(a + 1, b) if "," in text[s.tokens[keep[j - 1]].end:s.tokens[keep[j]].start]
-                        and any(x == 0 and y > b - j for x, y, _ in self.lexicon.match(words[j:hi], skip=_JUMPED))),
+                        and any(x == 0 and y > b - j for x, y, _ in
+                                self.lexicon.match(words[j:min(hi, j + _TERM_REACH)], skip=_JUMPED))),
                        None)
             if cut is None:
                 yield a, b, entries
@@ -175,6 +176,8 @@ class LexiconSource:
                     found.setdefault((lo + x, lo + y), inner)
         return [(x, y, c) for (x, y), c in sorted(found.items())]
 
+
+_TERM_REACH = 12   # words a term after a comma is looked for in (longer than any lexicon term the list begins)
 
 # Abbreviations that are also English words or units: a condition only when written in capitals
 # (PAD, AIDS, CAP, MS).
