@@ -852,7 +852,8 @@ class ClaimsReaders:
         """An ulcer of unspecified severity whose sentence says how deep it goes further on than
         the mention's own words ("Diabetic ulcer of L heel, 1.2 x 0.8 cm, limited to breakdown of
         skin": L97.421, not L97.429): the Tabular reads the whole sentence."""
-        for code in [c for c, f in found.items() if c.startswith(_SEVERITY_ULCERS) and c.endswith("9") and f.reportable]:
+        for code in [c for c, f in found.items()
+                     if c.startswith(_SEVERITY_ULCERS) and c.endswith("9") and f.reportable]:
             # (any sentence of an ulcer at this site: "Exam: 1.2 x 1.0 cm ulcer R heel limited to
             # breakdown of skin ... Dx: diabetic foot ulcer R heel")
             site = set(normalize_phrase(self.cm.description(code).lower())) - _ULCER_TITLE_WORDS

@@ -214,7 +214,7 @@ def _caused(words: Sequence[str], a: int, b: int) -> bool:
     if k is not None and set(words[k + 1:a]) <= _CAUSE_FILLER:
         return True   # "due to combination of prescribed ibuprofen" (not "due to a fall while on apixaban")
     # ("steroid-induced, sliding scale insulin": the induced word is the steroid's, after it)
-    after = b < len(words) and words[b] in _CAUSE_AFTER and tuple(words[b + 1:b + 2]) not in _NOT_EFFECTS or \
+    after = (b < len(words) and words[b] in _CAUSE_AFTER and tuple(words[b + 1:b + 2]) not in _NOT_EFFECTS) or \
         bool(_CONTRIBUTING.intersection(words[b:b + 3]))   # "NSAID and aspirin use contributing to ulcer"
     return bool(before & _CAUSE_BEFORE) or after or \
         (a >= 2 and words[a - 1] == "by" and words[a - 2] in _CAUSED_BY) or \

@@ -71,7 +71,8 @@ _PLACED_NOW = frozenset("placement placed inserted insertion implanted implantat
 # "stent" is read as a coronary stent (Z95.5) unless the phrase names another vessel or duct.
 _CORONARY_DEVICES = frozenset(("stent", "stents"))
 _OTHER_VESSELS = frozenset("ureteral ureter ureteric biliary bile duct esophageal esophagus carotid renal iliac "
-                           "femoral tracheal airway pancreatic ercp cbd plastic".split())   # ("ERCP ... 10 Fr plastic stent")
+                           "femoral tracheal airway pancreatic "
+                           "ercp cbd plastic".split())   # ("ERCP ... 10 Fr plastic stent")
 _STATUS_SCOPE = 6          # words read after "s/p"
 _REMOVALS = frozenset(w for w in STATUS_ABBREVIATIONS if w.endswith("ectomy"))
 _OPERATING = frozenset(("procedures", "operative_details"))   # where a removal is the one done now
@@ -150,7 +151,7 @@ def _follows_operation(window: Sequence[str], mention: Sequence[str]) -> bool:
     for k in range(len(window) - n + 1):
         if tuple(window[k:k + n]) != tuple(mention):
             continue
-        j = k + n + (window[k + n:k + n + 1] == ["status"] or tuple(window[k + n:k + n + 1]) == ("status",))
+        j = k + n + (tuple(window[k + n:k + n + 1]) == ("status",))
         if window[j:j + 1] and window[j] in _AFTER_WORDS or tuple(window[j:j + 2]) == ("s", "p"):
             return True
     return False

@@ -1141,7 +1141,7 @@ _NO_RECURRENCE = (("no", "recurrence"), ("no", "recurrences"))
 _GONE_WORDS = frozenset("resolved outgrew outgrown inactive".split()) | _CURED_WORDS
 _GONE_RUNS = (("as", "a", "child"), ("as", "a", "teen"), ("as", "a", "teenager"), ("as", "a", "kid"),
               ("as", "an", "infant"), ("as", "a", "toddler"), ("in", "childhood"), ("in", "high", "school"),
-              ("in", "college"), ("no", "recurrence"), ("no", "recurrences"), ("in", "the", "past"))
+              ("in", "college"), *_NO_RECURRENCE, ("in", "the", "past"))
 # ... and what says only that it is quiet or untreated now: a condition kept up by its treatment
 # stays coded ("hypertension, no longer on medication", "epilepsy, no seizures since 2015").
 _QUIET_RUNS = (("none", "since"), ("none", "in"), ("no", "longer"), ("no", "current", "treatment"),
@@ -1336,7 +1336,8 @@ def analyse_sentences(text: str, segments, section_rules: SectionRules) -> list[
     for sec in section_rules.split(text, segments):
         for a, b in split_sentences(text, sec.body_start, sec.end):
             checkpoint()
-            toks = _negative_labels(text, a, b, _bilateral_abbreviation(text, _cancer_abbreviation(tokenize(text, a, b))))
+            toks = _bilateral_abbreviation(text, _cancer_abbreviation(tokenize(text, a, b)))
+            toks = _negative_labels(text, a, b, toks)
             if not toks:
                 continue
             gaps = [False] * (len(toks) + 1)

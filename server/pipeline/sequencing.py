@@ -130,14 +130,18 @@ def _cause_first(dx: list[Finding], icd10cm) -> list[Finding]:
         cause = next((f for f in dx[1:] if f.code.startswith(_SEPSIS) or
                       "sepsis" in icd10cm.description(f.code).lower()), None)
     elif lead.startswith("D62"):
-        cause = next((f for f in dx[1:] if _BLEEDING.search(icd10cm.description(f.code).lower().split(" without ")[0])),
-                     None)   # (never a title that denies it: "... gastritis without bleeding")
+        # (never a title that denies it: "... gastritis without bleeding")
+        cause = next((f for f in dx[1:] if _BLEEDING.search(_affirmed_part(icd10cm.description(f.code)))), None)
     else:
         return dx
     if cause is not None:
         dx.remove(cause)
         dx.insert(0, cause)
     return dx
+
+
+def _affirmed_part(title: str) -> str:
+    return title.lower().split(" without ")[0]
 
 
 _SEPSIS = ("A40", "A41")
