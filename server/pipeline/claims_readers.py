@@ -565,7 +565,8 @@ class ClaimsReaders:
         starts = [s.start for s in sentences]
         for c, f in found.items():
             if c.startswith(("B95", "B96")) and f.reportable and f.evidence and all(
-                    _CARRIAGE & set(sentences[bisect_right(starts, e.start) - 1].words) for e in f.evidence):
+                    _CARRIAGE & set(sentences[sequelae.sentence_of(sentences, starts, e.start)].words)
+                    for e in f.evidence):
                 f.reportable = False
                 f.notes.append(RuleNote("not_reported", "found only as a colonization: the carrier state "
                                                         "(Z22.3-) says it"))

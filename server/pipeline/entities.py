@@ -143,7 +143,7 @@ class LexiconSource:
         longer term the list's next item begins ("fever, sore throat": no "fever sore", B00.1)."""
         lo = 0
         for k in range(1, len(keep) + 1):
-            if k < len(keep) and ":" not in text[s.tokens[keep[k - 1]].end:s.tokens[keep[k]].start]:
+            if k < len(keep) and text.find(":", s.tokens[keep[k - 1]].end, s.tokens[keep[k]].start) < 0:
                 continue
             yield from self._segment(text, s, keep, words, lo, k)
             lo = k
@@ -151,7 +151,8 @@ class LexiconSource:
     def _segment(self, text: str, s: Sentence, keep: list[int], words: list[str], lo: int, hi: int):
         for a, b, entries in self.lexicon.match(words[lo:hi], skip=_JUMPED):
             a, b = lo + a, lo + b
-            cut = next((j for j in range(a + 1, b) if "," in text[s.tokens[keep[j - 1]].end:s.tokens[keep[j]].start]
+            cut = next((j for j in range(a + 1, b)
+                        if text.find(",", s.tokens[keep[j - 1]].end, s.tokens[keep[j]].start) >= 0
                         and any(x == 0 and y > b - j for x, y, _ in
                                 self.lexicon.match(words[j:min(hi, j + _TERM_REACH)], skip=_JUMPED))),
                        None)

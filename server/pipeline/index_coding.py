@@ -17,8 +17,8 @@ from typing import Sequence
 from server.budget import checkpoint
 from server.domain import Assertion, CodeSystem, RuleNote
 from server.pipeline.entities import SIDE_WORDS, Candidate, Mention, Sentence
-from server.pipeline.index_tree import (WITH_MARK, IndexHit, IndexTree, WalkWords, aliases_of, expansions,
-                                        side_words, undenied, walk_words)
+from server.pipeline.index_tree import (POSTPROCEDURAL, WITH_MARK, IndexHit, IndexTree, WalkWords, aliases_of,
+                                        expansions, side_words, undenied, walk_words)
 from server.pipeline.mapping import CodeMapper, MappedCode
 from server.pipeline.text import normalize_phrase
 
@@ -81,7 +81,6 @@ _GRAFT_SOURCE = frozenset("donor deceased living cadaveric related unrelated".sp
 _MAIN_STATUS = ("Status", "Presence", "Dependence")
 _BITE = frozenset(("bite", "bitten"))
 _OTHER_PART = "other part of"
-_POSTPROCEDURAL = frozenset(("postprocedural", "postsurgical", "postoperative"))
 _AFTER_WORDS = frozenset(("after", "following", "post"))
 _NOT_SITES = frozenset(("with", "left", "right", "bilateral"))
 _OWN_REACH = 2   # words between a site and a condition word that make it that condition's own
@@ -459,14 +458,14 @@ class IndexCoder:
             if other is not None and other.code[:4] == hit.code[:4] and self.cm.id_of(other.code) >= 0 \
                     and not _vague(self.cm, other.code):
                 hit = other
-        if hit is not None and walked_from and _POSTPROCEDURAL & set(hit.said) and \
-                not _POSTPROCEDURAL & set(window) and not _follows_operation(window, mention_words):
+        if hit is not None and walked_from and POSTPROCEDURAL & set(hit.said) and \
+                not POSTPROCEDURAL & set(window) and not _follows_operation(window, mention_words):
             # "after" / "s/p" an operation makes the condition right before it postprocedural
             # ("hypothyroidism s/p thyroidectomy": E89.0), never another of the list ("HTN,
             # hypothyroidism s/p thyroidectomy": no postprocedural hypertension)
-            rest = WalkWords(words - _POSTPROCEDURAL)
+            rest = WalkWords(words - POSTPROCEDURAL)
             rest.implied = getattr(words, "implied", frozenset())
-            hit = tree.walk(walked_from, rest, prefer, frozenset(linked - _POSTPROCEDURAL))
+            hit = tree.walk(walked_from, rest, prefer, frozenset(linked - POSTPROCEDURAL))
         if self._other_part(hit.code if hit is not None else mapped.code):
             # a site the index files under "other part of" its region yields to a sibling site the
             # note also names ("foot ulcer, left heel": Ulcer > lower limb > heel L97.4-, not > foot)

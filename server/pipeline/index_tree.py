@@ -769,7 +769,7 @@ class WalkWords(frozenset):
 # postprocedural, as the index subterms say ("Hypothyroidism > postsurgical", "Pain > postoperative")
 _AFTER = frozenset(("after", "following"))
 _AFTER_REACH = 3
-_POSTPROCEDURAL = ("postprocedural", "postsurgical", "postoperative")
+POSTPROCEDURAL = frozenset(("postprocedural", "postsurgical", "postoperative"))
 _OPERATIONS = frozenset("surgery operation procedure resection repair ablation".split())
 # a species after its genus's initial names the genus ("K. pneumoniae" is Klebsiella's, "S. pneumoniae"
 # Streptococcus's)
@@ -909,7 +909,7 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
         after = w in _AFTER or (i and (words[i - 1], w) in (("s", "p"), ("status", "post")))
         if after and any(_operation(x) for x in words[i + 1:i + 1 + _AFTER_REACH]):
             # "hypothyroidism after total thyroidectomy", "... s/p thyroidectomy": Hypothyroidism > postsurgical
-            expanded.update(_POSTPROCEDURAL)
+            expanded.update(POSTPROCEDURAL)
     if any(words[i] in ("l5", "l4") and words[i + 1] == "s1" for i in range(len(words) - 1)):
         expanded.discard("lumbar")   # "L5-S1": the lumbosacral level, not the lumbar region
     result = WalkWords(out | expanded)

@@ -1596,6 +1596,13 @@ _TRANSPLANTED = frozenset("transplant transplanted transplantation tx txp ddkt l
 _REASON_CHAIN = frozenset("esrd eskd from due to secondary".split())
 
 
+def _open_paren(text: str, start: int, reach: int) -> int:
+    """Where the parenthesis a mention at ``start`` stands inside opened, within ``reach``
+    characters before it; -1 when it stands in none."""
+    opened = text.rfind("(", max(0, start - reach), start)
+    return opened if opened >= 0 and text.find(")", opened, start) < 0 else -1
+
+
 # risk scores whose items a note lists in parentheses after them
 _SCORE_ITEMS = re.compile(r"\b(?:cha2ds2[- ]?vasc|chads2?|has[- ]?bled|heart score|timi|wells|curb[- ]?65|"
                           r"meld(?:[- ]na)?|child[- ]pugh|caprini|padua|grace|perc)\b[^()]{0,12}\(", re.I)
@@ -1605,10 +1612,9 @@ _SCORE_REACH = 40
 def _score_component(text: str, start: int) -> bool:
     """Whether a mention stands inside the parenthesized items of a risk score ("CHA2DS2-VASc 5
     (age, female, HTN, TIA x2)")."""
-    opened = text.rfind("(", max(0, start - _SCORE_REACH), start)
-    if opened < 0 or ")" in text[opened:start]:
-        return False
-    return any(m.end() == opened + 1 for m in _SCORE_ITEMS.finditer(text, max(0, opened - _SCORE_REACH), opened + 1))
+    opened = _open_paren(text, start, _SCORE_REACH)
+    return opened >= 0 and any(m.end() == opened + 1
+                               for m in _SCORE_ITEMS.finditer(text, max(0, opened - _SCORE_REACH), opened + 1))
 
 
 _LIST_REACH = 120   # characters a parenthesized list of tests may run
@@ -1618,8 +1624,8 @@ _NEGATIVE_AFTER = re.compile(r"\)\s*(?:neg\b|negative\b|not detected\b|nondetect
 def _tested_list_negative(text: str, start: int, end: int) -> bool:
     """Whether a mention stands in a parenthesized list that the word after it says was negative
     ("PCR (flu A/B, RSV, SARS-CoV-2) neg")."""
-    opened = text.rfind("(", max(0, start - _LIST_REACH), start)
-    if opened < 0 or ")" in text[opened:start]:
+    opened = _open_paren(text, start, _LIST_REACH)
+    if opened < 0:
         return False
     closed = text.find(")", end, end + _LIST_REACH)
     return closed >= 0 and "(" not in text[end:closed] and _NEGATIVE_AFTER.match(text, closed) is not None
