@@ -120,9 +120,27 @@ _SCAR_WORDS = {"lt": ("low", "transverse", "scar"), "lo": ("low", "transverse", 
 _RANGE = re.compile(r"([A-Z]\d\d(?:\.[0-9A-Z]+)?)(?:\.-)?(?:\s*-\s*([A-Z]\d\d(?:\.[0-9A-Z]+)?))?")
 
 
+# closing an ostomy: "colostomy takedown", "Hartmann reversal", "closure of loop ileostomy"
+_OPENINGS = r"(colostomy|ileostomy|jejunostomy|gastrostomy|cystostomy|nephrostomy|tracheostomy|hartmann'?s?)"
+_OSTOMY_CLOSURE = re.compile(rf"\b(?:{_OPENINGS}(?: procedure)?\s+(?:takedown|take-down|reversal|closure)|"
+                             rf"(?:takedown|take-down|reversal|closure) of (?:the |her |his |a |an )?(?:loop |end |"
+                             rf"diverting )?{_OPENINGS})", re.I)
+_CLOSURE_BEFORE = 30
+_CLOSURE_EARLIER = re.compile(r"\b(?:s/p|status post|h/o|hx|history of|prior|previous|after|following)\b[^.;]*$", re.I)
+_CLOSURE_LATER = re.compile(r"[^.;]{0,30}\b(?:planned|scheduled|in \d+ (?:weeks?|months?)|will|later|candidate)\b",
+                            re.I)
+
+
+# the dementia a disease of the index's "see also" causes (Disease > Alzheimer's G30.9 [F02.80])
+_DEMENTIA_IN = "Dementia, in, diseases specified elsewhere"
+_DEMENTIAS = ("F01", "F02", "F03")
+_DEMENTIA_REACH = 3   # sentences read for its severity and behaviour: the disease's and the two after
+
+
 def _conditions_in_ranges(cm) -> list[tuple[str, str, str]]:
     """(category, first, last) for each "Conditions in A15-A19" inclusion note in O98-O9A
-    (FY2026: O98.0-O98.6, O99.0-O99.8, O9A.1-O9A.5), read from the Tabular."""
+    (FY2026: O98.0-O98.6, O99.0-O99.8, O9A.1-O9A.5), and each "use additional code from F17" note
+    (O99.31-O99.33), read from the Tabular."""
     out: list[tuple[str, str, str]] = []
     stack = [c for c in ("O98", "O99", "O9A") if cm.id_of(c) >= 0]
     while stack:
@@ -133,6 +151,15 @@ def _conditions_in_ranges(cm) -> list[tuple[str, str, str]]:
                 continue
             for part in re.split(r",|\band\b|\bor\b", note.split("except")[0][len("conditions in"):]):
                 m = _RANGE.search(part)
+                if m:
+                    out.append((c, m.group(1), m.group(2) or m.group(1)))
+        for note in cm.notes(c, "use_additional"):
+            # a category whose own code goes with the condition's: "Use additional code from category
+            # F17 to identify type of tobacco nicotine dependence" (O99.33-, smoking in a pregnancy)
+            if " from " not in f" {note.lower()} ":
+                continue
+            for part in re.split(r",|\band\b|\bor\b", note.lower().split(" from ", 1)[1].replace("category", "")):
+                m = _RANGE.search(part.upper())
                 if m:
                     out.append((c, m.group(1), m.group(2) or m.group(1)))
     return out
@@ -210,6 +237,8 @@ class ClaimsReaders:
         self._neoplastic_fractures(doc.text, found)
         self._linked_complications(sentences, found)
         self._named_etiology(sentences, found)
+        self._dementia_in(sentences, found)
+        self._due_to_neoplasm(sentences, found)
         self._site_named(found)
         self._with_symptoms(sentences, found)
         if preg is not None:
@@ -467,14 +496,16 @@ class ClaimsReaders:
                     del found[c]   # the word's own reading by the table, not the lexicon's guess from a side
                     # ("adenocarcinoma of RUL w/ metastases to liver": C78.7, no right ovary's C79.61)
             _add(found, f)
-            if h.behavior == "benign":
-                # the polyp the pathology names is that adenoma ("polyps in sigmoid colon ... Path:
-                # tubular adenomas": D12.5, not K63.5 beside it)
-                site = set(normalize_phrase(self.cm.description(h.code))) - _BENIGN_FILLER
-                for c in [c for c in found if self.cm.id_of(c) >= 0 and
-                          self.cm.description(c).lower().startswith("polyp") and
-                          site & set(normalize_phrase(self.cm.description(c)))]:
-                    del found[c]
+        for b in [c for c, f in found.items() if f.reportable and c[:1] == "D" and self.cm.id_of(c) >= 0
+                  and self.cm.description(c).lower().startswith("benign neoplasm")]:
+            # the polyp the pathology names is that adenoma ("polyps in sigmoid colon ... Path:
+            # tubular adenomas"; "Sigmoid colon polyp, cold snare: tubular adenoma": D12.5, not K63.5
+            # beside it), whichever reader read the adenoma
+            site = set(normalize_phrase(self.cm.description(b))) - _BENIGN_FILLER
+            for c in [c for c in found if self.cm.id_of(c) >= 0 and
+                      self.cm.description(c).lower().startswith("polyp") and
+                      site & set(normalize_phrase(self.cm.description(c)))]:
+                del found[c]
 
     def _treated_cancers(self, text: str, found: dict[str, Finding]) -> None:
         """A primary malignancy treated and gone (excised or eradicated, treatment completed, no
@@ -938,6 +969,67 @@ class ClaimsReaders:
                     note = RuleNote("code_first", f"{code}'s note: code first {first} (I.A.13)", code)
                     _add(found, _made(first, [e], note))
                     break
+
+    def _due_to_neoplasm(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """A condition the note says a neoplasm it codes caused ("anemia due to myeloma", "attributes
+        the anemia to marrow involvement by myeloma") is its index entry's "in (due to) neoplastic
+        disease" subterm where it has one (Anemia > in > neoplastic disease: D63.0, not D64.9;
+        I.C.2.c.1), coded beside the neoplasm."""
+        tumours = [(c, f) for c, f in found.items() if f.reportable and f.assertion is Assertion.PRESENT
+                   and ("C00" <= c[:3] <= "D49")]
+        if not tumours:
+            return
+        tree, starts = self.index.tree, [s.start for s in sentences]
+        for code, f in list(found.items()):
+            if not f.reportable or f.assertion is not Assertion.PRESENT or code[:1] in "CZ" or "C00" <= code[:3] <= "D49":
+                continue
+            entries = tree.by_code.get(code, ())
+            hit = tree.walk(list(entries), frozenset(_NEOPLASTIC_DISEASE)) if entries else None
+            if hit is None or hit.code == code or not set(_NEOPLASTIC_DISEASE) <= set(hit.said):
+                continue
+            for e in f.evidence:
+                s = sentences[sequelae.sentence_of(sentences, starts, e.start)]
+                if not any(s.start <= te.start < s.end and te.start > e.end and
+                           (_caused_by(s, e.end, te.start) or _attributed(s, e, te))
+                           for _, t in tumours for te in t.evidence):
+                    continue
+                new = _finish(self.mapper, hit.code, (), ())
+                if new is None:
+                    break
+                del found[code]
+                f.code = new
+                f.notes.append(RuleNote("index", "Alphabetic Index: " + " > ".join(hit.path) + " (a stated cause)",
+                                        code))
+                _add(found, f)
+                break
+
+    def _dementia_in(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """A disease the index gives with the dementia it causes (Disease > Alzheimer's G30.9, see
+        also Dementia, in, diseases specified elsewhere: the index pairs it with [F02.80]) is
+        coded with that manifestation, its severity and behaviour read from the disease's sentence
+        and the two after it ("Alzheimer disease ... moderate stage. ... increasing agitation":
+        G30.9 + F02.B11, I.A.13); not where the note codes a dementia already."""
+        if any(c[:3] in _DEMENTIAS for c, f in found.items() if f.reportable):
+            return
+        tree = self.index.tree
+        entry = tree.resolve(_DEMENTIA_IN)
+        if entry is None:
+            return
+        starts = [s.start for s in sentences]
+        for code, f in list(found.items()):
+            if not f.reportable or f.assertion is not Assertion.PRESENT or code[:1] != "G":
+                continue
+            if not any(tree.nodes[i].see_also == _DEMENTIA_IN and tree.nodes[tree._root(i)].words[:1] == ("disease",)
+                       for i in tree.subterms_by_code.get(code, ())):
+                continue
+            k = sequelae.sentence_of(sentences, starts, f.evidence[0].start)
+            words = tuple(w for s in sentences[k:k + _DEMENTIA_REACH] for w in s.words)
+            hit = tree.walk([entry], walk_words(words))
+            dementia = _finish(self.mapper, hit.code if hit is not None else tree.nodes[entry].code, words, words)
+            if dementia is not None and dementia.startswith("F02"):
+                _add(found, _made(dementia, list(f.evidence), RuleNote(
+                    "manifestation", f"{code}: the index pairs it with its dementia, {dementia} (I.A.13)", code)))
+                return
 
     def _gallbladder_and_duct_stones(self, found: dict[str, Finding]) -> None:
         """Stones in the gallbladder (K80.0-K80.2) and in a bile duct (K80.4-K80.5) of one
@@ -1566,10 +1658,31 @@ class ClaimsReaders:
                                                         and f.assertion is Assertion.PRESENT})
         if exam is not None:
             adds.append(exam)
+        closure = self._ostomy_closure(text)
+        if closure is not None:
+            adds.append(closure)
         for e in adds:
             f = Finding(e.code, CodeSystem.ICD10CM, READ_CONFIDENCE, [Span(*e.span)], Assertion.PRESENT,
                         [RuleNote("encounter", e.why)], set(), source="lexicon")
             _add(found, f)
+
+    def _ostomy_closure(self, text: str) -> "encounter_codes.EncounterCode | None":
+        """An encounter to close an artificial opening ("admitted electively for Hartmann reversal
+        (colostomy takedown ...)", "Procedure: loop ileostomy closure"): Attention (to) > the opening
+        (Z43.-, whose inclusion term is "closure of artificial openings"), not its status (Z93) nor
+        the disease it was made for; one closed before ("s/p colostomy reversal 2019") or planned is
+        another encounter's."""
+        for m in _OSTOMY_CLOSURE.finditer(text):
+            before = text[max(0, m.start() - _CLOSURE_BEFORE):m.start()]
+            if _CLOSURE_EARLIER.search(before) or _CLOSURE_LATER.match(text, m.end()):
+                continue
+            opening = (m.group(1) or m.group(2)).lower()
+            word = "colostomy" if opening.startswith("hartmann") else opening
+            code = self._index_code("Attention", (word,))
+            if code is not None and code.startswith("Z43"):
+                return encounter_codes.EncounterCode(code, m.span(), "encounter for closure of an artificial "
+                                                                     "opening: attention to it (Z43, I.C.21.c.7)")
+        return None
 
     def _surgical_aftercare(self, doc: Document, found: dict[str, Finding], rehab: bool) -> None:
         """A visit for the healing after an operation: its aftercare code (Z47.1, Z48.3, Z48.81-;
@@ -1691,6 +1804,10 @@ _DIABETES = frozenset(("E08", "E09", "E10", "E11", "E13"))
 # provider states (I.A.15), at most this many words between the two.
 _CAUSES = (("due", "to"), ("secondary", "to"), ("caused", "by"), ("from",), ("related", "to"), ("attributed", "to"))
 _CAUSE_GAP = 5
+_ATTRIBUTES = frozenset("attributes attribute attributed attributing ascribes ascribed".split())
+_DETERMINERS = frozenset("the her his their this its".split())
+_ATTRIBUTE_REACH = 24   # characters before an effect its attributing verb stands in ("attributes the anemia")
+_NEOPLASTIC_DISEASE = ("neoplastic", "disease")
 
 
 def _caused_by(s: Sentence, end: int, start: int) -> bool:
@@ -1699,6 +1816,15 @@ def _caused_by(s: Sentence, end: int, start: int) -> bool:
     if not between or len(between) > _CAUSE_GAP:
         return False
     return any(tuple(between[k:k + len(c)]) == c for c in _CAUSES for k in range(min(2, len(between))))
+
+
+def _attributed(s: Sentence, effect: Span, cause: Span) -> bool:
+    """Whether the sentence attributes ``effect`` to ``cause`` ("attributes anemia to marrow
+    involvement by myeloma"): the verb right before the effect, "to" right after it."""
+    before = [w for w in s.tokens_within(max(s.start, effect.start - _ATTRIBUTE_REACH), effect.start)
+              if w not in _DETERMINERS]
+    between = s.tokens_within(effect.end, cause.start, _CAUSE_GAP)
+    return bool(before) and before[-1] in _ATTRIBUTES and between[:1] == ["to"] and len(between) <= _CAUSE_GAP
 
 
 def _diabetic(s: Sentence, d: Span, e: Span) -> bool:

@@ -33,6 +33,7 @@ DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL", "NONE")
 # When two triggers reach one mention, the stronger wins: "no family history of diabetes" is absent.
 # Tokens between a relative and the verb of which the relative is the subject ("father, who").
 _SUBJECT_GAP = 1
+_APPOSITION = 8   # words back a relative named again in a parenthesis may begin ("first degree relative")
 # A relative who brings, reports or is told is no experiencer: "brought by mother for 2 days of
 # fever", "mother reports cough x3 days", "counseled father on a smoke-free car" are the patient's.
 _RELATIVE_AS_OBJECT = frozenset("by per with from counseled counselled told educated informed reassured "
@@ -191,6 +192,11 @@ def _open(triggers: list[Trigger], own: Trigger, a: int, b: int, gaps: Sequence[
         ends_item = own.end >= len(gaps) - 1 or gaps[own.end] or (own.end < len(commas) and commas[own.end])
         last = b - 1 if own.start == b and own.rule.direction in ("BACKWARD", "BIDIRECTIONAL") and ends_item else b
         for i in range(a, min(last, len(gaps) - 1) + 1):
-            if gaps[i]:
+            if gaps[i] and not (i == own.end and own.rule.category == "FAMILY" and gaps[own.start] and
+                                any(t.rule.category == "FAMILY" and t.end == own.start
+                                    for t in (triggers.between(own.start - _APPOSITION, own.start)
+                                              if isinstance(triggers, Triggers) else triggers))):
+                # (a relative in a parenthesis that names the relative before it: "First-degree
+                # relative (father) with colon cancer")
                 return False
     return True

@@ -18,7 +18,7 @@ from typing import Sequence
 
 from server.budget import checkpoint
 from server.pipeline.entities import Sentence
-from server.pipeline.medications import NOT_DRUGS
+from server.pipeline.medications import NOT_DRUGS, SUBSTANCES
 
 _SELF_HARM = re.compile(r"\b(suicid\w*|self[- ]harm|intentional(ly)?|deliberate(ly)?)\b", re.I)
 _ASSAULT = re.compile(r"\b(assault\w*|poisoned by (another|someone|his|her))\b", re.I)
@@ -31,19 +31,34 @@ _PAST_EVENT = re.compile(r"\b(?:\d+|a|one|two|three|several)\s+(?:days?|weeks?|m
                          r"\b(?:in|since)\s+(?:19|20)\d\d\b|\b(?:history of|hx of|h/o|prior|previous|remote)\b", re.I)
 # a drug the sentence starts or gives now treats its condition; it did not cause it
 _GIVEN_NOW = frozenset("start started starting begin began initiate initiated add added continue continued".split())
-_POISONING = re.compile(r"\b(overdose\w*|OD|ingest\w*|poison\w*|intoxicat\w*|accidental(ly)? took"
+# ... and in a poisoning, the drug given for it is its antidote ("given naloxone 0.4 mg IV")
+_TREATED_WITH = frozenset("given administered received treated reversed responded gave".split())
+_POISONINGS = frozenset(("accidental", "self_harm", "assault", "undetermined"))
+_OVERDOSE = re.compile(r"\b(?:overdos\w*|OD)\b", re.I)
+_POISONING = re.compile(r"\b(overdose\w*|Overdose\w*|OVERDOSE\w*|OD|ingest\w*|poison\w*|intoxicat\w*|"
+                        r"accidental(ly)? took"
                         # "took 20 tablets", "taking about 20 of her own zolpidem tabs", "swallowed a bottle"
                         r"|(took|taking|swallowed|swallowing) (about |approximately |around |~)?"
                         r"(several|\d+|~\d+|many|a handful|a bottle|the bottle|a whole|an entire|all of))\b")
+# ("Overdose of heroin" opens a sentence; a capitalized "Took 2 ibuprofen at home", "Poison control
+# consulted" are no overdose)
 # "OD" is the right eye in a note that names the eyes ("timolol BID OD", "IOP 19 OD, 17 OS"), or
 # after a dosing word anywhere
 _EYE_NOTE = re.compile(r"\b(OS|OU)\b")
 _DOSED_OD = re.compile(r"\b(q?hs|bid|tid|qid|daily|qd|qam|qpm|gtts?|drops?|q\d+h)\s+OD\b", re.I)
 
 
+# an overdose a drug is kept or taught for ("PRN overdose", "for opioid overdose", "overdose education")
+_INDICATION = re.compile(r"(?:\bprn|\bas needed(?: for)?|\bfor(?: suspected| opioid| an?)?|\bin case of|"
+                         r"\bprevent\w*|\breversal of)\s+$", re.I)
+_INDICATION_REACH = 24
+
+
 def _poisoned(text: str, eyes: bool) -> bool:
     """Whether ``text`` says a poisoning: an overdose, an ingestion, a handful taken."""
     for m in _POISONING.finditer(text):
+        if _INDICATION.search(text, max(0, m.start() - _INDICATION_REACH), m.start()):
+            continue   # "Naloxone 4 mg nasal PRN overdose": what a drug is kept for, no overdose now
         if m.group(0) != "OD" or not (eyes or _DOSED_OD.search(text, max(0, m.start() - 12), m.end())):
             return True
     return False
@@ -131,6 +146,11 @@ class DrugEffectReader:
                     continue
                 if effect == "adverse_effect" and a and s.words[a - 1] in _GIVEN_NOW:
                     continue   # "amiodarone-induced hypothyroidism; start levothyroxine": the treatment
+                if effect in _POISONINGS and _TREATED_WITH & set(s.words[max(0, a - 2):a]):
+                    continue   # "overdose on oxycodone; given naloxone": the antidote, no poison
+                if name in SUBSTANCES and not (effect in _POISONINGS and _OVERDOSE.search(sentence)):
+                    continue   # a substance of use is poisoning only in an overdose ("cocaine intoxication"
+                    # in a use disorder is F14.-, I.C.5.b)
                 code = row.code(effect, encounter, self.cm)
                 if code is None or (code, si) in seen:
                     continue
@@ -173,7 +193,7 @@ class DrugEffectReader:
         i = 0
         while i < len(words):
             checkpoint()   # a run-on note is one sentence of thousands of words
-            if words[i] in NOT_DRUGS:
+            if words[i] in NOT_DRUGS and words[i] not in SUBSTANCES:
                 i += 1
                 continue
             for n in range(min(_NAMES_DRUG, len(words) - i), 0, -1):

@@ -712,6 +712,21 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
         if other is not None and c in found:
             found[other].notes.append(RuleNote("exclusive", f"{c} dropped: {other} codes the condition", c))
             suppress(found, c, RuleNote("not_reported", f"{other} codes the condition: not reported", other), dropped)
+    episodes: dict[str, list[str]] = {}
+    for c, f in found.items():
+        if c[:1] in "ST" and len(c) == 8 and f.system is CodeSystem.ICD10CM and rules.cm.id_of(c) >= 0:
+            episodes.setdefault(c[:7], []).append(c)
+    for group in (g for g in episodes.values() if len(g) > 1):
+        # one injury, one encounter: one 7th character ("8 wk after a displaced fx of the L 5th
+        # metatarsal (Jones fx) ... delayed healing": S92.352G, never S92.352A beside it, I.C.19.a);
+        # the episode a healing word named over the default of a mention that said none
+        keep = min(group, key=lambda c: (_EPISODE_RANK.find(c[7]) % len(_EPISODE_RANK), c))
+        for c in group:
+            if c != keep:
+                found[keep].evidence += [e for e in found[c].evidence if e not in found[keep].evidence]
+                found[keep].notes.append(RuleNote("exclusive", f"{c} dropped: one 7th character per injury", c))
+                suppress(found, c, RuleNote("not_reported", f"one episode of care per injury, {keep} kept: "
+                                                             "not reported", keep), dropped)
     for prefix in rules.exclusive:
         group = [c for c, f in found.items() if c.startswith(prefix) and f.system is CodeSystem.ICD10CM]
         if len(group) < 2:
@@ -736,6 +751,9 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
 
 
 _ACUITY = re.compile(r"^(?:acute|chronic) ")
+# 7th characters, the episode a note's words name first (a healing complication, a sequela, routine
+# healing), the initial encounter a mention gets by default last; an unknown one (-1) ranks last too
+_EPISODE_RANK = "GKPJMNQRHEFSDBCA"
 _LIMBS = re.compile(r"(?:right|left|bilateral|unspecified) (?:upper|lower) limbs?")
 
 

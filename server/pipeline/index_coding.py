@@ -79,6 +79,9 @@ _OPERATING = frozenset(("procedures", "operative_details"))   # where a removal 
 _STATUS_STOP = frozenset("for due because after and but with".split())
 _GRAFT_SOURCE = frozenset("donor deceased living cadaveric related unrelated".split())
 _MAIN_STATUS = ("Status", "Presence", "Dependence")
+# an opening closed or a device taken out: no status of it (Z93 artificial opening, Z95-Z97 devices)
+_UNDONE = frozenset("takedown reversal reversed closure closed removal removed explant explanted explantation".split())
+_UNDONE_STATUS = ("Z93", "Z95", "Z96", "Z97")
 _BITE = frozenset(("bite", "bitten"))
 _OTHER_PART = "other part of"
 _AFTER_WORDS = frozenset(("after", "following", "post"))
@@ -115,6 +118,13 @@ _PROCEDURE_WORDS = frozenset("transplant transplantation replacement bypass graf
 _GENERIC_REFS = frozenset(("disease", "diseased", "syndrome", "disorder"))
 
 
+def _same_chapter(code: str, other: str) -> bool:
+    """Two codes of one chapter; an injury of unspecified region (T14) is the chapter of the
+    injuries by site (S00-S99) its site specifies ("scaphoid waist fx": S62.00-, not T14.90)."""
+    kinds = {c[:3] if c.startswith("T14") else c[:1] for c in (code, other)}
+    return len(kinds) == 1 or kinds == {"S", "T14"}
+
+
 def _vague(cm, code: str) -> bool:
     """An unspecified code ("Alcoholic liver disease, unspecified")."""
     return "unspecified" in cm.description(code).lower()
@@ -123,15 +133,19 @@ def _vague(cm, code: str) -> bool:
 _OF = frozenset("of to in on at".split())
 
 
-def _of_phrase(window: Sequence[str], mention: Sequence[str]) -> tuple[str, ...]:
+_GENERIC_NOUNS = frozenset("disorder disorders disease condition".split())
+_REGION_REACH = 7   # words after "of" / "at" an injury's region may run ("at the base of the right fifth metatarsal")
+
+
+def _of_phrase(window: Sequence[str], mention: Sequence[str], reach: int = 4) -> tuple[str, ...]:
     """The words of the phrase a preposition attaches to the mention ("fracture of the left
-    distal radius"): up to four words after it."""
+    distal radius"): up to ``reach`` words after it."""
     if not mention:
         return ()
     n = len(mention)
     for i in range(len(window) - n):
         if tuple(window[i:i + n]) == tuple(mention) and window[i + n] in _OF:
-            return tuple(window[i + n + 1:i + n + 5])
+            return tuple(window[i + n + 1:i + n + 1 + reach])
     return ()
 
 
@@ -342,7 +356,13 @@ class IndexCoder:
         out.walked = tuple(w for w in hit.said[cut + 1:] if w not in own)
         out.site = tuple(w for w in hit.said[:cut] if w not in own)
         if walked_from:
-            out.more, also_walked = self._more_with(walked_from, hit, words, prefer, linked, window, near)
+            # (never by the generic noun of the mention's own name: "Opioid use disorder ... w/ opioid
+            # withdrawal" is no "with > disorder" beside its withdrawal, F11.288)
+            generic = own & _GENERIC_NOUNS
+            rest = WalkWords(words - generic)
+            rest.implied = getattr(words, "implied", frozenset())
+            out.more, also_walked = self._more_with(walked_from, hit, rest, prefer, frozenset(linked - generic),
+                                                    window, near)
             out.walked += tuple(w for w in also_walked if w not in own)
         # the note's own words for what the walk read renamed ("peripheral neuropathy")
         out.walked += tuple(w for x in out.walked for w in self.tree.renamed_from(x) if w not in own)
@@ -357,6 +377,15 @@ class IndexCoder:
             return None
         tree, own = self.tree, set(mention_words)
         words = tree.renamed(walk_words(window))
+        if mapped.code.startswith("T14") and near:
+            # an injury the lexicon gave no region: the region its own noun phrase says ("L scaphoid fx"),
+            # not a word elsewhere in the window ("Hand clinic", "thumb spica cast")
+            # ("displaced fx of the L 5th metatarsal base": the phrase its "of" attaches); what the window
+            # says of it that is no site stays ("fragility", "osteoporotic", "nonunion")
+            said = tree.renamed(walk_words(tuple(near) + _of_phrase(window, mention_words, _REGION_REACH)))
+            kept = WalkWords(said | {w for w in words if w not in self._sites})
+            kept.implied = getattr(words, "implied", frozenset())
+            words = kept
         # an abbreviation names its entry's words ("MDD": Disorder > depressive > major > recurrent)
         if len(mention_words) == 1 and len(mention_words[0]) <= _ABBREVIATION_LEN and \
                 len(expansions(mention_words)) > 1:
@@ -426,6 +455,8 @@ class IndexCoder:
             walked = set(" ".join(hit.path).split()) if hit is not None else set()
             if hit is not None and hit.code[:3] != mapped.code[:3] and not (prefer & walked):
                 hit = None
+            if hit is not None:
+                walked_from = starts   # (its sibling subterms the note names too: Pain > chest, > pleuritic)
             if hit is None and "unspecified" in self.cm.description(mapped.code).lower():
                 # no main term of its own ("fracture"): the entries it heads, where the index
                 # codes the mention's own words ("femoral neck fracture": Fracture, traumatic >
@@ -433,7 +464,7 @@ class IndexCoder:
                 starts = [i for k in heads for i in tree.head_terms(k)]
                 hit = tree.walk(starts, words, prefer) if starts else None
                 walked = set(" ".join(hit.path).split()) if hit is not None else set()
-                if hit is not None and not (hit.code[:1] == mapped.code[:1] and walk_words(own) & walked):
+                if hit is not None and not (_same_chapter(hit.code, mapped.code) and walk_words(own) & walked):
                     hit = None
         if hit is not None and WITH_MARK in hit.said and walked_from and "with" not in own and \
                 _only_sites(set(hit.said[hit.said.index(WITH_MARK) + 1:]) - own, self._sites):
@@ -713,6 +744,8 @@ class IndexCoder:
                     continue
                 if trig == () and words[i] in _DEVICES and not self._names_device(hit, words[i:i + 3]):
                     continue   # "pump rep contacted: device log confirms": the walk read another word's entry
+                if _UNDONE & set(words[a:b]) and hit.code.startswith(_UNDONE_STATUS):
+                    continue   # "s/p colostomy reversal 2019", "s/p pacemaker removal": the opening or device is gone
                 mapped = self.mapper.map([Candidate(hit.code, CodeSystem.ICD10CM, 0.9, "index")],
                                          walk_words(phrase), phrase)
                 if mapped is not None and not _procedure_fits(mapped.code, set(phrase) | said):

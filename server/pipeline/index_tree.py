@@ -265,13 +265,25 @@ class IndexTree:
                 self.nodes[target].words if target != c else ())
             below = self._descend(target, words | linked if child.transparent else words, path + (label,),
                                   depth + 1, prefer, said, linked, passed)
-            if target == c and child.see and not child.code and n:
+            if target == c and (child.see or child.see_also) and not child.code and n:
                 # a subterm with subterms of its own and a "See" (Status > transplant, See Transplant;
                 # its own "organ removed"): the entry it sends to is read too ("s/p kidney tx": Z94.0)
-                # (only an entry the note names: "Injury > deep tissue, See Contusion" is no contusion)
+                # (only an entry the note names: "Injury > deep tissue, See Contusion" is no contusion);
+                # a codeless "See also" to another subterm of its own entry, for the site its parenthesis
+                # defaults to, names that site ("scaphoid fx": Fracture > scaphoid (hand), See also
+                # Fracture, carpal, navicular; its own "foot" for the other bone)
                 seen = self._see_target(c)
                 other = self._descend(seen, words, path + (label,), depth + 1, prefer, said, linked) \
-                    if seen is not None and set(self.nodes[seen].words) <= words else None
+                    if seen is not None and (set(self.nodes[seen].words) <= words or
+                                             not child.see and child.nonessential and
+                                             self._root(seen) == self._root(c)) else None
+                if other is None and seen is not None and not child.see and child.nonessential and \
+                        self._root(seen) == self._root(c) and self.nodes[seen].code:
+                    # (no subterm of it the note names: the entry's own code, Fracture > carpal bone >
+                    # navicular S62.00-)
+                    code = self.nodes[seen].code
+                    other = (0, IndexHit(code.rstrip("-").rstrip("."), path + (label,), not code.endswith("-"),
+                                         said + self.nodes[seen].words))
                 if other is not None and (below is None or other[0] > below[0]):
                     below = other
             code = self.nodes[target].code or (self._specified_nec(target) if n > 0 and below is None else "")
@@ -299,11 +311,17 @@ class IndexTree:
             hit = self._kids[i] = self._resolve_children(i)
         return hit
 
+    def _root(self, i: int) -> int:
+        """The main term node i is a subterm of."""
+        while self.parent[i] >= 0:
+            i = self.parent[i]
+        return i
+
     def _see_target(self, i: int) -> int | None:
         """The entry node i's "See" reference names, resolved once (None when it names none)."""
         hit = self._sees.get(i, -2)
         if hit == -2:
-            t = self.resolve(self.nodes[i].see)
+            t = self.resolve(self.nodes[i].see or self.nodes[i].see_also)
             hit = self._sees[i] = t if t is not None and t != i else None
         return hit
 
@@ -342,6 +360,11 @@ class IndexTree:
             nodes = found or [g for c in kids if self.nodes[c].words and set(self.nodes[c].words) < want
                               for g in self.nodes[c].children
                               if set(self.nodes[g].words) == want - set(self.nodes[c].words)]
+            if not nodes:
+                # a reference that says a subterm shorter ("Fracture, carpal, navicular" for the
+                # subterm "carpal bone"): the one subterm that has its words
+                longer = [c for c in kids if want < set(self.nodes[c].words)]
+                nodes = longer if len(longer) == 1 else []
         return nodes[0] if nodes else None
 
 
@@ -573,6 +596,9 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "gangrenous": ("gangrene",),   # "gangrenous appendicitis": Appendicitis > with > gangrene
            "perforated": ("perforation",), "ileal": ("ileum", "small", "intestine"),
            # a joint by its abbreviation ("R 1st MTP": a joint of the foot, M25.57-)
+           # a bone's process by its own name ("radial styloid": Fracture > radius > styloid process)
+           "styloid": ("process",), "olecranon": ("process",), "coracoid": ("process",),
+           "coronoid": ("process",), "odontoid": ("process",), "xiphoid": ("process",),
            "mtp": ("joint", "toe"), "mcp": ("joint", "finger"), "midshaft": ("shaft",),
            # a dysphagia by its phase ("oropharyngeal dysphagia": R13.12 "..., oropharyngeal phase")
            "oropharyngeal": ("phase",), "pharyngoesophageal": ("phase",),

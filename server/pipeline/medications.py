@@ -62,6 +62,8 @@ NOT_DRUGS = frozenset("on the a an and or of to for with in at by as daily dose 
                       # a vaccine is given once, no regimen ("dog up to date on rabies vaccine")
                       "vaccine vaccines vaccination vaccinations vaccinated immunization".split())
 _MAX_WORDS = 3
+# substances of use (F12-F16): no long-term therapy, but what an overdose may be of
+SUBSTANCES = frozenset("marijuana cannabis thc cocaine crack heroin methamphetamine meth".split())
 _LABA = frozenset(("formoterol", "salmeterol", "vilanterol"))   # only ever inhaled, as its steroid partner
 _ASA_CLASS = frozenset("class i ii iii iv v 1 2 3 4 5 ps physical".split())
 # Brands sold only as inhalers: their steroid is inhaled (Z79.51), never systemic (Z79.52).
@@ -72,6 +74,7 @@ _INHALER_BRANDS = frozenset("symbicort advair breo dulera trelegy wixela pulmico
 _ANTIBIOTICS = "Z79.2"
 _LONG_COURSE = frozenset("prophylaxis prophylactic suppressive suppression long chronic chronically lifelong "
                          "indefinitely indefinite months years maintenance".split())
+_PROPHYLAXIS = frozenset(("prophylaxis", "prophylactic", "suppression", "suppressive"))
 _HELD = frozenset(("held", "hold", "holding"))
 # words that say a drug class is taken long-term ("long-term steroid use")
 _LONG_SAID = frozenset(("long", "chronic", "longterm", "maintenance", "daily"))
@@ -137,11 +140,20 @@ class MedicationReader:
                 if code == _ANTIBIOTICS and not _LONG_COURSE & set(words[max(0, i - _PRN_REACH):j + _PRN_REACH]):
                     pass   # an antibiotic treats the infection at hand: long-term only when said (prophylaxis)
                 elif _current(words, i, j, listed, clauses, following):
-                    if assertions(si, i, j, lo) in (Assertion.PRESENT, Assertion.HISTORICAL):
+                    said = assertions(si, i, j, lo)
+                    if said is Assertion.HYPOTHETICAL and code == _ANTIBIOTICS and _PROPHYLAXIS & set(words[j:j + 2]):
+                        # "on nitrofurantoin prophylaxis": the antibiotic's purpose, taken now (an
+                        # anticoagulant's "DVT prophylaxis" in a stay is no long-term therapy)
+                        said = Assertion.PRESENT
+                    if said in (Assertion.PRESENT, Assertion.HISTORICAL):
                         out.append(DrugMention(code, name, si, i, j))
                         if listed:
                             listed_at[name] = si
-                elif clauses.count(clauses.course, *clauses.around(i, j)):
+                elif (course := clauses.count(clauses.course, *clauses.around(i, j))) and not (
+                        any(d.name == name for d in out) and
+                        course == words[slice(*clauses.around(i, j))].count("taper")):
+                    # (a taper of a drug the note already gives as taken is its dose coming down: "prednisone
+                    # 5 mg daily long-term ... will taper prednisone as tolerated" is still Z79.52)
                     short.add(name)   # a short course ("x5 days", "burst", "sliding scale"), not a hold
                     short_codes.add(code)
                 elif _STOPPED & (clause := set(words[slice(*clauses.around(i, j))])) and not _STOP_LATER & clause:
@@ -185,6 +197,17 @@ class MedicationReader:
             memo[name] = names_drug(self.table, name)
         return memo[name]
 
+    def _salt(self, name: str) -> str:
+        """A medication the Table of Drugs lists as an element, with no adverse-effect column,
+        and as the element's salts below it is those salts ("lithium" on a medication list:
+        Lithium > salts (carbonate), T43.59-, not the metal)."""
+        hit = self.table.exact(name)
+        if hit is None or self.table.rows[hit[0]].codes[4] is not None or not any(self.table.rows[hit[0]].codes):
+            return name
+        salts = name + " salts"
+        found = self.table.exact(salts)
+        return salts if found is not None and self.table.rows[found[0]].codes[4] is not None else name
+
     def _drug_at(self, words: Sequence[str], i: int):
         """(end, name, Z79 code) of the longest drug name starting at word i, or None."""
         if words[i] in NOT_DRUGS or (len(words[i]) < 4 and words[i] not in self.table.aliases) or words[i].isdigit():
@@ -193,7 +216,7 @@ class MedicationReader:
             toks = words[i:i + n]
             if any(t in NOT_DRUGS or t.isdigit() for t in toks[1:]):
                 continue
-            name = " ".join(toks)
+            name = self._salt(" ".join(toks))
             if self.table.exact(name) is None and (n > 1 or self._class_named(name) is None):
                 continue   # neither the Table of Drugs nor a long-term class names it ("pump" is no drug)
             if not self._is_drug(name):

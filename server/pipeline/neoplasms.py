@@ -35,7 +35,8 @@ _SITE_WORDS = {"nsclc": ("lung",), "sclc": ("lung",), "rul": ("right", "lung", "
                "crc": ("colon",), "colorectal": ("colon",), "hcc": ("liver",), "rcc": ("kidney",),
                "uoq": ("upper", "outer", "quadrant"),
                "uiq": ("upper", "inner", "quadrant"), "loq": ("lower", "outer", "quadrant"),
-               "liq": ("lower", "inner", "quadrant"), "ala": ("nose",), "nasal": ("nose",)}
+               "liq": ("lower", "inner", "quadrant"), "ala": ("nose",), "nasal": ("nose",),
+               "sigmoid": ("sigmoid", "colon"), "cecal": ("cecum",)}   # ("sigmoid adenocarcinoma": the colon's)
 # a tumour word that qualifies another condition ("cancer-related fatigue", "neoplasm-related pain")
 _QUALIFYING = frozenset(("related", "associated"))
 _MALIGNANT_WORDS = frozenset("carcinoma adenocarcinoma malignant malignancy cancer".split())
@@ -45,6 +46,9 @@ _PAREN = re.compile(r"\([^)]*\)")
 _SCOPE = 7                 # words read on either side of the tumour word for its site
 _NODE_WORDS = frozenset("node nodes nodal ln lns lymph".split())
 _LIST_REACH = 12           # words of a list of sites a spread names ("to the brain and to the spine")
+_LESIONS = frozenset("polyp polyps lesion lesions mass masses".split())
+_LESION_BACK, _LESION_REACH = 3, 4   # sentences back, and words either side of the lesion, read for its site
+_COLON_SEGMENTS = frozenset("sigmoid ascending descending transverse".split())
 _UNKNOWN_PRIMARY = re.compile(r"\b(primary (site )?(unknown|not (identified|found))|unknown primary)\b", re.I)
 
 
@@ -102,10 +106,16 @@ class NeoplasmReader:
                 if i + 1 < len(words) and words[i + 1] in _QUALIFYING:
                     continue   # "bone metastases with neoplasm-related pain": the pain's (G89.3), no tumour of bone
                 hits = self._at(words, i, si, sex)
-                if not hits and w in self.benign and si and sentences[si - 1].section == s.section:
+                if not hits and w in self.benign:
                     # a pathology line that names only the histology ("Path: tubular adenomas") is the
-                    # lesion the sentence before placed ("two polyps in sigmoid colon removed")
-                    site = self._site([x for x in sentences[si - 1].words if x not in _TUMOUR])
+                    # lesion a sentence before placed ("two polyps in sigmoid colon removed"; "one 8 mm
+                    # polyp in sigmoid, removed ...; otherwise normal to cecum": the polyp's site)
+                    # (one the note placed already is the one a later bare word refers back to:
+                    # "... and one adenoma, repeat colonoscopy in 5 years")
+                    placed = any(h.behavior == "benign" for h in out)
+                    site = self._lesion_site(sentences, si, i, si if placed else si - _LESION_BACK)
+                    if site is None and si and not placed and sentences[si - 1].section == s.section:
+                        site = self._site([x for x in sentences[si - 1].words if x not in _TUMOUR])
                     if site is not None:
                         hit = self._hit(site, "benign", words, max(0, i - _SCOPE), min(len(words), i + _SCOPE + 1),
                                         si, i, sex)
@@ -181,6 +191,22 @@ class NeoplasmReader:
             # ("metastatic carcinoma of the left breast" is the breast's primary, spread elsewhere)
         hits.append(self._hit(site, behavior, words, lo, hi, si, i, sex))
         return [h for h in hits if h]
+
+    def _lesion_site(self, sentences: Sequence[Sentence], si: int, upto: int, first: int):
+        """The site of the nearest lesion ("polyp", "mass") sentence ``si`` before word ``upto`` or
+        the sentences before it from ``first`` on place ("Sigmoid polyp, cold snare: TUBULAR ADENOMA"),
+        read from the words around it; a segment of the colon said alone is the colon's ("polyp in
+        sigmoid": sigmoid colon)."""
+        for k in range(si, max(-1, first - 1), -1):
+            words = sentences[k].words if k < si else sentences[k].words[:upto]
+            for j in reversed([j for j, x in enumerate(words) if x in _LESIONS]):
+                around = [x for x in words[max(0, j - _LESION_REACH):j + _LESION_REACH + 1] if x not in _TUMOUR]
+                site = self._site(around)
+                if site is None and _COLON_SEGMENTS & set(around):
+                    site = self._site([x for x in around if x in _COLON_SEGMENTS] + ["colon"])
+                if site is not None:
+                    return site
+        return None
 
     def _site(self, words: Sequence[str]):
         """The table row for the longest run of site words (abbreviations spelled out)."""

@@ -78,8 +78,10 @@ _TYPE_WORDS = frozenset("systolic diastolic combined congestive exacerbation con
                         "unstable compensated decompensated severe mild moderate".split())
 _FRACTURE_WORDS = frozenset(("fracture", "nonunion", "malunion", "union", "orif"))
 _SUBSEQUENT = {"A": "D", "B": "E", "C": "F"}   # initial -> subsequent encounter (routine healing)
-_UNDER_CARE = frozenset("reduction casting cast splint splinting orif fixation immobilization boot sling nail nailing "
-                         "pinning healing".split())
+_UNDER_CARE = frozenset("reduction casting cast casted splint splinting splinted orif fixation immobilization boot sling "
+                         "nail nailing pinning healing".split())
+# 7th characters of a healing complication (delayed healing, nonunion, malunion) the note names today
+_HEALING_TROUBLE = frozenset("GHJKMNPQR")
 _FRACTURE_KINDS = frozenset(("osteoporotic", "fragility", "pathological", "pathologic", "stress", "traumatic"))
 _INJURY_WORDS = _FRACTURE_WORDS | _GENERIC_INJURY | frozenset(
     "fx fractures sprain strain laceration contusion dislocation concussion burn".split())
@@ -175,6 +177,12 @@ _SERVICE_WORDS = frozenset("care check clinic vac dressing dressings consult".sp
 # A number refines a code only from the mention itself or right beside it: "stage 3a CKD",
 # "CKD, stage 3a"; never the "2" of "type 2 diabetes ... chronic kidney disease".
 _NEAR_LEFT, _NEAR_RIGHT = 1, 2
+_NO_REGION, _REGION_LEFT = "T14.", 4   # an injury of unspecified region; how far back its site may be said
+_MOTIVATIONAL = re.compile(r"[- ]?(?:based|techniques?|interview\w*|counsel\w*|session|approach|style|principles)\b",
+                          re.I)
+_SURGICAL_WOUND = frozenset("surgical operative postoperative postop incisional incision sternotomy laparotomy".split())
+_PHRASE_BREAKS = frozenset("and or nor with without of to in on at after from for but by the a an no".split())
+_PHRASE_MARKS = re.compile(r"[,:;()\[\]]")
 _SCORES = ("R29.7", "R40.2")   # NIHSS, Glasgow coma scale: coded by their value
 _SCORE_FILLER = frozenset("on at upon arrival admission presentation initial initially was is of score".split())
 _ORDINAL = re.compile(r"^\d+(st|nd|rd|th)$")
@@ -528,7 +536,8 @@ class Pipeline:
                     assert_span(triggers[m.sentence], m.tok_start - 1, m.tok_start, s.gaps, s.commas) \
                     is Assertion.POSSIBLE:
                 a = Assertion.POSSIBLE   # "probably musculoskeletal (costochondritis)": the word it names
-            if a is Assertion.ABSENT and self.claims_rules and (inpatient or _resolved_now(s.words, m.tok_end)):
+            if a is Assertion.ABSENT and self.claims_rules and (inpatient or _resolved_now(s.words, m.tok_end)) \
+                    and not _resolved_since(s.words, m.tok_end):
                 # (a symptom that brought the patient in and went away during the visit is still the
                 # visit's: "chest pressure at rest x1 h, resolved on arrival")
                 if m.sentence not in resolving:
@@ -568,17 +577,10 @@ class Pipeline:
         walks: list[tuple] = []                # index walks that went through another condition's words
         note_words = frozenset(w for s in sentences for w in s.words) if self.senses is not None else frozenset()
         cues = ()
+        own_cues: list[frozenset[str]] = [frozenset()] * len(sentences)
         if self.index is not None:
-            # (not from advice: "discussed increased risk of delayed wound healing" is no healing injury)
-            # (nor from a surgical scar: "left knee well-healed scar" says nothing of today's fracture)
-            # (nor from an old injury's: "PMH: T12 compression fracture 2021, healed")
-            cues = tuple(sorted({w for s in sentences if not _ADVICE_WORDS & set(s.words) and not _old_injury(s)
-                                 for w in s.words if w in ENCOUNTER_CUES
-                                 and not (w in ("healed", "healing") and _SCAR_WORDS & set(s.words))} |
-                                # "delayed union" / "delayed healing" anywhere: 7th character G
-                                {"delayed" for s in sentences if not _ADVICE_WORDS & set(s.words)
-                                 for i in range(len(s.words) - 1)
-                                 if s.words[i] == "delayed" and s.words[i + 1] in ("union", "healing")})) + context_words
+            own_cues = [_encounter_cues(s) for s in sentences]
+            cues = tuple(sorted(frozenset().union(*own_cues))) + context_words
         ends = {(m.sentence, m.tok_end) for m in mentions if m.codable and len(m.words) > 0}
         ending: dict[tuple[int, int], list[tuple[int, str]]] = {}   # (sentence, end) -> (start, category)
         for m in mentions:
@@ -666,6 +668,10 @@ class Pipeline:
             if self.claims_rules and m.words == ("mi",) and m.tok_start and s.words[m.tok_start - 1][:1].isdigit() \
                     and text[m.start:m.end] == "mi":
                 continue   # "walks 3 mi/day": miles, no myocardial infarction
+            if self.claims_rules and m.words == ("fib",) and m.tok_start and s.words[m.tok_start - 1] == "tib":
+                continue   # "tib/fib fx": the fibula, no fibrillation
+            if self.claims_rules and m.words == ("mi",) and _MOTIVATIONAL.match(text, m.end):
+                continue   # "MI-based counseling", "MI techniques": motivational interviewing
             if self.claims_rules and _score_component(text, m.start):
                 continue   # "CHA2DS2-VASc 5 (age, female, HTN, TIA x2)": a score's items, not the visit's diagnoses
             if self.claims_rules and len(m.words) == 1 and m.words[0] in _UNITS and m.tok_start and \
@@ -674,7 +680,7 @@ class Pipeline:
             if self.claims_rules and len(m.words) == 1 and m.words[0] in _NOT_HERE and \
                     (m.words[0] != "fit" or (m.tok_start and s.words[m.tok_start - 1] == "to")):
                 continue   # "sick-day rules", "ill-appearing": no illness to code (R69); "to fit her schedule"
-            if self.claims_rules and _transplanted_for(s.words, m.tok_start):
+            if self.claims_rules and (_transplanted_for(s.words, m.tok_start) or _graft_reason(text, s, m.tok_start)):
                 continue   # "kidney transplant 3/2022 for ESRD": the organ failure the graft replaced
             if self.claims_rules and m.words and m.words[0] in ("nail", "nails") and m.tok_start and \
                     s.words[m.tok_start - 1] in _IMPLANT_NAILS:
@@ -763,7 +769,11 @@ class Pipeline:
                 window = _nearest_side(window, words, m.tok_start, m.tok_end, breaks[m.sentence])
             else:
                 window = tuple(words[lo:hi])
-            window += cues
+            # an injury's own sentence's healing words are its episode ("L fibular shaft fx -- healing
+            # routinely" beside a tibia's "delayed union"); the note's, where its sentence says none
+            own = own_cues[m.sentence] if self.claims_rules and m.candidates and m.candidates[0].code[:1] in "ST" \
+                else frozenset()
+            window += tuple(sorted(own)) + context_words if own else cues
             if self.claims_rules and any(c.code.startswith(_PLEGIA) for c in m.candidates):
                 window += _dominance(window, left_handed)
             # (a side or an ordinal between the mention and its site is read past: "pain R 1st MTP joint")
@@ -775,7 +785,17 @@ class Pipeline:
             # (a list's next item is its own: "fever, cough, sore throat" is no "fever sore", B00.1)
             right = next((k for k in range(m.tok_end, right) if k < len(s.commas) and s.commas[k]
                           and k in starts_in.get(m.sentence, ())), right)
-            near = tuple(words[max(0, m.tok_start - _NEAR_LEFT):right])
+            left = max(0, m.tok_start - _NEAR_LEFT)
+            if self.claims_rules and m.candidates and m.candidates[0].code.startswith(_NO_REGION):
+                # an injury of no region the lexicon knew: its region is said before it, in its own
+                # noun phrase ("displaced L scaphoid waist fx"), back to a comma or another mention
+                # ("(Jones fx)", "XR R wrist: persistent fracture line": no region across a mark)
+                left = m.tok_start
+                while left > max(0, m.tok_start - _REGION_LEFT) and left - 1 not in starts_in.get(m.sentence, ()) \
+                        and words[left - 1] not in _PHRASE_BREAKS and \
+                        not _PHRASE_MARKS.search(text, s.tokens[left - 1].end, s.tokens[left].start):
+                    left -= 1
+            near = tuple(words[left:right])
             key = (tuple(c.code for c in m.candidates), window, near, m.sentence)
             if key not in memo:
                 a_, b_ = max(link_lo, m.tok_start - _LINK_REACH), min(link_hi, m.tok_end + _LINK_REACH)
@@ -795,6 +815,9 @@ class Pipeline:
             if self.claims_rules and len(m.words) == 1 and m.words[0] in _GENERIC_INJURY and \
                     mapped.code.startswith("T14.9"):
                 continue   # "wound culture grew MRSA", "injury" with no site: no injury of unspecified region
+            if self.claims_rules and m.words[-1:] in (("wound",), ("wounds",)) and mapped.code[:1] in "ST" and \
+                    _SURGICAL_WOUND & set(words[max(0, m.tok_start - 2):m.tok_start]):
+                continue   # "dehiscence of abdominal surgical wound s/p TAH": an operation's wound, no injury
             if self.claims_rules and len(m.words) == 1 and m.words[0] in ("wound", "wounds") and \
                     mapped.code[:1] == "S" and ulcer_note:
                 continue   # "sacral wound" in a wound-care note on pressure or diabetic ulcers: the ulcer
@@ -824,12 +847,14 @@ class Pipeline:
             if f.assertion is Assertion.ABSENT:
                 denied.add(f.code)
             if self.claims_rules and f.assertion is Assertion.HISTORICAL and f.code[:1] == "S" and \
-                    len(f.code) == 8 and f.code[-1] in "DGKPMNABC" and _UNDER_CARE & set(words) and \
+                    len(f.code) == 8 and f.code[-1] in "DGKPMNABC" and \
+                    (_UNDER_CARE & set(words) or f.code[-1] in _HEALING_TROUBLE) and \
                     not any(w.isdigit() and len(w) == 4 for w in words):
                 # "6 wk s/p closed reduction and casting of R Colles fx ... healing as expected": the
                 # fracture under care at a subsequent encounter, not a past one (I.C.19.a); one the
                 # mention took as initial is the routine healing's ("4 wks s/p closed reduction of R
-                # Colles fx. Cast changed": S52.531D)
+                # Colles fx. Cast changed": S52.531D); a nonunion or malunion the note names is today's
+                # ("s/p L scaphoid fx 4 months ago ... nonunion": S62.002K)
                 later = f.code[:-1] + _SUBSEQUENT.get(f.code[-1], f.code[-1])
                 if later != f.code and self.cm.id_of(later) >= 0 and self.cm.is_billable(later):
                     f.code = later
@@ -1117,6 +1142,31 @@ class Pipeline:
 _RESOLVED = frozenset(("resolved",))
 _RESOLVED_NOW = frozenset("on upon spontaneously en prior before with".split())
 _RESOLVED_REACH = 8
+
+
+def _encounter_cues(s: Sentence) -> frozenset[str]:
+    """The words of a sentence that name an injury's episode of care (healing, nonunion, sequela;
+    "delayed union" / "delayed healing": 7th character G), none it denies ("Not a nonunion at this
+    point"); none from advice ("discussed increased risk of delayed wound healing"), a surgical
+    scar ("left knee well-healed scar") or an old injury ("PMH: T12 compression fracture 2021, healed")."""
+    words = s.words
+    if _ADVICE_WORDS & set(words) or _old_injury(s):
+        return frozenset()
+    scar = bool(_SCAR_WORDS & set(words))
+    out = {w for i, w in enumerate(words) if w in ENCOUNTER_CUES and not (w in ("healed", "healing") and scar)
+           and not _NEGATORS_BEFORE & set(words[max(0, i - 2):i])}
+    out |= {"delayed" for i in range(len(words) - 1) if words[i] == "delayed" and words[i + 1] in ("union", "healing")
+            and not _NEGATORS_BEFORE & set(words[max(0, i - 2):i])}
+    return frozenset(out)
+
+
+_NEGATORS_BEFORE = frozenset(("no", "not", "without", "nor"))
+
+
+def _resolved_since(words: Sequence[str], after: int) -> bool:
+    """Whether the "resolved" after a mention says it went away before this stay ("created 4/2024
+    for perforated diverticulitis, since resolved", "long since resolved")."""
+    return any(words[k] == "resolved" and words[k - 1] == "since" for k in range(after + 1, min(len(words), after + 3)))
 
 
 def _resolved_now(words: Sequence[str], after: int) -> bool:
@@ -1453,7 +1503,7 @@ def _dominance(window: tuple[str, ...], left_handed: bool) -> tuple[str, ...]:
     the right side is dominant, the left non-dominant; a left-handed patient's the other way."""
     if "dominant" in window or "nondominant" in window:
         return ()
-    side = next((w for w in window if w in ("right", "left")), None)
+    side = next((SIDES.get(w, w) for w in window if SIDES.get(w, w) in ("right", "left")), None)   # ("R hemiparesis")
     if side is None:
         return ()
     return ("dominant",) if (side == "right") != left_handed else ("nondominant",)
@@ -1594,6 +1644,7 @@ def _eye_segments(words: Sequence[str], after: int) -> dict[str, list[int]] | No
 _TRANSPLANTED = frozenset("transplant transplanted transplantation tx txp ddkt lrkt ldkt dkt olt oht".split())
 # what may stand between a graft and the reason for it ("DDKT 2018 (ESRD from IgA nephropathy)")
 _REASON_CHAIN = frozenset("esrd eskd from due to secondary".split())
+_REASON_QUALIFIERS = 2   # words of a graft's reason before its condition ("(NASH cirrhosis)")
 
 
 def _open_paren(text: str, start: int, reach: int) -> int:
@@ -1641,6 +1692,18 @@ def _value_fell(words: Sequence[str], end: int) -> bool:
     after = words[end:end + _FALL_REACH]
     return any(w == "to" and k + 1 < len(after) and after[k + 1][:1].isdigit() for k, w in enumerate(after)) \
         and not _HEIGHTS & set(after)
+
+
+def _graft_reason(text: str, s, a: int) -> bool:
+    """Whether the condition at token ``a`` opens, with at most its qualifiers before it, a
+    parenthesis right after a transplant ("s/p orthotopic liver transplant 2018 (NASH cirrhosis)"):
+    the graft's reason, gone with the organ."""
+    words = s.words
+    for p in range(a, max(0, a - _REASON_QUALIFIERS - 1), -1):
+        if "(" in text[s.tokens[p - 1].end:s.tokens[p].start]:
+            j = next((j for j in range(p - 1, max(-1, p - 4), -1) if not words[j][:1].isdigit()), None)
+            return j is not None and words[j] in _TRANSPLANTED
+    return False
 
 
 def _transplanted_for(words: Sequence[str], a: int) -> bool:

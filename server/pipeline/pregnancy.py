@@ -44,6 +44,12 @@ _CONTROL = re.compile(r"(?<!failed )(?<!failing )(?<!inadequate )\b(diet|insulin
                       r"|\bcontrolled (?:with|w/|by|on) (diet|insulin|oral hypoglycemic)"
                       # "start carbohydrate-controlled diet", "managed with diet" (diabetes by diet)
                       r"|\b(?:carbohydrate|carb)[- ]controlled (diet)\b|\bmanaged (?:with|w/|by) (diet)\b", re.I)
+# a diabetes treated with diet alone ("Plan: diet and exercise counseling ...; no insulin or oral agents
+# at this time"), unless a drug is started or taken for it
+_DIET_PLAN = re.compile(r"\b(?:diet (?:and|&) exercise|no (?:insulin|medications?|meds|oral agents|pharmacotherapy)"
+                        r"(?: or (?:insulin|oral agents|medications?))? (?:at this time|needed|required|indicated))\b", re.I)
+_DRUG_STARTED = re.compile(r"\b(?:start\w*|on|begin|began|initiat\w*|continue\w*|increase\w*|add\w*)\s+"
+                           r"(?:\w+\s+)?(?:insulin|metformin|glyburide|NPH|glargine|lispro|aspart|detemir)\b", re.I)
 # class A1 gestational diabetes is the diet-controlled one ("GDM, A1", "A1GDM")
 _A1 = re.compile(r"\b(?:GDM|gestational diabetes(?: mellitus)?)\W{0,3}(?:class\s+)?A1\b|\bA1\s*GDM\b", re.I)
 _AGE = re.compile(r"\b(\d{2})\s*(?:yo|y/o|y\.o\.|-?year-old|year old)\b|\b(\d{2})F\b", re.I)
@@ -190,7 +196,8 @@ def read(text: str) -> PregnancyContext | None:
     live = next((x for x in _LIVEBORN.finditer(text) if now(x)), None)
     c = _CONTROL.search(text)
     control = (next(g for g in c.groups() if g).lower().split()[-1], "controlled") if c else \
-        ("diet", "controlled") if _A1.search(text) else ()
+        ("diet", "controlled") if _A1.search(text) or (_DIET_PLAN.search(text) and not _DRUG_STARTED.search(text)) \
+        else ()
     v = next((x for x in _VAGINAL.finditer(text) if now(x)), None)
     return PregnancyContext(weeks, m.span() if m else None, gravida, delivered,
                             e.span() if e else None, live.span() if live else None, v.span() if v else None,

@@ -73,6 +73,12 @@ def stroke_sequelae(found: dict, sentences: Sequence[Sentence], text: str, index
             continue
         si, first = tied[0]
         words = set(sentences[si].words)
+        stroke = sentences[si].words if words & STROKE_WORDS else sentences[si - 1].words
+        if _acute_stroke(stroke) and not _WHEN_ONLY & set(stroke):
+            # deficits of the stroke this encounter treats, "residual" at discharge ("Acute ischemic
+            # stroke, L MCA ... / Residual R hemiparesis, expressive aphasia"): their own codes, no
+            # I69 (I.C.9.d: the sequela codes are for an earlier stroke's)
+            continue
         kind = "subarachnoid" if words & {"subarachnoid", "sah"} else \
             "intracerebral" if words & {"hemorrhage", "hemorrhagic", "ich", "intracerebral", "bleed"} else "infarction"
         root = roots[kind]
@@ -110,6 +116,16 @@ def stroke_sequelae(found: dict, sentences: Sequence[Sentence], text: str, index
 
 
 _CURRENT = frozenset(("acute", "new", "evolving", "current"))
+
+
+def _acute_stroke(words: Sequence[str]) -> bool:
+    """Whether the words call a stroke acute or new ("Acute ischemic stroke, L MCA"), not another
+    thing ("acute inpatient rehab for R hemiparesis following L MCA stroke", "no new deficits")."""
+    return any(w in _CURRENT and (not i or words[i - 1] not in ("no", "not", "without"))
+               and STROKE_WORDS & set(words[i + 1:i + 1 + _ACUTE_REACH]) for i, w in enumerate(words))
+
+
+_ACUTE_REACH = 3   # words from "acute" to the stroke it qualifies ("acute ischemic L MCA stroke")
 
 
 def _drop_stroke_of_sentence(found: dict, sentences, starts, si: int) -> None:
