@@ -137,6 +137,10 @@ _DEMENTIAS = ("F01", "F02", "F03")
 _DEMENTIA_REACH = 3   # sentences read for its severity and behaviour: the disease's and the two after
 
 
+_PUERPERAL = re.compile(r"\b(?:postpartum|post-partum|puerper\w*|PPD\s*#?\d)\b", re.I)
+_PUERPERAL_REACH = 30   # characters either side of a condition where "postpartum" qualifies it
+
+
 def _conditions_in_ranges(cm) -> list[tuple[str, str, str]]:
     """(category, first, last) for each "Conditions in A15-A19" inclusion note in O98-O9A
     (FY2026: O98.0-O98.6, O99.0-O99.8, O9A.1-O9A.5), and each "use additional code from F17" note
@@ -386,6 +390,24 @@ class ClaimsReaders:
                 continue   # the chapter 15 code the note has asks for it beside it (O24.112 + E11.9)
             said = tuple(w for e in f.evidence[:3] for w in normalize_phrase(text[e.start:e.end]))
             words = said + normalize_phrase(self.cm.description(code))
+            if any(_PUERPERAL.search(text, max(0, e.start - _PUERPERAL_REACH), e.end + _PUERPERAL_REACH)
+                   for e in f.evidence[:3]):
+                # a condition the note says is postpartum is the puerperium's entry ("Postpartum acute
+                # blood loss anemia": Puerperal > anemia O90.81, with D62), not the childbirth's O99.02
+                hit = self.index.tree.walk(self.index.tree.main_terms("Puerperal, puerperium"), walk_words(words))
+                o = _finish(self.mapper, hit.code, tail + words, tail) if hit is not None and \
+                    code[:3] not in _ORGANISM_CATEGORIES and hit.code.startswith("O9") and \
+                    set(hit.path[0].split()) & set(walk_words(words)) - _GENERIC_SUBTERM else None
+                if o is not None and o.startswith("O"):
+                    spans, category = {(e.start, e.end) for e in f.evidence}, self._complicating_category(code)
+                    for other in [c for c, g in found.items() if category and c != o and c.startswith(category)
+                                  and {(e.start, e.end) for e in g.evidence} & spans]:
+                        del found[other]   # (the mention's own walk to "complicating childbirth", O99.02)
+                    _add(found, Finding(o, CodeSystem.ICD10CM, READ_CONFIDENCE, list(f.evidence), Assertion.PRESENT,
+                                        [RuleNote("pregnancy", f"{code} after the delivery: Puerperal > "
+                                                  f"{' > '.join(hit.path)} (I.C.15.a.1)", code)], set(f.sections),
+                                        source="lexicon"))
+                    continue
             hit = self.index.tree.walk(starts, walk_words(("complicated",) + words))
             o = None
             if hit is not None and hit.code.startswith("O") and len(hit.path) > 1 and hit.path[0] == "complicated" \
@@ -1652,7 +1674,8 @@ class ClaimsReaders:
         codes = {c for c, f in found.items() if f.reportable}
         adds = encounter_codes.circumstance_codes(text, codes)
         bmi = encounter_codes.bmi_code(text, self.cm)
-        if bmi is not None and encounter_codes.keeps_bmi(codes):
+        # (never in a pregnancy: "BMI codes should not be assigned for pregnancy", I.C.21.c.3)
+        if bmi is not None and encounter_codes.keeps_bmi(codes) and not any(c[:1] == "O" for c in codes):
             adds.append(bmi)
         exam = encounter_codes.routine_exam_code(text, {c for c, f in found.items() if f.reportable
                                                         and f.assertion is Assertion.PRESENT})

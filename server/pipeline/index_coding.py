@@ -82,6 +82,7 @@ _MAIN_STATUS = ("Status", "Presence", "Dependence")
 # an opening closed or a device taken out: no status of it (Z93 artificial opening, Z95-Z97 devices)
 _UNDONE = frozenset("takedown reversal reversed closure closed removal removed explant explanted explantation".split())
 _UNDONE_STATUS = ("Z93", "Z95", "Z96", "Z97")
+_PARTIAL = frozenset("lumpectomy partial segmental wedge biopsy excision excisional wle quadrantectomy".split())
 _BITE = frozenset(("bite", "bitten"))
 _OTHER_PART = "other part of"
 _AFTER_WORDS = frozenset(("after", "following", "post"))
@@ -435,6 +436,19 @@ class IndexCoder:
         walked_from = said
         if hit is None:
             hit, walked_from = tree.walk(starts, words, prefer, linked), starts
+        if hit is None and subterms and "unspecified" in self.cm.description(mapped.code).lower():
+            # a sibling of the subterm the mention named, under the same entry, the note names beside
+            # it ("Acute DVT, L femoral vein": Thrombosis > vein > femoral I82.41-, beside > deep I82.40-),
+            # for a code the mention left unspecified
+            parents = list(dict.fromkeys(tree.parent[i] for i in subterms if tree.parent[i] >= 0))
+            rest = WalkWords(words - own)
+            rest.implied = getattr(words, "implied", frozenset())
+            sibling = tree.walk(parents, rest, prefer, linked) if parents else None
+            sited = set(" ".join(sibling.path).split()) if sibling is not None else set()
+            if sibling is not None and sibling.code[:3] == mapped.code[:3] and WITH_MARK not in sibling.said \
+                    and _only_sites(sited, self._sites) \
+                    and sited <= set(near) | set(_of_phrase(window, mention_words)):   # (said, not implied)
+                hit, walked_from = sibling, parents   # (a site only, said beside it: no other kind of the condition)
         if hit is None and near and near[0] not in own:
             # the adjective of another main term before the mention ("atherosclerotic PAD":
             # Arteriosclerosis, arteriosclerotic > extremities > leg > with intermittent
@@ -744,6 +758,8 @@ class IndexCoder:
                     continue
                 if trig == () and words[i] in _DEVICES and not self._names_device(hit, words[i:i + 3]):
                     continue   # "pump rep contacted: device log confirms": the walk read another word's entry
+                if hit.code.startswith("Z90") and _PARTIAL & set(words[a:b]):
+                    continue   # "s/p lumpectomy + whole-breast RT": part of the organ taken, no acquired absence
                 if _UNDONE & set(words[a:b]) and hit.code.startswith(_UNDONE_STATUS):
                     continue   # "s/p colostomy reversal 2019", "s/p pacemaker removal": the opening or device is gone
                 mapped = self.mapper.map([Candidate(hit.code, CodeSystem.ICD10CM, 0.9, "index")],

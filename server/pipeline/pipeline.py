@@ -773,7 +773,9 @@ class Pipeline:
             # routinely" beside a tibia's "delayed union"); the note's, where its sentence says none
             own = own_cues[m.sentence] if self.claims_rules and m.candidates and m.candidates[0].code[:1] in "ST" \
                 else frozenset()
-            window += tuple(sorted(own)) + context_words if own else cues
+            # (before the window: a "without" at its end never denies them, "preeclampsia without severe
+            # features" + "complicating childbirth")
+            window = (tuple(sorted(own)) + context_words if own else cues) + window
             if self.claims_rules and any(c.code.startswith(_PLEGIA) for c in m.candidates):
                 window += _dominance(window, left_handed)
             # (a side or an ordinal between the mention and its site is read past: "pain R 1st MTP joint")

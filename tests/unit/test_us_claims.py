@@ -2636,6 +2636,15 @@ _NINETEENTH_BATCH_CONVENTIONS = [
     ("Opioid use disorder, severe, w/ opioid withdrawal on admission. DISCHARGE MEDICATIONS: Naloxone 4 mg nasal "
      "PRN overdose.", IN, {"F11.23"}, {"F11.288", "T50.7X1A"}),
     ("Overdose of heroin, responded to naloxone 2 mg IN.", IN, {"T40.1X1A"}, {"T50.7X1A"}),
+    # the index's sibling site the note names beside the mention (Thrombosis > vein > femoral)
+    ("DISCHARGE DIAGNOSES: 1. Acute DVT, L femoral vein.", IN, {"I82.412"}, {"I82.409"}),
+    # a lumpectomy takes no breast away
+    ("Stage I ER+ L breast cancer 2021, s/p lumpectomy + whole-breast RT.", OUT, set(), {"Z90.11", "Z90.12"}),
+    # a delivery: preeclampsia without severe features is the mild-to-moderate one, diet-controlled
+    # GDM the childbirth's; a postpartum blood loss anemia is the puerperium's anemia with D62; no BMI code
+    ("G1 at 37w1d admitted for IOL for preeclampsia without severe features; A1GDM, diet controlled. BMI 36.4. "
+     "Delivered vaginally, liveborn female. PPD#1: acute blood loss anemia, postpartum, on oral iron.", IN,
+     {"O14.04", "O24.420", "O90.81", "D62", "Z37.0", "Z3A.37"}, {"O14.94", "O24.410", "O99.02", "Z68.36"}),
     # motivational interviewing, a fibula, a diagnosis the note says is not established
     ("Cannabis use: MI-based counseling. L tib/fib fx 10 wks ago. Osteoporosis not established at this time.",
      OUT, set(), {"I21.9", "I25.2", "I48.91", "M81.0"}),
