@@ -103,7 +103,9 @@ class CodeMapper:
         ranked = sorted(candidates, key=lambda c: (-c.score, not self._billable(c.code), len(c.code)))
         if self.cm.id_of(ranked[0].code) < 0:
             return None
-        words = frozenset(window)
+        # (a "use disorder" is the dependence itself: its "disorder" names no induced disorder,
+        # "tobacco use disorder, cigarettes" F17.210, not F17.219)
+        words = frozenset(w for i, w in enumerate(window) if not (w == "disorder" and i and window[i - 1] == "use"))
         numbers = frozenset(w for w in (window if near is None else near) if _numeric(w))
         # a category no child of which the words choose yields to the term's billable code
         # ("hypertensive CKD stage 3b": I12 has no child for "3b" alone; the term's I12.9 stays)

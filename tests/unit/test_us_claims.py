@@ -2645,6 +2645,10 @@ _NINETEENTH_BATCH_CONVENTIONS = [
     ("G1 at 37w1d admitted for IOL for preeclampsia without severe features; A1GDM, diet controlled. BMI 36.4. "
      "Delivered vaginally, liveborn female. PPD#1: acute blood loss anemia, postpartum, on oral iron.", IN,
      {"O14.04", "O24.420", "O90.81", "D62", "Z37.0", "Z3A.37"}, {"O14.94", "O24.410", "O99.02", "Z68.36"}),
+    # a tobacco use disorder is nicotine dependence (its "disorder" no induced disorder); psychosis is part of
+    # a mood episode "with psychotic features"
+    ("1. Bipolar I disorder, current episode manic, severe, with psychotic features; psychosis only during mood "
+     "episodes. 4. Tobacco use disorder, cigarettes.", IN, {"F31.2", "F17.210"}, {"Z72.0", "F17.219", "F23", "F29"}),
     # motivational interviewing, a fibula, a diagnosis the note says is not established
     ("Cannabis use: MI-based counseling. L tib/fib fx 10 wks ago. Osteoporosis not established at this time.",
      OUT, set(), {"I21.9", "I25.2", "I48.91", "M81.0"}),
