@@ -141,6 +141,26 @@ _PUERPERAL = re.compile(r"\b(?:postpartum|post-partum|puerper\w*|PPD\s*#?\d)\b",
 _PUERPERAL_REACH = 30   # characters either side of a condition where "postpartum" qualifies it
 
 
+# a loss of consciousness with its duration ("LOC < 10 min", "lost consciousness for ~2 hours")
+_LOC_FOR = re.compile(r"(?:\bLOC\b|loss of consciousness|lost consciousness|unresponsive)[^.;]{0,25}?"
+                      r"(<|less than|under|~|about|approximately|approx\.?|x|for)?\s*(\d+(?:\.\d+)?)\s*"
+                      r"(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?)\b", re.I)
+# (upper bound in minutes, 6th character) of S06's loss of consciousness (I.C.19; S06 6th characters)
+_LOC_SPANS = ((30, "1"), (59, "2"), (359, "3"), (1440, "4"))
+
+
+def _loc_duration(text: str) -> str | None:
+    """The S06 6th character for the stated duration of a loss of consciousness, or None."""
+    m = _LOC_FOR.search(text)
+    if m is None:
+        return None
+    value, unit = float(m.group(2)), m.group(3).lower()
+    minutes = value / 60 if unit.startswith("s") else value * 60 if unit.startswith("h") else value
+    if m.group(1) and m.group(1).lower() in ("<", "less than", "under") and minutes <= 30:
+        return "1"
+    return next((c for bound, c in _LOC_SPANS if minutes <= bound), None)
+
+
 def _conditions_in_ranges(cm) -> list[tuple[str, str, str]]:
     """(category, first, last) for each "Conditions in A15-A19" inclusion note in O98-O9A
     (FY2026: O98.0-O98.6, O99.0-O99.8, O9A.1-O9A.5), and each "use additional code from F17" note
@@ -887,13 +907,17 @@ class ClaimsReaders:
         brain > subdural, traumatic: Injury, intracranial, subdural hemorrhage, S06.5X-; I62/I60
         are the nontraumatic ones), its 6th character the loss of consciousness the note states:
         none (0), of unstated duration (9), or not said (A, "status unknown")."""
-        loc = "0" if _NO_LOC.search(text) else "9" if _LOC.search(text) else "A"
-        for code in [c for c, f in found.items() if c.startswith("S06") and c[6:7] == "A" and f.reportable
-                     and loc != "A"]:
+        loc = "0" if _NO_LOC.search(text) else _loc_duration(text) or ("9" if _LOC.search(text) else "A")
+        for code in [c for c, f in found.items() if c.startswith("S06") and f.reportable and loc != "A"
+                     and (c[6:7] == "A" or (c[6:7] == "9" and loc not in "09"))]:
+            # (a stated duration: "brief LOC (< 30 min)" is 1, LOC of 30 minutes or less)
             # (an intracranial injury the Tabular left "LOC status unknown" where the note says it
             # elsewhere: "Fell, denies LOC. Dx: concussion" is S06.0X0A)
-            self._recode(found, code, code[:6] + loc + code[7:], "specificity", "the note states the loss of "
-                         "consciousness", "I.C.19")
+            if not self._recode(found, code, code[:6] + loc + code[7:], "specificity", "the note states the loss of "
+                                "consciousness", "I.C.19") and loc not in "09" and code[6:7] == "A":
+                # (a duration its category has no character for: a concussion's LOC of 2 hours, S06.0X9)
+                self._recode(found, code, code[:6] + "9" + code[7:], "specificity", "the note states the loss of "
+                             "consciousness", "I.C.19")
         bleeds = [c for c, f in found.items() if c.startswith(tuple(_NONTRAUMATIC_BLEEDS)) and f.reportable]
         if not bleeds or _SPONTANEOUS.search(text) or not _TRAUMA.search(text):
             return

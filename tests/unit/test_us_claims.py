@@ -2649,6 +2649,11 @@ _NINETEENTH_BATCH_CONVENTIONS = [
     # a mood episode "with psychotic features"
     ("1. Bipolar I disorder, current episode manic, severe, with psychotic features; psychosis only during mood "
      "episodes. 4. Tobacco use disorder, cigarettes.", IN, {"F31.2", "F17.210"}, {"Z72.0", "F17.219", "F23", "F29"}),
+    # a loss of consciousness of stated duration is the intracranial injury's 6th character
+    ("Found down after a fall on warfarin, LOC < 10 min. Dx: acute traumatic subdural hematoma, R.", IN,
+     {"S06.5X1A"}, {"S06.5X9A", "S06.5XAA", "I62.01"}),
+    # (a duration the category has no character for: the concussion's "unspecified duration")
+    ("Fell, struck head, lost consciousness for ~2 hours. Dx: concussion.", OUT, {"S06.0X9A"}, {"S06.0XAA"}),
     # motivational interviewing, a fibula, a diagnosis the note says is not established
     ("Cannabis use: MI-based counseling. L tib/fib fx 10 wks ago. Osteoporosis not established at this time.",
      OUT, set(), {"I21.9", "I25.2", "I48.91", "M81.0"}),
