@@ -1027,7 +1027,8 @@ class ClaimsReaders:
             return
         tree, starts = self.index.tree, [s.start for s in sentences]
         for code, f in list(found.items()):
-            if not f.reportable or f.assertion is not Assertion.PRESENT or code[:1] in "CZ" or "C00" <= code[:3] <= "D49":
+            if not f.reportable or f.assertion is not Assertion.PRESENT or code[:1] in "CZ" or \
+                    "C00" <= code[:3] <= "D49":
                 continue
             entries = tree.by_code.get(code, ())
             hit = tree.walk(list(entries), frozenset(_NEOPLASTIC_DISEASE)) if entries else None
@@ -1065,7 +1066,7 @@ class ClaimsReaders:
         for code, f in list(found.items()):
             if not f.reportable or f.assertion is not Assertion.PRESENT or code[:1] != "G":
                 continue
-            if not any(tree.nodes[i].see_also == _DEMENTIA_IN and tree.nodes[tree._root(i)].words[:1] == ("disease",)
+            if not any(tree.nodes[i].see_also == _DEMENTIA_IN and tree.nodes[tree.root(i)].words[:1] == ("disease",)
                        for i in tree.subterms_by_code.get(code, ())):
                 continue
             k = sequelae.sentence_of(sentences, starts, f.evidence[0].start)

@@ -117,6 +117,8 @@ _PROCEDURE_WORDS = frozenset("transplant transplantation replacement bypass graf
 
 
 _GENERIC_REFS = frozenset(("disease", "diseased", "syndrome", "disorder"))
+# the generic noun of a condition's own name ("use disorder"), never another "with" subterm beside it
+_GENERIC_NOUNS = frozenset("disorder disorders disease condition".split())
 
 
 def _same_chapter(code: str, other: str) -> bool:
@@ -134,7 +136,6 @@ def _vague(cm, code: str) -> bool:
 _OF = frozenset("of to in on at".split())
 
 
-_GENERIC_NOUNS = frozenset("disorder disorders disease condition".split())
 _REGION_REACH = 7   # words after "of" / "at" an injury's region may run ("at the base of the right fifth metatarsal")
 
 

@@ -273,12 +273,11 @@ class IndexTree:
                 # defaults to, names that site ("scaphoid fx": Fracture > scaphoid (hand), See also
                 # Fracture, carpal, navicular; its own "foot" for the other bone)
                 seen = self._see_target(c)
+                defaulted = seen is not None and not child.see and bool(child.nonessential) and \
+                    self.root(seen) == self.root(c)
                 other = self._descend(seen, words, path + (label,), depth + 1, prefer, said, linked) \
-                    if seen is not None and (set(self.nodes[seen].words) <= words or
-                                             not child.see and child.nonessential and
-                                             self._root(seen) == self._root(c)) else None
-                if other is None and seen is not None and not child.see and child.nonessential and \
-                        self._root(seen) == self._root(c) and self.nodes[seen].code:
+                    if seen is not None and (set(self.nodes[seen].words) <= words or defaulted) else None
+                if other is None and defaulted and self.nodes[seen].code:
                     # (no subterm of it the note names: the entry's own code, Fracture > carpal bone >
                     # navicular S62.00-)
                     code = self.nodes[seen].code
@@ -311,14 +310,15 @@ class IndexTree:
             hit = self._kids[i] = self._resolve_children(i)
         return hit
 
-    def _root(self, i: int) -> int:
-        """The main term node i is a subterm of."""
+    def root(self, i: int) -> int:
+        """The main term node i is a subterm of (i itself for a main term)."""
         while self.parent[i] >= 0:
             i = self.parent[i]
         return i
 
     def _see_target(self, i: int) -> int | None:
-        """The entry node i's "See" reference names, resolved once (None when it names none)."""
+        """The entry node i's "See" (else "See also") reference names, resolved once (None when it
+        names none)."""
         hit = self._sees.get(i, -2)
         if hit == -2:
             t = self.resolve(self.nodes[i].see or self.nodes[i].see_also)
@@ -595,10 +595,10 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "atfl": ("talofibular", "ligament"), "cfl": ("calcaneofibular", "ligament"),
            "gangrenous": ("gangrene",),   # "gangrenous appendicitis": Appendicitis > with > gangrene
            "perforated": ("perforation",), "ileal": ("ileum", "small", "intestine"),
-           # a joint by its abbreviation ("R 1st MTP": a joint of the foot, M25.57-)
            # a bone's process by its own name ("radial styloid": Fracture > radius > styloid process)
            "styloid": ("process",), "olecranon": ("process",), "coracoid": ("process",),
            "coronoid": ("process",), "odontoid": ("process",), "xiphoid": ("process",),
+           # a joint by its abbreviation ("R 1st MTP": a joint of the foot, M25.57-)
            "mtp": ("joint", "toe"), "mcp": ("joint", "finger"), "midshaft": ("shaft",),
            # a dysphagia by its phase ("oropharyngeal dysphagia": R13.12 "..., oropharyngeal phase")
            "oropharyngeal": ("phase",), "pharyngoesophageal": ("phase",),

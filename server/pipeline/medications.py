@@ -141,7 +141,8 @@ class MedicationReader:
                     pass   # an antibiotic treats the infection at hand: long-term only when said (prophylaxis)
                 elif _current(words, i, j, listed, clauses, following):
                     said = assertions(si, i, j, lo)
-                    if said is Assertion.HYPOTHETICAL and code == _ANTIBIOTICS and _PROPHYLAXIS & set(words[j:j + 2]):
+                    if said is Assertion.HYPOTHETICAL and code == _ANTIBIOTICS and \
+                            _PROPHYLAXIS & set(words[j:j + 2]):
                         # "on nitrofurantoin prophylaxis": the antibiotic's purpose, taken now (an
                         # anticoagulant's "DVT prophylaxis" in a stay is no long-term therapy)
                         said = Assertion.PRESENT
@@ -202,7 +203,8 @@ class MedicationReader:
         and as the element's salts below it is those salts ("lithium" on a medication list:
         Lithium > salts (carbonate), T43.59-, not the metal)."""
         hit = self.table.exact(name)
-        if hit is None or self.table.rows[hit[0]].codes[4] is not None or not any(self.table.rows[hit[0]].codes):
+        codes = self.table.rows[hit[0]].codes if hit is not None else ()
+        if not any(codes) or codes[4] is not None:
             return name
         salts = name + " salts"
         found = self.table.exact(salts)

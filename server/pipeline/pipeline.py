@@ -78,8 +78,8 @@ _TYPE_WORDS = frozenset("systolic diastolic combined congestive exacerbation con
                         "unstable compensated decompensated severe mild moderate".split())
 _FRACTURE_WORDS = frozenset(("fracture", "nonunion", "malunion", "union", "orif"))
 _SUBSEQUENT = {"A": "D", "B": "E", "C": "F"}   # initial -> subsequent encounter (routine healing)
-_UNDER_CARE = frozenset("reduction casting cast casted splint splinting splinted orif fixation immobilization boot sling "
-                         "nail nailing pinning healing".split())
+_UNDER_CARE = frozenset("reduction casting cast casted splint splinting splinted orif fixation immobilization "
+                         "boot sling nail nailing pinning healing".split())
 # 7th characters of a healing complication (delayed healing, nonunion, malunion) the note names today
 _HEALING_TROUBLE = frozenset("GHJKMNPQR")
 _FRACTURE_KINDS = frozenset(("osteoporotic", "fragility", "pathological", "pathologic", "stress", "traumatic"))
@@ -680,7 +680,8 @@ class Pipeline:
             if self.claims_rules and len(m.words) == 1 and m.words[0] in _NOT_HERE and \
                     (m.words[0] != "fit" or (m.tok_start and s.words[m.tok_start - 1] == "to")):
                 continue   # "sick-day rules", "ill-appearing": no illness to code (R69); "to fit her schedule"
-            if self.claims_rules and (_transplanted_for(s.words, m.tok_start) or _graft_reason(text, s, m.tok_start)):
+            if self.claims_rules and (_transplanted_for(s.words, m.tok_start) or
+                                      _graft_reason(text, s, m.tok_start)):
                 continue   # "kidney transplant 3/2022 for ESRD": the organ failure the graft replaced
             if self.claims_rules and m.words and m.words[0] in ("nail", "nails") and m.tok_start and \
                     s.words[m.tok_start - 1] in _IMPLANT_NAILS:
@@ -1146,6 +1147,9 @@ _RESOLVED_NOW = frozenset("on upon spontaneously en prior before with".split())
 _RESOLVED_REACH = 8
 
 
+_NEGATORS_BEFORE = frozenset(("no", "not", "without", "nor"))
+
+
 def _encounter_cues(s: Sentence) -> frozenset[str]:
     """The words of a sentence that name an injury's episode of care (healing, nonunion, sequela;
     "delayed union" / "delayed healing": 7th character G), none it denies ("Not a nonunion at this
@@ -1161,8 +1165,6 @@ def _encounter_cues(s: Sentence) -> frozenset[str]:
             and not _NEGATORS_BEFORE & set(words[max(0, i - 2):i])}
     return frozenset(out)
 
-
-_NEGATORS_BEFORE = frozenset(("no", "not", "without", "nor"))
 
 
 def _resolved_since(words: Sequence[str], after: int) -> bool:
@@ -1696,7 +1698,7 @@ def _value_fell(words: Sequence[str], end: int) -> bool:
         and not _HEIGHTS & set(after)
 
 
-def _graft_reason(text: str, s, a: int) -> bool:
+def _graft_reason(text: str, s: Sentence, a: int) -> bool:
     """Whether the condition at token ``a`` opens, with at most its qualifiers before it, a
     parenthesis right after a transplant ("s/p orthotopic liver transplant 2018 (NASH cirrhosis)"):
     the graft's reason, gone with the organ."""
