@@ -1556,7 +1556,9 @@ class ClaimsReaders:
                      for w in normalize_phrase(self.cm.description(c)) if w not in _TITLE_FILLER
                      and w not in ("adverse", "effect", "initial", "encounter", "subsequent", "sequela")]
             hit = self.index.tree.walk(heads, walk_words(said + cause + kinds)) if heads else None
-            if hit is None or not _DRUG_CAUSE & {w for p in hit.path for w in p.split()}:
+            # (Mucositis > mouth > due to antineoplastic therapy, K12.31: the chemotherapy's own subterm)
+            if hit is None or not (_DRUG_CAUSE | (_ANTINEOPLASTIC if chemo else frozenset())) & \
+                    {w for p in hit.path for w in p.split()}:
                 continue
             new = _finish(self.mapper, hit.code, tuple(said), tuple(said))
             if new is None or new == code or new in found:
@@ -1833,7 +1835,8 @@ _PROGESTINS = frozenset("norgestimate levonorgestrel norethindrone drospirenone 
 # a drug's adverse effect (T36-T50, 6th character 5) and the words of its "drug-induced" subterms
 _ADVERSE_EFFECT = re.compile(r"T(3[6-9]|4[0-9]|50)\.\w\w5")
 _DRUG_CAUSE = frozenset("drug drugs induced medicament medicaments medication".split())
-_CHEMOTHERAPY_CAUSE = ("cytoreductive", "cancer", "chemotherapy", "antineoplastic")
+_ANTINEOPLASTIC = frozenset(("antineoplastic", "chemotherapy", "cytoreductive"))
+_CHEMOTHERAPY_CAUSE = ("cytoreductive", "cancer", "chemotherapy", "antineoplastic", "therapy")
 # medication for opioid use disorder: the disorder's code says it (F11.21 "on maintenance therapy")
 _OPIOID_TREATMENT = frozenset("buprenorphine methadone naloxone naltrexone suboxone subutex sublocade".split())
 # receptor abbreviations and names -> the word the Tabular's titles use

@@ -598,6 +598,8 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            # a bone's process by its own name ("radial styloid": Fracture > radius > styloid process)
            "styloid": ("process",), "olecranon": ("process",), "coracoid": ("process",),
            "coronoid": ("process",), "odontoid": ("process",), "xiphoid": ("process",),
+           # the mouth by its adjective ("oral mucositis": Mucositis > mouth (oral) > ...)
+           "oral": ("mouth",),
            # a joint by its abbreviation ("R 1st MTP": a joint of the foot, M25.57-)
            "mtp": ("joint", "toe"), "mcp": ("joint", "finger"), "midshaft": ("shaft",),
            # a dysphagia by its phase ("oropharyngeal dysphagia": R13.12 "..., oropharyngeal phase")

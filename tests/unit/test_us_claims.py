@@ -2654,6 +2654,13 @@ _NINETEENTH_BATCH_CONVENTIONS = [
      {"S06.5X1A"}, {"S06.5X9A", "S06.5XAA", "I62.01"}),
     # (a duration the category has no character for: the concussion's "unspecified duration")
     ("Fell, struck head, lost consciousness for ~2 hours. Dx: concussion.", OUT, {"S06.0X9A"}, {"S06.0XAA"}),
+    # the chemotherapy's own subterm (Mucositis > mouth (oral) > due to antineoplastic therapy); its mouth
+    # sores are the mucositis's
+    ("Painful mouth sores x 3 days. A: Oral mucositis (ulcerative) due to chemotherapy; magic mouthwash.", IN,
+     {"K12.31", "T45.1X5A"}, {"K12.32", "K13.79"}),
+    # "high suspicion for" is an uncertain diagnosis outpatient (IV.H)
+    ("A: new headache, tender L temporal artery - high suspicion for giant cell arteritis.", OUT, {"R51.9"},
+     {"M31.6", "M31.5"}),
     # motivational interviewing, a fibula, a diagnosis the note says is not established
     ("Cannabis use: MI-based counseling. L tib/fib fx 10 wks ago. Osteoporosis not established at this time.",
      OUT, set(), {"I21.9", "I25.2", "I48.91", "M81.0"}),
