@@ -88,6 +88,7 @@ _M80_EPISODE = {"B": "A", "C": "A", "E": "D", "F": "D", "H": "G", "J": "G", "M":
 # the sepsis codes of chapter 1).
 _SEPSIS_CODES = ("A40", "A41", "A02.1", "A20.7", "A21.7", "A22.7", "A24.1", "A26.7", "A32.7", "A39.2", "A39.3",
                  "A39.4", "A42.7", "A54.86", "B37.7", "O85", "O86.04", "T81.44", "T80.2", "P36", "A39.1")
+_NEWBORN_SEPSIS = "P36.9"   # bacterial sepsis of newborn, unspecified
 _SEVERITY_WORDS = frozenset("severe septic shock organ dysfunction failure acute".split())
 _SEPSIS_UNSPECIFIED = "A41.9"
 _CHEMOTHERAPY = ("Z79.63",)   # long-term chemotherapeutic agents: for non-cancer use (methotrexate for RA)
@@ -255,6 +256,7 @@ class ClaimsReaders:
         self._emphysema(found)
         self._household_smoke(sentences, found)
         self._severe_sepsis(sentences, found)
+        self._newborn_sepsis_organism(sentences, found)
         self._ulcer_sites(sentences, found)
         self._ulcer_depth(sentences, found)
         self._osteoporotic_fractures(sentences, found)
@@ -275,6 +277,9 @@ class ClaimsReaders:
         self._influenza(doc.text, found)
         self._diabetes_type(doc.text, found)
         self._cough_duration(doc.text, found)
+        self._burn_degrees(doc.text, found)
+        self._burn_map(doc.text, sentences, found)
+        self._burn_extent(doc.text, sentences, found)
         self._stroke_artery(sentences, found)
         self._kind_named_elsewhere(doc.text, found)
         self._in_remission(doc.text, found)
@@ -339,7 +344,8 @@ class ClaimsReaders:
         and a normal delivery (O80) from what the note documents (I.C.15)."""
         adds: list[tuple[str | None, tuple[int, int] | None, str]] = [
             (preg.z3a(self.cm), preg.weeks_span, "weeks of gestation (Z3A, I.C.15)")]
-        if preg.elderly_span is not None:
+        if preg.elderly_span is not None and preg.postpartum_span is None:
+            # (the supervision of a pregnancy, O09, is prenatal care's: none after the delivery)
             adds.append((self._index_code("Pregnancy", preg.elderly_words() + preg.walk_words()), preg.elderly_span,
                          "advanced maternal age: Pregnancy > complicated by > elderly (I.C.15.b)"))
         if preg.liveborn_span is not None and preg.delivered:
@@ -720,6 +726,24 @@ class ClaimsReaders:
         note = RuleNote("code_first", f"severe sepsis: the systemic infection first, Sepsis > {path} "
                                       "(I.C.1.d.1.a.ii)", severe[0])
         _add(found, _made(code, list(evidence), note))
+
+    def _newborn_sepsis_organism(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """A newborn's sepsis by the organism its sentence names (Sepsis > newborn > due to >
+        organism): "GBS sepsis of newborn" is P36.0, "E. coli sepsis of newborn" P36.4, not P36.9."""
+        f = found.get(_NEWBORN_SEPSIS)
+        if f is None or not f.reportable:
+            return
+        starts = self.index.tree.main_terms("Sepsis")
+        sentence_starts = [s.start for s in sentences]
+        for e in f.evidence if starts else ():
+            si = sequelae.sentence_of(sentences, sentence_starts, e.start)
+            words = tuple(w for w in sentences[si].words if w not in _SEVERITY_WORDS) + ("newborn", "due", "to")
+            hit = self.index.tree.walk(starts, walk_words(words))
+            code = _finish(self.mapper, hit.code, side_words(words)) if hit is not None else None
+            if code is not None and code.startswith("P36") and code != _NEWBORN_SEPSIS:
+                self._recode(found, _NEWBORN_SEPSIS, code, "specificity",
+                             f"a newborn's sepsis by its organism, Sepsis > {' > '.join(hit.path)}", "P36")
+                return
 
     def _organ_dysfunction(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Sepsis with an acute organ dysfunction the sentence links to it ("sepsis due to E. coli
@@ -1316,6 +1340,116 @@ class ClaimsReaders:
             self._recode(found, "R05.9", new, "specificity", f"a cough {how}", "R05")
             return
 
+    def _burn_map(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """A burn note's map of sites by depth ("- Anterior chest: mixed deep partial and full
+        thickness - 9%", "Dorsum L hand: superficial (first degree) erythema only": parts that do
+        not say "burn" themselves): each site its burn at the highest depth said there (Burn > site
+        > degree; the index's "partial thickness - code as Burn, by site, second degree", "full
+        thickness skin loss - ... third degree"). Only in a note that names a burn; a part that
+        lists several sites, or one a burn mention already coded, is left to the mentions."""
+        if not _BURN_NOTE.search(text):
+            return
+        starts = self.index.tree.main_terms("Burn")
+        if not starts:
+            return
+        coded = [e for c, f in found.items() if _BURN_SITE.match(c) and c[4] != "0" for e in f.evidence]
+        # (the map details the burns the assessment states: "Thermal burns 23% TBSA - chest, ...")
+        assessed = next((e for c, f in found.items() if (_BURN_SITE.match(c) or c.startswith("T30")) and f.reportable
+                         for e in f.evidence if e.section in DIAGNOSIS_SECTIONS), None)
+        sentence_starts = [s.start for s in sentences]
+        for part in _BURN_PARTS.finditer(text):
+            a, b = part.span()
+            said = list(_DEGREE_WORDS.finditer(text, a, b))
+            if not said or any(a <= e.start < b for e in coded):
+                continue
+            site = text[a:said[0].start()]
+            if "," in site or _BURN_NOTE.search(text, a, b) or \
+                    _NO_BURN.search(text, max(a, said[0].start() - 12), said[0].start()):
+                continue   # several sites, or "no full-thickness areas"
+            degree = max(_DEGREES[m.group(1).lower().replace(" ", "-")] for m in said)
+            words = tuple(w for w in normalize_phrase(site.replace("/", " ")) if w)
+            words += tuple(x for w in words for x in _BURN_SITES.get(w, ()))
+            if "upper" in words and "arm" in words:
+                words += ("above", "elbow")   # the tabular's upper arm is the index's "above elbow"
+            words += (_ORDINALS[degree], "degree")
+            checkpoint()
+            hit = self.index.tree.walk(starts, walk_words(words))
+            code = _finish(self.mapper, hit.code, side_words(words)) if hit is not None else None
+            if code is None or not _BURN_SITE.match(code) or not code[4:5].isdigit() or int(code[4]) != degree:
+                continue
+            si = sequelae.sentence_of(sentences, sentence_starts, a) if sentences else 0
+            section = sentences[si].section if sentences else ""
+            _add(found, _made(code, [Span(a, b, section)] + ([assessed] if assessed is not None else []), RuleNote(
+                "index", f"a burn map's site at its deepest: Burn > {' > '.join(hit.path)} (I.C.19.d.2)")))
+        # a burn's blisters are its second degree (Burn > blisters), no nonthermal blister (S-0.2-)
+        if any(_BURN_SITE.match(c) and f.reportable for c, f in found.items()):
+            for c, f in found.items():
+                if c[:1] == "S" and f.reportable and self.cm.id_of(c) >= 0 and \
+                        self.cm.description(c).startswith("Blister (nonthermal)"):
+                    f.reportable = False
+                    f.notes.append(RuleNote("not_reported", "a burn note's blisters are the burn's (Burn > blisters)"))
+        # one site, one burn: its highest degree (I.C.19.d.2); a chemical burn is the site's corrosion
+        # (T2x.4-7), never also its thermal burn
+        by_site: dict[tuple[str, str], list[str]] = {}
+        for c, f in found.items():
+            if _BURN_SITE.match(c) and f.reportable and c[4].isdigit():
+                by_site.setdefault((c[:4], c[5:7]), []).append(c)
+        for group in by_site.values():
+            keep = max(group, key=lambda c: (c[4] >= "4", int(c[4]) % 4))
+            for c in group:
+                if c != keep and found[c].reportable:
+                    found[keep].evidence += [e for e in found[c].evidence if e not in found[keep].evidence]
+                    found[c].reportable = False
+                    found[c].notes.append(RuleNote("not_reported", f"one burn per site, its highest degree: {keep} "
+                                                                   "(I.C.19.d.2)", keep))
+
+    def _burn_degrees(self, text: str, found: dict[str, Finding]) -> None:
+        """A burn of several degrees at one site is coded to the highest (I.C.19.d.2): "mixed 2nd
+        and 3rd degree burn of L palm" is T23.352-, the degrees read in the burn's own clause."""
+        for code in [c for c, f in found.items() if _BURN_DEGREE.match(c) and f.reportable]:
+            said = 0
+            for e in found[code].evidence:
+                # (the words after another burn: "full-thickness burn of R forearm and partial-thickness
+                # burn of R palm" says the palm's is partial)
+                before = re.split(r"[.;,:\n]|\bburns?\b", text[max(0, e.start - _BURN_REACH):e.start], flags=re.I)[-1]
+                clause = before + text[e.start:e.end]
+                said = max([said] + [_DEGREES[w.lower().replace(" ", "-")] for w in _DEGREE_WORDS.findall(clause)])
+            if said > int(code[4]):
+                new = code[:4] + str(said) + code[5:]
+                self._recode(found, code, new, "specificity", f"a burn of degree {said} at this site, its highest",
+                             "I.C.19.d.2")
+
+    def _burn_extent(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """The extent of the body surface burned (T31, corrosions T32) where the note gives the TBSA
+        at a burn's first encounter (I.C.19.d.6): "TBSA 18%, of which 4% full thickness" is
+        T31.10. Its 4th character is the tens of the total, its 5th those of the third degree."""
+        burns = [c for c, f in found.items() if _BURN_DEGREE.match(c) and f.reportable and c[-1:] == "A"]
+        if not burns:
+            return
+        # ("under 10% TBSA": below the number)
+        totals = [(float(m.group(1) or m.group(2)) - (0.5 if _BELOW.search(text, max(0, m.start() - 12), m.start())
+                                                      or _BELOW.search(m.group(0)) else 0), m)
+                  for m in _TBSA.finditer(text)]
+        if not totals:
+            return
+        total, m = max(totals, key=lambda t: t[0])
+        if not 0 < total <= 100:
+            return
+        third = max((float(t.group(1) or t.group(2)) for t in _THIRD_DEGREE.finditer(text)), default=0.0)
+        tens = min(9, int(total // 10))
+        category = "T32" if all(int(c[4]) >= 4 for c in burns) else "T31"
+        new = f"{category}.0" if tens == 0 else f"{category}.{tens}{min(tens, int(min(third, total) // 10))}"
+        if self.cm.id_of(new) < 0 or not self.cm.is_billable(new):
+            return
+        starts = [s.tokens[0].start for s in sentences if s.tokens]
+        k = max(0, bisect_right(starts, m.start()) - 1)
+        section = sentences[k].section if sentences else ""
+        # (the extent of the burns the assessment states, wherever the note measures it)
+        assessed = next((e for c in burns for e in found[c].evidence if e.section in DIAGNOSIS_SECTIONS), None)
+        _add(found, _made(new, [Span(m.start(), m.end(), section)] + ([assessed] if assessed is not None else []),
+                          RuleNote("index", f"burns of {total:g}% of the body surface, {third:g}% third degree: "
+                                            f"{new} (I.C.19.d.6)")))
+
     def _rejection(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """A transplanted organ's rejection (Rejection > transplant > organ): "acute T-cell mediated
         rejection of kidney allograft" -> T86.11; the rejection names the transplant (no Z94.0)."""
@@ -1804,6 +1938,31 @@ _HORMONE_REPLACEMENT, _HORMONAL_CONTRACEPTIVE = "Z79.890", "Z79.3"
 _TYPE_2 = re.compile(r"\b(?:type\s*(?:2|II)|T2DM|DM\s*2|DM\s*II|NIDDM)\b", re.I)
 # How long a cough has lasted, said beside it ("1 day of barky cough", "cough x 3 months", "cough x3 d").
 # (an age is no duration: "67-year-old with cough", "2-day-old")
+# burns and corrosions of a site (T20-T25), the 4th character their degree (1-3 burns, 5-7 corrosions)
+_BURN_DEGREE = re.compile(r"^T2[0-5]\.[1-35-7]")
+_BURN_SITE = re.compile(r"^T2[0-5]\.")
+_BURN_NOTE = re.compile(r"\b(?:burns?|burned|scald\w*)\b", re.I)
+# the parts of a burn note a map gives one site each in: a line, or what a semicolon or a sentence's
+# end closes ("R forearm: deep partial thickness, blistered - 3%.")
+_BURN_PARTS = re.compile(r"[^\n;]+?(?:[.](?=\s|$)|(?=[\n;])|$)")
+_NO_BURN = re.compile(r"\b(?:no|without|denies|not)\s+(?:\w+\s+)?$", re.I)
+_ORDINALS = {1: "first", 2: "second", 3: "third"}
+# a burn map's sites as the index's Burn entry names them ("Anterior chest": Burn > chest wall)
+_BURN_SITES = {"chest": ("wall",), "abdomen": ("abdominal",), "dorsal": ("dorsum",)}
+_BURN_REACH = 80   # characters before a burn's words its degrees may be said in ("mixed 2nd and 3rd degree")
+_DEGREE_WORDS = re.compile(r"\b(first|1st|second|2nd|third|3rd|partial[- ]thickness|full[- ]thickness)\b"
+                           r"(?!\s*(?:of|and|or)\b)", re.I)
+_DEGREES = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "partial-thickness": 2, "third": 3, "3rd": 3,
+            "full-thickness": 3}
+_BSA = r"(?:TBSA|%?\s*total body surface(?: area)?|BSA|body surface area)"
+# ("TBSA (2nd + 3rd degree, excluding superficial face): ~11%": the number may follow a parenthesis)
+_TBSA = re.compile(rf"(?:\b(\d{{1,3}}(?:\.\d)?)\s*%\s*(?:of\s+(?:the\s+)?)?{_BSA}|\b{_BSA}"
+                   rf"(?:[^.%\d\n]|\d(?:st|nd|rd)\b){{0,60}}?(\d{{1,3}}(?:\.\d)?)\s*%)", re.I)
+_BELOW = re.compile(r"\b(?:under|less than|below)\s*$|<\s*$|\b(?:under|less than|below)\s+\d|<\s*\d", re.I)
+_DEEP = r"(?:full[- ]thickness|third[- ]degree|3rd[- ]degree)"
+_THIRD_DEGREE = re.compile(rf"\b(\d{{1,3}}(?:\.\d)?)\s*%\s*(?:(?:is|are|was|were)\s+)?(?:TBSA\s+)?{_DEEP}|"
+                           rf"{_DEEP}\W{{0,4}}(?:burns?\W{{0,3}})?(?:~\s*|about\s+|approx\w*\s+)?"
+                           rf"(\d{{1,3}}(?:\.\d)?)\s*%", re.I)
 _DURATION = re.compile(r"(?:\bx\s*|\b)(\d+(?:\.\d+)?)\s*-?\s*(days?|d|weeks?|wks?|months?|mos?|years?|yrs?)\b"
                        r"(?![- ]?old)"
                        r"(?:\s+of)?", re.I)

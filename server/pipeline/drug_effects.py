@@ -20,7 +20,10 @@ from server.budget import checkpoint
 from server.pipeline.entities import Sentence
 from server.pipeline.medications import NOT_DRUGS, SUBSTANCES
 
-_SELF_HARM = re.compile(r"\b(suicid\w*|self[- ]harm|intentional(ly)?|deliberate(ly)?)\b", re.I)
+_SELF_HARM = re.compile(r"\b(suicid\w*|self[- ]harm|intentional(ly)?|deliberate(ly)?|"
+                        # the patient's own words for it ("states she wanted to die")
+                        r"want(?:s|ed)? to die|to end (?:her|his|their|my) (?:own )?life|"
+                        r"kill (?:herself|himself|themselves|myself)|end it all)\b", re.I)
 _ASSAULT = re.compile(r"\b(assault\w*|poisoned by (another|someone|his|her))\b", re.I)
 _ACCIDENT = re.compile(r"\b(accidental(ly)?|by mistake|mistak(en|ing)|unintentional(ly)?|in error)\b", re.I)
 _UNDETERMINED = re.compile(r"\b(intent (unknown|undetermined|unclear)|undetermined intent)\b", re.I)
@@ -109,6 +112,16 @@ class DrugEffect:
     drug: str
 
 
+# what denies an intent said after it ("Denies self-harm intent", "no suicidal ideation", "not a
+# suicide attempt")
+_DENIED = re.compile(r"\b(?:no|not|denies|denied|denying|without|negative for)\b(?:\s+\w+){0,2}\s*$", re.I)
+
+
+def _said(pattern: re.Pattern, text: str) -> bool:
+    """Whether the note says ``pattern`` outright, not denied by the words before it."""
+    return any(not _DENIED.search(text, max(0, m.start() - 30), m.start()) for m in pattern.finditer(text))
+
+
 class DrugEffectReader:
     def __init__(self, table, icd10cm):
         self.table, self.cm = table, icd10cm
@@ -121,7 +134,7 @@ class DrugEffectReader:
         ("he reports taking glargine every night as prescribed" is adherence)."""
         eyes = bool(_EYE_NOTE.search(text))
         poisoning = _poisoned(text, eyes)
-        intent = ("self_harm" if _SELF_HARM.search(text) else "assault" if _ASSAULT.search(text)
+        intent = ("self_harm" if _said(_SELF_HARM, text) else "assault" if _said(_ASSAULT, text)
                   else "undetermined" if _UNDETERMINED.search(text) else "accidental")
         out: list[DrugEffect] = []
         seen: set[tuple[str, int]] = set()

@@ -274,8 +274,11 @@ def keep_organisms_asked_for(found: dict[str, Finding], rules: GuidelineRules,
                for r in rules.referenced(c, "use_additional")) or any(
         # a complication of care "use additional code to identify infection" (T84.5-, T81.4-): the
         # infection's agent ("periprosthetic joint infection ... Staph epidermidis": B95.7)
-        c[:1] == "T" and rules.cm.id_of(c) >= 0 and any("identify infection" in n.lower()
-                                                         for n in rules.cm.notes(c, "use_additional", True))
+        # ... and a note that asks for the organism in words, without the range (P39 "use additional
+        # code to identify organism or specific infection": neonatal E. coli UTI, P39.3 + B96.20)
+        rules.cm.id_of(c) >= 0 and any(("identify infection" in n.lower() and c[:1] == "T") or
+                                       "identify organism" in n.lower()
+                                       for n in rules.cm.notes(c, "use_additional", True))
         for c in found if c not in organisms)
     if not asks:
         for c in organisms:
@@ -769,7 +772,8 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
     less precisely ("CHF" in the HPI, "chronic diastolic heart failure" in the assessment:
     I50.32, not I50.9 beside it; "alcohol-induced liver cirrhosis": K70.30, not K70.9), and an
     injury of unspecified body region (T14) is not reported beside a specific injury (S00-S99) or a
-    pathological fracture (M80, M84)."""
+    pathological fracture (M80, M84), nor a burn of unspecified region (T30) beside a burn of
+    a site."""
     codes = [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and rules.cm.id_of(c) >= 0]
     injuries = [c for c in codes if c[:1] == "S" or c.startswith(("M80", "M84.3", "M84.4", "M84.5", "M84.6"))]
     for c in codes:
@@ -780,7 +784,8 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
         # (K80.00): the title that affirms what the other denies says the condition
         denied_by = next((o for o in codes if o != c and o in found and o[:3] == c[:3]
                           and gone & _affirms(rules, o) and not _other_eye(rules, o, c)), None) if gone else None
-        injury = next((o for o in injuries if o in found), None) if c.startswith("T14") else None
+        injury = next((o for o in injuries if o in found), None) if c.startswith("T14") else \
+            next((o for o in codes if o in found and _SITED_BURN.match(o)), None) if c.startswith("T30") else None
         if injury is not None:
             other = injury   # (one suppressed by an earlier pair is no longer there to point to)
         elif denied_by is not None:
@@ -828,6 +833,9 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
 
 
 _EYES = ("right eye", "left eye", "bilateral")
+# burns and corrosions of a named site (T20-T28): a burn of unspecified body region (T30) is none
+# beside them
+_SITED_BURN = re.compile(r"^T2[0-8]\.")
 
 
 def _other_eye(rules: GuidelineRules, a: str, b: str) -> bool:

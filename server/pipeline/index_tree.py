@@ -18,7 +18,7 @@ import io
 import re
 from dataclasses import dataclass, replace
 from importlib import resources
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from server.errors import InvalidInput
 from server.pipeline.lexicon import STOPWORDS
@@ -613,6 +613,11 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "glenohumeral": ("shoulder", "humerus", "joint"), "elbow": ("joint",),
            "wrist": ("joint",), "ankle": ("joint",),
            "coli": ("escherichia",),   # "E. coli": Escherichia coli
+           # a newborn by its adjective ("neonatal sepsis": Sepsis > newborn); group B streptococcus
+           # by its abbreviation ("GBS sepsis of the newborn": Sepsis > newborn > due to > streptococcus >
+           # group B)
+           "neonatal": ("newborn",), "neonate": ("newborn",), "gbs": ("streptococcus", "group", "b"),
+           "prematurity": ("preterm", "delivery", "due", "to"),   # Jaundice > due to > preterm delivery
            # the brain's arteries by their abbreviations, and an infarct's cause as its adjective
            # ("cardioembolic stroke, left MCA": Infarct > brain > due to > embolism > brain artery)
            "mca": ("middle", "brain", "artery"), "aca": ("anterior", "brain", "artery"),
@@ -883,6 +888,29 @@ def aliases_of(words: frozenset[str]) -> frozenset[str]:
     return frozenset(k for k, v in _EXPAND.items() if words & set(v))
 
 
+_RIB_NUMBER = re.compile(r"^(?:\d{1,2}|\d{1,2}(?:st|nd|rd|th))$")
+_RIB_REACH = 4   # words after "rib" its numbers may follow ("rib fractures 4-7")
+_RIB_JOINS = frozenset(("through", "thru", "to", "and"))
+
+
+def _rib_number(word: str) -> bool:
+    return bool(_RIB_NUMBER.match(word)) and 1 <= int(word.rstrip("stndrh")) <= 12
+
+
+def _several_ribs(words: Sequence[str]) -> bool:
+    """Whether the words name more than one rib: "ribs", or two rib numbers near "rib"."""
+    for i, w in enumerate(words):
+        if w == "ribs":
+            return True
+        if w == "rib":
+            near = words[max(0, i - _RIB_REACH):i + _RIB_REACH + 1]
+            for k in range(len(near) - 1):   # a range or a pair: "4-7", "4 through 7", "5th and 6th"
+                at = k + 2 if near[k + 1] in _RIB_JOINS and k + 2 < len(near) else k + 1
+                if _rib_number(near[k]) and _rib_number(near[at]) and near[at + 1:at + 2] not in (["cm"], ["mm"]):
+                    return True
+    return False
+
+
 def walk_words(words: Iterable[str]) -> frozenset[str]:
     """A note's words as the index reads them: sides spelled out, cancer as malignant neoplasm;
     what "without" / "w/o" / "no" denies is left out ("cystitis w/o hematuria" never walks to
@@ -940,6 +968,8 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
             expanded.update(POSTPROCEDURAL)
     if any(words[i] in ("l5", "l4") and words[i + 1] == "s1" for i in range(len(words) - 1)):
         expanded.discard("lumbar")   # "L5-S1": the lumbosacral level, not the lumbar region
+    if _several_ribs(words):
+        expanded.add("multiple")   # "L rib fractures 4-7", "fx of ribs 5 and 6": Fracture > rib > multiple
     result = WalkWords(out | expanded)
     # a note word's own noun ("osteoporotic" -> osteoporosis, "hypoxic" -> hypoxia) is said, not implied
     defined = {x for w in _DEFINING & out for x in _EXPAND[w]}

@@ -38,8 +38,11 @@ _SEVENTH_WORDS = (
     (("malunion",), "P"),
     (("delayed",), "G"),
     (("subsequent", "follow", "followup", "healing", "routine", "aftercare", "healed"), "D"),
-    (("open",), "B"),
 )
+_JOINED_PREFIXES = frozenset(("intra",))   # ("extraarticular" titles are "other" residual codes)
+# Gustilo-Anderson types IIIA-IIIC of an open fracture (7th characters C, F, J, N, R)
+_GUSTILO_III = frozenset(("iiia", "iiib", "iiic"))
+_GUSTILO_III_SHORT = frozenset(("iii", "3", "3a", "3b", "3c"))
 
 
 # Words anywhere in a note that say which encounter of an injury it is (I.C.19.a): a follow-up
@@ -106,6 +109,9 @@ class CodeMapper:
         # (a "use disorder" is the dependence itself: its "disorder" names no induced disorder,
         # "tobacco use disorder, cigarettes" F17.210, not F17.219)
         words = frozenset(w for i, w in enumerate(window) if not (w == "disorder" and i and window[i - 1] == "use"))
+        # a hyphenated prefix joined as the tabular spells it ("intra-articular" -> intraarticular)
+        if isinstance(window, (tuple, list)):
+            words |= {w + window[i + 1] for i, w in enumerate(window[:-1]) if w in _JOINED_PREFIXES}
         numbers = frozenset(w for w in (window if near is None else near) if _numeric(w))
         # a category no child of which the words choose yields to the term's billable code
         # ("hypertensive CKD stage 3b": I12 has no child for "3b" alone; the term's I12.9 stays)
@@ -431,6 +437,20 @@ class CodeMapper:
             if c in chars and any(t in words for t in triggers):
                 char, assumed = c, False
                 break
+        if "open" in words and char in chars:
+            # an open fracture: the same encounter's open character, type IIIA-IIIC where the note
+            # gives a Gustilo type III ("open comminuted tibial shaft fx, Gustilo IIIB": C)
+            grade = "iiia, iiib, or iiic" if _GUSTILO_III & words or (
+                _GUSTILO_III_SHORT & words and {"gustilo", "type", "grade"} & words) else "i or ii"
+            said = chars[char].lower().split("/")[0]
+            if "closed fracture" in said:
+                opened = said.replace("closed fracture", "open fracture")
+                typed = opened.replace("open fracture", f"open fracture type {grade}")
+                alts = {c: [a.strip() for a in d.lower().split("/")] for c, d in chars.items()}
+                pick = next((c for c, d in alts.items() if typed in d), None) or \
+                    next((c for c, d in alts.items() if opened in d), None)
+                if pick is not None:
+                    char, assumed = pick, False
         if char not in chars:
             # a 7th character that is not an encounter (a glaucoma's stage): the one whose
             # description the note's words say ("mild stage" -> 1), else the first (unspecified)

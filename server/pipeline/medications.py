@@ -31,7 +31,9 @@ _BREAK = re.compile(r"[,;]")
 # scale + glargine": the scale is the lispro's)
 _CLAUSE_WORDS = frozenset(("while", "+", "but", "then", "plus"))
 _FORMS = frozenset("inhaler inhaled inhalation nebulizer nebulized hfa diskus patch injection sc sq puff puffs mdi "
-                   "ellipta respimat".split())
+                   "ellipta respimat "
+                   # put on the eye, ear or skin ("prednisolone acetate 1% QID OD"): no systemic steroid
+                   "ophthalmic drop drops gtt gtts eye od os ou otic cream ointment topical topically lotion".split())
 _COURSE_DAYS = 30   # "for 7 days": a course, not long-term therapy
 _STOPPED = frozenset("stop stopped discontinue discontinued dc'd".split())
 _STOP_LATER = frozenset("plan planned will until after once if continue continued transition".split())
@@ -76,6 +78,9 @@ _LONG_COURSE = frozenset("prophylaxis prophylactic suppressive suppression long 
                          "indefinitely indefinite months years maintenance".split())
 _PROPHYLAXIS = frozenset(("prophylaxis", "prophylactic", "suppression", "suppressive"))
 _HELD = frozenset(("held", "hold", "holding"))
+# words that give a drug as given with each chemotherapy cycle, not taken on its own
+_PREMED = frozenset("premed premeds premedication premedications chemo chemotherapy protocol cycle cycles "
+                    "infusion infusions".split())
 # words that say a drug class is taken long-term ("long-term steroid use")
 _LONG_SAID = frozenset(("long", "chronic", "longterm", "maintenance", "daily"))
 # words that name a drug class rather than a drug
@@ -115,6 +120,8 @@ class MedicationReader:
         short_codes: set[str] = set()   # the long-term classes of the short courses
         stopped: dict[str, int] = {}   # drug -> the last sentence that stops it
         listed_at: dict[str, int] = {}   # drug -> the last medication-list sentence that gives it as taken
+        steroids: set[str] = set()   # the Z79 codes of the corticosteroids the note names
+        steroids_named: set[str] = set()   # ... and their names
         for si, s in enumerate(sentences):
             words = s.words
             breaks = [False] + [bool(_BREAK.search(text[s.tokens[k - 1].end:s.tokens[k].start]))
@@ -126,11 +133,14 @@ class MedicationReader:
             i = 0
             while i < len(words):
                 checkpoint()   # a run-on note is one sentence of thousands of words
-                hit = self._drug_at(words, i)
+                hit = self._drug_at(words, i, clauses.around(i, i + 1)[1])
                 if hit is None:
                     i += 1
                     continue
                 j, name, code = hit
+                if name not in _CLASS_WORDS and self._steroid(name):
+                    steroids.add(code)
+                    steroids_named.add(name)
                 # a drug's own clause is read ("no history of fracture, on alendronate weekly":
                 # the negation is the fracture's, not the drug's)
                 lo = clauses.around(i, j)[0] if not listed else 0
@@ -139,6 +149,9 @@ class MedicationReader:
                 lo = max([lo] + [k + 1 for k in range(lo, i) if words[k] in ("and", "or")])
                 if code == _ANTIBIOTICS and not _LONG_COURSE & set(words[max(0, i - _PRN_REACH):j + _PRN_REACH]):
                     pass   # an antibiotic treats the infection at hand: long-term only when said (prophylaxis)
+                elif name in steroids_named and self._premedication(words, j, clauses.around(i, j)[1]):
+                    pass   # a steroid given with each chemotherapy ("dexamethasone with chemo only",
+                    # "dexamethasone premed", "... day before/of/after pemetrexed"): no regimen of its own
                 elif _current(words, i, j, listed, clauses, following):
                     said = assertions(si, i, j, lo)
                     if said is Assertion.HYPOTHETICAL and code == _ANTIBIOTICS and \
@@ -171,6 +184,9 @@ class MedicationReader:
         # (unless said to be long-term: "Long-term steroid use: DEXA ordered")
         out = [d for d in out if not (d.code in short_codes and d.name in _CLASS_WORDS and not _LONG_SAID & set(
             sentences[d.sentence].words[max(0, d.tok_start - 3):d.tok_end + 2]))]
+        # ... nor "on steroids" where the steroids the note names are put on the eye or inhaled
+        # ("prednisolone acetate 1% drops OD ... check IOP on steroid": no Z79.52)
+        out = [d for d in out if not (d.name in _CLASS_WORDS and steroids and d.code not in steroids)]
         return [d for d in out if d.name not in short and (
             d.name not in stopped or listed_at.get(d.name, -1) > stopped[d.name])]
 
@@ -184,6 +200,22 @@ class MedicationReader:
             code = self._code(word, self.cm, table=self.table) if names_drug(self.table, word) else None
             memo[word] = None if code in (None, _OTHER_DRUG) else code
         return memo[word]
+
+    def _premedication(self, words: Sequence[str], j: int, end: int) -> bool:
+        """Whether the words after a drug, to its clause's end, give it as a premedication: said
+        so, or tied to chemotherapy or to an antineoplastic the Z79 rules name (Z79.6-)."""
+        for k in range(j, end):
+            if words[k] in _PREMED:
+                return True
+            code = self._class_named(words[k]) if words[k] not in NOT_DRUGS and len(words[k]) > 4 else None
+            if code is not None and code.startswith("Z79.6"):
+                return True
+        return False
+
+    def _steroid(self, name: str) -> bool:
+        """Whether the Table of Drugs files ``name`` with the glucocorticoids (T38.0)."""
+        hit = self.table.match(name)
+        return hit is not None and (hit[0].category() or "").startswith("T38.0")
 
     def _anesthetic(self, name: str) -> bool:
         """Whether the Table of Drugs puts ``name`` among the general anesthetics (T41.0-T41.2)."""
@@ -210,8 +242,10 @@ class MedicationReader:
         found = self.table.exact(salts)
         return salts if found is not None and self.table.rows[found[0]].codes[4] is not None else name
 
-    def _drug_at(self, words: Sequence[str], i: int):
-        """(end, name, Z79 code) of the longest drug name starting at word i, or None."""
+    def _drug_at(self, words: Sequence[str], i: int, end: int | None = None):
+        """(end, name, Z79 code) of the longest drug name starting at word i, or None; its form
+        words are read up to ``end``, its clause's end ("prednisone 5 mg daily, fluticasone 2 puffs":
+        the puffs are the fluticasone's)."""
         if words[i] in NOT_DRUGS or (len(words[i]) < 4 and words[i] not in self.table.aliases) or words[i].isdigit():
             return None   # (a short word only as a known abbreviation: "ASA 81 mg daily")
         for n in range(min(_MAX_WORDS, len(words) - i), 0, -1):
@@ -228,7 +262,7 @@ class MedicationReader:
             if self._anesthetic(name):
                 return None   # given for a procedure ("MAC with propofol"), never long-term therapy
             # the route decides some classes: "budesonide inhaler" is inhaled, budesonide alone systemic
-            after = list(words[i + n:i + n + _FORM_REACH])
+            after = list(words[i + n:min(i + n + _FORM_REACH, len(words) if end is None else end)])
             after = after[:next((k for k, w in enumerate(after) if w in ("and", "or", "plus")), len(after))]
             form = [w for w in (*words[max(0, i - 1):i], *after) if w in _FORMS]   # "inhaled X", "X 2 puffs"
             if name in _INHALER_BRANDS or _LABA & set(words[i:i + n + 2]):
@@ -260,7 +294,11 @@ def _current(words: Sequence[str], i: int, j: int, listed: bool, clauses: "_Clau
         # a drug started now that the note says is for the long term is its regimen ("Start
         # metformin ER 500 mg daily, titrate to 1000 mg b.i.d. (long-term)")
         # (a parenthesis after "b.i.d." may open the next sentence: ``following``)
-        return set(words[lo:hi]) & _SHORT_TERM <= _STARTED and _said_long(tuple(words[j:]) + tuple(following), 0)
+        # (only a start: "prednisone 40 mg x 5 days, continue Advair (long-term inhaled steroid)" is
+        # a course of days, and the next clause's "long-term" is the inhaler's)
+        said = set(words[lo:hi]) & _SHORT_TERM
+        return bool(said) and said <= _STARTED and not clauses.count(clauses.course, lo, hi) and \
+            _said_long(tuple(words[j:]) + tuple(following), 0)
     end = min(hi, j + 5)
     scheduled = any(_SCHEDULE.match(w) for w in words[j:end]) or any(_interval(words, k, end) for k in range(j, end)) \
         or any(_LONG_INTERVAL.match(w) for w in words[max(lo, i - 2):i])   # "weekly semaglutide"

@@ -18,7 +18,7 @@ from server.budget import checkpoint
 from server.domain import (Assertion, CodedEncounter, CodeSuggestion, CodeSystem, Document, RuleNote,
                            Setting, Span)
 from server.pipeline import guidelines as gl
-from server.pipeline import lexicon_cache, pregnancy, sequelae
+from server.pipeline import encounter_codes, lexicon_cache, pregnancy, sequelae
 from server.pipeline.claims_readers import ClaimsReaders
 from server.pipeline.artifacts import PACKAGED_FUSION, PipelineArtifacts, packaged_file
 from server.pipeline.calibration import Calibration
@@ -169,11 +169,13 @@ _NAMED_THINGS = frozenset("shot shots vaccine vaccines vaccination vaccinations 
                           "pack packs section sections "   # "blister packs", "frozen sections"
                           "questionnaire inventory work workup test testing panel lab labs immune nonimmune "
                           "titer titers serology clinic nephrology service team pep prophylaxis medicine "
-                          "prophylactic education teaching counseling candidacy candidate evaluation referral "
+                          "prophylactic education teaching counseling candidacy candidate evaluation eval referral "
                           # "tetanus updated", "Tetanus: Tdap given"
                           "listing updated utd toxoid tdap td dtap "
                           "criteria rna dna pcr".split())   # "SIRS criteria met": the criteria; "HCV RNA": a test
-_SERVICE_WORDS = frozenset("care check clinic vac dressing dressings consult".split())
+_SERVICE_WORDS = frozenset("care check clinic vac dressing dressings consult "
+                           # a service or its staff: "Burn attending", "burn unit", "trauma surgery"
+                           "attending unit icu surgery surgeon surgeons team service center fellow".split())
 # A number refines a code only from the mention itself or right beside it: "stage 3a CKD",
 # "CKD, stage 3a"; never the "2" of "type 2 diabetes ... chronic kidney disease".
 _NEAR_LEFT, _NEAR_RIGHT = 1, 2
@@ -470,6 +472,8 @@ class Pipeline:
         born = pregnancy.newborn_code(doc.text) if self.claims_rules and doc.setting is Setting.INPATIENT else None
         preg = pregnancy.read(doc.text) if self.claims_rules and born is None else None
         context = (preg.walk_words() if preg else ()) + (pregnancy.sex_words(doc.text) if self.claims_rules else ())
+        if self.claims_rules and preg is None and pregnancy.newborn_note(doc.text):
+            context += ("newborn",)   # a newborn's jaundice, sepsis, hypoglycemia: Jaundice > newborn (P59.-)
         if self.claims_rules and self.index is not None:
             mentions.extend(self.index.head_mentions(sentences, mentions, frozenset(context)))
         t = _lap(ms, "entities", t)
@@ -490,7 +494,7 @@ class Pipeline:
             checkpoint()
             self.readers.read(doc, sentences, findings, preg)
             if born is not None:
-                _birth_episode(findings, born, doc)
+                _birth_episode(findings, born, doc, self.mapper.cm)
             t = _lap(ms, "claims", t)
         if self.pcs_builder is not None and doc.setting is Setting.INPATIENT:
             built = self.pcs_builder.build(doc.text, sentences)
@@ -523,6 +527,7 @@ class Pipeline:
         us-claims a mention dated in an earlier year than the encounter's is historical, and in
         an inpatient note a condition that "resolved" was present during the stay (treated)."""
         year = year or datetime.date.today().year
+        newborn = self.claims_rules and pregnancy.newborn_note(text)
         triggers: dict[int, list] = {}
         resolving: dict[int, list] = {}
         for m in mentions:
@@ -561,6 +566,8 @@ class Pipeline:
                     a = rule.assertion   # ("PMH: ... Current smoker 1/2 ppd": current, not past)
             if a is Assertion.PRESENT and self.claims_rules and _dated_before(s.words, m.tok_start, m.tok_end, year):
                 a = Assertion.HISTORICAL   # "NSTEMI in 2019", "TIA (2022)": a past episode
+            if a is Assertion.PRESENT and newborn and _MATERNAL & set(s.words[max(0, m.tok_start - 2):m.tok_start]):
+                a = Assertion.FAMILY   # a newborn's note: "maternal opioid use" is the mother's
             m.assertion = a
 
     def _map(self, mentions: list[Mention], sentences: list[Sentence], setting: Setting,
@@ -580,7 +587,12 @@ class Pipeline:
         own_cues: list[frozenset[str]] = [frozenset()] * len(sentences)
         if self.index is not None:
             own_cues = [_encounter_cues(s) for s in sentences]
-            cues = tuple(sorted(frozenset().union(*own_cues))) + context_words
+            noted = frozenset().union(*own_cues)
+            if self.claims_rules and setting is Setting.INPATIENT and not encounter_codes.rehab_stay(text):
+                # an acute stay treats its injuries (7th character A): its "healing" elsewhere is
+                # their course in the stay ("graft take 95%, face healed"), not a later encounter's
+                noted -= _ROUTINE_HEALING
+            cues = tuple(sorted(noted)) + context_words
         ends = {(m.sentence, m.tok_end) for m in mentions if m.codable and len(m.words) > 0}
         ending: dict[tuple[int, int], list[tuple[int, str]]] = {}   # (sentence, end) -> (start, category)
         for m in mentions:
@@ -631,6 +643,8 @@ class Pipeline:
             if self.claims_rules and len(m.words) == 1 and m.tok_end < len(s.words) and \
                     s.words[m.tok_end] in _SERVICE_WORDS and all(c.code[:1] in "ST" for c in m.candidates):
                 continue   # "wound care", "wound check": a service, not an injury
+            if self.claims_rules and m.words[-1:] == ("donor",) and s.words[m.tok_end:m.tok_end + 1] == ["site"]:
+                continue   # an autograft's "donor site" is the patient's own skin, no organ donor (Z52)
             if self.claims_rules and m.words == ("suicidal",) and all(c.code.startswith("T14.91") for c in m.candidates) \
                     and not _ATTEMPT & set(s.words[max(0, m.tok_start - 2):m.tok_end + 3]):
                 # "suicidal thoughts", "suicidal with a plan": the ideation (R45.851), not an attempt
@@ -1150,6 +1164,10 @@ _RESOLVED_REACH = 8
 _NEGATORS_BEFORE = frozenset(("no", "not", "without", "nor"))
 
 
+_ROUTINE_HEALING = frozenset(("healing", "healed"))
+_MATERNAL = frozenset(("maternal", "mother's", "mothers", "mom's", "moms"))
+
+
 def _encounter_cues(s: Sentence) -> frozenset[str]:
     """The words of a sentence that name an injury's episode of care (healing, nonunion, sequela;
     "delayed union" / "delayed healing": 7th character G), none it denies ("Not a nonunion at this
@@ -1268,7 +1286,13 @@ def _inactive(words: list[str], breaks: list[bool], a: int, b: int, code: str) -
     return False
 
 
-def _birth_episode(found: dict[str, Finding], born: tuple[str, tuple[int, int]], doc: Document) -> None:
+# what a newborn observed and found free of a suspected condition (Z05.-) does not have
+_RULED_OUT_BY = {"Z05.1": ("P36", "A40", "A41", "P39.9")}
+# a newborn's codes that are no illness of its own: the mother's conditions affecting it, its maturity
+_NOT_ILLNESS = ("P00", "P01", "P02", "P03", "P04", "P07")
+
+
+def _birth_episode(found: dict[str, Finding], born: tuple[str, tuple[int, int]], doc: Document, icd10cm) -> None:
     """A newborn's birth record: its Z38 code, and none of the mother's delivery codes (chapter 15,
     weeks of gestation, outcome of delivery), which go on her record (I.C.16.a.2, I.C.15.b.5)."""
     code, (a, b) = born
@@ -1277,7 +1301,19 @@ def _birth_episode(found: dict[str, Finding], born: tuple[str, tuple[int, int]],
     found[code] = Finding(code, CodeSystem.ICD10CM, 0.9, [Span(a, b, DEFAULT_SECTION)], Assertion.PRESENT,
                           [RuleNote("newborn", "a newborn's birth episode: Z38 first (I.C.16.a.2)")],
                           {DEFAULT_SECTION}, source="lexicon")
-    for z05, (a, b) in pregnancy.newborn_ruled_out(doc.text):
+    for p07, (a, b) in pregnancy.newborn_maturity(doc.text, icd10cm):
+        found.setdefault(p07, Finding(p07, CodeSystem.ICD10CM, 0.9, [Span(a, b, DEFAULT_SECTION)], Assertion.PRESENT,
+                                      [RuleNote("newborn", "a newborn's birth weight and gestational age, weight "
+                                                           "first (P07, I.C.16.e)")], {DEFAULT_SECTION},
+                                      source="lexicon"))
+    ruled_out = pregnancy.newborn_ruled_out(doc.text)
+    for z05, _ in ruled_out:
+        for c in [c for c in found if c.startswith(_RULED_OUT_BY.get(z05, ()))]:
+            del found[c]   # "48 h sepsis observation ... Sepsis ruled out": observed for it, not found
+    # (Z05 is a healthy newborn's: one with signs, symptoms or conditions of its own gets none, I.C.16.b)
+    ill = any(f.reportable and (c[:1] == "R" or (c[:1] == "P" and not c.startswith(_NOT_ILLNESS)))
+              for c, f in found.items())
+    for z05, (a, b) in ruled_out if not ill else ():
         found.setdefault(z05, Finding(z05, CodeSystem.ICD10CM, 0.9, [Span(a, b, DEFAULT_SECTION)], Assertion.PRESENT,
                                       [RuleNote("newborn", "a suspected condition ruled out after observation "
                                                            "(Z05, I.C.16.a.6)")], {DEFAULT_SECTION}, source="lexicon"))

@@ -63,8 +63,13 @@ _POSTPARTUM_VISIT = re.compile(r"\b(?:postpartum|post-partum|PP)\s+(?:visit|chec
                                r"(?!\s+(?:in|at|scheduled|planned|due)\b)"
                                r"|\b\d{1,2}\s*-?\s*(?:weeks?|wks?)\s+(?:postpartum|post-partum|PP)\b"
                                r"|\b(?:six|two|four|eight)[- ]weeks?\s+(?:postpartum|post-partum)\b"
-                               r"|\breadmi(?:tted|ssion)\b[^.;]{0,40}\b(?:PP|postpartum|post-partum)\b"
+                               r"|\breadmi(?:tted|ssion)\b[^.;]{0,40}\b(?:PP|PPD|postpartum|post-partum)\b"
                                r"|\b(?:postpartum|post-partum)\s+readmission\b", re.I)
+# a stay that begins days after the delivery ("Admission date: PPD #6", "6 days s/p primary LTCS"):
+# a complication of the puerperium
+_PUERPERAL_ADMISSION = re.compile(r"\badmi(?:t|ssion)\w*\s*(?:date)?\W{0,4}(?:PPD|postpartum day)\s*#?\d|"
+                                  r"\b\d{1,2}\s+days?\s+(?:s/p|after|post|following)\s+(?:\w+\s+){0,4}?"
+                                  r"(?:c-section|cesarean|C/S|LTCS|delivery|SVD|NSVD)\b", re.I)
 _VISIT_REACH = 300   # characters from the top of a note where its reason for the visit is stated
 _YEAR_AFTER = re.compile(r"^[^.;\n]{0,25}\b(?:19|20)\d\d\b")
 
@@ -160,8 +165,9 @@ def read(text: str) -> PregnancyContext | None:
 
     "OB visit: 31 yo G2P1 at 30w2d with gestational diabetes" -> 30 weeks (third trimester),
     gravida 2."""
-    if not_pregnant(text):
-        return None   # "G3P3, not currently pregnant, GDM in her 2019 and 2022 pregnancies"
+    if not_pregnant(text) or infant_subject(text) is not None or newborn_note(text):
+        return None   # "G3P3, not currently pregnant, GDM in her 2019 and 2022 pregnancies"; a baby's
+        # note ("Former 33w1d preterm infant"): the weeks are its gestation at birth
     headers = [(h.start(1), bool(_HISTORY_HEADER.match(h.group(1)))) for h in _HEADER.finditer(text)]
     starts = [h[0] for h in headers]
     if not any(not _PAST.search(text[max(0, m.start() - _PAST_REACH):m.start()]) and
@@ -173,6 +179,8 @@ def read(text: str) -> PregnancyContext | None:
     # the visit's own reason, said at the top ("Postpartum visit in 6 weeks" closing a delivery
     # summary is its plan)
     pp = _POSTPARTUM_VISIT.search(text, 0, _VISIT_REACH)
+    admitted = _PUERPERAL_ADMISSION.search(text, 0, _VISIT_REACH) if pp is None else None
+    pp = pp or admitted
     m = None if pp else _WEEKS.search(text) or _WEEKS_LOOSE.search(text)
     weeks = int(m.group(1)) if m else None
     if weeks is not None and not 1 <= weeks <= 45:
@@ -202,19 +210,57 @@ def read(text: str) -> PregnancyContext | None:
     v = next((x for x in _VAGINAL.finditer(text) if now(x)), None)
     return PregnancyContext(weeks, m.span() if m else None, gravida, delivered,
                             e.span() if e else None, live.span() if live else None, v.span() if v else None,
-                            control, pp.span() if pp else None, bool(pp) and "readmi" in pp.group(0).lower())
+                            control, pp.span() if pp else None,
+                            bool(pp) and ("readmi" in pp.group(0).lower() or admitted is not None))
 
 
 # A newborn's own birth record (I.C.16.a.2): the note is about the infant, said at its top.
 _NEWBORN_SUBJECT = re.compile(r"\b(?:newborn|neonat\w*|NICU|nursery|well[- ]baby|"
                               r"(?:term|preterm|late[- ]preterm)\s+(?:male|female|infant|baby|boy|girl|neonate)|"
                               r"baby\s+(?:boy|girl)|infant\s+(?:male|female|boy|girl))\b", re.I)
-_BORN = re.compile(r"\b(?:born|delivered|birth|apgars?)\b", re.I)
+_BORN = re.compile(r"\b(?:born|delivered|birth|apgars?|N?SVD|cesarean|c-section|C/S)(?!\w)", re.I)
 _MATERNAL_SUBJECT = re.compile(r"\bG\d{1,2}\s*P\d|\b\d{2}\s*(?:yo|y/o|-year-old|year old|F)\b", re.I)
 _OUT_OF_HOSPITAL = re.compile(r"\bborn\s+(?:at home|en route|in the car|outside the hospital|at an outside)", re.I)
+_TRANSFERRED_IN = re.compile(r"\b(?:transferred|transfer|transported)\s+(?:in\s+)?from\b|\bOSH\b|\boutborn\b|"
+                             r"\breferring (?:hospital|facility)|"
+                             r"\bborn\s+at\s+(?:an?\s+)?(?:outside|other|another|referring|community)\s+"
+                             r"(?:\w+\s+)?(?:hospital|facility|center)|\breadmi(?:t|ssion)", re.I)
 _CESAREAN = re.compile(r"\b(?:cesarean|c-section|c/s|LTCS|CS delivery)\b", re.I)
 _TWIN = re.compile(r"\btwin\b", re.I)
 _NEWBORN_REACH = 200   # characters at the top where a birth record names its subject
+
+
+# an infant's age ("10-week-old female", "5 mo M", "former 33w1d preterm infant"): the note is about a
+# baby past its birth episode
+_INFANT_AGE = re.compile(r"\b(\d{1,2})[- ](day|week|wk|month|mo)s?[- ]old\b|"
+                         r"\b(\d{1,2})\s*(mo|m/o|months?)\s+(?:old\s+)?(?:M|F|male|female|boy|girl|infant|baby)\b|"
+                         r"\b(?:former|ex-?)\s*(\d{2})\s*-?\s*(w|wk|week)", re.I)
+_SUBJECT_REACH = 400   # characters at the top where a note names its patient
+
+
+def infant_subject(text: str) -> str | None:
+    """The unit of the age by which the note's top names an infant as its patient ("day",
+    "week", "month", "former" for a former preterm), or None: "Pt: 5 mo M" -> "month"; an
+    adult's age said first ("28F ... her 3-month-old") names the mother."""
+    m = _INFANT_AGE.search(text, 0, _SUBJECT_REACH)
+    if m is None:
+        return None
+    adult = _MATERNAL_SUBJECT.search(text, 0, m.start())
+    if adult is not None:
+        return None
+    unit = (m.group(2) or m.group(4) or "").lower()
+    return "former" if m.group(6) else "day" if unit == "day" else "week" if unit in ("week", "wk") else "month"
+
+
+def newborn_note(text: str) -> bool:
+    """Whether the note's patient is a newborn (its top names a newborn, a neonate, a NICU stay, or
+    an age in days), not a mother: its conditions are the perinatal period's (chapter 16)."""
+    top = text[:_NEWBORN_REACH]
+    unit = infant_subject(text)
+    if unit is not None:
+        return unit == "day"
+    m = _NEWBORN_SUBJECT.search(top)
+    return m is not None and not _MATERNAL_SUBJECT.search(top, 0, m.start())
 
 
 def newborn_code(text: str) -> tuple[str, tuple[int, int]] | None:
@@ -224,14 +270,53 @@ def newborn_code(text: str) -> tuple[str, tuple[int, int]] | None:
     delivery summary about the mother (her age, G/P) is not one."""
     top = text[:_NEWBORN_REACH]
     m = _NEWBORN_SUBJECT.search(top)
-    if m is None or _MATERNAL_SUBJECT.search(top) or not _BORN.search(text):
-        return None
+    # (the mother said after the newborn is its mother: "Male infant born ... to a 27 y/o G2P1")
+    if m is None or _MATERNAL_SUBJECT.search(top, 0, m.start()) or not _BORN.search(text) or _TRANSFERRED_IN.search(text) \
+            or infant_subject(text) in ("week", "month", "former"):
+        return None   # (a newborn transferred in was born, and has its Z38, at the other facility; an
+        # infant weeks or months old is past its birth episode)
     if _OUT_OF_HOSPITAL.search(text):
         return ("Z38.4" if _TWIN.search(text) else "Z38.1"), m.span()
     cesarean = bool(_CESAREAN.search(text))
     if _TWIN.search(text):
         return ("Z38.31" if cesarean else "Z38.30"), m.span()
     return ("Z38.01" if cesarean else "Z38.00"), m.span()
+
+
+# a newborn's gestational age at birth ("born at 36w2d", "GA at birth: 32 0/7 wks", "35 0/7 wks") and
+# its birth weight ("BW 1,620 g", "birth weight 2280 grams")
+_BIRTH_WEEKS = re.compile(r"\b(\d{2})\s*(?:w\d{1,2}d|\d/7\s*(?:weeks?|wks?)|(?:weeks?|wks?)\b)", re.I)
+_BIRTH_WEIGHT = re.compile(r"\b(?:BW|birth\s*weight|birthweight|wt at birth)\W{0,3}(?:of\s+|was\s+|is\s+)?"
+                           r"(\d{1,2},\d{3}|\d{3,4})\s*(?:g|grams|gm|gms)\b", re.I)
+_GRAMS = re.compile(r"(?:(\d+)-(\d+)|less than (\d+)) grams")
+_COMPLETED = re.compile(r"(?:(less than) )?(\d+) completed weeks")
+_TERM_WEEKS = 37
+_CORRECTED = re.compile(r"\b(?:CGA|PMA|PCA|corrected|postmenstrual|now)\W*(?:age\W*)?$", re.I)
+
+
+def newborn_maturity(text: str, icd10cm) -> list[tuple[str, tuple[int, int]]]:
+    """A birth record's low birth weight and prematurity (P07, I.C.16.e), birth weight first: "born
+    at 32 0/7 wks, BW 1,620 g" -> P07.16, P07.35. The codes come from the tabular's titles (their
+    gram bands and completed weeks); a term newborn, or one of 2,500 g or more, gets none of its kind."""
+    out = []
+    w = _BIRTH_WEIGHT.search(text)
+    if w is not None and (grams := int(w.group(1).replace(",", ""))) < 2500:
+        for cat in ("P07.0", "P07.1"):
+            for c in icd10cm.children(cat):
+                m = _GRAMS.search(icd10cm.description(c))
+                if m and ((m.group(3) and grams < int(m.group(3))) or
+                          (m.group(1) and int(m.group(1)) <= grams <= int(m.group(2)))):
+                    out.append((c, w.span()))
+    # (at birth, not the corrected age at discharge: "DOL 38, CGA 37w3d ... GA at birth: 32 0/7 wks")
+    g = next((x for x in _BIRTH_WEEKS.finditer(text) if not _CORRECTED.search(text, max(0, x.start() - 12), x.start())),
+             None)
+    if g is not None and (weeks := int(g.group(1))) < _TERM_WEEKS:
+        for cat in ("P07.2", "P07.3"):
+            for c in icd10cm.children(cat):
+                m = _COMPLETED.search(icd10cm.description(c))
+                if m and ((m.group(1) and weeks < int(m.group(2))) or (not m.group(1) and weeks == int(m.group(2)))):
+                    out.append((c, g.span()))
+    return out
 
 
 # A suspected condition of the newborn ruled out after observation (Z05.-, I.C.16.a.6), by system.

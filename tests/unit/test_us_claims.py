@@ -2677,6 +2677,111 @@ def test_nineteenth_batch(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
 
 
+_TWENTIETH_BATCH_BURNS = [
+    # burns of several degrees at one site: the highest (I.C.19.d.2); the other site's burn keeps its own
+    # degree; the TBSA gives T31 (I.C.19.d.6), "under 10%" is below ten; no unspecified-region T30 beside them
+    ("UC note: grabbed a cast-iron stove door handle. Dx: mixed 2nd and 3rd degree burn of L palm, ~1% TBSA.",
+     OUT, {"T23.352A", "T31.0"}, {"T23.252A", "T30.0"}),
+    ("Exam: full-thickness (3rd degree) burn of R forearm and blistering partial-thickness (2nd degree) burn of "
+     "R palm. TBSA ~4%, 3rd degree ~1%.", OUT, {"T22.311A", "T23.251A"}, {"T23.351A", "T30.0"}),
+    ("Burn unit admission: 52M pulled from house fire. Full-thickness (3rd degree) burns of R forearm; "
+     "partial-thickness (2nd degree) burns of anterior chest wall. TBSA 18%, of which 4% full thickness.",
+     IN, {"T22.311A", "T21.21XA", "T31.10"}, {"T31.11", "T30.0"}),
+    ("Assessment: 1. Second-degree burn right forearm. 2. Total burn area under 10% TBSA.", OUT,
+     {"T22.211A", "T31.0"}, {"T31.10"}),
+    # a burn map's lines give each site its depth, its blisters are the burn's; the burn attending is a
+    # service, not a burn of the airway; an acute stay's "healed" is the burns' course in it (7th A)
+    ("BURN ICU ADMISSION. CC: burns after house fire.\nEXAM:\nBURN MAP:\n- Anterior chest: mixed deep partial and "
+     "full thickness - 9%.\n- R forearm: deep partial thickness, blisters - 3%.\n- Dorsum L hand: superficial "
+     "(first degree) erythema only - not counted.\nTOTAL TBSA (2nd + 3rd) = 12%; full thickness = 9%.\n"
+     "Bronchoscopy (Burn attending): scant soot in trachea, no inhalation injury.\nASSESSMENT/PLAN:\n"
+     "1. Thermal burns 12% TBSA. Face healed by day 4.", IN,
+     {"T21.31XA", "T22.211A", "T23.162A", "T31.10"}, {"T27.0XXA", "T21.21XA", "T22.211D", "S70.229A"}),
+    # an open fracture's 7th character by its Gustilo type
+    ("Trauma admit: open comminuted R tibial shaft fx, Gustilo-Anderson IIIB. To OR for I&D, ex-fix.", IN,
+     {"S82.251C"}, {"S82.251B"}),
+]
+
+_TWENTIETH_BATCH_OTHERS = [
+    # a course of days is no long-term therapy, whatever the next clause calls long-term; a steroid put on
+    # the eye is no systemic steroid, nor "on steroid" after it; a steroid given with chemotherapy
+    ("1. Moderate persistent asthma with acute exacerbation - prednisone 40 mg x 5 days, continue Advair "
+     "daily (long-term inhaled steroid), albuterol p.r.n.", OUT, {"J45.41", "Z79.51"}, {"Z79.52"}),
+    ("POST-OP PLAN: Prednisolone acetate 1% QID OD with taper over 4 weeks. Check IOP on steroid.", OUT,
+     set(), {"Z79.52"}),
+    ("Meds: prednisone 5 mg daily, hydrocortisone cream 1% BID, fluticasone 2 puffs BID.", OUT,
+     {"Z79.52", "Z79.51"}, set()),
+    ("MEDS: ondansetron PRN nausea, dexamethasone with chemo only, lorazepam 0.5 mg PRN.", OUT, set(),
+     {"Z79.52"}),
+    # an overdose the patient says she took to die is self-harm
+    ("ED: 24F after ingesting about 30 of her prescribed sertraline 100 mg tabs; states she wanted to die.",
+     OUT, {"T43.222A"}, {"T43.221A"}),
+    # a newborn transferred in was born (and has its Z38) elsewhere; its sepsis by the organism
+    ("NICU admit: 3-day-old term female transferred in from outside community hospital where she was born by "
+     "SVD. OSH blood cx growing group B strep. Dx: GBS sepsis of newborn.", IN, {"P36.0"},
+     {"Z38.00", "P36.9", "A40.1"}),
+    ("Dx: neonatal sepsis due to E. coli.", IN, {"P36.4"}, {"A41.51"}),
+    # a neonatal UTI asks for its organism in words (P39 "use additional code to identify organism")
+    ("Peds discharge summary: 12-day-old term male. Urine cx >100K E. coli. Dx: E. coli UTI, neonatal.", IN,
+     {"P39.3", "B96.20"}, {"N39.0"}),
+    # a birth record's low birth weight and prematurity (I.C.16.e) from its birth weight and gestational age at
+    # birth, not the corrected age at discharge; a newborn's jaundice of prematurity
+    ("Newborn D/C summary: female born at this hospital via repeat C/S at 36w2d, BW 2,280 g. DOL 3 TSB 14.8; "
+     "dx jaundice of prematurity, phototherapy x 36 h.", IN, {"Z38.01", "P07.18", "P07.39", "P59.0"},
+     {"R17", "P59.9", "Z3A.36"}),
+    ("NICU DISCHARGE SUMMARY. DOL 38, CGA 37w3d. Birth: this hospital, primary cesarean. GA at birth: 32 0/7 wks. "
+     "BW: 1,620 g (AGA). Dx: preterm infant.", IN, {"P07.16", "P07.35"}, set()),
+    ("Newborn discharge summary: male born in this hospital by SVD at 39 1/7 wks, BW 3,410 g. Feeding well.", IN,
+     {"Z38.00"}, {"P07.39", "P07.18"}),
+    # an infant's note is no pregnancy, nor its birth record ("former 33w1d preterm")
+    ("PEDIATRIC DISCHARGE SUMMARY. Patient: 10-week-old female. HPI: Former 33w1d preterm infant (BW 1,880 g) "
+     "with RSV bronchiolitis. Dx: RSV bronchiolitis.", IN, {"J21.0"}, {"Z3A.33", "O99.513", "Z38.00"}),
+    # a readmission on a postpartum day is the puerperium's
+    ("Readmission H&P: 31F P1, PPD 5 after uncomplicated SVD; BPs normal throughout pregnancy. BP 168/112. "
+     "Dx: postpartum preeclampsia with severe features.", IN, {"O14.15"}, {"O14.14"}),
+    # ribs by their numbers; a hyphenated prefix as the tabular spells it
+    ("DIAGNOSES: 3. Left rib fractures 4-7, closed, nondisplaced. 4. Right calcaneus fracture, displaced, "
+     "intra-articular (Sanders III), closed.", IN, {"S22.42XA", "S92.061A"}, {"S22.32XA", "S92.001A"}),
+    ("Nondisplaced fracture of left 6th rib, 2 cm displacement of the fragment.", OUT, {"S22.32XA"}, {"S22.42XA"}),
+    # the newborn's record, the mother named after it; its symptoms of withdrawal are the syndrome's; "maternal"
+    # in a newborn's note is the mother's
+    ("Newborn nursery progress note: Male infant born via SVD in this hospital at 34 0/7 wks GA to a 27 y/o G2P1. "
+     "BW 2150 g. DOL 3: dx jaundice of prematurity, phototherapy.", IN, {"Z38.00", "P07.18", "P07.37", "P59.0"},
+     {"O80", "Z3A.34"}),
+    ("Newborn progress note DOL 3: Term male, SVD in house, 3280 g. Infant with tremors and loose stools. Dx "
+     "neonatal abstinence syndrome from maternal opioid use; started oral morphine.", IN, {"Z38.00", "P96.1"},
+     {"F11.90", "R25.1", "R19.7"}),
+    # observed for sepsis and found free of it: Z05.1, no sepsis; none for a newborn with conditions of its own
+    ("NICU discharge summary: Term female delivered by primary C/S at 39 wks. Mother GBS+. Infant admitted to "
+     "NICU for 48 h sepsis observation; blood cx no growth at 48 h. Sepsis ruled out.", IN, {"Z38.01", "Z05.1"},
+     {"P36.0", "P36.9"}),
+    ("NICU DISCHARGE SUMMARY. Born at 31w2d by primary cesarean, birth weight 1,420 g. RDS, surfactant x1. "
+     "Early-onset sepsis ruled out.", IN, {"Z38.01", "P22.0", "P07.15", "P07.34"}, {"Z05.1", "P36.9"}),
+    # an outborn newborn's stay is no birth record, nor its birth history a pregnancy
+    ("NICU DISCHARGE SUMMARY - OUTBORN TRANSFER. Patient: Baby Boy T. Referring hospital: community hospital "
+     "(birth hospital). BIRTH HX: 39w3d male, born by SVD at the referring hospital to a 33 yo G3P2 mother. "
+     "Meconium aspiration syndrome with hypoxemic respiratory failure.", IN, {"P24.01"},
+     {"Z38.00", "Z3A.39", "O99.52"}),
+    # an overdose whose self-harm the patient denies is accidental as said
+    ("ED note: on long-term oxycodone. Took 4 tabs at once because pain was worse. Denies self-harm intent. Dx "
+     "accidental oxycodone overdose.", OUT, {"T40.2X1A"}, {"T40.2X2A"}),
+    # a chemical burn is the site's corrosion, its extent T32
+    ("Urgent care: splashed lye-based drain cleaner onto R palm, accidental. Blistered partial-thickness "
+     "(2nd-degree) chemical burn of R palm, ~1% TBSA.", OUT, {"T23.651A"}, {"T23.251A", "T31.0"}),
+    # a stay that begins on a postpartum day is the puerperium's: no prenatal supervision code
+    ("DISCHARGE SUMMARY. Admission date: PPD #6. HPI: 36 yo P2002, 6 days s/p primary low transverse C-section, "
+     "normotensive throughout pregnancy. Severe preeclampsia, postpartum onset.", IN, {"O14.15"}, {"O14.14", "O09.519", "O09.513"}),
+    # an autograft's donor site is no organ donation
+    ("Tangential excision of R forearm burn with split-thickness autograft; donor site clean.", IN, set(),
+     {"Z52.9", "Z52.10"}),
+]
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [*_TWENTIETH_BATCH_BURNS, *_TWENTIETH_BATCH_OTHERS])
+def test_twentieth_batch(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
+
+
 @pytest.mark.parametrize("text,setting,first", [
     # an organism's code never leads the claim (B95-B97 are supplementary)
     ("Final diagnoses: 1. Bleeding duodenal ulcer, H. pylori positive. 2. Acute blood loss anemia.", IN, "K26.4"),
