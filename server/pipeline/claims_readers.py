@@ -239,7 +239,7 @@ class ClaimsReaders:
         self._neoplasms(doc.text, sentences, found, inpatient=doc.setting is Setting.INPATIENT)
         self._treated_cancers(doc.text, found)
         checkpoint()
-        self._drug_effects(doc.text, sentences, found)
+        self._drug_effects(doc.text, sentences, found, inpatient=doc.setting is Setting.INPATIENT)
         self._rejection(sentences, found)
         self._complications(sentences, found)
         self._traumatic_bleeds(doc.text, found)
@@ -267,6 +267,7 @@ class ClaimsReaders:
         self._due_to_neoplasm(sentences, found)
         self._site_named(found)
         self._with_symptoms(sentences, found)
+        self._dementia_behavior(found)
         if preg is not None:
             self._complicating(doc.text, preg, found)
         self._transplanted_kidney(doc.text, found)
@@ -277,6 +278,8 @@ class ClaimsReaders:
         self._influenza(doc.text, found)
         self._diabetes_type(doc.text, found)
         self._cough_duration(doc.text, found)
+        self._specified_disorders(doc.text, found)
+        self._gout_sites(sentences, found)
         self._burn_degrees(doc.text, found)
         self._burn_map(doc.text, sentences, found)
         self._burn_extent(doc.text, sentences, found)
@@ -1340,6 +1343,56 @@ class ClaimsReaders:
             self._recode(found, "R05.9", new, "specificity", f"a cough {how}", "R05")
             return
 
+    def _gout_sites(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """Gout at a joint the note names, its cause unsaid, is the idiopathic (primary) gout of
+        that joint (Gout > idiopathic > site, M10.0-; Gout, chronic > idiopathic > site, M1A.0-, its
+        7th character the tophus): "acute gout flare R 1st MTP" is M10.071, "chronic tophaceous gout,
+        R foot (1st MTP)" M1A.0711."""
+        for code in [c for c, f in found.items() if (c == _GOUT or c.startswith(_CHRONIC_GOUT)) and f.reportable]:
+            f = found[code]
+            starts = [s.start for s in sentences]
+            for e in f.evidence:
+                words = sentences[sequelae.sentence_of(sentences, starts, e.start)].words
+                said = set(words)
+                if not said & _JOINTS or said & _GOUT_CAUSES or said & _GOUT_PAST or \
+                        any(w.isdigit() and len(w) == 4 for w in words) or \
+                        any(a == "h" and b == "o" for a, b in zip(words, words[1:])):
+                    continue   # (a past flare's joint: "one gout flare (R 1st MTP) 8 months ago", "h/o gout")
+                chronic = code.startswith(_CHRONIC_GOUT) or bool(said & _TOPHI) or "chronic" in said
+                walk = tuple(words) + ("idiopathic",) + (("foot",) if said & _TOES else ())
+                main = self.index.tree.main_terms("Gout, chronic" if chronic else "Gout, gouty")
+                hit = self.index.tree.walk(main, walk_words(walk)) if main else None
+                new = _finish(self.mapper, hit.code, side_words(walk)) if hit is not None else None
+                if new and said & _TOPHI and len(new) == 8:
+                    # (the 7th character "with tophus (tophi)" where the note names them)
+                    chars = self.cm.seventh_characters(new[:-1])
+                    new = new[:-1] + next((c for c, d in chars.items() if d.lower().startswith("with tophus")), new[-1])
+                if new and new[:5] in ("M10.0", "M1A.0") and not new.startswith(("M10.00", "M1A.00")):
+                    self._recode(found, code, new, "specificity",
+                                 f"gout of a named joint, no cause said: Gout > {' > '.join(hit.path)}", "M10/M1A")
+                    break
+
+    def _specified_disorders(self, text: str, found: dict[str, Finding]) -> None:
+        """A postprocedural complication code whose note asks for the disorder beside it ("use
+        additional code, if applicable, to further specify disorder": K91.89, G97.82, ...) gets the
+        main term its mention named ("postoperative ileus": Ileus > postoperative K91.89, and Ileus
+        K56.7 for the disorder)."""
+        for code, f in list(found.items()):
+            if not f.reportable or f.assertion is not Assertion.PRESENT or self.cm.id_of(code) < 0 or not any(
+                    "specify disorder" in n.lower() for n in self.cm.notes(code, "use_additional", True)):
+                continue
+            for e in f.evidence[:1]:
+                for w in normalize_phrase(text[e.start:e.end]):
+                    if w in _PROCEDURAL_WORDS:
+                        continue
+                    own = next((self.index.tree.nodes[i].code for i in self.index.tree.main_terms(w)
+                                if self.index.tree.nodes[i].code), None)
+                    disorder = _finish(self.mapper, own, ()) if own else None
+                    if disorder and disorder[:3] != code[:3] and disorder not in found:
+                        _add(found, _made(disorder, [e], RuleNote(
+                            "use_additional", f"{code} asks for the disorder: {w.capitalize()} {disorder}", code)))
+                        break
+
     def _burn_map(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """A burn note's map of sites by depth ("- Anterior chest: mixed deep partial and full
         thickness - 9%", "Dorsum L hand: superficial (first degree) erythema only": parts that do
@@ -1608,14 +1661,15 @@ class ClaimsReaders:
                 todo.extend((c, depth + 1) for c in node.children)
         return None
 
-    def _drug_effects(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+    def _drug_effects(self, text: str, sentences: list[Sentence], found: dict[str, Finding],
+                      inpatient: bool = False) -> None:
         """Poisoning by intent, adverse effect and underdosing codes (Table of Drugs, I.C.19.e)."""
         encounter = "S" if {"sequela", "sequelae"} & {w for s in sentences for w in s.words} else "A"
         taken: list[Span] = []   # the drugs a poisoning names
         starts = [s.start for s in sentences]
         conditions = {bisect_right(starts, e.start) - 1 for c, f in found.items()
                       if f.system is CodeSystem.ICD10CM and c[:1] not in "ZVWXY" for e in f.evidence}
-        for e in self.drug_effects.find(text, sentences, encounter, conditions):
+        for e in self.drug_effects.find(text, sentences, encounter, conditions, inpatient=inpatient):
             note = RuleNote("drug_table", f"Table of Drugs: {e.drug}, {e.intent.replace('_', ' ')} (I.C.19.e)")
             f = _read(e.code, sentences[e.sentence], e.tok_start, e.tok_end, note)
             _add(found, f)
@@ -1743,6 +1797,29 @@ class ClaimsReaders:
             f.notes.append(RuleNote("combination", f"{c} -> {sibling}: the note documents {', '.join(said)}, "
                                                    f"which {sibling}'s note lists", c))
             _add(found, f)
+
+    def _dementia_behavior(self, found: dict[str, Finding]) -> None:
+        """A dementia coded without behavioral disturbance in a note that documents the patient's
+        agitation elsewhere ("Alzheimer's disease ... Family reports increasing agitation in
+        evenings, yelling and pushing caregivers") is its "with agitation" code (F02.811; the
+        tabular's inclusion terms: restlessness, aggression, combativeness), the agitation integral."""
+        agitated = [c for c, f in found.items() if c.startswith(_AGITATION) and f.reportable
+                    and f.assertion is Assertion.PRESENT]
+        if not agitated or any(c.startswith(_DELIRIUM) and f.reportable for c, f in found.items()):
+            return   # (a delirium's agitation is the delirium's: "acute confusion and agitation ... delirium")
+        for c in [c for c, f in found.items() if c.startswith(_DEMENTIA) and f.reportable and self.cm.id_of(c) >= 0
+                  and "without behavioral disturbance" in self.cm.description(c).lower()]:
+            stem = self.cm.description(c).lower().split(", without ")[0]
+            sibling = next((d for d in self.cm.billable_descendants(c[:3])
+                            if self.cm.description(d).lower() == stem + ", with agitation"), None)
+            if sibling is None or sibling in found:
+                continue
+            if self._recode(found, c, sibling, "combination",
+                            f"the note documents the patient's agitation ({', '.join(agitated)})", "F0x.x11"):
+                for a in agitated:
+                    found[a].reportable = False
+                    found[a].notes.append(RuleNote("not_reported", f"integral to {sibling}", sibling))
+                return
 
     def _allergy_status(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """A drug allergy the assessment states ("Penicillin allergy (hives)", "allergic to sulfa")
@@ -1940,6 +2017,18 @@ _TYPE_2 = re.compile(r"\b(?:type\s*(?:2|II)|T2DM|DM\s*2|DM\s*II|NIDDM)\b", re.I)
 # (an age is no duration: "67-year-old with cough", "2-day-old")
 # burns and corrosions of a site (T20-T25), the 4th character their degree (1-3 burns, 5-7 corrosions)
 _BURN_DEGREE = re.compile(r"^T2[0-5]\.[1-35-7]")
+_GOUT, _CHRONIC_GOUT = "M10.9", "M1A.9"
+_DEMENTIA = ("F01", "F02", "F03")
+_AGITATION = ("R45.1", "R45.6")   # restlessness and agitation; violent behavior
+_DELIRIUM = ("F05", "R41.0")
+_JOINTS = frozenset("ankle elbow foot feet toe toes mtp hallux knee hip shoulder wrist hand finger fingers "
+                    "mcp pip dip".split())
+_TOES = frozenset(("toe", "toes", "mtp", "hallux"))
+_TOPHI = frozenset(("tophaceous", "tophus", "tophi"))
+_GOUT_PAST = frozenset("ago history hx h/o remote prior previous last since".split())
+_GOUT_CAUSES = frozenset("drug induced lead saturnine secondary renal diuretic thiazide due".split())
+_PROCEDURAL_WORDS = frozenset("postoperative postop postprocedural post operative procedural surgical complication "
+                              "after following".split())
 _BURN_SITE = re.compile(r"^T2[0-5]\.")
 _BURN_NOTE = re.compile(r"\b(?:burns?|burned|scald\w*)\b", re.I)
 # the parts of a burn note a map gives one site each in: a line, or what a semicolon or a sentence's

@@ -24,6 +24,9 @@ _SELF_HARM = re.compile(r"\b(suicid\w*|self[- ]harm|intentional(ly)?|deliberate(
                         # the patient's own words for it ("states she wanted to die")
                         r"want(?:s|ed)? to die|to end (?:her|his|their|my) (?:own )?life|"
                         r"kill (?:herself|himself|themselves|myself)|end it all)\b", re.I)
+# what denies an intent or a poisoning said after it ("Denies self-harm intent", "no suicidal
+# ideation", "not an overdose")
+_DENIED = re.compile(r"\b(?:no|not|denies|denied|denying|without|negative for)\b(?:\s+\w+){0,2}\s*$", re.I)
 _ASSAULT = re.compile(r"\b(assault\w*|poisoned by (another|someone|his|her))\b", re.I)
 _ACCIDENT = re.compile(r"\b(accidental(ly)?|by mistake|mistak(en|ing)|unintentional(ly)?|in error)\b", re.I)
 _UNDETERMINED = re.compile(r"\b(intent (unknown|undetermined|unclear)|undetermined intent)\b", re.I)
@@ -37,6 +40,12 @@ _GIVEN_NOW = frozenset("start started starting begin began initiate initiated ad
 # ... and in a poisoning, the drug given for it is its antidote ("given naloxone 0.4 mg IV")
 _TREATED_WITH = frozenset("given administered received treated reversed responded gave".split())
 _POISONINGS = frozenset(("accidental", "self_harm", "assault", "undetermined"))
+# a sentence that names a chemical's corrosion ("alkali chemical injury (corrosion) of L cornea ...
+# sodium hydroxide drain cleaner", "chemical burn from lye")
+_CORROSIVE = re.compile(r"\b(corrosion|corrosive|chemical (?:burn|injury|splash)|alkali (?:burn|injury)|"
+                        r"acid (?:burn|injury))", re.I)
+_NOT_THE_POISON = frozenset(("no", "not", "without", "denies", "denied", "negative"))
+_NOT_REACH = 4   # words before a drug its denial may stand in
 _OVERDOSE = re.compile(r"\b(?:overdos\w*|OD)\b", re.I)
 _POISONING = re.compile(r"\b(overdose\w*|Overdose\w*|OVERDOSE\w*|OD|ingest\w*|poison\w*|intoxicat\w*|"
                         r"accidental(ly)? took"
@@ -62,6 +71,8 @@ def _poisoned(text: str, eyes: bool) -> bool:
     for m in _POISONING.finditer(text):
         if _INDICATION.search(text, max(0, m.start() - _INDICATION_REACH), m.start()):
             continue   # "Naloxone 4 mg nasal PRN overdose": what a drug is kept for, no overdose now
+        if _DENIED.search(text, max(0, m.start() - 30), m.start()):
+            continue   # "chronic toxicity ..., not an overdose", "no intentional ingestion"
         if m.group(0) != "OD" or not (eyes or _DOSED_OD.search(text, max(0, m.start() - 12), m.end())):
             return True
     return False
@@ -71,7 +82,7 @@ def _poisoned(text: str, eyes: bool) -> bool:
 # alcohol"): "drowsiness due to interaction of alprazolam with alcohol" -> T42.4X1A, T51.0X1A
 _WITH_ALCOHOL = re.compile(r"\b(interaction|interacting|combined|combination|mixed|mixing)\b[^.;]{0,60}"
                            r"\b(alcohol|etoh|ethanol)\b", re.I)
-_ADVERSE = re.compile(r"\b(adverse (effect|reaction|drug)|side effect|as prescribed|therapeutic (INR|level|dose)|"
+_ADVERSE = re.compile(r"\b(adverse (effect|reaction|drug)|side effect|as prescribed|therapeutic (INR|levels?|doses?|dosing)|"
                       r"correctly prescribed)\b", re.I)
 # words right before a drug that make it the cause of a condition ("melena attributed to warfarin")
 _CAUSE_BEFORE = frozenset("due attributed secondary caused".split())
@@ -112,11 +123,6 @@ class DrugEffect:
     drug: str
 
 
-# what denies an intent said after it ("Denies self-harm intent", "no suicidal ideation", "not a
-# suicide attempt")
-_DENIED = re.compile(r"\b(?:no|not|denies|denied|denying|without|negative for)\b(?:\s+\w+){0,2}\s*$", re.I)
-
-
 def _said(pattern: re.Pattern, text: str) -> bool:
     """Whether the note says ``pattern`` outright, not denied by the words before it."""
     return any(not _DENIED.search(text, max(0, m.start() - 30), m.start()) for m in pattern.finditer(text))
@@ -127,7 +133,7 @@ class DrugEffectReader:
         self.table, self.cm = table, icd10cm
 
     def find(self, text: str, sentences: Sequence[Sentence], encounter: str = "A",
-             conditions: "set[int] | None" = None) -> list[DrugEffect]:
+             conditions: "set[int] | None" = None, inpatient: bool = False) -> list[DrugEffect]:
         """Drug effects the note documents. A poisoning's intent comes from the whole note; an
         adverse effect or underdosing needs its words in the drug's own sentence. ``conditions``:
         the sentences that name a condition; "as prescribed" says an adverse effect only there
@@ -147,6 +153,7 @@ class DrugEffectReader:
                     and not _PAST_EVENT.search(sentence)
                     else "adverse_effect" if _ADVERSE.search(sentence) and (conditions is None or si in conditions)
                     else None)
+            corrosive = bool(_CORROSIVE.search(sentence)) and not _PAST_EVENT.search(sentence)
             drugs = list(self._drugs(s.words))
             if with_alcohol and drugs:
                 at = next((k for k, w in enumerate(s.words) if w in _ALCOHOL_WORDS), None)
@@ -154,13 +161,18 @@ class DrugEffectReader:
                 if at is not None and hit is not None:
                     drugs.append((at, at + 1, "ethanol", self.table.rows[hit[0]]))
             for a, b, name, row in drugs:
-                effect = kind or ("adverse_effect" if _caused(s.words, a, b) else None)
+                effect = kind or ("adverse_effect" if _caused(s.words, a, b) and not _ruled_out(s.words, a, inpatient)
+                                   else None)
+                if effect is None and corrosive and (row.codes[0] or "")[:2] in ("T5", "T6"):
+                    effect = intent   # a corrosion's chemical, its toxic effect first (T51-T65, T20-T32 notes)
                 if effect is None:
                     continue
                 if effect == "adverse_effect" and a and s.words[a - 1] in _GIVEN_NOW:
                     continue   # "amiodarone-induced hypothyroidism; start levothyroxine": the treatment
                 if effect in _POISONINGS and _TREATED_WITH & set(s.words[max(0, a - 2):a]):
                     continue   # "overdose on oxycodone; given naloxone": the antidote, no poison
+                if effect in _POISONINGS and _NOT_THE_POISON & set(s.words[max(0, a - _NOT_REACH):a]):
+                    continue   # "not felt to be opioid ingestion", "no opioids in the home": denied
                 if name in SUBSTANCES and not (effect in _POISONINGS and _OVERDOSE.search(sentence)):
                     continue   # a substance of use is poisoning only in an overdose ("cocaine intoxication"
                     # in a use disorder is F14.-, I.C.5.b)
@@ -213,7 +225,7 @@ class DrugEffectReader:
                 toks = [_CLASS_WORDS.get(w, w) for w in words[i:i + n]]
                 if len(toks[0]) < 4 and toks[0] not in _CLASS_WORDS.values():
                     continue
-                name = " ".join(toks)
+                name = self.table.medicinal(" ".join(toks))
                 hit = self.table.exact(name)
                 if hit is None and n == 1 and words[i] in _CLASS_WORDS:
                     hit = self.table.exact(_CLASS_WORDS[words[i]] + " inhibitor") or self.table.exact(name)
@@ -222,6 +234,20 @@ class DrugEffectReader:
                     i += n - 1
                     break
             i += 1
+
+
+_UNCERTAIN = frozenset(("rule", "possible", "possibly", "probable", "suspected", "suspect", "questionable"))
+_UNCERTAIN_REACH = 3   # words before a drug-induced condition its doubt may stand in
+
+
+def _ruled_out(words: Sequence[str], a: int, inpatient: bool) -> bool:
+    """Whether the words before a drug say its condition is only being ruled out or suspected
+    in an outpatient note ("r/o lithium-induced hypothyroidism": no adverse effect coded, IV.H;
+    an inpatient's "probable NSAID-induced ulcer" is coded as established, II.H)."""
+    if inpatient:
+        return False
+    before = words[max(0, a - _UNCERTAIN_REACH):a]
+    return bool(_UNCERTAIN & set(before)) or any(x == "r" and y == "o" for x, y in zip(before, before[1:]))
 
 
 def _underdosed(sentence: str) -> bool:

@@ -313,6 +313,19 @@ class DrugTable(_Table):
         words = synonym.lower().split()
         return words[0] if len(words) == 2 and words[1] in _SALTS and len(words[0]) > 4 else None
 
+    def medicinal(self, name: str) -> str:
+        """The name of a medication the Table lists as an element, with no adverse-effect column,
+        and as the element's salts below it: those salts ("lithium" on a medication list or in
+        "lithium toxicity at a therapeutic level": Lithium > salts (carbonate), T43.59-, not the
+        metal); any other name as it is."""
+        hit = self.exact(name)
+        codes = self.rows[hit[0]].codes if hit is not None else ()
+        if not any(codes) or codes[4] is not None:
+            return name
+        salts = name + " salts"
+        found = self.exact(salts)
+        return salts if found is not None and self.rows[found[0]].codes[4] is not None else name
+
     def lookup(self, name: str) -> DrugRow | None:
         """The row for a drug name: ``lookup("Warfarin")``, ``lookup("insulin, human")``,
         ``lookup("Calcium channel blockers")`` (plural), ``lookup("Xarelto")`` (alias to the

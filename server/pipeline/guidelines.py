@@ -431,7 +431,7 @@ _DIAGNOSIS_SECTIONS = frozenset(("assessment", "discharge_diagnoses"))
 
 
 def drop_unassessed_findings(found: dict[str, Finding], dropped: dict[str, Finding] | None = None,
-                             threshold: float = 0.0) -> None:
+                             threshold: float = 0.0, rules: "GuidelineRules | None" = None) -> None:
     """A condition the note names only in its exam, results or review of systems, when the note
     has an assessment that states its diagnoses, is a finding the provider did not assess: not
     coded ("Right knee: mild effusion" beside "Impression: primary osteoarthritis of the right
@@ -440,9 +440,14 @@ def drop_unassessed_findings(found: dict[str, Finding], dropped: dict[str, Findi
                  and any(e.section in _DIAGNOSIS_SECTIONS for e in f.evidence) for f in found.values())
     if not stated:
         return
+    # (an assessed condition whose title leaves only its site unspecified takes the exam's site: "Exam:
+    # mass L breast upper outer quadrant ... Impression: L breast mass")
+    sited = {c[:5] for c, f in found.items() if f.system is CodeSystem.ICD10CM and rules is not None
+             and any(e.section in _DIAGNOSIS_SECTIONS for e in f.evidence) and rules.cm.id_of(c) >= 0
+             and _UNSPECIFIED_SITE.search(rules.cm.description(c).lower())}
     for c, f in list(found.items()):
         if f.system is CodeSystem.ICD10CM and c[:1] not in "ZVWXY" and not c.startswith(_DRUG_EFFECTS + (_NIHSS,)) \
-                and f.evidence and all(e.section in _FINDING_SECTIONS for e in f.evidence):
+                and f.evidence and all(e.section in _FINDING_SECTIONS for e in f.evidence) and c[:5] not in sited:
             suppress(found, c, RuleNote("not_reported", "named only among the exam, results or review of systems "
                                                         "findings, not in the assessment: not coded (III.B, IV.K)"),
                      dropped)
@@ -807,6 +812,7 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
                           # "cholangitis" K80.30 is no K80.50 "... without cholangitis ...", unless a code
                           # says both: acute ulcer + "with hemorrhage" is K26.0)
                           and (_stated(found[o]) or not _stated(found[c]) or c[:1] == "S"
+                               or _UNSPECIFIED_SITE.search(rules.cm.description(c).lower()) is not None
                                or _narrated(found[o]) or (c[:1] == "F" and "social_history" in found[o].sections))),
                          None)
             # (an injury's site and kind come from any of the provider's mentions: "fracture at
@@ -833,6 +839,9 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
 
 
 _EYES = ("right eye", "left eye", "bilateral")
+# a title whose only vagueness is where ("..., unspecified quadrant"): the exam's site says it
+# ("L breast mass, upper outer quadrant" on exam, "L breast mass" in the impression: N63.21)
+_UNSPECIFIED_SITE = re.compile(r"\bunspecified (?:quadrant|lobe|portion|segment)s?\b")
 # burns and corrosions of a named site (T20-T28): a burn of unspecified body region (T30) is none
 # beside them
 _SITED_BURN = re.compile(r"^T2[0-8]\.")

@@ -596,6 +596,7 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "gangrenous": ("gangrene",),   # "gangrenous appendicitis": Appendicitis > with > gangrene
            "perforated": ("perforation",), "ileal": ("ileum", "small", "intestine"),
            # a bone's process by its own name ("radial styloid": Fracture > radius > styloid process)
+           "waist": ("middle", "third"),   # a scaphoid's waist is its middle third (Fracture > navicular > middle third)
            "styloid": ("process",), "olecranon": ("process",), "coracoid": ("process",),
            "coronoid": ("process",), "odontoid": ("process",), "xiphoid": ("process",),
            # the mouth by its adjective ("oral mucositis": Mucositis > mouth (oral) > ...)
@@ -897,6 +898,9 @@ def _rib_number(word: str) -> bool:
     return bool(_RIB_NUMBER.match(word)) and 1 <= int(word.rstrip("stndrh")) <= 12
 
 
+_DIABETES_WORDS = frozenset(("diabetes", "dm", "diabetic"))
+
+
 def _several_ribs(words: Sequence[str]) -> bool:
     """Whether the words name more than one rib: "ribs", or two rib numbers near "rib"."""
     for i, w in enumerate(words):
@@ -955,7 +959,7 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
             out.add(w + _ROMAN[words[i + 1]])   # "Class I obesity": Obesity > class 1
         if w in _NUMBERED and i + 1 < len(words) and words[i + 1].isdigit():
             out.add(w + words[i + 1])   # Diabetes > type 2, Obesity > class 2 (one word: see ``_words``)
-            if w == "type" and words[i + 1] in ("1", "2") and "diabetes" in words[i + 2:i + 3]:
+            if w == "type" and words[i + 1] in ("1", "2") and set(words[i + 2:i + 3]) & _DIABETES_WORDS:
                 expanded.update(("pre", "existing"))   # a typed diabetes in a pregnancy is pre-existing
         expanded.update(_EXPAND.get(w, ()))
         if i and (words[i - 1], w) in _GENERA:

@@ -127,6 +127,7 @@ class MedicationReader:
             breaks = [False] + [bool(_BREAK.search(text[s.tokens[k - 1].end:s.tokens[k].start]))
                                 or words[k] in _CLAUSE_WORDS or words[k - 1] == "+"
                                 for k in range(1, len(words))] + [True]
+            self._drug_parentheses(text, s, breaks)
             clauses = _Clauses(words, breaks)
             following = sentences[si + 1].words[:_LONG_REACH] if si + 1 < len(sentences) else ()
             listed = s.section in _MED_SECTIONS
@@ -201,6 +202,24 @@ class MedicationReader:
             memo[word] = None if code in (None, _OTHER_DRUG) else code
         return memo[word]
 
+    def _drug_parentheses(self, text: str, s: Sentence, breaks: list[bool]) -> None:
+        """A parenthesis that opens on another drug after a drug is that drug's clause ("insulin
+        (metformin stopped at conception)": the stop is the metformin's); one that opens on anything
+        else stays its drug's ("metformin (discontinued)")."""
+        words = s.words
+        lo = 0   # where the clause before the parenthesis begins
+        for k in range(1, len(words)):
+            gap = text[s.tokens[k - 1].end:s.tokens[k].start]
+            if breaks[k]:
+                lo = k
+            # (only after a drug of its own: "On DAPT (ASA 81 + ticagrelor)" is the DAPT's list)
+            if "(" in gap and self._drug_at(words, k) is not None and \
+                    any(self._drug_at(words, x) is not None for x in range(lo, k)):
+                breaks[k] = True
+                close = next((x for x in range(k + 1, len(words))
+                              if ")" in text[s.tokens[x - 1].end:s.tokens[x].start]), len(words))
+                breaks[close] = True
+
     def _premedication(self, words: Sequence[str], j: int, end: int) -> bool:
         """Whether the words after a drug, to its clause's end, give it as a premedication: said
         so, or tied to chemotherapy or to an antineoplastic the Z79 rules name (Z79.6-)."""
@@ -230,18 +249,6 @@ class MedicationReader:
             memo[name] = names_drug(self.table, name)
         return memo[name]
 
-    def _salt(self, name: str) -> str:
-        """A medication the Table of Drugs lists as an element, with no adverse-effect column,
-        and as the element's salts below it is those salts ("lithium" on a medication list:
-        Lithium > salts (carbonate), T43.59-, not the metal)."""
-        hit = self.table.exact(name)
-        codes = self.table.rows[hit[0]].codes if hit is not None else ()
-        if not any(codes) or codes[4] is not None:
-            return name
-        salts = name + " salts"
-        found = self.table.exact(salts)
-        return salts if found is not None and self.table.rows[found[0]].codes[4] is not None else name
-
     def _drug_at(self, words: Sequence[str], i: int, end: int | None = None):
         """(end, name, Z79 code) of the longest drug name starting at word i, or None; its form
         words are read up to ``end``, its clause's end ("prednisone 5 mg daily, fluticasone 2 puffs":
@@ -252,7 +259,7 @@ class MedicationReader:
             toks = words[i:i + n]
             if any(t in NOT_DRUGS or t.isdigit() for t in toks[1:]):
                 continue
-            name = self._salt(" ".join(toks))
+            name = self.table.medicinal(" ".join(toks))
             if self.table.exact(name) is None and (n > 1 or self._class_named(name) is None):
                 continue   # neither the Table of Drugs nor a long-term class names it ("pump" is no drug)
             if not self._is_drug(name):

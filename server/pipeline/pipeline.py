@@ -426,7 +426,7 @@ class Pipeline:
                                                                                       suppressed)),
                       ("symptom of a stated diagnosis",
                        lambda: gl.drop_diagnosed_symptoms(findings, suppressed, cut, self.guidelines, uncertain)),
-                      ("finding not assessed", lambda: gl.drop_unassessed_findings(findings, suppressed, cut)),
+                      ("finding not assessed", lambda: gl.drop_unassessed_findings(findings, suppressed, cut, self.guidelines)),
                       ("planned encounter", lambda: gl.drop_planned_encounters(findings, suppressed)),
                       ("history of a current condition", lambda: gl.drop_history_of_present(findings, suppressed, cut)),
                       ("family history", lambda: gl.drop_unrelated_family_history(findings, self.guidelines,

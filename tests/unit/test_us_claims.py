@@ -2777,7 +2777,46 @@ _TWENTIETH_BATCH_OTHERS = [
 ]
 
 
-@pytest.mark.parametrize("text,setting,codes,wrong", [*_TWENTIETH_BATCH_BURNS, *_TWENTIETH_BATCH_OTHERS])
+_TWENTIETH_BATCH_MORE = [
+    # an exam's quadrant for the impression's breast mass; anemia of chronic disease in the patient's RA
+    ("Breast clinic: 47 y/o F found a lump in L breast. Exam: 1.5 cm firm mobile mass L breast upper outer "
+     "quadrant, no axillary LAD. Impression: L breast mass, r/o malignancy.", OUT, {"N63.21"}, {"N63.20"}),
+    ("Rheumatology: seropositive RA. Assessment: 2. Anemia of chronic disease (inflammation) due to RA.", OUT,
+     {"D63.8"}, {"D64.9"}),
+    # a scaphoid's waist is its middle third; a typed "DM" in a pregnancy is pre-existing; a parenthesis that
+    # opens on another drug is that drug's
+    ("Hand clinic: established nonunion of displaced L scaphoid waist fracture.", OUT, {"S62.022K"},
+     {"S62.002K"}),
+    ("MFM consult: 29F G1P0 at 22w3d with type 2 DM diagnosed 4 yrs before pregnancy, now on basal-bolus "
+     "insulin (metformin stopped at conception).", OUT, {"O24.112", "E11.9", "Z79.4"}, {"O24.912"}),
+    ("Endocrine f/u: type 2 DM with diabetic CKD. Continue glipizide 5 mg daily (metformin stopped due to "
+     "eGFR).", OUT, {"Z79.84"}, set()),
+    ("Cardiology f/u. On DAPT (ASA 81 + ticagrelor) and atorvastatin 80.", OUT, {"Z79.82", "Z79.02"}, set()),
+    # a postprocedural complication asks for its disorder
+    ("D/C summary: admitted with acute calculous cholecystitis, lap chole HD1. Dx: postoperative ileus, "
+     "managed with NGT/NPO.", IN, {"K80.00", "K91.89", "K56.7"}, set()),
+    # lithium at a therapeutic dose is an adverse effect, its overdose denied; a rule-out's cause is none
+    ("1. Toxic metabolic encephalopathy due to lithium toxicity (therapeutic dosing, level 2.8), not an "
+     "overdose.", IN, {"G92.8", "T43.595A"}, {"T43.591A", "T56.891A"}),
+    ("PCP. 45F with bipolar I disorder, stable on lithium x 6 yrs, c/o fatigue. A: fatigue; r/o lithium-induced "
+     "hypothyroidism. TSH ordered.", OUT, {"R53.83"}, {"T43.595A", "E03.2"}),
+    # a corrosion's chemical is coded with it
+    ("1. Alkali chemical injury (corrosion) of L cornea and conjunctival sac, accidental -- sodium hydroxide "
+     "drain cleaner.", OUT, {"T54.3X1A", "T26.62XA"}, set()),
+    # gout at a named joint is idiopathic gout of that joint, its tophus the 7th character; a past flare's
+    # joint is not today's
+    ("1. Chronic tophaceous gout, R foot (1st MTP) - no active flare.", OUT, {"M1A.0711"}, {"M10.9"}),
+    ("A: acute gout flare R 1st MTP.", OUT, {"M10.071"}, {"M10.9"}),
+    ("One gout flare (R 1st MTP) 8 months ago, none since allopurinol. A: Gout - quiescent on allopurinol.", OUT,
+     {"M10.9"}, {"M10.071"}),
+    # a dementia whose patient is agitated elsewhere in the note; a delirium's agitation is the delirium's
+    ("Geri clinic: 84 y/o M with Alzheimer's disease, late onset, severity not staged. Family reports increasing "
+     "agitation in evenings, yelling and pushing caregivers.", OUT, {"G30.1", "F02.811"}, {"F02.80", "R45.1"}),
+]
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", [*_TWENTIETH_BATCH_BURNS, *_TWENTIETH_BATCH_OTHERS,
+                                                       *_TWENTIETH_BATCH_MORE])
 def test_twentieth_batch(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
 
