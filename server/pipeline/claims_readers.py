@@ -280,6 +280,7 @@ class ClaimsReaders:
         self._cough_duration(doc.text, found)
         self._specified_disorders(doc.text, found)
         self._gout_sites(sentences, found)
+        self._scarred_injuries(doc.text, found)
         self._burn_degrees(doc.text, found)
         self._burn_map(doc.text, sentences, found)
         self._burn_extent(doc.text, sentences, found)
@@ -1343,6 +1344,27 @@ class ClaimsReaders:
             self._recode(found, "R05.9", new, "specificity", f"a cough {how}", "R05")
             return
 
+    def _scarred_injuries(self, text: str, found: dict[str, Finding]) -> None:
+        """A scar the note treats today (L91.0, L90.5) after an injury it dates in the past ("seen 2
+        yrs after a full-thickness scald burn of the R palm ... hypertrophic scar") is that injury's
+        sequela: the scar first, the injury with 7th character S (I.C.19.a); a hypertrophic scar is
+        the scar's code, no L90.5 beside it."""
+        scars = [c for c, f in found.items() if c.startswith(_SCARS) and f.reportable
+                 and f.assertion is Assertion.PRESENT]
+        if not scars:
+            return
+        if "L91.0" in scars and "L90.5" in scars:
+            found["L90.5"].reportable = False
+            found["L90.5"].notes.append(RuleNote("not_reported", "the hypertrophic scar L91.0 codes the scar", "L91.0"))
+        for code in [c for c, f in found.items() if c[:1] in "ST" and len(c) == 8 and c[-1] in "AD" and f.reportable]:
+            if not any(_DATED_INJURY.search(text, max(0, e.start - _DATED_REACH), e.end + _DATED_REACH)
+                       for e in found[code].evidence):
+                continue
+            new = code[:-1] + "S"
+            if self.cm.id_of(new) >= 0 and self.cm.is_billable(new):
+                self._recode(found, code, new, "sequela", f"an injury of the past whose scar is treated today "
+                                                          f"({', '.join(scars)})", "I.C.19.a")
+
     def _gout_sites(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Gout at a joint the note names, its cause unsaid, is the idiopathic (primary) gout of
         that joint (Gout > idiopathic > site, M10.0-; Gout, chronic > idiopathic > site, M1A.0-, its
@@ -2018,6 +2040,11 @@ _TYPE_2 = re.compile(r"\b(?:type\s*(?:2|II)|T2DM|DM\s*2|DM\s*II|NIDDM)\b", re.I)
 # burns and corrosions of a site (T20-T25), the 4th character their degree (1-3 burns, 5-7 corrosions)
 _BURN_DEGREE = re.compile(r"^T2[0-5]\.[1-35-7]")
 _GOUT, _CHRONIC_GOUT = "M10.9", "M1A.9"
+_SCARS = ("L91.0", "L90.5")
+# an injury the note dates in the past ("2 yrs after a ... burn", "burn ... 14 mo ago, healed")
+_DATED_INJURY = re.compile(r"\b\d+\s*(?:yrs?|years?|mos?|months?)\s+(?:after|ago|since|prior)\b|"
+                           r"\b(?:healed|remote|old)\b", re.I)
+_DATED_REACH = 80   # characters around an injury's words its date may stand in
 _DEMENTIA = ("F01", "F02", "F03")
 _AGITATION = ("R45.1", "R45.6")   # restlessness and agitation; violent behavior
 _DELIRIUM = ("F05", "R41.0")

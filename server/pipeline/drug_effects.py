@@ -82,8 +82,8 @@ def _poisoned(text: str, eyes: bool) -> bool:
 # alcohol"): "drowsiness due to interaction of alprazolam with alcohol" -> T42.4X1A, T51.0X1A
 _WITH_ALCOHOL = re.compile(r"\b(interaction|interacting|combined|combination|mixed|mixing)\b[^.;]{0,60}"
                            r"\b(alcohol|etoh|ethanol)\b", re.I)
-_ADVERSE = re.compile(r"\b(adverse (effect|reaction|drug)|side effect|as prescribed|therapeutic (INR|levels?|doses?|dosing)|"
-                      r"correctly prescribed)\b", re.I)
+_ADVERSE = re.compile(r"\b(adverse (effect|reaction|drug)|side effect|as prescribed|"
+                      r"therapeutic (INR|levels?|doses?|dosing)|correctly prescribed)\b", re.I)
 # words right before a drug that make it the cause of a condition ("melena attributed to warfarin")
 _CAUSE_BEFORE = frozenset("due attributed secondary caused".split())
 _CAUSE_AFTER = frozenset(("induced", "associated", "related"))

@@ -596,7 +596,8 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "gangrenous": ("gangrene",),   # "gangrenous appendicitis": Appendicitis > with > gangrene
            "perforated": ("perforation",), "ileal": ("ileum", "small", "intestine"),
            # a bone's process by its own name ("radial styloid": Fracture > radius > styloid process)
-           "waist": ("middle", "third"),   # a scaphoid's waist is its middle third (Fracture > navicular > middle third)
+           # a scaphoid's waist is its middle third (Fracture > navicular > middle third)
+           "waist": ("middle", "third"),
            "styloid": ("process",), "olecranon": ("process",), "coracoid": ("process",),
            "coronoid": ("process",), "odontoid": ("process",), "xiphoid": ("process",),
            # the mouth by its adjective ("oral mucositis": Mucositis > mouth (oral) > ...)
@@ -619,6 +620,9 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            # group B)
            "neonatal": ("newborn",), "neonate": ("newborn",), "gbs": ("streptococcus", "group", "b"),
            "prematurity": ("preterm", "delivery", "due", "to"),   # Jaundice > due to > preterm delivery
+           # a newborn's note (its context word): Jaundice > newborn, an implied word that yields to the
+           # note's own ("anemia of prematurity": Anemia > of prematurity, not Anemia > newborn)
+           "newbornnote": ("newborn",),
            # the brain's arteries by their abbreviations, and an infarct's cause as its adjective
            # ("cardioembolic stroke, left MCA": Infarct > brain > due to > embolism > brain artery)
            "mca": ("middle", "brain", "artery"), "aca": ("anterior", "brain", "artery"),

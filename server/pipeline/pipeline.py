@@ -426,7 +426,8 @@ class Pipeline:
                                                                                       suppressed)),
                       ("symptom of a stated diagnosis",
                        lambda: gl.drop_diagnosed_symptoms(findings, suppressed, cut, self.guidelines, uncertain)),
-                      ("finding not assessed", lambda: gl.drop_unassessed_findings(findings, suppressed, cut, self.guidelines)),
+                      ("finding not assessed",
+                       lambda: gl.drop_unassessed_findings(findings, suppressed, cut, self.guidelines)),
                       ("planned encounter", lambda: gl.drop_planned_encounters(findings, suppressed)),
                       ("history of a current condition", lambda: gl.drop_history_of_present(findings, suppressed, cut)),
                       ("family history", lambda: gl.drop_unrelated_family_history(findings, self.guidelines,
@@ -473,7 +474,7 @@ class Pipeline:
         preg = pregnancy.read(doc.text) if self.claims_rules and born is None else None
         context = (preg.walk_words() if preg else ()) + (pregnancy.sex_words(doc.text) if self.claims_rules else ())
         if self.claims_rules and preg is None and pregnancy.newborn_note(doc.text):
-            context += ("newborn",)   # a newborn's jaundice, sepsis, hypoglycemia: Jaundice > newborn (P59.-)
+            context += ("newbornnote",)   # a newborn's jaundice, sepsis, hypoglycemia: Jaundice > newborn (P59.-)
         if self.claims_rules and self.index is not None:
             mentions.extend(self.index.head_mentions(sentences, mentions, frozenset(context)))
         t = _lap(ms, "entities", t)
@@ -816,7 +817,7 @@ class Pipeline:
             key = (tuple(c.code for c in m.candidates), window, near, m.sentence)
             if key not in memo:
                 a_, b_ = max(link_lo, m.tok_start - _LINK_REACH), min(link_hi, m.tok_end + _LINK_REACH)
-                memo[key] = self._map_mention(m, window, near, frozenset(context_words),
+                memo[key] = self._map_mention(m, window, near, _preferred(context_words, m),
                                               _present_words(words, s.commas, a_, b_, m.tok_start, m.tok_end))
             mapped = memo[key]
             if mapped is None:
@@ -965,7 +966,7 @@ class Pipeline:
                         own = tuple(said_of[k] for k in eyes[eye] if k >= len(words))
                         w_eye = tuple(w for w in window if w not in gone and w not in ("ou", "bilateral")) + own + (eye, "eye")
                         got = self._map_mention(m, w_eye, tuple(w for w in near if w not in gone) + (eye,),
-                                                frozenset(context_words))
+                                                _preferred(context_words))
                         per_eye[eye] = got.code if got is not None and f" {eye} eye" in got.description else None
                     pair = _eye_pair(self.cm, per_eye["right"], per_eye["left"])
                     if pair:
@@ -1162,6 +1163,15 @@ _RESOLVED_REACH = 8
 
 
 _NEGATORS_BEFORE = frozenset(("no", "not", "without", "nor"))
+
+
+def _preferred(context_words: tuple[str, ...], m: Mention | None = None) -> frozenset[str]:
+    """The index subterms a note's context prefers in a tie: its own words, and a newborn's note
+    its "newborn" subterms (Failure > respiratory > newborn, P28.5), unless the mention already
+    names a perinatal code ("anemia of prematurity" P61.2 stays, no Anemia > newborn P61.4)."""
+    perinatal = m is not None and bool(m.candidates) and m.candidates[0].code[:1] == "P"
+    newborn = "newbornnote" in context_words and not perinatal
+    return frozenset(context_words) | (frozenset(("newborn",)) if newborn else frozenset())
 
 
 _ROUTINE_HEALING = frozenset(("healing", "healed"))

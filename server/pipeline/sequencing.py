@@ -74,6 +74,8 @@ def principal_score(f: Finding, icd10cm, rank: int = 0, chronic: tuple[str, ...]
         s += 0.6    # a poisoning code comes before its manifestations (I.C.19.e.5.b)
     elif _adverse_effect(c):
         s -= 0.8    # the nature of an adverse effect comes first, the drug after (I.C.19.e.5.a)
+    elif c[:1] in "ST" and len(c) == 8 and c[-1] == "S":
+        s -= 0.8    # a sequela's residual comes first, the injury that caused it after (I.C.19.a)
     elif c.startswith(ROUTINE_EXAMS):
         s += 2.0    # a routine examination visit lists its Z00 / Z01 code first (I.C.21.c.13)
     elif c.startswith(ENCOUNTER_FIRST):

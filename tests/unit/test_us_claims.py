@@ -2809,6 +2809,14 @@ _TWENTIETH_BATCH_MORE = [
     ("A: acute gout flare R 1st MTP.", OUT, {"M10.071"}, {"M10.9"}),
     ("One gout flare (R 1st MTP) 8 months ago, none since allopurinol. A: Gout - quiescent on allopurinol.", OUT,
      {"M10.9"}, {"M10.071"}),
+    # a scar treated today after an injury of the past: the scar first, the injury's sequela (I.C.19.a)
+    ("Burn clinic: 9 y/o F seen 2 yrs after a full-thickness (3rd-degree) scald burn of the R palm that was "
+     "grafted. Now raised, firm, pruritic hypertrophic scar across the palm.", OUT, {"L91.0", "T23.351S"},
+     {"T23.351A", "L90.5"}),
+    # a newborn's conditions under "newborn" unless the mention names a perinatal code already
+    ("NICU DISCHARGE SUMMARY. Baby Boy T., born at this hospital by SVD at 39 wks. Meconium aspiration syndrome "
+     "with hypoxemic respiratory failure, intubated. Anemia of prematurity.", IN, {"P24.01", "P28.5", "P61.2"},
+     {"J96.90", "J96.01", "P61.4"}),
     # a dementia whose patient is agitated elsewhere in the note; a delirium's agitation is the delirium's
     ("Geri clinic: 84 y/o M with Alzheimer's disease, late onset, severity not staged. Family reports increasing "
      "agitation in evenings, yelling and pushing caregivers.", OUT, {"G30.1", "F02.811"}, {"F02.80", "R45.1"}),
