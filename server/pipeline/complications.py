@@ -103,6 +103,7 @@ class ComplicationHit:
 def find(tree, sentences: Sequence[Sentence], assertion: Callable[[int, int, int], Assertion]) -> list[ComplicationHit]:
     """The complications of care the note's sentences state."""
     starts = [i for t in _MAIN_TERMS for i in tree.main_terms(t)]
+    complication_starts = tree.main_terms(_MAIN_TERMS[0])
     if not starts:
         return []
     out: list[ComplicationHit] = []
@@ -144,7 +145,10 @@ def find(tree, sentences: Sequence[Sentence], assertion: Callable[[int, int, int
             # "catheter-associated urinary tract infection" is the UTI's kind, spelled out
             said.extend(_KINDS["uti" if words[x] == "infection" and "urinary" in words[max(0, x - 3):x] else words[x]])
         said.extend(words)
-        hit = tree.walk(starts, walk_words(said))
+        # (the Infection entry only for an infection: "dislocation of the R THA" is Complication >
+        # joint prosthesis > dislocation, never Infection > hip > internal joint prosthesis)
+        entries = starts if "infection" in said else complication_starts
+        hit = tree.walk(entries, walk_words(said))
         if hit is None or not hit.code.startswith(_CODES):
             continue
         lo, hi = min(devices + kinds), max(devices + kinds) + 1

@@ -41,6 +41,15 @@ _REGIMEN_WORDS = {"dialysis": ("dialysis",), "diet": ("dietary", "regimen"), "me
 _FINANCIAL = re.compile(r"\b(afford\w*|financial\w*|cost of|(due|owing) to (the )?cost|copays?|too expensive|"
                         r"no insurance|uninsured|"
                         r"insurance (lapsed|expired|ran out))\b", re.I)
+_NOT_COST = re.compile(r"\b(?:no|never|denies|without)\b(?:\s+\w+){0,2}\s*$", re.I)
+
+
+def _cost_said(text: str) -> bool:
+    """Whether the note says a drug's cost kept the patient from it, not denied ("has no problems
+    affording supplies")."""
+    return any(not _NOT_COST.search(text, max(0, m.start() - 30), m.start()) for m in _FINANCIAL.finditer(text))
+
+
 _INTENTIONAL = re.compile(r"\b(stopped taking|chose|decided|refus\w*|did ?n[o']t want|self[- ]discontinu\w*|"
                           r"on (his|her|their) own|did ?n[o']t feel like|intentional\w*)\b", re.I)
 _UNINTENTIONAL = re.compile(r"\b(forg[eo]t\w*|confus\w*|misunderst\w*|unintentional\w*|by mistake)\b", re.I)
@@ -86,7 +95,10 @@ def find(text: str, sentences: Sequence[Sentence], underdosed: Sequence[tuple[in
             near += [k for k, _, _ in underdosed if k not in near]
         reason = " ".join(text[sentences[k].start:sentences[k].end] for k in near)
         words = list(_REGIMEN_WORDS[regimen])
-        financial = bool(_FINANCIAL.search(reason))
+        # (a drug not bought for its cost is said once, wherever: "Stopped taking it 8 days ago because he
+        # could not afford the refill. ... Dx: breakthrough seizure due to underdosing of levetiracetam")
+        financial = bool(_FINANCIAL.search(reason)) or (regimen == "medication" and bool(underdosed)
+                                                        and _cost_said(text))
         if regimen == "medication" and underdosed:
             words.append("underdosing")
             if _UNINTENTIONAL.search(reason):

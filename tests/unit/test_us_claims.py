@@ -2813,6 +2813,17 @@ _TWENTIETH_BATCH_MORE = [
     ("Burn clinic: 9 y/o F seen 2 yrs after a full-thickness (3rd-degree) scald burn of the R palm that was "
      "grafted. Now raised, firm, pruritic hypertrophic scar across the palm.", OUT, {"L91.0", "T23.351S"},
      {"T23.351A", "L90.5"}),
+    # a drug not bought for its cost, said anywhere in the note, is intentional underdosing for financial
+    # hardship; a note that denies a cost problem says none
+    ("ED: 31M with known seizure disorder on levetiracetam 1000 mg BID. Stopped taking it 8 days ago because he "
+     "could not afford the refill. Witnessed GTC seizure at home. Levetiracetam reloaded IV. Dx: breakthrough "
+     "seizure due to underdosing of levetiracetam.", OUT, {"G40.909", "T42.6X6A", "Z91.120"}, set()),
+    ("ED: type 1 DM on an insulin pump that stopped delivering insulin. He was not skipping boluses and has no "
+     "problems affording supplies. Dx: DKA due to underdosing of insulin from pump failure.", OUT, set(),
+     {"Z91.120"}),
+    # a dislocated hip prosthesis is the prosthesis's complication, never its infection
+    ("ED note: s/p R total hip arthroplasty 6 wks ago. XR: posterior dislocation of the R THA, components intact, "
+     "no periprosthetic fx. Closed reduction.", OUT, {"T84.020A"}, {"T84.51XA", "S73.014A"}),
     # a newborn's conditions under "newborn" unless the mention names a perinatal code already
     ("NICU DISCHARGE SUMMARY. Baby Boy T., born at this hospital by SVD at 39 wks. Meconium aspiration syndrome "
      "with hypoxemic respiratory failure, intubated. Anemia of prematurity.", IN, {"P24.01", "P28.5", "P61.2"},
