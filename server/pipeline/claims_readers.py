@@ -1356,8 +1356,12 @@ class ClaimsReaders:
         if "L91.0" in scars and "L90.5" in scars:
             found["L90.5"].reportable = False
             found["L90.5"].notes.append(RuleNote("not_reported", "the hypertrophic scar L91.0 codes the scar", "L91.0"))
-        for code in [c for c, f in found.items() if c[:1] in "ST" and len(c) == 8 and c[-1] in "AD" and f.reportable]:
+        scarred = [e for c in scars for e in found[c].evidence]
+        for code in [c for c, f in found.items() if (c[:1] == "S" or c[:3] in _BURN_CATEGORIES) and len(c) == 8
+                     and c[-1] in "AD" and f.reportable]:
+            # (an injury dated in the past, whose scar the note describes near it)
             if not any(_DATED_INJURY.search(text, max(0, e.start - _DATED_REACH), e.end + _DATED_REACH)
+                       and any(abs(x.start - e.start) <= _SCAR_REACH for x in scarred)
                        for e in found[code].evidence):
                 continue
             new = code[:-1] + "S"
@@ -2043,7 +2047,9 @@ _GOUT, _CHRONIC_GOUT = "M10.9", "M1A.9"
 _SCARS = ("L91.0", "L90.5")
 # an injury the note dates in the past ("2 yrs after a ... burn", "burn ... 14 mo ago, healed")
 _DATED_INJURY = re.compile(r"\b\d+\s*(?:yrs?|years?|mos?|months?)\s+(?:after|ago|since|prior)\b|"
-                           r"\b(?:healed|remote|old)\b", re.I)
+                           r"\bat age \d+|\b(?:19|20)\d\d\b", re.I)
+_SCAR_REACH = 400   # characters between an injury's words and its scar's
+_BURN_CATEGORIES = frozenset(("T20", "T21", "T22", "T23", "T24", "T25"))
 _DATED_REACH = 80   # characters around an injury's words its date may stand in
 _DEMENTIA = ("F01", "F02", "F03")
 _AGITATION = ("R45.1", "R45.6")   # restlessness and agitation; violent behavior

@@ -2824,6 +2824,11 @@ _TWENTIETH_BATCH_MORE = [
     # a dislocated hip prosthesis is the prosthesis's complication, never its infection
     ("ED note: s/p R total hip arthroplasty 6 wks ago. XR: posterior dislocation of the R THA, components intact, "
      "no periprosthetic fx. Closed reduction.", OUT, {"T84.020A"}, {"T84.51XA", "S73.014A"}),
+    ("Plastics clinic: 9-year-old seen for a contracted burn scar of the R palm from a 3rd-degree flame burn "
+     "sustained at age 6, s/p STSG 2023. Plan: scar release.", OUT, {"L90.5", "T23.351S"}, {"T23.351A"}),
+    # ... but today's poisoning beside old self-harm scars stays today's
+    ("ED: 19F took about 40 acetaminophen 500 mg tablets tonight intending to end her life. Exam: old healed "
+     "linear scars on the L forearm from cutting 3 yrs ago.", OUT, {"T39.1X2A"}, {"T39.1X2S"}),
     # a newborn's conditions under "newborn" unless the mention names a perinatal code already
     ("NICU DISCHARGE SUMMARY. Baby Boy T., born at this hospital by SVD at 39 wks. Meconium aspiration syndrome "
      "with hypoxemic respiratory failure, intubated. Anemia of prematurity.", IN, {"P24.01", "P28.5", "P61.2"},
