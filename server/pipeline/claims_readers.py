@@ -281,6 +281,8 @@ class ClaimsReaders:
         self._specified_disorders(doc.text, found)
         self._gout_sites(sentences, found)
         self._scarred_injuries(doc.text, found)
+        self._wound_callus(found)
+        self._past_deployment(doc.text, found)
         self._burn_degrees(doc.text, found)
         self._burn_map(doc.text, sentences, found)
         self._burn_extent(doc.text, sentences, found)
@@ -1344,6 +1346,20 @@ class ClaimsReaders:
             self._recode(found, "R05.9", new, "specificity", f"a cough {how}", "R05")
             return
 
+    def _wound_callus(self, found: dict[str, Finding]) -> None:
+        """The callus rim of an ulcer the note codes ("periwound callus", "debridement of callus and
+        nonviable tissue") is the ulcer's edge, no corn or callosity of its own (L84)."""
+        if _CALLUS in found and any(c.startswith(_ULCERS) and f.reportable for c, f in found.items()):
+            found[_CALLUS].reportable = False
+            found[_CALLUS].notes.append(RuleNote("not_reported", "the ulcer's callus rim: part of the ulcer"))
+
+    def _past_deployment(self, text: str, found: dict[str, Finding]) -> None:
+        """Military deployment status (Z56.82) is a current deployment; a veteran's or a dated
+        past one ("Army veteran (2 deployments, Afghanistan 2011)", "since deployment") is none."""
+        if _DEPLOYED in found and _PAST_DEPLOYMENT.search(text):
+            found[_DEPLOYED].reportable = False
+            found[_DEPLOYED].notes.append(RuleNote("not_reported", "a past deployment: no current deployment status"))
+
     def _scarred_injuries(self, text: str, found: dict[str, Finding]) -> None:
         """A scar the note treats today (L91.0, L90.5) after an injury it dates in the past ("seen 2
         yrs after a full-thickness scald burn of the R palm ... hypertrophic scar") is that injury's
@@ -2045,6 +2061,13 @@ _TYPE_2 = re.compile(r"\b(?:type\s*(?:2|II)|T2DM|DM\s*2|DM\s*II|NIDDM)\b", re.I)
 _BURN_DEGREE = re.compile(r"^T2[0-5]\.[1-35-7]")
 _GOUT, _CHRONIC_GOUT = "M10.9", "M1A.9"
 _SCARS = ("L91.0", "L90.5")
+_CALLUS = "L84"
+_ULCERS = ("L97", "L98.4", "L89", "E08.621", "E09.621", "E10.621", "E11.621", "E13.621", "I70.23", "I70.24",
+           "I83.0", "I83.2")
+_DEPLOYED = "Z56.82"
+_PAST_DEPLOYMENT = re.compile(r"\bveterans?\b|\b(?:since|after|during|from|prior)\s+(?:his |her |their |a |the )?"
+                              r"(?:\w+\s+)?deployments?\b|\bdeployments?\b[^.;]{0,40}\b(?:19|20)\d\d\b|"
+                              r"\b(?:19|20)\d\d\b[^.;]{0,30}\bdeployment", re.I)
 # an injury the note dates in the past ("2 yrs after a ... burn", "burn ... 14 mo ago, healed")
 _DATED_INJURY = re.compile(r"\b\d+\s*(?:yrs?|years?|mos?|months?)\s+(?:after|ago|since|prior)\b|"
                            r"\bat age \d+|\b(?:19|20)\d\d\b", re.I)

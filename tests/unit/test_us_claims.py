@@ -2829,6 +2829,17 @@ _TWENTIETH_BATCH_MORE = [
     # ... but today's poisoning beside old self-harm scars stays today's
     ("ED: 19F took about 40 acetaminophen 500 mg tablets tonight intending to end her life. Exam: old healed "
      "linear scars on the L forearm from cutting 3 yrs ago.", OUT, {"T39.1X2A"}, {"T39.1X2S"}),
+    # an ulcer's callus rim is the ulcer's; a veteran's past deployment is no deployment status; a PTSD's
+    # nightmares are the PTSD's
+    ("Wound clinic: diabetic foot ulcer R plantar 1st MTP, fat layer exposed, periwound callus rim. Sharp "
+     "debridement of callus and nonviable tissue. A: type 2 DM with foot ulcer.", OUT, {"E11.621", "L97.512"},
+     {"L84"}),
+    ("Psychiatry f/u: 34 y/o Army veteran (2 deployments, Afghanistan 2011-2013) with chronic PTSD: "
+     "nightmares and hypervigilance since deployment.", OUT, {"F43.12"}, {"Z56.82", "F51.5"}),
+    # PTSD by its abbreviation; a diagnosis the note defers is not made
+    ("Intrusive memories and avoidance since the assault - PTSD; diagnosis deferred.", OUT, set(),
+     {"F43.10", "F43.12"}),
+    ("Intrusive memories and avoidance since the assault - PTSD; diagnosis confirmed.", OUT, {"F43.10"}, set()),
     # a newborn's conditions under "newborn" unless the mention names a perinatal code already
     ("NICU DISCHARGE SUMMARY. Baby Boy T., born at this hospital by SVD at 39 wks. Meconium aspiration syndrome "
      "with hypoxemic respiratory failure, intubated. Anemia of prematurity.", IN, {"P24.01", "P28.5", "P61.2"},
