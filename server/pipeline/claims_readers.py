@@ -1390,10 +1390,9 @@ class ClaimsReaders:
         that joint (Gout > idiopathic > site, M10.0-; Gout, chronic > idiopathic > site, M1A.0-, its
         7th character the tophus): "acute gout flare R 1st MTP" is M10.071, "chronic tophaceous gout,
         R foot (1st MTP)" M1A.0711."""
+        starts = [s.start for s in sentences]
         for code in [c for c, f in found.items() if (c == _GOUT or c.startswith(_CHRONIC_GOUT)) and f.reportable]:
-            f = found[code]
-            starts = [s.start for s in sentences]
-            for e in f.evidence:
+            for e in found[code].evidence:
                 words = sentences[sequelae.sentence_of(sentences, starts, e.start)].words
                 said = set(words)
                 if not said & _JOINTS or said & _GOUT_CAUSES or said & _GOUT_PAST or \
@@ -2055,8 +2054,6 @@ _AFTERCARE_INCLUDES = ("Z48.0", "Z09", "Z48.89")
 # an estrogen taken for contraception, or with a contraceptive progestin, is a hormonal contraceptive
 _HORMONE_REPLACEMENT, _HORMONAL_CONTRACEPTIVE = "Z79.890", "Z79.3"
 _TYPE_2 = re.compile(r"\b(?:type\s*(?:2|II)|T2DM|DM\s*2|DM\s*II|NIDDM)\b", re.I)
-# How long a cough has lasted, said beside it ("1 day of barky cough", "cough x 3 months", "cough x3 d").
-# (an age is no duration: "67-year-old with cough", "2-day-old")
 # burns and corrosions of a site (T20-T25), the 4th character their degree (1-3 burns, 5-7 corrosions)
 _BURN_DEGREE = re.compile(r"^T2[0-5]\.[1-35-7]")
 _GOUT, _CHRONIC_GOUT = "M10.9", "M1A.9"
@@ -2068,7 +2065,7 @@ _DEPLOYED = "Z56.82"
 _PAST_DEPLOYMENT = re.compile(r"\bveterans?\b|\b(?:since|after|during|from|prior)\s+(?:his |her |their |a |the )?"
                               r"(?:\w+\s+)?deployments?\b|\bdeployments?\b[^.;]{0,40}\b(?:19|20)\d\d\b|"
                               r"\b(?:19|20)\d\d\b[^.;]{0,30}\bdeployment", re.I)
-# an injury the note dates in the past ("2 yrs after a ... burn", "burn ... 14 mo ago, healed")
+# an injury the note dates in the past ("2 yrs after a ... burn", "burn ... 14 mo ago", "at age 6", a year)
 _DATED_INJURY = re.compile(r"\b\d+\s*(?:yrs?|years?|mos?|months?)\s+(?:after|ago|since|prior)\b|"
                            r"\bat age \d+|\b(?:19|20)\d\d\b", re.I)
 _SCAR_REACH = 400   # characters between an injury's words and its scar's
@@ -2081,7 +2078,7 @@ _JOINTS = frozenset("ankle elbow foot feet toe toes mtp hallux knee hip shoulder
                     "mcp pip dip".split())
 _TOES = frozenset(("toe", "toes", "mtp", "hallux"))
 _TOPHI = frozenset(("tophaceous", "tophus", "tophi"))
-_GOUT_PAST = frozenset("ago history hx h/o remote prior previous last since".split())
+_GOUT_PAST = frozenset("ago history hx remote prior previous last since".split())   # ("h/o": its two words)
 _GOUT_CAUSES = frozenset("drug induced lead saturnine secondary renal diuretic thiazide due".split())
 _PROCEDURAL_WORDS = frozenset("postoperative postop postprocedural post operative procedural surgical complication "
                               "after following".split())
@@ -2108,6 +2105,8 @@ _DEEP = r"(?:full[- ]thickness|third[- ]degree|3rd[- ]degree)"
 _THIRD_DEGREE = re.compile(rf"\b(\d{{1,3}}(?:\.\d)?)\s*%\s*(?:(?:is|are|was|were)\s+)?(?:TBSA\s+)?{_DEEP}|"
                            rf"{_DEEP}\W{{0,4}}(?:burns?\W{{0,3}})?(?:~\s*|about\s+|approx\w*\s+)?"
                            rf"(\d{{1,3}}(?:\.\d)?)\s*%", re.I)
+# How long a cough has lasted, said beside it ("1 day of barky cough", "cough x 3 months", "cough x3 d").
+# (an age is no duration: "67-year-old with cough", "2-day-old")
 _DURATION = re.compile(r"(?:\bx\s*|\b)(\d+(?:\.\d+)?)\s*-?\s*(days?|d|weeks?|wks?|months?|mos?|years?|yrs?)\b"
                        r"(?![- ]?old)"
                        r"(?:\s+of)?", re.I)

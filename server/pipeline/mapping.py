@@ -109,7 +109,8 @@ class CodeMapper:
         # (a "use disorder" is the dependence itself: its "disorder" names no induced disorder,
         # "tobacco use disorder, cigarettes" F17.210, not F17.219)
         words = frozenset(w for i, w in enumerate(window) if not (w == "disorder" and i and window[i - 1] == "use"))
-        # a hyphenated prefix joined as the tabular spells it ("intra-articular" -> intraarticular)
+        # a hyphenated prefix joined as the tabular spells it ("intra-articular" -> intraarticular);
+        # only a window in the note's order (an index walk passes its unordered word set)
         if isinstance(window, (tuple, list)):
             words |= {w + window[i + 1] for i, w in enumerate(window[:-1]) if w in _JOINED_PREFIXES}
         numbers = frozenset(w for w in (window if near is None else near) if _numeric(w))

@@ -33,7 +33,8 @@ _CLAUSE_WORDS = frozenset(("while", "+", "but", "then", "plus"))
 _FORMS = frozenset("inhaler inhaled inhalation nebulizer nebulized hfa diskus patch injection sc sq puff puffs mdi "
                    "ellipta respimat "
                    # put on the eye, ear or skin ("prednisolone acetate 1% QID OD"): no systemic steroid
-                   "ophthalmic drop drops gtt gtts eye od os ou otic cream ointment topical topically lotion".split())
+                   "ophthalmic drop drops gtt gtts eye od os ou otic cream ointment topical topically "
+                   "lotion".split())
 _COURSE_DAYS = 30   # "for 7 days": a course, not long-term therapy
 _STOPPED = frozenset("stop stopped discontinue discontinued dc'd".split())
 _STOP_LATER = frozenset("plan planned will until after once if continue continued transition".split())

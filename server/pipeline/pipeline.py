@@ -1302,7 +1302,8 @@ _RULED_OUT_BY = {"Z05.1": ("P36", "A40", "A41", "P39.9")}
 _NOT_ILLNESS = ("P00", "P01", "P02", "P03", "P04", "P07")
 
 
-def _birth_episode(found: dict[str, Finding], born: tuple[str, tuple[int, int]], doc: Document, icd10cm) -> None:
+def _birth_episode(found: dict[str, Finding], born: tuple[str, tuple[int, int]], doc: Document,
+                   icd10cm) -> None:
     """A newborn's birth record: its Z38 code, and none of the mother's delivery codes (chapter 15,
     weeks of gestation, outcome of delivery), which go on her record (I.C.16.a.2, I.C.15.b.5)."""
     code, (a, b) = born

@@ -245,8 +245,7 @@ def infant_subject(text: str) -> str | None:
     m = _INFANT_AGE.search(text, 0, _SUBJECT_REACH)
     if m is None:
         return None
-    adult = _MATERNAL_SUBJECT.search(text, 0, m.start())
-    if adult is not None:
+    if _MATERNAL_SUBJECT.search(text, 0, m.start()) is not None:
         return None
     unit = (m.group(2) or m.group(4) or "").lower()
     return "former" if m.group(6) else "day" if unit == "day" else "week" if unit in ("week", "wk") else "month"
@@ -271,8 +270,8 @@ def newborn_code(text: str) -> tuple[str, tuple[int, int]] | None:
     top = text[:_NEWBORN_REACH]
     m = _NEWBORN_SUBJECT.search(top)
     # (the mother said after the newborn is its mother: "Male infant born ... to a 27 y/o G2P1")
-    if m is None or _MATERNAL_SUBJECT.search(top, 0, m.start()) or not _BORN.search(text) or _TRANSFERRED_IN.search(text) \
-            or infant_subject(text) in ("week", "month", "former"):
+    if m is None or _MATERNAL_SUBJECT.search(top, 0, m.start()) or not _BORN.search(text) \
+            or _TRANSFERRED_IN.search(text) or infant_subject(text) in ("week", "month", "former"):
         return None   # (a newborn transferred in was born, and has its Z38, at the other facility; an
         # infant weeks or months old is past its birth episode)
     if _OUT_OF_HOSPITAL.search(text):
