@@ -1535,9 +1535,8 @@ class ClaimsReaders:
         new = f"{category}.0" if tens == 0 else f"{category}.{tens}{min(tens, int(min(third, total) // 10))}"
         if self.cm.id_of(new) < 0 or not self.cm.is_billable(new):
             return
-        starts = [s.tokens[0].start for s in sentences if s.tokens]
-        k = max(0, bisect_right(starts, m.start()) - 1)
-        section = sentences[k].section if sentences else ""
+        section = sentences[sequelae.sentence_of(sentences, [s.start for s in sentences], m.start())].section \
+            if sentences else ""
         # (the extent of the burns the assessment states, wherever the note measures it)
         assessed = next((e for c in burns for e in found[c].evidence if e.section in DIAGNOSIS_SECTIONS), None)
         _add(found, _made(new, [Span(m.start(), m.end(), section)] + ([assessed] if assessed is not None else []),

@@ -19,6 +19,7 @@ from typing import Sequence
 from server.budget import checkpoint
 from server.pipeline.entities import Sentence
 from server.pipeline.medications import NOT_DRUGS, SUBSTANCES
+from server.pipeline.text import said_undenied
 
 _SELF_HARM = re.compile(r"\b(suicid\w*|self[- ]harm|intentional(ly)?|deliberate(ly)?|"
                         # the patient's own words for it ("states she wanted to die")
@@ -123,11 +124,6 @@ class DrugEffect:
     drug: str
 
 
-def _said(pattern: re.Pattern, text: str) -> bool:
-    """Whether the note says ``pattern`` outright, not denied by the words before it."""
-    return any(not _DENIED.search(text, max(0, m.start() - 30), m.start()) for m in pattern.finditer(text))
-
-
 class DrugEffectReader:
     def __init__(self, table, icd10cm):
         self.table, self.cm = table, icd10cm
@@ -140,7 +136,8 @@ class DrugEffectReader:
         ("he reports taking glargine every night as prescribed" is adherence)."""
         eyes = bool(_EYE_NOTE.search(text))
         poisoning = _poisoned(text, eyes)
-        intent = ("self_harm" if _said(_SELF_HARM, text) else "assault" if _said(_ASSAULT, text)
+        intent = ("self_harm" if said_undenied(_SELF_HARM, text, _DENIED)
+                  else "assault" if said_undenied(_ASSAULT, text, _DENIED)
                   else "undetermined" if _UNDETERMINED.search(text) else "accidental")
         out: list[DrugEffect] = []
         seen: set[tuple[str, int]] = set()

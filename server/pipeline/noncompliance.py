@@ -24,6 +24,7 @@ from typing import Callable, Sequence
 
 from server.domain import Assertion
 from server.pipeline.entities import Sentence
+from server.pipeline.text import said_undenied
 
 _NONADHERENT = r"non[- ]?complian\w*|non[- ]?adheren\w*|not adherent|not compliant|poor(ly)? (adheren\w*|complian\w*)"
 # (regimen, what the note says of it): each cue's match is the evidence
@@ -41,13 +42,8 @@ _REGIMEN_WORDS = {"dialysis": ("dialysis",), "diet": ("dietary", "regimen"), "me
 _FINANCIAL = re.compile(r"\b(afford\w*|financial\w*|cost of|(due|owing) to (the )?cost|copays?|too expensive|"
                         r"no insurance|uninsured|"
                         r"insurance (lapsed|expired|ran out))\b", re.I)
+# what denies a cost said after it ("has no problems affording supplies"; "could not afford" is no denial)
 _NOT_COST = re.compile(r"\b(?:no|never|denies|without)\b(?:\s+\w+){0,2}\s*$", re.I)
-
-
-def _cost_said(text: str) -> bool:
-    """Whether the note says a drug's cost kept the patient from it, not denied ("has no problems
-    affording supplies")."""
-    return any(not _NOT_COST.search(text, max(0, m.start() - 30), m.start()) for m in _FINANCIAL.finditer(text))
 
 
 _INTENTIONAL = re.compile(r"\b(stopped taking|chose|decided|refus\w*|did ?n[o']t want|self[- ]discontinu\w*|"
@@ -98,7 +94,7 @@ def find(text: str, sentences: Sequence[Sentence], underdosed: Sequence[tuple[in
         # (a drug not bought for its cost is said once, wherever: "Stopped taking it 8 days ago because he
         # could not afford the refill. ... Dx: breakthrough seizure due to underdosing of levetiracetam")
         financial = bool(_FINANCIAL.search(reason)) or (regimen == "medication" and bool(underdosed)
-                                                        and _cost_said(text))
+                                                        and said_undenied(_FINANCIAL, text, _NOT_COST))
         if regimen == "medication" and underdosed:
             words.append("underdosing")
             if _UNINTENTIONAL.search(reason):

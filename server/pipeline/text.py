@@ -82,6 +82,12 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     return [Token(norm(m.group()), m.start(), m.end()) for m in _TOKEN_RE.finditer(text, start, end)]
 
 
+def said_undenied(pattern: re.Pattern, text: str, denial: re.Pattern, reach: int = 30) -> bool:
+    """Whether ``text`` says ``pattern`` somewhere that ``denial`` does not deny in the ``reach``
+    characters before it ("Denies self-harm intent", "has no problems affording supplies")."""
+    return any(not denial.search(text, max(0, m.start() - reach), m.start()) for m in pattern.finditer(text))
+
+
 def normalize_phrase(phrase: str) -> tuple[str, ...]:
     """The token sequence a phrase matches on: "Heart failure, unspecified" -> ("heart", "failure", "unspecified")."""
     return tuple([normalize_word(w) for w in _TOKEN_RE.findall(phrase)])
