@@ -1391,7 +1391,8 @@ class ClaimsReaders:
         7th character the tophus): "acute gout flare R 1st MTP" is M10.071, "chronic tophaceous gout,
         R foot (1st MTP)" M1A.0711."""
         starts = [s.start for s in sentences]
-        for code in [c for c, f in found.items() if (c == _GOUT or c.startswith(_CHRONIC_GOUT)) and f.reportable]:
+        for code in [c for c, f in found.items() if (c == _GOUT or c.startswith(_CHRONIC_GOUT) or
+                                                     _sideless(c)) and f.reportable]:
             for e in found[code].evidence:
                 words = sentences[sequelae.sentence_of(sentences, starts, e.start)].words
                 said = set(words)
@@ -1399,16 +1400,20 @@ class ClaimsReaders:
                         any(w.isdigit() and len(w) == 4 for w in words) or \
                         any(a == "h" and b == "o" for a, b in zip(words, words[1:])):
                     continue   # (a past flare's joint: "one gout flare (R 1st MTP) 8 months ago", "h/o gout")
-                chronic = code.startswith(_CHRONIC_GOUT) or bool(said & _TOPHI) or "chronic" in said
-                walk = tuple(words) + ("idiopathic",) + (("foot",) if said & _TOES else ())
+                tophi = any(w in _TOPHI and (k == 0 or words[k - 1] not in _NO_TOPHI) for k, w in enumerate(words))
+                chronic = code.startswith(("M1A",)) or tophi or "chronic" in said
+                # (the index's sites are joints: "L foot" is its "foot joint", M10.07-)
+                # (said before the sentence: a "no tophi" at its end denies nothing of them)
+                walk = ("idiopathic", "joint") + (("foot",) if said & _TOES else ()) + tuple(words)
                 main = self.index.tree.main_terms("Gout, chronic" if chronic else "Gout, gouty")
                 hit = self.index.tree.walk(main, walk_words(walk)) if main else None
                 new = _finish(self.mapper, hit.code, side_words(walk)) if hit is not None else None
-                if new and said & _TOPHI and len(new) == 8:
+                if new and tophi and len(new) == 8:
                     # (the 7th character "with tophus (tophi)" where the note names them)
                     chars = self.cm.seventh_characters(new[:-1])
                     new = new[:-1] + next((c for c, d in chars.items() if d.lower().startswith("with tophus")), new[-1])
-                if new and new[:5] in ("M10.0", "M1A.0") and not new.startswith(("M10.00", "M1A.00")):
+                if new and new != code and new[:5] in _IDIOPATHIC_GOUT and not new.startswith(("M10.00", "M1A.00")) \
+                        and not (_sideless(code) and new[:6] != code[:6]):   # (its site kept, its side found)
                     self._recode(found, code, new, "specificity",
                                  f"gout of a named joint, no cause said: Gout > {' > '.join(hit.path)}", "M10/M1A")
                     break
@@ -2077,6 +2082,13 @@ _JOINTS = frozenset("ankle elbow foot feet toe toes mtp hallux knee hip shoulder
                     "mcp pip dip".split())
 _TOES = frozenset(("toe", "toes", "mtp", "hallux"))
 _TOPHI = frozenset(("tophaceous", "tophus", "tophi"))
+_NO_TOPHI = frozenset(("no", "without", "non"))   # ("no tophi": without tophus)
+_IDIOPATHIC_GOUT = ("M10.0", "M1A.0")
+
+
+def _sideless(code: str) -> bool:
+    """An idiopathic gout of a site whose side is unsaid ("L foot" read past: M1A.0790)."""
+    return code[:5] in _IDIOPATHIC_GOUT and code[6:7] == "9"
 _GOUT_PAST = frozenset("ago history hx remote prior previous last since".split())   # ("h/o": its two words)
 _GOUT_CAUSES = frozenset("drug induced lead saturnine secondary renal diuretic thiazide due".split())
 _PROCEDURAL_WORDS = frozenset("postoperative postop postprocedural post operative procedural surgical complication "

@@ -153,7 +153,7 @@ def assert_span(triggers: list[Trigger], start: int, end: int, gaps: Sequence[bo
             continue
         r = t.rule
         if t.end <= start and r.direction in ("FORWARD", "BIDIRECTIONAL"):
-            if start - t.end <= r.max_scope and _open(triggers, t, t.end, start, _stops(r, gaps, commas)):
+            if start - t.end <= r.max_scope and _open(triggers, t, t.end, start, _stops(r, gaps, commas), commas):
                 found.add(a)
         elif t.start >= end and r.direction in ("BACKWARD", "BIDIRECTIONAL"):
             if t.start - end <= r.max_scope and _open(triggers, t, end, t.start, _stops(r, gaps, commas), commas):
@@ -183,6 +183,11 @@ def _open(triggers: list[Trigger], own: Trigger, a: int, b: int, gaps: Sequence[
         if own.rule.category == "NEGATED_EXISTENCE" and b == own.start and t.rule.literal in _CAUSE_LINKS \
                 and own.start - t.end <= _RULED_OUT_CAUSE and not any(commas[t.end:own.start + 1]):
             continue   # "pharyngitis due to strep ruled out": the strep pharyngitis is what is ruled out
+        if own.rule.category == "NEGATED_EXISTENCE" and (
+                (t.rule.category == "HISTORICAL" and t.start - own.end <= 1) or
+                (t.rule.literal == "now" and t.end < len(commas) and commas[t.end])):
+            continue   # "without prior stroke", "denies previous MI": the past is what is denied; "denies
+            # melena now, CP, syncope": the "now" ends one item of the denied list, not the list
         if t.rule.category == "TERMINATE" or (
                 t.rule.category not in ("PSEUDO", own.rule.category)):
             return False

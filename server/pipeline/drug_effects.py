@@ -35,7 +35,10 @@ _UNDETERMINED = re.compile(r"\b(intent (unknown|undetermined|unclear)|undetermin
 # an overdose the sentence dates in the past ("inducted on buprenorphine 7 months ago after a
 # nonfatal overdose"): history, not this encounter's poisoning
 _PAST_EVENT = re.compile(r"\b(?:\d+|a|one|two|three|several)\s+(?:days?|weeks?|months?|years?|yrs?)\s+ago\b|"
-                         r"\b(?:in|since)\s+(?:19|20)\d\d\b|\b(?:history of|hx of|h/o|prior|previous|remote)\b", re.I)
+                         r"\b(?:in|since)\s+(?:19|20)\d\d\b|\b(?:history of|hx of|h/o|prior|previous|remote)\b|"
+                         # a year said alone, not a date's ("2016 episode included intentional
+                         # acetaminophen overdose"; never "3/16/2026")
+                         r"(?<![/\-\d])\b(?:19|20)\d\d\b(?![/\-]\d)", re.I)
 # a drug the sentence starts or gives now treats its condition; it did not cause it
 _GIVEN_NOW = frozenset("start started starting begin began initiate initiated add added continue continued".split())
 # ... and in a poisoning, the drug given for it is its antidote ("given naloxone 0.4 mg IV")

@@ -37,6 +37,9 @@ _DROP = frozenset({"nec", "nos"})
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _TABLE_CODE = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{0,4})?-?$")   # T39.1X2, C34.9-, D05.-, C61
 _Z79 = re.compile(r"^Z79(\.[0-9A-Z]{1,4})?$")
+# what ``long_term_code`` gives for a drug of a class taken without being drug therapy a claim
+# reports (z79_classes.json's "none": an iron supplement, a stool softener, a skin protectant)
+NOT_THERAPY = ""
 _SEE_DEPTH = 3
 # what a note says about the tumour rather than the site ("metastatic lung neoplasm" -> "lung");
 # "carcinoma" stays: the table's skin rows name "basal cell carcinoma"
@@ -405,14 +408,15 @@ class Z79Rules:
 
     def check(self, icd10cm) -> None:
         """Every code named must be billable in ``icd10cm`` (the FY2026 tabular)."""
-        for code in {r.z79 for r in self.rules} | {self.default}:
+        for code in {r.z79 for r in self.rules if r.z79 != NOT_THERAPY} | {self.default}:
             if not _billable(icd10cm, code):
                 raise InvalidInput(f"z79_classes.json: {code} is not a billable code in {icd10cm!r}")
 
 
 def _parse_rule(raw: object, i: int, source: str) -> Z79Rule:
-    if not isinstance(raw, dict) or not isinstance(raw.get("z79"), str) or not _Z79.match(raw["z79"]):
-        raise InvalidInput(f"{source}: rule {i} needs a Z79 code in 'z79'")
+    if not isinstance(raw, dict) or not isinstance(raw.get("z79"), str) or not (
+            _Z79.match(raw["z79"]) or raw["z79"] == "none"):
+        raise InvalidInput(f"{source}: rule {i} needs a Z79 code or 'none' in 'z79'")
     if not raw.get("prefix") and not raw.get("names"):
         raise InvalidInput(f"{source}: rule {i} needs a 'prefix' or 'names'")
     unknown = set(raw) - {"z79", "class", "prefix", "names", "words"}
@@ -428,7 +432,8 @@ def _parse_rule(raw: object, i: int, source: str) -> Z79Rule:
     prefix = raw.get("prefix")
     if prefix is not None and (not isinstance(prefix, str) or not re.match(r"^T[0-9]{2}(\.[0-9A-Z]{0,3})?$", prefix)):
         raise InvalidInput(f"{source}: rule {i} 'prefix' must be a T-code start such as T45.51")
-    return Z79Rule(raw["z79"], str(raw.get("class", "")), prefix, phrases("names"), phrases("words"))
+    z79 = NOT_THERAPY if raw["z79"] == "none" else raw["z79"]
+    return Z79Rule(z79, str(raw.get("class", "")), prefix, phrases("names"), phrases("words"))
 
 
 def _package_bytes(name: str) -> bytes:
@@ -487,7 +492,8 @@ def long_term_code(drug_name: str, icd10cm=None, *, table: DrugTable | None = No
     class the Table of Drugs puts it in and, where one class holds several Z79 codes, its name:
     "Eliquis" -> Z79.01, "clopidogrel" -> Z79.02, "aspirin" -> Z79.82, "insulin glargine" ->
     Z79.4, "metformin" -> Z79.84, "Ozempic" -> Z79.85, "fluticasone inhaler" -> Z79.51,
-    "atorvastatin" -> Z79.899. None for a name neither the table nor a rule knows.
+    "atorvastatin" -> Z79.899; NOT_THERAPY for a class taken without being drug therapy ("ferrous
+    sulfate", "docusate"). None for a name neither the table nor a rule knows.
     With ``icd10cm``, the rules' codes are checked billable there once (InvalidInput if not)."""
     table = table or load_drug_table()
     rules = rules or _packaged_z79_rules()

@@ -79,6 +79,8 @@ _ROUTINE_EXAM = re.compile(r"\b(annual|routine|yearly|periodic|preventive|preven
                            r"visit)|complete|comprehensive)\b[^.;:]{0,20}\b(visit|exam\w*|physical|check[- ]?up|"
                            r"wellness)\b|\bhealth maintenance (visit|exam\w*)\b|\bwell[- ](child|baby)\b|"
                            r"\b(gyn\w*|well[- ]woman)\b[^.;:]{0,15}\b(exam\w*|visit)\b", re.I)
+# a visit kept on a condition's schedule ("routine 3-month visit", "routine follow-up visit")
+_SCHEDULED_VISIT = re.compile(r"\b\d+[- ]?(?:month|mo|week|wk)\b|\bfollow|\bf/u\b|\bquarterly\b|\bsemiannual\b", re.I)
 _PREGNANCY_VISIT = re.compile(r"prenatal|antenatal|antepartum|postpartum|post-partum|postnatal|\bob\b|obstetric")
 _ORGAN_EXAM = re.compile(r"\b(eye|eyes|vision|visual|dilated|retinal|ophthalm\w*|foot|feet|skin|dental|hearing|"
                          r"diabetic|audiolog\w*|derm\w*)\b", re.I)
@@ -225,6 +227,8 @@ def routine_exam_code(text: str, codes: set[str]) -> EncounterCode | None:
         return None   # a routine prenatal / postpartum visit has its own codes (Z34, O09, Z39.2; I.C.15)
     if _ORGAN_EXAM.search(said):
         return None   # "annual diabetic eye exam", "annual foot exam": one organ's, no general examination
+    if _SCHEDULED_VISIT.search(said):
+        return None   # "routine 3-month visit and lab review": a condition's follow-up, no examination
     if "gyn" in said or "woman" in said:
         code = "Z01.411" if abnormal else "Z01.419"
         return EncounterCode(code, m.span(), "routine gynecological examination (Z01.41-, I.C.21.c.13)")

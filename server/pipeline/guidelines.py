@@ -85,7 +85,9 @@ class GuidelineRules:
         return code.startswith(self.chronic)
 
 
-_HEALED_INJURY = ("Z87.81", "Z87.82")   # personal history of a healed fracture or other injury
+_HEALED_INJURY = ("Z87.81", "Z87.82")
+# a chronic disease's acute episode, by the words of its code's title
+_ACUTE_EPISODE = re.compile(r"\b(ketoacidosis|hyperosmolarity|hypoglycemia)\b", re.I)   # personal history of a healed fracture or other injury
 _LASTING_STATUS = ("Z89", "Z90", "Z93", "Z94", "Z95", "Z96", "Z97", "Z98.0", "Z98.1", "Z98.2", "Z98.8", "Z99")
 
 
@@ -115,6 +117,15 @@ def apply_assertion(f: Finding, rules: GuidelineRules, setting: Setting,
         return f
     if a in (Assertion.FAMILY, Assertion.HISTORICAL):
         if a is Assertion.HISTORICAL and rules.is_chronic(f.code) and not inactive:
+            plain = next((u for u in rules.uncomplicated if u[:3] == f.code[:3]), None)
+            if plain is not None and plain != f.code and \
+                    _ACUTE_EPISODE.search(rules.cm.description(f.code) if rules.cm.id_of(f.code) >= 0 else ""):
+                # a past acute episode of a chronic disease ("prior DKA at age 15", "h/o DKA x2"):
+                # the disease is current, the episode is over (E10.10 -> E10.9)
+                f.notes.append(RuleNote("chronic_history", f"past acute episode of a chronic condition: {f.code} "
+                                                           f"coded as {plain}", f.code))
+                f.code, f.defaults = plain, []
+                return f
             f.notes.append(RuleNote("chronic_history", "chronic condition documented as history: coded as current"))
             return f
         z = history or rules.history_code(f.code, a)

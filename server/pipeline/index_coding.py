@@ -53,6 +53,11 @@ STATUS_ABBREVIATIONS = {
 _STATUS_TRIGGERS = (("s", "p"), ("status", "post"), ("sp",))
 # Procedures whose result lasts, named without "s/p" in a history list; amputations anywhere.
 _SURGERY_NEC = "Z98.890"   # other specified postprocedural states
+# the history categories whose codes go by the site of a neoplasm: "History > family > malignant
+# neoplasm" alone (Z80.9) says less than the site the note names
+_SITE_TABLES = ("Z80", "Z85")
+# title words that name no kind of their own
+_TITLE_FILLER = frozenset("and or of other specified the with without".split())
 # ("PSH: R knee replacement 2020")
 _LASTING_PROCEDURES = frozenset("tka tkr tha thr cabg avr mvr tavr replacement".split())
 _AMPUTATIONS = frozenset(("bka", "aka"))
@@ -646,14 +651,38 @@ class IndexCoder:
         hit = self.tree.walk(starts, walk_words(words)) if starts else None
         if hit is None or not self.cm.is_billable(hit.code):
             return None
-        if len(core) > 1 and not walk_words(core) & {w for p in hit.path[1:] for w in p.split()}:
+        if len(core) > 1 and not walk_words(core) & {w for p in hit.path[1:] for w in p.split()} and \
+                not (kind is Assertion.FAMILY and len(hit.path) == 1 and set(hit.path[0].split()) <= walk_words(core)):
             return None   # "urinary incontinence" never walks to "urinary infection" on "urinary" alone
-        if "unspecified" in self.cm.description(hit.code).lower() and len(hit.path) < 2:
+            # (a subterm of its own the condition's words all name is its: a relative's "colon polyps")
+        if "unspecified" in self.cm.description(hit.code).lower() and len(hit.path) < 2 and \
+                (kind is not Assertion.FAMILY or hit.code[:3] in _SITE_TABLES):
             return None   # "History > family > malignant neoplasm" alone: the site table says more
-            # (a site the walk read is said: "colon polyps" is Z86.0100, of unspecified type)
+            # (a site the walk read is said: "colon polyps" is Z86.0100, of unspecified type; a
+            # relative's "colon polyps" is Z83.719)
         if hit.code == _SURGERY_NEC:
             return None   # "cataracts, s/p extraction": History > personal > surgery NEC names no condition
-        return hit.code
+        return self._said_kind(hit.code, core or words)
+
+    def _said_kind(self, code: str, words: Sequence[str]) -> str:
+        """The kind the note names of a history code the index gives as unspecified: the
+        sibling whose title has a word the condition says that the unspecified title lacks
+        (a relative's "adenomatous colon polyps": Z83.719 -> Z83.710 "adenomatous and serrated
+        polyps", "and" meaning "and/or" in a title, I.A.14)."""
+        title = self.cm.description(code).lower()
+        if "unspecified" not in title or "." not in code:
+            return code
+        said = set(walk_words(words))
+        own = set(normalize_phrase(title))
+        parent = self.cm.ancestors(code)[:1]
+        found = []
+        for sib in self.cm.children(parent[0]) if parent else ():
+            if sib == code or not self.cm.is_billable(sib):
+                continue
+            kind = set(normalize_phrase(self.cm.description(sib).lower())) - own - _TITLE_FILLER
+            if kind & said:
+                found.append(sib)
+        return found[0] if len(found) == 1 else code
 
     @staticmethod
     def _names_device(hit, named: Sequence[str]) -> bool:

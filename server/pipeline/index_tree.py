@@ -87,7 +87,8 @@ class IndexTree:
         stack: list[int] = []
         for level, term, see, see_also, modifiers, code in rows:
             node = Node(_words(term) or _cause(term) or _lost_words(term, modifiers), _groups(modifiers), code, see, [],
-                        *_alternatives(term), transparent=_connective(term), see_also=see_also,
+                        *_alternatives(term), transparent=_connective(term) and not _lost_words(term, modifiers),
+                        see_also=see_also,
                         linking=term.lower().startswith("with "), nec=" NEC" in f" {term}",
                         nonessential=frozenset(normalize_phrase(modifiers.replace("(", " ").replace(")", " ")))
                         if modifiers and level <= 1 else frozenset())
@@ -474,8 +475,8 @@ def _lost_words(term: str, modifiers: str) -> tuple[str, ...]:
     """The essential words of a subterm the CSV flattening moved into its modifiers: the index
     prints "and (on) chronic (congestive)", the CSV has term "and", modifiers "(on) chronic
     (congestive)"; "chronic", outside the parentheses, is the subterm."""
-    if term.strip().lower() not in ("and", "or"):
-        return ()
+    if term.strip().lower() not in ("and", "or", "in"):
+        return ()   # (and "in (due to) schistosomiasis (bilharziasis)": Hypertension > portal > in)
     depth, kept = 0, []
     for ch in modifiers:
         depth += ch == "("
@@ -573,6 +574,8 @@ def _tested_negative(words: Sequence[str], i: int) -> bool:
         if words[k] not in _TEST_FILLER and words[k] not in _ORGANISMS:
             return False
     return False
+# a hypertension these name is not the essential one
+_NOT_ESSENTIAL = frozenset("portal pulmonary intracranial ocular secondary renovascular".split())
 _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neoplasm"),
            "adenocarcinoma": ("malignant", "neoplasm"), "malignancy": ("malignant", "neoplasm"),
            "ca": ("malignant", "neoplasm"), "metastatic": ("secondary",), "metastasis": ("secondary",), "metastase": ("secondary",),
@@ -965,7 +968,8 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
             out.add(w + words[i + 1])   # Diabetes > type 2, Obesity > class 2 (one word: see ``_words``)
             if w == "type" and words[i + 1] in ("1", "2") and set(words[i + 2:i + 3]) & _DIABETES_WORDS:
                 expanded.update(("pre", "existing"))   # a typed diabetes in a pregnancy is pre-existing
-        expanded.update(_EXPAND.get(w, ()))
+        if not (w in ("hypertension", "htn") and i and words[i - 1] in _NOT_ESSENTIAL):
+            expanded.update(_EXPAND.get(w, ()))   # ("portal hypertension" is no essential one)
         if i and (words[i - 1], w) in _GENERA:
             out.add(_GENERA[words[i - 1], w])   # "H. influenzae": Pneumonia > Hemophilus influenzae
         if w == "p" and i and words[i - 1] == "s":

@@ -19,7 +19,7 @@ from typing import Sequence
 
 from server.budget import checkpoint
 from server.domain import Assertion
-from server.pipeline.drug_tables import names_drug
+from server.pipeline.drug_tables import NOT_THERAPY, names_drug
 from server.pipeline.entities import Sentence
 
 _MED_SECTIONS = frozenset(("medications",))
@@ -34,7 +34,9 @@ _FORMS = frozenset("inhaler inhaled inhalation nebulizer nebulized hfa diskus pa
                    "ellipta respimat "
                    # put on the eye, ear or skin ("prednisolone acetate 1% QID OD"): no systemic steroid
                    "ophthalmic drop drops gtt gtts eye od os ou otic cream ointment topical topically "
-                   "lotion".split())
+                   "lotion "
+                   # a hormone released by a device in place (Z97.5), no drug therapy
+                   "iud intrauterine implant".split())
 _COURSE_DAYS = 30   # "for 7 days": a course, not long-term therapy
 _STOPPED = frozenset("stop stopped discontinue discontinued dc'd".split())
 _STOP_LATER = frozenset("plan planned will until after once if continue continued transition".split())
@@ -118,6 +120,7 @@ class MedicationReader:
         reading of a span (a negated or hypothetical drug is not current therapy)."""
         out: list[DrugMention] = []
         short: set[str] = set()   # drugs the note gives as a short course anywhere ("prednisone ... x5 days")
+        tapered: set[str] = set()   # ... or as tapered: short unless the note also gives them as taken
         short_codes: set[str] = set()   # the long-term classes of the short courses
         stopped: dict[str, int] = {}   # drug -> the last sentence that stops it
         listed_at: dict[str, int] = {}   # drug -> the last medication-list sentence that gives it as taken
@@ -149,7 +152,9 @@ class MedicationReader:
                 # ... and from the list word before it ("nitroglycerin PRN and aspirin": the
                 # PRN's reach ends at "and")
                 lo = max([lo] + [k + 1 for k in range(lo, i) if words[k] in ("and", "or")])
-                if code == _ANTIBIOTICS and not _LONG_COURSE & set(words[max(0, i - _PRN_REACH):j + _PRN_REACH]):
+                if code == NOT_THERAPY:
+                    pass   # a supplement, a bowel regimen, a skin protectant: read, no Z79 code
+                elif code == _ANTIBIOTICS and not _LONG_COURSE & set(words[max(0, i - _PRN_REACH):j + _PRN_REACH]):
                     pass   # an antibiotic treats the infection at hand: long-term only when said (prophylaxis)
                 elif name in steroids_named and self._premedication(words, j, clauses.around(i, j)[1]):
                     pass   # a steroid given with each chemotherapy ("dexamethasone with chemo only",
@@ -165,12 +170,14 @@ class MedicationReader:
                         out.append(DrugMention(code, name, si, i, j))
                         if listed:
                             listed_at[name] = si
-                elif (course := clauses.count(clauses.course, *clauses.around(i, j))) and not (
-                        any(d.name == name for d in out) and
-                        course == words[slice(*clauses.around(i, j))].count("taper")):
-                    # (a taper of a drug the note already gives as taken is its dose coming down: "prednisone
-                    # 5 mg daily long-term ... will taper prednisone as tolerated" is still Z79.52)
-                    short.add(name)   # a short course ("x5 days", "burst", "sliding scale"), not a hold
+                elif course := clauses.count(clauses.course, *clauses.around(i, j)):
+                    # (a taper of a drug the note gives as taken is its dose coming down: "prednisone
+                    # 5 mg daily long-term ... will taper prednisone as tolerated" is still Z79.52, and
+                    # so is "attempts to taper prednisone have failed" before the list that gives it)
+                    if course == words[slice(*clauses.around(i, j))].count("taper"):
+                        tapered.add(name)
+                    else:
+                        short.add(name)   # a short course ("x5 days", "burst", "sliding scale"), not a hold
                     short_codes.add(code)
                 elif _STOPPED & (clause := set(words[slice(*clauses.around(i, j))])) and not _STOP_LATER & clause:
                     # "stop atorvastatin": stopped at this encounter, not ongoing therapy ("plan to stop
@@ -189,6 +196,7 @@ class MedicationReader:
         # ... nor "on steroids" where the steroids the note names are put on the eye or inhaled
         # ("prednisolone acetate 1% drops OD ... check IOP on steroid": no Z79.52)
         out = [d for d in out if not (d.name in _CLASS_WORDS and steroids and d.code not in steroids)]
+        short |= tapered - {d.name for d in out}
         return [d for d in out if d.name not in short and (
             d.name not in stopped or listed_at.get(d.name, -1) > stopped[d.name])]
 
@@ -200,7 +208,7 @@ class MedicationReader:
             if len(memo) > 100_000:
                 memo.clear()
             code = self._code(word, self.cm, table=self.table) if names_drug(self.table, word) else None
-            memo[word] = None if code in (None, _OTHER_DRUG) else code
+            memo[word] = None if code in (None, _OTHER_DRUG, NOT_THERAPY) else code
         return memo[word]
 
     def _drug_parentheses(self, text: str, s: Sentence, breaks: list[bool]) -> None:
@@ -356,7 +364,8 @@ class _Clauses:
             days = w in ("day", "days") and k > 0 and words[k - 1].isdigit() and int(words[k - 1]) <= _COURSE_DAYS \
                 and not _HELD & set(words[max(0, k - 3):k]) \
                 and not (k + 1 < len(words) and words[k + 1] in ("of", "ago")) \
-                and not (k > 1 and words[k - 2] in ("in", "within", "after"))   # "resume in 7 days": a delay
+                and not (k > 1 and words[k - 2] in ("in", "within", "after", "every", "q"))
+            # ("resume in 7 days": a delay; "every 14 days": an interval)
             # ("held 2 days": how long it was paused; "3 days of painful swelling": the complaint's)
             # "x3 yrs", "x 6 months": how long it has been taken, not a course
             years = w[:1] == "x" and k + 1 < len(words) and words[k + 1] in _LONG_SPANS

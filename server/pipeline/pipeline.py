@@ -1220,7 +1220,7 @@ _INFECTION_WORDS = ("infection", "pneumonia", "abscess", "cellulitis", "sepsis")
 # month" is a condition still there.)
 _CURED_WORDS = frozenset(("cured", "svr", "svr12", "svr24"))   # (SVR: a hepatitis C cured)
 _NO_RECURRENCE = (("no", "recurrence"), ("no", "recurrences"))
-_GONE_WORDS = frozenset("resolved outgrew outgrown inactive".split()) | _CURED_WORDS
+_GONE_WORDS = frozenset("resolved outgrew outgrown inactive healed".split()) | _CURED_WORDS
 _GONE_RUNS = (("as", "a", "child"), ("as", "a", "teen"), ("as", "a", "teenager"), ("as", "a", "kid"),
               ("as", "an", "infant"), ("as", "a", "toddler"), ("in", "childhood"), ("in", "high", "school"),
               ("in", "college"), *_NO_RECURRENCE, ("in", "the", "past"))
@@ -1233,7 +1233,7 @@ _QUIET_THINGS = frozenset("inhaler use medication medications treatment episodes
                           "flares flare recurrence one bout".split())   # "no inhaler use since", "last one"
 _MAINTAINED = ("I10", "I11", "I12", "I13", "I15", "I16", "E08", "E09", "E10", "E11", "E13", "E78", "N18",
                "E66", "I25", "I50", "G40", "E03", "J44", "B20", "E05", "G20", "G35")
-_LEADS = frozenset("none no resolved last off not never outgrew treated".split()) | _CURED_WORDS
+_LEADS = frozenset("none no resolved last off not never outgrew treated healed".split()) | _CURED_WORDS
 _REMOVED = frozenset("resection resected excision excised removal removed explant explanted "
                      "rai radioiodine".split())   # (a thyroid ablated with radioactive iodine: "RAI for Graves")
 _REPLACED = frozenset("arthroplasty replacement replaced tka tkr tha thr tsa".split())
@@ -1265,7 +1265,7 @@ def _inactive(words: list[str], breaks: list[bool], a: int, b: int, code: str) -
     end = min(len(words), b + _ITEM_REACH)
     item: list[str] = []
     for k in range(b, end):
-        if k > b and k < len(breaks) and breaks[k] and words[k] not in _LEADS:
+        if k < len(breaks) and breaks[k] and words[k] not in _LEADS:
             break
         item.append(words[k])
     if (a and words[a - 1] in ("remote", "resolved", "former", "past", "childhood")) or "childhood" in words[a:b]:
@@ -1562,7 +1562,14 @@ def _dominance(window: tuple[str, ...], left_handed: bool) -> tuple[str, ...]:
 
 def _dated_before(words: list[str], a: int, b: int, year: int) -> bool:
     """A year before ``year`` right after the mention ("NSTEMI in 2019", "TIA 2022", "NSTEMI in
-    03/2019") dates it; "since 2019" says it has lasted from then to now."""
+    03/2019") dates it, and so does one right before it ("remote MI (2017 inferior STEMI)"); "since
+    2019" says it has lasted from then to now."""
+    for k in (a - 1, a - 2):   # (a word may qualify it between: "2017 inferior STEMI"; never a verb's
+        # object: "biopsies 2022 showing eosinophilic esophagitis" is what the biopsies found then)
+        if k >= 0 and _YEAR.match(words[k]) and (k < 1 or words[k - 1] not in ("since", "from")) and \
+                all(w.isalpha() and not w.endswith(("ing", "ed")) and w not in _LINK_WORDS and
+                    w not in _CURRENT_CUES and w not in ("now", "today") for w in words[k + 1:a]):
+            return int(words[k]) < year
     for w in words[b:b + 4]:
         if _YEAR.match(w):
             return int(w) < year

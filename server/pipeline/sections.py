@@ -23,7 +23,7 @@ _HEADER_WORDS = frozenset("""HISTORY EXAM EXAMINATION PLAN ASSESSMENT CONSULT CO
 IMPRESSION FINDINGS PROCEDURE PROCEDURES MEDICATIONS ALLERGIES REVIEW SYSTEMS DIAGNOSIS DIAGNOSES COURSE
 INSTRUCTIONS DISPOSITION LABS LABORATORY DATA RESULTS SIGNS VITALS COMPLAINT REASON INDICATION INDICATIONS
 TECHNIQUE COMPARISON ADMISSION DISCHARGE OPERATIVE OPERATION ANESTHESIA SPECIMENS RECOMMENDATIONS
-SUBJECTIVE OBJECTIVE IMAGING RADIOLOGY CONDITION""".split())
+SUBJECTIVE OBJECTIVE IMAGING RADIOLOGY CONDITION CLINIC CENTER DEPARTMENT""".split())
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ class SectionRules:
             words = set(re.findall(r"[A-Z]+", m.group("t")))
             # a header says what the section is ("... CONSULT", "... EXAMINATION"); "COPD:" starts a
             # problem of the plan and stays a mention
-            if m.start("t") not in seen and len(m.group("t").split()) <= 6 and words & _HEADER_WORDS:
+            if m.start("t") not in seen and len(re.findall(r"[A-Z0-9]+", m.group("t"))) <= 6 and words & _HEADER_WORDS:
                 seen.add(m.start("t"))
                 marks.append((m.start("t"), m.end(), None))
         marks.sort(key=lambda x: x[0])
