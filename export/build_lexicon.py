@@ -74,6 +74,16 @@ def _keep(toks: tuple[str, ...]) -> bool:
     return True
 
 
+def _with_lost_words(term: str, modifiers: str) -> str:
+    """A connective subterm with the essential words the CSV flattening moved into its modifiers:
+    "in" + "(due to) schistosomiasis (bilharziasis)" is "in schistosomiasis" (Hypertension >
+    portal > in, B65.9), never a "portal hypertension due to" anything."""
+    if term.lower() not in ("and", "or", "in"):
+        return term
+    kept = re.sub(r"\([^()]*\)", " ", modifiers).strip()
+    return f"{term} {kept}" if kept else term
+
+
 def _code(raw: str) -> str | None:
     c = raw.strip().rstrip("-").rstrip(".").upper()
     return c if len(c) >= 3 and c[0].isalpha() and c[1].isdigit() else None
@@ -88,7 +98,7 @@ def index_terms(path: Path, tree=None):
     with open(path, encoding="utf-8") as f:
         for row in csv.DictReader(f):
             level = int(row["Level"])
-            stack[level:] = [row["Term"].strip()]
+            stack[level:] = [_with_lost_words(row["Term"].strip(), row.get("NonEssModif") or "")]
             if level == 0:
                 main_modifiers = set(_toks((row.get("NonEssModif") or "").replace("(", " ").replace(")", " ")))
             code = _code(row.get("Code", "") or "")

@@ -559,7 +559,10 @@ def drop_history_of_present(found: dict[str, Finding], dropped: dict[str, Findin
 def _condition(code: str) -> str:
     """What makes two codes one condition for a history: the category, and for an injury or
     fracture coded by episode (7th character) its site too (a healed T12 fracture is history
-    beside a radius fracture treated now)."""
+    beside a radius fracture treated now); for a diabetes, its complication (a healed diabetic foot
+    ulcer, Z86.31, is history beside the polyneuropathy coded now)."""
+    if "E08" <= code[:3] <= "E13":
+        return code[:5]
     return code[:6] if len(code.replace(".", "")) == 7 else code[:3]
 
 
@@ -959,6 +962,8 @@ def resolve_excludes1(found: dict[str, Finding], rules: GuidelineRules,
         for b in sorted(hits, key=codes.index):
             if b == a or b not in found:
                 continue
+            if _aimed_elsewhere(rules, a, b):
+                continue   # "insufficiency, NOS, of precerebral artery (G45.-)" is G45.2's, not a TIA's
             if not any(_covers(x, a) for x in excluded):
                 # the note sits on one side only; whichever side, the better-supported code stays
                 keep, drop = (a, b) if found[a].confidence >= found[b].confidence else (b, a)
@@ -998,6 +1003,33 @@ def resolve_excludes1(found: dict[str, Finding], rules: GuidelineRules,
 
 
 _IN_REMISSION = "in remission"
+_CATEGORY_REF = re.compile(r"\(([A-Z][0-9][0-9A-Z])\.-\)")
+_NOTE_FILLER = frozenset("nos of the and or with without in due to other unspecified specified".split())
+
+
+def _aimed_elsewhere(rules: GuidelineRules, a: str, b: str) -> bool:
+    """Whether ``a``'s Excludes1 note that reaches ``b`` through a whole category ("(G45.-)") names
+    a condition that category codes elsewhere: a member's title shares the note's words and
+    ``b``'s does not ("insufficiency, NOS, of precerebral artery (G45.-)" on I65 is G45.2,
+    "multiple and bilateral precerebral artery syndromes"; a TIA with carotid stenosis codes both)."""
+    found_note = False
+    for text in rules.cm.notes(a, "excludes1", True):
+        for m in _CATEGORY_REF.finditer(text):
+            if not b.startswith(m.group(1)):
+                continue
+            found_note = True
+            said = _stems(_CATEGORY_REF.sub(" ", text))
+            cat = m.group(1)
+            whole = " ".join((rules.cm.description(cat), *rules.cm.notes(cat, "inclusion"), *rules.cm.notes(cat, "includes")))
+            if not said or _stems(rules.cm.description(b)) & said or _stems(whole) & said:
+                return False   # (the category itself names it: M45 includes "rheumatoid arthritis of spine")
+            if not any(_stems(rules.cm.description(c)) & said for c in rules.cm.billable_descendants(m.group(1))):
+                return False
+    return found_note
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:6] for w in re.findall(r"[a-z]+", text.lower()) if w not in _NOTE_FILLER and len(w) > 2}
 _USE_RANK = {"2": 0, "1": 1, "9": 2}   # F1x.2 dependence, F1x.1 abuse, F1x.9 use
 _EXCLUDED_MARGIN = 0.1   # how much less support the code an Excludes1 note sends the condition to may have
 

@@ -326,6 +326,8 @@ def _current(words: Sequence[str], i: int, j: int, listed: bool, clauses: "_Clau
 
 
 _STARTED = frozenset("start started starting initiate initiated new newly".split())
+_LONG_AGO = frozenset(("ago",))   # ("self-started ... 2 yr ago": months or years, see _LONG_SPANS)
+_AGO_REACH = 10
 _LONG_REACH = 16   # words after a drug its "(long-term)" may follow
 
 
@@ -376,8 +378,11 @@ class _Clauses:
             paused = w in _HELD and (_RESUMED | {"until"}) & set(words[k + 1:k + _RESUME_REACH])
             # "infliximab 5 mg/kg IV q8 wk": an infusion given on a maintenance schedule
             infused = w in _ROUTE_IV and any(_interval(words, x, len(words)) for x in range(k + 1, min(len(words), k + 4)))
+            # "self-started ... 2 yr ago", "started in 2019": a start long past, taken since
+            long_ago = w in _STARTED and bool(_LONG_AGO & set(words[k + 1:k + _AGO_REACH])) and \
+                bool(_LONG_SPANS & set(words[k + 1:k + _AGO_REACH]))
             self.short_term.append(self.short_term[-1] + ((w in _SHORT_TERM and not years and not paused
-                                                           and not infused) or days or off))
+                                                           and not infused and not long_ago) or days or off))
             self.taken.append(self.taken[-1] + (w in _ON))
             self.course.append(self.course[-1] + ((w in _COURSE and not years) or days))
 

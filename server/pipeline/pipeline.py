@@ -554,6 +554,8 @@ class Pipeline:
                 # "OSA? - sleep study recommended, not done": a question, not a diagnosis; "Hypothyroidism?
                 # - no; TSH normal": the answer denies it
                 a = Assertion.ABSENT if q.group(1) else Assertion.POSSIBLE
+            if a is Assertion.PRESENT and self.claims_rules and (v := _LABELLED.match(text, m.end)) is not None:
+                a = Assertion.ABSENT if v.group(1) else Assertion.HISTORICAL
             rule = self.sections.rules.get(s.section)
             m.section = s.section
             if self.claims_rules and s.section in _NARRATIVE and _clause_reports_result(
@@ -867,7 +869,9 @@ class Pipeline:
             if self.claims_rules and f.assertion is Assertion.HISTORICAL and f.code[:1] == "S" and \
                     len(f.code) == 8 and f.code[-1] in "DGKPMNABC" and \
                     (_UNDER_CARE & set(words) or f.code[-1] in _HEALING_TROUBLE) and \
-                    not any(w.isdigit() and len(w) == 4 for w in words):
+                    not any(w.isdigit() and len(w) == 4 for w in words) and \
+                    not any(w == "age" and x.isdigit() for w, x in zip(words, words[1:])):
+                # (nor one the note dates by the patient's age then: "PSH: ORIF L wrist fx age 12")
                 # "6 wk s/p closed reduction and casting of R Colles fx ... healing as expected": the
                 # fracture under care at a subsequent encounter, not a past one (I.C.19.a); one the
                 # mention took as initial is the routine healing's ("4 wks s/p closed reduction of R
@@ -1606,6 +1610,10 @@ _LATER_UNITS = frozenset("h hr hrs hour hours d day days wk wks week weeks mo mo
 
 
 # a condition the note asks about ("OSA?"), and the "no" that answers it
+# a label and its value ("Smoking: never", "Tobacco use: former", "Seizures: none"): the value
+# is the condition's status
+_LABELLED = re.compile(r"[ \t]*:[ \t]*(?:(never|none|no|denies|negative|neg)|(former|quit|remote|past|prior|previous))\b",
+                       re.I)
 _QUERIED = re.compile(r"[ \t]*\?(?![\w?])(?:[ \t]*[-:,;]?[ \t]*(no|none|neg|negative|denies)\b)?", re.I)
 # a return visit named before an encounter reason ("RTC 1 week for wound check"): a later visit's
 _RETURN_FOR = frozenset(("rtc", "return", "f/u", "followup"))

@@ -2920,6 +2920,35 @@ _TWENTY_FIRST_BATCH = [
     # a past psychiatric history is a history: its old suicide attempt is Z91.51's, not today's T14.91
     ("PAST PSYCH HX: second episode 2019 complicated by suicide attempt by acetaminophen overdose (ICU 2 days). "
      "Assessment: MDD, recurrent, severe.", IN, set(), {"T14.91XA"}),
+    # a past DKA is over, the diabetes is current; DKA by its abbreviation
+    ("PMH: T1DM, prior DKA at age 15. Assessment: T1DM, A1c 7.2.", OUT, {"E10.9"}, {"E10.10"}),
+    ("Dx: DKA w/o coma, T1DM, due to insulin underdosing.", IN, {"E10.10"}, {"E10.9"}),
+    # a year right before a condition dates it, unless a verb's object or "now" sits between
+    ("DISCHARGE DIAGNOSES: 4. CAD, native vessels, remote MI (2017 inferior STEMI) - no angina.", IN,
+     {"I25.10", "I25.2"}, {"I21.19"}),
+    ("Former smoker, quit 2016, now vaping.", OUT, {"F17.290"}, set()),
+    # "Hypertension > portal > in (due to) schistosomiasis" needs the schistosomiasis; a portal
+    # hypertension is no essential one (Thrombocytopenia > essential is D69.3)
+    ("6. Thrombocytopenia due to portal hypertension/hypersplenism.", IN, {"D69.59", "K76.6"},
+     {"B65.9", "D69.3"}),
+    ("4. Hepatic encephalopathy - none; on lactulose prophylaxis.", IN, set(), {"K76.82"}),
+    # a fracture the note dates by the patient's age then is an old one, no subsequent encounter
+    ("PSH: ORIF L wrist fx age 12. Assessment: alcohol dependence with withdrawal.", IN, set(), {"S62.102D"}),
+    # a drug self-started years ago is taken since, not new
+    ("HOME MEDS: atorvastatin 20 mg daily, aspirin 81 mg daily (self-started for heart health 2 yr ago).", OUT,
+     {"Z79.82", "Z79.899"}, set()),
+    # "insufficiency, NOS, of precerebral artery (G45.-)" on I65 is G45.2's: a TIA and its carotid
+    # stenosis are both coded
+    ("ASSESSMENT: 1. Transient ischemic attack, L hemisphere. 2. Symptomatic L internal carotid artery "
+     "stenosis 70-79%.", OUT, {"G45.9", "I65.22"}, set()),
+    # a diabetic complication's history is its own: a healed foot ulcer beside today's neuropathy
+    ("PMH:\n- DM2 dx 2009\n- h/o diabetic foot ulcer R foot 2022, healed\n\nA/P: 3. Diabetic peripheral "
+     "polyneuropathy. Podiatry q3 mo. No recurrence of foot ulcer.", OUT, {"E11.42", "Z86.31"}, set()),
+    # a label's value is the condition's status
+    ("SH: Smoking: never. Alcohol: none. Assessment: asthma, mild intermittent.", OUT, {"J45.20"},
+     {"F17.210", "Z72.0"}),
+    ("SH: Tobacco use: former. Assessment: COPD.", OUT, {"Z87.891"}, {"Z72.0"}),
+    ("SH: Quit tobacco 2018. Assessment: COPD.", OUT, {"Z87.891"}, {"Z72.0"}),
 ]
 
 
