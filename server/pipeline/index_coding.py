@@ -17,7 +17,7 @@ from typing import Sequence
 from server.budget import checkpoint
 from server.domain import Assertion, CodeSystem, RuleNote
 from server.pipeline.entities import SIDE_WORDS, Candidate, Mention, Sentence
-from server.pipeline.index_tree import (POSTPROCEDURAL, WITH_MARK, IndexHit, IndexTree, WalkWords, aliases_of,
+from server.pipeline.index_tree import (POSTPROCEDURAL, SIDES, WITH_MARK, IndexHit, IndexTree, WalkWords, aliases_of,
                                         expansions, side_words, undenied, walk_words)
 from server.pipeline.mapping import CodeMapper, MappedCode
 from server.pipeline.text import normalize_phrase
@@ -144,6 +144,11 @@ _OF = frozenset("of to in on at".split())
 _REGION_REACH = 7   # words after "of" / "at" an injury's region may run ("at the base of the right fifth metatarsal")
 
 
+def _broken(s: Sentence, k: int) -> bool:
+    """Whether a comma or semicolon comes right before token k of sentence s."""
+    return (k < len(s.commas) and bool(s.commas[k])) or (k < len(s.gaps) and bool(s.gaps[k]))
+
+
 def _of_phrase(window: Sequence[str], mention: Sequence[str], reach: int = 4) -> tuple[str, ...]:
     """The words of the phrase a preposition attaches to the mention ("fracture of the left
     distal radius"): up to ``reach`` words after it."""
@@ -256,7 +261,9 @@ class IndexCoder:
                     continue
                 checkpoint()
                 beside = tuple(words[max(0, i - _HEAD_LEFT):i]) + _of_phrase(words[i:i + 6], (w,)) + tuple(
-                    words[i + 1:i + 2] if i + 1 < len(words) and words[i + 1] in self._sites else ())   # "nodule RLL"
+                    words[i + 1:i + 3] if i + 2 < len(words) and words[i + 1] in SIDES and words[i + 2] in self._sites
+                    and not _broken(s, i + 1) else words[i + 1:i + 2] if i + 1 < len(words) and words[i + 1] in self._sites   # "nodule RLL"
+                    else ())   # (a side, then its site: "ulcer L heel")
                 # an injury takes the site named earlier in its sentence or in the sentence before
                 # ("cut her R palm on a glass; 3 cm laceration": Laceration > palm > right), where
                 # nothing beside it is a site, or what is beside it is no site the index codes it at

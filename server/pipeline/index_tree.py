@@ -402,6 +402,7 @@ _NUMBERED = frozenset(("type", "class", "stage"))
 _JOINED = frozenset(("type", "stage"))
 _NUMBERED_PARENTS = frozenset((("class",),))
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
+_CKD_ROMAN = {**_ROMAN, "v": "5"}
 _GRADES = {g: (o, f, "degree") for gs, o, f in ((("i", "1"), "1st", "first"), (("ii", "2"), "2nd", "second"),
                                                 (("iii", "3"), "3rd", "third"), (("iv", "4"), "4th", "fourth"))
            for g in gs}
@@ -964,6 +965,8 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
             out.update(_GRADES[words[i + 1]])
         if w in _NUMBERED and i + 1 < len(words) and words[i + 1] in _ROMAN:
             out.add(w + _ROMAN[words[i + 1]])   # "Class I obesity": Obesity > class 1
+        if w == "ckd" and i + 1 < len(words) and words[i + 1] in _CKD_ROMAN:
+            out.add("stage" + _CKD_ROMAN[words[i + 1]])   # "CKD IV": Disease > kidney > chronic > stage 4
         if w in _NUMBERED and i + 1 < len(words) and words[i + 1].isdigit():
             out.add(w + words[i + 1])   # Diabetes > type 2, Obesity > class 2 (one word: see ``_words``)
             if w == "type" and words[i + 1] in ("1", "2") and set(words[i + 2:i + 3]) & _DIABETES_WORDS:

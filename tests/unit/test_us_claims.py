@@ -2949,6 +2949,18 @@ _TWENTY_FIRST_BATCH = [
      {"F17.210", "Z72.0"}),
     ("SH: Tobacco use: former. Assessment: COPD.", OUT, {"Z87.891"}, {"Z72.0"}),
     ("SH: Quit tobacco 2018. Assessment: COPD.", OUT, {"Z87.891"}, {"Z72.0"}),
+    # a pre-existing diabetes "diagnosed 4 yrs ago" is still the pregnancy's (O24.1- is chronic)
+    ("OB visit. 34 y/o G2P1001 at 30w1d with pre-existing type 2 DM diagnosed 4 yrs ago, on insulin glargine.",
+     OUT, {"O24.113", "E11.9", "Z79.4", "Z3A.30"}, set()),
+    ("Prenatal visit at 30w with GDMA1, diet controlled.", OUT, {"O24.410"}, {"O24.419"}),
+    # the hypertension a note also names as its hypertensive heart disease is that disease
+    ("Cardiology f/u: 58 y/o M with long-standing HTN. A/P: hypertensive heart disease with LVH, no heart "
+     "failure.", OUT, {"I11.9"}, {"I10"}),
+    ("Dx: CKD IV.", OUT, {"N18.4"}, {"N18.9"}),
+    # an ulcer's side and site right after it; never across a semicolon
+    ("Dx: T2DM. New ulcer L heel 1.2 x 0.8 cm, limited to breakdown of skin.", OUT, {"E11.621", "L97.421"},
+     set()),
+    ("NSAID use contributing to ulcer; bilateral knee OA; HTN", OUT, {"M17.0"}, {"L97.809"}),
 ]
 
 
