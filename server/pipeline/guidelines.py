@@ -551,9 +551,15 @@ def drop_history_of_present(found: dict[str, Finding], dropped: dict[str, Findin
                and f.assertion is Assertion.PRESENT and f.confidence >= reported_from and c[:1] != "Z"}
     for c, f in list(found.items()):
         was = [n.related_code for n in f.notes if n.kind == "history_code" and n.related_code]
-        if was and f.assertion is Assertion.HISTORICAL and all(_condition(w) in present for w in was):
+        if was and f.assertion is Assertion.HISTORICAL and all(_condition(w) in present for w in was) and \
+                not c.startswith(_EPISODES):
             suppress(found, c, RuleNote("not_reported", f"{was[0]} is coded as current: no history code", was[0]),
                      dropped)
+
+
+# a past episode of a condition that recurs as new episodes: its history stands beside today's
+# ("DVT LLE 2012 (provoked)" and an acute popliteal DVT now: Z86.718 and I82.432)
+_EPISODES = ("Z86.71",)
 
 
 def _condition(code: str) -> str:

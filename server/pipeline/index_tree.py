@@ -59,7 +59,8 @@ class Node:
     nonessential: frozenset[str] = frozenset()   # every word of the term's nonessential modifiers
 
 
-WITH_MARK = "\x00with"   # in ``IndexHit.said``: the walk went through a "with" subterm here
+WITH_MARK = "\x00with"
+_LOST_CAUSE = "\x00lost-cause"   # a word no note says   # in ``IndexHit.said``: the walk went through a "with" subterm here
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,13 @@ class IndexTree:
                 if code:
                     self.subterms_by_code.setdefault(code.rstrip("-").rstrip("."), []).append(i)
             stack.append(i)
+        for i, node in enumerate(self.nodes):
+            if node.words == ("due",) and node.code and not node.children and self.parent[i] >= 0 and \
+                    self.parent[self.parent[i]] < 0:
+                # a coded "due to" right under a main term, with no cause below it, lost its cause in
+                # the CSV flattening ("Hypotension > due to (of) hemodialysis", I95.3): a main term
+                # due to anything says nothing, so "due" alone never reaches it
+                self.nodes[i] = replace(node, words=(_LOST_CAUSE,))
 
     def renamed(self, words: frozenset[str]) -> frozenset[str]:
         """The words with a condition the index renames by its subterm read as the new name:
@@ -606,6 +614,7 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "coronoid": ("process",), "odontoid": ("process",), "xiphoid": ("process",),
            # the mouth by its adjective ("oral mucositis": Mucositis > mouth (oral) > ...)
            "oral": ("mouth",),
+           "tm": ("ear", "drum", "tympanic", "membrane"),   # the tympanic membrane, the index's "ear drum"
            # a joint by its abbreviation ("R 1st MTP": a joint of the foot, M25.57-)
            "mtp": ("joint", "toe"), "mcp": ("joint", "finger"), "midshaft": ("shaft",),
            # a dysphagia by its phase ("oropharyngeal dysphagia": R13.12 "..., oropharyngeal phase")

@@ -2961,6 +2961,18 @@ _TWENTY_FIRST_BATCH = [
     ("Dx: T2DM. New ulcer L heel 1.2 x 0.8 cm, limited to breakdown of skin.", OUT, {"E11.621", "L97.421"},
      set()),
     ("NSAID use contributing to ulcer; bilateral knee OA; HTN", OUT, {"M17.0"}, {"L97.809"}),
+    # "Hypotension > due to (of) hemodialysis" lost its cause in the CSV: "d/t" never reaches it
+    ("ED: Dx: syncope d/t orthostatic hypotension.", OUT, {"I95.1"}, {"I95.3", "R55"}),
+    # the TM is the index's ear drum
+    ("Peds clinic: 3yo. Dx: acute suppurative OM R ear w/ spontaneous TM rupture.", OUT, {"H66.011"},
+     {"H66.001"}),
+    # a past DVT stands beside today's
+    ("PMH: DVT LLE 2012 (provoked). ASSESSMENT: 2. Acute L popliteal DVT - heparin.", IN,
+     {"I82.432", "Z86.718"}, set()),
+    # a diabetic's drug-induced hypoglycemia is the diabetes's (E11.649 + T38.3X5A), never E16.0
+    ("CC: Low blood sugar. 1. DM2 with severe hypoglycemia, level 3, no coma. Due to glipizide (adverse "
+     "effect). Octreotide for sulfonylurea-induced recurrence.", IN, {"E11.649", "E16.A3", "T38.3X5A"},
+     {"E16.0"}),
 ]
 
 
