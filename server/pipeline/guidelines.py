@@ -183,6 +183,10 @@ def apply_combinations(found: dict[str, Finding], rules: GuidelineRules,
                                             rule.emit), dropped)
 
 
+_BLEEDING_NEC = "R58"
+_BLEEDING_TITLE = re.compile(r"\b(hemorrhage|bleeding|hematemesis|melena)\b", re.I)
+
+
 def drop_integral(found: dict[str, Finding], rules: GuidelineRules, dropped: dict[str, Finding] | None = None,
                   reported_from: float = 0.0) -> None:
     """Signs and symptoms routinely part of a confirmed diagnosis are not coded (I.B.5):
@@ -193,6 +197,14 @@ def drop_integral(found: dict[str, Finding], rules: GuidelineRules, dropped: dic
     confirmed = [c for c, f in found.items() if not c.startswith("R") and f.textual
                  and f.assertion in (Assertion.PRESENT, Assertion.POSSIBLE, Assertion.HISTORICAL)
                  and f.system is CodeSystem.ICD10CM and c[0] not in "VWXYZ" and f.confidence >= reported_from]
+    if _BLEEDING_NEC in found and _BLEEDING_NEC not in confirmed:
+        # hemorrhage NEC is for a bleeding no other code classifies: a code whose title names the
+        # bleeding carries it ("bleeding duodenal ulcer", "esophageal varices with bleeding")
+        cause = next((d for d in confirmed if _BLEEDING_TITLE.search(rules.cm.description(d) if rules.cm.id_of(d) >= 0
+                                                                    else "")), None)
+        if cause is not None:
+            suppress(found, _BLEEDING_NEC, RuleNote("not_reported", f"the bleeding is {cause}'s: not reported", cause),
+                     dropped)
     for symptoms, diagnoses in rules.integral:
         for s in [c for c in found if c.startswith(symptoms)]:
             # a code may be both a symptom and a cause (knee pain: of osteoarthritis, and of R52)

@@ -2973,6 +2973,13 @@ _TWENTY_FIRST_BATCH = [
     ("CC: Low blood sugar. 1. DM2 with severe hypoglycemia, level 3, no coma. Due to glipizide (adverse "
      "effect). Octreotide for sulfonylurea-induced recurrence.", IN, {"E11.649", "E16.A3", "T38.3X5A"},
      {"E16.0"}),
+    # hemorrhage NEC is for a bleeding no other code classifies
+    ("DISCHARGE DIAGNOSES: 1. Acute gastric ulcer with hemorrhage; EGD with stigmata of recent hemorrhage, "
+     "clipped.", IN, {"K25.0"}, {"R58"}),
+    # a variceal bleed, and a prophylaxis of one
+    ("Admitted with variceal bleed; cirrhosis due to NASH.", IN, {"I85.11"}, set()),
+    ("2. Carvedilol 6.25 mg daily for primary prophylaxis of variceal bleeding.", OUT, set(),
+     {"I85.01", "I85.11"}),
 ]
 
 
