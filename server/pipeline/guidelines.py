@@ -775,6 +775,8 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
         # heart failure (HFpEF), exacerbation" is I50.33, not the abbreviation's I50.31)
         def best(cs: list[str]) -> str:
             return max(cs, key=lambda c: (found[c].textual, "unspecified" not in rules.cm.description(c).lower(),
+                                          # ("screening mammogram" over "other screening", Z12.31 / Z12.39)
+                                          not re.search(r"\bother\b", rules.cm.description(c).lower()),
                                           found[c].exact, found[c].confidence, c))
         eyes = {c: _eye_of(rules, c) for c in group}
         if {"right eye", "left eye"} <= set(eyes.values()):

@@ -410,6 +410,9 @@ _NUMBERED = frozenset(("type", "class", "stage"))
 _JOINED = frozenset(("type", "stage"))
 _NUMBERED_PARENTS = frozenset((("class",),))
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
+# drug classes a condition may be "induced" by
+_DRUG_CLASSES = frozenset("steroid steroids glucocorticoid glucocorticoids corticosteroid corticosteroids prednisone "
+                          "medication medications opioid opioids".split())   # (chemotherapy has its own subterms)
 _CKD_ROMAN = {**_ROMAN, "v": "5"}
 _GRADES = {g: (o, f, "degree") for gs, o, f in ((("i", "1"), "1st", "first"), (("ii", "2"), "2nd", "second"),
                                                 (("iii", "3"), "3rd", "third"), (("iv", "4"), "4th", "fourth"))
@@ -984,6 +987,8 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
             expanded.update(_EXPAND.get(w, ()))   # ("portal hypertension" is no essential one)
         if i and (words[i - 1], w) in _GENERA:
             out.add(_GENERA[words[i - 1], w])   # "H. influenzae": Pneumonia > Hemophilus influenzae
+        if w == "induced" and i and words[i - 1] in _DRUG_CLASSES:
+            out.add("drug")   # "steroid-induced diabetes": Diabetes > due to drug or chemical (E09)
         if w == "p" and i and words[i - 1] == "s":
             expanded.add("following")   # "aftercare s/p R TKA": Aftercare > following surgery
         after = w in _AFTER or (i and (words[i - 1], w) in (("s", "p"), ("status", "post")))

@@ -23,7 +23,7 @@ _NOT_THIS_VISIT = re.compile(r"\b(up to date|up-to-date|is due|due (in|next|for)
 # screening mammogram in 1 year": another visit's)
 # ... nor one the note orders for later ("Screening mammogram ordered"), unless it is done today
 # ("Screening A1c ordered today")
-_LATER = re.compile(r"\b(ordered|scheduled|to schedule|referral|referred|planned)\b", re.I)
+_LATER = re.compile(r"\b(ordered|scheduled|to schedule|referral|referred|planned|counseled|recommended|advised)\b", re.I)
 # ... but the referral that brought the patient to this visit is its reason ("52M, asymptomatic,
 # referred for screening colonoscopy; ... Findings: ..."), said outside the plan
 _REFERRED_HERE = re.compile(r"\breferred (here |to us |to me |to this clinic )?for\b", re.I)
@@ -36,6 +36,7 @@ _TESTS = {
     "mammography": ("neoplasm", "breast", "routine", "mammogram"),
     "psa": ("neoplasm", "prostate"),
     "a1c": ("diabetes", "mellitus"), "hba1c": ("diabetes", "mellitus"),
+    "diabetes": ("mellitus",),   # "diabetes screening": Screening > diabetes mellitus
     "lipid": ("disease", "disorder", "nutritional", "metabolic", "lipoid", "disorders"),
     "cholesterol": ("disease", "disorder", "nutritional", "metabolic", "lipoid", "disorders"),
     "ldct": ("neoplasm", "lung"), "pap": ("neoplasm", "cervix"),

@@ -2980,6 +2980,18 @@ _TWENTY_FIRST_BATCH = [
     ("Admitted with variceal bleed; cirrhosis due to NASH.", IN, {"I85.11"}, set()),
     ("2. Carvedilol 6.25 mg daily for primary prophylaxis of variceal bleeding.", OUT, set(),
      {"I85.01", "I85.11"}),
+    # of two screenings for one neoplasm, the named test's code, not "other screening"
+    ("Imaging: bilateral screening mammogram, 42F, asymptomatic. Indication: routine annual screening; mother "
+     "dx breast ca at age 48.", OUT, {"Z12.31", "Z80.3"}, {"Z12.39"}),
+    # a diabetes screening visit; a screening only counseled is a later one's
+    ("Clinic visit for diabetes screening: 35 y/o F, not pregnant, with gestational diabetes in her last "
+     "pregnancy (2022) that resolved after delivery. Mother has type 2 DM. A1c ordered.", OUT,
+     {"Z13.1", "Z86.32", "Z83.3"}, set()),
+    ("Postpartum day 2 after SVD. Annual diabetes screening counseled given GDM.", IN, set(), {"Z13.1"}),
+    # a steroid-induced diabetes is a drug-induced one (E09), still current two months after its diagnosis
+    ("Endocrine f/u: 72 y/o F with polymyalgia rheumatica on prednisone 15 mg daily x 8 months (long-term). "
+     "Steroid-induced diabetes mellitus dx 2 months ago, A1c 8.6%; on insulin glargine 10 u daily.", OUT,
+     {"E09.9", "T38.0X5A", "M35.3", "Z79.52", "Z79.4"}, {"E11.9"}),
 ]
 
 
