@@ -1401,7 +1401,7 @@ class ClaimsReaders:
                         any(a == "h" and b == "o" for a, b in zip(words, words[1:])):
                     continue   # (a past flare's joint: "one gout flare (R 1st MTP) 8 months ago", "h/o gout")
                 tophi = any(w in _TOPHI and (k == 0 or words[k - 1] not in _NO_TOPHI) for k, w in enumerate(words))
-                chronic = code.startswith(("M1A",)) or tophi or "chronic" in said
+                chronic = code.startswith("M1A") or tophi or "chronic" in said
                 # (the index's sites are joints: "L foot" is its "foot joint", M10.07-)
                 # (said before the sentence: a "no tophi" at its end denies nothing of them)
                 walk = ("idiopathic", "joint") + (("foot",) if said & _TOES else ()) + tuple(words)

@@ -85,9 +85,9 @@ class GuidelineRules:
         return code.startswith(self.chronic)
 
 
-_HEALED_INJURY = ("Z87.81", "Z87.82")
+_HEALED_INJURY = ("Z87.81", "Z87.82")   # personal history of a healed fracture or other injury
 # a chronic disease's acute episode, by the words of its code's title
-_ACUTE_EPISODE = re.compile(r"\b(ketoacidosis|hyperosmolarity|hypoglycemia)\b", re.I)   # personal history of a healed fracture or other injury
+_ACUTE_EPISODE = re.compile(r"\b(ketoacidosis|hyperosmolarity|hypoglycemia)\b", re.I)
 _LASTING_STATUS = ("Z89", "Z90", "Z93", "Z94", "Z95", "Z96", "Z97", "Z98.0", "Z98.1", "Z98.2", "Z98.8", "Z99")
 
 

@@ -260,10 +260,8 @@ class IndexCoder:
                 if not heads or i in covered.get(si, ()):
                     continue
                 checkpoint()
-                beside = tuple(words[max(0, i - _HEAD_LEFT):i]) + _of_phrase(words[i:i + 6], (w,)) + tuple(
-                    words[i + 1:i + 3] if i + 2 < len(words) and words[i + 1] in SIDES and words[i + 2] in self._sites
-                    and not _broken(s, i + 1) else words[i + 1:i + 2] if i + 1 < len(words) and words[i + 1] in self._sites   # "nodule RLL"
-                    else ())   # (a side, then its site: "ulcer L heel")
+                beside = tuple(words[max(0, i - _HEAD_LEFT):i]) + _of_phrase(words[i:i + 6], (w,)) + \
+                    self._site_after(s, i)
                 # an injury takes the site named earlier in its sentence or in the sentence before
                 # ("cut her R palm on a glass; 3 cm laceration": Laceration > palm > right), where
                 # nothing beside it is a site, or what is beside it is no site the index codes it at
@@ -292,6 +290,14 @@ class IndexCoder:
                                    [Candidate(hit.code.rstrip("-").rstrip("."), CodeSystem.ICD10CM, 0.9, "index")],
                                    "index", words=(w,)))
         return out
+
+    def _site_after(self, s: Sentence, i: int) -> tuple[str, ...]:
+        """The site written right after the head word at token i, with its side ("nodule RLL",
+        "ulcer L heel"); never across a comma or semicolon ("ulcer; bilateral knee OA")."""
+        words = s.words
+        if i + 2 < len(words) and words[i + 1] in SIDES and words[i + 2] in self._sites and not _broken(s, i + 1):
+            return tuple(words[i + 1:i + 3])
+        return tuple(words[i + 1:i + 2]) if i + 1 < len(words) and words[i + 1] in self._sites else ()
 
     def _head_hit(self, w: str, heads: list[int], beside: tuple[str, ...], context: frozenset[str],
                   own: frozenset[str], linked: frozenset[str], chapters) -> IndexHit | None:

@@ -59,8 +59,8 @@ class Node:
     nonessential: frozenset[str] = frozenset()   # every word of the term's nonessential modifiers
 
 
-WITH_MARK = "\x00with"
-_LOST_CAUSE = "\x00lost-cause"   # a word no note says   # in ``IndexHit.said``: the walk went through a "with" subterm here
+WITH_MARK = "\x00with"   # in ``IndexHit.said``: the walk went through a "with" subterm here
+_LOST_CAUSE = "\x00lost-cause"   # a word no note says
 
 
 @dataclass(frozen=True)

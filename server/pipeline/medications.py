@@ -8,7 +8,9 @@ medication list a drug counts when the note says the patient is on it ("on warfa
 
 Not coded: a drug just started, tried, given for a short course or stopped ("nitrofurantoin x5
 days", "prednisone burst", "no longer on anticoagulants", "metformin was discontinued"), a drug
-taken as needed (PRN), and anything negated or planned. The class comes from the Table of Drugs
+taken as needed (PRN), anything negated or planned, and what is taken without being drug therapy
+a claim reports (an iron supplement, a stool softener, a skin protectant, a hormone IUD: the
+classes ``z79_classes.json`` marks "none"). The class comes from the Table of Drugs
 (``drug_tables.long_term_code``).
 """
 from __future__ import annotations
@@ -326,8 +328,7 @@ def _current(words: Sequence[str], i: int, j: int, listed: bool, clauses: "_Clau
 
 
 _STARTED = frozenset("start started starting initiate initiated new newly".split())
-_LONG_AGO = frozenset(("ago",))   # ("self-started ... 2 yr ago": months or years, see _LONG_SPANS)
-_AGO_REACH = 10
+_AGO_REACH = 10   # words after "started" its "N months/years ago" may follow
 _LONG_REACH = 16   # words after a drug its "(long-term)" may follow
 
 
@@ -378,9 +379,9 @@ class _Clauses:
             paused = w in _HELD and (_RESUMED | {"until"}) & set(words[k + 1:k + _RESUME_REACH])
             # "infliximab 5 mg/kg IV q8 wk": an infusion given on a maintenance schedule
             infused = w in _ROUTE_IV and any(_interval(words, x, len(words)) for x in range(k + 1, min(len(words), k + 4)))
-            # "self-started ... 2 yr ago", "started in 2019": a start long past, taken since
-            long_ago = w in _STARTED and bool(_LONG_AGO & set(words[k + 1:k + _AGO_REACH])) and \
-                bool(_LONG_SPANS & set(words[k + 1:k + _AGO_REACH]))
+            # "self-started ... 2 yr ago": a start months or years past, taken since
+            reach = set(words[k + 1:k + _AGO_REACH])
+            long_ago = w in _STARTED and "ago" in reach and bool(_LONG_SPANS & reach)
             self.short_term.append(self.short_term[-1] + ((w in _SHORT_TERM and not years and not paused
                                                            and not infused and not long_ago) or days or off))
             self.taken.append(self.taken[-1] + (w in _ON))
