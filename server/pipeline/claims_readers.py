@@ -272,7 +272,7 @@ class ClaimsReaders:
             self._complicating(doc.text, preg, found)
         self._transplanted_kidney(doc.text, found)
         self._asymptomatic_hiv(doc.text, found)
-        self._gallbladder_and_duct_stones(found)
+        self._gallbladder_and_duct_stones(doc.text, found)
         self._multiple_sites(sentences, found)
         self._sinuses(sentences, found)
         self._influenza(doc.text, found)
@@ -1108,12 +1108,21 @@ class ClaimsReaders:
                     "manifestation", f"{code}: the index pairs it with its dementia, {dementia} (I.A.13)", code)))
                 return
 
-    def _gallbladder_and_duct_stones(self, found: dict[str, Finding]) -> None:
+    def _gallbladder_and_duct_stones(self, text: str, found: dict[str, Finding]) -> None:
         """Stones in the gallbladder (K80.0-K80.2) and in a bile duct (K80.4-K80.5) of one
         encounter are one combination code (I.A.15): Calculus of gallbladder and bile duct with the
         cholecystitis either names (K80.6-) or without one (K80.7-), with obstruction where either
-        says so. "Acute cholecystitis with cholelithiasis and choledocholithiasis" is K80.62."""
+        says so. "Acute cholecystitis with cholelithiasis and choledocholithiasis" is K80.62.
+        A biliary colic (the index's Colic > biliary, K80.50) beside gallbladder stones is their
+        pain, no duct stone: "biliary colic from symptomatic cholelithiasis" is K80.20 alone."""
         every = [c for c, f in found.items() if c.startswith("K80.") and f.reportable]
+        if any(c[:5] in ("K80.0", "K80.1", "K80.2") for c in every):
+            for c in [c for c in every if c.startswith("K80.5") and found[c].evidence and
+                      all(_COLIC.search(text[e.start:e.end]) for e in found[c].evidence)]:
+                found[c].reportable = False
+                found[c].notes.append(RuleNote("not_reported", "a biliary colic beside gallbladder stones is their "
+                                                               "pain: no duct stone", ""))
+                every.remove(c)
         # what the note says (not a code the walk's entry gave as "another with subterm": K80.10
         # beside K80.42 says no chronic cholecystitis)
         present = [c for c in every if not any(n.message.startswith("another") for n in found[c].notes)]
@@ -2083,6 +2092,7 @@ _JOINTS = frozenset("ankle elbow foot feet toe toes mtp hallux knee hip shoulder
 _TOES = frozenset(("toe", "toes", "mtp", "hallux"))
 _TOPHI = frozenset(("tophaceous", "tophus", "tophi"))
 _NO_TOPHI = frozenset(("no", "without", "non"))   # ("no tophi": without tophus)
+_COLIC = re.compile(r"\bcolic\b", re.I)
 _IDIOPATHIC_GOUT = ("M10.0", "M1A.0")
 
 

@@ -2992,6 +2992,10 @@ _TWENTY_FIRST_BATCH = [
     ("Endocrine f/u: 72 y/o F with polymyalgia rheumatica on prednisone 15 mg daily x 8 months (long-term). "
      "Steroid-induced diabetes mellitus dx 2 months ago, A1c 8.6%; on insulin glargine 10 u daily.", OUT,
      {"E09.9", "T38.0X5A", "M35.3", "Z79.52", "Z79.4"}, {"E11.9"}),
+    # a biliary colic beside gallbladder stones is their pain, no duct stone; a named duct stone is one
+    ("MDM: Presentation c/w biliary colic from symptomatic cholelithiasis.", OUT, {"K80.20"},
+     {"K80.50", "K80.70"}),
+    ("Dx: choledocholithiasis with cholelithiasis.", OUT, {"K80.70"}, {"K80.20"}),
 ]
 
 
