@@ -58,6 +58,7 @@ class ContextRule:
     direction: str
     max_scope: int
     clause: bool = False   # the scope stops at a comma ("chest pain, unlikely PE": the PE only)
+    lead: bool = False     # a backward rule that opens its sentence reads forward ("Neg CP, rash")
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,8 @@ class ContextRules:
                 raise InvalidInput(f"context rules: rule {i} has a bad category, direction or literal")
             scope = r.get("max_scope")
             rules.append(ContextRule(str(r["literal"]).lower(), cat, direction,
-                                     default if scope is None else int(scope), bool(r.get("clause", False))))
+                                     default if scope is None else int(scope), bool(r.get("clause", False)),
+                                     bool(r.get("lead", False))))
         return cls(rules)
 
     @classmethod
@@ -120,13 +122,27 @@ class ContextRules:
         """The rules in the layout ``from_json`` reads (round-trips)."""
         return {"version": 1, "rules": [
             {"literal": r.literal, "category": r.category, "direction": r.direction,
-             "max_scope": r.max_scope, **({"clause": True} if r.clause else {})} for r in self.rules]}
+             "max_scope": r.max_scope, **({"clause": True} if r.clause else {}),
+             **({"lead": True} if r.lead else {})} for r in self.rules]}
 
     def triggers(self, words: Sequence[str]) -> list[Trigger]:
         """Triggers in one sentence's normalised words (pseudo-triggers included, so that
         "gram negative" is not read as a negation)."""
-        return Triggers([Trigger(payloads[0], s, e) for s, e, payloads in self._trie.find(words)
+        return Triggers([Trigger(_leading(payloads[0], s), s, e) for s, e, payloads in self._trie.find(words)
                          if not (payloads[0].category == "FAMILY" and _relative_not_experiencer(words, s, e))])
+
+
+def _leading(rule: ContextRule, start: int) -> ContextRule:
+    """A backward rule marked ``lead`` that opens its sentence has nothing behind it: it reads the
+    list after it ("Neg CP, palpitations, N/V/D, dysuria, rash."; "Return precautions: lethargy,
+    poor feeding, fever"), with the default forward reach."""
+    if start or not rule.lead or rule.direction != "BACKWARD":
+        return rule
+    return _FORWARD.setdefault(rule, ContextRule(rule.literal, rule.category, "FORWARD", _LEADING_SCOPE))
+
+
+_FORWARD: dict[ContextRule, ContextRule] = {}
+_LEADING_SCOPE = 12
 
 
 def _relative_not_experiencer(words: Sequence[str], start: int, end: int) -> bool:

@@ -187,6 +187,9 @@ _BLEEDING_NEC = "R58"
 _BLEEDING_TITLE = re.compile(r"\b(hemorrhage|bleeding|hematemesis|melena)\b", re.I)
 
 
+_ILLNESS = "R69"
+
+
 def drop_integral(found: dict[str, Finding], rules: GuidelineRules, dropped: dict[str, Finding] | None = None,
                   reported_from: float = 0.0) -> None:
     """Signs and symptoms routinely part of a confirmed diagnosis are not coded (I.B.5):
@@ -205,6 +208,11 @@ def drop_integral(found: dict[str, Finding], rules: GuidelineRules, dropped: dic
         if cause is not None:
             suppress(found, _BLEEDING_NEC, RuleNote("not_reported", f"the bleeding is {cause}'s: not reported", cause),
                      dropped)
+    if _ILLNESS in found and confirmed:
+        # "illness, unspecified" is for a morbidity no other code says: beside a diagnosis the
+        # note's "illness" is that diagnosis ("BP elevated, likely from albuterol/illness")
+        suppress(found, _ILLNESS, RuleNote("not_reported", f"the illness is {confirmed[0]}'s: not reported",
+                                           confirmed[0]), dropped)
     for symptoms, diagnoses in rules.integral:
         for s in [c for c in found if c.startswith(symptoms)]:
             # a code may be both a symptom and a cause (knee pain: of osteoarthritis, and of R52)
@@ -938,16 +946,35 @@ _CLAUSE_FILLER = frozenset("with without of the and or in to by acute chronic ob
 
 def _denies(rules: GuidelineRules, code: str) -> frozenset[str]:
     """The condition words a title's "without X" clauses deny ("... without cholecystitis without
-    obstruction" -> {cholecystitis}); the classification's usual qualifiers are left out."""
-    d = rules.cm.description(code).lower()
-    return frozenset(w for part in _DENIAL.split(d)[1:] for w in re.findall(r"[a-z]+", part.split(",")[0])
+    obstruction" -> {cholecystitis}; a clause runs through its comma list: "..., without
+    behavioral disturbance, psychotic disturbance, mood disturbance, and anxiety"); the
+    classification's usual qualifiers are left out."""
+    return frozenset(w for part in _clauses(rules, code)[1] for w in re.findall(r"[a-z]+", part)
                      if w not in _CLAUSE_FILLER)
 
 
 def _affirms(rules: GuidelineRules, code: str) -> frozenset[str]:
     """The words a title says outside its "without X" clauses."""
-    d = rules.cm.description(code).lower()
-    return frozenset(w for part in d.split(",") for w in re.findall(r"[a-z]+", _DENIAL.split(part)[0]))
+    return frozenset(w for part in _clauses(rules, code)[0] for w in re.findall(r"[a-z]+", part))
+
+
+def _clauses(rules: GuidelineRules, code: str) -> tuple[list[str], list[str]]:
+    """A title's comma parts split into what it says and what its "without" clauses deny; a
+    clause that opens a serial list ("without behavioral disturbance, psychotic disturbance, mood
+    disturbance, and anxiety") denies the whole list, not a part after it ("... without
+    spontaneous rupture of ear drum, left ear"; "... without aura, intractable")."""
+    parts = rules.cm.description(code).lower().split(",")
+    said: list[str] = []
+    denied: list[str] = []
+    k = 0
+    while k < len(parts):
+        head, *rest = _DENIAL.split(parts[k])
+        said.append(head)
+        denied.extend(rest)
+        end = next((j for j in range(k + 1, len(parts)) if re.match(r"\s*(?:and|or)\b", parts[j])), 0) if rest else 0
+        denied.extend(parts[k + 1:end + 1])
+        k = max(k, end) + 1
+    return said, denied
 
 
 def _more_specific(rules: GuidelineRules, o: str, c: str) -> bool:

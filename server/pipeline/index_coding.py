@@ -207,6 +207,13 @@ _IMPLANT_WORDS = frozenset("replacement replaced arthroplasty prosthesis prosthe
 _CONDITION_WORD = re.compile(r"(osis|itis|oma|emia|pathy|ism|iasis|ectasis)$")
 
 
+# the Neoplasm Table's own words in its site names ("see also", "neoplastic disease",
+# "unspecified site"): no anatomy ("anemia of malignancy": Anemia > in > neoplastic disease is a
+# condition the "with" links, not a site)
+_TABLE_WORDS = frozenset("benign disease malignant neoplasm neoplastic primary secondary see site specified "
+                         "unspecified".split())
+
+
 def _only_sites(words: set[str], sites: frozenset[str]) -> bool:
     """Whether every word is a site's ("kidney"), none a condition's ("cirrhosis", which the
     Neoplasm Table's site names also use)."""
@@ -340,7 +347,7 @@ class IndexCoder:
         table = self.__dict__.get("_site_table")
         if table is None:
             from server.pipeline.drug_tables import load_neoplasm_table
-            sites = load_neoplasm_table().site_words() | set(SIDE_WORDS)
+            sites = (load_neoplasm_table().site_words() - _TABLE_WORDS) | set(SIDE_WORDS)
             table = self.__dict__["_site_table"] = sites | aliases_of(sites)
         return table
 

@@ -589,8 +589,10 @@ def _tested_negative(words: Sequence[str], i: int) -> bool:
 # a hypertension these name is not the essential one
 _NOT_ESSENTIAL = frozenset("portal pulmonary intracranial ocular secondary renovascular".split())
 _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neoplasm"),
-           "adenocarcinoma": ("malignant", "neoplasm"), "malignancy": ("malignant", "neoplasm"),
-           "ca": ("malignant", "neoplasm"), "metastatic": ("secondary",), "metastasis": ("secondary",), "metastase": ("secondary",),
+           "adenocarcinoma": ("malignant", "neoplasm"), "ca": ("malignant", "neoplasm"),
+           # (a malignancy is the index's "neoplastic disease" too: Anemia > in > neoplastic
+           # disease, D63.0, for "anemia of malignancy", never Anemia > malignant, D51.0)
+           "malignancy": ("malignant", "neoplasm", "neoplastic", "disease"), "metastatic": ("secondary",), "metastasis": ("secondary",), "metastase": ("secondary",),
            "mets": ("secondary", "malignant", "neoplasm"),
            "hfref": ("systolic", "heart", "failure"), "hfpef": ("diastolic", "heart", "failure"),
            "chemotherapy": ("antineoplastic",), "chemo": ("chemotherapy", "antineoplastic"),

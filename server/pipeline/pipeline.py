@@ -164,6 +164,7 @@ _TITLE_QUALIFIERS = frozenset("behavioral disturbance psychotic feature features
                               "hyperglycemia coma mention obstruction perforation hemorrhage exacerbation status "
                               "intractable dyskinesia fluctuations agitation anxiety mood esophagitis hematuria "
                               "bleeding gangrene abscess necrosis rupture".split())
+_DOSE_NUMBER = re.compile(r"[ \t]*#[ \t]*\d")   # a vaccine's dose number right after its disease's name
 # the word after a condition's name that makes the phrase a thing named for it, not the condition
 _NAMED_THINGS = frozenset("shot shots vaccine vaccines vaccination vaccinations immunization booster scale "
                           "pack packs section sections "   # "blister packs", "frozen sections"
@@ -171,7 +172,7 @@ _NAMED_THINGS = frozenset("shot shots vaccine vaccines vaccination vaccinations 
                           "titer titers serology clinic nephrology service team pep prophylaxis medicine "
                           "prophylactic education teaching counseling candidacy candidate evaluation eval referral "
                           # "tetanus updated", "Tetanus: Tdap given"
-                          "listing updated utd toxoid tdap td dtap "
+                          "listing updated utd toxoid tdap td dtap dose doses series "
                           "criteria rna dna pcr".split())   # "SIRS criteria met": the criteria; "HCV RNA": a test
 _SERVICE_WORDS = frozenset("care check clinic vac dressing dressings consult "
                            # a service or its staff: "Burn attending", "burn unit", "trauma surgery"
@@ -658,10 +659,10 @@ class Pipeline:
             if self.claims_rules and m.words == ("arrest",) and all(c.code.startswith("Z65") for c in m.candidates) \
                     and m.tok_end < len(s.words) and s.words[m.tok_end] == "of":
                 continue   # "arrest of dilation", "arrest of descent": labor's, not a legal arrest (Z65.3)
-            if self.claims_rules and m.tok_end < len(s.words) and s.words[m.tok_end] in _NAMED_THINGS and \
-                    not s.gaps[m.tok_end] and not s.commas[m.tok_end]:
+            if self.claims_rules and (m.tok_end < len(s.words) and s.words[m.tok_end] in _NAMED_THINGS and
+                                      not s.gaps[m.tok_end] and not s.commas[m.tok_end] or _DOSE_NUMBER.match(text, m.end)):
                 continue   # "flu shot", "Depression Scale", "thrombophilia work-up", "rubella immune": a
-                # vaccine, an instrument, a test or its result, not the condition
+                # vaccine, an instrument, a test or its result, not the condition; "Hep B #1 given": a dose
             if self.claims_rules and len(m.words) == 1 and m.words[0] in ("allergy", "allergies", "allergic") and \
                     all(c.code.startswith("T78.4") for c in m.candidates):
                 continue   # "penicillin allergy", "seasonal allergies": a status or a sensitivity, not a reaction
@@ -884,7 +885,7 @@ class Pipeline:
                 f.notes.append(RuleNote("seventh_character", "an injury still under care after its treatment: "
                                                              "subsequent encounter"))
             if self.claims_rules:
-                late = sequelae.injury_sequela(f, s.words)
+                late = sequelae.injury_sequela(f, s.words, m.tok_start)
                 if late is not None and self.cm.id_of(late) >= 0 and self.cm.is_billable(late):
                     f.notes.append(RuleNote("sequela", f"old injury a residual follows: {late} (7th character S, "
                                                        "I.C.19.a)", f.code))

@@ -31,6 +31,8 @@ _STATED_SEQUELA = frozenset("sequela sequelae residual residuals late".split())
 # the cues that only date an injury; the others link it to what it left ("scar from a laceration")
 _WHEN_ONLY = frozenset("since old prior previous remote ago history hx".split())
 _BRAIN_INJURY = ("S06",)
+_OLD = frozenset("old remote prior previous".split())
+_CAUSED_BY = frozenset("to from following after of".split())   # ("secondary to", "sequela of" an old injury)
 _NO_SEQUELA = frozenset(("no", "without", "w", "o"))   # ("w/o" is two words as normalised)
 
 
@@ -79,8 +81,10 @@ def stroke_sequelae(found: dict, sentences: Sequence[Sentence], text: str, index
             # stroke, L MCA ... / Residual R hemiparesis, expressive aphasia"): their own codes, no
             # I69 (I.C.9.d: the sequela codes are for an earlier stroke's)
             continue
-        kind = "subarachnoid" if words & {"subarachnoid", "sah"} else \
-            "intracerebral" if words & {"hemorrhage", "hemorrhagic", "ich", "intracerebral", "bleed"} else "infarction"
+        said = set(stroke)   # (the stroke's kind is its own sentence's: "... s/p nontraumatic L basal
+        # ganglia ICH. Residual oral-phase dysphagia" is I69.191)
+        kind = "subarachnoid" if said & {"subarachnoid", "sah"} else \
+            "intracerebral" if said & {"hemorrhage", "hemorrhagic", "ich", "intracerebral", "bleed"} else "infarction"
         root = roots[kind]
         if root is None:
             continue
@@ -164,14 +168,17 @@ def _side(words: Sequence[str], evidence: str) -> str | None:
     return None
 
 
-def injury_sequela(f, words: Sequence[str]) -> str | None:
+def injury_sequela(f, words: Sequence[str], start: int = 0) -> str | None:
     """The 7th-character-S code for an old injury a residual follows, or None: S51.812A + "scar of
-    the L forearm from a laceration 14 months ago" -> S51.812S."""
+    the L forearm from a laceration 14 months ago" -> S51.812S; ``start`` is the injury mention's
+    first word."""
     if f.system is not CodeSystem.ICD10CM or f.assertion not in (Assertion.HISTORICAL, Assertion.PRESENT):
         return None
-    if f.assertion is Assertion.PRESENT and not ("healed" in words and _RESIDUAL_WORDS & set(words)):
+    if f.assertion is Assertion.PRESENT and not ("healed" in words and _RESIDUAL_WORDS & set(words)) and \
+            not any(words[k] in _OLD and words[k - 1] in _CAUSED_BY for k in range(max(1, start - 3), start)):
         return None   # (an injury the sentence says healed, with its scar: "scar ... from 2nd-degree burn
-        # (hot cooking oil) 2 yrs ago; healed" is the burn's sequela, the aside no matter)
+        # (hot cooking oil) 2 yrs ago; healed" is the burn's sequela, the aside no matter; a condition
+        # "secondary to old trimalleolar fx" is the fracture's residual, its kind words between)
     if len(f.code) != 8 or f.code[0] not in "ST" or f.code[-1] not in "ADS":
         return None
     cues = set(words) & SEQUELA_CUES

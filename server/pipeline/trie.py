@@ -111,10 +111,15 @@ class TokenTrie(Generic[T]):
             i += 1
 
     def _overrun(self, words: Sequence[str], start: int, end: int, skip: frozenset[str]):
-        """The first phrase that starts inside ``words[start:end]`` and ends after it, if any."""
+        """The first phrase that starts inside ``words[start:end]`` and ends after it, if any;
+        none where a phrase that starts after the match runs further than it ("metabolic
+        encephalopathy and acute kidney injury": "acute kidney injury", not "encephalopathy,
+        acute")."""
         for k in range(start + 1, end):
             if words[k] in self._root:
                 e, payloads = self.longest_at(words, k, skip)
                 if e > end and payloads:
+                    if any(words[j] in self._root and self.longest_at(words, j, skip)[0] > e for j in range(end, e)):
+                        return None
                     return k, e, payloads
         return None

@@ -3017,3 +3017,40 @@ def test_twenty_first_batch(pipe, text, setting, codes, wrong):
 ])
 def test_the_first_listed_is_the_condition_not_its_organism(pipe, text, setting, first):
     assert reported(pipe, text, setting)[0] == first
+
+
+_TWENTY_SECOND_BATCH = [
+    # a dementia's severity the Alzheimer's sentence says wins over a bare "dementia" elsewhere: the
+    # "without ..." clause of F02.B0 runs through its serial list, so F02.80 denies nothing it says
+    ("Dx: Delirium superimposed on moderate late-onset Alzheimer dementia. Course: delirium due to UTI, "
+     "superimposed on dementia - reoriented.", IN, {"G30.1", "F02.B0", "F05"}, {"F02.80"}),
+    # a condition "secondary to old" fracture is its residual: the fracture with 7th character S
+    ("A/P: post-traumatic arthritis L ankle secondary to old trimalleolar fx. Bracing.", OUT,
+     {"M12.572", "S82.852S"}, {"S82.852D", "S82.852A"}),
+    # a residual in the sentence after the stroke takes that stroke's kind (a hemorrhage, I69.1-)
+    ("SLP eval: 70M, 5 months s/p nontraumatic R thalamic ICH. Residual oral-phase dysphagia.", OUT,
+     {"I69.191", "R13.11"}, {"I69.391"}),
+    # "anemia of malignancy" is Anemia > in > neoplastic disease, never the pernicious "malignant" anemia
+    ("Dx: symptomatic anemia of malignancy due to colon cancer; transfused.", IN, {"D63.0"}, {"D51.0", "D64.9"}),
+    # a sentence that opens with "Neg" denies the list after it
+    ("ROS: +cough, subjective fever. Neg CP, palpitations, dysuria, rash.", OUT, {"R05.9"},
+     {"R07.9", "R00.2", "R30.0", "R21"}),
+    # "illness" beside a diagnosis is that diagnosis: no R69
+    ("Assessment: 1. Acute bronchitis. 2. HTN - elevated today, likely from albuterol/illness.", OUT,
+     {"J20.9", "I10"}, {"R69"}),
+    # return precautions list what to come back for, not what the patient has
+    ("PLAN: home. Return precautions: lethargy, poor feeding, jaundice to legs, fever.", OUT, set(),
+     {"R53.83", "R17", "R50.9", "P81.9"}),
+    ("Dx: R ankle sprain. Strict return precautions: worsening swelling, numbness, fever.", OUT, {"S93.401A"},
+     {"R60.0", "R20.0", "R50.9"}),
+    # a vaccine's dose number: "Hep B #1 given" is no hepatitis B
+    ("Newborn: feeding well. Hep B #1 given. Vitamin K given.", IN, set(), {"B19.10"}),
+    # a phrase starting inside a term that a longer phrase after it overruns yields to it
+    ("Dx: sepsis with acute metabolic encephalopathy and acute kidney injury.", IN, {"G93.41", "N17.9"},
+     {"S37.009A", "G93.40"}),
+]
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", _TWENTY_SECOND_BATCH)
+def test_twenty_second_batch(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
