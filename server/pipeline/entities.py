@@ -182,7 +182,7 @@ _TERM_REACH = 12   # words a term after a comma is looked for in (longer than an
 
 # Abbreviations that are also English words or units: a condition only when written in capitals
 # (PAD, AIDS, CAP, MS).
-CASED_ABBREVIATIONS = frozenset(("pad", "aids", "cap", "ms"))
+CASED_ABBREVIATIONS = frozenset(("pad", "aids", "cap", "ms", "ha"))
 # Abbreviations that name the regions a scan covers after its modality ("CT CAP": chest, abdomen
 # and pelvis; "PET/CT CAP").
 _SCANNED_REGIONS = frozenset(("cap",))

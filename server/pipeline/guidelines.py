@@ -24,6 +24,7 @@ class Combination:
     emit: str
     drop: tuple[str, ...]
     guideline: str
+    stated: tuple[int, ...] = ()   # groups whose code counts only where a diagnosis statement names it
 
 
 class GuidelineRules:
@@ -34,7 +35,8 @@ class GuidelineRules:
             raise InvalidInput("guideline rules: expected version 1")
         try:
             self.combinations = [Combination(c["name"], tuple(tuple(g) for g in c["requires"]), c["emit"],
-                                             tuple(c["drop"]), c["guideline"]) for c in data["combinations"]]
+                                             tuple(c["drop"]), c["guideline"], tuple(c.get("stated", ())))
+                                 for c in data["combinations"]]
             self.integral = [(tuple(r["symptom"]), tuple(r["diagnoses"])) for r in data["integral"]]
             self.personal = [(p, z) for p, z in data["personal"]]
             self.family = [(p, z) for p, z in data["family"]]
@@ -164,7 +166,10 @@ def apply_combinations(found: dict[str, Finding], rules: GuidelineRules,
     """Replace parts by combination codes: E11.9 + N18.31 -> E11.22 + N18.31; I10 + I50.9 -> I11.0 + I50.9."""
     for rule in rules.combinations:
         present = [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and f.textual]
-        groups = [[c for c in present if c.startswith(g)] for g in rule.requires]
+        # (a group the rule says must be stated: a diagnosis statement's, not a test's finding alone
+        # ("A/P: HTN with LVH" is I11.9; "Echo: mild concentric LVH" beside HTN is no heart disease)
+        groups = [[c for c in present if c.startswith(g) and (k not in rule.stated or found[c].sections & _ADDRESSED)]
+                  for k, g in enumerate(rule.requires)]
         if not all(groups):
             continue
         parts = [found[c] for grp in groups for c in grp]
@@ -949,8 +954,11 @@ def _denies(rules: GuidelineRules, code: str) -> frozenset[str]:
     obstruction" -> {cholecystitis}; a clause runs through its comma list: "..., without
     behavioral disturbance, psychotic disturbance, mood disturbance, and anxiety"); the
     classification's usual qualifiers are left out."""
-    return frozenset(w for part in _clauses(rules, code)[1] for w in re.findall(r"[a-z]+", part)
-                     if w not in _CLAUSE_FILLER)
+    said, denied = _clauses(rules, code)
+    kept = {w for part in said for w in re.findall(r"[a-z]+", part)}   # ("rheumatoid arthritis without
+    # rheumatoid factor" denies the factor, not the rheumatoid arthritis)
+    return frozenset(w for part in denied for w in re.findall(r"[a-z]+", part)
+                     if w not in _CLAUSE_FILLER and w not in kept)
 
 
 def _affirms(rules: GuidelineRules, code: str) -> frozenset[str]:
@@ -989,6 +997,11 @@ def _more_specific(rules: GuidelineRules, o: str, c: str) -> bool:
     return wc < wo
 
 
+def _combined(f: Finding) -> bool:
+    """Whether a combination rule built the finding's code (I.A.15, I.C.9.a)."""
+    return any(n.kind == "combination" and n.message.startswith("combination code (") for n in f.notes)
+
+
 def resolve_excludes1(found: dict[str, Finding], rules: GuidelineRules,
                       dropped: dict[str, Finding] | None = None, definitive_first: bool = False) -> None:
     """Two codes in an Excludes1 relation are never reported together: keep the stronger
@@ -1018,6 +1031,10 @@ def resolve_excludes1(found: dict[str, Finding], rules: GuidelineRules,
                     # the pregnancy's own code, which the other's note sends the condition to
                     # (E87.6 excludes hyperemesis gravidarum: "... with hypokalemia" is O21.1, I.C.15.a.1)
                     keep, drop = b, a
+                elif definitive_first and _combined(found[a]) != _combined(found[b]):
+                    # the combination code the guidelines build (I13.0 for HTN + HF + CKD) over a
+                    # code its Excludes1 names ("LVH on TTE", "CXR: cardiomegaly": I51.7, I.C.9.a)
+                    keep, drop = (a, b) if _combined(found[a]) else (b, a)
                 elif definitive_first and a[:3] == b[:3] and "F10" <= a[:3] <= "F19" and \
                         _USE_RANK.get(a[4:5], 9) != _USE_RANK.get(b[4:5], 9):
                     # one substance's dependence, abuse and use: only the highest is coded (I.C.5.b.2)

@@ -442,8 +442,15 @@ def _words(term: str) -> tuple[str, ...]:
 
 
 def fold(word: str) -> str:
-    """Short plurals the tokenizer keeps ("legs", "arms", "eyes") read as their singular."""
+    """Short plurals the tokenizer keeps ("legs", "arms", "eyes") and the body parts' plurals
+    ("hands", "knees", "wrists") read as their singular."""
+    if word in _PART_PLURALS:
+        return word[:-1]
     return word[:-1] if len(word) == 4 and word.endswith("s") and not word.endswith("ss") else word
+
+
+_PART_PLURALS = frozenset("hands knees wrists elbows ankles shoulders fingers thumbs heels breasts kidneys lungs "
+                          "ears".split())
 
 
 _QUALIFYING = frozenset(("in", "during", "following", "complicating", "affecting", "due"))
@@ -592,7 +599,10 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "adenocarcinoma": ("malignant", "neoplasm"), "ca": ("malignant", "neoplasm"),
            # (a malignancy is the index's "neoplastic disease" too: Anemia > in > neoplastic
            # disease, D63.0, for "anemia of malignancy", never Anemia > malignant, D51.0)
-           "malignancy": ("malignant", "neoplasm", "neoplastic", "disease"), "metastatic": ("secondary",), "metastasis": ("secondary",), "metastase": ("secondary",),
+           "malignancy": ("malignant", "neoplasm", "neoplastic", "disease"),
+           "colorectal": ("colon",),   # (colorectal cancer screening: Screening > neoplasm > colon, Z12.11)
+           "basicervical": ("base", "neck"),
+           "hand": ("joint",), "hands": ("joint",),   # (Arthritis > rheumatoid > seronegative > hand joint)   # (at the base of the femoral neck: Fracture > femur > neck > base) "metastatic": ("secondary",), "metastasis": ("secondary",), "metastase": ("secondary",),
            "mets": ("secondary", "malignant", "neoplasm"),
            "hfref": ("systolic", "heart", "failure"), "hfpef": ("diastolic", "heart", "failure"),
            "chemotherapy": ("antineoplastic",), "chemo": ("chemotherapy", "antineoplastic"),

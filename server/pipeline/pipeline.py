@@ -164,6 +164,7 @@ _TITLE_QUALIFIERS = frozenset("behavioral disturbance psychotic feature features
                               "hyperglycemia coma mention obstruction perforation hemorrhage exacerbation status "
                               "intractable dyskinesia fluctuations agitation anxiety mood esophagitis hematuria "
                               "bleeding gangrene abscess necrosis rupture".split())
+_RAPID_TESTED = ("J09", "J10", "J11", "J02.0", "J03.0", "J12.81", "J12.82", "U07")   # infections a rapid test looks for
 _DOSE_NUMBER = re.compile(r"[ \t]*#[ \t]*\d")   # a vaccine's dose number right after its disease's name
 # the word after a condition's name that makes the phrase a thing named for it, not the condition
 _NAMED_THINGS = frozenset("shot shots vaccine vaccines vaccination vaccinations immunization booster scale "
@@ -172,7 +173,7 @@ _NAMED_THINGS = frozenset("shot shots vaccine vaccines vaccination vaccinations 
                           "titer titers serology clinic nephrology service team pep prophylaxis medicine "
                           "prophylactic education teaching counseling candidacy candidate evaluation eval referral "
                           # "tetanus updated", "Tetanus: Tdap given"
-                          "listing updated utd toxoid tdap td dtap dose doses series "
+                          "listing updated utd toxoid tdap td dtap dose doses series season "
                           "criteria rna dna pcr".split())   # "SIRS criteria met": the criteria; "HCV RNA": a test
 _SERVICE_WORDS = frozenset("care check clinic vac dressing dressings consult "
                            # a service or its staff: "Burn attending", "burn unit", "trauma surgery"
@@ -663,6 +664,9 @@ class Pipeline:
                                       not s.gaps[m.tok_end] and not s.commas[m.tok_end] or _DOSE_NUMBER.match(text, m.end)):
                 continue   # "flu shot", "Depression Scale", "thrombophilia work-up", "rubella immune": a
                 # vaccine, an instrument, a test or its result, not the condition; "Hep B #1 given": a dose
+            if self.claims_rules and m.tok_start and s.words[m.tok_start - 1] == "rapid" and m.candidates and \
+                    all(c.code[:1] in "AB" or c.code.startswith(_RAPID_TESTED) for c in m.candidates):
+                continue   # "Rapid flu not done", "rapid strep negative": a rapid test of the infection
             if self.claims_rules and len(m.words) == 1 and m.words[0] in ("allergy", "allergies", "allergic") and \
                     all(c.code.startswith("T78.4") for c in m.candidates):
                 continue   # "penicillin allergy", "seasonal allergies": a status or a sensitivity, not a reaction
@@ -1805,13 +1809,15 @@ def _sided_pair(cm, code: str) -> tuple[str, str] | None:
     """(right, left) siblings of an unspecified-side code whose category has no bilateral code
     ("Hallux valgus (acquired), unspecified foot" -> M20.11, M20.12); None otherwise."""
     desc = cm.description(code)
-    m = re.search(r"\bunspecified (\w+)", desc)
-    if m is None or "bilateral" in desc.lower():
-        return None
     parent = code[:-1].rstrip(".")
     if cm.id_of(parent) < 0:
         return None
     kids = {cm.description(k): k for k in cm.children(parent)}
+    # (a side the mapper took from "bilateral" alone: "RA of bilateral hands" read as the left hand)
+    desc = next((d for d in kids if d == re.sub(r"\b(?:right|left) ", "unspecified ", desc, count=1)), desc)
+    m = re.search(r"\bunspecified (\w+)", desc)
+    if m is None or "bilateral" in desc.lower():
+        return None
     if any("bilateral" in d.lower() for d in kids):
         return None
     right = kids.get(desc[:m.start()] + "right " + m.group(1) + desc[m.end():])

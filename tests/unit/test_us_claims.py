@@ -3048,6 +3048,29 @@ _TWENTY_SECOND_BATCH = [
     # a phrase starting inside a term that a longer phrase after it overruns yields to it
     ("Dx: sepsis with acute metabolic encephalopathy and acute kidney injury.", IN, {"G93.41", "N17.9"},
      {"S37.009A", "G93.40"}),
+    # oncology abbreviations
+    ("Hx of clear cell RCC s/p L radical nephrectomy 2018; surveillance CT today: no recurrence.", OUT,
+     {"Z85.528", "Z90.5"}, {"C64.2", "C64.9"}),
+    ("Dx: extensive-stage SCLC, cycle 3 of chemotherapy today.", OUT, {"C34.90"}, set()),
+    # the index's "basicervical" is the base of the femoral neck (S72.04-)
+    ("Ortho: XR showed a displaced basicervical fx of the R femoral neck, closed; ORIF tomorrow.", OUT,
+     {"S72.041A"}, {"S72.091A", "S72.001A"}),
+    # hypertension with the heart disease it presumes (I.C.9.a.1), stated by the provider
+    ("A/P: HTN with LVH - uptitrate amlodipine.", OUT, {"I11.9"}, {"I10", "I51.7"}),
+    ("Assessment: 1. Hypertension. 2. LVH. 3. CKD stage 3a.", OUT, {"I13.10", "N18.31"}, {"I10", "I12.9", "I51.7"}),
+    # a test's finding alone builds no hypertensive heart disease
+    ("Echo: EF 60%, mild concentric LVH. Assessment: HTN, controlled on lisinopril.", OUT, {"I10"}, {"I11.9"}),
+    # "colorectal" screening is the colon's; a first-degree relative's cancer is family history
+    ("Indication: colorectal cancer screening; FDR with CRC. Findings: normal colon.", OUT, {"Z12.11", "Z80.0"},
+     {"Z12.9", "C18.9"}),
+    # a rapid test and a season name no infection; HA is a headache
+    ("UC: fever, HA and myalgias x 2 days. Flu season. Rapid flu not done. Impression: viral syndrome.", OUT,
+     {"R51.9"}, {"J11.1", "J11.89"}),
+    # both hands, no bilateral code: right and left (I.B.13); the title's own "rheumatoid" is not denied
+    ("Dx: seronegative rheumatoid arthritis of bilateral hands, on methotrexate.", OUT, {"M06.041", "M06.042"},
+     {"M06.00", "M06.049"}),
+    ("c/o epigastric burning after meals x 2 wks. Likely gastritis vs PUD; omeprazole.", OUT, {"R10.13"},
+     {"K29.70", "K27.9"}),
 ]
 
 
