@@ -997,6 +997,12 @@ def _more_specific(rules: GuidelineRules, o: str, c: str) -> bool:
     return wc < wo
 
 
+def _excluded_pair(rules: GuidelineRules, a: str, b: str) -> bool:
+    """Whether an Excludes1 note of either code names the other."""
+    return any(_covers(x, b) for x in rules.referenced(a, "excludes1")) or \
+        any(_covers(x, a) for x in rules.referenced(b, "excludes1"))
+
+
 def _combined(f: Finding) -> bool:
     """Whether a combination rule built the finding's code (I.A.15, I.C.9.a)."""
     return any(n.kind == "combination" and n.message.startswith("combination code (") for n in f.notes)
@@ -1024,6 +1030,13 @@ def resolve_excludes1(found: dict[str, Finding], rules: GuidelineRules,
                 continue
             if _aimed_elsewhere(rules, a, b):
                 continue   # "insufficiency, NOS, of precerebral artery (G45.-)" is G45.2's, not a TIA's
+            if any(_vague(rules, x) and any(o[:3] == x[:3] and o not in (a, b) and not _vague(rules, o)
+                                            and not _excluded_pair(rules, o, y) for o in found)
+                   and _stated(found[y]) for x, y in ((a, b), (b, a))):
+                continue   # an unspecified code a specific one of its category says better, which the
+                # note does not exclude, is no side of the pair for a diagnosis the assessment states ("PMH: asthma" J45.909 beside "moderate
+                # persistent asthma with exacerbation" J45.41: J30's "allergic rhinitis with asthma
+                # (J45.909)" is not J45.41's)
             if not any(_covers(x, a) for x in excluded):
                 # the note sits on one side only; whichever side, the better-supported code stays
                 keep, drop = (a, b) if found[a].confidence >= found[b].confidence else (b, a)

@@ -164,6 +164,7 @@ _TITLE_QUALIFIERS = frozenset("behavioral disturbance psychotic feature features
                               "hyperglycemia coma mention obstruction perforation hemorrhage exacerbation status "
                               "intractable dyskinesia fluctuations agitation anxiety mood esophagitis hematuria "
                               "bleeding gangrene abscess necrosis rupture".split())
+_SEASONS = frozenset(("spring", "summer", "winter", "autumn"))
 _RAPID_TESTED = ("J09", "J10", "J11", "J02.0", "J03.0", "J12.81", "J12.82", "U07")   # infections a rapid test looks for
 _DOSE_NUMBER = re.compile(r"[ \t]*#[ \t]*\d")   # a vaccine's dose number right after its disease's name
 # the word after a condition's name that makes the phrase a thing named for it, not the condition
@@ -664,6 +665,8 @@ class Pipeline:
                                       not s.gaps[m.tok_end] and not s.commas[m.tok_end] or _DOSE_NUMBER.match(text, m.end)):
                 continue   # "flu shot", "Depression Scale", "thrombophilia work-up", "rubella immune": a
                 # vaccine, an instrument, a test or its result, not the condition; "Hep B #1 given": a dose
+            if self.claims_rules and m.words == ("fall",) and m.tok_start and s.words[m.tok_start - 1] in _SEASONS:
+                continue   # "nasal spray in spring/fall": the season, no fall (W19, Z91.81)
             if self.claims_rules and m.tok_start and s.words[m.tok_start - 1] == "rapid" and m.candidates and \
                     all(c.code[:1] in "AB" or c.code.startswith(_RAPID_TESTED) for c in m.candidates):
                 continue   # "Rapid flu not done", "rapid strep negative": a rapid test of the infection

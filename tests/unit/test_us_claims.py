@@ -3071,6 +3071,14 @@ _TWENTY_SECOND_BATCH = [
      {"M06.00", "M06.049"}),
     ("c/o epigastric burning after meals x 2 wks. Likely gastritis vs PUD; omeprazole.", OUT, {"R10.13"},
      {"K29.70", "K27.9"}),
+    # immunity is no infection; a season is no fall
+    ("Labs: immune to hep A/B. Assessment: HTN, controlled.", OUT, {"I10"}, {"B19.10", "B15.9"}),
+    ("PMH: allergic rhinitis - uses fluticasone nasal spray in spring/fall. A/P: allergic rhinitis, stable.", OUT,
+     {"J30.9"}, {"Z91.81", "W19.XXXA"}),
+    # "PMH: asthma" (J45.909) yields to the assessment's asthma (J45.41): J30's Excludes1 "allergic
+    # rhinitis with asthma (J45.909)" no longer drops the stated allergic rhinitis
+    ("PMH: asthma; allergic rhinitis. ASSESSMENT: 1. Moderate persistent asthma with acute exacerbation. "
+     "2. Allergic rhinitis - continue nasal spray.", OUT, {"J45.41", "J30.9"}, {"J45.909"}),
 ]
 
 
