@@ -128,8 +128,21 @@ class ContextRules:
     def triggers(self, words: Sequence[str]) -> list[Trigger]:
         """Triggers in one sentence's normalised words (pseudo-triggers included, so that
         "gram negative" is not read as a negation)."""
-        return Triggers([Trigger(_leading(payloads[0], s), s, e) for s, e, payloads in self._trie.find(words)
+        return Triggers([Trigger(_trailing(_leading(payloads[0], s), s, e, len(words)), s, e)
+                         for s, e, payloads in self._trie.find(words)
                          if not (payloads[0].category == "FAMILY" and _relative_not_experiencer(words, s, e))])
+
+
+def _trailing(rule: ContextRule, start: int, end: int, n: int) -> ContextRule:
+    """A forward negation that ends its sentence has nothing after it: it answers for what came
+    before it in its clause ("Anxiety - no."; "Migraine - denies.")."""
+    if not start or end < n or rule.category != "NEGATED_EXISTENCE" or rule.direction != "FORWARD":
+        return rule
+    return _BACKWARD.setdefault(rule, ContextRule(rule.literal, rule.category, "BACKWARD", _TRAILING_SCOPE, True))
+
+
+_BACKWARD: dict[ContextRule, ContextRule] = {}
+_TRAILING_SCOPE = 3
 
 
 def _leading(rule: ContextRule, start: int) -> ContextRule:

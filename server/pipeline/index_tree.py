@@ -833,7 +833,7 @@ class WalkWords(frozenset):
 # Tests a note gives with their value ("LDL 96", "A1c 7.2"): read as results, never as subterms.
 # "after" / "following" an operation named within this many words: the condition is
 # postprocedural, as the index subterms say ("Hypothyroidism > postsurgical", "Pain > postoperative")
-_AFTER = frozenset(("after", "following"))
+_AFTER = frozenset(("after", "following", "since"))   # ("ED since prostatectomy")
 _AFTER_REACH = 3
 POSTPROCEDURAL = frozenset(("postprocedural", "postsurgical", "postoperative"))
 _OPERATIONS = frozenset("surgery operation procedure resection repair ablation".split())
@@ -1007,6 +1007,7 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
         if after and any(_operation(x) for x in words[i + 1:i + 1 + _AFTER_REACH]):
             # "hypothyroidism after total thyroidectomy", "... s/p thyroidectomy": Hypothyroidism > postsurgical
             expanded.update(POSTPROCEDURAL)
+            expanded.add("following")   # (Dysfunction > erectile > postoperative > following > prostatectomy)
     if any(words[i] in ("l5", "l4") and words[i + 1] == "s1" for i in range(len(words) - 1)):
         expanded.discard("lumbar")   # "L5-S1": the lumbosacral level, not the lumbar region
     if _several_ribs(words):

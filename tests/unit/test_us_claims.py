@@ -3079,6 +3079,13 @@ _TWENTY_SECOND_BATCH = [
     # rhinitis with asthma (J45.909)" no longer drops the stated allergic rhinitis
     ("PMH: asthma; allergic rhinitis. ASSESSMENT: 1. Moderate persistent asthma with acute exacerbation. "
      "2. Allergic rhinitis - continue nasal spray.", OUT, {"J45.41", "J30.9"}, {"J45.909"}),
+    # "after" / "since" an operation: Dysfunction > erectile > postoperative > following > ...
+    ("Assessment: erectile dysfunction after radical prostatectomy, on tadalafil.", OUT, {"N52.31"}, {"N52.9"}),
+    ("Erectile dysfunction since prostatectomy; tadalafil helps partially.", OUT, {"N52.34"}, {"N52.9"}),
+    # a negation that ends its sentence answers for what came before it
+    ("PMH: asthma. Migraine hx? - denies. Anxiety - no. MEDS: albuterol PRN.", OUT, {"J45.909"},
+     {"G43.909", "F41.9"}),
+    ("Assessment: 3. Secondhand tobacco smoke exposure - counseled parents.", OUT, {"Z77.22"}, {"Z72.0"}),
 ]
 
 
