@@ -2273,7 +2273,7 @@ _DEVICE_COMPLICATIONS = (("T84", ("Z96.6",)), ("T82.1", ("Z95.0", "Z95.81")),
 _DEVICE_STATUS = ("Z95", "Z96", "Z97", "Z98.8", "Z90", "Z89")
 _STAY_SECTIONS = frozenset(("hospital_course", "procedures", "operative_details"))
 _PLACED = frozenset("placed placement deployed implanted inserted treated underwent received stented "
-                    "performed".split())
+                    "performed successful pci ptca angioplasty".split())   # ("Successful PCI with one DES to LAD")
 _BEFORE_STAY = frozenset("prior previous previously history hx ago remote old known".split())
 _PLACED_REACH = 12   # ("Mid LAD treated with a 3.0 x 18 mm drug-eluting stent")
 _STAY_WORDS = frozenset(("admission", "hospitalization", "stay"))

@@ -76,8 +76,10 @@ _PLACED_NOW = frozenset("placement placed inserted insertion implanted implantat
 # "stent" is read as a coronary stent (Z95.5) unless the phrase names another vessel or duct.
 _CORONARY_DEVICES = frozenset(("stent", "stents"))
 _OTHER_VESSELS = frozenset("ureteral ureter ureteric biliary bile duct esophageal esophagus carotid renal iliac "
-                           "femoral tracheal airway pancreatic "
+                           "femoral tracheal airway pancreatic sfa popliteal tibial peripheral subclavian "
                            "ercp cbd plastic".split())   # ("ERCP ... 10 Fr plastic stent")
+_LIMB_ARTERIES = frozenset("sfa femoral popliteal tibial iliac peripheral".split())
+_PERIPHERAL_STENT = "angioplasty with implant"
 _STATUS_SCOPE = 6          # words read after "s/p"
 _REMOVALS = frozenset(w for w in STATUS_ABBREVIATIONS if w.endswith("ectomy"))
 _OPERATING = frozenset(("procedures", "operative_details"))   # where a removal is the one done now
@@ -794,10 +796,15 @@ class IndexCoder:
                 phrase = []
                 said = set(lead) | set(words[a:b])
                 for w in lead + tuple(words[a:b]):
-                    if w in STATUS_ABBREVIATIONS and not (w in _CORONARY_DEVICES and said & _OTHER_VESSELS):
+                    if w in _CORONARY_DEVICES and said & _LIMB_ARTERIES:
+                        # a stent of a limb's artery: Status > angioplasty (peripheral) > with implant
+                        phrase.extend(normalize_phrase(_PERIPHERAL_STENT))
+                    elif w in STATUS_ABBREVIATIONS and not (w in _CORONARY_DEVICES and said & _OTHER_VESSELS):
                         phrase.extend(normalize_phrase(STATUS_ABBREVIATIONS[w]))
                     else:
                         phrase.append(w)   # "s/p ureteral stent" is no coronary stent
+                if said & _LIMB_ARTERIES and any(w in _CORONARY_DEVICES for w in said):
+                    phrase = [w for w in phrase if w not in ("artery", "arteries")]   # (no "coronary artery")
                 if "transplant" in phrase:
                     # "deceased donor kidney tx": the donor is the graft's, the transplant the patient's
                     phrase = [w for w in phrase if w not in _GRAFT_SOURCE]

@@ -3086,6 +3086,12 @@ _TWENTY_SECOND_BATCH = [
     ("PMH: asthma. Migraine hx? - denies. Anxiety - no. MEDS: albuterol PRN.", OUT, {"J45.909"},
      {"G43.909", "F41.9"}),
     ("Assessment: 3. Secondhand tobacco smoke exposure - counseled parents.", OUT, {"Z77.22"}, {"Z72.0"}),
+    # a stent in a limb's artery is a peripheral angioplasty status
+    ("PMH: DM2, PAD s/p right SFA stent 2022, HTN.", OUT, {"Z95.820"}, {"Z95.5"}),
+    # a PCI the stay performed is the procedure's, no status
+    ("HOSPITAL COURSE: Cardiac cath 03/05: 90% proximal LAD stenosis. Successful PCI with one drug-eluting "
+     "stent to proximal LAD, TIMI 3 flow.\nDISCHARGE DIAGNOSES: 1. NSTEMI due to CAD of native LAD, s/p DES x1.",
+     IN, {"I21.4"}, {"Z95.5"}),
 ]
 
 
