@@ -849,7 +849,8 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
             head = _head_noun(rules, c)
             other = next((o for o in codes if o != c and o in found and not _coded_also(o, c)
                           and (o[:3] == c[:3] or ((o[:2] == c[:2] or (o[0] == c[0] == "C" and o[:3] < "C77"))
-                                                  and head and head in _title_words(rules, o))
+                                                  and head and head in _title_words(rules, o)
+                                                  and _qualifiers_kept(rules, c, o))
                                # (another chapter's title that is the condition's own: "Insomnia due to
                                # other mental disorder", F51.05, beside "insomnia" G47.00)
                                or (head and rules.cm.description(o).lower().startswith(_first_part(rules, c) + " ")))
@@ -1157,6 +1158,21 @@ _GENERIC_HEADS = frozenset("disease diseases disorder disorders condition condit
 def _first_part(rules: GuidelineRules, code: str) -> str:
     """A title before its first comma ("Insomnia, unspecified": insomnia)."""
     return rules.cm.description(code).split(",")[0].lower().strip()
+
+
+def _qualifiers_kept(rules: GuidelineRules, c: str, o: str) -> bool:
+    """Whether ``o``'s title names the member ``c``'s title names by a letter or number before its
+    head noun ("Vitamin D deficiency, unspecified" is no "Deficiency of other specified B group
+    vitamins": the D is not there)."""
+    first = re.findall(r"[a-z0-9]+", rules.cm.description(c).split(",")[0].lower())[:-1]
+    said = set(re.findall(r"[a-z0-9]+", rules.cm.description(o).lower()))
+    return all(w in said for w in first if len(w) <= _MEMBER_NAME and w not in _LINKS)
+
+
+_LINKS = frozenset(("of", "the", "and", "in", "to", "non"))
+
+
+_MEMBER_NAME = 3   # letters and numbers that name a member ("vitamin D", "type 2", "factor V")
 
 
 def _head_noun(rules: GuidelineRules, code: str) -> str:

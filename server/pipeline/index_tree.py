@@ -601,6 +601,8 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            # disease, D63.0, for "anemia of malignancy", never Anemia > malignant, D51.0)
            "malignancy": ("malignant", "neoplasm", "neoplastic", "disease"),
            "colorectal": ("colon",),   # (colorectal cancer screening: Screening > neoplasm > colon, Z12.11)
+           "amd": ("age", "related", "macula", "degeneration"),   # (Degeneration > macula > age-related)
+           "armd": ("age", "related", "macula", "degeneration"),
            "basicervical": ("base", "neck"),
            "hand": ("joint",), "hands": ("joint",),   # (Arthritis > rheumatoid > seronegative > hand joint)   # (at the base of the femoral neck: Fracture > femur > neck > base) "metastatic": ("secondary",), "metastasis": ("secondary",), "metastase": ("secondary",),
            "mets": ("secondary", "malignant", "neoplasm"),

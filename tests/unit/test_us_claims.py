@@ -3092,6 +3092,10 @@ _TWENTY_SECOND_BATCH = [
     ("HOSPITAL COURSE: Cardiac cath 03/05: 90% proximal LAD stenosis. Successful PCI with one drug-eluting "
      "stent to proximal LAD, TIMI 3 flow.\nDISCHARGE DIAGNOSES: 1. NSTEMI due to CAD of native LAD, s/p DES x1.",
      IN, {"I21.4"}, {"Z95.5"}),
+    # B12 is a vitamin; AMD is age-related macular degeneration; vitamin D is no B vitamin
+    ("Assessment: 3. B12 deficiency post-gastric bypass - repleted. 4. Vitamin D deficiency - on replacement.",
+     OUT, {"E53.8", "E55.9"}, set()),
+    ("Assessment: 7. Bilateral intermediate dry AMD - AREDS2 vitamins.", OUT, {"H35.3132"}, {"H35.30"}),
 ]
 
 
