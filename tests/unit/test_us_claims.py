@@ -3096,6 +3096,11 @@ _TWENTY_SECOND_BATCH = [
     ("Assessment: 3. B12 deficiency post-gastric bypass - repleted. 4. Vitamin D deficiency - on replacement.",
      OUT, {"E53.8", "E55.9"}, set()),
     ("Assessment: 7. Bilateral intermediate dry AMD - AREDS2 vitamins.", OUT, {"H35.3132"}, {"H35.30"}),
+    # the index's "Delivery, arrested active phase"
+    ("G1 at 39w1d. Dx: arrest of active phase of labor; primary LTCS.", IN, {"O62.1"}, {"Z65.3"}),
+    # a newborn observed for sepsis that was ruled out: Z05.1 beside its other, unrelated conditions
+    ("NICU: born at 35w2d by SVD, birth weight 2,240 g. Physiologic jaundice, phototherapy. Suspected "
+     "early-onset sepsis - ruled out, cultures negative at 48 h, antibiotics stopped.", IN, {"Z05.1"}, {"P36.9"}),
 ]
 
 
