@@ -311,6 +311,9 @@ class ClaimsReaders:
         present = lambda si, a, b: assertion(si, a, b) in (Assertion.PRESENT, Assertion.HISTORICAL)  # noqa: E731
         for hit in self.index.status_codes(sentences, present):
             s = sentences[hit.sentence]
+            if "different facility" in self.cm.description(hit.code) and \
+                    not any(_TRANSFERRED & set(x.words) for x in sentences):
+                continue   # "s/p IV tenecteplase" given in this ED: no tPA status of another facility (Z92.82)
             a, b = s.tokens[hit.tok_start].start, s.tokens[hit.tok_end - 1].end
             f = Finding(hit.code, CodeSystem.ICD10CM, READ_CONFIDENCE, [Span(a, b, s.section)], Assertion.PRESENT,
                         [RuleNote("index", "Alphabetic Index: Status > " + " > ".join(hit.path))], {s.section},
@@ -2271,6 +2274,7 @@ _DEVICE_COMPLICATIONS = (("T84", ("Z96.6",)), ("T82.1", ("Z95.0", "Z95.81")),
 # statuses a procedure of the stay leaves: a device, and an organ it removed ("laparoscopic
 # cholecystectomy day 4": the procedure codes it, no Z90.49)
 _DEVICE_STATUS = ("Z95", "Z96", "Z97", "Z98.8", "Z90", "Z89")
+_TRANSFERRED = frozenset("outside transferred transfer referring outlying osh".split())
 _STAY_SECTIONS = frozenset(("hospital_course", "procedures", "operative_details"))
 _PLACED = frozenset("placed placement deployed implanted inserted treated underwent received stented "
                     "performed successful pci ptca angioplasty".split())   # ("Successful PCI with one DES to LAD")

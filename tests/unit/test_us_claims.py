@@ -3101,6 +3101,12 @@ _TWENTY_SECOND_BATCH = [
     # a newborn observed for sepsis that was ruled out: Z05.1 beside its other, unrelated conditions
     ("NICU: born at 35w2d by SVD, birth weight 2,240 g. Physiologic jaundice, phototherapy. Suspected "
      "early-onset sepsis - ruled out, cultures negative at 48 h, antibiotics stopped.", IN, {"Z05.1"}, {"P36.9"}),
+    # a UTI whose site the note names is that site's infection
+    ("Dx: 1. Sepsis due to E. coli acute pyelonephritis. 2. Recurrent UTI - urology referral.", IN,
+     {"A41.51", "N10"}, {"N39.0"}),
+    # a cardioembolic stroke is an embolism's (I63.4-); tPA given in this ED is no other facility's
+    ("DISCHARGE DIAGNOSES: 1. Acute ischemic stroke, L MCA territory, due to cardioembolism (L M2 occlusion) "
+     "from AF, s/p IV tenecteplase in our ED and mechanical thrombectomy.", IN, {"I63.412"}, {"I63.512", "Z92.82"}),
 ]
 
 
