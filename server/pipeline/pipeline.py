@@ -1310,6 +1310,9 @@ def _inactive(words: list[str], breaks: list[bool], a: int, b: int, code: str) -
 
 # what a newborn observed and found free of a suspected condition (Z05.-) does not have
 _RULED_OUT_BY = {"Z05.1": ("P36", "A40", "A41", "P39.9")}
+# a newborn's signs that what it was observed for may have caused (P19-P29 respiratory and
+# cardiovascular disorders, P80-P81 temperature regulation)
+_DISTRESS = ("P19", "P2", "P80", "P81")
 
 
 def _birth_episode(found: dict[str, Finding], born: tuple[str, tuple[int, int]], doc: Document,
@@ -1331,10 +1334,11 @@ def _birth_episode(found: dict[str, Finding], born: tuple[str, tuple[int, int]],
     for z05, _ in ruled_out:
         for c in [c for c in found if c.startswith(_RULED_OUT_BY.get(z05, ()))]:
             del found[c]   # "48 h sepsis observation ... Sepsis ruled out": observed for it, not found
-    # (Z05 is for a suspected condition without its signs: a newborn with signs or symptoms gets
-    # none, I.C.16.b; a condition of another system does not stop it, I.C.21.c.5: "sepsis ruled
-    # out" beside physiologic jaundice and hypoglycemia of prematurity is still Z05.1)
-    ill = any(f.reportable and c[:1] == "R" for c, f in found.items())
+    # (Z05 is for a suspected condition without its signs, I.C.21.c.5: a newborn with signs or
+    # symptoms, or in respiratory or circulatory distress or with an unstable temperature, gets
+    # none ("RDS, surfactant x1 ... sepsis ruled out"); physiologic jaundice and hypoglycemia of
+    # prematurity do not stop it)
+    ill = any(f.reportable and (c[:1] == "R" or c.startswith(_DISTRESS)) for c, f in found.items())
     for z05, (a, b) in ruled_out if not ill else ():
         found.setdefault(z05, Finding(z05, CodeSystem.ICD10CM, 0.9, [Span(a, b, DEFAULT_SECTION)], Assertion.PRESENT,
                                       [RuleNote("newborn", "a suspected condition ruled out after observation "
