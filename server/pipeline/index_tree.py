@@ -603,9 +603,11 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "colorectal": ("colon",),   # (colorectal cancer screening: Screening > neoplasm > colon, Z12.11)
            "amd": ("age", "related", "macula", "degeneration"),   # (Degeneration > macula > age-related)
            "armd": ("age", "related", "macula", "degeneration"),
-           "cardioembolism": ("embolism",), "cardioembolic": ("embolism",),   # (Infarction > cerebral > due to > embolism)
-           "basicervical": ("base", "neck"),
-           "hand": ("joint",), "hands": ("joint",),   # (Arthritis > rheumatoid > seronegative > hand joint)   # (at the base of the femoral neck: Fracture > femur > neck > base) "metastatic": ("secondary",), "metastasis": ("secondary",), "metastase": ("secondary",),
+           # (Infarction > cerebral > due to > embolism)
+           "cardioembolism": ("embolism",), "cardioembolic": ("embolism",),
+           "basicervical": ("base", "neck"),   # (at the base of the femoral neck: Fracture > femur > neck > base)
+           "hand": ("joint",), "hands": ("joint",),   # (Arthritis > rheumatoid > seronegative > hand joint)
+           "metastatic": ("secondary",), "metastasis": ("secondary",), "metastase": ("secondary",),
            "mets": ("secondary", "malignant", "neoplasm"),
            "hfref": ("systolic", "heart", "failure"), "hfpef": ("diastolic", "heart", "failure"),
            "chemotherapy": ("antineoplastic",), "chemo": ("chemotherapy", "antineoplastic"),
