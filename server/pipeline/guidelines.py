@@ -166,8 +166,9 @@ def apply_combinations(found: dict[str, Finding], rules: GuidelineRules,
     """Replace parts by combination codes: E11.9 + N18.31 -> E11.22 + N18.31; I10 + I50.9 -> I11.0 + I50.9."""
     for rule in rules.combinations:
         present = [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and f.textual]
-        # (a group the rule says must be stated: a diagnosis statement's, not a test's finding alone
-        # ("A/P: HTN with LVH" is I11.9; "Echo: mild concentric LVH" beside HTN is no heart disease)
+        # (a group the rule says must be stated counts a diagnosis statement's code, not a test's
+        # finding alone: "A/P: HTN with LVH" is I11.9; "Echo: mild concentric LVH" beside HTN is no
+        # heart disease)
         groups = [[c for c in present if c.startswith(g) and (k not in rule.stated or found[c].sections & _ADDRESSED)]
                   for k, g in enumerate(rule.requires)]
         if not all(groups):
@@ -1034,10 +1035,10 @@ def resolve_excludes1(found: dict[str, Finding], rules: GuidelineRules,
             if any(_vague(rules, x) and any(o[:3] == x[:3] and o not in (a, b) and not _vague(rules, o)
                                             and not _excluded_pair(rules, o, y) for o in found)
                    and _stated(found[y]) for x, y in ((a, b), (b, a))):
-                continue   # an unspecified code a specific one of its category says better, which the
-                # note does not exclude, is no side of the pair for a diagnosis the assessment states ("PMH: asthma" J45.909 beside "moderate
-                # persistent asthma with exacerbation" J45.41: J30's "allergic rhinitis with asthma
-                # (J45.909)" is not J45.41's)
+                continue   # an unspecified code that a specific one of its category (not itself
+                # excluded) says better is no side of a pair whose other code the assessment states
+                # ("PMH: asthma" J45.909 beside "moderate persistent asthma with exacerbation" J45.41:
+                # J30's "allergic rhinitis with asthma (J45.909)" is not J45.41's)
             if not any(_covers(x, a) for x in excluded):
                 # the note sits on one side only; whichever side, the better-supported code stays
                 keep, drop = (a, b) if found[a].confidence >= found[b].confidence else (b, a)
@@ -1170,8 +1171,6 @@ def _qualifiers_kept(rules: GuidelineRules, c: str, o: str) -> bool:
 
 
 _LINKS = frozenset(("of", "the", "and", "in", "to", "non"))
-
-
 _MEMBER_NAME = 3   # letters and numbers that name a member ("vitamin D", "type 2", "factor V")
 
 
