@@ -75,8 +75,9 @@ _CODE_SETS = frozenset(("10", "9", "11", "code", "codes", "cm", "pcs"))   # "ICD
 _PLACED_NOW = frozenset("placement placed inserted insertion implanted implantation".split())
 # "stent" is read as a coronary stent (Z95.5) unless the phrase names another vessel or duct.
 _CORONARY_DEVICES = frozenset(("stent", "stents"))
-_OTHER_VESSELS = frozenset("ureteral ureter ureteric biliary bile duct esophageal esophagus carotid renal iliac "
-                           "femoral tracheal airway pancreatic sfa popliteal tibial peripheral subclavian "
+# (a limb's arteries are _LIMB_ARTERIES: a peripheral angioplasty status)
+_OTHER_VESSELS = frozenset("ureteral ureter ureteric biliary bile duct esophageal esophagus carotid renal "
+                           "tracheal airway pancreatic subclavian "
                            "ercp cbd plastic".split())   # ("ERCP ... 10 Fr plastic stent")
 _LIMB_ARTERIES = frozenset("sfa femoral popliteal tibial iliac peripheral".split())
 _PERIPHERAL_STENT = "angioplasty with implant"
@@ -795,15 +796,16 @@ class IndexCoder:
                     continue   # "history of prostate cancer" is History's, not a status
                 phrase = []
                 said = set(lead) | set(words[a:b])
+                # a stent of a limb's artery: Status > angioplasty (peripheral) > with implant
+                limb_stent = bool(said & _LIMB_ARTERIES and said & _CORONARY_DEVICES)
                 for w in lead + tuple(words[a:b]):
-                    if w in _CORONARY_DEVICES and said & _LIMB_ARTERIES:
-                        # a stent of a limb's artery: Status > angioplasty (peripheral) > with implant
+                    if limb_stent and w in _CORONARY_DEVICES:
                         phrase.extend(normalize_phrase(_PERIPHERAL_STENT))
                     elif w in STATUS_ABBREVIATIONS and not (w in _CORONARY_DEVICES and said & _OTHER_VESSELS):
                         phrase.extend(normalize_phrase(STATUS_ABBREVIATIONS[w]))
                     else:
                         phrase.append(w)   # "s/p ureteral stent" is no coronary stent
-                if said & _LIMB_ARTERIES and any(w in _CORONARY_DEVICES for w in said):
+                if limb_stent:
                     phrase = [w for w in phrase if w not in ("artery", "arteries")]   # (no "coronary artery")
                 if "transplant" in phrase:
                     # "deceased donor kidney tx": the donor is the graft's, the transplant the patient's
