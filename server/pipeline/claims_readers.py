@@ -105,6 +105,13 @@ _EXPOSURE_WORDS = frozenset("exposed exposure contact husband wife spouse partne
 # statuses and external causes keep their own codes here)
 _COMPLICATING_CHAPTERS = frozenset("ABCDEFGHIJKLMNQ")
 _ORGANISM_CATEGORIES = frozenset(("B95", "B96", "B97"))
+# a pneumonia of no organism (Pneumonia NOS J18.9, lobar J18.1, bronchopneumonia J18.0), and the
+# specimens and antigens whose positive result names its organism
+_PNEUMONIA_NOS = ("J18.0", "J18.1", "J18.8", "J18.9")
+_RESPIRATORY_SPECIMENS = frozenset("sputum bal bronchoalveolar tracheal aspirate respiratory antigen antigens "
+                                   "pleural".split())
+_SPECIMEN_WORDS = _RESPIRATORY_SPECIMENS | frozenset("urine urinary culture cultures cx fluid lavage".split())
+_FOUND_POSITIVE = frozenset("positive pos grew growing isolated detected".split())
 _CONDITION_ASKED = re.compile(r"\b(condition|disease|disorder|neoplasm)", re.I)
 # words a Pregnancy > complicated by subterm shares with any condition: never a match alone
 _GENERIC_SUBTERM = frozenset("disorder disorders disease diseases condition conditions specified other of nec "
@@ -257,6 +264,7 @@ class ClaimsReaders:
         self._household_smoke(sentences, found)
         self._severe_sepsis(sentences, found)
         self._newborn_sepsis_organism(sentences, found)
+        self._pneumonia_organism(sentences, found)
         self._ulcer_sites(sentences, found)
         self._ulcer_depth(sentences, found)
         self._osteoporotic_fractures(sentences, found)
@@ -753,6 +761,27 @@ class ClaimsReaders:
                 self._recode(found, _NEWBORN_SEPSIS, code, "specificity",
                              f"a newborn's sepsis by its organism, Sepsis > {' > '.join(hit.path)}", "P36")
                 return
+
+    def _pneumonia_organism(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """A pneumonia of no organism whose note finds its organism in a respiratory specimen or a
+        urinary antigen ("LLL pneumonia ... Sputum cx and urine antigen positive for Streptococcus
+        pneumoniae": J13, not J18.9): Pneumonia > the organism that sentence names (I.B.2)."""
+        unspecified = [c for c, f in found.items() if c.startswith(_PNEUMONIA_NOS) and f.reportable
+                       and f.assertion is Assertion.PRESENT]
+        starts = self.index.tree.main_terms("Pneumonia") if unspecified else []
+        for s in sentences if starts else ():
+            words = set(s.words)
+            if not (words & _RESPIRATORY_SPECIMENS and words & _FOUND_POSITIVE) or words & _CARRIAGE:
+                continue
+            hit = self.index.tree.walk(starts, walk_words(tuple(w for w in s.words if w not in _SPECIMEN_WORDS)))
+            code = _finish(self.mapper, hit.code, side_words(s.words)) if hit is not None else None
+            if code is None or code.startswith("J18") or code[:1] not in "ABJ":
+                continue
+            for old in unspecified:
+                if old in found and code not in found:
+                    self._recode(found, old, code, "specificity", "a pneumonia by the organism its specimen "
+                                 f"grew, Pneumonia > {' > '.join(hit.path)}", "I.B.2")
+            return
 
     def _organ_dysfunction(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Sepsis with an acute organ dysfunction the sentence links to it ("sepsis due to E. coli

@@ -80,6 +80,12 @@ _OTHER_VESSELS = frozenset("ureteral ureter ureteric biliary bile duct esophagea
                            "tracheal airway pancreatic subclavian "
                            "ercp cbd plastic".split())   # ("ERCP ... 10 Fr plastic stent")
 _LIMB_ARTERIES = frozenset("sfa femoral popliteal tibial iliac peripheral".split())
+# a stent the note shows to be of another kind: one of these words in a stent's sentence; a bare
+# "stent" elsewhere in that note is the same device unless its own sentence says a heart's word
+# ("L ureteral stent placement (on string)" ... "Remove stent by string day 5": no Z95.5)
+_NONCORONARY_STENT = _OTHER_VESSELS | _LIMB_ARTERIES | frozenset("ureteroscopy string jj retriever".split())
+_CORONARY_WORDS = frozenset("coronary lad rca lcx circumflex diagonal om pci des cad cabg stemi nstemi mi "
+                            "cardiac heart svg".split())
 _PERIPHERAL_STENT = "angioplasty with implant"
 _STATUS_SCOPE = 6          # words read after "s/p"
 _REMOVALS = frozenset(w for w in STATUS_ABBREVIATIONS if w.endswith("ectomy"))
@@ -733,6 +739,7 @@ class IndexCoder:
         finished in the Tabular. ``present(sentence, start, end)``: whether ConText reads a
         device as there ("no pacemaker" is not)."""
         out: list[StatusHit] = []
+        other_stent = any(_CORONARY_DEVICES & set(s.words) and _NONCORONARY_STENT & set(s.words) for s in sentences)
         for si, s in enumerate(sentences):
             words = s.words
             for i in range(len(words)):
@@ -752,6 +759,11 @@ class IndexCoder:
                     # ("treated 2019 with right mastectomy", "mastectomy scar": Z90.11), unless it is
                     # what the stay is for ("admitted for sigmoid colectomy")
                     trig = ()
+                if trig == () and words[i] in _CORONARY_DEVICES and (
+                        tuple(words[i + 1:i + 2]) == ("retriever",) or
+                        other_stent and not _CORONARY_WORDS & set(words)):
+                    continue   # a "stent retriever" is a thrombectomy's tool; a bare stent of a note whose stent
+                    # is a ureter's, a bile duct's or a limb artery's is that one
                 if trig is None and (words[i] in _AMPUTATIONS or (words[i] in _LASTING_PROCEDURES and
                                                                    s.section in _HISTORY)) \
                         and s.section not in _OPERATING and (present is None or present(si, i, i + 1)):

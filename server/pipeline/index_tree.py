@@ -17,6 +17,7 @@ import gzip
 import io
 import re
 from dataclasses import dataclass, replace
+from functools import cached_property
 from importlib import resources
 from typing import Iterable, Sequence
 
@@ -185,6 +186,15 @@ class IndexTree:
         ("Disease, gastroesophageal reflux (GERD)": gastroesophageal, reflux, gerd)."""
         node = self.nodes[i]
         return set(node.words) | node.options | {w for g in node.modifiers for w in g}
+
+    def knows(self, word: str) -> bool:
+        """Whether any entry says ``word`` (in its term, its modifiers or its spellings)."""
+        return word in self._vocabulary
+
+    @cached_property
+    def _vocabulary(self) -> frozenset[str]:
+        return frozenset(w for n in self.nodes for w in (*n.words, *n.options, *n.nonessential,
+                                                         *(x for g in n.modifiers for x in g)))
 
     def head_terms(self, term: str) -> list[int]:
         """The main terms ``term`` heads when it is no main term of its own: "fracture" ->
@@ -621,6 +631,10 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "lll": ("left", "lower", "lobe", "lung"), "llq": ("left", "lower", "quadrant", "abdominal"),
            "rlq": ("right", "lower", "quadrant", "abdominal"), "ruq": ("right", "upper", "quadrant", "abdominal"),
            "luq": ("left", "upper", "quadrant", "abdominal"), "loc": ("loss", "consciousness"),
+           # the species' current spelling ("Pneumocystis jirovecii": the index's "(jiroveci)")
+           "jirovecii": ("jiroveci",),
+           # (a pregnancy's: Hypertension > complicating pregnancy > pre-existing > essential)
+           "chtn": ("chronic", "hypertension", "pre", "existing", "essential"),
            "difficile": ("clostridium",), "diff": ("clostridium", "difficile"),
            "lle": ("lower", "limb", "leg"), "rle": ("lower", "limb", "leg"), "lue": ("upper", "limb", "arm"),
            "rue": ("upper", "limb", "arm"), "posttraumatic": ("post", "traumatic"),

@@ -37,6 +37,8 @@ _SITE_WORDS = {"nsclc": ("lung",), "sclc": ("lung",), "rul": ("right", "lung", "
                "uiq": ("upper", "inner", "quadrant"), "loq": ("lower", "outer", "quadrant"),
                "liq": ("lower", "inner", "quadrant"), "ala": ("nose",), "nasal": ("nose",),
                "sigmoid": ("sigmoid", "colon"), "cecal": ("cecum",)}   # ("sigmoid adenocarcinoma": the colon's)
+# a vertebra by its level ("metastatic to L4", "T11 lesion"): the table's vertebra (bone)
+_VERTEBRAL_LEVEL = re.compile(r"[ctl]\d{1,2}|s[1-5]")
 # a tumour word that qualifies another condition ("cancer-related fatigue", "neoplasm-related pain")
 _QUALIFYING = frozenset(("related", "associated"))
 _MALIGNANT_WORDS = frozenset("carcinoma adenocarcinoma malignant malignancy cancer".split())
@@ -214,7 +216,7 @@ class NeoplasmReader:
         for w in words:
             if w in _TUMOUR or w in _SECONDARY or w in _STOP:
                 continue
-            expanded.extend(_SITE_WORDS.get(w, (w,)))
+            expanded.extend(_SITE_WORDS.get(w, ("vertebra",) if _VERTEBRAL_LEVEL.fullmatch(w) else (w,)))
         if _NODE_WORDS & set(words):
             # "mediastinal (station 4R and 7) nodal metastases": the table's lymph gland of that
             # region (lymph > gland > mediastinal, C77.1), not the mediastinum's own row

@@ -163,7 +163,7 @@ _ATTEMPT = frozenset("attempt attempts attempted gesture gestures overdose".spli
 _TITLE_QUALIFIERS = frozenset("behavioral disturbance psychotic feature features complication complications aura "
                               "hyperglycemia coma mention obstruction perforation hemorrhage exacerbation status "
                               "intractable dyskinesia fluctuations agitation anxiety mood esophagitis hematuria "
-                              "bleeding gangrene abscess necrosis rupture".split())
+                              "bleeding gangrene abscess necrosis rupture loc loss consciousness ascites".split())
 _SEASONS = frozenset(("spring", "summer", "winter", "autumn"))
 _RAPID_TESTED = ("J09", "J10", "J11", "J02.0", "J03.0", "J12.81", "J12.82", "U07")   # infections a rapid test looks for
 _DOSE_NUMBER = re.compile(r"[ \t]*#[ \t]*\d")   # a vaccine's dose number right after its disease's name
@@ -814,6 +814,12 @@ class Pipeline:
             right = next((k for k in range(m.tok_end, right) if k < len(s.commas) and s.commas[k]
                           and k in starts_in.get(m.sentence, ())), right)
             left = max(0, m.tok_start - _NEAR_LEFT)
+            if self.claims_rules and self.index is not None and left and m.tok_start - left == 1 and \
+                    words[left].isalpha() and not self.index.tree.knows(words[left]) and \
+                    not {left - 1, left} & starts_in.get(m.sentence, set()) and words[left - 1] not in _PHRASE_BREAKS \
+                    and not _PHRASE_MARKS.search(text, s.tokens[left - 1].end, s.tokens[left].start):
+                left -= 1   # a word the index never says is read past to the one before it: an organism's
+                # species ("Pneumocystis jirovecii pneumonia": Pneumonia > Pneumocystis, B59)
             if self.claims_rules and m.candidates and m.candidates[0].code.startswith(_NO_REGION):
                 # an injury of no region the lexicon knew: its region is said before it, in its own
                 # noun phrase ("displaced L scaphoid waist fx"), back to a comma or another mention
