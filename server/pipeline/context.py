@@ -73,8 +73,9 @@ class Triggers(list):
     the triggers whose scope can reach it, so a long run-on sentence full of triggers ("no X, no
     Y, ...") costs the number of its mentions, not that times the number of its triggers."""
 
-    def __init__(self, triggers: Sequence[Trigger]):
+    def __init__(self, triggers: Sequence[Trigger], words: Sequence[str] = ()):
         super().__init__(sorted(triggers, key=lambda t: t.start))
+        self.words = words   # the sentence's, where known
         self.starts = [t.start for t in self]
         self.reach = max((t.rule.max_scope + t.end - t.start for t in self), default=0)
 
@@ -130,18 +131,20 @@ class ContextRules:
         "gram negative" is not read as a negation)."""
         return Triggers([Trigger(_trailing(_leading(payloads[0], s), s, e, len(words)), s, e)
                          for s, e, payloads in self._trie.find(words)
-                         if not (payloads[0].category == "FAMILY" and _relative_not_experiencer(words, s, e))])
+                         if not (payloads[0].category == "FAMILY" and _relative_not_experiencer(words, s, e))],
+                        words)
 
 
 def _trailing(rule: ContextRule, start: int, end: int, n: int) -> ContextRule:
-    """A forward negation that ends its sentence has nothing after it: it answers for what came
-    before it in its clause ("Anxiety - no."; "Migraine - denies.")."""
-    if not start or end < n or rule.category != "NEGATED_EXISTENCE" or rule.direction != "FORWARD":
+    """A forward negation or rule-out that ends its sentence has nothing after it: it answers for
+    what came before it in its clause ("Anxiety - no."; "Migraine - denies."; "DVT r/o.")."""
+    if not start or end < n or rule.category not in _TRAILS or rule.direction != "FORWARD":
         return rule
     return _BACKWARD.setdefault(rule, ContextRule(rule.literal, rule.category, "BACKWARD", _TRAILING_SCOPE, True))
 
 
 _BACKWARD: dict[ContextRule, ContextRule] = {}
+_TRAILS = frozenset(("NEGATED_EXISTENCE", "POSSIBLE_EXISTENCE"))   # ("DVT r/o."; "Prostate cancer needs to be r/o.")
 _TRAILING_SCOPE = 3
 
 
@@ -223,7 +226,10 @@ def _open(triggers: list[Trigger], own: Trigger, a: int, b: int, gaps: Sequence[
     if gaps:
         # (a dash or parenthesis right before a trigger that reads back is the list's status mark:
         # "Iron deficiency anemia - resolved", "CAD (ruled out)")
-        ends_item = own.end >= len(gaps) - 1 or gaps[own.end] or (own.end < len(commas) and commas[own.end])
+        words = getattr(triggers, "words", ())
+        end = own.end + (1 if own.end < len(words) and words[own.end].endswith("ly") else 0)
+        ends_item = end >= len(gaps) - 1 or gaps[end] or (end < len(commas) and commas[end])
+        # (an adverb of the status goes with it: "Pneumonia, LLL - resolved radiographically, ...")
         last = b - 1 if own.start == b and own.rule.direction in ("BACKWARD", "BIDIRECTIONAL") and ends_item else b
         for i in range(a, min(last, len(gaps) - 1) + 1):
             if gaps[i] and not (i == own.end and own.rule.category == "FAMILY" and gaps[own.start] and

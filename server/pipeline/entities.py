@@ -5,6 +5,8 @@ lexicon is one source; a NER model (another issue) plugs in beside it through ``
 """
 from __future__ import annotations
 
+import re
+
 import bisect
 
 from dataclasses import dataclass, field
@@ -129,6 +131,9 @@ class LexiconSource:
                 if b - a == 1 and words[a] in CASED_ABBREVIATIONS and \
                         not text[s.tokens[keep[a]].start:s.tokens[keep[a]].end].isupper():
                     continue   # "pad of the L index finger", "hearing aids", "QTc 450 ms": English words
+                if b - a == 1 and words[a] in CASED_ABBREVIATIONS and _NUMBER_AFTER.match(
+                        text, s.tokens[keep[a]].end):
+                    continue   # "AGE: 67", "MS 2" (a form's field and its value), not gastroenteritis
                 if b - a == 1 and words[a] in _SCANNED_REGIONS and a and words[a - 1] in _IMAGING:
                     continue   # "CT CAP": the chest, abdomen and pelvis scanned, not pneumonia
                 for a_, b_, c_ in spans:
@@ -182,7 +187,8 @@ _TERM_REACH = 12   # words a term after a comma is looked for in (longer than an
 
 # Abbreviations that are also English words or units: a condition only when written in capitals
 # (PAD, AIDS, CAP, MS).
-CASED_ABBREVIATIONS = frozenset(("pad", "aids", "cap", "ms", "ha"))
+CASED_ABBREVIATIONS = frozenset(("pad", "aids", "cap", "ms", "ha", "age"))
+_NUMBER_AFTER = re.compile(r"\s*[:=]?\s*\d")
 # Abbreviations that name the regions a scan covers after its modality ("CT CAP": chest, abdomen
 # and pelvis; "PET/CT CAP").
 _SCANNED_REGIONS = frozenset(("cap",))

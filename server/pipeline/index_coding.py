@@ -570,7 +570,12 @@ class IndexCoder:
             # walk read under "with" is still part of the code
             same = replace(mapped, notes=list(mapped.notes))
             self._read_with(same, hit, own, walked_from, words, prefer, linked, window, near)
+            if walked_from:
+                same.sibling = self._listed_sibling(hit, same.code, walked_from, words, prefer, linked, window, near)
             return same
+        if hit is not None and hit.code == mapped.code and walked_from and \
+                (sibling := self._listed_sibling(hit, mapped.code, walked_from, words, prefer, linked, window, near)):
+            return replace(mapped, notes=list(mapped.notes), sibling=sibling)
         if hit is None or hit.code == mapped.code or self.cm.id_of(hit.code) < 0:
             return None
         if self.cm.is_billable(mapped.code) and not _vague(self.cm, mapped.code) and (
@@ -606,7 +611,33 @@ class IndexCoder:
             self._read_with(out, hit, own, walked_from, words, prefer, linked, window, near)
         if self._asks_for(out.code, mapped.code):
             out.also = mapped.code
+        elif walked_from:
+            out.sibling = self._listed_sibling(hit, out.code, walked_from, words, prefer, linked, window, near)
         return out
+
+    def _listed_sibling(self, hit, code: str, walked_from, words, prefer, linked, window: Sequence[str],
+                        near: Sequence[str]) -> str:
+        """The code of the sibling subterm the note joins to the walked one by "and" ("intramural
+        and subserosal"), or "": the walk again with the other word in the last one's place."""
+        last = hit.path[-1].split() if hit.path else []
+        if len(last) != 1 or last[0] not in window:
+            return ""
+        j = window.index(last[0])
+        others = [window[k] for k in (j - 2, j + 2) if 0 <= k < len(window) and window[(k + j) // 2] == "and"]
+        for other in others:
+            if not other.isalpha():
+                continue
+            rest = WalkWords((words - {last[0]}) | {other})   # (the walk took one of the two)
+            rest.implied = getattr(words, "implied", frozenset())
+            twin = self.tree.walk(walked_from, rest, prefer, frozenset(linked - {last[0]}) | {other})
+            if twin is None or twin.path[:-1] != hit.path[:-1] or twin.path[-1] != other or \
+                    twin.code[:3] != hit.code[:3] or twin.code == hit.code:
+                continue
+            mapped = self.mapper.map([Candidate(twin.code, CodeSystem.ICD10CM, 0.9, "index")],
+                                     side_words(undenied(window)) + twin.said, near)
+            if mapped is not None and mapped.code != code:
+                return mapped.code
+        return ""
 
     def _other_part(self, code: str) -> bool:
         code = code.rstrip("-").rstrip(".")

@@ -64,6 +64,9 @@ class MappedCode:
     # the code the mention named before the index moved it, reported too where the new code's
     # notes ask for it (COVID-19 U07.1 beside J12.82; the anemia beside O99.012)
     also: str = ""
+    # a sibling subterm the note lists beside the one walked ("leiomyomas, intramural and
+    # subserosal": Leiomyoma > uterus > intramural D25.1, and > subserosal D25.2): each is coded
+    sibling: str = ""
     # the index entries' words an index walk went through ("diabetic neuropathy": Diabetes >
     # type 2 > with > neuropathy): a condition they name is part of the code (the "with" convention)
     walked: tuple[str, ...] = ()

@@ -186,6 +186,13 @@ _NO_REGION, _REGION_LEFT = "T14.", 4   # an injury of unspecified region; how fa
 _MOTIVATIONAL = re.compile(r"[- ]?(?:based|techniques?|interview\w*|counsel\w*|session|approach|style|principles)\b",
                           re.I)
 _SURGICAL_WOUND = frozenset("surgical operative postoperative postop incisional incision sternotomy laparotomy".split())
+_NUMBERED_WORDS = frozenset(("class", "stage", "grade", "type"))
+
+
+def _roman_one(words: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple("1" if w == "i" and k and words[k - 1] in _NUMBERED_WORDS else w for k, w in enumerate(words))
+
+
 _PHRASE_BREAKS = frozenset("and or nor with without of to in on at after from for but by the a an no".split())
 _PHRASE_MARKS = re.compile(r"[,:;()\[\]]")
 _SCORES = ("R29.7", "R40.2")   # NIHSS, Glasgow coma scale: coded by their value
@@ -550,7 +557,8 @@ class Pipeline:
                 # (a symptom that brought the patient in and went away during the visit is still the
                 # visit's: "chest pressure at rest x1 h, resolved on arrival")
                 if m.sentence not in resolving:
-                    resolving[m.sentence] = Triggers([t for t in triggers[m.sentence] if t.rule.literal not in _RESOLVED])
+                    resolving[m.sentence] = Triggers([t for t in triggers[m.sentence] if t.rule.literal not in _RESOLVED],
+                                                      triggers[m.sentence].words)
                 a = assert_span(resolving[m.sentence], m.tok_start, m.tok_end, s.gaps, s.commas)
             if a in (Assertion.PRESENT, Assertion.POSSIBLE) and self.claims_rules and \
                     (q := _QUERIED.match(text, m.end)) is not None:
@@ -572,6 +580,10 @@ class Pipeline:
                     a = rule.assertion   # ("PMH: ... Current smoker 1/2 ppd": current, not past)
             if a is Assertion.PRESENT and self.claims_rules and _dated_before(s.words, m.tok_start, m.tok_end, year):
                 a = Assertion.HISTORICAL   # "NSTEMI in 2019", "TIA (2022)": a past episode
+            if a is Assertion.PRESENT and self.claims_rules and not inpatient and \
+                    _past_stay_reason(s.words, m.tok_start):
+                a = Assertion.HISTORICAL   # a visit's note: "Admitted 5 wks ago for LLL pneumonia": that
+                # stay's, coded here only where the note says it goes on (IV.J)
             if a is Assertion.PRESENT and newborn and _MATERNAL & set(s.words[max(0, m.tok_start - 2):m.tok_start]):
                 a = Assertion.FAMILY   # a newborn's note: "maternal opioid use" is the mother's
             m.assertion = a
@@ -952,6 +964,12 @@ class Pipeline:
                 extra.notes.append(RuleNote("use_additional", f"{mapped.code} asks for {mapped.also} beside it",
                                             mapped.code))
                 extras.append(extra)
+            if mapped.sibling and f.code == mapped.code and self.claims_rules:
+                extra = f.copy()
+                extra.code, extra.defaults = mapped.sibling, []
+                extra.notes.append(RuleNote("specificity", f"each subterm the note lists: {mapped.code} and "
+                                                           f"{mapped.sibling}", mapped.code))
+                extras.append(extra)
             if self.claims_rules and f.code == mapped.code and f.assertion is Assertion.PRESENT and \
                     f.system is CodeSystem.ICD10CM and _BILATERAL & set(window):
                 sides = _sided_pair(self.cm, f.code)
@@ -1156,11 +1174,14 @@ class Pipeline:
         main term's subterms walked ("primary OA of both knees": M19.90 -> M17.0)."""
         if self.index is None:
             return self.mapper.map(m.candidates, window, near)
-        mapped = self.mapper.map(m.candidates, side_words(undenied(window)), near)
+        # a roman one after its numbered word is the number ("Obesity, class I": class 1, E66.811;
+        # "ii" is folded in every word, a lone "I" is no number elsewhere)
+        near, read = _roman_one(near), _roman_one(window)
+        mapped = self.mapper.map(m.candidates, side_words(undenied(read)), near)
         if mapped is None:
             return None
         named = m.candidates[0].code if m.candidates else ""
-        return self.index.refine(m.words, mapped, window, near, prefer, named, sentence) or mapped
+        return self.index.refine(m.words, mapped, read, near, prefer, named, sentence) or mapped
 
     def _suggestion(self, i: int, f: Finding) -> CodeSuggestion:
         desc = self.cm.description(f.code) if f.system is CodeSystem.ICD10CM else (
@@ -1217,6 +1238,20 @@ def _resolved_since(words: Sequence[str], after: int) -> bool:
     """Whether the "resolved" after a mention says it went away before this stay ("created 4/2024
     for perforated diverticulitis, since resolved", "long since resolved")."""
     return any(words[k] == "resolved" and words[k - 1] == "since" for k in range(after + 1, min(len(words), after + 3)))
+
+
+_ADMITTED = frozenset(("admitted", "hospitalized", "hospitalised", "admission", "hospitalization"))
+_RECENT = frozenset(("ago", "recent", "recently", "last", "prior", "previous"))
+_STAY_REASON_REACH = 16   # words from "admitted" to the reason its "for" gives
+
+
+def _past_stay_reason(words: Sequence[str], i: int) -> bool:
+    """Whether the mention at word i is the reason of an earlier stay the sentence tells of
+    ("Admitted 5 wks ago (Memorial) for LLL pneumonia", "recent admission for CHF exacerbation")."""
+    for k in range(max(0, i - _STAY_REASON_REACH), i):
+        if words[k] in _ADMITTED and "for" in words[k + 1:i] and _RECENT & set(words[max(0, k - 2):i]):
+            return True
+    return False
 
 
 def _resolved_now(words: Sequence[str], after: int) -> bool:

@@ -18,9 +18,10 @@ from server.pipeline.index_tree import walk_words
 _NOT_THIS_VISIT = re.compile(r"\b(up to date|up-to-date|is due|due (in|next|for)|declined|refused|overdue|"
                              r"last (done|one)|previous|prior|recommended|(noted|found|seen|detected) on|"
                              r"screening[^.;,]{0,30}\bago|may be|consider|considered|"
-                             r"in \d+ (years?|months?|weeks?)|next (year|month))\b", re.I)
+                             r"in \d+ (years?|months?|weeks?)|next (year|month)|never|has not had|hasn't had|"
+                             r"not yet had)\b", re.I)
 # ("on LDCT screening 3 weeks ago"; "supplemental screening breast MRI may be considered"; "routine
-# screening mammogram in 1 year": another visit's)
+# screening mammogram in 1 year": another visit's; "Never had screening colonoscopy": none at all)
 # ... nor one the note orders for later ("Screening mammogram ordered"), unless it is done today
 # ("Screening A1c ordered today")
 _LATER = re.compile(r"\b(ordered|scheduled|to schedule|referral|referred|planned|counseled|recommended|advised)\b", re.I)

@@ -122,8 +122,8 @@ def _ends_sentence(text: str, dot: int, floor: int) -> bool:
     word = text[j:dot].replace(".", "").lower()
     if not word:
         return True
-    if word in _NO_SPLIT_BEFORE or (len(word) == 1 and word.isalpha()):
-        return False
+    if word in _NO_SPLIT_BEFORE or (len(word) == 1 and word.isalpha() and not (j > floor and text[j - 1] == "/")):
+        return False   # (an initial: "Dr. J. Smith"; a slash abbreviation's last letter ends one: "DVT r/o.")
     if "." in text[j:dot] and not word.isdigit():  # b.i.d, e.g, a.m; a decimal ("bilirubin 0.8.") ends one
         return False
     nxt = dot + 1
