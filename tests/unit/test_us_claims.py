@@ -3113,3 +3113,71 @@ _TWENTY_SECOND_BATCH = [
 @pytest.mark.parametrize("text,setting,codes,wrong", _TWENTY_SECOND_BATCH)
 def test_twenty_second_batch(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+# Session 22: a pneumonia's organism, a stent's kind, rule-outs and negations at a clause's end,
+# past stays in a visit's note, listed sibling subterms, roman "I" classes.
+_TWENTY_THIRD_BATCH = [
+    # Pneumocystis by its current spelling and abbreviation; Legionella pneumonia is Legionnaires' disease
+    ("Final dx: Pneumocystis jirovecii pneumonia.", IN, {"B59"}, {"J18.9"}),
+    ("Discharge summary: 44M with AIDS, CD4 38. Final dx: PJP pneumonia in AIDS.", IN, {"B20", "B59"}, {"J18.9"}),
+    ("Final dx: probable Legionella pneumonia, treated with levofloxacin.", IN, {"A48.1"}, {"J18.9"}),
+    # a word the index never says is read past to the one before it, never across a comma
+    ("PMH: HTN, mixed hyperlipidemia, GAD, obesity. BMI 32.", OUT, {"E66.9", "Z68.32"}, set()),
+    # the organism a respiratory specimen grew names the pneumonia's; a negative antigen names none
+    ("Discharge summary: 81F admitted with LLL pneumonia, fever and productive cough. Sputum cx and urine "
+     "antigen positive for Streptococcus pneumoniae. Treated with ceftriaxone.", IN, {"J13"}, {"J18.9"}),
+    ("Admitted with pneumonia. Sputum culture grew MRSA. Vancomycin.", IN, {"J15.212"}, {"J18.9"}),
+    ("Admitted with pneumonia. Sputum cx grew normal flora. Legionella and pneumococcal urine antigens "
+     "negative.", IN, {"J18.9"}, {"A48.1", "J13"}),
+    # a note's ureteral, biliary or limb stent is no coronary stent; a stent retriever is a tool
+    ("PROCEDURE: L ureteroscopy with laser lithotripsy, L ureteral stent placement (on string).\nPLAN: - Remove "
+     "stent by string at home day 5. - Tamsulosin until stent out.", OUT, set(), {"Z95.5"}),
+    ("Acute L MCA stroke. s/p mechanical thrombectomy (1 pass, stent retriever) with TICI 3.", IN,
+     {"I63.512"}, {"Z95.5"}),
+    ("PMH: CAD s/p stent to LAD 2019, HTN.", OUT, {"Z95.5", "I25.10"}, set()),
+    # chronic hypertension in pregnancy is pre-existing
+    ("Prenatal visit: G2P1001 @ 32w2d with cHTN on labetalol 200 mg BID. BP 132/84, no s/s preE.", OUT,
+     {"O10.013", "Z3A.32"}, {"I10", "O16.3"}),
+    # a vertebra by its level
+    ("Oncology: prostate adenocarcinoma s/p radical prostatectomy 2019, no further treatment. MRI and biopsy "
+     "confirm metastatic prostate adenocarcinoma to L4. No evidence of local recurrence in prostate bed.", OUT,
+     {"C79.51", "Z85.46"}, {"C79.52", "C61"}),
+    # "without LOC" qualifies the concussion: the list after its comma is not denied
+    ("ED: fell from a ladder, struck head. Dx: concussion w/o LOC, scalp laceration.", OUT,
+     {"S06.0X0A", "S01.01XA"}, set()),
+    # "X-free" denies X; a risk factor names no condition
+    ("Stroke f/u. 6. Secondary prevention counseling: diet, walking program, remains tobacco-free.", OUT,
+     set(), {"Z72.0", "F17.200"}),
+    ("Assessment: 4. Obesity, BMI 37.5 - risk factor for endometrial ca, counseled.", OUT, {"Z68.37"},
+     {"C54.1"}),
+    # a rule-out that ends its sentence reads back
+    ("UC: 45F L calf pain x3d after a 9-h flight. Duplex neg. Dx: L calf pain, DVT r/o. NSAIDs.", OUT,
+     {"M79.662"}, {"I82.402", "I82.4Z1", "I82.4Z2"}),
+    ("2. Elevated PSA 6.8, normal DRE. Prostate cancer needs to be r/o.", OUT, {"R97.20"}, {"C61"}),
+    # a screening never had is no screening today
+    ("GI consult for hematochezia. Never had screening colonoscopy.", OUT, {"K92.1"}, {"Z12.11"}),
+    # AGE in capitals is acute gastroenteritis; "AGE: 67" is a form's field
+    ("ED: 19F N/V/D x2d. Dx: AGE w/ dehydration. 2 L NS, ondansetron.", OUT, {"K52.9", "E86.0"}, {"R11.2"}),
+    ("AGE: 67. Dx: HTN, stable.", OUT, {"I10"}, {"K52.9"}),
+    # emboli and embolus are the embolism's words
+    ("1. Acute bilateral pulmonary emboli (lobar and segmental), provoked, without RV strain.", IN,
+     {"I26.99"}, set()),
+    # roman one after its class or stage
+    ("Discharge diagnoses: 3. Obesity, class I (BMI 34.2).", IN, {"E66.811", "Z68.34"}, {"E66.9"}),
+    ("Wound care: pressure ulcer of sacrum, stage I.", OUT, {"L89.151"}, {"L89.159"}),
+    # a status's adverb stays with it; a past stay's reason is history in a visit's note
+    ("Post-hospital f/u. 3. Pneumonia, LLL - resolved radiographically, completed treatment.", OUT, set(),
+     {"J18.9"}),
+    ("HPI: Admitted 5 wks ago for LLL pneumonia with acute-on-chronic hypoxic respiratory failure, back to "
+     "her baseline 2 L. PMH: COPD, chronic hypoxic respiratory failure on home O2.", OUT, {"J96.11"},
+     {"J18.9", "J96.21"}),
+    # each subterm the note lists beside the one walked
+    ("POSTOP DX: 1. Uterine leiomyomas, intramural and subserosal, symptomatic - s/p TAH/BS.", IN,
+     {"D25.1", "D25.2"}, set()),
+]
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", _TWENTY_THIRD_BATCH)
+def test_twenty_third_batch(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
