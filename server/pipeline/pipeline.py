@@ -565,6 +565,8 @@ class Pipeline:
                 # "OSA? - sleep study recommended, not done": a question, not a diagnosis; "Hypothyroidism?
                 # - no; TSH normal": the answer denies it
                 a = Assertion.ABSENT if q.group(1) else Assertion.POSSIBLE
+            if a is Assertion.PRESENT and self.claims_rules and len(m.words) == 1 and _FREE_OF.match(text, m.end):
+                a = Assertion.ABSENT   # "remains tobacco-free", "seizure-free x 2 years": none of it
             if a is Assertion.PRESENT and self.claims_rules and (v := _LABELLED.match(text, m.end)) is not None:
                 a = Assertion.ABSENT if v.group(1) else Assertion.HISTORICAL
             rule = self.sections.rules.get(s.section)
@@ -1240,6 +1242,7 @@ def _resolved_since(words: Sequence[str], after: int) -> bool:
     return any(words[k] == "resolved" and words[k - 1] == "since" for k in range(after + 1, min(len(words), after + 3)))
 
 
+_FREE_OF = re.compile(r"-free\b", re.I)
 _ADMITTED = frozenset(("admitted", "hospitalized", "hospitalised", "admission", "hospitalization"))
 _RECENT = frozenset(("ago", "recent", "recently", "last", "prior", "previous"))
 _STAY_REASON_REACH = 16   # words from "admitted" to the reason its "for" gives
