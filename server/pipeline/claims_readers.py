@@ -105,6 +105,8 @@ _EXPOSURE_WORDS = frozenset("exposed exposure contact husband wife spouse partne
 # statuses and external causes keep their own codes here)
 _COMPLICATING_CHAPTERS = frozenset("ABCDEFGHIJKLMNQ")
 _ORGANISM_CATEGORIES = frozenset(("B95", "B96", "B97"))
+# drugs an allergy names by their usual short form
+_DRUG_SHORT = {"pcn": "penicillin", "asa": "aspirin", "pcns": "penicillin"}
 # a pneumonia of no organism (Pneumonia NOS J18.9, lobar J18.1, bronchopneumonia J18.0), and the
 # specimens and antigens whose positive result names its organism
 _PNEUMONIA_NOS = ("J18.0", "J18.1", "J18.8", "J18.9")
@@ -1930,8 +1932,9 @@ class ClaimsReaders:
                 for a, b in spans:
                     if a < 0 or b > len(s.words):
                         continue
-                    hit = table.match(s.words[a])
-                    effect = hit[0].codes[4] if hit is not None and set(hit[1].split()) <= {s.words[a]} else None
+                    drug = _DRUG_SHORT.get(s.words[a], s.words[a])   # "PCN allergy": penicillin's
+                    hit = table.match(drug)
+                    effect = hit[0].codes[4] if hit is not None and set(hit[1].split()) <= {drug} else None
                     if not effect:
                         continue
                     category = effect[:5].rstrip("X")

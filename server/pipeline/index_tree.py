@@ -764,6 +764,8 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "mt": ("metatarsal", "bone"), "mc": ("metacarpal", "bone"),
            "sacrum": ("sacral", "region"), "coccygeal": ("coccyx",),
            "mdd": ("major", "depressive", "disorder"),
+           "fossa": ("space",),   # (the index's "antecubital space", "popliteal space")
+           "oud": ("opioid", "use", "disorder"), "aud": ("alcohol", "use", "disorder"),
            "gad": ("generalized", "anxiety", "disorder"),   # "insomnia due to GAD": due to > anxiety disorder
            "ptsd": ("post", "traumatic", "stress", "disorder"), "ocd": ("obsessive", "compulsive", "disorder"),
            "gdm": ("gestational", "diabetes"), "a1gdm": ("gestational", "diabetes", "diet", "controlled"),
@@ -825,6 +827,8 @@ def side_words(words: Iterable[str]) -> tuple[str, ...]:
             out.append(w)   # "Cr 1.3": a result, nothing expanded
             continue
         side = SIDES.get(w, w) if not (ears and w in _EAR_SIDES) else _EAR_SIDES[w]
+        if w == "as" and ears and _EAR_CUES.intersection(words[max(0, i - 1):i + 2]):
+            side = "left"   # "AOM AS", "AS TM bulging": the left ear (an English "as" is never beside one)
         out.append(side)
         if side in ("right", "left"):
             out.append("unilateral")   # one side named: "L inguinal hernia" is unilateral (K40.90)

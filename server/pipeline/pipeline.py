@@ -150,7 +150,7 @@ _UNITS = frozenset(("hr", "hrs", "h", "mm"))
 _EAR_WORDS = frozenset("tm tms ear ears tympanic otitis aom om ome".split())
 _NOT_HERE = frozenset(("sick", "ill", "fit"))
 # curated abbreviations whose meaning only their sense (``data/abbreviation_senses.json``) decides
-_SENSE_ONLY = frozenset(("mm", "om", "hcc"))
+_SENSE_ONLY = frozenset(("mm", "om", "hcc", "asd"))
 _IMPLANT_NAILS = frozenset("im intramedullary cephalomedullary tibial femoral trochanteric gamma locking".split())
 _PERCENT = re.compile(r"\s*[:=]?\s*[<>~]?\s*\d+(?:\.\d+)?\s*%")
 _NOT_TRAUMA = frozenset(("toxic", "induced", "drug", "hepatocellular", "ischemic"))
@@ -655,7 +655,8 @@ class Pipeline:
                     sentences[m.sentence].words[m.tok_end] in ("surveillance", "screening", "screen", "risk"):
                 continue   # "HCC surveillance ultrasound": a screening for it, not the disease
             if self.senses is not None and len(m.words) == 1 and m.words[0] in self.senses:
-                sense = self.senses.pick(m.words[0], note_words)   # "PE:" is the exam; "on RA", room air
+                sense = self.senses.pick(m.words[0], note_words,   # "PE:" is the exam; "on RA", room air
+                                         frozenset(sentences[m.sentence].words))
                 if sense is None:
                     continue
                 m = replace(m, candidates=[Candidate(sense, CodeSystem.ICD10CM, 1.0, "curated")])

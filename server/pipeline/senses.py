@@ -65,12 +65,15 @@ class AbbreviationSenses:
     def __contains__(self, word: str) -> bool:
         return word in self.table
 
-    def pick(self, word: str, note_words: frozenset[str]) -> str | None:
-        """The code ``word`` stands for in a note with these words; None: not a diagnosis here."""
+    def pick(self, word: str, note_words: frozenset[str], own: frozenset[str] = frozenset()) -> str | None:
+        """The code ``word`` stands for in a note with these words; None: not a diagnosis here.
+        ``own``: the words of the mention's own sentence, whose cues are read first (a note may use
+        both meanings: "secundum ASD on echo" ... "ASD dx'd by ADOS, receiving ABA")."""
         default, senses = self.table[word]
-        for s in senses:
-            if s.cues & note_words:
-                return s.code
+        for words in (own, note_words):
+            for s in senses:
+                if s.cues & words:
+                    return s.code
         return default
 
 def organism_terms(icd10cm, synonyms: dict[str, str] | None = None) -> list[tuple[str, str]]:
