@@ -3175,6 +3175,22 @@ _TWENTY_THIRD_BATCH = [
     # each subterm the note lists beside the one walked
     ("POSTOP DX: 1. Uterine leiomyomas, intramural and subserosal, symptomatic - s/p TAH/BS.", IN,
      {"D25.1", "D25.2"}, set()),
+    # an abbreviation of two meanings is read by its own sentence first, then by the note
+    ("Peds cardiology f/u: 4 y/o F with secundum ASD (~6 mm) on echo, L-to-R shunt. Also followed by "
+     "developmental peds for ASD dx'd at age 2 (ADOS), minimally verbal, receiving ABA 20 h/wk.", OUT,
+     {"Q21.11", "F84.0"}, set()),
+    ("Dev peds f/u: 4yo M w/ ASD, level 2, minimally verbal, repetitive behaviors, in ABA. Echo 2023 nl.", OUT,
+     {"F84.0"}, {"Q21.10"}),
+    # OUD and its severity; FGR; AS beside an ear's word; PCN allergy; ethmoid sinus
+    ("Prenatal: 29F G3P2 at 24w1d w/ OUD, severe, stable on buprenorphine-naloxone 16 mg/d.", OUT,
+     {"O99.322", "F11.20", "Z3A.24"}, {"F11.90"}),
+    ("Antepartum admit: 32F G2P1 at 34w3d, singleton, EFW <5th %ile. Dx: FGR. Serial NST/BPP.", IN,
+     {"O36.5930", "Z3A.34"}, set()),
+    ("Peds: 3yo F, ear pulling. Otoscopy: AS TM bulging; AD nl. Dx: AOM AS, amoxicillin.", OUT, {"H66.92"},
+     {"H66.91", "H66.90"}),
+    ("Assessment: 4. PCN allergy - documented, chart updated.", OUT, {"Z88.0"}, set()),
+    ("DISCHARGE DIAGNOSES: 2. Acute ethmoid sinusitis - saline rinses, fluticasone nasal.", IN, {"J01.20"},
+     {"J01.90"}),
 ]
 
 
