@@ -69,7 +69,7 @@ def principal_score(f: Finding, icd10cm, rank: int = 0, chronic: tuple[str, ...]
         # chapter 15 codes have sequencing priority (I.C.15.a.1); at a delivery the complication of
         # labor or delivery leads the other maternal conditions that complicate it (O99, O9A:
         # "GBS carrier ... 2nd-degree perineal laceration": O70.1 first, I.C.15.b.4)
-        s += 0.7 if c.startswith(("O99", "O9A")) else 1.0
+        s += 0.4 if c.startswith(("O99", "O9A")) else 1.0
     elif _poisoning(c):
         s += 0.6    # a poisoning code comes before its manifestations (I.C.19.e.5.b)
     elif _adverse_effect(c):
@@ -117,7 +117,7 @@ def sequence(found: dict[str, Finding], rules, diagnosis_order: bool = False, te
                                                   - _REASON_WEIGHT * (id(f) in reason), f.code))
     dx = [f for f in order if f.system is CodeSystem.ICD10CM]
     px = [f for f in order if f.system is not CodeSystem.ICD10CM]
-    dx = _cause_first(_etiology_first(dx, rules), icd10cm)
+    dx = _cause_first(_rule_lead(_etiology_first(dx, rules)), icd10cm)
     return dx + px
 
 
@@ -140,6 +140,44 @@ def _cause_first(dx: list[Finding], icd10cm) -> list[Finding]:
         dx.remove(cause)
         dx.insert(0, cause)
     return dx
+
+
+def _rule_lead(dx: list[Finding]) -> list[Finding]:
+    """The chapter rules that name the first-listed code outright, where the lead is the condition
+    they put after it: B20 before an HIV-related infection (I.C.1.a.2.a: "PJP pneumonia in AIDS"
+    is B20, B59); the systemic infection before its localized one (I.C.1.d.4: A41.51 before N10);
+    a poisoning before its manifestations (I.C.19.e.5.b: T46.1X1A before R00.1); an insulin
+    pump's failure before the underdosing's diabetic crisis (I.C.4.a.6.a: T85.6- before E10.10);
+    a screening before what it found (I.C.21.c.5: Z12.11 before the polyp, K63.5)."""
+    if len(dx) < 2:
+        return dx
+    lead = dx[0].code
+    codes = [f.code for f in dx]
+    for first, led in _LEADS:
+        if not lead.startswith(led):
+            continue
+        if first == "T85.6" and not any(c.startswith("T38.3X6") for c in codes):
+            continue
+        cause = next((f for f in dx[1:] if f.code.startswith(first) and
+                      not (first == "T" and not _poisoning(f.code))), None)
+        if cause is not None:
+            cause.notes.append(RuleNote("sequencing", f"first-listed before {lead} (chapter rule)", lead))
+            dx.remove(cause)
+            dx.insert(0, cause)
+            break
+    return dx
+
+
+# (the code that leads, the leads it displaces)
+_LEADS = (("B20", ("A", "B0", "B1", "B2", "B3", "B4", "B5", "J12", "J13", "J14", "J15", "J16", "J17", "J18",
+                   "C46", "G00", "G01", "G02", "G03", "G04", "G05")),
+          ("A41", ("N10", "N30", "N39.0", "J13", "J14", "J15", "J18", "L03", "K65", "K81", "K83.0", "A08", "A09",
+                   "K57.2", "K57.3", "K35", "M86", "I33")),
+          ("A40", ("N10", "N39.0", "J13", "J15", "J18", "L03")),
+          ("T", ("R",)),
+          ("T85.6", ("E10", "E11", "E13")),
+          ("Z12.1", ("K5", "K6", "D12", "D37.4", "D37.5", "C18", "C19", "C20")),
+          ("Z12.3", ("N6", "R92", "D24", "D48.6")))
 
 
 def _affirmed_part(title: str) -> str:
@@ -182,7 +220,7 @@ def _etiology_first(dx: list[Finding], rules) -> list[Finding]:
             for j in later:
                 g = dx[j]
                 after = after_of[g.code]
-                if _hits(firsts, g.code) or _hits(after, f.code):
+                if _hits(firsts, g.code) or (_hits(after, f.code) and not _acute_reason(rules.cm, f.code)):
                     kind = "code_first" if _hits(firsts, g.code) else "use_additional"
                     g.notes.append(RuleNote(kind, f"sequenced before {f.code} (etiology before manifestation)", f.code))
                     dx.insert(i, dx.pop(j))
@@ -195,6 +233,16 @@ def _etiology_first(dx: list[Finding], rules) -> list[Finding]:
     for f in dx:
         _note_pairs(f, codes, rules)
     return dx
+
+
+def _acute_reason(icd10cm, code: str) -> bool:
+    """A code another's "use additional code" names that is itself an acute episode: it keeps its
+    place ("alcohol dependence with withdrawal" admitted for, beside the alcoholic cirrhosis whose
+    note asks for the dependence code: F10.231 leads, Section II)."""
+    return icd10cm.id_of(code) >= 0 and bool(_WITHDRAWAL.search(icd10cm.description(code)))
+
+
+_WITHDRAWAL = re.compile(r"\bwithdrawal\b", re.I)
 
 
 def _note_pairs(f: Finding, codes: list[str], rules) -> None:

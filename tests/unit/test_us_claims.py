@@ -3197,3 +3197,35 @@ _TWENTY_THIRD_BATCH = [
 @pytest.mark.parametrize("text,setting,codes,wrong", _TWENTY_THIRD_BATCH)
 def test_twenty_third_batch(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+# the chapter rules that name the first-listed code outright (session 22)
+_RULE_LEADS = [
+    # B20 before an HIV-related infection (I.C.1.a.2.a)
+    ("Discharge summary: 44M with AIDS (CD4 38), nonadherent to ART, admitted with 2 wks of dyspnea. BAL "
+     "DFA positive for Pneumocystis jirovecii. Final dx: PJP pneumonia in AIDS.", IN, "B20"),
+    # the systemic infection before its localized one (I.C.1.d.4)
+    ("DISCHARGE DIAGNOSES: 1. Acute pyelonephritis, left. 2. Sepsis due to E. coli, present on admission. "
+     "3. AKI.", IN, "A41.51"),
+    # a poisoning before its manifestation (I.C.19.e.5.b)
+    ("ED: 2yo found with grandmother's metoprolol, ~2 tabs. HR 58, BP normal. Dx: bradycardia; accidental "
+     "metoprolol ingestion.", OUT, "T44.7X1A"),
+    # an insulin pump's failure before the diabetic crisis its underdosing caused (I.C.4.a.6.a)
+    ("Admit: 24F T1DM on insulin pump; pump cannula kinked overnight, no insulin delivered x 10 h. Dx: DKA "
+     "due to insulin pump malfunction (catheter occlusion), underdosing of insulin.", IN, "T85.614A"),
+    # a screening before what it found (I.C.21.c.5)
+    ("PROCEDURE: Screening colonoscopy, average risk, age 50. FINDINGS: 6 mm sessile polyp in the sigmoid "
+     "colon, cold snare. IMPRESSION: colon polyp; screening colonoscopy.", OUT, "Z12.11"),
+    # at a delivery the complication of labor leads the other conditions that complicate it (I.C.15.b.4)
+    ("Delivery note: G1P0 at 39w2d, GBS carrier treated with penicillin in labor, SVD of a live male. "
+     "Second-degree perineal laceration, repaired. Dx: GBS carrier; second-degree perineal laceration.", IN,
+     "O70.1"),
+    # an alcohol withdrawal admitted for keeps its place before the liver disease that asks for it
+    ("DISCHARGE DIAGNOSES: 1. Alcohol dependence with withdrawal delirium. 2. Alcoholic fatty liver. "
+     "3. Hypomagnesemia.", IN, "F10.231"),
+]
+
+
+@pytest.mark.parametrize("text,setting,first", _RULE_LEADS)
+def test_the_chapter_rules_name_the_first_listed_code(pipe, text, setting, first):
+    assert reported(pipe, text, setting)[0] == first
