@@ -105,6 +105,8 @@ _EXPOSURE_WORDS = frozenset("exposed exposure contact husband wife spouse partne
 # statuses and external causes keep their own codes here)
 _COMPLICATING_CHAPTERS = frozenset("ABCDEFGHIJKLMNQ")
 _ORGANISM_CATEGORIES = frozenset(("B95", "B96", "B97"))
+# a main term's default code: its one word, then "unspecified" / "not elsewhere classified"
+_DEFAULT_TITLE = re.compile(r"^([a-z]+), (?:unspecified|not elsewhere classified)$")
 # drugs an allergy names by their usual short form
 _DRUG_SHORT = {"pcn": "penicillin", "asa": "aspirin", "pcns": "penicillin"}
 # a pneumonia of no organism (Pneumonia NOS J18.9, lobar J18.1, bronchopneumonia J18.0), and the
@@ -314,6 +316,30 @@ class ClaimsReaders:
                 found[c].notes.append(RuleNote("not_reported", "the acute stroke was the acute care stay's: a "
                                                                "rehabilitation stay codes its sequelae (I69)"))
         self._replaced_joints(found)
+        self._said_in_title(found)
+
+    def _said_in_title(self, found: dict[str, Finding]) -> None:
+        """A condition coded on its own main term's default ("Gangrene, not elsewhere classified",
+        I96; "Edema, unspecified", R60.9) that another reported code's title already says is part
+        of that combination code (I.B.9: "Acute gangrenous appendicitis with localized peritonitis",
+        K35.31, and no I96 beside it), unless that code asks for it beside it ("use additional")."""
+        titles = {c: self.cm.description(c).lower() for c, f in found.items()
+                  if f.reportable and f.assertion is Assertion.PRESENT and self.cm.id_of(c) >= 0}
+        for c in list(titles):
+            m = _DEFAULT_TITLE.match(titles[c])
+            if m is None:
+                continue
+            word = re.compile(rf"\b{m.group(1)}\b")
+            owner = next((o for o, t in titles.items() if o[:1] != c[:1] and titles.get(o) and word.search(t)
+                          and not _DEFAULT_TITLE.match(t) and not any(
+                              c.startswith(r) for k in ("use_additional", "code_also")
+                              for r in self.guidelines.referenced(o, k))), None)
+            if owner is None:
+                continue
+            found[c].reportable = False
+            found[c].notes.append(RuleNote("not_reported", f"its title's condition is part of {owner} "
+                                                           "(combination code, I.B.9)", owner))
+            titles[c] = ""
 
     def _status(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Status Z-codes from "s/p" phrases (Status / Presence in the index)."""

@@ -3191,6 +3191,10 @@ _TWENTY_THIRD_BATCH = [
     ("Assessment: 4. PCN allergy - documented, chart updated.", OUT, {"Z88.0"}, set()),
     ("DISCHARGE DIAGNOSES: 2. Acute ethmoid sinusitis - saline rinses, fluticasone nasal.", IN, {"J01.20"},
      {"J01.90"}),
+    # a condition another reported title already says is part of that combination code (I.B.9)
+    ("POSTOPERATIVE DIAGNOSIS: Acute gangrenous appendicitis with localized peritonitis.\nFINDINGS: Appendix "
+     "with patchy areas of dusky, black, gangrenous wall in the mid body; no perforation.", IN, {"K35.31"},
+     {"I96"}),
 ]
 
 
