@@ -106,7 +106,7 @@ _EXPOSURE_WORDS = frozenset("exposed exposure contact husband wife spouse partne
 _COMPLICATING_CHAPTERS = frozenset("ABCDEFGHIJKLMNQ")
 _ORGANISM_CATEGORIES = frozenset(("B95", "B96", "B97"))
 # a main term's default code: its one word, then "unspecified" / "not elsewhere classified"
-_DEFAULT_TITLE = re.compile(r"^([a-z]+), (?:unspecified|not elsewhere classified)$")
+_DEFAULT_TITLE = re.compile(r"^([a-z]+(?: [a-z]+)?), (?:unspecified|not elsewhere classified)$")
 # drugs an allergy names by their usual short form
 _DRUG_SHORT = {"pcn": "penicillin", "asa": "aspirin", "pcns": "penicillin"}
 # a pneumonia of no organism (Pneumonia NOS J18.9, lobar J18.1, bronchopneumonia J18.0), and the
@@ -323,14 +323,21 @@ class ClaimsReaders:
         I96; "Edema, unspecified", R60.9) that another reported code's title already says is part
         of that combination code (I.B.9: "Acute gangrenous appendicitis with localized peritonitis",
         K35.31, and no I96 beside it), unless that code asks for it beside it ("use additional")."""
+        # (an owner the note lists as history is one where the condition is chronic: coded as current)
         titles = {c: self.cm.description(c).lower() for c, f in found.items()
-                  if f.reportable and f.assertion is Assertion.PRESENT and self.cm.id_of(c) >= 0}
+                  if f.reportable and self.cm.id_of(c) >= 0 and (f.assertion is Assertion.PRESENT or
+                                                                  f.assertion is Assertion.HISTORICAL
+                                                                  and self.guidelines.is_chronic(c))}
         for c in list(titles):
             m = _DEFAULT_TITLE.match(titles[c])
-            if m is None:
+            if m is None or found[c].assertion is not Assertion.PRESENT:
                 continue
-            word = re.compile(rf"\b{m.group(1)}\b")
-            owner = next((o for o, t in titles.items() if o[:1] != c[:1] and titles.get(o) and word.search(t)
+            word = re.compile(rf"\b{re.escape(m.group(1))}\b")
+            # (a one-word condition only beside another chapter's code: "Gout, unspecified" is no part
+            # of "Chronic gout"; "Rheumatoid arthritis, unspecified" is of any code that says it)
+            several = " " in m.group(1)
+            owner = next((o for o, t in titles.items() if (o[:1] != c[:1] or several and o[:3] != c[:3])
+                          and titles.get(o) and word.search(t)
                           and not _DEFAULT_TITLE.match(t) and not any(
                               c.startswith(r) for k in ("use_additional", "code_also")
                               for r in self.guidelines.referenced(o, k))), None)

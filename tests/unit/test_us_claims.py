@@ -3195,6 +3195,8 @@ _TWENTY_THIRD_BATCH = [
     ("POSTOPERATIVE DIAGNOSIS: Acute gangrenous appendicitis with localized peritonitis.\nFINDINGS: Appendix "
      "with patchy areas of dusky, black, gangrenous wall in the mid body; no perforation.", IN, {"K35.31"},
      {"I96"}),
+    ("PCP visit - RA / bone health review. PMH: Seropositive RA (RF+, anti-CCP+) of hands and feet on "
+     "methotrexate 15 mg weekly, no organ involvement.", OUT, {"M05.79"}, {"M06.9"}),
 ]
 
 
