@@ -105,7 +105,7 @@ _EXPOSURE_WORDS = frozenset("exposed exposure contact husband wife spouse partne
 # statuses and external causes keep their own codes here)
 _COMPLICATING_CHAPTERS = frozenset("ABCDEFGHIJKLMNQ")
 _ORGANISM_CATEGORIES = frozenset(("B95", "B96", "B97"))
-# a main term's default code: its one word, then "unspecified" / "not elsewhere classified"
+# a main term's default code: its one or two words, then "unspecified" / "not elsewhere classified"
 _DEFAULT_TITLE = re.compile(r"^([a-z]+(?: [a-z]+)?), (?:unspecified|not elsewhere classified)$")
 # drugs an allergy names by their usual short form
 _DRUG_SHORT = {"pcn": "penicillin", "asa": "aspirin", "pcns": "penicillin"}

@@ -5,9 +5,8 @@ lexicon is one source; a NER model (another issue) plugs in beside it through ``
 """
 from __future__ import annotations
 
-import re
-
 import bisect
+import re
 
 from dataclasses import dataclass, field
 from functools import cached_property

@@ -186,13 +186,7 @@ _NO_REGION, _REGION_LEFT = "T14.", 4   # an injury of unspecified region; how fa
 _MOTIVATIONAL = re.compile(r"[- ]?(?:based|techniques?|interview\w*|counsel\w*|session|approach|style|principles)\b",
                           re.I)
 _SURGICAL_WOUND = frozenset("surgical operative postoperative postop incisional incision sternotomy laparotomy".split())
-_NUMBERED_WORDS = frozenset(("class", "stage", "grade", "type"))
-
-
-def _roman_one(words: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple("1" if w == "i" and k and words[k - 1] in _NUMBERED_WORDS else w for k, w in enumerate(words))
-
-
+_NUMBERED_WORDS = frozenset(("class", "stage", "grade", "type"))   # a roman "I" after one is the number 1
 _PHRASE_BREAKS = frozenset("and or nor with without of to in on at after from for but by the a an no".split())
 _PHRASE_MARKS = re.compile(r"[,:;()\[\]]")
 _SCORES = ("R29.7", "R40.2")   # NIHSS, Glasgow coma scale: coded by their value
@@ -557,8 +551,8 @@ class Pipeline:
                 # (a symptom that brought the patient in and went away during the visit is still the
                 # visit's: "chest pressure at rest x1 h, resolved on arrival")
                 if m.sentence not in resolving:
-                    resolving[m.sentence] = Triggers([t for t in triggers[m.sentence] if t.rule.literal not in _RESOLVED],
-                                                      triggers[m.sentence].words)
+                    resolving[m.sentence] = Triggers(
+                        [t for t in triggers[m.sentence] if t.rule.literal not in _RESOLVED], triggers[m.sentence].words)
                 a = assert_span(resolving[m.sentence], m.tok_start, m.tok_end, s.gaps, s.commas)
             if a in (Assertion.PRESENT, Assertion.POSSIBLE) and self.claims_rules and \
                     (q := _QUERIED.match(text, m.end)) is not None:
@@ -1241,6 +1235,10 @@ def _resolved_since(words: Sequence[str], after: int) -> bool:
     """Whether the "resolved" after a mention says it went away before this stay ("created 4/2024
     for perforated diverticulitis, since resolved", "long since resolved")."""
     return any(words[k] == "resolved" and words[k - 1] == "since" for k in range(after + 1, min(len(words), after + 3)))
+
+
+def _roman_one(words: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple("1" if w == "i" and k and words[k - 1] in _NUMBERED_WORDS else w for k, w in enumerate(words))
 
 
 _FREE_OF = re.compile(r"-free\b", re.I)
