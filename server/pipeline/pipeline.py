@@ -811,6 +811,10 @@ class Pipeline:
             # (before the window: a "without" at its end never denies them, "preeclampsia without severe
             # features" + "complicating childbirth")
             window = (tuple(sorted(own)) + context_words if own else cues) + window
+            if self.claims_rules and m.tok_start > _LABEL_REACH:
+                # a finding of an imaging result's sentence is of the site its label names ("XR R knee:
+                # ... osteophytes c/w primary OA": the right knee's, M17.11), where nothing nearer says one
+                window = _imaging_label(words, text, s) + window
             if self.claims_rules and any(c.code.startswith(_PLEGIA) for c in m.candidates):
                 window += _dominance(window, left_handed)
             # (a side or an ordinal between the mention and its site is read past: "pain R 1st MTP joint")
@@ -1235,6 +1239,21 @@ def _resolved_since(words: Sequence[str], after: int) -> bool:
     """Whether the "resolved" after a mention says it went away before this stay ("created 4/2024
     for perforated diverticulitis, since resolved", "long since resolved")."""
     return any(words[k] == "resolved" and words[k - 1] == "since" for k in range(after + 1, min(len(words), after + 3)))
+
+
+_IMAGING_LABELS = frozenset("xr x ray xray radiograph radiographs ct mri mr us ultrasound".split())
+_LABEL_REACH = 6   # words of an imaging label before its colon ("XR R knee 3 views:")
+
+
+def _imaging_label(words: Sequence[str], text: str, s) -> tuple[str, ...]:
+    """The words of an imaging label that opens the sentence ("XR R knee:", "MRI L shoulder:"),
+    or () where the sentence opens otherwise."""
+    if not words or words[0] not in _IMAGING_LABELS:
+        return ()
+    for k in range(1, min(len(words), _LABEL_REACH + 1)):
+        if ":" in text[s.tokens[k - 1].end:s.tokens[k].start]:
+            return tuple(words[1:k])
+    return ()
 
 
 def _roman_one(words: tuple[str, ...]) -> tuple[str, ...]:

@@ -3197,6 +3197,10 @@ _TWENTY_THIRD_BATCH = [
      {"I96"}),
     ("PCP visit - RA / bone health review. PMH: Seropositive RA (RF+, anti-CCP+) of hands and feet on "
      "methotrexate 15 mg weekly, no organ involvement.", OUT, {"M05.79"}, {"M06.9"}),
+    # an imaging result's label names its finding's site; osteophytes are part of the osteoarthritis
+    ("Ortho: 63F R knee pain x2 yrs. XR R knee: medial jt space narrowing, osteophytes c/w primary OA. L knee "
+     "asx, nl exam and XR. Steroid inj R knee today.", OUT, {"M17.11"}, {"M19.91", "M17.0", "M25.761"}),
+    ("XR L shoulder: osteophytes, no fracture.", OUT, {"M25.712"}, set()),
 ]
 
 
