@@ -811,9 +811,9 @@ class Pipeline:
             # (before the window: a "without" at its end never denies them, "preeclampsia without severe
             # features" + "complicating childbirth")
             window = (tuple(sorted(own)) + context_words if own else cues) + window
-            if self.claims_rules and m.tok_start > _LABEL_REACH:
+            if self.claims_rules and m.tok_start > _LABEL_REACH and not any(w in SIDES for w in window):
                 # a finding of an imaging result's sentence is of the site its label names ("XR R knee:
-                # ... osteophytes c/w primary OA": the right knee's, M17.11), where nothing nearer says one
+                # ... osteophytes c/w primary OA": the right knee's, M17.11), where nothing nearer says a side
                 window = _imaging_label(words, text, s) + window
             if self.claims_rules and any(c.code.startswith(_PLEGIA) for c in m.candidates):
                 window += _dominance(window, left_handed)

@@ -3201,6 +3201,7 @@ _TWENTY_THIRD_BATCH = [
     ("Ortho: 63F R knee pain x2 yrs. XR R knee: medial jt space narrowing, osteophytes c/w primary OA. L knee "
      "asx, nl exam and XR. Steroid inj R knee today.", OUT, {"M17.11"}, {"M19.91", "M17.0", "M25.761"}),
     ("XR L shoulder: osteophytes, no fracture.", OUT, {"M25.712"}, set()),
+    ("XR R knee: normal alignment, no effusion; L knee moderate OA.", OUT, {"M17.12"}, {"M17.11", "M17.0"}),
 ]
 
 
