@@ -107,8 +107,6 @@ _COMPLICATING_CHAPTERS = frozenset("ABCDEFGHIJKLMNQ")
 _ORGANISM_CATEGORIES = frozenset(("B95", "B96", "B97"))
 # a main term's default code: its one or two words, then "unspecified" / "not elsewhere classified"
 _DEFAULT_TITLE = re.compile(r"^([a-z]+(?: [a-z]+)?), (?:unspecified|not elsewhere classified)$")
-# drugs an allergy names by their usual short form
-_DRUG_SHORT = {"pcn": "penicillin", "asa": "aspirin", "pcns": "penicillin"}
 # a pneumonia of no organism (Pneumonia NOS J18.9, lobar J18.1, bronchopneumonia J18.0), and the
 # specimens and antigens whose positive result names its organism
 _PNEUMONIA_NOS = ("J18.0", "J18.1", "J18.8", "J18.9")
@@ -1965,9 +1963,8 @@ class ClaimsReaders:
                 for a, b in spans:
                     if a < 0 or b > len(s.words):
                         continue
-                    drug = _DRUG_SHORT.get(s.words[a], s.words[a])   # "PCN allergy": penicillin's
-                    hit = table.match(drug)
-                    effect = hit[0].codes[4] if hit is not None and set(hit[1].split()) <= {drug} else None
+                    hit = table.match(s.words[a])
+                    effect = hit[0].codes[4] if hit is not None and set(hit[1].split()) <= {s.words[a]} else None
                     if not effect:
                         continue
                     category = effect[:5].rstrip("X")
