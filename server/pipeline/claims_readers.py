@@ -44,7 +44,7 @@ _NONTRAUMATIC_BLEEDS = {"I62.0": "S06.5X", "I60": "S06.6X"}
 _SPONTANEOUS = re.compile(r"\b(non-?traumatic|spontaneous|aneurysm\w*|avm|arteriovenous malformation)\b", re.I)
 _TRAUMA = re.compile(r"\b(fall|fell|falls|trauma|traumatic|struck|hit (?:his|her|their) head|head strike|"
                      r"mvc|mva|motor vehicle|assault\w*|blow to)\b", re.I)
-_NO_LOC = re.compile(r"\b(?:no|denies|without|w/o|-)\s*(?:\w+\s+){0,2}(?:LOC|loss of consciousness)\b", re.I)
+_NO_LOC = re.compile(r"\b(?:no|den(?:y|ies|ied)|without|w/o|negative for|-)\s*(?:\w+\s+){0,2}(?:LOC|loss of consciousness)\b", re.I)
 _LOC = re.compile(r"(?:\+\s*LOC|\bpositive LOC|\b(?<!no )loss of consciousness|\blost consciousness|\bbrief LOC)\b",
                   re.I)
 # non-pressure ulcers whose 6th character is their depth (9: unspecified severity)

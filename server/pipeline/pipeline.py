@@ -78,6 +78,9 @@ _TYPE_WORDS = frozenset("systolic diastolic combined congestive exacerbation con
                         "unstable compensated decompensated severe mild moderate".split())
 _FRACTURE_WORDS = frozenset(("fracture", "nonunion", "malunion", "union", "orif"))
 _SUBSEQUENT = {"A": "D", "B": "E", "C": "F"}   # initial -> subsequent encounter (routine healing)
+# "4 yrs ago": an injury dated years back is no longer under care
+_YEARS_AGO = re.compile(r"\b(?:\d+|a|one|two|three|several|many) (?:yrs?|years?) ago\b").search
+_FRACTURE_NOUNS = frozenset(("fx", "fracture", "fractures", "fxs"))
 _UNDER_CARE = frozenset("reduction casting cast casted splint splinting splinted orif fixation immobilization "
                          "boot sling nail nailing pinning healing".split())
 # 7th characters of a healing complication (delayed healing, nonunion, malunion) the note names today
@@ -602,6 +605,8 @@ class Pipeline:
         if self.index is not None:
             own_cues = [_encounter_cues(s) for s in sentences]
             noted = frozenset().union(*own_cues)
+            if "open" in noted and any("closed" in s.words and _FRACTURE_NOUNS & set(s.words) for s in sentences):
+                noted -= {"open"}   # (a note that calls a fracture closed too: each its own sentence's)
             if self.claims_rules and setting is Setting.INPATIENT and not encounter_codes.rehab_stay(text):
                 # an acute stay treats its injuries (7th character A): its "healing" elsewhere is
                 # their course in the stay ("graft take 95%, face healed"), not a later encounter's
@@ -783,6 +788,11 @@ class Pipeline:
                 if k < len(s.semis) and s.semis[k] >= m.tok_end:
                     item_hi = s.semis[k]
                     hi = min(hi, item_hi)
+            if self.claims_rules and s.section in _LIST_SECTIONS and s.commas:
+                # so is a history list's comma-separated item where the items beside it name other
+                # conditions ("PMH: ... primary hypothyroidism (on levothyroxine), osteoarthritis knees,
+                # cataract surgery OU": no hypothyroidism "due to surgery", E89.0)
+                lo, hi = _comma_item(s.commas, starts_in.get(m.sentence, ()), m.tok_start, m.tok_end, lo, hi)
             # a history list's items link nothing of each other; elsewhere a semicolon may join what
             # the "with" convention links ("T1DM on insulin found confused; FS glucose 48, level 2
             # hypoglycemia": E10.649)
@@ -897,8 +907,10 @@ class Pipeline:
                     len(f.code) == 8 and f.code[-1] in "DGKPMNABC" and \
                     (_UNDER_CARE & set(words) or f.code[-1] in _HEALING_TROUBLE) and \
                     not any(w.isdigit() and len(w) == 4 for w in words) and \
-                    not any(w == "age" and x.isdigit() for w, x in zip(words, words[1:])):
-                # (nor one the note dates by the patient's age then: "PSH: ORIF L wrist fx age 12")
+                    not any(w == "age" and x.isdigit() for w, x in zip(words, words[1:])) and \
+                    not (f.code[-1] not in _HEALING_TROUBLE and _YEARS_AGO(" ".join(words))):
+                # (nor one the note dates by the patient's age then: "PSH: ORIF L wrist fx age 12", nor
+                # years ago: "bimalleolar fx R ankle 4 yrs ago, s/p ORIF, healed" is a past one)
                 # "6 wk s/p closed reduction and casting of R Colles fx ... healing as expected": the
                 # fracture under care at a subsequent encounter, not a past one (I.C.19.a); one the
                 # mention took as initial is the routine healing's ("4 wks s/p closed reduction of R
@@ -1044,6 +1056,17 @@ class Pipeline:
                 f.notes.append(RuleNote("sequela", "residual of an old injury: coded as present (I.B.10)"))
                 found[c] = f
                 continue
+            late = self._sided_sequela(c, found) if self.claims_rules and c[:1] == "S" else None
+            if late is not None:
+                # "bimalleolar fx R ankle 4 yrs ago ... A/P: post-traumatic OA R ankle as a late effect of
+                # the old bimalleolar fx": the sequela is the right ankle's, as the past mention says
+                # (S82.841S; the unsided S82.843S then yields to it)
+                f.code, f.reportable, f.assertion = late, True, Assertion.PRESENT
+                f.notes = [n for n in f.notes if n.kind != "not_reported"]
+                f.notes.append(RuleNote("sequela", "old injury a residual follows, its side from the past mention: "
+                                                   f"{late} (7th character S, I.C.19.a)"))
+                found.setdefault(late, f)
+                continue
             if self.claims_rules and c[:1] == "S" and c[-1:] not in "AS" and c not in found and \
                     self._same_injury(c, found):
                 # "10 wks s/p R Colles fx ... A/P: delayed union R distal radius fx": the fracture
@@ -1123,6 +1146,21 @@ class Pipeline:
                                                               "I.A.15): not reported", owner))
             found[owner].evidence.extend(e for e in found[code].evidence if e not in found[owner].evidence)
             found[owner].notes.append(RuleNote("combination", f"{code} is part of this code (I.A.15)", code))
+
+    def _sided_sequela(self, c: str, found: dict[str, Finding]) -> str | None:
+        """The sequela (7th character S) of the past injury ``c`` where the note codes that injury's
+        sequela only with an unspecified side: ``c``'s own side with S, or None."""
+        if c[-1:] == "S" or len(c) != 8:
+            return None
+        late = c[:-1] + "S"
+        if self.cm.id_of(late) < 0 or not self.cm.is_billable(late) or late in found:
+            return None
+        for o, g in found.items():
+            if o[-1:] == "S" and o[:3] == c[:3] and g.assertion is Assertion.PRESENT and g.reportable:
+                pair = _sided_pair(self.cm, o[:-1])
+                if pair is not None and c[:-1] in pair:
+                    return late
+        return None
 
     def _same_injury(self, c: str, found: dict[str, Finding]) -> bool:
         """Whether a present injury of ``c``'s category, side and episode is coded only as
@@ -1230,6 +1268,10 @@ def _encounter_cues(s: Sentence) -> frozenset[str]:
     out = {w for i, w in enumerate(words) if w in ENCOUNTER_CUES and not (w in ("healed", "healing") and scar)
            and not _NEGATORS_BEFORE & set(words[max(0, i - 2):i])}
     out |= {"delayed" for i in range(len(words) - 1) if words[i] == "delayed" and words[i + 1] in ("union", "healing")
+            and not _NEGATORS_BEFORE & set(words[max(0, i - 2):i])}
+    # "Ortho: open fx, Gustilo type II" beside "XR: displaced transverse fx of R tibial shaft": the
+    # fracture is open (7th character B) where the note says so of a fracture in its own sentence
+    out |= {"open" for i in range(len(words) - 1) if words[i] == "open" and words[i + 1] in _FRACTURE_NOUNS
             and not _NEGATORS_BEFORE & set(words[max(0, i - 2):i])}
     return frozenset(out)
 
@@ -1671,12 +1713,25 @@ def _present_words(words: list[str], commas: list[bool], a: int, b: int, ma: int
     for k in range(a, b):
         if k < len(commas) and commas[k]:
             past = False
-        if not (ma <= k < mb) and tuple(words[k:k + 2]) in _PAST_LEADS:
+        if not (ma <= k < mb) and (tuple(words[k:k + 2]) in _PAST_LEADS or _operated(words, commas, k, b)):
             past = True
         if past and not (ma <= k < mb):
             continue
         out.append(words[k])
     return tuple(out)
+
+
+# the operation that took a condition away ("cataract surgery OU", "hernia repair 2008")
+_OPERATION_NOUNS = frozenset("surgery extraction repair removal excision resection".split())
+
+
+def _operated(words: list[str], commas: list[bool], k: int, b: int) -> bool:
+    """Whether the clause item starting at ``k`` (after a comma) names an operation on what it
+    names: "..., cataract surgery OU" links no cataract to the diabetes (E11.36)."""
+    if not (k < len(commas) and commas[k]):
+        return False
+    end = next((j for j in range(k + 1, b) if j < len(commas) and commas[j]), b)
+    return any(w in _OPERATION_NOUNS for w in words[k + 1:min(end, k + 4)])
 
 
 _LATER_UNITS = frozenset("h hr hrs hour hours d day days wk wks week weeks mo mos month months".split())
@@ -1891,6 +1946,25 @@ def _sided_pair(cm, code: str) -> tuple[str, str] | None:
     right = kids.get(desc[:m.start()] + "right " + m.group(1) + desc[m.end():])
     left = kids.get(desc[:m.start()] + "left " + m.group(1) + desc[m.end():])
     return (right, left) if right and left and cm.is_billable(right) and cm.is_billable(left) else None
+
+
+def _comma_item(commas: Sequence[bool], starts, a: int, b: int, lo: int, hi: int) -> tuple[int, int]:
+    """The window [lo, hi) of the mention at [a, b) cut at the commas beyond which the list's
+    next (or previous) item holds another mention."""
+    cuts = [j for j in range(lo + 1, min(hi, len(commas))) if commas[j]]
+    after = [j for j in cuts if j >= b]
+    for k, j in enumerate(after):
+        end = after[k + 1] if k + 1 < len(after) else hi
+        if any(j <= x < end for x in starts):
+            hi = j
+            break
+    before = [j for j in cuts if j <= a]
+    for k in range(len(before) - 1, -1, -1):
+        begin = before[k - 1] if k else lo
+        if any(begin <= x < before[k] for x in starts):
+            lo = before[k]
+            break
+    return lo, hi
 
 
 def _clause_breaks(s: Sentence) -> list[bool]:
