@@ -93,7 +93,19 @@ _SEVERITY_WORDS = frozenset("severe septic shock organ dysfunction failure acute
 _SEPSIS_UNSPECIFIED = "A41.9"
 _CHEMOTHERAPY = ("Z79.63",)   # long-term chemotherapeutic agents: for non-cancer use (methotrexate for RA)
 _BENIGN_FILLER = frozenset("benign neoplasm of the and other unspecified part parts".split())
+# a symptom the note attributes to a condition right after it ("RLQ pain secondary to a right
+# hemorrhagic corpus luteum cyst"), and how far on that condition's words may start
+_ATTRIBUTED = re.compile(r"[ \t]*(?:(?:is|are|was|were|likely|most|probably|felt|thought|to be|all)[ \t]+){0,3}"
+                         r"(?:secondary to|due to|2/2|caused by|attributed to|from)[ \t]+", re.I)
+_ATTRIBUTED_REACH = 40
+_SENTENCE_END = re.compile(r"[.;:\n]")
+# the signs and symptoms a diagnosis routinely has (pain, fever, cough, nausea ...): a deficit, a
+# seizure or a delirium the note attributes is coded beside its cause (I.B.6: "Oropharyngeal
+# dysphagia secondary to Parkinson's disease", R13.12 with G20)
+_ROUTINE_SIGNS = ("R05", "R06.0", "R07", "R10", "R11", "R19.7", "R30", "R35", "R39.1", "R50.9", "R51", "R52",
+                  "R53.8")
 _ALLERGY_WORDS = frozenset(("allergy", "allergic", "allergies"))
+_REFUTED_ALLERGY = re.compile(r"\w\?|\bnot (?:a |an |truly )?(?:true )?allerg|\btolerated\b|\bintoleran", re.I)
 _ALLERGY_OTHER_DRUG = "Z88.8"   # History > personal > allergy > drugs ... > specified NEC
 _ADVICE = frozenset("avoid avoiding avoidance counseled counseling counsel advised educated risk risks".split())
 _ENVIRONMENT = ("Z77.22",)   # exposures coded as the patient's environment, not as a contact with disease
@@ -315,6 +327,38 @@ class ClaimsReaders:
                                                                "rehabilitation stay codes its sequelae (I69)"))
         self._replaced_joints(found)
         self._said_in_title(found)
+        self._attributed_symptoms(doc.text, found)
+
+    def _attributed_symptoms(self, text: str, found: dict[str, Finding]) -> None:
+        """A sign or symptom routinely part of a diagnosis, which the note attributes to it, is that
+        diagnosis's (I.B.5):
+        "RLQ pain secondary to a right hemorrhagic corpus luteum cyst" is N83.11 alone; a poisoning's
+        manifestations stay (I.C.19.e.5.b), as does a symptom the diagnosis asks for beside it ("use
+        additional code for any associated fever")."""
+        causes = sorted((e.start, c) for c, f in found.items() if f.reportable and f.assertion is Assertion.PRESENT
+                        and f.system is CodeSystem.ICD10CM and c[:1] not in "RZVWXY"
+                        and not ("T36" <= c[:3] <= "T65") for e in f.evidence)
+        if not causes:
+            return
+        starts = [a for a, _ in causes]
+        for c, f in found.items():
+            if not c.startswith(_ROUTINE_SIGNS) or not f.reportable or f.assertion is not Assertion.PRESENT:
+                continue
+            for e in f.evidence:
+                m = _ATTRIBUTED.match(text, e.end)
+                if m is None:
+                    continue
+                k = bisect_left(starts, m.end())
+                if k == len(starts) or starts[k] - m.end() > _ATTRIBUTED_REACH or \
+                        _SENTENCE_END.search(text, m.end(), starts[k]):
+                    continue
+                cause = causes[k][1]
+                if any(c.startswith(r) for r in self.guidelines.referenced(cause, "use_additional") if r):
+                    continue
+                f.reportable = False
+                f.notes.append(RuleNote("not_reported", f"attributed to {cause}, which is coded: not reported "
+                                                        "(I.B.5)", cause))
+                break
 
     def _said_in_title(self, found: dict[str, Finding]) -> None:
         """A condition coded on its own main term's default ("Gangrene, not elsewhere classified",
@@ -1953,13 +1997,18 @@ class ClaimsReaders:
             return
         assertion = self._assertions(sentences)
         for si, s in enumerate(sentences):
-            if s.section not in DIAGNOSIS_SECTIONS or not _ALLERGY_WORDS & set(s.words):
+            # (an allergy the list doubts or refutes is none: "Amoxicillin? - ... not an allergy per
+            # chart review (tolerated amoxicillin)")
+            listed = s.section == "allergies" and not _REFUTED_ALLERGY.search(text, s.start, s.end)
+            if not listed and (s.section not in DIAGNOSIS_SECTIONS or not _ALLERGY_WORDS & set(s.words)):
                 continue
             for k, w in enumerate(s.words):
-                if w not in _ALLERGY_WORDS:
+                if w not in _ALLERGY_WORDS and not listed:
                     continue
-                # the drug right before ("penicillin allergy") or after "to" ("allergic to sulfa")
-                spans = [(k - 1, k)] + ([(k + 2, k + 3)] if k + 2 < len(s.words) and s.words[k + 1] == "to" else [])
+                # the drug right before ("penicillin allergy") or after "to" ("allergic to sulfa"); an
+                # allergy list's every drug ("ALLERGIES: codeine -> hives; lisinopril (angioedema)")
+                spans = [(k, k + 1)] if listed else \
+                    [(k - 1, k)] + ([(k + 2, k + 3)] if k + 2 < len(s.words) and s.words[k + 1] == "to" else [])
                 for a, b in spans:
                     if a < 0 or b > len(s.words):
                         continue

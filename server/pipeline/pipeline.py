@@ -80,6 +80,8 @@ _FRACTURE_WORDS = frozenset(("fracture", "nonunion", "malunion", "union", "orif"
 _SUBSEQUENT = {"A": "D", "B": "E", "C": "F"}   # initial -> subsequent encounter (routine healing)
 # "4 yrs ago": an injury dated years back is no longer under care
 _YEARS_AGO = re.compile(r"\b(?:\d+|a|one|two|three|several|many) (?:yrs?|years?) ago\b").search
+# paired organs named in the plural: both of them
+_PAIRED_PLURALS = frozenset("knees hips shoulders elbows wrists ankles hands feet eyes ears breasts legs".split())
 _FRACTURE_NOUNS = frozenset(("fx", "fracture", "fractures", "fxs"))
 _UNDER_CARE = frozenset("reduction casting cast casted splint splinting splinted orif fixation immobilization "
                          "boot sling nail nailing pinning healing".split())
@@ -679,6 +681,9 @@ class Pipeline:
                                       not s.gaps[m.tok_end] and not s.commas[m.tok_end] or _DOSE_NUMBER.match(text, m.end)):
                 continue   # "flu shot", "Depression Scale", "thrombophilia work-up", "rubella immune": a
                 # vaccine, an instrument, a test or its result, not the condition; "Hep B #1 given": a dose
+            if self.claims_rules and m.tok_start and s.words[m.tok_start - 1] == "last" and m.candidates and \
+                    all(c.code[:1] in "AB" or c.code.startswith(("J09", "J10", "J11")) for c in m.candidates):
+                continue   # "Tdap given (last tetanus >10 yrs)": the last dose of its vaccine (A35 is the disease)
             if self.claims_rules and m.words == ("fall",) and m.tok_start and s.words[m.tok_start - 1] in _SEASONS:
                 continue   # "nasal spray in spring/fall": the season, no fall (W19, Z91.81)
             if self.claims_rules and m.tok_start and s.words[m.tok_start - 1] == "rapid" and m.candidates and \
@@ -825,6 +830,9 @@ class Pipeline:
                 # a finding of an imaging result's sentence is of the site its label names ("XR R knee:
                 # ... osteophytes c/w primary OA": the right knee's, M17.11), where nothing nearer says a side
                 window = _imaging_label(words, text, s) + window
+            if self.claims_rules and not any(w in SIDES for w in window) and any(
+                    text[t.start:t.end].lower() in _PAIRED_PLURALS for t in s.tokens[m.tok_start:m.tok_end + 2]):
+                window += ("bilateral",)   # "OA knees": both knees (M17.0), as "both" would say
             if self.claims_rules and any(c.code.startswith(_PLEGIA) for c in m.candidates):
                 window += _dominance(window, left_handed)
             # (a side or an ordinal between the mention and its site is read past: "pain R 1st MTP joint")
