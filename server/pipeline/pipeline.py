@@ -129,11 +129,17 @@ def _nicotine(m: Mention, s: Sentence, note_product: str | None) -> Mention | No
     near = s.words[lo:m.tok_end + 4]
     if _OCCASIONAL.intersection(near):
         return None
+    if m.tok_start and s.words[m.tok_start - 1] in ("she", "he") and _HOUSEHOLD_PEOPLE & set(s.words[:3]):
+        return None   # "Mother smokes ~1/2 ppd; states she smokes by the back door": the mother's (Z77.22)
     product = next((_TOBACCO_PRODUCTS[w] for j, w in enumerate(near, lo) if w in _TOBACCO_PRODUCTS
                     and not _NOT_NOW & set(s.words[max(0, j - 2):j])), None) or note_product
     if product is None:
         return m
     return replace(m, candidates=[replace(c, code=c.code[:5] + product + c.code[6:]) for c in m.candidates])
+
+
+_HOUSEHOLD_PEOPLE = frozenset("mother mom father dad parent parents sister brother grandmother grandfather husband "
+                               "wife spouse partner boyfriend girlfriend roommate caregiver".split())
 
 
 def _tobacco_product(sentences: Sequence[Sentence]) -> str | None:
@@ -750,7 +756,9 @@ class Pipeline:
             if self.claims_rules and m.words == ("effusion",) and _EAR_WORDS & set(s.words) and \
                     all(c.code.startswith("M25.4") for c in m.candidates):
                 continue   # "TM bulging w/ purulent effusion": the middle ear's, no joint's (M25.4-)
-            if self.claims_rules and _tested_list_negative(text, m.start, m.end):
+            if self.claims_rules and (_tested_list_negative(text, m.start, m.end) or (
+                    m.candidates and all(c.code.startswith(_RAPID_TESTED) or c.code[:1] in "AB" for c in m.candidates)
+                    and _tested_run_negative(text, m.end))):
                 continue   # "Resp viral PCR (flu A/B, RSV, SARS-CoV-2) neg": what a test found absent
             if self.claims_rules and len(m.words) > 1 and m.candidates and any(
                     s.commas[j] and s.words[j] not in _QUALIFIERS_AFTER and
@@ -1882,6 +1890,17 @@ def _tested_list_negative(text: str, start: int, end: int) -> bool:
         return False
     closed = text.find(")", end, end + _LIST_REACH)
     return closed >= 0 and "(" not in text[end:closed] and _NEGATIVE_AFTER.match(text, closed) is not None
+
+
+_RUN_NEGATIVE = re.compile(r"(?:[ \t]*,[ \t]*[\w/+.-]+(?:[ \t]+[\w/+.-]+)?){2,6}[ \t]+(?:neg|negative|not detected)\b",
+                           re.I)
+
+
+def _tested_run_negative(text: str, end: int) -> bool:
+    """Whether an infection a panel tests for stands in a comma list that ends "negative" ("RSV
+    POSITIVE; influenza A/B, SARS-CoV-2, hMPV negative")."""
+    hit = _RUN_NEGATIVE.match(text, end)
+    return hit is not None and not re.search(r"\b(?:pos|positive|detected)\b|\+", hit.group(0)[:-8], re.I)
 
 
 _FALL_REACH = 4   # words after "fell" where the value it fell to may stand

@@ -25,8 +25,9 @@ _PAREN = re.compile(r"\([^)]*\)")
 @dataclass(frozen=True)
 class Sense:
     meaning: str
-    code: str
+    code: str | None      # None: no diagnosis ("AF soft and flat": the anterior fontanelle)
     cues: frozenset[str]
+    own_only: bool = False   # its cues count only in the abbreviation's own sentence
 
 class AbbreviationSenses:
     """Validated sense table; ``pick`` chooses a code for an abbreviation from the note's words."""
@@ -42,12 +43,13 @@ class AbbreviationSenses:
         table = {}
         for abbr, entry in data["senses"].items():
             try:
-                senses = tuple(Sense(str(s["meaning"]), str(s["code"]), frozenset(map(str, s["cues"])))
+                senses = tuple(Sense(str(s["meaning"]), None if s["code"] is None else str(s["code"]),
+                                     frozenset(map(str, s["cues"])), bool(s.get("own_only", False)))
                                for s in entry["senses"])
                 default = entry["default"]
             except (KeyError, TypeError) as e:
                 raise InvalidInput(f"abbreviation senses: entry {abbr!r} is malformed") from e
-            for code in [s.code for s in senses] + ([default] if default else []):
+            for code in [s.code for s in senses if s.code] + ([default] if default else []):
                 if icd10cm is not None and (icd10cm.id_of(code) < 0 or not icd10cm.is_billable(code)):
                     raise InvalidInput(f"abbreviation senses: {code} is not a billable ICD-10-CM code")
             table[abbr.lower()] = (default, senses)
@@ -72,7 +74,7 @@ class AbbreviationSenses:
         default, senses = self.table[word]
         for words in (own, note_words):
             for s in senses:
-                if s.cues & words:
+                if s.cues & words and (words is own or not s.own_only):
                     return s.code
         return default
 
