@@ -299,6 +299,9 @@ def _same_qualifiers(cm, code: str, category: str) -> str | None:
 _CAUSED_BY = {"B96.81": ("K25", "K26", "K27", "K28", "K29", "K31.A")}
 
 
+_ORGANISM_NEAR = 120   # characters between an infection's words and its organism's
+
+
 def keep_organisms_asked_for(found: dict[str, Finding], rules: GuidelineRules,
                              dropped: dict[str, Finding] | None = None) -> None:
     """B95-B97 name the agent of a disease classified elsewhere: reported only beside a code whose
@@ -317,6 +320,18 @@ def keep_organisms_asked_for(found: dict[str, Finding], rules: GuidelineRules,
                                        "identify organism" in n.lower()
                                        for n in rules.cm.notes(c, "use_additional", True))
         for c in found if c not in organisms)
+    if asks and len(organisms) > 1:
+        # several organisms: the infection's is the one said beside it ("Acute cystitis in
+        # pregnancy (E. coli)"; "GBS rectovaginal culture: negative" elsewhere is a screening's)
+        askers = [e.start for c, f in found.items() if c not in organisms for e in f.evidence
+                  if any(r.startswith(("B95", "B96", "B97")) for r in rules.referenced(c, "use_additional"))]
+        near = [c for c in organisms if any(abs(e.start - a) <= _ORGANISM_NEAR for e in found[c].evidence
+                                            for a in askers)]
+        if near:
+            for c in organisms:
+                if c not in near:
+                    suppress(found, c, RuleNote("not_reported", "an organism said apart from the infection that "
+                                                                "asks for its agent"), dropped)
     if not asks:
         for c in organisms:
             if any(o.startswith(_CAUSED_BY.get(c, ())) for o in found if o not in organisms):

@@ -805,7 +805,8 @@ class IndexCoder:
                         _DEPENDENCE & set(words[i + 1:i + 4]) or
                         # "on 2 liters of home oxygen": the flow rate before it
                         ("home" in words[i + 1:i + 6] and _OXYGEN & set(words[i + 1:i + 7]))) and \
-                        not (i + 2 < len(words) and words[i + 1] == "hd" and words[i + 2].isdigit()) and \
+                        not any(words[j] == "hd" and j + 1 < len(words) and words[j + 1].isdigit()
+                                for j in range(i + 1, min(i + 4, len(words)))) and \
                         not (_OXYGEN & set(words[i + 1:i + 7]) and not _DEPENDENCE & set(words[i + 1:i + 4]) - _OXYGEN
                              and not _LONG_TERM_OXYGEN & set(words)) and \
                         (present is None or present(si, i + 1, i + 2)):

@@ -72,6 +72,10 @@ _PUERPERAL_ADMISSION = re.compile(r"\badmi(?:t|ssion)\w*\s*(?:date)?\W{0,4}(?:PP
                                   r"(?:c-section|cesarean|C/S|LTCS|delivery|SVD|NSVD)\b", re.I)
 _VISIT_REACH = 300   # characters from the top of a note where its reason for the visit is stated
 _YEAR_AFTER = re.compile(r"^[^.;\n]{0,25}\b(?:19|20)\d\d\b")
+# the weeks of an earlier pregnancy's loss ("G2P0010 (SAB at 8w, 2023)"), not this one's
+_PAST_LOSS = re.compile(r"\b(?:SAB|TAB|EAB|miscarriage|miscarried|abortion|IUFD|stillbirth|ectopic|loss)\b[^.;,\n]*$",
+                        re.I)
+_LOSS_REACH = 20
 
 
 @dataclass(frozen=True)
@@ -181,7 +185,8 @@ def read(text: str) -> PregnancyContext | None:
     pp = _POSTPARTUM_VISIT.search(text, 0, _VISIT_REACH)
     admitted = _PUERPERAL_ADMISSION.search(text, 0, _VISIT_REACH) if pp is None else None
     pp = pp or admitted
-    m = None if pp else _WEEKS.search(text) or _WEEKS_LOOSE.search(text)
+    m = None if pp else next((x for x in _WEEKS.finditer(text) if not _PAST_LOSS.search(
+        text, max(0, x.start() - _LOSS_REACH), x.start())), None) or _WEEKS_LOOSE.search(text)
     weeks = int(m.group(1)) if m else None
     if weeks is not None and not 1 <= weeks <= 45:
         weeks, m = None, None
