@@ -608,6 +608,7 @@ class Pipeline:
         said: dict[str, list[tuple]] = {}      # code -> (sentence, tokens, head word) of each present mention
         walks: list[tuple] = []                # index walks that went through another condition's words
         note_words = frozenset(w for s in sentences for w in s.words) if self.senses is not None else frozenset()
+        residual_linked = self.claims_rules and sequelae.RESIDUAL_LINK.search(text) is not None
         cues = ()
         own_cues: list[frozenset[str]] = [frozenset()] * len(sentences)
         if self.index is not None:
@@ -939,7 +940,7 @@ class Pipeline:
                 f.notes.append(RuleNote("seventh_character", "an injury still under care after its treatment: "
                                                              "subsequent encounter"))
             if self.claims_rules:
-                late = sequelae.injury_sequela(f, s.words, m.tok_start)
+                late = sequelae.injury_sequela(f, s.words, m.tok_start, residual_linked)
                 if late is not None and self.cm.id_of(late) >= 0 and self.cm.is_billable(late):
                     f.notes.append(RuleNote("sequela", f"old injury a residual follows: {late} (7th character S, "
                                                        "I.C.19.a)", f.code))

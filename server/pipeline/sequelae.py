@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import bisect
+import re
 from typing import Sequence
 
 from server.domain import Assertion, CodeSystem, RuleNote
@@ -168,7 +169,15 @@ def _side(words: Sequence[str], evidence: str) -> str | None:
     return None
 
 
-def injury_sequela(f, words: Sequence[str], start: int = 0) -> str | None:
+# a note that links a present condition to an old injury ("posttraumatic OA", "foot drop since a
+# motorcycle crash", "post-traumatic arthritis R ankle d/t old fx", a scar, a persistent deficit)
+RESIDUAL_LINK = re.compile(r"post-?\s?traumatic|late effect|sequela|residual|\bsince (?:a|an|the|his|her)\b|"
+                           r"\bscar|contracture|keloid|\bpersistent\b|"
+                           r"\b(?:d/t|due to|from|after|secondary to) (?:an? |the |his |her )?(?:old|prior|remote|previous)\b",
+                           re.I)
+
+
+def injury_sequela(f, words: Sequence[str], start: int = 0, linked: bool = True) -> str | None:
     """The 7th-character-S code for an old injury a residual follows, or None: S51.812A + "scar of
     the L forearm from a laceration 14 months ago" -> S51.812S; ``start`` is the injury mention's
     first word."""
@@ -186,8 +195,11 @@ def injury_sequela(f, words: Sequence[str], start: int = 0) -> str | None:
         cues.discard("late")   # "Alzheimer disease, late onset": no late effect
     if not cues or _denied_sequela(words):
         return None   # ("h/o concussion in high school, no sequelae")
-    if f.assertion is Assertion.HISTORICAL and cues <= _WHEN_ONLY and f.code.startswith(_BRAIN_INJURY):
-        return None   # "remote concussion", "h/o concussion": when it was, no residual it left (Z87.820)
+    if f.assertion is Assertion.HISTORICAL and cues <= _WHEN_ONLY and (
+            f.code.startswith(_BRAIN_INJURY) or not (linked or _RESIDUAL_WORDS & set(words))):
+        return None   # "remote concussion", "h/o concussion": when it was, no residual it left (Z87.820);
+        # "Remote h/o L ankle fracture (ORIF 1998, hardware removed 2000)" in a note that links
+        # nothing to it: a healed one (Z87.81)
     if (f.code.startswith("T14.91") or "T36" <= f.code[:3] <= "T65") and not set(words) & _STATED_SEQUELA:
         return None   # "history of suicide attempt", "prior overdose": a past event (Z91.51), not its sequela
     return f.code[:-1] + "S"
