@@ -388,6 +388,9 @@ class CodeMapper:
             desc = self.cm.description(d).lower()
             if " without " not in f" {desc} " and " not " not in f" {desc} ":
                 continue
+            if desc.startswith("other") and not words & _OTHER_WORDS:
+                continue   # "acute appendicitis w/o perforation": the unspecified one (K35.80), not "Other
+                # acute appendicitis without perforation or gangrene" (K35.890)
             absent = frozenset(normalize_phrase(_affirmed(desc)[1]))   # what the title's clauses deny
             if not absent - _NOISE - _NOT_DENIALS:
                 continue   # "not elsewhere classified" denies nothing ("not having achieved remission" does)
