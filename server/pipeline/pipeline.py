@@ -82,6 +82,7 @@ _SUBSEQUENT = {"A": "D", "B": "E", "C": "F"}   # initial -> subsequent encounter
 _YEARS_AGO = re.compile(r"\b(?:\d+|a|one|two|three|several|many) (?:yrs?|years?) ago\b").search
 # paired organs named in the plural: both of them
 _PAIRED_PLURALS = frozenset("knees hips shoulders elbows wrists ankles hands feet eyes ears breasts legs".split())
+_SITE_FILLER = frozenset(("of", "the", "in", "at", "over"))
 _FRACTURE_NOUNS = frozenset(("fx", "fracture", "fractures", "fxs"))
 _UNDER_CARE = frozenset("reduction casting cast casted splint splinting splinted orif fixation immobilization "
                          "boot sling nail nailing pinning healing".split())
@@ -637,6 +638,7 @@ class Pipeline:
         # pressure injury and an unstageable R heel pressure injury")
         heads: dict[tuple[int, str], list[tuple[int, int]]] = {}
         starts_in: dict[int, set[int]] = {}   # sentence -> where its mentions start
+        span_at: dict[tuple[int, int], int] = {}   # (sentence, start) -> end of a symptom's mention there
         firsts: dict[tuple[int, str], list[tuple[int, int]]] = {}
         coordinated: dict[tuple[int, str, str], list[tuple[int, int]]] = {}
         for m in mentions:
@@ -645,6 +647,8 @@ class Pipeline:
                 if len(m.words) > 1:   # "burn of R forearm and ... burn of R palm": the head noun first
                     firsts.setdefault((m.sentence, m.words[0]), []).append((m.tok_start, m.tok_end))
             starts_in.setdefault(m.sentence, set()).add(m.tok_start)
+            if m.codable and m.candidates and m.candidates[0].code[:1] in "RM":
+                span_at[(m.sentence, m.tok_start)] = max(m.tok_end, span_at.get((m.sentence, m.tok_start), 0))
         breaks: dict[int, list[bool]] = {}   # sentence -> where its clauses start (built once)
         note_words_all = frozenset(w for s in sentences for w in s.words) if self.claims_rules else frozenset()
         note_product = _tobacco_product(sentences) if self.claims_rules else None
@@ -844,9 +848,14 @@ class Pipeline:
                 window += ("bilateral",)   # "OA knees": both knees (M17.0), as "both" would say
             if self.claims_rules and any(c.code.startswith(_PLEGIA) for c in m.candidates):
                 window += _dominance(window, left_handed)
-            # (a side or an ordinal between the mention and its site is read past: "pain R 1st MTP joint")
-            right = m.tok_end + _NEAR_RIGHT + sum(1 for w in words[m.tok_end:m.tok_end + _NEAR_RIGHT]
-                                                  if w in SIDES or _ORDINAL.match(w))
+            # (a side or an ordinal between the mention and its site is read past: "pain R 1st MTP joint";
+            # so is the symptom it shares its site with: "pain and swelling of the R knee", M25.561)
+            joined = span_at.get((m.sentence, m.tok_end + 1), m.tok_end + 1) - m.tok_end \
+                if self.claims_rules and m.tok_end < len(words) and words[m.tok_end] == "and" and \
+                (m.sentence, m.tok_end + 1) in span_at and m.candidates and m.candidates[0].code[:1] in "RM" else 0
+            right = m.tok_end + joined + _NEAR_RIGHT + sum(
+                1 for w in words[m.tok_end + joined:m.tok_end + joined + _NEAR_RIGHT + (2 if joined else 0)]
+                if w in SIDES or _ORDINAL.match(w) or (joined and w in _SITE_FILLER))
             if self.claims_rules and m.candidates and m.candidates[0].code.startswith(_SCORES):
                 # a score's value may follow when it was taken ("NIHSS on arrival 9": R29.709)
                 right += sum(1 for w in words[m.tok_end:m.tok_end + _NEAR_RIGHT + 2] if w in _SCORE_FILLER)
