@@ -41,7 +41,7 @@ _FORMS = frozenset("inhaler inhaled inhalation nebulizer nebulized hfa diskus pa
                    "iud intrauterine implant".split())
 _COURSE_DAYS = 30   # "for 7 days": a course, not long-term therapy
 _STOPPED = frozenset("stop stopped discontinue discontinued dc'd".split())
-_STOP_LATER = frozenset("plan planned will until after once if continue continued transition".split())
+_STOP_LATER = frozenset("plan planned will until after once if when continue continued transition".split())
 _LONG_SPANS = frozenset("yr yrs year years month months mo mos".split())
 # ("Maintenance immunosuppression: tacrolimus, ...")
 _ON = frozenset(("on", "taking", "takes", "take", "continue", "continued", "resumed", "maintained", "uses", "long",

@@ -82,6 +82,7 @@ _SUBSEQUENT = {"A": "D", "B": "E", "C": "F"}   # initial -> subsequent encounter
 _YEARS_AGO = re.compile(r"\b(?:\d+|a|one|two|three|several|many) (?:yrs?|years?) ago\b").search
 # paired organs named in the plural: both of them
 _PAIRED_PLURALS = frozenset("knees hips shoulders elbows wrists ankles hands feet eyes ears breasts legs".split())
+_CESSATION_KEPT = frozenset("maintained maintaining sustained successful achieved continues ongoing".split())
 _SITE_FILLER = frozenset(("of", "the", "in", "at", "over"))
 _FRACTURE_NOUNS = frozenset(("fx", "fracture", "fractures", "fxs"))
 _UNDER_CARE = frozenset("reduction casting cast casted splint splinting splinted orif fixation immobilization "
@@ -785,6 +786,10 @@ class Pipeline:
                     (m.tok_start and s.words[m.tok_start - 1] in _NOT_TOBACCO) or   # "THC vape", "marijuana smoking"
                     (m.words == ("smoke",) and m.end - m.start == len("smoke"))):
                 continue   # "smokes marijuana": not tobacco; "smoke exposure": the noun, not "she smokes"
+            if self.claims_rules and all(c.code.startswith("F17") for c in m.candidates) and \
+                    s.words[m.tok_end:m.tok_end + 1] in (["cessation"], ("cessation",)) and \
+                    _CESSATION_KEPT & set(s.words[m.tok_end:m.tok_end + 4]):
+                continue   # "Smoking cessation maintained": a former smoker's quitting, no current use
             if self.claims_rules and m.candidates and all(c.code.startswith("F17.2") for c in m.candidates):
                 m = _nicotine(m, s, note_product)
                 if m is None:
