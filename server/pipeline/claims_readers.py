@@ -33,7 +33,8 @@ from server.pipeline.text import normalize_phrase
 # an exact tabular title (EXACT_FLOOR 0.8 is a floor; these are what a title match gets).
 READ_CONFIDENCE = 0.9
 # A malignancy's treatment completed and no disease left (I.C.2.d) ...
-_TREATED = re.compile(r"\b(NED|no evidence of (local )?(disease|recurrence|malignancy)|no (local )?(signs? of )?recurrence|"
+_TREATED = re.compile(r"\b(NED|no evidence of (local |biochemical )?(disease|recurrence|malignancy)|"
+                      r"no (local |biochemical )?(signs? of )?recurrence|PSA (?:is |remains |still )?undetectable|"
                       r"without recurrence|(cancer|disease)[- ]free|completed (his |her |all )?(treatment|therapy|"
                       r"chemo\w*|radiation|adjuvant \w+)|finished (treatment|chemo\w*|radiation))\b", re.I)
 # ... unless something is still directed at it or it has spread.
@@ -680,6 +681,12 @@ class ClaimsReaders:
             k = bisect_left(starts, at)
             if k < len(named) and named[k][0] - at <= _AHEAD_REACH:
                 spoken.add(named[k][1])
+        # (a cue after the history the assessment states speaks of the cancer the HPI names too:
+        # "prostate adenocarcinoma, pT2 N0 ... A/P: Personal hx of prostate cancer, s/p RALP, PSA
+        # undetectable": Z85.46, no C61)
+        spoken |= {c for c, f in found.items() if "C00" <= c[:3] <= "C76" and not c.startswith("C44") and
+                   not f.sections & DIAGNOSIS_SECTIONS and
+                   self.guidelines.history_code(c, Assertion.HISTORICAL) in spoken}
         for c in [c for c, f in found.items() if "C00" <= c[:3] <= "C76" and f.reportable
                   and f.assertion is Assertion.PRESENT and c in spoken]:
             z = self.guidelines.history_code(c, Assertion.HISTORICAL)
