@@ -23,7 +23,7 @@ from server.pipeline.context import assert_span
 from server.pipeline.entities import Candidate, Sentence
 from server.pipeline.findings import Finding, add_evidence
 from server.pipeline.guidelines import DIAGNOSIS_SECTIONS
-from server.pipeline.index_tree import fold, side_words, undenied, walk_words
+from server.pipeline.index_tree import SIDES, fold, side_words, undenied, walk_words
 from server.pipeline.mapping import CodeMapper
 from server.pipeline.text import normalize_phrase
 
@@ -106,6 +106,11 @@ _SENTENCE_END = re.compile(r"[.;:\n]")
 _ROUTINE_SIGNS = ("R05", "R06.0", "R07", "R10", "R11", "R19.7", "R30", "R35", "R39.1", "R50.9", "R51", "R52",
                   "R53.8")
 _ALLERGY_WORDS = frozenset(("allergy", "allergic", "allergies"))
+# the words after a skin cancer that say where it is ("BCC, nodular, skin of L mid back")
+_SKIN_SITE_REACH = 8
+_SKIN_FILLER = frozenset("of the on at skin l r left right mid upper lower nodular superficial infiltrative "
+                         "pigmented invasive well moderately poorly differentiated".split())
+_PAREN_TEXT = re.compile(r"\([^)]*\)")
 _REFUTED_ALLERGY = re.compile(r"\w\?|\bnot (?:a |an |truly )?(?:true )?allerg|\btolerated\b|\bintoleran", re.I)
 _ALLERGY_OTHER_DRUG = "Z88.8"   # History > personal > allergy > drugs ... > specified NEC
 _ADVICE = frozenset("avoid avoiding avoidance counseled counseling counsel advised educated risk risks".split())
@@ -259,6 +264,7 @@ class ClaimsReaders:
         self._long_term_drugs(doc.text, sentences, found)
         checkpoint()
         self._neoplasms(doc.text, sentences, found, inpatient=doc.setting is Setting.INPATIENT)
+        self._skin_cancer_sites(sentences, found)
         self._treated_cancers(doc.text, found)
         checkpoint()
         self._drug_effects(doc.text, sentences, found, inpatient=doc.setting is Setting.INPATIENT)
@@ -649,6 +655,42 @@ class ClaimsReaders:
                       self.cm.description(c).lower().startswith("polyp") and
                       site & set(normalize_phrase(self.cm.description(c)))]:
                 del found[c]
+
+    def _skin_cancer_sites(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """A skin cancer coded by its kind alone (C44.9-: "BCC of the back") takes the site its
+        own words name after it, by the Neoplasm Table's skin rows (Neoplasm, skin, back: C44.509),
+        with its kind's 6th character (basal cell: C44.519) and the side the Tabular asks for
+        ("SCC of the L forearm": C44.622)."""
+        vague = [c for c, f in found.items() if c.startswith("C44.9") and len(c) == 6 and f.reportable]
+        if not vague:
+            return
+        rows = self.__dict__.get("_skin_rows")
+        if rows is None:
+            rows = self.__dict__["_skin_rows"] = {}
+            for row in self.neoplasms.table.rows:
+                if len(row.path) == 2 and row.path[0].startswith("skin") and (row.codes[0] or "").startswith("C44"):
+                    for part in re.split(r",\s*", _PAREN_TEXT.sub(" ", row.path[1].replace(" NOS", ""))):
+                        rows.setdefault(normalize_phrase(part), row)
+        starts = [s.start for s in sentences]
+        for c in vague:
+            f = found[c]
+            for e in f.evidence:
+                s = sentences[sequelae.sentence_of(sentences, starts, e.start)]
+                k = bisect_left(s.token_starts, e.end)
+                after = [w for w in s.words[k:k + _SKIN_SITE_REACH] if w not in _SKIN_FILLER]
+                row = next((rows[tuple(after[a:a + n])] for a in range(len(after)) for n in (2, 1)
+                            if tuple(after[a:a + n]) in rows), None)
+                if row is None:
+                    continue
+                sited = row.code("primary", [SIDES.get(w, w) for w in s.words[k:k + _SKIN_SITE_REACH]], self.cm)
+                code = sited[:5] + c[5] + sited[6:] if sited and len(sited) >= 6 else None
+                if code is None or code == c or self.cm.id_of(code) < 0 or not self.cm.is_billable(code):
+                    continue
+                f = found.pop(c)
+                f.notes.append(RuleNote("index", f"Neoplasm Table: skin, {row.path[1]}: {code}", c))
+                f.code = code
+                _add(found, f)
+                break
 
     def _treated_cancers(self, text: str, found: dict[str, Finding]) -> None:
         """A primary malignancy treated and gone (excised or eradicated, treatment completed, no

@@ -607,9 +607,12 @@ def _condition(code: str) -> str:
     """What makes two codes one condition for a history: the category, and for an injury or
     fracture coded by episode (7th character) its site too (a healed T12 fracture is history
     beside a radius fracture treated now); for a diabetes, its complication (a healed diabetic foot
-    ulcer, Z86.31, is history beside the polyneuropathy coded now)."""
+    ulcer, Z86.31, is history beside the polyneuropathy coded now); for a skin cancer, its site and
+    kind."""
     if "E08" <= code[:3] <= "E13":
         return code[:5]
+    if code[:3] in ("C43", "C44"):
+        return code[:6]   # skin cancers by site and kind: a past SCC of the hand beside a BCC of the cheek
     return code[:6] if len(code.replace(".", "")) == 7 else code[:3]
 
 
