@@ -111,7 +111,20 @@ _SKIN_SITE_REACH = 8
 _SKIN_FILLER = frozenset("of the on at skin l r left right mid upper lower nodular superficial infiltrative "
                          "pigmented invasive well moderately poorly differentiated".split())
 _PAREN_TEXT = re.compile(r"\([^)]*\)")
-_REFUTED_ALLERGY = re.compile(r"\w\?|\bnot (?:a |an |truly )?(?:true )?allerg|\btolerated\b|\bintoleran", re.I)
+_REFUTED_ALLERGY = re.compile(r"\w\?|\bnot (?:a |an |truly )?(?:true )?allerg|\btolerat(?:ed|es|ing)\b|\bintoleran|"
+                              r"\bnone known\b|\bno known\b|\bdenie[sd]\b|\bnegative\b", re.I)
+# an allergy list's allergens by the words the index's History > personal > allergy gives them
+_ALLERGENS = {"shellfish": ("food", "seafood"), "fish": ("food", "seafood"), "shrimp": ("food", "seafood"),
+              "peanut": ("food", "peanut"), "egg": ("food", "eggs"), "milk": ("food", "milk", "products"),
+              "dairy": ("food", "milk", "products"), "bee": ("insect", "bee"), "wasp": ("insect",),
+              "contrast": ("contrast", "media"), "iodine": ("contrast", "media")}
+
+
+def _item_around(text: str, at: int, lo: int, hi: int) -> str:
+    """The item of a list at offset ``at``: between the separators (; , newline) around it."""
+    a = max(text.rfind(sep, lo, at) for sep in ";,\n")
+    b = min((x for x in (text.find(sep, at, hi) for sep in ";,\n") if x >= 0), default=hi)
+    return text[max(a + 1, lo):b]
 _ALLERGY_OTHER_DRUG = "Z88.8"   # History > personal > allergy > drugs ... > specified NEC
 _ADVICE = frozenset("avoid avoiding avoidance counseled counseling counsel advised educated risk risks".split())
 _ENVIRONMENT = ("Z77.22",)   # exposures coded as the patient's environment, not as a contact with disease
@@ -2038,7 +2051,10 @@ class ClaimsReaders:
         is the patient's allergy status, History > personal > allergy > the drug's class (Z88.0
         penicillin, Z88.2 sulfonamides, Z88.5 narcotic agent ...), by the Table of Drugs category
         and its block; not an allergic reaction of unspecified cause (T78.40). An allergy list is
-        read for what it is: its drugs are not coded."""
+        read for what it is, the status of each drug or other allergen it gives (latex Z91.040,
+        peanuts Z91.010), never a diagnosis; an item it doubts or refutes is none ("Amoxicillin? -
+        not an allergy per chart review"; "tolerates aspirin/NSAIDs w/o problem"; "contrast - none
+        known")."""
         tree = self.index.tree
         node = tree.resolve("History, personal, allergy")
         table = self.drug_effects.table
@@ -2046,9 +2062,7 @@ class ClaimsReaders:
             return
         assertion = self._assertions(sentences)
         for si, s in enumerate(sentences):
-            # (an allergy the list doubts or refutes is none: "Amoxicillin? - ... not an allergy per
-            # chart review (tolerated amoxicillin)")
-            listed = s.section == "allergies" and not _REFUTED_ALLERGY.search(text, s.start, s.end)
+            listed = s.section == "allergies"
             if not listed and (s.section not in DIAGNOSIS_SECTIONS or not _ALLERGY_WORDS & set(s.words)):
                 continue
             for k, w in enumerate(s.words):
@@ -2061,18 +2075,30 @@ class ClaimsReaders:
                 for a, b in spans:
                     if a < 0 or b > len(s.words):
                         continue
+                    if listed and _REFUTED_ALLERGY.search(_item_around(text, s.tokens[a].start, s.start, s.end)):
+                        continue
                     hit = table.match(s.words[a])
                     effect = hit[0].codes[4] if hit is not None and set(hit[1].split()) <= {s.words[a]} else None
                     if not effect:
-                        continue
-                    category = effect[:5].rstrip("X")
-                    code = None
-                    for title in (self.cm.description(category), self.cm.description(category[:3])):
-                        h = tree.walk(node, walk_words(normalize_phrase(title) + ("agent",)))
-                        if h is not None and h.code != tree.nodes[node].code:
-                            code = h.code
-                            break
-                    code = code or _ALLERGY_OTHER_DRUG
+                        # an allergen that is no drug ("latex", "peanuts", "bee stings", "shellfish")
+                        said = _ALLERGENS.get(s.words[a], (s.words[a],))
+                        # (a word under no subterm of its own stops at its group: no "food NEC" for
+                        # "anaphylaxis")
+                        h = next((h for path in (said, ("food", *said)) if listed and
+                                  (h := tree.walk(node, walk_words(path))) is not None and h.code and
+                                  h.code.startswith("Z91.0") and not (len(path) > 1 and h.path[-1:] == path[:1])), None)
+                        if h is None:
+                            continue
+                        code = h.code
+                    else:
+                        category = effect[:5].rstrip("X")
+                        code = None
+                        for title in (self.cm.description(category), self.cm.description(category[:3])):
+                            h = tree.walk(node, walk_words(normalize_phrase(title) + ("agent",)))
+                            if h is not None and h.code != tree.nodes[node].code:
+                                code = h.code
+                                break
+                        code = code or _ALLERGY_OTHER_DRUG
                     if self.cm.id_of(code) < 0 or assertion(si, min(a, k), max(b, k + 1)) is not Assertion.PRESENT:
                         continue
                     lo, hi = s.tokens[min(a, k)].start, s.tokens[max(b, k + 1) - 1].end
