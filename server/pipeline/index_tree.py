@@ -647,7 +647,7 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "styloid": ("process",), "olecranon": ("process",), "coracoid": ("process",),
            "coronoid": ("process",), "odontoid": ("process",), "xiphoid": ("process",),
            # the mouth by its adjective ("oral mucositis": Mucositis > mouth (oral) > ...)
-           "oral": ("mouth",),
+           "oral": ("mouth",), "turbinate": ("nasal",), "turbinates": ("nasal",),   # (Hypertrophy > nasal > turbinate)
            "tm": ("ear", "drum", "tympanic", "membrane"),   # the tympanic membrane, the index's "ear drum"
            # a joint by its abbreviation ("R 1st MTP": a joint of the foot, M25.57-)
            "mtp": ("joint", "toe"), "mcp": ("joint", "finger"), "midshaft": ("shaft",),
