@@ -267,6 +267,10 @@ class ClaimsReaders:
                     RuleNote("not_reported", "a current pregnancy: its obstetric history is O09.-, not Z87.59"))
         elif pregnancy.not_pregnant(doc.text):
             self._past_pregnancies(found)
+        if (preg is None or not preg.current) and "Z33.1" in found and found["Z33.1"].reportable:
+            # "not currently planning pregnancy; on copper IUD": the word, not a pregnant state
+            found["Z33.1"].reportable = False
+            found["Z33.1"].notes.append(RuleNote("not_reported", "the note documents no current pregnancy"))
         sequelae.stroke_sequelae(found, sentences, doc.text, self.index, self.mapper, self.guidelines, _made)
         checkpoint()   # each reader reads the whole note: the call's deadline is checked between them
         self._status(sentences, found)
@@ -1758,10 +1762,13 @@ class ClaimsReaders:
         """A myocardial infarction the note dates more than 4 weeks back is the old one, I25.2
         (I.C.9.e.1: I21 for 4 weeks from onset): "NSTEMI 3/2 - >4 wks ago, recovered"."""
         starts = [s.start for s in sentences]
+        latest = max((int(y) for y in _YEAR.findall(text)), default=0)
         for code in [c for c, f in found.items() if c[:3] in ("I21", "I22") and f.reportable]:
             f = found[code]
             spans = [sentences[sequelae.sentence_of(sentences, starts, e.start)] for e in f.evidence]
-            if spans and all(_OLDER_THAN_4_WEEKS.search(text[s.start:s.end]) for s in spans):
+            # (or dated by a year before the latest the note gives: "NSTEMI in March 2019 ... echo (2023)")
+            if spans and all(_OLDER_THAN_4_WEEKS.search(text[s.start:s.end]) or
+                             any(int(y) < latest for y in _YEAR.findall(text[s.start:s.end])) for s in spans):
                 self._recode(found, code, "I25.2", "history_code", "an infarction more than 4 weeks old",
                              "I.C.9.e.1")
 
@@ -2481,7 +2488,9 @@ _THROMBOTIC = frozenset(("thrombotic", "thrombosis", "thrombus"))
 
 
 _OLDER_THAN_4_WEEKS = re.compile(r"(?:>|more than|over|greater than)\s*(?:4|four)\s*(?:wks?|weeks?)\b|"
-                                 r"\b(?:[5-9]|\d\d+)\s*(?:wks?|weeks?)\s+ago\b", re.I)
+                                 r"\b(?:[5-9]|\d\d+)\s*(?:wks?|weeks?)\s+ago\b|"
+                                 r"\b(?:\d+|a|one|two|three|several)\s*(?:mos?|months?|yrs?|years?)\s+ago\b", re.I)
+_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 _GRAFTS = frozenset("transplant transplanted allograft graft tx txp".split())
 
 
