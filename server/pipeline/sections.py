@@ -62,7 +62,9 @@ class SectionRules:
         # Blanks are read possessively (``*+``, ``++``: never given back): what follows them is never
         # a blank, so the matches are the same, and "Assessment" + 32,000 spaces is read once
         # instead of once per space (seconds, the square of the run).
-        alts = "|".join(re.escape(t).replace(r"\ ", r"\s++") for t in titles)
+        # ("Assessment / Plan", "A & P": the blanks around a slash or an ampersand are optional)
+        alts = "|".join(re.escape(t).replace(r"\ ", r"\s++").replace("/", r"[ \t]*+/[ \t]*+")
+                        .replace(r"\&", r"[ \t]*+&[ \t]*+") for t in titles)
         # A header is a known title at the start of a line, then ':' (or the end of the line
         # when the title is written alone in capitals, as dictated notes do).
         self._header = re.compile(rf"^[ \t]*+(?P<t>{alts})[ \t]*+(?::|(?=\r?\n))", re.I | re.M)
@@ -164,4 +166,4 @@ class SectionMap:
 
 
 def _norm_title(t: str) -> str:
-    return " ".join(t.lower().split())
+    return re.sub(r"\s*([/&])\s*", r"\1", " ".join(t.lower().split()))
