@@ -172,7 +172,7 @@ def _leading(rule: ContextRule, start: int) -> ContextRule:
     """A backward rule marked ``lead`` that opens its sentence has nothing behind it: it reads the
     list after it ("Neg CP, palpitations, N/V/D, dysuria, rash."; "Return precautions: lethargy,
     poor feeding, fever"), with the default forward reach."""
-    if start or not rule.lead or rule.direction != "BACKWARD":
+    if start or not rule.lead or rule.direction not in ("BACKWARD", "BIDIRECTIONAL"):
         return rule
     return _FORWARD.setdefault(rule, ContextRule(rule.literal, rule.category, "FORWARD", _LEADING_SCOPE))
 

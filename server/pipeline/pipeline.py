@@ -567,11 +567,15 @@ class Pipeline:
                     resolving[m.sentence] = Triggers(
                         [t for t in triggers[m.sentence] if t.rule.literal not in _RESOLVED], triggers[m.sentence].words)
                 a = assert_span(resolving[m.sentence], m.tok_start, m.tok_end, s.gaps, s.commas)
+            if a is Assertion.PRESENT and self.claims_rules and m.tok_start and _denied_by_label(
+                    triggers[m.sentence], s, text):
+                a = Assertion.ABSENT   # "Ruled out: DVT L leg (duplex neg), abscess (US neg), osteomyelitis"
             if a in (Assertion.PRESENT, Assertion.POSSIBLE) and self.claims_rules and \
                     (q := _QUERIED.match(text, m.end)) is not None:
                 # "OSA? - sleep study recommended, not done": a question, not a diagnosis; "Hypothyroidism?
                 # - no; TSH normal": the answer denies it
-                a = Assertion.ABSENT if q.group(1) else Assertion.POSSIBLE
+                a = Assertion.ABSENT if q.group(1) or q.group(2) else Assertion.POSSIBLE
+                # ("OSA? - sleep study 2023 negative": the test answers it)
             if a is Assertion.PRESENT and self.claims_rules and len(m.words) == 1 and _FREE_OF.match(text, m.end):
                 a = Assertion.ABSENT   # "remains tobacco-free", "seizure-free x 2 years": none of it
             if a is Assertion.PRESENT and self.claims_rules and (v := _LABELLED.match(text, m.end)) is not None:
@@ -1773,7 +1777,8 @@ _LATER_UNITS = frozenset("h hr hrs hour hours d day days wk wks week weeks mo mo
 # is the condition's status
 _LABELLED = re.compile(r"[ \t]*:[ \t]*(?:(never|none|no|denies|negative|neg)|(former|quit|remote|past|prior|previous))\b",
                        re.I)
-_QUERIED = re.compile(r"[ \t]*\?(?![\w?])(?:[ \t]*[-:,;]?[ \t]*(no|none|neg|negative|denies)\b)?", re.I)
+_QUERIED = re.compile(r"[ \t]*\?(?![\w?])(?:[ \t]*[-:,;]?[ \t]*(no|none|neg|negative|denies)\b|"
+                      r"[ \t]*[-:,;][ \t]*(?:[\w/]+[ \t]+){1,4}?(neg|negative|normal)\b)?", re.I)
 # a return visit named before an encounter reason ("RTC 1 week for wound check"): a later visit's
 _RETURN_FOR = frozenset(("rtc", "return", "f/u", "followup"))
 _RETURN_REACH = 5
@@ -1988,6 +1993,16 @@ def _sided_pair(cm, code: str) -> tuple[str, str] | None:
     right = kids.get(desc[:m.start()] + "right " + m.group(1) + desc[m.end():])
     left = kids.get(desc[:m.start()] + "left " + m.group(1) + desc[m.end():])
     return (right, left) if right and left and cm.is_billable(right) and cm.is_billable(left) else None
+
+
+def _denied_by_label(triggers, s: Sentence, text: str) -> bool:
+    """Whether the sentence is a list its opening label denies ("Ruled out: DVT L leg (duplex neg),
+    abscess (US neg), osteomyelitis"): a negation that opens the sentence, then a colon."""
+    first = next((t for t in triggers if t.start == 0), None)
+    if first is None or first.rule.category != "NEGATED_EXISTENCE" or first.end >= len(s.tokens) or \
+            first.rule.literal in _RESOLVED:
+        return False   # ("Resolved: AKI, hypokalemia" lists what the stay treated)
+    return text[s.tokens[first.end - 1].end:s.tokens[first.end].start].strip() == ":"
 
 
 def _comma_item(commas: Sequence[bool], starts, a: int, b: int, lo: int, hi: int) -> tuple[int, int]:
