@@ -482,6 +482,23 @@ _DRUG_EFFECTS = ("T36", "T37", "T38", "T39", "T40", "T41", "T42", "T43", "T44", 
 _DIAGNOSIS_SECTIONS = frozenset(("assessment", "discharge_diagnoses"))
 
 
+# companion codes and the codes they accompany: a BMI beside a weight diagnosis (I.B.14), a
+# receptor status beside the breast malignancy whose note asks for it (C50 "use additional code")
+_COMPANIONS = (("Z68", ("E66", "E44", "E43", "E41", "E40", "E45", "E46", "R63.4", "R63.5", "R63.6")),
+               ("Z17", ("C50", "D05")))
+
+
+def drop_orphan_companions(found: dict[str, Finding], dropped: dict[str, Finding] | None = None) -> None:
+    """A companion code whose partner the guidelines left unreported goes with it: "12-lb weight
+    loss" of a Graves' disease is the disease's, and its BMI 23 is no weight diagnosis's; "ER+/PR+"
+    of a breast cancer treated in 2013 (Z85.3) accompanies no current malignancy."""
+    for companion, partners in _COMPANIONS:
+        for c in [c for c in found if c.startswith(companion)]:
+            if not any(o.startswith(partners) for o in found if o != c):
+                suppress(found, c, RuleNote("not_reported", f"no reported code it accompanies ({', '.join(partners)})"),
+                         dropped)
+
+
 def drop_unassessed_findings(found: dict[str, Finding], dropped: dict[str, Finding] | None = None,
                              threshold: float = 0.0, rules: "GuidelineRules | None" = None) -> None:
     """A condition the note names only in its exam, results or review of systems, when the note

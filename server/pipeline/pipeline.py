@@ -445,6 +445,7 @@ class Pipeline:
                        lambda: gl.drop_diagnosed_symptoms(findings, suppressed, cut, self.guidelines, uncertain)),
                       ("finding not assessed",
                        lambda: gl.drop_unassessed_findings(findings, suppressed, cut, self.guidelines)),
+                      ("companion without its partner", lambda: gl.drop_orphan_companions(findings, suppressed)),
                       ("planned encounter", lambda: gl.drop_planned_encounters(findings, suppressed)),
                       ("history of a current condition", lambda: gl.drop_history_of_present(findings, suppressed, cut)),
                       ("family history", lambda: gl.drop_unrelated_family_history(findings, self.guidelines,
@@ -700,6 +701,9 @@ class Pipeline:
             if self.claims_rules and m.tok_start and s.words[m.tok_start - 1] == "last" and m.candidates and \
                     all(c.code[:1] in "AB" or c.code.startswith(("J09", "J10", "J11")) for c in m.candidates):
                 continue   # "Tdap given (last tetanus >10 yrs)": the last dose of its vaccine (A35 is the disease)
+            if self.claims_rules and m.words in (("heat",), ("cold",)) and \
+                    s.words[m.tok_end:m.tok_end + 1] in (["intolerance"], ("intolerance",)):
+                continue   # "heat intolerance": a symptom (of a hyperthyroidism), no effect of heat (T67)
             if self.claims_rules and m.words == ("fall",) and m.tok_start and s.words[m.tok_start - 1] in _SEASONS:
                 continue   # "nasal spray in spring/fall": the season, no fall (W19, Z91.81)
             if self.claims_rules and m.tok_start and s.words[m.tok_start - 1] == "rapid" and m.candidates and \
