@@ -707,16 +707,32 @@ def drop_unrelated_absence(found: dict[str, Finding], rules: GuidelineRules,
         f = found[c]
         if not f.evidence or not all(e.section in _HISTORY_LISTS for e in f.evidence):
             continue
-        title = rules.cm.description(c).lower()
-        chapters = "".join(v for k, v in _ORGAN_CHAPTERS if k in title)
-        organ = _title_words(rules, c) - _SITE_FILLER - {"acquired", "absence", "specified", "parts", "tract"}
-        if any(o[:1] in chapters or (o[:1] in "CZ" and organ & _title_words(rules, o)) for o in today):
-            continue
+        # (the organ the index's Status entry names, where the title leaves it open: "Status >
+        # gallbladder" of Z90.49 bears on a biliary condition, not on a GERD)
+        walked = {w for n in f.notes if n.kind == "index" and "Status >" in n.message
+                  for w in n.message.split("Status >", 1)[1].replace(">", " ").split()}
+        bears = [p for w, prefixes in _ORGAN_BEARS if w in walked for p in prefixes]
+        if bears or walked & {w for w, _ in _ORGAN_BEARS}:
+            if any(o.startswith(tuple(bears)) for o in today if bears):
+                continue
+        else:
+            title = rules.cm.description(c).lower()
+            chapters = "".join(v for k, v in _ORGAN_CHAPTERS if k in title)
+            organ = _title_words(rules, c) - _SITE_FILLER - {"acquired", "absence", "specified", "parts", "tract"}
+            if any(o[:1] in chapters or (o[:1] in "CZ" and organ & _title_words(rules, o)) for o in today):
+                continue
         suppress(found, c, RuleNote("not_reported", "organ removed in the past, no bearing on this encounter"),
                  dropped)
 
 
 _HISTORY_LISTS = frozenset(("past_surgical_history", "past_medical_history"))
+# the organ a Z90 status names by its index entry, and the codes its absence bears on
+_ORGAN_BEARS = (("gallbladder", ("K80", "K81", "K82", "K83", "K85", "K86", "K87", "K91.5", "R10", "R17", "C23",
+                                 "C24")),
+                ("intestine", ("K5", "K6", "K91", "C17", "C18", "C19", "C20", "C21", "Z85.03", "Z85.04", "Z12.1",
+                               "R19", "D12", "Z86.010")),
+                ("stomach", ("K2", "K3", "K91.1", "C16", "E66", "Z98.84", "Z68", "D51", "E53.8")),
+                ("appendix", ()))
 # the chapters whose conditions an organ's absence bears on (its system's, and for a cancer organ C/Z85)
 _ORGAN_CHAPTERS = (("breast", "N"), ("lung", "J"), ("larynx", "J"), ("stomach", "K"), ("digestive", "K"),
                    ("intestine", "K"), ("pancreas", "EK"), ("kidney", "N"), ("urinary", "N"), ("genital", "NO"),
