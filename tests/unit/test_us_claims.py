@@ -3242,3 +3242,96 @@ _RULE_LEADS = [
 @pytest.mark.parametrize("text,setting,first", _RULE_LEADS)
 def test_the_chapter_rules_name_the_first_listed_code(pipe, text, setting, first):
     assert reported(pipe, text, setting)[0] == first
+
+
+# blind batches 146-151 (session 23): each a general rule, written in this file's own words
+_TWENTY_FOURTH_BATCH = [
+    # a sequela takes the side of its past injury; an injury years back is no longer under care
+    ("Ortho: 52F w/ R ankle stiffness. Hx displaced bimalleolar fx R ankle 5 yrs ago, s/p ORIF, healed. "
+     "A/P: post-traumatic OA R ankle, a late effect of the old bimalleolar fx.", OUT,
+     {"M19.171", "S82.841S"}, {"S82.841D", "S82.843S"}),
+    # an open fracture said in another sentence (7th character B)
+    ("ED: 38M fell from a roof; wound over the L shin with bone visible. XR: displaced transverse fx of L "
+     "tibial shaft. Ortho: open fx, Gustilo type II. Taken to OR.", OUT, {"S82.222B"}, {"S82.222A"}),
+    # "deny LOC": concussion without loss of consciousness
+    ("Discharge summary: 25M, MVC. Concussion; pt and EMS deny LOC, GCS 15.", IN, {"S06.0X0A"}, {"S06.0XAA"}),
+    # a diagnosis dated months ago is current
+    ("Admitted for craniotomy: 60M w/ adenocarcinoma RUL lung dx'd 2 mo ago, on chemo.", IN, {"C34.11"},
+     {"Z85.118"}),
+    # a history list's comma items are read on their own; an operation links nothing to the diabetes
+    ("PMH: DM2, primary hypothyroidism (on levothyroxine), osteoarthritis knees, cataract surgery OU.", IN,
+     {"E03.9", "M17.0"}, {"E89.0", "E11.36"}),
+    # an allergy list gives allergy status; a refuted item none
+    ("Clinic f/u.\nALLERGIES: codeine -> hives; latex (rash); tolerates aspirin w/o problem.\nA/P: HTN.", OUT,
+     {"I10", "Z88.5", "Z91.040"}, {"Z88.6"}),
+    ("Clinic.\nAllergies: Amoxicillin? - rash in infancy, not an allergy per chart review.\nA/P: HTN.", OUT,
+     {"I10"}, {"Z88.0"}),
+    # a routine symptom attributed to a coded diagnosis is that diagnosis's
+    ("ED A/P: 22F with LLQ pain secondary to a left hemorrhagic corpus luteum cyst.", OUT, {"N83.12"},
+     {"R10.32"}),
+    # ... a deficit attributed to its cause stays (I.B.6)
+    ("Clinic A/P: oropharyngeal dysphagia secondary to Parkinson's disease.", OUT, {"R13.12"}, set()),
+    # plural paired sites; the last dose of a vaccine
+    ("PMH: OA knees. Tdap today (last tetanus > 10 yrs).", OUT, {"M17.0", "Z23"}, {"A35", "M17.10"}),
+    # fever and ear pain are the otitis's
+    ("A/P: acute suppurative otitis media, L ear - bulging TM + fever + otalgia.", OUT, {"H66.002"},
+     {"R50.9", "H92.02"}),
+    # a tested panel's negative list; AF as an infant's fontanelle
+    ("Peds: 4 mo w/ RSV bronchiolitis. RSV POSITIVE; influenza A/B, SARS-CoV-2, hMPV negative. HEENT: AF soft, "
+     "slightly sunken.", OUT, {"J21.0"}, {"J10.1", "I48.91"}),
+    # an earlier loss's weeks; HD + number is a hospital day
+    ("Antepartum discharge: 25 yo G3P0020 (SAB at 9w, 2022). Admitted 31w2d w/ preterm labor, arrested, "
+     "undelivered. Cervix unchanged on exam HD 2.", IN, {"O60.03", "Z3A.31"}, {"Z3A.09", "Z99.2"}),
+    # "remote h/o" an injury nothing links a residual to: history, no sequela
+    ("Discharge summary: R TKA for primary OA R knee. PMH: HTN; remote h/o L ankle fracture (ORIF 1998, "
+     "hardware removed 2000).", IN, {"M17.11"}, {"S82.892S", "S82.892A"}),
+    # "without" never makes an "other" code the default
+    ("CT: acute appendicitis w/o perforation or abscess. Lap appendectomy.", IN, {"K35.80"}, {"K35.890"}),
+    ("ED: 30M w/ seizure disorder, not intractable, missed doses of levetiracetam.", OUT, {"G40.909"},
+     {"G40.802"}),
+    # a symptom joined by "and" shares its site
+    ("Clinic: c/o pain and swelling of the L knee x 3 days. Dx: L knee pain and effusion.", OUT,
+     {"M25.562", "M25.462"}, {"R52"}),
+    # immunosuppressive biologics by name; a stop planned "when approved"
+    ("Meds: risankizumab 150 mg SC q12 wk; adalimumab 40 mg q2 wk. Plan: stop adalimumab when abatacept "
+     "approved.", OUT, {"Z79.620"}, set()),
+    # "smoking cessation maintained" is a former smoker's
+    ("SOCIAL: former smoker, quit 2015. A/P: smoking cessation maintained - congratulated.", OUT, {"Z87.891"},
+     {"F17.210"}),
+    # a treated cancer the assessment calls history
+    ("Urology: 18 mo s/p radical prostatectomy for prostate adenocarcinoma, pT2 N0. A/P: 1. Erectile "
+     "dysfunction after radical prostatectomy. 2. Personal hx of prostate cancer, PSA undetectable.", OUT,
+     {"N52.31", "Z85.46"}, {"C61"}),
+    # a skin cancer's site by the Neoplasm Table's skin rows; a past one elsewhere is history
+    ("Derm A/P: BCC of the upper back, excised today. Hx SCC of R hand excised 2021.", OUT,
+     {"C44.519", "Z85.828"}, {"C44.91"}),
+    # warnings are hypothetical
+    ("A/P: DM2 on metformin. Warned about transient hyperglycemia after the steroid injection.", OUT,
+     {"E11.9"}, {"E11.65"}),
+    # turbinate hypertrophy; pansinusitis codes its sinuses
+    ("ENT A/P: chronic pansinusitis w/ ethmoid polyps; bilateral inferior turbinate hypertrophy.", OUT,
+     {"J32.4", "J34.3"}, {"J32.2"}),
+    # an MI dated years back is old; warning symptoms are hypothetical
+    ("Cardiology: NSTEMI in March 2019 s/p DES; echo 2023 normal. A/P: CAD of native vessels with stable "
+     "angina. Reviewed warning symptoms for unstable angina.", OUT, {"I25.118", "I25.2"}, {"I21.4", "I25.110"}),
+    ("Social: not currently planning pregnancy; copper IUD. A/P: migraine without aura.", OUT, {"G43.009"},
+     {"Z33.1"}),
+    # "Assessment / Plan" is the assessment
+    ("Labs: A1c 6.6%.\nAssessment / Plan:\n1. Type 1 DM with hypoglycemia without coma.", OUT, {"E10.649"},
+     {"E16.2"}),
+    # a list its label denies; a query a test answers
+    ("DISCHARGE DIAGNOSES\nPrincipal: cellulitis of R lower leg\nRuled out: DVT R leg (duplex neg), abscess "
+     "(US neg), osteomyelitis (no bone involvement)\nPMH: OSA? - sleep study 2023 negative.", IN, {"L03.115"},
+     {"L02.415", "M86.9", "G47.33"}),
+    # companions without their partner; heat intolerance
+    ("HPI: Graves' disease dx 4 mo ago after palpitations, heat intolerance and weight loss. Hx L breast "
+     "cancer, ER+/PR+, 2013, lumpectomy + radiation, no recurrence. BMI 23. A/P: Graves disease, "
+     "methimazole.", OUT, {"E05.00", "Z85.3"}, {"T67.9XXA", "Z17.0", "Z68.23"}),
+    # an organ removed long ago bears on its own organ's conditions only
+    ("PSH: lap cholecystectomy 2015.\nA/P: GERD, continue PPI.", OUT, {"K21.9"}, {"Z90.49"}),
+]
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", _TWENTY_FOURTH_BATCH)
+def test_twenty_fourth_batch(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
