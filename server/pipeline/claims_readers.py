@@ -106,6 +106,8 @@ _SENTENCE_END = re.compile(r"[.;:\n]")
 _ROUTINE_SIGNS = ("R05", "R06.0", "R07", "R10", "R11", "R19.7", "R30", "R35", "R39.1", "R50.9", "R51", "R52",
                   "R53.8")
 _ALLERGY_WORDS = frozenset(("allergy", "allergic", "allergies"))
+_SEQUELA_ADVICE = frozenset("discussed counseled counselled risk return possible potential delayed monitor warned "
+                            "precautions no without".split())
 # the words after a skin cancer that say where it is ("BCC, nodular, skin of L mid back")
 _SKIN_SITE_REACH = 8
 _SKIN_FILLER = frozenset("of the on at skin l r left right mid upper lower nodular superficial infiltrative "
@@ -1896,7 +1898,9 @@ class ClaimsReaders:
     def _drug_effects(self, text: str, sentences: list[Sentence], found: dict[str, Finding],
                       inpatient: bool = False) -> None:
         """Poisoning by intent, adverse effect and underdosing codes (Table of Drugs, I.C.19.e)."""
-        encounter = "S" if {"sequela", "sequelae"} & {w for s in sentences for w in s.words} else "A"
+        # (a sequela the note only warns of is none: "Delayed neuropsych sequelae discussed")
+        encounter = "S" if any({"sequela", "sequelae"} & set(s.words) and not _SEQUELA_ADVICE & set(s.words)
+                               for s in sentences) else "A"
         taken: list[Span] = []   # the drugs a poisoning names
         starts = [s.start for s in sentences]
         conditions = {bisect_right(starts, e.start) - 1 for c, f in found.items()
