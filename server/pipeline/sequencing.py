@@ -192,12 +192,21 @@ def _said_as_reason(f: Finding, text: str) -> bool:
     """A finding the note gives as the encounter's reason: "admitted with dehydration", "presents
     for evaluation of chest pain" (Section II: the condition chiefly responsible for the stay)."""
     return f.system is CodeSystem.ICD10CM and not f.code.startswith(ROUTINE_EXAMS) and any(
-        _REASON.search(text, max(0, e.start - _REASON_REACH), e.start) for e in f.evidence)
+        _REASON.search(text, max(0, e.start - _REASON_REACH), e.start) or
+        _OPERATED_REASON.search(text, max(0, e.start - _OPERATED_REACH), e.start) for e in f.evidence)
 
 
 _REASON = re.compile(r"\b(?:admitted|admission|presents?|presented|presenting|here)\s+(?:with|for|due to)\s+"
                      r"(?:(?:an?|the|acute|new|worsening|evaluation of|management of)\s+){0,3}$", re.I)
 _REASON_REACH = 60   # characters before a finding its "admitted with" may stand
+# ... or the operation the stay was for names it ("admitted for L frontal craniotomy and resection of a
+# solitary 2.8 cm brain metastasis": C79.31 leads the lung primary, I.C.2.b)
+_OPERATED_REASON = re.compile(
+    r"\b(?:admitted|admission|presents?|presented|here|scheduled)\s+for\b[^.;:]{0,60}?\b"
+    r"(?:resection|excision|removal|repair|debridement|drainage|fixation|ablation|amputation|reduction|"
+    r"evacuation|decompression)\s+of\s+(?:(?:an?|the|his|her|solitary|single|large|small|recurrent|"
+    r"[\d.]+\s*(?:cm|mm)|left|right|l|r)\s+){0,5}$", re.I)
+_OPERATED_REACH = 160
 _REASON_WEIGHT = 0.3
 
 
