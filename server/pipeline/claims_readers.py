@@ -276,7 +276,7 @@ class ClaimsReaders:
         sequelae.stroke_sequelae(found, sentences, doc.text, self.index, self.mapper, self.guidelines, _made)
         checkpoint()   # each reader reads the whole note: the call's deadline is checked between them
         self._status(sentences, found)
-        self._placed_this_stay(sentences, found)   # (an outpatient procedure's report too: a cath lab's DES)
+        self._placed_this_stay(doc.text, sentences, found)   # (an outpatient procedure's report too: a cath lab's DES)
         checkpoint()
         self._screening(doc.text, sentences, found)
         checkpoint()
@@ -439,7 +439,7 @@ class ClaimsReaders:
                 if twin is not None:
                     add_evidence(found[code].evidence, found.pop(twin).evidence)
 
-    def _placed_this_stay(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+    def _placed_this_stay(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """A device placed or an organ removed during this stay is no status of the stay's claim:
         the procedure codes it ("LHC on HD2: LAD lesion treated with DES x1 ... Dx: NSTEMI s/p PCI"
         is no Z95.5; "underwent laparoscopic cholecystectomy day 4" no Z90.49)."""
@@ -452,8 +452,9 @@ class ClaimsReaders:
                 before = s.words[max(0, k - _PLACED_REACH):k]   # "lesion treated with DES x1"
                 if _BEFORE_STAY & set(s.words) or any(w.isdigit() and len(w) == 4 for w in s.words):
                     old = True   # "Patent prior RCA stent", "STEMI in 2018 treated with a DES": one from before
-                elif s.section in _STAY_SECTIONS and _PLACED & set(before) or _this_stay(s.words, k):
-                    placed = True
+                elif (s.section in _STAY_SECTIONS or _procedure_label(text, s)) and (
+                        _PLACED & set(before) or tuple(before[-2:]) == ("s", "p")) or _this_stay(s.words, k):
+                    placed = True   # ("Dx: NSTEMI. Cath: 90% LAD stenosis, s/p DES": this stay's)
             if placed and not old:
                 found[code].reportable = False
                 found[code].notes.append(RuleNote("not_reported", "placed during this stay: the procedure codes it, "
@@ -2479,6 +2480,16 @@ _BEFORE_STAY = frozenset("prior previous previously history hx ago remote old kn
 _PLACED_REACH = 12   # ("Mid LAD treated with a 3.0 x 18 mm drug-eluting stent")
 _STAY_WORDS = frozenset(("admission", "hospitalization", "stay"))
 _STAY_REACH = 6   # words after a device its "this admission" may follow ("s/p DES to LAD this admission")
+
+
+_PROCEDURE_LABELS = frozenset("cath lhc pci angiography angiogram procedure procedures".split())
+
+
+def _procedure_label(text: str, s: Sentence) -> bool:
+    """Whether the sentence opens with a procedure's label ("Cath: ..."), the report of this
+    encounter's procedure."""
+    return len(s.tokens) > 1 and s.words[0] in _PROCEDURE_LABELS and \
+        text[s.tokens[0].end:s.tokens[1].start].strip() == ":"
 
 
 def _this_stay(words: list[str], k: int) -> bool:
