@@ -19,8 +19,10 @@ _NOT_THIS_VISIT = re.compile(r"\b(up to date|up-to-date|is due|due (in|next|for)
                              r"last (done|one)|previous|prior|recommended|(noted|found|seen|detected) on|"
                              r"screening[^.;,]{0,30}\bago|may be|consider|considered|"
                              r"in \d+ (years?|months?|weeks?)|next (year|month)|never|has not had|hasn't had|"
-                             r"not yet had)\b", re.I)
-# ("on LDCT screening 3 weeks ago"; "supplemental screening breast MRI may be considered"; "routine
+                             r"not yet had|no longer|not eligible|criteria|last (week|month|year)|"
+                             r"\d{1,2}/(?:19|20)\d\d)\b", re.I)
+# ("on LDCT screening 3 weeks ago"; "LDCT 9/2024 (screening) showed a nodule"; "no longer meets LDCT
+# screening criteria"; "supplemental screening breast MRI may be considered"; "routine
 # screening mammogram in 1 year": another visit's; "Never had screening colonoscopy": none at all)
 # ... nor one the note orders for later ("Screening mammogram ordered"), unless it is done today
 # ("Screening A1c ordered today")
