@@ -284,6 +284,18 @@ def _recode(found: dict[str, Finding], old: str, new: str, note: RuleNote, why: 
     found.setdefault(new, f)
 
 
+def angina_of_infarction(found: dict[str, Finding], dropped: dict[str, Finding] | None = None) -> None:
+    """An acute MI (I21, I22) codes the angina that led up to it: the coronary disease beside it is
+    coded without angina ("NSTEMI ... CAD, native coronary arteries" with unstable angina before
+    it: I21.4 + I25.10, not I25.110; the angina is integral to the infarction, I.C.9.e)."""
+    if not any(c.startswith(("I21", "I22")) for c in found):
+        return
+    for c in [c for c in found if c.startswith("I25.11")]:
+        _recode(found, c, "I25.10", RuleNote("integral_symptom", "the angina is the acute MI's: CAD coded "
+                                                                  "without angina (I.C.9.e)", c),
+                "the angina is the acute MI's", dropped)
+
+
 def _same_qualifiers(cm, code: str, category: str) -> str | None:
     """The code of ``category`` whose title says what ``code``'s says after its first comma:
     F03.911 "Unspecified dementia, unspecified severity, with agitation" -> F02.811 "Dementia in

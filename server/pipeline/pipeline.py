@@ -446,6 +446,7 @@ class Pipeline:
                       ("finding not assessed",
                        lambda: gl.drop_unassessed_findings(findings, suppressed, cut, self.guidelines)),
                       ("companion without its partner", lambda: gl.drop_orphan_companions(findings, suppressed)),
+                      ("angina of an infarction", lambda: gl.angina_of_infarction(findings, suppressed)),
                       ("planned encounter", lambda: gl.drop_planned_encounters(findings, suppressed)),
                       ("history of a current condition", lambda: gl.drop_history_of_present(findings, suppressed, cut)),
                       ("family history", lambda: gl.drop_unrelated_family_history(findings, self.guidelines,
