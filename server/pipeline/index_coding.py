@@ -506,7 +506,10 @@ class IndexCoder:
                 hit = None
             if hit is not None:
                 walked_from = starts   # (its sibling subterms the note names too: Pain > chest, > pleuritic)
-            if hit is None and "unspecified" in self.cm.description(mapped.code).lower():
+            desc = self.cm.description(mapped.code).lower()
+            if hit is None and ("unspecified" in desc or (mapped.code[:1] == "S" and desc.startswith("other"))):
+                # (or an injury the lexicon's "NOS" took to an "other" code: "supracondylar fracture of
+                # L humerus" is Fracture, traumatic > humerus > supracondylar, S42.41-, not S42.39-)
                 # no main term of its own ("fracture"): the entries it heads, where the index
                 # codes the mention's own words ("femoral neck fracture": Fracture, traumatic >
                 # femur > neck, not the neck's S12.9), for a code the lexicon left unspecified
