@@ -35,6 +35,7 @@ READ_CONFIDENCE = 0.9
 # A malignancy's treatment completed and no disease left (I.C.2.d) ...
 _TREATED = re.compile(r"\b(NED|no evidence of (local |biochemical )?(disease|recurrence|malignancy)|"
                       r"no (local |biochemical )?(signs? of )?recurrence|PSA (?:is |remains |still )?undetectable|"
+                      r"excised (?:by |with |via )?(?:\w+ )?(?:in )?(?:19|20)\d\d|"
                       r"without recurrence|(cancer|disease)[- ]free|completed (his |her |all )?(treatment|therapy|"
                       r"chemo\w*|radiation|adjuvant \w+)|finished (treatment|chemo\w*|radiation))\b", re.I)
 # ... unless something is still directed at it or it has spread.
