@@ -628,8 +628,9 @@ def drop_history_of_present(found: dict[str, Finding], dropped: dict[str, Findin
 
 
 # a past episode of a condition that recurs as new episodes: its history stands beside today's
-# ("DVT LLE 2012 (provoked)" and an acute popliteal DVT now: Z86.718 and I82.432)
-_EPISODES = ("Z86.71",)
+# ("DVT LLE 2012 (provoked)" and an acute popliteal DVT now: Z86.718 and I82.432; "hx of 2 falls in
+# past year" beside today's fall: Z91.81)
+_EPISODES = ("Z86.71", "Z91.81")
 
 
 def _condition(code: str) -> str:
