@@ -82,6 +82,7 @@ _SUBSEQUENT = {"A": "D", "B": "E", "C": "F"}   # initial -> subsequent encounter
 _YEARS_AGO = re.compile(r"\b(?:\d+|a|one|two|three|several|many) (?:yrs?|years?) ago\b").search
 # paired organs named in the plural: both of them
 _PAIRED_PLURALS = frozenset("knees hips shoulders elbows wrists ankles hands feet eyes ears breasts legs".split())
+_ORGAN_INFECTIONS = frozenset(("ear", "sinus", "ears", "sinuses"))
 _CESSATION_KEPT = frozenset("maintained maintaining sustained successful achieved continues ongoing".split())
 _SITE_FILLER = frozenset(("of", "the", "in", "at", "over"))
 _FRACTURE_NOUNS = frozenset(("fx", "fracture", "fractures", "fxs"))
@@ -702,6 +703,12 @@ class Pipeline:
             if self.claims_rules and m.tok_start and s.words[m.tok_start - 1] == "last" and m.candidates and \
                     all(c.code[:1] in "AB" or c.code.startswith(("J09", "J10", "J11")) for c in m.candidates):
                 continue   # "Tdap given (last tetanus >10 yrs)": the last dose of its vaccine (A35 is the disease)
+            if self.claims_rules and m.words == ("infection",) and m.tok_start and \
+                    s.words[m.tok_start - 1] in _ORGAN_INFECTIONS and all(c.code == "B99.9" for c in m.candidates):
+                continue   # "4th ear infection since March", "first sinus infection": the index sends these
+                # to Otitis media and Sinusitis (Infection > ear, See also), never to an unspecified B99.9
+            if self.claims_rules and m.words == ("analgesia",):
+                continue   # "multimodal analgesia": pain treatment, no anesthesia of skin (R20.0)
             if self.claims_rules and m.words in (("heat",), ("cold",)) and \
                     s.words[m.tok_end:m.tok_end + 1] in (["intolerance"], ("intolerance",)):
                 continue   # "heat intolerance": a symptom (of a hyperthyroidism), no effect of heat (T67)
