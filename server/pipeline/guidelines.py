@@ -1056,6 +1056,10 @@ def _more_specific(rules: GuidelineRules, o: str, c: str) -> bool:
     unspecified, or its title holds all of ``c``'s words and more (I50.20 "unspecified systolic
     heart failure" says more than I50.9 "heart failure, unspecified")."""
     do, dc = rules.cm.description(o).lower(), rules.cm.description(c).lower()
+    joined = set(re.findall(r"[a-z0-9]+", dc.split(" with ", 1)[1])) - {"unspecified"} \
+        if " with " in dc and c[:1] == "R" else set()
+    if joined - set(re.findall(r"[a-z0-9]+", do)):
+        return False   # (two signs: "Nausea with vomiting, unspecified" R11.2 says more than "Nausea" R11.0)
     if "unspecified" not in do:
         return True
     wo = set(re.findall(r"[a-z0-9]+", do)) - {"unspecified"}
