@@ -26,10 +26,10 @@ from server.pipeline.index_tree import SIDES
 from server.pipeline.text import normalize_phrase
 
 _TUMOUR = frozenset("carcinoma cancer adenocarcinoma malignancy malignant nsclc sclc sarcoma carcinoid "
-                    "ca neoplasm tumor tumour".split())
+                    "ca neoplasm tumor tumour idc ilc".split())
 _SECONDARY = frozenset("metastatic metastasis metastases metastase met mets secondary".split())
 # Abbreviations that name a site (and sometimes the histology) in the Neoplasm Table's words.
-_SITE_WORDS = {"nsclc": ("lung",), "sclc": ("lung",), "rul": ("right", "lung", "upper", "lobe"),
+_SITE_WORDS = {"nsclc": ("lung",), "sclc": ("lung",), "idc": ("breast",), "ilc": ("breast",), "rul": ("right", "lung", "upper", "lobe"),
                "rml": ("right", "lung", "middle", "lobe"), "rll": ("right", "lung", "lower", "lobe"),
                "lul": ("left", "lung", "upper", "lobe"), "lll": ("left", "lung", "lower", "lobe"),
                "crc": ("colon",), "colorectal": ("colon",), "hcc": ("liver",), "rcc": ("kidney",),
