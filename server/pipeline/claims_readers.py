@@ -122,12 +122,6 @@ _ALLERGENS = {"shellfish": ("food", "seafood"), "fish": ("food", "seafood"), "sh
               "dairy": ("food", "milk", "products"), "bee": ("insect", "bee"), "wasp": ("insect",),
               "contrast": ("contrast", "media"), "iodine": ("contrast", "media")}
 
-
-def _item_around(text: str, at: int, lo: int, hi: int) -> str:
-    """The item of a list at offset ``at``: between the separators (; , newline) around it."""
-    a = max(text.rfind(sep, lo, at) for sep in ";,\n")
-    b = min((x for x in (text.find(sep, at, hi) for sep in ";,\n") if x >= 0), default=hi)
-    return text[max(a + 1, lo):b]
 _ALLERGY_OTHER_DRUG = "Z88.8"   # History > personal > allergy > drugs ... > specified NEC
 _ADVICE = frozenset("avoid avoiding avoidance counseled counseling counsel advised educated risk risks".split())
 _ENVIRONMENT = ("Z77.22",)   # exposures coded as the patient's environment, not as a contact with disease
@@ -358,10 +352,9 @@ class ClaimsReaders:
 
     def _attributed_symptoms(self, text: str, found: dict[str, Finding]) -> None:
         """A sign or symptom routinely part of a diagnosis, which the note attributes to it, is that
-        diagnosis's (I.B.5):
-        "RLQ pain secondary to a right hemorrhagic corpus luteum cyst" is N83.11 alone; a poisoning's
-        manifestations stay (I.C.19.e.5.b), as does a symptom the diagnosis asks for beside it ("use
-        additional code for any associated fever")."""
+        diagnosis's (I.B.5): "RLQ pain secondary to a right hemorrhagic corpus luteum cyst" is N83.11
+        alone; a poisoning's manifestations stay (I.C.19.e.5.b), as does a symptom the diagnosis asks
+        for beside it ("use additional code for any associated fever")."""
         causes = sorted((e.start, c) for c, f in found.items() if f.reportable and f.assertion is Assertion.PRESENT
                         and f.system is CodeSystem.ICD10CM and c[:1] not in "RZVWXY"
                         and not ("T36" <= c[:3] <= "T65") for e in f.evidence)
@@ -2491,6 +2484,13 @@ def _procedure_label(text: str, s: Sentence) -> bool:
     encounter's procedure."""
     return len(s.tokens) > 1 and s.words[0] in _PROCEDURE_LABELS and \
         text[s.tokens[0].end:s.tokens[1].start].strip() == ":"
+
+
+def _item_around(text: str, at: int, lo: int, hi: int) -> str:
+    """The item of a list at offset ``at``: between the separators (; , newline) around it."""
+    a = max(text.rfind(sep, lo, at) for sep in ";,\n")
+    b = min((x for x in (text.find(sep, at, hi) for sep in ";,\n") if x >= 0), default=hi)
+    return text[max(a + 1, lo):b]
 
 
 def _this_stay(words: list[str], k: int) -> bool:

@@ -137,22 +137,21 @@ class ContextRules:
 
 
 _DIAGNOSED = frozenset("diagnosed dx found detected discovered".split())
-_ABOUT = frozenset("about approximately approx around ~ d".split())   # ("dx'd" is "dx", "d")
+_ABOUT = frozenset("about approximately approx around ~".split())
 
 
 def _dates_diagnosis(words: Sequence[str], start: int, end: int) -> bool:
     """Whether an "N months ago" at [start, end) dates when a condition was diagnosed, not that
     it is past ("adenocarcinoma LUL lung dx'd 3 mo ago, currently undergoing systemic treatment"),
     within the year."""
-    if not words[end - 1:end] == ["ago"] or words[start].startswith(("y", "decade")):
+    if words[end - 1] != "ago" or words[start].startswith(("y", "decade")):
         return False   # (years back, a cancer "diagnosed 10 years ago, s/p mastectomy" may be its history)
-    k = start - 1                       # the number before the unit
-    while k > 0 and words[k - 1] in _ABOUT and words[k - 1] != "d":
+    k = start - 2                       # the word before the number before the unit
+    while k > 0 and words[k] in _ABOUT:
         k -= 1
-    k -= 1
-    while k > 0 and words[k] == "d":    # dx'd
+    if k > 0 and words[k] == "d":       # "dx'd" is "dx", "d"
         k -= 1
-    return 0 <= k < start and words[k] in _DIAGNOSED
+    return 0 <= k and words[k] in _DIAGNOSED
 
 
 def _trailing(rule: ContextRule, start: int, end: int, n: int) -> ContextRule:

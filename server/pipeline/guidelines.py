@@ -724,9 +724,9 @@ def drop_unrelated_absence(found: dict[str, Finding], rules: GuidelineRules,
         # gallbladder" of Z90.49 bears on a biliary condition, not on a GERD)
         walked = {w for n in f.notes if n.kind == "index" and "Status >" in n.message
                   for w in n.message.split("Status >", 1)[1].replace(">", " ").split()}
-        bears = [p for w, prefixes in _ORGAN_BEARS if w in walked for p in prefixes]
-        if bears or walked & {w for w, _ in _ORGAN_BEARS}:
-            if any(o.startswith(tuple(bears)) for o in today if bears):
+        organs = [prefixes for w, prefixes in _ORGAN_BEARS if w in walked]
+        if organs:
+            if any(o.startswith(prefixes) for prefixes in organs for o in today):
                 continue
         else:
             title = rules.cm.description(c).lower()

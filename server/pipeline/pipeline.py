@@ -709,8 +709,8 @@ class Pipeline:
                 # to Otitis media and Sinusitis (Infection > ear, See also), never to an unspecified B99.9
             if self.claims_rules and m.words == ("analgesia",):
                 continue   # "multimodal analgesia": pain treatment, no anesthesia of skin (R20.0)
-            if self.claims_rules and m.words in (("heat",), ("cold",)) and \
-                    s.words[m.tok_end:m.tok_end + 1] in (["intolerance"], ("intolerance",)):
+            if self.claims_rules and m.words in (("heat",), ("cold",)) and m.tok_end < len(s.words) and \
+                    s.words[m.tok_end] == "intolerance":
                 continue   # "heat intolerance": a symptom (of a hyperthyroidism), no effect of heat (T67)
             if self.claims_rules and m.words == ("fall",) and m.tok_start and s.words[m.tok_start - 1] in _SEASONS:
                 continue   # "nasal spray in spring/fall": the season, no fall (W19, Z91.81)
@@ -803,7 +803,7 @@ class Pipeline:
                     (m.words == ("smoke",) and m.end - m.start == len("smoke"))):
                 continue   # "smokes marijuana": not tobacco; "smoke exposure": the noun, not "she smokes"
             if self.claims_rules and all(c.code.startswith("F17") for c in m.candidates) and \
-                    s.words[m.tok_end:m.tok_end + 1] in (["cessation"], ("cessation",)) and \
+                    m.tok_end < len(s.words) and s.words[m.tok_end] == "cessation" and \
                     _CESSATION_KEPT & set(s.words[m.tok_end:m.tok_end + 4]):
                 continue   # "Smoking cessation maintained": a former smoker's quitting, no current use
             if self.claims_rules and m.candidates and all(c.code.startswith("F17.2") for c in m.candidates):
@@ -1924,15 +1924,16 @@ def _tested_list_negative(text: str, start: int, end: int) -> bool:
     return closed >= 0 and "(" not in text[end:closed] and _NEGATIVE_AFTER.match(text, closed) is not None
 
 
-_RUN_NEGATIVE = re.compile(r"(?:[ \t]*,[ \t]*[\w/+.-]+(?:[ \t]+[\w/+.-]+)?){2,6}[ \t]+(?:neg|negative|not detected)\b",
-                           re.I)
+_RUN_NEGATIVE = re.compile(r"(?P<items>(?:[ \t]*,[ \t]*[\w/+.-]+(?:[ \t]+[\w/+.-]+)?){2,6})[ \t]+"
+                           r"(?:neg|negative|not detected)\b", re.I)
+_POSITIVE_ITEM = re.compile(r"\b(?:pos|positive|detected)\b|\+", re.I)
 
 
 def _tested_run_negative(text: str, end: int) -> bool:
     """Whether an infection a panel tests for stands in a comma list that ends "negative" ("RSV
-    POSITIVE; influenza A/B, SARS-CoV-2, hMPV negative")."""
+    POSITIVE; influenza A/B, SARS-CoV-2, hMPV negative"), no item of it said positive."""
     hit = _RUN_NEGATIVE.match(text, end)
-    return hit is not None and not re.search(r"\b(?:pos|positive|detected)\b|\+", hit.group(0)[:-8], re.I)
+    return hit is not None and not _POSITIVE_ITEM.search(hit.group("items"))
 
 
 _FALL_REACH = 4   # words after "fell" where the value it fell to may stand
