@@ -113,7 +113,6 @@ _SEQUELA_ADVICE = frozenset("discussed counseled counselled risk return possible
 _SKIN_SITE_REACH = 8
 _SKIN_FILLER = frozenset("of the on at skin l r left right mid upper lower nodular superficial infiltrative "
                          "pigmented invasive well moderately poorly differentiated".split())
-_PAREN_TEXT = re.compile(r"\([^)]*\)")
 _REFUTED_ALLERGY = re.compile(r"\w\?|\bnot (?:a |an |truly )?(?:true )?allerg|\btolerat(?:ed|es|ing)\b|\bintoleran|"
                               r"\bnone known\b|\bno known\b|\bdenie[sd]\b|\bnegative\b", re.I)
 # an allergy list's allergens by the words the index's History > personal > allergy gives them
@@ -673,18 +672,11 @@ class ClaimsReaders:
     def _skin_cancer_sites(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """A skin cancer coded by its kind alone (C44.9-: "BCC of the back") takes the site its
         own words name after it, by the Neoplasm Table's skin rows (Neoplasm, skin, back: C44.509),
-        with its kind's 6th character (basal cell: C44.519) and the side the Tabular asks for
-        ("SCC of the L forearm": C44.622)."""
+        with its kind's 6th character (basal cell: C44.519)."""
         vague = [c for c, f in found.items() if c.startswith("C44.9") and len(c) == 6 and f.reportable]
         if not vague:
             return
-        rows = self.__dict__.get("_skin_rows")
-        if rows is None:
-            rows = self.__dict__["_skin_rows"] = {}
-            for row in self.neoplasms.table.rows:
-                if len(row.path) == 2 and row.path[0].startswith("skin") and (row.codes[0] or "").startswith("C44"):
-                    for part in re.split(r",\s*", _PAREN_TEXT.sub(" ", row.path[1].replace(" NOS", ""))):
-                        rows.setdefault(normalize_phrase(part), row)
+        table = self.neoplasms.table
         starts = [s.start for s in sentences]
         for c in vague:
             f = found[c]
@@ -692,8 +684,11 @@ class ClaimsReaders:
                 s = sentences[sequelae.sentence_of(sentences, starts, e.start)]
                 k = bisect_left(s.token_starts, e.end)
                 after = [w for w in s.words[k:k + _SKIN_SITE_REACH] if w not in _SKIN_FILLER]
-                row = next((rows[tuple(after[a:a + n])] for a in range(len(after)) for n in (2, 1)
-                            if tuple(after[a:a + n]) in rows), None)
+                # (the table's own "skin <site>" synonyms: "skin back", "skin axillary fold")
+                hits = (table.exact(" ".join(("skin", *after[a:a + n]))) for a in range(len(after)) for n in (2, 1))
+                row = next((r for h in hits if h is not None for r in (table.rows[h[0]],)
+                            if len(r.path) == 2 and r.path[0].startswith("skin") and (r.codes[0] or "").startswith("C44")),
+                           None)
                 if row is None:
                     continue
                 sited = row.code("primary", [SIDES.get(w, w) for w in s.words[k:k + _SKIN_SITE_REACH]], self.cm)

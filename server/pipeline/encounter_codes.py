@@ -23,7 +23,8 @@ from dataclasses import dataclass
 # blanks possessive (``\s*+``): two optional runs side by side split "BMI" + 30,000 spaces every way
 _BMI = re.compile(r"\bBMI\s*+(?:(?:of|is|was|=|:)\s*+)?(\d{2}(?:\.\d)?)\b", re.I)
 _ADULT_AGE = re.compile(r"\b(\d{1,3})\s*(?:yo|y/o|-year-old|year old|[FM])\b", re.I)
-_WEIGHT_DX = ("E66", "E44", "E43", "E41", "E40", "E45", "E46", "R63.4", "R63.5", "R63.6")
+# the weight diagnoses a BMI accompanies (I.B.14)
+WEIGHT_DX = ("E66", "E44", "E43", "E41", "E40", "E45", "E46", "R63.4", "R63.5", "R63.6")
 _CANCER_PAIN = re.compile(r"\bpain\b[^.;]{0,80}\b(due to|from|secondary to|related to|caused by)\b[^.;]{0,40}"
                           r"\b(cancer|carcinoma|malignan\w*|tumou?r|metastas[ie]s|metastatic|mets|neoplasm)\b"
                           r"|\b(cancer|tumou?r|neoplasm)[- ]related pain\b|\bneoplasm related pain\b", re.I)
@@ -244,7 +245,7 @@ def routine_exam_code(text: str, codes: set[str]) -> EncounterCode | None:
 
 def keeps_bmi(codes: set[str]) -> bool:
     """A BMI is reported only with a weight diagnosis it is associated with (I.B.14)."""
-    return any(c.startswith(_WEIGHT_DX) for c in codes)
+    return any(c.startswith(WEIGHT_DX) for c in codes)
 
 
 # A visit for the healing after an operation (I.C.21.c.7): a post-operative visit or check, a

@@ -15,6 +15,7 @@ from typing import Iterable
 
 from server.domain import Assertion, CodeSystem, RuleNote, Setting
 from server.errors import InvalidInput
+from server.pipeline.encounter_codes import WEIGHT_DX
 from server.pipeline.findings import Finding, add_evidence
 
 @dataclass(frozen=True)
@@ -496,8 +497,7 @@ _DIAGNOSIS_SECTIONS = frozenset(("assessment", "discharge_diagnoses"))
 
 # companion codes and the codes they accompany: a BMI beside a weight diagnosis (I.B.14), a
 # receptor status beside the breast malignancy whose note asks for it (C50 "use additional code")
-_COMPANIONS = (("Z68", ("E66", "E44", "E43", "E41", "E40", "E45", "E46", "R63.4", "R63.5", "R63.6")),
-               ("Z17", ("C50", "D05")))
+_COMPANIONS = (("Z68", WEIGHT_DX), ("Z17", ("C50", "D05")))
 
 
 def drop_orphan_companions(found: dict[str, Finding], dropped: dict[str, Finding] | None = None) -> None:
