@@ -410,7 +410,8 @@ _COURSE_SECTIONS = frozenset(("hospital_course",))
 # the hip fracture, "low back pain" M54.50; a swollen joint, M25.4-, beside its fracture; an
 # "erythematous, swollen" leg beside its cellulitis).
 FINDING_CODES = ("R", "D72.82", "M25.4", "M25.5", "M79.6", "M79.1", "M54.2", "M54.5", "M54.6", "M54.9",
-                 "L53.9", "M79.89",   # what the index gives a sign: Erythema, Swelling (limb)
+                 "L53.9", "M79.89",   # what the index gives a sign: Erythema, Swelling (limb),
+                 "M62.81", "M62.5", "G47.00", "K59.00",   # Weakness, muscle; Wasting, muscle; Insomnia; Constipation
                  "J34.89")   # Rhinorrhea
 
 

@@ -199,6 +199,18 @@ _NEAR_LEFT, _NEAR_RIGHT = 1, 2
 _NO_REGION, _REGION_LEFT = "T14.", 4   # an injury of unspecified region; how far back its site may be said
 _MOTIVATIONAL = re.compile(r"[- ]?(?:based|techniques?|interview\w*|counsel\w*|session|approach|style|principles)\b",
                           re.I)
+# a weight loss the note aims at ("goal 5% weight loss", "weight loss counseled", "semaglutide
+# supporting weight loss"): no abnormal weight loss (R63.4)
+# what follows a lab's name when the note gives its result ("LDL 132 mg/dL", "LDL above goal")
+_LAB_VALUE = re.compile(r"[ \t]*(?:[:=][ \t]*)?(?:\d+(?:\.\d+)?[ \t]*(?:mg/dl|mmol/l|u/l|iu/l)\b|"
+                        r"(?:(?:is|was|remains|still|not|now|well|improved|improving|but|and|close|closer|further|from)[ \t]+)*"
+                        r"(?:at|above|below|near|under|over|to)?[ \t]*goal\b)",
+                        re.I)
+_RESULT = "lab-result"   # a word no index term has
+_MUSCLE_USE = frozenset(("use", "using", "usage"))
+_WEIGHT_LOSS = "R63.4"
+_AIMED = frozenset("goal goals target aim counseled counselled counseling commended encouraged recommended advised "
+                   "supporting support assist intentional intended planned desired".split())
 _SURGICAL_WOUND = frozenset("surgical operative postoperative postop incisional incision sternotomy laparotomy".split())
 _NUMBERED_WORDS = frozenset(("class", "stage", "grade", "type"))   # a roman "I" after one is the number 1
 _PHRASE_BREAKS = frozenset("and or nor with without of to in on at after from for but by the a an no".split())
@@ -647,6 +659,7 @@ class Pipeline:
         heads: dict[tuple[int, str], list[tuple[int, int]]] = {}
         starts_in: dict[int, set[int]] = {}   # sentence -> where its mentions start
         span_at: dict[tuple[int, int], int] = {}   # (sentence, start) -> end of a symptom's mention there
+        span_from: dict[tuple[int, int], int] = {}   # (sentence, end) -> start of a symptom's mention there
         firsts: dict[tuple[int, str], list[tuple[int, int]]] = {}
         coordinated: dict[tuple[int, str, str], list[tuple[int, int]]] = {}
         for m in mentions:
@@ -657,7 +670,9 @@ class Pipeline:
             starts_in.setdefault(m.sentence, set()).add(m.tok_start)
             if m.codable and m.candidates and m.candidates[0].code[:1] in "RM":
                 span_at[(m.sentence, m.tok_start)] = max(m.tok_end, span_at.get((m.sentence, m.tok_start), 0))
+                span_from[(m.sentence, m.tok_end)] = min(m.tok_start, span_from.get((m.sentence, m.tok_end), m.tok_start))
         breaks: dict[int, list[bool]] = {}   # sentence -> where its clauses start (built once)
+        valued: dict[int, list[int]] = {}   # sentence -> its words a lab result follows (built once)
         note_words_all = frozenset(w for s in sentences for w in s.words) if self.claims_rules else frozenset()
         note_product = _tobacco_product(sentences) if self.claims_rules else None
         left_handed = any(("left", "handed") == tuple(s.words[i:i + 2]) for s in sentences for i in range(len(s.words)))
@@ -814,6 +829,17 @@ class Pipeline:
                     setting is not Setting.INPATIENT or (self.claims_rules and not _or_procedure(m))):
                 continue
             words = s.words
+            if self.claims_rules:
+                if m.sentence not in valued:
+                    valued[m.sentence] = [k for k, t in enumerate(s.tokens[:-1]) if _LAB_VALUE.match(text, t.end)]
+                if valued[m.sentence]:
+                    # a lab's result is no qualifier: "Hyperlipidemia, LDL above goal" is E78.5, not
+                    # the index's "low-density-lipoid-type (LDL)", E78.00
+                    words = list(words)
+                    for k in valued[m.sentence]:
+                        if not m.tok_start <= k < m.tok_end:
+                            words[k] = _RESULT
+                    words = tuple(words)
             span = _CLAIMS_WINDOW if self.claims_rules else _WINDOW
             lo, hi = max(0, m.tok_start - span), min(len(words), m.tok_end + span)
             item_lo, item_hi = 0, len(words)
@@ -884,6 +910,12 @@ class Pipeline:
             right = next((k for k in range(m.tok_end, right) if k < len(s.commas) and s.commas[k]
                           and k in starts_in.get(m.sentence, ())), right)
             left = max(0, m.tok_start - _NEAR_LEFT)
+            shared = ()
+            if self.claims_rules and joined == 0 and m.tok_start > 1 and words[m.tok_start - 1] == "and" and \
+                    (m.sentence, m.tok_start - 1) in span_from and m.candidates and m.candidates[0].code[:1] in "RM":
+                # (and the site of the symptom before it that it shares: "L calf pain and swelling")
+                before = span_from[(m.sentence, m.tok_start - 1)]
+                shared = tuple(words[max(0, before - _NEAR_LEFT):before])
             if self.claims_rules and self.index is not None and left and m.tok_start - left == 1 and \
                     words[left].isalpha() and not self.index.tree.knows(words[left]) and \
                     not {left - 1, left} & starts_in.get(m.sentence, set()) and words[left - 1] not in _PHRASE_BREAKS \
@@ -899,7 +931,7 @@ class Pipeline:
                         and words[left - 1] not in _PHRASE_BREAKS and \
                         not _PHRASE_MARKS.search(text, s.tokens[left - 1].end, s.tokens[left].start):
                     left -= 1
-            near = tuple(words[left:right])
+            near = shared + tuple(words[left:right])
             key = (tuple(c.code for c in m.candidates), window, near, m.sentence)
             if key not in memo:
                 a_, b_ = max(link_lo, m.tok_start - _LINK_REACH), min(link_hi, m.tok_end + _LINK_REACH)
@@ -916,6 +948,12 @@ class Pipeline:
             if self.claims_rules and mapped.code.startswith(_DONOR) and \
                     _RECIPIENT & set(words[m.tok_end:m.tok_end + 2]):
                 continue   # "deceased-donor kidney transplant recipient": the graft's donor, not the patient
+            if self.claims_rules and mapped.code.startswith("Q") and "accessory" in m.words and \
+                    _MUSCLE_USE & set(words[max(0, m.tok_start - 2):m.tok_end + 2]):
+                continue   # "using accessory muscles", "accessory muscle use": the work of breathing, no anomaly
+            if self.claims_rules and mapped.code == _WEIGHT_LOSS and \
+                    _AIMED & set(words[max(0, m.tok_start - 3):m.tok_end + 3]):
+                continue   # an aim, not the abnormal weight loss the code says
             if self.claims_rules and len(m.words) == 1 and m.words[0] in _GENERIC_INJURY and \
                     mapped.code.startswith("T14.9"):
                 continue   # "wound culture grew MRSA", "injury" with no site: no injury of unspecified region
