@@ -1012,9 +1012,11 @@ class ClaimsReaders:
         """The joint the stay's own procedure replaced is no status of its claim ("PROCEDURE: Right
         total knee arthroplasty ... Dx: primary OA right knee, s/p right TKA": the procedure codes
         it, no Z96.651; I.C.21.c.3), and its arthritis is the stay's reason."""
-        done = [s.words for s in sentences if s.section in ("procedures", "operative_details")
+        done = [s.words for s in sentences if (s.section in ("procedures", "operative_details") or
+                                                _PERFORMED & set(s.words))
                 and _JOINT_REPLACED & set(s.words) and not _BEFORE_STAY & set(s.words)
-                and not any(w.isdigit() and len(w) == 4 for w in s.words)]
+                and not any(w.isdigit() and len(w) == 4 for w in s.words)]   # ("Ortho performed L hip
+        # cemented hemiarthroplasty 12/02" in a discharge summary's course)
         for c in [c for c, f in found.items() if c.startswith("Z96.6") and f.reportable]:
             joint, sides = self._prosthesis(c)
             if joint and any(joint in w and sides <= set(side_words(w)) for w in done):
@@ -1952,8 +1954,11 @@ class ClaimsReaders:
             return
         for code, f in list(found.items()):
             if f.system is not CodeSystem.ICD10CM or code[:1] in "RSTVWXYZ" or not f.reportable or \
-                    f.assertion is not Assertion.PRESENT or "unspecified" not in self.cm.description(code).lower():
-                continue   # (a code that already says its kind, type 2 diabetes, stays)
+                    f.assertion is not Assertion.PRESENT:
+                continue
+            # (a code that already says its kind, type 2 diabetes, stays: only its own category's
+            # drug subterm replaces it, "orthostatic hypotension due to doxazosin", I95.1 -> I95.2)
+            kind_said = "unspecified" not in self.cm.description(code).lower()
             spans = [e for e in f.evidence if bisect_right(starts, e.start) - 1 in adverse]
             if not spans:
                 continue
@@ -1970,12 +1975,20 @@ class ClaimsReaders:
                      for w in normalize_phrase(self.cm.description(c)) if w not in _TITLE_FILLER
                      and w not in ("adverse", "effect", "initial", "encounter", "subsequent", "sequela")]
             hit = self.index.tree.walk(heads, walk_words(said + cause + kinds)) if heads else None
+            if kind_said and heads:
+                # a code that already says its kind keeps it: the drug's subterm under the kind's own
+                # subterm ("orthostatic hypotension due to doxazosin": Hypotension > orthostatic >
+                # due to drugs, I95.2), never one that leaves the kind out ("Hashimoto", "level 2")
+                own = {w for h in heads for w in self.index.tree.nodes[h].words} | {"due", "to"}
+                hit = self.index.tree.walk(heads, walk_words(said + ["drug"]))
+                if hit is None or not (set(said) - own) <= {w for p in hit.path for w in normalize_phrase(p)}:
+                    continue
             # (Mucositis > mouth > due to antineoplastic therapy, K12.31: the chemotherapy's own subterm)
             if hit is None or not (_DRUG_CAUSE | (_ANTINEOPLASTIC if chemo else frozenset())) & \
                     {w for p in hit.path for w in p.split()}:
                 continue
             new = _finish(self.mapper, hit.code, tuple(said), tuple(said))
-            if new is None or new == code or new in found:
+            if new is None or new == code or new in found or kind_said and new[:3] != code[:3]:
                 continue
             self._recode(found, code, new, "index", f"a drug's adverse effect: Alphabetic Index > {' > '.join(hit.path)}",
                          "I.C.19.e.5.a")
@@ -2226,6 +2239,9 @@ class ClaimsReaders:
         """Z79 codes for the drugs the patient takes long term (I.C.21.c.3)."""
         cancer = any(c[:1] == "C" and f.reportable and f.assertion is Assertion.PRESENT for c, f in found.items())
         opioid_disorder = any(c.startswith(("F11.1", "F11.2")) and f.reportable for c, f in found.items())
+        glycemic = any(c.startswith(_GLYCEMIC) and f.assertion not in (Assertion.ABSENT, Assertion.FAMILY,
+                                                                       Assertion.HYPOTHETICAL)
+                       for c, f in found.items())
         for d in self.medications.find(text, sentences, self._assertions(sentences)):
             if cancer and d.code.startswith(_CHEMOTHERAPY):
                 continue   # chemotherapy cycles for the cancer at hand (Z51.11), not long-term therapy
@@ -2235,11 +2251,18 @@ class ClaimsReaders:
             if code == _HORMONE_REPLACEMENT and (_CONTRACEPTION & set(sentences[d.sentence].words) or
                                                  _PROGESTINS & set(sentences[d.sentence].words)):
                 code = _HORMONAL_CONTRACEPTIVE   # "norgestimate-ethinyl estradiol ... for contraception": Z79.3
+            if code in _ANTIDIABETIC and not glycemic:
+                code = _OTHER_DRUG_THERAPY   # an SGLT2 inhibitor for heart failure, no diabetes: other drug therapy
             note = RuleNote("long_term_drug", f"long-term (current) drug therapy: {d.name} (Table of Drugs class, "
                                               "I.C.21.c.3)")
             _add(found, _read(code, sentences[d.sentence], d.tok_start, d.tok_end, note))
 
 
+# the antidiabetics' own codes (oral hypoglycemic, injectable non-insulin) are for a disorder of
+# glucose regulation the note names (diabetes, pregnancy diabetes, prediabetes)
+_ANTIDIABETIC = ("Z79.84", "Z79.85")
+_GLYCEMIC = ("E08", "E09", "E10", "E11", "E13", "O24", "R73", "E16")
+_OTHER_DRUG_THERAPY = "Z79.899"
 # the people a patient lives with, their smoking, and what says they do not (or not near the patient)
 _HOUSEHOLD = frozenset("parent parents mother father mom dad household caregiver caregivers grandmother grandfather "
                        "grandparents stepfather stepmother".split())
@@ -2251,7 +2274,7 @@ _SINUSES = {"maxillary": "maxillary", "frontal": "frontal", "ethmoid": "ethmoid"
 _SINUS_WORDS = frozenset(("sinus", "sinuses", "paranasal"))
 # a joint prosthesis's title ("Presence of right artificial knee joint")
 _PROSTHESIS = re.compile(r"(?:(?P<s1>right|left) )?artificial (?P<joint>\w+) joint(?:, (?P<s2>bilateral))?")
-_JOINT_REPLACED = frozenset("arthroplasty replacement tka tkr tha thr tsa".split())
+_JOINT_REPLACED = frozenset("arthroplasty hemiarthroplasty replacement tka tkr tha thr tsa".split())
 # what a surgical aftercare visit includes: its suture and dressing care, its follow-up
 _AFTERCARE_INCLUDES = ("Z48.0", "Z09", "Z48.89")
 # an estrogen taken for contraception, or with a contraceptive progestin, is a hormonal contraceptive
@@ -2465,6 +2488,7 @@ _TRANSFERRED = frozenset("outside transferred transfer referring outlying osh".s
 _STAY_SECTIONS = frozenset(("hospital_course", "procedures", "operative_details"))
 _PLACED = frozenset("placed placement deployed implanted inserted treated underwent received stented "
                     "performed successful pci ptca angioplasty".split())   # ("Successful PCI with one DES to LAD")
+_PERFORMED = frozenset(("performed", "underwent"))
 _BEFORE_STAY = frozenset("prior previous previously history hx ago remote old known".split())
 _PLACED_REACH = 12   # ("Mid LAD treated with a 3.0 x 18 mm drug-eluting stent")
 _STAY_WORDS = frozenset(("admission", "hospitalization", "stay"))

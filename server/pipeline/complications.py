@@ -26,7 +26,7 @@ from server.pipeline.index_tree import walk_words
 
 # a device or operation in the note's words -> the index's words for it
 _DEVICES: dict[str, tuple[str, ...]] = {
-    **{w: ("joint", "prosthesis", "internal") for w in ("prosthesis", "prosthetic", "periprosthetic", "arthroplasty")},
+    **{w: ("joint", "prosthesis", "internal") for w in ("prosthesis", "prosthetic", "periprosthetic", "arthroplasty", "hemiarthroplasty")},
     **{w: ("joint", "prosthesis", "internal", "knee") for w in ("tka", "tkr")},
     **{w: ("joint", "prosthesis", "internal", "hip") for w in ("tha", "thr")},
     **{w: ("cardiovascular", "device", "implant", "electronic") for w in

@@ -259,6 +259,10 @@ _POSTOP_VISIT = re.compile(
     re.I)
 _REHAB_STAY = re.compile(r"\brehabilitation\b|\brehab\b|\bIRF\b", re.I)
 _AFTERCARE_REACH = 400
+# a rehabilitation the stay sends the patient on to, or asks about, is no rehabilitation stay
+# ("Discharged: 12/06 to SNF w/ skilled rehab", "PT/OT recommend acute rehab")
+_REHAB_ELSEWHERE = re.compile(r"\b(?:discharg\w*|d/c|dispo\w*|transfer\w*|return\w*|recommend\w*|plan\w*|"
+                              r"consult\w*|referr?\w*|will need)\b", re.I)
 # the operation and the condition it treated: "s/p L carotid endarterectomy for high-grade L ICA
 # stenosis", "Procedure: Laparoscopic cholecystectomy, 13 days ago, for acute calculous cholecystitis"
 _OPERATED_FOR = re.compile(r"\b(?:s/p|status post|after|following|procedure:|surgery:|operation:)\s+"
@@ -290,7 +294,9 @@ class Aftercare:
 
 def rehab_stay(text: str) -> bool:
     """Whether an inpatient note is a rehabilitation stay's (its head says so)."""
-    return _REHAB_STAY.search(text[:_AFTERCARE_REACH]) is not None
+    head = text[:_AFTERCARE_REACH]
+    return any(not _REHAB_ELSEWHERE.search(head[max(0, head.rfind("\n", 0, m.start()) + 1):m.start()])
+               for m in _REHAB_STAY.finditer(head))
 
 
 def surgical_aftercare(text: str, reason_codes: dict[str, list[tuple[int, int]]], codes: set[str],

@@ -35,7 +35,7 @@ STATUS_ABBREVIATIONS = {
     "tavi": "heart valve implant", "ppm": "cardiac pacemaker",
     "valve": "heart valve implant", "mechanical": "prosthetic",
     # a joint replaced is a joint implant (Presence > knee-joint implant: Z96.65-)
-    "replacement": "joint implant", "arthroplasty": "joint implant",
+    "replacement": "joint implant", "arthroplasty": "joint implant", "hemiarthroplasty": "joint implant",
     "hd": "renal dialysis", "hemodialysis": "renal dialysis", "pd": "renal dialysis", "o2": "oxygen",
     "aicd": "automatic cardiac defibrillator", "icd": "automatic cardiac defibrillator",
     "cea": "carotid endarterectomy", "pacemaker": "cardiac pacemaker",
@@ -208,7 +208,7 @@ def _procedure_fits(code: str, words: set[str]) -> bool:
 
 _REMOVAL_WORDS = frozenset("amputation amputated amputee removal removed resection resected excision excised "
                            "enucleation bka aka absent absence loss".split())
-_IMPLANT_WORDS = frozenset("replacement replaced arthroplasty prosthesis prosthetic implant implanted implants lens "
+_IMPLANT_WORDS = frozenset("replacement replaced arthroplasty hemiarthroplasty prosthesis prosthetic implant implanted implants lens "
                            "iol tka tha tkr thr pseudophakia pseudophakic shunt graft device pump stimulator cochlear "
                            "stent".split())
 

@@ -790,7 +790,7 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "stone": ("calculus",),   # Stone(s) - see Calculus ("UVJ stone with hydronephrosis": N13.2)
            # an arthroplasty is a joint replacement, a surgery ("aftercare following right TKA":
            # Aftercare > following surgery > joint replacement, Z47.1)
-           "arthroplasty": ("joint", "replacement", "surgery"),
+           "arthroplasty": ("joint", "replacement", "surgery"), "hemiarthroplasty": ("joint", "replacement", "surgery"),
            **{w: ("joint", "replacement", "surgery", "arthroplasty") for w in ("tka", "tkr", "tha", "thr", "tsa")},
            # a tubular or tubulovillous adenoma of the colon is an adenomatous polyp
            "tubular": ("adenomatous", "polyp"), "tubulovillous": ("adenomatous", "polyp"),

@@ -207,6 +207,7 @@ _LAB_VALUE = re.compile(r"[ \t]*(?:[:=][ \t]*)?(?:\d+(?:\.\d+)?[ \t]*(?:mg/dl|mm
                         r"(?:at|above|below|near|under|over|to)?[ \t]*goal\b)",
                         re.I)
 _RESULT = "lab-result"   # a word no index term has
+_OTHERS = frozenset("person people individual women".split())   # (words as normalised)
 _MUSCLE_USE = frozenset(("use", "using", "usage"))
 _WEIGHT_LOSS = "R63.4"
 _AIMED = frozenset("goal goals target aim counseled counselled counseling commended encouraged recommended advised "
@@ -951,6 +952,8 @@ class Pipeline:
             if self.claims_rules and mapped.code.startswith("Q") and "accessory" in m.words and \
                     _MUSCLE_USE & set(words[max(0, m.tok_start - 2):m.tok_end + 2]):
                 continue   # "using accessory muscles", "accessory muscle use": the work of breathing, no anomaly
+            if self.claims_rules and m.tok_end < len(words) and words[m.tok_end] in _OTHERS:
+                continue   # "avoid contact with immunocompromised persons": other people's
             if self.claims_rules and mapped.code == _WEIGHT_LOSS and \
                     _AIMED & set(words[max(0, m.tok_start - 3):m.tok_end + 3]):
                 continue   # an aim, not the abnormal weight loss the code says
@@ -1039,7 +1042,13 @@ class Pipeline:
                 history = self.index.history_code(f.assertion, near + kind + tuple(m.words),
                                                   tuple(m.words) + kind)
             said_as = f.copy() if unasserted is not None and f.assertion is not Assertion.PRESENT else None
-            inactive = self.claims_rules and f.assertion is Assertion.HISTORICAL and \
+            # (what a past operation took away or replaced is gone: "She had TAVR in 03/2022 for
+            # severe aortic stenosis", Z95.2 alone)
+            gone = self.claims_rules and f.assertion is Assertion.PRESENT and f.code[:1] not in "CDZ" and \
+                _done_before(words, m.tok_start)
+            if gone:
+                f.assertion = Assertion.HISTORICAL
+            inactive = gone or self.claims_rules and f.assertion is Assertion.HISTORICAL and \
                 _inactive(words, breaks.get(m.sentence) or _clause_breaks(s), m.tok_start, m.tok_end, f.code)
             f = gl.apply_assertion(f, self.guidelines, setting, history, inactive)
             if said_as is not None and said_as.system is CodeSystem.ICD10CM and (f is None or f.code != said_as.code):
@@ -1438,6 +1447,7 @@ _LEADS = frozenset("none no resolved last off not never outgrew treated healed".
 _REMOVED = frozenset("resection resected excision excised removal removed explant explanted "
                      "rai radioiodine".split())   # (a thyroid ablated with radioactive iodine: "RAI for Graves")
 _REPLACED = frozenset("arthroplasty replacement replaced tka tkr tha thr tsa".split())
+_VALVE_REPLACED = frozenset("tavr tavi savr avr mvr tmvr".split())
 _ITEM_REACH = 12   # words of a list item read after its condition
 _TAKEN_REACH = 6   # ... of which these may say its organ was taken out
 _CURED_BY = {"E05": frozenset(("rai", "radioiodine", "thyroidectomy")),   # hyperthyroidism
@@ -1460,6 +1470,34 @@ def _cured(words: list[str], breaks: list[bool], b: int) -> bool:
     return False
 
 
+def _taken_for(words: list[str], breaks: list[bool] | None, a: int, reach: int = 6) -> int | None:
+    """Where the operation that took out the organ, or replaced the joint or valve, of the
+    condition at words[a] starts, when the condition is what it was done for ("s/p total
+    thyroidectomy 03/2024 for multinodular goiter", "s/p R TKA for primary OA": Z96.651 alone);
+    None when it is not. (``breaks``: the clauses, none of which may start between them.)"""
+    k = next((k for k in range(a - 1, max(-1, a - 5), -1) if words[k] == "for"), None)
+    if k is None or breaks is not None and any(j < len(breaks) and breaks[j] for j in range(k - reach, a + 1) if j > 0):
+        return None
+    return next((j for j in range(max(0, k - reach), k) if words[j].endswith("ectomy") or words[j] in _REMOVED
+                 or words[j] in _REPLACED or words[j] in _VALVE_REPLACED), None)
+
+
+def _done_before(words: list[str], a: int) -> bool:
+    """Whether a condition the note gives as what an operation was done for was that operation's
+    in the past: "She had TAVR (26 mm valve) in 03/2022 for severe aortic stenosis" (Z95.2 alone),
+    not "here for TAVR for severe AS"."""
+    j = _taken_for(words, None, a, _DONE_REACH)   # (its device's size in a parenthesis between them)
+    if j is None:
+        return False
+    lead = words[max(0, j - 2):j]
+    return any(w in _DONE for w in lead) or tuple(lead) == ("s", "p") or \
+        any(len(w) == 4 and w.isdigit() and w[:2] in ("19", "20") for w in words[j:a])
+
+
+_DONE = frozenset("had underwent post prior previous".split())
+_DONE_REACH = 10
+
+
 def _inactive(words: list[str], breaks: list[bool], a: int, b: int, code: str) -> bool:
     """Whether the list item of the condition at words[a:b] says it is gone: its own clause, and
     the clauses after it that open with "none", "no", "resolved", "last"..."""
@@ -1471,13 +1509,13 @@ def _inactive(words: list[str], breaks: list[bool], a: int, b: int, code: str) -
         item.append(words[k])
     if (a and words[a - 1] in ("remote", "resolved", "former", "past", "childhood")) or "childhood" in words[a:b]:
         return True   # ("PMH: childhood asthma" in an adult's history)
-    # the organ taken out for it ("s/p total thyroidectomy 03/2024 for multinodular goiter")
-    k = next((k for k in range(a - 1, max(-1, a - 5), -1) if words[k] == "for"), None)
-    if k is not None and not any(j < len(breaks) and breaks[j] for j in range(k - 6, a + 1) if j > 0) and \
-            any(w.endswith("ectomy") or w in _REMOVED or w in _REPLACED for w in words[max(0, k - 6):k]):
-        return True   # ... or the joint or valve replaced for it ("s/p R TKA for primary OA": Z96.651 alone)
+    if _taken_for(words, breaks, a) is not None:
+        return True
     if _GONE_WORDS & set(item):
         return True
+    lead = next((i for i in range(min(len(item), 3)) if tuple(item[i:i + 2]) in (("s", "p"), ("status", "post"))), None)
+    if lead is not None and _VALVE_REPLACED & set(item[lead + 2:lead + 2 + _TAKEN_REACH]):
+        return True   # the valve replaced since ("Severe AS s/p TAVR 2022": Z95.2 alone)
     cures = next((v for k, v in _CURED_BY.items() if code.startswith(k)), ())
     if cures and cures & set(item[:_TAKEN_REACH]):
         return True   # an overactive gland ablated or taken out since ("Graves disease 2006 treated w/

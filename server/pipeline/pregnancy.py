@@ -25,11 +25,13 @@ _NOT_PREGNANT = re.compile(r"\b(?:not (?:currently )?pregnant|(?:urine |serum )?
                            re.I)
 # a relative's pregnancy, said in the same sentence ("Mother with iron deficiency anemia during pregnancy")
 # "no current pregnancy plans", "pregnancy test negative", "pregnancy prevention": no pregnancy
-_NO_PREGNANCY_AFTER = re.compile(r"\s*(?:plans?|planning|prevention|intention|intentions|test|testing|screen)\b", re.I)
+# "avoid contact with pregnant women": others'
+_NO_PREGNANCY_AFTER = re.compile(r"\s*(?:plans?|planning|prevention|intention|intentions|test|testing|screen|"
+                                 r"wom[ae]n|persons?|people|contacts?|patients|individuals|family members)\b", re.I)
 _NO_BEFORE = re.compile(r"\b(?:no|not|nor|denies)\s+(?:current\s+|plans\s+for\s+|planning\s+(?:a\s+)?|"
                         r"desiring\s+|wanting\s+)?$", re.I)   # "Not planning pregnancy, uses an IUD"
 _NO_REACH = 24   # characters before a pregnancy word its denial may take ("not planning a ")
-_RELATIVE = re.compile(r"\b(mother|mom|sister|daughter|aunt|grandmother)\b[^.;\n]*$", re.I)
+_RELATIVE = re.compile(r"\b(mother|mom|sister|daughter|aunt|grandmother|wife|partner|girlfriend)\b[^.;\n]*$", re.I)
 _VAGINAL = re.compile(r"\b(N?SVD|spontaneous vaginal delivery|normal vaginal delivery|vaginal delivery)\b", re.I)
 # a delivery the note reports, not one it plans or weighs ("repeat C-section remains an option",
 # "trial of labor after cesarean")
@@ -53,6 +55,7 @@ _DRUG_STARTED = re.compile(r"\b(?:start\w*|on|begin|began|initiat\w*|continue\w*
                            r"(?:\w+\s+)?(?:insulin|metformin|glyburide|NPH|glargine|lispro|aspart|detemir)\b", re.I)
 # class A1 gestational diabetes is the diet-controlled one ("GDM, A1", "A1GDM")
 _A1 = re.compile(r"\b(?:GDM|gestational diabetes(?: mellitus)?)\W{0,3}(?:class\s+)?A1\b|\bA1\s*GDM\b", re.I)
+_MATERNITY_AGE = 64   # the oldest age the Medicare Code Editor accepts a maternity diagnosis at
 _AGE = re.compile(r"\b(\d{2})\s*(?:yo|y/o|y\.o\.|-?year-old|year old)\b|\b(\d{2})F\b", re.I)
 _LIVEBORN = re.compile(r"\b(single|singleton)\b[^.;]{0,40}\b(liveborn|live-born|live born|live birth)\b"
                        r"|\b(liveborn|live-born|live born)\b"
@@ -172,6 +175,9 @@ def read(text: str) -> PregnancyContext | None:
     if not_pregnant(text) or infant_subject(text) is not None or newborn_note(text):
         return None   # "G3P3, not currently pregnant, GDM in her 2019 and 2022 pregnancies"; a baby's
         # note ("Former 33w1d preterm infant"): the weeks are its gestation at birth
+    age = _AGE.search(text, 0, _SUBJECT_REACH)
+    if age is not None and int(age.group(1) or age.group(2)) > _MATERNITY_AGE and not _WEEKS.search(text):
+        return None   # a 67-year-old's note: the code editor's maternity ages end at 64
     headers = [(h.start(1), bool(_HISTORY_HEADER.match(h.group(1)))) for h in _HEADER.finditer(text)]
     starts = [h[0] for h in headers]
     if not any(not _PAST.search(text[max(0, m.start() - _PAST_REACH):m.start()]) and

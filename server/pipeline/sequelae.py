@@ -193,6 +193,8 @@ def injury_sequela(f, words: Sequence[str], start: int = 0, linked: bool = True)
     cues = set(words) & SEQUELA_CUES
     if "late" in cues and all(words[k + 1:k + 2] == ["onset"] for k, w in enumerate(words) if w == "late"):
         cues.discard("late")   # "Alzheimer disease, late onset": no late effect
+    if "due" in cues and all(words[k + 1:k + 2] != ["to"] for k, w in enumerate(words) if w == "due"):
+        cues.discard("due")   # "(year 3 of 3 due 11/2025)": a date, no cause
     if not cues or _denied_sequela(words):
         return None   # ("h/o concussion in high school, no sequelae")
     if f.assertion is Assertion.HISTORICAL and cues <= _WHEN_ONLY and (
