@@ -19,7 +19,7 @@ from functools import partial
 from server.budget import checkpoint
 from server.domain import Assertion, CodeSystem, Document, RuleNote, Setting, Span
 from server.pipeline import complications, encounter_codes, noncompliance, pregnancy, screening, sequelae
-from server.pipeline.context import assert_span
+from server.pipeline.context import assert_span, listed_in_parenthesis
 from server.pipeline.entities import Candidate, Sentence
 from server.pipeline.findings import Finding, add_evidence
 from server.pipeline.guidelines import DIAGNOSIS_SECTIONS
@@ -590,9 +590,10 @@ class ClaimsReaders:
         hit = self.index.tree.walk(self.index.tree.main_terms(main), frozenset(words))
         return _finish(self.mapper, hit.code, words, words) if hit is not None else None
 
-    def _assertions(self, sentences: list[Sentence]):
+    def _assertions(self, sentences: list[Sentence], text: str = ""):
         """``assertion(sentence, tok_start, tok_end)``: ConText's reading of a span, triggers
-        computed once per sentence."""
+        computed once per sentence (with ``text``, a parenthesis's list takes the denial before it:
+        "NO NSAIDs (ibuprofen, naproxen, aspirin)")."""
         triggers: dict[int, list] = {}
 
         def assertion(si: int, a: int, b: int, lo: int = 0) -> Assertion:
@@ -600,7 +601,10 @@ class ClaimsReaders:
             s = sentences[si]
             if si not in triggers:
                 triggers[si] = self.context.triggers(s.words)
-            a_ = assert_span([t for t in triggers[si] if t.start >= lo] if lo else triggers[si], a, b, s.gaps, s.commas)
+            near = [t for t in triggers[si] if t.start >= lo] if lo else triggers[si]
+            a_ = assert_span(near, a, b, s.gaps, s.commas)
+            if a_ is Assertion.PRESENT and text and a < len(s.tokens):
+                a_ = listed_in_parenthesis(near, s, text, s.tokens[a].start, a) or a_
             rule = self.sections.rules.get(s.section)
             return rule.assertion if a_ is Assertion.PRESENT and rule is not None and rule.assertion else a_
 
@@ -2242,7 +2246,7 @@ class ClaimsReaders:
         glycemic = any(c.startswith(_GLYCEMIC) and f.assertion not in (Assertion.ABSENT, Assertion.FAMILY,
                                                                        Assertion.HYPOTHETICAL)
                        for c, f in found.items())
-        for d in self.medications.find(text, sentences, self._assertions(sentences)):
+        for d in self.medications.find(text, sentences, self._assertions(sentences, text)):
             if cancer and d.code.startswith(_CHEMOTHERAPY):
                 continue   # chemotherapy cycles for the cancer at hand (Z51.11), not long-term therapy
             if opioid_disorder and d.name.split()[0] in _OPIOID_TREATMENT:
@@ -2265,7 +2269,8 @@ _GLYCEMIC = ("E08", "E09", "E10", "E11", "E13", "O24", "R73", "E16")
 _OTHER_DRUG_THERAPY = "Z79.899"
 # the people a patient lives with, their smoking, and what says they do not (or not near the patient)
 _HOUSEHOLD = frozenset("parent parents mother father mom dad household caregiver caregivers grandmother grandfather "
-                       "grandparents stepfather stepmother".split())
+                       "grandparents stepfather stepmother roommate roommates husband wife spouse partner boyfriend "
+                       "girlfriend".split())
 _SMOKE_WORDS = frozenset(("smoke", "smokes", "smoking", "smoker", "smokers"))
 _NO_SMOKE = frozenset("no not denies never quit former outside nonsmoker nonsmokers".split())
 # the paranasal sinuses a sinusitis names, and the words that say "all" of them are sinuses

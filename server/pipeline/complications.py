@@ -52,6 +52,8 @@ _MAKES_DEVICE: dict[tuple[str, str], tuple[str, ...]] = {
     # a peritoneal dialysis catheter (Complication > catheter > intraperitoneal dialysis, T85.6-/T85.71)
     **{(q, "catheter"): ("catheter", "intraperitoneal", "dialysis") for q in ("pd", "peritoneal", "tenckhoff")},
 }
+# words that make a complication its device's across an "and" ("infection and erosion of the pocket")
+_LINKS = frozenset("of with from in at around involving due secondary associated related".split())
 # a kind of complication in the note's words -> the index's word
 _KINDS: dict[str, tuple[str, ...]] = {
     # (the index's device entries say "infection and/or inflammation")
@@ -71,6 +73,7 @@ _KINDS: dict[str, tuple[str, ...]] = {
 # an operation of a delivery: its wound's infection is the obstetrical surgical wound's (Infection >
 # obstetrical surgical wound > incisional site > superficial, O86.01; O86.0 Excludes1 T81.4-)
 _OBSTETRIC = frozenset("cesarean caesarean csection ltcs lscs episiotomy postpartum puerperal".split())
+_PAST_SECTIONS = frozenset(("past_medical_history", "past_surgical_history"))
 _OBSTETRIC_WOUND = ("obstetrical", "surgical", "wound", "incisional", "site")
 # a "failure" is the device's only right after it ("insulin pump (mechanical) failure"; "pacemaker for
 # heart failure" is not)
@@ -80,7 +83,7 @@ _NEXT_ONLY = frozenset(("failure",))
 _PARTS = frozenset(("lead", "leads", "electrode"))
 # "SSI" is a sliding scale of insulin where a diabetes and its drugs are the sentence's
 _INSULIN = frozenset("insulin lispro aspart glulisine regular humalog novolog scale dm dm2 t2dm dm1 t1dm diabetes "
-                     "metformin sitagliptin glipizide glucose sugar sugars".split())
+                     "metformin sitagliptin glipizide glucose sugar sugars bg bgs fsbg cbg hyperglycemia hypoglycemia a1c".split())
 _FRACTURES = frozenset(("fracture", "fractures", "fx", "fxs"))
 _PLANNED = frozenset("plan planned planning scheduled candidate consider considering offered discussed for "
                      "awaiting pending".split())
@@ -107,7 +110,10 @@ def find(tree, sentences: Sequence[Sentence], assertion: Callable[[int, int, int
     if not starts:
         return []
     out: list[ComplicationHit] = []
-    obstetric = any(_OBSTETRIC & set(s.words) or ("c", "section") in zip(s.words, s.words[1:]) for s in sentences)
+    # (a cesarean of years ago, "PSH: C-section 2001", makes no wound of today's an obstetric one)
+    obstetric = any((_OBSTETRIC & set(s.words) or ("c", "section") in zip(s.words, s.words[1:])) and
+                    s.section not in _PAST_SECTIONS and not any(len(w) == 4 and w.isdigit() for w in s.words)
+                    for s in sentences)
     for si, s in enumerate(sentences):
         words = s.words
         made = {k: _MAKES_DEVICE[(words[k - 1], w)] for k, w in enumerate(words)
@@ -126,25 +132,31 @@ def find(tree, sentences: Sequence[Sentence], assertion: Callable[[int, int, int
             continue
         checkpoint()
         k, d = kinds[0], min(devices, key=lambda d: abs(d - kinds[0]))
+        between = set(words[min(k, d) + 1:max(k, d)])
+        if "and" in between and not _LINKS & between:
+            continue   # "follow-up of aortic stenosis and her pacemaker": two things, no device's stenosis
         # (the device itself may be an old one: "s/p R THA 2019, now with loosening")
         if assertion(si, k, k + 1) is not Assertion.PRESENT or \
                 assertion(si, d, d + 1) in (Assertion.ABSENT, Assertion.HYPOTHETICAL) or \
                 _PLANNED & set(words[max(0, d - 3):d]):
             continue   # "no signs of prosthetic joint infection", "r/o lead dislodgement", "plan hip arthroplasty"
+        # the sentence's words but what it denies ("deep space/organ space infection ruled out")
+        kept = [w for j, w in enumerate(words) if j in devices or j in kinds or
+                assertion(si, j, j + 1) not in (Assertion.ABSENT, Assertion.HYPOTHETICAL)]
         said: list[str] = []   # the index's words first: a "no" late in the sentence never denies them
         for x in devices:
             said.extend(made[x] if x in made else _DEVICES[words[x]])
         if "surgical" in said:
             if obstetric:
                 said.extend(_OBSTETRIC_WOUND)
-            if {"superficial", "deep"} & set(words):
+            if {"superficial", "deep"} & set(kept):
                 # a superficial or deep surgical site infection is an incisional one (the CDC's and
                 # the index's "superficial incisional", "deep incisional")
                 said.append("incisional")
         for x in kinds:
             # "catheter-associated urinary tract infection" is the UTI's kind, spelled out
             said.extend(_KINDS["uti" if words[x] == "infection" and "urinary" in words[max(0, x - 3):x] else words[x]])
-        said.extend(words)
+        said.extend(kept)
         # (the Infection entry only for an infection: "dislocation of the R THA" is Complication >
         # joint prosthesis > dislocation, never Infection > hip > internal joint prosthesis)
         entries = starts if "infection" in said else complication_starts

@@ -259,3 +259,30 @@ def _open(triggers: list[Trigger], own: Trigger, a: int, b: int, gaps: Sequence[
                 # relative (father) with colon cancer")
                 return False
     return True
+
+
+def listed_in_parenthesis(triggers, s, text: str, start: int, tok_start: int) -> Assertion | None:
+    """The assertion a parenthesis's list takes from the denial or the warning right before it:
+    "NO NSAIDs (ibuprofen, naproxen, aspirin)", "reviewed warning symptoms (exertional chest pain,
+    dyspnea, syncope)" (a plural class word or the trigger itself opens it; "denies chest pain (has
+    GERD)" is an aside). ``s``: the sentence, ``start`` / ``tok_start``: the mention's first
+    character and token. None where the mention is in no such parenthesis."""
+    opened = text.rfind("(", s.start, start)
+    if opened < 0 or text.find(")", opened, start) >= 0:
+        return None
+    k = bisect.bisect_left(s.token_starts, opened)   # the parenthesis's first word
+    if k == 0 or k > tok_start:
+        return None
+    for t in triggers:
+        a = CATEGORIES.get(t.rule.category)
+        if t.end == k and t.rule.direction in ("FORWARD", "BIDIRECTIONAL") and a in _LIST_TAKES:
+            return a
+    before = s.words[k - 1]
+    if len(before) > 3 and before.endswith("s"):
+        a = assert_span(triggers, k - 1, k, s.gaps, s.commas)
+        if a in _LIST_TAKES:
+            return a
+    return None
+
+
+_LIST_TAKES = (Assertion.ABSENT, Assertion.HYPOTHETICAL)

@@ -40,6 +40,7 @@ _FORMS = frozenset("inhaler inhaled inhalation nebulizer nebulized hfa diskus pa
                    # a hormone released by a device in place (Z97.5), no drug therapy
                    "iud intrauterine implant".split())
 _COURSE_DAYS = 30   # "for 7 days": a course, not long-term therapy
+_MORE = frozenset(("more", "additional", "further", "remaining"))
 _STOPPED = frozenset("stop stopped discontinue discontinued dc'd".split())
 _STOP_LATER = frozenset("plan planned will until after once if when continue continued transition".split())
 _LONG_SPANS = frozenset("yr yrs year years month months mo mos".split())
@@ -364,7 +365,9 @@ class _Clauses:
         self.short_term, self.taken, self.course = [0], [0], [0]
         for k, w in enumerate(words):
             # "for 7 days", "x 10 days": a course of days
-            days = w in ("day", "days") and k > 0 and words[k - 1].isdigit() and int(words[k - 1]) <= _COURSE_DAYS \
+            # ("x 4 more days", "x 3 additional days": the rest of a course)
+            count = k - 2 if k > 1 and words[k - 1] in _MORE else k - 1
+            days = w in ("day", "days") and count >= 0 and words[count].isdigit() and int(words[count]) <= _COURSE_DAYS \
                 and not _HELD & set(words[max(0, k - 3):k]) \
                 and not (k + 1 < len(words) and words[k + 1] in ("of", "ago")) \
                 and not (k > 1 and words[k - 2] in ("in", "within", "after", "every", "q"))

@@ -23,7 +23,7 @@ from server.pipeline.claims_readers import ClaimsReaders
 from server.pipeline.artifacts import PACKAGED_FUSION, PipelineArtifacts, packaged_file
 from server.pipeline.calibration import Calibration
 from server.pipeline.cdi import CdiRules
-from server.pipeline.context import ContextRules, Triggers, assert_span
+from server.pipeline.context import ContextRules, Triggers, assert_span, listed_in_parenthesis
 from server.pipeline.entities import Candidate, EntitySource, LexiconSource, Mention, Sentence
 from server.pipeline.findings import Finding, add_evidence, combine
 from server.pipeline.guidelines import GuidelineRules
@@ -134,6 +134,8 @@ def _nicotine(m: Mention, s: Sentence, note_product: str | None) -> Mention | No
         return None
     if m.tok_start and s.words[m.tok_start - 1] in ("she", "he") and _HOUSEHOLD_PEOPLE & set(s.words[:3]):
         return None   # "Mother smokes ~1/2 ppd; states she smokes by the back door": the mother's (Z77.22)
+    if _HOUSEHOLD_PEOPLE & set(s.words[max(0, m.tok_start - 2):m.tok_start]):
+        return None   # "Her roommate smokes cigarettes indoors": the roommate's (Z77.22)
     product = next((_TOBACCO_PRODUCTS[w] for j, w in enumerate(near, lo) if w in _TOBACCO_PRODUCTS
                     and not _NOT_NOW & set(s.words[max(0, j - 2):j])), None) or note_product
     if product is None:
@@ -207,6 +209,16 @@ _LAB_VALUE = re.compile(r"[ \t]*(?:[:=][ \t]*)?(?:\d+(?:\.\d+)?[ \t]*(?:mg/dl|mm
                         r"(?:at|above|below|near|under|over|to)?[ \t]*goal\b)",
                         re.I)
 _RESULT = "lab-result"   # a word no index term has
+# what has a function a note abbreviates "fx" (renal function, not a kidney fracture)
+_FUNCTIONS = frozenset("renal kidney liver hepatic lung pulmonary thyroid cardiac lv rv systolic diastolic bowel "
+                       "bladder cognitive sexual motor sensory platelet graft neuro neurologic synthetic".split())
+# a route said before a drug names no body site ("fracture on oral bisphosphonate": no mouth)
+_ROUTES = frozenset("oral po topical inhaled intranasal ophthalmic otic rectal vaginal transdermal sublingual".split())
+_DRUG_WORDS = frozenset("medication medications med meds drug drugs antibiotic antibiotics steroid steroids "
+                        "corticosteroid corticosteroids bisphosphonate bisphosphonates contraceptive contraceptives "
+                        "agent agents therapy iron anticoagulant anticoagulants anticoagulation hypoglycemic "
+                        "hypoglycemics antifungal antifungals antiviral antivirals drops cream ointment spray "
+                        "vancomycin prednisone estrogen".split())
 _OTHERS = frozenset("person people individual women".split())   # (words as normalised)
 _MUSCLE_USE = frozenset(("use", "using", "usage"))
 _WEIGHT_LOSS = "R63.4"
@@ -575,6 +587,8 @@ class Pipeline:
                     assert_span(triggers[m.sentence], m.tok_start - 1, m.tok_start, s.gaps, s.commas) \
                     is Assertion.POSSIBLE:
                 a = Assertion.POSSIBLE   # "probably musculoskeletal (costochondritis)": the word it names
+            if a is Assertion.PRESENT and self.claims_rules:
+                a = listed_in_parenthesis(triggers[m.sentence], s, text, m.start, m.tok_start) or a
             if a is Assertion.ABSENT and self.claims_rules and (inpatient or _resolved_now(s.words, m.tok_end)) \
                     and not _resolved_since(s.words, m.tok_end):
                 # (a symptom that brought the patient in and went away during the visit is still the
@@ -674,6 +688,8 @@ class Pipeline:
                 span_from[(m.sentence, m.tok_end)] = min(m.tok_start, span_from.get((m.sentence, m.tok_end), m.tok_start))
         breaks: dict[int, list[bool]] = {}   # sentence -> where its clauses start (built once)
         valued: dict[int, list[int]] = {}   # sentence -> its words a lab result follows (built once)
+        dated: dict[int, list[tuple[int, int]]] = {}   # sentence -> its dated past episodes (built once)
+        routed: dict[int, list[int]] = {}   # sentence -> its routes said before a drug (built once)
         note_words_all = frozenset(w for s in sentences for w in s.words) if self.claims_rules else frozenset()
         note_product = _tobacco_product(sentences) if self.claims_rules else None
         left_handed = any(("left", "handed") == tuple(s.words[i:i + 2]) for s in sentences for i in range(len(s.words)))
@@ -833,13 +849,20 @@ class Pipeline:
             if self.claims_rules:
                 if m.sentence not in valued:
                     valued[m.sentence] = [k for k, t in enumerate(s.tokens[:-1]) if _LAB_VALUE.match(text, t.end)]
-                if valued[m.sentence]:
-                    # a lab's result is no qualifier: "Hyperlipidemia, LDL above goal" is E78.5, not
-                    # the index's "low-density-lipoid-type (LDL)", E78.00
+                # a lab's result is no qualifier: "Hyperlipidemia, LDL above goal" is E78.5, not the
+                # index's "low-density-lipoid-type (LDL)", E78.00; nor is a past episode the note
+                # dates ("COPD ... stable; last exacerbation 2023": J44.9)
+                if m.sentence not in dated:
+                    dated[m.sentence] = _dated_past(words)
+                if m.sentence not in routed:
+                    routed[m.sentence] = [k for k, w in enumerate(words[:-1]) if w in _ROUTES and
+                                          words[k + 1] in _DRUG_WORDS]
+                blank = [k for k in valued[m.sentence] + routed[m.sentence] if not m.tok_start <= k < m.tok_end] + [
+                    k for k0, k1 in dated[m.sentence] if not k0 < m.tok_start <= k1 for k in range(k0, k1 + 1)]
+                if blank:
                     words = list(words)
-                    for k in valued[m.sentence]:
-                        if not m.tok_start <= k < m.tok_end:
-                            words[k] = _RESULT
+                    for k in blank:
+                        words[k] = _RESULT
                     words = tuple(words)
             span = _CLAIMS_WINDOW if self.claims_rules else _WINDOW
             lo, hi = max(0, m.tok_start - span), min(len(words), m.tok_end + span)
@@ -952,6 +975,9 @@ class Pipeline:
             if self.claims_rules and mapped.code.startswith("Q") and "accessory" in m.words and \
                     _MUSCLE_USE & set(words[max(0, m.tok_start - 2):m.tok_end + 2]):
                 continue   # "using accessory muscles", "accessory muscle use": the work of breathing, no anomaly
+            if self.claims_rules and m.tok_start and words[m.tok_start - 1] in _FUNCTIONS and \
+                    text[s.tokens[m.tok_start].start:s.tokens[m.tok_end - 1].end].lower() in ("fx", "fxn"):
+                continue   # "Renal fx stable", "LV fx normal": the organ's function, no fracture
             if self.claims_rules and m.tok_end < len(words) and words[m.tok_end] in _OTHERS:
                 continue   # "avoid contact with immunocompromised persons": other people's
             if self.claims_rules and mapped.code == _WEIGHT_LOSS and \
@@ -1048,6 +1074,7 @@ class Pipeline:
                 _done_before(words, m.tok_start)
             if gone:
                 f.assertion = Assertion.HISTORICAL
+                before = before or f.copy()   # (listed as past: an aftercare's reason is found among them)
             inactive = gone or self.claims_rules and f.assertion is Assertion.HISTORICAL and \
                 _inactive(words, breaks.get(m.sentence) or _clause_breaks(s), m.tok_start, m.tok_end, f.code)
             f = gl.apply_assertion(f, self.guidelines, setting, history, inactive)
@@ -1489,12 +1516,12 @@ def _done_before(words: list[str], a: int) -> bool:
     j = _taken_for(words, None, a, _DONE_REACH)   # (its device's size in a parenthesis between them)
     if j is None:
         return False
-    lead = words[max(0, j - 2):j]
-    return any(w in _DONE for w in lead) or tuple(lead) == ("s", "p") or \
+    lead = words[max(0, j - 3):j]   # ("POD 10 s/p laparoscopic cholecystectomy (9/1) for ...")
+    return any(w in _DONE for w in lead) or ("s", "p") in zip(lead, lead[1:]) or \
         any(len(w) == 4 and w.isdigit() and w[:2] in ("19", "20") for w in words[j:a])
 
 
-_DONE = frozenset("had underwent post prior previous".split())
+_DONE = frozenset("had underwent post prior previous pod".split())
 _DONE_REACH = 10
 
 
@@ -1925,6 +1952,26 @@ def _own_acuity(words: list[str], commas: list[bool], lo: int, hi: int, a: int, 
                 continue
         out.append(words[k])
     return tuple(out)
+
+
+def _dated_past(words: Sequence[str]) -> list[tuple[int, int]]:
+    """The first and last words of each past episode a sentence dates ("COPD ... stable; last
+    exacerbation 2023", "last flare 3 years ago"): they qualify no current condition (J44.9, not
+    J44.1)."""
+    out = []
+    for k, w in enumerate(words):
+        if w not in _LAST:
+            continue
+        end = next((j for j in range(k + 1, min(len(words), k + 1 + _DATED_REACH))
+                    if words[j] == "ago" or len(words[j]) == 4 and words[j][:2] in ("19", "20") and words[j].isdigit()),
+                   None)
+        if end is not None:
+            out.append((k, end))
+    return out
+
+
+_LAST = frozenset(("last", "prior", "previous", "most"))
+_DATED_REACH = 5
 
 
 _CAUSED_BY_WORDS = frozenset(("from", "due", "secondary"))
