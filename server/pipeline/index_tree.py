@@ -633,6 +633,8 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "luq": ("left", "upper", "quadrant", "abdominal"), "loc": ("loss", "consciousness"),
            # the species' current spelling ("Pneumocystis jirovecii": the index's "(jiroveci)")
            "jirovecii": ("jiroveci",),
+           # (an ulcer's "exposed subcutaneous fat": Ulcer > ... > with fat layer exposed)
+           "fat": ("layer",),
            # (a pregnancy's: Hypertension > complicating pregnancy > pre-existing > essential)
            "chtn": ("chronic", "hypertension", "pre", "existing", "essential"),
            "difficile": ("clostridium",), "diff": ("clostridium", "difficile"),

@@ -169,6 +169,9 @@ class MedicationReader:
                         # "on nitrofurantoin prophylaxis": the antibiotic's purpose, taken now (an
                         # anticoagulant's "DVT prophylaxis" in a stay is no long-term therapy)
                         said = Assertion.PRESENT
+                    elif said is Assertion.HYPOTHETICAL and words[j:j + 1] == ["for"] and \
+                            "prevention" in words[j + 1:j + 4]:
+                        said = Assertion.PRESENT   # "on apixaban for stroke prevention": what it is taken for
                     if said in (Assertion.PRESENT, Assertion.HISTORICAL):
                         out.append(DrugMention(code, name, si, i, j))
                         if listed:
