@@ -604,7 +604,7 @@ class ClaimsReaders:
             near = [t for t in triggers[si] if t.start >= lo] if lo else triggers[si]
             a_ = assert_span(near, a, b, s.gaps, s.commas)
             if a_ is Assertion.PRESENT and text and a < len(s.tokens):
-                a_ = listed_in_parenthesis(near, s, text, s.tokens[a].start, a) or a_
+                a_ = listed_in_parenthesis(triggers[si], s, text, s.tokens[a].start, a) or a_
             rule = self.sections.rules.get(s.section)
             return rule.assertion if a_ is Assertion.PRESENT and rule is not None and rule.assertion else a_
 

@@ -277,8 +277,8 @@ def listed_in_parenthesis(triggers, s, text: str, start: int, tok_start: int) ->
         a = CATEGORIES.get(t.rule.category)
         if t.end == k and t.rule.direction in ("FORWARD", "BIDIRECTIONAL") and a in _LIST_TAKES:
             return a
-    before = s.words[k - 1]
-    if len(before) > 3 and before.endswith("s"):
+    before = text[s.tokens[k - 1].start:s.tokens[k - 1].end]   # (as written: the words are singular)
+    if len(before) > 3 and before[-1] in "sS":
         a = assert_span(triggers, k - 1, k, s.gaps, s.commas)
         if a in _LIST_TAKES:
             return a

@@ -3335,3 +3335,90 @@ _TWENTY_FOURTH_BATCH = [
 @pytest.mark.parametrize("text,setting,codes,wrong", _TWENTY_FOURTH_BATCH)
 def test_twenty_fourth_batch(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+# Session 24: signs a stated diagnosis explains, words that qualify nothing, past operations,
+# other people, drug classes the Table of Drugs lacks, parentheses that take a denial
+_TWENTY_FIFTH_BATCH = [
+    # joined symptoms share the site said before them; a lab result and an aim qualify nothing
+    ("Urgent care: 61M with R calf pain and swelling for 2 days after a long drive. Duplex negative for DVT. "
+     "A/P: R calf pain and swelling, likely muscle strain.", OUT, {"M79.661"}, {"R60.9"}),
+    ("A/P: 1. Hyperlipidemia - LDL above goal on atorvastatin, increase dose. 2. HTN, at goal.", OUT,
+     {"E78.5", "I10"}, {"E78.00"}),
+    ("A/P: Class 2 obesity, BMI 37.0. Weight loss counseled, goal 7% weight loss over 6 months.", OUT,
+     {"E66.812", "Z68.37"}, {"R63.4"}),
+    # the work of breathing and a reduction device are no anomaly or TRAPS
+    ("ED: RR 30, SpO2 85% on 2 L, using accessory muscles. Dx: COPD with acute exacerbation.", IN, {"J44.1"},
+     {"Q79.8"}),
+    ("Procedure: hematoma block, closed reduction with finger traps, sugar-tong splint. Dx: displaced fracture "
+     "of distal radius, left.", OUT, set(), {"M04.1"}),
+    # insomnia is a finding a stated diagnosis explains (IV.D), not where the assessment lists it
+    ("Psych: 8 weeks of low mood, anhedonia, insomnia and poor concentration. A/P: major depressive disorder, "
+     "single episode, moderate; start sertraline.", OUT, {"F32.1"}, {"G47.00"}),
+    ("A/P: 1. Insomnia - sleep-onset type, CBT-I referral. 2. GAD - continue escitalopram.", OUT,
+     {"G47.00", "F41.1"}, set()),
+    # other people are not the patient: no pregnancy, no immunodeficiency; childhood illness is history
+    ("A/P: Herpes zoster of L T8 dermatome, uncomplicated. Avoid contact with pregnant women and "
+     "immunocompromised persons until crusted. HTN - losartan.", OUT, {"B02.9", "I10"},
+     {"O16.9", "D84.9", "O09.519"}),
+    ("HPI: 70 yo F. Had chickenpox as a child. A/P: HTN.", OUT, {"I10"}, {"B01.9"}),
+    # the drug subterm under the code's own kind
+    ("A/P: Orthostatic hypotension due to tamsulosin, taken as prescribed; stop tamsulosin.", OUT,
+     {"I95.2"}, {"I95.1"}),
+    # a healed fragility fracture with its hemiarthroplasty; a due date is no sequela cause
+    ("PMH: Osteoporosis; L femoral neck fragility fracture 2021 s/p L hip hemiarthroplasty, healed.\n"
+     "A/P: Age-related osteoporosis with hx of healed fragility hip fracture - continue zoledronic acid "
+     "(dose 2 of 3 due 10/2026).", OUT, {"M81.0", "Z87.310", "Z96.642"}, {"M80.052S", "M80.052D"}),
+    # what a past operation replaced is gone
+    ("PMH: Severe aortic stenosis s/p TAVR 2021. A/P: Z95.2 follow-up, normal valve function.", OUT,
+     {"Z95.2"}, {"I35.0"}),
+    ("HPI: She had TAVR (29 mm valve) in 05/2022 for severe aortic stenosis; echo today normal.", OUT,
+     set(), {"I35.0"}),
+    # antidiabetic Z79 codes only beside a glucose disorder
+    ("Meds: dapagliflozin 10 mg daily, sacubitril-valsartan. A/P: HFrEF, compensated.", OUT,
+     {"I50.20", "Z79.899"}, {"Z79.84"}),
+    ("Meds: metformin 1000 mg BID. A/P: type 2 DM without complications.", OUT, {"E11.9", "Z79.84"}, set()),
+    # a dated past episode qualifies nothing; a drug the Table of Drugs lacks reaches its class
+    ("HPI: COPD, stable on tiotropium; last exacerbation 2022, no ED visits since. A/P: COPD, stable.", OUT,
+     {"J44.9", "Z79.899"}, {"J44.1"}),
+    # "FAM HX" is the family history; a roommate's smoking is the roommate's
+    ("FAM HX: Father - CAD, MI at 60. Mother - varicose veins.\nA/P: cellulitis of L lower leg.", OUT,
+     {"L03.116"}, {"I25.10", "I83.90"}),
+    ("Social: never smoker. Her roommate smokes cigarettes indoors.\nA/P: asthma exacerbation, mild "
+     "intermittent.", OUT, {"J45.21", "Z77.22"}, {"F17.210"}),
+    # the rest of a course; a denial or a warning reaches its parenthesis's list
+    ("Plan: prednisone 40 mg daily x 3 more days. Dx: mild persistent asthma with exacerbation.", OUT,
+     {"J45.31"}, {"Z79.52"}),
+    ("Discharge meds: amlodipine 10 mg daily. NO NSAIDs (ibuprofen, naproxen, aspirin).", OUT,
+     {"Z79.899"}, {"Z79.1", "Z79.82"}),
+    ("A/P: moderate aortic stenosis, asymptomatic. Reviewed warning symptoms (chest pain, dyspnea, "
+     "syncope).", OUT, {"I35.0"}, {"R07.9", "R06.00", "R55"}),
+    # a cesarean of years ago makes no obstetric wound; what the sentence rules out picks no depth
+    ("HPI: POD 9 s/p laparoscopic cholecystectomy (8/30) for acute calculous cholecystitis.\nPSH: "
+     "C-section 2004.\nA/P: superficial incisional surgical site infection of umbilical port site with "
+     "cellulitis of abdominal wall; deep space infection ruled out on CT.", OUT, {"T81.41XA"},
+     {"O86.02", "T81.42XA", "K80.00"}),
+    # a complication only of its own device; renal fx is function
+    ("Cardiology: follow-up of mitral regurgitation and her pacemaker; device check normal.", OUT,
+     {"I34.0", "Z95.0"}, {"T82.857A", "T82.897A"}),
+    ("Labs: renal fx stable, Cr 1.1. A/P: HTN, controlled.", OUT, {"I10"}, {"S37.009A", "S37.019A"}),
+    # integral rows; a drug taken for prevention; antiretrovirals; bites; brain metastasis headache
+    ("A/P: acute on chronic systolic heart failure; small bilateral pleural effusions improving with "
+     "diuresis.", IN, {"I50.23"}, {"J90"}),
+    ("A/P: paroxysmal atrial fibrillation in NSR, on apixaban for stroke prevention - continue.", OUT,
+     {"I48.0", "Z79.01"}, set()),
+    ("ID clinic: HIV infection, asymptomatic, viral load undetectable on bictegravir/emtricitabine/"
+     "tenofovir alafenamide daily.", OUT, {"Z21", "Z79.899"}, set()),
+    ("ED: 30F bitten on the R hand by her cat 3 h ago; two puncture wounds, no tendon involvement.", OUT,
+     {"S61.451A"}, set()),
+    ("D/C summary: lung adenocarcinoma RUL with a solitary brain metastasis found on MRI for 2 weeks of "
+     "headaches; craniotomy and resection.", IN, {"C79.31", "C34.11"}, {"R51.9"}),
+    # a discharge to rehab is no rehabilitation stay: the stay's own arthroplasty is no status
+    ("HOSPITAL COURSE: Ortho performed R hip hemiarthroplasty 11/03 for displaced femoral neck fracture.\n"
+     "Discharged: 11/07 to SNF w/ skilled rehab.", IN, set(), {"Z96.641"}),
+]
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", _TWENTY_FIFTH_BATCH)
+def test_twenty_fifth_batch(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
