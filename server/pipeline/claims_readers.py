@@ -19,7 +19,7 @@ from functools import partial
 from server.budget import checkpoint
 from server.domain import Assertion, CodeSystem, Document, RuleNote, Setting, Span
 from server.pipeline import complications, encounter_codes, noncompliance, pregnancy, screening, sequelae
-from server.pipeline.context import assert_span, listed_in_parenthesis
+from server.pipeline.context import RELATIVE_AFTER, assert_span, listed_in_parenthesis
 from server.pipeline.entities import Candidate, Sentence
 from server.pipeline.findings import Finding, add_evidence
 from server.pipeline.guidelines import DIAGNOSIS_SECTIONS
@@ -605,8 +605,12 @@ class ClaimsReaders:
             a_ = assert_span(near, a, b, s.gaps, s.commas)
             if a_ is Assertion.PRESENT and text and a < len(s.tokens):
                 a_ = listed_in_parenthesis(triggers[si], s, text, s.tokens[a].start, a) or a_
+            if a_ is Assertion.PRESENT and text and 0 < b <= len(s.tokens) and RELATIVE_AFTER.match(text, s.tokens[b - 1].end):
+                a_ = Assertion.FAMILY   # "ovarian cancer (maternal aunt)"
             rule = self.sections.rules.get(s.section)
-            return rule.assertion if a_ is Assertion.PRESENT and rule is not None and rule.assertion else a_
+            # (a family history's past events are the relative's: "Father - colon cancer, s/p hemicolectomy")
+            return rule.assertion if rule is not None and rule.assertion and (
+                a_ is Assertion.PRESENT or a_ is Assertion.HISTORICAL and rule.assertion is Assertion.FAMILY) else a_
 
         return assertion
 
@@ -615,7 +619,7 @@ class ClaimsReaders:
         """Neoplasm Table codes (site, behaviour) replace the lexicon's vaguer ones of the same
         category ("breast cancer" C50.919 -> C50.412 when the note says left, upper-outer). An
         uncertain cancer ("rule out lung cancer") is coded only inpatient (II.H vs IV.H)."""
-        assertion = self._assertions(sentences)
+        assertion = self._assertions(sentences, text)
         if not inpatient:
             plain = assertion
             assertion = lambda si, a, b: (Assertion.HYPOTHETICAL if plain(si, a, b) is Assertion.POSSIBLE  # noqa: E731
@@ -2255,7 +2259,7 @@ class ClaimsReaders:
             if code == _HORMONE_REPLACEMENT and (_CONTRACEPTION & set(sentences[d.sentence].words) or
                                                  _PROGESTINS & set(sentences[d.sentence].words)):
                 code = _HORMONAL_CONTRACEPTIVE   # "norgestimate-ethinyl estradiol ... for contraception": Z79.3
-            if code in _ANTIDIABETIC and not glycemic:
+            if code in _ANTIDIABETIC and not glycemic and (d.name.endswith(_GLIFLOZIN) or d.name in _ALSO_FOR_OTHERS):
                 code = _OTHER_DRUG_THERAPY   # an SGLT2 inhibitor for heart failure, no diabetes: other drug therapy
             note = RuleNote("long_term_drug", f"long-term (current) drug therapy: {d.name} (Table of Drugs class, "
                                               "I.C.21.c.3)")
@@ -2265,6 +2269,11 @@ class ClaimsReaders:
 # the antidiabetics' own codes (oral hypoglycemic, injectable non-insulin) are for a disorder of
 # glucose regulation the note names (diabetes, pregnancy diabetes, prediabetes)
 _ANTIDIABETIC = ("Z79.84", "Z79.85")
+# ... the antidiabetics given for other conditions too: SGLT2 inhibitors (heart failure, CKD), GLP-1
+# agonists (obesity); metformin stays the oral hypoglycemic it is
+_GLIFLOZIN = "gliflozin"
+_ALSO_FOR_OTHERS = frozenset("jardiance farxiga invokana semaglutide liraglutide tirzepatide wegovy zepbound saxenda "
+                             "ozempic mounjaro".split())
 _GLYCEMIC = ("E08", "E09", "E10", "E11", "E13", "O24", "R73", "E16")
 _OTHER_DRUG_THERAPY = "Z79.899"
 # the people a patient lives with, their smoking, and what says they do not (or not near the patient)

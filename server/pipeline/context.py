@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -286,3 +287,9 @@ def listed_in_parenthesis(triggers, s, text: str, start: int, tok_start: int) ->
 
 
 _LIST_TAKES = (Assertion.ABSENT, Assertion.HYPOTHETICAL)
+
+
+# the relative a parenthesis right after a condition names as its bearer
+RELATIVE_AFTER = re.compile(r"[ \t]*\((?:in[ \t]+)?(?:(?:her|his|the|pt's|patient's)[ \t]+)?(?:(?:maternal|paternal)[ \t]+)?"
+                            r"(?:mother|father|mom|dad|sister|brother|aunt|uncle|grandmother|grandfather|cousin|son|"
+                            r"daughter|sibling|siblings|parents?|niece|nephew)\b[^()\n]{0,30}\)", re.I)

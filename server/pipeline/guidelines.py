@@ -501,6 +501,25 @@ _DIAGNOSIS_SECTIONS = frozenset(("assessment", "discharge_diagnoses"))
 _COMPANIONS = (("Z68", WEIGHT_DX), ("Z17", ("C50", "D05")))
 
 
+# counseling a visit gives as part of a condition's care (diet and exercise for an obesity, cessation
+# advice beside the nicotine dependence): the condition is what is reported; the Z71 code leads only a
+# visit held for the counseling (I.C.21.c.10)
+_CARE_COUNSELING = ("Z71.3", "Z71.82", "Z71.6")
+
+
+def drop_care_counseling(found: dict[str, Finding], dropped: dict[str, Finding] | None = None) -> None:
+    """Dietary, exercise and tobacco counseling given within the care of a reported condition
+    ("Obesity, BMI 33 - diet/exercise counseling": E66.9 + Z68.33, no Z71.3 / Z71.82), unless the
+    visit came for it (its chief complaint)."""
+    condition = next((c for c, f in found.items() if f.system is CodeSystem.ICD10CM and c[:1] not in "RZVWXY"
+                      and f.reportable and f.assertion is Assertion.PRESENT), None)
+    if condition is None:
+        return
+    for c in [c for c, f in found.items() if c.startswith(_CARE_COUNSELING) and "chief_complaint" not in f.sections]:
+        suppress(found, c, RuleNote("not_reported", f"counseling within the care of {condition}: not reported "
+                                                    "(I.C.21.c.10)", condition), dropped)
+
+
 def drop_orphan_companions(found: dict[str, Finding], dropped: dict[str, Finding] | None = None) -> None:
     """A companion code whose partner the guidelines left unreported goes with it: "12-lb weight
     loss" of a Graves' disease is the disease's, and its BMI 23 is no weight diagnosis's; "ER+/PR+"

@@ -22,6 +22,10 @@ from server.pipeline.index_tree import (POSTPROCEDURAL, SIDES, WITH_MARK, IndexH
 from server.pipeline.mapping import CodeMapper, MappedCode
 from server.pipeline.text import normalize_phrase
 
+# the joints a joint implant's subterms name, and the words of a fracture that name its joint
+_JOINTS = frozenset("hip knee shoulder elbow ankle wrist finger".split())
+_JOINT_OF = {**{w: w for w in _JOINTS}, "femoral": "hip", "femur": "hip", "humeral": "shoulder", "humerus": "shoulder"}
+_JOINT_BACK = 6   # words before an "s/p" its fracture's joint may be said in
 # What a "status post" phrase says in abbreviations, in the index's words. Data, not answers:
 # each expansion is the procedure's name, which the index then codes.
 STATUS_ABBREVIATIONS = {
@@ -59,7 +63,7 @@ _SITE_TABLES = ("Z80", "Z85")
 # title words that name no kind of their own
 _TITLE_FILLER = frozenset("and or of other specified the with without".split())
 # ("PSH: R knee replacement 2020")
-_LASTING_PROCEDURES = frozenset("tka tkr tha thr cabg avr mvr tavr replacement".split())
+_LASTING_PROCEDURES = frozenset("tka tkr tha thr cabg avr mvr tavr replacement arthroplasty hemiarthroplasty".split())
 _AMPUTATIONS = frozenset(("bka", "aka"))
 _HISTORY = frozenset(("past_medical_history", "past_surgical_history"))
 # Softer ones: "history of hysterectomy", "prior nephrectomy" say a status only for a procedure
@@ -854,6 +858,13 @@ class IndexCoder:
                         phrase.append(w)   # "s/p ureteral stent" is no coronary stent
                 if limb_stent:
                     phrase = [w for w in phrase if w not in ("artery", "arteries")]   # (no "coronary artery")
+                if "implant" in phrase and "joint" in phrase and not _JOINTS & set(phrase):
+                    # a joint replaced for the fracture said before it ("L hip fracture s/p
+                    # hemiarthroplasty 2019": Presence > hip joint implant, left)
+                    before = words[max(0, i - _JOINT_BACK):i]
+                    joint = next((_JOINT_OF[w] for w in reversed(before) if w in _JOINT_OF), None)
+                    if joint is not None:
+                        phrase = [joint] + [w for w in before if w in SIDE_WORDS] + phrase
                 if "transplant" in phrase:
                     # "deceased donor kidney tx": the donor is the graft's, the transplant the patient's
                     phrase = [w for w in phrase if w not in _GRAFT_SOURCE]

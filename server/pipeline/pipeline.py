@@ -23,7 +23,7 @@ from server.pipeline.claims_readers import ClaimsReaders
 from server.pipeline.artifacts import PACKAGED_FUSION, PipelineArtifacts, packaged_file
 from server.pipeline.calibration import Calibration
 from server.pipeline.cdi import CdiRules
-from server.pipeline.context import ContextRules, Triggers, assert_span, listed_in_parenthesis
+from server.pipeline.context import RELATIVE_AFTER, ContextRules, Triggers, assert_span, listed_in_parenthesis
 from server.pipeline.entities import Candidate, EntitySource, LexiconSource, Mention, Sentence
 from server.pipeline.findings import Finding, add_evidence, combine
 from server.pipeline.guidelines import GuidelineRules
@@ -472,6 +472,7 @@ class Pipeline:
                       ("finding not assessed",
                        lambda: gl.drop_unassessed_findings(findings, suppressed, cut, self.guidelines)),
                       ("companion without its partner", lambda: gl.drop_orphan_companions(findings, suppressed)),
+                      ("counseling within care", lambda: gl.drop_care_counseling(findings, suppressed)),
                       ("angina of an infarction", lambda: gl.angina_of_infarction(findings, suppressed)),
                       ("planned encounter", lambda: gl.drop_planned_encounters(findings, suppressed)),
                       ("history of a current condition", lambda: gl.drop_history_of_present(findings, suppressed, cut)),
@@ -609,7 +610,9 @@ class Pipeline:
             if a is Assertion.PRESENT and self.claims_rules and len(m.words) == 1 and _FREE_OF.match(text, m.end):
                 a = Assertion.ABSENT   # "remains tobacco-free", "seizure-free x 2 years": none of it
             if a is Assertion.PRESENT and self.claims_rules and (v := _LABELLED.match(text, m.end)) is not None:
-                a = Assertion.ABSENT if v.group(1) else Assertion.HISTORICAL
+                a = Assertion.ABSENT if v.group(1) or v.group(3) else Assertion.HISTORICAL
+            if a is Assertion.PRESENT and self.claims_rules and RELATIVE_AFTER.match(text, m.end):
+                a = Assertion.FAMILY   # "breast cancer (mother) and ovarian cancer (maternal aunt)": theirs
             rule = self.sections.rules.get(s.section)
             m.section = s.section
             if self.claims_rules and s.section in _NARRATIVE and _clause_reports_result(
@@ -621,6 +624,8 @@ class Pipeline:
                         rule.assertion is Assertion.HISTORICAL and
                         _CURRENT_CUES & set(s.words[max(0, m.tok_start - 3):m.tok_start])):
                     a = rule.assertion   # ("PMH: ... Current smoker 1/2 ppd": current, not past)
+                elif a is Assertion.HISTORICAL and rule.assertion is Assertion.FAMILY and self.claims_rules:
+                    a = Assertion.FAMILY   # "FAMILY HX: Father - h/o MI at 60": the father's past
             if a is Assertion.PRESENT and self.claims_rules and _dated_before(s.words, m.tok_start, m.tok_end, year):
                 a = Assertion.HISTORICAL   # "NSTEMI in 2019", "TIA (2022)": a past episode
             if a is Assertion.PRESENT and self.claims_rules and not inpatient and \
@@ -1470,7 +1475,7 @@ _QUIET_THINGS = frozenset("inhaler use medication medications treatment episodes
                           "flares flare recurrence one bout".split())   # "no inhaler use since", "last one"
 _MAINTAINED = ("I10", "I11", "I12", "I13", "I15", "I16", "E08", "E09", "E10", "E11", "E13", "E78", "N18",
                "E66", "I25", "I50", "G40", "E03", "J44", "B20", "E05", "G20", "G35")
-_LEADS = frozenset("none no resolved last off not never outgrew treated healed".split()) | _CURED_WORDS
+_LEADS = frozenset("none no resolved last off not never outgrew treated healed remote".split()) | _CURED_WORDS
 _REMOVED = frozenset("resection resected excision excised removal removed explant explanted "
                      "rai radioiodine".split())   # (a thyroid ablated with radioactive iodine: "RAI for Graves")
 _REPLACED = frozenset("arthroplasty replacement replaced tka tkr tha thr tsa".split())
@@ -1890,7 +1895,11 @@ _LATER_UNITS = frozenset("h hr hrs hour hours d day days wk wks week weeks mo mo
 # a condition the note asks about ("OSA?"), and the "no" that answers it
 # a label and its value ("Smoking: never", "Tobacco use: former", "Seizures: none"): the value
 # is the condition's status
-_LABELLED = re.compile(r"[ \t]*:[ \t]*(?:(never|none|no|denies|negative|neg)|(former|quit|remote|past|prior|previous))\b",
+_LABELLED = re.compile(r"[ \t]*:[ \t]*(?:(never|none|no|denies|negative|neg)|(former|quit|remote|past|prior|previous))\b"
+                       # ... and a screening list's dash ("HTN - no, BP normal off meds", "OSA - no (STOP-BANG
+                       # low)", "Depression - remote, resolved"), the answer alone in its clause (an inpatient
+                       # "Acute hypoxemia - resolved" was treated during the stay)
+                       r"|[ \t]+[-\u2013][ \t]+(?:(no|none|negative|neg)|(remote|former))[ \t]*(?=[,;.()\n]|$)",
                        re.I)
 _QUERIED = re.compile(r"[ \t]*\?(?![\w?])(?:[ \t]*[-:,;]?[ \t]*(no|none|neg|negative|denies)\b|"
                       r"[ \t]*[-:,;][ \t]*(?:[\w/]+[ \t]+){1,4}?(neg|negative|normal)\b)?", re.I)
