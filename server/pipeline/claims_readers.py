@@ -19,7 +19,7 @@ from functools import partial
 from server.budget import checkpoint
 from server.domain import Assertion, CodeSystem, Document, RuleNote, Setting, Span
 from server.pipeline import complications, encounter_codes, noncompliance, pregnancy, screening, sequelae
-from server.pipeline.context import RELATIVE_AFTER, assert_span, listed_in_parenthesis
+from server.pipeline.context import RELATIVE_AFTER, assert_span, list_opens, listed_in_parenthesis
 from server.pipeline.entities import Candidate, Sentence
 from server.pipeline.findings import Finding, add_evidence
 from server.pipeline.guidelines import DIAGNOSIS_SECTIONS
@@ -600,7 +600,7 @@ class ClaimsReaders:
             """``lo``: the clause's first word; triggers before it do not reach the span."""
             s = sentences[si]
             if si not in triggers:
-                triggers[si] = self.context.triggers(s.words)
+                triggers[si] = self.context.triggers(s.words, list_opens(s, text) if text else frozenset())
             near = [t for t in triggers[si] if t.start >= lo] if lo else triggers[si]
             a_ = assert_span(near, a, b, s.gaps, s.commas)
             if a_ is Assertion.PRESENT and text and a < len(s.tokens):
@@ -2184,6 +2184,10 @@ class ClaimsReaders:
                                                         and f.assertion is Assertion.PRESENT})
         if exam is not None:
             adds.append(exam)
+        elif not any(c.startswith("Z01.81") for c in found):
+            pre = encounter_codes.preprocedural_exam_code(text)
+            if pre is not None:
+                adds.append(pre)
         closure = self._ostomy_closure(text)
         if closure is not None:
             adds.append(closure)

@@ -127,10 +127,12 @@ class ContextRules:
              "max_scope": r.max_scope, **({"clause": True} if r.clause else {}),
              **({"lead": True} if r.lead else {})} for r in self.rules]}
 
-    def triggers(self, words: Sequence[str]) -> list[Trigger]:
+    def triggers(self, words: Sequence[str], opens: "frozenset[int] | set[int]" = frozenset()) -> list[Trigger]:
         """Triggers in one sentence's normalised words (pseudo-triggers included, so that
-        "gram negative" is not read as a negation)."""
-        return Triggers([Trigger(_trailing(_leading(payloads[0], s), s, e, len(words)), s, e)
+        "gram negative" is not read as a negation). ``opens``: the words that open a clause of a
+        list (after a comma, a semicolon or a label's colon), where a leading rule reads forward
+        as at the sentence's start ("GI: neg N/V, neg melena")."""
+        return Triggers([Trigger(_trailing(_leading(payloads[0], 0 if s in opens else s), s, e, len(words)), s, e)
                          for s, e, payloads in self._trie.find(words)
                          if not (payloads[0].category == "FAMILY" and _relative_not_experiencer(words, s, e))
                          and not (payloads[0].category == "HISTORICAL" and _dates_diagnosis(words, s, e))],
@@ -293,3 +295,10 @@ _LIST_TAKES = (Assertion.ABSENT, Assertion.HYPOTHETICAL)
 RELATIVE_AFTER = re.compile(r"[ \t]*\((?:in[ \t]+)?(?:(?:her|his|the|pt's|patient's)[ \t]+)?(?:(?:maternal|paternal)[ \t]+)?"
                             r"(?:mother|father|mom|dad|sister|brother|aunt|uncle|grandmother|grandfather|cousin|son|"
                             r"daughter|sibling|siblings|parents?|niece|nephew)\b[^()\n]{0,30}\)", re.I)
+
+
+def list_opens(s, text: str) -> frozenset[int]:
+    """The words that open a list's clause: after a comma, a semicolon, or a label's colon
+    ("ROS: GI: neg N/V, neg constipation, neg melena. CV: neg CP")."""
+    return frozenset(i for i in range(1, len(s.tokens)) if (i < len(s.commas) and s.commas[i]) or
+                     (i < len(s.gaps) and s.gaps[i]) or ":" in text[s.tokens[i - 1].end:s.tokens[i].start])

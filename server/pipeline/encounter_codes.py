@@ -243,6 +243,32 @@ def routine_exam_code(text: str, codes: set[str]) -> EncounterCode | None:
     return EncounterCode(code, m.span(), "general adult medical examination (Z00.0-, I.C.21.c.13)")
 
 
+# a visit held to clear a patient for an operation (Examination > pre-procedural (pre-operative),
+# Z01.81-), said where the note states its reason: "PRE-OPERATIVE HISTORY AND PHYSICAL", "referred
+# for preoperative cardiac evaluation", "medical clearance prior to R eye phacoemulsification"
+_PREPROCEDURAL = re.compile(r"\b(?:pre-?\s?op(?:erative)?|pre-?\s?procedur(?:al|e)|pre-?\s?surgical|pre-?\s?anesthe\w*)\b"
+                            r"[^.;\n]{0,30}?\b(?:evaluation|eval|clearance|assessment|exam|examination|h\s?&\s?p|"
+                            r"history and physical|consult\w*|visit|work-?up)\b|"
+                            r"\b(?:medical|surgical|cardiac|cardiology|pulmonary)\s+clearance\b", re.I)
+_PRE_KINDS = (("Z01.810", re.compile(r"\b(?:cardiac|cardiovascular|cardiology|heart)\b", re.I)),
+              ("Z01.811", re.compile(r"\b(?:pulmonary|respiratory|lung)\b", re.I)))
+_PRE_REACH = 400   # characters from the start where a clearance visit says what it is
+_OPERATED_NOW = re.compile(r"\b(?:operative note|op note|procedure note|procedures? performed|post-?\s?op(?:erative)? "
+                           r"diagnosis|findings at surgery)\b", re.I)
+
+
+def preprocedural_exam_code(text: str) -> EncounterCode | None:
+    """Z01.810 (cardiovascular), Z01.811 (respiratory) or Z01.818 (other) for a pre-procedural
+    examination the note's head says the visit is, listed first (IV.M); the reason for the
+    operation and the findings follow it."""
+    m = _PREPROCEDURAL.search(text[:_PRE_REACH])
+    if m is None or _OPERATED_NOW.search(text):
+        return None   # (a same-day operation's note: the operation is the encounter's, its H&P a part)
+    said = m.group(0)
+    code = next((c for c, kind in _PRE_KINDS if kind.search(said)), "Z01.818")
+    return EncounterCode(code, m.span(), "pre-procedural examination (Z01.81-, IV.M)")
+
+
 def keeps_bmi(codes: set[str]) -> bool:
     """A BMI is reported only with a weight diagnosis it is associated with (I.B.14)."""
     return any(c.startswith(WEIGHT_DX) for c in codes)

@@ -23,7 +23,8 @@ from server.pipeline.claims_readers import ClaimsReaders
 from server.pipeline.artifacts import PACKAGED_FUSION, PipelineArtifacts, packaged_file
 from server.pipeline.calibration import Calibration
 from server.pipeline.cdi import CdiRules
-from server.pipeline.context import RELATIVE_AFTER, ContextRules, Triggers, assert_span, listed_in_parenthesis
+from server.pipeline.context import (RELATIVE_AFTER, ContextRules, Triggers, assert_span, list_opens,
+                                     listed_in_parenthesis)
 from server.pipeline.entities import Candidate, EntitySource, LexiconSource, Mention, Sentence
 from server.pipeline.findings import Finding, add_evidence, combine
 from server.pipeline.guidelines import GuidelineRules
@@ -220,6 +221,11 @@ _DRUG_WORDS = frozenset("medication medications med meds drug drugs antibiotic a
                         "hypoglycemics antifungal antifungals antiviral antivirals drops cream ointment spray "
                         "vancomycin prednisone estrogen".split())
 _OTHERS = frozenset("person people individual women".split())   # (words as normalised)
+_HYPERTENSIVE_HEART = ("I11", "I13")
+_HEART_WORDS = frozenset("heart cardiac cardiovascular cardio".split())
+_HEART_CONDITIONS = frozenset("failure disease diseases cardiomyopathy hypertrophy lvh chf hf hfref hfpef hfmref "
+                              "diastolic systolic dysfunction enlargement cardiomegaly myocarditis degeneration "
+                              "involvement".split())
 _MUSCLE_USE = frozenset(("use", "using", "usage"))
 _WEIGHT_LOSS = "R63.4"
 _AIMED = frozenset("goal goals target aim counseled counselled counseling commended encouraged recommended advised "
@@ -581,7 +587,8 @@ class Pipeline:
             checkpoint()
             s = sentences[m.sentence]
             if m.sentence not in triggers:
-                triggers[m.sentence] = self.context.triggers(s.words)
+                triggers[m.sentence] = self.context.triggers(s.words, list_opens(s, text) if self.claims_rules
+                                                             else frozenset())
             a = assert_span(triggers[m.sentence], m.tok_start, m.tok_end, s.gaps, s.commas)
             if a is Assertion.PRESENT and self.claims_rules and m.tok_start and \
                     text[max(0, m.start - 2):m.start].strip() == "(" and \
@@ -967,6 +974,15 @@ class Pipeline:
                 memo[key] = self._map_mention(m, window, near, _preferred(context_words, m),
                                               _present_words(words, s.commas, a_, b_, m.tok_start, m.tok_end))
             mapped = memo[key]
+            if self.claims_rules and mapped is not None and mapped.code[:3] in _HYPERTENSIVE_HEART and \
+                    not _HEART_CONDITIONS & set(window + near):
+                # a heart named with no condition of it ("referred for preoperative cardiac evaluation"
+                # beside "HTN") is no hypertensive heart disease (I.C.9.a.1: heart failure, I51.4-I51.9)
+                plain = tuple(w for w in window if w not in _HEART_WORDS)
+                a_, b_ = max(link_lo, m.tok_start - _LINK_REACH), min(link_hi, m.tok_end + _LINK_REACH)
+                mapped = self._map_mention(m, plain, tuple(w for w in near if w not in _HEART_WORDS),
+                                           _preferred(context_words, m),
+                                           _present_words(words, s.commas, a_, b_, m.tok_start, m.tok_end))
             if mapped is None:
                 continue
             if self.claims_rules and mapped.system is CodeSystem.ICD10CM and \
