@@ -268,7 +268,7 @@ def listed_in_parenthesis(triggers, s, text: str, start: int, tok_start: int) ->
     """The assertion a parenthesis's list takes from the denial or the warning right before it:
     "NO NSAIDs (ibuprofen, naproxen, aspirin)", "reviewed warning symptoms (exertional chest pain,
     dyspnea, syncope)" (a plural class word or the trigger itself opens it; "denies chest pain (has
-    GERD)" is an aside). ``s``: the sentence, ``start`` / ``tok_start``: the mention's first
+    GERD)" is an aside); an allergy's reaction is its history ("ACEi allergy (angioedema)"). ``s``: the sentence, ``start`` / ``tok_start``: the mention's first
     character and token. None where the mention is in no such parenthesis."""
     opened = text.rfind("(", s.start, start)
     if opened < 0 or text.find(")", opened, start) >= 0:
@@ -276,6 +276,8 @@ def listed_in_parenthesis(triggers, s, text: str, start: int, tok_start: int) ->
     k = bisect.bisect_left(s.token_starts, opened)   # the parenthesis's first word
     if k == 0 or k > tok_start:
         return None
+    if s.words[k - 1] in _REACTION_OF:
+        return Assertion.HISTORICAL   # "ACEi allergy (angioedema)": the reaction the allergy is known by
     for t in triggers:
         a = CATEGORIES.get(t.rule.category)
         if t.end == k and t.rule.direction in ("FORWARD", "BIDIRECTIONAL") and a in _LIST_TAKES:
@@ -289,6 +291,7 @@ def listed_in_parenthesis(triggers, s, text: str, start: int, tok_start: int) ->
 
 
 _LIST_TAKES = (Assertion.ABSENT, Assertion.HYPOTHETICAL)
+_REACTION_OF = frozenset(("allergy", "allergic", "intolerance", "intolerant", "reaction"))
 
 
 # the relative a parenthesis right after a condition names as its bearer

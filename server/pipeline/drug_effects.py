@@ -50,6 +50,7 @@ _CORROSIVE = re.compile(r"\b(corrosion|corrosive|chemical (?:burn|injury|splash)
                         r"acid (?:burn|injury))", re.I)
 _NOT_THE_POISON = frozenset(("no", "not", "without", "denies", "denied", "negative"))
 _NOT_REACH = 4   # words before a drug its denial may stand in
+_RULED_OUT_AFTER = re.compile(r"^(?:\w+ ){0,2}(?:ruled out|r o|excluded|unlikely|not suspected|negative|neg)\b")
 _OVERDOSE = re.compile(r"\b(?:overdos\w*|OD)\b", re.I)
 _POISONING = re.compile(r"\b(overdose\w*|Overdose\w*|OVERDOSE\w*|OD|ingest\w*|poison\w*|intoxicat\w*|"
                         r"accidental(ly)? took"
@@ -173,6 +174,8 @@ class DrugEffectReader:
                     continue   # "overdose on oxycodone; given naloxone": the antidote, no poison
                 if effect in _POISONINGS and _NOT_THE_POISON & set(s.words[max(0, a - _NOT_REACH):a]):
                     continue   # "not felt to be opioid ingestion", "no opioids in the home": denied
+                if effect in _POISONINGS and _RULED_OUT_AFTER.match(" ".join(s.words[b:b + _NOT_REACH + 1])):
+                    continue   # "Amlodipine co-ingestion ruled out (level negative)": no poisoning by it
                 if name in SUBSTANCES and not (effect in _POISONINGS and _OVERDOSE.search(sentence)):
                     continue   # a substance of use is poisoning only in an overdose ("cocaine intoxication"
                     # in a use disorder is F14.-, I.C.5.b)
