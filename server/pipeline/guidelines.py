@@ -1127,6 +1127,10 @@ def resolve_excludes1(found: dict[str, Finding], rules: GuidelineRules,
                 # excluded) says better is no side of a pair whose other code the assessment states
                 # ("PMH: asthma" J45.909 beside "moderate persistent asthma with exacerbation" J45.41:
                 # J30's "allergic rhinitis with asthma (J45.909)" is not J45.41's)
+            if definitive_first and _unrelated(found[a], found[b]):
+                continue   # two diagnoses of other chapters the assessment states on their own ("Age-related
+                # osteoporosis with current hip fracture", "Vitamin D deficiency": M80.052A and E55.9,
+                # the Excludes1 exception for unrelated conditions, I.A.12.a)
             if not any(_covers(x, a) for x in excluded):
                 # the note sits on one side only; whichever side, the better-supported code stays
                 keep, drop = (a, b) if found[a].confidence >= found[b].confidence else (b, a)
@@ -1228,6 +1232,20 @@ def _asks_for(rules: GuidelineRules, code: str) -> tuple[str, ...]:
 
 def _stated(f: Finding) -> bool:
     return bool(f.sections & DIAGNOSIS_SECTIONS)
+
+
+def _unrelated(a: Finding, b: Finding) -> bool:
+    """Whether two codes an Excludes1 note pairs are two conditions the note states apart: of
+    other chapters (no sign, no pregnancy's, no status), each said in the assessment in its own
+    words."""
+    if a.code[0] == b.code[0] or a.code[0] in _NOT_UNRELATED or b.code[0] in _NOT_UNRELATED:
+        return False
+    if not (_stated(a) and _stated(b)) or a.assertion is not Assertion.PRESENT or b.assertion is not Assertion.PRESENT:
+        return False
+    return not any(x.start < y.end and y.start < x.end for x in a.evidence for y in b.evidence)
+
+
+_NOT_UNRELATED = frozenset("ROPZSTVWXY")
 
 
 _NARRATIVE_SECTIONS = frozenset(("history_present_illness", "hospital_course", "chief_complaint", "body"))
