@@ -20,6 +20,7 @@ from typing import Callable, Sequence
 
 from server.budget import checkpoint
 from server.domain import Assertion
+from server.pipeline.drug_tables import NEOPLASM_COLUMNS
 from server.pipeline.entities import Sentence
 from server.pipeline.pregnancy import sex_words
 from server.pipeline.index_tree import SIDES
@@ -52,6 +53,9 @@ _LESIONS = frozenset("polyp polyps lesion lesions mass masses".split())
 _LESION_BACK, _LESION_REACH = 3, 4   # sentences back, and words either side of the lesion, read for its site
 _COLON_SEGMENTS = frozenset("sigmoid ascending descending transverse".split())
 _UNKNOWN_PRIMARY = re.compile(r"\b(primary (site )?(unknown|not (identified|found))|unknown primary)\b", re.I)
+
+
+_POLYP_HISTORY = ("D12",)   # benign neoplasms of the colon and rectum, whose history is the adenomatous polyp's
 
 
 @dataclass(frozen=True)
@@ -123,7 +127,10 @@ class NeoplasmReader:
                                         si, i, sex)
                         hits = [hit] if hit else []
                 if said is Assertion.HISTORICAL:
-                    hits = [replace(h, historical=True) for h in hits if h.behavior in ("primary", "in_situ")]
+                    # (and a colon's adenoma, removed: History > personal > neoplasm > benign > colon polyp >
+                    # adenomatous, Z86.0101)
+                    hits = [replace(h, historical=True) for h in hits if h.behavior in ("primary", "in_situ")
+                            or (h.behavior == "benign" and h.code.startswith(_POLYP_HISTORY))]
                 out.extend(hits)
         if _UNKNOWN_PRIMARY.search(text) and any(h.behavior == "secondary" and not h.historical for h in out):
             code = "C80.1"
@@ -239,10 +246,28 @@ class NeoplasmReader:
         refine_words = _sided(list(site_words) + list(words[lo:hi]) + list(sex))
         code = row.code(behavior, refine_words, self.cm)
         if code is None:
+            # a row that gives only some columns sends the rest to the site's full entry ("colon":
+            # primary C18.9 there, the benign one under intestine > large > colon, D12.6)
+            row = next((r for r in self._rows_ending(row.path[-1]) if r is not row and r.codes[
+                NEOPLASM_COLUMNS.index(behavior)]), None) if row.path else None
+            code = row.code(behavior, refine_words, self.cm) if row is not None else None
+        if code is None:
             return None
         if self.finish is not None and "unspecified" in self.cm.description(code).lower():
             code = self.finish(code, refine_words) or code
         return NeoplasmHit(code, behavior, si, i, i + 1, " > ".join(row.path))
+
+
+    def _rows_ending(self, last: str) -> list:
+        """The table's rows whose path ends with ``last`` (built once)."""
+        by_last = self.__dict__.get("_by_last")
+        if by_last is None:
+            by_last = {}
+            for r in self.table.rows:
+                if r.path:
+                    by_last.setdefault(r.path[-1].lower(), []).append(r)
+            self.__dict__["_by_last"] = by_last
+        return by_last.get(last.lower(), [])
 
 
 def _sided(words: Sequence[str]) -> list[str]:
