@@ -293,6 +293,7 @@ class ClaimsReaders:
         self._receptor_status(doc.text, sentences, found)
         self._allergy_status(doc.text, sentences, found)
         self._exposures(sentences, found)
+        self._irradiated(doc.text, sentences, found)
         self._colonized(sentences, found)
         self._emphysema(found)
         self._household_smoke(sentences, found)
@@ -809,6 +810,32 @@ class ClaimsReaders:
                 f.reportable = False
                 f.notes.append(RuleNote("not_reported", "found only as a colonization: the carrier state "
                                                         "(Z22.3-) says it"))
+
+    def _irradiated(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """A radiation treatment the patient had in the past (History > personal > irradiation,
+        Z92.3): "L breast cancer 2013, s/p lumpectomy + XRT", "h/o Hodgkin lymphoma s/p chemo +
+        neck/chest radiation"; not one given or planned now ("undergoing radiation", "plan SBRT")."""
+        if any(c.startswith(_IRRADIATION_HISTORY) for c in found):
+            return
+        assertion = self._assertions(sentences, text)
+        entry = self.index.tree.main_terms("History")
+        code = self._index_code("History", ("personal", "irradiation")) if entry else None
+        if code is None:
+            return
+        for si, s in enumerate(sentences):
+            words = s.words
+            for i, w in enumerate(words):
+                if w not in _RADIATION or _NOT_PAST_RADIATION & set(words):
+                    continue
+                before = words[max(0, i - _RADIATION_BACK):i]
+                past = assertion(si, i, i + 1) is Assertion.HISTORICAL or bool(_PAST_RADIATION & set(before)) or \
+                    ("s", "p") in zip(before, before[1:]) or \
+                    any(len(x) == 4 and x.isdigit() and x[:2] in ("19", "20") for x in words)
+                if not past or assertion(si, i, i + 1) in (Assertion.ABSENT, Assertion.HYPOTHETICAL, Assertion.FAMILY):
+                    continue
+                _add(found, _read(code, s, i, i + 1, RuleNote("index", "Alphabetic Index: History > personal > "
+                                                                       "irradiation (I.C.21.c.4)")))
+                return
 
     def _exposures(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Contact with or exposure to a communicable disease the patient is not found to have
@@ -2280,6 +2307,13 @@ _ALSO_FOR_OTHERS = frozenset("jardiance farxiga invokana semaglutide liraglutide
                              "ozempic mounjaro".split())
 _GLYCEMIC = ("E08", "E09", "E10", "E11", "E13", "O24", "R73", "E16")
 _OTHER_DRUG_THERAPY = "Z79.899"
+# a past radiation treatment, and what says it is this encounter's or planned
+_IRRADIATION_HISTORY = "Z92.3"
+_RADIATION = frozenset("radiation radiotherapy xrt irradiation irradiated sbrt brachytherapy".split())
+_PAST_RADIATION = frozenset("treated completed prior previous remote history hx underwent received after".split())
+_NOT_PAST_RADIATION = frozenset("undergoing receiving ongoing planned plan scheduled will start starting started "
+                                "currently fraction fractions exposure dose consult oncology".split())
+_RADIATION_BACK = 8
 # the people a patient lives with, their smoking, and what says they do not (or not near the patient)
 _HOUSEHOLD = frozenset("parent parents mother father mom dad household caregiver caregivers grandmother grandfather "
                        "grandparents stepfather stepmother roommate roommates husband wife spouse partner boyfriend "
