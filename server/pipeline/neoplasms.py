@@ -111,7 +111,7 @@ class NeoplasmReader:
                     continue
                 if i + 1 < len(words) and words[i + 1] in _QUALIFYING:
                     continue   # "bone metastases with neoplasm-related pain": the pain's (G89.3), no tumour of bone
-                hits = self._at(words, i, si, sex)
+                hits = self._at(words, i, si, sex, s.commas)
                 if not hits and w in self.benign:
                     # a pathology line that names only the histology ("Path: tubular adenomas") is the
                     # lesion a sentence before placed ("two polyps in sigmoid colon removed"; "one 8 mm
@@ -139,12 +139,15 @@ class NeoplasmReader:
                 out.append(NeoplasmHit(code, "primary", first.sentence, first.tok_start, first.tok_end, "unknown"))
         return out
 
-    def _at(self, words: Sequence[str], i: int, si: int, sex: tuple[str, ...]) -> list[NeoplasmHit]:
+    def _at(self, words: Sequence[str], i: int, si: int, sex: tuple[str, ...],
+            commas: Sequence[bool] = ()) -> list[NeoplasmHit]:
         lo, hi = max(0, i - _SCOPE), min(len(words), i + _SCOPE + 1)
         in_situ = "situ" in words[lo:hi]
         hits = []
-        # "metastatic to bone" / "bone metastases": the site after "to" or before the word
-        before = words[max(lo, i - 3):i]
+        # "metastatic to bone" / "bone metastases": the site after "to" or before the word, in its
+        # own list item ("adenocarcinoma of sigmoid colon, liver mets": the liver's)
+        first = max([lo, i - 3] + [k for k in range(max(lo, i - 3) + 1, i + 1) if k < len(commas) and commas[k]])
+        before = words[first:i]
         # (the site nearest the word: "NSCLC of RUL with bone metastases" is the bone's)
         joins = [j for j, w in enumerate(before) if w in ("with", "and", "w")]
         if joins and joins[-1] + 1 < len(before):
