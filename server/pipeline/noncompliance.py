@@ -43,6 +43,8 @@ _FINANCIAL = re.compile(r"\b(afford\w*|financial\w*|cost of|(due|owing) to (the 
                         r"no insurance|uninsured|"
                         r"insurance (lapsed|expired|ran out))\b", re.I)
 # what denies a cost said after it ("has no problems affording supplies"; "could not afford" is no denial)
+_NOT_SAID = re.compile(r"\b(?:no|never|denies|denied|without|negative for)\b[\w\s,/]*$", re.I)   # a denied list
+_LIST_REACH = 60
 _NOT_COST = re.compile(r"\b(?:no|never|denies|without)\b(?:\s+\w+){0,2}\s*$", re.I)
 
 
@@ -84,8 +86,10 @@ def find(text: str, sentences: Sequence[Sentence], underdosed: Sequence[tuple[in
             continue
         s = sentences[si]
         toks = [k for k, t in enumerate(s.tokens) if t.end > a and t.start < b]
-        if not toks or assertion(si, toks[0], toks[-1] + 1) is not Assertion.PRESENT:
-            continue
+        said = assertion(si, toks[0], toks[-1] + 1) if toks else None
+        if said is not Assertion.PRESENT and not (said is Assertion.HISTORICAL and regimen == "medication"
+                                                  and underdosed):
+            continue   # (a drug stopped "4 months ago" that the encounter's underdosing is of: still stopped)
         near = list(range(si, min(len(sentences), si + 1 + _NEXT_REACH)))
         if regimen == "medication":   # the underdosing's own sentence says why too
             near += [k for k, _, _ in underdosed if k not in near]
@@ -97,12 +101,12 @@ def find(text: str, sentences: Sequence[Sentence], underdosed: Sequence[tuple[in
                                                         and said_undenied(_FINANCIAL, text, _NOT_COST))
         if regimen == "medication" and underdosed:
             words.append("underdosing")
-            if _UNINTENTIONAL.search(reason):
-                words.append("unintentional")
-            elif financial or _INTENTIONAL.search(reason):
+            if financial or _INTENTIONAL.search(reason):
                 # not buying the drug is the patient's choice in the index's terms (Noncompliance >
                 # ... > underdosing > intentional > due to financial hardship of patient, Z91.120)
                 words.append("intentional")
+            elif said_undenied(_UNINTENTIONAL, reason, _NOT_SAID, _LIST_REACH):
+                words.append("unintentional")   # (never a review's "No fever, confusion, melena")
         if regimen == "medication" and not said_noncompliant and len(words) == 3 and not financial:
             continue   # an underdosing of no stated intent (a pump's kinked cannula): intent "if known"
         if financial:
