@@ -3416,6 +3416,46 @@ _TWENTY_FIFTH_BATCH = [
     # a discharge to rehab is no rehabilitation stay: the stay's own arthroplasty is no status
     ("HOSPITAL COURSE: Ortho performed R hip hemiarthroplasty 11/03 for displaced femoral neck fracture.\n"
      "Discharged: 11/07 to SNF w/ skilled rehab.", IN, set(), {"Z96.641"}),
+    # a pre-procedural examination by the note's head; a heart named with no condition is no I11
+    ("PRE-OPERATIVE HISTORY AND PHYSICAL\nSurgery: laparoscopic cholecystectomy next week.\nHPI: 58F with "
+     "symptomatic cholelithiasis. PMH: COPD, HTN.\nA/P: acceptable risk for surgery.", OUT,
+     {"Z01.818", "K80.20"}, set()),
+    ("CARDIOLOGY CONSULT\nReason: preoperative cardiac evaluation before R TKA.\nHPI: 71M with HTN and "
+     "primary OA of the right knee.", OUT, {"Z01.810", "I10", "M17.11"}, {"I11.9", "Z01.818"}),
+    # a list clause opened by "neg"; a screening list answered with a dash
+    ("ROS: GI: neg N/V, neg melena. CV: neg CP. Resp: neg cough/SOB.\nA/P: inguinal hernia, right, "
+     "reducible.", OUT, {"K40.90"}, {"K92.1", "R07.9", "R05.9", "R06.02"}),
+    ("PMH: T2DM  HTN - no, BP normal off meds  OSA - no (STOP-BANG low)  Depression - remote, resolved", OUT,
+     {"E11.9"}, {"I10", "G47.33", "F32.A"}),
+    # a relative in a parenthesis; a family history's past events; counseling within care
+    ("Strong family history of breast cancer (mother) and ovarian cancer (maternal aunt) - genetics "
+     "referral. A/P: IDC of the right breast, upper outer quadrant.", OUT, {"C50.411", "Z80.3"}, {"C56.9"}),
+    ("FAMILY HX: Father - colon cancer at 58, s/p hemicolectomy. Brother - h/o MI at 50.\nA/P: GERD.", OUT,
+     {"K21.9"}, {"Z90.49", "I25.2"}),
+    ("A/P: Obesity, BMI 33.4 - diet and exercise counseling. HTN, controlled.", OUT, {"E66.9", "Z68.33", "I10"},
+     {"Z71.3", "Z71.82"}),
+    # the hemiarthroplasty's joint from its fracture; joint swelling of arthritis; counseled re:
+    ("PMH: Remote history of left hip fracture s/p hemiarthroplasty 2019.", OUT, {"Z96.642"}, {"Z96.698"}),
+    ("Rheum: RA of both hands, on methotrexate weekly. Still some pain and swelling in both hands (MCPs). "
+     "A/P: seropositive RA of multiple sites.", OUT, {"M05.79"}, {"M25.441", "M25.442"}),
+    ("A/P: Graves disease on methimazole. Counseled re: agranulocytosis (sore throat/fever: stop and check "
+     "CBC).", OUT, {"E05.00"}, {"D70.9", "J02.9", "R50.81"}),
+    # a co-ingestion ruled out; an allergy's reaction; Excludes1 between unrelated conditions
+    ("ED: toddler found with grandmother's clonidine, somnolent; accidental ingestion. Amlodipine "
+     "co-ingestion ruled out.", OUT, {"T46.5X1A"}, {"T46.1X1A"}),
+    ("A/P: HTN - above goal, ACEi allergy (angioedema); start amlodipine.", OUT, {"I10"}, {"T78.3XXA"}),
+    ("DISCHARGE DIAGNOSES: 1. Age-related osteoporosis with current pathological fracture of the left femoral "
+     "neck. 2. Vitamin D deficiency.", IN, {"M80.052A", "E55.9"}, set()),
+    # colon adenoma history; past irradiation; a secondary's own list item; noncompliance intent
+    ("PMH: tubular adenoma of the sigmoid colon removed 2019. A/P: HTN.", OUT, {"Z86.0101", "I10"}, {"D12.5"}),
+    ("PMH: L breast cancer 2013, s/p lumpectomy + XRT, s/p 5 yr anastrozole - in remission.", OUT,
+     {"Z85.3", "Z92.3"}, {"C50.912"}),
+    ("Oncology: currently undergoing radiation for prostate adenocarcinoma.", OUT, {"C61"}, {"Z92.3"}),
+    ("Infusion center: adenocarcinoma of sigmoid colon, liver mets, here for cycle 3 of FOLFOX.", OUT,
+     {"Z51.11", "C18.7", "C78.7"}, {"C78.5"}),
+    ("HPI: had been prescribed apixaban for AF but stopped it 4 months ago because he could not afford "
+     "the copay. No fever, confusion, melena.\nDx: acute ischemic stroke, L MCA, due to underdosing of "
+     "apixaban.", IN, {"T45.516A", "Z91.120"}, {"Z91.130", "Z91.138"}),
 ]
 
 
