@@ -186,7 +186,7 @@ _TERM_REACH = 12   # words a term after a comma is looked for in (longer than an
 
 # Abbreviations that are also English words or units: a condition only when written in capitals
 # (PAD, AIDS, CAP, MS).
-CASED_ABBREVIATIONS = frozenset(("pad", "aids", "cap", "ms", "ha", "age", "trap"))
+CASED_ABBREVIATIONS = frozenset(("pad", "aids", "cap", "ms", "ha", "age", "trap", "cts"))
 _NUMBER_AFTER = re.compile(r"\s*[:=]?\s*\d")
 # Abbreviations that name the regions a scan covers after its modality ("CT CAP": chest, abdomen
 # and pelvis; "PET/CT CAP").

@@ -1495,7 +1495,7 @@ _LEADS = frozenset("none no resolved last off not never outgrew treated healed r
 _REMOVED = frozenset("resection resected excision excised removal removed explant explanted "
                      "rai radioiodine".split())   # (a thyroid ablated with radioactive iodine: "RAI for Graves")
 _REPLACED = frozenset("arthroplasty replacement replaced tka tkr tha thr tsa".split())
-_VALVE_REPLACED = frozenset("tavr tavi savr avr mvr tmvr".split())
+_VALVE_REPLACED = frozenset("tavr tavi savr avr mvr tmvr turp".split())   # (and the prostate resected: "BPH s/p TURP")
 _ITEM_REACH = 12   # words of a list item read after its condition
 _TAKEN_REACH = 6   # ... of which these may say its organ was taken out
 _CURED_BY = {"E05": frozenset(("rai", "radioiodine", "thyroidectomy")),   # hyperthyroidism
