@@ -287,7 +287,7 @@ class ClaimsReaders:
         self._drug_induced(doc.text, sentences, found)
         self._noncompliance(doc.text, sentences, found)
         checkpoint()
-        self._circumstances(doc.text, found)
+        self._circumstances(doc.text, found, inpatient=doc.setting is Setting.INPATIENT)
         rehab = encounter_codes.rehab_stay(doc.text)   # (read once: three steps ask)
         self._surgical_aftercare(doc, found, rehab)
         self._receptor_status(doc.text, sentences, found)
@@ -2198,7 +2198,7 @@ class ClaimsReaders:
                 if r == receptor and c not in codes and c in found:
                     found.pop(c)
 
-    def _circumstances(self, text: str, found: dict[str, Finding]) -> None:
+    def _circumstances(self, text: str, found: dict[str, Finding], inpatient: bool = False) -> None:
         """BMI beside a weight diagnosis, neoplasm pain, chemotherapy and cancer follow-up
         encounters (``encounter_codes``)."""
         codes = {c for c, f in found.items() if f.reportable}
@@ -2211,7 +2211,7 @@ class ClaimsReaders:
                                                         and f.assertion is Assertion.PRESENT})
         if exam is not None:
             adds.append(exam)
-        elif not any(c.startswith("Z01.81") for c in found):
+        elif not inpatient and not any(c.startswith("Z01.81") for c in found):   # (a stay's own pre-op check)
             pre = encounter_codes.preprocedural_exam_code(text)
             if pre is not None:
                 adds.append(pre)

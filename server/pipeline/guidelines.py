@@ -231,7 +231,7 @@ def drop_integral(found: dict[str, Finding], rules: GuidelineRules, dropped: dic
 
 
 def use_manifestation_codes(found: dict[str, Finding], rules: GuidelineRules,
-                            dropped: dict[str, Finding] | None = None) -> None:
+                            dropped: dict[str, Finding] | None = None, text: str = "") -> None:
     """A condition with its own "in diseases classified elsewhere" code is coded so once its
     etiology is coded ("code first" of the manifestation code, I.A.13): Alzheimer's disease G30.1
     with dementia F03.911 -> G30.1 + F02.811 (same severity and behaviour characters)."""
@@ -241,12 +241,41 @@ def use_manifestation_codes(found: dict[str, Finding], rules: GuidelineRules,
             if rules.cm.id_of(target) < 0 or not rules.cm.is_billable(target):
                 continue
             etiology = rules.referenced(target, "code_first")
-            cause = next((e for e in found if e != c and any(e.startswith(r) for r in etiology)), None)
+            # (a degenerative brain disease is the dementia's by the index's own entries, "Alzheimer's
+            # dementia"; another listed cause only where the note says it beside the dementia,
+            # "Parkinson disease dementia", never a hypothyroidism elsewhere in the list)
+            cause = next((e for e in found if e != c and any(e.startswith(r) for r in etiology) and (
+                e.startswith(_DEMENTING) or not text or _beside(found[e], found[c], text) or
+                _names(rules.cm.description(e), found[c], text))), None)
             if cause is None:
                 continue
             _recode(found, c, target, RuleNote("code_first", f"{c} is coded {target}, manifestation of {cause} "
                                                              "(I.A.13)", cause),
                     f"coded as {target}, a manifestation of {cause}", dropped)
+
+
+_DEMENTING = ("G30", "G31")
+_BESIDE = 40   # characters between a manifestation's words and its cause's that say them together
+_LIST_BREAK = re.compile(r"[.,;\n]|\b\d+[.)]")   # (another sentence or list item between them)
+
+
+def _beside(a: Finding, b: Finding, text: str) -> bool:
+    """Whether two findings' words are said together: overlapping, or near in one clause."""
+    for x in a.evidence:
+        for y in b.evidence:
+            if x.start < y.end and y.start < x.end:
+                return True
+            lo, hi = (x.end, y.start) if x.end <= y.start else (y.end, x.start)
+            if hi - lo <= _BESIDE and not _LIST_BREAK.search(text, lo, hi):
+                return True
+    return False
+
+
+def _names(title: str, f: Finding, text: str) -> bool:
+    """Whether a finding's own words name the condition ``title`` is of ("Parkinson's disease
+    dementia" names Parkinson's disease)."""
+    head = next((w for w in re.findall(r"[a-z]+", title.lower()) if len(w) > 4 and w not in _NOTE_FILLER), None)
+    return head is not None and any(head in text[e.start:e.end].lower() for e in f.evidence)
 
 
 def use_asked_symptom_codes(found: dict[str, Finding], rules: GuidelineRules,

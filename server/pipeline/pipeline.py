@@ -220,6 +220,7 @@ _DRUG_WORDS = frozenset("medication medications med meds drug drugs antibiotic a
                         "agent agents therapy iron anticoagulant anticoagulants anticoagulation hypoglycemic "
                         "hypoglycemics antifungal antifungals antiviral antivirals drops cream ointment spray "
                         "vancomycin prednisone estrogen".split())
+_PREPROCEDURAL = "Z01.81"   # a pre-procedural examination: an outpatient encounter's reason (IV.M)
 _OTHERS = frozenset("person people individual women".split())   # (words as normalised)
 _HYPERTENSIVE_HEART = ("I11", "I13")
 _HEART_WORDS = frozenset("heart cardiac cardiovascular cardio".split())
@@ -421,7 +422,7 @@ class Pipeline:
             self.fuse(findings)
             t = _lap(ms, "fusion", t)
         suppressed = self.apply_guidelines(findings, uncertain=frozenset(
-            c for c, f in unasserted.items() if f.assertion is Assertion.POSSIBLE))
+            c for c, f in unasserted.items() if f.assertion is Assertion.POSSIBLE), text=doc.text)
         cut = self.operating_threshold
         # What the guidelines do not report stays in the ranked list, below the threshold.
         for c, f in suppressed.items():
@@ -453,7 +454,7 @@ class Pipeline:
                 f.confidence = max(f.confidence, EXACT_FLOOR)
 
     def apply_guidelines(self, findings: dict[str, Finding], trace=None,
-                         uncertain: frozenset[str] = frozenset()) -> dict[str, Finding]:
+                         uncertain: frozenset[str] = frozenset(), text: str = "") -> dict[str, Finding]:
         """Take out of ``findings`` (fused) what the guidelines do not report; returns it, each
         with its ``not_reported`` note. ``trace(step, before, findings)``, when given, sees the
         findings before and after each step (``export.guideline_cost`` counts what each removes).
@@ -488,7 +489,8 @@ class Pipeline:
                                                                                   suppressed, cut)),
                       ("external cause", lambda: gl.drop_unattached_external_causes(findings, suppressed)),
                       ("vague companion", lambda: gl.drop_vague_companions(findings, self.guidelines, suppressed)),
-                      ("manifestation", lambda: gl.use_manifestation_codes(findings, self.guidelines, suppressed)))
+                      ("manifestation", lambda: gl.use_manifestation_codes(findings, self.guidelines, suppressed,
+                                                                            text)))
         steps += (("Excludes1", lambda: gl.resolve_excludes1(findings, self.guidelines, suppressed,
                                                              definitive_first=self.claims_rules)),
                   ("one per condition", lambda: gl.keep_one_per_group(findings, self.guidelines, suppressed, cut)))
@@ -999,6 +1001,8 @@ class Pipeline:
             if self.claims_rules and m.tok_start and words[m.tok_start - 1] in _FUNCTIONS and \
                     text[s.tokens[m.tok_start].start:s.tokens[m.tok_end - 1].end].lower() in ("fx", "fxn"):
                 continue   # "Renal fx stable", "LV fx normal": the organ's function, no fracture
+            if self.claims_rules and setting is Setting.INPATIENT and mapped.code.startswith(_PREPROCEDURAL):
+                continue   # a stay's own pre-op evaluation ("Pre-op eval: acceptable risk") is the stay's
             if self.claims_rules and m.tok_end < len(words) and words[m.tok_end] in _OTHERS:
                 continue   # "avoid contact with immunocompromised persons": other people's
             if self.claims_rules and mapped.code == _WEIGHT_LOSS and \

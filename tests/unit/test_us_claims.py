@@ -3456,6 +3456,17 @@ _TWENTY_FIFTH_BATCH = [
     ("HPI: had been prescribed apixaban for AF but stopped it 4 months ago because he could not afford "
      "the copay. No fever, confusion, melena.\nDx: acute ischemic stroke, L MCA, due to underdosing of "
      "apixaban.", IN, {"T45.516A", "Z91.120"}, {"Z91.130", "Z91.138"}),
+    # a dementia is another disease's manifestation only where the note says them together
+    ("A/P: 1. Hypothyroidism. 2. Dementia, mild, unspecified type.", OUT, {"E03.9", "F03.A0"}, {"F02.A0"}),
+    ("HPI: idiopathic PD on carbidopa-levodopa. Dx: Parkinson disease dementia, mild.", OUT, {"F02.A0"},
+     {"F03.A0"}),
+    # a stay's own pre-op evaluation; abbreviations of coronary grafts, veins and scans
+    ("HOSPITAL COURSE: L hip fracture; pre-op eval: acceptable risk; hemiarthroplasty performed 3/4.", IN,
+     set(), {"Z01.818"}),
+    ("PSH: CABG x3 2016 (LIMA-LAD, SVG-OM, SVG-PDA). Duplex: great saphenous vein reflux bilaterally. Repeat "
+     "CTs stable.", OUT, {"Z95.1"}, {"Q25.0", "K21.9", "G56.00"}),
+    # an operation that took the condition away; a condition not addressed
+    ("PMH: BPH s/p TURP 2015; HTN. Osteopenia: not addressed today.", OUT, {"I10"}, {"N40.0", "M85.80"}),
 ]
 
 
