@@ -282,15 +282,21 @@ def listed_in_parenthesis(triggers, s, text: str, start: int, tok_start: int) ->
         a = CATEGORIES.get(t.rule.category)
         if t.end == k and t.rule.direction in ("FORWARD", "BIDIRECTIONAL") and a in _LIST_TAKES:
             return a
-    before = text[s.tokens[k - 1].start:s.tokens[k - 1].end]   # (as written: the words are singular)
+    at = k - 1 if k > 1 and s.words[k - 1] in _SAID_VERBS else k   # ("Return precautions reviewed (vomiting, HA)")
+    before = text[s.tokens[at - 1].start:s.tokens[at - 1].end]   # (as written: the words are singular)
     if len(before) > 3 and before[-1] in "sS":
-        a = assert_span(triggers, k - 1, k, s.gaps, s.commas)
+        a = assert_span(triggers, at - 1, at, s.gaps, s.commas)
         if a in _LIST_TAKES:
             return a
+    if at != k:
+        for t in triggers:
+            if t.end == at and CATEGORIES.get(t.rule.category) in _LIST_TAKES:
+                return CATEGORIES[t.rule.category]
     return None
 
 
 _LIST_TAKES = (Assertion.ABSENT, Assertion.HYPOTHETICAL)
+_SAID_VERBS = frozenset("reviewed discussed given provided explained".split())
 _REACTION_OF = frozenset(("allergy", "allergic", "intolerance", "intolerant", "reaction"))
 
 

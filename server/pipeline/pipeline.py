@@ -220,6 +220,12 @@ _DRUG_WORDS = frozenset("medication medications med meds drug drugs antibiotic a
                         "agent agents therapy iron anticoagulant anticoagulants anticoagulation hypoglycemic "
                         "hypoglycemics antifungal antifungals antiviral antivirals drops cream ointment spray "
                         "vancomycin prednisone estrogen".split())
+_TRANSPLANT_STATUS = ("Z94",)
+_TRANSPLANT_PLANNED = frozenset("interested candidate candidacy evaluation eval evaluated listed awaiting await "
+                                "referral refer referred pre toward towards consider considering discuss "
+                                "discussed possible potential future".split())
+_TRANSPLANT_SERVICE = frozenset("hepatology nephrology surgery surgeon referral evaluation eval workup center "
+                                "clinic team list waitlist candidacy candidate coordinator program".split())
 _PREPROCEDURAL = "Z01.81"   # a pre-procedural examination: an outpatient encounter's reason (IV.M)
 _OTHERS = frozenset("person people individual women".split())   # (words as normalised)
 _HYPERTENSIVE_HEART = ("I11", "I13")
@@ -1001,6 +1007,10 @@ class Pipeline:
             if self.claims_rules and m.tok_start and words[m.tok_start - 1] in _FUNCTIONS and \
                     text[s.tokens[m.tok_start].start:s.tokens[m.tok_end - 1].end].lower() in ("fx", "fxn"):
                 continue   # "Renal fx stable", "LV fx normal": the organ's function, no fracture
+            if self.claims_rules and mapped.code.startswith(_TRANSPLANT_STATUS) and (
+                    _TRANSPLANT_PLANNED & set(words[max(0, m.tok_start - 3):m.tok_start]) or
+                    _TRANSPLANT_SERVICE & set(words[m.tok_end:m.tok_end + 2])):
+                continue   # "interested in transplant", "transplant hepatology referral": none done yet
             if self.claims_rules and setting is Setting.INPATIENT and mapped.code.startswith(_PREPROCEDURAL):
                 continue   # a stay's own pre-op evaluation ("Pre-op eval: acceptable risk") is the stay's
             if self.claims_rules and m.tok_end < len(words) and words[m.tok_end] in _OTHERS:

@@ -3467,6 +3467,9 @@ _TWENTY_FIFTH_BATCH = [
      "CTs stable.", OUT, {"Z95.1"}, {"Q25.0", "K21.9", "G56.00"}),
     # an operation that took the condition away; a condition not addressed
     ("PMH: BPH s/p TURP 2015; HTN. Osteopenia: not addressed today.", OUT, {"I10"}, {"N40.0", "M85.80"}),
+    # a transplant only talked of; precautions reviewed for a list
+    ("A/P: CKD stage 4, interested in transplant; transplant nephrology referral. Return precautions "
+     "reviewed (vomiting, confusion).", OUT, {"N18.4"}, {"Z94.9", "Z94.0", "R11.10", "R41.0"}),
 ]
 
 
