@@ -1198,6 +1198,11 @@ class ClaimsReaders:
                 continue
             if asked and (code.startswith(asked) or code[:3] in {r[:3] for r in asked}):
                 continue   # the site of a diabetic foot ulcer (L97), the CKD stage (N18.-) the combination asks for
+            words = _content_words(self.cm.description(code)) if self.cm.id_of(code) >= 0 else set()
+            if any(words & _content_words(self.cm.description(c)) for c, _ in diabetes
+                   if not c.endswith((".9", ".69")) and self.cm.id_of(c) >= 0):
+                continue   # a condition a diabetes combination already names ("Diabetic CKD with hypertension":
+                # E11.22 is the kidney's; the hypertensive CKD, I12.9, is not a complication of its own)
             for e in f.evidence:
                 s = sentences[sequelae.sentence_of(sentences, starts, e.start)]
                 cause = next((c for c, d in diabetes for de in d.evidence
@@ -2314,6 +2319,15 @@ _PAST_RADIATION = frozenset("treated completed prior previous remote history hx 
 _NOT_PAST_RADIATION = frozenset("undergoing receiving ongoing planned plan scheduled will start starting started "
                                 "currently fraction fractions exposure dose consult oncology".split())
 _RADIATION_BACK = 8
+_TITLE_COMMON = frozenset("type diabetes mellitus with without due to and or of the in other unspecified disease "
+                          "disorder chronic stage complication complications specified".split())
+
+
+def _content_words(title: str) -> set[str]:
+    """A title's words that name the condition ("Hypertensive chronic kidney disease ...": kidney)."""
+    return {w for w in re.findall(r"[a-z]+", title.lower()) if w not in _TITLE_COMMON and len(w) > 3}
+
+
 # the people a patient lives with, their smoking, and what says they do not (or not near the patient)
 _HOUSEHOLD = frozenset("parent parents mother father mom dad household caregiver caregivers grandmother grandfather "
                        "grandparents stepfather stepmother roommate roommates husband wife spouse partner boyfriend "
