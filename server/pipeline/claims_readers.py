@@ -606,7 +606,8 @@ class ClaimsReaders:
             a_ = assert_span(near, a, b, s.gaps, s.commas)
             if a_ is Assertion.PRESENT and text and a < len(s.tokens):
                 a_ = listed_in_parenthesis(triggers[si], s, text, s.tokens[a].start, a) or a_
-            if a_ is Assertion.PRESENT and text and 0 < b <= len(s.tokens) and RELATIVE_AFTER.match(text, s.tokens[b - 1].end):
+            if a_ is Assertion.PRESENT and text and 0 < b <= len(s.tokens) and \
+                    RELATIVE_AFTER.match(text, s.tokens[b - 1].end):
                 a_ = Assertion.FAMILY   # "ovarian cancer (maternal aunt)"
             rule = self.sections.rules.get(s.section)
             # (a family history's past events are the relative's: "Father - colon cancer, s/p hemicolectomy")
@@ -817,21 +818,21 @@ class ClaimsReaders:
         neck/chest radiation"; not one given or planned now ("undergoing radiation", "plan SBRT")."""
         if any(c.startswith(_IRRADIATION_HISTORY) for c in found):
             return
-        assertion = self._assertions(sentences, text)
-        entry = self.index.tree.main_terms("History")
-        code = self._index_code("History", ("personal", "irradiation")) if entry else None
+        code = self._index_code("History", ("personal", "irradiation"))
         if code is None:
             return
+        assertion = self._assertions(sentences, text)
         for si, s in enumerate(sentences):
             words = s.words
             for i, w in enumerate(words):
                 if w not in _RADIATION or _NOT_PAST_RADIATION & set(words):
                     continue
+                said = assertion(si, i, i + 1)
                 before = words[max(0, i - _RADIATION_BACK):i]
-                past = assertion(si, i, i + 1) is Assertion.HISTORICAL or bool(_PAST_RADIATION & set(before)) or \
+                past = said is Assertion.HISTORICAL or bool(_PAST_RADIATION & set(before)) or \
                     ("s", "p") in zip(before, before[1:]) or \
                     any(len(x) == 4 and x.isdigit() and x[:2] in ("19", "20") for x in words)
-                if not past or assertion(si, i, i + 1) in (Assertion.ABSENT, Assertion.HYPOTHETICAL, Assertion.FAMILY):
+                if not past or said in (Assertion.ABSENT, Assertion.HYPOTHETICAL, Assertion.FAMILY):
                     continue
                 _add(found, _read(code, s, i, i + 1, RuleNote("index", "Alphabetic Index: History > personal > "
                                                                        "irradiation (I.C.21.c.4)")))
@@ -2014,7 +2015,6 @@ class ClaimsReaders:
             kinds = [w for e in spans for c in adverse[bisect_right(starts, e.start) - 1]
                      for w in normalize_phrase(self.cm.description(c)) if w not in _TITLE_FILLER
                      and w not in ("adverse", "effect", "initial", "encounter", "subsequent", "sequela")]
-            hit = self.index.tree.walk(heads, walk_words(said + cause + kinds)) if heads else None
             if kind_said and heads:
                 # a code that already says its kind keeps it: the drug's subterm under the kind's own
                 # subterm ("orthostatic hypotension due to doxazosin": Hypotension > orthostatic >
@@ -2023,6 +2023,8 @@ class ClaimsReaders:
                 hit = self.index.tree.walk(heads, walk_words(said + ["drug"]))
                 if hit is None or not (set(said) - own) <= {w for p in hit.path for w in normalize_phrase(p)}:
                     continue
+            else:
+                hit = self.index.tree.walk(heads, walk_words(said + cause + kinds)) if heads else None
             # (Mucositis > mouth > due to antineoplastic therapy, K12.31: the chemotherapy's own subterm)
             if hit is None or not (_DRUG_CAUSE | (_ANTINEOPLASTIC if chemo else frozenset())) & \
                     {w for p in hit.path for w in p.split()}:

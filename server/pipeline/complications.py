@@ -26,7 +26,8 @@ from server.pipeline.index_tree import walk_words
 
 # a device or operation in the note's words -> the index's words for it
 _DEVICES: dict[str, tuple[str, ...]] = {
-    **{w: ("joint", "prosthesis", "internal") for w in ("prosthesis", "prosthetic", "periprosthetic", "arthroplasty", "hemiarthroplasty")},
+    **{w: ("joint", "prosthesis", "internal")
+       for w in ("prosthesis", "prosthetic", "periprosthetic", "arthroplasty", "hemiarthroplasty")},
     **{w: ("joint", "prosthesis", "internal", "knee") for w in ("tka", "tkr")},
     **{w: ("joint", "prosthesis", "internal", "hip") for w in ("tha", "thr")},
     **{w: ("cardiovascular", "device", "implant", "electronic") for w in
@@ -83,7 +84,8 @@ _NEXT_ONLY = frozenset(("failure",))
 _PARTS = frozenset(("lead", "leads", "electrode"))
 # "SSI" is a sliding scale of insulin where a diabetes and its drugs are the sentence's
 _INSULIN = frozenset("insulin lispro aspart glulisine regular humalog novolog scale dm dm2 t2dm dm1 t1dm diabetes "
-                     "metformin sitagliptin glipizide glucose sugar sugars bg bgs fsbg cbg hyperglycemia hypoglycemia a1c".split())
+                     "metformin sitagliptin glipizide glucose sugar sugars bg bgs fsbg cbg hyperglycemia hypoglycemia "
+                     "a1c".split())
 _FRACTURES = frozenset(("fracture", "fractures", "fx", "fxs"))
 _PLANNED = frozenset("plan planned planning scheduled candidate consider considering offered discussed for "
                      "awaiting pending".split())

@@ -268,8 +268,9 @@ def listed_in_parenthesis(triggers, s, text: str, start: int, tok_start: int) ->
     """The assertion a parenthesis's list takes from the denial or the warning right before it:
     "NO NSAIDs (ibuprofen, naproxen, aspirin)", "reviewed warning symptoms (exertional chest pain,
     dyspnea, syncope)" (a plural class word or the trigger itself opens it; "denies chest pain (has
-    GERD)" is an aside); an allergy's reaction is its history ("ACEi allergy (angioedema)"). ``s``: the sentence, ``start`` / ``tok_start``: the mention's first
-    character and token. None where the mention is in no such parenthesis."""
+    GERD)" is an aside); an allergy's reaction is its history ("ACEi allergy (angioedema)").
+    ``s``: the sentence; ``start`` / ``tok_start``: the mention's first character and token. None
+    where the mention is in no such parenthesis."""
     opened = text.rfind("(", s.start, start)
     if opened < 0 or text.find(")", opened, start) >= 0:
         return None
@@ -301,9 +302,10 @@ _REACTION_OF = frozenset(("allergy", "allergic", "intolerance", "intolerant", "r
 
 
 # the relative a parenthesis right after a condition names as its bearer
-RELATIVE_AFTER = re.compile(r"[ \t]*\((?:in[ \t]+)?(?:(?:her|his|the|pt's|patient's)[ \t]+)?(?:(?:maternal|paternal)[ \t]+)?"
-                            r"(?:mother|father|mom|dad|sister|brother|aunt|uncle|grandmother|grandfather|cousin|son|"
-                            r"daughter|sibling|siblings|parents?|niece|nephew)\b[^()\n]{0,30}\)", re.I)
+RELATIVE_AFTER = re.compile(r"[ \t]*\((?:in[ \t]+)?(?:(?:her|his|the|pt's|patient's)[ \t]+)?"
+                            r"(?:(?:maternal|paternal)[ \t]+)?(?:mother|father|mom|dad|sister|brother|aunt|uncle|"
+                            r"grandmother|grandfather|cousin|son|daughter|sibling|siblings|parents?|niece|nephew)\b"
+                            r"[^()\n]{0,30}\)", re.I)
 
 
 def list_opens(s, text: str) -> frozenset[int]:

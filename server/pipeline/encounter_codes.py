@@ -246,7 +246,8 @@ def routine_exam_code(text: str, codes: set[str]) -> EncounterCode | None:
 # a visit held to clear a patient for an operation (Examination > pre-procedural (pre-operative),
 # Z01.81-), said where the note states its reason: "PRE-OPERATIVE HISTORY AND PHYSICAL", "referred
 # for preoperative cardiac evaluation", "medical clearance prior to R eye phacoemulsification"
-_PREPROCEDURAL = re.compile(r"\b(?:pre-?\s?op(?:erative)?|pre-?\s?procedur(?:al|e)|pre-?\s?surgical|pre-?\s?anesthe\w*)\b"
+_PREPROCEDURAL = re.compile(r"\b(?:pre-?\s?op(?:erative)?|pre-?\s?procedur(?:al|e)|pre-?\s?surgical|"
+                            r"pre-?\s?anesthe\w*)\b"
                             r"[^.;\n]{0,30}?\b(?:evaluation|eval|clearance|assessment|exam|examination|h\s?&\s?p|"
                             r"history and physical|consult\w*|visit|work-?up)\b|"
                             r"\b(?:medical|surgical|cardiac|cardiology|pulmonary)\s+clearance\b", re.I)

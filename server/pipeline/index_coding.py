@@ -212,9 +212,9 @@ def _procedure_fits(code: str, words: set[str]) -> bool:
 
 _REMOVAL_WORDS = frozenset("amputation amputated amputee removal removed resection resected excision excised "
                            "enucleation bka aka absent absence loss".split())
-_IMPLANT_WORDS = frozenset("replacement replaced arthroplasty hemiarthroplasty prosthesis prosthetic implant implanted implants lens "
-                           "iol tka tha tkr thr pseudophakia pseudophakic shunt graft device pump stimulator cochlear "
-                           "stent".split())
+_IMPLANT_WORDS = frozenset("replacement replaced arthroplasty hemiarthroplasty prosthesis prosthetic implant implanted "
+                           "implants lens iol tka tha tkr thr pseudophakia pseudophakic shunt graft device pump "
+                           "stimulator cochlear stent".split())
 
 
 _CONDITION_WORD = re.compile(r"(osis|itis|oma|emia|pathy|ism|iasis|ectasis)$")

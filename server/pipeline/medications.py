@@ -370,7 +370,8 @@ class _Clauses:
             # "for 7 days", "x 10 days": a course of days
             # ("x 4 more days", "x 3 additional days": the rest of a course)
             count = k - 2 if k > 1 and words[k - 1] in _MORE else k - 1
-            days = w in ("day", "days") and count >= 0 and words[count].isdigit() and int(words[count]) <= _COURSE_DAYS \
+            days = w in ("day", "days") and count >= 0 and words[count].isdigit() and \
+                int(words[count]) <= _COURSE_DAYS \
                 and not _HELD & set(words[max(0, k - 3):k]) \
                 and not (k + 1 < len(words) and words[k + 1] in ("of", "ago")) \
                 and not (k > 1 and words[k - 2] in ("in", "within", "after", "every", "q"))

@@ -202,11 +202,10 @@ _NEAR_LEFT, _NEAR_RIGHT = 1, 2
 _NO_REGION, _REGION_LEFT = "T14.", 4   # an injury of unspecified region; how far back its site may be said
 _MOTIVATIONAL = re.compile(r"[- ]?(?:based|techniques?|interview\w*|counsel\w*|session|approach|style|principles)\b",
                           re.I)
-# a weight loss the note aims at ("goal 5% weight loss", "weight loss counseled", "semaglutide
-# supporting weight loss"): no abnormal weight loss (R63.4)
 # what follows a lab's name when the note gives its result ("LDL 132 mg/dL", "LDL above goal")
 _LAB_VALUE = re.compile(r"[ \t]*(?:[:=][ \t]*)?(?:\d+(?:\.\d+)?[ \t]*(?:mg/dl|mmol/l|u/l|iu/l)\b|"
-                        r"(?:(?:is|was|remains|still|not|now|well|improved|improving|but|and|close|closer|further|from)[ \t]+)*"
+                        r"(?:(?:is|was|remains|still|not|now|well|improved|improving|but|and|close|closer|further|"
+                        r"from)[ \t]+)*"
                         r"(?:at|above|below|near|under|over|to)?[ \t]*goal\b)",
                         re.I)
 _RESULT = "lab-result"   # a word no index term has
@@ -234,6 +233,8 @@ _HEART_CONDITIONS = frozenset("failure disease diseases cardiomyopathy hypertrop
                               "diastolic systolic dysfunction enlargement cardiomegaly myocarditis degeneration "
                               "involvement".split())
 _MUSCLE_USE = frozenset(("use", "using", "usage"))
+# a weight loss the note aims at ("goal 5% weight loss", "weight loss counseled", "semaglutide
+# supporting weight loss"): no abnormal weight loss (R63.4)
 _WEIGHT_LOSS = "R63.4"
 _AIMED = frozenset("goal goals target aim counseled counselled counseling commended encouraged recommended advised "
                    "supporting support assist intentional intended planned desired".split())
@@ -705,7 +706,8 @@ class Pipeline:
             starts_in.setdefault(m.sentence, set()).add(m.tok_start)
             if m.codable and m.candidates and m.candidates[0].code[:1] in "RM":
                 span_at[(m.sentence, m.tok_start)] = max(m.tok_end, span_at.get((m.sentence, m.tok_start), 0))
-                span_from[(m.sentence, m.tok_end)] = min(m.tok_start, span_from.get((m.sentence, m.tok_end), m.tok_start))
+                end = (m.sentence, m.tok_end)
+                span_from[end] = min(m.tok_start, span_from.get(end, m.tok_start))
         breaks: dict[int, list[bool]] = {}   # sentence -> where its clauses start (built once)
         valued: dict[int, list[int]] = {}   # sentence -> its words a lab result follows (built once)
         dated: dict[int, list[tuple[int, int]]] = {}   # sentence -> its dated past episodes (built once)
@@ -1509,7 +1511,8 @@ _LEADS = frozenset("none no resolved last off not never outgrew treated healed r
 _REMOVED = frozenset("resection resected excision excised removal removed explant explanted "
                      "rai radioiodine".split())   # (a thyroid ablated with radioactive iodine: "RAI for Graves")
 _REPLACED = frozenset("arthroplasty replacement replaced tka tkr tha thr tsa".split())
-_VALVE_REPLACED = frozenset("tavr tavi savr avr mvr tmvr turp".split())   # (and the prostate resected: "BPH s/p TURP")
+# the operations that take their condition away since: a valve replaced, a prostate resected ("BPH s/p TURP")
+_REPLACED_SINCE = frozenset("tavr tavi savr avr mvr tmvr turp".split())
 _ITEM_REACH = 12   # words of a list item read after its condition
 _TAKEN_REACH = 6   # ... of which these may say its organ was taken out
 _CURED_BY = {"E05": frozenset(("rai", "radioiodine", "thyroidectomy")),   # hyperthyroidism
@@ -1541,7 +1544,7 @@ def _taken_for(words: list[str], breaks: list[bool] | None, a: int, reach: int =
     if k is None or breaks is not None and any(j < len(breaks) and breaks[j] for j in range(k - reach, a + 1) if j > 0):
         return None
     return next((j for j in range(max(0, k - reach), k) if words[j].endswith("ectomy") or words[j] in _REMOVED
-                 or words[j] in _REPLACED or words[j] in _VALVE_REPLACED), None)
+                 or words[j] in _REPLACED or words[j] in _REPLACED_SINCE), None)
 
 
 def _done_before(words: list[str], a: int) -> bool:
@@ -1576,7 +1579,7 @@ def _inactive(words: list[str], breaks: list[bool], a: int, b: int, code: str) -
     if _GONE_WORDS & set(item):
         return True
     lead = next((i for i in range(min(len(item), 3)) if tuple(item[i:i + 2]) in (("s", "p"), ("status", "post"))), None)
-    if lead is not None and _VALVE_REPLACED & set(item[lead + 2:lead + 2 + _TAKEN_REACH]):
+    if lead is not None and _REPLACED_SINCE & set(item[lead + 2:lead + 2 + _TAKEN_REACH]):
         return True   # the valve replaced since ("Severe AS s/p TAVR 2022": Z95.2 alone)
     cures = next((v for k, v in _CURED_BY.items() if code.startswith(k)), ())
     if cures and cures & set(item[:_TAKEN_REACH]):
