@@ -809,6 +809,9 @@ def drop_planned_encounters(found: dict[str, Finding], dropped: dict[str, Findin
             suppress(found, c, RuleNote("not_reported", "an encounter the plan schedules, not this one"), dropped)
 
 
+_OTHER_REASON = ("for other reason", "due to other reason")
+
+
 def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
                        dropped: dict[str, Finding] | None = None, reported_from: float = 0.0) -> None:
     """One code per exclusive category: CKD stage 3a (N18.31) and stage 2 (N18.2) are never
@@ -834,6 +837,15 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
                                          and " without " not in rules.cm.description(o).lower()))),
                      None)   # (the same subcategory: F17.21-, never F17.200 beside F17.210; K50.00 beside K50.012)
         if other is not None and c in found:
+            found[other].notes.append(RuleNote("exclusive", f"{c} dropped: {other} codes the condition", c))
+            suppress(found, c, RuleNote("not_reported", f"{other} codes the condition: not reported", other), dropped)
+    for c in [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and len(c) >= 6 and rules.cm.id_of(c) >= 0
+              and rules.cm.description(c).lower().endswith(_OTHER_REASON)]:
+        # "... for other reason" beside its subcategory's named reason is one condition: "intentional
+        # underdosing of lisinopril (every other day to save money)" is Z91.120 alone, no Z91.128
+        other = next((o for o in found if o != c and o[:-1] == c[:-1] and found[o].confidence >= reported_from),
+                     None)
+        if other is not None:
             found[other].notes.append(RuleNote("exclusive", f"{c} dropped: {other} codes the condition", c))
             suppress(found, c, RuleNote("not_reported", f"{other} codes the condition: not reported", other), dropped)
     for c in [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and rules.cm.id_of(c) >= 0

@@ -3470,6 +3470,9 @@ _TWENTY_FIFTH_BATCH = [
     # a transplant only talked of; precautions reviewed for a list
     ("A/P: CKD stage 4, interested in transplant; transplant nephrology referral. Return precautions "
      "reviewed (vomiting, confusion).", OUT, {"N18.4"}, {"Z94.9", "Z94.0", "R11.10", "R41.0"}),
+    # a named reason beside its subcategory's "other reason"
+    ("A/P: HTN, uncontrolled, due to intentional underdosing of lisinopril - taking it every other day "
+     "because she cannot afford the refills.", OUT, {"I10", "T46.4X6A", "Z91.120"}, {"Z91.128"}),
     # a condition a diabetes combination already names is no other complication (E11.69)
     ("A/P: 1. Hyperkalemia, improving. 2. Diabetic CKD stage 3a with hypertension.", OUT,
      {"E11.22", "I12.9", "N18.31"}, {"E11.69"}),
