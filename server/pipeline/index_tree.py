@@ -605,6 +605,9 @@ def _tested_negative(words: Sequence[str], i: int) -> bool:
     return False
 # a hypertension these name is not the essential one
 _NOT_ESSENTIAL = frozenset("portal pulmonary intracranial ocular secondary renovascular".split())
+_CANCERS = frozenset("cancer carcinoma adenocarcinoma malignancy".split())
+_CAUSE_LINKS = frozenset(("due", "secondary", "from"))
+_CAUSE_LINK_REACH = 4
 _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neoplasm"),
            "adenocarcinoma": ("malignant", "neoplasm"), "ca": ("malignant", "neoplasm"),
            # (a malignancy is the index's "neoplastic disease" too: Anemia > in > neoplastic
@@ -1022,6 +1025,11 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
                 expanded.update(("pre", "existing"))   # a typed diabetes in a pregnancy is pre-existing
         if not (w in ("hypertension", "htn") and i and words[i - 1] in _NOT_ESSENTIAL):
             expanded.update(_EXPAND.get(w, ()))   # ("portal hypertension" is no essential one)
+        if w in _CANCERS and _CAUSE_LINKS & set(words[max(0, i - _CAUSE_LINK_REACH):i]):
+            # a cancer a condition is said to be due to is the index's "neoplastic disease" ("anemia due
+            # to sigmoid colon cancer": Anemia > in (due to) > neoplastic disease, D63.0, never
+            # Anemia > malignant, D51.0)
+            expanded.update(("neoplastic", "disease"))
         if i and (words[i - 1], w) in _GENERA:
             out.add(_GENERA[words[i - 1], w])   # "H. influenzae": Pneumonia > Hemophilus influenzae
         if w == "induced" and i and words[i - 1] in _DRUG_CLASSES:

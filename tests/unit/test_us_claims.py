@@ -3473,6 +3473,10 @@ _TWENTY_FIFTH_BATCH = [
     # a named reason beside its subcategory's "other reason"
     ("A/P: HTN, uncontrolled, due to intentional underdosing of lisinopril - taking it every other day "
      "because she cannot afford the refills.", OUT, {"I10", "T46.4X6A", "Z91.120"}, {"Z91.128"}),
+    # a cancer a condition is due to is the index's neoplastic disease; a screening test's target
+    ("D/C summary: sigmoid colon adenocarcinoma awaiting surgery, admitted with Hgb 6.9. Dx: anemia due to "
+     "sigmoid colon cancer; transfused 2 units.", IN, {"C18.7", "D63.0"}, {"D51.0"}),
+    ("Screening colonoscopy for colon cancer, average risk; no polyps.", OUT, {"Z12.11"}, {"C18.9"}),
     # a condition a diabetes combination already names is no other complication (E11.69)
     ("A/P: 1. Hyperkalemia, improving. 2. Diabetic CKD stage 3a with hypertension.", OUT,
      {"E11.22", "I12.9", "N18.31"}, {"E11.69"}),
