@@ -261,10 +261,10 @@ _LIST_BREAK = re.compile(r"[.,;\n]|\b\d+[.)]")   # (another sentence or list ite
 
 def _beside(a: Finding, b: Finding, text: str) -> bool:
     """Whether two findings' words are said together: overlapping, or near in one clause."""
+    if _overlapping(a, b):
+        return True
     for x in a.evidence:
         for y in b.evidence:
-            if x.start < y.end and y.start < x.end:
-                return True
             lo, hi = (x.end, y.start) if x.end <= y.start else (y.end, x.start)
             if hi - lo <= _BESIDE and not _LIST_BREAK.search(text, lo, hi):
                 return True
@@ -812,6 +812,12 @@ def drop_planned_encounters(found: dict[str, Finding], dropped: dict[str, Findin
 _OTHER_REASON = ("for other reason", "due to other reason")
 
 
+def _codes_it(found: dict[str, Finding], drop: str, keep: str, dropped: dict[str, Finding] | None) -> None:
+    """``keep`` codes the condition ``drop`` codes too: only ``keep`` is reported."""
+    found[keep].notes.append(RuleNote("exclusive", f"{drop} dropped: {keep} codes the condition", drop))
+    suppress(found, drop, RuleNote("not_reported", f"{keep} codes the condition: not reported", keep), dropped)
+
+
 def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
                        dropped: dict[str, Finding] | None = None, reported_from: float = 0.0) -> None:
     """One code per exclusive category: CKD stage 3a (N18.31) and stage 2 (N18.2) are never
@@ -823,9 +829,7 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
         other = next((c for c, f in sorted(found.items()) if c != plain and c[:3] == plain[:3]
                       and f.system is CodeSystem.ICD10CM and f.confidence >= reported_from), None)
         if other is not None:
-            found[other].notes.append(RuleNote("exclusive", f"{plain} dropped: {other} codes the condition", plain))
-            suppress(found, plain, RuleNote("not_reported", f"{other} codes the condition: not reported", other),
-                     dropped)
+            _codes_it(found, plain, other, dropped)
     for c in [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and len(c) >= 6
               and rules.cm.id_of(c) >= 0 and (rules.cm.description(c).lower().endswith(("uncomplicated", "without complications"))
                                              or " without " in rules.cm.description(c).lower())]:
@@ -837,8 +841,7 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
                                          and " without " not in rules.cm.description(o).lower()))),
                      None)   # (the same subcategory: F17.21-, never F17.200 beside F17.210; K50.00 beside K50.012)
         if other is not None and c in found:
-            found[other].notes.append(RuleNote("exclusive", f"{c} dropped: {other} codes the condition", c))
-            suppress(found, c, RuleNote("not_reported", f"{other} codes the condition: not reported", other), dropped)
+            _codes_it(found, c, other, dropped)
     for c in [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and len(c) >= 6 and rules.cm.id_of(c) >= 0
               and rules.cm.description(c).lower().endswith(_OTHER_REASON)]:
         # "... for other reason" beside its subcategory's named reason is one condition: "intentional
@@ -846,8 +849,7 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
         other = next((o for o in found if o != c and o[:-1] == c[:-1] and found[o].confidence >= reported_from),
                      None)
         if other is not None:
-            found[other].notes.append(RuleNote("exclusive", f"{c} dropped: {other} codes the condition", c))
-            suppress(found, c, RuleNote("not_reported", f"{other} codes the condition: not reported", other), dropped)
+            _codes_it(found, c, other, dropped)
     for c in [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and rules.cm.id_of(c) >= 0
               and rules.cm.description(c).startswith("Other lesions of")]:
         # the residual "other lesions" of a nerve beside the named one of its category and limb:
@@ -857,8 +859,7 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
                       and rules.cm.id_of(o) >= 0 and not rules.cm.description(o).startswith("Other")
                       and _limb(rules, o) == limb), None) if limb else None
         if other is not None:
-            found[other].notes.append(RuleNote("exclusive", f"{c} dropped: {other} codes the condition", c))
-            suppress(found, c, RuleNote("not_reported", f"{other} codes the condition: not reported", other), dropped)
+            _codes_it(found, c, other, dropped)
     for c in [c for c, f in found.items() if c.startswith(("G56", "G57")) and rules.cm.id_of(c) >= 0]:
         # a nerve's lesion on the side of an injury of a nerve is the injury's ("peroneal nerve
         # injury in a crash ... EMG: chronic L peroneal neuropathy": S84.12XS, no G57.32 beside it)
@@ -867,8 +868,7 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
                       " nerve " in (t := rules.cm.description(o).lower()) and t.startswith("injury of")
                       and side in t), None) if side in ("right", "left") else None
         if other is not None:
-            found[other].notes.append(RuleNote("exclusive", f"{c} dropped: {other} codes the condition", c))
-            suppress(found, c, RuleNote("not_reported", f"{other} codes the condition: not reported", other), dropped)
+            _codes_it(found, c, other, dropped)
     for c in [c for c in found if rules.cm.id_of(c) >= 0 and
               rules.cm.description(c).lower().endswith("not having achieved remission")]:
         # the myeloma the HPI names and the assessment says is "in stringent complete remission":
@@ -877,8 +877,7 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
                       and rules.cm.id_of(o) >= 0 and _REMISSION.search(rules.cm.description(o).lower())),
                      None) if c in found else None
         if other is not None:
-            found[other].notes.append(RuleNote("exclusive", f"{c} dropped: {other} codes the condition", c))
-            suppress(found, c, RuleNote("not_reported", f"{other} codes the condition: not reported", other), dropped)
+            _codes_it(found, c, other, dropped)
     for c in [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and len(c) >= 5 and rules.cm.id_of(c) >= 0]:
         # "chronic hypoxic respiratory failure on home O2 ... admitted with acute on chronic hypoxic
         # respiratory failure": one condition, J96.21, not J96.11 beside it (nor I50.42 beside I50.43)
@@ -889,8 +888,7 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
         other = next((o for o in found if o != c and o[:3] == c[:3] and rules.cm.id_of(o) >= 0
                       and found[o].confidence >= reported_from and rules.cm.description(o).lower() in both), None)
         if other is not None and c in found:
-            found[other].notes.append(RuleNote("exclusive", f"{c} dropped: {other} codes the condition", c))
-            suppress(found, c, RuleNote("not_reported", f"{other} codes the condition: not reported", other), dropped)
+            _codes_it(found, c, other, dropped)
     episodes: dict[str, list[str]] = {}
     for c, f in found.items():
         if c[:1] in "ST" and len(c) == 8 and f.system is CodeSystem.ICD10CM and rules.cm.id_of(c) >= 0:
@@ -1283,7 +1281,7 @@ def _unrelated(a: Finding, b: Finding) -> bool:
         return False
     if not (_stated(a) and _stated(b)) or a.assertion is not Assertion.PRESENT or b.assertion is not Assertion.PRESENT:
         return False
-    return not any(x.start < y.end and y.start < x.end for x in a.evidence for y in b.evidence)
+    return not _overlapping(a, b)
 
 
 _NOT_UNRELATED = frozenset("ROPZSTVWXY")
