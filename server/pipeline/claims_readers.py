@@ -25,7 +25,7 @@ from server.pipeline.findings import Finding, add_evidence
 from server.pipeline.guidelines import DIAGNOSIS_SECTIONS
 from server.pipeline.index_tree import SIDES, fold, side_words, undenied, walk_words
 from server.pipeline.mapping import CodeMapper
-from server.pipeline.text import normalize_phrase
+from server.pipeline.text import normalize_phrase, said_undenied
 
 
 # How sure a reader is of a code it derives from the classification's own tables (the index, the
@@ -81,6 +81,8 @@ _PATHOLOGIC = re.compile(r"\bpatholog(?:ic|ical)\s+(?:[\w/-]+\s+){0,3}?(?:fx|fra
                          r"\b(?:fx|fracture)\s+through\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,2}?(?:lesion|mass|tumou?r|metasta\w*)|"
                          r"\b(?:lytic|blastic|destructive)\s+(?:lesion|mass|metasta\w*)\s+with\s+(?:[\w-]+\s+){0,2}?(?:fx|fracture)",
                          re.I)
+# what denies a finding said after it ("no lytic or blastic lesion", "no features of a pathologic fracture")
+_NOT_SAID = re.compile(r"\b(?:no|not|without|negative for|denies)\b(?:\s+[\w-]+){0,3}\s*$", re.I)
 _NEOPLASTIC = re.compile(r"\b(lytic|blastic|metasta\w*|mets|myeloma|tumou?r|malignan\w*|neoplas\w*)\b", re.I)
 _VERTEBRA_WORDS = frozenset(["vertebra", "vertebral", "compression", *(f"l{n}" for n in range(1, 6)),
                             *(f"t{n}" for n in range(1, 13))])
@@ -130,7 +132,7 @@ _EXPOSURE_WORDS = frozenset("exposed exposure contact husband wife spouse partne
 
 # I.C.15.a.1: chapters whose conditions a pregnancy's chapter 15 codes take (symptoms, injuries,
 # statuses and external causes keep their own codes here)
-_COMPLICATING_CHAPTERS = frozenset("ABCDEFGHIJKLMNQ")
+_COMPLICATING_CHAPTERS = frozenset("ABCDEFGHIJKLMNQST")
 _ORGANISM_CATEGORIES = frozenset(("B95", "B96", "B97"))
 # a main term's default code: its one or two words, then "unspecified" / "not elsewhere classified"
 _DEFAULT_TITLE = re.compile(r"^([a-z]+(?: [a-z]+)?), (?:unspecified|not elsewhere classified)$")
@@ -141,11 +143,13 @@ _RESPIRATORY_SPECIMENS = frozenset("sputum bal bronchoalveolar tracheal aspirate
                                    "pleural".split())
 _SPECIMEN_WORDS = _RESPIRATORY_SPECIMENS | frozenset("urine urinary culture cultures cx fluid lavage".split())
 _FOUND_POSITIVE = frozenset("positive pos grew growing isolated detected".split())
-_CONDITION_ASKED = re.compile(r"\b(condition|disease|disorder|neoplasm)", re.I)
+_CONDITION_ASKED = re.compile(r"\b(condition|disease|disorder|neoplasm|injury)", re.I)
 # words a Pregnancy > complicated by subterm shares with any condition: never a match alone
 _GENERIC_SUBTERM = frozenset("disorder disorders disease diseases condition conditions specified other of nec "
                              "body system problems problem".split())
-_INCIDENTAL = re.compile(r"\bincidental\s+(?:to\s+(?:the\s+)?)?pregnan|\bpregnan\w*\s+(?:is\s+|was\s+)?incidental",
+_INCIDENTAL = re.compile(r"\bincidental\s+(?:to\s+(?:the\s+)?)?pregnan|"
+                         # ("pregnancy is uncomplicated and incidental to this visit")
+                         r"\bpregnan\w*\s+(?:is\s+|was\s+)?(?:\w+\s+(?:and\s+)?)?incidental",
                          re.I)
 _PREVIOUS_CESAREAN = re.compile(
     r"\b(?:prior|previous|hx of|history of|h/o|s/p)\s+(?:\w+\s+){0,2}?(?:LTCS|LTC/S|C/S|CS|C-section|cesarean|"
@@ -522,6 +526,8 @@ class ClaimsReaders:
             if f.system is not CodeSystem.ICD10CM or f.assertion is not Assertion.PRESENT or \
                     not f.reportable or code[:1] not in _COMPLICATING_CHAPTERS:
                 continue
+            if "T36" <= code[:3] <= "T50" and code[6:7] in ("5", "6"):
+                continue   # a drug's adverse effect or underdosing: the condition it caused is the pregnancy's
             if any(o[:len(x)] == x for x in self.guidelines.referenced(code, "excludes1") if x[:1] == "O"
                    for o in found):
                 continue   # the code's own note sends it to a chapter 15 code the note has (O21.1)
@@ -549,7 +555,9 @@ class ClaimsReaders:
                                                   f"{' > '.join(hit.path)} (I.C.15.a.1)", code)], set(f.sections),
                                         source="lexicon"))
                     continue
-            hit = self.index.tree.walk(starts, walk_words(("complicated",) + words))
+            # (an injury or a poisoning is its O9A.2- category's: the index's "complicated by" subterms
+            # name the obstetric trauma of the delivery, O71)
+            hit = self.index.tree.walk(starts, walk_words(("complicated",) + words)) if code[:1] not in "ST" else None
             o = None
             if hit is not None and hit.code.startswith("O") and len(hit.path) > 1 and hit.path[0] == "complicated" \
                     and {w for p in hit.path[1:] for w in p.split()} - _GENERIC_SUBTERM:
@@ -1016,7 +1024,7 @@ class ClaimsReaders:
         lesion" with bone metastases) is Fracture, pathological > due to > neoplastic disease at
         the bone and side (M84.5-, I.C.13.c), not a traumatic fracture; the 7th character keeps
         the episode of care."""
-        if not _PATHOLOGIC.search(text) or not (_NEOPLASTIC.search(text) or any(
+        if not said_undenied(_PATHOLOGIC, text, _NOT_SAID) or not (said_undenied(_NEOPLASTIC, text, _NOT_SAID) or any(
                 c[:1] == "C" and f.reportable for c, f in found.items())):
             return
         starts = self.index.tree.main_terms("Fracture, pathological")
@@ -1723,8 +1731,10 @@ class ClaimsReaders:
 
     def _burn_degrees(self, text: str, found: dict[str, Finding]) -> None:
         """A burn of several degrees at one site is coded to the highest (I.C.19.d.2): "mixed 2nd
-        and 3rd degree burn of L palm" is T23.352-, the degrees read in the burn's own clause."""
-        for code in [c for c, f in found.items() if _BURN_DEGREE.match(c) and f.reportable]:
+        and 3rd degree burn of L palm" is T23.352-, the degrees read in the burn's own clause; a burn
+        coded without its degree takes the one said ("partial-thickness burn of the back of the L
+        hand": Burn > partial thickness - code as ... second degree, T23.262-)."""
+        for code in [c for c, f in found.items() if _BURN_SITE.match(c) and c[4:5].isdigit() and f.reportable]:
             said = 0
             for e in found[code].evidence:
                 # (the words after another burn: "full-thickness burn of R forearm and partial-thickness
@@ -1732,8 +1742,9 @@ class ClaimsReaders:
                 before = re.split(r"[.;,:\n]|\bburns?\b", text[max(0, e.start - _BURN_REACH):e.start], flags=re.I)[-1]
                 clause = before + text[e.start:e.end]
                 said = max([said] + [_DEGREES[w.lower().replace(" ", "-")] for w in _DEGREE_WORDS.findall(clause)])
-            if said > int(code[4]):
-                new = code[:4] + str(said) + code[5:]
+            corrosion = 4 if code[4] >= "4" else 0
+            if said and said > int(code[4]) - corrosion:
+                new = code[:4] + str(said + corrosion) + code[5:]
                 self._recode(found, code, new, "specificity", f"a burn of degree {said} at this site, its highest",
                              "I.C.19.d.2")
 

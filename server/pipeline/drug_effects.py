@@ -28,6 +28,11 @@ _SELF_HARM = re.compile(r"\b(suicid\w*|self[- ]harm|intentional(ly)?|deliberate(
 # what denies an intent or a poisoning said after it ("Denies self-harm intent", "no suicidal
 # ideation", "not an overdose")
 _DENIED = re.compile(r"\b(?:no|not|denies|denied|denying|without|negative for)\b(?:\s+\w+){0,2}\s*$", re.I)
+# ... or doubts it: an intent only suspected is no documented one, and a poisoning of unknown
+# intent is accidental (I.C.19.e.5.b): "r/o intentional ingestion"
+_DENIED_OR_DOUBTED = re.compile(r"\b(?:no|not|denies|denied|denying|without|negative for|r/o|rule out|ruling out|"
+                                r"possible|possibly|questionable|suspected|concern for|cannot exclude|unclear if|"
+                                r"unclear whether)\b(?:\s+\w+){0,2}\s*$", re.I)
 _ASSAULT = re.compile(r"\b(assault\w*|poisoned by (another|someone|his|her))\b", re.I)
 _ACCIDENT = re.compile(r"\b(accidental(ly)?|by mistake|mistak(en|ing)|unintentional(ly)?|in error)\b", re.I)
 _UNDETERMINED = re.compile(r"\b(intent (unknown|undetermined|unclear)|undetermined intent)\b", re.I)
@@ -48,9 +53,15 @@ _POISONINGS = frozenset(("accidental", "self_harm", "assault", "undetermined"))
 # sodium hydroxide drain cleaner", "chemical burn from lye")
 _CORROSIVE = re.compile(r"\b(corrosion|corrosive|chemical (?:burn|injury|splash)|alkali (?:burn|injury)|"
                         r"acid (?:burn|injury))", re.I)
+# the Table's corrosive chemicals (solvents, halogens, corrosives, soaps, metals, gases, pesticides),
+# not its alcohols (T51) nor its foods, venoms and tobacco (T61-T65)
+_CORRODING = ("T52", "T60")
 _NOT_THE_POISON = frozenset(("no", "not", "without", "denies", "denied", "negative"))
 _NOT_REACH = 4   # words before a drug its denial may stand in
-_RULED_OUT_AFTER = re.compile(r"^(?:\w+ ){0,2}(?:ruled out|r o|excluded|unlikely|not suspected|negative|neg)\b")
+# (what the words after "r/o" name is what is ruled out: "ingestion; r/o intentional ingestion" doubts
+# the intent, not the poisoning)
+_RULED_OUT_AFTER = re.compile(r"^(?:\w+ ){0,2}(?:ruled out|r o|excluded|unlikely|not suspected|negative|neg)\b"
+                              r"(?! (?:intentional|intent|self|suicid\w*|accidental|deliberate))")
 _OVERDOSE = re.compile(r"\b(?:overdos\w*|OD)\b", re.I)
 _POISONING = re.compile(r"\b(overdose\w*|Overdose\w*|OVERDOSE\w*|OD|ingest\w*|poison\w*|intoxicat\w*|"
                         r"accidental(ly)? took"
@@ -140,11 +151,15 @@ class DrugEffectReader:
         ("he reports taking glargine every night as prescribed" is adherence)."""
         eyes = bool(_EYE_NOTE.search(text))
         poisoning = _poisoned(text, eyes)
-        intent = ("self_harm" if said_undenied(_SELF_HARM, text, _DENIED)
-                  else "assault" if said_undenied(_ASSAULT, text, _DENIED)
+        intent = ("self_harm" if said_undenied(_SELF_HARM, text, _DENIED_OR_DOUBTED)
+                  else "assault" if said_undenied(_ASSAULT, text, _DENIED_OR_DOUBTED)
                   else "undetermined" if _UNDETERMINED.search(text) else "accidental")
         out: list[DrugEffect] = []
         seen: set[tuple[str, int]] = set()
+        # a note that names a corrosion names its chemical in any sentence ("splashed drain cleaner
+        # (sodium hydroxide) on his L hand ... partial-thickness chemical burn"), a corrosive one
+        corroded = any(_CORROSIVE.search(text, s.start, s.end) and not _PAST_EVENT.search(text[s.start:s.end])
+                       for s in sentences)
         for si, s in enumerate(sentences):
             sentence = text[s.start:s.end]
             with_alcohol = bool(_WITH_ALCOHOL.search(sentence)) and not _PAST_EVENT.search(sentence)
@@ -166,6 +181,9 @@ class DrugEffectReader:
                                    else None)
                 if effect is None and corrosive and (row.codes[0] or "")[:2] in ("T5", "T6"):
                     effect = intent   # a corrosion's chemical, its toxic effect first (T51-T65, T20-T32 notes)
+                elif effect is None and corroded and _CORRODING[0] <= (row.codes[0] or "")[:3] <= _CORRODING[1] \
+                        and not _PAST_EVENT.search(sentence) and not _NOT_THE_POISON & set(s.words[max(0, a - _NOT_REACH):a]):
+                    effect = intent
                 if effect is None:
                     continue
                 if effect == "adverse_effect" and a and s.words[a - 1] in _GIVEN_NOW:

@@ -22,7 +22,12 @@ from server.pipeline.text import Token
 SIDE_WORDS = frozenset(("left", "right", "bilateral", "r", "l", "rt", "lt"))
 # Words jumped inside a term when the term has no form with them ("sprain of the anterior talofibular
 # ligament" ~ "sprain talofibular ligament"); a term that says them wins ("anterior cruciate ligament").
-_JUMPED = SIDE_WORDS | frozenset(("anterior", "posterior", "medial", "lateral", "superior", "inferior"))
+_JUMPED = SIDE_WORDS | frozenset(("anterior", "posterior", "medial", "lateral", "superior", "inferior",
+                                   # a limb part's face ("laceration of the dorsum of the L hand": S61.41-)
+                                   "dorsum", "dorsal", "volar"))
+# Limb parts whose "back" is their dorsum, never the trunk's back ("abrasion on back of R hand").
+_LIMB_PARTS = frozenset("hand hands foot feet wrist finger fingers thumb toe toes knee thigh leg calf arm forearm "
+                        "ankle heel".split())
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,10 @@ class LexiconSource:
             for k, i in enumerate(keep):
                 if words[k] == "secondary" and i + 1 < len(s.tokens) and s.tokens[i + 1].norm == "to":
                     words[k] = "secondary-to"   # a word no term has
+                elif words[k] == "back" and i + 1 < len(s.tokens) and s.tokens[i + 1].norm == "of" and \
+                        any(w in _LIMB_PARTS for w in words[k + 1:k + 3]) and \
+                        all(w in _LIMB_PARTS or w in SIDE_WORDS for w in words[k + 1:k + 3][:2]):
+                    words[k] = "dorsum"   # "back of the L hand": the hand's dorsum (Burn > hand > back)
             for a, b, entries in self._match(text, s, keep, words):
                 checkpoint()   # a run-on note is one sentence of thousands of words
                 cands = _candidates(entries, self.systems)

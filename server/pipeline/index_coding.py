@@ -107,6 +107,8 @@ _AFTER_WORDS = frozenset(("after", "following", "post", "since"))
 _NOT_SITES = frozenset(("with", "left", "right", "bilateral"))
 _OWN_REACH = 2   # words between a site and a condition word that make it that condition's own
 _UNSPECIFIED_SITE = "unspecified site"
+_TABULAR_SITE_WORDS = 3   # a site a Tabular title names in at most this many words ("lower leg")
+_NOT_A_SITE = frozenset("other multiple unspecified and sites specified".split())
 _UNCOMPLICATED = "without complications"
 _STAGE = "stage"
 _FEW_ENTRIES = 6      # entries that give a code an abbreviation names, walked all (more: none)
@@ -422,7 +424,11 @@ class IndexCoder:
             # not a word elsewhere in the window ("Hand clinic", "thumb spica cast")
             # ("displaced fx of the L 5th metatarsal base": the phrase its "of" attaches); what the window
             # says of it that is no site stays ("fragility", "osteoporotic", "nonunion")
-            said = tree.renamed(walk_words(tuple(near) + _of_phrase(window, mention_words, _REGION_REACH)))
+            # (read in the sentence where the window ends inside it: "fracture of the waist (middle
+            # third) of the R scaphoid")
+            phrase = max(_of_phrase(window, mention_words, _REGION_REACH),
+                         _of_phrase(sentence, mention_words, _REGION_REACH + 2), key=len)
+            said = tree.renamed(walk_words(tuple(near) + phrase))
             kept = WalkWords(said | {w for w in words if w not in self._sites})
             kept.implied = getattr(words, "implied", frozenset())
             words = kept
@@ -473,7 +479,9 @@ class IndexCoder:
         linked = tree.renamed(walk_words(sentence))   # what "with" may link in the mention's sentence
         hit = (tree.walk(said, words, prefer, linked) if said else None)
         walked_from = said
-        if hit is None:
+        if hit is None and not (said and mapped.code.startswith("T14")):
+            # (an injury without a region is its own kind's: "abrasion L chest" is no Contusion >
+            # chest, whose main term the index codes T14.8 too)
             hit, walked_from = tree.walk(starts, words, prefer, linked), starts
         if hit is None and subterms and "unspecified" in self.cm.description(mapped.code).lower():
             # a sibling of the subterm the mention named, under the same entry, the note names beside
@@ -566,6 +574,11 @@ class IndexCoder:
             site = tree.walk(others, words, prefer) if others else None
             if site is not None and site.code[:3] == hit.code[:3] and site.code != hit.code:
                 hit = IndexHit(site.code, hit.path + site.path, site.complete, hit.said + site.said)
+            elif (named_site := self._tabular_site(hit.code, window)) is not None:
+                # ... nor has any entry, where the Tabular has the site the note names ("second-degree
+                # burn of the left lower leg": Burn > lower > limb > left T24.202, whose sibling
+                # T24.23- is "of lower leg")
+                hit = IndexHit(named_site, hit.path, hit.complete, hit.said)
         if mapped.code[:1] == "S" and _BITE & words:
             # an open wound a bite made is an open bite, whatever its shape (Bite > hand: S61.45-,
             # not the puncture wound's S61.43-): the index's Bite entry, at the same site
@@ -621,6 +634,34 @@ class IndexCoder:
         elif walked_from:
             out.sibling = self._listed_sibling(hit, out.code, walked_from, words, prefer, linked, window, near)
         return out
+
+    def _tabular_site(self, code: str, window: Sequence[str]) -> str | None:
+        """The Tabular subcategory beside ``code``'s "unspecified site" one whose title names a
+        site the window says word for word ("Burn of second degree of lower leg" beside "... of
+        unspecified site of lower limb": "lower leg"), or None."""
+        if self.cm.id_of(code) < 0:
+            return None
+        chain = [code, *self.cm.ancestors(code)]
+        plain = next((c for c in reversed(chain) if _UNSPECIFIED_SITE in self.cm.description(c).lower()), None)
+        if plain is None or plain == chain[-1]:
+            return None
+        parent = chain[chain.index(plain) + 1]
+        said = " " + " ".join(w.lower() for w in window) + " "
+        base = self.cm.description(plain).lower().split()
+        found = None
+        for other in self.cm.children(parent):
+            if other == plain:
+                continue
+            title = self.cm.description(other).lower().split(", except")[0].split()
+            k = next((k for k, (a, b) in enumerate(zip(title, base)) if a != b), min(len(title), len(base)))
+            site = [w.strip(",") for w in title[k:]]
+            if not site or len(site) > _TABULAR_SITE_WORDS or _NOT_A_SITE & set(site):
+                continue
+            if f" {' '.join(site)} " in said:
+                if found is not None:
+                    return None   # two sites named: the walk's unspecified one stands
+                found = other
+        return found
 
     def _listed_sibling(self, hit, code: str, walked_from, words, prefer, linked, window: Sequence[str],
                         near: Sequence[str]) -> str:

@@ -879,9 +879,13 @@ def _operation(word: str) -> bool:
 
 
 _LABS = frozenset("ldl hdl a1c hba1c inr tsh psa bnp egfr gfr crp esr wbc hgb cr".split())
-_NEGATORS = frozenset(("without", "no", "non", "not"))
+_NEGATORS = frozenset(("without", "no", "non", "not", "never"))
 _LIST_JOINS = frozenset(("or", "and", "nor"))
 _NEGATED_SPAN = 2   # words after "without" / "w/o" / "no" that a subterm may not use
+# an organism the note says no test named ("organism not identified", "unknown organism")
+_ORGANISM_WORDS = frozenset(("organism", "organisms"))
+_UNNAMED_AFTER = frozenset((("not", "identified"), ("not", "isolated"), ("not", "found"), ("not", "specified")))
+_UNNAMED_BEFORE = frozenset(("no", "unknown", "unidentified", "unspecified", "undetermined"))
 
 
 def undenied(words: Iterable[str]) -> tuple[str, ...]:
@@ -932,14 +936,15 @@ def _denied_noun(words: list, i: int) -> int:
     behavioral disturbance, moderate")."""
     k = i + 1 + _NEGATED_SPAN
     return int(k < len(words) and words[k] not in _LIST_JOINS and
-               (words[k].endswith("tion") or bool(_COMPLICATION_WORD.search(words[k]))))
+               (words[k].endswith(("tion", "ssion")) or bool(_COMPLICATION_WORD.search(words[k]))))
 
 
 def _evidence_of(words: list, i: int) -> int:
     """Words of "(sonographic) evidence of" / "signs of" after the negator at i: what they
     introduce is the denied condition ("without sonographic evidence of acute cholecystitis")."""
     for k in range(i + 1, min(len(words) - 1, i + 4)):
-        if words[k] in ("evidence", "sign", "signs") and words[k + 1] == "of":
+        if words[k] in ("evidence", "sign", "signs", "feature", "features", "finding", "findings") and \
+                words[k + 1] == "of":
             return k + 2 - (i + 1)
     return 0
 
@@ -991,6 +996,10 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
         if _tested_negative(words, i):
             continue   # "strep negative", "RSV PCR negative", "strep/legionella urine antigens negative":
             # a test that found nothing
+        if w in _ORGANISM_WORDS and (tuple(words[i + 1:i + 3]) in _UNNAMED_AFTER or
+                                (i + 1 < len(words) and words[i + 1] in _UNNAMED_BEFORE) or
+                                (i and words[i - 1] in _UNNAMED_BEFORE)):
+            continue   # "organism not identified": no "specified organism NEC" (J16.8)
         if w in _NEGATORS:
             skip = _NEGATED_SPAN + (1 if w == "without" and i + 1 < len(words) and words[i + 1] == "o" else 0) + \
                 _evidence_of(words, i) + _denied_noun(words, i)

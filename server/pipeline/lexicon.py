@@ -137,7 +137,15 @@ class Lexicon:
 
     def _add_title(self, title: str, code: str, system: CodeSystem, source: str) -> None:
         full = full_forms(title)
+        # an injury title's "unspecified <site>" names a site: its head alone is no term of it
+        # ("Abrasion, unspecified hip" is no "abrasion"; the index's Abrasion is T14.8)
+        head, _, tail = _PAREN_RE.sub("", title).partition(",")
+        sited = code[:1] in "ST" and len([t for t in normalize_phrase(tail) if t not in STOPWORDS]) > 1 and \
+            tail.strip().lower().startswith("unspecified")
+        plain = _clean(normalize_phrase(head)) if sited else None
         for toks in term_variants(title):
+            if toks == plain:
+                continue
             exact = frozenset(toks) in full
             self.add(toks, LexEntry(code, system, source, QUALITY[source], exact))
 

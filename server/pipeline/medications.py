@@ -137,7 +137,11 @@ class MedicationReader:
             self._drug_parentheses(text, s, breaks)
             clauses = _Clauses(words, breaks)
             following = sentences[si + 1].words[:_LONG_REACH] if si + 1 < len(sentences) else ()
-            listed = s.section in _MED_SECTIONS
+            # (or a sentence that opens on its label: "Meds metformin, lisinopril, atorvastatin.")
+            label = 2 if tuple(words[:1]) in _LIST_OPENERS and tuple(words[1:2]) in _LIST_LABELS else \
+                1 if tuple(words[:1]) in _LIST_LABELS else 0
+            listed = s.section in _MED_SECTIONS or (
+                label > 0 and len(words) > label and self._drug_at(words, label) is not None)
             i = 0
             while i < len(words):
                 checkpoint()   # a run-on note is one sentence of thousands of words
@@ -312,6 +316,10 @@ def _current(words: Sequence[str], i: int, j: int, listed: bool, clauses: "_Clau
         return False   # "nitroglycerin PRN and aspirin": the PRN is the nitroglycerin's
     if tuple(words[max(0, i - 2):i]) == ("long", "term"):
         return True   # "Long-term prednisone - taper by 1 mg every 4 weeks": the note calls it long-term
+    if _FORMERLY & set(words[lo:i]):
+        return False   # "previously on metformin, switched to insulin": a past regimen
+    if i >= 2 and words[i - 1] == "to" and words[i - 2] in _SWITCHED and not clauses.count(clauses.course, lo, hi):
+        return True   # "switched to insulin detemir at conception": the regimen taken since
     if clauses.count(clauses.short_term, lo, hi):
         # a drug started now that the note says is for the long term is its regimen ("Start
         # metformin ER 500 mg daily, titrate to 1000 mg b.i.d. (long-term)")
@@ -332,6 +340,10 @@ def _current(words: Sequence[str], i: int, j: int, listed: bool, clauses: "_Clau
 
 
 _STARTED = frozenset("start started starting initiate initiated new newly".split())
+_LIST_LABELS = frozenset((("meds",), ("medications",), ("medication",)))
+_LIST_OPENERS = frozenset((("home",), ("current",), ("outpatient",)))
+_SWITCHED = frozenset("switched changed transitioned converted".split())
+_FORMERLY = frozenset(("previously", "formerly"))
 _AGO_REACH = 10   # words after "started" its "N months/years ago" may follow
 _LONG_REACH = 16   # words after a drug its "(long-term)" may follow
 
@@ -383,7 +395,7 @@ class _Clauses:
             off = w == "not" and k + 1 < len(words) and words[k + 1] in ("taking", "on", "using", "take", "taken")
             # "(held 2 days, resumed)": a pause, and the drug is taken again
             # ("HOLD apixaban until 11/25": a pause with its end)
-            paused = w in _HELD and (_RESUMED | {"until"}) & set(words[k + 1:k + _RESUME_REACH])
+            paused = w in _HELD
             # "infliximab 5 mg/kg IV q8 wk": an infusion given on a maintenance schedule
             infused = w in _ROUTE_IV and any(_interval(words, x, len(words)) for x in range(k + 1, min(len(words), k + 4)))
             # "self-started ... 2 yr ago": a start months or years past, taken since

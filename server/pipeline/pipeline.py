@@ -715,6 +715,11 @@ class Pipeline:
         note_words_all = frozenset(w for s in sentences for w in s.words) if self.claims_rules else frozenset()
         note_product = _tobacco_product(sentences) if self.claims_rules else None
         left_handed = any(("left", "handed") == tuple(s.words[i:i + 2]) for s in sentences for i in range(len(s.words)))
+        # the one side a note names, where it names one ("fell onto outstretched L hand ... XR: distal
+        # radius fx, Colles type": the left radius); "2 L NC" is litres
+        note_sides = {SIDES[w] for s in sentences for k, w in enumerate(s.words)
+                      if w in _LIMB_SIDES and not (k and s.words[k - 1].isdigit())}
+        note_side = next(iter(note_sides)) if len(note_sides) == 1 else None
         for m in mentions:
             checkpoint()
             if not m.codable:
@@ -936,6 +941,9 @@ class Pipeline:
                 # a finding of an imaging result's sentence is of the site its label names ("XR R knee:
                 # ... osteophytes c/w primary OA": the right knee's, M17.11), where nothing nearer says a side
                 window = _imaging_label(words, text, s) + window
+            if self.claims_rules and note_side and m.candidates and m.candidates[0].code[:1] in "ST" and \
+                    not any(w in SIDES for w in window):
+                window += (note_side,)   # an injury's side, the only one the note names
             if self.claims_rules and not any(w in SIDES for w in window) and any(
                     text[t.start:t.end].lower() in _PAIRED_PLURALS for t in s.tokens[m.tok_start:m.tok_end + 2]):
                 window += ("bilateral",)   # "OA knees": both knees (M17.0), as "both" would say
@@ -1854,6 +1862,9 @@ _YEAR = re.compile(r"^(19|20)\d\d$")
 
 # Paralysis codes whose side is dominant or not (hemiplegia, monoplegia and their sequelae).
 _PLEGIA = ("G81", "G83", "I69")
+
+
+_LIMB_SIDES = frozenset("r rt right l lt left lle rle lue rue".split())
 
 
 def _dominance(window: tuple[str, ...], left_handed: bool) -> tuple[str, ...]:

@@ -69,7 +69,8 @@ def principal_score(f: Finding, icd10cm, rank: int = 0, chronic: tuple[str, ...]
         # chapter 15 codes have sequencing priority (I.C.15.a.1); at a delivery the complication of
         # labor or delivery leads the other maternal conditions that complicate it (O99, O9A:
         # "GBS carrier ... 2nd-degree perineal laceration": O70.1 first, I.C.15.b.4)
-        s += 0.4 if c.startswith(("O99", "O9A")) else 1.0
+        # (an injury or poisoning in a pregnancy: O9A.2- before its injury, which its note asks for)
+        s += 0.7 if c.startswith("O9A.2") else 0.4 if c.startswith(("O99", "O9A")) else 1.0
     elif _poisoning(c):
         s += 0.6    # a poisoning code comes before its manifestations (I.C.19.e.5.b)
     elif _adverse_effect(c):
