@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from dataclasses import replace
 from functools import partial
 
 from server.budget import checkpoint
@@ -1700,6 +1701,8 @@ class ClaimsReaders:
             words += (_ORDINALS[degree], "degree")
             checkpoint()
             hit = self.index.tree.walk(starts, walk_words(words))
+            if hit is not None and (named := self.index.tabular_site(hit.code, words)) is not None:
+                hit = replace(hit, code=named)   # (the Tabular's "lower leg" beside the index's lower limb)
             code = _finish(self.mapper, hit.code, side_words(words)) if hit is not None else None
             if code is None or not _BURN_SITE.match(code) or not code[4:5].isdigit() or int(code[4]) != degree:
                 continue
@@ -1714,6 +1717,9 @@ class ClaimsReaders:
                         self.cm.description(c).startswith("Blister (nonthermal)"):
                     f.reportable = False
                     f.notes.append(RuleNote("not_reported", "a burn note's blisters are the burn's (Burn > blisters)"))
+                elif c == _ERYTHEMA and f.reportable:
+                    f.reportable = False   # (Burn > erythema - code as Burn, first degree)
+                    f.notes.append(RuleNote("not_reported", "a burn note's erythema is the burn's first degree"))
         # one site, one burn: its highest degree (I.C.19.d.2); a chemical burn is the site's corrosion
         # (T2x.4-7), never also its thermal burn
         by_site: dict[tuple[str, str], list[str]] = {}
@@ -2396,7 +2402,8 @@ _GOUT_CAUSES = frozenset("drug induced lead saturnine secondary renal diuretic t
 _PROCEDURAL_WORDS = frozenset("postoperative postop postprocedural post operative procedural surgical complication "
                               "after following".split())
 _BURN_SITE = re.compile(r"^T2[0-5]\.")
-_BURN_NOTE = re.compile(r"\b(?:burns?|burned|scald\w*)\b", re.I)
+_ERYTHEMA = "L53.9"
+_BURN_NOTE = re.compile(r"\b(?:burns?|burned|scald\w*|boiling|steam|hot (?:water|liquid|oil|grease|coffee|tea|soup))\b", re.I)
 # the parts of a burn note a map gives one site each in: a line, or what a semicolon or a sentence's
 # end closes ("R forearm: deep partial thickness, blistered - 3%.")
 _BURN_PARTS = re.compile(r"[^\n;]+?(?:[.](?=\s|$)|(?=[\n;])|$)")

@@ -474,11 +474,6 @@ def _related_symptom(symptom: str, diagnosis: str) -> bool:
     return True
 
 
-def _poisoning_code(code: str) -> bool:
-    """A poisoning by a drug or a toxic effect of a substance (T36-T65, intents 1-4)."""
-    return "T36" <= code[:3] <= "T65" and code[6:7] in ("1", "2", "3", "4")
-
-
 def drop_diagnosed_symptoms(found: dict[str, Finding], dropped: dict[str, Finding] | None = None,
                             reported_from: float = 0.0, rules: "GuidelineRules | None" = None,
                             uncertain: Iterable[str] = ()) -> None:
@@ -506,15 +501,11 @@ def drop_diagnosed_symptoms(found: dict[str, Finding], dropped: dict[str, Findin
     if not stated:
         return
     asked = {r for o in found for r in _asks_for(rules, o)} if rules is not None else set()
-    poisoned = any(_poisoning_code(c) and f.reportable for c, f in found.items())
     for c in [c for c, f in found.items() if c.startswith(FINDING_CODES) and not f.sections & dx_sections
               and not c.startswith((_NIHSS, _SIRS)) and not any(_covers(r, c) for r in asked)]:
         if stroke and c.startswith(_STROKE_DEFICITS):
             continue   # an acute stroke's deficits are coded beside it (aphasia R47.01 with I63.-)
-        related = [d for d in stated if _related_symptom(c, d) and not _poisoning_code(d)]
-        if not related and poisoned:
-            continue   # a poisoning's manifestations are coded beside it (I.C.19.e.5.b): "citalopram
-            # overdose ... sinus tachycardia" with MDD keeps R00.0
+        related = [d for d in stated if _related_symptom(c, d)]
         if not related and any(_related_symptom(c, d) for d in uncertain):
             continue   # "bloating and loose stools ... r/o celiac" beside Hashimoto's: the symptoms of an
             # uncertain diagnosis (IV.H), which no stated diagnosis explains

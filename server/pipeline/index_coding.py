@@ -574,7 +574,7 @@ class IndexCoder:
             site = tree.walk(others, words, prefer) if others else None
             if site is not None and site.code[:3] == hit.code[:3] and site.code != hit.code:
                 hit = IndexHit(site.code, hit.path + site.path, site.complete, hit.said + site.said)
-            elif (named_site := self._tabular_site(hit.code, window)) is not None:
+            elif (named_site := self.tabular_site(hit.code, window)) is not None:
                 # ... nor has any entry, where the Tabular has the site the note names ("second-degree
                 # burn of the left lower leg": Burn > lower > limb > left T24.202, whose sibling
                 # T24.23- is "of lower leg")
@@ -635,7 +635,7 @@ class IndexCoder:
             out.sibling = self._listed_sibling(hit, out.code, walked_from, words, prefer, linked, window, near)
         return out
 
-    def _tabular_site(self, code: str, window: Sequence[str]) -> str | None:
+    def tabular_site(self, code: str, window: Sequence[str]) -> str | None:
         """The Tabular subcategory beside ``code``'s "unspecified site" one whose title names a
         site the window says word for word ("Burn of second degree of lower leg" beside "... of
         unspecified site of lower limb": "lower leg"), or None."""

@@ -3486,3 +3486,61 @@ _TWENTY_FIFTH_BATCH = [
 @pytest.mark.parametrize("text,setting,codes,wrong", _TWENTY_FIFTH_BATCH)
 def test_twenty_fifth_batch(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+_TWENTY_SIXTH_BATCH = [
+    # the Tabular's site beside the index's "unspecified site" code; a burn's degree said as its depth
+    ("Urgent care: 8 y/o spilled hot coffee. Second-degree burn of the right lower leg, 3 cm.", OUT,
+     {"T24.231A"}, {"T24.201A"}),
+    ("ED: 40F touched a hot pan. Partial-thickness burn of the back of the left hand.", OUT, {"T23.262A"},
+     {"T23.062A", "T21.24XA"}),
+    # a scald's map without the word "burn": each site at its deepest degree, no erythema code
+    ("Urgent care: 4 y/o pulled a cup of boiling water onto himself. R anterior lower leg with erythema "
+     "(first-degree) around a patch of ruptured blisters (second-degree).", OUT, {"T24.231A"}, {"L53.9"}),
+    # a limb part's back or dorsum is that part (no trunk back, no hip)
+    ("Urgent care: 3 cm laceration of the back of the right hand from a box cutter, repaired.", OUT,
+     {"S61.411A"}, set()),
+    ("School nurse referral: abrasion on the dorsum of the left foot after a fall from a bike.", OUT,
+     {"S90.812A"}, {"S70.219A", "S70.212A"}),
+    # a corrosion's chemical is the note's, wherever it names it (T54.3-, I.C.19.d)
+    ("ED: 52M splashed oven cleaner (sodium hydroxide) on his right forearm while cleaning. Exam: "
+     "partial-thickness chemical burn of the R forearm, <1% TBSA. Irrigated.", OUT, {"T54.3X1A", "T22.611A"}, set()),
+    # the one side the note names is an injury's that says none
+    ("ED: 29F fell on an outstretched R hand. R wrist swelling and deformity. XR: extra-articular distal "
+     "radius fx, Colles type, closed. Closed reduction and splint.", OUT, {"S52.531A"}, {"S52.539A", "M25.531"}),
+    # the region an unsited fracture's "of" phrase reaches past a parenthesis
+    ("Hand surgery: fracture of the waist (middle third) of the L scaphoid 8 months ago; CT shows "
+     "nonunion. Plan ORIF with graft.", OUT, {"S62.022K"}, {"T14.90XA", "T14.8XXA"}),
+    # an injury in a pregnancy: O9A.2- first, the injury beside it; an incidental one: Z33.1
+    ("L&D triage: 30 y/o G2P1 at 26w1d, restrained driver in a low-speed MVC. Dx: contusion of the "
+     "abdominal wall in pregnancy; FHR reassuring, no abruption.", OUT, {"O9A.212", "S30.11XA", "Z3A.26"},
+     {"Z33.1"}),
+    ("UC: 27F at 18 wks, twisted her L ankle on a step. Dx: L ankle sprain. Pregnancy is uncomplicated and "
+     "incidental to this visit.", OUT, {"S93.402A", "Z33.1"}, {"O9A.212", "Z3A.18"}),
+    # a denied or unnamed finding walks nowhere
+    ("Discharge diagnosis: left lower lobe lobar pneumonia, organism not identified.", IN, {"J18.1"},
+     {"J16.8"}),
+    ("XR: displaced intertrochanteric fracture of the left femur; no lytic lesion, no features of a "
+     "pathologic fracture. Fell from standing.", IN, {"S72.142A"}, {"M84.552A"}),
+    ("HPI: 50F with T2DM complicated by diabetic nephropathy, HTN. Sleeve gastrectomy 2019. DM improved after "
+     "surgery but never went into remission. On sitagliptin.", OUT, {"E11.21"}, {"E11.A"}),
+    # an intent the note only doubts is no intent: accidental (I.C.19.e.5.b)
+    ("ED: 31M found drowsy beside an empty bottle of diphenhydramine. Dx: diphenhydramine ingestion; r/o "
+     "intentional ingestion. Observed.", OUT, {"T45.0X1A"}, {"T45.0X2A"}),
+    # a held drug is still the regimen; a switch starts the new one; "previously on" ends the old
+    ("Pre-op: DM2 on metformin 1000 mg BID (held AM of surgery), lisinopril 10 mg daily.", OUT,
+     {"E11.9", "Z79.84"}, set()),
+    ("MFM: 30F at 20w0d with pre-existing DM2, previously on metformin, switched to insulin glargine at "
+     "conception. A1c 6.5.", OUT, {"O24.112", "Z79.4"}, {"Z79.84"}),
+    ("PCP f/u: 70M w/ DM2, HTN. Meds metformin, lisinopril. BP 126/78.", OUT, {"Z79.84", "Z79.899"}, set()),
+    # abbreviations a US note uses for a condition
+    ("A/P: 1. MASLD - weight loss goal 10%. 2. RBBB on ECG, asymptomatic. 3. MCI, amnestic, stable.", OUT,
+     {"K76.0", "I45.10", "G31.84"}, set()),
+    ("Final dx: EVALI with acute hypoxic respiratory failure.", IN, {"U07.0", "J96.01"}, set()),
+    ("ED: 80F brought in by daughter for AMS since this morning; workup in progress.", OUT, {"R41.82"}, set()),
+]
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", _TWENTY_SIXTH_BATCH)
+def test_twenty_sixth_batch(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
