@@ -124,6 +124,10 @@ _ALLERGENS = {"shellfish": ("food", "seafood"), "fish": ("food", "seafood"), "sh
               "dairy": ("food", "milk", "products"), "bee": ("insect", "bee"), "wasp": ("insect",),
               "contrast": ("contrast", "media"), "iodine": ("contrast", "media")}
 
+# the reactions an allergy is known by (anaphylaxis, angioedema, urticaria, rash)
+_REACTIONS = ("T78.0", "T78.2", "T78.3", "T78.4", "T88.6", "L50", "R21", "L27")
+_HAPPENING = frozenset("today tonight now developed develops after presents presented presenting arrival ed "
+                       "given treated".split())
 _ALLERGY_OTHER_DRUG = "Z88.8"   # History > personal > allergy > drugs ... > specified NEC
 _ADVICE = frozenset("avoid avoiding avoidance counseled counseling counsel advised educated risk risks".split())
 _ENVIRONMENT = ("Z77.22",)   # exposures coded as the patient's environment, not as a contact with disease
@@ -307,6 +311,7 @@ class ClaimsReaders:
         self._pneumonia_organism(sentences, found)
         self._ulcer_sites(sentences, found)
         self._ulcer_depth(sentences, found)
+        self._atherosclerotic_pad(doc.text, sentences, found)
         self._osteoporotic_fractures(sentences, found)
         self._neoplastic_fractures(doc.text, found)
         self._linked_complications(sentences, found)
@@ -1114,6 +1119,48 @@ class ClaimsReaders:
         f.code, f.defaults = new, []
         _add(found, f)
         return True
+
+    def _atherosclerotic_pad(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """Peripheral arterial disease (I73.9) is the diabetes's peripheral angiopathy beside a
+        diabetes with it (E11.51: the combination says it); otherwise a PAD the note gives with a
+        leg's claudication, rest pain, ulcer or gangrene is atherosclerosis of the leg's native
+        arteries at its highest stage (Arteriosclerosis > extremities > leg > with > rest pain:
+        I70.22-), never PVD NOS, whose Excludes1 names I70.2-."""
+        pad = found.get(_PVD)
+        if pad is None or not pad.reportable:
+            return
+        angiopathy = next((c for c, f in found.items() if _ANGIOPATHY.match(c) and f.reportable), None)
+        if angiopathy is not None:
+            pad.reportable = False
+            pad.notes.append(RuleNote("not_reported", f"the diabetes's peripheral angiopathy: {angiopathy} "
+                                                      "(I.A.15 'with')", angiopathy))
+            return
+        node = self.index.tree.resolve("Arteriosclerosis, extremities")
+        if node is None:
+            return
+        said = [(stage, m) for stage, pattern in _PAD_STAGES for m in pattern.finditer(text)
+                if not _NOT_SAID.search(text, max(0, m.start() - 30), m.start())]
+        ulcer = next((c for c, f in found.items() if c.startswith("L97") and f.reportable), None)
+        gangrene = any(c.startswith("I96") and f.reportable for c, f in found.items())
+        stage = "gangrene" if gangrene else "ulceration" if ulcer else max(
+            (st for st, _ in said), key=[x for x, _ in _PAD_STAGES].index, default=None)
+        if stage is None:
+            return
+        starts = [x.start for x in sentences]
+        spans = [e.start for e in pad.evidence] + [m.start() for _, m in said]
+        sides = {SIDES[w] for k in spans for w in sentences[sequelae.sentence_of(sentences, starts, k)].words
+                 if w in SIDES and SIDES[w] in ("left", "right", "bilateral")}
+        side = ("bilateral",) if "bilateral" in sides or len(sides) > 1 else tuple(sides)
+        words = ("leg", *side, "with", *stage.split())
+        if ulcer is not None:
+            words += tuple(normalize_phrase(self.cm.description(ulcer)))
+        hit = self.index.tree.walk(node, walk_words(words))
+        if hit is None or not hit.code.startswith("I70.2"):
+            return
+        new = _finish(self.mapper, hit.code, words, words)
+        if new is not None:
+            self._recode(found, _PVD, new, "combination", f"peripheral arterial disease with {stage}: "
+                         "Arteriosclerosis > extremities", "I73.9 Excludes1")
 
     def _ulcer_sites(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """The ulcer a combination code asks for beside it ("use additional code to identify site
@@ -2134,6 +2181,7 @@ class ClaimsReaders:
         if node is None:
             return
         assertion = self._assertions(sentences)
+        statuses: set[str] = set()   # the allergy codes the note gives
         for si, s in enumerate(sentences):
             listed = s.section == "allergies"
             if not listed and (s.section not in DIAGNOSIS_SECTIONS or not _ALLERGY_WORDS & set(s.words)):
@@ -2150,28 +2198,9 @@ class ClaimsReaders:
                         continue
                     if listed and _REFUTED_ALLERGY.search(_item_around(text, s.tokens[a].start, s.start, s.end)):
                         continue
-                    hit = table.match(s.words[a])
-                    effect = hit[0].codes[4] if hit is not None and set(hit[1].split()) <= {s.words[a]} else None
-                    if not effect:
-                        # an allergen that is no drug ("latex", "peanuts", "bee stings", "shellfish")
-                        said = _ALLERGENS.get(s.words[a], (s.words[a],))
-                        # (a word under no subterm of its own stops at its group: no "food NEC" for
-                        # "anaphylaxis")
-                        h = next((h for path in (said, ("food", *said)) if listed and
-                                  (h := tree.walk(node, walk_words(path))) is not None and h.code and
-                                  h.code.startswith("Z91.0") and not (len(path) > 1 and h.path[-1:] == path[:1])), None)
-                        if h is None:
-                            continue
-                        code = h.code
-                    else:
-                        category = effect[:5].rstrip("X")
-                        code = None
-                        for title in (self.cm.description(category), self.cm.description(category[:3])):
-                            h = tree.walk(node, walk_words(normalize_phrase(title) + ("agent",)))
-                            if h is not None and h.code != tree.nodes[node].code:
-                                code = h.code
-                                break
-                        code = code or _ALLERGY_OTHER_DRUG
+                    code = self._allergen_code(s.words[a], listed, node)
+                    if code is None:
+                        continue
                     if self.cm.id_of(code) < 0 or assertion(si, min(a, k), max(b, k + 1)) is not Assertion.PRESENT:
                         continue
                     lo, hi = s.tokens[min(a, k)].start, s.tokens[max(b, k + 1) - 1].end
@@ -2185,7 +2214,54 @@ class ClaimsReaders:
                     note = RuleNote("index", "Alphabetic Index: History > personal > allergy (I.C.21.c.3)")
                     _add(found, Finding(code, CodeSystem.ICD10CM, READ_CONFIDENCE, [Span(lo, hi, s.section)],
                                         Assertion.PRESENT, [note], {s.section}, source="lexicon"))
+                    statuses.add(code)
                     break
+        if statuses:
+            self._allergy_reactions(sentences, found, statuses, node)
+
+    def _allergen_code(self, word: str, listed: bool, node: int) -> str | None:
+        """The History > personal > allergy code of an allergen said in one word: a drug by its
+        class in the Table of Drugs (penicillin Z88.0), another allergen only in an allergy list
+        ("latex", "peanuts", "shellfish"); None for a word that names none."""
+        tree, table = self.index.tree, self.drug_effects.table
+        hit = table.match(word)
+        effect = hit[0].codes[4] if hit is not None and set(hit[1].split()) <= {word} else None
+        if not effect:
+            # an allergen that is no drug ("latex", "peanuts", "bee stings", "shellfish")
+            said = _ALLERGENS.get(word, (word,))
+            # (a word under no subterm of its own stops at its group: no "food NEC" for
+            # "anaphylaxis")
+            h = next((h for path in (said, ("food", *said)) if listed and
+                      (h := tree.walk(node, walk_words(path))) is not None and h.code and
+                      h.code.startswith("Z91.0") and not (len(path) > 1 and h.path[-1:] == path[:1])), None)
+            return h.code if h is not None else None
+        category = effect[:5].rstrip("X")
+        for title in (self.cm.description(category), self.cm.description(category[:3])):
+            h = tree.walk(node, walk_words(normalize_phrase(title) + ("agent",)))
+            if h is not None and h.code != tree.nodes[node].code:
+                return h.code
+        return _ALLERGY_OTHER_DRUG
+
+    def _allergy_reactions(self, sentences: list[Sentence], found: dict[str, Finding], statuses: set[str],
+                           node: int) -> None:
+        """A reaction said right after an allergen the note's allergies give is that allergy's
+        history, the reason a drug is avoided ("nitrofurantoin (PCN anaphylaxis)" beside "ALLERGIES:
+        penicillin - anaphylaxis"): no allergic reaction of this encounter (T78.2)."""
+        starts = [s.start for s in sentences]
+        for c, f in list(found.items()):
+            if not c.startswith(_REACTIONS) or not f.reportable or not f.evidence:
+                continue
+            said = 0
+            for e in f.evidence:
+                s = sentences[sequelae.sentence_of(sentences, starts, e.start)]
+                k = bisect_left(s.token_starts, e.start)
+                before = s.words[k - 1] if 0 < k <= len(s.words) else ""
+                said += bool(before) and not _HAPPENING & set(s.words) and \
+                    self._allergen_code(before, False, node) in statuses   # ("PCN anaphylaxis today": now)
+            if said == len(f.evidence):
+                f.reportable = False
+                f.notes.append(RuleNote("not_reported", "the reaction an allergy the note lists is known by: "
+                                                        "its history (Z88), no reaction of this encounter"))
 
     def _receptor_status(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """A malignancy's receptor status, one code per receptor the note states ("ER+/PR-/HER2-",
@@ -2403,6 +2479,11 @@ _PROCEDURAL_WORDS = frozenset("postoperative postop postprocedural post operativ
                               "after following".split())
 _BURN_SITE = re.compile(r"^T2[0-5]\.")
 _ERYTHEMA = "L53.9"
+_PVD = "I73.9"
+_ANGIOPATHY = re.compile(r"^E(?:0[89]|1[013])\.5[12]")
+# a leg's PAD stages, lowest first (the index's: rest pain includes claudication)
+_PAD_STAGES = (("intermittent claudication", re.compile(r"\bclaudication\b", re.I)),
+               ("rest pain", re.compile(r"\brest pain\b", re.I)))
 _BURN_NOTE = re.compile(r"\b(?:burns?|burned|scald\w*|boiling|steam|hot (?:water|liquid|oil|grease|coffee|tea|soup))\b", re.I)
 # the parts of a burn note a map gives one site each in: a line, or what a semicolon or a sentence's
 # end closes ("R forearm: deep partial thickness, blistered - 3%.")

@@ -853,6 +853,9 @@ class Pipeline:
                 # ("breast Ca") or its kind ("metastatic Ca")
             if self.claims_rules and m.words == ("fell",) and _value_fell(s.words, m.tok_end):
                 continue   # "K fell to 3.1 on drip", "Hgb fell from 11 to 8": a value, no fall (W19)
+            if self.claims_rules and m.words == ("hanging",) and \
+                    _BODY_PARTS & set(s.words[m.tok_end:m.tok_end + 3]):
+                continue   # "relieved by hanging the leg off the bed": a position, no hanging (T71.16-)
             if self.claims_rules and m.words == ("cva",) and m.tok_end < len(s.words) and \
                     s.words[m.tok_end] in ("tenderness", "tender"):
                 continue   # costovertebral angle tenderness, not a stroke
@@ -1864,6 +1867,7 @@ _YEAR = re.compile(r"^(19|20)\d\d$")
 _PLEGIA = ("G81", "G83", "I69")
 
 
+_BODY_PARTS = frozenset("leg legs foot feet arm arms hand hands head limb limbs".split())
 _LIMB_SIDES = frozenset("r rt right l lt left lle rle lue rue".split())
 
 
