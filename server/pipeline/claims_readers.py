@@ -144,6 +144,7 @@ _DEFAULT_TITLE = re.compile(r"^([a-z]+(?: [a-z]+)?), (?:unspecified|not elsewher
 # a pneumonia of no organism (Pneumonia NOS J18.9, lobar J18.1, bronchopneumonia J18.0), and the
 # specimens and antigens whose positive result names its organism
 _PNEUMONIA_NOS = ("J18.0", "J18.1", "J18.8", "J18.9")
+_COVID = "U07.1"
 _RESPIRATORY_SPECIMENS = frozenset("sputum bal bronchoalveolar tracheal aspirate respiratory antigen antigens "
                                    "pleural".split())
 _SPECIMEN_WORDS = _RESPIRATORY_SPECIMENS | frozenset("urine urinary culture cultures cx fluid lavage".split())
@@ -953,6 +954,16 @@ class ClaimsReaders:
         pneumoniae": J13, not J18.9): Pneumonia > the organism that sentence names (I.B.2)."""
         unspecified = [c for c, f in found.items() if c.startswith(_PNEUMONIA_NOS) and f.reportable
                        and f.assertion is Assertion.PRESENT]
+        if unspecified and _COVID in found and found[_COVID].reportable and \
+                found[_COVID].assertion is Assertion.PRESENT:
+            # a pneumonia in a confirmed COVID-19 is its pneumonia (Pneumonia > COVID-19, I.C.1.g.1.c.i)
+            hit = self.index.tree.walk(self.index.tree.main_terms("Pneumonia"), walk_words(("covid", "19")))
+            if hit is not None and hit.code.startswith("J12"):
+                for old in unspecified:
+                    if old in found and hit.code not in found:
+                        self._recode(found, old, hit.code, "specificity", "a pneumonia in COVID-19",
+                                     "I.C.1.g.1.c.i")
+                return
         starts = self.index.tree.main_terms("Pneumonia") if unspecified else []
         for s in sentences if starts else ():
             words = set(s.words)
@@ -1122,10 +1133,11 @@ class ClaimsReaders:
 
     def _atherosclerotic_pad(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Peripheral arterial disease (I73.9) is the diabetes's peripheral angiopathy beside a
-        diabetes with it (E11.51: the combination says it); otherwise a PAD the note gives with a
-        leg's claudication, rest pain, ulcer or gangrene is atherosclerosis of the leg's native
-        arteries at its highest stage (Arteriosclerosis > extremities > leg > with > rest pain:
-        I70.22-), never PVD NOS, whose Excludes1 names I70.2-."""
+        diabetes with it (E11.51: the combination says it); otherwise a PAD the note documents as
+        atherosclerotic ("native SFA/pop disease", "atherosclerotic PAD") with a leg's claudication,
+        rest pain, ulcer or gangrene is atherosclerosis of the leg's native arteries at its highest
+        stage (Arteriosclerosis > extremities > leg > with > rest pain: I70.22-), not PVD NOS, whose
+        Excludes1 names I70.2-."""
         pad = found.get(_PVD)
         if pad is None or not pad.reportable:
             return
@@ -1135,6 +1147,10 @@ class ClaimsReaders:
             pad.notes.append(RuleNote("not_reported", f"the diabetes's peripheral angiopathy: {angiopathy} "
                                                       "(I.A.15 'with')", angiopathy))
             return
+        if any(_DIABETES_CODE.match(c) and f.reportable for c, f in found.items()) or \
+                not said_undenied(_ATHEROSCLEROTIC, text, _NOT_SAID):
+            return   # (a diabetes takes it "with" its angiopathy, E11.51; a PAD of no documented
+            # atherosclerosis is the index's Disease, peripheral arterial, I73.9)
         node = self.index.tree.resolve("Arteriosclerosis, extremities")
         if node is None:
             return
@@ -2481,6 +2497,10 @@ _BURN_SITE = re.compile(r"^T2[0-5]\.")
 _ERYTHEMA = "L53.9"
 _PVD = "I73.9"
 _ANGIOPATHY = re.compile(r"^E(?:0[89]|1[013])\.5[12]")
+_DIABETES_CODE = re.compile(r"^E(?:0[89]|1[013])\.")
+# what documents a PAD as atherosclerosis of the leg's native arteries
+_ATHEROSCLEROTIC = re.compile(r"\b(?:atheroscleros\w*|atherosclerotic|arterioscleros\w*|arteriosclerotic|ASPVD|"
+                              r"native (?:[\w/-]+ ){0,3}?(?:arter\w*|vessels?|disease|SFA))\b", re.I)
 # a leg's PAD stages, lowest first (the index's: rest pain includes claudication)
 _PAD_STAGES = (("intermittent claudication", re.compile(r"\bclaudication\b", re.I)),
                ("rest pain", re.compile(r"\brest pain\b", re.I)))

@@ -102,10 +102,13 @@ _ADVERSE = re.compile(r"\b(adverse (effect|reaction|drug)|side effect|as prescri
                       r"therapeutic (INR|levels?|doses?|dosing)|correctly prescribed)\b", re.I)
 # words right before a drug that make it the cause of a condition ("melena attributed to warfarin")
 _CAUSE_BEFORE = frozenset("due attributed secondary caused".split())
+# ... and "following", only with nothing but filler between ("AKI following iodinated contrast
+# (iohexol)", never "admitted following surgery; on apixaban")
+_FOLLOWING = "following"
 _CAUSE_AFTER = frozenset(("induced", "associated", "related"))
 _CAUSE_REACH = 5   # words before a drug where its cause word may stand ("due to combination of prescribed X") ...
 _CAUSE_FILLER = frozenset("to by the his her their combination combined of prescribed concurrent chronic daily "
-                          "high dose use".split())   # ... with only these between
+                          "high dose use iodinated contrast iv intravenous".split())   # ... with only these between
 _JOINED_DRUGS = frozenset(("and", "plus", "+"))
 _CONTRIBUTING = frozenset(("contributing", "contributed", "contributory"))
 # what says a drug was not taken: its want caused the condition, not the drug
@@ -290,7 +293,8 @@ def _caused(words: Sequence[str], a: int, b: int) -> bool:
     if a >= 2 and words[a - 1] in _JOINED_DRUGS and words[a - 2] not in _JOINED_DRUGS and _caused(words, a - 2, a - 1):
         return True   # "due to combination of prescribed ibuprofen and aspirin": both
     before = set(words[max(0, a - 3):a])
-    k = next((k for k in range(a - 1, max(-1, a - _CAUSE_REACH - 1), -1) if words[k] in _CAUSE_BEFORE), None)
+    k = next((k for k in range(a - 1, max(-1, a - _CAUSE_REACH - 1), -1)
+              if words[k] in _CAUSE_BEFORE or words[k] == _FOLLOWING), None)
     if k is not None and set(words[k + 1:a]) <= _CAUSE_FILLER:
         return True   # "due to combination of prescribed ibuprofen" (not "due to a fall while on apixaban")
     # ("steroid-induced, sliding scale insulin": the induced word is the steroid's, after it)

@@ -352,8 +352,9 @@ def keep_organisms_asked_for(found: dict[str, Finding], rules: GuidelineRules,
     organisms = [c for c in found if c.startswith(("B95", "B96", "B97"))]
     if not organisms:
         return
-    asks = any(r.startswith(("B95", "B96", "B97")) for c in found if c not in organisms
-               for r in rules.referenced(c, "use_additional")) or any(
+    asks = any(c.startswith(_BACTEREMIA) for c in found) or any(
+        r.startswith(("B95", "B96", "B97")) for c in found if c not in organisms
+        for r in rules.referenced(c, "use_additional")) or any(
         # a complication of care "use additional code to identify infection" (T84.5-, T81.4-): the
         # infection's agent ("periprosthetic joint infection ... Staph epidermidis": B95.7)
         # ... and a note that asks for the organism in words, without the range (P39 "use additional
@@ -380,6 +381,10 @@ def keep_organisms_asked_for(found: dict[str, Finding], rules: GuidelineRules,
                 continue   # H. pylori with a peptic ulcer or gastritis: the ulcer's cause (B96.81)
             suppress(found, c, RuleNote("not_reported", "infectious agent with no infection that asks for it"),
                      dropped)
+
+
+# a bacteremia is coded with the organism the cultures grew (R78.81 + B95.61 for "MSSA bacteremia")
+_BACTEREMIA = "R78.81"
 
 
 def poisoning_rules(found: dict[str, Finding], dropped: dict[str, Finding] | None = None) -> None:

@@ -1015,6 +1015,10 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
             continue
         if not (w.isdigit() and i and words[i - 1] in _JOINED):
             out.add(fold(SIDES.get(w, w)))   # ("type 2" is "type2": its 2 is no "class 2" or "stage 2")
+        if w in POSTPROCEDURAL or w == "postop":
+            # the index says "postprocedural", "postoperative" or "postsurgical" by entry ("Failure,
+            # respiratory, postprocedural" for "acute postoperative respiratory failure", J95.821)
+            out.update(POSTPROCEDURAL)
         if w == "bed" and i and words[i - 1] == "nail" or w == "nailbed":
             expanded.update(("damage", "nail"))   # a wound into the nail bed damages the nail (Laceration >
             # finger > with > damage to nail, S61.3-)

@@ -11,6 +11,7 @@ from server.pipeline.findings import SECTION_PRIORITY, Finding
 
 
 # Z codes that say why the encounter happened and are listed first when it happened for that.
+_COVID = "U07.1"
 ENCOUNTER_FIRST = ("Z51.0", "Z51.1", "Z08", "Z09", "Z12", "Z13")
 # Routine examinations and surgical aftercare, read only from a visit's stated reason
 # (``encounter_codes``): always first.
@@ -73,6 +74,8 @@ def principal_score(f: Finding, icd10cm, rank: int = 0, chronic: tuple[str, ...]
         s += 0.7 if c.startswith("O9A.2") else 0.4 if c.startswith(("O99", "O9A")) else 1.0
     elif _poisoning(c):
         s += 0.6    # a poisoning code comes before its manifestations (I.C.19.e.5.b)
+    elif c == _COVID:
+        s += 0.6    # COVID-19 before its manifestations, respiratory failure among them (I.C.1.g.1.b)
     elif _adverse_effect(c):
         s -= 0.8    # the nature of an adverse effect comes first, the drug after (I.C.19.e.5.a)
     elif c[:1] in "ST" and len(c) == 8 and c[-1] == "S":

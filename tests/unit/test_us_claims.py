@@ -3538,6 +3538,28 @@ _TWENTY_SIXTH_BATCH = [
      {"K76.0", "I45.10", "G31.84"}, set()),
     ("Final dx: EVALI with acute hypoxic respiratory failure.", IN, {"U07.0", "J96.01"}, set()),
     ("ED: 80F brought in by daughter for AMS since this morning; workup in progress.", OUT, {"R41.82"}, set()),
+    # an allergy's reaction said beside its allergen is the allergy's history
+    ("ALLERGIES: Sulfa - anaphylaxis.\nA/P: Acute cystitis - nitrofurantoin 100 mg BID x 5 days (sulfa anaphylaxis).",
+     OUT, {"N30.00", "Z88.2"}, {"T78.2XXA"}),
+    # counseling's risks are no diagnosis; a condition said not present is none
+    ("Plan: TOLAC desired - counseled on risks/benefits incl uterine rupture. G2P1 at 32 weeks, prior "
+     "low transverse cesarean.", OUT, set(), {"S37.69XA"}),
+    ("A/P: 1. Acute maxillary sinusitis. 2. Considered pneumonia - clinically not present, lungs clear.", OUT,
+     {"J01.00"}, {"J18.9"}),
+    # PAD: the diabetes's angiopathy; documented atherosclerosis with rest pain is I70.22-; PAD NOS stays I73.9
+    ("PCP: 68F w/ T2DM on metformin. PAD with b/l calf claudication, ABI 0.7.", OUT, {"E11.51"}, {"I73.9", "I70.213"}),
+    ("Vascular: 70M, L leg PAD with rest pain at night, native SFA occlusive disease on angiogram.", OUT,
+     {"I70.222"}, {"I73.9"}),
+    ("Clinic: 72M with peripheral arterial disease and intermittent claudication; walking program.", OUT,
+     {"I73.9"}, {"I70.219", "I70.218"}),
+    # COVID-19 first, its pneumonia J12.82; a contrast agent's AKI is its adverse effect, no long-term drug
+    ("Discharge: admitted w/ COVID-19 (+PCR). Dx: acute hypoxic respiratory failure due to COVID PNA.", IN,
+     {"U07.1", "J12.82", "J96.01"}, {"J18.9"}),
+    ("A/P: AKI on CKD 3a - contrast-associated AKI following iodinated contrast (iohexol) for angiography.", IN,
+     {"N17.9", "T50.8X5A"}, {"Z79.899"}),
+    # the index's postprocedural entries read "postoperative"; a bacteremia takes its organism
+    ("Hospital course: postoperative delirium on POD1, resolved with reorientation.", IN, {"F05"}, {"R41.0"}),
+    ("ID consult: MSSA bacteremia, source unclear; cefazolin.", IN, {"R78.81", "B95.61"}, set()),
 ]
 
 
