@@ -26,10 +26,13 @@ CATEGORIES = {
     "POSSIBLE_EXISTENCE": Assertion.POSSIBLE,
     "HISTORICAL": Assertion.HISTORICAL,
     "FAMILY": Assertion.FAMILY,
+    # a spouse or partner: the condition is no patient's and no blood relative's (no Z80-Z84 code)
+    "OTHER_EXPERIENCER": Assertion.HYPOTHETICAL,
     "HYPOTHETICAL": Assertion.HYPOTHETICAL,
     "TERMINATE": None,
     "PSEUDO": None,
 }
+_PERSONS = frozenset(("FAMILY", "OTHER_EXPERIENCER"))
 DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL", "NONE")
 # When two triggers reach one mention, the stronger wins: "no family history of diabetes" is absent.
 # Tokens between a relative and the verb of which the relative is the subject ("father, who").
@@ -134,7 +137,7 @@ class ContextRules:
         as at the sentence's start ("GI: neg N/V, neg melena")."""
         return Triggers([Trigger(_trailing(_leading(payloads[0], 0 if s in opens else s), s, e, len(words)), s, e)
                          for s, e, payloads in self._trie.find(words)
-                         if not (payloads[0].category == "FAMILY" and _relative_not_experiencer(words, s, e))
+                         if not (payloads[0].category in _PERSONS and _relative_not_experiencer(words, s, e))
                          and not (payloads[0].category == "HISTORICAL" and _dates_diagnosis(words, s, e))],
                         words)
 
@@ -210,12 +213,20 @@ def assert_span(triggers: list[Trigger], start: int, end: int, gaps: Sequence[bo
             if start - t.end <= r.max_scope and _open(triggers, t, t.end, start, _stops(r, gaps, commas), commas):
                 found.add(a)
         elif t.start >= end and r.direction in ("BACKWARD", "BIDIRECTIONAL"):
-            if t.start - end <= r.max_scope and _open(triggers, t, end, t.start, _stops(r, gaps, commas), commas):
+            # ("atypical chest pain, ACS ruled out": what is ruled out is the item before it, never
+            # the diagnosis the comma closes)
+            stops = _stops(r, gaps, commas) if r.literal not in _RULED_OUT_BACK or not commas else \
+                ([g or c for g, c in zip(gaps, commas)] if gaps else commas)
+            if t.start - end <= r.max_scope and _open(triggers, t, end, t.start, stops, commas):
                 found.add(a)
     for a in _PRECEDENCE:
         if a in found:
             return a
     return Assertion.PRESENT
+
+
+_RULED_OUT_BACK = frozenset(("ruled out", "was ruled out", "were ruled out", "is ruled out", "has been ruled out",
+                             "been ruled out"))
 
 
 def _stops(rule: ContextRule, gaps: Sequence[bool], commas: Sequence[bool]) -> Sequence[bool]:
@@ -231,7 +242,7 @@ def _open(triggers: list[Trigger], own: Trigger, a: int, b: int, gaps: Sequence[
     for t in (triggers.between(a, b) if isinstance(triggers, Triggers) else triggers):
         if t is own or t.start < a or t.end > b:
             continue
-        if own.rule.category == "FAMILY" and t.rule.category == "TERMINATE" and a == own.end \
+        if own.rule.category in _PERSONS and t.rule.category == "TERMINATE" and a == own.end \
                 and t.start - own.end <= _SUBJECT_GAP:
             continue   # the relative is the clause's subject: "mother diagnosed with", "brother who had"
         if own.rule.category == "NEGATED_EXISTENCE" and b == own.start and t.rule.literal in _CAUSE_LINKS \

@@ -48,6 +48,12 @@ _IMMUNOTHERAPY = re.compile(r"\b(?:(?:cycle|c)\s*#?\d+(?:d\d+)?|here for|infusio
 _RADIATION = re.compile(r"\bfraction\s*#?\d+\s*(?:of|/)\s*\d+\b|\b(?:here|admitted|presents?|seen) for (?:\w+ ){0,3}"
                         r"(?:radiation|radiotherapy|XRT|EBRT|SBRT|SRS|IMRT|brachytherapy)\b|\bon[- ]treatment visit\b",
                         re.I)
+# a visit the note's first words give as an oncology follow-up or a cancer's surveillance
+_ONCOLOGY_VISIT = re.compile(r"\W*(?:\w+\W+){0,3}?(?:onc|oncology|hem/onc|heme/onc|hematology/oncology)\b"
+                             r"\W*(?:\w+\W+){0,2}?(?:f/u|follow|followup|visit|clinic|surveillance)", re.I)
+_OPENING_REASON = re.compile(r"\b(?:indication|reason for (?:visit|exam|procedure)|cc|chief complaint)\s*:\s*"
+                             r"(?:\w+\s+){0,2}?surveillance\b", re.I)
+_OPENING = 400   # characters the note opens with, where its indication stands
 _FOLLOW_UP = re.compile(r"\b(no (evidence of )?(recurrence|recurrent disease|disease)|NED|surveillance)\b", re.I)
 _VACCINE = re.compile(r"\b(vaccines?|vaccinations?|immuni[sz]ations?|boosters?|Td|Tdap|DTaP|flu shot|PPSV23|PCV\d+|"
                       r"Shingrix|MMR)\b(?:[^.;]|\.\d){0,40}\b(given|administered|received today|provided|today)\b"
@@ -203,7 +209,9 @@ def circumstance_codes(text: str, codes: set[str]) -> list[EncounterCode]:
     # the follow-up is the visit's reason: nothing but history and status is coded ("Hx breast ca
     # ... NED" in a geriatric visit's problem list, a head CT for headaches, a hypertension
     # follow-up: no Z08)
-    reason = f is not None and all(c[:1] == "Z" for c in codes)
+    # (or the note opens on the follow-up: "Onc f/u: ... NED", "INDICATION: Surveillance cystoscopy")
+    reason = f is not None and (all(c[:1] == "Z" for c in codes) or _ONCOLOGY_VISIT.match(text) is not None
+                                or _OPENING_REASON.search(text[:_OPENING]) is not None)
     if history and reason and done is not None and not malignant:
         out.append(EncounterCode("Z08", f.span(), "follow-up after completed treatment of a malignancy "
                                                   "(Z08 with the Z85 history, I.C.21.c.8)"))

@@ -49,7 +49,9 @@ _CONTROL = re.compile(r"(?<!failed )(?<!failing )(?<!inadequate )\b(diet|insulin
 # a diabetes treated with diet alone ("Plan: diet and exercise counseling ...; no insulin or oral agents
 # at this time"), unless a drug is started or taken for it
 _DIET_PLAN = re.compile(r"\b(?:diet (?:and|&) exercise|no (?:insulin|medications?|meds|oral agents|pharmacotherapy)"
-                        r"(?: or (?:insulin|oral agents|medications?))? (?:at this time|needed|required|indicated))\b",
+                        r"(?: or (?:insulin|oral agents|medications?))? (?:at this time|needed|required|indicated)|"
+                        # ("at goal on diet alone, no meds")
+                        r"(?:on|with|w/|by) diet (?:alone|only))\b",
                         re.I)
 _DRUG_STARTED = re.compile(r"\b(?:start\w*|on|begin|began|initiat\w*|continue\w*|increase\w*|add\w*)\s+"
                            r"(?:\w+\s+)?(?:insulin|metformin|glyburide|NPH|glargine|lispro|aspart|detemir)\b", re.I)

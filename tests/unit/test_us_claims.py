@@ -3560,6 +3560,27 @@ _TWENTY_SIXTH_BATCH = [
     # the index's postprocedural entries read "postoperative"; a bacteremia takes its organism
     ("Hospital course: postoperative delirium on POD1, resolved with reorientation.", IN, {"F05"}, {"R41.0"}),
     ("ID consult: MSSA bacteremia, source unclear; cefazolin.", IN, {"R78.81", "B95.61"}, set()),
+    # a biopsy's metastasis is at the lesion it sampled; a diagnosis's own site is its primary
+    ("Onc: 66F s/p R hemicolectomy 2020 for cecal adenocarcinoma, adjuvant chemo completed 2021. CT: 2 new "
+     "hepatic lesions. Bx: metastatic adenocarcinoma c/w colorectal primary. Plan: FOLFOX.", OUT, {"C78.7"},
+     {"K76.9"}),
+    ("A/P: 1. Metastatic adenocarcinoma RUL on pembrolizumab, stable.", OUT, {"C34.11"}, {"C78.7", "C78.01"}),
+    # a gestational diabetes on diet alone is diet-controlled
+    ("OB: 27F G1 at 29w1d, GDM dx'd last wk; glucose log at goal on diet alone, no meds.", OUT,
+     {"O24.410", "Z3A.29"}, {"O24.419"}),
+    # what the comma closes stands; only the item before "ruled out" is ruled out
+    ("ED Imp: atypical chest pain, ACS ruled out. D/c home.", OUT, {"R07.89"}, {"I24.9", "R07.9"}),
+    # a note that opens as an oncology follow-up is one, whatever else it manages
+    ("Onc f/u: 61F s/p L lumpectomy 2018 for L breast CA, chemo/XRT completed 2019, off endocrine tx. NED. "
+     "HTN controlled on amlodipine.", OUT, {"Z08", "Z85.3", "I10"}, {"C50.912"}),
+    # an ex-smoker's is a history; a spouse's condition is neither the patient's nor a family history
+    ("Pulm: 69M, ex-smoker (40 pack-years, quit 2019), with severe COPD on tiotropium.", OUT,
+     {"J44.9", "Z87.891"}, {"F17.210"}),
+    ("Social: lives at home; wife has Parkinson disease. A/P: essential hypertension, at goal.", OUT, {"I10"},
+     {"Z82.0", "G20.A1", "Z83.49"}),
+    # a femoral neck is the femur's, never the neck's
+    ("Hospital course: # R femoral neck fracture (osteoporotic): XR R hip - displaced femoral neck fracture. "
+     "Hemiarthroplasty POD0.", IN, {"S72.001A"}, {"S12.9XXA"}),
 ]
 
 
