@@ -60,6 +60,7 @@ _CARRIAGE = frozenset("nare nares nasal colonization colonized carrier carriage 
 _OTHER_PREGNANCY_HISTORY = "Z87.59"   # personal history of other complications of pregnancy: says nothing
 _TREATING = ("Z51.0", "Z51.1", "Z79.63", "Z79.81")   # treatment directed at a cancer now
 # a cue said before the cancer it speaks of ("metastases from previously excised L breast cancer")
+_OF_AFTER = re.compile(r"\s+(?:of|for)\s+(?:(?:his|her|the|their)\s+)?")
 _TREATED_BEFORE = re.compile(r"\bpreviously (?:excised|resected|treated)\b", re.I)
 _AHEAD_REACH = 30
 _SITE_CLEAR = re.compile(r"\bno (?:evidence of )?(?:local|chest wall|locoregional) recurrence\b|"
@@ -732,6 +733,10 @@ class ClaimsReaders:
         (I.C.2.d): "breast IDC, treated 2019 with mastectomy and tamoxifen, completed 2024 ... NED"."""
         cues = [m.start() for m in _TREATED.finditer(text)]
         ahead = [m.end() for m in _TREATED_BEFORE.finditer(text)]   # "from previously excised L breast cancer"
+        # ... and a cue whose "of" names the cancer after it ("surveillance after completed treatment
+        # of R breast cancer")
+        ahead += [m.end() + len(of.group(0)) for m in _TREATED.finditer(text)
+                  if (of := _OF_AFTER.match(text, m.end())) is not None]
         if not cues and not ahead:
             return
         if any(c.startswith(_ACTIVE_CANCER) for c, f in found.items() if f.reportable):
@@ -1072,15 +1077,18 @@ class ClaimsReaders:
     def _replaced_this_stay(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """The joint the stay's own procedure replaced is no status of its claim ("PROCEDURE: Right
         total knee arthroplasty ... Dx: primary OA right knee, s/p right TKA": the procedure codes
-        it, no Z96.651; I.C.21.c.3), and its arthritis is the stay's reason."""
-        done = [s.words for s in sentences if (s.section in ("procedures", "operative_details") or
+        it, no Z96.651; I.C.21.c.3), and its arthritis is the stay's reason. The procedure is this
+        stay's where a procedure section or the hospital course gives it, or a sentence says it was
+        done ("Underwent ...", "... EBL 250 mL"), with no word or year that dates it before the stay."""
+        done = [s.words for s in sentences if (s.section in ("procedures", "operative_details", "hospital_course") or
                                                 _PERFORMED & set(s.words))
                 and _JOINT_REPLACED & set(s.words) and not _BEFORE_STAY & set(s.words)
                 and not any(w.isdigit() and len(w) == 4 for w in s.words)]   # ("Ortho performed L hip
         # cemented hemiarthroplasty 12/02" in a discharge summary's course)
         for c in [c for c, f in found.items() if c.startswith("Z96.6") and f.reportable]:
             joint, sides = self._prosthesis(c)
-            if joint and any(joint in w and sides <= set(side_words(w)) for w in done):
+            # (a hemiarthroplasty said without its joint is the one the note's fracture replaced)
+            if joint and any((joint in w or not _JOINTS & set(w)) and sides <= set(side_words(w)) for w in done):
                 found[c].reportable = False
                 found[c].notes.append(RuleNote("not_reported", "replaced during this stay: the procedure codes it, "
                                                                "no status code"))
@@ -2675,7 +2683,9 @@ _TRANSFERRED = frozenset("outside transferred transfer referring outlying osh".s
 _STAY_SECTIONS = frozenset(("hospital_course", "procedures", "operative_details"))
 _PLACED = frozenset("placed placement deployed implanted inserted treated underwent received stented "
                     "performed successful pci ptca angioplasty".split())   # ("Successful PCI with one DES to LAD")
-_PERFORMED = frozenset(("performed", "underwent"))
+# what says a procedure was done in this stay ("Underwent ...", "... under spinal, EBL 250 mL", "POD0")
+_PERFORMED = frozenset(("performed", "underwent", "ebl", "anesthesia", "pod0", "intraoperative", "intraop"))
+_JOINTS = frozenset("hip knee shoulder elbow ankle wrist finger toe".split())
 _BEFORE_STAY = frozenset("prior previous previously history hx ago remote old known".split())
 _PLACED_REACH = 12   # ("Mid LAD treated with a 3.0 x 18 mm drug-eluting stent")
 _STAY_WORDS = frozenset(("admission", "hospitalization", "stay"))

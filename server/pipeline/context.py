@@ -135,7 +135,10 @@ class ContextRules:
         "gram negative" is not read as a negation). ``opens``: the words that open a clause of a
         list (after a comma, a semicolon or a label's colon), where a leading rule reads forward
         as at the sentence's start ("GI: neg N/V, neg melena")."""
-        return Triggers([Trigger(_trailing(_leading(payloads[0], 0 if s in opens else s), s, e, len(words)), s, e)
+        # (a leading rule reads forward only where its clause goes on after it: "SIADH - ruled out
+        # (see below)" rules out what the dash follows)
+        return Triggers([Trigger(_trailing(_leading(payloads[0], 0 if s in opens and e < len(words) and e not in opens
+                                                    else s), s, e, len(words)), s, e)
                          for s, e, payloads in self._trie.find(words)
                          if not (payloads[0].category in _PERSONS and _relative_not_experiencer(words, s, e))
                          and not (payloads[0].category == "HISTORICAL" and _dates_diagnosis(words, s, e))],

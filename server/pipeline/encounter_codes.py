@@ -88,7 +88,7 @@ _ROUTINE_EXAM = re.compile(r"\b(annual|routine|yearly|periodic|preventive|preven
                            r"\b(gyn\w*|well[- ]woman)\b[^.;:]{0,15}\b(exam\w*|visit)\b", re.I)
 # a visit kept on a condition's schedule ("routine 3-month visit", "routine follow-up visit")
 _SCHEDULED_VISIT = re.compile(r"\b\d+[- ]?(?:month|mo|week|wk)\b|\bfollow|\bf/u\b|\bquarterly\b|\bsemiannual\b", re.I)
-_PREGNANCY_VISIT = re.compile(r"prenatal|antenatal|antepartum|postpartum|post-partum|postnatal|\bob\b|obstetric")
+_PREGNANCY_VISIT = re.compile(r"prenatal|antenatal|antepartum|postpartum|post-partum|postnatal|\bob\b|\brob\b|obstetric")
 _ORGAN_EXAM = re.compile(r"\b(eye|eyes|vision|visual|dilated|retinal|ophthalm\w*|foot|feet|skin|dental|hearing|"
                          r"diabetic|audiolog\w*|derm\w*)\b", re.I)
 # an exam the note names as an earlier visit's ("labs from her annual physical", "at last year's
@@ -232,7 +232,7 @@ def routine_exam_code(text: str, codes: set[str]) -> EncounterCode | None:
     # managed ("Annual wellness exam - no new abnormal findings": Z00.00)
     abnormal = any(c[:1] not in "Z" for c in codes) and not _NO_ABNORMAL.search(text)
     said = m.group(0).lower()
-    if _PREGNANCY_VISIT.search(said):
+    if _PREGNANCY_VISIT.search(said) or any(c[:1] == "O" or c.startswith("Z3A") for c in codes):
         return None   # a routine prenatal / postpartum visit has its own codes (Z34, O09, Z39.2; I.C.15)
     if _ORGAN_EXAM.search(said):
         return None   # "annual diabetic eye exam", "annual foot exam": one organ's, no general examination
