@@ -85,6 +85,8 @@ _PATHOLOGIC = re.compile(r"\bpatholog(?:ic|ical)\s+(?:[\w/-]+\s+){0,3}?(?:fx|fra
                          re.I)
 # what denies a finding said after it ("no lytic or blastic lesion", "no features of a pathologic fracture")
 _NOT_SAID = re.compile(r"\b(?:no|not|without|negative for|denies)\b(?:\s+[\w-]+){0,3}\s*$", re.I)
+# ... or a list it opens ("no agitation, wandering, psychosis")
+_NOT_LISTED = re.compile(r"\b(?:no|not|without|negative for|denies)\b(?:[\s,/]+[\w-]+){0,4}[\s,/]*$", re.I)
 _NEOPLASTIC = re.compile(r"\b(lytic|blastic|metasta\w*|mets|myeloma|tumou?r|malignan\w*|neoplas\w*)\b", re.I)
 _VERTEBRA_WORDS = frozenset(["vertebra", "vertebral", "compression", *(f"l{n}" for n in range(1, 6)),
                             *(f"t{n}" for n in range(1, 13))])
@@ -293,7 +295,7 @@ class ClaimsReaders:
         checkpoint()
         self._drug_effects(doc.text, sentences, found, inpatient=doc.setting is Setting.INPATIENT)
         self._rejection(sentences, found)
-        self._complications(sentences, found)
+        self._complications(sentences, found, inpatient=doc.setting is Setting.INPATIENT)
         self._traumatic_bleeds(doc.text, found)
         self._drug_induced(doc.text, sentences, found)
         self._noncompliance(doc.text, sentences, found)
@@ -323,6 +325,7 @@ class ClaimsReaders:
         self._site_named(found)
         self._with_symptoms(sentences, found)
         self._dementia_behavior(found)
+        self._wandering(doc.text, found)
         if preg is not None:
             self._complicating(doc.text, preg, found)
         self._transplanted_kidney(doc.text, found)
@@ -342,6 +345,7 @@ class ClaimsReaders:
         self._burn_map(doc.text, sentences, found)
         self._burn_extent(doc.text, sentences, found)
         self._stroke_artery(sentences, found)
+        self._initial_stroke_score(doc.text, found)
         self._kind_named_elsewhere(doc.text, found)
         self._in_remission(doc.text, found)
         self._associated_said(doc.text, found)
@@ -1088,7 +1092,7 @@ class ClaimsReaders:
         for c in [c for c, f in found.items() if c.startswith("Z96.6") and f.reportable]:
             joint, sides = self._prosthesis(c)
             # (a hemiarthroplasty said without its joint is the one the note's fracture replaced)
-            if joint and any((joint in w or not _JOINTS & set(w)) and sides <= set(side_words(w)) for w in done):
+            if joint and any((joint in w or not _REPLACED_JOINTS & set(w)) and sides <= set(side_words(w)) for w in done):
                 found[c].reportable = False
                 found[c].notes.append(RuleNote("not_reported", "replaced during this stay: the procedure codes it, "
                                                                "no status code"))
@@ -1138,6 +1142,23 @@ class ClaimsReaders:
         f.code, f.defaults = new, []
         _add(found, f)
         return True
+
+    def _initial_stroke_score(self, text: str, found: dict[str, Finding]) -> None:
+        """Of several NIHSS scores the note documents, the initial one is reported (I.C.18.i): the
+        one said on arrival, admission or presentation, else the first the note gives ("On arrival
+        NIHSS 8 ... NIHSS at discharge 3": R29.708)."""
+        scores = [(c, min(e.start for e in f.evidence)) for c, f in found.items()
+                  if c.startswith(_NIHSS_CODES) and f.reportable and f.evidence]
+        if len(scores) < 2:
+            return
+        arrival = [(c, at) for c, at in scores if _ARRIVAL.search(text, max(0, at - _ARRIVAL_REACH), at + _ARRIVAL_REACH)
+                   and not _DISCHARGE_SCORE.search(text, max(0, at - _ARRIVAL_REACH), at + _ARRIVAL_REACH)]
+        keep = min(arrival or scores, key=lambda x: x[1])[0]
+        for c, _ in scores:
+            if c != keep:
+                found[c].reportable = False
+                found[c].notes.append(RuleNote("not_reported", f"a later NIHSS score: the initial one is reported, "
+                                                               f"{keep} (I.C.18.i)", keep))
 
     def _atherosclerotic_pad(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Peripheral arterial disease (I73.9) is the diabetes's peripheral angiopathy beside a
@@ -1862,16 +1883,23 @@ class ClaimsReaders:
         if not starts:
             return
         assertion = self._assertions(sentences)
+        # the one organ the note's transplant status names ("s/p kidney transplant 2021 ... allograft
+        # bx: acute T-cell mediated rejection": the kidney's)
+        organs = {c for c, f in found.items() if c.startswith(_TRANSPLANT_STATUS) and f.reportable}
+        organ = tuple(w for w in normalize_phrase(self.cm.description(next(iter(organs))))
+                      if w not in ("transplant", "status")) if len(organs) == 1 else ()
         for si, s in enumerate(sentences):
             words = s.words
             k = next((i for i, w in enumerate(words) if w == "rejection"), None)
             if k is None or assertion(si, k, k + 1) is not Assertion.PRESENT:
                 continue
-            near = words[max(0, k - 6):k + 7]
-            if not _GRAFTS & set(near):
+            near = words[max(0, k - _REJECTION_REACH):k + 7]
+            if not _GRAFTS & set(near) and not (organ and _REJECTION_KINDS & set(near)):
                 continue   # ("food rejection", "rejection sensitivity")
             said = ["transplant"] + [w for w in near if w not in _GRAFTS]
             hit = self.index.tree.walk(starts, walk_words(said))
+            if (hit is None or len(hit.path) < 2) and organ:
+                hit = self.index.tree.walk(starts, walk_words(["transplant", *organ, *said[1:]]))
             if hit is None or not hit.code.startswith("T86") or len(hit.path) < 2:
                 continue
             code = _finish(self.mapper, hit.code, said)
@@ -2040,11 +2068,11 @@ class ClaimsReaders:
             if not f.evidence:
                 del found[c]
 
-    def _complications(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+    def _complications(self, sentences: list[Sentence], found: dict[str, Finding], inpatient: bool = False) -> None:
         """Complications of care (T81-T85, I.C.19.g) by the index's Complication and Infection
         entries; the device's status code and the plain joint infection of its sentence say less
         ("periprosthetic joint infection R TKA": T84.53XA, not M00.9 nor Z96.651)."""
-        hits = complications.find(self.index.tree, sentences, self._assertions(sentences))
+        hits = complications.find(self.index.tree, sentences, self._assertions(sentences), inpatient)
         starts = [s.start for s in sentences]
         for h in hits:
             code = _finish(self.mapper, h.code, side_words(h.words))
@@ -2166,6 +2194,23 @@ class ClaimsReaders:
             f.notes.append(RuleNote("combination", f"{c} -> {sibling}: the note documents {', '.join(said)}, "
                                                    f"which {sibling}'s note lists", c))
             _add(found, f)
+
+    def _wandering(self, text: str, found: dict[str, Finding]) -> None:
+        """Wandering in a disorder Z91.83's "code first" note names (Alzheimer's disease, a dementia
+        with behavioral disturbance, autism, intellectual disability) is Z91.83: "night-time
+        wandering out of the house" beside G30.1 and F02.B11; a wandering no one denies."""
+        if _WANDERING_CODE in found:
+            return
+        first = self.guidelines.referenced(_WANDERING_CODE, "code_first")
+        dementia = next((c for c, f in found.items() if first and c.startswith(tuple(first)) and f.reportable
+                         and f.assertion is Assertion.PRESENT), None)
+        if dementia is None:
+            return
+        m = next((m for m in _WANDERING.finditer(text) if not _NOT_LISTED.search(text, max(0, m.start() - 40), m.start())),
+                 None)
+        if m is not None:
+            _add(found, _made(_WANDERING_CODE, [Span(m.start(), m.end(), "")], RuleNote(
+                "code_first", f"wandering in {dementia}: {_WANDERING_CODE} (its note: code first the disorder)", dementia)))
 
     def _dementia_behavior(self, found: dict[str, Finding]) -> None:
         """A dementia coded without behavioral disturbance in a note that documents the patient's
@@ -2504,6 +2549,15 @@ _PROCEDURAL_WORDS = frozenset("postoperative postop postprocedural post operativ
 _BURN_SITE = re.compile(r"^T2[0-5]\.")
 _ERYTHEMA = "L53.9"
 _PVD = "I73.9"
+_WANDERING_CODE = "Z91.83"
+_WANDERING = re.compile(r"\bwander(?:s|ing|ed|er)?\b(?! atrial)", re.I)
+_NIHSS_CODES = ("R29.7",)
+_ARRIVAL = re.compile(r"\b(?:arrival|arrived|admission|admit|presentation|initial|initially|on presentation)\b",
+                      re.I)
+# a later score, or another facility's ("NIHSS 14 there", "at the outside hospital")
+_DISCHARGE_SCORE = re.compile(r"\b(?:discharge|d/c|repeat|follow-up|POD|day \d|there|outside|OSH|referring)\b",
+                              re.I)
+_ARRIVAL_REACH = 25   # characters either side of a score its time may be said in
 _ANGIOPATHY = re.compile(r"^E(?:0[89]|1[013])\.5[12]")
 _DIABETES_CODE = re.compile(r"^E(?:0[89]|1[013])\.")
 # what documents a PAD as atherosclerosis of the leg's native arteries
@@ -2685,7 +2739,7 @@ _PLACED = frozenset("placed placement deployed implanted inserted treated underw
                     "performed successful pci ptca angioplasty".split())   # ("Successful PCI with one DES to LAD")
 # what says a procedure was done in this stay ("Underwent ...", "... under spinal, EBL 250 mL", "POD0")
 _PERFORMED = frozenset(("performed", "underwent", "ebl", "anesthesia", "pod0", "intraoperative", "intraop"))
-_JOINTS = frozenset("hip knee shoulder elbow ankle wrist finger toe".split())
+_REPLACED_JOINTS = frozenset("hip knee shoulder elbow ankle wrist finger toe".split())
 _BEFORE_STAY = frozenset("prior previous previously history hx ago remote old known".split())
 _PLACED_REACH = 12   # ("Mid LAD treated with a 3.0 x 18 mm drug-eluting stent")
 _STAY_WORDS = frozenset(("admission", "hospitalization", "stay"))
@@ -2724,6 +2778,10 @@ _OLDER_THAN_4_WEEKS = re.compile(r"(?:>|more than|over|greater than)\s*(?:4|four
                                  r"\b(?:\d+|a|one|two|three|several)\s*(?:mos?|months?|yrs?|years?)\s+ago\b", re.I)
 _YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 _GRAFTS = frozenset("transplant transplanted allograft graft tx txp".split())
+_TRANSPLANT_STATUS = "Z94."
+_REJECTION_REACH = 9   # words before "rejection" its graft may stand ("allograft bx this wk shows acute T-cell mediated")
+# what says a rejection is a graft's, beside a transplant status ("acute cellular rejection ISHLT grade 2R")
+_REJECTION_KINDS = frozenset("cellular antibody mediated humoral acute chronic".split())
 
 
 def _table_code(f: Finding) -> bool:

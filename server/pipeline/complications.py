@@ -41,6 +41,8 @@ _DEVICES: dict[str, tuple[str, ...]] = {
     # a pacing lead is a cardiac electronic device's ("dislodgement of the RA pacing lead": T82.120)
     "pacing": ("cardiovascular", "device", "implant", "electronic"),
     "pump": ("pump",),   # "insulin pump failure": Complication > insulin pump > mechanical > breakdown
+    # an amputation's stump (Complication > amputation stump > neuroma > lower limb, T87.3-)
+    "stump": ("amputation", "stump"),
     # a dialysis access made by surgery (Complication > arteriovenous > fistula, surgically created)
     **{w: ("arteriovenous", "fistula", "surgically", "created") for w in ("avf", "avg")},
 }
@@ -69,6 +71,8 @@ _KINDS: dict[str, tuple[str, ...]] = {
     **{w: ("dislocation",) for w in ("dislocation", "dislocated")},
     **{w: ("thrombosis",) for w in ("thrombosis", "thrombosed", "clotted")},
     **{w: ("stenosis",) for w in ("stenosis", "stenotic")},
+    **{w: ("neuroma",) for w in ("neuroma", "neuromas")},
+    **{w: ("necrosis",) for w in ("necrosis", "necrotic")},
     **{w: ("mechanical", "breakdown") for w in ("malfunction", "malfunctioning", "breakdown", "failure")},
 }
 # an operation of a delivery: its wound's infection is the obstetrical surgical wound's (Infection >
@@ -82,6 +86,10 @@ _NEXT_ONLY = frozenset(("failure",))
 # an electrode is a device's only beside the device ("pacemaker RV lead"; "lead" alone is a metal
 # or a verb)
 _PARTS = frozenset(("lead", "leads", "electrode"))
+# an amputation the note names -> the limb its stump is of
+_AMPUTATIONS = {**{w: ("lower", "limb") for w in ("bka", "aka", "btka", "transtibial", "transfemoral")},
+                **{w: ("upper", "limb") for w in ("bea", "aea", "transradial", "transhumeral")}}
+_PACED = frozenset("pacemaker ppm icd aicd defibrillator crt crtd".split())
 # "SSI" is a sliding scale of insulin where a diabetes and its drugs are the sentence's
 _INSULIN = frozenset("insulin lispro aspart glulisine regular humalog novolog scale dm dm2 t2dm dm1 t1dm diabetes "
                      "metformin sitagliptin glipizide glucose sugar sugars bg bgs fsbg cbg hyperglycemia hypoglycemia "
@@ -91,7 +99,7 @@ _PLANNED = frozenset("plan planned planning scheduled candidate consider conside
                      "awaiting pending".split())
 _REACH = 8   # words between the device and its complication ("infection of right knee prosthesis")
 # the only chapters a device complication's code may come from
-_CODES = ("T81", "T82", "T83", "T84", "T85", "O86")
+_CODES = ("T81", "T82", "T83", "T84", "T85", "T87", "O86")
 _MAIN_TERMS = ("Complication", "Infection")
 
 
@@ -105,13 +113,20 @@ class ComplicationHit:
     path: tuple[str, ...]
 
 
-def find(tree, sentences: Sequence[Sentence], assertion: Callable[[int, int, int], Assertion]) -> list[ComplicationHit]:
-    """The complications of care the note's sentences state."""
+def find(tree, sentences: Sequence[Sentence], assertion: Callable[[int, int, int], Assertion],
+         inpatient: bool = False) -> list[ComplicationHit]:
+    """The complications of care the note's sentences state (in a stay, also those it calls
+    probable or suspected at discharge: coded as if established, II.H)."""
+    stated = (Assertion.PRESENT, Assertion.POSSIBLE) if inpatient else (Assertion.PRESENT,)
     starts = [i for t in _MAIN_TERMS for i in tree.main_terms(t)]
     complication_starts = tree.main_terms(_MAIN_TERMS[0])
     if not starts:
         return []
     out: list[ComplicationHit] = []
+    paced = any(_PACED & set(s.words) for s in sentences)
+    amputated = [s.words for s in sentences if _AMPUTATIONS.keys() & set(s.words)]
+    stump = tuple(dict.fromkeys(w for ws in amputated for a in _AMPUTATIONS.keys() & set(ws)
+                                for w in (*_AMPUTATIONS[a], *(x for x in ws if x in ("left", "right", "l", "r")))))
     # (a cesarean of years ago, "PSH: C-section 2001", makes no wound of today's an obstetric one)
     obstetric = any((_OBSTETRIC & set(s.words) or ("c", "section") in zip(s.words, s.words[1:])) and
                     s.section not in _PAST_SECTIONS and not any(len(w) == 4 and w.isdigit() for w in s.words)
@@ -124,8 +139,8 @@ def find(tree, sentences: Sequence[Sentence], assertion: Callable[[int, int, int
                      if k > 1 and k not in made and (words[k - 2], w) in _MAKES_DEVICE and w == "fistula"})
         devices = [k for k, w in enumerate(words) if (w in _DEVICES or k in made)
                    and not (w == "ssi" and _INSULIN & set(words[max(0, k - 8):k + 2]))]   # sliding scale insulin
-        if devices and all(words[k] in _PARTS for k in devices):
-            devices = []
+        if devices and all(words[k] in _PARTS for k in devices) and not paced:
+            devices = []   # (a lead is a device's where the note names its pacemaker: "s/p PPM ... dislodged RA lead")
         kinds = [k for k, w in enumerate(words) if w in _KINDS and (w != "ssi" or k in devices)
                  and (w not in _NEXT_ONLY or k - 1 in devices or (words[k - 1] == "mechanical" and k - 2 in devices))
                  and any(abs(k - d) <= _REACH for d in devices)
@@ -138,7 +153,7 @@ def find(tree, sentences: Sequence[Sentence], assertion: Callable[[int, int, int
         if "and" in between and not _LINKS & between:
             continue   # "follow-up of aortic stenosis and her pacemaker": two things, no device's stenosis
         # (the device itself may be an old one: "s/p R THA 2019, now with loosening")
-        if assertion(si, k, k + 1) is not Assertion.PRESENT or \
+        if assertion(si, k, k + 1) not in stated or \
                 assertion(si, d, d + 1) in (Assertion.ABSENT, Assertion.HYPOTHETICAL) or \
                 _PLANNED & set(words[max(0, d - 3):d]):
             continue   # "no signs of prosthetic joint infection", "r/o lead dislodgement", "plan hip arthroplasty"
@@ -146,8 +161,12 @@ def find(tree, sentences: Sequence[Sentence], assertion: Callable[[int, int, int
         kept = [w for j, w in enumerate(words) if j in devices or j in kinds or
                 assertion(si, j, j + 1) not in (Assertion.ABSENT, Assertion.HYPOTHETICAL)]
         said: list[str] = []   # the index's words first: a "no" late in the sentence never denies them
+        if paced and all(words[x] in _PARTS for x in devices):
+            said.extend(_DEVICES["pacemaker"])   # the note's pacemaker's lead
         for x in devices:
             said.extend(made[x] if x in made else _DEVICES[words[x]])
+            if words[x] == "stump":
+                said.extend(stump)   # the amputation's limb and side ("s/p L BKA": lower limb, left)
         if "surgical" in said:
             if obstetric:
                 said.extend(_OBSTETRIC_WOUND)

@@ -3581,6 +3581,29 @@ _TWENTY_SIXTH_BATCH = [
     # a femoral neck is the femur's, never the neck's
     ("Hospital course: # R femoral neck fracture (osteoporotic): XR R hip - displaced femoral neck fracture. "
      "Hemiarthroplasty POD0.", IN, {"S72.001A"}, {"S12.9XXA"}),
+    # the initial NIHSS score is reported, not the discharge one (I.C.18.i)
+    ("D/c summary: on arrival NIHSS 11; acute ischemic stroke, L MCA territory, s/p thrombectomy. NIHSS at "
+     "discharge 4.", IN, {"R29.711"}, {"R29.704"}),
+    # wandering in a disorder Z91.83's note names; repeated falls
+    ("Geri: 83F with Alzheimer dementia, moderate; wanders out of the house at night. Recurrent falls at home.",
+     OUT, {"G30.9", "Z91.83", "R29.6"}, set()),
+    # a joint replaced in this stay is no status (the hospital course gives the procedure)
+    ("HOSPITAL COURSE: L femoral neck fracture after a fall. L hip cemented hemiarthroplasty 3/14 under spinal. "
+     "WBAT.", IN, {"S72.002A"}, {"Z96.642"}),
+    # a routine prenatal visit is no general examination
+    ("OB: 28F G2P1 at 30w1d presents for routine ROB visit. GDM on diet alone, BG at goal.", OUT,
+     {"O24.410", "Z3A.30"}, {"Z00.01", "Z00.00"}),
+    # a rejection is the transplant's the note's status names; a probable complication in a stay is coded
+    ("Transplant f/u: 49F s/p living-donor kidney transplant 2020. Graft bx this week shows acute antibody "
+     "mediated rejection. Plan IVIG.", OUT, {"T86.11"}, {"Z94.0"}),
+    ("Discharge: 70F s/p L TKA 2018, admitted w/ knee pain and effusion. Final dx: probable prosthetic joint "
+     "infection L TKA; 6 wks IV cefazolin.", IN, {"T84.54XA"}, {"M00.9", "Z96.652"}),
+    # a lead is the note's pacemaker's; an amputation stump's neuroma is its complication
+    ("Discharge: 79M with SSS s/p dual-chamber PPM 2 wks ago. Device check: loss of capture. CXR shows a "
+     "dislodged RV lead, repositioned in EP lab.", IN, {"T82.120A"}, {"Z95.0"}),
+    ("Clinic: 61M s/p R BKA 2020; painful neuroma at the distal stump on US. Plan excision.", OUT, {"T87.33"},
+     {"D36.13"}),
+    ("A/P: postop fever POD2, incision clean; IS and ambulation.", OUT, {"R50.82"}, {"R50.9"}),
 ]
 
 
