@@ -460,10 +460,15 @@ class ClaimsReaders:
                 s = sentences[sequelae.sentence_of(sentences, starts, e.start)]
                 k = bisect_left(s.token_starts, e.start)
                 before = s.words[max(0, k - _PLACED_REACH):k]   # "lesion treated with DES x1"
+                # ("Dual-chamber PPM (DDD) implanted via L cephalic vein 09/21": its verb after it)
+                end = bisect_left(s.token_starts, e.end)
+                after = s.words[k:end + _PLACED_AFTER]
                 if _BEFORE_STAY & set(s.words) or any(w.isdigit() and len(w) == 4 for w in s.words):
                     old = True   # "Patent prior RCA stent", "STEMI in 2018 treated with a DES": one from before
                 elif (s.section in _STAY_SECTIONS or _procedure_label(text, s)) and (
-                        _PLACED & set(before) or tuple(before[-2:]) == ("s", "p")) or _this_stay(s.words, k):
+                        _PLACED & set(before) or _IMPLANTED & set(after) or tuple(before[-2:]) == ("s", "p")) or \
+                        _this_stay(s.words, k) or (s.section in DIAGNOSIS_SECTIONS and _IMPLANTED & set(after)):
+                    # ("Discharge diagnoses: complete AV block - s/p pacemaker implantation 09/21")
                     placed = True   # ("Dx: NSTEMI. Cath: 90% LAD stenosis, s/p DES": this stay's)
             if placed and not old:
                 found[code].reportable = False
@@ -2735,13 +2740,17 @@ _DEVICE_COMPLICATIONS = (("T84", ("Z96.6",)), ("T82.1", ("Z95.0", "Z95.81")),
 _DEVICE_STATUS = ("Z95", "Z96", "Z97", "Z98.8", "Z90", "Z89")
 _TRANSFERRED = frozenset("outside transferred transfer referring outlying osh".split())
 _STAY_SECTIONS = frozenset(("hospital_course", "procedures", "operative_details"))
-_PLACED = frozenset("placed placement deployed implanted inserted treated underwent received stented "
+_PLACED = frozenset("placed placement deployed implanted implantation inserted insertion treated underwent received "
+                    "stented "
                     "performed successful pci ptca angioplasty".split())   # ("Successful PCI with one DES to LAD")
 # what says a procedure was done in this stay ("Underwent ...", "... under spinal, EBL 250 mL", "POD0")
 _PERFORMED = frozenset(("performed", "underwent", "ebl", "anesthesia", "pod0", "intraoperative", "intraop"))
 _REPLACED_JOINTS = frozenset("hip knee shoulder elbow ankle wrist finger toe".split())
 _BEFORE_STAY = frozenset("prior previous previously history hx ago remote old known".split())
 _PLACED_REACH = 12   # ("Mid LAD treated with a 3.0 x 18 mm drug-eluting stent")
+_PLACED_AFTER = 5
+# what says after a device that it was put in ("pacemaker implantation 09/21", "PPM implanted via L cephalic")
+_IMPLANTED = frozenset("implanted implantation placed placement inserted insertion".split())
 _STAY_WORDS = frozenset(("admission", "hospitalization", "stay"))
 _STAY_REACH = 6   # words after a device its "this admission" may follow ("s/p DES to LAD this admission")
 

@@ -41,6 +41,9 @@ _DEVICES: dict[str, tuple[str, ...]] = {
     # a pacing lead is a cardiac electronic device's ("dislodgement of the RA pacing lead": T82.120)
     "pacing": ("cardiovascular", "device", "implant", "electronic"),
     "pump": ("pump",),   # "insulin pump failure": Complication > insulin pump > mechanical > breakdown
+    # a stoma (Complication > gastrostomy > infection K94.22; > colostomy; > tracheostomy J95.0-)
+    **{w: ("gastrostomy",) for w in ("peg", "gastrostomy", "g-tube", "gtube")},
+    "colostomy": ("colostomy",), "tracheostomy": ("tracheostomy",), "trach": ("tracheostomy",),
     # an amputation's stump (Complication > amputation stump > neuroma > lower limb, T87.3-)
     "stump": ("amputation", "stump"),
     # a dialysis access made by surgery (Complication > arteriovenous > fistula, surgically created)
@@ -99,7 +102,7 @@ _PLANNED = frozenset("plan planned planning scheduled candidate consider conside
                      "awaiting pending".split())
 _REACH = 8   # words between the device and its complication ("infection of right knee prosthesis")
 # the only chapters a device complication's code may come from
-_CODES = ("T81", "T82", "T83", "T84", "T85", "T87", "O86")
+_CODES = ("T81", "T82", "T83", "T84", "T85", "T87", "O86", "K94", "J95.0")
 _MAIN_TERMS = ("Complication", "Infection")
 
 

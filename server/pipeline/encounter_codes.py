@@ -290,7 +290,9 @@ _POSTOP_VISIT = re.compile(
     r"\bpost[- ]?op(?:erative)?\b\.?\s*(?::|visit|check|follow[- ]?up|f/u|fu\b|appointment|appt|eval\w*|"
     r"exam\w*|wound check|day)"
     r"|\bPOD\s*#?\s*\d+\b"
-    r"|\b\d+\s*-?\s*(?:d|days?|wks?|weeks?)\s+(?:s/p|status post|post[- ]?op(?:erative)?|after|following|out from)\b",
+    r"|\b\d+\s*-?\s*(?:d|days?|wks?|weeks?)\s+(?:s/p|status post|post[- ]?op(?:erative)?|after|following|out from)\b"
+    # (a therapy visit for it: "PT initial eval ... s/p R TKA 3 wks ago")
+    r"|\b(?:PT|OT|physical therapy|occupational therapy)\s+(?:initial\s+)?(?:eval\w*|visit|session)",
     re.I)
 _REHAB_STAY = re.compile(r"\brehabilitation\b|\brehab\b|\bIRF\b", re.I)
 _AFTERCARE_REACH = 400

@@ -3604,6 +3604,16 @@ _TWENTY_SIXTH_BATCH = [
     ("Clinic: 61M s/p R BKA 2020; painful neuroma at the distal stump on US. Plan excision.", OUT, {"T87.33"},
      {"D36.13"}),
     ("A/P: postop fever POD2, incision clean; IS and ambulation.", OUT, {"R50.82"}, {"R50.9"}),
+    # a stoma's complication; a sick contact's illness is not the patient's
+    ("Clinic: 58M w/ ALS, PEG placed 2022. Dx: PEG site infection with abd wall cellulitis; cephalexin.", OUT,
+     {"K94.22", "L03.311", "G12.21"}, {"L03.818", "L03.90"}),
+    ("UC: 30F with 2 days of cough and congestion. Denies fever, myalgias, sick contacts w/ flu. Dx: acute "
+     "viral URI.", OUT, {"J06.9"}, {"J10.1", "J11.1"}),
+    # a device put in during this stay is no status; a therapy visit after a joint replacement is its aftercare
+    ("Discharge diagnoses: 1. Complete AV block - s/p dual-chamber pacemaker implantation 05/14. 2. HTN.", IN,
+     {"I44.2", "I10"}, {"Z95.0"}),
+    ("PT initial eval: 70F s/p L total knee arthroplasty 2 wks ago for primary OA. Plan PT 2x/wk.", OUT,
+     {"Z47.1", "Z96.652"}, {"M17.12"}),
 ]
 
 
