@@ -2726,7 +2726,7 @@ def _medication_reader(icd10cm):
 
 # the codes a complication's own sentence names less precisely (infective arthropathy of the joint
 # whose prosthesis is infected)
-_COMPLICATION_SAYS = ("M00", "M01", "M02")
+_COMPLICATION_SAYS = ("M00", "M01", "M02", "M24.5", "D36.1")   # (a joint infection, a contracture, a neuroma)
 # a complication of a device -> the status codes of that device it includes
 _DEVICE_COMPLICATIONS = (("T84", ("Z96.6",)), ("T82.1", ("Z95.0", "Z95.81")),
                          (("T85.614", "T85.624", "T85.633", "T85.694", "T85.72"), ("Z96.41",)),   # an insulin pump

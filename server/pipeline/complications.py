@@ -75,6 +75,7 @@ _KINDS: dict[str, tuple[str, ...]] = {
     **{w: ("thrombosis",) for w in ("thrombosis", "thrombosed", "clotted")},
     **{w: ("stenosis",) for w in ("stenosis", "stenotic")},
     **{w: ("neuroma",) for w in ("neuroma", "neuromas")},
+    "contracture": ("capsular", "contracture"),
     **{w: ("necrosis",) for w in ("necrosis", "necrotic")},
     **{w: ("mechanical", "breakdown") for w in ("malfunction", "malfunctioning", "breakdown", "failure")},
 }
@@ -92,6 +93,7 @@ _PARTS = frozenset(("lead", "leads", "electrode"))
 # an amputation the note names -> the limb its stump is of
 _AMPUTATIONS = {**{w: ("lower", "limb") for w in ("bka", "aka", "btka", "transtibial", "transfemoral")},
                 **{w: ("upper", "limb") for w in ("bea", "aea", "transradial", "transhumeral")}}
+_BREAST_IMPLANT = frozenset(("implant", "implants", "reconstruction", "augmentation"))
 _PACED = frozenset("pacemaker ppm icd aicd defibrillator crt crtd".split())
 # "SSI" is a sliding scale of insulin where a diabetes and its drugs are the sentence's
 _INSULIN = frozenset("insulin lispro aspart glulisine regular humalog novolog scale dm dm2 t2dm dm1 t1dm diabetes "
@@ -127,6 +129,7 @@ def find(tree, sentences: Sequence[Sentence], assertion: Callable[[int, int, int
         return []
     out: list[ComplicationHit] = []
     paced = any(_PACED & set(s.words) for s in sentences)
+    breasted = any("breast" in s.words and _BREAST_IMPLANT & set(s.words) for s in sentences)
     amputated = [s.words for s in sentences if _AMPUTATIONS.keys() & set(s.words)]
     stump = tuple(dict.fromkeys(w for ws in amputated for a in _AMPUTATIONS.keys() & set(ws)
                                 for w in (*_AMPUTATIONS[a], *(x for x in ws if x in ("left", "right", "l", "r")))))
@@ -140,6 +143,9 @@ def find(tree, sentences: Sequence[Sentence], assertion: Callable[[int, int, int
                 if k and (words[k - 1], w) in _MAKES_DEVICE}
         made.update({k: _MAKES_DEVICE[(words[k - 2], w)] for k, w in enumerate(words)   # "AV (brachiocephalic) fistula"
                      if k > 1 and k not in made and (words[k - 2], w) in _MAKES_DEVICE and w == "fistula"})
+        if breasted:
+            # (an implant of a note on a reconstructed breast is the breast's: "capsular contracture of implant")
+            made.update({k: ("breast", "implant") for k, w in enumerate(words) if w in ("implant", "implants")})
         devices = [k for k, w in enumerate(words) if (w in _DEVICES or k in made)
                    and not (w == "ssi" and _INSULIN & set(words[max(0, k - 8):k + 2]))]   # sliding scale insulin
         if devices and all(words[k] in _PARTS for k in devices) and not paced:

@@ -853,6 +853,10 @@ class Pipeline:
                 # ("breast Ca") or its kind ("metastatic Ca")
             if self.claims_rules and m.words == ("fell",) and _value_fell(s.words, m.tok_end):
                 continue   # "K fell to 3.1 on drip", "Hgb fell from 11 to 8": a value, no fall (W19)
+            if self.claims_rules and m.words == ("als",) and (
+                    (m.tok_start and s.words[m.tok_start - 1] in ("via", "by")) or
+                    _TRANSPORT & set(s.words[m.tok_end:m.tok_end + 2])):
+                continue   # "transferred via ALS", "ALS ambulance": advanced life support, no sclerosis
             if self.claims_rules and m.words == ("hanging",) and \
                     _BODY_PARTS & set(s.words[m.tok_end:m.tok_end + 3]):
                 continue   # "relieved by hanging the leg off the bed": a position, no hanging (T71.16-)
@@ -1867,6 +1871,7 @@ _YEAR = re.compile(r"^(19|20)\d\d$")
 _PLEGIA = ("G81", "G83", "I69")
 
 
+_TRANSPORT = frozenset("ambulance transport unit crew team medic medics ems rig".split())
 _BODY_PARTS = frozenset("leg legs foot feet arm arms hand hands head limb limbs".split())
 _LIMB_SIDES = frozenset("r rt right l lt left lle rle lue rue".split())
 
