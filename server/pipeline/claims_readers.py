@@ -19,7 +19,7 @@ from functools import partial
 
 from server.budget import checkpoint
 from server.domain import Assertion, CodeSystem, Document, RuleNote, Setting, Span
-from server.pipeline import complications, encounter_codes, noncompliance, pregnancy, screening, sequelae
+from server.pipeline import complications, drug_effects, encounter_codes, noncompliance, pregnancy, screening, sequelae
 from server.pipeline.context import RELATIVE_AFTER, assert_span, list_opens, listed_in_parenthesis
 from server.pipeline.entities import Candidate, Sentence
 from server.pipeline.findings import Finding, add_evidence
@@ -303,6 +303,7 @@ class ClaimsReaders:
         self._circumstances(doc.text, found, inpatient=doc.setting is Setting.INPATIENT)
         rehab = encounter_codes.rehab_stay(doc.text)   # (read once: three steps ask)
         self._surgical_aftercare(doc, found, rehab)
+        self._injury_aftercare(found)
         self._receptor_status(doc.text, sentences, found)
         self._allergy_status(doc.text, sentences, found)
         self._exposures(sentences, found)
@@ -2448,6 +2449,18 @@ class ClaimsReaders:
         _add(found, Finding(e.code, CodeSystem.ICD10CM, READ_CONFIDENCE, [Span(*e.span)], Assertion.PRESENT,
                             [RuleNote("encounter", e.why)], set(), source="lexicon"))
 
+    def _injury_aftercare(self, found: dict[str, Finding]) -> None:
+        """An injury's aftercare is its own code with 7th character D, never an aftercare Z code
+        (I.C.21.c.7): "2 wks s/p ORIF of L trimalleolar fx, sutures removed" is S82.852D, no Z48.02."""
+        healing = next((c for c, f in found.items() if c[:1] in "ST" and len(c) == 8 and c[-1] == "D" and f.reportable),
+                       None)
+        if healing is None:
+            return
+        for c in [c for c, f in found.items() if c.startswith(_AFTERCARE_Z) and f.reportable]:
+            found[c].reportable = False
+            found[c].notes.append(RuleNote("not_reported", f"an injury's aftercare is {healing}, its subsequent "
+                                                           "encounter (I.C.21.c.7)", healing))
+
     def _long_term_drugs(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """Z79 codes for the drugs the patient takes long term (I.C.21.c.3)."""
         cancer = any(c[:1] == "C" and f.reportable and f.assertion is Assertion.PRESENT for c, f in found.items())
@@ -2455,7 +2468,11 @@ class ClaimsReaders:
         glycemic = any(c.startswith(_GLYCEMIC) and f.assertion not in (Assertion.ABSENT, Assertion.FAMILY,
                                                                        Assertion.HYPOTHETICAL)
                        for c, f in found.items())
+        poisoned = any(_POISONED.match(c) and f.reportable for c, f in found.items())
         for d in self.medications.find(text, sentences, self._assertions(sentences, text)):
+            s = sentences[d.sentence]
+            if poisoned and s.section != "medications" and drug_effects.poisoned(text[s.start:s.end]):
+                continue   # "after 5 beers and taking two of a friend's lorazepam": the poisoning's drug, no regimen
             if cancer and d.code.startswith(_CHEMOTHERAPY):
                 continue   # chemotherapy cycles for the cancer at hand (Z51.11), not long-term therapy
             if opioid_disorder and d.name.split()[0] in _OPIOID_TREATMENT:
@@ -2473,6 +2490,8 @@ class ClaimsReaders:
 
 # the antidiabetics' own codes (oral hypoglycemic, injectable non-insulin) are for a disorder of
 # glucose regulation the note names (diabetes, pregnancy diabetes, prediabetes)
+_AFTERCARE_Z = ("Z48.0", "Z47.89", "Z48.89", "Z51.89")   # dressings and sutures, other orthopedic / surgical aftercare
+_POISONED = re.compile(r"^T(?:3[6-9]|4\d|50)\.\w{2,3}[1-4]")   # a drug poisoning, intents 1-4
 _ANTIDIABETIC = ("Z79.84", "Z79.85")
 # ... the antidiabetics given for other conditions too: SGLT2 inhibitors (heart failure, CKD), GLP-1
 # agonists (obesity); metformin stays the oral hypoglycemic it is

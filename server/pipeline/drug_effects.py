@@ -67,7 +67,8 @@ _POISONING = re.compile(r"\b(overdose\w*|Overdose\w*|OVERDOSE\w*|OD|ingest\w*|po
                         r"accidental(ly)? took"
                         # "took 20 tablets", "taking about 20 of her own zolpidem tabs", "swallowed a bottle"
                         r"|(took|taking|swallowed|swallowing) (about |approximately |around |~)?"
-                        r"(several|\d+|~\d+|many|a handful|a bottle|the bottle|a whole|an entire|all of))\b")
+                        r"(several|\d+|~\d+|many|a handful|a bottle|the bottle|a whole|an entire|all of|a few|"
+                        r"two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|multiple))\b")
 # ("Overdose of heroin" opens a sentence; a capitalized "Took 2 ibuprofen at home", "Poison control
 # consulted" are no overdose)
 # "OD" is the right eye in a note that names the eyes ("timolol BID OD", "IOP 19 OD, 17 OS"), or
@@ -80,6 +81,11 @@ _DOSED_OD = re.compile(r"\b(q?hs|bid|tid|qid|daily|qd|qam|qpm|gtts?|drops?|q\d+h
 _INDICATION = re.compile(r"(?:\bprn|\bas needed(?: for)?|\bfor(?: suspected| opioid| an?)?|\bin case of|"
                          r"\bprevent\w*|\breversal of)\s+$", re.I)
 _INDICATION_REACH = 24
+
+
+def poisoned(text: str) -> bool:
+    """Whether ``text`` (a sentence) says a poisoning: an overdose, an ingestion, a handful taken."""
+    return _poisoned(text, bool(_EYE_NOTE.search(text)))
 
 
 def _poisoned(text: str, eyes: bool) -> bool:
@@ -97,7 +103,10 @@ def _poisoned(text: str, eyes: bool) -> bool:
 # a drug taken with alcohol is a poisoning by both (I.C.19.e.5.b: "interaction of drug(s) and
 # alcohol"): "drowsiness due to interaction of alprazolam with alcohol" -> T42.4X1A, T51.0X1A
 _WITH_ALCOHOL = re.compile(r"\b(interaction|interacting|combined|combination|mixed|mixing)\b[^.;]{0,60}"
-                           r"\b(alcohol|etoh|ethanol)\b", re.I)
+                           r"\b(alcohol|etoh|ethanol)\b|"
+                           # ("accidental lorazepam poisoning with alcohol", "overdose of oxycodone and EtOH")
+                           r"\b(?:poisoning|overdose|ingestion|intoxication)\b[^.;]{0,30}\b(?:with|and|plus)\s+"
+                           r"(?:alcohol|etoh|ethanol)\b", re.I)
 _ADVERSE = re.compile(r"\b(adverse (effect|reaction|drug)|side effect|as prescribed|"
                       r"therapeutic (INR|levels?|doses?|dosing)|correctly prescribed)\b", re.I)
 # words right before a drug that make it the cause of a condition ("melena attributed to warfarin")

@@ -12,7 +12,9 @@ from server.pipeline.findings import SECTION_PRIORITY, Finding
 
 # Z codes that say why the encounter happened and are listed first when it happened for that.
 _COVID = "U07.1"
-ENCOUNTER_FIRST = ("Z51.0", "Z51.1", "Z08", "Z09", "Z12", "Z13")
+# (therapeutic drug level monitoring, Z51.81: the anticoagulation clinic's INR visit; an implanted
+# device's check and adjustment, Z45.0-)
+ENCOUNTER_FIRST = ("Z51.0", "Z51.1", "Z08", "Z09", "Z12", "Z13", "Z51.81", "Z45.0")
 # Routine examinations and surgical aftercare, read only from a visit's stated reason
 # (``encounter_codes``): always first.
 ROUTINE_EXAMS = ("Z00.0", "Z00.12", "Z01.41", "Z01.81",   # Z01.81-: pre-procedural (IV.M)
