@@ -93,6 +93,7 @@ _PARTS = frozenset(("lead", "leads", "electrode"))
 # an amputation the note names -> the limb its stump is of
 _AMPUTATIONS = {**{w: ("lower", "limb") for w in ("bka", "aka", "btka", "transtibial", "transfemoral")},
                 **{w: ("upper", "limb") for w in ("bea", "aea", "transradial", "transhumeral")}}
+_BREAST = frozenset(("breast", "breasts", "mastectomy"))
 _BREAST_IMPLANT = frozenset(("implant", "implants", "reconstruction", "augmentation"))
 _PACED = frozenset("pacemaker ppm icd aicd defibrillator crt crtd".split())
 # "SSI" is a sliding scale of insulin where a diabetes and its drugs are the sentence's
@@ -129,7 +130,7 @@ def find(tree, sentences: Sequence[Sentence], assertion: Callable[[int, int, int
         return []
     out: list[ComplicationHit] = []
     paced = any(_PACED & set(s.words) for s in sentences)
-    breasted = any("breast" in s.words and _BREAST_IMPLANT & set(s.words) for s in sentences)
+    breasted = any(_BREAST & set(s.words) and _BREAST_IMPLANT & set(s.words) for s in sentences)
     amputated = [s.words for s in sentences if _AMPUTATIONS.keys() & set(s.words)]
     stump = tuple(dict.fromkeys(w for ws in amputated for a in _AMPUTATIONS.keys() & set(ws)
                                 for w in (*_AMPUTATIONS[a], *(x for x in ws if x in ("left", "right", "l", "r")))))

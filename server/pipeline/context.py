@@ -220,6 +220,10 @@ def assert_span(triggers: list[Trigger], start: int, end: int, gaps: Sequence[bo
             # the diagnosis the comma closes)
             stops = _stops(r, gaps, commas) if r.literal not in _RULED_OUT_BACK or not commas else \
                 ([g or c for g, c in zip(gaps, commas)] if gaps else commas)
+            words = getattr(triggers, "words", ())
+            if r.literal in _RESULT_NEGATIONS and t.start - 1 >= end and t.start - 1 < len(words) and \
+                    words[t.start - 1] in _TEST_WORDS and any(commas[end:t.start]):
+                continue   # "chronic hepatitis B, HBeAg neg": the test of another item is what is negative
             if t.start - end <= r.max_scope and _open(triggers, t, end, t.start, stops, commas):
                 found.add(a)
     for a in _PRECEDENCE:
@@ -228,6 +232,10 @@ def assert_span(triggers: list[Trigger], start: int, end: int, gaps: Sequence[bo
     return Assertion.PRESENT
 
 
+# a result's negation reads back no further than the test it follows
+_RESULT_NEGATIONS = frozenset(("neg", "negative", "nonreactive", "non reactive", "not detected", "undetectable"))
+_TEST_WORDS = frozenset("ag ab antigen antigens antibody antibodies pcr culture cultures cx test tests testing screen "
+                        "titer titers serology igm igg swab ua rpr dna rna load hbeag hbsag hbcab hcv hiv".split())
 _RULED_OUT_BACK = frozenset(("ruled out", "was ruled out", "were ruled out", "is ruled out", "has been ruled out",
                              "been ruled out"))
 

@@ -429,6 +429,12 @@ def pregnancy_rules(found: dict[str, Finding], dropped: dict[str, Finding] | Non
         owner = next((c for c in found if c.startswith(("O24.4", "E10"))), None)
         if owner is not None:
             suppress(found, "Z79.4", RuleNote("not_reported", f"insulin is part of {owner}: no Z79.4", owner), dropped)
+    if any("O00" <= c[:3] <= "O08" and f.reportable for c, f in found.items()):
+        for c in [c for c in found if c.startswith("Z3A")]:
+            # a pregnancy with an abortive outcome (ectopic, molar, miscarriage: O00-O08) takes no
+            # weeks of gestation (Z3A's note: "code first complications of pregnancy" O09-O9A)
+            suppress(found, c, RuleNote("not_reported", "weeks of gestation beside a pregnancy with abortive "
+                                                        "outcome (O00-O08): not reported"), dropped)
     if "Z33.1" in found and not any(c.startswith("O") for c in found):
         for c in [c for c in found if c.startswith("Z3A")]:
             # a pregnancy the provider calls incidental takes Z33.1 and no chapter 15 code; weeks of

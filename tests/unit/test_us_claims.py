@@ -3614,6 +3614,26 @@ _TWENTY_SIXTH_BATCH = [
      {"I44.2", "I10"}, {"Z95.0"}),
     ("PT initial eval: 70F s/p L total knee arthroplasty 2 wks ago for primary OA. Plan PT 2x/wk.", OUT,
      {"Z47.1", "Z96.652"}, {"M17.12"}),
+    # a poisoning with alcohol is by both; the drug taken is no regimen
+    ("ED: 22F drowsy after 6 beers and taking three of her roommate's alprazolam. Dx: accidental alprazolam "
+     "poisoning with alcohol.", OUT, {"T42.4X1A", "T51.0X1A"}, {"Z79.899"}),
+    # an injury's aftercare is its subsequent encounter, no Z48
+    ("Ortho: 2 wks s/p ORIF of closed displaced R bimalleolar ankle fx from a fall. Wound check, sutures "
+     "removed; healing as expected.", OUT, {"S82.841D"}, {"Z48.02"}),
+    # a reconstructed breast's implant contracture; Dupuytren; "via ALS" is a transport
+    ("Plastics: 48F s/p L mastectomy with implant-based reconstruction 2020; now Baker IV capsular contracture "
+     "of the implant.", OUT, {"T85.44XA"}, {"M24.50"}),
+    ("Hand clinic: Dupuytren contracture of the R ring finger, 40 degrees at MCP. Transferred via ALS last year "
+     "after a fall.", OUT, {"M72.0"}, {"M24.541", "G12.21"}),
+    # an anticoagulation clinic's INR visit is for the monitoring (Z51.81 first)
+    ("Anticoagulation clinic: INR check. 71M with permanent AF on warfarin long term, INR 2.4, no bleeding. "
+     "Continue current dose.", OUT, {"Z51.81", "I48.21", "Z79.01"}, set()),
+    # an ectopic pregnancy takes no weeks of gestation, and its spotting is its own
+    ("Discharge: 26F G1 at 6w by LMP with spotting; TVUS L adnexal mass. Dx: unruptured L tubal ectopic "
+     "pregnancy; laparoscopic salpingectomy.", IN, {"O00.102"}, {"Z3A.01", "O26.851"}),
+    # a test of another item is what a trailing "neg" denies
+    ("Hep clinic: 50M w/ chronic hepatitis B, HBeAg neg, on tenofovir, DNA undetectable.", OUT, {"B18.1"},
+     set()),
 ]
 
 
