@@ -241,7 +241,7 @@ def _conditions_in_ranges(cm) -> list[tuple[str, str, str]]:
 
 # HIV documented as a status, or with its related illnesses denied (I.C.1.a.2.d) ...
 _HIV_STATUS = re.compile(r"\b(?:asymptomatic HIV|HIV[- ](?:positive|seropositive)|HIV\s*\+|known HIV)|"
-                         r"\b(?:never had|no history of|no prior|without any|no)\s+(?:an?\s+)?"
+                         r"\b(?:never had|no history of|no h/o|no hx of|no prior|without any|no)\s+(?:an?\s+)?"
                          r"(?:OI|OIs|opportunistic infections?|AIDS[- ]defining)", re.I)
 # ... unless the note says AIDS or HIV disease
 _AIDS = re.compile(r"\b(?:has|with|dx of|diagnosis of|history of|hx of|known)\s+AIDS\b|\bAIDS\b(?![- ]defining)"
@@ -317,6 +317,8 @@ class ClaimsReaders:
         self._ulcer_sites(sentences, found)
         self._ulcer_depth(sentences, found)
         self._atherosclerotic_pad(doc.text, sentences, found)
+        self._ulcer_site_agreement(found)
+        self._deep_tissue_damage(doc.text, found)
         self._osteoporotic_fractures(sentences, found)
         self._neoplastic_fractures(doc.text, found)
         self._linked_complications(sentences, found)
@@ -1148,6 +1150,38 @@ class ClaimsReaders:
         f.code, f.defaults = new, []
         _add(found, f)
         return True
+
+    def _deep_tissue_damage(self, text: str, found: dict[str, Finding]) -> None:
+        """A pressure ulcer its note calls a deep tissue injury is the Tabular's "pressure-induced
+        deep tissue damage" of its site (L89.--6), not its unspecified stage ("R heel:
+        pressure-induced deep tissue injury": L89.616)."""
+        for c in [c for c, f in found.items() if _PRESSURE_UNSTAGED.match(c) and f.reportable]:
+            if any(_DEEP_TISSUE.search(text, max(0, e.start - 40), e.end + 10) for e in found[c].evidence):
+                new = c[:-1] + "6"
+                if new not in found:
+                    self._recode(found, c, new, "specificity", "a pressure-induced deep tissue injury", "I.C.12.a")
+
+    def _ulcer_site_agreement(self, found: dict[str, Finding]) -> None:
+        """A leg ulcer coded twice, by its vessel's "with ulcer of <site>" code (I83.0-, I83.2-,
+        I70.23-/I70.24-) and by the ulcer's own L97 code, is at one site: where one of them says a
+        named site (calf, ankle, thigh, heel) and the other "other part of lower leg" or an
+        unspecified one, both say the named site ("varicose veins LLE and an ulcer of the L medial
+        calf": I83.022 with L97.222). The two codes' site characters are the Tabular's same digits."""
+        ulcers = [c for c, f in found.items() if _LEG_ULCER.match(c) and f.reportable]
+        vessels = [c for c, f in found.items() if _VESSEL_ULCER.match(c) and f.reportable]
+        if len(ulcers) != 1 or len(vessels) != 1:
+            return
+        u, v = ulcers[0], vessels[0]
+        su, sv = u[4], v[_VESSEL_SITE_AT[v[:5]]] if v[:5] in _VESSEL_SITE_AT else None
+        if sv is None:
+            return
+        at = _VESSEL_SITE_AT[v[:5]]
+        if sv in _OTHER_SITES and su in _NAMED_SITES:
+            self._recode(found, v, v[:at] + su + v[at + 1:], "specificity", "the ulcer's site, as its L97 code says",
+                         "I.C.9, I.C.12")
+        elif su in _OTHER_SITES and sv in _NAMED_SITES:
+            self._recode(found, u, u[:4] + sv + u[5:], "specificity", "the ulcer's site, as its vessel's code says",
+                         "I.C.12")
 
     def _initial_stroke_score(self, text: str, found: dict[str, Finding]) -> None:
         """Of several NIHSS scores the note documents, the initial one is reported (I.C.18.i): the
@@ -2573,6 +2607,14 @@ _PROCEDURAL_WORDS = frozenset("postoperative postop postprocedural post operativ
 _BURN_SITE = re.compile(r"^T2[0-5]\.")
 _ERYTHEMA = "L53.9"
 _PVD = "I73.9"
+_PRESSURE_UNSTAGED = re.compile(r"^L89\.\d\d9$")
+_DEEP_TISSUE = re.compile(r"\bdeep[- ]tissue (?:pressure )?(?:injury|damage)\b|\bDTPI\b|\bDTI\b", re.I)
+# a leg ulcer's own code (L97.<site><side><depth>) and its vessel's "with ulcer of <site>" code
+_LEG_ULCER = re.compile(r"^L97\.\d\d\d$")
+_VESSEL_ULCER = re.compile(r"^(?:I83\.[02]\d\d|I70\.2[34]\d)$")
+_VESSEL_SITE_AT = {"I83.0": 6, "I83.2": 6, "I70.2": 6}   # the site character's place
+_NAMED_SITES = frozenset("12345")   # thigh, calf, ankle, heel and midfoot, other part of foot
+_OTHER_SITES = frozenset("89")      # other part of lower leg, unspecified site
 _WANDERING_CODE = "Z91.83"
 _WANDERING = re.compile(r"\bwander(?:s|ing|ed|er)?\b(?! atrial)", re.I)
 _NIHSS_CODES = ("R29.7",)

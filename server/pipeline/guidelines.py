@@ -953,6 +953,19 @@ def _limb(rules: GuidelineRules, code: str) -> str:
     return m.group(0).rstrip("s") if m else ""
 
 
+def _other_site(rules: GuidelineRules, a: str, b: str) -> bool:
+    """Whether two titles name different sites of their condition ("Pressure ulcer of sacral
+    region, unstageable" and "... of left heel, unspecified stage": two ulcers, not one said twice)."""
+    sa, sb = (_SITE_OF.search(rules.cm.description(x)) for x in (a, b))
+    if sa is None or sb is None:
+        return False
+    x, y = sa.group(1).lower(), sb.group(1).lower()
+    return x != y and "unspecified" not in x and "unspecified" not in y
+
+
+_SITE_OF = re.compile(r"^(?:Pressure ulcer|Non-pressure chronic ulcer) of ([^,]+)")
+
+
 def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
                         dropped: dict[str, Finding] | None = None) -> None:
     """An unspecified code beside a specific code of its category is the same condition said
@@ -983,6 +996,7 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
         elif "unspecified" in rules.cm.description(c).lower():
             head = _head_noun(rules, c)
             other = next((o for o in codes if o != c and o in found and not _coded_also(o, c)
+                          and not _other_site(rules, o, c)
                           and (o[:3] == c[:3] or ((o[:2] == c[:2] or (o[0] == c[0] == "C" and o[:3] < "C77"))
                                                   and head and head in _title_words(rules, o)
                                                   and _qualifiers_kept(rules, c, o))

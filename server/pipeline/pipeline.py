@@ -891,6 +891,10 @@ class Pipeline:
                 if m.sentence not in routed:
                     routed[m.sentence] = [k for k, w in enumerate(words[:-1]) if w in _ROUTES and
                                           words[k + 1] in _DRUG_WORDS]
+                    # ... nor a wound's size ("stage 3 pressure injury 3.2 x 2.5 cm": no stage 2)
+                    spans = [d.span() for d in _DIMENSIONS.finditer(text, s.start, s.end)]
+                    routed[m.sentence] += [k for k, t in enumerate(s.tokens)
+                                           if any(a <= t.start < b for a, b in spans)]
                 blank = [k for k in valued[m.sentence] + routed[m.sentence] if not m.tok_start <= k < m.tok_end] + [
                     k for k0, k1 in dated[m.sentence] if not k0 < m.tok_start <= k1 for k in range(k0, k1 + 1)]
                 if blank:
@@ -1871,6 +1875,9 @@ _YEAR = re.compile(r"^(19|20)\d\d$")
 _PLEGIA = ("G81", "G83", "I69")
 
 
+# a size in two or three dimensions ("3.2 x 2.5 cm", "4 x 3 x 1 mm")
+_DIMENSIONS = re.compile(r"\b\d+(?:\.\d+)?\s*(?:x|\u00d7)\s*\d+(?:\.\d+)?(?:\s*(?:x|\u00d7)\s*\d+(?:\.\d+)?)?"
+                         r"\s*(?:cm|mm)\b", re.I)
 _TRANSPORT = frozenset("ambulance transport unit crew team medic medics ems rig".split())
 _BODY_PARTS = frozenset("leg legs foot feet arm arms hand hands head limb limbs".split())
 _LIMB_SIDES = frozenset("r rt right l lt left lle rle lue rue".split())

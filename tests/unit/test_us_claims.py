@@ -3634,6 +3634,23 @@ _TWENTY_SIXTH_BATCH = [
     # a test of another item is what a trailing "neg" denies
     ("Hep clinic: 50M w/ chronic hepatitis B, HBeAg neg, on tenofovir, DNA undetectable.", OUT, {"B18.1"},
      set()),
+    # a pressure injury is a pressure ulcer, at its label's site; a wound's size says no stage; two sites, two codes
+    ("Wound clinic: Sacrum: stage 3 pressure injury 3.2 x 2.5 cm, full thickness. Coccyx: unstageable pressure "
+     "injury.", OUT, {"L89.153", "L89.150"}, {"L89.152", "L89.95"}),
+    # HIV with no AIDS-defining illness is its status (Z21)
+    ("ID clinic: 40M w/ HIV, no h/o AIDS-defining illness or OI, CD4 720, VL undetectable on Biktarvy.", OUT,
+     {"Z21"}, {"B20"}),
+    # a leg ulcer's site agrees between its vessel's code and its own
+    ("Vascular: varicose veins LLE with a chronic ulcer of the L medial calf, fat layer exposed.", OUT,
+     {"I83.022", "L97.222"}, {"I83.028"}),
+    # a deep tissue pressure injury is the Tabular's pressure-induced deep tissue damage
+    ("Wound care: R heel: pressure-induced deep tissue injury, intact purple skin. Offloading boots.", OUT,
+     {"L89.616"}, {"L89.619"}),
+    # castration-resistant prostate cancer; a genetic susceptibility names no cancer of the patient's
+    ("GU onc: 70M, metastatic castration-resistant prostate cancer on enzalutamide.", OUT, {"C61", "Z19.2"},
+     {"Z19.1"}),
+    ("Genetics: 38F, BRCA1 pathogenic variant carrier (genetic susceptibility to ovarian and breast cancer); "
+     "no personal cancer history.", OUT, {"Z15.01"}, {"C50.919", "C56.9"}),
 ]
 
 
