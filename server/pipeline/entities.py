@@ -124,9 +124,10 @@ class LexiconSource:
             for k, i in enumerate(keep):
                 if words[k] == "secondary" and i + 1 < len(s.tokens) and s.tokens[i + 1].norm == "to":
                     words[k] = "secondary-to"   # a word no term has
-                elif words[k] == "back" and i + 1 < len(s.tokens) and s.tokens[i + 1].norm == "of" and \
-                        any(w in _LIMB_PARTS for w in words[k + 1:k + 3]) and \
-                        all(w in _LIMB_PARTS or w in SIDE_WORDS for w in words[k + 1:k + 3][:2]):
+                elif words[k] == "back" and i + 1 < len(s.tokens) and s.tokens[i + 1].norm == "of" and (
+                        words[k + 1:k + 2] and words[k + 1] in _LIMB_PARTS or
+                        (words[k + 1:k + 2] and words[k + 1] in SIDE_WORDS and words[k + 2:k + 3] and
+                         words[k + 2] in _LIMB_PARTS)):
                     words[k] = "dorsum"   # "back of the L hand": the hand's dorsum (Burn > hand > back)
             for a, b, entries in self._match(text, s, keep, words):
                 checkpoint()   # a run-on note is one sentence of thousands of words
