@@ -86,6 +86,7 @@ _PATHOLOGIC = re.compile(r"\bpatholog(?:ic|ical)\s+(?:[\w/-]+\s+){0,3}?(?:fx|fra
 # what denies a finding said after it ("no lytic or blastic lesion", "no features of a pathologic fracture")
 _NOT_SAID = re.compile(r"\b(?:no|not|without|negative for|denies)\b(?:\s+[\w-]+){0,3}\s*$", re.I)
 # ... or a list it opens ("no agitation, wandering, psychosis")
+_DENIAL_REACH = 40   # characters before a word its list's denial may open in
 _NOT_LISTED = re.compile(r"\b(?:no|not|without|negative for|denies)\b(?:[\s,/]+[\w-]+){0,4}[\s,/]*$", re.I)
 _NEOPLASTIC = re.compile(r"\b(lytic|blastic|metasta\w*|mets|myeloma|tumou?r|malignan\w*|neoplas\w*)\b", re.I)
 _VERTEBRA_WORDS = frozenset(["vertebra", "vertebral", "compression", *(f"l{n}" for n in range(1, 6)),
@@ -1100,7 +1101,8 @@ class ClaimsReaders:
         for c in [c for c, f in found.items() if c.startswith("Z96.6") and f.reportable]:
             joint, sides = self._prosthesis(c)
             # (a hemiarthroplasty said without its joint is the one the note's fracture replaced)
-            if joint and any((joint in w or not _REPLACED_JOINTS & set(w)) and sides <= set(side_words(w)) for w in done):
+            if joint and any((joint in w or not _REPLACED_JOINTS & set(w)) and sides <= set(side_words(w))
+                             for w in done):
                 found[c].reportable = False
                 found[c].notes.append(RuleNote("not_reported", "replaced during this stay: the procedure codes it, "
                                                                "no status code"))
@@ -1191,8 +1193,9 @@ class ClaimsReaders:
                   if c.startswith(_NIHSS_CODES) and f.reportable and f.evidence]
         if len(scores) < 2:
             return
-        arrival = [(c, at) for c, at in scores if _ARRIVAL.search(text, max(0, at - _ARRIVAL_REACH), at + _ARRIVAL_REACH)
-                   and not _DISCHARGE_SCORE.search(text, max(0, at - _ARRIVAL_REACH), at + _ARRIVAL_REACH)]
+        near = {at: (max(0, at - _ARRIVAL_REACH), at + _ARRIVAL_REACH) for _, at in scores}
+        arrival = [(c, at) for c, at in scores if _ARRIVAL.search(text, *near[at])
+                   and not _DISCHARGE_SCORE.search(text, *near[at])]
         keep = min(arrival or scores, key=lambda x: x[1])[0]
         for c, _ in scores:
             if c != keep:
@@ -2246,11 +2249,12 @@ class ClaimsReaders:
                          and f.assertion is Assertion.PRESENT), None)
         if dementia is None:
             return
-        m = next((m for m in _WANDERING.finditer(text) if not _NOT_LISTED.search(text, max(0, m.start() - 40), m.start())),
-                 None)
+        m = next((m for m in _WANDERING.finditer(text)
+                  if not _NOT_LISTED.search(text, max(0, m.start() - _DENIAL_REACH), m.start())), None)
         if m is not None:
             _add(found, _made(_WANDERING_CODE, [Span(m.start(), m.end(), "")], RuleNote(
-                "code_first", f"wandering in {dementia}: {_WANDERING_CODE} (its note: code first the disorder)", dementia)))
+                "code_first", f"wandering in {dementia}: {_WANDERING_CODE} (its note: code first the disorder)",
+                dementia)))
 
     def _dementia_behavior(self, found: dict[str, Finding]) -> None:
         """A dementia coded without behavioral disturbance in a note that documents the patient's
@@ -2632,7 +2636,8 @@ _ATHEROSCLEROTIC = re.compile(r"\b(?:atheroscleros\w*|atherosclerotic|arterioscl
 # a leg's PAD stages, lowest first (the index's: rest pain includes claudication)
 _PAD_STAGES = (("intermittent claudication", re.compile(r"\bclaudication\b", re.I)),
                ("rest pain", re.compile(r"\brest pain\b", re.I)))
-_BURN_NOTE = re.compile(r"\b(?:burns?|burned|scald\w*|boiling|steam|hot (?:water|liquid|oil|grease|coffee|tea|soup))\b", re.I)
+_BURN_NOTE = re.compile(r"\b(?:burns?|burned|scald\w*|boiling|steam|hot (?:water|liquid|oil|grease|coffee|tea|soup))\b",
+                        re.I)
 # the parts of a burn note a map gives one site each in: a line, or what a semicolon or a sentence's
 # end closes ("R forearm: deep partial thickness, blistered - 3%.")
 _BURN_PARTS = re.compile(r"[^\n;]+?(?:[.](?=\s|$)|(?=[\n;])|$)")
@@ -2849,7 +2854,8 @@ _OLDER_THAN_4_WEEKS = re.compile(r"(?:>|more than|over|greater than)\s*(?:4|four
 _YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 _GRAFTS = frozenset("transplant transplanted allograft graft tx txp".split())
 _TRANSPLANT_STATUS = "Z94."
-_REJECTION_REACH = 9   # words before "rejection" its graft may stand ("allograft bx this wk shows acute T-cell mediated")
+# words before "rejection" its graft may stand ("allograft bx this wk shows acute T-cell mediated")
+_REJECTION_REACH = 9
 # what says a rejection is a graft's, beside a transplant status ("acute cellular rejection ISHLT grade 2R")
 _REJECTION_KINDS = frozenset("cellular antibody mediated humoral acute chronic".split())
 

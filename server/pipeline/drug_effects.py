@@ -194,8 +194,9 @@ class DrugEffectReader:
                 if effect is None and corrosive and (row.codes[0] or "")[:2] in ("T5", "T6"):
                     effect = intent   # a corrosion's chemical, its toxic effect first (T51-T65, T20-T32 notes)
                 elif effect is None and corroded and _CORRODING[0] <= (row.codes[0] or "")[:3] <= _CORRODING[1] \
-                        and not _PAST_EVENT.search(sentence) and not _NOT_THE_POISON & set(s.words[max(0, a - _NOT_REACH):a]):
-                    effect = intent
+                        and not _PAST_EVENT.search(sentence) and \
+                        not _NOT_THE_POISON & set(s.words[max(0, a - _NOT_REACH):a]):
+                    effect = intent   # (the chemical a corrosion elsewhere in the note names)
                 if effect is None:
                     continue
                 if effect == "adverse_effect" and a and s.words[a - 1] in _GIVEN_NOW:

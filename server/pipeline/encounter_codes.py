@@ -88,7 +88,8 @@ _ROUTINE_EXAM = re.compile(r"\b(annual|routine|yearly|periodic|preventive|preven
                            r"\b(gyn\w*|well[- ]woman)\b[^.;:]{0,15}\b(exam\w*|visit)\b", re.I)
 # a visit kept on a condition's schedule ("routine 3-month visit", "routine follow-up visit")
 _SCHEDULED_VISIT = re.compile(r"\b\d+[- ]?(?:month|mo|week|wk)\b|\bfollow|\bf/u\b|\bquarterly\b|\bsemiannual\b", re.I)
-_PREGNANCY_VISIT = re.compile(r"prenatal|antenatal|antepartum|postpartum|post-partum|postnatal|\bob\b|\brob\b|obstetric")
+_PREGNANCY_VISIT = re.compile(r"prenatal|antenatal|antepartum|postpartum|post-partum|postnatal|\bob\b|\brob\b|"
+                              r"obstetric")
 _ORGAN_EXAM = re.compile(r"\b(eye|eyes|vision|visual|dilated|retinal|ophthalm\w*|foot|feet|skin|dental|hearing|"
                          r"diabetic|audiolog\w*|derm\w*)\b", re.I)
 # an exam the note names as an earlier visit's ("labs from her annual physical", "at last year's

@@ -95,8 +95,6 @@ _EVERY = re.compile(r"^q\d+$")
 _INTERVALS = frozenset("wk wks week weeks mo month months".split())
 _ROUTE_IV = frozenset(("iv", "intravenous", "sc", "sq", "im"))
 _LONG_INTERVAL = re.compile(r"^(q\d+(wk|wks|week|weeks|w|mo|month|months)|weekly|monthly|biweekly|quarterly)$")
-_RESUMED = frozenset(("resumed", "restarted", "resume", "restart"))
-_RESUME_REACH = 8   # words after "held" its resumption may follow
 _FORM_REACH = 7   # words after a drug its form may follow ("budesonide-formoterol 160/4.5 2 puffs")
 _PRN_REACH = 8   # words after a drug its "PRN" may follow ("albuterol inhaler 2 puffs q4h PRN")
 
@@ -393,8 +391,8 @@ class _Clauses:
             years = w[:1] == "x" and k + 1 < len(words) and words[k + 1] in _LONG_SPANS
             # "(not taking x2 months)": a drug the patient is off
             off = w == "not" and k + 1 < len(words) and words[k + 1] in ("taking", "on", "using", "take", "taken")
-            # "(held 2 days, resumed)": a pause, and the drug is taken again
-            # ("HOLD apixaban until 11/25": a pause with its end)
+            # "held": a pause of a regimen, which goes on ("metformin 1000 mg BID (held AM of surgery)",
+            # "(held 2 days, resumed)", "HOLD apixaban until 11/25")
             paused = w in _HELD
             # "infliximab 5 mg/kg IV q8 wk": an infusion given on a maintenance schedule
             infused = w in _ROUTE_IV and any(_interval(words, x, len(words)) for x in range(k + 1, min(len(words), k + 4)))

@@ -113,13 +113,14 @@ class NeoplasmReader:
                 if i + 1 < len(words) and words[i + 1] in _QUALIFYING:
                     continue   # "bone metastases with neoplasm-related pain": the pain's (G89.3), no tumour of bone
                 hits = self._at(words, i, si, sex, s.commas)
+                unsited = i + 1 < len(words) and words[i + 1] in _TUMOUR and \
+                    not self._at(words, i + 1, si, sex, s.commas)
                 if not hits and w in _SECONDARY and w != "secondary" and said is not Assertion.HISTORICAL and (
-                        (i + 1 < len(words) and words[i + 1] in _TUMOUR and not self._at(words, i + 1, si, sex, s.commas))
-                        or (_BIOPSY & set(words) and _TUMOUR & set(words[i + 1:i + 3]))):
-                    # (a diagnosis's own site is its primary, "metastatic adenocarcinoma RUL"; a biopsy's
-                    # "metastatic colon adenoca" names where the lesion it sampled came from)
+                        unsited or (_BIOPSY & set(words) and _TUMOUR & set(words[i + 1:i + 3]))):
                     # "bx: metastatic adenocarcinoma c/w colorectal primary" after "CT: 3 new hepatic
-                    # lesions": the spread is at the lesion's site (C78.7)
+                    # lesions": the spread is at the lesion's site (C78.7); a diagnosis's own site is its
+                    # primary ("metastatic adenocarcinoma RUL"), and a biopsy's "metastatic colon
+                    # adenoca" names where the lesion it sampled came from
                     site = self._lesion_site(sentences, si, i, si - _LESION_BACK)
                     hit = self._hit(site, "secondary", words, max(0, i - _SCOPE), min(len(words), i + _SCOPE + 1),
                                     si, i, sex) if site is not None else None

@@ -10,8 +10,8 @@ from server.domain import Assertion, CodeSystem, RuleNote
 from server.pipeline.findings import SECTION_PRIORITY, Finding
 
 
-# Z codes that say why the encounter happened and are listed first when it happened for that.
 _COVID = "U07.1"
+# Z codes that say why the encounter happened and are listed first when it happened for that.
 # (therapeutic drug level monitoring, Z51.81: the anticoagulation clinic's INR visit; an implanted
 # device's check and adjustment, Z45.0-)
 ENCOUNTER_FIRST = ("Z51.0", "Z51.1", "Z08", "Z09", "Z12", "Z13", "Z51.81", "Z45.0")
