@@ -219,7 +219,7 @@ def assert_span(triggers: list[Trigger], start: int, end: int, gaps: Sequence[bo
             # ("atypical chest pain, ACS ruled out": what is ruled out is the item before it, never
             # the diagnosis the comma closes)
             stops = _stops(r, gaps, commas) if r.literal not in _RULED_OUT_BACK or not commas else \
-                ([g or c for g, c in zip(gaps, commas)] if gaps else commas)
+                _merged(gaps, commas)
             words = getattr(triggers, "words", ())
             if r.literal in _RESULT_NEGATIONS and t.start - 1 >= end and t.start - 1 < len(words) and \
                     words[t.start - 1] in _TEST_WORDS and any(commas[end:t.start]):
@@ -244,7 +244,24 @@ def _stops(rule: ContextRule, gaps: Sequence[bool], commas: Sequence[bool]) -> S
     """Where ``rule``'s scope stops: semicolons, and commas too for a clause rule."""
     if not rule.clause or not commas:
         return gaps
-    return [g or c for g, c in zip(gaps, commas)] if gaps else commas
+    return _merged(gaps, commas)
+
+
+def _merged(gaps: Sequence[bool], commas: Sequence[bool]) -> Sequence[bool]:
+    """Semicolons and commas together, built once per sentence: a run-on note's one sentence is
+    asked for it by every mention (the last one built is kept with the very lists it was built
+    from, so it is never another sentence's)."""
+    if not gaps:
+        return commas
+    hit = _LAST_MERGED[0]
+    if hit is not None and hit[0] is gaps and hit[1] is commas:
+        return hit[2]
+    out = [g or c for g, c in zip(gaps, commas)]
+    _LAST_MERGED[0] = (gaps, commas, out)   # (one tuple stored at once: a thread reads a whole one)
+    return out
+
+
+_LAST_MERGED: list = [None]
 
 
 def _open(triggers: list[Trigger], own: Trigger, a: int, b: int, gaps: Sequence[bool],

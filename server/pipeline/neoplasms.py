@@ -51,6 +51,7 @@ _NODE_WORDS = frozenset("node nodes nodal ln lns lymph".split())
 _LIST_REACH = 12           # words of a list of sites a spread names ("to the brain and to the spine")
 _LESIONS = frozenset("polyp polyps lesion lesions mass masses".split())
 _LESION_BACK, _LESION_REACH = 3, 4   # sentences back, and words either side of the lesion, read for its site
+_LESION_WORDS = 120   # words of each of those sentences read, nearest first
 _COLON_SEGMENTS = frozenset("sigmoid ascending descending transverse".split())
 _UNKNOWN_PRIMARY = re.compile(r"\b(primary (site )?(unknown|not (identified|found))|unknown primary)\b", re.I)
 
@@ -224,6 +225,7 @@ class NeoplasmReader:
         sigmoid": sigmoid colon)."""
         for k in range(si, max(-1, first - 1), -1):
             words = sentences[k].words if k < si else sentences[k].words[:upto]
+            words = words[-_LESION_WORDS:]   # (a run-on note's one sentence: its nearest words only)
             for j in reversed([j for j, x in enumerate(words) if x in _LESIONS]):
                 around = [x for x in words[max(0, j - _LESION_REACH):j + _LESION_REACH + 1] if x not in _TUMOUR]
                 site = self._site(around)
