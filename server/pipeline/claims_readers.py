@@ -1174,16 +1174,13 @@ class ClaimsReaders:
         if len(ulcers) != 1 or len(vessels) != 1:
             return
         u, v = ulcers[0], vessels[0]
-        su, sv = u[4], v[_VESSEL_SITE_AT[v[:5]]] if v[:5] in _VESSEL_SITE_AT else None
-        if sv is None:
-            return
-        at = _VESSEL_SITE_AT[v[:5]]
+        su, sv = u[_ULCER_SITE_AT], v[_VESSEL_SITE_AT]
         if sv in _OTHER_SITES and su in _NAMED_SITES:
-            self._recode(found, v, v[:at] + su + v[at + 1:], "specificity", "the ulcer's site, as its L97 code says",
-                         "I.C.9, I.C.12")
+            self._recode(found, v, _with_char(v, _VESSEL_SITE_AT, su), "specificity",
+                         "the ulcer's site, as its L97 code says", "I.C.9, I.C.12")
         elif su in _OTHER_SITES and sv in _NAMED_SITES:
-            self._recode(found, u, u[:4] + sv + u[5:], "specificity", "the ulcer's site, as its vessel's code says",
-                         "I.C.12")
+            self._recode(found, u, _with_char(u, _ULCER_SITE_AT, sv), "specificity",
+                         "the ulcer's site, as its vessel's code says", "I.C.12")
 
     def _initial_stroke_score(self, text: str, found: dict[str, Finding]) -> None:
         """Of several NIHSS scores the note documents, the initial one is reported (I.C.18.i): the
@@ -1219,7 +1216,7 @@ class ClaimsReaders:
             pad.notes.append(RuleNote("not_reported", f"the diabetes's peripheral angiopathy: {angiopathy} "
                                                       "(I.A.15 'with')", angiopathy))
             return
-        if any(_DIABETES_CODE.match(c) and f.reportable for c, f in found.items()) or \
+        if any(c[:3] in _DIABETES and f.reportable for c, f in found.items()) or \
                 not said_undenied(_ATHEROSCLEROTIC, text, _NOT_SAID):
             return   # (a diabetes takes it "with" its angiopathy, E11.51; a PAD of no documented
             # atherosclerosis is the index's Disease, peripheral arterial, I73.9)
@@ -2616,7 +2613,7 @@ _DEEP_TISSUE = re.compile(r"\bdeep[- ]tissue (?:pressure )?(?:injury|damage)\b|\
 # a leg ulcer's own code (L97.<site><side><depth>) and its vessel's "with ulcer of <site>" code
 _LEG_ULCER = re.compile(r"^L97\.\d\d\d$")
 _VESSEL_ULCER = re.compile(r"^(?:I83\.[02]\d\d|I70\.2[34]\d)$")
-_VESSEL_SITE_AT = {"I83.0": 6, "I83.2": 6, "I70.2": 6}   # the site character's place
+_ULCER_SITE_AT, _VESSEL_SITE_AT = 4, 6   # the site character's place: L97.[2]22, I83.02[2]
 _NAMED_SITES = frozenset("12345")   # thigh, calf, ankle, heel and midfoot, other part of foot
 _OTHER_SITES = frozenset("89")      # other part of lower leg, unspecified site
 _WANDERING_CODE = "Z91.83"
@@ -2629,7 +2626,6 @@ _DISCHARGE_SCORE = re.compile(r"\b(?:discharge|d/c|repeat|follow-up|POD|day \d|t
                               re.I)
 _ARRIVAL_REACH = 25   # characters either side of a score its time may be said in
 _ANGIOPATHY = re.compile(r"^E(?:0[89]|1[013])\.5[12]")
-_DIABETES_CODE = re.compile(r"^E(?:0[89]|1[013])\.")
 # what documents a PAD as atherosclerosis of the leg's native arteries
 _ATHEROSCLEROTIC = re.compile(r"\b(?:atheroscleros\w*|atherosclerotic|arterioscleros\w*|arteriosclerotic|ASPVD|"
                               r"native (?:[\w/-]+ ){0,3}?(?:arter\w*|vessels?|disease|SFA))\b", re.I)
@@ -2749,6 +2745,11 @@ def _read(code: str, s: Sentence, tok_start: int, tok_end: int, note: RuleNote) 
     span = Span(s.tokens[tok_start].start, s.tokens[tok_end - 1].end, s.section)
     return Finding(code, CodeSystem.ICD10CM, READ_CONFIDENCE, [span], Assertion.PRESENT, [note], {s.section},
                    source="lexicon")
+
+
+def _with_char(code: str, at: int, char: str) -> str:
+    """``code`` with the character at ``at`` replaced."""
+    return code[:at] + char + code[at + 1:]
 
 
 def _made(code: str, evidence: list[Span], note: RuleNote) -> Finding:

@@ -136,8 +136,8 @@ class MedicationReader:
             clauses = _Clauses(words, breaks)
             following = sentences[si + 1].words[:_LONG_REACH] if si + 1 < len(sentences) else ()
             # (or a sentence that opens on its label: "Meds metformin, lisinopril, atorvastatin.")
-            label = 2 if tuple(words[:1]) in _LIST_OPENERS and tuple(words[1:2]) in _LIST_LABELS else \
-                1 if tuple(words[:1]) in _LIST_LABELS else 0
+            label = 2 if words[:1] and words[0] in _LIST_OPENERS and words[1:2] and words[1] in _LIST_LABELS else \
+                1 if words[:1] and words[0] in _LIST_LABELS else 0
             listed = s.section in _MED_SECTIONS or (
                 label > 0 and len(words) > label and self._drug_at(words, label) is not None)
             i = 0
@@ -338,8 +338,8 @@ def _current(words: Sequence[str], i: int, j: int, listed: bool, clauses: "_Clau
 
 
 _STARTED = frozenset("start started starting initiate initiated new newly".split())
-_LIST_LABELS = frozenset((("meds",), ("medications",), ("medication",)))
-_LIST_OPENERS = frozenset((("home",), ("current",), ("outpatient",)))
+_LIST_LABELS = frozenset(("meds", "medications", "medication"))
+_LIST_OPENERS = frozenset(("home", "current", "outpatient"))
 _SWITCHED = frozenset("switched changed transitioned converted".split())
 _FORMERLY = frozenset(("previously", "formerly"))
 _AGO_REACH = 10   # words after "started" its "N months/years ago" may follow
