@@ -357,6 +357,7 @@ class ClaimsReaders:
         self._old_infarct(doc.text, sentences, found)
         if doc.setting is Setting.INPATIENT and not rehab:
             self._replaced_this_stay(sentences, found)
+            self._removed_this_stay(doc.text, sentences, found)
         elif rehab and any(c.startswith("I69") for c in found):
             # a rehabilitation stay after a stroke treats its deficits, the sequelae (I69): the
             # acute infarction was the acute care stay's (I.C.9.d)
@@ -1105,6 +1106,24 @@ class ClaimsReaders:
                              for w in done):
                 found[c].reportable = False
                 found[c].notes.append(RuleNote("not_reported", "replaced during this stay: the procedure codes it, "
+                                                               "no status code"))
+
+    def _removed_this_stay(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """An organ the stay's own operation removed is no absence status of its claim ("PROCEDURE:
+        laparoscopic sigmoid colectomy ... Dx: diverticulitis, s/p sigmoid colectomy": the procedure
+        codes it, no Z90.49), as for a joint replaced (``_replaced_this_stay``): the removal is
+        named where a procedure section or the hospital course gives it, or a sentence says it was
+        done, with no word or year that dates it before the stay."""
+        removed = {w for s in sentences if (s.section in _STAY_SECTIONS or _PERFORMED & set(s.words))
+                   and not _BEFORE_STAY & set(s.words) and not any(w.isdigit() and len(w) == 4 for w in s.words)
+                   for w in s.words if w.endswith(_REMOVALS)}
+        if not removed:
+            return
+        for c in [c for c, f in found.items() if c.startswith(_ABSENCE) and f.reportable]:
+            said = {w for e in found[c].evidence for w in normalize_phrase(text[e.start:e.end])}
+            if said & removed:
+                found[c].reportable = False
+                found[c].notes.append(RuleNote("not_reported", "removed during this stay: the procedure codes it, "
                                                                "no status code"))
 
     def _replaced_joints(self, found: dict[str, Finding]) -> None:
@@ -2112,9 +2131,12 @@ class ClaimsReaders:
         """Complications of care (T81-T85, I.C.19.g) by the index's Complication and Infection
         entries; the device's status code and the plain joint infection of its sentence say less
         ("periprosthetic joint infection R TKA": T84.53XA, not M00.9 nor Z96.651)."""
-        hits = complications.find(self.index.tree, sentences, self._assertions(sentences), inpatient)
+        assertions = self._assertions(sentences)
+        hits = complications.find(self.index.tree, sentences, assertions, inpatient)
+        # (an organ torn or bleeding because of the operation: not an injury, not a bleed of no cause)
+        surgical = complications.find_surgical(self.index.tree, sentences, assertions, inpatient)
         starts = [s.start for s in sentences]
-        for h in hits:
+        for h in hits + surgical:
             code = _finish(self.mapper, h.code, side_words(h.words))
             if code is None or self.cm.id_of(code) < 0 or not self.cm.is_billable(code):
                 continue
@@ -2122,9 +2144,13 @@ class ClaimsReaders:
             note = RuleNote("index", "Alphabetic Index: " + " > ".join(h.path) + " (complication of care, I.C.19.g)")
             _add(found, _read(code, s, h.tok_start, h.tok_end, note))
             lo, hi = s.tokens[h.tok_start].start, s.tokens[h.tok_end - 1].end
+            says = _COMPLICATION_SAYS + (_SURGICAL_SAYS if h in surgical else ())
+            # (an organ the operation tore is no injury anywhere in the note: "repair of bladder
+            # injury (cystorrhaphy)" is the accident's repair)
+            torn = _ORGAN_INJURIES if h in surgical and h.path[:1] == ("intraoperative",) else ()
             for c in [c for c, f in found.items() if c != code and f.evidence and (
-                    (c.startswith(_COMPLICATION_SAYS) and all(bisect_right(starts, e.start) - 1 == h.sentence
-                                                              for e in f.evidence))
+                    (c.startswith(says) and all(bisect_right(starts, e.start) - 1 == h.sentence
+                                                for e in f.evidence)) or (torn and c.startswith(torn))
                     or (c.startswith("T8") and all(lo <= e.start and e.end <= hi for e in f.evidence)))]:
                 # "joint infection" of the prosthesis's own sentence; another complication read from
                 # the words of this one ("surgical site infection, umbilical port site": no port's)
@@ -2794,6 +2820,10 @@ def _medication_reader(icd10cm):
 # the codes a complication's own sentence names less precisely (infective arthropathy of the joint
 # whose prosthesis is infected)
 _COMPLICATION_SAYS = ("M00", "M01", "M02", "M24.5", "D36.1")   # (a joint infection, a contracture, a neuroma)
+# ... and what an operation's tear or bleed says of its own sentence: a hemorrhage of no cause, an
+# injury, a hemoperitoneum
+_SURGICAL_SAYS = ("R58", "S", "T14", "K66.1")
+_ORGAN_INJURIES = ("S26", "S27", "S36", "S37")   # injuries of the heart, chest, abdominal and pelvic organs
 # a complication of a device -> the status codes of that device it includes
 _DEVICE_COMPLICATIONS = (("T84", ("Z96.6",)), ("T82.1", ("Z95.0", "Z95.81")),
                          (("T85.614", "T85.624", "T85.633", "T85.694", "T85.72"), ("Z96.41",)),   # an insulin pump
@@ -2807,6 +2837,8 @@ _DEVICE_COMPLICATIONS = (("T84", ("Z96.6",)), ("T82.1", ("Z95.0", "Z95.81")),
 _DEVICE_STATUS = ("Z95", "Z96", "Z97", "Z98.8", "Z90", "Z89")
 _TRANSFERRED = frozenset("outside transferred transfer referring outlying osh".split())
 _STAY_SECTIONS = frozenset(("hospital_course", "procedures", "operative_details"))
+_REMOVALS = ("ectomy", "ectomies")   # an operation that takes an organ out
+_ABSENCE = "Z90"   # acquired absence of organs
 _PLACED = frozenset("placed placement deployed implanted implantation inserted insertion treated underwent received "
                     "stented "
                     "performed successful pci ptca angioplasty".split())   # ("Successful PCI with one DES to LAD")

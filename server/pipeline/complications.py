@@ -197,3 +197,158 @@ def find(tree, sentences: Sequence[Sentence], assertion: Callable[[int, int, int
         lo, hi = min(devices + kinds), max(devices + kinds) + 1
         out.append(ComplicationHit(hit.code.rstrip("-").rstrip("."), si, lo, hi, tuple(said), hit.path))
     return out
+
+
+# --- complications of the operation itself (I.C.19.g, I.B.16) -------------------------------------
+# An organ cut or torn by accident during surgery (Complication > intraoperative > puncture or
+# laceration), a bleed, hematoma or seroma after it (Complication > postprocedural > hemorrhage /
+# hematoma / seroma): the index files each under the body system of the organ hurt, then by whether
+# the operation was on that system ("inadvertent enterotomy of the terminal ileum" during a
+# hemicolectomy: > digestive system > during procedure on digestive system, K91.71; a "subcutaneous
+# wound hematoma" after a knee arthroplasty: > skin and subcutaneous tissue > following procedure on
+# other organ, L76.32).
+_ACCIDENTAL = frozenset("accidental accidentally inadvertent inadvertently unintended unintentional unintentionally "
+                        "iatrogenic".split())
+_TORN = frozenset("laceration lacerated lacerating puncture punctured perforation perforated tear torn injury "
+                  "injured nick nicked".split())
+_OPENED = ("otomy",)   # an organ opened by accident ("inadvertent cystotomy", "enterotomy")
+_REPAIRS = ("rrhaphy",)   # the accident's repair ("cystorrhaphy"), not the operation it complicated
+_BLEEDS = {"hemorrhage": "hemorrhage", "bleed": "hemorrhage", "bleeding": "hemorrhage", "hematoma": "hematoma",
+           "hematomas": "hematoma", "seroma": "seroma", "seromas": "seroma"}
+_AFTER_OPERATION = frozenset("postoperative postop postprocedural postsurgical".split())
+_FOLLOWING = frozenset(("following", "after"))
+# the body systems as the index names them (the first word of its subterm) and the note's words for
+# their organs, whole words or the stems of operation words ("cholecyst|ectomy", "cyst|otomy")
+_ORGANS: dict[str, str] = {
+    **{w: "digestive" for w in ("chole", "cholecyst", "gallbladder", "gb", "bowel", "enter", "ileum", "ileal", "ile",
+                                 "jejunum", "jejunal", "jejun", "duodenum", "duodenal", "duoden", "colon", "colonic",
+                                 "col", "hemicol", "sigmoid", "rectum", "rectal", "proctocol", "gastr", "stomach",
+                                 "gastric", "esophagus", "esophageal", "esophag", "append", "appendic", "liver",
+                                 "hepatic", "hepat", "pancreas", "pancreatic", "pancreat", "pancreaticoduoden",
+                                 "cecum", "cecal", "biliary", "intestine", "intestinal")},
+    **{w: "genitourinary" for w in ("bladder", "cyst", "ureter", "ureteral", "urethra", "urethral", "urethr",
+                                     "nephr", "kidney", "renal", "prostate", "prostat", "hyster", "uterus",
+                                     "uterine", "ovary", "ovarian", "oophor", "salping", "vagina", "vaginal",
+                                     "turp")},
+    **{w: "respiratory" for w in ("lung", "pleura", "pleural", "pneum", "bronch", "trache", "tonsil", "tonsill")},
+    **{w: "nervous" for w in ("dura", "dural", "dur", "crani", "brain", "cord")},
+    **{w: "musculoskeletal" for w in ("arthro", "arthroplasty", "hemiarthroplasty", "tka", "tha", "tkr", "thr",
+                                       "orif", "menisc", "bone", "joint")},
+    **{w: "skin" for w in ("subcutaneous", "skin", "incision", "incisional", "cutaneous", "wound")},
+    **{w: "endocrine" for w in ("thyroid", "parathyroid", "adrenal", "thyroidect")},
+    **{w: "spleen" for w in ("spleen", "splenic", "splen")},
+    **{w: "circulatory" for w in ("cabg", "catheterization", "cath", "angioplasty", "pci", "endarterect")},
+}
+_OPERATION_SUFFIXES = ("ectomy", "ectomies", "otomy", "ostomy", "oscopy", "plasty", "pexy", "rrhaphy")
+# a heart operation the circulatory entries name ("following cardiac bypass", "... catheterization")
+_HEART_OPERATIONS = {"cabg": "bypass", "bypass": "bypass", "catheterization": "catheterization", "cath": "catheterization"}
+_GENERIC_PROCEDURE = frozenset(("during", "following", "procedure", "organ", "nonorthopedic", "surgery"))
+_ACCIDENT_REACH = 6   # words from "inadvertent" to its tear ("inadvertent 1 cm full-thickness enterotomy")
+_SURGICAL_REACH = 12   # words between the bleed or tear and what says it is the operation's
+
+
+def _stem_system(word: str) -> str | None:
+    """The body system a note word names: an organ ("bladder"), or the organ an operation word is
+    made of ("hysterectomy": hyster-, genitourinary; "cholecystectomy": cholecyst-, digestive)."""
+    if word in _ORGANS:
+        return _ORGANS[word]
+    for suffix in _OPERATION_SUFFIXES:
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            stem = word[:-len(suffix)].rstrip("o")
+            for k in range(len(stem), 2, -1):   # the longest stem the table knows ("cholecyst" before "cyst")
+                if stem[:k] in _ORGANS and (k == len(stem) or k >= 4):
+                    return _ORGANS[stem[:k]]
+            return None
+    return None
+
+
+def _operation_word(word: str) -> bool:
+    return word.endswith(_OPERATION_SUFFIXES) or word in ("chole", "tka", "tha", "tkr", "thr", "orif", "cabg", "turp",
+                                                          "arthroplasty", "hemiarthroplasty", "cath", "pci")
+
+
+def find_surgical(tree, sentences: Sequence[Sentence], assertion: Callable[[int, int, int], Assertion],
+                  inpatient: bool = False) -> list[ComplicationHit]:
+    """The accidental lacerations and postprocedural bleeds the note states, coded by the index's
+    Complication > intraoperative / postprocedural entries."""
+    stated = (Assertion.PRESENT, Assertion.POSSIBLE) if inpatient else (Assertion.PRESENT,)
+    starts = tree.main_terms(_MAIN_TERMS[0])
+    if not starts:
+        return []
+    # the systems operated on this encounter: operation words outside the history sections, but the
+    # accident's own ("an inadvertent cystotomy ... repair of the cystotomy") and the repairs of it
+    # ("cystorrhaphy")
+    accidents = {w for s in sentences for k, w in enumerate(s.words)
+                 if w.endswith(_OPENED) and _ACCIDENTAL & set(s.words[max(0, k - _ACCIDENT_REACH):k])}
+    operated: dict[str, set[str]] = {}
+    for s in sentences:
+        if s.section in _PAST_SECTIONS:
+            continue
+        for w in s.words:
+            if _operation_word(w) and w not in accidents and not w.endswith(_REPAIRS) and \
+                    (system := _stem_system(w)) is not None:
+                operated.setdefault(system, set()).add(_HEART_OPERATIONS.get(w, w))
+    if not operated:
+        return []
+    out: list[ComplicationHit] = []
+    for si, s in enumerate(sentences):
+        words = s.words
+        if s.section in _PAST_SECTIONS:
+            continue
+        torn = [k for k, w in enumerate(words) if (w in _TORN or w.endswith(_OPENED)) and
+                _ACCIDENTAL & set(words[max(0, k - _ACCIDENT_REACH):k + 1])]
+        bled = [k for k, w in enumerate(words) if w in _BLEEDS and (
+            _AFTER_OPERATION & set(words[max(0, k - 4):k]) or
+            any(words[x] in _FOLLOWING and any(_operation_word(y) for y in words[x + 1:x + 4])
+                for x in range(k + 1, min(len(words), k + _SURGICAL_REACH))) or
+            ("post", "op") in zip(words[max(0, k - 5):k], words[max(0, k - 4):k]))]
+        for k in torn[:1] + bled[:1]:
+            checkpoint()
+            if assertion(si, k, k + 1) not in stated:
+                continue   # "no hematoma", "r/o bladder injury"
+            kind = ("intraoperative", "puncture") if k in torn else ("postprocedural", _BLEEDS[words[k]])
+            # the organ hurt: a word of the clause that names one and is no operation's (the torn
+            # organ may be the "-otomy" itself: "inadvertent cystotomy")
+            lo, hi = max(0, k - _SURGICAL_REACH), min(len(words), k + _SURGICAL_REACH)
+            # (the nearest: "dissection of the sigmoid off the bladder, an inadvertent cystotomy")
+            near = sorted(range(lo, hi), key=lambda x: (abs(x - k), x))
+            sites = [sy for x in near if (not _operation_word(words[x]) or x == k) and
+                     (sy := _ORGANS.get(words[x]) or (_stem_system(words[x]) if x == k else None))]
+            site = sites[0] if sites else None
+            if site is None:
+                # a bleed of no organ named is the operated organ's ("postoperative hemorrhage
+                # following cholecystectomy"); only where one system was operated on
+                site = next(iter(operated)) if len(operated) == 1 and k not in torn else None
+            if site is None:
+                continue
+            hit = _surgical_code(tree, starts[0], kind, site, operated)
+            if hit is not None:
+                out.append(ComplicationHit(hit[0], si, k, k + 1, (), hit[1]))
+    return out
+
+
+def _surgical_code(tree, start: int, kind: tuple[str, str], site: str, operated: dict[str, set[str]]):
+    """(code, path) under Complication > kind > site system > the operation's system."""
+    node, path = start, []
+    for want in kind:
+        node = next((c for c in tree.nodes[node].children if tree.nodes[c].words[:1] == (want,)), None)
+        if node is None:
+            return None
+        path.append(" ".join(tree.nodes[node].words))
+    node = next((c for c in tree.nodes[node].children if tree.nodes[c].words[:1] == (site,)), None)
+    if node is None:
+        return None
+    path.append(" ".join(tree.nodes[node].words))
+    children = [c for c in tree.nodes[node].children if tree.nodes[c].code]
+    other = [c for c in children if set(tree.nodes[c].words) <= _GENERIC_PROCEDURE]
+    same = [c for c in children if c not in other]
+    if site in operated:
+        said = operated[site]
+        chosen = next((c for c in same if said & set(tree.nodes[c].words)), None) or \
+            next((c for c in same if site in tree.nodes[c].words), None) or (same[0] if same else None)
+    else:
+        chosen = other[0] if other else None
+    if chosen is None:
+        return None
+    path.append(" ".join(tree.nodes[chosen].words))
+    return tree.nodes[chosen].code.rstrip("-").rstrip("."), tuple(path)

@@ -127,6 +127,7 @@ _LONG_TERM_OXYGEN = frozenset("home chronic chronically continuous continuously 
 # site word names alone ("lesion ... breast primary" is no Lesion > primary, syphilis A51.0).
 _HEAD_CHAPTERS = frozenset("CDEFGHIJKLMNOQRS")
 _HEAD_LEFT = 2
+_STEM = 5   # letters a site's adjective shares with its noun ("duoden-al", "duoden-um")
 _SAME_SENTENCE_REACH = 12   # words before an injury word where its site may be named in the same sentence
 _INJURY_CHAPTERS = frozenset("ST")   # a site from the sentence before: injuries only
 _FOREIGN_BODY = frozenset(("foreign", "body"))
@@ -338,7 +339,13 @@ class IndexCoder:
             return None
         else:
             said = hit.said
-        if hit.code[:1] not in chapters or not set(said) <= self._sites | context | own:
+        known = self._sites | context | own
+        sited = set(said) & known
+        # (a subterm that names a site two ways, "duodenum, duodenal", reads as its site: "duodenal
+        # bulb ulcer" is Ulcer > duodenum, K26.9; and so does the condition of the site its "See"
+        # names: "inflamed appendix" is Inflammation > appendix, See Appendicitis)
+        if hit.code[:1] not in chapters or not all(
+                x in known or any(x[:_STEM] == y[:_STEM] for y in sited) for x in said):
             return None
         return hit
 

@@ -164,7 +164,7 @@ class MedicationReader:
                 elif name in steroids_named and self._premedication(words, j, clauses.around(i, j)[1]):
                     pass   # a steroid given with each chemotherapy ("dexamethasone with chemo only",
                     # "dexamethasone premed", "... day before/of/after pemetrexed"): no regimen of its own
-                elif _current(words, i, j, listed, clauses, following):
+                elif _current(words, i, j, listed, clauses, following, code == _INSULIN):
                     said = assertions(si, i, j, lo)
                     if said is Assertion.HYPOTHETICAL and code == _ANTIBIOTICS and \
                             _PROPHYLAXIS & set(words[j:j + 2]):
@@ -178,7 +178,7 @@ class MedicationReader:
                         out.append(DrugMention(code, name, si, i, j))
                         if listed:
                             listed_at[name] = si
-                elif course := clauses.count(clauses.course, *clauses.around(i, j)):
+                elif course := clauses.courses(*clauses.around(i, j), code == _INSULIN):
                     # (a taper of a drug the note gives as taken is its dose coming down: "prednisone
                     # 5 mg daily long-term ... will taper prednisone as tolerated" is still Z79.52, and
                     # so is "attempts to taper prednisone have failed" before the list that gives it)
@@ -205,8 +205,12 @@ class MedicationReader:
         # ("prednisolone acetate 1% drops OD ... check IOP on steroid": no Z79.52)
         out = [d for d in out if not (d.name in _CLASS_WORDS and steroids and d.code not in steroids)]
         short |= tapered - {d.name for d in out}
-        return [d for d in out if d.name not in short and (
-            d.name not in stopped or listed_at.get(d.name, -1) > stopped[d.name])]
+        # a regimen the patient came in on and this encounter stops is still the encounter's
+        # long-term therapy ("HOME MEDS: glipizide 10 mg BID ... STOP glipizide": Z79.84); an
+        # anti-inflammatory stopped now was the pain's own remedy, not kept up ("Ibuprofen 800 mg
+        # t.i.d. ... STOP ibuprofen": no Z79.1)
+        return [d for d in out if d.name not in short and (d.name not in stopped or (
+            d.name in listed_at and d.code != _NSAID) or listed_at.get(d.name, -1) > stopped[d.name])]
 
     def _class_named(self, word: str) -> str | None:
         """The Z79 code a long-term class names ``word`` by (alendronate: Z79.83), or None; each
@@ -298,10 +302,11 @@ class MedicationReader:
 
 
 def _current(words: Sequence[str], i: int, j: int, listed: bool, clauses: "_Clauses",
-             following: Sequence[str] = ()) -> bool:
+             following: Sequence[str] = (), insulin: bool = False) -> bool:
     """A regimen the patient is on now: in a medication list, said to be taken ("on X",
     "X continued"), or written with a schedule ("metformin 1000 mg BID"); and nothing in its
-    clause says it is new, short or stopped."""
+    clause says it is new, short or stopped. A sliding scale is only ever insulin's ("DM2 on
+    metformin - sliding-scale insulin while NPO": the metformin is taken)."""
     lo, hi = clauses.around(i, j)
     after = []
     for w in words[j:min(hi, j + _PRN_REACH)]:
@@ -316,16 +321,16 @@ def _current(words: Sequence[str], i: int, j: int, listed: bool, clauses: "_Clau
         return True   # "Long-term prednisone - taper by 1 mg every 4 weeks": the note calls it long-term
     if _FORMERLY & set(words[lo:i]):
         return False   # "previously on metformin, switched to insulin": a past regimen
-    if i >= 2 and words[i - 1] == "to" and words[i - 2] in _SWITCHED and not clauses.count(clauses.course, lo, hi):
+    if i >= 2 and words[i - 1] == "to" and words[i - 2] in _SWITCHED and not clauses.courses(lo, hi, insulin):
         return True   # "switched to insulin detemir at conception": the regimen taken since
-    if clauses.count(clauses.short_term, lo, hi):
+    if clauses.starts(lo, hi, insulin):
         # a drug started now that the note says is for the long term is its regimen ("Start
         # metformin ER 500 mg daily, titrate to 1000 mg b.i.d. (long-term)")
         # (a parenthesis after "b.i.d." may open the next sentence: ``following``)
         # (only a start: "prednisone 40 mg x 5 days, continue Advair (long-term inhaled steroid)" is
         # a course of days, and the next clause's "long-term" is the inhaler's)
-        said = set(words[lo:hi]) & _SHORT_TERM
-        return bool(said) and said <= _STARTED and not clauses.count(clauses.course, lo, hi) and \
+        said = set(words[lo:hi]) & _SHORT_TERM - ({"sliding"} if not insulin else set())
+        return bool(said) and said <= _STARTED and not clauses.courses(lo, hi, insulin) and \
             _said_long(tuple(words[j:]) + tuple(following), 0)
     end = min(hi, j + 5)
     scheduled = any(_SCHEDULE.match(w) for w in words[j:end]) or any(_interval(words, k, end) for k in range(j, end)) \
@@ -338,6 +343,7 @@ def _current(words: Sequence[str], i: int, j: int, listed: bool, clauses: "_Clau
 
 
 _STARTED = frozenset("start started starting initiate initiated new newly".split())
+_INSULIN, _SLIDING, _NSAID = "Z79.4", "sliding", "Z79.1"
 _LIST_LABELS = frozenset(("meds", "medications", "medication"))
 _LIST_OPENERS = frozenset(("home", "current", "outpatient"))
 _SWITCHED = frozenset("switched changed transitioned converted".split())
@@ -375,7 +381,7 @@ class _Clauses:
             hi = k if breaks[k] else hi
             self._hi[k] = hi
         # running counts of the words that say short-term and taken-now: a clause's is a difference
-        self.short_term, self.taken, self.course = [0], [0], [0]
+        self.short_term, self.taken, self.course, self.sliding = [0], [0], [0], [0]
         for k, w in enumerate(words):
             # "for 7 days", "x 10 days": a course of days
             # ("x 4 more days", "x 3 additional days": the rest of a course)
@@ -403,6 +409,7 @@ class _Clauses:
                                                            and not infused and not long_ago) or days or off))
             self.taken.append(self.taken[-1] + (w in _ON))
             self.course.append(self.course[-1] + ((w in _COURSE and not years) or days))
+            self.sliding.append(self.sliding[-1] + (w == _SLIDING))
 
     def around(self, i: int, j: int) -> tuple[int, int]:
         """Word indices of the clause around words [i, j)."""
@@ -411,3 +418,11 @@ class _Clauses:
     @staticmethod
     def count(running: list[int], lo: int, hi: int) -> int:
         return running[hi] - running[lo]
+
+    def courses(self, lo: int, hi: int, insulin: bool) -> int:
+        """The words of a short course in words [lo, hi); a sliding scale counts only for insulin."""
+        return self.count(self.course, lo, hi) - (0 if insulin else self.count(self.sliding, lo, hi))
+
+    def starts(self, lo: int, hi: int, insulin: bool) -> int:
+        """The words that say new, short or stopped in words [lo, hi); a sliding scale only insulin's."""
+        return self.count(self.short_term, lo, hi) - (0 if insulin else self.count(self.sliding, lo, hi))

@@ -2009,9 +2009,8 @@ def _own_acuity(words: list[str], commas: list[bool], lo: int, hi: int, a: int, 
             continue
         if words[k] in _MODIFIES_NEXT and not (a <= k < b) and not (k < a <= k + _MODIFIER_REACH) and \
                 any(s in others and not (a <= s < b) and (s == k + 1 or words[k + 1] not in _LINK_WORDS)
-                    and not any(commas[k + 1:s + 1]) for s in (k + 1, k + 2)) and \
-                not (k < a and _CAUSED_BY_WORDS.intersection(words[k + 1:a]) and not any(commas[k + 1:a + 1])):
-            continue   # (... but "acute upper GI bleed from a duodenal ulcer" is an acute ulcer's bleed)
+                    and not any(commas[k + 1:s + 1]) for s in (k + 1, k + 2)):
+            continue   # (so is "acute upper GI bleed from a duodenal ulcer": the bleed is acute, K26.4)
         if not commas:
             out.append(words[k])
             continue
@@ -2043,7 +2042,6 @@ _LAST = frozenset(("last", "prior", "previous", "most"))
 _DATED_REACH = 5
 
 
-_CAUSED_BY_WORDS = frozenset(("from", "due", "secondary"))
 # what a term's words after a comma may say of the condition before it ("Parkinson disease dementia,
 # mild": the dementia's severity), unlike a new noun ("atrial fibrillation, ventricular rate 88")
 _QUALIFIERS_AFTER = frozenset("mild moderate severe acute chronic subacute right left bilateral unspecified with "
