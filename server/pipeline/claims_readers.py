@@ -296,6 +296,7 @@ class ClaimsReaders:
         checkpoint()
         self._drug_effects(doc.text, sentences, found, inpatient=doc.setting is Setting.INPATIENT)
         self._rejection(sentences, found)
+        self._graft_versus_host(found)
         self._complications(sentences, found, inpatient=doc.setting is Setting.INPATIENT)
         self._traumatic_bleeds(doc.text, found)
         self._drug_induced(doc.text, sentences, found)
@@ -1968,6 +1969,34 @@ class ClaimsReaders:
                 "index", "Alphabetic Index: Rejection > " + " > ".join(hit.path) + " (I.C.19.g.3)")))
             # (the organ's transplant status it includes: ``_DEVICE_COMPLICATIONS``, in ``_complications``)
 
+    def _graft_versus_host(self, found: dict[str, Finding]) -> None:
+        """Graft-versus-host disease (D89.81-) is its transplant's complication, coded first as its
+        code-first note asks: the T86 code of the transplant the note's status names ("s/p
+        allogeneic PBSC transplant ... acute GVHD of the gut": T86.5, D89.810; no Z94.84)."""
+        gvhd = next((c for c, f in found.items() if c.startswith(_GVHD) and f.reportable
+                     and f.assertion is Assertion.PRESENT), None)
+        if gvhd is None:
+            return
+        for complication, statuses in _DEVICE_COMPLICATIONS:
+            if not (isinstance(complication, str) and complication.startswith("T86")) or not any(
+                    c.startswith(statuses) and f.reportable for c, f in found.items()):
+                continue
+            code = complication if self.cm.is_billable(complication) else next(
+                (c for c in self._leaves(complication) if self.cm.description(c).lower().startswith("other")), None)
+            if code is not None:
+                f = found[gvhd]
+                _add(found, Finding(code, CodeSystem.ICD10CM, f.confidence, list(f.evidence), f.assertion,
+                                    notes=[RuleNote("code_first", f"{gvhd} (graft-versus-host disease): code first "
+                                                                  f"the transplant's complication, {code}")]))
+            return
+
+    def _leaves(self, code: str) -> list[str]:
+        """The billable codes under ``code`` in the Tabular, in its order."""
+        out = []
+        for c in self.cm.children(code):
+            out.extend([c] if self.cm.is_billable(c) else self._leaves(c))
+        return out
+
     def _old_infarct(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """A myocardial infarction the note dates more than 4 weeks back is the old one, I25.2
         (I.C.9.e.1: I21 for 4 weeks from onset): "NSTEMI 3/2 - >4 wks ago, recovered"."""
@@ -2115,7 +2144,13 @@ class ClaimsReaders:
                       if f.system is CodeSystem.ICD10CM and c[:1] not in "ZVWXY" for e in f.evidence}
         for e in self.drug_effects.find(text, sentences, encounter, conditions, inpatient=inpatient):
             note = RuleNote("drug_table", f"Table of Drugs: {e.drug}, {e.intent.replace('_', ' ')} (I.C.19.e)")
-            f = _read(e.code, sentences[e.sentence], e.tok_start, e.tok_end, note)
+            code = e.code
+            if code.endswith("A") and _RESIDUAL & set(sentences[e.sentence].words) and \
+                    self.cm.id_of(code[:-1] + "S") >= 0:
+                # "residual oxaliplatin-induced neuropathy" 14 months after the last cycle: the
+                # effect's sequela (I.C.19.a, the residual condition first), T45.1X5S
+                code = code[:-1] + "S"
+            f = _read(code, sentences[e.sentence], e.tok_start, e.tok_end, note)
             _add(found, f)
             if e.intent not in ("adverse_effect", "underdosing"):
                 taken.extend(f.evidence)
@@ -2828,7 +2863,7 @@ _ORGAN_INJURIES = ("S26", "S27", "S36", "S37")   # injuries of the heart, chest,
 _DEVICE_COMPLICATIONS = (("T84", ("Z96.6",)), ("T82.1", ("Z95.0", "Z95.81")),
                          (("T85.614", "T85.624", "T85.633", "T85.694", "T85.72"), ("Z96.41",)),   # an insulin pump
                          # a transplanted organ's complication and that organ's transplant status
-                         ("T86.0", ("Z94.81",)), ("T86.1", ("Z94.0",)), ("T86.2", ("Z94.1",)),
+                         ("T86.0", ("Z94.81",)), ("T86.5", ("Z94.84",)), ("T86.1", ("Z94.0",)), ("T86.2", ("Z94.1",)),
                          ("T86.3", ("Z94.3",)), ("T86.4", ("Z94.4",)), ("T86.81", ("Z94.2",)),
                          ("T86.82", ("Z94.5",)), ("T86.83", ("Z94.6",)), ("T86.84", ("Z94.7",)),
                          ("T86.85", ("Z94.82",)))
@@ -2889,6 +2924,8 @@ _GRAFTS = frozenset("transplant transplanted allograft graft tx txp".split())
 _TRANSPLANT_STATUS = "Z94."
 # words before "rejection" its graft may stand ("allograft bx this wk shows acute T-cell mediated")
 _REJECTION_REACH = 9
+_GVHD = "D89.81"   # graft-versus-host disease
+_RESIDUAL = frozenset(("residual",))   # what says a drug's effect outlasts it (a sequela)
 # what says a rejection is a graft's, beside a transplant status ("acute cellular rejection ISHLT grade 2R")
 _REJECTION_KINDS = frozenset("cellular antibody mediated humoral acute chronic".split())
 

@@ -44,6 +44,9 @@ _DEVICES: dict[str, tuple[str, ...]] = {
     # a stoma (Complication > gastrostomy > infection K94.22; > colostomy; > tracheostomy J95.0-)
     **{w: ("gastrostomy",) for w in ("peg", "gastrostomy", "g-tube", "gtube")},
     "colostomy": ("colostomy",), "tracheostomy": ("tracheostomy",), "trach": ("tracheostomy",),
+    # an intrauterine contraceptive device (Complication > intrauterine > contraceptive device >
+    # mechanical > displacement, T83.32-)
+    "iud": ("intrauterine", "contraceptive", "device"),
     # an amputation's stump (Complication > amputation stump > neuroma > lower limb, T87.3-)
     "stump": ("amputation", "stump"),
     # a dialysis access made by surgery (Complication > arteriovenous > fistula, surgically created)
@@ -77,7 +80,8 @@ _KINDS: dict[str, tuple[str, ...]] = {
     **{w: ("neuroma",) for w in ("neuroma", "neuromas")},
     "contracture": ("capsular", "contracture"),
     **{w: ("necrosis",) for w in ("necrosis", "necrotic")},
-    **{w: ("mechanical", "breakdown") for w in ("malfunction", "malfunctioning", "breakdown", "failure")},
+    **{w: ("mechanical", "breakdown") for w in ("malfunction", "malfunctioning", "breakdown", "failure", "rupture",
+                                                  "ruptured")},
 }
 # an operation of a delivery: its wound's infection is the obstetrical surgical wound's (Infection >
 # obstetrical surgical wound > incisional site > superficial, O86.01; O86.0 Excludes1 T81.4-)
@@ -184,7 +188,9 @@ def find(tree, sentences: Sequence[Sentence], assertion: Callable[[int, int, int
                 # a superficial or deep surgical site infection is an incisional one (the CDC's and
                 # the index's "superficial incisional", "deep incisional")
                 said.append("incisional")
-        for x in kinds:
+        for x in [x for x in kinds if x == k or assertion(si, x, x + 1) not in (Assertion.ABSENT,
+                                                                               Assertion.HYPOTHETICAL)]:
+            # ("thrombosed AVF, no underlying stenosis": the thrombosis only)
             # "catheter-associated urinary tract infection" is the UTI's kind, spelled out
             said.extend(_KINDS["uti" if words[x] == "infection" and "urinary" in words[max(0, x - 3):x] else words[x]])
         said.extend(kept)

@@ -117,7 +117,9 @@ _FOLLOWING = "following"
 _CAUSE_AFTER = frozenset(("induced", "associated", "related"))
 _CAUSE_REACH = 5   # words before a drug where its cause word may stand ("due to combination of prescribed X") ...
 _CAUSE_FILLER = frozenset("to by the his her their combination combined of prescribed concurrent chronic daily "
-                          "high dose use iodinated contrast iv intravenous".split())   # ... with only these between
+                          "high dose use iodinated contrast iv intravenous interaction interactions between"
+                          .split())   # ... with only these between ("due to interaction of sertraline and tramadol")
+_SYNDROME = "syndrome"
 _JOINED_DRUGS = frozenset(("and", "plus", "+"))
 _CONTRIBUTING = frozenset(("contributing", "contributed", "contributory"))
 # what says a drug was not taken: its want caused the condition, not the drug
@@ -263,7 +265,8 @@ class DrugEffectReader:
                 hit = self.table.exact(name)
                 if hit is None and n == 1 and words[i] in _CLASS_WORDS:
                     hit = self.table.exact(_CLASS_WORDS[words[i]] + " inhibitor") or self.table.exact(name)
-                if hit is not None and any(self.table.rows[hit[0]].codes):
+                if hit is not None and any(self.table.rows[hit[0]].codes) and \
+                        words[i + n:i + n + 1] != [_SYNDROME]:   # ("serotonin syndrome": the syndrome's name)
                     yield i, i + n, name, self.table.rows[hit[0]]
                     i += n - 1
                     break

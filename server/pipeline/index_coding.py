@@ -127,6 +127,8 @@ _LONG_TERM_OXYGEN = frozenset("home chronic chronically continuous continuously 
 # site word names alone ("lesion ... breast primary" is no Lesion > primary, syphilis A51.0).
 _HEAD_CHAPTERS = frozenset("CDEFGHIJKLMNOQRS")
 _HEAD_LEFT = 2
+_POSTOPERATIVE = frozenset(("postoperative",))
+_POSTOP_REACH = 3   # words before a condition its "postprocedural" may stand ("acute postprocedural hypoxic ...")
 _STEM = 5   # letters a site's adjective shares with its noun ("duoden-al", "duoden-um")
 _SAME_SENTENCE_REACH = 12   # words before an injury word where its site may be named in the same sentence
 _INJURY_CHAPTERS = frozenset("ST")   # a site from the sentence before: injuries only
@@ -183,6 +185,15 @@ def _own_mention(window: Sequence[str], site: Sequence[str], own: set[str]) -> b
     n = len(site)
     return any(tuple(window[k:k + n]) == tuple(site) and own & set(window[k + n:k + n + 1 + _OWN_REACH])
                for k in range(len(window) - n + 1))
+
+
+def _left_of(window: Sequence[str], mention: Sequence[str], n: int) -> tuple[str, ...]:
+    """The ``n`` words of the window right before the mention's first occurrence."""
+    m = len(mention)
+    for k in range(len(window) - m + 1):
+        if tuple(window[k:k + m]) == tuple(mention):
+            return tuple(window[max(0, k - n):k])
+    return ()
 
 
 def _follows_operation(window: Sequence[str], mention: Sequence[str]) -> bool:
@@ -568,6 +579,19 @@ class IndexCoder:
             rest = WalkWords(words - POSTPROCEDURAL)
             rest.implied = getattr(words, "implied", frozenset())
             hit = tree.walk(walked_from, rest, prefer, frozenset(linked - POSTPROCEDURAL))
+        elif POSTPROCEDURAL & set(near + _left_of(window, mention_words, _POSTOP_REACH)) and \
+                not (hit is not None and POSTPROCEDURAL & set(hit.said)):
+            # a condition the note calls postprocedural whose own entry has no such subterm is its
+            # body system's complication ("acute postprocedural hypoxic respiratory failure":
+            # Complication > respiratory system > postoperative > respiratory failure (acute),
+            # J95.821, not J96.01; I.B.16)
+            letter = (hit.code if hit is not None else mapped.code)[:1]
+            entries = self._postprocedural_entries().get(letter, [])
+            own_words = WalkWords(set(walk_words(mention_words)) | POSTPROCEDURAL | _POSTOPERATIVE)
+            after = tree.walk(entries, own_words) if entries else None
+            if after is not None and after.code[:1] == letter and (POSTPROCEDURAL | _POSTOPERATIVE) & set(after.said) \
+                    and set(walk_words(mention_words)) <= set(after.said):
+                hit, walked_from = after, entries
         if self._other_part(hit.code if hit is not None else mapped.code):
             # a site the index files under "other part of" its region yields to a sibling site the
             # note also names ("foot ulcer, left heel": Ulcer > lower limb > heel L97.4-, not > foot)
@@ -641,6 +665,22 @@ class IndexCoder:
         elif walked_from:
             out.sibling = self._listed_sibling(hit, out.code, walked_from, words, prefer, linked, window, near)
         return out
+
+    def _postprocedural_entries(self) -> dict[str, list[int]]:
+        """Chapter letter -> the Complication subterms of its body system that have a postoperative
+        or postprocedural subterm ("respiratory system": J95), read once."""
+        memo = self.__dict__.get("_postprocedural_memo")
+        if memo is None:
+            memo = {}
+            nodes = self.tree.nodes
+            for main in self.tree.main_terms("Complication"):
+                for c in nodes[main].children:
+                    kids = [k for k in nodes[c].children if set(nodes[k].words) & (POSTPROCEDURAL | _POSTOPERATIVE)]
+                    letters = {nodes[x].code[:1] for k in kids for x in (k, *nodes[k].children) if nodes[x].code}
+                    for letter in letters if len(letters) == 1 else ():
+                        memo.setdefault(letter, []).append(c)
+            self.__dict__["_postprocedural_memo"] = memo
+        return memo
 
     def tabular_site(self, code: str, window: Sequence[str]) -> str | None:
         """The Tabular subcategory beside ``code``'s "unspecified site" one whose title names a

@@ -235,7 +235,10 @@ def _etiology_first(dx: list[Finding], rules) -> list[Finding]:
             for j in later:
                 g = dx[j]
                 after = after_of[g.code]
-                if _hits(firsts, g.code) or (_hits(after, f.code) and not _acute_reason(rules.cm, f.code)):
+                # (a drug's adverse effect is never the "code first" of its effect: the Tabular names
+                # poisonings there, "T43.22 with sixth character 1-4", and the effect leads, I.C.19.e.5.a)
+                if (_hits(firsts, g.code) and not _adverse_effect(g.code)) or \
+                        (_hits(after, f.code) and not _acute_reason(rules.cm, f.code)):
                     kind = "code_first" if _hits(firsts, g.code) else "use_additional"
                     g.notes.append(RuleNote(kind, f"sequenced before {f.code} (etiology before manifestation)", f.code))
                     dx.insert(i, dx.pop(j))
