@@ -173,6 +173,15 @@ _RANGE = re.compile(r"([A-Z]\d\d(?:\.[0-9A-Z]+)?)(?:\.-)?(?:\s*-\s*([A-Z]\d\d(?:
 
 # closing an ostomy: "colostomy takedown", "Hartmann reversal", "closure of loop ileostomy"
 _OPENINGS = r"(colostomy|ileostomy|jejunostomy|gastrostomy|cystostomy|nephrostomy|tracheostomy|hartmann'?s?)"
+# an implanted cardiac device interrogated or reprogrammed at the visit (the note's head says so)
+_CARDIAC_DEVICES = r"(?:pacemaker|ppm|icd(?!\s?-?\s?(?:9|10))|aicd|defibrillator|crt-?d|crt-?p|loop recorder|ilr)"
+_INTERROGATION = re.compile(rf"\b(?P<d1>{_CARDIAC_DEVICES})\b[^.;\n]{{0,40}}?\b(?:interrogat\w*|reprogram\w*)|"
+                            rf"\b(?:interrogat\w*|reprogram\w*)\b[^.;\n]{{0,40}}?\b(?P<d2>{_CARDIAC_DEVICES})\b", re.I)
+_INTERROGATION_REACH = 600   # characters from the start where the visit says what it is
+_CLAUSE_END = re.compile(r"[.;\n]|$")
+_EARLIER_CHECK = re.compile(r"\b(?:last|ago|prior|previous|previously|yesterday|remote)\b|\b\d{1,2}/\d{2,4}\b", re.I)
+_INTERROGATED = {**{w: ("defibrillator",) for w in ("icd", "aicd", "defibrillator", "crtd")},
+                 **{w: ("loop",) for w in ("looprecorder", "ilr")}}
 _OSTOMY_CLOSURE = re.compile(rf"\b(?:{_OPENINGS}(?: procedure)?\s+(?:takedown|take-down|reversal|closure)|"
                              rf"(?:takedown|take-down|reversal|closure) of (?:the |her |his |a |an )?(?:loop |end |"
                              rf"diverting )?{_OPENINGS})", re.I)
@@ -460,6 +469,8 @@ class ClaimsReaders:
         the procedure codes it ("LHC on HD2: LAD lesion treated with DES x1 ... Dx: NSTEMI s/p PCI"
         is no Z95.5; "underwent laparoscopic cholecystectomy day 4" no Z90.49)."""
         starts = [s.start for s in sentences]
+        admitted = _ADMISSION_DATE.search(text)
+        since = _date_key(admitted.groups()) if admitted else None
         for code in [c for c, f in found.items() if c.startswith(_DEVICE_STATUS) and f.reportable]:
             placed = old = False
             for e in found[code].evidence:
@@ -469,8 +480,12 @@ class ClaimsReaders:
                 # ("Dual-chamber PPM (DDD) implanted via L cephalic vein 09/21": its verb after it)
                 end = bisect_left(s.token_starts, e.end)
                 after = s.words[k:end + _PLACED_AFTER]
-                if _BEFORE_STAY & set(s.words) or any(w.isdigit() and len(w) == 4 for w in s.words):
+                dated = [_date_key(d.groups()) for d in _DATE.finditer(text, s.start, s.end)]
+                in_stay = since is not None and bool(dated) and all(d >= since for d in dated)
+                if _BEFORE_STAY & set(s.words) or (any(w.isdigit() and len(w) == 4 for w in s.words) and not in_stay):
                     old = True   # "Patent prior RCA stent", "STEMI in 2018 treated with a DES": one from before
+                    # (a date on or after the note's admission date is the stay's: "Admission date:
+                    # 06/09/2025 ... s/p pacemaker implantation 06/10/2025")
                 elif (s.section in _STAY_SECTIONS or _procedure_label(text, s)) and (
                         _PLACED & set(before) or _IMPLANTED & set(after) or tuple(before[-2:]) == ("s", "p")) or \
                         _this_stay(s.words, k) or (s.section in DIAGNOSIS_SECTIONS and _IMPLANTED & set(after)):
@@ -2489,10 +2504,34 @@ class ClaimsReaders:
         closure = self._ostomy_closure(text)
         if closure is not None:
             adds.append(closure)
+        check = self._device_interrogation(text) if not inpatient else None
+        if check is not None:
+            adds.append(check)
         for e in adds:
             f = Finding(e.code, CodeSystem.ICD10CM, READ_CONFIDENCE, [Span(*e.span)], Assertion.PRESENT,
                         [RuleNote("encounter", e.why)], set(), source="lexicon")
             _add(found, f)
+        for visit, statuses in _DEVICE_ENCOUNTERS if check is not None else ():
+            for c in [c for c, f in found.items() if c.startswith(statuses) and f.reportable and visit in found]:
+                found[c].reportable = False   # (a status the encounter's code includes, I.C.21.c.3)
+                found[c].notes.append(RuleNote("not_reported", f"{visit} names the device", visit))
+
+    def _device_interrogation(self, text: str) -> "encounter_codes.EncounterCode | None":
+        """A visit that interrogates or reprograms an implanted cardiac device ("IN-OFFICE
+        PACEMAKER INTERROGATION", "ICD interrogated, reprogrammed"): Interrogation > cardiac
+        pacemaker Z45.018 (> cardiac defibrillator Z45.02), the encounter's reason, which the
+        device's presence (Z95.0, Excludes1) does not add to."""
+        m = _INTERROGATION.search(text[:_INTERROGATION_REACH])
+        if m is None or _EARLIER_CHECK.search(text, m.start(), _CLAUSE_END.search(text, m.end()).start()):
+            return None   # ("interrogation of her PPM last month was normal": another visit's)
+        device = (m.group("d1") or m.group("d2")).lower()
+        # (the index reads "cardiac" as "heart")
+        words = ("heart",) + _INTERROGATED.get(device.replace("-", "").replace(" ", ""), ("pacemaker",))
+        code = self._index_code("Interrogation", words)
+        if code is None or not code.startswith("Z45"):
+            return None
+        return encounter_codes.EncounterCode(code, m.span(), "Interrogation > " + " ".join(words) +
+                                             " (an implanted device's check, the encounter's reason)")
 
     def _ostomy_closure(self, text: str) -> "encounter_codes.EncounterCode | None":
         """An encounter to close an artificial opening ("admitted electively for Hartmann reversal
@@ -2869,6 +2908,19 @@ _DEVICE_COMPLICATIONS = (("T84", ("Z96.6",)), ("T82.1", ("Z95.0", "Z95.81")),
                          ("T86.85", ("Z94.82",)))
 # statuses a procedure of the stay leaves: a device, and an organ it removed ("laparoscopic
 # cholecystectomy day 4": the procedure codes it, no Z90.49)
+# an encounter for a device's check and the device's presence it includes (I.C.21.c.3)
+_DEVICE_ENCOUNTERS = (("Z45.02", ("Z95.810", "Z95.811")), ("Z45.018", ("Z95.0",)), ("Z45.010", ("Z95.0",)))
+# the stay's first day ("Admission date: 06/09/2025", "Admitted: 3/2/2026") and a sentence's dates
+_ADMISSION_DATE = re.compile(r"\badmi(?:ssion|t|tted)\b(?:\s+date)?\s*[:\-]?\s*(\d{1,2})/(\d{1,2})/(\d{4})\b", re.I)
+_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
+
+
+def _date_key(parts: tuple[str, ...]) -> tuple[int, int, int]:
+    """(year, month, day) of an m/d/yyyy date, for comparing."""
+    month, day, year = (int(p) for p in parts)
+    return year, month, day
+
+
 _DEVICE_STATUS = ("Z95", "Z96", "Z97", "Z98.8", "Z90", "Z89")
 _TRANSFERRED = frozenset("outside transferred transfer referring outlying osh".split())
 _STAY_SECTIONS = frozenset(("hospital_course", "procedures", "operative_details"))
