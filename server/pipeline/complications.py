@@ -44,6 +44,9 @@ _DEVICES: dict[str, tuple[str, ...]] = {
     # a stoma (Complication > gastrostomy > infection K94.22; > colostomy; > tracheostomy J95.0-)
     **{w: ("gastrostomy",) for w in ("peg", "gastrostomy", "g-tube", "gtube")},
     "colostomy": ("colostomy",), "tracheostomy": ("tracheostomy",), "trach": ("tracheostomy",),
+    # a ventricular assist device and its driveline (Complication > heart > assist device >
+    # infection and inflammation, T82.7)
+    **{w: ("heart", "assist", "device") for w in ("lvad", "rvad", "bivad", "vad", "driveline")},
     # an intrauterine contraceptive device (Complication > intrauterine > contraceptive device >
     # mechanical > displacement, T83.32-)
     "iud": ("intrauterine", "contraceptive", "device"),

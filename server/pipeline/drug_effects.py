@@ -117,7 +117,9 @@ _FOLLOWING = "following"
 _CAUSE_AFTER = frozenset(("induced", "associated", "related"))
 _CAUSE_REACH = 5   # words before a drug where its cause word may stand ("due to combination of prescribed X") ...
 _CAUSE_FILLER = frozenset("to by the his her their combination combined of prescribed concurrent chronic daily "
-                          "high dose use iodinated contrast iv intravenous interaction interactions between"
+                          "high dose use iodinated contrast iv intravenous interaction interactions between "
+                          # ("precipitated by anticoagulation (apixaban)": the class, then its drug)
+                          "anticoagulation anticoagulant anticoagulants therapy"
                           .split())   # ... with only these between ("due to interaction of sertraline and tramadol")
 _SYNDROME = "syndrome"
 _JOINED_DRUGS = frozenset(("and", "plus", "+"))
@@ -307,7 +309,8 @@ def _caused(words: Sequence[str], a: int, b: int) -> bool:
         return True   # "due to combination of prescribed ibuprofen and aspirin": both
     before = set(words[max(0, a - 3):a])
     k = next((k for k in range(a - 1, max(-1, a - _CAUSE_REACH - 1), -1)
-              if words[k] in _CAUSE_BEFORE or words[k] == _FOLLOWING), None)
+              if words[k] in _CAUSE_BEFORE or words[k] == _FOLLOWING or
+              (words[k] in _CAUSED_BY and words[k + 1:k + 2] == ["by"])), None)
     if k is not None and set(words[k + 1:a]) <= _CAUSE_FILLER:
         return True   # "due to combination of prescribed ibuprofen" (not "due to a fall while on apixaban")
     # ("steroid-induced, sliding scale insulin": the induced word is the steroid's, after it)
