@@ -2893,7 +2893,8 @@ def _medication_reader(icd10cm):
 
 # the codes a complication's own sentence names less precisely (infective arthropathy of the joint
 # whose prosthesis is infected)
-_COMPLICATION_SAYS = ("M00", "M01", "M02", "M24.5", "D36.1")   # (a joint infection, a contracture, a neuroma)
+_COMPLICATION_SAYS = ("M00", "M01", "M02", "M24.5", "D36.1", "I82", "I74")   # (a joint infection, a contracture, a
+# neuroma, a graft's thrombosis)
 # ... and what an operation's tear or bleed says of its own sentence: a hemorrhage of no cause, an
 # injury, a hemoperitoneum
 _SURGICAL_SAYS = ("R58", "S", "T14", "K66.1")

@@ -101,6 +101,9 @@ _PARTS = frozenset(("lead", "leads", "electrode"))
 _AMPUTATIONS = {**{w: ("lower", "limb") for w in ("bka", "aka", "btka", "transtibial", "transfemoral")},
                 **{w: ("upper", "limb") for w in ("bea", "aea", "transradial", "transhumeral")}}
 _BREAST = frozenset(("breast", "breasts", "mastectomy"))
+_GRAFTS = frozenset(("graft", "grafts"))
+_LIMB_ARTERIES = frozenset("fem pop femoral popliteal femoropopliteal fempop tibial iliac aortofemoral aortobifemoral "
+                           "axillofemoral femorofemoral aortoiliac".split())
 _BREAST_IMPLANT = frozenset(("implant", "implants", "reconstruction", "augmentation"))
 _PACED = frozenset("pacemaker ppm icd aicd defibrillator crt crtd".split())
 # "SSI" is a sliding scale of insulin where a diabetes and its drugs are the sentence's
@@ -138,6 +141,7 @@ def find(tree, sentences: Sequence[Sentence], assertion: Callable[[int, int, int
     out: list[ComplicationHit] = []
     paced = any(_PACED & set(s.words) for s in sentences)
     breasted = any(_BREAST & set(s.words) and _BREAST_IMPLANT & set(s.words) for s in sentences)
+    grafted = any(_LIMB_ARTERIES & set(s.words) and _GRAFTS & set(s.words) for s in sentences)
     amputated = [s.words for s in sentences if _AMPUTATIONS.keys() & set(s.words)]
     stump = tuple(dict.fromkeys(w for ws in amputated for a in _AMPUTATIONS.keys() & set(ws)
                                 for w in (*_AMPUTATIONS[a], *(x for x in ws if x in ("left", "right", "l", "r")))))
@@ -151,6 +155,10 @@ def find(tree, sentences: Sequence[Sentence], assertion: Callable[[int, int, int
                 if k and (words[k - 1], w) in _MAKES_DEVICE}
         made.update({k: _MAKES_DEVICE[(words[k - 2], w)] for k, w in enumerate(words)   # "AV (brachiocephalic) fistula"
                      if k > 1 and k not in made and (words[k - 2], w) in _MAKES_DEVICE and w == "fistula"})
+        if grafted:
+            # a bypass graft of a limb's arteries is a vascular graft ("thrombosis of L fem-pop bypass
+            # graft": Complication > graft > vascular > thrombosis, T82.868; a coronary one is not)
+            made.update({k: ("graft", "vascular") for k, w in enumerate(words) if w in _GRAFTS and k not in made})
         if breasted:
             # (an implant of a note on a reconstructed breast is the breast's: "capsular contracture of implant")
             made.update({k: ("breast", "implant") for k, w in enumerate(words) if w in ("implant", "implants")})

@@ -13,6 +13,7 @@ The 7th character is A unless the note says it is a later encounter (D) or a seq
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -131,7 +132,7 @@ _NOT_TAKEN = frozenset("omission omitted nonadherence noncompliance nonadherent 
 _CAUSED_BY = frozenset("induced caused worsened exacerbated aggravated precipitated provoked".split())
 # what a drug-related word names that is no condition ("steroid-related risk": a risk)
 _NOT_EFFECTS = frozenset((("risk",), ("risks",), ("concern",), ("concerns",), ("counseling",), ("education",)))
-_UNDERDOSING = re.compile(r"\b(ran out of|running out of|missed (\w+ )?dose\w*|underdos\w*|not taking|stopped taking|"
+_UNDERDOSING = re.compile(r"\b(ran out|running out|missed (\w+ )?dose\w*|underdos\w*|not taking|stopped taking|"
                           r"skipp\w+ (\w+ )?dose\w*|could not afford|couldn't afford|unable to afford|"
                           r"forg[eo]t(ten|ting)? to take|forg[eo]t\w* (his |her |their )?(\w+ )?dose\w*)\b", re.I)
 _ALCOHOL_WORDS = frozenset(("alcohol", "etoh", "ethanol"))
@@ -192,7 +193,12 @@ class DrugEffectReader:
                 hit = self.table.exact("ethanol")
                 if at is not None and hit is not None:
                     drugs.append((at, at + 1, "ethanol", self.table.rows[hit[0]]))
+            cues = _underdosing_cues(text, s) if kind == "underdosing" else []
+            starts = sorted(d[0] for d in drugs)
             for a, b, name, row in drugs:
+                if kind == "underdosing" and not any(_underdosed_drug(text, s, a, t, starts) for t in cues):
+                    continue   # ("clopidogrel 75 mg daily (NOT taking x 3 wks); atorvastatin 80 mg daily": the
+                    # clopidogrel only)
                 effect = kind or ("adverse_effect" if _caused(s.words, a, b) and not _ruled_out(s.words, a, inpatient)
                                    else None)
                 if effect is None and corrosive and (row.codes[0] or "")[:2] in ("T5", "T6"):
@@ -287,6 +293,32 @@ def _ruled_out(words: Sequence[str], a: int, inpatient: bool) -> bool:
         return False
     before = words[max(0, a - _UNCERTAIN_REACH):a]
     return bool(_UNCERTAIN & set(before)) or any(x == "r" and y == "o" for x, y in zip(before, before[1:]))
+
+
+def _underdosing_cues(text: str, s: Sentence) -> list[int]:
+    """The word indices of the sentence's undenied underdosing cues ("not taking", "ran out of")."""
+    sentence = text[s.start:s.end]
+    starts = [t.start for t in s.tokens]
+    return [max(0, bisect_right(starts, s.start + m.start()) - 1) for m in _UNDERDOSING.finditer(sentence)
+            if not _DENIED_BEFORE.search(sentence[max(0, m.start() - _DENIAL_REACH):m.start()])]
+
+
+_UNDERDOSED_REACH = 20   # words between a drug and the cue that says less of it was taken
+
+
+def _underdosed_drug(text: str, s: Sentence, a: int, t: int, starts: list[int]) -> bool:
+    """Whether the underdosing cue at word t is the drug's at word a: the drugs it lists after it
+    ("ran out of metformin, lisinopril"), never past its parenthesis's close or a semicolon; or the
+    one drug right before it ("rifaximin 550 mg BID (ran out 10 days ago), spironolactone": the
+    rifaximin's)."""
+    if abs(t - a) > _UNDERDOSED_REACH:
+        return False
+    between = text[s.tokens[min(t, a)].start:s.tokens[max(t, a)].start]
+    if ";" in between:
+        return False
+    if a > t:
+        return ")" not in between
+    return a == max((d for d in starts if d < t), default=-1)
 
 
 def _underdosed(sentence: str) -> bool:

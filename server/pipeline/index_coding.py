@@ -128,7 +128,7 @@ _LONG_TERM_OXYGEN = frozenset("home chronic chronically continuous continuously 
 _HEAD_CHAPTERS = frozenset("CDEFGHIJKLMNOQRS")
 _HEAD_LEFT = 2
 _POSTOPERATIVE = frozenset(("postoperative",))
-_POSTOP_REACH = 3   # words before a condition its "postprocedural" may stand ("acute postprocedural hypoxic ...")
+_POSTOP_REACH = 5   # words before a condition its "postprocedural" may stand ("acute postprocedural hypoxic ...")
 _STEM = 5   # letters a site's adjective shares with its noun ("duoden-al", "duoden-um")
 _SAME_SENTENCE_REACH = 12   # words before an injury word where its site may be named in the same sentence
 _INJURY_CHAPTERS = frozenset("ST")   # a site from the sentence before: injuries only
@@ -194,6 +194,14 @@ def _left_of(window: Sequence[str], mention: Sequence[str], n: int) -> tuple[str
         if tuple(window[k:k + m]) == tuple(mention):
             return tuple(window[max(0, k - n):k])
     return ()
+
+
+def _postop_left(window: Sequence[str], mention: Sequence[str]) -> tuple[str, ...]:
+    """The words before a mention its "postoperative" may stand in ("acute postoperative hypoxic
+    and hypercapnic respiratory failure"), never a day's ("postoperative day 2 developed ...")."""
+    left = _left_of(window, mention, _POSTOP_REACH)
+    cut = max((k + 1 for k, w in enumerate(left) if w in ("day", "pod")), default=0)
+    return left[cut:]
 
 
 def _follows_operation(window: Sequence[str], mention: Sequence[str]) -> bool:
@@ -579,7 +587,7 @@ class IndexCoder:
             rest = WalkWords(words - POSTPROCEDURAL)
             rest.implied = getattr(words, "implied", frozenset())
             hit = tree.walk(walked_from, rest, prefer, frozenset(linked - POSTPROCEDURAL))
-        elif POSTPROCEDURAL & set(near + _left_of(window, mention_words, _POSTOP_REACH)) and \
+        elif POSTPROCEDURAL & set(near + _postop_left(window, mention_words)) and \
                 not (hit is not None and POSTPROCEDURAL & set(hit.said)):
             # a condition the note calls postprocedural whose own entry has no such subterm is its
             # body system's complication ("acute postprocedural hypoxic respiratory failure":
