@@ -506,7 +506,8 @@ class ClaimsReaders:
             adds.append((self._index_code("Pregnancy", preg.elderly_words() + preg.walk_words()), preg.elderly_span,
                          "advanced maternal age: Pregnancy > complicated by > elderly (I.C.15.b)"))
         if preg.liveborn_span is not None and preg.delivered:
-            adds.append((self._index_code("Outcome of delivery", ("single", "liveborn")), preg.liveborn_span,
+            born = ("twin", "both", "liveborn") if preg.twins else ("single", "liveborn")
+            adds.append((self._index_code("Outcome of delivery", born), preg.liveborn_span,
                          "outcome of delivery (Z37, I.C.15.b.5)"))
         if preg.vaginal_span is not None:
             adds.append((self._index_code("Delivery", ("normal",)), preg.vaginal_span,

@@ -133,7 +133,10 @@ _CAUSED_BY = frozenset("induced caused worsened exacerbated aggravated precipita
 # what a drug-related word names that is no condition ("steroid-related risk": a risk)
 _NOT_EFFECTS = frozenset((("risk",), ("risks",), ("concern",), ("concerns",), ("counseling",), ("education",)))
 _UNDERDOSING = re.compile(r"\b(ran out|running out|missed (\w+ )?dose\w*|underdos\w*|not taking|stopped taking|"
-                          r"skipp\w+ (\w+ )?dose\w*|could not afford|couldn't afford|unable to afford|"
+                          r"skipp\w+ (\w+ ){0,3}dose\w*|could not afford|couldn't afford|unable to afford|"
+                          # the patient's own stop ("he stopped his furosemide 2 wks ago"; a physician's
+                          # "stopped furosemide" is a discontinuation)
+                          r"stopped (his|her|their) |self-?discontinu\w*|"
                           r"forg[eo]t(ten|ting)? to take|forg[eo]t\w* (his |her |their )?(\w+ )?dose\w*)\b", re.I)
 _ALCOHOL_WORDS = frozenset(("alcohol", "etoh", "ethanol"))
 _NAMES_DRUG = 3     # words a drug name may have
@@ -300,7 +303,9 @@ def _underdosing_cues(text: str, s: Sentence) -> list[int]:
     sentence = text[s.start:s.end]
     starts = [t.start for t in s.tokens]
     return [max(0, bisect_right(starts, s.start + m.start()) - 1) for m in _UNDERDOSING.finditer(sentence)
-            if not _DENIED_BEFORE.search(sentence[max(0, m.start() - _DENIAL_REACH):m.start()])]
+            if not _DENIED_BEFORE.search(sentence[max(0, m.start() - _DENIAL_REACH):m.start()])
+            and not (m.group(0).lower().startswith("stopped") and
+                     _CLINICIAN.search(sentence[max(0, m.start() - _DENIAL_REACH):m.start()]))]
 
 
 _UNDERDOSED_REACH = 20   # words between a drug and the cue that says less of it was taken
@@ -323,9 +328,17 @@ def _underdosed_drug(text: str, s: Sentence, a: int, t: int, starts: list[int]) 
 
 def _underdosed(sentence: str) -> bool:
     """Whether the sentence says less was taken than prescribed, not that it was not ("denies
-    missed doses", "counseled on the importance of not skipping doses")."""
+    missed doses", "counseled on the importance of not skipping doses"), nor that a clinician
+    stopped the drug ("her PCP had stopped her HCTZ")."""
     return any(not _DENIED_BEFORE.search(sentence[max(0, m.start() - _DENIAL_REACH):m.start()])
+               and not (m.group(0).lower().startswith("stopped") and
+                        _CLINICIAN.search(sentence[max(0, m.start() - _DENIAL_REACH):m.start()]))
                for m in _UNDERDOSING.finditer(sentence))
+
+
+# who stops a drug as its prescriber, not as the patient who takes it
+_CLINICIAN = re.compile(r"\b(?:pcp|physician|doctor|dr|md|provider|cardiology|cardiologist|nephrology|team|we|"
+                        r"oncology|oncologist|endocrinology|psychiatry|psychiatrist|np|pa)\b", re.I)
 
 
 _DENIED_BEFORE = re.compile(r"\b(denies|denied|no|not|never|without|risks? of|importance of|avoid\w*|"

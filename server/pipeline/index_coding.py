@@ -129,6 +129,8 @@ _HEAD_CHAPTERS = frozenset("CDEFGHIJKLMNOQRS")
 _HEAD_LEFT = 2
 _POSTOPERATIVE = frozenset(("postoperative",))
 _POSTOP_REACH = 5   # words before a condition its "postprocedural" may stand ("acute postprocedural hypoxic ...")
+_UNSPECIFIED_WORD = "unspecified"
+_INCLUSION_FILLER = frozenset("of the and or with in a an".split())
 _STEM = 5   # letters a site's adjective shares with its noun ("duoden-al", "duoden-um")
 _SAME_SENTENCE_REACH = 12   # words before an injury word where its site may be named in the same sentence
 _INJURY_CHAPTERS = frozenset("ST")   # a site from the sentence before: injuries only
@@ -618,6 +620,12 @@ class IndexCoder:
                 # burn of the left lower leg": Burn > lower > limb > left T24.202, whose sibling
                 # T24.23- is "of lower leg")
                 hit = IndexHit(named_site, hit.path, hit.complete, hit.said)
+        if hit is not None and not hit.path[-1:] == ("specified NEC",) and \
+                (included := self.tabular_inclusion(hit.code, window)) is not None:
+            # an index code the note's words place in a sibling by that sibling's inclusion term
+            # ("R simple ovarian cyst": Cyst > ovary N83.20-, whose sibling N83.29- includes "Simple
+            # cyst of ovary")
+            hit = IndexHit(included, hit.path, False, hit.said)
         if mapped.code[:1] == "S" and _BITE & words:
             # an open wound a bite made is an open bite, whatever its shape (Bite > hand: S61.45-,
             # not the puncture wound's S61.43-): the index's Bite entry, at the same site
@@ -689,6 +697,30 @@ class IndexCoder:
                         memo.setdefault(letter, []).append(c)
             self.__dict__["_postprocedural_memo"] = memo
         return memo
+
+    def tabular_inclusion(self, code: str, window: Sequence[str]) -> str | None:
+        """The sibling subcategory of an unspecified ``code`` one of whose Tabular inclusion terms
+        the window says, every word of it (an adjective for its noun: "ovarian" for "ovary"), or
+        None: N83.20- "Unspecified ovarian cyst" -> N83.29- for "simple ovarian cyst"."""
+        if self.cm.id_of(code) < 0:
+            return None
+        chain = [code, *self.cm.ancestors(code)]
+        plain = next((c for c in chain if _UNSPECIFIED_WORD in self.cm.description(c).lower().split()), None)
+        if plain is None or plain == chain[-1]:
+            return None
+        parent = chain[chain.index(plain) + 1]
+        said = {w.lower()[:_STEM] for w in window}
+        found = None
+        for other in self.cm.children(parent):
+            if other == plain:
+                continue
+            for term in self.cm.notes(other, "inclusion"):
+                need = [w for w in re.findall(r"[a-z]+", term.lower()) if w not in _INCLUSION_FILLER]
+                if need and all(w[:_STEM] in said for w in need):
+                    if found not in (None, other):
+                        return None   # two siblings' terms: the index's code stands
+                    found = other
+        return found.rstrip(".") if found is not None else None
 
     def tabular_site(self, code: str, window: Sequence[str]) -> str | None:
         """The Tabular subcategory beside ``code``'s "unspecified site" one whose title names a

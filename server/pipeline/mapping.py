@@ -465,6 +465,10 @@ class CodeMapper:
             # subfoveal involvement" over "advanced dry stage")
             if {"cannot", "not", "unable"} & words and {"determined", "determine", "staged", "assessed"} & words:
                 words = words | {"indeterminate"}   # "stage cannot be clinically determined" (H40 7th character 4)
+            named = {_FETUS_LETTERS[w] for w in words if w in _FETUS_LETTERS} if _MULTIPLE & words else set()
+            if len(named) == 1 and any("fetus" in d.lower() for d in chars.values()):
+                # a multiple gestation's fetus by its letter ("breech presentation of twin B": fetus 2)
+                words = words | {"fetus", named.pop()}
             scored = sorted((-max(_says(alt, words) for alt in d.lower().split("/")), c) for c, d in chars.items())
             said = [c for n, c in scored if n < 0][:1]
             char = said[0] if said else sorted(chars)[0]
@@ -473,6 +477,9 @@ class CodeMapper:
         return (full, char, assumed) if self.cm.id_of(full) >= 0 else None
 
 
+# a multiple gestation's fetuses by letter (twin A, baby B): the 7th character's "fetus N"
+_MULTIPLE = frozenset(("twin", "twins", "triplet", "triplets", "baby", "fetus"))
+_FETUS_LETTERS = {"a": "1", "b": "2", "c": "3"}
 _DENIAL = re.compile(r"\b(?:without|not)\b")
 # complications a "without" title denies that a note's word says outright
 _DENIABLE = frozenset("hemorrhage bleeding perforation obstruction gangrene abscess".split())

@@ -48,7 +48,7 @@ _LIST_REACH = 60
 _NOT_COST = re.compile(r"\b(?:no|never|denies|without)\b(?:\s+\w+){0,2}\s*$", re.I)
 
 
-_INTENTIONAL = re.compile(r"\b(stopped taking|chose|decided|refus\w*|did ?n[o']t want|self[- ]discontinu\w*|"
+_INTENTIONAL = re.compile(r"\b(stopped taking|stopped (his|her|their)|chose|decided|refus\w*|did ?n[o']t want|self[- ]discontinu\w*|"
                           r"on (his|her|their) own|did ?n[o']t feel like|intentional\w*)\b", re.I)
 _UNINTENTIONAL = re.compile(r"\b(forg[eo]t\w*|confus\w*|misunderst\w*|unintentional\w*|by mistake)\b", re.I)
 _NEXT_REACH = 1   # the reason may follow in the next sentence ("He missed his doses. He could not afford ...")

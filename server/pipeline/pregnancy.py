@@ -95,6 +95,7 @@ class PregnancyContext:
     control: tuple[str, ...] = ()   # "diet controlled" / "insulin controlled" diabetes in pregnancy
     postpartum_span: tuple[int, int] | None = None   # a visit in the puerperium, after the delivery
     readmitted: bool = False   # ... a readmission for a complication of the puerperium, not a routine visit
+    twins: bool = False   # a twin gestation (Outcome of delivery > twins > both liveborn, Z37.2)
 
     @property
     def routine_postpartum(self) -> bool:
@@ -224,7 +225,8 @@ def read(text: str) -> PregnancyContext | None:
     return PregnancyContext(weeks, m.span() if m else None, gravida, delivered,
                             e.span() if e else None, live.span() if live else None, v.span() if v else None,
                             control, pp.span() if pp else None,
-                            bool(pp) and ("readmi" in pp.group(0).lower() or admitted is not None))
+                            bool(pp) and ("readmi" in pp.group(0).lower() or admitted is not None),
+                            bool(_TWINS.search(text)) and not _STILLBORN.search(text))
 
 
 # A newborn's own birth record (I.C.16.a.2): the note is about the infant, said at its top.
@@ -240,6 +242,10 @@ _TRANSFERRED_IN = re.compile(r"\b(?:transferred|transfer|transported)\s+(?:in\s+
                              r"(?:\w+\s+)?(?:hospital|facility|center)|\breadmi(?:t|ssion)", re.I)
 _CESAREAN = re.compile(r"\b(?:cesarean|c-section|c/s|LTCS|CS delivery)\b", re.I)
 _TWIN = re.compile(r"\btwin\b", re.I)
+# a twin gestation and its births ("di-di twin gestation ... two liveborn"); one lost is another outcome
+_TWINS = re.compile(r"\btwins?\b[^.;\n]{0,30}\b(?:gestation|pregnancy|delivery|delivered|born|liveborn)\b|"
+                    r"\b(?:di-?di|mo-?di|mo-?mo|dichorionic|monochorionic)\b", re.I)
+_STILLBORN = re.compile(r"\b(?:stillb\w+|demise|iufd)\b", re.I)
 _NEWBORN_REACH = 200   # characters at the top where a birth record names its subject
 
 
