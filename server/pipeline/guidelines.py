@@ -78,6 +78,9 @@ class GuidelineRules:
         """Z80-Z87 (or I25.2) code for a past or relative's condition, longest prefix first:
         past breast cancer C50.911 -> Z85.3; mother's diabetes E11.9 -> Z83.3."""
         table = self.personal if kind is Assertion.HISTORICAL else self.family
+        if kind is Assertion.HISTORICAL and code[:1] == "S" and self.cm.id_of(code) >= 0 and \
+                "fracture" in self.cm.description(code).lower():
+            return _HEALED_FRACTURE   # a past traumatic fracture of any site (History > personal > fracture)
         best = None
         for prefix, z in table:
             if code.startswith(prefix) and (best is None or len(prefix) > len(best[0])):
@@ -91,6 +94,7 @@ class GuidelineRules:
 _HEALED_INJURY = ("Z87.81", "Z87.82")   # personal history of a healed fracture or other injury
 # a chronic disease's acute episode, by the words of its code's title
 _ACUTE_EPISODE = re.compile(r"\b(ketoacidosis|hyperosmolarity|hypoglycemia)\b", re.I)
+_HEALED_FRACTURE = "Z87.81"   # personal history of (healed) traumatic fracture
 _LASTING_STATUS = ("Z89", "Z90", "Z93", "Z94", "Z95", "Z96", "Z97", "Z98.0", "Z98.1", "Z98.2", "Z98.8", "Z99")
 
 

@@ -130,6 +130,7 @@ _HEAD_LEFT = 2
 _POSTOPERATIVE = frozenset(("postoperative",))
 _POSTOP_REACH = 5   # words before a condition its "postprocedural" may stand ("acute postprocedural hypoxic ...")
 _UNSPECIFIED_WORD = "unspecified"
+_ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th)?$")
 _INCLUSION_FILLER = frozenset("of the and or with in a an".split())
 _STEM = 5   # letters a site's adjective shares with its noun ("duoden-al", "duoden-um")
 _SAME_SENTENCE_REACH = 12   # words before an injury word where its site may be named in the same sentence
@@ -177,7 +178,14 @@ def _of_phrase(window: Sequence[str], mention: Sequence[str], reach: int = 4) ->
     n = len(mention)
     for i in range(len(window) - n):
         if tuple(window[i:i + n]) == tuple(mention) and window[i + n] in _OF:
-            return tuple(window[i + n + 1:i + n + 1 + reach])
+            # (numbers and the "and" between them count no word: "fractures of L 6th and 7th ribs")
+            out, counted = [], 0
+            for w in window[i + n + 1:]:
+                if counted >= reach:
+                    break
+                out.append(w)
+                counted += not (_ORDINAL.match(w) or w == "and")
+            return tuple(out)
     return ()
 
 
@@ -844,6 +852,10 @@ class IndexCoder:
         abbreviation such as "MRSA" may match a subterm's bracketed form instead)."""
         starts = self._family if kind is Assertion.FAMILY else self._personal
         hit = self.tree.walk(starts, walk_words(words)) if starts else None
+        if hit is not None and len(core) == 1 and not walk_words(core) & {w for p in hit.path for w in p.split()}:
+            # a one-word condition walks by its own word, never a neighbour's ("Hx of L distal radius
+            # fx after fall 2016" is no history of falling; "hearing loss, h/o UTI" no hearing history)
+            hit = self.tree.walk(starts, walk_words(core))
         if hit is None or not self.cm.is_billable(hit.code):
             return None
         if len(core) > 1 and not walk_words(core) & {w for p in hit.path[1:] for w in p.split()} and \

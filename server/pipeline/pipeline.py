@@ -1121,8 +1121,11 @@ class Pipeline:
                 if "D10" <= f.code[:3] <= "D36" or f.code.startswith("K63.5"):   # a benign neoplasm's or a
                     kind += ("benign", "neoplasm")   # colon polyp's history: History > personal > neoplasm >
                     # benign > colon polyp (Z86.010-)
-                history = self.index.history_code(f.assertion, near + kind + tuple(m.words),
-                                                  tuple(m.words) + kind)
+                # (a past fracture is History > personal > fracture, healed, whatever its neighbours
+                # say: "Hx of L distal radius fx after fall 2016" is Z87.81, not a history of falling)
+                history = None if f.assertion is Assertion.HISTORICAL and f.code[:1] == "S" and \
+                    "fracture" in self.cm.description(f.code).lower() else \
+                    self.index.history_code(f.assertion, near + kind + tuple(m.words), tuple(m.words) + kind)
             said_as = f.copy() if unasserted is not None and f.assertion is not Assertion.PRESENT else None
             # (what a past operation took away or replaced is gone: "She had TAVR in 03/2022 for
             # severe aortic stenosis", Z95.2 alone)

@@ -33,6 +33,7 @@ _STATED_SEQUELA = frozenset("sequela sequelae residual residuals late".split())
 _WHEN_ONLY = frozenset("since old prior previous remote ago history hx".split())
 _BRAIN_INJURY = ("S06",)
 _OLD = frozenset("old remote prior previous".split())
+_LINKS = frozenset(("following", "after", "from", "due"))
 _CAUSED_BY = frozenset("to from following after of".split())   # ("secondary to", "sequela of" an old injury)
 _NO_SEQUELA = frozenset(("no", "without", "w", "o"))   # ("w/o" is two words as normalised)
 
@@ -195,6 +196,9 @@ def injury_sequela(f, words: Sequence[str], start: int = 0, linked: bool = True)
         cues.discard("late")   # "Alzheimer disease, late onset": no late effect
     if "due" in cues and all(words[k + 1:k + 2] != ["to"] for k, w in enumerate(words) if w == "due"):
         cues.discard("due")   # "(year 3 of 3 due 11/2025)": a date, no cause
+    # a link word after the injury names its cause, not a residual ("Hx of L distal radius fx after
+    # fall 2016": a healed fracture, Z87.81); the residual's comes before it ("stiffness after old fx")
+    cues -= {w for w in cues & _LINKS if all(k >= start for k, x in enumerate(words) if x == w)}
     if not cues or _denied_sequela(words):
         return None   # ("h/o concussion in high school, no sequelae")
     if f.assertion is Assertion.HISTORICAL and cues <= _WHEN_ONLY and (
