@@ -59,6 +59,16 @@ _ULCER_TITLE_WORDS = frozenset(normalize_phrase("non-pressure chronic ulcer of o
 _CARRIAGE = frozenset("nare nares nasal colonization colonized carrier carriage screen screening swab".split())
 _OTHER_PREGNANCY_HISTORY = "Z87.59"   # personal history of other complications of pregnancy: says nothing
 _TREATING = ("Z51.0", "Z51.1", "Z79.63", "Z79.81")   # treatment directed at a cancer now
+# ... as the note says it ("now receiving adjuvant chemotherapy", "Chemotherapy day ... cycle 2")
+_UNDER_TREATMENT = re.compile(r"\b(?:receiving|undergoing|currently on|proceed with|here for|due for)\b[^.;\n]{0,30}"
+                              r"\b(?:chemo\w*|radiation|radiotherapy|immunotherapy|cycle)\b|"
+                              r"\bcycle \d+(?: day \d+)?\b[^.;\n]{0,30}\b(?:today|given|proceed\w*|started)\b|"
+                              r"\bC\d+D\d+\b", re.I)
+_METASTATIC = re.compile(r"\bmetasta\w*|\bmets\b", re.I)
+# a history line of another condition, and the words that name a cancer
+_OTHER_HISTORY = re.compile(r"\b(?:h/o|hx of|history of)\b", re.I)
+_CANCER_WORDS = re.compile(r"\b(?:\w*carcinoma|cancer|malignan\w*|neoplasm|tumou?r|lymphoma|leukemia|melanoma|"
+                           r"sarcoma|myeloma|ca)\b", re.I)
 # a cue said before the cancer it speaks of ("metastases from previously excised L breast cancer")
 _OF_AFTER = re.compile(r"\s+(?:of|for)\s+(?:(?:his|her|the|their)\s+)?")
 _TREATED_BEFORE = re.compile(r"\bpreviously (?:excised|resected|treated)\b", re.I)
@@ -770,6 +780,10 @@ class ClaimsReaders:
                   if (of := _OF_AFTER.match(text, m.end())) is not None]
         if not cues and not ahead:
             return
+        if _UNDER_TREATMENT.search(text) and not _METASTATIC.search(text) and \
+                not any("C77" <= c[:3] <= "C79" for c, f in found.items() if f.reportable):
+            return   # "now receiving adjuvant chemotherapy", "cycle 2 today": treatment directed at it now
+            # (with a spread, the treatment may be the spread's: the checks below)
         if any(c.startswith(_ACTIVE_CANCER) for c, f in found.items() if f.reportable):
             # ... unless only its spread is current and the note clears the primary's own site
             # ("R breast CA s/p mastectomy 2016, no tx since ... metastatic adenocarcinoma c/w breast
@@ -787,6 +801,9 @@ class ClaimsReaders:
         spoken = set()
         for at in cues:
             k = bisect_right(starts, at) - 1
+            line = text[text.rfind("\n", 0, at) + 1:at]
+            if _OTHER_HISTORY.search(line) and not _CANCER_WORDS.search(line):
+                continue   # another condition's: "Remote h/o kidney stone 2009, no recurrence"
             if named:
                 spoken.add(named[k][1] if k >= 0 else named[0][1])
         for at in ahead:

@@ -130,6 +130,7 @@ _HEAD_LEFT = 2
 _POSTOPERATIVE = frozenset(("postoperative",))
 _POSTOP_REACH = 5   # words before a condition its "postprocedural" may stand ("acute postprocedural hypoxic ...")
 _UNSPECIFIED_WORD = "unspecified"
+_WHOLE_ORGANS = ("Z90.1", "Z90.5")   # absences of a breast, a kidney: a partial removal leaves them
 _ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th)?$")
 _INCLUSION_FILLER = frozenset("of the and or with in a an".split())
 _STEM = 5   # letters a site's adjective shares with its noun ("duoden-al", "duoden-um")
@@ -235,6 +236,8 @@ def _procedure(word: str) -> bool:
 def _procedure_fits(code: str, words: set[str]) -> bool:
     """An absence (Z89, Z90) needs a removal among the phrase's words, an implant (Z96) a
     replacement or a device: the status a procedure leaves is the one it made."""
+    if code.startswith(_WHOLE_ORGANS) and "partial" in words:
+        return False   # a partial mastectomy (lumpectomy), a partial nephrectomy leave the organ (no Z90.1-, Z90.5)
     if code.startswith(("Z89", "Z90")):
         return any(w.endswith("ectomy") or w in _REMOVAL_WORDS for w in words)
     if code.startswith("Z96"):
