@@ -2658,7 +2658,8 @@ _IRRADIATION_HISTORY = "Z92.3"
 _RADIATION = frozenset("radiation radiotherapy xrt irradiation irradiated sbrt brachytherapy".split())
 _PAST_RADIATION = frozenset("treated completed prior previous remote history hx underwent received after".split())
 _NOT_PAST_RADIATION = frozenset("undergoing receiving ongoing planned plan scheduled will start starting started "
-                                "currently fraction fractions exposure dose consult oncology".split())
+                                "currently fraction fractions exposure dose consult oncology treating definitive "
+                                "week".split())
 _RADIATION_BACK = 8
 _TITLE_COMMON = frozenset("type diabetes mellitus with without due to and or of the in other unspecified disease "
                           "disorder chronic stage complication complications specified".split())

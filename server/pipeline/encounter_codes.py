@@ -40,9 +40,15 @@ _LATER_CYCLE = re.compile(r"[^.;]{0,20}\b(?:as scheduled|scheduled|planned|next 
 _HELD = re.compile(r"\b(cycle|c\d+(?:d\d+)?|chemo\w*|infusion|immunotherapy|treatment)\b[^.;]{0,30}"
                    r"\b(held|holding|delayed|deferred|postponed|not given|cancell?ed)\b", re.I)
 # a checkpoint inhibitor given at this encounter ("here for C4D1 pembrolizumab"): immunotherapy
-_IMMUNOTHERAPY = re.compile(r"\b(?:(?:cycle|c)\s*#?\d+(?:d\d+)?|here for|infusion of|presents? for|admitted for)\b"
-                            r"[^.]{0,30}\b(pembrolizumab|nivolumab|atezolizumab|durvalumab|ipilimumab|cemiplimab|"
-                            r"avelumab|dostarlimab|tremelimumab|Keytruda|Opdivo|Tecentriq|Imfinzi|Yervoy)\b", re.I)
+_CHECKPOINT = (r"(pembrolizumab|nivolumab|atezolizumab|durvalumab|ipilimumab|cemiplimab|avelumab|dostarlimab|"
+               r"tremelimumab|Keytruda|Opdivo|Tecentriq|Imfinzi|Yervoy)")
+_IMMUNOTHERAPY = re.compile(r"\b(?:(?:cycle|c)\s*#?\d+(?:d\d+)?|here for|infusion of|presents? for|admitted for|"
+                            r"proceed with|give|given)\b"
+                            rf"[^.]{{0,30}}\b{_CHECKPOINT}\b|"
+                            # ("proceed with pembrolizumab 400 mg today, cycle 5"; "Pembrolizumab ... cycle 5 (day 1)")
+                            rf"\b{_CHECKPOINT}\b[^.;\n]{{0,40}}\b(?:cycle|c)\s*#?\d+(?:d1\b|"
+                            r"[^.;\n]{0,15}\b(?:today|day 1)\b)", re.I)
+_GIVEN_BEFORE = re.compile(r"[^.;\n]{0,30}\b(?:ago|PTA|prior to admission|previously|last (?:week|month))\b", re.I)
 # a radiation treatment given at this encounter ("here for fraction 3 of 5 of palliative EBRT",
 # "on-treatment visit"), not one planned or finished
 _RADIATION = re.compile(r"\bfraction\s*#?\d+\s*(?:of|/)\s*\d+\b|\b(?:here|admitted|presents?|seen) for (?:\w+ ){0,3}"
@@ -176,7 +182,8 @@ def circumstance_codes(text: str, codes: set[str]) -> list[EncounterCode]:
     if m is not None and (malignant or "metasta" in m.group(0).lower()):
         out.append(EncounterCode("G89.3", m.span(), "pain due to a neoplasm: G89.3 (I.C.6.b.5)"))
     held = _HELD.search(text) is not None   # "Cycle 4 AC HELD today, delay 1 week": none given
-    m = _IMMUNOTHERAPY.search(text)
+    # (a cycle given before this encounter is an earlier one's: "cycle 9 given 2 weeks ago", "C2 12 days PTA")
+    m = next((x for x in _IMMUNOTHERAPY.finditer(text) if not _GIVEN_BEFORE.match(text, x.end())), None)
     if m is not None and malignant and not held:
         out.append(EncounterCode("Z51.12", m.span(), "encounter for antineoplastic immunotherapy (I.C.2.e.2)"))
     # (a cycle the note dates before this encounter is an earlier one's: "admitted day 10 after C3

@@ -145,6 +145,8 @@ class LexiconSource:
                     continue   # "AGE: 67", "MS 2" (a form's field and its value), not gastroenteritis
                 if b - a == 1 and words[a] in _SCANNED_REGIONS and a and words[a - 1] in _IMAGING:
                     continue   # "CT CAP": the chest, abdomen and pelvis scanned, not pneumonia
+                if b - a == 1 and words[b:b + 1] and words[b] in _NOT_CONDITION_BEFORE.get(words[a], ()):
+                    continue   # "frozen section", "intraop frozen/perm path": a pathology method, no cold injury
                 for a_, b_, c_ in spans:
                     ta, tb = keep[a_], keep[b_ - 1] + 1
                     out.append(Mention(s.tokens[ta].start, s.tokens[tb - 1].end, si, ta, tb, c_,
@@ -192,6 +194,8 @@ class LexiconSource:
         return [(x, y, c) for (x, y), c in sorted(found.items())]
 
 
+# a one-word term that names no condition before these words
+_NOT_CONDITION_BEFORE = {"frozen": frozenset("section sections perm permanent path pathology specimen".split())}
 _TERM_REACH = 12   # words a term after a comma is looked for in (longer than any lexicon term the list begins)
 
 # Abbreviations that are also English words or units: a condition only when written in capitals
