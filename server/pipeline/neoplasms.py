@@ -44,6 +44,7 @@ _VERTEBRAL_LEVEL = re.compile(r"[ctl]\d{1,2}|s[1-5]")
 _QUALIFYING = frozenset(("related", "associated"))
 _MALIGNANT_WORDS = frozenset("carcinoma adenocarcinoma malignant malignancy cancer".split())
 _LESION_NOUNS = frozenset("disease lesion deposit focus foci".split())
+_SPREAD_TYPES = frozenset("melanoma lymphoma myeloma seminoma".split())   # tumour types the Neoplasm Table has no column for
 _STOP = frozenset("the of a an in with and to on at from for".split())
 _PAREN = re.compile(r"\([^)]*\)")
 _SCOPE = 7                 # words read on either side of the tumour word for its site
@@ -167,7 +168,11 @@ class NeoplasmReader:
         if joins and joins[-1] + 1 < len(before):
             before = before[joins[-1] + 1:]
         # "carcinoma of the sigmoid colon", "metastatic to bone": a site after "of" / "in" / "to"
-        k = i + 2 if i + 2 < len(words) and words[i + 1] in _LESION_NOUNS else i + 1   # "metastatic disease to"
+        # "metastatic disease to"; a spread word's own tumour between it and its site ("metastatic
+        # melanoma to the lung": the lung's secondary, the melanoma its own primary)
+        k = i + 2 if i + 2 < len(words) and (words[i + 1] in _LESION_NOUNS or (
+            words[i] in _SECONDARY and (words[i + 1] in _TUMOUR or words[i + 1] in _SPREAD_TYPES)
+            and words[i + 2] == "to")) else i + 1
         after = words[k:hi] if k < len(words) and words[k] in ("of", "in", "to") else ()
         if not after and k < len(words) and words[k] in _SITE_WORDS and words[i] in _TUMOUR:
             after = (words[k],)   # "adenocarcinoma RUL": the site abbreviation after it
@@ -195,7 +200,7 @@ class NeoplasmReader:
                         hits.append(self._hit(more, "secondary", words, lo, hi, si, i, sex))
                     part = []
             # "metastatic lesions in the bone": the lesions are the spread's (no M89.9 beside it)
-            return [replace(h, tok_end=k) if k > i + 1 else h for h in hits if h]
+            return [replace(h, tok_end=k) if k > i + 1 and words[i + 1] in _LESION_NOUNS else h for h in hits if h]
         if after and words[k] == "to" and _SECONDARY & set(words[max(lo, i - 3):i]):
             # "metastatic breast cancer to the bone": the bone's secondary, the breast's primary
             spread, origin = self._site(after), self._site([w for w in before if w not in _SECONDARY])
