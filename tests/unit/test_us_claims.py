@@ -3657,3 +3657,128 @@ _TWENTY_SIXTH_BATCH = [
 @pytest.mark.parametrize("text,setting,codes,wrong", _TWENTY_SIXTH_BATCH)
 def test_twenty_sixth_batch(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+_TWENTY_SEVENTH_BATCH = [
+    # a sliding scale is insulin's: the oral drug beside it is still taken
+    ("Meds: metformin 500 mg BID, atorvastatin 20 mg daily.\nA/P: Type 2 DM on metformin - sliding-scale insulin "
+     "while NPO for surgery.", IN, {"E11.9", "Z79.84"}, {"Z79.4"}),
+    # a home regimen this stay stops is still the stay's long-term therapy; an anti-inflammatory
+    # stopped for its harm is not kept up
+    ("Discharge summary: 70M with type 2 diabetes admitted for hypoglycemia from glipizide taken as prescribed.\n"
+     "HOME MEDS: glipizide 5 mg BID; lisinopril 20 mg daily.\nCOURSE: glipizide discontinued, sitagliptin started.",
+     IN, {"E11.649", "T38.3X5A", "Z79.84"}, {"E16.0"}),
+    ("Discharge summary: 66F admitted with a bleeding gastric ulcer attributed to ibuprofen.\n"
+     "MEDICATIONS PRIOR TO ADMISSION: ibuprofen 600 mg TID, levothyroxine 50 mcg daily.\n"
+     "DISCHARGE: stop ibuprofen; pantoprazole 40 mg BID.", IN, {"Z79.899"}, {"Z79.1"}),
+    # an operation's own tear or bleed: Complication > intraoperative / postprocedural, by the organ's
+    # system and whether the operation was on it
+    ("Discharge summary: 51M readmitted POD 4 after laparoscopic cholecystectomy with falling hemoglobin; CT shows "
+     "a hematoma in the gallbladder fossa. Dx: postoperative hemorrhage following cholecystectomy, acute blood loss "
+     "anemia.", IN, {"K91.840", "D62"}, {"R58", "K91.841"}),
+    ("Op note/discharge: 49F with intramural leiomyoma of the uterus underwent total abdominal hysterectomy. An "
+     "inadvertent cystotomy of the bladder dome occurred during dissection and was repaired primarily.", IN,
+     {"D25.1", "N99.71"}, {"S37.29XA", "N99.72"}),
+    ("Discharge summary: 72F admitted for elective right total knee arthroplasty for primary osteoarthritis of the "
+     "right knee. POD 2 a postoperative "
+     "subcutaneous hematoma lateral to the incision, managed with compression.", IN, {"M17.11", "L76.32"},
+     {"M96.840", "L76.31"}),
+    ("Discharge summary: sigmoid colectomy for diverticulitis of the sigmoid colon without perforation. During "
+     "mobilization the small bowel was accidentally lacerated and repaired.", IN, {"K57.32", "K91.71"},
+     {"S36.409A", "K91.72"}),
+    # a tear denied is none
+    ("Op note: laparoscopic appendectomy for acute appendicitis. No inadvertent injury to the bowel or bladder.",
+     IN, {"K35.80"}, {"K91.71", "N99.72"}),
+    # an organ this stay's operation removed is no absence status
+    ("Discharge summary.\nPROCEDURE: laparoscopic sigmoid colectomy, HD 1.\nDISCHARGE DIAGNOSES: recurrent sigmoid "
+     "diverticulitis without perforation or abscess, s/p sigmoid colectomy.", IN, {"K57.32"}, {"Z90.49"}),
+    # a site's adjective beside a head term; an acute bleed from an ulcer is no acute ulcer
+    ("Discharge diagnoses: 1. Chronic duodenal bulb ulcer with hemorrhage. 2. Acute blood loss anemia.", IN,
+     {"K26.4", "D62"}, {"R58", "K26.0"}),
+    ("Discharge diagnoses: 1. Acute upper GI hemorrhage from a gastric ulcer, Forrest IIa. 2. Acute blood loss "
+     "anemia.", IN, {"K25.4", "D62"}, {"K25.0", "K92.2"}),
+    # a condition said postprocedural whose own entry has no such subterm: its system's Complication entry
+    ("Discharge summary: admitted for elective left total hip arthroplasty for primary osteoarthritis of the left "
+     "hip. POD 1 acute postprocedural hypoxic respiratory failure requiring BiPAP, documented as a complication of "
+     "the surgery; SpO2 80%.", IN, {"M16.12", "J95.821"}, {"J96.01", "R09.02"}),
+    # graft-versus-host disease: its transplant's complication first, no transplant status
+    ("Discharge summary: 47M with AML in remission, s/p allogeneic peripheral blood stem cell transplant day +60, "
+     "admitted with profuse diarrhea; biopsy shows acute GVHD of the gut.", IN, {"T86.5", "D89.810"}, {"Z94.84"}),
+    # device complications: a ruptured implant, a thrombosed fistula with no stenosis, a displaced IUD
+    ("Plastic surgery clinic: s/p cosmetic silicone breast augmentation 2014. MRI: ruptured right implant.", OUT,
+     {"T85.41XA"}, {"Z98.82"}),
+    ("Dialysis access clinic: ESRD on hemodialysis. Thrombosed left arm AV fistula, no stenosis on fistulogram; "
+     "thrombectomy done.", OUT, {"T82.868A"}, {"T82.858A"}),
+    ("GYN clinic: cramping; ultrasound shows the IUD displaced into the cervical canal, removed today.", OUT,
+     {"T83.32XA"}, {"Z30.432"}),
+    # an interaction of two drugs taken as prescribed: each drug's adverse effect; "serotonin" names the syndrome
+    ("ED: Dx: serotonin syndrome due to interaction of fluoxetine and tramadol, both taken as prescribed.", OUT,
+     {"G90.81", "T43.225A", "T40.425A"}, {"T50.995A"}),
+    # a residual effect of a drug long stopped is its sequela
+    ("Survivorship clinic: colon cancer resected 2023, chemotherapy completed 18 months ago, no evidence of disease. "
+     "Residual oxaliplatin-induced peripheral neuropathy of both feet.", OUT, {"G62.0", "T45.1X5S"}, {"T45.1X5A"}),
+    # a device visit: Interrogation > cardiac pacemaker / defibrillator, the status it includes not added
+    ("DEVICE CLINIC - PACEMAKER INTERROGATION\nSick sinus syndrome s/p dual-chamber PPM 2021. Thresholds stable, "
+     "battery 8 yrs.", OUT, {"Z45.018", "I49.5"}, {"Z95.0"}),
+    ("EP clinic: ICD interrogation and reprogramming. Ischemic cardiomyopathy, ICD placed 2020.", OUT,
+     {"Z45.02", "I25.5"}, {"Z95.810"}),
+    ("Cardiology f/u: chronic systolic heart failure. No ICD shocks; ICD interrogated 3 months ago, normal.", OUT,
+     {"I50.22"}, {"Z45.02"}),
+    # a device placed on a date of this stay is no status
+    ("Discharge summary\nAdmission date: 03/02/2026\nDischarge diagnosis: complete heart block - s/p dual-chamber "
+     "pacemaker implantation 03/03/2026.", IN, {"I44.2"}, {"Z95.0"}),
+    ("Discharge summary\nAdmission date: 03/02/2026\nDischarge diagnosis: community-acquired pneumonia. PMH: sick "
+     "sinus syndrome s/p pacemaker implantation 05/14/2019.", IN, {"J18.9", "Z95.0"}, set()),
+    # a diabetic's hypoglycemia beside another diabetic complication
+    ("Discharge summary: type 2 diabetes with diabetic CKD stage 3a. Admitted confused; hypoglycemia attributed to "
+     "glipizide taken as prescribed.", IN, {"E11.22", "E11.649", "T38.3X5A"}, {"E16.0", "R41.0"}),
+    # an underdosing cue is its own drug's: the one before its parenthesis, or those it lists after it
+    ("ED: decompensated cirrhosis. Home meds: lactulose 20 g TID, rifaximin 550 mg BID (ran out 2 weeks ago), "
+     "spironolactone 100 mg daily, furosemide 40 mg daily. Dx: hepatic encephalopathy from rifaximin underdosing, "
+     "could not afford refills.", OUT, {"T36.6X6A", "Z91.120"}, {"T50.0X6A", "T50.1X6A", "T47.3X6A"}),
+    ("Clinic: HTN. Ran out of lisinopril and amlodipine 10 days ago. BP 182/104, no symptoms.", OUT,
+     {"T46.4X6A", "T46.1X6A"}, set()),
+    # a postoperative condition a few words from its word; a limb bypass graft's thrombosis
+    ("Discharge summary: lumbar laminectomy for spinal stenosis with neurogenic claudication. Acute postoperative "
+     "hypoxic and hypercapnic respiratory failure from opioid hypoventilation, resolved.", IN, {"J95.821"},
+     {"J96.01", "J96.02"}),
+    ("Discharge summary: PAD s/p left fem-pop bypass graft 2023. Admitted with acute thrombosis of the left fem-pop "
+     "bypass graft; thrombectomy done.", IN, {"T82.868A"}, {"T85.868A", "I82.90"}),
+    # the patient's own stop is underdosing; a clinician's is not
+    ("Discharge summary: HFrEF admitted with acute on chronic systolic heart failure; he stopped his furosemide "
+     "2 weeks ago because of frequent urination.", IN, {"I50.23", "T50.1X6A", "Z91.128"}, set()),
+    ("Clinic: hypercalcemia. Her PCP stopped her hydrochlorothiazide in March.", OUT, {"E83.52"}, {"T50.2X6A"}),
+    # a sibling's Tabular inclusion term; a twin's letter; twins both liveborn
+    ("ED: right pelvic pain. Ultrasound: 4 cm simple right ovarian cyst, normal Doppler flow. Dx: simple ovarian "
+     "cyst, right.", OUT, {"N83.291"}, {"N83.201"}),
+    ("Delivery summary: dichorionic diamniotic twin gestation at 37 weeks. Cesarean for breech presentation of "
+     "twin B. Two liveborn infants.", IN, {"O32.1XX2", "Z37.2", "Z3A.37"}, {"O32.1XX0", "Z37.0"}),
+    # ordinals in a rib list; a past fracture's cause is no residual
+    ("ED: fall on ice. Closed fractures of L 6th and 7th ribs, minimally displaced.", OUT, {"S22.42XA"},
+     {"T14.90XA"}),
+    ("ED: laceration of the left index finger. PMH: Hx of L distal radius fx after fall 2016, healed.", OUT, set(),
+     {"S52.502S", "Z91.81"}),
+    # a cancer under treatment now stays current; another condition's "no recurrence" is not the cancer's
+    ("INFUSION CENTER NOTE\nHere for cycle 2 of adjuvant chemotherapy.\nHPI: invasive ductal carcinoma of the left "
+     "breast, upper outer quadrant, s/p partial mastectomy 01/2026, now receiving adjuvant chemotherapy.\nPMH: remote "
+     "h/o kidney stone 2009, no recurrence.\nPlan: proceed with cycle 2 today.", OUT, {"Z51.11", "C50.412"},
+     {"Z85.3", "Z90.12"}),
+    ("Survivorship clinic: right breast cancer treated 2016 with lumpectomy and radiation, all treatment completed, "
+     "no evidence of recurrence.", OUT, {"Z85.3"}, {"C50.911", "Z90.11"}),
+    # an immunotherapy given today, named before its cycle; one given weeks ago is another encounter's
+    ("MELANOMA CLINIC - IMMUNOTHERAPY VISIT\nMetastatic melanoma to the right lung. Plan: proceed with "
+     "pembrolizumab 400 mg today, cycle 5.", OUT, {"Z51.12", "C78.01"}, set()),
+    ("Clinic: metastatic NSCLC to bone on pembrolizumab (cycle 9 given 2 weeks ago). Here for cough.", OUT,
+     {"C79.51"}, {"Z51.12"}),
+    # radiation dermatitis; a frozen section is pathology
+    ("RADIATION ONCOLOGY ON-TREATMENT VISIT: squamous cell carcinoma of the right tonsil, week 5 of definitive IMRT. "
+     "Acute radiation "
+     "dermatitis of the neck, grade 2.", OUT, {"Z51.0", "C09.9", "L58.0"}, {"L30.9", "Z92.3"}),
+    ("Discharge summary: pathologic fracture through a metastasis. Intraop frozen/perm path: metastatic renal cell "
+     "carcinoma.", IN, set(), {"T69.9XXA"}),
+]
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", _TWENTY_SEVENTH_BATCH)
+def test_twenty_seventh_batch(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
