@@ -64,6 +64,13 @@ _UNDER_TREATMENT = re.compile(r"\b(?:receiving|undergoing|currently on|proceed w
                               r"\b(?:chemo\w*|radiation|radiotherapy|immunotherapy|cycle)\b|"
                               r"\bcycle \d+(?: day \d+)?\b[^.;\n]{0,30}\b(?:today|given|proceed\w*|started)\b|"
                               r"\bC\d+D\d+\b", re.I)
+# a lymphoma's nodes in several regions
+_LYMPHOMA_UNSITED = re.compile(r"^C8[1-8]\.\d0$")
+_MULTIPLE_NODES = re.compile(r"\babove and below the diaphragm\b|\b(?:multiple|several) (?:nodal |lymph node )?"
+                             r"(?:sites|regions|stations|areas)\b|\bnodes of multiple\b", re.I)
+_NODE_LIST = re.compile(r"[^.;\n()]{0,80}\b(?:nodes|nodal|lymphadenopathy)\b", re.I)
+_NODAL_REGIONS = re.compile(r"\b(?:cervical|supraclavicular|axillary|mediastinal|hilar|retroperitoneal|mesenteric|"
+                            r"iliac|inguinal|para-?aortic|submandibular|portal)\b", re.I)
 _METASTATIC = re.compile(r"\bmetasta\w*|\bmets\b", re.I)
 # a history line of another condition, and the words that name a cancer
 _OTHER_HISTORY = re.compile(r"\b(?:h/o|hx of|history of)\b", re.I)
@@ -312,6 +319,7 @@ class ClaimsReaders:
         self._neoplasms(doc.text, sentences, found, inpatient=doc.setting is Setting.INPATIENT)
         self._skin_cancer_sites(sentences, found)
         self._treated_cancers(doc.text, found)
+        self._lymphoma_sites(doc.text, found)
         checkpoint()
         self._drug_effects(doc.text, sentences, found, inpatient=doc.setting is Setting.INPATIENT)
         self._rejection(sentences, found)
@@ -767,6 +775,22 @@ class ClaimsReaders:
                 f.code = code
                 _add(found, f)
                 break
+
+    def _lymphoma_sites(self, text: str, found: dict[str, Finding]) -> None:
+        """A lymphoma of unspecified site (C81-C88, 5th character 0) whose note puts it in nodes
+        of several regions ("nodal disease above and below the diaphragm", "cervical, mediastinal
+        and retroperitoneal nodes", Ann Arbor stage III) is its Tabular sibling "lymph nodes of
+        multiple sites" (C83.38)."""
+        if not _MULTIPLE_NODES.search(text) and not any(
+                len(_NODAL_REGIONS.findall(m.group(0))) >= 2 for m in _NODE_LIST.finditer(text)):
+            return
+        for c in [c for c, f in found.items() if _LYMPHOMA_UNSITED.match(c) and f.reportable]:
+            sibling = c[:-1] + "8"
+            if self.cm.id_of(sibling) >= 0 and "multiple sites" in self.cm.description(sibling).lower():
+                f = found.pop(c)
+                f.notes.append(RuleNote("tabular", f"nodes of several regions: {sibling}, not {c}", c))
+                f.code = sibling
+                _add(found, f)
 
     def _treated_cancers(self, text: str, found: dict[str, Finding]) -> None:
         """A primary malignancy treated and gone (excised or eradicated, treatment completed, no
