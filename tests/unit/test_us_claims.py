@@ -3782,3 +3782,18 @@ _TWENTY_SEVENTH_BATCH = [
 @pytest.mark.parametrize("text,setting,codes,wrong", _TWENTY_SEVENTH_BATCH)
 def test_twenty_seventh_batch(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+_TWENTY_SEVENTH_BATCH_LYMPHOMA = [
+    # a lymphoma in nodes of several regions: the Tabular's "lymph nodes of multiple sites" sibling
+    ("Discharge summary: stage III DLBCL (nodal disease above and below the diaphragm) admitted with febrile "
+     "neutropenia 10 days after cycle 3 of R-CHOP.", IN, {"C83.38"}, {"C83.30", "Z51.11"}),
+    ("Oncology: diffuse large B-cell lymphoma involving cervical, mediastinal and retroperitoneal nodes.", OUT,
+     {"C83.38"}, {"C83.30"}),
+    ("Oncology: diffuse large B-cell lymphoma, unknown extent, staging PET pending.", OUT, {"C83.30"}, {"C83.38"}),
+]
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", _TWENTY_SEVENTH_BATCH_LYMPHOMA)
+def test_twenty_seventh_batch_lymphoma(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
