@@ -64,6 +64,21 @@ _UNDER_TREATMENT = re.compile(r"\b(?:receiving|undergoing|currently on|proceed w
                               r"\b(?:chemo\w*|radiation|radiotherapy|immunotherapy|cycle)\b|"
                               r"\bcycle \d+(?: day \d+)?\b[^.;\n]{0,30}\b(?:today|given|proceed\w*|started)\b|"
                               r"\bC\d+D\d+\b", re.I)
+# an organism's resistance to an antimicrobial: "<drug>-resistant", "resistant to <drug>", VRE, CRE, MDR
+_RESISTANT = re.compile(r"\b(vancomycin|carbapenem|penicillin|ampicillin|amoxicillin|fluoroquinolone|quinolone|"
+                        r"cephalosporin|macrolide|tetracycline|sulfonamide|aminoglycoside|multi-?drug|multiple drug)s?"
+                        r"[- ]resistan(?:t|ce)\b|\bresistan(?:t|ce) to (vancomycin|carbapenems?|penicillins?|"
+                        r"fluoroquinolones?|quinolones?|cephalosporins?|macrolides?|tetracyclines?|sulfonamides?|"
+                        r"aminoglycosides?|multiple (?:drugs|antibiotics))\b|\b(VRE|CRE|MDRO?)\b", re.I)
+_RESISTANCE_WORDS = {"vre": ("vancomycin",), "cre": ("carbapenem",), "mdr": ("multiple", "drug", "antibiotic"),
+                     "mdro": ("multiple", "drug", "antibiotic"), "multi drug": ("multiple", "drug", "antibiotic"),
+                     "multidrug": ("multiple", "drug", "antibiotic"), "multiple drug": ("multiple", "drug", "antibiotic"),
+                     "multiple drugs": ("multiple", "drug", "antibiotic"),
+                     "multiple antibiotics": ("multiple", "drug", "antibiotic")}
+_SUSCEPTIBLE_EXCEPT = re.compile(r"\bexcept\b", re.I)
+_EXCEPT_REACH = 20   # characters before a resistance its "except" may stand in
+_ORGANISM_CODES = ("B95", "B96")
+_INFECTION_CHAPTERS = ("A", "B", "N39.0", "J1", "L03", "T8", "K65", "M86", "N10", "R78.81")
 # a lymphoma's nodes in several regions
 _LYMPHOMA_UNSITED = re.compile(r"^C8[1-8]\.\d0$")
 _MULTIPLE_NODES = re.compile(r"\babove and below the diaphragm\b|\b(?:multiple|several) (?:nodal |lymph node )?"
@@ -320,6 +335,7 @@ class ClaimsReaders:
         self._skin_cancer_sites(sentences, found)
         self._treated_cancers(doc.text, found)
         self._lymphoma_sites(doc.text, found)
+        self._drug_resistance(doc.text, sentences, found)
         checkpoint()
         self._drug_effects(doc.text, sentences, found, inpatient=doc.setting is Setting.INPATIENT)
         self._rejection(sentences, found)
@@ -775,6 +791,48 @@ class ClaimsReaders:
                 f.code = code
                 _add(found, f)
                 break
+
+    def _drug_resistance(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """An infecting organism's resistance to an antimicrobial (Z16, I.C.1.c), by the index's
+        Resistance > organism > to > drug entry: "vancomycin-resistant Enterococcus" / "VRE"
+        Z16.21, "multidrug-resistant" Z16.24, "resistant to fluoroquinolones" Z16.23. Methicillin
+        resistance is its organism's own code (MRSA: A49.02, B95.62), never a Z16."""
+        if not any(c.startswith(_ORGANISM_CODES) or c.startswith(_INFECTION_CHAPTERS) for c in found):
+            return
+        starts = [s.start for s in sentences]
+        assertion = self._assertions(sentences)
+        for m in _RESISTANT.finditer(text):
+            if _SUSCEPTIBLE_EXCEPT.search(text, max(0, m.start() - _EXCEPT_REACH), m.start()):
+                continue   # "pan-sensitive except ampicillin resistant": a susceptibility report's detail
+            drug = next(g for g in m.groups() if g).lower().replace("-", " ")
+            words = _RESISTANCE_WORDS.get(drug, (drug.rstrip("s"), drug))
+            code = self._resistance_code(words)
+            if code is None:
+                continue
+            si = bisect_right(starts, m.start()) - 1
+            s = sentences[si]
+            k = max(0, bisect_right(s.token_starts, m.start()) - 1)
+            if assertion(si, k, k + 1) is not Assertion.PRESENT:
+                continue   # ("no VRE", "r/o MDR organism")
+            _add(found, Finding(code, CodeSystem.ICD10CM, READ_CONFIDENCE, [Span(m.start(), m.end(), s.section)],
+                                Assertion.PRESENT, [RuleNote("index", "Alphabetic Index: Resistance > organism > "
+                                                                      f"to > drug > {' '.join(words)} (I.C.1.c)")],
+                                {s.section}, source="lexicon"))
+
+    def _resistance_code(self, words: tuple[str, ...]) -> str | None:
+        """Resistance > organism > to > drug > ``words``: the Z16 code, read through the entry's
+        connective "to" (a subterm of no words the walk does not pass)."""
+        tree = self.index.tree
+        wanted = set(words) | {"organism", "drug"}
+        node = next(iter(tree.main_terms("Resistance")), None)
+        code = ""
+        while node is not None:
+            kids = [c for c in tree.nodes[node].children
+                    if not tree.nodes[c].words or set(tree.nodes[c].words) <= wanted]
+            node = max(kids, key=lambda c: len(tree.nodes[c].words), default=None)
+            if node is not None and tree.nodes[node].code:
+                code = tree.nodes[node].code
+        return code if code.startswith("Z16") and self.cm.is_billable(code) else None
 
     def _lymphoma_sites(self, text: str, found: dict[str, Finding]) -> None:
         """A lymphoma of unspecified site (C81-C88, 5th character 0) whose note puts it in nodes

@@ -123,6 +123,7 @@ _CAUSE_FILLER = frozenset("to by the his her their combination combined of presc
                           "anticoagulation anticoagulant anticoagulants therapy"
                           .split())   # ... with only these between ("due to interaction of sertraline and tramadol")
 _SYNDROME = "syndrome"
+_SUSCEPTIBILITY = frozenset(("resistant", "resistance", "sensitive", "susceptible", "intermediate"))
 _JOINED_DRUGS = frozenset(("and", "plus", "+"))
 _CONTRIBUTING = frozenset(("contributing", "contributed", "contributory"))
 # what says a drug was not taken: its want caused the condition, not the drug
@@ -277,7 +278,8 @@ class DrugEffectReader:
                 if hit is None and n == 1 and words[i] in _CLASS_WORDS:
                     hit = self.table.exact(_CLASS_WORDS[words[i]] + " inhibitor") or self.table.exact(name)
                 if hit is not None and any(self.table.rows[hit[0]].codes) and \
-                        words[i + n:i + n + 1] != [_SYNDROME]:   # ("serotonin syndrome": the syndrome's name)
+                        words[i + n:i + n + 1] != [_SYNDROME] and not _SUSCEPTIBILITY & set(words[i + n:i + n + 1]):
+                    # ("serotonin syndrome": the syndrome's name; "vancomycin-resistant": an organism's)
                     yield i, i + n, name, self.table.rows[hit[0]]
                     i += n - 1
                     break

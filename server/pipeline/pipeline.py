@@ -947,6 +947,11 @@ class Pipeline:
                 else frozenset()
             # (before the window: a "without" at its end never denies them, "preeclampsia without severe
             # features" + "complicating childbirth")
+            if _TRIMESTER in context_words:
+                # the pregnancy's trimester now, from its weeks, over one the note dates a course from
+                # ("at 24w2d ... on insulin since 1st trimester": the second)
+                window = tuple(w for k, w in enumerate(window)
+                               if not (w in _TRIMESTER_ORDINALS and window[k + 1:k + 2] == (_TRIMESTER,)))
             window = (tuple(sorted(own)) + context_words if own else cues) + window
             if self.claims_rules and m.tok_start > _LABEL_REACH and not any(w in SIDES for w in window):
                 # a finding of an imaging result's sentence is of the site its label names ("XR R knee:
@@ -2042,6 +2047,8 @@ def _dated_past(words: Sequence[str]) -> list[tuple[int, int]]:
 
 
 _LAST = frozenset(("last", "prior", "previous", "most"))
+_TRIMESTER = "trimester"
+_TRIMESTER_ORDINALS = frozenset("first 1st second 2nd third 3rd".split())
 _DATED_REACH = 5
 
 
