@@ -3797,3 +3797,24 @@ _TWENTY_SEVENTH_BATCH_LYMPHOMA = [
 @pytest.mark.parametrize("text,setting,codes,wrong", _TWENTY_SEVENTH_BATCH_LYMPHOMA)
 def test_twenty_seventh_batch_lymphoma(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+_TWENTY_SEVENTH_BATCH_MORE = [
+    # an organism's resistance: Resistance > organism > to > drug; the drug named is no adverse effect
+    ("Discharge summary: catheter-associated UTI due to vancomycin-resistant Enterococcus faecium.", IN,
+     {"T83.511A", "B95.2", "Z16.21"}, {"T36.8X5A"}),
+    ("Dx: pneumonia due to Pseudomonas, multidrug resistant.", IN, {"J15.1", "Z16.24"}, set()),
+    ("Discharge summary: pyelonephritis; urine culture E. coli, pan-sensitive except ampicillin resistant.", IN,
+     {"N10", "B96.20"}, {"Z16.11"}),
+    ("Clinic: treatment-resistant depression, moderate.", OUT, set(), {"Z16.30"}),
+    # carriers
+    ("ID clinic: MRSA carrier on pre-op nares screen; no active infection.", OUT, {"Z22.322"}, {"A49.02"}),
+    # the pregnancy's trimester from its weeks, not from when a treatment began
+    ("OB visit: G2P1 at 24w2d with pre-existing type 2 diabetes on insulin since the 1st trimester.", OUT,
+     {"O24.112", "Z3A.24"}, {"O24.111"}),
+]
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", _TWENTY_SEVENTH_BATCH_MORE)
+def test_twenty_seventh_batch_more(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
