@@ -75,6 +75,9 @@ _RESISTANCE_WORDS = {"vre": ("vancomycin",), "cre": ("carbapenem",), "mdr": ("mu
                      "multidrug": ("multiple", "drug", "antibiotic"), "multiple drug": ("multiple", "drug", "antibiotic"),
                      "multiple drugs": ("multiple", "drug", "antibiotic"),
                      "multiple antibiotics": ("multiple", "drug", "antibiotic")}
+_POLYP_HISTORY = "Z86.010"
+_POLYP_TITLE = frozenset(normalize_phrase("personal history of colon polyps other and"))
+_KIND_STEM = 7   # letters a kind's word shares with its title's ("adenoma", "adenomatous"; never "hyperplastic" by "hypertension")
 _SUSCEPTIBLE_EXCEPT = re.compile(r"\bexcept\b", re.I)
 _EXCEPT_REACH = 20   # characters before a resistance its "except" may stand in
 _ORGANISM_CODES = ("B95", "B96")
@@ -336,6 +339,7 @@ class ClaimsReaders:
         self._treated_cancers(doc.text, found)
         self._lymphoma_sites(doc.text, found)
         self._drug_resistance(doc.text, sentences, found)
+        self._polyp_kind(doc.text, found)
         checkpoint()
         self._drug_effects(doc.text, sentences, found, inpatient=doc.setting is Setting.INPATIENT)
         self._rejection(sentences, found)
@@ -818,6 +822,23 @@ class ClaimsReaders:
                                 Assertion.PRESENT, [RuleNote("index", "Alphabetic Index: Resistance > organism > "
                                                                       f"to > drug > {' '.join(words)} (I.C.1.c)")],
                                 {s.section}, source="lexicon"))
+
+    def _polyp_kind(self, text: str, found: dict[str, Finding]) -> None:
+        """A history of colon polyps of unspecified kind (Z86.0100) whose kind the note says
+        elsewhere ("Colonoscopy 2022 with two tubular adenomas removed ... Hx colon polyps") is the
+        Tabular sibling whose title names it (Z86.0101 "adenomatous and serrated")."""
+        code = _POLYP_HISTORY + "0"
+        if code not in found or not found[code].reportable:
+            return
+        said = {w[:_KIND_STEM] for w in normalize_phrase(text)}
+        kinds = [c for c in self.cm.children(_POLYP_HISTORY) if c != code and (
+            set(normalize_phrase(self.cm.description(c))) - _POLYP_TITLE) and
+            {w[:_KIND_STEM] for w in set(normalize_phrase(self.cm.description(c))) - _POLYP_TITLE} & said]
+        if len(kinds) == 1:
+            f = found.pop(code)
+            f.notes.append(RuleNote("tabular", f"the polyps' kind the note says: {kinds[0]}, not {code}", code))
+            f.code = kinds[0]
+            _add(found, f)
 
     def _resistance_code(self, words: tuple[str, ...]) -> str | None:
         """Resistance > organism > to > drug > ``words``: the Z16 code, read through the entry's

@@ -3818,3 +3818,11 @@ _TWENTY_SEVENTH_BATCH_MORE = [
 @pytest.mark.parametrize("text,setting,codes,wrong", _TWENTY_SEVENTH_BATCH_MORE)
 def test_twenty_seventh_batch_more(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+def test_history_of_colon_polyps_takes_the_kind_the_note_says(pipe):
+    """A history of colon polyps of unspecified kind is the Tabular sibling whose title names the
+    kind the note says elsewhere; hypertension says no hyperplastic polyp."""
+    text = ("PAST MEDICAL HISTORY: hypertension. Colonoscopy 2022 with two tubular adenomas removed.\n"
+            "A/P: 1. Hypertension. 2. Hx colon polyps: surveillance colonoscopy due next year.")
+    assert_reported(pipe, text, OUT, {"Z86.0101", "I10"}, {"Z86.0100", "Z86.0102"})
