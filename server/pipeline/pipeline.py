@@ -947,6 +947,8 @@ class Pipeline:
                 else frozenset()
             # (before the window: a "without" at its end never denies them, "preeclampsia without severe
             # features" + "complicating childbirth")
+            if self.claims_rules and (_TALKED_LEADS.intersection(window) or _TALKED_AFTER.intersection(window)):
+                window = _untalked(window, m.words)
             if _TRIMESTER in context_words:
                 # the pregnancy's trimester now, from its weeks, over one the note dates a course from
                 # ("at 24w2d ... on insulin since 1st trimester": the second)
@@ -1936,12 +1938,42 @@ def _present_words(words: list[str], commas: list[bool], a: int, b: int, ma: int
     for k in range(a, b):
         if k < len(commas) and commas[k]:
             past = False
-        if not (ma <= k < mb) and (tuple(words[k:k + 2]) in _PAST_LEADS or _operated(words, commas, k, b)):
-            past = True
+        if not (ma <= k < mb) and (tuple(words[k:k + 2]) in _PAST_LEADS or _operated(words, commas, k, b)
+                                   or words[k] in _TALKED_LEADS):
+            past = True   # (nor what the visit only talks of: "counseled on transient hyperglycemia after
+            # steroid injection", "hyperglycemia risk counseled" links no hyperglycemia, E11.9)
         if past and not (ma <= k < mb):
+            continue
+        if not (ma <= k < mb) and words[k + 1:k + 2] and words[k + 1] in _TALKED_AFTER:
             continue
         out.append(words[k])
     return tuple(out)
+
+
+def _untalked(window: tuple[str, ...], mention: tuple[str, ...]) -> tuple[str, ...]:
+    """The window less what the visit only talks of: a few words after "counseled on" /
+    "discussed" / "transient", and a word before "risk" ("DM2 - counseled on transient
+    hyperglycemia after steroid injection" says no diabetes with hyperglycemia); the mention's own
+    words kept."""
+    out, skip = [], 0
+    for k, w in enumerate(window):
+        if w in mention:
+            out.append(w)
+            skip = 0
+            continue
+        if w in _TALKED_LEADS:
+            skip = _TALKED_REACH
+            continue
+        if skip or window[k + 1:k + 2] and window[k + 1] in _TALKED_AFTER:
+            skip = max(0, skip - 1)
+            continue
+        out.append(w)
+    return tuple(out)
+
+
+_TALKED_REACH = 4
+_TALKED_LEADS = frozenset("counseled counseling counselled discussed educated education transient".split())
+_TALKED_AFTER = frozenset(("risk", "risks"))
 
 
 # the operation that took a condition away ("cataract surgery OU", "hernia repair 2008")

@@ -3826,3 +3826,12 @@ def test_history_of_colon_polyps_takes_the_kind_the_note_says(pipe):
     text = ("PAST MEDICAL HISTORY: hypertension. Colonoscopy 2022 with two tubular adenomas removed.\n"
             "A/P: 1. Hypertension. 2. Hx colon polyps: surveillance colonoscopy due next year.")
     assert_reported(pipe, text, OUT, {"Z86.0101", "I10"}, {"Z86.0100", "Z86.0102"})
+
+
+def test_what_the_visit_only_talks_of_links_nothing(pipe):
+    """Counseling on a transient effect or a risk is no complication of the condition it is
+    discussed beside: the diabetes stays without hyperglycemia."""
+    text = ("Ortho clinic: right knee OA, steroid injection given.\nA/P: 1. Primary OA right knee. "
+            "2. DM2, diet-controlled - counseled on transient hyperglycemia after steroid injection.")
+    assert_reported(pipe, text, OUT, {"E11.9", "M17.11"}, {"E11.65"})
+    assert_reported(pipe, "A/P: DM2 with hyperglycemia, A1c 9.8.", OUT, {"E11.65"}, {"E11.9"})
