@@ -344,6 +344,7 @@ def _current(words: Sequence[str], i: int, j: int, listed: bool, clauses: "_Clau
 
 _STARTED = frozenset("start started starting initiate initiated new newly".split())
 _INSULIN, _SLIDING, _NSAID = "Z79.4", "sliding", "Z79.1"
+_TIMES_AFTER = frozenset(("on", "per", "nightly", "night", "weekly", "a"))
 _LIST_LABELS = frozenset(("meds", "medications", "medication"))
 _LIST_OPENERS = frozenset(("home", "current", "outpatient"))
 _SWITCHED = frozenset("switched changed transitioned converted".split())
@@ -395,6 +396,9 @@ class _Clauses:
             # ("held 2 days": how long it was paused; "3 days of painful swelling": the complaint's)
             # "x3 yrs", "x 6 months": how long it has been taken, not a course
             years = w[:1] == "x" and k + 1 < len(words) and words[k + 1] in _LONG_SPANS
+            # "nocturia x3 on tamsulosin", "x2 per night": how often a symptom comes, no course
+            # (a word that counts times, not days: the "x" joins it to the word before)
+            years = years or (w[:1] == "x" and k + 1 < len(words) and words[k + 1] in _TIMES_AFTER)
             # "(not taking x2 months)": a drug the patient is off
             off = w == "not" and k + 1 < len(words) and words[k + 1] in ("taking", "on", "using", "take", "taken")
             # "held": a pause of a regimen, which goes on ("metformin 1000 mg BID (held AM of surgery)",
