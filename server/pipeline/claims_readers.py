@@ -86,7 +86,8 @@ _INFECTION_CHAPTERS = ("A", "B", "N39.0", "J1", "L03", "T8", "K65", "M86", "N10"
 _LYMPHOMA_UNSITED = re.compile(r"^C8[1-8]\.\d0$")
 _MULTIPLE_NODES = re.compile(r"\babove and below the diaphragm\b|\b(?:multiple|several) (?:nodal |lymph node )?"
                              r"(?:sites|regions|stations|areas)\b|\bnodes of multiple\b", re.I)
-_NODE_LIST = re.compile(r"[^.;\n()]{0,80}\b(?:nodes|nodal|lymphadenopathy)\b", re.I)
+_NODE_WORDS = re.compile(r"\b(?:nodes|nodal|lymphadenopathy)\b", re.I)
+_NODE_LIST_REACH = 80   # characters before "nodes" its regions may be listed in
 _NODAL_REGIONS = re.compile(r"\b(?:cervical|supraclavicular|axillary|mediastinal|hilar|retroperitoneal|mesenteric|"
                             r"iliac|inguinal|para-?aortic|submandibular|portal)\b", re.I)
 _METASTATIC = re.compile(r"\bmetasta\w*|\bmets\b", re.I)
@@ -860,10 +861,12 @@ class ClaimsReaders:
         of several regions ("nodal disease above and below the diaphragm", "cervical, mediastinal
         and retroperitoneal nodes", Ann Arbor stage III) is its Tabular sibling "lymph nodes of
         multiple sites" (C83.38)."""
-        if not _MULTIPLE_NODES.search(text) and not any(
-                len(_NODAL_REGIONS.findall(m.group(0))) >= 2 for m in _NODE_LIST.finditer(text)):
+        unsited = [c for c, f in found.items() if _LYMPHOMA_UNSITED.match(c) and f.reportable]
+        if not unsited or not _MULTIPLE_NODES.search(text) and not any(
+                len(_NODAL_REGIONS.findall(text, max(0, m.start() - _NODE_LIST_REACH), m.start())) >= 2
+                for m in _NODE_WORDS.finditer(text)):
             return
-        for c in [c for c, f in found.items() if _LYMPHOMA_UNSITED.match(c) and f.reportable]:
+        for c in unsited:
             sibling = c[:-1] + "8"
             if self.cm.id_of(sibling) >= 0 and "multiple sites" in self.cm.description(sibling).lower():
                 f = found.pop(c)
