@@ -832,9 +832,12 @@ class ClaimsReaders:
         if code not in found or not found[code].reportable:
             return
         said = {w[:_KIND_STEM] for w in normalize_phrase(text)}
-        kinds = [c for c in self.cm.children(_POLYP_HISTORY) if c != code and (
-            set(normalize_phrase(self.cm.description(c))) - _POLYP_TITLE) and
-            {w[:_KIND_STEM] for w in set(normalize_phrase(self.cm.description(c))) - _POLYP_TITLE} & said]
+        kinds = []
+        for c in self.cm.children(_POLYP_HISTORY):
+            # the words the sibling's title says beyond the family's ("adenomatous", "serrated")
+            own = {w[:_KIND_STEM] for w in normalize_phrase(self.cm.description(c)) if w not in _POLYP_TITLE}
+            if c != code and own & said:
+                kinds.append(c)
         if len(kinds) == 1:
             f = found.pop(code)
             f.notes.append(RuleNote("tabular", f"the polyps' kind the note says: {kinds[0]}, not {code}", code))
@@ -862,7 +865,9 @@ class ClaimsReaders:
         and retroperitoneal nodes", Ann Arbor stage III) is its Tabular sibling "lymph nodes of
         multiple sites" (C83.38)."""
         unsited = [c for c, f in found.items() if _LYMPHOMA_UNSITED.match(c) and f.reportable]
-        if not unsited or not _MULTIPLE_NODES.search(text) and not any(
+        if not unsited:
+            return
+        if not _MULTIPLE_NODES.search(text) and not any(
                 len(_NODAL_REGIONS.findall(text, max(0, m.start() - _NODE_LIST_REACH), m.start())) >= 2
                 for m in _NODE_WORDS.finditer(text)):
             return

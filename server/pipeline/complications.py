@@ -101,10 +101,11 @@ _PARTS = frozenset(("lead", "leads", "electrode"))
 _AMPUTATIONS = {**{w: ("lower", "limb") for w in ("bka", "aka", "btka", "transtibial", "transfemoral")},
                 **{w: ("upper", "limb") for w in ("bea", "aea", "transradial", "transhumeral")}}
 _BREAST = frozenset(("breast", "breasts", "mastectomy"))
+_BREAST_IMPLANT = frozenset(("implant", "implants", "reconstruction", "augmentation"))
+# a bypass graft of a limb's arteries (the note names both somewhere): a vascular graft
 _GRAFTS = frozenset(("graft", "grafts"))
 _LIMB_ARTERIES = frozenset("fem pop femoral popliteal femoropopliteal fempop tibial iliac aortofemoral aortobifemoral "
                            "axillofemoral femorofemoral aortoiliac".split())
-_BREAST_IMPLANT = frozenset(("implant", "implants", "reconstruction", "augmentation"))
 _PACED = frozenset("pacemaker ppm icd aicd defibrillator crt crtd".split())
 # "SSI" is a sliding scale of insulin where a diabetes and its drugs are the sentence's
 _INSULIN = frozenset("insulin lispro aspart glulisine regular humalog novolog scale dm dm2 t2dm dm1 t1dm diabetes "
@@ -260,6 +261,7 @@ _OPERATION_SUFFIXES = ("ectomy", "ectomies", "otomy", "ostomy", "oscopy", "plast
 # a heart operation the circulatory entries name ("following cardiac bypass", "... catheterization")
 _HEART_OPERATIONS = {"cabg": "bypass", "bypass": "bypass", "catheterization": "catheterization", "cath": "catheterization"}
 _GENERIC_PROCEDURE = frozenset(("during", "following", "procedure", "organ", "nonorthopedic", "surgery"))
+_POSTOP_BEFORE = 4   # words before a bleed its "postoperative" may stand ("postoperative subcutaneous wound hematoma")
 _ACCIDENT_REACH = 6   # words from "inadvertent" to its tear ("inadvertent 1 cm full-thickness enterotomy")
 _SURGICAL_REACH = 12   # words between the bleed or tear and what says it is the operation's
 
@@ -315,10 +317,10 @@ def find_surgical(tree, sentences: Sequence[Sentence], assertion: Callable[[int,
         torn = [k for k, w in enumerate(words) if (w in _TORN or w.endswith(_OPENED)) and
                 _ACCIDENTAL & set(words[max(0, k - _ACCIDENT_REACH):k + 1])]
         bled = [k for k, w in enumerate(words) if w in _BLEEDS and (
-            _AFTER_OPERATION & set(words[max(0, k - 4):k]) or
+            _AFTER_OPERATION & set(words[max(0, k - _POSTOP_BEFORE):k]) or
+            any(words[x:x + 2] == ["post", "op"] for x in range(max(0, k - _POSTOP_BEFORE - 1), k - 1)) or
             any(words[x] in _FOLLOWING and any(_operation_word(y) for y in words[x + 1:x + 4])
-                for x in range(k + 1, min(len(words), k + _SURGICAL_REACH))) or
-            ("post", "op") in zip(words[max(0, k - 5):k], words[max(0, k - 4):k]))]
+                for x in range(k + 1, min(len(words), k + _SURGICAL_REACH))))]
         for k in torn[:1] + bled[:1]:
             checkpoint()
             if assertion(si, k, k + 1) not in stated:

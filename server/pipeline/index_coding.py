@@ -713,25 +713,37 @@ class IndexCoder:
         """The sibling subcategory of an unspecified ``code`` one of whose Tabular inclusion terms
         the window says, every word of it (an adjective for its noun: "ovarian" for "ovary"), or
         None: N83.20- "Unspecified ovarian cyst" -> N83.29- for "simple ovarian cyst"."""
-        if self.cm.id_of(code) < 0:
+        terms = self._sibling_inclusions(code)
+        if not terms:
             return None
-        chain = [code, *self.cm.ancestors(code)]
-        plain = next((c for c in chain if _UNSPECIFIED_WORD in self.cm.description(c).lower().split()), None)
-        if plain is None or plain == chain[-1]:
-            return None
-        parent = chain[chain.index(plain) + 1]
         said = {w.lower()[:_STEM] for w in window}
         found = None
-        for other in self.cm.children(parent):
-            if other == plain:
-                continue
-            for term in self.cm.notes(other, "inclusion"):
-                need = [w for w in re.findall(r"[a-z]+", term.lower()) if w not in _INCLUSION_FILLER]
-                if need and all(w[:_STEM] in said for w in need):
-                    if found not in (None, other):
-                        return None   # two siblings' terms: the index's code stands
-                    found = other
+        for other, need in terms:
+            if all(w in said for w in need):
+                if found not in (None, other):
+                    return None   # two siblings' terms: the index's code stands
+                found = other
         return found.rstrip(".") if found is not None else None
+
+    def _sibling_inclusions(self, code: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """(sibling, the word stems of one of its inclusion terms) for the siblings of the
+        unspecified subcategory ``code`` is in; read once per code (a note repeats its codes)."""
+        memo = self.__dict__.setdefault("_inclusions_memo", {})
+        hit = memo.get(code)
+        if hit is None:
+            hit = ()
+            chain = [code, *self.cm.ancestors(code)] if self.cm.id_of(code) >= 0 else []
+            plain = next((c for c in chain if _UNSPECIFIED_WORD in self.cm.description(c).lower().split()), None)
+            if plain is not None and plain != chain[-1]:
+                parent = chain[chain.index(plain) + 1]
+                hit = tuple((other, tuple(w[:_STEM] for w in need))
+                            for other in self.cm.children(parent) if other != plain
+                            for term in self.cm.notes(other, "inclusion")
+                            if (need := [w for w in re.findall(r"[a-z]+", term.lower()) if w not in _INCLUSION_FILLER]))
+            if len(memo) > 100_000:
+                memo.clear()
+            memo[code] = hit
+        return hit
 
     def tabular_site(self, code: str, window: Sequence[str]) -> str | None:
         """The Tabular subcategory beside ``code``'s "unspecified site" one whose title names a
