@@ -304,10 +304,7 @@ def _underdosing_cues(text: str, s: Sentence) -> list[int]:
     """The word indices of the sentence's undenied underdosing cues ("not taking", "ran out of")."""
     sentence = text[s.start:s.end]
     starts = [t.start for t in s.tokens]
-    return [max(0, bisect_right(starts, s.start + m.start()) - 1) for m in _UNDERDOSING.finditer(sentence)
-            if not _DENIED_BEFORE.search(sentence[max(0, m.start() - _DENIAL_REACH):m.start()])
-            and not (m.group(0).lower().startswith("stopped") and
-                     _CLINICIAN.search(sentence[max(0, m.start() - _DENIAL_REACH):m.start()]))]
+    return [max(0, bisect_right(starts, s.start + m.start()) - 1) for m in _asserted_cues(sentence)]
 
 
 _UNDERDOSED_REACH = 20   # words between a drug and the cue that says less of it was taken
@@ -332,10 +329,16 @@ def _underdosed(sentence: str) -> bool:
     """Whether the sentence says less was taken than prescribed, not that it was not ("denies
     missed doses", "counseled on the importance of not skipping doses"), nor that a clinician
     stopped the drug ("her PCP had stopped her HCTZ")."""
-    return any(not _DENIED_BEFORE.search(sentence[max(0, m.start() - _DENIAL_REACH):m.start()])
-               and not (m.group(0).lower().startswith("stopped") and
-                        _CLINICIAN.search(sentence[max(0, m.start() - _DENIAL_REACH):m.start()]))
-               for m in _UNDERDOSING.finditer(sentence))
+    return next(_asserted_cues(sentence), None) is not None
+
+
+def _asserted_cues(sentence: str):
+    """The sentence's underdosing cues that are neither denied nor a clinician's stop."""
+    for m in _UNDERDOSING.finditer(sentence):
+        before = sentence[max(0, m.start() - _DENIAL_REACH):m.start()]
+        if not _DENIED_BEFORE.search(before) and not (
+                m.group(0).lower().startswith("stopped") and _CLINICIAN.search(before)):
+            yield m
 
 
 # who stops a drug as its prescriber, not as the patient who takes it

@@ -329,7 +329,7 @@ def _current(words: Sequence[str], i: int, j: int, listed: bool, clauses: "_Clau
         # (a parenthesis after "b.i.d." may open the next sentence: ``following``)
         # (only a start: "prednisone 40 mg x 5 days, continue Advair (long-term inhaled steroid)" is
         # a course of days, and the next clause's "long-term" is the inhaler's)
-        said = set(words[lo:hi]) & _SHORT_TERM - ({"sliding"} if not insulin else set())
+        said = set(words[lo:hi]) & _SHORT_TERM - (set() if insulin else {_SLIDING})
         return bool(said) and said <= _STARTED and not clauses.courses(lo, hi, insulin) and \
             _said_long(tuple(words[j:]) + tuple(following), 0)
     end = min(hi, j + 5)
@@ -395,10 +395,9 @@ class _Clauses:
             # ("resume in 7 days": a delay; "every 14 days": an interval)
             # ("held 2 days": how long it was paused; "3 days of painful swelling": the complaint's)
             # "x3 yrs", "x 6 months": how long it has been taken, not a course
-            years = w[:1] == "x" and k + 1 < len(words) and words[k + 1] in _LONG_SPANS
-            # "nocturia x3 on tamsulosin", "x2 per night": how often a symptom comes, no course
-            # (a word that counts times, not days: the "x" joins it to the word before)
-            years = years or (w[:1] == "x" and k + 1 < len(words) and words[k + 1] in _TIMES_AFTER)
+            # ("nocturia x3 on tamsulosin", "x2 per night": how often a symptom comes, no course either)
+            years = w[:1] == "x" and k + 1 < len(words) and (words[k + 1] in _LONG_SPANS or
+                                                              words[k + 1] in _TIMES_AFTER)
             # "(not taking x2 months)": a drug the patient is off
             off = w == "not" and k + 1 < len(words) and words[k + 1] in ("taking", "on", "using", "take", "taken")
             # "held": a pause of a regimen, which goes on ("metformin 1000 mg BID (held AM of surgery)",
