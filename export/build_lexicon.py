@@ -112,6 +112,11 @@ def index_terms(path: Path, tree=None):
                 # only a reference that names the same thing by its full path: "Ulcer > foot - see
                 # Ulcer, lower limb" sends the reader on to walk "foot" below lower limb
                 code = _see_code(tree, row["See"])
+            elif code is None and row.get("See") and level == 1 and tree is not None \
+                    and _drug_class(stack[0], row["See"]):
+                # a substance the index files under its class ("Dependence > heroin - see
+                # Dependence, drug, opioid": "heroin dependence" is F11.20)
+                code = _see_code(tree, row["See"])
             elif row.get("See"):
                 continue
             elif code is None and level == 0 and row.get("SeeAlso") and tree is not None \
@@ -181,6 +186,45 @@ def _within(main: str, ref: str) -> bool:
     leaves the walk to go on, and gives no term)."""
     return ref.split(",")[0].strip().lower() == main.split(",")[0].strip().lower() and \
         ref.rsplit(",", 1)[-1].strip().endswith(" NEC")
+
+
+def _drug_class(main: str, ref: str) -> bool:
+    """A See from a substance to its drug class under the same main term ("Dependence > heroin -
+    see Dependence, drug, opioid"; "Abuse > LSD - see Abuse, drug, hallucinogen")."""
+    parts = [p.strip().lower() for p in ref.split(",")]
+    return len(parts) == 3 and parts[0] == main.split(",")[0].strip().lower() and parts[1] == "drug"
+
+
+def substance_terms(path: Path, tree):
+    """(term tokens, code): the Tabular's "<class> use disorder, <severity>" inclusion terms said
+    with each substance the index files under that class ("Dependence > heroin - see Dependence,
+    drug, opioid": "heroin use disorder, severe" is F11.20 as "opioid use disorder, severe" is)."""
+    import simple_icd_10_cm as cm
+
+    members: dict[str, list[str]] = {}   # a class's code category (F11) -> its substances
+    with open(path, encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if row["Level"] == "1" and _drug_class("Dependence", row.get("See") or ""):
+                code = _see_code(tree, row["See"])
+                toks = _toks(_PARENS_RE.sub(" ", row["Term"]))
+                # (not nicotine's: a tobacco use disorder is coded by its product, F17.21-)
+                if code and 0 < len(toks) <= 2 and "dependence" not in toks and not code.startswith("F17"):
+                    members.setdefault(code[:3], []).append(" ".join(toks))
+    for category, names in members.items():
+        for code in cm.get_descendants(category):
+            for note in cm.get_inclusion_term(code) if cm.is_valid_item(code) else ():
+                _, said, rest = note.partition(" use disorder")
+                # (the severity and remission alone: an induced disorder's or a withdrawal's terms
+                # stay the class's)
+                if said and _SEVERITY.fullmatch(rest) and " with" not in cm.get_description(code):
+                    severity, _, remission = rest[2:].partition(",")
+                    for name in names:
+                        yield _toks(f"{name} use disorder{rest}"), code
+                        yield _toks(f"{severity} {name} use disorder {remission}"), code   # "severe heroin use disorder"
+
+
+_PARENS_RE = re.compile(r"\([^()]*\)")
+_SEVERITY = re.compile(r", (mild|moderate|severe)(, in (early|sustained) remission)?")
 
 
 def _see_code(tree, ref: str) -> str | None:
@@ -262,8 +306,10 @@ def build(index_dir: Path, out: Path = OUT) -> int:
     by_term: dict[tuple[str, ...], list[str]] = {}
     from server.pipeline.index_tree import IndexTree
 
-    sources = [index_terms(index_dir / "ICD10CM_2025_Index.csv", IndexTree.load()),
-               neoplasm_terms(index_dir / "ICD10CM_2025_neoplasms.csv")]
+    tree = IndexTree.load()
+    sources = [index_terms(index_dir / "ICD10CM_2025_Index.csv", tree),
+               neoplasm_terms(index_dir / "ICD10CM_2025_neoplasms.csv"),
+               substance_terms(index_dir / "ICD10CM_2025_Index.csv", tree)]
     for src in sources:
         for toks, code in src:
             if not _keep(toks):

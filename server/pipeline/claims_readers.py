@@ -348,6 +348,7 @@ class ClaimsReaders:
         self._complications(sentences, found, inpatient=doc.setting is Setting.INPATIENT)
         self._traumatic_bleeds(doc.text, found)
         self._drug_induced(doc.text, sentences, found)
+        _overdosed_not_adverse(found)
         self._noncompliance(doc.text, sentences, found)
         checkpoint()
         self._circumstances(doc.text, found, inpatient=doc.setting is Setting.INPATIENT)
@@ -2917,6 +2918,19 @@ _PROGESTINS = frozenset("norgestimate levonorgestrel norethindrone drospirenone 
                         "norelgestromin".split())
 # a drug's adverse effect (T36-T50, 6th character 5) and the words of its "drug-induced" subterms
 _ADVERSE_EFFECT = re.compile(r"T(3[6-9]|4[0-9]|50)\.\w\w5")
+_POISONING_CODE = re.compile(r"T(3[6-9]|4[0-9]|50)\.\w\w[1-4]")
+
+
+def _overdosed_not_adverse(found: dict[str, Finding]) -> None:
+    """A drug the encounter codes a poisoning by did its harm by that poisoning, not as an adverse
+    effect of proper use ("transaminase elevation secondary to acetaminophen toxicity" after the
+    overdose is T39.1X2A's, I.C.19.e.5): the adverse effect is not reported (the condition it made
+    drug-induced stays so)."""
+    poisoned = {c[:5] for c, f in found.items() if _POISONING_CODE.match(c) and f.reportable}
+    for c, f in found.items():
+        if _ADVERSE_EFFECT.match(c) and c[:5] in poisoned and f.reportable:
+            f.reportable = False
+            f.notes.append(RuleNote("not_reported", "the drug's poisoning is coded: no adverse effect of it"))
 _DRUG_CAUSE = frozenset("drug drugs induced medicament medicaments medication".split())
 _ANTINEOPLASTIC = frozenset(("antineoplastic", "chemotherapy", "cytoreductive"))
 _CHEMOTHERAPY_CAUSE = ("cytoreductive", "cancer", "chemotherapy", "antineoplastic", "therapy")

@@ -69,7 +69,9 @@ _POISONING = re.compile(r"\b(overdose\w*|Overdose\w*|OVERDOSE\w*|OD|ingest\w*|po
                         # "took 20 tablets", "taking about 20 of her own zolpidem tabs", "swallowed a bottle"
                         r"|(took|taking|swallowed|swallowing) (about |approximately |around |~)?"
                         r"(several|\d+|~\d+|many|a handful|a bottle|the bottle|a whole|an entire|all of|a few|"
-                        r"two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|multiple))\b")
+                        r"two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|multiple)\b"
+                        # (a count of doses or days is the regimen's: "oxycodone PRN (took 2 doses total)")
+                        r"(?! (?:doses?|puffs?|times|days?|weeks?|wks?|hours?|hrs?|mg|mcg|units?)\b))\b")
 # ("Overdose of heroin" opens a sentence; a capitalized "Took 2 ibuprofen at home", "Poison control
 # consulted" are no overdose)
 # "OD" is the right eye in a note that names the eyes ("timolol BID OD", "IOP 19 OD, 17 OS"), or
@@ -103,11 +105,15 @@ def _poisoned(text: str, eyes: bool) -> bool:
 
 # a drug taken with alcohol is a poisoning by both (I.C.19.e.5.b: "interaction of drug(s) and
 # alcohol"): "drowsiness due to interaction of alprazolam with alcohol" -> T42.4X1A, T51.0X1A
+_DRINKS = r"alcohol|etoh|ethanol|vodka|whiskey|whisky|liquor|tequila|rum|gin|beer|beers|wine"
 _WITH_ALCOHOL = re.compile(r"\b(interaction|interacting|combined|combination|mixed|mixing)\b[^.;]{0,60}"
-                           r"\b(alcohol|etoh|ethanol)\b|"
-                           # ("accidental lorazepam poisoning with alcohol", "overdose of oxycodone and EtOH")
-                           r"\b(?:poisoning|overdose|ingestion|intoxication)\b[^.;]{0,30}\b(?:with|and|plus)\s+"
-                           r"(?:alcohol|etoh|ethanol)\b", re.I)
+                           r"\b(%s)\b|"
+                           # ("accidental lorazepam poisoning with alcohol", "overdose of oxycodone and EtOH",
+                           # "ingesting ~20 alprazolam tabs with most of a bottle of vodka")
+                           r"\b(?:poisoning|overdose|ingestion|ingesting|ingested|intoxication)\b[^.;]{0,40}"
+                           r"\b(?:with|and|plus)\s+(?:(?:most|all|half|much|part) of )?(?:an? |the )?"
+                           r"(?:(?:bottle|fifth|pint|six[- ]pack|glass|glasses|cans?|shots?) of )?(?:%s)\b" % (_DRINKS, _DRINKS),
+                           re.I)
 _ADVERSE = re.compile(r"\b(adverse (effect|reaction|drug)|side effect|as prescribed|"
                       r"therapeutic (INR|levels?|doses?|dosing)|correctly prescribed)\b", re.I)
 # words right before a drug that make it the cause of a condition ("melena attributed to warfarin")
@@ -139,7 +145,7 @@ _UNDERDOSING = re.compile(r"\b(ran out|running out|missed (\w+ )?dose\w*|underdo
                           # "stopped furosemide" is a discontinuation)
                           r"stopped (his|her|their) |self-?discontinu\w*|"
                           r"forg[eo]t(ten|ting)? to take|forg[eo]t\w* (his |her |their )?(\w+ )?dose\w*)\b", re.I)
-_ALCOHOL_WORDS = frozenset(("alcohol", "etoh", "ethanol"))
+_ALCOHOL_WORDS = frozenset(_DRINKS.split("|"))
 _NAMES_DRUG = 3     # words a drug name may have
 _CLASS_WORDS = {"ace": "angiotensin converting enzyme", "arb": "angiotensin receptor blocker",
                 "nsaid": "nonsteroidal anti-inflammatory drug", "ssri": "selective serotonin reuptake inhibitor",
@@ -203,8 +209,8 @@ class DrugEffectReader:
                 if kind == "underdosing" and not any(_underdosed_drug(text, s, a, t, starts) for t in cues):
                     continue   # ("clopidogrel 75 mg daily (NOT taking x 3 wks); atorvastatin 80 mg daily": the
                     # clopidogrel only)
-                effect = kind or ("adverse_effect" if _caused(s.words, a, b) and not _ruled_out(s.words, a, inpatient)
-                                   else None)
+                effect = kind or ("adverse_effect" if _caused(s.words, a, b, _semicolons(text, s, a))
+                                  and not _ruled_out(s.words, a, inpatient) else None)
                 if effect is None and corrosive and (row.codes[0] or "")[:2] in ("T5", "T6"):
                     effect = intent   # a corrosion's chemical, its toxic effect first (T51-T65, T20-T32 notes)
                 elif effect is None and corroded and _CORRODING[0] <= (row.codes[0] or "")[:3] <= _CORRODING[1] \
@@ -273,6 +279,9 @@ class DrugEffectReader:
                 toks = [_CLASS_WORDS.get(w, w) for w in words[i:i + n]]
                 if len(toks[0]) < 4 and toks[0] not in _CLASS_WORDS.values():
                     continue
+                if n == 1 and toks[0] in _SALTS and i and words[i - 1].isalpha() and \
+                        words[i - 1] not in _BEFORE_SALT:
+                    continue   # a salt names the drug before it ("lithium carbonate", "ferrous sulfate"), no antacid
                 name = self.table.medicinal(" ".join(toks))
                 hit = self.table.exact(name)
                 if hit is None and n == 1 and words[i] in _CLASS_WORDS:
@@ -286,6 +295,12 @@ class DrugEffectReader:
             i += 1
 
 
+# a salt or ester word ("carbonate", "sulfate", "chloride"), and the words that may stand before a salt
+# named on its own ("took magnesium sulfate" is read whole; "ingested sulfate")
+_SALTS = frozenset("carbonate bicarbonate sulfate sulphate chloride citrate phosphate gluconate hydrochloride "
+                   "acetate succinate tartrate fumarate maleate besylate mesylate lactate nitrate".split())
+_BEFORE_SALT = frozenset("of and or with on took taking ingested ingestion swallowed plus the a an his her their "
+                         "iv po oral".split())
 _UNCERTAIN = frozenset(("rule", "possible", "possibly", "probable", "suspected", "suspect", "questionable"))
 _UNCERTAIN_REACH = 3   # words before a drug-induced condition its doubt may stand in
 
@@ -351,14 +366,23 @@ _DENIED_BEFORE = re.compile(r"\b(denies|denied|no|not|never|without|risks? of|im
 _DENIAL_REACH = 40   # characters before the cue a denial or an instruction may stand in
 
 
-def _caused(words: Sequence[str], a: int, b: int) -> bool:
-    """"attributed to warfarin", "warfarin-induced", "ACE-inhibitor angioedema" read as a cause."""
+def _semicolons(text: str, s: Sentence, a: int) -> list[bool]:
+    """Where a semicolon lies just before each of the sentence's tokens, up to token ``a``."""
+    lo = max(1, a - _CAUSE_REACH)
+    return [False] * lo + [";" in text[s.tokens[k - 1].end:s.tokens[k].start] for k in range(lo, min(a + 1, len(s.tokens)))]
+
+
+def _caused(words: Sequence[str], a: int, b: int, gaps: Sequence[bool] = ()) -> bool:
+    """"attributed to warfarin", "warfarin-induced", "ACE-inhibitor angioedema" read as a cause;
+    never across a semicolon (``gaps``: "anemia due to menorrhagia; ferrous sulfate" is the treatment)."""
     if b < len(words) and words[b] in _NOT_TAKEN:
         return False   # "precipitated by insulin omission": an underdosing, no adverse effect
-    if a >= 2 and words[a - 1] in _JOINED_DRUGS and words[a - 2] not in _JOINED_DRUGS and _caused(words, a - 2, a - 1):
+    if a >= 2 and words[a - 1] in _JOINED_DRUGS and words[a - 2] not in _JOINED_DRUGS and \
+            _caused(words, a - 2, a - 1, gaps):
         return True   # "due to combination of prescribed ibuprofen and aspirin": both
-    before = set(words[max(0, a - 3):a])
-    k = next((k for k in range(a - 1, max(-1, a - _CAUSE_REACH - 1), -1)
+    lo = max([0] + [k for k in range(max(0, a - _CAUSE_REACH), a + 1) if k < len(gaps) and gaps[k]])
+    before = set(words[max(lo, a - 3):a])
+    k = next((k for k in range(a - 1, max(lo - 1, a - _CAUSE_REACH - 1), -1)
               if words[k] in _CAUSE_BEFORE or words[k] == _FOLLOWING or
               (words[k] in _CAUSED_BY and words[k + 1:k + 2] == ["by"])), None)
     if k is not None and set(words[k + 1:a]) <= _CAUSE_FILLER:

@@ -291,10 +291,23 @@ class _Table:
             if any(c and not _TABLE_CODE.match(c) for c in codes):
                 raise InvalidInput(f"{cls.kind} ({source}): bad code on line {n}")
             rows.append(cls.row_type(tuple(parts[0].split(PATH_SEP)), codes, parts[2] or None))
-            synonyms.append(tuple(s for s in parts[1].split("|") if s))
+            synonyms.append(tuple(s for s in parts[1].split("|") if s) + _listed_forms(parts[0]))
         if not rows:
             raise InvalidInput(f"{cls.kind} ({source}): no rows")
         return cls(rows, synonyms, aliases)
+
+
+def _listed_forms(path: str) -> tuple[str, ...]:
+    """The names a row lists its forms by after its first ("Ferrous fumerate, gluconate, lactate,
+    salt NEC, sulfate": "ferrous sulfate", "ferrous gluconate"...), each a name of the row."""
+    parts = [p.strip() for p in path.split(",")]
+    words = parts[0].split()
+    if PATH_SEP in path or len(parts) < 3 or len(words) != 2:
+        return ()
+    forms = [re.sub(r" NEC$", "", p) for p in parts[1:]]
+    if not all(len(f.split()) == 1 for f in forms):
+        return ()
+    return tuple(f"{words[0]} {f}".lower() for f in forms)
 
 
 # The salt or ester a drug's row names beside its base ("... propionate", "... sodium"):

@@ -97,6 +97,7 @@ _OPERATING = frozenset(("procedures", "operative_details"))   # where a removal 
 _STATUS_STOP = frozenset("for due because after and but with".split())
 _GRAFT_SOURCE = frozenset("donor deceased living cadaveric related unrelated".split())
 _MAIN_STATUS = ("Status", "Presence", "Dependence")
+_STATUS_FILLER = frozenset("status of and or other unspecified s on".split())   # (a status title's words no note needs)
 # an opening closed or a device taken out: no status of it (Z93 artificial opening, Z95-Z97 devices)
 _UNDONE = frozenset("takedown reversal reversed closure closed removal removed explant explanted explantation".split())
 _UNDONE_STATUS = ("Z93", "Z95", "Z96", "Z97")
@@ -260,6 +261,17 @@ _CONDITION_WORD = re.compile(r"(osis|itis|oma|emia|pathy|ism|iasis|ectasis)$")
 # condition the "with" links, not a site)
 _TABLE_WORDS = frozenset("benign disease malignant neoplasm neoplastic primary secondary see site specified "
                          "unspecified".split())
+
+
+def _no_use_disorder(words: frozenset[str], said: Sequence[str]) -> frozenset[str]:
+    """The words less a "disorder" the note says only as a "use disorder": that is the dependence
+    itself ("cannabis use disorder, moderate (cannabis dependence)"), never a "with > disorder"
+    the drug induced (F12.288)."""
+    if "disorder" not in words or not all(tuple(said[k - 1:k]) == ("use",) for k, w in enumerate(said) if w == "disorder"):
+        return words
+    kept = WalkWords(words - {"disorder"})
+    kept.implied = getattr(words, "implied", frozenset())
+    return kept
 
 
 def _only_sites(words: set[str], sites: frozenset[str]) -> bool:
@@ -450,14 +462,23 @@ class IndexCoder:
 
     def refine(self, mention_words: Sequence[str], mapped: MappedCode, window: Sequence[str],
                near: Sequence[str], prefer: frozenset[str] = frozenset(), named: str = "",
-               sentence: Sequence[str] = ()) -> MappedCode | None:
-        """A more specific code from the index subterms the window supports, or None. The main
+               sentence: Sequence[str] = (), beside: Sequence[str] = ()) -> MappedCode | None:
+        """A more specific code from the index subterms the window supports, or None. ``beside``:
+        the mention's own clause, up to the next item of a list (a "with" subterm's forms are read
+        there only: "PD dementia with apathy", not "PD dementia, depression, BPH"). The main
         term: the one whose own code the mention landed on, else the mention's words, its head
         noun (last word: "iron deficiency anemia" -> Anemia) or its first word."""
         if mapped.system is not CodeSystem.ICD10CM:
             return None
         tree, own = self.tree, set(mention_words)
         words = tree.renamed(walk_words(window))
+        words = _no_use_disorder(words, window)
+        if beside:
+            clause = tree.renamed(walk_words(beside))
+            kept = WalkWords(words)
+            kept.implied = getattr(words, "implied", frozenset())
+            kept.linked_only = frozenset(words - clause)
+            words = kept
         if mapped.code.startswith("T14") and near:
             # an injury the lexicon gave no region: the region its own noun phrase says ("L scaphoid fx"),
             # not a word elsewhere in the window ("Hand clinic", "thumb spica cast")
@@ -495,7 +516,12 @@ class IndexCoder:
         # a subterm that gives the code and says the mention's words ("ST elevation" under
         # Infarct, myocardium -> I21.3): its own subterms refine it ("inferior" -> I21.19)
         giving = [i for c in codes for i in tree.subterms_by_code.get(c, ())]
+        # (else one its substance's class names: "heroin use disorder" is Dependence > drug > opioid's,
+        # where "methadone maintenance" is Maintenance > methadone's own)
         subterms = [i for i in giving if own & tree.spellings(i)]
+        substances = {w for w in own if tree.drug_classes((w,))}
+        if substances and not any(substances & tree.spellings(i) for i in subterms):
+            subterms += [i for i in giving if tree.drug_classes(substances) & tree.spellings(i) and i not in subterms]
         if not subterms and not starts and len(giving) <= _FEW_ENTRIES:
             # an abbreviation says none of its entries' words ("COPD": Disease, lung, obstructive)
             subterms = giving
@@ -515,7 +541,7 @@ class IndexCoder:
             # fracture": Fracture, pathological, beside the Fracture, traumatic its code named)
             said += [i for i in tree.head_terms(mention_words[0]) if i not in said and
                      len(tree.nodes[i].words) > 1 and set(tree.nodes[i].words[1:]) <= words]
-        linked = tree.renamed(walk_words(sentence))   # what "with" may link in the mention's sentence
+        linked = _no_use_disorder(tree.renamed(walk_words(sentence)), sentence)   # what "with" may link in the sentence
         hit = (tree.walk(said, words, prefer, linked) if said else None)
         walked_from = said
         if hit is None and not (said and mapped.code.startswith("T14")):
@@ -577,10 +603,17 @@ class IndexCoder:
             # calculus), unless the mention says "with" itself ("type 2 DM with hyperglycemia")
             rest = WalkWords(words - own)
             rest.implied = getattr(words, "implied", frozenset())
+            named = hit
             hit = tree.walk(walked_from, rest, prefer, frozenset(linked - own))
             if hit is not None and WITH_MARK in hit.said and \
                     _only_sites(set(hit.said[hit.said.index(WITH_MARK) + 1:]) - own, self._sites):
                 hit = None
+            if named.code == mapped.code and mapped.code[:1] != "F" and hit is not None and hit.code[:1] == "F":
+                # ... but where the mention's own "with" entry is the code it named, another body
+                # system's ("Parkinson's disease dementia": Dementia > with > Parkinson's disease,
+                # G20.A1), that is the mention's code; the dementia's own kind ("with depressed
+                # mood": > with > mood disturbance) is read beside it
+                hit = named
         if hit is not None and walked_from and _vague(self.cm, hit.code):
             # two subterms the note names give one subcategory ("polyneuropathy with loss of
             # protective sensation": with > LOPS, E11.40, and with > polyneuropathy, E11.42): the
@@ -927,6 +960,28 @@ class IndexCoder:
                         return hit
         return None
 
+    def _tabular_status(self, phrase: Sequence[str]):
+        """A status the index leaves out that a Tabular status code names by its title or an
+        inclusion term ("s/p Roux-en-Y gastric bypass": Z98.84, "Gastric bypass status for
+        obesity"); the one whose words the phrase says most of, two at least."""
+        table = self.__dict__.get("_status_titles")
+        if table is None:
+            table = []
+            for code in self.cm.codes:
+                if not ("Z93" <= code[:3] <= "Z99") or not self.cm.is_billable(code):
+                    continue
+                for title in (self.cm.description(code), *self.cm.notes(code, "inclusion")):
+                    head = title.lower().split(" for ")[0]
+                    if not re.search(r"\bstatus$", head):
+                        continue
+                    core = frozenset(walk_words(w for w in normalize_phrase(head) if w not in _STATUS_FILLER))
+                    if len(core) >= 2:
+                        table.append((code, core))
+            self.__dict__["_status_titles"] = table
+        said = walk_words(phrase)
+        best = max(((len(core), code) for code, core in table if core <= said), default=None)
+        return IndexHit(best[1], ("status",), True, tuple(phrase)) if best is not None else None
+
     def status_codes(self, sentences: Sequence[Sentence], present=None) -> list[StatusHit]:
         """Status codes for "s/p X" phrases and named devices: Status > X or Presence > X,
         finished in the Tabular. ``present(sentence, start, end)``: whether ConText reads a
@@ -1023,7 +1078,8 @@ class IndexCoder:
                 if "transplant" in phrase:
                     # "deceased donor kidney tx": the donor is the graft's, the transplant the patient's
                     phrase = [w for w in phrase if w not in _GRAFT_SOURCE]
-                hit = self.tree.walk(self._status, walk_words(phrase)) or self._referenced_status(phrase)
+                hit = self.tree.walk(self._status, walk_words(phrase)) or self._referenced_status(phrase) or \
+                    self._tabular_status(phrase)
                 if hit is None or not hit.code.startswith("Z"):
                     hit = self.tree.walk(self._absence, walk_words(phrase)) or hit
                 if hit is None:

@@ -58,10 +58,14 @@ class Node:
     linking: bool = False   # "with current pathological fracture": a "with" subterm of its own words
     nec: bool = False       # "viral NEC": not elsewhere classified
     nonessential: frozenset[str] = frozenset()   # every word of the term's nonessential modifiers
+    # a "with" subterm's modifiers that list its forms ("psychotic disturbance (delusional state)
+    # (hallucinations) (paranoia)"): any one said beside the condition names it
+    examples: tuple[tuple[str, ...], ...] = ()
 
 
 WITH_MARK = "\x00with"   # in ``IndexHit.said``: the walk went through a "with" subterm here
 _LOST_CAUSE = "\x00lost-cause"   # a word no note says
+_EXAMPLES = 3   # parenthesised modifiers of a "with" subterm that are a list of its forms
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,14 @@ class IndexTree:
                 parts = [_words(p) for p in _PARENS.sub(" ", term).split(",")]
                 if len(parts) > 1 and all(len(w) == 1 and _COMPLICATION_WORD.search(w[0]) for w in parts):
                     node = replace(node, head=(), options=frozenset(w[0] for w in parts))
+            if level and stack[level - 1:level] and self.nodes[stack[level - 1]].transparent and \
+                    modifiers.count("(") >= _EXAMPLES:
+                # under "with", a subterm its modifiers give examples of: any one the note says names
+                # it ("Dementia > ... > with > psychotic disturbance (delusional state) (hallucinations)
+                # (paranoia)": "severe vascular dementia ... visual hallucinations", F01.C2)
+                examples = tuple(g for part in modifiers.split("(")
+                                 if (g := tuple(w for w in normalize_phrase(part.replace(")", " ")) if w not in _SILENT)))
+                node = replace(node, examples=examples)
             if level and stack[level - 1:level] and term.strip().isdigit() and \
                     self.nodes[stack[level - 1]].words in _NUMBERED_PARENTS:
                 # Obesity > class > 2 is "class 2" in a note: the number said after the word, never a
@@ -140,6 +152,12 @@ class IndexTree:
         if table is None:
             table = self.__dict__["_renames"] = self._renames()
         out = words
+        if added := self.drug_classes(out) - out:
+            # a substance is read as its class too, as the index files it ("heroin" is Dependence >
+            # drug > opioid: "severe heroin use disorder ... opioid withdrawal" walks > with > withdrawal)
+            kept = WalkWords(out | added)
+            kept.implied = getattr(out, "implied", frozenset()) | added
+            out = kept
         for (sub, main), new in table.items():
             if main in out and all(w in out for w in sub):
                 kept = WalkWords((out - {main}) | {new})
@@ -151,6 +169,27 @@ class IndexTree:
         """The words ``renamed`` read as ``word`` ("polyneuropathy" <- "peripheral neuropathy")."""
         self.renamed(frozenset())
         return tuple(w for (sub, main), new in self.__dict__["_renames"].items() if new == word for w in (*sub, main))
+
+    def drug_classes(self, words: Iterable[str]) -> frozenset[str]:
+        """The words of the drug classes the index files the substances among ``words`` under."""
+        classes = self.__dict__.get("_drug_classes")
+        if classes is None:
+            classes = self.__dict__["_drug_classes"] = self._drug_class_table()
+        return frozenset(c for w in words if w in classes for c in classes[w])
+
+    def _drug_class_table(self) -> dict[str, tuple[str, ...]]:
+        """One-word substance -> the words of the drug class Dependence files it under
+        ("Dependence > heroin - see Dependence, drug, opioid": heroin -> opioid)."""
+        out = {}
+        for m in self.main_terms("Dependence"):
+            for c in self.nodes[m].children:
+                child = self.nodes[c]
+                parts = [p.strip().lower() for p in child.see.split(",")]
+                if len(child.words) == 1 and len(parts) == 3 and parts[1] == "drug":
+                    target = self.resolve(child.see)
+                    if target is not None and self.nodes[target].words:
+                        out[child.words[0]] = tuple(self.nodes[target].words)
+        return out
 
     def _renames(self) -> dict[tuple[tuple[str, ...], str], str]:
         """(subterm words, main term word) -> the main term a "See also" names that spells the
@@ -271,7 +310,7 @@ class IndexTree:
                 # "Pharyngitis (viral)" is J02.9; its "viral NEC" is for a virus named elsewhere;
                 # "specified disorder NEC" is for a disorder the note names, not for the word
                 continue
-            n = 0 if child.transparent else _matches(child, words | linked if child.linking and linked else words)
+            n = 0 if child.transparent else _matches(child, _linked(words, linked) if child.linking and linked else words)
             passed = n is None and child.words in _GROUPING and bool(child.children) and parent.transparent
             if passed:
                 n = 0   # "with > complication > intestinal obstruction": the note names the complication
@@ -282,7 +321,7 @@ class IndexTree:
             label = " ".join(child.words) or ("with" if child.transparent else "")
             said = said_before + (WITH_MARK,) * (child.transparent or child.linking) + child.words + (
                 self.nodes[target].words if target != c else ())
-            below = self._descend(target, words | linked if child.transparent else words, path + (label,),
+            below = self._descend(target, _linked(words, linked) if child.transparent else words, path + (label,),
                                   depth + 1, prefer, said, linked, passed)
             if target == c and (child.see or child.see_also) and not child.code and n:
                 # a subterm with subterms of its own and a "See" (Status > transplant, See Transplant;
@@ -409,7 +448,22 @@ def _matches(node: Node, words: frozenset[str]) -> int | None:
     for g in node.modifiers:
         if all(w in words for w in g):
             return len(g)
+    # (a form said beside the condition, not only elsewhere in its sentence: "PD dementia,
+    # depression, BPH" lists a depression of its own)
+    far = getattr(words, "linked_only", frozenset())
+    for g in node.examples:
+        if all(w in words and w not in far for w in g):
+            return len(g)
     return None
+
+
+def _linked(words: frozenset[str], linked: frozenset[str]) -> frozenset[str]:
+    """The words below a "with": the mention's own and those its sentence links (I.A.15), the
+    latter remembered as such."""
+    out = WalkWords(words | linked)
+    out.implied = getattr(words, "implied", _IMPLIED)
+    out.linked_only = getattr(words, "linked_only", frozenset()) | (linked - words)
+    return out
 
 
 # a word that names a complication (abscess, perforation, peritonitis, gangrene, bleeding...)
@@ -622,13 +676,17 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "hand": ("joint",), "hands": ("joint",),   # (Arthritis > rheumatoid > seronegative > hand joint)
            "metastatic": ("secondary",), "metastasis": ("secondary",), "metastase": ("secondary",),
            "mets": ("secondary", "malignant", "neoplasm"),
-           "hfref": ("systolic", "heart", "failure"), "hfpef": ("diastolic", "heart", "failure"),
+           "hfref": ("systolic", "heart", "failure", "reduced", "ejection", "fraction"),
+           "hfpef": ("diastolic", "heart", "failure", "preserved", "ejection", "fraction"),
            "chemotherapy": ("antineoplastic",), "chemo": ("chemotherapy", "antineoplastic"),
            "luts": ("lower", "urinary", "tract", "symptom"), "hd": ("hemodialysis", "dialysis"),
            "hemodialysis": ("dialysis",), "o2": ("oxygen",), "pd": ("peritoneal", "dialysis"),
            "od": ("eye",), "os": ("eye",), "ou": ("eye",), "ckd": ("chronic", "kidney", "disease"),
            "hypoxic": ("hypoxia",), "hypoxemic": ("hypoxia",), "hypercapnic": ("hypercapnia",),
            "hypercarbic": ("hypercapnia",), "forearm": ("arm", "upper", "limb"), "calf": ("lower", "leg"),
+           # a lower limb's parts the index files only under it ("ulcer of R ankle": Ulcer > lower
+           # limb > ankle; "plantar midfoot": > midfoot, as the foot's)
+           "ankle": ("lower", "limb"), "midfoot": ("foot",),
            "rul": ("right", "upper", "lobe", "lung"), "rml": ("right", "middle", "lobe", "lung"),
            "rll": ("right", "lower", "lobe", "lung"), "lul": ("left", "upper", "lobe", "lung"),
            "lll": ("left", "lower", "lobe", "lung"), "llq": ("left", "lower", "quadrant", "abdominal"),
@@ -858,6 +916,7 @@ class WalkWords(frozenset):
     ("calf" says "lower leg"), which count for less than the note's own ("Ulcer > lower limb >
     calf", not "> lower leg")."""
     implied: frozenset[str] = frozenset()
+    linked_only: frozenset[str] = frozenset()   # those only a "with" link in the sentence added
 # Tests a note gives with their value ("LDL 96", "A1c 7.2"): read as results, never as subterms.
 # "after" / "following" an operation named within this many words: the condition is
 # postprocedural, as the index subterms say ("Hypothyroidism > postsurgical", "Pain > postoperative")

@@ -184,6 +184,10 @@ class MedicationReader:
                     # so is "attempts to taper prednisone have failed" before the list that gives it)
                     if course == words[slice(*clauses.around(i, j))].count("taper"):
                         tapered.add(name)
+                    elif code == _INSULIN and course == clauses.count(clauses.sliding, *clauses.around(i, j)):
+                        pass   # a sliding scale in the stay beside the insulin the patient takes ("on
+                        # basal insulin ...; glucose managed with insulin sliding scale"): this
+                        # mention is no regimen, the other still is
                     else:
                         short.add(name)   # a short course ("x5 days", "burst", "sliding scale"), not a hold
                     short_codes.add(code)

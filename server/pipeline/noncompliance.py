@@ -78,15 +78,18 @@ def find(text: str, sentences: Sequence[Sentence], underdosed: Sequence[tuple[in
     if "dialysis" in {h[0] for h in hits} and not re.search(r"\b(dialysis|hemodialysis|HD|ESRD)\b", text):
         hits = [h for h in hits if h[0] != "dialysis"]   # "missed sessions" of what is not said
     said_noncompliant = any(h[0] == "medication" for h in hits)
+    cued = len(hits)
     for si, a, b in underdosed:
         if not any(h[0] == "medication" and h[1] == si for h in hits):
             hits.append(("medication", si, a, b))
-    for regimen, si, a, b in hits:
+    for k, (regimen, si, a, b) in enumerate(hits):
         if regimen in seen:
             continue
         s = sentences[si]
         toks = [k for k, t in enumerate(s.tokens) if t.end > a and t.start < b]
         said = assertion(si, toks[0], toks[-1] + 1) if toks else None
+        if k >= cued:
+            said = Assertion.PRESENT   # the underdosing's own words ("has taken no phenytoin x5 days")
         if said is not Assertion.PRESENT and not (said is Assertion.HISTORICAL and regimen == "medication"
                                                   and underdosed):
             continue   # (a drug stopped "4 months ago" that the encounter's underdosing is of: still stopped)

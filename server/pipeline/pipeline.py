@@ -1004,11 +1004,16 @@ class Pipeline:
                         not _PHRASE_MARKS.search(text, s.tokens[left - 1].end, s.tokens[left].start):
                     left -= 1
             near = shared + tuple(words[left:right])
-            key = (tuple(c.code for c in m.candidates), window, near, m.sentence)
+            # the mention's clause: to the comma where the list's next item starts
+            clause_end = min(len(words), m.tok_end + _LINK_REACH)
+            clause_end = next((k for k in range(m.tok_end, clause_end) if k < len(s.commas) and s.commas[k]
+                               and k in starts_in.get(m.sentence, ())), clause_end)
+            beside = tuple(words[m.tok_start:clause_end])
+            key = (tuple(c.code for c in m.candidates), window, near, m.sentence, beside)
             if key not in memo:
                 a_, b_ = max(link_lo, m.tok_start - _LINK_REACH), min(link_hi, m.tok_end + _LINK_REACH)
                 memo[key] = self._map_mention(m, window, near, _preferred(context_words, m),
-                                              _present_words(words, s.commas, a_, b_, m.tok_start, m.tok_end))
+                                              _present_words(words, s.commas, a_, b_, m.tok_start, m.tok_end), beside)
             mapped = memo[key]
             if self.claims_rules and mapped is not None and mapped.code[:3] in _HYPERTENSIVE_HEART and \
                     not _HEART_CONDITIONS & set(window + near):
@@ -1395,7 +1400,8 @@ class Pipeline:
         return hit
 
     def _map_mention(self, m: Mention, window: tuple[str, ...], near: tuple[str, ...],
-                     prefer: frozenset[str] = frozenset(), sentence: tuple[str, ...] = ()):
+                     prefer: frozenset[str] = frozenset(), sentence: tuple[str, ...] = (),
+                     beside: tuple[str, ...] = ()):
         """The mention's code; with index coding, the note's side abbreviations are read and the
         main term's subterms walked ("primary OA of both knees": M19.90 -> M17.0)."""
         if self.index is None:
@@ -1407,7 +1413,7 @@ class Pipeline:
         if mapped is None:
             return None
         named = m.candidates[0].code if m.candidates else ""
-        return self.index.refine(m.words, mapped, read, near, prefer, named, sentence) or mapped
+        return self.index.refine(m.words, mapped, read, near, prefer, named, sentence, beside) or mapped
 
     def _suggestion(self, i: int, f: Finding) -> CodeSuggestion:
         desc = self.cm.description(f.code) if f.system is CodeSystem.ICD10CM else (

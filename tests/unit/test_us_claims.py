@@ -3843,3 +3843,66 @@ def test_how_often_a_symptom_comes_is_no_course_of_the_drug_after_it(pipe):
     "azithromycin x5 days" is a course."""
     assert_reported(pipe, "Urology: BPH with nocturia x3 on tamsulosin.", OUT, {"N40.1", "Z79.899"}, set())
     assert_reported(pipe, "Urgent care: bronchitis. Start azithromycin x5 days.", OUT, set(), {"Z79.2", "Z79.899"})
+
+
+_TWENTY_EIGHTH_BATCH = [
+    # a substance the index files under its class (Dependence > heroin - see Dependence, drug, opioid)
+    ("Discharge summary: severe heroin use disorder, admitted for opioid withdrawal with nausea, vomiting, "
+     "diarrhea and myalgias; buprenorphine induction.", IN, {"F11.23"}, {"F11.20", "R11.2", "R19.7", "M79.10"}),
+    ("Clinic: methamphetamine use disorder, moderate, in early remission.", OUT, {"F15.21"}, {"F15.20"}),
+    ("Clinic: opioid use disorder, severe, on methadone maintenance 90 mg daily.", OUT, {"F11.20"}, {"F11.288"}),
+    # a dementia's behaviour by the forms its "with" subterms list (aggression, exit-seeking, hallucinations, apathy)
+    ("Geri-psych: severe vascular dementia, admitted for paranoid delusions and visual hallucinations.", IN,
+     {"F01.C2"}, {"F01.C0", "R44.1"}),
+    ("Neuro: Parkinson's disease dementia with depressed mood and apathy.", OUT, {"G20.A1", "F02.83"},
+     {"F02.80", "R45.3", "F03.93"}),
+    # ... never a list's other item
+    ("PMH: Alzheimer's dementia (dx 2022, MoCA 19), depression, HTN.", OUT, {"G30.9", "F02.80", "F32.A"},
+     {"F02.83"}),
+    # a sliding scale in the stay beside the insulin the patient takes
+    ("Discharge summary: DM2 on basal insulin; glucose managed with insulin sliding scale.", IN, {"Z79.4"}, set()),
+    # underdosing of a drug the patient could not afford, however it is worded
+    ("ED: epilepsy on levetiracetam; he could not afford his refill and has taken no levetiracetam for 4 days; "
+     "breakthrough seizure.", OUT, {"G40.909", "T42.6X6A", "Z91.120"}, set()),
+    # a count of doses is the regimen's, no overdose
+    ("MEDS PTA: labetalol 200 mg PO BID, oxycodone 5 mg q6h PRN pain (took 2 doses total).", IN, {"Z79.899"},
+     {"T40.2X1A", "T44.8X1A"}),
+    # a salt names the drug before it; the Table's listed forms are names of their row
+    ("ED: lithium carbonate ER 900 mg nightly - not taking for 6 weeks, ran out.", OUT, {"T43.596A"}, {"T47.1X6A"}),
+    ("Peds ED: accidental ingestion, she took 20 tablets of ferrous sulfate.", OUT, {"T45.4X1A"}, {"T47.4X1A"}),
+    # a drug taken with a drink: both poisonings; an overdosed drug's harm is no adverse effect
+    ("Admitted after intentionally ingesting 30 alprazolam tabs with most of a bottle of vodka.", IN,
+     {"T42.4X2A", "T51.0X2A"}, set()),
+    ("Discharge summary: intentional overdose of acetaminophen; transaminase elevation secondary to "
+     "acetaminophen toxicity.", IN, {"T39.1X2A"}, {"T39.1X5A"}),
+    # a mother's history in a newborn's note is hers
+    ("Newborn discharge: term male. Maternal hx of hypothyroidism on levothyroxine.", IN, set(),
+     {"E03.9", "Z79.899"}),
+    # "MI" beside substance-use counseling is motivational interviewing
+    ("Cannabis use disorder, moderate. Cannabis: MI, pt agreeable to IOP referral.", OUT, {"F12.20"},
+     {"I21.9"}),
+    # elevated troponin is the infarction's own finding
+    ("Dx: NSTEMI with troponin elevation.", IN, {"I21.4"}, {"R79.89"}),
+    # a lower limb's parts the index files only under it
+    ("Podiatry: DM2 with chronic ulcer of right plantar midfoot, fat layer exposed.", OUT,
+     {"E11.621", "L97.412"}, {"L97.419"}),
+    # a use disorder beside its dependence is no disorder the drug induced
+    ("Assessment: cannabis use disorder, moderate (cannabis dependence); prior cannabis abuse noted.", OUT,
+     {"F12.20"}, {"F12.288"}),
+    # decompensated HFrEF with diastolic dysfunction (Failure > heart > with > decompensation > with >
+    # reduced ejection fraction > with diastolic dysfunction)
+    ("Discharge summary: acute decompensated HFrEF (EF 25%) with grade III diastolic dysfunction.", IN,
+     {"I50.43"}, {"I50.23"}),
+    # a status the Tabular names by an inclusion term ("Gastric bypass status for obesity")
+    ("ED: DM2 with hypoglycemia after skipping lunch. s/p Roux-en-Y gastric bypass 2019.", OUT,
+     {"E11.649", "Z98.84"}, set()),
+    # a cause is read in its own clause: the iron after a semicolon treats the anemia
+    ("Clinic: iron deficiency anemia due to menorrhagia; ferrous sulfate.", OUT, {"N92.0"}, {"T45.4X5A"}),
+    ("Upper GI bleed precipitated by anticoagulation (apixaban) in the setting of angiodysplasia.", IN,
+     {"T45.515A"}, set()),
+]
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", _TWENTY_EIGHTH_BATCH)
+def test_twenty_eighth_batch(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
