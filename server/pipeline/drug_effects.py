@@ -77,6 +77,11 @@ _POISONING = re.compile(r"\b(overdose\w*|Overdose\w*|OVERDOSE\w*|OD|ingest\w*|po
 # "OD" is the right eye in a note that names the eyes ("timolol BID OD", "IOP 19 OD, 17 OS"), or
 # after a dosing word anywhere
 _EYE_NOTE = re.compile(r"\b(OS|OU)\b")
+# ... and beside an eye's parts or tests ("3 mm central corneal abrasion OD", "FB sensation OD")
+_EYE_WORDS = re.compile(r"\b(eyes?|ocular|cornea\w*|conjunctiv\w*|retina\w*|sclera\w*|iris|pupils?|lens|lids?|"
+                        r"eyelids?|fluorescein|slit[- ]lamp|iop|intraocular|visual|vision|acuity|ophth\w*|macula\w*)\b",
+                        re.I)
+_EYE_REACH = 60
 _DOSED_OD = re.compile(r"\b(q?hs|bid|tid|qid|daily|qd|qam|qpm|gtts?|drops?|q\d+h)\s+OD\b", re.I)
 
 
@@ -98,7 +103,8 @@ def _poisoned(text: str, eyes: bool) -> bool:
             continue   # "Naloxone 4 mg nasal PRN overdose": what a drug is kept for, no overdose now
         if _DENIED.search(text, max(0, m.start() - 30), m.start()):
             continue   # "chronic toxicity ..., not an overdose", "no intentional ingestion"
-        if m.group(0) != "OD" or not (eyes or _DOSED_OD.search(text, max(0, m.start() - 12), m.end())):
+        if m.group(0) != "OD" or not (eyes or _DOSED_OD.search(text, max(0, m.start() - 12), m.end())
+                                      or _EYE_WORDS.search(text, max(0, m.start() - _EYE_REACH), m.end() + _EYE_REACH)):
             return True
     return False
 

@@ -97,6 +97,7 @@ _OPERATING = frozenset(("procedures", "operative_details"))   # where a removal 
 _STATUS_STOP = frozenset("for due because after and but with".split())
 _GRAFT_SOURCE = frozenset("donor deceased living cadaveric related unrelated".split())
 _MAIN_STATUS = ("Status", "Presence", "Dependence")
+_FACES = frozenset("plantar palmar dorsal dorsum volar medial lateral anterior posterior".split())   # a part's faces
 _STATUS_FILLER = frozenset("status of and or other unspecified s on".split())   # (a status title's words no note needs)
 # an opening closed or a device taken out: no status of it (Z93 artificial opening, Z95-Z97 devices)
 _UNDONE = frozenset("takedown reversal reversed closure closed removal removed explant explanted explantation".split())
@@ -263,15 +264,10 @@ _TABLE_WORDS = frozenset("benign disease malignant neoplasm neoplastic primary s
                          "unspecified".split())
 
 
-def _no_use_disorder(words: frozenset[str], said: Sequence[str]) -> frozenset[str]:
-    """The words less a "disorder" the note says only as a "use disorder": that is the dependence
-    itself ("cannabis use disorder, moderate (cannabis dependence)"), never a "with > disorder"
-    the drug induced (F12.288)."""
-    if "disorder" not in words or not all(tuple(said[k - 1:k]) == ("use",) for k, w in enumerate(said) if w == "disorder"):
-        return words
-    kept = WalkWords(words - {"disorder"})
-    kept.implied = getattr(words, "implied", frozenset())
-    return kept
+def _use_disorder(said: Sequence[str]) -> bool:
+    """Whether every "disorder" the words say is a "use disorder" (and one is), none induced."""
+    at = [k for k, w in enumerate(said) if w == "disorder"]
+    return bool(at) and "induced" not in said and all(tuple(said[k - 1:k]) == ("use",) for k in at)
 
 
 def _only_sites(words: set[str], sites: frozenset[str]) -> bool:
@@ -302,6 +298,7 @@ class IndexCoder:
         self._family = self._sub(history, "family")
         self._status = [i for t in _MAIN_STATUS for i in tree.main_terms(t)]
         self._absence = tree.main_terms("Absence")   # an organ removed: read when no status says it
+        tree.site_words = self._sites | SIDE_WORDS
 
     def _sub(self, ids: list[int], word: str) -> list[int]:
         return [c for i in ids for c in self.tree.nodes[i].children if self.tree.nodes[c].words[:1] == (word,)]
@@ -362,8 +359,12 @@ class IndexCoder:
         """The site written right after the head word at token i, with its side ("nodule RLL",
         "ulcer L heel"); never across a comma or semicolon ("ulcer; bilateral knee OA")."""
         words = s.words
-        if i + 2 < len(words) and words[i + 1] in SIDES and words[i + 2] in self._sites and not _broken(s, i + 1):
-            return tuple(words[i + 1:i + 3])
+        # (a face of the part may stand between: "ulcer R plantar midfoot")
+        k = i + 1 + (i + 1 < len(words) and words[i + 1] in SIDES)
+        while k < len(words) and k - i <= 3 and words[k] in _FACES:
+            k += 1
+        if k > i + 1 and k < len(words) and words[k] in self._sites and not any(_broken(s, j) for j in range(i + 1, k + 1)):
+            return tuple(words[i + 1:k + 1])
         return tuple(words[i + 1:i + 2]) if i + 1 < len(words) and words[i + 1] in self._sites else ()
 
     def _head_hit(self, w: str, heads: list[int], beside: tuple[str, ...], context: frozenset[str],
@@ -472,12 +473,10 @@ class IndexCoder:
             return None
         tree, own = self.tree, set(mention_words)
         words = tree.renamed(walk_words(window))
-        words = _no_use_disorder(words, window)
         if beside:
-            clause = tree.renamed(walk_words(beside))
             kept = WalkWords(words)
             kept.implied = getattr(words, "implied", frozenset())
-            kept.linked_only = frozenset(words - clause)
+            kept.clause = frozenset(tree.renamed(walk_words(beside)))
             words = kept
         if mapped.code.startswith("T14") and near:
             # an injury the lexicon gave no region: the region its own noun phrase says ("L scaphoid fx"),
@@ -541,7 +540,7 @@ class IndexCoder:
             # fracture": Fracture, pathological, beside the Fracture, traumatic its code named)
             said += [i for i in tree.head_terms(mention_words[0]) if i not in said and
                      len(tree.nodes[i].words) > 1 and set(tree.nodes[i].words[1:]) <= words]
-        linked = _no_use_disorder(tree.renamed(walk_words(sentence)), sentence)   # what "with" may link in the sentence
+        linked = tree.renamed(walk_words(sentence))   # what "with" may link in the mention's sentence
         hit = (tree.walk(said, words, prefer, linked) if said else None)
         walked_from = said
         if hit is None and not (said and mapped.code.startswith("T14")):
@@ -595,18 +594,21 @@ class IndexCoder:
                 walked = set(" ".join(hit.path).split()) if hit is not None else set()
                 if hit is not None and not (_same_chapter(hit.code, mapped.code) and walk_words(own) & walked):
                     hit = None
+        # (a "use disorder" said beside it is the dependence's own name: "cannabis use disorder, moderate
+        # (cannabis dependence)" is no "with > disorder" the drug induced, F12.288)
+        own_said = own | ({"disorder"} if _use_disorder(window) else set())
         if hit is not None and WITH_MARK in hit.said and walked_from and "with" not in own and \
-                _only_sites(set(hit.said[hit.said.index(WITH_MARK) + 1:]) - own, self._sites):
+                _only_sites(set(hit.said[hit.said.index(WITH_MARK) + 1:]) - own_said, self._sites):
             # a "with" subterm names another condition, never the mention's own words ("alcohol use
             # disorder, moderate" is Dependence > alcohol, not its "with > disorder NEC", F10.288)
             # nor them at another site ("ureteral calculus with renal colic" is no kidney
             # calculus), unless the mention says "with" itself ("type 2 DM with hyperglycemia")
-            rest = WalkWords(words - own)
+            rest = WalkWords(words - own_said)
             rest.implied = getattr(words, "implied", frozenset())
             named = hit
-            hit = tree.walk(walked_from, rest, prefer, frozenset(linked - own))
+            hit = tree.walk(walked_from, rest, prefer, frozenset(linked - own_said))
             if hit is not None and WITH_MARK in hit.said and \
-                    _only_sites(set(hit.said[hit.said.index(WITH_MARK) + 1:]) - own, self._sites):
+                    _only_sites(set(hit.said[hit.said.index(WITH_MARK) + 1:]) - own_said, self._sites):
                 hit = None
             if named.code == mapped.code and mapped.code[:1] != "F" and hit is not None and hit.code[:1] == "F":
                 # ... but where the mention's own "with" entry is the code it named, another body

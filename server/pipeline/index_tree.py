@@ -83,6 +83,7 @@ class IndexTree:
 
     def __init__(self, rows: Iterable[tuple[int, str, str, str, str]]):
         self.nodes: list[Node] = []
+        self.site_words: frozenset[str] = frozenset()   # anatomical words (set by the index coder)
         self._by_head: dict[tuple[str, ...], list[int]] = {}   # "fracture" -> "Fracture, traumatic", ...
         self._kids: dict[int, list[tuple[int, int]]] = {}
         self._sees: dict[int, int | None] = {}
@@ -289,6 +290,22 @@ class IndexTree:
                 hit = (hit[0] + _ENTRY_WEIGHT * _weight(self.nodes[s].words[1:], words), hit[1])
             if hit is not None and (best is None or hit[0] > best[0]):
                 best = hit
+        if best is None and self.site_words:
+            # the subterm coded as its main term is that term's default, said by the main term's own
+            # word: the sites below it are read too ("Melanoma (malignant) C43.9 > skin C43.9 > arm":
+            # "melanoma of R upper arm", C43.61)
+            for s in starts:
+                node = self.nodes[s]
+                if node.code[:1] == "Z":
+                    continue   # (an encounter's entry: "Screening > disease or disorder" is no default kind)
+                for c in node.children:
+                    child = self.nodes[c]
+                    if child.code and child.code == node.code and child.children and child.words:
+                        hit = self._descend(c, words, (" ".join(child.words),), 1, prefer, child.words, linked)
+                        if hit is not None and WITH_MARK not in hit[1].said and \
+                                {w for p in hit[1].path[1:] for w in p.split()} <= self.site_words and \
+                                (best is None or hit[0] > best[0]):
+                            best = hit
         return best[1] if best is not None else None
 
     def _descend(self, i: int, words: frozenset[str], path: tuple[str, ...], depth: int,
@@ -450,9 +467,9 @@ def _matches(node: Node, words: frozenset[str]) -> int | None:
             return len(g)
     # (a form said beside the condition, not only elsewhere in its sentence: "PD dementia,
     # depression, BPH" lists a depression of its own)
-    far = getattr(words, "linked_only", frozenset())
+    far, clause = getattr(words, "linked_only", frozenset()), getattr(words, "clause", None)
     for g in node.examples:
-        if all(w in words and w not in far for w in g):
+        if all(w in clause if clause is not None else (w in words and w not in far) for w in g):
             return len(g)
     return None
 
@@ -461,8 +478,9 @@ def _linked(words: frozenset[str], linked: frozenset[str]) -> frozenset[str]:
     """The words below a "with": the mention's own and those its sentence links (I.A.15), the
     latter remembered as such."""
     out = WalkWords(words | linked)
-    out.implied = getattr(words, "implied", _IMPLIED)
+    out.implied = _IMPLIED   # (below a "with", an expansion's words count whole: "BPH w/ LUTS", N40.1)
     out.linked_only = getattr(words, "linked_only", frozenset()) | (linked - words)
+    out.clause = getattr(words, "clause", None)
     return out
 
 
@@ -687,6 +705,7 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            # a lower limb's parts the index files only under it ("ulcer of R ankle": Ulcer > lower
            # limb > ankle; "plantar midfoot": > midfoot, as the foot's)
            "ankle": ("lower", "limb"), "midfoot": ("foot",),
+           "gca": ("giant", "cell", "arteritis"), "pmr": ("polymyalgia", "rheumatica"),
            "rul": ("right", "upper", "lobe", "lung"), "rml": ("right", "middle", "lobe", "lung"),
            "rll": ("right", "lower", "lobe", "lung"), "lul": ("left", "upper", "lobe", "lung"),
            "lll": ("left", "lower", "lobe", "lung"), "llq": ("left", "lower", "quadrant", "abdominal"),
@@ -917,6 +936,7 @@ class WalkWords(frozenset):
     calf", not "> lower leg")."""
     implied: frozenset[str] = frozenset()
     linked_only: frozenset[str] = frozenset()   # those only a "with" link in the sentence added
+    clause: "frozenset[str] | None" = None   # the mention's own clause, where a subterm's forms are read
 # Tests a note gives with their value ("LDL 96", "A1c 7.2"): read as results, never as subterms.
 # "after" / "following" an operation named within this many words: the condition is
 # postprocedural, as the index subterms say ("Hypothyroidism > postsurgical", "Pain > postoperative")

@@ -592,6 +592,9 @@ class Pipeline:
         newborn = self.claims_rules and pregnancy.newborn_note(text)
         triggers: dict[int, list] = {}
         resolving: dict[int, list] = {}
+        starts_at: dict[int, list[int]] = {}   # sentence -> where its mentions begin
+        for m in mentions:
+            starts_at.setdefault(m.sentence, []).append(m.start)
         for m in mentions:
             checkpoint()
             s = sentences[m.sentence]
@@ -627,6 +630,10 @@ class Pipeline:
                 a = Assertion.ABSENT   # "remains tobacco-free", "seizure-free x 2 years": none of it
             if a is Assertion.PRESENT and self.claims_rules and (v := _LABELLED.match(text, m.end)) is not None:
                 a = Assertion.ABSENT if v.group(1) or v.group(3) else Assertion.HISTORICAL
+            if a in (Assertion.PRESENT, Assertion.POSSIBLE) and self.claims_rules and \
+                    (r := _RULED_OUT_ITEM.match(text, m.end)) is not None and \
+                    not any(m.end < o < r.end() for o in starts_at.get(m.sentence, ())):
+                a = Assertion.ABSENT   # "Sepsis - considered on arrival, RULED OUT": the item's own verdict
             if a is Assertion.PRESENT and self.claims_rules and RELATIVE_AFTER.match(text, m.end):
                 a = Assertion.FAMILY   # "breast cancer (mother) and ovarian cancer (maternal aunt)": theirs
             rule = self.sections.rules.get(s.section)
@@ -679,6 +686,11 @@ class Pipeline:
                 noted -= _ROUTINE_HEALING
             cues = tuple(sorted(noted)) + context_words
         ends = {(m.sentence, m.tok_end) for m in mentions if m.codable and len(m.words) > 0}
+        # the categories the note names as present: a history list's item it calls quiet is still the
+        # condition the assessment manages ("PMH: migraine w/o aura (rare) ... A/P: Migraine - infrequent,
+        # sumatriptan PRN": G43.009)
+        present_categories = {c.code[:3] for m in mentions if m.assertion is Assertion.PRESENT and m.codable
+                              for c in m.candidates[:1]}
         ending: dict[tuple[int, int], list[tuple[int, str]]] = {}   # (sentence, end) -> (start, category)
         for m in mentions:
             if m.codable and m.candidates:
@@ -1048,6 +1060,8 @@ class Pipeline:
                 continue   # a stay's own pre-op evaluation ("Pre-op eval: acceptable risk") is the stay's
             if self.claims_rules and m.tok_end < len(words) and words[m.tok_end] in _OTHERS:
                 continue   # "avoid contact with immunocompromised persons": other people's
+            if self.claims_rules and m.tok_end < len(words) and words[m.tok_end] in _PROCESSES:
+                continue   # "a sepsis alert was called", "stroke protocol", "sepsis bundle": the process, no diagnosis
             if self.claims_rules and mapped.code == _WEIGHT_LOSS and \
                     _AIMED & set(words[max(0, m.tok_start - 3):m.tok_end + 3]):
                 continue   # an aim, not the abnormal weight loss the code says
@@ -1147,7 +1161,8 @@ class Pipeline:
                 f.assertion = Assertion.HISTORICAL
                 before = before or f.copy()   # (listed as past: an aftercare's reason is found among them)
             inactive = gone or self.claims_rules and f.assertion is Assertion.HISTORICAL and \
-                _inactive(words, breaks.get(m.sentence) or _clause_breaks(s), m.tok_start, m.tok_end, f.code)
+                _inactive(s.words, breaks.get(m.sentence) or _clause_breaks(s), m.tok_start, m.tok_end, f.code) and \
+                not (f.code[:3] in present_categories and _said_rare(s.words, m.tok_end))
             f = gl.apply_assertion(f, self.guidelines, setting, history, inactive)
             if said_as is not None and said_as.system is CodeSystem.ICD10CM and (f is None or f.code != said_as.code):
                 _keep_first(unasserted, said_as)   # what a claim billing it is checked against
@@ -1535,14 +1550,15 @@ _GONE_RUNS = (("as", "a", "child"), ("as", "a", "teen"), ("as", "a", "teenager")
               ("in", "college"), *_NO_RECURRENCE, ("in", "the", "past"))
 # ... and what says only that it is quiet or untreated now: a condition kept up by its treatment
 # stays coded ("hypertension, no longer on medication", "epilepsy, no seizures since 2015").
-_QUIET_RUNS = (("none", "since"), ("none", "in"), ("no", "longer"), ("no", "current", "treatment"),
+_QUIET_RUNS = (("none", "since"), ("none", "in"), ("none", "during"), ("no", "longer"), ("no", "current", "treatment"),
                ("no", "current", "medication"), ("no", "current", "medications"), ("no", "treatment"),
                ("off", "medication"), ("off", "medications"), ("off", "treatment"), ("off", "therapy"))
 _QUIET_THINGS = frozenset("inhaler use medication medications treatment episodes episode attacks attack "
                           "flares flare recurrence one bout".split())   # "no inhaler use since", "last one"
 _MAINTAINED = ("I10", "I11", "I12", "I13", "I15", "I16", "E08", "E09", "E10", "E11", "E13", "E78", "N18",
                "E66", "I25", "I50", "G40", "E03", "J44", "B20", "E05", "G20", "G35")
-_LEADS = frozenset("none no resolved last off not never outgrew treated healed remote".split()) | _CURED_WORDS
+_RARE = frozenset("rare infrequent occasional".split())   # said of an episodic condition's episodes
+_LEADS = frozenset("none no resolved last off not never outgrew treated healed remote".split()) | _CURED_WORDS | _RARE
 _REMOVED = frozenset("resection resected excision excised removal removed explant explanted "
                      "rai radioiodine".split())   # (a thyroid ablated with radioactive iodine: "RAI for Graves")
 _REPLACED = frozenset("arthroplasty replacement replaced tka tkr tha thr tsa".split())
@@ -1598,6 +1614,11 @@ _DONE = frozenset("had underwent post prior previous pod".split())
 _DONE_REACH = 10
 
 
+def _said_rare(words: list[str], b: int) -> bool:
+    """Whether the item of the condition ending at words[b] calls its episodes rare."""
+    return bool(words[b:b + 1]) and words[b] in _RARE
+
+
 def _inactive(words: list[str], breaks: list[bool], a: int, b: int, code: str) -> bool:
     """Whether the list item of the condition at words[a:b] says it is gone: its own clause, and
     the clauses after it that open with "none", "no", "resolved", "last"..."""
@@ -1621,6 +1642,8 @@ def _inactive(words: list[str], breaks: list[bool], a: int, b: int, code: str) -
         return True   # an overactive gland ablated or taken out since ("Graves disease 2006 treated w/
         # RAI ablation"; never the hypothyroidism that follows, "hypothyroidism s/p thyroidectomy")
     quiet_counts = not code.startswith(_MAINTAINED)
+    if quiet_counts and item[:1] and item[0] in _RARE:
+        return True   # "migraine w/o aura, rare": an episodic condition the visit has none of
     for i in range(len(item)):
         if any(tuple(item[i:i + len(r)]) == r for r in _GONE_RUNS):
             return True
@@ -2007,6 +2030,13 @@ _LABELLED = re.compile(r"[ \t]*:[ \t]*(?:(never|none|no|denies|negative|neg)|(fo
                        # "Acute hypoxemia - resolved" was treated during the stay)
                        r"|[ \t]+[-\u2013][ \t]+(?:(no|none|negative|neg)|(remote|former))[ \t]*(?=[,;.()\n]|$)",
                        re.I)
+# a list item's own verdict after a dash ("Sepsis - considered on arrival, RULED OUT"), with no
+# other condition named between (never "Chest pain - ACS ruled out")
+# what a hospital does about a suspected condition, named after it
+_PROCESSES = frozenset("alert alerts protocol bundle pathway activation".split())
+_RULED_OUT_ITEM = re.compile(r"[ \t]+[-\u2013][ \t]+(?:ruled out|excluded|(?:considered|suspected|possible|questionable|"
+                            r"initially suspected|concern)\b[^.;\n]{0,40}?\b(?:ruled out|excluded))\b(?=[ \t]*[,;.()\n]|$)",
+                            re.I)
 _QUERIED = re.compile(r"[ \t]*\?(?![\w?])(?:[ \t]*[-:,;]?[ \t]*(no|none|neg|negative|denies)\b|"
                       r"[ \t]*[-:,;][ \t]*(?:[\w/]+[ \t]+){1,4}?(neg|negative|normal)\b)?", re.I)
 # a return visit named before an encounter reason ("RTC 1 week for wound check"): a later visit's

@@ -19,7 +19,9 @@ _WEEKS_LOOSE = re.compile(r"\bat\s+(\d{1,2})\s*(?:weeks?|wks?)\b", re.I)
 _GRAVIDA = re.compile(r"\bG(\d{1,2})\s*P\d|\bG(\d{1,2})\b")
 _PREGNANT = re.compile(r"\b(pregnan\w*|prenatal|antepartum|antenatal|obstetric\w*|OB visit|intrauterine pregnancy|"
                        r"IUP|gestation\w*|G\d{1,2}\s*P\d|\d{1,2}w\d{1,2}d)", re.I)
-_PAST = re.compile(r"\b(history of|hx of|h/o|prior|previous|past|PMH|past medical history)\b[^.;]*$", re.I)
+_PAST = re.compile(r"\b(history of|hx of|h/o|prior|previous|past|PMH|past medical history)\b[^.;]*$|"
+                   r"\b(after|since|before) (?:her |each |a |the )?$", re.I)   # ("stopped after pregnancy")
+_MENOPAUSE = re.compile(r"\b(?:post-?menopaus\w*|menopaus\w*)\b", re.I)
 _PAST_REACH = 60
 _NOT_PREGNANT = re.compile(r"\b(?:not (?:currently )?pregnant|(?:urine |serum )?(?:hcg|pregnancy test)\s*(?:is |was )?negative)\b",
                            re.I)
@@ -181,6 +183,8 @@ def read(text: str) -> PregnancyContext | None:
     age = _AGE.search(text, 0, _SUBJECT_REACH)
     if age is not None and int(age.group(1) or age.group(2)) > _MATERNITY_AGE and not _WEEKS.search(text):
         return None   # a 67-year-old's note: the code editor's maternity ages end at 64
+    if _MENOPAUSE.search(text) and not _WEEKS.search(text):
+        return None   # "on postmenopausal hormone therapy ... headaches that stopped after pregnancy"
     headers = [(h.start(1), bool(_HISTORY_HEADER.match(h.group(1)))) for h in _HEADER.finditer(text)]
     starts = [h[0] for h in headers]
     if not any(not _PAST.search(text[max(0, m.start() - _PAST_REACH):m.start()]) and

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -17,8 +18,10 @@ from server.budget import checkpoint
 # read as "noncardiac" on both sides of every match
 # "non-" and the "e-" of "e-cigarette" stay on their word ("e-cigarettes" are no cigarettes)
 # "d/o" is one word, a disorder ("schizoaffective d/o"); "w/o", without; "d/t", due to; "w/d", withdrawal
+# (a letter with a diacritic is its word's: "Ménière's disease", "Sjögren", folded to plain letters)
 _TOKEN_RE = re.compile(r"(?:[DdWw]/[Oo]|[Dd]/[Tt]|[Ww]/[Dd])(?![A-Za-z0-9/])|"
-                       r"(?:[Nn][Oo][Nn]-(?=[A-Za-z])|[Ee]-(?=[Cc][Ii][Gg]))?[A-Za-z0-9]+(?:'s)?|[<>+]")
+                       r"(?:[Nn][Oo][Nn]-(?=[A-Za-z])|[Ee]-(?=[Cc][Ii][Gg]))?"
+                       r"[A-Za-z0-9\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u024F]+(?:'s)?|[<>+]")
 # A sentence may end at . ! ? followed by space, or at a line break. Abbreviations are checked after.
 # A boundary starts at a run's first mark only: tried from each mark of "....." (no space after)
 # the run was read to its end again and again, the square of its length.
@@ -58,6 +61,8 @@ class Token:
 def normalize_word(word: str) -> str:
     """Lower-case and fold simple English plurals: "fractures" -> "fracture", "ribs" -> "rib"."""
     w = word.lower()
+    if not w.isascii():
+        w = "".join(c for c in unicodedata.normalize("NFKD", w) if not unicodedata.combining(c))
     if w.startswith("non-"):
         w = "non" + w[4:]
     if w.endswith("'s"):

@@ -3900,6 +3900,44 @@ _TWENTY_EIGHTH_BATCH = [
     ("Clinic: iron deficiency anemia due to menorrhagia; ferrous sulfate.", OUT, {"N92.0"}, {"T45.4X5A"}),
     ("Upper GI bleed precipitated by anticoagulation (apixaban) in the setting of angiodysplasia.", IN,
      {"T45.515A"}, set()),
+    # an eponym the index spells with diacritics ("Ménière's disease")
+    ("ENT follow-up: Meniere disease, left ear; low-sodium diet.", OUT, {"H81.02"}, {"H93.92"}),
+    # "OD" beside the eye's parts is the right eye, no overdose; "corneal" is the cornea
+    ("ED: fluorescein shows a 3 mm central corneal abrasion OD after a fingernail scratch.", OUT,
+     {"S05.01XA"}, {"T50.8X1A", "T14.90XA"}),
+    # abbreviations and the "with" they take (Arteritis > giant cell > with polymyalgia rheumatica)
+    ("Rheum: temporal artery biopsy shows granulomatous arteritis with giant cells; jaw claudication and "
+     "new headache. Dx GCA w/ PMR.", OUT, {"M31.5"}, {"M31.6", "I73.9", "R51.9"}),
+    # a melanoma is the skin's (Melanoma C43.9 > skin C43.9 > arm)
+    ("Derm surgery: wide local excision of invasive malignant melanoma of R upper arm.", OUT, {"C43.61"},
+     {"C43.9"}),
+    # an episodic condition the history calls rare or quiet
+    ("HPI: knee pain.\nPMH: HTN; migraine w/o aura, rare.\nA/P: primary OA left knee.", OUT, {"M17.12"},
+     {"G43.009"}),
+    ("HPI: knee pain.\nPMH: Migraine without aura, last one over a year ago.\nA/P: primary OA left knee.", OUT,
+     {"M17.12"}, {"G43.009"}),
+    # ... but still the one the assessment manages
+    ("PMH: migraine without aura (rare).\nA/P: 1. Migraine - infrequent, sumatriptan PRN.", OUT, {"G43.009"},
+     {"G43.909"}),
+    # a past exacerbation of a chronic disease: the disease is current, the exacerbation over
+    ("PMH: COPD on home O2; last COPD exacerbation more than 1 year ago.\nA/P: 1. Hypertension.", IN,
+     {"J44.9", "I10"}, {"J44.1"}),
+    # a list item's own verdict; what a hospital does about a suspicion
+    ("DISCHARGE DIAGNOSES:\n- Pneumococcal pneumonia, LLL\n- Sepsis - considered on arrival, RULED OUT\n"
+     "- Atypical chest pain - ACS ruled out", IN, {"J13", "R07.89"}, {"A41.9"}),
+    ("ED: fever and cough; 2 SIRS criteria and a sepsis alert was called; lactate 1.1. Dx: CAP.", OUT,
+     {"J18.9"}, {"A41.9"}),
+    # a menopausal woman's past pregnancy is no pregnancy now
+    ("ED: 52 y/o F with HTN on postmenopausal hormone therapy; migraines that stopped after pregnancy. "
+     "Dx: hypertension.", OUT, {"I10"}, {"O09.519", "O16.9", "O10.919"}),
+    # an ED that cannot confirm a TIA codes the symptom
+    ("ED: episode of numbness of the left hand. Cannot confirm TIA; outpatient workup.\nDIAGNOSES: 1. Transient "
+     "numbness of left hand - possible TIA, not confirmed.", OUT, {"R20.0"}, {"G45.9"}),
+    # the sepsis's bacteremia; a TIA's transient deficits
+    ("Discharge summary: sepsis due to Streptococcus pyogenes with group A strep bacteremia.", IN,
+     {"A40.0"}, {"R78.81"}),
+    ("Discharge summary: TIA with transient expressive aphasia and right arm weakness, resolved.", IN,
+     {"G45.9"}, {"R47.01", "R53.1"}),
 ]
 
 
