@@ -69,11 +69,13 @@ _VACCINE = re.compile(r"\b(vaccines?|vaccinations?|immuni[sz]ations?|boosters?|T
 _DECLINED = re.compile(r"\b(declin\w*|defer\w*|refus\w*|due|overdue|up to date)\b", re.I)
 # the level and the monitoring said together ("here for INR check", "digoxin level monitoring"):
 # an "INR 2.4" in an ED note's labs is no monitoring encounter
-_LEVEL_MONITORED = re.compile(r"\b(monitor\w*|anticoag\w* clinic|scheduled|here for)\b[^.;]{0,40}"
-                              r"\b(INR|PT/INR|\w+ (level|trough))\b|\b(INR|PT/INR|\w+ (level|trough))\b[^.;]{0,20}"
-                              r"\b(monitor\w*|recheck)\b", re.I)
+# (the visit's reason: "here for INR check", "presents for tacrolimus trough monitoring"; never a plan's
+# "INR recheck in 48-72 h" nor a history's "INR checked at coumadin clinic 1 wk ago")
+_LEVEL_MONITORED = re.compile(r"\b(here for|presents? for|presenting for|seen for|visit for|scheduled|routine)\b"
+                              r"[^.;]{0,30}\b(INR|PT/INR|\w+ (level|trough))\b", re.I)
 _LEVEL_CLINIC = re.compile(r"\b(anticoag\w*|coumadin|warfarin|INR) clinic\b", re.I)   # the visit is the monitoring
 _LEVEL_ANY = re.compile(r"\b(INR|PT/INR|\w+ (level|trough))\b", re.I)
+_HEADING_REACH = 80   # characters of the first line where a note names its clinic
 # counseling about travel, not a trip the history mentions ("returned from a 14-hour flight")
 _TRAVEL = re.compile(r"\b(pre-?travel|travel (clinic|medicine|consult\w*|counsel\w*|advice|vaccin\w*))\b"
                      r"|\bcounsel\w*\b[^.;]{0,40}\btravel\w*", re.I)
@@ -198,7 +200,10 @@ def circumstance_codes(text: str, codes: set[str]) -> list[EncounterCode]:
     m = _VACCINE.search(text)
     if m is not None and not _DECLINED.search(m.group(0)):
         out.append(EncounterCode("Z23", m.span(), "encounter for immunization (Z23, I.C.21.c.2)"))
-    m = _LEVEL_MONITORED.search(text) or (_LEVEL_CLINIC.search(text) and _LEVEL_ANY.search(text))
+    # (an anticoagulation clinic the note is from: named in its heading)
+    heading = text.find("\n", 0, _HEADING_REACH)
+    m = _LEVEL_MONITORED.search(text) or (_LEVEL_CLINIC.search(text, 0, heading if heading > 0 else _HEADING_REACH)
+                                          and _LEVEL_ANY.search(text))
     if m is not None and any(c.startswith("Z79") for c in codes):
         out.append(EncounterCode("Z51.81", m.span(), "therapeutic drug level monitoring (Z51.81 with the "
                                                      "long-term drug's Z79, I.C.21.c.3)"))

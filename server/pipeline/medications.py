@@ -164,7 +164,8 @@ class MedicationReader:
                 elif name in steroids_named and self._premedication(words, j, clauses.around(i, j)[1]):
                     pass   # a steroid given with each chemotherapy ("dexamethasone with chemo only",
                     # "dexamethasone premed", "... day before/of/after pemetrexed"): no regimen of its own
-                elif _current(words, i, j, listed, clauses, following, code == _INSULIN):
+                elif not _passing(code, words, i, j, clauses) and \
+                        _current(words, i, j, listed, clauses, following, code == _INSULIN):
                     said = assertions(si, i, j, lo)
                     if said is Assertion.HYPOTHETICAL and code == _ANTIBIOTICS and \
                             _PROPHYLAXIS & set(words[j:j + 2]):
@@ -347,7 +348,7 @@ def _current(words: Sequence[str], i: int, j: int, listed: bool, clauses: "_Clau
 
 
 _STARTED = frozenset("start started starting initiate initiated new newly".split())
-_INSULIN, _SLIDING, _NSAID = "Z79.4", "sliding", "Z79.1"
+_INSULIN, _SLIDING, _NSAID, _OPIOID = "Z79.4", "sliding", "Z79.1", "Z79.891"
 _TIMES_AFTER = frozenset(("on", "per", "nightly", "night", "weekly", "a"))
 _LIST_LABELS = frozenset(("meds", "medications", "medication"))
 _LIST_OPENERS = frozenset(("home", "current", "outpatient"))
@@ -355,6 +356,38 @@ _SWITCHED = frozenset("switched changed transitioned converted".split())
 _FORMERLY = frozenset(("previously", "formerly"))
 _AGO_REACH = 10   # words after "started" its "N months/years ago" may follow
 _LONG_REACH = 16   # words after a drug its "(long-term)" may follow
+
+
+def _passing(code: str, words: Sequence[str], i: int, j: int, clauses: "_Clauses") -> bool:
+    """A pain medicine the note gives for the pain at hand: an opioid "while on" which another drug
+    is taken ("docusate 100 mg BID while on oxycodone"), an anti-inflammatory without a daily
+    regimen ("ibuprofen 600 mg q6h w/ food", "taking ibuprofen w/ partial relief")."""
+    if code == _OPIOID:
+        return tuple(words[max(0, i - 2):i]) == ("while", "on")
+    return code == _NSAID and not _kept_up(words, i, j, clauses)
+
+
+def _kept_up(words: Sequence[str], i: int, j: int, clauses: "_Clauses") -> bool:
+    """Whether an anti-inflammatory at words[i:j] is a kept-up regimen: taken once or twice a day
+    ("meloxicam 15 mg daily", "naproxen 500 mg b.i.d.") or for months and years ("daily naproxen,
+    stable dose x2 yrs", "long-term"), never an every-few-hours dose for an acute pain."""
+    lo, hi = clauses.around(i, j)
+    after = []
+    for w in words[j:min(hi, j + _PRN_REACH)]:
+        if w in ("and", "or", "with", "+"):
+            break
+        after.append(w)
+    if any(_ACUTE_DOSE.match(w) for w in after) or any(after[k:k + 3] == ["t", "i", "d"] for k in range(len(after))):
+        return False
+    near = list(words[max(lo, i - 2):i]) + after
+    return any(w in _KEPT_UP for w in near) or any(near[k:k + 3] == ["b", "i", "d"] for k in range(len(near))) or \
+        _said_long(words, j) or any(w in _SPAN_WORDS for w in words[lo:min(len(words), hi + _SPAN_REACH)])
+
+
+_ACUTE_DOSE = re.compile(r"^(q[1-8]h|tid|qid|t\.i\.d\.|q\.i\.d\.)$")
+_KEPT_UP = frozenset("daily qd bid b.i.d. qhs qam nightly once twice long chronic longterm chronically".split())
+_SPAN_WORDS = frozenset("year years yr yrs month months mo mos since".split())
+_SPAN_REACH = 6   # words past the clause a span of time may follow ("daily naproxen, stable dose x2 yrs")
 
 
 def _said_long(words: Sequence[str], j: int) -> bool:

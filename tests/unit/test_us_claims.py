@@ -3938,6 +3938,21 @@ _TWENTY_EIGHTH_BATCH = [
      {"A40.0"}, {"R78.81"}),
     ("Discharge summary: TIA with transient expressive aphasia and right arm weakness, resolved.", IN,
      {"G45.9"}, {"R47.01", "R53.1"}),
+    # an anti-inflammatory is long-term on a daily regimen, not every few hours for the pain at hand
+    ("Ortho: primary OA left knee. MEDS: meloxicam 15 mg daily for 2 years, lisinopril 20 mg daily.", OUT,
+     {"M17.12", "Z79.1"}, set()),
+    ("ED: closed fracture of right 5th rib. Plan: ibuprofen 600 mg q6h w/ food + acetaminophen.", OUT,
+     set(), {"Z79.1"}),
+    # an opioid "while on" which a laxative is taken is the short course
+    ("DISCHARGE MEDS: oxycodone 5 mg q6h PRN severe pain (#6); docusate 100 mg BID while on oxycodone.", IN,
+     set(), {"Z79.891"}),
+    # drug level monitoring is the visit's reason, not an INR the plan rechecks
+    ("Anticoag clinic: 74F with permanent AF on long-term warfarin, here for INR check. INR 2.6.", OUT,
+     {"Z51.81", "Z79.01", "I48.21"}, set()),
+    ("Clinic: cellulitis of the left leg on cephalexin. On warfarin for AF; INR recheck in 48-72 h at the "
+     "anticoag clinic.", OUT, {"Z79.01"}, {"Z51.81"}),
+    # "All:" is an allergy list's label
+    ("HPI: knee pain.\nMeds: losartan 50 mg daily.\nAll: codeine\nA/P: knee OA.", OUT, {"Z88.5"}, {"Z79.891"}),
 ]
 
 
