@@ -3953,6 +3953,12 @@ _TWENTY_EIGHTH_BATCH = [
      "anticoag clinic.", OUT, {"Z79.01"}, {"Z51.81"}),
     # "All:" is an allergy list's label
     ("HPI: knee pain.\nMeds: losartan 50 mg daily.\nAll: codeine\nA/P: knee OA.", OUT, {"Z88.5"}, {"Z79.891"}),
+    # the albuminuria a CKD is staged by, a stone's nausea, a depression's insomnia and appetite
+    ("A/P: DM2 with CKD stage 3b, albuminuric - refer nephrology.", OUT, {"E11.22", "N18.32"}, {"R80.9"}),
+    ("ED: 5 mm L ureteral stone with colicky flank pain; associated nausea, vomited once.", OUT, {"N20.1"},
+     {"R11.2", "R11.0"}),
+    ("Psych: 2 months of low mood, insomnia, poor appetite and fatigue. Dx: major depressive disorder, single "
+     "episode, moderate.", OUT, {"F32.1"}, {"G47.00", "R63.0", "R53.83"}),
 ]
 
 
