@@ -65,6 +65,7 @@ NOT_DRUGS = frozenset("on the a an and or of to for with in at by as daily dose 
                        "product smoke smoking smoker tobacco cigarette cigarettes cigar barium gadolinium acting long short "
                       "release extended intermediate rapid "
                       "tonic "   # a seizure's ("tonic-clonic"), not the Table's "Tonic NEC"
+                      "adrenal "   # a gland ("secondary adrenal insufficiency"), not the Table's adrenal extract
                       # substances of use, not prescribed therapy (F12-F16, not Z79)
                       "marijuana cannabis thc cocaine crack heroin methamphetamine meth "
                       # a vaccine is given once, no regimen ("dog up to date on rabies vaccine")

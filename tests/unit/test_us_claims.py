@@ -3959,6 +3959,9 @@ _TWENTY_EIGHTH_BATCH = [
      {"R11.2", "R11.0"}),
     ("Psych: 2 months of low mood, insomnia, poor appetite and fatigue. Dx: major depressive disorder, single "
      "episode, moderate.", OUT, {"F32.1"}, {"G47.00", "R63.0", "R53.83"}),
+    # "adrenal" is the gland, not the Table's adrenal extract
+    ("Endocrine: after pituitary surgery he developed secondary adrenal insufficiency, on hydrocortisone 15 mg "
+     "daily.", OUT, {"Z79.52"}, {"T38.0X5A"}),
 ]
 
 
