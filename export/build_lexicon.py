@@ -43,10 +43,11 @@ minus plus dish pin age decline swollen pitted ache placenta placental advice co
 intoxicated embolus thrombus thromboembolism delusion decubitus unconscious comatose scratch gravel
 backflow vain ain cin vin smoker sterilization cerclage prematurity overheated suffocation deficiency defect block foreign body state stage grade
 level low high poor absence absent presence present anomaly malformation disorder fever
-thrombotic concern
+thrombotic concern heat
 """.split())
 # ("concern": the flattened "Concern (normal)" row carries its subterm's code, Z63.6 "about sick
-# family member"; "thrombotic" is the adjective of a stenosis or an occlusion in a report)
+# family member"; "thrombotic" is the adjective of a stenosis or an occlusion in a report; "heat" is
+# a plan's "ice/heat" or the weather, its effects are named: heat exhaustion, heat stroke)
 SINGLE_WORDS = "all"
 # A main term read through its "See also" only when it names a condition by its form (-itis,
 # -osis, -edema...): one word, and a medical one.

@@ -24,7 +24,9 @@ SIDE_WORDS = frozenset(("left", "right", "bilateral", "r", "l", "rt", "lt"))
 # ligament" ~ "sprain talofibular ligament"); a term that says them wins ("anterior cruciate ligament").
 _JUMPED = SIDE_WORDS | frozenset(("anterior", "posterior", "medial", "lateral", "superior", "inferior",
                                    # a limb part's face ("laceration of the dorsum of the L hand": S61.41-)
-                                   "dorsum", "dorsal", "volar"))
+                                   "dorsum", "dorsal", "volar",
+                                   # the muscles of a region strained ("lumbar muscle strain": lumbar strain)
+                                   "muscle", "muscles", "paraspinal"))
 # Limb parts whose "back" is their dorsum, never the trunk's back ("abrasion on back of R hand").
 _LIMB_PARTS = frozenset("hand hands foot feet wrist finger fingers thumb toe toes knee thigh leg calf arm forearm "
                         "ankle heel".split())
@@ -195,7 +197,10 @@ class LexiconSource:
 
 
 # a one-word term that names no condition before these words
-_NOT_CONDITION_BEFORE = {"frozen": frozenset("section sections perm permanent path pathology specimen".split())}
+_NOT_CONDITION_BEFORE = {"frozen": frozenset("section sections perm permanent path pathology specimen".split()),
+                         # a delirium's or an organ's kind, no attention-deficit hyperactivity disorder
+                         "hyperactive": frozenset("delirium bowel sound sounds reflex reflexes bladder airway "
+                                                  "airways".split())}
 _TERM_REACH = 12   # words a term after a comma is looked for in (longer than any lexicon term the list begins)
 
 # Abbreviations that are also English words or units: a condition only when written in capitals

@@ -3959,6 +3959,11 @@ _TWENTY_EIGHTH_BATCH = [
      {"R11.2", "R11.0"}),
     ("Psych: 2 months of low mood, insomnia, poor appetite and fatigue. Dx: major depressive disorder, single "
      "episode, moderate.", OUT, {"F32.1"}, {"G47.00", "R63.0", "R53.83"}),
+    # a plan's heat, a delirium's kind, a strained region's muscles
+    ("Urgent care: acute lumbar muscle strain after lifting. Ice/heat, cyclobenzaprine, PT referral.", OUT,
+     {"S39.012A"}, {"T67.9XXA"}),
+    ("Discharge summary: acute hyperactive delirium superimposed on dementia, due to UTI.", IN, {"F05", "N39.0"},
+     {"F90.9"}),
     # "adrenal" is the gland, not the Table's adrenal extract
     ("Endocrine: after pituitary surgery he developed secondary adrenal insufficiency, on hydrocortisone 15 mg "
      "daily.", OUT, {"Z79.52"}, {"T38.0X5A"}),
