@@ -1943,6 +1943,8 @@ def _dated_before(words: list[str], a: int, b: int, year: int) -> bool:
                 all(w.isalpha() and not w.endswith(("ing", "ed")) and w not in _LINK_WORDS and
                     w not in _CURRENT_CUES and w not in ("now", "today") for w in words[k + 1:a]):
             return int(words[k]) < year
+    if words[b:b + 2] == ["at", "age"] and words[b + 2:b + 3] and words[b + 2].isdigit():
+        return True   # "femoral shaft fx at age 9" (in a 16-year-old's note): a childhood's
     for w in words[b:b + 4]:
         if _YEAR.match(w):
             return int(w) < year

@@ -3964,6 +3964,9 @@ _TWENTY_EIGHTH_BATCH = [
      {"S39.012A"}, {"T67.9XXA"}),
     ("Discharge summary: acute hyperactive delirium superimposed on dementia, due to UTI.", IN, {"F05", "N39.0"},
      {"F90.9"}),
+    # an injury at a childhood age is an old one: its residual's sequela
+    ("Ortho f/u: 16M with leg length discrepancy, L leg 2.2 cm short, due to L femoral shaft fx at age 9. "
+     "No current fracture.", OUT, {"S72.302S"}, {"S72.302A"}),
     # "adrenal" is the gland, not the Table's adrenal extract
     ("Endocrine: after pituitary surgery he developed secondary adrenal insufficiency, on hydrocortisone 15 mg "
      "daily.", OUT, {"Z79.52"}, {"T38.0X5A"}),
