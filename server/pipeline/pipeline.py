@@ -630,6 +630,9 @@ class Pipeline:
                 a = Assertion.ABSENT   # "remains tobacco-free", "seizure-free x 2 years": none of it
             if a is Assertion.PRESENT and self.claims_rules and (v := _LABELLED.match(text, m.end)) is not None:
                 a = Assertion.ABSENT if v.group(1) or v.group(3) else Assertion.HISTORICAL
+            if a is Assertion.PRESENT and self.claims_rules and not inpatient and _RESOLVED_ITEM.match(text, m.end):
+                a = Assertion.HISTORICAL   # a visit's "HTN - resolved after weight loss", "HTN and OSA - both
+                # resolved": gone before this visit (a stay's resolved condition was treated in it)
             if a in (Assertion.PRESENT, Assertion.POSSIBLE) and self.claims_rules and \
                     (r := _RULED_OUT_ITEM.match(text, m.end)) is not None and \
                     not any(m.end < o < r.end() for o in starts_at.get(m.sentence, ())):
@@ -1558,7 +1561,7 @@ _QUIET_THINGS = frozenset("inhaler use medication medications treatment episodes
 _MAINTAINED = ("I10", "I11", "I12", "I13", "I15", "I16", "E08", "E09", "E10", "E11", "E13", "E78", "N18",
                "E66", "I25", "I50", "G40", "E03", "J44", "B20", "E05", "G20", "G35")
 _RARE = frozenset("rare infrequent occasional".split())   # said of an episodic condition's episodes
-_LEADS = frozenset("none no resolved last off not never outgrew treated healed remote".split()) | _CURED_WORDS | _RARE
+_LEADS = frozenset("none no resolved last off not never outgrew treated healed remote both".split()) | _CURED_WORDS | _RARE
 _REMOVED = frozenset("resection resected excision excised removal removed explant explanted "
                      "rai radioiodine".split())   # (a thyroid ablated with radioactive iodine: "RAI for Graves")
 _REPLACED = frozenset("arthroplasty replacement replaced tka tkr tha thr tsa".split())
@@ -2034,6 +2037,12 @@ _LABELLED = re.compile(r"[ \t]*:[ \t]*(?:(never|none|no|denies|negative|neg)|(fo
                        re.I)
 # a list item's own verdict after a dash ("Sepsis - considered on arrival, RULED OUT"), with no
 # other condition named between (never "Chest pain - ACS ruled out")
+# a list item's status after a dash: gone ("HTN - resolved after weight loss"; "HTN and OSA - both resolved")
+_RESOLVED_ITEM = re.compile(r"(?:[ \t]+and[ \t]+[\w/-]+(?:[ \t]+[\w/-]+)?)?[ \t]*[-\u2013:][ \t]*"
+                            r"(?:both |all |now |since )?resolved\b"
+                            # (never what this visit watched go away: "bradycardia - resolved after 7.5 h observation")
+                            r"(?![^.;\n]{0,40}\b(?:observation|arrival|in (?:the )?ED|\d+(?:\.\d+)?\s*(?:h|hr|hrs|hours))\b)",
+                            re.I)
 # what a hospital does about a suspected condition, named after it
 _PROCESSES = frozenset("alert alerts protocol bundle pathway activation".split())
 _RULED_OUT_ITEM = re.compile(r"[ \t]+[-\u2013][ \t]+(?:ruled out|excluded|(?:considered|suspected|possible|questionable|"

@@ -3967,6 +3967,11 @@ _TWENTY_EIGHTH_BATCH = [
     # an injury at a childhood age is an old one: its residual's sequela
     ("Ortho f/u: 16M with leg length discrepancy, L leg 2.2 cm short, due to L femoral shaft fx at age 9. "
      "No current fracture.", OUT, {"S72.302S"}, {"S72.302A"}),
+    # a visit's list item gone before it; what the visit itself watched resolve stays
+    ("Clinic A/P: 7. GERD - continue pantoprazole. 8. HTN and OSA - both resolved, no treatment needed.", OUT,
+     {"K21.9"}, {"I10", "G47.33"}),
+    ("ED: accidental ingestion of clonidine, 2 y/o, with somnolence and sinus bradycardia - resolved after "
+     "7.5 h observation.", OUT, {"T46.5X1A", "R40.0", "R00.1"}, set()),
     # "adrenal" is the gland, not the Table's adrenal extract
     ("Endocrine: after pituitary surgery he developed secondary adrenal insufficiency, on hydrocortisone 15 mg "
      "daily.", OUT, {"Z79.52"}, {"T38.0X5A"}),
