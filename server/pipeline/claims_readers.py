@@ -2918,7 +2918,10 @@ _PROGESTINS = frozenset("norgestimate levonorgestrel norethindrone drospirenone 
                         "norelgestromin".split())
 # a drug's adverse effect (T36-T50, 6th character 5) and the words of its "drug-induced" subterms
 _ADVERSE_EFFECT = re.compile(r"T(3[6-9]|4[0-9]|50)\.\w\w5")
-_POISONING_CODE = re.compile(r"T(3[6-9]|4[0-9]|50)\.\w\w[1-4]")
+_DRUG_CAUSE = frozenset("drug drugs induced medicament medicaments medication".split())
+_ANTINEOPLASTIC = frozenset(("antineoplastic", "chemotherapy", "cytoreductive"))
+_CHEMOTHERAPY_CAUSE = ("cytoreductive", "cancer", "chemotherapy", "antineoplastic", "therapy")
+_POISONING_CODE = re.compile(r"T(3[6-9]|4[0-9]|50)\.\w\w[1-4]")   # a drug's poisoning (6th character 1-4)
 
 
 def _overdosed_not_adverse(found: dict[str, Finding]) -> None:
@@ -2931,9 +2934,8 @@ def _overdosed_not_adverse(found: dict[str, Finding]) -> None:
         if _ADVERSE_EFFECT.match(c) and c[:5] in poisoned and f.reportable:
             f.reportable = False
             f.notes.append(RuleNote("not_reported", "the drug's poisoning is coded: no adverse effect of it"))
-_DRUG_CAUSE = frozenset("drug drugs induced medicament medicaments medication".split())
-_ANTINEOPLASTIC = frozenset(("antineoplastic", "chemotherapy", "cytoreductive"))
-_CHEMOTHERAPY_CAUSE = ("cytoreductive", "cancer", "chemotherapy", "antineoplastic", "therapy")
+
+
 # medication for opioid use disorder: the disorder's code says it (F11.21 "on maintenance therapy")
 _OPIOID_TREATMENT = frozenset("buprenorphine methadone naloxone naltrexone suboxone subutex sublocade".split())
 # receptor abbreviations and names -> the word the Tabular's titles use

@@ -102,10 +102,8 @@ _EXACERBATED = re.compile(r"\bexacerbation\b", re.I)
 def _quiet_sibling(cm, code: str) -> str | None:
     """The code beside ``code`` for its disease without the exacerbation: the Tabular sibling
     titled "uncomplicated", else "unspecified" (J45.41 -> J45.40, J44.1 -> J44.9)."""
-    stem = code[:-1]
-    siblings = [c for c in cm.codes if len(c) == len(code) and c.startswith(stem) and c != code
-                and cm.is_billable(c)] if len(code) > 4 else \
-        [c for c in cm.codes if c.startswith(code[:4]) and len(c) == len(code) and c != code and cm.is_billable(c)]
+    siblings = [c for c in cm.codes if len(c) == len(code) and c.startswith(code[:-1]) and c != code
+                and cm.is_billable(c)]
     for word in ("uncomplicated", "unspecified"):
         hit = next((c for c in siblings if word in cm.description(c).lower()
                     and not _EXACERBATED.search(cm.description(c))), None)

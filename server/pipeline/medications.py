@@ -385,8 +385,9 @@ def _kept_up(words: Sequence[str], i: int, j: int, clauses: "_Clauses") -> bool:
         _said_long(words, j) or any(w in _SPAN_WORDS for w in words[lo:min(len(words), hi + _SPAN_REACH)])
 
 
-_ACUTE_DOSE = re.compile(r"^(q[1-8]h|tid|qid|t\.i\.d\.|q\.i\.d\.)$")
-_KEPT_UP = frozenset("daily qd bid b.i.d. qhs qam nightly once twice long chronic longterm chronically".split())
+# (a dotted "t.i.d." / "b.i.d." is three words, read as such)
+_ACUTE_DOSE = re.compile(r"^(q[1-8]h|tid|qid)$")
+_KEPT_UP = frozenset("daily qd bid qhs qam nightly once twice long chronic longterm chronically".split())
 _SPAN_WORDS = frozenset("year years yr yrs month months mo mos since".split())
 _SPAN_REACH = 6   # words past the clause a span of time may follow ("daily naproxen, stable dose x2 yrs")
 

@@ -82,13 +82,13 @@ def find(text: str, sentences: Sequence[Sentence], underdosed: Sequence[tuple[in
     for si, a, b in underdosed:
         if not any(h[0] == "medication" and h[1] == si for h in hits):
             hits.append(("medication", si, a, b))
-    for k, (regimen, si, a, b) in enumerate(hits):
+    for n, (regimen, si, a, b) in enumerate(hits):
         if regimen in seen:
             continue
         s = sentences[si]
         toks = [k for k, t in enumerate(s.tokens) if t.end > a and t.start < b]
         said = assertion(si, toks[0], toks[-1] + 1) if toks else None
-        if k >= cued:
+        if n >= cued:
             said = Assertion.PRESENT   # the underdosing's own words ("has taken no phenytoin x5 days")
         if said is not Assertion.PRESENT and not (said is Assertion.HISTORICAL and regimen == "medication"
                                                   and underdosed):

@@ -2035,8 +2035,6 @@ _LABELLED = re.compile(r"[ \t]*:[ \t]*(?:(never|none|no|denies|negative|neg)|(fo
                        # "Acute hypoxemia - resolved" was treated during the stay)
                        r"|[ \t]+[-\u2013][ \t]+(?:(no|none|negative|neg)|(remote|former))[ \t]*(?=[,;.()\n]|$)",
                        re.I)
-# a list item's own verdict after a dash ("Sepsis - considered on arrival, RULED OUT"), with no
-# other condition named between (never "Chest pain - ACS ruled out")
 # a list item's status after a dash: gone ("HTN - resolved after weight loss"; "HTN and OSA - both resolved")
 _RESOLVED_ITEM = re.compile(r"(?:[ \t]+and[ \t]+[\w/-]+(?:[ \t]+[\w/-]+)?)?[ \t]*[-\u2013:][ \t]*"
                             r"(?:both |all |now |since )?resolved\b"
@@ -2045,6 +2043,8 @@ _RESOLVED_ITEM = re.compile(r"(?:[ \t]+and[ \t]+[\w/-]+(?:[ \t]+[\w/-]+)?)?[ \t]
                             re.I)
 # what a hospital does about a suspected condition, named after it
 _PROCESSES = frozenset("alert alerts protocol bundle pathway activation".split())
+# a list item's own verdict after a dash ("Sepsis - considered on arrival, RULED OUT"), with no
+# other condition named between (never "Chest pain - ACS ruled out")
 _RULED_OUT_ITEM = re.compile(r"[ \t]+[-\u2013][ \t]+(?:ruled out|excluded|(?:considered|suspected|possible|questionable|"
                             r"initially suspected|concern)\b[^.;\n]{0,40}?\b(?:ruled out|excluded))\b(?=[ \t]*[,;.()\n]|$)",
                             re.I)
