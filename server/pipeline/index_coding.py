@@ -298,7 +298,7 @@ class IndexCoder:
         self._family = self._sub(history, "family")
         self._status = [i for t in _MAIN_STATUS for i in tree.main_terms(t)]
         self._absence = tree.main_terms("Absence")   # an organ removed: read when no status says it
-        tree.site_words = self._sites | SIDE_WORDS
+        tree.site_words = self._sites - frozenset(SIDES) - SIDE_WORDS
 
     def _sub(self, ids: list[int], word: str) -> list[int]:
         return [c for i in ids for c in self.tree.nodes[i].children if self.tree.nodes[c].words[:1] == (word,)]
@@ -476,7 +476,7 @@ class IndexCoder:
         if beside:
             kept = WalkWords(words)
             kept.implied = getattr(words, "implied", frozenset())
-            kept.clause = frozenset(tree.renamed(walk_words(beside)))
+            kept.clause = tuple(beside)
             words = kept
         if mapped.code.startswith("T14") and near:
             # an injury the lexicon gave no region: the region its own noun phrase says ("L scaphoid fx"),

@@ -290,23 +290,32 @@ class IndexTree:
                 hit = (hit[0] + _ENTRY_WEIGHT * _weight(self.nodes[s].words[1:], words), hit[1])
             if hit is not None and (best is None or hit[0] > best[0]):
                 best = hit
-        if best is None and self.site_words:
+        if best is None and not self.site_words.isdisjoint(words):
             # the subterm coded as its main term is that term's default, said by the main term's own
             # word: the sites below it are read too ("Melanoma (malignant) C43.9 > skin C43.9 > arm":
             # "melanoma of R upper arm", C43.61)
             for s in starts:
-                node = self.nodes[s]
-                if node.code[:1] == "Z":
-                    continue   # (an encounter's entry: "Screening > disease or disorder" is no default kind)
-                for c in node.children:
+                for c in self._defaults(s):
                     child = self.nodes[c]
-                    if child.code and child.code == node.code and child.children and child.words:
-                        hit = self._descend(c, words, (" ".join(child.words),), 1, prefer, child.words, linked)
-                        if hit is not None and WITH_MARK not in hit[1].said and \
-                                {w for p in hit[1].path[1:] for w in p.split()} <= self.site_words and \
-                                (best is None or hit[0] > best[0]):
-                            best = hit
+                    hit = self._descend(c, words, (" ".join(child.words),), 1, prefer, child.words, linked)
+                    if hit is not None and WITH_MARK not in hit[1].said and \
+                            {w for p in hit[1].path[1:] for w in p.split()} <= self.site_words | _SIDE_KEYS and \
+                            (best is None or hit[0] > best[0]):
+                        best = hit
         return best[1] if best is not None else None
+
+    def _defaults(self, i: int) -> list[int]:
+        """The subterms of entry i coded as the entry itself, with subterms of their own (its default
+        kind: Melanoma C43.9 > skin C43.9); none for an encounter's entry ("Screening > disease or
+        disorder" is no default kind). Read once per entry."""
+        memo = self.__dict__.setdefault("_default_memo", {})
+        hit = memo.get(i)
+        if hit is None:
+            node = self.nodes[i]
+            hit = memo[i] = [] if node.code[:1] == "Z" else [
+                c for c in node.children if self.nodes[c].code and self.nodes[c].code == node.code
+                and self.nodes[c].children and self.nodes[c].words]
+        return hit
 
     def _descend(self, i: int, words: frozenset[str], path: tuple[str, ...], depth: int,
                  prefer: frozenset[str] = frozenset(), said_before: tuple[str, ...] = (),
@@ -465,11 +474,14 @@ def _matches(node: Node, words: frozenset[str]) -> int | None:
     for g in node.modifiers:
         if all(w in words for w in g):
             return len(g)
+    if not node.examples:
+        return None
     # (a form said beside the condition, not only elsewhere in its sentence: "PD dementia,
     # depression, BPH" lists a depression of its own)
     far, clause = getattr(words, "linked_only", frozenset()), getattr(words, "clause", None)
+    said = walk_words(clause) if clause is not None else None   # (read here only: few subterms list forms)
     for g in node.examples:
-        if all(w in clause if clause is not None else (w in words and w not in far) for w in g):
+        if all(w in said if said is not None else (w in words and w not in far) for w in g):
             return len(g)
     return None
 
@@ -477,6 +489,9 @@ def _matches(node: Node, words: frozenset[str]) -> int | None:
 def _linked(words: frozenset[str], linked: frozenset[str]) -> frozenset[str]:
     """The words below a "with": the mention's own and those its sentence links (I.A.15), the
     latter remembered as such."""
+    clause = getattr(words, "clause", None)
+    if clause is None and linked <= words:
+        return words | linked   # (nothing only the sentence says: the plain union, as before)
     out = WalkWords(words | linked)
     out.implied = _IMPLIED   # (below a "with", an expansion's words count whole: "BPH w/ LUTS", N40.1)
     out.linked_only = getattr(words, "linked_only", frozenset()) | (linked - words)
@@ -646,6 +661,7 @@ SIDES = {"r": "right", "rt": "right", "right": "right", "l": "left", "lt": "left
          "b/l": "bilateral", "bilateral": "bilateral",
          # a limb by its side ("cellulitis LLE": the left lower limb)
          "lle": "left", "rle": "right", "lue": "left", "rue": "right"}   # the one table of side words
+_SIDE_KEYS = frozenset(SIDES)
 # an ear's side by its Latin abbreviation, beside an ear's words ("acute suppurative OM AD": the right
 # ear; "AD" is atopic dermatitis elsewhere, and "as" an English word)
 _EAR_SIDES = {"ad": "right", "au": "bilateral"}
@@ -936,7 +952,7 @@ class WalkWords(frozenset):
     calf", not "> lower leg")."""
     implied: frozenset[str] = frozenset()
     linked_only: frozenset[str] = frozenset()   # those only a "with" link in the sentence added
-    clause: "frozenset[str] | None" = None   # the mention's own clause, where a subterm's forms are read
+    clause: "tuple[str, ...] | None" = None   # the mention's own clause, where a subterm's forms are read
 # Tests a note gives with their value ("LDL 96", "A1c 7.2"): read as results, never as subterms.
 # "after" / "following" an operation named within this many words: the condition is
 # postprocedural, as the index subterms say ("Hypothyroidism > postsurgical", "Pain > postoperative")
