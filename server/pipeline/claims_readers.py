@@ -2921,7 +2921,6 @@ _ADVERSE_EFFECT = re.compile(r"T(3[6-9]|4[0-9]|50)\.\w\w5")
 _DRUG_CAUSE = frozenset("drug drugs induced medicament medicaments medication".split())
 _ANTINEOPLASTIC = frozenset(("antineoplastic", "chemotherapy", "cytoreductive"))
 _CHEMOTHERAPY_CAUSE = ("cytoreductive", "cancer", "chemotherapy", "antineoplastic", "therapy")
-_POISONING_CODE = re.compile(r"T(3[6-9]|4[0-9]|50)\.\w\w[1-4]")   # a drug's poisoning (6th character 1-4)
 
 
 def _overdosed_not_adverse(found: dict[str, Finding]) -> None:
@@ -2929,7 +2928,7 @@ def _overdosed_not_adverse(found: dict[str, Finding]) -> None:
     effect of proper use ("transaminase elevation secondary to acetaminophen toxicity" after the
     overdose is T39.1X2A's, I.C.19.e.5): the adverse effect is not reported (the condition it made
     drug-induced stays so)."""
-    poisoned = {c[:5] for c, f in found.items() if _POISONING_CODE.match(c) and f.reportable}
+    poisoned = {c[:5] for c, f in found.items() if _POISONED.match(c) and f.reportable}
     for c, f in found.items():
         if _ADVERSE_EFFECT.match(c) and c[:5] in poisoned and f.reportable:
             f.reportable = False
