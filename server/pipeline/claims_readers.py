@@ -1736,7 +1736,8 @@ class ClaimsReaders:
         if not flu:
             return
         if _IDENTIFIED_FLU.search(text):
-            for c in [c for c in flu if c.startswith("J11")]:
+            # (only a confirmed one: a suspected influenza A stays J11, I.C.10.c)
+            for c in [c for c in flu if c.startswith("J11") and found[c].assertion is not Assertion.POSSIBLE]:
                 if "J10" + c[3:] not in found:
                     self._recode(found, c, "J10" + c[3:], "influenza", "an identified influenza virus", "I.C.10.c")
             flu = [c for c, f in found.items() if c.startswith(("J10", "J11")) and f.reportable]
@@ -2895,8 +2896,11 @@ _CHRONIC_COUGH = re.compile(r"\b(chronic|persistent|longstanding)\s+(?:\w+\s+)?c
 _DURATION_REACH = 40
 # a remission said of a hematologic malignancy ("in CR", "stringent complete remission", "MRD-negative
 # remission"), and what says there is none ("not in remission", "relapsed", "refractory")
+# (its kind and depth may come between: "in complete hematologic and molecular remission"; a
+# numbered remission is the first or a later one: "AML in CR1")
 _IN_REMISSION = re.compile(r"\b(?:in|achieved|remains in|maintained)\s+(?:a\s+)?(?:stringent\s+|sustained\s+|"
-                           r"complete\s+|continued\s+|MRD[- ]negative\s+)*(?:CR|sCR|remission)\b", re.I)
+                           r"complete\s+|continued\s+|MRD[- ]negative\s+|(?:hematologic|cytogenetic|molecular|"
+                           r"morphologic|deep|major)(?:al)?\s+(?:and\s+)?)*(?:CR\d?|sCR|remission)\b", re.I)
 _NO_REMISSION = re.compile(r"\b(not\s+in\s+(?:\w+\s+)?remission|relapsed?|refractory|progression|progressive)\b", re.I)
 # Influenza whose virus is identified (J10), and the pneumonias an influenza code may go with.
 _IDENTIFIED_FLU = re.compile(r"\b(?:influenza|flu)\s*(?:type\s*)?[AB]\b(?!\s*(?:vaccine|shot))|"

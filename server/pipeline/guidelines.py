@@ -111,6 +111,11 @@ def _quiet_sibling(cm, code: str) -> str | None:
             return hit
     return None
 _LASTING_STATUS = ("Z89", "Z90", "Z93", "Z94", "Z95", "Z96", "Z97", "Z98.0", "Z98.1", "Z98.2", "Z98.8", "Z99")
+# infections coded only when confirmed, the exceptions to II.H: HIV (I.C.1.a.1), Zika (I.C.1.f),
+# COVID-19 (I.C.1.g.1.a); influenza of an identified virus (J09, J10: I.C.10.c) is influenza of an
+# unidentified one (J11) while only suspected
+_CONFIRMED_ONLY = {"B20": "I.C.1.a.1", "A92.5": "I.C.1.f", "U07.1": "I.C.1.g.1.a", "J09": "I.C.10.c", "J10": "I.C.10.c"}
+_J09_AS_J11 = {"J09.X1": "J11.00", "J09.X2": "J11.1", "J09.X3": "J11.2", "J09.X9": "J11.89"}
 
 
 def apply_assertion(f: Finding, rules: GuidelineRules, setting: Setting,
@@ -160,6 +165,15 @@ def apply_assertion(f: Finding, rules: GuidelineRules, setting: Setting,
         f.defaults = []
         return f
     if a is Assertion.POSSIBLE:
+        section = _CONFIRMED_ONLY.get(f.code) or _CONFIRMED_ONLY.get(f.code[:3])
+        if setting is Setting.INPATIENT and section is not None:
+            flu = _J09_AS_J11.get(f.code) or ("J11" + f.code[3:] if f.code[:3] == "J10" else None)
+            if flu is None or rules.cm.id_of(flu) < 0:
+                return None   # "possible HIV infection, result pending at discharge": not coded
+            f.notes.append(RuleNote("uncertain_dx", f"suspected influenza of an identified virus: {flu} ({section})",
+                                    f.code))
+            f.code, f.defaults = flu, []
+            return f
         if setting is Setting.INPATIENT:
             f.notes.append(RuleNote("uncertain_dx", "uncertain diagnosis coded as if established (inpatient, II.H/III.C)"))
             f.confidence *= 0.9

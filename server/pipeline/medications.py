@@ -40,6 +40,9 @@ _FORMS = frozenset("inhaler inhaled inhalation nebulizer nebulized hfa diskus pa
                    # a hormone released by a device in place (Z97.5), no drug therapy
                    "iud intrauterine implant".split())
 _COURSE_DAYS = 30   # "for 7 days": a course, not long-term therapy
+# what says the patient does not take a prescribed drug ("amlodipine 5 mg daily (nonadherent)")
+_NOT_TAKEN = frozenset("nonadherent noncompliant nonadherence noncompliance".split())
+_NON = frozenset(("adherent", "compliant", "adherence", "compliance"))
 _MORE = frozenset(("more", "additional", "further", "remaining"))
 _STOPPED = frozenset("stop stopped discontinue discontinued dc'd".split())
 _STOP_LATER = frozenset("plan planned will until after once if when continue continued transition".split())
@@ -438,7 +441,9 @@ class _Clauses:
             years = w[:1] == "x" and k + 1 < len(words) and (words[k + 1] in _LONG_SPANS or
                                                               words[k + 1] in _TIMES_AFTER)
             # "(not taking x2 months)": a drug the patient is off
-            off = w == "not" and k + 1 < len(words) and words[k + 1] in ("taking", "on", "using", "take", "taken")
+            # ("prescribed amlodipine 5 mg daily (nonadherent)": prescribed, not taken)
+            off = (w == "not" and k + 1 < len(words) and words[k + 1] in ("taking", "on", "using", "take", "taken")) \
+                or w in _NOT_TAKEN or (w == "non" and k + 1 < len(words) and words[k + 1] in _NON)
             # "held": a pause of a regimen, which goes on ("metformin 1000 mg BID (held AM of surgery)",
             # "(held 2 days, resumed)", "HOLD apixaban until 11/25")
             paused = w in _HELD

@@ -1760,14 +1760,23 @@ def _cancer_abbreviation(toks: list) -> list:
 
 _NEGATIVE_LABELS = frozenset(("neg", "negative", "negatives"))
 _MINUS_LABEL = "(-)"
+_MINUS_SIGN = re.compile(r"(?:^|(?<=[\s;]))-(?=\s)")   # a "-" standing alone before a word
+_PLUS_SIGN = re.compile(r"(?:^|[\s:;.])\(?\+\)?\s*[A-Za-z]")   # "+ weakness", "(+) fever", "+cough"
 
 
-def _negative_labels(text: str, a: int, b: int, toks: list) -> list:
+def _negative_labels(text: str, a: int, b: int, toks: list, signed: bool = False) -> list:
     """A review of systems' label for what the patient denies ("Neg: CP, SOB, syncope", "Pertinent
     negatives: chest pain", "(-) bone pain, polyuria") reads as "denies" (a forward negation; as
-    normalised, "deny"); a "neg" after a test ("UA neg") stays the test's."""
+    normalised, "deny"); a "neg" after a test ("UA neg") stays the test's. ``signed``: a review of
+    systems that marks what is present with "+", where a bare "-" opening a sentence or a clause
+    marks what is not ("+ weakness, DOE. - CP, palpitations, fever")."""
     out = [Token("deny", t.start, t.end) if t.norm in _NEGATIVE_LABELS and text[t.end:t.end + 1] == ":" else t
            for t in toks]
+    if signed and toks:
+        for m in _MINUS_SIGN.finditer(text, a, toks[-1].start):
+            k = m.end() - 1   # the "-"
+            if not text[a:k].strip() or text[a:k].rstrip()[-1:] == ";":
+                out.insert(bisect.bisect_left([t.start for t in out], k), Token("deny", k, k + 1))
     k = text.find(_MINUS_LABEL, a, b)
     while k >= 0:
         at = bisect.bisect_left([t.start for t in out], k)
@@ -1803,10 +1812,11 @@ def analyse_sentences(text: str, segments, section_rules: SectionRules) -> list[
     past_medical_history). Section headers themselves are not part of any sentence."""
     out: list[Sentence] = []
     for sec in section_rules.split(text, segments):
+        signed = sec.name == "review_of_systems" and bool(_PLUS_SIGN.search(text, sec.body_start, sec.end))
         for a, b in split_sentences(text, sec.body_start, sec.end):
             checkpoint()
             toks = _bilateral_abbreviation(text, _cancer_abbreviation(tokenize(text, a, b)))
-            toks = _negative_labels(text, a, b, toks)
+            toks = _negative_labels(text, a, b, toks, signed)
             if not toks:
                 continue
             gaps = [False] * (len(toks) + 1)
