@@ -149,6 +149,8 @@ class LexiconSource:
                     continue   # "CT CAP": the chest, abdomen and pelvis scanned, not pneumonia
                 if b - a == 1 and words[b:b + 1] and words[b] in _NOT_CONDITION_BEFORE.get(words[a], ()):
                     continue   # "frozen section", "intraop frozen/perm path": a pathology method, no cold injury
+                if b - a == 1 and a and words[a - 1] in _NOT_CONDITION_AFTER.get(words[a], ()):
+                    continue   # "allergic rhinitis due to dust mites": an allergen, no infestation
                 for a_, b_, c_ in spans:
                     ta, tb = keep[a_], keep[b_ - 1] + 1
                     out.append(Mention(s.tokens[ta].start, s.tokens[tb - 1].end, si, ta, tb, c_,
@@ -201,6 +203,8 @@ _NOT_CONDITION_BEFORE = {"frozen": frozenset("section sections perm permanent pa
                          # a delirium's or an organ's kind, no attention-deficit hyperactivity disorder
                          "hyperactive": frozenset("delirium bowel sound sounds reflex reflexes bladder airway "
                                                   "airways".split())}
+# ... and after these
+_NOT_CONDITION_AFTER = {"mite": frozenset(("dust", "house")), "mites": frozenset(("dust", "house"))}
 _TERM_REACH = 12   # words a term after a comma is looked for in (longer than any lexicon term the list begins)
 
 # Abbreviations that are also English words or units: a condition only when written in capitals

@@ -1024,6 +1024,9 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
             next((o for o in codes if o in found and _SITED_BURN.match(o)), None) if c.startswith("T30") else None
         if injury is not None:
             other = injury   # (one suppressed by an earlier pair is no longer there to point to)
+        elif c[:1] == "S" and rules.cm.description(c).startswith(_UNSPECIFIED_INJURY) and \
+                (other := _injury_near(rules, c, codes, found)) is not None:
+            pass   # "CC: R ankle injury ... displaced bimalleolar fracture": the fracture is the injury
         elif denied_by is not None:
             other = denied_by
         elif c[:1] == "S" and rules.cm.description(c).startswith("Displaced fracture") and \
@@ -1069,6 +1072,30 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
                 # "moderate persistent asthma" (J45.40) and, in the assessment, "asthma exacerbation"
                 # (J45.901): one condition, J45.41
                 _rename(found, other, both, RuleNote("combination", f"{other} with what {c} says: {both}", c))
+
+
+_UNSPECIFIED_INJURY = "Unspecified injury of"
+_SIDES = ("right", "left")
+
+
+def _injury_near(rules, c: str, codes: list[str], found: dict[str, Finding]) -> str | None:
+    """A specific injury of the same episode (7th character) at the body region of ``c``, an
+    "Unspecified injury of <region>", or the next region of the same limb (the chapter's blocks
+    go head to foot: S60-S69 wrist and hand, S50-S59 elbow and forearm), on the same side: the
+    injury ``c`` names without saying what it is ("L wrist injury" beside a distal radius fracture)."""
+    block = int(c[1:3]) // 10
+    limb = (4, 5, 6) if block in (4, 5, 6) else (7, 8, 9) if block in (7, 8, 9) else (block,)
+    side = next((w for w in _SIDES if w in rules.cm.description(c).lower().split()), None)
+    for o in codes:
+        if o == c or o not in found or o[:1] != "S" or o[7:8] != c[7:8] or not found[o].reportable:
+            continue
+        title = rules.cm.description(o)
+        if title.startswith(_UNSPECIFIED_INJURY) or int(o[1:3]) // 10 not in limb or abs(int(o[1:3]) // 10 - block) > 1:
+            continue
+        words = title.lower().replace(",", " ").split()
+        if side is None or side in words or not any(w in words for w in _SIDES):
+            return o
+    return None
 
 
 _EYES = ("right eye", "left eye", "bilateral")

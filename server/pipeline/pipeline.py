@@ -166,6 +166,12 @@ _MEASURED = frozenset("nl normal wnl interval prolonged short segment".split()) 
 _UNITS = frozenset(("hr", "hrs", "h", "mm"))
 _EAR_WORDS = frozenset("tm tms ear ears tympanic otitis aom om ome".split())
 _NOT_HERE = frozenset(("sick", "ill", "fit"))
+# a tablet crushed to be given ("meds crushed in puree") and a radiation course's fractions ("16 fx")
+_CRUSH = frozenset(("crushed", "crush"))
+_GIVEN_FORMS = frozenset("med meds medication medications pill pills tablet tablets puree applesauce pudding "
+                         "feeding tube peg ng".split())
+_RADIATION_DOSE = frozenset(("gy", "cgy", "rt", "sbrt", "imrt", "radiation", "radiotherapy", "xrt"))
+_GIVEN_REACH = 4
 # curated abbreviations whose meaning only their sense (``data/abbreviation_senses.json``) decides
 _SENSE_ONLY = frozenset(("mm", "om", "hcc", "asd"))
 _IMPLANT_NAILS = frozenset("im intramedullary cephalomedullary tibial femoral trochanteric gamma locking".split())
@@ -758,6 +764,12 @@ class Pipeline:
             if self.claims_rules and len(m.words) == 1 and m.tok_end < len(s.words) and \
                     s.words[m.tok_end] in _SERVICE_WORDS and all(c.code[:1] in "ST" for c in m.candidates):
                 continue   # "wound care", "wound check": a service, not an injury
+            if self.claims_rules and len(m.words) == 1 and m.words[0] in _CRUSH and \
+                    _GIVEN_FORMS & set(s.words[max(0, m.tok_start - _GIVEN_REACH):m.tok_end + _GIVEN_REACH]):
+                continue   # "meds crushed in puree", "levodopa given crushed": how a tablet is given
+            if self.claims_rules and m.words == ("fx",) and m.tok_start and \
+                    _RADIATION_DOSE & set(s.words[max(0, m.tok_start - _GIVEN_REACH):m.tok_start]):
+                continue   # "42.56 Gy/16 fx", "70 Gy in 35 fx": a radiation course's fractions
             if self.claims_rules and m.words[-1:] == ("donor",) and s.words[m.tok_end:m.tok_end + 1] == ["site"]:
                 continue   # an autograft's "donor site" is the patient's own skin, no organ donor (Z52)
             if self.claims_rules and m.words == ("suicidal",) and all(c.code.startswith("T14.91") for c in m.candidates) \
