@@ -172,6 +172,31 @@ _GIVEN_FORMS = frozenset("med meds medication medications pill pills tablet tabl
                          "feeding tube peg ng".split())
 _RADIATION_DOSE = frozenset(("gy", "cgy", "rt", "sbrt", "imrt", "radiation", "radiotherapy", "xrt"))
 _GIVEN_REACH = 4
+# influenza named among vaccines ("flu/COVID/RSV vaccines", "Vaccines: ... flu in fall") or as given
+_FLU = frozenset(("J09", "J10", "J11"))
+_VACCINE_WORDS = frozenset("vaccine vaccines vaccination vaccinations vaccinated immunization immunizations "
+                           "covid rsv pcv pcv13 pcv15 pcv20 pcv21 prevnar pneumovax ppsv23 pneumococcal shingrix "
+                           "zoster tdap mmr hpv menacwy".split())
+_GIVEN_NOW = frozenset(("given", "today", "administered", "declined"))
+_TESTED = frozenset("a b type pcr positive swab test tested testing rapid antigen".split())
+_VACCINE_REACH = 4
+# a cold that preceded the complaint ("after a URI", "recent URI", "preceding viral URI")
+_COLDS = frozenset(("J00", "J06"))
+_PRECIPITANT = frozenset(("after", "following", "recent", "preceding", "post"))
+
+
+def _vaccine_named(words: list[str], a: int, b: int) -> bool:
+    """An influenza mention that is its vaccine: given ("influenza high-dose given today"), or
+    among the vaccines a sentence lists, never where the sentence tests for the virus."""
+    if _TESTED & set(words[b:b + 2]) or _TESTED & set(words) - {"a", "b"}:
+        return False
+    after = words[b:b + 3]
+    if after[:1] and after[0] in _GIVEN_NOW or after[:3] == ["high", "dose", "given"]:
+        return True
+    return bool(_VACCINE_WORDS & set(words[max(0, a - _VACCINE_REACH):b + _VACCINE_REACH])) or \
+        bool(_VACCINE_WORDS & set(words[:2]))
+
+
 # curated abbreviations whose meaning only their sense (``data/abbreviation_senses.json``) decides
 _SENSE_ONLY = frozenset(("mm", "om", "hcc", "asd"))
 _IMPLANT_NAILS = frozenset("im intramedullary cephalomedullary tibial femoral trochanteric gamma locking".split())
@@ -770,6 +795,12 @@ class Pipeline:
             if self.claims_rules and m.words == ("fx",) and m.tok_start and \
                     _RADIATION_DOSE & set(s.words[max(0, m.tok_start - _GIVEN_REACH):m.tok_start]):
                 continue   # "42.56 Gy/16 fx", "70 Gy in 35 fx": a radiation course's fractions
+            if self.claims_rules and m.candidates and all(c.code[:3] in _FLU for c in m.candidates) and \
+                    _vaccine_named(s.words, m.tok_start, m.tok_end):
+                continue   # "Vaccines: PCV20 done; flu due in Oct", "influenza high-dose given today"
+            if self.claims_rules and m.candidates and all(c.code[:3] in _COLDS for c in m.candidates) and \
+                    _PRECIPITANT & set(s.words[max(0, m.tok_start - 3):m.tok_start]):
+                continue   # "asthma exacerbation after a URI", "recent URI 1 week ago": the cold that set it off
             if self.claims_rules and m.words[-1:] == ("donor",) and s.words[m.tok_end:m.tok_end + 1] == ["site"]:
                 continue   # an autograft's "donor site" is the patient's own skin, no organ donor (Z52)
             if self.claims_rules and m.words == ("suicidal",) and all(c.code.startswith("T14.91") for c in m.candidates) \
