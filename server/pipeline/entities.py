@@ -204,7 +204,10 @@ _NOT_CONDITION_BEFORE = {"frozen": frozenset("section sections perm permanent pa
                          "hyperactive": frozenset("delirium bowel sound sounds reflex reflexes bladder airway "
                                                   "airways".split())}
 # ... and after these
-_NOT_CONDITION_AFTER = {"mite": frozenset(("dust", "house")), "mites": frozenset(("dust", "house"))}
+_NOT_CONDITION_AFTER = {"mite": frozenset(("dust", "house")), "mites": frozenset(("dust", "house")),
+                        # an ECG's segment or a depressed drive to breathe, no depressive disorder
+                        "depression": frozenset("st segment pr respiratory ventilatory cns marrow".split()),
+                        "depressions": frozenset("st segment pr".split())}
 _TERM_REACH = 12   # words a term after a comma is looked for in (longer than any lexicon term the list begins)
 
 # Abbreviations that are also English words or units: a condition only when written in capitals
