@@ -110,7 +110,10 @@ _PACED = frozenset("pacemaker ppm icd aicd defibrillator crt crtd".split())
 # "SSI" is a sliding scale of insulin where a diabetes and its drugs are the sentence's
 _INSULIN = frozenset("insulin lispro aspart glulisine regular humalog novolog scale dm dm2 t2dm dm1 t1dm diabetes "
                      "metformin sitagliptin glipizide glucose sugar sugars bg bgs fsbg cbg hyperglycemia hypoglycemia "
-                     "a1c".split())
+                     "a1c coverage covered meal meals achs glargine lantus basal prandial unit units npo".split())
+# ... and the Supplemental Security Income a social history names ("unemployed, on SSI")
+_INCOME = frozenset("income disability unemployed benefit benefits security medicaid housing shelter employed "
+                    "employment".split())
 _FRACTURES = frozenset(("fracture", "fractures", "fx", "fxs"))
 _PLANNED = frozenset("plan planned planning scheduled candidate consider considering offered discussed for "
                      "awaiting pending".split())
@@ -164,7 +167,10 @@ def find(tree, sentences: Sequence[Sentence], assertion: Callable[[int, int, int
             # (an implant of a note on a reconstructed breast is the breast's: "capsular contracture of implant")
             made.update({k: ("breast", "implant") for k, w in enumerate(words) if w in ("implant", "implants")})
         devices = [k for k, w in enumerate(words) if (w in _DEVICES or k in made)
-                   and not (w == "ssi" and _INSULIN & set(words[max(0, k - 8):k + 2]))]   # sliding scale insulin
+                   and not (w == "ssi" and (_INSULIN & set(words[max(0, k - 8):k + 2]) or _INCOME & set(words) or (
+                       k < 2 and si and _INSULIN & set(sentences[si - 1].words))))]
+        # (sliding-scale insulin, said before it or in the sentence before one it opens: "DM2: A1c
+        # 6.8%. SSI while inpatient."; an income)
         if devices and all(words[k] in _PARTS for k in devices) and not paced:
             devices = []   # (a lead is a device's where the note names its pacemaker: "s/p PPM ... dislodged RA lead")
         kinds = [k for k, w in enumerate(words) if w in _KINDS and (w != "ssi" or k in devices)

@@ -147,7 +147,7 @@ class LexiconSource:
                     continue   # "AGE: 67", "MS 2" (a form's field and its value), not gastroenteritis
                 if b - a == 1 and words[a] in _SCANNED_REGIONS and a and words[a - 1] in _IMAGING:
                     continue   # "CT CAP": the chest, abdomen and pelvis scanned, not pneumonia
-                if b - a == 1 and words[b:b + 1] and words[b] in _NOT_CONDITION_BEFORE.get(words[a], ()):
+                if b - a == 1 and _NOT_CONDITION_BEFORE.get(words[a], frozenset()) & set(words[b:b + _KIND_REACH]):
                     continue   # "frozen section", "intraop frozen/perm path": a pathology method, no cold injury
                 if b - a == 1 and a and words[a - 1] in _NOT_CONDITION_AFTER.get(words[a], ()):
                     continue   # "allergic rhinitis due to dust mites": an allergen, no infestation
@@ -203,6 +203,7 @@ _NOT_CONDITION_BEFORE = {"frozen": frozenset("section sections perm permanent pa
                          # a delirium's or an organ's kind, no attention-deficit hyperactivity disorder
                          "hyperactive": frozenset("delirium bowel sound sounds reflex reflexes bladder airway "
                                                   "airways".split())}
+_KIND_REACH = 3   # words to the noun a kind word qualifies ("hyperactive/mixed delirium", "frozen/perm path")
 # ... and after these
 _NOT_CONDITION_AFTER = {"mite": frozenset(("dust", "house")), "mites": frozenset(("dust", "house")),
                         # an ECG's segment or a depressed drive to breathe, no depressive disorder

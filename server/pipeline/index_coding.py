@@ -65,6 +65,9 @@ _TITLE_FILLER = frozenset("and or of other specified the with without".split())
 # ("PSH: R knee replacement 2020")
 _LASTING_PROCEDURES = frozenset("tka tkr tha thr cabg avr mvr tavr replacement arthroplasty hemiarthroplasty".split())
 _AMPUTATIONS = frozenset(("bka", "aka"))
+# a replacement that is a therapy, not a joint: "hypothyroidism, stable on replacement", "hormone replacement"
+_THERAPY_BEFORE = frozenset("on hormone hormonal thyroid estrogen testosterone enzyme electrolyte potassium "
+                            "iron b12 vitamin fluid volume nicotine".split())
 _HISTORY = frozenset(("past_medical_history", "past_surgical_history"))
 # Softer ones: "history of hysterectomy", "prior nephrectomy" say a status only for a procedure
 # (Z9x); "history of MI" is History's (``history_code``).
@@ -1016,7 +1019,8 @@ class IndexCoder:
                     # is a ureter's, a bile duct's or a limb artery's is that one
                 if trig is None and (words[i] in _AMPUTATIONS or (words[i] in _LASTING_PROCEDURES and
                                                                    s.section in _HISTORY)) \
-                        and s.section not in _OPERATING and (present is None or present(si, i, i + 1)):
+                        and s.section not in _OPERATING and (present is None or present(si, i, i + 1)) \
+                        and not (words[i] == "replacement" and i and words[i - 1] in _THERAPY_BEFORE):
                     # a joint replaced or a bypass listed in the history ("PSH: R TKA 2020"), an amputation
                     # anywhere ("traumatic R BKA, ambulates with prosthesis"): the status now
                     trig = ()

@@ -172,6 +172,8 @@ _GIVEN_FORMS = frozenset("med meds medication medications pill pills tablet tabl
                          "feeding tube peg ng".split())
 _RADIATION_DOSE = frozenset(("gy", "cgy", "rt", "sbrt", "imrt", "radiation", "radiotherapy", "xrt"))
 _GIVEN_REACH = 4
+_INFECTION_NOUN = frozenset((("infection",), ("infections",)))
+_INFECTION_NOS = "B99.9"
 # influenza named among vaccines ("flu/COVID/RSV vaccines", "Vaccines: ... flu in fall") or as given
 _FLU = frozenset(("J09", "J10", "J11"))
 _VACCINE_WORDS = frozenset("vaccine vaccines vaccination vaccinations vaccinated immunization immunizations "
@@ -795,6 +797,9 @@ class Pipeline:
             if self.claims_rules and m.words == ("fx",) and m.tok_start and \
                     _RADIATION_DOSE & set(s.words[max(0, m.tok_start - _GIVEN_REACH):m.tok_start]):
                 continue   # "42.56 Gy/16 fx", "70 Gy in 35 fx": a radiation course's fractions
+            if self.claims_rules and m.words in _INFECTION_NOUN and all(c.code == _INFECTION_NOS for c in m.candidates):
+                continue   # "due to infection", "signs of infection reviewed", "influenza A infection": a
+                # named infection's head noun, a cause or an instruction, never an infectious disease NOS
             if self.claims_rules and m.candidates and all(c.code[:3] in _FLU for c in m.candidates) and \
                     _vaccine_named(s.words, m.tok_start, m.tok_end):
                 continue   # "Vaccines: PCV20 done; flu due in Oct", "influenza high-dose given today"
