@@ -99,8 +99,8 @@ def principal_score(f: Finding, icd10cm, rank: int = 0, chronic: tuple[str, ...]
     i = icd10cm.id_of(c)
     if i >= 0 and bool(icd10cm.manifestation[i]):
         s -= 2.0
-    if f.assertion is not Assertion.PRESENT:
-        s -= 0.2
+    if f.assertion not in (Assertion.PRESENT, Assertion.POSSIBLE):
+        s -= 0.2   # (a stay's uncertain diagnosis is coded and sequenced as if established, II.H)
     # A chronic condition rarely occasions the stay when an acute one is documented.
     if chronic and c.startswith(chronic) and not (i >= 0 and _ACUTE_TITLE.search(icd10cm.description(c))):
         s -= 0.2   # (its acute complication is no chronic condition: "T1DM with ketoacidosis")
