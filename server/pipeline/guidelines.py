@@ -1068,6 +1068,9 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
             # (a "without X" title beside the "with X" one that denied it: "acute ulcer" K26.3 and
             # "ulcer with hemorrhage" K26.4 are one acute ulcer with hemorrhage, K26.0)
             both = _with_both(rules, other, c) or (_with_both(rules, c, other) if other is denied_by else None)
+            if both is not None and _UNSPECIFIED_PART in rules.cm.description(both).lower() and \
+                    _UNSPECIFIED_PART not in rules.cm.description(other).lower():
+                both = None   # (never a less specific site: K57.31 and "diverticulosis" K57.90 stay K57.31)
             if both is not None and both not in found and other in found:
                 # "moderate persistent asthma" (J45.40) and, in the assessment, "asthma exacerbation"
                 # (J45.901): one condition, J45.41
@@ -1075,6 +1078,7 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
 
 
 _UNSPECIFIED_INJURY = "Unspecified injury of"
+_UNSPECIFIED_PART = "unspecified"
 _SIDES = ("right", "left")
 
 
@@ -1158,8 +1162,9 @@ def _nondisplaced(rules: GuidelineRules, c: str, codes: list[str], found: dict[s
 
 
 _DENIAL = re.compile(r"\bwithout\b")
+_AFFIRMED = re.compile(r"\bwith\b")
 _CLAUSE_FILLER = frozenset("with without of the and or in to by acute chronic obstruction complication complications "
-                           "bleeding perforation abscess".split())
+                           "perforation abscess".split())
 
 
 def _denies(rules: GuidelineRules, code: str) -> frozenset[str]:
@@ -1191,7 +1196,11 @@ def _clauses(rules: GuidelineRules, code: str) -> tuple[list[str], list[str]]:
     while k < len(parts):
         head, *rest = _DENIAL.split(parts[k])
         said.append(head)
-        denied.extend(rest)
+        # (a "with" after the denial says again: "... without perforation or abscess with bleeding")
+        for r in rest:
+            no, *yes = _AFFIRMED.split(r, 1)
+            denied.append(no)
+            said.extend(yes)
         end = next((j for j in range(k + 1, len(parts)) if re.match(r"\s*(?:and|or)\b", parts[j])), 0) if rest else 0
         denied.extend(parts[k + 1:end + 1])
         k = max(k, end) + 1

@@ -187,7 +187,12 @@ _LEADS = (("B20", ("A", "B0", "B1", "B2", "B3", "B4", "B5", "J12", "J13", "J14",
 
 
 def _affirmed_part(title: str) -> str:
-    return title.lower().split(" without ")[0]
+    """A title less what it denies: "diverticulosis of large intestine without perforation or
+    abscess with bleeding" keeps its bleeding, "gastritis without bleeding" has none."""
+    return _DENIED.sub(" ", title.lower())
+
+
+_DENIED = re.compile(r"\bwithout\b.*?(?=\bwith\b|$)")
 
 
 _SEPSIS = ("A40", "A41")
