@@ -37,6 +37,7 @@ def _adverse_effect(c: str) -> bool:
 # B95-B97 are "supplementary or additional codes to identify the infectious agent(s) in diseases
 # classified elsewhere" (their chapter's note)
 _ORGANISM_CODES = ("B95", "B96", "B97")
+_TOBACCO = "F17.2"
 _ACUTE_TITLE = re.compile(r"\b(ketoacidosis|hyperosmolarity|hypoglycemia|exacerbation|acute)\b", re.I)
 _RANK_WEIGHT = 0.05          # each earlier first mention counts this much toward leading
 _LISTED_RANK_WEIGHT = 0.15   # us-claims: the physician's order of the final diagnoses counts more
@@ -92,6 +93,8 @@ def principal_score(f: Finding, icd10cm, rank: int = 0, chronic: tuple[str, ...]
         s -= 3.0
     elif c[0] == "Z":
         s -= 1.5
+    elif c.startswith(_TOBACCO) and "chief_complaint" not in f.sections:
+        s -= 0.5    # tobacco dependence is what a stay or visit also manages, rarely what occasions it
     elif c.startswith(_ORGANISM_CODES):
         s -= 2.0    # an organism's code says the agent of a condition coded elsewhere: never first
     elif c[0] == "R" and not (_visit_symptom(f, rank) and not icd10cm.notes(c, "code_first", True)):
