@@ -2068,7 +2068,12 @@ class ClaimsReaders:
         total, m = max(totals, key=lambda t: t[0])
         if not 0 < total <= 100:
             return
-        third = max((float(t.group(1) or t.group(2)) for t in _THIRD_DEGREE.finditer(text)), default=0.0)
+        # ("5% full thickness" says the third degree's share; "TBSA (2nd + 3rd degree) 15%" is a sum's label)
+        deep = list(_THIRD_DEGREE.finditer(text))
+        third = max((float(t.group(1)) for t in deep if t.group(1)), default=None)
+        if third is None:
+            third = max((float(t.group(2)) for t in deep if t.group(2) and "+" not in text[max(0, t.start() - 8):t.start()]),
+                        default=0.0)
         tens = min(9, int(total // 10))
         category = "T32" if all(int(c[4]) >= 4 for c in burns) else "T31"
         new = f"{category}.0" if tens == 0 else f"{category}.{tens}{min(tens, int(min(third, total) // 10))}"

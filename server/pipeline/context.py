@@ -166,13 +166,15 @@ def _dates_diagnosis(words: Sequence[str], start: int, end: int) -> bool:
 def _trailing(rule: ContextRule, start: int, end: int, n: int) -> ContextRule:
     """A forward negation or rule-out that ends its sentence has nothing after it: it answers for
     what came before it in its clause ("Anxiety - no."; "Migraine - denies."; "DVT r/o.")."""
-    if not start or end < n or rule.category not in _TRAILS or rule.direction != "FORWARD":
-        return rule
+    if not start or end < n or rule.category not in _TRAILS or rule.direction != "FORWARD" or \
+            (rule.category == "HYPOTHETICAL" and rule.clause):
+        return rule   # (a clause-bound one reads its own clause: "albuterol PRN." is the albuterol's)
     return _BACKWARD.setdefault(rule, ContextRule(rule.literal, rule.category, "BACKWARD", _TRAILING_SCOPE, True))
 
 
 _BACKWARD: dict[ContextRule, ContextRule] = {}
-_TRAILS = frozenset(("NEGATED_EXISTENCE", "POSSIBLE_EXISTENCE"))   # ("DVT r/o."; "Prostate cancer needs to be r/o.")
+_TRAILS = frozenset(("NEGATED_EXISTENCE", "POSSIBLE_EXISTENCE", "HYPOTHETICAL"))   # ("DVT r/o."; "Prostate
+# cancer needs to be r/o."; "reviewed RD and endophthalmitis warning signs.")
 _TRAILING_SCOPE = 3
 
 

@@ -48,7 +48,12 @@ _PAST_EVENT = re.compile(r"\b(?:\d+|a|one|two|three|several)\s+(?:days?|weeks?|m
 # a drug the sentence starts or gives now treats its condition; it did not cause it
 _GIVEN_NOW = frozenset("start started starting begin began initiate initiated add added continue continued".split())
 # ... and in a poisoning, the drug given for it is its antidote ("given naloxone 0.4 mg IV")
-_TREATED_WITH = frozenset("given administered received treated reversed responded gave".split())
+_TREATED_WITH = frozenset("given administered received treated reversed responded gave required requiring "
+                          "needed".split())
+_TREATED_REACH = 3
+# a drug the team gives: by a route the patient does not take it ("IM epinephrine"), or as an infusion
+_GIVEN_ROUTE = frozenset(("iv", "im", "intravenous", "intramuscular", "intranasal"))
+_GIVEN_AFTER = frozenset(("infusion", "drip", "gtt", "bolus", "protocol", "administered"))
 _POISONINGS = frozenset(("accidental", "self_harm", "assault", "undetermined"))
 # a sentence that names a chemical's corrosion ("alkali chemical injury (corrosion) of L cornea ...
 # sodium hydroxide drain cleaner", "chemical burn from lye")
@@ -227,8 +232,11 @@ class DrugEffectReader:
                     continue
                 if effect == "adverse_effect" and a and s.words[a - 1] in _GIVEN_NOW:
                     continue   # "amiodarone-induced hypothyroidism; start levothyroxine": the treatment
-                if effect in _POISONINGS and _TREATED_WITH & set(s.words[max(0, a - 2):a]):
-                    continue   # "overdose on oxycodone; given naloxone": the antidote, no poison
+                if effect in _POISONINGS and (_TREATED_WITH & set(s.words[max(0, a - _TREATED_REACH):a]) or
+                                              _GIVEN_ROUTE & set(s.words[max(0, a - 2):a]) or
+                                              _GIVEN_AFTER & set(s.words[b:b + 2])):
+                    continue   # "overdose on oxycodone; given naloxone", "required 2 doses of IM epinephrine",
+                    # "naloxone infusion x 18 h": the treatment, no poison
                 if effect in _POISONINGS and _NOT_THE_POISON & set(s.words[max(0, a - _NOT_REACH):a]):
                     continue   # "not felt to be opioid ingestion", "no opioids in the home": denied
                 if effect in _POISONINGS and _RULED_OUT_AFTER.match(" ".join(s.words[b:b + _NOT_REACH + 1])):
