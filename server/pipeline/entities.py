@@ -149,6 +149,8 @@ class LexiconSource:
                     continue   # "CT CAP": the chest, abdomen and pelvis scanned, not pneumonia
                 if b - a == 1 and _NOT_CONDITION_BEFORE.get(words[a], frozenset()) & set(words[b:b + _KIND_REACH]):
                     continue   # "frozen section", "intraop frozen/perm path": a pathology method, no cold injury
+                if b - a == 1 and words[a] == _FROZEN and not (_BODY_AFTER_FROZEN & set(words[b:b + 2])):
+                    continue   # "frozen fries", "frozen section": a cold injury is frozen skin or limbs, said so
                 if b - a == 1 and a and words[a - 1] in _NOT_CONDITION_AFTER.get(words[a], ()):
                     continue   # "allergic rhinitis due to dust mites": an allergen, no infestation
                 for a_, b_, c_ in spans:
@@ -203,6 +205,9 @@ _NOT_CONDITION_BEFORE = {"frozen": frozenset("section sections perm permanent pa
                          # a delirium's or an organ's kind, no attention-deficit hyperactivity disorder
                          "hyperactive": frozenset("delirium bowel sound sounds reflex reflexes bladder airway "
                                                   "airways".split())}
+_FROZEN = "frozen"
+_BODY_AFTER_FROZEN = frozenset("finger fingers toe toes foot feet hand hands ear ears nose skin face cheek "
+                               "cheeks limb limbs".split())
 _KIND_REACH = 3   # words to the noun a kind word qualifies ("hyperactive/mixed delirium", "frozen/perm path")
 # ... and after these
 _NOT_CONDITION_AFTER = {"mite": frozenset(("dust", "house")), "mites": frozenset(("dust", "house")),

@@ -1004,6 +1004,8 @@ class IndexCoder:
                     trig = next(t for t in _PAST_TRIGGERS if tuple(words[i:i + len(t)]) == t)
                 if trig is None and words[i] == "icd" and tuple(words[i + 1:i + 2]) and words[i + 1] in _CODE_SETS:
                     continue
+                if words[i] == "ppm" and i and words[i - 1][:1].isdigit():
+                    continue   # "220 ppm CO": parts per million, no permanent pacemaker
                 if trig is None and (words[i] in _DEVICES or (words[i] in _REMOVALS and s.section not in _OPERATING
                                                                and "for" not in words[max(0, i - 3):i])) \
                         and (present is None or present(si, i, i + 1)) and not _PLACED_NOW & set(words):

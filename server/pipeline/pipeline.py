@@ -172,6 +172,13 @@ _GIVEN_FORMS = frozenset("med meds medication medications pill pills tablet tabl
                          "feeding tube peg ng".split())
 _RADIATION_DOSE = frozenset(("gy", "cgy", "rt", "sbrt", "imrt", "radiation", "radiotherapy", "xrt"))
 _GIVEN_REACH = 4
+_MECHANISM_REACH = 4   # words before a fall its "s/p" may stand ("s/p ground-level fall")
+
+
+def _status_post(words) -> bool:
+    return any(a == "s" and b == "p" or a == "status" and b == "post" or a == "sp" for a, b in zip(words, [*words[1:], ""]))
+
+
 _INFECTION_NOUN = frozenset((("infection",), ("infections",)))
 _INFECTION_NOS = "B99.9"
 # influenza named among vaccines ("flu/COVID/RSV vaccines", "Vaccines: ... flu in fall") or as given
@@ -1189,6 +1196,11 @@ class Pipeline:
                     _INJURY_WORDS & set(words):
                 continue   # "h/o R wrist fracture 2010 (bike fall), healed": how an old injury
                 # happened, no history of falling (Z91.81); "history of falls" still is one
+            if self.claims_rules and f.assertion is Assertion.HISTORICAL and f.code[:1] in "VWXY" and \
+                    m.words == ("fall",) and m.end - m.start == len("fall") and \
+                    _status_post(words[max(0, m.tok_start - _MECHANISM_REACH):m.tok_start]):
+                continue   # "subdural hematoma, s/p ground-level fall at home": the injury's mechanism,
+                # one fall, no history of falling (Z91.81)
             if self.index is not None and f.assertion in (Assertion.HISTORICAL, Assertion.FAMILY):
                 # the condition's own words (and their neighbours), never the rest of the window:
                 # "hearing loss" in a history list is not the urinary infection two words on
