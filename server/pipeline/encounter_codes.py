@@ -95,11 +95,13 @@ _COMPLETED = re.compile(r"\b(completed|no further treatment|no current (therapy|
 # A routine examination as the reason for the visit (I.C.21.c.13): Examination (for) > annual /
 # periodic / routine (adult) Z00.0-, > gynecological Z01.41-, > child (over 28 days) Z00.12-.
 _ROUTINE_EXAM = re.compile(r"\b(annual|routine|yearly|periodic|preventive|preventative|wellness|well[- ](?:adult|man|"
-                           r"visit)|complete|comprehensive)\b[^.;:]{0,20}\b(visit|exam\w*|physical|check[- ]?up|"
+                           r"visit)|complete|comprehensive)\b[^.;:\n()]{0,20}\b(visit|exam\w*|physical|check[- ]?up|"
                            r"wellness)\b|\bhealth maintenance (visit|exam\w*)\b|\bwell[- ](child|baby)\b|"
                            r"\b(gyn\w*|well[- ]woman)\b[^.;:]{0,15}\b(exam\w*|visit)\b", re.I)
 # a visit kept on a condition's schedule ("routine 3-month visit", "routine follow-up visit")
-_SCHEDULED_VISIT = re.compile(r"\b\d+[- ]?(?:month|mo|week|wk)\b|\bfollow|\bf/u\b|\bquarterly\b|\bsemiannual\b", re.I)
+_SCHEDULED_VISIT = re.compile(r"\b\d+[- ]?(?:month|mo|week|wk)\b|\bfollow|\bf/u\b|\bquarterly\b|\bsemiannual\b|"
+                              # ("routine monthly visit", "annual surveillance visit", "routine post-transplant visit")
+                              r"\bmonthly\b|\bweekly\b|\bsurveillance\b|\btransplant\b|\bpost[- ]?op", re.I)
 _PREGNANCY_VISIT = re.compile(r"prenatal|antenatal|antepartum|postpartum|post-partum|postnatal|\bob\b|\brob\b|"
                               r"obstetric")
 _ORGAN_EXAM = re.compile(r"\b(eye|eyes|vision|visual|dilated|retinal|ophthalm\w*|foot|feet|skin|dental|hearing|"

@@ -1027,6 +1027,9 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
         elif c[:1] == "S" and rules.cm.description(c).startswith(_UNSPECIFIED_INJURY) and \
                 (other := _injury_near(rules, c, codes, found)) is not None:
             pass   # "CC: R ankle injury ... displaced bimalleolar fracture": the fracture is the injury
+        elif c.startswith(_WRIST_NOS) and (other := next((o for o in codes if o in found and o.startswith(_DISTAL_FOREARM)
+                                                          and o[7:8] == c[7:8] and _same_side(rules, o, c)), None)):
+            pass   # "Colles fx R wrist": the wrist's fracture is the distal radius's, no carpal bone's
         elif denied_by is not None:
             other = denied_by
         elif c[:1] == "S" and rules.cm.description(c).startswith("Displaced fracture") and \
@@ -1079,6 +1082,14 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
 
 _UNSPECIFIED_INJURY = "Unspecified injury of"
 _UNSPECIFIED_PART = "unspecified"
+_WRIST_NOS = "S62.10"   # fracture of an unspecified carpal bone (a "wrist fracture")
+_DISTAL_FOREARM = ("S52.5", "S52.6")   # the lower end of the radius and of the ulna
+
+
+def _same_side(rules, a: str, b: str) -> bool:
+    sides = [next((w for w in _SIDES if w in rules.cm.description(x).lower().replace(",", " ").split()), None)
+             for x in (a, b)]
+    return None in sides or sides[0] == sides[1]
 _SIDES = ("right", "left")
 
 

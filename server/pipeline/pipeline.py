@@ -172,6 +172,18 @@ _GIVEN_FORMS = frozenset("med meds medication medications pill pills tablet tabl
                          "feeding tube peg ng".split())
 _RADIATION_DOSE = frozenset(("gy", "cgy", "rt", "sbrt", "imrt", "radiation", "radiotherapy", "xrt"))
 _GIVEN_REACH = 4
+_AIR_BEFORE = frozenset("on to off spo2 sat sats saturation saturations satting sao2 o2 pulse ox oximetry glp".split())
+
+
+def _measured_ra(text: str, words, m) -> bool:
+    """Whether an "RA" is room air, a right atrial pressure or a GLP-1 receptor agonist: after a
+    saturation, a percentage, "on" or "to", or before a number."""
+    before = words[max(0, m.tok_start - 3):m.tok_start]
+    after = words[m.tok_end:m.tok_end + 1]
+    return bool(_AIR_BEFORE & set(before)) or text[max(0, m.start - 3):m.start].rstrip().endswith("%") or \
+        bool(after and after[0][:1].isdigit())
+
+
 _MECHANISM_REACH = 4   # words before a fall its "s/p" may stand ("s/p ground-level fall")
 
 
@@ -788,6 +800,9 @@ class Pipeline:
                     m.tok_end < len(sentences[m.sentence].words) and \
                     sentences[m.sentence].words[m.tok_end] in ("surveillance", "screening", "screen", "risk"):
                 continue   # "HCC surveillance ultrasound": a screening for it, not the disease
+            if self.claims_rules and m.words == ("ra",) and _measured_ra(text, sentences[m.sentence].words, m):
+                continue   # "SpO2 96% RA", "weaned to RA", "RA 8, mPAP 34", "GLP-1 RA": room air, the right
+                # atrium's pressure, a receptor agonist, never rheumatoid arthritis
             if self.senses is not None and len(m.words) == 1 and m.words[0] in self.senses:
                 sense = self.senses.pick(m.words[0], note_words,   # "PE:" is the exam; "on RA", room air
                                          frozenset(sentences[m.sentence].words))
