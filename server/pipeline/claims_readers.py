@@ -2175,10 +2175,14 @@ class ClaimsReaders:
             for c in liver:
                 words = ["esophagus", "in", *normalize_phrase(self.cm.description(c))]
                 if code.endswith("1"):
-                    words.append("bleeding")
+                    words += ["with", "bleeding"]
                 hit = self.index.tree.walk(starts, walk_words(words))
-                if hit is not None and hit.code.startswith("I85.1") and self.cm.is_billable(hit.code):
-                    self._recode(found, code, hit.code, "combination",
+                new = hit.code if hit is not None else ""
+                if code.endswith("1") and new.startswith("I85.1") and not new.endswith("1") and \
+                        self.cm.id_of(new[:-1] + "1") >= 0:
+                    new = new[:-1] + "1"   # (the bleeding the varices' own code said stays said)
+                if new.startswith("I85.1") and self.cm.is_billable(new):
+                    self._recode(found, code, new, "combination",
                                  f"varices in {c}: Alphabetic Index > Varix > " + " > ".join(hit.path), "I.A.15")
                     break
 

@@ -102,6 +102,9 @@ def principal_score(f: Finding, icd10cm, rank: int = 0, chronic: tuple[str, ...]
     i = icd10cm.id_of(c)
     if i >= 0 and bool(icd10cm.manifestation[i]):
         s -= 2.0
+    elif i >= 0 and c[0] not in "RZOST" and icd10cm.notes(c, "code_first", True) and \
+            not icd10cm.referenced_codes(c, "code_first", True):
+        s -= 0.5    # "code first underlying disease", naming none (I85.11's cirrhosis): its cause leads
     if f.assertion not in (Assertion.PRESENT, Assertion.POSSIBLE):
         s -= 0.2   # (a stay's uncertain diagnosis is coded and sequenced as if established, II.H)
     # A chronic condition rarely occasions the stay when an acute one is documented.
