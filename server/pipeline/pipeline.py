@@ -172,6 +172,7 @@ _GIVEN_FORMS = frozenset("med meds medication medications pill pills tablet tabl
                          "feeding tube peg ng".split())
 _RADIATION_DOSE = frozenset(("gy", "cgy", "rt", "sbrt", "imrt", "radiation", "radiotherapy", "xrt"))
 _GIVEN_REACH = 4
+_FRACTIONS = frozenset(("fx", "fxs", "fractions"))
 _AIR_BEFORE = frozenset("on to off spo2 sat sats saturation saturations satting sao2 o2 pulse ox oximetry glp".split())
 
 
@@ -816,7 +817,7 @@ class Pipeline:
             if self.claims_rules and len(m.words) == 1 and m.words[0] in _CRUSH and \
                     _GIVEN_FORMS & set(s.words[max(0, m.tok_start - _GIVEN_REACH):m.tok_end + _GIVEN_REACH]):
                 continue   # "meds crushed in puree", "levodopa given crushed": how a tablet is given
-            if self.claims_rules and m.words == ("fx",) and m.tok_start and \
+            if self.claims_rules and text[m.start:m.end].lower() in _FRACTIONS and m.tok_start and \
                     _RADIATION_DOSE & set(s.words[max(0, m.tok_start - _GIVEN_REACH):m.tok_start]):
                 continue   # "42.56 Gy/16 fx", "70 Gy in 35 fx": a radiation course's fractions
             if self.claims_rules and m.words in _INFECTION_NOUN and all(c.code == _INFECTION_NOS for c in m.candidates):
