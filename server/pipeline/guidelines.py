@@ -622,7 +622,10 @@ def drop_unassessed_findings(found: dict[str, Finding], dropped: dict[str, Findi
              and _UNSPECIFIED_SITE.search(rules.cm.description(c).lower())}
     for c, f in list(found.items()):
         if f.system is CodeSystem.ICD10CM and c[:1] not in "ZVWXY" and not c.startswith(_DRUG_EFFECTS + (_NIHSS,)) \
+                and not c.startswith(_ORGANISMS) \
                 and f.evidence and all(e.section in _FINDING_SECTIONS for e in f.evidence) and c[:5] not in sited:
+            # (a culture's organism is the assessed infection's agent, kept or not by what asks for it:
+            # "UA + LE and nitrites; UCx > 100K E. coli. Dx: acute cystitis" is N30.00 + B96.20)
             suppress(found, c, RuleNote("not_reported", "named only among the exam, results or review of systems "
                                                         "findings, not in the assessment: not coded (III.B, IV.K)"),
                      dropped)
@@ -1080,6 +1083,7 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
                 _rename(found, other, both, RuleNote("combination", f"{other} with what {c} says: {both}", c))
 
 
+_ORGANISMS = ("B95", "B96", "B97")
 _UNSPECIFIED_INJURY = "Unspecified injury of"
 _UNSPECIFIED_PART = "unspecified"
 _WRIST_NOS = "S62.10"   # fracture of an unspecified carpal bone (a "wrist fracture")
