@@ -65,6 +65,17 @@ _TITLE_FILLER = frozenset("and or of other specified the with without".split())
 # ("PSH: R knee replacement 2020")
 _LASTING_PROCEDURES = frozenset("tka tkr tha thr cabg avr mvr tavr replacement arthroplasty hemiarthroplasty".split())
 _AMPUTATIONS = frozenset(("bka", "aka"))
+# a phalanx's level is no finger: "laceration over the middle phalanx" of the index finger
+_PHALANX = frozenset(("phalanx", "phalanges", "phalange", "phalanx's"))
+_PHALANX_LEVELS = frozenset(("middle", "proximal", "distal"))
+
+
+def phalanx_levels(words: Sequence[str]) -> Sequence[str]:
+    """``words`` with the level word before a phalanx blanked ("volar middle phalanx")."""
+    if not _PHALANX & set(words):
+        return words
+    return [("" if w in _PHALANX_LEVELS and k + 1 < len(words) and words[k + 1] in _PHALANX else w)
+            for k, w in enumerate(words)]
 # a replacement that is a therapy, not a joint: "hypothyroidism, stable on replacement", "hormone replacement"
 _THERAPY_BEFORE = frozenset("on hormone hormonal thyroid estrogen testosterone enzyme electrolyte potassium "
                             "iron b12 vitamin fluid volume nicotine".split())
@@ -321,22 +332,24 @@ class IndexCoder:
         foreign: dict[int, frozenset[str]] = {}
         own_words: dict[str, frozenset[str]] = {}
         for si, s in enumerate(sentences):
-            words = s.words
+            words = phalanx_levels(s.words)
             for i, w in enumerate(words):
                 heads = self._codeless.get(w)
                 if not heads or i in covered.get(si, ()):
                     continue
                 checkpoint()
                 beside = tuple(words[max(0, i - _HEAD_LEFT):i]) + _of_phrase(words[i:i + 6], (w,)) + \
-                    self._site_after(s, i)
+                    self._site_after(s, i, words)
                 # an injury takes the site named earlier in its sentence or in the sentence before
                 # ("cut her R palm on a glass; 3 cm laceration": Laceration > palm > right), where
                 # nothing beside it is a site, or what is beside it is no site the index codes it at
                 # ("cut his L index finger on a knife. 1.5 cm laceration volar middle phalanx")
-                earlier = tuple(x for x in words[max(0, i - _SAME_SENTENCE_REACH):i] if x in self._sites)
+                # (a measure's number is no site: "1.5 cm laceration")
+                earlier = tuple(x for x in words[max(0, i - _SAME_SENTENCE_REACH):i] if x in self._sites and not x.isdigit())
                 before = sentences[si - 1] if si and sentences[si - 1].section == s.section else None
                 if not earlier and before is not None and si - 1 not in prior_sites:   # read once per sentence
-                    prior_sites[si - 1] = tuple(x for x in before.words if x in self._sites)[-_PRIOR_SITES:]
+                    prior_sites[si - 1] = tuple(x for x in phalanx_levels(before.words)
+                                                if x in self._sites and not x.isdigit())[-_PRIOR_SITES:]
                 named = earlier[-_PRIOR_SITES:] if earlier else prior_sites[si - 1] if before is not None else ()
                 tries = [(beside, _HEAD_CHAPTERS)] + ([(named + beside, _INJURY_CHAPTERS)] if named else []) \
                     if self._sites.intersection(beside) else [(named, _INJURY_CHAPTERS)]
@@ -358,10 +371,11 @@ class IndexCoder:
                                    "index", words=(w,)))
         return out
 
-    def _site_after(self, s: Sentence, i: int) -> tuple[str, ...]:
+    def _site_after(self, s: Sentence, i: int, words: Sequence[str] | None = None) -> tuple[str, ...]:
         """The site written right after the head word at token i, with its side ("nodule RLL",
-        "ulcer L heel"); never across a comma or semicolon ("ulcer; bilateral knee OA")."""
-        words = s.words
+        "ulcer L heel"); never across a comma or semicolon ("ulcer; bilateral knee OA").
+        ``words``: the sentence's words as read (a phalanx's level blanked)."""
+        words = s.words if words is None else words
         # (a face of the part may stand between: "ulcer R plantar midfoot")
         k = i + 1 + (i + 1 < len(words) and words[i + 1] in SIDES)
         while k < len(words) and k - i <= 3 and words[k] in _FACES:

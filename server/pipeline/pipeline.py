@@ -28,7 +28,7 @@ from server.pipeline.context import (RELATIVE_AFTER, ContextRules, Triggers, ass
 from server.pipeline.entities import Candidate, EntitySource, LexiconSource, Mention, Sentence
 from server.pipeline.findings import Finding, add_evidence, combine
 from server.pipeline.guidelines import GuidelineRules
-from server.pipeline.index_coding import IndexCoder
+from server.pipeline.index_coding import IndexCoder, phalanx_levels
 from server.pipeline.index_tree import SIDES, IndexTree, side_words, undenied, walk_words
 from server.pipeline.lexicon import STOPWORDS, Lexicon
 from server.pipeline.linking import LINK_WEIGHT, LinkerStage
@@ -172,6 +172,7 @@ _GIVEN_FORMS = frozenset("med meds medication medications pill pills tablet tabl
                          "feeding tube peg ng".split())
 _RADIATION_DOSE = frozenset(("gy", "cgy", "rt", "sbrt", "imrt", "radiation", "radiotherapy", "xrt"))
 _GIVEN_REACH = 4
+_PHALANX_FRACTURES = ("S62", "S92")   # (a fracture's phalanx level is its code's own word)
 _FRACTIONS = frozenset(("fx", "fxs", "fractions"))
 _AIR_BEFORE = frozenset("on to off spo2 sat sats saturation saturations satting sao2 o2 pulse ox oximetry glp".split())
 
@@ -966,6 +967,9 @@ class Pipeline:
                     setting is not Setting.INPATIENT or (self.claims_rules and not _or_procedure(m))):
                 continue
             words = s.words
+            if self.claims_rules and m.candidates and m.candidates[0].code[:1] == "S" and \
+                    not m.candidates[0].code.startswith(_PHALANX_FRACTURES):
+                words = phalanx_levels(words)   # "laceration volar middle phalanx": of the finger named before
             if self.claims_rules:
                 if m.sentence not in valued:
                     valued[m.sentence] = [k for k, t in enumerate(s.tokens[:-1]) if _LAB_VALUE.match(text, t.end)]
