@@ -58,6 +58,9 @@ _UNKNOWN_PRIMARY = re.compile(r"\b(primary (site )?(unknown|not (identified|foun
 
 
 _BIOPSY = frozenset("bx biopsy biopsies fna path pathology cytology".split())
+_PAST_SCOPE = frozenset(("last", "prior", "previous", "remote", "removed"))
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+_SCOPED = {"colonoscopy": ("colon",), "colonoscopies": ("colon",), "sigmoidoscopy": ("sigmoid", "colon")}
 _POLYP_HISTORY = ("D12",)   # benign neoplasms of the colon and rectum, whose history is the adenomatous polyp's
 
 
@@ -137,10 +140,17 @@ class NeoplasmReader:
                     site = self._lesion_site(sentences, si, i, si if placed else si - _LESION_BACK)
                     if site is None and si and not placed and sentences[si - 1].section == s.section:
                         site = self._site([x for x in sentences[si - 1].words if x not in _TUMOUR])
+                    scope = next((_SCOPED[x] for x in words if x in _SCOPED), None)
+                    scoped = site is None and scope is not None
+                    if scoped:
+                        # the bowel a scope looked at ("tubular adenoma removed at colonoscopy 2024")
+                        site = self._site(list(scope))
                     if site is not None:
                         hit = self._hit(site, "benign", words, max(0, i - _SCOPE), min(len(words), i + _SCOPE + 1),
                                         si, i, sex)
                         hits = [hit] if hit else []
+                    if scoped and "today" not in words and (_PAST_SCOPE & set(words) or any(_YEAR.match(x) for x in words)):
+                        said = Assertion.HISTORICAL   # a past colonoscopy's, removed then: its history
                 if said is Assertion.HISTORICAL:
                     # (and a colon's adenoma, removed: History > personal > neoplasm > benign > colon polyp >
                     # adenomatous, Z86.0101)
