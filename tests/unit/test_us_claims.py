@@ -4081,6 +4081,17 @@ _TWENTY_NINTH_BATCH = [
     ("Impression: esophageal spasm; trial of nifedipine.", OUT, {"K22.4"}, {"R25.2"}),
     ("Discharge dx: esophageal varices with bleeding; alcoholic cirrhosis.", IN, {"I85.11", "K70.30"},
      {"I85.10", "I85.01"}),
+    # a culture's organism in the results is the assessed infection's agent
+    ("OB visit: dysuria x2 days. UA + LE and nitrites; UCx > 100K E. coli. Dx: acute cystitis in pregnancy, "
+     "22 weeks.", OUT, {"B96.20"}, set()),
+    # a measure's number is no site; a phalanx's level is no finger
+    ("ED: cut L index finger on a knife. 1.5 cm laceration volar middle phalanx, no FB on exam or XR, nail "
+     "intact.", OUT, {"S61.211A"}, {"S61.213A", "T14.1XXA"}),
+    # an adenoma a past colonoscopy removed is its history; today's is the finding
+    ("PMH: hypothyroidism. Colonoscopy 2022 with 2 tubular adenomas removed, repeat due 2027.", OUT,
+     {"Z86.0101"}, {"D12.6"}),
+    ("Colonoscopy today: two tubular adenomas removed from the transverse colon.", OUT, {"D12.3"},
+     {"Z86.0101"}),
 ]
 
 
