@@ -221,6 +221,10 @@ class MedicationReader:
         return [d for d in out if d.name not in short and (d.name not in stopped or (
             d.name in listed_at and d.code != _NSAID) or listed_at.get(d.name, -1) > stopped[d.name])]
 
+    def names_a_drug(self, words: Sequence[str]) -> bool:
+        """Whether any word of ``words`` starts a drug's name."""
+        return any(self._drug_at(words, k) is not None for k in range(len(words)))
+
     def _class_named(self, word: str) -> str | None:
         """The Z79 code a long-term class names ``word`` by (alendronate: Z79.83), or None; each
         word is asked once (a long note repeats its words)."""

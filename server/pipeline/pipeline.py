@@ -172,6 +172,8 @@ _GIVEN_FORMS = frozenset("med meds medication medications pill pills tablet tabl
                          "feeding tube peg ng".split())
 _RADIATION_DOSE = frozenset(("gy", "cgy", "rt", "sbrt", "imrt", "radiation", "radiotherapy", "xrt"))
 _GIVEN_REACH = 4
+_MEDICATIONS = "medications"
+_PLAN_LEADS = frozenset("fu followup follow rtc return plan dispo disposition instructions".split())
 _PHALANX_FRACTURES = ("S62", "S92")   # (a fracture's phalanx level is its code's own word)
 _FRACTIONS = frozenset(("fx", "fxs", "fractions"))
 _AIR_BEFORE = frozenset("on to off spo2 sat sats saturation saturations satting sao2 o2 pulse ox oximetry glp".split())
@@ -642,6 +644,7 @@ class Pipeline:
         """Each mention's assertion: ConText in its sentence, then its section's default; in
         us-claims a mention dated in an earlier year than the encounter's is historical, and in
         an inpatient note a condition that "resolved" was present during the stay (treated)."""
+        drugless: dict[int, bool] = {}   # medication-section sentences that name no drug
         year = year or datetime.date.today().year
         newborn = self.claims_rules and pregnancy.newborn_note(text)
         triggers: dict[int, list] = {}
@@ -698,6 +701,15 @@ class Pipeline:
             if self.claims_rules and s.section in _NARRATIVE and _clause_reports_result(
                     s, m.tok_start, self.sections.result_leads):
                 m.section = "results"   # "...; lipase 1,450, CT acute interstitial pancreatitis": a finding
+            if rule is not None and not rule.codable and self.claims_rules and s.section == _MEDICATIONS and \
+                    self.readers is not None and m.sentence and sentences[m.sentence - 1].section == _MEDICATIONS:
+                if m.sentence not in drugless:   # (read once per sentence)
+                    # (a follow-up's line after the list is the plan's: "F/U: ortho 2 wks for wound check")
+                    drugless[m.sentence] = not self.readers.medications.names_a_drug(s.words) and \
+                        not (s.words[:1] and s.words[0] in _PLAN_LEADS or tuple(s.words[:2]) == ("f", "u"))
+                if drugless[m.sentence]:
+                    rule = None   # "Meds: amlodipine, atorvastatin. Former smoker, quit 2015.": the list
+                    # ended with its sentence; a sentence after it that names no drug is the note's again
             if rule is not None:
                 m.section_weight, m.codable = rule.weight, rule.codable
                 if a is Assertion.PRESENT and rule.assertion is not None and not (
