@@ -163,7 +163,8 @@ class MedicationReader:
                 lo = max([lo] + [k + 1 for k in range(lo, i) if words[k] in ("and", "or")])
                 if code == NOT_THERAPY:
                     pass   # a supplement, a bowel regimen, a skin protectant: read, no Z79 code
-                elif code == _ANTIBIOTICS and not _LONG_COURSE & set(words[max(0, i - _PRN_REACH):j + _PRN_REACH]):
+                elif code == _ANTIBIOTICS and not _LONG_COURSE & set(words[max(0, i - _PRN_REACH):j + _PRN_REACH]) \
+                        and not _taken_for_months(words, j):
                     pass   # an antibiotic treats the infection at hand: long-term only when said (prophylaxis)
                 elif name in steroids_named and self._premedication(words, j, clauses.around(i, j)[1]):
                     pass   # a steroid given with each chemotherapy ("dexamethasone with chemo only",
@@ -287,10 +288,13 @@ class MedicationReader:
         """(end, name, Z79 code) of the longest drug name starting at word i, or None; its form
         words are read up to ``end``, its clause's end ("prednisone 5 mg daily, fluticasone 2 puffs":
         the puffs are the fluticasone's)."""
-        if words[i] in NOT_DRUGS or (len(words[i]) < 4 and words[i] not in self.table.aliases) or words[i].isdigit():
-            return None   # (a short word only as a known abbreviation: "ASA 81 mg daily")
+        if words[i] in NOT_DRUGS or words[i].isdigit():
+            return None
+        short = len(words[i]) < 4 and words[i] not in self.table.aliases
         for n in range(min(_MAX_WORDS, len(words) - i), 0, -1):
             toks = words[i:i + n]
+            if short and (n == 1 or " ".join(toks) not in self.table.aliases):
+                continue   # (a short word only as a known abbreviation, alone or in one: "ASA 81 mg", "TMP-SMX")
             if any(t in NOT_DRUGS or t.isdigit() for t in toks[1:]):
                 continue
             name = self.table.medicinal(" ".join(toks))
@@ -397,6 +401,18 @@ _ACUTE_DOSE = re.compile(r"^(q[1-8]h|tid|qid)$")
 _KEPT_UP = frozenset("daily qd bid qhs qam nightly once twice long chronic longterm chronically".split())
 _SPAN_WORDS = frozenset("year years yr yrs month months mo mos since".split())
 _SPAN_REACH = 6   # words past the clause a span of time may follow ("daily naproxen, stable dose x2 yrs")
+
+
+def _taken_for_months(words: Sequence[str], j: int) -> bool:
+    """Whether the words after a drug say it has been taken for months or years ("doxycycline 100
+    mg daily for the past 4 months", "x 2 years"): an antibiotic kept up, not a course."""
+    after = words[j:j + _LONG_REACH]
+    return any(w in _SINCE_WORDS and k + 2 < len(after) and after[k + 1].isdigit() and after[k + 2] in _LONG_SPANS
+               or w == "past" and k + 2 < len(after) and after[k + 1].isdigit() and after[k + 2] in _LONG_SPANS
+               for k, w in enumerate(after))
+
+
+_SINCE_WORDS = frozenset(("for", "x", "past"))
 
 
 def _said_long(words: Sequence[str], j: int) -> bool:

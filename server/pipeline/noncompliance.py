@@ -45,6 +45,10 @@ _FINANCIAL = re.compile(r"\b(afford\w*|financial\w*|cost of|(due|owing) to (the 
 # what denies a cost said after it ("has no problems affording supplies"; "could not afford" is no denial)
 _NOT_SAID = re.compile(r"\b(?:no|never|denies|denied|without|negative for)\b[\w\s,/]*$", re.I)   # a denied list
 _LIST_REACH = 60
+# what says the cost was no reason: "not a cost issue", "not due to cost (has insurance)", "Cost was not
+# an issue (..., $10 copays)", "intentional nonadherence, not financial"
+_COST_DENIED = re.compile(r"\bnot (?:a |an )?(?:cost|financial|money)\b|\bnot due to (?:the )?cost\b|"
+                          r"\bcost (?:was|is|has) (?:not|never)\b|\bnot (?:because of|related to) (?:the )?cost\b", re.I)
 _NOT_COST = re.compile(r"\b(?:no|never|denies|without)\b(?:\s+\w+){0,2}\s*$", re.I)
 
 
@@ -100,8 +104,9 @@ def find(text: str, sentences: Sequence[Sentence], underdosed: Sequence[tuple[in
         words = list(_REGIMEN_WORDS[regimen])
         # (a drug not bought for its cost is said once, wherever: "Stopped taking it 8 days ago because he
         # could not afford the refill. ... Dx: breakthrough seizure due to underdosing of levetiracetam")
-        financial = bool(_FINANCIAL.search(reason)) or (regimen == "medication" and bool(underdosed)
-                                                        and said_undenied(_FINANCIAL, text, _NOT_COST))
+        financial = (bool(_FINANCIAL.search(reason)) or (regimen == "medication" and bool(underdosed)
+                                                         and said_undenied(_FINANCIAL, text, _NOT_COST))) \
+            and not _COST_DENIED.search(text)   # ("not a cost issue, has insurance", "not due to cost")
         if regimen == "medication" and underdosed:
             words.append("underdosing")
             if financial or _INTENTIONAL.search(reason):
