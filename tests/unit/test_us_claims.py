@@ -4092,6 +4092,19 @@ _TWENTY_NINTH_BATCH = [
      {"Z86.0101"}, {"D12.6"}),
     ("Colonoscopy today: two tubular adenomas removed from the transverse colon.", OUT, {"D12.3"},
      {"Z86.0101"}),
+    # a medication list ends with its sentence where the next names no drug
+    ("PCP visit: 70M with HTN and COPD, stable. Meds: amlodipine, atorvastatin, tiotropium inhaler. Former "
+     "smoker, quit 2015 (40 pk-yr). BP 128/76.", OUT, {"I10", "J44.9", "Z87.891"}, set()),
+    # a history of recurrent falls; an abbreviated antibiotic's prophylaxis; an antibiotic for months
+    ("PMH: HTN. History of recurrent falls.", OUT, {"Z91.81"}, set()),
+    ("Peds nephrology: grade III VUR; h/o 3 febrile UTIs, none in past 6 mo on daily TMP-SMX prophylaxis.",
+     OUT, {"Z79.2"}, set()),
+    ("Derm f/u: moderate inflammatory acne vulgaris. On doxycycline 100 mg daily for the past 4 months plus "
+     "topical adapalene.", OUT, {"L70.0", "Z79.2"}, set()),
+    ("Psych admission. Pt admits he stopped lithium 6 wks ago on his own because he felt well and disliked "
+     "the tremor; not due to cost (has insurance).\nDISCHARGE DIAGNOSES:\n1. Bipolar I disorder, current "
+     "episode manic, severe, with psychotic features.\n2. Underdosing of lithium - pt intentionally stopped "
+     "lithium 6 wks prior to admission.", IN, {"Z91.128", "T43.596A"}, {"Z91.120"}),
 ]
 
 
