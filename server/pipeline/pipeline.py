@@ -188,6 +188,21 @@ def _measured_ra(text: str, words, m) -> bool:
         bool(after and after[0][:1].isdigit())
 
 
+_SPAN_UNITS = frozenset("years yrs year yr months mos mo".split())
+
+
+def _counted_episodes(words, text: str, s, m) -> bool:
+    """Whether a mention is a count of past episodes over a span: a number of two or more before a
+    plural ("4 pneumonias in 3 years", "3 UTIs in the past year")."""
+    k = m.tok_start
+    if not k or not words[k - 1].isdigit() or int(words[k - 1]) < 2 or m.tok_end > len(words):
+        return False
+    if not text[s.tokens[m.tok_end - 1].start:s.tokens[m.tok_end - 1].end].lower().endswith("s"):
+        return False
+    after = words[m.tok_end:m.tok_end + 5]
+    return after[:1] == ["in"] and bool(_SPAN_UNITS & set(after))
+
+
 _MECHANISM_REACH = 4   # words before a fall its "s/p" may stand ("s/p ground-level fall")
 
 
@@ -720,6 +735,8 @@ class Pipeline:
                     a = Assertion.FAMILY   # "FAMILY HX: Father - h/o MI at 60": the father's past
             if a is Assertion.PRESENT and self.claims_rules and _dated_before(s.words, m.tok_start, m.tok_end, year):
                 a = Assertion.HISTORICAL   # "NSTEMI in 2019", "TIA (2022)": a past episode
+            if a is Assertion.PRESENT and self.claims_rules and _counted_episodes(s.words, text, s, m):
+                a = Assertion.HISTORICAL   # "dx 2022 after 4 pneumonias in 3 years": past episodes, counted
             if a is Assertion.PRESENT and self.claims_rules and not inpatient and \
                     _past_stay_reason(s.words, m.tok_start):
                 a = Assertion.HISTORICAL   # a visit's note: "Admitted 5 wks ago for LLL pneumonia": that

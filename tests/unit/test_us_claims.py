@@ -4092,6 +4092,9 @@ _TWENTY_NINTH_BATCH = [
      {"Z86.0101"}, {"D12.6"}),
     ("Colonoscopy today: two tubular adenomas removed from the transverse colon.", OUT, {"D12.3"},
      {"Z86.0101"}),
+    # a count of past episodes over a span is their history
+    ("Immunology: CVID diagnosed 2022 after 4 pneumonias in 3 years (2 requiring admission); none since IVIG.",
+     OUT, {"Z87.01"}, {"J18.9"}),
     # a medication list ends with its sentence where the next names no drug
     ("PCP visit: 70M with HTN and COPD, stable. Meds: amlodipine, atorvastatin, tiotropium inhaler. Former "
      "smoker, quit 2015 (40 pk-yr). BP 128/76.", OUT, {"I10", "J44.9", "Z87.891"}, set()),
