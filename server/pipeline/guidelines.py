@@ -1088,13 +1088,14 @@ _UNSPECIFIED_INJURY = "Unspecified injury of"
 _UNSPECIFIED_PART = "unspecified"
 _WRIST_NOS = "S62.10"   # fracture of an unspecified carpal bone (a "wrist fracture")
 _DISTAL_FOREARM = ("S52.5", "S52.6")   # the lower end of the radius and of the ulna
+_SIDES = ("right", "left")
 
 
 def _same_side(rules, a: str, b: str) -> bool:
+    """Whether two codes' titles name no different sides."""
     sides = [next((w for w in _SIDES if w in rules.cm.description(x).lower().replace(",", " ").split()), None)
              for x in (a, b)]
     return None in sides or sides[0] == sides[1]
-_SIDES = ("right", "left")
 
 
 def _injury_near(rules, c: str, codes: list[str], found: dict[str, Finding]) -> str | None:

@@ -68,14 +68,6 @@ _AMPUTATIONS = frozenset(("bka", "aka"))
 # a phalanx's level is no finger: "laceration over the middle phalanx" of the index finger
 _PHALANX = frozenset(("phalanx", "phalanges", "phalange", "phalanx's"))
 _PHALANX_LEVELS = frozenset(("middle", "proximal", "distal"))
-
-
-def phalanx_levels(words: Sequence[str]) -> Sequence[str]:
-    """``words`` with the level word before a phalanx blanked ("volar middle phalanx")."""
-    if not _PHALANX & set(words):
-        return words
-    return [("" if w in _PHALANX_LEVELS and k + 1 < len(words) and words[k + 1] in _PHALANX else w)
-            for k, w in enumerate(words)]
 # a replacement that is a therapy, not a joint: "hypothyroidism, stable on replacement", "hormone replacement"
 _THERAPY_BEFORE = frozenset("on hormone hormonal thyroid estrogen testosterone enzyme electrolyte potassium "
                             "iron b12 vitamin fluid volume nicotine".split())
@@ -185,6 +177,14 @@ _REGION_REACH = 7   # words after "of" / "at" an injury's region may run ("at th
 def _broken(s: Sentence, k: int) -> bool:
     """Whether a comma or semicolon comes right before token k of sentence s."""
     return (k < len(s.commas) and bool(s.commas[k])) or (k < len(s.gaps) and bool(s.gaps[k]))
+
+
+def phalanx_levels(words: Sequence[str]) -> Sequence[str]:
+    """``words`` with the level word before a phalanx blanked ("volar middle phalanx")."""
+    if not _PHALANX & set(words):
+        return words
+    return [("" if w in _PHALANX_LEVELS and k + 1 < len(words) and words[k + 1] in _PHALANX else w)
+            for k, w in enumerate(words)]
 
 
 def _of_phrase(window: Sequence[str], mention: Sequence[str], reach: int = 4) -> tuple[str, ...]:

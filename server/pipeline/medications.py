@@ -408,7 +408,6 @@ def _taken_for_months(words: Sequence[str], j: int) -> bool:
     mg daily for the past 4 months", "x 2 years"): an antibiotic kept up, not a course."""
     after = words[j:j + _LONG_REACH]
     return any(w in _SINCE_WORDS and k + 2 < len(after) and after[k + 1].isdigit() and after[k + 2] in _LONG_SPANS
-               or w == "past" and k + 2 < len(after) and after[k + 1].isdigit() and after[k + 2] in _LONG_SPANS
                for k, w in enumerate(after))
 
 

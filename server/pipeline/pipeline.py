@@ -207,7 +207,8 @@ _MECHANISM_REACH = 4   # words before a fall its "s/p" may stand ("s/p ground-le
 
 
 def _status_post(words) -> bool:
-    return any(a == "s" and b == "p" or a == "status" and b == "post" or a == "sp" for a, b in zip(words, [*words[1:], ""]))
+    """Whether ``words`` say "s/p" (as tokenised: "s", "p"), "status post" or "sp"."""
+    return any((a, b) in (("s", "p"), ("status", "post")) or a == "sp" for a, b in zip(words, [*words[1:], ""]))
 
 
 _INFECTION_NOUN = frozenset((("infection",), ("infections",)))
@@ -228,7 +229,7 @@ _PRECIPITANT = frozenset(("after", "following", "recent", "preceding", "post"))
 def _vaccine_named(words: list[str], a: int, b: int) -> bool:
     """An influenza mention that is its vaccine: given ("influenza high-dose given today"), or
     among the vaccines a sentence lists, never where the sentence tests for the virus."""
-    if _TESTED & set(words[b:b + 2]) or _TESTED & set(words) - {"a", "b"}:
+    if _TESTED & set(words[b:b + 2]) or _TESTED & (set(words) - {"a", "b"}):
         return False
     after = words[b:b + 3]
     if after[:1] and after[0] in _GIVEN_NOW or after[:3] == ["high", "dose", "given"]:
