@@ -176,12 +176,15 @@ _MEDICATIONS = "medications"
 _PLAN_LEADS = frozenset("fu followup follow rtc return plan dispo disposition instructions".split())
 _PHALANX_FRACTURES = ("S62", "S92")   # (a fracture's phalanx level is its code's own word)
 _FRACTIONS = frozenset(("fx", "fxs", "fractions"))
-_AIR_BEFORE = frozenset("on to off spo2 sat sats saturation saturations satting sao2 o2 pulse ox oximetry glp".split())
+# (what an "RA" follows as room air: a saturation, "on"/"off", an oxygen device weaned "to RA"; "due to RA"
+# is the disease)
+_AIR_BEFORE = frozenset("on off spo2 sat sats saturation saturations satting sao2 o2 oxygen pulse ox oximetry glp "
+                        "hfnc nc cannula bipap cpap l lpm liters weaned".split())
 
 
 def _measured_ra(text: str, words, m) -> bool:
     """Whether an "RA" is room air, a right atrial pressure or a GLP-1 receptor agonist: after a
-    saturation, a percentage, "on" or "to", or before a number."""
+    saturation, a percentage, "on" or an oxygen device, or before a number."""
     before = words[max(0, m.tok_start - 3):m.tok_start]
     after = words[m.tok_end:m.tok_end + 1]
     return bool(_AIR_BEFORE & set(before)) or text[max(0, m.start - 3):m.start].rstrip().endswith("%") or \

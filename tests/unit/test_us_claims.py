@@ -4067,6 +4067,7 @@ _TWENTY_NINTH_BATCH = [
      {"H81.11"}, {"H55.00"}),
     ("Hospital course: oxygen weaned from 6 L HFNC to RA; SpO2 96% RA. RHC: RA 8, mPAP 34. Discussed GLP-1 RA. "
      "OA of the hands.", IN, set(), {"M06.9", "M05.9"}),
+    ("Rheum: hand pain and morning stiffness due to RA; on methotrexate.", OUT, {"M06.9", "Z79.631"}, set()),
     # a wrist fracture is the distal radius's; a routine visit of a condition's schedule is no exam
     ("Ortho f/u: 67F 3 wks s/p closed Colles fx of R wrist treated with closed reduction and cast.", OUT,
      {"S52.531D"}, {"S62.101D"}),
