@@ -1105,15 +1105,13 @@ def _injury_near(rules, c: str, codes: list[str], found: dict[str, Finding]) -> 
     injury ``c`` names without saying what it is ("L wrist injury" beside a distal radius fracture)."""
     block = int(c[1:3]) // 10
     limb = (4, 5, 6) if block in (4, 5, 6) else (7, 8, 9) if block in (7, 8, 9) else (block,)
-    side = next((w for w in _SIDES if w in rules.cm.description(c).lower().split()), None)
     for o in codes:
         if o == c or o not in found or o[:1] != "S" or o[7:8] != c[7:8] or not found[o].reportable:
             continue
-        title = rules.cm.description(o)
-        if title.startswith(_UNSPECIFIED_INJURY) or int(o[1:3]) // 10 not in limb or abs(int(o[1:3]) // 10 - block) > 1:
+        if rules.cm.description(o).startswith(_UNSPECIFIED_INJURY) or int(o[1:3]) // 10 not in limb or \
+                abs(int(o[1:3]) // 10 - block) > 1:
             continue
-        words = title.lower().replace(",", " ").split()
-        if side is None or side in words or not any(w in words for w in _SIDES):
+        if _same_side(rules, o, c):
             return o
     return None
 

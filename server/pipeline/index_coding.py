@@ -54,7 +54,7 @@ STATUS_ABBREVIATIONS = {
     "orchiectomy": "testes acquired", "oophorectomy": "ovary acquired",
     "thyroidectomy": "thyroid gland acquired", "cholecystectomy": "gallbladder acquired",
 }
-_STATUS_TRIGGERS = (("s", "p"), ("status", "post"), ("sp",))
+STATUS_TRIGGERS = (("s", "p"), ("status", "post"), ("sp",))
 # Procedures whose result lasts, named without "s/p" in a history list; amputations anywhere.
 _SURGERY_NEC = "Z98.890"   # other specified postprocedural states
 # the history categories whose codes go by the site of a neoplasm: "History > family > malignant
@@ -1011,7 +1011,7 @@ class IndexCoder:
             words = s.words
             for i in range(len(words)):
                 checkpoint()   # a run-on note is one sentence of thousands of words
-                trig = next((t for t in _STATUS_TRIGGERS if tuple(words[i:i + len(t)]) == t), None)
+                trig = next((t for t in STATUS_TRIGGERS if tuple(words[i:i + len(t)]) == t), None)
                 soft = trig is None and any(tuple(words[i:i + len(t)]) == t for t in _PAST_TRIGGERS) and \
                     tuple(words[i + 1:i + 2]) != ("to",)   # "prior to right TKA scheduled" is before it, not after
                 if soft:
@@ -1065,7 +1065,7 @@ class IndexCoder:
                 while b < len(words) and b - a < _STATUS_SCOPE and words[b] not in _STATUS_STOP \
                         and not (b > a and (s.gaps[b] or (b < len(s.commas) and s.commas[b]
                                                           and (words[b] not in SIDE_WORDS or trig == ())))) \
-                        and not any(tuple(words[b:b + len(t)]) == t for t in _STATUS_TRIGGERS):
+                        and not any(tuple(words[b:b + len(t)]) == t for t in STATUS_TRIGGERS):
                     b += 1
                 lead = ()
                 if trig == ():

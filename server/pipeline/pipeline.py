@@ -28,7 +28,7 @@ from server.pipeline.context import (RELATIVE_AFTER, ContextRules, Triggers, ass
 from server.pipeline.entities import Candidate, EntitySource, LexiconSource, Mention, Sentence
 from server.pipeline.findings import Finding, add_evidence, combine
 from server.pipeline.guidelines import GuidelineRules
-from server.pipeline.index_coding import IndexCoder, phalanx_levels
+from server.pipeline.index_coding import STATUS_TRIGGERS, IndexCoder, phalanx_levels
 from server.pipeline.index_tree import SIDES, IndexTree, side_words, undenied, walk_words
 from server.pipeline.lexicon import STOPWORDS, Lexicon
 from server.pipeline.linking import LINK_WEIGHT, LinkerStage
@@ -198,7 +198,7 @@ def _counted_episodes(words, text: str, s, m) -> bool:
     """Whether a mention is a count of past episodes over a span: a number of two or more before a
     plural ("4 pneumonias in 3 years", "3 UTIs in the past year")."""
     k = m.tok_start
-    if not k or not words[k - 1].isdigit() or int(words[k - 1]) < 2 or m.tok_end > len(words):
+    if not k or not words[k - 1].isdigit() or int(words[k - 1]) < 2:
         return False
     if not text[s.tokens[m.tok_end - 1].start:s.tokens[m.tok_end - 1].end].lower().endswith("s"):
         return False
@@ -210,8 +210,8 @@ _MECHANISM_REACH = 4   # words before a fall its "s/p" may stand ("s/p ground-le
 
 
 def _status_post(words) -> bool:
-    """Whether ``words`` say "s/p" (as tokenised: "s", "p"), "status post" or "sp"."""
-    return any((a, b) in (("s", "p"), ("status", "post")) or a == "sp" for a, b in zip(words, [*words[1:], ""]))
+    """Whether ``words`` say "s/p", "status post" or "sp" (the status reader's own triggers)."""
+    return any(tuple(words[k:k + len(t)]) == t for k in range(len(words)) for t in STATUS_TRIGGERS)
 
 
 _INFECTION_NOUN = frozenset((("infection",), ("infections",)))
