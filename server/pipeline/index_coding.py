@@ -163,6 +163,9 @@ def _same_chapter(code: str, other: str) -> bool:
     return len(kinds) == 1 or kinds == {"S", "T14"}
 
 
+_COMPLICATING = "complicating"   # the index's subterm for a condition in a pregnancy (PregnancyContext.walk_words)
+
+
 def _vague(cm, code: str) -> bool:
     """An unspecified code ("Alcoholic liver disease, unspecified")."""
     return "unspecified" in cm.description(code).lower()
@@ -708,6 +711,12 @@ class IndexCoder:
             return replace(mapped, notes=list(mapped.notes), sibling=sibling)
         if hit is None or hit.code == mapped.code or self.cm.id_of(hit.code) < 0:
             return None
+        if named == mapped.code and _COMPLICATING in {w for p in hit.path for w in p.split()} and \
+                _COMPLICATING not in near and self.cm.is_billable(mapped.code) and \
+                any(mapped.code.startswith(x) for x in self.cm.referenced_codes(hit.code, "excludes1")):
+            return None   # a pregnancy's "complicating" subterm, which the note's context gave, whose code's
+            # Excludes1 names the mention's own ("Postpartum anemia" in a puerperal stay: O90.81, not
+            # O99.03 "Anemia complicating the puerperium", which excludes anemia arising in it)
         if self.cm.is_billable(mapped.code) and not _vague(self.cm, mapped.code) and (
                 hit.code[:3] == mapped.code[:3] and _vague(self.cm, hit.code)
                 or _UNCOMPLICATED in self.cm.description(hit.code).lower()
