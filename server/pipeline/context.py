@@ -40,12 +40,15 @@ _SUBJECT_GAP = 1
 _APPOSITION = 8   # words back a relative named again in a parenthesis may begin ("first degree relative")
 # A relative who brings, reports or is told is no experiencer: "brought by mother for 2 days of
 # fever", "mother reports cough x3 days", "counseled father on a smoke-free car" are the patient's.
-_RELATIVE_AS_OBJECT = frozenset("by per with from counseled counselled told educated informed reassured "
-                                "instructed advised asked called updated".split())
+_RELATIVE_AS_OBJECT = frozenset("by per with w from counseled counselled told educated informed reassured "
+                                "instructed advised asked called updated accompanied".split())
+# ("accompanied by her daughter", "here w/ his wife": the companion, not the condition's experiencer)
+_POSSESSIVES = frozenset("her his their its the".split())
+_RELATIVE_CLAUSE = frozenset(("who", "whose"))
 # (the words as normalised: "reports" -> "report")
 _RELATIVE_REPORTS = frozenset("report reported state stated says said note noted noticed endorse endorses describe "
                               "described brought bring concerned worried observed witnessed found find give gave "
-                              "feel think believe request requested called".split())
+                              "feel think believe request requested called present".split())
 # A cause this short right before a negation that follows it ("pharyngitis due to strep ruled out"):
 # the negation reaches back past "due to" to the condition ("chest pain due to GERD, MI ruled out"
 # does not: the comma ends it).
@@ -194,7 +197,10 @@ _LEADING_SCOPE = 12
 def _relative_not_experiencer(words: Sequence[str], start: int, end: int) -> bool:
     """Whether the relative at [start, end) brings, reports or is told rather than has a
     condition ("by mother", "mother reports", "counseled father")."""
-    return (start > 0 and words[start - 1] in _RELATIVE_AS_OBJECT) or (
+    if end + 1 < len(words) and words[end] in _RELATIVE_CLAUSE and words[end + 1] not in _RELATIVE_REPORTS:
+        return False   # "seen with her mother, who has diabetes": the relative's
+    before = start - 1 if start > 1 and words[start - 1] in _POSSESSIVES else start
+    return (before > 0 and words[before - 1] in _RELATIVE_AS_OBJECT) or (
         end < len(words) and words[end] in _RELATIVE_REPORTS)
 
 
