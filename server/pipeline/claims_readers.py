@@ -227,6 +227,30 @@ _CLOSURE_LATER = re.compile(r"[^.;]{0,30}\b(?:planned|scheduled|in \d+ (?:weeks?
                             re.I)
 
 
+# a visit held to remove, insert or replace a device ("Here for planned replacement of her LNG IUD",
+# "PROCEDURE: Removal and reinsertion of IUD", "presents for Nexplanon removal"): the index's entry for
+# the action (Removal > device > contraceptive Z30.432; Intrauterine contraceptive device > replacement
+# Z30.433), the encounter's reason
+_DEVICE_ACTIONS = r"(?:removal|insertion|reinsertion|replacement|exchange|placement|change)"
+_DEVICE_VISIT = re.compile(
+    r"\b(?:(?:here|presents?|presenting|seen|scheduled|comes? in|returns?|encounter|visit|referred)\s+(?:today\s+)?for"
+    r"|procedure(?:\s+performed)?\s*:)\s+(?:(?:a|an|the|her|his|planned|scheduled|elective|routine)\s+){0,3}"
+    rf"(?:(?P<act>{_DEVICE_ACTIONS})(?:\s+(?:and|&|/)\s+(?P<act2>{_DEVICE_ACTIONS}))?\s+of\s+(?:(?:a|an|the|her|his|"
+    rf"new|existing|current|old)\s+)*(?P<obj>[^.;:,()\n]{{2,50}})"
+    rf"|(?P<obj2>(?:[\w-]+\s+){{0,3}}?(?:IUD|implant|Nexplanon|Implanon|catheter|stent|drain|pessary))\s+"
+    rf"(?P<act3>{_DEVICE_ACTIONS})(?:\s+(?:and|&|/)\s+(?P<act4>{_DEVICE_ACTIONS}))?)\b", re.I)
+_DEVICE_VISIT_REACH = 600   # characters from the start where the visit says what it is
+# the index's main term for an action ("placement" of a device is its insertion; an exchange, a
+# replacement or a removal with a new one is a reinsertion)
+_ACTION_TERMS = {"removal": "removal", "insertion": "insertion", "placement": "insertion", "reinsertion": "reinsertion",
+                 "replacement": "replacement", "exchange": "replacement", "change": "change"}
+# a device in the index's words
+_DEVICE_WORDS = {"iud": ("intrauterine", "contraceptive", "device"),
+                 **{w: ("device", "contraceptive", "implantable", "subdermal") for w in ("nexplanon", "implanon")}}
+_DEVICE_ENTRIES = {"intrauterine": "Intrauterine contraceptive device"}
+_GENERIC_DEVICE = frozenset(("device", "devices", "specified", "nec", "other"))
+
+
 # the dementia a disease of the index's "see also" causes (Disease > Alzheimer's G30.9 [F02.80])
 _DEMENTIA_IN = "Dementia, in, diseases specified elsewhere"
 _DEMENTIAS = ("F01", "F02", "F03")
@@ -2647,6 +2671,9 @@ class ClaimsReaders:
         check = self._device_interrogation(text) if not inpatient else None
         if check is not None:
             adds.append(check)
+        device = self._device_visit(text, codes) if not inpatient else None
+        if device is not None:
+            adds.append(device)
         for e in adds:
             f = Finding(e.code, CodeSystem.ICD10CM, READ_CONFIDENCE, [Span(*e.span)], Assertion.PRESENT,
                         [RuleNote("encounter", e.why)], set(), source="lexicon")
@@ -2672,6 +2699,38 @@ class ClaimsReaders:
             return None
         return encounter_codes.EncounterCode(code, m.span(), "Interrogation > " + " ".join(words) +
                                              " (an implanted device's check, the encounter's reason)")
+
+    def _device_visit(self, text: str, codes: set[str]) -> "encounter_codes.EncounterCode | None":
+        """A visit held to insert, remove or replace a device (``_DEVICE_VISIT``, said where the note
+        states its reason): the index's entry for the action and the device, a chapter 21 code
+        (Z30.43-, Z30.46, Z46.6, Z48.03), the encounter's reason; none beside a complication of a
+        device, whose code is the reason (T83.3-)."""
+        if any(c[:3] in ("T82", "T83", "T84", "T85") for c in codes):
+            return None
+        m = _DEVICE_VISIT.search(text[:_DEVICE_VISIT_REACH])
+        if m is None:
+            return None
+        acts = [a.lower() for a in (m.group("act"), m.group("act2"), m.group("act3"), m.group("act4")) if a]
+        # ("removal and reinsertion": the new device's, Reinsertion)
+        act = "reinsertion" if len(acts) > 1 and acts[0] == "removal" else acts[0]
+        said = normalize_phrase(m.group("obj") or m.group("obj2"))
+        words = tuple(x for w in said for x in _DEVICE_WORDS.get(w, (w,)))
+        action = _ACTION_TERMS[act]
+        tree = self.index.tree
+        hit = tree.walk(tree.main_terms(action.capitalize()), walk_words(words))
+        entry = next((e for w, e in _DEVICE_ENTRIES.items() if w in words), None)
+        if entry is not None:
+            # (the device's own entry names the action: Intrauterine contraceptive device > replacement)
+            own = tree.walk(tree.main_terms(entry), walk_words((action,)))
+            hit = own or hit
+        path = {w for p in hit.path for w in p.split()} if hit is not None else set()
+        if hit is None or not path - _GENERIC_DEVICE:
+            return None
+        code = _finish(self.mapper, hit.code, words, words)
+        if code is None or code[:1] != "Z":
+            return None
+        return encounter_codes.EncounterCode(code, m.span(), f"{action.capitalize()} > " + " > ".join(hit.path) +
+                                             " (the device the visit is held for, I.C.21.c)")
 
     def _ostomy_closure(self, text: str) -> "encounter_codes.EncounterCode | None":
         """An encounter to close an artificial opening ("admitted electively for Hartmann reversal

@@ -101,7 +101,9 @@ _ROUTINE_EXAM = re.compile(r"\b(annual|routine|yearly|periodic|preventive|preven
 # a visit kept on a condition's schedule ("routine 3-month visit", "routine follow-up visit")
 _SCHEDULED_VISIT = re.compile(r"\b\d+[- ]?(?:month|mo|week|wk)\b|\bfollow|\bf/u\b|\bquarterly\b|\bsemiannual\b|"
                               # ("routine monthly visit", "annual surveillance visit", "routine post-transplant visit")
-                              r"\bmonthly\b|\bweekly\b|\bsurveillance\b|\btransplant\b|\bpost[- ]?op", re.I)
+                              r"\bmonthly\b|\bweekly\b|\bsurveillance\b|\btransplant\b|\bpost[- ]?op|"
+                              # ... or held for a procedure or a problem ("GYN PROCEDURE VISIT", "gyn problem visit")
+                              r"\bprocedur\w*|\bproblem\b", re.I)
 _PREGNANCY_VISIT = re.compile(r"prenatal|antenatal|antepartum|postpartum|post-partum|postnatal|\bob\b|\brob\b|"
                               r"obstetric")
 _ORGAN_EXAM = re.compile(r"\b(eye|eyes|vision|visual|dilated|retinal|ophthalm\w*|foot|feet|skin|dental|hearing|"
