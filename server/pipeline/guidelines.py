@@ -38,7 +38,10 @@ class GuidelineRules:
             self.combinations = [Combination(c["name"], tuple(tuple(g) for g in c["requires"]), c["emit"],
                                              tuple(c["drop"]), c["guideline"], tuple(c.get("stated", ())))
                                  for c in data["combinations"]]
-            self.integral = [(tuple(r["symptom"]), tuple(r["diagnoses"])) for r in data["integral"]]
+            # ("near": the symptom is the diagnosis's only where the note says it beside it: a migraine
+            # in the history does not make an abdominal visit's nausea its own)
+            self.integral = [(tuple(r["symptom"]), tuple(r["diagnoses"]), bool(r.get("near", False)))
+                             for r in data["integral"]]
             self.personal = [(p, z) for p, z in data["personal"]]
             self.family = [(p, z) for p, z in data["family"]]
             self.chronic = tuple(data["chronic"])
@@ -254,14 +257,25 @@ def drop_integral(found: dict[str, Finding], rules: GuidelineRules, dropped: dic
         # note's "illness" is that diagnosis ("BP elevated, likely from albuterol/illness")
         suppress(found, _ILLNESS, RuleNote("not_reported", f"the illness is {confirmed[0]}'s: not reported",
                                            confirmed[0]), dropped)
-    for symptoms, diagnoses in rules.integral:
+    for symptoms, diagnoses, near in rules.integral:
         for s in [c for c in found if c.startswith(symptoms)]:
             # a code may be both a symptom and a cause (knee pain: of osteoarthritis, and of R52)
-            cause = next((d for d in confirmed if d in found and d.startswith(diagnoses) and d != s), None)
+            cause = next((d for d in confirmed if d in found and d.startswith(diagnoses) and d != s and
+                          (not near or _said_beside(found[s], found[d]))), None)
             if cause is not None:
                 if found[s].textual:
                     found[cause].notes.append(RuleNote("integral_symptom", f"{s} is integral to {cause}: not coded", s))
                 suppress(found, s, RuleNote("not_reported", f"integral to {cause}: not reported", cause), dropped)
+
+
+_SYMPTOM_REACH = 200  # characters between a symptom and the diagnosis it is said with
+
+
+def _said_beside(symptom: Finding, cause: Finding) -> bool:
+    """Whether some evidence of ``symptom`` lies within ``_SYMPTOM_REACH`` characters of the diagnosis's,
+    in the same section (a history's migraine is not the HPI's nausea's)."""
+    return any((abs(a.start - b.start) <= _SYMPTOM_REACH or b.start <= a.start <= b.end) and a.section == b.section
+               for a in symptom.evidence for b in cause.evidence)
 
 
 def use_manifestation_codes(found: dict[str, Finding], rules: GuidelineRules,

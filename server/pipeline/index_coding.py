@@ -166,6 +166,20 @@ def _same_chapter(code: str, other: str) -> bool:
 _COMPLICATING = "complicating"   # the index's subterm for a condition in a pregnancy (PregnancyContext.walk_words)
 
 
+_WITHOUT_WORDS = frozenset(("without", "w", "no", "not"))
+
+
+def _withouts_said(path: Sequence[str], window: Sequence[str]) -> bool:
+    """Whether each "without X" subterm of an index path says what the note denies ("Nausea without
+    vomiting" is no Vomiting > without nausea, R11.11: the note's "without" is before "vomiting")."""
+    for p in path:
+        ws = p.split()
+        if len(ws) > 1 and ws[0] == "without" and not any(
+                window[k] in _WITHOUT_WORDS and window[k + 1] == ws[1] for k in range(len(window) - 1)):
+            return False
+    return True
+
+
 def _vague(cm, code: str) -> bool:
     """An unspecified code ("Alcoholic liver disease, unspecified")."""
     return "unspecified" in cm.description(code).lower()
@@ -709,7 +723,7 @@ class IndexCoder:
         if hit is not None and hit.code == mapped.code and walked_from and \
                 (sibling := self._listed_sibling(hit, mapped.code, walked_from, words, prefer, linked, window, near)):
             return replace(mapped, notes=list(mapped.notes), sibling=sibling)
-        if hit is None or hit.code == mapped.code or self.cm.id_of(hit.code) < 0:
+        if hit is None or hit.code == mapped.code or self.cm.id_of(hit.code) < 0 or not _withouts_said(hit.path, window):
             return None
         if named == mapped.code and _COMPLICATING in {w for p in hit.path for w in p.split()} and \
                 _COMPLICATING not in near and self.cm.is_billable(mapped.code) and \

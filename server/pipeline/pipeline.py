@@ -40,7 +40,7 @@ from server.pipeline.scorer import TAIL_MIN, DocumentScorer, add_siblings, merge
 from server.pipeline.sections import DEFAULT_SECTION, SectionRules
 from server.pipeline.senses import AbbreviationSenses, organism_terms
 from server.pipeline.sequencing import sequence
-from server.pipeline.text import Token, split_sentences, tokenize
+from server.pipeline.text import Token, normalize_phrase, split_sentences, tokenize
 
 DATA = resources.files("server.pipeline").joinpath("data")
 DEFAULT_FUSION = "fusion.json"
@@ -1540,11 +1540,34 @@ class Pipeline:
         # a roman one after its numbered word is the number ("Obesity, class I": class 1, E66.811;
         # "ii" is folded in every word, a lone "I" is no number elsewhere)
         near, read = _roman_one(near), _roman_one(window)
+        if m.candidates and (same := self._equivalent_terms(m.candidates[0].code)) and \
+                any(_says_term(beside or window, t) for t in same[1]):
+            # a term the Tabular's note makes equivalent to one of its titles' words ("the following terms
+            # are to be considered equivalent to intractable: pharmacoresistant ..., refractory
+            # (medically) ...", G40 and G43): "migraine without aura, refractory" is G43.019
+            read, near = read + (same[0],), near + (same[0],)
         mapped = self.mapper.map(m.candidates, side_words(undenied(read)), near)
         if mapped is None:
             return None
         named = m.candidates[0].code if m.candidates else ""
         return self.index.refine(m.words, mapped, read, near, prefer, named, sentence, beside) or mapped
+
+    def _equivalent_terms(self, code: str) -> tuple[str, tuple[tuple[str, ...], ...]] | None:
+        """(the title word, the terms the code's Tabular note makes equivalent to it), read from a
+        note "the following terms are to be considered equivalent to <word>: <term>, <term> and
+        <term>" on the code or above it; None where it has none. Read once per code."""
+        memo = self.__dict__.setdefault("_equivalent_memo", {})
+        if code not in memo:
+            found = None
+            if self.cm.id_of(code) >= 0:
+                for note in self.cm.notes(code, "notes", inherited=True):
+                    e = _EQUIVALENT_NOTE.search(note)
+                    if e is not None:
+                        terms = re.split(r",|\band\b|\(|\)", e.group(2))
+                        found = (e.group(1).lower(), tuple(t for t in (normalize_phrase(x) for x in terms) if t))
+                        break
+            memo[code] = found
+        return memo[code]
 
     def _suggestion(self, i: int, f: Finding) -> CodeSuggestion:
         desc = self.cm.description(f.code) if f.system is CodeSystem.ICD10CM else (
@@ -1620,6 +1643,15 @@ def _imaging_label(words: Sequence[str], text: str, s) -> tuple[str, ...]:
         if ":" in text[s.tokens[k - 1].end:s.tokens[k].start]:
             return tuple(words[1:k])
     return ()
+
+
+_EQUIVALENT_NOTE = re.compile(r"considered equivalent to (\w+)\s*:\s*(.+)$", re.I)
+
+
+def _says_term(words: Sequence[str], term: tuple[str, ...]) -> bool:
+    """Whether ``words`` say ``term``'s words one after another."""
+    n = len(term)
+    return any(tuple(words[k:k + n]) == term for k in range(len(words) - n + 1))
 
 
 def _roman_one(words: tuple[str, ...]) -> tuple[str, ...]:
