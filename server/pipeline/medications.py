@@ -190,7 +190,7 @@ class MedicationReader:
                     # so is "attempts to taper prednisone have failed" before the list that gives it)
                     if course == words[slice(*clauses.around(i, j))].count("taper"):
                         tapered.add(name)
-                    elif code == _INSULIN and course == clauses.count(clauses.sliding, *clauses.around(i, j)):
+                    elif code == _INSULIN and course == clauses.count(clauses.insulin_course, *clauses.around(i, j)):
                         pass   # a sliding scale in the stay beside the insulin the patient takes ("on
                         # basal insulin ...; glucose managed with insulin sliding scale"): this
                         # mention is no regimen, the other still is
@@ -361,6 +361,9 @@ def _current(words: Sequence[str], i: int, j: int, listed: bool, clauses: "_Clau
 
 _STARTED = frozenset("start started starting initiate initiated new newly".split())
 _INSULIN, _SLIDING, _NSAID, _OPIOID = "Z79.4", "sliding", "Z79.1", "Z79.891"
+# an insulin course a stay gives and ends ("sliding scale", "insulin gtt", "insulin drip", "basal-bolus
+# insulin inpatient"); an insulin pump's "continuous infusion" is the patient's own regimen
+_INSULIN_COURSES = frozenset((_SLIDING, "gtt", "drip", "inpatient"))
 _TIMES_AFTER = frozenset(("on", "per", "nightly", "night", "weekly", "a"))
 _LIST_LABELS = frozenset(("meds", "medications", "medication"))
 _LIST_OPENERS = frozenset(("home", "current", "outpatient"))
@@ -443,7 +446,7 @@ class _Clauses:
             hi = k if breaks[k] else hi
             self._hi[k] = hi
         # running counts of the words that say short-term and taken-now: a clause's is a difference
-        self.short_term, self.taken, self.course, self.sliding = [0], [0], [0], [0]
+        self.short_term, self.taken, self.course, self.sliding, self.insulin_course = [0], [0], [0], [0], [0]
         for k, w in enumerate(words):
             # "for 7 days", "x 10 days": a course of days
             # ("x 4 more days", "x 3 additional days": the rest of a course)
@@ -461,7 +464,9 @@ class _Clauses:
                                                               words[k + 1] in _TIMES_AFTER)
             # "(not taking x2 months)": a drug the patient is off
             # ("prescribed amlodipine 5 mg daily (nonadherent)": prescribed, not taken)
-            off = (w == "not" and k + 1 < len(words) and words[k + 1] in ("taking", "on", "using", "take", "taken")) \
+            # ("Insulin was given in hospital only and was NOT continued")
+            off = (w == "not" and k + 1 < len(words) and words[k + 1] in ("taking", "on", "using", "take", "taken",
+                                                                          "continued")) \
                 or w in _NOT_TAKEN or (w == "non" and k + 1 < len(words) and words[k + 1] in _NON)
             # "held": a pause of a regimen, which goes on ("metformin 1000 mg BID (held AM of surgery)",
             # "(held 2 days, resumed)", "HOLD apixaban until 11/25")
@@ -476,6 +481,7 @@ class _Clauses:
             self.taken.append(self.taken[-1] + (w in _ON))
             self.course.append(self.course[-1] + ((w in _COURSE and not years) or days))
             self.sliding.append(self.sliding[-1] + (w == _SLIDING))
+            self.insulin_course.append(self.insulin_course[-1] + (w in _INSULIN_COURSES))
 
     def around(self, i: int, j: int) -> tuple[int, int]:
         """Word indices of the clause around words [i, j)."""
@@ -487,7 +493,10 @@ class _Clauses:
 
     def courses(self, lo: int, hi: int, insulin: bool) -> int:
         """The words of a short course in words [lo, hi); a sliding scale counts only for insulin."""
-        return self.count(self.course, lo, hi) - (0 if insulin else self.count(self.sliding, lo, hi))
+        if insulin:
+            return self.count(self.course, lo, hi) - self.count(self.sliding, lo, hi) + \
+                self.count(self.insulin_course, lo, hi)
+        return self.count(self.course, lo, hi) - self.count(self.sliding, lo, hi)
 
     def starts(self, lo: int, hi: int, insulin: bool) -> int:
         """The words that say new, short or stopped in words [lo, hi); a sliding scale only insulin's."""
