@@ -1104,7 +1104,11 @@ class IndexCoder:
                 said = set(lead) | set(words[a:b])
                 # a stent of a limb's artery: Status > angioplasty (peripheral) > with implant
                 limb_stent = bool(said & _LIMB_ARTERIES and said & _CORONARY_DEVICES)
-                for w in lead + tuple(words[a:b]):
+                scope = lead + tuple(words[a:b])
+                if any(w == "hd" and scope[k + 1].isdigit() for k, w in enumerate(scope[:-1])):
+                    continue   # "s/p laparoscopic cholecystectomy HD#4": done in this stay, on its fourth
+                    # day (no hemodialysis, no status the stay's own operation leaves)
+                for w in scope:
                     if limb_stent and w in _CORONARY_DEVICES:
                         phrase.extend(normalize_phrase(_PERIPHERAL_STENT))
                     elif w in STATUS_ABBREVIATIONS and not (w in _CORONARY_DEVICES and said & _OTHER_VESSELS):
