@@ -1540,6 +1540,11 @@ class Pipeline:
         # a roman one after its numbered word is the number ("Obesity, class I": class 1, E66.811;
         # "ii" is folded in every word, a lone "I" is no number elsewhere)
         near, read = _roman_one(near), _roman_one(window)
+        if _UNINVOLVED.intersection(read) or _UNINVOLVED.intersection(sentence):
+            # a site the note says is spared is none of the condition's ("Crohn's colitis (colon only -
+            # ileum normal)": the large intestine's K50.10, not both intestines' K50.80)
+            sites = self.index.tree.site_words
+            read, sentence, beside = (_involved(x, sites) for x in (read, sentence, beside))
         if m.candidates and (same := self._equivalent_terms(m.candidates[0].code)) and \
                 any(_says_term(beside or window, t) for t in same[1]):
             # a term the Tabular's note makes equivalent to one of its titles' words ("the following terms
@@ -1645,6 +1650,13 @@ def _imaging_label(words: Sequence[str], text: str, s) -> tuple[str, ...]:
     return ()
 
 
+_UNINVOLVED = frozenset(("normal", "spared", "uninvolved", "unaffected", "unremarkable"))
+
+
+def _involved(words: Sequence[str], sites: frozenset[str]) -> tuple[str, ...]:
+    """``words`` without a site the next word says is spared ("ileum normal", "colon spared")."""
+    return tuple(w for k, w in enumerate(words) if not (k + 1 < len(words) and words[k + 1] in _UNINVOLVED
+                                                        and w in sites))
 _EQUIVALENT_NOTE = re.compile(r"considered equivalent to (\w+)\s*:\s*(.+)$", re.I)
 
 
