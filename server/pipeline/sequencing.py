@@ -189,7 +189,12 @@ _LEADS = (("B20", ("A", "B0", "B1", "B2", "B3", "B4", "B5", "J12", "J13", "J14",
           ("T", ("R",)),
           ("T85.6", ("E10", "E11", "E13")),
           ("Z12.1", ("K5", "K6", "D12", "D37.4", "D37.5", "C18", "C19", "C20")),
-          ("Z12.3", ("N6", "R92", "D24", "D48.6")))
+          ("Z12.3", ("N6", "R92", "D24", "D48.6")),
+          # COPD with an acute lower respiratory infection before the bronchitis its note asks to code
+          # also (J44.0 + J20.9); the liver disease before the portal hypertension it causes (Hypertension >
+          # portal (due to chronic liver disease) K76.6)
+          ("J44.0", ("J20", "J21", "J22")),
+          ("K70", ("K76.6",)), ("K74", ("K76.6",)))
 
 
 def _affirmed_part(title: str) -> str:
