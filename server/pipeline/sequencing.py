@@ -14,6 +14,7 @@ _COVID = "U07.1"
 # Z codes that say why the encounter happened and are listed first when it happened for that.
 # (therapeutic drug level monitoring, Z51.81: the anticoagulation clinic's INR visit; an implanted
 # device's check and adjustment, Z45.0-)
+_ANTINEOPLASTIC_ENCOUNTERS = ("Z51.0", "Z51.1")
 ENCOUNTER_FIRST = ("Z51.0", "Z51.1", "Z08", "Z09", "Z12", "Z13", "Z51.81", "Z45.0")
 # Routine examinations and surgical aftercare, read only from a visit's stated reason
 # (``encounter_codes``): always first.
@@ -85,8 +86,11 @@ def principal_score(f: Finding, icd10cm, rank: int = 0, chronic: tuple[str, ...]
         s -= 0.8    # a sequela's residual comes first, the injury that caused it after (I.C.19.a)
     elif c.startswith(ROUTINE_EXAMS):
         s += 2.0    # a routine examination visit lists its Z00 / Z01 code first (I.C.21.c.13)
+    elif c.startswith(_ANTINEOPLASTIC_ENCOUNTERS):
+        s += 1.5    # a visit for chemotherapy, immunotherapy or radiation, read from its stated reason, lists
+        # it first, the malignancy after (I.C.2.e.2)
     elif c.startswith(ENCOUNTER_FIRST):
-        s += 0.5    # the encounter's reason: chemotherapy (I.C.2.e.2), follow-up (I.C.21.c.8)
+        s += 0.5    # the encounter's reason: follow-up (I.C.21.c.8), screening, drug monitoring
     elif c.startswith("Z3A"):
         s -= 2.5
     elif c[0] in "VWXY":
