@@ -82,6 +82,7 @@ _DEVICES = frozenset("des stent stents pacemaker ppm aicd icd defibrillator mech
 _CODE_SETS = frozenset(("10", "9", "11", "code", "codes", "cm", "pcs"))   # "ICD-10": a code set, no defibrillator
 # A device placed at this encounter is a procedure, not a status ("cystoscopy with left ureteral
 # stent placement").
+_YEAR = re.compile(r"(?:19|20)\d\d")
 _PLACED_NOW = frozenset("placement placed inserted insertion implanted implantation".split())
 # "stent" is read as a coronary stent (Z95.5) unless the phrase names another vessel or duct.
 _CORONARY_DEVICES = frozenset(("stent", "stents"))
@@ -1041,8 +1042,9 @@ class IndexCoder:
                     trig = next(t for t in _PAST_TRIGGERS if tuple(words[i:i + len(t)]) == t)
                 if trig is None and words[i] == "icd" and tuple(words[i + 1:i + 2]) and words[i + 1] in _CODE_SETS:
                     continue
-                if words[i] == "ppm" and i and words[i - 1][:1].isdigit():
-                    continue   # "220 ppm CO": parts per million, no permanent pacemaker
+                if words[i] == "ppm" and i and words[i - 1][:1].isdigit() and not _YEAR.fullmatch(words[i - 1]):
+                    continue   # "220 ppm CO": parts per million, no permanent pacemaker ("MI 2020, PPM in
+                    # place": a year's list item before it)
                 if trig is None and (words[i] in _DEVICES or (words[i] in _REMOVALS and s.section not in _OPERATING
                                                                and "for" not in words[max(0, i - 3):i])) \
                         and (present is None or present(si, i, i + 1)) and not _PLACED_NOW & set(words):
