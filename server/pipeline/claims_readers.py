@@ -231,6 +231,10 @@ _CLOSURE_LATER = re.compile(r"[^.;]{0,30}\b(?:planned|scheduled|in \d+ (?:weeks?
 # "PROCEDURE: Removal and reinsertion of IUD", "presents for Nexplanon removal"): the index's entry for
 # the action (Removal > device > contraceptive Z30.432; Intrauterine contraceptive device > replacement
 # Z30.433), the encounter's reason
+_WELL_CHILD = "Z00.12"
+# screenings a routine child examination includes (anemia, lead, developmental; I.C.21.c.5: "a screening
+# code is not necessary if the screening is inherent to a routine examination")
+_WELL_CHILD_SCREENINGS = ("Z13.0", "Z13.4", "Z13.88")
 _DEVICE_ACTIONS = r"(?:removal|insertion|reinsertion|replacement|exchange|placement|change)"
 _DEVICE_VISIT = re.compile(
     r"\b(?:(?:here|presents?|presenting|seen|scheduled|comes? in|returns?|encounter|visit|referred)\s+(?:today\s+)?for"
@@ -2678,6 +2682,11 @@ class ClaimsReaders:
             f = Finding(e.code, CodeSystem.ICD10CM, READ_CONFIDENCE, [Span(*e.span)], Assertion.PRESENT,
                         [RuleNote("encounter", e.why)], set(), source="lexicon")
             _add(found, f)
+        for c in [c for c, f in found.items() if exam is not None and exam.code.startswith(_WELL_CHILD)
+                  and c.startswith(_WELL_CHILD_SCREENINGS) and f.reportable]:
+            found[c].reportable = False   # a well-child exam's hemoglobin, lead and development screens
+            found[c].notes.append(RuleNote("not_reported", f"inherent to the routine child examination {exam.code}: "
+                                                           "no screening code (I.C.21.c.5)", exam.code))
         for visit, statuses in _DEVICE_ENCOUNTERS if check is not None else ():
             for c in [c for c, f in found.items() if c.startswith(statuses) and f.reportable and visit in found]:
                 found[c].reportable = False   # (a status the encounter's code includes, I.C.21.c.3)
