@@ -336,6 +336,7 @@ def _underdosing_cues(text: str, s: Sentence) -> list[int]:
     return [max(0, bisect_right(starts, s.start + m.start()) - 1) for m in _asserted_cues(sentence)]
 
 
+_OWN_DOSES = re.compile(r"[^.;]{0,30}?\b(?:his|her|their)\s+doses?\b", re.I)
 _UNDERDOSED_REACH = 20   # words between a drug and the cue that says less of it was taken
 
 
@@ -348,7 +349,10 @@ def _underdosed_drug(text: str, s: Sentence, a: int, t: int, starts: list[int]) 
         return False
     between = text[s.tokens[min(t, a)].start:s.tokens[max(t, a)].start]
     if ";" in between:
-        return False
+        # ... unless the cue's doses are the patient's own, naming no drug, and this drug is the last one
+        # before them ("Valproate level <10; pt admits forgetting his doses x 4 days")
+        return a < t and a == max((d for d in starts if d < t), default=-1) and \
+            _OWN_DOSES.match(text, s.tokens[t].start) is not None
     if a > t:
         return ")" not in between
     return a == max((d for d in starts if d < t), default=-1)
