@@ -231,6 +231,7 @@ _CLOSURE_LATER = re.compile(r"[^.;]{0,30}\b(?:planned|scheduled|in \d+ (?:weeks?
 # "PROCEDURE: Removal and reinsertion of IUD", "presents for Nexplanon removal"): the index's entry for
 # the action (Removal > device > contraceptive Z30.432; Intrauterine contraceptive device > replacement
 # Z30.433), the encounter's reason
+_UNSPECIFIED_TRIMESTER = re.compile(r"unspecified trimester", re.I)
 _WELL_CHILD = "Z00.12"
 # screenings a routine child examination includes (anemia, lead, developmental; I.C.21.c.5: "a screening
 # code is not necessary if the screening is inherent to a routine examination")
@@ -341,6 +342,7 @@ class ClaimsReaders:
         """Add what the readers find to ``found`` (findings keyed by code)."""
         if preg is not None:
             self._pregnancy(preg, found)
+            self._delivery_trimester(preg, found)
             self._previous_cesarean(doc.text, preg, found)
             if preg.current and _OTHER_PREGNANCY_HISTORY in found:
                 # a past pregnancy's loss or complication in a current pregnancy is that pregnancy's
@@ -563,6 +565,35 @@ class ClaimsReaders:
                 found[code].reportable = False
                 found[code].notes.append(RuleNote("not_reported", "placed during this stay: the procedure codes it, "
                                                                   "no status code"))
+
+    def _delivery_trimester(self, preg: "pregnancy.PregnancyContext", found: dict[str, Finding]) -> None:
+        """At a delivery, a chapter 15 code whose category has no "childbirth" character takes the
+        trimester the delivery's weeks fall in, not its "unspecified trimester" (twins delivered at
+        37 weeks: O30.043, not O30.049; I.C.15.a.3)."""
+        if not preg.delivered or preg.trimester is None:
+            return
+        for c in [c for c, f in found.items() if c[:1] == "O" and f.reportable and self.cm.id_of(c) >= 0
+                  and _UNSPECIFIED_TRIMESTER.search(self.cm.description(c))]:
+            parent = self.mapper.parent_of(c)
+            kids = self.cm.children(parent) if parent else []
+            if self._says_childbirth(c[:3]):
+                continue   # (the category has a childbirth code: the reader chose it or another, O10.02)
+            said = f"{preg.trimester} trimester"
+            new = next((k for k in kids if said in self.cm.description(k).lower()), None)
+            if new is not None and new not in found:
+                self._recode(found, c, new, "pregnancy", f"delivered in the {said}", "I.C.15.a.3")
+
+    def _says_childbirth(self, category: str) -> bool:
+        """Whether some code of the category is one "complicating childbirth" (O10 -> O10.02)."""
+        memo = self.__dict__.setdefault("_childbirth_memo", {})
+        if category not in memo:
+            todo, said = [category], False
+            while todo and not said:
+                k = todo.pop()
+                said = "childbirth" in self.cm.description(k).lower()
+                todo.extend(self.cm.children(k))
+            memo[category] = said
+        return memo[category]
 
     def _pregnancy(self, preg: "pregnancy.PregnancyContext", found: dict[str, Finding]) -> None:
         """Weeks of gestation (Z3A), advanced maternal age (O09.5-), outcome of delivery (Z37)
