@@ -76,8 +76,10 @@ _POSTPARTUM_VISIT = re.compile(r"\b(?:postpartum|post-partum|PP)\s+(?:visit|chec
 # a stay that begins days after the delivery ("Admission date: PPD #6", "6 days s/p primary LTCS"):
 # a complication of the puerperium
 _PUERPERAL_ADMISSION = re.compile(r"\badmi(?:t|ssion)\w*\s*(?:date)?\W{0,4}(?:PPD|postpartum day)\s*#?\d|"
-                                  r"\b\d{1,2}\s+days?\s+(?:s/p|after|post|following)\s+(?:\w+\s+){0,4}?"
-                                  r"(?:c-section|cesarean|C/S|LTCS|delivery|SVD|NSVD)\b", re.I)
+                                  r"\b(?:\d{1,2}\s+days?|PPD\s*#?\s*\d{1,2})\s+(?:s/p|after|post|following)\s+"
+                                  r"(?:\w+\s+){0,4}?(?:c-section|cesarean|C/S|LTCS|delivery|SVD|NSVD)\b|"
+                                  # ("REASON FOR ADMISSION: Postpartum preeclampsia w/ severe features")
+                                  r"\breason for admission\W{1,4}(?:postpartum|post-partum|puerperal)\b", re.I)
 _VISIT_REACH = 300   # characters from the top of a note where its reason for the visit is stated
 _YEAR_AFTER = re.compile(r"^[^.;\n]{0,25}\b(?:19|20)\d\d\b")
 # the weeks of an earlier pregnancy's loss ("G2P0010 (SAB at 8w, 2023)"), not this one's
