@@ -635,8 +635,9 @@ class ClaimsReaders:
 
     def _previous_cesarean(self, text: str, preg: "pregnancy.PregnancyContext", found: dict[str, Finding]) -> None:
         """A current pregnancy after a cesarean ("prior LTCS", "desires TOLAC", "repeat C/S"):
-        Cesarean delivery, previous, affecting management of pregnancy > the scar's type (O34.21-)."""
-        if not preg.current:
+        Cesarean delivery, previous, affecting management of pregnancy > the scar's type (O34.21-);
+        none after the delivery (a readmission in the puerperium manages no pregnancy)."""
+        if not preg.current or preg.postpartum_span is not None:
             return
         m = _PREVIOUS_CESAREAN.search(text)
         if m is None:
@@ -666,6 +667,9 @@ class ClaimsReaders:
                 continue
             if "T36" <= code[:3] <= "T50" and code[6:7] in ("5", "6"):
                 continue   # a drug's adverse effect or underdosing: the condition it caused is the pregnancy's
+            if preg.postpartum_span is not None and "L00" <= code[:3] <= "L08":
+                continue   # a skin infection after the delivery is the puerperal wound's (Infection > puerperal,
+                # O86.-), no "skin disease complicating the puerperium" (O99.73)
             if any(o[:len(x)] == x for x in self.guidelines.referenced(code, "excludes1") if x[:1] == "O"
                    for o in found):
                 continue   # the code's own note sends it to a chapter 15 code the note has (O21.1)

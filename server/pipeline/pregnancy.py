@@ -111,7 +111,8 @@ class PregnancyContext:
     def current(self) -> bool:
         """The note documents this pregnancy's weeks or its delivery, not only a word for one
         ("urine pregnancy test negative" is no pregnancy whose conditions chapter 15 takes)."""
-        return self.weeks is not None or self.vaginal_span is not None or self.liveborn_span is not None
+        return self.weeks is not None or self.vaginal_span is not None or self.liveborn_span is not None or \
+            self.readmitted   # (a readmission in the puerperium: its conditions complicate the puerperium)
 
     @property
     def trimester(self) -> str | None:
