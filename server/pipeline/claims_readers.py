@@ -342,6 +342,7 @@ class ClaimsReaders:
         """Add what the readers find to ``found`` (findings keyed by code)."""
         if preg is not None:
             self._pregnancy(preg, found)
+            self._twin_gestation(doc.text, preg, found)
             self._delivery_trimester(preg, found)
             self._previous_cesarean(doc.text, preg, found)
             if preg.current and _OTHER_PREGNANCY_HISTORY in found:
@@ -608,7 +609,7 @@ class ClaimsReaders:
             born = ("twin", "both", "liveborn") if preg.twins else ("single", "liveborn")
             adds.append((self._index_code("Outcome of delivery", born), preg.liveborn_span,
                          "outcome of delivery (Z37, I.C.15.b.5)"))
-        if preg.vaginal_span is not None:
+        if preg.vaginal_span is not None and not preg.twins:   # (O80 is a single liveborn's delivery)
             adds.append((self._index_code("Delivery", ("normal",)), preg.vaginal_span,
                          "delivery without complications (O80, I.C.15.b.4)"))
         if preg.postpartum_span is not None and preg.routine_postpartum:
@@ -620,6 +621,24 @@ class ClaimsReaders:
             f = Finding(code, CodeSystem.ICD10CM, READ_CONFIDENCE, [Span(*span)], Assertion.PRESENT, [RuleNote("pregnancy", why)],
                         set(), source="lexicon")
             _add(found, f)
+
+    def _twin_gestation(self, text: str, preg: "pregnancy.PregnancyContext", found: dict[str, Finding]) -> None:
+        """A twin pregnancy the note documents ("di-di twin gestation", "dichorionic/diamniotic twins
+        delivered"): Pregnancy > twin > its chorionicity, in the documented (or delivered) trimester
+        (O30.0-, I.C.15.a.3), where no reader coded the multiple gestation."""
+        if not preg.twins or not preg.current or preg.postpartum_span is not None or \
+                any(c.startswith("O30") for c in found):
+            return
+        m = pregnancy.twins_span(text)
+        if m is None:
+            return
+        words = ("twin",) + pregnancy.chorionicity_words(text) + \
+            (("complicating", preg.trimester, "trimester") if preg.trimester else ())
+        code = self._index_code("Pregnancy", words)
+        if code is not None and code.startswith("O30"):
+            _add(found, Finding(code, CodeSystem.ICD10CM, READ_CONFIDENCE, [Span(*m)], Assertion.PRESENT,
+                                [RuleNote("pregnancy", "a twin pregnancy: Pregnancy > twin (O30.0-, I.C.15)")], set(),
+                                source="lexicon"))
 
     def _past_pregnancies(self, found: dict[str, Finding]) -> None:
         """A note that says the patient is not pregnant speaks of past pregnancies: their conditions

@@ -265,7 +265,7 @@ def routine_exam_code(text: str, codes: set[str]) -> EncounterCode | None:
         code = "Z01.411" if abnormal else "Z01.419"
         return EncounterCode(code, m.span(), "routine gynecological examination (Z01.41-, I.C.21.c.13)")
     age = _CHILD_AGE.search(text[:_REASON_REACH])
-    child = "child" in said or "baby" in said or (age is not None and (
+    child = "child" in said or "baby" in said or said in ("wcc", "wcv") or (age is not None and (
         age.group(2) is not None or int(age.group(1)) < 18))
     if child:
         code = "Z00.121" if abnormal else "Z00.129"

@@ -222,6 +222,7 @@ _VACCINE_WORDS = frozenset("vaccine vaccines vaccination vaccinations vaccinated
                            "covid rsv pcv pcv13 pcv15 pcv20 pcv21 prevnar pneumovax ppsv23 pneumococcal shingrix "
                            "zoster tdap mmr hpv menacwy".split())
 _GIVEN_NOW = frozenset(("given", "today", "administered", "declined"))
+_VACCINE_NOUNS = frozenset("vaccine vaccines vaccination vaccinations vaccinated immunization immunizations".split())
 _TESTED = frozenset("a b type pcr positive swab test tested testing rapid antigen".split())
 _VACCINE_REACH = 4
 # a cold that preceded the complaint ("after a URI", "recent URI", "preceding viral URI")
@@ -229,14 +230,19 @@ _COLDS = frozenset(("J00", "J06"))
 _PRECIPITANT = frozenset(("after", "following", "recent", "preceding", "post"))
 
 
-def _vaccine_named(words: list[str], a: int, b: int) -> bool:
+def _vaccine_named(words: list[str], a: int, b: int, flu: bool = True) -> bool:
     """An influenza mention that is its vaccine: given ("influenza high-dose given today"), or
-    among the vaccines a sentence lists, never where the sentence tests for the virus."""
+    among the vaccines a sentence lists, never where the sentence tests for the virus. Another
+    infection (``flu`` False) only where given or said with a vaccine's own noun ("MMR and varicella
+    given today", "varicella vaccine #2"), never beside a disease a vaccine is named for
+    ("sepsis due to pneumococcal pneumonia")."""
     if _TESTED & set(words[b:b + 2]) or _TESTED & (set(words) - {"a", "b"}):
         return False
     after = words[b:b + 3]
     if after[:1] and after[0] in _GIVEN_NOW or after[:3] == ["high", "dose", "given"]:
         return True
+    if not flu:
+        return bool(_VACCINE_NOUNS & set(words[max(0, a - _VACCINE_REACH):b + _VACCINE_REACH]))
     return bool(_VACCINE_WORDS & set(words[max(0, a - _VACCINE_REACH):b + _VACCINE_REACH])) or \
         bool(_VACCINE_WORDS & set(words[:2]))
 
@@ -857,9 +863,11 @@ class Pipeline:
             if self.claims_rules and m.words in _INFECTION_NOUN and all(c.code == _INFECTION_NOS for c in m.candidates):
                 continue   # "due to infection", "signs of infection reviewed", "influenza A infection": a
                 # named infection's head noun, a cause or an instruction, never an infectious disease NOS
-            if self.claims_rules and m.candidates and all(c.code[:3] in _FLU for c in m.candidates) and \
-                    _vaccine_named(s.words, m.tok_start, m.tok_end):
-                continue   # "Vaccines: PCV20 done; flu due in Oct", "influenza high-dose given today"
+            if self.claims_rules and m.candidates and all(c.code[:3] in _FLU or c.code[:1] in "AB"
+                                                          for c in m.candidates) and \
+                    _vaccine_named(s.words, m.tok_start, m.tok_end, all(c.code[:3] in _FLU for c in m.candidates)):
+                continue   # "Vaccines: PCV20 done; flu due in Oct", "influenza high-dose given today", "MMR and
+                # varicella given today": a vaccine-preventable infection named for its vaccine
             if self.claims_rules and m.candidates and all(c.code[:3] in _COLDS for c in m.candidates) and \
                     _PRECIPITANT & set(s.words[max(0, m.tok_start - 3):m.tok_start]):
                 continue   # "asthma exacerbation after a URI", "recent URI 1 week ago": the cold that set it off

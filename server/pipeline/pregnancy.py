@@ -254,6 +254,29 @@ _TWIN = re.compile(r"\btwin\b", re.I)
 # a twin gestation and its births ("di-di twin gestation ... two liveborn"); one lost is another outcome
 _TWINS = re.compile(r"\btwins?\b[^.;\n]{0,30}\b(?:gestation|pregnancy|delivery|delivered|born|liveborn)\b|"
                     r"\b(?:di-?di|mo-?di|mo-?mo|dichorionic|monochorionic)\b", re.I)
+_DICHORIONIC = re.compile(r"\b(?:di-?di|dichorionic[- /]+diamniotic|DCDA)\b", re.I)
+_MONO_DI = re.compile(r"\b(?:mo-?di|monochorionic[- /]+diamniotic|MCDA)\b", re.I)
+_MONO_MONO = re.compile(r"\b(?:mo-?mo|monochorionic[- /]+monoamniotic|MCMA)\b", re.I)
+
+
+def twins_span(text: str) -> tuple[int, int] | None:
+    """Where the note says the pregnancy is a twin one ("di-di twin gestation")."""
+    m = _TWINS.search(text)
+    return m.span() if m else None
+
+
+def chorionicity_words(text: str) -> tuple[str, ...]:
+    """The index's words for a twin pregnancy's placentas and sacs (Pregnancy > twin > dichorionic/
+    diamniotic), () where the note does not say."""
+    if _DICHORIONIC.search(text):
+        return ("dichorionic", "diamniotic")
+    if _MONO_DI.search(text):
+        return ("monochorionic", "diamniotic")
+    if _MONO_MONO.search(text):
+        return ("monochorionic", "monoamniotic")
+    return ()
+
+
 _STILLBORN = re.compile(r"\b(?:stillb\w+|demise|iufd)\b", re.I)
 _NEWBORN_REACH = 200   # characters at the top where a birth record names its subject
 

@@ -75,7 +75,9 @@ def principal_score(f: Finding, icd10cm, rank: int = 0, chronic: tuple[str, ...]
         # labor or delivery leads the other maternal conditions that complicate it (O99, O9A:
         # "GBS carrier ... 2nd-degree perineal laceration": O70.1 first, I.C.15.b.4)
         # (an injury or poisoning in a pregnancy: O9A.2- before its injury, which its note asks for)
-        s += 0.7 if c.startswith("O9A.2") else 0.4 if c.startswith(("O99", "O9A")) else 1.0
+        # (a multiple gestation is the pregnancy's state: what complicates it, or a cesarean's
+        # indication, leads it: breech of twin B, O32.1XX2, before O30.043)
+        s += 0.7 if c.startswith(("O9A.2", "O30")) else 0.4 if c.startswith(("O99", "O9A")) else 1.0
     elif _poisoning(c):
         s += 0.6    # a poisoning code comes before its manifestations (I.C.19.e.5.b)
     elif c == _COVID:

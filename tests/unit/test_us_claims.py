@@ -4133,3 +4133,101 @@ def test_twenty_ninth_batch(pipe, text, setting, codes, wrong):
 ])
 def test_twenty_ninth_batch_first_listed(pipe, text, setting, first):
     assert reported(pipe, text, setting)[:1] == [first]
+
+
+# Session 29 (blind batches 210-213): each note names the rule it checks; none is a batch note's text.
+_THIRTIETH_BATCH = [
+    # a condition the note calls postpartum keeps its puerperal code (O99.0 excludes anemia arising in it)
+    ("DISCHARGE SUMMARY - POSTPARTUM READMISSION. 30 y/o G2P2002, PPD 8 s/p repeat low transverse cesarean "
+     "delivery at 39w0d. Hospital course: postpartum anemia - Hgb 8.9, continued oral iron.", IN,
+     {"O90.81"}, {"O99.03", "O99.02"}),
+    # a relative who accompanies the patient is no experiencer; one a relative clause gives the condition is
+    ("Memory clinic f/u. 79F w/ late-onset Alzheimer's disease w/ moderate dementia, here w/ her son.", OUT,
+     {"G30.1"}, {"Z82.0"}),
+    ("Seen with her mother, who has type 2 diabetes.", OUT, {"Z83.3"}, {"E11.9"}),
+    # a visit held to insert, remove or replace a device
+    ("GYN PROCEDURE VISIT. Here for planned replacement of her copper IUD; device at its 10-year limit.", OUT,
+     {"Z30.433"}, {"Z01.419"}),
+    ("Presents for Nexplanon removal; wants to conceive.", OUT, {"Z30.46"}, set()),
+    ("Urology: here for removal of L ureteral stent placed after ureteroscopy.", OUT, {"Z46.6"}, set()),
+    # the OB history's delivery is an earlier pregnancy's; "urine hCG neg" is no pregnancy
+    ("OB clinic. GA: 30w1d. S: GDM follow-up, diet-controlled, fasting 80s.\nOB HX: 2019 SVD 40w, no GDM "
+     "then.\nA/P: gestational diabetes, diet controlled.", OUT, {"O24.410"}, {"O24.420"}),
+    ("38 y/o G3P3. Urine hCG neg. No desire for future pregnancy. Migraine with aura, stable.", OUT,
+     {"G43.109"}, {"O09.523", "O09.529"}),
+    # terms the Tabular's note makes equivalent to intractable
+    ("Neuro f/u: migraine without aura, refractory despite two preventives; no status.", OUT, {"G43.019"},
+     {"G43.009"}),
+    ("Epilepsy clinic: focal symptomatic epilepsy with complex partial seizures, pharmacoresistant; on "
+     "lacosamide.", OUT, {"G40.219"}, {"G40.209"}),
+    # a migraine's nausea said with it; a history's migraine does not take an abdominal visit's nausea
+    ("Neuro: 29F w/ migraine without aura, 6 headache days/mo w/ nausea and photophobia.", OUT, {"G43.009"},
+     {"R11.0"}),
+    ("ED: RLQ pain since last night. Nausea without vomiting.\nPMH: migraine without aura, sumatriptan PRN.",
+     OUT, {"R11.0"}, {"R11.11"}),
+    # a seizure's postictal confusion said with it
+    ("Neurology: single witnessed generalized seizure 1 wk ago with postictal confusion for 15 min; first "
+     "unprovoked seizure, MRI normal.", OUT, {"R56.9"}, {"R41.0"}),
+    # one acute pancreatitis code: the stated etiology's
+    ("Discharge summary: acute interstitial edematous pancreatitis due to alcohol, no necrosis on CT; alcohol "
+     "dependence.", IN, {"K85.20"}, {"K85.80", "K85.90"}),
+    # insulin a stay gives and ends is no long-term insulin
+    ("Discharge summary: DM2 on metformin; glucose managed with insulin gtt then basal-bolus insulin "
+     "inpatient; insulin not continued at discharge, back to metformin.", IN, {"Z79.84"}, {"Z79.4"}),
+    # "HD#4" is a hospital day
+    ("Discharge summary: gallstone pancreatitis, s/p laparoscopic cholecystectomy HD#4; DM2 on metformin.",
+     IN, {"K85.10"}, {"Z99.2", "Z90.49"}),
+    # UC is ulcerative colitis where the note speaks of colitis or its treatment, not urgent care
+    ("GI f/u: UC on mesalamine 4.8 g daily, no bloody stools.", OUT, {"K51.90"}, set()),
+    ("Seen at UC yesterday for cough; given benzonatate.", OUT, {"R05.9"}, {"K51.90"}),
+    # a spared site is none of the condition's; a colitis said with Crohn's disease is its
+    ("GI: Crohn's colitis (colon only - ileum normal on MRE), in clinical remission on vedolizumab.", OUT,
+     {"K50.10"}, {"K50.80", "K52.9"}),
+    # a hernia coded with obstruction carries the intestinal obstruction and its uncomplicated sibling
+    ("Op note: incarcerated incisional hernia causing small bowel obstruction; bowel viable, no gangrene. "
+     "Incisional hernia repair with mesh.", IN, {"K43.0"}, {"K56.609", "K56.699", "K43.2"}),
+    # hyperosmolar hyperglycemic state is diabetes with hyperosmolarity
+    ("Discharge summary: DM2 on glipizide admitted with hyperosmolar hyperglycemic state, no coma; prerenal "
+     "AKI resolved with fluids.", IN, {"E11.00", "N17.9"}, {"E11.9"}),
+    # OCPs are oral contraceptives; a year before "PPM" is no parts per million
+    ("Urgent care: 24F on OCPs with dysuria; UA positive. Dx: acute cystitis.", OUT, {"Z79.3"}, set()),
+    ("Cardiology f/u: CAD s/p CABG 2019, MI 2019, PPM in place for sick sinus.", OUT, {"Z95.0", "Z95.1"},
+     set()),
+    # a well-child check and its inherent screening
+    ("18-mo WCC. Growing well. Screening Hgb 10.1, lead level pending. MMR and varicella given today.", OUT,
+     {"Z00.121", "Z23"}, {"Z13.0", "Z13.88"}),
+    # forgotten doses after a semicolon are the last drug's before it
+    ("Discharge summary: epilepsy on levetiracetam, admitted with breakthrough seizures. Levetiracetam level "
+     "low; pt admits forgetting her doses for 3 days.", IN, {"T42.6X6A", "Z91.138"}, set()),
+    # a twin delivery's trimester; a puerperal readmission's codes
+    ("Delivery summary: 32 yo G2P1 at 36w2d with dichorionic/diamniotic twin gestation; SVD of two liveborn "
+     "infants.", IN, {"O30.043"}, {"O30.049"}),
+    ("Discharge summary. Admit 03/09. HPI: 31 yo P1, PPD #5 s/p primary cesarean at 39w1d, normotensive in "
+     "pregnancy, now BP 170/112 with headache. Dx: postpartum preeclampsia with severe features.", IN,
+     {"O14.15"}, {"O14.13", "Z3A.39"}),
+    ("DISCHARGE SUMMARY\nPostpartum readmission\nCC: fever, postpartum day 5 after SVD at 39w2d.\nPMH: "
+     "hypothyroidism on levothyroxine.\nDx: postpartum endometritis; hypothyroidism.", IN, {"O86.12", "O99.285"},
+     {"O34.211"}),
+]
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", _THIRTIETH_BATCH)
+def test_thirtieth_batch(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
+
+
+@pytest.mark.parametrize("text,setting,first", [
+    # COPD with acute bronchitis leads the bronchitis it asks to code also
+    ("Clinic: COPD with acute bronchitis, productive cough x5 days, no pneumonia on CXR.", OUT, "J44.0"),
+    # the cirrhosis leads the portal hypertension it causes
+    ("Hepatology f/u: portal hypertension with splenomegaly; alcoholic cirrhosis with ascites, abstinent "
+     "1 yr.", OUT, "K70.31"),
+    # "Imp:" opens the assessment, whose order leads
+    ("ED note: 49F c/o chest pain x3h, reproducible. PMH HTN on amlodipine. Troponin neg x2. Imp: atypical "
+     "chest pain. HTN - cont meds.", OUT, "R07.89"),
+    # a chemotherapy visit lists Z51.11 first
+    ("INFUSION VISIT - Cycle 3 Day 1. 58F with stage III adenocarcinoma of the sigmoid colon on adjuvant "
+     "FOLFOX. Here for cycle 3 of FOLFOX; labs adequate, proceed.", OUT, "Z51.11"),
+])
+def test_thirtieth_batch_first_listed(pipe, text, setting, first):
+    assert reported(pipe, text, setting)[:1] == [first]
