@@ -257,10 +257,14 @@ def drop_integral(found: dict[str, Finding], rules: GuidelineRules, dropped: dic
         # note's "illness" is that diagnosis ("BP elevated, likely from albuterol/illness")
         suppress(found, _ILLNESS, RuleNote("not_reported", f"the illness is {confirmed[0]}'s: not reported",
                                            confirmed[0]), dropped)
+    # (a sign that is itself the diagnosis a rule names: a seizure's postictal confusion, R56.9)
+    signs = [c for c, f in found.items() if c.startswith("R") and f.textual and f.assertion is Assertion.PRESENT
+             and f.system is CodeSystem.ICD10CM and f.confidence >= reported_from]
     for symptoms, diagnoses, near in rules.integral:
+        named_signs = [d for d in signs if d.startswith(diagnoses) and any(x[:1] == "R" for x in diagnoses)]
         for s in [c for c in found if c.startswith(symptoms)]:
             # a code may be both a symptom and a cause (knee pain: of osteoarthritis, and of R52)
-            cause = next((d for d in confirmed if d in found and d.startswith(diagnoses) and d != s and
+            cause = next((d for d in confirmed + named_signs if d in found and d.startswith(diagnoses) and d != s and
                           (not near or _said_beside(found[s], found[d]))), None)
             if cause is not None:
                 if found[s].textual:

@@ -1140,6 +1140,8 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
             expanded.update(("neoplastic", "disease"))
         if i and (words[i - 1], w) in _GENERA:
             out.add(_GENERA[words[i - 1], w])   # "H. influenzae": Pneumonia > Hemophilus influenzae
+        if w == "alcohol" and i >= 2 and words[i - 2:i] == ["due", "to"]:
+            expanded.add("induced")   # "pancreatitis due to alcohol": Pancreatitis > acute > alcohol induced
         if w == "induced" and i and words[i - 1] in _DRUG_CLASSES:
             out.add("drug")   # "steroid-induced diabetes": Diabetes > due to drug or chemical (E09)
         if w == "p" and i and words[i - 1] == "s":
