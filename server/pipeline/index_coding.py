@@ -164,6 +164,7 @@ def _same_chapter(code: str, other: str) -> bool:
     return len(kinds) == 1 or kinds == {"S", "T14"}
 
 
+_OTHER_TITLE = re.compile(r"other\b", re.I)
 _COMPLICATING = "complicating"   # the index's subterm for a condition in a pregnancy (PregnancyContext.walk_words)
 
 
@@ -724,6 +725,11 @@ class IndexCoder:
         if hit is not None and hit.code == mapped.code and walked_from and \
                 (sibling := self._listed_sibling(hit, mapped.code, walked_from, words, prefer, linked, window, near)):
             return replace(mapped, notes=list(mapped.notes), sibling=sibling)
+        if hit is not None and self.cm.id_of(hit.code) >= 0 and _OTHER_TITLE.match(self.cm.description(hit.code)):
+            # an "other" code whose entry says "see also" another: that entry's subterm the note's words
+            # name is the specific one ("acute alcohol-induced pancreatitis, interstitial edematous":
+            # Pancreatitis > interstitial > acute K85.80, see also Pancreatitis, acute > alcohol induced K85.20)
+            hit = self._see_also_specific(hit, words, prefer, linked) or hit
         if hit is None or hit.code == mapped.code or self.cm.id_of(hit.code) < 0 or not _withouts_said(hit.path, window):
             return None
         if named == mapped.code and _COMPLICATING in {w for p in hit.path for w in p.split()} and \
@@ -768,6 +774,17 @@ class IndexCoder:
         elif walked_from:
             out.sibling = self._listed_sibling(hit, out.code, walked_from, words, prefer, linked, window, near)
         return out
+
+    def _see_also_specific(self, hit: IndexHit, words, prefer, linked) -> IndexHit | None:
+        """The code a "see also" entry of ``hit``'s code gives for ``words``, where it is of the same
+        category and no "other" or unspecified code; None otherwise."""
+        tree = self.tree
+        targets = [t for i in tree.subterms_by_code.get(hit.code, ()) for t, extra in tree.references(i) if not extra]
+        other = tree.walk(targets, words, prefer, linked) if targets else None
+        if other is None or other.code == hit.code or other.code[:3] != hit.code[:3] or self.cm.id_of(other.code) < 0:
+            return None
+        title = self.cm.description(other.code)
+        return None if _OTHER_TITLE.match(title) or _vague(self.cm, other.code) else other
 
     def _postprocedural_entries(self) -> dict[str, list[int]]:
         """Chapter letter -> the Complication subterms of its body system that have a postoperative
