@@ -892,6 +892,8 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            **{w: ("joint", "replacement", "surgery", "arthroplasty") for w in ("tka", "tkr", "tha", "thr", "tsa")},
            # a tubular or tubulovillous adenoma of the colon is an adenomatous polyp
            "tubular": ("adenomatous", "polyp"), "tubulovillous": ("adenomatous", "polyp"),
+           # the adjective of the index's noun (Candidiasis > vulvovaginitis > chronic (recurrent) B37.32)
+           "vulvovaginal": ("vulvovaginitis",),
            "strep": ("streptococcal", "streptococcus"), "staph": ("staphylococcal", "staphylococcus")}   # "alcohol-induced cirrhosis": Cirrhosis > alcoholic
 
 
