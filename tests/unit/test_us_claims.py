@@ -4189,6 +4189,10 @@ _THIRTIETH_BATCH = [
     # hyperosmolar hyperglycemic state is diabetes with hyperosmolarity
     ("Discharge summary: DM2 on glipizide admitted with hyperosmolar hyperglycemic state, no coma; prerenal "
      "AKI resolved with fluids.", IN, {"E11.00", "N17.9"}, {"E11.9"}),
+    # "abstinent" denies the substance use its clause names, not a condition before the comma
+    ("Hepatology: alcoholic cirrhosis with ascites, abstinent 1 yr; on spironolactone.", OUT, {"K70.31"}, set()),
+    # "recurrent vulvovaginal candidiasis": Candidiasis > vulvovaginitis > chronic (recurrent)
+    ("Gyn: vulvovaginal candidiasis, treated with fluconazole; KOH positive.", OUT, {"B37.31"}, {"B37.9"}),
     # OCPs are oral contraceptives; a year before "PPM" is no parts per million
     ("Urgent care: 24F on OCPs with dysuria; UA positive. Dx: acute cystitis.", OUT, {"Z79.3"}, set()),
     ("Cardiology f/u: CAD s/p CABG 2019, MI 2019, PPM in place for sick sinus.", OUT, {"Z95.0", "Z95.1"},
