@@ -1314,6 +1314,18 @@ def resolve_excludes1(found: dict[str, Finding], rules: GuidelineRules,
                         _USE_RANK.get(a[4:5], 9) != _USE_RANK.get(b[4:5], 9):
                     # one substance's dependence, abuse and use: only the highest is coded (I.C.5.b.2)
                     keep, drop = (a, b) if _USE_RANK.get(a[4:5], 9) < _USE_RANK.get(b[4:5], 9) else (b, a)
+                    # the disorder the lower level's code names goes with the higher level's ("cocaine use
+                    # disorder, mild" F14.10 + "cocaine-induced psychotic disorder with hallucinations"
+                    # F14.951: F14.151, I.C.5.b.2)
+                    joined = keep[:5] + drop[5:]
+                    if keep[5:] in _PLAIN_USE and drop[5:6] in _INDUCED_DISORDERS and joined not in found and \
+                            rules.cm.id_of(joined) >= 0 and rules.cm.is_billable(joined):
+                        f = found.pop(keep)
+                        f.notes.append(RuleNote("combination", f"{drop}'s disorder with {keep}'s level of use: "
+                                                               f"{joined} (I.C.5.b.2)", drop))
+                        f.code = joined
+                        found[joined] = f
+                        keep = joined
                 elif definitive_first and a[:3] == b[:3] and \
                         (_IN_REMISSION in rules.cm.description(a).lower()) != \
                         (_IN_REMISSION in rules.cm.description(b).lower()):
@@ -1374,6 +1386,8 @@ def _aimed_elsewhere(rules: GuidelineRules, a: str, b: str) -> bool:
 def _stems(text: str) -> set[str]:
     return {w[:6] for w in re.findall(r"[a-z]+", text.lower()) if w not in _NOTE_FILLER and len(w) > 2}
 _USE_RANK = {"2": 0, "1": 1, "9": 2}   # F1x.2 dependence, F1x.1 abuse, F1x.9 use
+_INDUCED_DISORDERS = frozenset("458")   # F1x.-4 mood, F1x.-5 psychotic, F1x.-8 other disorders the substance induced
+_PLAIN_USE = frozenset(("0", ""))   # F1x.10, F1x.20, F1x.90: the level of use with no disorder it induced
 _EXCLUDED_MARGIN = 0.1   # how much less support the code an Excludes1 note sends the condition to may have
 
 

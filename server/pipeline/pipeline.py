@@ -33,6 +33,7 @@ from server.pipeline.index_tree import SIDES, IndexTree, side_words, undenied, w
 from server.pipeline.lexicon import STOPWORDS, Lexicon
 from server.pipeline.linking import LINK_WEIGHT, LinkerStage
 from server.pipeline.mapping import ENCOUNTER_CUES, CodeMapper
+from server.pipeline.medications import SUBSTANCES
 from server.pipeline.pcs_builder import PcsBuilder, built_findings, procedure_queries
 from server.pipeline.pcs_tables import load_tables
 from server.pipeline.fusion import Fusion, FusionContext
@@ -222,6 +223,7 @@ _VACCINE_WORDS = frozenset("vaccine vaccines vaccination vaccinations vaccinated
                            "covid rsv pcv pcv13 pcv15 pcv20 pcv21 prevnar pneumovax ppsv23 pneumococcal shingrix "
                            "zoster tdap mmr hpv menacwy".split())
 _GIVEN_NOW = frozenset(("given", "today", "administered", "declined"))
+_OVERDOSE_WORDS = frozenset(("overdose", "overdosed", "od", "poisoning", "intoxication", "toxicity", "ingestion"))
 _VACCINE_NOUNS = frozenset("vaccine vaccines vaccination vaccinations vaccinated immunization immunizations".split())
 _TESTED = frozenset("a b type pcr positive swab test tested testing rapid antigen".split())
 _VACCINE_REACH = 4
@@ -894,6 +896,11 @@ class Pipeline:
                     s.words[m.tok_start - 1] in _ORGAN_INFECTIONS and all(c.code == "B99.9" for c in m.candidates):
                 continue   # "4th ear infection since March", "first sinus infection": the index sends these
                 # to Otitis media and Sinusitis (Infection > ear, See also), never to an unspecified B99.9
+            if self.claims_rules and SUBSTANCES.intersection(m.words) and m.candidates and \
+                    all("T36" <= c.code[:3] <= "T50" for c in m.candidates) and \
+                    not _OVERDOSE_WORDS & set(s.words):
+                continue   # "likely cocaine-induced", "cocaine use": a substance of use is no drug's adverse
+                # effect; what it induced is its F1x code's, poisoning only in an overdose (I.C.5.b, I.C.19.e)
             if self.claims_rules and m.words == ("analgesia",):
                 continue   # "multimodal analgesia": pain treatment, no anesthesia of skin (R20.0)
             if self.claims_rules and m.words in (("heat",), ("cold",)) and m.tok_end < len(s.words) and \

@@ -4193,6 +4193,9 @@ _THIRTIETH_BATCH = [
     ("Hepatology: alcoholic cirrhosis with ascites, abstinent 1 yr; on spironolactone.", OUT, {"K70.31"}, set()),
     # "recurrent vulvovaginal candidiasis": Candidiasis > vulvovaginitis > chronic (recurrent)
     ("Gyn: vulvovaginal candidiasis, treated with fluconazole; KOH positive.", OUT, {"B37.31"}, {"B37.9"}),
+    # a substance of use is no drug's adverse effect; its induced disorder goes with the level of use said
+    ("Psych DC summary: cocaine-induced psychotic disorder with hallucinations; cocaine use disorder, mild.", IN,
+     {"F14.151"}, {"T41.3X5A", "F14.951", "F14.10"}),
     # OCPs are oral contraceptives; a year before "PPM" is no parts per million
     ("Urgent care: 24F on OCPs with dysuria; UA positive. Dx: acute cystitis.", OUT, {"Z79.3"}, set()),
     ("Cardiology f/u: CAD s/p CABG 2019, MI 2019, PPM in place for sick sinus.", OUT, {"Z95.0", "Z95.1"},
