@@ -223,6 +223,7 @@ _VACCINE_WORDS = frozenset("vaccine vaccines vaccination vaccinations vaccinated
                            "covid rsv pcv pcv13 pcv15 pcv20 pcv21 prevnar pneumovax ppsv23 pneumococcal shingrix "
                            "zoster tdap mmr hpv menacwy".split())
 _GIVEN_NOW = frozenset(("given", "today", "administered", "declined"))
+_SEMICOLON_LIST = 2   # semicolons that make a sentence a list whose items link nothing of each other
 _OVERDOSE_WORDS = frozenset(("overdose", "overdosed", "od", "poisoning", "intoxication", "toxicity", "ingestion"))
 _VACCINE_NOUNS = frozenset("vaccine vaccines vaccination vaccinations vaccinated immunization immunizations".split())
 _TESTED = frozenset("a b type pcr positive swab test tested testing rapid antigen".split())
@@ -1061,7 +1062,10 @@ class Pipeline:
             # a history list's items link nothing of each other; elsewhere a semicolon may join what
             # the "with" convention links ("T1DM on insulin found confused; FS glucose 48, level 2
             # hypoglycemia": E10.649)
-            link_lo, link_hi = (item_lo, item_hi) if s.section in _LIST_SECTIONS else (0, len(words))
+            # (nor do the items of a list of three or more: "opioid use disorder, severe, w/ withdrawal; L
+            # forearm cellulitis; chronic HCV; cocaine use disorder, mild": no cocaine withdrawal)
+            link_lo, link_hi = (item_lo, item_hi) if s.section in _LIST_SECTIONS or \
+                len(s.semis) >= _SEMICOLON_LIST else (0, len(words))
             if self.claims_rules and m.words:
                 key = (m.sentence, m.words[-1], m.words[0])
                 group = coordinated.get(key)
