@@ -728,7 +728,7 @@ def drop_vague_companions(found: dict[str, Finding], rules: GuidelineRules,
 
 
 def drop_history_of_present(found: dict[str, Finding], dropped: dict[str, Finding] | None = None,
-                            reported_from: float = 0.0) -> None:
+                            reported_from: float = 0.0, text: str = "") -> None:
     """A personal-history code for a condition the encounter codes as current is no history: "PMH:
     anemia of CKD on ESA ... A/P: 3. Anemia of CKD, continue ESA" is D63.1 alone, not also Z87.898
     (history codes are for conditions that no longer exist, I.C.21.c.4)."""
@@ -737,7 +737,7 @@ def drop_history_of_present(found: dict[str, Finding], dropped: dict[str, Findin
     for c, f in list(found.items()):
         was = [n.related_code for n in f.notes if n.kind == "history_code" and n.related_code]
         if was and f.assertion is Assertion.HISTORICAL and all(_condition(w) in present for w in was) and \
-                not c.startswith(_EPISODES):
+                not c.startswith(_EPISODES) and not (c.startswith(_OLD_EPISODES) and _dated_years_before(f, text)):
             suppress(found, c, RuleNote("not_reported", f"{was[0]} is coded as current: no history code", was[0]),
                      dropped)
 
@@ -746,6 +746,20 @@ def drop_history_of_present(found: dict[str, Finding], dropped: dict[str, Findin
 # ("DVT LLE 2012 (provoked)" and an acute popliteal DVT now: Z86.718 and I82.432; "hx of 2 falls in
 # past year" beside today's fall: Z91.81)
 _EPISODES = ("Z86.71", "Z91.81")
+# ... and one whose history the note dates to an earlier year ("h/o MI in 2018" beside today's NSTEMI:
+# I25.2 and I21.4; I21 excludes2 I25.2), never the same MI a recent history lists ("PMH: NSTEMI 10/02")
+_OLD_EPISODES = ("I25.2",)
+_YEAR_SAID = re.compile(r"\b(?:19|20)\d\d\b")
+_YEAR_REACH = 25
+
+
+def _dated_years_before(f: Finding, text: str) -> bool:
+    """Whether the finding's evidence is dated by a bare year ("MI in 2018", "MI (2019)", not the
+    "2/2026" of a recent date) before the latest year the note says, or by the only year it says."""
+    years = [int(y) for y in _YEAR_SAID.findall(text)]
+    said = [int(m.group(0)) for e in f.evidence for m in _YEAR_SAID.finditer(text, e.start, e.end + _YEAR_REACH)
+            if text[m.start() - 1:m.start()] != "/"]
+    return bool(said) and (max(said) < max(years) or set(years) == set(said))
 
 
 def _condition(code: str) -> str:

@@ -4196,6 +4196,11 @@ _THIRTIETH_BATCH = [
     # a substance of use is no drug's adverse effect; its induced disorder goes with the level of use said
     ("Psych DC summary: cocaine-induced psychotic disorder with hallucinations; cocaine use disorder, mild.", IN,
      {"F14.151"}, {"T41.3X5A", "F14.951", "F14.10"}),
+    # an MI the note dates to an earlier year is old beside today's; the recent one a history lists is not
+    ("Discharge summary: 61M w/ h/o MI in 2018 admitted w/ substernal chest pressure. Dx: type 1 NSTEMI.", IN,
+     {"I21.4", "I25.2"}, set()),
+    ("Cardiology clinic: seen 3 weeks after NSTEMI.\nPMH: NSTEMI 10/02 s/p PCI/DES LAD; HTN.\nA/P: NSTEMI, "
+     "within 4 wks, s/p DES; continue DAPT.", OUT, {"I21.4"}, {"I25.2"}),
     # OCPs are oral contraceptives; a year before "PPM" is no parts per million
     ("Urgent care: 24F on OCPs with dysuria; UA positive. Dx: acute cystitis.", OUT, {"Z79.3"}, set()),
     ("Cardiology f/u: CAD s/p CABG 2019, MI 2019, PPM in place for sick sinus.", OUT, {"Z95.0", "Z95.1"},
