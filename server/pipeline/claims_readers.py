@@ -227,15 +227,15 @@ _CLOSURE_LATER = re.compile(r"[^.;]{0,30}\b(?:planned|scheduled|in \d+ (?:weeks?
                             re.I)
 
 
-# a visit held to remove, insert or replace a device ("Here for planned replacement of her LNG IUD",
-# "PROCEDURE: Removal and reinsertion of IUD", "presents for Nexplanon removal"): the index's entry for
-# the action (Removal > device > contraceptive Z30.432; Intrauterine contraceptive device > replacement
-# Z30.433), the encounter's reason
 _UNSPECIFIED_TRIMESTER = re.compile(r"unspecified trimester", re.I)
 _WELL_CHILD = "Z00.12"
 # screenings a routine child examination includes (anemia, lead, developmental; I.C.21.c.5: "a screening
 # code is not necessary if the screening is inherent to a routine examination")
 _WELL_CHILD_SCREENINGS = ("Z13.0", "Z13.4", "Z13.88")
+# a visit held to remove, insert or replace a device ("Here for planned replacement of her LNG IUD",
+# "PROCEDURE: Removal and reinsertion of IUD", "presents for Nexplanon removal"): the index's entry for
+# the action (Removal > device > contraceptive Z30.432; Intrauterine contraceptive device > replacement
+# Z30.433), the encounter's reason
 _DEVICE_ACTIONS = r"(?:removal|insertion|reinsertion|replacement|exchange|placement|change)"
 _DEVICE_VISIT = re.compile(
     r"\b(?:(?:here|presents?|presenting|seen|scheduled|comes? in|returns?|encounter|visit|referred)\s+(?:today\s+)?for"
@@ -575,10 +575,10 @@ class ClaimsReaders:
             return
         for c in [c for c, f in found.items() if c[:1] == "O" and f.reportable and self.cm.id_of(c) >= 0
                   and _UNSPECIFIED_TRIMESTER.search(self.cm.description(c))]:
-            parent = self.mapper.parent_of(c)
-            kids = self.cm.children(parent) if parent else []
             if self._says_childbirth(c[:3]):
                 continue   # (the category has a childbirth code: the reader chose it or another, O10.02)
+            parent = self.mapper.parent_of(c)
+            kids = self.cm.children(parent) if parent else []
             said = f"{preg.trimester} trimester"
             new = next((k for k in kids if said in self.cm.description(k).lower()), None)
             if new is not None and new not in found:

@@ -1334,11 +1334,11 @@ def resolve_excludes1(found: dict[str, Finding], rules: GuidelineRules,
                     joined = keep[:5] + drop[5:]
                     if keep[5:] in _PLAIN_USE and drop[5:6] in _INDUCED_DISORDERS and joined not in found and \
                             rules.cm.id_of(joined) >= 0 and rules.cm.is_billable(joined):
-                        f = found.pop(keep)
-                        f.notes.append(RuleNote("combination", f"{drop}'s disorder with {keep}'s level of use: "
-                                                               f"{joined} (I.C.5.b.2)", drop))
-                        f.code = joined
-                        found[joined] = f
+                        kept = found.pop(keep)
+                        kept.notes.append(RuleNote("combination", f"{drop}'s disorder with {keep}'s level of use: "
+                                                                  f"{joined} (I.C.5.b.2)", drop))
+                        kept.code = joined
+                        found[joined] = kept
                         keep = joined
                 elif definitive_first and a[:3] == b[:3] and \
                         (_IN_REMISSION in rules.cm.description(a).lower()) != \

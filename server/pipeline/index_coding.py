@@ -80,9 +80,9 @@ _PAST_TRIGGERS = (("history", "of"), ("hx", "of"), ("h", "o"), ("prior",), ("pre
 _DEVICES = frozenset("des stent stents pacemaker ppm aicd icd defibrillator mechanical prosthetic bioprosthetic "
                      "pump".split())
 _CODE_SETS = frozenset(("10", "9", "11", "code", "codes", "cm", "pcs"))   # "ICD-10": a code set, no defibrillator
+_YEAR = re.compile(r"(?:19|20)\d\d")
 # A device placed at this encounter is a procedure, not a status ("cystoscopy with left ureteral
 # stent placement").
-_YEAR = re.compile(r"(?:19|20)\d\d")
 _PLACED_NOW = frozenset("placement placed inserted insertion implanted implantation".split())
 # "stent" is read as a coronary stent (Z95.5) unless the phrase names another vessel or duct.
 _CORONARY_DEVICES = frozenset(("stent", "stents"))
@@ -166,8 +166,6 @@ def _same_chapter(code: str, other: str) -> bool:
 
 _OTHER_TITLE = re.compile(r"other\b", re.I)
 _COMPLICATING = "complicating"   # the index's subterm for a condition in a pregnancy (PregnancyContext.walk_words)
-
-
 _WITHOUT_WORDS = frozenset(("without", "w", "no", "not"))
 
 

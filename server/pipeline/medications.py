@@ -492,7 +492,8 @@ class _Clauses:
         return running[hi] - running[lo]
 
     def courses(self, lo: int, hi: int, insulin: bool) -> int:
-        """The words of a short course in words [lo, hi); a sliding scale counts only for insulin."""
+        """The words of a short course in words [lo, hi); a sliding scale, a gtt, a drip or an
+        "inpatient" regimen count only for insulin."""
         if insulin:
             return self.count(self.course, lo, hi) - self.count(self.sliding, lo, hi) + \
                 self.count(self.insulin_course, lo, hi)

@@ -1677,6 +1677,8 @@ def _involved(words: Sequence[str], sites: frozenset[str]) -> tuple[str, ...]:
     """``words`` without a site the next word says is spared ("ileum normal", "colon spared")."""
     return tuple(w for k, w in enumerate(words) if not (k + 1 < len(words) and words[k + 1] in _UNINVOLVED
                                                         and w in sites))
+
+
 _EQUIVALENT_NOTE = re.compile(r"considered equivalent to (\w+)\s*:\s*(.+)$", re.I)
 
 

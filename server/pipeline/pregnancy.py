@@ -254,6 +254,9 @@ _TWIN = re.compile(r"\btwin\b", re.I)
 # a twin gestation and its births ("di-di twin gestation ... two liveborn"); one lost is another outcome
 _TWINS = re.compile(r"\btwins?\b[^.;\n]{0,30}\b(?:gestation|pregnancy|delivery|delivered|born|liveborn)\b|"
                     r"\b(?:di-?di|mo-?di|mo-?mo|dichorionic|monochorionic)\b", re.I)
+_STILLBORN = re.compile(r"\b(?:stillb\w+|demise|iufd)\b", re.I)
+_NEWBORN_REACH = 200   # characters at the top where a birth record names its subject
+
 _DICHORIONIC = re.compile(r"\b(?:di-?di|dichorionic[- /]+diamniotic|DCDA)\b", re.I)
 _MONO_DI = re.compile(r"\b(?:mo-?di|monochorionic[- /]+diamniotic|MCDA)\b", re.I)
 _MONO_MONO = re.compile(r"\b(?:mo-?mo|monochorionic[- /]+monoamniotic|MCMA)\b", re.I)
@@ -275,10 +278,6 @@ def chorionicity_words(text: str) -> tuple[str, ...]:
     if _MONO_MONO.search(text):
         return ("monochorionic", "monoamniotic")
     return ()
-
-
-_STILLBORN = re.compile(r"\b(?:stillb\w+|demise|iufd)\b", re.I)
-_NEWBORN_REACH = 200   # characters at the top where a birth record names its subject
 
 
 # an infant's age ("10-week-old female", "5 mo M", "former 33w1d preterm infant"): the note is about a

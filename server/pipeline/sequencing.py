@@ -11,11 +11,12 @@ from server.pipeline.findings import SECTION_PRIORITY, Finding
 
 
 _COVID = "U07.1"
+# a visit for chemotherapy, immunotherapy or radiation: its Z51 code leads the malignancy (I.C.2.e.2)
+_ANTINEOPLASTIC_ENCOUNTERS = ("Z51.0", "Z51.1")
 # Z codes that say why the encounter happened and are listed first when it happened for that.
 # (therapeutic drug level monitoring, Z51.81: the anticoagulation clinic's INR visit; an implanted
 # device's check and adjustment, Z45.0-)
-_ANTINEOPLASTIC_ENCOUNTERS = ("Z51.0", "Z51.1")
-ENCOUNTER_FIRST = ("Z51.0", "Z51.1", "Z08", "Z09", "Z12", "Z13", "Z51.81", "Z45.0")
+ENCOUNTER_FIRST = ("Z08", "Z09", "Z12", "Z13", "Z51.81", "Z45.0")
 # Routine examinations and surgical aftercare, read only from a visit's stated reason
 # (``encounter_codes``): always first.
 ROUTINE_EXAMS = ("Z00.0", "Z00.12", "Z01.41", "Z01.81",   # Z01.81-: pre-procedural (IV.M)
