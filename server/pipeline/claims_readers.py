@@ -588,12 +588,9 @@ class ClaimsReaders:
         """Whether some code of the category is one "complicating childbirth" (O10 -> O10.02)."""
         memo = self.__dict__.setdefault("_childbirth_memo", {})
         if category not in memo:
-            todo, said = [category], False
-            while todo and not said:
-                k = todo.pop()
-                said = "childbirth" in self.cm.description(k).lower()
-                todo.extend(self.cm.children(k))
-            memo[category] = said
+            i = self.cm.id_of(category)   # (the tabular's rows are in pre-order: a category's codes follow it)
+            memo[category] = i >= 0 and any("childbirth" in self.cm.description(c).lower()
+                                            for c in self.cm.codes[i:int(self.cm.end[i])])
         return memo[category]
 
     def _pregnancy(self, preg: "pregnancy.PregnancyContext", found: dict[str, Finding]) -> None:

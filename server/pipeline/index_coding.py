@@ -20,7 +20,7 @@ from server.pipeline.entities import SIDE_WORDS, Candidate, Mention, Sentence
 from server.pipeline.index_tree import (POSTPROCEDURAL, SIDES, WITH_MARK, IndexHit, IndexTree, WalkWords, aliases_of,
                                         expansions, side_words, undenied, walk_words)
 from server.pipeline.mapping import CodeMapper, MappedCode
-from server.pipeline.text import normalize_phrase
+from server.pipeline.text import is_year, normalize_phrase
 
 # the joints a joint implant's subterms name, and the words of a fracture that name its joint
 _JOINTS = frozenset("hip knee shoulder elbow ankle wrist finger".split())
@@ -80,7 +80,6 @@ _PAST_TRIGGERS = (("history", "of"), ("hx", "of"), ("h", "o"), ("prior",), ("pre
 _DEVICES = frozenset("des stent stents pacemaker ppm aicd icd defibrillator mechanical prosthetic bioprosthetic "
                      "pump".split())
 _CODE_SETS = frozenset(("10", "9", "11", "code", "codes", "cm", "pcs"))   # "ICD-10": a code set, no defibrillator
-_YEAR = re.compile(r"(?:19|20)\d\d")
 # A device placed at this encounter is a procedure, not a status ("cystoscopy with left ureteral
 # stent placement").
 _PLACED_NOW = frozenset("placement placed inserted insertion implanted implantation".split())
@@ -1057,7 +1056,7 @@ class IndexCoder:
                     trig = next(t for t in _PAST_TRIGGERS if tuple(words[i:i + len(t)]) == t)
                 if trig is None and words[i] == "icd" and tuple(words[i + 1:i + 2]) and words[i + 1] in _CODE_SETS:
                     continue
-                if words[i] == "ppm" and i and words[i - 1][:1].isdigit() and not _YEAR.fullmatch(words[i - 1]):
+                if words[i] == "ppm" and i and words[i - 1][:1].isdigit() and not is_year(words[i - 1]):
                     continue   # "220 ppm CO": parts per million, no permanent pacemaker ("MI 2020, PPM in
                     # place": a year's list item before it)
                 if trig is None and (words[i] in _DEVICES or (words[i] in _REMOVALS and s.section not in _OPERATING

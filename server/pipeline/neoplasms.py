@@ -24,7 +24,7 @@ from server.pipeline.drug_tables import NEOPLASM_COLUMNS
 from server.pipeline.entities import Sentence
 from server.pipeline.pregnancy import sex_words
 from server.pipeline.index_tree import SIDES
-from server.pipeline.text import normalize_phrase
+from server.pipeline.text import is_year, normalize_phrase
 
 _TUMOUR = frozenset("carcinoma cancer adenocarcinoma malignancy malignant nsclc sclc sarcoma carcinoid "
                     "ca neoplasm tumor tumour idc ilc".split())
@@ -59,7 +59,6 @@ _UNKNOWN_PRIMARY = re.compile(r"\b(primary (site )?(unknown|not (identified|foun
 
 _BIOPSY = frozenset("bx biopsy biopsies fna path pathology cytology".split())
 _PAST_SCOPE = frozenset(("last", "prior", "previous", "remote", "removed"))
-_YEAR = re.compile(r"^(?:19|20)\d\d$")
 _SCOPED = {"colonoscopy": ("colon",), "colonoscopies": ("colon",), "sigmoidoscopy": ("sigmoid", "colon")}
 _POLYP_HISTORY = ("D12",)   # benign neoplasms of the colon and rectum, whose history is the adenomatous polyp's
 
@@ -149,7 +148,7 @@ class NeoplasmReader:
                         hit = self._hit(site, "benign", words, max(0, i - _SCOPE), min(len(words), i + _SCOPE + 1),
                                         si, i, sex)
                         hits = [hit] if hit else []
-                    if scoped and "today" not in words and (_PAST_SCOPE & set(words) or any(_YEAR.match(x) for x in words)):
+                    if scoped and "today" not in words and (_PAST_SCOPE & set(words) or any(is_year(x) for x in words)):
                         said = Assertion.HISTORICAL   # a past colonoscopy's, removed then: its history
                 if said is Assertion.HISTORICAL:
                     # (and a colon's adenoma, removed: History > personal > neoplasm > benign > colon polyp >

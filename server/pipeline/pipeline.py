@@ -41,7 +41,7 @@ from server.pipeline.scorer import TAIL_MIN, DocumentScorer, add_siblings, merge
 from server.pipeline.sections import DEFAULT_SECTION, SectionRules
 from server.pipeline.senses import AbbreviationSenses, organism_terms
 from server.pipeline.sequencing import sequence
-from server.pipeline.text import Token, normalize_phrase, split_sentences, tokenize
+from server.pipeline.text import Token, is_year, normalize_phrase, split_sentences, tokenize
 
 DATA = resources.files("server.pipeline").joinpath("data")
 DEFAULT_FUSION = "fusion.json"
@@ -219,13 +219,12 @@ _INFECTION_NOUN = frozenset((("infection",), ("infections",)))
 _INFECTION_NOS = "B99.9"
 # influenza named among vaccines ("flu/COVID/RSV vaccines", "Vaccines: ... flu in fall") or as given
 _FLU = frozenset(("J09", "J10", "J11"))
-_VACCINE_WORDS = frozenset("vaccine vaccines vaccination vaccinations vaccinated immunization immunizations "
-                           "covid rsv pcv pcv13 pcv15 pcv20 pcv21 prevnar pneumovax ppsv23 pneumococcal shingrix "
-                           "zoster tdap mmr hpv menacwy".split())
+_VACCINE_NOUNS = frozenset("vaccine vaccines vaccination vaccinations vaccinated immunization immunizations".split())
+_VACCINE_WORDS = _VACCINE_NOUNS | frozenset("covid rsv pcv pcv13 pcv15 pcv20 pcv21 prevnar pneumovax ppsv23 "
+                                            "pneumococcal shingrix zoster tdap mmr hpv menacwy".split())
 _GIVEN_NOW = frozenset(("given", "today", "administered", "declined"))
 _SEMICOLON_LIST = 2   # semicolons that make a sentence a list whose items link nothing of each other
 _OVERDOSE_WORDS = frozenset(("overdose", "overdosed", "od", "poisoning", "intoxication", "toxicity", "ingestion"))
-_VACCINE_NOUNS = frozenset("vaccine vaccines vaccination vaccinations vaccinated immunization immunizations".split())
 _TESTED = frozenset("a b type pcr positive swab test tested testing rapid antigen".split())
 _VACCINE_REACH = 4
 # a cold that preceded the complaint ("after a URI", "recent URI", "preceding viral URI")
@@ -2099,7 +2098,6 @@ def _year_of(date_of_service: str | None) -> int | None:
     return int(date_of_service[:4]) if date_of_service and date_of_service[:4].isdigit() else None
 
 
-_YEAR = re.compile(r"^(19|20)\d\d$")
 
 
 # Paralysis codes whose side is dominant or not (hemiplegia, monoplegia and their sequelae).
@@ -2131,14 +2129,14 @@ def _dated_before(words: list[str], a: int, b: int, year: int) -> bool:
     2019" says it has lasted from then to now."""
     for k in (a - 1, a - 2):   # (a word may qualify it between: "2017 inferior STEMI"; never a verb's
         # object: "biopsies 2022 showing eosinophilic esophagitis" is what the biopsies found then)
-        if k >= 0 and _YEAR.match(words[k]) and (k < 1 or words[k - 1] not in ("since", "from")) and \
+        if k >= 0 and is_year(words[k]) and (k < 1 or words[k - 1] not in ("since", "from")) and \
                 all(w.isalpha() and not w.endswith(("ing", "ed")) and w not in _LINK_WORDS and
                     w not in _CURRENT_CUES and w not in ("now", "today") for w in words[k + 1:a]):
             return int(words[k]) < year
     if words[b:b + 2] == ["at", "age"] and words[b + 2:b + 3] and words[b + 2].isdigit():
         return True   # "femoral shaft fx at age 9" (in a 16-year-old's note): a childhood's
     for w in words[b:b + 4]:
-        if _YEAR.match(w):
+        if is_year(w):
             return int(w) < year
         if w not in ("in", "of", "on", "x") and not (w.isdigit() and len(w) <= 2):
             return False

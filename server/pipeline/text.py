@@ -87,6 +87,14 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     return [Token(norm(m.group()), m.start(), m.end()) for m in _TOKEN_RE.finditer(text, start, end)]
 
 
+_YEAR_WORD = re.compile(r"(?:19|20)\d\d")
+
+
+def is_year(word: str) -> bool:
+    """Whether a normalised word is a calendar year ("2018" in "MI in 2018", "MI 2020, PPM in place")."""
+    return _YEAR_WORD.fullmatch(word) is not None
+
+
 def said_undenied(pattern: re.Pattern, text: str, denial: re.Pattern, reach: int = 30) -> bool:
     """Whether ``text`` says ``pattern`` somewhere that ``denial`` does not deny in the ``reach``
     characters before it ("Denies self-harm intent", "has no problems affording supplies")."""
