@@ -133,6 +133,13 @@ class LexiconSource:
                     words[k] = "dorsum"   # "back of the L hand": the hand's dorsum (Burn > hand > back)
             for a, b, entries in self._match(text, s, keep, words):
                 checkpoint()   # a run-on note is one sentence of thousands of words
+                if b - a > 1 and words[a] in _AGENT_PARTICIPLES and _hyphen_joined(text, s.tokens, keep[a]):
+                    # "cocaine-induced psychosis": the drug induced it, no "induced psychosis" (shared,
+                    # F24); the condition is read on its own
+                    hits = [e for x, y, e in self.lexicon.match(words[a + 1:b], skip=_JUMPED) if x == 0 and y == b - a - 1]
+                    if not hits:
+                        continue
+                    a, entries = a + 1, hits[0]
                 cands = _candidates(entries, self.systems)
                 if not cands:
                     continue
@@ -198,6 +205,17 @@ class LexiconSource:
                 if inner:
                     found.setdefault((lo + x, lo + y), inner)
         return [(x, y, c) for (x, y), c in sorted(found.items())]
+
+
+# "induced" joined to the agent that induced it ("cocaine-induced", "steroid-induced"): never the
+# first word of an index term ("Psychosis, induced" is shared psychosis, F24)
+_AGENT_PARTICIPLES = frozenset(("induced",))
+
+
+def _hyphen_joined(text: str, tokens: Sequence[Token], i: int) -> bool:
+    """Whether token i is the second half of a hyphenated compound ("cocaine-induced")."""
+    start = tokens[i].start
+    return i > 0 and start >= 2 and text[start - 1] == "-" and tokens[i - 1].end == start - 1
 
 
 # a one-word term that names no condition before these words

@@ -118,6 +118,10 @@ _UNSPECIFIED_SITE = "unspecified site"
 _TABULAR_SITE_WORDS = 3   # a site a Tabular title names in at most this many words ("lower leg")
 _NOT_A_SITE = frozenset("other multiple unspecified and sites specified".split())
 _UNCOMPLICATED = "without complications"
+# a title that says the condition has nothing with it ("Other stimulant dependence, uncomplicated"):
+# a code of its category whose "with" subterm names what the note says with it is more specific,
+# "unspecified" or not
+_ALONE = re.compile(r"\buncomplicated\b|without complications", re.I)
 _STAGE = "stage"
 _FEW_ENTRIES = 6      # entries that give a code an abbreviation names, walked all (more: none)
 _MAX_WITH_CODES = 4   # codes one mention may yield through the "with" subterms of its entry
@@ -165,6 +169,12 @@ def _same_chapter(code: str, other: str) -> bool:
 
 _OTHER_TITLE = re.compile(r"other\b", re.I)
 _COMPLICATING = "complicating"   # the index's subterm for a condition in a pregnancy (PregnancyContext.walk_words)
+_INDUCED = "induced"
+# subterm words that name no condition of their own ("with > disorder": Other stimulant-induced disorder)
+_BARE_KINDS = frozenset(("with", "disorder", "disorders"))
+# what a note says induced a condition where the Table of Drugs names no class of it ("alcohol-induced")
+_AGENTS = frozenset("alcohol etoh ethanol drug drugs medication medications substance steroid steroids "
+                    "chemotherapy".split())
 _WITHOUT_WORDS = frozenset(("without", "w", "no", "not"))
 
 
@@ -294,10 +304,16 @@ _TABLE_WORDS = frozenset("benign disease malignant neoplasm neoplastic primary s
                          "unspecified".split())
 
 
+def _names_with(hit: IndexHit) -> bool:
+    """Whether the walk went through a "with" subterm that names a condition ("with > psychosis"),
+    not a bare kind ("with > disorder")."""
+    return WITH_MARK in hit.said and bool(set(hit.said[hit.said.index(WITH_MARK) + 1:]) - _BARE_KINDS)
+
+
 def _use_disorder(said: Sequence[str]) -> bool:
-    """Whether every "disorder" the words say is a "use disorder" (and one is), none induced."""
+    """Whether every "disorder" the words say is a "use disorder" (and one is)."""
     at = [k for k, w in enumerate(said) if w == "disorder"]
-    return bool(at) and "induced" not in said and all(tuple(said[k - 1:k]) == ("use",) for k in at)
+    return bool(at) and all(tuple(said[k - 1:k]) == ("use",) for k in at)
 
 
 def _only_sites(words: set[str], sites: frozenset[str]) -> bool:
@@ -658,6 +674,7 @@ class IndexCoder:
             rest.implied = getattr(words, "implied", frozenset())
             other = tree.walk(walked_from, rest, prefer, frozenset(linked - used))
             if other is not None and other.code[:4] == hit.code[:4] and self.cm.id_of(other.code) >= 0 \
+                    and not {w for p in other.path for w in p.split()} <= _BARE_KINDS \
                     and not _vague(self.cm, other.code):
                 hit = other
         if hit is not None and walked_from and POSTPROCEDURAL & set(hit.said) and \
@@ -681,6 +698,12 @@ class IndexCoder:
             if after is not None and after.code[:1] == letter and (POSTPROCEDURAL | _POSTOPERATIVE) & set(after.said) \
                     and set(walk_words(mention_words)) <= set(after.said):
                 hit, walked_from = after, entries
+        if hit is not None and walked_from and hit.path[-1:] == (_INDUCED,) and self._agent_induced(window):
+            # "cocaine-induced psychosis": the drug induced it; the index's bare "induced" is a psychosis
+            # another person induced (shared psychotic disorder, F24)
+            rest = WalkWords(words - {_INDUCED})
+            rest.implied = getattr(words, "implied", frozenset())
+            hit = tree.walk(walked_from, rest, prefer, frozenset(linked - {_INDUCED}))
         if self._other_part(hit.code if hit is not None else mapped.code):
             # a site the index files under "other part of" its region yields to a sibling site the
             # note also names ("foot ulcer, left heel": Ulcer > lower limb > heel L97.4-, not > foot)
@@ -737,6 +760,7 @@ class IndexCoder:
             # O99.03 "Anemia complicating the puerperium", which excludes anemia arising in it)
         if self.cm.is_billable(mapped.code) and not _vague(self.cm, mapped.code) and (
                 hit.code[:3] == mapped.code[:3] and _vague(self.cm, hit.code)
+                and not (_ALONE.search(self.cm.description(mapped.code)) and _names_with(hit))
                 or _UNCOMPLICATED in self.cm.description(hit.code).lower()
                 and _UNCOMPLICATED not in self.cm.description(mapped.code).lower()):
             return None   # never less specific than the title the note said ("... cirrhosis ... with ascites";
@@ -771,6 +795,11 @@ class IndexCoder:
         elif walked_from:
             out.sibling = self._listed_sibling(hit, out.code, walked_from, words, prefer, linked, window, near)
         return out
+
+    def _agent_induced(self, window: Sequence[str]) -> bool:
+        """Whether the window says what induced the condition ("cocaine induced", "alcohol induced")."""
+        return any(w == _INDUCED and k and (window[k - 1] in _AGENTS or self.tree.drug_classes((window[k - 1],)))
+                   for k, w in enumerate(window))
 
     def _see_also_specific(self, hit: IndexHit, words, prefer, linked) -> IndexHit | None:
         """The code a "see also" entry of ``hit``'s code gives for ``words``, where it is of the same

@@ -137,6 +137,20 @@ class IndexTree:
                 if code:
                     self.subterms_by_code.setdefault(code.rstrip("-").rstrip("."), []).append(i)
             stack.append(i)
+        # a condition a "with" subterm names by its noun is said by the main term's adjective too
+        # ("Abuse > cocaine > with > psychosis": "psychotic disorder w/ hallucinations", the index's
+        # "Psychosis, psychotic")
+        spelled = {}
+        for key, ids in self.main.items():
+            for m in ids:
+                forms = [w for w in self.nodes[m].words if w != key[0]] if len(key) == 1 else []
+                if len(self.nodes[m].words) == 2 and forms and self.nodes[m].words[0] == key[0] and \
+                        key[0].endswith("osis") and forms[0] == key[0][:-3] + "tic":
+                    spelled[key[0]] = forms[0]
+        for i, node in enumerate(self.nodes):
+            if self.parent[i] >= 0 and self.nodes[self.parent[i]].transparent and len(node.words) == 1 \
+                    and node.words[0] in spelled and not node.options:
+                self.nodes[i] = replace(node, options=frozenset((node.words[0], spelled[node.words[0]])))
         for i, node in enumerate(self.nodes):
             if node.words == ("due",) and node.code and not node.children and self.parent[i] >= 0 and \
                     self.parent[self.parent[i]] < 0:
