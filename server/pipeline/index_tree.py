@@ -717,6 +717,10 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "malignancy": ("malignant", "neoplasm", "neoplastic", "disease"),
            "colorectal": ("colon",),   # (colorectal cancer screening: Screening > neoplasm > colon, Z12.11)
            "amd": ("age", "related", "macula", "degeneration"),   # (Degeneration > macula > age-related)
+           # (a wet AMD's 7th character "with active choroidal neovascularization", H35.32-1)
+           "cnv": ("choroidal", "neovascularization"),
+           # (Diabetes > with > retinopathy > with macular edema: "NPDR w/ center-involving DME", E11.331-)
+           "dme": ("diabetic", "macular", "edema"),
            "armd": ("age", "related", "macula", "degeneration"),
            # (Infarction > cerebral > due to > embolism)
            "cardioembolism": ("embolism",), "cardioembolic": ("embolism",),

@@ -13,6 +13,7 @@ from typing import Sequence
 
 from server.domain import CodeSystem, RuleNote
 from server.pipeline.entities import Candidate
+from server.pipeline.index_tree import expansions
 from server.pipeline.lexicon import _PAREN_RE
 from server.pipeline.text import normalize_phrase
 
@@ -465,6 +466,7 @@ class CodeMapper:
             # subfoveal involvement" over "advanced dry stage")
             if {"cannot", "not", "unable"} & words and {"determined", "determine", "staged", "assessed"} & words:
                 words = words | {"indeterminate"}   # "stage cannot be clinically determined" (H40 7th character 4)
+            words = words | expansions(words)   # ("wet AMD w/ active CNV": with active choroidal neovascularization)
             named = {_FETUS_LETTERS[w] for w in words if w in _FETUS_LETTERS} if _MULTIPLE & words else set()
             if len(named) == 1 and any("fetus" in d.lower() for d in chars.values()):
                 # a multiple gestation's fetus by its letter ("breech presentation of twin B": fetus 2)

@@ -1064,8 +1064,9 @@ class Pipeline:
             # hypoglycemia": E10.649)
             # (nor do the items of a list of three or more: "opioid use disorder, severe, w/ withdrawal; L
             # forearm cellulitis; chronic HCV; cocaine use disorder, mild": no cocaine withdrawal)
+            # (nor a semicolon's item about the other side: "R eye moderate NPDR w/ DME; L eye mild NPDR")
             link_lo, link_hi = (item_lo, item_hi) if s.section in _LIST_SECTIONS or \
-                len(s.semis) >= _SEMICOLON_LIST else (0, len(words))
+                len(s.semis) >= _SEMICOLON_LIST or _other_side_item(words, item_lo, item_hi) else (0, len(words))
             if self.claims_rules and m.words:
                 key = (m.sentence, m.words[-1], m.words[0])
                 group = coordinated.get(key)
@@ -2559,6 +2560,24 @@ def _has_own_noun(words: list[str], commas: list[bool], k: int) -> bool:
                and not any(ch.isdigit() for ch in w) for w in words[a:b])
 
 
+def _other_side_item(words: Sequence[str], lo: int, hi: int) -> bool:
+    """Whether a semicolon's item names one side and the rest of its sentence another."""
+    if lo == 0 and hi == len(words):
+        return False
+    own = {SIDES[w] for w in words[lo:hi] if w in SIDES}
+    rest = {SIDES[w] for w in (*words[:lo], *words[hi:]) if w in SIDES}
+    return len(own) == 1 and bool(rest - own)
+
+
+def _handedness(words: Sequence[str], k: int) -> bool:
+    """Whether the side at k is the patient's hand dominance ("right-hand-dominant", "left handed")."""
+    after = tuple(words[k + 1:k + 3])
+    return after[:1] in (("handed",), ("dominant",)) or after == ("hand", "dominant")
+
+
+_SIDE_CLAUSE_REACH = 5   # words before a mention its own clause's side is looked for in ("R eye moderate stage POAG")
+
+
 def _nearest_side(window: tuple[str, ...], words: list[str], a: int, b: int,
                   breaks: list[bool] = ()) -> tuple[str, ...]:
     """The window without the other side's words when the mention's own side is plain: in
@@ -2569,12 +2588,15 @@ def _nearest_side(window: tuple[str, ...], words: list[str], a: int, b: int,
     if len(own) == 1:   # "osteoarthritis of the right knee, s/p left TKA": the mention's own side
         side = own.pop()
         return tuple(w for w in window if SIDES.get(w, side) == side)
-    lo = next((k for k in range(a, max(0, a - 3), -1) if k < len(breaks) and breaks[k]), max(0, a - 3))
+    lo = next((k for k in range(a, max(0, a - _SIDE_CLAUSE_REACH), -1) if k < len(breaks) and breaks[k]),
+              max(0, a - _SIDE_CLAUSE_REACH))
     hi = next((k for k in range(b, min(len(words), b + 3)) if k < len(breaks) and breaks[k]), b + 3)
-    # in its clause first; else beyond it ("acute ischemic stroke, left MCA territory")
-    for first, last in ((lo, hi), (0, len(words))):
-        for k in range(1, 4):
-            near = [SIDES[w] for w in words[max(first, a - k):a] + words[b:min(last, b + k)] if w in SIDES]
+    # in its clause first ("R eye moderate stage POAG, L eye severe stage POAG": the right's); else
+    # beyond it ("acute ischemic stroke, left MCA territory")
+    for first, last, reach in ((lo, hi, _SIDE_CLAUSE_REACH), (0, len(words), 3)):
+        for k in range(1, reach + 1):
+            near = [SIDES[words[j]] for j in (*range(max(first, a - k), a), *range(b, min(last, b + k, len(words))))
+                    if words[j] in SIDES and not _handedness(words, j)]
             if near:
                 side = near[0]
                 if len(set(near)) > 1:
