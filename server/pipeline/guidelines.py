@@ -971,6 +971,17 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
                       and found[o].confidence >= reported_from and rules.cm.description(o).lower() in both), None)
         if other is not None and c in found:
             _codes_it(found, c, other, dropped)
+    for c in [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and rules.cm.id_of(c) >= 0]:
+        # a code whose title is one half of a sibling's "X with Y" title is that combination's
+        # ("L UVJ ureteral calculus ... with bilateral nonobstructing renal calculi": N20.2 "Calculus of
+        # kidney with calculus of ureter", no N20.1 "Calculus of ureter" beside it; I.A.15)
+        title = rules.cm.description(c).lower()
+        other = next((o for o in found if o != c and o[:3] == c[:3] and rules.cm.id_of(o) >= 0
+                      and found[o].confidence >= reported_from
+                      and title in rules.cm.description(o).lower().split(" with ", 1)
+                      and " with " in rules.cm.description(o).lower()), None)
+        if other is not None and c in found:
+            _codes_it(found, c, other, dropped)
     episodes: dict[str, list[str]] = {}
     for c, f in found.items():
         if c[:1] in "ST" and len(c) == 8 and f.system is CodeSystem.ICD10CM and rules.cm.id_of(c) >= 0:
