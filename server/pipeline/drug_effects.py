@@ -91,8 +91,11 @@ _DOSED_OD = re.compile(r"\b(q?hs|bid|tid|qid|daily|qd|qam|qpm|gtts?|drops?|q\d+h
 
 
 # an overdose a drug is kept or taught for ("PRN overdose", "for opioid overdose", "overdose education")
-_INDICATION = re.compile(r"(?:\bprn|\bas needed(?: for)?|\bfor(?: suspected| opioid| an?)?|\bin case of|"
-                         r"\bprevent\w*|\breversal of)\s+$", re.I)
+_INDICATION = re.compile(r"(?:\bprn|\bas needed(?: for)?|\bfor|\bin case of|"
+                         r"\bprevent\w*|\breversal of)(?: suspected| opioid| an?)*\s+$", re.I)
+# ... and what is taught or planned about one ("naloxone kit and overdose education", "overdose precautions")
+_INDICATION_AFTER = re.compile(r"\s*(?:education|prevention|precautions|counseling|counselling|risk|kit|"
+                               r"reversal|plan|safety)\b", re.I)
 _INDICATION_REACH = 24
 
 
@@ -104,7 +107,8 @@ def poisoned(text: str) -> bool:
 def _poisoned(text: str, eyes: bool) -> bool:
     """Whether ``text`` says a poisoning: an overdose, an ingestion, a handful taken."""
     for m in _POISONING.finditer(text):
-        if _INDICATION.search(text, max(0, m.start() - _INDICATION_REACH), m.start()):
+        if _INDICATION.search(text, max(0, m.start() - _INDICATION_REACH), m.start()) or \
+                _INDICATION_AFTER.match(text, m.end()):
             continue   # "Naloxone 4 mg nasal PRN overdose": what a drug is kept for, no overdose now
         if _DENIED.search(text, max(0, m.start() - 30), m.start()):
             continue   # "chronic toxicity ..., not an overdose", "no intentional ingestion"
