@@ -133,6 +133,7 @@ _ADVERSE = re.compile(r"\b(adverse (effect|reaction|drug)|side effect|as prescri
                       r"therapeutic (INR|levels?|doses?|dosing)|correctly prescribed)\b", re.I)
 # words right before a drug that make it the cause of a condition ("melena attributed to warfarin")
 _CAUSE_BEFORE = frozenset("due attributed secondary caused".split())
+_SECONDARY = "secondary"
 # ... and "following", only with nothing but filler between ("AKI following iodinated contrast
 # (iohexol)", never "admitted following surgery; on apixaban")
 _FOLLOWING = "following"
@@ -403,9 +404,12 @@ def _caused(words: Sequence[str], a: int, b: int, gaps: Sequence[bool] = ()) -> 
             _caused(words, a - 2, a - 1, gaps):
         return True   # "due to combination of prescribed ibuprofen and aspirin": both
     lo = max([0] + [k for k in range(max(0, a - _CAUSE_REACH), a + 1) if k < len(gaps) and gaps[k]])
-    before = set(words[max(lo, a - 3):a])
+    # ("secondary to warfarin"; "secondary prevention: DAPT (ASA + clopidogrel)" is no cause)
+    before = {w for j, w in enumerate(words[max(lo, a - 3):a], max(lo, a - 3))
+              if w != _SECONDARY or words[j + 1:j + 2] == ["to"]}
     k = next((k for k in range(a - 1, max(lo - 1, a - _CAUSE_REACH - 1), -1)
-              if words[k] in _CAUSE_BEFORE or words[k] == _FOLLOWING or
+              if (words[k] in _CAUSE_BEFORE and (words[k] != _SECONDARY or words[k + 1:k + 2] == ["to"])) or
+              words[k] == _FOLLOWING or
               (words[k] in _CAUSED_BY and words[k + 1:k + 2] == ["by"])), None)
     if k is not None and set(words[k + 1:a]) <= _CAUSE_FILLER:
         return True   # "due to combination of prescribed ibuprofen" (not "due to a fall while on apixaban")

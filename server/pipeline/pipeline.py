@@ -694,7 +694,7 @@ class Pipeline:
                 a = Assertion.POSSIBLE   # "probably musculoskeletal (costochondritis)": the word it names
             if a is Assertion.PRESENT and self.claims_rules:
                 a = listed_in_parenthesis(triggers[m.sentence], s, text, m.start, m.tok_start) or a
-            if a is Assertion.ABSENT and self.claims_rules and (inpatient or _resolved_now(s.words, m.tok_end)) \
+            if a is Assertion.ABSENT and self.claims_rules and (inpatient or _resolved_now(s.words, m.tok_end, s.gaps, s.commas)) \
                     and not _resolved_since(s.words, m.tok_end):
                 # (a symptom that brought the patient in and went away during the visit is still the
                 # visit's: "chest pressure at rest x1 h, resolved on arrival")
@@ -1707,12 +1707,13 @@ def _past_stay_reason(words: Sequence[str], i: int) -> bool:
     return False
 
 
-def _resolved_now(words: Sequence[str], after: int) -> bool:
+def _resolved_now(words: Sequence[str], after: int, gaps: Sequence[bool] = (), commas: Sequence[bool] = ()) -> bool:
     """Whether a "resolved" right after a mention says it went away during this visit ("resolved on
-    arrival", "resolved spontaneously", "resolved with nitroglycerin")."""
+    arrival", "resolved spontaneously", "resolved with nitroglycerin"; not "resolved; on regular
+    diet", where ``gaps`` / ``commas`` mark a semicolon or comma before the next word)."""
     for k in range(after, min(len(words) - 1, after + _RESOLVED_REACH)):
         if words[k] == "resolved":
-            return words[k + 1] in _RESOLVED_NOW
+            return words[k + 1] in _RESOLVED_NOW and not any(k + 1 < len(x) and x[k + 1] for x in (gaps, commas))
     return False
 
 
