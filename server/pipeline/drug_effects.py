@@ -53,7 +53,8 @@ _TREATED_WITH = frozenset("given administered received treated reversed responde
 _TREATED_REACH = 3
 # a drug the team gives: by a route the patient does not take it ("IM epinephrine"), or as an infusion
 _GIVEN_ROUTE = frozenset(("iv", "im", "intravenous", "intramuscular", "intranasal"))
-_GIVEN_AFTER = frozenset(("infusion", "drip", "gtt", "bolus", "protocol", "administered"))
+_GIVEN_AFTER = frozenset(("infusion", "drip", "gtt", "bolus", "protocol", "administered", "treatment"))
+_GIVEN_AFTER_REACH = 3   # ("admitted for N-acetylcysteine (NAC) treatment": the antidote, its abbreviation between)
 _POISONINGS = frozenset(("accidental", "self_harm", "assault", "undetermined"))
 # a sentence that names a chemical's corrosion ("alkali chemical injury (corrosion) of L cornea ...
 # sodium hydroxide drain cleaner", "chemical burn from lye")
@@ -239,7 +240,7 @@ class DrugEffectReader:
                     continue   # "amiodarone-induced hypothyroidism; start levothyroxine": the treatment
                 if effect in _POISONINGS and (_TREATED_WITH & set(s.words[max(0, a - _TREATED_REACH):a]) or
                                               _GIVEN_ROUTE & set(s.words[max(0, a - 2):a]) or
-                                              _GIVEN_AFTER & set(s.words[b:b + 2])):
+                                              _GIVEN_AFTER & set(s.words[b:b + _GIVEN_AFTER_REACH])):
                     continue   # "overdose on oxycodone; given naloxone", "required 2 doses of IM epinephrine",
                     # "naloxone infusion x 18 h": the treatment, no poison
                 if effect in _POISONINGS and _NOT_THE_POISON & set(s.words[max(0, a - _NOT_REACH):a]):
