@@ -932,7 +932,7 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
                       and f.system is CodeSystem.ICD10CM and f.confidence >= reported_from), None)
         if other is not None:
             _codes_it(found, plain, other, dropped)
-    for c in [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and len(c) >= 6
+    for c in [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and len(c) >= 5
               and rules.cm.id_of(c) >= 0 and (rules.cm.description(c).lower().endswith(("uncomplicated", "without complications"))
                                              or " without " in rules.cm.description(c).lower())]:
         denies = not rules.cm.description(c).lower().endswith(("uncomplicated", "without complications"))

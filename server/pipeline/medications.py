@@ -471,15 +471,18 @@ class _Clauses:
             # "held": a pause of a regimen, which goes on ("metformin 1000 mg BID (held AM of surgery)",
             # "(held 2 days, resumed)", "HOLD apixaban until 11/25")
             paused = w in _HELD
+            # ... and the doses it was paused for ("Warfarin held x2 doses"), no course
+            held_for = bool(_HELD & set(words[max(0, k - 2):k]))
             # "infliximab 5 mg/kg IV q8 wk": an infusion given on a maintenance schedule
             infused = w in _ROUTE_IV and any(_interval(words, x, len(words)) for x in range(k + 1, min(len(words), k + 4)))
             # "self-started ... 2 yr ago": a start months or years past, taken since
             reach = set(words[k + 1:k + _AGO_REACH])
             long_ago = w in _STARTED and "ago" in reach and bool(_LONG_SPANS & reach)
             self.short_term.append(self.short_term[-1] + ((w in _SHORT_TERM and not years and not paused
-                                                           and not infused and not long_ago) or days or off))
+                                                           and not held_for and not infused and not long_ago)
+                                                          or days or off))
             self.taken.append(self.taken[-1] + (w in _ON))
-            self.course.append(self.course[-1] + ((w in _COURSE and not years) or days))
+            self.course.append(self.course[-1] + ((w in _COURSE and not years and not held_for) or days))
             self.sliding.append(self.sliding[-1] + (w == _SLIDING))
             self.insulin_course.append(self.insulin_course[-1] + (w in _INSULIN_COURSES))
 

@@ -2395,13 +2395,17 @@ def _tested_list_negative(text: str, start: int, end: int) -> bool:
 _RUN_NEGATIVE = re.compile(r"(?P<items>(?:[ \t]*,[ \t]*[\w/+.-]+(?:[ \t]+[\w/+.-]+)?){2,6})[ \t]+"
                            r"(?:neg|negative|not detected)\b", re.I)
 _POSITIVE_ITEM = re.compile(r"\b(?:pos|positive|detected)\b|\+", re.I)
+_RESULT_ITEM = re.compile(r"\b(?:neg|negative|nonreactive|undetectable)\b", re.I)
 
 
 def _tested_run_negative(text: str, end: int) -> bool:
     """Whether an infection a panel tests for stands in a comma list that ends "negative" ("RSV
     POSITIVE; influenza A/B, SARS-CoV-2, hMPV negative"), no item of it said positive."""
     hit = _RUN_NEGATIVE.match(text, end)
-    return hit is not None and not _POSITIVE_ITEM.search(hit.group("items"))
+    # (a list whose items carry their own results is no panel: "chronic hepatitis B, HBeAg neg, HDV
+    # Ab neg" tested the hepatitis's markers)
+    return hit is not None and not _POSITIVE_ITEM.search(hit.group("items")) and \
+        not _RESULT_ITEM.search(hit.group("items"))
 
 
 _FALL_REACH = 4   # words after "fell" where the value it fell to may stand
