@@ -457,9 +457,11 @@ class ClaimsReaders:
         diagnosis's (I.B.5): "RLQ pain secondary to a right hemorrhagic corpus luteum cyst" is N83.11
         alone; a poisoning's manifestations stay (I.C.19.e.5.b), as does a symptom the diagnosis asks
         for beside it ("use additional code for any associated fever")."""
+        # (a drug the symptom is attributed to is its cause too: "nausea and vomiting due to cisplatin,
+        # poor PO intake, and dehydration" is the cisplatin's adverse effect, its nature coded,
+        # I.C.19.e.5.a, not the dehydration's)
         causes = sorted((e.start, c) for c, f in found.items() if f.reportable and f.assertion is Assertion.PRESENT
-                        and f.system is CodeSystem.ICD10CM and c[:1] not in "RZVWXY"
-                        and not ("T36" <= c[:3] <= "T65") for e in f.evidence)
+                        and f.system is CodeSystem.ICD10CM and c[:1] not in "RZVWXY" for e in f.evidence)
         if not causes:
             return
         starts = [a for a, _ in causes]
@@ -475,7 +477,8 @@ class ClaimsReaders:
                         _SENTENCE_END.search(text, m.end(), starts[k]):
                     continue
                 cause = causes[k][1]
-                if any(c.startswith(r) for r in self.guidelines.referenced(cause, "use_additional") if r):
+                if "T36" <= cause[:3] <= "T65" or \
+                        any(c.startswith(r) for r in self.guidelines.referenced(cause, "use_additional") if r):
                     continue
                 f.reportable = False
                 f.notes.append(RuleNote("not_reported", f"attributed to {cause}, which is coded: not reported "

@@ -27,7 +27,7 @@ from server.pipeline.index_tree import SIDES
 from server.pipeline.text import is_year, normalize_phrase
 
 _TUMOUR = frozenset("carcinoma cancer adenocarcinoma malignancy malignant nsclc sclc sarcoma carcinoid "
-                    "ca neoplasm tumor tumour idc ilc".split())
+                    "ca neoplasm tumor tumour idc ilc scc".split())
 _SECONDARY = frozenset("metastatic metastasis metastases metastase met mets secondary".split())
 # Abbreviations that name a site (and sometimes the histology) in the Neoplasm Table's words.
 _SITE_WORDS = {"nsclc": ("lung",), "sclc": ("lung",), "idc": ("breast",), "ilc": ("breast",), "rul": ("right", "lung", "upper", "lobe"),

@@ -137,7 +137,28 @@ def sequence(found: dict[str, Finding], rules, diagnosis_order: bool = False, te
     dx = [f for f in order if f.system is CodeSystem.ICD10CM]
     px = [f for f in order if f.system is not CodeSystem.ICD10CM]
     dx = _cause_first(_rule_lead(_etiology_first(dx, rules)), icd10cm)
+    dx = _rehydration_first(dx, text)
     return dx + px
+
+
+def _rehydration_first(dx: list[Finding], text: str) -> list[Finding]:
+    """A stay or visit for a malignancy's dehydration where rehydration is what is done: the
+    dehydration first, the malignancy after (I.C.2.c.3: "admitted w/ ... dehydration ... treated w/
+    IV fluids and antiemetics only": E86.0 before C01)."""
+    if len(dx) < 2 or not _MALIGNANCY_LEAD.match(dx[0].code) or not _REHYDRATION.search(text):
+        return dx
+    dry = next((f for f in dx[1:] if f.code.startswith(_DEHYDRATION)), None)
+    if dry is not None:
+        dry.notes.append(RuleNote("sequencing", f"first-listed before {dx[0].code}: the malignancy's "
+                                                "dehydration is what is treated (I.C.2.c.3)", dx[0].code))
+        dx.remove(dry)
+        dx.insert(0, dry)
+    return dx
+
+
+_MALIGNANCY_LEAD = re.compile(r"C[0-8]|C9[0-6]")
+_DEHYDRATION = "E86"
+_REHYDRATION = re.compile(r"\b(?:IV|intravenous)\s+(?:fluids?|hydration|rehydration)\b|\bIVFs?\b|\brehydrat\w+", re.I)
 
 
 def _cause_first(dx: list[Finding], icd10cm) -> list[Finding]:
