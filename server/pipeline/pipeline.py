@@ -275,7 +275,8 @@ _NAMED_THINGS = frozenset("shot shots vaccine vaccines vaccination vaccinations 
                           "prophylactic education teaching counseling candidacy candidate evaluation eval referral "
                           # "tetanus updated", "Tetanus: Tdap given"
                           "listing updated utd toxoid tdap td dtap dose doses series season "
-                          "criteria rna dna pcr".split())   # "SIRS criteria met": the criteria; "HCV RNA": a test
+                          "criteria rna dna pcr "   # "SIRS criteria met": the criteria; "HCV RNA": a test
+                          "ag ab antigen antibody antibodies igg igm".split())   # "HIV-1/2 Ag/Ab": a test
 _SERVICE_WORDS = frozenset("care check clinic vac dressing dressings consult "
                            # a service or its staff: "Burn attending", "burn unit", "trauma surgery"
                            "attending unit icu surgery surgeon surgeons team service center fellow".split())
@@ -886,8 +887,9 @@ class Pipeline:
             if self.claims_rules and m.words == ("arrest",) and all(c.code.startswith("Z65") for c in m.candidates) \
                     and m.tok_end < len(s.words) and s.words[m.tok_end] == "of":
                 continue   # "arrest of dilation", "arrest of descent": labor's, not a legal arrest (Z65.3)
-            if self.claims_rules and (m.tok_end < len(s.words) and s.words[m.tok_end] in _NAMED_THINGS and
-                                      not s.gaps[m.tok_end] and not s.commas[m.tok_end] or _DOSE_NUMBER.match(text, m.end)):
+            thing_at = m.tok_end + _type_numbers(s.words, m.tok_end)   # ("HIV-1/2 Ag/Ab": past the virus's types)
+            if self.claims_rules and (thing_at < len(s.words) and s.words[thing_at] in _NAMED_THINGS and
+                                      not s.gaps[thing_at] and not s.commas[thing_at] or _DOSE_NUMBER.match(text, m.end)):
                 continue   # "flu shot", "Depression Scale", "thrombophilia work-up", "rubella immune": a
                 # vaccine, an instrument, a test or its result, not the condition; "Hep B #1 given": a dose
             if self.claims_rules and m.tok_start and s.words[m.tok_start - 1] == "last" and m.candidates and \
@@ -2380,6 +2382,18 @@ def _score_component(text: str, start: int) -> bool:
 
 _LIST_REACH = 120   # characters a parenthesized list of tests may run
 _NEGATIVE_AFTER = re.compile(r"\)\s*(?:neg\b|negative\b|not detected\b|nondetected\b|non-detected\b)", re.I)
+
+
+def _type_numbers(words: Sequence[str], k: int) -> int:
+    """How many one-digit type numbers stand at k before a test's name ("HIV-1/2 Ag/Ab": 1, 2; never
+    "smokes 1 pack/day")."""
+    n = 0
+    while k + n < len(words) and n < 2 and len(words[k + n]) == 1 and words[k + n].isdigit():
+        n += 1
+    return n if k + n < len(words) and words[k + n] in _TEST_NAMES else 0
+
+
+_TEST_NAMES = frozenset("ag ab antigen antibody antibodies igg igm rna dna pcr".split())
 
 
 def _tested_list_negative(text: str, start: int, end: int) -> bool:
