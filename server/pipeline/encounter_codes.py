@@ -60,7 +60,9 @@ _RADIATION = re.compile(r"\bfraction\s*#?\d+\s*(?:of|/)\s*\d+\b|\b(?:here|admitt
                         re.I)
 # a visit the note's first words give as an oncology follow-up or a cancer's surveillance
 _ONCOLOGY_VISIT = re.compile(r"\W*(?:\w+\W+){0,3}?(?:onc|oncology|hem/onc|heme/onc|hematology/oncology)\b"
-                             r"\W*(?:\w+\W+){0,2}?(?:f/u|follow|followup|visit|clinic|surveillance)", re.I)
+                             r"\W*(?:\w+\W+){0,2}?(?:f/u|follow|followup|visit|clinic|surveillance)"
+                             # ("Skin cancer surveillance visit.": the note's title)
+                             r"|\W*(?:\w+\W+){0,3}?surveillance\s+(?:visit|f/u|follow)", re.I)
 _OPENING_REASON = re.compile(r"\b(?:indication|reason for (?:visit|exam|procedure)|cc|chief complaint)\s*:\s*"
                              r"(?:\w+\s+){0,2}?surveillance\b", re.I)
 _OPENING = 400   # characters the note opens with, where its indication stands

@@ -42,6 +42,8 @@ _SITE_WORDS = {"nsclc": ("lung",), "sclc": ("lung",), "idc": ("breast",), "ilc":
 _VERTEBRAL_LEVEL = re.compile(r"[ctl]\d{1,2}|s[1-5]")
 # a tumour word that qualifies another condition ("cancer-related fatigue", "neoplasm-related pain")
 _QUALIFYING = frozenset(("related", "associated"))
+# what a visit does about a cancer it does not find ("skin cancer surveillance", "lung cancer screening")
+_WATCHED = frozenset(("surveillance", "screening", "screen", "risk"))
 _MALIGNANT_WORDS = frozenset("carcinoma adenocarcinoma malignant malignancy cancer".split())
 _LESION_NOUNS = frozenset("disease lesion deposit focus foci".split())
 _SPREAD_TYPES = frozenset("melanoma lymphoma myeloma seminoma".split())   # tumour types the Neoplasm Table has no column for
@@ -116,6 +118,9 @@ class NeoplasmReader:
                     continue
                 if i + 1 < len(words) and words[i + 1] in _QUALIFYING:
                     continue   # "bone metastases with neoplasm-related pain": the pain's (G89.3), no tumour of bone
+                if i + 1 < len(words) and words[i + 1] in _WATCHED and \
+                        not text[s.tokens[i].end:s.tokens[i + 1].start].strip(" -"):
+                    continue   # "Skin cancer surveillance visit", "colon cancer screening": the visit for it
                 hits = self._at(words, i, si, sex, s.commas)
                 unsited = i + 1 < len(words) and words[i + 1] in _TUMOUR and \
                     not self._at(words, i + 1, si, sex, s.commas)

@@ -276,7 +276,10 @@ _NAMED_THINGS = frozenset("shot shots vaccine vaccines vaccination vaccinations 
                           # "tetanus updated", "Tetanus: Tdap given"
                           "listing updated utd toxoid tdap td dtap dose doses series season "
                           "criteria rna dna pcr "   # "SIRS criteria met": the criteria; "HCV RNA": a test
-                          "ag ab antigen antibody antibodies igg igm".split())   # "HIV-1/2 Ag/Ab": a test
+                          "ag ab antigen antibody antibodies igg igm "   # "HIV-1/2 Ag/Ab": a test
+                          "surveillance".split())   # "Skin cancer surveillance visit": the visit for it
+# (only in its own phrase: "Hx colon polyps: surveillance colonoscopy due next year" names the polyps)
+_VISIT_THINGS = frozenset(("surveillance",))
 _SERVICE_WORDS = frozenset("care check clinic vac dressing dressings consult "
                            # a service or its staff: "Burn attending", "burn unit", "trauma surgery"
                            "attending unit icu surgery surgeon surgeons team service center fellow".split())
@@ -889,7 +892,9 @@ class Pipeline:
                 continue   # "arrest of dilation", "arrest of descent": labor's, not a legal arrest (Z65.3)
             thing_at = m.tok_end + _type_numbers(s.words, m.tok_end)   # ("HIV-1/2 Ag/Ab": past the virus's types)
             if self.claims_rules and (thing_at < len(s.words) and s.words[thing_at] in _NAMED_THINGS and
-                                      not s.gaps[thing_at] and not s.commas[thing_at] or _DOSE_NUMBER.match(text, m.end)):
+                                      not s.gaps[thing_at] and not s.commas[thing_at] and
+                                      not (s.words[thing_at] in _VISIT_THINGS and ":" in text[m.end:s.tokens[thing_at].start])
+                                      or _DOSE_NUMBER.match(text, m.end)):
                 continue   # "flu shot", "Depression Scale", "thrombophilia work-up", "rubella immune": a
                 # vaccine, an instrument, a test or its result, not the condition; "Hep B #1 given": a dose
             if self.claims_rules and m.tok_start and s.words[m.tok_start - 1] == "last" and m.candidates and \
