@@ -802,6 +802,7 @@ def drop_unrelated_family_history(found: dict[str, Finding], rules: GuidelineRul
 
 
 _FAMILY_HISTORY = ("Z80", "Z81", "Z82", "Z83", "Z84")
+_VAGUE_SITE = re.compile(r"\b(?:other part|unspecified part|unspecified site|unspecified)\b")
 # neoplasm blocks (last category) -> the chapters of their organ system's other conditions
 _NEOPLASM_SYSTEMS = (("C26", "K"), ("C39", "J"), ("C41", "M"), ("C44", "L"), ("C49", ""), ("C58", "N"),
                      ("C63", "N"), ("C68", "N"), ("C72", "GH"), ("C75", "E"), ("C80", ""), ("C96", "D"))
@@ -951,6 +952,15 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
         other = next((o for o in found if o != c and o[:-1] == c[:-1] and found[o].confidence >= reported_from),
                      None)
         if other is not None:
+            _codes_it(found, c, other, dropped)
+    for c in [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and len(c) >= 6 and rules.cm.id_of(c) >= 0
+              and " other part of " in rules.cm.description(c).lower()]:
+        # a site "other part of" its region beside the named site of its subcategory is one condition:
+        # "varicose veins LLE and venous stasis ulcer over L medial malleolus" is I83.023 (ankle), not
+        # I83.028 beside it
+        other = next((o for o in found if o != c and o[:-1] == c[:-1] and found[o].confidence >= reported_from
+                      and rules.cm.id_of(o) >= 0 and not _VAGUE_SITE.search(rules.cm.description(o).lower())), None)
+        if other is not None and c in found:
             _codes_it(found, c, other, dropped)
     for c in [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and rules.cm.id_of(c) >= 0
               and rules.cm.description(c).startswith("Other lesions of")]:

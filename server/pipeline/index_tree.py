@@ -739,6 +739,8 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            # a lower limb's parts the index files only under it ("ulcer of R ankle": Ulcer > lower
            # limb > ankle; "plantar midfoot": > midfoot, as the foot's)
            "ankle": ("lower", "limb"), "midfoot": ("foot",),
+           # (the ankle's bony points: "ulcer over L medial malleolus", Ulcer > lower limb > ankle)
+           "malleolus": ("ankle", "lower", "limb"), "malleolar": ("ankle", "lower", "limb"),
            "gca": ("giant", "cell", "arteritis"), "pmr": ("polymyalgia", "rheumatica"),
            "rul": ("right", "upper", "lobe", "lung"), "rml": ("right", "middle", "lobe", "lung"),
            "rll": ("right", "lower", "lobe", "lung"), "lul": ("left", "upper", "lobe", "lung"),
