@@ -309,10 +309,18 @@ class DrugEffectReader:
                 if hit is not None and any(self.table.rows[hit[0]].codes) and \
                         words[i + n:i + n + 1] != [_SYNDROME] and not _SUSCEPTIBILITY & set(words[i + n:i + n + 1]):
                     # ("serotonin syndrome": the syndrome's name; "vancomycin-resistant": an organism's)
+                    if _EYE_ROUTE & set(words[i + n:i + n + _EYE_ROUTE_REACH]):
+                        # eye drops are the drug's ophthalmic preparation ("prednisolone acetate 1% gtt daily
+                        # OD": Prednisolone > ophthalmic preparation, T49.5X5A)
+                        hit = self.table.exact(f"{name} ophthalmic preparation") or hit
                     yield i, i + n, name, self.table.rows[hit[0]]
                     i += n - 1
                     break
             i += 1
+
+
+_EYE_ROUTE = frozenset("gtt gtts drop drops ophthalmic od os ou".split())
+_EYE_ROUTE_REACH = 6   # words after a drug's name where its eye route may stand ("acetate 1% gtt")
 
 
 # a salt or ester word ("carbonate", "sulfate", "chloride"), and the words that may stand before a salt
