@@ -953,8 +953,8 @@ class IndexCoder:
             used = set(hit.said[hit.said.index(WITH_MARK) + 1:])
             words, linked = words - used, linked - used
             hit = self.tree.walk(starts, words, prefer, linked)
-            if hit is None or WITH_MARK not in hit.said:
-                break
+            if hit is None or WITH_MARK not in hit.said or not _names_with(hit):
+                break   # ("psychotic disorder w/ hallucinations ... cocaine abuse": no "with > disorder" beside)
             out = self.mapper.map([Candidate(hit.code, CodeSystem.ICD10CM, 1.0, "index")],
                                   side_words(undenied(window)) + tuple(w for w in hit.said if w != WITH_MARK), near)
             if out is not None and out.code not in more:
