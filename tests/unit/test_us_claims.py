@@ -4284,7 +4284,8 @@ _THIRTY_FIRST_BATCH = [
      {"T39.1X2A"}, {"T48.4X2A"}),
     # "secondary prevention" names no drug's adverse effect; "resolved; on ..." is resolved
     ("Stroke clinic. Secondary prevention: DAPT (ASA + clopidogrel) x 90 days completed; now clopidogrel "
-     "monotherapy. Swallow: dysphagia resolved; on regular diet.", OUT, {"Z79.02"}, {"T45.525A", "R13.10"}),
+     "monotherapy. Swallow: dysphagia resolved; on regular diet.\nMEDS: clopidogrel 75 mg PO daily.", OUT,
+     {"Z79.02"}, {"T45.525A", "R13.10"}),
     # a stroke's residual weakness and anomia are its sequela codes'
     ("Neurology f/u 8 mo after L MCA stroke. R-sided weakness, arm > leg. Mild anomia. A/P: right hemiparesis "
      "(dominant side) and expressive aphasia as late effects of cerebral infarction.", OUT,
@@ -4299,8 +4300,8 @@ _THIRTY_FIRST_BATCH = [
      OUT, {"G31.83"}, {"G30.9"}),
     ("ED: single first seizure after sleep deprivation; epilepsy cannot be diagnosed after one event.", OUT,
      {"R56.9"}, {"G40.909"}),
-    ("Psychiatry: MDD, recurrent, severe. Some borderline personality traits noted.", OUT, {"F33.2"},
-     {"F60.3"}),
+    ("Psychiatry: MDD, recurrent, severe without psychotic features. Some borderline personality traits "
+     "noted.", OUT, {"F33.2"}, {"F60.3"}),
     # a list whose items carry their own results is no negative panel
     ("Hepatology f/u: chronic hepatitis B, HBeAg neg, HDV Ab neg, no cirrhosis. On tenofovir.", OUT,
      {"B18.1"}, {"K74.60"}),
