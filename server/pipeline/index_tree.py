@@ -514,6 +514,8 @@ def _linked(words: frozenset[str], linked: frozenset[str]) -> frozenset[str]:
 
 
 # a word that names a complication (abscess, perforation, peritonitis, gangrene, bleeding...)
+# a word that names a disease by its suffix ("retinopathy", "nephritis", "stenosis")
+_DISEASE_NOUN = re.compile(r"(?:pathy|itis|osis|emia|algia)$")
 _COMPLICATION_WORD = re.compile(r"(?:itis|osis|oma|emia|ation|ure|ess|rene|cele|ysis|pathy|rrhage|ing)$")
 _NUMBERED = frozenset(("type", "class", "stage"))
 # a number said after these is one word with them ("type 2", "stage 3": a pressure ulcer's "3 x 2 cm"
@@ -1125,6 +1127,9 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
         if skip or (w in _LIST_JOINS and last == i - 1):
             skip = _conjunct(words, i) if w in _LIST_JOINS else skip - 1
             last = i
+            continue
+        if last == i - 1 and _DISEASE_NOUN.search(w) and _DISEASE_NOUN.search(words[i - 1]):
+            last = i   # a slash list of denied conditions: "no known retinopathy/neuropathy/nephropathy"
             continue
         if w == "disorder" and i and words[i - 1] == "use" and _NICOTINE_WORDS.intersection(words):
             continue   # "tobacco use disorder": the dependence itself, no nicotine-induced disorder (F17.2x9)
