@@ -130,6 +130,10 @@ _WITH_ALCOHOL = re.compile(r"\b(interaction|interacting|combined|combination|mix
                            r"\b(?:with|and|plus)\s+(?:(?:most|all|half|much|part) of )?(?:an? |the )?"
                            r"(?:(?:bottle|fifth|pint|six[- ]pack|glass|glasses|cans?|shots?) of )?(?:%s)\b" % (_DRINKS, _DRINKS),
                            re.I)
+# "reports taking amlodipine and losartan as prescribed": adherence, the only cue of an adverse effect
+_ADHERENCE = re.compile(r"^(?:(?!adverse|side effect|therapeutic|correctly prescribed).)*\b(?:reports|reported|states|"
+                        r"stated|says|endorses)\s+(?:taking|using)\b[^.;]{0,60}\bas prescribed\b"
+                        r"(?:(?!adverse|side effect|therapeutic|correctly prescribed).)*$", re.I | re.S)
 _ADVERSE = re.compile(r"\b(adverse (effect|reaction|drug)|side effect|as prescribed|"
                       r"therapeutic (INR|levels?|doses?|dosing)|correctly prescribed)\b", re.I)
 # words right before a drug that make it the cause of a condition ("melena attributed to warfarin")
@@ -212,6 +216,7 @@ class DrugEffectReader:
                                or with_alcohol)
                     and not _PAST_EVENT.search(sentence)
                     else "adverse_effect" if _ADVERSE.search(sentence) and (conditions is None or si in conditions)
+                    and not _ADHERENCE.search(sentence)
                     else None)
             corrosive = bool(_CORROSIVE.search(sentence)) and not _PAST_EVENT.search(sentence)
             drugs = list(self._drugs(s.words))

@@ -88,6 +88,8 @@ _LONG_COURSE = frozenset("prophylaxis prophylactic suppressive suppression long 
                          "indefinitely indefinite months years maintenance".split())
 _PROPHYLAXIS = frozenset(("prophylaxis", "prophylactic", "suppression", "suppressive"))
 _HELD = frozenset(("held", "hold", "holding"))
+_LIST_DENIALS = frozenset(("no", "not", "nor", "denies", "without", "never"))
+_LIST_DENIAL_REACH = 4   # words before the list word where its denial stands ("not on antiplatelet or")
 # words that give a drug as given with each chemotherapy cycle, not taken on its own
 _PREMED = frozenset("premed premeds premedication premedications chemo chemotherapy protocol cycle cycles "
                     "infusion infusions".split())
@@ -160,7 +162,10 @@ class MedicationReader:
                 lo = clauses.around(i, j)[0] if not listed else 0
                 # ... and from the list word before it ("nitroglycerin PRN and aspirin": the
                 # PRN's reach ends at "and")
-                lo = max([lo] + [k + 1 for k in range(lo, i) if words[k] in ("and", "or")])
+                # (a denial right before a list of drugs reaches all of it: "No antiplatelet or
+                # anticoagulant"; never "no dyskinesias or motor fluctuations on carbidopa-levodopa")
+                cut = max([lo] + [k + 1 for k in range(lo, i) if words[k] in ("and", "or")])
+                lo = lo if cut == i and _LIST_DENIALS & set(words[max(lo, cut - _LIST_DENIAL_REACH):cut]) else cut
                 if code == NOT_THERAPY:
                     pass   # a supplement, a bowel regimen, a skin protectant: read, no Z79 code
                 elif code == _ANTIBIOTICS and not _LONG_COURSE & set(words[max(0, i - _PRN_REACH):j + _PRN_REACH]) \

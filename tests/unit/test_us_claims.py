@@ -4329,6 +4329,17 @@ _THIRTY_FIRST_BATCH = [
      "exposed.", OUT, {"I83.023"}, {"I83.028"}),
     # eye drops are the drug's ophthalmic preparation
     ("Elevated IOP due to prednisolone acetate 1% gtt QID OD.", OUT, {"T49.5X5A"}, {"T38.0X5A"}),
+    # conditions slash-listed after a denial are denied
+    ("ED: chest discomfort. PMH: DM2, last A1c 7.1%, no known retinopathy/neuropathy/nephropathy.", OUT,
+     {"E11.9"}, {"E11.21", "E11.40"}),
+    # a substance-induced psychotic disorder codes its acute psychosis
+    ("Admitted to BHU for acute psychosis. Dx: methamphetamine-induced psychotic disorder with delusions; "
+     "methamphetamine use disorder, severe.", IN, {"F15.250"}, {"F23", "F29"}),
+    # a denial before a list of drugs reaches all of it; a patient's report of adherence is no adverse effect
+    ("DISCHARGE MEDS: acetaminophen 650 mg q6h PRN headache. No antiplatelet or anticoagulant.", IN, set(),
+     {"Z79.01", "Z79.02"}),
+    ("PMH: poorly controlled HTN (reports taking amlodipine and losartan as prescribed; home BP 160s).", OUT,
+     {"I10"}, {"T46.1X5A", "T46.5X5A"}),
     # PCOS; preop dx is a diagnosis title, never the family history's
     ("PMH: PCOS on metformin.\nFH: father with kidney stones.\nPREOP DX: obstructing L proximal ureteral calculus "
      "with hydronephrosis", OUT, {"E28.2", "N13.2"}, set()),
