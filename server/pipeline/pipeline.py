@@ -114,6 +114,8 @@ def _old_injury(s: Sentence) -> bool:
 
 # What a "smokes" / "smoking" that is no tobacco names (F12-F16, not F17)
 _NOT_TOBACCO = frozenset("marijuana cannabis pot weed thc crack cocaine meth methamphetamine heroin".split())
+# ... nor the record's field ("smoking status change would alter clozapine levels")
+_NOT_TOBACCO_USE = frozenset(("status",))
 # how often a nicotine user uses, when it is no dependence ("vapes occasionally, socially")
 _OCCASIONAL = frozenset("occasionally occasional socially rarely".split())
 # tobacco products other than cigarettes, by the index's subterms of Dependence, drug, nicotine
@@ -1008,6 +1010,7 @@ class Pipeline:
                 continue   # costovertebral angle tenderness, not a stroke
             if self.claims_rules and all(c.code.startswith("F17") for c in m.candidates) and (
                     _NOT_TOBACCO & set(s.words[m.tok_end:m.tok_end + 2]) or
+                    _NOT_TOBACCO_USE & set(s.words[m.tok_end:m.tok_end + 1]) or
                     (m.tok_start and s.words[m.tok_start - 1] in _NOT_TOBACCO) or   # "THC vape", "marijuana smoking"
                     (m.words == ("smoke",) and m.end - m.start == len("smoke"))):
                 continue   # "smokes marijuana": not tobacco; "smoke exposure": the noun, not "she smokes"

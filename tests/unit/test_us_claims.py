@@ -4340,6 +4340,9 @@ _THIRTY_FIRST_BATCH = [
      {"Z79.01", "Z79.02"}),
     ("PMH: poorly controlled HTN (reports taking amlodipine and losartan as prescribed; home BP 160s).", OUT,
      {"I10"}, {"T46.1X5A", "T46.5X5A"}),
+    # the record's smoking status is no current use
+    ("Clozapine clinic. SOCIAL: former smoker - quit 2022. A/P: former smoker, remains abstinent. Note: smoking "
+     "status change would alter clozapine levels.", OUT, {"Z87.891"}, {"F17.210"}),
     # PCOS; preop dx is a diagnosis title, never the family history's
     ("PMH: PCOS on metformin.\nFH: father with kidney stones.\nPREOP DX: obstructing L proximal ureteral calculus "
      "with hydronephrosis", OUT, {"E28.2", "N13.2"}, set()),
