@@ -4356,8 +4356,9 @@ def test_thirty_first_batch(pipe, text, setting, codes, wrong):
 
 @pytest.mark.parametrize("text,setting,first", [
     # a malignancy's dehydration treated by rehydration leads it (I.C.2.c.3)
-    ("DC summary: 57M w/ SCC of the base of tongue on cisplatin, admitted w/ dehydration. Treated w/ IV fluids "
-     "only; no chemo given inpatient.", IN, "E86.0"),
+    ("DC summary: 57M w/ squamous cell carcinoma of the base of tongue on weekly cisplatin, admitted w/ nausea "
+     "and vomiting due to "
+     "cisplatin, poor PO intake, and dehydration. Treated w/ IV fluids and antiemetics only.", IN, "E86.0"),
 ])
 def test_thirty_first_batch_first_listed(pipe, text, setting, first):
     assert reported(pipe, text, setting)[:1] == [first]
