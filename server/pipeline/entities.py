@@ -136,7 +136,8 @@ class LexiconSource:
                 if b - a > 1 and words[a] in _AGENT_PARTICIPLES and _hyphen_joined(text, s.tokens, keep[a]):
                     # "cocaine-induced psychosis": the drug induced it, no "induced psychosis" (shared,
                     # F24); the condition is read on its own
-                    hits = [e for x, y, e in self.lexicon.match(words[a + 1:b], skip=_JUMPED) if x == 0 and y == b - a - 1]
+                    hits = [e for x, y, e in self.lexicon.match(words[a + 1:b], skip=_JUMPED)
+                            if x == 0 and y == b - a - 1]
                     if not hits:
                         continue
                     a, entries = a + 1, hits[0]

@@ -802,7 +802,6 @@ def drop_unrelated_family_history(found: dict[str, Finding], rules: GuidelineRul
 
 
 _FAMILY_HISTORY = ("Z80", "Z81", "Z82", "Z83", "Z84")
-_VAGUE_SITE = re.compile(r"\b(?:other part|unspecified part|unspecified site|unspecified)\b")
 # neoplasm blocks (last category) -> the chapters of their organ system's other conditions
 _NEOPLASM_SYSTEMS = (("C26", "K"), ("C39", "J"), ("C41", "M"), ("C44", "L"), ("C49", ""), ("C58", "N"),
                      ("C63", "N"), ("C68", "N"), ("C72", "GH"), ("C75", "E"), ("C80", ""), ("C96", "D"))
@@ -826,8 +825,8 @@ def _same_condition(relative: str, today: str) -> bool:
 
 
 # the common chronic diseases a relative's family history is not coded beside the patient's own for
-_COMMON_CHRONIC = frozenset("E03 E05 E06 E08 E09 E10 E11 E13 E66 E78 F32 F33 F41 F43 I10 I11 I12 I13 I15 I16 I20 I21 I22 "
-                            "I24 I25 I50 J44 J45 K21 M06 M10 M15 M16 M17 M19".split())
+_COMMON_CHRONIC = frozenset("E03 E05 E06 E08 E09 E10 E11 E13 E66 E78 F32 F33 F41 F43 I10 I11 I12 I13 I15 I16 "
+                            "I20 I21 I22 I24 I25 I50 J44 J45 K21 M06 M10 M15 M16 M17 M19".split())
 
 
 def _bears_on(rules: GuidelineRules, relative: str, today: str) -> bool:
@@ -919,6 +918,10 @@ def _codes_it(found: dict[str, Finding], drop: str, keep: str, dropped: dict[str
     """``keep`` codes the condition ``drop`` codes too: only ``keep`` is reported."""
     found[keep].notes.append(RuleNote("exclusive", f"{drop} dropped: {keep} codes the condition", drop))
     suppress(found, drop, RuleNote("not_reported", f"{keep} codes the condition: not reported", keep), dropped)
+
+
+# a site title that names no site of its own ("other part of lower leg", "unspecified site")
+_VAGUE_SITE = re.compile(r"\b(?:other part|unspecified part|unspecified site|unspecified)\b")
 
 
 def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,

@@ -700,7 +700,8 @@ class Pipeline:
                 a = Assertion.POSSIBLE   # "probably musculoskeletal (costochondritis)": the word it names
             if a is Assertion.PRESENT and self.claims_rules:
                 a = listed_in_parenthesis(triggers[m.sentence], s, text, m.start, m.tok_start) or a
-            if a is Assertion.ABSENT and self.claims_rules and (inpatient or _resolved_now(s.words, m.tok_end, s.gaps, s.commas)) \
+            if a is Assertion.ABSENT and self.claims_rules and \
+                    (inpatient or _resolved_now(s.words, m.tok_end, s.gaps, s.commas)) \
                     and not _resolved_since(s.words, m.tok_end):
                 # (a symptom that brought the patient in and went away during the visit is still the
                 # visit's: "chest pressure at rest x1 h, resolved on arrival")
@@ -895,7 +896,8 @@ class Pipeline:
             thing_at = m.tok_end + _type_numbers(s.words, m.tok_end)   # ("HIV-1/2 Ag/Ab": past the virus's types)
             if self.claims_rules and (thing_at < len(s.words) and s.words[thing_at] in _NAMED_THINGS and
                                       not s.gaps[thing_at] and not s.commas[thing_at] and
-                                      not (s.words[thing_at] in _VISIT_THINGS and ":" in text[m.end:s.tokens[thing_at].start])
+                                      not (s.words[thing_at] in _VISIT_THINGS and
+                                           ":" in text[m.end:s.tokens[thing_at].start])
                                       or _DOSE_NUMBER.match(text, m.end)):
                 continue   # "flu shot", "Depression Scale", "thrombophilia work-up", "rubella immune": a
                 # vaccine, an instrument, a test or its result, not the condition; "Hep B #1 given": a dose

@@ -23,15 +23,17 @@ _PAST = re.compile(r"\b(history of|hx of|h/o|prior|previous|past|PMH|past medica
                    r"\b(after|since|before) (?:her |each |a |the )?$", re.I)   # ("stopped after pregnancy")
 _MENOPAUSE = re.compile(r"\b(?:post-?menopaus\w*|menopaus\w*)\b", re.I)
 _PAST_REACH = 60
-_NOT_PREGNANT = re.compile(r"\b(?:not (?:currently )?pregnant|(?:urine |serum )?(?:hcg|pregnancy test)\s*:?\s*(?:is |was )?"
-                           r"neg(?:ative)?)\b", re.I)   # ("Urine hCG neg (routine pre-procedure)", "Urine hCG: negative")
+# ("Urine hCG neg (routine pre-procedure)", "Urine hCG: negative")
+_NOT_PREGNANT = re.compile(r"\b(?:not (?:currently )?pregnant|(?:urine |serum )?(?:hcg|pregnancy test)\s*:?\s*"
+                           r"(?:is |was )?neg(?:ative)?)\b", re.I)
 # a relative's pregnancy, said in the same sentence ("Mother with iron deficiency anemia during pregnancy")
 # "no current pregnancy plans", "pregnancy test negative", "pregnancy prevention": no pregnancy
 # "avoid contact with pregnant women": others'
 _NO_PREGNANCY_AFTER = re.compile(r"\s*(?:plans?|planning|prevention|intention|intentions|test|testing|screen|"
                                  r"wom[ae]n|persons?|people|contacts?|patients|individuals|family members)\b", re.I)
 _NO_BEFORE = re.compile(r"\b(?:no|not|nor|denies)\s+(?:current\s+|plans\s+for\s+|planning\s+(?:a\s+)?|"
-                        r"desiring\s+|wanting\s+)?$|\bfuture\s+$|\bavoid(?:ing)?\s+$", re.I)   # "Not planning pregnancy, uses an IUD";
+                        r"desiring\s+|wanting\s+)?$|\bfuture\s+$|\bavoid(?:ing)?\s+$",
+                        re.I)   # "Not planning pregnancy, uses an IUD";
 # "No desire for future pregnancy", "avoid pregnancy while on it"
 _NO_REACH = 24   # characters before a pregnancy word its denial may take ("not planning a ")
 _RELATIVE = re.compile(r"\b(mother|mom|sister|daughter|aunt|grandmother|wife|partner|girlfriend)\b[^.;\n]*$", re.I)
