@@ -409,6 +409,12 @@ def _semicolons(text: str, s: Sentence, a: int) -> list[bool]:
     return [False] * lo + [";" in text[s.tokens[k - 1].end:s.tokens[k].start] for k in range(lo, min(a + 1, len(s.tokens)))]
 
 
+def _cause_word(words: Sequence[str], j: int) -> bool:
+    """Whether word j names a cause after it ("due", "attributed", "secondary to warfarin"; never
+    "secondary prevention: DAPT (ASA + clopidogrel)")."""
+    return words[j] in _CAUSE_BEFORE and (words[j] != _SECONDARY or words[j + 1:j + 2] == ["to"])
+
+
 def _caused(words: Sequence[str], a: int, b: int, gaps: Sequence[bool] = ()) -> bool:
     """"attributed to warfarin", "warfarin-induced", "ACE-inhibitor angioedema" read as a cause;
     never across a semicolon (``gaps``: "anemia due to menorrhagia; ferrous sulfate" is the treatment)."""
@@ -418,18 +424,15 @@ def _caused(words: Sequence[str], a: int, b: int, gaps: Sequence[bool] = ()) -> 
             _caused(words, a - 2, a - 1, gaps):
         return True   # "due to combination of prescribed ibuprofen and aspirin": both
     lo = max([0] + [k for k in range(max(0, a - _CAUSE_REACH), a + 1) if k < len(gaps) and gaps[k]])
-    # ("secondary to warfarin"; "secondary prevention: DAPT (ASA + clopidogrel)" is no cause)
-    before = {w for j, w in enumerate(words[max(lo, a - 3):a], max(lo, a - 3))
-              if w != _SECONDARY or words[j + 1:j + 2] == ["to"]}
+    before = any(_cause_word(words, j) for j in range(max(lo, a - 3), a))
     k = next((k for k in range(a - 1, max(lo - 1, a - _CAUSE_REACH - 1), -1)
-              if (words[k] in _CAUSE_BEFORE and (words[k] != _SECONDARY or words[k + 1:k + 2] == ["to"])) or
-              words[k] == _FOLLOWING or
+              if _cause_word(words, k) or words[k] == _FOLLOWING or
               (words[k] in _CAUSED_BY and words[k + 1:k + 2] == ["by"])), None)
     if k is not None and set(words[k + 1:a]) <= _CAUSE_FILLER:
         return True   # "due to combination of prescribed ibuprofen" (not "due to a fall while on apixaban")
     # ("steroid-induced, sliding scale insulin": the induced word is the steroid's, after it)
     after = (b < len(words) and words[b] in _CAUSE_AFTER and tuple(words[b + 1:b + 2]) not in _NOT_EFFECTS) or \
         bool(_CONTRIBUTING.intersection(words[b:b + 3]))   # "NSAID and aspirin use contributing to ulcer"
-    return bool(before & _CAUSE_BEFORE) or after or \
+    return before or after or \
         (a >= 2 and words[a - 1] == "by" and words[a - 2] in _CAUSED_BY) or \
         (a >= 1 and words[a - 1] in _CAUSE_AFTER)   # "induced by warfarin", "NSAID-induced (ibuprofen)"
