@@ -1350,7 +1350,7 @@ class Pipeline:
                     extra.code, extra.defaults = sides[1], []
                     extras.append(extra)
             if self.claims_rules and f.code == mapped.code and f.assertion is Assertion.PRESENT and \
-                    f.system is CodeSystem.ICD10CM and " eye" in self.cm.description(f.code):
+                    f.system is CodeSystem.ICD10CM and _of_an_eye(f.code, self.cm.description(f.code)):
                 said_of = list(words)
                 eyes = _eye_segments(said_of, m.tok_end)
                 if eyes is None and not any(w in _EYE_MARKS for w in words[m.tok_end:]):
@@ -1372,7 +1372,7 @@ class Pipeline:
                         got = self._map_mention(m, w_eye, tuple(w for w in near if w not in gone) + (eye,),
                                                 _preferred(context_words))
                         per_eye[eye] = got.code if got is not None and f" {eye} eye" in got.description else None
-                    pair = _eye_pair(self.cm, per_eye["right"], per_eye["left"])
+                    pair = _eye_pair(self.cm, per_eye["right"], per_eye["left"], bool(_BOTH_EYES & set(window)))
                     if pair:
                         # "POAG OD moderate, OS mild": each eye its own stage (H40.1112, H40.1121);
                         # the same in both, the bilateral code (I.B.13)
@@ -2344,6 +2344,11 @@ _EYE_MARKS = {"od": "right", "os": "left"}
 _EYE_FREE = frozenset("no clear normal nl unremarkable negative wnl healthy".split())
 
 
+def _of_an_eye(code: str, desc: str) -> bool:
+    """A code that names an eye, or both ("Primary open-angle glaucoma, bilateral, mild stage")."""
+    return " eye" in desc or ("bilateral" in desc and "H00" <= code[:3] <= "H59")
+
+
 def _eye_segments(words: Sequence[str], after: int) -> dict[str, list[int]] | None:
     """The words said of each eye after a condition named for both ("POAG OD moderate, OS mild":
     right ["od", "moderate"], left ["os", "mild"]); None unless both eyes are named after it, once each."""
@@ -2351,8 +2356,10 @@ def _eye_segments(words: Sequence[str], after: int) -> dict[str, list[int]] | No
     for k in range(after, len(words)):
         eye = _EYE_MARKS.get(words[k]) or (words[k] if words[k] in ("right", "left") and
                                            words[k + 1:k + 2] in (["eye"], ["eyes"]) else None)
-        if words[k] in ("ou", "both", "bilateral", "bilaterally") and not marks:
-            return None   # "POAG OU, OD worse": the bilateral condition, said as such
+        if words[k] in ("ou", "both", "bilateral", "bilaterally") and not marks and \
+                not any(w in _EYE_MARKS for w in words[k + 1:k + 3]):
+            return None   # "POAG OU, OD worse": the bilateral condition, said as such (but "POAG OU -
+            # OD mild stage, OS moderate stage" says each eye's)
         if eye is not None:
             marks.append((k, eye))
     if sorted(e for _, e in marks) != ["left", "right"]:
@@ -2469,9 +2476,14 @@ def _transplanted_for(words: Sequence[str], a: int) -> bool:
     return bool(_TRANSPLANTED & set(words[max(0, k - 5):k]))
 
 
-def _eye_pair(cm, right: str | None, left: str | None) -> tuple[str, ...]:
+_BOTH_EYES = frozenset(("ou", "bilateral", "bilaterally", "both"))
+
+
+def _eye_pair(cm, right: str | None, left: str | None, both_said: bool = False) -> tuple[str, ...]:
     """The codes of a condition in both eyes: the bilateral code where the two differ only by the
-    eye, else each eye's own; () when an eye has no code or both have the same one."""
+    eye, else each eye's own; () when an eye has no code or both have the same one. ``both_said``:
+    the note names the condition for both eyes, so a 7th-character code's bilateral cousin may be
+    it ("POAG OU, OD worse than OS": H40.1130)."""
     if not right or not left or right == left:
         return ()
     dr, dl = cm.description(right), cm.description(left)
@@ -2481,6 +2493,9 @@ def _eye_pair(cm, right: str | None, left: str | None) -> tuple[str, ...]:
     parent = right[:-1].rstrip(".")
     kids = cm.children(parent) if cm.id_of(parent) >= 0 else ()
     match = next((k for k in kids if cm.description(k) == both and cm.is_billable(k)), None)
+    if match is None and both_said and cm.id_of(right[:5]) >= 0:
+        # a 7th-character code: the bilateral one is a cousin ("H40.1110" and "H40.1120": H40.1130)
+        match = next((k for k in cm.billable_descendants(right[:5]) if cm.description(k) == both), None)
     return (match,) if match else (right, left)
 
 

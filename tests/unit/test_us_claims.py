@@ -4362,3 +4362,19 @@ def test_thirty_first_batch(pipe, text, setting, codes, wrong):
 ])
 def test_thirty_first_batch_first_listed(pipe, text, setting, first):
     assert reported(pipe, text, setting)[:1] == [first]
+
+
+_THIRTY_SECOND_BATCH = [
+    # a condition named for both eyes, then each eye's own stage; the same in both is the bilateral code
+    ("A/P: Primary open-angle glaucoma OU - OD mild stage, OS moderate stage. Discussed SLT OS.", OUT,
+     {"H40.1111", "H40.1122"}, {"H40.1131", "H40.1132"}),
+    ("A/P: POAG OU, OD worse than OS. Continue latanoprost.", OUT, {"H40.1130"}, {"H40.1110", "H40.1120"}),
+    # an index "See" to another subterm of its own entry is a synonym (Conjunctivitis > allergic)
+    ("Urgent care. Fluorescein: no uptake, corneal abrasion ruled out. Dx: acute allergic conjunctivitis OU.", OUT,
+     {"H10.13"}, {"H10.33", "S05.01XA"}),
+]
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", _THIRTY_SECOND_BATCH)
+def test_thirty_second_batch(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
