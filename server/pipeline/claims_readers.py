@@ -140,15 +140,17 @@ _CHEMOTHERAPY = ("Z79.63",)   # long-term chemotherapeutic agents: for non-cance
 _BENIGN_FILLER = frozenset("benign neoplasm of the and other unspecified part parts".split())
 # a symptom the note attributes to a condition right after it ("RLQ pain secondary to a right
 # hemorrhagic corpus luteum cyst"), and how far on that condition's words may start
-_ATTRIBUTED = re.compile(r"[ \t]*(?:(?:is|are|was|were|likely|most|probably|felt|thought|to be|all)[ \t]+){0,3}"
-                         r"(?:secondary to|due to|2/2|caused by|attributed to|from)[ \t]+", re.I)
+# (its site may stand between: "waxy stuck-on papules on trunk c/w seborrheic keratoses", L82.1 alone)
+_ATTRIBUTED = re.compile(r"[ \t]*(?:(?:on|over|of|in|at)[ \t]+(?:the[ \t]+)?(?:[\w/-]+[ \t]+){1,2}?)?"
+                         r"(?:(?:is|are|was|were|likely|most|probably|felt|thought|to be|all)[ \t]+){0,3}"
+                         r"(?:secondary to|due to|2/2|caused by|attributed to|from|c/w|consistent with)[ \t]+", re.I)
 _ATTRIBUTED_REACH = 40
 _SENTENCE_END = re.compile(r"[.;:\n]")
 # the signs and symptoms a diagnosis routinely has (pain, fever, cough, nausea ...): a deficit, a
 # seizure or a delirium the note attributes is coded beside its cause (I.B.6: "Oropharyngeal
 # dysphagia secondary to Parkinson's disease", R13.12 with G20)
 _ROUTINE_SIGNS = ("R05", "R06.0", "R07", "R10", "R11", "R19.7", "R30", "R35", "R39.1", "R50.9", "R51", "R52",
-                  "R53.8")
+                  "R53.8", "R21", "R22", "R23")
 _ALLERGY_WORDS = frozenset(("allergy", "allergic", "allergies"))
 _SEQUELA_ADVICE = frozenset("discussed counseled counselled risk return possible potential delayed monitor warned "
                             "precautions no without".split())
@@ -2710,7 +2712,9 @@ class ClaimsReaders:
         """BMI beside a weight diagnosis, neoplasm pain, chemotherapy and cancer follow-up
         encounters (``encounter_codes``)."""
         codes = {c for c, f in found.items() if f.reportable}
-        adds = encounter_codes.circumstance_codes(text, codes)
+        opening = encounter_codes.opening_end(text)
+        adds = encounter_codes.circumstance_codes(text, codes, opened_on=frozenset(
+            c for c in codes if any(e.start < opening for e in found[c].evidence)))
         bmi = encounter_codes.bmi_code(text, self.cm)
         # (never in a pregnancy: "BMI codes should not be assigned for pregnancy", I.C.21.c.3)
         if bmi is not None and encounter_codes.keeps_bmi(codes) and not any(c[:1] == "O" for c in codes):

@@ -90,7 +90,7 @@ _REASSURED = re.compile(r"\breassur\w*\b", re.I)
 _PAIN_VISIT = re.compile(r"\bpain (mgmt|management|clinic|control)\b", re.I)
 _CHRONIC_PAIN = re.compile(r"\bchronic\b[^.;]{0,30}\bpain\b", re.I)
 _COMPLETED = re.compile(r"\b(completed|no further treatment|no current (therapy|treatment)|finished|"
-                        r"on no current therapy|treatment completed|excised|excision|resected|"
+                        r"on no current therapy|treatment completed|excised|excision|WLE|resected|"
                         r"\w+ectomy)\b", re.I)
 
 
@@ -187,9 +187,22 @@ def _bmi_adult(v: float) -> str | None:
     return "Z68.45"
 
 
-def circumstance_codes(text: str, codes: set[str]) -> list[EncounterCode]:
+# the visit an examination ("Full skin exam, 52M w/ hx of melanoma": a follow-up examination;
+# "PCP HTN f/u: ... h/o colon CA" is the hypertension's visit)
+_EXAM_VISIT = re.compile(r"\b(?:exam|examination|check)\b", re.I)
+_FIRST_SENTENCE = re.compile(r"\.(?:\s|$)|\n")
+
+
+def opening_end(text: str) -> int:
+    """Where the note's first sentence or line ends (the visit's reason stands in it)."""
+    m = _FIRST_SENTENCE.search(text)
+    return m.start() if m is not None else len(text)
+
+
+def circumstance_codes(text: str, codes: set[str], opened_on: frozenset[str] = frozenset()) -> list[EncounterCode]:
     """G89.3, Z51.11 and Z08 where the note documents their circumstances; ``codes`` are the
-    codes found so far (a malignancy, its history)."""
+    codes found so far (a malignancy, its history); ``opened_on``: those the note's first
+    sentence names ("Full skin exam, 52M w/ hx of melanoma ...": the visit is about it)."""
     out: list[EncounterCode] = []
     malignant = any(c.startswith(("C", "D0")) for c in codes)
     m = _CANCER_PAIN.search(text)
@@ -230,12 +243,15 @@ def circumstance_codes(text: str, codes: set[str]) -> list[EncounterCode]:
         out.append(EncounterCode("G89.29", m.span(), "chronic pain, encounter for its management: G89.29 with "
                                                      "the site code (I.C.6.b.1.a)"))
     history = any(c.startswith("Z85") for c in codes)
+    opened = any(c.startswith("Z85") for c in opened_on) and _EXAM_VISIT.search(text, 0, opening_end(text)) is not None
     f, done = _FOLLOW_UP.search(text), _COMPLETED.search(text)
     # the follow-up is the visit's reason: nothing but history and status is coded ("Hx breast ca
     # ... NED" in a geriatric visit's problem list, a head CT for headaches, a hypertension
     # follow-up: no Z08)
     # (or the note opens on the follow-up: "Onc f/u: ... NED", "INDICATION: Surveillance cystoscopy")
-    reason = f is not None and (all(c[:1] == "Z" for c in codes) or _ONCOLOGY_VISIT.match(text) is not None
+    # (or its first sentence is an examination that names the malignancy's history: "Full skin
+    # exam, 52M w/ hx of melanoma")
+    reason = f is not None and (all(c[:1] == "Z" for c in codes) or _ONCOLOGY_VISIT.match(text) is not None or opened
                                 or _OPENING_REASON.search(text[:_OPENING]) is not None)
     if history and reason and done is not None and not malignant:
         out.append(EncounterCode("Z08", f.span(), "follow-up after completed treatment of a malignancy "

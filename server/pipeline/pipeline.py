@@ -856,7 +856,8 @@ class Pipeline:
                 # atrium's pressure, a receptor agonist, never rheumatoid arthritis
             if self.senses is not None and len(m.words) == 1 and m.words[0] in self.senses:
                 sense = self.senses.pick(m.words[0], note_words,   # "PE:" is the exam; "on RA", room air
-                                         frozenset(sentences[m.sentence].words))
+                                         frozenset(sentences[m.sentence].words),
+                                         _history_marked(sentences[m.sentence].words, m.tok_start))
                 if sense is None:
                     continue
                 m = replace(m, candidates=[Candidate(sense, CodeSystem.ICD10CM, 1.0, "curated")])
@@ -1300,6 +1301,12 @@ class Pipeline:
                 history = None if f.assertion is Assertion.HISTORICAL and f.code[:1] == "S" and \
                     "fracture" in self.cm.description(f.code).lower() else \
                     self.index.history_code(f.assertion, near + kind + tuple(m.words), tuple(m.words) + kind)
+                if history is None and len(m.words) == 1 and f.system is CodeSystem.ICD10CM and \
+                        self.cm.id_of(f.code) >= 0 and not self.index.tree.knows(m.words[0]):
+                    # an abbreviation the index does not spell ("Mother has POAG"): the words of the
+                    # code it stands for walk History > family instead (glaucoma: Z83.511)
+                    title = tuple(normalize_phrase(self.cm.description(f.code).lower().split(",")[0]))
+                    history = self.index.history_code(f.assertion, title, title)
             said_as = f.copy() if unasserted is not None and f.assertion is not Assertion.PRESENT else None
             # (what a past operation took away or replaced is gone: "She had TAVR in 03/2022 for
             # severe aortic stenosis", Z95.2 alone)
@@ -2338,6 +2345,12 @@ _QUALIFIERS_AFTER = frozenset("mild moderate severe acute chronic subacute right
                               "without stage type early late recurrent single episode uncomplicated complicated "
                               "controlled uncontrolled intractable not in".split())
 _BILATERAL = frozenset(("bilateral", "bilaterally", "both"))
+
+
+def _history_marked(words: Sequence[str], k: int) -> bool:
+    """Whether "h/o", "hx" or "history of" stands right before word k ("h/o PE, off therapy")."""
+    before = tuple(words[max(0, k - 2):k])
+    return before[-1:] == ("hx",) or before == ("h", "o") or before == ("history", "of")
 
 
 _EYE_MARKS = {"od": "right", "os": "left"}

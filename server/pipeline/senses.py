@@ -67,15 +67,20 @@ class AbbreviationSenses:
     def __contains__(self, word: str) -> bool:
         return word in self.table
 
-    def pick(self, word: str, note_words: frozenset[str], own: frozenset[str] = frozenset()) -> str | None:
+    def pick(self, word: str, note_words: frozenset[str], own: frozenset[str] = frozenset(),
+             history: bool = False) -> str | None:
         """The code ``word`` stands for in a note with these words; None: not a diagnosis here.
         ``own``: the words of the mention's own sentence, whose cues are read first (a note may use
-        both meanings: "secundum ASD on echo" ... "ASD dx'd by ADOS, receiving ABA")."""
+        both meanings: "secundum ASD on echo" ... "ASD dx'd by ADOS, receiving ABA"). ``history``:
+        a history marker stands right before it ("h/o PE"): of an abbreviation whose one sense is a
+        condition (its other readings an exam, a test), that condition."""
         default, senses = self.table[word]
         for words in (own, note_words):
             for s in senses:
                 if s.cues & words and (words is own or not s.own_only):
                     return s.code
+        if history and default is None and len(senses) == 1:
+            return senses[0].code
         return default
 
 def organism_terms(icd10cm, synonyms: dict[str, str] | None = None) -> list[tuple[str, str]]:

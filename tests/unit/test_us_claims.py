@@ -4372,6 +4372,19 @@ _THIRTY_SECOND_BATCH = [
     # an index "See" to another subterm of its own entry is a synonym (Conjunctivitis > allergic)
     ("Urgent care. Fluorescein: no uptake, corneal abrasion ruled out. Dx: acute allergic conjunctivitis OU.", OUT,
      {"H10.13"}, {"H10.33", "S05.01XA"}),
+    # a relative's condition said by an abbreviation the index does not spell walks by its code's title
+    ("45M presents for glaucoma screening; mother and older brother both have POAG. IOP normal.", OUT,
+     {"Z13.5", "Z83.511"}, {"H40.1190"}),
+    # a history marker right before an abbreviation whose one sense is a condition ("PE:" is the exam)
+    ("PMH: h/o PE, off therapy. HTN.", OUT, {"Z86.711", "I10"}, {"I26.99"}),
+    ("PE: HEENT normal, lungs clear. A/P: HTN.", OUT, {"I10"}, {"I26.99", "Z86.711"}),
+    # an examination visit that opens on a treated malignancy's history is its follow-up (Z08); a
+    # sign consistent with a diagnosis coded is that diagnosis's
+    ("Full skin exam, 52 y/o M w/ hx of melanoma of L upper back, WLE 4 yrs ago, no evidence of recurrence. "
+     "Several waxy stuck-on papules on trunk c/w seborrheic keratoses, reassured.", OUT,
+     {"Z08", "Z85.820", "L82.1"}, {"R23.8", "C43.59"}),
+    ("PCP HTN f/u: 66F w/ h/o adenocarcinoma of ascending colon s/p R hemicolectomy 2017, chemo completed; "
+     "surveillance colonoscopy 2024 NED. BP at goal.", OUT, {"I10", "Z85.038"}, {"Z08"}),
 ]
 
 
