@@ -201,7 +201,12 @@ _INCIDENTAL = re.compile(r"\bincidental\s+(?:to\s+(?:the\s+)?)?pregnan|"
                          re.I)
 _PREVIOUS_CESAREAN = re.compile(
     r"\b(?:prior|previous|hx of|history of|h/o|s/p)\s+(?:\w+\s+){0,2}?(?:LTCS|LTC/S|C/S|CS|C-section|cesarean|"
-    r"caesarean|cesarean section|section)\b|\b(?:TOLAC|VBAC|repeat (?:LTCS|C/S|C-section|cesarean))\b", re.I)
+    r"caesarean|cesarean section|section)\b|\b(?:TOLAC|VBAC|repeat (?:LTCS|C/S|C-section|cesarean))\b|"
+    # (one dated by an earlier year: "OB hx: 2021 primary LTCS at 39 wks", "G1 (2021) - primary low
+    # transverse cesarean", "C-section 2019")
+    r"\b(?:19|20)\d\d\b[^.;\n\d]{0,12}?\b(?:primary |repeat |urgent |emergent |scheduled )?(?:low transverse )?"
+    r"(?:LTCS|C/S|C-section|cesarean)\b|\b(?:LTCS|C-section|cesarean(?: section| delivery)?)\s+(?:in\s+)?(?:19|20)\d\d\b",
+    re.I)
 _SCAR_TYPE = re.compile(r"\b(LTCS|LTC/S|low transverse|classical|vertical|T incision|mid-transverse)\b", re.I)
 _SCAR_WORDS = {"lt": ("low", "transverse", "scar"), "lo": ("low", "transverse", "scar"), "cl": ("classical",),
                "ve": ("classical",), "t ": ("mid", "transverse", "t", "incision"),
@@ -355,6 +360,12 @@ class ClaimsReaders:
                     RuleNote("not_reported", "a current pregnancy: its obstetric history is O09.-, not Z87.59"))
         elif pregnancy.not_pregnant(doc.text):
             self._past_pregnancies(found)
+        elif pregnancy.infant_subject(doc.text) is not None or pregnancy.newborn_note(doc.text):
+            for c, f in found.items():
+                if c[:1] == "O" and f.reportable:
+                    # "2 mo infant, born breech": the mother's pregnancy, never the baby's record (I.C.16.a.1)
+                    f.reportable = False
+                    f.notes.append(RuleNote("not_reported", "an infant's record: a pregnancy code is the mother's"))
         if (preg is None or not preg.current) and "Z33.1" in found and found["Z33.1"].reportable:
             # "not currently planning pregnancy; on copper IUD": the word, not a pregnant state
             found["Z33.1"].reportable = False

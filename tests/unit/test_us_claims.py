@@ -4385,6 +4385,12 @@ _THIRTY_SECOND_BATCH = [
      {"Z08", "Z85.820", "L82.1"}, {"R23.8", "C43.59"}),
     ("PCP HTN f/u: 66F w/ h/o adenocarcinoma of ascending colon s/p R hemicolectomy 2017, chemo completed; "
      "surveillance colonoscopy 2024 NED. BP at goal.", OUT, {"I10", "Z85.038"}, {"Z08"}),
+    # "breech" is the presentation (O32.1-); a past pregnancy's under "OB hx", an infant's birth, are not
+    ("Delivery note: 34 y/o G2P1 at 38 wks w/ persistent frank breech on US, declined ECV. Not in labor. Primary "
+     "LTCS; delivered single liveborn male.", IN, {"O32.1XX0", "Z37.0", "Z3A.38"}, {"O64.1XX0", "O80"}),
+    ("Prenatal visit, 31 y/o G2P1 at 28 wks, doing well.\nOB hx: 2021 primary LTCS at 39 wks for frank breech.", OUT,
+     {"Z3A.28", "O34.211"}, {"O32.1XX0"}),
+    ("2 mo infant, born breech at 39 wks, here for hip US.", OUT, set(), {"O32.1XX0"}),
 ]
 
 
