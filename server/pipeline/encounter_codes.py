@@ -121,6 +121,16 @@ _REASON_REACH = 240   # characters from the start of a note where its reason for
 _CHILD_AGE = re.compile(r"\b(\d{1,2})\s*(?:yo|y/o|-year-old|year old|[FM])\b|\b(\d{1,2})\s*(?:mo|month)s?[- ]old\b", re.I)
 
 
+_YOUNG = 10   # years: a child this young smokes no tobacco of its own
+
+
+def young_child(text: str) -> bool:
+    """The note's patient is a young child, by the age it states at its top ("3 y/o M",
+    "18-month-old"): tobacco named in it is the household's."""
+    age = _CHILD_AGE.search(text[:_REASON_REACH])
+    return age is not None and (age.group(2) is not None or int(age.group(1)) < _YOUNG)
+
+
 @dataclass(frozen=True)
 class EncounterCode:
     code: str

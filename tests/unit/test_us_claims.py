@@ -4391,6 +4391,10 @@ _THIRTY_SECOND_BATCH = [
     ("Prenatal visit, 31 y/o G2P1 at 28 wks, doing well.\nOB hx: 2021 primary LTCS at 39 wks for frank breech.", OUT,
      {"Z3A.28", "O34.211"}, {"O32.1XX0"}),
     ("2 mo infant, born breech at 39 wks, here for hip US.", OUT, set(), {"O32.1XX0"}),
+    # a young child's note: the tobacco is the household's (Z77.22); a ruptured drum's otorrhea is the otitis's
+    ("Peds ENT, 3 y/o M w/ L ear pain and fever, then purulent drainage from L ear. Otoscopy: purulent otorrhea "
+     "L canal, small TM perforation. Both parents smoke in the home. Dx: acute suppurative OM L w/ spontaneous "
+     "TM rupture. Amox, smoking cessation counseling.", OUT, {"H66.012", "Z77.22"}, {"F17.210", "H92.12"}),
 ]
 
 
