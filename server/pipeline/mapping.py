@@ -40,6 +40,8 @@ _SEVENTH_WORDS = (
     (("delayed",), "G"),
     (("subsequent", "follow", "followup", "healing", "routine", "aftercare", "healed"), "D"),
 )
+HEALING_AFFECTED = frozenset("impair impairs impaired delay delays delayed slow slows promote promotes affect affects "
+                              "aid aids optimize support".split())
 _JOINED_PREFIXES = frozenset(("intra",))   # ("extraarticular" titles are "other" residual codes)
 # Gustilo-Anderson types IIIA-IIIC of an open fracture (7th characters C, F, J, N, R)
 _GUSTILO_III = frozenset(("iiia", "iiib", "iiic"))
@@ -112,7 +114,10 @@ class CodeMapper:
             return None
         # (a "use disorder" is the dependence itself: its "disorder" names no induced disorder,
         # "tobacco use disorder, cigarettes" F17.210, not F17.219)
-        words = frozenset(w for i, w in enumerate(window) if not (w == "disorder" and i and window[i - 1] == "use"))
+        # (healing a note says something may impair is no healing wound: "diabetes may impair healing"
+        # beside an ED's burns says no subsequent encounter)
+        words = frozenset(w for i, w in enumerate(window) if not (w == "disorder" and i and window[i - 1] == "use")
+                          and not (w == "healing" and i and window[i - 1] in HEALING_AFFECTED))
         # a hyphenated prefix joined as the tabular spells it ("intra-articular" -> intraarticular);
         # only a window in the note's order (an index walk passes its unordered word set)
         if isinstance(window, (tuple, list)):

@@ -32,7 +32,7 @@ from server.pipeline.index_coding import STATUS_TRIGGERS, IndexCoder, phalanx_le
 from server.pipeline.index_tree import SIDES, IndexTree, side_words, undenied, walk_words
 from server.pipeline.lexicon import STOPWORDS, Lexicon
 from server.pipeline.linking import LINK_WEIGHT, LinkerStage
-from server.pipeline.mapping import ENCOUNTER_CUES, CodeMapper
+from server.pipeline.mapping import ENCOUNTER_CUES, HEALING_AFFECTED, CodeMapper
 from server.pipeline.medications import SUBSTANCES
 from server.pipeline.pcs_builder import PcsBuilder, built_findings, procedure_queries
 from server.pipeline.pcs_tables import load_tables
@@ -225,6 +225,8 @@ _VACCINE_NOUNS = frozenset("vaccine vaccines vaccination vaccinations vaccinated
 _VACCINE_WORDS = _VACCINE_NOUNS | frozenset("covid rsv pcv pcv13 pcv15 pcv20 pcv21 prevnar pneumovax ppsv23 "
                                             "pneumococcal shingrix zoster tdap mmr hpv menacwy".split())
 _GIVEN_NOW = frozenset(("given", "today", "administered", "declined"))
+_IMMUNE_STATUS = frozenset("current utd booster boosters boosted status toxoid shot immunized ppx prophylaxis updated td "
+                           "immune immunity".split())
 _SEMICOLON_LIST = 2   # semicolons that make a sentence a list whose items link nothing of each other
 _OVERDOSE_WORDS = frozenset(("overdose", "overdosed", "od", "poisoning", "intoxication", "toxicity", "ingestion"))
 _TESTED = frozenset("a b type pcr positive swab test tested testing rapid antigen".split())
@@ -243,8 +245,10 @@ def _vaccine_named(words: list[str], a: int, b: int, flu: bool = True) -> bool:
     if _TESTED & set(words[b:b + 2]) or _TESTED & (set(words) - {"a", "b"}):
         return False
     after = words[b:b + 3]
-    if after[:1] and after[0] in _GIVEN_NOW or after[:3] == ["high", "dose", "given"]:
+    if after[:1] and after[0] in _GIVEN_NOW or after[:3] in (["high", "dose", "given"], ["up", "to", "date"]):
         return True
+    if after[:1] and (after[0] in _IMMUNE_STATUS or after[0] in _VACCINE_WORDS):
+        return True   # "Tetanus current, no booster", "Tetanus: Td 2021", "tetanus UTD": its immunization
     if not flu:
         return bool(_VACCINE_NOUNS & set(words[max(0, a - _VACCINE_REACH):b + _VACCINE_REACH]))
     return bool(_VACCINE_WORDS & set(words[max(0, a - _VACCINE_REACH):b + _VACCINE_REACH])) or \
@@ -1657,7 +1661,8 @@ def _encounter_cues(s: Sentence) -> frozenset[str]:
         return frozenset()
     scar = bool(_SCAR_WORDS & set(words))
     out = {w for i, w in enumerate(words) if w in ENCOUNTER_CUES and not (w in ("healed", "healing") and scar)
-           and not _NEGATORS_BEFORE & set(words[max(0, i - 2):i])}
+           and not _NEGATORS_BEFORE & set(words[max(0, i - 2):i])
+           and not (w == "healing" and i and words[i - 1] in HEALING_AFFECTED)}   # ("diabetes may impair healing")
     out |= {"delayed" for i in range(len(words) - 1) if words[i] == "delayed" and words[i + 1] in ("union", "healing")
             and not _NEGATORS_BEFORE & set(words[max(0, i - 2):i])}
     # "Ortho: open fx, Gustilo type II" beside "XR: displaced transverse fx of R tibial shaft": the

@@ -4395,6 +4395,11 @@ _THIRTY_SECOND_BATCH = [
     ("Peds ENT, 3 y/o M w/ L ear pain and fever, then purulent drainage from L ear. Otoscopy: purulent otorrhea "
      "L canal, small TM perforation. Both parents smoke in the home. Dx: acute suppurative OM L w/ spontaneous "
      "TM rupture. Amox, smoking cessation counseling.", OUT, {"H66.012", "Z77.22"}, {"F17.210", "H92.12"}),
+    # healing something may impair is no healing wound (initial encounter, and its extent); a tetanus
+    # named for its immunization status is no tetanus
+    ("ED NOTE - BURN\nTetanus current, no booster.\nEstimated TBSA ~3% total.\nASSESSMENT:\n1. Second-degree "
+     "burn, dorsal right forearm\n2. Type 2 DM on metformin - diabetes may impair healing, continue metformin",
+     OUT, {"T22.211A", "T31.0", "E11.9"}, {"T22.211D", "A35"}),
 ]
 
 
