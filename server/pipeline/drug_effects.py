@@ -33,7 +33,7 @@ _DENIED = re.compile(r"\b(?:no|not|denies|denied|denying|without|negative for)\b
 # intent is accidental (I.C.19.e.5.b): "r/o intentional ingestion"
 _DENIED_OR_DOUBTED = re.compile(r"\b(?:no|not|denies|denied|denying|without|negative for|r/o|rule out|ruling out|"
                                 r"possible|possibly|questionable|suspected|concern for|cannot exclude|unclear if|"
-                                r"unclear whether)\b(?:\s+\w+){0,2}\s*$", re.I)
+                                r"unclear whether)\b(?:\s+\w+){0,3}\s*$", re.I)   # ("denies any intent of self-harm")
 _ASSAULT = re.compile(r"\b(assault\w*|poisoned by (another|someone|his|her))\b", re.I)
 _ACCIDENT = re.compile(r"\b(accidental(ly)?|by mistake|mistak(en|ing)|unintentional(ly)?|in error)\b", re.I)
 _UNDETERMINED = re.compile(r"\b(intent (unknown|undetermined|unclear)|undetermined intent)\b", re.I)

@@ -4400,6 +4400,9 @@ _THIRTY_SECOND_BATCH = [
     ("ED NOTE - BURN\nTetanus current, no booster.\nEstimated TBSA ~3% total.\nASSESSMENT:\n1. Second-degree "
      "burn, dorsal right forearm\n2. Type 2 DM on metformin - diabetes may impair healing, continue metformin",
      OUT, {"T22.211A", "T31.0", "E11.9"}, {"T22.211D", "A35"}),
+    # a self-harm intent the patient denies three words before it is no self-harm (accidental)
+    ("ED: CO poisoning after sitting in a car in a closed garage. Pt states it was an accident; denies any intent "
+     "of self-harm. COHb 22%. Dx: carbon monoxide poisoning, accidental.", OUT, set(), {"T58.92XA", "T58.02XA"}),
 ]
 
 
