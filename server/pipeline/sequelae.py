@@ -91,7 +91,8 @@ def stroke_sequelae(found: dict, sentences: Sequence[Sentence], text: str, index
         if root is None:
             continue
         ev = text[first.start:first.end].lower()
-        deficit = [_DEFICIT_ALIASES.get(w, w) for w in ev.replace("-", " ").split()]
+        # (the words alone: "Dysphagia, pharyngeal phase, following cerebral infarction")
+        deficit = [_DEFICIT_ALIASES.get(w, w) for w in re.findall(r"[a-z0-9]+", ev.replace("-", " "))]
         hit = index.tree.walk(root, frozenset(deficit + ["facial"] if "facial" in words else deficit))
         if hit is None:
             continue

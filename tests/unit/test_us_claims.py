@@ -4403,6 +4403,9 @@ _THIRTY_SECOND_BATCH = [
     # a self-harm intent the patient denies three words before it is no self-harm (accidental)
     ("ED: CO poisoning after sitting in a car in a closed garage. Pt states it was an accident; denies any intent "
      "of self-harm. COHb 22%. Dx: carbon monoxide poisoning, accidental.", OUT, set(), {"T58.92XA", "T58.02XA"}),
+    # a stroke's deficit whose title has a comma before "following cerebral infarction" is its sequela
+    ("IRF discharge.\nDISCHARGE DIAGNOSES:\n1. Left hemiparesis following right MCA cerebral infarction\n2. Dysphagia, "
+     "pharyngeal phase, following cerebral infarction", IN, {"I69.354", "I69.391", "R13.13"}, set()),
 ]
 
 
