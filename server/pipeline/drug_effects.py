@@ -63,8 +63,9 @@ _CORROSIVE = re.compile(r"\b(corrosion|corrosive|chemical (?:burn|injury|splash)
 # the Table's corrosive chemicals (solvents, halogens, corrosives, soaps, metals, gases, pesticides),
 # not its alcohols (T51) nor its foods, venoms and tobacco (T61-T65)
 _CORRODING = ("T52", "T60")
-_NOT_THE_POISON = frozenset(("no", "not", "without", "denies", "denied", "negative"))
+_NOT_THE_POISON = frozenset(("no", "not", "without", "deny", "denies", "denied", "negative"))   # (words as tokenized: "deny")
 _NOT_REACH = 4   # words before a drug its denial may stand in
+_LIST_JOINS = frozenset(("and", "or", "nor"))
 # (what the words after "r/o" name is what is ruled out: "ingestion; r/o intentional ingestion" doubts
 # the intent, not the poisoning)
 _RULED_OUT_AFTER = re.compile(r"^(?:\w+ ){0,2}(?:ruled out|r o|excluded|unlikely|not suspected|negative|neg)\b"
@@ -227,7 +228,13 @@ class DrugEffectReader:
                     drugs.append((at, at + 1, "ethanol", self.table.rows[hit[0]]))
             cues = _underdosing_cues(text, s) if kind == "underdosing" else []
             starts = sorted(d[0] for d in drugs)
+            denied_to = -1   # where the last drug a denial named ends: a list after it is denied too
             for a, b, name, row in drugs:
+                if 0 <= denied_to <= a and all(w in _LIST_JOINS for w in s.words[denied_to:a]):
+                    denied_to = b
+                    continue   # "Denies co-ingestion of acetaminophen, aspirin, alcohol": none of them
+                if _NOT_THE_POISON & set(s.words[max(0, a - _NOT_REACH):a]):
+                    denied_to = b
                 if kind == "underdosing" and not any(_underdosed_drug(text, s, a, t, starts) for t in cues):
                     continue   # ("clopidogrel 75 mg daily (NOT taking x 3 wks); atorvastatin 80 mg daily": the
                     # clopidogrel only)

@@ -4406,6 +4406,9 @@ _THIRTY_SECOND_BATCH = [
     # a stroke's deficit whose title has a comma before "following cerebral infarction" is its sequela
     ("IRF discharge.\nDISCHARGE DIAGNOSES:\n1. Left hemiparesis following right MCA cerebral infarction\n2. Dysphagia, "
      "pharyngeal phase, following cerebral infarction", IN, {"I69.354", "I69.391", "R13.13"}, set()),
+    # a denial before a list of drugs reaches every drug of it ("denies" as tokenized)
+    ("ED: intentional overdose of sertraline. She reports she wanted to die. Denies co-ingestion of acetaminophen, "
+     "aspirin, alcohol, or other drugs.", OUT, {"T43.222A"}, {"T39.1X2A", "T39.012A"}),
 ]
 
 
