@@ -2739,7 +2739,9 @@ class ClaimsReaders:
         exam = encounter_codes.routine_exam_code(text, {c for c, f in found.items() if f.reportable
                                                         and f.assertion is Assertion.PRESENT})
         if exam is not None:
-            adds.append(exam)
+            # (a routine examination is the visit's reason: no cancer follow-up beside it, Z08,
+            # unless the note is an oncology visit's: "Onc surveillance: ... Annual exam ... NED")
+            adds = [a for a in adds if a.code != "Z08" or encounter_codes.oncology_visit(text)] + [exam]
         elif not inpatient and not any(c.startswith("Z01.81") for c in found):   # (a stay's own pre-op check)
             pre = encounter_codes.preprocedural_exam_code(text)
             if pre is not None:

@@ -269,7 +269,14 @@ def circumstance_codes(text: str, codes: set[str], opened_on: frozenset[str] = f
     return out
 
 
+_DAYS_OLD = re.compile(r"\b(\d{1,2})[- ](?:day|d)s?[- ]old\b|\bDOL\s*#?\s*(\d{1,2})\b", re.I)
+_NEWBORN_CHECK = re.compile(r"\b(?:newborn|weight|wt)\s+check\b", re.I)
 _NO_ABNORMAL = re.compile(r"\b(no|without) (new |significant |other )?abnormal (exam )?findings\b", re.I)
+
+
+def oncology_visit(text: str) -> bool:
+    """The note opens as an oncology visit ("Onc surveillance: ...", "Heme/onc f/u")."""
+    return _ONCOLOGY_VISIT.match(text) is not None
 
 
 def routine_exam_code(text: str, codes: set[str]) -> EncounterCode | None:
@@ -277,6 +284,14 @@ def routine_exam_code(text: str, codes: set[str]) -> EncounterCode | None:
     examination, first-listed (I.C.21.c.13); "with abnormal findings" when the encounter also
     reports a condition (chronic or new) beside the Z-codes. A diagnostic exam is never one."""
     m = _ROUTINE_EXAM.search(text[:_REASON_REACH])
+    days = _DAYS_OLD.search(text[:_REASON_REACH])
+    check = _NEWBORN_CHECK.search(text[:_REASON_REACH]) or m
+    age_days = int(days.group(1) or days.group(2)) if days is not None else None
+    if age_days is not None and check is not None and age_days <= 28:
+        # a newborn's check (Examination > newborn > under 8 / 8 to 28 days old, a weight check
+        # among them: "10-day-old term M for newborn weight check", Z00.111)
+        code = "Z00.110" if age_days < 8 else "Z00.111"
+        return EncounterCode(code, check.span(), "health examination of a newborn (Z00.11-, I.C.21.c.13)")
     if m is None or _EARLIER_VISIT.search(text[max(0, m.start() - _EARLIER_REACH):m.start()]):
         return None   # ("returns to discuss labs from her annual physical": that visit was another's)
     # the examiner's own word that the exam found nothing new outweighs the chronic conditions it

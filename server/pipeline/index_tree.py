@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, replace
 from functools import cached_property
 from importlib import resources
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from server.errors import InvalidInput
 from server.pipeline.lexicon import STOPWORDS
@@ -92,7 +92,7 @@ class IndexTree:
         self.subterms_by_code: dict[str, list[int]] = {}   # subterms (level >= 1) that give a code
         self.parent: list[int] = []   # -1 for a main term
         stack: list[int] = []
-        for level, term, see, see_also, modifiers, code in rows:
+        for level, term, see, see_also, modifiers, code in _ungrouped(rows):
             node = Node(_words(term) or _cause(term) or _lost_words(term, modifiers), _groups(modifiers), code, see, [],
                         *_alternatives(term), transparent=_connective(term) and not _lost_words(term, modifiers),
                         see_also=see_also,
@@ -481,6 +481,22 @@ class IndexTree:
         return nodes[0] if nodes else None
 
 
+_SITE_GROUPING = "site classification"
+
+
+def _ungrouped(rows: Iterable[tuple]) -> Iterator[tuple]:
+    """The rows with a codeless "site classification" grouping taken out, its sites read as its
+    parent's subterms ("Lipoma > site classification > trunk D17.1": Lipoma > trunk)."""
+    grouping = None
+    for level, term, see, see_also, modifiers, code in rows:
+        if grouping is not None and level <= grouping:
+            grouping = None
+        if grouping is None and term.strip().lower() == _SITE_GROUPING and not code and not see:
+            grouping = level
+            continue
+        yield (level - 1 if grouping is not None else level), term, see, see_also, modifiers, code
+
+
 _GENERIC_NEC = frozenset("disorder disorders disease diseases condition conditions complication complications "
                           "type site sites".split())
 
@@ -756,6 +772,8 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            # a lower limb's parts the index files only under it ("ulcer of R ankle": Ulcer > lower
            # limb > ankle; "plantar midfoot": > midfoot, as the foot's)
            "ankle": ("lower", "limb"), "midfoot": ("foot",),
+           # (the back is the trunk's: "lipoma of subcutaneous tissue of back", Lipoma > trunk D17.1)
+           "back": ("trunk",),
            # (the ankle's bony points: "ulcer over L medial malleolus", Ulcer > lower limb > ankle)
            "malleolus": ("ankle", "lower", "limb"), "malleolar": ("ankle", "lower", "limb"),
            "gca": ("giant", "cell", "arteritis"), "pmr": ("polymyalgia", "rheumatica"),

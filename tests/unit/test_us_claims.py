@@ -4409,6 +4409,16 @@ _THIRTY_SECOND_BATCH = [
     # a denial before a list of drugs reaches every drug of it ("denies" as tokenized)
     ("ED: intentional overdose of sertraline. She reports she wanted to die. Denies co-ingestion of acetaminophen, "
      "aspirin, alcohol, or other drugs.", OUT, {"T43.222A"}, {"T39.1X2A", "T39.012A"}),
+    # a routine examination is the visit: no cancer follow-up (Z08) beside it
+    ("62F annual preventive exam. Hx L breast cancer s/p L mastectomy 6 yrs ago, completed chemo, no current tx, "
+     "NED per oncology. Exam normal. No new problems identified.", OUT, {"Z00.00", "Z85.3", "Z90.12"}, {"Z08"}),
+    # a newborn's weight check by its age in days (Examination > newborn > 8 to 28 days old)
+    ("10-day-old term M for newborn weight check. Exclusively breastfed. Exam normal. RTC at 1 mo WCC.", OUT,
+     {"Z00.111"}, {"Z00.129", "Z00.110"}),
+    # a "site classification" grouping of the index is read through (Lipoma > trunk); the back is the trunk's
+    ("48M, 4 cm soft mobile subcutaneous mass over R upper back, excised. Path: lipoma of subcutaneous tissue "
+     "of back.", OUT, {"D17.1"}, {"D17.9", "D17.20"}),
+    ("Lipoma of the L forearm, excised in office.", OUT, {"D17.22"}, {"D17.9"}),
 ]
 
 
