@@ -269,6 +269,8 @@ def circumstance_codes(text: str, codes: set[str], opened_on: frozenset[str] = f
     return out
 
 
+_SPORTS_EXAM = re.compile(r"\b(?:sports?|athletic|pre-?participation)\b[^.;:\n]{0,25}?\b(?:physical|exam\w*|"
+                          r"evaluation|clearance|PPE)\b", re.I)
 _DAYS_OLD = re.compile(r"\b(\d{1,2})[- ](?:day|d)s?[- ]old\b|\bDOL\s*#?\s*(\d{1,2})\b", re.I)
 _NEWBORN_CHECK = re.compile(r"\b(?:newborn|weight|wt)\s+check\b", re.I)
 _NO_ABNORMAL = re.compile(r"\b(no|without) (new |significant |other )?abnormal (exam )?findings\b", re.I)
@@ -284,6 +286,11 @@ def routine_exam_code(text: str, codes: set[str]) -> EncounterCode | None:
     examination, first-listed (I.C.21.c.13); "with abnormal findings" when the encounter also
     reports a condition (chronic or new) beside the Z-codes. A diagnostic exam is never one."""
     m = _ROUTINE_EXAM.search(text[:_REASON_REACH])
+    sport = _SPORTS_EXAM.search(text[:_REASON_REACH])
+    if sport is not None and m is None:
+        # Examination > participation in sport (Z02.5): "pre-participation sports physical" (an
+        # annual well visit that is also the sports physical is the well visit)
+        return EncounterCode("Z02.5", sport.span(), "examination for participation in sport (Z02.5)")
     days = _DAYS_OLD.search(text[:_REASON_REACH])
     check = _NEWBORN_CHECK.search(text[:_REASON_REACH]) or m
     age_days = int(days.group(1) or days.group(2)) if days is not None else None

@@ -481,6 +481,7 @@ class IndexTree:
         return nodes[0] if nodes else None
 
 
+_UNHARMED = frozenset("intact spared uninvolved normal unremarkable".split())
 _SITE_GROUPING = "site classification"
 
 
@@ -1174,7 +1175,8 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
             # the index says "postprocedural", "postoperative" or "postsurgical" by entry ("Failure,
             # respiratory, postprocedural" for "acute postoperative respiratory failure", J95.821)
             out.update(POSTPROCEDURAL)
-        if w == "bed" and i and words[i - 1] == "nail" or w == "nailbed":
+        if (w == "bed" and i and words[i - 1] == "nail" or w == "nailbed") and \
+                not _UNHARMED & set(words[i + 1:i + 3]):   # ("nail and nail bed intact": no damage)
             expanded.update(("damage", "nail"))   # a wound into the nail bed damages the nail (Laceration >
             # finger > with > damage to nail, S61.3-)
         if w == "thickness" and i and words[i - 1] in ("full", "partial"):

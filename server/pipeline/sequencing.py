@@ -19,7 +19,7 @@ _ANTINEOPLASTIC_ENCOUNTERS = ("Z51.0", "Z51.1")
 ENCOUNTER_FIRST = ("Z08", "Z09", "Z12", "Z13", "Z51.81", "Z45.0")
 # Routine examinations and surgical aftercare, read only from a visit's stated reason
 # (``encounter_codes``): always first.
-ROUTINE_EXAMS = ("Z00.0", "Z00.12", "Z01.41", "Z01.81",   # Z01.81-: pre-procedural (IV.M)
+ROUTINE_EXAMS = ("Z00.0", "Z00.12", "Z01.41", "Z01.81", "Z02.5",   # Z01.81-: pre-procedural (IV.M)
                  "Z38",   # a newborn's birth episode: the Z38 code is principal (I.C.16.a.2)
                  "Z47.1", "Z48.3", "Z48.81")   # surgical aftercare, read from the visit's reason (I.C.21.c.7)
 

@@ -4419,6 +4419,15 @@ _THIRTY_SECOND_BATCH = [
     ("48M, 4 cm soft mobile subcutaneous mass over R upper back, excised. Path: lipoma of subcutaneous tissue "
      "of back.", OUT, {"D17.1"}, {"D17.9", "D17.20"}),
     ("Lipoma of the L forearm, excised in office.", OUT, {"D17.22"}, {"D17.9"}),
+    # a family history in a denied list is denied too; a sports physical is its own examination (Z02.5)
+    ("15 y/o M here for pre-participation sports physical for high school soccer. No hx syncope, chest pain w/ "
+     "exertion, or family hx of sudden cardiac death. Exam normal. Cleared for full participation.", OUT,
+     {"Z02.5"}, {"Z82.41", "Z00.129"}),
+    ("CC: Annual well visit and sports physical. 15 y/o F here for routine well check. Exam normal.", OUT,
+     {"Z00.129"}, {"Z02.5"}),
+    # a nail bed said intact is no damage to the nail
+    ("34F cut L index finger on kitchen knife. 2 cm laceration volar aspect of L index finger, nail and nail bed "
+     "intact, no FB. Repaired w/ 4 simple sutures. Tdap given today.", OUT, {"S61.211A", "Z23"}, {"S61.311A"}),
 ]
 
 
