@@ -22,6 +22,9 @@ from dataclasses import dataclass
 
 # blanks possessive (``\s*+``): two optional runs side by side split "BMI" + 30,000 spaces every way
 _BMI = re.compile(r"\bBMI\s*+(?:(?:of|is|was|=|:)\s*+)?(\d{2}(?:\.\d)?)\b", re.I)
+_PAST_BMI = re.compile(r"\b(?:pre-?op(?:erative)?|prior|previous|baseline|peak|max(?:imum)?|initial|starting|"
+                       r"highest|pre-?surgery)\W*$", re.I)
+_PAST_BMI_REACH = 16
 _ADULT_AGE = re.compile(r"\b(\d{1,3})\s*(?:yo|y/o|-year-old|year old|[FM])\b", re.I)
 # the weight diagnoses a BMI accompanies (I.B.14)
 WEIGHT_DX = ("E66", "E44", "E43", "E41", "E40", "E45", "E46", "R63.4", "R63.5", "R63.6")
@@ -139,8 +142,11 @@ class EncounterCode:
 
 
 def bmi_code(text: str, icd10cm) -> EncounterCode | None:
-    """Z68 for an adult's documented BMI (the caller keeps it only beside a weight diagnosis)."""
-    m = _BMI.search(text)
+    """Z68 for an adult's documented BMI (the caller keeps it only beside a weight diagnosis); a
+    past one ("pre-op BMI 46", "peak BMI 52") is not this encounter's while a current one is given."""
+    found = list(_BMI.finditer(text))
+    m = next((x for x in found if not _PAST_BMI.search(text, max(0, x.start() - _PAST_BMI_REACH), x.start())),
+             found[0] if found else None)
     if m is None:
         return None
     age = _ADULT_AGE.search(text)

@@ -4428,6 +4428,9 @@ _THIRTY_SECOND_BATCH = [
     # a nail bed said intact is no damage to the nail
     ("34F cut L index finger on kitchen knife. 2 cm laceration volar aspect of L index finger, nail and nail bed "
      "intact, no FB. Repaired w/ 4 simple sutures. Tdap given today.", OUT, {"S61.211A", "Z23"}, {"S61.311A"}),
+    # a past BMI ("pre-op BMI 46") is not this encounter's when a current one is given
+    ("49F s/p Roux-en-Y gastric bypass 03/2022 (pre-op BMI 46). EXAM: Wt 90.1 kg, BMI 33.1. A/P: Obesity, "
+     "class 1 - BMI 33.1.", OUT, {"E66.811", "Z68.33", "Z98.84"}, {"Z68.42"}),
 ]
 
 
