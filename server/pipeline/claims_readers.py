@@ -149,6 +149,7 @@ _SENTENCE_END = re.compile(r"[.;:\n]")
 # the signs and symptoms a diagnosis routinely has (pain, fever, cough, nausea ...): a deficit, a
 # seizure or a delirium the note attributes is coded beside its cause (I.B.6: "Oropharyngeal
 # dysphagia secondary to Parkinson's disease", R13.12 with G20)
+_ESRD = "N18.6"
 _OWN_TOBACCO = ("F17.2", "Z72.0", "Z87.891")
 _ROUTINE_SIGNS = ("R05", "R06.0", "R07", "R10", "R11", "R19.7", "R30", "R35", "R39.1", "R50.9", "R51", "R52",
                   "R53.8", "R21", "R22", "R23")
@@ -465,6 +466,13 @@ class ClaimsReaders:
         self._replaced_joints(found)
         self._said_in_title(found)
         self._attributed_symptoms(doc.text, found)
+        if "Z94.0" in found and _ESRD in found and any(c.startswith("N18") and c != _ESRD and f.reportable
+                                                       for c, f in found.items()):
+            # a kidney recipient's end-stage disease came before the graft; the stage the note gives
+            # now is the graft's ("ESRD from IgA nephropathy, on HD 2013-2016, s/p DDKT ... current CKD 3a")
+            found[_ESRD].reportable = False
+            found[_ESRD].notes.append(RuleNote("not_reported", "end-stage disease before the kidney transplant: the "
+                                                               "current stage is coded"))
         if encounter_codes.young_child(doc.text):
             for c in [c for c in found if c.startswith(_OWN_TOBACCO)]:
                 # "3 y/o ... smoking cessation counseling": the parents' smoking, the child's exposure (Z77.22)

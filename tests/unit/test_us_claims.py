@@ -4431,6 +4431,10 @@ _THIRTY_SECOND_BATCH = [
     # a past BMI ("pre-op BMI 46") is not this encounter's when a current one is given
     ("49F s/p Roux-en-Y gastric bypass 03/2022 (pre-op BMI 46). EXAM: Wt 90.1 kg, BMI 33.1. A/P: Obesity, "
      "class 1 - BMI 33.1.", OUT, {"E66.811", "Z68.33", "Z98.84"}, {"Z68.42"}),
+    # a kidney recipient's end-stage disease came before the graft: the current stage is coded
+    ("Transplant clinic. 52 y/o M w/ ESRD from IgA nephropathy of native kidneys, on HD 2013-2016, s/p DDKT "
+     "09/2016. Allograft function stable; current CKD stage 3a. A/P: Hypertensive CKD stage 3a in kidney "
+     "transplant recipient, stable.", OUT, {"I12.9", "N18.31", "Z94.0"}, {"N18.6", "I12.0"}),
 ]
 
 
