@@ -65,6 +65,7 @@ _MAKES_DEVICE: dict[tuple[str, str], tuple[str, ...]] = {
     **{(q, "catheter"): ("catheter", "intraperitoneal", "dialysis") for q in ("pd", "peritoneal", "tenckhoff")},
 }
 # words that make a complication its device's across an "and" ("infection and erosion of the pocket")
+_REVISED = frozenset("revision revisions revised revise removal exchange".split())
 _LINKS = frozenset("of with from in at around involving due secondary associated related".split())
 # a kind of complication in the note's words -> the index's word
 _KINDS: dict[str, tuple[str, ...]] = {
@@ -184,6 +185,9 @@ def find(tree, sentences: Sequence[Sentence], assertion: Callable[[int, int, int
         between = set(words[min(k, d) + 1:max(k, d)])
         if "and" in between and not _LINKS & between:
             continue   # "follow-up of aortic stenosis and her pacemaker": two things, no device's stenosis
+        if d < k and "for" in between and not _LINKS & between and not _REVISED & set(words[:d + 1]):
+            continue   # "valve prosthesis (On-X), placed 2012 for rheumatic mitral stenosis": what it was for
+            # (a revision's reason is the device's complication: "revision of L THA for aseptic loosening")
         # (the device itself may be an old one: "s/p R THA 2019, now with loosening")
         if assertion(si, k, k + 1) not in stated or \
                 assertion(si, d, d + 1) in (Assertion.ABSENT, Assertion.HYPOTHETICAL) or \
