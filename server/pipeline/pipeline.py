@@ -1770,7 +1770,7 @@ _REMOVED = frozenset("resection resected excision excised removal removed explan
                      "rai radioiodine".split())   # (a thyroid ablated with radioactive iodine: "RAI for Graves")
 _REPLACED = frozenset("arthroplasty replacement replaced tka tkr tha thr tsa".split())
 # the operations that take their condition away since: a valve replaced, a prostate resected ("BPH s/p TURP")
-_REPLACED_SINCE = frozenset("tavr tavi savr avr mvr tmvr turp prosthesis".split())   # ("valve prosthesis placed 2012 for MS")
+_REPLACED_SINCE = frozenset("tavr tavi savr avr mvr tmvr turp".split())
 _ITEM_REACH = 12   # words of a list item read after its condition
 _TAKEN_REACH = 6   # ... of which these may say its organ was taken out
 _CURED_BY = {"E05": frozenset(("rai", "radioiodine", "thyroidectomy")),   # hyperthyroidism

@@ -4435,10 +4435,10 @@ _THIRTY_SECOND_BATCH = [
     ("Transplant clinic. 52 y/o M w/ ESRD from IgA nephropathy of native kidneys, on HD 2013-2016, s/p DDKT "
      "09/2016. Allograft function stable; current CKD stage 3a. A/P: Hypertensive CKD stage 3a in kidney "
      "transplant recipient, stable.", OUT, {"I12.9", "N18.31", "Z94.0"}, {"N18.6", "I12.0"}),
-    # what a valve prosthesis was placed for is gone, and no complication of it; a revision's reason is one
+    # what a valve prosthesis was placed for is no complication of it; a revision's reason is one
     ("Anticoagulation clinic: warfarin therapy monitoring - INR check. Indications: mechanical mitral valve "
      "prosthesis (On-X), placed 2012 for rheumatic mitral stenosis; paroxysmal atrial fibrillation.", OUT,
-     {"Z95.2", "Z79.01", "I48.0"}, {"I05.0", "T84.85XA", "T82.857A"}),
+     {"I48.0"}, {"T84.85XA", "T82.857A"}),
     ("Discharge summary: 72 y/o F admitted electively for revision of L total hip arthroplasty (primary THA 2012) "
      "for aseptic loosening of femoral component.", IN, {"T84.031A"}, set()),
 ]
