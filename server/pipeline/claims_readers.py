@@ -146,11 +146,11 @@ _ATTRIBUTED = re.compile(r"[ \t]*(?:(?:on|over|of|in|at)[ \t]+(?:the[ \t]+)?(?:[
                          r"(?:secondary to|due to|2/2|caused by|attributed to|from|c/w|consistent with)[ \t]+", re.I)
 _ATTRIBUTED_REACH = 40
 _SENTENCE_END = re.compile(r"[.;:\n]")
+_ESRD = "N18.6"   # a kidney recipient's, before the graft
+_OWN_TOBACCO = ("F17.2", "Z72.0", "Z87.891")   # the patient's own tobacco use, current or past
 # the signs and symptoms a diagnosis routinely has (pain, fever, cough, nausea ...): a deficit, a
 # seizure or a delirium the note attributes is coded beside its cause (I.B.6: "Oropharyngeal
 # dysphagia secondary to Parkinson's disease", R13.12 with G20)
-_ESRD = "N18.6"
-_OWN_TOBACCO = ("F17.2", "Z72.0", "Z87.891")
 _ROUTINE_SIGNS = ("R05", "R06.0", "R07", "R10", "R11", "R19.7", "R30", "R35", "R39.1", "R50.9", "R51", "R52",
                   "R53.8", "R21", "R22", "R23")
 _ALLERGY_WORDS = frozenset(("allergy", "allergic", "allergies"))

@@ -290,7 +290,9 @@ def oncology_visit(text: str) -> bool:
 def routine_exam_code(text: str, codes: set[str]) -> EncounterCode | None:
     """Z00.00 / Z00.01, Z01.419 / Z01.411, Z00.129 / Z00.121 for a visit that is a routine
     examination, first-listed (I.C.21.c.13); "with abnormal findings" when the encounter also
-    reports a condition (chronic or new) beside the Z-codes. A diagnostic exam is never one."""
+    reports a condition (chronic or new) beside the Z-codes. A diagnostic exam is never one. A
+    sports physical that is no annual visit is Z02.5; a newborn's check, Z00.110 / Z00.111 by its
+    age in days."""
     m = _ROUTINE_EXAM.search(text[:_REASON_REACH])
     sport = _SPORTS_EXAM.search(text[:_REASON_REACH])
     if sport is not None and m is None:

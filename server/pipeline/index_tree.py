@@ -381,15 +381,15 @@ class IndexTree:
                     if seen is not None and (set(self.nodes[seen].words) <= words or defaulted or synonym) else None
                 if other is None and synonym and self.nodes[seen].code:
                     # (its own code, counting the words of its path the note says: "acute allergic
-                    # conjunctivitis" is Conjunctivitis > acute > atopic H10.1-, not acute H10.3-;
+                    # conjunctivitis" is Conjunctivitis > acute > atopic H10.1-, not acute H10.3-; only
+                    # where the note says some of the way there: a bare "septic" beside an arthritis is
+                    # no Arthritis > pyogenic M00.9, "cornea" no Injury > eye > specified site)
                     code, up, k = self.nodes[seen].code, self.parent[seen], 0
                     while up >= 0 and self.parent[up] >= 0:
                         k += bool(self.nodes[up].words) and set(self.nodes[up].words) <= words
                         up = self.parent[up]
                     other = (k, IndexHit(code.rstrip("-").rstrip("."), path + (label,), not code.endswith("-"),
                                          said + self.nodes[seen].words)) if k else None
-                    # (only where the note says the way there: "acute"; a bare "septic" beside an
-                    # arthritis is no Arthritis > pyogenic M00.9, "cornea" no Injury > eye > specified site)
                 elif other is None and defaulted and self.nodes[seen].code:
                     # (no subterm of it the note names: the entry's own code, Fracture > carpal bone >
                     # navicular S62.00-)

@@ -2350,6 +2350,7 @@ _QUALIFIERS_AFTER = frozenset("mild moderate severe acute chronic subacute right
                               "without stage type early late recurrent single episode uncomplicated complicated "
                               "controlled uncontrolled intractable not in".split())
 _BILATERAL = frozenset(("bilateral", "bilaterally", "both"))
+_BOTH_EYES = _BILATERAL | frozenset(("ou",))
 
 
 def _history_marked(words: Sequence[str], k: int) -> bool:
@@ -2374,7 +2375,7 @@ def _eye_segments(words: Sequence[str], after: int) -> dict[str, list[int]] | No
     for k in range(after, len(words)):
         eye = _EYE_MARKS.get(words[k]) or (words[k] if words[k] in ("right", "left") and
                                            words[k + 1:k + 2] in (["eye"], ["eyes"]) else None)
-        if words[k] in ("ou", "both", "bilateral", "bilaterally") and not marks and \
+        if words[k] in _BOTH_EYES and not marks and \
                 not any(w in _EYE_MARKS for w in words[k + 1:k + 3]):
             return None   # "POAG OU, OD worse": the bilateral condition, said as such (but "POAG OU -
             # OD mild stage, OS moderate stage" says each eye's)
@@ -2492,9 +2493,6 @@ def _transplanted_for(words: Sequence[str], a: int) -> bool:
     if k is None or (a - k > 2 and not {"due", "secondary", "from"} & set(words[k:a])):
         return False   # (... "for ESRD due to IgA nephropathy": its cause too)
     return bool(_TRANSPLANTED & set(words[max(0, k - 5):k]))
-
-
-_BOTH_EYES = frozenset(("ou", "bilateral", "bilaterally", "both"))
 
 
 def _eye_pair(cm, right: str | None, left: str | None, both_said: bool = False) -> tuple[str, ...]:
