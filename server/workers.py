@@ -103,12 +103,13 @@ def _supervise(ctx, configs: list[Config], kind: str, where) -> int:
     for i in range(len(configs)):
         start(i)
     stopping = _stopping(procs)
+    refused = False
     while not stopping[0]:
         time.sleep(0.2)
         for i, p in enumerate(procs):
             if p.exitcode == EXIT_REFUSED and not stopping[0]:
                 log.error("%s %d refused to start; stopping the others", kind, i)
-                stopping[0] = True
+                stopping[0] = refused = True
                 for other in procs:
                     if other.is_alive():
                         other.terminate()
@@ -119,6 +120,10 @@ def _supervise(ctx, configs: list[Config], kind: str, where) -> int:
                     start(i)
     for p in procs:
         p.join()
+    if refused:
+        # the refusal is the group's status, not the SIGTERM the launcher sent the others while
+        # they were still loading (-15 would read as "status 15")
+        return EXIT_REFUSED
     return max((abs(p.exitcode or 0) for p in procs), default=0)
 
 
