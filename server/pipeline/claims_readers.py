@@ -2737,7 +2737,7 @@ class ClaimsReaders:
         """BMI beside a weight diagnosis, neoplasm pain, chemotherapy and cancer follow-up
         encounters (``encounter_codes``)."""
         codes = {c for c, f in found.items() if f.reportable}
-        opening = encounter_codes.opening_end(text)
+        opening = encounter_codes.exam_opening(text)
         adds = encounter_codes.circumstance_codes(text, codes, opened_on=frozenset(
             c for c in codes if any(e.start < opening for e in found[c].evidence)))
         bmi = encounter_codes.bmi_code(text, self.cm)

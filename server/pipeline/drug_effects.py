@@ -233,7 +233,8 @@ class DrugEffectReader:
                 if 0 <= denied_to <= a and all(w in _LIST_JOINS for w in s.words[denied_to:a]):
                     denied_to = b
                     continue   # "Denies co-ingestion of acetaminophen, aspirin, alcohol": none of them
-                if _NOT_THE_POISON & set(s.words[max(0, a - _NOT_REACH):a]):
+                denied = bool(_NOT_THE_POISON & set(s.words[max(0, a - _NOT_REACH):a]))   # ("no opioids ...")
+                if denied:
                     denied_to = b
                 if kind == "underdosing" and not any(_underdosed_drug(text, s, a, t, starts) for t in cues):
                     continue   # ("clopidogrel 75 mg daily (NOT taking x 3 wks); atorvastatin 80 mg daily": the
@@ -243,8 +244,7 @@ class DrugEffectReader:
                 if effect is None and corrosive and (row.codes[0] or "")[:2] in ("T5", "T6"):
                     effect = intent   # a corrosion's chemical, its toxic effect first (T51-T65, T20-T32 notes)
                 elif effect is None and corroded and _CORRODING[0] <= (row.codes[0] or "")[:3] <= _CORRODING[1] \
-                        and not _PAST_EVENT.search(sentence) and \
-                        not _NOT_THE_POISON & set(s.words[max(0, a - _NOT_REACH):a]):
+                        and not _PAST_EVENT.search(sentence) and not denied:
                     effect = intent   # (the chemical a corrosion elsewhere in the note names)
                 if effect is None:
                     continue
@@ -255,7 +255,7 @@ class DrugEffectReader:
                                               _GIVEN_AFTER & set(s.words[b:b + _GIVEN_AFTER_REACH])):
                     continue   # "overdose on oxycodone; given naloxone", "required 2 doses of IM epinephrine",
                     # "naloxone infusion x 18 h": the treatment, no poison
-                if effect in _POISONINGS and _NOT_THE_POISON & set(s.words[max(0, a - _NOT_REACH):a]):
+                if effect in _POISONINGS and denied:
                     continue   # "not felt to be opioid ingestion", "no opioids in the home": denied
                 if effect in _POISONINGS and _RULED_OUT_AFTER.match(" ".join(s.words[b:b + _NOT_REACH + 1])):
                     continue   # "Amlodipine co-ingestion ruled out (level negative)": no poisoning by it

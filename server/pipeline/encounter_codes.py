@@ -127,11 +127,18 @@ _CHILD_AGE = re.compile(r"\b(\d{1,2})\s*(?:yo|y/o|-year-old|year old|[FM])\b|\b(
 _YOUNG = 10   # years: a child this young smokes no tobacco of its own
 
 
+def _stated_years(text: str) -> int | None:
+    """The patient's age in whole years as the note's top states it ("3 y/o M": 3; "18-month-old":
+    0, a child in months); None when it states none."""
+    age = _CHILD_AGE.search(text[:_REASON_REACH])
+    return None if age is None else 0 if age.group(2) is not None else int(age.group(1))
+
+
 def young_child(text: str) -> bool:
     """The note's patient is a young child, by the age it states at its top ("3 y/o M",
     "18-month-old"): tobacco named in it is the household's."""
-    age = _CHILD_AGE.search(text[:_REASON_REACH])
-    return age is not None and (age.group(2) is not None or int(age.group(1)) < _YOUNG)
+    years = _stated_years(text)
+    return years is not None and years < _YOUNG
 
 
 @dataclass(frozen=True)
@@ -209,16 +216,19 @@ _EXAM_VISIT = re.compile(r"\b(?:exam|examination|check)\b", re.I)
 _FIRST_SENTENCE = re.compile(r"\.(?:\s|$)|\n")
 
 
-def opening_end(text: str) -> int:
-    """Where the note's first sentence or line ends (the visit's reason stands in it)."""
+def exam_opening(text: str) -> int:
+    """Where the note's first sentence or line ends when that sentence is an examination visit
+    ("Full skin exam, 52M w/ hx of melanoma ..."); 0 when it is no examination."""
     m = _FIRST_SENTENCE.search(text)
-    return m.start() if m is not None else len(text)
+    end = m.start() if m is not None else len(text)
+    return end if _EXAM_VISIT.search(text, 0, end) is not None else 0
 
 
 def circumstance_codes(text: str, codes: set[str], opened_on: frozenset[str] = frozenset()) -> list[EncounterCode]:
     """G89.3, Z51.11 and Z08 where the note documents their circumstances; ``codes`` are the
     codes found so far (a malignancy, its history); ``opened_on``: those the note's first
-    sentence names ("Full skin exam, 52M w/ hx of melanoma ...": the visit is about it)."""
+    sentence names when it is an examination visit (``exam_opening``: "Full skin exam, 52M w/ hx
+    of melanoma ...": the visit is about it)."""
     out: list[EncounterCode] = []
     malignant = any(c.startswith(("C", "D0")) for c in codes)
     m = _CANCER_PAIN.search(text)
@@ -259,7 +269,7 @@ def circumstance_codes(text: str, codes: set[str], opened_on: frozenset[str] = f
         out.append(EncounterCode("G89.29", m.span(), "chronic pain, encounter for its management: G89.29 with "
                                                      "the site code (I.C.6.b.1.a)"))
     history = any(c.startswith("Z85") for c in codes)
-    opened = any(c.startswith("Z85") for c in opened_on) and _EXAM_VISIT.search(text, 0, opening_end(text)) is not None
+    opened = any(c.startswith("Z85") for c in opened_on)
     f, done = _FOLLOW_UP.search(text), _COMPLETED.search(text)
     # the follow-up is the visit's reason: nothing but history and status is coded ("Hx breast ca
     # ... NED" in a geriatric visit's problem list, a head CT for headaches, a hypertension
@@ -322,9 +332,8 @@ def routine_exam_code(text: str, codes: set[str]) -> EncounterCode | None:
     if "gyn" in said or "woman" in said:
         code = "Z01.411" if abnormal else "Z01.419"
         return EncounterCode(code, m.span(), "routine gynecological examination (Z01.41-, I.C.21.c.13)")
-    age = _CHILD_AGE.search(text[:_REASON_REACH])
-    child = "child" in said or "baby" in said or said in ("wcc", "wcv") or (age is not None and (
-        age.group(2) is not None or int(age.group(1)) < 18))
+    years = _stated_years(text)
+    child = "child" in said or "baby" in said or said in ("wcc", "wcv") or (years is not None and years < 18)
     if child:
         code = "Z00.121" if abnormal else "Z00.129"
         return EncounterCode(code, m.span(), "routine child health examination (Z00.12-, I.C.21.c.13)")
