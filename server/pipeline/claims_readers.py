@@ -45,8 +45,8 @@ _ACTIVE_CANCER = ("C77", "C78", "C79", "Z51.0", "Z51.1", "Z79.63", "Z79.81")
 # traumatic; Hemorrhage > subarachnoid > traumatic)
 _NONTRAUMATIC_BLEEDS = {"I62.0": "S06.5X", "I60": "S06.6X"}
 _SPONTANEOUS = re.compile(r"\b(non-?traumatic|spontaneous|aneurysm\w*|avm|arteriovenous malformation)\b", re.I)
-_TRAUMA = re.compile(r"\b(fall|fell|falls|trauma|traumatic|struck|hit (?:his|her|their) head|head strike|"
-                     r"mvc|mva|motor vehicle|assault\w*|blow to)\b", re.I)
+_TRAUMA = re.compile(r"\b(fall|fell|falls|trauma|traumatic|struck|(?:hit|hitting|striking) (?:his |her |their |the )?head|"
+                     r"head strike|tripped|tripping|slipped|mvc|mva|motor vehicle|assault\w*|blow to)\b", re.I)
 _NO_LOC = re.compile(r"\b(?:no|den(?:y|ies|ied)|without|w/o|negative for|-)\s*(?:\w+\s+){0,2}(?:LOC|loss of consciousness)\b", re.I)
 _LOC = re.compile(r"(?:\+\s*LOC|\bpositive LOC|\b(?<!no )loss of consciousness|\blost consciousness|\bbrief LOC)\b",
                   re.I)
@@ -199,8 +199,19 @@ _GENERIC_SUBTERM = frozenset("disorder disorders disease diseases condition cond
                              "body system problems problem".split())
 _INCIDENTAL = re.compile(r"\bincidental\s+(?:to\s+(?:the\s+)?)?pregnan|"
                          # ("pregnancy is uncomplicated and incidental to this visit")
-                         r"\bpregnan\w*\s+(?:is\s+|was\s+)?(?:\w+\s+(?:and\s+)?)?incidental",
+                         r"\bpregnan\w*\s+(?:is\s+|was\s+)?(?:\w+\s+(?:and\s+)?)?incidental|"
+                         # ("the injury is incidental and does not affect or complicate the pregnancy")
+                         r"\b(?:does|did|will|do)\s+not\s+(?:affect|complicate)(?:\s+or\s+(?:affect|complicate))?"
+                         r"\s+(?:the\s+|her\s+|this\s+)?pregnan",
                          re.I)
+_WORD_REST = re.compile(r"\w*")
+
+
+def _word_end(text: str, at: int) -> int:
+    """Where the word running on at ``at`` ends ("pregnan" -> "pregnancy")."""
+    return _WORD_REST.match(text, at).end()
+
+
 _PREVIOUS_CESAREAN = re.compile(
     r"\b(?:prior|previous|hx of|history of|h/o|s/p)\s+(?:\w+\s+){0,2}?(?:LTCS|LTC/S|C/S|CS|C-section|cesarean|"
     r"caesarean|cesarean section|section)\b|\b(?:TOLAC|VBAC|repeat (?:LTCS|C/S|C-section|cesarean))\b|"
@@ -703,7 +714,13 @@ class ClaimsReaders:
         in" note covers its code; the condition's own code follows where that category asks for
         it ("use additional code to identify condition"), and an organism code (B95-B97) that
         named no infection gives way (GBS carrier at delivery -> O99.824 alone)."""
-        if not preg.current or _INCIDENTAL.search(text):
+        if not preg.current:
+            return
+        if (m := _INCIDENTAL.search(text)) is not None:
+            if "Z33.1" not in found:   # (said of the pregnancy without its index words: "does not affect the pregnancy")
+                _add(found, Finding("Z33.1", CodeSystem.ICD10CM, READ_CONFIDENCE, [Span(m.start(), _word_end(text, m.end()))],
+                                    Assertion.PRESENT, [RuleNote("pregnancy", "the provider says the pregnancy is incidental to the "
+                                              "encounter (I.C.15.a.1)")], set(), source="lexicon"))
             return
         tail = preg.walk_words()
         starts = self.index.tree.main_terms("Pregnancy")

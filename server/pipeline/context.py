@@ -330,6 +330,8 @@ def listed_in_parenthesis(triggers, s, text: str, start: int, tok_start: int) ->
         return None
     if s.words[k - 1] in _REACTION_OF:
         return Assertion.HISTORICAL   # "ACEi allergy (angioedema)": the reaction the allergy is known by
+    if s.words[k - 1] in _TESTED_NEGATIVE:
+        return Assertion.ABSENT   # "Resp viral PCR: negative (incl. influenza, RSV, SARS-CoV-2)": what it tested for
     for t in triggers:
         a = CATEGORIES.get(t.rule.category)
         if t.end == k and t.rule.direction in ("FORWARD", "BIDIRECTIONAL") and a in _LIST_TAKES:
@@ -350,6 +352,7 @@ def listed_in_parenthesis(triggers, s, text: str, start: int, tok_start: int) ->
 _LIST_TAKES = (Assertion.ABSENT, Assertion.HYPOTHETICAL)
 _SAID_VERBS = frozenset("reviewed discussed given provided explained".split())
 _REACTION_OF = frozenset(("allergy", "allergic", "intolerance", "intolerant", "reaction"))
+_TESTED_NEGATIVE = frozenset(("negative", "neg"))
 
 
 # the relative a parenthesis right after a condition names as its bearer

@@ -39,9 +39,10 @@ _ACCIDENT = re.compile(r"\b(accidental(ly)?|by mistake|mistak(en|ing)|unintentio
 _UNDETERMINED = re.compile(r"\b(intent (unknown|undetermined|unclear)|undetermined intent)\b", re.I)
 # "cyclosporine toxicity" at a prescribed dose is an adverse effect, not a poisoning (I.C.19.e.5.a)
 # an overdose the sentence dates in the past ("inducted on buprenorphine 7 months ago after a
-# nonfatal overdose"): history, not this encounter's poisoning
+# nonfatal overdose"): history, not this encounter's poisoning (a denied history is none: "no hx of
+# diabetes, was given her roommate's glipizide in error")
 _PAST_EVENT = re.compile(r"\b(?:\d+|a|one|two|three|several)\s+(?:days?|weeks?|months?|years?|yrs?)\s+ago\b|"
-                         r"\b(?:in|since)\s+(?:19|20)\d\d\b|\b(?:history of|hx of|h/o|prior|previous|remote)\b|"
+                         r"\b(?:in|since)\s+(?:19|20)\d\d\b|\b(?<!no )(?:history of|hx of|h/o|prior|previous|remote)\b|"
                          # a year said alone, not a date's ("2016 episode included intentional
                          # acetaminophen overdose"; never "3/16/2026")
                          r"(?<![/\-\d])\b(?:19|20)\d\d\b(?![/\-]\d)", re.I)
@@ -51,6 +52,15 @@ _GIVEN_NOW = frozenset("start started starting begin began initiate initiated ad
 _TREATED_WITH = frozenset("given administered received treated reversed responded gave required requiring "
                           "needed".split())
 _TREATED_REACH = 3
+_ERROR_REACH = 6   # words after a drug to the "in error" that makes it the poison ("given her roommate's
+# glipizide 10 mg in error")
+
+
+def _in_error(words: Sequence[str], b: int) -> bool:
+    """Whether "in error" follows the drug ending at words[b]: given by mistake, not as an antidote."""
+    return any(words[k] == "in" and words[k + 1] == "error" for k in range(b, min(len(words) - 1, b + _ERROR_REACH)))
+
+
 # a drug the team gives: by a route the patient does not take it ("IM epinephrine"), or as an infusion
 _GIVEN_ROUTE = frozenset(("iv", "im", "intravenous", "intramuscular", "intranasal"))
 _GIVEN_AFTER = frozenset(("infusion", "drip", "gtt", "bolus", "protocol", "administered", "treatment"))
@@ -73,6 +83,9 @@ _RULED_OUT_AFTER = re.compile(r"^(?:\w+ ){0,2}(?:ruled out|r o|excluded|unlikely
 _OVERDOSE = re.compile(r"\b(?:overdos\w*|OD)\b", re.I)
 _POISONING = re.compile(r"\b(overdose\w*|Overdose\w*|OVERDOSE\w*|OD|ingest\w*|poison\w*|intoxicat\w*|"
                         r"accidental(ly)? took"
+                        # a drug given or taken in error is a poisoning (I.C.19.e.5.b): "given her
+                        # roommate's glipizide in error", "wrong medication"
+                        r"|in error|wrong (?:medication|medicine|drug|pills?)"
                         # "took 20 tablets", "taking about 20 of her own zolpidem tabs", "swallowed a bottle"
                         r"|(took|taking|swallowed|swallowing) (about |approximately |around |~)?"
                         r"(several|\d+|~\d+|many|a handful|a bottle|the bottle|a whole|an entire|all of|a few|"
@@ -250,9 +263,10 @@ class DrugEffectReader:
                     continue
                 if effect == "adverse_effect" and a and s.words[a - 1] in _GIVEN_NOW:
                     continue   # "amiodarone-induced hypothyroidism; start levothyroxine": the treatment
-                if effect in _POISONINGS and (_TREATED_WITH & set(s.words[max(0, a - _TREATED_REACH):a]) or
-                                              _GIVEN_ROUTE & set(s.words[max(0, a - 2):a]) or
-                                              _GIVEN_AFTER & set(s.words[b:b + _GIVEN_AFTER_REACH])):
+                if effect in _POISONINGS and not _in_error(s.words, b) and (
+                        _TREATED_WITH & set(s.words[max(0, a - _TREATED_REACH):a]) or
+                        _GIVEN_ROUTE & set(s.words[max(0, a - 2):a]) or
+                        _GIVEN_AFTER & set(s.words[b:b + _GIVEN_AFTER_REACH])):
                     continue   # "overdose on oxycodone; given naloxone", "required 2 doses of IM epinephrine",
                     # "naloxone infusion x 18 h": the treatment, no poison
                 if effect in _POISONINGS and denied:

@@ -702,8 +702,6 @@ class Pipeline:
                     assert_span(triggers[m.sentence], m.tok_start - 1, m.tok_start, s.gaps, s.commas) \
                     is Assertion.POSSIBLE:
                 a = Assertion.POSSIBLE   # "probably musculoskeletal (costochondritis)": the word it names
-            if a is Assertion.PRESENT and self.claims_rules:
-                a = listed_in_parenthesis(triggers[m.sentence], s, text, m.start, m.tok_start) or a
             if a is Assertion.ABSENT and self.claims_rules and \
                     (inpatient or _resolved_now(s.words, m.tok_end, s.gaps, s.commas)) \
                     and not _resolved_since(s.words, m.tok_end):
@@ -713,6 +711,9 @@ class Pipeline:
                     resolving[m.sentence] = Triggers(
                         [t for t in triggers[m.sentence] if t.rule.literal not in _RESOLVED], triggers[m.sentence].words)
                 a = assert_span(resolving[m.sentence], m.tok_start, m.tok_end, s.gaps, s.commas)
+            if a is Assertion.PRESENT and self.claims_rules:
+                # (after the stay's "resolved": a parenthesis's denial is not one that went away)
+                a = listed_in_parenthesis(triggers[m.sentence], s, text, m.start, m.tok_start) or a
             if a is Assertion.PRESENT and self.claims_rules and m.tok_start and _denied_by_label(
                     triggers[m.sentence], s, text):
                 a = Assertion.ABSENT   # "Ruled out: DVT L leg (duplex neg), abscess (US neg), osteomyelitis"
@@ -726,6 +727,10 @@ class Pipeline:
                 a = Assertion.ABSENT   # "remains tobacco-free", "seizure-free x 2 years": none of it
             if a is Assertion.PRESENT and self.claims_rules and (v := _LABELLED.match(text, m.end)) is not None:
                 a = Assertion.ABSENT if v.group(1) or v.group(3) else Assertion.HISTORICAL
+            if a is Assertion.PRESENT and self.claims_rules and not inpatient and \
+                    _RESOLVED_SINCE_COURSE.match(text, m.end) and _course_reason(s.words, m.tok_start):
+                a = Assertion.HISTORICAL   # "completed a 7-day course of amoxicillin last month for acute
+                # sinusitis, now resolved": what an earlier course treated, gone before this visit
             if a is Assertion.PRESENT and self.claims_rules and not inpatient and _RESOLVED_ITEM.match(text, m.end):
                 a = Assertion.HISTORICAL   # a visit's "HTN - resolved after weight loss", "HTN and OSA - both
                 # resolved": gone before this visit (a stay's resolved condition was treated in it)
@@ -2249,6 +2254,19 @@ _LABELLED = re.compile(r"[ \t]*:[ \t]*(?:(never|none|no|denies|negative|neg)|(fo
                        r"|[ \t]+[-\u2013][ \t]+(?:(no|none|negative|neg)|(remote|former))[ \t]*(?=[,;.()\n]|$)",
                        re.I)
 # a list item's status after a dash: gone ("HTN - resolved after weight loss"; "HTN and OSA - both resolved")
+# ... and after a comma, of what an earlier course of treatment was for ("5-day prednisone burst 3 wks
+# ago for poison ivy dermatitis, now fully resolved"); a visit's own complaint that went away ("chest
+# pain, now resolved") is still the visit's
+_RESOLVED_SINCE_COURSE = re.compile(r"\s*,\s*(?:now|since)\s+(?:fully\s+|completely\s+)?resolved\b", re.I)
+_COURSES = frozenset("course burst taper".split())
+_COURSE_REACH = 10   # words from the course to the condition its "for" names
+
+
+def _course_reason(words: Sequence[str], i: int) -> bool:
+    """Whether the mention at word i is what a course of treatment said before it was for."""
+    return any(words[k] in _COURSES and "for" in words[k + 1:i] for k in range(max(0, i - _COURSE_REACH), i))
+
+
 _RESOLVED_ITEM = re.compile(r"(?:[ \t]+and[ \t]+[\w/-]+(?:[ \t]+[\w/-]+)?)?[ \t]*[-\u2013:][ \t]*"
                             r"(?:both |all |now |since )?resolved\b"
                             # (never what this visit watched go away: "bradycardia - resolved after 7.5 h observation")

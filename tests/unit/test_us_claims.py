@@ -4447,3 +4447,43 @@ _THIRTY_SECOND_BATCH = [
 @pytest.mark.parametrize("text,setting,codes,wrong", _THIRTY_SECOND_BATCH)
 def test_thirty_second_batch(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+_THIRTY_THIRD_BATCH = [
+    # "not considered", "not thought to be" deny what follows
+    ("6) Steroid-related glucose: BG max 188 on prednisone, A1c 5.6, not considered diabetes.", IN,
+     set(), {"E11.9", "E11.65"}),
+    ("Chest wall pain, not thought to be angina. Exam: reproducible tenderness.", OUT, set(), {"I20.9"}),
+    # a parenthesis after "negative" lists what the test looked for (an inpatient note too)
+    ("DATA: Resp viral PCR: negative (incl. influenza, RSV, SARS-CoV-2). CXR: hyperinflation.", IN,
+     set(), {"J11.1", "J11.00", "U07.1"}),
+    # what an earlier course of treatment was for, "now resolved", is gone before this visit
+    ("Video visit: HTN on lisinopril for years. Completed a 7-day course of amoxicillin last month for "
+     "acute sinusitis, now resolved. Refills sent.", OUT, {"I10"}, {"J01.90"}),
+    ("Telehealth: had a 5-day prednisone burst 3 wks ago for poison ivy dermatitis, now fully resolved. AF on "
+     "apixaban.", OUT, {"Z79.01"}, {"L30.9", "L23.7"}),
+    # ... the visit's own complaint that went away is still the visit's
+    ("ED: presents with chest pain x 2 hours, now resolved. ECG normal, troponin negative.", OUT, {"R07.9"}, set()),
+    # a pregnancy the provider says the injury does not affect is incidental (I.C.15.a.1)
+    ("ED: 29 y/o G1P0 at 22w3d twisted R ankle. Dx: sprain R ankle. Per OB, the injury is incidental and does "
+     "not affect or complicate the pregnancy.", OUT, {"S93.401A", "Z33.1"}, {"O9A.212", "Z3A.22"}),
+    # "OA" beside the fetal head's words is its position (occiput anterior), no osteoarthritis
+    ("L&D: 24 y/o G1P0 at 39w2d, spontaneous vaginal delivery of a single liveborn male, vertex/OA, Apgars 8/9.",
+     IN, {"O80", "Z37.0", "Z3A.39"}, {"M19.90", "O99.892"}),
+    ("PMH: OA of both knees, HTN.", OUT, {"M17.0", "I10"}, set()),
+    # a bleed after tripping and striking the head is an intracranial injury (I.C.19)
+    ("81 yo F on apixaban admitted after tripping over her dog and striking head. Witnessed LOC approx 10 min. "
+     "CT: acute L subdural hematoma, 6 mm.", IN, {"S06.5X1A"}, {"I62.01", "I62.00"}),
+    # a drug given in error is a poisoning (I.C.19.e.5.b), a denied history beside it no past event
+    ("ED: 82 yo F nursing home resident, no hx of diabetes, was given her roommate's glipizide 10 mg in error "
+     "with morning meds. Found diaphoretic and confused.", OUT, {"T38.3X1A"}, {"T38.3X5A", "E11.9"}),
+    # urinary retention is a lower urinary tract symptom of BPH (N40.1, with its R33 code)
+    ("PRINCIPAL DIAGNOSIS: Acute urinary retention secondary to benign prostatic hyperplasia. Foley placed.", IN,
+     {"N40.1", "R33.8"}, {"N40.0"}),
+    ("3. Tachy-brady syndrome - s/p dual-chamber PPM 2021, functioning normally.", OUT, {"I49.5", "Z95.0"}, set()),
+]
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", _THIRTY_THIRD_BATCH)
+def test_thirty_third_batch(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
