@@ -1111,6 +1111,9 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
             pass   # "Colles fx R wrist": the wrist's fracture is the distal radius's, no carpal bone's
         elif denied_by is not None:
             other = denied_by
+        elif (other := _classified_there(rules, c, codes, found)) is not None:
+            pass   # "posterior dislocation of R hip prosthesis": the prosthesis's (T84.020A), which the
+            # native joint's code excludes (S73.0 Excludes2: dislocation of hip prosthesis)
         elif c[:1] == "S" and rules.cm.description(c).startswith("Displaced fracture") and \
                 (other := _nondisplaced(rules, c, codes, found)) is not None:
             pass   # displaced by default (I.C.19.c.1) only when no mention says nondisplaced
@@ -1531,6 +1534,18 @@ def _head_noun(rules: GuidelineRules, code: str) -> str:
     first = rules.cm.description(code).split(",")[0].lower().split()
     head = first[-1] if first else ""
     return "" if head in _GENERIC_HEADS or len(head) < 5 else head
+
+
+def _classified_there(rules: GuidelineRules, c: str, codes: list[str], found: dict[str, Finding]) -> str | None:
+    """For an injury, the device complication (T82-T85) an Excludes2 note of ``c`` names that reads
+    the same words: those words say the prosthesis's condition, which the note sends there."""
+    elsewhere = rules.referenced(c, "excludes2") if c[:1] == "S" else ()
+    return next((o for o in codes if o != c and o in found and o.startswith(_DEVICE_COMPLICATIONS)
+                 and any(_covers(x, o) for x in elsewhere) and _overlapping(found[c], found[o])), None) \
+        if elsewhere else None
+
+
+_DEVICE_COMPLICATIONS = ("T82", "T83", "T84", "T85")
 
 
 def _overlapping(a: Finding, b: Finding) -> bool:

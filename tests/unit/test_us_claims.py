@@ -4481,6 +4481,13 @@ _THIRTY_THIRD_BATCH = [
     ("PRINCIPAL DIAGNOSIS: Acute urinary retention secondary to benign prostatic hyperplasia. Foley placed.", IN,
      {"N40.1", "R33.8"}, {"N40.0"}),
     ("3. Tachy-brady syndrome - s/p dual-chamber PPM 2021, functioning normally.", OUT, {"I49.5", "Z95.0"}, set()),
+    # "DTs" is delirium tremens: alcohol withdrawal delirium, one combination code
+    ("Admitted with EtOH w/d, last drink 2 days PTA. On HD 2 developed DTs: disorientation, visual "
+     "hallucinations, tremor. CIWA protocol, phenobarbital load.", IN, {"F10.231"}, {"F10.230", "F10.239"}),
+    # a prosthesis's dislocation is its complication (T84.02-), not the native joint's injury, which
+    # the native joint's code excludes (S73.0 Excludes2)
+    ("ED: s/p R total hip arthroplasty 5 wks ago, felt a pop. X-ray: posterior dislocation of R hip prosthesis, "
+     "components intact. Closed reduction in ED.", OUT, {"T84.020A"}, {"S73.014A", "S73.004A"}),
 ]
 
 
