@@ -43,11 +43,14 @@ minus plus dish pin age decline swollen pitted ache placenta placental advice co
 intoxicated embolus thrombus thromboembolism delusion decubitus unconscious comatose scratch gravel
 backflow vain ain cin vin smoker sterilization cerclage prematurity overheated suffocation deficiency defect block foreign body state stage grade
 level low high poor absence absent presence present anomaly malformation disorder fever
-thrombotic concern heat
+thrombotic concern heat hyperactive torus
 """.split())
 # ("concern": the flattened "Concern (normal)" row carries its subterm's code, Z63.6 "about sick
 # family member"; "thrombotic" is the adjective of a stenosis or an occlusion in a report; "heat" is
-# a plan's "ice/heat" or the weather, its effects are named: heat exhaustion, heat stroke)
+# a plan's "ice/heat" or the weather, its effects are named: heat exhaustion, heat stroke; "hyperactive"
+# alone is an exam's bowel sounds or reflexes or a delirium's subtype, the disorder is "hyperactivity" or
+# ADHD; a "torus" in a note is a buckle fracture (Torus > fracture, See Fracture, by site, torus), the
+# jaw's is named "torus palatinus" / "mandibularis")
 SINGLE_WORDS = "all"
 # A main term read through its "See also" only when it names a condition by its form (-itis,
 # -osis, -edema...): one word, and a medical one.
@@ -131,6 +134,9 @@ def index_terms(path: Path, tree=None):
             if level == 0 and "meaning" in main_modifiers:
                 continue   # "Transient (meaning homeless)": the word alone means something else
             term = row["Term"].strip()
+            if level == 0 and _TRUNCATED_EPONYM.match(term) and _ONLY_MODIFIERS.fullmatch(row.get("NonEssModif") or ""):
+                continue   # "Marshall's (hidrotic)" Q82.4: the flattening lost the words after the
+                # modifier (ectodermal dysplasia); the name alone is a score's ("Modified Marshall 0")
             if level == 1 and term.endswith(" NEC") and set(_toks(term[:-4])) <= main_modifiers:
                 continue   # "Pharyngitis (viral)" is J02.9: its "viral NEC" (J02.8) is for a named virus
             if any(len(s.strip()) == 1 and s.strip().isalpha() and not _toks(s) for s in stack[1:]):
@@ -177,6 +183,9 @@ def eponym_terms(path: Path):
 
 
 _MODIFIER = re.compile(r"\(([^()]*)\)")
+# a one-word eponym main term ("Biermer's"), whose modifier stood mid-term in the printed index
+_TRUNCATED_EPONYM = re.compile(r"^[A-Z][a-z]+'s$")
+_ONLY_MODIFIERS = re.compile(r"(?:\s*\([^()]*\))+\s*")   # (words outside them are the term's: "Korsakoff's")
 _MODIFIER_WORDS = 2
 
 

@@ -131,40 +131,49 @@ class LexiconSource:
                         (words[k + 1:k + 2] and words[k + 1] in SIDE_WORDS and words[k + 2:k + 3] and
                          words[k + 2] in _LIMB_PARTS)):
                     words[k] = "dorsum"   # "back of the L hand": the hand's dorsum (Burn > hand > back)
-            for a, b, entries in self._match(text, s, keep, words):
-                checkpoint()   # a run-on note is one sentence of thousands of words
-                if b - a > 1 and words[a] in _AGENT_PARTICIPLES and _hyphen_joined(text, s.tokens, keep[a]):
-                    # "cocaine-induced psychosis": the drug induced it, no "induced psychosis" (shared,
-                    # F24); the condition is read on its own
-                    hits = [e for x, y, e in self.lexicon.match(words[a + 1:b], skip=_JUMPED)
-                            if x == 0 and y == b - a - 1]
-                    if not hits:
+            # a word or two in parentheses inside a phrase is an aside ("gallstone (biliary)
+            # pancreatitis", "buckle (torus) fx"): the terms read across it too
+            variants: list[tuple[list[int], list[str], list[int] | None]] = [(keep, words, None)]
+            if (aside := _asides(text, s, keep)):
+                kept = [k for k in range(len(keep)) if k not in aside]
+                variants.append(([keep[k] for k in kept], [words[k] for k in kept], kept))
+            for keep, words, kept in variants:
+                for a, b, entries in self._match(text, s, keep, words):
+                    if kept is not None and kept[b - 1] - kept[a] == b - a - 1:
+                        continue   # (no aside inside: the plain reading has it)
+                    checkpoint()   # a run-on note is one sentence of thousands of words
+                    if b - a > 1 and words[a] in _AGENT_PARTICIPLES and _hyphen_joined(text, s.tokens, keep[a]):
+                        # "cocaine-induced psychosis": the drug induced it, no "induced psychosis" (shared,
+                        # F24); the condition is read on its own
+                        hits = [e for x, y, e in self.lexicon.match(words[a + 1:b], skip=_JUMPED)
+                                if x == 0 and y == b - a - 1]
+                        if not hits:
+                            continue
+                        a, entries = a + 1, hits[0]
+                    cands = _candidates(entries, self.systems)
+                    if not cands:
                         continue
-                    a, entries = a + 1, hits[0]
-                cands = _candidates(entries, self.systems)
-                if not cands:
-                    continue
-                spans = [(a, b, cands)]
-                if self.additional is not None and b - a > 1:
-                    spans += self._inner(words, a, b, cands)
-                if b - a == 1 and words[a] in CASED_ABBREVIATIONS and \
-                        not text[s.tokens[keep[a]].start:s.tokens[keep[a]].end].isupper():
-                    continue   # "pad of the L index finger", "hearing aids", "QTc 450 ms": English words
-                if b - a == 1 and words[a] in CASED_ABBREVIATIONS and _NUMBER_AFTER.match(
-                        text, s.tokens[keep[a]].end):
-                    continue   # "AGE: 67", "MS 2" (a form's field and its value), not gastroenteritis
-                if b - a == 1 and words[a] in _SCANNED_REGIONS and a and words[a - 1] in _IMAGING:
-                    continue   # "CT CAP": the chest, abdomen and pelvis scanned, not pneumonia
-                if b - a == 1 and _NOT_CONDITION_BEFORE.get(words[a], frozenset()) & set(words[b:b + _KIND_REACH]):
-                    continue   # "frozen section", "intraop frozen/perm path": a pathology method, no cold injury
-                if b - a == 1 and words[a] == _FROZEN and not (_BODY_AFTER_FROZEN & set(words[b:b + 2])):
-                    continue   # "frozen fries", "frozen section": a cold injury is frozen skin or limbs, said so
-                if b - a == 1 and a and words[a - 1] in _NOT_CONDITION_AFTER.get(words[a], ()):
-                    continue   # "allergic rhinitis due to dust mites": an allergen, no infestation
-                for a_, b_, c_ in spans:
-                    ta, tb = keep[a_], keep[b_ - 1] + 1
-                    out.append(Mention(s.tokens[ta].start, s.tokens[tb - 1].end, si, ta, tb, c_,
-                                       self.name, words=tuple(words[a_:b_])))
+                    spans = [(a, b, cands)]
+                    if self.additional is not None and b - a > 1:
+                        spans += self._inner(words, a, b, cands)
+                    if b - a == 1 and words[a] in CASED_ABBREVIATIONS and \
+                            not text[s.tokens[keep[a]].start:s.tokens[keep[a]].end].isupper():
+                        continue   # "pad of the L index finger", "hearing aids", "QTc 450 ms": English words
+                    if b - a == 1 and words[a] in CASED_ABBREVIATIONS and _NUMBER_AFTER.match(
+                            text, s.tokens[keep[a]].end):
+                        continue   # "AGE: 67", "MS 2" (a form's field and its value), not gastroenteritis
+                    if b - a == 1 and words[a] in _SCANNED_REGIONS and a and words[a - 1] in _IMAGING:
+                        continue   # "CT CAP": the chest, abdomen and pelvis scanned, not pneumonia
+                    if b - a == 1 and _NOT_CONDITION_BEFORE.get(words[a], frozenset()) & set(words[b:b + _KIND_REACH]):
+                        continue   # "frozen section", "intraop frozen/perm path": a pathology method, no cold injury
+                    if b - a == 1 and words[a] == _FROZEN and not (_BODY_AFTER_FROZEN & set(words[b:b + 2])):
+                        continue   # "frozen fries", "frozen section": a cold injury is frozen skin or limbs, said so
+                    if b - a == 1 and a and words[a - 1] in _NOT_CONDITION_AFTER.get(words[a], ()):
+                        continue   # "allergic rhinitis due to dust mites": an allergen, no infestation
+                    for a_, b_, c_ in spans:
+                        ta, tb = keep[a_], keep[b_ - 1] + 1
+                        out.append(Mention(s.tokens[ta].start, s.tokens[tb - 1].end, si, ta, tb, c_,
+                                           self.name, words=tuple(words[a_:b_])))
         return out
 
     def _match(self, text: str, s: Sentence, keep: list[int], words: list[str]):
@@ -208,6 +217,32 @@ class LexiconSource:
         return [(x, y, c) for (x, y), c in sorted(found.items())]
 
 
+_ASIDE_WORDS = 2   # words a parenthesis inside a phrase may hold to be an aside
+
+
+def _asides(text: str, s: Sentence, keep: list[int]) -> set[int]:
+    """Positions in ``keep`` of the words of each parenthesis that stands inside a phrase with a
+    word or two and nothing else ("gallstone (biliary) pancreatitis"): a word right before its
+    opening and right after its closing, spaces only between."""
+    out: set[int] = set()
+    for k in range(1, len(keep) - 1):
+        before = text[s.tokens[keep[k - 1]].end:s.tokens[keep[k]].start]
+        if before.strip() != "(":
+            continue
+        for n in range(1, _ASIDE_WORDS + 1):
+            if k + n >= len(keep):
+                break
+            between = text[s.tokens[keep[k + n - 1]].end:s.tokens[keep[k + n]].start]
+            if between.strip() == ")":
+                inner = [text[s.tokens[keep[k + x - 1]].end:s.tokens[keep[k + x]].start] for x in range(1, n)]
+                if all(not g.strip() for g in inner):
+                    out.update(range(k, k + n))
+                break
+            if between.strip():
+                break
+    return out
+
+
 # "induced" joined to the agent that induced it ("cocaine-induced", "steroid-induced"): never the
 # first word of an index term ("Psychosis, induced" is shared psychosis, F24)
 _AGENT_PARTICIPLES = frozenset(("induced",))
@@ -220,14 +255,11 @@ def _hyphen_joined(text: str, tokens: Sequence[Token], i: int) -> bool:
 
 
 # a one-word term that names no condition before these words
-_NOT_CONDITION_BEFORE = {"frozen": frozenset("section sections perm permanent path pathology specimen".split()),
-                         # a delirium's or an organ's kind, no attention-deficit hyperactivity disorder
-                         "hyperactive": frozenset("delirium bowel sound sounds reflex reflexes bladder airway "
-                                                  "airways".split())}
+_NOT_CONDITION_BEFORE = {"frozen": frozenset("section sections perm permanent path pathology specimen".split())}
 _FROZEN = "frozen"
 _BODY_AFTER_FROZEN = frozenset("finger fingers toe toes foot feet hand hands ear ears nose skin face cheek "
                                "cheeks limb limbs".split())
-_KIND_REACH = 3   # words to the noun a kind word qualifies ("hyperactive/mixed delirium", "frozen/perm path")
+_KIND_REACH = 3   # words to the noun a kind word qualifies ("frozen/perm path")
 # ... and after these
 _NOT_CONDITION_AFTER = {"mite": frozenset(("dust", "house")), "mites": frozenset(("dust", "house")),
                         # an ECG's segment or a depressed drive to breathe, no depressive disorder

@@ -4488,6 +4488,16 @@ _THIRTY_THIRD_BATCH = [
     # the native joint's code excludes (S73.0 Excludes2)
     ("ED: s/p R total hip arthroplasty 5 wks ago, felt a pop. X-ray: posterior dislocation of R hip prosthesis, "
      "components intact. Closed reduction in ED.", OUT, {"T84.020A"}, {"S73.014A", "S73.004A"}),
+    # "hyperactive" alone is an exam's or a delirium's word, no ADHD; a "torus" is a buckle fracture
+    ("EXAM: Dry mucous membranes. Abd soft, NT, hyperactive BS. No edema.", OUT, set(), {"F90.9"}),
+    ("A/P: Delirium (hyperactive) superimposed on dementia.", IN, {"F05"}, {"F90.9"}),
+    ("XR L wrist: buckle (torus) fracture of the distal radial metaphysis.", OUT, {"S52.522A"}, {"M27.0"}),
+    # an eponym the flattened index cut short ("Marshall's (hidrotic) ectodermal dysplasia") is no
+    # term alone: "Modified Marshall 0" is a score
+    ("Ranson 1. Modified Marshall 0 - no organ failure.", IN, set(), {"Q82.4"}),
+    # a word in parentheses inside a phrase is an aside: the term reads across it
+    ("DISCHARGE DIAGNOSES: 1. Acute gallstone (biliary) pancreatitis, interstitial, without necrosis or "
+     "infection.", IN, {"K85.10"}, {"K86.1", "K85.90"}),
 ]
 
 
