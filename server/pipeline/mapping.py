@@ -31,6 +31,7 @@ _UNSPEC_PART = re.compile(r"unspecified whether[^,]*|unspecified\s+(?!with\b|wit
 _DEFAULT_PART = re.compile(r"with unrestricted hearing on the contralateral side")
 _ORGAN_OF = {"hearing": "ear", "otitis": "ear", "otalgia": "ear", "tinnitus": "ear"}
 _ORGANISM_WORD = re.compile(r"(?:cocc\w*|bacter\w*|virus|bacill\w*|monas|ella|coli)$")
+_SIDED_ORGAN = re.compile(r",\s*(?:right|left)\s+([a-z]+)$")
 _UNSIDED_PART = re.compile(r"\bunspecified\s+(ear|eye|eyelid|kidney|ovary|breast|lung)\b")
 # 7th character chosen from the words near the mention; A (initial, active treatment) otherwise.
 _SEVENTH_WORDS = (
@@ -221,8 +222,17 @@ class CodeMapper:
         hit = memo.get(base)
         if hit is None:
             hit = memo[base] = self._shared(base, pool) | frozenset().union(*(self._unsided(d) for d in pool)) | \
-                frozenset(_ORGAN_OF[w] for w in base_toks & _ORGAN_OF.keys())   # hearing is the ear's
+                frozenset(_ORGAN_OF[w] for w in base_toks & _ORGAN_OF.keys()) | \
+                self._sided_organ(pool)   # hearing is the ear's
         return hit
+
+    def _sided_organ(self, pool: Sequence[str]) -> frozenset[str]:
+        """The organ every sided title of a pool names after its side (", right hand" / ", left
+        hand": a metacarpal's fracture is the hand's, said or not; S62.336 for "R 5th metacarpal
+        neck fx"), where the pool's other titles ("other metacarpal bone") name no side."""
+        organs = {m.group(1) for d in pool if (m := _SIDED_ORGAN.search(self.cm.description(d).lower()))}
+        return frozenset(organs) if len(organs) == 1 and \
+            sum(bool(_SIDED_ORGAN.search(self.cm.description(d).lower())) for d in pool) >= 2 else frozenset()
 
     def _unsided(self, code: str) -> frozenset[str]:
         """The organ of a title's "unspecified ear" / "unspecified eye": the code names it, only

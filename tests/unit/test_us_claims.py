@@ -4498,6 +4498,10 @@ _THIRTY_THIRD_BATCH = [
     # a word in parentheses inside a phrase is an aside: the term reads across it
     ("DISCHARGE DIAGNOSES: 1. Acute gallstone (biliary) pancreatitis, interstitial, without necrosis or "
      "infection.", IN, {"K85.10"}, {"K86.1", "K85.90"}),
+    # the organ every sided title names after its side is the pool's own ("..., right hand"): a
+    # metacarpal's fracture is the hand's, said or not
+    ("UC: punched a wall. X-ray: fx of neck of R 5th metacarpal (boxer's fx) with 30 deg volar angulation.", OUT,
+     {"S62.336A"}, {"S62.339A"}),
 ]
 
 
