@@ -159,6 +159,8 @@ class LexiconSource:
                     if b - a == 1 and words[a] in CASED_ABBREVIATIONS and \
                             not text[s.tokens[keep[a]].start:s.tokens[keep[a]].end].isupper():
                         continue   # "pad of the L index finger", "hearing aids", "QTc 450 ms": English words
+                    if b - a == 1 and words[a] in _COMMON_WORDS and _shouted(text, s):
+                        continue   # "ALL OTHER SYSTEMS REVIEWED AND NEGATIVE": a sentence in capitals
                     if b - a == 1 and words[a] in CASED_ABBREVIATIONS and _NUMBER_AFTER.match(
                             text, s.tokens[keep[a]].end):
                         continue   # "AGE: 67", "MS 2" (a form's field and its value), not gastroenteritis
@@ -269,8 +271,19 @@ _TERM_REACH = 12   # words a term after a comma is looked for in (longer than an
 
 # Abbreviations that are also English words or units: a condition only when written in capitals
 # (PAD, AIDS, CAP, MS).
-CASED_ABBREVIATIONS = frozenset(("pad", "aids", "cap", "ms", "ha", "age", "trap", "cts"))
+CASED_ABBREVIATIONS = frozenset(("pad", "aids", "cap", "ms", "ha", "age", "trap", "cts", "all"))
 _NUMBER_AFTER = re.compile(r"\s*[:=]?\s*\d")
+# cased abbreviations that are everyday words a sentence written in capitals has too ("ALL": acute
+# lymphoblastic leukemia, or "ALL OTHER SYSTEMS NEGATIVE")
+_COMMON_WORDS = frozenset(("all",))
+_SHOUTED_WORDS = 3   # long words (4+ letters) in capitals that make a sentence one written in capitals
+
+
+def _shouted(text: str, s: Sentence) -> bool:
+    """Whether most of the sentence's long words are in capitals."""
+    long = [t for t in s.tokens if len(t.norm) >= 4 and text[t.start:t.end].isalpha()]
+    upper = sum(text[t.start:t.end].isupper() for t in long)
+    return upper >= _SHOUTED_WORDS and 2 * upper > len(long)
 # Abbreviations that name the regions a scan covers after its modality ("CT CAP": chest, abdomen
 # and pelvis; "PET/CT CAP").
 _SCANNED_REGIONS = frozenset(("cap",))

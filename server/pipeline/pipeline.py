@@ -727,6 +727,11 @@ class Pipeline:
                 a = Assertion.ABSENT   # "remains tobacco-free", "seizure-free x 2 years": none of it
             if a is Assertion.PRESENT and self.claims_rules and (v := _LABELLED.match(text, m.end)) is not None:
                 a = Assertion.ABSENT if v.group(1) or v.group(3) else Assertion.HISTORICAL
+            if a is Assertion.HISTORICAL and self.claims_rules and m.candidates and \
+                    m.candidates[0].code[:3] in _REMITTING and _REMISSION.search(text):
+                a = Assertion.PRESENT   # a leukemia or myeloma the note says is in remission is coded so
+                # (C91.01), not as a history (Z85.6): "ALL dx age 7, completed maintenance 14 months ago
+                # ... remains in complete remission"
             if a is Assertion.PRESENT and self.claims_rules and not inpatient and \
                     _RESOLVED_SINCE_COURSE.match(text, m.end) and _course_reason(s.words, m.tok_start):
                 a = Assertion.HISTORICAL   # "completed a 7-day course of amoxicillin last month for acute
@@ -2254,6 +2259,9 @@ _LABELLED = re.compile(r"[ \t]*:[ \t]*(?:(never|none|no|denies|negative|neg)|(fo
                        r"|[ \t]+[-\u2013][ \t]+(?:(no|none|negative|neg)|(remote|former))[ \t]*(?=[,;.()\n]|$)",
                        re.I)
 # a list item's status after a dash: gone ("HTN - resolved after weight loss"; "HTN and OSA - both resolved")
+# the categories whose codes say whether the disease is in remission (C90-C95: myeloma, leukemias)
+_REMITTING = frozenset(("C90", "C91", "C92", "C93", "C94", "C95"))
+_REMISSION = re.compile(r"\bremission\b", re.I)
 # ... and after a comma, of what an earlier course of treatment was for ("5-day prednisone burst 3 wks
 # ago for poison ivy dermatitis, now fully resolved"); a visit's own complaint that went away ("chest
 # pain, now resolved") is still the visit's

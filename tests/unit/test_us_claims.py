@@ -4502,6 +4502,14 @@ _THIRTY_THIRD_BATCH = [
     # metacarpal's fracture is the hand's, said or not
     ("UC: punched a wall. X-ray: fx of neck of R 5th metacarpal (boxer's fx) with 30 deg volar angulation.", OUT,
      {"S62.336A"}, {"S62.339A"}),
+    # "neonatal" is the index's "newborn"
+    ("Newborn discharge summary: term male. DOL 3 TcB above phototherapy line. Dx: neonatal hyperbilirubinemia. "
+     "Phototherapy x 24 h.", IN, {"P59.9"}, set()),
+    # "ALL" in capitals beside a leukemia's words; a leukemia in remission is coded so, not as history
+    ("Peds hem/onc f/u: 11 y/o girl with B-cell precursor ALL dx age 7, completed maintenance chemotherapy 14 "
+     "months ago; no current treatment. Remains in complete remission; no blasts.", OUT, {"C91.01"}, {"Z85.6", "C91.00"}),
+    ("ALL OTHER SYSTEMS REVIEWED AND NEGATIVE. Hx breast cancer on chemotherapy.", OUT, set(), {"C91.00", "C91.01"}),
+    ("Pt says all symptoms resolved after the last chemotherapy cycle for leukemia.", OUT, set(), {"C91.00"}),
 ]
 
 
