@@ -45,8 +45,9 @@ _ACTIVE_CANCER = ("C77", "C78", "C79", "Z51.0", "Z51.1", "Z79.63", "Z79.81")
 # traumatic; Hemorrhage > subarachnoid > traumatic)
 _NONTRAUMATIC_BLEEDS = {"I62.0": "S06.5X", "I60": "S06.6X"}
 _SPONTANEOUS = re.compile(r"\b(non-?traumatic|spontaneous|aneurysm\w*|avm|arteriovenous malformation)\b", re.I)
-_TRAUMA = re.compile(r"\b(fall|fell|falls|trauma|traumatic|struck|(?:hit|hitting|striking) (?:his |her |their |the )?head|"
-                     r"head strike|tripped|tripping|slipped|mvc|mva|motor vehicle|assault\w*|blow to)\b", re.I)
+_TRAUMA = re.compile(r"\b(fall|fell|falls|trauma|traumatic|struck|"
+                     r"(?:hit|hitting|striking) (?:his |her |their |the )?head|head strike|tripped|tripping|slipped|"
+                     r"mvc|mva|motor vehicle|assault\w*|blow to)\b", re.I)
 _NO_LOC = re.compile(r"\b(?:no|den(?:y|ies|ied)|without|w/o|negative for|-)\s*(?:\w+\s+){0,2}(?:LOC|loss of consciousness)\b", re.I)
 _LOC = re.compile(r"(?:\+\s*LOC|\bpositive LOC|\b(?<!no )loss of consciousness|\blost consciousness|\bbrief LOC)\b",
                   re.I)
@@ -717,10 +718,13 @@ class ClaimsReaders:
         if not preg.current:
             return
         if (m := _INCIDENTAL.search(text)) is not None:
-            if "Z33.1" not in found:   # (said of the pregnancy without its index words: "does not affect the pregnancy")
-                _add(found, Finding("Z33.1", CodeSystem.ICD10CM, READ_CONFIDENCE, [Span(m.start(), _word_end(text, m.end()))],
-                                    Assertion.PRESENT, [RuleNote("pregnancy", "the provider says the pregnancy is incidental to the "
-                                              "encounter (I.C.15.a.1)")], set(), source="lexicon"))
+            if "Z33.1" not in found:
+                # (said of the pregnancy without its index words: "does not affect the pregnancy")
+                span = Span(m.start(), _word_end(text, m.end()))
+                note = RuleNote("pregnancy", "the provider says the pregnancy is incidental to the encounter "
+                                             "(I.C.15.a.1)")
+                _add(found, Finding("Z33.1", CodeSystem.ICD10CM, READ_CONFIDENCE, [span], Assertion.PRESENT, [note],
+                                    set(), source="lexicon"))
             return
         tail = preg.walk_words()
         starts = self.index.tree.main_terms("Pregnancy")

@@ -2259,10 +2259,12 @@ _LABELLED = re.compile(r"[ \t]*:[ \t]*(?:(never|none|no|denies|negative|neg)|(fo
                        r"|[ \t]+[-\u2013][ \t]+(?:(no|none|negative|neg)|(remote|former))[ \t]*(?=[,;.()\n]|$)",
                        re.I)
 # a list item's status after a dash: gone ("HTN - resolved after weight loss"; "HTN and OSA - both resolved")
-# the categories whose codes say whether the disease is in remission (C90-C95: myeloma, leukemias)
-_REMITTING = frozenset(("C90", "C91", "C92", "C93", "C94", "C95"))
-_REMISSION = re.compile(r"\bremission\b", re.I)
-# ... and after a comma, of what an earlier course of treatment was for ("5-day prednisone burst 3 wks
+_RESOLVED_ITEM = re.compile(r"(?:[ \t]+and[ \t]+[\w/-]+(?:[ \t]+[\w/-]+)?)?[ \t]*[-\u2013:][ \t]*"
+                            r"(?:both |all |now |since )?resolved\b"
+                            # (never what this visit watched go away: "bradycardia - resolved after 7.5 h observation")
+                            r"(?![^.;\n]{0,40}\b(?:observation|arrival|in (?:the )?ED|\d+(?:\.\d+)?\s*(?:h|hr|hrs|hours))\b)",
+                            re.I)
+# ... and, after a comma, what an earlier course of treatment was for ("5-day prednisone burst 3 wks
 # ago for poison ivy dermatitis, now fully resolved"); a visit's own complaint that went away ("chest
 # pain, now resolved") is still the visit's
 _RESOLVED_SINCE_COURSE = re.compile(r"\s*,\s*(?:now|since)\s+(?:fully\s+|completely\s+)?resolved\b", re.I)
@@ -2275,11 +2277,11 @@ def _course_reason(words: Sequence[str], i: int) -> bool:
     return any(words[k] in _COURSES and "for" in words[k + 1:i] for k in range(max(0, i - _COURSE_REACH), i))
 
 
-_RESOLVED_ITEM = re.compile(r"(?:[ \t]+and[ \t]+[\w/-]+(?:[ \t]+[\w/-]+)?)?[ \t]*[-\u2013:][ \t]*"
-                            r"(?:both |all |now |since )?resolved\b"
-                            # (never what this visit watched go away: "bradycardia - resolved after 7.5 h observation")
-                            r"(?![^.;\n]{0,40}\b(?:observation|arrival|in (?:the )?ED|\d+(?:\.\d+)?\s*(?:h|hr|hrs|hours))\b)",
-                            re.I)
+# the categories whose codes say whether the disease is in remission (C90-C95: myeloma, leukemias)
+_REMITTING = frozenset(("C90", "C91", "C92", "C93", "C94", "C95"))
+_REMISSION = re.compile(r"\bremission\b", re.I)
+
+
 # what a hospital does about a suspected condition, named after it
 _PROCESSES = frozenset("alert alerts protocol bundle pathway activation".split())
 # a list item's own verdict after a dash ("Sepsis - considered on arrival, RULED OUT"), with no

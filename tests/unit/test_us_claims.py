@@ -4507,7 +4507,8 @@ _THIRTY_THIRD_BATCH = [
      "Phototherapy x 24 h.", IN, {"P59.9"}, set()),
     # "ALL" in capitals beside a leukemia's words; a leukemia in remission is coded so, not as history
     ("Peds hem/onc f/u: 11 y/o girl with B-cell precursor ALL dx age 7, completed maintenance chemotherapy 14 "
-     "months ago; no current treatment. Remains in complete remission; no blasts.", OUT, {"C91.01"}, {"Z85.6", "C91.00"}),
+     "months ago; no current treatment. Remains in complete remission; no blasts.", OUT,
+     {"C91.01"}, {"Z85.6", "C91.00"}),
     ("ALL OTHER SYSTEMS REVIEWED AND NEGATIVE. Hx breast cancer on chemotherapy.", OUT, set(), {"C91.00", "C91.01"}),
     ("Pt says all symptoms resolved after the last chemotherapy cycle for leukemia.", OUT, set(), {"C91.00"}),
 ]
