@@ -203,16 +203,8 @@ _INCIDENTAL = re.compile(r"\bincidental\s+(?:to\s+(?:the\s+)?)?pregnan|"
                          r"\bpregnan\w*\s+(?:is\s+|was\s+)?(?:\w+\s+(?:and\s+)?)?incidental|"
                          # ("the injury is incidental and does not affect or complicate the pregnancy")
                          r"\b(?:does|did|will|do)\s+not\s+(?:affect|complicate)(?:\s+or\s+(?:affect|complicate))?"
-                         r"\s+(?:the\s+|her\s+|this\s+)?pregnan",
+                         r"\s+(?:the\s+|her\s+|this\s+)?pregnan\w*",
                          re.I)
-_WORD_REST = re.compile(r"\w*")
-
-
-def _word_end(text: str, at: int) -> int:
-    """Where the word running on at ``at`` ends ("pregnan" -> "pregnancy")."""
-    return _WORD_REST.match(text, at).end()
-
-
 _PREVIOUS_CESAREAN = re.compile(
     r"\b(?:prior|previous|hx of|history of|h/o|s/p)\s+(?:\w+\s+){0,2}?(?:LTCS|LTC/S|C/S|CS|C-section|cesarean|"
     r"caesarean|cesarean section|section)\b|\b(?:TOLAC|VBAC|repeat (?:LTCS|C/S|C-section|cesarean))\b|"
@@ -720,7 +712,7 @@ class ClaimsReaders:
         if (m := _INCIDENTAL.search(text)) is not None:
             if "Z33.1" not in found:
                 # (said of the pregnancy without its index words: "does not affect the pregnancy")
-                span = Span(m.start(), _word_end(text, m.end()))
+                span = Span(*m.span())
                 note = RuleNote("pregnancy", "the provider says the pregnancy is incidental to the encounter "
                                              "(I.C.15.a.1)")
                 _add(found, Finding("Z33.1", CodeSystem.ICD10CM, READ_CONFIDENCE, [span], Assertion.PRESENT, [note],

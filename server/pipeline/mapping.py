@@ -230,9 +230,8 @@ class CodeMapper:
         """The organ every sided title of a pool names after its side (", right hand" / ", left
         hand": a metacarpal's fracture is the hand's, said or not; S62.336 for "R 5th metacarpal
         neck fx"), where the pool's other titles ("other metacarpal bone") name no side."""
-        organs = {m.group(1) for d in pool if (m := _SIDED_ORGAN.search(self.cm.description(d).lower()))}
-        return frozenset(organs) if len(organs) == 1 and \
-            sum(bool(_SIDED_ORGAN.search(self.cm.description(d).lower())) for d in pool) >= 2 else frozenset()
+        sided = [m.group(1) for d in pool if (m := _SIDED_ORGAN.search(self.cm.description(d).lower()))]
+        return frozenset(sided) if len(sided) >= 2 and len(set(sided)) == 1 else frozenset()
 
     def _unsided(self, code: str) -> frozenset[str]:
         """The organ of a title's "unspecified ear" / "unspecified eye": the code names it, only
