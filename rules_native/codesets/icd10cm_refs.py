@@ -20,6 +20,11 @@ _CODE = r"(?<![0-9A-Z])[A-Z]\d[0-9A-Z](?:\.[0-9A-Z]{1,4})?(?![0-9A-Z])"
 # The range branch is tried before a bare trailing dash, so "N18.1-N18.6" is one range.
 _REF = re.compile(rf"({_CODE})(?:\s*-\s*({_CODE})(?:\.?-)?|\.?-)?")
 _PARENS = re.compile(r"\(([^()]*)\)")
+# Outside parentheses a note's words can look like codes ("any type in A15", "vitamin B12"), so
+# only unmistakable citations count there: a range ("S06.1- to S06.6-", "F01-F02"), a cited
+# subtree ("A74.-", "S04.04-") or a dotted code ("E72.4").
+_OUTSIDE = re.compile(rf"({_CODE})(?:\.?-)?\s*(?:-|\bto\b)\s*({_CODE})(?:\.?-)?|({_CODE})\.?-"
+                      rf"|(?<![0-9A-Z])([A-Z]\d[0-9A-Z]\.[0-9A-Z]{{1,4}})(?![0-9A-Z])")
 _CATEGORY = re.compile(rf"\bcategory\s+({_CODE})", re.I)
 
 
@@ -41,6 +46,11 @@ class RefResolver:
                 for start, end in _REF.findall(group.upper()):
                     for i in self._expand(start, end):
                         seen.setdefault(i, None)
+            # "concussion with other intracranial injuries classified in subcategories S06.1- to
+            # S06.6-" (S06.0 Excludes1)
+            for start, end, tree, code in _OUTSIDE.findall(_PARENS.sub(" ", note)):
+                for i in self._expand(start or tree or code, end):
+                    seen.setdefault(i, None)
             # a category cited in the text itself: "Use additional code from category E11 to further
             # identify any manifestations" (O24.1)
             for code in _CATEGORY.findall(note):

@@ -110,6 +110,9 @@ _SITE_CLEAR = re.compile(r"\bno (?:evidence of )?(?:local|chest wall|locoregiona
 _LOW_ENERGY = frozenset("fragility osteoporotic pathologic pathological insufficiency tripped stumbled".split())
 _LOW_ENERGY_PAIRS = (("standing", "height"), ("ground", "level"), ("low", "energy"), ("minor", "fall"),
                      ("mechanical", "fall"))
+_BONE_HEALING = frozenset(("healed", "healing"))
+# osteoporosis without a current fracture, and its kind with one (M80.0 age-related, M80.8 other)
+_OSTEOPOROSIS_KINDS = {"M81.0": "M80.0", "M81.8": "M80.8"}
 # M80.0- site characters by the fracture's category (5th character of M80.0).
 _M80_SITES = (("S42.0", "1"), ("S42.1", "1"), ("S42", "2"), ("S52", "3"), ("S62", "4"), ("S72", "5"),
               ("S82.5", "7"), ("S82.6", "7"), ("S82.8", "7"), ("S82", "6"), ("S92", "7"), ("S12", "8"),
@@ -1299,8 +1302,9 @@ class ClaimsReaders:
         """A fracture from trauma that would not break a healthy bone (a fall from standing
         height, a "fragility" fracture) in a patient with known age-related osteoporosis is coded
         M80.0- at the fracture's site and side, not as a traumatic fracture (I.C.13.d.2); M81.0
-        (Excludes1 with M80) goes."""
-        if "M81.0" not in found or not found["M81.0"].reportable:
+        (Excludes1 with M80) goes. Other osteoporosis (M81.8: a drug's, a disuse) is M80.8- so."""
+        known = next((c for c in _OSTEOPOROSIS_KINDS if c in found and found[c].reportable), None)
+        if known is None:
             return
         words = {w for s in sentences for w in s.words}
         if not (_LOW_ENERGY & words or any(a in words and b in words for a, b in _LOW_ENERGY_PAIRS)):
@@ -1318,10 +1322,11 @@ class ClaimsReaders:
                 continue
             title = self.cm.description(code).lower()
             side = "X" if site in "8A" else "1" if "right" in title else "2" if "left" in title else "9"
-            new = f"M80.0{site}{side}{_M80_EPISODE.get(code[7], code[7])}"
-            if self._recode(found, code, new, "osteoporosis", "fracture with minimal trauma in known osteoporosis",
-                            "I.C.13.d.2"):
-                found.pop("M81.0", None)
+            new = f"{_OSTEOPOROSIS_KINDS[known]}{site}{side}{_M80_EPISODE.get(code[7], code[7])}"
+            if self.cm.id_of(new) >= 0 and self._recode(found, code, new, "osteoporosis",
+                                                        "fracture with minimal trauma in known osteoporosis",
+                                                        "I.C.13.d.2"):
+                found.pop(known, None)
 
     def _neoplastic_fractures(self, text: str, found: dict[str, Finding]) -> None:
         """A pathological fracture through a tumour ("pathologic fx L femoral shaft through a lytic
@@ -1639,6 +1644,21 @@ class ClaimsReaders:
                                                                       or _diabetic(s, de, e))), None)
                 if cause is None:
                     continue
+                combined = self._diabetes_with(cause, code)
+                if combined is not None and combined not in found:
+                    # a second complication the diabetes' own "with" subterm names ("T2DM with peripheral
+                    # angiopathy ... and diabetic polyneuropathy": E11.51 and E11.42, I.A.15); beside the
+                    # code the combination asks for ("use additional code to identify the site of ulcer")
+                    wanted = tuple(r for k in ("use_additional", "code_also") for r in self.guidelines.referenced(combined, k))
+                    note = RuleNote("combination", f"{code} is part of {combined}: Diabetes > with (I.A.15)", code)
+                    if wanted and (code.startswith(wanted) or code[:3] in {r[:3] for r in wanted}):
+                        _add(found, _made(combined, [e], note))
+                    else:
+                        del found[code]
+                        f.code = combined
+                        f.notes.append(note)
+                        _add(found, f)
+                    break
                 other = cause[:3] + ".69"
                 if self.cm.id_of(other) < 0:
                     break
@@ -1660,6 +1680,20 @@ class ClaimsReaders:
                                                      f"({cause[:3]})", code))
                     found[elsewhere] = f
                 break
+
+    def _diabetes_with(self, cause: str, code: str) -> str | None:
+        """The code Diabetes > (the cause's type) > with > (the condition's title) gives, of the cause's
+        own category and naming a complication: None when no "with" subterm names it."""
+        starts = self.index.tree.main_terms("Diabetes")
+        kind = _DIABETES_TYPES.get(cause[:3], ())
+        title = [w for w in normalize_phrase(self.cm.description(code).split(",")[0].lower()) if w not in _TITLE_FILLER]
+        hit = self.index.tree.walk(starts, walk_words(list(kind) + ["with"] + title)) if starts and title else None
+        if hit is None or not hit.code.startswith(cause[:3]) or hit.code.rstrip("-").endswith((".69", ".9", ".8")) or \
+                not any(w in title for p in hit.path for w in p.split()):
+            return None
+        combined = _finish(self.mapper, hit.code.rstrip("-").rstrip("."), tuple(title))
+        return combined if combined is not None and self.cm.id_of(combined) >= 0 and \
+            self.cm.is_billable(combined) else None
 
     def _named_etiology(self, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """The one code a code's own "code first" note names, where the sentence of its mention
@@ -2449,7 +2483,9 @@ class ClaimsReaders:
         surgical = complications.find_surgical(self.index.tree, sentences, assertions, inpatient)
         starts = [s.start for s in sentences]
         for h in hits + surgical:
-            code = _finish(self.mapper, h.code, side_words(h.words))
+            # (a fracture's healing is no episode of the device's complication: "painful hardware ...
+            # fracture healed" is T84.84XA)
+            code = _finish(self.mapper, h.code, side_words(tuple(w for w in h.words if w not in _BONE_HEALING)))
             if code is None or self.cm.id_of(code) < 0 or not self.cm.is_billable(code):
                 continue
             s = sentences[h.sentence]
@@ -3128,6 +3164,7 @@ _UNDERDOSING = re.compile(r"T(3[6-9]|4[0-9]|50)\.\w\w6")   # T36-T50 with 6th ch
 _CODE_IN_NOTE = re.compile(r"\(([A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?)\)")
 _TITLE_FILLER = frozenset("unspecified other of the and or with without in due to".split())
 _DIABETES = frozenset(("E08", "E09", "E10", "E11", "E13"))
+_DIABETES_TYPES = {"E10": ("type", "1"), "E11": ("type", "2")}   # (the index's Diabetes > type 1 / type 2)
 # What says a condition was caused by the one named next ("ED due to type 2 DM"): a link the
 # provider states (I.A.15), at most this many words between the two.
 _CAUSES = (("due", "to"), ("secondary", "to"), ("caused", "by"), ("from",), ("related", "to"), ("attributed", "to"))
@@ -3217,8 +3254,8 @@ def _medication_reader(icd10cm):
 
 # the codes a complication's own sentence names less precisely (infective arthropathy of the joint
 # whose prosthesis is infected)
-_COMPLICATION_SAYS = ("M00", "M01", "M02", "M24.5", "D36.1", "I82", "I74")   # (a joint infection, a contracture, a
-# neuroma, a graft's thrombosis)
+_COMPLICATION_SAYS = ("M00", "M01", "M02", "M24.5", "D36.1", "I82", "I74", "T14")   # (a joint infection, a
+# contracture, a neuroma, a graft's thrombosis; an injury of no site: "painful hardware ... fracture healed")
 # ... and what an operation's tear or bleed says of its own sentence: a hemorrhage of no cause, an
 # injury, a hemoperitoneum
 _SURGICAL_SAYS = ("R58", "S", "T14", "K66.1")

@@ -52,6 +52,9 @@ _DEVICES: dict[str, tuple[str, ...]] = {
     "iud": ("intrauterine", "contraceptive", "device"),
     # an amputation's stump (Complication > amputation stump > neuroma > lower limb, T87.3-)
     "stump": ("amputation", "stump"),
+    # a fracture's plate, screws or nail left in ("symptomatic hardware": Complication > orthopedic >
+    # device or implant > pain, T84.84)
+    "hardware": ("orthopedic", "device", "implant", "internal", "fixation"),
     # a dialysis access made by surgery (Complication > arteriovenous > fistula, surgically created)
     **{w: ("arteriovenous", "fistula", "surgically", "created") for w in ("avf", "avg")},
 }
@@ -83,6 +86,8 @@ _KINDS: dict[str, tuple[str, ...]] = {
     **{w: ("stenosis",) for w in ("stenosis", "stenotic")},
     **{w: ("neuroma",) for w in ("neuroma", "neuromas")},
     "contracture": ("capsular", "contracture"),
+    # (pain only beside retained hardware: a pacemaker patient's chest pain is no device's)
+    **{w: ("pain",) for w in ("pain", "painful", "symptomatic")},
     **{w: ("necrosis",) for w in ("necrosis", "necrotic")},
     **{w: ("mechanical", "breakdown") for w in ("malfunction", "malfunctioning", "breakdown", "failure", "rupture",
                                                   "ruptured")},
@@ -95,6 +100,10 @@ _OBSTETRIC_WOUND = ("obstetrical", "surgical", "wound", "incisional", "site")
 # a "failure" is the device's only right after it ("insulin pump (mechanical) failure"; "pacemaker for
 # heart failure" is not)
 _NEXT_ONLY = frozenset(("failure",))
+_HARDWARE_KINDS = frozenset(("pain", "painful", "symptomatic"))
+_SIDE_WORDS = frozenset(("left", "right", "l", "r"))
+_HARDWARE_REACH = 5   # words from "hardware" to what it has ("pain due to retained internal fixation hardware")
+_GONE = frozenset(("removed", "out", "explanted"))
 # an electrode is a device's only beside the device ("pacemaker RV lead"; "lead" alone is a metal
 # or a verb)
 _PARTS = frozenset(("lead", "leads", "electrode"))
@@ -170,14 +179,25 @@ def find(tree, sentences: Sequence[Sentence], assertion: Callable[[int, int, int
         devices = [k for k, w in enumerate(words) if (w in _DEVICES or k in made)
                    and not (w == "ssi" and (_INSULIN & set(words[max(0, k - 8):k + 2]) or _INCOME & set(words) or (
                        k < 2 and si and _INSULIN & set(sentences[si - 1].words))))]
+        if any(words[d] != "hardware" for d in devices):
+            devices = [d for d in devices if words[d] != "hardware"]   # ("insulin pump ... hardware failure": the pump's)
+        devices = [d for d in devices if words[d] != "hardware" or not _GONE & set(words[d + 1:d + 3])]
+        # ("hardware removed 2020; now progressive L ankle pain": no device left to hurt)
         # (sliding-scale insulin, said before it or in the sentence before one it opens: "DM2: A1c
         # 6.8%. SSI while inpatient."; an income)
         if devices and all(words[k] in _PARTS for k in devices) and not paced:
             devices = []   # (a lead is a device's where the note names its pacemaker: "s/p PPM ... dislodged RA lead")
         kinds = [k for k, w in enumerate(words) if w in _KINDS and (w != "ssi" or k in devices)
+                 and (w not in _HARDWARE_KINDS or any(words[d] == "hardware" and abs(k - d) <= _REACH
+                                                      for d in devices))
+                 # (retained hardware's own complication, said with it: "painful hardware", "pain due to
+                 # retained hardware"; never one item of a list of risks, "infection, hardware issues")
+                 and any(words[d] != "hardware" or (abs(k - d) <= _HARDWARE_REACH and not any(
+                     s.commas[min(k, d) + 1:max(k, d) + 1])) for d in devices)
                  and (w not in _NEXT_ONLY or k - 1 in devices or (words[k - 1] == "mechanical" and k - 2 in devices))
                  and any(abs(k - d) <= _REACH for d in devices)
-                 and not _FRACTURES & set(words[k + 1:k + 4])]   # ("displaced femoral neck fracture")
+                 and (w in _HARDWARE_KINDS or not _FRACTURES & set(words[k + 1:k + 4]))]
+        # ("displaced femoral neck fracture"; "symptomatic hardware; fracture healed" is the hardware's)
         if not devices or not kinds:
             continue
         checkpoint()
@@ -202,7 +222,10 @@ def find(tree, sentences: Sequence[Sentence], assertion: Callable[[int, int, int
         for x in devices:
             said.extend(made[x] if x in made else _DEVICES[words[x]])
             if words[x] == "stump":
-                said.extend(stump)   # the amputation's limb and side ("s/p L BKA": lower limb, left)
+                # the amputation's limb and side ("s/p L BKA": lower limb, left); a side the
+                # complication's own sentence names is its ("neuroma of L BKA stump" beside "PAD of R LE")
+                own = _SIDE_WORDS & set(words)
+                said.extend(w for w in stump if not (own and w in _SIDE_WORDS))
         if "surgical" in said:
             if obstetric:
                 said.extend(_OBSTETRIC_WOUND)

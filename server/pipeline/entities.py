@@ -257,21 +257,26 @@ def _hyphen_joined(text: str, tokens: Sequence[Token], i: int) -> bool:
 
 
 # a one-word term that names no condition before these words
-_NOT_CONDITION_BEFORE = {"frozen": frozenset("section sections perm permanent path pathology specimen".split())}
+_NOT_CONDITION_BEFORE = {"frozen": frozenset("section sections perm permanent path pathology specimen".split()),
+                         # a tumour's immune checkpoint marker ("PD-L1 5%"), no Parkinson's disease
+                         "pd": frozenset(("l1", "1"))}
 _FROZEN = "frozen"
 _BODY_AFTER_FROZEN = frozenset("finger fingers toe toes foot feet hand hands ear ears nose skin face cheek "
                                "cheeks limb limbs".split())
 _KIND_REACH = 3   # words to the noun a kind word qualifies ("frozen/perm path")
 # ... and after these
 _NOT_CONDITION_AFTER = {"mite": frozenset(("dust", "house")), "mites": frozenset(("dust", "house")),
+                        # an MRI's bone marrow edema is the injury's picture, no edema of the body (R60.9)
+                        "edema": frozenset(("marrow",)),
                         # an ECG's segment or a depressed drive to breathe, no depressive disorder
                         "depression": frozenset("st segment pr respiratory ventilatory cns marrow".split()),
                         "depressions": frozenset("st segment pr".split())}
 _TERM_REACH = 12   # words a term after a comma is looked for in (longer than any lexicon term the list begins)
 
 # Abbreviations that are also English words or units: a condition only when written in capitals
-# (PAD, AIDS, CAP, MS).
-CASED_ABBREVIATIONS = frozenset(("pad", "aids", "cap", "ms", "ha", "age", "trap", "cts", "all"))
+# (PAD, AIDS, CAP, MS; an elbow's "arc 25-120 deg" is its motion, no AIDS-related complex; a
+# "pin-lock prosthesis" no prostatic intraepithelial neoplasia).
+CASED_ABBREVIATIONS = frozenset(("pad", "aids", "cap", "ms", "ha", "age", "trap", "cts", "all", "arc", "pin"))
 _NUMBER_AFTER = re.compile(r"\s*[:=]?\s*\d")
 # cased abbreviations that are everyday words a sentence written in capitals has too ("ALL": acute
 # lymphoblastic leukemia, or "ALL OTHER SYSTEMS NEGATIVE")

@@ -275,6 +275,47 @@ def drop_integral(found: dict[str, Finding], rules: GuidelineRules, dropped: dic
 _SYMPTOM_REACH = 200  # characters between a symptom and the diagnosis it is said with
 
 
+def specify_from_past(found: dict[str, Finding], rules: GuidelineRules, text: str = "") -> None:
+    """A condition coded as unspecified that the history lists with its kind, where the past
+    mention has no history code of its own (so it is a lasting condition, not an episode): the
+    history's kind is the condition's ("PMH: ADHD, combined type ... A/P: ADHD, continue
+    Adderall": F90.2, not F90.9). Injuries, pregnancies and neoplasms keep their own readings."""
+    kinds: dict[str, set[str]] = {}
+    for c, f in found.items():
+        if not f.reportable and f.assertion is Assertion.HISTORICAL and c[:1] not in _EPISODIC and \
+                f.system is CodeSystem.ICD10CM and rules.cm.id_of(c) >= 0 and \
+                any(n.kind == "not_reported" and n.message == _NO_HISTORY_CODE for n in f.notes):
+            kinds.setdefault(c[:3], set()).add(c)
+    for c in [c for c, f in found.items() if f.reportable and c[:3] in kinds]:
+        told = kinds[c[:3]]
+        if len(told) != 1 or any(o[:3] == c[:3] and o != c and found[o].reportable for o in found):
+            continue
+        o = next(iter(told))
+        if o == c or o in found and found[o].reportable or \
+                "unspecified" not in rules.cm.description(c).lower() or not _more_specific(rules, o, c) or \
+                not _kind_said(rules, o, c, found[o], text):
+            continue
+        _rename(found, c, o, RuleNote("specificity", f"{c} coded as {o}: the history names its kind", o))
+
+
+def _kind_said(rules: GuidelineRules, o: str, c: str, past: Finding, text: str) -> bool:
+    """Whether a word ``o``'s title adds to ``c``'s is said beside the past mention, outside
+    parentheses ("ADHD, combined type": F90.2; "atopic dermatitis (flexural)" is no flexural
+    eczema to report, L20.82)."""
+    told = _stems(rules.cm.description(o)) - _stems(rules.cm.description(c))
+    for e in past.evidence:
+        lo, hi = max(0, e.start - _KIND_REACH), min(len(text), e.end + _KIND_REACH)
+        if told & _stems(_PARENTHESES.sub(" ", text[lo:hi])):
+            return True
+    return False
+
+
+_KIND_REACH = 40
+_PARENTHESES = re.compile(r"\([^()]*\)|\([^()]*$|^[^()]*\)")
+_EPISODIC = "CDOSTVWXYZ"   # (an injury's, a pregnancy's, a neoplasm's past is its own reader's)
+_NO_HISTORY_CODE = "past condition: no history code"
+
+
 def _said_beside(symptom: Finding, cause: Finding) -> bool:
     """Whether some evidence of ``symptom`` lies within ``_SYMPTOM_REACH`` characters of the diagnosis's,
     in the same section (a history's migraine is not the HPI's nausea's)."""
@@ -786,6 +827,14 @@ def drop_unrelated_family_history(found: dict[str, Finding], rules: GuidelineRul
     The family history section of an admission for heart failure is not coded line by line."""
     codes = [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and f.reportable
              and f.confidence >= reported_from and f.assertion in (Assertion.PRESENT, Assertion.HISTORICAL)]
+    for c, f in list(found.items()):
+        if c.startswith(_INFECTIOUS_FAMILY) and f.assertion is Assertion.FAMILY and \
+                not any(o.startswith(_INFECTION_WORKUP) for o in codes):
+            # a relative's infection bears on a visit that tests the patient for infection or
+            # exposure ("brother has chronic hepatitis C; here for HCV screening": Z11.59, Z83.1);
+            # a newborn's record of the mother's GBS is the newborn's own perinatal reading
+            suppress(found, c, RuleNote("not_reported", "a relative's infection with no test or exposure of the "
+                                                        "patient's at this encounter (I.C.21.c.4)"), dropped)
     if any(c.startswith(_PREVENTIVE) for c in codes):
         return   # a screening or preventive visit: the family history is why the test is done
     today = [c for c in codes if not c.startswith(_FAMILY_HISTORY) and c[:1] not in "VWXY"]
@@ -802,6 +851,8 @@ def drop_unrelated_family_history(found: dict[str, Finding], rules: GuidelineRul
 
 
 _FAMILY_HISTORY = ("Z80", "Z81", "Z82", "Z83", "Z84")
+_INFECTIOUS_FAMILY = ("Z83.0", "Z83.1")   # a relative's HIV or other infectious disease
+_INFECTION_WORKUP = ("Z11", "Z20", "Z21", "Z22", "A", "B")   # screening, contact or exposure, carrier, infection
 # neoplasm blocks (last category) -> the chapters of their organ system's other conditions
 _NEOPLASM_SYSTEMS = (("C26", "K"), ("C39", "J"), ("C41", "M"), ("C44", "L"), ("C49", ""), ("C58", "N"),
                      ("C63", "N"), ("C68", "N"), ("C72", "GH"), ("C75", "E"), ("C80", ""), ("C96", "D"))
@@ -1162,6 +1213,97 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
                 _rename(found, other, both, RuleNote("combination", f"{other} with what {c} says: {both}", c))
 
 
+def drop_superficial_at_injury(found: dict[str, Finding], rules: GuidelineRules,
+                               dropped: dict[str, Finding] | None = None, text: str = "") -> None:
+    """A superficial injury (an abrasion, a contusion: the "Superficial injury of" category of a body
+    region's block) said together with a more severe injury of that region and side is not coded
+    (I.C.19.b.1): "open fx of L femoral shaft ... with abrasion of the L thigh over the fx site" is
+    S72.3- alone; a contusion of another region, or of the other side, stays."""
+    codes = [c for c, f in found.items() if c[:1] == "S" and f.system is CodeSystem.ICD10CM and rules.cm.id_of(c) >= 0]
+    for c in codes:
+        if c not in found or not rules.cm.description(c[:3]).startswith(_SUPERFICIAL):
+            continue
+        worse = next((o for o in codes if o != c and o in found and o[1] == c[1]
+                      and not rules.cm.description(o[:3]).startswith(_SUPERFICIAL + _ORGAN_INJURY)
+                      and not rules.cm.description(o).startswith(_UNSPECIFIED_INJURY)
+                      and _same_side(rules, o, c) and _said_together(found[c], found[o], text)), None)
+        if worse is not None:
+            found[worse].notes.append(RuleNote("integral", f"{c} dropped: superficial injury at the site of {worse} "
+                                                           "(I.C.19.b.1)", c))
+            suppress(found, c, RuleNote("not_reported", f"superficial injury at the site of {worse}: not "
+                                                        "reported (I.C.19.b.1)", worse), dropped)
+
+
+def drop_unspecified_pneumonia(found: dict[str, Finding], organism_pneumonias: frozenset[str],
+                               dropped: dict[str, Finding] | None = None) -> None:
+    """A pneumonia of unspecified organism (J18.x) is not reported beside the pneumonia whose organism
+    the note names ("RLL pneumonia, probably Legionnaires' disease": A48.1 alone, inpatient II.H);
+    ``organism_pneumonias``: the codes the index files under Pneumonia by organism."""
+    named = next((c for c in found if c in organism_pneumonias or c[:3] in organism_pneumonias), None)
+    if named is None:
+        return
+    for c in [c for c in found if c.startswith(_UNSPECIFIED_ORGANISM_PNEUMONIA)]:
+        suppress(found, c, RuleNote("not_reported", f"{named} names the pneumonia's organism", named), dropped)
+
+
+_UNSPECIFIED_ORGANISM_PNEUMONIA = ("J18.0", "J18.1", "J18.8", "J18.9")
+
+
+def drop_resolved_infections(found: dict[str, Finding], dropped: dict[str, Finding] | None = None) -> None:
+    """An infection whose sequela is coded is over: "loss of smell 5 months after COVID-19, fully
+    recovered" is R43.8 + U09.9, no U07.1 (I.C.1.g.1.m); a tuberculosis's, poliomyelitis's or
+    leprosy's sequela (B90-B92) likewise leaves the infection itself uncoded."""
+    for late, infections in _SEQUELA_OF.items():
+        if not any(c.startswith(late) for c in found):
+            continue
+        for c in [c for c in found if c.startswith(infections)]:
+            suppress(found, c, RuleNote("not_reported", f"{late}: the infection's sequela is coded, the "
+                                                        "infection is over", late), dropped)
+
+
+def cachexia_of_condition(found: dict[str, Finding], text: str, dropped: dict[str, Finding] | None = None) -> None:
+    """Cachexia the note ties to a condition ("cancer-related cachexia", "cachexia due to end-stage
+    COPD") is wasting due to an underlying condition, E88.A: R64 excludes it (Excludes1:
+    cachexia due to underlying condition)."""
+    f = found.get(_CACHEXIA)
+    if f is None or _WASTING in found:
+        return
+    for e in f.evidence:
+        lo, hi = max(0, e.start - _TIE_REACH), min(len(text), e.end + _TIE_REACH)
+        before, after = text[lo:e.start], text[e.end:hi]
+        if _TIED_BEFORE.search(before) or _TIED_AFTER.match(after):
+            _rename(found, _CACHEXIA, _WASTING, RuleNote("excludes1", "cachexia due to an underlying condition: "
+                                                                      f"{_WASTING} (R64 Excludes1)", _CACHEXIA))
+            return
+
+
+_CACHEXIA, _WASTING = "R64", "E88.A"
+_TIE_REACH = 40
+# "cancer cachexia", "cancer-related / -associated cachexia", "cachexia of malignancy / due to COPD"
+_TIED_BEFORE = re.compile(r"(?:\b(?:cancer|malignancy|tumou?r|neoplastic|cardiac|hiv|aids|copd)\b"
+                          r"|\b(?:related|associated|induced))[\s-]*$", re.I)
+_TIED_AFTER = re.compile(r"[\s,]*(?:\(|-)?\s*(?:due to|secondary to|from|of|related to|associated with|in)\b"
+                         r"(?![^.;\n]{0,12}\b(?:unclear|unknown|undetermined)\b)", re.I)
+# sequela codes and the infections they follow
+_SEQUELA_OF = {"U09.9": ("U07.1",), "B90": ("A15", "A16", "A17", "A18", "A19"), "B91": ("A80",), "B92": ("A30",)}
+
+
+def _said_together(a: Finding, b: Finding, text: str) -> bool:
+    """Whether two findings are said in one sentence (no sentence end or line break between them)."""
+    for x in a.evidence:
+        for y in b.evidence:
+            lo, hi = (x.end, y.start) if x.end <= y.start else (y.end, x.start)
+            if hi <= lo or (hi - lo <= _TOGETHER and not _SENTENCE_END.search(text, lo, hi)):
+                return True
+    return False
+
+
+_SUPERFICIAL = ("Superficial injury of",)   # S00, S10, ... S90: each region's contusions and abrasions
+# an injury inside the body is no more severe injury of the skin's site: a concussion (S06) and a
+# scalp contusion are both coded, as are a spleen's laceration (S36) and a flank's bruise
+_ORGAN_INJURY = ("Intracranial injury", "Injury of")
+_TOGETHER = 120
+_SENTENCE_END = re.compile(r"[.;\n]")
 _ORGANISMS = ("B95", "B96", "B97")
 _UNSPECIFIED_INJURY = "Unspecified injury of"
 _UNSPECIFIED_PART = "unspecified"

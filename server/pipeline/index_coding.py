@@ -993,9 +993,11 @@ class IndexCoder:
         if hit is None or not self.cm.is_billable(hit.code):
             return None
         if len(core) > 1 and not walk_words(core) & {w for p in hit.path[1:] for w in p.split()} and \
-                not (kind is Assertion.FAMILY and len(hit.path) == 1 and set(hit.path[0].split()) <= walk_words(core)):
+                not (len(hit.path) == 1 and (set(hit.path[0].split()) == walk_words(core) or
+                                             kind is Assertion.FAMILY and set(hit.path[0].split()) <= walk_words(core))):
             return None   # "urinary incontinence" never walks to "urinary infection" on "urinary" alone
-            # (a subterm of its own the condition's words all name is its: a relative's "colon polyps")
+            # (a subterm of its own the condition's words all name is its: a relative's "colon polyps",
+            # a past "cleft lip")
         if "unspecified" in self.cm.description(hit.code).lower() and len(hit.path) < 2 and \
                 (kind is not Assertion.FAMILY or hit.code[:3] in _SITE_TABLES):
             return None   # "History > family > malignant neoplasm" alone: the site table says more

@@ -750,6 +750,9 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            # disease, D63.0, for "anemia of malignancy", never Anemia > malignant, D51.0)
            "malignancy": ("malignant", "neoplasm", "neoplastic", "disease"),
            "colorectal": ("colon",),   # (colorectal cancer screening: Screening > neoplasm > colon, Z12.11)
+           # coagulase-negative staphylococci ("sepsis 2/2 CLABSI (CoNS)": Sepsis > staphylococcus >
+           # coagulase negative, A41.1)
+           "cons": ("staphylococcus", "coagulase", "negative"),
            "amd": ("age", "related", "macula", "degeneration"),   # (Degeneration > macula > age-related)
            # (a wet AMD's 7th character "with active choroidal neovascularization", H35.32-1)
            "cnv": ("choroidal", "neovascularization"),
@@ -910,7 +913,10 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "s1": ("lumbosacral",),   # peripheral arterial disease: Arteriosclerosis > extremities > peripheral
            # a bone the note names without the word ("fracture of the 5th metatarsal": Fracture >
            # metatarsal bone > fifth)
-           **{w: ("bone",) for w in ("metatarsal", "metacarpal", "tarsal", "carpal", "sesamoid")},
+           **{w: ("bone",) for w in ("tarsal", "carpal", "sesamoid")},
+           # (and the bones together, as the index names them: "stress fx of L 2nd metatarsal":
+           # Fracture > stress > metatarsus, M84.37-, of the foot: M84.375A)
+           "metatarsal": ("bone", "metatarsus", "foot"), "metacarpal": ("bone", "metacarpus", "hand"),
            **{f"{n}{s}": (w,) for n, s, w in ((1, "st", "first"), (2, "nd", "second"), (3, "rd", "third"),
                                                (4, "th", "fourth"), (5, "th", "fifth"))},
            # a fragment or splinter in a wound is a foreign body (Laceration > hand > with foreign body)

@@ -43,6 +43,12 @@ _SEVENTH_WORDS = (
 )
 HEALING_AFFECTED = frozenset("impair impairs impaired delay delays delayed slow slows promote promotes affect affects "
                               "aid aids optimize support".split())
+# the spine's regions as a note's words say them ("cervical" is "cervix" once normalised) and a
+# cervical level ("C5-C6")
+_SPINAL_REGIONS = frozenset("cervix cervicothoracic thoracic thoracolumbar lumbar lumbosacral sacral sacrococcygeal".split())
+_CERVICAL_LEVEL = re.compile(r"c[2-8]")
+_DISORDER_WORDS = frozenset(("disc", "disorder", "disease"))
+_NOTE_REF = re.compile(r"(.*?)\s*\(([A-Z]\d[0-9A-Z](?:\.[0-9A-Z]{0,4})?-?)\)")
 _JOINED_PREFIXES = frozenset(("intra",))   # ("extraarticular" titles are "other" residual codes)
 # Gustilo-Anderson types IIIA-IIIC of an open fracture (7th characters C, F, J, N, R)
 _GUSTILO_III = frozenset(("iiia", "iiib", "iiic"))
@@ -129,7 +135,7 @@ class CodeMapper:
         for best in ranked:
             if self.cm.id_of(best.code) < 0:
                 continue
-            code, defaults = self._refine(best.code, words, numbers)
+            code, defaults = self._refine(self._region_elsewhere(best.code, words), words, numbers)
             if code is not None:
                 break
         else:
@@ -150,6 +156,29 @@ class CodeMapper:
             return None
         return MappedCode(code, CodeSystem.ICD10CM, self.cm.description(code), best.score,
                           best.source, notes, defaults, best.exact and code == best.code)
+
+    def _region_elsewhere(self, code: str, words: frozenset[str]) -> str:
+        """The category an Excludes2 note of ``code``'s category sends a spinal region the note
+        names to ("C5-C6 HNP": M51 "Excludes2: cervical and cervicothoracic disc disorders (M50.-)",
+        so M50.2, not M51.2); a named region of the code's own category stays."""
+        category = code[:3]
+        notes = self.cm.notes(category, "excludes2") if self.cm.id_of(category) >= 0 else ()
+        if not notes:
+            return code
+        said = words | ({"cervix"} if any(_CERVICAL_LEVEL.fullmatch(w) for w in words) else frozenset())
+        own = set(normalize_phrase(self.cm.description(category).lower()))
+        for note in notes:
+            m = _NOTE_REF.fullmatch(note.strip())
+            if m is None:
+                continue
+            lead = set(normalize_phrase(m.group(1).lower())) - own - _NOISE - _DISORDER_WORDS
+            target = m.group(2).rstrip("-").rstrip(".")
+            if lead and lead <= _SPINAL_REGIONS and lead & said and self.cm.id_of(target) >= 0 and \
+                    not (said & _SPINAL_REGIONS) - lead:
+                # the same kind there: M51.2 (displacement) -> M50.2, M51.16 (with radiculopathy) -> M50.1
+                return next((target + code[3:k] for k in range(len(code), 3, -1)
+                             if self.cm.id_of(target + code[3:k]) >= 0), target)
+        return code
 
     def _mentioned(self, code: str, words: frozenset[str]) -> str:
         """A "without mention of X" code whose X the note says is its "with X" sibling ("Parkinson

@@ -160,7 +160,7 @@ class NeoplasmReader:
                     # adenomatous, Z86.0101)
                     hits = [replace(h, historical=True) for h in hits if h.behavior in ("primary", "in_situ")
                             or (h.behavior == "benign" and h.code.startswith(_POLYP_HISTORY))]
-                out.extend(hits)
+                out.extend(h for hit in hits for h in self._both_sides(hit, words))
         if _UNKNOWN_PRIMARY.search(text) and any(h.behavior == "secondary" and not h.historical for h in out):
             code = "C80.1"
             if self.cm.id_of(code) >= 0:
@@ -294,6 +294,26 @@ class NeoplasmReader:
             code = self.finish(code, refine_words) or code
         return NeoplasmHit(code, behavior, si, i, i + 1, " > ".join(row.path))
 
+
+    def _both_sides(self, hit: NeoplasmHit, words: Sequence[str]) -> list[NeoplasmHit]:
+        """A paired organ's unspecified-side code where the site is said to be both sides
+        ("metastatic RCC to bone and bilateral lungs"): the right's and the left's codes, the
+        classification having no bilateral one for it (I.B.13)."""
+        lo, hi = max(0, hit.tok_start - _SCOPE), min(len(words), hit.tok_end + _SCOPE)
+        if self.cm.id_of(hit.code) < 0:
+            return [hit]
+        title = self.cm.description(hit.code)
+        organ = set(normalize_phrase(title.lower()))
+        # (the organ said both: "to bone and bilateral lungs" is the lungs', not the kidney primary's)
+        if not any(w == "bilateral" and organ & set(words[k + 1:k + 3]) for k, w in enumerate(words[lo:hi], lo)):
+            return [hit]
+        parent = self.cm.ancestors(hit.code)[:1]
+        siblings = {self.cm.description(c): c for c in self.cm.children(parent[0])} if parent else {}
+        for m in re.finditer(r"\b(?:unspecified|right|left) ", title):
+            both = [siblings.get(title[:m.start()] + side + " " + title[m.end():]) for side in ("right", "left")]
+            if all(both) and all(self.cm.is_billable(c) for c in both):
+                return [replace(hit, code=c) for c in both]
+        return [hit]
 
     def _rows_ending(self, last: str) -> list:
         """The table's rows whose path ends with ``last`` (built once)."""

@@ -563,11 +563,15 @@ class Pipeline:
         suppressed: dict[str, Finding] = {}
 
         def past() -> None:   # past conditions are listed, never reported, and take no part below
+            if self.claims_rules:
+                gl.specify_from_past(findings, self.guidelines, text)
             for c in [c for c, f in findings.items() if not f.reportable]:
                 suppressed[c] = findings.pop(c)
 
-        steps = (("past condition", past),
-                 ("combination", lambda: gl.apply_combinations(findings, self.guidelines, suppressed)),
+        steps = (("past condition", past),)
+        if self.claims_rules:   # (before its weight loss is read as integral to it)
+            steps += (("cachexia of a condition", lambda: gl.cachexia_of_condition(findings, text, suppressed)),)
+        steps += (("combination", lambda: gl.apply_combinations(findings, self.guidelines, suppressed)),
                  ("integral symptom", lambda: gl.drop_integral(findings, self.guidelines, suppressed, cut)))
         if self.claims_rules:   # before Excludes1: a stated diagnosis never loses to its own symptom,
             # and a condition with its own manifestation code takes it before Excludes1 sees the
@@ -597,6 +601,11 @@ class Pipeline:
                   ("one per condition", lambda: gl.keep_one_per_group(findings, self.guidelines, suppressed, cut)))
         if self.claims_rules:
             steps += (("same words, one code", lambda: gl.one_code_per_phrase(findings, self.guidelines, suppressed)),
+                      ("superficial injury", lambda: gl.drop_superficial_at_injury(findings, self.guidelines,
+                                                                                    suppressed, text)),
+                      ("infection over", lambda: gl.drop_resolved_infections(findings, suppressed)),
+                      ("pneumonia's organism", lambda: gl.drop_unspecified_pneumonia(
+                          findings, self._organism_pneumonias, suppressed)),
                       ("organism", lambda: gl.keep_organisms_asked_for(findings, self.guidelines, suppressed)),
                       ("pregnancy", lambda: gl.pregnancy_rules(findings, suppressed, self.cm)),
                       ("poisoning", lambda: gl.poisoning_rules(findings, suppressed)))
@@ -674,6 +683,24 @@ class Pipeline:
             _lap(ms, "model", t)
         return findings
 
+    @property
+    def _organism_pneumonias(self) -> frozenset[str]:
+        """The codes the index files under Pneumonia by organism (Pneumonia > pneumococcal J13,
+        > Pneumocystis B59, > varicella B01.2 ...: infectious chapters and J12-J16), and Legionnaires'
+        disease, a pneumonia the index files under its own entry (A48.1); built once."""
+        hit = self.__dict__.get("_pneumonias")
+        if hit is None:
+            codes: set[str] = {_LEGIONNAIRES}
+            todo = list(self.index.tree.main_terms("Pneumonia")) if self.index is not None else []
+            while todo:
+                n = self.index.tree.nodes[todo.pop()]
+                todo.extend(n.children)
+                code = n.code.rstrip("-").rstrip(".")
+                if (code[:1] in "AB" and code[:3] != _INFECTIOUS_NEC) or "J12" <= code[:3] <= "J16":
+                    codes.add(code)   # (not "in infectious disease NEC", B99: no organism named)
+            hit = self.__dict__["_pneumonias"] = frozenset(codes)
+        return hit
+
     def _sentences(self, doc: Document) -> list[Sentence]:
         return analyse_sentences(doc.text, doc.segments, self.sections)
 
@@ -736,6 +763,12 @@ class Pipeline:
                     _RESOLVED_SINCE_COURSE.match(text, m.end) and _course_reason(s.words, m.tok_start):
                 a = Assertion.HISTORICAL   # "completed a 7-day course of amoxicillin last month for acute
                 # sinusitis, now resolved": what an earlier course treated, gone before this visit
+            if a is Assertion.PRESENT and self.claims_rules and not inpatient and m.candidates and \
+                    m.candidates[0].code[:1] not in _INJURY_CHAPTERS and (
+                    _completed_course(s.words, m.tok_start) or
+                    _WEEKS_AFTER.search(text, max(s.start, m.start - _WEEKS_AFTER_REACH), m.start)):
+                a = Assertion.HISTORICAL   # "after completing 7-day course of levofloxacin for CAP", "seen 6
+                # wks after CAP of RLL": what this visit follows up, treated and over (I.C.21.c.4, c.8)
             if a is Assertion.PRESENT and self.claims_rules and not inpatient and _RESOLVED_ITEM.match(text, m.end):
                 a = Assertion.HISTORICAL   # a visit's "HTN - resolved after weight loss", "HTN and OSA - both
                 # resolved": gone before this visit (a stay's resolved condition was treated in it)
@@ -1262,7 +1295,9 @@ class Pipeline:
                     (_UNDER_CARE & set(words) or f.code[-1] in _HEALING_TROUBLE) and \
                     not any(w.isdigit() and len(w) == 4 for w in words) and \
                     not any(w == "age" and x.isdigit() for w, x in zip(words, words[1:])) and \
-                    not (f.code[-1] not in _HEALING_TROUBLE and _YEARS_AGO(" ".join(words))):
+                    not (f.code[-1] not in _HEALING_TROUBLE and _YEARS_AGO(" ".join(words))) and \
+                    not _said_healed(s.words, m.tok_start, m.tok_end):
+                # (nor one the note says healed: "s/p ORIF bimalleolar fracture, healed; painful hardware")
                 # (nor one the note dates by the patient's age then: "PSH: ORIF L wrist fx age 12", nor
                 # years ago: "bimalleolar fx R ankle 4 yrs ago, s/p ORIF, healed" is a past one)
                 # "6 wk s/p closed reduction and casting of R Colles fx ... healing as expected": the
@@ -1286,6 +1321,11 @@ class Pipeline:
                 elif f.assertion is Assertion.HISTORICAL and f.code.startswith("I69"):
                     f.assertion = Assertion.PRESENT   # a sequela code names a present residual (I.C.9.d)
                     residual_sentences.add(m.sentence)
+                elif self.index is not None and \
+                        (late := sequelae.disease_sequela(f, s.words, m.tok_start, self.index.tree, self.cm)):
+                    f.notes.append(RuleNote("sequela", f"a past disease a residual follows: Sequelae (of) > "
+                                                       f"{late[1]}, {late[0]} (I.B.10)", f.code))
+                    f.code, f.assertion, f.defaults = late[0], Assertion.PRESENT, []
             if self.claims_rules and f.assertion is Assertion.PRESENT and not _neoplasm(f.code) and \
                     _cured(words, breaks.get(m.sentence) or _clause_breaks(s), m.tok_end):
                 f.assertion = Assertion.HISTORICAL   # "Hep C, treated/cured": a past condition (I.C.21.c.4)
@@ -1321,6 +1361,14 @@ class Pipeline:
                     # code it stands for walk History > family instead (glaucoma: Z83.511)
                     title = tuple(normalize_phrase(self.cm.description(f.code).lower().split(",")[0]))
                     history = self.index.history_code(f.assertion, title, title)
+                if history is None and f.assertion is Assertion.HISTORICAL and "Q00" <= f.code[:3] <= "Q89" and \
+                        self.cm.id_of(f.code) >= 0 and _CORRECTED & set(words):
+                    # a congenital malformation the note says was corrected (I.C.17): History > personal >
+                    # congenital malformation > the system its Tabular block names ("VSD repaired as an
+                    # infant": Z87.74); chromosomal anomalies (Q90-Q99) last
+                    system = tuple(normalize_phrase(self.cm.block_of(f.code)[1].lower()))
+                    history = self.index.history_code(f.assertion, ("congenital", "malformation") + system + tuple(
+                        normalize_phrase(self.cm.description(f.code).lower())))
             said_as = f.copy() if unasserted is not None and f.assertion is not Assertion.PRESENT else None
             # (what a past operation took away or replaced is gone: "She had TAVR in 03/2022 for
             # severe aortic stenosis", Z95.2 alone)
@@ -2272,6 +2320,23 @@ _COURSES = frozenset("course burst taper".split())
 _COURSE_REACH = 10   # words from the course to the condition its "for" names
 
 
+def _completed_course(words: Sequence[str], i: int) -> bool:
+    """Whether the mention at word i is what a course of treatment the note says was completed
+    was for ("after completing 7-day course of levofloxacin for CAP")."""
+    return any(words[k] in _COURSES and "for" in words[k + 1:i] and _COMPLETED & set(words[max(0, k - 4):k])
+               for k in range(max(0, i - _COURSE_REACH), i))
+
+
+_COMPLETED = frozenset("completed completing finished finishing".split())
+_LEGIONNAIRES = "A48.1"
+_INFECTIOUS_NEC = "B99"
+_INJURY_CHAPTERS = "STVWXY"   # ("3 days after a fall": the injury's mechanism and episode, no past condition)
+# "seen 6 wks after CAP": a time after an episode, the mention right after it
+_WEEKS_AFTER = re.compile(r"\b\d+\s*(?:d|days?|wks?|weeks?|mos?|months?)\s+after\s+(?:an?\s+|his\s+|her\s+|the\s+)?$",
+                          re.I)
+_WEEKS_AFTER_REACH = 30
+
+
 def _course_reason(words: Sequence[str], i: int) -> bool:
     """Whether the mention at word i is what a course of treatment said before it was for."""
     return any(words[k] in _COURSES and "for" in words[k + 1:i] for k in range(max(0, i - _COURSE_REACH), i))
@@ -2379,6 +2444,18 @@ _QUALIFIERS_AFTER = frozenset("mild moderate severe acute chronic subacute right
                               "controlled uncontrolled intractable not in".split())
 _BILATERAL = frozenset(("bilateral", "bilaterally", "both"))
 _BOTH_EYES = _BILATERAL | frozenset(("ou",))
+
+
+def _said_healed(words: Sequence[str], a: int, b: int) -> bool:
+    """Whether the fracture words[a:b] are said healed beside them ("fracture healed", "healed
+    bimalleolar fracture"), not an incision elsewhere in the sentence ("incision well healed")."""
+    return "healed" in words[b:b + _HEALED_REACH] or "healed" in words[max(0, a - _HEALED_REACH):a]
+
+
+_HEALED_REACH = 2
+# words that say a congenital malformation was corrected (I.C.17: its personal history code then)
+_CORRECTED = frozenset("repair repaired corrected correction closure closed ligation ligated reconstruction "
+                       "reconstructed surgically operated".split())
 
 
 def _history_marked(words: Sequence[str], k: int) -> bool:

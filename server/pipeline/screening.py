@@ -49,6 +49,14 @@ _TESTS = {
 }
 
 
+# ... and what is screened for only when said beside "screening" ("hepatitis C screening", "screening
+# for HCV": a hepatitis virus is a viral disease, Screening > disease or disorder > viral, Z11.59),
+# never a test result elsewhere in the sentence ("HBV/HCV/HIV neg, cancer screening up to date")
+_SCREENED_FOR = {"hepatitis": ("disease", "disorder", "viral"), "hcv": ("disease", "disorder", "viral"),
+                 "hbv": ("disease", "disorder", "viral")}
+_BESIDE_SCREENING = 3   # words between "screening" and what it is for
+
+
 @dataclass(frozen=True)
 class ScreeningHit:
     code: str
@@ -72,6 +80,10 @@ def screening_codes(text: str, sentences: Sequence[Sentence], tree, finish) -> l
         words = list(s.words)
         for w in s.words:
             words.extend(_TESTS.get(w, ()))
+        at = [k for k, w in enumerate(s.words) if w == "screening"]
+        for k, w in enumerate(s.words):
+            if w in _SCREENED_FOR and any(abs(k - j) <= _BESIDE_SCREENING for j in at):
+                words.extend(_SCREENED_FOR[w])
         hit = tree.walk(starts, walk_words(words))
         if hit is None:
             continue

@@ -17,7 +17,8 @@ from typing import Sequence
 
 from server.domain import Assertion, CodeSystem, RuleNote
 from server.pipeline.entities import Sentence
-from server.pipeline.index_tree import SIDES
+from server.pipeline.index_tree import SIDES, walk_words
+from server.pipeline.text import normalize_phrase
 
 STROKE_CODES = ("I60", "I61", "I62", "I63")
 STROKE_WORDS = frozenset("stroke cva infarct infarction ich sah intracerebral subarachnoid hemorrhagic".split())
@@ -210,6 +211,32 @@ def injury_sequela(f, words: Sequence[str], start: int = 0, linked: bool = True)
     if (f.code.startswith("T14.91") or "T36" <= f.code[:3] <= "T65") and not set(words) & _STATED_SEQUELA:
         return None   # "history of suicide attempt", "prior overdose": a past event (Z91.51), not its sequela
     return f.code[:-1] + "S"
+
+
+def disease_sequela(f, words: Sequence[str], start: int, tree, cm) -> tuple[str, str] | None:
+    """The Sequelae (of) code for a past disease the sentence says a residual is the late effect of
+    ("bronchiectasis, late effect of old pulmonary tuberculosis": Sequelae > tuberculosis, B90.9;
+    "sequela of viral hepatitis": B94.2), with the subterm walked; None when the words before the
+    mention state no sequela or the index has no entry for the disease (injuries and strokes have
+    their own readers)."""
+    if f.system is not CodeSystem.ICD10CM or f.code[:1] in "STVWXYZ" or f.code.startswith("I6") or \
+            f.assertion not in (Assertion.HISTORICAL, Assertion.PRESENT) or cm.id_of(f.code) < 0:
+        return None
+    before = words[max(0, start - _SEQUELA_REACH):start]
+    # ("late effect of", "sequela of": the disease named after it; "residual dysphagia" is the residual)
+    if not any(w in _STATED_SEQUELA and "of" in before[k + 1:k + 3] for k, w in enumerate(before)) or \
+            _denied_sequela(words):
+        return None
+    roots = tree.main_terms("Sequelae")
+    said = list(normalize_phrase(cm.description(f.code).lower())) + list(words[start:start + _SEQUELA_REACH])
+    hit = tree.walk(roots, walk_words(said)) if roots else None
+    if hit is None or not hit.code or hit.code[:1] in "ST" or "code" in hit.path[0].split() or \
+            cm.id_of(hit.code) < 0 or not cm.is_billable(hit.code):
+        return None
+    return hit.code, " > ".join(hit.path)
+
+
+_SEQUELA_REACH = 4   # words from "late effect of" / "sequela of" to the disease it names
 
 
 def _candidate(code: str):

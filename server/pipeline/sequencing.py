@@ -138,7 +138,39 @@ def sequence(found: dict[str, Finding], rules, diagnosis_order: bool = False, te
     px = [f for f in order if f.system is not CodeSystem.ICD10CM]
     dx = _cause_first(_rule_lead(_etiology_first(dx, rules)), icd10cm)
     dx = _rehydration_first(dx, text)
+    dx = _operated_condition_first(dx, text)
     return dx + px
+
+
+def _operated_condition_first(dx: list[Finding], text: str) -> list[Finding]:
+    """A stay admitted electively for an operation: the condition operated on is principal, not a
+    complication of the operation that arose during the stay (II; I.B.16: "Elective robotic
+    prostatectomy ... POD 2 postoperative ileus": C61 before K91.89)."""
+    if len(dx) < 2 or not dx[0].code.startswith(_AFTER_OPERATION) or not _ELECTIVE.search(text) or \
+            _READMITTED.search(text):
+        return dx   # ("readmitted 4 days after elective sigmoid colectomy ... postoperative ileus": its own)
+    # (the one the note names first: the indication opens an operation's summary, "INDICATION:
+    # Papillary thyroid carcinoma", before what followed the operation)
+    operated = min((f for f in dx[1:] if not f.code.startswith(_AFTER_OPERATION) and f.code[:1] not in "RZSTVWXY"
+                    and f.assertion in (Assertion.PRESENT, Assertion.POSSIBLE)),
+                   key=lambda f: min((e.start for e in f.evidence), default=len(text)), default=None)
+    return _put_first(dx, operated, "the elective operation's condition; its complication arose in the stay")
+
+
+def _put_first(dx: list[Finding], f: Finding | None, why: str) -> list[Finding]:
+    """``dx`` with ``f`` moved to the front, its note saying ``why`` it leads the code it displaced."""
+    if f is not None:
+        f.notes.append(RuleNote("sequencing", f"first-listed before {dx[0].code}: {why}", dx[0].code))
+        dx.remove(f)
+        dx.insert(0, f)
+    return dx
+
+
+# the chapters' intraoperative and postprocedural complication categories (a device's complication,
+# T82-T85, is what a revision is admitted for)
+_AFTER_OPERATION = ("D78", "E36", "E89", "G97", "H59", "H95", "I97", "J95", "K91", "L76", "M96", "N99")
+_ELECTIVE = re.compile(r"\belective(?:ly)?\b", re.I)
+_READMITTED = re.compile(r"\bre-?admi\w*|\bafter (?:an? |his |her |the )?elective\b", re.I)
 
 
 def _rehydration_first(dx: list[Finding], text: str) -> list[Finding]:
@@ -148,12 +180,7 @@ def _rehydration_first(dx: list[Finding], text: str) -> list[Finding]:
     if len(dx) < 2 or not _MALIGNANCY_LEAD.match(dx[0].code) or not _REHYDRATION.search(text):
         return dx
     dry = next((f for f in dx[1:] if f.code.startswith(_DEHYDRATION)), None)
-    if dry is not None:
-        dry.notes.append(RuleNote("sequencing", f"first-listed before {dx[0].code}: the malignancy's "
-                                                "dehydration is what is treated (I.C.2.c.3)", dx[0].code))
-        dx.remove(dry)
-        dx.insert(0, dry)
-    return dx
+    return _put_first(dx, dry, "the malignancy's dehydration is what is treated (I.C.2.c.3)")
 
 
 _MALIGNANCY_LEAD = re.compile(r"C[0-8]|C9[0-6]")

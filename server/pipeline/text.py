@@ -17,9 +17,12 @@ from server.budget import checkpoint
 # "non-cardiac" is one word, as the index writes most of them ("nondisplaced", "nonalcoholic"):
 # read as "noncardiac" on both sides of every match
 # "non-" and the "e-" of "e-cigarette" stay on their word ("e-cigarettes" are no cigarettes)
-# "d/o" is one word, a disorder ("schizoaffective d/o"); "w/o", without; "d/t", due to; "w/d", withdrawal
+# "d/o" is one word, a disorder ("schizoaffective d/o"); "w/o", without; "d/t" and "2/2", due to; "w/d", withdrawal
 # (a letter with a diacritic is its word's: "Ménière's disease", "Sjögren", folded to plain letters)
 _TOKEN_RE = re.compile(r"(?:[DdWw]/[Oo]|[Dd]/[Tt]|[Ww]/[Dd])(?![A-Za-z0-9/])|"
+                       # "hypothyroidism 2/2 amiodarone": secondary to (never a culture's "2/2 bottles")
+                       r"(?<=[A-Za-z] )(?<![Cc]ultures )(?<![Cc]ulture )(?<![Cc]x )(?<![Bb]ottles )(?<![Ss]ets )"
+                       r"2/2(?= [A-Za-z])|"
                        r"(?:[Nn][Oo][Nn]-(?=[A-Za-z])|[Ee]-(?=[Cc][Ii][Gg]))?"
                        r"[A-Za-z0-9\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u024F]+(?:'s)?|[<>+]")
 # A sentence may end at . ! ? followed by space, or at a line break. Abbreviations are checked after.
@@ -135,7 +138,8 @@ def _ends_sentence(text: str, dot: int, floor: int) -> bool:
     word = text[j:dot].replace(".", "").lower()
     if not word:
         return True
-    if word in _NO_SPLIT_BEFORE or (len(word) == 1 and word.isalpha() and not (j > floor and text[j - 1] == "/")):
+    if word in _NO_SPLIT_BEFORE or (len(word) == 1 and word.isalpha() and not (j > floor and text[j - 1] == "/")
+                                    and not _lettered_name(text, j, dot)):
         return False   # (an initial: "Dr. J. Smith"; a slash abbreviation's last letter ends one: "DVT r/o.")
     if "." in text[j:dot] and not word.isdigit():  # b.i.d, e.g, a.m; a decimal ("bilirubin 0.8.") ends one
         return False
@@ -145,6 +149,23 @@ def _ends_sentence(text: str, dot: int, floor: int) -> bool:
     # "2.5 mg" never reaches here; "… 3 cm. mass" (lower case next) is still one sentence, but a
     # dictation's lower-case "h/o", "s/p" opens one ("BPH on tamsulosin. h/o gout 2017, none since")
     return nxt >= len(text) or not text[nxt].islower() or text[nxt:nxt + 3].lower() in _OPENERS
+
+
+def _lettered_name(text: str, j: int, dot: int) -> bool:
+    """Whether the capital letter before ``dot`` ends a name that a letter completes and the
+    next sentence begins after it ("chronic hepatitis C. Her brother ...", "vitamin D. Will
+    recheck"): a lower-case word of four letters or more before it, a capital after. An initial
+    follows a capitalised name or a short word ("Dr. J. Smith", "by J. Smith", "to E. coli")."""
+    if not text[j].isupper():
+        return False
+    prev = _PREVIOUS_WORD.search(text, max(0, j - 40), j)
+    nxt = dot + 1
+    while nxt < len(text) and text[nxt] in " \t":
+        nxt += 1
+    return prev is not None and nxt < len(text) and text[nxt].isupper()
+
+
+_PREVIOUS_WORD = re.compile(r"(?<![A-Za-z])[a-z]{4,} $")
 
 
 def _push(text: str, a: int, b: int, out: list[tuple[int, int]]) -> None:

@@ -4517,3 +4517,130 @@ _THIRTY_THIRD_BATCH = [
 @pytest.mark.parametrize("text,setting,codes,wrong", _THIRTY_THIRD_BATCH)
 def test_thirty_third_batch(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+_THIRTY_FOURTH_BATCH = [
+    # a congenital malformation the note says was corrected is its personal history (I.C.17, Z87.7-)
+    ("PMH: VSD repaired as an infant. Here for annual physical. Assessment: routine adult exam, no abnormal "
+     "findings.", OUT, {"Z00.00", "Z87.74"}, {"Q21.0"}),
+    ("History of cleft lip, surgically corrected in childhood. Presents with acute sinusitis.", OUT,
+     {"J01.90", "Z87.730"}, {"Q36.9"}),
+    # an Excludes1 note's range outside parentheses ("subcategories S06.1- to S06.6-"): a concussion
+    # beside a specified intracranial injury is coded to that injury
+    ("72 yo M admitted after fall down 4 stairs with LOC about 3 minutes. CT head: small traumatic subarachnoid "
+     "hemorrhage in L parietal sulci. Neurosurgery: concussion with tSAH, nonoperative.", IN,
+     {"S06.6X1A"}, {"S06.0X1A"}),
+    # a superficial injury at the site of a more severe injury is not coded (I.C.19.b.1); another
+    # region's, or an injury inside the skull, stays beside it
+    ("Open displaced transverse fx of L femoral shaft, Gustilo IIIA, with abrasion of the L thigh over the fx "
+     "site. Also contusion of R forearm.", IN, {"S72.322C", "S50.11XA"}, {"S70.312A"}),
+    ("ED: head to head collision. ASSESSMENT: Concussion with brief LOC (approximately 1 minute), with right "
+     "frontal scalp contusion. CT negative.", OUT, {"S06.0X1A", "S00.03XA"}, set()),
+    # the history's kind of a lasting condition is the assessment's unspecified one's ...
+    ("PMH: ADHD, combined type, diagnosed age 9. Assessment: 1. ADHD - continue Adderall.", OUT,
+     {"F90.2"}, {"F90.9"}),
+    # ... where the kind is said beside it, not in an aside
+    ("PMH: Mild atopic dermatitis (flexural), managed with emollients. A/P: 2. Atopic dermatitis, mild - "
+     "continue emollients.", OUT, {"L20.9"}, {"L20.82"}),
+    # a torn ligament is a sprain (Tear, ligament: see Sprain), by its abbreviation too
+    ("Ortho: MRI R knee. Dx: complete ACL tear, right knee. Referred for reconstruction.", OUT,
+     {"S83.511A"}, set()),
+    ("Urgent care: rolled L ankle. Dx: grade II sprain of L ATFL. RICE, brace.", OUT, {"S93.492A"}, set()),
+    # an elbow's "arc" of motion is no AIDS-related complex; a "pin-lock" prosthesis no PIN
+    ("Ortho f/u: loss of terminal extension of L elbow, arc 25-120 deg. PT.", OUT, set(), {"B20"}),
+    ("Ambulating K3 with a pin-lock prosthesis since month 4.", OUT, set(), {"N42.31"}),
+    # a cervical disc goes to M50 (M51 Excludes2), at the level the note names
+    ("Spine clinic: MRI C-spine: C5-C6 disc herniation compressing L C6 nerve root. Dx: C5-C6 HNP with L C6 "
+     "radiculopathy.", OUT, {"M50.122"}, {"M51.14", "M51.24", "M54.12"}),
+    ("Dx: L4-L5 HNP with L L5 radiculopathy. PT, ESI.", OUT, {"M51.16"}, {"M50.10", "M50.120"}),
+    # a fragility fracture in drug-induced osteoporosis is M80.8- at its site (I.C.13.d.2)
+    ("71 yo F with PMR on prednisone 10 mg daily x 2 yrs. XR: fx of R distal radius. Provider: fragility fx due "
+     "to steroid-induced osteoporosis, a long-term adverse effect of prednisone taken as prescribed.", OUT,
+     {"M80.831A", "T38.0X5A"}, {"S52.501A", "M81.8"}),
+    # "hepatitis C." ends a sentence; a hepatitis screening is a viral disease's (Z11.59), beside a
+    # relative's infection (Z83.1), which a visit that tests for no infection does not report
+    ("Clinic visit: 45F, asymptomatic, here to request hepatitis C screening. Her brother has chronic hepatitis "
+     "C. HCV antibody ordered.", OUT, {"Z11.59", "Z83.1"}, {"B18.2", "B19.20"}),
+    ("Newborn progress note: term female born via SVD. Mother GBS+, adequately treated. Routine newborn care.",
+     IN, set(), {"Z83.1"}),
+    # "H. flu" is Haemophilus influenzae, no influenza
+    ("Discharge dx: H. flu pneumonia LUL, improved on ceftriaxone.", IN, {"J14"}, {"J11.00", "J18.9"}),
+    # a differential diagnosis is uncertain (IV.H)
+    ("Assessment: lymphadenopathy, concerning for lymphoma; differential also includes acute HIV, TB, "
+     "sarcoidosis.", OUT, {"R59.9"}, {"A15.9", "D86.9", "B20"}),
+    # "PD-L1" is a tumour marker, no Parkinson's disease
+    ("Lung adenocarcinoma s/p chemo. EGFR/ALK negative, PD-L1 5%. Surveillance.", OUT, set(), {"G20.A1", "G20.C"}),
+    # a secondary site said bilateral is each side's (no bilateral code, I.B.13); the primary keeps its own
+    ("Dx: metastatic renal cell carcinoma to bilateral lungs.", OUT, {"C78.01", "C78.02"},
+     {"C78.00", "C64.1", "C64.2"}),
+    # a disease whose late effect the residual is: its Sequelae (of) code; the infection is over
+    ("Pulmonology: Hx pulmonary TB treated 1998. Assessment: bronchiectasis, late effect of old pulmonary "
+     "tuberculosis.", OUT, {"J47.9", "B90.9"}, {"A15.0"}),
+    ("ENT: COVID-19 infection in March, fully recovered. Assessment: persistent smell and taste disturbance due "
+     "to post-COVID-19 condition.", OUT, {"R43.8", "U09.9"}, {"U07.1"}),
+    ("PM&R: s/p R MCA ischemic stroke 8 mo ago w/ residual L hemiparesis. Also residual oropharyngeal dysphagia "
+     "post-stroke.", OUT, {"I69.391", "R13.12"}, {"B94.8"}),
+    # what the note finds intact is normal
+    ("Op note: bowel viable, anastomosis intact.", IN, set(), {"K63.89"}),
+    ("Wound dehiscence, fascia intact. Packing.", OUT, {"T81.30XA"}, set()),
+    # painful retained hardware is the device's complication (T84.84), the healed fracture no code;
+    # hardware removed, another device's "hardware failure" or a consent's list of risks none
+    ("Assessment: painful hardware R ankle s/p ORIF bimalleolar fracture, healed. Plan hardware removal.", OUT,
+     {"T84.84XA"}, {"S82.841D", "T84.84XD"}),
+    ("Hx trimalleolar fx L ankle 2019 treated with ORIF, hardware removed 2020; now progressive L ankle pain.",
+     OUT, set(), {"T84.84XA"}),
+    ("Insulin pump failure: manufacturer confirmed device hardware failure; replacement pump overnighted.", OUT,
+     {"T85.614A"}, {"T84.418A"}),
+    ("Risks discussed incl. persistent nonunion, infection, hardware issues, donor site pain; pt wishes to "
+     "proceed.", OUT, set(), {"T84.69XA", "T84.84XA"}),
+    # a stress fracture of a metatarsal is the foot's (Fracture > stress > metatarsus); an MRI's
+    # marrow edema is its picture, no edema
+    ("MRI: stress fx of L 2nd metatarsal with marrow edema. Boot, no running x 6 wks.", OUT, {"M84.375A"},
+     {"M84.30XA", "M84.372A", "R60.9"}),
+    # cachexia the note ties to a condition is wasting due to it (R64 Excludes1: E88.A), its weight loss integral
+    ("Dx: 1. Metastatic pancreatic cancer. 2. Cancer-associated cachexia - 25% weight loss over 8 months.", IN,
+     {"E88.A"}, {"R64", "R63.4"}),
+    ("Cachexia, etiology unclear, workup pending.", OUT, {"R64"}, {"E88.A"}),
+    # a pneumonia whose organism the note names is that organism's alone (J18.9 beside it says less)
+    ("D/C summary: RLL pneumonia, probably Legionnaires disease; hyponatremia.", IN, {"A48.1"}, {"J18.9"}),
+    ("Dx: PCP pneumonia in AIDS, oral candidiasis.", IN, {"B20", "B59", "B37.0"}, {"B37.1", "J18.9"}),
+    # "2/2" is "secondary to" (never a culture's "2/2")
+    ("TSH 18.4, FT4 low. Imp: hypothyroidism 2/2 amiodarone. Start levothyroxine.", OUT,
+     {"E03.2", "T46.2X5A"}, {"E03.9"}),
+    # CoNS: coagulase-negative staphylococci; CLABSI: a central line's bloodstream infection
+    ("HOSPITAL COURSE: 1. Sepsis 2/2 CLABSI (CoNS): empiric vancomycin.", IN, {"A41.1", "T80.211A"}, {"A41.9"}),
+    # a visit after the course that treated it: the condition is over (its history)
+    ("PCP f/u: seen 6 wks after CAP of RLL treated w/ levofloxacin x 7 days. Feels well, lungs clear.", OUT,
+     {"Z87.01"}, {"J18.9"}),
+    ("Presents 3 days after a fall with L wrist pain.", OUT, {"M25.532"}, {"Z91.81"}),
+    # "not diagnosed with" denies what follows
+    ("Neurology: continue levetiracetam 3-6 months; not diagnosed with epilepsy at this time.", IN, set(),
+     {"G40.909"}),
+    # a second complication the diabetes' own "with" subterm names is its combination too (I.A.15)
+    ("A/P: 3. T2DM with peripheral angiopathy of R LE (no gangrene) and diabetic polyneuropathy; on insulin "
+     "plus metformin.", OUT, {"E11.51", "E11.42"}, {"E11.69", "G62.9"}),
+    # an amputation stump's side is the one its own sentence names
+    ("PMH: T2DM with PAD of R LE, s/p R SFA angioplasty. PSH: L BKA last year. ASSESSMENT: 1. Symptomatic "
+     "neuroma of L below-knee amputation stump.", OUT, {"T87.34"}, {"T87.33"}),
+]
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", _THIRTY_FOURTH_BATCH)
+def test_thirty_fourth_batch(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
+
+
+def test_an_elective_operations_condition_leads_its_postoperative_complication(pipe):
+    """II, I.B.16: admitted electively for the operation, the condition operated on is principal;
+    an ileus after it is the stay's complication, listed after."""
+    text = ("UROLOGY DISCHARGE SUMMARY. PRINCIPAL REASON FOR ADMISSION: Elective robotic-assisted laparoscopic "
+            "radical prostatectomy for prostate adenocarcinoma, Gleason 7. HOSPITAL COURSE: POD 2 postoperative "
+            "ileus, NG tube, resolved. DISCHARGE DIAGNOSES: 1. Postoperative ileus. 2. Prostate cancer.")
+    got = reported(pipe, text, IN)
+    assert got[:1] == ["C61"] and "K91.89" in got, got
+    # ... while a stay admitted for the complication leads with it
+    readmitted = ("Readmitted POD 10 after laparoscopic cholecystectomy with postoperative ileus: NG tube, bowel "
+                  "rest. DISCHARGE DIAGNOSES: 1. Postoperative ileus. 2. Type 2 diabetes.")
+    assert reported(pipe, readmitted, IN)[:1] == ["K91.89"]
+
+
