@@ -1649,7 +1649,8 @@ class ClaimsReaders:
                     # a second complication the diabetes' own "with" subterm names ("T2DM with peripheral
                     # angiopathy ... and diabetic polyneuropathy": E11.51 and E11.42, I.A.15); beside the
                     # code the combination asks for ("use additional code to identify the site of ulcer")
-                    wanted = tuple(r for k in ("use_additional", "code_also") for r in self.guidelines.referenced(combined, k))
+                    wanted = tuple(r for k in ("use_additional", "code_also")
+                                   for r in self.guidelines.referenced(combined, k))
                     note = RuleNote("combination", f"{code} is part of {combined}: Diabetes > with (I.A.15)", code)
                     if wanted and (code.startswith(wanted) or code[:3] in {r[:3] for r in wanted}):
                         _add(found, _made(combined, [e], note))

@@ -179,21 +179,22 @@ def find(tree, sentences: Sequence[Sentence], assertion: Callable[[int, int, int
         devices = [k for k, w in enumerate(words) if (w in _DEVICES or k in made)
                    and not (w == "ssi" and (_INSULIN & set(words[max(0, k - 8):k + 2]) or _INCOME & set(words) or (
                        k < 2 and si and _INSULIN & set(sentences[si - 1].words))))]
-        if any(words[d] != "hardware" for d in devices):
-            devices = [d for d in devices if words[d] != "hardware"]   # ("insulin pump ... hardware failure": the pump's)
-        devices = [d for d in devices if words[d] != "hardware" or not _GONE & set(words[d + 1:d + 3])]
-        # ("hardware removed 2020; now progressive L ankle pain": no device left to hurt)
         # (sliding-scale insulin, said before it or in the sentence before one it opens: "DM2: A1c
         # 6.8%. SSI while inpatient."; an income)
+        if any(words[d] != "hardware" for d in devices):
+            # ("insulin pump ... device hardware failure": the pump's)
+            devices = [d for d in devices if words[d] != "hardware"]
+        devices = [d for d in devices if words[d] != "hardware" or not _GONE & set(words[d + 1:d + 3])]
+        # ("hardware removed 2020; now progressive L ankle pain": no device left to hurt)
+        hardware = bool(devices) and words[devices[0]] == "hardware"   # (then every device is)
         if devices and all(words[k] in _PARTS for k in devices) and not paced:
             devices = []   # (a lead is a device's where the note names its pacemaker: "s/p PPM ... dislodged RA lead")
         kinds = [k for k, w in enumerate(words) if w in _KINDS and (w != "ssi" or k in devices)
-                 and (w not in _HARDWARE_KINDS or any(words[d] == "hardware" and abs(k - d) <= _REACH
-                                                      for d in devices))
                  # (retained hardware's own complication, said with it: "painful hardware", "pain due to
                  # retained hardware"; never one item of a list of risks, "infection, hardware issues")
-                 and any(words[d] != "hardware" or (abs(k - d) <= _HARDWARE_REACH and not any(
-                     s.commas[min(k, d) + 1:max(k, d) + 1])) for d in devices)
+                 and (w not in _HARDWARE_KINDS or hardware)
+                 and (not hardware or any(abs(k - d) <= _HARDWARE_REACH and
+                                          not any(s.commas[min(k, d) + 1:max(k, d) + 1]) for d in devices))
                  and (w not in _NEXT_ONLY or k - 1 in devices or (words[k - 1] == "mechanical" and k - 2 in devices))
                  and any(abs(k - d) <= _REACH for d in devices)
                  and (w in _HARDWARE_KINDS or not _FRACTURES & set(words[k + 1:k + 4]))]

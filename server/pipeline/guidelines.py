@@ -1261,7 +1261,11 @@ def drop_resolved_infections(found: dict[str, Finding], dropped: dict[str, Findi
                                                         "infection is over", late), dropped)
 
 
-def cachexia_of_condition(found: dict[str, Finding], text: str, dropped: dict[str, Finding] | None = None) -> None:
+# sequela codes and the infections they follow
+_SEQUELA_OF = {"U09.9": ("U07.1",), "B90": ("A15", "A16", "A17", "A18", "A19"), "B91": ("A80",), "B92": ("A30",)}
+
+
+def cachexia_of_condition(found: dict[str, Finding], text: str) -> None:
     """Cachexia the note ties to a condition ("cancer-related cachexia", "cachexia due to end-stage
     COPD") is wasting due to an underlying condition, E88.A: R64 excludes it (Excludes1:
     cachexia due to underlying condition)."""
@@ -1284,8 +1288,6 @@ _TIED_BEFORE = re.compile(r"(?:\b(?:cancer|malignancy|tumou?r|neoplastic|cardiac
                           r"|\b(?:related|associated|induced))[\s-]*$", re.I)
 _TIED_AFTER = re.compile(r"[\s,]*(?:\(|-)?\s*(?:due to|secondary to|from|of|related to|associated with|in)\b"
                          r"(?![^.;\n]{0,12}\b(?:unclear|unknown|undetermined)\b)", re.I)
-# sequela codes and the infections they follow
-_SEQUELA_OF = {"U09.9": ("U07.1",), "B90": ("A15", "A16", "A17", "A18", "A19"), "B91": ("A80",), "B92": ("A30",)}
 
 
 def _said_together(a: Finding, b: Finding, text: str) -> bool:

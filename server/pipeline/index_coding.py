@@ -993,8 +993,8 @@ class IndexCoder:
         if hit is None or not self.cm.is_billable(hit.code):
             return None
         if len(core) > 1 and not walk_words(core) & {w for p in hit.path[1:] for w in p.split()} and \
-                not (len(hit.path) == 1 and (set(hit.path[0].split()) == walk_words(core) or
-                                             kind is Assertion.FAMILY and set(hit.path[0].split()) <= walk_words(core))):
+                not (len(hit.path) == 1 and (set(hit.path[0].split()) == walk_words(core) or kind is Assertion.FAMILY
+                                             and set(hit.path[0].split()) <= walk_words(core))):
             return None   # "urinary incontinence" never walks to "urinary infection" on "urinary" alone
             # (a subterm of its own the condition's words all name is its: a relative's "colon polyps",
             # a past "cleft lip")

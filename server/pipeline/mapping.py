@@ -45,7 +45,8 @@ HEALING_AFFECTED = frozenset("impair impairs impaired delay delays delayed slow 
                               "aid aids optimize support".split())
 # the spine's regions as a note's words say them ("cervical" is "cervix" once normalised) and a
 # cervical level ("C5-C6")
-_SPINAL_REGIONS = frozenset("cervix cervicothoracic thoracic thoracolumbar lumbar lumbosacral sacral sacrococcygeal".split())
+_SPINAL_REGIONS = frozenset("cervix cervicothoracic thoracic thoracolumbar lumbar lumbosacral sacral "
+                            "sacrococcygeal".split())
 _CERVICAL_LEVEL = re.compile(r"c[2-8]")
 _DISORDER_WORDS = frozenset(("disc", "disorder", "disease"))
 _NOTE_REF = re.compile(r"(.*?)\s*\(([A-Z]\d[0-9A-Z](?:\.[0-9A-Z]{0,4})?-?)\)")

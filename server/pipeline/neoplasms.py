@@ -309,7 +309,7 @@ class NeoplasmReader:
             return [hit]
         parent = self.cm.ancestors(hit.code)[:1]
         siblings = {self.cm.description(c): c for c in self.cm.children(parent[0])} if parent else {}
-        for m in re.finditer(r"\b(?:unspecified|right|left) ", title):
+        for m in _SIDE_IN_TITLE.finditer(title):
             both = [siblings.get(title[:m.start()] + side + " " + title[m.end():]) for side in ("right", "left")]
             if all(both) and all(self.cm.is_billable(c) for c in both):
                 return [replace(hit, code=c) for c in both]
@@ -325,6 +325,9 @@ class NeoplasmReader:
                     by_last.setdefault(r.path[-1].lower(), []).append(r)
             self.__dict__["_by_last"] = by_last
         return by_last.get(last.lower(), [])
+
+
+_SIDE_IN_TITLE = re.compile(r"\b(?:unspecified|right|left) ")   # the side word of a paired organ's title
 
 
 def _sided(words: Sequence[str]) -> list[str]:

@@ -570,7 +570,7 @@ class Pipeline:
 
         steps = (("past condition", past),)
         if self.claims_rules:   # (before its weight loss is read as integral to it)
-            steps += (("cachexia of a condition", lambda: gl.cachexia_of_condition(findings, text, suppressed)),)
+            steps += (("cachexia of a condition", lambda: gl.cachexia_of_condition(findings, text)),)
         steps += (("combination", lambda: gl.apply_combinations(findings, self.guidelines, suppressed)),
                  ("integral symptom", lambda: gl.drop_integral(findings, self.guidelines, suppressed, cut)))
         if self.claims_rules:   # before Excludes1: a stated diagnosis never loses to its own symptom,
