@@ -162,24 +162,36 @@ class CodeMapper:
         """The category an Excludes2 note of ``code``'s category sends a spinal region the note
         names to ("C5-C6 HNP": M51 "Excludes2: cervical and cervicothoracic disc disorders (M50.-)",
         so M50.2, not M51.2); a named region of the code's own category stays."""
-        category = code[:3]
-        notes = self.cm.notes(category, "excludes2") if self.cm.id_of(category) >= 0 else ()
-        if not notes:
+        regions = self._regions_elsewhere(code[:3])
+        if not regions:
             return code
         said = words | ({"cervix"} if any(_CERVICAL_LEVEL.fullmatch(w) for w in words) else frozenset())
-        own = set(normalize_phrase(self.cm.description(category).lower()))
-        for note in notes:
-            m = _NOTE_REF.fullmatch(note.strip())
-            if m is None:
-                continue
-            lead = set(normalize_phrase(m.group(1).lower())) - own - _NOISE - _DISORDER_WORDS
-            target = m.group(2).rstrip("-").rstrip(".")
-            if lead and lead <= _SPINAL_REGIONS and lead & said and self.cm.id_of(target) >= 0 and \
-                    not (said & _SPINAL_REGIONS) - lead:
+        for lead, target in regions:
+            if lead & said and not (said & _SPINAL_REGIONS) - lead:
                 # the same kind there: M51.2 (displacement) -> M50.2, M51.16 (with radiculopathy) -> M50.1
                 return next((target + code[3:k] for k in range(len(code), 3, -1)
                              if self.cm.id_of(target + code[3:k]) >= 0), target)
         return code
+
+    def _regions_elsewhere(self, category: str) -> tuple[tuple[frozenset[str], str], ...]:
+        """(spinal regions, the code they are sent to) by the category's Excludes2 notes, read once
+        per category (the memo's concurrent fills are idempotent)."""
+        memo = self.__dict__.setdefault("_regions_memo", {})
+        hit = memo.get(category)
+        if hit is None:
+            notes = self.cm.notes(category, "excludes2") if self.cm.id_of(category) >= 0 else ()
+            own = set(normalize_phrase(self.cm.description(category).lower())) if notes else set()
+            found = []
+            for note in notes:
+                m = _NOTE_REF.fullmatch(note.strip())
+                if m is None:
+                    continue
+                lead = frozenset(normalize_phrase(m.group(1).lower())) - own - _NOISE - _DISORDER_WORDS
+                target = m.group(2).rstrip("-").rstrip(".")
+                if lead and lead <= _SPINAL_REGIONS and self.cm.id_of(target) >= 0:
+                    found.append((lead, target))
+            hit = memo[category] = tuple(found)
+        return hit
 
     def _mentioned(self, code: str, words: frozenset[str]) -> str:
         """A "without mention of X" code whose X the note says is its "with X" sibling ("Parkinson

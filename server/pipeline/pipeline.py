@@ -765,7 +765,7 @@ class Pipeline:
                 # sinusitis, now resolved": what an earlier course treated, gone before this visit
             if a is Assertion.PRESENT and self.claims_rules and not inpatient and m.candidates and \
                     m.candidates[0].code[:1] not in _INJURY_CHAPTERS and (
-                    _completed_course(s.words, m.tok_start) or
+                    _course_reason(s.words, m.tok_start, completed=True) or
                     _WEEKS_AFTER.search(text, max(s.start, m.start - _WEEKS_AFTER_REACH), m.start)):
                 a = Assertion.HISTORICAL   # "after completing 7-day course of levofloxacin for CAP", "seen 6
                 # wks after CAP of RLL": what this visit follows up, treated and over (I.C.21.c.4, c.8)
@@ -2320,13 +2320,6 @@ _COURSES = frozenset("course burst taper".split())
 _COURSE_REACH = 10   # words from the course to the condition its "for" names
 
 
-def _completed_course(words: Sequence[str], i: int) -> bool:
-    """Whether the mention at word i is what a course of treatment the note says was completed
-    was for ("after completing 7-day course of levofloxacin for CAP")."""
-    return any(words[k] in _COURSES and "for" in words[k + 1:i] and _COMPLETED & set(words[max(0, k - 4):k])
-               for k in range(max(0, i - _COURSE_REACH), i))
-
-
 _COMPLETED = frozenset("completed completing finished finishing".split())
 _LEGIONNAIRES = "A48.1"
 _INFECTIOUS_NEC = "B99"
@@ -2337,9 +2330,13 @@ _WEEKS_AFTER = re.compile(r"\b\d+\s*(?:d|days?|wks?|weeks?|mos?|months?)\s+after
 _WEEKS_AFTER_REACH = 30
 
 
-def _course_reason(words: Sequence[str], i: int) -> bool:
-    """Whether the mention at word i is what a course of treatment said before it was for."""
-    return any(words[k] in _COURSES and "for" in words[k + 1:i] for k in range(max(0, i - _COURSE_REACH), i))
+def _course_reason(words: Sequence[str], i: int, completed: bool = False) -> bool:
+    """Whether the mention at word i is what a course of treatment said before it was for; with
+    ``completed``, one the note says was completed ("after completing 7-day course of levofloxacin
+    for CAP")."""
+    return any(words[k] in _COURSES and "for" in words[k + 1:i] and
+               (not completed or _COMPLETED & set(words[max(0, k - 4):k]))
+               for k in range(max(0, i - _COURSE_REACH), i))
 
 
 # the categories whose codes say whether the disease is in remission (C90-C95: myeloma, leukemias)
