@@ -2796,6 +2796,10 @@ class ClaimsReaders:
             adds.append(bmi)
         exam = encounter_codes.routine_exam_code(text, {c for c, f in found.items() if f.reportable
                                                         and f.assertion is Assertion.PRESENT})
+        if exam is not None and any(exam.span[0] <= e.start and e.end <= exam.span[1] for c, f in found.items()
+                                    if c[:1] not in "ZVWXY" and f.system is CodeSystem.ICD10CM for e in f.evidence):
+            exam = None   # a condition's own yearly visit ("Annual DM visit", "annual COPD check"): no
+            # general examination (I.C.21.c.13 is for an exam without complaint or diagnosis)
         if exam is not None:
             # (a routine examination is the visit's reason: no cancer follow-up beside it, Z08,
             # unless the note is an oncology visit's: "Onc surveillance: ... Annual exam ... NED")

@@ -137,12 +137,17 @@ def _poisoned(text: str, eyes: bool) -> bool:
 # alcohol"): "drowsiness due to interaction of alprazolam with alcohol" -> T42.4X1A, T51.0X1A
 _DRINKS = r"alcohol|etoh|ethanol|vodka|whiskey|whisky|liquor|tequila|rum|gin|beer|beers|wine"
 _WITH_ALCOHOL = re.compile(r"\b(interaction|interacting|combined|combination|mixed|mixing)\b[^.;]{0,60}"
-                           r"\b(%s)\b|"
+                           r"\b(%s)\b|\b(?:%s)[- ](?:interaction|co-?ingestion)\b|"
+                           # a prescribed drug taken with a drink (I.C.19.e.5.b): "took her usual zolpidem
+                           # after drinking 4 glasses of wine", "took his lorazepam then drank ~6 beers"
+                           r"\b(?:took|taking)\b[^.;]{0,80}\b(?:after|then|while|before)\s+(?:\w+\s+)?"
+                           r"(?:drinking|drank|consuming|consumed)\b[^.;]{0,40}\b(?:%s)\b|"
                            # ("accidental lorazepam poisoning with alcohol", "overdose of oxycodone and EtOH",
                            # "ingesting ~20 alprazolam tabs with most of a bottle of vodka")
                            r"\b(?:poisoning|overdose|ingestion|ingesting|ingested|intoxication)\b[^.;]{0,40}"
                            r"\b(?:with|and|plus)\s+(?:(?:most|all|half|much|part) of )?(?:an? |the )?"
-                           r"(?:(?:bottle|fifth|pint|six[- ]pack|glass|glasses|cans?|shots?) of )?(?:%s)\b" % (_DRINKS, _DRINKS),
+                           r"(?:(?:bottle|fifth|pint|six[- ]pack|glass|glasses|cans?|shots?) of )?(?:%s)\b"
+                           % ((_DRINKS,) * 4),
                            re.I)
 # "reports taking amlodipine and losartan as prescribed": adherence, the only cue of an adverse effect
 _ADHERENCE = re.compile(r"^(?:(?!adverse|side effect|therapeutic|correctly prescribed).)*\b(?:reports|reported|states|"
@@ -181,6 +186,11 @@ _UNDERDOSING = re.compile(r"\b(ran out|running out|missed (\w+ )?dose\w*|underdo
                           r"stopped (his|her|their) |self-?discontinu\w*|"
                           r"forg[eo]t(ten|ting)? to take|forg[eo]t\w* (his |her |their )?(\w+ )?dose\w*)\b", re.I)
 _ALCOHOL_WORDS = frozenset(_DRINKS.split("|"))
+# an underdosing that names no drug: "stopped taking it", "forgot his doses", "missed doses"
+_UNNAMED_DOSES = re.compile(r"\b(?:stopped taking (?:it|them)|(?:his|her|their) (?:\w+ )?doses?|"
+                            r"(?:missed|skipped) (?:\w+ )?doses?)\b", re.I)
+_LONG_AGO = re.compile(r"\b(?:\d+|a|one|two|three|several|few)\s+(?:weeks?|wks?|months?|mos?|years?|yrs?)\s+ago\b",
+                       re.I)
 _NAMES_DRUG = 3     # words a drug name may have
 _CLASS_WORDS = {"ace": "angiotensin converting enzyme", "arb": "angiotensin receptor blocker",
                 "nsaid": "nonsteroidal anti-inflammatory drug", "ssri": "selective serotonin reuptake inhibitor",
@@ -284,6 +294,17 @@ class DrugEffectReader:
                 # "paclitaxel-induced polyneuropathy" both the antineoplastic's)
                 seen.add((code, si))
                 out.append(DrugEffect(code, effect, si, a, b, name))
+            if kind == "underdosing" and cues and not drugs and si and _UNNAMED_DOSES.search(sentence) and \
+                    not _LONG_AGO.search(sentence):   # ("last seizure 8 months ago after she missed doses")
+                # the doses of the one drug the sentence before names ("... epilepsy on levetiracetam.
+                # Pt states he forgot his doses x2 days", "Stopped taking it 6 days ago")
+                before = {name: (a, b, row) for a, b, name, row in self._drugs(sentences[si - 1].words)}
+                if len(before) == 1:
+                    (name, (a, b, row)), = before.items()
+                    code = row.code("underdosing", encounter, self.cm)
+                    if code is not None and (code, si - 1) not in seen:
+                        seen.add((code, si - 1))
+                        out.append(DrugEffect(code, "underdosing", si - 1, a, b, name))
         return self._members(out, sentences, text, encounter)
 
     def _members(self, effects: list[DrugEffect], sentences: Sequence[Sentence], text: str,

@@ -172,6 +172,8 @@ class LexiconSource:
                         continue   # "frozen fries", "frozen section": a cold injury is frozen skin or limbs, said so
                     if b - a == 1 and a and words[a - 1] in _NOT_CONDITION_AFTER.get(words[a], ()):
                         continue   # "allergic rhinitis due to dust mites": an allergen, no infestation
+                    if names_sign(words, a, b):
+                        continue   # "+ anterior fat pad sign", "preeclampsia warning signs": a sign, no condition
                     for a_, b_, c_ in spans:
                         ta, tb = keep[a_], keep[b_ - 1] + 1
                         out.append(Mention(s.tokens[ta].start, s.tokens[tb - 1].end, si, ta, tb, c_,
@@ -271,6 +273,20 @@ _NOT_CONDITION_AFTER = {"mite": frozenset(("dust", "house")), "mites": frozenset
                         # an ECG's segment or a depressed drive to breathe, no depressive disorder
                         "depression": frozenset("st segment pr respiratory ventilatory cns marrow".split()),
                         "depressions": frozenset("st segment pr".split())}
+# a term a word or two before "sign(s)" names the sign ("fat pad sign", "preeclampsia warning signs"),
+# not the condition; a withdrawal's signs are the withdrawal
+_SIGNS = frozenset(("sign", "signs"))
+_SIGN_KEPT = frozenset(("withdrawal",))
+_SIGN_STOPS = frozenset("no of without any and or with for the a other these neg negative".split())
+
+
+def names_sign(words: list[str], a: int, b: int) -> bool:
+    """Whether the term at words[a:b] is the name of a sign said after it."""
+    after = words[b:b + 2]
+    return bool(after) and (after[0] in _SIGNS or after[-1] in _SIGNS and after[0] not in _SIGN_STOPS) and \
+        not _SIGN_KEPT & set(words[a:b])   # (a word between: "fat pad sign"; "URI; no signs of rejection")
+
+
 _TERM_REACH = 12   # words a term after a comma is looked for in (longer than any lexicon term the list begins)
 
 # Abbreviations that are also English words or units: a condition only when written in capitals

@@ -975,6 +975,51 @@ def _codes_it(found: dict[str, Finding], drop: str, keep: str, dropped: dict[str
 _VAGUE_SITE = re.compile(r"\b(?:other part|unspecified part|unspecified site|unspecified)\b")
 
 
+def drop_side_within_bilateral(found: dict[str, Finding], rules: GuidelineRules,
+                               dropped: dict[str, Finding] | None = None) -> None:
+    """A condition coded bilateral is not coded again for one of its sides: "bilateral median
+    neuropathy at the wrist (carpal tunnel syndrome), moderate on R" is G56.03 alone, not also
+    G56.01 (the bilateral code is the right's and the left's, I.B.13); a sibling of the same
+    subcategory whose title differs only by its side."""
+    for c in [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and rules.cm.id_of(c) >= 0]:
+        if c not in found or _BILATERAL_WORD not in rules.cm.description(c).lower():
+            continue
+        parent = rules.cm.ancestors(c)[:1]
+        both = _sideless(rules.cm.description(c))
+        for o in [o for o in found if o != c and len(o) == len(c) and parent and rules.cm.id_of(o) >= 0
+                  and rules.cm.ancestors(o)[:1] == parent]:
+            if _sideless(rules.cm.description(o)) == both and _BILATERAL_WORD not in rules.cm.description(o).lower():
+                suppress(found, o, RuleNote("not_reported", f"{c} codes both sides (I.B.13)", c), dropped)
+
+
+_BILATERAL_WORD = "bilateral"
+_SIDE_TITLE_WORDS = frozenset(("right", "left", "bilateral"))
+
+
+def _sideless(title: str) -> tuple[str, ...]:
+    """A title's words less its side, singular ("..., bilateral upper limbs" ~ "..., right upper limb")."""
+    return tuple(w.rstrip("s") for w in re.findall(r"[a-z0-9]+", title.lower()) if w not in _SIDE_TITLE_WORDS)
+
+
+_VAGUE_PART = re.compile(r"\bunspecified (?:site|part)\b|\b(?:site|part) unspecified\b")
+
+
+def _title_set(rules: GuidelineRules, code: str) -> frozenset[str]:
+    """A title's words less its vague part's ("... of intestine, part unspecified, ...")."""
+    return frozenset(re.findall(r"[a-z]+", rules.cm.description(code).lower())) - _VAGUE_PART_WORDS
+
+
+_VAGUE_PART_WORDS = frozenset(("unspecified", "part", "site"))
+
+
+def _affirmations(title: str) -> frozenset[str]:
+    """A title with each of its "without"s in turn read as "with" (the sibling that has what it
+    denies: "... without bleeding" -> "... with bleeding")."""
+    parts = title.split(" without ")
+    return frozenset(" without ".join(parts[:k]) + " with " + " without ".join(parts[k:])
+                     for k in range(1, len(parts)))
+
+
 def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
                        dropped: dict[str, Finding] | None = None, reported_from: float = 0.0) -> None:
     """One code per exclusive category: CKD stage 3a (N18.31) and stage 2 (N18.2) are never
@@ -993,11 +1038,26 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
         denies = not rules.cm.description(c).lower().endswith(("uncomplicated", "without complications"))
         # (a "without X" title beside a "with Y" one of its subcategory is one condition: F02.80
         # beside F02.811 "... with agitation")
+        affirmed = _affirmations(rules.cm.description(c).lower()) if denies else frozenset()
         other = next((o for o in found if o != c and o[:len(c) - 1] == c[:-1] and found[o].confidence >= reported_from
                       and (not denies or (rules.cm.id_of(o) >= 0 and " with " in rules.cm.description(o).lower()
-                                         and " without " not in rules.cm.description(o).lower()))),
-                     None)   # (the same subcategory: F17.21-, never F17.200 beside F17.210; K50.00 beside K50.012)
+                                         and (" without " not in rules.cm.description(o).lower()
+                                              or rules.cm.description(o).lower() in affirmed)))),
+                     None)   # (the same subcategory: F17.21-, never F17.200 beside F17.210; K50.00 beside K50.012;
+        # K57.30 "... without perforation or abscess without bleeding" beside K57.31 "... with bleeding")
         if other is not None and c in found:
+            _codes_it(found, c, other, dropped)
+    for c in [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and rules.cm.id_of(c) >= 0
+              and _VAGUE_PART.search(rules.cm.description(c).lower())]:
+        # a condition coded at an unspecified site or part beside its category's code of a named one
+        # is one condition: "chronic osteomyelitis" and "chronic osteomyelitis of the R foot", M86.671
+        # alone; "diverticulosis" and "diverticulosis of colon with hemorrhage", K57.31 alone
+        other = next((o for o in found if o != c and o[:3] == c[:3] and found[o].confidence >= reported_from
+                      and rules.cm.id_of(o) >= 0 and not _VAGUE_PART.search(rules.cm.description(o).lower())
+                      and (o[:5] == c[:5] or _title_set(rules, c) <= _title_set(rules, o))),
+                     None) if c in found else None   # (what it says, the other says: never drug-induced gout
+        # M10.20 beside "gout, unspecified" M10.9)
+        if other is not None:
             _codes_it(found, c, other, dropped)
     for c in [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and len(c) >= 6 and rules.cm.id_of(c) >= 0
               and rules.cm.description(c).lower().endswith(_OTHER_REASON)]:

@@ -16,7 +16,7 @@ from typing import Sequence
 
 from server.budget import checkpoint
 from server.domain import Assertion, CodeSystem, RuleNote
-from server.pipeline.entities import SIDE_WORDS, Candidate, Mention, Sentence
+from server.pipeline.entities import SIDE_WORDS, Candidate, Mention, Sentence, names_sign
 from server.pipeline.index_tree import (POSTPROCEDURAL, SIDES, WITH_MARK, IndexHit, IndexTree, WalkWords, aliases_of,
                                         expansions, side_words, undenied, walk_words)
 from server.pipeline.mapping import CodeMapper, MappedCode
@@ -53,6 +53,7 @@ STATUS_ABBREVIATIONS = {
     "sigmoidectomy": "large intestine acquired", "cystectomy": "bladder acquired",
     "orchiectomy": "testes acquired", "oophorectomy": "ovary acquired",
     "thyroidectomy": "thyroid gland acquired", "cholecystectomy": "gallbladder acquired",
+    "hallux": "great toe", "peg": "gastrostomy", "trach": "tracheostomy",
 }
 STATUS_TRIGGERS = (("s", "p"), ("status", "post"), ("sp",))
 # Procedures whose result lasts, named without "s/p" in a history list; amputations anywhere.
@@ -65,6 +66,29 @@ _TITLE_FILLER = frozenset("and or of other specified the with without".split())
 # ("PSH: R knee replacement 2020")
 _LASTING_PROCEDURES = frozenset("tka tkr tha thr cabg avr mvr tavr replacement arthroplasty hemiarthroplasty".split())
 _AMPUTATIONS = frozenset(("bka", "aka"))
+# an amputation spelled out ("L below-knee amputation 2 yrs ago", "Hx right 2nd toe amputation
+# 2018"): a status once the note dates it, never the operation or injury of this visit
+_SPELLED_AMPUTATIONS = frozenset(("amputation", "amputations"))
+# an artificial opening the patient lives with ("PEG tube in place", "colostomy functioning"):
+# Status > gastrostomy, colostomy... (Z93.-), unless the note makes it now or undoes it
+_OPENINGS = frozenset("colostomy ileostomy jejunostomy gastrostomy tracheostomy trach urostomy nephrostomy "
+                      "cystostomy ureterostomy peg".split())
+_TUBE_LETTERS = {"g": "gastrostomy", "j": "jejunostomy"}   # "G-tube", "J-tube"
+# an operation of this stay: the opening it makes is the procedure, no status, unless it is dated
+_MADE_NOW = frozenset("underwent performed created creation formation constructed construction admitted "
+                      "admission".split())
+_ATTENDED = frozenset("replacement replaced change changed exchange exchanged revision revised dislodged "
+                      "dislodgement care refitting".split())
+_ATTENDED_BEFORE = 4
+# abbreviations of an opening that are other words too ("PEG 17 g daily" is polyethylene glycol,
+# "trach aspirate" the trachea's): the opening only beside its tube's words or a route
+_AMBIGUOUS_OPENINGS = {"peg": frozenset("tube site feeds feed feeding feedings fed placement placed "
+                                        "dependent".split()),
+                       "trach": frozenset("tube collar site dependent care mask placement placed".split())}
+_ROUTES = frozenset(("via", "per", "through"))
+_STAY_DAY = re.compile(r"(?:hd|pod)\d+")   # "HD3", "POD2": a day of this stay
+_DAY_AFTER = 3   # words after a status phrase its stay's day may be said in
+_DATED = frozenset("ago prior previous hx history remote old since healed".split())
 # a phalanx's level is no finger: "laceration over the middle phalanx" of the index finger
 _PHALANX = frozenset(("phalanx", "phalanges", "phalange", "phalanx's"))
 _PHALANX_LEVELS = frozenset(("middle", "proximal", "distal"))
@@ -367,8 +391,8 @@ class IndexCoder:
             words = phalanx_levels(s.words)
             for i, w in enumerate(words):
                 heads = self._codeless.get(w)
-                if not heads or i in covered.get(si, ()):
-                    continue
+                if not heads or i in covered.get(si, ()) or names_sign(words, i, i + 1):
+                    continue   # ("+ anterior fat pad sign": a sign, no Fat > pad)
                 checkpoint()
                 beside = tuple(words[max(0, i - _HEAD_LEFT):i]) + _of_phrase(words[i:i + 6], (w,)) + \
                     self._site_after(s, i, words)
@@ -1110,6 +1134,15 @@ class IndexCoder:
                     # a joint replaced or a bypass listed in the history ("PSH: R TKA 2020"), an amputation
                     # anywhere ("traumatic R BKA, ambulates with prosthesis"): the status now
                     trig = ()
+                if trig is None and s.section not in _OPERATING and (
+                        (words[i] in _SPELLED_AMPUTATIONS and _dated(s, i)) or
+                        ((words[i] in _OPENINGS and _opening_said(words, i) or
+                          (words[i] in _TUBE_LETTERS and words[i + 1:i + 2] == ["tube"]))
+                         and (not (_PLACED_NOW | _MADE_NOW) & set(words) or _dated(s, i)))) and \
+                        (present is None or present(si, i, i + 1)):
+                    # "R 2nd toe amputation 2018", "PEG tube in place", "PEG placement 02/2024": the
+                    # status now ("PEG placed HD 3", "underwent loop ileostomy" are this stay's)
+                    trig = ()
                 if trig is None and words[i] in _DEPENDS_ON and (
                         _DEPENDENCE & set(words[i + 1:i + 4]) or
                         # "on 2 liters of home oxygen": the flow rate before it
@@ -1152,9 +1185,17 @@ class IndexCoder:
                 # a stent of a limb's artery: Status > angioplasty (peripheral) > with implant
                 limb_stent = bool(said & _LIMB_ARTERIES and said & _CORONARY_DEVICES)
                 scope = lead + tuple(words[a:b])
-                if any(w == "hd" and scope[k + 1].isdigit() for k, w in enumerate(scope[:-1])):
+                if trig == () and (words[i] in _OPENINGS or words[i] in _TUBE_LETTERS) and \
+                        (_ATTENDED | _UNDONE) & set(words[max(0, i - _ATTENDED_BEFORE):b]):
+                    continue   # "G-tube replacement", "takedown of end colostomy", "seen for colostomy care":
+                    # attention to the opening (Z43.-) or its closing, no status
+                if trig == () and words[i] in _TUBE_LETTERS:
+                    scope = lead + (_TUBE_LETTERS[words[i]],) + tuple(words[a + 1:b])
+                if any(_STAY_DAY.fullmatch(w) or w == "hd" and after[k + 1:k + 2] and after[k + 1].isdigit()
+                       for after in (tuple(words[a:b + _DAY_AFTER]),) for k, w in enumerate(after)):
                     continue   # "s/p laparoscopic cholecystectomy HD#4": done in this stay, on its fourth
-                    # day (no hemodialysis, no status the stay's own operation leaves)
+                    # day (no hemodialysis, no status the stay's own operation leaves; "s/p R hallux partial
+                    # amputation (IPJ disarticulation) HD3": the day said just after the phrase)
                 for w in scope:
                     if limb_stent and w in _CORONARY_DEVICES:
                         phrase.extend(normalize_phrase(_PERIPHERAL_STENT))
@@ -1195,3 +1236,23 @@ class IndexCoder:
                     out.append(StatusHit(mapped.code, si, i, b, hit.path))
         return out
 
+
+def _dated(s: Sentence, i: int) -> bool:
+    """Whether a sentence places what it names at words[i] in the past: a history section, or
+    near it a year, "2 yrs ago", "prior", "s/p", "h/o" ("Hx right 2nd toe amputation 2018", "PSH:
+    PEG placement 02/2024"; not "admitted for PEG tube placement for dysphagia after a stroke 3
+    months ago")."""
+    words = s.words[max(0, i - _DATED_BEFORE):i + _DATED_AFTER]
+    return s.section in _HISTORY or any(is_year(w) for w in words) or bool(_DATED & set(words)) or \
+        any(pair in (("s", "p"), ("h", "o")) for pair in zip(words, words[1:]))
+
+
+_DATED_BEFORE, _DATED_AFTER = 6, 6
+
+
+def _opening_said(words: Sequence[str], i: int) -> bool:
+    """Whether an opening's word names the opening: any but an ambiguous abbreviation, which
+    needs its tube's words after it or a route before it ("PEG tube in place", "meds via PEG")."""
+    beside = _AMBIGUOUS_OPENINGS.get(words[i])
+    return beside is None or bool(beside & set(words[i + 1:i + 3])) or tuple(words[i + 1:i + 3]) == ("in", "place") \
+        or (i > 0 and words[i - 1] in _ROUTES)

@@ -39,6 +39,9 @@ _MAX_DEPTH = 8
 # intestinal obstruction, K50.012; "UVJ stone with hydronephrosis": Hydronephrosis > with >
 # obstruction > ureteral > calculus, N13.2); its own code still needs its word
 _GROUPING = frozenset({("complication",), ("complications",), ("obstruction",)})
+# a bone's region the part the note names lies in, read past when the note names the part only
+# ("ulnar styloid fracture": Fracture > ulna > lower end > styloid process, S52.61-)
+_BONE_REGIONS = frozenset({("lower", "end"), ("upper", "end")})
 _PARENS = re.compile(r"\([^)]*\)")
 
 
@@ -352,7 +355,8 @@ class IndexTree:
                 # "specified disorder NEC" is for a disorder the note names, not for the word
                 continue
             n = 0 if child.transparent else _matches(child, _linked(words, linked) if child.linking and linked else words)
-            passed = n is None and child.words in _GROUPING and bool(child.children) and parent.transparent
+            passed = n is None and bool(child.children) and (child.words in _GROUPING and parent.transparent or
+                                                             child.words in _BONE_REGIONS)
             if passed:
                 n = 0   # "with > complication > intestinal obstruction": the note names the complication
             if n is None:

@@ -20,6 +20,8 @@ from server.pipeline.text import normalize_phrase
 # Words that do not distinguish one code from its sibling for this purpose.
 # "uncomplicated" marks the default code of a category ("Alcohol dependence, uncomplicated" is what
 # "alcohol dependence" means), like "unspecified": never a word a note must say
+_BOWEL_SIZES = frozenset(("small", "large"))
+_BOWEL_WORDS = frozenset(("intestine", "intestinal", "bowel", "bowels", "intestines"))
 _NOISE = frozenset("unspecified specified other nos nec of the a an with without and or in on to "
                    "for by as not elsewhere classified part uncomplicated side region only".split())
 _MAX_DESCENDANTS = 400
@@ -96,6 +98,7 @@ class CodeMapper:
         self.cm = icd10cm
         self.pcs = icd10pcs
         self.named_words = named_words
+        self._bowel_sizes: frozenset[str] | None = None   # the sizes the mapped window says of a bowel
         self._desc_toks: dict[str, frozenset[str]] = {}
         self._denied: dict[str, frozenset[str]] = {}
         self._pools: dict[str, list[str]] = {}
@@ -131,6 +134,10 @@ class CodeMapper:
         if isinstance(window, (tuple, list)):
             words |= {w + window[i + 1] for i, w in enumerate(window[:-1]) if w in _JOINED_PREFIXES}
         numbers = frozenset(w for w in (window if near is None else near) if _numeric(w))
+        # a bowel's size is said beside the bowel ("2 small tubular adenomas" beside "diverticulosis"
+        # says no small intestine: K57.30, not K57.10); an unordered walk's words are its own
+        self._bowel_sizes = frozenset(w for i, w in enumerate(window[:-1]) if w in _BOWEL_SIZES and
+                                      window[i + 1] in _BOWEL_WORDS) if isinstance(window, (tuple, list)) else None
         # a category no child of which the words choose yields to the term's billable code
         # ("hypertensive CKD stage 3b": I12 has no child for "3b" alone; the term's I12.9 stays)
         for best in ranked:
@@ -346,6 +353,10 @@ class CodeMapper:
                 extra -= said_range | _RANGE_WORDS
             if not extra <= words or any(_numeric(t) and t not in numbers for t in extra) or \
                     (extra & defaults) - said:
+                continue
+            sizes = self._bowel_sizes
+            if sizes is not None and extra & _BOWEL_SIZES and "intestine" in self.tokens_of(d) and \
+                    not extra & _BOWEL_SIZES <= sizes:
                 continue
             if keep and (not keep <= self.tokens_of(d) or keep & self._title_denies(d)):
                 continue   # (nor a sibling that denies what the named code says: "cholangitis" is never

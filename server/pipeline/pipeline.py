@@ -601,6 +601,8 @@ class Pipeline:
                   ("one per condition", lambda: gl.keep_one_per_group(findings, self.guidelines, suppressed, cut)))
         if self.claims_rules:
             steps += (("same words, one code", lambda: gl.one_code_per_phrase(findings, self.guidelines, suppressed)),
+                      ("one side of a bilateral code", lambda: gl.drop_side_within_bilateral(findings, self.guidelines,
+                                                                                            suppressed)),
                       ("superficial injury", lambda: gl.drop_superficial_at_injury(findings, self.guidelines,
                                                                                     suppressed, text)),
                       ("infection over", lambda: gl.drop_resolved_infections(findings, suppressed)),
@@ -1086,7 +1088,7 @@ class Pipeline:
                 # index's "low-density-lipoid-type (LDL)", E78.00; nor is a past episode the note
                 # dates ("COPD ... stable; last exacerbation 2023": J44.9)
                 if m.sentence not in dated:
-                    dated[m.sentence] = _dated_past(words)
+                    dated[m.sentence] = _dated_past(words, [text[t.start:t.end] for t in s.tokens])
                 if m.sentence not in routed:
                     routed[m.sentence] = [k for k, w in enumerate(words[:-1]) if w in _ROUTES and
                                           words[k + 1] in _DRUG_WORDS]
@@ -1216,7 +1218,7 @@ class Pipeline:
             if key not in memo:
                 a_, b_ = max(link_lo, m.tok_start - _LINK_REACH), min(link_hi, m.tok_end + _LINK_REACH)
                 memo[key] = self._map_mention(m, window, near, _preferred(context_words, m),
-                                              _present_words(words, s.commas, a_, b_, m.tok_start, m.tok_end), beside)
+                                              _present_words(words, _clause_breaks(s), a_, b_, m.tok_start, m.tok_end), beside)
             mapped = memo[key]
             if self.claims_rules and mapped is not None and mapped.code[:3] in _HYPERTENSIVE_HEART and \
                     not _HEART_CONDITIONS & set(window + near):
@@ -1226,7 +1228,7 @@ class Pipeline:
                 a_, b_ = max(link_lo, m.tok_start - _LINK_REACH), min(link_hi, m.tok_end + _LINK_REACH)
                 mapped = self._map_mention(m, plain, tuple(w for w in near if w not in _HEART_WORDS),
                                            _preferred(context_words, m),
-                                           _present_words(words, s.commas, a_, b_, m.tok_start, m.tok_end))
+                                           _present_words(words, _clause_breaks(s), a_, b_, m.tok_start, m.tok_end))
             if mapped is None:
                 continue
             if self.claims_rules and mapped.system is CodeSystem.ICD10CM and \
@@ -1373,7 +1375,7 @@ class Pipeline:
             # (what a past operation took away or replaced is gone: "She had TAVR in 03/2022 for
             # severe aortic stenosis", Z95.2 alone)
             gone = self.claims_rules and f.assertion is Assertion.PRESENT and f.code[:1] not in "CDZ" and \
-                _done_before(words, m.tok_start)
+                _done_before(s.words, m.tok_start)   # (the dates a qualifier's window blanks say when)
             if gone:
                 f.assertion = Assertion.HISTORICAL
                 before = before or f.copy()   # (listed as past: an aftercare's reason is found among them)
@@ -1825,7 +1827,7 @@ _MAINTAINED = ("I10", "I11", "I12", "I13", "I15", "I16", "E08", "E09", "E10", "E
 _RARE = frozenset("rare infrequent occasional".split())   # said of an episodic condition's episodes
 _LEADS = frozenset("none no resolved last off not never outgrew treated healed remote both".split()) | _CURED_WORDS | _RARE
 _REMOVED = frozenset("resection resected excision excised removal removed explant explanted "
-                     "rai radioiodine".split())   # (a thyroid ablated with radioactive iodine: "RAI for Graves")
+                     "rai radioiodine amputation amputated bka aka".split())   # (a thyroid ablated with radioactive iodine: "RAI for Graves")
 _REPLACED = frozenset("arthroplasty replacement replaced tka tkr tha thr tsa".split())
 # the operations that take their condition away since: a valve replaced, a prostate resected ("BPH s/p TURP")
 _REPLACED_SINCE = frozenset("tavr tavi savr avr mvr tmvr turp".split())
@@ -1872,7 +1874,7 @@ def _done_before(words: list[str], a: int) -> bool:
         return False
     lead = words[max(0, j - 3):j]   # ("POD 10 s/p laparoscopic cholecystectomy (9/1) for ...")
     return any(w in _DONE for w in lead) or ("s", "p") in zip(lead, lead[1:]) or \
-        any(len(w) == 4 and w.isdigit() and w[:2] in ("19", "20") for w in words[j:a])
+        any(len(w) == 4 and w.isdigit() and w[:2] in ("19", "20") or w == "ago" for w in words[j:a])
 
 
 _DONE = frozenset("had underwent post prior previous pod".split())
@@ -2282,7 +2284,7 @@ _TALKED_AFTER = frozenset(("risk", "risks"))
 
 
 # the operation that took a condition away ("cataract surgery OU", "hernia repair 2008")
-_OPERATION_NOUNS = frozenset("surgery extraction repair removal excision resection".split())
+_OPERATION_NOUNS = frozenset("surgery extraction repair removal excision resection amputation bka aka".split())
 
 
 def _operated(words: list[str], commas: list[bool], k: int, b: int) -> bool:
@@ -2412,12 +2414,17 @@ def _own_acuity(words: list[str], commas: list[bool], lo: int, hi: int, a: int, 
     return tuple(out)
 
 
-def _dated_past(words: Sequence[str]) -> list[tuple[int, int]]:
+def _dated_past(words: Sequence[str], raw: Sequence[str] = ()) -> list[tuple[int, int]]:
     """The first and last words of each past episode a sentence dates ("COPD ... stable; last
-    exacerbation 2023", "last flare 3 years ago"): they qualify no current condition (J44.9, not
-    J44.1)."""
+    exacerbation 2023", "last flare 3 years ago") or counts ("on prednisone for frequent
+    exacerbations", "2 exacerbations last yr"; ``raw``: the tokens as written, plural or not):
+    they qualify no current condition (J44.9, not J44.1)."""
     out = []
     for k, w in enumerate(words):
+        if (w in _FREQUENT or w.isdigit() and int(w) > 1) and words[k + 1:k + 2] and words[k + 1] in _EPISODES \
+                and k + 1 < len(raw) and raw[k + 1].lower().endswith("s"):
+            out.append((k, k + 1))
+            continue
         if w not in _LAST:
             continue
         end = next((j for j in range(k + 1, min(len(words), k + 1 + _DATED_REACH))
@@ -2429,6 +2436,8 @@ def _dated_past(words: Sequence[str]) -> list[tuple[int, int]]:
 
 
 _LAST = frozenset(("last", "prior", "previous", "most"))
+_FREQUENT = frozenset("frequent recurrent multiple several numerous repeated".split())
+_EPISODES = frozenset(("exacerbation", "flare", "attack", "episode"))
 _TRIMESTER = "trimester"
 _TRIMESTER_ORDINALS = frozenset("first 1st second 2nd third 3rd".split())
 _DATED_REACH = 5

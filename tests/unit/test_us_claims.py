@@ -4644,3 +4644,64 @@ def test_an_elective_operations_condition_leads_its_postoperative_complication(p
     assert reported(pipe, readmitted, IN)[:1] == ["K91.89"]
 
 
+
+
+_THIRTY_FIFTH_BATCH = [
+    # an amputation spelled out and dated is the limb's acquired absence (Status > amputation, See
+    # Absence, by site, acquired); what it was done for is gone with the part
+    ("PSH: R 2nd toe amputation 2022 for osteomyelitis. Here for callus of L foot.", OUT, {"Z89.421"}, {"M86.9"}),
+    ("PMH: prior L hallux amputation (2021, for osteomyelitis). Here for R heel ulcer.", OUT, {"Z89.412"},
+     {"M86.9", "M86.172"}),
+    ("Vascular f/u: T2DM with diabetic peripheral angiopathy; L below-knee amputation 2 yrs ago for gangrene, "
+     "stump healed.", OUT, {"E11.51", "Z89.512"}, {"E11.52"}),
+    ("Vascular surgery consult: R foot wet gangrene; recommend below-knee amputation.", OUT, {"I96"},
+     {"Z89.511", "Z89.519"}),
+    ("DISCHARGE DIAGNOSES: acute osteomyelitis R hallux, s/p R hallux partial amputation HD3. Type 2 diabetes.", IN,
+     set(), {"Z89.411"}),
+    # an artificial opening the patient lives with is its status (Z93.-); a laxative, an aspirate, a
+    # closing or a tube's replacement is none
+    ("SNF visit: stroke 8 mo ago with residual oropharyngeal dysphagia. PEG tube in place, site clean.", OUT,
+     {"I69.391", "R13.12", "Z93.1"}, set()),
+    ("Ostomy f/u: colostomy in place, functioning well, s/p Hartmann's procedure 2023.", OUT, {"Z93.3"}, set()),
+    ("Chronic constipation - continue PEG 17 g daily.", OUT, set(), {"Z93.1"}),
+    ("Trach aspirate: MRSA heavy growth. Acute hypoxic respiratory failure.", IN, {"J96.01"}, {"Z93.0"}),
+    ("Admitted electively for colostomy takedown with colorectal anastomosis. Uneventful course.", IN, {"Z43.3"},
+     {"Z93.3", "Z98.0"}),
+    ("Here for G-tube replacement; tube dislodged yesterday.", OUT, set(), {"Z93.1", "Z96.698"}),
+    # a term before "sign" names the sign, not the condition
+    ("ED: XR R elbow: + anterior fat pad sign, nondisplaced fx of R radial head.", OUT, {"S52.124A"}, {"E65"}),
+    ("A: acute viral URI; no signs of rejection.", OUT, {"J06.9"}, set()),
+    # a bilateral code is each side's (I.B.13): no side coded again beside it
+    ("NCS: bilateral median neuropathy at the wrist (carpal tunnel syndrome), moderate on R, mild on L. A/P: "
+     "Carpal tunnel syndrome, bilateral.", OUT, {"G56.03"}, {"G56.01", "G56.02"}),
+    # a bowel's size is said beside the bowel
+    ("Colonoscopy 2019: extensive left-sided diverticulosis, 2 small tubular adenomas removed.", OUT, set(),
+     {"K57.10"}),
+    # one condition, one code: its code with the complication, its code at the named site
+    ("HOSPITAL COURSE: lower GI bleeding due to diverticulosis of the colon. Colonoscopy: pan-diverticulosis, one "
+     "sigmoid diverticulum w/ adherent clot, clipped.", IN, {"K57.31"}, {"K57.30", "K57.90"}),
+    ("Dx: 1. Chronic osteomyelitis of R 1st metatarsal. 2. Chronic osteomyelitis, on IV antibiotics.", OUT,
+     {"M86.671"}, {"M86.60"}),
+    # a bone's part read through its region (Fracture > ulna > lower end > styloid process)
+    ("IMPRESSION: 1. Closed Colles fracture, right distal radius. 2. Closed displaced right ulnar styloid "
+     "fracture.", OUT, {"S52.531A", "S52.611A"}, set()),
+    # an underdosing that names no drug is the sentence before's one drug; one long past is history
+    ("ED: epilepsy on levetiracetam 1000 mg BID. Stopped taking it 6 days ago because he could not afford the "
+     "refill.", OUT, {"G40.909", "T42.6X6A", "Z91.120"}, set()),
+    ("Neurology f/u: epilepsy on levetiracetam. Her last seizure was 8 months ago after she missed several doses; "
+     "adherent since.", OUT, {"G40.909"}, {"T42.6X6A"}),
+    # a prescribed drug taken with alcohol is a poisoning by both (I.C.19.e.5.b)
+    ("ED: took her prescribed zolpidem 10 mg at bedtime after drinking 4 glasses of wine. Somnolent, arousable.",
+     OUT, {"T42.6X1A", "T51.0X1A", "R40.0"}, {"T42.6X5A"}),
+    # a condition's own yearly visit is no general examination
+    ("Annual DM visit: T2DM with diabetic polyneuropathy, A1c 7.0%. Continue regimen.", OUT, {"E11.42"},
+     {"Z00.01", "Z00.00"}),
+    # exacerbations counted are past episodes, no current one
+    ("Pulm f/u: severe COPD on prednisone 10 mg daily long term for frequent exacerbations; stable today.", OUT,
+     {"J44.9", "Z79.52"}, {"J44.1"}),
+]
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", _THIRTY_FIFTH_BATCH)
+def test_thirty_fifth_batch(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
