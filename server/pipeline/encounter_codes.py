@@ -31,8 +31,10 @@ WEIGHT_DX = ("E66", "E44", "E43", "E41", "E40", "E45", "E46", "R63.4", "R63.5", 
 _CANCER_PAIN = re.compile(r"\bpain\b[^.;]{0,80}\b(due to|from|secondary to|related to|caused by)\b[^.;]{0,40}"
                           r"\b(cancer|carcinoma|malignan\w*|tumou?r|metastas[ie]s|metastatic|mets|neoplasm)\b"
                           r"|\b(cancer|tumou?r|neoplasm)[- ]related pain\b|\bneoplasm related pain\b", re.I)
-_REGIMENS = (r"(chemo\w*|FOLFOX|FOLFIRI|FOLFIRINOX|CAPOX|XELOX|AC|TC|CHOP|R-CHOP|ABVD|carboplatin|cisplatin|"
-             r"paclitaxel|docetaxel|gemcitabine)")
+# (a regimen's modified or dose-dense form: "mFOLFOX6", "ddAC", "R-CHOP-21")
+_REGIMENS = (r"(chemo\w*|m?(?:FOLFOX|FOLFIRI|FOLFIRINOX)\d*|CAPOX|XELOX|(?:dd)?AC|TC|(?:R-)?CHOP(?:-\d+)?|ABVD|"
+             r"carboplatin|cisplatin|oxaliplatin|paclitaxel|docetaxel|gemcitabine|doxorubicin|cyclophosphamide|"
+             r"pemetrexed|etoposide|irinotecan)")
 _CHEMO = re.compile(r"\b(cycle|c)\s*#?\d+(?:d\d+)?\b[^.]{0,40}\b" + _REGIMENS + r"\b"
                     # ("here for adjuvant FOLFOX cycle 4 of 12": the regimen, then its cycle)
                     r"|\b(here|admitted|presents?|seen)(?: electively| today)? for (?:[\w+]+ ){0,3}" + _REGIMENS +

@@ -1428,7 +1428,7 @@ class Pipeline:
                     # "POAG OU. OD: ..., moderate stage. OS: ..., severe stage.": the next sentences
                     # that open with an eye say each eye's
                     for t in sentences[m.sentence + 1:m.sentence + 3]:
-                        if any(w in _EYE_MARKS for w in t.words[:4]):
+                        if any(_eye_at(t.words, k) for k in range(min(4, len(t.words)))):
                             said_of += t.words
                     eyes = _eye_segments(said_of, len(words))
                 if eyes is not None:
@@ -1438,7 +1438,8 @@ class Pipeline:
                             per_eye[eye] = None   # "cataract OD; OS lens clear": the left eye has none
                             continue
                         gone = {said_of[k] for k in eyes[other]} - {said_of[k] for k in eyes[eye]} - set(m.words)
-                        own = tuple(said_of[k] for k in eyes[eye] if k >= len(words))
+                        own = tuple(said_of[k] for k in eyes[eye])   # (beyond the window too: "Primary
+                        # open-angle glaucoma: OCT and VF show R eye moderate stage and L eye mild stage")
                         w_eye = tuple(w for w in window if w not in gone and w not in ("ou", "bilateral")) + own + (eye, "eye")
                         got = self._map_mention(m, w_eye, tuple(w for w in near if w not in gone) + (eye,),
                                                 _preferred(context_words))
@@ -2471,6 +2472,13 @@ def _history_marked(words: Sequence[str], k: int) -> bool:
 
 
 _EYE_MARKS = {"od": "right", "os": "left"}
+_SIDE_OF_EYE = {"right": "right", "left": "left", "r": "right", "l": "left"}
+
+
+def _eye_at(words: Sequence[str], k: int) -> str | None:
+    """The eye words[k] names: "OD", "OS", or a side before "eye" ("R eye moderate stage")."""
+    return _EYE_MARKS.get(words[k]) or (_SIDE_OF_EYE.get(words[k]) if tuple(words[k + 1:k + 2]) in (("eye",), ("eyes",))
+                                        else None)
 _EYE_FREE = frozenset("no clear normal nl unremarkable negative wnl healthy".split())
 
 
@@ -2484,8 +2492,7 @@ def _eye_segments(words: Sequence[str], after: int) -> dict[str, list[int]] | No
     right ["od", "moderate"], left ["os", "mild"]); None unless both eyes are named after it, once each."""
     marks = []
     for k in range(after, len(words)):
-        eye = _EYE_MARKS.get(words[k]) or (words[k] if words[k] in ("right", "left") and
-                                           words[k + 1:k + 2] in (["eye"], ["eyes"]) else None)
+        eye = _eye_at(words, k)
         if words[k] in _BOTH_EYES and not marks and \
                 not any(w in _EYE_MARKS for w in words[k + 1:k + 3]):
             return None   # "POAG OU, OD worse": the bilateral condition, said as such (but "POAG OU -

@@ -215,7 +215,8 @@ def _rule_lead(dx: list[Finding]) -> list[Finding]:
     is B20, B59); the systemic infection before its localized one (I.C.1.d.4: A41.51 before N10);
     a poisoning before its manifestations (I.C.19.e.5.b: T46.1X1A before R00.1); an insulin
     pump's failure before the underdosing's diabetic crisis (I.C.4.a.6.a: T85.6- before E10.10);
-    a screening before what it found (I.C.21.c.5: Z12.11 before the polyp, K63.5)."""
+    a screening before what it found (I.C.21.c.5: Z12.11 before the polyp, K63.5); a chemotherapy
+    visit's Z51.11 before its malignancy (I.C.2.e.2)."""
     if len(dx) < 2:
         return dx
     lead = dx[0].code
@@ -249,7 +250,10 @@ _LEADS = (("B20", ("A", "B0", "B1", "B2", "B3", "B4", "B5", "J12", "J13", "J14",
           # also (J44.0 + J20.9); the liver disease before the portal hypertension it causes (Hypertension >
           # portal (due to chronic liver disease) K76.6)
           ("J44.0", ("J20", "J21", "J22")),
-          ("K70", ("K76.6",)), ("K74", ("K76.6",)))
+          ("K70", ("K76.6",)), ("K74", ("K76.6",)),
+          # a visit for chemotherapy, immunotherapy or radiation the note states lists it before the
+          # malignancy it treats (I.C.2.e.2: "Today: C2D1 ddAC" is Z51.11, C50.412)
+          ("Z51.1", ("C",)), ("Z51.0", ("C",)))
 
 
 def _affirmed_part(title: str) -> str:

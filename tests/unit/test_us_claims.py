@@ -4699,9 +4699,29 @@ _THIRTY_FIFTH_BATCH = [
     # exacerbations counted are past episodes, no current one
     ("Pulm f/u: severe COPD on prednisone 10 mg daily long term for frequent exacerbations; stable today.", OUT,
      {"J44.9", "Z79.52"}, {"J44.1"}),
+    # each eye's stage where the sentence names both after the glaucoma (I.C.7.a.3)
+    ("72M glaucoma f/u. Primary open-angle glaucoma: OCT and VF show R eye moderate stage and L eye mild stage. "
+     "Continue latanoprost.", OUT, {"H40.1112", "H40.1121"}, {"H40.1130", "H40.1120"}),
+    # a chemotherapy visit's regimen in its modified or dose-dense form
+    ("INFUSION VISIT. Visit: C7D1 adjuvant mFOLFOX6 for stage IIIB adenocarcinoma of the sigmoid colon s/p "
+     "colectomy.", OUT, {"Z51.11", "C18.7"}, set()),
+    # "low suspicion for" denies
+    ("ED: chest pain, reproducible. Low suspicion for PE or dissection. Dx: chest wall pain.", OUT, {"R07.89"},
+     {"I26.99", "I71.00"}),
 ]
 
 
 @pytest.mark.parametrize("text,setting,codes,wrong", _THIRTY_FIFTH_BATCH)
 def test_thirty_fifth_batch(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+def test_a_chemotherapy_visit_lists_its_encounter_before_the_malignancy(pipe):
+    """I.C.2.e.2: an encounter solely for chemotherapy lists Z51.11 first, the cancer after."""
+    text = ("ONCOLOGY INFUSION VISIT. Dx: L breast invasive ductal carcinoma, upper outer quadrant, ER+. Today: "
+            "C2D1 ddAC (doxorubicin, cyclophosphamide) w/ pegfilgrastim.")
+    assert reported(pipe, text, OUT)[:2] == ["Z51.11", "C50.412"]
+    # ... while a cancer seen without treatment given leads
+    held = ("ONCOLOGY VISIT. Dx: L breast invasive ductal carcinoma, upper outer quadrant. C3D1 ddAC held today for "
+            "neutropenia; recheck next week.")
+    assert "Z51.11" not in reported(pipe, held, OUT)
