@@ -173,6 +173,7 @@ _SUSCEPTIBILITY = frozenset(("resistant", "resistance", "sensitive", "susceptibl
 _JOINED_DRUGS = frozenset(("and", "plus", "+"))
 _CONTRIBUTING = frozenset(("contributing", "contributed", "contributory"))
 # what says a drug was not taken: its want caused the condition, not the drug
+_DENIED_LINK = frozenset(("not", "non"))   # "not chemo-related", "non-drug-induced"
 _NOT_TAKEN = frozenset("omission omitted nonadherence noncompliance nonadherent noncompliant cessation "
                        "withdrawal discontinuation interruption".split())
 # "bleeding worsened by apixaban", "induced by warfarin"
@@ -462,6 +463,8 @@ def _caused(words: Sequence[str], a: int, b: int, gaps: Sequence[bool] = ()) -> 
     never across a semicolon (``gaps``: "anemia due to menorrhagia; ferrous sulfate" is the treatment)."""
     if b < len(words) and words[b] in _NOT_TAKEN:
         return False   # "precipitated by insulin omission": an underdosing, no adverse effect
+    if a and words[a - 1] in _DENIED_LINK:
+        return False   # "anemia due to marrow infiltration by myeloma, not chemo-related": denied
     if a >= 2 and words[a - 1] in _JOINED_DRUGS and words[a - 2] not in _JOINED_DRUGS and \
             _caused(words, a - 2, a - 1, gaps):
         return True   # "due to combination of prescribed ibuprofen and aspirin": both

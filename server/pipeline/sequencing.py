@@ -138,6 +138,7 @@ def sequence(found: dict[str, Finding], rules, diagnosis_order: bool = False, te
     px = [f for f in order if f.system is not CodeSystem.ICD10CM]
     dx = _cause_first(_rule_lead(_etiology_first(dx, rules)), icd10cm)
     dx = _rehydration_first(dx, text)
+    dx = _chemotherapy_anemia_first(dx, text)
     dx = _operated_condition_first(dx, text)
     return dx + px
 
@@ -183,6 +184,22 @@ def _rehydration_first(dx: list[Finding], text: str) -> list[Finding]:
     return _put_first(dx, dry, "the malignancy's dehydration is what is treated (I.C.2.c.3)")
 
 
+def _chemotherapy_anemia_first(dx: list[Finding], text: str) -> list[Finding]:
+    """A stay or visit for the anemia chemotherapy caused, treated by transfusion: the anemia first,
+    then the malignancy and the drug's adverse effect (I.C.2.c.2: "admitted for symptomatic anemia
+    due to chemo ... transfused 2 u PRBC": D64.81, C34.11, T45.1X5A); an anemia of the neoplasm
+    itself (D63.0) follows its malignancy (I.C.2.c.1)."""
+    if len(dx) < 2 or not _MALIGNANCY_LEAD.match(dx[0].code) or not _TRANSFUSED.search(text) or \
+            not _FOR_ANEMIA.search(text):
+        return dx   # (a follow-up that also transfuses is the cancer's visit)
+    anemia = next((f for f in dx[1:] if f.code == _CHEMOTHERAPY_ANEMIA), None)
+    return _put_first(dx, anemia, "the chemotherapy's anemia is what is treated (I.C.2.c.2)")
+
+
+_CHEMOTHERAPY_ANEMIA = "D64.81"
+_FOR_ANEMIA = re.compile(r"\b(?:admitted|admission|presents?|presented|here)\b[^.;]{0,40}\b(?:anemia|hgb|hemoglobin)\b",
+                         re.I)
+_TRANSFUSED = re.compile(r"\btransfus\w+|\bPRBCs?\b", re.I)
 _MALIGNANCY_LEAD = re.compile(r"C[0-8]|C9[0-6]")
 _DEHYDRATION = "E86"
 _REHYDRATION = re.compile(r"\b(?:IV|intravenous)\s+(?:fluids?|hydration|rehydration)\b|\bIVFs?\b|\brehydrat\w+", re.I)

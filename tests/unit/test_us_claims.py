@@ -4725,3 +4725,17 @@ def test_a_chemotherapy_visit_lists_its_encounter_before_the_malignancy(pipe):
     held = ("ONCOLOGY VISIT. Dx: L breast invasive ductal carcinoma, upper outer quadrant. C3D1 ddAC held today for "
             "neutropenia; recheck next week.")
     assert "Z51.11" not in reported(pipe, held, OUT)
+
+
+def test_a_stay_for_the_anemia_chemotherapy_caused_lists_the_anemia_first(pipe):
+    """I.C.2.c.2: admitted for the anemia of chemotherapy and only the anemia treated (a transfusion):
+    D64.81 first, then the malignancy and the drug's adverse effect; an anemia the note says is the
+    neoplasm's own, not the chemotherapy's, is D63.0 after its malignancy (I.C.2.c.1)."""
+    text = ("D/C summary: 66M w/ adenocarcinoma RUL lung on cisplatin/pemetrexed, admitted for symptomatic anemia "
+            "(Hgb 6.8) due to chemo. Transfused 2 u PRBC only; no treatment directed at the malignancy this stay.")
+    got = reported(pipe, text, IN)
+    assert got[:2] == ["D64.81", "C34.11"] and "T45.1X5A" in got, got
+    own = ("D/C summary: 68M w/ IgG kappa multiple myeloma, not in remission, admitted w/ symptomatic anemia (Hgb 6.4). "
+           "Heme-onc: anemia due to marrow infiltration by myeloma, not chemo-related. Transfused 2 units PRBC.")
+    got = reported(pipe, own, IN)
+    assert got[:2] == ["C90.00", "D63.0"] and "D64.81" not in got and "T45.1X5A" not in got, got
