@@ -4708,6 +4708,12 @@ _THIRTY_FIFTH_BATCH = [
     # "low suspicion for" denies
     ("ED: chest pain, reproducible. Low suspicion for PE or dissection. Dx: chest wall pain.", OUT, {"R07.89"},
      {"I26.99", "I71.00"}),
+    ("ED: chest pain, reproducible. PE low pretest probability, PERC negative. Dx: chest wall pain.", OUT,
+     {"R07.89"}, {"I26.99"}),
+    # "atypical for angina" is no angina; "FH (of)" is a relative's
+    ("ED NOTE. CC: chest pain. MDM: presentation is atypical for angina; likely chest wall strain. Given strong FH "
+     "of premature CAD, stress test. ED DIAGNOSES: 1. Atypical chest pain. 2. HTN. 3. FH premature CAD.", OUT,
+     {"R07.89", "I10", "Z82.49"}, {"I20.9", "I25.10"}),
 ]
 
 
@@ -4739,3 +4745,13 @@ def test_a_stay_for_the_anemia_chemotherapy_caused_lists_the_anemia_first(pipe):
            "Heme-onc: anemia due to marrow infiltration by myeloma, not chemo-related. Transfused 2 units PRBC.")
     got = reported(pipe, own, IN)
     assert got[:2] == ["C90.00", "D63.0"] and "D64.81" not in got and "T45.1X5A" not in got, got
+
+
+def test_an_mdm_assessment_heading_states_the_visits_diagnoses_in_order(pipe):
+    """IV.D: "MDM/ASSESSMENT: 1. Syncope ..." is the assessment; its first diagnosis, a symptom no
+    stated diagnosis explains, leads the chronic conditions managed beside it."""
+    text = ("ED NOTE. CC: passed out at church. HPI: witnessed syncopal episode, struck forehead. PMH: HTN, HLD. "
+            "MDM/ASSESSMENT: 1. Syncope, likely vasovagal. 2. Forehead laceration, repaired. 3. HTN, continue "
+            "amlodipine.")
+    got = reported(pipe, text, OUT)
+    assert got[:2] == ["R55", "S01.81XA"] and "I10" in got, got
