@@ -4711,6 +4711,10 @@ _THIRTY_FIFTH_BATCH = [
     ("ED: chest pain, reproducible. PE low pretest probability, PERC negative. Dx: chest wall pain.", OUT,
      {"R07.89"}, {"I26.99"}),
     # "atypical for angina" is no angina; "FH (of)" is a relative's
+    # an exam on admission or at discharge is an examination: what only it names is a finding (III.B)
+    ("HOSPITAL COURSE: diuresed with IV furosemide. EXAM ON ADMISSION: JVD, bibasilar crackles, 2+ pitting edema "
+     "of both legs, onychomycosis of toenails. DISCHARGE DIAGNOSES: 1. Acute on chronic diastolic heart failure. "
+     "2. Hypertension.", IN, {"I11.0", "I50.33"}, {"B35.1", "R60.0"}),
     ("ED NOTE. CC: chest pain. MDM: presentation is atypical for angina; likely chest wall strain. Given strong FH "
      "of premature CAD, stress test. ED DIAGNOSES: 1. Atypical chest pain. 2. HTN. 3. FH premature CAD.", OUT,
      {"R07.89", "I10", "Z82.49"}, {"I20.9", "I25.10"}),
