@@ -69,6 +69,7 @@ _AMPUTATIONS = frozenset(("bka", "aka"))
 # an amputation spelled out ("L below-knee amputation 2 yrs ago", "Hx right 2nd toe amputation
 # 2018"): a status once the note dates it, never the operation or injury of this visit
 _SPELLED_AMPUTATIONS = frozenset(("amputation", "amputations"))
+_LEVEL_JOINTS = frozenset(("knee",))   # (the arm has its own "above elbow" subterm)
 # an artificial opening the patient lives with ("PEG tube in place", "colostomy functioning"):
 # Status > gastrostomy, colostomy... (Z93.-), unless the note makes it now or undoes it
 _OPENINGS = frozenset("colostomy ileostomy jejunostomy gastrostomy tracheostomy trach urostomy nephrostomy "
@@ -1212,6 +1213,9 @@ class IndexCoder:
                     joint = next((_JOINT_OF[w] for w in reversed(before) if w in _JOINT_OF), None)
                     if joint is not None:
                         phrase = [joint] + [w for w in before if w in SIDE_WORDS] + phrase
+                # a level above a joint is the limb's, not the joint's ("R AKA", "above-knee amputation":
+                # Absence > leg Z89.61-, never Absence > extremity > knee Z89.52-)
+                phrase = [w for k, w in enumerate(phrase) if not (w in _LEVEL_JOINTS and k and phrase[k - 1] == "above")]
                 if "transplant" in phrase:
                     # "deceased donor kidney tx": the donor is the graft's, the transplant the patient's
                     phrase = [w for w in phrase if w not in _GRAFT_SOURCE]

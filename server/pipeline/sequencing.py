@@ -29,7 +29,9 @@ def _drug_code(c: str) -> bool:
 
 
 def _poisoning(c: str) -> bool:
-    return _drug_code(c) and c[6] in "1234"
+    """A poisoning by a drug (T36-T50) or a toxic effect of a substance (T51-T65), by its intent."""
+    # (the intent is the 6th character, or the 5th where a placeholder X follows it: T58.01XA)
+    return len(c) >= 7 and c[0] == "T" and "36" <= c[1:3] <= "65" and (c[6] if c[6] != "X" else c[5]) in "1234"
 
 
 def _adverse_effect(c: str) -> bool:
@@ -259,7 +261,9 @@ _LEADS = (("B20", ("A", "B0", "B1", "B2", "B3", "B4", "B5", "J12", "J13", "J14",
           ("A41", ("N10", "N30", "N39.0", "J13", "J14", "J15", "J18", "L03", "K65", "K81", "K83.0", "A08", "A09",
                    "K57.2", "K57.3", "K35", "M86", "I33")),
           ("A40", ("N10", "N39.0", "J13", "J15", "J18", "L03")),
-          ("T", ("R",)),
+          # (and the conditions a poisoning brings on: "methanol toxicity w/ acute metabolic acidosis",
+          # T51.1X1A before E87.21; respiratory failure, arrhythmia, encephalopathy, kidney injury)
+          ("T", ("R", "E87", "E16", "G92", "G93.4", "J96", "I47", "I49", "N17", "K72")),
           ("T85.6", ("E10", "E11", "E13")),
           ("Z12.1", ("K5", "K6", "D12", "D37.4", "D37.5", "C18", "C19", "C20")),
           ("Z12.3", ("N6", "R92", "D24", "D48.6")),

@@ -4654,6 +4654,9 @@ _THIRTY_FIFTH_BATCH = [
      {"M86.9", "M86.172"}),
     ("Vascular f/u: T2DM with diabetic peripheral angiopathy; L below-knee amputation 2 yrs ago for gangrene, "
      "stump healed.", OUT, {"E11.51", "Z89.512"}, {"E11.52"}),
+    # an above-knee level is the leg's (Absence > leg Z89.61-), not the knee joint's
+    ("Pain clinic: s/p R AKA 2022, residual limb healed. Phantom limb pain.", OUT, {"Z89.611", "G54.6"},
+     {"Z89.521"}),
     ("Vascular surgery consult: R foot wet gangrene; recommend below-knee amputation.", OUT, {"I96"},
      {"Z89.511", "Z89.519"}),
     ("DISCHARGE DIAGNOSES: acute osteomyelitis R hallux, s/p R hallux partial amputation HD3. Type 2 diabetes.", IN,
@@ -4759,3 +4762,13 @@ def test_an_mdm_assessment_heading_states_the_visits_diagnoses_in_order(pipe):
             "amlodipine.")
     got = reported(pipe, text, OUT)
     assert got[:2] == ["R55", "S01.81XA"] and "I10" in got, got
+
+
+def test_a_toxic_effect_leads_the_conditions_it_brought_on(pipe):
+    """I.C.19.e.5.b: the poisoning or toxic effect first, then its manifestations (a substance's
+    toxic effect, T51-T65, is sequenced as a drug's poisoning is)."""
+    text = ("Admitted 49M w/ confusion, blurred vision, vomiting after drinking from an unlabeled bottle in his garage, "
+            "thinking it was water. Labs: high anion gap acute metabolic acidosis. Fomepizole and HD given. D/c summary: "
+            "probable methanol toxicity, accidental ingestion, w/ acute metabolic acidosis.")
+    got = reported(pipe, text, IN)
+    assert got[:2] == ["T51.1X1A", "E87.21"], got
