@@ -1830,6 +1830,9 @@ _LEADS = frozenset("none no resolved last off not never outgrew treated healed r
 _REMOVED = frozenset("resection resected excision excised removal removed explant explanted "
                      "rai radioiodine amputation amputated bka aka".split())   # (a thyroid ablated with radioactive iodine: "RAI for Graves")
 _REPLACED = frozenset("arthroplasty replacement replaced tka tkr tha thr tsa".split())
+# an operation named by its kind, dated by what _done_before reads ("underwent Hartmann's procedure 4
+# mo ago for perforated sigmoid diverticulitis": the diverticulitis is its past)
+_OPERATED = frozenset(("procedure", "operation", "surgery"))
 # the operations that take their condition away since: a valve replaced, a prostate resected ("BPH s/p TURP")
 _REPLACED_SINCE = frozenset("tavr tavi savr avr mvr tmvr turp".split())
 _ITEM_REACH = 12   # words of a list item read after its condition
@@ -1863,7 +1866,8 @@ def _taken_for(words: list[str], breaks: list[bool] | None, a: int, reach: int =
     if k is None or breaks is not None and any(j < len(breaks) and breaks[j] for j in range(k - reach, a + 1) if j > 0):
         return None
     return next((j for j in range(max(0, k - reach), k) if words[j].endswith("ectomy") or words[j] in _REMOVED
-                 or words[j] in _REPLACED or words[j] in _REPLACED_SINCE), None)
+                 or words[j] in _REPLACED or words[j] in _REPLACED_SINCE or
+                 (breaks is None and words[j] in _OPERATED)), None)
 
 
 def _done_before(words: list[str], a: int) -> bool:

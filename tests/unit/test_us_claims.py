@@ -4657,6 +4657,8 @@ _THIRTY_FIFTH_BATCH = [
     # an above-knee level is the leg's (Absence > leg Z89.61-), not the knee joint's
     ("Pain clinic: s/p R AKA 2022, residual limb healed. Phantom limb pain.", OUT, {"Z89.611", "G54.6"},
      {"Z89.521"}),
+    ("Admit for elective colostomy reversal: 58M who underwent Hartmann's procedure 4 mo ago for perforated "
+     "sigmoid diverticulitis. Underwent colostomy takedown, uneventful course.", IN, {"Z43.3"}, {"K57.20"}),
     ("Vascular surgery consult: R foot wet gangrene; recommend below-knee amputation.", OUT, {"I96"},
      {"Z89.511", "Z89.519"}),
     ("DISCHARGE DIAGNOSES: acute osteomyelitis R hallux, s/p R hallux partial amputation HD3. Type 2 diabetes.", IN,
