@@ -985,8 +985,10 @@ def drop_side_within_bilateral(found: dict[str, Finding], rules: GuidelineRules,
         if c not in found or _BILATERAL_WORD not in rules.cm.description(c).lower():
             continue
         parent = rules.cm.ancestors(c)[:1]
+        if not parent:
+            continue
         both = _sideless(rules.cm.description(c))
-        for o in [o for o in found if o != c and len(o) == len(c) and parent and rules.cm.id_of(o) >= 0
+        for o in [o for o in found if o != c and len(o) == len(c) and rules.cm.id_of(o) >= 0
                   and rules.cm.ancestors(o)[:1] == parent]:
             if _sideless(rules.cm.description(o)) == both and _BILATERAL_WORD not in rules.cm.description(o).lower():
                 suppress(found, o, RuleNote("not_reported", f"{c} codes both sides (I.B.13)", c), dropped)

@@ -1215,7 +1215,8 @@ class IndexCoder:
                         phrase = [joint] + [w for w in before if w in SIDE_WORDS] + phrase
                 # a level above a joint is the limb's, not the joint's ("R AKA", "above-knee amputation":
                 # Absence > leg Z89.61-, never Absence > extremity > knee Z89.52-)
-                phrase = [w for k, w in enumerate(phrase) if not (w in _LEVEL_JOINTS and k and phrase[k - 1] == "above")]
+                phrase = [w for k, w in enumerate(phrase)
+                          if not (w in _LEVEL_JOINTS and k and phrase[k - 1] == "above")]
                 if "transplant" in phrase:
                     # "deceased donor kidney tx": the donor is the graft's, the transplant the patient's
                     phrase = [w for w in phrase if w not in _GRAFT_SOURCE]

@@ -98,7 +98,6 @@ class CodeMapper:
         self.cm = icd10cm
         self.pcs = icd10pcs
         self.named_words = named_words
-        self._bowel_sizes: frozenset[str] | None = None   # the sizes the mapped window says of a bowel
         self._desc_toks: dict[str, frozenset[str]] = {}
         self._denied: dict[str, frozenset[str]] = {}
         self._pools: dict[str, list[str]] = {}
@@ -136,14 +135,14 @@ class CodeMapper:
         numbers = frozenset(w for w in (window if near is None else near) if _numeric(w))
         # a bowel's size is said beside the bowel ("2 small tubular adenomas" beside "diverticulosis"
         # says no small intestine: K57.30, not K57.10); an unordered walk's words are its own
-        self._bowel_sizes = frozenset(w for i, w in enumerate(window[:-1]) if w in _BOWEL_SIZES and
-                                      window[i + 1] in _BOWEL_WORDS) if isinstance(window, (tuple, list)) else None
+        sizes = frozenset(w for i, w in enumerate(window[:-1]) if w in _BOWEL_SIZES and
+                          window[i + 1] in _BOWEL_WORDS) if isinstance(window, (tuple, list)) else None
         # a category no child of which the words choose yields to the term's billable code
         # ("hypertensive CKD stage 3b": I12 has no child for "3b" alone; the term's I12.9 stays)
         for best in ranked:
             if self.cm.id_of(best.code) < 0:
                 continue
-            code, defaults = self._refine(self._region_elsewhere(best.code, words), words, numbers)
+            code, defaults = self._refine(self._region_elsewhere(best.code, words), words, numbers, sizes)
             if code is not None:
                 break
         else:
@@ -295,7 +294,8 @@ class CodeMapper:
             self._desc_toks[code] = toks
         return toks
 
-    def _refine(self, code: str, words: frozenset[str], numbers: frozenset[str]) -> tuple[str | None, list[str]]:
+    def _refine(self, code: str, words: frozenset[str], numbers: frozenset[str],
+                sizes: frozenset[str] | None = None) -> tuple[str | None, list[str]]:
         said = words
         if self.named_words:
             # the mention named this code: its own words are said even when the note abbreviates
@@ -354,7 +354,6 @@ class CodeMapper:
             if not extra <= words or any(_numeric(t) and t not in numbers for t in extra) or \
                     (extra & defaults) - said:
                 continue
-            sizes = self._bowel_sizes
             if sizes is not None and extra & _BOWEL_SIZES and "intestine" in self.tokens_of(d) and \
                     not extra & _BOWEL_SIZES <= sizes:
                 continue

@@ -1217,8 +1217,10 @@ class Pipeline:
             key = (tuple(c.code for c in m.candidates), window, near, m.sentence, beside)
             if key not in memo:
                 a_, b_ = max(link_lo, m.tok_start - _LINK_REACH), min(link_hi, m.tok_end + _LINK_REACH)
-                memo[key] = self._map_mention(m, window, near, _preferred(context_words, m),
-                                              _present_words(words, _clause_breaks(s), a_, b_, m.tok_start, m.tok_end), beside)
+                if m.sentence not in breaks:   # (once per sentence: a run-on note is one of thousands of words)
+                    breaks[m.sentence] = _clause_breaks(s)
+                current = _present_words(words, breaks[m.sentence], a_, b_, m.tok_start, m.tok_end)
+                memo[key] = self._map_mention(m, window, near, _preferred(context_words, m), current, beside)
             mapped = memo[key]
             if self.claims_rules and mapped is not None and mapped.code[:3] in _HYPERTENSIVE_HEART and \
                     not _HEART_CONDITIONS & set(window + near):
@@ -1228,7 +1230,7 @@ class Pipeline:
                 a_, b_ = max(link_lo, m.tok_start - _LINK_REACH), min(link_hi, m.tok_end + _LINK_REACH)
                 mapped = self._map_mention(m, plain, tuple(w for w in near if w not in _HEART_WORDS),
                                            _preferred(context_words, m),
-                                           _present_words(words, _clause_breaks(s), a_, b_, m.tok_start, m.tok_end))
+                                           _present_words(words, breaks[m.sentence], a_, b_, m.tok_start, m.tok_end))
             if mapped is None:
                 continue
             if self.claims_rules and mapped.system is CodeSystem.ICD10CM and \
@@ -1828,7 +1830,9 @@ _MAINTAINED = ("I10", "I11", "I12", "I13", "I15", "I16", "E08", "E09", "E10", "E
 _RARE = frozenset("rare infrequent occasional".split())   # said of an episodic condition's episodes
 _LEADS = frozenset("none no resolved last off not never outgrew treated healed remote both".split()) | _CURED_WORDS | _RARE
 _REMOVED = frozenset("resection resected excision excised removal removed explant explanted "
-                     "rai radioiodine amputation amputated bka aka".split())   # (a thyroid ablated with radioactive iodine: "RAI for Graves")
+                     "rai radioiodine amputation amputated bka aka".split())
+# (a thyroid ablated with radioactive iodine: "RAI for Graves"; a part amputated is gone with what it was
+# taken off for: "Prior L hallux amputation (2021, for osteomyelitis)")
 _REPLACED = frozenset("arthroplasty replacement replaced tka tkr tha thr tsa".split())
 # an operation named by its kind, dated by what _done_before reads ("underwent Hartmann's procedure 4
 # mo ago for perforated sigmoid diverticulitis": the diverticulitis is its past)
