@@ -172,8 +172,8 @@ _SYNDROME = "syndrome"
 _SUSCEPTIBILITY = frozenset(("resistant", "resistance", "sensitive", "susceptible", "intermediate"))
 _JOINED_DRUGS = frozenset(("and", "plus", "+"))
 _CONTRIBUTING = frozenset(("contributing", "contributed", "contributory"))
+_DENIED_LINK = frozenset(("not", "non"))   # "not chemo-related", "non-drug-induced": no cause
 # what says a drug was not taken: its want caused the condition, not the drug
-_DENIED_LINK = frozenset(("not", "non"))   # "not chemo-related", "non-drug-induced"
 _NOT_TAKEN = frozenset("omission omitted nonadherence noncompliance nonadherent noncompliant cessation "
                        "withdrawal discontinuation interruption".split())
 # "bleeding worsened by apixaban", "induced by warfarin"

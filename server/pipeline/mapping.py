@@ -20,11 +20,12 @@ from server.pipeline.text import normalize_phrase
 # Words that do not distinguish one code from its sibling for this purpose.
 # "uncomplicated" marks the default code of a category ("Alcohol dependence, uncomplicated" is what
 # "alcohol dependence" means), like "unspecified": never a word a note must say
-_BOWEL_SIZES = frozenset(("small", "large"))
-_BOWEL_WORDS = frozenset(("intestine", "intestinal", "bowel", "bowels", "intestines"))
 _NOISE = frozenset("unspecified specified other nos nec of the a an with without and or in on to "
                    "for by as not elsewhere classified part uncomplicated side region only".split())
 _MAX_DESCENDANTS = 400
+# a bowel's size and the bowel's words it must stand beside to say a small or large intestine
+_BOWEL_SIZES = frozenset(("small", "large"))
+_BOWEL_WORDS = frozenset(("intestine", "intestinal", "bowel", "bowels", "intestines"))
 # Words by which a note names an "other (specified)" code of a category it otherwise leaves unspecified.
 _OTHER_WORDS = frozenset("other specified".split())
 # Words of an unspecified title that a more specific code may drop ("unspecified site").
