@@ -107,6 +107,9 @@ _SITE_CLEAR = re.compile(r"\bno (?:evidence of )?(?:local|chest wall|locoregiona
                          r"\b(?:w/o|without|no) recurrence\b",
                          re.I)   # "surveillance colonoscopy w/o recurrence": the primary's own site is clear
 # Trauma that would not break a healthy bone (I.C.13.d.2): the note's own words for it.
+_PRETERM_HISTORY = "Z87.51"
+_TRIMESTER_SAID = re.compile(r"\b(first|second|third) trimester")
+_NO_FRACTURE = frozenset(("without", "wo", "no"))   # (and "w/o": w o)
 _LOW_ENERGY = frozenset("fragility osteoporotic pathologic pathological insufficiency tripped stumbled".split())
 _LOW_ENERGY_PAIRS = (("standing", "height"), ("ground", "level"), ("low", "energy"), ("minor", "fall"),
                      ("mechanical", "fall"))
@@ -350,7 +353,8 @@ class ClaimsReaders:
         self.cm, self.mapper, self.index = icd10cm, mapper, index
         self.guidelines, self.context, self.sections = guidelines, context, sections
         self.medications = _medication_reader(icd10cm)
-        self.neoplasms = _neoplasm_reader(icd10cm, mapper, _benign_morphology(index.tree))
+        self.neoplasms = _neoplasm_reader(icd10cm, mapper, _benign_morphology(index.tree),
+                                          _malignant_morphology(index.tree))
         self.drug_effects = _drug_effect_reader(icd10cm)
 
     def read(self, doc: Document, sentences: list[Sentence], found: dict[str, Finding],
@@ -614,11 +618,16 @@ class ClaimsReaders:
                   and _UNSPECIFIED_TRIMESTER.search(self.cm.description(c))]:
             if self._says_childbirth(c[:3]):
                 continue   # (the category has a childbirth code: the reader chose it or another, O10.02)
-            parent = self.mapper.parent_of(c)
+            # (a code with a 7th character has its trimester one level up: O60.10X0 -> O60.14X0)
+            base, seventh = (c[:6], c[6:]) if len(c) > 7 and c[6] == "X" else (c, "")
+            parent = self.mapper.parent_of(base)
             kids = self.cm.children(parent) if parent else []
             said = f"{preg.trimester} trimester"
-            new = next((k for k in kids if said in self.cm.description(k).lower()), None)
-            if new is not None and new not in found:
+            # (every trimester its title names is the delivery's: "Preterm labor third trimester with preterm
+            # delivery third trimester", not the "second trimester with ... third trimester" one)
+            new = next((k + seventh for k in kids if said in self.cm.description(k).lower() and
+                        set(_TRIMESTER_SAID.findall(self.cm.description(k).lower())) == {preg.trimester}), None)
+            if new is not None and new not in found and self.cm.id_of(new) >= 0:
                 self._recode(found, c, new, "pregnancy", f"delivered in the {said}", "I.C.15.a.3")
 
     def _says_childbirth(self, category: str) -> bool:
@@ -646,6 +655,20 @@ class ClaimsReaders:
         if preg.vaginal_span is not None and not preg.twins:   # (O80 is a single liveborn's delivery)
             adds.append((self._index_code("Delivery", ("normal",)), preg.vaginal_span,
                          "delivery without complications (O80, I.C.15.b.4)"))
+        if preg.prenatal_span is not None and preg.weeks is not None:
+            # a prenatal visit: the supervision of a normal pregnancy (Z34.0- the first), which gives way to
+            # the high-risk supervision or the complication the note also codes (pregnancy_rules)
+            normal = ("supervision", "normal") + (("first",) if preg.gravida == 1 else ())
+            adds.append((self._index_code("Pregnancy", normal + preg.walk_words()), preg.prenatal_span,
+                         "prenatal visit: Pregnancy > supervision > normal (Z34, I.C.15.b.1)"))
+        if preg.current and not preg.delivered and preg.postpartum_span is None and \
+                _PRETERM_HISTORY in found and found[_PRETERM_HISTORY].reportable:
+            # a past pregnancy's preterm labor makes this one's supervision high-risk (O09.21-, I.C.15.b.2)
+            code = self._index_code("Pregnancy", ("supervision", "high", "risk", "due", "pre", "term", "labor")
+                                    + preg.walk_words())
+            if code is not None and code.startswith("O09.21"):
+                self._recode(found, _PRETERM_HISTORY, code, "pregnancy",
+                             "a history of preterm labor in a current pregnancy: high-risk supervision", "I.C.15.b.2")
         if preg.postpartum_span is not None and preg.routine_postpartum:
             adds.append((self._index_code("Examination", ("follow", "up", "postpartum")), preg.postpartum_span,
                          "postpartum follow-up: Examination > follow-up > postpartum (Z39.2, I.C.15.p)"))
@@ -1310,6 +1333,12 @@ class ClaimsReaders:
         if not (_LOW_ENERGY & words or any(a in words and b in words for a, b in _LOW_ENERGY_PAIRS)):
             return
         sentence_starts = [s.start for s in sentences]
+        for e in found[known].evidence:
+            said = sentences[sequelae.sentence_of(sentences, sentence_starts, e.start)].words
+            if any((w in _NO_FRACTURE or w == "w" and said[k + 1:k + 2] == ["o"]) and {"fracture", "fx"} &
+                   set(said[k + 1:k + 4]) for k, w in enumerate(said)):
+                return   # "osteoporosis w/o current fracture": the provider says the fracture is none of
+                # this encounter (a healed one of years ago, Z87.310)
         for code in [c for c, f in found.items() if (c[:1] == "S" or c.startswith("T14.")) and len(c) == 8
                      and f.reportable and ("fracture" in self.cm.description(c).lower() or c.startswith("T14."))]:
             site = next((d for p, d in _M80_SITES if code.startswith(p)), None)
@@ -3232,7 +3261,24 @@ def _benign_morphology(tree) -> frozenset[str]:
     return frozenset(words | {w + "s" for w in words})   # "adenomas"
 
 
-def _neoplasm_reader(icd10cm, mapper: CodeMapper, benign: frozenset[str] = frozenset()):
+_TISSUE_ROWS = frozenset(("connective", "cartilage", "nerve"))
+
+
+def _malignant_morphology(tree) -> frozenset[str]:
+    """One-word main terms the index codes only through "see (also) Neoplasm, ..., malignant"
+    (Osteosarcoma, Leiomyosarcoma ...): their site is the Neoplasm Table's malignant column."""
+    words = set()
+    for i, n in enumerate(tree.nodes):
+        if tree.parent[i] < 0 and len(n.words) == 1 and not n.code:
+            see = set(normalize_phrase(n.see or "")) | set(normalize_phrase(n.see_also or ""))
+            if {"neoplasm", "malignant"} <= see and not see & _TISSUE_ROWS:
+                words.add(n.words[0])   # (a tissue's, "Neoplasm, connective tissue", is that tissue's row at
+                # the site, which the table's site words alone do not reach: liposarcoma of the thigh, C49.2-)
+    return frozenset(words | {w + "s" for w in words})
+
+
+def _neoplasm_reader(icd10cm, mapper: CodeMapper, benign: frozenset[str] = frozenset(),
+                     malignant: frozenset[str] = frozenset()):
     from server.pipeline.drug_tables import load_neoplasm_table
     from server.pipeline.neoplasms import NeoplasmReader
 
@@ -3240,7 +3286,7 @@ def _neoplasm_reader(icd10cm, mapper: CodeMapper, benign: frozenset[str] = froze
         done = _finish(mapper, code, words)
         return done if done is not None and done[:3] == code[:3] else None
 
-    return NeoplasmReader(load_neoplasm_table(), icd10cm, finish, benign)
+    return NeoplasmReader(load_neoplasm_table(), icd10cm, finish, benign, malignant)
 
 
 def _drug_effect_reader(icd10cm):

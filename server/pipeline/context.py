@@ -289,6 +289,9 @@ def _open(triggers: list[Trigger], own: Trigger, a: int, b: int, gaps: Sequence[
                 (t.rule.literal == "now" and t.end < len(commas) and commas[t.end])):
             continue   # "without prior stroke", "denies previous MI": the past is what is denied; "denies
             # melena now, CP, syncope": the "now" ends one item of the denied list, not the list
+        if own.rule.category == "NEGATED_EXISTENCE" and b == own.start and t.rule.category == "POSSIBLE_EXISTENCE" \
+                and t.rule.direction == "BACKWARD":
+            continue   # "pyelonephritis considered on admission but ruled out": what was suspected is ruled out
         if own.rule.category == "NEGATED_EXISTENCE" and t.rule.category == "FAMILY" and t.start and \
                 getattr(triggers, "words", ())[t.start - 1:t.start] in (["or"], ["nor"]):
             continue   # "No hx syncope, chest pain w/ exertion, or family hx of sudden cardiac death": the

@@ -235,13 +235,16 @@ _ILLNESS = "R69"
 
 
 def drop_integral(found: dict[str, Finding], rules: GuidelineRules, dropped: dict[str, Finding] | None = None,
-                  reported_from: float = 0.0) -> None:
+                  reported_from: float = 0.0, unassessed: Iterable[str] = ()) -> None:
     """Signs and symptoms routinely part of a confirmed diagnosis are not coded (I.B.5):
     chest pain with an NSTEMI, dyspnea with heart failure. The diagnosis must itself be reported
     (confidence >= ``reported_from``, the operating threshold): a symptom is never dropped for a
-    diagnosis the encounter does not carry."""
+    diagnosis the encounter does not carry, nor for one in ``unassessed``, a finding the exam or
+    results name that the assessment does not ("Atypical chest pain" beside "CXR: no pneumothorax
+    ... Wells PE low": R07.89 stays)."""
+    unassessed = set(unassessed)
     # Uncertain diagnoses survive only where they are coded as established (inpatient).
-    confirmed = [c for c, f in found.items() if not c.startswith("R") and f.textual
+    confirmed = [c for c, f in found.items() if not c.startswith("R") and f.textual and c not in unassessed
                  and f.assertion in (Assertion.PRESENT, Assertion.POSSIBLE, Assertion.HISTORICAL)
                  and f.system is CodeSystem.ICD10CM and c[0] not in "VWXYZ" and f.confidence >= reported_from]
     if _BLEEDING_NEC in found and _BLEEDING_NEC not in confirmed:
@@ -499,6 +502,21 @@ def poisoning_rules(found: dict[str, Finding], dropped: dict[str, Finding] | Non
                      dropped)
 
 
+def normal_supervision(found: dict[str, Finding], dropped: dict[str, Finding] | None = None) -> None:
+    """A prenatal visit of a pregnancy with a complication or a high-risk history is that one's
+    (O09.-, the complication), never a normal pregnancy's supervision (Z34, I.C.15.b; before
+    Excludes1, where Z34's note would take the complication away); and the pregnancy a prenatal
+    visit supervises is not incidental (no Z33.1)."""
+    for c in [c for c in found if c.startswith(_NORMAL_SUPERVISION)]:
+        other = next((o for o in found if o[:1] == "O" and found[o].reportable), None)
+        if other is not None:
+            suppress(found, c, RuleNote("not_reported", f"a normal pregnancy's supervision beside {other}", other),
+                     dropped)
+        elif _INCIDENTAL_PREGNANCY in found:
+            suppress(found, _INCIDENTAL_PREGNANCY, RuleNote("not_reported", f"a prenatal visit ({c}): the pregnancy "
+                                                                            "is not incidental", c), dropped)
+
+
 def pregnancy_rules(found: dict[str, Finding], dropped: dict[str, Finding] | None = None, cm=None) -> None:
     """O80 is for a delivery with no other chapter 15 condition (I.C.15.b.4); gestational
     diabetes is coded by its control, insulin (O24.414) or oral drugs (O24.415), and then takes
@@ -536,6 +554,8 @@ def pregnancy_rules(found: dict[str, Finding], dropped: dict[str, Finding] | Non
                                                         "not reported (I.C.15.a.1)", "Z33.1"), dropped)
 
 
+_NORMAL_SUPERVISION = "Z34"
+_INCIDENTAL_PREGNANCY = "Z33.1"
 DIAGNOSIS_SECTIONS = frozenset(("assessment", "discharge_diagnoses"))
 _COURSE_SECTIONS = frozenset(("hospital_course",))
 # Chapter 18 signs, symptoms and abnormal findings, and the codes outside it that name a symptom
@@ -670,24 +690,30 @@ def drop_unassessed_findings(found: dict[str, Finding], dropped: dict[str, Findi
     has an assessment that states its diagnoses, is a finding the provider did not assess: not
     coded ("Right knee: mild effusion" beside "Impression: primary osteoarthritis of the right
     knee"; abnormal findings are not coded unless the provider says they matter, III.B / IV.K)."""
+    for c in unassessed_findings(found, threshold, rules):
+        suppress(found, c, RuleNote("not_reported", "named only among the exam, results or review of systems "
+                                                    "findings, not in the assessment: not coded (III.B, IV.K)"),
+                 dropped)
+
+
+def unassessed_findings(found: dict[str, Finding], threshold: float = 0.0,
+                        rules: "GuidelineRules | None" = None) -> list[str]:
+    """The conditions ``drop_unassessed_findings`` takes out (see there)."""
     stated = any(f.system is CodeSystem.ICD10CM and f.confidence >= threshold and f.code[:1] != "Z"
                  and any(e.section in _DIAGNOSIS_SECTIONS for e in f.evidence) for f in found.values())
     if not stated:
-        return
+        return []
     # (an assessed condition whose title leaves only its site unspecified takes the exam's site: "Exam:
     # mass L breast upper outer quadrant ... Impression: L breast mass")
     sited = {c[:5] for c, f in found.items() if f.system is CodeSystem.ICD10CM and rules is not None
              and any(e.section in _DIAGNOSIS_SECTIONS for e in f.evidence) and rules.cm.id_of(c) >= 0
              and _UNSPECIFIED_SITE.search(rules.cm.description(c).lower())}
-    for c, f in list(found.items()):
-        if f.system is CodeSystem.ICD10CM and c[:1] not in "ZVWXY" and not c.startswith(_DRUG_EFFECTS + (_NIHSS,)) \
-                and not c.startswith(_ORGANISMS) \
-                and f.evidence and all(e.section in _FINDING_SECTIONS for e in f.evidence) and c[:5] not in sited:
-            # (a culture's organism is the assessed infection's agent, kept or not by what asks for it:
-            # "UA + LE and nitrites; UCx > 100K E. coli. Dx: acute cystitis" is N30.00 + B96.20)
-            suppress(found, c, RuleNote("not_reported", "named only among the exam, results or review of systems "
-                                                        "findings, not in the assessment: not coded (III.B, IV.K)"),
-                     dropped)
+    # (a culture's organism is the assessed infection's agent, kept or not by what asks for it:
+    # "UA + LE and nitrites; UCx > 100K E. coli. Dx: acute cystitis" is N30.00 + B96.20)
+    return [c for c, f in found.items()
+            if f.system is CodeSystem.ICD10CM and c[:1] not in "ZVWXY" and not c.startswith(_DRUG_EFFECTS + (_NIHSS,))
+            and not c.startswith(_ORGANISMS)
+            and f.evidence and all(e.section in _FINDING_SECTIONS for e in f.evidence) and c[:5] not in sited]
 
 
 # Z codes that give an encounter's reason (aftercare, examinations, screening, follow-up): said only

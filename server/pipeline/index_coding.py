@@ -222,6 +222,13 @@ def _vague(cm, code: str) -> bool:
 _OF = frozenset("of to in on at".split())
 
 
+# acute and subsequent myocardial infarctions, and the coronary arteries their index subterms name
+_INFARCTS = ("I21", "I22")
+_SUBSEQUENT = "subsequent"
+_CORONARIES = {"rca": ("right", "coronary", "artery"), "lad": ("left", "anterior", "descending", "coronary", "artery"),
+               "lcx": ("left", "circumflex", "coronary", "artery")}
+
+
 _REGION_REACH = 7   # words after "of" / "at" an injury's region may run ("at the base of the right fifth metatarsal")
 
 
@@ -333,6 +340,16 @@ def _names_with(hit: IndexHit) -> bool:
     """Whether the walk went through a "with" subterm that names a condition ("with > psychosis"),
     not a bare kind ("with > disorder")."""
     return WITH_MARK in hit.said and bool(set(hit.said[hit.said.index(WITH_MARK) + 1:]) - _BARE_KINDS)
+
+
+def _denied_by_title(title: str, hit: IndexHit, hit_title: str) -> bool:
+    """Whether ``title`` says "without" what the walk read under "with" ("Chronic gastric ulcer without
+    hemorrhage or perforation" for "chronic gastric ulcer with bleeding": its with > hemorrhage, K25.4,
+    is the note's, however vague its "chronic or unspecified" title), and the hit's title says it of
+    a kind ("... with unspecified angina pectoris", I25.119, is vague in what the note may specify)."""
+    _, without, denied = title.lower().partition(" without ")
+    return bool(without) and WITH_MARK in hit.said and "unspecified" not in hit_title.lower().partition(" with ")[2] \
+        and bool(set(re.findall(r"[a-z]+", denied)) & set(hit.said[hit.said.index(WITH_MARK) + 1:]))
 
 
 def _use_disorder(said: Sequence[str]) -> bool:
@@ -551,6 +568,16 @@ class IndexCoder:
             kept = WalkWords(words)
             kept.implied = getattr(words, "implied", frozenset())
             kept.clause = tuple(beside)
+            words = kept
+        if mapped.code.startswith(_INFARCTS) and _CORONARIES.keys() & words and _SUBSEQUENT not in words:
+            # the coronary artery a cath report names by its initials is the infarct's ("inferior STEMI,
+            # RCA culprit": Infarct > myocardium > ST elevation > involving > right coronary artery,
+            # I21.11); elsewhere the initials name no condition ("LAD stenosis" is no Stenosis > artery)
+            # (a subsequent infarct's entries name no artery: Infarct > myocardium > subsequent > inferior)
+            artery = {x for w in _CORONARIES.keys() & words for x in _CORONARIES[w]} - words
+            kept = WalkWords(words | artery)
+            kept.implied = getattr(words, "implied", frozenset()) | artery
+            kept.clause = getattr(words, "clause", None)
             words = kept
         if mapped.code.startswith("T14") and near:
             # an injury the lexicon gave no region: the region its own noun phrase says ("L scaphoid fx"),
@@ -783,7 +810,8 @@ class IndexCoder:
             return None   # a pregnancy's "complicating" subterm, which the note's context gave, whose code's
             # Excludes1 names the mention's own ("Postpartum anemia" in a puerperal stay: O90.81, not
             # O99.03 "Anemia complicating the puerperium", which excludes anemia arising in it)
-        if self.cm.is_billable(mapped.code) and not _vague(self.cm, mapped.code) and (
+        if self.cm.is_billable(mapped.code) and not _vague(self.cm, mapped.code) and not _denied_by_title(
+                self.cm.description(mapped.code), hit, self.cm.description(hit.code)) and (
                 hit.code[:3] == mapped.code[:3] and _vague(self.cm, hit.code)
                 and not (_ALONE.search(self.cm.description(mapped.code)) and _names_with(hit))
                 or _UNCOMPLICATED in self.cm.description(hit.code).lower()

@@ -343,7 +343,8 @@ class IndexTree:
         with > obstruction > ureteral NEC is for an obstruction the note names, not a ureter)."""
         if depth >= _MAX_DEPTH:
             return None
-        best = None
+        best = named = None
+        best_nec = False
         parent = self.nodes[i]
         for c, target in self._children(i):
             child = self.nodes[c]
@@ -408,6 +409,14 @@ class IndexTree:
             for cand in (below and (below[0] + n, below[1]), here):
                 if cand and cand[0] > 0 and (best is None or cand[0] > best[0]):
                     best = cand
+                    best_nec = child.nec and bool(child.words)
+                if cand and cand[0] > 0 and not (child.nec and child.words):
+                    named = cand if named is None or cand[0] > named[0] else named
+        # a "NEC" subterm is for what no sibling names: a sibling the note says wins over it, however
+        # many words the NEC one shares ("inferior wall, RCA culprit": Infarct > myocardium > ST
+        # elevation > involving > right coronary artery I21.11, not coronary artery of inferior wall NEC)
+        if best is not None and best_nec and named is not None and depth and named[1].path[:-1] == best[1].path[:-1]:
+            return named
         return best
 
     def _specified_nec(self, i: int) -> str:
@@ -661,10 +670,11 @@ def _cause(term: str) -> tuple[str, ...]:
 
 
 def _connective(term: str) -> bool:
-    """"with", "in (due to) (with)": a subterm that only connects; its subterms are read as its
-    parent's (the "with" convention, I.A.15). "due to" is not one: under Hypertension it says
-    secondary hypertension, which the note must say."""
-    return _PARENS.sub(" ", term).strip().lower() in ("with", "in")
+    """"with", "in (due to) (with)", "involving": a subterm that only connects; its subterms are read
+    as its parent's (the "with" convention, I.A.15; "STEMI ... RCA culprit": Infarct > myocardium >
+    ST elevation > involving > right coronary artery). "due to" is not one: under Hypertension it
+    says secondary hypertension, which the note must say."""
+    return _PARENS.sub(" ", term).strip().lower() in ("with", "in", "involving")
 
 
 def _spellings(term: str) -> list[tuple[str, ...]]:

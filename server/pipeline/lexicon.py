@@ -133,6 +133,9 @@ class Lexicon:
             self._add_title(codeset.description(i), code, system, "description")
             if inclusion and system is CodeSystem.ICD10CM:
                 for note in codeset.notes(code, "inclusion"):
+                    if code[:1] in "ST" and len(normalize_phrase(note)) == 1:
+                        continue   # a bare site listed under an injury's title is the site, not the
+                        # injury ("Fracture of second cervical vertebra: Axis" beside an ECG's "normal axis")
                     self._add_title(note, code, system, "inclusion")
 
     def _add_title(self, title: str, code: str, system: CodeSystem, source: str) -> None:

@@ -37,8 +37,11 @@ _FORMS = frozenset("inhaler inhaled inhalation nebulizer nebulized hfa diskus pa
                    # put on the eye, ear or skin ("prednisolone acetate 1% QID OD"): no systemic steroid
                    "ophthalmic drop drops gtt gtts eye od os ou otic cream ointment topical topically "
                    "lotion "
+                   "nasal intranasal nostril nostrils "
                    # a hormone released by a device in place (Z97.5), no drug therapy
                    "iud intrauterine implant".split())
+_NASAL = frozenset("nasal intranasal nostril nostrils".split())
+_INHALED_STEROIDS = "Z79.51"
 _COURSE_DAYS = 30   # "for 7 days": a course, not long-term therapy
 # what says the patient does not take a prescribed drug ("amlodipine 5 mg daily (nonadherent)")
 _NOT_TAKEN = frozenset("nonadherent noncompliant nonadherence noncompliance".split())
@@ -318,6 +321,9 @@ class MedicationReader:
             if name in _INHALER_BRANDS or _LABA & set(words[i:i + n + 2]):
                 form.append("inhaled")   # an inhaler brand or a steroid paired with a LABA ("budesonide-formoterol")
             code = self._code(" ".join([name, *form]), self.cm, table=self.table)
+            if code == _INHALED_STEROIDS and _NASAL.intersection(form):
+                code = NOT_THERAPY   # sprayed into the nose ("fluticasone 50 mcg nasal, 2 sprays each nostril"):
+                # a local steroid, neither inhaled into the lungs nor systemic (no Z79.51, Z79.52)
             if code is not None:
                 return i + n, name, code
         return None

@@ -78,14 +78,17 @@ class NeoplasmHit:
 
 class NeoplasmReader:
     def __init__(self, table, icd10cm, finish: Callable[[str, Sequence[str]], str | None] | None = None,
-                 benign: frozenset[str] = frozenset()):
+                 benign: frozenset[str] = frozenset(), malignant: frozenset[str] = frozenset()):
         """``finish(code, words)``: the Tabular's last step for a table code that leaves the side
         or the histology open (C50.419 + "left", "female" -> C50.412; C44.301 + "basal cell").
         ``benign``: morphology words the Alphabetic Index codes by the table's benign column
-        ("Adenoma - see also Neoplasm, benign, by site": tubular adenoma of the sigmoid -> D12.5)."""
+        ("Adenoma - see also Neoplasm, benign, by site": tubular adenoma of the sigmoid -> D12.5);
+        ``malignant``, those it codes by the malignant column ("Osteosarcoma - see Neoplasm, bone,
+        malignant": osteosarcoma of L distal femur -> C40.22)."""
         self.table, self.cm = table, icd10cm
         self.finish = finish
         self.benign = benign
+        self.malignant = malignant - _TUMOUR
         # "sigmoid colon" is the table's "intestine > large > colon > sigmoid": rows by the words
         # of their last one or two subterms, the shortest path first
         self._tail: dict[frozenset[str], object] = {}
@@ -110,7 +113,8 @@ class NeoplasmReader:
         for si, s in enumerate(sentences):
             words = s.words
             for i, w in enumerate(words):
-                if w not in _TUMOUR and w not in _SECONDARY and w not in ("nsclc", "sclc") and w not in self.benign:
+                if w not in _TUMOUR and w not in _SECONDARY and w not in ("nsclc", "sclc") and w not in self.benign \
+                        and w not in self.malignant:
                     continue
                 checkpoint()
                 said = assertion(si, i, i + 1)

@@ -242,15 +242,19 @@ def _vaccine_named(words: list[str], a: int, b: int, flu: bool = True) -> bool:
     infection (``flu`` False) only where given or said with a vaccine's own noun ("MMR and varicella
     given today", "varicella vaccine #2"), never beside a disease a vaccine is named for
     ("sepsis due to pneumococcal pneumonia")."""
-    if _TESTED & set(words[b:b + 2]) or _TESTED & (set(words) - {"a", "b"}):
+    # (an influenza's "A" / "B" is its type; after another infection it is the next item: "varicella, Hep A")
+    if _TESTED & (set(words[b:b + 2]) if flu else set(words[b:b + 2]) - {"a", "b"}) or \
+            _TESTED & (set(words) - {"a", "b"}):
         return False
     after = words[b:b + 3]
     if after[:1] and after[0] in _GIVEN_NOW or after[:3] in (["high", "dose", "given"], ["up", "to", "date"]):
         return True
     if after[:1] and (after[0] in _IMMUNE_STATUS or after[0] in _VACCINE_WORDS):
         return True   # "Tetanus current, no booster", "Tetanus: Td 2021", "tetanus UTD": its immunization
-    if not flu:
-        return bool(_VACCINE_NOUNS & set(words[max(0, a - _VACCINE_REACH):b + _VACCINE_REACH]))
+    if not flu:   # (or among those a sentence that opens on them lists: "Immunizations given today: MMR,
+        # varicella, Hep A"; "Vaccines today: Tdap, HPV #2, meningococcal")
+        return bool(_VACCINE_NOUNS & set(words[max(0, a - _VACCINE_REACH):b + _VACCINE_REACH])) or \
+            bool(_VACCINE_NOUNS & set(words[:2]))
     return bool(_VACCINE_WORDS & set(words[max(0, a - _VACCINE_REACH):b + _VACCINE_REACH])) or \
         bool(_VACCINE_WORDS & set(words[:2]))
 
@@ -572,7 +576,9 @@ class Pipeline:
         if self.claims_rules:   # (before its weight loss is read as integral to it)
             steps += (("cachexia of a condition", lambda: gl.cachexia_of_condition(findings, text)),)
         steps += (("combination", lambda: gl.apply_combinations(findings, self.guidelines, suppressed)),
-                 ("integral symptom", lambda: gl.drop_integral(findings, self.guidelines, suppressed, cut)))
+                 ("integral symptom", lambda: gl.drop_integral(
+                     findings, self.guidelines, suppressed, cut,
+                     gl.unassessed_findings(findings, cut, self.guidelines) if self.claims_rules else ())))
         if self.claims_rules:   # before Excludes1: a stated diagnosis never loses to its own symptom,
             # and a condition with its own manifestation code takes it before Excludes1 sees the
             # unspecified one ("Alzheimer's ... dementia with agitation": F02.811, not F03.911)
@@ -586,6 +592,7 @@ class Pipeline:
                       ("counseling within care", lambda: gl.drop_care_counseling(findings, suppressed)),
                       ("angina of an infarction", lambda: gl.angina_of_infarction(findings, suppressed)),
                       ("planned encounter", lambda: gl.drop_planned_encounters(findings, suppressed)),
+                      ("normal pregnancy", lambda: gl.normal_supervision(findings, suppressed)),
                       ("history of a current condition",
                        lambda: gl.drop_history_of_present(findings, suppressed, cut, text)),
                       ("family history", lambda: gl.drop_unrelated_family_history(findings, self.guidelines,
@@ -868,7 +875,9 @@ class Pipeline:
         for m in mentions:
             if m.codable and m.words:
                 heads.setdefault((m.sentence, m.words[-1]), []).append((m.tok_start, m.tok_end))
-                if len(m.words) > 1:   # "burn of R forearm and ... burn of R palm": the head noun first
+                if len(m.words) > 1 and m.words[0] not in _MODIFIES_NEXT:
+                    # "burn of R forearm and ... burn of R palm": the head noun first (an acuity word is
+                    # none: "acute pulmonary embolism, single subsegmental, without acute cor pulmonale")
                     firsts.setdefault((m.sentence, m.words[0]), []).append((m.tok_start, m.tok_end))
             starts_in.setdefault(m.sentence, set()).add(m.tok_start)
             if m.codable and m.candidates and m.candidates[0].code[:1] in "RM":

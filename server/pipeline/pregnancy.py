@@ -82,6 +82,9 @@ _PUERPERAL_ADMISSION = re.compile(r"\badmi(?:t|ssion)\w*\s*(?:date)?\W{0,4}(?:PP
                                   r"(?:\w+\s+){0,4}?(?:c-section|cesarean|C/S|LTCS|delivery|SVD|NSVD)\b|"
                                   # ("REASON FOR ADMISSION: Postpartum preeclampsia w/ severe features")
                                   r"\breason for admission\W{1,4}(?:postpartum|post-partum|puerperal)\b", re.I)
+# a prenatal visit the note's top gives as its reason ("Routine prenatal visit:", "routine OB visit")
+_PRENATAL_VISIT = re.compile(r"\b(?:routine|first|initial|new|return)\s+(?:prenatal|antenatal|OB)\s+(?:visit|care|check)|"
+                             r"\b(?:prenatal|antenatal)\s+(?:visit|check)", re.I)
 _VISIT_REACH = 300   # characters from the top of a note where its reason for the visit is stated
 _YEAR_AFTER = re.compile(r"^[^.;\n]{0,25}\b(?:19|20)\d\d\b")
 # the weeks of an earlier pregnancy's loss ("G2P0010 (SAB at 8w, 2023)"), not this one's
@@ -103,6 +106,7 @@ class PregnancyContext:
     postpartum_span: tuple[int, int] | None = None   # a visit in the puerperium, after the delivery
     readmitted: bool = False   # ... a readmission for a complication of the puerperium, not a routine visit
     twins: bool = False   # a twin gestation (Outcome of delivery > twins > both liveborn, Z37.2)
+    prenatal_span: tuple[int, int] | None = None   # a prenatal visit, the note's reason (Z34 / O09)
 
     @property
     def routine_postpartum(self) -> bool:
@@ -233,11 +237,13 @@ def read(text: str) -> PregnancyContext | None:
         ("diet", "controlled") if _A1.search(text) or (_DIET_PLAN.search(text) and not _DRUG_STARTED.search(text)) \
         else ()
     v = next((x for x in _VAGINAL.finditer(text) if now(x)), None)
+    visit = _PRENATAL_VISIT.search(text, 0, _VISIT_REACH) if not delivered and pp is None else None
     return PregnancyContext(weeks, m.span() if m else None, gravida, delivered,
                             e.span() if e else None, live.span() if live else None, v.span() if v else None,
                             control, pp.span() if pp else None,
                             bool(pp) and ("readmi" in pp.group(0).lower() or admitted is not None),
-                            bool(_TWINS.search(text)) and not _STILLBORN.search(text))
+                            bool(_TWINS.search(text)) and not _STILLBORN.search(text),
+                            visit.span() if visit else None)
 
 
 # A newborn's own birth record (I.C.16.a.2): the note is about the infant, said at its top.
@@ -259,9 +265,10 @@ _TWINS = re.compile(r"\btwins?\b[^.;\n]{0,30}\b(?:gestation|pregnancy|delivery|d
 _STILLBORN = re.compile(r"\b(?:stillb\w+|demise|iufd)\b", re.I)
 _NEWBORN_REACH = 200   # characters at the top where a birth record names its subject
 
-_DICHORIONIC = re.compile(r"\b(?:di-?di|dichorionic[- /]+diamniotic|DCDA)\b", re.I)
-_MONO_DI = re.compile(r"\b(?:mo-?di|monochorionic[- /]+diamniotic|MCDA)\b", re.I)
-_MONO_MONO = re.compile(r"\b(?:mo-?mo|monochorionic[- /]+monoamniotic|MCMA)\b", re.I)
+# ("di-di", "di/di", "mono/di", "mo-mo")
+_DICHORIONIC = re.compile(r"\b(?:di[-/]?di|dichorionic[- /]+diamniotic|DCDA)\b", re.I)
+_MONO_DI = re.compile(r"\b(?:mo(?:no)?[-/]?di|monochorionic[- /]+diamniotic|MCDA)\b", re.I)
+_MONO_MONO = re.compile(r"\b(?:mo(?:no)?[-/]?mo(?:no)?|monochorionic[- /]+monoamniotic|MCMA)\b", re.I)
 
 
 def twins_span(text: str) -> tuple[int, int] | None:

@@ -58,6 +58,12 @@ class SectionRules:
         for r in rules:
             for t in r.titles:
                 self._by_title[_norm_title(t)] = r
+        # the same title in a dictation's other words: "Admitting Dx", "Diagnoses at discharge",
+        # "Assessment & Plan" are "admitting diagnosis", "diagnosis at discharge", "assessment and plan"
+        for r in rules:
+            for t in r.titles:
+                for v in _title_variants(_norm_title(t)):
+                    self._by_title.setdefault(v, r)
         titles = sorted(self._by_title, key=len, reverse=True)
         # Blanks are read possessively (``*+``, ``++``: never given back): what follows them is never
         # a blank, so the matches are the same, and "Assessment" + 32,000 spaces is read once
@@ -68,6 +74,9 @@ class SectionRules:
         # A header is a known title at the start of a line, then ':' (or the end of the line
         # when the title is written alone in capitals, as dictated notes do).
         self._header = re.compile(rf"^[ \t]*+(?P<t>{alts})[ \t]*+(?::|(?=\r?\n))", re.I | re.M)
+        # Two titles joined by a slash ("Indication/Principal dx:", "HPI/Interval history:"): the
+        # section is the second's, or the one that states diagnoses
+        self._compound = re.compile(rf"^[ \t]*+(?P<t>(?P<a>{alts})[ \t]*+/[ \t]*+(?P<b>{alts}))[ \t]*+:", re.I | re.M)
         # Short notes run their sections together: "... CT head negative. Dx: concussion." A
         # title right after a sentence's end and followed by ':' starts a section there too.
         self._inline = re.compile(rf"(?<=[.;!?] )(?P<t>{alts})[ \t]*+:", re.I)
@@ -121,6 +130,11 @@ class SectionRules:
             if r is not None:
                 marks.append((s, s, r))
         seen = set()
+        for m in self._compound.finditer(text):
+            a, b = (self._by_title.get(_norm_title(m.group(k))) for k in ("a", "b"))
+            r = self._by_title.get(_norm_title(m.group("t"))) or (a if a.name in _STATES_DIAGNOSES else b)
+            seen.add(m.start("t"))
+            marks.append((m.start("t"), m.end(), r))
         for pattern in (self._header, self._inline):
             checkpoint()
             for m in pattern.finditer(text):
@@ -163,6 +177,23 @@ class SectionMap:
 
     def __len__(self) -> int:
         return len(self.sections)
+
+
+# sections that state the encounter's diagnoses (of two titles joined by a slash, the one that reads)
+_STATES_DIAGNOSES = frozenset(("assessment", "discharge_diagnoses"))
+# words a title says in several ways
+_TITLE_WORDS = (("diagnosis", "diagnoses", "dx"), ("and", "&"))
+
+
+def _title_variants(title: str) -> set[str]:
+    """``title`` (normalised) with each of its words of ``_TITLE_WORDS`` said the other ways."""
+    out = {title}
+    for group in _TITLE_WORDS:
+        for word in group:
+            for t in list(out):
+                if re.search(rf"(?<![\w&]){re.escape(word)}(?![\w&])", t):
+                    out |= {re.sub(rf"(?<![\w&]){re.escape(word)}(?![\w&])", o, t) for o in group if o != word}
+    return {_norm_title(t) for t in out} - {title}
 
 
 def _norm_title(t: str) -> str:

@@ -80,7 +80,9 @@ def principal_score(f: Finding, icd10cm, rank: int = 0, chronic: tuple[str, ...]
         # (an injury or poisoning in a pregnancy: O9A.2- before its injury, which its note asks for)
         # (a multiple gestation is the pregnancy's state: what complicates it, or a cesarean's
         # indication, leads it: breech of twin B, O32.1XX2, before O30.043)
-        s += 0.7 if c.startswith(("O9A.2", "O30")) else 0.4 if c.startswith(("O99", "O9A")) else 1.0
+        # (a high-risk pregnancy's supervision leads a routine prenatal visit; a condition complicating
+        # the pregnancy that the visit manages leads it: O10.013 before O09.523, I.C.15.b.2)
+        s += 0.7 if c.startswith(("O9A.2", "O30")) else 0.4 if c.startswith(("O99", "O9A", "O09")) else 1.0
     elif _poisoning(c):
         s += 0.6    # a poisoning code comes before its manifestations (I.C.19.e.5.b)
     elif c == _COVID:
@@ -292,14 +294,19 @@ _BLEEDING = re.compile(r"\b(hemorrhage|bleeding)\b", re.I)
 
 def _said_as_reason(f: Finding, text: str) -> bool:
     """A finding the note gives as the encounter's reason: "admitted with dehydration", "presents
-    for evaluation of chest pain" (Section II: the condition chiefly responsible for the stay)."""
+    for evaluation of chest pain", "Principal dx: ..." (Section II: the condition chiefly responsible
+    for the stay)."""
     return f.system is CodeSystem.ICD10CM and not f.code.startswith(ROUTINE_EXAMS) and any(
         _REASON.search(text, max(0, e.start - _REASON_REACH), e.start) or
+        _PRINCIPAL.search(text, max(0, e.start - _REASON_REACH), e.start) or
         _OPERATED_REASON.search(text, max(0, e.start - _OPERATED_REACH), e.start) for e in f.evidence)
 
 
 _REASON = re.compile(r"\b(?:admitted|admission|presents?|presented|presenting|here)\s+(?:with|for|due to)\s+"
                      r"(?:(?:an?|the|acute|new|worsening|evaluation of|management of)\s+){0,3}$", re.I)
+# ... or the note's own heading names it principal ("Principal dx: complete heart block", "Indication/Principal
+# diagnosis: 1. primary osteoarthritis, R knee")
+_PRINCIPAL = re.compile(r"\bprincipal\s+(?:dx|diagnos[ie]s)\s*:\s*(?:\d{1,2}[.)]\s*)?(?:[\w'-]+\s+){0,4}$", re.I)
 _REASON_REACH = 60   # characters before a finding its "admitted with" may stand
 # ... or the operation the stay was for names it ("admitted for L frontal craniotomy and resection of a
 # solitary 2.8 cm brain metastasis": C79.31 leads the lung primary, I.C.2.b)

@@ -4774,3 +4774,90 @@ def test_a_toxic_effect_leads_the_conditions_it_brought_on(pipe):
             "probable methanol toxicity, accidental ingestion, w/ acute metabolic acidosis.")
     got = reported(pipe, text, IN)
     assert got[:2] == ["T51.1X1A", "E87.21"], got
+
+
+_THIRTY_SIXTH_BATCH = [
+    # a differential lists what is considered, none of it diagnosed
+    ("ED NOTE. MDM: differential included ACS, PE, aortic dissection, pneumothorax and pericarditis; troponins "
+     "negative x2. IMPRESSION: 1. Atypical chest pain. 2. Essential hypertension.", OUT, {"R07.89", "I10"},
+     {"I31.9", "J93.9", "I71.00", "I26.99"}),
+    # a symptom stays beside a condition the results name but the assessment does not (III.B, I.B.5)
+    ("ED NOTE. CC: L chest pain, sharp, worse with deep breaths. DATA: CXR clear. Wells PE low, D-dimer negative "
+     "- PE not pursued further. CLINICAL IMPRESSION: 1. Atypical chest pain. 2. Hypertension.", OUT,
+     {"R07.89", "I10"}, {"I26.99"}),
+    # an ECG's axis is no vertebra
+    ("ED NOTE. DATA: ECG: NSR 82, normal axis, no ST changes. DIAGNOSIS/IMPRESSION: 1. Atypical chest pain.", OUT,
+     {"R07.89"}, {"S12.190A", "S12.100A"}),
+    # a single subsegmental embolism, its cor pulmonale denied
+    ("ASSESSMENT: 1. Acute pulmonary embolism, single subsegmental, without acute cor pulmonale, low risk. "
+     "Start apixaban.", OUT, {"I26.93"}, {"I26.99", "I26.09"}),
+    # the culprit artery of a STEMI by its initials (Infarct > myocardium > ST elevation > involving > ...)
+    ("DISCHARGE DIAGNOSES: - ST elevation MI, inferior wall, RCA culprit, s/p PCI/DES. - Hyperlipidemia.", IN,
+     {"I21.11", "E78.5"}, {"I21.19"}),
+    ("HOSPITAL COURSE: acute anterior STEMI - LAD culprit, DES x1.", IN, {"I21.02"}, {"I21.09"}),
+    ("DISCHARGE DIAGNOSES: 1. Subsequent acute inferior STEMI (RCA) within 4 weeks of prior NSTEMI. 2. NSTEMI "
+     "10/05.", IN, {"I22.1", "I21.4"}, {"I21.11"}),
+    ("Final dx: CAD with unstable angina. LHC: severe native LAD stenosis; staged PCI planned.", IN, {"I25.110"},
+     {"I77.1", "I20.0"}),
+    # "never been told" denies; an "ever-smoker" is a former one
+    ("Wellness visit. Has never been told he has high BP or diabetes. A1c 6.1%. A/P: 1. Prediabetes. 2. Former "
+     "smoker, quit 2012; AAA screening US ordered (male 65-75, ever-smoker).", OUT, {"R73.03", "Z87.891"},
+     {"E11.9", "F17.210", "I10"}),
+    # a steroid sprayed into the nose is neither inhaled nor systemic
+    ("MEDICATIONS: fluticasone 50 mcg nasal, 2 sprays each nostril daily. Dx: allergic rhinitis.", OUT,
+     {"J30.9"}, {"Z79.51"}),
+    # a fracture healed years ago beside "osteoporosis without current fracture" (Z87.310, not M80)
+    ("HPI: 71F w/ age-related osteoporosis dx 2020 after a low-trauma R distal radius fracture (fell from standing, "
+     "2020), healed. On alendronate. A/P: 1. Age-related osteoporosis w/o current fracture - continue alendronate.",
+     OUT, {"M81.0", "Z79.83"}, {"M80.031A", "M80.031D"}),
+    # "with bleeding" is the ulcer's with > hemorrhage, however the title of the ulcer without it read
+    ("DISCHARGE DIAGNOSES: 1. Chronic gastric ulcer with bleeding, NSAID-induced. 2. Acute blood loss anemia.", IN,
+     {"K25.4", "D62"}, {"K25.7"}),
+    # what was considered and ruled out, and criteria not met, are not coded (II.H)
+    ("HOSPITAL COURSE: UTI - ceftriaxone. Sepsis - considered on presentation; SIRS criteria not met, lactate "
+     "normal - sepsis ruled out. Pyelonephritis considered on admission but ruled out.", IN, {"N39.0"},
+     {"A41.9", "R65.10", "N10"}),
+    # vaccines a list gives are immunizations, never the diseases
+    ("12-month well-child visit. Growth and development normal, exam normal. Immunizations given today: MMR, "
+     "varicella, Hep A.", OUT, {"Z00.129", "Z23"}, {"B01.9", "Z00.121", "B15.9"}),
+    # a delivery's trimester reaches a code with a 7th character; di/di is dichorionic/diamniotic
+    ("L&D summary: G2P1 presented at 33w4d in preterm labor; progressed to spontaneous vaginal delivery of a single "
+     "liveborn female.", IN, {"O60.14X0", "Z3A.33", "Z37.0"}, {"O60.10X0"}),
+    ("32 y/o G3P2, di/di twin gestation, admitted at 37w1d for scheduled repeat low transverse cesarean.", IN,
+     {"O30.043", "Z3A.37"}, {"O30.003"}),
+    # a prenatal visit: a normal pregnancy's supervision, or the high-risk history's (I.C.15.b)
+    ("Routine prenatal visit: 23 yo G1P0 at 24w0d. No complaints, FHT 145. Uncomplicated pregnancy to date.", OUT,
+     {"Z34.02", "Z3A.24"}, {"Z33.1"}),
+    ("Routine OB visit: 29 y/o G2P1 at 29w0d. Hx spontaneous preterm labor and delivery at 32 wks with first "
+     "pregnancy (2022). Current pregnancy uncomplicated.", OUT, {"O09.213", "Z3A.29"}, {"Z87.51", "Z34.83", "Z33.1"}),
+    ("Routine prenatal visit: G1P0 at 32w0d w/ chronic essential HTN dx 4 yrs before pregnancy, on labetalol; BP "
+     "128/80.", OUT, {"O10.013", "Z3A.32"}, {"Z34.03", "I10"}),
+]
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", _THIRTY_SIXTH_BATCH)
+def test_thirty_sixth_batch(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
+
+
+def test_a_complication_of_a_pregnancy_leads_its_high_risk_supervision(pipe):
+    """I.C.15.b.2: a visit that manages a condition complicating the pregnancy lists it before the
+    high-risk supervision (O09) the patient's age gives."""
+    text = "OB visit: 36 yo G2P1 at 33w4d with pre-existing essential HTN, BP 128/82, controlled. NST reactive."
+    got = reported(pipe, text, OUT)
+    assert got[:2] == ["O10.013", "O09.523"], got
+
+
+def test_the_principal_diagnosis_leads_the_admitting_one(pipe):
+    """II: the condition established after study leads; "Admitting dx" is the stay's first impression,
+    read as an assessment (a symptom there never outranks the principal diagnosis), and "Admitting Dx"
+    / "Secondary dx" are the titles "admitting diagnosis" / "secondary diagnosis" in a dictation's words."""
+    text = ("DISCHARGE SUMMARY. Admitting dx: syncope, bradycardia. Principal dx: complete heart block, s/p "
+            "dual-chamber pacemaker. Secondary dx: essential hypertension.")
+    got = reported(pipe, text, IN)
+    assert got[0] == "I44.2" and "I10" in got, got
+    # a heading that joins two titles is the one that states the diagnoses
+    joined = ("ORTHOPAEDIC DISCHARGE SUMMARY\nIndication/Principal dx: primary osteoarthritis, R knee; R TKA 02/10.\n"
+              "Other diagnoses: postoperative hyponatremia, Na 129, resolved with fluid restriction; OSA on CPAP.")
+    got = reported(pipe, joined, IN)
+    assert got[0] == "M17.11" and {"E87.1", "G47.33"} <= set(got), got
