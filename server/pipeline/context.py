@@ -285,10 +285,11 @@ def _open(triggers: list[Trigger], own: Trigger, a: int, b: int, gaps: Sequence[
                 and own.start - t.end <= _RULED_OUT_CAUSE and not any(commas[t.end:own.start + 1]):
             continue   # "pharyngitis due to strep ruled out": the strep pharyngitis is what is ruled out
         if own.rule.category == "NEGATED_EXISTENCE" and (
-                (t.rule.category == "HISTORICAL" and t.start - own.end <= 1) or
+                (t.rule.category == "HISTORICAL" and (t.start - own.end <= 1 or t.start and getattr(
+                    triggers, "words", ())[t.start - 1:t.start] in (["or"], ["nor"]))) or
                 (t.rule.literal == "now" and t.end < len(commas) and commas[t.end])):
-            continue   # "without prior stroke", "denies previous MI": the past is what is denied; "denies
-            # melena now, CP, syncope": the "now" ends one item of the denied list, not the list
+            continue   # "without prior stroke", "denies previous MI", "no seizures or hx of DTs": the past is
+            # what is denied; "denies melena now, CP, syncope": the "now" ends one item of the denied list
         if own.rule.category == "NEGATED_EXISTENCE" and b == own.start and t.rule.category == "POSSIBLE_EXISTENCE" \
                 and t.rule.direction == "BACKWARD":
             continue   # "pyelonephritis considered on admission but ruled out": what was suspected is ruled out

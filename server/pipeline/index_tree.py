@@ -571,6 +571,7 @@ _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
 # drug classes a condition may be "induced" by
 _DRUG_CLASSES = frozenset("steroid steroids glucocorticoid glucocorticoids corticosteroid corticosteroids prednisone "
                           "medication medications opioid opioids".split())   # (chemotherapy has its own subterms)
+_CHEMOTHERAPY = frozenset(("chemotherapy", "chemo"))
 _CKD_ROMAN = {**_ROMAN, "v": "5"}
 _GRADES = {g: (o, f, "degree") for gs, o, f in ((("i", "1"), "1st", "first"), (("ii", "2"), "2nd", "second"),
                                                 (("iii", "3"), "3rd", "third"), (("iv", "4"), "4th", "fourth"))
@@ -1163,7 +1164,11 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
     skip, last = 0, -2
     for i, w in enumerate(words):
         if w == "secondary" and i + 1 < len(words) and words[i + 1] == "to":
-            continue   # "ESRD secondary to hypertensive nephrosclerosis" is not secondary hypertension
+            # "ESRD secondary to hypertensive nephrosclerosis" is not secondary hypertension; it says the
+            # cause, as "due to" does ("pancytopenia secondary to chemotherapy": Pancytopenia > due to >
+            # chemotherapy, D61.810)
+            expanded.add("due")
+            continue
         if w in _LABS and i + 1 < len(words) and any(ch.isdigit() for ch in words[i + 1]):
             continue   # "LDL 96" is a result, not "LDL-type" hyperlipidemia
         if _tested_negative(words, i):
@@ -1224,6 +1229,9 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
             out.add(_GENERA[words[i - 1], w])   # "H. influenzae": Pneumonia > Hemophilus influenzae
         if w == "alcohol" and i >= 2 and words[i - 2:i] == ["due", "to"]:
             expanded.add("induced")   # "pancreatitis due to alcohol": Pancreatitis > acute > alcohol induced
+        if w == "to" and i and words[i - 1] in ("due", "secondary") and \
+                (_DRUG_CLASSES | _CHEMOTHERAPY).intersection(words[i + 1:i + 3]):
+            expanded.add("induced")   # "pancytopenia secondary to chemotherapy": chemotherapy induced (D61.810)
         if w == "induced" and i and words[i - 1] in _DRUG_CLASSES:
             out.add("drug")   # "steroid-induced diabetes": Diabetes > due to drug or chemical (E09)
         if w == "p" and i and words[i - 1] == "s":

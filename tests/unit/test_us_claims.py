@@ -4832,6 +4832,16 @@ _THIRTY_SIXTH_BATCH = [
      "pregnancy (2022). Current pregnancy uncomplicated.", OUT, {"O09.213", "Z3A.29"}, {"Z87.51", "Z34.83", "Z33.1"}),
     ("Routine prenatal visit: G1P0 at 32w0d w/ chronic essential HTN dx 4 yrs before pregnancy, on labetalol; BP "
      "128/80.", OUT, {"O10.013", "Z3A.32"}, {"Z34.03", "I10"}),
+    # a morphology the index sends to the Neoplasm Table's malignant column, at the site the note names
+    ("15 y/o M w/ osteosarcoma of L distal femur, s/p neoadjuvant chemotherapy; MRI today for restaging.", OUT,
+     {"C40.22"}, set()),
+    # "secondary to" a drug says it induced the condition (Pancytopenia > antineoplastic chemotherapy induced)
+    ("Onc clinic: Hodgkin lymphoma on ABVD. Pancytopenia secondary to chemotherapy; hold today's dose.", OUT,
+     {"D61.810", "T45.1X5A"}, {"D61.818"}),
+    # a denial's list reaches a past it names ("no X or hx of Y")
+    ("D/C summary: drinking 10 beers/day, last drink 18 h before arrival. No seizures or hx of withdrawal "
+     "seizures/DTs. Dx: 1. Community-acquired pneumonia. 2. Alcohol use disorder, severe.", IN, {"J18.9", "F10.20"},
+     {"F10.231", "F10.221"}),
 ]
 
 
