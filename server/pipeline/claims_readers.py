@@ -106,10 +106,10 @@ _SITE_CLEAR = re.compile(r"\bno (?:evidence of )?(?:local|chest wall|locoregiona
                          r"\b(?:colonoscopy|endoscopy|mammogram|cystoscopy)\b[^.;]{0,30}"
                          r"\b(?:w/o|without|no) recurrence\b",
                          re.I)   # "surveillance colonoscopy w/o recurrence": the primary's own site is clear
-# Trauma that would not break a healthy bone (I.C.13.d.2): the note's own words for it.
-_PRETERM_HISTORY = "Z87.51"
+_PRETERM_HISTORY = "Z87.51"   # personal history of preterm labor (in a current pregnancy: O09.21-)
 _TRIMESTER_SAID = re.compile(r"\b(first|second|third) trimester")
-_NO_FRACTURE = frozenset(("without", "wo", "no"))   # (and "w/o": w o)
+_NO_FRACTURE = frozenset(("without", "wo", "no"))   # "osteoporosis without current fracture" (and "w/o": w o)
+# Trauma that would not break a healthy bone (I.C.13.d.2): the note's own words for it.
 _LOW_ENERGY = frozenset("fragility osteoporotic pathologic pathological insufficiency tripped stumbled".split())
 _LOW_ENERGY_PAIRS = (("standing", "height"), ("ground", "level"), ("low", "energy"), ("minor", "fall"),
                      ("mechanical", "fall"))
@@ -657,7 +657,7 @@ class ClaimsReaders:
                          "delivery without complications (O80, I.C.15.b.4)"))
         if preg.prenatal_span is not None and preg.weeks is not None:
             # a prenatal visit: the supervision of a normal pregnancy (Z34.0- the first), which gives way to
-            # the high-risk supervision or the complication the note also codes (pregnancy_rules)
+            # the high-risk supervision or the complication the note also codes (guidelines.normal_supervision)
             normal = ("supervision", "normal") + (("first",) if preg.gravida == 1 else ())
             adds.append((self._index_code("Pregnancy", normal + preg.walk_words()), preg.prenatal_span,
                          "prenatal visit: Pregnancy > supervision > normal (Z34, I.C.15.b.1)"))

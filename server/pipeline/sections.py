@@ -130,6 +130,7 @@ class SectionRules:
             if r is not None:
                 marks.append((s, s, r))
         seen = set()
+        checkpoint()
         for m in self._compound.finditer(text):
             a, b = (self._by_title.get(_norm_title(m.group(k))) for k in ("a", "b"))
             r = self._by_title.get(_norm_title(m.group("t"))) or (a if a.name in _STATES_DIAGNOSES else b)
