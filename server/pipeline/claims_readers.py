@@ -428,6 +428,7 @@ class ClaimsReaders:
         self._ulcer_site_agreement(found)
         self._deep_tissue_damage(doc.text, found)
         self._osteoporotic_fractures(sentences, found)
+        _one_osteoporosis_kind(found)
         self._neoplastic_fractures(doc.text, found)
         self._linked_complications(sentences, found)
         self._named_etiology(sentences, found)
@@ -3259,6 +3260,21 @@ def _benign_morphology(tree) -> frozenset[str]:
     words = {n.words[0] for i, n in enumerate(tree.nodes) if tree.parent[i] < 0 and len(n.words) == 1
              and not n.code and "neoplasm benign" in " ".join(normalize_phrase(n.see_also))}
     return frozenset(words | {w + "s" for w in words})   # "adenomas"
+
+
+_AGE_RELATED_FRACTURE, _OTHER_OSTEOPOROSIS_FRACTURE = "M80.0", "M80.8"   # osteoporosis with a current fracture
+
+
+def _one_osteoporosis_kind(found: dict[str, Finding]) -> None:
+    """One fracture, one kind of osteoporosis: the one the note names ("fracture T12 due to
+    glucocorticoid-induced osteoporosis": M80.88XA) over the age-related default another mention of
+    the same fracture took (M80.08XA at the same site and episode)."""
+    for c in [c for c, f in found.items() if c.startswith(_AGE_RELATED_FRACTURE) and f.reportable]:
+        other = _OTHER_OSTEOPOROSIS_FRACTURE + c[len(_AGE_RELATED_FRACTURE):]
+        if other in found and found[other].reportable:
+            found[c].reportable = False
+            found[c].notes.append(RuleNote("not_reported", f"the same fracture of the osteoporosis the note names "
+                                                           f"({other})", other))
 
 
 _TISSUE_ROWS = frozenset(("connective", "cartilage", "nerve"))

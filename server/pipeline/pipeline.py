@@ -80,6 +80,13 @@ _TYPE_WORDS = frozenset("systolic diastolic combined congestive exacerbation con
                         "unstable compensated decompensated severe mild moderate".split())
 _FRACTURE_WORDS = frozenset(("fracture", "nonunion", "malunion", "union", "orif"))
 _SUBSEQUENT = {"A": "D", "B": "E", "C": "F"}   # initial -> subsequent encounter (routine healing)
+_INFARCTS = ("I21", "I22")
+_INFARCT_WEEKS = 4   # an acute myocardial infarction's codes run four weeks from its onset (I.C.9.e.1)
+_WEEKS_IN = {**dict.fromkeys(("w", "wk", "wks", "week", "weeks"), 1),
+             **dict.fromkeys(("mo", "mos", "month", "months"), 4.3), **dict.fromkeys(("y", "yr", "yrs", "year", "years"), 52)}
+_AGO_REACH = 6   # words after a condition its "(7 wks ago)" may stand
+
+_SINCE = frozenset(("after", "since", "post", "following"))   # "7 weeks after an NSTEMI"
 # "4 yrs ago": an injury dated years back is no longer under care
 _YEARS_AGO = re.compile(r"\b(?:\d+|a|one|two|three|several|many) (?:yrs?|years?) ago\b").search
 # paired organs named in the plural: both of them
@@ -1387,6 +1394,11 @@ class Pipeline:
             # severe aortic stenosis", Z95.2 alone)
             gone = self.claims_rules and f.assertion is Assertion.PRESENT and f.code[:1] not in "CDZ" and \
                 _done_before(s.words, m.tok_start)   # (the dates a qualifier's window blanks say when)
+            if self.claims_rules and f.assertion is Assertion.PRESENT and f.code.startswith(_INFARCTS) and \
+                    max(_weeks_ago(s.words, m.tok_end), _weeks_after(s.words, m.tok_start)) > _INFARCT_WEEKS:
+                # an infarct dated more than four weeks before is an old one ("Index event: NSTEMI 03/31
+                # (7 wks ago)": I25.2, I.C.9.e.1)
+                gone = True
             if gone:
                 f.assertion = Assertion.HISTORICAL
                 before = before or f.copy()   # (listed as past: an aftercare's reason is found among them)
@@ -1897,6 +1909,24 @@ def _done_before(words: list[str], a: int) -> bool:
 
 _DONE = frozenset("had underwent post prior previous pod".split())
 _DONE_REACH = 10
+
+
+def _weeks_ago(words: Sequence[str], end: int) -> float:
+    """How many weeks ago the words right after a mention date it ("NSTEMI 03/31 (7 wks ago)": 7;
+    "MI 3 months ago": 12.9); 0 where they give no "N <unit> ago"."""
+    for k in range(end, min(len(words) - 2, end + _AGO_REACH)):
+        if words[k].isdigit() and words[k + 1] in _WEEKS_IN and words[k + 2] == "ago":
+            return int(words[k]) * _WEEKS_IN[words[k + 1]]
+    return 0.0
+
+
+def _weeks_after(words: Sequence[str], start: int) -> float:
+    """How many weeks the words right before a mention say have passed since it ("returns 7 weeks
+    after type 1 NSTEMI": 7); 0 where they say none."""
+    for k in range(max(0, start - _AGO_REACH), start - 2):
+        if words[k].isdigit() and words[k + 1] in _WEEKS_IN and words[k + 2] in _SINCE:
+            return int(words[k]) * _WEEKS_IN[words[k + 1]]
+    return 0.0
 
 
 def _said_rare(words: list[str], b: int) -> bool:

@@ -4838,6 +4838,16 @@ _THIRTY_SIXTH_BATCH = [
     # "secondary to" a drug says it induced the condition (Pancytopenia > antineoplastic chemotherapy induced)
     ("Onc clinic: Hodgkin lymphoma on ABVD. Pancytopenia secondary to chemotherapy; hold today's dose.", OUT,
      {"D61.810", "T45.1X5A"}, {"D61.818"}),
+    # an infarct dated more than four weeks before is an old one (I.C.9.e.1)
+    ("CARDIOLOGY CLINIC. Index event: NSTEMI 03/31 (7 wks ago), s/p DES to proximal LAD. S: returns 7 weeks after "
+     "type 1 NSTEMI; in cardiac rehab, no angina. A/P: 1. CAD s/p DES, stable. 2. HTN.", OUT,
+     {"I25.10", "I25.2", "I10"}, {"I21.4"}),
+    ("Cardiac rehab intake: NSTEMI 2 weeks ago, s/p DES; no angina since. A/P: NSTEMI, recovering.", OUT,
+     {"I21.4"}, {"I25.2"}),
+    # one fracture, one kind of osteoporosis: the one the note names
+    ("DISCHARGE SUMMARY. PRINCIPAL DIAGNOSIS: Pathological compression fracture T12 due to glucocorticoid-induced "
+     "osteoporosis. HPI: PMR on prednisone 7.5 mg daily x 3 yrs; bent to lift a laundry basket. MRI: acute T12 "
+     "compression fracture, benign osteoporotic appearance.", IN, {"M80.88XA", "T38.0X5A"}, {"M80.08XA"}),
     # a denial's list reaches a past it names ("no X or hx of Y")
     ("D/C summary: drinking 10 beers/day, last drink 18 h before arrival. No seizures or hx of withdrawal "
      "seizures/DTs. Dx: 1. Community-acquired pneumonia. 2. Alcohol use disorder, severe.", IN, {"J18.9", "F10.20"},
