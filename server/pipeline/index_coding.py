@@ -223,7 +223,7 @@ _OF = frozenset("of to in on at".split())
 
 
 # acute and subsequent myocardial infarctions, and the coronary arteries their index subterms name
-_INFARCTS = ("I21", "I22")
+INFARCTS = ("I21", "I22")
 _SUBSEQUENT = "subsequent"
 _CORONARIES = {"rca": ("right", "coronary", "artery"), "lad": ("left", "anterior", "descending", "coronary", "artery"),
                "lcx": ("left", "circumflex", "coronary", "artery")}
@@ -569,7 +569,7 @@ class IndexCoder:
             kept.implied = getattr(words, "implied", frozenset())
             kept.clause = tuple(beside)
             words = kept
-        if mapped.code.startswith(_INFARCTS) and _CORONARIES.keys() & words and _SUBSEQUENT not in words:
+        if mapped.code.startswith(INFARCTS) and _CORONARIES.keys() & words and _SUBSEQUENT not in words:
             # the coronary artery a cath report names by its initials is the infarct's ("inferior STEMI,
             # RCA culprit": Infarct > myocardium > ST elevation > involving > right coronary artery,
             # I21.11); elsewhere the initials name no condition ("LAD stenosis" is no Stenosis > artery)

@@ -32,15 +32,14 @@ _BREAK = re.compile(r"[,;]")
 # words that open a clause of their own ("sliding scale while metformin was held", "lispro sliding
 # scale + glargine": the scale is the lispro's)
 _CLAUSE_WORDS = frozenset(("while", "+", "but", "then", "plus"))
+_NASAL = frozenset("nasal intranasal nostril nostrils".split())   # sprayed into the nose
 _FORMS = frozenset("inhaler inhaled inhalation nebulizer nebulized hfa diskus patch injection sc sq puff puffs mdi "
                    "ellipta respimat "
                    # put on the eye, ear or skin ("prednisolone acetate 1% QID OD"): no systemic steroid
                    "ophthalmic drop drops gtt gtts eye od os ou otic cream ointment topical topically "
                    "lotion "
-                   "nasal intranasal nostril nostrils "
                    # a hormone released by a device in place (Z97.5), no drug therapy
-                   "iud intrauterine implant".split())
-_NASAL = frozenset("nasal intranasal nostril nostrils".split())
+                   "iud intrauterine implant".split()) | _NASAL
 _INHALED_STEROIDS = "Z79.51"
 _COURSE_DAYS = 30   # "for 7 days": a course, not long-term therapy
 # what says the patient does not take a prescribed drug ("amlodipine 5 mg daily (nonadherent)")

@@ -28,7 +28,7 @@ from server.pipeline.context import (RELATIVE_AFTER, ContextRules, Triggers, ass
 from server.pipeline.entities import Candidate, EntitySource, LexiconSource, Mention, Sentence
 from server.pipeline.findings import Finding, add_evidence, combine
 from server.pipeline.guidelines import GuidelineRules
-from server.pipeline.index_coding import STATUS_TRIGGERS, IndexCoder, phalanx_levels
+from server.pipeline.index_coding import INFARCTS, STATUS_TRIGGERS, IndexCoder, phalanx_levels
 from server.pipeline.index_tree import SIDES, IndexTree, side_words, undenied, walk_words
 from server.pipeline.lexicon import STOPWORDS, Lexicon
 from server.pipeline.linking import LINK_WEIGHT, LinkerStage
@@ -80,7 +80,6 @@ _TYPE_WORDS = frozenset("systolic diastolic combined congestive exacerbation con
                         "unstable compensated decompensated severe mild moderate".split())
 _FRACTURE_WORDS = frozenset(("fracture", "nonunion", "malunion", "union", "orif"))
 _SUBSEQUENT = {"A": "D", "B": "E", "C": "F"}   # initial -> subsequent encounter (routine healing)
-_INFARCTS = ("I21", "I22")
 _INFARCT_WEEKS = 4   # an acute myocardial infarction's codes run four weeks from its onset (I.C.9.e.1)
 _WEEKS_IN = {**dict.fromkeys(("w", "wk", "wks", "week", "weeks"), 1),
              **dict.fromkeys(("mo", "mos", "month", "months"), 4.3), **dict.fromkeys(("y", "yr", "yrs", "year", "years"), 52)}
@@ -1394,7 +1393,7 @@ class Pipeline:
             # severe aortic stenosis", Z95.2 alone)
             gone = self.claims_rules and f.assertion is Assertion.PRESENT and f.code[:1] not in "CDZ" and \
                 _done_before(s.words, m.tok_start)   # (the dates a qualifier's window blanks say when)
-            if self.claims_rules and f.assertion is Assertion.PRESENT and f.code.startswith(_INFARCTS) and \
+            if self.claims_rules and f.assertion is Assertion.PRESENT and f.code.startswith(INFARCTS) and \
                     max(_weeks_ago(s.words, m.tok_end), _weeks_after(s.words, m.tok_start)) > _INFARCT_WEEKS:
                 # an infarct dated more than four weeks before is an old one ("Index event: NSTEMI 03/31
                 # (7 wks ago)": I25.2, I.C.9.e.1)
