@@ -2548,10 +2548,12 @@ class ClaimsReaders:
         hypothyroidism": Hypothyroidism > due to > medicament, E03.2; I.C.19.e.5.a)."""
         starts = [s.start for s in sentences]
         adverse: dict[int, set[str]] = {}   # sentence -> the adverse effects' codes
+        drugs: dict[int, list] = {}          # sentence -> the adverse effects' evidence
         for c, f in found.items():
             if _ADVERSE_EFFECT.match(c) and f.reportable:
                 for e in f.evidence:
                     adverse.setdefault(bisect_right(starts, e.start) - 1, set()).add(c)
+                    drugs.setdefault(bisect_right(starts, e.start) - 1, []).append(e)
         if not adverse:
             return
         for code, f in list(found.items()):
@@ -2561,7 +2563,11 @@ class ClaimsReaders:
             # (a code that already says its kind, type 2 diabetes, stays: only its own category's
             # drug subterm replaces it, "orthostatic hypotension due to doxazosin", I95.1 -> I95.2)
             kind_said = "unspecified" not in self.cm.description(code).lower()
-            spans = [e for e in f.evidence if bisect_right(starts, e.start) - 1 in adverse]
+            # (in the drug's own item of a list: "PMH: PMR on chronic prednisone; glucocorticoid-induced
+            # osteoporosis; hypothyroidism" says no drug-induced hypothyroidism, E03.9)
+            spans = [e for e in f.evidence if bisect_right(starts, e.start) - 1 in adverse and any(
+                ";" not in text[min(e.end, d.end):max(e.start, d.start)]
+                for d in drugs[bisect_right(starts, e.start) - 1])]
             if not spans:
                 continue
             said = list(dict.fromkeys(w for e in spans for w in normalize_phrase(text[e.start:e.end])))

@@ -502,6 +502,32 @@ def poisoning_rules(found: dict[str, Finding], dropped: dict[str, Finding] | Non
                      dropped)
 
 
+def reaction_to_a_drug_properly_given(found: dict[str, Finding], rules: GuidelineRules,
+                                      dropped: dict[str, Finding] | None = None) -> None:
+    """A reaction whose Excludes1 sends the one "due to adverse effect of correct medicinal substance
+    properly administered" elsewhere is that code where the note codes the drug's adverse effect
+    ("anaphylaxis to amoxicillin" taken as prescribed: T88.6XXA with T36.0X5A, not T78.2XXA; I.C.19.e.5.a)."""
+    if not any(c[:1] == "T" and "36" <= c[1:3] <= "50" and len(c) >= 7 and c[6] == "5" for c in found):
+        return
+    for c in [c for c in found if c[:1] == "T" and len(c) == 8]:
+        for note in rules.cm.notes(c, "excludes1", True):
+            m = _PROPERLY_GIVEN.search(note)
+            if m is None:
+                continue
+            stem = m.group(1).rstrip("-")
+            new = (stem.replace(".", "").ljust(6, "X") + c[-1])
+            new = new[:3] + "." + new[3:]
+            if rules.cm.id_of(new) >= 0 and rules.cm.is_billable(new) and c in found:
+                _recode(found, c, new, RuleNote("excludes1", f"a reaction to a drug properly given is {new} "
+                                                             "(I.C.19.e.5.a)", c),
+                        f"the reaction is {new}'s", dropped)
+            break
+
+
+_PROPERLY_GIVEN = re.compile(r"adverse effect of correct (?:medicinal|drug|substance)[^(]*properly administered "
+                             r"\((T\d\d\.\d[0-9A-Z]?-?)\)", re.I)
+
+
 def normal_supervision(found: dict[str, Finding], dropped: dict[str, Finding] | None = None) -> None:
     """A prenatal visit of a pregnancy with a complication or a high-risk history is that one's
     (O09.-, the complication), never a normal pregnancy's supervision (Z34, I.C.15.b; before
@@ -630,12 +656,21 @@ def drop_diagnosed_symptoms(found: dict[str, Finding], dropped: dict[str, Findin
         if stroke and c.startswith(_STROKE_DEFICITS):
             continue   # an acute stroke's deficits are coded beside it (aphasia R47.01 with I63.-)
         related = [d for d in stated if _related_symptom(c, d)]
+        if all(_poisoned(d) for d in related) and any(_poisoned(d) for d in stated):
+            continue   # a poisoning's manifestations are coded after it ("APAP overdose ... nausea and
+            # vomiting": T39.1X2A, R11.2; I.C.19.e.5.b), where no other stated diagnosis explains them
         if not related and any(_related_symptom(c, d) for d in uncertain):
             continue   # "bloating and loose stools ... r/o celiac" beside Hashimoto's: the symptoms of an
             # uncertain diagnosis (IV.H), which no stated diagnosis explains
         related = related or stated
         suppress(found, c, RuleNote("not_reported", f"sign or symptom of the stated diagnosis {related[0]}: "
                                                     "not reported (IV.D, I.B.5)", related[0]), dropped)
+
+
+def _poisoned(code: str) -> bool:
+    """A poisoning by a drug (T36-T50, 6th character 1-4) or a toxic effect (T51-T65)."""
+    return code[:1] == "T" and len(code) >= 7 and (
+        "36" <= code[1:3] <= "50" and code[6] in "1234" or "51" <= code[1:3] <= "65")
 
 
 # Sections that record findings, not diagnoses: what the exam, the results, the review of
@@ -1154,6 +1189,14 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
                       and " with " in rules.cm.description(o).lower()), None)
         if other is not None and c in found:
             _codes_it(found, c, other, dropped)
+    for c in [c for c in found if rules.cm.id_of(c) >= 0 and _NO_ORGANS in rules.cm.description(c).lower()]:
+        # an RA "without organ or systems involvement" beside its category's code of an organ it
+        # involves is one RA ("seropositive RA with rheumatoid lung disease": M05.19, no M05.79)
+        other = next((o for o in found if o != c and o[:3] == c[:3] and rules.cm.id_of(o) >= 0
+                      and found[o].confidence >= reported_from
+                      and _INVOLVES.search(rules.cm.description(o).lower())), None)
+        if other is not None and c in found:
+            _codes_it(found, c, other, dropped)
     episodes: dict[str, list[str]] = {}
     for c, f in found.items():
         if c[:1] in "ST" and len(c) == 8 and f.system is CodeSystem.ICD10CM and rules.cm.id_of(c) >= 0:
@@ -1176,7 +1219,8 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
         # (the code whose whole title the note says wins: "acute on chronic diastolic congestive
         # heart failure (HFpEF), exacerbation" is I50.33, not the abbreviation's I50.31)
         def best(cs: list[str]) -> str:
-            return max(cs, key=lambda c: (found[c].textual, "unspecified" not in rules.cm.description(c).lower(),
+            return max(cs, key=lambda c: (found[c].textual,
+                                          "unspecified" not in rules.cm.description(c).lower(),
                                           # ("screening mammogram" over "other screening", Z12.31 / Z12.39)
                                           not re.search(r"\bother\b", rules.cm.description(c).lower()),
                                           found[c].exact, found[c].confidence, c))
@@ -1195,6 +1239,9 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
 
 
 _ACUITY = re.compile(r"^(?:acute|chronic) ")
+_NO_ORGANS = "without organ or systems involvement"
+_INVOLVES = re.compile(r"\bwith involvement\b|^rheumatoid (?:lung disease|vasculitis|heart disease|myopathy|"
+                       r"polyneuropathy)\b|^felty's syndrome")
 # 7th characters, the episode a note's words name first (a healing complication, a sequela, routine
 # healing), the initial encounter a mention gets by default last; an unknown one (-1) ranks last too
 _EPISODE_RANK = "GKPJMNQRHEFSDBCA"
@@ -1273,7 +1320,9 @@ def one_code_per_phrase(found: dict[str, Finding], rules: GuidelineRules,
                           # says both: acute ulcer + "with hemorrhage" is K26.0)
                           and (_stated(found[o]) or not _stated(found[c]) or c[:1] == "S"
                                or _UNSPECIFIED_SITE.search(rules.cm.description(c).lower()) is not None
-                               or _narrated(found[o]) or (c[:1] == "F" and "social_history" in found[o].sections))),
+                               or (_narrated(found[o]) and not (c[:1] == "R" and head and
+                                                                head not in _title_words(rules, o)))
+                               or (c[:1] == "F" and "social_history" in found[o].sections))),
                          None)
             # (an injury's site and kind come from any of the provider's mentions: "fracture at
             # the base of the R fifth metatarsal ... Impression: fracture right foot" is S92.354-;
@@ -1630,6 +1679,11 @@ def resolve_excludes1(found: dict[str, Finding], rules: GuidelineRules,
                     # elsewhere classified" one ("osteoporotic fracture of the radius": M80.03-, not
                     # the M84.43- its pathological fracture NEC would be)
                     keep, drop = a, b
+                elif definitive_first and found[a].exact != found[b].exact and a[0] != "R" and b[0] != "R" and \
+                        any(_covers(x, a) for x in rules.referenced(b, "excludes1")):
+                    # each excludes the other: the one the note names by its own title ("bipolar II
+                    # disorder, current episode hypomanic" is F31.81, not the index's hypomanic episode F30.8)
+                    keep, drop = (a, b) if found[a].exact else (b, a)
                 elif definitive_first and a[0] != "R" and b[0] != "R" and not _vague(rules, b) and (
                         _vague(rules, a) or found[b].confidence >= found[a].confidence - _EXCLUDED_MARGIN
                         or _overlapping(found[a], found[b])):
@@ -1769,9 +1823,11 @@ def _head_noun(rules: GuidelineRules, code: str) -> str:
 
 
 def _classified_there(rules: GuidelineRules, c: str, codes: list[str], found: dict[str, Finding]) -> str | None:
-    """For an injury, the device complication (T82-T85) an Excludes2 note of ``c`` names that reads
-    the same words: those words say the prosthesis's condition, which the note sends there."""
-    elsewhere = rules.referenced(c, "excludes2") if c[:1] == "S" else ()
+    """For an injury or a joint's disorder, the device complication (T82-T85) an Excludes2 note of
+    ``c`` names that reads the same words: those words say the prosthesis's condition, which the note
+    sends there ("recurrent dislocation (instability) of R total hip arthroplasty": T84.020A, no
+    M24.451 or M25.351 beside it)."""
+    elsewhere = rules.referenced(c, "excludes2") if c[:1] in "SM" else ()
     return next((o for o in codes if o != c and o in found and o.startswith(_DEVICE_COMPLICATIONS)
                  and any(_covers(x, o) for x in elsewhere) and _overlapping(found[c], found[o])), None) \
         if elsewhere else None

@@ -796,6 +796,7 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            # (the ankle's bony points: "ulcer over L medial malleolus", Ulcer > lower limb > ankle)
            "malleolus": ("ankle", "lower", "limb"), "malleolar": ("ankle", "lower", "limb"),
            "gca": ("giant", "cell", "arteritis"), "pmr": ("polymyalgia", "rheumatica"),
+           "tophaceous": ("tophus", "tophi"),   # (a chronic gout's 7th character "with tophus", M1A.0721)
            "rul": ("right", "upper", "lobe", "lung"), "rml": ("right", "middle", "lobe", "lung"),
            "rll": ("right", "lower", "lobe", "lung"), "lul": ("left", "upper", "lobe", "lung"),
            "lll": ("left", "lower", "lobe", "lung"), "llq": ("left", "lower", "quadrant", "abdominal"),

@@ -623,7 +623,9 @@ class Pipeline:
                           findings, self._organism_pneumonias, suppressed)),
                       ("organism", lambda: gl.keep_organisms_asked_for(findings, self.guidelines, suppressed)),
                       ("pregnancy", lambda: gl.pregnancy_rules(findings, suppressed, self.cm)),
-                      ("poisoning", lambda: gl.poisoning_rules(findings, suppressed)))
+                      ("poisoning", lambda: gl.poisoning_rules(findings, suppressed)),
+                      ("drug properly given", lambda: gl.reaction_to_a_drug_properly_given(
+                          findings, self.guidelines, suppressed)))
         for name, step in steps:
             before = dict(findings) if trace is not None else None
             step()
@@ -1719,6 +1721,7 @@ _RESOLVED_REACH = 8
 
 
 _NEGATORS_BEFORE = frozenset(("no", "not", "without", "nor"))
+_NOT_YET = frozenset(("yet", "a", "an"))   # read past between a negator and its word ("not yet a nonunion")
 
 
 def _preferred(context_words: tuple[str, ...], m: Mention | None = None) -> frozenset[str]:
@@ -1744,7 +1747,7 @@ def _encounter_cues(s: Sentence) -> frozenset[str]:
         return frozenset()
     scar = bool(_SCAR_WORDS & set(words))
     out = {w for i, w in enumerate(words) if w in ENCOUNTER_CUES and not (w in ("healed", "healing") and scar)
-           and not _NEGATORS_BEFORE & set(words[max(0, i - 2):i])
+           and not _NEGATORS_BEFORE & set([x for x in words[max(0, i - 4):i] if x not in _NOT_YET][-2:])
            and not (w == "healing" and i and words[i - 1] in HEALING_AFFECTED)}   # ("diabetes may impair healing")
     out |= {"delayed" for i in range(len(words) - 1) if words[i] == "delayed" and words[i + 1] in ("union", "healing")
             and not _NEGATORS_BEFORE & set(words[max(0, i - 2):i])}
@@ -2097,14 +2100,21 @@ def _negative_labels(text: str, a: int, b: int, toks: list, signed: bool = False
 
 
 def _bilateral_abbreviation(text: str, toks: list) -> list:
-    """"b/l" is bilateral (one token), never "b" and the left side's "l"."""
+    """"b/l" is bilateral (one token), never "b" and the left side's "l"; so are both sides said
+    together ("contusions of R and L knee": each knee, I.B.13)."""
     out: list = []
     for t in toks:
         if t.norm == "l" and out and out[-1].norm == "b" and text[out[-1].end:t.start] == "/":
             out[-1] = Token("bilateral", out[-1].start, t.end)
             continue
+        if len(out) > 1 and out[-1].norm == "and" and {SIDES.get(t.norm), SIDES.get(out[-2].norm)} == _BOTH_SIDES:
+            out[-2:] = [Token("bilateral", out[-2].start, t.end)]
+            continue
         out.append(t)
     return out
+
+
+_BOTH_SIDES = {"right", "left"}
 
 
 @functools.lru_cache(maxsize=1)
@@ -2679,9 +2689,17 @@ def _eye_pair(cm, right: str | None, left: str | None, both_said: bool = False) 
     return (match,) if match else (right, left)
 
 
-def _sided_pair(cm, code: str) -> tuple[str, str] | None:
+def _sided_pair(cm, code: str, billable: bool = True) -> tuple[str, str] | None:
     """(right, left) siblings of an unspecified-side code whose category has no bilateral code
-    ("Hallux valgus (acquired), unspecified foot" -> M20.11, M20.12); None otherwise."""
+    ("Hallux valgus (acquired), unspecified foot" -> M20.11, M20.12); None otherwise. A code with a
+    7th character keeps it ("Contusion of unspecified knee, initial encounter" -> S80.01XA, S80.02XA)."""
+    flat = code.replace(".", "")
+    if len(flat) == 7 and cm.id_of(code) >= 0 and cm.id_of(code[:-1].rstrip("X.")) >= 0:
+        pair = _sided_pair(cm, code[:-1].rstrip("X."), billable=False)
+        if pair is None:
+            return None
+        full = tuple(_with_seventh(x, flat[-1]) for x in pair)
+        return full if all(cm.is_billable(x) for x in full) else None
     desc = cm.description(code)
     parent = code[:-1].rstrip(".")
     if cm.id_of(parent) < 0:
@@ -2696,7 +2714,15 @@ def _sided_pair(cm, code: str) -> tuple[str, str] | None:
         return None
     right = kids.get(desc[:m.start()] + "right " + m.group(1) + desc[m.end():])
     left = kids.get(desc[:m.start()] + "left " + m.group(1) + desc[m.end():])
-    return (right, left) if right and left and cm.is_billable(right) and cm.is_billable(left) else None
+    return (right, left) if right and left and (not billable or cm.is_billable(right) and cm.is_billable(left)) \
+        else None
+
+
+def _with_seventh(stem: str, seventh: str) -> str:
+    """A code's stem padded with the placeholder X to six characters, then its 7th ("S80.01", "A" ->
+    "S80.01XA")."""
+    flat = stem.replace(".", "").ljust(6, "X") + seventh
+    return flat[:3] + "." + flat[3:]
 
 
 def _denied_by_label(triggers, s: Sentence, text: str) -> bool:

@@ -42,6 +42,9 @@ def _adverse_effect(c: str) -> bool:
 # classified elsewhere" (their chapter's note)
 _ORGANISM_CODES = ("B95", "B96", "B97")
 _TOBACCO = "F17.2"
+# Chapter 18 holds many symptoms but not all (I.B.4): pain the body-system chapters classify by site
+# (joint, back, limb, muscle, eye, ear, breast) is a symptom as much as R10 is, and yields likewise
+_SITE_SYMPTOMS = ("M25.5", "M54.2", "M54.5", "M54.6", "M54.9", "M79.1", "M79.6", "H57.1", "H92.0", "N64.4")
 _ACUTE_TITLE = re.compile(r"\b(ketoacidosis|hyperosmolarity|hypoglycemia|exacerbation|acute)\b", re.I)
 _RANK_WEIGHT = 0.05          # each earlier first mention counts this much toward leading
 _LISTED_RANK_WEIGHT = 0.15   # us-claims: the physician's order of the final diagnoses counts more
@@ -108,7 +111,7 @@ def principal_score(f: Finding, icd10cm, rank: int = 0, chronic: tuple[str, ...]
         s -= 0.5    # tobacco dependence is what a stay or visit also manages, rarely what occasions it
     elif c.startswith(_ORGANISM_CODES):
         s -= 2.0    # an organism's code says the agent of a condition coded elsewhere: never first
-    elif c[0] == "R" and not (_visit_symptom(f, rank) and not icd10cm.notes(c, "code_first", True)):
+    elif (c[0] == "R" or c.startswith(_SITE_SYMPTOMS)) and not (_visit_symptom(f, rank) and not icd10cm.notes(c, "code_first", True)):
         s -= 0.8    # (R65.2-: its infection comes first)
     i = icd10cm.id_of(c)
     if i >= 0 and bool(icd10cm.manifestation[i]):
@@ -302,8 +305,10 @@ def _said_as_reason(f: Finding, text: str) -> bool:
         _OPERATED_REASON.search(text, max(0, e.start - _OPERATED_REACH), e.start) for e in f.evidence)
 
 
-_REASON = re.compile(r"\b(?:admitted|admission|presents?|presented|presenting|here)\s+(?:with|for|due to)\s+"
-                     r"(?:(?:an?|the|acute|new|worsening|evaluation of|management of)\s+){0,3}$", re.I)
+_REASON = re.compile(r"(?:\b(?:admitted|admission|presents?|presented|presenting|here)\s+(?:with\b|w/|for\b|due to\b)|"
+                     r"\bc/o|\bcomplain(?:s|ing)\s+of\b)\s*"
+                     r"(?:(?:an?|the|acute|new|worsening|evaluation of|management of)\s+|"
+                     r"\d+(?:\s*-\s*\d+)?\s*(?:hours?|hrs?|days?|d|weeks?|wks?|months?|mos?)\s+(?:of\s+)?){0,3}$", re.I)
 # ... or the note's own heading names it principal ("Principal dx: complete heart block", "Indication/Principal
 # diagnosis: 1. primary osteoarthritis, R knee")
 _PRINCIPAL = re.compile(r"\bprincipal\s+(?:dx|diagnos[ie]s)\s*:\s*(?:\d{1,2}[.)]\s*)?(?:[\w'-]+\s+){0,4}$", re.I)

@@ -4881,3 +4881,65 @@ def test_the_principal_diagnosis_leads_the_admitting_one(pipe):
               "Other diagnoses: postoperative hyponatremia, Na 129, resolved with fluid restriction; OSA on CPAP.")
     got = reported(pipe, joined, IN)
     assert got[0] == "M17.11" and {"E87.1", "G47.33"} <= set(got), got
+
+
+_THIRTY_SEVENTH_BATCH = [
+    # a symptom said as an adjective or a verb is the symptom (Vomiting R11.10, Drowsiness R40.0)
+    ("Peds ED: 3 yo found with grandmother's pill bottle open; vomited twice at home. Accidental ingestion of "
+     "ibuprofen, level pending.", OUT, {"T39.311A", "R11.10"}, set()),
+    ("ED: 58 yo took 4 of his brother's oxycodone tabs for back pain, denies SI; wife found him very drowsy. "
+     "Dx: accidental oxycodone overdose.", OUT, {"T40.2X1A", "R40.0"}, {"T40.2X5A"}),
+    # the index's nonessential "leg (lower)": "L lower leg" is the left lower leg
+    ("Wound check: 4 cm laceration L lower leg from a fence 3 days ago, no FB; sutures intact, no infection.", OUT,
+     {"S81.812A"}, set()),
+    # "nondisp" is nondisplaced
+    ("ED: fell off bike. XR: nondisp fx of shaft of R clavicle. Sling, f/u ortho.", OUT, {"S42.024A"},
+     {"S42.021A"}),
+    # both sides said one after the other are each coded (I.B.13), the 7th character kept
+    ("UC: slipped on ice, landed on both knees. Dx: contusions of L and R knee. Ice, NSAIDs.", OUT,
+     {"S80.01XA", "S80.02XA"}, {"S80.00XA"}),
+    # a nonunion not yet present is a delayed healing (7th character G)
+    ("Ortho f/u: 16 wks after a displaced transverse fx of the L tibial shaft, casted. XR: persistent fracture "
+     "line; delayed healing, not yet a nonunion. Bone stimulator.", OUT, {"S82.222G"}, {"S82.222K"}),
+    # anaphylaxis to a drug taken as prescribed is T88.6 beside its adverse effect (T78.2 Excludes1)
+    ("ED: 40 yo took her first dose of cephalexin as prescribed for cellulitis; 20 min later hives, stridor, BP "
+     "80/40. Dx: anaphylaxis to cephalexin. Epinephrine IM.", OUT, {"T88.6XXA", "T36.1X5A"}, {"T78.2XXA"}),
+    # a poisoning's manifestations are coded after it (I.C.19.e.5.b)
+    ("ED: 20 yo took ~25 tabs of acetaminophen in a suicide attempt; nausea and vomiting x2. Dx: intentional "
+     "APAP overdose. NAC started, psych consult.", OUT, {"T39.1X2A", "R11.2"}, {"T14.91XA"}),
+    # a symptom the assessment states is no "unspecified" version of one the history narrates
+    ("ED: intentional overdose of sertraline; reports palpitations and feeling jittery. ECG sinus tachycardia "
+     "124. ASSESSMENT: 1. Intentional sertraline overdose. 2. Sinus tachycardia due to overdose.", OUT,
+     {"T43.222A", "R00.0"}, set()),
+    # the condition the note names by its own title, of two that exclude each other
+    ("Psychiatry f/u: bipolar II disorder, hx of depressive episodes, never manic. Dx: bipolar II disorder, "
+     "current episode hypomanic. Start quetiapine.", OUT, {"F31.81"}, {"F30.8"}),
+    # a tophaceous gout is the chronic gout with tophus (M1A 7th character 1)
+    ("Rheum f/u: chronic tophaceous gout, idiopathic, R ankle and foot; tophus over R 1st MTP. Continue "
+     "allopurinol.", OUT, {"M1A.0711"}, {"M10.071", "M1A.0710"}),
+    # an RA with an organ involved is no RA "without organ or systems involvement" beside it
+    ("Rheum: seropositive RA of multiple sites with rheumatoid lung disease (ILD), stable on abatacept.", OUT,
+     {"M05.19"}, {"M05.79"}),
+    # a condition in another item of the drug's list is not the drug's doing
+    ("PMH: PMR on chronic prednisone; glucocorticoid-induced osteoporosis; hypothyroidism; cataracts. Dx: "
+     "osteoporosis due to prednisone, adverse effect.", IN, {"E03.9", "T38.0X5A"}, {"E03.2"}),
+    # a dislocated hip prosthesis is the prosthesis's complication, no native joint's recurrent dislocation
+    ("DISCHARGE DIAGNOSES: 1. Recurrent dislocation (instability) of R total hip arthroplasty - s/p acetabular "
+     "revision.", IN, {"T84.020A"}, {"M24.451", "M25.351"}),
+]
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", _THIRTY_SEVENTH_BATCH)
+def test_thirty_seventh_batch(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
+
+
+def test_a_visit_for_symptoms_lists_the_one_it_came_with_first(pipe):
+    """IV.D, I.B.4: pain the body-system chapters classify by site is a symptom as much as chapter 18's
+    (fever before the myalgia it came with), and "c/o" / "presents w/" name the visit's reason."""
+    got = reported(pipe, "UC: 29F with fever 102 F, cough and myalgias x 3 days. Impression: probable influenza; "
+                         "rapid test not done.", OUT)
+    assert got[0] == "R50.9" and "M79.10" in got, got
+    got = reported(pipe, "PCP visit: 60 y/o M c/o low back pain x 1 wk after gardening, neuro intact. Dx acute low "
+                         "back pain, PT. PMH: h/o HTN on amlodipine.", OUT)
+    assert got[0] == "M54.50" and "I10" in got, got
