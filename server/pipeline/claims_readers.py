@@ -2494,8 +2494,9 @@ class ClaimsReaders:
                 code = code[:-1] + "S"
             f = _read(code, sentences[e.sentence], e.tok_start, e.tok_end, note)
             _add(found, f)
-            if e.intent not in ("adverse_effect", "underdosing"):
-                taken.extend(f.evidence)
+            if e.intent not in ("adverse_effect", "underdosing") and not drug_effects.taken_in_excess(
+                    text[sentences[e.sentence].start:sentences[e.sentence].end]):
+                taken.extend(f.evidence)   # (one of the regimen taken in excess stays the regimen's)
         # a drug taken in an overdose is the poisoning's, not a regimen ("taking about 20 of her own
         # zolpidem tabs in a suicide attempt": T42.6X2A, no Z79.899 from that mention)
         for c in [c for c in found if c.startswith("Z79") and taken]:
@@ -2989,7 +2990,8 @@ class ClaimsReaders:
         poisoned = any(_POISONED.match(c) and f.reportable for c, f in found.items())
         for d in self.medications.find(text, sentences, self._assertions(sentences, text)):
             s = sentences[d.sentence]
-            if poisoned and s.section != "medications" and drug_effects.poisoned(text[s.start:s.end]):
+            if poisoned and s.section != "medications" and drug_effects.poisoned(text[s.start:s.end]) and \
+                    not drug_effects.taken_in_excess(text[s.start:s.end]):
                 continue   # "after 5 beers and taking two of a friend's lorazepam": the poisoning's drug, no regimen
             if cancer and d.code.startswith(_CHEMOTHERAPY):
                 continue   # chemotherapy cycles for the cancer at hand (Z51.11), not long-term therapy

@@ -81,11 +81,19 @@ _LIST_JOINS = frozenset(("and", "or", "nor"))
 _RULED_OUT_AFTER = re.compile(r"^(?:\w+ ){0,2}(?:ruled out|r o|excluded|unlikely|not suspected|negative|neg)\b"
                               r"(?! (?:intentional|intent|self|suicid\w*|accidental|deliberate))")
 _OVERDOSE = re.compile(r"\b(?:overdos\w*|OD)\b", re.I)
+_EXCESS_TEXT = (r"more than (?:prescribed|directed|recommended|(?:the )?label\w*)|extra (?:[a-z]+ ){0,2}(?:doses?|tabs?|tablets?|pills?)|"
+                r"double[ds]? (?:doses?|dosing|dosed)")
+_EXCESS = re.compile(r"\b(?:%s)\b" % _EXCESS_TEXT, re.I)
+_EXCESS_WORDS = ("more", "extra", "double")
+_EXCESS_DENIED = re.compile(r"\b(?:no|not|denies|denied|never|without)\b[^.;]{0,30}$", re.I)
 _POISONING = re.compile(r"\b(overdose\w*|Overdose\w*|OVERDOSE\w*|OD|ingest\w*|poison\w*|intoxicat\w*|"
                         r"accidental(ly)? took"
                         # a drug given or taken in error is a poisoning (I.C.19.e.5.b): "given her
                         # roommate's glipizide in error", "wrong medication"
                         r"|in error|wrong (?:medication|medicine|drug|pills?)"
+                        # ... and so is one taken in excess of its directions ("more than the label directs",
+                        # "took an extra dose", "double dosing")
+                        r"|" + _EXCESS_TEXT +
                         # "took 20 tablets", "taking about 20 of her own zolpidem tabs", "swallowed a bottle"
                         r"|(took|taking|swallowed|swallowing) (about |approximately |around |~)?"
                         r"(several|\d+|~\d+|many|a handful|a bottle|the bottle|a whole|an entire|all of|a few|"
@@ -114,6 +122,12 @@ _INDICATION_AFTER = re.compile(r"\s*(?:education|prevention|precautions|counseli
 _INDICATION_REACH = 24
 
 
+def taken_in_excess(text: str) -> bool:
+    """Whether ``text`` says a drug of the patient's regimen was taken beyond its directions ("a couple
+    of extra pills" of his long-term oxycodone): a poisoning that leaves the regimen standing."""
+    return any(not _EXCESS_DENIED.search(text, max(0, m.start() - 40), m.start()) for m in _EXCESS.finditer(text))
+
+
 def poisoned(text: str) -> bool:
     """Whether ``text`` (a sentence) says a poisoning: an overdose, an ingestion, a handful taken."""
     return _poisoned(text, bool(_EYE_NOTE.search(text)))
@@ -127,6 +141,9 @@ def _poisoned(text: str, eyes: bool) -> bool:
             continue   # "Naloxone 4 mg nasal PRN overdose": what a drug is kept for, no overdose now
         if _DENIED.search(text, max(0, m.start() - 30), m.start()):
             continue   # "chronic toxicity ..., not an overdose", "no intentional ingestion"
+        if m.group(0).lower().startswith(_EXCESS_WORDS) and _EXCESS_DENIED.search(text, max(0, m.start() - 40),
+                                                                                  m.start()):
+            continue   # "denies any missed or extra doses", "no missed/extra doses": taken as prescribed
         if m.group(0) != "OD" or not (eyes or _DOSED_OD.search(text, max(0, m.start() - 12), m.end())
                                       or _EYE_WORDS.search(text, max(0, m.start() - _EYE_REACH), m.end() + _EYE_REACH)):
             return True

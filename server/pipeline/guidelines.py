@@ -1694,8 +1694,9 @@ def resolve_excludes1(found: dict[str, Finding], rules: GuidelineRules,
                     keep, drop = (a, b) if b[0] == "R" else (b, a)   # the diagnosis, not its symptom (I.A.12.a)
                 elif definitive_first and a[0] == "R" and b[0] == "R":
                     # two signs: the one the other's note sends the condition to ("simple febrile
-                    # seizure": R56.00, which R50.9's Excludes1 names, not the fever)
-                    keep, drop = b, a
+                    # seizure": R56.00, which R50.9's Excludes1 names, not the fever), unless only the other
+                    # is the assessment's ("Final dx: altered mental status" beside the HPI's confusion: R41.82)
+                    keep, drop = (a, b) if _stated(found[a]) and not _stated(found[b]) else (b, a)
                 elif definitive_first and _stated(found[drop]) and not _stated(found[keep]):
                     keep, drop = drop, keep   # the one the assessment states ("Dx: type 2 DM in remission")
                 found[keep].notes.append(RuleNote("excludes1", f"{drop} dropped: Excludes1 of {a}", drop))

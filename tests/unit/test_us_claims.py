@@ -4926,6 +4926,22 @@ _THIRTY_SEVENTH_BATCH = [
     # a dislocated hip prosthesis is the prosthesis's complication, no native joint's recurrent dislocation
     ("DISCHARGE DIAGNOSES: 1. Recurrent dislocation (instability) of R total hip arthroplasty - s/p acetabular "
      "revision.", IN, {"T84.020A"}, {"M24.451", "M25.351"}),
+    # the paresthesias and cramps of a hypoparathyroidism are its own (I.B.5)
+    ("Endocrine f/u: tingling of fingers and lips, hand cramps. s/p total thyroidectomy. Dx: postsurgical "
+     "hypoparathyroidism with hypocalcemia; postsurgical hypothyroidism. Increase calcitriol.", OUT,
+     {"E89.2", "E89.0"}, {"R20.2", "R25.2"}),
+    # a drug taken beyond its directions is a poisoning, and the regimen it belongs to stays (I.C.19.e.5.b)
+    ("Discharge summary: 66M with chronic knee pain on long-term oxycodone 5 mg q6h found somnolent after taking "
+     "a few extra pills for a flare. Dx: accidental opioid overdose; no suicidal intent.", IN,
+     {"T40.2X1A", "Z79.891"}, {"T40.2X5A"}),
+    ("ED: 70F had been taking OTC diphenhydramine nightly for sleep, more than the label directs. Dx: confusion "
+     "due to diphenhydramine toxicity, accidental.", OUT, {"T45.0X1A"}, {"T45.0X5A"}),
+    # taken exactly as prescribed: no poisoning
+    ("Takes warfarin 5 mg daily for AF, exactly as prescribed, no missed or extra doses. INR 5.8 after a course "
+     "of Bactrim. Dx: supratherapeutic INR, adverse effect of warfarin.", OUT, {"T45.515A"}, {"T45.511A"}),
+    # of two signs that exclude each other, the assessment's over the history's
+    ("DC summary: admitted w/ confusion after extra zolpidem doses. Final dx: altered mental status due to "
+     "zolpidem toxicity (accidental).", IN, {"R41.82", "T42.6X1A"}, {"R41.0"}),
 ]
 
 
