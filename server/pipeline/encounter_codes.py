@@ -104,7 +104,8 @@ _COMPLETED = re.compile(r"\b(completed|no further treatment|no current (therapy|
 _ROUTINE_EXAM = re.compile(r"\b(annual|routine|yearly|periodic|preventive|preventative|wellness|well[- ](?:adult|man|"
                            r"visit)|complete|comprehensive)\b[^.;:\n()]{0,20}\b(visit|exam\w*|physical|check[- ]?up|"
                            r"wellness)\b|\bhealth maintenance (visit|exam\w*)\b|\bwell[- ](child|baby)\b|"
-                           r"\b(gyn\w*|well[- ]woman)\b[^.;:]{0,15}\b(exam\w*|visit)\b|"
+                           # (a gynecology visit is where, not what: "GYNECOLOGY OFFICE VISIT" for bleeding)
+                           r"\bgyn\w*\b[^.;:]{0,15}\bexam\w*|\bwell[- ]woman\b[^.;:]{0,15}\b(exam\w*|visit)\b|"
                            # a well-child check or visit ("24-mo WCC", "4 yo WCV")
                            r"\b(WCC|WCV)\b", re.I)
 # a visit kept on a condition's schedule ("routine 3-month visit", "routine follow-up visit")

@@ -4959,3 +4959,14 @@ def test_a_visit_for_symptoms_lists_the_one_it_came_with_first(pipe):
     got = reported(pipe, "PCP visit: 60 y/o M c/o low back pain x 1 wk after gardening, neuro intact. Dx acute low "
                          "back pain, PT. PMH: h/o HTN on amlodipine.", OUT)
     assert got[0] == "M54.50" and "I10" in got, got
+
+
+def test_a_gynecology_visit_for_a_problem_is_no_routine_examination(pipe):
+    """I.C.21.c.13: Z01.41- is the routine gynecological examination; a gynecology office visit held for
+    a complaint lists the complaint."""
+    got = reported(pipe, "GYNECOLOGY OFFICE VISIT\nCC: vaginal spotting after menopause.\nASSESSMENT: 1. "
+                         "Postmenopausal bleeding. Endometrial biopsy sent.", OUT)
+    assert got[0] == "N95.0" and not any(c.startswith("Z01.41") for c in got), got
+    got = reported(pipe, "Annual gyn exam, 34 yo G1P1, no complaints. Pelvic exam normal. Pap with HPV cotesting "
+                         "sent.", OUT)
+    assert got[0] == "Z01.419", got
