@@ -316,10 +316,10 @@ _REASON_REACH = 60   # characters before a finding its "admitted with" may stand
 # ... or the operation the stay was for names it ("admitted for L frontal craniotomy and resection of a
 # solitary 2.8 cm brain metastasis": C79.31 leads the lung primary, I.C.2.b)
 _OPERATED_REASON = re.compile(
-    r"\b(?:admitted|admission|presents?|presented|here|scheduled)\s+for\b[^.;:]{0,60}?\b"
-    r"(?:resection|excision|removal|repair|debridement|drainage|fixation|ablation|amputation|reduction|"
-    r"evacuation|decompression)\s+of\s+(?:(?:an?|the|his|her|solitary|single|large|small|recurrent|"
-    r"[\d.]+\s*(?:cm|mm)|left|right|l|r)\s+){0,5}$", re.I)
+    r"\b(?:admitted|admission|adm|presents?|presented|here|scheduled)\s+for\b[^.;:]{0,60}?\b"
+    r"(?:(?:resection|excision|removal|repair|debridement|drainage|fixation|ablation|amputation|reduction|"
+    r"evacuation|decompression)\s+of|(?:radiosurgery|SRS|radiation|radiotherapy|XRT)\s+to)\s+"
+    r"(?:[\w.-]+\s+){0,5}$", re.I)   # ("... of solitary R frontal brain met", "SRS to 3 new brain metastases")
 _OPERATED_REACH = 160
 _REASON_WEIGHT = 0.3
 

@@ -4970,3 +4970,14 @@ def test_a_gynecology_visit_for_a_problem_is_no_routine_examination(pipe):
     got = reported(pipe, "Annual gyn exam, 34 yo G1P1, no complaints. Pelvic exam normal. Pap with HPV cotesting "
                          "sent.", OUT)
     assert got[0] == "Z01.419", got
+
+
+def test_a_stay_for_treatment_of_the_metastasis_lists_it_first(pipe):
+    """I.C.2.b: a stay for treatment directed at the secondary site only lists the secondary neoplasm
+    first, the present primary after (an operation or a radiosurgery named as the stay's reason)."""
+    for text in ("Discharge summary: 61F with adenocarcinoma of the RUL, adm for elective craniotomy and resection of "
+                 "solitary L parietal brain met. Uneventful course.",
+                 "Discharge summary: 70M with NSCLC of the RUL admitted for stereotactic radiosurgery to 2 new brain "
+                 "metastases; lung primary on outpatient chemotherapy."):
+        got = reported(pipe, text, IN)
+        assert got[:2] == ["C79.31", "C34.11"], got
