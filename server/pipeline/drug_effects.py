@@ -81,8 +81,8 @@ _LIST_JOINS = frozenset(("and", "or", "nor"))
 _RULED_OUT_AFTER = re.compile(r"^(?:\w+ ){0,2}(?:ruled out|r o|excluded|unlikely|not suspected|negative|neg)\b"
                               r"(?! (?:intentional|intent|self|suicid\w*|accidental|deliberate))")
 _OVERDOSE = re.compile(r"\b(?:overdos\w*|OD)\b", re.I)
-_EXCESS_TEXT = (r"more than (?:prescribed|directed|recommended|(?:the )?label\w*)|extra (?:[a-z]+ ){0,2}(?:doses?|tabs?|tablets?|pills?)|"
-                r"double[ds]? (?:doses?|dosing|dosed)")
+_EXCESS_TEXT = (r"more than (?:prescribed|directed|recommended|(?:the )?label\w*)|"
+                r"extra (?:[a-z]+ ){0,2}(?:doses?|tabs?|tablets?|pills?)|double[ds]? (?:doses?|dosing|dosed)")
 _EXCESS = re.compile(r"\b(?:%s)\b" % _EXCESS_TEXT, re.I)
 _EXCESS_WORDS = ("more", "extra", "double")
 _EXCESS_DENIED = re.compile(r"\b(?:no|not|denies|denied|never|without)\b[^.;]{0,30}$", re.I)

@@ -29,7 +29,7 @@ _JUMPED = SIDE_WORDS | frozenset(("anterior", "posterior", "medial", "lateral", 
                                    "muscle", "muscles", "paraspinal",
                                    # the index's nonessential "leg (lower)", "arm (upper)": "laceration L lower leg"
                                    "lower", "upper",
-                                   # a gout's tophi, which its 7th character says ("chronic tophaceous gout": chronic gout)
+                                   # a gout's tophi, which its 7th character says ("chronic tophaceous gout")
                                    "tophaceous"))
 # Limb parts whose "back" is their dorsum, never the trunk's back ("abrasion on back of R hand").
 _LIMB_PARTS = frozenset("hand hands foot feet wrist finger fingers thumb toe toes knee thigh leg calf arm forearm "

@@ -17,6 +17,8 @@ from server.domain import Assertion, CodeSystem, RuleNote, Setting
 from server.errors import InvalidInput
 from server.pipeline.encounter_codes import WEIGHT_DX
 from server.pipeline.findings import Finding, add_evidence
+from server.pipeline.mapping import with_seventh
+from server.pipeline.sequencing import poisoning
 
 @dataclass(frozen=True)
 class Combination:
@@ -514,9 +516,7 @@ def reaction_to_a_drug_properly_given(found: dict[str, Finding], rules: Guidelin
             m = _PROPERLY_GIVEN.search(note)
             if m is None:
                 continue
-            stem = m.group(1).rstrip("-")
-            new = (stem.replace(".", "").ljust(6, "X") + c[-1])
-            new = new[:3] + "." + new[3:]
+            new = with_seventh(m.group(1).rstrip("-"), c[-1])
             if rules.cm.id_of(new) >= 0 and rules.cm.is_billable(new) and c in found:
                 _recode(found, c, new, RuleNote("excludes1", f"a reaction to a drug properly given is {new} "
                                                              "(I.C.19.e.5.a)", c),
@@ -656,7 +656,7 @@ def drop_diagnosed_symptoms(found: dict[str, Finding], dropped: dict[str, Findin
         if stroke and c.startswith(_STROKE_DEFICITS):
             continue   # an acute stroke's deficits are coded beside it (aphasia R47.01 with I63.-)
         related = [d for d in stated if _related_symptom(c, d)]
-        if all(_poisoned(d) for d in related) and any(_poisoned(d) for d in stated):
+        if all(poisoning(d) for d in related) and any(poisoning(d) for d in stated):
             continue   # a poisoning's manifestations are coded after it ("APAP overdose ... nausea and
             # vomiting": T39.1X2A, R11.2; I.C.19.e.5.b), where no other stated diagnosis explains them
         if not related and any(_related_symptom(c, d) for d in uncertain):
@@ -665,12 +665,6 @@ def drop_diagnosed_symptoms(found: dict[str, Finding], dropped: dict[str, Findin
         related = related or stated
         suppress(found, c, RuleNote("not_reported", f"sign or symptom of the stated diagnosis {related[0]}: "
                                                     "not reported (IV.D, I.B.5)", related[0]), dropped)
-
-
-def _poisoned(code: str) -> bool:
-    """A poisoning by a drug (T36-T50, 6th character 1-4) or a toxic effect (T51-T65)."""
-    return code[:1] == "T" and len(code) >= 7 and (
-        "36" <= code[1:3] <= "50" and code[6] in "1234" or "51" <= code[1:3] <= "65")
 
 
 # Sections that record findings, not diagnoses: what the exam, the results, the review of
@@ -1219,8 +1213,7 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
         # (the code whose whole title the note says wins: "acute on chronic diastolic congestive
         # heart failure (HFpEF), exacerbation" is I50.33, not the abbreviation's I50.31)
         def best(cs: list[str]) -> str:
-            return max(cs, key=lambda c: (found[c].textual,
-                                          "unspecified" not in rules.cm.description(c).lower(),
+            return max(cs, key=lambda c: (found[c].textual, "unspecified" not in rules.cm.description(c).lower(),
                                           # ("screening mammogram" over "other screening", Z12.31 / Z12.39)
                                           not re.search(r"\bother\b", rules.cm.description(c).lower()),
                                           found[c].exact, found[c].confidence, c))

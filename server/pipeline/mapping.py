@@ -542,7 +542,7 @@ class CodeMapper:
             said = [c for n, c in scored if n < 0][:1]
             char = said[0] if said else sorted(chars)[0]
             assumed = not said
-        full = _with_seventh(code, char)
+        full = with_seventh(code, char)
         return (full, char, assumed) if self.cm.id_of(full) >= 0 else None
 
 
@@ -639,7 +639,7 @@ def _stem(code: str) -> str:
     return code
 
 
-def _with_seventh(code: str, char: str) -> str:
+def with_seventh(code: str, char: str) -> str:
     """S72.001 + A -> S72.001A; W19 + A -> W19.XXXA; T14.8 + A -> T14.8XXA (placeholder X)."""
     cat, _, rest = code.partition(".")
     rest = (rest + "XXX")[:3]

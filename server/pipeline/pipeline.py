@@ -32,7 +32,7 @@ from server.pipeline.index_coding import INFARCTS, STATUS_TRIGGERS, IndexCoder, 
 from server.pipeline.index_tree import SIDES, IndexTree, side_words, undenied, walk_words
 from server.pipeline.lexicon import STOPWORDS, Lexicon
 from server.pipeline.linking import LINK_WEIGHT, LinkerStage
-from server.pipeline.mapping import ENCOUNTER_CUES, HEALING_AFFECTED, CodeMapper
+from server.pipeline.mapping import ENCOUNTER_CUES, HEALING_AFFECTED, CodeMapper, with_seventh
 from server.pipeline.medications import SUBSTANCES
 from server.pipeline.pcs_builder import PcsBuilder, built_findings, procedure_queries
 from server.pipeline.pcs_tables import load_tables
@@ -2698,7 +2698,7 @@ def _sided_pair(cm, code: str, billable: bool = True) -> tuple[str, str] | None:
         pair = _sided_pair(cm, code[:-1].rstrip("X."), billable=False)
         if pair is None:
             return None
-        full = tuple(_with_seventh(x, flat[-1]) for x in pair)
+        full = tuple(with_seventh(x, flat[-1]) for x in pair)
         return full if all(cm.is_billable(x) for x in full) else None
     desc = cm.description(code)
     parent = code[:-1].rstrip(".")
@@ -2716,13 +2716,6 @@ def _sided_pair(cm, code: str, billable: bool = True) -> tuple[str, str] | None:
     left = kids.get(desc[:m.start()] + "left " + m.group(1) + desc[m.end():])
     return (right, left) if right and left and (not billable or cm.is_billable(right) and cm.is_billable(left)) \
         else None
-
-
-def _with_seventh(stem: str, seventh: str) -> str:
-    """A code's stem padded with the placeholder X to six characters, then its 7th ("S80.01", "A" ->
-    "S80.01XA")."""
-    flat = stem.replace(".", "").ljust(6, "X") + seventh
-    return flat[:3] + "." + flat[3:]
 
 
 def _denied_by_label(triggers, s: Sentence, text: str) -> bool:

@@ -28,7 +28,7 @@ def _drug_code(c: str) -> bool:
     return len(c) >= 7 and c[0] == "T" and "36" <= c[1:3] <= "50"
 
 
-def _poisoning(c: str) -> bool:
+def poisoning(c: str) -> bool:
     """A poisoning by a drug (T36-T50) or a toxic effect of a substance (T51-T65), by its intent."""
     # (the intent is the 6th character, or the 5th where a placeholder X follows it: T58.01XA)
     return len(c) >= 7 and c[0] == "T" and "36" <= c[1:3] <= "65" and (c[6] if c[6] != "X" else c[5]) in "1234"
@@ -86,7 +86,7 @@ def principal_score(f: Finding, icd10cm, rank: int = 0, chronic: tuple[str, ...]
         # (a high-risk pregnancy's supervision leads a routine prenatal visit; a condition complicating
         # the pregnancy that the visit manages leads it: O10.013 before O09.523, I.C.15.b.2)
         s += 0.7 if c.startswith(("O9A.2", "O30")) else 0.4 if c.startswith(("O99", "O9A", "O09")) else 1.0
-    elif _poisoning(c):
+    elif poisoning(c):
         s += 0.6    # a poisoning code comes before its manifestations (I.C.19.e.5.b)
     elif c == _COVID:
         s += 0.6    # COVID-19 before its manifestations, respiratory failure among them (I.C.1.g.1.b)
@@ -111,7 +111,8 @@ def principal_score(f: Finding, icd10cm, rank: int = 0, chronic: tuple[str, ...]
         s -= 0.5    # tobacco dependence is what a stay or visit also manages, rarely what occasions it
     elif c.startswith(_ORGANISM_CODES):
         s -= 2.0    # an organism's code says the agent of a condition coded elsewhere: never first
-    elif (c[0] == "R" or c.startswith(_SITE_SYMPTOMS)) and not (_visit_symptom(f, rank) and not icd10cm.notes(c, "code_first", True)):
+    elif (c[0] == "R" or c.startswith(_SITE_SYMPTOMS)) and \
+            not (_visit_symptom(f, rank) and not icd10cm.notes(c, "code_first", True)):
         s -= 0.8    # (R65.2-: its infection comes first)
     i = icd10cm.id_of(c)
     if i >= 0 and bool(icd10cm.manifestation[i]):
@@ -251,7 +252,7 @@ def _rule_lead(dx: list[Finding]) -> list[Finding]:
         if first == "T85.6" and not any(c.startswith("T38.3X6") for c in codes):
             continue
         cause = next((f for f in dx[1:] if f.code.startswith(first) and
-                      not (first == "T" and not _poisoning(f.code))), None)
+                      not (first == "T" and not poisoning(f.code))), None)
         if cause is not None:
             cause.notes.append(RuleNote("sequencing", f"first-listed before {lead} (chapter rule)", lead))
             dx.remove(cause)
