@@ -2566,9 +2566,8 @@ class ClaimsReaders:
             kind_said = "unspecified" not in self.cm.description(code).lower()
             # (in the drug's own item of a list: "PMH: PMR on chronic prednisone; glucocorticoid-induced
             # osteoporosis; hypothyroidism" says no drug-induced hypothyroidism, E03.9)
-            spans = [e for e in f.evidence if bisect_right(starts, e.start) - 1 in adverse and any(
-                ";" not in text[min(e.end, d.end):max(e.start, d.start)]
-                for d in drugs[bisect_right(starts, e.start) - 1])]
+            spans = [e for e in f.evidence if (k := bisect_right(starts, e.start) - 1) in adverse and any(
+                ";" not in text[min(e.end, d.end):max(e.start, d.start)] for d in drugs[k])]
             if not spans:
                 continue
             said = list(dict.fromkeys(w for e in spans for w in normalize_phrase(text[e.start:e.end])))

@@ -84,7 +84,6 @@ _OVERDOSE = re.compile(r"\b(?:overdos\w*|OD)\b", re.I)
 _EXCESS_TEXT = (r"more than (?:prescribed|directed|recommended|(?:the )?label\w*)|"
                 r"extra (?:[a-z]+ ){0,2}(?:doses?|tabs?|tablets?|pills?)|double[ds]? (?:doses?|dosing|dosed)")
 _EXCESS = re.compile(r"\b(?:%s)\b" % _EXCESS_TEXT, re.I)
-_EXCESS_WORDS = ("more", "extra", "double")
 _EXCESS_DENIED = re.compile(r"\b(?:no|not|denies|denied|never|without)\b[^.;]{0,30}$", re.I)
 _POISONING = re.compile(r"\b(overdose\w*|Overdose\w*|OVERDOSE\w*|OD|ingest\w*|poison\w*|intoxicat\w*|"
                         r"accidental(ly)? took"
@@ -141,8 +140,7 @@ def _poisoned(text: str, eyes: bool) -> bool:
             continue   # "Naloxone 4 mg nasal PRN overdose": what a drug is kept for, no overdose now
         if _DENIED.search(text, max(0, m.start() - 30), m.start()):
             continue   # "chronic toxicity ..., not an overdose", "no intentional ingestion"
-        if m.group(0).lower().startswith(_EXCESS_WORDS) and _EXCESS_DENIED.search(text, max(0, m.start() - 40),
-                                                                                  m.start()):
+        if _EXCESS.fullmatch(m.group(0)) and _EXCESS_DENIED.search(text, max(0, m.start() - 40), m.start()):
             continue   # "denies any missed or extra doses", "no missed/extra doses": taken as prescribed
         if m.group(0) != "OD" or not (eyes or _DOSED_OD.search(text, max(0, m.start() - 12), m.end())
                                       or _EYE_WORDS.search(text, max(0, m.start() - _EYE_REACH), m.end() + _EYE_REACH)):
