@@ -82,10 +82,17 @@ def _with_lost_words(term: str, modifiers: str) -> str:
     """A connective subterm with the essential words the CSV flattening moved into its modifiers:
     "in" + "(due to) schistosomiasis (bilharziasis)" is "in schistosomiasis" (Hypertension >
     portal > in, B65.9), never a "portal hypertension due to" anything."""
-    if term.lower() not in ("and", "or", "in"):
-        return term
     kept = re.sub(r"\([^()]*\)", " ", modifiers).strip()
+    if term.lower() not in ("and", "or", "in"):
+        # ... and any term whose own connective words went there: "Normocytic anemia" + "(infectional)
+        # due to blood loss (chronic)" is D50.0 only with the blood loss, never "normocytic anemia" alone
+        # (D64.9); modifiers with nested parentheses lose nothing but a bracket
+        nested = re.search(r"\([^()]*\(", modifiers) is not None or modifiers.count("(") != modifiers.count(")")
+        return f"{term} {kept}" if kept and not nested and _LOST_CONNECTIVE.match(kept) else term
     return f"{term} {kept}" if kept else term
+
+
+_LOST_CONNECTIVE = re.compile(r"due to\b")   # (a cause; "of pregnancy", "of non-infectious origin" say no more)
 
 
 def _code(raw: str) -> str | None:

@@ -161,6 +161,7 @@ _OWN_TOBACCO = ("F17.2", "Z72.0", "Z87.891")   # the patient's own tobacco use, 
 _ROUTINE_SIGNS = ("R05", "R06.0", "R07", "R10", "R11", "R19.7", "R30", "R35", "R39.1", "R50.9", "R51", "R52",
                   "R53.8", "R21", "R22", "R23")
 _ALLERGY_WORDS = frozenset(("allergy", "allergic", "allergies"))
+_LATE_EFFECT_REACH = 3   # words between "late effect (of)" and the drug it names ("of IV heroin")
 _SEQUELA_ADVICE = frozenset("discussed counseled counselled risk return possible potential delayed monitor warned "
                             "precautions no without".split())
 # the words after a skin cancer that say where it is ("BCC, nodular, skin of L mid back")
@@ -866,6 +867,12 @@ class ClaimsReaders:
             note = RuleNote("index", f"Neoplasm Table: {h.site}, {h.behavior.replace('_', ' ')}")
             f = _read(h.code, sentences[h.sentence], h.tok_start, h.tok_end, note)
             span = f.evidence[0]
+            sub = h.site.rsplit(" > ", 1)[1].split()[0] if " > " in h.site else ""
+            for c in [c for c, g in found.items() if sub and (c[:1] in "CD" or c[:3] == "Z85") and g.evidence
+                      and c[:3] != h.code[:3] and not _table_code(g)
+                      and all(text[e.end:e.end + len(sub) + 2].lower().lstrip().startswith(sub) for e in g.evidence)]:
+                del found[c]   # the lexicon read the first word of the table's site only ("adenocarcinoma of
+                # hepatic flexure": C18.3, no liver's C22.9 or Z85.05 for "adenocarcinoma of hepatic")
             if h.historical:
                 # a past tumour the lexicon did not name ("s/p hemicolectomy for adenoCA of the
                 # ascending colon"): its personal history code, unless the note codes it otherwise
@@ -2396,6 +2403,20 @@ class ClaimsReaders:
         """A leukemia or myeloma the note says is in remission ("MM dx 2022, auto-SCT 2023; in
         stringent CR since") is its "in remission" code, wherever the note says it (C90.01, not
         C90.00); a relapse or a refractory disease keeps the code it has."""
+        denied = [m.span() for m in _NOT_REMITTED.finditer(text)]
+        if denied and all(any(a <= m.start() < b for a, b in denied) for m in _IN_REMISSION.finditer(text)):
+            # ... and one the note says has not reached it ("AML, not yet in remission (remission status to
+            # be determined on day 28 marrow)") is its "not having achieved remission" code (C92.00)
+            for code in [c for c, f in found.items() if f.reportable and "C81" <= c[:3] <= "C96"
+                         and self.cm.id_of(c) >= 0 and self.cm.description(c).endswith("in remission")]:
+                new = code[:-1] + "0"
+                if self.cm.id_of(new) < 0 or not self.cm.description(new).endswith("not having achieved remission"):
+                    continue
+                if new in found:
+                    found[new].merge(found.pop(code))   # (the HPI's own mention of it read so already)
+                else:
+                    self._recode(found, code, new, "specificity", "the note says it is not in remission", "C90-C95")
+            return
         if not _IN_REMISSION.search(text) or _NO_REMISSION.search(text):
             return
         for code in [c for c, f in found.items() if f.reportable and "C81" <= c[:3] <= "C96"
@@ -2474,12 +2495,21 @@ class ClaimsReaders:
                 todo.extend((c, depth + 1) for c in node.children)
         return None
 
+    def _late_effect_of_drug(self, words: list[str]) -> bool:
+        """Whether the words call a drug's effect a "late effect" ("late effect of heroin OD", "neuropathy,
+        oxaliplatin, late effect"): a drug the Table of Drugs names within a few words of it."""
+        return any(words[i:i + 2] == ["late", "effect"] and
+                   self.drug_effects.names_drug(words, i - _LATE_EFFECT_REACH, i + 3 + _LATE_EFFECT_REACH)
+                   for i in range(len(words) - 1))
+
     def _drug_effects(self, text: str, sentences: list[Sentence], found: dict[str, Finding],
                       inpatient: bool = False) -> None:
         """Poisoning by intent, adverse effect and underdosing codes (Table of Drugs, I.C.19.e)."""
         # (a sequela the note only warns of is none: "Delayed neuropsych sequelae discussed")
-        encounter = "S" if any({"sequela", "sequelae"} & set(s.words) and not _SEQUELA_ADVICE & set(s.words)
-                               for s in sentences) else "A"
+        # ("neuropathy - late effect of oxaliplatin": a sequela too, I.C.19.a; not "late effect of cerebral
+        # infarction" beside an anticoagulant's bleeding)
+        encounter = "S" if any(({"sequela", "sequelae"} & set(s.words) or self._late_effect_of_drug(s.words))
+                               and not _SEQUELA_ADVICE & set(s.words) for s in sentences) else "A"
         taken: list[Span] = []   # the drugs a poisoning names
         starts = [s.start for s in sentences]
         conditions = {bisect_right(starts, e.start) - 1 for c, f in found.items()
@@ -3154,7 +3184,10 @@ _DURATION_REACH = 40
 _IN_REMISSION = re.compile(r"\b(?:in|achieved|remains in|maintained)\s+(?:a\s+)?(?:stringent\s+|sustained\s+|"
                            r"complete\s+|continued\s+|MRD[- ]negative\s+|(?:hematologic|cytogenetic|molecular|"
                            r"morphologic|deep|major)(?:al)?\s+(?:and\s+)?)*(?:CR\d?|sCR|remission)\b", re.I)
-_NO_REMISSION = re.compile(r"\b(not\s+in\s+(?:\w+\s+)?remission|relapsed?|refractory|progression|progressive)\b", re.I)
+# ("not yet in remission", "has not achieved CR")
+_NOT_REMITTED = re.compile(r"\bnot\s+(?:yet\s+)?(?:in|achieved|attained|reached)\s+(?:a\s+)?(?:\w+\s+)?(?:remission|CR\d?)\b",
+                           re.I)
+_NO_REMISSION = re.compile(_NOT_REMITTED.pattern + r"|\b(?:relapsed?|refractory|progression|progressive)\b", re.I)
 # Influenza whose virus is identified (J10), and the pneumonias an influenza code may go with.
 _IDENTIFIED_FLU = re.compile(r"\b(?:influenza|flu)\s*(?:type\s*)?[AB]\b(?!\s*(?:vaccine|shot))|"
                              r"\b(?:H1N1|H3N2|H3)\b|\b(?:influenza|flu)\b[^.;]{0,30}\b(?:PCR|test|swab|antigen)\b"

@@ -47,6 +47,9 @@ _PAST_EVENT = re.compile(r"\b(?:\d+|a|one|two|three|several)\s+(?:days?|weeks?|m
                          # acetaminophen overdose"; never "3/16/2026")
                          r"(?<![/\-\d])\b(?:19|20)\d\d\b(?![/\-]\d)", re.I)
 # a drug the sentence starts or gives now treats its condition; it did not cause it
+# a past adverse effect the note says has gone ("h/o amiodarone-induced hypothyroidism 2018, resolved")
+_PAST_EFFECT = re.compile(r"\b(?:history of|hx of|h/o|hx|prior|previous|remote)\s+$", re.I)
+_RESOLVED_AFTER = re.compile(r"[^;.\n]{0,60}\bresolved\b", re.I)
 _GIVEN_NOW = frozenset("start started starting begin began initiate initiated add added continue continued".split())
 # ... and in a poisoning, the drug given for it is its antidote ("given naloxone 0.4 mg IV")
 _TREATED_WITH = frozenset("given administered received treated reversed responded gave required requiring "
@@ -157,12 +160,14 @@ _WITH_ALCOHOL = re.compile(r"\b(interaction|interacting|combined|combination|mix
                            # after drinking 4 glasses of wine", "took his lorazepam then drank ~6 beers"
                            r"\b(?:took|taking)\b[^.;]{0,80}\b(?:after|then|while|before)\s+(?:\w+\s+)?"
                            r"(?:drinking|drank|consuming|consumed)\b[^.;]{0,40}\b(?:%s)\b|"
+                           # ("reaction from alprazolam taken with alcohol")
+                           r"\b(?:taken|took|taking)\s+with\s+(?:%s)\b|"
                            # ("accidental lorazepam poisoning with alcohol", "overdose of oxycodone and EtOH",
                            # "ingesting ~20 alprazolam tabs with most of a bottle of vodka")
                            r"\b(?:poisoning|overdose|ingestion|ingesting|ingested|intoxication)\b[^.;]{0,40}"
                            r"\b(?:with|and|plus)\s+(?:(?:most|all|half|much|part) of )?(?:an? |the )?"
                            r"(?:(?:bottle|fifth|pint|six[- ]pack|glass|glasses|cans?|shots?) of )?(?:%s)\b"
-                           % ((_DRINKS,) * 4),
+                           % ((_DRINKS,) * 5),
                            re.I)
 # "reports taking amlodipine and losartan as prescribed": adherence, the only cue of an adverse effect
 _ADHERENCE = re.compile(r"^(?:(?!adverse|side effect|therapeutic|correctly prescribed).)*\b(?:reports|reported|states|"
@@ -289,6 +294,11 @@ class DrugEffectReader:
                     continue
                 if effect == "adverse_effect" and a and s.words[a - 1] in _GIVEN_NOW:
                     continue   # "amiodarone-induced hypothyroidism; start levothyroxine": the treatment
+                if effect == "adverse_effect" and _PAST_EFFECT.search(text, max(s.start, s.tokens[a].start - 16),
+                                                                      s.tokens[a].start) \
+                        and _RESOLVED_AFTER.match(text, s.tokens[b - 1].end):
+                    continue   # "h/o amiodarone-induced hypothyroidism 2018, resolved after stopping amiodarone":
+                    # an effect of the past, its condition gone (I.C.21.c.4)
                 if effect in _POISONINGS and not _in_error(s.words, b) and (
                         _TREATED_WITH & set(s.words[max(0, a - _TREATED_REACH):a]) or
                         _GIVEN_ROUTE & set(s.words[max(0, a - 2):a]) or
@@ -322,6 +332,10 @@ class DrugEffectReader:
                         seen.add((code, si - 1))
                         out.append(DrugEffect(code, "underdosing", si - 1, a, b, name))
         return self._members(out, sentences, text, encounter)
+
+    def names_drug(self, words: Sequence[str], lo: int, hi: int) -> bool:
+        """Whether a drug the table names starts among ``words[lo:hi]``."""
+        return any(max(0, lo) <= a < hi for a, _, _, _ in self._drugs(words))
 
     def _members(self, effects: list[DrugEffect], sentences: Sequence[Sentence], text: str,
                  encounter: str) -> list[DrugEffect]:

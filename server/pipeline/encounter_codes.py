@@ -39,8 +39,10 @@ _CHEMO = re.compile(r"\b(cycle|c)\s*#?\d+(?:d\d+)?\b[^.]{0,40}\b" + _REGIMENS + 
                     # ("here for adjuvant FOLFOX cycle 4 of 12": the regimen, then its cycle)
                     r"|\b(here|admitted|presents?|seen)(?: electively| today)? for (?:[\w+]+ ){0,3}" + _REGIMENS +
                     r"\s+(?:cycle|c)\s*#?\d+\b"
-                    # ("admitted electively for 7+3 induction chemotherapy")
-                    r"|\b(here|admitted|presents?|seen)(?: electively| today)? for (?:[\w+]+ ){0,3}(chemo\w*)\b",
+                    # ("admitted electively for 7+3 induction chemotherapy", "Scheduled admission for induction
+                    # chemotherapy", "Encounter for induction chemotherapy")
+                    r"|\b(here|admitted|admission|encounter|presents?|seen)(?: electively| today)? for "
+                    r"(?:[\w+]+ ){0,3}(chemo\w*)\b",
                     re.I)
 _EARLIER_CYCLE = re.compile(r"\b(?:after|following|since|s/p|post|completed|last|prior|previous)\s+(?:\w+\s+){0,2}$",
                             re.I)

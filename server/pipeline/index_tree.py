@@ -797,6 +797,8 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "malleolus": ("ankle", "lower", "limb"), "malleolar": ("ankle", "lower", "limb"),
            "gca": ("giant", "cell", "arteritis"), "pmr": ("polymyalgia", "rheumatica"),
            "tophaceous": ("tophus", "tophi"),   # (a chronic gout's 7th character "with tophus", M1A.0721)
+           # (Arthropathy > neuropathic (Charcot): "Charcot arthropathy due to DM", E11.610)
+           "neuroarthropathy": ("neuropathic", "arthropathy"), "charcot": ("neuropathic",),
            "rul": ("right", "upper", "lobe", "lung"), "rml": ("right", "middle", "lobe", "lung"),
            "rll": ("right", "lower", "lobe", "lung"), "lul": ("left", "upper", "lobe", "lung"),
            "lll": ("left", "lower", "lobe", "lung"), "llq": ("left", "lower", "quadrant", "abdominal"),
@@ -880,6 +882,8 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "decompensated": ("decompensation", "acute", "on", "chronic"),
            # a limb named by its part: Arteriosclerosis > extremities > leg
            "leg": ("extremity",), "arm": ("extremity",),
+           # ... and a limb named "extremity" (Cellulitis > lower limb: "cellulitis of the left lower extremity")
+           "extremity": ("limb",),
            # essential hypertension is pre-existing in a pregnancy (Hypertension > complicating >
            # pregnancy > pre-existing > essential, I.C.15.d)
            "essential": ("pre", "existing"),

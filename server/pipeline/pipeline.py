@@ -793,6 +793,15 @@ class Pipeline:
                     (r := _RULED_OUT_ITEM.match(text, m.end)) is not None and \
                     not any(m.end < o < r.end() for o in starts_at.get(m.sentence, ())):
                 a = Assertion.ABSENT   # "Sepsis - considered on arrival, RULED OUT": the item's own verdict
+            if a is Assertion.PRESENT and self.claims_rules and m.candidates and \
+                    m.candidates[0].code.startswith(_ATTEMPTS) and not _TODAY.search(text, s.start, s.end) and \
+                    (_DATED_PAST.search(text, s.start, m.start) or _DATED_PAST.match(text, m.end)):
+                a = Assertion.HISTORICAL   # "last severe episode 2 yrs ago included a suicide attempt by
+                # overdose": an attempt of the past is its history, Z91.51 (I.C.21.c.4)
+            if a is Assertion.POSSIBLE and self.claims_rules and not inpatient and m.candidates and \
+                    m.candidates[0].code[:1] == "R" and _RULE_OUT_BEFORE.search(text, max(0, m.start - 24), m.start):
+                a = Assertion.HYPOTHETICAL   # "r/o bacteremia (cx pending)": the finding looked for is no
+                # sign the visit found; IV.H's symptoms are the ones the patient has
             if a is Assertion.PRESENT and self.claims_rules and RELATIVE_AFTER.match(text, m.end):
                 a = Assertion.FAMILY   # "breast cancer (mother) and ovarian cancer (maternal aunt)": theirs
             rule = self.sections.rules.get(s.section)
@@ -1840,7 +1849,8 @@ _NO_RECURRENCE = (("no", "recurrence"), ("no", "recurrences"))
 _GONE_WORDS = frozenset("resolved outgrew outgrown inactive healed".split()) | _CURED_WORDS
 _GONE_RUNS = (("as", "a", "child"), ("as", "a", "teen"), ("as", "a", "teenager"), ("as", "a", "kid"),
               ("as", "an", "infant"), ("as", "a", "toddler"), ("in", "childhood"), ("in", "high", "school"),
-              ("in", "college"), *_NO_RECURRENCE, ("in", "the", "past"))
+              ("in", "college"), *_NO_RECURRENCE, ("in", "the", "past"),
+              ("as", "child"), ("as", "kid"), ("as", "teen"), ("as", "teenager"))   # (and as dictated: "asthma as child")
 # ... and what says only that it is quiet or untreated now: a condition kept up by its treatment
 # stays coded ("hypertension, no longer on medication", "epilepsy, no seizures since 2015").
 _QUIET_RUNS = (("none", "since"), ("none", "in"), ("none", "during"), ("no", "longer"), ("no", "current", "treatment"),
@@ -2375,6 +2385,13 @@ _RESOLVED_ITEM = re.compile(r"(?:[ \t]+and[ \t]+[\w/-]+(?:[ \t]+[\w/-]+)?)?[ \t]
 # ago for poison ivy dermatitis, now fully resolved"); a visit's own complaint that went away ("chest
 # pain, now resolved") is still the visit's
 _RESOLVED_SINCE_COURSE = re.compile(r"\s*,\s*(?:now|since)\s+(?:fully\s+|completely\s+)?resolved\b", re.I)
+# a suicide attempt the sentence dates in the past ("2 yrs ago", "in 2019"), whose code is an event's
+_ATTEMPTS = ("T14.91",)
+_DATED_PAST = re.compile(r"[^;]{0,40}?\b(?:(?:\d+|a|one|two|three|four|five|several)\s+(?:years?|yrs?|months?|mos?)\s+ago|"
+                         r"in\s+(?:19|20)\d\d)\b", re.I)
+_TODAY = re.compile(r"\b(?:today|tonight|yesterday|this (?:morning|evening|afternoon))\b", re.I)
+# "r/o" or "rule out" right before a finding: what a test is to look for ("r/o bacteremia (cx pending)")
+_RULE_OUT_BEFORE = re.compile(r"\b(?:r/o|rule\s+out|to\s+exclude)\s+(?:(?:an?|the|any|possible)\s+)?$", re.I)
 _COURSES = frozenset("course burst taper".split())
 _COURSE_REACH = 10   # words from the course to the condition its "for" names
 

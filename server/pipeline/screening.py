@@ -32,6 +32,7 @@ _LATER = re.compile(r"\b(ordered|scheduled|to schedule|referral|referred|planned
 _REFERRED_HERE = re.compile(r"\breferred (here |to us |to me |to this clinic )?for\b", re.I)
 _LATER_SECTIONS = frozenset(("plan", "assessment"))
 _TODAY = re.compile(r"\b(today|this visit|now)\b", re.I)
+_RESULTS = frozenset("negative neg normal unremarkable".split())
 # What a screening test is for, in the index's words (each a test's own name: PSA tests the
 # prostate, an A1c diabetes). Read beside the note's words when walking Screening (for).
 _TESTS = {
@@ -77,7 +78,9 @@ def screening_codes(text: str, sentences: Sequence[Sentence], tree, finish) -> l
                 _LATER.search(said) and not _TODAY.search(said) and
                 not (_REFERRED_HERE.search(said) and s.section not in _LATER_SECTIONS)):
             continue
-        words = list(s.words)
+        # (a screening's result is no denial of what it screens for: "screening for alcoholism negative"
+        # is still the screening, Z13.39)
+        words = [w for w in s.words if w not in _RESULTS]
         for w in s.words:
             words.extend(_TESTS.get(w, ()))
         at = [k for k, w in enumerate(s.words) if w == "screening"]

@@ -274,9 +274,10 @@ _LEADS = (("B20", ("A", "B0", "B1", "B2", "B3", "B4", "B5", "J12", "J13", "J14",
           ("Z12.1", ("K5", "K6", "D12", "D37.4", "D37.5", "C18", "C19", "C20")),
           ("Z12.3", ("N6", "R92", "D24", "D48.6")),
           # COPD with an acute lower respiratory infection before the bronchitis its note asks to code
-          # also (J44.0 + J20.9); the liver disease before the portal hypertension it causes (Hypertension >
-          # portal (due to chronic liver disease) K76.6)
-          ("J44.0", ("J20", "J21", "J22")),
+          # also (J44.0 + J20.9) and before the exacerbation coded beside it (J44.0, J20.9, J44.1); the
+          # liver disease before the portal hypertension it causes (Hypertension > portal (due to chronic
+          # liver disease) K76.6)
+          ("J44.0", ("J20", "J21", "J22", "J44.1")),
           ("K70", ("K76.6",)), ("K74", ("K76.6",)),
           # a visit for chemotherapy, immunotherapy or radiation the note states lists it before the
           # malignancy it treats (I.C.2.e.2: "Today: C2D1 ddAC" is Z51.11, C50.412)
@@ -349,6 +350,13 @@ def _etiology_first(dx: list[Finding], rules) -> list[Finding]:
                 if (_hits(firsts, g.code) and not _adverse_effect(g.code)) or \
                         (_hits(after, f.code) and not _acute_reason(rules.cm, f.code)):
                     kind = "code_first" if _hits(firsts, g.code) else "use_additional"
+                    if kind == "code_first":
+                        # several underlying conditions of one manifestation: the one its note names
+                        # first leads (N18's "code first ... diabetic chronic kidney disease (E11.22);
+                        # hypertensive chronic kidney disease (I12.-)": E11.22, I12.9, N18.31)
+                        j = min((k for k in later if k == j or k > j and _hits(firsts, dx[k].code)
+                                 and not _adverse_effect(dx[k].code)), key=lambda k: (_named_at(firsts, dx[k].code), k))
+                        g = dx[j]
                     g.notes.append(RuleNote(kind, f"sequenced before {f.code} (etiology before manifestation)", f.code))
                     dx.insert(i, dx.pop(j))
                     moved, start = True, i
@@ -388,6 +396,11 @@ def _note_pairs(f: Finding, codes: list[str], rules) -> None:
             continue
         if note not in f.notes:
             f.notes.append(note)
+
+
+def _named_at(refs: tuple[str, ...], code: str) -> int:
+    """Where a note's list names ``code`` (the first of its references the code falls under)."""
+    return next(k for k, r in enumerate(refs) if code.startswith(r))
 
 
 def _hits(refs: tuple[str, ...], code: str) -> bool:

@@ -83,11 +83,20 @@ def normalize_word(word: str) -> str:
     return _SYNONYMS.get(w, w)
 
 
+# a spinal level range with its letter said once ("C5-6", "L4-5"), the Tabular's "C5-C6"
+_LEVEL_RANGE = re.compile(r"\b([CcTtLl])(\d{1,2})-(\d{1,2})\b")
+
+
 def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     """Word tokens of ``text[start:end]`` with offsets into ``text``."""
     end = len(text) if end is None else end
     norm = normalize_word
-    return [Token(norm(m.group()), m.start(), m.end()) for m in _TOKEN_RE.finditer(text, start, end)]
+    tokens = [Token(norm(m.group()), m.start(), m.end()) for m in _TOKEN_RE.finditer(text, start, end)]
+    if _LEVEL_RANGE.search(text, start, end) is None:
+        return tokens
+    # "C5-6 HNP" names the C5-C6 level: the second number takes the first one's letter
+    ranged = {m.start(3): m.group(1).lower() + m.group(3) for m in _LEVEL_RANGE.finditer(text, start, end)}
+    return [Token(ranged[t.start], t.start, t.end) if t.start in ranged else t for t in tokens]
 
 
 _YEAR_WORD = re.compile(r"(?:19|20)\d\d")

@@ -4950,6 +4950,80 @@ def test_thirty_seventh_batch(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
 
 
+_THIRTY_EIGHTH_BATCH = [
+    # a vertebral level said with its letter once ("C5-6") is the Tabular's "C5-C6 level"
+    ("Spine clinic: 47M, L neck pain radiating to the thumb. MRI: disc herniation C5-6. Dx: cervical "
+     "radiculopathy due to C5-6 HNP.", OUT, {"M50.122"}, {"M50.10", "M50.120"}),
+    # Arthropathy > neuropathic (Charcot): the diabetic one is E11.610, not "other arthropathy" (E11.618)
+    ("Podiatry: T2DM on insulin. Dx: Charcot neuroarthropathy R foot due to DM. Total contact cast.", OUT,
+     {"E11.610"}, {"E11.618", "M14.671"}),
+    ("Podiatry: Charcot arthropathy of right midfoot due to type 2 diabetes, offloading.", OUT, {"E11.610"},
+     {"E11.618"}),
+    # Dehiscence > closure of > abdominal wall muscle or fascia ("fascial" is the fascia's)
+    ("DC summary: POD 8 after hemicolectomy. Dx: dehiscence of abdominal wall fascial closure (deep wound "
+     "dehiscence) w/o evisceration. Re-closure in OR.", IN, {"T81.321A"}, {"T81.30XA", "T81.31XA"}),
+    # the Neoplasm Table's site "hepatic flexure" is the colon's, no liver cancer beside it
+    ("Onc: adenocarcinoma of hepatic flexure, pT3 N0, adjuvant chemotherapy pending.", OUT, {"C18.3"},
+     {"C22.9", "C22.7"}),
+    ("Onc f/u: adenocarcinoma of splenic flexure on FOLFOX.", OUT, {"C18.5"}, {"C26.1"}),
+    # a leukemia "not yet in remission" is the "not having achieved remission" code
+    ("DISCHARGE DIAGNOSES: 1. Encounter for induction chemotherapy 2. Acute myeloid leukemia, not yet in remission "
+     "(remission status to be determined on day 28 marrow).", IN, {"Z51.11", "C92.00"}, {"C92.01"}),
+    ("Heme f/u: AML, has not achieved CR after induction.", OUT, {"C92.00"}, {"C92.01"}),
+    # a stay the note calls an admission for chemotherapy is one (Z51.11, I.C.2.e.2)
+    ("REASON FOR ADMISSION: Scheduled admission for induction chemotherapy (7+3) for newly diagnosed AML.", IN,
+     {"Z51.11"}, set()),
+    # a finding a test is to rule out is not coded in a visit (IV.H)
+    ("ED: 30F on ABVD for Hodgkin lymphoma, fever 38.4, ANC 4100. Assessment: fever; r/o bacteremia (cx "
+     "pending).", OUT, {"R50.9"}, {"R78.81"}),
+    # a childhood condition said "as child" is a history (I.C.21.c.4)
+    ("PMH: mild intermittent asthma as child - no inhaler use in >10 yrs. HTN on lisinopril.", OUT, {"I10"},
+     {"J45.20", "J45.909"}),
+    # "late effect of" a drug is its adverse effect's sequela (7th character S, I.C.19.a)
+    ("Survivorship: 3 yrs after colon cancer. Chemotherapy-induced peripheral neuropathy - late effect of "
+     "oxaliplatin, stable on gabapentin.", OUT, {"G62.0", "T45.1X5S"}, {"T45.1X5A"}),
+    # ... but not an anticoagulant's bleeding beside a stroke's late effect
+    ("DISCHARGE DIAGNOSES: - Anticoagulant (apixaban)-associated bleeding - Persistent atrial fibrillation - "
+     "Late effect of cerebral infarction with left hemiparesis", IN, {"T45.515A", "I69.354"}, {"T45.515S"}),
+    # a past adverse effect the note says resolved is no adverse effect now
+    ("PMH: h/o amiodarone-induced hypothyroidism 2018, resolved after stopping amiodarone, off levothyroxine; "
+     "GERD on omeprazole.", OUT, {"K21.9"}, {"T46.2X5A", "E03.2"}),
+    # "lower extremity" is the index's lower limb
+    ("PRINCIPAL DIAGNOSIS: Cellulitis of the left lower extremity (shin to dorsum of foot).", IN, {"L03.116"},
+     {"L03.90"}),
+    # symptoms reviewed as red flags are advice, not findings
+    ("Rheum: PMR on prednisone. No clinical features of giant cell arteritis - reviewed red-flag symptoms (new "
+     "headache, jaw claudication, vision loss).", OUT, {"M35.3"}, {"R51.9", "I73.9"}),
+    # a prescribed drug taken with alcohol is a poisoning by both (I.C.19.e.5.b)
+    ("ED: excessive drowsiness. Dx: unintentional reaction from alprazolam taken with alcohol; observed 6 h.", OUT,
+     {"T42.4X1A", "T51.0X1A"}, {"T42.4X5A"}),
+    # a suicide attempt the note dates years ago is its history (Z91.51)
+    ("Psych f/u: MDD, recurrent, in partial remission. Last severe episode 2 yrs ago included a suicide attempt "
+     "by overdose w/ ICU stay. Denies current SI.", OUT, {"F33.41", "Z91.51"}, {"T14.91XA"}),
+    # a screening whose result is negative was still done (I.C.21.c.5)
+    ("Requests screening for alcohol problems. AUDIT 3. A/P: screening for alcoholism negative; rescreen "
+     "annually.", OUT, {"Z13.39"}, set()),
+    # a normocytic anemia is no blood-loss anemia
+    ("Heme consult: normocytic anemia, Hgb 10.1; MGUS; workup pending.", OUT, {"D64.9"}, {"D50.0"}),
+]
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", _THIRTY_EIGHTH_BATCH)
+def test_thirty_eighth_batch(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
+
+
+def test_several_causes_of_one_manifestation_follow_its_code_first_note(pipe):
+    """I.A.13: N18's "code first" lists diabetic CKD before hypertensive CKD; J44.0 with an acute
+    bronchitis leads the exacerbation coded beside it (Tabular J44.0 "code also")."""
+    got = reported(pipe, "Clinic: 66F with chronic kidney disease stage 3a due to type 2 diabetes and hypertension; "
+                         "on insulin.", OUT)
+    assert got[:3] == ["E11.22", "I12.9", "N18.31"], got
+    got = reported(pipe, "Urgent care: 68M w/ COPD, current smoker 1 ppd. Dx: COPD w/ acute exacerbation and acute "
+                         "bronchitis. Prednisone, doxycycline.", OUT)
+    assert got[0] == "J44.0" and {"J44.1", "J20.9"} <= set(got), got
+
+
 def test_a_visit_for_symptoms_lists_the_one_it_came_with_first(pipe):
     """IV.D, I.B.4: pain the body-system chapters classify by site is a symptom as much as chapter 18's
     (fever before the myalgia it came with), and "c/o" / "presents w/" name the visit's reason."""
