@@ -1217,6 +1217,8 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
             out.update(_GRADES[words[i + 1]])
         if w in _NUMBERED and i + 1 < len(words) and words[i + 1] in _ROMAN:
             out.add(w + _ROMAN[words[i + 1]])   # "Class I obesity": Obesity > class 1
+        if w == "rf" and i + 1 < len(words) and words[i + 1] in ("+", "positive", "pos"):
+            expanded.add("seropositive")   # "RF+ RA": Arthritis > rheumatoid > seropositive (M05.-)
         if w == "ckd" and i + 1 < len(words) and words[i + 1] in _CKD_ROMAN:
             out.add("stage" + _CKD_ROMAN[words[i + 1]])   # "CKD IV": Disease > kidney > chronic > stage 4
         if w in _NUMBERED and i + 1 < len(words) and words[i + 1].isdigit():

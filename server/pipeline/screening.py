@@ -16,7 +16,8 @@ from server.pipeline.entities import Sentence
 from server.pipeline.index_tree import walk_words
 
 _NOT_THIS_VISIT = re.compile(r"\b(up to date|up-to-date|is due|due (in|next|for)|declined|refused|overdue|"
-                             r"last (done|one)|previous|prior|recommended|(noted|found|seen|detected) on|"
+                             r"last (done|one)|(?<!no )(?:previous|prior)|no (?:previous|prior) screening|recommended|"
+                             r"(noted|found|seen|detected) on|"
                              r"screening[^.;,]{0,30}\bago|may be|consider|considered|"
                              r"in \d+ (years?|months?|weeks?)|next (year|month)|never|has not had|hasn't had|"
                              r"not yet had|no longer|not eligible|criteria|last (week|month|year)|"
@@ -54,7 +55,10 @@ _TESTS = {
 # for HCV": a hepatitis virus is a viral disease, Screening > disease or disorder > viral, Z11.59),
 # never a test result elsewhere in the sentence ("HBV/HCV/HIV neg, cancer screening up to date")
 _SCREENED_FOR = {"hepatitis": ("disease", "disorder", "viral"), "hcv": ("disease", "disorder", "viral"),
-                 "hbv": ("disease", "disorder", "viral")}
+                 "hbv": ("disease", "disorder", "viral"),
+                 # ("screening DEXA": Screening > osteoporosis, Z13.820; never "osteopenia on DXA" beside a
+                 # TB screening)
+                 "dexa": ("osteoporosis",), "dxa": ("osteoporosis",)}
 _BESIDE_SCREENING = 3   # words between "screening" and what it is for
 
 

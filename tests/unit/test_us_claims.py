@@ -5005,6 +5005,14 @@ _THIRTY_EIGHTH_BATCH = [
      "annually.", OUT, {"Z13.39"}, set()),
     # a normocytic anemia is no blood-loss anemia
     ("Heme consult: normocytic anemia, Hgb 10.1; MGUS; workup pending.", OUT, {"D64.9"}, {"D50.0"}),
+    # "RF+" is the seropositive RA (Arthritis > rheumatoid > seropositive, M05.-)
+    ("PCP: 64F. RF+ RA of hands, wrists and knees, stable on methotrexate 15 mg weekly long-term per rheum.", OUT,
+     {"M05.79", "Z79.631"}, {"M06.9"}),
+    # a screening DEXA is the osteoporosis screening, a history list's "osteopenia on DXA" none
+    ("Imaging ctr: 58F postmenopausal, no prior fx, no steroid use, presents for screening DEXA. DEXA: T-score "
+     "-0.8, WNL.", OUT, {"Z13.820"}, set()),
+    ("PMH: RA, osteopenia on DXA, h/o latent TB screening negative 2024. Dx: osteopenia, continue Ca/D.", OUT,
+     set(), {"Z13.820"}),
 ]
 
 
