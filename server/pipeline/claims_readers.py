@@ -26,6 +26,7 @@ from server.pipeline.findings import Finding, add_evidence
 from server.pipeline.guidelines import DIAGNOSIS_SECTIONS
 from server.pipeline.index_tree import SIDES, fold, side_words, undenied, walk_words
 from server.pipeline.mapping import CodeMapper
+from server.pipeline.sequencing import poisoning
 from server.pipeline.text import normalize_phrase, said_undenied
 
 
@@ -161,6 +162,8 @@ _OWN_TOBACCO = ("F17.2", "Z72.0", "Z87.891")   # the patient's own tobacco use, 
 _ROUTINE_SIGNS = ("R05", "R06.0", "R07", "R10", "R11", "R19.7", "R30", "R35", "R39.1", "R50.9", "R51", "R52",
                   "R53.8", "R21", "R22", "R23")
 _ALLERGY_WORDS = frozenset(("allergy", "allergic", "allergies"))
+_AFTER_DISCHARGE = re.compile(r"\b(?:f/u|follow[- ]?up|seen|visit)\b[^.;]{0,30}\bafter\s+(?:(?:hospital|her|his)\s+)?"
+                              r"(?:discharge|hospitali[sz]ation)\b", re.I)
 _LATE_EFFECT_REACH = 3   # words between "late effect (of)" and the drug it names ("of IV heroin")
 _SEQUELA_ADVICE = frozenset("discussed counseled counselled risk return possible potential delayed monitor warned "
                             "precautions no without".split())
@@ -461,6 +464,7 @@ class ClaimsReaders:
         self._initial_stroke_score(doc.text, found)
         self._kind_named_elsewhere(doc.text, found)
         self._in_remission(doc.text, found)
+        self._ingestion_ruled_out(doc.text, found)
         self._associated_said(doc.text, found)
         self._varices_in(found)
         self._old_infarct(doc.text, sentences, found)
@@ -2425,6 +2429,21 @@ class ClaimsReaders:
             if self.cm.id_of(new) >= 0 and self.cm.description(new).endswith("in remission") and new not in found:
                 self._recode(found, code, new, "specificity", "the note says it is in remission", "C90-C95")
 
+    def _ingestion_ruled_out(self, text: str, found: dict[str, Finding]) -> None:
+        """A suspected ingestion observed and ruled out is the observation Z03.6, no poisoning
+        ("found with grandmother's clonidine bottle ... observed 6 h ... Ingestion ruled out", I.C.21.c.6)."""
+        m = _INGESTION_RULED_OUT.search(text)
+        if m is None:
+            return
+        for c in [c for c in found if poisoning(c)]:
+            del found[c]
+        # (a swallowed object is the ingested foreign body's observation: "battery count confirmed
+        # complete. Ingestion ruled out", Z03.821)
+        code, what = ("Z03.821", "foreign body") if _SWALLOWED_OBJECT.search(text) else ("Z03.6", "toxic substance")
+        _add(found, Finding(code, CodeSystem.ICD10CM, READ_CONFIDENCE, [Span(m.start(), m.end())], Assertion.PRESENT,
+                            [RuleNote("encounter", f"observation for a suspected ingested {what} ruled out "
+                                                   f"({code}, I.C.21.c.6)")], source="lexicon"))
+
     def _asymptomatic_hiv(self, text: str, found: dict[str, Finding]) -> None:
         """HIV without symptoms, AIDS or an HIV-related illness is the status Z21, not the disease
         B20 (I.C.1.a.2.d): "HIV positive", "known HIV", or HIV "never had an OI or AIDS-defining
@@ -2509,7 +2528,9 @@ class ClaimsReaders:
         # ("neuropathy - late effect of oxaliplatin": a sequela too, I.C.19.a; not "late effect of cerebral
         # infarction" beside an anticoagulant's bleeding)
         encounter = "S" if any(({"sequela", "sequelae"} & set(s.words) or self._late_effect_of_drug(s.words))
-                               and not _SEQUELA_ADVICE & set(s.words) for s in sentences) else "A"
+                               and not _SEQUELA_ADVICE & set(s.words) for s in sentences) else \
+            "D" if _AFTER_DISCHARGE.search(text) else "A"   # ("clinic f/u 10 days after discharge for intentional
+        # acetaminophen overdose": the recovery after active treatment, I.C.19.a)
         taken: list[Span] = []   # the drugs a poisoning names
         starts = [s.start for s in sentences]
         conditions = {bisect_right(starts, e.start) - 1 for c, f in found.items()
@@ -3184,6 +3205,12 @@ _DURATION_REACH = 40
 _IN_REMISSION = re.compile(r"\b(?:in|achieved|remains in|maintained)\s+(?:a\s+)?(?:stringent\s+|sustained\s+|"
                            r"complete\s+|continued\s+|MRD[- ]negative\s+|(?:hematologic|cytogenetic|molecular|"
                            r"morphologic|deep|major)(?:al)?\s+(?:and\s+)?)*(?:CR\d?|sCR|remission)\b", re.I)
+# a suspected ingestion the note rules out ("Impression: suspected ingestion ruled out", "possible ingestion,
+# ruled out")
+_SWALLOWED_OBJECT = re.compile(r"\b(?:foreign body|FB|button battery|battery|coin|magnets?|toy)\b", re.I)
+# (never a co-ingestion's: "amlodipine co-ingestion ruled out" beside the poisoning that was)
+_INGESTION_RULED_OUT = re.compile(r"(?<![-\w])(?:ingestion|overdose|poisoning)\b[,\s]{0,3}(?:(?:was|has been)\s+)?"
+                                  r"ruled\s+out\b", re.I)
 # ("not yet in remission", "has not achieved CR")
 _NOT_REMITTED = re.compile(r"\bnot\s+(?:yet\s+)?(?:in|achieved|attained|reached)\s+(?:a\s+)?(?:\w+\s+)?(?:remission|CR\d?)\b",
                            re.I)

@@ -55,8 +55,8 @@ _DISORDER_WORDS = frozenset(("disc", "disorder", "disease"))
 _NOTE_REF = re.compile(r"(.*?)\s*\(([A-Z]\d[0-9A-Z](?:\.[0-9A-Z]{0,4})?-?)\)")
 _JOINED_PREFIXES = frozenset(("intra",))   # ("extraarticular" titles are "other" residual codes)
 # Gustilo-Anderson types IIIA-IIIC of an open fracture (7th characters C, F, J, N, R)
-_GUSTILO_III = frozenset(("iiia", "iiib", "iiic"))
-_GUSTILO_III_SHORT = frozenset(("iii", "3", "3a", "3b", "3c"))
+GUSTILO_III = frozenset(("iiia", "iiib", "iiic"))
+GUSTILO_III_SHORT = frozenset(("iii", "3", "3a", "3b", "3c"))
 
 
 # Words anywhere in a note that say which encounter of an injury it is (I.C.19.a): a follow-up
@@ -515,8 +515,8 @@ class CodeMapper:
         if "open" in words and char in chars:
             # an open fracture: the same encounter's open character, type IIIA-IIIC where the note
             # gives a Gustilo type III ("open comminuted tibial shaft fx, Gustilo IIIB": C)
-            grade = "iiia, iiib, or iiic" if _GUSTILO_III & words or (
-                _GUSTILO_III_SHORT & words and {"gustilo", "type", "grade"} & words) else "i or ii"
+            grade = "iiia, iiib, or iiic" if GUSTILO_III & words or (
+                GUSTILO_III_SHORT & words and {"gustilo", "type", "grade"} & words) else "i or ii"
             said = chars[char].lower().split("/")[0]
             if "closed fracture" in said:
                 opened = said.replace("closed fracture", "open fracture")

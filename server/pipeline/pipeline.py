@@ -32,7 +32,8 @@ from server.pipeline.index_coding import INFARCTS, STATUS_TRIGGERS, IndexCoder, 
 from server.pipeline.index_tree import SIDES, IndexTree, side_words, undenied, walk_words
 from server.pipeline.lexicon import STOPWORDS, Lexicon
 from server.pipeline.linking import LINK_WEIGHT, LinkerStage
-from server.pipeline.mapping import ENCOUNTER_CUES, HEALING_AFFECTED, CodeMapper, with_seventh
+from server.pipeline.mapping import (ENCOUNTER_CUES, GUSTILO_III, GUSTILO_III_SHORT, HEALING_AFFECTED, CodeMapper,
+                                     with_seventh)
 from server.pipeline.medications import SUBSTANCES
 from server.pipeline.pcs_builder import PcsBuilder, built_findings, procedure_queries
 from server.pipeline.pcs_tables import load_tables
@@ -1762,8 +1763,13 @@ def _encounter_cues(s: Sentence) -> frozenset[str]:
             and not _NEGATORS_BEFORE & set(words[max(0, i - 2):i])}
     # "Ortho: open fx, Gustilo type II" beside "XR: displaced transverse fx of R tibial shaft": the
     # fracture is open (7th character B) where the note says so of a fracture in its own sentence
-    out |= {"open" for i in range(len(words) - 1) if words[i] == "open" and words[i + 1] in _FRACTURE_NOUNS
-            and not _NEGATORS_BEFORE & set(words[max(0, i - 2):i])}
+    opened = {"open" for i in range(len(words) - 1) if words[i] == "open" and words[i + 1] in _FRACTURE_NOUNS
+              and not _NEGATORS_BEFORE & set(words[max(0, i - 2):i])}
+    if opened:
+        # ... and its Gustilo type III there ("Gustilo-Anderson type IIIB open fx": 7th character C)
+        said = set(words)
+        out |= opened | (said & GUSTILO_III) | (said & (GUSTILO_III_SHORT | {"gustilo", "type", "grade"})
+                                                if "gustilo" in said else set())
     return frozenset(out)
 
 

@@ -5013,6 +5013,17 @@ _THIRTY_EIGHTH_BATCH = [
      "-0.8, WNL.", OUT, {"Z13.820"}, set()),
     ("PMH: RA, osteopenia on DXA, h/o latent TB screening negative 2024. Dx: osteopenia, continue Ca/D.", OUT,
      set(), {"Z13.820"}),
+    # the open fracture's Gustilo type III said in its own sentence (7th character C)
+    ("Admit: dirt bike crash. XR: displaced comminuted fx of R tibial shaft. Gustilo-Anderson type IIIB open fx. "
+     "I&D and ex-fix.", IN, {"S82.251C"}, {"S82.251B"}),
+    # a visit after discharge for a poisoning is its recovery (7th character D, I.C.19.a)
+    ("Clinic f/u 10 days after discharge for intentional acetaminophen overdose; completed NAC inpatient. Toxic "
+     "hepatitis resolving, ALT down to 140. A/P: repeat LFTs.", OUT, {"T39.1X2D", "K71.6"}, {"T39.1X2A"}),
+    # a suspected ingestion observed and ruled out is Z03.6, a swallowed object's Z03.821 (I.C.21.c.6)
+    ("Peds ED: 3 yo found playing w/ grandmother's clonidine bottle; unknown if any tabs were ingested. Observed on "
+     "monitor 6 h, normal. Ingestion ruled out; DC home.", OUT, {"Z03.6"}, {"T46.5X1A"}),
+    ("Peds ED: 2 yo may have swallowed a button battery. XR: no radiopaque FB. Battery count later complete. "
+     "Ingestion ruled out; d/c home.", OUT, {"Z03.821"}, {"Z03.6"}),
 ]
 
 
