@@ -281,7 +281,11 @@ _LEADS = (("B20", ("A", "B0", "B1", "B2", "B3", "B4", "B5", "J12", "J13", "J14",
           ("K70", ("K76.6",)), ("K74", ("K76.6",)),
           # a visit for chemotherapy, immunotherapy or radiation the note states lists it before the
           # malignancy it treats (I.C.2.e.2: "Today: C2D1 ddAC" is Z51.11, C50.412)
-          ("Z51.1", ("C",)), ("Z51.0", ("C",)))
+          ("Z51.1", ("C",)), ("Z51.0", ("C",)),
+          # a pathological fracture in neoplastic disease before the neoplasm its note asks to code also
+          # (M84.5- "Code also underlying neoplasm": "pathologic fx of R femoral neck through a breast cancer
+          # metastasis", M84.551A, C79.51)
+          ("M84.5", ("C",)))
 
 
 def _affirmed_part(title: str) -> str:

@@ -5043,6 +5043,14 @@ def test_several_causes_of_one_manifestation_follow_its_code_first_note(pipe):
     assert got[0] == "J44.0" and {"J44.1", "J20.9"} <= set(got), got
 
 
+def test_a_pathological_fracture_in_neoplastic_disease_leads_its_neoplasm(pipe):
+    """Tabular M84.5- "Code also underlying neoplasm": the fracture the encounter treats is listed
+    first, the metastasis and the primary after it."""
+    got = reported(pipe, "Discharge summary: 68F with breast cancer, admitted after a low fall. Dx: pathologic "
+                         "fracture of the right femur due to metastatic breast cancer to bone. IM nailing.", IN)
+    assert got[0] == "M84.551A" and "C79.51" in got, got
+
+
 def test_a_visit_for_symptoms_lists_the_one_it_came_with_first(pipe):
     """IV.D, I.B.4: pain the body-system chapters classify by site is a symptom as much as chapter 18's
     (fever before the myalgia it came with), and "c/o" / "presents w/" name the visit's reason."""
