@@ -451,6 +451,8 @@ class ClaimsReaders:
         self._sinuses(sentences, found)
         self._influenza(doc.text, found)
         self._diabetes_type(doc.text, found)
+        self._underlying_condition(doc.text, found)
+        self._psa_after_treatment(found)
         self._cough_duration(doc.text, found)
         self._specified_disorders(doc.text, found)
         self._gout_sites(sentences, found)
@@ -1971,6 +1973,29 @@ class ClaimsReaders:
                 for plain in [c for c in found if c.startswith("E10.9") and c != new]:
                     add_evidence(found[new].evidence, found.pop(plain).evidence)
 
+    def _psa_after_treatment(self, found: dict[str, Finding]) -> None:
+        """An elevated or rising PSA after the prostate cancer was treated is R97.21 ("Rising PSA after
+        radical prostatectomy - biochemical recurrence"; Elevated > prostate specific antigen > following
+        treatment for malignant neoplasm of prostate), not R97.20."""
+        if "R97.20" in found and "Z85.46" in found:   # (the patient's own history, never a brother's prostatectomy)
+            self._recode(found, "R97.20", "R97.21", "specificity", "the prostate cancer was treated", "R97.2")
+
+    def _underlying_condition(self, text: str, found: dict[str, Finding]) -> None:
+        """Diabetes the note says is due to another condition it codes is the index's "due to underlying
+        condition" (E08): "diabetes mellitus due to pancreatic cancer (type 3c)" is E08.9 beside C25.-,
+        not the default type 2 (I.C.4.a.2)."""
+        if not any(c.startswith("E11") for c in found):
+            return
+        causes = [(e.start, c) for c, f in found.items() if f.reportable and c[:1] not in "EZTRVWXY"
+                  for e in f.evidence]
+        for m in _DIABETES_DUE_TO.finditer(text):
+            if not any(m.end() <= start < m.end() + _CAUSE_REACH for start, _ in causes):
+                continue
+            for code in [c for c, f in found.items() if c.startswith("E11") and f.reportable]:
+                self._recode(found, code, "E08" + code[3:], "diabetes_type",
+                             "diabetes due to an underlying condition the note codes", "I.C.4.a")
+            return
+
     def _kind_named_elsewhere(self, text: str, found: dict[str, Finding]) -> None:
         """A condition named by its main term alone, whose index entry sends one of its kinds to
         another entry the encounter codes, is that kind, said once: "Hypothyroidism (Hashimoto)" is
@@ -3205,6 +3230,13 @@ _DURATION_REACH = 40
 _IN_REMISSION = re.compile(r"\b(?:in|achieved|remains in|maintained)\s+(?:a\s+)?(?:stringent\s+|sustained\s+|"
                            r"complete\s+|continued\s+|MRD[- ]negative\s+|(?:hematologic|cytogenetic|molecular|"
                            r"morphologic|deep|major)(?:al)?\s+(?:and\s+)?)*(?:CR\d?|sCR|remission)\b", re.I)
+# diabetes the note says another condition causes ("DM due to pancreatic cancer", "diabetes (type 3c) secondary
+# to chronic pancreatitis"); a drug's is E09 (the drug readers')
+# (a type the note names is its own: "type 2 diabetes due to obesity")
+_DIABETES_DUE_TO = re.compile(r"(?<!type 2 )(?<!type ii )(?<!type 1 )(?<!type i )\bdiabetes(?:\s+mellitus)?\s*"
+                              r"(?:\([^)]{0,20}\)\s*)?(?:due to|secondary to|2/2)\s+"
+                              r"(?:(?:his|her|the|known|underlying)\s+)?", re.I)
+_CAUSE_REACH = 12   # characters from "due to" to the evidence of the condition it names
 # a suspected ingestion the note rules out ("Impression: suspected ingestion ruled out", "possible ingestion,
 # ruled out")
 _SWALLOWED_OBJECT = re.compile(r"\b(?:foreign body|FB|button battery|battery|coin|magnets?|toy)\b", re.I)

@@ -5024,6 +5024,13 @@ _THIRTY_EIGHTH_BATCH = [
      "monitor 6 h, normal. Ingestion ruled out; DC home.", OUT, {"Z03.6"}, {"T46.5X1A"}),
     ("Peds ED: 2 yo may have swallowed a button battery. XR: no radiopaque FB. Battery count later complete. "
      "Ingestion ruled out; d/c home.", OUT, {"Z03.821"}, {"Z03.6"}),
+    # diabetes due to another condition the note codes is E08 (Diabetes > due to underlying condition)
+    ("Onc: pancreatic adenocarcinoma. Diabetes mellitus due to pancreatic cancer (type 3c), on insulin - "
+     "controlled.", OUT, {"E08.9", "Z79.4"}, {"E11.9"}),
+    ("PCP: type 2 diabetes due to obesity, on metformin.", OUT, {"E11.9"}, {"E08.9"}),
+    # a rising PSA after the prostate cancer was treated is R97.21
+    ("Urology f/u: hx of prostate cancer treated with radical prostatectomy in 2021, no further treatment. Now "
+     "rising PSA - biochemical recurrence. PET ordered.", OUT, {"R97.21", "Z85.46"}, {"R97.20", "C61"}),
 ]
 
 
