@@ -17,7 +17,7 @@ PASS_RATE = 0.9   # what the set scored when it was frozen: 140 of 150
 # Fresh cases (``us_fresh_cases.jsonl``): 6,406 cases in 257 batches (sessions 8-35), 2,572 of
 # them long dictation-style notes, written blind by reviewers who never saw the code, with ``may``
 # codes (supportable, optional) beside the required ones. First contact per batch 0-100%; the
-# floor is what the set scored when it was last extended (5,158 of 6,606, 78%), less a little
+# floor is what the set scored when it was last extended (5,332 of 6,806, 78%), less a little
 # slack, so a change that loses ground on real notes fails.
 FRESH = Path(__file__).resolve().parents[1] / "data" / "us_fresh_cases.jsonl"
 FRESH_PASS_RATE = 0.75
