@@ -127,8 +127,14 @@ class CodeMapper:
         # "tobacco use disorder, cigarettes" F17.210, not F17.219)
         # (healing a note says something may impair is no healing wound: "diabetes may impair healing"
         # beside an ED's burns says no subsequent encounter)
-        words = frozenset(w for i, w in enumerate(window) if not (w == "disorder" and i and window[i - 1] == "use")
-                          and not (w == "healing" and i and window[i - 1] in HEALING_AFFECTED))
+        # (an index walk's window is its unordered word set: the word before is then any word of it; reading
+        # it by position raised TypeError on a set, a run-on note's status phrase with "disorder" in it)
+        if isinstance(window, (tuple, list)):
+            words = frozenset(w for i, w in enumerate(window) if not (w == "disorder" and i and window[i - 1] == "use")
+                              and not (w == "healing" and i and window[i - 1] in HEALING_AFFECTED))
+        else:
+            words = frozenset(w for w in window if not (w == "disorder" and "use" in window)
+                              and not (w == "healing" and HEALING_AFFECTED & set(window)))
         # a hyphenated prefix joined as the tabular spells it ("intra-articular" -> intraarticular);
         # only a window in the note's order (an index walk passes its unordered word set)
         if isinstance(window, (tuple, list)):

@@ -5058,6 +5058,18 @@ def test_a_pathological_fracture_in_neoplastic_disease_leads_its_neoplasm(pipe):
     assert got[0] == "M84.551A" and "C79.51" in got, got
 
 
+def test_an_index_walk_window_is_read_as_a_set(pipe):
+    """The Tabular's last step gets an index walk's unordered word set (a status phrase of a run-on
+    note): "use disorder" is read by membership, never by position (that raised TypeError)."""
+    from server.domain import CodeSystem
+    from server.pipeline.entities import Candidate
+    from server.pipeline.index_tree import walk_words
+    phrase = ["treatment", "for", "alcohol", "use", "disorder", "completed", "program", "2019"]
+    for window in (walk_words(phrase), frozenset(phrase), tuple(phrase)):
+        got = pipe.mapper.map([Candidate("F10.2", CodeSystem.ICD10CM, 0.9, "index")], window, phrase)
+        assert got is not None and got.code.startswith("F10.2"), (type(window), got)
+
+
 def test_a_visit_for_symptoms_lists_the_one_it_came_with_first(pipe):
     """IV.D, I.B.4: pain the body-system chapters classify by site is a symptom as much as chapter 18's
     (fever before the myalgia it came with), and "c/o" / "presents w/" name the visit's reason."""
