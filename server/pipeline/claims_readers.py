@@ -162,6 +162,7 @@ _OWN_TOBACCO = ("F17.2", "Z72.0", "Z87.891")   # the patient's own tobacco use, 
 _ROUTINE_SIGNS = ("R05", "R06.0", "R07", "R10", "R11", "R19.7", "R30", "R35", "R39.1", "R50.9", "R51", "R52",
                   "R53.8", "R21", "R22", "R23")
 _ALLERGY_WORDS = frozenset(("allergy", "allergic", "allergies"))
+# a visit after the stay that treated a poisoning: its recovery (7th character D)
 _AFTER_DISCHARGE = re.compile(r"\b(?:f/u|follow[- ]?up|seen|visit)\b[^.;]{0,30}\bafter\s+(?:(?:hospital|her|his)\s+)?"
                               r"(?:discharge|hospitali[sz]ation)\b", re.I)
 _LATE_EFFECT_REACH = 3   # words between "late effect (of)" and the drug it names ("of IV heroin")
@@ -1986,10 +1987,9 @@ class ClaimsReaders:
         not the default type 2 (I.C.4.a.2)."""
         if not any(c.startswith("E11") for c in found):
             return
-        causes = [(e.start, c) for c, f in found.items() if f.reportable and c[:1] not in "EZTRVWXY"
-                  for e in f.evidence]
+        causes = [e.start for c, f in found.items() if f.reportable and c[:1] not in "EZTRVWXY" for e in f.evidence]
         for m in _DIABETES_DUE_TO.finditer(text):
-            if not any(m.end() <= start < m.end() + _CAUSE_REACH for start, _ in causes):
+            if not any(m.end() <= start < m.end() + _CAUSE_REACH for start in causes):
                 continue
             for code in [c for c, f in found.items() if c.startswith("E11") and f.reportable]:
                 self._recode(found, code, "E08" + code[3:], "diabetes_type",
@@ -3230,23 +3230,23 @@ _DURATION_REACH = 40
 _IN_REMISSION = re.compile(r"\b(?:in|achieved|remains in|maintained)\s+(?:a\s+)?(?:stringent\s+|sustained\s+|"
                            r"complete\s+|continued\s+|MRD[- ]negative\s+|(?:hematologic|cytogenetic|molecular|"
                            r"morphologic|deep|major)(?:al)?\s+(?:and\s+)?)*(?:CR\d?|sCR|remission)\b", re.I)
+# ("not yet in remission", "has not achieved CR")
+_NOT_REMITTED = re.compile(r"\bnot\s+(?:yet\s+)?(?:in|achieved|attained|reached)\s+(?:a\s+)?(?:\w+\s+)?"
+                           r"(?:remission|CR\d?)\b", re.I)
+_NO_REMISSION = re.compile(_NOT_REMITTED.pattern + r"|\b(?:relapsed?|refractory|progression|progressive)\b", re.I)
 # diabetes the note says another condition causes ("DM due to pancreatic cancer", "diabetes (type 3c) secondary
-# to chronic pancreatitis"); a drug's is E09 (the drug readers')
-# (a type the note names is its own: "type 2 diabetes due to obesity")
+# to chronic pancreatitis"); a drug's is E09 (the drug readers'); a type the note names is its own ("type 2
+# diabetes due to obesity")
 _DIABETES_DUE_TO = re.compile(r"(?<!type 2 )(?<!type ii )(?<!type 1 )(?<!type i )\bdiabetes(?:\s+mellitus)?\s*"
                               r"(?:\([^)]{0,20}\)\s*)?(?:due to|secondary to|2/2)\s+"
                               r"(?:(?:his|her|the|known|underlying)\s+)?", re.I)
 _CAUSE_REACH = 12   # characters from "due to" to the evidence of the condition it names
 # a suspected ingestion the note rules out ("Impression: suspected ingestion ruled out", "possible ingestion,
-# ruled out")
-_SWALLOWED_OBJECT = re.compile(r"\b(?:foreign body|FB|button battery|battery|coin|magnets?|toy)\b", re.I)
-# (never a co-ingestion's: "amlodipine co-ingestion ruled out" beside the poisoning that was)
+# ruled out"), never a co-ingestion's ("amlodipine co-ingestion ruled out" beside the poisoning that was)
 _INGESTION_RULED_OUT = re.compile(r"(?<![-\w])(?:ingestion|overdose|poisoning)\b[,\s]{0,3}(?:(?:was|has been)\s+)?"
                                   r"ruled\s+out\b", re.I)
-# ("not yet in remission", "has not achieved CR")
-_NOT_REMITTED = re.compile(r"\bnot\s+(?:yet\s+)?(?:in|achieved|attained|reached)\s+(?:a\s+)?(?:\w+\s+)?(?:remission|CR\d?)\b",
-                           re.I)
-_NO_REMISSION = re.compile(_NOT_REMITTED.pattern + r"|\b(?:relapsed?|refractory|progression|progressive)\b", re.I)
+# ... and what was suspected swallowed is an object, not a substance (Z03.821)
+_SWALLOWED_OBJECT = re.compile(r"\b(?:foreign body|FB|button battery|battery|coin|magnets?|toy)\b", re.I)
 # Influenza whose virus is identified (J10), and the pneumonias an influenza code may go with.
 _IDENTIFIED_FLU = re.compile(r"\b(?:influenza|flu)\s*(?:type\s*)?[AB]\b(?!\s*(?:vaccine|shot))|"
                              r"\b(?:H1N1|H3N2|H3)\b|\b(?:influenza|flu)\b[^.;]{0,30}\b(?:PCR|test|swab|antigen)\b"

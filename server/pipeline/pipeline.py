@@ -1856,7 +1856,7 @@ _GONE_WORDS = frozenset("resolved outgrew outgrown inactive healed".split()) | _
 _GONE_RUNS = (("as", "a", "child"), ("as", "a", "teen"), ("as", "a", "teenager"), ("as", "a", "kid"),
               ("as", "an", "infant"), ("as", "a", "toddler"), ("in", "childhood"), ("in", "high", "school"),
               ("in", "college"), *_NO_RECURRENCE, ("in", "the", "past"),
-              ("as", "child"), ("as", "kid"), ("as", "teen"), ("as", "teenager"))   # (and as dictated: "asthma as child")
+              ("as", "child"), ("as", "kid"), ("as", "teen"), ("as", "teenager"))   # (dictated: "asthma as child")
 # ... and what says only that it is quiet or untreated now: a condition kept up by its treatment
 # stays coded ("hypertension, no longer on medication", "epilepsy, no seizures since 2015").
 _QUIET_RUNS = (("none", "since"), ("none", "in"), ("none", "during"), ("no", "longer"), ("no", "current", "treatment"),
@@ -2393,8 +2393,8 @@ _RESOLVED_ITEM = re.compile(r"(?:[ \t]+and[ \t]+[\w/-]+(?:[ \t]+[\w/-]+)?)?[ \t]
 _RESOLVED_SINCE_COURSE = re.compile(r"\s*,\s*(?:now|since)\s+(?:fully\s+|completely\s+)?resolved\b", re.I)
 # a suicide attempt the sentence dates in the past ("2 yrs ago", "in 2019"), whose code is an event's
 _ATTEMPTS = ("T14.91",)
-_DATED_PAST = re.compile(r"[^;]{0,40}?\b(?:(?:\d+|a|one|two|three|four|five|several)\s+(?:years?|yrs?|months?|mos?)\s+ago|"
-                         r"in\s+(?:19|20)\d\d)\b", re.I)
+_DATED_PAST = re.compile(r"[^;]{0,40}?\b(?:(?:\d+|a|one|two|three|four|five|several)\s+"
+                         r"(?:years?|yrs?|months?|mos?)\s+ago|in\s+(?:19|20)\d\d)\b", re.I)
 _TODAY = re.compile(r"\b(?:today|tonight|yesterday|this (?:morning|evening|afternoon))\b", re.I)
 # "r/o" or "rule out" right before a finding: what a test is to look for ("r/o bacteremia (cx pending)")
 _RULE_OUT_BEFORE = re.compile(r"\b(?:r/o|rule\s+out|to\s+exclude)\s+(?:(?:an?|the|any|possible)\s+)?$", re.I)

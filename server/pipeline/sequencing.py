@@ -359,7 +359,8 @@ def _etiology_first(dx: list[Finding], rules) -> list[Finding]:
                         # first leads (N18's "code first ... diabetic chronic kidney disease (E11.22);
                         # hypertensive chronic kidney disease (I12.-)": E11.22, I12.9, N18.31)
                         j = min((k for k in later if k == j or k > j and _hits(firsts, dx[k].code)
-                                 and not _adverse_effect(dx[k].code)), key=lambda k: (_named_at(firsts, dx[k].code), k))
+                                 and not _adverse_effect(dx[k].code)),
+                                key=lambda k: (_named_at(firsts, dx[k].code), k))
                         g = dx[j]
                     g.notes.append(RuleNote(kind, f"sequenced before {f.code} (etiology before manifestation)", f.code))
                     dx.insert(i, dx.pop(j))
