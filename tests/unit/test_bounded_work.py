@@ -264,11 +264,15 @@ def test_an_abandoned_calls_slot_stays_taken_until_its_work_has_stopped():
 
 
 def _reference_etiology_first(dx, rules):
-    """The all-pairs, restart-from-the-top sequencing the pipeline had (without the notes pass)."""
+    """The all-pairs, restart-from-the-top sequencing the pipeline had (without the notes pass); of
+    several underlying conditions of one manifestation, the one its "code first" note names first."""
     from server.domain import RuleNote
 
     def hits(refs, code):
         return any(code == r or code.startswith(r) for r in refs)
+
+    def named_at(refs, code):
+        return next(k for k, r in enumerate(refs) if code == r or code.startswith(r))
 
     for _ in range(len(dx)):
         moved = False
@@ -278,6 +282,10 @@ def _reference_etiology_first(dx, rules):
                 g = dx[j]
                 if hits(firsts, g.code) or hits(rules.referenced(g.code, "use_additional"), f.code):
                     kind = "code_first" if hits(firsts, g.code) else "use_additional"
+                    if kind == "code_first":
+                        j = min((k for k in range(j, len(dx)) if hits(firsts, dx[k].code)),
+                                key=lambda k: (named_at(firsts, dx[k].code), k))
+                        g = dx[j]
                     g.notes.append(RuleNote(kind, f"sequenced before {f.code} (etiology before manifestation)", f.code))
                     dx.insert(i, dx.pop(j))
                     moved = True
