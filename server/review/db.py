@@ -25,6 +25,7 @@ import re
 import sqlite3
 import stat
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
@@ -35,6 +36,9 @@ log = logging.getLogger("medcoder.review.db")
 FILE_MODE, DIR_MODE = 0o600, 0o700
 # SQLite primary result codes that are about the storage, not the statement
 _SQLITE_FULL = 13
+_SQLITE_BUSY = 5
+_SCHEMA_LOCK = 0x6D6564636F646572   # PostgreSQL advisory lock key of schema changes ("medcoder")
+OPEN_BUSY_WAIT_S = 10.0   # how long an open waits for another process setting up the same file
 _SQLITE_UNAVAILABLE = {8: "read-only", 10: "I/O error", 14: "cannot open the file", 11: "file is corrupt",
                        26: "not a database file", 5: "locked by another process", 6: "locked"}
 TRANSIENT_CAUSES = ("locked by another process", "locked")   # busy: retried by the caller, not a fault
@@ -72,6 +76,10 @@ class Database:
     def run_script(self, sql: str) -> None:
         raise NotImplementedError
 
+    def lock_schema(self) -> None:
+        """Within a transaction, wait until no other process is changing the schema. SQLite needs
+        nothing more: its write transaction (BEGIN IMMEDIATE) already excludes every other writer."""
+
     def close(self) -> None:
         raise NotImplementedError
 
@@ -94,9 +102,9 @@ class SQLiteDatabase(Database):
                 raise self._fault(StorageUnavailable(f"the review database {path} cannot be used ({cause})",
                                                      path=str(path), cause=cause)) from None
             self.conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=FULL")   # fsync at every commit: acknowledged = durable
             self.conn.execute("PRAGMA busy_timeout=5000")  # `medcoder feedback export` may read alongside
+            _while_busy(lambda: self.conn.execute("PRAGMA journal_mode=WAL"))
+            self.conn.execute("PRAGMA synchronous=FULL")   # fsync at every commit: acknowledged = durable
             if max_bytes > 0:
                 self.set_max_bytes(max_bytes)
         self._depth = 0
@@ -230,6 +238,11 @@ class PostgresDatabase(Database):
     def run_script(self, sql):
         self.conn.execute(sql)   # psycopg runs a multi-statement script when it has no parameters
 
+    def lock_schema(self):
+        """Within a transaction: one process at a time changes the schema (replicas starting together
+        on one database would each run the same CREATE TABLE); released at commit."""
+        self.execute("SELECT pg_advisory_xact_lock(?)", (_SCHEMA_LOCK,))
+
     def close(self):
         with self._lock:
             self.conn.close()
@@ -247,6 +260,21 @@ def open_database(path: Path | None = None, url: str | None = None, *, max_bytes
     if path is None:
         raise InvalidInput("a review database path or URL is required")
     return SQLiteDatabase(path, max_bytes=max_bytes)
+
+
+def _while_busy(step: Callable[[], Any], wait_s: float = OPEN_BUSY_WAIT_S) -> Any:
+    """``step`` again while SQLite answers SQLITE_BUSY without waiting, for up to ``wait_s``. Two
+    processes opening one new file at once (the replicas of ``medcoder serve --replicas`` on one
+    data dir) can each hold a shared lock while asking to switch it to WAL; SQLite then refuses one
+    at once instead of calling the busy handler, and that replica would refuse to start."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return step()
+        except sqlite3.OperationalError as e:
+            if (getattr(e, "sqlite_errorcode", 0) & 0xFF) != _SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def sqlite_storage_error(e: sqlite3.Error, where: str) -> StorageError | None:

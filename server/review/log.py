@@ -104,12 +104,15 @@ class ReviewLog:
     def _migrate(self) -> None:
         db = self.db
         with db.transaction():
+            db.lock_schema()
             db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT)")
-        done = {r["version"] for r in db.query("SELECT version FROM schema_migrations")}
         for version, sql in enumerate(migrations(db.dialect), start=1):
-            if version in done:
-                continue
+            # each step checked inside its own transaction, under the schema lock: replicas starting
+            # together on one database take turns, and the one that comes second finds the step done
             with db.transaction():
+                db.lock_schema()
+                if db.query("SELECT 1 FROM schema_migrations WHERE version = ?", (version,)):
+                    continue
                 db.run_script(sql)
                 db.execute("INSERT INTO schema_migrations VALUES (?, ?)", (version, now()))
 

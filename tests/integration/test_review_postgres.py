@@ -264,3 +264,35 @@ def test_replicas_on_one_postgres_lose_and_duplicate_no_decision(pg_url, tmp_pat
         n = len(e.codes)
         row = page[page.index(f">pg-replica-{i}</a>"):]
         assert f"<td>{n} / {n}</td>" in row[:row.index("</tr>")], f"pg-replica-{i} not shown done on the page"
+
+
+def test_replicas_starting_together_on_a_new_postgres_database_migrate_it_once(pg_url):
+    """Four processes' worth of review logs open one empty PostgreSQL database at the same moment
+    (replicas starting together): every one opens, and each schema step is applied once."""
+    import threading
+
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS started_together")
+        conn.execute("CREATE DATABASE started_together")
+    url = pg_url.rsplit("/", 1)[0] + "/started_together"
+    barrier, outcomes = threading.Barrier(4), []
+
+    def open_log():
+        barrier.wait()
+        try:
+            ReviewLog(url=url).db.close()
+            outcomes.append("started")
+        except Exception as e:
+            outcomes.append(f"{type(e).__name__}: {e}")
+
+    threads = [threading.Thread(target=open_log) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert outcomes == ["started"] * 4
+    with psycopg.connect(url) as conn:
+        versions = [v for (v,) in conn.execute("SELECT version FROM schema_migrations ORDER BY version")]
+    assert versions == list(range(1, len(migrations("postgres")) + 1))

@@ -1,4 +1,5 @@
 """The decision log keeps every acknowledged decision, refuses edits, and refuses ambiguous input."""
+import multiprocessing
 import sqlite3
 
 import pytest
@@ -23,6 +24,35 @@ def test_decisions_survive_reopen_and_are_append_only(tmp_path):
         again._db.execute("UPDATE decisions SET final_code = 'X'")
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         again._db.execute("DELETE FROM decisions")
+
+
+def _open_together(path, barrier, results) -> None:
+    barrier.wait()
+    try:
+        ReviewLog(path).close()
+        results.put("started")
+    except Exception as e:   # what `medcoder serve` would print before refusing to start
+        results.put(f"{type(e).__name__}: {e}")
+
+
+def test_replicas_opening_one_new_database_together_all_start_and_migrate_it_once(tmp_path):
+    """The replicas of ``medcoder serve --replicas N`` open the same review database at the same
+    moment; none may refuse to start because another one is creating or migrating it."""
+    ctx = multiprocessing.get_context("fork")
+    outcomes = []
+    for round_ in range(12):
+        path = tmp_path / f"r{round_}" / "review.sqlite3"
+        barrier, results = ctx.Barrier(4), ctx.Queue()
+        procs = [ctx.Process(target=_open_together, args=(path, barrier, results)) for _ in range(4)]
+        for p in procs:
+            p.start()
+        outcomes += [results.get(timeout=60) for _ in procs]
+        for p in procs:
+            p.join(timeout=60)
+        with sqlite3.connect(path) as db:
+            versions = [v for (v,) in db.execute("SELECT version FROM schema_migrations ORDER BY version")]
+        assert versions == list(range(1, len(migrations("sqlite")) + 1))
+    assert [o for o in outcomes if o != "started"] == []
 
 
 @pytest.mark.parametrize("decision, fragment", [
