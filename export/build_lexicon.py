@@ -240,6 +240,64 @@ def substance_terms(path: Path, tree):
                         yield _toks(f"{severity} {name} use disorder {remission}"), code   # "severe heroin use disorder"
 
 
+def _class_members(path: Path, tree) -> dict[str, list[str]]:
+    """A drug class's code category (F11) -> the substances the index files under it ("Dependence >
+    heroin - see Dependence, drug, opioid")."""
+    members: dict[str, list[str]] = {}
+    with open(path, encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if row["Level"] == "1" and _drug_class("Dependence", row.get("See") or ""):
+                code = _see_code(tree, row["See"])
+                toks = _toks(_PARENS_RE.sub(" ", row["Term"]))
+                if code and 0 < len(toks) <= 2 and "dependence" not in toks:
+                    members.setdefault(code[:3], []).append(" ".join(toks))
+    return members
+
+
+_INDUCED = re.compile(r" with ([a-z ]+?)-induced ([a-z ]+?)(?:, unspecified)?$")
+
+
+def induced_terms(path: Path, tree):
+    """(term tokens, code): a disorder a substance induced, said with each substance the index
+    files under its class ("methamphetamine-induced psychotic disorder with hallucinations" is the
+    Tabular's "stimulant-induced psychotic disorder with hallucinations", F15.951). The level of use
+    is the Tabular's unspecified use (F1x.9-) the class's own term has ("cocaine induced psychotic
+    disorder", F14.959); a use disorder the note states takes it to its level (I.C.5.b.2)."""
+    import simple_icd_10_cm as cm
+
+    for category, names in _class_members(path, tree).items():
+        for code in cm.get_descendants(category):
+            if not cm.is_leaf(code) or code.replace(".", "")[3:4] != "9":
+                continue
+            m = _INDUCED.search(cm.get_description(code).lower())
+            if m is None or "," in m.group(1) or m.group(1).startswith(("other", "unspecified")):
+                continue
+            for name in dict.fromkeys((m.group(1), *names)):
+                yield _toks(f"{name} induced {m.group(2)}"), code
+
+
+def withdrawal_terms(path: Path, tree):
+    """(term tokens, code): a substance's withdrawal by the index's "Withdrawal state (see also
+    Dependence, drug by type, with withdrawal)": each drug type's Dependence > drug > <type> > with >
+    withdrawal code said as "<type> withdrawal" and as "<substance> withdrawal" for the substances the
+    index files under that type ("opioid withdrawal", "heroin withdrawal": F11.23). Alcohol,
+    caffeine and cannabis have entries of their own under Withdrawal state."""
+    members = _class_members(path, tree)
+    own = tree.main_terms("Withdrawal state")
+    for start in tree.main_terms("Dependence"):
+        for drug in tree.nodes[start].children:
+            if tree.nodes[drug].words != ("drug",):
+                continue
+            for kind in tree.nodes[drug].children:
+                hit = tree.walk(kind, frozenset(("with", "withdrawal")))
+                code = _code(hit.code) if hit is not None and hit.path[-1:] == ("withdrawal",) else None
+                if not code:
+                    continue
+                for name in dict.fromkeys((" ".join(tree.nodes[kind].words), *members.get(code[:3], ()))):
+                    if tree.walk(own, frozenset(name.split())) is None:   # (not caffeine's own F15.93)
+                        yield _toks(f"{name} withdrawal"), code
+
+
 _PARENS_RE = re.compile(r"\([^()]*\)")
 _SEVERITY = re.compile(r", (mild|moderate|severe)(, in (early|sustained) remission)?")
 
@@ -326,7 +384,9 @@ def build(index_dir: Path, out: Path = OUT) -> int:
     tree = IndexTree.load()
     sources = [index_terms(index_dir / "ICD10CM_2025_Index.csv", tree),
                neoplasm_terms(index_dir / "ICD10CM_2025_neoplasms.csv"),
-               substance_terms(index_dir / "ICD10CM_2025_Index.csv", tree)]
+               substance_terms(index_dir / "ICD10CM_2025_Index.csv", tree),
+               withdrawal_terms(index_dir / "ICD10CM_2025_Index.csv", tree),
+               induced_terms(index_dir / "ICD10CM_2025_Index.csv", tree)]
     for src in sources:
         for toks, code in src:
             if not _keep(toks):

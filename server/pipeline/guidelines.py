@@ -487,12 +487,13 @@ _BACTEREMIA = "R78.81"
 
 def poisoning_rules(found: dict[str, Finding], dropped: dict[str, Finding] | None = None) -> None:
     """A suicide attempt by poisoning is the poisoning's self-harm code, not T14.91 (T14.91
-    Excludes1: suicide attempt by poisoning, T36-T65 with 6th character 2); a drug the note names
+    Excludes1: suicide attempt by poisoning, T36-T65 with 6th character 2), and one by a threat to
+    breathing is its asphyxiation's (T71.162A: T14.91 is the attempt NOS); a drug the note names
     and then by its class is coded once, by its own name (T39.315A, not T39.395A beside it)."""
-    self_harm = next((c for c in found if c[:1] == "T" and "36" <= c[1:3] <= "65" and len(c) >= 7 and c[6] == "2"),
-                     None)
+    self_harm = next((c for c in found if c[:1] == "T" and ("36" <= c[1:3] <= "65" or c[1:3] == "71")
+                      and len(c) >= 7 and c[6] == "2"), None)
     if self_harm is not None and "T14.91XA" in found:
-        suppress(found, "T14.91XA", RuleNote("not_reported", f"suicide attempt by poisoning is {self_harm}",
+        suppress(found, "T14.91XA", RuleNote("not_reported", f"the suicide attempt is {self_harm}",
                                              self_harm), dropped)
     # one drug named twice ("ibuprofen ... NSAID-induced"): its own code, not its class's "other"
     drugs = [c for c in found if c[:1] == "T" and "36" <= c[1:3] <= "50" and len(c) >= 7]
@@ -1602,9 +1603,11 @@ def _combined(f: Finding) -> bool:
 
 
 def resolve_excludes1(found: dict[str, Finding], rules: GuidelineRules,
-                      dropped: dict[str, Finding] | None = None, definitive_first: bool = False) -> None:
+                      dropped: dict[str, Finding] | None = None, definitive_first: bool = False,
+                      text: str = "") -> None:
     """Two codes in an Excludes1 relation are never reported together: keep the stronger
-    (I50.9 heart failure excludes1 ... ; the better-supported one stays)."""
+    (I50.9 heart failure excludes1 ... ; the better-supported one stays). ``text``: the note, to
+    read which level of a substance's use its words say."""
     codes = sorted(found, key=lambda c: -found[c].confidence)
     by_prefix: dict[str, list[str]] = {}   # every prefix of every code -> the codes (refs are prefixes)
     for c in codes:
@@ -1649,6 +1652,20 @@ def resolve_excludes1(found: dict[str, Finding], rules: GuidelineRules,
                         _USE_RANK.get(a[4:5], 9) != _USE_RANK.get(b[4:5], 9):
                     # one substance's dependence, abuse and use: only the highest is coded (I.C.5.b.2)
                     keep, drop = (a, b) if _USE_RANK.get(a[4:5], 9) < _USE_RANK.get(b[4:5], 9) else (b, a)
+                    if text and _withdrawal_only(found[keep], text) and _says_level(found[drop], text):
+                        # ... of the levels the note says: a withdrawal's dependence is only the index's
+                        # default (Withdrawal state, see also Dependence), "alcohol use disorder, mild,
+                        # with alcohol withdrawal" says abuse (F10.130)
+                        keep, drop = drop, keep
+                        joined = keep[:5] + drop[5:]
+                        if keep[5:] in _PLAIN_USE and joined not in found and rules.cm.id_of(joined) >= 0 and \
+                                rules.cm.is_billable(joined):
+                            kept = found.pop(keep)
+                            kept.notes.append(RuleNote("combination", f"{drop}'s disorder with the level of use "
+                                                                      f"the note says: {joined} (I.C.5.b.2)", drop))
+                            kept.code = joined
+                            found[joined] = kept
+                            keep = joined
                     # the disorder the lower level's code names goes with the higher level's ("cocaine use
                     # disorder, mild" F14.10 + "cocaine-induced psychotic disorder with hallucinations"
                     # F14.951: F14.151, I.C.5.b.2)
@@ -1672,6 +1689,13 @@ def resolve_excludes1(found: dict[str, Finding], rules: GuidelineRules,
                     # elsewhere classified" one ("osteoporotic fracture of the radius": M80.03-, not
                     # the M84.43- its pathological fracture NEC would be)
                     keep, drop = a, b
+                elif definitive_first and a[0] != "R" and b[0] != "R" and \
+                        any(_covers(x, a) for x in rules.referenced(b, "excludes1")) and \
+                        len({_says_other(rules, a, b), _says_other(rules, b, a)}) == 2:
+                    # each excludes the other, and one's title says all of the other's: the code that
+                    # says more ("bipolar I disorder, most recent episode manic, now in full remission":
+                    # F31.74, whose title holds F30.4's "manic episode in full remission")
+                    keep, drop = (a, b) if _says_other(rules, a, b) else (b, a)
                 elif definitive_first and found[a].exact != found[b].exact and a[0] != "R" and b[0] != "R" and \
                         any(_covers(x, a) for x in rules.referenced(b, "excludes1")):
                     # each excludes the other: the one the note names by its own title ("bipolar II
@@ -1694,7 +1718,7 @@ def resolve_excludes1(found: dict[str, Finding], rules: GuidelineRules,
                     keep, drop = drop, keep   # the one the assessment states ("Dx: type 2 DM in remission")
                 found[keep].notes.append(RuleNote("excludes1", f"{drop} dropped: Excludes1 of {a}", drop))
                 suppress(found, drop, RuleNote("not_reported", f"Excludes1 with {keep}: not reported", keep), dropped)
-                if drop == a:
+                if drop == a or a not in found:   # (or a joined into a combination code)
                     break
 
 
@@ -1783,6 +1807,35 @@ def _narrated(f: Finding) -> bool:
 
 def _title_words(rules: GuidelineRules, code: str) -> set[str]:
     return set(re.findall(r"[a-z0-9]+", rules.cm.description(code).lower()))
+
+
+# the words that say a level of a substance's use (a use disorder says it by its severity)
+_USE_LEVEL = re.compile(r"\b(?:dependen\w*|addict\w*|abus\w*|misuse|use disorder|use|user|using|[aco]ud)\b", re.I)
+
+
+_WITHDRAWAL = re.compile(r"withdraw|\bw/d\b", re.I)
+
+
+def _says_level(f: Finding, text: str) -> bool:
+    """Whether a finding's own words say a level of use (not "alcohol withdrawal" alone)."""
+    return any(_USE_LEVEL.search(text, s.start, s.end) for s in f.evidence if s.end <= len(text))
+
+
+def _withdrawal_only(f: Finding, text: str) -> bool:
+    """Whether a finding's words are a withdrawal that says no level of use ("alcohol withdrawal":
+    the dependence is the index's default, Withdrawal state see also Dependence)."""
+    return not _says_level(f, text) and any(_WITHDRAWAL.search(text, s.start, s.end)
+                                            for s in f.evidence if s.end <= len(text))
+
+
+def _says_other(rules: GuidelineRules, code: str, other: str) -> bool:
+    """Whether ``code``'s title holds every word of ``other``'s, and more (a word after "not" is
+    another word: "not intractable" never holds "intractable")."""
+    return _title_terms(rules, other) < _title_terms(rules, code)
+
+
+def _title_terms(rules: GuidelineRules, code: str) -> set[str]:
+    return set(re.findall(r"(?:\bnot )?[a-z0-9]+", rules.cm.description(code).lower()))
 
 
 _GENERIC_HEADS = frozenset("disease diseases disorder disorders condition conditions pain failure injury "

@@ -572,6 +572,14 @@ _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
 _DRUG_CLASSES = frozenset("steroid steroids glucocorticoid glucocorticoids corticosteroid corticosteroids prednisone "
                           "medication medications opioid opioids".split())   # (chemotherapy has its own subterms)
 _CHEMOTHERAPY = frozenset(("chemotherapy", "chemo"))
+# mechanisms of asphyxiation whose index entries take the intent as a subterm, and the intents
+_THREATS_TO_BREATHING = frozenset("hanging hanged smothering smothered suffocation suffocated strangulation "
+                                  "strangled asphyxiation asphyxia".split())
+_INTENT_SUBTERMS = ((frozenset(("suicide", "suicidal", "intentional", "intentionally", "deliberate",
+                                "deliberately")), ("done", "intent", "harm", "self")),
+                    (frozenset(("assault", "assaulted", "attacked")), ("done", "intent", "harm", "another",
+                                                                      "person")),
+                    (frozenset(("undetermined",)), ("circumstance", "undetermined")))
 _CKD_ROMAN = {**_ROMAN, "v": "5"}
 _GRADES = {g: (o, f, "degree") for gs, o, f in ((("i", "1"), "1st", "first"), (("ii", "2"), "2nd", "second"),
                                                 (("iii", "3"), "3rd", "third"), (("iv", "4"), "4th", "fourth"))
@@ -1195,8 +1203,11 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
         if last == i - 1 and _DISEASE_NOUN.search(w) and _DISEASE_NOUN.search(words[i - 1]):
             last = i   # a slash list of denied conditions: "no known retinopathy/neuropathy/nephropathy"
             continue
-        if w == "disorder" and i and words[i - 1] == "use" and _NICOTINE_WORDS.intersection(words):
-            continue   # "tobacco use disorder": the dependence itself, no nicotine-induced disorder (F17.2x9)
+        if w == "disorder" and i and words[i - 1] == "use" and (_NICOTINE_WORDS.intersection(words) or
+                                                              "withdrawal" in words):
+            continue   # "tobacco use disorder": the dependence itself, no nicotine-induced disorder (F17.2x9);
+            # "opioid use disorder ... opioid withdrawal": Dependence > opioid > with withdrawal, no "with
+            # other opioid-induced disorder" (F11.288)
         if w in _CIGARETTES and i and words[i - 1] in _ELECTRONIC or _left_as_verb(words, i):
             continue
         if not (w.isdigit() and i and words[i - 1] in _JOINED):
@@ -1239,6 +1250,9 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
         if w == "to" and i and words[i - 1] in ("due", "secondary") and \
                 (_DRUG_CLASSES | _CHEMOTHERAPY).intersection(words[i + 1:i + 3]):
             expanded.add("induced")   # "pancytopenia secondary to chemotherapy": chemotherapy induced (D61.810)
+            if _DRUG_CLASSES.intersection(words[i + 1:i + 3]):
+                out.add("drug")   # "diabetes due to steroids": Diabetes > due to drug or chemical (E09), as
+                # "steroid-induced" below
         if w == "induced" and i and words[i - 1] in _DRUG_CLASSES:
             out.add("drug")   # "steroid-induced diabetes": Diabetes > due to drug or chemical (E09)
         if w == "p" and i and words[i - 1] == "s":
@@ -1252,6 +1266,13 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
         expanded.discard("lumbar")   # "L5-S1": the lumbosacral level, not the lumbar region
     if _several_ribs(words):
         expanded.add("multiple")   # "L rib fractures 4-7", "fx of ribs 5 and 6": Fracture > rib > multiple
+    if "withdrawal" in out and {"oud", "aud"} & out:
+        expanded.discard("disorder")   # ("OUD, mild, w/ opioid w/d": as "opioid use disorder" above)
+    if out & _THREATS_TO_BREATHING:
+        # an asphyxiation's intent is an index subterm of its mechanism (Asphyxia > traumatic > due to >
+        # mechanical threat > hanging > done with intent to harm > by self, T71.162): said by the
+        # suicide attempt, the assault or the undetermined intent beside it
+        expanded.update(next((said for cue, said in _INTENT_SUBTERMS if cue & out), ()))
     result = WalkWords(out | expanded)
     # a note word's own noun ("osteoporotic" -> osteoporosis, "hypoxic" -> hypoxia) is said, not implied
     defined = {x for w in _DEFINING & out for x in _EXPAND[w]}

@@ -611,7 +611,7 @@ class Pipeline:
                       ("manifestation", lambda: gl.use_manifestation_codes(findings, self.guidelines, suppressed,
                                                                             text)))
         steps += (("Excludes1", lambda: gl.resolve_excludes1(findings, self.guidelines, suppressed,
-                                                             definitive_first=self.claims_rules)),
+                                                             definitive_first=self.claims_rules, text=text)),
                   ("one per condition", lambda: gl.keep_one_per_group(findings, self.guidelines, suppressed, cut)))
         if self.claims_rules:
             steps += (("same words, one code", lambda: gl.one_code_per_phrase(findings, self.guidelines, suppressed)),

@@ -59,3 +59,24 @@ def test_a_one_letter_subterm_the_tokens_lose_is_left_out(tmp_path):
     terms = {(" ".join(t), c) for t, c in index_terms(csv)}
     assert ("influenza", "J11.1") in terms and ("influenza", "J10") not in terms
     assert ("hepatitis b", "B19.10") in terms or ("b hepatitis", "B19.10") in terms
+
+
+def test_a_withdrawal_and_an_induced_disorder_are_said_with_each_substance_of_their_class(shared_data):
+    """"Withdrawal state (see also Dependence, drug by type, with withdrawal)": each drug type's
+    withdrawal code said as "<type> withdrawal" and as "<substance> withdrawal" for what the index
+    files under the type; alcohol and caffeine keep their own Withdrawal state entries. A disorder the
+    Tabular says a class induced is said with its substances too ("methamphetamine induced ...")."""
+    from server.pipeline.index_tree import IndexTree
+
+    from export.build_lexicon import induced_terms, withdrawal_terms
+
+    index = shared_data / "icd10cm-index-fy2025" / "ICD10CM_2025_Index.csv"
+    tree = IndexTree.load()
+    withdrawal = {" ".join(t): c for t, c in withdrawal_terms(index, tree)}
+    assert withdrawal["opioid withdrawal"] == withdrawal["heroin withdrawal"] == "F11.23"
+    assert withdrawal["methamphetamine withdrawal"] == "F15.23" and withdrawal["cocaine withdrawal"] == "F14.23"
+    assert "alcohol withdrawal" not in withdrawal and "caffeine withdrawal" not in withdrawal
+    induced = {" ".join(t): c for t, c in induced_terms(index, tree)}
+    assert induced["methamphetamine induced psychotic disorder with hallucination"] == "F15.951"   # (singular tokens)
+    assert induced["heroin induced mood disorder"] == "F11.94"
+    assert not any(c[:3] in ("F10", "F17") for c in induced.values())
