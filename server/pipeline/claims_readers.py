@@ -36,10 +36,16 @@ from server.pipeline.text import normalize_phrase, said_undenied
 READ_CONFIDENCE = 0.9
 # A malignancy's treatment completed and no disease left (I.C.2.d) ...
 _TREATED = re.compile(r"\b(NED|no evidence of (local |biochemical )?(disease|recurrence|malignancy)|"
+                      # ("CT C/A/P: NO evidence of recurrent or residual lung cancer")
+                      r"no evidence of (?:recurrent|residual)(?: or (?:recurrent|residual))? (?:\w+ ){0,2}"
+                      r"(?:cancer|carcinoma|malignancy|tumou?r|disease)|"
                       r"no (local |biochemical )?(signs? of )?recurrence|PSA (?:is |remains |still )?undetectable|"
                       r"excised (?:by |with |via )?(?:\w+ )?(?:in )?(?:19|20)\d\d|"
                       r"without recurrence|(cancer|disease)[- ]free|completed (his |her |all )?(treatment|therapy|"
                       r"chemo\w*|radiation|adjuvant \w+)|finished (treatment|chemo\w*|radiation))\b", re.I)
+# a primary named as where a metastasis came from ("brain metastasis ... from lung adenocarcinoma")
+_ORIGIN = re.compile(r"\bmetasta\w*\b[^.;\n]{0,60}?\bfrom\b", re.I)
+_ORIGIN_REACH = 80
 # ... unless something is still directed at it or it has spread.
 _ACTIVE_CANCER = ("C77", "C78", "C79", "Z51.0", "Z51.1", "Z79.63", "Z79.81")
 # nontraumatic intracranial bleeds -> their injury's code to the 5th character (Hematoma > brain > subdural,
@@ -102,6 +108,8 @@ _OF_AFTER = re.compile(r"\s+(?:of|for)\s+(?:(?:his|her|the|their)\s+)?")
 _TREATED_BEFORE = re.compile(r"\bpreviously (?:excised|resected|treated)\b", re.I)
 _AHEAD_REACH = 30
 _SITE_CLEAR = re.compile(r"\bno (?:evidence of )?(?:local|chest wall|locoregional) recurrence\b|"
+                         r"\bno evidence of (?:recurrent|residual)(?: or (?:recurrent|residual))? (?:\w+ ){0,2}"
+                         r"(?:cancer|carcinoma|malignancy|tumou?r)\b|"
                          r"\bno (?:local )?(?:tx|treatment) since\b|\bno current (?:\w+ ){0,3}(?:tx|treatment)\b|"
                          r"\bpreviously (?:excised|resected)\b|"
                          r"\b(?:colonoscopy|endoscopy|mammogram|cystoscopy)\b[^.;]{0,30}"
@@ -1088,8 +1096,12 @@ class ClaimsReaders:
         # (a cue after the history the assessment states speaks of the cancer the HPI names too:
         # "prostate adenocarcinoma, pT2 N0 ... A/P: Personal hx of prostate cancer, s/p RALP, PSA
         # undetectable": Z85.46, no C61)
+        # (and so does the cue for a primary a diagnosis names only as a metastasis's origin: "brain
+        # metastasis R frontal lobe from lung adenocarcinoma" after "hx of RLL lung adenocarcinoma s/p
+        # lobectomy ... NO evidence of recurrent or residual lung cancer" is Z85.118)
         spoken |= {c for c, f in found.items() if "C00" <= c[:3] <= "C76" and not c.startswith("C44") and
-                   not f.sections & DIAGNOSIS_SECTIONS and
+                   (not f.sections & DIAGNOSIS_SECTIONS or all(_ORIGIN.search(text, max(0, e.start - _ORIGIN_REACH),
+                                                                              e.end) for e in f.evidence)) and
                    self.guidelines.history_code(c, Assertion.HISTORICAL) in spoken}
         for c in [c for c, f in found.items() if "C00" <= c[:3] <= "C76" and f.reportable
                   and f.assertion is Assertion.PRESENT and c in spoken]:
@@ -2561,6 +2573,10 @@ class ClaimsReaders:
         conditions = {bisect_right(starts, e.start) - 1 for c, f in found.items()
                       if f.system is CodeSystem.ICD10CM and c[:1] not in "ZVWXY" for e in f.evidence}
         for e in self.drug_effects.find(text, sentences, encounter, conditions, inpatient=inpatient):
+            rule = self.sections.rules.get(sentences[e.sentence].section)
+            if rule is not None and rule.assertion is Assertion.FAMILY:
+                continue   # a relative's overdose ("FAMILY HX: Mother - opioid overdose (deceased)"); a
+                # relative's drug the patient took stays the patient's poisoning ("grandmother's clonidine")
             note = RuleNote("drug_table", f"Table of Drugs: {e.drug}, {e.intent.replace('_', ' ')} (I.C.19.e)")
             code = e.code
             if code.endswith("A") and _RESIDUAL & set(sentences[e.sentence].words) and \

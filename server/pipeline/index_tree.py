@@ -953,7 +953,7 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "sacrum": ("sacral", "region"), "coccygeal": ("coccyx",),
            "mdd": ("major", "depressive", "disorder"),
            "fossa": ("space",),   # (the index's "antecubital space", "popliteal space")
-           "oud": ("opioid", "use", "disorder"), "aud": ("alcohol", "use", "disorder"),
+           "oud": ("opioid", "use"), "aud": ("alcohol", "use"),   # (no "with other induced disorder", F11.288)
            "gad": ("generalized", "anxiety", "disorder"),   # "insomnia due to GAD": due to > anxiety disorder
            "ptsd": ("post", "traumatic", "stress", "disorder"), "ocd": ("obsessive", "compulsive", "disorder"),
            "gdm": ("gestational", "diabetes"), "a1gdm": ("gestational", "diabetes", "diet", "controlled"),
@@ -1266,8 +1266,6 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
         expanded.discard("lumbar")   # "L5-S1": the lumbosacral level, not the lumbar region
     if _several_ribs(words):
         expanded.add("multiple")   # "L rib fractures 4-7", "fx of ribs 5 and 6": Fracture > rib > multiple
-    if "withdrawal" in out and {"oud", "aud"} & out:
-        expanded.discard("disorder")   # ("OUD, mild, w/ opioid w/d": as "opioid use disorder" above)
     if out & _THREATS_TO_BREATHING:
         # an asphyxiation's intent is an index subterm of its mechanism (Asphyxia > traumatic > due to >
         # mechanical threat > hanging > done with intent to harm > by self, T71.162): said by the

@@ -5065,6 +5065,18 @@ _THIRTY_NINTH_BATCH = [
     # a disorder a substance induced, said with a substance its class files ("stimulant-induced")
     ("Psych discharge: methamphetamine use disorder, severe. Final dx: methamphetamine-induced psychotic disorder "
      "with hallucinations.", IN, {"F15.251"}, {"F15.20", "R44.3"}),
+    # a relative's overdose in the family history is no poisoning of the patient's
+    ("ED: L forearm abscess, I&D. Opioid use disorder, severe, active IV heroin use. FAMILY HX: Mother - opioid "
+     "overdose (deceased). Father unknown.", OUT, {"L02.414", "F11.20"}, {"T40.2X1A", "T40.601A"}),
+    # "OUD" is opioid use: never Dependence > with other opioid-induced disorder (F11.288)
+    ("IMPRESSION: 1. Cutaneous abscess L forearm. 2. Opioid dependence (severe OUD), active IV use.", OUT,
+     {"F11.20"}, {"F11.288"}),
+    # a primary resected with no evidence of recurrent or residual cancer is history, also where the
+    # metastasis's diagnosis names it as its origin (I.C.2.d)
+    ("Neurosurgery DC summary. HPI: hx of RLL lung adenocarcinoma s/p RLL lobectomy 3/2022 and adjuvant chemo "
+     "(completed 7/2022). MRI: solitary R frontal lobe mass. CT C/A/P: post-lobectomy changes, NO evidence of "
+     "recurrent or residual lung cancer. DISCHARGE DIAGNOSES: 1. Solitary brain metastasis R frontal lobe from "
+     "lung adenocarcinoma, s/p resection.", IN, {"C79.31", "Z85.118"}, {"C34.91", "C34.31", "C34.90"}),
 ]
 
 
