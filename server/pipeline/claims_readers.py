@@ -60,6 +60,7 @@ _LOC = re.compile(r"(?:\+\s*LOC|\bpositive LOC|\b(?<!no )loss of consciousness|\
                   re.I)
 # non-pressure ulcers whose 6th character is their depth (9: unspecified severity)
 _SEVERITY_ULCERS = ("L97", "L98.41", "L98.42", "L98.49")
+_WOUND_BASE = frozenset(("base", "bed", "debrided", "debridement"))   # words describing a wound's depth
 _ULCER_WORDS = frozenset(("ulcer", "ulceration", "ulcers", "wound"))
 _ULCER_TITLE_WORDS = frozenset(normalize_phrase("non-pressure chronic ulcer of other part and with unspecified "
                                                 "severity skin buttock back lower limb left right"))
@@ -1659,10 +1660,15 @@ class ClaimsReaders:
             # (any sentence of an ulcer at this site: "Exam: 1.2 x 1.0 cm ulcer R heel limited to
             # breakdown of skin ... Dx: diabetic foot ulcer R heel")
             site = set(normalize_phrase(self.cm.description(code).lower())) - _ULCER_TITLE_WORDS
-            for s in sentences:
+            for k, s in enumerate(sentences):
                 words = s.words
                 if not _ULCER_WORDS.intersection(words) or not site.intersection(words):
-                    continue
+                    # (or the sentence after it that describes its base: "diabetic foot ulcer of L heel ...
+                    # Debrided; base with fat layer exposed, no bone or tendon", L97.422)
+                    before = sentences[k - 1].words if k else ()
+                    if not (_WOUND_BASE.intersection(words) and not _ULCER_WORDS.intersection(words) and
+                            _ULCER_WORDS.intersection(before) and site.intersection(before)):
+                        continue
                 deeper = _finish(self.mapper, code[:-1], side_words(undenied(words)))
                 if deeper is not None and deeper != code and deeper[:-1] == code[:-1]:
                     self._recode(found, code, deeper, "specificity", "the sentence says the ulcer's depth",

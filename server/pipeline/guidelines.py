@@ -187,8 +187,19 @@ def apply_assertion(f: Finding, rules: GuidelineRules, setting: Setting,
         if f.code.startswith("R"):
             f.assertion = Assertion.PRESENT
             return f
+        if f.code[:3] == "I10" and rules.cm.id_of(_ELEVATED_READING) >= 0:
+            # a hypertension the visit only suspects is its sign, the elevated reading (IV.H; Elevated >
+            # blood pressure > reading, no diagnosis of hypertension): "BP 148/94 ... possible HTN vs
+            # white-coat effect" is R03.0
+            f.notes.append(RuleNote("uncertain_dx", f"uncertain diagnosis {f.code} coded by its sign, "
+                                                    f"{_ELEVATED_READING} (outpatient, IV.H)", f.code))
+            f.code, f.defaults, f.assertion = _ELEVATED_READING, [], Assertion.PRESENT
+            return f
         return None
     return f
+
+
+_ELEVATED_READING = "R03.0"
 
 
 def suppress(found: dict[str, Finding], code: str, note: RuleNote, dropped: dict[str, Finding] | None) -> None:
@@ -227,6 +238,38 @@ def apply_combinations(found: dict[str, Finding], rules: GuidelineRules,
             if c != rule.emit and c.startswith(rule.drop) and c in found:
                 suppress(found, c, RuleNote("not_reported", f"part of combination code {rule.emit}: not reported",
                                             rule.emit), dropped)
+
+
+# what says a chronic kidney disease is not the hypertension's (I.C.9.a.2: the link is presumed
+# "unless the documentation clearly states the CKD is not due to the hypertension")
+_CKD_NOT_HYPERTENSIVE = re.compile(
+    r"\b(?:CKD|kidney disease|nephropathy|renal disease|renal insufficiency)\b[^.;\n]{0,60}?"
+    r"\b(?:(?:is |was )?not|n[o']t|unrelated|never)\b[^.;\n]{0,15}?\b(?:related|due|secondary|attribut\w*|caused|"
+    r"unrelated|from)\b[^.;\n]{0,25}?\b(?:HTN|hypertension|hypertensive|blood pressure)\b|"
+    r"\b(?:CKD|kidney disease|nephropathy)\b[^.;\n]{0,30}?\b(?:due to|from|secondary to)\b[^.;\n]{0,40}?,? "
+    r"(?:and )?not (?:to |from |due to )?(?:his |her |the )?(?:HTN|hypertension)\b|"
+    r"\b(?:HTN|hypertension)\b[^.;\n]{0,40}?\bnot (?:the )?cause of\b[^.;\n]{0,30}?\b(?:CKD|kidney)", re.I)
+# a hypertensive CKD code and the code of the hypertension without it (I12 -> I10, I13.0 -> I11.0)
+_WITHOUT_CKD = {"I12.0": "I10", "I12.9": "I10", "I13.0": "I11.0", "I13.10": "I11.9", "I13.11": "I11.9",
+                "I13.2": "I11.0"}
+
+
+def unlink_hypertensive_ckd(found: dict[str, Finding], rules: GuidelineRules, text: str) -> None:
+    """A CKD the note says is not due to the hypertension: the hypertension's own code beside the
+    CKD, no hypertensive CKD ("CKD is diabetic nephropathy and is NOT related to his HTN": E11.22,
+    N18.31 and I10, not I12.9; I.C.9.a.2)."""
+    if not any(c in _WITHOUT_CKD for c in found) or not _CKD_NOT_HYPERTENSIVE.search(text):
+        return
+    for c in [c for c in found if c in _WITHOUT_CKD]:
+        f = found.pop(c)
+        plain = _WITHOUT_CKD[c]
+        f.notes.append(RuleNote("combination", f"the note says the CKD is not due to the hypertension: {plain}, "
+                                               f"not {c} (I.C.9.a.2)", c))
+        f.code, f.defaults = plain, []
+        if plain in found:
+            found[plain].merge(f)
+        else:
+            found[plain] = f
 
 
 _BLEEDING_NEC = "R58"

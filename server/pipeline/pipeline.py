@@ -582,10 +582,12 @@ class Pipeline:
         steps = (("past condition", past),)
         if self.claims_rules:   # (before its weight loss is read as integral to it)
             steps += (("cachexia of a condition", lambda: gl.cachexia_of_condition(findings, text)),)
-        steps += (("combination", lambda: gl.apply_combinations(findings, self.guidelines, suppressed)),
-                 ("integral symptom", lambda: gl.drop_integral(
-                     findings, self.guidelines, suppressed, cut,
-                     gl.unassessed_findings(findings, cut, self.guidelines) if self.claims_rules else ())))
+        steps += (("combination", lambda: gl.apply_combinations(findings, self.guidelines, suppressed)),)
+        if self.claims_rules:
+            steps += (("CKD not hypertensive", lambda: gl.unlink_hypertensive_ckd(findings, self.guidelines, text)),)
+        steps += (("integral symptom", lambda: gl.drop_integral(
+            findings, self.guidelines, suppressed, cut,
+            gl.unassessed_findings(findings, cut, self.guidelines) if self.claims_rules else ())),)
         if self.claims_rules:   # before Excludes1: a stated diagnosis never loses to its own symptom,
             # and a condition with its own manifestation code takes it before Excludes1 sees the
             # unspecified one ("Alzheimer's ... dementia with agitation": F02.811, not F03.911)

@@ -5077,6 +5077,16 @@ _THIRTY_NINTH_BATCH = [
      "(completed 7/2022). MRI: solitary R frontal lobe mass. CT C/A/P: post-lobectomy changes, NO evidence of "
      "recurrent or residual lung cancer. DISCHARGE DIAGNOSES: 1. Solitary brain metastasis R frontal lobe from "
      "lung adenocarcinoma, s/p resection.", IN, {"C79.31", "Z85.118"}, {"C34.91", "C34.31", "C34.90"}),
+    # the sentence after an ulcer's that describes its base says its depth (L97.-2: fat layer exposed)
+    ("Wound clinic: 62M T2DM on metformin w/ diabetic foot ulcer of L heel, present 8 wks. Debrided; base with fat "
+     "layer exposed, no bone or tendon. Offloading boot.", OUT, {"E11.621", "L97.422"}, {"L97.429"}),
+    # a CKD the note says is not due to the hypertension: I10 beside it (I.C.9.a.2)
+    ("60M, T2DM on metformin, HTN on amlodipine, CKD stage 3a. Nephrology: CKD is diabetic nephropathy and is NOT "
+     "related to his HTN.", OUT, {"E11.22", "N18.31", "I10"}, {"I12.9"}),
+    ("HTN, CKD stage 3b. CKD is due to lupus nephritis, not hypertension.", OUT, {"I10", "N18.32"}, {"I12.9"}),
+    # a hypertension the visit only suspects is its sign, an elevated reading (IV.H), and the exam found it
+    ("Annual preventive exam, 39M, no complaints. BP 148/94 and 146/92 on repeat; no prior dx of HTN. Possible HTN "
+     "vs white-coat effect - home BP log x 2 wks and recheck.", OUT, {"Z00.01", "R03.0"}, {"I10", "Z00.00"}),
 ]
 
 
