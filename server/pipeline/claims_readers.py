@@ -3254,7 +3254,10 @@ _IN_REMISSION = re.compile(r"\b(?:in|achieved|remains in|maintained)\s+(?:a\s+)?
                            r"morphologic|deep|major)(?:al)?\s+(?:and\s+)?)*(?:CR\d?|sCR|remission)\b", re.I)
 # ("not yet in remission", "has not achieved CR")
 _NOT_REMITTED = re.compile(r"\bnot\s+(?:yet\s+)?(?:in|achieved|attained|reached)\s+(?:a\s+)?(?:\w+\s+)?"
-                           r"(?:remission|CR\d?)\b", re.I)
+                           r"(?:remission|CR\d?)\b|"
+                           # ("remission not yet declared by treating hematologist", "CR pending MRD")
+                           r"\bremission\s+(?:is\s+|was\s+)?not\s+(?:yet\s+)?(?:declared|documented|confirmed|"
+                           r"established)\b|\bCR\s+pending\b", re.I)
 _NO_REMISSION = re.compile(_NOT_REMITTED.pattern + r"|\b(?:relapsed?|refractory|progression|progressive)\b", re.I)
 # diabetes the note says another condition causes ("DM due to pancreatic cancer", "diabetes (type 3c) secondary
 # to chronic pancreatitis"); a drug's is E09 (the drug readers'); a type the note names is its own ("type 2

@@ -269,6 +269,9 @@ class NeoplasmReader:
             # "mediastinal (station 4R and 7) nodal metastases": the table's lymph gland of that
             # region (lymph > gland > mediastinal, C77.1), not the mediastinum's own row
             for w in expanded:
+                # (a region the table does not list around one it does: "pericolic" nodes are the colic
+                # nodes, "perigastric" the gastric, lymph > gland > colic, C77.2)
+                w = w[4:] if w.startswith("peri") and w not in self._glands else w
                 if w in self._glands:
                     return self._glands[w], expanded
         for n in range(min(4, len(expanded)), 0, -1):

@@ -5087,6 +5087,13 @@ _THIRTY_NINTH_BATCH = [
     # a hypertension the visit only suspects is its sign, an elevated reading (IV.H), and the exam found it
     ("Annual preventive exam, 39M, no complaints. BP 148/94 and 146/92 on repeat; no prior dx of HTN. Possible HTN "
      "vs white-coat effect - home BP log x 2 wks and recheck.", OUT, {"Z00.01", "R03.0"}, {"I10", "Z00.00"}),
+    # nodes around a region the Neoplasm Table lists are that region's (lymph gland > colic, C77.2)
+    ("DC summary: adenocarcinoma of splenic flexure of colon, pT3N1b, s/p extended L hemicolectomy. Metastasis to "
+     "regional pericolic lymph nodes (2/21).", IN, {"C18.5", "C77.2"}, {"C79.89"}),
+    # a remission the treating physician has not declared is none yet (C92.00)
+    ("DISCHARGE DIAGNOSES: 1. Admission for induction chemotherapy 2. Acute myeloid leukemia - morphologic CR "
+     "pending MRD confirmation; remission not yet declared by treating hematologist.", IN, {"Z51.11", "C92.00"},
+     {"C92.01"}),
 ]
 
 
