@@ -1236,13 +1236,13 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
             out.add(w + words[i + 1])   # Diabetes > type 2, Obesity > class 2 (one word: see ``_words``)
             if w == "type" and words[i + 1] in ("1", "2") and set(words[i + 2:i + 3]) & _DIABETES_WORDS:
                 expanded.update(("pre", "existing"))   # a typed diabetes in a pregnancy is pre-existing
-        if not (w in ("hypertension", "htn") and i and words[i - 1] in _NOT_ESSENTIAL):
-            expanded.update(_EXPAND.get(w, ()))   # ("portal hypertension" is no essential one)
         if w in _CANCERS and _CAUSE_LINKS & set(words[max(0, i - _CAUSE_LINK_REACH):i]):
             # a cancer a condition is said to be due to is the index's "neoplastic disease" ("anemia due
             # to sigmoid colon cancer": Anemia > in (due to) > neoplastic disease, D63.0, never
-            # Anemia > malignant, D51.0)
+            # Anemia > malignant, D51.0, so not its "malignant neoplasm" either)
             expanded.update(("neoplastic", "disease"))
+        elif not (w in ("hypertension", "htn") and i and words[i - 1] in _NOT_ESSENTIAL):
+            expanded.update(_EXPAND.get(w, ()))   # ("portal hypertension" is no essential one)
         if i and (words[i - 1], w) in _GENERA:
             out.add(_GENERA[words[i - 1], w])   # "H. influenzae": Pneumonia > Hemophilus influenzae
         if w == "alcohol" and i >= 2 and words[i - 2:i] == ["due", "to"]:

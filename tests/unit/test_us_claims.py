@@ -5094,6 +5094,9 @@ _THIRTY_NINTH_BATCH = [
     ("DISCHARGE DIAGNOSES: 1. Admission for induction chemotherapy 2. Acute myeloid leukemia - morphologic CR "
      "pending MRD confirmation; remission not yet declared by treating hematologist.", IN, {"Z51.11", "C92.00"},
      {"C92.01"}),
+    # a cancer named as a condition's cause is the index's neoplastic disease, never Anemia > malignant
+    ("DISCHARGE DIAGNOSES: 1. Anemia in neoplastic disease secondary to cecal adenocarcinoma, transfused 2. "
+     "Adenocarcinoma of cecum with liver metastases.", IN, {"C18.0", "D63.0", "C78.7"}, {"D51.0"}),
 ]
 
 
