@@ -1695,26 +1695,18 @@ def resolve_excludes1(found: dict[str, Finding], rules: GuidelineRules,
                         _USE_RANK.get(a[4:5], 9) != _USE_RANK.get(b[4:5], 9):
                     # one substance's dependence, abuse and use: only the highest is coded (I.C.5.b.2)
                     keep, drop = (a, b) if _USE_RANK.get(a[4:5], 9) < _USE_RANK.get(b[4:5], 9) else (b, a)
-                    if text and _withdrawal_only(found[keep], text) and _says_level(found[drop], text):
+                    said = bool(text) and _withdrawal_only(found[keep], text) and _says_level(found[drop], text)
+                    if said:
                         # ... of the levels the note says: a withdrawal's dependence is only the index's
                         # default (Withdrawal state, see also Dependence), "alcohol use disorder, mild,
                         # with alcohol withdrawal" says abuse (F10.130)
                         keep, drop = drop, keep
-                        joined = keep[:5] + drop[5:]
-                        if keep[5:] in _PLAIN_USE and joined not in found and rules.cm.id_of(joined) >= 0 and \
-                                rules.cm.is_billable(joined):
-                            kept = found.pop(keep)
-                            kept.notes.append(RuleNote("combination", f"{drop}'s disorder with the level of use "
-                                                                      f"the note says: {joined} (I.C.5.b.2)", drop))
-                            kept.code = joined
-                            found[joined] = kept
-                            keep = joined
                     # the disorder the lower level's code names goes with the higher level's ("cocaine use
                     # disorder, mild" F14.10 + "cocaine-induced psychotic disorder with hallucinations"
-                    # F14.951: F14.151, I.C.5.b.2)
+                    # F14.951: F14.151, I.C.5.b.2), as the withdrawal goes with the level the note says
                     joined = keep[:5] + drop[5:]
-                    if keep[5:] in _PLAIN_USE and drop[5:6] in _INDUCED_DISORDERS and joined not in found and \
-                            rules.cm.id_of(joined) >= 0 and rules.cm.is_billable(joined):
+                    if keep[5:] in _PLAIN_USE and (said or drop[5:6] in _INDUCED_DISORDERS) and joined not in found \
+                            and rules.cm.id_of(joined) >= 0 and rules.cm.is_billable(joined):
                         kept = found.pop(keep)
                         kept.notes.append(RuleNote("combination", f"{drop}'s disorder with {keep}'s level of use: "
                                                                   f"{joined} (I.C.5.b.2)", drop))
