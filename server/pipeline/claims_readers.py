@@ -153,6 +153,7 @@ _SEPSIS_CODES = ("A40", "A41", "A02.1", "A20.7", "A21.7", "A22.7", "A24.1", "A26
 _NEWBORN_SEPSIS = "P36.9"   # bacterial sepsis of newborn, unspecified
 _SEVERITY_WORDS = frozenset("severe septic shock organ dysfunction failure acute".split())
 _SEPSIS_UNSPECIFIED = "A41.9"
+_IMMUNOMODULATORS = ("Z79.60",)   # long-term use of unspecified immunomodulators and immunosuppressants
 _CHEMOTHERAPY = ("Z79.63",)   # long-term chemotherapeutic agents: for non-cancer use (methotrexate for RA)
 _BENIGN_FILLER = frozenset("benign neoplasm of the and other unspecified part parts".split())
 # a symptom the note attributes to a condition right after it ("RLQ pain secondary to a right
@@ -368,7 +369,7 @@ class ClaimsReaders:
         self.guidelines, self.context, self.sections = guidelines, context, sections
         self.medications = _medication_reader(icd10cm)
         self.neoplasms = _neoplasm_reader(icd10cm, mapper, _benign_morphology(index.tree),
-                                          _malignant_morphology(index.tree))
+                                          _malignant_morphology(index.tree), _unsited_morphology(index.tree))
         self.drug_effects = _drug_effect_reader(icd10cm)
 
     def read(self, doc: Document, sentences: list[Sentence], found: dict[str, Finding],
@@ -410,6 +411,7 @@ class ClaimsReaders:
         self._skin_cancer_sites(sentences, found)
         self._treated_cancers(doc.text, found)
         self._lymphoma_sites(doc.text, found)
+        _chemotherapy_of_cancer(found)
         self._drug_resistance(doc.text, sentences, found)
         self._polyp_kind(doc.text, found)
         checkpoint()
@@ -2945,6 +2947,10 @@ class ClaimsReaders:
         closure = self._ostomy_closure(text)
         if closure is not None:
             adds.append(closure)
+        after = _completed_treatment_follow_up(text, found) if not inpatient and not any(
+            a.code == "Z08" for a in adds) else None
+        if after is not None:
+            adds.append(after)
         check = self._device_interrogation(text) if not inpatient else None
         if check is not None:
             adds.append(check)
@@ -3372,6 +3378,55 @@ def _with_char(code: str, at: int, char: str) -> str:
     return code[:at] + char + code[at + 1:]
 
 
+# a visit the note opens as a follow-up or a surveillance ("PCP f/u.", "Hepatology f/u, 58M",
+# "here for surveillance colonoscopy")
+_FOLLOW_UP_OPENING = re.compile(r"\b(?:f/u|follow[- ]?up|followup|surveillance|post[- ]?hospital)\b", re.I)
+# ... of a condition whose treatment is over ("treated w/ levofloxacin x 7 days, completed", "SVR12
+# achieved", "adenomas removed 3 yrs ago", "infection resolved")
+_TREATMENT_OVER = re.compile(r"\b(?:complet(?:ed|ing|ion of)|finished|resolved|resolution|cured|SVR\s?\d*|removed|"
+                             r"no recurren\w*)\b", re.I)
+_FOLLOW_UP_TITLE = 100   # characters the note opens with, where it calls the visit a follow-up
+_FOLLOW_UP_REACH = 300   # ... and where it says what the follow-up is for
+_HISTORY_OF = ("Z86", "Z87")
+_NOT_TREATED_HISTORY = ("Z87.891",)
+_BESIDE_FOLLOW_UP = ("Z8", "Z9", "Z79")   # history, status and long-term drug codes: nothing treated now   # (a former smoker's history is no treatment completed)
+
+
+def _completed_treatment_follow_up(text: str, found: dict[str, Finding]) -> "encounter_codes.EncounterCode | None":
+    """Z09, the follow-up examination after completed treatment of a condition other than a
+    malignancy (I.C.21.c.8), first-listed with the condition's history code: a visit the note opens
+    as a follow-up whose first lines give that history and say the treatment is over ("PCP f/u. 58F
+    seen 6 wks after CAP of RLL treated w/ levofloxacin x 7 days, completed": Z09, Z87.01), where
+    nothing but history, status and long-term drugs is coded beside it."""
+    opened = _FOLLOW_UP_OPENING.search(text, 0, _FOLLOW_UP_TITLE)
+    if opened is None or any(f.reportable and f.system is CodeSystem.ICD10CM and not c.startswith(_BESIDE_FOLLOW_UP)
+                             for c, f in found.items()):
+        return None   # (a visit for a condition still there, or for a screening, is that visit's)
+    for c, f in found.items():
+        if not (c.startswith(_HISTORY_OF) and not c.startswith(_NOT_TREATED_HISTORY) and f.reportable):
+            continue
+        for e in f.evidence:
+            if e.start < _FOLLOW_UP_REACH and _TREATMENT_OVER.search(text, e.start, min(len(text), e.end + 120)):
+                return encounter_codes.EncounterCode(
+                    "Z09", opened.span(), "follow-up examination after completed treatment, with the "
+                                          f"history code {c} (I.C.21.c.8)")
+    return None
+
+
+def _chemotherapy_of_cancer(found: dict[str, Finding]) -> None:
+    """A chemotherapeutic drug given for a cancer the neoplasm reader found after the drugs were
+    read (a medulloblastoma's cisplatin cycles): its cycles (Z51.11), never long-term therapy (Z79.63-)."""
+    if not any(c[:1] == "C" and f.reportable and f.assertion is Assertion.PRESENT for c, f in found.items()):
+        return
+    regimen = any(c.startswith(_CHEMOTHERAPY) for c in found)
+    for c, f in found.items():
+        # (and the unspecified class code another drug of the regimen gave: "carboplatin/pemetrexed")
+        if f.reportable and (c.startswith(_CHEMOTHERAPY) or (regimen and c.startswith(_IMMUNOMODULATORS))):
+            f.reportable = False
+            f.notes.append(RuleNote("not_reported", "chemotherapy for the cancer at hand, not long-term drug "
+                                                    "therapy (I.C.21.c.3)"))
+
+
 def _made(code: str, evidence: list[Span], note: RuleNote) -> Finding:
     """A finding a coding step derives from others' evidence (a sequela code from its deficit)."""
     return Finding(code, CodeSystem.ICD10CM, READ_CONFIDENCE, evidence, Assertion.PRESENT, [note],
@@ -3414,11 +3469,34 @@ def _malignant_morphology(tree) -> frozenset[str]:
             if {"neoplasm", "malignant"} <= see and not see & _TISSUE_ROWS:
                 words.add(n.words[0])   # (a tissue's, "Neoplasm, connective tissue", is that tissue's row at
                 # the site, which the table's site words alone do not reach: liposarcoma of the thigh, C49.2-)
+    words.update(_unsited_morphology(tree))
     return frozenset(words | {w + "s" for w in words})
 
 
+def _unsited_morphology(tree) -> dict[str, tuple[str, frozenset[str]]]:
+    """One-word main terms whose own subterms say "specified site - see Neoplasm, malignant, by site"
+    and "unspecified site" with its code (Glioblastoma C71.9, Medulloblastoma C71.6): word -> the
+    code of the tumour the note places nowhere, and the entry's nonessential words ("multiforme")."""
+    memo = tree.__dict__.get("_unsited")
+    if memo is not None:
+        return memo
+    out = {}
+    for i, n in enumerate(tree.nodes):
+        if tree.parent[i] >= 0 or len(n.words) != 1 or n.code:
+            continue
+        # (the index's "specified" and "unspecified" are silent words: both subterms read "site";
+        # the one a "See" sends to the table, the other coded)
+        sites = [tree.nodes[c] for c in n.children if tree.nodes[c].words == ("site",)]
+        sited = [k for k in sites if k.see and not k.code]
+        unsited = [k for k in sites if k.code and not k.see]
+        if len(sited) == 1 and len(unsited) == 1 and {"neoplasm", "malignant"} <= set(normalize_phrase(sited[0].see)):
+            out[n.words[0]] = (unsited[0].code.rstrip("-"), n.nonessential)
+    tree.__dict__["_unsited"] = out
+    return out
+
+
 def _neoplasm_reader(icd10cm, mapper: CodeMapper, benign: frozenset[str] = frozenset(),
-                     malignant: frozenset[str] = frozenset()):
+                     malignant: frozenset[str] = frozenset(), unsited: dict | None = None):
     from server.pipeline.drug_tables import load_neoplasm_table
     from server.pipeline.neoplasms import NeoplasmReader
 
@@ -3426,7 +3504,7 @@ def _neoplasm_reader(icd10cm, mapper: CodeMapper, benign: frozenset[str] = froze
         done = _finish(mapper, code, words)
         return done if done is not None and done[:3] == code[:3] else None
 
-    return NeoplasmReader(load_neoplasm_table(), icd10cm, finish, benign, malignant)
+    return NeoplasmReader(load_neoplasm_table(), icd10cm, finish, benign, malignant, unsited)
 
 
 def _drug_effect_reader(icd10cm):

@@ -164,6 +164,7 @@ _LONG_TERM_OXYGEN = frozenset("home chronic chronically continuous continuously 
 # site word names alone ("lesion ... breast primary" is no Lesion > primary, syphilis A51.0).
 _HEAD_CHAPTERS = frozenset("CDEFGHIJKLMNOQRS")
 _HEAD_LEFT = 2
+_PERINATAL, _NEWBORN = "P", "newborn"   # chapter 16, and the word a newborn's record prefers
 _POSTOPERATIVE = frozenset(("postoperative",))
 _POSTOP_REACH = 5   # words before a condition its "postprocedural" may stand ("acute postprocedural hypoxic ...")
 _UNSPECIFIED_WORD = "unspecified"
@@ -820,10 +821,12 @@ class IndexCoder:
             # "DPN" is a diabetes with its polyneuropathy, never one "without complications")
         walked = {w for p in hit.path for w in p.split()}
         if hit.code[:1] != mapped.code[:1] and WITH_MARK not in hit.said and not (walked & prefer) \
+                and not (hit.code[:1] == _PERINATAL and _NEWBORN in prefer) \
                 and not walked & set(walk_words(tuple(near) + _of_phrase(window, mention_words))):
             # another chapter only for a subterm said beside the mention ("R knee pain": Pain >
             # joint > knee; "fracture of the left distal radius"); "sore throat, fever" is no
-            # "fever sore" (B00.1)
+            # "fever sore" (B00.1); a newborn's record takes the perinatal chapter's from anywhere
+            # in the note (I.C.16: "infant of mother w/ GDM, transient hypoglycemia", P70.0)
             return None
         # the Tabular reads the words the walk read: the sentence's, for a "with" subterm
         # (with the note's context the window carries: "third trimester" for a pregnancy at 34 weeks)

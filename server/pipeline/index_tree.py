@@ -566,11 +566,16 @@ _NUMBERED = frozenset(("type", "class", "stage"))
 # a number said after these is one word with them ("type 2", "stage 3": a pressure ulcer's "3 x 2 cm"
 # says no stage 2)
 _JOINED = frozenset(("type", "stage"))
+# what a number before it counts (words as the tokenizer folds them: "hospitalizations" -> "hospitalization")
+_COUNTED = frozenset("prior previous other more separate episode hospitalization admission time attempt fall "
+                     "day week month year yr wk hr hour minute min dose tab tablet pill drink beer child kid "
+                     "pregnancy visit sibling brother sister".split())
 _NUMBERED_PARENTS = frozenset((("class",),))
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
 # drug classes a condition may be "induced" by
 _DRUG_CLASSES = frozenset("steroid steroids glucocorticoid glucocorticoids corticosteroid corticosteroids prednisone "
-                          "medication medications opioid opioids".split())   # (chemotherapy has its own subterms)
+                          "medication medications opioid opioids immunosuppressive immunosuppressant immunosuppressants "
+                          "immunosuppression".split())   # (chemotherapy has its own subterms)
 _CHEMOTHERAPY = frozenset(("chemotherapy", "chemo"))
 # mechanisms of asphyxiation whose index entries take the intent as a subterm, and the intents
 _THREATS_TO_BREATHING = frozenset("hanging hanged smothering smothered suffocation suffocated strangulation "
@@ -852,7 +857,7 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "prematurity": ("preterm", "delivery", "due", "to"),   # Jaundice > due to > preterm delivery
            # a newborn's note (its context word): Jaundice > newborn, an implied word that yields to the
            # note's own ("anemia of prematurity": Anemia > of prematurity, not Anemia > newborn)
-           "newbornnote": ("newborn",),
+           "newbornnote": ("newborn", "neonatal"),   # (the index says either: Hypoglycemia > neonatal, P70.4)
            # the brain's arteries by their abbreviations, and an infarct's cause as its adjective
            # ("cardioembolic stroke, left MCA": Infarct > brain > due to > embolism > brain artery)
            "mca": ("middle", "brain", "artery"), "aca": ("anterior", "brain", "artery"),
@@ -958,6 +963,9 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "ptsd": ("post", "traumatic", "stress", "disorder"), "ocd": ("obsessive", "compulsive", "disorder"),
            "gdm": ("gestational", "diabetes"), "a1gdm": ("gestational", "diabetes", "diet", "controlled"),
            "ltcs": ("low", "transverse", "cesarean"),
+           # a mother's diabetes makes her the index's "diabetic mother" ("hypoglycemia in infant of mother
+           # with gestational diabetes": Hypoglycemia > in infant of diabetic mother > gestational diabetes, P70.0)
+           "diabetes": ("diabetic",),
            "cirrhosis": ("liver",), "cirrhotic": ("cirrhosis", "liver"),   # Cirrhosis (hepatic) (liver)
            "polyarticular": ("multiple", "site"),
            "secondhand": ("second", "hand", "tobacco"),   # Exposure > second hand tobacco smoke
@@ -1210,6 +1218,8 @@ def walk_words(words: Iterable[str]) -> frozenset[str]:
             # other opioid-induced disorder" (F11.288)
         if w in _CIGARETTES and i and words[i - 1] in _ELECTRONIC or _left_as_verb(words, i):
             continue
+        if w.isdigit() and i + 1 < len(words) and words[i + 1] in _COUNTED:
+            continue   # "2 prior hospitalizations for mania": a count, no type II (Disorder > bipolar > II)
         if not (w.isdigit() and i and words[i - 1] in _JOINED):
             out.add(fold(SIDES.get(w, w)))   # ("type 2" is "type2": its 2 is no "class 2" or "stage 2")
         if w in POSTPROCEDURAL or w == "postop":

@@ -80,6 +80,8 @@ _MAX_WORDS = 3
 SUBSTANCES = frozenset("marijuana cannabis thc cocaine crack heroin methamphetamine meth".split())
 _LABA = frozenset(("formoterol", "salmeterol", "vilanterol"))   # only ever inhaled, as its steroid partner
 _ASA_CLASS = frozenset("class i ii iii iv v 1 2 3 4 5 ps physical".split())
+# "pred" is prednisone, but a lung function's "% predicted" after a measure ("FEV1 38% pred")
+_PREDICTED_OF = frozenset("fev1 fvc dlco tlc pef peak rv vc mip mep".split())
 # Brands sold only as inhalers: their steroid is inhaled (Z79.51), never systemic (Z79.52).
 _INHALER_BRANDS = frozenset("symbicort advair breo dulera trelegy wixela pulmicort qvar arnuity asmanex flovent "
                             "alvesco".split())
@@ -297,6 +299,8 @@ class MedicationReader:
         the puffs are the fluticasone's)."""
         if words[i] in NOT_DRUGS or words[i].isdigit():
             return None
+        if words[i] == "pred" and i and (words[i - 1].isdigit() or _PREDICTED_OF & set(words[max(0, i - 4):i])):
+            return None   # "FEV1 38% pred": the share of the predicted value
         short = len(words[i]) < 4 and words[i] not in self.table.aliases
         for n in range(min(_MAX_WORDS, len(words) - i), 0, -1):
             toks = words[i:i + n]

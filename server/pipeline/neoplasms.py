@@ -78,17 +78,22 @@ class NeoplasmHit:
 
 class NeoplasmReader:
     def __init__(self, table, icd10cm, finish: Callable[[str, Sequence[str]], str | None] | None = None,
-                 benign: frozenset[str] = frozenset(), malignant: frozenset[str] = frozenset()):
+                 benign: frozenset[str] = frozenset(), malignant: frozenset[str] = frozenset(),
+                 unsited: dict[str, tuple[str, frozenset[str]]] | None = None):
         """``finish(code, words)``: the Tabular's last step for a table code that leaves the side
         or the histology open (C50.419 + "left", "female" -> C50.412; C44.301 + "basal cell").
         ``benign``: morphology words the Alphabetic Index codes by the table's benign column
         ("Adenoma - see also Neoplasm, benign, by site": tubular adenoma of the sigmoid -> D12.5);
         ``malignant``, those it codes by the malignant column ("Osteosarcoma - see Neoplasm, bone,
-        malignant": osteosarcoma of L distal femur -> C40.22)."""
+        malignant": osteosarcoma of L distal femur -> C40.22); ``unsited``, the code of those whose
+        entry codes the tumour the note places nowhere ("Glioblastoma > unspecified site", C71.9), with
+        the entry's nonessential words, read past to the site ("glioblastoma multiforme of the L
+        frontal lobe": C71.1)."""
         self.table, self.cm = table, icd10cm
         self.finish = finish
         self.benign = benign
         self.malignant = malignant - _TUMOUR
+        self.unsited = {**(unsited or {}), **{w + "s": c for w, c in (unsited or {}).items()}}
         # "sigmoid colon" is the table's "intestine > large > colon > sigmoid": rows by the words
         # of their last one or two subterms, the shortest path first
         self._tail: dict[frozenset[str], object] = {}
@@ -159,6 +164,10 @@ class NeoplasmReader:
                         hits = [hit] if hit else []
                     if scoped and "today" not in words and (_PAST_SCOPE & set(words) or any(is_year(x) for x in words)):
                         said = Assertion.HISTORICAL   # a past colonoscopy's, removed then: its history
+                if not hits and w in self.unsited and self.cm.id_of(self.unsited[w][0]) >= 0:
+                    # a tumour the index codes by its kind where no site is said ("medulloblastoma, s/p
+                    # resection": Medulloblastoma > unspecified site, C71.6)
+                    hits = [NeoplasmHit(self.unsited[w][0], "primary", si, i, i + 1, "unspecified site")]
                 if said is Assertion.HISTORICAL:
                     # (and a colon's adenoma, removed: History > personal > neoplasm > benign > colon polyp >
                     # adenomatous, Z86.0101)
@@ -188,7 +197,8 @@ class NeoplasmReader:
         # "carcinoma of the sigmoid colon", "metastatic to bone": a site after "of" / "in" / "to"
         # "metastatic disease to"; a spread word's own tumour between it and its site ("metastatic
         # melanoma to the lung": the lung's secondary, the melanoma its own primary)
-        k = i + 2 if i + 2 < len(words) and (words[i + 1] in _LESION_NOUNS or (
+        k = i + 2 if i + 2 < len(words) and (words[i + 1] in _LESION_NOUNS or words[i + 1] in self.unsited.get(
+            words[i], ("", frozenset()))[1] or (
             words[i] in _SECONDARY and (words[i + 1] in _TUMOUR or words[i + 1] in _SPREAD_TYPES)
             and words[i + 2] == "to")) else i + 1
         after = words[k:hi] if k < len(words) and words[k] in ("of", "in", "to") else ()

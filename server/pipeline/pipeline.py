@@ -746,9 +746,11 @@ class Pipeline:
             a = assert_span(triggers[m.sentence], m.tok_start, m.tok_end, s.gaps, s.commas)
             if a is Assertion.PRESENT and self.claims_rules and m.tok_start and \
                     text[max(0, m.start - 2):m.start].strip() == "(" and \
-                    assert_span(triggers[m.sentence], m.tok_start - 1, m.tok_start, s.gaps, s.commas) \
-                    is Assertion.POSSIBLE:
-                a = Assertion.POSSIBLE   # "probably musculoskeletal (costochondritis)": the word it names
+                    (before := assert_span(triggers[m.sentence], m.tok_start - 1, m.tok_start, s.gaps, s.commas)) \
+                    in (Assertion.POSSIBLE, Assertion.ABSENT) and \
+                    (before is Assertion.POSSIBLE or text[m.end:m.end + 2].strip()[:1] == ")"):
+                a = before   # "probably musculoskeletal (costochondritis)": the word it names; "not consistent
+                # with vaping-associated lung injury (EVALI)": the name it is known by
             if a is Assertion.ABSENT and self.claims_rules and \
                     (inpatient or _resolved_now(s.words, m.tok_end, s.gaps, s.commas)) \
                     and not _resolved_since(s.words, m.tok_end):

@@ -41,8 +41,13 @@ _VAGINAL = re.compile(r"\b(N?SVD|spontaneous vaginal delivery|normal vaginal del
 # a delivery the note reports, not one it plans or weighs ("repeat C-section remains an option",
 # "trial of labor after cesarean")
 _DELIVERED = re.compile(r"\b(delivered|delivery of|NSVD|SVD|(?:spontaneous |normal |operative |assisted )?vaginal delivery|"
-                        r"(?:underwent|had|by|via)\s+(?:an?\s+)?(?:urgent\s+|emergent\s+|stat\s+|primary\s+|repeat\s+)?"
+                        r"(?:underwent|had|by|via)\s+(?:an?\s+)?(?:urgent\s+|emergent\s+|stat\s+|primary\s+|repeat\s+|rpt\s+)?"
                         r"(?:low transverse\s+)?(?:cesarean|c-section|LTCS|C/S)|"
+                        # ("Uncomplicated rpt LTCS under spinal": one the note reports as done; not the one a
+                        # postpartum visit's "day 9 after an uncomplicated cesarean" dates)
+                        r"(?<!after )(?<!after a )(?<!after an )(?<!following )(?<!following an )"
+                        r"(?:uncomplicated|successful)\s+(?:primary\s+|repeat\s+|rpt\s+)?(?:low transverse\s+)?"
+                        r"(?:cesarean|c-section|LTCS|C/S)|"
                         r"(?:cesarean|c-section|LTCS|C/S)\s+(?:delivery\s+)?(?:was\s+)?(?:performed|done)|"
                         r"liveborn|live-born|live born)\b", re.I)
 _ELDERLY = re.compile(r"\b(advanced maternal age|AMA)\b")

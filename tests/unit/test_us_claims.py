@@ -5167,3 +5167,53 @@ def test_a_stay_for_treatment_of_the_metastasis_lists_it_first(pipe):
                  "metastases; lung primary on outpatient chemotherapy."):
         got = reported(pipe, text, IN)
         assert got[:2] == ["C79.31", "C34.11"], got
+
+
+_FORTIETH_BATCH = [
+    # a physician who declines to call it a diagnosis denies it ("cannot call it CKD on one value")
+    ("PCP: 63M with HTN on lisinopril. eGFR 55 (68 last year). Assessment: reduced eGFR, cannot call it CKD on a "
+     "single value; repeat BMP in 3 months.", OUT, {"I10"}, {"N18.9", "I12.9"}),
+    # "pred" is prednisone, but a lung function's "% pred" is a predicted value
+    ("Heme f/u: chronic ITP, platelets 31K. On PO pred 15 mg daily for 5 months.", OUT, {"D69.3", "Z79.52"}, set()),
+    ("Pulm f/u: COPD, FEV1 41% pred, stable on tiotropium. No steroids this year.", OUT, {"J44.9"}, {"Z79.52"}),
+    # the abbreviation in a parenthesis is the denied term it names ("not consistent with ... (EVALI)")
+    ("UC: community-acquired pneumonia RLL. Daily nicotine vaping; findings not consistent with vaping-associated "
+     "lung injury (EVALI).", OUT, {"J18.9"}, {"U07.0"}),
+    # a tumour the index codes by kind: its site from the Neoplasm Table, or its entry's unspecified site
+    ("Neuro-onc: glioblastoma multiforme of the left frontal lobe, s/p subtotal resection, on temozolomide.", OUT,
+     {"C71.1"}, {"C71.9"}),
+    ("Peds onc infusion: 7 y/o with medulloblastoma, here for cycle 4 of maintenance chemotherapy (cisplatin, "
+     "vincristine). Chemotherapy given without incident.", OUT, {"Z51.11", "C71.6"}, {"Z79.630", "Z79.60"}),
+    # a cesarean the delivery summary reports as done: the outcome and the childbirth's carrier state
+    ("OB delivery summary: G3P2002 at 39w1d admitted for scheduled repeat LTCS; GBS positive at 36 weeks. "
+     "Uncomplicated repeat LTCS under spinal; viable male infant, Apgars 8/9.", IN,
+     {"O99.824", "Z37.0", "Z3A.39"}, {"O99.820"}),
+    # "bipolar" alone is the disorder; its type is the one it says, never a count's number; a device's
+    # "bipolar" is none
+    ("Psych med check: hx bipolar, stable on lithium.", OUT, {"F31.9"}, set()),
+    ("PMH: bipolar II, on lamotrigine. Here for URI sx.", OUT, {"F31.81"}, {"F31.9"}),
+    ("Admission H&P: 30M w/ bipolar I dx age 21 (3 prior hospitalizations for mania), stopped lithium.", IN,
+     {"F31.9"}, {"F31.81"}),
+    ("Op note: hysteroscopic myomectomy with a bipolar resectoscope; submucosal leiomyoma removed.", OUT, set(),
+     {"F31.9"}),
+    # an infant of a mother with gestational diabetes: the newborn's own perinatal code (P70.0)
+    ("Newborn discharge: term male born by SVD. Infant of mother w/ gestational diabetes, transient hypoglycemia "
+     "treated with dextrose gel, resolved.", IN, {"Z38.00", "P70.0"}, {"E16.2", "P70.4"}),
+    # labs ordered to screen for a disease say nothing of having it
+    ("Wellness visit: asymptomatic 44F, father with type 2 DM. Screening labs ordered for DM: A1c 5.2%. "
+     "Assessment: normal diabetes screening.", OUT, {"Z13.1"}, {"E11.9"}),
+    # an immunodeficiency due to immunosuppressive therapy is due to drugs (D84.821)
+    ("DISCHARGE DIAGNOSES: 1. Immunocompromised state due to immunosuppressive therapy (tacrolimus, "
+     "mycophenolate). 2. Kidney transplant status.", IN, {"D84.821", "Z94.0"}, {"D84.9"}),
+    # a follow-up after completed treatment of a condition that has resolved (I.C.21.c.8)
+    ("PCP f/u: 52M seen 5 wks after completing a 7-day course of amoxicillin for CAP of the LLL. Cough resolved, "
+     "lungs clear. Repeat CXR: complete resolution of LLL infiltrate.", OUT, {"Z09", "Z87.01"}, {"J18.9", "R91.8"}),
+    # an explanation considered and doubted is not the diagnosis
+    ("ED: syncope, likely vasovagal. Drug-induced hypotension from the new HCTZ considered but doubted. HTN.",
+     OUT, {"R55", "I10"}, {"I95.2"}),
+]
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", _FORTIETH_BATCH)
+def test_fortieth_batch(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
