@@ -41,6 +41,7 @@ STATUS_ABBREVIATIONS = {
     # a joint replaced is a joint implant (Presence > knee-joint implant: Z96.65-)
     "replacement": "joint implant", "arthroplasty": "joint implant", "hemiarthroplasty": "joint implant",
     "hd": "renal dialysis", "hemodialysis": "renal dialysis", "pd": "renal dialysis", "o2": "oxygen",
+    "wheelchair": "wheelchair confinement",   # Status > wheelchair confinement (Z99.3)
     "aicd": "automatic cardiac defibrillator", "icd": "automatic cardiac defibrillator",
     "cea": "carotid endarterectomy", "pacemaker": "cardiac pacemaker",
     # an amputation level names the limb ("below-knee": Absence > leg > below knee)
@@ -1187,6 +1188,9 @@ class IndexCoder:
                     # ("on HD#1" is the first hospital day, not hemodialysis; "SpO2 93% on 2 L O2" is
                     # the oxygen given now, not a dependence on it)
                     trig = ("on",)
+                if trig is None and words[i] == "wheelchair" and words[i + 1:i + 2] in (["dependent"], ["bound"]) and \
+                        (present is None or present(si, i, i + 2)):
+                    trig = ()   # "wheelchair-dependent", "wheelchair bound": Dependence (on) > wheelchair
                 if trig is None and words[i] == "home" and i + 1 < len(words) and words[i + 1] in _OXYGEN and \
                         (present is None or present(si, i, i + 2)):
                     trig = ("on",)   # "home O2 2 L/min" in a medication list
