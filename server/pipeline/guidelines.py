@@ -971,7 +971,15 @@ def _same_condition(relative: str, today: str) -> bool:
     kidney disease, glaucoma, osteoporosis)."""
     if relative[:3] in _COMMON_CHRONIC:
         return False
+    if relative[:3] == _SUDDEN_DEATH and today[:3] in _INHERITED_HEART:
+        return True   # a relative's sudden cardiac death is the risk an inherited heart disease is evaluated
+        # for (Z82.41 beside a hypertrophic cardiomyopathy, a long QT); not an older patient's syncope (measured)
     return relative[:3] == today[:3] or (today[:3] == "I69" and "I60" <= relative[:3] <= "I68")
+
+
+_SUDDEN_DEATH = "I46"
+# cardiomyopathies, conduction disorders and arrhythmias, congenital heart anomalies
+_INHERITED_HEART = frozenset("I42 I43 I44 I45 I47 I49 Q20 Q21 Q22 Q23 Q24".split())
 
 
 # the common chronic diseases a relative's family history is not coded beside the patient's own for

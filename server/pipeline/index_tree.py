@@ -472,7 +472,12 @@ class IndexTree:
             return None
         # "See Fracture, femur, upper end" means the main term "Fracture, traumatic"
         nodes = self.main_terms(parts[0]) or self._by_head.get(_key(parts[0]), [])
-        for p in parts[1:]:
+        if not nodes and parts[0].endswith("s"):
+            # "See Complications, joint prosthesis, ...": the main term "Complication(s)"
+            nodes = self.main_terms(parts[0][:-1])
+        rest = parts[1:]
+        while rest:
+            p, rest = rest[0], rest[1:]
             want = set(_words(p))
             # "..., with cholecystitis": the subterm sits under the entry's "with"
             kids = [c for n in nodes for k in self.nodes[n].children
@@ -491,6 +496,13 @@ class IndexTree:
                 # subterm "carpal bone"): the one subterm that has its words
                 longer = [c for c in kids if want < set(self.nodes[c].words)]
                 nodes = longer if len(longer) == 1 else []
+            if not nodes and rest:
+                # ... or splits one subterm in two parts ("Diverticulosis, intestine, large" for the
+                # subterm "large intestine")
+                joined = want | set(_words(rest[0]))
+                nodes = [c for c in kids if set(self.nodes[c].words) == joined]
+                if nodes:
+                    rest = rest[1:]
         return nodes[0] if nodes else None
 
 

@@ -5211,6 +5211,15 @@ _FORTIETH_BATCH = [
     # an explanation considered and doubted is not the diagnosis
     ("ED: syncope, likely vasovagal. Drug-induced hypotension from the new HCTZ considered but doubted. HTN.",
      OUT, {"R55", "I10"}, {"I95.2"}),
+    # a dependence said after its device: Status > wheelchair confinement (Z99.3)
+    ("Wound clinic: 44M with complete T10 paraplegia, wheelchair-dependent; stage 2 sacral pressure ulcer.", OUT,
+     {"L89.152", "G82.21", "Z99.3"}, set()),
+    # a relative's sudden cardiac death bears on an inherited heart disease (I.C.21.c.4)
+    ("Cardiology f/u: 38M with obstructive HCM, s/p ICD 2022, occasional palpitations. FAMILY HX: father - "
+     "sudden cardiac death at 41.", OUT, {"I42.1", "Z95.810", "Z82.41"}, set()),
+    # a "See" that splits one subterm in two parts: Diverticulum > colon, see Diverticulosis, intestine, large
+    ("Colonoscopy: scattered diverticula in the sigmoid colon, no bleeding or inflammation.", OUT, {"K57.30"},
+     {"K57.90"}),
 ]
 
 
