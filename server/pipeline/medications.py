@@ -363,6 +363,9 @@ def _current(words: Sequence[str], i: int, j: int, listed: bool, clauses: "_Clau
         said = set(words[lo:hi]) & _SHORT_TERM - (set() if insulin else {_SLIDING})
         return bool(said) and said <= _STARTED and not clauses.courses(lo, hi, insulin) and \
             _said_long(tuple(words[j:]) + tuple(following), 0)
+    if not listed and _TAPER in words[j:j + 2] and not (_LONG_SAID | _CONTINUED) & set(words[lo:hi]):
+        return False   # "D/c on short prednisone taper": the taper is the course, as "x5 days" is (not one
+        # the patient is kept on: "continue prednisone taper over 8 wk")
     end = min(hi, j + 5)
     scheduled = any(_SCHEDULE.match(w) for w in words[j:end]) or any(_interval(words, k, end) for k in range(j, end)) \
         or any(_LONG_INTERVAL.match(w) for w in words[max(lo, i - 2):i])   # "weekly semaglutide"
@@ -374,6 +377,8 @@ def _current(words: Sequence[str], i: int, j: int, listed: bool, clauses: "_Clau
 
 
 _STARTED = frozenset("start started starting initiate initiated new newly".split())
+_TAPER = "taper"
+_CONTINUED = frozenset(("continue", "continued", "continuing", "cont"))
 _INSULIN, _SLIDING, _NSAID, _OPIOID = "Z79.4", "sliding", "Z79.1", "Z79.891"
 # an insulin course a stay gives and ends ("sliding scale", "insulin gtt", "insulin drip", "basal-bolus
 # insulin inpatient"); an insulin pump's "continuous infusion" is the patient's own regimen
