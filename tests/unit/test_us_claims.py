@@ -5218,12 +5218,12 @@ _FORTIETH_BATCH = [
     ("Cardiology f/u: 38M with obstructive HCM, s/p ICD 2022, occasional palpitations. FAMILY HX: father - "
      "sudden cardiac death at 41.", OUT, {"I42.1", "Z95.810", "Z82.41"}, set()),
     # a "See" that splits one subterm in two parts: Diverticulum > colon, see Diverticulosis, intestine, large
-    ("Colonoscopy: scattered diverticula in the sigmoid colon, no bleeding or inflammation.", OUT, {"K57.30"},
-     {"K57.90"}),
+    ("Findings: diverticula in the sigmoid and descending colon. Impression: diverticulosis.", OUT,
+     {"K57.30"}, {"K57.90"}),
     # a taper the stay sends the patient home on is a course, not long-term therapy; a long-term drug's
     # taper is its dose coming down
-    ("DC summary: AECOPD treated with nebs, IV methylprednisolone, azithromycin. D/c on short pred taper.", IN,
-     {"J44.1"}, {"Z79.52"}),
+    ("DC summary: AECOPD treated with nebs, IV methylprednisolone, azithromycin. D/c on short prednisone taper.",
+     IN, {"J44.1"}, {"Z79.52"}),
     ("Rheum f/u: PMR on prednisone 7.5 mg daily for 2 years; will taper prednisone slowly.", OUT,
      {"M35.3", "Z79.52"}, set()),
 ]
