@@ -3388,8 +3388,8 @@ _TREATMENT_OVER = re.compile(r"\b(?:complet(?:ed|ing|ion of)|finished|resolved|r
 _FOLLOW_UP_TITLE = 100   # characters the note opens with, where it calls the visit a follow-up
 _FOLLOW_UP_REACH = 300   # ... and where it says what the follow-up is for
 _HISTORY_OF = ("Z86", "Z87")
-_NOT_TREATED_HISTORY = ("Z87.891",)
-_BESIDE_FOLLOW_UP = ("Z8", "Z9", "Z79")   # history, status and long-term drug codes: nothing treated now   # (a former smoker's history is no treatment completed)
+_NOT_TREATED_HISTORY = ("Z87.891",)   # (a former smoker's history is no treatment completed)
+_BESIDE_FOLLOW_UP = ("Z8", "Z9", "Z79")   # history, status and long-term drug codes: nothing treated now
 
 
 def _completed_treatment_follow_up(text: str, found: dict[str, Finding]) -> "encounter_codes.EncounterCode | None":

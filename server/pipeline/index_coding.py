@@ -1190,7 +1190,7 @@ class IndexCoder:
                     trig = ("on",)
                 if trig is None and words[i] == "wheelchair" and words[i + 1:i + 2] in (["dependent"], ["bound"]) and \
                         (present is None or present(si, i, i + 2)):
-                    trig = ()   # "wheelchair-dependent", "wheelchair bound": Dependence (on) > wheelchair
+                    trig = ()   # "wheelchair-dependent", "wheelchair bound": Status > wheelchair confinement
                 if trig is None and words[i] == "home" and i + 1 < len(words) and words[i + 1] in _OXYGEN and \
                         (present is None or present(si, i, i + 2)):
                     trig = ("on",)   # "home O2 2 L/min" in a medication list
