@@ -1257,8 +1257,12 @@ class ClaimsReaders:
         # the organism any of its sentences names ("ADMISSION DX: Sepsis ... 1. Severe sepsis due to
         # E. coli pyelonephritis": A41.51, the unspecified one then yields to it)
         sentence_starts = [s.start for s in sentences]
+        read: set[int] = set()
         for e in evidence:
             si = sequelae.sentence_of(sentences, sentence_starts, e.start)
+            if si in read:
+                continue   # (each sentence walked once: a run-on note's one sentence holds every mention)
+            read.add(si)
             words = tuple(w for w in sentences[si].words if w not in _SEVERITY_WORDS)   # the organism's, not R65.2's
             hit = self.index.tree.walk(starts, walk_words(words)) if starts else None
             code = _finish(self.mapper, hit.code, side_words(words)) if hit is not None else None
@@ -1281,8 +1285,12 @@ class ClaimsReaders:
             return
         starts = self.index.tree.main_terms("Sepsis")
         sentence_starts = [s.start for s in sentences]
+        read: set[int] = set()
         for e in f.evidence if starts else ():
             si = sequelae.sentence_of(sentences, sentence_starts, e.start)
+            if si in read:
+                continue   # (each sentence walked once)
+            read.add(si)
             words = tuple(w for w in sentences[si].words if w not in _SEVERITY_WORDS) + ("newborn", "due", "to")
             hit = self.index.tree.walk(starts, walk_words(words))
             code = _finish(self.mapper, hit.code, side_words(words)) if hit is not None else None
