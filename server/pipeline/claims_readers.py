@@ -1256,13 +1256,7 @@ class ClaimsReaders:
         code, path = None, ""
         # the organism any of its sentences names ("ADMISSION DX: Sepsis ... 1. Severe sepsis due to
         # E. coli pyelonephritis": A41.51, the unspecified one then yields to it)
-        sentence_starts = [s.start for s in sentences]
-        read: set[int] = set()
-        for e in evidence:
-            si = sequelae.sentence_of(sentences, sentence_starts, e.start)
-            if si in read:
-                continue   # (each sentence walked once: a run-on note's one sentence holds every mention)
-            read.add(si)
+        for si in _sentences_of(sentences, evidence):
             words = tuple(w for w in sentences[si].words if w not in _SEVERITY_WORDS)   # the organism's, not R65.2's
             hit = self.index.tree.walk(starts, walk_words(words)) if starts else None
             code = _finish(self.mapper, hit.code, side_words(words)) if hit is not None else None
@@ -1284,13 +1278,7 @@ class ClaimsReaders:
         if f is None or not f.reportable:
             return
         starts = self.index.tree.main_terms("Sepsis")
-        sentence_starts = [s.start for s in sentences]
-        read: set[int] = set()
-        for e in f.evidence if starts else ():
-            si = sequelae.sentence_of(sentences, sentence_starts, e.start)
-            if si in read:
-                continue   # (each sentence walked once)
-            read.add(si)
+        for si in _sentences_of(sentences, f.evidence) if starts else ():
             words = tuple(w for w in sentences[si].words if w not in _SEVERITY_WORDS) + ("newborn", "due", "to")
             hit = self.index.tree.walk(starts, walk_words(words))
             code = _finish(self.mapper, hit.code, side_words(words)) if hit is not None else None
@@ -3419,6 +3407,13 @@ def _completed_treatment_follow_up(text: str, found: dict[str, Finding]) -> "enc
                     "Z09", opened.span(), "follow-up examination after completed treatment, with the "
                                           f"history code {c} (I.C.21.c.8)")
     return None
+
+
+def _sentences_of(sentences: list[Sentence], evidence: list[Span]) -> list[int]:
+    """The sentences a finding's evidence lies in, each once, in the evidence's order (a run-on
+    note's one sentence holds every mention: read once, not once per span)."""
+    starts = [s.start for s in sentences]
+    return list(dict.fromkeys(sequelae.sentence_of(sentences, starts, e.start) for e in evidence))
 
 
 def _chemotherapy_of_cancer(found: dict[str, Finding]) -> None:
