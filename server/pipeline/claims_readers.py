@@ -162,6 +162,11 @@ _BENIGN_FILLER = frozenset("benign neoplasm of the and other unspecified part pa
 _ATTRIBUTED = re.compile(r"[ \t]*(?:(?:on|over|of|in|at)[ \t]+(?:the[ \t]+)?(?:[\w/-]+[ \t]+){1,2}?)?"
                          r"(?:(?:is|are|was|were|likely|most|probably|felt|thought|to be|all)[ \t]+){0,3}"
                          r"(?:secondary to|due to|2/2|caused by|attributed to|from|c/w|consistent with)[ \t]+", re.I)
+# ... or said after the diagnosis it is the symptom of ("cyst - source of RLQ pain", "causing the pain")
+_SOURCE_OF = re.compile(r"(?:[ \t]*[-,:(][ \t]*|[ \t]+)(?:(?:the|likely|probable|most likely)[ \t]+){0,2}"
+                        r"(?:(?:source|cause)[ \t]+of|causing|explains|explaining|accounting[ \t]+for|"
+                        r"responsible[ \t]+for)"
+                        r"[ \t]+(?:(?:the|her|his|pt's|patient's)[ \t]+)?(?:[\w/-]+[ \t]+){0,2}$", re.I)
 _ATTRIBUTED_REACH = 40
 _SENTENCE_END = re.compile(r"[.;:\n]")
 _ESRD = "N18.6"   # a kidney recipient's, before the graft
@@ -180,6 +185,8 @@ _SEQUELA_ADVICE = frozenset("discussed counseled counselled risk return possible
                             "precautions no without".split())
 # the words after a skin cancer that say where it is ("BCC, nodular, skin of L mid back")
 _SKIN_SITE_REACH = 8
+_SKIN_LESIONS = frozenset("papule papules lesion lesions nodule nodules plaque plaques macule patch growth".split())
+_SKIN_BACK = 3   # sentences before a skin cancer's own where its lesion's site may be said
 _SKIN_FILLER = frozenset("of the on at skin l r left right mid upper lower nodular superficial infiltrative "
                          "pigmented invasive well moderately poorly differentiated".split())
 _REFUTED_ALLERGY = re.compile(r"\w\?|\bnot (?:a |an |truly )?(?:true )?allerg|\btolerat(?:ed|es|ing)\b|\bintoleran|"
@@ -359,6 +366,8 @@ _AIDS = re.compile(r"\b(?:has|with|dx of|diagnosis of|history of|hx of|known)\s+
 _FOR_TRANSPLANT = re.compile(r"\b(?:transplant\w*|DDKT|LDKT|LURT|KTx)\b[^.;]{0,25}\b(?:for|due to|secondary to|2/2)\s*$",
                              re.I)
 _REASON_REACH = 60
+_TRANSPLANTED_SINCE = re.compile(r"[^.;\n]{0,80}?\b(?:s/p|status post|underwent|received|now with)\b[^.;\n]{0,25}?"
+                                 r"(?:transplant\w*|DDKT|LDKT|LURT|KTx)\b", re.I)
 
 
 class ClaimsReaders:
@@ -419,6 +428,7 @@ class ClaimsReaders:
         self._rejection(sentences, found)
         self._graft_versus_host(found)
         self._complications(sentences, found, inpatient=doc.setting is Setting.INPATIENT)
+        self._prosthesis_joint(doc.text, found)
         self._traumatic_bleeds(doc.text, found)
         self._drug_induced(doc.text, sentences, found)
         _overdosed_not_adverse(found)
@@ -453,6 +463,7 @@ class ClaimsReaders:
         self._site_named(found)
         self._with_symptoms(sentences, found)
         self._dementia_behavior(found)
+        self._dementia_severity(doc.text, sentences, found)
         self._wandering(doc.text, found)
         if preg is not None:
             self._complicating(doc.text, preg, found)
@@ -463,6 +474,7 @@ class ClaimsReaders:
         self._sinuses(sentences, found)
         self._influenza(doc.text, found)
         self._diabetes_type(doc.text, found)
+        self._asked_level(doc.text, sentences, found)
         self._underlying_condition(doc.text, found)
         self._psa_after_treatment(found)
         self._cough_duration(doc.text, found)
@@ -473,6 +485,7 @@ class ClaimsReaders:
         self._past_deployment(doc.text, found)
         self._burn_degrees(doc.text, found)
         self._burn_map(doc.text, sentences, found)
+        self._burn_site_list(doc.text, found)
         self._burn_extent(doc.text, sentences, found)
         self._stroke_artery(sentences, found)
         self._initial_stroke_score(doc.text, found)
@@ -528,13 +541,23 @@ class ClaimsReaders:
                 continue
             for e in f.evidence:
                 m = _ATTRIBUTED.match(text, e.end)
-                if m is None:
+                if m is not None:
+                    k = bisect_left(starts, m.end())
+                    if k == len(starts) or starts[k] - m.end() > _ATTRIBUTED_REACH or \
+                            _SENTENCE_END.search(text, m.end(), starts[k]):
+                        continue
+                    cause = causes[k][1]
+                elif (m := _SOURCE_OF.search(text, max(0, e.start - _ATTRIBUTED_REACH), e.start)) is not None:
+                    # (or the diagnosis said first, as its source: "Right hemorrhagic corpus luteum cyst -
+                    # source of RLQ pain")
+                    k = bisect_left(starts, m.start()) - 1
+                    ends = [x.end for x in found[causes[k][1]].evidence if x.end <= m.start()] if k >= 0 else []
+                    if not ends or m.start() - max(ends) > _ATTRIBUTED_REACH or \
+                            _SENTENCE_END.search(text, max(ends), m.start()):
+                        continue
+                    cause = causes[k][1]
+                else:
                     continue
-                k = bisect_left(starts, m.end())
-                if k == len(starts) or starts[k] - m.end() > _ATTRIBUTED_REACH or \
-                        _SENTENCE_END.search(text, m.end(), starts[k]):
-                    continue
-                cause = causes[k][1]
                 if "T36" <= cause[:3] <= "T65" or \
                         any(c.startswith(r) for r in self.guidelines.referenced(cause, "use_additional") if r):
                     continue
@@ -881,7 +904,13 @@ class ClaimsReaders:
             plain = assertion
             assertion = lambda si, a, b: (Assertion.HYPOTHETICAL if plain(si, a, b) is Assertion.POSSIBLE  # noqa: E731
                                           else plain(si, a, b))
-        for h in self.neoplasms.find(text, sentences, assertion):
+        hits = list(self.neoplasms.find(text, sentences, assertion))
+        # (a sentence's spread to a site is no primary there too: "breast cancer to the pleura with malignant
+        # pleural effusion" is C78.2, never C38.4)
+        spread = {(h.sentence, h.primary[:3]) for h in hits if h.behavior == "secondary" and h.primary}
+        for h in hits:
+            if h.behavior == "primary" and (h.sentence, h.code[:3]) in spread:
+                continue
             note = RuleNote("index", f"Neoplasm Table: {h.site}, {h.behavior.replace('_', ' ')}")
             f = _read(h.code, sentences[h.sentence], h.tok_start, h.tok_end, note)
             span = f.evidence[0]
@@ -929,6 +958,12 @@ class ClaimsReaders:
                     del found[c]   # the word's own reading by the table, not the lexicon's guess from a side
                     # ("adenocarcinoma of RUL w/ metastases to liver": C78.7, no right ovary's C79.61)
             _add(found, f)
+        # ... nor the site's primary the lexicon read from the sentences of that spread ("recurrent metastatic
+        # breast cancer to the pleura ... carcinoma to pleura": C78.2, no pleural C38.4)
+        starts = [x.start for x in sentences]
+        for c in [c for c, g in found.items() if any(c[:3] == cat for _, cat in spread) and g.evidence and all(
+                (sequelae.sentence_of(sentences, starts, e.start), c[:3]) in spread for e in g.evidence)]:
+            del found[c]
         for b in [c for c, f in found.items() if f.reportable and c[:1] == "D" and self.cm.id_of(c) >= 0
                   and self.cm.description(c).lower().startswith("benign neoplasm")]:
             # the polyp the pathology names is that adenoma ("polyps in sigmoid colon ... Path:
@@ -952,17 +987,28 @@ class ClaimsReaders:
         for c in vague:
             f = found[c]
             for e in f.evidence:
-                s = sentences[sequelae.sentence_of(sentences, starts, e.start)]
+                si = sequelae.sentence_of(sentences, starts, e.start)
+                s = sentences[si]
                 k = bisect_left(s.token_starts, e.end)
-                after = [w for w in s.words[k:k + _SKIN_SITE_REACH] if w not in _SKIN_FILLER]
-                # (the table's own "skin <site>" synonyms: "skin back", "skin axillary fold")
-                hits = (table.exact(" ".join(("skin", *after[a:a + n]))) for a in range(len(after)) for n in (2, 1))
-                row = next((r for h in hits if h is not None for r in (table.rows[h[0]],)
-                            if len(r.path) == 2 and r.path[0].startswith("skin") and (r.codes[0] or "").startswith("C44")),
-                           None)
+                # its own words after it, else those after the skin lesion its sentence or the ones before it
+                # name ("6 mm pearly papule L cheek ... Path: nodular basal cell carcinoma": the cheek's)
+                places = [(tuple(s.words[k:k + _SKIN_SITE_REACH]), None)] + [
+                    (tuple(x.words[j + 1:j + 1 + _SKIN_SITE_REACH]), x.tokens[j])
+                    for x in sentences[max(0, si - _SKIN_BACK):si + 1][::-1]
+                    for j, w in enumerate(x.words) if w in _SKIN_LESIONS]
+                row, said, lesion = None, (), None
+                for said, lesion in places:
+                    after = [w for w in said if w not in _SKIN_FILLER]
+                    # (the table's own "skin <site>" synonyms: "skin back", "skin axillary fold")
+                    hits = (table.exact(" ".join(("skin", *after[a:a + n]))) for a in range(len(after)) for n in (2, 1))
+                    row = next((r for h in hits if h is not None for r in (table.rows[h[0]],)
+                                if len(r.path) == 2 and r.path[0].startswith("skin") and
+                                (r.codes[0] or "").startswith("C44")), None)
+                    if row is not None:
+                        break
                 if row is None:
                     continue
-                sited = row.code("primary", [SIDES.get(w, w) for w in s.words[k:k + _SKIN_SITE_REACH]], self.cm)
+                sited = row.code("primary", [SIDES.get(w, w) for w in said], self.cm)
                 code = sited[:5] + c[5] + sited[6:] if sited and len(sited) >= 6 else None
                 if code is None or code == c or self.cm.id_of(code) < 0 or not self.cm.is_billable(code):
                     continue
@@ -970,6 +1016,10 @@ class ClaimsReaders:
                 f.notes.append(RuleNote("index", f"Neoplasm Table: skin, {row.path[1]}: {code}", c))
                 f.code = code
                 _add(found, f)
+                for o, g in found.items() if lesion is not None else ():
+                    if o[:1] == "R" and g.reportable and any(x.start <= lesion.start < x.end for x in g.evidence):
+                        g.reportable = False   # (the papule the pathology names is the cancer, no skin change)
+                        g.notes.append(RuleNote("not_reported", f"the lesion {code} names", code))
                 break
 
     def _drug_resistance(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
@@ -1974,6 +2024,40 @@ class ClaimsReaders:
                         "I.C.10.c") and not specified:
             found.pop("J18.9", None)
 
+    def _asked_level(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """A code whose "use additional code" note asks for a level its category numbers ("E11.64-
+        ... use additional code for hypoglycemia level, if applicable (E16.A-)": Hypoglycemia level
+        1/2/3) gets the level its own sentence says ("Severe (level 3) hypoglycemia due to type 2 DM";
+        "T1DM with hypoglycemia without coma - level 3 (severe) event"), where none is coded yet."""
+        for code, f in list(found.items()):
+            if not f.reportable or f.assertion is not Assertion.PRESENT:
+                continue
+            for asked in self.guidelines.referenced(code, "use_additional"):
+                levels = self._levels(asked)
+                if not levels or any(c.startswith(asked) and g.reportable for c, g in found.items()):
+                    continue
+                for si in _sentences_of(sentences, f.evidence):
+                    said = {_LEVEL_NUMBERS[m.group(1).lower()]
+                            for m in _LEVEL_SAID.finditer(text, sentences[si].start, sentences[si].end)}
+                    if len(said) == 1 and (level := levels.get(said.pop())) is not None:
+                        note = RuleNote("use_additional", f"{code} asks for {asked}-: the level its sentence "
+                                                          "says", code)
+                        _add(found, _made(level, [e for e in f.evidence
+                                                  if sentences[si].start <= e.start < sentences[si].end], note))
+                        break
+
+    def _levels(self, category: str) -> dict[str, str]:
+        """The billable codes of ``category`` by the level number their titles end in (E16.A:
+        {"1": "E16.A1", ...}); empty where its codes are no numbered levels (memoised)."""
+        memo = self.__dict__.setdefault("_levels_memo", {})
+        hit = memo.get(category)
+        if hit is None:
+            kids = self.cm.children(category) if self.cm.id_of(category) >= 0 else []
+            titled = {c: _LEVEL_TITLE.search(self.cm.description(c)) for c in kids if self.cm.is_billable(c)}
+            hit = memo[category] = {t.group(1): c for c, t in titled.items() if t} \
+                if kids and all(titled.values()) and len(titled) == len(kids) else {}
+        return hit
+
     def _diabetes_type(self, text: str, found: dict[str, Finding]) -> None:
         """Diabetes is type 2 by default only when the record does not document its type
         (I.C.4.a.2): "T1DM ... diabetic ketoacidosis" is E10.10, not the untyped mention's E11.10."""
@@ -2227,6 +2311,10 @@ class ClaimsReaders:
             if not said or any(a <= e.start < b for e in coded):
                 continue
             site = text[a:said[0].start()]
+            if not self.index.tree.site_words.intersection(normalize_phrase(site.replace("/", " "))) and \
+                    (after := _SITE_AFTER.match(text, said[-1].end(), b)) is not None:
+                # (or right after it: "erythema without blisters (1st degree) over R volar forearm")
+                site = text[after.end():b]
             if "," in site or _BURN_NOTE.search(text, a, b) or \
                     _NO_BURN.search(text, max(a, said[0].start() - 12), said[0].start()):
                 continue   # several sites, or "no full-thickness areas"
@@ -2272,6 +2360,43 @@ class ClaimsReaders:
                     found[c].notes.append(RuleNote("not_reported", f"one burn per site, its highest degree: {keep} "
                                                                    "(I.C.19.d.2)", keep))
 
+    def _burn_site_list(self, text: str, found: dict[str, Finding]) -> None:
+        """A burn said of a list of sites is a burn of each, at its degree ("Full-thickness (3rd degree)
+        burns of the anterior chest wall, abdominal wall and R upper arm": T21.31XA, T21.32XA and
+        T22.331A; I.C.19.d: each site coded): Burn > the item's site > the degree."""
+        starts = self.index.tree.main_terms("Burn")
+        for code, f in list(found.items()):
+            if not (starts and _BURN_DEGREE.match(code) and code[4] in "123" and f.reportable):
+                continue
+            for e in f.evidence:
+                tail = _LIST_TAIL.match(text, e.end)
+                if tail is None:
+                    continue
+                for item in _LIST_ITEM.split(tail.group(0)):
+                    if _DEGREE_WORDS.search(item) or _BURN_NOTE.search(item):
+                        break   # (the next burn, its own degree: "..., partial-thickness burn of R forearm")
+                    words = tuple(w for w in normalize_phrase(item.replace("/", " ")) if w)
+                    if not words or not self.index.tree.site_words.intersection(words):
+                        continue
+                    words += tuple(x for w in words for x in _BURN_SITES.get(w, ()))
+                    words += (_ORDINALS[int(code[4])], "degree")
+                    if not any(w in SIDES for w in words):
+                        # (the side of the burn the list follows: "burn of the R forearm and hand")
+                        title = self.cm.description(code).lower().split()
+                        words += tuple(x for x in ("right", "left") if x in title)
+                    checkpoint()
+                    hit = self.index.tree.walk(starts, walk_words(words))
+                    if hit is not None and (named := self.index.tabular_site(hit.code, words)) is not None:
+                        hit = replace(hit, code=named)
+                    new = _finish(self.mapper, hit.code, side_words(words)) if hit is not None else None
+                    if new is None or not _BURN_DEGREE.match(new) or new[4] != code[4] or new in found \
+                            or new[-1:] != code[-1:]:
+                        continue
+                    at = e.end + tail.group(0).find(item)
+                    _add(found, _made(new, [Span(at, at + len(item), e.section)], RuleNote(
+                        "index", f"a burn of a list of sites, each at its degree: Burn > {' > '.join(hit.path)} "
+                                 "(I.C.19.d)", code)))
+
     def _burn_degrees(self, text: str, found: dict[str, Finding]) -> None:
         """A burn of several degrees at one site is coded to the highest (I.C.19.d.2): "mixed 2nd
         and 3rd degree burn of L palm" is T23.352-, the degrees read in the burn's own clause; a burn
@@ -2285,6 +2410,12 @@ class ClaimsReaders:
                 before = re.split(r"[.;,:\n]|\bburns?\b", text[max(0, e.start - _BURN_REACH):e.start], flags=re.I)[-1]
                 clause = before + text[e.start:e.end]
                 said = max([said] + [_DEGREES[w.lower().replace(" ", "-")] for w in _DEGREE_WORDS.findall(clause)])
+            if not said and code[4] in "04":
+                # a burn of no degree takes the one degree its sentence says of a burn ("burn scar contracture
+                # of R axilla ..., sequela of a full-thickness (3rd degree) flame burn 2 yrs ago": T22.341S)
+                degrees = {_DEGREES[w.lower().replace(" ", "-")] for e in found[code].evidence
+                           for w in _DEGREE_WORDS.findall(_sentence_around(text, e.start, e.end))}
+                said = degrees.pop() if len(degrees) == 1 else 0
             corrosion = 4 if code[4] >= "4" else 0
             if said and said > int(code[4]) - corrosion:
                 new = code[:4] + str(said + corrosion) + code[5:]
@@ -2501,7 +2632,10 @@ class ClaimsReaders:
         esrd, status = found.get("N18.6"), found.get("Z94.0")
         if esrd is None or status is None or not esrd.reportable or not status.reportable:
             return
-        if all(_FOR_TRANSPLANT.search(text[max(0, e.start - _REASON_REACH):e.start]) for e in esrd.evidence):
+        # (or the ESRD the sentence then says was transplanted: "ESRD 2017 due to IgA nephropathy, s/p
+        # kidney transplant 2018 - stable graft")
+        if all(_FOR_TRANSPLANT.search(text[max(0, e.start - _REASON_REACH):e.start]) or
+               _TRANSPLANTED_SINCE.match(text, e.end) for e in esrd.evidence):
             esrd.reportable = False
             esrd.notes.append(RuleNote("not_reported", "the ESRD the kidney transplant was done for: Z94.0 "
                                        "(I.C.14.a.2)", "Z94.0"))
@@ -2638,6 +2772,46 @@ class ClaimsReaders:
                 found[c].reportable = False   # (a status the complication code includes, I.C.21.c.3)
                 found[c].notes.append(RuleNote("not_reported", f"{complication} names the device", complication))
 
+    def _prosthesis_joint(self, text: str, found: dict[str, Finding]) -> None:
+        """A joint prosthesis's complication coded to an unspecified joint takes the joint its status
+        names and the side said beside it ("s/p bilateral THA ... posterior dislocation of R femoral
+        prosthetic head": Z96.643 and T84.029A -> T84.020A); the other side's prosthesis is still a
+        status (Z96.642, I.C.21.c.3)."""
+        statuses = [c for c in found if c.startswith("Z96.6")]
+        joints = {self._prosthesis(c)[0] for c in statuses} - {""}
+        if len(joints) != 1:
+            return
+        joint = joints.pop()
+        for code in [c for c, f in found.items() if c.startswith("T84") and f.reportable and len(c) == 8
+                     and self.cm.id_of(c) >= 0 and "unspecified" in self.cm.description(c).lower()
+                     and "joint" in self.cm.description(c).lower()]:
+            core = code[:7].rstrip("X")
+            parent = self.mapper.parent_of(core)
+            sides = {side for e in found[code].evidence
+                     for m in _SIDE_SAID.finditer(text, max(0, e.start - _SIDE_REACH), e.end + _SIDE_REACH)
+                     for side in (("right",) if m.group(1) else ("left",))}
+            if not sides:
+                sides = set().union(*(self._prosthesis(c)[1] for c in statuses))
+            if len(sides) != 1 or not parent:
+                continue
+            side = sides.pop()
+            kin = [k for k in self.cm.children(parent) if f" {side} {joint} " in f" {self.cm.description(k).lower()} "]
+            new = (kin[0] + "X" * (7 - len(kin[0])) + code[7]) if len(kin) == 1 else ""
+            if not new or self.cm.id_of(new) < 0 or not self.cm.is_billable(new) or new in found:
+                continue
+            self._recode(found, code, new, "specificity", f"the {side} {joint}: the prosthesis its status names "
+                         "and the side said beside it", "I.C.19.g")
+            for c in statuses:
+                other = {"right": "left", "left": "right"}[side]
+                if self._prosthesis(c)[1] == {"right", "left"}:
+                    kept = next((k for k in self.cm.children(self.mapper.parent_of(c) or c)
+                                 if self._prosthesis(k) == (joint, {other})), None)
+                    if kept is not None and self.cm.is_billable(kept):
+                        self._recode(found, c, kept, "status", f"the {side} {joint}'s prosthesis is {new}'s: the "
+                                     f"{other} one is the status", "I.C.21.c.3")
+                        found[kept].reportable = True   # (no longer one the complication code includes)
+            return
+
     def _drug_induced(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """A condition in the sentence of a drug's adverse effect is the drug's doing: its index
         entry's "drug-induced" / "due to drug" subterm gives the code ("statin-associated myopathy
@@ -2659,7 +2833,9 @@ class ClaimsReaders:
                 continue
             # (a code that already says its kind, type 2 diabetes, stays: only its own category's
             # drug subterm replaces it, "orthostatic hypotension due to doxazosin", I95.1 -> I95.2)
-            kind_said = "unspecified" not in self.cm.description(code).lower()
+            # (an idiopathic one's cause was unknown: "sensory polyneuropathy" is Polyneuropathy > sensory
+            # (hereditary) (idiopathic), G60.8, until the note names the drug, G62.0)
+            kind_said = not any(w in self.cm.description(code).lower() for w in ("unspecified", "idiopathic"))
             # (in the drug's own item of a list: "PMH: PMR on chronic prednisone; glucocorticoid-induced
             # osteoporosis; hypothyroidism" says no drug-induced hypothyroidism, E03.9)
             spans = [e for e in f.evidence if (k := bisect_right(starts, e.start) - 1) in adverse and any(
@@ -2668,6 +2844,13 @@ class ClaimsReaders:
                 continue
             said = list(dict.fromkeys(w for e in spans for w in normalize_phrase(text[e.start:e.end])))
             heads = list(dict.fromkeys(n for w in said for n in self.index.tree.main_terms(w)))
+            if not kind_said:
+                # (and the main term the code's own title names: "oxaliplatin-induced peripheral sensory
+                # neuropathy" G62.9 is Polyneuropathy > drug-induced, G62.0)
+                # (one word of the note's own inside the other: never a "dyskinesia" walked as Dystonia)
+                title = normalize_phrase(self.cm.description(code))
+                if title and any(len(w) > 4 and (w in title[0] or title[0] in w) for w in said):
+                    heads += [n for n in self.index.tree.main_terms(title[0]) if n not in heads]
             # an antineoplastic's effect is the cancer chemotherapy's (Neutropenia > due to cancer
             # chemotherapy, D70.1)
             chemo = any(c.startswith("T45.1") for e in spans for c in adverse[bisect_right(starts, e.start) - 1])
@@ -2759,6 +2942,22 @@ class ClaimsReaders:
             _add(found, _made(_WANDERING_CODE, [Span(m.start(), m.end(), "")], RuleNote(
                 "code_first", f"wandering in {dementia}: {_WANDERING_CODE} (its note: code first the disorder)",
                 dementia)))
+
+    def _dementia_severity(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
+        """A dementia coded at unspecified severity whose own sentence states its stage ("Dementia with
+        Lewy bodies (probable DLB by ... criteria: ...), mild stage, with psychotic disturbance") is its
+        code of that severity (F02.82 -> F02.A2): the stage said after its parenthesis, where its words
+        are out of the mention's reach."""
+        for c in [c for c, f in found.items() if c.startswith(_DEMENTIA) and f.reportable and self.cm.id_of(c) >= 0
+                  and f.assertion is Assertion.PRESENT and _UNSPECIFIED_SEVERITY in self.cm.description(c)]:
+            said = {m.group(1) or m.group(2) for si in _sentences_of(sentences, found[c].evidence)
+                    for m in _STAGE_SAID.finditer(text, sentences[si].start, sentences[si].end)}
+            if len(said) != 1:
+                continue
+            want = self.cm.description(c).replace(_UNSPECIFIED_SEVERITY, said.pop().lower())
+            sibling = next((d for d in self.cm.billable_descendants(c[:3]) if self.cm.description(d) == want), None)
+            if sibling is not None and sibling not in found:
+                self._recode(found, c, sibling, "specificity", "the dementia's stage its sentence states", "F0x")
 
     def _dementia_behavior(self, found: dict[str, Finding]) -> None:
         """A dementia coded without behavioral disturbance in a note that documents the patient's
@@ -3087,8 +3286,11 @@ class ClaimsReaders:
                                                                        Assertion.HYPOTHETICAL)
                        for c, f in found.items())
         poisoned = any(_POISONED.match(c) and f.reportable for c, f in found.items())
+        newborn = pregnancy.newborn_note(text)
         for d in self.medications.find(text, sentences, self._assertions(sentences, text)):
             s = sentences[d.sentence]
+            if newborn and _MOTHER_WORDS & set(s.words):
+                continue   # a newborn record's "Mother with GDM, on insulin": the mother's drug, not the infant's
             if poisoned and s.section != "medications" and drug_effects.poisoned(text[s.start:s.end]) and \
                     not drug_effects.taken_in_excess(text[s.start:s.end]):
                 continue   # "after 5 beers and taking two of a friend's lorazepam": the poisoning's drug, no regimen
@@ -3147,6 +3349,9 @@ _SINUSES = {"maxillary": "maxillary", "frontal": "frontal", "ethmoid": "ethmoid"
             "sphenoid": "sphenoid", "sphenoidal": "sphenoid"}
 _SINUS_WORDS = frozenset(("sinus", "sinuses", "paranasal"))
 # a joint prosthesis's title ("Presence of right artificial knee joint")
+_MOTHER_WORDS = frozenset(("mother", "maternal", "mom", "mothers"))
+_SIDE_SAID = re.compile(r"\b(?:(R|right|rt)|(?:L|left|lt))\b(?!\s*(?:lung|ventric|atri))", re.I)
+_SIDE_REACH = 40   # characters beside a complication's words its side may be said in
 _PROSTHESIS = re.compile(r"(?:(?P<s1>right|left) )?artificial (?P<joint>\w+) joint(?:, (?P<s2>bilateral))?")
 _JOINT_REPLACED = frozenset("arthroplasty hemiarthroplasty replacement tka tkr tha thr tsa".split())
 # what a surgical aftercare visit includes: its suture and dressing care, its follow-up
@@ -3226,6 +3431,19 @@ _NO_BURN = re.compile(r"\b(?:no|without|denies|not)\s+(?:\w+\s+)?$", re.I)
 _ORDINALS = {1: "first", 2: "second", 3: "third"}
 # a burn map's sites as the index's Burn entry names them ("Anterior chest": Burn > chest wall)
 _BURN_SITES = {"chest": ("wall",), "abdomen": ("abdominal",), "dorsal": ("dorsum",)}
+def _sentence_around(text: str, a: int, b: int) -> str:
+    """The text of the sentence (to a period, semicolon or line end) that holds ``text[a:b]``."""
+    lo = max(text.rfind(x, 0, a) for x in ".;\n") + 1
+    ends = [k for k in (text.find(x, b) for x in ".;\n") if k >= 0]
+    return text[lo:min(ends) if ends else len(text)]
+
+
+# the rest of a list a site begins ("... chest wall, abdominal wall and R upper arm"), to its clause's end
+_LIST_TAIL = re.compile(r"(?:\s*,\s*|\s+and\s+)[^.;:\n()]{1,80}")
+# a site said after a burn's degree: "(1st degree) over R volar forearm"
+_SITE_AFTER = re.compile(r"[ \t]*(?:degree)?[ \t]*\)?[ \t]*(?:(?:burns?|erythema)[ \t]+)?(?:over|of|to|on|at|involving)"
+                         r"[ \t]+(?:the[ \t]+)?", re.I)
+_LIST_ITEM = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+")
 _BURN_REACH = 80   # characters before a burn's words its degrees may be said in ("mixed 2nd and 3rd degree")
 _DEGREE_WORDS = re.compile(r"\b(first|1st|second|2nd|third|3rd|partial[- ]thickness|full[- ]thickness)\b"
                            r"(?!\s*(?:of|and|or)\b)", re.I)
@@ -3382,6 +3600,9 @@ _FOLLOW_UP_OPENING = re.compile(r"\b(?:f/u|follow[- ]?up|followup|surveillance|p
 _TREATMENT_OVER = re.compile(r"\b(?:complet(?:ed|ing|ion of)|finished|resolved|resolution|cured|SVR\s?\d*|removed|"
                              r"no recurren\w*)\b", re.I)
 _FOLLOW_UP_TITLE = 100   # characters the note opens with, where it calls the visit a follow-up
+_AFTER_STAY_OPENING = re.compile(r"\bhospital[ \t]+follow[- ]?up|\b(?:f/u|follow[- ]?up)[ \t]+(?:visit[ \t]+)?"
+                                 r"(?:after|following|post)[ \t]+(?:hospitali[sz]ation|admission|discharge|hospital)",
+                                 re.I)
 _FOLLOW_UP_REACH = 300   # ... and where it says what the follow-up is for
 _HISTORY_OF = ("Z86", "Z87")
 _NOT_TREATED_HISTORY = ("Z87.891",)   # (a former smoker's history is no treatment completed)
@@ -3395,18 +3616,34 @@ def _completed_treatment_follow_up(text: str, found: dict[str, Finding]) -> "enc
     seen 6 wks after CAP of RLL treated w/ levofloxacin x 7 days, completed": Z09, Z87.01), where
     nothing but history, status and long-term drugs is coded beside it."""
     opened = _FOLLOW_UP_OPENING.search(text, 0, _FOLLOW_UP_TITLE)
-    if opened is None or any(f.reportable and f.system is CodeSystem.ICD10CM and not c.startswith(_BESIDE_FOLLOW_UP)
-                             for c, f in found.items()):
+    # (a visit that opens as the follow-up after a hospital stay is that follow-up, whatever chronic conditions it
+    # also manages: "HOSPITAL FOLLOW-UP VISIT. CC: F/u after hospitalization for pneumonia ... diabetes f/u")
+    after_stay = opened is not None and _AFTER_STAY_OPENING.search(text, 0, _FOLLOW_UP_TITLE + _FOLLOW_UP_TITLE)
+    if opened is None or not after_stay and any(f.reportable and f.system is CodeSystem.ICD10CM
+                                                and not c.startswith(_BESIDE_FOLLOW_UP) for c, f in found.items()):
         return None   # (a visit for a condition still there, or for a screening, is that visit's)
     for c, f in found.items():
         if not (c.startswith(_HISTORY_OF) and not c.startswith(_NOT_TREATED_HISTORY) and f.reportable):
             continue
+        was = {n.related_code[:3] for n in f.notes if n.kind == "history_code" and n.related_code}
+        if any(o[:3] in was and g.reportable and g.assertion is Assertion.PRESENT for o, g in found.items()):
+            continue   # (the condition is still coded as present: no completed treatment)
         for e in f.evidence:
             if e.start < _FOLLOW_UP_REACH and _TREATMENT_OVER.search(text, e.start, min(len(text), e.end + 120)):
                 return encounter_codes.EncounterCode(
                     "Z09", opened.span(), "follow-up examination after completed treatment, with the "
                                           f"history code {c} (I.C.21.c.8)")
     return None
+
+
+_UNSPECIFIED_SEVERITY = "unspecified severity"
+# a dementia's stage: "mild stage", "moderate dementia", "stage: severe", ", mild," (its list item's qualifier)
+_STAGE_SAID = re.compile(r"\b(mild|moderate|severe)(?:[- ]stage| dementia| major neurocognitive| neurocognitive)\b|"
+                         r"(?:,[ \t]*|\bstage:?[ \t]+)(mild|moderate|severe)[ \t]*(?=,)", re.I)
+_LEVEL_TITLE = re.compile(r"\blevel (\d)$", re.I)   # "Hypoglycemia level 3"
+# "level 3", "level-3", "level III" (no value: "glucose level 38", "level 3.5")
+_LEVEL_SAID = re.compile(r"\blevel[\s-]?(1|2|3|i{1,3})\b(?![.,]?\d)", re.I)
+_LEVEL_NUMBERS = {"1": "1", "2": "2", "3": "3", "i": "1", "ii": "2", "iii": "3"}
 
 
 def _sentences_of(sentences: list[Sentence], evidence: list[Span]) -> list[int]:
@@ -3534,6 +3771,7 @@ _SURGICAL_SAYS = ("R58", "S", "T14", "K66.1")
 _ORGAN_INJURIES = ("S26", "S27", "S36", "S37")   # injuries of the heart, chest, abdominal and pelvic organs
 # a complication of a device -> the status codes of that device it includes
 _DEVICE_COMPLICATIONS = (("T84", ("Z96.6",)), ("T82.1", ("Z95.0", "Z95.81")),
+                         (("T82.5", "T82.7", "T82.8"), ("Z95.828",)),   # a port's or a vascular graft's
                          (("T85.614", "T85.624", "T85.633", "T85.694", "T85.72"), ("Z96.41",)),   # an insulin pump
                          # a transplanted organ's complication and that organ's transplant status
                          ("T86.0", ("Z94.81",)), ("T86.5", ("Z94.84",)), ("T86.1", ("Z94.0",)), ("T86.2", ("Z94.1",)),

@@ -85,14 +85,17 @@ _RULED_OUT_AFTER = re.compile(r"^(?:\w+ ){0,2}(?:ruled out|r o|excluded|unlikely
                               r"(?! (?:intentional|intent|self|suicid\w*|accidental|deliberate))")
 _OVERDOSE = re.compile(r"\b(?:overdos\w*|OD)\b", re.I)
 _EXCESS_TEXT = (r"more than (?:prescribed|directed|recommended|(?:the )?label\w*)|"
-                r"extra (?:[a-z]+ ){0,2}(?:doses?|tabs?|tablets?|pills?)|double[ds]? (?:doses?|dosing|dosed)")
+                r"extra (?:[a-z]+ ){0,2}(?:doses?|tabs?|tablets?|pills?)|double[ds]? (?:doses?|dosing|dosed)|"
+                # ("injected 40 units of lispro instead of 4")
+                r"\d+\s*(?:units?|mg|mcg|tabs?|tablets?|pills?|ml)\s+(?:of\s+[a-z]+\s+)?instead\s+of\s+(?:the\s+)?"
+                r"(?:prescribed\s+|usual\s+)?\d+")
 _EXCESS = re.compile(r"\b(?:%s)\b" % _EXCESS_TEXT, re.I)
 _EXCESS_DENIED = re.compile(r"\b(?:no|not|denies|denied|never|without)\b[^.;]{0,30}$", re.I)
 _POISONING = re.compile(r"\b(overdose\w*|Overdose\w*|OVERDOSE\w*|OD|ingest\w*|poison\w*|intoxicat\w*|"
-                        r"accidental(ly)? took"
+                        r"accidental(ly)? (?:took|injected|ingested|swallowed|given|gave|administered)"
                         # a drug given or taken in error is a poisoning (I.C.19.e.5.b): "given her
                         # roommate's glipizide in error", "wrong medication"
-                        r"|in error|wrong (?:medication|medicine|drug|pills?)"
+                        r"|in error|wrong (?:medication|medicine|drug|pills?|dose)"
                         # ... and so is one taken in excess of its directions ("more than the label directs",
                         # "took an extra dose", "double dosing")
                         r"|" + _EXCESS_TEXT +

@@ -89,6 +89,7 @@ _LEVEL_MONITORED = re.compile(r"\b(here for|presents? for|presenting for|seen fo
 _LEVEL_CLINIC = re.compile(r"\b(anticoag\w*|coumadin|warfarin|INR) clinic\b", re.I)   # the visit is the monitoring
 _LEVEL_ANY = re.compile(r"\b(INR|PT/INR|\w+ (level|trough))\b", re.I)
 _HEADING_REACH = 80   # characters of the first line where a note names its clinic
+_PALLIATIVE_CLINIC = re.compile(r"\bpalliative (?:care|medicine)\b", re.I)
 # counseling about travel, not a trip the history mentions ("returned from a 14-hour flight")
 _TRAVEL = re.compile(r"\b(pre-?travel|travel (clinic|medicine|consult\w*|counsel\w*|advice|vaccin\w*))\b"
                      r"|\bcounsel\w*\b[^.;]{0,40}\btravel\w*", re.I)
@@ -263,6 +264,12 @@ def circumstance_codes(text: str, codes: set[str], opened_on: frozenset[str] = f
     if m is not None and any(c.startswith("Z79") for c in codes):
         out.append(EncounterCode("Z51.81", m.span(), "therapeutic drug level monitoring (Z51.81 with the "
                                                      "long-term drug's Z79, I.C.21.c.3)"))
+    m = _PALLIATIVE_CLINIC.search(text, 0, heading if heading > 0 else _HEADING_REACH)
+    if m is not None:
+        # a palliative care service's own visit, named in its heading ("OUTPATIENT PALLIATIVE MEDICINE -
+        # FOLLOW-UP VISIT"): its encounter (Z51.5)
+        out.append(EncounterCode("Z51.5", m.span(), "encounter for palliative care: the note is a palliative "
+                                                    "care service's (Z51.5)"))
     m = _TRAVEL.search(text)
     if m is not None:
         out.append(EncounterCode("Z71.84", m.span(), "health counseling related to travel (Z71.84)"))

@@ -61,6 +61,7 @@ class Mention:
     section_weight: float = 1.0
     codable: bool = True
     words: tuple[str, ...] = field(default=(), repr=False)
+    refuted: bool = False   # the note says the record's entry is wrong ("listed in error", "not a true dx")
 
 
 @dataclass

@@ -599,8 +599,10 @@ def pregnancy_rules(found: dict[str, Finding], dropped: dict[str, Finding] | Non
     others = [c for c in found if c.startswith("O") and c != "O80"]
     if "O80" in found and others:
         suppress(found, "O80", RuleNote("not_reported", f"a delivery with {others[0]} is not O80", others[0]), dropped)
-    # diabetes in pregnancy by its control (O24.41-: diet 0, insulin 4, oral drugs 5, unspecified 9)
-    for c in [c for c in found if c.startswith(("O24.41", "O24.42", "O24.43")) and c.endswith("9")]:
+    # diabetes in pregnancy by its control (O24.41-: diet 0, insulin 4, oral drugs 5, unspecified 9); a diet
+    # with insulin or with oral drugs is coded by the drug only (I.C.15.g: "NPH started; continues carb-controlled
+    # diet" is O24.414)
+    for c in [c for c in found if c.startswith(("O24.41", "O24.42", "O24.43")) and c.endswith(("9", "0"))]:
         control = "4" if "Z79.4" in found else "5" if "Z79.84" in found else None
         new = c[:-1] + control if control else None
         if new is not None and cm is not None and cm.id_of(new) >= 0 and new not in found:
@@ -783,10 +785,14 @@ def unassessed_findings(found: dict[str, Finding], threshold: float = 0.0,
              and _UNSPECIFIED_SITE.search(rules.cm.description(c).lower())}
     # (a culture's organism is the assessed infection's agent, kept or not by what asks for it:
     # "UA + LE and nitrites; UCx > 100K E. coli. Dx: acute cystitis" is N30.00 + B96.20)
-    return [c for c, f in found.items()
-            if f.system is CodeSystem.ICD10CM and c[:1] not in "ZVWXY" and not c.startswith(_DRUG_EFFECTS + (_NIHSS,))
-            and not c.startswith(_ORGANISMS)
-            and f.evidence and all(e.section in _FINDING_SECTIONS for e in f.evidence) and c[:5] not in sited]
+    out = [c for c, f in found.items()
+           if f.system is CodeSystem.ICD10CM and c[:1] not in "ZVWXY" and not c.startswith(_DRUG_EFFECTS + (_NIHSS,))
+           and not c.startswith(_ORGANISMS)
+           and f.evidence and all(e.section in _FINDING_SECTIONS for e in f.evidence) and c[:5] not in sited]
+    # (nor the other side of a bilateral one whose mention the assessment's code shares: "HPI: ... lung
+    # metastases. CT chest: stable bilateral lung mets" is C78.01 and C78.02)
+    return [c for c in out if not any(o != c and o not in out and o[:-1] == c[:-1] and len(o) == len(c)
+                                      and set(found[c].evidence) & set(found[o].evidence) for o in found)]
 
 
 # Z codes that give an encounter's reason (aftercare, examinations, screening, follow-up): said only
@@ -911,7 +917,8 @@ def _condition(code: str) -> str:
     if "E08" <= code[:3] <= "E13":
         return code[:5]
     if code[:3] in ("C43", "C44"):
-        return code[:6]   # skin cancers by site and kind: a past SCC of the hand beside a BCC of the cheek
+        return code   # skin cancers by site and kind: a past SCC of the hand beside a BCC of the cheek, a past BCC
+        # of the nose (C44.311) beside one of the cheek (C44.319)
     return code[:6] if len(code.replace(".", "")) == 7 else code[:3]
 
 
@@ -1072,10 +1079,32 @@ def drop_planned_encounters(found: dict[str, Finding], dropped: dict[str, Findin
 _OTHER_REASON = ("for other reason", "due to other reason")
 
 
+def _same_kind(rules: GuidelineRules, c: str, o: str) -> bool:
+    """Whether two codes of one category name one condition but for their "with" / "without" clauses
+    ("Parkinson's disease without dyskinesia, without mention of fluctuations" G20.A1 and "Parkinson's
+    disease with dyskinesia, with fluctuations" G20.B2)."""
+    if o[:3] != c[:3] or rules.cm.id_of(o) < 0 or rules.cm.id_of(c) < 0:
+        return False
+    a, b = (rules.cm.description(x).lower() for x in (c, o))
+    # (each "without" the other's "with", all else the same: never a retinopathy of the other eye or of
+    # another severity, nor an angiopathy beside a retinopathy "without macular edema")
+    return " without " in a and b in (_affirmations(a) | {a.replace(" without mention of ", " with ").replace(
+        " without ", " with ")})
+
+
 def _codes_it(found: dict[str, Finding], drop: str, keep: str, dropped: dict[str, Finding] | None) -> None:
     """``keep`` codes the condition ``drop`` codes too: only ``keep`` is reported."""
     found[keep].notes.append(RuleNote("exclusive", f"{drop} dropped: {keep} codes the condition", drop))
     suppress(found, drop, RuleNote("not_reported", f"{keep} codes the condition: not reported", keep), dropped)
+
+
+_NOT_INTRACTABLE, _INTRACTABLE, _WITH_STATUS = "not intractable", "intractable", "with status"
+_UNION_CHAPTERS = "IJKLMN"   # (the body systems' conditions: an injury's or a neoplasm's sites are their own)
+
+
+def _sans_tractability(title: str) -> str:
+    """A G40 / G43 title without its intractability and status clauses (the condition's kind)."""
+    return re.sub(r",? (?:not )?intractable|,? with(?:out)? status \w+", "", title)
 
 
 # a site title that names no site of its own ("other part of lower leg", "unspecified site")
@@ -1148,7 +1177,8 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
         # (a "without X" title beside a "with Y" one of its subcategory is one condition: F02.80
         # beside F02.811 "... with agitation")
         affirmed = _affirmations(rules.cm.description(c).lower()) if denies else frozenset()
-        other = next((o for o in found if o != c and o[:len(c) - 1] == c[:-1] and found[o].confidence >= reported_from
+        other = next((o for o in found if o != c and (o[:len(c) - 1] == c[:-1] or _same_kind(rules, c, o))
+                      and found[o].confidence >= reported_from
                       and (not denies or (rules.cm.id_of(o) >= 0 and " with " in rules.cm.description(o).lower()
                                          and (" without " not in rules.cm.description(o).lower()
                                               or rules.cm.description(o).lower() in affirmed)))),
@@ -1185,6 +1215,35 @@ def keep_one_per_group(found: dict[str, Finding], rules: GuidelineRules,
                       and rules.cm.id_of(o) >= 0 and not _VAGUE_SITE.search(rules.cm.description(o).lower())), None)
         if other is not None and c in found:
             _codes_it(found, c, other, dropped)
+    for c in [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and c[:1] in _UNION_CHAPTERS
+              and rules.cm.id_of(c) >= 0]:
+        # a code whose title says all of another's of its category and more is that condition ("calculus of
+        # gallbladder with acute cholecystitis" K80.00 and "... with chronic cholecystitis" K80.10 beside "...
+        # with acute and chronic cholecystitis" K80.12: K80.12 alone)
+        other = next((o for o in found if o != c and o[:3] == c[:3] and c in found and rules.cm.id_of(o) >= 0
+                      and found[o].confidence >= reported_from and _says_other(rules, o, c)
+                      and " and " in rules.cm.description(o)), None)
+        if other is not None:
+            _codes_it(found, c, other, dropped)
+    for c in [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and len(c) >= 6 and rules.cm.id_of(c) >= 0
+              and _NOT_INTRACTABLE in rules.cm.description(c).lower()]:
+        # a "not intractable" default beside its subcategory's intractable code is one condition, the
+        # intractable one, with the status either says ("generalized convulsive status epilepticus due to
+        # intractable juvenile myoclonic epilepsy": G40.B11 alone, no G40.B01)
+        other = next((o for o in found if o != c and o[:5] == c[:5] and c in found and rules.cm.id_of(o) >= 0
+                      and found[o].confidence >= reported_from
+                      and _INTRACTABLE in rules.cm.description(o).lower()
+                      and _NOT_INTRACTABLE not in rules.cm.description(o).lower()), None)
+        if other is None:
+            continue
+        status = any(_WITH_STATUS in rules.cm.description(x).lower() for x in (c, other))
+        both = next((k for k in rules.cm.billable_descendants(c[:5])
+                     if _NOT_INTRACTABLE not in (t := rules.cm.description(k).lower()) and _INTRACTABLE in t
+                     and (_WITH_STATUS in t) == status and _sans_tractability(t) == _sans_tractability(
+                         rules.cm.description(other).lower())), other)
+        if both != other and both not in found:
+            _rename(found, other, both, RuleNote("combination", f"{other} with the status {c} says: {both}", c))
+        _codes_it(found, c, both, dropped)
     for c in [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and rules.cm.id_of(c) >= 0
               and rules.cm.description(c).startswith("Other lesions of")]:
         # the residual "other lesions" of a nerve beside the named one of its category and limb:
@@ -1408,7 +1467,8 @@ def drop_superficial_at_injury(found: dict[str, Finding], rules: GuidelineRules,
         worse = next((o for o in codes if o != c and o in found and o[1] == c[1]
                       and not rules.cm.description(o[:3]).startswith(_SUPERFICIAL + _ORGAN_INJURY)
                       and not rules.cm.description(o).startswith(_UNSPECIFIED_INJURY)
-                      and _same_side(rules, o, c) and _said_together(found[c], found[o], text)), None)
+                      and _same_side(rules, o, c) and (_said_together(found[c], found[o], text) or
+                                                        _over_the_injury(found[c], text))), None)
         if worse is not None:
             found[worse].notes.append(RuleNote("integral", f"{c} dropped: superficial injury at the site of {worse} "
                                                            "(I.C.19.b.1)", c))
@@ -1470,6 +1530,17 @@ _TIED_BEFORE = re.compile(r"(?:\b(?:cancer|malignancy|tumou?r|neoplastic|cardiac
                           r"|\b(?:related|associated|induced))[\s-]*$", re.I)
 _TIED_AFTER = re.compile(r"[\s,]*(?:\(|-)?\s*(?:due to|secondary to|from|of|related to|associated with|in)\b"
                          r"(?![^.;\n]{0,12}\b(?:unclear|unknown|undetermined)\b)", re.I)
+
+
+def _over_the_injury(f: Finding, text: str) -> bool:
+    """Whether a superficial injury's own sentence places it over the region's other injury
+    ("Contusion of L lateral thigh overlying the fracture.")."""
+    return any(_OVER_INJURY.match(text, e.end, min(len(text), e.end + _OVER_REACH)) for e in f.evidence)
+
+
+_OVER_INJURY = re.compile(r"[^.;\n]*?\b(?:over(?:lying)?|at|around)\s+(?:the\s+)?(?:fx|fracture|break)(?:\s+site)?\b",
+                          re.I)
+_OVER_REACH = 60
 
 
 def _said_together(a: Finding, b: Finding, text: str) -> bool:
@@ -1677,6 +1748,9 @@ def resolve_excludes1(found: dict[str, Finding], rules: GuidelineRules,
                 continue
             if _aimed_elsewhere(rules, a, b):
                 continue   # "insufficiency, NOS, of precerebral artery (G45.-)" is G45.2's, not a TIA's
+            if _other_encounter(rules, a, b) or _other_encounter(rules, b, a):
+                continue   # "current concussion (S06.0X- with seventh character A)": never the concussion's
+                # sequela, S06.0X1S, beside its postconcussional syndrome F07.81 (I.C.19.a)
             if any(_vague(rules, x) and any(o[:3] == x[:3] and o not in (a, b) and not _vague(rules, o)
                                             and not _excluded_pair(rules, o, y) for o in found)
                    and _stated(found[y]) for x, y in ((a, b), (b, a))):
@@ -1768,6 +1842,19 @@ def resolve_excludes1(found: dict[str, Finding], rules: GuidelineRules,
 _IN_REMISSION = "in remission"
 _CATEGORY_REF = re.compile(r"\(([A-Z][0-9][0-9A-Z])\.-\)")
 _NOTE_FILLER = frozenset("nos of the and or with without in due to other unspecified specified".split())
+
+
+def _other_encounter(rules: GuidelineRules, a: str, b: str) -> bool:
+    """Whether ``a``'s Excludes1 note names ``b``'s category only "with seventh character" another
+    than ``b``'s own."""
+    for note in rules.cm.notes(a, "excludes1", True) if len(b) == 8 else ():
+        for m in _SEVENTH_ONLY.finditer(note):
+            if b.startswith(m.group(1)) and b[-1] != m.group(2):
+                return True
+    return False
+
+
+_SEVENTH_ONLY = re.compile(r"\(([A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]*)?)-? with seventh character ([A-Z])\)")
 
 
 def _aimed_elsewhere(rules: GuidelineRules, a: str, b: str) -> bool:
@@ -1873,8 +1960,9 @@ def _withdrawal_only(f: Finding, text: str) -> bool:
 
 def _says_other(rules: GuidelineRules, code: str, other: str) -> bool:
     """Whether ``code``'s title holds every word of ``other``'s, and more (a word after "not" is
-    another word: "not intractable" never holds "intractable")."""
-    return _title_terms(rules, other) < _title_terms(rules, code)
+    another word: "not intractable" never holds "intractable"; an "unspecified" says nothing: "Manic
+    episode, unspecified" is all in "Bipolar disorder, current episode manic severe ...")."""
+    return _title_terms(rules, other) - {"unspecified"} < _title_terms(rules, code)
 
 
 def _title_terms(rules: GuidelineRules, code: str) -> set[str]:

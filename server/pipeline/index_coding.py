@@ -55,6 +55,10 @@ STATUS_ABBREVIATIONS = {
     "orchiectomy": "testes acquired", "oophorectomy": "ovary acquired",
     "thyroidectomy": "thyroid gland acquired", "cholecystectomy": "gallbladder acquired",
     "hallux": "great toe", "peg": "gastrostomy", "trach": "tracheostomy",
+    # an implanted venous port (Presence > access port device, Z95.828)
+    "port": "vascular implant access port device", "mediport": "vascular implant access port device",
+    "powerport": "vascular implant access port device",
+    "portacath": "vascular implant access port device",
 }
 STATUS_TRIGGERS = (("s", "p"), ("status", "post"), ("sp",))
 # Procedures whose result lasts, named without "s/p" in a history list; amputations anywhere.
@@ -167,6 +171,13 @@ _HEAD_CHAPTERS = frozenset("CDEFGHIJKLMNOQRS")
 _HEAD_LEFT = 2
 _PERINATAL, _NEWBORN = "P", "newborn"   # chapter 16, and the word a newborn's record prefers
 _POSTOPERATIVE = frozenset(("postoperative",))
+# the words a note's pregnancy context adds to a condition's window ("complicating pregnancy, second trimester")
+_PREGNANCY_WORDS = frozenset("pregnancy pregnant complicating trimester first second third gestation gestational "
+                             "childbirth puerperium postpartum week weeks".split())
+# the index's words for "a disease the note names" ("due to known physiological condition", "general
+# medical condition")
+_PHYSIOLOGICAL = frozenset(("due", "to", "known", "physiological", "general", "medical", "condition"))
+_CAUSE_REACH = 2   # words after "due to" its disease may start at ("due to idiopathic Parkinson disease")
 _POSTOP_REACH = 5   # words before a condition its "postprocedural" may stand ("acute postprocedural hypoxic ...")
 _UNSPECIFIED_WORD = "unspecified"
 _WHOLE_ORGANS = ("Z90.1", "Z90.5")   # absences of a breast, a kidney: a partial removal leaves them
@@ -556,7 +567,8 @@ class IndexCoder:
 
     def refine(self, mention_words: Sequence[str], mapped: MappedCode, window: Sequence[str],
                near: Sequence[str], prefer: frozenset[str] = frozenset(), named: str = "",
-               sentence: Sequence[str] = (), beside: Sequence[str] = ()) -> MappedCode | None:
+               sentence: Sequence[str] = (), beside: Sequence[str] = (),
+               foreign: frozenset[str] = frozenset()) -> MappedCode | None:
         """A more specific code from the index subterms the window supports, or None. ``beside``:
         the mention's own clause, up to the next item of a list (a "with" subterm's forms are read
         there only: "PD dementia with apathy", not "PD dementia, depression, BPH"). The main
@@ -697,6 +709,24 @@ class IndexCoder:
                 walked = set(" ".join(hit.path).split()) if hit is not None else set()
                 if hit is not None and not (_same_chapter(hit.code, mapped.code) and walk_words(own) & walked):
                     hit = None
+        if (hit is None or hit.code == mapped.code) and mapped.code[:1] in "FG" and self._due_to_condition(window):
+            # a mental disorder "due to" a disease the note names is the index's "due to known
+            # physiological condition" ("mild neurocognitive disorder due to Parkinson disease": Disorder >
+            # mild neurocognitive > due to known physiological condition, F06.70, not G31.84)
+            entries = walked_from or said or starts
+            rest = WalkWords(words | _PHYSIOLOGICAL)
+            rest.implied = getattr(words, "implied", frozenset()) | _PHYSIOLOGICAL
+            cause = tree.walk(entries, rest, prefer, linked) if entries else None
+            walked = set(" ".join(cause.path).split()) if cause is not None else set()
+            if cause is not None and {"physiological", "medical"} & walked and "not" not in walked:
+                hit, walked_from = cause, entries
+        if hit is not None and walked_from and WITH_MARK not in hit.said and \
+                (gone := foreign & set(hit.said) - own) and _only_sites(gone, self._sites):
+            # a site subterm is never read from another condition's own name after the mention ("UTI with
+            # sepsis-induced acute kidney injury": no Infection > urinary > kidney, N15.9; the AKI's kidney)
+            rest = WalkWords(words - gone)
+            rest.implied = getattr(words, "implied", frozenset())
+            hit = tree.walk(walked_from, rest, prefer, frozenset(linked - gone))
         # (a "use disorder" said beside it is the dependence's own name: "cannabis use disorder, moderate
         # (cannabis dependence)" is no "with > disorder" the drug induced, F12.288)
         own_said = own | ({"disorder"} if _use_disorder(window) else set())
@@ -849,9 +879,36 @@ class IndexCoder:
             self._read_with(out, hit, own, walked_from, words, prefer, linked, window, near)
         if self._asks_for(out.code, mapped.code):
             out.also = mapped.code
+            if out.code[:1] == "O" and _PREGNANCY_WORDS.intersection(window):
+                # the code the chapter 15 one asks for beside it is the condition's own, read without the
+                # pregnancy ("poorly controlled T2DM in pregnancy": O24.112 with E11.65, not E11.9)
+                plain = [tuple(w for w in x if w not in _PREGNANCY_WORDS) for x in (window, near, sentence, beside)]
+                own_code = self.refine(mention_words, mapped, plain[0], plain[1], prefer, named, plain[2], plain[3],
+                                       foreign)
+                if own_code is not None and own_code.code[:3] == mapped.code[:3]:
+                    out.also = own_code.code
         elif walked_from:
             out.sibling = self._listed_sibling(hit, out.code, walked_from, words, prefer, linked, window, near)
         return out
+
+    def _due_to_condition(self, window: Sequence[str]) -> bool:
+        """Whether the window says the condition is due to a disease the index codes outside the mental
+        and behavioral chapter ("due to Parkinson disease", "secondary to hypothyroidism"), not to a
+        substance (memoised per word)."""
+        memo = self.__dict__.setdefault("_physical_memo", {})
+        for k in range(len(window) - 2):
+            if window[k] in ("due", "secondary") and window[k + 1] == "to":
+                for w in window[k + 2:k + 2 + _CAUSE_REACH]:
+                    if w not in memo:
+                        # (its own main term, or the index's Disease entry of its name: "Parkinson disease")
+                        codes = [self.tree.nodes[i].code for i in self.tree.main_terms(w)]
+                        named = self.tree.resolve(f"Disease, {w}") if not codes and w.isalpha() else None
+                        codes += [self.tree.nodes[named].code] if isinstance(named, int) else []
+                        memo[w] = bool(codes) and not self.tree.drug_classes((w,)) and all(
+                            c and c[:1] not in "FTXYZ" for c in codes)
+                    if memo[w]:
+                        return True
+        return False
 
     def _agent_induced(self, window: Sequence[str]) -> bool:
         """Whether the window says what induced the condition ("cocaine induced", "alcohol induced")."""
@@ -953,24 +1010,60 @@ class IndexCoder:
                         near: Sequence[str]) -> str:
         """The code of the sibling subterm the note joins to the walked one by "and" ("intramural
         and subserosal"), or "": the walk again with the other word in the last one's place."""
-        last = hit.path[-1].split() if hit.path else []
-        if len(last) != 1 or last[0] not in window:
-            return ""
-        j = window.index(last[0])
-        others = [window[k] for k in (j - 2, j + 2) if 0 <= k < len(window) and window[(k + j) // 2] == "and"]
-        for other in others:
-            if not other.isalpha():
+        # (the last subterm, or an earlier one the rest of the walk follows: "open comminuted fxs of the R
+        # tibia and fibula shafts" is Fracture > tibia > shaft > comminuted, and > fibula > shaft > comminuted)
+        for p in range(len(hit.path) - 1, -1, -1):
+            last = hit.path[p].split()
+            if len(last) != 1 or last[0] not in window:
                 continue
-            rest = WalkWords((words - {last[0]}) | {other})   # (the walk took one of the two)
-            rest.implied = getattr(words, "implied", frozenset())
-            twin = self.tree.walk(walked_from, rest, prefer, frozenset(linked - {last[0]}) | {other})
-            if twin is None or twin.path[:-1] != hit.path[:-1] or twin.path[-1] != other or \
-                    twin.code[:3] != hit.code[:3] or twin.code == hit.code:
-                continue
-            mapped = self.mapper.map([Candidate(twin.code, CodeSystem.ICD10CM, 0.9, "index")],
-                                     side_words(undenied(window)) + twin.said, near)
-            if mapped is not None and mapped.code != code:
-                return mapped.code
+            j = window.index(last[0])
+            others = [window[k] for k in (j - 2, j + 2) if 0 <= k < len(window) and window[(k + j) // 2] == "and"]
+            for other in others:
+                if not other.isalpha():
+                    continue
+                rest = WalkWords((words - {last[0]}) | {other})   # (the walk took one of the two)
+                rest.implied = getattr(words, "implied", frozenset())
+                twin = self.tree.walk(walked_from, rest, prefer, frozenset(linked - {last[0]}) | {other})
+                if twin is None or twin.path[:p] != hit.path[:p] or len(twin.path) <= p or twin.path[p] != other or \
+                        (p == len(hit.path) - 1 and len(twin.path) != len(hit.path)) or \
+                        twin.code[:3] != hit.code[:3] or twin.code == hit.code:
+                    continue
+                mapped = self.mapper.map([Candidate(twin.code, CodeSystem.ICD10CM, 0.9, "index")],
+                                         side_words(undenied(window)) + twin.said, near)
+                if mapped is not None and mapped.code != code:
+                    return mapped.code
+        # (or a subterm above the entry the walk started from: "... comminuted fxs of the R tibia and fibula
+        # shafts" walked from Fracture > tibia > shaft; the twin walk starts from > fibula > shaft)
+        tree = self.tree
+        for start in walked_from:
+            chain, i = [], start
+            while i >= 0:
+                chain.append(i)
+                i = tree.parent[i]
+            chain.reverse()
+            for d in range(1, len(chain)):
+                name = tree.nodes[chain[d]].words
+                if len(name) != 1 or name[0] not in window:
+                    continue
+                j = window.index(name[0])
+                for other in [window[k] for k in (j - 2, j + 2) if 0 <= k < len(window)
+                              and window[(k + j) // 2] == "and" and window[k].isalpha()]:
+                    node = next((c for c in tree.nodes[chain[d - 1]].children if other in tree.spellings(c)), None)
+                    for below in chain[d + 1:]:
+                        if node is not None:
+                            node = next((c for c in tree.nodes[node].children
+                                         if tree.nodes[c].words == tree.nodes[below].words), None)
+                    if node is None:
+                        continue
+                    rest = WalkWords((words - {name[0]}) | {other})
+                    rest.implied = getattr(words, "implied", frozenset())
+                    twin = tree.walk([node], rest, prefer, frozenset(linked - {name[0]}) | {other})
+                    if twin is None or twin.path != hit.path or twin.code[:3] != hit.code[:3] or twin.code == hit.code:
+                        continue
+                    mapped = self.mapper.map([Candidate(twin.code, CodeSystem.ICD10CM, 0.9, "index")],
+                                             side_words(undenied(window)) + twin.said, near)
+                    if mapped is not None and mapped.code != code:
+                        return mapped.code
         return ""
 
     def _other_part(self, code: str) -> bool:
@@ -1176,6 +1269,11 @@ class IndexCoder:
                     # "R 2nd toe amputation 2018", "PEG tube in place", "PEG placement 02/2024": the
                     # status now ("PEG placed HD 3", "underwent loop ileostomy" are this stay's)
                     trig = ()
+                if trig is None and _port_named(words, i) and s.section not in _OPERATING and \
+                        (not _PLACED_NOW & set(words) or _dated(s, i)) and (present is None or present(si, i, i + 1)):
+                    # "R chest Port-A-Cath placed 7 wks ago", "chemo via port", "Mediport in place": the
+                    # patient's implanted venous port (a laparoscopy's "umbilical port site" is none)
+                    trig = ()
                 if trig is None and words[i] in _DEPENDS_ON and (
                         _DEPENDENCE & set(words[i + 1:i + 4]) or
                         # "on 2 liters of home oxygen": the flow rate before it
@@ -1275,6 +1373,20 @@ class IndexCoder:
                         (trig != ("on",) or mapped.code.startswith("Z99")):
                     out.append(StatusHit(mapped.code, si, i, b, hit.path))
         return out
+
+
+def _port_named(words: Sequence[str], i: int) -> bool:
+    """Whether words[i] names an implanted venous access port: a brand ("Mediport", "PowerPort",
+    "Port-A-Cath") or a port of the chest, for infusion or chemotherapy ("R chest port", "chemo via
+    port", "Port R chest")."""
+    if words[i] in _PORT_NAMES:
+        return True
+    return words[i] == "port" and (tuple(words[i + 1:i + 3]) == ("a", "cath") or
+                                   (i > 0 and words[i - 1] in _PORT_LEADS) or "chest" in words[i + 1:i + 3])
+
+
+_PORT_NAMES = frozenset(("mediport", "powerport", "portacath"))
+_PORT_LEADS = frozenset("chest implanted infusion chemo chemotherapy venous subcutaneous via power".split())
 
 
 def _dated(s: Sentence, i: int) -> bool:

@@ -869,7 +869,11 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "prematurity": ("preterm", "delivery", "due", "to"),   # Jaundice > due to > preterm delivery
            # a newborn's note (its context word): Jaundice > newborn, an implied word that yields to the
            # note's own ("anemia of prematurity": Anemia > of prematurity, not Anemia > newborn)
-           "newbornnote": ("newborn", "neonatal"),   # (the index says either: Hypoglycemia > neonatal, P70.4)
+           "newbornnote": ("newborn", "neonatal", "infant"),   # (the index says each: Hypoglycemia > neonatal,
+           # P70.4; > in infant of diabetic mother > gestational diabetes, P70.0)
+           "maternal": ("mother",),   # ("hypoglycemia due to maternal GDM": ... infant of diabetic mother)
+           # (the index's "operation wound": "dehiscence of surgical wound" / "of the laparotomy incision", T81.31)
+           "surgical": ("operation",), "incision": ("operation", "wound"), "incisional": ("operation", "wound"),
            # the brain's arteries by their abbreviations, and an infarct's cause as its adjective
            # ("cardioembolic stroke, left MCA": Infarct > brain > due to > embolism > brain artery)
            "mca": ("middle", "brain", "artery"), "aca": ("anterior", "brain", "artery"),
@@ -973,7 +977,7 @@ _EXPAND = {"cancer": ("malignant", "neoplasm"), "carcinoma": ("malignant", "neop
            "oud": ("opioid", "use"), "aud": ("alcohol", "use"),   # (no "with other induced disorder", F11.288)
            "gad": ("generalized", "anxiety", "disorder"),   # "insomnia due to GAD": due to > anxiety disorder
            "ptsd": ("post", "traumatic", "stress", "disorder"), "ocd": ("obsessive", "compulsive", "disorder"),
-           "gdm": ("gestational", "diabetes"), "a1gdm": ("gestational", "diabetes", "diet", "controlled"),
+           "gdm": ("gestational", "diabetes", "diabetic"), "a1gdm": ("gestational", "diabetes", "diet", "controlled"),
            "ltcs": ("low", "transverse", "cesarean"),
            # a mother's diabetes makes her the index's "diabetic mother" ("hypoglycemia in infant of mother
            # with gestational diabetes": Hypoglycemia > in infant of diabetic mother > gestational diabetes, P70.0)
@@ -1019,6 +1023,13 @@ def _left_as_verb(words: Sequence[str], i: int) -> bool:
 _ELECTRONIC = frozenset(("electronic", "e"))
 
 
+def handedness(words: Sequence[str], i: int) -> bool:
+    """Whether words[i] is the side of the patient's handedness ("right-handed", "R hand dominant"),
+    which names no side of a condition."""
+    return SIDES.get(words[i]) in ("right", "left") and (
+        tuple(words[i + 1:i + 2]) == ("handed",) or tuple(words[i + 1:i + 3]) == ("hand", "dominant"))
+
+
 def side_words(words: Iterable[str]) -> tuple[str, ...]:
     """The words with sides spelled out and expansions added, for the Tabular ("R knee" ->
     "right knee"; "HFrEF" -> systolic heart failure); nothing left out."""
@@ -1033,6 +1044,8 @@ def side_words(words: Iterable[str]) -> tuple[str, ...]:
             continue   # "nicotine dependence - electronic cigarettes": another product (F17.29-)
         if _left_as_verb(words, i):
             continue   # "wound left open": no side
+        if handedness(words, i):
+            continue   # "right-handed F with adenocarcinoma of the LEFT LOWER LOBE": the patient's hand, no side
         if w in _LABS and i + 1 < len(words) and any(ch.isdigit() for ch in words[i + 1]):
             out.append(w)   # "Cr 1.3": a result, nothing expanded
             continue

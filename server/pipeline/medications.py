@@ -71,6 +71,7 @@ NOT_DRUGS = frozenset("on the a an and or of to for with in at by as daily dose 
                       "release extended intermediate rapid "
                       "tonic "   # a seizure's ("tonic-clonic"), not the Table's "Tonic NEC"
                       "adrenal "   # a gland ("secondary adrenal insufficiency"), not the Table's adrenal extract
+                      "dial "   # an insulin pen's ("misread the pen dial"), not the Table's Dial soap
                       # substances of use, not prescribed therapy (F12-F16, not Z79)
                       "marijuana cannabis thc cocaine crack heroin methamphetamine meth "
                       # a vaccine is given once, no regimen ("dog up to date on rabies vaccine")
@@ -373,10 +374,13 @@ def _current(words: Sequence[str], i: int, j: int, listed: bool, clauses: "_Clau
     if not taken and lo >= 2 and (words[lo - 1] in ("+", "plus") or words[lo] in ("+", "plus")):
         # "on insulin lispro sliding scale + glargine": the "on" of the list's first drug
         taken = clauses.count(clauses.taken, clauses.around(lo - 2, lo - 1)[0], lo - 1) > 0
-    return listed or scheduled or taken
+    # ("clopidogrel for secondary prevention": a drug kept up to prevent a recurrence is a regimen)
+    preventive = tuple(words[j:j + 3]) in _PREVENTIVE and not _STOPPED & set(words)   # (never "... advised to stop")
+    return listed or scheduled or taken or preventive
 
 
 _STARTED = frozenset("start started starting initiate initiated new newly".split())
+_PREVENTIVE = frozenset((("for", "secondary", "prevention"), ("for", "primary", "prevention")))
 _TAPER = "taper"
 _CONTINUED = frozenset(("continue", "continued", "continuing", "cont"))
 _INSULIN, _SLIDING, _NSAID, _OPIOID = "Z79.4", "sliding", "Z79.1", "Z79.891"

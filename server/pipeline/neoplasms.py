@@ -23,7 +23,7 @@ from server.domain import Assertion
 from server.pipeline.drug_tables import NEOPLASM_COLUMNS
 from server.pipeline.entities import Sentence
 from server.pipeline.pregnancy import sex_words
-from server.pipeline.index_tree import SIDES
+from server.pipeline.index_tree import SIDES, handedness
 from server.pipeline.text import is_year, normalize_phrase
 
 _TUMOUR = frozenset("carcinoma cancer adenocarcinoma malignancy malignant nsclc sclc sarcoma carcinoid "
@@ -74,6 +74,7 @@ class NeoplasmHit:
     tok_end: int
     site: str            # the table row's path, for the coder
     historical: bool = False   # "s/p hemicolectomy for adenoCA of the ascending colon": its history code's
+    primary: str = ""    # a spread "to" a site: the site's own primary code (pleura: C38.4), which its words never are
 
 
 class NeoplasmReader:
@@ -202,6 +203,10 @@ class NeoplasmReader:
             words[i] in _SECONDARY and (words[i + 1] in _TUMOUR or words[i + 1] in _SPREAD_TYPES)
             and words[i + 2] == "to")) else i + 1
         after = words[k:hi] if k < len(words) and words[k] in ("of", "in", "to") else ()
+        if "from" in after[1:]:
+            # (what comes "from" a site is its origin, no site of the spread: "metastatic adenocarcinoma to
+            # the liver from primary sigmoid colon cancer" is the liver's)
+            after = after[:after.index("from", 1)]
         if not after and k < len(words) and words[k] in _SITE_WORDS and words[i] in _TUMOUR:
             after = (words[k],)   # "adenocarcinoma RUL": the site abbreviation after it
         if words[i] == "secondary" and (tuple(words[i + 1:i + 2]) == ("to",)
@@ -215,11 +220,14 @@ class NeoplasmReader:
             spread = after and (words[k] == "to" or k > i + 1)   # "metastatic lesions in the bone"
             site = (self._site(after) if spread else None) or self._site(before)
             if site is not None:
-                hits.append(self._hit(site, "secondary", words, lo, hi, si, i, sex))
+                hit = self._hit(site, "secondary", words, lo, hi, si, i, sex)
+                hits.append(self._spread_to(hit, site) if spread and words[k] == "to" else hit)
             if spread and site is not None:
                 # "metastases to the brain and to the spine and pelvis": each site listed its own
                 part: list[str] = []
-                for w in list(words[k:min(len(words), k + _LIST_REACH)]) + ["and"]:
+                listed = list(words[k:min(len(words), k + _LIST_REACH)])
+                listed = listed[:listed.index("from", 1)] if "from" in listed[1:] else listed   # (its origin)
+                for w in listed + ["and"]:
                     if w not in ("and", "or"):
                         part.append(w)
                         continue
@@ -229,12 +237,14 @@ class NeoplasmReader:
                     part = []
             # "metastatic lesions in the bone": the lesions are the spread's (no M89.9 beside it)
             return [replace(h, tok_end=k) if k > i + 1 and words[i + 1] in _LESION_NOUNS else h for h in hits if h]
-        if after and words[k] == "to" and _SECONDARY & set(words[max(lo, i - 3):i]):
-            # "metastatic breast cancer to the bone": the bone's secondary, the breast's primary
+        if after and words[k] == "to" and (_SECONDARY & set(words[max(lo, i - 3):i]) or words[i] in _TUMOUR):
+            # "metastatic breast cancer to the bone": the bone's secondary, the breast's primary (a cancer
+            # "to" a site has spread there: "breast cancer to the pleura" is C78.2, no pleural primary)
             spread, origin = self._site(after), self._site([w for w in before if w not in _SECONDARY])
             for site, behavior in ((spread, "secondary"), (origin, "primary")):
                 if site is not None:
-                    hits.append(self._hit(site, behavior, words, lo, hi, si, i, sex))
+                    hit = self._hit(site, behavior, words, lo, hi, si, i, sex)
+                    hits.append(self._spread_to(hit, site) if behavior == "secondary" else hit)
             return [h for h in hits if h]
         site = self._site(after) or self._site(before) or self._site((words[i],))
         if site is None:
@@ -311,6 +321,13 @@ class NeoplasmReader:
             code = self.finish(code, refine_words) or code
         return NeoplasmHit(code, behavior, si, i, i + 1, " > ".join(row.path))
 
+    def _spread_to(self, hit: NeoplasmHit | None, site) -> NeoplasmHit | None:
+        """``hit`` (a spread "to" ``site``) with the site's own primary code."""
+        if hit is None:
+            return None
+        row, site_words = site
+        return replace(hit, primary=row.code("primary", _sided(list(site_words)), self.cm) or "")
+
 
     def _both_sides(self, hit: NeoplasmHit, words: Sequence[str]) -> list[NeoplasmHit]:
         """A paired organ's unspecified-side code where the site is said to be both sides
@@ -348,4 +365,4 @@ _SIDE_IN_TITLE = re.compile(r"\b(?:unspecified|right|left) ")   # the side word 
 
 
 def _sided(words: Sequence[str]) -> list[str]:
-    return [SIDES.get(w, w) for w in words]
+    return [SIDES.get(w, w) for k, w in enumerate(words) if not handedness(words, k)]

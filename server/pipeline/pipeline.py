@@ -751,6 +751,14 @@ class Pipeline:
                     (before is Assertion.POSSIBLE or text[m.end:m.end + 2].strip()[:1] == ")"):
                 a = before   # "probably musculoskeletal (costochondritis)": the word it names; "not consistent
                 # with vaping-associated lung injury (EVALI)": the name it is known by
+            if a is Assertion.PRESENT and self.claims_rules and (k := _past_parenthesis(text, s, m)) is not None:
+                # a qualifier after the parenthesis that names the condition again is the condition's
+                # ("Catatonia (malignant catatonia) considered initially ... catatonia ruled out")
+                gaps = list(s.gaps)
+                gaps[m.tok_end:k + 1] = [False] * len(gaps[m.tok_end:k + 1])
+                after = assert_span(triggers[m.sentence], m.tok_start, m.tok_end, gaps, s.commas)
+                if after in (Assertion.POSSIBLE, Assertion.ABSENT, Assertion.HYPOTHETICAL):
+                    a = after
             if a is Assertion.ABSENT and self.claims_rules and \
                     (inpatient or _resolved_now(s.words, m.tok_end, s.gaps, s.commas)) \
                     and not _resolved_since(s.words, m.tok_end):
@@ -788,7 +796,10 @@ class Pipeline:
             if a is Assertion.PRESENT and self.claims_rules and not inpatient and m.candidates and \
                     m.candidates[0].code[:1] not in _INJURY_CHAPTERS and (
                     _course_reason(s.words, m.tok_start, completed=True) or
-                    _WEEKS_AFTER.search(text, max(s.start, m.start - _WEEKS_AFTER_REACH), m.start)):
+                    _WEEKS_AFTER.search(text, max(s.start, m.start - _WEEKS_AFTER_REACH), m.start) or
+                    (_AFTER_STAY.search(text, max(s.start, m.start - _WEEKS_AFTER_REACH - 30), m.start) and
+                     _INFECTION_TITLE.search(self.cm.description(m.candidates[0].code) if self.cm.id_of(
+                         m.candidates[0].code) >= 0 else "") and _RESOLVED_SAID.search(text))):
                 a = Assertion.HISTORICAL   # "after completing 7-day course of levofloxacin for CAP", "seen 6
                 # wks after CAP of RLL": what this visit follows up, treated and over (I.C.21.c.4, c.8)
             if a is Assertion.PRESENT and self.claims_rules and not inpatient and _RESOLVED_ITEM.match(text, m.end):
@@ -807,6 +818,26 @@ class Pipeline:
                     m.candidates[0].code[:1] == "R" and _RULE_OUT_BEFORE.search(text, max(0, m.start - 24), m.start):
                 a = Assertion.HYPOTHETICAL   # "r/o bacteremia (cx pending)": the finding looked for is no
                 # sign the visit found; IV.H's symptoms are the ones the patient has
+            if a is Assertion.PRESENT and self.claims_rules and \
+                    _PRESENTED_WITH.search(text, max(s.start, m.start - _PRESENTED_REACH), m.start):
+                a = Assertion.HISTORICAL   # "HIV dx 2016 when hospitalized w/ Pneumocystis pneumonia": the illness
+                # the diagnosis was made in, years ago (I.C.21.c.4; the HIV is B20 either way)
+            r = _REFUTED_ENTRY.match(text, m.end, min(s.end, m.end + _REFUTED_REACH)) if self.claims_rules else None
+            if r is not None and any(m.end < o < r.end() for o in starts_at.get(m.sentence, ())):
+                r = None   # (another entry between them is the refuted one)
+            if self.claims_rules and (r is not None
+                                      or _REFUTED_BEFORE.search(text, max(s.start, m.start - _REFUTED_REACH), m.start)
+                                      or (_NO_BEFORE.search(text, max(s.start, m.start - 4), m.start)
+                                          and _DX_AFTER.match(text, m.end))):
+                # "hypothyroidism listed on old problem list in error"; "'hypothyroidism' - TSH repeatedly normal,
+                # never treated; removed from problem list"; "no longer carries dx of HTN"; "No HTN dx": a record's
+                # entry the note refutes, none of the patient's conditions wherever else it is listed
+                a, m.refuted = Assertion.ABSENT, True
+            if a is Assertion.PRESENT and self.claims_rules and _SCREENED_NEGATIVE.match(text, m.end):
+                a = Assertion.ABSENT   # "DM2 (retinopathy screening neg 2024)": what a negative screen looked for
+            if a is Assertion.PRESENT and self.claims_rules and _PART_OF.match(text, m.end):
+                a = Assertion.ABSENT   # "Parkinsonism is part of DLB - not Parkinson disease": no condition of
+                # its own, the other's code says it (I.B.5: signs integral to a disease are not coded)
             if a is Assertion.PRESENT and self.claims_rules and RELATIVE_AFTER.match(text, m.end):
                 a = Assertion.FAMILY   # "breast cancer (mother) and ovarian cancer (maternal aunt)": theirs
             rule = self.sections.rules.get(s.section)
@@ -852,6 +883,7 @@ class Pipeline:
         past: dict[str, Finding] = {}   # past conditions the guidelines code as history (or not at all)
         memo: dict[tuple, object] = {}  # repeated phrases in long notes map once
         denied: set[str] = set()        # codes a mention rules out ("r/o sepsis ... sepsis ruled out")
+        refuted: set[str] = set()       # codes of record entries the note refutes ("HTN ... not a true dx")
         residual_sentences: set[int] = set()   # sentences where an old injury's residual is described
         said: dict[str, list[tuple]] = {}      # code -> (sentence, tokens, head word) of each present mention
         walks: list[tuple] = []                # index walks that went through another condition's words
@@ -893,6 +925,7 @@ class Pipeline:
         span_at: dict[tuple[int, int], int] = {}   # (sentence, start) -> end of a symptom's mention there
         span_from: dict[tuple[int, int], int] = {}   # (sentence, end) -> start of a symptom's mention there
         firsts: dict[tuple[int, str], list[tuple[int, int]]] = {}
+        owned: dict[int, list[tuple[int, int, str]]] = {}   # sentence -> its conditions' own spans, categories
         coordinated: dict[tuple[int, str, str], list[tuple[int, int]]] = {}
         for m in mentions:
             if m.codable and m.words:
@@ -902,17 +935,22 @@ class Pipeline:
                     # none: "acute pulmonary embolism, single subsegmental, without acute cor pulmonale")
                     firsts.setdefault((m.sentence, m.words[0]), []).append((m.tok_start, m.tok_end))
             starts_in.setdefault(m.sentence, set()).add(m.tok_start)
+            if m.codable and m.candidates and m.words:
+                owned.setdefault(m.sentence, []).append((m.tok_start, m.tok_end, m.candidates[0].code[:3]))
             if m.codable and m.candidates and m.candidates[0].code[:1] in "RM":
                 span_at[(m.sentence, m.tok_start)] = max(m.tok_end, span_at.get((m.sentence, m.tok_start), 0))
                 end = (m.sentence, m.tok_end)
                 span_from[end] = min(m.tok_start, span_from.get(end, m.tok_start))
+        for spans in owned.values():
+            spans.sort()   # (text order, for the window's lookup)
         breaks: dict[int, list[bool]] = {}   # sentence -> where its clauses start (built once)
+        stops: dict[int, list[bool]] = {}   # sentence -> where a list's item may end (built once)
         valued: dict[int, list[int]] = {}   # sentence -> its words a lab result follows (built once)
         dated: dict[int, list[tuple[int, int]]] = {}   # sentence -> its dated past episodes (built once)
         routed: dict[int, list[int]] = {}   # sentence -> its routes said before a drug (built once)
         note_words_all = frozenset(w for s in sentences for w in s.words) if self.claims_rules else frozenset()
         note_product = _tobacco_product(sentences) if self.claims_rules else None
-        left_handed = any(("left", "handed") == tuple(s.words[i:i + 2]) for s in sentences for i in range(len(s.words)))
+        left_handed = sequelae.is_left_handed(text)
         # the one side a note names, where it names one ("fell onto outstretched L hand ... XR: distal
         # radius fx, Colles type": the left radius); "2 L NC" is litres
         note_sides = {SIDES[w] for s in sentences for k, w in enumerate(s.words)
@@ -1168,7 +1206,11 @@ class Pipeline:
                     group = coordinated[key] = same_head if len(same_first) < 2 else \
                         same_first if len(same_head) < 2 else sorted(set(same_head) | set(same_first))
                 if len(group) > 1:
-                    lo, hi = _own_coordinate(words, s.commas, lo, hi, m.tok_start, m.tok_end, group)
+                    # (to a comma, a semicolon or a spaced dash: "T2DM with hypoglycemia without coma - level 3
+                    # (severe) hypoglycemia" is the level's own conjunct, no "without ... level 3")
+                    if m.sentence not in stops:
+                        stops[m.sentence] = _list_stops(text, s)
+                    lo, hi = _own_coordinate(words, stops[m.sentence], lo, hi, m.tok_start, m.tok_end, group)
             if self.claims_rules:
                 if m.sentence not in breaks:
                     breaks[m.sentence] = _clause_breaks(s)
@@ -1202,7 +1244,7 @@ class Pipeline:
                     text[t.start:t.end].lower() in _PAIRED_PLURALS for t in s.tokens[m.tok_start:m.tok_end + 2]):
                 window += ("bilateral",)   # "OA knees": both knees (M17.0), as "both" would say
             if self.claims_rules and any(c.code.startswith(_PLEGIA) for c in m.candidates):
-                window += _dominance(window, left_handed)
+                window = _dominance(window, left_handed)
             # (a side or an ordinal between the mention and its site is read past: "pain R 1st MTP joint";
             # so is the symptom it shares its site with: "pain and swelling of the R knee", M25.561)
             joined = span_at.get((m.sentence, m.tok_end + 1), m.tok_end + 1) - m.tok_end \
@@ -1218,6 +1260,9 @@ class Pipeline:
             right = next((k for k in range(m.tok_end, right) if k < len(s.commas) and s.commas[k]
                           and k in starts_in.get(m.sentence, ())), right)
             left = max(0, m.tok_start - _NEAR_LEFT)
+            if self.claims_rules and m.candidates and m.candidates[0].code.startswith(_SCORES) and \
+                    any(w.isdigit() for w in words[m.tok_end:right]):
+                left = m.tok_start   # (its value follows it: "at 21:10, NIHSS 12" is R29.712)
             shared = ()
             if self.claims_rules and joined == 0 and m.tok_start > 1 and words[m.tok_start - 1] == "and" and \
                     (m.sentence, m.tok_start - 1) in span_from and m.candidates and m.candidates[0].code[:1] in "RM":
@@ -1245,13 +1290,15 @@ class Pipeline:
             clause_end = next((k for k in range(m.tok_end, clause_end) if k < len(s.commas) and s.commas[k]
                                and k in starts_in.get(m.sentence, ())), clause_end)
             beside = tuple(words[m.tok_start:clause_end])
-            key = (tuple(c.code for c in m.candidates), window, near, m.sentence, beside)
+            foreign = _foreign_sites(words, owned.get(m.sentence, ()), m, lo, hi) if self.claims_rules else frozenset()
+            key = (tuple(c.code for c in m.candidates), window, near, m.sentence, beside, foreign)
             if key not in memo:
                 a_, b_ = max(link_lo, m.tok_start - _LINK_REACH), min(link_hi, m.tok_end + _LINK_REACH)
                 if m.sentence not in breaks:   # (once per sentence: a run-on note is one of thousands of words)
                     breaks[m.sentence] = _clause_breaks(s)
                 current = _present_words(words, breaks[m.sentence], a_, b_, m.tok_start, m.tok_end)
-                memo[key] = self._map_mention(m, window, near, _preferred(context_words, m), current, beside)
+                memo[key] = self._map_mention(m, window, near, _preferred(context_words, m), current, beside,
+                                              foreign)
             mapped = memo[key]
             if self.claims_rules and mapped is not None and mapped.code[:3] in _HYPERTENSIVE_HEART and \
                     not _HEART_CONDITIONS & set(window + near):
@@ -1325,6 +1372,8 @@ class Pipeline:
             before = f.copy() if f.assertion is Assertion.HISTORICAL and f.system is CodeSystem.ICD10CM else None
             if f.assertion is Assertion.ABSENT:
                 denied.add(f.code)
+                if m.refuted:
+                    refuted.add(f.code)
             if self.claims_rules and f.assertion is Assertion.HISTORICAL and f.code[:1] == "S" and \
                     len(f.code) == 8 and f.code[-1] in "DGKPMNABC" and \
                     (_UNDER_CARE & set(words) or f.code[-1] in _HEALING_TROUBLE) and \
@@ -1550,8 +1599,8 @@ class Pipeline:
             _refer_back(anaphors, found, sentences)
             self._absorb_parts(found, said, walks)
             # a diagnosis only ever qualified ("to r/o ACS") and then ruled out is not coded (II.H)
-            for c in [c for c, f in found.items() if c in denied and f.assertion is Assertion.POSSIBLE]:
-                del found[c]
+            for c in [c for c, f in found.items() if c in denied and f.assertion is Assertion.POSSIBLE or c in refuted]:
+                del found[c]   # (nor an entry the note refutes: "HTN (not on meds ... not a true dx per PCP)")
         return found
 
     def _absorb_parts(self, found: dict[str, Finding], said: dict[str, list[tuple]], walks: list[tuple]) -> None:
@@ -1674,14 +1723,27 @@ class Pipeline:
 
     def _map_mention(self, m: Mention, window: tuple[str, ...], near: tuple[str, ...],
                      prefer: frozenset[str] = frozenset(), sentence: tuple[str, ...] = (),
-                     beside: tuple[str, ...] = ()):
+                     beside: tuple[str, ...] = (), foreign: frozenset[str] = frozenset()):
         """The mention's code; with index coding, the note's side abbreviations are read and the
-        main term's subterms walked ("primary OA of both knees": M19.90 -> M17.0)."""
+        main term's subterms walked ("primary OA of both knees": M19.90 -> M17.0). ``foreign``: the
+        words after it that only other conditions' own names say (see ``_foreign_sites``)."""
         if self.index is None:
             return self.mapper.map(m.candidates, window, near)
         # a roman one after its numbered word is the number ("Obesity, class I": class 1, E66.811;
         # "ii" is folded in every word, a lone "I" is no number elsewhere)
         near, read = _roman_one(near), _roman_one(window)
+        if self.claims_rules and _SCREEN_WORDS.intersection(read):
+            # what a negative screening looked for is none of the condition's ("DM2 (retinopathy screening
+            # neg 2024)": no Diabetes > with > retinopathy)
+            read, near, sentence, beside = (_not_screened(x) for x in (read, near, sentence, beside))
+        if self.claims_rules and "rather" in sentence:
+            # what "rather than" sets aside is none of the condition's ("the anemia is due to myelosuppression
+            # from carboplatin rather than anemia of the malignancy itself": no Anemia > in > neoplastic disease)
+            read, near, sentence, beside = (_not_rather(x) for x in (read, near, sentence, beside))
+        if self.claims_rules and _IATROGENIC in read and _PROCEDURE_WORDS.intersection(sentence):
+            # a condition a procedure of its sentence caused is its postprocedural one ("pneumothorax,
+            # iatrogenic, complicating the biopsy": Pneumothorax > postprocedural, J95.811)
+            read, near = read + ("postprocedural",), near + ("postprocedural",)
         if _UNINVOLVED.intersection(read) or _UNINVOLVED.intersection(sentence):
             # a site the note says is spared is none of the condition's ("Crohn's colitis (colon only -
             # ileum normal)": the large intestine's K50.10, not both intestines' K50.80)
@@ -1697,7 +1759,7 @@ class Pipeline:
         if mapped is None:
             return None
         named = m.candidates[0].code if m.candidates else ""
-        return self.index.refine(m.words, mapped, read, near, prefer, named, sentence, beside) or mapped
+        return self.index.refine(m.words, mapped, read, near, prefer, named, sentence, beside, foreign) or mapped
 
     def _equivalent_terms(self, code: str) -> tuple[str, tuple[tuple[str, ...], ...]] | None:
         """(the title word, the terms the code's Tabular note makes equivalent to it), read from a
@@ -1834,6 +1896,49 @@ def _past_stay_reason(words: Sequence[str], i: int) -> bool:
         if words[k] in _ADMITTED and "for" in words[k + 1:i] and _RECENT & set(words[max(0, k - 2):i]):
             return True
     return False
+
+
+def _not_screened(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The words without a negative screening's target ("retinopathy screening neg")."""
+    drop = {k - 1 for k, w in enumerate(words) if k and w in _SCREEN_WORDS
+            and _NEGATIVE_RESULTS.intersection(words[k + 1:k + 3])}
+    return tuple(w for k, w in enumerate(words) if k not in drop) if drop else words
+
+
+_SCREEN_WORDS = frozenset(("screening", "screen", "screened"))
+_NEGATIVE_RESULTS = frozenset(("neg", "negative", "normal", "unremarkable"))
+
+
+def _not_rather(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The words without what a "rather than" sets aside (its next ``_RATHER_SPAN`` words)."""
+    k = next((i for i in range(len(words) - 1) if words[i] == "rather" and words[i + 1] == "than"), None)
+    return words if k is None else words[:k] + _not_rather(words[k + 2 + _RATHER_SPAN:])
+
+
+_RATHER_SPAN = 6
+
+
+def _past_parenthesis(text: str, s: Sentence, m) -> int | None:
+    """The index of the first token after a short parenthesis right after the mention ("Catatonia
+    (malignant catatonia) considered") or after the one it ends, or None."""
+    if m.tok_end >= len(s.tokens):
+        return None
+    if text[m.end:s.tokens[m.tok_end].start].strip() == ")" and text.rfind("(", s.start, m.start) > \
+            text.rfind(")", s.start, m.start) and not text[text.find(")", m.end) + 1:s.tokens[m.tok_end].start].strip():
+        return m.tok_end   # (or the parenthesis it ends: "(malignant catatonia) considered")
+    if text[m.end:s.tokens[m.tok_end].start].strip() != "(":
+        return None
+    opened = text.find("(", m.end)
+    close = text.find(")", opened, opened + _PAREN_REACH)
+    if close < 0 or "(" in text[opened + 1:close]:
+        return None
+    k = next((i for i in range(m.tok_end, len(s.tokens)) if s.tokens[i].start > close), None)
+    # (the parenthesis must end its clause's words right there: "MRSA colonization (nares) - contact
+    # precautions" goes on past a dash, no qualifier of the condition)
+    return k if k is not None and not text[close + 1:s.tokens[k].start].strip() else None
+
+
+_PAREN_REACH = 60   # characters a parenthesis after a mention may run
 
 
 def _resolved_now(words: Sequence[str], after: int, gaps: Sequence[bool] = (), commas: Sequence[bool] = ()) -> bool:
@@ -2272,18 +2377,25 @@ _DIMENSIONS = re.compile(r"\b\d+(?:\.\d+)?\s*(?:x|\u00d7)\s*\d+(?:\.\d+)?(?:\s*(
                          r"\s*(?:cm|mm)\b", re.I)
 _TRANSPORT = frozenset("ambulance transport unit crew team medic medics ems rig".split())
 _BODY_PARTS = frozenset("leg legs foot feet arm arms hand hands head limb limbs".split())
+_IATROGENIC = "iatrogenic"
+_PROCEDURE_WORDS = frozenset("biopsy procedure surgery operation thoracentesis paracentesis bronchoscopy placement "
+                             "insertion catheterization ablation aspiration injection resection repair".split())
 _LIMB_SIDES = frozenset("r rt right l lt left lle rle lue rue".split())
 
 
 def _dominance(window: tuple[str, ...], left_handed: bool) -> tuple[str, ...]:
-    """The dominance a side of paralysis defaults to when the note does not state it (I.C.6.a):
-    the right side is dominant, the left non-dominant; a left-handed patient's the other way."""
+    """The window with the dominance a side of paralysis defaults to when the note does not state
+    it (I.C.6.a): the right side is dominant, the left non-dominant; a left-handed patient's the
+    other way."""
+    # (a hand the note calls dominant says the patient's dominance, not the paralysis's: "R-hand
+    # dominant ... residual L hemiparesis" is the non-dominant side, G81.94)
+    window = tuple(w for k, w in enumerate(window) if not (w == "dominant" and k and window[k - 1] == "hand"))
     if "dominant" in window or "nondominant" in window:
-        return ()
+        return window
     side = next((SIDES.get(w, w) for w in window if SIDES.get(w, w) in ("right", "left")), None)   # ("R hemiparesis")
     if side is None:
-        return ()
-    return ("dominant",) if (side == "right") != left_handed else ("nondominant",)
+        return window
+    return window + (("dominant",) if (side == "right") != left_handed else ("nondominant",))
 
 
 def _dated_before(words: list[str], a: int, b: int, year: int) -> bool:
@@ -2379,6 +2491,26 @@ _LATER_UNITS = frozenset("h hr hrs hour hours d day days wk wks week weeks mo mo
 # a condition the note asks about ("OSA?"), and the "no" that answers it
 # a label and its value ("Smoking: never", "Tobacco use: former", "Seizures: none"): the value
 # is the condition's status
+# the illness a past diagnosis was made in: "dx 2016 when hospitalized w/", "diagnosed in 2017 when he presented
+# with", "AIDS-defining illness at diagnosis (" (a year said first: never this visit's "when she presented today")
+_PRESENTED_WITH = re.compile(r"(?:\b(?:dx|dx'd|diagnosed)\b[^.;\n]{0,15}\b(?:19|20)\d\d\b[^.;\n]{0,12}\bwhen\b"
+                             r"[^.;\n]{0,30}?\b(?:hospitalized|admitted|presented|found|diagnosed|seen)\b[^.;\n]{0,12}?"
+                             r"\b(?:w/|with|for)|\billness(?:es)? at (?:the time of )?diagnosis\b[^.;\n]{0,3})[ \t(]*$",
+                             re.I)
+_PRESENTED_REACH = 90
+_REFUTED_ENTRY = re.compile(r"[^.\n]*?\b(?:(?:listed|entered|recorded|documented|coded)[^.;\n]{0,30}\bin error|"
+                            r"entered in error|removed from (?:the )?(?:problem )?list|not carried forward|"
+                            r"not an active (?:problem|diagnosis|dx)|not a true (?:dx|diagnosis))\b", re.I)
+_REFUTED_BEFORE = re.compile(r"\bno longer (?:carries|carry|has|have) (?:a |the )?(?:dx|diagnosis) of[ \t]+$", re.I)
+_NO_BEFORE = re.compile(r"\bno[ \t]+$", re.I)
+_DX_AFTER = re.compile(r"[ \t]+(?:dx|diagnosis)\b", re.I)   # "No HTN dx."
+_REFUTED_REACH = 150   # characters after an entry its refutation may follow
+_SCREENED_NEGATIVE = re.compile(r"[ \t]+(?:screen(?:ing)?|screened|exam|testing|test|work-?up|w/u|eval(?:uation)?)"
+                                r"[ \t]+(?:(?:was|is|were|\w+)[ \t]+)?(?:neg|negative|normal|unremarkable|clear)\b",
+                                re.I)
+_PART_OF = re.compile(r"[ \t]+(?:is|are)[ \t]+(?:(?:all|only|just|likely|probably)[ \t]+)?(?:(?:a|an)[ \t]+)?"
+                      r"(?:part|feature|manifestation|component)[ \t]+of\b|[ \t]+(?:is|are)[ \t]+integral[ \t]+to\b",
+                      re.I)
 _LABELLED = re.compile(r"[ \t]*:[ \t]*(?:(never|none|no|denies|negative|neg)|(former|quit|remote|past|prior|previous))\b"
                        # ... and a screening list's dash ("HTN - no, BP normal off meds", "OSA - no (STOP-BANG
                        # low)", "Depression - remote, resolved"), the answer alone in its clause (an inpatient
@@ -2387,7 +2519,8 @@ _LABELLED = re.compile(r"[ \t]*:[ \t]*(?:(never|none|no|denies|negative|neg)|(fo
                        re.I)
 # a list item's status after a dash: gone ("HTN - resolved after weight loss"; "HTN and OSA - both resolved")
 _RESOLVED_ITEM = re.compile(r"(?:[ \t]+and[ \t]+[\w/-]+(?:[ \t]+[\w/-]+)?)?[ \t]*[-\u2013:][ \t]*"
-                            r"(?:both |all |now |since )?resolved\b"
+                            r"(?:both |all |now |since )?(?:(?:clinically|radiographically|radiologically|fully|"
+                            r"completely|symptomatically)(?:,? and |,? )?)*resolved\b"
                             # (never what this visit watched go away: "bradycardia - resolved after 7.5 h observation")
                             r"(?![^.;\n]{0,40}\b(?:observation|arrival|in (?:the )?ED|\d+(?:\.\d+)?\s*(?:h|hr|hrs|hours))\b)",
                             re.I)
@@ -2402,7 +2535,7 @@ _DATED_PAST = re.compile(r"[^;]{0,40}?\b(?:(?:\d+|a|one|two|three|four|five|seve
 _TODAY = re.compile(r"\b(?:today|tonight|yesterday|this (?:morning|evening|afternoon))\b", re.I)
 # "r/o" or "rule out" right before a finding: what a test is to look for ("r/o bacteremia (cx pending)")
 _RULE_OUT_BEFORE = re.compile(r"\b(?:r/o|rule\s+out|to\s+exclude)\s+(?:(?:an?|the|any|possible)\s+)?$", re.I)
-_COURSES = frozenset("course burst taper".split())
+_COURSES = frozenset("course burst taper treatment".split())   # ("after completed treatment for CAP")
 _COURSE_REACH = 10   # words from the course to the condition its "for" names
 
 
@@ -2414,6 +2547,14 @@ _INJURY_CHAPTERS = "STVWXY"   # ("3 days after a fall": the injury's mechanism a
 _WEEKS_AFTER = re.compile(r"\b\d+\s*(?:d|days?|wks?|weeks?|mos?|months?)\s+after\s+(?:an?\s+|his\s+|her\s+|the\s+)?$",
                           re.I)
 _WEEKS_AFTER_REACH = 30
+# ... or an infection an earlier stay treated, which the visit finds gone ("2-week follow-up after hospitalization
+# for community-acquired pneumonia ... complete resolution of LLL opacity": Z09 + Z87.01)
+_AFTER_STAY = re.compile(r"\b(?:after|following|post)[ \t]+(?:an?[ \t]+|the[ \t]+|his[ \t]+|her[ \t]+)?"
+                         r"(?:[\w-]+[ \t]+)?(?:hospitali[sz]ation|admission|hospital[ \t]+stay|stay)[ \t]+for[ \t]+"
+                         r"(?:[\w-]+[ \t]+){0,3}$", re.I)
+_INFECTION_TITLE = re.compile(r"pneumonia|infection|cellulitis|abscess|pyelonephritis|cystitis|bronchitis|influenza|"
+                              r"sepsis|diverticulitis|appendicitis", re.I)
+_RESOLVED_SAID = re.compile(r"\b(?:resolved|resolution|cleared|back to (?:normal|baseline))\b", re.I)
 
 
 def _course_reason(words: Sequence[str], i: int, completed: bool = False) -> bool:
@@ -2435,7 +2576,10 @@ _PROCESSES = frozenset("alert alerts protocol bundle pathway activation".split()
 # a list item's own verdict after a dash ("Sepsis - considered on arrival, RULED OUT"), with no
 # other condition named between (never "Chest pain - ACS ruled out")
 _RULED_OUT_ITEM = re.compile(r"[ \t]+[-\u2013][ \t]+(?:ruled out|excluded|(?:considered|suspected|possible|questionable|"
-                            r"initially suspected|concern)\b[^.;\n]{0,40}?\b(?:ruled out|excluded))\b(?=[ \t]*[,;.()\n]|$)",
+                            r"initially suspected|concern)\b[^.;\n]{0,40}?\b(?:ruled out|excluded))\b"
+                            # ("- ruled out on CTA", "- excluded by echo"; "Schizophrenia - ruled out 5. Cannabis use")
+                            r"(?:[ \t]+(?:by|on|with|per|after|via)[ \t]+[\w/-]+(?:[ \t]+[\w/-]+){0,2}?)?"
+                            r"(?=[ \t]*[,;.()\n]|[ \t]+\d{1,2}[.)][ \t]|$)",
                             re.I)
 _QUERIED = re.compile(r"[ \t]*\?(?![\w?])(?:[ \t]*[-:,;]?[ \t]*(no|none|neg|negative|denies)\b|"
                       r"[ \t]*[-:,;][ \t]*(?:[\w/]+[ \t]+){1,4}?(neg|negative|normal)\b)?", re.I)
@@ -2755,6 +2899,24 @@ def _denied_by_label(triggers, s: Sentence, text: str) -> bool:
     return text[s.tokens[first.end - 1].end:s.tokens[first.end].start].strip() == ":"
 
 
+def _foreign_sites(words: Sequence[str], spans: Sequence[tuple[int, int, str]], m: Mention,
+                   lo: int, hi: int) -> frozenset[str]:
+    """The words of ``m``'s window after it that only the own names of other conditions there say
+    ("UTI with sepsis-induced acute kidney injury": "kidney" is the AKI's, no kidney infection; "acute"
+    and "injury" too): an index site subterm of ``m`` is never read from them. A word the window also
+    says outside those names stays ("cellulitis of the L leg with a leg ulcer")."""
+    code = m.candidates[0].code[:3] if m.candidates else ""
+    # (the spans are in text order: only those starting in the window are read, a run-on note's one sentence
+    # holds thousands)
+    first = bisect.bisect_left(spans, (m.tok_end, -1, ""))
+    inside = {k for a, b, c in spans[first:bisect.bisect_left(spans, (hi, -1, ""), first)] if c != code
+              for k in range(a, min(b, hi))}
+    if not inside:
+        return frozenset()
+    outside = {words[k] for k in range(lo, hi) if k not in inside}
+    return frozenset(words[k] for k in inside) - outside
+
+
 def _comma_item(commas: Sequence[bool], starts, a: int, b: int, lo: int, hi: int) -> tuple[int, int]:
     """The window [lo, hi) of the mention at [a, b) cut at the commas beyond which the list's
     next (or previous) item holds another mention."""
@@ -2780,6 +2942,18 @@ def _clause_breaks(s: Sentence) -> list[bool]:
     if not s.gaps:
         return s.commas
     return [bool(c) or bool(g) for c, g in zip(s.commas or [False] * len(s.gaps), s.gaps)]
+
+
+def _list_stops(text: str, s: Sentence) -> list[bool]:
+    """Where a list's item may end: before a token a comma, a semicolon or a spaced dash precedes
+    (a parenthesis goes on: "level 3 (severe) hypoglycemia" is one item)."""
+    out = list(s.commas or [False] * (len(s.tokens) + 1))
+    for i in range(1, len(s.tokens)):
+        between = text[s.tokens[i - 1].end:s.tokens[i].start]
+        if ";" in between or (len(between) > 2 and between[0].isspace() and between[-1].isspace() and
+                               between.strip() in ("-", "--", "\u2013", "\u2014")):
+            out[i] = True
+    return out
 
 
 def _own_coordinate(words: list[str], commas: list[bool], lo: int, hi: int, a: int, b: int,

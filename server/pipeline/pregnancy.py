@@ -253,6 +253,9 @@ def read(text: str) -> PregnancyContext | None:
 
 # A newborn's own birth record (I.C.16.a.2): the note is about the infant, said at its top.
 _NEWBORN_SUBJECT = re.compile(r"\b(?:newborn|neonat\w*|NICU|nursery|well[- ]baby|"
+                              # ("NB d/c: 39w male born via SVD")
+                              r"NB\s+(?:d/c|discharge|summary|note|exam|H&P)|"
+                              r"\d{2}\s*(?:w|wk|wks|weeks?)(?:\s*\d\s*d)?\s+(?:male|female|infant|boy|girl)|"
                               r"(?:term|preterm|late[- ]preterm)\s+(?:male|female|infant|baby|boy|girl|neonate)|"
                               r"baby\s+(?:boy|girl)|infant\s+(?:male|female|boy|girl))\b", re.I)
 _BORN = re.compile(r"\b(?:born|delivered|birth|apgars?|N?SVD|cesarean|c-section|C/S)(?!\w)", re.I)

@@ -21,8 +21,12 @@ _NOT_THIS_VISIT = re.compile(r"\b(up to date|up-to-date|is due|due (in|next|for)
                              r"screening[^.;,]{0,30}\bago|may be|consider|considered|"
                              r"in \d+ (years?|months?|weeks?)|next (year|month)|never|has not had|hasn't had|"
                              r"not yet had|no longer|not eligible|criteria|last (week|month|year)|"
-                             r"\d{1,2}/(?:19|20)\d\d)\b", re.I)
-# ("on LDCT screening 3 weeks ago"; "LDCT 9/2024 (screening) showed a nodule"; "no longer meets LDCT
+                             r"\d{1,2}/(?:19|20)\d\d|"
+                             # (a year beside the screening: "retinopathy screening neg 2024", "on 2023 screening EGD")
+                             r"screening(?:[ \t]+[\w/()-]+){0,3}?[ \t]+\(?(?:19|20)\d\d|"
+                             r"(?:19|20)\d\d[ \t]+(?:[\w/-]+[ \t]+)?screening)\b", re.I)
+# ("on LDCT screening 3 weeks ago"; "retinopathy screening neg 2024"; "ILD screening HRCT 2023 neg";
+# "LDCT 9/2024 (screening) showed a nodule"; "no longer meets LDCT
 # screening criteria"; "supplemental screening breast MRI may be considered"; "routine
 # screening mammogram in 1 year": another visit's; "Never had screening colonoscopy": none at all)
 # ... nor one the note orders for later ("Screening mammogram ordered"), unless it is done today
@@ -32,6 +36,9 @@ _LATER = re.compile(r"\b(ordered|scheduled|to schedule|referral|referred|planned
 # referred for screening colonoscopy; ... Findings: ..."), said outside the plan
 _REFERRED_HERE = re.compile(r"\breferred (here |to us |to me |to this clinic )?for\b", re.I)
 _LATER_SECTIONS = frozenset(("plan", "assessment"))
+# a history list's screening is a past one ("PMH: ... OSA screening (STOP-BANG 2) negative")
+_HISTORY_SECTIONS = frozenset(("past_medical_history", "past_surgical_history", "family_history", "social_history",
+                               "medications", "allergies"))
 _TODAY = re.compile(r"\b(today|this visit|now)\b", re.I)
 _RESULTS = frozenset("negative neg normal unremarkable".split())
 # What a screening test is for, in the index's words (each a test's own name: PSA tests the
@@ -78,7 +85,7 @@ def screening_codes(text: str, sentences: Sequence[Sentence], tree, finish) -> l
     out: list[ScreeningHit] = []
     for si, s in enumerate(sentences):
         said = text[s.start:s.end]
-        if "screening" not in s.words or _NOT_THIS_VISIT.search(said) or (
+        if "screening" not in s.words or s.section in _HISTORY_SECTIONS or _NOT_THIS_VISIT.search(said) or (
                 _LATER.search(said) and not _TODAY.search(said) and
                 not (_REFERRED_HERE.search(said) and s.section not in _LATER_SECTIONS)):
             continue

@@ -55,13 +55,23 @@ def sentence_of(sentences: Sequence[Sentence], starts: list[int], offset: int) -
     return max(0, bisect.bisect_right(starts, offset) - 1)
 
 
+# "left-handed", "L handed", "L-hand dominant", "left hand dominant"
+_LEFT_HANDED_SAID = re.compile(r"\b(?:left|l|lt)[- ]?(?:handed|hand[- ]dominant)\b", re.I)
+
+
+def is_left_handed(text: str) -> bool:
+    """Whether the note says the patient is left-handed: a paralysis's dominant side is then the
+    left (I.C.6.a)."""
+    return _LEFT_HANDED_SAID.search(text) is not None
+
+
 def stroke_sequelae(found: dict, sentences: Sequence[Sentence], text: str, index, mapper, rules, make) -> None:
     """Replace deficits tied to an earlier stroke by their I69 codes (see the module docstring).
     ``make(code, evidence, note)`` builds a finding; ``index`` is the IndexCoder; ``rules`` the
     GuidelineRules (whose "use additional code" notes say which deficit codes stay)."""
     starts = [s.start for s in sentences]
     roots = {kind: index.tree.resolve(f"Sequelae, {path}") for kind, (path, _) in _STROKE_KINDS.items()}
-    left_handed = any(w in text.lower() for w in ("left-handed", "l-handed", "left handed"))
+    left_handed = is_left_handed(text)
     added = False
     for code in [c for c, f in found.items() if f.system is CodeSystem.ICD10CM and not c.startswith(("I6", "Z"))]:
         f = found[code]
@@ -71,14 +81,17 @@ def stroke_sequelae(found: dict, sentences: Sequence[Sentence], text: str, index
         # hemiparesis." in the HPI, "Sequelae of right MCA infarct: left-sided hemiparesis" later)
         # (or a "residual" right after a sentence that names the stroke: "L MCA ischemic stroke 8 mo
         # ago. Residual R-sided hemiparesis.")
+        # (a list's number before it is no sentence of its own: "... following cerebral infarction - OT.
+        # 5. L facial weakness, mild, residual.")
         tied = [(si, e) for e in f.evidence for si in (sentence_of(sentences, starts, e.start),)
                 if (set(sentences[si].words) & STROKE_WORDS and set(sentences[si].words) & SEQUELA_CUES)
-                or (si and set(sentences[si].words) & _STATED_SEQUELA and set(sentences[si - 1].words) & STROKE_WORDS)]
+                or (si and set(sentences[si].words) & _STATED_SEQUELA and
+                    set(sentences[_before(sentences, si)].words) & STROKE_WORDS)]
         if not tied:
             continue
         si, first = tied[0]
         words = set(sentences[si].words)
-        stroke = sentences[si].words if words & STROKE_WORDS else sentences[si - 1].words
+        stroke = sentences[si].words if words & STROKE_WORDS else sentences[_before(sentences, si)].words
         if _acute_stroke(stroke) and not _WHEN_ONLY & set(stroke):
             # deficits of the stroke this encounter treats, "residual" at discharge ("Acute ischemic
             # stroke, L MCA ... / Residual R hemiparesis, expressive aphasia"): their own codes, no
@@ -95,21 +108,25 @@ def stroke_sequelae(found: dict, sentences: Sequence[Sentence], text: str, index
         # (the words alone: "Dysphagia, pharyngeal phase, following cerebral infarction")
         deficit = [_DEFICIT_ALIASES.get(w, w) for w in re.findall(r"[a-z0-9]+", ev.replace("-", " "))]
         hit = index.tree.walk(root, frozenset(deficit + ["facial"] if "facial" in words else deficit))
-        if hit is None:
+        titled = _titled_sequela(rules.cm, root, index.tree, deficit) if hit is None else None
+        if hit is None and titled is None:
             continue
         side = _side(sentences[si].words, ev)
         extra = ["affecting", "side"]   # "affecting unspecified side" where the note names none
         if side:
             dominant = (side == "right") != left_handed
             extra = ([side, "dominant"] if dominant else [side, "nondominant"]) + ["affecting", "side"]
-        mapped = mapper.map([_candidate(hit.code)], tuple(deficit + extra + ["following"] + _STROKE_KINDS[kind][1]), ())
-        if mapped is None or not mapped.code.startswith("I69"):
+        mapped = mapper.map([_candidate(hit.code)], tuple(deficit + extra + ["following"] + _STROKE_KINDS[kind][1]),
+                            ()) if hit is not None else None
+        late = mapped.code if mapped is not None else titled
+        if late is None or not late.startswith("I69"):
             continue
-        keep_own = any(code.startswith(r) for r in rules.referenced(mapped.code, "use_additional"))
-        new = make(mapped.code, list(f.evidence), RuleNote(
-            "sequela", f"residual of an earlier stroke: Sequelae > {_STROKE_KINDS[kind][0]} > {' > '.join(hit.path)} "
-                       f"(I.C.9.d.1)", code))
-        found[mapped.code] = new if mapped.code not in found else found[mapped.code]
+        keep_own = any(code.startswith(r) for r in rules.referenced(late, "use_additional"))
+        path = " > ".join(hit.path) if hit is not None else f"the Tabular's {late}"
+        new = make(late, list(f.evidence), RuleNote(
+            "sequela", f"residual of an earlier stroke: Sequelae > {_STROKE_KINDS[kind][0]} > {path} (I.C.9.d.1)",
+            code))
+        found[late] = new if late not in found else found[late]
         if not keep_own:
             del found[code]
         elif not f.reportable or f.assertion is not Assertion.PRESENT:
@@ -123,6 +140,31 @@ def stroke_sequelae(found: dict, sentences: Sequence[Sentence], text: str, index
         found.pop("Z86.73", None)
 
 
+def _before(sentences: Sequence[Sentence], si: int) -> int:
+    """The sentence before ``si``, past a list item's lone number ("5.")."""
+    k = si - 1
+    while k > 0 and all(w.isdigit() for w in sentences[k].words):
+        k -= 1
+    return max(k, 0)
+
+
+def _titled_sequela(cm, root, tree, deficit: list[str]) -> str | None:
+    """The one billable code of the stroke kind's I69 subcategory whose Tabular title says every word
+    of a deficit the index's Sequelae entry has no subterm for ("spatial neglect": I69.312
+    "Visuospatial deficit and spatial neglect following cerebral infarction"); None otherwise."""
+    own = [w for w in deficit if len(w) > 2 and w not in SIDES and w not in _NOT_DEFICIT]
+    kinds = {tree.nodes[r].code[:5] for r in (root if isinstance(root, (list, tuple)) else [root])
+             if tree.nodes[r].code.startswith("I69")}
+    if not own or len(kinds) != 1:
+        return None
+    # (the deficit is one of the title's named parts: "weakness" is no "facial weakness")
+    said = " ".join(own)
+    hits = [c for c in cm.billable_descendants(kinds.pop())
+            if said in (p.strip() for p in re.split(r",| and ", cm.description(c).lower().split(" following ")[0]))]
+    return hits[0] if len(hits) == 1 else None
+
+
+_NOT_DEFICIT = frozenset("following after residual mild moderate severe persistent".split())
 _CURRENT = frozenset(("acute", "new", "evolving", "current"))
 
 

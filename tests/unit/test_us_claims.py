@@ -5232,3 +5232,161 @@ _FORTIETH_BATCH = [
 @pytest.mark.parametrize("text,setting,codes,wrong", _FORTIETH_BATCH)
 def test_fortieth_batch(pipe, text, setting, codes, wrong):
     assert_reported(pipe, text, setting, codes, wrong)
+
+
+_FORTY_FIRST_BATCH = [
+    # a site word of another condition's own name is no site of this one ("UTI with ... acute kidney injury")
+    ("DISCHARGE DX: severe sepsis due to E. coli secondary to UTI with sepsis-induced acute kidney injury; "
+     "no shock.", IN, {"A41.51", "N39.0", "R65.20", "N17.9"}, {"N15.9", "N10"}),
+    # a hypoglycemia level the diabetic code asks for (E11.64-: "use additional code for hypoglycemia level")
+    ("ED: T2DM on glipizide. Found confused, BG 38. Assessment: T2DM with hypoglycemia without coma - level 3 "
+     "(severe), EMS glucagon given.", OUT, {"E11.649", "E16.A3"}, {"E16.2"}),
+    ("Discharge diagnoses 1. Severe (level 3) hypoglycemia due to type 2 diabetes mellitus, on insulin glargine "
+     "taken as prescribed - no coma.", IN, {"E11.649", "E16.A3"}, {"E16.2"}),
+    # a screening of the past, or a history list's, is no screening encounter
+    ("PCP f/u: DM2 (retinopathy screening neg 2024), HTN, HLD. A1c 7.1. Continue metformin.", OUT, {"E11.9"},
+     {"Z13.9", "Z13.1"}),
+    # an idiopathic (or unspecified) neuropathy a drug's adverse effect names is drug-induced (G62.0)
+    ("Onc clinic: sigmoid colon adenocarcinoma on adjuvant FOLFOX. Oxaliplatin-induced peripheral sensory "
+     "polyneuropathy, grade 2, adverse effect; dose reduced.", OUT, {"G62.0", "T45.1X5A"}, {"G60.8", "G62.9"}),
+    # a burn's degree said after its site, a list of sites burned at one degree, a sequela's degree
+    ("ED: hot oil splash. Blistered 2nd degree burn of R palm; erythema without blisters (1st degree) over R volar "
+     "forearm. TBSA <2%.", OUT, {"T23.251A", "T22.111A"}, {"L53.9"}),
+    ("Burn unit: full-thickness (3rd degree) burns of the anterior chest wall, abdominal wall and R upper arm. "
+     "TBSA 25%, 20% full thickness.", IN, {"T21.31XA", "T21.32XA", "T22.331A"}, set()),
+    ("Op note: burn scar contracture of R axilla, sequela of a full-thickness (3rd degree) flame burn 2 yrs ago. "
+     "Z-plasty release.", OUT, {"T22.341S"}, {"T22.041S"}),
+    # a prosthesis's complication takes its status's joint and the side said; the other side stays a status
+    ("ED: 78F s/p bilateral THA. XR: posterior dislocation of R femoral prosthetic head. Closed reduction.", OUT,
+     {"T84.020A", "Z96.642"}, {"T84.029A", "Z96.643"}),
+    # a contusion over the fracture is the fracture's (I.C.19.b.1)
+    ("ED: MVC. XR: displaced transverse fx of L femoral shaft, closed. Contusion of L lateral thigh overlying the "
+     "fracture.", OUT, {"S72.322A"}, {"S70.12XA"}),
+    # the patient's dominant hand sets the paralysis's dominance (I.C.6.a)
+    ("PM&R: 42M, R-hand dominant, seen for residual L hemiparesis, a sequela of a traumatic R subdural hematoma "
+     "from a crash 14 mo ago.", OUT, {"G81.94"}, {"G81.92"}),
+    ("Neuro f/u: L-hand dominant; residual L hemiparesis after an ischemic stroke last year.", OUT, {"I69.352"},
+     {"I69.354"}),
+    # an accidental wrong dose is a poisoning; a pen's dial is no soap
+    ("Discharge summary: T2DM on insulin, accidentally injected 40 units of lispro instead of 4 after misreading "
+     "the pen dial; level 2 hypoglycemia.", IN, {"T38.3X1A", "E11.649", "E16.A2"}, {"T38.3X5A", "T49.2X1A"}),
+    # an iatrogenic condition of a procedure is its postprocedural code
+    ("IR note: CT-guided biopsy of a RLL nodule. Small R apical pneumothorax, iatrogenic, complicating the biopsy; "
+     "no chest tube.", OUT, {"J95.811"}, {"J93.9"}),
+    # an NIHSS's value follows it
+    ("Stroke admission: on arrival to our ED at 21:10, NIHSS 12. MRI: acute L MCA infarct.", IN, {"R29.712"},
+     {"R29.710"}),
+    # "ruled out on CTA" and "ruled out" before the list's next number deny the item
+    ("Neuro f/u: 1. HTN - controlled. 2. L carotid stenosis - ruled out on CTA. RTC 3 months.", OUT, {"I10"},
+     {"I65.22"}),
+    ("DISCHARGE DIAGNOSES: 1. Methamphetamine-induced psychosis. 2. Schizophrenia - ruled out 3. Tobacco use.", IN,
+     set(), {"F20.9"}),
+    # a stroke's spatial neglect and a residual on the list item after the stroke's
+    ("Stroke clinic: 4 months after R MCA infarct. A/P: 1. L spatial neglect following cerebral infarction - OT. "
+     "2. L facial weakness, mild, residual.", OUT, {"I69.312", "I69.392"}, {"R41.4", "R29.810"}),
+    # choking on liquids is no decompression sickness
+    ("Stroke f/u: 'I still choke on thin liquids.' Oropharyngeal dysphagia following cerebral infarction.", OUT,
+     {"I69.391"}, {"T70.3XXA"}),
+    # the 2017 seizure terms
+    ("Neuro: breakthrough focal impaired-awareness seizure, not intractable; levetiracetam resumed.", OUT,
+     {"G40.209"}, {"G40.109", "R56.9"}),
+    # one intractable epilepsy with status, never its "not intractable" default beside it
+    ("ICU discharge: generalized convulsive status epilepticus due to intractable juvenile myoclonic epilepsy.", IN,
+     {"G40.B11"}, {"G40.B01"}),
+    # a dementia's stage said after its parenthesis
+    ("Neuro: Dementia with Lewy bodies (probable DLB by consortium criteria: fluctuations, visual hallucinations), "
+     "mild stage, with psychotic disturbance.", OUT, {"G31.83", "F02.A2"}, {"F02.82"}),
+    # a mental disorder due to a named disease is "due to known physiological condition"
+    ("Neuro: Mild neurocognitive disorder due to Parkinson disease, without behavioral disturbance.", OUT,
+     {"F06.70", "G20.A1"}, {"G31.84"}),
+    # a condition the note says is part of another is not coded on its own
+    ("Neuro: dementia with Lewy bodies. Parkinsonism is part of DLB - not Parkinson disease; no levodopa.", OUT,
+     {"G31.83"}, {"G20.C", "G20.A1"}),
+    # a bipolar disorder's manic episode is the disorder's code, never F30 beside it
+    ("Psych discharge: acute mania/psychosis on admission. DISCHARGE DIAGNOSES: 1. Bipolar I disorder, current "
+     "episode manic, severe, with psychotic features.", IN, {"F31.2"}, {"F30.2", "F30.9"}),
+    # "current concussion (S06.0X- with seventh character A)": never the concussion's sequela
+    ("Concussion clinic: 1. Postconcussional syndrome, sequela of concussion with LOC < 30 min (5 months ago).", OUT,
+     {"F07.81", "S06.0X1S"}, set()),
+    # a qualifier after the parenthesis that names the condition again
+    ("Discharge: Catatonia (malignant catatonia) considered initially; features explained by NMS - catatonia ruled "
+     "out.", IN, set(), {"F06.1"}),
+    # the ESRD a working kidney transplant replaced
+    ("ED: syncope. PMH: ESRD 2017 due to IgA nephropathy, s/p kidney transplant 2018 - stable graft, Cr 1.1; HTN.",
+     OUT, {"Z94.0", "I10"}, {"N18.6", "I12.0"}),
+    # a symptom said as a diagnosis's source is the diagnosis's
+    ("ED: ASSESSMENT: 1. Right hemorrhagic corpus luteum cyst - source of RLQ pain. 2. Appendicitis - ruled out by "
+     "exam and US.", OUT, {"N83.11"}, {"R10.31", "K37"}),
+    # an implanted venous port is a status (Z95.828)
+    ("Onc: colon cancer on FOLFOX via port. Exam: Port R chest, site c/d/i.", OUT, {"Z95.828"}, set()),
+    ("Op note: laparoscopic appendectomy; umbilical port site closed.", OUT, set(), {"Z95.828"}),
+    # a side-sibling the assessment's code shares a mention with: both lungs
+    ("Ortho onc discharge: RCC with lung metastases. CT chest: stable bilateral lung mets. Dx: pathologic fx R "
+     "femur.", IN, {"C78.01", "C78.02"}, set()),
+    # what "rather than" sets aside
+    ("Discharge: the anemia is due to myelosuppression from carboplatin rather than anemia of the malignancy "
+     "itself. Dx: anemia due to antineoplastic chemotherapy; lung adenocarcinoma LUL.", IN, {"D64.81"}, {"D63.0"}),
+    # a palliative care service's own visit
+    ("OUTPATIENT PALLIATIVE MEDICINE - FOLLOW-UP VISIT\nPancreatic cancer with liver mets; cancer pain on "
+     "oxycodone.", OUT, {"Z51.5", "G89.3"}, set()),
+    # the diabetes a chapter 15 code asks for, read without the pregnancy; diet with insulin is insulin's
+    ("MFM visit at 24w1d: poorly controlled pre-existing T2DM in pregnancy, on insulin.", OUT,
+     {"O24.112", "E11.65"}, {"E11.9"}),
+    ("OB visit at 30w3d: GDM; NPH 10 units qHS started at 28 wk. Plan: continue insulin + carb-controlled diet.",
+     OUT, {"O24.414"}, {"O24.410"}),
+    # a newborn's record by its abbreviation and its weeks
+    ("NB d/c: 39w male born via SVD. Maternal GBS positive; sepsis ruled out, antibiotics stopped at 48 h.", IN,
+     {"Z38.00", "Z05.1"}, {"P36.0"}),
+    # each bone of "X and Y shafts" at the fracture's own kind
+    ("ED: open comminuted fxs of the R tibial and fibular shafts, Gustilo IIIA. I&D and IMN.", IN,
+     {"S82.251C", "S82.451C"}, set()),
+    ("Ortho: displaced transverse fractures of the L radius and ulna shafts, closed.", OUT,
+     {"S52.322A", "S52.222A"}, set()),
+    # the patient's handedness names no side of the condition
+    ("Onc: 59 y/o right-handed F with adenocarcinoma of the LEFT LOWER LOBE, on durvalumab.", OUT, {"C34.32"},
+     {"C34.31"}),
+    # a drug kept up to prevent a recurrence is a regimen; the mother's drugs are no newborn's
+    ("Neuro f/u: remote ischemic stroke, no residual deficits. Clopidogrel for secondary prevention.", OUT,
+     {"Z79.02"}, set()),
+    ("Newborn summary: female, SVD at 38w5d. Mother with gestational diabetes, on insulin. Dx: neonatal "
+     "hypoglycemia due to maternal GDM, dextrose gel.", IN, {"Z38.00", "P70.0"}, {"P70.4", "Z79.4"}),
+    # what a negative screening looked for
+    ("PCP: DM2 on metformin (retinopathy screening neg 2024). A1c 6.9.", OUT, {"E11.9"}, {"E11.319"}),
+    # "considered stable" qualifies nothing; "ruled it out" denies what was considered
+    ("PCP: HTN (on lisinopril), DM2 (diet controlled) considered stable.", OUT, {"I10", "E11.9"}, set()),
+    ("Discharge: pneumonia was considered but imaging and procalcitonin ruled it out. Viral bronchitis.", IN,
+     set(), {"J18.9"}),
+    # a surgical wound or incision is the index's "operation wound"
+    ("Surgery clinic POD 9: superficial wound dehiscence of the midline laparotomy incision; packed.", OUT,
+     {"T81.31XA"}, {"T81.30XA"}),
+    # the illness a past diagnosis was made in is history
+    ("HIV clinic: HIV dx 2016 when hospitalized w/ Pneumocystis pneumonia, CD4 48 at that time. Now on ART, VL "
+     "undetectable.", OUT, {"B20"}, {"B59"}),
+    # a title that says another's and more ("with acute and chronic") is that condition
+    ("Surgery discharge: preop dx acute calculous cholecystitis. Pathology: acute and chronic cholecystitis with "
+     "cholelithiasis. Dx: acute on chronic calculous cholecystitis, s/p lap chole.", IN, {"K80.12"},
+     {"K80.00", "K80.10"}),
+    # a skin cancer's site is its lesion's; the lesion is no skin change of its own; another site's past one stays
+    ("Derm: excision of 1.2 cm pearly papule L cheek. Path: nodular basal cell carcinoma, margins clear. h/o BCC "
+     "of nose excised 2019, no recurrence.", OUT, {"C44.319", "Z85.828"}, {"C44.91", "R23.8"}),
+    # a record's entry the note refutes
+    ("Ortho: PMH: HTN, GERD, hypothyroidism listed on old problem list in error - patient never had thyroid "
+     "disease. Dx: closed L distal radius fx.", OUT, {"I10", "K21.9"}, {"E03.9"}),
+    ("Onc f/u: PMH: HTN. Old outside chart lists 'hypothyroidism' - TSH repeatedly normal, never treated; removed "
+     "from problem list today.", OUT, {"I10"}, {"E03.9"}),
+    ("Detox discharge: PMH: alcohol use disorder; HTN (not on meds - BP normalized once withdrawal controlled, not a "
+     "true dx per PCP). A/P: alcohol dependence with withdrawal; HTN - BP elevated only during withdrawal.", IN,
+     {"F10.230"}, {"I10"}),
+    # the infection an earlier stay treated, gone at its hospital follow-up: Z09 with its history
+    ("PRIMARY CARE - HOSPITAL FOLLOW-UP VISIT\nCC: F/u after hospitalization for pneumonia.\nHPI: discharged 12 days "
+     "ago after a 3-day admission for LLL community-acquired pneumonia, treated with ceftriaxone then amoxicillin, "
+     "completed. Cough resolved. Also DM2 on metformin.", OUT, {"Z09", "Z87.01", "E11.9"}, {"J18.9"}),
+    # a cancer "to" a site has spread there
+    ("Discharge: 1. Malignant pleural effusion, R, due to metastatic breast carcinoma to pleura. 2. History of R "
+     "breast cancer, s/p mastectomy 7 yrs ago.", IN, {"C78.2", "J91.0"}, {"C38.4"}),
+]
+
+
+@pytest.mark.parametrize("text,setting,codes,wrong", _FORTY_FIRST_BATCH)
+def test_forty_first_batch(pipe, text, setting, codes, wrong):
+    assert_reported(pipe, text, setting, codes, wrong)
