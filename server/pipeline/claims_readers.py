@@ -2801,8 +2801,8 @@ class ClaimsReaders:
                 continue
             self._recode(found, code, new, "specificity", f"the {side} {joint}: the prosthesis its status names "
                          "and the side said beside it", "I.C.19.g")
+            other = {"right": "left", "left": "right"}[side]
             for c in statuses:
-                other = {"right": "left", "left": "right"}[side]
                 if self._prosthesis(c)[1] == {"right", "left"}:
                     kept = next((k for k in self.cm.children(self.mapper.parent_of(c) or c)
                                  if self._prosthesis(k) == (joint, {other})), None)
@@ -2810,7 +2810,7 @@ class ClaimsReaders:
                         self._recode(found, c, kept, "status", f"the {side} {joint}'s prosthesis is {new}'s: the "
                                      f"{other} one is the status", "I.C.21.c.3")
                         found[kept].reportable = True   # (no longer one the complication code includes)
-            return
+            return   # (one complication per note: the joint its status names)
 
     def _drug_induced(self, text: str, sentences: list[Sentence], found: dict[str, Finding]) -> None:
         """A condition in the sentence of a drug's adverse effect is the drug's doing: its index

@@ -371,6 +371,15 @@ def _use_disorder(said: Sequence[str]) -> bool:
     return bool(at) and all(tuple(said[k - 1:k]) == ("use",) for k in at)
 
 
+def _and_joined(window: Sequence[str], word: str) -> list[str]:
+    """The words the window joins to ``word`` by "and" ("tibia and fibula", "intramural and subserosal")."""
+    if word not in window:
+        return []
+    j = window.index(word)
+    return [window[k] for k in (j - 2, j + 2) if 0 <= k < len(window) and window[(k + j) // 2] == "and"
+            and window[k].isalpha()]
+
+
 def _only_sites(words: set[str], sites: frozenset[str]) -> bool:
     """Whether every word is a site's ("kidney"), none a condition's ("cirrhosis", which the
     Neoplasm Table's site names also use)."""
@@ -1010,31 +1019,20 @@ class IndexCoder:
                         near: Sequence[str]) -> str:
         """The code of the sibling subterm the note joins to the walked one by "and" ("intramural
         and subserosal"), or "": the walk again with the other word in the last one's place."""
+        tree = self.tree
         # (the last subterm, or an earlier one the rest of the walk follows: "open comminuted fxs of the R
         # tibia and fibula shafts" is Fracture > tibia > shaft > comminuted, and > fibula > shaft > comminuted)
         for p in range(len(hit.path) - 1, -1, -1):
             last = hit.path[p].split()
-            if len(last) != 1 or last[0] not in window:
-                continue
-            j = window.index(last[0])
-            others = [window[k] for k in (j - 2, j + 2) if 0 <= k < len(window) and window[(k + j) // 2] == "and"]
-            for other in others:
-                if not other.isalpha():
-                    continue
-                rest = WalkWords((words - {last[0]}) | {other})   # (the walk took one of the two)
-                rest.implied = getattr(words, "implied", frozenset())
-                twin = self.tree.walk(walked_from, rest, prefer, frozenset(linked - {last[0]}) | {other})
+            for other in _and_joined(window, last[0]) if len(last) == 1 else ():
+                twin = self._twin_walk(walked_from, last[0], other, words, prefer, linked)
                 if twin is None or twin.path[:p] != hit.path[:p] or len(twin.path) <= p or twin.path[p] != other or \
-                        (p == len(hit.path) - 1 and len(twin.path) != len(hit.path)) or \
-                        twin.code[:3] != hit.code[:3] or twin.code == hit.code:
+                        (p == len(hit.path) - 1 and len(twin.path) != len(hit.path)):
                     continue
-                mapped = self.mapper.map([Candidate(twin.code, CodeSystem.ICD10CM, 0.9, "index")],
-                                         side_words(undenied(window)) + twin.said, near)
-                if mapped is not None and mapped.code != code:
-                    return mapped.code
+                if sibling := self._twin_code(twin, hit, code, window, near):
+                    return sibling
         # (or a subterm above the entry the walk started from: "... comminuted fxs of the R tibia and fibula
         # shafts" walked from Fracture > tibia > shaft; the twin walk starts from > fibula > shaft)
-        tree = self.tree
         for start in walked_from:
             chain, i = [], start
             while i >= 0:
@@ -1043,28 +1041,31 @@ class IndexCoder:
             chain.reverse()
             for d in range(1, len(chain)):
                 name = tree.nodes[chain[d]].words
-                if len(name) != 1 or name[0] not in window:
-                    continue
-                j = window.index(name[0])
-                for other in [window[k] for k in (j - 2, j + 2) if 0 <= k < len(window)
-                              and window[(k + j) // 2] == "and" and window[k].isalpha()]:
+                for other in _and_joined(window, name[0]) if len(name) == 1 else ():
                     node = next((c for c in tree.nodes[chain[d - 1]].children if other in tree.spellings(c)), None)
                     for below in chain[d + 1:]:
                         if node is not None:
                             node = next((c for c in tree.nodes[node].children
                                          if tree.nodes[c].words == tree.nodes[below].words), None)
-                    if node is None:
-                        continue
-                    rest = WalkWords((words - {name[0]}) | {other})
-                    rest.implied = getattr(words, "implied", frozenset())
-                    twin = tree.walk([node], rest, prefer, frozenset(linked - {name[0]}) | {other})
-                    if twin is None or twin.path != hit.path or twin.code[:3] != hit.code[:3] or twin.code == hit.code:
-                        continue
-                    mapped = self.mapper.map([Candidate(twin.code, CodeSystem.ICD10CM, 0.9, "index")],
-                                             side_words(undenied(window)) + twin.said, near)
-                    if mapped is not None and mapped.code != code:
-                        return mapped.code
+                    twin = self._twin_walk([node], name[0], other, words, prefer, linked) if node is not None else None
+                    if twin is not None and twin.path == hit.path and \
+                            (sibling := self._twin_code(twin, hit, code, window, near)):
+                        return sibling
         return ""
+
+    def _twin_walk(self, starts, word: str, other: str, words, prefer, linked) -> IndexHit | None:
+        """The walk from ``starts`` with ``other`` in ``word``'s place (the walk took one of the two)."""
+        rest = WalkWords((words - {word}) | {other})
+        rest.implied = getattr(words, "implied", frozenset())
+        return self.tree.walk(starts, rest, prefer, frozenset(linked - {word}) | {other})
+
+    def _twin_code(self, twin: IndexHit, hit: IndexHit, code: str, window: Sequence[str], near: Sequence[str]) -> str:
+        """The Tabular's code of a twin walk of ``hit``'s category, other than ``code``; "" otherwise."""
+        if twin.code[:3] != hit.code[:3] or twin.code == hit.code:
+            return ""
+        mapped = self.mapper.map([Candidate(twin.code, CodeSystem.ICD10CM, 0.9, "index")],
+                                 side_words(undenied(window)) + twin.said, near)
+        return mapped.code if mapped is not None and mapped.code != code else ""
 
     def _other_part(self, code: str) -> bool:
         code = code.rstrip("-").rstrip(".")

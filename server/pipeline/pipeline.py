@@ -2274,9 +2274,7 @@ def analyse_sentences(text: str, segments, section_rules: SectionRules) -> list[
                 between = text[toks[i - 1].end:toks[i].start]
                 # a semicolon, a parenthesis or a spaced dash ends a ConText scope: "CAD (no
                 # angina), HLD, HTN"; "Osteoporosis, no fractures - alendronate weekly"
-                gaps[i] = any(ch in between for ch in ";()") or (
-                    len(between) > 2 and between[0].isspace() and between[-1].isspace() and
-                    between.strip() in ("-", "--", "\u2013", "\u2014"))
+                gaps[i] = any(ch in between for ch in ";()") or _spaced_dash(between)
                 commas[i] = "," in between
                 if ";" in between:
                     semis.append(i)
@@ -2488,9 +2486,6 @@ def _operated(words: list[str], commas: list[bool], k: int, b: int) -> bool:
 _LATER_UNITS = frozenset("h hr hrs hour hours d day days wk wks week weeks mo mos month months".split())
 
 
-# a condition the note asks about ("OSA?"), and the "no" that answers it
-# a label and its value ("Smoking: never", "Tobacco use: former", "Seizures: none"): the value
-# is the condition's status
 # the illness a past diagnosis was made in: "dx 2016 when hospitalized w/", "diagnosed in 2017 when he presented
 # with", "AIDS-defining illness at diagnosis (" (a year said first: never this visit's "when she presented today")
 _PRESENTED_WITH = re.compile(r"(?:\b(?:dx|dx'd|diagnosed)\b[^.;\n]{0,15}\b(?:19|20)\d\d\b[^.;\n]{0,12}\bwhen\b"
@@ -2511,6 +2506,9 @@ _SCREENED_NEGATIVE = re.compile(r"[ \t]+(?:screen(?:ing)?|screened|exam|testing|
 _PART_OF = re.compile(r"[ \t]+(?:is|are)[ \t]+(?:(?:all|only|just|likely|probably)[ \t]+)?(?:(?:a|an)[ \t]+)?"
                       r"(?:part|feature|manifestation|component)[ \t]+of\b|[ \t]+(?:is|are)[ \t]+integral[ \t]+to\b",
                       re.I)
+# a condition the note asks about ("OSA?"), and the "no" that answers it
+# a label and its value ("Smoking: never", "Tobacco use: former", "Seizures: none"): the value
+# is the condition's status
 _LABELLED = re.compile(r"[ \t]*:[ \t]*(?:(never|none|no|denies|negative|neg)|(former|quit|remote|past|prior|previous))\b"
                        # ... and a screening list's dash ("HTN - no, BP normal off meds", "OSA - no (STOP-BANG
                        # low)", "Depression - remote, resolved"), the answer alone in its clause (an inpatient
@@ -2950,10 +2948,15 @@ def _list_stops(text: str, s: Sentence) -> list[bool]:
     out = list(s.commas or [False] * (len(s.tokens) + 1))
     for i in range(1, len(s.tokens)):
         between = text[s.tokens[i - 1].end:s.tokens[i].start]
-        if ";" in between or (len(between) > 2 and between[0].isspace() and between[-1].isspace() and
-                               between.strip() in ("-", "--", "\u2013", "\u2014")):
+        if ";" in between or _spaced_dash(between):
             out[i] = True
     return out
+
+
+def _spaced_dash(between: str) -> bool:
+    """Whether the text between two tokens is a dash with spaces around it ("Osteoporosis - alendronate")."""
+    return len(between) > 2 and between[0].isspace() and between[-1].isspace() and \
+        between.strip() in ("-", "--", "\u2013", "\u2014")
 
 
 def _own_coordinate(words: list[str], commas: list[bool], lo: int, hi: int, a: int, b: int,
