@@ -18,7 +18,7 @@ from server.budget import checkpoint
 from server.domain import (Assertion, CodedEncounter, CodeSuggestion, CodeSystem, Document, RuleNote,
                            Setting, Span)
 from server.pipeline import guidelines as gl
-from server.pipeline import encounter_codes, lexicon_cache, pregnancy, sequelae
+from server.pipeline import encounter_codes, lexicon_cache, pregnancy, screening, sequelae
 from server.pipeline.claims_readers import ClaimsReaders
 from server.pipeline.artifacts import PACKAGED_FUSION, PipelineArtifacts, packaged_file
 from server.pipeline.calibration import Calibration
@@ -1901,12 +1901,11 @@ def _past_stay_reason(words: Sequence[str], i: int) -> bool:
 def _not_screened(words: tuple[str, ...]) -> tuple[str, ...]:
     """The words without a negative screening's target ("retinopathy screening neg")."""
     drop = {k - 1 for k, w in enumerate(words) if k and w in _SCREEN_WORDS
-            and _NEGATIVE_RESULTS.intersection(words[k + 1:k + 3])}
+            and screening.NEGATIVE_RESULTS.intersection(words[k + 1:k + 3])}
     return tuple(w for k, w in enumerate(words) if k not in drop) if drop else words
 
 
 _SCREEN_WORDS = frozenset(("screening", "screen", "screened"))
-_NEGATIVE_RESULTS = frozenset(("neg", "negative", "normal", "unremarkable"))
 
 
 def _not_rather(words: tuple[str, ...]) -> tuple[str, ...]:

@@ -40,7 +40,7 @@ _LATER_SECTIONS = frozenset(("plan", "assessment"))
 _HISTORY_SECTIONS = frozenset(("past_medical_history", "past_surgical_history", "family_history", "social_history",
                                "medications", "allergies"))
 _TODAY = re.compile(r"\b(today|this visit|now)\b", re.I)
-_RESULTS = frozenset("negative neg normal unremarkable".split())
+NEGATIVE_RESULTS = frozenset("negative neg normal unremarkable".split())   # a screening's result words
 # What a screening test is for, in the index's words (each a test's own name: PSA tests the
 # prostate, an A1c diabetes). Read beside the note's words when walking Screening (for).
 _TESTS = {
@@ -91,7 +91,7 @@ def screening_codes(text: str, sentences: Sequence[Sentence], tree, finish) -> l
             continue
         # (a screening's result is no denial of what it screens for: "screening for alcoholism negative"
         # is still the screening, Z13.39)
-        words = [w for w in s.words if w not in _RESULTS]
+        words = [w for w in s.words if w not in NEGATIVE_RESULTS]
         for w in s.words:
             words.extend(_TESTS.get(w, ()))
         at = [k for k, w in enumerate(s.words) if w == "screening"]
